@@ -1,0 +1,98 @@
+"""Packed compositions: a batch of formulas as flat (element number, amount) arrays in CSR form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from electroscreen.data.formula import SYMBOL_TO_Z, FormulaError, parse_formula
+
+__all__ = ["PackedCompositions", "pack_compositions"]
+
+
+@dataclass(frozen=True)
+class PackedCompositions:
+    """N compositions as CSR arrays; composition ``i`` is ``z[offsets[i]:offsets[i+1]]``.
+
+    Attributes
+    ----------
+    offsets : ndarray of int64, shape (N + 1,)
+    z : ndarray of int64, shape (K,)
+        Atomic numbers.
+    amount : ndarray of float64, shape (K,)
+        Amount of each element per formula unit as written.
+    status : ndarray of object, shape (N,)
+        ``"ok"`` or the reason the formula could not be parsed (then the row is empty).
+    error : ndarray of object, shape (N,)
+        Human-readable message, ``""`` when ok.
+    """
+
+    offsets: np.ndarray
+    z: np.ndarray
+    amount: np.ndarray
+    status: np.ndarray
+    error: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def as_dict(self, i: int) -> dict[int, float]:
+        """Composition ``i`` as ``{Z: amount}``."""
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return dict(zip(self.z[lo:hi].tolist(), self.amount[lo:hi].tolist(), strict=True))
+
+
+def _as_amounts(item: object) -> dict[str, float]:
+    if isinstance(item, str):
+        return parse_formula(item)
+    if isinstance(item, dict):
+        return {str(k): float(v) for k, v in item.items()}
+    # pymatgen Composition (or anything with a get_el_amt_dict)
+    if hasattr(item, "get_el_amt_dict"):
+        return dict(item.get_el_amt_dict())
+    if item is None or (isinstance(item, float) and np.isnan(item)):
+        raise FormulaError("", "missing formula", "empty_formula")
+    raise FormulaError(str(item), f"cannot read a composition from {type(item).__name__}")
+
+
+def pack_compositions(items: Iterable[object] | Sequence[object]) -> PackedCompositions:
+    """Pack formulas, ``{element: amount}`` dicts or pymatgen Compositions.
+
+    A bad item never raises: its row is empty and its ``status`` says why.
+
+    Examples
+    --------
+    >>> packed = pack_compositions(["Li3PS4", "Li2XyZ"])
+    >>> packed.status.tolist()
+    ['ok', 'unknown_element']
+    """
+    offsets = [0]
+    zs: list[int] = []
+    amounts: list[float] = []
+    status: list[str] = []
+    error: list[str] = []
+    for item in items:
+        try:
+            parsed = _as_amounts(item)
+            row_z = [SYMBOL_TO_Z[el] for el in parsed]
+        except FormulaError as exc:
+            status.append(exc.reason)
+            error.append(str(exc))
+        except KeyError as exc:
+            status.append("unknown_element")
+            error.append(f"unknown element symbol {exc.args[0]!r}")
+        else:
+            zs.extend(row_z)
+            amounts.extend(parsed.values())
+            status.append("ok")
+            error.append("")
+        offsets.append(len(zs))
+    return PackedCompositions(
+        offsets=np.asarray(offsets, dtype=np.int64),
+        z=np.asarray(zs, dtype=np.int64),
+        amount=np.asarray(amounts, dtype=np.float64),
+        status=np.asarray(status, dtype=object),
+        error=np.asarray(error, dtype=object),
+    )

@@ -1,0 +1,248 @@
+"""Read candidate files of any supported format into the candidate table.
+
+Structures: CIF (every data block), POSCAR/CONTCAR/``*.vasp``, pymatgen JSON (one structure or a
+list), extxyz (every frame, through ASE). Compositions: CSV or Parquet tables with a formula column
+(and optionally a column of CIF text). Every input yields at least one row; a file that cannot be
+read yields one row whose ``status`` says why and whose ``error`` names the file.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import json
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+from pymatgen.core import Structure
+from pymatgen.io.cif import CifParser
+
+from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.validation import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE, check_structure
+
+__all__ = ["read_candidates", "expand_inputs", "structure_from_text", "FORMULA_COLUMNS"]
+
+STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
+TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
+POSCAR_NAMES = ("POSCAR", "CONTCAR")
+#: Column names recognised as the formula column of a table, in order of preference.
+FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
+ID_COLUMNS = ("candidate_id", "id", "material_id")
+CIF_COLUMNS = ("structure", "cif")
+
+
+def _is_candidate_file(path: Path) -> bool:
+    return path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES or path.name.startswith(
+        POSCAR_NAMES
+    )
+
+
+def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are."""
+    if isinstance(inputs, str | Path):
+        inputs = [inputs]
+    paths: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(text)
+        if path.is_dir():
+            paths.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and _is_candidate_file(p)
+            )
+        elif any(ch in text for ch in "*?[") and not path.exists():
+            paths.extend(Path(p) for p in sorted(glob.glob(text, recursive=True)))
+        else:
+            paths.append(path)
+    return paths
+
+
+def _failure(cid: str, source: str, status: str, message: str) -> dict:
+    return {
+        "candidate_id": cid,
+        "source": source,
+        "status": status,
+        "error": f"{source}: {message}",
+    }
+
+
+def _structure_record(
+    cid: str, source: str, structure: Structure, max_sites: int, min_distance: float
+) -> dict:
+    problem = check_structure(structure, max_sites=max_sites, min_distance=min_distance)
+    formula = structure.composition.formula.replace(" ", "") if len(structure) else ""
+    if problem is not None:
+        rec = _failure(cid, source, *problem)
+        rec["formula"] = formula
+        return rec
+    return {
+        "candidate_id": cid,
+        "formula": formula,
+        "source": source,
+        "status": OK,
+        "error": "",
+        "structure": structure,
+    }
+
+
+def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
+    """Parse every structure in a CIF/POSCAR/JSON text (pymatgen's parsers, warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if fmt == "cif":
+            parser = CifParser(io.StringIO(text), occupancy_tolerance=1.05)
+            structures = parser.parse_structures(primitive=False, on_error="raise")
+            if not structures:
+                raise ValueError("no structure in CIF")
+            return structures
+        if fmt == "poscar":
+            return [Structure.from_str(text, fmt="poscar")]
+        if fmt == "json":
+            data = json.loads(text)
+            items = data if isinstance(data, list) else [data]
+            return [Structure.from_dict(d) for d in items]
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _classify_error(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "element" in text or "symbol" in text or "not a valid" in text:
+        return "unknown_element"
+    return "parse_error"
+
+
+def _read_structure_file(
+    path: Path, cid: str, max_sites: int, min_distance: float
+) -> Iterator[dict]:
+    suffix = path.suffix.lower()
+    if suffix in {".extxyz", ".xyz"}:
+        from ase.io import read as ase_read
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        frames = ase_read(str(path), index=":", format="extxyz")
+        for k, atoms in enumerate(frames):
+            source = f"{path}#{k}" if len(frames) > 1 else str(path)
+            frame_id = f"{cid}#{k}" if len(frames) > 1 else cid
+            if not atoms.pbc.all():
+                yield _failure(frame_id, source, "not_periodic", "frame is not periodic in 3D")
+                continue
+            structure = AseAtomsAdaptor.get_structure(atoms)
+            yield _structure_record(frame_id, source, structure, max_sites, min_distance)
+        return
+    text = path.read_text(encoding="utf-8", errors="strict")
+    fmt = "cif" if suffix == ".cif" else "json" if suffix == ".json" else "poscar"
+    structures = structure_from_text(text, fmt)
+    for k, structure in enumerate(structures):
+        many = len(structures) > 1
+        yield _structure_record(
+            f"{cid}#{k}" if many else cid,
+            f"{path}#{k}" if many else str(path),
+            structure,
+            max_sites,
+            min_distance,
+        )
+
+
+def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    lowered = {str(c).lower(): c for c in frame.columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _read_table(path: Path, max_sites: int, min_distance: float) -> Iterator[dict]:
+    frame = (
+        pd.read_parquet(path) if path.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(path)
+    )
+    formula_col = _find_column(frame, FORMULA_COLUMNS)
+    cif_col = _find_column(frame, CIF_COLUMNS)
+    if formula_col is None and cif_col is None:
+        raise ValueError(
+            f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
+            f"in columns {list(frame.columns)}"
+        )
+    id_col = _find_column(frame, ID_COLUMNS)
+    extras = [c for c in frame.columns if c not in {formula_col, cif_col, id_col}]
+    for row, values in enumerate(frame.itertuples(index=False, name=None)):
+        record = dict(zip(frame.columns, values, strict=True))
+        cid = str(record[id_col]) if id_col else f"{path.stem}:{row}"
+        source = f"{path}:{row}"
+        cif_text = record.get(cif_col) if cif_col else None
+        if isinstance(cif_text, str) and cif_text.strip():
+            try:
+                structure = structure_from_text(cif_text, "cif")[0]
+                rec = _structure_record(cid, source, structure, max_sites, min_distance)
+            except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
+                rec = _failure(cid, source, _classify_error(exc), f"structure: {exc}")
+        else:
+            raw = record.get(formula_col) if formula_col else None
+            try:
+                formula = format_formula(parse_formula(raw if isinstance(raw, str) else ""))
+                rec = {"candidate_id": cid, "formula": formula, "source": source, "status": OK}
+            except FormulaError as exc:
+                rec = _failure(cid, source, exc.reason, str(exc))
+                rec["formula"] = raw if isinstance(raw, str) else ""
+        rec.update({c: record[c] for c in extras if c not in rec})
+        yield rec
+
+
+def read_candidates(
+    inputs: str | Path | Iterable[str | Path],
+    *,
+    max_sites: int = DEFAULT_MAX_SITES,
+    min_distance: float = DEFAULT_MIN_DISTANCE,
+) -> pd.DataFrame:
+    """Read structure files and formula tables into one candidate table.
+
+    Parameters
+    ----------
+    inputs : path, glob pattern, directory, or an iterable of them
+    max_sites : int
+        Structures with more sites get status ``too_many_sites``.
+    min_distance : float
+        Sites closer than this (Angstrom) with total occupancy above one get ``overlapping_atoms``.
+
+    Returns
+    -------
+    DataFrame
+        The candidate table (see :data:`~electroscreen.data.candidates.CANDIDATE_COLUMNS`), one row
+        per structure or table row, in input order; unreadable inputs keep a row with their status.
+
+    Examples
+    --------
+    >>> table = read_candidates(["pool/", "extra/Li3PS4.cif"])  # doctest: +SKIP
+    >>> table.status.value_counts()  # doctest: +SKIP
+    """
+    records: list[dict] = []
+    for path in expand_inputs(inputs):
+        records.extend(_read_path(path, max_sites, min_distance))
+    if not records:
+        return candidate_table([])
+    return candidate_table(records)
+
+
+def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
+    cid = path.stem if path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES else path.name
+    source = str(path)
+    if not path.exists():
+        return [_failure(cid, source, "missing_file", "no such file")]
+    if path.is_dir():
+        return [_failure(cid, source, "unsupported_format", "directory holds no candidate files")]
+    if path.stat().st_size == 0:
+        return [_failure(cid, source, "empty_file", "file is empty")]
+    suffix = path.suffix.lower()
+    is_table = suffix in TABLE_SUFFIXES
+    if suffix not in {".parquet", ".pq"}:
+        with path.open("rb") as fh:
+            if b"\x00" in fh.read(8192):
+                return [_failure(cid, source, "binary_file", "binary content, not a text format")]
+    if not (is_table or _is_candidate_file(path)):
+        return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]
+    try:
+        if is_table:
+            return list(_read_table(path, max_sites, min_distance))
+        return list(_read_structure_file(path, cid, max_sites, min_distance))
+    except UnicodeDecodeError as exc:
+        return [_failure(cid, source, "binary_file", f"not UTF-8 text ({exc.reason})")]
+    except Exception as exc:  # noqa: BLE001 - any parser failure becomes this file's status
+        return [_failure(cid, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")]

@@ -1,0 +1,1 @@
+"""Configs, MLflow tracking helpers and plots."""

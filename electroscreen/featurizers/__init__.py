@@ -1,0 +1,1 @@
+"""Numba-accelerated composition and structure descriptors. Imports ``electroscreen.data`` only."""

@@ -1,0 +1,182 @@
+"""The featurizer contract shared by every descriptor set.
+
+Featurizers are scikit-learn transformers: parameters in ``__init__`` only, ``fit`` learns nothing
+(descriptors are fixed functions), ``transform`` returns a float array with NaN where a feature is
+undefined, and ``transform_with_status`` also says *why* per row. Inputs are coerced once per batch to
+packed arrays, which the Numba kernels consume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
+from electroscreen.data.packed import PackedStructures, pack_structures
+
+__all__ = [
+    "Featurizer",
+    "CompositionFeaturizer",
+    "StructureFeaturizer",
+    "as_packed_compositions",
+    "as_packed_structures",
+]
+
+
+def as_packed_compositions(X: object) -> PackedCompositions:
+    """Coerce a candidate table, formulas, dicts or pymatgen Compositions to packed compositions.
+
+    A candidate table's rows whose status is not ``ok`` come out empty with that status.
+    """
+    if isinstance(X, PackedCompositions):
+        return X
+    if isinstance(X, pd.DataFrame):
+        if "formula" not in X:
+            raise ValueError("a candidate table needs a 'formula' column")
+        packed = pack_compositions(X["formula"].tolist())
+        if "status" in X:
+            bad = (X["status"] != OK).to_numpy()
+            if bad.any():
+                packed = _blank_rows(packed, bad, X["status"].to_numpy())
+        return packed
+    if isinstance(X, pd.Series):
+        return pack_compositions(X.tolist())
+    if isinstance(X, str):
+        raise TypeError("pass a list of formulas, not a single string")
+    return pack_compositions(list(X))
+
+
+def _blank_rows(
+    packed: PackedCompositions, bad: np.ndarray, status: np.ndarray
+) -> PackedCompositions:
+    counts = np.diff(packed.offsets).copy()
+    keep_entry = np.repeat(~bad, counts)
+    counts[bad] = 0
+    new_status = packed.status.copy()
+    new_status[bad] = status[bad]
+    error = packed.error.copy()
+    error[bad] = "candidate was not ok on input"
+    return PackedCompositions(
+        offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        z=packed.z[keep_entry],
+        amount=packed.amount[keep_entry],
+        status=new_status,
+        error=error,
+    )
+
+
+def as_packed_structures(X: object) -> tuple[PackedStructures, np.ndarray]:
+    """Coerce a candidate table, pymatgen Structures or packed arrays to packed structures.
+
+    Returns
+    -------
+    packed : PackedStructures
+        Only the rows that have a structure.
+    rows : ndarray of int64
+        For each packed structure, its row in the input (inputs without a structure are skipped, and
+        come out of a featurizer as NaN with status ``no_structure``).
+    """
+    if isinstance(X, PackedStructures):
+        return X, np.arange(len(X), dtype=np.int64)
+    if isinstance(X, pd.DataFrame):
+        if "structure" not in X:
+            raise ValueError("a candidate table needs a 'structure' column")
+        ok = X["status"] == OK if "status" in X else pd.Series(True, index=X.index)
+        has = (X["structure"].notna() & ok).to_numpy()
+        rows = np.flatnonzero(has)
+        structures = X["structure"].to_numpy()[rows]
+        ids = X["candidate_id"].astype(str).to_numpy()[rows] if "candidate_id" in X else rows
+        return pack_structures(list(structures), [str(i) for i in ids]), rows
+    items = list(X)
+    rows = np.array([i for i, s in enumerate(items) if s is not None], dtype=np.int64)
+    return pack_structures([items[i] for i in rows]), rows
+
+
+class Featurizer(TransformerMixin, BaseEstimator):
+    """Base class: subclasses implement ``_featurize`` and ``get_feature_names_out``."""
+
+    #: Unit of each feature, keyed by feature name (``""`` for dimensionless).
+    units: dict[str, str] = {}
+
+    def fit(self, X: object, y: object = None) -> Featurizer:
+        """Learn nothing; records ``n_features_out_`` for scikit-learn's bookkeeping."""
+        self.n_features_out_ = len(self.get_feature_names_out())
+        return self
+
+    def transform(self, X: object) -> np.ndarray:
+        """Feature matrix of shape (n_rows, n_features); NaN where a feature is undefined."""
+        return self.transform_with_status(X)[0]
+
+    def transform_with_status(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        """Features plus one status string per row (``"ok"`` or why the row's features are NaN)."""
+        values, status = self._featurize(X)
+        return np.asarray(values, dtype=np.float64), np.asarray(status, dtype=object)
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def feature_units(self) -> dict[str, str]:
+        """Unit of every output feature."""
+        return {name: self.units.get(name, "") for name in self.get_feature_names_out()}
+
+    def citations(self) -> list[str]:
+        """References for the descriptors (BibTeX-free plain strings)."""
+        return []
+
+    def implementors(self) -> list[str]:
+        return ["electroscreen developers"]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+
+class CompositionFeaturizer(Featurizer):
+    """Featurizer over compositions: subclasses implement ``_featurize_packed``."""
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions(X)
+        values = self._featurize_packed(packed)
+        status = packed.status.copy()
+        undefined = np.isnan(values).all(axis=1) & (status == OK)
+        status[undefined] = "undefined_features"
+        return values, status
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        raise NotImplementedError
+
+
+class StructureFeaturizer(Featurizer):
+    """Featurizer over structures: subclasses implement ``_featurize_packed``.
+
+    ``_featurize_packed`` returns ``(values, status)`` for the packed rows; rows without a structure
+    get NaN and status ``no_structure``.
+    """
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed, rows = as_packed_structures(X)
+        total = len(X)
+        names = self.get_feature_names_out()
+        values = np.full((total, len(names)), np.nan)
+        status = np.full(total, "no_structure", dtype=object)
+        if isinstance(X, pd.DataFrame) and "status" in X:
+            not_ok = (X["status"] != OK).to_numpy()
+            status[not_ok] = X["status"].to_numpy()[not_ok]
+        if len(rows):
+            sub_values, sub_status = self._featurize_packed(packed)
+            values[rows] = sub_values
+            status[rows] = sub_status
+        return values, status
+
+    def _featurize_packed(self, packed: PackedStructures) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError

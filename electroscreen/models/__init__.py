@@ -1,0 +1,1 @@
+"""Tasks, scikit-learn and torch estimators, uncertainty and evaluation."""

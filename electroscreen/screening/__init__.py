@@ -1,0 +1,1 @@
+"""Filters, candidate generation, the batch pipeline, ranking and Dask scale-out."""
