@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import candidate_table
-from electroscreen.data.readers import structure_from_text
+from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.readers import structure_from_text, structure_record
 
 __all__ = [
     "OBELIX_FILES",
@@ -187,13 +187,12 @@ def obelix_candidates(
         cif = cifs.get(row.ID)
         if structures_only and cif is None:
             continue
-        rec = {
-            "candidate_id": row.ID,
-            "formula": row.true_composition,
-            "source": f"obelix:{row.ID}",
-            "status": "ok",
-            "structure": structure_from_text(cif, "cif")[0] if cif else None,
-        }
+        source = f"obelix:{row.ID}"
+        if cif is None:
+            rec = {"candidate_id": row.ID, "source": source, "status": OK}
+        else:
+            rec = structure_record(row.ID, source, structure_from_text(cif, "cif")[0])
+        rec["formula"] = row.true_composition
         for col in ("family", "log10_sigma", "censored", "log10_sigma_upper", "split"):
             rec[col] = getattr(row, col)
         records.append(rec)

@@ -5,8 +5,9 @@ nothing, or all zeros through ``add_oxidation_state_by_guess``) on most doped el
 ``Li6.4La3Zr1.4Ta0.6O12``. Here each *element* gets one state and charge balance is solved on the
 fractional amounts directly:
 
-1. Candidate states per element: pymatgen's common oxidation states (no penalty), then the other states
-   seen in the ICSD (penalty 1 per formula-unit atom).
+1. Candidate states per element: its common and ICSD oxidation states, each with a penalty
+   ``-ln p`` where ``p`` is the state's frequency in the ICSD bond-valence statistics shipped with
+   pymatgen (``icsd_bv.yaml``); a combination costs the amount-weighted sum of its penalties.
 2. Every combination is scored; a combination is admissible when every element with a negative state is
    at least as electronegative as every element with a positive state.
 3. The admissible combination with residual charge within ``tol`` of zero and the lowest penalty wins
@@ -21,9 +22,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
-from pymatgen.core.periodic_table import Element
+import pymatgen.core
+from monty.serialization import loadfn
+from pymatgen.core.periodic_table import Element, Species
 
 __all__ = ["OxidationResult", "assign_oxidation_states", "element_oxidation_states"]
 
@@ -57,12 +61,30 @@ class OxidationResult:
 
 
 @cache
-def element_oxidation_states(symbol: str) -> tuple[tuple[int, int], ...]:
-    """Candidate ``(state, penalty)`` pairs for an element: common states first, then ICSD ones."""
+def _icsd_occurrence() -> dict[tuple[str, int], int]:
+    data = loadfn(Path(pymatgen.core.__file__).parent / "icsd_bv.yaml")["occurrence"]
+    counts = {}
+    for key, count in data.items():
+        sp = Species.from_str(key)
+        if sp.oxi_state:
+            counts[(sp.symbol, int(sp.oxi_state))] = int(count)
+    return counts
+
+
+@cache
+def element_oxidation_states(symbol: str) -> tuple[tuple[int, float], ...]:
+    """Candidate ``(state, penalty)`` pairs for an element, most frequent first.
+
+    States are pymatgen's common and ICSD states of the element; the penalty is ``-ln p`` of the
+    state's ICSD frequency (a state never counted there counts once).
+    """
     el = Element(symbol)
-    common = [int(s) for s in el.common_oxidation_states if s != 0]
-    icsd = [int(s) for s in el.icsd_oxidation_states if s != 0 and s not in common]
-    return tuple((s, 0) for s in common) + tuple((s, 1) for s in icsd)
+    states = {int(s) for s in (*el.common_oxidation_states, *el.icsd_oxidation_states) if s != 0}
+    occurrence = _icsd_occurrence()
+    counts = {s: occurrence.get((symbol, s), 1) for s in states}
+    total = sum(counts.values())
+    ranked = sorted(counts, key=lambda s: (-counts[s], s))
+    return tuple((s, float(-np.log(counts[s] / total))) for s in ranked)
 
 
 @cache
@@ -109,7 +131,7 @@ def _assign(key: tuple[tuple[str, float], ...], tol: float) -> OxidationResult:
             {el: float("nan") for el in symbols}, float("nan"), "no_oxidation_state"
         )
     if np.prod([len(o) for o in options], dtype=float) > _MAX_COMBINATIONS:
-        options = [tuple(o for o in opts if o[1] == 0) or opts for opts in options]
+        options = [opts[:3] for opts in options]
     combos = np.array(list(itertools.product(*options)), dtype=float)  # (C, E, 2)
     states, penalty = combos[:, :, 0], combos[:, :, 1]
     chi = np.array([_electronegativity(el) for el in symbols])

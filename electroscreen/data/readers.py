@@ -23,7 +23,13 @@ from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.validation import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE, check_structure
 
-__all__ = ["read_candidates", "expand_inputs", "structure_from_text", "FORMULA_COLUMNS"]
+__all__ = [
+    "FORMULA_COLUMNS",
+    "expand_inputs",
+    "read_candidates",
+    "structure_from_text",
+    "structure_record",
+]
 
 STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
@@ -68,9 +74,14 @@ def _failure(cid: str, source: str, status: str, message: str) -> dict:
     }
 
 
-def _structure_record(
-    cid: str, source: str, structure: Structure, max_sites: int, min_distance: float
+def structure_record(
+    cid: str,
+    source: str,
+    structure: Structure,
+    max_sites: int = DEFAULT_MAX_SITES,
+    min_distance: float = DEFAULT_MIN_DISTANCE,
 ) -> dict:
+    """A candidate-table record for a parsed structure, with its validation status."""
     problem = check_structure(structure, max_sites=max_sites, min_distance=min_distance)
     formula = structure.composition.formula.replace(" ", "") if len(structure) else ""
     if problem is not None:
@@ -129,14 +140,14 @@ def _read_structure_file(
                 yield _failure(frame_id, source, "not_periodic", "frame is not periodic in 3D")
                 continue
             structure = AseAtomsAdaptor.get_structure(atoms)
-            yield _structure_record(frame_id, source, structure, max_sites, min_distance)
+            yield structure_record(frame_id, source, structure, max_sites, min_distance)
         return
     text = path.read_text(encoding="utf-8", errors="strict")
     fmt = "cif" if suffix == ".cif" else "json" if suffix == ".json" else "poscar"
     structures = structure_from_text(text, fmt)
     for k, structure in enumerate(structures):
         many = len(structures) > 1
-        yield _structure_record(
+        yield structure_record(
             f"{cid}#{k}" if many else cid,
             f"{path}#{k}" if many else str(path),
             structure,
@@ -171,7 +182,7 @@ def _read_table(path: Path, max_sites: int, min_distance: float) -> Iterator[dic
         if isinstance(cif_text, str) and cif_text.strip():
             try:
                 structure = structure_from_text(cif_text, "cif")[0]
-                rec = _structure_record(cid, source, structure, max_sites, min_distance)
+                rec = structure_record(cid, source, structure, max_sites, min_distance)
             except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
                 rec = _failure(cid, source, _classify_error(exc), f"structure: {exc}")
         else:

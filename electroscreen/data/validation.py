@@ -12,6 +12,9 @@ DEFAULT_MAX_SITES = 5000
 #: Sites closer than this (Angstrom) whose occupancies add up to more than one overlap.
 DEFAULT_MIN_DISTANCE = 0.5
 _OCC_TOL = 1e-3
+#: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
+#: two close sites only count as overlapping atoms above this summed occupancy.
+_SPLIT_SITE_TOL = 0.25
 
 
 def check_structure(
@@ -22,8 +25,8 @@ def check_structure(
     """Return ``(status, message)`` for an unusable structure, ``None`` when it is fine.
 
     Partially occupied sites are normal. Two sites closer than ``min_distance`` are allowed only when
-    their summed occupancy is at most one (split sites in disordered electrolytes); otherwise the
-    atoms overlap.
+    their summed occupancy is at most 1.25 (split sites in disordered electrolytes, whose refined
+    occupancies may sum slightly above one); otherwise the atoms overlap.
     """
     n = len(structure)
     if n == 0:
@@ -44,7 +47,7 @@ def check_structure(
     centers, neighbors, _, distances = structure.get_neighbor_list(min_distance)
     if len(centers):
         summed = occupancy[centers] + occupancy[neighbors]
-        clash = np.flatnonzero(summed > 1 + _OCC_TOL)
+        clash = np.flatnonzero(summed > 1 + _SPLIT_SITE_TOL)
         if len(clash):
             k = clash[0]
             i, j = int(centers[k]), int(neighbors[k])

@@ -1,0 +1,224 @@
+"""Readers: every supported format, and bad input that becomes a status instead of a crash."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from ase.io import write as ase_write
+from pymatgen.core import Lattice, Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+
+from electroscreen.data import read_candidates
+from electroscreen.data.readers import expand_inputs
+
+GOOD_CIF_BLOCK = """data_{name}
+_symmetry_space_group_name_H-M   'P 1'
+_cell_length_a   4.0
+_cell_length_b   4.0
+_cell_length_c   4.0
+_cell_angle_alpha   90
+_cell_angle_beta   90
+_cell_angle_gamma   90
+_symmetry_Int_Tables_number   1
+loop_
+ _symmetry_equiv_pos_as_xyz
+  'x, y, z'
+loop_
+ _atom_site_label
+ _atom_site_type_symbol
+ _atom_site_fract_x
+ _atom_site_fract_y
+ _atom_site_fract_z
+ _atom_site_occupancy
+  Li1  Li  0.0  0.0  0.0  0.5
+  Cl1  Cl  0.5  0.5  0.5  1.0
+"""
+
+
+def _rocksalt() -> Structure:
+    return Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(5.13), ["Li", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+
+
+def _write_huge_poscar(path, n_sites: int) -> None:
+    """A cubic cell of n_sites Li atoms on a grid, written directly (pymatgen supercells are slow)."""
+    side = int(np.ceil(n_sites ** (1 / 3)))
+    grid = np.indices((side, side, side)).reshape(3, -1).T[:n_sites] / side
+    lines = [
+        "huge",
+        "1.0",
+        f"{2.5 * side} 0 0",
+        f"0 {2.5 * side} 0",
+        f"0 0 {2.5 * side}",
+        "Li",
+        str(n_sites),
+        "Direct",
+    ]
+    lines += [f"{x:.6f} {y:.6f} {z:.6f}" for x, y, z in grid]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    """Ten files that each break in its own way."""
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "malformed.cif").write_text(
+        "data_x\n_cell_length_a 4.0\nloop_\n _atom_site_label\n garbage here\n"
+    )
+    (d / "empty.cif").write_text("")
+    (d / "binary.cif").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (d / "unknown_element.cif").write_text(
+        GOOD_CIF_BLOCK.format(name="u").replace("Cl1  Cl", "Xx1  Xy")
+    )
+    overlap = Structure(Lattice.cubic(4), ["Li", "Li"], [[0, 0, 0], [0.02, 0, 0]])
+    overlap.to(filename=str(d / "overlap.vasp"), fmt="poscar")
+    _write_huge_poscar(d / "POSCAR_huge", 20_000)
+    pd.DataFrame({"formula": ["Li2XyZ"]}).to_csv(d / "bad_formula.csv", index=False)
+    (d / "bad.json").write_text('{"not": "a structure"}')
+    (d / "notes.txt").write_text("hello")
+    return d, [d / "missing.cif"]
+
+
+def test_every_bad_input_gets_a_row_with_a_status_naming_the_file(bad_files):
+    folder, missing = bad_files
+    files = sorted(folder.iterdir()) + missing
+    table = read_candidates(files)
+    assert len(table) == len(files)
+    by_file = {
+        s.split(":")[0].split("#")[0]: (st, e)
+        for s, st, e in table[["source", "status", "error"]].itertuples(index=False)
+    }
+    expected = {
+        "malformed.cif": {"parse_error"},
+        "empty.cif": {"empty_file"},
+        "binary.cif": {"binary_file"},
+        "unknown_element.cif": {"unknown_element"},
+        "overlap.vasp": {"overlapping_atoms"},
+        "POSCAR_huge": {"too_many_sites"},
+        "bad_formula.csv": {"unknown_element"},
+        "bad.json": {"parse_error"},
+        "notes.txt": {"unsupported_format"},
+        "missing.cif": {"missing_file"},
+    }
+    for path, (status, error) in by_file.items():
+        name = path.rsplit("/", 1)[-1]
+        assert status in expected[name], (name, status, error)
+        assert name in error  # the message names the file
+    assert (table["status"] != "ok").all()
+
+
+def test_thousand_inputs_with_ten_bad_ones(tmp_path, bad_files, obelix_structures):
+    folder, missing = bad_files
+    good = []
+    structures = list(obelix_structures["structure"])
+    for i in range(990):
+        s = structures[i % len(structures)]
+        if i < 321:
+            path = tmp_path / f"c{i:04d}.cif"
+            s.to(filename=str(path))
+        else:  # the rest as pymatgen JSON (fast to write and read)
+            path = tmp_path / f"c{i:04d}.json"
+            path.write_text(json.dumps(s.as_dict()))
+        good.append(path)
+    bad = sorted(folder.iterdir()) + missing
+    assert len(bad) == 10
+    inputs = good[:500] + bad + good[500:]
+    table = read_candidates(inputs)
+    assert len(table) == 1000
+    assert (table["status"] == "ok").sum() == 990
+    assert table["candidate_id"].is_unique
+    sources = table["source"].str.replace(r":\d+$", "", regex=True)  # table rows end in ":row"
+    assert sources.tolist()[500:510] == [str(p) for p in bad]
+    assert (table["status"].iloc[500:510] != "ok").all()
+
+
+def test_structure_formats(tmp_path):
+    s = _rocksalt()
+    (tmp_path / "multi.cif").write_text(
+        GOOD_CIF_BLOCK.format(name="a") + "\n" + GOOD_CIF_BLOCK.format(name="b")
+    )
+    s.to(filename=str(tmp_path / "POSCAR"), fmt="poscar")
+    s.to(filename=str(tmp_path / "CONTCAR_relaxed"), fmt="poscar")
+    (tmp_path / "one.json").write_text(json.dumps(s.as_dict()))
+    (tmp_path / "many.json").write_text(json.dumps([s.as_dict(), s.as_dict()]))
+    atoms = AseAtomsAdaptor.get_atoms(s)
+    ase_write(str(tmp_path / "frames.extxyz"), [atoms, atoms, atoms], format="extxyz")
+    table = read_candidates(tmp_path)
+    assert (table["status"] == "ok").all(), table[["source", "error"]]
+    counts = (
+        table["source"]
+        .str.replace(r"[#:].*", "", regex=True)
+        .map(lambda p: p.rsplit("/", 1)[-1])
+        .value_counts()
+    )
+    assert counts.to_dict() == {
+        "multi.cif": 2,
+        "POSCAR": 1,
+        "CONTCAR_relaxed": 1,
+        "one.json": 1,
+        "many.json": 2,
+        "frames.extxyz": 3,
+    }
+    partial = table[table["source"].str.contains("multi.cif")]["structure"].iloc[0]
+    assert not partial.is_ordered and partial.composition["Li"] == pytest.approx(0.5)
+    for structure in table["structure"]:
+        if structure.composition.reduced_formula == "LiCl" and len(structure) == 8:
+            assert structure.lattice.volume == pytest.approx(5.13**3)
+
+
+def test_formula_tables_keep_ids_extra_columns_and_row_sources(tmp_path):
+    frame = pd.DataFrame(
+        {"id": ["a", "b", "c"], "Formula": ["Li3PS4", "Li7La3Zr2O12", "Li2XyZ"], "note": [1, 2, 3]}
+    )
+    frame.to_csv(tmp_path / "pool.csv", index=False)
+    frame.to_parquet(tmp_path / "pool.parquet")
+    for name in ("pool.csv", "pool.parquet"):
+        table = read_candidates(tmp_path / name)
+        assert table["candidate_id"].tolist() == ["a", "b", "c"]
+        assert table["status"].tolist() == ["ok", "ok", "unknown_element"]
+        assert table["note"].tolist() == [1, 2, 3]
+        assert table["source"].iloc[2].endswith(f"{name}:2")
+        assert "Xy" in table["error"].iloc[2] and name in table["error"].iloc[2]
+        assert table["structure"].isna().all()
+
+
+def test_table_with_cif_text_column(tmp_path):
+    frame = pd.DataFrame(
+        {"formula": ["LiCl", "LiCl"], "cif": [GOOD_CIF_BLOCK.format(name="z"), "data_broken\n"]}
+    )
+    frame.to_csv(tmp_path / "with_cif.csv", index=False)
+    table = read_candidates(tmp_path / "with_cif.csv")
+    assert table["status"].tolist()[0] == "ok"
+    assert table["structure"].iloc[0] is not None
+    assert table["status"].iloc[1] != "ok" and "with_cif.csv:1" in table["error"].iloc[1]
+
+
+def test_table_without_formula_column_is_one_error_row(tmp_path):
+    pd.DataFrame({"name": ["x"]}).to_csv(tmp_path / "t.csv", index=False)
+    table = read_candidates(tmp_path / "t.csv")
+    assert len(table) == 1 and table["status"].iloc[0] == "parse_error"
+    assert "no formula column" in table["error"].iloc[0]
+
+
+def test_split_sites_are_not_overlapping_atoms(tmp_path):
+    """Two half-occupied Li sites 0.3 A apart are a normal split site, not an overlap."""
+    s = Structure(
+        Lattice.cubic(4),
+        [{"Li": 0.5}, {"Li": 0.5}, "Cl"],
+        [[0, 0, 0], [0.075, 0, 0], [0.5, 0.5, 0.5]],
+    )
+    s.to(filename=str(tmp_path / "split.cif"))
+    assert read_candidates(tmp_path / "split.cif")["status"].tolist() == ["ok"]
+
+
+def test_glob_and_directory_expansion_are_sorted(tmp_path):
+    for name in ("b.cif", "a.cif", "c.txt"):
+        (tmp_path / name).write_text(GOOD_CIF_BLOCK.format(name=name[0]))
+    assert [p.name for p in expand_inputs(tmp_path)] == ["a.cif", "b.cif"]
+    assert [p.name for p in expand_inputs(str(tmp_path / "*.cif"))] == ["a.cif", "b.cif"]
+    table = read_candidates(str(tmp_path / "*.cif"))
+    assert table["candidate_id"].tolist() == ["a", "b"]
+    assert np.all(table["formula"] == "Li0.5Cl1")
