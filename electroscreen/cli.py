@@ -44,6 +44,89 @@ def data_info(
         console.print(errors)
 
 
+@app.command("train")
+def train(
+    config: Path = typer.Option(
+        ..., "--config", help="Training config, e.g. configs/conductivity.yaml."
+    ),
+    tracking_uri: str | None = typer.Option(
+        None,
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///./mlflow.db).",
+    ),
+) -> None:
+    """Evaluate, fit, log and register a model in one MLflow run; prints the model URI last."""
+    from electroscreen.experiments.config import ConfigError, load_train_config
+    from electroscreen.experiments.train import headline_metrics, run_training
+
+    log = Console(stderr=True)
+    try:
+        train_config = load_train_config(config)
+    except ConfigError as exc:
+        log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    result = run_training(
+        train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
+    )
+    for name, value in headline_metrics(result.metrics).items():
+        log.print(f"{name:>18} {value:.3f}")
+    typer.echo(result.model_uri)
+
+
+@app.command("generate")
+def generate(
+    seeds: list[str] = typer.Argument(
+        None, help="Seed structure files, folders, globs or packed caches (.npz / packed .parquet)."
+    ),
+    out: Path = typer.Option(..., help="Packed cache to write (.npz or .parquet)."),
+    table: Path | None = typer.Option(
+        None, help="Candidate table (.csv/.parquet; default <out stem>_candidates.csv)."
+    ),
+    obelix: bool = typer.Option(
+        False, "--obelix", help="Also seed from the 321 OBELiX structures."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, help="Reference data folder for --obelix (default: $ELECTROSCREEN_DATA)."
+    ),
+    max_candidates: int | None = typer.Option(
+        None, help="Keep at most N (probability-weighted sample)."
+    ),
+    threshold: float = typer.Option(1e-4, help="Smallest substitution probability kept."),
+    carrier: str = typer.Option("Li", help="Mobile ion kept in every candidate."),
+    seed: int = typer.Option(0, help="Random seed (sampling for --max-candidates, --pool-size)."),
+    exclude: list[str] = typer.Option([], help="Element never introduced (repeatable)."),
+    keep_known: bool = typer.Option(False, help="Keep candidates equal to a seed composition."),
+    rescale: bool = typer.Option(True, help="Scale lattices by the ionic-volume ratio."),
+    pool_size: int | None = typer.Option(
+        None, help="Instead: stream N synthetic formulas from the seeds' compositions to OUT."
+    ),
+) -> None:
+    """Hypothetical candidates by data-mined ion substitution from seed structures."""
+    from electroscreen.screening.generate import (
+        generate_candidates,
+        load_seeds,
+        seed_formulas,
+        write_pool,
+    )
+    from electroscreen.screening.synthetic import write_formula_pool
+
+    packed = load_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
+    console.print(f"{len(packed)} seed structures")
+    if len(packed) == 0:
+        console.print("[red]error:[/] no readable seed structure (give files or --obelix)")
+        raise typer.Exit(2)
+    if pool_size is not None:
+        path = write_formula_pool(out, pool_size, seed_formulas(packed), carrier=carrier, seed=seed)
+        console.print(f"{pool_size} synthetic formulas -> {path}")
+        return
+    pool = generate_candidates(
+        packed, carrier=carrier, threshold=threshold, max_candidates=max_candidates, seed=seed,
+        rescale_lattice=rescale, forbidden_elements=exclude, keep_known=keep_known,
+    )  # fmt: skip
+    packed_path, table_path = write_pool(pool, out, table)
+    console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
+    console.print(f"{len(pool)} candidates -> {packed_path} (structures), {table_path} (table)")
+
+
 @app.command("demo")
 def demo(
     out: Path = typer.Option(Path("demo_out"), help="Output folder."),
@@ -55,6 +138,34 @@ def demo(
     from electroscreen.screening.demo import run_demo
 
     run_demo(out=out, data_dir=data_dir, console=console)
+
+
+@app.command("featurize")
+def featurize(
+    inputs: list[str] = typer.Argument(..., help="Files, directories or glob patterns."),
+    featurizers: str = typer.Option(
+        "magpie,electrolyte,structure,bvse", help="Comma-separated featurizer names."
+    ),
+    out: Path = typer.Option(..., help="Output table (.parquet, or .csv)."),
+    max_sites: int = typer.Option(5000, help="Structures with more sites are rejected."),
+) -> None:
+    """Featurize candidates: every input row, its status and each featurizer's status."""
+    from electroscreen.data import read_candidates
+    from electroscreen.featurizers.registry import featurize_table
+
+    names = [n.strip() for n in featurizers.split(",") if n.strip()]
+    frame = featurize_table(read_candidates(inputs, max_sites=max_sites), names)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    console.print(f"[bold]{len(frame)}[/] rows x {frame.shape[1]} columns written to {out}")
+    counts = Table("featurizer", "status", "count", title="Statuses")
+    for column in ["featurize_status"] + [f"status_{n}" for n in names]:
+        for status, count in frame[column].value_counts().items():
+            counts.add_row(column.removeprefix("status_"), str(status), str(count))
+    console.print(counts)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,108 @@
+"""Featurizers by name, so configs and the CLI can say ``featurizers: [magpie, electrolyte]``.
+
+Classes are imported on first use: naming a featurizer costs nothing until it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib import import_module
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.featurizers.base import Featurizer
+
+__all__ = ["FEATURIZERS", "featurize_table", "featurizer_class", "make_featurizer"]
+
+#: Name -> ``"module:Class"`` of every featurizer a config can ask for.
+FEATURIZERS: dict[str, str] = {
+    "magpie": "electroscreen.featurizers.composition:ElementPropertyStats",
+    "electrolyte": "electroscreen.featurizers.electrolyte:ElectrolyteComposition",
+    "structure": "electroscreen.featurizers.structure:StructureDescriptors",
+    "bvse": "electroscreen.featurizers.bvse:BVSE",
+    "air_reactivity": "electroscreen.featurizers.reactivity:AirReactivity",
+    "reactivity": "electroscreen.featurizers.reactivity:AirReactivity",
+    "hsab": "electroscreen.featurizers.hsab_pairs:HSABPairing",
+}
+
+
+def featurizer_class(name: str) -> type[Featurizer]:
+    """The featurizer class registered under ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered (the message lists the names that are).
+    """
+    try:
+        module, cls = FEATURIZERS[name].split(":")
+    except KeyError:
+        raise ValueError(
+            f"unknown featurizer {name!r}; choose from {', '.join(sorted(FEATURIZERS))}"
+        ) from None
+    return getattr(import_module(module), cls)
+
+
+def make_featurizer(name: str, **params: object) -> Featurizer:
+    """Build the featurizer ``name`` with ``params`` (its ``__init__`` arguments)."""
+    return featurizer_class(name)(**params)
+
+
+def featurize_table(
+    table: pd.DataFrame,
+    names: Sequence[str],
+    params: Mapping[str, Mapping[str, object]] | None = None,
+) -> pd.DataFrame:
+    """Run the named featurizers on a candidate table; one output row per input row, in order.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A candidate table (``candidate_id``, ``formula``, ``status``, ``error`` and, for structure
+        featurizers, ``structure``), e.g. from :func:`~electroscreen.data.read_candidates`.
+    names : sequence of str
+        Registered featurizer names (:data:`FEATURIZERS`), run in this order.
+    params : mapping, optional
+        ``name -> __init__`` arguments of that featurizer.
+
+    Returns
+    -------
+    DataFrame
+        The input's columns except ``structure`` (objects that do not serialize), then
+        ``featurize_status`` (``"ok"`` when every featurizer said ok, else ``"<name>:<status>"`` of
+        each one that did not, comma-joined), one ``status_<name>`` column per featurizer, and the
+        features of each featurizer (NaN where undefined). A feature name that an earlier
+        featurizer already produced is prefixed with ``"<name>__"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown or repeated featurizer name (before any work is done).
+    """
+    names = list(names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"featurizer names repeat: {names}")
+    params = params or {}
+    featurizers = {name: make_featurizer(name, **dict(params.get(name, {}))) for name in names}
+    base = table.drop(columns=["structure"], errors="ignore").reset_index(drop=True)
+    statuses: dict[str, np.ndarray] = {}
+    blocks: list[pd.DataFrame] = []
+    taken = set(base.columns)
+    for name, featurizer in featurizers.items():
+        values, status = featurizer.transform_with_status(table)
+        columns = [
+            f"{name}__{c}" if c in taken else str(c) for c in featurizer.get_feature_names_out()
+        ]
+        taken.update(columns)
+        statuses[name] = np.asarray(status, dtype=object)
+        blocks.append(pd.DataFrame(values, columns=columns))
+    overall = [
+        ",".join(f"{n}:{statuses[n][i]}" for n in names if statuses[n][i] != OK) or OK
+        for i in range(len(base))
+    ]
+    status_frame = pd.DataFrame({"featurize_status": overall})
+    for name in names:
+        status_frame[f"status_{name}"] = statuses[name]
+    return pd.concat([base, status_frame, *blocks], axis=1)

@@ -1,0 +1,115 @@
+"""featurize_table and ``electroscreen featurize``: every input row out, with its statuses."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymatgen.io.cif import CifWriter
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+from electroscreen.data import read_candidates
+from electroscreen.featurizers.bvse import BVSE
+from electroscreen.featurizers.composition import ElementPropertyStats
+from electroscreen.featurizers.registry import featurize_table
+from electroscreen.featurizers.structure import StructureDescriptors
+
+#: Li3N, Li3ClO (ordered), Li6PS5Cl argyrodite (disordered), LiAlH4 (no Li-H BV parameters).
+IDS = ("gvd", "4p7", "122", "883")
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory, obelix_structures):
+    """A folder with four OBELiX CIFs, an empty CIF and a formula table with one bad formula."""
+    folder = tmp_path_factory.mktemp("pool")
+    structures = obelix_structures.set_index("candidate_id")["structure"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Site labels are not unique")
+        for cid in IDS:
+            CifWriter(structures[cid]).write_file(folder / f"{cid}.cif")
+    (folder / "empty.cif").write_text("")
+    (folder / "formulas.csv").write_text("formula\nLi3PS4\nLi2XyZ\n")
+    return folder
+
+
+def test_featurize_table_keeps_every_row_with_statuses(pool):
+    table = read_candidates([pool])
+    assert len(table) == 7
+    frame = featurize_table(table, ["magpie", "structure", "bvse"])
+    assert len(frame) == len(table) and "structure" not in frame
+    pd.testing.assert_series_equal(frame["candidate_id"], table["candidate_id"])
+    pd.testing.assert_series_equal(frame["status"], table["status"])
+
+    by_source = frame.set_index(frame["source"].str.extract(r"([^/]+)$")[0])
+    rows = {
+        "gvd.cif": ("ok", "ok", "ok"),
+        "122.cif": ("ok", "ok", "ok"),
+        "883.cif": ("ok", "ok", "no_bv_parameters"),
+    }
+    for source, expected in rows.items():
+        got = by_source.loc[source, ["status_magpie", "status_structure", "status_bvse"]]
+        assert tuple(got) == expected, source
+    assert by_source.loc["883.cif", "featurize_status"] == "bvse:no_bv_parameters"
+    assert by_source.loc["gvd.cif", "featurize_status"] == "ok"
+    empty = by_source.loc["empty.cif"]
+    assert empty["status"] == empty["status_magpie"] == empty["status_bvse"] != "ok"
+    formula_rows = frame[frame["source"].str.contains("formulas.csv")]
+    assert formula_rows["status_structure"].tolist() == ["no_structure", "unknown_element"]
+    assert formula_rows["status_magpie"].tolist() == ["ok", "unknown_element"]
+
+    # the same numbers as the featurizers run on their own
+    for featurizer in (ElementPropertyStats(), StructureDescriptors(), BVSE()):
+        columns = list(featurizer.get_feature_names_out())
+        np.testing.assert_array_equal(frame[columns].to_numpy(), featurizer.transform(table))
+    ok = frame["featurize_status"] == "ok"
+    assert ok.sum() == 3 and np.isfinite(frame.loc[ok, "bvse_barrier_3d"]).all()
+
+
+def test_name_clashes_unknown_and_repeated_names(pool):
+    table = read_candidates([pool / "formulas.csv"])
+    feature = str(ElementPropertyStats().get_feature_names_out()[0])
+    table[feature] = 1.0  # an input column with a feature's name
+    frame = featurize_table(table, ["magpie"])
+    assert (frame[feature] == 1.0).all() and f"magpie__{feature}" in frame
+    with pytest.raises(ValueError, match="unknown featurizer"):
+        featurize_table(table, ["magpie", "nope"])
+    with pytest.raises(ValueError, match="repeat"):
+        featurize_table(table, ["magpie", "magpie"])
+
+
+def test_cli_featurize_writes_every_row(pool, tmp_path):
+    out = tmp_path / "features.parquet"
+    args = [
+        "featurize",
+        str(pool),
+        "--featurizers",
+        "electrolyte,structure,bvse",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "7 rows" in result.output and "no_bv_parameters" in result.output
+    frame = pd.read_parquet(out)
+    assert len(frame) == 7
+    assert {"featurize_status", "status_electrolyte", "status_structure", "status_bvse"} <= set(
+        frame
+    )
+    names = ("electrolyte", "structure", "bvse")
+    for row in frame.itertuples():
+        expected = [f"{n}:{getattr(row, f'status_{n}')}" for n in names]
+        expected = ",".join(e for e in expected if not e.endswith(":ok")) or "ok"
+        assert row.featurize_status == expected
+    # Li3N and Li3ClO have no framework cation: ElectrolyteComposition says so; the argyrodite is ok
+    argyrodite = frame["source"].str.endswith("122.cif")
+    assert frame.loc[argyrodite, "featurize_status"].tolist() == ["ok"]
+    assert (frame["status_structure"] == "ok").sum() == 4
+
+    csv = tmp_path / "features.csv"
+    bad = CliRunner().invoke(
+        app, ["featurize", str(pool), "--featurizers", "nope", "--out", str(csv)]
+    )
+    assert bad.exit_code != 0 and not csv.exists()
