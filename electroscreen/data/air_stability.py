@@ -1,0 +1,211 @@
+"""Literature verdicts on air / moisture stability of solid electrolytes, as a candidate table.
+
+The labels (``verdict`` = stable / moderate / unstable, one row per statement read in a source, each
+with its DOI or citation) were compiled for electroscreen; see ``README.md`` beside the shared copy
+(``$ELECTROSCREEN_DATA/air_stability/``). The package ships a copy (``labels/air_stability.csv``) so
+the task works without the data folder.
+
+Formulas are written as in the sources. :func:`normalise_label_formula` turns what it can into one
+composition (mixtures such as ``90(75Li2S-15P2S5-10P2O5)-10ZnO`` or ``(Li2S)75(P2S5)25 + 20 mol%
+LiI``, phase names such as ``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes); anything else (a
+variable ``x``, a described phase) keeps its text and gets status ``unparsed_formula``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+
+__all__ = [
+    "AIR_STABILITY_LABELS",
+    "VERDICTS",
+    "air_stability_candidates",
+    "load_air_stability",
+    "normalise_label_formula",
+]
+
+#: The package copy of the labels.
+AIR_STABILITY_LABELS = Path(__file__).parent / "labels" / "air_stability.csv"
+VERDICTS = ("stable", "moderate", "unstable")
+
+_DESCRIPTOR_WORDS = re.compile(r"\b(glass-ceramic|glass)\b", re.IGNORECASE)
+_DESCRIBED_PARENS = re.compile(r"\s*\((?=[^()]*(?:[a-z]{3}|,))[^()]*\)")
+_DOPED = re.compile(r"^([A-Z][a-z]?)(\d*\.?\d*)-doped\s+(.+)$")
+_MOL_PERCENT = re.compile(r"^(.+?)\s*\+\s*(\d*\.?\d+)\s*mol%\s*(\S+)$")
+_LEADING_NUMBER = re.compile(r"^(\d*\.?\d+)(?=[A-Z(])")
+_GROUP_AMOUNT = re.compile(r"\(([^()]+)\)(\d*\.?\d+)")
+
+
+def _add(total: dict[str, float], part: dict[str, float], factor: float) -> None:
+    for el, n in part.items():
+        total[el] = total.get(el, 0.0) + factor * n
+
+
+def _split_top_level(text: str, sep: str = "-") -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _mixture(text: str) -> dict[str, float]:
+    """``a A - b B - ...`` (coefficients optional, terms may be parenthesised mixtures)."""
+    terms = _split_top_level(text)
+    if len(terms) == 1:
+        return parse_formula(text)
+    total: dict[str, float] = {}
+    for term in terms:
+        match = _LEADING_NUMBER.match(term)
+        coeff = float(match.group(1)) if match else 1.0
+        body = term[match.end() :] if match else term
+        if body.startswith("(") and body.endswith(")") and "-" in body:
+            inner_terms = _split_top_level(body[1:-1])
+            weights = [
+                float(m.group(1)) if (m := _LEADING_NUMBER.match(t)) else 1.0 for t in inner_terms
+            ]
+            part = _mixture(body[1:-1])
+            coeff /= sum(weights)  # the bracket is one mole of its components
+        else:
+            part = parse_formula(body)
+        _add(total, part, coeff)
+    return total
+
+
+def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
+    """Composition of a label's formula as written, and how it was read.
+
+    Returns
+    -------
+    amounts : dict or None
+        Element -> amount, or None when the text is not a composition.
+    how : str
+        ``"as written"``, a short note of the rule applied, or why it could not be read.
+
+    Examples
+    --------
+    >>> normalise_label_formula("67Li2S-33P2S5 glass")[0]
+    {'Li': 134.0, 'S': 232.0, 'P': 66.0}
+    >>> normalise_label_formula("Li3Y1-xInxCl6 (high In, ccp)")[0] is None
+    True
+    """
+    cleaned = _DESCRIBED_PARENS.sub("", text)
+    cleaned = " ".join(_DESCRIPTOR_WORDS.sub("", cleaned).split())
+    notes = []
+    if cleaned != text.strip():
+        notes.append("descriptive words dropped")
+    doped = _DOPED.match(cleaned)
+    dopant: tuple[str, float] | None = None
+    if doped:
+        cleaned = doped.group(3).strip()
+        if doped.group(2):
+            dopant = (doped.group(1), float(doped.group(2)))
+            notes.append(f"dopant {doped.group(1)}{doped.group(2)} added")
+        else:
+            notes.append(f"{doped.group(1)} dopant amount not given: host composition")
+    head, _, rest = cleaned.partition(" ")
+    if rest.startswith("(") and rest.endswith(")"):
+        cleaned = head  # "Li7P3S11 (70Li2S-30P2S5)": the nominal formula names the phase
+        notes.append("nominal formula of the named mixture")
+    try:
+        mol = _MOL_PERCENT.match(cleaned)
+        if mol:
+            base = parse_formula(mol.group(1).replace(" ", ""))
+            groups = _GROUP_AMOUNT.findall(mol.group(1))
+            base_moles = sum(float(n) for _, n in groups) if groups else 1.0
+            pct = float(mol.group(2))
+            amounts = dict(base)
+            _add(amounts, parse_formula(mol.group(3)), base_moles * pct / (100.0 - pct))
+            notes.append(f"{mol.group(2)} mol% {mol.group(3)} added")
+        else:
+            amounts = _mixture(cleaned.replace(" ", ""))
+            if len(_split_top_level(cleaned)) > 1:
+                notes.append("mixture summed")
+    except FormulaError as exc:
+        return None, f"not a composition: {exc}"
+    if dopant is not None:
+        amounts[dopant[0]] = amounts.get(dopant[0], 0.0) + dopant[1]
+    return amounts, "; ".join(notes) or "as written"
+
+
+def _labels_path(data_dir: str | Path | None) -> Path:
+    if data_dir is not None:
+        root = Path(data_dir)
+        for candidate in (root / "air_stability" / "labels.csv", root / "labels.csv", root):
+            if candidate.is_file():
+                return candidate
+    return AIR_STABILITY_LABELS
+
+
+def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The air-stability labels as a candidate table (task ``air_stability``).
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Reference data folder holding ``air_stability/labels.csv`` (or that folder, or the file).
+        Default, or when no such file exists there: the copy shipped with the package.
+
+    Returns
+    -------
+    DataFrame
+        ``candidate_id, formula, source, status, error, structure`` (None) plus ``verdict``,
+        ``family``, ``carrier``, ``evidence``, ``condition``, ``source_ref`` (the label's source as
+        written), ``doi`` (``""`` when the source is not a DOI), ``note``, ``formula_as_written`` and
+        ``formula_normalisation``. ``formula`` is the normalised composition; rows whose formula is
+        not a composition keep the text, with status ``unparsed_formula``. No row is dropped.
+    """
+    path = _labels_path(data_dir)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    records = []
+    for i, row in enumerate(raw.itertuples(index=False)):
+        amounts, how = normalise_label_formula(row.formula)
+        ok = amounts is not None
+        ref = row.source.strip()
+        records.append(
+            {
+                "candidate_id": f"air-{i + 1:03d}",
+                "formula": format_formula(amounts) if ok else row.formula,
+                "source": f"{path.name}:row {i + 2}",
+                "status": OK if ok else "unparsed_formula",
+                "error": "" if ok else f"{path.name} row {i + 2}: {row.formula!r} {how}",
+                "verdict": row.verdict.strip().lower(),
+                "family": row.family,
+                "carrier": row.carrier,
+                "evidence": row.evidence,
+                "condition": row.condition,
+                "source_ref": ref,
+                "doi": ref if ref.startswith("10.") else "",
+                "note": row.note,
+                "formula_as_written": row.formula,
+                "formula_normalisation": how,
+            }
+        )
+    table = candidate_table(records)
+    bad_verdict = ~table["verdict"].isin(VERDICTS).to_numpy()
+    if bad_verdict.any():
+        table.loc[bad_verdict, "status"] = "bad_label"
+        table.loc[bad_verdict, "error"] = "verdict is not stable/moderate/unstable"
+    return table
+
+
+#: Alias (the models issue looks for either name).
+air_stability_candidates = load_air_stability
+
+
+def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Rows per verdict (all rows, whatever their status)."""
+    counts = table["verdict"].value_counts()
+    return {v: int(counts.get(v, 0)) for v in VERDICTS} | {"total": int(np.sum(counts.to_numpy()))}

@@ -1,0 +1,391 @@
+"""Reactivity with air components (H2O, O2, CO2) from experimental formation enthalpies.
+
+For each candidate and each reactant the featurizer finds the most negative reaction energy over every
+mixing ratio on the convex hull of the combined chemical system (the quantity pymatgen's
+``InterfacialReactivity`` reads off its kinks; Richards et al., Chem. Mater. 28, 266 (2016)), as
+used to screen solid electrolytes against moisture and air (Zhu, He, Mo, ACS Appl. Mater. Interfaces
+7, 23685 (2015); Nolan et al., Joule 2, 2016 (2018)). The hull is built offline from experimental
+enthalpies (:mod:`electroscreen.featurizers.thermo`) and solved as one small linear program per
+candidate and reactant (:mod:`electroscreen.featurizers.hull`), grouped by chemical system.
+
+Candidate enthalpy (reported per candidate as ``enthalpy_source``):
+
+``known``
+    The composition (up to scale) is in the table: its tabulated enthalpy.
+``hull_decomposition``
+    Otherwise: the hull energy of its composition, i.e. the candidate is approximated by its
+    equilibrium decomposition into tabulated compounds and elements. This ignores the candidate's own
+    stabilisation below that hull, so reaction energies are an upper bound on reactivity (too
+    negative by at most ``x * E_stabilisation``; e.g. LLZO is treated as Li2ZrO3 + Li2O + La2O3 ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.featurizers.base import CompositionFeaturizer
+from electroscreen.featurizers.composition import as_packed_compositions_fast
+from electroscreen.featurizers.hull import reaction_scan_packed
+from electroscreen.featurizers.thermo import (
+    EXP_TABLE_CITATION,
+    chemical_system,
+    composition_key,
+    enthalpy_table,
+)
+
+__all__ = ["REACTANTS", "AirReactivity", "descriptor_roc_auc", "format_reaction"]
+
+#: Reactant name -> {symbol: amount}.
+REACTANTS: dict[str, dict[str, float]] = {
+    "h2o": {"H": 2.0, "O": 1.0},
+    "o2": {"O": 2.0},
+    "co2": {"C": 1.0, "O": 2.0},
+}
+RICHARDS_2016 = (
+    "W. D. Richards, L. J. Miara, Y. Wang, J. C. Kim, G. Ceder, Interface stability in solid-state "
+    "batteries, Chem. Mater. 28, 266-273 (2016), doi:10.1021/acs.chemmater.5b04082"
+)
+ZHU_2015 = (
+    "Y. Zhu, X. He, Y. Mo, Origin of outstanding stability in the lithium solid electrolyte "
+    "materials: insights from thermodynamic analyses based on first-principles calculations, "
+    "ACS Appl. Mater. Interfaces 7, 23685-23693 (2015), doi:10.1021/acsami.5b07517"
+)
+NOLAN_2018 = (
+    "A. M. Nolan, Y. Zhu, X. He, Q. Bai, Y. Mo, Computation-accelerated design of materials and "
+    "interfaces for all-solid-state lithium-ion batteries, Joule 2, 2016-2046 (2018), "
+    "doi:10.1016/j.joule.2018.08.017"
+)
+CODATA = (
+    "CODATA Key Values for Thermodynamics (Cox, Wagman, Medvedev, 1989), via enthalpies_extra.csv"
+)
+_METHOD = f"{RICHARDS_2016}; {EXP_TABLE_CITATION}; {CODATA}"
+
+_FEATURES: list[tuple[str, str, str]] = [
+    ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("rxn_o2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("h2s_released", "0/1", _METHOD),
+    ("h2o_mixing_ratio", "atom fraction of candidate", _METHOD),
+    ("formation_enthalpy_ev_per_atom", "eV/atom", EXP_TABLE_CITATION),
+    ("enthalpy_known", "0/1", EXP_TABLE_CITATION),
+]
+_RXN_FEATURE = {"h2o": 0, "o2": 1, "co2": 2}
+_NO_REACTION = 1e-6  # eV/atom: reaction energies above -1 ueV/atom count as no reaction
+
+
+def _fmt_coeff(value: float) -> str:
+    if abs(value - 1.0) < 1e-4:
+        return ""
+    text = f"{value:.4g}"
+    return f"{text} "
+
+
+def format_reaction(
+    reactants: Sequence[tuple[float, str]], products: Sequence[tuple[float, str]]
+) -> str:
+    """``[(1, "Li3PS4"), (4, "H2O")], [(1, "Li3PO4"), (4, "H2S")]`` -> ``"Li3PS4 + 4 H2O -> ..."``."""
+    left = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in reactants if c > 1e-9)
+    right = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in products if c > 1e-9)
+    return f"{left} -> {right}"
+
+
+class AirReactivity(CompositionFeaturizer):
+    """Reaction energies with H2O, O2 and CO2 on the experimental-enthalpy convex hull (7 features).
+
+    Features, in order:
+
+    * ``rxn_h2o_ev_per_atom``, ``rxn_o2_ev_per_atom``, ``rxn_co2_ev_per_atom``: most negative
+      reaction energy (eV per atom of the reacting mixture, <= 0) over all mixing ratios.
+    * ``h2s_released``: 1 when H2S is among the products of the most negative H2O reaction.
+    * ``h2o_mixing_ratio``: atom fraction of the candidate in that mixture (1 when nothing reacts).
+    * ``formation_enthalpy_ev_per_atom``: the candidate enthalpy used (tabulated or hull).
+    * ``enthalpy_known``: 1 when the composition is tabulated, 0 for the hull approximation.
+
+    Parameters
+    ----------
+    water : {"liquid", "gas"}
+        Standard state of water in the hull: ``"liquid"`` (default; condensed surface water,
+        -285.83 kJ/mol) or ``"gas"`` (-241.83 kJ/mol, more reactive by 44 kJ per mol H2O).
+
+    Notes
+    -----
+    Candidate enthalpies: see the module docstring (``known`` / ``hull_decomposition``);
+    :meth:`reactions` reports which one each candidate used, and the balanced reactions.
+    Phase diagrams are cached per chemical system (:func:`~electroscreen.featurizers.thermo.chemical_system`).
+
+    Examples
+    --------
+    >>> values = AirReactivity().transform(["Li3PS4", "Li3PO4"])
+    >>> bool(values[0, 0] < -0.1), float(values[1, 0]), float(values[0, 3])
+    (True, 0.0, 1.0)
+    """
+
+    def __init__(self, water: str = "liquid") -> None:
+        self.water = water
+
+    @property
+    def units(self) -> dict[str, str]:  # type: ignore[override]
+        return {name: unit for name, unit, _ in _FEATURES}
+
+    def feature_citations(self) -> dict[str, str]:
+        """The reference behind each feature."""
+        return {name: cite for name, _, cite in _FEATURES}
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        return np.asarray([name for name, _, _ in _FEATURES], dtype=object)
+
+    def citations(self) -> list[str]:
+        return [RICHARDS_2016, ZHU_2015, NOLAN_2018, EXP_TABLE_CITATION, CODATA]
+
+    # -- computation -------------------------------------------------------------------------
+    def _scan(self, packed: PackedCompositions) -> dict[str, object]:
+        """Run every reactant on every ok row; returns per-row arrays and product lists."""
+        n = len(packed)
+        table = enthalpy_table(self.water)
+        out: dict[str, object] = {
+            "known_energy": np.full(n, np.nan),
+            "energy": np.full(n, np.nan),
+            "atoms": np.full(n, np.nan),
+        }
+        rows_by_elements: dict[tuple[int, ...], list[int]] = {}
+        offsets, z, amount = packed.offsets, packed.z, packed.amount
+        for i in range(n):
+            lo, hi = offsets[i], offsets[i + 1]
+            if lo == hi or packed.status[i] != OK:
+                continue
+            total = amount[lo:hi].sum()
+            if not total > 0 or (amount[lo:hi] < 0).any():
+                continue
+            out["atoms"][i] = total
+            hit = table.known.get(composition_key(z[lo:hi], amount[lo:hi]))
+            if hit is not None:
+                out["known_energy"][i] = table.energy[hit]
+            rows_by_elements.setdefault(tuple(sorted(set(z[lo:hi].tolist()))), []).append(i)
+        for name, reactant in REACTANTS.items():
+            rxn = np.full(n, np.nan)
+            mixing = np.full(n, np.nan)
+            products: list[list[tuple[str, float, float]]] = [[] for _ in range(n)]
+            r_z = {SYMBOL_TO_Z[s] for s in reactant}
+            groups = list(rows_by_elements.items())
+            systems = [
+                chemical_system(tuple(sorted(set(elements) | r_z)), self.water)
+                for elements, _ in groups
+            ]
+            if systems:
+                batch = _pack_systems(systems, groups, reactant, packed, out["known_energy"])
+                energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(*batch[:-1])
+                rows_arr = batch[-1]
+                rxn[rows_arr] = energy
+                mixing[rows_arr] = x
+                out["energy"][rows_arr] = e_cand
+                system_of = batch[4]
+                for j, i in enumerate(rows_arr.tolist()):
+                    system = systems[system_of[j]]
+                    products[i] = [
+                        (system.names[b], a, system.atoms[b])
+                        for b, a in zip(p_idx[j], p_amt[j], strict=True)
+                        if b >= 0
+                    ]
+            mixing[rxn > -_NO_REACTION] = 1.0  # no reaction: the candidate alone
+            out[f"rxn_{name}"] = rxn
+            out[f"mixing_{name}"] = mixing
+            out[f"products_{name}"] = products
+        return out
+
+    def _values(self, scan: dict[str, object], n: int) -> np.ndarray:
+        values = np.full((n, len(_FEATURES)), np.nan)
+        for name, col in _RXN_FEATURE.items():
+            values[:, col] = scan[f"rxn_{name}"]
+        done = ~np.isnan(values[:, 0])
+        reacted = scan["rxn_h2o"] < -_NO_REACTION
+        h2s = np.array([any(p[0] == "H2S" for p in prods) for prods in scan["products_h2o"]])
+        values[done, 3] = (h2s & reacted)[done].astype(float)
+        values[:, 4] = scan["mixing_h2o"]
+        values[:, 5] = scan["energy"]
+        values[done, 6] = (~np.isnan(scan["known_energy"]))[done].astype(float)
+        return values
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._values(self._scan(packed), len(packed))
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions_fast(X)
+        values = self._featurize_packed(packed)
+        status = packed.status.copy()
+        bad = np.isnan(values[:, 0]) & (status == OK)
+        status[bad] = "non_positive_amounts"
+        return values, status
+
+    def reactions(self, X: object) -> pd.DataFrame:
+        """One row per candidate: enthalpy used, and per reactant the energy and balanced reaction.
+
+        Columns: ``formula``, ``status``, ``enthalpy_source`` (``known`` / ``hull_decomposition``,
+        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``, and for each reactant ``r`` in
+        ``h2o, o2, co2``: ``rxn_<r>_ev_per_atom``, ``<r>_mixing_ratio``, ``<r>_products`` (products
+        per formula unit of the candidate as written) and ``<r>_reaction`` (the balanced reaction,
+        ``"no reaction"`` when nothing is exothermic).
+        """
+        packed = as_packed_compositions_fast(X)
+        scan = self._scan(packed)
+        values = self._values(scan, len(packed))
+        formulas = _formulas(X, packed)
+        frame = pd.DataFrame({"formula": formulas})
+        status = packed.status.copy()
+        status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
+        frame["status"] = status
+        frame["enthalpy_source"] = np.where(
+            np.isnan(values[:, 0]),
+            "",
+            np.where(np.isnan(scan["known_energy"]), "hull_decomposition", "known"),
+        )
+        frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
+        for name, reactant in REACTANTS.items():
+            frame[f"rxn_{name}_ev_per_atom"] = scan[f"rxn_{name}"]
+            frame[f"{name}_mixing_ratio"] = scan[f"mixing_{name}"]
+            products_text, reaction_text = [], []
+            for i in range(len(packed)):
+                p, r = _reaction_text(
+                    formulas[i],
+                    scan["atoms"][i],
+                    scan[f"mixing_{name}"][i],
+                    scan[f"rxn_{name}"][i],
+                    _REACTANT_LABEL[name],
+                    sum(reactant.values()),
+                    scan[f"products_{name}"][i],
+                )
+                products_text.append(p)
+                reaction_text.append(r)
+            frame[f"{name}_products"] = products_text
+            frame[f"{name}_reaction"] = reaction_text
+        frame["h2s_released"] = values[:, 3]
+        return frame
+
+
+def _reactant_energy(system, react: np.ndarray) -> float:
+    """Enthalpy (eV/atom) of a reactant: its lowest tabulated entry, 0 for an element."""
+    close = np.all(np.abs(system.matrix - react[None, :]) < 1e-9, axis=1)
+    return float(system.energy[close].min())
+
+
+def _pack_systems(
+    systems, groups, reactant: dict[str, float], packed: PackedCompositions, known: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Stack the systems and candidates of one reactant for :func:`reaction_scan_packed`."""
+    d_max = max(len(s.elements) for s in systems)
+    sizes = np.asarray([len(s.energy) for s in systems], dtype=np.int64)
+    entry_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    matrix = np.zeros((entry_offsets[-1], d_max))
+    reacts = np.zeros((len(systems), d_max))
+    e_reacts = np.zeros(len(systems))
+    n_rows = sum(len(rows) for _, rows in groups)
+    comps = np.zeros((n_rows, d_max))
+    system_of = np.empty(n_rows, dtype=np.int64)
+    rows_arr = np.empty(n_rows, dtype=np.int64)
+    r_atoms = sum(reactant.values())
+    j = 0
+    for s, (system, (_, rows)) in enumerate(zip(systems, groups, strict=True)):
+        d = len(system.elements)
+        matrix[entry_offsets[s] : entry_offsets[s + 1], :d] = system.matrix
+        col = {zz: k for k, zz in enumerate(system.elements)}
+        for sym, a in reactant.items():
+            reacts[s, col[SYMBOL_TO_Z[sym]]] = a / r_atoms
+        e_reacts[s] = _reactant_energy(system, reacts[s, :d])
+        for i in rows:
+            lo, hi = packed.offsets[i], packed.offsets[i + 1]
+            for zz, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True):
+                comps[j, col[zz]] += a
+            comps[j] /= comps[j].sum()
+            system_of[j] = s
+            rows_arr[j] = i
+            j += 1
+    energy = np.concatenate([s.energy for s in systems])
+    dims = np.asarray([len(s.elements) for s in systems], dtype=np.int64)
+    return (
+        matrix,
+        energy,
+        entry_offsets,
+        dims,
+        system_of,
+        comps,
+        known[rows_arr],
+        reacts,
+        e_reacts,
+        rows_arr,
+    )
+
+
+_REACTANT_LABEL = {"h2o": "H2O", "o2": "O2", "co2": "CO2"}
+
+
+def _formulas(X: object, packed: PackedCompositions) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        return X["formula"].astype(str).tolist()
+    items = list(X) if not isinstance(X, PackedCompositions) else [None] * len(packed)
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            lo, hi = packed.offsets[i], packed.offsets[i + 1]
+            out.append(
+                "".join(
+                    f"{ELEMENT_SYMBOLS[zz]}{a:g}"
+                    for zz, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True)
+                )
+            )
+    return out
+
+
+def _reaction_text(
+    formula: str,
+    atoms: float,
+    x: float,
+    energy: float,
+    reactant: str,
+    reactant_atoms: float,
+    products: list[tuple[str, float, float]],
+) -> tuple[str, str]:
+    """Products and balanced reaction per formula unit of the candidate as written."""
+    if np.isnan(energy):
+        return "", ""
+    if energy > -_NO_REACTION or x <= 1e-12:
+        return "", "no reaction"
+    scale = atoms / x  # mixture atoms per candidate formula unit
+    reactant_fu = (1.0 - x) * scale / reactant_atoms
+    prods = sorted(((amt * scale / n_at, name) for name, amt, n_at in products), key=lambda t: t[1])
+    product_text = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in prods)
+    return product_text, format_reaction([(1.0, formula), (reactant_fu, reactant)], prods)
+
+
+def descriptor_roc_auc(descriptor: np.ndarray, stable: np.ndarray, higher_is_stable: bool = True):
+    """ROC-AUC of one descriptor as a score for the binary air-stable label (NaN rows dropped).
+
+    Parameters
+    ----------
+    descriptor : array (n,)
+        E.g. ``rxn_h2o_ev_per_atom`` (less negative = more stable, so ``higher_is_stable=True``).
+    stable : array (n,)
+        1 = air-stable (or moderate), 0 = unstable.
+    higher_is_stable : bool
+        Orientation of the score.
+
+    Returns
+    -------
+    float
+        Area under the ROC curve (0.5 = no information); NaN when only one class is left.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    score = np.asarray(descriptor, dtype=float)
+    label = np.asarray(stable, dtype=float)
+    keep = np.isfinite(score) & np.isfinite(label)
+    if len(np.unique(label[keep])) < 2:
+        return float("nan")
+    signed = score[keep] if higher_is_stable else -score[keep]
+    return float(roc_auc_score(label[keep], signed))

@@ -1,0 +1,208 @@
+"""Experimental formation enthalpies as flat arrays, and the entries of each chemical system.
+
+The table is pymatgen's compilation of 2,135 experimental standard formation enthalpies of solids
+(``pymatgen/analysis/compatibility/exp_compounds.json.gz``, eV per formula unit; Kubaschewski and
+NIST-JANAF, as used for MP2020, A. Wang et al., Sci. Rep. 11, 15496 (2021)), read at run time from the
+installed pymatgen, plus the species it lacks (``data/enthalpies_extra.csv``: H2O, H2S, CO2, NH3,
+hydrogen halides, SO2, Li3PO4, Li4P2O7, each row with its source). Pure elements are the references
+(0 eV). Formulas are parsed with :func:`electroscreen.data.formula.parse_formula`; pymatgen is only the
+place the file lives.
+
+Everything here is per atom: an entry is a composition as atom fractions and a formation enthalpy in
+eV/atom, which is what the convex-hull kernels in :mod:`electroscreen.featurizers.hull` consume.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, parse_formula
+
+__all__ = [
+    "EXP_TABLE_CITATION",
+    "EXTRA_TABLE",
+    "KJ_PER_MOL_PER_EV",
+    "ChemicalSystem",
+    "EnthalpyTable",
+    "chemical_system",
+    "composition_key",
+    "enthalpy_table",
+]
+
+KJ_PER_MOL_PER_EV = 96.4853
+EXTRA_TABLE = Path(__file__).parent / "data" / "enthalpies_extra.csv"
+EXP_TABLE_CITATION = (
+    "experimental formation enthalpies shipped with pymatgen "
+    "(pymatgen/analysis/compatibility/exp_compounds.json.gz; Kubaschewski et al., Materials "
+    "Thermochemistry (1993) and NIST-JANAF, compiled in A. Wang et al., Sci. Rep. 11, 15496 (2021), "
+    "doi:10.1038/s41598-021-94550-5)"
+)
+WATER_PHASES = ("liquid", "gas")
+_N_Z = len(ELEMENT_SYMBOLS)
+
+
+@dataclass(frozen=True)
+class EnthalpyTable:
+    """All compounds with a known formation enthalpy (elements excluded).
+
+    Attributes
+    ----------
+    names : ndarray of object (n,)
+        Formula as written in the source.
+    fractions : ndarray of float64 (n, 104)
+        Atom fraction of each element (column = atomic number).
+    energy : ndarray of float64 (n,)
+        Formation enthalpy, eV/atom.
+    atoms : ndarray of float64 (n,)
+        Atoms per formula unit of ``names``.
+    source : ndarray of object (n,)
+    known : dict
+        :func:`composition_key` -> index of the lowest-enthalpy entry with that composition.
+    """
+
+    names: np.ndarray
+    fractions: np.ndarray
+    energy: np.ndarray
+    atoms: np.ndarray
+    source: np.ndarray
+    known: dict[tuple, int]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def composition_key(z: np.ndarray | list[int], amount: np.ndarray | list[float]) -> tuple:
+    """Hashable key of a composition up to scale: sorted ``(Z, atom fraction)`` rounded to 1e-6."""
+    z = np.asarray(z, dtype=np.int64)
+    amount = np.asarray(amount, dtype=np.float64)
+    order = np.argsort(z)
+    frac = amount[order] / amount.sum()
+    return tuple((int(a), round(float(b), 6)) for a, b in zip(z[order], frac, strict=True) if b > 0)
+
+
+def _exp_compounds_path() -> Path:
+    return Path(str(files("pymatgen.analysis.compatibility") / "exp_compounds.json.gz"))
+
+
+@cache
+def _raw_rows() -> tuple[tuple[str, float, str, str], ...]:
+    """(formula, eV per formula unit, phase, source) of every compound, pymatgen's table first."""
+    with gzip.open(_exp_compounds_path(), "rt") as handle:
+        exp = json.load(handle)
+    rows = [(e["formula"], float(e["exp energy"]), "solid", EXP_TABLE_CITATION) for e in exp]
+    extra = pd.read_csv(EXTRA_TABLE)
+    for row in extra.itertuples(index=False):
+        rows.append(
+            (row.formula, row.enthalpy_kj_per_mol / KJ_PER_MOL_PER_EV, row.phase, row.source)
+        )
+    return tuple(rows)
+
+
+@lru_cache(maxsize=2)
+def enthalpy_table(water: str = "liquid") -> EnthalpyTable:
+    """The formation-enthalpy table with water as ``"liquid"`` or ``"gas"``.
+
+    Species from ``enthalpies_extra.csv`` whose composition the pymatgen table already has are not
+    added twice; only the water row of the chosen phase is used.
+    """
+    if water not in WATER_PHASES:
+        raise ValueError(f"water must be one of {WATER_PHASES}, not {water!r}")
+    names, fracs, energy, atoms, source = [], [], [], [], []
+    known: dict[tuple, int] = {}
+    n_exp = sum(1 for r in _raw_rows() if r[3] == EXP_TABLE_CITATION)
+    for i, (formula, e_fu, phase, src) in enumerate(_raw_rows()):
+        amounts = parse_formula(formula)
+        if len(amounts) < 2:
+            continue  # elements are the references
+        if formula == "H2O" and phase != water:
+            continue
+        z = [SYMBOL_TO_Z[s] for s in amounts]
+        n_atoms = float(sum(amounts.values()))
+        key = composition_key(z, list(amounts.values()))
+        if i >= n_exp and key in known:
+            continue  # the pymatgen table has it
+        row = np.zeros(_N_Z)
+        for zz, a in zip(z, amounts.values(), strict=True):
+            row[zz] += a / n_atoms
+        index = len(names)
+        if key not in known or e_fu / n_atoms < energy[known[key]]:
+            known[key] = index
+        names.append(formula)
+        fracs.append(row)
+        energy.append(e_fu / n_atoms)
+        atoms.append(n_atoms)
+        source.append(src)
+    return EnthalpyTable(
+        names=np.asarray(names, dtype=object),
+        fractions=np.asarray(fracs),
+        energy=np.asarray(energy),
+        atoms=np.asarray(atoms),
+        source=np.asarray(source, dtype=object),
+        known=known,
+    )
+
+
+@dataclass(frozen=True)
+class ChemicalSystem:
+    """The entries of one chemical system, ready for the hull kernels.
+
+    The first ``len(elements)`` entries are the pure elements in the order of ``elements`` (their
+    columns of ``matrix`` form an identity block, the simplex's starting basis).
+
+    Attributes
+    ----------
+    elements : tuple of int
+        Atomic numbers, sorted.
+    matrix : ndarray of float64 (n_entries, n_elements)
+        Atom fractions of each entry over ``elements``.
+    energy : ndarray of float64 (n_entries,)
+        Formation enthalpy, eV/atom (0 for elements).
+    names : ndarray of object (n_entries,)
+    atoms : ndarray of float64 (n_entries,)
+        Atoms per formula unit of ``names``.
+    table_index : ndarray of int64 (n_entries,)
+        Row in :func:`enthalpy_table` (-1 for elements).
+    """
+
+    elements: tuple[int, ...]
+    matrix: np.ndarray
+    energy: np.ndarray
+    names: np.ndarray
+    atoms: np.ndarray
+    table_index: np.ndarray
+
+    def entry(self, name: str) -> int:
+        """Index of the entry called ``name`` (-1 when absent)."""
+        hits = np.flatnonzero(self.names == name)
+        return int(hits[0]) if len(hits) else -1
+
+
+@lru_cache(maxsize=32768)
+def chemical_system(elements: tuple[int, ...], water: str = "liquid") -> ChemicalSystem:
+    """Elements plus every tabulated compound made only of ``elements`` (cached per system)."""
+    elements = tuple(sorted(set(elements)))
+    table = enthalpy_table(water)
+    outside = np.ones(_N_Z, dtype=bool)
+    outside[list(elements)] = False
+    inside = ~(table.fractions[:, outside] > 0).any(axis=1)
+    rows = np.flatnonzero(inside)
+    d = len(elements)
+    matrix = np.vstack([np.eye(d), table.fractions[rows][:, list(elements)]])
+    return ChemicalSystem(
+        elements=elements,
+        matrix=np.ascontiguousarray(matrix),
+        energy=np.concatenate([np.zeros(d), table.energy[rows]]),
+        names=np.concatenate(
+            [np.asarray([ELEMENT_SYMBOLS[z] for z in elements], dtype=object), table.names[rows]]
+        ),
+        atoms=np.concatenate([np.ones(d), table.atoms[rows]]),
+        table_index=np.concatenate([np.full(d, -1), rows]).astype(np.int64),
+    )

@@ -1,0 +1,250 @@
+"""AirReactivity and the hull kernels against scipy's linprog and pymatgen's InterfacialReactivity."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.analysis.interface_reactions import InterfacialReactivity
+from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
+from pymatgen.core import Composition
+from sklearn.base import clone
+
+from electroscreen.data import parse_formula
+from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.featurizers.hull import (
+    hull_energy,
+    hull_energy_linprog,
+    reaction_scan_batch,
+    reaction_scan_linprog,
+)
+from electroscreen.featurizers.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
+from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.featurizers.thermo import chemical_system, enthalpy_table
+
+CASES = [
+    "Li3PS4",
+    "Li7P3S11",
+    "Li10GeP2S12",
+    "Li6PS5Cl",
+    "Li4SnS4",
+    "Li3SbS4",
+    "Li7La3Zr2O12",
+    "Li1.3Al0.3Ti1.7(PO4)3",
+    "Li3PO4",
+    "Li3N",
+    "Li2O",
+    "Li6.4La3Zr1.4Ta0.6O12",
+    "Na3SbS4",
+    "Li3YCl6",
+]
+
+
+@pytest.fixture(scope="module")
+def liquid_reactions():
+    return AirReactivity().reactions(CASES)
+
+
+def _system(formulas: list[str], water: str = "liquid"):
+    elements = set()
+    for f in formulas:
+        elements |= {SYMBOL_TO_Z[s] for s in parse_formula(f)}
+    return chemical_system(tuple(sorted(elements)), water)
+
+
+def _fractions(system, formula: str) -> np.ndarray:
+    amounts = parse_formula(formula)
+    comp = np.zeros(len(system.elements))
+    for s, a in amounts.items():
+        comp[system.elements.index(SYMBOL_TO_Z[s])] += a
+    return comp / comp.sum()
+
+
+def test_enthalpy_table_has_pymatgen_compounds_and_extras():
+    table = enthalpy_table("liquid")
+    names = set(table.names)
+    # 2,135 pymatgen compounds (none of them a pure element) plus the extra species
+    assert len(table) >= 2135 + 9
+    for species in ("H2O", "H2S", "CO2", "NH3", "Li3PO4", "Li2CO3", "LiHO"):
+        assert species in names
+    h2o = {
+        t: enthalpy_table(t).energy[list(enthalpy_table(t).names).index("H2O")]
+        for t in ("liquid", "gas")
+    }
+    assert h2o["liquid"] * 3 * 96.4853 == pytest.approx(-285.83, abs=0.01)
+    assert h2o["gas"] * 3 * 96.4853 == pytest.approx(-241.826, abs=0.01)
+    with pytest.raises(ValueError):
+        enthalpy_table("steam")
+
+
+@pytest.mark.parametrize(
+    "formulas",
+    [["Li3PS4", "H2O"], ["Li7La3Zr2O12", "H2O"], ["Li10GeP2S12", "CO2"], ["Li6PS5Cl", "O2"]],
+)
+def test_kernels_match_linprog(formulas):
+    system = _system(formulas)
+    rng = np.random.default_rng(0)
+    d = len(system.elements)
+    comps = rng.dirichlet(np.ones(d), size=20)
+    comps = np.vstack([comps, _fractions(system, formulas[0])])
+    react = _fractions(system, formulas[1])
+    e_react = float(system.energy[np.all(np.abs(system.matrix - react) < 1e-9, axis=1)].min())
+    known = np.full(len(comps), np.nan)
+    known[:5] = -0.5  # a few candidates with an assumed tabulated enthalpy (above or below hull)
+    rxn, mixing, e_cand, _, _, ok = reaction_scan_batch(
+        system.matrix, system.energy, comps, known, react, e_react
+    )
+    assert ok.all()
+    for i, comp in enumerate(comps):
+        ref_hull = hull_energy_linprog(system.matrix, system.energy, comp)
+        assert hull_energy(system.matrix, system.energy, comp) == pytest.approx(ref_hull, abs=1e-9)
+        assert hull_energy.py_func(system.matrix, system.energy, comp) == pytest.approx(
+            ref_hull, abs=1e-9
+        )
+        e_c = known[i] if np.isfinite(known[i]) else ref_hull
+        assert e_cand[i] == pytest.approx(e_c, abs=1e-9)
+        ref_rxn, _ = reaction_scan_linprog(system.matrix, system.energy, comp, e_c, react, e_react)
+        assert rxn[i] == pytest.approx(ref_rxn, abs=1e-9)
+    serial = reaction_scan_batch.py_func(system.matrix, system.energy, comps, known, react, e_react)
+    np.testing.assert_allclose(serial[0], rxn, atol=1e-9)
+
+
+def _pymatgen_min_kink(formula: str, reactant: str, water: str = "liquid"):
+    """Most negative kink of InterfacialReactivity on a PhaseDiagram of the same entries."""
+    system = _system([formula, reactant], water)
+    entries = [
+        PDEntry(Composition(str(name)), float(e * n), name=str(name))
+        for name, e, n in zip(system.names, system.energy, system.atoms, strict=True)
+    ]
+    pd = PhaseDiagram(entries)
+    comp = Composition(formula)
+    known = enthalpy_table(water).known
+    from electroscreen.featurizers.thermo import composition_key
+
+    amounts = parse_formula(formula)
+    is_known = composition_key([SYMBOL_TO_Z[s] for s in amounts], list(amounts.values())) in known
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ir = InterfacialReactivity(
+            comp, Composition(reactant), pd, norm=True, use_hull_energy=not is_known
+        )
+        kink = min(ir.get_kinks(), key=lambda k: k[2])
+    return kink[2], kink[3], is_known
+
+
+@pytest.mark.parametrize("formula", CASES)
+def test_matches_pymatgen_interfacial_reactivity(formula, liquid_reactions):
+    row = liquid_reactions.set_index("formula").loc[formula]
+    for name, label in (("h2o", "H2O"), ("o2", "O2"), ("co2", "CO2")):
+        energy, reaction, is_known = _pymatgen_min_kink(formula, label)
+        assert row[f"rxn_{name}_ev_per_atom"] == pytest.approx(min(energy, 0.0), abs=1e-6)
+        assert row["enthalpy_source"] == ("known" if is_known else "hull_decomposition")
+        if name == "h2o" and energy < -1e-6:
+            pm_products = {c.reduced_formula for c in reaction.products}
+            assert (Composition("H2S").reduced_formula in pm_products) == bool(row["h2s_released"])
+
+
+def _balance(side: str) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for term in side.split(" + "):
+        m = re.match(r"^(\d*\.?\d+(?:e-?\d+)?) (.+)$", term.strip())
+        coeff, formula = (float(m.group(1)), m.group(2)) if m else (1.0, term.strip())
+        for el, n in parse_formula(formula).items():
+            total[el] = total.get(el, 0.0) + coeff * n
+    return total
+
+
+def test_reactions_are_balanced_and_readable(liquid_reactions):
+    frame = liquid_reactions
+    assert list(frame["formula"]) == CASES
+    for name in REACTANTS:
+        for text in frame[f"{name}_reaction"]:
+            if text == "no reaction":
+                continue
+            left, right = text.split(" -> ")
+            lhs, rhs = _balance(left), _balance(right)
+            assert set(lhs) == set(rhs)
+            for el in lhs:
+                assert rhs[el] == pytest.approx(lhs[el], rel=2e-3), text
+    li3ps4 = frame.set_index("formula").loc["Li3PS4"]
+    assert li3ps4["h2o_reaction"] == "Li3PS4 + 4 H2O -> 4 H2S + Li3PO4"
+    assert frame.set_index("formula").loc["Li3PO4", "h2o_reaction"] == "no reaction"
+    sources = frame.set_index("formula")["enthalpy_source"]
+    assert sources["Li3PO4"] == "known" and sources["Li3N"] == "known"
+    assert sources["Li3PS4"] == "hull_decomposition"
+
+
+def test_textbook_ordering_of_h2o_reaction_energy(liquid_reactions):
+    """Issue 6 item 4, with the H2O reaction energy alone (liquid water, default)."""
+    e = liquid_reactions.set_index("formula")["rxn_h2o_ev_per_atom"]
+    h2s = liquid_reactions.set_index("formula")["h2s_released"]
+    thiophosphates = ["Li3PS4", "Li7P3S11", "Li10GeP2S12", "Li6PS5Cl"]
+    milder = ["Li4SnS4", "Li3SbS4"]
+    near_inert = ["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "Li3PO4"]
+    strong = thiophosphates + ["Li3N"]
+    assert (h2s[thiophosphates] == 1).all()
+    assert (e[strong] < -0.1).all()
+    # every strongly reactive case is more reactive than every milder and near-inert one
+    assert e[strong].max() < e[milder + near_inert].min()
+    assert (e[milder + near_inert] > -0.08).all()
+    assert e["Li3N"] < e[thiophosphates].min()
+    assert e["Li3PO4"] == 0.0
+
+
+def test_gas_water_is_more_reactive():
+    liquid = AirReactivity().transform(["Li3PS4", "Li2O"])
+    gas = AirReactivity(water="gas").transform(["Li3PS4", "Li2O"])
+    assert (gas[:, 0] < liquid[:, 0]).all()
+    np.testing.assert_allclose(gas[:, 1:3], liquid[:, 1:3])  # O2 and CO2 do not involve water
+
+
+def test_bad_rows_get_status_not_exceptions():
+    featurizer = AirReactivity()
+    values, status = featurizer.transform_with_status(["Li3PS4", "Li2XyZ", "", "Li0S0"])
+    assert status[0] == "ok"
+    assert status[1] == "unknown_element" and status[2] == "empty_formula"
+    assert status[3] != "ok"
+    assert np.isnan(values[1:]).all()
+    assert values.shape == (4, len(featurizer.get_feature_names_out()))
+
+
+def test_contract_and_registry():
+    featurizer = make_featurizer("reactivity", water="gas")
+    assert isinstance(featurizer, AirReactivity)
+    assert clone(featurizer).get_params() == {"water": "gas"}
+    names = list(featurizer.get_feature_names_out())
+    for required in (
+        "rxn_h2o_ev_per_atom",
+        "rxn_o2_ev_per_atom",
+        "rxn_co2_ev_per_atom",
+        "h2s_released",
+    ):
+        assert required in names
+    assert set(featurizer.feature_units()) == set(names)
+    assert all(featurizer.feature_citations()[n] for n in names)
+    assert make_featurizer("air_reactivity").__class__ is AirReactivity
+
+
+def test_descriptor_roc_auc_matches_pair_counting():
+    rng = np.random.default_rng(1)
+    score = rng.normal(size=40)
+    label = (score + rng.normal(size=40) > 0).astype(float)
+    score[3] = np.nan
+    keep = np.isfinite(score)
+    pos, neg = score[keep][label[keep] == 1], score[keep][label[keep] == 0]
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert descriptor_roc_auc(score, label) == pytest.approx(pairs)
+    assert descriptor_roc_auc(score, label, higher_is_stable=False) == pytest.approx(1 - pairs)
+    assert np.isnan(descriptor_roc_auc(score, np.ones(40)))
+
+
+def test_h2o_descriptor_roc_auc_on_labels():
+    from electroscreen.data.air_stability import load_air_stability
+    from electroscreen.models.tasks import collapse_verdict
+
+    table = load_air_stability()
+    values = AirReactivity().transform(table)
+    auc = descriptor_roc_auc(values[:, 0], collapse_verdict(table["verdict"]))
+    assert 0.6 < auc < 0.8  # measured 0.693 on the 73 parsed rows; better than chance
