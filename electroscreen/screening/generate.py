@@ -1,0 +1,460 @@
+"""Hypothetical candidates by ion substitution from seed structures (``electroscreen generate``).
+
+For each seed structure:
+
+1. Its occupancy-weighted composition gets one oxidation state per element
+   (:func:`~electroscreen.data.assign_oxidation_states`); seeds that do not balance, lack the
+   carrier ion, or hold nothing substitutable are skipped (counted in
+   :attr:`GeneratedPool.counts`).
+2. Every element except the carrier whose (element, state) is a species of the data-mined
+   substitution model (:mod:`electroscreen.screening.substitution`) may be replaced; species
+   outside the model (mixed valence such as Fe2.5+, rare states) stay and contribute a factor 1 to
+   the probability.
+3. :func:`~electroscreen.screening.substitution.enumerate_substitutions` returns every map whose
+   probability (pymatgen's ``cond_prob_list`` over all of the seed's modelled species, the carrier
+   included) is at least ``threshold`` and that conserves the net charge exactly; after it every
+   substitutable species is a different element, none of them the carrier or a species that stays
+   (so no two sites merge into one species; swaps such as Ge->Sn with Sn->Ti are allowed).
+4. The candidate is the seed's packed arrays with the species of every occupant replaced, directly
+   in the occupancy CSR arrays (disordered sites stay disordered), oxidation states attached, and
+   the lattice scaled isotropically by ``(sum_i n_i r_new,i^3 / sum_i n_i r_old,i^3)^(1/3)``
+   (Shannon radii, occupancy-weighted amounts; a crude volume estimate, the fractional coordinates
+   are unchanged).
+
+Deduplication rule: two candidates are duplicates when they come from seeds of the same *prototype*
+(the seed's anonymized formula per formula unit plus its number of sites per cell, e.g.
+``A2B3C7D12|96``) and have the same normalized composition (element fractions rounded to 1e-6); the
+more probable one is kept (ties: the earlier seed, then enumeration order). The same seed with the
+same substitution map can only arise once. Candidates whose composition equals a seed's composition
+(a known compound) are dropped unless ``keep_known``. Every kept candidate is finally checked with
+``assign_oxidation_states``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
+from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.data.packed import PackedStructures, load_packed, pack_structures
+from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.screening.substitution import (
+    enumerate_substitutions,
+    ionic_volume_scale,
+    substitute_packed,
+    substitution_model,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "GeneratedPool",
+    "concat_packed",
+    "element_amounts",
+    "generate_candidates",
+    "load_seeds",
+    "seed_formulas",
+    "write_pool",
+]
+
+DEFAULT_THRESHOLD = 1e-4
+_MAX_Z = len(ELEMENT_SYMBOLS)
+
+
+@dataclass(frozen=True)
+class GeneratedPool:
+    """Generated candidates: packed structures and their candidate table, row-aligned.
+
+    Attributes
+    ----------
+    packed : PackedStructures
+        One structure per candidate; ``ids`` are the candidate ids; ``occ_oxidation`` is set.
+    table : DataFrame
+        ``candidate_id, formula, source, status, error`` plus provenance: ``seed_id, seed_formula,
+        prototype, substitutions, n_substituted, probability, log10_probability, lattice_scale,
+        n_sites``.
+    counts : dict
+        Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
+        stage (``enumerated``, ``known_compound``, ``duplicate``, ``unbalanced``, ``unselected``,
+        ``kept``).
+    """
+
+    packed: PackedStructures
+    table: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def element_amounts(packed: PackedStructures) -> np.ndarray:
+    """Occupancy-weighted amount of each element per cell, shape (N, 104), indexed by Z."""
+    n = len(packed)
+    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
+    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
+    amounts = np.zeros((n, _MAX_Z))
+    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
+    return amounts
+
+
+def seed_formulas(packed: PackedStructures) -> list[str]:
+    """Formula of each structure per formula unit (``Li6.4La3Zr1.4Ta0.6O12``, not per cell)."""
+    formulas = []
+    for row in element_amounts(packed):
+        z = np.flatnonzero(row > 1e-8)
+        formulas.append(_formula(z, row[z], _formula_units(row[z]) if len(z) else 1))
+    return formulas
+
+
+def _formula(z: np.ndarray, amounts: np.ndarray, formula_units: int = 1) -> str:
+    return format_formula(
+        {ELEMENT_SYMBOLS[k]: a / formula_units for k, a in zip(z, amounts, strict=True)}
+    )
+
+
+def _formula_units(amounts: np.ndarray) -> int:
+    """Largest divisor of the integral amounts that leaves every amount with <= 2 decimals."""
+    integral = np.abs(amounts - np.round(amounts)) < 1e-3
+    if not integral.any():
+        return 1
+    common = int(np.gcd.reduce(np.round(amounts[integral]).astype(np.int64)))
+    for f in range(max(common, 1), 1, -1):
+        scaled = amounts * 100 / f
+        if common % f == 0 and np.all(np.abs(scaled - np.round(scaled)) < 1e-3 * 100 / f):
+            return f
+    return 1
+
+
+def _prototype(amounts: np.ndarray, n_sites: int) -> str:
+    values = np.sort(amounts)
+    letters = string.ascii_uppercase
+    parts = [f"{letters[k % 26]}{_amount_text(v)}" for k, v in enumerate(values)]
+    return f"{''.join(parts)}|{n_sites}"
+
+
+def _amount_text(value: float) -> str:
+    value = round(float(value), 4)
+    return "" if value == 1 else f"{value:g}"
+
+
+def _composition_key(z: np.ndarray, amounts: np.ndarray) -> tuple:
+    order = np.argsort(z)
+    frac = np.round(amounts[order] / amounts.sum(), 6)
+    return tuple(zip(z[order].tolist(), frac.tolist(), strict=True))
+
+
+@dataclass
+class _SeedMaps:
+    index: int
+    z: np.ndarray  # (E,) seed elements
+    amounts: np.ndarray  # (E,) per cell
+    charge: np.ndarray  # (E,) assigned states
+    new_z: np.ndarray  # (K, E)
+    new_charge: np.ndarray  # (K, E)
+    log_probability: np.ndarray  # (K,)
+    formula_units: int
+    prototype: str
+    n_sites: int
+
+
+def _seed_maps(
+    i: int,
+    amounts: np.ndarray,
+    n_sites: int,
+    carrier_z: int,
+    log_threshold: float,
+    forbidden_z: np.ndarray,
+) -> _SeedMaps | str:
+    """Substitution maps of seed ``i``, or the reason it is skipped."""
+    model = substitution_model()
+    z = np.flatnonzero(amounts > 1e-8)
+    if len(z) == 0:
+        return "empty"
+    if carrier_z not in z:
+        return "no_carrier"
+    amt = amounts[z]
+    oxidation = assign_oxidation_states(
+        {ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amt, strict=True)}
+    )
+    if not oxidation.ok:
+        return "unbalanced_seed"
+    charge = np.array([oxidation.states[ELEMENT_SYMBOLS[k]] for k in z], dtype=float)
+    if charge[z == carrier_z][0] <= 0:
+        return "carrier_not_cation"
+    species = model.index(z, charge)
+    movable = (species >= 0) & (z != carrier_z)
+    if not movable.any():
+        return "nothing_to_substitute"
+    fixed_modelled = species[(species >= 0) & ~movable]
+    fixed_logp = float(model.log_cond[fixed_modelled, fixed_modelled].sum())
+    found = enumerate_substitutions(
+        model, species[movable], amt[movable], fixed_logp, z[~movable], log_threshold,
+        forbidden_z=forbidden_z,
+    )  # fmt: skip
+    new_z = np.repeat(z[None, :], len(found), axis=0)
+    new_charge = np.repeat(charge[None, :], len(found), axis=0)
+    new_z[:, movable] = model.z[found.new_species]
+    new_charge[:, movable] = model.charge[found.new_species]
+    f = _formula_units(amt)
+    return _SeedMaps(
+        i, z, amt, charge, new_z, new_charge, found.log_probability, f,
+        _prototype(amt / f, n_sites), n_sites,
+    )  # fmt: skip
+
+
+def _unique(ids: Sequence[str]) -> list[str]:
+    """Seed ids made unique deterministically (the second ``x`` becomes ``x~2``)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for raw in ids:
+        seen[raw] += 1
+        out.append(raw if seen[raw] == 1 else f"{raw}~{seen[raw]}")
+    return out
+
+
+def _species_name(z: int, charge: float) -> str:
+    q = float(charge)
+    magnitude = f"{abs(q):g}" if abs(q) != 1 else ""
+    return f"{ELEMENT_SYMBOLS[z]}{magnitude}{'+' if q > 0 else '-'}"
+
+
+def generate_candidates(
+    seeds: PackedStructures,
+    *,
+    carrier: str = "Li",
+    threshold: float = DEFAULT_THRESHOLD,
+    max_candidates: int | None = None,
+    seed: int = 0,
+    rescale_lattice: bool = True,
+    forbidden_elements: Sequence[str] = (),
+    keep_known: bool = False,
+) -> GeneratedPool:
+    """Charge-balanced, deduplicated candidates by data-mined ion substitution from seed structures.
+
+    Parameters
+    ----------
+    seeds : PackedStructures
+        Seed structures (ordered or partially occupied); ``ids`` become ``seed_id``.
+    carrier : str
+        Mobile ion kept in every candidate (never substituted, never introduced).
+    threshold : float
+        Smallest substitution probability kept (pymatgen's ``Substitutor`` default is 1e-3).
+    max_candidates : int, optional
+        Keep at most this many: a weighted sample without replacement (weights = probability,
+        Efraimidis-Spirakis keys drawn with ``seed``), so the pool is reproducible given ``seed``.
+    seed : int
+        Random seed of that sample (the only random step).
+    rescale_lattice : bool
+        Scale each lattice by the ionic-volume ratio (see the module docstring).
+    forbidden_elements : sequence of str
+        Elements never introduced by a substitution.
+    keep_known : bool
+        Keep candidates whose composition equals one of the seeds'.
+
+    Returns
+    -------
+    GeneratedPool
+        Candidates in seed order, most probable first within a seed.
+    """
+    carrier_z = SYMBOL_TO_Z[carrier]
+    forbidden_z = np.array([SYMBOL_TO_Z[s] for s in forbidden_elements], dtype=np.int64)
+    amounts = element_amounts(seeds)
+    n_sites = seeds.n_sites
+    seed_ids = _unique(seeds.ids or tuple(str(i) for i in range(len(seeds))))
+    counts: Counter[str] = Counter(seeds=len(seeds))
+    groups: list[_SeedMaps] = []
+    for i in range(len(seeds)):
+        result = _seed_maps(
+            i, amounts[i], int(n_sites[i]), carrier_z, float(np.log(threshold)), forbidden_z
+        )
+        if isinstance(result, str):
+            counts[f"skipped_{result}"] += 1
+        else:
+            counts["seeds_used"] += 1
+            counts["enumerated"] += len(result.log_probability)
+            groups.append(result)
+
+    known = {_composition_key(g.z, g.amounts) for g in groups} if not keep_known else set()
+    best: dict[tuple, tuple[float, int, int]] = {}
+    for gi, g in enumerate(groups):
+        for k in range(len(g.log_probability)):
+            comp = _composition_key(g.new_z[k], g.amounts)
+            if comp in known:
+                counts["known_compound"] += 1
+                continue
+            key = (g.prototype, comp)
+            previous = best.get(key)
+            if previous is not None:
+                counts["duplicate"] += 1
+                if g.log_probability[k] <= previous[0]:
+                    continue
+            best[key] = (float(g.log_probability[k]), gi, k)
+
+    chosen = sorted((gi, -lp, k) for lp, gi, k in best.values())
+    records: list[dict] = []
+    picks: list[tuple[int, int]] = []
+    for gi, _, k in chosen:
+        g = groups[gi]
+        amounts_by_symbol = {
+            ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)
+        }
+        if not assign_oxidation_states(amounts_by_symbol).ok:
+            counts["unbalanced"] += 1
+            continue
+        picks.append((gi, k))
+        records.append(_record(g, k, seed_ids[g.index], rescale_lattice))
+    table = pd.DataFrame.from_records(records)
+    if max_candidates is not None and len(table) > max_candidates:
+        rng = np.random.default_rng(seed)
+        weight = table["probability"].to_numpy() / table["probability"].max()
+        keys = np.log(rng.random(len(table))) / weight
+        keep = np.sort(np.argsort(-keys, kind="stable")[:max_candidates])
+        counts["unselected"] += len(table) - len(keep)
+        table = table.iloc[keep].reset_index(drop=True)
+        picks = [picks[j] for j in keep]
+    counts["kept"] = len(table)
+    packed = substitute_packed(
+        seeds,
+        np.array([groups[gi].index for gi, _ in picks], dtype=np.int64),
+        [groups[gi].z for gi, _ in picks],
+        [groups[gi].new_z[k] for gi, k in picks],
+        [groups[gi].new_charge[k] for gi, k in picks],
+        table["lattice_scale"].to_numpy(dtype=float) if len(table) else np.zeros(0),
+        tuple(table["candidate_id"]) if len(table) else (),
+    )
+    return GeneratedPool(packed, _finish_table(table), dict(counts))
+
+
+def _record(g: _SeedMaps, k: int, seed_id: str, rescale: bool) -> dict:
+    changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
+    subs = ";".join(
+        f"{_species_name(g.z[e], g.charge[e])}>{_species_name(g.new_z[k, e], g.new_charge[k, e])}"
+        for e in changed
+    )
+    logp = float(g.log_probability[k])
+    return {
+        "candidate_id": f"{seed_id}:{subs}",
+        "formula": _formula(g.new_z[k], g.amounts, g.formula_units),
+        "source": f"generate:{seed_id}",
+        "status": OK,
+        "error": "",
+        "seed_id": seed_id,
+        "seed_formula": _formula(g.z, g.amounts, g.formula_units),
+        "prototype": g.prototype,
+        "substitutions": subs,
+        "n_substituted": len(changed),
+        "probability": float(np.exp(logp)),
+        "log10_probability": logp / np.log(10),
+        "lattice_scale": (
+            ionic_volume_scale(g.amounts, g.z, g.charge, g.new_z[k], g.new_charge[k])
+            if rescale
+            else 1.0
+        ),
+        "n_sites": g.n_sites,
+    }
+
+
+def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
+    columns = [
+        "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
+        "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
+        "lattice_scale", "n_sites",
+    ]  # fmt: skip
+    if table.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return table[columns]
+
+
+def concat_packed(batches: Sequence[PackedStructures]) -> PackedStructures:
+    """Concatenate packed batches in order (ids are concatenated too)."""
+    batches = [b for b in batches if len(b)]
+    if not batches:
+        return pack_structures([])
+    site_shift = np.cumsum([0] + [len(b.frac_coords) for b in batches[:-1]])
+    occ_shift = np.cumsum([0] + [len(b.occ_species) for b in batches[:-1]])
+    return PackedStructures(
+        lattice=np.concatenate([b.lattice for b in batches]),
+        site_offsets=np.concatenate(
+            [[0]] + [b.site_offsets[1:] + s for b, s in zip(batches, site_shift, strict=True)]
+        ).astype(np.int64),
+        frac_coords=np.concatenate([b.frac_coords for b in batches]),
+        occ_offsets=np.concatenate(
+            [[0]] + [b.occ_offsets[1:] + s for b, s in zip(batches, occ_shift, strict=True)]
+        ).astype(np.int64),
+        occ_species=np.concatenate([b.occ_species for b in batches]),
+        occ_fraction=np.concatenate([b.occ_fraction for b in batches]),
+        occ_oxidation=np.concatenate([b.occ_oxidation for b in batches]),
+        ids=tuple(i for b in batches for i in (b.ids or [str(k) for k in range(len(b))])),
+    )
+
+
+def _is_packed_file(path: Path) -> bool:
+    if path.suffix.lower() == ".npz":
+        return True
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        import pyarrow.parquet as pq
+
+        return {"lattice", "site_occupant_counts", "occ_species"} <= set(pq.read_schema(path).names)
+    return False
+
+
+def load_seeds(
+    inputs: Iterable[str | Path] = (),
+    *,
+    obelix: bool = False,
+    data_dir: str | Path | None = None,
+) -> PackedStructures:
+    """Seed structures from files the data layer reads, packed caches, and/or OBELiX's 321 CIFs.
+
+    Rows that fail to parse or validate (and composition-only rows) are not seeds.
+    """
+    batches: list[PackedStructures] = []
+    pending: list[Path] = []
+
+    def flush() -> None:
+        if pending:
+            table = read_candidates(pending)
+            ok = table[(table["status"] == OK) & table["structure"].notna()]
+            batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
+            pending.clear()
+
+    for path in expand_inputs(list(inputs)):
+        if path.is_file() and _is_packed_file(path):
+            flush()
+            batches.append(load_packed(path))
+        else:
+            pending.append(path)
+    flush()
+    if obelix:
+        from electroscreen.data.obelix import obelix_candidates
+
+        table = obelix_candidates(data_dir, structures_only=True)
+        ok = table[(table["status"] == OK) & table["structure"].notna()]
+        batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
+    return concat_packed(batches)
+
+
+def write_pool(
+    pool: GeneratedPool, out: str | Path, table_path: str | Path | None = None
+) -> tuple[Path, Path]:
+    """Write the packed structures (``.npz``/``.parquet``) and the candidate table (``.csv``/...).
+
+    The table defaults to ``<out stem>_candidates.csv`` beside ``out``. Both are inputs of
+    ``electroscreen screen``: the cache with structures, the table with formulas and provenance.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table_path = Path(table_path) if table_path else out.with_name(f"{out.stem}_candidates.csv")
+    pool.packed.save(out)
+    if table_path.suffix.lower() in {".parquet", ".pq"}:
+        pool.table.to_parquet(table_path, index=False)
+    else:
+        pool.table.to_csv(table_path, index=False)
+    return out, table_path

@@ -1,0 +1,282 @@
+"""Ion-substitution candidate generation from the OBELiX structures (disordered ones included)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymatgen.core import Species
+from pymatgen.core.structure_prediction.substitution_probability import SubstitutionProbability
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+from electroscreen.data import (
+    assign_oxidation_states,
+    load_packed,
+    pack_structures,
+    parse_formula,
+    read_candidates,
+)
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.screening.generate import element_amounts, generate_candidates
+from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
+from electroscreen.screening.substitution import enumerate_substitutions, substitution_model
+from electroscreen.screening.synthetic import synthetic_formula_chunks, write_formula_pool
+
+_SPECIES = re.compile(r"([A-Z][a-z]?)([\d.]*)([+-])")
+
+
+@pytest.fixture(scope="module")
+def pool(obelix_packed):
+    return generate_candidates(obelix_packed)
+
+
+def _normalized(amounts: np.ndarray) -> list[tuple]:
+    """Per row: sorted (Z, fraction rounded to 1e-6) of the present elements."""
+    out = []
+    for row in amounts:
+        z = np.flatnonzero(row > 1e-8)
+        out.append(tuple(zip(z.tolist(), np.round(row[z] / row[z].sum(), 6).tolist(), strict=True)))
+    return out
+
+
+def _parse_species(text: str) -> tuple[str, float]:
+    symbol, magnitude, sign = _SPECIES.fullmatch(text).groups()
+    return symbol, float(magnitude or 1) * (1 if sign == "+" else -1)
+
+
+def test_model_matches_pymatgen():
+    model = substitution_model()
+    reference = SubstitutionProbability()
+    names = model.names
+    assert {str(s) for s in reference.species} == {str(Species.from_str(n)) for n in names}
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(0, len(model), size=(3000, 2)):
+        expected = reference.cond_prob(names[a], names[b])
+        assert model.cond_prob(a, b) == pytest.approx(expected, rel=1e-12)
+    for s in range(len(model)):
+        assert model.px[s] == pytest.approx(reference.get_px(names[s]), rel=1e-12)
+
+
+def test_enumeration_matches_brute_force():
+    """Li3PO4: every (P, O) substitute pair, scored by pymatgen, filtered by the same rules."""
+    model = substitution_model()
+    reference = SubstitutionProbability()
+    old = model.index(np.array([15, 8]), np.array([5, -2]))
+    li = int(model.index(np.array([3]), np.array([1]))[0])
+    amounts = np.array([1.0, 4.0])
+    threshold = 1e-5
+    found = enumerate_substitutions(
+        model, old, amounts, float(model.log_cond[li, li]), np.array([3]), np.log(threshold)
+    )
+    names = model.names
+    expected = {}
+    for p_new, o_new in itertools.product(range(len(model)), repeat=2):
+        zs = {3, int(model.z[p_new]), int(model.z[o_new])}
+        if len(zs) < 3 or (p_new, o_new) == tuple(old):
+            continue
+        charge = model.charge[p_new] + 4 * model.charge[o_new] + 3
+        if charge != 0:
+            continue
+        prob = reference.cond_prob_list(
+            [names[li], names[p_new], names[o_new]], ["Li+", names[old[0]], names[old[1]]]
+        )
+        if prob >= threshold:
+            expected[(p_new, o_new)] = prob
+    got = {
+        tuple(row): np.exp(lp)
+        for row, lp in zip(found.new_species, found.log_probability, strict=True)
+    }
+    assert len(expected) > 20
+    assert got.keys() == expected.keys()
+    for key, prob in expected.items():
+        assert got[key] == pytest.approx(prob, rel=1e-9)
+    assert np.all(np.diff(found.log_probability) <= 0)
+
+
+def test_obelix_pool_size_and_disorder(pool, obelix_packed):
+    assert len(pool) >= 10_000
+    assert len(pool.packed) == len(pool) == pool.counts["kept"]
+    assert list(pool.packed.ids) == list(pool.table["candidate_id"])
+    disordered_seeds = set(np.asarray(obelix_packed.ids)[~obelix_packed.is_ordered])
+    from_disordered = pool.table["seed_id"].isin(disordered_seeds)
+    assert from_disordered.sum() >= 5_000
+    assert (~pool.packed.is_ordered).sum() == from_disordered.sum()
+    assert pool.table["seed_id"].nunique() >= 250
+    assert (pool.table["status"] == "ok").all()
+
+
+def test_every_candidate_is_charge_balanced(pool):
+    packed = pool.packed
+    present = packed.occ_fraction > 0
+    assert not np.isnan(packed.occ_oxidation[present]).any()
+    charge = np.nan_to_num(packed.occ_fraction * packed.occ_oxidation)
+    structure_of_occ = np.repeat(
+        np.repeat(np.arange(len(packed)), packed.n_sites), np.diff(packed.occ_offsets)
+    )
+    net = np.bincount(structure_of_occ, charge, minlength=len(packed))
+    positive = np.bincount(structure_of_occ, np.clip(charge, 0, None), minlength=len(packed))
+    assert np.all(np.abs(net) <= 0.01 * positive)
+    statuses = {assign_oxidation_states(parse_formula(f)).status for f in pool.table["formula"]}
+    assert statuses == {"ok"}
+    for i in np.random.default_rng(1).choice(len(packed), 10, replace=False):
+        structure = packed.to_structure(int(i))  # pymatgen's own charge of the decorated structure
+        assert abs(structure.charge) <= 0.01 * positive[i] + 1e-6
+
+
+def test_no_duplicates_and_no_known_compounds(pool, obelix_packed):
+    table = pool.table
+    assert table["candidate_id"].is_unique
+    compositions = _normalized(element_amounts(pool.packed))
+    keys = list(zip(table["prototype"], compositions, strict=True))
+    assert len(set(keys)) == len(keys)
+    assert not set(compositions) & set(_normalized(element_amounts(obelix_packed)))
+    assert pool.counts["duplicate"] > 0  # the rule did remove something on OBELiX
+
+
+def test_provenance_matches_seed_and_pymatgen(pool, obelix_packed):
+    reference = SubstitutionProbability()
+    allowed = {str(s) for s in reference.species}
+    seed_row = {cid: i for i, cid in enumerate(obelix_packed.ids)}
+    rng = np.random.default_rng(2)
+    for i in rng.choice(len(pool), 150, replace=False):
+        row = pool.table.iloc[i]
+        seed = obelix_packed.take([seed_row[row.seed_id]])
+        cand = pool.packed.take([i])
+        mapping = dict(
+            (_parse_species(a), _parse_species(b))
+            for a, b in (s.split(">") for s in row.substitutions.split(";"))
+        )
+        assert len(mapping) == row.n_substituted >= 1
+        np.testing.assert_array_equal(cand.occ_fraction, seed.occ_fraction)
+        np.testing.assert_array_equal(cand.frac_coords, seed.frac_coords)
+        np.testing.assert_allclose(cand.lattice, seed.lattice * row.lattice_scale)
+        seed_states = assign_oxidation_states(parse_formula(row.seed_formula)).states
+        old_species, new_species = [], []
+        for z_old, z_new, q_new in zip(
+            seed.occ_species, cand.occ_species, cand.occ_oxidation, strict=True
+        ):
+            old = (ELEMENT_SYMBOLS[z_old], seed_states[ELEMENT_SYMBOLS[z_old]])
+            new = mapping.get(old, old)
+            assert (SYMBOL_TO_Z[new[0]], new[1]) == (z_new, q_new)
+            old_species.append(old)
+            new_species.append(new)
+        assert ELEMENT_SYMBOLS[3] not in {old[0] for old in mapping}  # the carrier stays
+        pairs = {
+            (
+                f"{o[0]}{abs(o[1]):g}{'+' if o[1] > 0 else '-'}",
+                f"{n[0]}{abs(n[1]):g}{'+' if n[1] > 0 else '-'}",
+            )
+            for o, n in zip(old_species, new_species, strict=True)
+        }
+        pairs = {(str(Species.from_str(o)), str(Species.from_str(n))) for o, n in pairs}
+        modelled = [(o, n) for o, n in sorted(pairs) if o in allowed]
+        expected = reference.cond_prob_list([n for _, n in modelled], [o for o, _ in modelled])
+        assert row.probability == pytest.approx(expected, rel=1e-9)
+        assert row.probability >= 1e-4
+
+
+def test_deterministic_and_seeded_selection(obelix_packed):
+    seeds = obelix_packed.take(range(0, len(obelix_packed), 3))
+    a = generate_candidates(seeds, max_candidates=500, seed=7)
+    b = generate_candidates(seeds, max_candidates=500, seed=7)
+    c = generate_candidates(seeds, max_candidates=500, seed=8)
+    assert len(a) == 500 and a.counts["unselected"] > 0
+    pd.testing.assert_frame_equal(a.table, b.table)
+    for name in ("lattice", "occ_species", "occ_oxidation", "frac_coords"):
+        np.testing.assert_array_equal(getattr(a.packed, name), getattr(b.packed, name))
+    assert set(a.table["candidate_id"]) != set(c.table["candidate_id"])
+    full = generate_candidates(seeds)
+    assert set(a.table["candidate_id"]) <= set(full.table["candidate_id"])
+    introduced = {f.split(">")[1] for s in full.table["substitutions"] for f in s.split(";")}
+    assert any(sp.startswith(("U", "Tl")) for sp in introduced)
+    banned = generate_candidates(seeds, forbidden_elements=("U", "Tl"))
+    assert 0 < len(banned) < len(full)
+    assert not any(z in (92, 81) for z in banned.packed.occ_species)
+
+
+def test_round_trip_through_pack_and_unpack(pool, tmp_path):
+    subset = pool.packed.take(np.random.default_rng(3).choice(len(pool), 40, replace=False))
+    assert (~subset.is_ordered).any()
+    for suffix in (".npz", ".parquet"):
+        loaded = load_packed(subset.save(tmp_path / f"pool{suffix}"))
+        assert loaded.ids == subset.ids
+        for name in ("lattice", "site_offsets", "frac_coords", "occ_offsets", "occ_species"):
+            np.testing.assert_array_equal(getattr(loaded, name), getattr(subset, name))
+        np.testing.assert_array_equal(loaded.occ_oxidation, subset.occ_oxidation)
+    repacked = pack_structures(subset.to_structures(), subset.ids)
+    np.testing.assert_array_equal(repacked.occ_species, subset.occ_species)
+    np.testing.assert_allclose(repacked.occ_fraction, subset.occ_fraction)
+    np.testing.assert_allclose(repacked.occ_oxidation, subset.occ_oxidation)
+    np.testing.assert_allclose(repacked.lattice, subset.lattice)
+
+
+def test_cli_writes_inputs_that_screen_reads(obelix_packed, data_dir, tmp_path):
+    import tarfile
+
+    seeds = obelix_packed.take(range(0, 40)).save(tmp_path / "seeds.npz")
+    with tarfile.open(data_dir / "obelix" / "all_cifs.tar.gz") as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(".cif"))
+        (tmp_path / "one.cif").write_bytes(tar.extractfile(member).read())
+    out = tmp_path / "gen" / "pool.npz"
+    args = ["generate", str(seeds), str(tmp_path / "one.cif"), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--max-candidates", "200", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    table_path = out.with_name("pool_candidates.csv")
+    written = pd.read_csv(table_path)
+    assert len(written) == 200
+    read = read_candidates(table_path)
+    assert (read["status"] == "ok").all()
+    assert list(read["candidate_id"]) == list(written["candidate_id"])
+    assert list(read["formula"]) == list(written["formula"])
+    assert {"seed_id", "substitutions", "probability"} <= set(read.columns)
+    plan = plan_inputs([out])
+    assert [item.kind for item in plan.items] == ["packed"]
+    rows = pd.concat([materialize(b)[0] for b in iter_batches(plan, batch_size=64)])
+    assert list(rows["candidate_id"]) == list(written["candidate_id"])
+    assert (rows["status"] == "ok").all()
+    same = [
+        _normalized(np.array([_amounts(a)]))[0] == _normalized(np.array([_amounts(b)]))[0]
+        for a, b in zip(rows["formula"], written["formula"], strict=True)
+    ]
+    assert all(same)
+
+    formulas = tmp_path / "formulas.csv"
+    args = ["generate", str(seeds), "--out", str(formulas), "--pool-size", "500"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    read = read_candidates(formulas)
+    assert len(read) == 500 and (read["status"] == "ok").all()
+
+
+def _amounts(formula: str) -> np.ndarray:
+    row = np.zeros(len(ELEMENT_SYMBOLS))
+    for el, n in parse_formula(formula).items():
+        row[SYMBOL_TO_Z[el]] += n
+    return row
+
+
+def test_synthetic_pool_streams_balanced_formulas(obelix_table, tmp_path):
+    bases = list(obelix_table["true_composition"])
+    chunks = list(synthetic_formula_chunks(bases, 25_000, seed=5, chunk_size=10_000))
+    assert [len(c) for c in chunks] == [10_000, 10_000, 5_000]
+    frame = pd.concat(chunks, ignore_index=True)
+    assert frame["candidate_id"].is_unique
+    path = write_formula_pool(tmp_path / "pool.parquet", 25_000, bases, seed=5, chunk_size=7_000)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+    for row in frame.sample(2_000, random_state=0).itertuples():
+        base_states = assign_oxidation_states(parse_formula(row.base_formula))
+        assert base_states.ok
+        for sub in row.substitutions.split(";"):
+            old, rest = sub.split(">")
+            new, fraction = rest.split("@")
+            assert _parse_species(old)[1] == _parse_species(new)[1]  # isovalent: balance kept
+            assert base_states.states[_parse_species(old)[0]] == _parse_species(old)[1]
+            assert 0 < float(fraction) <= 1
+        amounts = parse_formula(row.formula)
+        assert "Li" in amounts and sum(amounts.values()) == pytest.approx(
+            sum(parse_formula(row.base_formula).values()), rel=1e-3
+        )
