@@ -1,0 +1,206 @@
+"""Training configuration: what a ``electroscreen train`` run fits, evaluates, logs and registers.
+
+A config is a YAML file read with ``yaml.safe_load`` and validated by :class:`TrainConfig`; a bad
+file raises :class:`ConfigError` naming the file and the offending field. Example
+(``configs/conductivity.yaml``)::
+
+    task: conductivity
+    featurizers: [magpie, electrolyte]
+    estimator: random_forest
+    estimator_params: {n_estimators: 500}
+    registered_model_name: electroscreen-conductivity
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"]
+
+#: Evaluation schemes: the OBELiX official train/test split, K-fold CV grouped by structural family,
+#: K-fold CV grouped by composition (air stability: no composition on both sides of a split).
+SCHEMES = ("official", "family_cv", "composition_cv")
+
+
+class ConfigError(ValueError):
+    """A training config that cannot be read or does not validate (the message names file and field)."""
+
+
+class EvaluationConfig(BaseModel):
+    """How the model is evaluated before the final fit.
+
+    ``official`` needs the task table's ``split`` column (OBELiX); tasks without one (air stability)
+    skip it with a note in the run's tags rather than failing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schemes: list[Literal["official", "family_cv", "composition_cv"]] = Field(
+        default_factory=lambda: ["official", "family_cv"],
+        description=(
+            "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv) and "
+            "compcv_* (composition_cv)."
+        ),
+    )
+    cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
+
+
+class TrainConfig(BaseModel):
+    """A training run, as read from ``configs/<name>.yaml``.
+
+    Attributes
+    ----------
+    task : {"conductivity", "air_stability"}
+    featurizers : list of str
+        Names from :data:`electroscreen.featurizers.registry.FEATURIZERS` (``magpie``,
+        ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``, ...). May be empty for
+        estimators that read structures directly (``graph``).
+    estimator : str
+        Estimator kind understood by :class:`~electroscreen.models.predictor.CandidatePredictor`
+        (``random_forest``, ``extra_trees``, ``gradient_boosting``, ``mlp``, ``graph``).
+    estimator_params : dict
+        Keyword arguments of the estimator (``n_estimators``, ``hidden``, ``epochs``, ...).
+    censored : {"bound", "drop"}
+        Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
+    conformal_alpha : float
+        Miscoverage of the conformal intervals (0.1 -> nominal 90 % intervals).
+    seed : int
+    structures : bool or None
+        Parse the OBELiX CIFs into the task table; ``None`` decides from the featurizers and
+        estimator (structure featurizers or the graph estimator need them).
+    final_fit : {"train", "all"}
+        Rows of the model that is logged and registered: the official train split (so the logged
+        ``test_*`` metrics describe exactly that model) or every labelled row. Tasks without an
+        official split always use every row.
+    evaluation : EvaluationConfig
+    experiment : str
+        MLflow experiment name.
+    registered_model_name : str
+        Model registry name (``electroscreen-conductivity``, ``electroscreen-air-stability``).
+    alias : str
+        Registry alias moved to the new version (``models:/<name>@champion``). MLflow reserves
+        ``latest``: ``models:/<name>/latest`` already resolves to the newest version.
+    data_dir : path or None
+        Reference data folder (default ``$ELECTROSCREEN_DATA``).
+    device : str
+        Torch device for torch estimators (``auto``: CUDA when present).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: Literal["conductivity", "air_stability"]
+    featurizers: list[str] = Field(default_factory=list)
+    estimator: str = "random_forest"
+    estimator_params: dict[str, Any] = Field(default_factory=dict)
+    censored: Literal["bound", "drop"] = "bound"
+    conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
+    seed: int = 0
+    structures: bool | None = None
+    final_fit: Literal["train", "all"] = "train"
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    experiment: str = "electroscreen-train"
+    registered_model_name: str = Field(..., min_length=1)
+    alias: str = Field("champion", min_length=1)
+    data_dir: Path | None = None
+    device: str = "auto"
+    description: str = ""
+
+    @field_validator("featurizers")
+    @classmethod
+    def _known_featurizers(cls, names: list[str]) -> list[str]:
+        from electroscreen.featurizers.registry import FEATURIZERS
+
+        unknown = [n for n in names if n not in FEATURIZERS]
+        if unknown:
+            raise ValueError(
+                f"unknown featurizer(s) {unknown}; choose from {', '.join(sorted(FEATURIZERS))}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"featurizers listed twice: {names}")
+        return names
+
+    @field_validator("alias")
+    @classmethod
+    def _not_reserved(cls, alias: str) -> str:
+        if alias.lower() == "latest":
+            raise ValueError(
+                "'latest' is reserved by MLflow (models:/<name>/latest is the newest version); "
+                "use e.g. 'champion'"
+            )
+        return alias
+
+    def needs_structures(self) -> bool:
+        """Whether the task table must carry parsed structures (explicit, else inferred)."""
+        if self.structures is not None:
+            return self.structures
+        if self.estimator == "graph":
+            return True
+        from electroscreen.featurizers.base import StructureFeaturizer
+        from electroscreen.featurizers.registry import featurizer_class
+
+        return any(issubclass(featurizer_class(n), StructureFeaturizer) for n in self.featurizers)
+
+    def flat_params(self) -> dict[str, str]:
+        """The config as flat ``{"a.b": "value"}`` strings (MLflow params)."""
+        return {k: _as_param(v) for k, v in _flatten(self.model_dump(mode="json")).items()}
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, prefix=f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _as_param(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _location(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "<root>"
+
+
+def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
+    """Read and validate a training config.
+
+    Parameters
+    ----------
+    path : path
+        YAML file.
+    **overrides
+        Top-level fields replacing the file's values (``None`` values are ignored).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not YAML mapping, or a field is invalid; the message names the file
+        and each bad field, e.g. ``configs/x.yaml: field 'conformal_alpha': Input should be less
+        than 1``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"field '{_location(e)}': {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: invalid training config: {problems}") from exc

@@ -1,0 +1,117 @@
+"""Figures of a training run: parity, residuals by family, feature importances.
+
+Every function takes the ``evaluate()`` predictions table (``y_true, y_pred, y_std, y_lo, y_hi,
+censored, family``) or a Series and returns a matplotlib ``Figure`` (Agg backend, nothing shown);
+the caller logs it (``mlflow.log_figure``) and closes it.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["feature_importance_plot", "parity_plot", "probability_plot", "residuals_by_family_plot"]
+
+
+def _censored(predictions: pd.DataFrame) -> np.ndarray:
+    if "censored" not in predictions:
+        return np.zeros(len(predictions), dtype=bool)
+    return predictions["censored"].fillna(False).to_numpy(dtype=bool)
+
+
+def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma (S/cm)") -> Figure:
+    """Predicted vs measured with interval bars; censored rows drawn at their bound (open marker)."""
+    y = predictions["y_true"].to_numpy(dtype=float)
+    pred = predictions["y_pred"].to_numpy(dtype=float)
+    censored = _censored(predictions)
+    fig, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")
+    exact = ~censored & np.isfinite(y) & np.isfinite(pred)
+    if {"y_lo", "y_hi"} <= set(predictions.columns):
+        lo = predictions["y_lo"].to_numpy(dtype=float)[exact]
+        hi = predictions["y_hi"].to_numpy(dtype=float)[exact]
+        if np.isfinite(lo).any():
+            err = np.vstack([pred[exact] - lo, hi - pred[exact]])
+            ax.errorbar(
+                y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1
+            )
+    ax.scatter(y[exact], pred[exact], s=14, c="tab:blue", label="measured", zorder=2)
+    shown = censored & np.isfinite(y) & np.isfinite(pred)
+    if shown.any():
+        ax.scatter(
+            y[shown], pred[shown], s=22, facecolors="none", edgecolors="tab:red",
+            label="censored (upper bound)", zorder=3,
+        )  # fmt: skip
+    values = np.concatenate([y[np.isfinite(y)], pred[np.isfinite(pred)]])
+    if len(values):
+        low, high = values.min() - 0.5, values.max() + 0.5
+        ax.plot([low, high], [low, high], "k--", lw=0.8)
+        ax.set_xlim(low, high)
+        ax.set_ylim(low, high)
+    if exact.sum() >= 2:
+        mae = float(np.mean(np.abs(y[exact] - pred[exact])))
+        ax.text(0.04, 0.95, f"MAE {mae:.2f}  (n={exact.sum()})", transform=ax.transAxes, va="top")
+    ax.set_xlabel(f"measured {label}")
+    ax.set_ylabel(f"predicted {label}")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def probability_plot(predictions: pd.DataFrame, title: str) -> Figure:
+    """Predicted probability of air stability by true class (classification's parity plot)."""
+    y = predictions["y_true"].to_numpy(dtype=float)
+    p = predictions["y_pred"].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(5.5, 4.0), layout="constrained")
+    rng = np.random.default_rng(0)
+    for k, name in ((0, "unstable"), (1, "stable / moderate")):
+        rows = (y == k) & np.isfinite(p)
+        jitter = k + rng.uniform(-0.12, 0.12, rows.sum())
+        ax.scatter(jitter, p[rows], s=16, label=f"{name} (n={rows.sum()})")
+    ax.axhline(0.5, color="k", ls="--", lw=0.8)
+    ax.set_xticks([0, 1], ["unstable", "stable / moderate"])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("predicted p(air-stable)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def residuals_by_family_plot(
+    predictions: pd.DataFrame, title: str, min_rows: int = 3, top: int = 25
+) -> Figure:
+    """Box plot of ``y_pred - y_true`` per family (exact rows; families with >= ``min_rows``)."""
+    frame = predictions.loc[~_censored(predictions)].copy()
+    frame["residual"] = frame["y_pred"].astype(float) - frame["y_true"].astype(float)
+    frame = frame[np.isfinite(frame["residual"])]
+    family = frame["family"] if "family" in frame else pd.Series("all", index=frame.index)
+    frame["family"] = family.fillna("(none)").astype(str)
+    counts = frame["family"].value_counts()
+    keep = counts[counts >= min_rows].index[:top]
+    groups = [frame.loc[frame["family"] == f, "residual"].to_numpy() for f in keep]
+    fig, ax = plt.subplots(figsize=(7.0, 0.32 * max(len(keep), 4) + 1.2), layout="constrained")
+    if groups:
+        ax.boxplot(
+            groups, orientation="horizontal", tick_labels=[f"{f} ({counts[f]})" for f in keep]
+        )
+    ax.axvline(0.0, color="k", ls="--", lw=0.8)
+    ax.set_xlabel("residual (predicted - measured)")
+    ax.set_title(title)
+    ax.tick_params(axis="y", labelsize=7)
+    return fig
+
+
+def feature_importance_plot(importances: pd.Series, title: str, top: int = 30) -> Figure:
+    """Horizontal bars of the ``top`` largest importances."""
+    values = importances.dropna().sort_values(ascending=False).head(top)[::-1]
+    fig, ax = plt.subplots(figsize=(7.0, 0.25 * max(len(values), 4) + 1.2), layout="constrained")
+    ax.barh(np.arange(len(values)), values.to_numpy(), color="tab:blue")
+    ax.set_yticks(np.arange(len(values)), [str(i) for i in values.index], fontsize=7)
+    ax.set_xlabel("importance")
+    ax.set_title(title)
+    return fig

@@ -1,0 +1,217 @@
+"""The whole pipeline (featurizers + estimator + conformal intervals) as one MLflow pyfunc model.
+
+The fitted :class:`~electroscreen.models.predictor.CandidatePredictor` is pickled into the model's
+artifacts (its torch parts travel as state dicts and load with ``torch.load(..., weights_only=True)``)
+and wrapped by :class:`CandidatePredictorModel`, a plain ``mlflow.pyfunc.PythonModel`` logged as
+"model from code" (a three-line script that imports the class), so the wrapper is never cloudpickled.
+No sklearn/skops or torch flavour: our own classes need no trust lists and loading is one unpickle.
+
+Input: a DataFrame with a ``formula`` column and an optional ``structure`` column (CIF text, or
+None/empty per row). Output: the row-aligned columns of ``CandidatePredictor.predict_frame``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.types.schema import ColSpec, Schema
+
+__all__ = [
+    "PREDICTOR_ARTIFACT",
+    "CandidatePredictorModel",
+    "input_example",
+    "load_predictor",
+    "log_predictor",
+    "model_signature",
+    "pip_requirements",
+    "save_predictor_file",
+]
+
+#: Key of the pickled predictor in the pyfunc model's artifacts.
+PREDICTOR_ARTIFACT = "predictor"
+PREDICTOR_FILE = "predictor.pkl"
+#: The model's code (MLflow "models from code"): the wrapper class is imported, never cloudpickled.
+MODEL_CODE = """import mlflow
+
+from electroscreen.experiments.pyfunc import CandidatePredictorModel
+
+mlflow.models.set_model(CandidatePredictorModel())
+"""
+
+#: A small ordered structure used as the input example: rock-salt LiCl (Fm-3m, a = 5.13 A).
+_LICL_CIF = """data_LiCl
+_symmetry_space_group_name_H-M   'P 1'
+_cell_length_a   5.13
+_cell_length_b   5.13
+_cell_length_c   5.13
+_cell_angle_alpha   90
+_cell_angle_beta   90
+_cell_angle_gamma   90
+_symmetry_Int_Tables_number   1
+loop_
+ _symmetry_equiv_pos_as_xyz
+  'x, y, z'
+loop_
+ _atom_site_label
+ _atom_site_type_symbol
+ _atom_site_fract_x
+ _atom_site_fract_y
+ _atom_site_fract_z
+ _atom_site_occupancy
+  Li1  Li  0.0  0.0  0.0  1
+  Li2  Li  0.5  0.5  0.0  1
+  Li3  Li  0.5  0.0  0.5  1
+  Li4  Li  0.0  0.5  0.5  1
+  Cl1  Cl  0.5  0.0  0.0  1
+  Cl2  Cl  0.0  0.5  0.0  1
+  Cl3  Cl  0.0  0.0  0.5  1
+  Cl4  Cl  0.5  0.5  0.5  1
+"""
+
+
+def _as_frame(model_input: Any) -> pd.DataFrame:
+    """A DataFrame with ``formula`` (and ``structure`` if given) from what a pyfunc caller passes."""
+    if isinstance(model_input, pd.DataFrame):
+        frame = model_input
+    elif isinstance(model_input, dict):
+        frame = pd.DataFrame(model_input)
+    elif isinstance(model_input, (list, tuple, np.ndarray, pd.Series)):
+        frame = pd.DataFrame({"formula": list(model_input)})
+    else:
+        raise TypeError(f"expected a DataFrame with a 'formula' column, got {type(model_input)}")
+    if "formula" not in frame.columns:
+        raise ValueError(f"the input needs a 'formula' column; got columns {list(frame.columns)}")
+    if "structure" in frame.columns:
+        structure = frame["structure"]
+        # Empty strings and NaN both mean "no structure for this row".
+        blank = structure.isna() | structure.map(lambda s: isinstance(s, str) and not s.strip())
+        if blank.any():
+            frame = frame.copy()
+            frame["structure"] = structure.astype(object).where(~blank, None)
+    return frame
+
+
+class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
+    """``mlflow.pyfunc`` wrapper of a fitted ``CandidatePredictor`` (loaded from the artifacts)."""
+
+    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+        self.predictor = _read_predictor_file(context.artifacts[PREDICTOR_ARTIFACT])
+
+    def predict(
+        self,
+        context: mlflow.pyfunc.PythonModelContext,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """Row-aligned predictions (``predict_frame`` columns) of ``formula``/``structure`` rows."""
+        return self.predictor.predict_frame(_as_frame(model_input))
+
+
+def save_predictor_file(predictor: Any, directory: str | Path) -> Path:
+    """Pickle a fitted predictor into ``directory/predictor.pkl`` and return the path."""
+    path = Path(directory) / PREDICTOR_FILE
+    with path.open("wb") as handle:
+        pickle.dump(predictor, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read_predictor_file(path: str | Path) -> Any:
+    with Path(path).open("rb") as handle:
+        return pickle.load(handle)  # noqa: S301 - our own artifact, written by save_predictor_file
+
+
+def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
+    """Signature: ``formula`` (required) and ``structure`` (optional CIF text) in; predictions out."""
+    inputs = Schema([ColSpec("string", "formula"), ColSpec("string", "structure", required=False)])
+    outputs = Schema(
+        [ColSpec("double", name) for name in output_columns] + [ColSpec("string", "pred_status")]
+    )
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def input_example() -> pd.DataFrame:
+    """Two rows: a composition-only candidate and one with a CIF structure."""
+    return pd.DataFrame(
+        {"formula": ["Li7La3Zr2O12", "LiCl"], "structure": [None, _LICL_CIF]},
+    )
+
+
+def pip_requirements(torch: bool) -> list[str]:
+    """Pinned requirements of the logged model (given explicitly: inference would take seconds)."""
+    names = ["electroscreen", "mlflow", "numpy", "pandas", "scikit-learn", "pymatgen", "numba"]
+    if torch:
+        names.append("torch")
+    pins = []
+    for name in names:
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pins.append(name)
+    return pins
+
+
+def log_predictor(
+    predictor: Any,
+    workdir: str | Path,
+    *,
+    output_columns: tuple[str, ...],
+    registered_model_name: str | None = None,
+    uses_torch: bool = False,
+) -> mlflow.models.model.ModelInfo:
+    """Log a fitted predictor as the pyfunc model ``model`` of the active run (and register it).
+
+    Parameters
+    ----------
+    predictor : CandidatePredictor
+        Fitted.
+    workdir : path
+        Scratch folder for the pickled predictor.
+    output_columns : tuple of str
+        The task's prediction columns (besides ``pred_status``), for the signature.
+    registered_model_name : str, optional
+        Also register the model as a new version of this name.
+    uses_torch : bool
+        Add torch to the pip requirements.
+    """
+    path = save_predictor_file(predictor, workdir)
+    code = Path(workdir) / "electroscreen_model.py"
+    code.write_text(MODEL_CODE)
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(code),
+        artifacts={PREDICTOR_ARTIFACT: str(path)},
+        signature=model_signature(output_columns),
+        input_example=input_example(),
+        pip_requirements=pip_requirements(uses_torch),
+        registered_model_name=registered_model_name,
+    )
+
+
+def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
+    """The fitted ``CandidatePredictor`` inside a logged pyfunc model (unwrapped, for in-process use).
+
+    Parameters
+    ----------
+    model_uri : str
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-...``, ``runs:/...``.
+    tracking_uri : str, optional
+        Store to resolve ``models:/`` URIs against (default: the current MLflow tracking URI).
+    """
+    if tracking_uri is not None:
+        from electroscreen.experiments.tracking import use_tracking_uri
+
+        use_tracking_uri(tracking_uri)
+    model = mlflow.pyfunc.load_model(model_uri)
+    python_model = model.unwrap_python_model()
+    if not isinstance(python_model, CandidatePredictorModel):
+        raise TypeError(
+            f"{model_uri} is not an electroscreen model ({type(python_model).__name__})"
+        )
+    return python_model.predictor

@@ -1,0 +1,361 @@
+"""``electroscreen train``: evaluate, fit, log and register one model in one MLflow run.
+
+A run, in order:
+
+1. the config as flat params; tags ``electroscreen.kind=train``, ``electroscreen.task=<task>``;
+2. dataset digests (``mlflow.log_input``) of the task table and, for OBELiX, its train/test splits;
+3. each evaluation scheme of the config: ``official`` (OBELiX train -> test; metrics ``test_*``) and
+   ``family_cv`` (K folds grouped by structural family, or by composition for air stability; metrics
+   ``cv_*``), and ``composition_cv`` (folds grouped by composition; ``compcv_*``), with predictions
+   under ``predictions/`` and parity / residual plots under ``plots/``. The table is featurized once
+   and every fit reuses that design;
+4. the final fit, its feature importances (``plots/feature_importances.png``,
+   ``feature_importances.csv``), and the whole pipeline logged as one pyfunc model ``model``,
+   registered under the config's name with the config's alias moved to the new version.
+
+Which rows the final model sees (``final_fit``): by default the OBELiX **official train split**, so
+the registered model is exactly the model whose ``test_*`` metrics the run reports, and its numbers
+are comparable with the published OBELiX benchmarks; ``final_fit: all`` trains on every labelled row
+(more data for a production screen, but no held-out metric describes that model). Tasks without an
+official split (air stability) always fit every row, and only ``cv_*`` metrics describe them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+
+from electroscreen.experiments import plots
+from electroscreen.experiments.config import TrainConfig
+from electroscreen.experiments.pyfunc import log_predictor
+from electroscreen.experiments.tracking import use_tracking_uri
+
+__all__ = ["TrainResult", "build_predictor", "run_training"]
+
+#: Metric prefix of each evaluation scheme.
+PREFIX = {"official": "test_", "family_cv": "cv_", "composition_cv": "compcv_"}
+#: Artifact stem of each scheme's predictions and plots.
+STEM = {"official": "test", "family_cv": "cv", "composition_cv": "compcv"}
+#: Label columns of each task (the dataset's targets).
+TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
+TORCH_ESTIMATORS = {"mlp", "graph"}
+#: Metrics printed at the end of a run (after the scheme prefix), plus every ``coverage_*``.
+HEADLINE = ("mae", "rmse", "r2", "spearman", "roc_auc", "accuracy", "brier")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes
+    ----------
+    model_uri : str
+        ``models:/<registered name>/<version>``.
+    run_id : str
+    metrics : dict
+        Every metric logged (``test_*``, ``cv_*``, ``train_seconds``).
+    model_version : str
+    """
+
+    model_uri: str
+    run_id: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    model_version: str = ""
+
+
+def build_predictor(config: TrainConfig):
+    """An unfitted ``CandidatePredictor`` with the config's task, featurizers and estimator."""
+    from electroscreen.models.predictor import CandidatePredictor
+
+    return CandidatePredictor(
+        task=config.task,
+        featurizers=tuple(config.featurizers),
+        estimator=config.estimator,
+        estimator_params=dict(config.estimator_params),
+        conformal_alpha=config.conformal_alpha,
+        random_state=config.seed,
+        device=config.device,
+        censored=config.censored,
+    )
+
+
+def _quiet(message: str) -> None:
+    del message
+
+
+def _loggable_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without Python objects (structures become a ``has_structure`` flag)."""
+    out = table.drop(columns=["structure"], errors="ignore").copy()
+    if "structure" in table:
+        out["has_structure"] = table["structure"].notna().to_numpy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: v if v is None else str(v))
+    return out
+
+
+def _dataset_source(config: TrainConfig) -> str | None:
+    """The folder the task's labels were read from (``None`` if it cannot be told)."""
+    if config.task == "conductivity":
+        from electroscreen.data.obelix import obelix_dir
+
+        return str(obelix_dir(config.data_dir))
+    root = config.data_dir or os.environ.get("ELECTROSCREEN_DATA")
+    return str(Path(root) / "air_stability") if root else None
+
+
+def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
+    """Dataset digests of the table (and its official splits) as run inputs."""
+    target = TARGET_COLUMN[config.task]
+    flat = _loggable_table(table)
+    source = _dataset_source(config)
+    name = "obelix" if config.task == "conductivity" else "air_stability"
+    parts = [("all", flat)]
+    if "split" in flat:
+        parts += [(s, flat[flat["split"] == s]) for s in ("train", "test")]
+    for part, frame in parts:
+        with warnings.catch_warnings():
+            # MLflow 3.17 registers its local-file source class twice and warns that a local path
+            # "can be interpreted in multiple ways" (both are the same class).
+            warnings.filterwarnings("ignore", message=".*can be interpreted in multiple ways.*")
+            dataset = mlflow.data.from_pandas(
+                frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
+            )
+        context = {"train": "training", "test": "testing"}.get(part, "all")
+        mlflow.log_input(dataset, context=context)
+
+
+def _finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
+    out = {}
+    for key, value in metrics.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            out[f"{prefix}{key}"] = number
+    return out
+
+
+def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> dict[str, float]:
+    """Log one scheme's metrics, predictions and plots; return the prefixed metrics."""
+    prefix = PREFIX[scheme]
+    metrics = _finite_metrics(result.metrics, prefix)
+    mlflow.log_metrics(metrics)
+    stem = STEM[scheme]
+    path = workdir / f"{stem}_predictions.parquet"
+    result.predictions.to_parquet(path, index=False)
+    mlflow.log_artifact(str(path), artifact_path="predictions")
+    what = {
+        "official": "OBELiX official test split",
+        "family_cv": "CV grouped by family (out of fold)",
+        "composition_cv": "CV grouped by composition (out of fold)",
+    }[scheme]
+    title = f"{config.task} {config.estimator}: {what}"
+    if config.task == "conductivity":
+        figure = plots.parity_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/parity_{stem}.png")
+        plots.plt.close(figure)
+        figure = plots.residuals_by_family_plot(result.predictions, title)
+    else:
+        figure = plots.probability_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/probability_{stem}.png")
+        plots.plt.close(figure)
+        residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
+        figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
+    mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
+    plots.plt.close(figure)
+    return metrics
+
+
+def _evaluate_schemes(
+    config: TrainConfig, table: pd.DataFrame, design, workdir: Path, say: Progress
+) -> dict[str, float]:
+    """Run and log every evaluation scheme of the config on the featurized table."""
+    from electroscreen.models.evaluation import evaluate
+
+    metrics: dict[str, float] = {}
+    for scheme in config.evaluation.schemes:
+        if scheme == "official" and "split" not in table:
+            mlflow.set_tag("electroscreen.skipped_official", "the task has no official split")
+            say("official split: skipped (the task table has no split column)")
+            continue
+        say(f"evaluating: {scheme}")
+        tick = time.perf_counter()
+        result = evaluate(
+            build_predictor(config),
+            table,
+            scheme=scheme,
+            n_splits=config.evaluation.cv_folds,
+            design=design,
+        )
+        logged = _log_evaluation(config, scheme, result, workdir)
+        summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
+        say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
+        metrics.update(logged)
+    return metrics
+
+
+def _log_citations(config: TrainConfig, workdir: Path) -> None:
+    """Where every descriptor of the model comes from (``citations.txt``)."""
+    from electroscreen.featurizers.registry import make_featurizer
+
+    lines = []
+    for name in config.featurizers:
+        featurizer = make_featurizer(name)
+        lines.append(f"[{name}] {type(featurizer).__name__}")
+        lines.extend(f"  - {c}" for c in featurizer.citations())
+    if lines:
+        path = workdir / "citations.txt"
+        path.write_text("\n".join(lines) + "\n")
+        mlflow.log_artifact(str(path))
+
+
+def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, str]:
+    """Row positions of the final fit and a description of them."""
+    if config.final_fit == "train" and "split" in table:
+        return np.flatnonzero(table["split"].to_numpy() == "train"), "the official train split"
+    return np.arange(len(table)), "all labelled rows"
+
+
+def _log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
+    """Feature importances as CSV and bar plot (models without importances log NaN and no plot)."""
+    try:
+        importances = predictor.feature_importances()
+    except (AttributeError, NotImplementedError, ValueError) as exc:
+        mlflow.set_tag("electroscreen.feature_importances", f"unavailable: {exc}")
+        return
+    importances = pd.Series(importances, dtype=float).rename("importance")
+    path = workdir / "feature_importances.csv"
+    importances.rename_axis("feature").reset_index().to_csv(path, index=False)
+    mlflow.log_artifact(str(path))
+    if importances.notna().any():
+        title = f"{config.task} {config.estimator}: feature importances"
+        figure = plots.feature_importance_plot(importances, title)
+        mlflow.log_figure(figure, "plots/feature_importances.png")
+        plots.plt.close(figure)
+    else:
+        mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
+
+
+def run_training(
+    config: TrainConfig,
+    tracking_uri: str | None = None,
+    progress: Progress | None = None,
+    config_path: str | Path | None = None,
+) -> TrainResult:
+    """Evaluate, fit, log and register the model a config describes (one MLflow run).
+
+    Parameters
+    ----------
+    config : TrainConfig
+    tracking_uri : str, optional
+        MLflow store (default :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
+    progress : callable, optional
+        Called with one-line progress messages (the CLI prints them on stderr).
+    config_path : path, optional
+        Where the config came from (logged as a tag and an artifact).
+
+    Returns
+    -------
+    TrainResult
+    """
+    from electroscreen.models.tasks import get_task, load_task_table
+
+    say = progress or _quiet
+    start = time.perf_counter()
+    uri = use_tracking_uri(tracking_uri)
+    task = get_task(config.task)
+    say(f"tracking store: {uri}")
+    say(f"loading the {task.name} table (structures: {config.needs_structures()})")
+    table = load_task_table(task, config.data_dir, structures=config.needs_structures())
+    table = table.reset_index(drop=True)
+    tick = time.perf_counter()
+    design = build_predictor(config).featurize(table)
+    featurize_seconds = time.perf_counter() - tick
+    say(f"featurized {len(table)} rows in {featurize_seconds:.1f} s")
+    mlflow.set_experiment(config.experiment)
+    metrics: dict[str, float] = {}
+    nested = mlflow.active_run() is not None  # inside a sweep's parent run
+    with mlflow.start_run(run_name=f"{task.name}-{config.estimator}", nested=nested) as run:
+        mlflow.set_tags(
+            {
+                "electroscreen.kind": "train",
+                "electroscreen.task": task.name,
+                "electroscreen.estimator": config.estimator,
+                "electroscreen.registered_model_name": config.registered_model_name,
+            }
+        )
+        if config_path is not None:
+            mlflow.set_tag("electroscreen.config_file", str(config_path))
+            mlflow.log_artifact(str(config_path), artifact_path="config")
+        mlflow.log_params(config.flat_params())
+        mlflow.log_param("n_rows", len(table))
+        mlflow.log_metric("n_rows_featurized", int((design.status == "ok").sum()))
+        _log_datasets(table, config)
+        with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
+            workdir = Path(tmp)
+            metrics.update(_evaluate_schemes(config, table, design, workdir, say))
+            rows, which = _final_rows(table, config)
+            say(f"fitting the final model on {which} ({len(rows)} rows)")
+            tick = time.perf_counter()
+            predictor = build_predictor(config).fit_design(design.take(rows), table.iloc[rows])
+            metrics["final_fit_seconds"] = time.perf_counter() - tick
+            mlflow.set_tag("electroscreen.final_fit", which)
+            _log_importances(predictor, config, workdir)
+            _log_citations(config, workdir)
+            say(f"logging the pyfunc model and registering {config.registered_model_name!r}")
+            info = log_predictor(
+                predictor,
+                workdir,
+                output_columns=task.output_columns,
+                registered_model_name=config.registered_model_name,
+                uses_torch=config.estimator in TORCH_ESTIMATORS,
+            )
+        version = str(info.registered_model_version)
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.set_registered_model_alias(config.registered_model_name, config.alias, version)
+        client.set_model_version_tag(
+            config.registered_model_name, version, "electroscreen.task", task.name
+        )
+        if config.description:
+            client.update_model_version(
+                config.registered_model_name, version, description=config.description
+            )
+        model_uri = f"models:/{config.registered_model_name}/{version}"
+        mlflow.set_tag("electroscreen.model_uri", model_uri)
+        mlflow.set_tag("electroscreen.logged_model_uri", info.model_uri)
+        metrics["train_seconds"] = time.perf_counter() - start
+        metrics["featurize_seconds"] = featurize_seconds
+        timings = ("featurize_seconds", "final_fit_seconds", "train_seconds")
+        mlflow.log_metrics({k: metrics[k] for k in timings})
+    say(f"done in {metrics['train_seconds']:.0f} s: run {run.info.run_id}")
+    return TrainResult(
+        model_uri=model_uri, run_id=run.info.run_id, metrics=metrics, model_version=version
+    )
+
+
+def _is_headline(name: str) -> bool:
+    if "_" not in name:
+        return False
+    prefix, metric = name.split("_", 1)
+    headline = metric in HEADLINE or metric.startswith("coverage_")
+    return f"{prefix}_" in PREFIX.values() and headline
+
+
+def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
+    """The metrics worth printing at the end of a run (MAE, R2, ROC-AUC, coverage, ...)."""
+    return {k: v for k, v in metrics.items() if _is_headline(k)}

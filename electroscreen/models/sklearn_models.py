@@ -1,0 +1,259 @@
+"""Tree ensembles over descriptor matrices, with the ensemble spread as an uncertainty.
+
+Every estimator here takes a float matrix that may hold NaN (undefined descriptors): missing values are
+imputed with the training median learned in ``fit``. Regressors add ``predict_dist(X) -> (mean, std)``
+(std = spread of the members' predictions); classifiers add ``predict_proba_dist(X) -> (p, std)`` for
+the positive class.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "MedianImputer",
+    "TreeEnsembleClassifier",
+    "TreeEnsembleRegressor",
+    "TREE_KINDS",
+]
+
+#: Rows predicted at once (members x rows outputs are held in memory).
+PREDICT_CHUNK = 8192
+#: Kinds of tree ensemble.
+TREE_KINDS = ("random_forest", "extra_trees", "gradient_boosting")
+
+
+class MedianImputer:
+    """Replace NaN/inf by the per-column training median (0 for columns never finite)."""
+
+    def fit(self, X: np.ndarray) -> MedianImputer:
+        X = np.asarray(X, dtype=np.float64)
+        finite = np.where(np.isfinite(X), X, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            median = np.nanmedian(finite, axis=0) if len(X) else np.zeros(X.shape[1])
+        self.median_ = np.where(np.isfinite(median), median, 0.0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = np.array(X, dtype=np.float64, copy=True)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            X[bad] = np.broadcast_to(self.median_, X.shape)[bad]
+        return X
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in TREE_KINDS:
+        raise ValueError(f"kind must be one of {TREE_KINDS}, not {kind!r}")
+
+
+class _TreeEnsemble(BaseEstimator):
+    """Shared fitting logic of the regressor and classifier."""
+
+    def __init__(
+        self,
+        kind: str = "random_forest",
+        n_estimators: int = 500,
+        max_features: float | str | None = 1.0,
+        min_samples_leaf: int = 1,
+        max_depth: int | None = None,
+        learning_rate: float = 0.05,
+        max_iter: int = 300,
+        n_members: int = 5,
+        class_weight: str | None = None,
+        n_jobs: int | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.kind = kind
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.n_members = n_members
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    _classifier = False
+
+    def _forest(self):
+        common = dict(
+            n_estimators=self.n_estimators,
+            max_features=self.max_features,
+            min_samples_leaf=self.min_samples_leaf,
+            max_depth=self.max_depth,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+        if self._classifier:
+            cls = RandomForestClassifier if self.kind == "random_forest" else ExtraTreesClassifier
+            return cls(class_weight=self.class_weight, **common)
+        cls = RandomForestRegressor if self.kind == "random_forest" else ExtraTreesRegressor
+        return cls(**common)
+
+    def _booster(self, seed: int):
+        common = dict(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_depth=self.max_depth,
+            min_samples_leaf=max(self.min_samples_leaf, 2),
+            random_state=seed,
+        )
+        if self._classifier:
+            return HistGradientBoostingClassifier(class_weight=self.class_weight, **common)
+        return HistGradientBoostingRegressor(loss="squared_error", **common)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
+        _check_kind(self.kind)
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        if X.ndim != 2 or len(X) != len(y):
+            raise ValueError(f"X must be 2-D with len(y) rows, got {X.shape} and {len(y)}")
+        self.n_features_in_ = X.shape[1]
+        self.imputer_ = MedianImputer().fit(X)
+        Xi = self.imputer_.transform(X)
+        if self.kind != "gradient_boosting":
+            self.members_ = [self._forest().fit(Xi, y, sample_weight=sample_weight)]
+            return self
+        # Gradient boosting: a bagged ensemble of boosters; their spread is the uncertainty.
+        rng = np.random.default_rng(self.random_state)
+        self.members_ = []
+        for m in range(self.n_members):
+            idx = rng.integers(0, len(y), len(y))
+            if self._classifier and len(np.unique(y[idx])) < 2:
+                idx = np.arange(len(y))
+            sw = None if sample_weight is None else np.asarray(sample_weight)[idx]
+            booster = self._booster(int(self.random_state) * 1000 + m)
+            self.members_.append(booster.fit(Xi[idx], y[idx], sample_weight=sw))
+        return self
+
+    def _mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread over members, in row chunks (bounded memory for large batches)."""
+        X = np.asarray(X, dtype=np.float64)
+        mean, std = np.empty(len(X)), np.empty(len(X))
+        for start in range(0, len(X), PREDICT_CHUNK):
+            outputs = self._member_outputs(X[start : start + PREDICT_CHUNK])
+            mean[start : start + PREDICT_CHUNK] = outputs.mean(axis=0)
+            std[start : start + PREDICT_CHUNK] = outputs.std(axis=0)
+        return mean, std
+
+    def _member_outputs(self, X: np.ndarray) -> np.ndarray:
+        """Per-tree (forests) or per-booster outputs, shape (n_outputs, n_rows)."""
+        check_is_fitted(self, "members_")
+        Xi = self.imputer_.transform(np.asarray(X, dtype=np.float64))
+        if self.kind != "gradient_boosting":
+            trees = self.members_[0].estimators_
+            if self._classifier:
+                classes = list(self.members_[0].classes_)
+                if 1 not in classes:
+                    return np.zeros((len(trees), len(Xi)))
+                pos = classes.index(1)
+                return np.stack([t.predict_proba(Xi)[:, pos] for t in trees])
+            return np.stack([t.predict(Xi) for t in trees])
+        if self._classifier:
+            return np.stack([self._booster_positive(b, Xi) for b in self.members_])
+        return np.stack([b.predict(Xi) for b in self.members_])
+
+    @staticmethod
+    def _booster_positive(booster, Xi: np.ndarray) -> np.ndarray:
+        classes = list(booster.classes_)
+        if 1 not in classes:
+            return np.zeros(len(Xi))
+        return booster.predict_proba(Xi)[:, classes.index(1)]
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Impurity importances (forests) or NaN (boosters have none; use permutation importance)."""
+        check_is_fitted(self, "members_")
+        if self.kind == "gradient_boosting":
+            return np.full(self.n_features_in_, np.nan)
+        return self.members_[0].feature_importances_
+
+
+class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
+    """Random forest, extra trees or bagged gradient boosting for regression.
+
+    Parameters
+    ----------
+    kind : {"random_forest", "extra_trees", "gradient_boosting"}
+    n_estimators : int
+        Trees of a forest.
+    max_features : float, str or None
+        Features tried per split (forests).
+    min_samples_leaf, max_depth : int
+    learning_rate, max_iter : float, int
+        Gradient boosting only (``HistGradientBoostingRegressor``).
+    n_members : int
+        Gradient boosting only: boosters, each on a bootstrap sample.
+    n_jobs : int, optional
+    random_state : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0]
+    >>> model = TreeEnsembleRegressor(n_estimators=20).fit(X, y)
+    >>> mean, std = model.predict_dist(X[:2]); mean.shape, bool((std >= 0).all())
+    ((2,), True)
+    """
+
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> TreeEnsembleRegressor:
+        return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight)
+
+    def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation over the ensemble members."""
+        return self._mean_std(X)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_dist(X)[0]
+
+
+class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
+    """Binary tree-ensemble classifier with the spread of the members' probabilities.
+
+    Labels are 0/1; ``predict_proba`` returns columns for classes ``[0, 1]``.
+    """
+
+    _classifier = True
+
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> TreeEnsembleClassifier:
+        y = np.asarray(y, dtype=np.int64)
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("labels must be 0 or 1")
+        self.classes_ = np.array([0, 1])
+        return self._fit(X, y, sample_weight)
+
+    def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probability of class 1 (mean over members) and its spread."""
+        return self._mean_std(X)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = self.predict_proba_dist(X)[0]
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)
+
+
+def clone_estimator(estimator: BaseEstimator) -> BaseEstimator:
+    """``sklearn.base.clone`` (re-exported so callers need not know the estimator's origin)."""
+    return clone(estimator)

@@ -1,0 +1,254 @@
+"""Prediction tasks: what is predicted, from which table, and how awkward labels are handled.
+
+Two tasks:
+
+``conductivity``
+    Regression of the room-temperature ionic conductivity as ``log10(sigma / (S/cm))`` on OBELiX.
+    Censored entries (``<1E-10``, ``<1E-8``: 37 of 599) are upper bounds, not values. **Choice:** they
+    enter *training* at their bound (``log10_sigma_upper``, the largest value consistent with the
+    measurement, so the model learns "very low" without inventing a number below the bound); they are
+    **excluded** from every error metric (MAE, RMSE, R2, Spearman, interval coverage) and from
+    conformal calibration; in the ROC-AUC for ``sigma >= 1e-4 S/cm`` they are negatives (their bound is
+    below 1e-4). ``censored="drop"`` removes them from training instead.
+
+``air_stability``
+    Binary classification, ``p_air_stable`` = probability that the material is *not* unstable in air.
+    The literature verdict has three levels; **collapse:** ``stable`` and ``moderate`` -> 1 (no rapid
+    decomposition or H2S release; ``moderate`` means surface carbonate / reversible hydration only),
+    ``unstable`` -> 0. The same composition can carry several verdicts (different exposures): each
+    row is kept and weighted ``1 / (rows of that composition)`` so a composition counts once in total,
+    and cross-validation groups rows by composition so no composition is on both sides of a split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.formula import FormulaError, parse_formula
+
+__all__ = [
+    "AIR_STABILITY",
+    "CONDUCTIVITY",
+    "FAST_ION_LOG10_SIGMA",
+    "TASKS",
+    "Targets",
+    "Task",
+    "air_stability_targets",
+    "chemical_systems",
+    "collapse_verdict",
+    "conductivity_targets",
+    "family_groups",
+    "get_task",
+    "load_task_table",
+    "targets_for",
+]
+
+#: Threshold of a "fast ion conductor" for the ROC-AUC metric: sigma >= 1e-4 S/cm.
+FAST_ION_LOG10_SIGMA = -4.0
+#: Three-level literature verdict -> binary air-stable label.
+VERDICT_TO_LABEL = {"stable": 1, "moderate": 1, "unstable": 0}
+
+
+@dataclass(frozen=True)
+class Task:
+    """A prediction task.
+
+    Attributes
+    ----------
+    name : str
+    kind : {"regression", "classification"}
+    output_columns : tuple of str
+        Columns of :meth:`TrainedPipeline.predict_frame` (besides ``pred_status``).
+    """
+
+    name: str
+    kind: str
+    output_columns: tuple[str, ...]
+
+
+CONDUCTIVITY = Task(
+    name="conductivity",
+    kind="regression",
+    output_columns=(
+        "pred_log10_sigma",
+        "pred_log10_sigma_std",
+        "pred_log10_sigma_lo",
+        "pred_log10_sigma_hi",
+    ),
+)
+AIR_STABILITY = Task(
+    name="air_stability",
+    kind="classification",
+    output_columns=("p_air_stable", "p_air_stable_std"),
+)
+TASKS = {t.name: t for t in (CONDUCTIVITY, AIR_STABILITY)}
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name`` (``conductivity`` or ``air_stability``)."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; choose from {sorted(TASKS)}") from None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Training targets of a table, row-aligned.
+
+    Attributes
+    ----------
+    y : ndarray of float64
+        Value used for training (NaN: row not usable for training).
+    evaluable : ndarray of bool
+        Rows whose ``y`` is an exact value (used in error metrics and conformal calibration).
+    censored_bound : ndarray of float64
+        Upper bound of censored rows (NaN elsewhere).
+    sample_weight : ndarray of float64
+    groups : ndarray of object
+        Group labels for grouped cross-validation.
+    """
+
+    y: np.ndarray
+    evaluable: np.ndarray
+    censored_bound: np.ndarray
+    sample_weight: np.ndarray
+    groups: np.ndarray
+
+    @property
+    def trainable(self) -> np.ndarray:
+        """Rows with a finite training target."""
+        return np.isfinite(self.y)
+
+
+def family_groups(table: pd.DataFrame) -> np.ndarray:
+    """``family`` column; rows without one get a group of their own (never merged by accident)."""
+    family = table["family"] if "family" in table else pd.Series(np.nan, index=table.index)
+    ids = table["candidate_id"].astype(str) if "candidate_id" in table else table.index.astype(str)
+    filled = [
+        f if isinstance(f, str) and f else f"__no_family__{i}"
+        for f, i in zip(family, ids, strict=True)
+    ]
+    return np.asarray(filled, dtype=object)
+
+
+def conductivity_targets(table: pd.DataFrame, censored: str = "bound") -> Targets:
+    """Targets of an OBELiX-like table (``log10_sigma``, ``censored``, ``log10_sigma_upper``).
+
+    Parameters
+    ----------
+    table : DataFrame
+    censored : {"bound", "drop"}
+        Train censored rows at their upper bound, or leave them out of training.
+    """
+    if censored not in {"bound", "drop"}:
+        raise ValueError(f"censored must be 'bound' or 'drop', not {censored!r}")
+    value = table["log10_sigma"].to_numpy(dtype=float)
+    is_censored = table["censored"].fillna(False).to_numpy(dtype=bool)
+    bound = np.where(is_censored, table["log10_sigma_upper"].to_numpy(dtype=float), np.nan)
+    y = value.copy()
+    if censored == "bound":
+        y[is_censored] = bound[is_censored]
+    evaluable = np.isfinite(value) & ~is_censored
+    return Targets(
+        y=y,
+        evaluable=evaluable,
+        censored_bound=bound,
+        sample_weight=np.ones(len(table)),
+        groups=family_groups(table),
+    )
+
+
+def chemical_systems(formulas: Sequence[object]) -> np.ndarray:
+    """Sorted element set of each formula (``"Ge-Li-P-S"``); unparsable formulas get their own text."""
+    out = []
+    for f in formulas:
+        try:
+            out.append("-".join(sorted(parse_formula(str(f)))))
+        except FormulaError:
+            out.append(f"__unparsed__{f}")
+    return np.asarray(out, dtype=object)
+
+
+def collapse_verdict(verdict: pd.Series | np.ndarray) -> np.ndarray:
+    """``stable``/``moderate`` -> 1.0, ``unstable`` -> 0.0, anything else NaN."""
+    text = pd.Series(np.asarray(verdict, dtype=object)).astype(str).str.strip().str.lower()
+    return text.map(VERDICT_TO_LABEL).to_numpy(dtype=float)
+
+
+def air_stability_targets(table: pd.DataFrame) -> Targets:
+    """Targets of an air-stability label table (``verdict`` column, ``formula`` for grouping)."""
+    y = collapse_verdict(table["verdict"])
+    key = table["formula"].astype(str).str.replace(" ", "", regex=False).str.lower()
+    counts = key.map(key.value_counts()).to_numpy(dtype=float)
+    return Targets(
+        y=y,
+        evaluable=np.isfinite(y),
+        censored_bound=np.full(len(table), np.nan),
+        sample_weight=1.0 / counts,
+        groups=key.to_numpy(dtype=object),
+    )
+
+
+def targets_for(task: Task, table: pd.DataFrame, censored: str = "bound") -> Targets:
+    """Dispatch to :func:`conductivity_targets` or :func:`air_stability_targets`."""
+    if task.name == "conductivity":
+        return conductivity_targets(table, censored=censored)
+    return air_stability_targets(table)
+
+
+def load_task_table(
+    task: Task | str, data_dir: str | Path | None = None, *, structures: bool = False
+) -> pd.DataFrame:
+    """The labelled candidate table of a task.
+
+    Parameters
+    ----------
+    task : Task or str
+    data_dir : path, optional
+        Reference data folder (default ``$ELECTROSCREEN_DATA``).
+    structures : bool
+        Conductivity only: parse the 321 OBELiX CIFs into the ``structure`` column (otherwise every
+        row is composition-only, which is much faster).
+
+    Returns
+    -------
+    DataFrame
+        A candidate table (``candidate_id, formula, source, status, error, structure``) plus the
+        task's label columns (``log10_sigma, censored, log10_sigma_upper, family, split`` or
+        ``verdict, family``).
+    """
+    task = get_task(task) if isinstance(task, str) else task
+    if task.name == "conductivity":
+        from electroscreen.data import candidate_table, load_obelix, obelix_candidates
+
+        if structures:
+            return obelix_candidates(data_dir)
+        table = load_obelix(data_dir)
+        records = [
+            {
+                "candidate_id": row.ID,
+                "formula": row.true_composition,
+                "source": f"obelix:{row.ID}",
+                "status": "ok",
+                "family": row.family,
+                "log10_sigma": row.log10_sigma,
+                "censored": row.censored,
+                "log10_sigma_upper": row.log10_sigma_upper,
+                "split": row.split,
+            }
+            for row in table.itertuples(index=False)
+        ]
+        return candidate_table(records)
+    return _air_stability_table(data_dir)
+
+
+def _air_stability_table(data_dir: str | Path | None) -> pd.DataFrame:
+    from electroscreen.data.air_stability import load_air_stability  # the air-stability issue
+
+    return load_air_stability(data_dir)

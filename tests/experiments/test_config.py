@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+from electroscreen.experiments.config import ConfigError, TrainConfig, load_train_config
+from tests.experiments.conftest import write_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+TRAIN_CONFIGS = sorted(p for p in CONFIGS.glob("*.yaml") if p.name != "screening.yaml")
+
+
+@pytest.mark.parametrize("path", TRAIN_CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_validate(path):
+    config = load_train_config(path)
+    assert config.registered_model_name.startswith("electroscreen-")
+    assert config.task in path.name
+
+
+def test_default_configs_register_the_pinned_names():
+    assert len(TRAIN_CONFIGS) >= 6
+    conductivity = load_train_config(CONFIGS / "conductivity.yaml")
+    air = load_train_config(CONFIGS / "air_stability.yaml")
+    assert conductivity.registered_model_name == "electroscreen-conductivity"
+    assert air.registered_model_name == "electroscreen-air-stability"
+    assert not conductivity.needs_structures()
+    assert load_train_config(CONFIGS / "conductivity_graph.yaml").needs_structures()
+    # Structure featurizers imply structures even when the config does not say so.
+    assert TrainConfig(
+        task="conductivity", featurizers=["magpie", "structure"], registered_model_name="x"
+    ).needs_structures()
+
+
+def test_flat_params_flatten_nested_fields():
+    config = TrainConfig(
+        task="conductivity",
+        featurizers=["magpie", "electrolyte"],
+        estimator_params={"n_estimators": 7},
+        registered_model_name="x",
+    )
+    params = config.flat_params()
+    assert params["featurizers"] == "magpie,electrolyte"
+    assert params["estimator_params.n_estimators"] == "7"
+    assert params["evaluation.cv_folds"] == "5"
+    assert params["data_dir"] == ""
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"conformal_alpha": 1.5}, "conformal_alpha"),
+        ({"featurizers": ["magpie", "nope"]}, "featurizers"),
+        ({"estimator_parms": {"n_estimators": 3}}, "estimator_parms"),
+        ({"task": "bandgap"}, "task"),
+        ({"evaluation": {"schemes": ["random"]}}, "evaluation.schemes.0"),
+    ],
+)
+def test_bad_config_names_file_and_field(tmp_path, changes, field):
+    path = write_config(tmp_path, "bad.yaml", **changes)
+    with pytest.raises(ConfigError) as info:
+        load_train_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert f"field '{field}'" in message
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_train_config(tmp_path / "absent.yaml")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_train_config(tmp_path / "list.yaml")
+    (tmp_path / "broken.yaml").write_text("task: [conductivity\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_train_config(tmp_path / "broken.yaml")
+    path = write_config(tmp_path, "nameless.yaml")
+    text = path.read_text().replace("registered_model_name: test-conductivity\n", "")
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="field 'registered_model_name'"):
+        load_train_config(path)
+
+
+def test_cli_rejects_a_bad_config_before_training(tmp_path):
+    path = write_config(tmp_path, "bad.yaml", conformal_alpha=0.0)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.stderr and "conformal_alpha" in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "mlflow.db").exists()

@@ -1,0 +1,181 @@
+"""One small ``electroscreen train`` run (session fixture ``trained_run``), checked through MLflow."""
+
+from __future__ import annotations
+
+import math
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from electroscreen.data.obelix import load_obelix_structures
+from electroscreen.experiments.config import load_train_config
+from electroscreen.experiments.pyfunc import load_predictor
+from electroscreen.experiments.registry import latest_model_uri
+from electroscreen.experiments.train import build_predictor
+from electroscreen.models.tasks import load_task_table
+
+PRED_COLUMNS = [
+    "pred_log10_sigma",
+    "pred_log10_sigma_std",
+    "pred_log10_sigma_lo",
+    "pred_log10_sigma_hi",
+    "pred_status",
+]
+EVALUATION_COLUMNS = {
+    "candidate_id", "formula", "family", "y_true", "y_pred", "y_std", "y_lo", "y_hi", "censored",
+    "fold",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(trained_run) -> MlflowClient:
+    return MlflowClient(
+        tracking_uri=trained_run.tracking_uri, registry_uri=trained_run.tracking_uri
+    )
+
+
+@pytest.fixture(scope="module")
+def run(trained_run, client):
+    version = client.get_model_version("test-conductivity", "1")
+    return client.get_run(version.run_id)
+
+
+@pytest.fixture(scope="module")
+def pyfunc_model(trained_run):
+    mlflow.set_tracking_uri(trained_run.tracking_uri)
+    mlflow.set_registry_uri(trained_run.tracking_uri)
+    return mlflow.pyfunc.load_model(trained_run.model_uri)
+
+
+def test_last_line_is_the_registered_model_uri(trained_run, client):
+    assert trained_run.model_uri == "models:/test-conductivity/1"
+    assert latest_model_uri("test-conductivity", trained_run.tracking_uri) == trained_run.model_uri
+    version = client.get_model_version_by_alias("test-conductivity", "champion")
+    assert str(version.version) == "1"
+    # progress went to stderr, and stdout holds nothing but the URI
+    assert "evaluating: official" in trained_run.stderr
+    assert trained_run.stdout.strip() == trained_run.model_uri
+
+
+def test_run_params_tags_and_metrics(run, trained_run):
+    params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
+    assert tags["electroscreen.kind"] == "train"
+    assert tags["electroscreen.task"] == "conductivity"
+    assert tags["electroscreen.model_uri"] == trained_run.model_uri
+    assert params["estimator"] == "random_forest"
+    assert params["estimator_params.n_estimators"] == "24"
+    assert params["featurizers"] == "magpie,electrolyte"
+    assert params["evaluation.cv_folds"] == "3"
+    for name in ("mae", "rmse", "r2", "spearman", "roc_auc", "coverage_90"):
+        assert math.isfinite(metrics[f"test_{name}"]), name
+        assert math.isfinite(metrics[f"cv_{name}"]), name
+    # a random forest on Magpie features is far better than predicting the mean (OBELiX MAE ~1.2-1.5)
+    assert 0.5 < metrics["test_mae"] < 2.0
+    assert metrics["test_roc_auc"] > 0.7
+    assert metrics["test_n"] > 100
+    assert metrics["cv_n_folds"] == 3
+
+
+def test_logged_metrics_match_the_logged_predictions(run, client, tmp_path):
+    path = client.download_artifacts(
+        run.info.run_id, "predictions/test_predictions.parquet", tmp_path
+    )
+    predictions = pd.read_parquet(path)
+    assert EVALUATION_COLUMNS <= set(predictions.columns)
+    table = load_task_table("conductivity")
+    assert len(predictions) == int((table["split"] == "test").sum())
+    exact = ~predictions["censored"] & np.isfinite(predictions["y_pred"])
+    mae = np.mean(np.abs(predictions["y_true"][exact] - predictions["y_pred"][exact]))
+    assert run.data.metrics["test_mae"] == pytest.approx(mae, rel=1e-9)
+    inside = (predictions["y_lo"] <= predictions["y_true"]) & (
+        predictions["y_true"] <= predictions["y_hi"]
+    )
+    assert run.data.metrics["test_coverage_90"] == pytest.approx(inside[exact].mean(), rel=1e-9)
+    cv = pd.read_parquet(
+        client.download_artifacts(run.info.run_id, "predictions/cv_predictions.parquet", tmp_path)
+    )
+    assert len(cv) == len(table) and set(cv["fold"]) == {0, 1, 2}
+    # no family is on both sides: each named family's rows lie in a single fold (rows without a
+    # family are groups of their own)
+    named = cv[cv["family"] != ""]
+    assert named["family"].nunique() > 10
+    assert (named.groupby("family")["fold"].nunique() == 1).all()
+
+
+def test_artifacts_and_dataset_inputs(run, client):
+    root = {f.path for f in client.list_artifacts(run.info.run_id)}
+    assert {"plots", "predictions", "feature_importances.csv", "config"} <= root
+    plots = {f.path for f in client.list_artifacts(run.info.run_id, "plots")}
+    for name in ("parity_test", "parity_cv", "residuals_by_family_test", "feature_importances"):
+        assert f"plots/{name}.png" in plots
+    inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
+    assert {"obelix-all", "obelix-train", "obelix-test"} <= set(inputs)
+    contexts = {name: {t.value for t in d.tags} for name, d in inputs.items()}
+    assert "training" in contexts["obelix-train"] and "testing" in contexts["obelix-test"]
+    digests = {d.dataset.digest for d in inputs.values()}
+    assert len(digests) == 3  # three different tables
+    assert '"log10_sigma"' in inputs["obelix-train"].dataset.schema
+
+
+def test_feature_importances_name_real_features(run, client, tmp_path):
+    path = client.download_artifacts(run.info.run_id, "feature_importances.csv", tmp_path)
+    importances = pd.read_csv(path)
+    predictor = build_predictor(load_train_config(_config_path(run)))
+    assert list(importances["feature"]) == list(predictor.feature_names())
+    assert importances["importance"].sum() == pytest.approx(1.0)
+
+
+def _config_path(run):
+    return run.data.tags["electroscreen.config_file"]
+
+
+def test_pyfunc_predicts_formulas_cif_text_and_bad_rows(pyfunc_model, trained_run):
+    cifs = load_obelix_structures()
+    cif_id = sorted(cifs)[0]
+    frame = pd.DataFrame(
+        {
+            "formula": ["Li7La3Zr2O12", "Li2XyZ", "Li6PS5Cl", "", "Li3PS4"],
+            "structure": [None, None, np.nan, cifs[cif_id], "not a cif"],
+        }
+    )
+    out = pyfunc_model.predict(frame)
+    assert list(out.columns) == PRED_COLUMNS
+    assert len(out) == len(frame)
+    assert list(out["pred_status"]) == [
+        "ok",
+        "unknown_element",
+        "ok",
+        "ok",
+        "structure_parse_error",
+    ]
+    good = out["pred_status"] == "ok"
+    values = out.loc[good, PRED_COLUMNS[:-1]].to_numpy()
+    assert np.isfinite(values).all()
+    assert (out.loc[good, "pred_log10_sigma_lo"] < out.loc[good, "pred_log10_sigma"]).all()
+    assert (out.loc[good, "pred_log10_sigma"] < out.loc[good, "pred_log10_sigma_hi"]).all()
+    assert out.loc[~good, PRED_COLUMNS[:-1]].isna().all().all()
+    # a formula-less row with a CIF is predicted from the structure's composition
+    predictor = load_predictor(trained_run.model_uri)
+    from pymatgen.core import Structure
+
+    composition = Structure.from_str(cifs[cif_id], fmt="cif").composition.formula.replace(" ", "")
+    by_formula = predictor.predict_frame(pd.DataFrame({"formula": [composition]}))
+    assert out.loc[3, "pred_log10_sigma"] == pytest.approx(by_formula["pred_log10_sigma"].iloc[0])
+
+
+def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
+    config = load_train_config(trained_run.config_path)
+    table = load_task_table("conductivity", config.data_dir)
+    refit = build_predictor(config).fit(table[table["split"] == "train"].reset_index(drop=True))
+    frame = pd.DataFrame({"formula": ["Li7La3Zr2O12", "Li10GeP2S12", "LiZr2(PO4)3", "Li3YCl6"]})
+    logged = pyfunc_model.predict(frame)
+    expected = refit.predict_frame(frame)
+    np.testing.assert_allclose(
+        logged[PRED_COLUMNS[:-1]].to_numpy(), expected[PRED_COLUMNS[:-1]].to_numpy(), rtol=1e-10
+    )
+    unwrapped = load_predictor(trained_run.model_uri)
+    assert type(unwrapped).__name__ == "CandidatePredictor"
+    pd.testing.assert_frame_equal(unwrapped.predict_frame(frame), logged)
