@@ -5,7 +5,7 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.obelix import load_obelix, load_obelix_structures, obelix_candidates
 from electroscreen.data.oxidation import OxidationResult, assign_oxidation_states
-from electroscreen.data.packed import PackedStructures, load_packed, pack_structures
+from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
 from electroscreen.data.readers import read_candidates
 from electroscreen.data.summary import summarize
 
@@ -18,6 +18,7 @@ __all__ = [
     "PackedStructures",
     "assign_oxidation_states",
     "candidate_table",
+    "concat_packed",
     "format_formula",
     "load_obelix",
     "load_obelix_structures",

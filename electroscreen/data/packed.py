@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from pymatgen.core import Composition, Lattice, Species, Structure
 from pymatgen.core.periodic_table import Element
 
-__all__ = ["PackedStructures", "pack_structures", "load_packed"]
+__all__ = ["PackedStructures", "concat_packed", "load_packed", "pack_structures"]
 
 _ARRAYS = (
     "lattice",
@@ -266,4 +266,27 @@ def pack_structures(
         occ_fraction=np.asarray(occ_frac, dtype=np.float64),
         occ_oxidation=np.asarray(occ_ox, dtype=np.float64),
         ids=ids,
+    )
+
+
+def concat_packed(batches: Sequence[PackedStructures]) -> PackedStructures:
+    """Concatenate packed batches in order (ids are concatenated too)."""
+    batches = [b for b in batches if len(b)]
+    if not batches:
+        return pack_structures([])
+    site_shift = np.cumsum([0] + [len(b.frac_coords) for b in batches[:-1]])
+    occ_shift = np.cumsum([0] + [len(b.occ_species) for b in batches[:-1]])
+    return PackedStructures(
+        lattice=np.concatenate([b.lattice for b in batches]),
+        site_offsets=np.concatenate(
+            [[0]] + [b.site_offsets[1:] + s for b, s in zip(batches, site_shift, strict=True)]
+        ).astype(np.int64),
+        frac_coords=np.concatenate([b.frac_coords for b in batches]),
+        occ_offsets=np.concatenate(
+            [[0]] + [b.occ_offsets[1:] + s for b, s in zip(batches, occ_shift, strict=True)]
+        ).astype(np.int64),
+        occ_species=np.concatenate([b.occ_species for b in batches]),
+        occ_fraction=np.concatenate([b.occ_fraction for b in batches]),
+        occ_oxidation=np.concatenate([b.occ_oxidation for b in batches]),
+        ids=tuple(i for b in batches for i in (b.ids or [str(k) for k in range(len(b))])),
     )

@@ -44,7 +44,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.data.packed import PackedStructures, load_packed, pack_structures
+from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
 from electroscreen.data.readers import expand_inputs, read_candidates
 from electroscreen.screening.substitution import (
     enumerate_substitutions,
@@ -56,7 +56,6 @@ from electroscreen.screening.substitution import (
 __all__ = [
     "DEFAULT_THRESHOLD",
     "GeneratedPool",
-    "concat_packed",
     "element_amounts",
     "generate_candidates",
     "load_seeds",
@@ -370,29 +369,6 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return table[columns]
-
-
-def concat_packed(batches: Sequence[PackedStructures]) -> PackedStructures:
-    """Concatenate packed batches in order (ids are concatenated too)."""
-    batches = [b for b in batches if len(b)]
-    if not batches:
-        return pack_structures([])
-    site_shift = np.cumsum([0] + [len(b.frac_coords) for b in batches[:-1]])
-    occ_shift = np.cumsum([0] + [len(b.occ_species) for b in batches[:-1]])
-    return PackedStructures(
-        lattice=np.concatenate([b.lattice for b in batches]),
-        site_offsets=np.concatenate(
-            [[0]] + [b.site_offsets[1:] + s for b, s in zip(batches, site_shift, strict=True)]
-        ).astype(np.int64),
-        frac_coords=np.concatenate([b.frac_coords for b in batches]),
-        occ_offsets=np.concatenate(
-            [[0]] + [b.occ_offsets[1:] + s for b, s in zip(batches, occ_shift, strict=True)]
-        ).astype(np.int64),
-        occ_species=np.concatenate([b.occ_species for b in batches]),
-        occ_fraction=np.concatenate([b.occ_fraction for b in batches]),
-        occ_oxidation=np.concatenate([b.occ_oxidation for b in batches]),
-        ids=tuple(i for b in batches for i in (b.ids or [str(k) for k in range(len(b))])),
-    )
 
 
 def _is_packed_file(path: Path) -> bool:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from pymatgen.core import Lattice, Species, Structure
 
-from electroscreen.data import PackedStructures, load_packed, pack_structures
+from electroscreen.data import PackedStructures, concat_packed, load_packed, pack_structures
 
 
 def _assert_same_structure(a: Structure, b: Structure) -> None:
@@ -72,3 +72,26 @@ def test_oxidation_states_and_vacancies_survive_the_round_trip(tmp_path):
 def test_unknown_suffix_is_a_clear_error(obelix_packed, tmp_path):
     with pytest.raises(ValueError, match="unknown suffix"):
         obelix_packed.save(tmp_path / "pool.h5")
+
+
+def test_concat_of_pieces_gives_back_the_whole(obelix_packed):
+    pieces = [
+        obelix_packed.take(range(0, 100)),
+        obelix_packed.take([]),
+        obelix_packed.take(range(100, 321)),
+    ]
+    whole = concat_packed(pieces)
+    assert whole.ids == obelix_packed.ids
+    for name in (
+        "lattice",
+        "site_offsets",
+        "frac_coords",
+        "occ_offsets",
+        "occ_species",
+        "occ_fraction",
+    ):
+        np.testing.assert_array_equal(getattr(whole, name), getattr(obelix_packed, name))
+    np.testing.assert_array_equal(
+        np.isnan(whole.occ_oxidation), np.isnan(obelix_packed.occ_oxidation)
+    )
+    assert len(concat_packed([])) == 0
