@@ -1,7 +1,8 @@
 """BVSE barriers: electroscreen's Numba featurizer vs bvlain 0.25.1, same structures, one process.
 
-Both get the same oxidation states (``assign_oxidation_states``) and bvlain's default settings
-(``r_cut=10``, ``resolution=0.2``, ``k=100``, ``encut=10``). Times are per structure and include, for
+Both get the same oxidation states (``assign_oxidation_states``). bvlain runs with its default settings
+(``r_cut=10``, ``resolution=0.2``, ``k=100``, ``encut=10``); ours with ``BVSE()``'s defaults
+(``resolution=0.2``, ``r_cut=7``; benchmarks/README.md explains the differences this leaves). Times are per structure and include, for
 bvlain, ``read_structure`` + ``bvse_distribution`` + ``percolation_barriers`` and, for electroscreen,
 ``BVSE().transform`` on the pymatgen structure (packing, oxidation states, grid, percolation). Numba
 compilation is excluded (one warm-up call first).

@@ -9,10 +9,16 @@ The reference is pymatgen's ``InterfacialReactivity`` on a ``PhaseDiagram`` of t
 timed on the first ``--reference-limit`` compositions (its per-composition time is flat); the largest
 difference in reaction energy is printed.
 
+Then two tables that need no timing: the textbook cases of the air-stability issue (H2O reaction
+energy with liquid and gaseous water, H2S yes/no, enthalpy source), and the ROC-AUC of single
+descriptors as scores for the literature air-stability labels (``air_stability`` task; plain and
+with the task's row weights, which give repeated compositions a total weight of 1).
+
 Usage (the figures in benchmarks/README.md)::
 
     python benchmarks/bench_reactivity.py --n-synthetic 10000
     python benchmarks/bench_reactivity.py --n-synthetic 200 --reference-limit 20   # quick check
+    python benchmarks/bench_reactivity.py --n-synthetic 0      # only the textbook and label tables
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import os
 import platform
 import time
 import warnings
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -81,6 +88,16 @@ def reference_energies(formulas: list[str], water: str) -> np.ndarray:
     return out
 
 
+def _cpu_name() -> str:
+    """CPU model from /proc/cpuinfo (Linux), else what ``platform`` knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-synthetic", type=int, default=10_000)
@@ -88,8 +105,8 @@ def main() -> None:
     parser.add_argument("--water", default="liquid", choices=("liquid", "gas"))
     args = parser.parse_args()
 
-    pools = {"synthetic": synthetic_formulas(args.n_synthetic)}
-    if os.environ.get("ELECTROSCREEN_DATA"):
+    pools = {"synthetic": synthetic_formulas(args.n_synthetic)} if args.n_synthetic > 0 else {}
+    if os.environ.get("ELECTROSCREEN_DATA") and args.n_synthetic > 0:
         from electroscreen.data import load_obelix
 
         pools["OBELiX"] = load_obelix()["true_composition"].astype(str).tolist()
@@ -97,14 +114,15 @@ def main() -> None:
     featurizer = AirReactivity(water=args.water)
     featurizer.transform(["Li3PS4", "Li7La3Zr2O12"])  # compile / load the Numba kernels
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"machine: {_cpu_name()}, {os.cpu_count()} cores, "
         f"Numba threads {numba.get_num_threads()}, Python {platform.python_version()}"
     )
-    print(
-        "| pool | compositions | systems | cold (s) | warm (s) | ms/composition (warm) | "
-        "reference (ms/composition) | max abs diff (eV/atom) |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    if pools:
+        print(
+            "| pool | compositions | systems | cold (s) | warm (s) | ms/composition (warm) | "
+            "reference (ms/composition) | max abs diff (eV/atom) |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
     for name, formulas in pools.items():
         thermo.chemical_system.cache_clear()
         start = time.perf_counter()
@@ -124,6 +142,70 @@ def main() -> None:
             f"{1e3 * warm / len(formulas):.2f} | {1e3 * ref_time:.0f} (first {len(ok)}) | "
             f"{diff:.1e} |"
         )
+    textbook_table()
+    label_auc_table()
+
+
+TEXTBOOK = {
+    "Li3PS4": "strong, H2S",
+    "Li7P3S11": "strong, H2S",
+    "Li10GeP2S12": "strong, H2S",
+    "Li6PS5Cl": "strong, H2S",
+    "Li4SnS4": "milder",
+    "Li3SbS4": "milder",
+    "Li7La3Zr2O12": "near inert",
+    "Li1.3Al0.3Ti1.7(PO4)3": "near inert",
+    "Li3PO4": "near inert",
+    "Li3N": "strong",
+}
+
+
+def textbook_table() -> None:
+    """H2O reaction energy and H2S release of the issue's textbook cases, liquid and gas water."""
+    cases = list(TEXTBOOK)
+    liquid = AirReactivity(water="liquid").reactions(cases)
+    gas = AirReactivity(water="gas").reactions(cases)
+    print(
+        "\n| composition | expected | enthalpy | E_rxn H2O(l) (eV/atom) | H2S (l) | "
+        "E_rxn H2O(g) (eV/atom) | H2S (g) | products with H2O(l) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for i, formula in enumerate(cases):
+        yes = {1.0: "yes", 0.0: "no"}
+        print(
+            f"| {formula} | {TEXTBOOK[formula]} | {liquid['enthalpy_source'][i]} | "
+            f"{liquid['rxn_h2o_ev_per_atom'][i]:.3f} | {yes[liquid['h2s_released'][i]]} | "
+            f"{gas['rxn_h2o_ev_per_atom'][i]:.3f} | {yes[gas['h2s_released'][i]]} | "
+            f"{liquid['h2o_products'][i] or 'no reaction'} |"
+        )
+
+
+def label_auc_table() -> None:
+    """ROC-AUC of single descriptors for the air-stable label (stable or moderate vs unstable)."""
+    from electroscreen.data.air_stability import load_air_stability
+    from electroscreen.featurizers.reactivity import descriptor_roc_auc
+    from electroscreen.models.tasks import air_stability_targets
+
+    table = load_air_stability()
+    targets = air_stability_targets(table)
+    print(
+        "\n| water | descriptor | rows | ROC-AUC | ROC-AUC (task weights) |\n|---|---|---|---|---|"
+    )
+    for water in ("liquid", "gas"):
+        featurizer = AirReactivity(water=water)
+        values = featurizer.transform(table)
+        names = list(featurizer.get_feature_names_out())
+        for name, higher_is_stable in (
+            ("rxn_h2o_ev_per_atom", True),
+            ("h2s_released", False),
+            ("rxn_o2_ev_per_atom", True),
+            ("rxn_co2_ev_per_atom", True),
+        ):
+            col = values[:, names.index(name)]
+            plain = descriptor_roc_auc(col, targets.y, higher_is_stable)
+            weighted = descriptor_roc_auc(col, targets.y, higher_is_stable, targets.sample_weight)
+            rows = int(np.isfinite(col).sum())
+            print(f"| {water} | {name} | {rows} | {plain:.3f} | {weighted:.3f} |")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = [
+    "hull_decomposition",
     "hull_energy",
     "hull_energy_linprog",
     "reaction_scan_batch",
@@ -91,6 +92,39 @@ def hull_energy(matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray) -> flo
     for j in range(n):
         tab[d, j] = energy[j]
     _simplex(tab, basis, 50 * (n + d))
+    return -tab[d, n]
+
+
+@njit(cache=True)
+def hull_decomposition(
+    matrix: np.ndarray,
+    energy: np.ndarray,
+    comp: np.ndarray,
+    out_idx: np.ndarray,
+    out_amt: np.ndarray,
+) -> float:
+    """:func:`hull_energy`, also filling the phases of the equilibrium decomposition.
+
+    ``out_idx`` (int64, d) receives entry indices (-1 padding) and ``out_amt`` (float64, d) their
+    atoms per atom of ``comp``; an index below d is a pure element.
+    """
+    n, d = matrix.shape
+    tab = np.zeros((d + 1, n + 1))
+    basis = np.empty(d, dtype=np.int64)
+    for k in range(d):
+        for j in range(n):
+            tab[k, j] = matrix[j, k]
+        tab[k, n] = comp[k]
+        basis[k] = k
+    for j in range(n):
+        tab[d, j] = energy[j]
+    _simplex(tab, basis, 50 * (n + d))
+    for k in range(d):
+        out_idx[k] = -1
+        out_amt[k] = 0.0
+        if tab[k, n] > 1e-9:
+            out_idx[k] = basis[k]
+            out_amt[k] = tab[k, n]
     return -tab[d, n]
 
 

@@ -17,6 +17,9 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
     equilibrium decomposition into tabulated compounds and elements. This ignores the candidate's own
     stabilisation below that hull, so reaction energies are an upper bound on reactivity (too
     negative by at most ``x * E_stabilisation``; e.g. LLZO is treated as Li2ZrO3 + Li2O + La2O3 ...).
+    :meth:`AirReactivity.reactions` lists these stand-in phases (``hull_phases``) and flags pure
+    elements among them (``hull_elements``: the table lacks a compound binding them, e.g. ``S`` for
+    Li3PS4 since no P(V) sulfide is tabulated), where the approximation is cruder still.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from electroscreen.featurizers.thermo import (
     chemical_system,
     composition_key,
     enthalpy_table,
+    hull_phases,
 )
 
 __all__ = ["REACTANTS", "AirReactivity", "descriptor_roc_auc", "format_reaction"]
@@ -226,7 +230,12 @@ class AirReactivity(CompositionFeaturizer):
         """One row per candidate: enthalpy used, and per reactant the energy and balanced reaction.
 
         Columns: ``formula``, ``status``, ``enthalpy_source`` (``known`` / ``hull_decomposition``,
-        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``, and for each reactant ``r`` in
+        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``, ``hull_phases`` (for
+        ``hull_decomposition``: the tabulated phases and elements standing in for the candidate, per
+        formula unit), ``hull_elements`` (pure elements among them, space separated: a warning that
+        the table lacks a compound binding them, so the enthalpy is too high and the reaction
+        energies too negative; see :func:`~electroscreen.featurizers.thermo.hull_phases`), and for
+        each reactant ``r`` in
         ``h2o, o2, co2``: ``rxn_<r>_ev_per_atom``, ``<r>_mixing_ratio``, ``<r>_products`` (products
         per formula unit of the candidate as written) and ``<r>_reaction`` (the balanced reaction,
         ``"no reaction"`` when nothing is exothermic).
@@ -245,6 +254,9 @@ class AirReactivity(CompositionFeaturizer):
             np.where(np.isnan(scan["known_energy"]), "hull_decomposition", "known"),
         )
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
+        phases, elements = _hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
+        frame["hull_phases"] = phases
+        frame["hull_elements"] = elements
         for name, reactant in REACTANTS.items():
             frame[f"rxn_{name}_ev_per_atom"] = scan[f"rxn_{name}"]
             frame[f"{name}_mixing_ratio"] = scan[f"mixing_{name}"]
@@ -265,6 +277,23 @@ class AirReactivity(CompositionFeaturizer):
             frame[f"{name}_reaction"] = reaction_text
         frame["h2s_released"] = values[:, 3]
         return frame
+
+
+def _hull_columns(
+    packed: PackedCompositions, source: np.ndarray, water: str
+) -> tuple[list[str], list[str]]:
+    """``hull_phases`` and ``hull_elements`` text of each row (``""`` unless hull_decomposition)."""
+    phases, elements = [], []
+    for i in range(len(packed)):
+        if source[i] != "hull_decomposition":
+            phases.append("")
+            elements.append("")
+            continue
+        lo, hi = packed.offsets[i], packed.offsets[i + 1]
+        parts = hull_phases(packed.z[lo:hi], packed.amount[lo:hi], water)
+        phases.append(" + ".join(f"{_fmt_coeff(c)}{name}" for name, c in parts))
+        elements.append(" ".join(name for name, _ in parts if name in SYMBOL_TO_Z))
+    return phases, elements
 
 
 def _reactant_energy(system, react: np.ndarray) -> float:
@@ -363,7 +392,12 @@ def _reaction_text(
     return product_text, format_reaction([(1.0, formula), (reactant_fu, reactant)], prods)
 
 
-def descriptor_roc_auc(descriptor: np.ndarray, stable: np.ndarray, higher_is_stable: bool = True):
+def descriptor_roc_auc(
+    descriptor: np.ndarray,
+    stable: np.ndarray,
+    higher_is_stable: bool = True,
+    sample_weight: np.ndarray | None = None,
+) -> float:
     """ROC-AUC of one descriptor as a score for the binary air-stable label (NaN rows dropped).
 
     Parameters
@@ -374,6 +408,9 @@ def descriptor_roc_auc(descriptor: np.ndarray, stable: np.ndarray, higher_is_sta
         1 = air-stable (or moderate), 0 = unstable.
     higher_is_stable : bool
         Orientation of the score.
+    sample_weight : array (n,), optional
+        Row weights, e.g. the task's ``Targets.sample_weight`` (repeated compositions share a
+        weight of 1), so the score is comparable with the classifier's cross-validated ROC-AUC.
 
     Returns
     -------
@@ -385,7 +422,14 @@ def descriptor_roc_auc(descriptor: np.ndarray, stable: np.ndarray, higher_is_sta
     score = np.asarray(descriptor, dtype=float)
     label = np.asarray(stable, dtype=float)
     keep = np.isfinite(score) & np.isfinite(label)
+    weight = None
+    if sample_weight is not None:
+        weight = np.asarray(sample_weight, dtype=float)
+        if weight.shape != score.shape:
+            raise ValueError(f"sample_weight has shape {weight.shape}, expected {score.shape}")
+        keep &= np.isfinite(weight)
+        weight = weight[keep]
     if len(np.unique(label[keep])) < 2:
         return float("nan")
     signed = score[keep] if higher_is_stable else -score[keep]
-    return float(roc_auc_score(label[keep], signed))
+    return float(roc_auc_score(label[keep], signed, sample_weight=weight))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.hull import hull_decomposition
 
 __all__ = [
     "EXP_TABLE_CITATION",
@@ -35,6 +36,7 @@ __all__ = [
     "chemical_system",
     "composition_key",
     "enthalpy_table",
+    "hull_phases",
 ]
 
 KJ_PER_MOL_PER_EV = 96.4853
@@ -206,3 +208,48 @@ def chemical_system(elements: tuple[int, ...], water: str = "liquid") -> Chemica
         atoms=np.concatenate([np.ones(d), table.atoms[rows]]),
         table_index=np.concatenate([np.full(d, -1), rows]).astype(np.int64),
     )
+
+
+def hull_phases(
+    z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
+) -> list[tuple[str, float]]:
+    """Equilibrium decomposition of a composition into tabulated compounds and elements.
+
+    This is what the ``hull_decomposition`` approximation replaces an untabulated candidate by.
+    A pure element among the phases means the table lacks a compound that would bind it (e.g.
+    ``S`` for Li3PS4: P2S3 and P4S3 are tabulated, no P(V) sulfide; ``Y`` and ``Br`` for Li3YBr6: no
+    Y-Br compound),
+    so the approximated enthalpy is too high and the candidate looks more reactive than it is.
+
+    Parameters
+    ----------
+    z, amount : array-like
+        Atomic numbers and amounts (per formula unit as written).
+    water : {"liquid", "gas"}
+
+    Returns
+    -------
+    list of (name, formula units)
+        Phases per formula unit of the input, largest amount first.
+
+    Examples
+    --------
+    >>> hull_phases([3, 15, 16], [3, 1, 4])  # Li3PS4
+    [('Li2S', 1.5), ('S', 1.0), ('P2S3', 0.5)]
+    """
+    z = np.asarray(z, dtype=np.int64)
+    amount = np.asarray(amount, dtype=np.float64)
+    system = chemical_system(tuple(sorted(set(z.tolist()))), water)
+    comp = np.zeros(len(system.elements))
+    for zz, a in zip(z, amount, strict=True):
+        comp[system.elements.index(int(zz))] += a
+    total = comp.sum()
+    idx = np.full(len(comp), -1, dtype=np.int64)
+    amt = np.zeros(len(comp))
+    hull_decomposition(system.matrix, system.energy, comp / total, idx, amt)
+    phases = [
+        (str(system.names[i]), round(float(a * total / system.atoms[i]), 6))
+        for i, a in zip(idx, amt, strict=True)
+        if i >= 0
+    ]
+    return sorted(phases, key=lambda t: -t[1])

@@ -15,6 +15,7 @@ from sklearn.base import clone
 from electroscreen.data import parse_formula
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.hull import (
+    hull_decomposition,
     hull_energy,
     hull_energy_linprog,
     reaction_scan_batch,
@@ -22,7 +23,7 @@ from electroscreen.featurizers.hull import (
 )
 from electroscreen.featurizers.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
 from electroscreen.featurizers.registry import make_featurizer
-from electroscreen.featurizers.thermo import chemical_system, enthalpy_table
+from electroscreen.featurizers.thermo import chemical_system, enthalpy_table, hull_phases
 
 CASES = [
     "Li3PS4",
@@ -146,6 +147,39 @@ def test_matches_pymatgen_interfacial_reactivity(formula, liquid_reactions):
             assert (Composition("H2S").reduced_formula in pm_products) == bool(row["h2s_released"])
 
 
+def test_hull_decomposition_reconstructs_composition_and_energy():
+    system = _system(["Li6PS5Cl", "H2O"])
+    d = len(system.elements)
+    rng = np.random.default_rng(2)
+    for comp in rng.dirichlet(np.ones(d), size=15):
+        idx = np.full(d, -1, dtype=np.int64)
+        amt = np.zeros(d)
+        e = hull_decomposition(system.matrix, system.energy, comp, idx, amt)
+        assert e == pytest.approx(hull_energy_linprog(system.matrix, system.energy, comp), abs=1e-9)
+        used = idx >= 0
+        np.testing.assert_allclose(amt[used] @ system.matrix[idx[used]], comp, atol=1e-9)
+        assert amt[used] @ system.energy[idx[used]] == pytest.approx(e, abs=1e-9)
+
+
+def test_hull_phases_flag_missing_compounds(liquid_reactions):
+    """The hull approximation says what stands in for each candidate, elements included."""
+    assert dict(hull_phases([3, 15, 8], [3, 1, 4])) == {"Li3PO4": 1.0}
+    frame = liquid_reactions.set_index("formula")
+    # no P(V) sulfide in the table: thiophosphates become Li2S + P2S3 + S
+    assert frame.loc["Li3PS4", "hull_phases"] == "1.5 Li2S + S + 0.5 P2S3"
+    assert frame.loc["Li3PS4", "hull_elements"] == "S"
+    assert frame.loc["Li4SnS4", "hull_elements"] == ""  # 2 Li2S + SnS2, all tabulated
+    assert frame.loc["Li3PO4", "hull_phases"] == ""  # known: no approximation
+    y_br = AirReactivity().reactions(["Li3YBr6"]).iloc[0]  # no Y-Br compound tabulated
+    assert set(y_br["hull_elements"].split()) == {"Y", "Br"}
+    for formula, row in frame.iterrows():  # every decomposition balances the formula
+        if row["hull_phases"]:
+            lhs, rhs = _balance(formula), _balance(row["hull_phases"])
+            assert set(lhs) == set(rhs)
+            for el in lhs:
+                assert rhs[el] == pytest.approx(lhs[el], rel=1e-4), formula
+
+
 def _balance(side: str) -> dict[str, float]:
     total: dict[str, float] = {}
     for term in side.split(" + "):
@@ -190,6 +224,26 @@ def test_textbook_ordering_of_h2o_reaction_energy(liquid_reactions):
     assert e[strong].max() < e[milder + near_inert].min()
     assert (e[milder + near_inert] > -0.08).all()
     assert e["Li3N"] < e[thiophosphates].min()
+    assert e["Li3PO4"] == 0.0
+
+
+def test_textbook_ordering_with_gas_water():
+    """Water vapour (humid air): the same two tiers; the milder Sn/Sb thio compounds now give H2S.
+
+    With liquid water Li2S + 2 H2O -> 2 LiOH + H2S is endothermic (+28 kJ/mol from the tabulated
+    enthalpies), so Li4SnS4 and Li3SbS4 show no reaction; with vapour they release a little H2S, as
+    the H2S-sensor experiments in the labels report (trace H2S, two orders below Li3PS4).
+    """
+    frame = AirReactivity(water="gas").reactions(CASES).set_index("formula")
+    e, h2s = frame["rxn_h2o_ev_per_atom"], frame["h2s_released"]
+    thiophosphates = ["Li3PS4", "Li7P3S11", "Li10GeP2S12", "Li6PS5Cl"]
+    milder = ["Li4SnS4", "Li3SbS4"]
+    near_inert = ["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "Li3PO4"]
+    assert (h2s[thiophosphates + milder] == 1).all()
+    assert (h2s[near_inert + ["Li3N"]] == 0).all()
+    assert e[thiophosphates + ["Li3N"]].max() < e[milder + near_inert].min()
+    # the milder thio compounds react several times less than the thiophosphates
+    assert e[milder].min() > 0.5 * e[thiophosphates].max()
     assert e["Li3PO4"] == 0.0
 
 
@@ -238,6 +292,14 @@ def test_descriptor_roc_auc_matches_pair_counting():
     assert descriptor_roc_auc(score, label) == pytest.approx(pairs)
     assert descriptor_roc_auc(score, label, higher_is_stable=False) == pytest.approx(1 - pairs)
     assert np.isnan(descriptor_roc_auc(score, np.ones(40)))
+    # integer weights = repeated rows
+    weight = np.where(np.arange(40) % 3 == 0, 2.0, 1.0)
+    reps = np.repeat(np.arange(40), weight.astype(int))
+    assert descriptor_roc_auc(score, label, sample_weight=weight) == pytest.approx(
+        descriptor_roc_auc(score[reps], label[reps])
+    )
+    with pytest.raises(ValueError, match="sample_weight"):
+        descriptor_roc_auc(score, label, sample_weight=np.ones(3))
 
 
 def test_h2o_descriptor_roc_auc_on_labels():
