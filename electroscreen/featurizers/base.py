@@ -9,6 +9,7 @@ packed arrays, which the Numba kernels consume.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,9 @@ class Featurizer(TransformerMixin, BaseEstimator):
 
     #: Unit of each feature, keyed by feature name (``""`` for dimensionless).
     units: dict[str, str] = {}
+    #: ``(name, unit, citation)`` of every feature, for featurizers with a fixed feature list: when
+    #: given, names, units and per-feature citations all come from it.
+    feature_table: ClassVar[Sequence[tuple[str, str, str]]] = ()
 
     def fit(self, X: object, y: object = None) -> Featurizer:
         """Learn nothing; records ``n_features_out_`` for scikit-learn's bookkeeping."""
@@ -120,11 +124,19 @@ class Featurizer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        raise NotImplementedError
+        """Output feature names (from :attr:`feature_table` unless a subclass overrides this)."""
+        if not self.feature_table:
+            raise NotImplementedError
+        return np.asarray([name for name, _, _ in self.feature_table], dtype=object)
 
     def feature_units(self) -> dict[str, str]:
         """Unit of every output feature."""
-        return {name: self.units.get(name, "") for name in self.get_feature_names_out()}
+        units = {**self.units, **{name: unit for name, unit, _ in self.feature_table}}
+        return {name: units.get(name, "") for name in self.get_feature_names_out()}
+
+    def feature_citations(self) -> dict[str, str]:
+        """The reference behind each feature (from :attr:`feature_table`)."""
+        return {name: cite for name, _, cite in self.feature_table}
 
     def citations(self) -> list[str]:
         """References for the descriptors (BibTeX-free plain strings)."""

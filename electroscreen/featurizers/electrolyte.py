@@ -10,8 +10,6 @@ negative and an ion without electrons has no finite hardness.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numba import njit, prange
 
@@ -371,20 +369,11 @@ class ElectrolyteComposition(CompositionFeaturizer):
     (7.0, 1.0)
     """
 
+    feature_table = _FEATURES
+
     def __init__(self, carrier: str = "auto", radius_kind: str = "ionic") -> None:
         self.carrier = carrier
         self.radius_kind = radius_kind
-
-    @property
-    def units(self) -> dict[str, str]:  # type: ignore[override]
-        return {name: unit for name, unit, _ in _FEATURES}
-
-    def feature_citations(self) -> dict[str, str]:
-        """The reference behind each feature."""
-        return {name: cite for name, _, cite in _FEATURES}
-
-    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        return np.asarray([name for name, _, _ in _FEATURES], dtype=object)
 
     def citations(self) -> list[str]:
         return sorted({cite for _, _, cite in _FEATURES if cite not in (STOICHIOMETRY, OXIDATION)})

@@ -13,8 +13,6 @@ absolute hardness ``eta = (I - A)/2``: :func:`electroscreen.featurizers.elements
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numba import njit, prange
 
@@ -172,16 +170,7 @@ class HSABPairing(CompositionFeaturizer):
     True
     """
 
-    @property
-    def units(self) -> dict[str, str]:  # type: ignore[override]
-        return {name: unit for name, unit, _ in _FEATURES}
-
-    def feature_citations(self) -> dict[str, str]:
-        """The reference behind each feature."""
-        return {name: cite for name, _, cite in _FEATURES}
-
-    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        return np.asarray([name for name, _, _ in _FEATURES], dtype=object)
+    feature_table = _FEATURES
 
     def citations(self) -> list[str]:
         return [PEARSON_1963, PARR_PEARSON_1983, PEARSON_1988]

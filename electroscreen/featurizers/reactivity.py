@@ -130,19 +130,10 @@ class AirReactivity(CompositionFeaturizer):
     (True, 0.0, 1.0)
     """
 
+    feature_table = _FEATURES
+
     def __init__(self, water: str = "liquid") -> None:
         self.water = water
-
-    @property
-    def units(self) -> dict[str, str]:  # type: ignore[override]
-        return {name: unit for name, unit, _ in _FEATURES}
-
-    def feature_citations(self) -> dict[str, str]:
-        """The reference behind each feature."""
-        return {name: cite for name, _, cite in _FEATURES}
-
-    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        return np.asarray([name for name, _, _ in _FEATURES], dtype=object)
 
     def citations(self) -> list[str]:
         return [RICHARDS_2016, ZHU_2015, NOLAN_2018, EXP_TABLE_CITATION, CODATA]

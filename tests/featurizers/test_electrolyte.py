@@ -175,7 +175,7 @@ def test_every_feature_has_unit_and_citation_and_clone_works():
     names = featurizer.get_feature_names_out()
     assert len(names) == len(set(names)) == 28
     assert set(featurizer.feature_units()) == set(names)
-    assert all(featurizer.units[n] for n in names)
+    assert all(featurizer.feature_units()[n] for n in names)
     assert all(featurizer.feature_citations()[n] for n in names)
     assert any("Shannon" in c for c in featurizer.citations())
     copy = clone(featurizer)
