@@ -127,17 +127,77 @@ def generate(
     console.print(f"{len(pool)} candidates -> {packed_path} (structures), {table_path} (table)")
 
 
+@app.command("screen")
+def screen(
+    inputs: list[str] = typer.Argument(
+        ..., help="Structure files, folders, globs, formula CSV/Parquet tables, packed caches."
+    ),
+    out: Path = typer.Option(
+        ..., help="Output folder (results.parquet, results.csv, checkpoints)."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="Screening config (default configs/screening.yaml)."
+    ),
+    conductivity_model: str | None = typer.Option(
+        None, help="Model URI (default: newest electroscreen-conductivity in the store)."
+    ),
+    stability_model: str | None = typer.Option(
+        None, help="Model URI (default: newest electroscreen-air-stability in the store)."
+    ),
+    batch_size: int | None = typer.Option(None, help="Candidates per batch (overrides config)."),
+    workers: int | None = typer.Option(None, help="Run on a local Dask cluster of N processes."),
+    scheduler: str | None = typer.Option(None, help="Run on the Dask cluster at this address."),
+    device: str = typer.Option("auto", help="Torch device: auto, cpu or cuda."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///./mlflow.db).",
+    ),
+    fresh: bool = typer.Option(False, "--fresh", help="Discard checkpoints in --out; start over."),
+    track: bool = typer.Option(True, "--track/--no-track", help="Record an MLflow run."),
+) -> None:
+    """Filter, predict and rank candidates; resumes from the checkpoints in --out."""
+    from electroscreen.experiments.tracking import resolve_tracking_uri
+    from electroscreen.screening.checkpoint import ManifestMismatchError
+    from electroscreen.screening.config import load_screening_config
+    from electroscreen.screening.report import ranked_table, status_line, ui_hint
+    from electroscreen.screening.runner import ScreeningError
+    from electroscreen.screening.runner import screen as run_screen
+
+    log = Console(stderr=True)
+    try:
+        settings = load_screening_config(config, batch_size=batch_size)
+        result = run_screen(
+            inputs, out, config=settings, conductivity_model=conductivity_model,
+            stability_model=stability_model, workers=workers, scheduler=scheduler, device=device,
+            tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
+        )  # fmt: skip
+    except (ScreeningError, ManifestMismatchError, ValueError, OSError) as exc:
+        log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(ranked_table(result.results, settings.top))
+    console.print(status_line(result.counts), highlight=False)
+    console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)
+    typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri)))
+
+
 @app.command("demo")
 def demo(
     out: Path = typer.Option(Path("demo_out"), help="Output folder."),
     data_dir: Path | None = typer.Option(
         None, help="Reference data folder (default: $ELECTROSCREEN_DATA)."
     ),
+    pool_size: int = typer.Option(3000, help="Candidates generated from the OBELiX structures."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///./mlflow.db).",
+    ),
 ) -> None:
-    """Run the demo job on the default data (OBELiX) and say what it did."""
+    """Train (or reuse) the default models, generate a pool from OBELiX, screen it, show the top."""
     from electroscreen.screening.demo import run_demo
 
-    run_demo(out=out, data_dir=data_dir, console=console)
+    run_demo(
+        out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri, console=console
+    )
 
 
 @app.command("featurize")
@@ -166,6 +226,26 @@ def featurize(
         for status, count in frame[column].value_counts().items():
             counts.add_row(column.removeprefix("status_"), str(status), str(count))
     console.print(counts)
+
+
+@app.command("ui")
+def ui(
+    tracking_uri: str | None = typer.Option(
+        None, help="Store to serve (default: $MLFLOW_TRACKING_URI, else sqlite:///./mlflow.db)."
+    ),
+    port: int = typer.Option(5000, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+) -> None:
+    """Start the MLflow UI (mlflow server) on the tracking store; stop it with Ctrl-C."""
+    from electroscreen.experiments.ui import serve_ui, ui_command
+
+    try:
+        argv = ui_command(tracking_uri, host=host, port=port)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"MLflow UI on http://{host}:{port} (store {argv[5]}); Ctrl-C stops it")
+    raise typer.Exit(serve_ui(tracking_uri, host=host, port=port))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -20,6 +20,8 @@ from nbclient import NotebookClient
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.config import TrainConfig
 from electroscreen.experiments.train import run_training
+from electroscreen.screening.config import ScreeningConfig
+from electroscreen.screening.runner import screen
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: OBELiX structures screened (every 16th ID: ordered and partially occupied ones).
@@ -58,34 +60,14 @@ def _pool(folder: Path, data_dir: Path) -> Path:
 
 
 def _screen(pool: Path, out: Path, uri: str, conductivity: str, stability: str) -> str:
-    # TEMPORARY until the screening pipeline lands: the run `electroscreen screen` logs, by hand.
-    import mlflow
-
-    from electroscreen.data.readers import read_candidates
-    from electroscreen.experiments.pyfunc import load_predictor
-    from electroscreen.screening.config import RankingConfig
-    from electroscreen.screening.ranking import rank_candidates
-
-    table = read_candidates([pool])
-    frame = table.drop(columns=["structure"]).assign(
-        structure=[s.to(fmt="cif") for s in table["structure"]]
-    )
-    sigma = load_predictor(conductivity, uri).predict_frame(frame).drop(columns="pred_status")
-    air = load_predictor(stability, uri).predict_frame(frame).drop(columns="pred_status")
-    results = pd.concat([table.drop(columns=["structure"]), sigma, air], axis=1)
-    results = pd.concat([results, rank_candidates(results, RankingConfig())], axis=1)
-    out.mkdir()
-    results.to_parquet(out / "results.parquet", index=False)
-    client = MlflowClient(tracking_uri=uri)
-    experiment = client.create_experiment("notebook-test-screen")
-    run = client.create_run(experiment, tags={"electroscreen.kind": "screen"})
-    client.log_param(run.info.run_id, "inputs", str(pool))
-    client.log_param(run.info.run_id, "conductivity_model_uri", conductivity)
-    client.log_param(run.info.run_id, "stability_model_uri", stability)
-    client.log_artifact(run.info.run_id, str(out / "results.parquet"), artifact_path="results")
-    client.set_terminated(run.info.run_id)
-    del mlflow
-    return run.info.run_id
+    """Screen the pool with both models, as `electroscreen screen` does; returns the MLflow run id."""
+    config = ScreeningConfig(batch_size=8, experiment="notebook-test-screen")
+    result = screen(
+        [pool], out, config=config, conductivity_model=conductivity, stability_model=stability,
+        tracking_uri=uri, progress=False, device="cpu",
+    )  # fmt: skip
+    assert result.run_id is not None
+    return result.run_id
 
 
 @pytest.fixture(scope="module")

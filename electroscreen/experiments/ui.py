@@ -1,0 +1,93 @@
+"""``electroscreen ui``: the MLflow UI (``mlflow server``) on the project's tracking store.
+
+The argv is built here (and tested); :func:`serve_ui` runs it in the foreground until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from electroscreen.experiments.tracking import resolve_tracking_uri
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve_ui", "ui_command"]
+
+#: Loopback only: the UI has no authentication, so it is not exposed unless asked.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+def _sqlite_folder(uri: str) -> Path | None:
+    """Folder of a ``sqlite:///`` file store (None for other stores or in-memory SQLite)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri.removeprefix("sqlite:///")
+    if not path or path == ":memory:":
+        return None
+    return Path(path).absolute().parent
+
+
+def ui_command(
+    tracking_uri: str | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    workers: int | None = None,
+) -> list[str]:
+    """The ``mlflow server`` argv that serves a tracking store.
+
+    Parameters
+    ----------
+    tracking_uri : str, optional
+        Store to serve (default :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`:
+        ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
+    host : str
+        Interface to bind (default loopback ``127.0.0.1``).
+    port : int
+        Port to listen on.
+    workers : int, optional
+        Server worker processes (MLflow's default when None).
+
+    Returns
+    -------
+    list of str
+        ``[python, -m, mlflow, server, --backend-store-uri, URI, --host, HOST, --port, PORT, ...]``;
+        for a SQLite file store also ``--artifacts-destination <folder of the .db>/mlruns``, where
+        runs logged without a server keep their artifacts.
+
+    Raises
+    ------
+    ValueError
+        For a store that is already a server (``http(s)://``, ``databricks``): open it directly.
+
+    Examples
+    --------
+    >>> ui_command("sqlite:////data/mlflow.db", port=5001)[3:]  # doctest: +NORMALIZE_WHITESPACE
+    ['server', '--backend-store-uri', 'sqlite:////data/mlflow.db', '--host', '127.0.0.1',
+     '--port', '5001', '--artifacts-destination', '/data/mlruns']
+    """
+    uri = resolve_tracking_uri(tracking_uri)
+    scheme = urlparse(uri).scheme
+    if scheme in {"http", "https", "databricks"}:
+        raise ValueError(f"{uri} is already a tracking server: open it in a browser instead")
+    if not 0 < int(port) < 65536:
+        raise ValueError(f"port must be in 1..65535, got {port}")
+    argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri]
+    argv += ["--host", host, "--port", str(int(port))]
+    folder = _sqlite_folder(uri)
+    if folder is not None:
+        argv += ["--artifacts-destination", str(folder / "mlruns")]
+    if workers is not None:
+        argv += ["--workers", str(int(workers))]
+    return argv
+
+
+def serve_ui(
+    tracking_uri: str | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+) -> int:
+    """Run :func:`ui_command` in the foreground; returns the server's exit code (0 on Ctrl-C)."""
+    try:
+        return subprocess.run(ui_command(tracking_uri, host, port), check=False).returncode
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,104 @@
+"""Scale-out of the per-batch work with Dask: a local cluster of worker processes or an existing one.
+
+``--workers N`` starts a :class:`distributed.LocalCluster` of ``N`` single-threaded worker
+processes bound to 127.0.0.1; ``--scheduler ADDRESS`` joins a running cluster (for example one
+started by ``dask-jobqueue``'s ``SLURMCluster``, see the README). Workers load each model once per
+process by URI, so the tracking store must be reachable from them (an ``http://`` MLflow server, or
+a SQLite file on a shared file system).
+
+Batches are submitted through a bounded window so a large pool never sits in the scheduler's memory
+at once; results come back in completion order and are written by batch index, so the output does
+not depend on which worker ran what.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["dask_client", "map_batches"]
+
+#: Environment of local worker processes. The nanny pins OMP/MKL/OpenBLAS to one thread but not
+#: Numba, whose workqueue layer aborts when parallel kernels run concurrently in one process.
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A :class:`distributed.Client` on a new local cluster (``workers``) or at ``scheduler``.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a LocalCluster with this many worker processes (one thread each) on 127.0.0.1.
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    """
+    from distributed import Client, LocalCluster
+
+    if (workers is None) == (scheduler is None):
+        raise ValueError("give exactly one of workers and scheduler")
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # else its HTTP server binds 0.0.0.0:8787
+            env=WORKER_ENV,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def map_batches(
+    client: Any,
+    function: Callable[..., pd.DataFrame],
+    batches: Iterable[Any],
+    *args: Any,
+    window: int | None = None,
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Run ``function(batch, *args)`` on the cluster; yield ``(batch.index, frame)`` as they finish.
+
+    At most ``window`` batches (default: 2 per worker thread, at least 4) are in flight at once.
+    A failing task raises here with the worker's exception.
+    """
+    from distributed import as_completed
+
+    if window is None:
+        threads = sum(client.nthreads().values()) or 1
+        window = max(4, 2 * threads)
+    scattered = client.scatter(list(args), broadcast=True) if args else []
+    token = uuid.uuid4().hex[:12]
+    pending = iter(batches)
+    queue = as_completed()
+    index_of: dict[str, int] = {}
+
+    def submit(batch: Any) -> None:
+        future = client.submit(function, batch, *scattered, key=f"screen-{token}-{batch.index}")
+        index_of[future.key] = batch.index
+        queue.add(future)
+
+    for batch in pending:
+        submit(batch)
+        if queue.count() >= window:
+            break
+    for future in queue:
+        frame = future.result()
+        index = index_of.pop(future.key)
+        future.release()
+        yield index, frame
+        batch = next(pending, None)
+        if batch is not None:
+            submit(batch)

@@ -1,0 +1,128 @@
+"""Pre-filters: cheap checks that reject a candidate before featurization, with the reason.
+
+Each check only looks at candidates that are still ``ok``; the first failing check sets the row's
+``status`` (``no_carrier``, ``too_many_elements``, ``forbidden_element``, ``element_not_allowed``,
+``too_many_sites``, ``not_charge_balanced``) and a message in ``error``. Rows are never dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.screening.config import FilterConfig
+
+__all__ = ["FILTER_STATUSES", "apply_filters"]
+
+FILTER_STATUSES = (
+    "no_carrier",
+    "too_many_elements",
+    "forbidden_element",
+    "element_not_allowed",
+    "too_many_sites",
+    "not_charge_balanced",
+)
+
+
+def _element_mask(symbols: list[str] | None) -> np.ndarray:
+    mask = np.zeros(len(ELEMENT_SYMBOLS), dtype=bool)
+    for symbol in symbols or ():
+        mask[SYMBOL_TO_Z[symbol]] = True
+    return mask
+
+
+def _rows_with(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarray:
+    """Per composition: whether any of its elements is in ``element_mask`` (indexed by Z)."""
+    hit = element_mask[packed.z].astype(np.int64)
+    counts = np.diff(packed.offsets)
+    cumulative = np.concatenate([[0], np.cumsum(hit)])
+    return (cumulative[packed.offsets[1:]] - cumulative[packed.offsets[:-1]] > 0) & (counts > 0)
+
+
+def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray) -> str:
+    zs = packed.z[packed.offsets[row] : packed.offsets[row + 1]]
+    return next(ELEMENT_SYMBOLS[z] for z in zs if element_mask[z])
+
+
+def _charge_balanced(packed: PackedCompositions, row: int) -> tuple[bool, str]:
+    lo, hi = packed.offsets[row], packed.offsets[row + 1]
+    amounts = {
+        ELEMENT_SYMBOLS[z]: a for z, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True)
+    }
+    result = assign_oxidation_states(amounts)
+    if result.ok:
+        return True, ""
+    return False, f"no charge-balanced oxidation states (residual {result.residual:+.3g} e)"
+
+
+def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
+    """Apply the pre-filters to a candidate batch.
+
+    Parameters
+    ----------
+    batch : DataFrame
+        Candidate table rows with ``formula``, ``status``, ``error`` and optionally ``n_sites``
+        (number of sites of the structure, NaN for composition-only rows).
+    config : FilterConfig
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``batch`` whose ``status``/``error`` say why a candidate was rejected.
+    """
+    out = batch.copy()
+    status = out["status"].to_numpy(dtype=object).copy()
+    error = out["error"].to_numpy(dtype=object).copy()
+    packed = pack_compositions(out["formula"].tolist())
+    parse_failed = (status == OK) & (packed.status != OK)
+    status[parse_failed] = packed.status[parse_failed]
+    error[parse_failed] = packed.error[parse_failed]
+
+    def reject(mask: np.ndarray, code: str, message) -> None:
+        rows = np.flatnonzero(mask & (status == OK))
+        for row in rows:
+            status[row] = code
+            error[row] = message(row) if callable(message) else message
+
+    if config.carrier:
+        has_carrier = _rows_with(packed, _element_mask([config.carrier]))
+        reject(~has_carrier, "no_carrier", f"no {config.carrier} (carrier ion) in the composition")
+    n_elements = np.diff(packed.offsets)
+    reject(
+        n_elements > config.max_elements,
+        "too_many_elements",
+        lambda r: f"{n_elements[r]} elements exceeds max_elements={config.max_elements}",
+    )
+    forbidden = _element_mask(config.forbidden_elements)
+    reject(
+        _rows_with(packed, forbidden),
+        "forbidden_element",
+        lambda r: f"contains forbidden element {_first_symbol(packed, r, forbidden)}",
+    )
+    if config.allowed_elements is not None:
+        not_allowed = ~_element_mask(config.allowed_elements)
+        reject(
+            _rows_with(packed, not_allowed),
+            "element_not_allowed",
+            lambda r: f"element {_first_symbol(packed, r, not_allowed)} is not in allowed_elements",
+        )
+    if "n_sites" in out:
+        n_sites = out["n_sites"].to_numpy(dtype=np.float64)
+        reject(
+            np.nan_to_num(n_sites, nan=0.0) > config.max_sites,
+            "too_many_sites",
+            lambda r: f"{int(n_sites[r])} sites exceeds max_sites={config.max_sites}",
+        )
+    if config.require_charge_balance:
+        for row in np.flatnonzero(status == OK):
+            balanced, message = _charge_balanced(packed, row)
+            if not balanced:
+                status[row] = "not_charge_balanced"
+                error[row] = message
+    out["status"] = status
+    out["error"] = error
+    return out

@@ -1,0 +1,282 @@
+"""Screening inputs as a stream of batches with fixed boundaries.
+
+Every input path yields its own batches of ``batch_size`` rows, so the same arguments always give the
+same batches (what resuming relies on), and nothing larger than a batch is held for streamed inputs:
+
+- formula tables (CSV, Parquet with a formula column): read in chunks (pandas / pyarrow batches);
+- packed structure caches (``.npz`` or packed ``.parquet`` from :meth:`PackedStructures.save`):
+  sliced with :meth:`PackedStructures.take`; pymatgen structures are built on the worker;
+- anything else :func:`~electroscreen.data.read_candidates` reads (structure files, folders): batches
+  of files, read on the worker.
+
+A :class:`Batch` is small and picklable; :func:`materialize` turns it into candidate-table rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
+from electroscreen.data.packed import PackedStructures, load_packed
+from electroscreen.data.readers import (
+    CIF_COLUMNS,
+    FORMULA_COLUMNS,
+    ID_COLUMNS,
+    expand_inputs,
+    read_candidates,
+    structure_from_text,
+    structure_record,
+)
+
+__all__ = ["Batch", "InputPlan", "iter_batches", "materialize", "packed_formulas", "plan_inputs"]
+
+BASE_COLUMNS = ("candidate_id", "formula", "source", "status", "error", "n_sites")
+_PACKED_COLUMNS = {"lattice", "site_occupant_counts", "occ_species", "n_sites"}
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One input path and how it is read: ``table`` (formulas), ``packed`` or ``files``."""
+
+    path: Path
+    kind: str
+    n_rows: int | None
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    """The expanded inputs, their kinds, row counts where known, and a digest of their content."""
+
+    items: tuple[InputItem, ...]
+    digest: str
+
+    def n_batches(self, batch_size: int) -> int | None:
+        """Number of batches, or None when a CSV's row count is not known in advance."""
+        if any(item.n_rows is None for item in self.items):
+            return None
+        return sum(-(-item.n_rows // batch_size) for item in self.items)
+
+
+@dataclass
+class Batch:
+    """One batch: its number and what is needed to build its rows (picklable, small)."""
+
+    index: int
+    kind: str
+    path: Path
+    start: int
+    frame: pd.DataFrame | None = None
+    packed: PackedStructures | None = None
+    files: list[Path] = field(default_factory=list)
+
+
+def _is_packed_parquet(path: Path) -> bool:
+    return _PACKED_COLUMNS <= set(pq.read_schema(path).names)
+
+
+def _file_digest(path: Path, digest: hashlib._Hash) -> None:
+    digest.update(path.name.encode() + b"\0")
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+
+
+def _csv_rows_estimate(path: Path) -> int | None:
+    """Row count of a CSV without quoted newlines (else None)."""
+    with path.open("rb") as fh:
+        data = fh.read()
+    if b'"' in data:
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    return max(lines - 1, 0)
+
+
+def plan_inputs(inputs: list[str | Path]) -> InputPlan:
+    """Expand inputs (folders, globs), classify each path and hash all of their bytes.
+
+    Structure files are grouped into one ``files`` item per argument so that a folder of CIFs is
+    read in batches of files on the workers.
+    """
+    items: list[InputItem] = []
+    digest = hashlib.sha256()
+    for raw in inputs:
+        paths = expand_inputs([raw])
+        files: list[Path] = []
+        for path in paths:
+            suffix = path.suffix.lower()
+            if path.is_file():
+                _file_digest(path, digest)
+            else:
+                digest.update(f"missing:{path}".encode())
+            if path.is_file() and suffix == ".npz":
+                items.append(InputItem(path, "packed", len(load_packed(path))))
+            elif path.is_file() and suffix in {".parquet", ".pq"}:
+                n_rows = pq.read_metadata(path).num_rows
+                kind = "packed" if _is_packed_parquet(path) else "table"
+                items.append(InputItem(path, kind, n_rows))
+            elif path.is_file() and suffix == ".csv" and path.stat().st_size > 0:
+                items.append(InputItem(path, "table", _csv_rows_estimate(path)))
+            else:
+                files.append(path)
+        if files:
+            items.append(InputItem(Path(str(raw)), "files", len(files), tuple(files)))
+    return InputPlan(tuple(items), digest.hexdigest())
+
+
+def _table_chunks(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        for record_batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+            yield record_batch.to_pandas()
+    else:
+        yield from pd.read_csv(path, chunksize=batch_size, dtype=str, keep_default_na=False)
+
+
+def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
+    """Yield the batches of every input in order; batch ``index`` counts from 0 over all inputs."""
+    index = 0
+    for item in plan.items:
+        if item.kind == "table":
+            start = 0
+            for chunk in _table_chunks(item.path, batch_size):
+                if chunk.empty:  # a table with a header and no rows
+                    continue
+                yield Batch(index, "table", item.path, start, frame=chunk)
+                index += 1
+                start += len(chunk)
+        elif item.kind == "packed":
+            packed = load_packed(item.path)
+            for start in range(0, len(packed), batch_size):
+                rows = np.arange(start, min(start + batch_size, len(packed)))
+                yield Batch(index, "packed", item.path, start, packed=packed.take(rows))
+                index += 1
+        else:
+            files = list(item.files)
+            for start in range(0, len(files), batch_size):
+                chunk = files[start : start + batch_size]
+                yield Batch(index, "files", item.path, start, files=chunk)
+                index += 1
+
+
+def packed_formulas(packed: PackedStructures) -> list[str]:
+    """Formula of each packed structure: occupancy-weighted element amounts per cell."""
+    n = len(packed)
+    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
+    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
+    amounts = np.zeros((n, len(ELEMENT_SYMBOLS)))
+    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
+    formulas = []
+    for row in amounts:
+        present = np.flatnonzero(row > 1e-8)
+        formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
+    return formulas
+
+
+def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    lowered = {str(c).lower(): c for c in frame.columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
+    """Candidate rows of a formula-table chunk (as :func:`read_candidates` builds them)."""
+    frame = batch.frame
+    formula_col, cif_col, id_col = (
+        _find(frame, FORMULA_COLUMNS),
+        _find(frame, CIF_COLUMNS),
+        _find(frame, ID_COLUMNS),
+    )
+    records = []
+    for offset, record in enumerate(frame.to_dict("records")):
+        row = batch.start + offset
+        cid = str(record[id_col]) if id_col else f"{batch.path.stem}:{row}"
+        source = f"{batch.path}:{row}"
+        cif_text = record.get(cif_col) if cif_col else None
+        if isinstance(cif_text, str) and cif_text.strip():
+            try:
+                rec = structure_record(cid, source, structure_from_text(cif_text)[0], max_sites)
+            except Exception as exc:  # noqa: BLE001 - a parser failure is this row's status
+                rec = {"candidate_id": cid, "source": source, "status": "parse_error"}
+                rec["error"] = f"{source}: structure: {exc}"
+        else:
+            raw = record.get(formula_col) if formula_col else None
+            rec = {"candidate_id": cid, "source": source, "status": OK, "error": ""}
+            try:
+                rec["formula"] = format_formula(parse_formula(raw if isinstance(raw, str) else ""))
+            except FormulaError as exc:
+                rec.update(formula=raw if isinstance(raw, str) else "", status=exc.reason)
+                rec["error"] = str(exc)
+        records.append(rec)
+    table = pd.DataFrame.from_records(records)
+    extras = frame.drop(columns=[c for c in (formula_col, cif_col, id_col) if c]).reset_index(
+        drop=True
+    )
+    return _standardize(table, extras)
+
+
+def _standardize(table: pd.DataFrame, extras: pd.DataFrame | None = None) -> pd.DataFrame:
+    for col in ("formula", "error"):
+        table[col] = table[col].fillna("").astype(str) if col in table else ""
+    if "structure" not in table:
+        table["structure"] = None
+    table["structure"] = table["structure"].astype(object).where(table["structure"].notna(), None)
+    table["n_sites"] = [np.nan if s is None else float(len(s)) for s in table["structure"]]
+    table = table[[*BASE_COLUMNS, "structure"]]
+    if extras is not None and len(extras.columns):
+        extras = extras.drop(columns=[c for c in extras.columns if c in table.columns])
+        table = pd.concat([table, extras.set_axis(table.index)], axis=1)
+    return table
+
+
+def materialize(
+    batch: Batch, max_sites: int = 5000
+) -> tuple[pd.DataFrame, PackedStructures | None]:
+    """Candidate rows of a batch, in input order.
+
+    Returns
+    -------
+    table : DataFrame
+        ``candidate_id, formula, source, status, error, n_sites, structure`` (+ a formula table's
+        extra columns). ``structure`` holds pymatgen Structures, except for packed batches, whose
+        structures stay packed (``structure`` is None) until :func:`structures_for` builds them.
+    packed : PackedStructures or None
+        The batch's packed structures (row ``i`` of the table is packed structure ``i``).
+    """
+    if batch.kind == "table":
+        return _table_rows(batch, max_sites), None
+    if batch.kind == "packed":
+        packed = batch.packed
+        n = len(packed)
+        ids = packed.ids or tuple(f"{batch.path.stem}:{batch.start + i}" for i in range(n))
+        table = pd.DataFrame(
+            {
+                "candidate_id": list(ids),
+                "formula": packed_formulas(packed),
+                "source": [f"{batch.path}:{batch.start + i}" for i in range(n)],
+                "status": OK,
+                "error": "",
+                "n_sites": packed.n_sites.astype(np.float64),
+                "structure": [None] * n,
+            }
+        )
+        empty = packed.n_sites == 0
+        table.loc[empty, "status"] = "empty_structure"
+        table.loc[empty, "error"] = "structure has no sites"
+        return table, packed
+    table = read_candidates(batch.files, max_sites=max_sites)
+    extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
+    return _standardize(table, extras), None
+
+
+def structures_for(table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray) -> list:
+    """pymatgen Structures (or None) for ``rows`` of a materialized batch."""
+    if packed is None:
+        return [table["structure"].iat[r] for r in rows]
+    return [packed.to_structure(int(r)) for r in rows]

@@ -1,0 +1,178 @@
+"""Ranking of predicted candidates: Pareto fronts, a weighted score and a UCB acquisition score.
+
+All functions take plain arrays over the *whole* pool (NaN where a candidate has no prediction) so the
+ranking does not depend on batch boundaries or on how many workers produced the predictions. Ties are
+broken by input order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from electroscreen.screening.config import RankingConfig
+
+__all__ = [
+    "RANKING_COLUMNS",
+    "acquisition_score",
+    "pareto_ranks",
+    "rank_candidates",
+    "rank_order",
+    "weighted_score",
+]
+
+#: Columns :func:`rank_candidates` adds to the results table.
+RANKING_COLUMNS = ("pareto_rank", "score", "acquisition", "rank", "acquisition_rank")
+
+
+@njit(cache=True)
+def _front_numbers(y_sorted: np.ndarray) -> np.ndarray:
+    """Front number (1-based) of each point, points sorted by x descending then y descending.
+
+    With that order a point is dominated by an earlier point of front ``k`` iff that front's last
+    (smallest-x, largest-y) member has ``y >= y_point``; the fronts' last ``y`` values never increase
+    with ``k``, so the first front that does not dominate the point is found by bisection.
+    """
+    n = len(y_sorted)
+    last_y = np.empty(n)
+    n_fronts = 0
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        y = y_sorted[i]
+        lo, hi = 0, n_fronts
+        while lo < hi:  # first front with last_y < y
+            mid = (lo + hi) // 2
+            if last_y[mid] < y:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo == n_fronts:
+            n_fronts += 1
+        last_y[lo] = y
+        out[i] = lo + 1
+    return out
+
+
+def pareto_ranks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-dominated sorting of points maximising both ``x`` and ``y``.
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (N,)
+        Objectives to maximise; rows where either is NaN get rank 0 (not ranked).
+
+    Returns
+    -------
+    ndarray of int64, shape (N,)
+        1 for the Pareto front, 2 for the front once the first is removed, and so on. Identical
+        points share a front. O(N log N).
+
+    Examples
+    --------
+    >>> pareto_ranks(np.array([1.0, 2.0, 0.5, 1.0]), np.array([2.0, 1.0, 0.5, 2.0])).tolist()
+    [1, 1, 2, 1]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ranks = np.zeros(len(x), dtype=np.int64)
+    valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(valid) == 0:
+        return ranks
+    points = np.column_stack([x[valid], y[valid]])
+    unique, inverse = np.unique(points, axis=0, return_inverse=True)
+    order = np.lexsort((-unique[:, 1], -unique[:, 0]))
+    fronts = np.empty(len(unique), dtype=np.int64)
+    fronts[order] = _front_numbers(np.ascontiguousarray(unique[order, 1]))
+    ranks[valid] = fronts[inverse.reshape(-1)]
+    return ranks
+
+
+def _scaled_sigma(log10_sigma: np.ndarray, sigma_range: tuple[float, float]) -> np.ndarray:
+    lo, hi = sigma_range
+    return np.clip((np.asarray(log10_sigma, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
+
+
+def weighted_score(
+    log10_sigma: np.ndarray, p_air_stable: np.ndarray, config: RankingConfig
+) -> np.ndarray:
+    """``w_sigma * s(log10_sigma) + w_air * p_air_stable``, normalised by the weight sum.
+
+    A missing air-stability probability (NaN) with a conductivity prediction scores on conductivity
+    alone; a missing conductivity gives NaN.
+    """
+    total = config.weight_conductivity + config.weight_air_stability
+    if total <= 0:
+        raise ValueError("at least one ranking weight must be positive")
+    s = _scaled_sigma(log10_sigma, config.sigma_range)
+    p = np.asarray(p_air_stable, dtype=np.float64)
+    with_p = (config.weight_conductivity * s + config.weight_air_stability * p) / total
+    sigma_only = s if config.weight_conductivity > 0 else np.full_like(s, np.nan)
+    return np.where(np.isnan(p), sigma_only, with_p)
+
+
+def acquisition_score(
+    log10_sigma: np.ndarray,
+    log10_sigma_std: np.ndarray,
+    p_air_stable: np.ndarray,
+    p_air_stable_std: np.ndarray | None,
+    config: RankingConfig,
+) -> np.ndarray:
+    """Upper-confidence-bound acquisition: :func:`weighted_score` of ``mu + kappa * std``.
+
+    Missing standard deviations count as zero (no exploration bonus for that objective).
+    """
+    sigma_std = np.nan_to_num(np.asarray(log10_sigma_std, dtype=np.float64), nan=0.0)
+    optimistic_sigma = np.asarray(log10_sigma, dtype=np.float64) + config.kappa * sigma_std
+    p = np.asarray(p_air_stable, dtype=np.float64)
+    if p_air_stable_std is not None:
+        p_std = np.nan_to_num(np.asarray(p_air_stable_std, dtype=np.float64), nan=0.0)
+        p = np.clip(p + config.kappa * p_std, 0.0, 1.0)
+    return weighted_score(optimistic_sigma, p, config)
+
+
+def rank_order(score: np.ndarray) -> np.ndarray:
+    """1-based rank by descending ``score`` (ties: input order); NaN scores get rank 0."""
+    score = np.asarray(score, dtype=np.float64)
+    ranks = np.zeros(len(score), dtype=np.int64)
+    valid = np.flatnonzero(~np.isnan(score))
+    order = valid[np.argsort(-score[valid], kind="stable")]
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
+    """Ranking columns for a whole pool of predictions, in the same row order.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Columns ``pred_log10_sigma``, ``pred_log10_sigma_std``, ``p_air_stable`` and optionally
+        ``p_air_stable_std``; NaN for candidates that were rejected or failed.
+
+    Returns
+    -------
+    DataFrame
+        ``pareto_rank`` (1 = front, 0 = not ranked), ``score``, ``acquisition`` (UCB), ``rank`` (by
+        score) and ``acquisition_rank`` (by acquisition); ranks are 1-based, 0 when unranked.
+    """
+    mu = predictions["pred_log10_sigma"].to_numpy(dtype=np.float64)
+    std = predictions["pred_log10_sigma_std"].to_numpy(dtype=np.float64)
+    p = predictions["p_air_stable"].to_numpy(dtype=np.float64)
+    p_std = (
+        predictions["p_air_stable_std"].to_numpy(dtype=np.float64)
+        if "p_air_stable_std" in predictions
+        else None
+    )
+    score = weighted_score(mu, p, config)
+    acquisition = acquisition_score(mu, std, p, p_std, config)
+    return pd.DataFrame(
+        {
+            "pareto_rank": pareto_ranks(mu, p),
+            "score": score,
+            "acquisition": acquisition,
+            "rank": rank_order(score),
+            "acquisition_rank": rank_order(acquisition),
+        },
+        index=predictions.index,
+    )

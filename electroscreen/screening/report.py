@@ -1,0 +1,51 @@
+"""What ``electroscreen screen`` and ``electroscreen demo`` print: the ranked table and where to look."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rich.table import Table
+
+__all__ = ["ranked_table", "status_line", "ui_hint"]
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def ranked_table(results: pd.DataFrame, top: int = 15) -> Table:
+    """The ``top`` best candidates by weighted score, with uncertainties and ranks."""
+    best = results[results["rank"] > 0].nsmallest(top, "rank")
+    table = Table(
+        "rank", "candidate_id", "formula", "log10 σ (S/cm)", "90% interval", "P(air stable)",
+        "pareto", "acq. rank",
+        title=f"Top {len(best)} of {int((results['rank'] > 0).sum())} ranked candidates",
+    )  # fmt: skip
+    for row in best.itertuples(index=False):
+        table.add_row(
+            str(row.rank), str(row.candidate_id), str(row.formula),
+            f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
+            f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
+            _number(row.p_air_stable), str(row.pareto_rank), str(row.acquisition_rank),
+        )  # fmt: skip
+    return table
+
+
+def status_line(counts: dict[str, int]) -> str:
+    """``N candidates: ok 27, no_carrier 3, ...`` (largest counts first)."""
+    total = sum(counts.values())
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"{total} candidates: {parts}"
+
+
+def ui_hint(run_id: str | None, tracking_uri: str) -> str:
+    """The last line: the MLflow run id and how to open it."""
+    if run_id is None:
+        return "tracking off: no MLflow run recorded"
+    return (
+        f"MLflow run {run_id}: open it with `electroscreen ui --tracking-uri {tracking_uri}` "
+        f"(then http://127.0.0.1:5000)"
+    )

@@ -1,0 +1,98 @@
+"""The final step of a screening: rank the whole pool and write ``results.parquet`` / ``results.csv``.
+
+Memory stays bounded by the pool's *prediction columns*, not its rows: the ranking reads only
+``status`` and the prediction columns of every batch file, and the output files are then written
+batch by batch (input order) with the ranking columns attached.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from electroscreen.data.candidates import OK
+from electroscreen.screening.batch import PREDICTION_COLUMNS
+from electroscreen.screening.config import RankingConfig
+from electroscreen.screening.ranking import RANKING_COLUMNS, rank_candidates
+
+__all__ = ["RESULT_COLUMNS", "rank_pool", "write_results"]
+
+#: Leading columns of ``results.parquet`` (extra input columns follow them).
+RESULT_COLUMNS = (
+    "candidate_id",
+    "formula",
+    "source",
+    "status",
+    "error",
+    *PREDICTION_COLUMNS,
+    *RANKING_COLUMNS,
+    "n_sites",
+    "batch",
+)
+
+
+def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, Counter]:
+    """Ranking columns of every row of the batch files ``paths`` (in order) and status counts.
+
+    Only ``ok`` rows are ranked; every other row gets rank 0 and NaN scores.
+    """
+    columns = ["status", *PREDICTION_COLUMNS]
+    parts = [pq.read_table(p, columns=columns).to_pandas() for p in paths]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    counts = Counter(frame["status"].astype(str))
+    predictions = frame[list(PREDICTION_COLUMNS)].astype(np.float64)
+    predictions.loc[frame["status"].to_numpy() != OK, :] = np.nan
+    return rank_candidates(predictions, config), counts
+
+
+def _unified_schema(paths: list[Path], ranking: pd.DataFrame) -> pa.Schema:
+    schemas = [pq.read_schema(p).remove_metadata() for p in paths]
+    schemas.append(pa.Schema.from_pandas(ranking.head(0), preserve_index=False).remove_metadata())
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    names = [c for c in RESULT_COLUMNS if c in unified.names]
+    names += [c for c in unified.names if c not in names]
+    return pa.schema([unified.field(n) for n in names])
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    arrays = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(len(table), f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[Path, Path]:
+    """Write ``out/results.parquet`` and ``out/results.csv``: batch rows plus ranking columns.
+
+    Both files are written to temporary names and renamed, so an existing results file is complete.
+    """
+    schema = _unified_schema(paths, ranking)
+    parquet, csv = out / "results.parquet", out / "results.csv"
+    tmp_parquet, tmp_csv = out / ".results.parquet.tmp", out / ".results.csv.tmp"
+    start = 0
+    with pq.ParquetWriter(tmp_parquet, schema) as writer, tmp_csv.open("w", newline="") as fh:
+        for k, path in enumerate(paths):
+            table = pq.read_table(path)
+            rank = ranking.iloc[start : start + len(table)]
+            start += len(table)
+            for name in RANKING_COLUMNS:
+                table = table.append_column(name, pa.array(rank[name].to_numpy()))
+            table = _conform(table, schema)
+            writer.write_table(table)
+            table.to_pandas().to_csv(fh, index=False, header=k == 0)
+        if not paths:
+            writer.write_table(schema.empty_table())
+            fh.write(",".join(schema.names) + "\n")
+    if start != len(ranking):
+        raise RuntimeError(f"batch files hold {start} rows but {len(ranking)} were ranked")
+    tmp_parquet.replace(parquet)
+    tmp_csv.replace(csv)
+    return parquet, csv

@@ -1,0 +1,303 @@
+"""``electroscreen screen``: batch screening of a candidate pool with checkpoints and resume.
+
+Steps: plan the inputs (fixed batch boundaries, content digest) -> per batch, in-process or on Dask
+workers: read, pre-filter, featurize, predict (:func:`~electroscreen.screening.batch.process_batch`)
+-> each finished batch is written to ``DIR/batches/`` -> when all are there, the whole pool is
+ranked and ``DIR/results.parquet`` / ``DIR/results.csv`` are written in input order. A run killed at
+any point and started again with the same arguments reuses the finished batches and produces the
+same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from electroscreen.data.readers import expand_inputs
+from electroscreen.experiments.registry import ModelNotFoundError, latest_model_uri
+from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.screening.batch import process_batch, process_batch_by_uri, resolve_device
+from electroscreen.screening.checkpoint import BatchStore, Manifest
+from electroscreen.screening.config import ScreeningConfig, load_screening_config
+from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
+from electroscreen.screening.results import rank_pool, write_results
+
+__all__ = [
+    "CONDUCTIVITY_MODEL",
+    "STABILITY_MODEL",
+    "ScreeningError",
+    "ScreeningResult",
+    "default_model_uris",
+    "screen",
+]
+
+CONDUCTIVITY_MODEL = "electroscreen-conductivity"
+STABILITY_MODEL = "electroscreen-air-stability"
+
+
+class ScreeningError(RuntimeError):
+    """A screening cannot start (no inputs, no models); the message says what to do."""
+
+
+@dataclass
+class ScreeningResult:
+    """What :func:`screen` produced."""
+
+    results: pd.DataFrame
+    """One row per input candidate, in input order, with the ranking columns."""
+    out: Path
+    """Folder with ``results.parquet``, ``results.csv`` and the checkpoints."""
+    run_id: str | None
+    """MLflow run id (None when tracking is off)."""
+    counts: dict[str, int]
+    """Rows per status."""
+    timings: dict[str, float]
+    """Seconds per step (``plan``, ``batches``, ``rank_write``) and ``total``."""
+
+
+def default_model_uris(
+    tracking_uri: str | None,
+    conductivity_model: str | None = None,
+    stability_model: str | None = None,
+) -> dict[str, str]:
+    """The model URIs to screen with: the given ones, else the newest registered versions.
+
+    Raises
+    ------
+    ScreeningError
+        When a default model is not registered in the store; the message says how to train it.
+    """
+    uris = {}
+    for key, given, name in (
+        ("conductivity", conductivity_model, CONDUCTIVITY_MODEL),
+        ("air_stability", stability_model, STABILITY_MODEL),
+    ):
+        if given:
+            uris[key] = given
+            continue
+        try:
+            uris[key] = latest_model_uri(name, tracking_uri)
+        except ModelNotFoundError as exc:
+            raise ScreeningError(
+                f"{exc} (or run `make demo`, which trains both default models), "
+                f"or pass --{'conductivity' if key == 'conductivity' else 'stability'}-model URI"
+            ) from exc
+    return uris
+
+
+def _batch_runner(
+    config: ScreeningConfig,
+    model_uris: dict[str, str],
+    tracking_uri: str,
+    device: str,
+    workers: int | None,
+    scheduler: str | None,
+):
+    """A context manager yielding ``run(batches) -> iterator of (index, frame)``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def serial():
+        from electroscreen.screening.batch import cached_predictor
+
+        conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
+        stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
+
+        def run(batches):
+            for batch in batches:
+                yield batch.index, process_batch(batch, config.filters, conductivity, stability)
+
+        yield run
+
+    @contextmanager
+    def distributed():
+        from electroscreen.screening.distributed import dask_client, map_batches
+
+        with dask_client(workers, scheduler) as client:
+
+            def run(batches):
+                yield from map_batches(
+                    client, process_batch_by_uri, batches,
+                    config.filters, model_uris, tracking_uri, device,
+                )  # fmt: skip
+
+            yield run
+
+    return serial() if workers is None and scheduler is None else distributed()
+
+
+def _progress(enabled: bool, total: int | None, done: int):
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("screening batches"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
+        console=Console(stderr=True),
+    )  # fmt: skip
+    task = progress.add_task("screen", total=total, completed=done)
+    return progress, lambda: progress.advance(task)
+
+
+def _start_tracking(
+    store: BatchStore,
+    tracking_uri: str,
+    config: ScreeningConfig,
+    inputs: list[str],
+    plan: InputPlan,
+    model_uris: dict[str, str],
+) -> str:
+    from electroscreen.screening.tracking import start_screening_run
+
+    run_id = start_screening_run(
+        tracking_uri=tracking_uri, experiment=config.experiment,
+        run_id=store.read_state().get("run_id"), config=config, inputs=inputs,
+        pool_digest=plan.digest, model_uris=model_uris,
+    )  # fmt: skip
+    store.write_state(run_id=run_id)
+    return run_id
+
+
+def screen(
+    inputs: list[str | Path],
+    out: str | Path,
+    *,
+    config: ScreeningConfig | None = None,
+    conductivity_model: str | None = None,
+    stability_model: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    device: str = "auto",
+    tracking_uri: str | None = None,
+    track: bool = True,
+    fresh: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> ScreeningResult:
+    """Screen candidate files with the conductivity and air-stability models; rank; write results.
+
+    Parameters
+    ----------
+    inputs : list of path
+        Anything the data layer reads: structure files, folders, globs, formula CSV/Parquet tables,
+        packed caches (``.npz`` / packed ``.parquet``).
+    out : path
+        Output folder: ``results.parquet``, ``results.csv``, ``manifest.json``, ``batches/``.
+    config : ScreeningConfig, optional
+        Filters, ranking weights, batch size (default :func:`load_screening_config`).
+    conductivity_model, stability_model : str, optional
+        Model URIs; default the newest versions of ``electroscreen-conductivity`` and
+        ``electroscreen-air-stability`` registered in the tracking store.
+    workers : int, optional
+        Run batches on a local Dask cluster of this many single-threaded processes.
+    scheduler : str, optional
+        Run batches on the Dask cluster at this address.
+    device : {"auto", "cpu", "cuda"}
+        Where torch models run; ``auto`` is CUDA when available.
+    tracking_uri : str, optional
+        MLflow store for models and the screening run (default ``$MLFLOW_TRACKING_URI``, else
+        ``sqlite:///<cwd>/mlflow.db``).
+    track : bool
+        Record an MLflow run (``electroscreen.kind=screen``).
+    fresh : bool
+        Discard checkpoints in ``out`` instead of resuming (needed when they belong to another
+        screening: different inputs, config or models).
+    progress : bool
+        Show a progress bar.
+    log : callable, optional
+        Receives one-line messages.
+
+    Returns
+    -------
+    ScreeningResult
+
+    Raises
+    ------
+    ScreeningError
+        No inputs, or no model to screen with.
+    ManifestMismatchError
+        ``out`` holds checkpoints of another screening and ``fresh`` is false.
+
+    Examples
+    --------
+    >>> result = screen(["pool.npz"], "screen_out")  # doctest: +SKIP
+    >>> result.results.sort_values("rank").head()  # doctest: +SKIP
+    """
+    say = log or (lambda message: None)
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    config = config or load_screening_config()
+    if workers is not None and scheduler is not None:
+        raise ScreeningError("give either workers or scheduler, not both")
+    if not inputs:
+        raise ScreeningError("no input given: pass structure files, folders or formula tables")
+    out = Path(out)
+    uri = resolve_tracking_uri(tracking_uri)
+    device = resolve_device(device)
+    model_uris = default_model_uris(uri, conductivity_model, stability_model)
+    missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
+    if missing:
+        raise ScreeningError(f"no candidate file found at {', '.join(missing)}")
+    plan = plan_inputs(inputs)
+    manifest = Manifest(
+        config_digest=config.digest(), input_digest=plan.digest,
+        conductivity_model_uri=model_uris["conductivity"],
+        stability_model_uri=model_uris["air_stability"],
+        tracking_uri=uri, batch_size=config.batch_size,
+    )  # fmt: skip
+    store = BatchStore(out)
+    reused = store.open(manifest, fresh=fresh)
+    finished = store.finished()
+    timings["plan"] = time.perf_counter() - start
+    say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
+    if reused:
+        say(f"resuming: {reused} finished batches in {store.batches}")
+    run_id = None
+    if track:
+        run_id = _start_tracking(store, uri, config, [str(p) for p in inputs], plan, model_uris)
+    try:
+        tick = time.perf_counter()
+        todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
+        bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished))
+        with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
+            for index, frame in run(todo):
+                store.write(index, frame)
+                advance()
+        timings["batches"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        paths = list(store.paths())
+        if not paths:
+            raise ScreeningError(f"the inputs hold no candidate rows: {[str(p) for p in inputs]}")
+        ranking, counts = rank_pool(paths, config.ranking)
+        write_results(paths, ranking, out)
+        timings["rank_write"] = time.perf_counter() - tick
+        results = pd.read_parquet(out / "results.parquet")
+        timings["total"] = time.perf_counter() - start
+        n_ok = int((results["status"] == "ok").sum())
+        counts = dict(sorted(counts.items()))
+        say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
+        if run_id is not None:
+            from electroscreen.screening.tracking import finish_screening_run
+
+            finish_screening_run(
+                run_id, tracking_uri=uri, results=results, out=out, timings=timings,
+                counts=counts, top=config.top or 50,
+            )  # fmt: skip
+    except BaseException as exc:
+        if run_id is not None:
+            from electroscreen.screening.tracking import fail_screening_run
+
+            fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return ScreeningResult(results, out, run_id, counts, timings)

@@ -1,0 +1,72 @@
+"""``electroscreen screen`` and ``electroscreen demo`` from the command line, read back by triage."""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+from electroscreen.data.obelix import load_obelix_structures
+from electroscreen.experiments.triage import load_results, screening_runs
+from electroscreen.screening.demo import run_demo
+from electroscreen.screening.generate import load_seeds
+
+
+def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula_pool, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["screen", str(formula_pool), "--out", str(out), "--tracking-uri", model_store.uri,
+         "--batch-size", "16", "--device", "cpu"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    results = pd.read_parquet(out / "results.parquet")
+    n_ranked = int((results["rank"] > 0).sum())
+    assert f"Top 15 of {n_ranked} ranked candidates" in result.stdout
+    assert f"{len(results)} candidates: ok {n_ranked}" in result.stdout
+    assert str(out / "results.csv") in result.stdout.replace("\n", "")
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("MLflow run ")
+    run_id = last.split()[2].rstrip(":")
+    runs = screening_runs(model_store.uri)
+    assert run_id in runs["run_id"].tolist()
+    logged = load_results(run_id, tracking_uri=model_store.uri)
+    assert_frame_equal(logged.reset_index(drop=True), results, check_like=True)
+    row = runs[runs["run_id"] == run_id].iloc[0]
+    assert row["status"] == "FINISHED"
+    assert row["conductivity_model_uri"] == model_store.conductivity
+
+
+def test_screen_reports_bad_arguments_clearly(model_store, formula_pool, tmp_path):
+    missing = CliRunner().invoke(
+        app, ["screen", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o"),
+              "--tracking-uri", model_store.uri, "--no-track"],
+    )  # fmt: skip
+    assert missing.exit_code == 2
+    assert "nope.csv" in missing.stderr
+    both = CliRunner().invoke(
+        app, ["screen", str(formula_pool), "--out", str(tmp_path / "o"), "--workers", "2",
+              "--scheduler", "tcp://127.0.0.1:1", "--tracking-uri", model_store.uri],
+    )  # fmt: skip
+    assert both.exit_code == 2 and "either workers or scheduler" in both.stderr
+
+
+def test_demo_reuses_registered_models_and_screens_an_obelix_pool(model_store, data_dir, tmp_path):
+    cifs = load_obelix_structures(data_dir)
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for cid in sorted(cifs)[::16]:  # 21 of the 321 structures, ordered and disordered
+        (folder / f"{cid}.cif").write_text(cifs[cid])
+    result = run_demo(
+        out=tmp_path / "demo", data_dir=data_dir, pool_size=40, tracking_uri=model_store.uri,
+        seeds=load_seeds([folder]),
+    )  # fmt: skip
+    assert len(result.results) == 40
+    assert (tmp_path / "demo" / "pool.npz").is_file()
+    assert result.results["source"].str.startswith(str(tmp_path / "demo" / "pool.npz")).all()
+    assert (result.results["status"] == "ok").sum() > 0
+    assert result.run_id is not None
+    models = {row for row in screening_runs(model_store.uri)["conductivity_model_uri"]}
+    assert model_store.conductivity in models

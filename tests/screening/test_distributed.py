@@ -1,0 +1,64 @@
+"""Dask scale-out on loopback with real worker processes: same output as the serial run.
+
+``screen(workers=N)`` is ``dask_client(workers=N)`` plus ``screen(scheduler=...)`` on it; the test
+builds the cluster with ``dask_client`` once and screens through its scheduler address.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from electroscreen.screening.config import load_screening_config
+from electroscreen.screening.distributed import dask_client
+from electroscreen.screening.runner import screen
+
+from .conftest import POOL_FORMULAS
+
+
+@pytest.fixture
+def pool(tmp_path):
+    formulas = POOL_FORMULAS * 8
+    path = tmp_path / "pool.csv"
+    pd.DataFrame({"formula": formulas}).to_csv(path, index=False)
+    return path
+
+
+def _screen(pool, out, uri, **kwargs):
+    return screen(
+        [pool], out, config=load_screening_config(batch_size=7), tracking_uri=uri,
+        track=False, progress=False, **kwargs,
+    )  # fmt: skip
+
+
+def _worker_env() -> tuple[str | None, int]:
+    import threading
+
+    return os.environ.get("NUMBA_NUM_THREADS"), threading.active_count()
+
+
+def test_two_worker_processes_rank_like_the_serial_run(model_store, pool, tmp_path):
+    serial = _screen(pool, tmp_path / "serial", model_store.uri)
+    with dask_client(workers=2) as client:
+        info = client.scheduler_info()
+        assert info["address"].startswith("tcp://127.0.0.1:")
+        assert client.dashboard_link.startswith("http://127.0.0.1:")  # no 0.0.0.0 listener
+        assert all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
+        assert len(info["workers"]) == 2
+        assert sorted(client.nthreads().values()) == [1, 1]
+        pids = client.run(os.getpid)
+        assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
+        assert {v[0] for v in client.run(_worker_env).values()} == {"1"}
+        joined = _screen(pool, tmp_path / "joined", model_store.uri, scheduler=info["address"])
+    assert_frame_equal(joined.results, serial.results)
+    assert (serial.results["rank"] > 0).sum() > 50
+
+
+def test_workers_and_scheduler_are_exclusive(model_store, pool, tmp_path):
+    from electroscreen.screening.runner import ScreeningError
+
+    with pytest.raises(ScreeningError, match="either workers or scheduler"):
+        _screen(pool, tmp_path / "x", model_store.uri, workers=2, scheduler="tcp://127.0.0.1:1")

@@ -1,0 +1,96 @@
+"""Pre-filters, input batching and checkpoints (no models needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from electroscreen.screening.checkpoint import BatchStore, Manifest, ManifestMismatchError
+from electroscreen.screening.config import FilterConfig, load_screening_config
+from electroscreen.screening.filters import apply_filters
+from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
+
+
+def _table(formulas, n_sites=None):
+    n = len(formulas)
+    return pd.DataFrame(
+        {
+            "candidate_id": [f"c{i}" for i in range(n)],
+            "formula": formulas,
+            "source": [f"t:{i}" for i in range(n)],
+            "status": "ok",
+            "error": "",
+            "n_sites": n_sites if n_sites is not None else [float("nan")] * n,
+        }
+    )
+
+
+def test_each_filter_rejects_with_its_reason_and_keeps_rows():
+    table = _table(
+        ["Li3PS4", "Na3PS4", "LiCdCl3", "Li2ZrCl6", "Li5O", "Li3PS4", "LiLaZrTaNbAlGaO"],
+        n_sites=[16.0, 16.0, 10.0, 9.0, 6.0, 500.0, float("nan")],
+    )
+    config = FilterConfig(allowed_elements=["Li", "P", "S", "Cl", "Cd", "O", "Na", "La", "Ta",
+                                            "Nb", "Al", "Ga"], max_sites=400, max_elements=7)  # fmt: skip
+    out = apply_filters(table, config)
+    assert out["status"].tolist() == [
+        "ok", "no_carrier", "forbidden_element", "element_not_allowed", "not_charge_balanced",
+        "too_many_sites", "too_many_elements",
+    ]  # fmt: skip
+    assert "Cd" in out["error"].iat[2] and "Zr" in out["error"].iat[3]
+    assert "500 sites" in out["error"].iat[5]
+    assert len(out) == len(table) and table["status"].eq("ok").all()  # input untouched
+
+
+def test_filters_are_configurable():
+    table = _table(["NaCl", "LiCdCl3", "Li5O"])
+    config = FilterConfig(carrier="Na", forbidden_elements=[], require_charge_balance=False)
+    assert apply_filters(table, config)["status"].tolist() == ["ok", "no_carrier", "no_carrier"]
+    with pytest.raises(ValueError, match="unknown element"):
+        FilterConfig(forbidden_elements=["Xx"])
+
+
+def test_batches_have_fixed_boundaries_and_keep_input_order(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.parquet"
+    pd.DataFrame({"formula": [f"Li{i + 1}Cl{i + 1}" for i in range(7)]}).to_csv(a, index=False)
+    pd.DataFrame({"formula": ["LiCl", "LiBr", "LiI"]}).to_parquet(b, index=False)
+    plan = plan_inputs([a, b])
+    assert plan.n_batches(3) == 4  # 3 + 3 + 1 from a, 3 from b
+    batches = list(iter_batches(plan, 3))
+    assert [x.index for x in batches] == [0, 1, 2, 3]
+    rows = pd.concat([materialize(x)[0] for x in batches], ignore_index=True)
+    assert rows["source"].tolist() == [f"{a}:{i}" for i in range(7)] + [
+        f"{b}:{i}" for i in range(3)
+    ]
+    assert plan_inputs([a, b]).digest == plan.digest
+    pd.DataFrame({"formula": ["LiCl", "LiBr", "LiF"]}).to_parquet(b, index=False)
+    assert plan_inputs([a, b]).digest != plan.digest
+
+
+def test_checkpoint_store_resumes_only_the_same_manifest(tmp_path):
+    manifest = Manifest("cfg", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 10)
+    store = BatchStore(tmp_path)
+    assert store.open(manifest) == 0
+    store.write(0, pd.DataFrame({"x": [1]}))
+    store.write(2, pd.DataFrame({"x": [3]}))
+    assert store.open(manifest) == 2 and store.finished() == {0, 2}
+    other = Manifest("cfg", "pool", "models:/c/2", "models:/a/1", "sqlite:///x.db", 10)
+    with pytest.raises(ManifestMismatchError, match="conductivity_model_uri"):
+        store.open(other)
+    assert store.open(other, fresh=True) == 0 and store.finished() == set()
+    assert json.loads((tmp_path / "manifest.json").read_text())["conductivity_model_uri"] == (
+        "models:/c/2"
+    )
+
+
+def test_screening_config_overrides_and_digest(tmp_path):
+    default = load_screening_config()
+    assert load_screening_config(batch_size=None) == default
+    changed = load_screening_config(batch_size=7)
+    assert changed.batch_size == 7 and changed.digest() != default.digest()
+    path = tmp_path / "bad.yaml"
+    path.write_text("filters:\n  carrier: Qq\n")
+    with pytest.raises(ValueError, match="carrier"):
+        load_screening_config(path)

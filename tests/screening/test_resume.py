@@ -1,0 +1,74 @@
+"""A screening killed with SIGKILL mid-way resumes and ends with the uninterrupted run's output."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+from mlflow import MlflowClient
+from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+
+from .conftest import POOL_FORMULAS
+
+N_ROWS = 240
+BATCH = 10
+
+
+def _args(pool, out, uri, *extra):
+    return ["screen", str(pool), "--out", str(out), "--batch-size", str(BATCH),
+            "--tracking-uri", uri, *extra]  # fmt: skip
+
+
+def test_sigkill_then_rerun_gives_the_uninterrupted_output(model_store, tmp_path):
+    formulas = (POOL_FORMULAS * (N_ROWS // len(POOL_FORMULAS) + 1))[:N_ROWS]
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"formula": formulas}).to_csv(pool, index=False)
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-c", "from electroscreen.cli import app; app()"]
+    proc = subprocess.Popen(
+        command + _args(pool, out, model_store.uri),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    try:
+        while not list((out / "batches").glob("batch-*.parquet")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no batch written within 240 s"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    written = len(list((out / "batches").glob("batch-*.parquet")))
+    assert 1 <= written < N_ROWS // BATCH, written
+    assert not (out / "results.parquet").exists()
+    run_id = json.loads((out / "state.json").read_text())["run_id"]
+
+    resumed = CliRunner().invoke(app, _args(pool, out, model_store.uri), catch_exceptions=False)
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.stdout.strip().splitlines()[-1].startswith(f"MLflow run {run_id}")
+    reference = tmp_path / "reference"
+    clean = CliRunner().invoke(
+        app, _args(pool, reference, model_store.uri, "--no-track"), catch_exceptions=False
+    )
+    assert clean.exit_code == 0, clean.output
+
+    got = pd.read_parquet(out / "results.parquet")
+    expected = pd.read_parquet(reference / "results.parquet")
+    assert len(got) == N_ROWS
+    assert_frame_equal(got, expected)
+    assert (out / "results.csv").read_text() == (reference / "results.csv").read_text()
+    run = MlflowClient(tracking_uri=model_store.uri).get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["n_candidates"] == N_ROWS

@@ -1,0 +1,151 @@
+"""The screening pipeline end to end, in-process: rows, statuses, predictions, ranking, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from electroscreen.experiments.pyfunc import load_predictor
+from electroscreen.screening.checkpoint import ManifestMismatchError
+from electroscreen.screening.config import RankingConfig, load_screening_config
+from electroscreen.screening.ranking import rank_candidates
+from electroscreen.screening.runner import ScreeningError, screen
+
+REQUIRED = [
+    "candidate_id", "formula", "source", "status", "error", "pred_log10_sigma",
+    "pred_log10_sigma_std", "pred_log10_sigma_lo", "pred_log10_sigma_hi", "p_air_stable",
+    "pareto_rank", "score", "rank",
+]  # fmt: skip
+EXPECTED_STATUS = {
+    "NaCl": "no_carrier",
+    "LiPbCl3": "forbidden_element",
+    "LiXx2": "unknown_element",
+    "Li2O3": "not_charge_balanced",
+    "": "empty_formula",
+}
+
+
+@pytest.fixture
+def screened(model_store, formula_pool, tmp_path):
+    config = load_screening_config(batch_size=10)
+    result = screen(
+        [formula_pool], tmp_path / "out", config=config, tracking_uri=model_store.uri,
+        track=False, progress=False,
+    )  # fmt: skip
+    return result, config
+
+
+def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_pool):
+    result, _ = screened
+    results = result.results
+    assert set(REQUIRED) <= set(results.columns)
+    assert list(results.columns[:5]) == REQUIRED[:5]
+    source = pd.read_csv(formula_pool, keep_default_na=False)
+    assert results["candidate_id"].tolist() == source["id"].tolist()
+    assert results["source"].tolist() == [f"{formula_pool}:{i}" for i in range(len(source))]
+    for formula, status in zip(source["formula"], results["status"], strict=True):
+        assert status == EXPECTED_STATUS.get(formula, "ok"), formula
+    rejected = results["status"] != "ok"
+    assert (results.loc[rejected, "error"].str.len() > 0).all()
+    assert results.loc[rejected, ["pred_log10_sigma", "p_air_stable"]].isna().all().all()
+    assert (results.loc[rejected, "rank"] == 0).all()
+    assert results.loc[~rejected, ["pred_log10_sigma", "p_air_stable"]].notna().all().all()
+    assert sorted(results.loc[~rejected, "rank"]) == list(range(1, int((~rejected).sum()) + 1))
+    assert result.counts == results["status"].value_counts().to_dict()
+    assert result.run_id is None and result.timings["total"] > 0
+
+
+def test_predictions_match_the_models_and_ranking_is_global(screened, model_store):
+    result, config = screened
+    results = result.results
+    ok = results[results["status"] == "ok"]
+    conductivity = load_predictor(model_store.conductivity, model_store.uri)
+    expected = conductivity.predict_frame(ok[["formula"]].reset_index(drop=True))
+    np.testing.assert_allclose(
+        ok["pred_log10_sigma"].to_numpy(), expected["pred_log10_sigma"].to_numpy()
+    )
+    stability = load_predictor(model_store.stability, model_store.uri)
+    expected = stability.predict_frame(ok[["formula"]].reset_index(drop=True))
+    np.testing.assert_allclose(ok["p_air_stable"].to_numpy(), expected["p_air_stable"].to_numpy())
+    ranking = rank_candidates(ok.reset_index(drop=True), config.ranking)
+    for column in ("pareto_rank", "score", "acquisition", "rank", "acquisition_rank"):
+        np.testing.assert_array_equal(ok[column].to_numpy(), ranking[column].to_numpy())
+    # Duplicated formulas (the pool repeats 3 times) get identical predictions and scores.
+    first = ok[ok["formula"] == "Li3PS4"]
+    assert len(first) == 3 and first["score"].nunique() == 1
+
+
+def test_csv_matches_parquet(screened):
+    result, _ = screened
+    csv = pd.read_csv(result.out / "results.csv", keep_default_na=False, na_values=[""])
+    parquet = pd.read_parquet(result.out / "results.parquet")
+    assert list(csv.columns) == list(parquet.columns)
+    assert csv["candidate_id"].tolist() == parquet["candidate_id"].tolist()
+    np.testing.assert_allclose(csv["score"], parquet["score"], equal_nan=True)
+    assert (csv["rank"] == parquet["rank"]).all()
+
+
+def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store, formula_pool):
+    result, config = screened
+    batch_files = sorted((result.out / "batches").glob("batch-*.parquet"))
+    assert len(batch_files) == 5  # 42 rows in batches of 10
+    stamps = [p.stat().st_mtime_ns for p in batch_files]
+    again = screen(
+        [formula_pool], result.out, config=config, tracking_uri=model_store.uri,
+        track=False, progress=False,
+    )  # fmt: skip
+    assert [p.stat().st_mtime_ns for p in batch_files] == stamps  # nothing recomputed
+    assert_frame_equal(again.results, result.results)
+    reweighted = config.model_copy(update={"ranking": RankingConfig(weight_air_stability=0.9)})
+    with pytest.raises(ManifestMismatchError, match="config_digest"):
+        screen(
+            [formula_pool], result.out, config=reweighted, tracking_uri=model_store.uri,
+            track=False, progress=False,
+        )  # fmt: skip
+    fresh = screen(
+        [formula_pool], result.out, config=reweighted, tracking_uri=model_store.uri,
+        track=False, progress=False, fresh=True,
+    )  # fmt: skip
+    assert fresh.results["candidate_id"].tolist() == result.results["candidate_id"].tolist()
+    assert not np.allclose(fresh.results["score"].fillna(0), result.results["score"].fillna(0))
+
+
+def test_missing_models_say_how_to_train_them(tmp_path, formula_pool):
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(ScreeningError, match="electroscreen train --config configs/conductivity"):
+        screen([formula_pool], tmp_path / "out", tracking_uri=empty, track=False, progress=False)
+
+
+def test_structures_and_bad_files_keep_their_rows(model_store, data_dir, tmp_path):
+    from electroscreen.data.obelix import load_obelix_structures
+
+    cifs = load_obelix_structures(data_dir)
+    folder = tmp_path / "cifs"
+    folder.mkdir()
+    names = sorted(cifs)[:4]
+    for name in names:
+        (folder / f"{name}.cif").write_text(cifs[name])
+    (folder / "broken.cif").write_text("data_x\n_cell_length_a nonsense\n")
+    result = screen(
+        [folder], tmp_path / "out", config=load_screening_config(batch_size=2),
+        tracking_uri=model_store.uri, track=False, progress=False,
+    )  # fmt: skip
+    results = result.results
+    assert len(results) == 5
+    broken = results[results["source"].str.contains("broken.cif")]
+    assert len(broken) == 1 and broken["status"].iat[0] != "ok"
+    assert (results["n_sites"].notna().sum()) == 4
+
+
+def test_an_input_without_rows_is_an_error(model_store, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("formula\n")
+    with pytest.raises(ScreeningError, match="no candidate rows"):
+        screen([empty], tmp_path / "out", tracking_uri=model_store.uri, track=False, progress=False)
+    with pytest.raises(ScreeningError, match="no candidate file found at .*missing.csv"):
+        screen(
+            [empty, tmp_path / "missing.csv"], tmp_path / "out2", tracking_uri=model_store.uri,
+            track=False, progress=False,
+        )  # fmt: skip

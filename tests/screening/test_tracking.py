@@ -1,0 +1,210 @@
+"""The MLflow run of a screening, against a temporary SQLite store and a synthetic results table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+from mlflow import MlflowClient
+from mlflow.artifacts import download_artifacts
+
+from electroscreen.experiments.triage import load_results, screening_runs
+from electroscreen.screening.config import RankingConfig, ScreeningConfig
+from electroscreen.screening.ranking import rank_candidates
+from electroscreen.screening.tracking import (
+    fail_screening_run,
+    finish_screening_run,
+    pareto_figure,
+    start_screening_run,
+)
+
+MODELS = {"conductivity": "models:/electroscreen-conductivity/3", "air_stability": "models:/m-abc"}
+POOL_DIGEST = "ab" * 32  # a SHA-256 hex digest, 64 characters
+
+
+def _results(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` candidates, every fifth one rejected (NaN predictions), ranked by the real ranking."""
+    rng = np.random.default_rng(seed)
+    mu = rng.uniform(-9, -2, n)
+    std = rng.uniform(0.1, 1.0, n)
+    p = rng.uniform(0, 1, n)
+    status = np.where(np.arange(n) % 5 == 4, "rejected_carrier", "ok")
+    bad = status != "ok"
+    mu[bad] = std[bad] = p[bad] = np.nan
+    frame = pd.DataFrame(
+        {
+            "candidate_id": [f"c{i:05d}" for i in range(n)],
+            "formula": [f"Li{1 + i % 7}PS4" for i in range(n)],
+            "status": status,
+            "error": np.where(bad, "no Li", ""),
+            "pred_log10_sigma": mu,
+            "pred_log10_sigma_std": std,
+            "pred_log10_sigma_lo": mu - 1.6 * std,
+            "pred_log10_sigma_hi": mu + 1.6 * std,
+            "p_air_stable": p,
+            "p_air_stable_std": np.where(bad, np.nan, 0.05),
+        }
+    )
+    return pd.concat([frame, rank_candidates(frame, RankingConfig())], axis=1)
+
+
+@pytest.fixture(scope="module")
+def uri(tmp_path_factory) -> str:
+    """One store for the module (creating a SQLite store's tables takes seconds); runs are separate."""
+    return f"sqlite:///{tmp_path_factory.mktemp('tracking') / 'mlflow.db'}"
+
+
+def _start(
+    uri: str,
+    run_id: str | None = None,
+    config: ScreeningConfig | None = None,
+    experiment: str = "test-screen",
+) -> str:
+    return start_screening_run(
+        tracking_uri=uri,
+        experiment=experiment,
+        run_id=run_id,
+        config=config or ScreeningConfig(batch_size=7),
+        inputs=["pool/a.parquet", "pool/b.npz"],
+        pool_digest=POOL_DIGEST,
+        model_uris=MODELS,
+    )
+
+
+def test_start_logs_config_models_and_pool_digest(uri):
+    config = ScreeningConfig(batch_size=7)
+    run_id = _start(uri, config=config)
+    run = MlflowClient(tracking_uri=uri).get_run(run_id)
+    assert run.info.status == "RUNNING"
+    assert run.data.tags["electroscreen.kind"] == "screen"
+    assert run.data.tags["electroscreen.conductivity_model_uri"] == MODELS["conductivity"]
+    assert run.data.tags["electroscreen.air_stability_model_uri"] == MODELS["air_stability"]
+    params = run.data.params
+    assert params["conductivity_model_uri"] == MODELS["conductivity"]
+    assert params["stability_model_uri"] == MODELS["air_stability"]
+    assert params["inputs"] == "pool/a.parquet,pool/b.npz"
+    assert params["batch_size"] == "7"
+    assert params["ranking.kappa"] == "1.0"
+    assert params["filters.carrier"] == "Li"
+    assert params["filters.forbidden_elements"].startswith("Be,As,Cd")
+    assert params["pool_digest"] == POOL_DIGEST
+    assert params["config_digest"] == config.digest()
+    [dataset_input] = run.inputs.dataset_inputs
+    assert dataset_input.dataset.name == "candidate-pool"
+    assert dataset_input.dataset.digest == POOL_DIGEST[:36]
+    assert json.loads(dataset_input.dataset.source)["uri"].endswith("/pool")  # common folder
+    assert MlflowClient(tracking_uri=uri).get_experiment(run.info.experiment_id).name == (
+        "test-screen"
+    )
+
+
+def test_finish_logs_counts_timings_tables_and_plot(uri, tmp_path):
+    results = _results(40)
+    run_id = _start(uri)
+    counts = results["status"].value_counts().to_dict()
+    finish_screening_run(
+        run_id,
+        tracking_uri=uri,
+        results=results,
+        out=tmp_path / "not-written-yet",
+        timings={"predict": 1.5, "total": 4.0},
+        counts=counts,
+        top=5,
+    )
+    client = MlflowClient(tracking_uri=uri)
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    metrics = run.data.metrics
+    assert metrics["n_ok"] == 32 and metrics["n_rejected_carrier"] == 8
+    assert metrics["n_candidates"] == 40
+    assert metrics["time_predict_s"] == 1.5 and metrics["time_total_s"] == 4.0
+    assert metrics["candidates_per_s"] == pytest.approx(10.0)
+    artifacts = {
+        a.path for folder in ("results", "plots") for a in client.list_artifacts(run_id, folder)
+    }
+    assert artifacts == {
+        "results/results.parquet",
+        "results/results.csv",
+        "results/top.csv",
+        "plots/pareto.png",
+    }
+    loaded = load_results(run_id, tracking_uri=uri)  # what the triage notebook reads
+    pd.testing.assert_frame_equal(loaded, results, check_dtype=False)
+    top = pd.read_csv(
+        download_artifacts(run_id=run_id, artifact_path="results/top.csv", tracking_uri=uri)
+    )
+    assert top["rank"].tolist() == [1, 2, 3, 4, 5]
+    png = imread(
+        download_artifacts(run_id=run_id, artifact_path="plots/pareto.png", tracking_uri=uri)
+    )
+    assert png.shape[0] > 200 and png.std() > 0  # a drawn image, not a blank one
+    runs = screening_runs(uri).set_index("run_id")
+    row = runs.loc[run_id]
+    assert row["n_ok"] == 32
+    assert row["conductivity_model_uri"] == MODELS["conductivity"]
+
+
+def test_finish_logs_the_tables_already_in_the_output_folder(uri, tmp_path):
+    results = _results(10)
+    out = tmp_path / "out"
+    out.mkdir()
+    marked = results.assign(written_by="runner")
+    marked.to_parquet(out / "results.parquet", index=False)
+    marked.to_csv(out / "results.csv", index=False)
+    run_id = _start(uri)
+    finish_screening_run(
+        run_id, tracking_uri=uri, results=results, out=out, timings={"total": 1.0}, counts={}
+    )
+    loaded = load_results(run_id, tracking_uri=uri)
+    assert (loaded["written_by"] == "runner").all()
+
+
+def test_resume_reopens_the_same_run_without_relogging(uri):
+    run_id = _start(uri, experiment="test-resume")
+    fail_screening_run(run_id, tracking_uri=uri, error="worker lost")
+    client = MlflowClient(tracking_uri=uri)
+    failed = client.get_run(run_id)
+    assert failed.info.status == "FAILED"
+    assert failed.data.tags["electroscreen.error"] == "worker lost"
+
+    assert _start(uri, run_id=run_id, experiment="ignored on resume") == run_id
+    resumed = client.get_run(run_id)
+    assert resumed.info.status == "RUNNING"
+    assert "electroscreen.error" not in resumed.data.tags
+    assert resumed.data.params == failed.data.params
+    assert len(resumed.inputs.dataset_inputs) == 1  # the pool is not logged twice
+    assert len(client.search_runs([resumed.info.experiment_id])) == 1
+
+
+def test_resume_of_an_unknown_run_names_it(uri):
+    _start(uri)
+    with pytest.raises(ValueError, match="cannot resume MLflow run 'nope'.*remove state.json"):
+        _start(uri, run_id="nope")
+
+
+def test_fail_cuts_a_long_error_to_the_tag_limit(uri):
+    run_id = _start(uri)
+    fail_screening_run(run_id, tracking_uri=uri, error="x" * 20_000)
+    tag = MlflowClient(tracking_uri=uri).get_run(run_id).data.tags["electroscreen.error"]
+    assert len(tag) <= 8000 and tag.endswith("more characters)")
+
+
+def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
+    results = _results(3000, seed=1)
+    figure = pareto_figure(results, top=20, max_points=500)
+    ax = figure.axes[0]
+    assert ax.get_title().startswith("500 of 3000 candidates drawn")
+    from electroscreen.screening.tracking import _plot_subset
+
+    shown = _plot_subset(results, 500, 20, seed=0)
+    assert len(shown) == 500
+    assert shown["pareto_rank"].eq(1).sum() == results["pareto_rank"].eq(1).sum()
+    assert set(range(1, 21)) <= set(shown["rank"])
+
+
+def test_pareto_figure_needs_both_predictions():
+    with pytest.raises(ValueError, match="p_air_stable"):
+        pareto_figure(_results(5).drop(columns=["p_air_stable"]))
