@@ -15,13 +15,16 @@
 Where does the structure come from? Screening results hold no structures, so the card looks, in
 order, at the ``structure`` argument, a ``structure`` column of the table (CIF text or a pymatgen
 Structure), and the screening inputs (the run's ``inputs`` param or the ``inputs`` argument: packed
-caches, structure files, tables with a CIF column). A composition-only candidate gets a card without
+caches, structure files, tables with a CIF column). The run records its inputs as given on the
+command line, so relative paths are read from the current directory: from a notebook in another
+folder, pass ``inputs=`` with paths that exist there. A composition-only candidate gets a card without
 structure sections; every section that cannot be computed says why instead of raising.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +71,9 @@ _PACKED_SUFFIXES = {".npz", ".parquet", ".pq"}
 class CandidateCard:
     """Everything known about one candidate; displays as HTML tables in a notebook.
 
+    In a notebook the card renders as titled tables (:meth:`sections`); ``print(card)`` gives the
+    same as text, ``repr(card)`` a one-line summary.
+
     Attributes
     ----------
     candidate_id, formula : str
@@ -111,6 +117,11 @@ class CandidateCard:
             "Nearest OBELiX materials": self.neighbours,
         }
 
+    def __repr__(self) -> str:
+        # short: the structure and tables would flood a terminal; print(card) shows them all
+        status = ", ".join(f"{k}={v}" for k, v in self.descriptor_status.items())
+        return f"CandidateCard({self.candidate_id!r}, {self.formula!r}, status: {status or 'n/a'})"
+
     def _repr_html_(self) -> str:
         parts = [f"<h3>{self.candidate_id}: {self.formula}</h3>"]
         for title, frame in self.sections().items():
@@ -149,9 +160,15 @@ def find_structure(candidate_id: str, inputs: str | Path | list[str | Path]) -> 
     Parameters
     ----------
     candidate_id : str
+        The ``candidate_id`` of the screening results (for a packed cache, its ``ids``).
     inputs : path or list of paths
         What was screened: packed caches (``.npz`` / packed ``.parquet``), structure files or
-        folders, tables with a CIF column.
+        folders, globs, tables with a CIF column. Paths that do not exist are skipped.
+
+    Returns
+    -------
+    Structure or None
+        The first match, in input order; None when no input holds the candidate with a structure.
     """
     for path in expand_inputs(inputs):
         if not path.exists():
@@ -168,7 +185,21 @@ def find_structure(candidate_id: str, inputs: str | Path | list[str | Path]) -> 
 
 
 def structure_summary(structure: Structure) -> dict:
-    """Formula, space group (ordered structures only), sites, disorder and density of a structure."""
+    """Formula, space group (ordered structures only), sites, disorder and density of a structure.
+
+    Parameters
+    ----------
+    structure : Structure
+        Ordered or partially occupied.
+
+    Returns
+    -------
+    dict
+        ``formula`` (reduced), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
+        for structures with partially occupied sites, where a space-group search on the average
+        structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
+        ``density_g_cm3``, ``volume_A3``, ``lattice_abc_A``, ``lattice_angles_deg``.
+    """
     partial = sum(1 for site in structure if not site.is_ordered)
     summary = {
         "formula": structure.composition.reduced_formula,
@@ -282,6 +313,16 @@ def _air_reactions(formula: str) -> pd.Series:
     return row.drop(labels=["formula"], errors="ignore")
 
 
+def _run_inputs(text: object) -> list[str] | None:
+    """The input paths a screening run logged (param ``inputs``: comma-separated; older runs ``;``)."""
+    if not text:
+        return None
+    text = str(text)
+    if Path(text).exists():  # one path that itself contains a separator
+        return [text]
+    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+
+
 def candidate_card(
     results: pd.DataFrame,
     candidate_id: str,
@@ -298,11 +339,12 @@ def candidate_card(
     results : DataFrame
         A screening results table (:func:`~electroscreen.experiments.triage.load_results`).
     candidate_id : str
+        The row to show (``results["candidate_id"]``).
     structure : Structure or CIF text, optional
         The candidate's structure, when you have it at hand.
     inputs : path or list of paths, optional
         Screening inputs to look the structure up in (default: the run's ``inputs`` param, from
-        ``results.attrs["params"]``, ``;``-separated).
+        ``results.attrs["params"]``: comma-separated paths as given to ``electroscreen screen``).
     k : int
         Number of nearest OBELiX materials.
     bvse : bool
@@ -332,14 +374,16 @@ def candidate_card(
         found = _as_structure(row["structure"])
     if found is None:
         if inputs is None:
-            text = results.attrs.get("params", {}).get("inputs")
-            inputs = [p for p in str(text).split(";") if p] if text else None
+            inputs = _run_inputs(results.attrs.get("params", {}).get("inputs"))
         if inputs:
             found = find_structure(candidate_id, inputs)
     card.structure = found
 
     if found is None:
-        card.structure_summary = {"structure": "not available (composition-only candidate)"}
+        where = f" in the screening inputs {inputs}" if inputs else ""
+        card.structure_summary = {
+            "structure": f"not available (composition-only candidate, or not found{where})"
+        }
     else:
         card.structure_summary = structure_summary(found)
         descriptors, card.descriptor_status["structure"] = _featurize(StructureDescriptors(), found)

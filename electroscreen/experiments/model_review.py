@@ -8,9 +8,11 @@ Each function is one step of ``notebooks/models.ipynb``::
     coverage_table(runs)                   # empirical coverage of the nominal 90 % intervals
 
 A training run is an MLflow run tagged ``electroscreen.kind=train`` and ``electroscreen.task``, with
-metrics ``test_*`` (official OBELiX split) and ``cv_*`` (grouped cross-validation) and the held-out
-predictions as artifacts ``predictions/test_predictions.parquet`` / ``predictions/cv_predictions.parquet``
-(columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo, y_hi, censored, fold``).
+metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped by structural family)
+and ``compcv_*`` (grouped by composition: the air-stability protocol), and the held-out predictions of
+each scheme as artifacts ``predictions/<scheme>_predictions.parquet`` with ``<scheme>`` one of
+``test``, ``cv``, ``compcv`` (columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo,
+y_hi, censored, fold``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ HEADLINE = (
     "brier",
 )
 _RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
+#: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
+SCHEME_PREFIXES = ("test", "cv", "compcv")
+#: Default sort keys of :func:`leaderboard`, first present wins.
+DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
 
 
 def training_runs(task: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
@@ -82,7 +88,7 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
 
 
 def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
-    """Runs sorted best first, with their headline ``test_*`` and ``cv_*`` metrics.
+    """Runs sorted best first, with their headline ``test_*``, ``cv_*`` and ``compcv_*`` metrics.
 
     Parameters
     ----------
@@ -90,7 +96,9 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
         From :func:`training_runs`.
     metric : str, optional
         Sort key; default ``test_mae`` when present (conductivity), else ``cv_mae``, else
-        ``cv_roc_auc`` (air stability). Error-like metrics sort ascending, the others descending.
+        ``compcv_roc_auc`` or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier,
+        log loss, interval width) sort ascending, the others descending; runs without the metric
+        come last.
 
     Returns
     -------
@@ -98,11 +106,9 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
         ``run_id, task, estimator, featurizers`` and the metric columns present, indexed 1..n.
     """
     if metric is None:
-        metric = next(
-            (m for m in ("test_mae", "cv_mae", "cv_roc_auc", "test_roc_auc") if m in runs), None
-        )
+        metric = next((m for m in DEFAULT_SORT if m in runs), None)
     columns = [c for c in ("run_id", "task", "estimator", "featurizers") if c in runs]
-    columns += [f"{p}_{m}" for p in ("test", "cv") for m in HEADLINE if f"{p}_{m}" in runs]
+    columns += [f"{p}_{m}" for p in SCHEME_PREFIXES for m in HEADLINE if f"{p}_{m}" in runs]
     columns += [c for c in ("train_seconds",) if c in runs]
     table = runs[columns]
     if metric is not None:
@@ -121,9 +127,20 @@ def load_predictions(
     Parameters
     ----------
     run_id : str
-    scheme : {"test", "cv"}
-        ``test``: the OBELiX official test split; ``cv``: out-of-fold grouped cross-validation.
+    scheme : {"test", "cv", "compcv"}
+        ``test``: the OBELiX official test split; ``cv``: out of fold, folds grouped by structural
+        family; ``compcv``: out of fold, folds grouped by composition.
     tracking_uri : str, optional
+
+    Returns
+    -------
+    DataFrame
+        ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo, y_hi, censored, fold``.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException or OSError
+        When the run did not evaluate that scheme (e.g. air stability has no ``test`` split).
     """
     uri = resolve_tracking_uri(tracking_uri)
     with tempfile.TemporaryDirectory(prefix="electroscreen-models-") as tmp:
@@ -142,9 +159,24 @@ def parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = No
     Conductivity: interval bars, censored rows drawn at their bound, MAE in the corner
     (:func:`electroscreen.experiments.plots.parity_plot`). Air stability: predicted probability by
     true class (:func:`electroscreen.experiments.plots.probability_plot`).
+
+    Parameters
+    ----------
+    run_id : str
+    scheme : {"test", "cv", "compcv"}
+        Which held-out predictions (:func:`load_predictions`).
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
     """
     predictions = load_predictions(run_id, scheme, tracking_uri)
-    what = "OBELiX test split" if scheme == "test" else "grouped CV, out of fold"
+    what = {
+        "test": "OBELiX test split",
+        "cv": "CV grouped by family, out of fold",
+        "compcv": "CV grouped by composition, out of fold",
+    }.get(scheme, f"{scheme}, out of fold")
     title = f"run {run_id[:8]}: {what}"
     if {"y_lo", "y_hi"} <= set(predictions) and predictions["y_lo"].notna().any():
         return plots.parity_plot(predictions, title)
@@ -178,7 +210,7 @@ def coverage_table(
     ----------
     runs : DataFrame
         From :func:`training_runs`.
-    scheme : {"test", "cv"}
+    scheme : {"test", "cv", "compcv"}
     tracking_uri : str, optional
 
     Returns

@@ -57,7 +57,9 @@ def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
 def runs_with_tag(
     kind: str, tracking_uri: str | None = None, extra_filter: str | None = None
 ) -> list:
-    """Every finished-or-running MLflow run tagged ``electroscreen.kind=<kind>``, newest first.
+    """Every MLflow run tagged ``electroscreen.kind=<kind>`` in any experiment, newest first.
+
+    Runs of every status are returned (running, finished, failed); deleted runs are not.
 
     Parameters
     ----------
@@ -107,7 +109,9 @@ def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
     -------
     DataFrame
         One row per run: ``run_id, run_name, experiment_id, status, start_time``, the model URIs and
-        inputs the run logged as params, and every metric of the run (counts per status, timings).
+        inputs the run logged as params, and every metric of the run (``n_<status>`` counts per
+        status, ``time_<step>_s`` timings, ``candidates_per_s``). Empty (with those columns) when the
+        store holds no screening run.
     """
     rows = []
     for run in runs_with_tag("screen", tracking_uri):
@@ -131,13 +135,17 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     run_id : str
+        A screening run (``screening_runs().run_id``; printed by ``electroscreen screen``).
     tracking_uri : str, optional
+        Store holding the run (default ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
 
     Returns
     -------
     DataFrame
-        One row per screened candidate, in input order; ``attrs["run_id"]`` and
-        ``attrs["params"]`` (the run's params) say where it came from.
+        One row per screened candidate, in input order: ``candidate_id, formula, source, status,
+        error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
+        ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
+        ``attrs["run_id"]`` and ``attrs["params"]`` (the run's params) say where it came from.
 
     Raises
     ------
@@ -222,19 +230,22 @@ def pareto_plot(
     """Predicted conductivity against air-stability probability, with uncertainty bars.
 
     Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
-    vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it). The first Pareto
-    front (``pareto_rank == 1``) is drawn in colour and joined by a line.
+    vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
+    The first Pareto front (``pareto_rank == 1``) is drawn in colour, on top, and joined by a line;
+    the other candidates are grey, with fainter bars the more of them there are, so that a pool of
+    thousands still shows where the candidates lie.
 
     Parameters
     ----------
     results : DataFrame
-        A screening results table; rows without both predictions are left out.
+        A screening results table; rows without both predictions (or not ``ok``) are left out.
     ax : matplotlib Axes, optional
         Where to draw (default: a new figure).
     highlight : DataFrame, optional
         Rows to circle (e.g. a :func:`shortlist`).
     label_top : int
-        Annotate this many best-ranked points with their formula.
+        Annotate this many best-ranked points with ``"<rank>. <formula>"``; the labels are stacked
+        to the left of their points (inside the axes) so that close points stay readable.
 
     Returns
     -------
@@ -253,40 +264,59 @@ def pareto_plot(
         ]
     )
     xerr = np.clip(np.nan_to_num(xerr), 0.0, None)
-    yerr = data["p_air_stable_std"].to_numpy(float) if "p_air_stable_std" in data else None
+    yerr = None
+    if "p_air_stable_std" in data:
+        std = np.nan_to_num(data["p_air_stable_std"].to_numpy(float))
+        yerr = np.clip(np.vstack([np.minimum(std, y), np.minimum(std, 1.0 - y)]), 0.0, None)
     front = (
         data["pareto_rank"].eq(1).to_numpy() if "pareto_rank" in data else np.zeros(len(x), bool)
     )
-    for mask, colour, name in ((~front, "0.6", "candidates"), (front, "C3", "Pareto front")):
+    # bars of the grey crowd fade with its size; the front keeps full bars
+    crowd_alpha = float(np.clip(12.0 / np.sqrt(max((~front).sum(), 1)), 0.08, 0.8))
+    styles = (
+        (~front, "0.55", "candidates", crowd_alpha, 2),
+        (front, "C3", "Pareto front", 0.9, 4),
+    )
+    for mask, colour, name, alpha, zorder in styles:
         if mask.any():
-            ax.errorbar(
+            container = ax.errorbar(
                 x[mask],
                 y[mask],
                 xerr=xerr[:, mask],
-                yerr=None if yerr is None else np.nan_to_num(yerr[mask]),
+                yerr=None if yerr is None else yerr[:, mask],
                 fmt="o",
                 ms=4,
                 color=colour,
                 ecolor=colour,
                 elinewidth=0.6,
-                alpha=0.8,
                 label=name,
+                zorder=zorder,
             )
+            for bars in container.lines[2]:
+                bars.set_alpha(alpha)
     if front.any():
         order = np.argsort(x[front])
-        ax.plot(x[front][order], y[front][order], color="C3", lw=1, alpha=0.7)
+        ax.plot(x[front][order], y[front][order], color="C3", lw=1, alpha=0.7, zorder=4)
     if highlight is not None and len(highlight):
         hx = highlight["pred_log10_sigma"].to_numpy(float)
         hy = highlight["p_air_stable"].to_numpy(float)
-        ax.scatter(hx, hy, s=90, facecolors="none", edgecolors="C0", label="shortlist")
+        ax.scatter(
+            hx, hy, s=90, facecolors="none", edgecolors="C0", lw=1.2, label="shortlist", zorder=5
+        )
     if label_top and "rank" in data:
-        for _, row in data[data["rank"].gt(0)].nsmallest(label_top, "rank").iterrows():
+        best = data[data["rank"].gt(0)].nsmallest(label_top, "rank")
+        for i, row in enumerate(best.itertuples(index=False)):
             ax.annotate(
-                row["formula"],
-                (row["pred_log10_sigma"], row["p_air_stable"]),
+                f"{row.rank}. {row.formula}",
+                (row.pred_log10_sigma, row.p_air_stable),
                 fontsize=7,
-                xytext=(3, 3),
+                xytext=(-14, -6 - 12 * i),
                 textcoords="offset points",
+                ha="right",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
+                zorder=6,
             )
     ax.set_xlabel("predicted log10 sigma (S/cm), 90 % interval")
     ax.set_ylabel("P(air stable)")
