@@ -39,7 +39,7 @@ from mlflow import MlflowClient
 from electroscreen.experiments import plots
 from electroscreen.experiments.config import TrainConfig
 from electroscreen.experiments.pyfunc import log_predictor
-from electroscreen.experiments.tracking import use_tracking_uri
+from electroscreen.experiments.tracking import get_or_create_experiment, use_tracking_uri
 
 __all__ = ["TrainResult", "build_predictor", "run_training"]
 
@@ -287,7 +287,7 @@ def run_training(
     design = build_predictor(config).featurize(table)
     featurize_seconds = time.perf_counter() - tick
     say(f"featurized {len(table)} rows in {featurize_seconds:.1f} s")
-    mlflow.set_experiment(config.experiment)
+    mlflow.set_experiment(experiment_id=get_or_create_experiment(config.experiment, uri))
     metrics: dict[str, float] = {}
     nested = mlflow.active_run() is not None  # inside a sweep's parent run
     with mlflow.start_run(run_name=f"{task.name}-{config.estimator}", nested=nested) as run:

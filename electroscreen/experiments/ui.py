@@ -7,26 +7,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlparse
 
-from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.tracking import artifact_root, resolve_tracking_uri
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve_ui", "ui_command"]
 
 #: Loopback only: the UI has no authentication, so it is not exposed unless asked.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-
-
-def _sqlite_folder(uri: str) -> Path | None:
-    """Folder of a ``sqlite:///`` file store (None for other stores or in-memory SQLite)."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///")
-    if not path or path == ":memory:":
-        return None
-    return Path(path).absolute().parent
 
 
 def ui_command(
@@ -75,9 +64,9 @@ def ui_command(
         raise ValueError(f"port must be in 1..65535, got {port}")
     argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri]
     argv += ["--host", host, "--port", str(int(port))]
-    folder = _sqlite_folder(uri)
-    if folder is not None:
-        argv += ["--artifacts-destination", str(folder / "mlruns")]
+    root = artifact_root(uri)
+    if root is not None:
+        argv += ["--artifacts-destination", str(root)]
     if workers is not None:
         argv += ["--workers", str(int(workers))]
     return argv

@@ -40,7 +40,10 @@ from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.utils.time import get_current_time_millis  # noqa: E402
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH  # noqa: E402
 
-from electroscreen.experiments.tracking import resolve_tracking_uri  # noqa: E402
+from electroscreen.experiments.tracking import (  # noqa: E402
+    get_or_create_experiment,
+    resolve_tracking_uri,
+)
 from electroscreen.experiments.triage import RESULTS_ARTIFACT, pareto_plot  # noqa: E402
 from electroscreen.screening.config import ScreeningConfig  # noqa: E402
 
@@ -95,19 +98,6 @@ def _clip(text: str, limit: int) -> str:
 def _metric_key(name: str) -> str:
     """An MLflow-legal metric name (letters, digits, ``_ - . /`` and spaces) for a status code."""
     return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
-
-
-def _experiment_id(client: MlflowClient, name: str) -> str:
-    experiment = client.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    try:
-        return client.create_experiment(name)
-    except MlflowException:  # created meanwhile by a concurrent screening
-        experiment = client.get_experiment_by_name(name)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
 
 
 def _pool_input(inputs: list[str], pool_digest: str) -> DatasetInput:
@@ -184,7 +174,9 @@ def start_screening_run(
 
     if run_id is None:
         run = client.create_run(
-            _experiment_id(client, experiment), run_name=f"screen-{pool_digest[:8]}", tags=tags
+            get_or_create_experiment(experiment, tracking_uri),
+            run_name=f"screen-{pool_digest[:8]}",
+            tags=tags,
         )
         run_id = run.info.run_id
         existing_params: dict[str, str] = {}

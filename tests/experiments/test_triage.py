@@ -30,6 +30,7 @@ from electroscreen.experiments.candidate_card import (  # noqa: E402
     find_structure,
     nearest_obelix,
 )
+from electroscreen.experiments.tracking import get_or_create_experiment
 from electroscreen.featurizers.bvse import BVSE  # noqa: E402
 from electroscreen.featurizers.composition import ElementPropertyStats  # noqa: E402
 from electroscreen.featurizers.structure import StructureDescriptors  # noqa: E402
@@ -89,7 +90,7 @@ def screen_run(tmp_path_factory, data_dir) -> ScreenRun:
     results_path = folder / "results.parquet"
     results.to_parquet(results_path, index=False)
     client = MlflowClient(tracking_uri=uri)
-    experiment = client.create_experiment("test-screening")
+    experiment = get_or_create_experiment("test-screening", uri)
     other = client.create_run(experiment, tags={"electroscreen.kind": "train"})  # not a screening
     client.set_terminated(other.info.run_id)
     run = client.create_run(experiment, tags={"electroscreen.kind": "screen"})
