@@ -68,6 +68,9 @@ class EnthalpyTable:
     source : ndarray of object (n,)
     known : dict
         :func:`composition_key` -> index of the lowest-enthalpy entry with that composition.
+    element_bits : ndarray of uint64 (n, 2)
+        Which elements each entry contains, as a 128-bit set (:func:`_element_bits`): finding a
+        chemical system's entries is then two ANDs per entry instead of a column gather.
     """
 
     names: np.ndarray
@@ -76,6 +79,7 @@ class EnthalpyTable:
     atoms: np.ndarray
     source: np.ndarray
     known: dict[tuple, int]
+    element_bits: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -106,6 +110,13 @@ def _raw_rows() -> tuple[tuple[str, float, str, str], ...]:
             (row.formula, row.enthalpy_kj_per_mol / KJ_PER_MOL_PER_EV, row.phase, row.source)
         )
     return tuple(rows)
+
+
+def _element_bits(present: np.ndarray) -> np.ndarray:
+    """Rows of a boolean (n, n_elements <= 128) presence matrix as (n, 2) uint64 bit sets."""
+    padded = np.zeros((present.shape[0], 128), dtype=bool)
+    padded[:, : present.shape[1]] = present
+    return np.ascontiguousarray(np.packbits(padded, axis=1)).view(np.uint64)
 
 
 @lru_cache(maxsize=2)
@@ -142,9 +153,11 @@ def enthalpy_table(water: str = "liquid") -> EnthalpyTable:
         energy.append(e_fu / n_atoms)
         atoms.append(n_atoms)
         source.append(src)
+    fractions = np.asarray(fracs)
     return EnthalpyTable(
         names=np.asarray(names, dtype=object),
-        fractions=np.asarray(fracs),
+        fractions=fractions,
+        element_bits=_element_bits(fractions > 0),
         energy=np.asarray(energy),
         atoms=np.asarray(atoms),
         source=np.asarray(source, dtype=object),
@@ -194,8 +207,8 @@ def chemical_system(elements: tuple[int, ...], water: str = "liquid") -> Chemica
     table = enthalpy_table(water)
     outside = np.ones(_N_Z, dtype=bool)
     outside[list(elements)] = False
-    inside = ~(table.fractions[:, outside] > 0).any(axis=1)
-    rows = np.flatnonzero(inside)
+    bits, mask = table.element_bits, _element_bits(outside[None, :])[0]
+    rows = np.flatnonzero(((bits[:, 0] & mask[0]) | (bits[:, 1] & mask[1])) == 0)
     d = len(elements)
     matrix = np.vstack([np.eye(d), table.fractions[rows][:, list(elements)]])
     return ChemicalSystem(
