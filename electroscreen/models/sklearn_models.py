@@ -21,6 +21,7 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "MedianImputer",
@@ -53,6 +54,18 @@ class MedianImputer:
         if bad.any():
             X[bad] = np.broadcast_to(self.median_, X.shape)[bad]
         return X
+
+
+def _openmp_threads(n_jobs: int | None) -> int | None:
+    """OpenMP threads of the boosters: ``None`` -> 1, ``-1`` -> all cores (``None`` limit).
+
+    scikit-learn's histogram boosters use every core through OpenMP by default; on a shared
+    2-core machine that oversubscription made a 40-iteration fit 20x slower (31 s against 1.4 s
+    with one thread), so the default here is one thread, as for the forests (``n_jobs=None``).
+    """
+    if n_jobs is None:
+        return 1
+    return None if n_jobs < 0 else int(n_jobs)
 
 
 def _check_kind(kind: str) -> None:
@@ -133,13 +146,14 @@ class _TreeEnsemble(BaseEstimator):
         # Gradient boosting: a bagged ensemble of boosters; their spread is the uncertainty.
         rng = np.random.default_rng(self.random_state)
         self.members_ = []
-        for m in range(self.n_members):
-            idx = rng.integers(0, len(y), len(y))
-            if self._classifier and len(np.unique(y[idx])) < 2:
-                idx = np.arange(len(y))
-            sw = None if sample_weight is None else np.asarray(sample_weight)[idx]
-            booster = self._booster(int(self.random_state) * 1000 + m)
-            self.members_.append(booster.fit(Xi[idx], y[idx], sample_weight=sw))
+        with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
+            for m in range(self.n_members):
+                idx = rng.integers(0, len(y), len(y))
+                if self._classifier and len(np.unique(y[idx])) < 2:
+                    idx = np.arange(len(y))
+                sw = None if sample_weight is None else np.asarray(sample_weight)[idx]
+                booster = self._booster(int(self.random_state) * 1000 + m)
+                self.members_.append(booster.fit(Xi[idx], y[idx], sample_weight=sw))
         return self
 
     def _mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,9 +179,10 @@ class _TreeEnsemble(BaseEstimator):
                 pos = classes.index(1)
                 return np.stack([t.predict_proba(Xi)[:, pos] for t in trees])
             return np.stack([t.predict(Xi) for t in trees])
-        if self._classifier:
-            return np.stack([self._booster_positive(b, Xi) for b in self.members_])
-        return np.stack([b.predict(Xi) for b in self.members_])
+        with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
+            if self._classifier:
+                return np.stack([self._booster_positive(b, Xi) for b in self.members_])
+            return np.stack([b.predict(Xi) for b in self.members_])
 
     @staticmethod
     def _booster_positive(booster, Xi: np.ndarray) -> np.ndarray:
@@ -201,6 +216,8 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
     n_members : int
         Gradient boosting only: boosters, each on a bootstrap sample.
     n_jobs : int, optional
+        Forests: joblib workers. Gradient boosting: OpenMP threads of each booster (``None``: one,
+        ``-1``: all cores).
     random_state : int
 
     Examples

@@ -1,0 +1,137 @@
+"""Every estimator behind CandidatePredictor: documented columns, bad rows, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.models.predictor import CandidatePredictor
+from electroscreen.models.tasks import CONDUCTIVITY, load_task_table
+
+from .conftest import FAST_PARAMS, bad_rows_frame
+
+DESCRIPTOR_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp")
+CONDUCTIVITY_COLUMNS = [*CONDUCTIVITY.output_columns, "pred_status"]
+
+
+def _predictor(estimator: str, seed: int = 0, **kwargs) -> CandidatePredictor:
+    return CandidatePredictor(
+        estimator=estimator,
+        estimator_params=FAST_PARAMS[estimator],
+        random_state=seed,
+        device="cpu",
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def train_rows(conductivity_table):
+    return np.flatnonzero(conductivity_table["split"].to_numpy() == "train")
+
+
+@pytest.fixture(scope="module")
+def fitted(conductivity_table, composition_design, train_rows):
+    """One fitted predictor per descriptor estimator (official train split)."""
+    train = conductivity_table.iloc[train_rows]
+    return {
+        name: _predictor(name).fit_design(composition_design.take(train_rows), train)
+        for name in DESCRIPTOR_ESTIMATORS
+    }
+
+
+@pytest.mark.parametrize("estimator", DESCRIPTOR_ESTIMATORS)
+def test_conductivity_columns_and_bad_rows(estimator, fitted, conductivity_table):
+    model = fitted[estimator]
+    test = conductivity_table[conductivity_table["split"] == "test"].head(20)
+    frame = bad_rows_frame(test)
+    frame.index = pd.RangeIndex(100, 100 + len(frame))  # the output keeps the caller's index
+    out = model.predict_frame(frame)
+    assert list(out.columns) == CONDUCTIVITY_COLUMNS
+    assert out.index.equals(frame.index)
+    good, bad = out.iloc[:20], out.iloc[20:]
+    assert (good["pred_status"] == "ok").all()
+    assert good[list(CONDUCTIVITY.output_columns)].notna().all().all()
+    assert (good["pred_log10_sigma_std"] >= 0).all()
+    assert (good["pred_log10_sigma_lo"] < good["pred_log10_sigma"]).all()
+    assert (good["pred_log10_sigma"] < good["pred_log10_sigma_hi"]).all()
+    # predictions are in the range of the training targets (log10 S/cm)
+    assert good["pred_log10_sigma"].between(-14, 0).all()
+    assert bad[list(CONDUCTIVITY.output_columns)].isna().all().all()
+    assert bad["pred_status"].iloc[0] not in {"ok", ""}
+    assert bad["pred_status"].iloc[1] == "parse_error"  # an input error is passed through
+
+
+@pytest.mark.parametrize("estimator", DESCRIPTOR_ESTIMATORS)
+def test_same_seed_same_predictions(estimator, fitted, conductivity_table, composition_design):
+    train_rows = np.flatnonzero(conductivity_table["split"].to_numpy() == "train")
+    test_rows = np.flatnonzero(conductivity_table["split"].to_numpy() == "test")
+    again = _predictor(estimator).fit_design(
+        composition_design.take(train_rows), conductivity_table.iloc[train_rows]
+    )
+    first = fitted[estimator].predict_design(composition_design.take(test_rows))
+    second = again.predict_design(composition_design.take(test_rows))
+    for column in CONDUCTIVITY.output_columns:
+        np.testing.assert_array_equal(first[column], second[column])
+
+
+def test_different_seed_different_forest(conductivity_table, composition_design, train_rows):
+    design = composition_design.take(train_rows)
+    table = conductivity_table.iloc[train_rows]
+    a = _predictor("random_forest", seed=0).fit_design(design, table).predict_design(design)
+    b = _predictor("random_forest", seed=1).fit_design(design, table).predict_design(design)
+    assert not np.array_equal(a["pred_log10_sigma"], b["pred_log10_sigma"])
+
+
+def test_censored_rows_never_calibrate(fitted, conductivity_table, train_rows):
+    train = conductivity_table.iloc[train_rows]
+    evaluable = (~train["censored"].astype(bool)).sum()
+    assert train["censored"].astype(bool).sum() > 0
+    # tree models calibrate on out-of-fold residuals of every evaluable training row
+    assert fitted["random_forest"].estimator_.n_calibration_ == evaluable
+    # torch models hold out a split; censored rows are never among the calibration rows
+    assert fitted["mlp"].estimator_.n_calibration_ < evaluable
+
+
+def test_censored_drop_trains_on_fewer_rows(conductivity_table, composition_design, train_rows):
+    design = composition_design.take(train_rows)
+    table = conductivity_table.iloc[train_rows]
+    kept = _predictor("random_forest").fit_design(design, table)
+    dropped = _predictor("random_forest", censored="drop").fit_design(design, table)
+    assert kept.n_train_ - dropped.n_train_ == table["censored"].astype(bool).sum()
+
+
+def test_feature_importances_named(fitted):
+    forest = fitted["random_forest"].feature_importances()
+    assert forest.index.tolist() == list(fitted["random_forest"].feature_names_)
+    assert forest.sum() == pytest.approx(1.0)
+    assert fitted["mlp"].feature_importances().isna().all()
+
+
+@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting", "mlp"])
+def test_air_stability_probabilities(estimator, data_dir):
+    table = load_task_table("air_stability", data_dir)
+    model = CandidatePredictor(
+        task="air_stability",
+        featurizers=("electrolyte",),
+        estimator=estimator,
+        estimator_params=FAST_PARAMS[estimator],
+        device="cpu",
+    ).fit(table)
+    out = model.predict_frame(bad_rows_frame(table.head(10)))
+    assert list(out.columns) == ["p_air_stable", "p_air_stable_std", "pred_status"]
+    good = out.iloc[:10]
+    assert (good["pred_status"] == "ok").all()
+    assert good["p_air_stable"].between(0, 1).all() and (good["p_air_stable_std"] >= 0).all()
+    assert out.iloc[10:][["p_air_stable", "p_air_stable_std"]].isna().all().all()
+
+
+def test_invalid_configurations_are_refused(conductivity_table):
+    with pytest.raises(ValueError, match="unknown estimator"):
+        CandidatePredictor(estimator="svm").fit(conductivity_table)
+    with pytest.raises(ValueError, match="featurizers=\\[\\]"):
+        CandidatePredictor(estimator="graph").fit(conductivity_table)
+    with pytest.raises(ValueError, match="at least one featurizer"):
+        CandidatePredictor(featurizers=()).fit(conductivity_table)
+    with pytest.raises(ValueError, match="not fitted"):
+        CandidatePredictor().predict_frame(pd.DataFrame({"formula": ["Li3PS4"]}))

@@ -1,0 +1,128 @@
+"""Evaluation: metrics against scikit-learn/SciPy, the official split, family-grouped folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn import metrics as skm
+
+from electroscreen.models.evaluation import (
+    classification_metrics,
+    evaluate,
+    grouped_cv_splits,
+    official_split,
+    regression_metrics,
+)
+from electroscreen.models.predictor import CandidatePredictor
+from electroscreen.models.tasks import family_groups
+
+from .conftest import FAST_PARAMS
+
+
+def test_regression_metrics_match_sklearn_and_scipy():
+    rng = np.random.default_rng(0)
+    n = 80
+    y = rng.normal(-5, 2, n)
+    pred = y + rng.normal(0, 1, n)
+    censored = np.zeros(n, dtype=bool)
+    censored[:6] = True
+    bound = np.where(censored, -10.0, np.nan)
+    y[censored] = -10.0
+    pred[6:9] = np.nan  # could not predict
+    lo, hi = pred - 1.5, pred + 1.5
+    out = regression_metrics(
+        y, pred, evaluable=~censored, censored_bound=bound, lo=lo, hi=hi, threshold=-4.0
+    )
+    use = ~censored & np.isfinite(pred)
+    assert out["n"] == use.sum() and out["n_missing"] == 3
+    assert out["mae"] == pytest.approx(skm.mean_absolute_error(y[use], pred[use]))
+    assert out["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(y[use], pred[use])))
+    assert out["r2"] == pytest.approx(skm.r2_score(y[use], pred[use]))
+    assert out["spearman"] == pytest.approx(spearmanr(y[use], pred[use]).statistic)
+    covered = (y[use] >= lo[use]) & (y[use] <= hi[use])
+    assert out["coverage"] == pytest.approx(covered.mean())
+    assert out["interval_width"] == pytest.approx(3.0)
+    # ROC-AUC of sigma >= 1e-4: censored rows (bound -10) are negatives
+    auc_rows = np.isfinite(pred)
+    label = np.where(censored, False, y >= -4.0)[auc_rows]
+    assert out["roc_auc"] == pytest.approx(skm.roc_auc_score(label, pred[auc_rows]))
+    assert out["n_censored"] == 6
+
+
+def test_censored_rows_do_not_move_error_metrics():
+    y = np.array([-3.0, -5.0, -10.0, -6.0])
+    evaluable = np.array([True, True, False, True])
+    a = regression_metrics(y, np.array([-3.5, -4.0, 0.0, -6.0]), evaluable=evaluable)
+    b = regression_metrics(y, np.array([-3.5, -4.0, -20.0, -6.0]), evaluable=evaluable)
+    for key in ("mae", "rmse", "r2", "spearman"):
+        assert a[key] == b[key]
+
+
+def test_classification_metrics_match_sklearn():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 60).astype(float)
+    p = np.clip(0.3 * y + rng.uniform(0, 0.7, 60), 0, 1)
+    w = rng.uniform(0.2, 1.0, 60)
+    out = classification_metrics(y, p, sample_weight=w)
+    assert out["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p, sample_weight=w))
+    assert out["accuracy"] == pytest.approx(skm.accuracy_score(y, p >= 0.5, sample_weight=w))
+    assert out["brier"] == pytest.approx(skm.brier_score_loss(y, p, sample_weight=w))
+    expected_loss = skm.log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), sample_weight=w)
+    assert out["log_loss"] == pytest.approx(expected_loss)
+
+
+def test_family_folds_never_share_a_family(conductivity_table):
+    groups = family_groups(conductivity_table)
+    folds = grouped_cv_splits(groups, n_splits=5)
+    assert len(folds) == 5
+    seen = np.zeros(len(groups), dtype=int)
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        seen[test] += 1
+    assert (seen == 1).all()  # every row is held out exactly once
+    with pytest.raises(ValueError, match="two groups"):
+        grouped_cv_splits(np.array(["a", "a", "a"]))
+
+
+def test_official_split_positions(conductivity_table):
+    train, test = official_split(conductivity_table)
+    assert len(train) == 478 and len(test) == 121 and not set(train) & set(test)
+    with pytest.raises(ValueError, match="split"):
+        official_split(conductivity_table.drop(columns="split"))
+
+
+@pytest.fixture(scope="module")
+def fast_forest():
+    return CandidatePredictor(estimator_params=FAST_PARAMS["random_forest"])
+
+
+def test_evaluate_official_metrics_are_those_of_its_predictions(
+    fast_forest, conductivity_table, composition_design
+):
+    result = evaluate(fast_forest, conductivity_table, "official", design=composition_design)
+    pred = result.predictions
+    assert len(pred) == 121 and (pred["fold"] == 0).all()
+    test_ids = conductivity_table.loc[conductivity_table["split"] == "test", "candidate_id"]
+    assert set(pred["candidate_id"]) == set(test_ids)
+    exact = pred[~pred["censored"]]
+    assert result.metrics["mae"] == pytest.approx((exact["y_true"] - exact["y_pred"]).abs().mean())
+    inside = (exact["y_true"] >= exact["y_lo"]) & (exact["y_true"] <= exact["y_hi"])
+    assert result.metrics["coverage_90"] == pytest.approx(inside.mean())
+    assert result.metrics["n_censored"] == pred["censored"].sum() == 8
+    assert not hasattr(fast_forest, "estimator_")  # the predictor passed in is never fitted
+
+
+def test_evaluate_family_cv_holds_out_whole_families(
+    fast_forest, conductivity_table, composition_design
+):
+    result = evaluate(
+        fast_forest, conductivity_table, "family_cv", n_splits=3, design=composition_design
+    )
+    pred = result.predictions
+    assert len(pred) == len(conductivity_table) and result.metrics["n_folds"] == 3
+    folds_per_family = pred[pred["family"] != ""].groupby("family")["fold"].nunique()
+    assert (folds_per_family == 1).all()
+    assert pred["y_pred"].notna().all()
+    with pytest.raises(ValueError, match="scheme must be"):
+        evaluate(fast_forest, conductivity_table, "random")

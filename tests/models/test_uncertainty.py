@@ -1,0 +1,104 @@
+"""Split-conformal and CV+ intervals: the quantile, coverage on held-out data, censored rows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from electroscreen.models.evaluation import evaluate
+from electroscreen.models.predictor import CandidatePredictor
+from electroscreen.models.sklearn_models import TreeEnsembleRegressor
+from electroscreen.models.uncertainty import (
+    ConformalRegressor,
+    conformal_quantile,
+    interval_coverage,
+)
+
+
+def test_conformal_quantile_definition():
+    scores = np.arange(1.0, 20.0)  # n = 19
+    # rank ceil((19 + 1) * 0.9) = 18 -> the 18th smallest score
+    assert conformal_quantile(scores[::-1], 0.1) == 18.0
+    assert conformal_quantile(scores, 0.5) == float(math.ceil(20 * 0.5))
+    assert conformal_quantile(scores[:5], 0.1) == np.inf  # too few scores for 90 %
+    assert conformal_quantile(np.array([]), 0.1) == np.inf
+
+
+def test_interval_coverage_ignores_missing_targets():
+    y = np.array([0.0, 1.0, 2.0, np.nan])
+    assert interval_coverage(y, y - 0.5, y + 0.5) == 1.0
+    assert interval_coverage(y, np.array([1, 1, 1, 1.0]), np.full(4, 3.0)) == pytest.approx(2 / 3)
+
+
+def _heteroscedastic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """y = sin(2 x0) + x1 + noise whose scale grows with |x0| (known, not Gaussian-only)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, size=(n, 3))
+    noise = (0.2 + 0.4 * np.abs(X[:, 0])) * rng.standard_t(df=5, size=n)
+    return X, np.sin(2 * X[:, 0]) + X[:, 1] + noise
+
+
+@pytest.mark.parametrize("method", ["split", "cv"])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_nominal_coverage_on_held_out_synthetic_data(method, normalize):
+    X, y = _heteroscedastic(600, seed=1)
+    X_new, y_new = _heteroscedastic(4000, seed=2)
+    model = ConformalRegressor(
+        TreeEnsembleRegressor(n_estimators=40, min_samples_leaf=5),
+        alpha=0.1,
+        method=method,
+        normalize=normalize,
+        random_state=0,
+    ).fit(X, y)
+    mu, sd, lo, hi = model.predict_interval(X_new)
+    coverage = interval_coverage(y_new, lo, hi)
+    assert 0.85 <= coverage <= 0.95, coverage
+    # a higher nominal level gives wider intervals and more coverage
+    wide = ConformalRegressor(model.estimator, alpha=0.02, method=method, normalize=normalize)
+    _, _, lo2, hi2 = wide.fit(X, y).predict_interval(X_new)
+    assert np.mean(hi2 - lo2) > np.mean(hi - lo)
+    assert interval_coverage(y_new, lo2, hi2) > coverage
+
+
+def test_normalized_intervals_adapt_to_the_spread():
+    X, y = _heteroscedastic(600, seed=1)
+    model = ConformalRegressor(TreeEnsembleRegressor(n_estimators=40), method="split").fit(X, y)
+    _, sd, lo, hi = model.predict_interval(X[:50])
+    np.testing.assert_allclose(hi - lo, 2 * model.quantile_ * (sd + model.spread_floor_))
+
+
+def test_not_evaluable_rows_never_calibrate():
+    X, y = _heteroscedastic(300, seed=3)
+    evaluable = np.ones(len(y), dtype=bool)
+    evaluable[::4] = False
+    base = TreeEnsembleRegressor(n_estimators=20)
+    model = ConformalRegressor(base, method="cv", n_splits=3).fit(X, y, evaluable=evaluable)
+    assert model.n_calibration_ == evaluable.sum()
+    # moving the non-evaluable targets far away changes the model, never the calibration set size
+    y_far = np.where(evaluable, y, -50.0)
+    far = ConformalRegressor(base, method="cv", n_splits=3).fit(X, y_far, evaluable=evaluable)
+    assert far.n_calibration_ == evaluable.sum() and len(far.scores_) == evaluable.sum()
+
+
+def test_grouped_split_calibration_holds_out_whole_groups():
+    X, y = _heteroscedastic(200, seed=4)
+    groups = np.repeat(np.arange(20), 10)
+    model = ConformalRegressor(TreeEnsembleRegressor(n_estimators=10), method="split")
+    model.fit(X, y, groups=groups)
+    assert model.n_calibration_ % 10 == 0  # whole groups of 10 rows
+    with pytest.raises(ValueError, match="method must be"):
+        ConformalRegressor(TreeEnsembleRegressor(), method="jackknife").fit(X, y)
+    with pytest.raises(ValueError, match="alpha must be"):
+        ConformalRegressor(TreeEnsembleRegressor(), alpha=1.5).fit(X, y)
+
+
+def test_obelix_official_test_coverage(conductivity_table, composition_design):
+    """Nominal 90 % intervals cover 85-95 % of the exact OBELiX test values (never tuned on test)."""
+    model = CandidatePredictor(
+        estimator_params={"n_estimators": 60, "max_features": 0.33, "n_jobs": 1}
+    )
+    result = evaluate(model, conductivity_table, "official", design=composition_design)
+    assert result.metrics["n"] == 113  # 121 test rows, 8 censored
+    assert 0.85 <= result.metrics["coverage_90"] <= 0.95, result.metrics
