@@ -172,13 +172,16 @@ class _TreeEnsemble(BaseEstimator):
         Xi = self.imputer_.transform(np.asarray(X, dtype=np.float64))
         if self.kind != "gradient_boosting":
             trees = self.members_[0].estimators_
+            # Trees split on float32 (sklearn converts on every call); convert once and skip the
+            # per-tree input validation, which otherwise costs more than the tree traversal.
+            X32 = np.ascontiguousarray(Xi, dtype=np.float32)
             if self._classifier:
                 classes = list(self.members_[0].classes_)
                 if 1 not in classes:
                     return np.zeros((len(trees), len(Xi)))
                 pos = classes.index(1)
-                return np.stack([t.predict_proba(Xi)[:, pos] for t in trees])
-            return np.stack([t.predict(Xi) for t in trees])
+                return np.stack([t.predict_proba(X32, check_input=False)[:, pos] for t in trees])
+            return np.stack([t.predict(X32, check_input=False) for t in trees])
         with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
             if self._classifier:
                 return np.stack([self._booster_positive(b, Xi) for b in self.members_])

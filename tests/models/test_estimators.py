@@ -135,3 +135,25 @@ def test_invalid_configurations_are_refused(conductivity_table):
         CandidatePredictor(featurizers=()).fit(conductivity_table)
     with pytest.raises(ValueError, match="not fitted"):
         CandidatePredictor().predict_frame(pd.DataFrame({"formula": ["Li3PS4"]}))
+
+
+@pytest.mark.parametrize("kind", ["random_forest", "extra_trees"])
+def test_forest_members_average_to_the_forest_prediction(kind):
+    """The per-tree loop behind the spread (validation skipped) gives scikit-learn's own numbers."""
+    from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 6))
+    y = X[:, 0] * 2 + X[:, 1] + rng.normal(scale=0.1, size=300)
+    X[rng.random(X.shape) < 0.05] = np.nan  # imputed before the trees see it
+    regressor = TreeEnsembleRegressor(kind=kind, n_estimators=25).fit(X[:200], y[:200])
+    mean, _ = regressor.predict_dist(X[200:])
+    forest = regressor.members_[0]
+    expected = forest.predict(regressor.imputer_.transform(X[200:]))
+    np.testing.assert_allclose(mean, expected, rtol=0, atol=1e-12)
+
+    classifier = TreeEnsembleClassifier(kind=kind, n_estimators=25).fit(X[:200], (y[:200] > 0) * 1)
+    p, _ = classifier.predict_proba_dist(X[200:])
+    forest = classifier.members_[0]
+    expected = forest.predict_proba(classifier.imputer_.transform(X[200:]))[:, 1]
+    np.testing.assert_allclose(p, expected, rtol=0, atol=1e-12)
