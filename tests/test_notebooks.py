@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -18,15 +19,13 @@ from mlflow import MlflowClient
 from nbclient import NotebookClient
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.config import TrainConfig
-from electroscreen.experiments.train import run_training
 from electroscreen.screening.config import ScreeningConfig
 from electroscreen.screening.runner import screen
+from tests.tiny_models import train_tiny
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: OBELiX structures screened (every 16th ID: ordered and partially occupied ones).
 POOL_SIZE = 20
-TINY_FOREST = {"n_estimators": 12, "n_jobs": 1}
 
 
 @dataclass
@@ -36,18 +35,7 @@ class Store:
     screen_run_id: str
 
 
-def _train(task: str, featurizers: list[str], uri: str, data_dir: Path, **extra) -> str:
-    config = TrainConfig(
-        task=task,
-        featurizers=featurizers,
-        estimator="random_forest",
-        estimator_params=TINY_FOREST,
-        registered_model_name=f"electroscreen-{task.replace('_', '-')}",
-        experiment="notebook-test-train",
-        data_dir=data_dir,
-        **extra,
-    )
-    return run_training(config, tracking_uri=uri).model_uri
+_train = partial(train_tiny, experiment="notebook-test-train")
 
 
 def _pool(folder: Path, data_dir: Path) -> Path:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from electroscreen.experiments.config import TrainConfig
-from electroscreen.experiments.train import run_training
-
-TINY_FOREST = {"n_estimators": 12, "n_jobs": 1}
+from tests.tiny_models import train_tiny
 
 
 @dataclass(frozen=True)
@@ -24,18 +22,7 @@ class ModelStore:
     stability: str
 
 
-def _train(task: str, featurizers: list[str], uri: str, data_dir: Path, **extra) -> str:
-    config = TrainConfig(
-        task=task,
-        featurizers=featurizers,
-        estimator="random_forest",
-        estimator_params=TINY_FOREST,
-        registered_model_name=f"electroscreen-{task.replace('_', '-')}",
-        experiment="screening-test-train",
-        data_dir=data_dir,
-        **extra,
-    )
-    return run_training(config, tracking_uri=uri).model_uri
+_train = partial(train_tiny, experiment="screening-test-train")
 
 
 @pytest.fixture(scope="session")

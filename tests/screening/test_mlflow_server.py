@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import mlflow
@@ -24,12 +25,11 @@ from mlflow import MlflowClient
 from mlflow.artifacts import download_artifacts
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.config import TrainConfig
-from electroscreen.experiments.train import run_training
 from electroscreen.experiments.ui import ui_command
 from electroscreen.screening.config import ScreeningConfig
 from electroscreen.screening.inputs import plan_inputs
 from electroscreen.screening.runner import screen
+from tests.tiny_models import train_tiny
 
 POOL_SIZE = 20
 TINY_FOREST = {"n_estimators": 8, "max_depth": 6, "n_jobs": 1}
@@ -98,18 +98,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         mlflow.set_registry_uri(previous)
 
 
-def _train(task: str, featurizers: list[str], uri: str, data_dir: Path, **extra) -> str:
-    config = TrainConfig(
-        task=task,
-        featurizers=featurizers,
-        estimator="random_forest",
-        estimator_params=TINY_FOREST,
-        registered_model_name=f"electroscreen-{task.replace('_', '-')}",
-        experiment="server-test-train",
-        data_dir=data_dir,
-        **extra,
-    )
-    return run_training(config, tracking_uri=uri).model_uri
+_train = partial(train_tiny, experiment="server-test-train", estimator_params=TINY_FOREST)
 
 
 @pytest.fixture(scope="module")
