@@ -76,10 +76,13 @@ def _simplex(tab: np.ndarray, basis: np.ndarray, max_iter: int) -> bool:
 
 
 @njit(cache=True)
-def hull_energy(matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray) -> float:
-    """Hull energy (eV/atom) of ``comp`` (atom fractions, summing to 1) in a chemical system.
+def _hull_tableau(
+    matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The solved simplex tableau of ``min energy . x`` s.t. ``matrix.T x = comp``, ``x >= 0``.
 
-    ``matrix`` (n, d) must start with the d pure elements (identity block), ``energy`` (n,) eV/atom.
+    Row ``k < d`` holds basic variable ``basis[k]`` with amount ``tab[k, n]``; ``-tab[d, n]`` is the
+    hull energy. The pure elements (first d entries) form the starting basis.
     """
     n, d = matrix.shape
     tab = np.zeros((d + 1, n + 1))
@@ -92,6 +95,17 @@ def hull_energy(matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray) -> flo
     for j in range(n):
         tab[d, j] = energy[j]
     _simplex(tab, basis, 50 * (n + d))
+    return tab, basis
+
+
+@njit(cache=True)
+def hull_energy(matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray) -> float:
+    """Hull energy (eV/atom) of ``comp`` (atom fractions, summing to 1) in a chemical system.
+
+    ``matrix`` (n, d) must start with the d pure elements (identity block), ``energy`` (n,) eV/atom.
+    """
+    n, d = matrix.shape
+    tab, _ = _hull_tableau(matrix, energy, comp)
     return -tab[d, n]
 
 
@@ -109,16 +123,7 @@ def hull_decomposition(
     atoms per atom of ``comp``; an index below d is a pure element.
     """
     n, d = matrix.shape
-    tab = np.zeros((d + 1, n + 1))
-    basis = np.empty(d, dtype=np.int64)
-    for k in range(d):
-        for j in range(n):
-            tab[k, j] = matrix[j, k]
-        tab[k, n] = comp[k]
-        basis[k] = k
-    for j in range(n):
-        tab[d, j] = energy[j]
-    _simplex(tab, basis, 50 * (n + d))
+    tab, basis = _hull_tableau(matrix, energy, comp)
     for k in range(d):
         out_idx[k] = -1
         out_amt[k] = 0.0
