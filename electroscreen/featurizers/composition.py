@@ -11,6 +11,7 @@ features, numerically equal to ``matminer.featurizers.composition.ElementPropert
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -360,6 +361,31 @@ def as_packed_compositions_fast(X: object) -> PackedCompositions:
             bad = (X["status"] != OK).to_numpy() if "status" in X else np.zeros(len(X), bool)
             return _blank_rows(packed, bad, X["status"].to_numpy()) if bad.any() else packed
     return as_packed_compositions(X)
+
+
+class CodedKernelFeaturizer(CompositionFeaturizer):
+    """A composition featurizer whose kernel also returns a problem code per row.
+
+    Subclasses implement ``_run(packed) -> (values, problem)``; code ``problem[i]`` indexes
+    :attr:`problem_statuses` (code 0 is ``"ok"``) and becomes the status of every row that was ``ok``
+    on input.
+    """
+
+    problem_statuses: ClassVar[tuple[str, ...]] = (OK,)
+
+    def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._run(packed)[0]
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions_fast(X)
+        values, problem = self._run(packed)
+        status = packed.status.copy()
+        ok = status == OK
+        status[ok] = np.asarray(self.problem_statuses, dtype=object)[problem[ok]]
+        return values, status
 
 
 class ElementPropertyStats(CompositionFeaturizer):

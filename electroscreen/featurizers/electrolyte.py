@@ -17,8 +17,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.featurizers.base import CompositionFeaturizer
-from electroscreen.featurizers.composition import PARALLEL_MIN_ROWS, as_packed_compositions_fast
+from electroscreen.featurizers.composition import PARALLEL_MIN_ROWS, CodedKernelFeaturizer
 from electroscreen.featurizers.elements import (
     OXIDATION_OFFSET,
     absolute_hardness_table,
@@ -327,7 +326,7 @@ def electrolyte_serial(
     return out, problem
 
 
-class ElectrolyteComposition(CompositionFeaturizer):
+class ElectrolyteComposition(CodedKernelFeaturizer):
     """Electrolyte-specific composition descriptors (28 features, each with unit and citation).
 
     Features, in order:
@@ -370,6 +369,7 @@ class ElectrolyteComposition(CompositionFeaturizer):
     """
 
     feature_table = _FEATURES
+    problem_statuses = _PROBLEMS
 
     def __init__(self, carrier: str = "auto", radius_kind: str = "ionic") -> None:
         self.carrier = carrier
@@ -404,17 +404,6 @@ class ElectrolyteComposition(CompositionFeaturizer):
             absolute_hardness_table(),
             element_property("pauling_electronegativity"),
         )
-
-    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
-        return self._run(packed)[0]
-
-    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
-        packed = as_packed_compositions_fast(X)
-        values, problem = self._run(packed)
-        status = packed.status.copy()
-        ok = status == OK
-        status[ok] = np.asarray(_PROBLEMS, dtype=object)[problem[ok]]
-        return values, status
 
 
 def _oxidation_arrays(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,8 +19,7 @@ from numba import njit, prange
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.featurizers.base import CompositionFeaturizer
-from electroscreen.featurizers.composition import as_packed_compositions_fast
+from electroscreen.featurizers.composition import CodedKernelFeaturizer
 from electroscreen.featurizers.electrolyte import CARRIER_IONS, _oxidation_arrays
 from electroscreen.featurizers.elements import (
     OXIDATION_OFFSET,
@@ -146,7 +145,7 @@ def hsab_pairing_kernel(
     return out, problem
 
 
-class HSABPairing(CompositionFeaturizer):
+class HSABPairing(CodedKernelFeaturizer):
     """Hard/soft acid-base pairing of framework cations with anions (11 features).
 
     * ``hsab_framework_{hard,borderline,soft,unclassified}_fraction``: Pearson class of the
@@ -171,6 +170,7 @@ class HSABPairing(CompositionFeaturizer):
     """
 
     feature_table = _FEATURES
+    problem_statuses = _PROBLEMS
 
     def citations(self) -> list[str]:
         return [PEARSON_1963, PARR_PEARSON_1983, PEARSON_1988]
@@ -186,14 +186,3 @@ class HSABPairing(CompositionFeaturizer):
             hsab_softness_table(),
             absolute_hardness_table(),
         )
-
-    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
-        return self._run(packed)[0]
-
-    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
-        packed = as_packed_compositions_fast(X)
-        values, problem = self._run(packed)
-        status = packed.status.copy()
-        ok = status == OK
-        status[ok] = np.asarray(_PROBLEMS, dtype=object)[problem[ok]]
-        return values, status
