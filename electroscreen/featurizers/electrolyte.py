@@ -15,8 +15,8 @@ from numba import njit, prange
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.composition import PARALLEL_MIN_ROWS, CodedKernelFeaturizer
 from electroscreen.featurizers.elements import (
     OXIDATION_OFFSET,
@@ -408,21 +408,5 @@ class ElectrolyteComposition(CodedKernelFeaturizer):
 
 def _oxidation_arrays(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-entry oxidation states, per-row residual and mixed-valence flag (NaN where unassigned)."""
-    n = len(packed)
-    oxidation = np.full(len(packed.z), np.nan)
-    residual = np.full(n, np.nan)
-    mixed = np.zeros(n)
-    offsets = packed.offsets.tolist()
-    symbols = [ELEMENT_SYMBOLS[z] for z in packed.z.tolist()]
-    amounts = packed.amount.tolist()
-    for i in range(n):
-        lo, hi = offsets[i], offsets[i + 1]
-        if lo == hi:
-            continue
-        result = assign_oxidation_states(dict(zip(symbols[lo:hi], amounts[lo:hi], strict=True)))
-        if result.status == "no_oxidation_state":
-            continue
-        oxidation[lo:hi] = [result.states[s] for s in symbols[lo:hi]]
-        residual[i] = result.residual
-        mixed[i] = 1.0 if result.mixed_valence else 0.0
-    return oxidation, residual, mixed
+    oxidation = oxidation_states_packed(packed)
+    return oxidation.states, oxidation.residual, oxidation.mixed_valence.astype(np.float64)

@@ -35,9 +35,10 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer
 from electroscreen.featurizers.composition import as_packed_compositions_fast
 from electroscreen.featurizers.hull import reaction_scan_packed
+from electroscreen.featurizers.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo import (
     EXP_TABLE_CITATION,
-    chemical_system,
+    EnthalpyTable,
     composition_key,
     enthalpy_table,
     hull_phases,
@@ -121,7 +122,7 @@ class AirReactivity(CompositionFeaturizer):
     -----
     Candidate enthalpies: see the module docstring (``known`` / ``hull_decomposition``);
     :meth:`reactions` reports which one each candidate used, and the balanced reactions.
-    Phase diagrams are cached per chemical system (:func:`~electroscreen.featurizers.thermo.chemical_system`).
+    The chemical systems of a batch are built together (:mod:`~electroscreen.featurizers.reaction_systems`).
 
     Examples
     --------
@@ -140,56 +141,52 @@ class AirReactivity(CompositionFeaturizer):
 
     # -- computation -------------------------------------------------------------------------
     def _scan(self, packed: PackedCompositions) -> dict[str, object]:
-        """Run every reactant on every ok row; returns per-row arrays and product lists."""
+        """Run every reactant on every usable row; per-row arrays and, per reactant, the products."""
         n = len(packed)
         table = enthalpy_table(self.water)
+        offsets = packed.offsets
+        total = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[offsets])
+        negative = np.diff(np.concatenate([[0], np.cumsum(packed.amount < 0)])[offsets]) > 0
+        usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
+        rows = np.flatnonzero(usable)
         out: dict[str, object] = {
             "known_energy": np.full(n, np.nan),
             "energy": np.full(n, np.nan),
-            "atoms": np.full(n, np.nan),
+            "atoms": np.where(usable, total, np.nan),
         }
-        rows_by_elements: dict[tuple[int, ...], list[int]] = {}
-        offsets, z, amount = packed.offsets, packed.z, packed.amount
-        for i in range(n):
-            lo, hi = offsets[i], offsets[i + 1]
-            if lo == hi or packed.status[i] != OK:
-                continue
-            total = amount[lo:hi].sum()
-            if not total > 0 or (amount[lo:hi] < 0).any():
-                continue
-            out["atoms"][i] = total
-            hit = table.known.get(composition_key(z[lo:hi], amount[lo:hi]))
-            if hit is not None:
-                out["known_energy"][i] = table.energy[hit]
-            rows_by_elements.setdefault(tuple(sorted(set(z[lo:hi].tolist()))), []).append(i)
+        is_h2s = table.names == "H2S"
         for name, reactant in REACTANTS.items():
-            rxn = np.full(n, np.nan)
-            mixing = np.full(n, np.nan)
-            products: list[list[tuple[str, float, float]]] = [[] for _ in range(n)]
-            r_z = {SYMBOL_TO_Z[s] for s in reactant}
-            groups = list(rows_by_elements.items())
-            systems = [
-                chemical_system(tuple(sorted(set(elements) | r_z)), self.water)
-                for elements, _ in groups
-            ]
-            if systems:
-                batch = _pack_systems(systems, groups, reactant, packed, out["known_energy"])
-                energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(*batch[:-1])
-                rows_arr = batch[-1]
-                rxn[rows_arr] = energy
-                mixing[rows_arr] = x
-                out["energy"][rows_arr] = e_cand
-                system_of = batch[4]
-                for j, i in enumerate(rows_arr.tolist()):
-                    system = systems[system_of[j]]
-                    products[i] = [
-                        (system.names[b], a, system.atoms[b])
-                        for b, a in zip(p_idx[j], p_amt[j], strict=True)
-                        if b >= 0
-                    ]
+            rxn, mixing, h2s = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+            products = None
+            if len(rows):
+                stack = stack_systems(
+                    packed, rows, {SYMBOL_TO_Z[s]: a for s, a in reactant.items()}, table
+                )
+                if name == "h2o":  # the first reactant: candidate compositions are the same
+                    out["known_energy"][rows] = stack.tabulated_energy()
+                e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
+                energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
+                    stack.matrix,
+                    stack.energy,
+                    stack.entry_offsets,
+                    stack.dims,
+                    stack.system_of,
+                    stack.comps,
+                    out["known_energy"][rows],
+                    stack.reacts,
+                    e_react,
+                )
+                rxn[rows], mixing[rows], out["energy"][rows] = energy, x, e_cand
+                entry = np.where(
+                    p_idx >= 0, stack.entry_offsets[stack.system_of][:, None] + p_idx, -1
+                )
+                table_row = np.where(entry >= 0, stack.table_index[entry], -1)
+                h2s[rows] = (is_h2s[table_row] & (table_row >= 0)).any(axis=1)
+                products = (rows, stack, entry, p_amt)
             mixing[rxn > -_NO_REACTION] = 1.0  # no reaction: the candidate alone
             out[f"rxn_{name}"] = rxn
             out[f"mixing_{name}"] = mixing
+            out[f"h2s_{name}"] = h2s
             out[f"products_{name}"] = products
         return out
 
@@ -199,8 +196,7 @@ class AirReactivity(CompositionFeaturizer):
             values[:, col] = scan[f"rxn_{name}"]
         done = ~np.isnan(values[:, 0])
         reacted = scan["rxn_h2o"] < -_NO_REACTION
-        h2s = np.array([any(p[0] == "H2S" for p in prods) for prods in scan["products_h2o"]])
-        values[done, 3] = (h2s & reacted)[done].astype(float)
+        values[done, 3] = (scan["h2s_h2o"] & reacted)[done].astype(float)
         values[:, 4] = scan["mixing_h2o"]
         values[:, 5] = scan["energy"]
         values[done, 6] = (~np.isnan(scan["known_energy"]))[done].astype(float)
@@ -248,7 +244,9 @@ class AirReactivity(CompositionFeaturizer):
         phases, elements = _hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
         frame["hull_phases"] = phases
         frame["hull_elements"] = elements
+        table = enthalpy_table(self.water)
         for name, reactant in REACTANTS.items():
+            products = _product_lists(len(packed), scan[f"products_{name}"], table)
             frame[f"rxn_{name}_ev_per_atom"] = scan[f"rxn_{name}"]
             frame[f"{name}_mixing_ratio"] = scan[f"mixing_{name}"]
             products_text, reaction_text = [], []
@@ -260,7 +258,7 @@ class AirReactivity(CompositionFeaturizer):
                     scan[f"rxn_{name}"][i],
                     _REACTANT_LABEL[name],
                     sum(reactant.values()),
-                    scan[f"products_{name}"][i],
+                    products[i],
                 )
                 products_text.append(p)
                 reaction_text.append(r)
@@ -287,57 +285,34 @@ def _hull_columns(
     return phases, elements
 
 
-def _reactant_energy(system, react: np.ndarray) -> float:
+def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
     """Enthalpy (eV/atom) of a reactant: its lowest tabulated entry, 0 for an element."""
-    close = np.all(np.abs(system.matrix - react[None, :]) < 1e-9, axis=1)
-    return float(system.energy[close].min())
+    if len(reactant) == 1:
+        return 0.0
+    z = [SYMBOL_TO_Z[s] for s in reactant]
+    return float(table.energy[table.known[composition_key(z, list(reactant.values()))]])
 
 
-def _pack_systems(
-    systems, groups, reactant: dict[str, float], packed: PackedCompositions, known: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Stack the systems and candidates of one reactant for :func:`reaction_scan_packed`."""
-    d_max = max(len(s.elements) for s in systems)
-    sizes = np.asarray([len(s.energy) for s in systems], dtype=np.int64)
-    entry_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    matrix = np.zeros((entry_offsets[-1], d_max))
-    reacts = np.zeros((len(systems), d_max))
-    e_reacts = np.zeros(len(systems))
-    n_rows = sum(len(rows) for _, rows in groups)
-    comps = np.zeros((n_rows, d_max))
-    system_of = np.empty(n_rows, dtype=np.int64)
-    rows_arr = np.empty(n_rows, dtype=np.int64)
-    r_atoms = sum(reactant.values())
-    j = 0
-    for s, (system, (_, rows)) in enumerate(zip(systems, groups, strict=True)):
-        d = len(system.elements)
-        matrix[entry_offsets[s] : entry_offsets[s + 1], :d] = system.matrix
-        col = {zz: k for k, zz in enumerate(system.elements)}
-        for sym, a in reactant.items():
-            reacts[s, col[SYMBOL_TO_Z[sym]]] = a / r_atoms
-        e_reacts[s] = _reactant_energy(system, reacts[s, :d])
-        for i in rows:
-            lo, hi = packed.offsets[i], packed.offsets[i + 1]
-            for zz, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True):
-                comps[j, col[zz]] += a
-            comps[j] /= comps[j].sum()
-            system_of[j] = s
-            rows_arr[j] = i
-            j += 1
-    energy = np.concatenate([s.energy for s in systems])
-    dims = np.asarray([len(s.elements) for s in systems], dtype=np.int64)
-    return (
-        matrix,
-        energy,
-        entry_offsets,
-        dims,
-        system_of,
-        comps,
-        known[rows_arr],
-        reacts,
-        e_reacts,
-        rows_arr,
-    )
+def _product_lists(
+    n: int, products: tuple | None, table: EnthalpyTable
+) -> list[list[tuple[str, float, float]]]:
+    """Per row: ``(name, atom amount in the mixture, atoms per formula unit)`` of each product."""
+    lists: list[list[tuple[str, float, float]]] = [[] for _ in range(n)]
+    if products is None:
+        return lists
+    rows, stack, entry, amount = products
+    for j, i in enumerate(rows.tolist()):
+        s = stack.system_of[j]
+        for g, a in zip(entry[j].tolist(), amount[j].tolist(), strict=True):
+            if g < 0:
+                continue
+            t = stack.table_index[g]
+            if t >= 0:
+                lists[i].append((str(table.names[t]), a, float(table.atoms[t])))
+            else:
+                z = stack.elements[s, g - stack.entry_offsets[s]]
+                lists[i].append((ELEMENT_SYMBOLS[z], a, 1.0))
+    return lists
 
 
 _REACTANT_LABEL = {"h2o": "H2O", "o2": "O2", "co2": "CO2"}

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.hull import hull_decomposition
@@ -35,6 +36,7 @@ __all__ = [
     "EnthalpyTable",
     "chemical_system",
     "composition_key",
+    "element_bits",
     "enthalpy_table",
     "hull_phases",
 ]
@@ -69,7 +71,7 @@ class EnthalpyTable:
     known : dict
         :func:`composition_key` -> index of the lowest-enthalpy entry with that composition.
     element_bits : ndarray of uint64 (n, 2)
-        Which elements each entry contains, as a 128-bit set (:func:`_element_bits`): finding a
+        Which elements each entry contains, as a 128-bit set (:func:`element_bits`): finding a
         chemical system's entries is then two ANDs per entry instead of a column gather.
     """
 
@@ -95,7 +97,10 @@ def composition_key(z: np.ndarray | list[int], amount: np.ndarray | list[float])
 
 
 def _exp_compounds_path() -> Path:
-    return Path(str(files("pymatgen.analysis.compatibility") / "exp_compounds.json.gz"))
+    # Located through the top-level package: importing pymatgen.analysis.compatibility itself
+    # would cost seconds of imports (per process, so per Dask worker) for one data file.
+    core = Path(str(files("pymatgen.core")))
+    return core.parent / "analysis" / "compatibility" / "exp_compounds.json.gz"
 
 
 @cache
@@ -112,11 +117,26 @@ def _raw_rows() -> tuple[tuple[str, float, str, str], ...]:
     return tuple(rows)
 
 
-def _element_bits(present: np.ndarray) -> np.ndarray:
-    """Rows of a boolean (n, n_elements <= 128) presence matrix as (n, 2) uint64 bit sets."""
-    padded = np.zeros((present.shape[0], 128), dtype=bool)
-    padded[:, : present.shape[1]] = present
-    return np.ascontiguousarray(np.packbits(padded, axis=1)).view(np.uint64)
+@njit(cache=True)
+def element_bits(offsets: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Element set of each CSR composition (``z[offsets[i]:offsets[i + 1]]``) as 128 bits.
+
+    Returns ``(n, 2)`` ``uint64``: bit ``Z % 64`` of word ``Z // 64`` is set when element ``Z`` is
+    present. A set ``a`` lies inside ``b`` when ``a & ~b`` is zero in both words.
+    """
+    n = len(offsets) - 1
+    bits = np.zeros((n, 2), dtype=np.uint64)
+    for i in range(n):
+        for j in range(offsets[i], offsets[i + 1]):
+            bits[i, z[j] >> 6] |= np.uint64(1) << np.uint64(z[j] & 63)
+    return bits
+
+
+def _presence_bits(present: np.ndarray) -> np.ndarray:
+    """:func:`element_bits` of the rows of a boolean (n, n_elements) presence matrix."""
+    row, z = np.nonzero(present)
+    offsets = np.searchsorted(row, np.arange(present.shape[0] + 1)).astype(np.int64)
+    return element_bits(offsets, z.astype(np.int64))
 
 
 @lru_cache(maxsize=2)
@@ -157,7 +177,7 @@ def enthalpy_table(water: str = "liquid") -> EnthalpyTable:
     return EnthalpyTable(
         names=np.asarray(names, dtype=object),
         fractions=fractions,
-        element_bits=_element_bits(fractions > 0),
+        element_bits=_presence_bits(fractions > 0),
         energy=np.asarray(energy),
         atoms=np.asarray(atoms),
         source=np.asarray(source, dtype=object),
@@ -205,10 +225,9 @@ def chemical_system(elements: tuple[int, ...], water: str = "liquid") -> Chemica
     """Elements plus every tabulated compound made only of ``elements`` (cached per system)."""
     elements = tuple(sorted(set(elements)))
     table = enthalpy_table(water)
-    outside = np.ones(_N_Z, dtype=bool)
-    outside[list(elements)] = False
-    bits, mask = table.element_bits, _element_bits(outside[None, :])[0]
-    rows = np.flatnonzero(((bits[:, 0] & mask[0]) | (bits[:, 1] & mask[1])) == 0)
+    inside = element_bits(np.array([0, len(elements)]), np.array(elements, dtype=np.int64))[0]
+    bits = table.element_bits
+    rows = np.flatnonzero(((bits[:, 0] & ~inside[0]) | (bits[:, 1] & ~inside[1])) == 0)
     d = len(elements)
     matrix = np.vstack([np.eye(d), table.fractions[rows][:, list(elements)]])
     return ChemicalSystem(

@@ -13,7 +13,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.screening.config import FilterConfig
 
 __all__ = ["FILTER_STATUSES", "apply_filters"]
@@ -46,17 +46,6 @@ def _rows_with(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarr
 def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray) -> str:
     zs = packed.z[packed.offsets[row] : packed.offsets[row + 1]]
     return next(ELEMENT_SYMBOLS[z] for z in zs if element_mask[z])
-
-
-def _charge_balanced(packed: PackedCompositions, row: int) -> tuple[bool, str]:
-    lo, hi = packed.offsets[row], packed.offsets[row + 1]
-    amounts = {
-        ELEMENT_SYMBOLS[z]: a for z, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True)
-    }
-    result = assign_oxidation_states(amounts)
-    if result.ok:
-        return True, ""
-    return False, f"no charge-balanced oxidation states (residual {result.residual:+.3g} e)"
 
 
 def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
@@ -118,11 +107,14 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
             lambda r: f"{int(n_sites[r])} sites exceeds max_sites={config.max_sites}",
         )
     if config.require_charge_balance:
-        for row in np.flatnonzero(status == OK):
-            balanced, message = _charge_balanced(packed, row)
-            if not balanced:
-                status[row] = "not_charge_balanced"
-                error[row] = message
+        oxidation = oxidation_states_packed(packed)
+        reject(
+            oxidation.status != OK,
+            "not_charge_balanced",
+            lambda r: (
+                f"no charge-balanced oxidation states (residual {oxidation.residual[r]:+.3g} e)"
+            ),
+        )
     out["status"] = status
     out["error"] = error
     return out

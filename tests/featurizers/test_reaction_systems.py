@@ -1,0 +1,82 @@
+"""Batch-stacked chemical systems against the one-system-at-a-time reference (thermo.chemical_system)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from electroscreen.data.compositions import pack_compositions
+from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.featurizers.reaction_systems import stack_systems
+from electroscreen.featurizers.reactivity import REACTANTS
+from electroscreen.featurizers.thermo import (
+    chemical_system,
+    composition_key,
+    element_bits,
+    enthalpy_table,
+)
+
+EXTRA = ["Li3PO4", "Li3N", "Li2O", "Li3PS4", "LiCl", "Li2CO3", "Fe3O4", "Li6PS5Cl", "H2O"]
+
+
+@pytest.fixture(scope="module")
+def packed(obelix_table):
+    return pack_compositions(list(obelix_table["formula"]) + EXTRA)
+
+
+def test_element_bits_are_the_element_sets(packed):
+    bits = element_bits(packed.offsets, packed.z)
+    for i in range(len(packed)):
+        expected = set(packed.z[packed.offsets[i] : packed.offsets[i + 1]].tolist())
+        found = {z for z in range(128) if int(bits[i, z // 64]) >> (z % 64) & 1}
+        assert found == expected
+
+
+@pytest.mark.parametrize("water", ["liquid", "gas"])
+@pytest.mark.parametrize("reactant", sorted(REACTANTS))
+def test_every_system_equals_chemical_system(packed, reactant, water):
+    """Same elements, entries (in the same order), enthalpies and candidate fractions."""
+    table = enthalpy_table(water)
+    amounts = REACTANTS[reactant]
+    rows = np.flatnonzero(np.diff(packed.offsets) > 0)
+    stack = stack_systems(packed, rows, {SYMBOL_TO_Z[s]: a for s, a in amounts.items()}, table)
+    assert len(stack.dims) < len(rows)  # systems are shared
+    r_z = {SYMBOL_TO_Z[s] for s in amounts}
+    for j, i in enumerate(rows):
+        z = packed.z[packed.offsets[i] : packed.offsets[i + 1]]
+        reference = chemical_system(tuple(sorted(set(z.tolist()) | r_z)), water)
+        s = stack.system_of[j]
+        d = stack.dims[s]
+        block = slice(stack.entry_offsets[s], stack.entry_offsets[s + 1])
+        assert tuple(stack.elements[s, :d].tolist()) == reference.elements
+        np.testing.assert_array_equal(stack.matrix[block, :d], reference.matrix)
+        assert not stack.matrix[block, d:].any()
+        np.testing.assert_array_equal(stack.energy[block], reference.energy)
+        np.testing.assert_array_equal(stack.table_index[block], reference.table_index)
+        amount = packed.as_dict(i)
+        total = sum(amount.values())
+        expected = [amount.get(e, 0.0) / total for e in reference.elements]
+        np.testing.assert_allclose(stack.comps[j, :d], expected, rtol=0, atol=1e-15)
+        r_total = sum(amounts.values())
+        r_expected = [
+            sum(a for sym, a in amounts.items() if SYMBOL_TO_Z[sym] == e) / r_total
+            for e in reference.elements
+        ]
+        np.testing.assert_allclose(stack.reacts[s, :d], r_expected, rtol=0, atol=1e-15)
+
+
+def test_tabulated_energy_matches_the_table_lookup(packed):
+    table = enthalpy_table("liquid")
+    rows = np.flatnonzero(np.diff(packed.offsets) > 0)
+    stack = stack_systems(packed, rows, {1: 2.0, 8: 1.0}, table)
+    found = stack.tabulated_energy()
+    n_known = 0
+    for j, i in enumerate(rows):
+        lo, hi = packed.offsets[i], packed.offsets[i + 1]
+        hit = table.known.get(composition_key(packed.z[lo:hi], packed.amount[lo:hi]))
+        if hit is None:
+            assert np.isnan(found[j])
+        else:
+            n_known += 1
+            assert found[j] == table.energy[hit]
+    assert n_known >= len(EXTRA) - 3  # Li3PO4, Li3N, Li2O, LiCl, Li2CO3, Fe3O4, H2O at least
