@@ -68,6 +68,10 @@ class TrainConfig(BaseModel):
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
         Miscoverage of the conformal intervals (0.1 -> nominal 90 % intervals).
+    conformal_groups : {"chemsys", "family", "none"}
+        What a calibration row must not share with the model that scores it: its chemical system
+        (intervals for new chemistries), its structural family (wider intervals, for new
+        families), or nothing (plain cross-conformal).
     seed : int
     structures : bool or None
         Parse the OBELiX CIFs into the task table; ``None`` decides from the featurizers and
@@ -98,6 +102,7 @@ class TrainConfig(BaseModel):
     estimator_params: dict[str, Any] = Field(default_factory=dict)
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
+    conformal_groups: Literal["chemsys", "family", "none"] = "chemsys"
     seed: int = 0
     structures: bool | None = None
     final_fit: Literal["train", "all"] = "train"

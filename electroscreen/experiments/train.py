@@ -86,6 +86,7 @@ def build_predictor(config: TrainConfig):
         estimator=config.estimator,
         estimator_params=dict(config.estimator_params),
         conformal_alpha=config.conformal_alpha,
+        conformal_groups=config.conformal_groups,
         random_state=config.seed,
         device=config.device,
         censored=config.censored,

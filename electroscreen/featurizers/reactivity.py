@@ -24,24 +24,29 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer
 from electroscreen.featurizers.composition import as_packed_compositions_fast
 from electroscreen.featurizers.hull import reaction_scan_packed
 from electroscreen.featurizers.reaction_systems import stack_systems
+from electroscreen.featurizers.reaction_text import (
+    NO_REACTION,
+    format_reaction,
+    formulas_of,
+    hull_columns,
+    product_lists,
+    reaction_text,
+)
 from electroscreen.featurizers.thermo import (
     EXP_TABLE_CITATION,
     EnthalpyTable,
     composition_key,
     enthalpy_table,
-    hull_phases,
 )
 
 __all__ = ["REACTANTS", "AirReactivity", "descriptor_roc_auc", "format_reaction"]
@@ -81,23 +86,6 @@ _FEATURES: list[tuple[str, str, str]] = [
     ("enthalpy_known", "0/1", EXP_TABLE_CITATION),
 ]
 _RXN_FEATURE = {"h2o": 0, "o2": 1, "co2": 2}
-_NO_REACTION = 1e-6  # eV/atom: reaction energies above -1 ueV/atom count as no reaction
-
-
-def _fmt_coeff(value: float) -> str:
-    if abs(value - 1.0) < 1e-4:
-        return ""
-    text = f"{value:.4g}"
-    return f"{text} "
-
-
-def format_reaction(
-    reactants: Sequence[tuple[float, str]], products: Sequence[tuple[float, str]]
-) -> str:
-    """``[(1, "Li3PS4"), (4, "H2O")], [(1, "Li3PO4"), (4, "H2S")]`` -> ``"Li3PS4 + 4 H2O -> ..."``."""
-    left = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in reactants if c > 1e-9)
-    right = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in products if c > 1e-9)
-    return f"{left} -> {right}"
 
 
 class AirReactivity(CompositionFeaturizer):
@@ -183,7 +171,7 @@ class AirReactivity(CompositionFeaturizer):
                 table_row = np.where(entry >= 0, stack.table_index[entry], -1)
                 h2s[rows] = (is_h2s[table_row] & (table_row >= 0)).any(axis=1)
                 products = (rows, stack, entry, p_amt)
-            mixing[rxn > -_NO_REACTION] = 1.0  # no reaction: the candidate alone
+            mixing[rxn > -NO_REACTION] = 1.0  # no reaction: the candidate alone
             out[f"rxn_{name}"] = rxn
             out[f"mixing_{name}"] = mixing
             out[f"h2s_{name}"] = h2s
@@ -195,7 +183,7 @@ class AirReactivity(CompositionFeaturizer):
         for name, col in _RXN_FEATURE.items():
             values[:, col] = scan[f"rxn_{name}"]
         done = ~np.isnan(values[:, 0])
-        reacted = scan["rxn_h2o"] < -_NO_REACTION
+        reacted = scan["rxn_h2o"] < -NO_REACTION
         values[done, 3] = (scan["h2s_h2o"] & reacted)[done].astype(float)
         values[:, 4] = scan["mixing_h2o"]
         values[:, 5] = scan["energy"]
@@ -230,7 +218,7 @@ class AirReactivity(CompositionFeaturizer):
         packed = as_packed_compositions_fast(X)
         scan = self._scan(packed)
         values = self._values(scan, len(packed))
-        formulas = _formulas(X, packed)
+        formulas = formulas_of(X, packed)
         frame = pd.DataFrame({"formula": formulas})
         status = packed.status.copy()
         status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
@@ -241,17 +229,17 @@ class AirReactivity(CompositionFeaturizer):
             np.where(np.isnan(scan["known_energy"]), "hull_decomposition", "known"),
         )
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
-        phases, elements = _hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
+        phases, elements = hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
         frame["hull_phases"] = phases
         frame["hull_elements"] = elements
         table = enthalpy_table(self.water)
         for name, reactant in REACTANTS.items():
-            products = _product_lists(len(packed), scan[f"products_{name}"], table)
+            products = product_lists(len(packed), scan[f"products_{name}"], table)
             frame[f"rxn_{name}_ev_per_atom"] = scan[f"rxn_{name}"]
             frame[f"{name}_mixing_ratio"] = scan[f"mixing_{name}"]
-            products_text, reaction_text = [], []
+            products_text, reactions_text = [], []
             for i in range(len(packed)):
-                p, r = _reaction_text(
+                p, r = reaction_text(
                     formulas[i],
                     scan["atoms"][i],
                     scan[f"mixing_{name}"][i],
@@ -261,28 +249,11 @@ class AirReactivity(CompositionFeaturizer):
                     products[i],
                 )
                 products_text.append(p)
-                reaction_text.append(r)
+                reactions_text.append(r)
             frame[f"{name}_products"] = products_text
-            frame[f"{name}_reaction"] = reaction_text
+            frame[f"{name}_reaction"] = reactions_text
         frame["h2s_released"] = values[:, 3]
         return frame
-
-
-def _hull_columns(
-    packed: PackedCompositions, source: np.ndarray, water: str
-) -> tuple[list[str], list[str]]:
-    """``hull_phases`` and ``hull_elements`` text of each row (``""`` unless hull_decomposition)."""
-    phases, elements = [], []
-    for i in range(len(packed)):
-        if source[i] != "hull_decomposition":
-            phases.append("")
-            elements.append("")
-            continue
-        lo, hi = packed.offsets[i], packed.offsets[i + 1]
-        parts = hull_phases(packed.z[lo:hi], packed.amount[lo:hi], water)
-        phases.append(" + ".join(f"{_fmt_coeff(c)}{name}" for name, c in parts))
-        elements.append(" ".join(name for name, _ in parts if name in SYMBOL_TO_Z))
-    return phases, elements
 
 
 def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
@@ -293,69 +264,7 @@ def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
     return float(table.energy[table.known[composition_key(z, list(reactant.values()))]])
 
 
-def _product_lists(
-    n: int, products: tuple | None, table: EnthalpyTable
-) -> list[list[tuple[str, float, float]]]:
-    """Per row: ``(name, atom amount in the mixture, atoms per formula unit)`` of each product."""
-    lists: list[list[tuple[str, float, float]]] = [[] for _ in range(n)]
-    if products is None:
-        return lists
-    rows, stack, entry, amount = products
-    for j, i in enumerate(rows.tolist()):
-        s = stack.system_of[j]
-        for g, a in zip(entry[j].tolist(), amount[j].tolist(), strict=True):
-            if g < 0:
-                continue
-            t = stack.table_index[g]
-            if t >= 0:
-                lists[i].append((str(table.names[t]), a, float(table.atoms[t])))
-            else:
-                z = stack.elements[s, g - stack.entry_offsets[s]]
-                lists[i].append((ELEMENT_SYMBOLS[z], a, 1.0))
-    return lists
-
-
 _REACTANT_LABEL = {"h2o": "H2O", "o2": "O2", "co2": "CO2"}
-
-
-def _formulas(X: object, packed: PackedCompositions) -> list[str]:
-    if isinstance(X, pd.DataFrame):
-        return X["formula"].astype(str).tolist()
-    items = list(X) if not isinstance(X, PackedCompositions) else [None] * len(packed)
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            out.append(item)
-        else:
-            lo, hi = packed.offsets[i], packed.offsets[i + 1]
-            out.append(
-                "".join(
-                    f"{ELEMENT_SYMBOLS[zz]}{a:g}"
-                    for zz, a in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True)
-                )
-            )
-    return out
-
-
-def _reaction_text(
-    formula: str,
-    atoms: float,
-    x: float,
-    energy: float,
-    reactant: str,
-    reactant_atoms: float,
-    products: list[tuple[str, float, float]],
-) -> tuple[str, str]:
-    """Products and balanced reaction per formula unit of the candidate as written."""
-    if np.isnan(energy):
-        return "", ""
-    if energy > -_NO_REACTION or x <= 1e-12:
-        return "", "no reaction"
-    scale = atoms / x  # mixture atoms per candidate formula unit
-    reactant_fu = (1.0 - x) * scale / reactant_atoms
-    prods = sorted(((amt * scale / n_at, name) for name, amt, n_at in products), key=lambda t: t[1])
-    product_text = " + ".join(f"{_fmt_coeff(c)}{name}" for c, name in prods)
-    return product_text, format_reaction([(1.0, formula), (reactant_fu, reactant)], prods)
 
 
 def descriptor_roc_auc(

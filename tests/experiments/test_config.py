@@ -46,6 +46,15 @@ def test_flat_params_flatten_nested_fields():
     assert params["data_dir"] == ""
 
 
+def test_conformal_groups_reach_the_predictor():
+    from electroscreen.experiments.train import build_predictor
+
+    config = TrainConfig(task="conductivity", conformal_groups="family", registered_model_name="x")
+    assert build_predictor(config).conformal_groups == "family"
+    default = TrainConfig(task="conductivity", registered_model_name="x")
+    assert build_predictor(default).conformal_groups == "chemsys"
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -54,6 +63,7 @@ def test_flat_params_flatten_nested_fields():
         ({"estimator_parms": {"n_estimators": 3}}, "estimator_parms"),
         ({"task": "bandgap"}, "task"),
         ({"evaluation": {"schemes": ["random"]}}, "evaluation.schemes.0"),
+        ({"conformal_groups": "random"}, "conformal_groups"),
     ],
 )
 def test_bad_config_names_file_and_field(tmp_path, changes, field):
