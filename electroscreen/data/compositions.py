@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from electroscreen.data.formula import SYMBOL_TO_Z, FormulaError, parse_formula
+from electroscreen.data.packed import _ranges
 
 __all__ = ["PackedCompositions", "pack_compositions"]
 
@@ -37,6 +38,19 @@ class PackedCompositions:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def take(self, indices: Sequence[int]) -> PackedCompositions:
+        """A new batch holding the compositions at ``indices``, in that order."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        counts = np.diff(self.offsets)[idx]
+        entries = _ranges(self.offsets[idx], counts)
+        return PackedCompositions(
+            offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            z=self.z[entries],
+            amount=self.amount[entries],
+            status=self.status[idx],
+            error=self.error[idx],
+        )
 
     def as_dict(self, i: int) -> dict[int, float]:
         """Composition ``i`` as ``{Z: amount}``."""

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.featurizers.hull import hull_decomposition
 from electroscreen.featurizers.thermo import EnthalpyTable, element_bits
 
 __all__ = ["StackedSystems", "stack_systems"]
@@ -63,6 +64,24 @@ class StackedSystems:
     system_of: np.ndarray
     comps: np.ndarray
     reacts: np.ndarray
+
+    def hull_summary(self, candidates: np.ndarray) -> np.ndarray:
+        """Hull decomposition of candidates ``candidates`` (positions in ``system_of``).
+
+        Returns ``(k, 3)``: hull energy (eV/atom), the atom fraction of the decomposition that is
+        pure elements, and the number of phases. A candidate's decomposition in its stacked system
+        (which also holds the reactant's elements) is the one in its own chemical system: no phase
+        with an element the candidate lacks can take part.
+        """
+        return _hull_summary(
+            self.matrix,
+            self.energy,
+            self.entry_offsets,
+            self.dims,
+            self.system_of,
+            self.comps,
+            np.asarray(candidates, dtype=np.int64),
+        )
 
     def tabulated_energy(self) -> np.ndarray:
         """Lowest tabulated enthalpy (eV/atom) with each candidate's composition, NaN when none.
@@ -229,4 +248,27 @@ def _tabulated_energy(stack_matrix, stack_energy, entry_offsets, dims, system_of
                     break
             if same and (np.isnan(out[j]) or stack_energy[r] < out[j]):
                 out[j] = stack_energy[r]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _hull_summary(matrix, energy, entry_offsets, dims, system_of, comps, candidates):
+    out = np.empty((len(candidates), 3))
+    for j in prange(len(candidates)):
+        c = candidates[j]
+        s = system_of[c]
+        lo, hi, d = entry_offsets[s], entry_offsets[s + 1], dims[s]
+        idx = np.full(d, -1, dtype=np.int64)
+        amt = np.zeros(d)
+        out[j, 0] = hull_decomposition(
+            np.ascontiguousarray(matrix[lo:hi, :d]), energy[lo:hi], comps[c, :d].copy(), idx, amt
+        )
+        elemental, phases = 0.0, 0
+        for k in range(d):
+            if idx[k] >= 0:
+                phases += 1
+                if idx[k] < d:
+                    elemental += amt[k]
+        out[j, 1] = elemental
+        out[j, 2] = phases
     return out

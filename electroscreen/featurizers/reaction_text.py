@@ -39,7 +39,7 @@ def hull_columns(
     """``hull_phases`` and ``hull_elements`` text of each row (``""`` unless hull_decomposition)."""
     phases, elements = [], []
     for i in range(len(packed)):
-        if source[i] != "hull_decomposition":
+        if not source[i].startswith("hull_decomposition"):
             phases.append("")
             elements.append("")
             continue

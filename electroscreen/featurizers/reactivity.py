@@ -20,6 +20,12 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
     :meth:`AirReactivity.reactions` lists these stand-in phases (``hull_phases``) and flags pure
     elements among them (``hull_elements``: the table lacks a compound binding them, e.g. ``S`` for
     Li3PS4 since no P(V) sulfide is tabulated), where the approximation is cruder still.
+``hull_decomposition+stabilisation_model``
+    The hull energy plus the stabilisation predicted by
+    :class:`~electroscreen.featurizers.enthalpy_model.StabilisationModel` (trained on the same table,
+    leave-one-out), for untabulated candidates inside its applicability domain (default
+    ``stabilisation=True``). Outside it (e.g. sulfides without oxygen: the table has no ternary
+    sulfide to learn from) the plain hull energy is kept.
 """
 
 from __future__ import annotations
@@ -32,8 +38,14 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer
 from electroscreen.featurizers.composition import as_packed_compositions_fast
+from electroscreen.featurizers.enthalpy_model import (
+    SOURCE_CORRECTED,
+    SOURCE_HULL,
+    SOURCE_KNOWN,
+    default_stabilisation_model,
+)
 from electroscreen.featurizers.hull import reaction_scan_packed
-from electroscreen.featurizers.reaction_systems import stack_systems
+from electroscreen.featurizers.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.reaction_text import (
     NO_REACTION,
     format_reaction,
@@ -97,19 +109,27 @@ class AirReactivity(CompositionFeaturizer):
       reaction energy (eV per atom of the reacting mixture, <= 0) over all mixing ratios.
     * ``h2s_released``: 1 when H2S is among the products of the most negative H2O reaction.
     * ``h2o_mixing_ratio``: atom fraction of the candidate in that mixture (1 when nothing reacts).
-    * ``formation_enthalpy_ev_per_atom``: the candidate enthalpy used (tabulated or hull).
-    * ``enthalpy_known``: 1 when the composition is tabulated, 0 for the hull approximation.
+    * ``formation_enthalpy_ev_per_atom``: the candidate enthalpy used (tabulated, hull, or hull
+      plus predicted stabilisation).
+    * ``enthalpy_known``: 1 when the composition is tabulated, 0 for an approximation.
 
     Parameters
     ----------
-    water : {"liquid", "gas"}
-        Standard state of water in the hull: ``"liquid"`` (default; condensed surface water,
-        -285.83 kJ/mol) or ``"gas"`` (-241.83 kJ/mol, more reactive by 44 kJ per mol H2O).
+    water : {"gas", "liquid"}
+        Standard state of water in the hull: ``"gas"`` (default; water vapour, as in humid air,
+        -241.83 kJ/mol) or ``"liquid"`` (condensed water, -285.83 kJ/mol: 44 kJ per mol H2O less
+        reactive).
+    stabilisation : bool
+        Correct untabulated candidates inside the applicability domain of the stabilisation model
+        (:class:`~electroscreen.featurizers.enthalpy_model.StabilisationModel`: oxides, oxysalts,
+        fluorides; not sulfides without oxygen, which its training table lacks) by their predicted
+        stabilisation below the hull. ``False``: the plain hull approximation everywhere.
 
     Notes
     -----
-    Candidate enthalpies: see the module docstring (``known`` / ``hull_decomposition``);
-    :meth:`reactions` reports which one each candidate used, and the balanced reactions.
+    Candidate enthalpies: see the module docstring (``known`` / ``hull_decomposition`` /
+    ``hull_decomposition+stabilisation_model``); :meth:`reactions` reports which one each candidate
+    used, the predicted stabilisation, and the balanced reactions.
     The chemical systems of a batch are built together (:mod:`~electroscreen.featurizers.reaction_systems`).
 
     Examples
@@ -121,8 +141,9 @@ class AirReactivity(CompositionFeaturizer):
 
     feature_table = _FEATURES
 
-    def __init__(self, water: str = "liquid") -> None:
+    def __init__(self, water: str = "gas", stabilisation: bool = True) -> None:
         self.water = water
+        self.stabilisation = stabilisation
 
     def citations(self) -> list[str]:
         return [RICHARDS_2016, ZHU_2015, NOLAN_2018, EXP_TABLE_CITATION, CODATA]
@@ -138,8 +159,10 @@ class AirReactivity(CompositionFeaturizer):
         usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
-            "known_energy": np.full(n, np.nan),
-            "energy": np.full(n, np.nan),
+            "known_energy": np.full(n, np.nan),  # tabulated
+            "candidate_energy": np.full(n, np.nan),  # tabulated or corrected; NaN: hull
+            "stabilisation": np.full(n, np.nan),  # predicted, where applied
+            "energy": np.full(n, np.nan),  # used
             "atoms": np.where(usable, total, np.nan),
         }
         is_h2s = table.names == "H2S"
@@ -152,6 +175,9 @@ class AirReactivity(CompositionFeaturizer):
                 )
                 if name == "h2o":  # the first reactant: candidate compositions are the same
                     out["known_energy"][rows] = stack.tabulated_energy()
+                    out["candidate_energy"][rows] = out["known_energy"][rows]
+                    if self.stabilisation:
+                        self._stabilise(packed, rows, stack, out)
                 e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
                 energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
                     stack.matrix,
@@ -160,7 +186,7 @@ class AirReactivity(CompositionFeaturizer):
                     stack.dims,
                     stack.system_of,
                     stack.comps,
-                    out["known_energy"][rows],
+                    out["candidate_energy"][rows],
                     stack.reacts,
                     e_react,
                 )
@@ -177,6 +203,22 @@ class AirReactivity(CompositionFeaturizer):
             out[f"h2s_{name}"] = h2s
             out[f"products_{name}"] = products
         return out
+
+    def _stabilise(
+        self, packed: PackedCompositions, rows: np.ndarray, stack: StackedSystems, out: dict
+    ) -> None:
+        """Untabulated rows inside the model's domain: hull energy + predicted stabilisation."""
+        model = default_stabilisation_model(self.water)
+        unknown = np.flatnonzero(np.isnan(out["known_energy"][rows]))  # positions in ``rows``
+        unknown = unknown[model.in_domain(packed.take(rows[unknown]))]
+        if not len(unknown):
+            return
+        summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
+        n_elements = np.diff(packed.offsets)[rows[unknown]]
+        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
+        stabilisation = model.predict_with_hull(packed.take(rows[unknown]), hull)
+        out["stabilisation"][rows[unknown]] = stabilisation
+        out["candidate_energy"][rows[unknown]] = summary[:, 0] + stabilisation
 
     def _values(self, scan: dict[str, object], n: int) -> np.ndarray:
         values = np.full((n, len(_FEATURES)), np.nan)
@@ -223,12 +265,11 @@ class AirReactivity(CompositionFeaturizer):
         status = packed.status.copy()
         status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
         frame["status"] = status
-        frame["enthalpy_source"] = np.where(
-            np.isnan(values[:, 0]),
-            "",
-            np.where(np.isnan(scan["known_energy"]), "hull_decomposition", "known"),
-        )
+        source = np.where(np.isnan(scan["known_energy"]), SOURCE_HULL, SOURCE_KNOWN)
+        source = np.where(np.isnan(scan["stabilisation"]), source, SOURCE_CORRECTED)
+        frame["enthalpy_source"] = np.where(np.isnan(values[:, 0]), "", source)
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
+        frame["stabilisation_ev_per_atom"] = scan["stabilisation"]
         phases, elements = hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
         frame["hull_phases"] = phases
         frame["hull_elements"] = elements
