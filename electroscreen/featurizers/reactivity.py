@@ -176,7 +176,8 @@ class AirReactivity(CompositionFeaturizer):
                 if name == "h2o":  # the first reactant: candidate compositions are the same
                     out["known_energy"][rows] = stack.tabulated_energy()
                     out["candidate_energy"][rows] = out["known_energy"][rows]
-                    if self.stabilisation:
+                    # featurizers pickled before the option existed keep their old behaviour
+                    if getattr(self, "stabilisation", False):
                         self._stabilise(packed, rows, stack, out)
                 e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
                 energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
