@@ -47,23 +47,20 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.featurizers.composition import (
-    WARD_2016,
-    ElementPropertyStats,
-    as_packed_compositions_fast,
+from electroscreen.featurizers.composition import WARD_2016
+from electroscreen.featurizers.stabilisation_data import (
+    HULL_FEATURES,
+    anion_set,
+    hull_features,
+    stabilisation_features,
+    stabilisation_targets,
+    table_compositions,
+    with_magpie,
 )
-from electroscreen.featurizers.hull import hull_decomposition
-from electroscreen.featurizers.thermo import (
-    EXP_TABLE_CITATION,
-    chemical_system,
-    composition_key,
-    enthalpy_table,
-)
+from electroscreen.featurizers.thermo import EXP_TABLE_CITATION, composition_key, enthalpy_table
 
 __all__ = [
     "BARTEL_2020",
@@ -73,9 +70,6 @@ __all__ = [
     "StabilisationModel",
     "corrected_enthalpy",
     "default_stabilisation_model",
-    "hull_features",
-    "stabilisation_features",
-    "stabilisation_targets",
 ]
 
 BARTEL_2020 = (
@@ -91,143 +85,6 @@ FRIEDMAN_2001 = (
 SOURCE_KNOWN = "known"
 SOURCE_HULL = "hull_decomposition"
 SOURCE_CORRECTED = "hull_decomposition+stabilisation_model"
-
-HULL_FEATURES = ("hull_energy_ev_per_atom", "n_elements", "hull_element_fraction", "hull_n_phases")
-#: Elements that count as anions when the applicability domain is decided (see StabilisationModel).
-ANION_ELEMENTS = frozenset(
-    SYMBOL_TO_Z[s] for s in ("O", "S", "Se", "Te", "N", "F", "Cl", "Br", "I")
-)
-
-
-def anion_set(z: np.ndarray | list[int]) -> frozenset[int]:
-    """The anion elements (:data:`ANION_ELEMENTS`) of a composition, as atomic numbers."""
-    return frozenset(int(e) for e in z) & ANION_ELEMENTS
-
-
-def hull_features(
-    z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
-) -> tuple[float, float, float, float]:
-    """Hull of a composition built from every *other* tabulated compound of its chemical system.
-
-    Table rows with exactly this composition (up to scale) are left out, so a tabulated compound is
-    described as an untabulated candidate would be.
-
-    Parameters
-    ----------
-    z, amount : array-like
-        Atomic numbers and amounts (any scale; repeated elements are summed).
-    water : {"liquid", "gas"}
-
-    Returns
-    -------
-    tuple of float
-        ``(hull energy eV/atom, number of elements, atom fraction of the decomposition that is pure
-        elements, number of phases)``, in the order of ``HULL_FEATURES``.
-    """
-    z = np.asarray(z, dtype=np.int64)
-    amount = np.asarray(amount, dtype=np.float64)
-    system = chemical_system(tuple(sorted(set(z.tolist()))), water)
-    d = len(system.elements)
-    comp = np.zeros(d)
-    for zz, a in zip(z, amount, strict=True):
-        comp[system.elements.index(int(zz))] += a
-    comp /= comp.sum()
-    keep = ~np.all(np.abs(system.matrix - comp[None, :]) < 1e-6, axis=1)
-    keep[:d] = True  # the elements stay (a one-element "composition" is its own reference)
-    idx = np.full(d, -1, dtype=np.int64)
-    amt = np.zeros(d)
-    energy = hull_decomposition(
-        np.ascontiguousarray(system.matrix[keep]), system.energy[keep], comp, idx, amt
-    )
-    used = idx >= 0
-    element_fraction = float(amt[used & (idx < d)].sum())
-    return float(energy), float(d), element_fraction, float(used.sum())
-
-
-def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.DataFrame:
-    """Leave-one-out stabilisation energy of every tabulated composition with >= ``min_elements``.
-
-    Returns
-    -------
-    DataFrame
-        One row per composition (the lowest-enthalpy table row when a composition is tabulated more
-        than once): ``name``, ``table_index``, ``chemical_system`` (``"Li-O-P"``: the CV group),
-        ``enthalpy_ev_per_atom``, the :data:`HULL_FEATURES` and ``stabilisation_ev_per_atom`` =
-        enthalpy - hull energy of the other entries.
-    """
-    from electroscreen.data.formula import ELEMENT_SYMBOLS
-
-    table = enthalpy_table(water)
-    rows = []
-    for index in sorted(table.known.values()):
-        z = np.flatnonzero(table.fractions[index] > 0)
-        if len(z) < min_elements:
-            continue
-        feats = hull_features(z, table.fractions[index, z], water)
-        rows.append(
-            (
-                table.names[index],
-                index,
-                "-".join(sorted(ELEMENT_SYMBOLS[int(e)] for e in z)),
-                table.energy[index],
-                *feats,
-                table.energy[index] - feats[0],
-            )
-        )
-    columns = ["name", "table_index", "chemical_system", "enthalpy_ev_per_atom"]
-    return pd.DataFrame(rows, columns=[*columns, *HULL_FEATURES, "stabilisation_ev_per_atom"])
-
-
-def stabilisation_features(X: object, water: str = "liquid") -> tuple[np.ndarray, np.ndarray]:
-    """Model inputs of compositions: 132 Magpie statistics + the four :func:`hull_features`.
-
-    Parameters
-    ----------
-    X : list of formulas, candidate table or PackedCompositions
-    water : {"liquid", "gas"}
-
-    Returns
-    -------
-    features : ndarray (n, 136)
-        NaN rows where the composition could not be read.
-    status : ndarray of object (n,)
-        ``"ok"`` or the parse status of the row.
-    """
-    packed = as_packed_compositions_fast(X)
-    hull = np.full((len(packed), len(HULL_FEATURES)), np.nan)
-    status = packed.status.copy()
-    for i in range(len(packed)):
-        lo, hi = packed.offsets[i], packed.offsets[i + 1]
-        if status[i] != OK or lo == hi:
-            continue
-        amount = packed.amount[lo:hi]
-        if not amount.sum() > 0 or (amount < 0).any():
-            status[i] = "non_positive_amounts"
-            continue
-        hull[i] = hull_features(packed.z[lo:hi], amount, water)
-    values = _with_magpie(packed, hull)
-    values[status != OK] = np.nan
-    return values, status
-
-
-def _with_magpie(packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
-    """The model inputs: Magpie statistics of ``packed`` followed by its hull features."""
-    return np.hstack([ElementPropertyStats(impute_nan=True).transform(packed), hull])
-
-
-def _table_packed(table_index: np.ndarray, water: str) -> PackedCompositions:
-    """Table rows as PackedCompositions (atom fractions as amounts)."""
-    fractions = enthalpy_table(water).fractions[table_index]
-    z = [np.flatnonzero(row > 0) for row in fractions]
-    offsets = np.concatenate([[0], np.cumsum([len(zz) for zz in z])]).astype(np.int64)
-    n = len(fractions)
-    return PackedCompositions(
-        offsets=offsets,
-        z=np.concatenate(z).astype(np.int64),
-        amount=np.concatenate([row[zz] for row, zz in zip(fractions, z, strict=True)]),
-        status=np.full(n, OK, dtype=object),
-        error=np.full(n, "", dtype=object),
-    )
 
 
 class StabilisationModel:
@@ -304,9 +161,8 @@ class StabilisationModel:
         """``(features, stabilisation eV/atom, chemical-system group)`` of the training set."""
         targets = stabilisation_targets(self.water, self.min_elements)
         self.targets_ = targets
-        packed = _table_packed(targets["table_index"].to_numpy(), self.water)
-        magpie = ElementPropertyStats(impute_nan=True).transform(packed)
-        features = np.hstack([magpie, targets[list(HULL_FEATURES)].to_numpy()])
+        packed = table_compositions(targets["table_index"].to_numpy(), self.water)
+        features = with_magpie(packed, targets[list(HULL_FEATURES)].to_numpy())
         y = targets["stabilisation_ev_per_atom"].to_numpy()
         return features, y, targets["chemical_system"].to_numpy()
 
@@ -336,7 +192,7 @@ class StabilisationModel:
             raise RuntimeError("StabilisationModel is not fitted; call fit() first")
         if len(packed) == 0:
             return np.zeros(0)
-        return np.minimum(self.regressor_.predict(_with_magpie(packed, hull)), 0.0)
+        return np.minimum(self.regressor_.predict(with_magpie(packed, hull)), 0.0)
 
     def predict(self, X: object) -> np.ndarray:
         """Stabilisation (eV/atom, clipped to <= 0) of each composition; NaN for unreadable rows.

@@ -13,10 +13,9 @@ from electroscreen.featurizers.enthalpy_model import (
     StabilisationModel,
     corrected_enthalpy,
     default_stabilisation_model,
-    hull_features,
-    stabilisation_targets,
 )
 from electroscreen.featurizers.hull import hull_energy_linprog
+from electroscreen.featurizers.stabilisation_data import hull_features, stabilisation_targets
 from electroscreen.featurizers.thermo import composition_key, enthalpy_table
 
 
@@ -141,7 +140,7 @@ def test_applicability_domain_follows_the_training_anions(model):
     """Oxides, oxysalts and fluorides are inside; sulfides without oxygen (no ternary sulfide in
     the table) and binaries are outside, so their hull energy is kept."""
     from electroscreen.data.compositions import pack_compositions
-    from electroscreen.featurizers.enthalpy_model import anion_set
+    from electroscreen.featurizers.stabilisation_data import anion_set
 
     o, s_, f = (SYMBOL_TO_Z[e] for e in ("O", "S", "F"))
     assert frozenset({o}) in model.domain_ and frozenset({o, s_}) in model.domain_
