@@ -65,11 +65,26 @@ def cached_predictor(model_uri: str, tracking_uri: str | None, device: str = "cp
     """The fitted predictor behind ``model_uri``, loaded once per process and moved to ``device``."""
     from electroscreen.experiments.pyfunc import load_predictor
 
+    if device.startswith("cuda"):
+        _require_cuda(device)
     key = (model_uri, tracking_uri, device)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = load_predictor(model_uri, tracking_uri).to(device)
         return _CACHE[key]
+
+
+def _require_cuda(device: str) -> None:
+    """A clear error where the predicting process sees no CUDA device (checked where models load,
+    so a client without a GPU can still drive GPU workers with ``--scheduler``)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} was asked for, but this process sees no CUDA device "
+            f"(torch {torch.__version__}: torch.cuda.is_available() is False); "
+            "use --device auto (CUDA when present) or --device cpu"
+        )
 
 
 def uses_structures(predictor: Any) -> bool:

@@ -149,3 +149,18 @@ def test_an_input_without_rows_is_an_error(model_store, tmp_path):
             [empty, tmp_path / "missing.csv"], tmp_path / "out2", tracking_uri=model_store.uri,
             track=False, progress=False,
         )  # fmt: skip
+
+
+def test_cuda_device_runs_or_says_why_not(model_store, formula_pool, tmp_path):
+    """``--device cuda`` predicts on the GPU where there is one, else stops with a clear message."""
+    import torch
+
+    config = load_screening_config(batch_size=50)
+    run = dict(config=config, tracking_uri=model_store.uri, track=False, progress=False)
+    if torch.cuda.is_available():
+        on_gpu = screen([formula_pool], tmp_path / "gpu", device="cuda", **run).results
+        on_cpu = screen([formula_pool], tmp_path / "cpu", device="cpu", **run).results
+        assert_frame_equal(on_gpu, on_cpu, check_exact=False, atol=1e-5)
+    else:
+        with pytest.raises(ValueError, match="no CUDA device.*--device auto"):
+            screen([formula_pool], tmp_path / "gpu", device="cuda", **run)
