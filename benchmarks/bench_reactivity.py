@@ -145,8 +145,8 @@ def main() -> None:
         ref_time = (time.perf_counter() - start) / max(len(ok), 1)
         diff = float(np.max(np.abs(values[ok][:, :3] - ref))) if len(ok) else float("nan")
         print(
-            f"| {name} | {len(formulas):,} | {systems:,} | {first:.1f} | {again:.1f} | "
-            f"{1e3 * again / len(formulas):.2f} | {1e3 * ref_time:.0f} (first {len(ok)}) | "
+            f"| {name} | {len(formulas):,} | {systems:,} | {first:.2f} | {again:.2f} | "
+            f"{1e3 * again / len(formulas):.3f} | {1e3 * ref_time:.0f} (first {len(ok)}) | "
             f"{diff:.1e} |"
         )
     textbook_table()
