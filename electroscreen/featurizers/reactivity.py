@@ -211,13 +211,15 @@ class AirReactivity(CompositionFeaturizer):
         """Untabulated rows inside the model's domain: hull energy + predicted stabilisation."""
         model = default_stabilisation_model(self.water)
         unknown = np.flatnonzero(np.isnan(out["known_energy"][rows]))  # positions in ``rows``
-        unknown = unknown[model.in_domain(packed.take(rows[unknown]))]
+        inside = model.in_domain(packed.take(rows[unknown]))
+        unknown = unknown[inside]
         if not len(unknown):
             return
+        candidates = packed.take(rows[unknown])
         summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
-        n_elements = np.diff(packed.offsets)[rows[unknown]]
+        n_elements = np.diff(candidates.offsets)
         hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-        stabilisation = model.predict_with_hull(packed.take(rows[unknown]), hull)
+        stabilisation = model.predict_with_hull(candidates, hull)
         out["stabilisation"][rows[unknown]] = stabilisation
         out["candidate_energy"][rows[unknown]] = summary[:, 0] + stabilisation
 
