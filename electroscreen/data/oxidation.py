@@ -15,6 +15,11 @@ fractional amounts directly:
 4. If none balances, one element may take a *mixed valence* (a non-integer average between its known
    states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual.
 5. Otherwise the status is ``"unbalanced"`` and the closest combination is still reported.
+
+The search is one Numba kernel that visits only the admissible sign patterns (which elements are
+cations), with ties broken by the combination's place in ``itertools.product`` order.
+:func:`assign_oxidation_states` runs it for one composition (cached);
+:func:`oxidation_states_packed` runs it over a packed batch in parallel (filters, featurizers).
 """
 
 from __future__ import annotations
