@@ -3,7 +3,7 @@
 For each config (default ``configs/conductivity*.yaml``) the script builds the same predictor as
 ``electroscreen train --config <config>`` (:func:`electroscreen.experiments.train.build_predictor`),
 featurizes the same task table once and calls the same
-:func:`electroscreen.models.evaluation.evaluate` for each evaluation scheme, so a row's ``test_*``
+:func:`electroscreen.experiments.train.evaluate_scheme` for each evaluation scheme, so a row's ``test_*``
 numbers are the ``test_*`` metrics that ``electroscreen train --config <config>`` logs to MLflow
 (same seed, same data; forests are identical whatever ``n_jobs`` is). No MLflow run is made here.
 
@@ -34,8 +34,7 @@ import pandas as pd
 
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.config import TrainConfig, load_train_config
-from electroscreen.experiments.train import build_predictor
-from electroscreen.models.evaluation import evaluate
+from electroscreen.experiments.train import build_predictor, evaluate_scheme
 from electroscreen.models.tasks import load_task_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,13 +90,7 @@ def evaluate_config(
     }
     for scheme in schemes or config.evaluation.schemes:
         tick = time.perf_counter()
-        result = evaluate(
-            build_predictor(config),
-            table,
-            scheme=scheme,
-            n_splits=config.evaluation.cv_folds,
-            design=design,
-        )
+        result = evaluate_scheme(config, table, scheme, design)
         row[f"{scheme}_seconds"] = time.perf_counter() - tick
         for key, value in result.metrics.items():
             row[f"{scheme}.{key}"] = value

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mlflow
 import numpy as np
@@ -41,7 +42,10 @@ from electroscreen.experiments.config import TrainConfig
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import get_or_create_experiment, use_tracking_uri
 
-__all__ = ["TrainResult", "build_predictor", "run_training"]
+if TYPE_CHECKING:
+    from electroscreen.models.evaluation import EvaluationResult
+
+__all__ = ["TrainResult", "build_predictor", "evaluate_scheme", "run_training"]
 
 #: Metric prefix of each evaluation scheme.
 PREFIX = {"official": "test_", "family_cv": "cv_", "composition_cv": "compcv_"}
@@ -90,6 +94,24 @@ def build_predictor(config: TrainConfig):
         random_state=config.seed,
         device=config.device,
         censored=config.censored,
+    )
+
+
+def evaluate_scheme(
+    config: TrainConfig, table: pd.DataFrame, scheme: str, design: object | None = None
+) -> EvaluationResult:
+    """One evaluation scheme of the config on the task table (``train`` and the leaderboard).
+
+    ``design`` is the table featurized once by the config's predictor (featurized here if None).
+    """
+    from electroscreen.models.evaluation import evaluate
+
+    return evaluate(
+        build_predictor(config),
+        table,
+        scheme=scheme,
+        n_splits=config.evaluation.cv_folds,
+        design=design,
     )
 
 
@@ -186,8 +208,6 @@ def _evaluate_schemes(
     config: TrainConfig, table: pd.DataFrame, design, workdir: Path, say: Progress
 ) -> dict[str, float]:
     """Run and log every evaluation scheme of the config on the featurized table."""
-    from electroscreen.models.evaluation import evaluate
-
     metrics: dict[str, float] = {}
     for scheme in config.evaluation.schemes:
         if scheme == "official" and "split" not in table:
@@ -196,13 +216,7 @@ def _evaluate_schemes(
             continue
         say(f"evaluating: {scheme}")
         tick = time.perf_counter()
-        result = evaluate(
-            build_predictor(config),
-            table,
-            scheme=scheme,
-            n_splits=config.evaluation.cv_folds,
-            design=design,
-        )
+        result = evaluate_scheme(config, table, scheme, design)
         logged = _log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
