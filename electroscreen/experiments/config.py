@@ -49,6 +49,9 @@ class EvaluationConfig(BaseModel):
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
 
 
+_Grouping = Literal["chemsys", "family", "none"]
+
+
 class TrainConfig(BaseModel):
     """A training run, as read from ``configs/<name>.yaml``.
 
@@ -68,10 +71,14 @@ class TrainConfig(BaseModel):
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
         Miscoverage of the conformal intervals (0.1 -> nominal 90 % intervals).
-    conformal_groups : {"chemsys", "family", "none"}
+    conformal_groups : list of {"chemsys", "family", "none"}
         What a calibration row must not share with the model that scores it: its chemical system
         (intervals for new chemistries), its structural family (wider intervals, for new
-        families), or nothing (plain cross-conformal).
+        families), or nothing (plain cross-conformal). Several (``[chemsys, family]``) pool the
+        calibration rows of one cross-fit per grouping; a single name is a list of one.
+    conformal_novelty_bins : int
+        Bins of the distance to the training data, one conformal quantile each (1: off; descriptor
+        models only): candidates far from the training data get wider intervals.
     seed : int
     structures : bool or None
         Parse the OBELiX CIFs into the task table; ``None`` decides from the featurizers and
@@ -102,7 +109,8 @@ class TrainConfig(BaseModel):
     estimator_params: dict[str, Any] = Field(default_factory=dict)
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
-    conformal_groups: Literal["chemsys", "family", "none"] = "chemsys"
+    conformal_groups: list[_Grouping] = Field(default_factory=lambda: ["chemsys"], min_length=1)
+    conformal_novelty_bins: int = Field(1, ge=1, le=10)
     seed: int = 0
     structures: bool | None = None
     final_fit: Literal["train", "all"] = "train"
@@ -113,6 +121,11 @@ class TrainConfig(BaseModel):
     data_dir: Path | None = None
     device: str = "auto"
     description: str = ""
+
+    @field_validator("conformal_groups", mode="before")
+    @classmethod
+    def _groups_as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("featurizers")
     @classmethod

@@ -91,6 +91,7 @@ def build_predictor(config: TrainConfig):
         estimator_params=dict(config.estimator_params),
         conformal_alpha=config.conformal_alpha,
         conformal_groups=config.conformal_groups,
+        conformal_novelty_bins=config.conformal_novelty_bins,
         random_state=config.seed,
         device=config.device,
         censored=config.censored,

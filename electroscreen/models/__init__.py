@@ -15,7 +15,7 @@ API summary (stable; see each module for details)
     ``CandidatePredictor(task="conductivity", featurizers=("magpie", "electrolyte"),
     estimator="random_forest", estimator_params=None, conformal_alpha=0.1, random_state=0,
     device="auto", conformal_method="auto", censored="bound",
-    conformal_groups="chemsys")``
+    conformal_groups="chemsys", conformal_novelty_bins=1)``
     - ``estimator``: ``random_forest | extra_trees | gradient_boosting | mlp | graph`` (``graph``:
       structures only, conductivity only, ``featurizers`` must be empty). ``ESTIMATORS`` lists them.
     - ``fit(table) -> self``: a labelled task table (``load_task_table``).

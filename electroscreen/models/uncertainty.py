@@ -17,18 +17,31 @@ Two ways to get calibration rows:
     on all rows (cross-conformal / CV+ style, Barber et al. 2021, Ann. Stat. 49:486: guaranteed
     ``1 - 2 alpha``, in practice close to ``1 - alpha``). Uses all data for the model, costs K fits.
 
+Which rows calibrate is set by ``groups``: a calibration row never shares a group with the model that
+scores it. Several groupings (e.g. chemical system *and* structural family) pool the out-of-fold
+scores of one cross-fit per grouping, so the calibration holds rows from a new chemistry as well as
+rows from an unseen family.
+
+``novelty_bins > 1`` makes the calibration Mondrian (Vovk et al. 2005, ch. 4) in the distance to the
+training data (:class:`~electroscreen.models.novelty.FeatureNovelty`): calibration rows are split into
+equal-count bins of their distance to the rows of the model that scored them, each bin gets its own
+quantile, and a candidate takes the quantile of its bin. Candidates close to the training data get
+narrower intervals, those far from it (an unseen family) wider ones.
+
 Rows flagged as not ``evaluable`` (censored conductivities) are trained on but never calibrate.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import GroupKFold, KFold
 
 from electroscreen.models.design import take_rows
+from electroscreen.models.novelty import FeatureNovelty
 
 __all__ = ["ConformalRegressor", "conformal_quantile", "interval_coverage"]
 
@@ -68,6 +81,9 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         Held-out share of the ``split`` method.
     normalize : bool
         Scale residuals by the ensemble spread (adaptive widths) or not (constant width).
+    novelty_bins : int, default 1
+        Equal-count bins of the distance to the training data, one conformal quantile each
+        (1: one quantile for all candidates). Needs a feature matrix ``X``.
     random_state : int
 
     Examples
@@ -88,6 +104,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         n_splits: int = 5,
         calibration_fraction: float = 0.25,
         normalize: bool = True,
+        novelty_bins: int = 1,
         random_state: int = 0,
     ) -> None:
         self.estimator = estimator
@@ -96,6 +113,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         self.n_splits = n_splits
         self.calibration_fraction = calibration_fraction
         self.normalize = normalize
+        self.novelty_bins = novelty_bins
         self.random_state = random_state
 
     def fit(
@@ -104,7 +122,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         y: np.ndarray,
         *,
         evaluable: np.ndarray | None = None,
-        groups: np.ndarray | None = None,
+        groups: np.ndarray | Sequence[np.ndarray] | None = None,
         sample_weight: np.ndarray | None = None,
     ) -> ConformalRegressor:
         """Fit the model and calibrate the interval scale.
@@ -115,52 +133,80 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         y : ndarray
         evaluable : ndarray of bool, optional
             Rows allowed to calibrate (default: all).
-        groups : ndarray, optional
+        groups : ndarray or list of ndarray, optional
             Calibration rows never share a group with the rows of the model that scores them:
             ``cv`` folds are grouped (``GroupKFold``); ``split`` holds out whole groups. Grouping by
-            chemical system calibrates the intervals for new chemistries.
+            chemical system calibrates the intervals for new chemistries. A list of groupings
+            (``cv`` only) pools the scores of one cross-fit per grouping.
         sample_weight : ndarray, optional
         """
         if self.method not in {"cv", "split"}:
             raise ValueError(f"method must be 'cv' or 'split', not {self.method!r}")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
+        if int(self.novelty_bins) < 1:
+            raise ValueError(f"novelty_bins must be at least 1, got {self.novelty_bins}")
+        groupings = list(groups) if isinstance(groups, list | tuple) else [groups]
+        if len(groupings) > 1 and self.method != "cv":
+            raise ValueError("several calibration groupings need method='cv'")
         y = np.asarray(y, dtype=np.float64)
         n = len(y)
         evaluable = np.ones(n, dtype=bool) if evaluable is None else np.asarray(evaluable, bool)
         rng = np.random.default_rng(self.random_state)
-        mu = np.full(n, np.nan)
-        sd = np.full(n, np.nan)
+        scored = []  # (rows, mu, sd, novelty) of every calibrating fold
         if self.method == "split":
-            n_cal = max(1, int(round(self.calibration_fraction * n)))
-            if groups is None:
-                order = rng.permutation(n)
-            else:  # whole groups go to calibration, in random group order
-                _, group_id = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-                rank = rng.permutation(group_id.max() + 1)[group_id]
-                order = np.lexsort((np.arange(n), rank))
-            cal, proper = np.sort(order[:n_cal]), np.sort(order[n_cal:])
+            cal, proper = self._split(n, groupings[0], rng)
             self.estimator_ = self._fit_one(X, y, sample_weight, proper)
-            mu[cal], sd[cal] = self.estimator_.predict_dist(take_rows(X, cal))
-            calibrating = np.zeros(n, dtype=bool)
-            calibrating[cal] = True
+            scored.append(self._score(self.estimator_, X, proper, cal))
         else:
-            if groups is not None and len(np.unique(groups)) >= self.n_splits:
-                splits = GroupKFold(n_splits=self.n_splits).split(np.zeros(n), y, groups)
-            else:
-                kfold = KFold(self.n_splits, shuffle=True, random_state=self.random_state)
-                splits = kfold.split(np.zeros(n))
-            for train, test in splits:
-                member = self._fit_one(X, y, sample_weight, train)
-                mu[test], sd[test] = member.predict_dist(take_rows(X, test))
-            calibrating = np.ones(n, dtype=bool)
+            for grouping in groupings:
+                for train, test in self._folds(n, y, grouping):
+                    member = self._fit_one(X, y, sample_weight, train)
+                    scored.append(self._score(member, X, train, test))
             self.estimator_ = self._fit_one(X, y, sample_weight, np.arange(n))
-        use = calibrating & evaluable & np.isfinite(mu) & np.isfinite(y)
+        rows, mu, sd, novelty = (np.concatenate(parts) for parts in zip(*scored, strict=True))
+        use = evaluable[rows] & np.isfinite(mu) & np.isfinite(y[rows])
         self.spread_floor_ = float(np.median(sd[use])) if use.any() else 0.0
-        self.scores_ = np.abs(y[use] - mu[use]) / self._scale(sd[use])
+        self.scores_ = np.abs(y[rows][use] - mu[use]) / self._scale(sd[use])
         self.quantile_ = conformal_quantile(self.scores_, self.alpha)
         self.n_calibration_ = int(use.sum())
+        if self.novelty_bins > 1:
+            self.novelty_ = FeatureNovelty().fit(X)
+            inner = np.linspace(0.0, 1.0, int(self.novelty_bins) + 1)[1:-1]
+            self.novelty_edges_ = np.quantile(novelty[use], inner)
+            bins = np.searchsorted(self.novelty_edges_, novelty[use])
+            self.bin_quantiles_ = np.array(
+                [
+                    conformal_quantile(self.scores_[bins == b], self.alpha)
+                    for b in range(len(inner) + 1)
+                ]
+            )
         return self
+
+    def _split(self, n: int, groups: np.ndarray | None, rng: np.random.Generator):
+        """Calibration and proper-training rows of the ``split`` method."""
+        n_cal = max(1, int(round(self.calibration_fraction * n)))
+        if groups is None:
+            order = rng.permutation(n)
+        else:  # whole groups go to calibration, in random group order
+            _, group_id = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+            rank = rng.permutation(group_id.max() + 1)[group_id]
+            order = np.lexsort((np.arange(n), rank))
+        return np.sort(order[:n_cal]), np.sort(order[n_cal:])
+
+    def _folds(self, n: int, y: np.ndarray, groups: np.ndarray | None):
+        """Cross-fit folds of the ``cv`` method (grouped when there are enough groups)."""
+        if groups is not None and len(np.unique(groups)) >= self.n_splits:
+            return GroupKFold(n_splits=self.n_splits).split(np.zeros(n), y, groups)
+        return KFold(self.n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(n))
+
+    def _score(self, model, X, train: np.ndarray, test: np.ndarray):
+        """``(rows, mu, sd, novelty)`` of held-out rows ``test`` under a model fitted on ``train``."""
+        mu, sd = model.predict_dist(take_rows(X, test))
+        novelty = np.zeros(len(test))
+        if self.novelty_bins > 1:
+            novelty = FeatureNovelty().fit(take_rows(X, train)).distance(take_rows(X, test))
+        return test, np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64), novelty
 
     def _fit_one(self, X, y, sample_weight, rows):
         model = clone(self.estimator)
@@ -175,6 +221,12 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         floor = getattr(self, "spread_floor_", 0.0)
         return np.maximum(sd + floor, 1e-12)
 
+    def interval_quantile(self, X: object) -> float | np.ndarray:
+        """Conformal quantile: the single one, or that of each row's novelty bin."""
+        if getattr(self, "novelty_bins", 1) <= 1:  # also models pickled before novelty bins
+            return self.quantile_
+        return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, self.novelty_.distance(X))]
+
     def predict_dist(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and ensemble spread of the final model."""
         return self.estimator_.predict_dist(X)
@@ -185,7 +237,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def predict_interval(self, X: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(mean, std, lo, hi)`` with ``[lo, hi]`` the ``1 - alpha`` conformal interval."""
         mu, sd = self.predict_dist(X)
-        half = self.quantile_ * self._scale(sd)
+        half = self.interval_quantile(X) * self._scale(sd)
         return mu, sd, mu - half, mu + half
 
     @property

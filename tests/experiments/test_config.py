@@ -50,9 +50,19 @@ def test_conformal_groups_reach_the_predictor():
     from electroscreen.experiments.train import build_predictor
 
     config = TrainConfig(task="conductivity", conformal_groups="family", registered_model_name="x")
-    assert build_predictor(config).conformal_groups == "family"
+    assert build_predictor(config).conformal_groups == ["family"]  # one name is a list of one
     default = TrainConfig(task="conductivity", registered_model_name="x")
-    assert build_predictor(default).conformal_groups == "chemsys"
+    assert build_predictor(default).conformal_groups == ["chemsys"]
+    assert build_predictor(default).conformal_novelty_bins == 1
+    pooled = TrainConfig(
+        task="conductivity",
+        conformal_groups=["chemsys", "family"],
+        conformal_novelty_bins=3,
+        registered_model_name="x",
+    )
+    assert build_predictor(pooled).conformal_groups == ["chemsys", "family"]
+    assert build_predictor(pooled).conformal_novelty_bins == 3
+    assert pooled.flat_params()["conformal_groups"] == "chemsys,family"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +73,9 @@ def test_conformal_groups_reach_the_predictor():
         ({"estimator_parms": {"n_estimators": 3}}, "estimator_parms"),
         ({"task": "bandgap"}, "task"),
         ({"evaluation": {"schemes": ["random"]}}, "evaluation.schemes.0"),
-        ({"conformal_groups": "random"}, "conformal_groups"),
+        ({"conformal_groups": "random"}, "conformal_groups.0"),
+        ({"conformal_groups": ["chemsys", "paper"]}, "conformal_groups.1"),
+        ({"conformal_novelty_bins": 0}, "conformal_novelty_bins"),
     ],
 )
 def test_bad_config_names_file_and_field(tmp_path, changes, field):

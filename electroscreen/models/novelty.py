@@ -1,0 +1,68 @@
+"""How far a candidate lies from the training rows, in the model's own feature space.
+
+:class:`FeatureNovelty` is the mean Euclidean distance to the ``k`` nearest training rows after
+median imputation and standardisation of each feature (every feature weighs the same). A candidate of
+a known chemistry sits near its training neighbours; one of an unseen structural family sits far from
+all of them. :class:`~electroscreen.models.uncertainty.ConformalRegressor` bins its calibration rows by
+this distance, so that the candidates furthest from the training data get the widest intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.impute import SimpleImputer
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+__all__ = ["FeatureNovelty"]
+
+
+class FeatureNovelty(BaseEstimator):
+    """Mean distance to the ``n_neighbors`` nearest training rows (standardised features).
+
+    Parameters
+    ----------
+    n_neighbors : int, default 5
+        Neighbours averaged (fewer when the training set is smaller).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> novelty = FeatureNovelty(n_neighbors=1).fit(X)
+    >>> near, far = novelty.distance(np.array([[0.0, 0.0], [5.0, 5.0]]))
+    >>> bool(near == 0.0 and far > 5.0)
+    True
+    """
+
+    def __init__(self, n_neighbors: int = 5) -> None:
+        self.n_neighbors = n_neighbors
+
+    def fit(self, X: np.ndarray) -> FeatureNovelty:
+        """Learn the imputation, the scaling and the training rows (``X`` may hold NaN)."""
+        X = _matrix(X)
+        self.scaler_ = make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
+        ).fit(X)
+        k = min(self.n_neighbors, len(X))
+        self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(self.scaler_.transform(X))
+        return self
+
+    def distance(self, X: np.ndarray) -> np.ndarray:
+        """Mean distance of each row of ``X`` to its nearest training rows."""
+        X = _matrix(X)
+        if len(X) == 0:
+            return np.zeros(0)
+        distances, _ = self.neighbors_.kneighbors(self.scaler_.transform(X))
+        return distances.mean(axis=1)
+
+
+def _matrix(X: object) -> np.ndarray:
+    if not isinstance(X, np.ndarray) or X.ndim != 2:
+        raise ValueError(
+            "novelty needs a feature matrix (descriptor featurizers), "
+            f"not {type(X).__name__}: use novelty_bins=1 for the graph network"
+        )
+    return X.astype(np.float64, copy=False)
