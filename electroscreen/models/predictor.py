@@ -21,7 +21,7 @@ Design choices
   on out-of-fold residuals of a 5-fold cross-fit of the training rows and refits on all rows (all data
   trains the model; costs 5 extra fits); ``"split"`` holds out 25 % of the training rows for
   calibration (one fit). ``"auto"`` (default) is ``cv`` for tree ensembles and ``split`` for the torch
-  models, whose fits are slower. ``conformal_groups`` says what a calibration row must not share with
+  models, whose fits are slower (``cv`` for them too when several groupings are pooled). ``conformal_groups`` says what a calibration row must not share with
   the model that scores it: its chemical system (``"chemsys"``, the default: only 32 % of the OBELiX
   test rows share a chemical system with a training row), its structural ``"family"``, or nothing
   (``"none"``: random folds calibrate on near-duplicates and under-cover, 82 % for nominal 90 %).
@@ -365,8 +365,9 @@ class CandidatePredictor(BaseEstimator):
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
         method = self.conformal_method
-        if method == "auto":
-            method = "cv" if self.estimator in TREE_ESTIMATORS else "split"
+        if method == "auto":  # several groupings need cross-fits, whatever the estimator
+            pooled = len(self._groupings()) > 1
+            method = "cv" if self.estimator in TREE_ESTIMATORS or pooled else "split"
         groupings = {
             "chemsys": lambda: chemical_systems(table["formula"].to_numpy()[rows]),
             "family": lambda: family_groups(table)[rows],

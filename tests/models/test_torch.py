@@ -77,6 +77,24 @@ def test_pickled_mlp_predictor_round_trip(conductivity_table, composition_design
     assert restored.estimator_.estimator_.device_.type == "cpu"
 
 
+def test_mlp_with_pooled_groupings_cross_fits(conductivity_table, composition_design):
+    """Several calibration groupings need cross-fits: ``auto`` picks them for torch models too."""
+    rows = np.flatnonzero(conductivity_table["split"].to_numpy() == "train")[:200]
+    model = CandidatePredictor(
+        estimator="mlp",
+        estimator_params=FAST_PARAMS["mlp"],
+        device="cpu",
+        conformal_groups=["chemsys", "family"],
+        conformal_novelty_bins=2,
+    ).fit_design(composition_design.take(rows), conductivity_table.iloc[rows])
+    conformal = model.estimator_
+    assert (
+        conformal.n_calibration_ == 2 * conductivity_table.iloc[rows]["log10_sigma"].notna().sum()
+    )
+    out = model.predict_frame(conductivity_table.tail(15))
+    assert (out["pred_log10_sigma_lo"] < out["pred_log10_sigma_hi"]).all()
+
+
 @pytest.fixture(scope="module")
 def packed_cifs(cif_table):
     structures, status = parse_structures(cif_table["structure"].tolist())
