@@ -298,7 +298,7 @@ def corrected_enthalpy(
     if len(set(z.tolist())) == 1:
         return 0.0, SOURCE_KNOWN
     model = default_stabilisation_model(water) if model is None else model
-    e_hull = hull_features(z, amount, water)[0]
+    hull = hull_features(z, amount, water)
     packed = PackedCompositions(
         offsets=np.asarray([0, len(z)], dtype=np.int64),
         z=z,
@@ -307,5 +307,5 @@ def corrected_enthalpy(
         error=np.asarray([""], dtype=object),
     )
     if not model.in_domain(packed)[0]:
-        return e_hull, SOURCE_HULL
-    return e_hull + float(model.predict(packed)[0]), SOURCE_CORRECTED
+        return hull[0], SOURCE_HULL
+    return hull[0] + float(model.predict_with_hull(packed, np.array([hull]))[0]), SOURCE_CORRECTED

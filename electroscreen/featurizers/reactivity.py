@@ -211,11 +211,11 @@ class AirReactivity(CompositionFeaturizer):
         """Untabulated rows inside the model's domain: hull energy + predicted stabilisation."""
         model = default_stabilisation_model(self.water)
         unknown = np.flatnonzero(np.isnan(out["known_energy"][rows]))  # positions in ``rows``
-        inside = model.in_domain(packed.take(rows[unknown]))
-        unknown = unknown[inside]
-        if not len(unknown):
-            return
         candidates = packed.take(rows[unknown])
+        inside = np.flatnonzero(model.in_domain(candidates))
+        if not len(inside):
+            return
+        unknown, candidates = unknown[inside], candidates.take(inside)
         summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
         n_elements = np.diff(candidates.offsets)
         hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])

@@ -106,14 +106,17 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
             "too_many_sites",
             lambda r: f"{int(n_sites[r])} sites exceeds max_sites={config.max_sites}",
         )
-    if config.require_charge_balance:
-        oxidation = oxidation_states_packed(packed)
+    if config.require_charge_balance:  # only rows still in: rejected ones may be costly
+        still_ok = np.flatnonzero(status == OK)
+        oxidation = oxidation_states_packed(packed.take(still_ok))
+        residual = np.full(len(status), np.nan)
+        residual[still_ok] = oxidation.residual
+        unbalanced = np.zeros(len(status), dtype=bool)
+        unbalanced[still_ok] = oxidation.status != OK
         reject(
-            oxidation.status != OK,
+            unbalanced,
             "not_charge_balanced",
-            lambda r: (
-                f"no charge-balanced oxidation states (residual {oxidation.residual[r]:+.3g} e)"
-            ),
+            lambda r: f"no charge-balanced oxidation states (residual {residual[r]:+.3g} e)",
         )
     out["status"] = status
     out["error"] = error
