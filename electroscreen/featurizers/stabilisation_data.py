@@ -17,7 +17,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.composition import ElementPropertyStats, as_packed_compositions_fast
 from electroscreen.featurizers.hull import hull_decomposition
-from electroscreen.featurizers.thermo import chemical_system, enthalpy_table
+from electroscreen.featurizers.thermo import enthalpy_table, fraction_rows, system_composition
 
 __all__ = [
     "ANION_ELEMENTS",
@@ -62,13 +62,8 @@ def hull_features(
         ``(hull energy eV/atom, number of elements, atom fraction of the decomposition that is pure
         elements, number of phases)``, in the order of ``HULL_FEATURES``.
     """
-    z = np.asarray(z, dtype=np.int64)
-    amount = np.asarray(amount, dtype=np.float64)
-    system = chemical_system(tuple(sorted(set(z.tolist()))), water)
+    system, comp = system_composition(z, amount, water)
     d = len(system.elements)
-    comp = np.zeros(d)
-    for zz, a in zip(z, amount, strict=True):
-        comp[system.elements.index(int(zz))] += a
     comp /= comp.sum()
     keep = ~np.all(np.abs(system.matrix - comp[None, :]) < 1e-6, axis=1)
     keep[:d] = True  # the elements stay (a one-element "composition" is its own reference)
@@ -153,14 +148,4 @@ def with_magpie(packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
 
 def table_compositions(table_index: np.ndarray, water: str) -> PackedCompositions:
     """Table rows as PackedCompositions (atom fractions as amounts)."""
-    fractions = enthalpy_table(water).fractions[table_index]
-    z = [np.flatnonzero(row > 0) for row in fractions]
-    offsets = np.concatenate([[0], np.cumsum([len(zz) for zz in z])]).astype(np.int64)
-    n = len(fractions)
-    return PackedCompositions(
-        offsets=offsets,
-        z=np.concatenate(z).astype(np.int64),
-        amount=np.concatenate([row[zz] for row, zz in zip(fractions, z, strict=True)]),
-        status=np.full(n, OK, dtype=object),
-        error=np.full(n, "", dtype=object),
-    )
+    return fraction_rows(enthalpy_table(water).fractions[table_index])

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.hull import hull_decomposition
 
@@ -38,7 +40,9 @@ __all__ = [
     "composition_key",
     "element_bits",
     "enthalpy_table",
+    "fraction_rows",
     "hull_phases",
+    "system_composition",
 ]
 
 KJ_PER_MOL_PER_EV = 96.4853
@@ -132,11 +136,17 @@ def element_bits(offsets: np.ndarray, z: np.ndarray) -> np.ndarray:
     return bits
 
 
-def _presence_bits(present: np.ndarray) -> np.ndarray:
-    """:func:`element_bits` of the rows of a boolean (n, n_elements) presence matrix."""
-    row, z = np.nonzero(present)
-    offsets = np.searchsorted(row, np.arange(present.shape[0] + 1)).astype(np.int64)
-    return element_bits(offsets, z.astype(np.int64))
+def fraction_rows(fractions: np.ndarray) -> PackedCompositions:
+    """Rows of an (n, n_elements) atom-fraction matrix as PackedCompositions (elements ascending)."""
+    row, z = np.nonzero(fractions > 0)
+    n = fractions.shape[0]
+    return PackedCompositions(
+        offsets=np.searchsorted(row, np.arange(n + 1)).astype(np.int64),
+        z=z.astype(np.int64),
+        amount=fractions[row, z],
+        status=np.full(n, OK, dtype=object),
+        error=np.full(n, "", dtype=object),
+    )
 
 
 @lru_cache(maxsize=2)
@@ -174,10 +184,11 @@ def enthalpy_table(water: str = "liquid") -> EnthalpyTable:
         atoms.append(n_atoms)
         source.append(src)
     fractions = np.asarray(fracs)
+    present = fraction_rows(fractions)
     return EnthalpyTable(
         names=np.asarray(names, dtype=object),
         fractions=fractions,
-        element_bits=_presence_bits(fractions > 0),
+        element_bits=element_bits(present.offsets, present.z),
         energy=np.asarray(energy),
         atoms=np.asarray(atoms),
         source=np.asarray(source, dtype=object),
@@ -242,6 +253,20 @@ def chemical_system(elements: tuple[int, ...], water: str = "liquid") -> Chemica
     )
 
 
+def system_composition(
+    z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
+) -> tuple[ChemicalSystem, np.ndarray]:
+    """The chemical system of a composition and its amounts over the system's elements (summed
+    over repeated elements, not normalised)."""
+    z = np.asarray(z, dtype=np.int64)
+    amount = np.asarray(amount, dtype=np.float64)
+    system = chemical_system(tuple(sorted(set(z.tolist()))), water)
+    comp = np.zeros(len(system.elements))
+    for zz, a in zip(z, amount, strict=True):
+        comp[system.elements.index(int(zz))] += a
+    return system, comp
+
+
 def hull_phases(
     z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
 ) -> list[tuple[str, float]]:
@@ -269,12 +294,7 @@ def hull_phases(
     >>> hull_phases([3, 15, 16], [3, 1, 4])  # Li3PS4
     [('Li2S', 1.5), ('S', 1.0), ('P2S3', 0.5)]
     """
-    z = np.asarray(z, dtype=np.int64)
-    amount = np.asarray(amount, dtype=np.float64)
-    system = chemical_system(tuple(sorted(set(z.tolist()))), water)
-    comp = np.zeros(len(system.elements))
-    for zz, a in zip(z, amount, strict=True):
-        comp[system.elements.index(int(zz))] += a
+    system, comp = system_composition(z, amount, water)
     total = comp.sum()
     idx = np.full(len(comp), -1, dtype=np.int64)
     amt = np.zeros(len(comp))
