@@ -380,9 +380,7 @@ class CandidatePredictor(BaseEstimator):
             method=method,
             novelty_bins=self.conformal_novelty_bins,
             random_state=self.random_state,
-        ).fit(
-            X, y, evaluable=targets.evaluable[rows], groups=groups if len(groups) > 1 else groups[0]
-        )
+        ).fit(X, y, evaluable=targets.evaluable[rows], groups=groups)
         return self
 
     def _groupings(self) -> list[str]:
