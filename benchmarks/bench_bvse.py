@@ -27,7 +27,7 @@ from scipy.stats import spearmanr
 
 from electroscreen.data import obelix_candidates
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.featurizers.bvse import BVSE
+from electroscreen.featurizers.bvse.barriers import BVSE
 
 
 def _decorated(structure):

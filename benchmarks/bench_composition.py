@@ -27,8 +27,8 @@ import numpy as np
 
 from electroscreen.data import formula as formula_module
 from electroscreen.data import load_obelix, oxidation
-from electroscreen.featurizers.composition import ElementPropertyStats
-from electroscreen.featurizers.electrolyte import ElectrolyteComposition
+from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
+from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 
 CARRIERS = ("Li", "Na", "K", "Mg")
 FRAMEWORK = ("La", "Zr", "Ta", "Ti", "Al", "Ge", "P", "Si", "B", "Y", "Nb", "Ga", "In", "Sc", "Hf")

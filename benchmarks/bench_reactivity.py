@@ -37,8 +37,8 @@ import numba
 import numpy as np
 
 from electroscreen.data import parse_formula
-from electroscreen.featurizers import thermo
-from electroscreen.featurizers.reactivity import REACTANTS, AirReactivity
+from electroscreen.featurizers.thermo import enthalpies as thermo
+from electroscreen.featurizers.thermo.reactivity import REACTANTS, AirReactivity
 
 CARRIERS = ("Li", "Li", "Li", "Na")
 FRAMEWORK = ("La", "Zr", "Ta", "Ti", "Al", "Ge", "P", "Si", "B", "Y", "Nb", "Ga", "In", "Sc")
@@ -197,7 +197,7 @@ def textbook_table() -> None:
 def label_auc_table() -> None:
     """ROC-AUC of single descriptors for the air-stable label (stable or moderate vs unstable)."""
     from electroscreen.data.air_stability import load_air_stability
-    from electroscreen.featurizers.reactivity import descriptor_roc_auc
+    from electroscreen.featurizers.thermo.reactivity import descriptor_roc_auc
     from electroscreen.models.tasks import air_stability_targets
 
     table = load_air_stability()

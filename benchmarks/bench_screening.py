@@ -28,10 +28,9 @@ import resource
 import time
 from pathlib import Path
 
+from electroscreen.demo import ensure_models
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import cached_predictor, process_batch
-from electroscreen.screening.config import load_screening_config
-from electroscreen.screening.demo import ensure_models
 from electroscreen.screening.generate import (
     generate_candidates,
     load_seeds,
@@ -40,6 +39,7 @@ from electroscreen.screening.generate import (
 )
 from electroscreen.screening.inputs import iter_batches, plan_inputs
 from electroscreen.screening.runner import screen
+from electroscreen.screening.screen_config import load_screening_config
 from electroscreen.screening.synthetic import write_formula_pool
 
 #: Functions whose cumulative time the batch profile reports (name as cProfile shows it).

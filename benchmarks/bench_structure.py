@@ -34,8 +34,8 @@ import warnings
 import numpy as np
 
 from electroscreen.data import obelix_candidates, pack_structures
-from electroscreen.featurizers.neighbors import neighbor_list
-from electroscreen.featurizers.structure import StructureDescriptors
+from electroscreen.featurizers.structure.descriptors import StructureDescriptors
+from electroscreen.featurizers.structure.neighbors import neighbor_list
 
 
 def _best(fn, repeat: int) -> float:

@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.config import TrainConfig, load_train_config
 from electroscreen.experiments.train import build_predictor, evaluate_scheme
+from electroscreen.experiments.train_config import TrainConfig, load_train_config
 from electroscreen.models.tasks import load_task_table
 
 REPO = Path(__file__).resolve().parents[1]

@@ -55,8 +55,8 @@ def train(
     ),
 ) -> None:
     """Evaluate, fit, log and register a model in one MLflow run; prints the model URI last."""
-    from electroscreen.experiments.config import ConfigError, load_train_config
     from electroscreen.experiments.train import headline_metrics, run_training
+    from electroscreen.experiments.train_config import ConfigError, load_train_config
 
     log = Console(stderr=True)
     try:
@@ -157,11 +157,11 @@ def screen(
 ) -> None:
     """Filter, predict and rank candidates; resumes from the checkpoints in --out."""
     from electroscreen.experiments.tracking import resolve_tracking_uri
+    from electroscreen.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.checkpoint import ManifestMismatchError
-    from electroscreen.screening.config import load_screening_config
-    from electroscreen.screening.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
+    from electroscreen.screening.screen_config import load_screening_config
 
     log = Console(stderr=True)
     try:
@@ -193,7 +193,7 @@ def demo(
     ),
 ) -> None:
     """Train (or reuse) the default models, generate a pool from OBELiX, screen it, show the top."""
-    from electroscreen.screening.demo import run_demo
+    from electroscreen.demo import run_demo
 
     run_demo(
         out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri, console=console

@@ -19,8 +19,8 @@ from mlflow import MlflowClient
 from nbclient import NotebookClient
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.screening.config import ScreeningConfig
 from electroscreen.screening.runner import screen
+from electroscreen.screening.screen_config import ScreeningConfig
 from tests.tiny_models import train_tiny
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

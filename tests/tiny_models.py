@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from electroscreen.experiments.config import TrainConfig
 from electroscreen.experiments.train import run_training
+from electroscreen.experiments.train_config import TrainConfig
 
 #: A forest small enough to train in a second and still give real, seeded predictions.
 TINY_FOREST = {"n_estimators": 12, "n_jobs": 1}

@@ -38,9 +38,9 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from electroscreen.experiments import plots
-from electroscreen.experiments.config import TrainConfig
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import get_or_create_experiment, use_tracking_uri
+from electroscreen.experiments.train_config import TrainConfig
 
 if TYPE_CHECKING:
     from electroscreen.models.evaluation import EvaluationResult

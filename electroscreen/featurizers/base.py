@@ -25,7 +25,13 @@ __all__ = [
     "StructureFeaturizer",
     "as_packed_compositions",
     "as_packed_structures",
+    "PARALLEL_MIN_ROWS",
+    "ProblemCodeFeaturizer",
 ]
+
+#: Batches smaller than this run single-threaded: a parallel launch costs more than it saves there
+#: (milliseconds when the cores are oversubscribed, as on shared CI machines).
+PARALLEL_MIN_ROWS = 20_000
 
 
 def as_packed_compositions(X: object) -> PackedCompositions:
@@ -192,3 +198,28 @@ class StructureFeaturizer(Featurizer):
 
     def _featurize_packed(self, packed: PackedStructures) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+
+class ProblemCodeFeaturizer(CompositionFeaturizer):
+    """A composition featurizer whose kernel also returns a problem code per row.
+
+    Subclasses implement ``_run(packed) -> (values, problem)``; code ``problem[i]`` indexes
+    :attr:`problem_statuses` (code 0 is ``"ok"``) and becomes the status of every row that was ``ok``
+    on input.
+    """
+
+    problem_statuses: ClassVar[tuple[str, ...]] = (OK,)
+
+    def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._run(packed)[0]
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions(X)
+        values, problem = self._run(packed)
+        status = packed.status.copy()
+        ok = status == OK
+        status[ok] = np.asarray(self.problem_statuses, dtype=object)[problem[ok]]
+        return values, status

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from electroscreen.featurizers.hsab import HSAB_CLASSES, HSAB_SOFTNESS, hsab_class
+from electroscreen.featurizers.composition.hsab import HSAB_CLASSES, HSAB_SOFTNESS, hsab_class
 
 __all__ = [
     "MAGPIE_PROPERTIES",
@@ -241,7 +241,7 @@ def absolute_hardness(z: int, charge: float) -> float:
 def hsab_softness_table() -> np.ndarray:
     """Pearson HSAB class as a number per (Z, charge): hard 0, borderline 0.5, soft 1, NaN unlisted.
 
-    Shape (104, 17), column ``charge + 8``; classes and sources in :mod:`electroscreen.featurizers.hsab`.
+    Shape (104, 17), column ``charge + 8``; classes and sources in :mod:`electroscreen.featurizers.composition.hsab`.
     """
     from electroscreen.data.formula import SYMBOL_TO_Z
 

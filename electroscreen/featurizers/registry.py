@@ -18,13 +18,13 @@ __all__ = ["FEATURIZERS", "featurize_table", "featurizer_class", "make_featurize
 
 #: Name -> ``"module:Class"`` of every featurizer a config can ask for.
 FEATURIZERS: dict[str, str] = {
-    "magpie": "electroscreen.featurizers.composition:ElementPropertyStats",
-    "electrolyte": "electroscreen.featurizers.electrolyte:ElectrolyteComposition",
-    "structure": "electroscreen.featurizers.structure:StructureDescriptors",
-    "bvse": "electroscreen.featurizers.bvse:BVSE",
-    "air_reactivity": "electroscreen.featurizers.reactivity:AirReactivity",
-    "reactivity": "electroscreen.featurizers.reactivity:AirReactivity",
-    "hsab": "electroscreen.featurizers.hsab_pairs:HSABPairing",
+    "magpie": "electroscreen.featurizers.composition.magpie:ElementPropertyStats",
+    "electrolyte": "electroscreen.featurizers.composition.electrolyte:ElectrolyteComposition",
+    "structure": "electroscreen.featurizers.structure.descriptors:StructureDescriptors",
+    "bvse": "electroscreen.featurizers.bvse.barriers:BVSE",
+    "air_reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
+    "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
+    "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
 }
 
 

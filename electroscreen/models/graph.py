@@ -4,7 +4,7 @@ Graph of a (possibly disordered) structure: one node per *site*, its features th
 mean of standardised Magpie element properties of the site's occupants, plus its total occupancy and
 Li occupancy; one edge per neighbour pair within ``cutoff`` (the ``max_neighbors`` nearest per site),
 its features a Gaussian expansion of the distance and its weight the product of the two sites' total
-occupancies (:func:`electroscreen.featurizers.neighbors.neighbor_list`). Partially occupied sites are
+occupancies (:func:`electroscreen.featurizers.structure.neighbors.neighbor_list`). Partially occupied sites are
 never rounded: a site that is 30 % Li is a node with 30 % weight, so garnets, NASICONs and argyrodites
 are graphs like any other.
 
@@ -25,7 +25,7 @@ from torch import nn
 
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.elements import magpie_table
-from electroscreen.featurizers.neighbors import neighbor_list
+from electroscreen.featurizers.structure.neighbors import neighbor_list
 from electroscreen.models.torch_base import TorchEnsembleMixin, resolve_device, seed_everything
 from electroscreen.models.torch_mlp import make_mlp
 

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.screening.config import FilterConfig
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
+from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",

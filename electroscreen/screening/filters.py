@@ -14,7 +14,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
-from electroscreen.screening.config import FilterConfig
+from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["FILTER_STATUSES", "apply_filters"]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from electroscreen.screening.config import RankingConfig
+from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = [
     "RANKING_COLUMNS",

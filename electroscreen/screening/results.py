@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import PREDICTION_COLUMNS
-from electroscreen.screening.config import RankingConfig
 from electroscreen.screening.ranking import RANKING_COLUMNS, rank_candidates
+from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = ["RESULT_COLUMNS", "rank_pool", "write_results"]
 

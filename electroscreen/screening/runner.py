@@ -17,26 +17,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from electroscreen.configs import CONDUCTIVITY_MODEL, STABILITY_MODEL
 from electroscreen.data.readers import expand_inputs
-from electroscreen.experiments.registry import ModelNotFoundError, latest_model_uri
+from electroscreen.experiments.model_registry import ModelNotFoundError, latest_model_uri
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import process_batch, process_batch_by_uri, resolve_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
-from electroscreen.screening.config import ScreeningConfig, load_screening_config
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
 from electroscreen.screening.results import rank_pool, write_results
+from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 
 __all__ = [
-    "CONDUCTIVITY_MODEL",
-    "STABILITY_MODEL",
     "ScreeningError",
     "ScreeningResult",
     "default_model_uris",
     "screen",
 ]
-
-CONDUCTIVITY_MODEL = "electroscreen-conductivity"
-STABILITY_MODEL = "electroscreen-air-stability"
 
 
 class ScreeningError(RuntimeError):
@@ -158,7 +154,7 @@ def _start_tracking(
     plan: InputPlan,
     model_uris: dict[str, str],
 ) -> str:
-    from electroscreen.screening.tracking import start_screening_run
+    from electroscreen.screening.mlflow_run import start_screening_run
 
     run_id = start_screening_run(
         tracking_uri=tracking_uri, experiment=config.experiment,
@@ -288,7 +284,7 @@ def screen(
         counts = dict(sorted(counts.items()))
         say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
         if run_id is not None:
-            from electroscreen.screening.tracking import finish_screening_run
+            from electroscreen.screening.mlflow_run import finish_screening_run
 
             finish_screening_run(
                 run_id, tracking_uri=uri, results=results, out=out, timings=timings,
@@ -296,7 +292,7 @@ def screen(
             )  # fmt: skip
     except BaseException as exc:
         if run_id is not None:
-            from electroscreen.screening.tracking import fail_screening_run
+            from electroscreen.screening.mlflow_run import fail_screening_run
 
             fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from electroscreen.cli import app
-from electroscreen.experiments.config import ConfigError, TrainConfig, load_train_config
+from electroscreen.experiments.train_config import ConfigError, TrainConfig, load_train_config
 from tests.experiments.conftest import write_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

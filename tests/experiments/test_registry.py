@@ -1,6 +1,6 @@
 import pytest
 
-from electroscreen.experiments.registry import ModelNotFoundError, latest_model_uri
+from electroscreen.experiments.model_registry import ModelNotFoundError, latest_model_uri
 
 
 def test_latest_model_uri_without_a_model_says_how_to_train_one(tmp_path):

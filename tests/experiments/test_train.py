@@ -11,10 +11,10 @@ import pytest
 from mlflow import MlflowClient
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.config import load_train_config
+from electroscreen.experiments.model_registry import latest_model_uri
 from electroscreen.experiments.pyfunc import load_predictor
-from electroscreen.experiments.registry import latest_model_uri
 from electroscreen.experiments.train import build_predictor
+from electroscreen.experiments.train_config import load_train_config
 from electroscreen.models.tasks import load_task_table
 
 PRED_COLUMNS = [

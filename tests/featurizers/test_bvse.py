@@ -14,8 +14,13 @@ from sklearn.base import clone
 
 from electroscreen.data import pack_structures
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.featurizers.bvse import BVSE, framework_arrays, grid_shape, site_energy_grid
-from electroscreen.featurizers.bvse_energy import (
+from electroscreen.featurizers.bvse.barriers import (
+    BVSE,
+    framework_arrays,
+    grid_shape,
+    site_energy_grid,
+)
+from electroscreen.featurizers.bvse.energy import (
     _fill_block,
     _grid_parallel,
     _images,
@@ -23,7 +28,7 @@ from electroscreen.featurizers.bvse_energy import (
     bvse_grid_reference,
     load_bv_parameters,
 )
-from electroscreen.featurizers.percolation import percolation_energies, percolation_rank
+from electroscreen.featurizers.bvse.percolation import percolation_energies, percolation_rank
 
 #: Ordered OBELiX structures with small grids, spanning nitrides, oxides, halides and sulfides.
 BVLAIN_SUBSET = ("gvd", "4p7", "fft", "nua", "h6c", "sg0", "cdk", "t0h", "0iv", "i47", "fwz", "w7d")

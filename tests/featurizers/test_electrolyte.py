@@ -11,7 +11,7 @@ from pymatgen.core.periodic_table import Element
 from sklearn.base import clone
 
 from electroscreen.data import assign_oxidation_states, pack_compositions, parse_formula
-from electroscreen.featurizers.electrolyte import (
+from electroscreen.featurizers.composition.electrolyte import (
     ANION_FAMILIES,
     CARRIER_IONS,
     ElectrolyteComposition,
@@ -150,7 +150,7 @@ def test_kernel_equals_python_version_and_inputs_agree():
     formulas = ["Li7La3Zr2O12", "Li6PS5Cl", "Li3N", "Li", "Fe3O4", "Na3Zr2Si2PO12"]
     featurizer = ElectrolyteComposition()
     packed = pack_compositions(formulas)
-    from electroscreen.featurizers import electrolyte
+    from electroscreen.featurizers.composition import electrolyte
 
     oxidation, residual, mixed = electrolyte._oxidation_arrays(packed)
     args = (packed.offsets, packed.z, packed.amount, oxidation, residual, mixed)

@@ -12,6 +12,7 @@ from pymatgen.core.periodic_table import Element
 
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers import elements
+from electroscreen.featurizers.composition.hsab import HSAB_CLASSES, HSAB_SOURCES
 from electroscreen.featurizers.elements import (
     MAGPIE_PROPERTIES,
     absolute_hardness,
@@ -24,7 +25,6 @@ from electroscreen.featurizers.elements import (
     ionic_radius_table,
     magpie_table,
 )
-from electroscreen.featurizers.hsab import HSAB_CLASSES, HSAB_SOURCES
 
 Z_RANGE = range(1, elements.MAX_Z + 1)
 

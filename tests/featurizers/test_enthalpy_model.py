@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
-from electroscreen.featurizers.enthalpy_model import (
+from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
+from electroscreen.featurizers.thermo.hull import hull_energy_linprog
+from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_KNOWN,
@@ -14,9 +16,7 @@ from electroscreen.featurizers.enthalpy_model import (
     corrected_enthalpy,
     default_stabilisation_model,
 )
-from electroscreen.featurizers.hull import hull_energy_linprog
-from electroscreen.featurizers.stabilisation_data import hull_features, stabilisation_targets
-from electroscreen.featurizers.thermo import composition_key, enthalpy_table
+from electroscreen.featurizers.thermo.stabilisation_data import hull_features, stabilisation_targets
 
 
 def _z_amount(formula: str) -> tuple[list[int], list[float]]:
@@ -140,7 +140,7 @@ def test_applicability_domain_follows_the_training_anions(model):
     """Oxides, oxysalts and fluorides are inside; sulfides without oxygen (no ternary sulfide in
     the table) and binaries are outside, so their hull energy is kept."""
     from electroscreen.data.compositions import pack_compositions
-    from electroscreen.featurizers.stabilisation_data import anion_set
+    from electroscreen.featurizers.thermo.stabilisation_data import anion_set
 
     o, s_, f = (SYMBOL_TO_Z[e] for e in ("O", "S", "F"))
     assert frozenset({o}) in model.domain_ and frozenset({o, s_}) in model.domain_
@@ -162,7 +162,7 @@ def test_applicability_domain_follows_the_training_anions(model):
 def test_batch_hull_summary_matches_hull_features():
     """The stacked-system kernel AirReactivity uses gives the per-composition hull features."""
     from electroscreen.data.compositions import pack_compositions
-    from electroscreen.featurizers.reaction_systems import stack_systems
+    from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 
     formulas = ["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "Li3PS4", "Li6.4La3Zr1.4Ta0.6O12"]
     packed = pack_compositions(formulas)

@@ -8,14 +8,14 @@ from sklearn.base import clone
 
 from electroscreen.data import assign_oxidation_states, pack_compositions, parse_formula
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.featurizers.electrolyte import CARRIER_IONS, _oxidation_arrays
+from electroscreen.featurizers.composition.electrolyte import CARRIER_IONS, _oxidation_arrays
+from electroscreen.featurizers.composition.hsab import HSAB_SOFTNESS, hsab_class
+from electroscreen.featurizers.composition.hsab_pairs import HSABPairing, hsab_pairing_kernel
 from electroscreen.featurizers.elements import (
     absolute_hardness,
     absolute_hardness_table,
     hsab_softness_table,
 )
-from electroscreen.featurizers.hsab import HSAB_SOFTNESS, hsab_class
-from electroscreen.featurizers.hsab_pairs import HSABPairing, hsab_pairing_kernel
 from electroscreen.featurizers.registry import make_featurizer
 
 FORMULAS = [

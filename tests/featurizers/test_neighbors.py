@@ -7,8 +7,8 @@ import pytest
 from pymatgen.core import Lattice, Structure
 
 from electroscreen.data import pack_structures
-from electroscreen.featurizers import neighbors
-from electroscreen.featurizers.neighbors import NeighborList, neighbor_list
+from electroscreen.featurizers.structure import neighbors
+from electroscreen.featurizers.structure.neighbors import NeighborList, neighbor_list
 
 
 def _majority_decoration(structure: Structure) -> Structure:

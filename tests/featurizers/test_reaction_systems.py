@@ -7,14 +7,14 @@ import pytest
 
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.featurizers.reaction_systems import stack_systems
-from electroscreen.featurizers.reactivity import REACTANTS
-from electroscreen.featurizers.thermo import (
+from electroscreen.featurizers.thermo.enthalpies import (
     chemical_system,
     composition_key,
     element_bits,
     enthalpy_table,
 )
+from electroscreen.featurizers.thermo.reaction_systems import stack_systems
+from electroscreen.featurizers.thermo.reactivity import REACTANTS
 
 EXTRA = ["Li3PO4", "Li3N", "Li2O", "Li3PS4", "LiCl", "Li2CO3", "Fe3O4", "Li6PS5Cl", "H2O"]
 

@@ -14,17 +14,17 @@ from sklearn.base import clone
 
 from electroscreen.data import parse_formula
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.featurizers.enthalpy_model import SOURCE_CORRECTED
-from electroscreen.featurizers.hull import (
+from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.featurizers.thermo.enthalpies import chemical_system, enthalpy_table, hull_phases
+from electroscreen.featurizers.thermo.hull import (
     hull_decomposition,
     hull_energy,
     hull_energy_linprog,
     reaction_scan_batch,
     reaction_scan_linprog,
 )
-from electroscreen.featurizers.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
-from electroscreen.featurizers.registry import make_featurizer
-from electroscreen.featurizers.thermo import chemical_system, enthalpy_table, hull_phases
+from electroscreen.featurizers.thermo.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
+from electroscreen.featurizers.thermo.stabilisation import SOURCE_CORRECTED
 
 CASES = [
     "Li3PS4",
@@ -124,7 +124,7 @@ def _pymatgen_min_kink(formula: str, reactant: str, water: str = "liquid"):
     pd = PhaseDiagram(entries)
     comp = Composition(formula)
     known = enthalpy_table(water).known
-    from electroscreen.featurizers.thermo import composition_key
+    from electroscreen.featurizers.thermo.enthalpies import composition_key
 
     amounts = parse_formula(formula)
     is_known = composition_key([SYMBOL_TO_Z[s] for s in amounts], list(amounts.values())) in known

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from electroscreen.cli import app
 from electroscreen.data import read_candidates
-from electroscreen.featurizers.bvse import BVSE
-from electroscreen.featurizers.composition import ElementPropertyStats
+from electroscreen.featurizers.bvse.barriers import BVSE
+from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.registry import featurize_table
-from electroscreen.featurizers.structure import StructureDescriptors
+from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 
 #: Li3N, Li3ClO (ordered), Li6PS5Cl argyrodite (disordered), LiAlH4 (no Li-H BV parameters).
 IDS = ("gvd", "4p7", "122", "883")

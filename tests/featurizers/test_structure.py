@@ -10,12 +10,12 @@ from sklearn.base import clone
 
 from electroscreen.data import pack_structures
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.featurizers import rdf as rdf_module
-from electroscreen.featurizers import structure as structure_module
-from electroscreen.featurizers import structure_kernels
-from electroscreen.featurizers.neighbors import neighbor_list
-from electroscreen.featurizers.structure import StructureDescriptors
-from electroscreen.featurizers.structure_sites import site_classes
+from electroscreen.featurizers.structure import descriptors as structure_module
+from electroscreen.featurizers.structure import kernels as structure_kernels
+from electroscreen.featurizers.structure import rdf as rdf_module
+from electroscreen.featurizers.structure.descriptors import StructureDescriptors
+from electroscreen.featurizers.structure.neighbors import neighbor_list
+from electroscreen.featurizers.structure.sites import site_classes
 
 CARRIER_FEATURES = [
     "volume_per_carrier",

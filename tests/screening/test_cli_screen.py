@@ -6,10 +6,10 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 from typer.testing import CliRunner
 
+from electroscreen.analysis.triage import load_results, screening_runs
 from electroscreen.cli import app
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.triage import load_results, screening_runs
-from electroscreen.screening.demo import run_demo
+from electroscreen.demo import run_demo
 from electroscreen.screening.generate import load_seeds
 
 

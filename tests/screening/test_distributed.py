@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from electroscreen.screening.config import load_screening_config
 from electroscreen.screening.distributed import dask_client
 from electroscreen.screening.runner import screen
+from electroscreen.screening.screen_config import load_screening_config
 
 from .conftest import POOL_FORMULAS
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from electroscreen.screening.checkpoint import BatchStore, Manifest, ManifestMismatchError
-from electroscreen.screening.config import FilterConfig, load_screening_config
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
+from electroscreen.screening.screen_config import FilterConfig, load_screening_config
 
 
 def _table(formulas, n_sites=None):

@@ -26,9 +26,9 @@ from mlflow.artifacts import download_artifacts
 
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.ui import ui_command
-from electroscreen.screening.config import ScreeningConfig
 from electroscreen.screening.inputs import plan_inputs
 from electroscreen.screening.runner import screen
+from electroscreen.screening.screen_config import ScreeningConfig
 from tests.tiny_models import train_tiny
 
 POOL_SIZE = 20

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from electroscreen.screening.config import RankingConfig
 from electroscreen.screening.ranking import (
     acquisition_score,
     pareto_ranks,
@@ -14,6 +13,7 @@ from electroscreen.screening.ranking import (
     rank_order,
     weighted_score,
 )
+from electroscreen.screening.screen_config import RankingConfig
 
 
 def _brute_force_fronts(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ from pandas.testing import assert_frame_equal
 
 from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.screening.checkpoint import ManifestMismatchError
-from electroscreen.screening.config import RankingConfig, load_screening_config
 from electroscreen.screening.ranking import rank_candidates
 from electroscreen.screening.runner import ScreeningError, screen
+from electroscreen.screening.screen_config import RankingConfig, load_screening_config
 
 REQUIRED = [
     "candidate_id", "formula", "source", "status", "error", "pred_log10_sigma",

@@ -11,15 +11,15 @@ from matplotlib.image import imread
 from mlflow import MlflowClient
 from mlflow.artifacts import download_artifacts
 
-from electroscreen.experiments.triage import load_results, screening_runs
-from electroscreen.screening.config import RankingConfig, ScreeningConfig
-from electroscreen.screening.ranking import rank_candidates
-from electroscreen.screening.tracking import (
+from electroscreen.analysis.triage import load_results, screening_runs
+from electroscreen.screening.mlflow_run import (
     fail_screening_run,
     finish_screening_run,
     pareto_figure,
     start_screening_run,
 )
+from electroscreen.screening.ranking import rank_candidates
+from electroscreen.screening.screen_config import RankingConfig, ScreeningConfig
 
 MODELS = {"conductivity": "models:/electroscreen-conductivity/3", "air_stability": "models:/m-abc"}
 POOL_DIGEST = "ab" * 32  # a SHA-256 hex digest, 64 characters
@@ -197,7 +197,7 @@ def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
     figure = pareto_figure(results, top=20, max_points=500)
     ax = figure.axes[0]
     assert ax.get_title().startswith("500 of 3000 candidates drawn")
-    from electroscreen.screening.tracking import _plot_subset
+    from electroscreen.screening.mlflow_run import _plot_subset
 
     shown = _plot_subset(results, 500, 20, seed=0)
     assert len(shown) == 500

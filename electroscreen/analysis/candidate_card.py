@@ -1,0 +1,401 @@
+"""One screened candidate, up close: structure, descriptors, BVSE barriers, air reactions, neighbours.
+
+``candidate_card(results, "cand-17")`` gathers, for one row of a screening results table:
+
+- the predictions of the run (conductivity with its interval, air-stability probability, ranks);
+- a structure summary (formula, space group when the structure is ordered, sites, partially
+  occupied sites, density) when the candidate's structure can be found;
+- the structure descriptors (:class:`~electroscreen.featurizers.structure.descriptors.StructureDescriptors`,
+  radial distribution bins left out) and BVSE migration barriers
+  (:class:`~electroscreen.featurizers.bvse.barriers.BVSE`);
+- the air-reactivity reactions (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`):
+  reaction energies with H2O, O2, CO2 and their products;
+- its nearest known OBELiX materials (:func:`nearest_obelix`) with measured conductivity and family.
+
+Where does the structure come from? Screening results hold no structures, so the card looks, in
+order, at the ``structure`` argument, a ``structure`` column of the table (CIF text or a pymatgen
+Structure), and the screening inputs (the run's ``inputs`` param or the ``inputs`` argument: packed
+caches, structure files, tables with a CIF column). The run records its inputs as given on the
+command line, so relative paths are read from the current directory: from a notebook in another
+folder, pass ``inputs=`` with paths that exist there. A composition-only candidate gets a card without
+structure sections; every section that cannot be computed says why instead of raising.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pymatgen.core import Composition, Structure
+from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+from electroscreen.data.formula import FormulaError, parse_formula
+from electroscreen.data.obelix import load_obelix
+from electroscreen.data.packed import load_packed
+from electroscreen.data.readers import expand_inputs, read_candidates, structure_from_text
+from electroscreen.featurizers.bvse.barriers import BVSE
+from electroscreen.featurizers.composition.magpie import ElementPropertyStats
+from electroscreen.featurizers.structure.descriptors import StructureDescriptors
+from electroscreen.featurizers.thermo.reactivity import AirReactivity
+
+__all__ = [
+    "CandidateCard",
+    "candidate_card",
+    "find_structure",
+    "nearest_obelix",
+    "structure_summary",
+]
+
+#: Result columns shown as the card's prediction section (those present).
+PREDICTION_COLUMNS = (
+    "pred_log10_sigma",
+    "pred_log10_sigma_lo",
+    "pred_log10_sigma_hi",
+    "pred_log10_sigma_std",
+    "p_air_stable",
+    "p_air_stable_std",
+    "pareto_rank",
+    "score",
+    "acquisition",
+    "rank",
+    "acquisition_rank",
+)
+_PACKED_SUFFIXES = {".npz", ".parquet", ".pq"}
+
+
+@dataclass
+class CandidateCard:
+    """Everything known about one candidate; displays as HTML tables in a notebook.
+
+    In a notebook the card renders as titled tables (:meth:`sections`); ``print(card)`` gives the
+    same as text, ``repr(card)`` a one-line summary.
+
+    Attributes
+    ----------
+    candidate_id, formula : str
+    predictions : Series
+        The run's prediction and ranking columns for this row.
+    structure : Structure or None
+    structure_summary : dict
+        Formula, space group (ordered structures), sites, disorder, density; or why it is missing.
+    descriptors : Series
+        Structure descriptors and BVSE barriers (eV), NaN where undefined.
+    descriptor_status : dict
+        Status string of each featurizer (``ok`` or why not).
+    air_reactions : Series
+        Reaction energies (eV/atom) and products with H2O, O2, CO2; or the reason it is empty.
+    neighbours : DataFrame
+        Nearest OBELiX materials (:func:`nearest_obelix`).
+    """
+
+    candidate_id: str
+    formula: str
+    predictions: pd.Series
+    structure: Structure | None = None
+    structure_summary: dict = field(default_factory=dict)
+    descriptors: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    descriptor_status: dict = field(default_factory=dict)
+    air_reactions: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    neighbours: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def sections(self) -> dict[str, pd.DataFrame]:
+        """The card as titled tables (what the HTML and text forms show)."""
+
+        def table(values: dict | pd.Series, name: str = "value") -> pd.DataFrame:
+            return pd.Series(values, dtype=object).rename(name).to_frame()
+
+        return {
+            "Predictions": table(self.predictions),
+            "Structure": table(self.structure_summary),
+            "Descriptors": table(self.descriptors.round(4)),
+            "Featurizer status": table(self.descriptor_status, "status"),
+            "Air reactivity": table(self.air_reactions),
+            "Nearest OBELiX materials": self.neighbours,
+        }
+
+    def __repr__(self) -> str:
+        # short: the structure and tables would flood a terminal; print(card) shows them all
+        status = ", ".join(f"{k}={v}" for k, v in self.descriptor_status.items())
+        return f"CandidateCard({self.candidate_id!r}, {self.formula!r}, status: {status or 'n/a'})"
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>{self.candidate_id}: {self.formula}</h3>"]
+        for title, frame in self.sections().items():
+            parts.append(f"<h4>{title}</h4>{frame.to_html(na_rep='NaN')}")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        parts = [f"{self.candidate_id}: {self.formula}"]
+        for title, frame in self.sections().items():
+            parts.append(f"\n{title}\n{frame.to_string(na_rep='NaN')}")
+        return "\n".join(parts)
+
+
+def _as_structure(value: object) -> Structure | None:
+    if isinstance(value, Structure):
+        return value
+    if isinstance(value, str) and value.strip():
+        return structure_from_text(value, "cif")[0]
+    return None
+
+
+def _packed_lookup(path: Path, candidate_id: str) -> Structure | None:
+    try:
+        packed = load_packed(path)
+    except (OSError, KeyError, ValueError):
+        return None  # not a packed cache (e.g. a formula table): the readers handle it
+    ids = list(packed.ids)
+    if candidate_id not in ids:
+        return None
+    return packed.to_structure(ids.index(candidate_id))
+
+
+def find_structure(candidate_id: str, inputs: str | Path | list[str | Path]) -> Structure | None:
+    """The structure of a candidate, looked up in the screening inputs (None when absent).
+
+    Parameters
+    ----------
+    candidate_id : str
+        The ``candidate_id`` of the screening results (for a packed cache, its ``ids``).
+    inputs : path or list of paths
+        What was screened: packed caches (``.npz`` / packed ``.parquet``), structure files or
+        folders, globs, tables with a CIF column. Paths that do not exist are skipped.
+
+    Returns
+    -------
+    Structure or None
+        The first match, in input order; None when no input holds the candidate with a structure.
+    """
+    for path in expand_inputs(inputs):
+        if not path.exists():
+            continue
+        if path.suffix.lower() in _PACKED_SUFFIXES:
+            structure = _packed_lookup(path, candidate_id)
+            if structure is not None:
+                return structure
+        table = read_candidates([path])
+        hit = table[table["candidate_id"] == candidate_id]
+        if len(hit) and isinstance(hit["structure"].iloc[0], Structure):
+            return hit["structure"].iloc[0]
+    return None
+
+
+def structure_summary(structure: Structure) -> dict:
+    """Formula, space group (ordered structures only), sites, disorder and density of a structure.
+
+    Parameters
+    ----------
+    structure : Structure
+        Ordered or partially occupied.
+
+    Returns
+    -------
+    dict
+        ``formula`` (reduced), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
+        for structures with partially occupied sites, where a space-group search on the average
+        structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
+        ``density_g_cm3``, ``volume_A3``, ``lattice_abc_A``, ``lattice_angles_deg``.
+    """
+    partial = sum(1 for site in structure if not site.is_ordered)
+    summary = {
+        "formula": structure.composition.reduced_formula,
+        "spacegroup": "n/a (partially occupied sites)",
+        "n_sites": len(structure),
+        "partially_occupied_sites": partial,
+        "ordered": structure.is_ordered,
+        "density_g_cm3": round(float(structure.density), 4),
+        "volume_A3": round(float(structure.volume), 3),
+        "lattice_abc_A": tuple(round(float(x), 4) for x in structure.lattice.abc),
+        "lattice_angles_deg": tuple(round(float(x), 3) for x in structure.lattice.angles),
+    }
+    if structure.is_ordered:
+        analyzer = SpacegroupAnalyzer(structure, symprec=0.1)
+        summary["spacegroup"] = (
+            f"{analyzer.get_space_group_symbol()} ({analyzer.get_space_group_number()})"
+        )
+    return summary
+
+
+@functools.lru_cache(maxsize=4)
+def _obelix_space(data_dir: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """OBELiX table, its standardized Magpie matrix, and the mean/scale used."""
+    table = load_obelix(data_dir).reset_index(drop=True)
+    features = ElementPropertyStats().transform(table["true_composition"].tolist())
+    mean = np.nanmean(features, axis=0)
+    scale = np.nanstd(features, axis=0)
+    scale[~(scale > 0)] = 1.0
+    mean = np.nan_to_num(mean)
+    standardized = np.nan_to_num((features - mean) / scale)  # NaN -> the mean (0 after scaling)
+    return table, standardized, mean, scale
+
+
+def _formula_of(query: str | Composition | Structure) -> str:
+    if isinstance(query, Structure):
+        return query.composition.formula.replace(" ", "")
+    if isinstance(query, Composition):
+        return query.formula.replace(" ", "")
+    return str(query)
+
+
+def nearest_obelix(
+    formula_or_structure: str | Composition | Structure,
+    k: int = 5,
+    data_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """The ``k`` OBELiX materials closest in standardized Magpie composition space.
+
+    Each of the 132 Magpie features (:class:`ElementPropertyStats`) is standardized with the mean
+    and standard deviation over the 599 OBELiX entries; missing features take the mean. Distance is
+    Euclidean in that space, so it compares chemistry (element properties and their spread), not
+    structure.
+
+    Parameters
+    ----------
+    formula_or_structure : str, Composition or Structure
+        The query; a structure is reduced to its (occupancy-weighted) composition.
+    k : int
+        Number of neighbours.
+    data_dir : path, optional
+        Reference data folder (default ``$ELECTROSCREEN_DATA``).
+
+    Returns
+    -------
+    DataFrame
+        ``ID, formula, family, log10_sigma, censored, split, space_group, doi, distance``, closest
+        first. ``log10_sigma`` is the measured room-temperature conductivity (log10 S/cm); for
+        censored entries it is NaN and ``censored`` is True.
+
+    Raises
+    ------
+    ValueError
+        When the query formula cannot be parsed.
+    """
+    formula = _formula_of(formula_or_structure)
+    try:
+        parse_formula(formula)
+    except FormulaError as exc:
+        raise ValueError(f"cannot read the formula {formula!r}: {exc}") from exc
+    table, space, mean, scale = _obelix_space(None if data_dir is None else str(data_dir))
+    query = ElementPropertyStats().transform([formula])[0]
+    query = np.nan_to_num((query - mean) / scale)
+    distance = np.sqrt(((space - query) ** 2).sum(axis=1))
+    order = np.argsort(distance, kind="stable")[:k]
+    out = table.loc[
+        order,
+        [
+            "ID",
+            "true_composition",
+            "family",
+            "log10_sigma",
+            "censored",
+            "split",
+            "space_group",
+            "doi",
+        ],
+    ].rename(columns={"true_composition": "formula"})
+    out["distance"] = distance[order]
+    return out.reset_index(drop=True)
+
+
+def _featurize(featurizer, structure: Structure) -> tuple[pd.Series, str]:
+    values, status = featurizer.transform_with_status([structure])
+    names = featurizer.get_feature_names_out()
+    return pd.Series(values[0], index=names, dtype=float), str(status[0])
+
+
+def _air_reactions(formula: str) -> pd.Series:
+    """AirReactivity's reaction row for one formula (its status says when it is undefined)."""
+    row = AirReactivity().reactions([formula]).iloc[0]
+    return row.drop(labels=["formula"], errors="ignore")
+
+
+def _run_inputs(text: object) -> list[str] | None:
+    """The input paths a screening run logged (param ``inputs``: comma-separated; older runs ``;``)."""
+    if not text:
+        return None
+    text = str(text)
+    if Path(text).exists():  # one path that itself contains a separator
+        return [text]
+    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+
+
+def candidate_card(
+    results: pd.DataFrame,
+    candidate_id: str,
+    structure: Structure | str | None = None,
+    inputs: str | Path | list[str | Path] | None = None,
+    k: int = 5,
+    bvse: bool = True,
+    data_dir: str | Path | None = None,
+) -> CandidateCard:
+    """Gather what is known about one screened candidate (see the module docstring).
+
+    Parameters
+    ----------
+    results : DataFrame
+        A screening results table (:func:`~electroscreen.analysis.triage.load_results`).
+    candidate_id : str
+        The row to show (``results["candidate_id"]``).
+    structure : Structure or CIF text, optional
+        The candidate's structure, when you have it at hand.
+    inputs : path or list of paths, optional
+        Screening inputs to look the structure up in (default: the run's ``inputs`` param, from
+        ``results.attrs["params"]``: comma-separated paths as given to ``electroscreen screen``).
+    k : int
+        Number of nearest OBELiX materials.
+    bvse : bool
+        Compute BVSE barriers (0.1-1 s per structure).
+    data_dir : path, optional
+        Reference data folder for the OBELiX neighbours.
+
+    Returns
+    -------
+    CandidateCard
+
+    Raises
+    ------
+    KeyError
+        When ``candidate_id`` is not in ``results``.
+    """
+    rows = results[results["candidate_id"] == candidate_id]
+    if not len(rows):
+        raise KeyError(f"candidate {candidate_id!r} is not in the results table")
+    row = rows.iloc[0]
+    formula = str(row["formula"])
+    predictions = row[[c for c in PREDICTION_COLUMNS if c in row.index]]
+    card = CandidateCard(candidate_id=candidate_id, formula=formula, predictions=predictions)
+
+    found = _as_structure(structure) if structure is not None else None
+    if found is None and "structure" in row.index:
+        found = _as_structure(row["structure"])
+    if found is None:
+        if inputs is None:
+            inputs = _run_inputs(results.attrs.get("params", {}).get("inputs"))
+        if inputs:
+            found = find_structure(candidate_id, inputs)
+    card.structure = found
+
+    if found is None:
+        where = f" in the screening inputs {inputs}" if inputs else ""
+        card.structure_summary = {
+            "structure": f"not available (composition-only candidate, or not found{where})"
+        }
+    else:
+        card.structure_summary = structure_summary(found)
+        descriptors, card.descriptor_status["structure"] = _featurize(StructureDescriptors(), found)
+        parts = [descriptors[[n for n in descriptors.index if not n.startswith("rdf_")]]]
+        if bvse:
+            barriers, card.descriptor_status["bvse"] = _featurize(BVSE(), found)
+            parts.append(barriers)
+        card.descriptors = pd.concat(parts)
+    card.air_reactions = _air_reactions(formula)
+    card.descriptor_status["air_reactivity"] = str(card.air_reactions.get("status", "ok"))
+    try:
+        card.neighbours = nearest_obelix(found if found is not None else formula, k, data_dir)
+    except ValueError as exc:
+        card.descriptor_status["nearest_obelix"] = str(exc)
+    return card

@@ -1,0 +1,244 @@
+"""Compare trained models straight from MLflow: leaderboard, parity plots, interval coverage.
+
+Each function is one step of ``notebooks/models.ipynb``::
+
+    runs = training_runs("conductivity")   # every `electroscreen train` run of the task
+    leaderboard(runs)                      # test_* and cv_* metrics side by side, best first
+    parity_plot(runs.run_id[0])            # predicted vs measured on the OBELiX test split
+    coverage_table(runs)                   # empirical coverage of the nominal 90 % intervals
+
+A training run is an MLflow run tagged ``electroscreen.kind=train`` and ``electroscreen.task``, with
+metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped by structural family)
+and ``compcv_*`` (grouped by composition: the air-stability protocol), and the held-out predictions of
+each scheme as artifacts ``predictions/<scheme>_predictions.parquet`` with ``<scheme>`` one of
+``test``, ``cv``, ``compcv`` (columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo,
+y_hi, censored, fold``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow.artifacts import download_artifacts
+from mlflow.exceptions import MlflowException
+
+from electroscreen.analysis.triage import runs_with_tag
+from electroscreen.experiments import plots
+from electroscreen.experiments.tracking import resolve_tracking_uri
+
+__all__ = ["coverage_table", "leaderboard", "load_predictions", "parity_plot", "training_runs"]
+
+#: Metrics where smaller is better (everything else: larger is better).
+LOWER_IS_BETTER = ("mae", "rmse", "brier", "log_loss", "interval_width")
+#: Metric columns shown by :func:`leaderboard`, in order (those present).
+HEADLINE = (
+    "mae",
+    "rmse",
+    "r2",
+    "spearman",
+    "roc_auc",
+    "coverage_90",
+    "interval_width",
+    "accuracy",
+    "brier",
+)
+_RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
+#: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
+SCHEME_PREFIXES = ("test", "cv", "compcv")
+#: Default sort keys of :func:`leaderboard`, first present wins.
+DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
+
+
+def training_runs(task: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
+    """The training runs of a tracking store, newest first.
+
+    Parameters
+    ----------
+    task : str, optional
+        ``conductivity`` or ``air_stability`` (default: every task).
+    tracking_uri : str, optional
+        Store to search (default ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
+
+    Returns
+    -------
+    DataFrame
+        ``run_id, run_name, task, estimator, featurizers, model_uri, start_time, conformal_alpha``
+        and every metric of the run.
+    """
+    extra = f"tags.`electroscreen.task` = '{task}'" if task else None
+    rows = []
+    for run in runs_with_tag("train", tracking_uri, extra_filter=extra):
+        tags, params = run.data.tags, run.data.params
+        row = {
+            "run_id": run.info.run_id,
+            "run_name": run.info.run_name,
+            "task": tags.get("electroscreen.task"),
+            "estimator": tags.get("electroscreen.estimator", params.get("estimator")),
+            "featurizers": params.get("featurizers", ""),
+            "model_uri": tags.get("electroscreen.model_uri"),
+            "start_time": pd.Timestamp(run.info.start_time, unit="ms"),
+            "conformal_alpha": float(params.get("conformal_alpha", "nan") or "nan"),
+        }
+        row.update(run.data.metrics)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else [*_RUN_COLUMNS, "conformal_alpha"])
+
+
+def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+    """Runs sorted best first, with their headline ``test_*``, ``cv_*`` and ``compcv_*`` metrics.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        From :func:`training_runs`.
+    metric : str, optional
+        Sort key; default ``test_mae`` when present (conductivity), else ``cv_mae``, else
+        ``compcv_roc_auc`` or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier,
+        log loss, interval width) sort ascending, the others descending; runs without the metric
+        come last.
+
+    Returns
+    -------
+    DataFrame
+        ``run_id, task, estimator, featurizers`` and the metric columns present, indexed 1..n.
+    """
+    if metric is None:
+        metric = next((m for m in DEFAULT_SORT if m in runs), None)
+    columns = [c for c in ("run_id", "task", "estimator", "featurizers") if c in runs]
+    columns += [f"{p}_{m}" for p in SCHEME_PREFIXES for m in HEADLINE if f"{p}_{m}" in runs]
+    columns += [c for c in ("train_seconds",) if c in runs]
+    table = runs[columns]
+    if metric is not None:
+        ascending = metric.split("_", 1)[-1] in LOWER_IS_BETTER
+        table = table.sort_values(metric, ascending=ascending, kind="stable", na_position="last")
+    table = table.reset_index(drop=True)
+    table.index = table.index + 1
+    return table
+
+
+def load_predictions(
+    run_id: str, scheme: str = "test", tracking_uri: str | None = None
+) -> pd.DataFrame:
+    """Held-out predictions of a training run (``predictions/<scheme>_predictions.parquet``).
+
+    Parameters
+    ----------
+    run_id : str
+    scheme : {"test", "cv", "compcv"}
+        ``test``: the OBELiX official test split; ``cv``: out of fold, folds grouped by structural
+        family; ``compcv``: out of fold, folds grouped by composition.
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    DataFrame
+        ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo, y_hi, censored, fold``.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException or OSError
+        When the run did not evaluate that scheme (e.g. air stability has no ``test`` split).
+    """
+    uri = resolve_tracking_uri(tracking_uri)
+    with tempfile.TemporaryDirectory(prefix="electroscreen-models-") as tmp:
+        path = download_artifacts(
+            run_id=run_id,
+            artifact_path=f"predictions/{scheme}_predictions.parquet",
+            dst_path=tmp,
+            tracking_uri=uri,
+        )
+        return pd.read_parquet(path)
+
+
+def parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:
+    """Predicted against measured for one run's held-out rows (probabilities for air stability).
+
+    Conductivity: interval bars, censored rows drawn at their bound, MAE in the corner
+    (:func:`electroscreen.experiments.plots.parity_plot`). Air stability: predicted probability by
+    true class (:func:`electroscreen.experiments.plots.probability_plot`).
+
+    Parameters
+    ----------
+    run_id : str
+    scheme : {"test", "cv", "compcv"}
+        Which held-out predictions (:func:`load_predictions`).
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    predictions = load_predictions(run_id, scheme, tracking_uri)
+    what = {
+        "test": "OBELiX test split",
+        "cv": "CV grouped by family, out of fold",
+        "compcv": "CV grouped by composition, out of fold",
+    }.get(scheme, f"{scheme}, out of fold")
+    title = f"run {run_id[:8]}: {what}"
+    if {"y_lo", "y_hi"} <= set(predictions) and predictions["y_lo"].notna().any():
+        return plots.parity_plot(predictions, title)
+    return plots.probability_plot(predictions, title)
+
+
+def _coverage(predictions: pd.DataFrame) -> tuple[float, float, int]:
+    """Empirical coverage, mean width and count over exact (uncensored, predicted) rows."""
+    y = predictions["y_true"].to_numpy(float)
+    lo = predictions["y_lo"].to_numpy(float)
+    hi = predictions["y_hi"].to_numpy(float)
+    censored = predictions.get("censored", pd.Series(False, index=predictions.index))
+    use = (
+        np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi) & ~censored.fillna(False).to_numpy(bool)
+    )
+    if not use.any():
+        return float("nan"), float("nan"), 0
+    inside = (lo[use] <= y[use]) & (y[use] <= hi[use])
+    return float(inside.mean()), float(np.mean(hi[use] - lo[use])), int(use.sum())
+
+
+def coverage_table(
+    runs: pd.DataFrame, scheme: str = "test", tracking_uri: str | None = None
+) -> pd.DataFrame:
+    """Empirical coverage of each run's prediction intervals, recomputed from its predictions.
+
+    Only exact measurements count (censored ``<1E-10`` rows are bounds, not values). Runs without
+    intervals (classifiers) or without the scheme's predictions artifact are left out.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        From :func:`training_runs`.
+    scheme : {"test", "cv", "compcv"}
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    DataFrame
+        ``run_id, estimator, nominal, coverage, interval_width, n``; ``nominal`` is
+        ``1 - conformal_alpha``; a well-calibrated model has ``coverage`` close to it (target 0.85 to
+        0.95 for nominal 90 % intervals).
+    """
+    rows = []
+    for run in runs.itertuples(index=False):
+        try:
+            predictions = load_predictions(run.run_id, scheme, tracking_uri)
+        except (MlflowException, OSError):
+            continue  # a run that never reached this scheme (e.g. air stability has no test split)
+        if not {"y_lo", "y_hi"} <= set(predictions) or predictions["y_lo"].isna().all():
+            continue
+        coverage, width, n = _coverage(predictions)
+        alpha = getattr(run, "conformal_alpha", float("nan"))
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "estimator": getattr(run, "estimator", None),
+                "nominal": 1.0 - alpha,
+                "coverage": coverage,
+                "interval_width": width,
+                "n": n,
+            }
+        )
+    columns = ["run_id", "estimator", "nominal", "coverage", "interval_width", "n"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,251 @@
+"""Triage of screening runs: find a run in MLflow, load its results, shortlist, plot, export.
+
+Each function is one step of ``notebooks/triage.ipynb``::
+
+    runs = screening_runs()                      # every `electroscreen screen` run, newest first
+    results = load_results(runs.run_id[0])       # its results/results.parquet
+    best = shortlist(results, min_log10_sigma=-4, min_p_air_stable=0.5, top=20)
+    pareto_plot(results)                         # conductivity vs air stability, with error bars
+    export_shortlist(best, "shortlist.csv")      # CSV, logged back to the run as an artifact
+
+A screening run is an MLflow run tagged ``electroscreen.kind=screen`` with the artifact
+``results/results.parquet`` (one row per input candidate, see ``electroscreen screen``). The run id
+travels with the loaded table in ``DataFrame.attrs["run_id"]``, so later steps know where to log.
+Candidate cards and nearest OBELiX neighbours live in :mod:`electroscreen.analysis.candidate_card`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.artifacts import download_artifacts
+from mlflow.exceptions import MlflowException
+
+from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
+
+__all__ = [
+    "SHORTLIST_ARTIFACT_DIR",
+    "export_shortlist",
+    "load_results",
+    "runs_with_tag",
+    "screening_runs",
+    "shortlist",
+]
+
+#: Artifact folder that exported shortlists are logged to.
+SHORTLIST_ARTIFACT_DIR = "shortlists"
+#: Ranking columns of a results table: 1 is best, 0 means unranked.
+RANK_COLUMNS = ("rank", "acquisition_rank", "pareto_rank")
+#: Params of a screening run shown by :func:`screening_runs` (when the run logged them).
+_SCREEN_PARAMS = ("conductivity_model_uri", "stability_model_uri", "inputs")
+
+
+def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
+    uri = resolve_tracking_uri(tracking_uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+
+
+def runs_with_tag(
+    kind: str, tracking_uri: str | None = None, extra_filter: str | None = None
+) -> list:
+    """Every MLflow run tagged ``electroscreen.kind=<kind>`` in any experiment, newest first.
+
+    Runs of every status are returned (running, finished, failed); deleted runs are not.
+
+    Parameters
+    ----------
+    kind : str
+        ``"screen"`` or ``"train"``.
+    tracking_uri : str, optional
+        Store to search (default :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
+    extra_filter : str, optional
+        Further MLflow filter clause, joined with ``and``.
+
+    Returns
+    -------
+    list of mlflow.entities.Run
+    """
+    client, _ = _client(tracking_uri)
+    experiment_ids = [e.experiment_id for e in client.search_experiments()]
+    if not experiment_ids:
+        return []
+    query = f"tags.`electroscreen.kind` = '{kind}'"
+    if extra_filter:
+        query += f" and {extra_filter}"
+    runs = []
+    token = None
+    while True:
+        page = client.search_runs(
+            experiment_ids,
+            filter_string=query,
+            order_by=["attributes.start_time DESC"],
+            max_results=1000,
+            page_token=token,
+        )
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
+
+
+def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
+    """The screening runs of a tracking store, newest first.
+
+    Parameters
+    ----------
+    tracking_uri : str, optional
+        Store to search (default ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
+
+    Returns
+    -------
+    DataFrame
+        One row per run: ``run_id, run_name, experiment_id, status, start_time``, the model URIs and
+        inputs the run logged as params, and every metric of the run (``n_<status>`` counts per
+        status, ``time_<step>_s`` timings, ``candidates_per_s``). Empty (with those columns) when the
+        store holds no screening run.
+    """
+    rows = []
+    for run in runs_with_tag("screen", tracking_uri):
+        row = {
+            "run_id": run.info.run_id,
+            "run_name": run.info.run_name,
+            "experiment_id": run.info.experiment_id,
+            "status": run.info.status,
+            "start_time": pd.Timestamp(run.info.start_time, unit="ms"),
+        }
+        row.update({p: run.data.params.get(p) for p in _SCREEN_PARAMS})
+        row.update(run.data.metrics)
+        rows.append(row)
+    columns = ["run_id", "run_name", "experiment_id", "status", "start_time", *_SCREEN_PARAMS]
+    return pd.DataFrame(rows, columns=None if rows else columns)
+
+
+def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
+    """The results table of a screening run (artifact ``results/results.parquet``).
+
+    Parameters
+    ----------
+    run_id : str
+        A screening run (``screening_runs().run_id``; printed by ``electroscreen screen``).
+    tracking_uri : str, optional
+        Store holding the run (default ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
+
+    Returns
+    -------
+    DataFrame
+        One row per screened candidate, in input order: ``candidate_id, formula, source, status,
+        error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
+        ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
+        ``attrs["run_id"]`` and ``attrs["params"]`` (the run's params) say where it came from.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the run has no results artifact (e.g. a screening that failed before writing it).
+    """
+    client, uri = _client(tracking_uri)
+    run = client.get_run(run_id)
+    with tempfile.TemporaryDirectory(prefix="electroscreen-triage-") as tmp:
+        try:
+            path = download_artifacts(
+                run_id=run_id, artifact_path=RESULTS_ARTIFACT, dst_path=tmp, tracking_uri=uri
+            )
+        except (MlflowException, OSError) as exc:
+            raise FileNotFoundError(
+                f"run {run_id} has no artifact {RESULTS_ARTIFACT}: {exc}"
+            ) from exc
+        results = pd.read_parquet(path)
+    results.attrs["run_id"] = run_id
+    results.attrs["params"] = dict(run.data.params)
+    return results
+
+
+def _ok(results: pd.DataFrame) -> pd.Series:
+    if "status" in results:
+        return results["status"].eq("ok")
+    return pd.Series(True, index=results.index)
+
+
+def shortlist(
+    results: pd.DataFrame,
+    min_log10_sigma: float | None = -4.0,
+    min_p_air_stable: float | None = 0.5,
+    top: int | None = 20,
+    sort_by: str = "rank",
+) -> pd.DataFrame:
+    """The best screened candidates that pass simple thresholds.
+
+    Parameters
+    ----------
+    results : DataFrame
+        A screening results table (:func:`load_results`).
+    min_log10_sigma : float or None
+        Keep predicted ``log10(sigma / (S/cm)) >= min_log10_sigma`` (None: no threshold).
+    min_p_air_stable : float or None
+        Keep ``p_air_stable >= min_p_air_stable`` (None: no threshold; rows without a stability
+        prediction then stay).
+    top : int or None
+        Keep the first ``top`` rows after sorting (None: all).
+    sort_by : str
+        ``rank`` (ascending: the run's weighted-score ranking), ``acquisition_rank`` (upper
+        confidence bound), ``pareto_rank``, or any other column (descending, e.g.
+        ``pred_log10_sigma_lo`` for a pessimistic ordering). Rank 0 (unranked) rows are left out.
+
+    Returns
+    -------
+    DataFrame
+        The selected rows (only ``status == "ok"`` ones), best first, with the input's ``attrs``.
+    """
+    keep = _ok(results)
+    if min_log10_sigma is not None:
+        keep &= results["pred_log10_sigma"].ge(min_log10_sigma)
+    if min_p_air_stable is not None:
+        keep &= results["p_air_stable"].ge(min_p_air_stable)
+    ascending = sort_by in RANK_COLUMNS
+    if ascending:
+        keep &= results[sort_by].gt(0)  # rank 0 marks an unranked row
+    selected = results[keep]
+    selected = selected.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
+    if top is not None:
+        selected = selected.head(top)
+    selected.attrs = dict(results.attrs)
+    return selected
+
+
+def export_shortlist(
+    table: pd.DataFrame,
+    path: str | Path,
+    run_id: str | None = None,
+    tracking_uri: str | None = None,
+) -> Path:
+    """Write a shortlist as CSV and log it to the screening run it came from.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows to export (e.g. a :func:`shortlist`).
+    path : path
+        CSV file to write (folders are created).
+    run_id : str, optional
+        Run to log the CSV to, under ``shortlists/``; default ``table.attrs["run_id"]``. When neither
+        is given the CSV is only written.
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    Path
+        The CSV written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flat = table.drop(columns=["structure"], errors="ignore")
+    flat.to_csv(path, index=False)
+    run_id = run_id or table.attrs.get("run_id")
+    if run_id:
+        client, _ = _client(tracking_uri)
+        client.log_artifact(run_id, str(path), artifact_path=SHORTLIST_ARTIFACT_DIR)
+    return path

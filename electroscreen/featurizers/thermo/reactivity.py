@@ -1,0 +1,353 @@
+"""Reactivity with air components (H2O, O2, CO2) from experimental formation enthalpies.
+
+For each candidate and each reactant the featurizer finds the most negative reaction energy over every
+mixing ratio on the convex hull of the combined chemical system (the quantity pymatgen's
+``InterfacialReactivity`` reads off its kinks; Richards et al., Chem. Mater. 28, 266 (2016)), as
+used to screen solid electrolytes against moisture and air (Zhu, He, Mo, ACS Appl. Mater. Interfaces
+7, 23685 (2015); Nolan et al., Joule 2, 2016 (2018)). The hull is built offline from experimental
+enthalpies (:mod:`electroscreen.featurizers.thermo.enthalpies`) and solved as one small linear program per
+candidate and reactant (:mod:`electroscreen.featurizers.thermo.hull`), grouped by chemical system.
+
+Candidate enthalpy (reported per candidate as ``enthalpy_source``):
+
+``known``
+    The composition (up to scale) is in the table: its tabulated enthalpy.
+``hull_decomposition``
+    Otherwise: the hull energy of its composition, i.e. the candidate is approximated by its
+    equilibrium decomposition into tabulated compounds and elements. This ignores the candidate's own
+    stabilisation below that hull, so reaction energies are an upper bound on reactivity (too
+    negative by at most ``x * E_stabilisation``; e.g. LLZO is treated as Li2ZrO3 + Li2O + La2O3 ...).
+    :meth:`AirReactivity.reactions` lists these stand-in phases (``hull_phases``) and flags pure
+    elements among them (``hull_elements``: the table lacks a compound binding them, e.g. ``S`` for
+    Li3PS4 since no P(V) sulfide is tabulated), where the approximation is cruder still.
+``hull_decomposition+stabilisation_model``
+    The hull energy plus the stabilisation predicted by
+    :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (trained on the same table,
+    leave-one-out), for untabulated candidates inside its applicability domain (default
+    ``stabilisation=True``). Outside it (e.g. sulfides without oxygen: the table has no ternary
+    sulfide to learn from) the plain hull energy is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.enthalpies import (
+    EXP_TABLE_CITATION,
+    EnthalpyTable,
+    composition_key,
+    enthalpy_table,
+)
+from electroscreen.featurizers.thermo.hull import reaction_scan_packed
+from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
+from electroscreen.featurizers.thermo.reaction_text import (
+    NO_REACTION,
+    format_reaction,
+    formulas_of,
+    hull_columns,
+    product_lists,
+    reaction_text,
+)
+from electroscreen.featurizers.thermo.stabilisation import (
+    SOURCE_CORRECTED,
+    SOURCE_HULL,
+    SOURCE_KNOWN,
+    default_stabilisation_model,
+)
+
+__all__ = ["REACTANTS", "AirReactivity", "descriptor_roc_auc", "format_reaction"]
+
+#: Reactant name -> {symbol: amount}.
+REACTANTS: dict[str, dict[str, float]] = {
+    "h2o": {"H": 2.0, "O": 1.0},
+    "o2": {"O": 2.0},
+    "co2": {"C": 1.0, "O": 2.0},
+}
+RICHARDS_2016 = (
+    "W. D. Richards, L. J. Miara, Y. Wang, J. C. Kim, G. Ceder, Interface stability in solid-state "
+    "batteries, Chem. Mater. 28, 266-273 (2016), doi:10.1021/acs.chemmater.5b04082"
+)
+ZHU_2015 = (
+    "Y. Zhu, X. He, Y. Mo, Origin of outstanding stability in the lithium solid electrolyte "
+    "materials: insights from thermodynamic analyses based on first-principles calculations, "
+    "ACS Appl. Mater. Interfaces 7, 23685-23693 (2015), doi:10.1021/acsami.5b07517"
+)
+NOLAN_2018 = (
+    "A. M. Nolan, Y. Zhu, X. He, Q. Bai, Y. Mo, Computation-accelerated design of materials and "
+    "interfaces for all-solid-state lithium-ion batteries, Joule 2, 2016-2046 (2018), "
+    "doi:10.1016/j.joule.2018.08.017"
+)
+CODATA = (
+    "CODATA Key Values for Thermodynamics (Cox, Wagman, Medvedev, 1989), via enthalpies_extra.csv"
+)
+_METHOD = f"{RICHARDS_2016}; {EXP_TABLE_CITATION}; {CODATA}"
+
+_FEATURES: list[tuple[str, str, str]] = [
+    ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("rxn_o2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
+    ("h2s_released", "0/1", _METHOD),
+    ("h2o_mixing_ratio", "atom fraction of candidate", _METHOD),
+    ("formation_enthalpy_ev_per_atom", "eV/atom", EXP_TABLE_CITATION),
+    ("enthalpy_known", "0/1", EXP_TABLE_CITATION),
+]
+_RXN_FEATURE = {"h2o": 0, "o2": 1, "co2": 2}
+
+
+class AirReactivity(CompositionFeaturizer):
+    """Reaction energies with H2O, O2 and CO2 on the experimental-enthalpy convex hull (7 features).
+
+    Features, in order:
+
+    * ``rxn_h2o_ev_per_atom``, ``rxn_o2_ev_per_atom``, ``rxn_co2_ev_per_atom``: most negative
+      reaction energy (eV per atom of the reacting mixture, <= 0) over all mixing ratios.
+    * ``h2s_released``: 1 when H2S is among the products of the most negative H2O reaction.
+    * ``h2o_mixing_ratio``: atom fraction of the candidate in that mixture (1 when nothing reacts).
+    * ``formation_enthalpy_ev_per_atom``: the candidate enthalpy used (tabulated, hull, or hull
+      plus predicted stabilisation).
+    * ``enthalpy_known``: 1 when the composition is tabulated, 0 for an approximation.
+
+    Parameters
+    ----------
+    water : {"gas", "liquid"}
+        Standard state of water in the hull: ``"gas"`` (default; water vapour, as in humid air,
+        -241.83 kJ/mol) or ``"liquid"`` (condensed water, -285.83 kJ/mol: 44 kJ per mol H2O less
+        reactive).
+    stabilisation : bool
+        Correct untabulated candidates inside the applicability domain of the stabilisation model
+        (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides, oxysalts,
+        fluorides; not sulfides without oxygen, which its training table lacks) by their predicted
+        stabilisation below the hull. ``False``: the plain hull approximation everywhere.
+
+    Notes
+    -----
+    Candidate enthalpies: see the module docstring (``known`` / ``hull_decomposition`` /
+    ``hull_decomposition+stabilisation_model``); :meth:`reactions` reports which one each candidate
+    used, the predicted stabilisation, and the balanced reactions.
+    The chemical systems of a batch are built together (:mod:`~electroscreen.featurizers.thermo.reaction_systems`).
+
+    Examples
+    --------
+    >>> values = AirReactivity().transform(["Li3PS4", "Li3PO4"])
+    >>> bool(values[0, 0] < -0.1), float(values[1, 0]), float(values[0, 3])
+    (True, 0.0, 1.0)
+    """
+
+    feature_table = _FEATURES
+
+    def __init__(self, water: str = "gas", stabilisation: bool = True) -> None:
+        self.water = water
+        self.stabilisation = stabilisation
+
+    def citations(self) -> list[str]:
+        return [RICHARDS_2016, ZHU_2015, NOLAN_2018, EXP_TABLE_CITATION, CODATA]
+
+    # -- computation -------------------------------------------------------------------------
+    def _scan(self, packed: PackedCompositions) -> dict[str, object]:
+        """Run every reactant on every usable row; per-row arrays and, per reactant, the products."""
+        n = len(packed)
+        table = enthalpy_table(self.water)
+        offsets = packed.offsets
+        total = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[offsets])
+        negative = np.diff(np.concatenate([[0], np.cumsum(packed.amount < 0)])[offsets]) > 0
+        usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
+        rows = np.flatnonzero(usable)
+        out: dict[str, object] = {
+            "known_energy": np.full(n, np.nan),  # tabulated
+            "candidate_energy": np.full(n, np.nan),  # tabulated or corrected; NaN: hull
+            "stabilisation": np.full(n, np.nan),  # predicted, where applied
+            "energy": np.full(n, np.nan),  # used
+            "atoms": np.where(usable, total, np.nan),
+        }
+        is_h2s = table.names == "H2S"
+        for name, reactant in REACTANTS.items():
+            rxn, mixing, h2s = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+            products = None
+            if len(rows):
+                stack = stack_systems(
+                    packed, rows, {SYMBOL_TO_Z[s]: a for s, a in reactant.items()}, table
+                )
+                if name == "h2o":  # the first reactant: candidate compositions are the same
+                    out["known_energy"][rows] = stack.tabulated_energy()
+                    out["candidate_energy"][rows] = out["known_energy"][rows]
+                    # featurizers pickled before the option existed keep their old behaviour
+                    if getattr(self, "stabilisation", False):
+                        self._stabilise(packed, rows, stack, out)
+                e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
+                energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
+                    stack.matrix,
+                    stack.energy,
+                    stack.entry_offsets,
+                    stack.dims,
+                    stack.system_of,
+                    stack.comps,
+                    out["candidate_energy"][rows],
+                    stack.reacts,
+                    e_react,
+                )
+                rxn[rows], mixing[rows], out["energy"][rows] = energy, x, e_cand
+                entry = np.where(
+                    p_idx >= 0, stack.entry_offsets[stack.system_of][:, None] + p_idx, -1
+                )
+                table_row = np.where(entry >= 0, stack.table_index[entry], -1)
+                h2s[rows] = (is_h2s[table_row] & (table_row >= 0)).any(axis=1)
+                products = (rows, stack, entry, p_amt)
+            mixing[rxn > -NO_REACTION] = 1.0  # no reaction: the candidate alone
+            out[f"rxn_{name}"] = rxn
+            out[f"mixing_{name}"] = mixing
+            out[f"h2s_{name}"] = h2s
+            out[f"products_{name}"] = products
+        return out
+
+    def _stabilise(
+        self, packed: PackedCompositions, rows: np.ndarray, stack: StackedSystems, out: dict
+    ) -> None:
+        """Untabulated rows inside the model's domain: hull energy + predicted stabilisation."""
+        model = default_stabilisation_model(self.water)
+        unknown = np.flatnonzero(np.isnan(out["known_energy"][rows]))  # positions in ``rows``
+        candidates = packed.take(rows[unknown])
+        inside = np.flatnonzero(model.in_domain(candidates))
+        if not len(inside):
+            return
+        unknown, candidates = unknown[inside], candidates.take(inside)
+        summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
+        n_elements = np.diff(candidates.offsets)
+        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
+        stabilisation = model.predict_with_hull(candidates, hull)
+        out["stabilisation"][rows[unknown]] = stabilisation
+        out["candidate_energy"][rows[unknown]] = summary[:, 0] + stabilisation
+
+    def _values(self, scan: dict[str, object], n: int) -> np.ndarray:
+        values = np.full((n, len(_FEATURES)), np.nan)
+        for name, col in _RXN_FEATURE.items():
+            values[:, col] = scan[f"rxn_{name}"]
+        done = ~np.isnan(values[:, 0])
+        reacted = scan["rxn_h2o"] < -NO_REACTION
+        values[done, 3] = (scan["h2s_h2o"] & reacted)[done].astype(float)
+        values[:, 4] = scan["mixing_h2o"]
+        values[:, 5] = scan["energy"]
+        values[done, 6] = (~np.isnan(scan["known_energy"]))[done].astype(float)
+        return values
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._values(self._scan(packed), len(packed))
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions(X)
+        values = self._featurize_packed(packed)
+        status = packed.status.copy()
+        bad = np.isnan(values[:, 0]) & (status == OK)
+        status[bad] = "non_positive_amounts"
+        return values, status
+
+    def reactions(self, X: object) -> pd.DataFrame:
+        """One row per candidate: enthalpy used, and per reactant the energy and balanced reaction.
+
+        Columns: ``formula``, ``status``, ``enthalpy_source`` (``known`` / ``hull_decomposition``,
+        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``, ``hull_phases`` (for
+        ``hull_decomposition``: the tabulated phases and elements standing in for the candidate, per
+        formula unit), ``hull_elements`` (pure elements among them, space separated: a warning that
+        the table lacks a compound binding them, so the enthalpy is too high and the reaction
+        energies too negative; see :func:`~electroscreen.featurizers.thermo.enthalpies.hull_phases`), and for
+        each reactant ``r`` in
+        ``h2o, o2, co2``: ``rxn_<r>_ev_per_atom``, ``<r>_mixing_ratio``, ``<r>_products`` (products
+        per formula unit of the candidate as written) and ``<r>_reaction`` (the balanced reaction,
+        ``"no reaction"`` when nothing is exothermic).
+        """
+        packed = as_packed_compositions(X)
+        scan = self._scan(packed)
+        values = self._values(scan, len(packed))
+        formulas = formulas_of(X, packed)
+        frame = pd.DataFrame({"formula": formulas})
+        status = packed.status.copy()
+        status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
+        frame["status"] = status
+        source = np.where(np.isnan(scan["known_energy"]), SOURCE_HULL, SOURCE_KNOWN)
+        source = np.where(np.isnan(scan["stabilisation"]), source, SOURCE_CORRECTED)
+        frame["enthalpy_source"] = np.where(np.isnan(values[:, 0]), "", source)
+        frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
+        frame["stabilisation_ev_per_atom"] = scan["stabilisation"]
+        phases, elements = hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
+        frame["hull_phases"] = phases
+        frame["hull_elements"] = elements
+        table = enthalpy_table(self.water)
+        for name, reactant in REACTANTS.items():
+            products = product_lists(len(packed), scan[f"products_{name}"], table)
+            frame[f"rxn_{name}_ev_per_atom"] = scan[f"rxn_{name}"]
+            frame[f"{name}_mixing_ratio"] = scan[f"mixing_{name}"]
+            products_text, reactions_text = [], []
+            for i in range(len(packed)):
+                p, r = reaction_text(
+                    formulas[i],
+                    scan["atoms"][i],
+                    scan[f"mixing_{name}"][i],
+                    scan[f"rxn_{name}"][i],
+                    _REACTANT_LABEL[name],
+                    sum(reactant.values()),
+                    products[i],
+                )
+                products_text.append(p)
+                reactions_text.append(r)
+            frame[f"{name}_products"] = products_text
+            frame[f"{name}_reaction"] = reactions_text
+        frame["h2s_released"] = values[:, 3]
+        return frame
+
+
+def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
+    """Enthalpy (eV/atom) of a reactant: its lowest tabulated entry, 0 for an element."""
+    if len(reactant) == 1:
+        return 0.0
+    z = [SYMBOL_TO_Z[s] for s in reactant]
+    return float(table.energy[table.known[composition_key(z, list(reactant.values()))]])
+
+
+_REACTANT_LABEL = {"h2o": "H2O", "o2": "O2", "co2": "CO2"}
+
+
+def descriptor_roc_auc(
+    descriptor: np.ndarray,
+    stable: np.ndarray,
+    higher_is_stable: bool = True,
+    sample_weight: np.ndarray | None = None,
+) -> float:
+    """ROC-AUC of one descriptor as a score for the binary air-stable label (NaN rows dropped).
+
+    Parameters
+    ----------
+    descriptor : array (n,)
+        E.g. ``rxn_h2o_ev_per_atom`` (less negative = more stable, so ``higher_is_stable=True``).
+    stable : array (n,)
+        1 = air-stable (or moderate), 0 = unstable.
+    higher_is_stable : bool
+        Orientation of the score.
+    sample_weight : array (n,), optional
+        Row weights, e.g. the task's ``Targets.sample_weight`` (repeated compositions share a
+        weight of 1), so the score is comparable with the classifier's cross-validated ROC-AUC.
+
+    Returns
+    -------
+    float
+        Area under the ROC curve (0.5 = no information); NaN when only one class is left.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    score = np.asarray(descriptor, dtype=float)
+    label = np.asarray(stable, dtype=float)
+    keep = np.isfinite(score) & np.isfinite(label)
+    weight = None
+    if sample_weight is not None:
+        weight = np.asarray(sample_weight, dtype=float)
+        if weight.shape != score.shape:
+            raise ValueError(f"sample_weight has shape {weight.shape}, expected {score.shape}")
+        keep &= np.isfinite(weight)
+        weight = weight[keep]
+    if len(np.unique(label[keep])) < 2:
+        return float("nan")
+    signed = score[keep] if higher_is_stable else -score[keep]
+    return float(roc_auc_score(label[keep], signed, sample_weight=weight))

@@ -1,0 +1,156 @@
+"""Training data of the stabilisation model: leave-one-out hulls of the tabulated compounds.
+
+For every tabulated composition the *stabilisation energy* is its enthalpy minus the hull energy of
+the other entries of its chemical system; the model
+(:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`) learns it from Magpie
+statistics plus four descriptors of that hull (:data:`HULL_FEATURES`). For an untabulated candidate
+the leave-one-out hull *is* its hull, so the features mean the same thing at prediction time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.featurizers.base import as_packed_compositions
+from electroscreen.featurizers.composition.magpie import ElementPropertyStats
+from electroscreen.featurizers.thermo.enthalpies import (
+    enthalpy_table,
+    fraction_rows,
+    system_composition,
+)
+from electroscreen.featurizers.thermo.hull import hull_decomposition
+
+__all__ = [
+    "ANION_ELEMENTS",
+    "HULL_FEATURES",
+    "anion_set",
+    "hull_features",
+    "stabilisation_features",
+    "stabilisation_targets",
+    "table_compositions",
+    "with_magpie",
+]
+
+HULL_FEATURES = ("hull_energy_ev_per_atom", "n_elements", "hull_element_fraction", "hull_n_phases")
+#: Elements that count as anions when the applicability domain is decided (see StabilisationModel).
+ANION_ELEMENTS = frozenset(
+    SYMBOL_TO_Z[s] for s in ("O", "S", "Se", "Te", "N", "F", "Cl", "Br", "I")
+)
+
+
+def anion_set(z: np.ndarray | list[int]) -> frozenset[int]:
+    """The anion elements (:data:`ANION_ELEMENTS`) of a composition, as atomic numbers."""
+    return frozenset(int(e) for e in z) & ANION_ELEMENTS
+
+
+def hull_features(
+    z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
+) -> tuple[float, float, float, float]:
+    """Hull of a composition built from every *other* tabulated compound of its chemical system.
+
+    Table rows with exactly this composition (up to scale) are left out, so a tabulated compound is
+    described as an untabulated candidate would be.
+
+    Parameters
+    ----------
+    z, amount : array-like
+        Atomic numbers and amounts (any scale; repeated elements are summed).
+    water : {"liquid", "gas"}
+
+    Returns
+    -------
+    tuple of float
+        ``(hull energy eV/atom, number of elements, atom fraction of the decomposition that is pure
+        elements, number of phases)``, in the order of ``HULL_FEATURES``.
+    """
+    system, comp = system_composition(z, amount, water)
+    d = len(system.elements)
+    comp /= comp.sum()
+    keep = ~np.all(np.abs(system.matrix - comp[None, :]) < 1e-6, axis=1)
+    keep[:d] = True  # the elements stay (a one-element "composition" is its own reference)
+    idx = np.full(d, -1, dtype=np.int64)
+    amt = np.zeros(d)
+    energy = hull_decomposition(
+        np.ascontiguousarray(system.matrix[keep]), system.energy[keep], comp, idx, amt
+    )
+    used = idx >= 0
+    element_fraction = float(amt[used & (idx < d)].sum())
+    return float(energy), float(d), element_fraction, float(used.sum())
+
+
+def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.DataFrame:
+    """Leave-one-out stabilisation energy of every tabulated composition with >= ``min_elements``.
+
+    Returns
+    -------
+    DataFrame
+        One row per composition (the lowest-enthalpy table row when a composition is tabulated more
+        than once): ``name``, ``table_index``, ``chemical_system`` (``"Li-O-P"``: the CV group),
+        ``enthalpy_ev_per_atom``, the :data:`HULL_FEATURES` and ``stabilisation_ev_per_atom`` =
+        enthalpy - hull energy of the other entries.
+    """
+    table = enthalpy_table(water)
+    rows = []
+    for index in sorted(table.known.values()):
+        z = np.flatnonzero(table.fractions[index] > 0)
+        if len(z) < min_elements:
+            continue
+        feats = hull_features(z, table.fractions[index, z], water)
+        rows.append(
+            (
+                table.names[index],
+                index,
+                "-".join(sorted(ELEMENT_SYMBOLS[int(e)] for e in z)),
+                table.energy[index],
+                *feats,
+                table.energy[index] - feats[0],
+            )
+        )
+    columns = ["name", "table_index", "chemical_system", "enthalpy_ev_per_atom"]
+    return pd.DataFrame(rows, columns=[*columns, *HULL_FEATURES, "stabilisation_ev_per_atom"])
+
+
+def stabilisation_features(X: object, water: str = "liquid") -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs of compositions: 132 Magpie statistics + the four :func:`hull_features`.
+
+    Parameters
+    ----------
+    X : list of formulas, candidate table or PackedCompositions
+    water : {"liquid", "gas"}
+
+    Returns
+    -------
+    features : ndarray (n, 136)
+        NaN rows where the composition could not be read.
+    status : ndarray of object (n,)
+        ``"ok"`` or the parse status of the row.
+    """
+    packed = as_packed_compositions(X)
+    hull = np.full((len(packed), len(HULL_FEATURES)), np.nan)
+    status = packed.status.copy()
+    for i in range(len(packed)):
+        lo, hi = packed.offsets[i], packed.offsets[i + 1]
+        if status[i] != OK or lo == hi:
+            continue
+        amount = packed.amount[lo:hi]
+        if not amount.sum() > 0 or (amount < 0).any():
+            status[i] = "non_positive_amounts"
+            continue
+        hull[i] = hull_features(packed.z[lo:hi], amount, water)
+    values = with_magpie(packed, hull)
+    values[status != OK] = np.nan
+    return values, status
+
+
+def with_magpie(packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
+    """The model inputs: Magpie statistics of ``packed`` followed by its hull features."""
+    return np.hstack([ElementPropertyStats(impute_nan=True).transform(packed), hull])
+
+
+def table_compositions(table_index: np.ndarray, water: str) -> PackedCompositions:
+    """Table rows as PackedCompositions (atom fractions as amounts)."""
+    return fraction_rows(enthalpy_table(water).fractions[table_index])

@@ -1,0 +1,367 @@
+"""The MLflow run of a screening: one run per ``electroscreen screen`` invocation (resumes reopen it).
+
+What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
+
+- tags ``electroscreen.kind=screen``, the model URIs, the config and candidate-pool digests;
+- params: the flattened :class:`~electroscreen.screening.screen_config.ScreeningConfig`, ``inputs``,
+  ``conductivity_model_uri``, ``stability_model_uri``, ``pool_digest``, ``config_digest``;
+- a run input (``mlflow.log_input``) naming the candidate pool by its digest (no data uploaded);
+- metrics ``n_<status>`` (rows per status), ``n_candidates``, ``time_<step>_s`` and
+  ``candidates_per_s``;
+- artifacts ``results/results.parquet``, ``results/results.csv``, ``results/top.csv`` and
+  ``plots/pareto.png``.
+
+Every function talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here
+touches MLflow's global active run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+from mlflow.data.meta_dataset import MetaDataset  # noqa: E402
+from mlflow.data.sources import LocalArtifactDatasetSource  # noqa: E402
+from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunStatus  # noqa: E402
+from mlflow.exceptions import MlflowException  # noqa: E402
+from mlflow.utils.time import get_current_time_millis  # noqa: E402
+from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH  # noqa: E402
+
+from electroscreen.experiments.tracking import (  # noqa: E402
+    get_or_create_experiment,
+    resolve_tracking_uri,
+)
+from electroscreen.screening.plots import pareto_plot  # noqa: E402
+from electroscreen.screening.screen_config import ScreeningConfig  # noqa: E402
+
+__all__ = [
+    "KIND_TAG",
+    "PARETO_ARTIFACT",
+    "RESULTS_ARTIFACT",
+    "POOL_DATASET_NAME",
+    "fail_screening_run",
+    "finish_screening_run",
+    "pareto_figure",
+    "start_screening_run",
+]
+
+#: Where a screening run keeps its results table.
+RESULTS_ARTIFACT = "results/results.parquet"
+#: Tag that marks a screening run (what :func:`~electroscreen.analysis.triage.screening_runs` finds).
+KIND_TAG = "electroscreen.kind"
+#: Where the Pareto plot goes.
+PARETO_ARTIFACT = "plots/pareto.png"
+#: Name of the run input that identifies the candidate pool.
+POOL_DATASET_NAME = "candidate-pool"
+#: MLflow's SQL stores keep at most 36 characters of a dataset digest.
+_DATASET_DIGEST_LENGTH = 36
+#: Param names of the model URIs (the names triage reads), by model role.
+_MODEL_PARAMS = {"conductivity": "conductivity_model_uri", "air_stability": "stability_model_uri"}
+
+
+def _client(tracking_uri: str | None) -> MlflowClient:
+    uri = resolve_tracking_uri(tracking_uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, prefix=f"{name}."))
+        elif isinstance(value, list | tuple):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = "" if value is None else str(value)
+    return out
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    kept = limit - 48
+    return f"{text[:kept]} ... ({len(text) - kept} more characters)"
+
+
+def _metric_key(name: str) -> str:
+    """An MLflow-legal metric name (letters, digits, ``_ - . /`` and spaces) for a status code."""
+    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
+
+
+def _pool_input(inputs: list[str], pool_digest: str) -> DatasetInput:
+    """The candidate pool as an MLflow dataset that carries only its source and digest."""
+    paths = [os.path.abspath(str(p)) for p in inputs] or [os.getcwd()]
+    source = paths[0] if len(paths) == 1 else os.path.commonpath(paths)
+    dataset = MetaDataset(
+        LocalArtifactDatasetSource(source),
+        name=POOL_DATASET_NAME,
+        digest=pool_digest[:_DATASET_DIGEST_LENGTH],
+    )
+    return DatasetInput(
+        dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "screening")]
+    )
+
+
+def start_screening_run(
+    *,
+    tracking_uri: str | None,
+    experiment: str,
+    run_id: str | None,
+    config: ScreeningConfig,
+    inputs: list[str],
+    pool_digest: str,
+    model_uris: dict[str, str],
+) -> str:
+    """Start (``run_id`` None) or reopen (resume) the MLflow run of a screening.
+
+    Parameters
+    ----------
+    tracking_uri : str or None
+        Tracking store (default :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
+    experiment : str
+        Experiment of a new run (created when missing); ignored when ``run_id`` is given.
+    run_id : str or None
+        Run to reopen: its status goes back to RUNNING and only params it lacks are logged.
+    config : ScreeningConfig
+        Logged as flat params (``filters.carrier``, ``ranking.kappa``, ...) and ``config_digest``.
+    inputs : list of str
+        The input arguments (param ``inputs``, comma-separated).
+    pool_digest : str
+        Digest of the candidate pool's content (:attr:`InputPlan.digest`); param, tag and the
+        digest of the ``candidate-pool`` run input.
+    model_uris : dict
+        ``{"conductivity": uri, "air_stability": uri}``; params ``conductivity_model_uri`` and
+        ``stability_model_uri`` plus tags ``electroscreen.<role>_model_uri``.
+
+    Returns
+    -------
+    str
+        The run id.
+
+    Raises
+    ------
+    ValueError
+        When ``run_id`` names no run of the store (the message says how to start a new one).
+    """
+    client = _client(tracking_uri)
+    params = _flatten(config.model_dump(mode="json"))
+    params.update(
+        inputs=_clip(",".join(str(p) for p in inputs), MAX_PARAM_VAL_LENGTH),
+        n_inputs=str(len(inputs)),
+        pool_digest=pool_digest,
+        config_digest=config.digest(),
+    )
+    tags = {
+        KIND_TAG: "screen",
+        "electroscreen.pool_digest": pool_digest,
+        "electroscreen.config_digest": config.digest(),
+    }
+    for role, uri in model_uris.items():
+        params[_MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
+        tags[f"electroscreen.{role}_model_uri"] = uri
+
+    if run_id is None:
+        run = client.create_run(
+            get_or_create_experiment(experiment, tracking_uri),
+            run_name=f"screen-{pool_digest[:8]}",
+            tags=tags,
+        )
+        run_id = run.info.run_id
+        existing_params: dict[str, str] = {}
+        logged_digests: set[str] = set()
+    else:
+        try:
+            run = client.get_run(run_id)
+        except MlflowException as exc:
+            raise ValueError(
+                f"cannot resume MLflow run {run_id!r} in {resolve_tracking_uri(tracking_uri)} "
+                f"(remove state.json from the output folder to record a new run and keep the "
+                f"checkpoints): {exc}"
+            ) from exc
+        client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+        if "electroscreen.error" in run.data.tags:  # a failed attempt being resumed
+            client.delete_tag(run_id, "electroscreen.error")
+        for key, value in tags.items():
+            client.set_tag(run_id, key, value)
+        existing_params = dict(run.data.params)
+        logged_digests = {d.dataset.digest for d in run.inputs.dataset_inputs}
+    new_params = [Param(k, v) for k, v in params.items() if k not in existing_params]
+    for start in range(0, len(new_params), 100):  # log_batch takes at most 100 params
+        client.log_batch(run_id, params=new_params[start : start + 100])
+    pool_input = _pool_input(inputs, pool_digest)
+    if pool_input.dataset.digest not in logged_digests:
+        client.log_inputs(run_id, datasets=[pool_input])
+    return run_id
+
+
+def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) -> pd.DataFrame:
+    """At most ``max_points`` rows to draw: the first Pareto front, the ``top`` best, then a sample."""
+    if len(results) <= max_points:
+        return results
+    keep = np.zeros(len(results), dtype=bool)
+    if "pareto_rank" in results:
+        keep |= results["pareto_rank"].eq(1).to_numpy()
+    if "rank" in results:
+        ranks = results["rank"].to_numpy(float)
+        keep |= (ranks > 0) & (ranks <= top)
+    rest = np.flatnonzero(~keep)
+    room = max(max_points - int(keep.sum()), 0)
+    if room and len(rest):
+        rng = np.random.default_rng(seed)
+        keep[rng.choice(rest, size=min(room, len(rest)), replace=False)] = True
+    return results[keep]
+
+
+def pareto_figure(
+    results: pd.DataFrame, top: int = 50, max_points: int = 5000, seed: int = 0
+) -> Figure:
+    """Predicted conductivity against P(air stable), first Pareto front highlighted, with error bars.
+
+    Draws with :func:`electroscreen.screening.plots.pareto_plot`. Large pools are thinned to
+    ``max_points`` rows (the whole first front and the ``top`` best-ranked rows always stay; the rest
+    is a seeded random sample), and the title says so.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Results table with ``pred_log10_sigma`` (and ``_lo``/``_hi``), ``p_air_stable`` (and
+        ``_std``), ``pareto_rank``, ``rank``, ``formula``, ``status``.
+    top : int
+        Best-ranked rows always drawn (the first 5 are labelled).
+    max_points : int
+        Most rows drawn.
+    seed : int
+        Seed of the thinning sample.
+
+    Returns
+    -------
+    matplotlib Figure
+        Caller closes it.
+    """
+    missing = {"pred_log10_sigma", "p_air_stable"} - set(results.columns)
+    if missing:
+        raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
+    shown = _plot_subset(results, max_points, top, seed)
+    figure, ax = plt.subplots(figsize=(7, 5))
+    pareto_plot(shown, ax=ax)
+    if len(shown) < len(results):
+        ax.set_title(f"{len(shown)} of {len(results)} candidates drawn (front, top {top}, sample)")
+    figure.tight_layout()
+    return figure
+
+
+def _metrics(
+    results: pd.DataFrame, timings: dict[str, float], counts: dict[str, int]
+) -> dict[str, float]:
+    metrics = {f"n_{_metric_key(status)}": float(n) for status, n in counts.items()}
+    metrics["n_candidates"] = float(len(results))
+    for step, seconds in timings.items():
+        metrics[f"time_{_metric_key(step)}_s"] = float(seconds)
+    total = timings.get("total", sum(timings.values()))
+    if total > 0:
+        metrics["candidates_per_s"] = len(results) / total
+    return {k: v for k, v in metrics.items() if math.isfinite(v)}
+
+
+def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
+    """``results.parquet`` and ``results.csv`` from ``out`` when written there, else made in ``folder``."""
+    flat = results.drop(columns=["structure"], errors="ignore")
+    files = []
+    for name, write in (("results.parquet", flat.to_parquet), ("results.csv", flat.to_csv)):
+        path = Path(out) / name
+        if not path.is_file():
+            path = folder / name
+            write(path, index=False)
+        files.append(path)
+    return files
+
+
+def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
+    flat = results.drop(columns=["structure"], errors="ignore")
+    if "rank" not in flat:
+        return flat.head(0)
+    return flat[flat["rank"].gt(0)].nsmallest(top, "rank")
+
+
+def finish_screening_run(
+    run_id: str,
+    *,
+    tracking_uri: str | None,
+    results: pd.DataFrame,
+    out: Path,
+    timings: dict[str, float],
+    counts: dict[str, int],
+    top: int = 50,
+) -> None:
+    """Log a screening's counts, timings, results and Pareto plot, and end its run FINISHED.
+
+    Parameters
+    ----------
+    run_id : str
+        The run from :func:`start_screening_run`.
+    tracking_uri : str or None
+    results : DataFrame
+        The ranked results, one row per input candidate.
+    out : Path
+        Output folder; its ``results.parquet`` / ``results.csv`` are logged when present (else they
+        are written from ``results`` to a temporary folder first).
+    timings : dict
+        Seconds per step (``total`` among them): metrics ``time_<step>_s`` and
+        ``candidates_per_s = len(results) / timings["total"]``.
+    counts : dict
+        Rows per status: metrics ``n_<status>``.
+    top : int
+        Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
+    """
+    client = _client(tracking_uri)
+    now = get_current_time_millis()
+    metrics = [Metric(k, v, now, 0) for k, v in _metrics(results, timings, counts).items()]
+    for start in range(0, len(metrics), 1000):
+        client.log_batch(run_id, metrics=metrics[start : start + 1000])
+    results_dir = str(Path(RESULTS_ARTIFACT).parent)
+    with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
+        for path in _table_files(results, Path(out), Path(tmp)):
+            client.log_artifact(run_id, str(path), artifact_path=results_dir)
+        top_path = Path(tmp) / "top.csv"
+        _top_rows(results, top).to_csv(top_path, index=False)
+        client.log_artifact(run_id, str(top_path), artifact_path=results_dir)
+    try:
+        figure = pareto_figure(results, top=top)
+    except ValueError as exc:
+        client.set_tag(run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
+    else:
+        try:
+            client.log_figure(run_id, figure, PARETO_ARTIFACT)
+        finally:
+            plt.close(figure)
+    client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FINISHED))
+
+
+def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> None:
+    """End a screening run FAILED with the error in the tag ``electroscreen.error``.
+
+    Parameters
+    ----------
+    run_id : str
+    tracking_uri : str or None
+    error : str
+        What went wrong (cut to MLflow's tag length limit).
+    """
+    client = _client(tracking_uri)
+    client.set_tag(run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH))
+    client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FAILED))

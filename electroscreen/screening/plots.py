@@ -1,0 +1,115 @@
+"""Plots of a screening, drawn by the screening writer and reused by the triage notebook."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+__all__ = ["pareto_plot"]
+
+
+def pareto_plot(
+    results: pd.DataFrame,
+    ax: plt.Axes | None = None,
+    highlight: pd.DataFrame | None = None,
+    label_top: int = 5,
+) -> plt.Axes:
+    """Predicted conductivity against air-stability probability, with uncertainty bars.
+
+    Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
+    vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
+    The first Pareto front (``pareto_rank == 1``) is drawn in colour, on top, and joined by a line;
+    the other candidates are grey, with fainter bars the more of them there are, so that a pool of
+    thousands still shows where the candidates lie.
+
+    Parameters
+    ----------
+    results : DataFrame
+        A screening results table; rows without both predictions (or not ``ok``) are left out.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    highlight : DataFrame, optional
+        Rows to circle (e.g. :func:`electroscreen.analysis.triage.shortlist`).
+    label_top : int
+        Annotate this many best-ranked points with ``"<rank>. <formula>"``; the labels are stacked
+        to the left of their points (inside the axes) so that close points stay readable.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    ok = results.get("status", pd.Series("ok", index=results.index)).eq("ok")
+    ok &= results["pred_log10_sigma"].notna() & results["p_air_stable"].notna()
+    data = results[ok]
+    x = data["pred_log10_sigma"].to_numpy(float)
+    y = data["p_air_stable"].to_numpy(float)
+    xerr = np.vstack(
+        [
+            x - data.get("pred_log10_sigma_lo", data["pred_log10_sigma"]).to_numpy(float),
+            data.get("pred_log10_sigma_hi", data["pred_log10_sigma"]).to_numpy(float) - x,
+        ]
+    )
+    xerr = np.clip(np.nan_to_num(xerr), 0.0, None)
+    yerr = None
+    if "p_air_stable_std" in data:
+        std = np.nan_to_num(data["p_air_stable_std"].to_numpy(float))
+        yerr = np.clip(np.vstack([np.minimum(std, y), np.minimum(std, 1.0 - y)]), 0.0, None)
+    front = (
+        data["pareto_rank"].eq(1).to_numpy() if "pareto_rank" in data else np.zeros(len(x), bool)
+    )
+    # bars of the grey crowd fade with its size; the front keeps full bars
+    crowd_alpha = float(np.clip(12.0 / np.sqrt(max((~front).sum(), 1)), 0.08, 0.8))
+    styles = (
+        (~front, "0.55", "candidates", crowd_alpha, 2),
+        (front, "C3", "Pareto front", 0.9, 4),
+    )
+    for mask, colour, name, alpha, zorder in styles:
+        if mask.any():
+            container = ax.errorbar(
+                x[mask],
+                y[mask],
+                xerr=xerr[:, mask],
+                yerr=None if yerr is None else yerr[:, mask],
+                fmt="o",
+                ms=4,
+                color=colour,
+                ecolor=colour,
+                elinewidth=0.6,
+                label=name,
+                zorder=zorder,
+            )
+            for bars in container.lines[2]:
+                bars.set_alpha(alpha)
+    if front.any():
+        order = np.argsort(x[front])
+        ax.plot(x[front][order], y[front][order], color="C3", lw=1, alpha=0.7, zorder=4)
+    if highlight is not None and len(highlight):
+        hx = highlight["pred_log10_sigma"].to_numpy(float)
+        hy = highlight["p_air_stable"].to_numpy(float)
+        ax.scatter(
+            hx, hy, s=90, facecolors="none", edgecolors="C0", lw=1.2, label="shortlist", zorder=5
+        )
+    if label_top and "rank" in data:
+        best = data[data["rank"].gt(0)].nsmallest(label_top, "rank")
+        for i, row in enumerate(best.itertuples(index=False)):
+            ax.annotate(
+                f"{row.rank}. {row.formula}",
+                (row.pred_log10_sigma, row.p_air_stable),
+                fontsize=7,
+                xytext=(-14, -6 - 12 * i),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
+                zorder=6,
+            )
+    ax.set_xlabel("predicted log10 sigma (S/cm), 90 % interval")
+    ax.set_ylabel("P(air stable)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"{len(data)} screened candidates")
+    return ax

@@ -1,0 +1,133 @@
+"""The screening configuration: pre-filters, ranking weights, batching. Read from YAML, validated here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from electroscreen.configs import config_path
+from electroscreen.data.formula import SYMBOL_TO_Z
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "FilterConfig",
+    "RankingConfig",
+    "ScreeningConfig",
+    "load_screening_config",
+]
+
+DEFAULT_CONFIG_PATH = config_path("screening.yaml")
+
+#: Elements rejected by default: toxic (Cd, Hg, Pb, Tl, As, Be), radioactive, and scarce platinum-group
+#: metals or precious metals that no battery at scale can use.
+DEFAULT_FORBIDDEN = (
+    "Be", "As", "Cd", "Hg", "Tl", "Pb",
+    "Tc", "Pm", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu",
+    "Ru", "Rh", "Pd", "Re", "Os", "Ir", "Pt", "Au",
+)  # fmt: skip
+
+
+def _check_symbols(symbols: list[str] | None) -> list[str] | None:
+    if symbols is None:
+        return None
+    unknown = [s for s in symbols if s not in SYMBOL_TO_Z]
+    if unknown:
+        raise ValueError(f"unknown element symbols {unknown}")
+    return list(symbols)
+
+
+class FilterConfig(BaseModel):
+    """Pre-filters applied before any featurization; a rejected candidate keeps its row and reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field("Li", description="Mobile ion that must be present (empty: no check).")
+    require_charge_balance: bool = Field(
+        True,
+        description="Reject compositions without a charge-balanced oxidation-state assignment.",
+    )
+    allowed_elements: list[str] | None = Field(
+        None, description="If given, only these elements may occur."
+    )
+    forbidden_elements: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_FORBIDDEN),
+        description="Elements that reject a candidate (toxic, radioactive, scarce).",
+    )
+    max_sites: int = Field(
+        400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
+    )
+    max_elements: int = Field(8, ge=1, description="Compositions with more elements are rejected.")
+
+    _symbols = field_validator("allowed_elements", "forbidden_elements")(_check_symbols)
+
+    @field_validator("carrier")
+    @classmethod
+    def _carrier_known(cls, value: str) -> str:
+        if value and value not in SYMBOL_TO_Z:
+            raise ValueError(f"unknown carrier element {value!r}")
+        return value
+
+
+class RankingConfig(BaseModel):
+    """How predictions become a ranking.
+
+    ``score = w_sigma * s(mu) + w_air * p`` where ``s`` maps log10 conductivity linearly from
+    ``sigma_range`` onto [0, 1] (clipped) and ``p`` is the probability of air stability. The
+    acquisition score is the same formula on optimistic values: ``mu + kappa * std`` and
+    ``p + kappa * p_std`` (clipped to [0, 1]) -- an upper confidence bound.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    weight_conductivity: float = Field(0.7, ge=0)
+    weight_air_stability: float = Field(0.3, ge=0)
+    sigma_range: tuple[float, float] = Field(
+        (-8.0, -2.0), description="log10(S/cm) mapped onto 0 and 1 in the score."
+    )
+    kappa: float = Field(1.0, ge=0, description="Exploration weight of the UCB acquisition.")
+
+    @field_validator("sigma_range")
+    @classmethod
+    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not value[0] < value[1]:
+            raise ValueError("sigma_range must be (low, high) with low < high")
+        return value
+
+
+class ScreeningConfig(BaseModel):
+    """Everything that decides a screening run's output (hashed into the resume manifest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filters: FilterConfig = Field(default_factory=FilterConfig)
+    ranking: RankingConfig = Field(default_factory=RankingConfig)
+    batch_size: int = Field(1000, ge=1, description="Candidates per batch (and per checkpoint).")
+    top: int = Field(15, ge=0, description="Rows of the ranked table printed at the end.")
+    experiment: str = Field("electroscreen-screening", description="MLflow experiment name.")
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form (what the resume manifest compares)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_screening_config(path: str | Path | None = None, **overrides: object) -> ScreeningConfig:
+    """Read a screening config from YAML (default ``configs/screening.yaml``) with top-level overrides.
+
+    Parameters
+    ----------
+    path : path, optional
+        YAML file; when omitted the packaged default is used if it exists, else built-in defaults.
+    **overrides
+        Top-level fields (``batch_size=...``); ``None`` values are ignored.
+    """
+    data: dict = {}
+    source = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    if path is not None or source.is_file():
+        data = yaml.safe_load(source.read_text()) or {}
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return ScreeningConfig.model_validate(data)

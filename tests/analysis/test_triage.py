@@ -1,0 +1,274 @@
+"""Triage helpers against a screening run logged into a temporary SQLite store.
+
+The run is logged here with the artifact layout of ``electroscreen screen`` (tag
+``electroscreen.kind=screen``, ``results/results.parquet``, an ``inputs`` param), over real OBELiX
+structures written to a packed cache, with the run's ranking columns computed by the screening code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import mlflow  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+from pymatgen.symmetry.analyzer import SpacegroupAnalyzer  # noqa: E402
+
+from electroscreen.analysis import triage  # noqa: E402
+from electroscreen.analysis.candidate_card import (  # noqa: E402
+    candidate_card,
+    find_structure,
+    nearest_obelix,
+)
+from electroscreen.data.obelix import load_obelix_structures  # noqa: E402
+from electroscreen.data.packed import pack_structures  # noqa: E402
+from electroscreen.data.readers import structure_from_text  # noqa: E402
+from electroscreen.experiments.tracking import get_or_create_experiment
+from electroscreen.featurizers.bvse.barriers import BVSE  # noqa: E402
+from electroscreen.featurizers.composition.magpie import ElementPropertyStats  # noqa: E402
+from electroscreen.featurizers.structure.descriptors import StructureDescriptors  # noqa: E402
+from electroscreen.screening.plots import pareto_plot  # noqa: E402
+from electroscreen.screening.ranking import rank_candidates  # noqa: E402
+from electroscreen.screening.screen_config import RankingConfig  # noqa: E402
+
+#: OBELiX IDs screened by the fixture: sorted IDs, every 20th (ordered and disordered ones).
+N_STRUCTURES = 14
+
+
+@dataclass
+class ScreenRun:
+    uri: str
+    run_id: str
+    results: pd.DataFrame
+    packed_path: Path
+    structures: dict
+
+
+def _results(ids: list[str], formulas: list[str], source: str) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = len(ids)
+    mu = rng.uniform(-9, -2, n)
+    std = rng.uniform(0.2, 1.2, n)
+    frame = pd.DataFrame(
+        {
+            "candidate_id": ids,
+            "formula": formulas,
+            "source": [f"{source}#{i}" for i in range(n)],
+            "status": "ok",
+            "error": "",
+            "pred_log10_sigma": mu,
+            "pred_log10_sigma_std": std,
+            "pred_log10_sigma_lo": mu - 1.645 * std,
+            "pred_log10_sigma_hi": mu + 1.645 * std,
+            "p_air_stable": rng.uniform(0, 1, n),
+            "p_air_stable_std": rng.uniform(0, 0.2, n),
+        }
+    )
+    rejected = [1, 5]  # rejected rows keep their place with NaN predictions
+    frame.loc[rejected, "status"] = "forbidden_element"
+    frame.loc[rejected, "error"] = "contains a forbidden element"
+    frame.loc[rejected, frame.columns[5:]] = np.nan
+    return pd.concat([frame, rank_candidates(frame, RankingConfig())], axis=1)
+
+
+@pytest.fixture(scope="module")
+def screen_run(tmp_path_factory, data_dir) -> ScreenRun:
+    folder = tmp_path_factory.mktemp("triage")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    cifs = load_obelix_structures(data_dir)
+    ids = sorted(cifs)[::20][:N_STRUCTURES]
+    structures = {i: structure_from_text(cifs[i], "cif")[0] for i in ids}
+    packed_path = pack_structures(list(structures.values()), ids).save(folder / "pool.npz")
+    formulas = [s.composition.formula.replace(" ", "") for s in structures.values()]
+    results = _results(ids, formulas, str(packed_path))
+    results_path = folder / "results.parquet"
+    results.to_parquet(results_path, index=False)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = get_or_create_experiment("test-screening", uri)
+    other = client.create_run(experiment, tags={"electroscreen.kind": "train"})  # not a screening
+    client.set_terminated(other.info.run_id)
+    run = client.create_run(experiment, tags={"electroscreen.kind": "screen"})
+    client.log_param(run.info.run_id, "inputs", str(packed_path))
+    client.log_param(
+        run.info.run_id, "conductivity_model_uri", "models:/electroscreen-conductivity/1"
+    )
+    client.log_metric(run.info.run_id, "n_ok", float((results["status"] == "ok").sum()))
+    client.log_artifact(run.info.run_id, str(results_path), artifact_path="results")
+    client.set_terminated(run.info.run_id)
+    return ScreenRun(uri, run.info.run_id, results, Path(packed_path), structures)
+
+
+def test_screening_runs_lists_only_screening_runs(screen_run):
+    runs = triage.screening_runs(screen_run.uri)
+    assert runs["run_id"].tolist() == [screen_run.run_id]
+    assert runs.loc[0, "conductivity_model_uri"] == "models:/electroscreen-conductivity/1"
+    assert runs.loc[0, "n_ok"] == 12
+
+
+def test_load_results_round_trips_the_artifact(screen_run):
+    results = triage.load_results(screen_run.run_id, screen_run.uri)
+    pd.testing.assert_frame_equal(results, screen_run.results)
+    assert results.attrs["run_id"] == screen_run.run_id
+    assert results.attrs["params"]["inputs"] == str(screen_run.packed_path)
+
+
+def test_load_results_without_artifact_says_so(screen_run):
+    client = MlflowClient(tracking_uri=screen_run.uri)
+    run = client.create_run(client.get_experiment_by_name("test-screening").experiment_id)
+    with pytest.raises(FileNotFoundError, match="results/results.parquet"):
+        triage.load_results(run.info.run_id, screen_run.uri)
+    client.delete_run(run.info.run_id)
+
+
+@pytest.mark.parametrize(
+    ("min_sigma", "min_p", "top", "sort_by"),
+    [(-6.0, 0.3, 3, "rank"), (None, None, None, "rank"), (-8.0, None, 5, "pred_log10_sigma_lo")],
+)
+def test_shortlist_matches_a_plain_pandas_selection(screen_run, min_sigma, min_p, top, sort_by):
+    results = screen_run.results
+    short = triage.shortlist(results, min_sigma, min_p, top=top, sort_by=sort_by)
+    expected = results[results["status"] == "ok"]
+    if min_sigma is not None:
+        expected = expected[expected["pred_log10_sigma"] >= min_sigma]
+    if min_p is not None:
+        expected = expected[expected["p_air_stable"] >= min_p]
+    if sort_by == "rank":
+        expected = expected[expected["rank"] > 0].sort_values("rank")
+    else:
+        expected = expected.sort_values(sort_by, ascending=False)
+    expected = expected.head(top) if top else expected
+    assert short["candidate_id"].tolist() == expected["candidate_id"].tolist()
+    assert len(short) > 0
+
+
+def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
+    results = screen_run.results
+    ax = pareto_plot(results, highlight=triage.shortlist(results, top=3))
+    ok = results[results["status"] == "ok"]
+    containers = ax.containers
+    xs = np.concatenate([c.lines[0].get_xdata() for c in containers])
+    assert sorted(xs) == sorted(ok["pred_log10_sigma"])
+    front = results["pareto_rank"] == 1
+    red = [c for c in containers if c.get_label() == "Pareto front"][0]
+    assert sorted(red.lines[0].get_xdata()) == sorted(results.loc[front, "pred_log10_sigma"])
+    # horizontal error bar segments span the conformal interval of each point
+    segments = red.lines[2][0].get_segments()
+    spans = sorted((round(s[0][0], 9), round(s[1][0], 9)) for s in segments)
+    expected = sorted(
+        (round(lo, 9), round(hi, 9))
+        for lo, hi in results.loc[front, ["pred_log10_sigma_lo", "pred_log10_sigma_hi"]].to_numpy()
+    )
+    assert spans == expected
+    matplotlib.pyplot.close("all")
+
+
+def test_export_shortlist_writes_csv_and_logs_it_to_the_run(screen_run, tmp_path):
+    results = triage.load_results(screen_run.run_id, screen_run.uri)
+    short = triage.shortlist(results, min_log10_sigma=-7.0, min_p_air_stable=None, top=4)
+    assert len(short) == 4
+    path = triage.export_shortlist(
+        short, tmp_path / "out" / "shortlist.csv", tracking_uri=screen_run.uri
+    )
+    written = pd.read_csv(path)
+    assert written["candidate_id"].tolist() == short["candidate_id"].tolist()
+    np.testing.assert_allclose(written["pred_log10_sigma"], short["pred_log10_sigma"])
+    client = MlflowClient(tracking_uri=screen_run.uri)
+    logged = [a.path for a in client.list_artifacts(screen_run.run_id, "shortlists")]
+    assert logged == ["shortlists/shortlist.csv"]
+    copy = mlflow.artifacts.download_artifacts(
+        run_id=screen_run.run_id,
+        artifact_path="shortlists/shortlist.csv",
+        dst_path=str(tmp_path / "copy"),
+        tracking_uri=screen_run.uri,
+    )
+    assert Path(copy).read_text() == path.read_text()
+
+
+def test_nearest_obelix_finds_the_material_itself_first(obelix_table, data_dir):
+    row = obelix_table.iloc[100]
+    near = nearest_obelix(row["true_composition"], k=6, data_dir=data_dir)
+    assert near.loc[0, "distance"] == pytest.approx(0.0, abs=1e-9)
+    assert row["true_composition"] in set(near.loc[near["distance"] < 1e-9, "formula"])
+    assert np.all(np.diff(near["distance"]) >= 0)
+    # independent reference: z-scores with pandas, NaN -> 0, brute-force Euclidean distances
+    feats = pd.DataFrame(
+        ElementPropertyStats().transform(obelix_table["true_composition"].tolist())
+    )
+    z = ((feats - feats.mean()) / feats.std(ddof=0).replace(0, 1)).fillna(0.0).to_numpy()
+    query = z[100]
+    reference = np.sort(np.sqrt(((z - query) ** 2).sum(axis=1)))[:6]
+    np.testing.assert_allclose(near["distance"], reference, atol=1e-9)
+    measured = obelix_table.set_index("ID").loc[near["ID"], "log10_sigma"].to_numpy()
+    np.testing.assert_array_equal(near["log10_sigma"].to_numpy(), measured)
+
+
+def test_nearest_obelix_rejects_unreadable_formulas(data_dir):
+    with pytest.raises(ValueError, match="cannot read the formula"):
+        nearest_obelix("Xq2O3", data_dir=data_dir)
+
+
+def test_find_structure_reads_the_packed_cache(screen_run):
+    candidate_id = screen_run.results.loc[3, "candidate_id"]
+    found = find_structure(candidate_id, [screen_run.packed_path])
+    original = screen_run.structures[candidate_id]
+    assert found.composition.almost_equals(original.composition)
+    np.testing.assert_allclose(found.lattice.matrix, original.lattice.matrix, atol=1e-8)
+    assert find_structure("no-such-id", [screen_run.packed_path]) is None
+
+
+def test_candidate_card_of_a_structure_candidate(screen_run, data_dir):
+    results = triage.load_results(screen_run.run_id, screen_run.uri)
+    ordered = [i for i, s in screen_run.structures.items() if s.is_ordered]
+    disordered = [i for i, s in screen_run.structures.items() if not s.is_ordered]
+    assert ordered and disordered
+    for candidate_id in (ordered[0], disordered[0]):
+        original = screen_run.structures[candidate_id]
+        card = candidate_card(results, candidate_id, data_dir=data_dir)  # structure via the inputs
+        summary = card.structure_summary
+        assert summary["n_sites"] == len(original)
+        assert summary["partially_occupied_sites"] == sum(not s.is_ordered for s in original)
+        assert summary["density_g_cm3"] == pytest.approx(original.density, abs=1e-3)
+        if original.is_ordered:
+            number = SpacegroupAnalyzer(original, symprec=0.1).get_space_group_number()
+            assert summary["spacegroup"].endswith(f"({number})")
+        reference = StructureDescriptors().transform([original])[0]
+        names = StructureDescriptors().get_feature_names_out()
+        for name, value in zip(names, reference, strict=True):
+            if not name.startswith("rdf_"):
+                np.testing.assert_allclose(card.descriptors[name], value, rtol=1e-10)
+        np.testing.assert_allclose(
+            card.descriptors[["bvse_barrier_1d", "bvse_barrier_2d", "bvse_barrier_3d"]],
+            BVSE().transform([original])[0],
+            rtol=1e-10,
+        )
+        assert {"rxn_h2o_ev_per_atom", "h2o_products", "enthalpy_source"} <= set(
+            card.air_reactions.index
+        )
+        assert len(card.neighbours) == 5
+        assert (
+            card.predictions["rank"] == results.set_index("candidate_id").loc[candidate_id, "rank"]
+        )
+        html = card._repr_html_()
+        assert candidate_id in html and "Nearest OBELiX materials" in html
+
+
+def test_candidate_card_of_a_composition_candidate(data_dir):
+    results = pd.DataFrame(
+        {"candidate_id": ["c1"], "formula": ["Li6PS5Cl"], "status": ["ok"], "rank": [1]}
+    )
+    card = candidate_card(results, "c1", k=3, data_dir=data_dir)
+    assert card.structure is None
+    assert "not available" in card.structure_summary["structure"]
+    assert card.descriptors.empty
+    assert card.air_reactions["h2s_released"] == 1.0  # argyrodite + water releases H2S
+    assert len(card.neighbours) == 3
+    assert "Li" in card.neighbours.loc[0, "formula"]
+    with pytest.raises(KeyError, match="not in the results"):
+        candidate_card(results, "nope")

@@ -1,0 +1,23 @@
+"""The repository's configs/ is the editable copy of the configs shipped inside the package."""
+
+from pathlib import Path
+
+import pytest
+
+from electroscreen.configs import DEFAULT_TRAIN_CONFIGS, config_path
+
+REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def test_repo_configs_equal_the_shipped_ones():
+    shipped = sorted(p.name for p in config_path("screening.yaml").parent.glob("*.yaml"))
+    assert shipped == sorted(p.name for p in REPO_CONFIGS.glob("*.yaml"))
+    for name in shipped:
+        assert config_path(name).read_bytes() == (REPO_CONFIGS / name).read_bytes(), name
+
+
+def test_default_models_have_shipped_configs():
+    for name in DEFAULT_TRAIN_CONFIGS.values():
+        assert config_path(name).is_file()
+    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+        config_path("nope.yaml")
