@@ -1,20 +1,15 @@
 """Figures of a training run: parity, residuals by family, feature importances.
 
 Every function takes the ``evaluate()`` predictions table (``y_true, y_pred, y_std, y_lo, y_hi,
-censored, family``) or a Series and returns a matplotlib ``Figure`` (Agg backend, nothing shown);
+censored, family``) or a Series and returns a matplotlib ``Figure`` (a plain ``Figure``: no pyplot, no backend switch, nothing shown);
 the caller logs it (``mlflow.log_figure``) and closes it.
 """
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 __all__ = ["feature_importance_plot", "parity_plot", "probability_plot", "residuals_by_family_plot"]
 
@@ -30,7 +25,8 @@ def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma
     y = predictions["y_true"].to_numpy(dtype=float)
     pred = predictions["y_pred"].to_numpy(dtype=float)
     censored = _censored(predictions)
-    fig, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")
+    fig = Figure(figsize=(5.5, 5.5), layout="constrained")
+    ax = fig.subplots()
     exact = ~censored & np.isfinite(y) & np.isfinite(pred)
     if {"y_lo", "y_hi"} <= set(predictions.columns):
         lo = predictions["y_lo"].to_numpy(dtype=float)[exact]
@@ -67,7 +63,8 @@ def probability_plot(predictions: pd.DataFrame, title: str) -> Figure:
     """Predicted probability of air stability by true class (classification's parity plot)."""
     y = predictions["y_true"].to_numpy(dtype=float)
     p = predictions["y_pred"].to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(5.5, 4.0), layout="constrained")
+    fig = Figure(figsize=(5.5, 4.0), layout="constrained")
+    ax = fig.subplots()
     rng = np.random.default_rng(0)
     for k, name in ((0, "unstable"), (1, "stable / moderate")):
         rows = (y == k) & np.isfinite(p)
@@ -94,7 +91,8 @@ def residuals_by_family_plot(
     counts = frame["family"].value_counts()
     keep = counts[counts >= min_rows].index[:top]
     groups = [frame.loc[frame["family"] == f, "residual"].to_numpy() for f in keep]
-    fig, ax = plt.subplots(figsize=(7.0, 0.32 * max(len(keep), 4) + 1.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 0.32 * max(len(keep), 4) + 1.2), layout="constrained")
+    ax = fig.subplots()
     if groups:
         ax.boxplot(
             groups, orientation="horizontal", tick_labels=[f"{f} ({counts[f]})" for f in keep]
@@ -109,7 +107,8 @@ def residuals_by_family_plot(
 def feature_importance_plot(importances: pd.Series, title: str, top: int = 30) -> Figure:
     """Horizontal bars of the ``top`` largest importances."""
     values = importances.dropna().sort_values(ascending=False).head(top)[::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 0.25 * max(len(values), 4) + 1.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 0.25 * max(len(values), 4) + 1.2), layout="constrained")
+    ax = fig.subplots()
     ax.barh(np.arange(len(values)), values.to_numpy(), color="tab:blue")
     ax.set_yticks(np.arange(len(values)), [str(i) for i in values.index], fontsize=7)
     ax.set_xlabel("importance")

@@ -192,16 +192,13 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
     if config.task == "conductivity":
         figure = plots.parity_plot(result.predictions, title)
         mlflow.log_figure(figure, f"plots/parity_{stem}.png")
-        plots.plt.close(figure)
         figure = plots.residuals_by_family_plot(result.predictions, title)
     else:
         figure = plots.probability_plot(result.predictions, title)
         mlflow.log_figure(figure, f"plots/probability_{stem}.png")
-        plots.plt.close(figure)
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
         figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
-    plots.plt.close(figure)
     return metrics
 
 
@@ -262,7 +259,6 @@ def _log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
         title = f"{config.task} {config.estimator}: feature importances"
         figure = plots.feature_importance_plot(importances, title)
         mlflow.log_figure(figure, "plots/feature_importances.png")
-        plots.plt.close(figure)
     else:
         mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
 

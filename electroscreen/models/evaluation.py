@@ -11,7 +11,6 @@ censored ``<1E-10`` rows are excluded), except the ROC-AUC of "fast ion conducto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,6 @@ from electroscreen.models.tasks import (
 from electroscreen.models.uncertainty import interval_coverage
 
 __all__ = [
-    "CVResult",
     "EvaluationResult",
     "SCHEMES",
     "evaluate",
@@ -46,7 +44,6 @@ __all__ = [
     "grouped_cv_splits",
     "official_split",
     "regression_metrics",
-    "run_cv",
 ]
 
 
@@ -175,61 +172,6 @@ def classification_metrics(
         out["roc_auc"] = float(roc_auc_score(yt, pt, sample_weight=w))
         out["log_loss"] = float(log_loss(yt, pt, sample_weight=w, labels=[0, 1]))
     return out
-
-
-@dataclass
-class CVResult:
-    """Out-of-fold predictions of a cross-validation (row-aligned with the design).
-
-    Attributes
-    ----------
-    pred, std, lo, hi : ndarray
-        Out-of-fold mean, spread and interval (probability and spread for classification).
-    fold : ndarray of int
-        Test fold of each row (-1: never tested).
-    """
-
-    pred: np.ndarray
-    std: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    fold: np.ndarray
-
-
-def run_cv(
-    fit_predict: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]],
-    splits: list[tuple[np.ndarray, np.ndarray]] | Iterator[tuple[np.ndarray, np.ndarray]],
-    n: int,
-) -> CVResult:
-    """Run ``fit_predict(train_rows, test_rows) -> (pred, std[, lo, hi])`` over the folds."""
-    result = CVResult(*(np.full(n, np.nan) for _ in range(4)), fold=np.full(n, -1))
-    for k, (train, test) in enumerate(splits):
-        outputs = fit_predict(np.asarray(train), np.asarray(test))
-        result.pred[test], result.std[test] = outputs[0], outputs[1]
-        if len(outputs) == 4:
-            result.lo[test], result.hi[test] = outputs[2], outputs[3]
-        result.fold[test] = k
-    return result
-
-
-def metrics_for(
-    kind: str, targets: Targets, rows: np.ndarray, result: CVResult | tuple[np.ndarray, ...]
-) -> dict[str, float]:
-    """Task-appropriate metrics of predictions on ``rows`` (row positions into ``targets``)."""
-    if isinstance(result, CVResult):
-        pred, std, lo, hi = result.pred, result.std, result.lo, result.hi
-    else:
-        pred, std, lo, hi = (tuple(result) + (None, None))[:4]
-    if kind == "regression":
-        return regression_metrics(
-            targets.y[rows],
-            pred,
-            evaluable=targets.evaluable[rows],
-            censored_bound=targets.censored_bound[rows],
-            lo=lo,
-            hi=hi,
-        )
-    return classification_metrics(targets.y[rows], pred, targets.sample_weight[rows])
 
 
 #: Evaluation schemes of :func:`evaluate`.

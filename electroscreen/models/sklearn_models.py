@@ -11,7 +11,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from joblib import parallel_config
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -66,6 +67,22 @@ def _openmp_threads(n_jobs: int | None) -> int | None:
     if n_jobs is None:
         return 1
     return None if n_jobs < 0 else int(n_jobs)
+
+
+def _fit_forest(forest, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
+    """Fit a scikit-learn forest, its trees built in worker processes when ``n_jobs`` asks for more.
+
+    scikit-learn builds a forest's trees in threads, and each task enters and leaves
+    ``warnings.catch_warnings()`` around its work. The warning filters are one global list that is
+    not thread-safe (Python 3.11): when tasks interleave, a task restores a list another task had
+    emptied, the process is left without filters, and every later warning prints once per call
+    (thousands of lines on a busy machine). Worker processes each own their filters, so the trees
+    are built with the loky backend (one BLAS/OpenMP thread each); one job stays in-process.
+    """
+    if forest.n_jobs in (None, 1):
+        return forest.fit(X, y, sample_weight=sample_weight)
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        return forest.fit(X, y, sample_weight=sample_weight)
 
 
 def _check_kind(kind: str) -> None:
@@ -141,7 +158,7 @@ class _TreeEnsemble(BaseEstimator):
         self.imputer_ = MedianImputer().fit(X)
         Xi = self.imputer_.transform(X)
         if self.kind != "gradient_boosting":
-            self.members_ = [self._forest().fit(Xi, y, sample_weight=sample_weight)]
+            self.members_ = [_fit_forest(self._forest(), Xi, y, sample_weight)]
             return self
         # Gradient boosting: a bagged ensemble of boosters; their spread is the uncertainty.
         rng = np.random.default_rng(self.random_state)
@@ -272,8 +289,3 @@ class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)
-
-
-def clone_estimator(estimator: BaseEstimator) -> BaseEstimator:
-    """``sklearn.base.clone`` (re-exported so callers need not know the estimator's origin)."""
-    return clone(estimator)

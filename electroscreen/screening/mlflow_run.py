@@ -24,28 +24,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow import MlflowClient
+from mlflow.data.meta_dataset import MetaDataset
+from mlflow.data.sources import LocalArtifactDatasetSource
+from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunStatus
+from mlflow.exceptions import MlflowException
+from mlflow.utils.time import get_current_time_millis
+from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from mlflow import MlflowClient  # noqa: E402
-from mlflow.data.meta_dataset import MetaDataset  # noqa: E402
-from mlflow.data.sources import LocalArtifactDatasetSource  # noqa: E402
-from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunStatus  # noqa: E402
-from mlflow.exceptions import MlflowException  # noqa: E402
-from mlflow.utils.time import get_current_time_millis  # noqa: E402
-from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH  # noqa: E402
-
-from electroscreen.experiments.tracking import (  # noqa: E402
+from electroscreen.experiments.tracking import (
     get_or_create_experiment,
     resolve_tracking_uri,
 )
-from electroscreen.screening.plots import pareto_plot  # noqa: E402
-from electroscreen.screening.screen_config import ScreeningConfig  # noqa: E402
+from electroscreen.screening.plots import pareto_plot
+from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
     "KIND_TAG",
@@ -251,13 +246,14 @@ def pareto_figure(
     Returns
     -------
     matplotlib Figure
-        Caller closes it.
+        A plain ``Figure`` (no pyplot state to close).
     """
     missing = {"pred_log10_sigma", "p_air_stable"} - set(results.columns)
     if missing:
         raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
     shown = _plot_subset(results, max_points, top, seed)
-    figure, ax = plt.subplots(figsize=(7, 5))
+    figure = Figure(figsize=(7, 5))
+    ax = figure.subplots()
     pareto_plot(shown, ax=ax)
     if len(shown) < len(results):
         ax.set_title(f"{len(shown)} of {len(results)} candidates drawn (front, top {top}, sample)")
@@ -345,10 +341,7 @@ def finish_screening_run(
     except ValueError as exc:
         client.set_tag(run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
-        try:
-            client.log_figure(run_id, figure, PARETO_ARTIFACT)
-        finally:
-            plt.close(figure)
+        client.log_figure(run_id, figure, PARETO_ARTIFACT)
     client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FINISHED))
 
 
