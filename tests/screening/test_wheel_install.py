@@ -1,0 +1,87 @@
+"""A wheel install (not editable, outside the repository) has its default configs and screens.
+
+The wheel is built from a copy of the package sources and installed without dependencies into a
+fresh virtual environment; the dependencies come from the test environment's site-packages through
+a ``.pth`` line (the editable install's finder is not loaded that way), so the import of
+``electroscreen`` can only resolve to the wheel.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel_env(tmp_path_factory) -> Path:
+    """``bin/`` of a fresh venv holding only the electroscreen wheel (deps seen through a .pth)."""
+    root = tmp_path_factory.mktemp("wheel")
+    source = root / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "electroscreen", source / "electroscreen",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))  # fmt: skip
+    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(root / "dist"), str(source)],
+        check=True,
+    )
+    (wheel,) = (root / "dist").glob("electroscreen-*.whl")
+    env = root / "venv"
+    venv.create(env, with_pip=False)
+    python = env / "bin" / "python"
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], check=True)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    dependencies = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    Path(purelib, "test_dependencies.pth").write_text("\n".join(sorted(dependencies)) + "\n")
+    return env / "bin"
+
+
+def _run(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(bin_dir / "electroscreen"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_the_wheel_imports_from_itself_with_configs(wheel_env, tmp_path):
+    code = (
+        "import electroscreen, electroscreen.configs as c; "
+        "print(electroscreen.__file__); print(c.config_path('screening.yaml').is_file())"
+    )
+    run = subprocess.run(
+        [str(wheel_env / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    where, found = run.stdout.split()
+    assert str(wheel_env.parent) in where and str(REPO) not in where
+    assert found == "True"
+    help_run = _run(wheel_env, "demo", "--help", cwd=tmp_path)
+    assert help_run.returncode == 0 and "demo" in help_run.stdout
+
+
+def test_the_wheel_screens_formulas_from_an_empty_folder(wheel_env, tmp_path, model_store):
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"formula": ["Li3PS4", "Li7La3Zr2O12", "LiXx2"]}).to_csv(pool, index=False)
+    run = _run(wheel_env, "screen", str(pool), "--out", "out", "--tracking-uri", model_store.uri,
+               cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = pd.read_parquet(tmp_path / "out" / "results.parquet")
+    assert len(results) == 3
+    assert results.set_index("formula").loc["Li3PS4", "status"] == "ok"
+    assert results["pred_log10_sigma"].notna().sum() == 2
