@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from electroscreen.data.limits import DEFAULT_MAX_SITES
+
 app = typer.Typer(
     help="Screening workbench for solid-state battery electrolytes.", no_args_is_help=True
 )
@@ -19,7 +21,9 @@ console = Console()
 @data_app.command("info")
 def data_info(
     paths: list[str] = typer.Argument(..., help="Files, directories or glob patterns."),
-    max_sites: int = typer.Option(5000, help="Structures with more sites are rejected."),
+    max_sites: int = typer.Option(
+        DEFAULT_MAX_SITES, help="Structures with more sites are rejected."
+    ),
     max_errors: int = typer.Option(20, help="Rows of the error table to print."),
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
@@ -207,7 +211,9 @@ def featurize(
         "magpie,electrolyte,structure,bvse", help="Comma-separated featurizer names."
     ),
     out: Path = typer.Option(..., help="Output table (.parquet, or .csv)."),
-    max_sites: int = typer.Option(5000, help="Structures with more sites are rejected."),
+    max_sites: int = typer.Option(
+        DEFAULT_MAX_SITES, help="Structures with more sites are rejected."
+    ),
 ) -> None:
     """Featurize candidates: every input row, its status and each featurizer's status."""
     from electroscreen.data import read_candidates

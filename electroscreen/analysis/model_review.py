@@ -4,7 +4,7 @@ Each function is one step of ``notebooks/models.ipynb``::
 
     runs = training_runs("conductivity")   # every `electroscreen train` run of the task
     leaderboard(runs)                      # test_* and cv_* metrics side by side, best first
-    parity_plot(runs.run_id[0])            # predicted vs measured on the OBELiX test split
+    run_parity_plot(runs.run_id[0])            # predicted vs measured on the OBELiX test split
     coverage_table(runs)                   # empirical coverage of the nominal 90 % intervals
 
 A training run is an MLflow run tagged ``electroscreen.kind=train`` and ``electroscreen.task``, with
@@ -29,7 +29,7 @@ from electroscreen.analysis.triage import runs_with_tag
 from electroscreen.experiments import plots
 from electroscreen.experiments.tracking import resolve_tracking_uri
 
-__all__ = ["coverage_table", "leaderboard", "load_predictions", "parity_plot", "training_runs"]
+__all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
 #: Metrics where smaller is better (everything else: larger is better).
 LOWER_IS_BETTER = ("mae", "rmse", "brier", "log_loss", "interval_width")
@@ -153,7 +153,7 @@ def load_predictions(
         return pd.read_parquet(path)
 
 
-def parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:
+def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:
     """Predicted against measured for one run's held-out rows (probabilities for air stability).
 
     Conductivity: interval bars, censored rows drawn at their bound, MAE in the corner

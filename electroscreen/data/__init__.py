@@ -1,13 +1,34 @@
-"""Readers, the candidate table, packed arrays and dataset loaders. Imports no other subpackage."""
+"""Readers, the candidate table, packed arrays and dataset loaders. Imports no other subpackage.
 
-from electroscreen.data.candidates import CANDIDATE_COLUMNS, OK, candidate_table, ok_mask
-from electroscreen.data.compositions import PackedCompositions, pack_compositions
-from electroscreen.data.formula import FormulaError, format_formula, parse_formula
-from electroscreen.data.obelix import load_obelix, load_obelix_structures, obelix_candidates
-from electroscreen.data.oxidation import OxidationResult, assign_oxidation_states
-from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
-from electroscreen.data.readers import read_candidates
-from electroscreen.data.summary import summarize
+The names below are imported on first use (PEP 562), so that a light module such as
+:mod:`electroscreen.data.limits` can be imported without pymatgen.
+"""
+
+from importlib import import_module
+
+#: Public name -> submodule that defines it.
+_HOMES = {
+    "CANDIDATE_COLUMNS": "candidates",
+    "OK": "candidates",
+    "candidate_table": "candidates",
+    "ok_mask": "candidates",
+    "PackedCompositions": "compositions",
+    "pack_compositions": "compositions",
+    "FormulaError": "formula",
+    "format_formula": "formula",
+    "parse_formula": "formula",
+    "load_obelix": "obelix",
+    "load_obelix_structures": "obelix",
+    "obelix_candidates": "obelix",
+    "OxidationResult": "oxidation",
+    "assign_oxidation_states": "oxidation",
+    "PackedStructures": "packed",
+    "concat_packed": "packed",
+    "load_packed": "packed",
+    "pack_structures": "packed",
+    "read_candidates": "readers",
+    "summarize": "summary",
+}
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -31,3 +52,9 @@ __all__ = [
     "read_candidates",
     "summarize",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

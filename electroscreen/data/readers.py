@@ -21,7 +21,8 @@ from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
-from electroscreen.data.validation import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE, check_structure
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
+from electroscreen.data.validation import check_structure
 
 __all__ = [
     "FORMULA_COLUMNS",

@@ -6,11 +6,10 @@ import numpy as np
 from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
 
-__all__ = ["DEFAULT_MAX_SITES", "DEFAULT_MIN_DISTANCE", "check_structure"]
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 
-DEFAULT_MAX_SITES = 5000
-#: Sites closer than this (Angstrom) whose occupancies add up to more than one overlap.
-DEFAULT_MIN_DISTANCE = 0.5
+__all__ = ["check_structure"]
+
 _OCC_TOL = 1e-3
 #: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
 #: two close sites only count as overlapping atoms above this summed occupancy.

@@ -23,7 +23,6 @@ __all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"
 
 #: Evaluation schemes: the OBELiX official train/test split, K-fold CV grouped by structural family,
 #: K-fold CV grouped by composition (air stability: no composition on both sides of a split).
-SCHEMES = ("official", "family_cv", "composition_cv")
 
 
 class ConfigError(ValueError):
@@ -151,16 +150,13 @@ class TrainConfig(BaseModel):
             )
         return alias
 
-    def needs_structures(self) -> bool:
+    def reads_structures(self) -> bool:
         """Whether the task table must carry parsed structures (explicit, else inferred)."""
         if self.structures is not None:
             return self.structures
-        if self.estimator == "graph":
-            return True
-        from electroscreen.featurizers.base import StructureFeaturizer
-        from electroscreen.featurizers.registry import featurizer_class
+        from electroscreen.models.predictor import reads_structures
 
-        return any(issubclass(featurizer_class(n), StructureFeaturizer) for n in self.featurizers)
+        return reads_structures(self.estimator, self.featurizers)
 
     def flat_params(self) -> dict[str, str]:
         """The config as flat ``{"a.b": "value"}`` strings (MLflow params)."""

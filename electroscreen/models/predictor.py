@@ -67,7 +67,14 @@ from electroscreen.models.torch_base import TorchEnsembleMixin
 from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
 from electroscreen.models.uncertainty import ConformalRegressor
 
-__all__ = ["ESTIMATORS", "CandidatePredictor", "Design", "build_estimator", "parse_structures"]
+__all__ = [
+    "ESTIMATORS",
+    "CandidatePredictor",
+    "Design",
+    "build_estimator",
+    "parse_structures",
+    "reads_structures",
+]
 
 #: Estimator names a predictor (or a config) can ask for.
 ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp", "graph")
@@ -92,6 +99,19 @@ def build_estimator(
             raise ValueError("the graph network is a regressor: use it for conductivity")
         return GraphRegressor(**params)
     raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")
+
+
+def reads_structures(estimator: str, featurizers: Sequence[str | Featurizer]) -> bool:
+    """Whether a model of this estimator and these featurizers reads structures.
+
+    The graph network always does; a descriptor model does when any featurizer is a
+    :class:`~electroscreen.featurizers.base.StructureFeaturizer`. The one rule behind
+    ``CandidatePredictor.reads_structures``, ``TrainConfig.reads_structures()`` and screening.
+    """
+    if estimator == "graph":
+        return True
+    objects = (make_featurizer(f) if isinstance(f, str) else f for f in featurizers)
+    return any(isinstance(f, StructureFeaturizer) for f in objects)
 
 
 def _missing(value: object) -> bool:
@@ -275,11 +295,16 @@ class CandidatePredictor(BaseEstimator):
         return task
 
     @property
-    def needs_structure(self) -> bool:
-        """Whether a row without a structure cannot be predicted."""
+    def requires_structure(self) -> bool:
+        """Whether a row without a structure cannot be predicted (no composition featurizer)."""
         if self.estimator == "graph":
             return True
         return not any(isinstance(f, CompositionFeaturizer) for _, f in self._featurizer_objects())
+
+    @property
+    def reads_structures(self) -> bool:
+        """Whether predicting reads structures at all (see :func:`reads_structures`)."""
+        return reads_structures(self.estimator, self.featurizers)
 
     # --- featurization -----------------------------------------------------------------------
     def featurize(self, frame: pd.DataFrame) -> Design:
@@ -308,7 +333,7 @@ class CandidatePredictor(BaseEstimator):
         if comp:
             packed = as_packed_compositions(pd.DataFrame({"formula": formulas, "status": status}))
             status = np.where(status == OK, packed.status, status).astype(object)
-        if self.needs_structure:
+        if self.requires_structure:
             status[(status == OK) & ~has_structure] = "no_structure"
         ok = status == OK
         s_rows = np.flatnonzero(ok & has_structure)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
+from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
 from electroscreen.screening.screen_config import FilterConfig
@@ -30,7 +31,7 @@ __all__ = [
     "cached_predictor",
     "process_batch",
     "process_batch_by_uri",
-    "resolve_device",
+    "screening_device",
 ]
 
 CONDUCTIVITY_COLUMNS = (
@@ -41,14 +42,12 @@ CONDUCTIVITY_COLUMNS = (
 )
 STABILITY_COLUMNS = ("p_air_stable", "p_air_stable_std")
 PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + STABILITY_COLUMNS
-#: Structures are read with this cap; the configured ``max_sites`` filter gives the status.
-READ_MAX_SITES = 5000
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def resolve_device(device: str = "auto") -> str:
+def screening_device(device: str = "auto") -> str:
     """``cuda`` when ``device`` is ``auto`` and a CUDA device is visible, else ``device`` (or cpu)."""
     if device not in {"auto", "cpu", "cuda"} and not device.startswith("cuda:"):
         raise ValueError(f"device must be auto, cpu or cuda[:N], got {device!r}")
@@ -87,17 +86,6 @@ def _require_cuda(device: str) -> None:
         )
 
 
-def uses_structures(predictor: Any) -> bool:
-    """Whether a predictor reads structures (a graph network or any structure featurizer)."""
-    from electroscreen.featurizers.base import StructureFeaturizer
-    from electroscreen.featurizers.registry import make_featurizer
-
-    if getattr(predictor, "estimator", None) == "graph":
-        return True
-    objects = [make_featurizer(f) if isinstance(f, str) else f for f in predictor.featurizers]
-    return any(isinstance(f, StructureFeaturizer) for f in objects)
-
-
 def _predict(
     predictor: Any, name: str, rows: pd.DataFrame, columns: tuple[str, ...]
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -128,7 +116,7 @@ def process_batch(
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`. A candidate
         either model cannot predict gets that model's status (e.g. ``no_structure``) and a message.
     """
-    table, packed = materialize(batch, max_sites=READ_MAX_SITES)
+    table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
@@ -136,7 +124,7 @@ def process_batch(
     rows = np.flatnonzero(status == OK)
     if len(rows):
         frame = pd.DataFrame({"formula": table["formula"].to_numpy()[rows]})
-        if uses_structures(conductivity) or uses_structures(stability):
+        if conductivity.reads_structures or stability.reads_structures:
             frame["structure"] = structures_for(table, packed, rows)
         for name, predictor, columns in (
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS),

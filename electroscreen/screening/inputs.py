@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
+from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.data.packed import PackedStructures, load_packed
 from electroscreen.data.readers import (
     CIF_COLUMNS,
@@ -236,7 +237,7 @@ def _standardize(table: pd.DataFrame, extras: pd.DataFrame | None = None) -> pd.
 
 
 def materialize(
-    batch: Batch, max_sites: int = 5000
+    batch: Batch, max_sites: int = DEFAULT_MAX_SITES
 ) -> tuple[pd.DataFrame, PackedStructures | None]:
     """Candidate rows of a batch, in input order.
 

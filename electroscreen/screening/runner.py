@@ -21,7 +21,7 @@ from electroscreen.configs import CONDUCTIVITY_MODEL, STABILITY_MODEL
 from electroscreen.data.readers import expand_inputs
 from electroscreen.experiments.model_registry import ModelNotFoundError, latest_model_uri
 from electroscreen.experiments.tracking import resolve_tracking_uri
-from electroscreen.screening.batch import process_batch, process_batch_by_uri, resolve_device
+from electroscreen.screening.batch import process_batch, process_batch_by_uri, screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
 from electroscreen.screening.results import rank_pool, write_results
@@ -240,7 +240,7 @@ def screen(
         raise ScreeningError("no input given: pass structure files, folders or formula tables")
     out = Path(out)
     uri = resolve_tracking_uri(tracking_uri)
-    device = resolve_device(device)
+    device = screening_device(device)
     model_uris = default_model_uris(uri, conductivity_model, stability_model)
     missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
     if missing:

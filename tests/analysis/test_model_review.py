@@ -65,7 +65,7 @@ def test_coverage_table_recomputes_the_logged_coverage(trained_run, runs):
 def test_parity_plot_shows_every_exact_test_row(trained_run, runs):
     run_id = runs.loc[0, "run_id"]
     predictions = model_review.load_predictions(run_id, "test", trained_run.tracking_uri)
-    figure = model_review.parity_plot(run_id, tracking_uri=trained_run.tracking_uri)
+    figure = model_review.run_parity_plot(run_id, tracking_uri=trained_run.tracking_uri)
     points = figure.axes[0].collections
     measured = [c for c in points if c.get_label() == "measured"][0]
     exact = ~predictions["censored"].to_numpy(bool) & np.isfinite(predictions["y_pred"])

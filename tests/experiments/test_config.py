@@ -24,12 +24,12 @@ def test_default_configs_register_the_pinned_names():
     air = load_train_config(CONFIGS / "air_stability.yaml")
     assert conductivity.registered_model_name == "electroscreen-conductivity"
     assert air.registered_model_name == "electroscreen-air-stability"
-    assert not conductivity.needs_structures()
-    assert load_train_config(CONFIGS / "conductivity_graph.yaml").needs_structures()
+    assert not conductivity.reads_structures()
+    assert load_train_config(CONFIGS / "conductivity_graph.yaml").reads_structures()
     # Structure featurizers imply structures even when the config does not say so.
     assert TrainConfig(
         task="conductivity", featurizers=["magpie", "structure"], registered_model_name="x"
-    ).needs_structures()
+    ).reads_structures()
 
 
 def test_flat_params_flatten_nested_fields():
