@@ -130,7 +130,9 @@ def assign_oxidation_states(amounts: dict[str, float], tol: float = 0.01) -> Oxi
     >>> assign_oxidation_states({"Li": 6.4, "La": 3, "Zr": 1.4, "Ta": 0.6, "O": 12}).states
     {'Li': 1.0, 'La': 3.0, 'Zr': 4.0, 'Ta': 5.0, 'O': -2.0}
     """
-    key = tuple(sorted((el, round(float(n), 8)) for el, n in amounts.items() if n > 0))
+    # amounts that round to 0 (e.g. 1e-30) carry no charge: skipped, like non-positive ones
+    rounded = ((el, round(float(n), 8)) for el, n in amounts.items())
+    key = tuple(sorted((el, n) for el, n in rounded if n > 0))
     result = _assign(key, float(tol))
     ordered = {el: result.states[el] for el in amounts if el in result.states}
     return OxidationResult(ordered, result.residual, result.status, result.mixed_valence)
@@ -249,7 +251,8 @@ def _assign_packed(
     mixed = np.full(n_rows, -1, dtype=np.int64)
     for i in prange(n_rows):
         lo, hi = offsets[i], offsets[i + 1]
-        keep = np.array([j for j in range(lo, hi) if amount[j] > 0], dtype=np.int64)
+        # amounts that round to 0 (e.g. 1e-30) carry no charge: skipped, like non-positive ones
+        keep = np.array([j for j in range(lo, hi) if round(amount[j], 8) > 0], dtype=np.int64)
         if len(keep) == 0:
             continue
         entries = keep[np.argsort(rank_of[z[keep]])]

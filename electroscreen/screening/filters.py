@@ -14,6 +14,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
+from electroscreen.data.segments import segment_any
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["FILTER_STATUSES", "apply_filters"]
@@ -37,10 +38,7 @@ def _element_mask(symbols: list[str] | None) -> np.ndarray:
 
 def _rows_with(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarray:
     """Per composition: whether any of its elements is in ``element_mask`` (indexed by Z)."""
-    hit = element_mask[packed.z].astype(np.int64)
-    counts = np.diff(packed.offsets)
-    cumulative = np.concatenate([[0], np.cumsum(hit)])
-    return (cumulative[packed.offsets[1:]] - cumulative[packed.offsets[:-1]] > 0) & (counts > 0)
+    return segment_any(element_mask[packed.z], packed.offsets)
 
 
 def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from electroscreen.data.packed import PackedStructures
+from electroscreen.data.segments import segment_sum
 
 __all__ = ["NeighborList", "neighbor_list"]
 
@@ -146,8 +147,7 @@ def site_occupancy(packed: PackedStructures) -> np.ndarray:
     """Total occupancy of each site (1 for an ordered site, < 1 with vacancies), shape (M,)."""
     fractions = np.asarray(packed.occ_fraction, dtype=np.float64)
     starts = np.asarray(packed.occ_offsets, dtype=np.int64)
-    cumulative = np.concatenate([[0.0], np.cumsum(fractions)])
-    return cumulative[starts[1:]] - cumulative[starts[:-1]]
+    return segment_sum(fractions, starts)
 
 
 @njit(cache=True)

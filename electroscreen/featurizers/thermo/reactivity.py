@@ -36,6 +36,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.data.segments import segment_any, segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
@@ -153,8 +154,8 @@ class AirReactivity(CompositionFeaturizer):
         n = len(packed)
         table = enthalpy_table(self.water)
         offsets = packed.offsets
-        total = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[offsets])
-        negative = np.diff(np.concatenate([[0], np.cumsum(packed.amount < 0)])[offsets]) > 0
+        total = segment_sum(packed.amount, offsets)
+        negative = segment_any(packed.amount < 0, offsets)
         usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
