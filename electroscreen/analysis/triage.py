@@ -137,7 +137,8 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per screened candidate, in input order: ``candidate_id, formula, source, status,
+        One row per screened candidate, in input order: ``candidate_id, formula`` (reduced),
+        ``cell_formula, source, status,
         error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
         ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
         ``attrs["run_id"]`` and ``attrs["params"]`` (the run's params) say where it came from.

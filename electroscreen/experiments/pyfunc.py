@@ -7,7 +7,9 @@ and wrapped by :class:`CandidatePredictorModel`, a plain ``mlflow.pyfunc.PythonM
 No sklearn/skops or torch flavour: our own classes need no trust lists and loading is one unpickle.
 
 Input: a DataFrame with a ``formula`` column and an optional ``structure`` column (CIF text, or
-None/empty per row). Output: the row-aligned columns of ``CandidatePredictor.predict_frame``.
+None/empty per row). Output: ``formula`` (the reduced formula of the input's, ``Li10GeP2S12``; empty
+where the input has none or it cannot be parsed) and the row-aligned columns of
+``CandidatePredictor.predict_frame``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
+
+from electroscreen.data.formula import reduce_formula_text
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -110,8 +114,12 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """Row-aligned predictions (``predict_frame`` columns) of ``formula``/``structure`` rows."""
-        return self.predictor.predict_frame(_as_frame(model_input))
+        """Reduced ``formula`` and row-aligned predictions (``predict_frame`` columns)."""
+        frame = _as_frame(model_input)
+        out = self.predictor.predict_frame(frame)
+        reduced = [reduce_formula_text(f) if isinstance(f, str) else "" for f in frame["formula"]]
+        out.insert(0, "formula", reduced)
+        return out
 
 
 def save_predictor_file(predictor: Any, directory: str | Path) -> Path:
@@ -128,10 +136,13 @@ def _read_predictor_file(path: str | Path) -> Any:
 
 
 def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
-    """Signature: ``formula`` (required) and ``structure`` (optional CIF text) in; predictions out."""
+    """Signature: ``formula`` (required) and ``structure`` (optional CIF text) in; the reduced
+    ``formula`` and predictions out."""
     inputs = Schema([ColSpec("string", "formula"), ColSpec("string", "structure", required=False)])
     outputs = Schema(
-        [ColSpec("double", name) for name in output_columns] + [ColSpec("string", "pred_status")]
+        [ColSpec("string", "formula")]
+        + [ColSpec("double", name) for name in output_columns]
+        + [ColSpec("string", "pred_status")]
     )
     return ModelSignature(inputs=inputs, outputs=outputs)
 

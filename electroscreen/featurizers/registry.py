@@ -25,6 +25,8 @@ FEATURIZERS: dict[str, str] = {
     "air_reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
+    "cost": "electroscreen.featurizers.composition.cost:MaterialCost",
+    "window": "electroscreen.featurizers.thermo.window:ElectrochemicalWindow",
 }
 
 

@@ -6,7 +6,8 @@ load each model once per process (:func:`cached_predictor`) from its URI instead
 pickled copy per task.
 
 The returned frame has one row per input row of the batch, in input order: the candidate columns
-(``candidate_id, formula, source, status, error, n_sites`` and any extra input columns) and the
+(``candidate_id, formula, cell_formula, source, status, error, n_sites`` and any extra input
+columns; ``formula`` is the reduced formula, models read ``cell_formula``, the content as read) and the
 prediction columns (:data:`PREDICTION_COLUMNS`, NaN where a candidate was rejected or failed).
 """
 
@@ -123,7 +124,7 @@ def process_batch(
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
     if len(rows):
-        frame = pd.DataFrame({"formula": table["formula"].to_numpy()[rows]})
+        frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         if conductivity.reads_structures or stability.reads_structures:
             frame["structure"] = structures_for(table, packed, rows)
         for name, predictor, columns in (

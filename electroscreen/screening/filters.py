@@ -2,7 +2,7 @@
 
 Each check only looks at candidates that are still ``ok``; the first failing check sets the row's
 ``status`` (``no_carrier``, ``too_many_elements``, ``forbidden_element``, ``element_not_allowed``,
-``too_many_sites``, ``not_charge_balanced``) and a message in ``error``. Rows are never dropped.
+``redox_active``, ``too_many_sites``, ``not_charge_balanced``) and a message in ``error``. Rows are never dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ FILTER_STATUSES = (
     "too_many_elements",
     "forbidden_element",
     "element_not_allowed",
+    "redox_active",
     "too_many_sites",
     "not_charge_balanced",
 )
@@ -52,7 +53,8 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
     Parameters
     ----------
     batch : DataFrame
-        Candidate table rows with ``formula``, ``status``, ``error`` and optionally ``n_sites``
+        Candidate table rows with ``formula`` (``cell_formula``, the content as read, when
+        present), ``status``, ``error`` and optionally ``n_sites``
         (number of sites of the structure, NaN for composition-only rows).
     config : FilterConfig
 
@@ -64,7 +66,7 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
     error = out["error"].to_numpy(dtype=object).copy()
-    packed = pack_compositions(out["formula"].tolist())
+    packed = pack_compositions(out["cell_formula" if "cell_formula" in out else "formula"].tolist())
     parse_failed = (status == OK) & (packed.status != OK)
     status[parse_failed] = packed.status[parse_failed]
     error[parse_failed] = packed.error[parse_failed]
@@ -96,6 +98,16 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
             _rows_with(packed, not_allowed),
             "element_not_allowed",
             lambda r: f"element {_first_symbol(packed, r, not_allowed)} is not in allowed_elements",
+        )
+    if not config.allow_redox_active:
+        redox = _element_mask(config.redox_active_elements)
+        reject(
+            _rows_with(packed, redox),
+            "redox_active",
+            lambda r: (
+                f"redox-active cation {_first_symbol(packed, r, redox)} changes valence inside "
+                "the working window (electronic conductor); allow_redox_active keeps it"
+            ),
         )
     if "n_sites" in out:
         n_sites = out["n_sites"].to_numpy(dtype=np.float64)

@@ -42,7 +42,12 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
+from electroscreen.data.formula import (
+    ELEMENT_SYMBOLS,
+    SYMBOL_TO_Z,
+    formula_units,
+    reduced_formula,
+)
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
 from electroscreen.data.readers import expand_inputs, read_candidates
@@ -104,31 +109,21 @@ def element_amounts(packed: PackedStructures) -> np.ndarray:
 
 
 def seed_formulas(packed: PackedStructures) -> list[str]:
-    """Formula of each structure per formula unit (``Li6.4La3Zr1.4Ta0.6O12``, not per cell)."""
+    """Reduced formula of each structure (``Li6.4La3Zr1.4Ta0.6O12``, not the cell content)."""
     formulas = []
     for row in element_amounts(packed):
         z = np.flatnonzero(row > 1e-8)
-        formulas.append(_formula(z, row[z], _formula_units(row[z]) if len(z) else 1))
+        formulas.append(_formula(z, row[z]))
     return formulas
 
 
-def _formula(z: np.ndarray, amounts: np.ndarray, formula_units: int = 1) -> str:
-    return format_formula(
-        {ELEMENT_SYMBOLS[k]: a / formula_units for k, a in zip(z, amounts, strict=True)}
-    )
+def _formula(z: np.ndarray, amounts: np.ndarray) -> str:
+    """Reduced formula (:func:`~electroscreen.data.formula.reduced_formula`) of a cell content."""
+    return reduced_formula({ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amounts, strict=True)})
 
 
 def _formula_units(amounts: np.ndarray) -> int:
-    """Largest divisor of the integral amounts that leaves every amount with <= 2 decimals."""
-    integral = np.abs(amounts - np.round(amounts)) < 1e-3
-    if not integral.any():
-        return 1
-    common = int(np.gcd.reduce(np.round(amounts[integral]).astype(np.int64)))
-    for f in range(max(common, 1), 1, -1):
-        scaled = amounts * 100 / f
-        if common % f == 0 and np.all(np.abs(scaled - np.round(scaled)) < 1e-3 * 100 / f):
-            return f
-    return 1
+    return formula_units(dict(enumerate(amounts.tolist()))) if len(amounts) else 1
 
 
 def _prototype(amounts: np.ndarray, n_sites: int) -> str:
@@ -340,12 +335,12 @@ def _record(g: _SeedMaps, k: int, seed_id: str, rescale: bool) -> dict:
     logp = float(g.log_probability[k])
     return {
         "candidate_id": f"{seed_id}:{subs}",
-        "formula": _formula(g.new_z[k], g.amounts, g.formula_units),
+        "formula": _formula(g.new_z[k], g.amounts),
         "source": f"generate:{seed_id}",
         "status": OK,
         "error": "",
         "seed_id": seed_id,
-        "seed_formula": _formula(g.z, g.amounts, g.formula_units),
+        "seed_formula": _formula(g.z, g.amounts),
         "prototype": g.prototype,
         "substitutions": subs,
         "n_substituted": len(changed),

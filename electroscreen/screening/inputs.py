@@ -24,7 +24,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
+from electroscreen.data.formula import (
+    ELEMENT_SYMBOLS,
+    FormulaError,
+    format_formula,
+    parse_formula,
+    reduce_formula_text,
+)
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.data.packed import PackedStructures, load_packed
 from electroscreen.data.readers import (
@@ -39,7 +45,7 @@ from electroscreen.data.readers import (
 
 __all__ = ["Batch", "InputPlan", "iter_batches", "materialize", "packed_formulas", "plan_inputs"]
 
-BASE_COLUMNS = ("candidate_id", "formula", "source", "status", "error", "n_sites")
+BASE_COLUMNS = ("candidate_id", "formula", "cell_formula", "source", "status", "error", "n_sites")
 _PACKED_COLUMNS = {"lattice", "site_occupant_counts", "occ_species", "n_sites"}
 
 
@@ -222,9 +228,22 @@ def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
     return _standardize(table, extras)
 
 
+def _with_reduced_formula(table: pd.DataFrame) -> pd.DataFrame:
+    """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
+    ``formula`` = its reduced formula (:func:`~electroscreen.data.formula.reduced_formula`), or the
+    text as read where it cannot be parsed."""
+    cell = table["formula"].fillna("").astype(str)
+    reduced = [reduce_formula_text(text) or text for text in cell]
+    table = table.drop(columns=["cell_formula"], errors="ignore")
+    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
+    table["formula"] = reduced
+    return table
+
+
 def _standardize(table: pd.DataFrame, extras: pd.DataFrame | None = None) -> pd.DataFrame:
     for col in ("formula", "error"):
         table[col] = table[col].fillna("").astype(str) if col in table else ""
+    table = _with_reduced_formula(table)
     if "structure" not in table:
         table["structure"] = None
     table["structure"] = table["structure"].astype(object).where(table["structure"].notna(), None)
@@ -244,8 +263,9 @@ def materialize(
     Returns
     -------
     table : DataFrame
-        ``candidate_id, formula, source, status, error, n_sites, structure`` (+ a formula table's
-        extra columns). ``structure`` holds pymatgen Structures, except for packed batches, whose
+        ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
+        formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
+        content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
         structures stay packed (``structure`` is None) until :func:`structures_for` builds them.
     packed : PackedStructures or None
         The batch's packed structures (row ``i`` of the table is packed structure ``i``).
@@ -267,6 +287,7 @@ def materialize(
                 "structure": [None] * n,
             }
         )
+        table = _with_reduced_formula(table)
         empty = packed.n_sites == 0
         table.loc[empty, "status"] = "empty_structure"
         table.loc[empty, "error"] = "structure has no sites"

@@ -26,6 +26,7 @@ __all__ = ["RESULT_COLUMNS", "rank_pool", "write_results"]
 RESULT_COLUMNS = (
     "candidate_id",
     "formula",
+    "cell_formula",
     "source",
     "status",
     "error",

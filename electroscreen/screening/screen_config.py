@@ -31,6 +31,17 @@ DEFAULT_FORBIDDEN = (
 )  # fmt: skip
 
 
+#: Transition metals rejected by default as redox active: each has two or more oxidation states whose
+#: couples lie between ~1.5 and ~4.5 V vs Li/Li+, i.e. inside an electrolyte's working window, so the
+#: cation is reduced or oxidised in operation and the mixed valence makes an electronic conductor
+#: (these are the cathode chemistries: Fe2+/3+ 3.45 V in LiFePO4, Co3+/4+ ~3.9 V in LiCoO2, Ni2+/3+/4+
+#: in NMC, Mn3+/4+ ~4.0 V in LiMn2O4, V3+/4+ ~3.8-4.1 V in Li3V2(PO4)3, Cr3+/4+ and Cu+/2+,
+#: Mo4+/5+/6+ ~2-3 V, Ce3+/4+). Ti4+, Nb5+, Ta5+, Zr4+ and W6+ (d0 cations reduced only near or below
+#: ~2.4 V, e.g. Ti4+ in LATP/LLTO) are left in: they bound the window's reduction side, which
+#: ``ElectrochemicalWindow`` computes, and are standard in working electrolytes.
+DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce")
+
+
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:
     if symbols is None:
         return None
@@ -57,12 +68,21 @@ class FilterConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_FORBIDDEN),
         description="Elements that reject a candidate (toxic, radioactive, scarce).",
     )
+    redox_active_elements: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REDOX_ACTIVE),
+        description="Transition-metal cations that change valence inside the working window.",
+    )
+    allow_redox_active: bool = Field(
+        False, description="Keep candidates with redox-active cations (default: reject them)."
+    )
     max_sites: int = Field(
         400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
     )
     max_elements: int = Field(8, ge=1, description="Compositions with more elements are rejected.")
 
-    _symbols = field_validator("allowed_elements", "forbidden_elements")(_check_symbols)
+    _symbols = field_validator("allowed_elements", "forbidden_elements", "redox_active_elements")(
+        _check_symbols
+    )
 
     @field_validator("carrier")
     @classmethod

@@ -3,7 +3,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pymatgen.core import Composition
 
-from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
+from electroscreen.data.formula import (
+    ELEMENT_SYMBOLS,
+    FormulaError,
+    format_formula,
+    parse_formula,
+    reduce_formula_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +79,29 @@ def test_format_then_parse_round_trips(composition):
     assert parsed.keys() == composition.keys()
     for el, amount in composition.items():
         assert parsed[el] == pytest.approx(amount, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("cell", "reduced"),
+    [
+        ("Li20Ge2P4S24", "Li10GeP2S12"),  # LGPS cell, storage order
+        ("Li51.2La24Zr11.2Ta4.8O96", "Li6.4La3Zr1.4Ta0.6O12"),  # garnet cell, 8 formula units
+        ("Li6Si12P18S72", "LiSi2P3S12"),
+        ("Li1.3Al0.3Ti1.7(PO4)3", "Li1.3Ti1.7Al0.3P3O12"),  # electronegativity order
+        ("Li20.84P3S24Ge2.4Sn0.6", "Li20.84Sn0.6Ge2.4P3S24"),  # halving adds a decimal
+        ("Li0.5Cl0.5", "Li0.5Cl0.5"),  # never below one of the largest amount
+        ("Li0.33La0.557TiO3", "Li0.33La0.557TiO3"),  # three decimals: not divided
+        ("Cl6Li3Y", "Li3YCl6"),
+    ],
+)
+def test_reduced_formula(cell, reduced):
+    assert reduce_formula_text(cell) == reduced
+    # same composition, and pymatgen's reduced formula where the amounts are integral
+    expected = Composition(cell).fractional_composition
+    assert Composition(reduced).fractional_composition.almost_equals(expected, rtol=1e-6)
+    if all(float(n).is_integer() for n in Composition(cell).values()):
+        assert Composition(reduced).reduced_formula == Composition(cell).reduced_formula
+
+
+def test_reduced_formula_of_unparseable_text_is_empty():
+    assert reduce_formula_text("Li2XyZ") == ""

@@ -55,7 +55,7 @@ POOL_FORMULAS = [
     "Li2O3",  # not charge balanced
     "",  # empty formula
     "Li3InCl6",
-    "LiCoO2",
+    "LiCoO2",  # redox-active cation (Co)
     "Li1.3Al0.3Ti1.7(PO4)3",
     "Li3N",
 ]

@@ -94,3 +94,15 @@ def test_screening_config_overrides_and_digest(tmp_path):
     path.write_text("filters:\n  carrier: Qq\n")
     with pytest.raises(ValueError, match="carrier"):
         load_screening_config(path)
+
+
+def test_redox_active_cations_are_rejected_unless_allowed():
+    formulas = ["LiCoO2", "LiFePO4", "Li1.3Al0.3Ti1.7(PO4)3", "Li1.3Fe0.3Ti1.7(PO4)3", "Li3PS4"]
+    batch = pd.DataFrame({"formula": formulas, "status": "ok", "error": ""})
+    out = apply_filters(batch, FilterConfig())
+    assert list(out["status"]) == ["redox_active", "redox_active", "ok", "redox_active", "ok"]
+    assert "Co" in out.loc[0, "error"] and "allow_redox_active" in out.loc[0, "error"]
+    allowed = apply_filters(batch, FilterConfig(allow_redox_active=True))
+    assert (allowed["status"] == "ok").all()
+    ti_too = apply_filters(batch, FilterConfig(redox_active_elements=["Ti"]))
+    assert list(ti_too["status"]) == ["ok", "ok", "redox_active", "redox_active", "ok"]

@@ -14,7 +14,7 @@ from electroscreen.screening.runner import ScreeningError, screen
 from electroscreen.screening.screen_config import RankingConfig, load_screening_config
 
 REQUIRED = [
-    "candidate_id", "formula", "source", "status", "error", "pred_log10_sigma",
+    "candidate_id", "formula", "cell_formula", "source", "status", "error", "pred_log10_sigma",
     "pred_log10_sigma_std", "pred_log10_sigma_lo", "pred_log10_sigma_hi", "p_air_stable",
     "pareto_rank", "score", "rank",
 ]  # fmt: skip
@@ -23,6 +23,7 @@ EXPECTED_STATUS = {
     "LiPbCl3": "forbidden_element",
     "LiXx2": "unknown_element",
     "Li2O3": "not_charge_balanced",
+    "LiCoO2": "redox_active",
     "": "empty_formula",
 }
 
@@ -41,7 +42,7 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     result, _ = screened
     results = result.results
     assert set(REQUIRED) <= set(results.columns)
-    assert list(results.columns[:5]) == REQUIRED[:5]
+    assert list(results.columns[:6]) == REQUIRED[:6]
     source = pd.read_csv(formula_pool, keep_default_na=False)
     assert results["candidate_id"].tolist() == source["id"].tolist()
     assert results["source"].tolist() == [f"{formula_pool}:{i}" for i in range(len(source))]
@@ -62,12 +63,13 @@ def test_predictions_match_the_models_and_ranking_is_global(screened, model_stor
     results = result.results
     ok = results[results["status"] == "ok"]
     conductivity = load_predictor(model_store.conductivity, model_store.uri)
-    expected = conductivity.predict_frame(ok[["formula"]].reset_index(drop=True))
+    cells = ok[["cell_formula"]].rename(columns={"cell_formula": "formula"}).reset_index(drop=True)
+    expected = conductivity.predict_frame(cells)
     np.testing.assert_allclose(
         ok["pred_log10_sigma"].to_numpy(), expected["pred_log10_sigma"].to_numpy()
     )
     stability = load_predictor(model_store.stability, model_store.uri)
-    expected = stability.predict_frame(ok[["formula"]].reset_index(drop=True))
+    expected = stability.predict_frame(cells)
     np.testing.assert_allclose(ok["p_air_stable"].to_numpy(), expected["p_air_stable"].to_numpy())
     ranking = rank_candidates(ok.reset_index(drop=True), config.ranking)
     for column in ("pareto_rank", "score", "acquisition", "rank", "acquisition_rank"):

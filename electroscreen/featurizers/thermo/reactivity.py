@@ -61,7 +61,13 @@ from electroscreen.featurizers.thermo.stabilisation import (
     default_stabilisation_model,
 )
 
-__all__ = ["REACTANTS", "AirReactivity", "descriptor_roc_auc", "format_reaction"]
+__all__ = [
+    "REACTANTS",
+    "AirReactivity",
+    "candidate_enthalpies",
+    "descriptor_roc_auc",
+    "format_reaction",
+]
 
 #: Reactant name -> {symbol: amount}.
 REACTANTS: dict[str, dict[str, float]] = {
@@ -174,11 +180,13 @@ class AirReactivity(CompositionFeaturizer):
                     packed, rows, {SYMBOL_TO_Z[s]: a for s, a in reactant.items()}, table
                 )
                 if name == "h2o":  # the first reactant: candidate compositions are the same
-                    out["known_energy"][rows] = stack.tabulated_energy()
-                    out["candidate_energy"][rows] = out["known_energy"][rows]
                     # featurizers pickled before the option existed keep their old behaviour
-                    if getattr(self, "stabilisation", False):
-                        self._stabilise(packed, rows, stack, out)
+                    known, used, stabilisation = candidate_enthalpies(
+                        packed, rows, stack, self.water, getattr(self, "stabilisation", False)
+                    )
+                    out["known_energy"][rows] = known
+                    out["candidate_energy"][rows] = used
+                    out["stabilisation"][rows] = stabilisation
                 e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
                 energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
                     stack.matrix,
@@ -204,24 +212,6 @@ class AirReactivity(CompositionFeaturizer):
             out[f"h2s_{name}"] = h2s
             out[f"products_{name}"] = products
         return out
-
-    def _stabilise(
-        self, packed: PackedCompositions, rows: np.ndarray, stack: StackedSystems, out: dict
-    ) -> None:
-        """Untabulated rows inside the model's domain: hull energy + predicted stabilisation."""
-        model = default_stabilisation_model(self.water)
-        unknown = np.flatnonzero(np.isnan(out["known_energy"][rows]))  # positions in ``rows``
-        candidates = packed.take(rows[unknown])
-        inside = np.flatnonzero(model.in_domain(candidates))
-        if not len(inside):
-            return
-        unknown, candidates = unknown[inside], candidates.take(inside)
-        summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
-        n_elements = np.diff(candidates.offsets)
-        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-        stabilisation = model.predict_with_hull(candidates, hull)
-        out["stabilisation"][rows[unknown]] = stabilisation
-        out["candidate_energy"][rows[unknown]] = summary[:, 0] + stabilisation
 
     def _values(self, scan: dict[str, object], n: int) -> np.ndarray:
         values = np.full((n, len(_FEATURES)), np.nan)
@@ -298,6 +288,46 @@ class AirReactivity(CompositionFeaturizer):
             frame[f"{name}_reaction"] = reactions_text
         frame["h2s_released"] = values[:, 3]
         return frame
+
+
+def candidate_enthalpies(
+    packed: PackedCompositions,
+    rows: np.ndarray,
+    stack: StackedSystems,
+    water: str,
+    stabilisation: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Enthalpies of candidates ``packed[rows]`` stacked in ``stack`` (one per row, eV/atom).
+
+    Returns
+    -------
+    known : ndarray (len(rows),)
+        Tabulated enthalpy, NaN when the composition is not in the table.
+    used : ndarray (len(rows),)
+        ``known``, or for untabulated rows inside the stabilisation model's domain (when
+        ``stabilisation``) the hull energy plus the predicted stabilisation; NaN otherwise (the
+        kernels then use the hull energy).
+    predicted : ndarray (len(rows),)
+        The predicted stabilisation where it was applied, NaN elsewhere.
+    """
+    known = stack.tabulated_energy()
+    used = known.copy()
+    predicted = np.full(len(rows), np.nan)
+    if not stabilisation:
+        return known, used, predicted
+    model = default_stabilisation_model(water)
+    unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
+    candidates = packed.take(rows[unknown])
+    inside = np.flatnonzero(model.in_domain(candidates))
+    if not len(inside):
+        return known, used, predicted
+    unknown, candidates = unknown[inside], candidates.take(inside)
+    summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
+    n_elements = np.diff(candidates.offsets)
+    hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
+    predicted[unknown] = model.predict_with_hull(candidates, hull)
+    used[unknown] = summary[:, 0] + predicted[unknown]
+    return known, used, predicted
 
 
 def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:

@@ -1,0 +1,297 @@
+"""Electrochemical stability window vs the carrier metal from the grand-potential phase diagram.
+
+A candidate ``C`` in contact with a reservoir of the carrier (Li) at chemical potential ``mu``
+(relative to the metal; the voltage vs Li/Li+ is ``V = -mu / e``) is stable while it lies on the
+grand-potential hull open to Li (Ong et al. 2008; Richards et al. 2016; Zhu, He, Mo 2015). Along
+the line of compositions ``C + n Li`` the hull energy ``f(n)`` (per atom of ``C``) is convex and
+piecewise linear, so ``C`` (enthalpy ``E_C <= f(0)``) is stable for ``mu`` between its two
+supporting slopes::
+
+    mu_red = min over n > 0  of (f(n) - E_C) / n        (lithiation: reduction limit V_red = -mu_red)
+    mu_ox  = max over -c_Li <= n < 0 of (E_C - f(n)) / (-n)   (delithiation: V_ox = -mu_ox)
+
+Each is a linear-fractional program, made linear by the Charnes-Cooper substitution
+``t = 1/|n|``, ``y = t * lambda`` (``lambda``: atoms of each hull entry), and solved with the same
+dense-tableau simplex as the air-reactivity scans (:mod:`~electroscreen.featurizers.thermo.hull`)
+on the same stacked chemical systems and enthalpy table. The solution's phases are the products
+at each limit (``C + n Li -> products`` at ``V_red``; ``C -> products + n Li`` at ``V_ox``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
+from electroscreen.featurizers.thermo.hull import _simplex, hull_energy
+from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
+from electroscreen.featurizers.thermo.reaction_text import fmt_coeff, formulas_of
+from electroscreen.featurizers.thermo.reactivity import (
+    RICHARDS_2016,
+    ZHU_2015,
+    candidate_enthalpies,
+)
+
+__all__ = ["ElectrochemicalWindow", "window_lp", "window_packed"]
+
+ONG_2008 = (
+    "S. P. Ong, L. Wang, B. Kang, G. Ceder, Li-Fe-P-O2 phase diagram from first principles "
+    "calculations, Chem. Mater. 20, 1798-1807 (2008), doi:10.1021/cm702327g"
+)
+_METHOD = f"{ONG_2008}; {RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
+_FEATURES = [
+    ("window_red_v", "V vs carrier metal", _METHOD),
+    ("window_ox_v", "V vs carrier metal", _METHOD),
+    ("window_width_v", "V", _METHOD),
+]
+_PROBLEMS = (OK, "no_carrier", "window_not_converged")
+
+
+@njit(cache=True)
+def window_lp(matrix, energy, comp, e_comp, carrier, oxidation, out_idx, out_amt):
+    """One side of the window of ``comp`` (atom fractions) with enthalpy ``e_comp`` (eV/atom).
+
+    ``matrix`` (n, d) starts with the d pure elements; ``carrier`` is the carrier's column.
+    Returns ``(voltage, carrier atoms exchanged per atom of comp, converged)`` and fills the
+    products' entry indices and atoms per atom of ``comp`` (``out_idx`` -1 padded). At the
+    reduction limit with nothing to react (stable against the metal) the exchange is 0.
+    """
+    n, d = matrix.shape
+    tab = np.zeros((d + 1, n + 2))  # entries y, t, right-hand side
+    basis = np.empty(d, dtype=np.int64)
+    sign = -1.0 if oxidation else 1.0
+    for k in range(d):
+        row_sign = sign if k == carrier else 1.0
+        for j in range(n):
+            tab[k, j] = row_sign * matrix[j, k]
+        tab[k, n] = -row_sign * comp[k]
+        basis[k] = k
+    tab[carrier, n + 1] = 1.0
+    for j in range(n):
+        tab[d, j] = energy[j]
+    tab[d, n] = -e_comp
+    if oxidation:  # start from the fully delithiated side: t basic in the carrier row
+        pivot = tab[carrier, n]
+        for j in range(n + 2):
+            tab[carrier, j] /= pivot
+        for i in range(d + 1):
+            if i != carrier:
+                f = tab[i, n]
+                if f != 0.0:
+                    for j in range(n + 2):
+                        tab[i, j] -= f * tab[carrier, j]
+        basis[carrier] = n
+    ok = _simplex(tab, basis, 50 * (n + d + 1))
+    value = -tab[d, n + 1]
+    t = 0.0
+    for i in range(d):
+        if basis[i] == n:
+            t = tab[i, n + 1]
+    for i in range(d):
+        out_idx[i] = -1
+        out_amt[i] = 0.0
+        if t > 1e-12 and basis[i] < n and tab[i, n + 1] > 1e-12:
+            out_idx[i] = basis[i]
+            out_amt[i] = tab[i, n + 1] / t
+    exchanged = 1.0 / t if t > 1e-12 else 0.0
+    voltage = value if oxidation else -value
+    return voltage + 0.0, exchanged, ok
+
+
+@njit(cache=True, parallel=True)
+def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_energy, carrier):
+    """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
+
+    ``known_energy`` (k,): candidate enthalpy, NaN for the hull energy; it is capped at the hull
+    energy (a candidate above its hull is its decomposition). ``carrier`` (n_systems,): the
+    carrier's column in each system. Returns ``v_red, v_ox, n_red, n_ox`` (k,), products
+    ``idx (k, 2, d_max)``, ``amt (k, 2, d_max)`` (side 0 reduction, 1 oxidation), converged (k,)
+    and the enthalpy used (k,).
+    """
+    k = comps.shape[0]
+    d_max = matrix.shape[1]
+    volts = np.full((k, 2), np.nan)
+    exchanged = np.zeros((k, 2))
+    p_idx = np.full((k, 2, d_max), -1, dtype=np.int64)
+    p_amt = np.zeros((k, 2, d_max))
+    ok = np.zeros(k, dtype=np.bool_)
+    e_used = np.empty(k)
+    for i in prange(k):
+        s = system_of[i]
+        lo = entry_offsets[s]
+        hi = entry_offsets[s + 1]
+        d = dims[s]
+        sub = np.ascontiguousarray(matrix[lo:hi, :d])
+        comp = comps[i, :d].copy()
+        e_c = hull_energy(sub, energy[lo:hi], comp)
+        if not np.isnan(known_energy[i]) and known_energy[i] < e_c:
+            e_c = known_energy[i]
+        e_used[i] = e_c
+        good = True
+        for side in range(2):
+            v, n_x, conv = window_lp(
+                sub, energy[lo:hi], comp, e_c, carrier[s], side == 1,
+                p_idx[i, side, :d], p_amt[i, side, :d],
+            )  # fmt: skip
+            volts[i, side] = v
+            exchanged[i, side] = n_x
+            good = good and conv
+        ok[i] = good
+    return volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used
+
+
+class ElectrochemicalWindow(CompositionFeaturizer):
+    """Reduction and oxidation limits vs the carrier metal (3 features).
+
+    * ``window_red_v``: lowest voltage vs Li/Li+ (Na/Na+, ...) at which the candidate is stable;
+      below it, it takes up the carrier (0 when stable against the metal).
+    * ``window_ox_v``: highest voltage; above it, it gives up the carrier.
+    * ``window_width_v``: their difference (0 for a candidate that is its hull decomposition inside
+      a facet: every phase set has a single potential).
+
+    Candidate enthalpies as in :class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`
+    (tabulated; else the hull energy, lowered by the stabilisation model inside its domain).
+
+    Parameters
+    ----------
+    carrier : str
+        The element open to its reservoir (``"Li"``, ``"Na"``, ...).
+    water : {"gas", "liquid"}
+        Standard state of water in the enthalpy table (matters for hydrated compositions only).
+    stabilisation : bool
+        Correct untabulated candidates by the predicted stabilisation below the hull.
+
+    Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier) or
+    ``window_not_converged``.
+
+    Examples
+    --------
+    >>> v = ElectrochemicalWindow().transform(["LiCl"])[0]
+    >>> float(v[0]), round(float(v[1]), 2)  # stable against Li; Cl2 evolves above ~4.2 V
+    (0.0, 4.24)
+    """
+
+    feature_table = _FEATURES
+
+    def __init__(self, carrier: str = "Li", water: str = "gas", stabilisation: bool = True):
+        self.carrier = carrier
+        self.water = water
+        self.stabilisation = stabilisation
+
+    def citations(self) -> list[str]:
+        return [ONG_2008, RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+
+    def _solve(self, packed: PackedCompositions) -> dict[str, object]:
+        if self.carrier not in SYMBOL_TO_Z:
+            raise ValueError(f"unknown carrier element {self.carrier!r}")
+        carrier_z = SYMBOL_TO_Z[self.carrier]
+        n = len(packed)
+        offsets = packed.offsets
+        entry_rows = np.repeat(np.arange(n), np.diff(offsets))
+        has = np.zeros(n, dtype=bool)
+        has[entry_rows[(packed.z == carrier_z) & (packed.amount > 0)]] = True
+        negative = np.zeros(n, dtype=bool)
+        negative[entry_rows[packed.amount < 0]] = True
+        problem = np.where((packed.status == OK) & ~has, 1, 0)
+        rows = np.flatnonzero((packed.status == OK) & has & ~negative)
+        out = {"problem": problem, "values": np.full((n, 3), np.nan), "rows": rows}
+        if not len(rows):
+            return out
+        table = enthalpy_table(self.water)
+        stack = stack_systems(packed, rows, {carrier_z: 1.0}, table)
+        _, used, _ = candidate_enthalpies(packed, rows, stack, self.water, self.stabilisation)
+        carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
+        v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used = window_packed(
+            stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
+            stack.comps, used, carrier_col,
+        )  # fmt: skip
+        values = out["values"]
+        values[rows, 0], values[rows, 1] = v_red, v_ox
+        values[rows, 2] = v_ox - v_red
+        values[rows[~ok]] = np.nan
+        problem[rows[~ok]] = 2
+        out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
+        return out
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._solve(packed)["values"]
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions(X)
+        solved = self._solve(packed)
+        return solved["values"], _status(packed, solved)
+
+    def window(self, X: object) -> pd.DataFrame:
+        """One row per candidate: the limits and the reaction at each.
+
+        Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used),
+        ``window_red_v``, ``window_ox_v``, ``red_products`` / ``ox_products`` (phases per formula
+        unit of the candidate as written, ``""`` when stable against the metal),
+        ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``).
+        """
+        packed = as_packed_compositions(X)
+        solved = self._solve(packed)
+        values, status = solved["values"], _status(packed, solved)
+        formulas = formulas_of(X, packed)
+        frame = pd.DataFrame({"formula": formulas, "status": status})
+        energy = np.full(len(packed), np.nan)
+        frame["window_red_v"], frame["window_ox_v"] = values[:, 0], values[:, 1]
+        text = {key: [""] * len(packed) for key in ("red_products", "red_reaction")}
+        text.update({key: [""] * len(packed) for key in ("ox_products", "ox_reaction")})
+        if "stack" in solved:
+            energy[solved["rows"]] = solved["energy"]
+            atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
+            table = enthalpy_table(self.water)
+            for j, i in enumerate(solved["rows"].tolist()):
+                if status[i] != OK:
+                    continue
+                for side, n_x in (("red", solved["n_red"][j]), ("ox", solved["n_ox"][j])):
+                    products = _products(solved, j, 0 if side == "red" else 1, table, atoms[i])
+                    exchanged = n_x * atoms[i]
+                    names = " + ".join(f"{fmt_coeff(c)}{name}" for c, name in products)
+                    text[f"{side}_products"][i] = names
+                    if side == "red":
+                        text["red_reaction"][i] = (
+                            "stable against the metal"
+                            if exchanged == 0.0
+                            else f"{formulas[i]} + {fmt_coeff(exchanged)}{self.carrier} -> {names}"
+                        )
+                    else:
+                        text["ox_reaction"][i] = (
+                            f"{formulas[i]} -> {names} + {fmt_coeff(exchanged)}{self.carrier}"
+                        )
+        frame.insert(2, "formation_enthalpy_ev_per_atom", energy)
+        for key, column in text.items():
+            frame[key] = column
+        return frame
+
+
+def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
+    status = packed.status.copy()
+    ok = status == OK
+    status[ok] = np.asarray(_PROBLEMS, dtype=object)[solved["problem"][ok]]
+    status[np.isnan(solved["values"][:, 0]) & (status == OK)] = "non_positive_amounts"
+    return status
+
+
+def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tuple[float, str]]:
+    """``(formula units per formula unit of the candidate, name)`` of one limit's products."""
+    stack: StackedSystems = solved["stack"]
+    s = stack.system_of[j]
+    out = []
+    slots = zip(solved["p_idx"][j, side].tolist(), solved["p_amt"][j, side].tolist(), strict=True)
+    for g, a in slots:
+        if g < 0:
+            continue
+        entry = stack.entry_offsets[s] + g
+        t = stack.table_index[entry]
+        if t >= 0:
+            out.append((a * atoms / float(table.atoms[t]), str(table.names[t])))
+        else:
+            out.append((a * atoms, ELEMENT_SYMBOLS[stack.elements[s, g]]))
+    return sorted(out, key=lambda item: item[1])

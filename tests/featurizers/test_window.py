@@ -1,0 +1,102 @@
+"""ElectrochemicalWindow against pymatgen's grand-potential phase diagram on the same entries."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from pymatgen.analysis.phase_diagram import GrandPotentialPhaseDiagram, PDEntry, PhaseDiagram
+from pymatgen.core import Composition, Element
+
+from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.featurizers.thermo.enthalpies import chemical_system
+from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+TABULATED = ["LiCl", "Li2O", "Li3PO4", "Li2S", "LiF", "Li3N", "LiAlO2"]
+# untabulated, with the stabilisation model's enthalpy (below the hull), non-integer amounts too
+UNTABULATED = [
+    "Li7La3Zr2O12",
+    "Li1.3Al0.3Ti1.7(PO4)3",
+    "Li6.4La3Zr1.4Ta0.6O12",
+    "Li3YCl6",
+    "Li3PS4",
+    "Li10GeP2S12",
+    "Li6PS5Cl",
+]
+
+
+def _pymatgen_window(formula: str, energy_per_atom: float) -> tuple[float, float, PhaseDiagram]:
+    """Window from pymatgen on the table's entries of the system plus the candidate's entry."""
+    amounts = parse_formula(formula)
+    system = chemical_system(tuple(SYMBOL_TO_Z[s] for s in amounts), "gas")
+    entries = [
+        PDEntry(Composition(str(name)), float(e * n), name=str(name))
+        for name, e, n in zip(system.names, system.energy, system.atoms, strict=True)
+    ]
+    comp = Composition(formula)
+    # 1e-9 eV/atom below the enthalpy used: a candidate that is its own hull decomposition (on a
+    # facet, not a vertex) becomes a vertex, which pymatgen needs; the limits move by ~1e-8 V
+    entries.append(PDEntry(comp, (energy_per_atom - 1e-9) * comp.num_atoms, name="candidate"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd = PhaseDiagram(entries)
+        mu = pd.get_chempot_range_stability_phase(comp, Element("Li"))[Element("Li")]
+    return -max(mu), -min(mu), pd
+
+
+def _stable_at(pd: PhaseDiagram, formula: str, voltage: float) -> bool:
+    """Whether the candidate is on pymatgen's grand-potential hull at ``voltage`` vs Li/Li+."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gppd = GrandPotentialPhaseDiagram(pd.all_entries, {Element("Li"): -voltage})
+    names = {e.original_entry.name for e in gppd.stable_entries}
+    return "candidate" in names or any(
+        e.original_entry.composition.reduced_composition == Composition(formula).reduced_composition
+        for e in gppd.stable_entries
+    )
+
+
+@pytest.fixture(scope="module")
+def windows():
+    return ElectrochemicalWindow().window(TABULATED + UNTABULATED).set_index("formula")
+
+
+@pytest.mark.parametrize("formula", TABULATED + UNTABULATED)
+def test_matches_pymatgen_grand_potential_diagram(formula, windows):
+    row = windows.loc[formula]
+    assert row["status"] == "ok"
+    v_red, v_ox, pd = _pymatgen_window(formula, row["formation_enthalpy_ev_per_atom"])
+    assert row["window_red_v"] == pytest.approx(v_red, abs=1e-6)
+    assert row["window_ox_v"] == pytest.approx(v_ox, abs=1e-6)
+    if v_ox - v_red > 1e-3:  # the grand-potential diagram itself agrees inside and outside
+        assert _stable_at(pd, formula, 0.5 * (v_red + v_ox))
+        assert not _stable_at(pd, formula, v_ox + 1e-3)
+        if v_red > 1e-3:
+            assert not _stable_at(pd, formula, v_red - 1e-3)
+
+
+def test_known_windows_and_products(windows):
+    licl = windows.loc["LiCl"]
+    assert licl["window_red_v"] == 0.0  # stable against Li metal
+    # LiCl -> Li + 1/2 Cl2 at -dHf/F = 408.6 kJ/mol / 96.485 kC/mol = 4.23 V
+    assert licl["window_ox_v"] == pytest.approx(408.61 / 96.485, abs=0.01)
+    assert licl["red_reaction"] == "stable against the metal"
+    assert licl["ox_reaction"] == "LiCl -> 0.5 Cl2 + Li" or "Cl" in licl["ox_products"]
+    li3po4 = windows.loc["Li3PO4"]
+    assert "Li2O" in li3po4["red_products"] and "Li" in li3po4["red_reaction"]
+    assert (windows["window_ox_v"] >= windows["window_red_v"] - 1e-9).all()
+
+
+def test_cell_and_reduced_formula_agree_and_bad_rows_get_a_status():
+    featurizer = make_featurizer("window")
+    values, status = featurizer.transform_with_status(
+        ["Li3YCl6", "Li6Y2Cl12", "NaCl", "Li2XyZ", "LiCl"]
+    )
+    np.testing.assert_allclose(values[0], values[1], atol=1e-9)
+    assert list(status) == ["ok", "ok", "no_carrier", "unknown_element", "ok"]
+    assert np.isnan(values[2:4]).all()
+    na = ElectrochemicalWindow(carrier="Na").transform_with_status(["NaCl", "LiCl"])
+    assert list(na[1]) == ["ok", "no_carrier"]
+    assert na[0][0, 1] == pytest.approx(411.15 / 96.485, abs=0.02)  # NaCl -> Na + 1/2 Cl2
