@@ -13,6 +13,7 @@ variable ``x``, a described phase) keeps its text and gets status ``unparsed_for
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -24,15 +25,31 @@ from electroscreen.data.formula import FormulaError, format_formula, parse_formu
 
 __all__ = [
     "AIR_STABILITY_LABELS",
+    "EXPOSURE_COLUMNS",
     "VERDICTS",
     "air_stability_candidates",
+    "excluded_label_rows",
     "load_air_stability",
     "normalise_label_formula",
 ]
 
+_LOG = logging.getLogger(__name__)
+
 #: The package copy of the labels.
 AIR_STABILITY_LABELS = Path(__file__).parent / "labels" / "air_stability.csv"
 VERDICTS = ("stable", "moderate", "unstable")
+#: Exposure fields of a label row (optional in the CSV; ``""`` / NaN when the source does not say):
+#: relative humidity (%), dew point (deg C), duration (hours), what was measured and its value.
+EXPOSURE_COLUMNS = (
+    "rh_percent",
+    "dew_point_c",
+    "duration_h",
+    "measured_quantity",
+    "measured_value",
+)
+_NUMERIC_EXPOSURE = ("rh_percent", "dew_point_c", "duration_h")
+#: Status of a row whose verdict is not one of :data:`VERDICTS`.
+BAD_VERDICT = "bad_verdict"
 
 _DESCRIPTOR_WORDS = re.compile(r"\b(glass-ceramic|glass)\b", re.IGNORECASE)
 _DESCRIBED_PARENS = re.compile(r"\s*\((?=[^()]*(?:[a-z]{3}|,))[^()]*\)")
@@ -141,12 +158,22 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
 
 
 def _labels_path(data_dir: str | Path | None) -> Path:
-    if data_dir is not None:
-        root = Path(data_dir)
-        for candidate in (root / "air_stability" / "labels.csv", root / "labels.csv", root):
-            if candidate.is_file():
-                return candidate
+    """The label file: ``data_dir`` when it *is* a file, otherwise the package copy.
+
+    The shared data folder (``$ELECTROSCREEN_DATA/air_stability/labels.csv``) holds the 75-row seed
+    the project's labels grew from; the package copy supersedes it, so a data folder alone does not
+    switch the labels back to the seed. Pass the path of a CSV to train on another label file.
+    """
+    if data_dir is not None and Path(data_dir).is_file():
+        return Path(data_dir)
     return AIR_STABILITY_LABELS
+
+
+def _number(text: object) -> float:
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        return float("nan")
 
 
 def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -155,20 +182,27 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
     Parameters
     ----------
     data_dir : path, optional
-        Reference data folder holding ``air_stability/labels.csv`` (or that folder, or the file).
-        Default, or when no such file exists there: the copy shipped with the package.
+        A label CSV of the same columns to read instead of the package copy. A folder (e.g. the
+        reference data folder) is ignored: the package copy is the project's label set.
 
     Returns
     -------
     DataFrame
         ``candidate_id, formula, source, status, error, structure`` (None) plus ``verdict``,
         ``family``, ``carrier``, ``evidence``, ``condition``, ``source_ref`` (the label's source as
-        written), ``doi`` (``""`` when the source is not a DOI), ``note``, ``formula_as_written`` and
-        ``formula_normalisation``. ``formula`` is the normalised composition; rows whose formula is
-        not a composition keep the text, with status ``unparsed_formula``. No row is dropped.
+        written), ``doi`` (``""`` when the source is not a DOI), ``note``, ``formula_as_written``,
+        ``formula_normalisation`` and the exposure fields :data:`EXPOSURE_COLUMNS`
+        (``rh_percent``, ``dew_point_c``, ``duration_h`` as float, NaN when not given). ``formula``
+        is the normalised composition; rows whose formula is not a composition keep the text, with
+        status ``unparsed_formula``; rows whose verdict is not one of :data:`VERDICTS` get status
+        ``bad_verdict``. No row is dropped: each bad row is logged (``WARNING``) with its CSV row
+        number and reason, and :func:`excluded_label_rows` lists them.
     """
     path = _labels_path(data_dir)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in EXPOSURE_COLUMNS:
+        if col not in raw:
+            raw[col] = ""
     records = []
     for i, row in enumerate(raw.itertuples(index=False)):
         amounts, how = normalise_label_formula(row.formula)
@@ -192,13 +226,29 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
                 "formula_as_written": row.formula,
                 "formula_normalisation": how,
             }
+            | {col: getattr(row, col) for col in EXPOSURE_COLUMNS}
         )
     table = candidate_table(records)
+    for col in _NUMERIC_EXPOSURE:
+        table[col] = table[col].map(_number).astype(float)
     bad_verdict = ~table["verdict"].isin(VERDICTS).to_numpy()
     if bad_verdict.any():
-        table.loc[bad_verdict, "status"] = "bad_label"
-        table.loc[bad_verdict, "error"] = "verdict is not stable/moderate/unstable"
+        table.loc[bad_verdict, "status"] = BAD_VERDICT
+        table.loc[bad_verdict, "error"] = [
+            f"{path.name} row {int(i) + 2}: verdict {v!r} is not one of {', '.join(VERDICTS)}"
+            for i, v in zip(
+                np.flatnonzero(bad_verdict), table.loc[bad_verdict, "verdict"], strict=True
+            )
+        ]
+    for message in table.loc[table["status"] != OK, "error"]:
+        _LOG.warning("air-stability label excluded from training: %s", message)
     return table
+
+
+def excluded_label_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a label table that cannot be trained on: ``source`` (file and row), status, reason."""
+    bad = table["status"] != OK
+    return table.loc[bad, ["candidate_id", "source", "formula_as_written", "status", "error"]]
 
 
 #: Alias (the models issue looks for either name).

@@ -162,6 +162,20 @@ def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
         mlflow.log_input(dataset, context=context)
 
 
+def _log_excluded_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
+    """Air stability: count (metric ``n_label_rows_excluded``) and list (``excluded_labels.csv``)
+    the label rows left out of training because their formula or verdict is unusable."""
+    if config.task != "air_stability":
+        return
+    from electroscreen.data.air_stability import excluded_label_rows
+
+    bad = excluded_label_rows(table)
+    mlflow.log_metric("n_label_rows_excluded", len(bad))
+    if len(bad):
+        mlflow.log_text(bad.to_csv(index=False), "excluded_labels.csv")
+        say(f"{len(bad)} label rows excluded: " + "; ".join(bad["error"].astype(str)))
+
+
 def _finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
     out = {}
     for key, value in metrics.items():
@@ -318,6 +332,7 @@ def run_training(
         mlflow.log_param("n_rows", len(table))
         mlflow.log_metric("n_rows_featurized", int((design.status == "ok").sum()))
         _log_datasets(table, config)
+        _log_excluded_rows(table, config, say)
         with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
             workdir = Path(tmp)
             metrics.update(_evaluate_schemes(config, table, design, workdir, say))

@@ -182,8 +182,14 @@ def collapse_verdict(verdict: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def air_stability_targets(table: pd.DataFrame) -> Targets:
-    """Targets of an air-stability label table (``verdict`` column, ``formula`` for grouping)."""
+    """Targets of an air-stability label table (``verdict`` column, ``formula`` for grouping).
+
+    Rows whose ``status`` is not ``ok`` (formula not a composition, verdict not one of the three)
+    get ``y = NaN``: they are excluded from training and scoring, never guessed.
+    """
     y = collapse_verdict(table["verdict"])
+    if "status" in table:
+        y[table["status"].astype(str).to_numpy() != "ok"] = np.nan
     key = table["formula"].astype(str).str.replace(" ", "", regex=False).str.lower()
     counts = key.map(key.value_counts()).to_numpy(dtype=float)
     return Targets(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from electroscreen.data import parse_formula
 from electroscreen.data.air_stability import (
-    AIR_STABILITY_LABELS,
+    EXPOSURE_COLUMNS,
+    excluded_label_rows,
     load_air_stability,
     normalise_label_formula,
     verdict_counts,
@@ -21,16 +23,17 @@ def _reduced(amounts: dict[str, float]) -> dict[str, float]:
 
 def test_package_copy_verdict_counts_and_columns():
     table = load_air_stability()
-    assert verdict_counts(table) == {"stable": 12, "moderate": 39, "unstable": 24, "total": 75}
+    assert verdict_counts(table) == {"stable": 15, "moderate": 46, "unstable": 26, "total": 87}
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
-    for col in ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition"):
+    cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
+    for col in cols + EXPOSURE_COLUMNS:
         assert col in table
     assert table["candidate_id"].is_unique
     assert (table["source_ref"].str.len() > 0).all()  # every row keeps its source
     assert (table["doi"].str.startswith("10.") | (table["doi"] == "")).all()
     assert table["structure"].isna().all()
     # the literature mixes what it can express as compositions and named phases
-    assert (table["status"] == "ok").sum() == 73
+    assert (table["status"] == "ok").sum() == 85
     bad = table[table["status"] != "ok"]
     assert set(bad["status"]) == {"unparsed_formula"}
     assert (bad["error"].str.len() > 0).all()
@@ -39,15 +42,50 @@ def test_package_copy_verdict_counts_and_columns():
         parse_formula(formula)
 
 
-def test_shared_copy_is_the_package_copy(data_dir):
-    shared = data_dir / "air_stability" / "labels.csv"
-    assert shared.read_bytes() == AIR_STABILITY_LABELS.read_bytes()
-    from_shared = load_air_stability(data_dir)
-    assert from_shared["source"].iloc[0].startswith("labels.csv")
-    same = ["candidate_id", "formula", "status", "verdict", "source_ref", "formula_normalisation"]
-    assert from_shared[same].equals(load_air_stability()[same])
-    # a folder without the file falls back to the package copy
-    assert len(load_air_stability(data_dir / "obelix")) == 75
+def test_package_copy_supersedes_the_shared_seed(data_dir, tmp_path):
+    """The shared folder holds the 75-row seed; the project's labels extend it row for row."""
+    seed = load_air_stability(data_dir / "air_stability" / "labels.csv")  # a file is read as given
+    assert len(seed) == 75 and seed["source"].iloc[0].startswith("labels.csv")
+    ours = load_air_stability(data_dir)  # a folder does not switch back to the seed
+    assert len(ours) == 87
+    same = ["formula", "status", "verdict", "source_ref", "formula_normalisation"]
+    assert ours[same].iloc[:75].equals(seed[same])
+
+
+def test_exposure_fields_are_numbers_where_given():
+    table = load_air_stability()
+    assert table["dew_point_c"].dtype == float and table["rh_percent"].dtype == float
+    humid = table[table["dew_point_c"] == 18.0]
+    assert len(humid) == 8 and set(humid["verdict"]) == {"stable", "moderate"}
+    given = table[["rh_percent", "dew_point_c", "duration_h"]].notna().any(axis=1)
+    assert given.sum() == 43  # half the rows say how harsh the test was
+    lpsgc = table.set_index("formula_as_written").loc["Li7P3S11 glass-ceramic (70Li2S-30P2S5)"]
+    assert (lpsgc["rh_percent"], lpsgc["duration_h"]) == (45.0, 1.0)
+    assert lpsgc["measured_quantity"] == "H2S cm3/g" and lpsgc["measured_value"] == "1.375"
+
+
+def test_bad_rows_are_reported_with_row_number_and_excluded(tmp_path, caplog):
+    from electroscreen.models.tasks import air_stability_targets
+
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "formula,family,carrier,verdict,evidence,condition,source,note\n"
+        "Li3PS4,sulfide,Li,unstable,e,c,10.1/x,n\n"
+        "Li3Qq4,sulfide,Li,unstable,e,c,10.1/x,n\n"
+        "Li3PO4,oxide,Li,fine,e,c,10.1/x,n\n"
+        "Li3InCl6,halide,Li,Moderate,e,c,10.1/x,n\n"
+    )
+    with caplog.at_level("WARNING", logger="electroscreen.data.air_stability"):
+        table = load_air_stability(path)
+    assert list(table["status"]) == ["ok", "unparsed_formula", "bad_verdict", "ok"]
+    assert "row 3" in table["error"].iloc[1] and "row 4" in table["error"].iloc[2]
+    assert "'fine'" in table["error"].iloc[2]
+    bad = excluded_label_rows(table)
+    assert list(bad["source"]) == ["labels.csv:row 3", "labels.csv:row 4"]
+    assert sum("excluded from training" in m for m in caplog.messages) == 2
+    y = air_stability_targets(table).y
+    assert y[0] == 0.0 and y[3] == 1.0 and np.isnan(y[1]) and np.isnan(y[2])
+    assert load_air_stability(path.with_suffix(".missing")).shape[0] == 87  # no file: package
 
 
 @pytest.mark.parametrize(
@@ -79,6 +117,6 @@ def test_task_table_uses_the_loader():
     from electroscreen.models.tasks import air_stability_targets, load_task_table
 
     table = load_task_table("air_stability")
-    assert len(table) == 75
+    assert len(table) == 87
     targets = air_stability_targets(table)
-    assert int((targets.y == 0).sum()) == 24
+    assert int((targets.y == 0).sum()) == 26

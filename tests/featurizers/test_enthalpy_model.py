@@ -78,11 +78,13 @@ def test_targets_cover_the_multinary_table(targets):
 
 
 def test_hull_features_of_an_untabulated_candidate():
-    z, amount = _z_amount("Li3PS4")  # not tabulated: nothing left out, hull = 1.5 Li2S + S + ...
+    z, amount = _z_amount("Li3PS4")  # not tabulated: hull = 1.5 Li2S + 0.25 P4S10
     energy, n_el, element_fraction, n_phases = hull_features(z, amount)
     assert energy == pytest.approx(_linprog_hull_without("Li3PS4"), abs=1e-9)
-    assert (n_el, n_phases) == (3.0, 3.0)
-    assert element_fraction == pytest.approx(1 / 8)  # one S atom of eight is elemental sulfur
+    assert (n_el, n_phases) == (3.0, 2.0)
+    assert element_fraction == pytest.approx(0.0)  # P4S10 binds every S: no elemental sulfur
+    z, amount = _z_amount("Li3YBr6")  # no Y-Br compound: Y and part of Br stay elemental
+    assert hull_features(z, amount)[2] > 0
 
 
 def test_predictions_are_non_positive_and_rows_kept(model):

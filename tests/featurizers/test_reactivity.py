@@ -167,9 +167,9 @@ def test_hull_phases_flag_missing_compounds(liquid_reactions):
     """The hull approximation says what stands in for each candidate, elements included."""
     assert dict(hull_phases([3, 15, 8], [3, 1, 4])) == {"Li3PO4": 1.0}
     frame = liquid_reactions.set_index("formula")
-    # no P(V) sulfide in the table: thiophosphates become Li2S + P2S3 + S
-    assert frame.loc["Li3PS4", "hull_phases"] == "1.5 Li2S + S + 0.5 P2S3"
-    assert frame.loc["Li3PS4", "hull_elements"] == "S"
+    # P4S10 (P(V) sulfide) tabulated: thiophosphates become Li2S + P4S10, no elemental S left
+    assert frame.loc["Li3PS4", "hull_phases"] == "1.5 Li2S + 0.25 P4S10"
+    assert frame.loc["Li3PS4", "hull_elements"] == ""
     assert frame.loc["Li4SnS4", "hull_elements"] == ""  # 2 Li2S + SnS2, all tabulated
     assert frame.loc["Li3PO4", "hull_phases"] == ""  # known: no approximation
     y_br = AirReactivity(water="liquid").reactions(["Li3YBr6"]).iloc[0]  # no Y-Br compound
@@ -331,3 +331,34 @@ def test_h2o_descriptor_roc_auc_on_labels():
     assert 0.6 < auc_plain < 0.8  # measured 0.693 on the 73 parsed rows; better than chance
     auc = descriptor_roc_auc(AirReactivity().transform(table)[:, 0], stable)
     assert auc > auc_plain + 0.05  # measured 0.810 with the defaults (vapour, stabilisation)
+
+
+def test_h2s_per_formula_unit_and_hydration_channel():
+    """Issue 18: mol H2S per formula unit, and hydrates as products of the H2O reaction."""
+    frame = (
+        AirReactivity()
+        .reactions(["Li3PS4", "Li7P3S11", "Li3PO4", "LiCl", "Li3InCl6", "Li2ZrCl6", "Li3N"])
+        .set_index("formula")
+    )
+    h2s = frame["h2s_per_formula_unit"]
+    assert h2s["Li3PS4"] == pytest.approx(4.0)  # Li3PS4 + 4 H2O -> Li3PO4 + 4 H2S
+    assert h2s["Li7P3S11"] == pytest.approx(11.0)  # every S leaves as H2S
+    assert h2s[["Li3PO4", "LiCl", "Li3InCl6", "Li3N"]].eq(0.0).all()
+    # the chlorides no longer score "no reaction": LiCl takes up water as LiCl(H2O)n
+    hydrated = frame["hydrate_formed"]
+    assert hydrated[["LiCl", "Li3InCl6", "Li2ZrCl6"]].eq(1.0).all()
+    assert hydrated[["Li3PS4", "Li3PO4", "Li3N"]].eq(0.0).all()
+    assert (frame.loc[["LiCl", "Li3InCl6", "Li2ZrCl6"], "rxn_h2o_ev_per_atom"] < -0.05).all()
+    assert "LiCl(H2O)" in frame.loc["Li3InCl6", "h2o_reaction"]
+    # the per-formula-unit count agrees with the balanced reaction text
+    assert frame.loc["Li3PS4", "h2o_reaction"] == "Li3PS4 + 4 H2O -> 4 H2S + Li3PO4"
+
+
+def test_extra_enthalpy_rows_are_cited():
+    import pandas as pd
+
+    from electroscreen.featurizers.thermo.enthalpies import EXTRA_TABLE
+
+    extra = pd.read_csv(EXTRA_TABLE)
+    assert extra["source"].str.len().gt(20).all()
+    assert {"LiCl(H2O)", "LiCl(H2O)2", "LiCl(H2O)3", "P4S10"} <= set(extra["formula"])

@@ -99,21 +99,33 @@ _FEATURES: list[tuple[str, str, str]] = [
     ("rxn_o2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("h2s_released", "0/1", _METHOD),
+    ("h2s_per_formula_unit", "mol H2S per mol candidate (formula as written)", _METHOD),
+    ("hydrate_formed", "0/1", _METHOD),
     ("h2o_mixing_ratio", "atom fraction of candidate", _METHOD),
     ("formation_enthalpy_ev_per_atom", "eV/atom", EXP_TABLE_CITATION),
     ("enthalpy_known", "0/1", EXP_TABLE_CITATION),
 ]
 _RXN_FEATURE = {"h2o": 0, "o2": 1, "co2": 2}
+_COL = {name: i for i, (name, _, _) in enumerate(_FEATURES)}
+
+
+def _is_hydrate(names: np.ndarray) -> np.ndarray:
+    """Table entries that are hydrates (written ``X(H2O)n``), the hydration channel of the H2O scan."""
+    return np.array(["(H2O)" in str(n) for n in names], dtype=bool)
 
 
 class AirReactivity(CompositionFeaturizer):
-    """Reaction energies with H2O, O2 and CO2 on the experimental-enthalpy convex hull (7 features).
+    """Reaction energies with H2O, O2 and CO2 on the experimental-enthalpy convex hull (9 features).
 
     Features, in order:
 
     * ``rxn_h2o_ev_per_atom``, ``rxn_o2_ev_per_atom``, ``rxn_co2_ev_per_atom``: most negative
       reaction energy (eV per atom of the reacting mixture, <= 0) over all mixing ratios.
     * ``h2s_released``: 1 when H2S is among the products of the most negative H2O reaction.
+    * ``h2s_per_formula_unit``: mol H2S that reaction releases per mol of candidate (formula as
+      written; 4 for Li3PS4 + 4 H2O -> Li3PO4 + 4 H2S), 0 when no H2S.
+    * ``hydrate_formed``: 1 when a tabulated hydrate (e.g. LiCl(H2O)3) is among the products: the
+      hydration channel of chlorides, which otherwise would score "no reaction".
     * ``h2o_mixing_ratio``: atom fraction of the candidate in that mixture (1 when nothing reacts).
     * ``formation_enthalpy_ev_per_atom``: the candidate enthalpy used (tabulated, hull, or hull
       plus predicted stabilisation).
@@ -172,8 +184,10 @@ class AirReactivity(CompositionFeaturizer):
             "atoms": np.where(usable, total, np.nan),
         }
         is_h2s = table.names == "H2S"
+        is_hydrate = _is_hydrate(table.names)
         for name, reactant in REACTANTS.items():
             rxn, mixing, h2s = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+            h2s_atoms, hydrate = np.zeros(n), np.zeros(n, dtype=bool)
             products = None
             if len(rows):
                 stack = stack_systems(
@@ -204,12 +218,18 @@ class AirReactivity(CompositionFeaturizer):
                     p_idx >= 0, stack.entry_offsets[stack.system_of][:, None] + p_idx, -1
                 )
                 table_row = np.where(entry >= 0, stack.table_index[entry], -1)
-                h2s[rows] = (is_h2s[table_row] & (table_row >= 0)).any(axis=1)
+                found = table_row >= 0
+                h2s_product = is_h2s[table_row] & found
+                h2s[rows] = h2s_product.any(axis=1)
+                h2s_atoms[rows] = np.where(h2s_product, p_amt, 0.0).sum(axis=1)
+                hydrate[rows] = (is_hydrate[table_row] & found).any(axis=1)
                 products = (rows, stack, entry, p_amt)
             mixing[rxn > -NO_REACTION] = 1.0  # no reaction: the candidate alone
             out[f"rxn_{name}"] = rxn
             out[f"mixing_{name}"] = mixing
             out[f"h2s_{name}"] = h2s
+            out[f"h2s_atoms_{name}"] = h2s_atoms  # H2S atoms per atom of reacting mixture
+            out[f"hydrate_{name}"] = hydrate
             out[f"products_{name}"] = products
         return out
 
@@ -219,10 +239,17 @@ class AirReactivity(CompositionFeaturizer):
             values[:, col] = scan[f"rxn_{name}"]
         done = ~np.isnan(values[:, 0])
         reacted = scan["rxn_h2o"] < -NO_REACTION
-        values[done, 3] = (scan["h2s_h2o"] & reacted)[done].astype(float)
-        values[:, 4] = scan["mixing_h2o"]
-        values[:, 5] = scan["energy"]
-        values[done, 6] = (~np.isnan(scan["known_energy"]))[done].astype(float)
+        values[done, _COL["h2s_released"]] = (scan["h2s_h2o"] & reacted)[done].astype(float)
+        # mixture atoms per candidate formula unit = atoms / x; H2S has 3 atoms
+        x = scan["mixing_h2o"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_fu = np.where(reacted, scan["h2s_atoms_h2o"] * scan["atoms"] / (3.0 * x), 0.0)
+        values[done, _COL["h2s_per_formula_unit"]] = per_fu[done]
+        values[done, _COL["hydrate_formed"]] = (scan["hydrate_h2o"] & reacted)[done].astype(float)
+        values[:, _COL["h2o_mixing_ratio"]] = x
+        values[:, _COL["formation_enthalpy_ev_per_atom"]] = scan["energy"]
+        known = (~np.isnan(scan["known_energy"]))[done].astype(float)
+        values[done, _COL["enthalpy_known"]] = known
         return values
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
@@ -286,7 +313,9 @@ class AirReactivity(CompositionFeaturizer):
                 reactions_text.append(r)
             frame[f"{name}_products"] = products_text
             frame[f"{name}_reaction"] = reactions_text
-        frame["h2s_released"] = values[:, 3]
+        frame["h2s_released"] = values[:, _COL["h2s_released"]]
+        frame["h2s_per_formula_unit"] = values[:, _COL["h2s_per_formula_unit"]]
+        frame["hydrate_formed"] = values[:, _COL["hydrate_formed"]]
         return frame
 
 
