@@ -5,15 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from electroscreen.report import log_console
 
 app = typer.Typer(
     help="Screening workbench for solid-state battery electrolytes.", no_args_is_help=True
 )
 data_app = typer.Typer(help="Inspect candidate files and datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-console = Console()
+
+
+class _Out:
+    """stdout as a rich Console made at print time: terminal width in a terminal, wide in a log."""
+
+    def print(self, *objects, **kwargs) -> None:
+        log_console().print(*objects, **kwargs)
+
+
+console = _Out()
 
 
 @data_app.command("info")
@@ -58,7 +68,7 @@ def train(
     from electroscreen.experiments.train import headline_metrics, run_training
     from electroscreen.experiments.train_config import ConfigError, load_train_config
 
-    log = Console(stderr=True)
+    log = log_console(stderr=True)
     try:
         train_config = load_train_config(config)
     except ConfigError as exc:
@@ -163,7 +173,7 @@ def screen(
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
 
-    log = Console(stderr=True)
+    log = log_console(stderr=True)
     try:
         settings = load_screening_config(config, batch_size=batch_size)
         result = run_screen(
@@ -196,8 +206,9 @@ def demo(
     from electroscreen.demo import run_demo
 
     run_demo(
-        out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri, console=console
-    )
+        out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri,
+        console=log_console(),
+    )  # fmt: skip
 
 
 @app.command("featurize")
