@@ -190,6 +190,40 @@ def screen(
     typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri)))
 
 
+@app.command("export")
+def export(
+    results: Path = typer.Argument(..., help="Screening output folder (or its results table)."),
+    out: Path = typer.Option(..., help="Folder to write the shortlist to."),
+    top: int = typer.Option(20, help="Number of best-ranked candidates exported."),
+    order: bool = typer.Option(
+        False, "--order", help="Also write an ordered approximant of disordered structures."
+    ),
+    max_ordered_sites: int = typer.Option(200, help="Largest supercell tried by --order."),
+    dft: str | None = typer.Option(
+        None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
+    ),
+) -> None:
+    """Write the shortlist's structures (CIF, POSCAR), optional DFT inputs and shortlist.csv."""
+    from electroscreen.analysis.export import export_shortlist
+
+    try:
+        result = export_shortlist(
+            results, out, top=top, order=order, max_ordered_sites=max_ordered_sites, dft=dft
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    table = Table("rank", "candidate_id", "formula", "structure", "ordered approximant", "DFT")
+    for row in result.shortlist.itertuples(index=False):
+        table.add_row(
+            str(row.rank), str(row.candidate_id), str(row.formula), row.structure_status,
+            row.ordered_status or "", row.dft_status or "",
+        )  # fmt: skip
+    console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
+    console.print(f"{len(result.shortlist)} candidates ({counts}) -> {result.csv}", highlight=False)
+
+
 @app.command("demo")
 def demo(
     out: Path = typer.Option(Path("demo_out"), help="Output folder."),

@@ -23,7 +23,7 @@ from electroscreen.experiments.model_registry import ModelNotFoundError, latest_
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import process_batch, process_batch_by_uri, resolve_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
-from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
+from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
 from electroscreen.screening.results import rank_pool, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 
@@ -278,6 +278,7 @@ def screen(
     store = BatchStore(out)
     reused = store.open(manifest, fresh=fresh)
     finished = store.finished()
+    record_inputs(plan, list(inputs), out)
     timings["plan"] = time.perf_counter() - start
     say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
     if reused:
