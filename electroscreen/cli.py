@@ -293,5 +293,31 @@ def ui(
     raise typer.Exit(serve_ui(tracking_uri, host=host, port=port))
 
 
+@app.command("serve")
+def serve(
+    model_uri: str = typer.Argument(..., help="e.g. models:/electroscreen-conductivity/1."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        help="Store the model URI resolves in (default: $MLFLOW_TRACKING_URI, else ./mlflow.db).",
+    ),
+    port: int = typer.Option(5001, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+) -> None:
+    """Serve a registered model over REST (POST candidates to /invocations); Ctrl-C stops it."""
+    from electroscreen.experiments.serve import serve_command, serve_model
+
+    try:
+        serve_command(model_uri, tracking_uri, host=host, port=port)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{model_uri} on http://{host}:{port}/invocations; Ctrl-C stops it")
+    raise typer.Exit(serve_model(model_uri, tracking_uri, host=host, port=port))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m electroscreen.cli`
+    main()
