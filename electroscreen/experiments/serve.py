@@ -58,7 +58,7 @@ def serve_command(
     Examples
     --------
     >>> argv, env = serve_command("models:/m/1", "sqlite:////data/mlflow.db", port=5002)
-    >>> argv[3:]  # doctest: +NORMALIZE_WHITESPACE
+    >>> argv[4:]  # doctest: +NORMALIZE_WHITESPACE
     ['serve', '--model-uri', 'models:/m/1', '--env-manager', 'local', '--host', '127.0.0.1',
      '--port', '5002', '--workers', '1']
     >>> env["MLFLOW_TRACKING_URI"]
