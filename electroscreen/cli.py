@@ -5,17 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.report import log_console
 
 app = typer.Typer(
     help="Screening workbench for solid-state battery electrolytes.", no_args_is_help=True
 )
 data_app = typer.Typer(help="Inspect candidate files and datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-console = Console()
+
+
+class _Out:
+    """stdout as a rich Console made at print time: terminal width in a terminal, wide in a log."""
+
+    def print(self, *objects, **kwargs) -> None:
+        log_console().print(*objects, **kwargs)
+
+
+console = _Out()
 
 
 @data_app.command("info")
@@ -62,7 +71,7 @@ def train(
     from electroscreen.experiments.train import headline_metrics, run_training
     from electroscreen.experiments.train_config import ConfigError, load_train_config
 
-    log = Console(stderr=True)
+    log = log_console(stderr=True)
     try:
         train_config = load_train_config(config)
     except ConfigError as exc:
@@ -167,7 +176,7 @@ def screen(
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
 
-    log = Console(stderr=True)
+    log = log_console(stderr=True)
     try:
         settings = load_screening_config(config, batch_size=batch_size)
         result = run_screen(
@@ -182,6 +191,40 @@ def screen(
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)
     typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri)))
+
+
+@app.command("export")
+def export(
+    results: Path = typer.Argument(..., help="Screening output folder (or its results table)."),
+    out: Path = typer.Option(..., help="Folder to write the shortlist to."),
+    top: int = typer.Option(20, help="Number of best-ranked candidates exported."),
+    order: bool = typer.Option(
+        False, "--order", help="Also write an ordered approximant of disordered structures."
+    ),
+    max_ordered_sites: int = typer.Option(200, help="Largest supercell tried by --order."),
+    dft: str | None = typer.Option(
+        None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
+    ),
+) -> None:
+    """Write the shortlist's structures (CIF, POSCAR), optional DFT inputs and shortlist.csv."""
+    from electroscreen.analysis.export import export_shortlist
+
+    try:
+        result = export_shortlist(
+            results, out, top=top, order=order, max_ordered_sites=max_ordered_sites, dft=dft
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    table = Table("rank", "candidate_id", "formula", "structure", "ordered approximant", "DFT")
+    for row in result.shortlist.itertuples(index=False):
+        table.add_row(
+            str(row.rank), str(row.candidate_id), str(row.formula), row.structure_status,
+            row.ordered_status or "", row.dft_status or "",
+        )  # fmt: skip
+    console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
+    console.print(f"{len(result.shortlist)} candidates ({counts}) -> {result.csv}", highlight=False)
 
 
 @app.command("demo")
@@ -200,8 +243,9 @@ def demo(
     from electroscreen.demo import run_demo
 
     run_demo(
-        out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri, console=console
-    )
+        out=out, data_dir=data_dir, pool_size=pool_size, tracking_uri=tracking_uri,
+        console=log_console(),
+    )  # fmt: skip
 
 
 @app.command("featurize")
@@ -254,5 +298,31 @@ def ui(
     raise typer.Exit(serve_ui(tracking_uri, host=host, port=port))
 
 
+@app.command("serve")
+def serve(
+    model_uri: str = typer.Argument(..., help="e.g. models:/electroscreen-conductivity/1."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        help="Store the model URI resolves in (default: $MLFLOW_TRACKING_URI, else ./mlflow.db).",
+    ),
+    port: int = typer.Option(5001, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+) -> None:
+    """Serve a registered model over REST (POST candidates to /invocations); Ctrl-C stops it."""
+    from electroscreen.experiments.serve import serve_command, serve_model
+
+    try:
+        serve_command(model_uri, tracking_uri, host=host, port=port)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{model_uri} on http://{host}:{port}/invocations; Ctrl-C stops it")
+    raise typer.Exit(serve_model(model_uri, tracking_uri, host=host, port=port))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m electroscreen.cli`
+    main()

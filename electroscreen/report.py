@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pandas as pd
+from rich.console import Console
 from rich.table import Table
 
-__all__ = ["ranked_table", "status_line", "ui_hint"]
+__all__ = ["LOG_WIDTH", "log_console", "ranked_table", "status_line", "ui_hint"]
+
+#: Width of tables and lines when the output is not a terminal (a batch job's log, a pipe): wide
+#: enough that no candidate id, formula or path is cut to "…".
+LOG_WIDTH = 1000
+
+
+def log_console(stderr: bool = False) -> Console:
+    """A rich Console for stdout (or stderr) that reads well in a terminal and in a log file.
+
+    In a terminal it is rich's usual console (terminal width, colours). When the stream is not a
+    terminal (``sbatch`` log, ``| tee``, CI) it is :data:`LOG_WIDTH` columns wide, without colour
+    codes, so tables keep full ids and formulas and every line is plain text.
+
+    Parameters
+    ----------
+    stderr : bool
+        Write to ``sys.stderr`` instead of ``sys.stdout``.
+
+    Returns
+    -------
+    rich.console.Console
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    if _is_terminal(stream):
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=LOG_WIDTH, no_color=True, highlight=False, emoji=False)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def _number(value: float | None, digits: int = 2) -> str:

@@ -43,7 +43,18 @@ from electroscreen.data.readers import (
     structure_record,
 )
 
-__all__ = ["Batch", "InputPlan", "iter_batches", "materialize", "packed_formulas", "plan_inputs"]
+__all__ = [
+    "Batch",
+    "InputPlan",
+    "iter_batches",
+    "materialize",
+    "packed_formulas",
+    "plan_inputs",
+    "record_inputs",
+]
+
+#: Name of the file in a screening's output folder that says where its inputs came from.
+INPUTS_RECORD = "inputs.json"
 
 BASE_COLUMNS = ("candidate_id", "formula", "cell_formula", "source", "status", "error", "n_sites")
 _PACKED_COLUMNS = {"lattice", "site_occupant_counts", "occ_species", "n_sites"}
@@ -137,6 +148,36 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
         if files:
             items.append(InputItem(Path(str(raw)), "files", len(files), tuple(files)))
     return InputPlan(tuple(items), digest.hexdigest())
+
+
+def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) -> Path:
+    """Write ``OUT/inputs.json``: the arguments, the working directory and every input file.
+
+    ``source`` values in the results are paths as given on the command line (often relative);
+    this record lets :mod:`electroscreen.analysis.export` find the structures again later, from
+    another directory (generated pools included: they are packed caches).
+    """
+    import json
+    import os
+
+    record = {
+        "cwd": os.getcwd(),
+        "arguments": [str(p) for p in inputs],
+        "digest": plan.digest,
+        "items": [
+            {
+                "path": str(item.path),
+                "absolute": str(item.path.resolve()),
+                "kind": item.kind,
+                "n_rows": item.n_rows,
+                "files": [str(f.resolve()) for f in item.files],
+            }
+            for item in plan.items
+        ],
+    }
+    path = Path(out) / INPUTS_RECORD
+    path.write_text(json.dumps(record, indent=1))
+    return path
 
 
 def _table_chunks(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:

@@ -23,7 +23,7 @@ from electroscreen.experiments.model_registry import ModelNotFoundError, latest_
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import process_batch, process_batch_by_uri, screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
-from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
+from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
 from electroscreen.screening.results import rank_pool, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 
@@ -126,7 +126,29 @@ def _batch_runner(
     return serial() if workers is None and scheduler is None else distributed()
 
 
-def _progress(enabled: bool, total: int | None, done: int):
+def _progress(enabled: bool, total: int | None, done: int, say: Callable[[str], None]):
+    """A progress bar on a terminal; in a log (stderr not a terminal), a plain line per ~10%."""
+    import sys
+    from contextlib import nullcontext
+
+    from electroscreen.report import _is_terminal
+
+    if not enabled:
+        return nullcontext(), lambda: None
+    if not _is_terminal(sys.stderr):
+        state = {"done": done, "start": time.perf_counter()}
+        step = max(1, (total or 10) // 10)
+
+        def advance() -> None:
+            state["done"] += 1
+            if state["done"] % step == 0 or state["done"] == total:
+                elapsed = time.perf_counter() - state["start"]
+                say(
+                    f"batches {state['done']}/{total if total is not None else '?'} ({elapsed:.1f} s)"
+                )
+
+        return nullcontext(), advance
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -139,7 +161,7 @@ def _progress(enabled: bool, total: int | None, done: int):
 
     progress = Progress(
         TextColumn("screening batches"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
+        TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
         console=Console(stderr=True),
     )  # fmt: skip
     task = progress.add_task("screen", total=total, completed=done)
@@ -210,7 +232,8 @@ def screen(
         Discard checkpoints in ``out`` instead of resuming (needed when they belong to another
         screening: different inputs, config or models).
     progress : bool
-        Show a progress bar.
+        Show a progress bar (on a terminal) or a line per ~10% of batches through ``log`` (when
+        stderr is not a terminal, e.g. a batch job's log).
     log : callable, optional
         Receives one-line messages.
 
@@ -255,6 +278,7 @@ def screen(
     store = BatchStore(out)
     reused = store.open(manifest, fresh=fresh)
     finished = store.finished()
+    record_inputs(plan, list(inputs), out)
     timings["plan"] = time.perf_counter() - start
     say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
     if reused:
@@ -265,7 +289,7 @@ def screen(
     try:
         tick = time.perf_counter()
         todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
-        bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished))
+        bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished), say)
         with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
             for index, frame in run(todo):
                 store.write(index, frame)

@@ -1,0 +1,333 @@
+"""Hand a shortlist on to the next calculation: structures as CIF/POSCAR, a CSV, DFT inputs.
+
+``electroscreen export OUT --top N --out DIR`` reads a finished screening (``OUT/results.parquet``),
+takes the ``N`` best ranked candidates and finds each one's structure again from its ``source``
+(``path:row`` of a packed cache or table, ``path`` or ``path#frame`` of a structure file), with paths
+resolved through ``OUT/inputs.json`` (written by ``screen``) so the export works from any directory.
+Generated pools are packed caches, so generated candidates export like any other. Per candidate::
+
+    DIR/<NNN>_<id>/structure.cif        as screened; partial occupancies kept for disordered sites
+    DIR/<NNN>_<id>/POSCAR               ordered structures only (VASP has no partial occupancy)
+    DIR/<NNN>_<id>/ordered.cif, ordered_POSCAR
+                                        with ``order=True``: an ordered approximant of a disordered
+                                        structure (pymatgen's OrderDisorderedStructureTransformation,
+                                        in the smallest supercell that makes every occupancy whole,
+                                        at most ``max_ordered_sites`` sites)
+    DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set):
+                                        INCAR, KPOINTS, POSCAR and POTCAR.spec (symbols, no POTCAR)
+    DIR/shortlist.csv                   rank, id, formula, predictions, what was written, status
+
+Formula-only candidates are listed in ``shortlist.csv`` with ``structure_status=formula_only``: no
+structure is invented for them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+from pymatgen.core import Composition, Structure
+
+__all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
+
+#: Columns of ``shortlist.csv`` before the file columns (those present in the results).
+SHORTLIST_COLUMNS = (
+    "rank", "candidate_id", "formula", "pred_log10_sigma", "pred_log10_sigma_std",
+    "pred_log10_sigma_lo", "pred_log10_sigma_hi", "p_air_stable", "pareto_rank",
+    "acquisition_rank", "score", "source",
+)  # fmt: skip
+_TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_shortlist` wrote: the shortlist table and its CSV."""
+
+    shortlist: pd.DataFrame
+    csv: Path
+
+    def counts(self) -> dict[str, int]:
+        """Candidates per ``structure_status``."""
+        return self.shortlist["structure_status"].value_counts().to_dict()
+
+
+def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path | None]:
+    path = Path(results)
+    folder = path if path.is_dir() else path.parent
+    table_path = path / "results.parquet" if path.is_dir() else path
+    if not table_path.is_file():
+        raise FileNotFoundError(f"no results table at {table_path}")
+    table = pd.read_csv(table_path) if table_path.suffix == ".csv" else pd.read_parquet(table_path)
+    record = folder / "inputs.json"
+    return table, record if record.is_file() else None
+
+
+def _resolver(record: Path | None):
+    """Map a source path as written in the results to an existing file (via inputs.json)."""
+    cwd, known = None, {}
+    if record is not None:
+        data = json.loads(record.read_text())
+        cwd = Path(data["cwd"])
+        for item in data["items"]:
+            known[item["path"]] = Path(item["absolute"])
+            for f in item["files"]:
+                known[f] = Path(f)
+
+    def resolve(text: str) -> Path | None:
+        for candidate in (known.get(text), Path(text), cwd / text if cwd else None):
+            if candidate is not None and candidate.is_file():
+                return candidate.resolve()
+        return None
+
+    return resolve
+
+
+def _split_source(source: str, resolve) -> tuple[Path | None, str, int | None]:
+    """``(file, how, index)``: ``how`` is ``row`` (``path:row``), ``frame`` (``path#k``) or ``file``."""
+    for pattern, how in ((r"^(.*):(\d+)$", "row"), (r"^(.*)#(\d+)$", "frame")):
+        match = re.match(pattern, source)
+        if match and (path := resolve(match.group(1))) is not None:
+            return path, how, int(match.group(2))
+    return resolve(source), "file", None
+
+
+class _Finder:
+    """Finds a result row's structure again; caches each input file it reads."""
+
+    def __init__(self, resolve) -> None:
+        self.resolve = resolve
+        self._packed: dict[Path, object] = {}
+        self._files: dict[Path, pd.DataFrame] = {}
+
+    def find(self, source: str, candidate_id: str) -> tuple[Structure | None, str]:
+        from electroscreen.data import read_candidates
+        from electroscreen.data.packed import load_packed
+        from electroscreen.data.readers import CIF_COLUMNS
+        from electroscreen.screening.inputs import _is_packed_parquet
+
+        path, how, index = _split_source(str(source), self.resolve)
+        if path is None:
+            return None, f"not_found: input file of {source!r} is gone"
+        suffix = path.suffix.lower()
+        if suffix == ".npz" or (suffix in {".parquet", ".pq"} and _is_packed_parquet(path)):
+            if path not in self._packed:
+                self._packed[path] = load_packed(path)
+            packed = self._packed[path]
+            if how != "row" or index >= len(packed):
+                return None, f"not_found: no row {index} in {path}"
+            return packed.to_structure(index), "ok"
+        if suffix in _TABLE_SUFFIXES:
+            header = (
+                pd.read_csv(path, nrows=0) if suffix == ".csv" else pd.read_parquet(path).head(0)
+            )
+            if not {str(c).lower() for c in header.columns} & set(CIF_COLUMNS):
+                return None, "formula_only"
+        if path not in self._files:
+            self._files[path] = read_candidates([path])
+        rows = self._files[path]
+        match = rows[rows["candidate_id"].astype(str) == str(candidate_id)]
+        if how == "frame" and len(match) == 0 and index < len(rows):
+            match = rows.iloc[[index]]
+        if len(match) == 0 or match["structure"].iloc[0] is None:
+            return None, "formula_only" if len(match) else f"not_found: {candidate_id} in {path}"
+        return match["structure"].iloc[0], "ok"
+
+
+def _whole_multiplier(structure: Structure, limit: int) -> int | None:
+    """Smallest m <= limit with every site's occupancy times m (summed per distinct site) whole."""
+    totals: dict[tuple, float] = {}
+    for site in structure:
+        key = tuple(sorted((str(sp), round(occ, 6)) for sp, occ in site.species.items()))
+        for sp, occ in site.species.items():
+            totals[(key, str(sp))] = totals.get((key, str(sp)), 0.0) + occ
+    denominator = 1
+    for amount in totals.values():
+        fraction = Fraction(amount).limit_denominator(1000)
+        if abs(float(fraction) - amount) > 1e-3:
+            return None
+        denominator = math.lcm(denominator, fraction.denominator)
+    return denominator if denominator <= limit else None
+
+
+def ordered_approximant(structure: Structure, max_sites: int = 200) -> tuple[Structure | None, str]:
+    """An ordered approximant of a disordered structure, or None and the reason.
+
+    Parameters
+    ----------
+    structure : Structure
+        Possibly partially occupied (vacancies allowed).
+    max_sites : int
+        Largest supercell (number of sites before ordering) tried.
+
+    Returns
+    -------
+    structure : Structure or None
+        The lowest-Ewald-energy ordering found by pymatgen's fast algorithm, with oxidation states
+        (guessed when the structure has none).
+    status : str
+        ``ok``, ``already_ordered``, ``too_large: ...`` or ``ordering_failed: ...``.
+    """
+    from pymatgen.transformations.standard_transformations import (
+        OrderDisorderedStructureTransformation,
+    )
+
+    if structure.is_ordered:
+        return structure, "already_ordered"
+    multiplier = _whole_multiplier(structure, max(1, max_sites // max(1, len(structure))))
+    if multiplier is None:
+        return None, (
+            f"too_large: occupancies need a supercell above {max_sites} sites "
+            f"(cell has {len(structure)})"
+        )
+    try:
+        work = structure.copy()
+        work.make_supercell(_supercell_matrix(work, multiplier))  # whole amounts from here on
+        if not all(getattr(sp, "oxi_state", None) is not None for s in work for sp in s.species):
+            whole = Composition(
+                {el: round(n) for el, n in work.composition.element_composition.items()}
+            )
+            guesses = whole.oxi_state_guesses(max_sites=-1)
+            if not guesses:
+                return None, "ordering_failed: no charge-balanced oxidation states"
+            work.add_oxidation_state_by_element(guesses[0])
+        ordered = OrderDisorderedStructureTransformation(
+            algo=OrderDisorderedStructureTransformation.ALGO_FAST
+        ).apply_transformation(work)
+    except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
+        return None, f"ordering_failed: {type(exc).__name__}: {exc}"
+    return ordered, "ok"
+
+
+def _supercell_matrix(structure: Structure, multiplier: int) -> list[int]:
+    """Scaling of the shortest axis first, so that the supercell stays close to isotropic."""
+    scale = [1, 1, 1]
+    lengths = list(structure.lattice.abc)
+    remaining = multiplier
+    for p in _prime_factors(remaining):
+        axis = min(range(3), key=lambda i: lengths[i] * scale[i])
+        scale[axis] *= p
+    return scale
+
+
+def _prime_factors(n: int) -> list[int]:
+    factors, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    return sorted(factors, reverse=True)
+
+
+def _write_structure(structure: Structure, folder: Path, prefix: str = "") -> list[str]:
+    from pymatgen.io.cif import CifWriter
+    from pymatgen.io.vasp import Poscar
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cif = folder / f"{prefix}structure.cif" if not prefix else folder / f"{prefix}.cif"
+    CifWriter(structure).write_file(cif)
+    written = [cif.name]
+    if structure.is_ordered:
+        poscar = folder / (f"{prefix}_POSCAR" if prefix else "POSCAR")
+        Poscar(structure.copy().remove_oxidation_states()).write_file(poscar)
+        written.append(poscar.name)
+    return written
+
+
+def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
+    import pymatgen.io.vasp.sets as sets
+
+    cls = getattr(sets, input_set, None)
+    if cls is None:
+        raise ValueError(f"unknown pymatgen VASP input set {input_set!r} (e.g. MPRelaxSet)")
+    cls(structure.copy().remove_oxidation_states()).write_input(folder, potcar_spec=True)
+    return folder.name
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "candidate"
+
+
+def export_shortlist(
+    results: str | Path,
+    out: str | Path,
+    *,
+    top: int = 20,
+    order: bool = False,
+    max_ordered_sites: int = 200,
+    dft: str | None = None,
+) -> ExportResult:
+    """Write the ``top`` ranked candidates' structures, DFT inputs and ``shortlist.csv`` to ``out``.
+
+    Parameters
+    ----------
+    results : path
+        A screening output folder (``results.parquet``, ``inputs.json``) or a results table.
+    out : path
+        Folder to write (created).
+    top : int
+        Number of best-ranked candidates exported.
+    order : bool
+        Also write an ordered approximant of each disordered structure (``ordered.cif``,
+        ``ordered_POSCAR``), used for the DFT inputs when given.
+    max_ordered_sites : int
+        Largest supercell tried for an ordered approximant.
+    dft : str, optional
+        Name of a pymatgen VASP input set (``MPRelaxSet``, ``MPScanRelaxSet``, ...): write its
+        relaxation inputs to ``relax/`` with ``POTCAR.spec`` (no POTCAR files). Needs an ordered
+        structure: a disordered one needs ``order=True``.
+
+    Returns
+    -------
+    ExportResult
+        ``shortlist`` has one row per exported candidate with ``structure_status`` (``ok``,
+        ``formula_only``, ``not_found: ...``), ``files`` (';'-separated, relative to ``out``),
+        ``ordered_status`` and ``dft_status``.
+    """
+    table, record = _read_results(results)
+    if dft is not None:
+        import pymatgen.io.vasp.sets as sets
+
+        if getattr(sets, dft, None) is None:
+            raise ValueError(f"unknown pymatgen VASP input set {dft!r} (e.g. MPRelaxSet)")
+    best = table[table["rank"] > 0].nsmallest(top, "rank")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    finder = _Finder(_resolver(record))
+    rows = []
+    for position, row in enumerate(best.to_dict("records"), start=1):
+        entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
+        structure, status = finder.find(row["source"], row["candidate_id"])
+        entry.update(structure_status=status, ordered=None, files="", ordered_status="",
+                     dft_status="")  # fmt: skip
+        if structure is not None:
+            folder = out / f"{position:03d}_{_safe(str(row['candidate_id']))}"
+            files = [f"{folder.name}/{f}" for f in _write_structure(structure, folder)]
+            entry["ordered"] = bool(structure.is_ordered)
+            for_dft = structure if structure.is_ordered else None
+            if order and not structure.is_ordered:
+                approximant, entry["ordered_status"] = ordered_approximant(
+                    structure, max_ordered_sites
+                )
+                if approximant is not None:
+                    names = _write_structure(approximant, folder, prefix="ordered")
+                    files += [f"{folder.name}/{f}" for f in names]
+                    for_dft = approximant
+            if dft is not None:
+                if for_dft is None:
+                    entry["dft_status"] = "skipped: disordered (use --order)"
+                else:
+                    _write_dft(for_dft, folder / "relax", dft)
+                    files.append(f"{folder.name}/relax/")
+                    entry["dft_status"] = "ok"
+            entry["files"] = ";".join(files)
+        rows.append(entry)
+    shortlist = pd.DataFrame(rows)
+    csv = out / "shortlist.csv"
+    shortlist.to_csv(csv, index=False)
+    return ExportResult(shortlist, csv)

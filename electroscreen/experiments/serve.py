@@ -1,0 +1,88 @@
+"""``electroscreen serve``: a registered model over REST (``mlflow models serve``) on loopback.
+
+The server is MLflow's own scoring server run in this environment (``--env-manager local``: the
+model's code is electroscreen itself, already installed). Clients post a table of candidates to
+``/invocations``, e.g. ::
+
+    curl -s http://127.0.0.1:5001/invocations -H 'Content-Type: application/json' \\
+      -d '{"dataframe_records": [{"formula": "Li7La3Zr2O12"}, {"formula": "Li3PS4"}]}'
+
+and get ``{"predictions": [...]}``: one record per row, the columns of ``pyfunc.predict`` (a bad
+row comes back with its ``pred_status``, e.g. ``unknown_element``, and NaN predictions).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from electroscreen.experiments.tracking import resolve_tracking_uri
+
+__all__ = ["serve_command", "serve_model"]
+
+DEFAULT_PORT = 5001
+
+
+def serve_command(
+    model_uri: str,
+    tracking_uri: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    workers: int = 1,
+) -> tuple[list[str], dict[str, str]]:
+    """The ``mlflow models serve`` argv and environment that serve ``model_uri``.
+
+    Parameters
+    ----------
+    model_uri : str
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``runs:/<id>/model``, a path.
+    tracking_uri : str, optional
+        Store that ``models:/`` and ``runs:/`` URIs resolve against (default
+        ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
+    host : str
+        Interface to bind (loopback by default: the server has no authentication).
+    port : int
+        Port to listen on.
+    workers : int
+        Uvicorn worker processes.
+
+    Returns
+    -------
+    argv : list of str
+    env : dict
+        ``os.environ`` with ``MLFLOW_TRACKING_URI`` (and the registry URI) set to the store and
+        this interpreter's ``bin`` folder first on ``PATH`` (MLflow runs ``uvicorn`` by name).
+
+    Examples
+    --------
+    >>> argv, env = serve_command("models:/m/1", "sqlite:////data/mlflow.db", port=5002)
+    >>> argv[4:]  # doctest: +NORMALIZE_WHITESPACE
+    ['serve', '--model-uri', 'models:/m/1', '--env-manager', 'local', '--host', '127.0.0.1',
+     '--port', '5002', '--workers', '1']
+    >>> env["MLFLOW_TRACKING_URI"]
+    'sqlite:////data/mlflow.db'
+    """
+    if not 0 < int(port) < 65536:
+        raise ValueError(f"port must be in 1..65535, got {port}")
+    uri = resolve_tracking_uri(tracking_uri)
+    argv = [sys.executable, "-m", "mlflow", "models", "serve", "--model-uri", model_uri]
+    argv += ["--env-manager", "local", "--host", host, "--port", str(int(port))]
+    argv += ["--workers", str(int(workers))]
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
+    # mlflow starts `uvicorn` by name: find it beside this Python even in a non-activated venv
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bindir, env.get("PATH", "")]).rstrip(os.pathsep)
+    return argv, env
+
+
+def serve_model(
+    model_uri: str, tracking_uri: str | None = None, host: str = "127.0.0.1", port: int = 5001
+) -> int:
+    """Run :func:`serve_command` in the foreground; the server's exit code (0 on Ctrl-C)."""
+    argv, env = serve_command(model_uri, tracking_uri, host, port)
+    try:
+        return subprocess.run(argv, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 0

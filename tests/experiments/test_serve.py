@@ -1,0 +1,109 @@
+"""``electroscreen serve``: a registered structure model over REST gives pyfunc's numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.data.obelix import load_obelix_structures
+from electroscreen.experiments.pyfunc import input_example
+from electroscreen.experiments.serve import serve_command
+from tests.tiny_models import train_tiny
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise TimeoutError(f"no answer from {url}/ping in {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def structure_model(tmp_path_factory, data_dir) -> tuple[str, str]:
+    """A tiny conductivity model on composition + structure descriptors, registered."""
+    folder = tmp_path_factory.mktemp("serve")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    model_uri = train_tiny(
+        "conductivity", ["magpie", "structure"], uri, data_dir, experiment="serve-test",
+        structures=True, evaluation={"schemes": [], "cv_folds": 2},
+    )  # fmt: skip
+    return uri, model_uri
+
+
+def test_serve_argv_binds_loopback_and_sets_the_store():
+    argv, env = serve_command("models:/m/1", "sqlite:////x/mlflow.db", port=5009)
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--env-manager") + 1] == "local"
+    assert env["MLFLOW_TRACKING_URI"] == "sqlite:////x/mlflow.db"
+    with pytest.raises(ValueError, match="port"):
+        serve_command("models:/m/1", port=0)
+
+
+def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_model, data_dir):
+    uri, model_uri = structure_model
+    cifs = load_obelix_structures(data_dir)
+    licl = input_example()["structure"].iloc[1]
+    rows = pd.DataFrame(
+        {
+            "formula": ["Li7La3Zr2O12", "Li3PS4", "LiXx2", "", "LiCl", "Li3BrO", "Li3SbS4"],
+            "structure": [None, None, None, None, licl, cifs["qbb"], cifs["mq1"]],
+        }
+    )
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "electroscreen.cli", "serve", model_uri, "--tracking-uri", uri,
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        body = {"dataframe_split": json.loads(rows.to_json(orient="split", index=False))}
+        request = urllib.request.Request(
+            f"{url}/invocations", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=120) as response:
+            served = pd.DataFrame(json.loads(response.read())["predictions"])
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    mlflow.set_tracking_uri(uri)
+    local = mlflow.pyfunc.load_model(model_uri).predict(rows)
+    assert len(served) == len(rows)
+    assert served["pred_status"].tolist() == local["pred_status"].tolist()
+    assert served["pred_status"].iloc[0] == "ok" and served["pred_status"].iloc[2] != "ok"
+    assert served["pred_status"].iloc[3] != "ok"
+    for column in local.columns.drop("pred_status"):
+        np.testing.assert_allclose(
+            served[column].astype(float).to_numpy(), local[column].to_numpy(), rtol=1e-9,
+            equal_nan=True, err_msg=column,
+        )  # fmt: skip
+    # structures matter to this model: LiCl as CIF text differs from LiCl as a bare formula
+    assert np.isfinite(served["pred_log10_sigma"].iloc[4])
