@@ -7,14 +7,22 @@ featurizes the same task table once and calls the same
 numbers are the ``test_*`` metrics that ``electroscreen train --config <config>`` logs to MLflow
 (same seed, same data; forests are identical whatever ``n_jobs`` is). No MLflow run is made here.
 
-Schemes: ``official`` (OBELiX train -> test, the published benchmark's split) and ``family_cv``
-(5 folds grouped by the ``Family`` column: whole structural families are held out). Metrics are on
-log10(sigma / (S/cm)) over exact test values; censored ``<1E-10``-style rows are excluded from
-MAE/RMSE/R2/Spearman/coverage and count as negatives in the ROC-AUC of sigma >= 1e-4 S/cm.
+Schemes: ``official`` (OBELiX train -> test, the published benchmark's split), ``family_cv``
+(5 folds grouped by the ``Family`` column over all 599 rows: whole structural families are held out),
+and the model-selection schemes ``train_family_cv`` / ``train_chemsys_cv`` (5 folds grouped by family /
+chemical system over the 478 official-train rows only: the default model is chosen on these, never on
+the test split). Liverpool rows (configs with ``liverpool: true``) only ever train, leak-guarded per
+split (``models.evaluation.guard_extra_rows``). Metrics are on
+log10(sigma / (S/cm)). *test MAE (paper protocol)* is the OBELiX paper's own metric (all 121 test rows,
+censored ``<1E-10``/``<1E-8`` entries counted as 1e-15 S/cm): the only figure of ours that may be put
+beside the published numbers (:data:`PUBLISHED`). The other error metrics are over exact values only;
+censored rows count as negatives in the ROC-AUC of sigma >= 1e-4 S/cm and as misses in the top-5 % hit
+rate (share of sigma >= 1e-3 S/cm among the 5 % predicted highest).
 
 Usage (the table in benchmarks/README.md)::
 
-    ELECTROSCREEN_DATA=/path/to/data python benchmarks/leaderboard.py
+    ELECTROSCREEN_DATA=/path/to/data PYTHONPATH=. python benchmarks/leaderboard.py \
+        --schemes train_family_cv,train_chemsys_cv,official,family_cv
     python benchmarks/leaderboard.py --configs configs/conductivity.yaml --schemes official
     python benchmarks/leaderboard.py --json leaderboard.json
 """
@@ -33,14 +41,14 @@ from pathlib import Path
 import pandas as pd
 
 from electroscreen.data.obelix import load_obelix_structures
-from electroscreen.experiments.train import build_predictor, evaluate_scheme
+from electroscreen.experiments.train import build_predictor, evaluate_scheme, load_config_table
 from electroscreen.experiments.train_config import TrainConfig, load_train_config
-from electroscreen.models.tasks import load_task_table
 
 REPO = Path(__file__).resolve().parents[1]
 #: Columns of the printed table: (heading, scheme, metric).
 COLUMNS = (
-    ("test MAE", "official", "mae"),
+    ("test MAE (paper protocol, 121 rows)", "official", "mae_obelix_protocol"),
+    ("test MAE (exact, 113 rows)", "official", "mae"),
     ("test MAE (CIF rows)", "official", "mae_cif"),
     ("test RMSE", "official", "rmse"),
     ("test R2", "official", "r2"),
@@ -48,10 +56,40 @@ COLUMNS = (
     ("test ROC-AUC", "official", "roc_auc"),
     ("test cov90", "official", "coverage_90"),
     ("test width", "official", "interval_width"),
+    ("test top-5 % hit", "official", "top5_hit_rate"),
     ("famCV MAE", "family_cv", "mae"),
     ("famCV R2", "family_cv", "r2"),
     ("famCV cov90", "family_cv", "coverage_90"),
+    ("famCV top-5 % hit", "family_cv", "top5_hit_rate"),
+    ("sel. famCV MAE", "train_family_cv", "mae"),
+    ("sel. chemCV MAE", "train_chemsys_cv", "mae"),
+    ("sel. famCV cov90", "train_family_cv", "coverage_90"),
+    ("sel. famCV top-5 % hit", "train_family_cv", "top5_hit_rate"),
 )
+#: Model-selection schemes (grouped CV on the official train rows only; the test split untouched).
+SELECTION = ("train_family_cv", "train_chemsys_cv")
+
+
+#: The OBELiX paper's composition baselines on the official test split under its own protocol, as
+#: transcribed by a third party (the BREED project's notes); not read first-hand from Table S1.
+PUBLISHED = (
+    ("random forest (paper, third-party transcription of Table S1)", 1.59),
+    ("MLP (paper, third-party transcription of Table S1)", 1.72),
+)
+
+
+def published_table(rows: list[dict[str, object]]) -> str:
+    """Published figures beside our rows' paper-protocol test MAE (the same metric, same 121 rows)."""
+    lines = [
+        "| model | test MAE, paper protocol (121 rows, censored = 1e-15 S/cm) |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {value:.2f} |" for name, value in PUBLISHED]
+    for row in rows:
+        value = row.get("official.mae_obelix_protocol")
+        if value is not None:
+            lines.append(f"| `{row['config']}` (ours) | {value:.3f} |")
+    return "\n".join(lines)
 
 
 def default_configs() -> list[Path]:
@@ -65,20 +103,18 @@ def inputs_kind(config: TrainConfig) -> str:
 
 
 def evaluate_config(
-    path: Path, schemes: list[str] | None, tables: dict[bool, pd.DataFrame]
+    path: Path, schemes: list[str] | None, tables: dict[tuple[bool, bool], pd.DataFrame]
 ) -> dict[str, object]:
-    """Evaluate one config; ``tables`` caches the task table by whether it holds structures."""
+    """Evaluate one config; ``tables`` caches the task table by (structures, Liverpool rows)."""
     config = load_train_config(path)
     if config.task != "conductivity":
         raise ValueError(
             f"{path}: the leaderboard is for conductivity configs (task={config.task})"
         )
-    structures = config.needs_structures()
-    if structures not in tables:
-        tables[structures] = load_task_table(
-            config.task, config.data_dir, structures=structures
-        ).reset_index(drop=True)
-    table = tables[structures]
+    key = (config.needs_structures(), config.liverpool)
+    if key not in tables:
+        tables[key] = load_config_table(config)
+    table = tables[key]
     tick = time.perf_counter()
     design = build_predictor(config).featurize(table)
     row: dict[str, object] = {
@@ -86,6 +122,7 @@ def evaluate_config(
         "inputs": inputs_kind(config),
         "estimator": config.estimator,
         "featurizers": "+".join(config.featurizers) or "(graph)",
+        "liverpool": config.liverpool,
         "featurize_s": time.perf_counter() - tick,
     }
     for scheme in schemes or config.evaluation.schemes:
@@ -114,17 +151,22 @@ def mae_with_cif(predictions: pd.DataFrame, config: TrainConfig) -> float:
 
 def markdown(rows: list[dict[str, object]]) -> str:
     """The leaderboard as a Markdown table (missing metrics as ``-``)."""
-    head = ["config", "inputs", "model", *[c[0] for c in COLUMNS], "eval s"]
+    head = ["config", "inputs", "model", *[c[0] for c in COLUMNS], "fit s (official)", "eval s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in sorted(rows, key=lambda r: (r["inputs"], r.get("official.mae", float("inf")))):
+    for row in sorted(
+        rows, key=lambda r: (r["inputs"], r.get("official.mae_obelix_protocol", float("inf")))
+    ):
+        data = " + Liverpool" if row.get("liverpool") else ""
         cells = [
             f"`{row['config']}`",
             str(row["inputs"]),
-            f"{row['estimator']} ({row['featurizers']})",
+            f"{row['estimator']} ({row['featurizers']}){data}",
         ]
         for _, scheme, metric in COLUMNS:
             value = row.get(f"{scheme}.{metric}")
             cells.append("-" if value is None else f"{value:.3f}")
+        fit = row.get("official_seconds")
+        cells.append("-" if fit is None else f"{fit:.0f}")
         seconds = sum(v for k, v in row.items() if k.endswith("_seconds"))
         cells.append(f"{seconds + float(row['featurize_s']):.0f}")
         lines.append("| " + " | ".join(cells) + " |")
@@ -152,13 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--schemes",
         default=None,
-        help="comma-separated schemes (official,family_cv); default: each config's own",
+        help=(
+            "comma-separated schemes (official,family_cv,train_family_cv,train_chemsys_cv); "
+            "default: each config's own"
+        ),
     )
     parser.add_argument("--json", type=Path, default=None, help="also write every metric as JSON")
     args = parser.parse_args(argv)
     configs = [p.resolve() for p in (args.configs or default_configs())]
     schemes = args.schemes.split(",") if args.schemes else None
-    tables: dict[bool, pd.DataFrame] = {}
+    tables: dict[tuple[bool, bool], pd.DataFrame] = {}
     rows = []
     for path in configs:
         tick = time.perf_counter()
@@ -166,13 +211,20 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         summary = ", ".join(
             f"{k}={row[k]:.3f}"
-            for k in ("official.mae", "official.coverage_90", "family_cv.mae")
+            for k in (
+                "official.mae_obelix_protocol",
+                "official.mae",
+                "official.coverage_90",
+                "family_cv.mae",
+            )
             if k in row
         )
         print(f"{row['config']}: {summary} ({time.perf_counter() - tick:.0f} s)", file=sys.stderr)
         if args.json:  # after every config, so a long run keeps what it has measured
             args.json.write_text(json.dumps(rows, indent=2, default=float))
     print(markdown(rows))
+    print()
+    print(published_table(rows))
     print(f"\nMachine: {machine()}")
     print("Reproduce a row's test_* metrics: " + "; ".join(str(r["command"]) for r in rows))
     return 0

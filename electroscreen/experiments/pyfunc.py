@@ -136,9 +136,15 @@ def _read_predictor_file(path: str | Path) -> Any:
 
 
 def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
-    """Signature: ``formula`` (required) and ``structure`` (optional CIF text) in; the reduced
-    ``formula`` and predictions out."""
-    inputs = Schema([ColSpec("string", "formula"), ColSpec("string", "structure", required=False)])
+    """Signature: ``formula`` (required), ``structure`` (optional CIF text) and ``temperature_c``
+    (optional, degC, default 25: conductivity models) in; the reduced ``formula`` and predictions out."""
+    inputs = Schema(
+        [
+            ColSpec("string", "formula"),
+            ColSpec("string", "structure", required=False),
+            ColSpec("double", "temperature_c", required=False),
+        ]
+    )
     outputs = Schema(
         [ColSpec("string", "formula")]
         + [ColSpec("double", name) for name in output_columns]

@@ -45,17 +45,39 @@ from electroscreen.experiments.train_config import TrainConfig
 if TYPE_CHECKING:
     from electroscreen.models.evaluation import EvaluationResult
 
-__all__ = ["TrainResult", "build_predictor", "evaluate_scheme", "run_training"]
+__all__ = [
+    "TrainResult",
+    "build_predictor",
+    "evaluate_scheme",
+    "load_config_table",
+    "run_training",
+]
 
 #: Metric prefix of each evaluation scheme.
-PREFIX = {"official": "test_", "family_cv": "cv_", "composition_cv": "compcv_"}
+PREFIX = {
+    "official": "test_",
+    "family_cv": "cv_",
+    "composition_cv": "compcv_",
+    "train_family_cv": "trfamcv_",
+    "train_chemsys_cv": "trchemcv_",
+}
 #: Artifact stem of each scheme's predictions and plots.
-STEM = {"official": "test", "family_cv": "cv", "composition_cv": "compcv"}
+STEM = {k: v.rstrip("_") for k, v in PREFIX.items()}
 #: Label columns of each task (the dataset's targets).
 TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
 TORCH_ESTIMATORS = {"mlp", "graph"}
 #: Metrics printed at the end of a run (after the scheme prefix), plus every ``coverage_*``.
-HEADLINE = ("mae", "rmse", "r2", "spearman", "roc_auc", "accuracy", "brier")
+HEADLINE = (
+    "mae",
+    "mae_obelix_protocol",
+    "rmse",
+    "r2",
+    "spearman",
+    "roc_auc",
+    "top5_hit_rate",
+    "accuracy",
+    "brier",
+)
 
 Progress = Callable[[str], None]
 
@@ -95,7 +117,19 @@ def build_predictor(config: TrainConfig):
         random_state=config.seed,
         device=config.device,
         censored=config.censored,
+        temperature_model=config.temperature_model,
     )
+
+
+def load_config_table(config: TrainConfig) -> pd.DataFrame:
+    """The task table a config trains on (OBELiX, plus the Liverpool rows when asked)."""
+    from electroscreen.models.tasks import load_task_table
+
+    liverpool = config.task == "conductivity" and config.liverpool
+    table = load_task_table(
+        config.task, config.data_dir, structures=config.reads_structures(), liverpool=liverpool
+    )
+    return table.reset_index(drop=True)
 
 
 def evaluate_scheme(
@@ -149,7 +183,8 @@ def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
     name = "obelix" if config.task == "conductivity" else "air_stability"
     parts = [("all", flat)]
     if "split" in flat:
-        parts += [(s, flat[flat["split"] == s]) for s in ("train", "test")]
+        parts += [(s, flat[flat["split"] == s]) for s in ("train", "test", "extra")]
+        parts = [(s, frame) for s, frame in parts if len(frame)]
     for part, frame in parts:
         with warnings.catch_warnings():
             # MLflow 3.17 registers its local-file source class twice and warns that a local path
@@ -158,7 +193,7 @@ def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
             dataset = mlflow.data.from_pandas(
                 frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
             )
-        context = {"train": "training", "test": "testing"}.get(part, "all")
+        context = {"train": "training", "test": "testing", "extra": "training"}.get(part, "all")
         mlflow.log_input(dataset, context=context)
 
 
@@ -201,6 +236,8 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
         "official": "OBELiX official test split",
         "family_cv": "CV grouped by family (out of fold)",
         "composition_cv": "CV grouped by composition (out of fold)",
+        "train_family_cv": "CV grouped by family, train split only",
+        "train_chemsys_cv": "CV grouped by chemical system, train split only",
     }[scheme]
     title = f"{config.task} {config.estimator}: {what}"
     if config.task == "conductivity":
@@ -253,8 +290,15 @@ def _log_citations(config: TrainConfig, workdir: Path) -> None:
 
 def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, str]:
     """Row positions of the final fit and a description of them."""
+    from electroscreen.models.evaluation import guard_extra_rows
+
     if config.final_fit == "train" and "split" in table:
-        return np.flatnonzero(table["split"].to_numpy() == "train"), "the official train split"
+        split = table["split"].to_numpy()
+        rows = np.flatnonzero(split == "train")
+        extra = guard_extra_rows(table, np.flatnonzero(split == "test"))
+        if len(extra):  # the leak guard: no Liverpool row matching a test composition
+            return np.concatenate([rows, extra]), "the official train split + guarded extra rows"
+        return rows, "the official train split"
     return np.arange(len(table)), "all labelled rows"
 
 
@@ -299,7 +343,7 @@ def run_training(
     -------
     TrainResult
     """
-    from electroscreen.models.tasks import get_task, load_task_table
+    from electroscreen.models.tasks import get_task
 
     say = progress or _quiet
     start = time.perf_counter()
@@ -307,8 +351,7 @@ def run_training(
     task = get_task(config.task)
     say(f"tracking store: {uri}")
     say(f"loading the {task.name} table (structures: {config.reads_structures()})")
-    table = load_task_table(task, config.data_dir, structures=config.reads_structures())
-    table = table.reset_index(drop=True)
+    table = load_config_table(config)
     tick = time.perf_counter()
     design = build_predictor(config).featurize(table)
     featurize_seconds = time.perf_counter() - tick
@@ -348,7 +391,7 @@ def run_training(
             info = log_predictor(
                 predictor,
                 workdir,
-                output_columns=task.output_columns,
+                output_columns=predictor.output_columns(),
                 registered_model_name=config.registered_model_name,
                 uses_torch=config.estimator in TORCH_ESTIMATORS,
             )

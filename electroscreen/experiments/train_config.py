@@ -38,11 +38,14 @@ class EvaluationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schemes: list[Literal["official", "family_cv", "composition_cv"]] = Field(
+    schemes: list[
+        Literal["official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv"]
+    ] = Field(
         default_factory=lambda: ["official", "family_cv"],
         description=(
-            "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv) and "
-            "compcv_* (composition_cv)."
+            "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv), "
+            "compcv_* (composition_cv), trfamcv_* / trchemcv_* (grouped CV on the official "
+            "train rows only: model selection)."
         ),
     )
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
@@ -78,6 +81,13 @@ class TrainConfig(BaseModel):
     conformal_novelty_bins : int
         Bins of the distance to the training data, one conformal quantile each (1: off; descriptor
         models only): candidates far from the training data get wider intervals.
+    liverpool : bool
+        Conductivity only: add the Liverpool Ionics Dataset compositions as training rows
+        (leak-guarded against every evaluated row: :func:`electroscreen.models.evaluation.
+        guard_extra_rows`).
+    temperature_model : {"none", "arrhenius"}
+        Conductivity only: predict at a temperature along an Arrhenius line with a predicted
+        activation energy (trained on the Liverpool Arrhenius fits), or at 25 degC only.
     seed : int
     structures : bool or None
         Parse the OBELiX CIFs into the task table; ``None`` decides from the featurizers and
@@ -110,6 +120,8 @@ class TrainConfig(BaseModel):
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
     conformal_groups: list[_Grouping] = Field(default_factory=lambda: ["chemsys"], min_length=1)
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
+    liverpool: bool = False
+    temperature_model: Literal["none", "arrhenius"] = "none"
     seed: int = 0
     structures: bool | None = None
     final_fit: Literal["train", "all"] = "train"

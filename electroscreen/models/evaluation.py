@@ -5,8 +5,17 @@
 scores the held-out rows.
 
 Regression metrics are on ``log10(sigma / (S/cm))`` and use only *evaluable* rows (exact values;
-censored ``<1E-10`` rows are excluded), except the ROC-AUC of "fast ion conductor"
-(``sigma >= 1e-4 S/cm``), where a censored row is a negative (its bound lies below 1e-4).
+censored ``<1E-10`` rows are excluded), except three:
+
+* the ROC-AUC of "fast ion conductor" (``sigma >= 1e-4 S/cm``), where a censored row is a negative
+  (its bound lies below 1e-4);
+* ``mae_obelix_protocol``: the OBELiX paper's own protocol (Therrien et al., arXiv:2502.14234): plain
+  MAE over *every* held-out row, a censored ``<1E-10`` / ``<1E-8`` entry counted as
+  ``1e-15 S/cm`` (``log10 = -15``, :data:`OBELIX_CENSORED_LOG10_SIGMA`). Only this figure may be put
+  beside the paper's published numbers (on the official test split: all 121 rows);
+* ``top5_hit_rate``: the share of ``sigma >= 1e-3 S/cm`` among the 5 % of rows predicted highest
+  (at least one row), a censored row counting as a miss: what a screen puts at the top.
+  ``top5_base_rate`` is the same share over all rows (what a random pick would hit).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from electroscreen.models.tasks import (
     FAST_ION_LOG10_SIGMA,
     Targets,
+    chemical_systems,
     family_groups,
     get_task,
     targets_for,
@@ -37,14 +47,24 @@ from electroscreen.models.tasks import (
 from electroscreen.models.uncertainty import interval_coverage
 
 __all__ = [
+    "OBELIX_CENSORED_LOG10_SIGMA",
+    "TOP_HIT_LOG10_SIGMA",
     "EvaluationResult",
     "SCHEMES",
     "evaluate",
     "classification_metrics",
+    "extra_rows",
     "grouped_cv_splits",
+    "guard_extra_rows",
     "official_split",
     "regression_metrics",
+    "top_fraction_hit_rate",
 ]
+
+#: The OBELiX paper's value for a censored ``<1E-10`` / ``<1E-8`` entry: 1e-15 S/cm.
+OBELIX_CENSORED_LOG10_SIGMA = -15.0
+#: "Hit" of the top-5 % metric: sigma >= 1e-3 S/cm.
+TOP_HIT_LOG10_SIGMA = -3.0
 
 
 def official_split(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +108,37 @@ def _finite(*arrays: np.ndarray) -> np.ndarray:
     return mask
 
 
+def top_fraction_hit_rate(
+    hit: np.ndarray, pred: np.ndarray, fraction: float = 0.05
+) -> tuple[float, int]:
+    """Share of hits among the ``fraction`` of rows predicted highest.
+
+    Parameters
+    ----------
+    hit : ndarray of bool, shape (n,)
+        Whether each row is a hit (e.g. ``sigma >= 1e-3 S/cm``).
+    pred : ndarray of float, shape (n,)
+        Scores; rows with NaN are left out.
+    fraction : float
+        Share of the scored rows taken from the top (``ceil(fraction * n)``, at least 1); ties are
+        broken by row order (a stable sort).
+
+    Returns
+    -------
+    rate : float
+        NaN when no row has a score.
+    n_top : int
+    """
+    hit = np.asarray(hit, dtype=bool)
+    pred = np.asarray(pred, dtype=np.float64)
+    scored = np.flatnonzero(np.isfinite(pred))
+    if not len(scored):
+        return float("nan"), 0
+    n_top = max(1, int(np.ceil(fraction * len(scored))))
+    order = scored[np.argsort(-pred[scored], kind="stable")[:n_top]]
+    return float(hit[order].mean()), n_top
+
+
 def regression_metrics(
     y: np.ndarray,
     pred: np.ndarray,
@@ -118,7 +169,9 @@ def regression_metrics(
     Returns
     -------
     dict
-        ``mae, rmse, r2, spearman, roc_auc, coverage, interval_width, n, n_missing, ...``.
+        ``mae, rmse, r2, spearman, roc_auc, coverage, interval_width, n, n_missing,
+        mae_obelix_protocol, n_obelix_protocol, top5_hit_rate, top5_base_rate, ...`` (module
+        docstring).
     """
     y = np.asarray(y, dtype=np.float64)
     pred = np.asarray(pred, dtype=np.float64)
@@ -139,7 +192,17 @@ def regression_metrics(
     auc_rows = has_pred & (evaluable | _censored(censored_bound, len(y)))
     if len(np.unique(label[auc_rows])) == 2:
         out["roc_auc"] = float(roc_auc_score(label[auc_rows], pred[auc_rows]))
-    censored = _censored(censored_bound, len(y)) & has_pred
+    is_censored = _censored(censored_bound, len(y))
+    protocol = np.where(is_censored, OBELIX_CENSORED_LOG10_SIGMA, np.where(evaluable, y, np.nan))
+    scored = has_pred & np.isfinite(protocol)
+    if scored.any():
+        out["mae_obelix_protocol"] = float(np.mean(np.abs(protocol[scored] - pred[scored])))
+        out["n_obelix_protocol"] = int(scored.sum())
+        top_hit = np.isfinite(protocol) & (protocol >= TOP_HIT_LOG10_SIGMA)
+        rate, n_top = top_fraction_hit_rate(top_hit[scored], pred[scored], 0.05)
+        out["top5_hit_rate"], out["top5_n"] = rate, n_top
+        out["top5_base_rate"] = float(top_hit[scored].mean())
+    censored = is_censored & has_pred
     if censored.any():
         out["n_censored"] = int(censored.sum())
         out["censored_pred_below_bound"] = float(
@@ -175,7 +238,7 @@ def classification_metrics(
 
 
 #: Evaluation schemes of :func:`evaluate`.
-SCHEMES = ("official", "family_cv", "composition_cv")
+SCHEMES = ("official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv")
 
 
 @dataclass
@@ -206,6 +269,56 @@ def _normalized_formula(table: pd.DataFrame) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
+def extra_rows(table: pd.DataFrame) -> np.ndarray:
+    """Whether each row is an extra training row (``split == "extra"``: Liverpool), never scored."""
+    if "split" not in table:
+        return np.zeros(len(table), dtype=bool)
+    return table["split"].to_numpy() == "extra"
+
+
+def guard_extra_rows(
+    table: pd.DataFrame, held_out: np.ndarray, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """The leak guard: positions of the extra rows a model scored on ``held_out`` may train on.
+
+    An extra row is left out when its composition matches a held-out row's (same reduced formula
+    or atomic fractions within 2e-4: :func:`~electroscreen.data.composition_match.
+    match_compositions`) or, in grouped CV, when its group (family, chemical system) is held out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``formula`` and ``split`` columns.
+    held_out : ndarray of int
+        Positions of the scored rows.
+    groups : ndarray, optional
+        Group label per table row (rows of a held-out group are left out).
+
+    Returns
+    -------
+    ndarray of int64
+        Positions of the extra rows allowed in training.
+    """
+    from electroscreen.data.composition_match import match_compositions
+
+    extra = np.flatnonzero(extra_rows(table))
+    if not len(extra):
+        return extra.astype(np.int64)
+    formulas = table["formula"].astype(str).to_numpy()
+    keep = ~match_compositions(formulas[extra].tolist(), formulas[held_out].tolist())
+    if groups is not None:
+        keep &= ~np.isin(groups[extra], np.unique(groups[held_out]))
+    return extra[keep].astype(np.int64)
+
+
+def _groups(scheme: str, table: pd.DataFrame) -> np.ndarray:
+    if scheme in {"family_cv", "train_family_cv"}:
+        return family_groups(table)
+    if scheme == "train_chemsys_cv":
+        return chemical_systems(table["formula"].to_numpy())
+    return _normalized_formula(table)
+
+
 def _splits(
     scheme: str,
     table: pd.DataFrame,
@@ -214,16 +327,27 @@ def _splits(
     n_splits: int,
     seed: int,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    extra = extra_rows(table)
     if scheme == "official":
-        return [official_split(table)]
-    if scheme == "family_cv":
-        groups = family_groups(table)
-    else:
-        groups = _normalized_formula(table)
-    labelled = np.flatnonzero(targets.trainable)
+        train, test = official_split(table)
+        return [(np.concatenate([train, guard_extra_rows(table, test)]), test)]
+    groups = _groups(scheme, table)
+    scored = targets.trainable & ~extra
+    never = np.array([], dtype=np.int64)
+    if scheme.startswith("train_"):  # model selection: the official test split is never touched
+        scored &= table["split"].to_numpy() == "train"
+        never = np.flatnonzero(table["split"].to_numpy() == "test")
+    labelled = np.flatnonzero(scored)
     y_class = targets.y[labelled].astype(int) if classification else None
     folds = grouped_cv_splits(groups[labelled], n_splits, y_class=y_class, seed=seed)
-    return [(labelled[train], labelled[test]) for train, test in folds]
+    out = []
+    for train, test in folds:
+        held = labelled[test]
+        allowed = guard_extra_rows(table, held, groups)
+        if len(never):  # nor a composition of the test split
+            allowed = np.intersect1d(allowed, guard_extra_rows(table, never, None))
+        out.append((np.concatenate([labelled[train], allowed]), held))
+    return out
 
 
 def evaluate(
@@ -242,11 +366,15 @@ def evaluate(
         Unfitted or fitted (never modified: each split fits a clone).
     table : DataFrame
         A labelled task table (:func:`~electroscreen.models.tasks.load_task_table`).
-    scheme : {"official", "family_cv", "composition_cv"}
+    scheme : {"official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv"}
         ``official``: the OBELiX train/test split (``split`` column). ``family_cv``: ``n_splits``
         folds grouped by the ``family`` column (extrapolation to unseen structural families).
         ``composition_cv``: folds grouped by composition (the air-stability protocol: no
-        composition on both sides).
+        composition on both sides). ``train_family_cv`` / ``train_chemsys_cv``: folds grouped by
+        family / chemical system over the official *train* rows only (model selection: the test
+        split is never scored, and no extra row matching a test composition is trained on).
+        Extra rows (``split == "extra"``, Liverpool) are never scored; each split trains on those
+        :func:`guard_extra_rows` allows.
     n_splits : int
     design : Design, optional
         ``predictor.featurize(table)`` if already computed.

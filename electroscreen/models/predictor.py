@@ -31,6 +31,21 @@ Design choices
   near the training data gets the quantile of near rows, one far from it that of far rows.
   ``evaluate(..., scheme="family_cv")`` measures coverage on unseen families. Censored rows are
   trained on (at their bound) but never calibrate.
+* **Temperature (conductivity)**: ``temperature_model="arrhenius"`` adds a second descriptor model,
+  of the activation energy ``Ea`` (eV), trained on the rows of the table with an ``ea_ev`` value
+  (Arrhenius fits of the Liverpool Ionics Dataset, :mod:`electroscreen.data.liverpool`). The main
+  model predicts ``log10 sigma`` at 25 degC; at a temperature ``T`` (the frame's optional
+  ``temperature_c`` column, default 25 degC) prediction and interval are shifted along the Arrhenius
+  line: ``log10 sigma(T) = log10 sigma(25 degC) - Ea / (k_B ln10) (1/T - 1/298.15 K)``, and
+  ``pred_ea_ev`` is an output. Without ``ea_ev`` rows the activation energy is the constant
+  :data:`DEFAULT_EA_EV`. The interval is that of the 25 degC value, shifted (the uncertainty of
+  ``Ea`` is not added: intervals away from 25 degC are optimistic). ``temperature_model="none"``
+  predicts at 25 degC only: a row asked at another temperature gets NaN and ``pred_status =
+  "no_temperature_model"``.
+* **Novelty**: ``pred_log10_sigma_novelty`` (conductivity) is the mean distance of a candidate to
+  its 5 nearest training rows in standardised feature space
+  (:class:`~electroscreen.models.novelty.FeatureNovelty`; the same distance that bins the conformal
+  intervals). NaN for the graph network (no feature matrix).
 * **Speed**: featurization and prediction are vectorised over the batch; the only per-row Python is
   formula and CIF parsing.
 """
@@ -55,6 +70,7 @@ from electroscreen.featurizers.base import (
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
 from electroscreen.models.graph import GraphRegressor
+from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 from electroscreen.models.tasks import (
     Task,
@@ -68,9 +84,11 @@ from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleReg
 from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = [
+    "DEFAULT_EA_EV",
     "ESTIMATORS",
     "CandidatePredictor",
     "Design",
+    "arrhenius_shift",
     "build_estimator",
     "parse_structures",
     "reads_structures",
@@ -79,6 +97,39 @@ __all__ = [
 #: Estimator names a predictor (or a config) can ask for.
 ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp", "graph")
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
+#: Temperature models of a conductivity predictor.
+TEMPERATURE_MODELS = ("none", "arrhenius")
+#: Activation energy (eV) used when no row of the training table has one: about the median of the
+#: Liverpool Arrhenius fits (0.40 eV).
+DEFAULT_EA_EV = 0.4
+#: Boltzmann constant (eV/K) and the targets' temperature (25 degC, K).
+BOLTZMANN_EV_PER_K = 8.617333262e-5
+ROOM_TEMPERATURE_K = 298.15
+#: Settings of the activation-energy forest (few, noisy rows: shallow leaves, feature subsampling).
+EA_FOREST = {"n_estimators": 200, "max_features": 0.33, "min_samples_leaf": 2}
+#: Extra output columns of a conductivity predictor (besides the task's).
+NOVELTY_COLUMN = "pred_log10_sigma_novelty"
+EA_COLUMN = "pred_ea_ev"
+
+
+def arrhenius_shift(ea_ev: np.ndarray, temperature_c: np.ndarray) -> np.ndarray:
+    """``log10 sigma(T) - log10 sigma(25 degC)`` on the Arrhenius line of activation energy ``Ea``.
+
+    Parameters
+    ----------
+    ea_ev : ndarray, shape (n,)
+        Activation energy (eV).
+    temperature_c : ndarray, shape (n,)
+        Temperature (degC).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Shift in decades (positive above 25 degC).
+    """
+    t = np.asarray(temperature_c, dtype=np.float64) + 273.15
+    slope = np.asarray(ea_ev, dtype=np.float64) / (BOLTZMANN_EV_PER_K * np.log(10.0))
+    return -slope * (1.0 / t - 1.0 / ROOM_TEMPERATURE_K)
 
 
 def build_estimator(
@@ -219,6 +270,9 @@ class CandidatePredictor(BaseEstimator):
         models; see :class:`~electroscreen.models.uncertainty.ConformalRegressor`).
     censored : {"bound", "drop"}
         Conductivity: train censored rows at their upper bound, or leave them out.
+    temperature_model : {"none", "arrhenius"}
+        Conductivity: predict at the frame's ``temperature_c`` along an Arrhenius line with a
+        predicted activation energy (module docstring), or at 25 degC only.
 
     Examples
     --------
@@ -241,6 +295,7 @@ class CandidatePredictor(BaseEstimator):
         censored: str = "bound",
         conformal_groups: str | Sequence[str] = "chemsys",
         conformal_novelty_bins: int = 1,
+        temperature_model: str = "none",
     ) -> None:
         self.task = task
         self.featurizers = featurizers
@@ -253,6 +308,7 @@ class CandidatePredictor(BaseEstimator):
         self.censored = censored
         self.conformal_groups = conformal_groups
         self.conformal_novelty_bins = conformal_novelty_bins
+        self.temperature_model = temperature_model
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
@@ -290,6 +346,14 @@ class CandidatePredictor(BaseEstimator):
                 "conformal_groups must be chemsys, family or none (or a list of them): "
                 f"{self.conformal_groups!r}"
             )
+        if self.temperature_model not in TEMPERATURE_MODELS:
+            raise ValueError(
+                f"temperature_model must be one of {TEMPERATURE_MODELS}: {self.temperature_model!r}"
+            )
+        if self.temperature_model != "none" and (
+            task.kind != "regression" or self.estimator == "graph"
+        ):
+            raise ValueError("temperature_model needs a conductivity model with descriptors")
         if self.estimator == "graph" and self.conformal_novelty_bins > 1:
             raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
         return task
@@ -378,6 +442,8 @@ class CandidatePredictor(BaseEstimator):
         if len(use) < 5:
             raise ValueError(f"only {len(use)} rows can be trained on")
         X = take_rows(design.X, use)
+        if task.kind == "regression":
+            self._fit_side_models(design, table, X)
         rows = design.rows[use]
         y, weight = targets.y[rows], targets.sample_weight[rows]
         base = build_estimator(
@@ -408,26 +474,96 @@ class CandidatePredictor(BaseEstimator):
         ).fit(X, y, evaluable=targets.evaluable[rows], groups=groups)
         return self
 
+    def _fit_side_models(self, design: Design, table: pd.DataFrame, X: object) -> None:
+        """Novelty (w.r.t. the training rows ``X``) and activation-energy model (module docstring)."""
+        self.novelty_ = FeatureNovelty().fit(X) if isinstance(X, np.ndarray) else None
+        self.ea_model_, self.ea_default_ = None, DEFAULT_EA_EV
+        if self.temperature_model != "arrhenius" or "ea_ev" not in table:
+            return
+        ea = table["ea_ev"].to_numpy(dtype=float)[design.rows]
+        has = np.flatnonzero(np.isfinite(ea))
+        if len(has):
+            self.ea_default_ = float(np.median(ea[has]))
+        if len(has) >= 10:
+            n_jobs = dict(self.estimator_params or {}).get("n_jobs")
+            model = TreeEnsembleRegressor(
+                kind="random_forest", n_jobs=n_jobs, random_state=self.random_state, **EA_FOREST
+            )
+            self.ea_model_ = model.fit(take_rows(design.X, has), ea[has])
+        self.n_ea_train_ = len(has)
+
+    def output_columns(self) -> tuple[str, ...]:
+        """The prediction columns of :meth:`predict_frame` (besides ``pred_status``)."""
+        task = get_task(self.task)
+        if task.kind != "regression":
+            return task.output_columns
+        extra = (EA_COLUMN,) if self.temperature_model == "arrhenius" else ()
+        return (*task.output_columns, NOVELTY_COLUMN, *extra)
+
     def _groupings(self) -> list[str]:
         groups = self.conformal_groups
         return [groups] if isinstance(groups, str) else list(groups)
 
     # --- prediction --------------------------------------------------------------------------
-    def predict_design(self, design: Design) -> dict[str, np.ndarray]:
-        """Output columns (``task_.output_columns`` + ``pred_status``) of a design, row-aligned."""
+    def predict_design(
+        self, design: Design, temperature_c: np.ndarray | float | None = None
+    ) -> dict[str, np.ndarray]:
+        """Output columns (:meth:`output_columns` + ``pred_status``) of a design, row-aligned.
+
+        Parameters
+        ----------
+        design : Design
+        temperature_c : float or ndarray of shape (len(design),), optional
+            Temperature of each frame row (degC; default 25). Used by ``temperature_model =
+            "arrhenius"``; a model without one predicts only at 25 degC (other rows: NaN and
+            ``pred_status = "no_temperature_model"``).
+        """
         if not hasattr(self, "estimator_"):
             raise ValueError("the predictor is not fitted: call fit(table) first")
         n = len(design)
-        out = {c: np.full(n, np.nan) for c in self.task_.output_columns}
+        columns = self.output_columns()
+        out = {c: np.full(n, np.nan) for c in columns}
+        status = design.status.copy()
         if len(design.rows):
             if self.task_.kind == "regression":
-                values = self.estimator_.predict_interval(design.X)
+                values = self._predict_conductivity(design, temperature_c)
             else:
                 values = self.estimator_.predict_proba_dist(design.X)
-            for column, value in zip(self.task_.output_columns, values, strict=True):
+            for column, value in zip(columns, values, strict=True):
                 out[column][design.rows] = value
-        out["pred_status"] = design.status.copy()
+        if self.task_.kind == "regression" and temperature_c is not None:
+            t = np.broadcast_to(np.asarray(temperature_c, dtype=np.float64), (n,))
+            if self.temperature_model == "none":  # cannot predict away from 25 degC
+                other = (status == OK) & (t != 25.0)
+                status[other] = "no_temperature_model"
+                for column in columns:
+                    out[column][other] = np.nan
+        out["pred_status"] = status
         return out
+
+    def _predict_conductivity(
+        self, design: Design, temperature_c: np.ndarray | float | None
+    ) -> list[np.ndarray]:
+        """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures."""
+        novelty_model = getattr(self, "novelty_", None)
+        novelty = (
+            novelty_model.distance(design.X)
+            if novelty_model is not None
+            else np.full(len(design.rows), np.nan)
+        )
+        mu, sd, lo, hi = self.estimator_.predict_interval(design.X)
+        values = [mu, sd, lo, hi, novelty]
+        if self.temperature_model != "arrhenius":
+            return values
+        ea = (
+            self.ea_model_.predict(design.X)
+            if self.ea_model_ is not None
+            else np.full(len(design.rows), self.ea_default_)
+        )
+        t = 25.0 if temperature_c is None else temperature_c
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(design),))[design.rows]
+        shift = arrhenius_shift(ea, t)
+        return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
 
     def predict_frame(self, frame: pd.DataFrame, details: bool = False) -> pd.DataFrame:
         """Prediction columns for every row of ``frame`` (same index, never a dropped row).
@@ -436,12 +572,24 @@ class CandidatePredictor(BaseEstimator):
         ----------
         frame : DataFrame
             ``formula`` and optionally ``structure`` (CIF text, pymatgen Structure, None/NaN),
-            ``status`` (non-``ok`` rows are passed through).
+            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (degC, default 25;
+            a value that is not a number above -273.15 gives ``pred_status = bad_temperature``).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
         """
+        temperature = None
+        if "temperature_c" in frame:
+            temperature, bad = _temperatures(frame["temperature_c"])
+            if bad.any():
+                status = (
+                    frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
+                    if "status" in frame
+                    else np.full(len(frame), OK, dtype=object)
+                )
+                status[bad & (status == OK)] = "bad_temperature"
+                frame = frame.assign(status=status)
         design = self.featurize(frame)
-        out = pd.DataFrame(self.predict_design(design), index=frame.index)
+        out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
             out["pred_feature_status"] = design.feature_status
         return out
@@ -464,3 +612,11 @@ class CandidatePredictor(BaseEstimator):
         if isinstance(model, TorchEnsembleMixin):
             model.to(device)
         return self
+
+
+def _temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Temperatures in degC (missing -> 25) and which rows hold an invalid one."""
+    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    missing = values.isna().to_numpy()
+    bad = ~missing & ~(np.isfinite(number) & (number > -273.15))
+    return np.where(missing | bad, 25.0, number), bad

@@ -44,6 +44,7 @@ __all__ = [
     "conductivity_targets",
     "family_groups",
     "get_task",
+    "liverpool_rows",
     "load_task_table",
     "targets_for",
 ]
@@ -209,7 +210,11 @@ def targets_for(task: Task, table: pd.DataFrame, censored: str = "bound") -> Tar
 
 
 def load_task_table(
-    task: Task | str, data_dir: str | Path | None = None, *, structures: bool = False
+    task: Task | str,
+    data_dir: str | Path | None = None,
+    *,
+    structures: bool = False,
+    liverpool: bool = False,
 ) -> pd.DataFrame:
     """The labelled candidate table of a task.
 
@@ -221,6 +226,9 @@ def load_task_table(
     structures : bool
         Conductivity only: parse the 321 OBELiX CIFs into the ``structure`` column (otherwise every
         row is composition-only, which is much faster).
+    liverpool : bool
+        Conductivity only: append the Liverpool Ionics Dataset as extra training rows
+        (:func:`liverpool_rows`, ``split = "extra"``).
 
     Returns
     -------
@@ -234,7 +242,8 @@ def load_task_table(
         from electroscreen.data import candidate_table, load_obelix, obelix_candidates
 
         if structures:
-            return obelix_candidates(data_dir)
+            table = obelix_candidates(data_dir)
+            return _with_liverpool(table, data_dir) if liverpool else table
         table = load_obelix(data_dir)
         records = [
             {
@@ -250,8 +259,54 @@ def load_task_table(
             }
             for row in table.itertuples(index=False)
         ]
-        return candidate_table(records)
+        table = candidate_table(records)
+        return _with_liverpool(table, data_dir) if liverpool else table
     return _air_stability_table(data_dir)
+
+
+def liverpool_rows(obelix: pd.DataFrame, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The Liverpool compositions as extra training rows beside an OBELiX task table.
+
+    One row per composition (:func:`~electroscreen.data.liverpool.liverpool_compositions`: repeated
+    measurements pooled into one Arrhenius fit or one room-temperature mean), ``split = "extra"``,
+    ``log10_sigma`` = the 25 degC value, ``ea_ev`` = the fitted activation energy (NaN without a fit).
+    A composition that matches *any* OBELiX entry (:func:`match_compositions`) keeps its ``ea_ev``
+    but loses its ``log10_sigma``: OBELiX's curated room-temperature value of that material is
+    already a row, and one material must not count twice. Which extra rows a model evaluated on
+    held-out OBELiX rows may see is decided per split by
+    :func:`electroscreen.models.evaluation.guard_extra_rows` (the leak guard).
+    """
+    from electroscreen.data import candidate_table
+    from electroscreen.data.composition_match import match_compositions
+    from electroscreen.data.liverpool import liverpool_compositions, load_liverpool
+
+    comps = liverpool_compositions(load_liverpool(data_dir))
+    in_obelix = match_compositions(
+        comps["formula"].tolist(), obelix["formula"].astype(str).tolist()
+    )
+    records = [
+        {
+            "candidate_id": f"liverpool:{i}",
+            "formula": row.formula,
+            "source": f"liverpool:{row.composition_key}",
+            "status": "ok",
+            "family": row.family,
+            "log10_sigma": np.nan if dup else row.log10_sigma_25,
+            "censored": False,
+            "log10_sigma_upper": np.nan,
+            "split": "extra",
+            "ea_ev": row.ea_ev,
+            "liverpool_status": "in_obelix" if dup else row.fit_status,
+        }
+        for i, (row, dup) in enumerate(zip(comps.itertuples(index=False), in_obelix, strict=True))
+    ]
+    return candidate_table(records)
+
+
+def _with_liverpool(table: pd.DataFrame, data_dir: str | Path | None) -> pd.DataFrame:
+    extra = liverpool_rows(table, data_dir)
+    out = pd.concat([table.assign(ea_ev=np.nan), extra], ignore_index=True)
+    return out
 
 
 def _air_stability_table(data_dir: str | Path | None) -> pd.DataFrame:

@@ -29,7 +29,9 @@ __all__ = [
     "CONDUCTIVITY_COLUMNS",
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
+    "CONDUCTIVITY_OPTIONAL",
     "cached_predictor",
+    "check_temperature",
     "process_batch",
     "process_batch_by_uri",
     "screening_device",
@@ -41,8 +43,12 @@ CONDUCTIVITY_COLUMNS = (
     "pred_log10_sigma_lo",
     "pred_log10_sigma_hi",
 )
+#: Conductivity columns a model may not have (older models; models without a temperature model):
+#: NaN when absent. ``pred_log10_sigma_novelty``: distance to the training data (sort by it in
+#: triage); ``pred_ea_ev``: predicted activation energy (eV).
+CONDUCTIVITY_OPTIONAL = ("pred_log10_sigma_novelty", "pred_ea_ev")
 STABILITY_COLUMNS = ("p_air_stable", "p_air_stable_std")
-PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + STABILITY_COLUMNS
+PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -88,17 +94,36 @@ def _require_cuda(device: str) -> None:
 
 
 def _predict(
-    predictor: Any, name: str, rows: pd.DataFrame, columns: tuple[str, ...]
+    predictor: Any,
+    name: str,
+    rows: pd.DataFrame,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
     out = predictor.predict_frame(rows)
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
-    return out[list(columns)], out["pred_status"].astype(str).to_numpy(dtype=object)
+    out = out.reindex(columns=[*columns, *optional, "pred_status"])
+    return out[[*columns, *optional]], out["pred_status"].astype(str).to_numpy(dtype=object)
+
+
+def check_temperature(predictor: Any, temperature_c: float) -> None:
+    """Raise when a screening asks a conductivity model for a temperature it cannot predict at."""
+    if temperature_c != 25.0 and getattr(predictor, "temperature_model", "none") == "none":
+        raise ValueError(
+            f"temperature_c = {temperature_c} degC, but the conductivity model predicts at 25 degC "
+            "only (no temperature model): train one with 'temperature_model: arrhenius' "
+            "(configs/conductivity.yaml) or screen at 25 degC"
+        )
 
 
 def process_batch(
-    batch: Batch, filters: FilterConfig, conductivity: Any, stability: Any
+    batch: Batch,
+    filters: FilterConfig,
+    conductivity: Any,
+    stability: Any,
+    temperature_c: float = 25.0,
 ) -> pd.DataFrame:
     """Candidate rows and predictions of one batch (one row per input row, input order).
 
@@ -110,6 +135,8 @@ def process_batch(
         Pre-filters; a rejected row keeps its status and reason and gets no prediction.
     conductivity, stability : CandidatePredictor
         Fitted predictors of the ``conductivity`` and ``air_stability`` tasks.
+    temperature_c : float
+        Temperature (degC) the conductivity is predicted at (the screening config's).
 
     Returns
     -------
@@ -127,12 +154,15 @@ def process_batch(
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         if conductivity.reads_structures or stability.reads_structures:
             frame["structure"] = structures_for(table, packed, rows)
-        for name, predictor, columns in (
-            ("conductivity", conductivity, CONDUCTIVITY_COLUMNS),
-            ("air-stability", stability, STABILITY_COLUMNS),
+        for name, predictor, columns, optional in (
+            ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
+            ("air-stability", stability, STABILITY_COLUMNS, ()),
         ):
-            values, pred_status = _predict(predictor, name, frame, columns)
-            predictions.loc[rows, list(columns)] = values.to_numpy(dtype=np.float64)
+            given = frame
+            if name == "conductivity" and temperature_c != 25.0:
+                given = frame.assign(temperature_c=float(temperature_c))
+            values, pred_status = _predict(predictor, name, given, columns, optional)
+            predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
             for k in np.flatnonzero(pred_status != OK):
                 row = rows[k]
                 if status[row] == OK:
@@ -151,8 +181,9 @@ def process_batch_by_uri(
     model_uris: dict[str, str],
     tracking_uri: str | None,
     device: str = "cpu",
+    temperature_c: float = 25.0,
 ) -> pd.DataFrame:
     """:func:`process_batch` with predictors loaded by URI (cached per process): the Dask task."""
     conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
     stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
-    return process_batch(batch, filters, conductivity, stability)
+    return process_batch(batch, filters, conductivity, stability, temperature_c)

@@ -21,7 +21,12 @@ from electroscreen.configs import CONDUCTIVITY_MODEL, STABILITY_MODEL
 from electroscreen.data.readers import expand_inputs
 from electroscreen.experiments.model_registry import ModelNotFoundError, latest_model_uri
 from electroscreen.experiments.tracking import resolve_tracking_uri
-from electroscreen.screening.batch import process_batch, process_batch_by_uri, screening_device
+from electroscreen.screening.batch import (
+    check_temperature,
+    process_batch,
+    process_batch_by_uri,
+    screening_device,
+)
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
 from electroscreen.screening.results import rank_pool, write_results
@@ -102,10 +107,16 @@ def _batch_runner(
 
         conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
         stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
+        check_temperature(conductivity, config.temperature_c)
 
         def run(batches):
             for batch in batches:
-                yield batch.index, process_batch(batch, config.filters, conductivity, stability)
+                yield (
+                    batch.index,
+                    process_batch(
+                        batch, config.filters, conductivity, stability, config.temperature_c
+                    ),
+                )
 
         yield run
 
@@ -118,7 +129,7 @@ def _batch_runner(
             def run(batches):
                 yield from map_batches(
                     client, process_batch_by_uri, batches,
-                    config.filters, model_uris, tracking_uri, device,
+                    config.filters, model_uris, tracking_uri, device, config.temperature_c,
                 )  # fmt: skip
 
             yield run

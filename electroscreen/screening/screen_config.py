@@ -125,6 +125,14 @@ class ScreeningConfig(BaseModel):
 
     filters: FilterConfig = Field(default_factory=FilterConfig)
     ranking: RankingConfig = Field(default_factory=RankingConfig)
+    temperature_c: float = Field(
+        25.0,
+        gt=-273.15,
+        description=(
+            "Temperature (degC) the conductivity is predicted at; away from 25 degC the model needs "
+            "a temperature model (Arrhenius shift with a predicted activation energy)."
+        ),
+    )
     batch_size: int = Field(1000, ge=1, description="Candidates per batch (and per checkpoint).")
     top: int = Field(15, ge=0, description="Rows of the ranked table printed at the end.")
     experiment: str = Field("electroscreen-screening", description="MLflow experiment name.")

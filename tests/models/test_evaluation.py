@@ -13,6 +13,7 @@ from electroscreen.models.evaluation import (
     grouped_cv_splits,
     official_split,
     regression_metrics,
+    top_fraction_hit_rate,
 )
 from electroscreen.models.predictor import CandidatePredictor
 from electroscreen.models.tasks import family_groups
@@ -57,6 +58,38 @@ def test_censored_rows_do_not_move_error_metrics():
     b = regression_metrics(y, np.array([-3.5, -4.0, -20.0, -6.0]), evaluable=evaluable)
     for key in ("mae", "rmse", "r2", "spearman"):
         assert a[key] == b[key]
+
+
+def test_obelix_protocol_and_top5_hit_rate_by_hand():
+    # 4 exact rows and 2 censored rows (<1E-10, <1E-8): the paper's protocol scores all 6, the
+    # censored ones at log10 sigma = -15.
+    y = np.array([-2.0, -5.0, -3.0, -10.0, -6.0, -8.0])
+    evaluable = np.array([True, True, True, False, True, False])
+    bound = np.array([np.nan, np.nan, np.nan, -10.0, np.nan, -8.0])
+    pred = np.array([-2.5, -4.0, -3.0, -9.0, -7.0, -8.0])
+    out = regression_metrics(y, pred, evaluable=evaluable, censored_bound=bound)
+    # |-2.5+2| + |-4+5| + 0 + |-9+15| + |-7+6| + |-8+15| = 0.5 + 1 + 0 + 6 + 1 + 7 = 15.5
+    assert out["mae_obelix_protocol"] == pytest.approx(15.5 / 6)
+    assert out["n_obelix_protocol"] == 6
+    assert out["mae"] == pytest.approx(2.5 / 4)  # censored-excluded MAE is unchanged
+    # 5 % of 6 rows -> the single top prediction (-2.5, true -2: a hit, sigma >= 1e-3)
+    assert out["top5_n"] == 1 and out["top5_hit_rate"] == 1.0
+    assert out["top5_base_rate"] == pytest.approx(2 / 6)  # -2 and -3 are hits
+    # a censored row predicted highest is a miss
+    pred2 = np.array([-2.5, -4.0, -3.0, 0.0, -7.0, -8.0])
+    assert regression_metrics(y, pred2, evaluable=evaluable, censored_bound=bound)[
+        "top5_hit_rate"
+    ] == pytest.approx(0.0)
+
+
+def test_top_fraction_hit_rate_counts_ceil_of_the_share():
+    hit = np.array([True, False, True, False] * 10)  # 40 rows
+    pred = np.arange(40.0)  # highest: rows 39, 38 -> False, True
+    rate, n_top = top_fraction_hit_rate(hit, pred, 0.05)
+    assert n_top == 2 and rate == pytest.approx(0.5)
+    pred[39] = np.nan  # left out: 39 scored rows -> ceil(1.95) = 2: rows 38, 37
+    rate, n_top = top_fraction_hit_rate(hit, pred, 0.05)
+    assert n_top == 2 and rate == pytest.approx(0.5)
 
 
 def test_classification_metrics_match_sklearn():

@@ -1,0 +1,80 @@
+"""Whether two formulas describe the same composition: the leak guard between datasets.
+
+Two compositions *match* when they have the same element set and every atomic fraction agrees within
+``tol`` (default 2e-4). Equal reduced formulas always match (their fractions are identical), so this
+one test covers "same reduced formula" and near-identical fractional formulas written differently
+(``Li6.4La3Zr1.4Ta0.6O12`` and ``Li0.274La0.128...``), which is how the Liverpool Ionics Dataset and
+OBELiX write the same material.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from electroscreen.data.formula import FormulaError, parse_formula
+
+__all__ = ["MATCH_TOLERANCE", "atomic_fractions", "composition_key", "match_compositions"]
+
+#: Largest difference of atomic fraction (any element) between two matching compositions.
+MATCH_TOLERANCE = 2e-4
+
+
+def atomic_fractions(formula: str) -> dict[str, float] | None:
+    """``{element: atomic fraction}`` of a formula, or ``None`` when it does not parse."""
+    try:
+        amounts = parse_formula(str(formula))
+    except FormulaError:
+        return None
+    total = sum(amounts.values())
+    if not total > 0:
+        return None
+    return {el: n / total for el, n in amounts.items()}
+
+
+def composition_key(formula: str, ndigits: int = 4) -> str | None:
+    """A hashable text key (``Li:0.4375 P:0.0625 S:0.5``): fractions rounded to ``ndigits``.
+
+    Used to group repeated measurements of one composition; ``None`` when it does not parse.
+    """
+    fractions = atomic_fractions(formula)
+    if fractions is None:
+        return None
+    return " ".join(f"{el}:{round(fractions[el], ndigits):g}" for el in sorted(fractions))
+
+
+def match_compositions(
+    query: Sequence[str], reference: Sequence[str], tol: float = MATCH_TOLERANCE
+) -> np.ndarray:
+    """For each ``query`` formula, whether it matches any ``reference`` formula.
+
+    Parameters
+    ----------
+    query, reference : sequence of str, lengths n and m
+        Formulas; ones that do not parse never match.
+    tol : float
+        Largest allowed difference of any element's atomic fraction.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    by_system: dict[tuple[str, ...], list[np.ndarray]] = defaultdict(list)
+    for formula in reference:
+        fractions = atomic_fractions(formula)
+        if fractions is not None:
+            system = tuple(sorted(fractions))
+            by_system[system].append(np.array([fractions[el] for el in system]))
+    out = np.zeros(len(query), dtype=bool)
+    for i, formula in enumerate(query):
+        fractions = atomic_fractions(formula)
+        if fractions is None:
+            continue
+        system = tuple(sorted(fractions))
+        if system not in by_system:
+            continue
+        vector = np.array([fractions[el] for el in system])
+        out[i] = any(np.max(np.abs(vector - other)) <= tol for other in by_system[system])
+    return out

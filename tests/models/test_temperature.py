@@ -1,0 +1,90 @@
+"""Temperature input of conductivity models: Arrhenius shift, activation-energy output, bad values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.models.predictor import CandidatePredictor, arrhenius_shift
+
+from .conftest import FAST_PARAMS
+
+
+@pytest.fixture(scope="module")
+def table_with_ea(conductivity_table) -> pd.DataFrame:
+    """150 OBELiX train rows; 60 of them carry a synthetic activation energy (0.2-0.6 eV)."""
+    table = conductivity_table[conductivity_table["split"] == "train"].head(150).copy()
+    rng = np.random.default_rng(0)
+    ea = np.full(len(table), np.nan)
+    ea[:60] = rng.uniform(0.2, 0.6, 60)
+    return table.assign(ea_ev=ea).reset_index(drop=True)
+
+
+def _model(temperature_model: str) -> CandidatePredictor:
+    return CandidatePredictor(
+        estimator_params=FAST_PARAMS["random_forest"],
+        conformal_groups="none",
+        temperature_model=temperature_model,
+    )
+
+
+@pytest.fixture(scope="module")
+def arrhenius_model(table_with_ea):
+    return _model("arrhenius").fit(table_with_ea)
+
+
+def test_arrhenius_shift_is_zero_at_25_and_grows_with_temperature():
+    assert arrhenius_shift(np.array([0.4]), np.array([25.0]))[0] == pytest.approx(0.0, abs=1e-12)
+    # 0.4 eV from 25 to 100 degC: 0.4 / (k ln10) * (1/298.15 - 1/373.15) = 1.36 decades
+    assert arrhenius_shift(np.array([0.4]), np.array([100.0]))[0] == pytest.approx(1.357, abs=2e-3)
+    shifts = arrhenius_shift(np.full(4, 0.3), np.array([-20.0, 25.0, 80.0, 300.0]))
+    assert np.all(np.diff(shifts) > 0)
+
+
+def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
+    formulas = ["Li7La3Zr2O12", "Li10GeP2S12", "Li3InCl6"]
+    temps = [-20.0, 25.0, 60.0, 150.0]
+    frame = pd.DataFrame(
+        {"formula": np.repeat(formulas, len(temps)), "temperature_c": np.tile(temps, len(formulas))}
+    )
+    out = arrhenius_model.predict_frame(frame)
+    assert (out["pred_status"] == "ok").all()
+    assert out["pred_ea_ev"].between(0.2, 0.6).all()  # within the training activation energies
+    at25 = arrhenius_model.predict_frame(pd.DataFrame({"formula": formulas}))  # default 25 degC
+    for i, _ in enumerate(formulas):
+        rows = out.iloc[i * len(temps) : (i + 1) * len(temps)]
+        assert rows["pred_ea_ev"].nunique() == 1  # Ea does not depend on the temperature
+        assert np.all(np.diff(rows["pred_log10_sigma"]) > 0)  # monotone in T
+        shift = arrhenius_shift(rows["pred_ea_ev"].to_numpy(), np.asarray(temps))
+        base = at25["pred_log10_sigma"].iloc[i]
+        np.testing.assert_allclose(rows["pred_log10_sigma"], base + shift)
+        width = rows["pred_log10_sigma_hi"] - rows["pred_log10_sigma_lo"]
+        np.testing.assert_allclose(width, width.iloc[0])  # the interval moves with the line
+    # at 25 degC the main model is the one of a model without temperature (same seed, same rows)
+    plain = _model("none").fit(table_with_ea).predict_frame(pd.DataFrame({"formula": formulas}))
+    np.testing.assert_allclose(at25["pred_log10_sigma"], plain["pred_log10_sigma"])
+    assert "pred_ea_ev" not in plain
+
+
+def test_bad_and_missing_temperatures(arrhenius_model):
+    frame = pd.DataFrame(
+        {"formula": ["Li3PS4"] * 4, "temperature_c": [np.nan, "hot", -300.0, 25.0]}
+    )
+    out = arrhenius_model.predict_frame(frame)
+    assert out["pred_status"].tolist() == ["ok", "bad_temperature", "bad_temperature", "ok"]
+    assert out["pred_log10_sigma"].iloc[[1, 2]].isna().all()
+    assert out["pred_log10_sigma"].iloc[0] == pytest.approx(out["pred_log10_sigma"].iloc[3])
+
+
+def test_model_without_temperature_refuses_other_temperatures(table_with_ea):
+    model = _model("none").fit(table_with_ea)
+    out = model.predict_frame(pd.DataFrame({"formula": ["Li3PS4"] * 2, "temperature_c": [25, 80]}))
+    assert out["pred_status"].tolist() == ["ok", "no_temperature_model"]
+    assert np.isnan(out["pred_log10_sigma"].iloc[1])
+
+
+def test_novelty_column_grows_away_from_the_training_data(arrhenius_model, table_with_ea):
+    near = arrhenius_model.predict_frame(table_with_ea.head(20))["pred_log10_sigma_novelty"]
+    far = arrhenius_model.predict_frame(pd.DataFrame({"formula": ["LiUPu", "LiHgTlAu"]}))
+    assert near.notna().all() and far["pred_log10_sigma_novelty"].min() > near.median()
