@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a table is drawn
+    import pandas as pd
 
 __all__ = ["LOG_WIDTH", "log_console", "ranked_table", "status_line", "ui_hint"]
 
