@@ -41,6 +41,7 @@ from electroscreen.featurizers.bvse.barriers import BVSE
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
+from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 
 __all__ = [
     "CandidateCard",
@@ -52,12 +53,7 @@ __all__ = [
 
 #: Result columns shown as the card's prediction section (those present).
 PREDICTION_COLUMNS = (
-    "pred_log10_sigma",
-    "pred_log10_sigma_lo",
-    "pred_log10_sigma_hi",
-    "pred_log10_sigma_std",
-    "p_air_stable",
-    "p_air_stable_std",
+    *BATCH_PREDICTION_COLUMNS,
     "pareto_rank",
     "score",
     "acquisition",

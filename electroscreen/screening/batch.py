@@ -21,6 +21,7 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
 from electroscreen.screening.screen_config import FilterConfig
@@ -37,17 +38,13 @@ __all__ = [
     "screening_device",
 ]
 
-CONDUCTIVITY_COLUMNS = (
-    "pred_log10_sigma",
-    "pred_log10_sigma_std",
-    "pred_log10_sigma_lo",
-    "pred_log10_sigma_hi",
-)
+#: Prediction columns of each model: the tasks' own output columns (one home, models/tasks.py).
+CONDUCTIVITY_COLUMNS = CONDUCTIVITY.output_columns
 #: Conductivity columns a model may not have (older models; models without a temperature model):
 #: NaN when absent. ``pred_log10_sigma_novelty``: distance to the training data (sort by it in
 #: triage); ``pred_ea_ev``: predicted activation energy (eV).
 CONDUCTIVITY_OPTIONAL = ("pred_log10_sigma_novelty", "pred_ea_ev")
-STABILITY_COLUMNS = ("p_air_stable", "p_air_stable_std")
+STABILITY_COLUMNS = AIR_STABILITY.output_columns
 PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
