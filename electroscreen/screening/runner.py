@@ -105,7 +105,12 @@ def _batch_runner(
 
         def run(batches):
             for batch in batches:
-                yield batch.index, process_batch(batch, config.filters, conductivity, stability)
+                yield (
+                    batch.index,
+                    process_batch(
+                        batch, config.filters, conductivity, stability, config.objectives
+                    ),
+                )
 
         yield run
 
@@ -118,7 +123,7 @@ def _batch_runner(
             def run(batches):
                 yield from map_batches(
                     client, process_batch_by_uri, batches,
-                    config.filters, model_uris, tracking_uri, device,
+                    config.filters, model_uris, tracking_uri, device, config.objectives,
                 )  # fmt: skip
 
             yield run
