@@ -41,6 +41,7 @@ from electroscreen.featurizers.bvse.barriers import BVSE
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
+from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
 #: Result columns shown as the card's prediction section (those present).
 PREDICTION_COLUMNS = (
     *BATCH_PREDICTION_COLUMNS,
+    *OBJECTIVE_COLUMNS,
     "pareto_rank",
     "score",
     "acquisition",

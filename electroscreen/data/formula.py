@@ -202,13 +202,16 @@ def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMAL
     values = [float(v) for v in amounts.values() if v > 0]
     if not values:
         return 1
-    best, best_digits = 1, sum(_decimals(v) for v in values)
-    scale = 10**max_decimals
-    if best_digits == 0 or max(_decimals(v) for v in values) <= max_decimals:
-        # amount / f keeps <= max_decimals decimals only if f divides amount * 10**max_decimals
-        common = math.gcd(*(round(v * scale) for v in values))
-    else:
+    # amount / f keeps <= max_decimals decimals only if f divides amount * 10**max_decimals, so
+    # f = 1 when an amount has more decimals or those scaled amounts share no factor (fast path)
+    scaled = [v * 10**max_decimals for v in values]
+    rounded = [round(v) for v in scaled]
+    if any(abs(a - b) > 1e-6 * max(1.0, a) for a, b in zip(scaled, rounded, strict=True)):
         return 1
+    common = math.gcd(*rounded)
+    if common <= 1:
+        return 1
+    best, best_digits = 1, sum(_decimals(v) for v in values)
     candidates = {
         d for k in range(1, math.isqrt(common) + 1) if common % k == 0 for d in (k, common // k)
     }

@@ -24,10 +24,11 @@ from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
-from electroscreen.screening.screen_config import FilterConfig
+from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",
+    "OBJECTIVE_COLUMNS",
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
     "CONDUCTIVITY_OPTIONAL",
@@ -46,6 +47,10 @@ CONDUCTIVITY_COLUMNS = CONDUCTIVITY.output_columns
 CONDUCTIVITY_OPTIONAL = ("pred_log10_sigma_novelty", "pred_ea_ev")
 STABILITY_COLUMNS = AIR_STABILITY.output_columns
 PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_COLUMNS
+#: Computed objectives (``objectives`` in the screening config), NaN where not computed.
+WINDOW_COLUMNS = ("window_red_v", "window_ox_v")
+COST_COLUMNS = ("cost_usd_per_kg",)
+OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -115,12 +120,27 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
         )
 
 
+def objective_values(formulas: list[str], objectives: ObjectivesConfig, carrier: str) -> np.ndarray:
+    """(n, 3) ``window_red_v, window_ox_v, cost_usd_per_kg`` of ``formulas`` (NaN where an
+    objective is switched off or undefined for the row; a row's status is never changed)."""
+    from electroscreen.featurizers.composition.cost import MaterialCost
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
+    if objectives.window and len(formulas):
+        out[:, :2] = ElectrochemicalWindow(carrier=carrier or "Li").transform(formulas)[:, :2]
+    if objectives.cost and len(formulas):
+        out[:, 2] = MaterialCost().transform(formulas)[:, 0]
+    return out
+
+
 def process_batch(
     batch: Batch,
     filters: FilterConfig,
     conductivity: Any,
     stability: Any,
     temperature_c: float = 25.0,
+    objectives: ObjectivesConfig | None = None,
 ) -> pd.DataFrame:
     """Candidate rows and predictions of one batch (one row per input row, input order).
 
@@ -134,11 +154,15 @@ def process_batch(
         Fitted predictors of the ``conductivity`` and ``air_stability`` tasks.
     temperature_c : float
         Temperature (degC) the conductivity is predicted at (the screening config's).
+    objectives : ObjectivesConfig, optional
+        Computed objectives (:data:`OBJECTIVE_COLUMNS`) of the rows that stay ``ok``; default
+        all on.
 
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`. A candidate
+        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
+        :data:`OBJECTIVE_COLUMNS`. A candidate
         either model cannot predict gets that model's status (e.g. ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
@@ -167,7 +191,13 @@ def process_batch(
                     error[row] = f"{name} model could not predict: {pred_status[k]}"
     table["status"] = status
     table["error"] = error
-    out = pd.concat([table.drop(columns=["structure"]), predictions], axis=1)
+    computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
+    still_ok = np.flatnonzero(status == OK)
+    if len(still_ok):
+        cells = table["cell_formula"].to_numpy()[still_ok].tolist()
+        values = objective_values(cells, objectives or ObjectivesConfig(), filters.carrier)
+        computed.iloc[still_ok] = values
+    out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
     out["batch"] = np.int64(batch.index)
     return out
 
@@ -179,8 +209,9 @@ def process_batch_by_uri(
     tracking_uri: str | None,
     device: str = "cpu",
     temperature_c: float = 25.0,
+    objectives: ObjectivesConfig | None = None,
 ) -> pd.DataFrame:
     """:func:`process_batch` with predictors loaded by URI (cached per process): the Dask task."""
     conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
     stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
-    return process_batch(batch, filters, conductivity, stability, temperature_c)
+    return process_batch(batch, filters, conductivity, stability, temperature_c, objectives)

@@ -14,14 +14,15 @@ def pareto_plot(
     ax: plt.Axes | None = None,
     highlight: pd.DataFrame | None = None,
     label_top: int = 5,
+    interval_top: int = 25,
 ) -> plt.Axes:
     """Predicted conductivity against air-stability probability, with uncertainty bars.
 
     Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
     vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
-    The first Pareto front (``pareto_rank == 1``) is drawn in colour, on top, and joined by a line;
-    the other candidates are grey, with fainter bars the more of them there are, so that a pool of
-    thousands still shows where the candidates lie.
+    Bars are drawn only for the first Pareto front (``pareto_rank == 1``, in colour, on top, joined
+    by a line) and the ``interval_top`` best-ranked candidates; every other candidate is a small grey
+    point, so that a pool of thousands shows where the candidates lie without a wall of bars.
 
     Parameters
     ----------
@@ -32,8 +33,11 @@ def pareto_plot(
     highlight : DataFrame, optional
         Rows to circle (e.g. :func:`electroscreen.analysis.triage.shortlist`).
     label_top : int
-        Annotate this many best-ranked points with ``"<rank>. <formula>"``; the labels are stacked
-        to the left of their points (inside the axes) so that close points stay readable.
+        Annotate this many best-ranked points with ``"<rank>. <formula>"`` (the reduced formula);
+        the labels are stacked to the left of their points (inside the axes) so that close points
+        stay readable.
+    interval_top : int
+        Draw the uncertainty bars of this many best-ranked candidates besides the front's.
 
     Returns
     -------
@@ -60,10 +64,14 @@ def pareto_plot(
     front = (
         data["pareto_rank"].eq(1).to_numpy() if "pareto_rank" in data else np.zeros(len(x), bool)
     )
-    # bars of the grey crowd fade with its size; the front keeps full bars
-    crowd_alpha = float(np.clip(12.0 / np.sqrt(max((~front).sum(), 1)), 0.08, 0.8))
+    rank = data["rank"].to_numpy() if "rank" in data else np.zeros(len(x), dtype=int)
+    top = (rank > 0) & (rank <= interval_top) & ~front
+    crowd = ~front & ~top
+    if crowd.any():
+        alpha = float(np.clip(20.0 / np.sqrt(crowd.sum()), 0.15, 0.8))
+        ax.scatter(x[crowd], y[crowd], s=6, color="0.55", alpha=alpha, lw=0, label="candidates")
     styles = (
-        (~front, "0.55", "candidates", crowd_alpha, 2),
+        (top, "C0", f"top {interval_top} by score", 0.6, 3),
         (front, "C3", "Pareto front", 0.9, 4),
     )
     for mask, colour, name, alpha, zorder in styles:

@@ -93,22 +93,52 @@ def _scaled_sigma(log10_sigma: np.ndarray, sigma_range: tuple[float, float]) -> 
     return np.clip((np.asarray(log10_sigma, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 
-def weighted_score(
-    log10_sigma: np.ndarray, p_air_stable: np.ndarray, config: RankingConfig
-) -> np.ndarray:
-    """``w_sigma * s(log10_sigma) + w_air * p_air_stable``, normalised by the weight sum.
+def _computed_terms(
+    config: RankingConfig, window_ox_v: np.ndarray | None, cost_usd_per_kg: np.ndarray | None
+) -> tuple[float, np.ndarray | float]:
+    """Weight sum and weighted sum of the computed objectives (oxidation limit, cheapness)."""
+    weight = config.weight_oxidation + config.weight_cost
+    if weight <= 0:
+        return 0.0, 0.0
+    term = 0.0
+    if config.weight_oxidation > 0 and window_ox_v is not None:
+        ox = _scaled_sigma(window_ox_v, config.oxidation_range)
+        term = term + config.weight_oxidation * np.nan_to_num(ox, nan=0.0)
+    if config.weight_cost > 0 and cost_usd_per_kg is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_cost = np.log10(np.asarray(cost_usd_per_kg, dtype=np.float64))
+        cheap = 1.0 - _scaled_sigma(log_cost, config.log10_cost_range)
+        term = term + config.weight_cost * np.nan_to_num(cheap, nan=0.0)
+    return weight, term
 
-    A missing air-stability probability (NaN) with a conductivity prediction scores on conductivity
-    alone; a missing conductivity gives NaN.
+
+def weighted_score(
+    log10_sigma: np.ndarray,
+    p_air_stable: np.ndarray,
+    config: RankingConfig,
+    window_ox_v: np.ndarray | None = None,
+    cost_usd_per_kg: np.ndarray | None = None,
+) -> np.ndarray:
+    """``w_sigma * s(log10_sigma) + w_air * p_air_stable`` (+ the oxidation-limit and cost terms
+    when their weights are positive), normalised by the weight sum.
+
+    A missing air-stability probability (NaN) with a conductivity prediction scores without it; a
+    missing conductivity gives NaN; a missing window or cost contributes 0.
     """
-    total = config.weight_conductivity + config.weight_air_stability
+    extra_weight, extra = _computed_terms(config, window_ox_v, cost_usd_per_kg)
+    total = config.weight_conductivity + config.weight_air_stability + extra_weight
     if total <= 0:
         raise ValueError("at least one ranking weight must be positive")
     s = _scaled_sigma(log10_sigma, config.sigma_range)
     p = np.asarray(p_air_stable, dtype=np.float64)
-    with_p = (config.weight_conductivity * s + config.weight_air_stability * p) / total
-    sigma_only = s if config.weight_conductivity > 0 else np.full_like(s, np.nan)
-    return np.where(np.isnan(p), sigma_only, with_p)
+    with_p = (config.weight_conductivity * s + config.weight_air_stability * p + extra) / total
+    rest = total - config.weight_air_stability
+    without_p = (
+        (config.weight_conductivity * s + extra) / rest
+        if config.weight_conductivity > 0 or extra_weight > 0
+        else np.full_like(s, np.nan)
+    )
+    return np.where(np.isnan(p), without_p, with_p)
 
 
 def acquisition_score(
@@ -117,6 +147,8 @@ def acquisition_score(
     p_air_stable: np.ndarray,
     p_air_stable_std: np.ndarray | None,
     config: RankingConfig,
+    window_ox_v: np.ndarray | None = None,
+    cost_usd_per_kg: np.ndarray | None = None,
 ) -> np.ndarray:
     """Upper-confidence-bound acquisition: :func:`weighted_score` of ``mu + kappa * std``.
 
@@ -128,7 +160,7 @@ def acquisition_score(
     if p_air_stable_std is not None:
         p_std = np.nan_to_num(np.asarray(p_air_stable_std, dtype=np.float64), nan=0.0)
         p = np.clip(p + config.kappa * p_std, 0.0, 1.0)
-    return weighted_score(optimistic_sigma, p, config)
+    return weighted_score(optimistic_sigma, p, config, window_ox_v, cost_usd_per_kg)
 
 
 def rank_order(score: np.ndarray) -> np.ndarray:
@@ -141,6 +173,10 @@ def rank_order(score: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    return frame[name].to_numpy(dtype=np.float64) if name in frame else None
+
+
 def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     """Ranking columns for a whole pool of predictions, in the same row order.
 
@@ -148,7 +184,8 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     ----------
     predictions : DataFrame
         Columns ``pred_log10_sigma``, ``pred_log10_sigma_std``, ``p_air_stable`` and optionally
-        ``p_air_stable_std``; NaN for candidates that were rejected or failed.
+        ``p_air_stable_std``, ``window_ox_v``, ``cost_usd_per_kg``; NaN for candidates that were
+        rejected or failed.
 
     Returns
     -------
@@ -164,8 +201,10 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
         if "p_air_stable_std" in predictions
         else None
     )
-    score = weighted_score(mu, p, config)
-    acquisition = acquisition_score(mu, std, p, p_std, config)
+    ox = _column(predictions, "window_ox_v")
+    cost = _column(predictions, "cost_usd_per_kg")
+    score = weighted_score(mu, p, config, ox, cost)
+    acquisition = acquisition_score(mu, std, p, p_std, config, ox, cost)
     return pd.DataFrame(
         {
             "pareto_rank": pareto_ranks(mu, p),

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
-from electroscreen.screening.batch import PREDICTION_COLUMNS
+from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
@@ -31,6 +31,7 @@ RESULT_COLUMNS = (
     "status",
     "error",
     *PREDICTION_COLUMNS,
+    *OBJECTIVE_COLUMNS,
     *RANKING_COLUMNS,
     "n_sites",
     "batch",
@@ -42,11 +43,15 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
 
     Only ``ok`` rows are ranked; every other row gets rank 0 and NaN scores.
     """
-    columns = ["status", *PREDICTION_COLUMNS]
-    parts = [pq.read_table(p, columns=columns).to_pandas() for p in paths]
+    columns = ["status", *PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
+    parts = []
+    for path in paths:  # batch files of runs before the objectives existed lack their columns
+        names = set(pq.read_schema(path).names)
+        part = pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
+        parts.append(part.reindex(columns=columns))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     counts = Counter(frame["status"].astype(str))
-    predictions = frame[list(PREDICTION_COLUMNS)].astype(np.float64)
+    predictions = frame[columns[1:]].astype(np.float64)
     predictions.loc[frame["status"].to_numpy() != OK, :] = np.nan
     return rank_candidates(predictions, config), counts
 

@@ -114,7 +114,12 @@ def _batch_runner(
                 yield (
                     batch.index,
                     process_batch(
-                        batch, config.filters, conductivity, stability, config.temperature_c
+                        batch,
+                        config.filters,
+                        conductivity,
+                        stability,
+                        config.temperature_c,
+                        config.objectives,
                     ),
                 )
 
@@ -130,6 +135,7 @@ def _batch_runner(
                 yield from map_batches(
                     client, process_batch_by_uri, batches,
                     config.filters, model_uris, tracking_uri, device, config.temperature_c,
+                    config.objectives,
                 )  # fmt: skip
 
             yield run

@@ -18,6 +18,7 @@ __all__ = [
     "RankingConfig",
     "ScreeningConfig",
     "load_screening_config",
+    "ObjectivesConfig",
 ]
 
 DEFAULT_CONFIG_PATH = config_path("screening.yaml")
@@ -92,11 +93,26 @@ class FilterConfig(BaseModel):
         return value
 
 
+class ObjectivesConfig(BaseModel):
+    """Computed (not predicted) objectives added to every ``ok`` candidate's row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: bool = Field(
+        True,
+        description="Electrochemical window vs the carrier metal (window_red_v, window_ox_v).",
+    )
+    cost: bool = Field(True, description="Raw-material cost from element prices (cost_usd_per_kg).")
+
+
 class RankingConfig(BaseModel):
     """How predictions become a ranking.
 
-    ``score = w_sigma * s(mu) + w_air * p`` where ``s`` maps log10 conductivity linearly from
-    ``sigma_range`` onto [0, 1] (clipped) and ``p`` is the probability of air stability. The
+    ``score = (w_sigma * s(mu) + w_air * p + w_ox * s_ox(V_ox) + w_cost * (1 - s_cost(log10 c)))
+    / sum(w)`` where ``s`` maps log10 conductivity linearly from ``sigma_range`` onto [0, 1]
+    (clipped), ``p`` is the probability of air stability, ``s_ox`` maps the oxidation limit from
+    ``oxidation_range`` and ``s_cost`` the log10 cost from ``log10_cost_range`` (the last two
+    weights default to 0; a missing window or cost contributes 0). The
     acquisition score is the same formula on optimistic values: ``mu + kappa * std`` and
     ``p + kappa * p_std`` (clipped to [0, 1]) -- an upper confidence bound.
     """
@@ -109,12 +125,25 @@ class RankingConfig(BaseModel):
         (-8.0, -2.0), description="log10(S/cm) mapped onto 0 and 1 in the score."
     )
     kappa: float = Field(1.0, ge=0, description="Exploration weight of the UCB acquisition.")
+    weight_oxidation: float = Field(
+        0.0, ge=0, description="Weight of the oxidation limit (window_ox_v) in the score."
+    )
+    oxidation_range: tuple[float, float] = Field(
+        (2.0, 5.0), description="window_ox_v (V vs Li/Li+) mapped onto 0 and 1 in the score."
+    )
+    weight_cost: float = Field(
+        0.0, ge=0, description="Weight of cheapness (cost_usd_per_kg) in the score."
+    )
+    log10_cost_range: tuple[float, float] = Field(
+        (0.0, 3.0),
+        description="log10(USD/kg) mapped onto 1 (cheap) and 0 (dear) in the score.",
+    )
 
-    @field_validator("sigma_range")
+    @field_validator("sigma_range", "oxidation_range", "log10_cost_range")
     @classmethod
     def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
         if not value[0] < value[1]:
-            raise ValueError("sigma_range must be (low, high) with low < high")
+            raise ValueError("ranges must be (low, high) with low < high")
         return value
 
 
@@ -124,6 +153,7 @@ class ScreeningConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filters: FilterConfig = Field(default_factory=FilterConfig)
+    objectives: ObjectivesConfig = Field(default_factory=ObjectivesConfig)
     ranking: RankingConfig = Field(default_factory=RankingConfig)
     temperature_c: float = Field(
         25.0,

@@ -150,12 +150,17 @@ def test_shortlist_matches_a_plain_pandas_selection(screen_run, min_sigma, min_p
 
 def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
     results = screen_run.results
-    ax = pareto_plot(results, highlight=triage.shortlist(results, top=3))
+    ax = pareto_plot(results, highlight=triage.shortlist(results, top=3), interval_top=3)
     ok = results[results["status"] == "ok"]
+    front = results["pareto_rank"] == 1
+    top = (results["rank"].between(1, 3)) & ~front
     containers = ax.containers
     xs = np.concatenate([c.lines[0].get_xdata() for c in containers])
-    assert sorted(xs) == sorted(ok["pred_log10_sigma"])
-    front = results["pareto_rank"] == 1
+    # bars only for the front and the top 3; everything else is a plain point
+    assert sorted(xs) == sorted(results.loc[front | top, "pred_log10_sigma"])
+    crowd = [c for c in ax.collections if c.get_label() == "candidates"]
+    points = np.concatenate([xs, crowd[0].get_offsets()[:, 0]]) if crowd else xs
+    assert sorted(points) == sorted(ok["pred_log10_sigma"])
     red = [c for c in containers if c.get_label() == "Pareto front"][0]
     assert sorted(red.lines[0].get_xdata()) == sorted(results.loc[front, "pred_log10_sigma"])
     # horizontal error bar segments span the conformal interval of each point

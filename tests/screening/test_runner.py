@@ -166,3 +166,38 @@ def test_cuda_device_runs_or_says_why_not(model_store, formula_pool, tmp_path):
     else:
         with pytest.raises(ValueError, match="no CUDA device.*--device auto"):
             screen([formula_pool], tmp_path / "gpu", device="cuda", **run)
+
+
+def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screened):
+    from electroscreen.featurizers.composition.cost import MaterialCost
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    results = screened[0].results
+    ok = results[results["status"] == "ok"]
+    cells = ok["cell_formula"].tolist()
+    window = ElectrochemicalWindow().transform(cells)
+    np.testing.assert_allclose(ok[["window_red_v", "window_ox_v"]].to_numpy(), window[:, :2])
+    cost = MaterialCost().transform(cells)[:, 0]
+    np.testing.assert_allclose(ok["cost_usd_per_kg"].to_numpy(), cost)
+    rejected = results[results["status"] != "ok"]
+    assert rejected[["window_red_v", "window_ox_v", "cost_usd_per_kg"]].isna().all().all()
+    # the default weights leave the ranking on conductivity and air stability alone
+    config = RankingConfig()
+    assert config.weight_oxidation == 0.0 and config.weight_cost == 0.0
+
+
+def test_oxidation_and_cost_weights_move_the_score():
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.0, -3.0],
+            "pred_log10_sigma_std": [0.1, 0.1],
+            "p_air_stable": [0.5, 0.5],
+            "window_ox_v": [2.3, 4.5],
+            "cost_usd_per_kg": [500.0, 5.0],
+        }
+    )
+    plain = rank_candidates(frame, RankingConfig())
+    assert plain["score"].iloc[0] == plain["score"].iloc[1]
+    weighted = rank_candidates(frame, RankingConfig(weight_oxidation=0.2, weight_cost=0.2))
+    assert weighted["score"].iloc[1] > weighted["score"].iloc[0]
+    assert list(weighted["rank"]) == [2, 1]
