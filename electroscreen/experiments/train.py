@@ -48,9 +48,14 @@ if TYPE_CHECKING:
 __all__ = ["TrainResult", "build_predictor", "evaluate_scheme", "run_training"]
 
 #: Metric prefix of each evaluation scheme.
-PREFIX = {"official": "test_", "family_cv": "cv_", "composition_cv": "compcv_"}
+PREFIX = {
+    "official": "test_",
+    "family_cv": "cv_",
+    "composition_cv": "compcv_",
+    "family_lofo": "lofo_",
+}
 #: Artifact stem of each scheme's predictions and plots.
-STEM = {"official": "test", "family_cv": "cv", "composition_cv": "compcv"}
+STEM = {"official": "test", "family_cv": "cv", "composition_cv": "compcv", "family_lofo": "lofo"}
 #: Label columns of each task (the dataset's targets).
 TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
 TORCH_ESTIMATORS = {"mlp", "graph"}
@@ -201,6 +206,7 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
         "official": "OBELiX official test split",
         "family_cv": "CV grouped by family (out of fold)",
         "composition_cv": "CV grouped by composition (out of fold)",
+        "family_lofo": "leave one family out (out of fold)",
     }[scheme]
     title = f"{config.task} {config.estimator}: {what}"
     if config.task == "conductivity":
@@ -210,9 +216,15 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
     else:
         figure = plots.probability_plot(result.predictions, title)
         mlflow.log_figure(figure, f"plots/probability_{stem}.png")
+        figure = plots.reliability_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/reliability_{stem}.png")
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
         figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
+    if result.per_group is not None:
+        path = workdir / f"{stem}_per_family.csv"
+        result.per_group.to_csv(path)
+        mlflow.log_artifact(str(path), artifact_path="metrics")
     return metrics
 
 

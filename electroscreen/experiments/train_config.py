@@ -23,7 +23,7 @@ __all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"
 
 #: Evaluation schemes: the OBELiX official train/test split, K-fold CV grouped by structural family,
 #: K-fold CV grouped by composition (air stability: no composition on both sides of a split).
-SCHEMES = ("official", "family_cv", "composition_cv")
+SCHEMES = ("official", "family_cv", "composition_cv", "family_lofo")
 
 
 class ConfigError(ValueError):
@@ -39,11 +39,12 @@ class EvaluationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schemes: list[Literal["official", "family_cv", "composition_cv"]] = Field(
+    schemes: list[Literal["official", "family_cv", "composition_cv", "family_lofo"]] = Field(
         default_factory=lambda: ["official", "family_cv"],
         description=(
-            "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv) and "
-            "compcv_* (composition_cv)."
+            "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv), "
+            "compcv_* (composition_cv) and lofo_* (family_lofo: leave one family out, with a "
+            "per-family table)."
         ),
     )
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")

@@ -25,6 +25,7 @@ FEATURIZERS: dict[str, str] = {
     "air_reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
+    "moisture": "electroscreen.featurizers.thermo.moisture:MoistureChemistry",
 }
 
 

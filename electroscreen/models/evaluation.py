@@ -25,7 +25,7 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
-from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
 
 from electroscreen.models.tasks import (
     FAST_ION_LOG10_SIGMA,
@@ -43,6 +43,7 @@ __all__ = [
     "classification_metrics",
     "grouped_cv_splits",
     "official_split",
+    "per_group_metrics",
     "regression_metrics",
 ]
 
@@ -175,7 +176,7 @@ def classification_metrics(
 
 
 #: Evaluation schemes of :func:`evaluate`.
-SCHEMES = ("official", "family_cv", "composition_cv")
+SCHEMES = ("official", "family_cv", "composition_cv", "family_lofo")
 
 
 @dataclass
@@ -194,11 +195,14 @@ class EvaluationResult:
         censored rows) or the 0/1 air-stability label; ``y_pred`` is log10 sigma or
         ``p_air_stable``.
     scheme : str
+    per_group : DataFrame or None
+        ``family_lofo``: one row per held-out family (:func:`per_group_metrics`); else None.
     """
 
     metrics: dict[str, float]
     predictions: pd.DataFrame
     scheme: str
+    per_group: pd.DataFrame | None = None
 
 
 def _normalized_formula(table: pd.DataFrame) -> np.ndarray:
@@ -216,11 +220,17 @@ def _splits(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     if scheme == "official":
         return [official_split(table)]
+    labelled = np.flatnonzero(targets.trainable)
+    if scheme == "family_lofo":  # one fold per family: every family is once the unseen one
+        groups = family_groups(table)[labelled]
+        if len(np.unique(groups)) < 2:
+            raise ValueError("leave-one-family-out needs at least two families")
+        folds = LeaveOneGroupOut().split(np.zeros(len(labelled)), groups=groups)
+        return [(labelled[train], labelled[test]) for train, test in folds]
     if scheme == "family_cv":
         groups = family_groups(table)
     else:
         groups = _normalized_formula(table)
-    labelled = np.flatnonzero(targets.trainable)
     y_class = targets.y[labelled].astype(int) if classification else None
     folds = grouped_cv_splits(groups[labelled], n_splits, y_class=y_class, seed=seed)
     return [(labelled[train], labelled[test]) for train, test in folds]
@@ -246,7 +256,8 @@ def evaluate(
         ``official``: the OBELiX train/test split (``split`` column). ``family_cv``: ``n_splits``
         folds grouped by the ``family`` column (extrapolation to unseen structural families).
         ``composition_cv``: folds grouped by composition (the air-stability protocol: no
-        composition on both sides).
+        composition on both sides). ``family_lofo``: leave one family out, one fold per family
+        (``n_splits`` ignored); ``per_group`` then holds the metrics of each held-out family.
     n_splits : int
     design : Design, optional
         ``predictor.featurize(table)`` if already computed.
@@ -311,4 +322,63 @@ def evaluate(
             "pred_status": status,
         }
     ).iloc[held]
-    return EvaluationResult(metrics, predictions.reset_index(drop=True), scheme)
+    predictions = predictions.reset_index(drop=True)
+    per_group = None
+    if scheme == "family_lofo":
+        per_group = per_group_metrics(predictions, classification=classification)
+        metrics["n_families"] = len(per_group)
+    return EvaluationResult(metrics, predictions, scheme, per_group)
+
+
+def per_group_metrics(
+    predictions: pd.DataFrame, column: str = "family", *, classification: bool = True
+) -> pd.DataFrame:
+    """Metrics of each group of held-out predictions (e.g. each family left out).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        :attr:`EvaluationResult.predictions` (``y_true``, ``y_pred``, and ``column``).
+    column : str
+    classification : bool
+        Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p,
+        accuracy, brier, roc_auc`` (NaN when the group holds one class only); otherwise the
+        regression metrics (``n, mae, rmse, r2, spearman``).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, indexed by the group, sorted by size.
+    """
+    rows = {}
+    for group, part in predictions.groupby(column, sort=False):
+        y = part["y_true"].to_numpy(dtype=float)
+        p = part["y_pred"].to_numpy(dtype=float)
+        if classification:
+            m = classification_metrics(y, p)
+            m["n_positive"], m["n_negative"] = int((y == 1).sum()), int((y == 0).sum())
+            m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
+        else:
+            m = regression_metrics(y, p)
+        rows[group] = m
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = column
+    keep = [
+        c
+        for c in (
+            "n",
+            "n_positive",
+            "n_negative",
+            "mean_p",
+            "accuracy",
+            "brier",
+            "roc_auc",
+            "log_loss",
+            "mae",
+            "rmse",
+            "r2",
+            "spearman",
+        )
+        if c in frame
+    ]
+    return frame[keep].sort_values("n", ascending=False)
