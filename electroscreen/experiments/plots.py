@@ -99,7 +99,9 @@ def reliability_plot(predictions: pd.DataFrame, title: str, n_bins: int = 5) -> 
         observed = [y[which == b].mean() for b in np.unique(which)]
         counts = [(which == b).sum() for b in np.unique(which)]
         brier = float(np.mean((p - y) ** 2))
-        ax.plot(mean_p, observed, marker="o", label=f"model (Brier {brier:.3f}, n={len(p)})")
+        ax.plot(
+            mean_p, observed, marker="o", label=f"model (Brier {brier:.3f} unweighted, n={len(p)})"
+        )
         for x, o, c in zip(mean_p, observed, counts, strict=True):
             ax.annotate(str(c), (x, o), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set_xlim(-0.02, 1.02)
