@@ -8,10 +8,11 @@ Each function is one step of ``notebooks/models.ipynb``::
     coverage_table(runs)                   # empirical coverage of the nominal 90 % intervals
 
 A training run is an MLflow run tagged ``electroscreen.kind=train`` and ``electroscreen.task``, with
-metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped by structural family)
-and ``compcv_*`` (grouped by composition: the air-stability protocol), and the held-out predictions of
+metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped by structural family),
+``compcv_*`` (grouped by composition: the air-stability protocol) and ``lofo_*`` (leave one family
+out), and the held-out predictions of
 each scheme as artifacts ``predictions/<scheme>_predictions.parquet`` with ``<scheme>`` one of
-``test``, ``cv``, ``compcv`` (columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo,
+``test``, ``cv``, ``compcv``, ``lofo`` (columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo,
 y_hi, censored, fold``).
 """
 
@@ -47,7 +48,7 @@ HEADLINE = (
 )
 _RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
-SCHEME_PREFIXES = ("test", "cv", "compcv")
+SCHEME_PREFIXES = ("test", "cv", "compcv", "lofo")
 #: Default sort keys of :func:`leaderboard`, first present wins.
 DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
 
@@ -176,6 +177,7 @@ def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None 
         "test": "OBELiX test split",
         "cv": "CV grouped by family, out of fold",
         "compcv": "CV grouped by composition, out of fold",
+        "lofo": "leave one family out, out of fold",
     }.get(scheme, f"{scheme}, out of fold")
     title = f"run {run_id[:8]}: {what}"
     if {"y_lo", "y_hi"} <= set(predictions) and predictions["y_lo"].notna().any():

@@ -60,6 +60,7 @@ PREFIX = {
     "composition_cv": "compcv_",
     "train_family_cv": "trfamcv_",
     "train_chemsys_cv": "trchemcv_",
+    "family_lofo": "lofo_",
 }
 #: Artifact stem of each scheme's predictions and plots.
 STEM = {k: v.rstrip("_") for k, v in PREFIX.items()}
@@ -238,6 +239,7 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
         "composition_cv": "CV grouped by composition (out of fold)",
         "train_family_cv": "CV grouped by family, train split only",
         "train_chemsys_cv": "CV grouped by chemical system, train split only",
+        "family_lofo": "leave one family out (out of fold)",
     }[scheme]
     title = f"{config.task} {config.estimator}: {what}"
     if config.task == "conductivity":
@@ -247,9 +249,15 @@ def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> 
     else:
         figure = plots.probability_plot(result.predictions, title)
         mlflow.log_figure(figure, f"plots/probability_{stem}.png")
+        figure = plots.reliability_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/reliability_{stem}.png")
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
         figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
+    if result.per_group is not None:
+        path = workdir / f"{stem}_per_family.csv"
+        result.per_group.to_csv(path)
+        mlflow.log_artifact(str(path), artifact_path="metrics")
     return metrics
 
 

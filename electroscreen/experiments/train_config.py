@@ -39,13 +39,21 @@ class EvaluationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schemes: list[
-        Literal["official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv"]
+        Literal[
+            "official",
+            "family_cv",
+            "composition_cv",
+            "train_family_cv",
+            "train_chemsys_cv",
+            "family_lofo",
+        ]
     ] = Field(
         default_factory=lambda: ["official", "family_cv"],
         description=(
             "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv), "
             "compcv_* (composition_cv), trfamcv_* / trchemcv_* (grouped CV on the official "
-            "train rows only: model selection)."
+            "train rows only: model selection) and lofo_* (family_lofo: leave one family out, "
+            "with a per-family table)."
         ),
     )
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")

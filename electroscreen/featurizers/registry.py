@@ -27,6 +27,7 @@ FEATURIZERS: dict[str, str] = {
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
     "cost": "electroscreen.featurizers.composition.cost:MaterialCost",
     "window": "electroscreen.featurizers.thermo.window:ElectrochemicalWindow",
+    "moisture": "electroscreen.featurizers.thermo.moisture:MoistureChemistry",
 }
 
 

@@ -34,7 +34,7 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
-from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
 
 from electroscreen.models.tasks import (
     FAST_ION_LOG10_SIGMA,
@@ -57,6 +57,7 @@ __all__ = [
     "grouped_cv_splits",
     "guard_extra_rows",
     "official_split",
+    "per_group_metrics",
     "regression_metrics",
     "top_fraction_hit_rate",
 ]
@@ -238,7 +239,14 @@ def classification_metrics(
 
 
 #: Evaluation schemes of :func:`evaluate`.
-SCHEMES = ("official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv")
+SCHEMES = (
+    "official",
+    "family_cv",
+    "composition_cv",
+    "train_family_cv",
+    "train_chemsys_cv",
+    "family_lofo",
+)
 
 
 @dataclass
@@ -257,11 +265,14 @@ class EvaluationResult:
         censored rows) or the 0/1 air-stability label; ``y_pred`` is log10 sigma or
         ``p_air_stable``.
     scheme : str
+    per_group : DataFrame or None
+        ``family_lofo``: one row per held-out family (:func:`per_group_metrics`); else None.
     """
 
     metrics: dict[str, float]
     predictions: pd.DataFrame
     scheme: str
+    per_group: pd.DataFrame | None = None
 
 
 def _normalized_formula(table: pd.DataFrame) -> np.ndarray:
@@ -312,7 +323,7 @@ def guard_extra_rows(
 
 
 def _groups(scheme: str, table: pd.DataFrame) -> np.ndarray:
-    if scheme in {"family_cv", "train_family_cv"}:
+    if scheme in {"family_cv", "train_family_cv", "family_lofo"}:
         return family_groups(table)
     if scheme == "train_chemsys_cv":
         return chemical_systems(table["formula"].to_numpy())
@@ -331,13 +342,24 @@ def _splits(
     if scheme == "official":
         train, test = official_split(table)
         return [(np.concatenate([train, guard_extra_rows(table, test)]), test)]
-    groups = _groups(scheme, table)
     scored = targets.trainable & ~extra
     never = np.array([], dtype=np.int64)
     if scheme.startswith("train_"):  # model selection: the official test split is never touched
         scored &= table["split"].to_numpy() == "train"
         never = np.flatnonzero(table["split"].to_numpy() == "test")
     labelled = np.flatnonzero(scored)
+    groups = _groups(scheme, table)
+    if scheme == "family_lofo":  # one fold per family: every family is once the unseen one
+        if len(np.unique(groups[labelled])) < 2:
+            raise ValueError("leave-one-family-out needs at least two families")
+        folds = LeaveOneGroupOut().split(np.zeros(len(labelled)), groups=groups[labelled])
+        return [
+            (
+                np.concatenate([labelled[tr], guard_extra_rows(table, labelled[te], groups)]),
+                labelled[te],
+            )
+            for tr, te in folds
+        ]
     y_class = targets.y[labelled].astype(int) if classification else None
     folds = grouped_cv_splits(groups[labelled], n_splits, y_class=y_class, seed=seed)
     out = []
@@ -375,6 +397,8 @@ def evaluate(
         split is never scored, and no extra row matching a test composition is trained on).
         Extra rows (``split == "extra"``, Liverpool) are never scored; each split trains on those
         :func:`guard_extra_rows` allows.
+        ``family_lofo``: leave one family out, one fold per family
+        (``n_splits`` ignored); ``per_group`` then holds the metrics of each held-out family.
     n_splits : int
     design : Design, optional
         ``predictor.featurize(table)`` if already computed.
@@ -439,4 +463,63 @@ def evaluate(
             "pred_status": status,
         }
     ).iloc[held]
-    return EvaluationResult(metrics, predictions.reset_index(drop=True), scheme)
+    predictions = predictions.reset_index(drop=True)
+    per_group = None
+    if scheme == "family_lofo":
+        per_group = per_group_metrics(predictions, classification=classification)
+        metrics["n_families"] = len(per_group)
+    return EvaluationResult(metrics, predictions, scheme, per_group)
+
+
+def per_group_metrics(
+    predictions: pd.DataFrame, column: str = "family", *, classification: bool = True
+) -> pd.DataFrame:
+    """Metrics of each group of held-out predictions (e.g. each family left out).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        :attr:`EvaluationResult.predictions` (``y_true``, ``y_pred``, and ``column``).
+    column : str
+    classification : bool
+        Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p,
+        accuracy, brier, roc_auc`` (NaN when the group holds one class only); otherwise the
+        regression metrics (``n, mae, rmse, r2, spearman``).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, indexed by the group, sorted by size.
+    """
+    rows = {}
+    for group, part in predictions.groupby(column, sort=False):
+        y = part["y_true"].to_numpy(dtype=float)
+        p = part["y_pred"].to_numpy(dtype=float)
+        if classification:
+            m = classification_metrics(y, p)
+            m["n_positive"], m["n_negative"] = int((y == 1).sum()), int((y == 0).sum())
+            m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
+        else:
+            m = regression_metrics(y, p)
+        rows[group] = m
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = column
+    keep = [
+        c
+        for c in (
+            "n",
+            "n_positive",
+            "n_negative",
+            "mean_p",
+            "accuracy",
+            "brier",
+            "roc_auc",
+            "log_loss",
+            "mae",
+            "rmse",
+            "r2",
+            "spearman",
+        )
+        if c in frame
+    ]
+    return frame[keep].sort_values("n", ascending=False)

@@ -95,7 +95,7 @@ __all__ = [
 ]
 
 #: Estimator names a predictor (or a config) can ask for.
-ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp", "graph")
+ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic")
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 #: Temperature models of a conductivity predictor.
 TEMPERATURE_MODELS = ("none", "arrhenius")
@@ -142,6 +142,12 @@ def build_estimator(
     if name in TREE_ESTIMATORS:
         cls = TreeEnsembleRegressor if regression else TreeEnsembleClassifier
         return cls(kind=name, **params)
+    if name == "logistic":
+        if regression:
+            raise ValueError("logistic is a classifier: use it for air stability")
+        from electroscreen.models.linear_models import LogisticEnsembleClassifier
+
+        return LogisticEnsembleClassifier(**params)
     params.setdefault("device", device)
     if name == "mlp":
         return (MLPEnsembleRegressor if regression else MLPEnsembleClassifier)(**params)
@@ -252,7 +258,8 @@ class CandidatePredictor(BaseEstimator):
     featurizers : sequence of str or Featurizer
         Registry names (``magpie``, ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``) or
         featurizer instances (cloned). Must be empty for ``estimator="graph"``.
-    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph"}
+    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic"}
+        ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
     estimator_params : dict, optional
         Passed to the estimator (e.g. ``n_estimators``, ``hidden``, ``epochs``).
     conformal_alpha : float, default 0.1

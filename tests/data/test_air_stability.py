@@ -23,7 +23,7 @@ def _reduced(amounts: dict[str, float]) -> dict[str, float]:
 
 def test_package_copy_verdict_counts_and_columns():
     table = load_air_stability()
-    assert verdict_counts(table) == {"stable": 15, "moderate": 46, "unstable": 26, "total": 87}
+    assert verdict_counts(table) == {"stable": 15, "moderate": 47, "unstable": 26, "total": 88}
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
     cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
     for col in cols + EXPOSURE_COLUMNS:
@@ -33,7 +33,7 @@ def test_package_copy_verdict_counts_and_columns():
     assert (table["doi"].str.startswith("10.") | (table["doi"] == "")).all()
     assert table["structure"].isna().all()
     # the literature mixes what it can express as compositions and named phases
-    assert (table["status"] == "ok").sum() == 85
+    assert (table["status"] == "ok").sum() == 86
     bad = table[table["status"] != "ok"]
     assert set(bad["status"]) == {"unparsed_formula"}
     assert (bad["error"].str.len() > 0).all()
@@ -47,7 +47,7 @@ def test_package_copy_supersedes_the_shared_seed(data_dir, tmp_path):
     seed = load_air_stability(data_dir / "air_stability" / "labels.csv")  # a file is read as given
     assert len(seed) == 75 and seed["source"].iloc[0].startswith("labels.csv")
     ours = load_air_stability(data_dir)  # a folder does not switch back to the seed
-    assert len(ours) == 87
+    assert len(ours) == 88
     same = ["formula", "status", "verdict", "source_ref", "formula_normalisation"]
     assert ours[same].iloc[:75].equals(seed[same])
 
@@ -85,7 +85,7 @@ def test_bad_rows_are_reported_with_row_number_and_excluded(tmp_path, caplog):
     assert sum("excluded from training" in m for m in caplog.messages) == 2
     y = air_stability_targets(table).y
     assert y[0] == 0.0 and y[3] == 1.0 and np.isnan(y[1]) and np.isnan(y[2])
-    assert load_air_stability(path.with_suffix(".missing")).shape[0] == 87  # no file: package
+    assert load_air_stability(path.with_suffix(".missing")).shape[0] == 88  # no file: package
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,6 @@ def test_task_table_uses_the_loader():
     from electroscreen.models.tasks import air_stability_targets, load_task_table
 
     table = load_task_table("air_stability")
-    assert len(table) == 87
+    assert len(table) == 88
     targets = air_stability_targets(table)
     assert int((targets.y == 0).sum()) == 26

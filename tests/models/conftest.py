@@ -16,6 +16,7 @@ FAST_PARAMS = {
     "gradient_boosting": {"n_members": 2, "max_iter": 25, "learning_rate": 0.1},
     "mlp": {"hidden": [32], "n_members": 2, "epochs": 10, "batch_size": 64},
     "graph": {"hidden": 16, "n_layers": 2, "n_members": 2, "epochs": 3, "batch_size": 16},
+    "logistic": {"n_members": 3},
 }
 
 

@@ -108,7 +108,7 @@ def test_feature_importances_named(fitted):
     assert fitted["mlp"].feature_importances().isna().all()
 
 
-@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting", "mlp"])
+@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting", "mlp", "logistic"])
 def test_air_stability_probabilities(estimator, data_dir):
     table = load_task_table("air_stability", data_dir)
     model = CandidatePredictor(

@@ -1,0 +1,121 @@
+"""Moisture chemistry: a few descriptors of *why* an electrolyte reacts with humid air.
+
+The air-stability classifier should carry to structural families it has not seen (issue 18), so its
+inputs are chemistry rather than family fingerprints: the reaction energy with water on the
+experimental-enthalpy hull (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`), the
+H2S it releases per atom, whether the product is a hydrate, HSAB pairing of framework cations and
+anions (:class:`~electroscreen.featurizers.composition.hsab_pairs.HSABPairing`), bond ionicity and the
+carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electrolyte.ElectrolyteComposition`).
+
+``features`` picks the columns; the default is what the air-stability model uses
+(``configs/air_stability.yaml``): the H2O reaction energy alone. Among one- to three-feature subsets
+it ties for the best mean of the composition-grouped and leave-one-family-out ROC-AUCs, and the one
+partner that edged it (HSAB hard-acid/soft-base share, +0.002) took a sign opposite to the HSAB
+expectation; see ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from electroscreen.data.candidates import OK
+from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
+from electroscreen.featurizers.composition.hsab_pairs import HSABPairing
+from electroscreen.featurizers.thermo.reactivity import AirReactivity
+
+__all__ = ["DEFAULT_MOISTURE_FEATURES", "MOISTURE_FEATURES", "MoistureChemistry"]
+
+_REACT = "reaction energies on the experimental-enthalpy hull (AirReactivity)"
+_HSAB = "HSAB pairing (HSABPairing: Pearson 1963; Parr & Pearson 1983)"
+_ELEC = "electrolyte composition descriptors (ElectrolyteComposition)"
+#: Every feature the featurizer can output: name, unit, where it comes from.
+MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
+    ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _REACT),
+    ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _REACT),
+    ("h2s_per_atom", "mol H2S per mol atoms of candidate", _REACT),
+    ("hydrate_formed", "0/1", _REACT),
+    ("hsab_hard_acid_soft_base", "fraction of classified pairs", _HSAB),
+    ("framework_cation_hardness", "eV", _ELEC),
+    ("anion_hardness", "eV", _ELEC),
+    ("electronegativity_difference", "Pauling units", _ELEC),
+    ("carrier_fraction", "atom fraction (Li + Na + K)", _ELEC),
+)
+DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
+_NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
+
+
+class MoistureChemistry(CompositionFeaturizer):
+    """Transferable moisture-chemistry descriptors (a chosen subset of :data:`MOISTURE_FEATURES`).
+
+    Parameters
+    ----------
+    features : sequence of str
+        Names from :data:`MOISTURE_FEATURES` (default :data:`DEFAULT_MOISTURE_FEATURES`).
+
+    Examples
+    --------
+    >>> values = MoistureChemistry(["rxn_h2o_ev_per_atom", "h2s_per_atom"]).transform(["Li3PS4"])
+    >>> bool(values[0, 0] < -0.1), float(values[0, 1])
+    (True, 0.5)
+    """
+
+    def __init__(self, features: Sequence[str] = DEFAULT_MOISTURE_FEATURES) -> None:
+        self.features = features
+
+    def _columns(self) -> list[str]:
+        names = list(self.features)
+        unknown = [n for n in names if n not in _NAMES]
+        if unknown or not names:
+            raise ValueError(f"features must be a non-empty subset of {_NAMES}, got {unknown}")
+        return names
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        return np.asarray(self._columns(), dtype=object)
+
+    def feature_units(self) -> dict[str, str]:
+        return {name: unit for name, unit, _ in MOISTURE_FEATURES if name in self._columns()}
+
+    def feature_citations(self) -> dict[str, str]:
+        return {name: cite for name, _, cite in MOISTURE_FEATURES if name in self._columns()}
+
+    def citations(self) -> list[str]:
+        parts = (AirReactivity(), HSABPairing(), ElectrolyteComposition())
+        return sorted({c for part in parts for c in part.citations()})
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        names = self._columns()
+        packed = as_packed_compositions(X)
+        status = packed.status.copy()
+        columns: dict[str, np.ndarray] = {}
+        need = set(names)
+        if need & {"rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_per_atom", "hydrate_formed"}:
+            air = AirReactivity()
+            values, st = air.transform_with_status(packed)
+            status = np.where(status == OK, st, status)
+            cols = dict(zip(air.get_feature_names_out(), values.T, strict=True))
+            atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols["h2s_per_atom"] = cols["h2s_per_formula_unit"] / atoms
+            columns.update(cols)
+        if "hsab_hard_acid_soft_base" in need:
+            hsab = HSABPairing()
+            values, _ = hsab.transform_with_status(packed)  # NaN where a pair is unclassified
+            columns.update(dict(zip(hsab.get_feature_names_out(), values.T, strict=True)))
+        if need & {
+            "framework_cation_hardness",
+            "anion_hardness",
+            "electronegativity_difference",
+            "carrier_fraction",
+        }:
+            elec = ElectrolyteComposition()
+            values, _ = elec.transform_with_status(packed)
+            cols = dict(zip(elec.get_feature_names_out(), values.T, strict=True))
+            cols["carrier_fraction"] = (
+                cols["Li_fraction"] + cols["Na_fraction"] + cols["K_fraction"]
+            )
+            columns.update(cols)
+        out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
+        return out, status

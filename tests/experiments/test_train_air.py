@@ -1,0 +1,63 @@
+"""An air-stability ``electroscreen train`` run: LOFO beside composition CV, Brier, reliability plot,
+per-family table and the count of label rows left out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+from mlflow import MlflowClient
+from typer.testing import CliRunner
+
+from electroscreen.cli import app
+
+AIR_CONFIG = {
+    "task": "air_stability",
+    "featurizers": ["electrolyte"],
+    "estimator": "logistic",
+    "estimator_params": {"n_members": 2},
+    "seed": 0,
+    "final_fit": "all",
+    "evaluation": {"schemes": ["composition_cv", "family_lofo"], "cv_folds": 3},
+    "experiment": "test-train-air",
+    "registered_model_name": "test-air-stability",
+}
+
+
+@pytest.fixture(scope="module")
+def air_run(tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("train_air")
+    path = folder / "air.yaml"
+    path.write_text(yaml.safe_dump({**AIR_CONFIG, "data_dir": str(data_dir)}, sort_keys=False))
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    result = CliRunner().invoke(
+        app, ["train", "--config", str(path), "--tracking-uri", uri], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    version = client.get_model_version("test-air-stability", "1")
+    return client, client.get_run(version.run_id), result.stderr, folder
+
+
+def test_lofo_and_composition_metrics_are_logged(air_run):
+    _, run, stderr, _ = air_run
+    metrics = run.data.metrics
+    for prefix in ("compcv_", "lofo_"):
+        for key in ("roc_auc", "brier", "accuracy"):
+            assert 0.0 <= metrics[prefix + key] <= 1.0
+    assert metrics["lofo_n_families"] == metrics["lofo_n_folds"] >= 5
+    # the two label rows whose formula is not a composition are counted and named
+    assert metrics["n_label_rows_excluded"] == 2
+    assert "2 label rows excluded" in stderr and "row 46" in stderr
+
+
+def test_reliability_plots_and_per_family_table(air_run, tmp_path):
+    client, run, _, _ = air_run
+    plots = {f.path for f in client.list_artifacts(run.info.run_id, "plots")}
+    assert {"plots/reliability_compcv.png", "plots/reliability_lofo.png"} <= plots
+    path = client.download_artifacts(run.info.run_id, "metrics/lofo_per_family.csv", tmp_path)
+    table = pd.read_csv(path, index_col=0)
+    assert {"sulfide", "oxide", "halide"} <= set(table.index)
+    assert {"n", "n_positive", "n_negative", "brier", "roc_auc"} <= set(table.columns)
+    excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
+    assert set(pd.read_csv(excluded)["status"]) == {"unparsed_formula"}

@@ -1,0 +1,38 @@
+"""MoistureChemistry: a chosen few transferable moisture-chemistry descriptors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.featurizers.thermo.moisture import (
+    DEFAULT_MOISTURE_FEATURES,
+    MOISTURE_FEATURES,
+    MoistureChemistry,
+)
+
+
+def test_default_and_chosen_columns():
+    assert list(make_featurizer("moisture").get_feature_names_out()) == list(
+        DEFAULT_MOISTURE_FEATURES
+    )
+    every = [name for name, _, _ in MOISTURE_FEATURES]
+    featurizer = MoistureChemistry(every)
+    values, status = featurizer.transform_with_status(["Li3PS4", "Li4SnS4", "LiCl", "Qq2"])
+    assert values.shape == (4, len(every))
+    assert (status[:3] == "ok").all() and status[3] != "ok"  # a bad formula is a status
+    col = dict(zip(every, values.T, strict=True))
+    assert col["h2s_per_atom"][0] == pytest.approx(0.5)  # 4 H2S per 8 atoms
+    assert col["hydrate_formed"][2] == 1.0 and col["hydrate_formed"][0] == 0.0
+    assert col["rxn_h2o_ev_per_atom"][0] < col["rxn_h2o_ev_per_atom"][1] < 0  # P below Sn
+    assert col["carrier_fraction"][2] == pytest.approx(0.5)
+    assert np.isnan(values[3]).all()
+    assert set(featurizer.feature_units()) == set(every)
+
+
+def test_unknown_feature_names_are_refused():
+    with pytest.raises(ValueError, match="subset"):
+        MoistureChemistry(["rxn_h2o_ev_per_atom", "colour"]).transform(["Li3PS4"])
+    with pytest.raises(ValueError, match="subset"):
+        MoistureChemistry([]).get_feature_names_out()

@@ -1,0 +1,66 @@
+"""Leave-one-family-out evaluation with a per-family table, and the logistic classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.models.evaluation import evaluate, per_group_metrics
+from electroscreen.models.linear_models import LogisticEnsembleClassifier
+from electroscreen.models.predictor import CandidatePredictor
+from electroscreen.models.tasks import air_stability_targets, load_task_table
+
+
+@pytest.fixture(scope="module")
+def air_table():
+    return load_task_table("air_stability").reset_index(drop=True)
+
+
+def test_leave_one_family_out_holds_out_each_family_once(air_table):
+    model = CandidatePredictor(
+        task="air_stability", featurizers=("electrolyte",), estimator="logistic",
+        estimator_params={"n_members": 2},
+    )  # fmt: skip
+    result = evaluate(model, air_table, "family_lofo")
+    trainable = np.isfinite(air_stability_targets(air_table).y)
+    families = set(air_table.loc[trainable, "family"])
+    assert result.metrics["n_folds"] == len(families) == result.metrics["n_families"]
+    pred = result.predictions
+    assert len(pred) == trainable.sum()  # unparsed rows are neither trained on nor scored
+    assert (pred.groupby("family")["fold"].nunique() == 1).all()
+    assert (pred.groupby("fold")["family"].nunique() == 1).all()  # one family per fold
+    table = result.per_group
+    assert set(table.index) == families and table["n"].sum() == len(pred)
+    assert (table["n_positive"] + table["n_negative"] == table["n"]).all()
+    # ROC-AUC only where a family holds both classes
+    both = (table["n_positive"] > 0) & (table["n_negative"] > 0)
+    assert table.loc[both, "roc_auc"].notna().all() and table.loc[~both, "roc_auc"].isna().all()
+    for key in ("roc_auc", "brier", "accuracy"):
+        assert 0.0 <= result.metrics[key] <= 1.0
+
+
+def test_per_group_metrics_by_hand():
+    pred = pd.DataFrame(
+        {"family": ["a", "a", "a", "b"], "y_true": [1, 0, 1, 1], "y_pred": [0.9, 0.2, 0.6, 0.4]}
+    )
+    table = per_group_metrics(pred)
+    assert table.loc["a", "roc_auc"] == 1.0 and np.isnan(table.loc["b", "roc_auc"])
+    assert table.loc["a", "brier"] == pytest.approx((0.01 + 0.04 + 0.16) / 3)
+    assert table.loc["b", "accuracy"] == 0.0 and table.loc["a", "n"] == 3
+
+
+def test_logistic_classifier_is_calibrated_and_monotone():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    y = (rng.uniform(size=400) < 1 / (1 + np.exp(-2 * x))).astype(int)
+    model = LogisticEnsembleClassifier(C=10.0, class_weight=None, n_members=5).fit(x[:, None], y)
+    grid = np.linspace(-2, 2, 9)[:, None]
+    p, spread = model.predict_proba_dist(grid)
+    assert (np.diff(p) > 0).all() and (spread >= 0).all()
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-2 * grid[:, 0])), atol=0.12)
+    assert model.coef_[0] > 0 and model.feature_importances_[0] == abs(model.coef_[0])
+    same = LogisticEnsembleClassifier(C=10.0, class_weight=None, n_members=5).fit(x[:, None], y)
+    np.testing.assert_array_equal(same.predict_proba_dist(grid)[1], spread)  # seeded
+    with pytest.raises(ValueError, match="both present"):
+        LogisticEnsembleClassifier().fit(x[:10, None], np.ones(10))
