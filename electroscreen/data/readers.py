@@ -20,7 +20,11 @@ from pymatgen.core import Structure
 from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.tables import (
+    FORMULA_COLUMNS,
+    table_chunks,
+    table_records,
+)
 from electroscreen.data.validation import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE, check_structure
 
 __all__ = [
@@ -34,10 +38,6 @@ __all__ = [
 STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 POSCAR_NAMES = ("POSCAR", "CONTCAR")
-#: Column names recognised as the formula column of a table, in order of preference.
-FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
-ID_COLUMNS = ("candidate_id", "id", "material_id")
-CIF_COLUMNS = ("structure", "cif")
 
 
 def _is_candidate_file(path: Path) -> bool:
@@ -156,45 +156,16 @@ def _read_structure_file(
         )
 
 
-def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    lowered = {str(c).lower(): c for c in frame.columns}
-    return next((lowered[n] for n in names if n in lowered), None)
+#: Rows per chunk when ``data info`` reads a table (``screen`` uses its batch size).
+_TABLE_CHUNK = 65536
 
 
 def _read_table(path: Path, max_sites: int, min_distance: float) -> Iterator[dict]:
-    frame = (
-        pd.read_parquet(path) if path.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(path)
-    )
-    formula_col = _find_column(frame, FORMULA_COLUMNS)
-    cif_col = _find_column(frame, CIF_COLUMNS)
-    if formula_col is None and cif_col is None:
-        raise ValueError(
-            f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
-            f"in columns {list(frame.columns)}"
-        )
-    id_col = _find_column(frame, ID_COLUMNS)
-    extras = [c for c in frame.columns if c not in {formula_col, cif_col, id_col}]
-    for row, values in enumerate(frame.itertuples(index=False, name=None)):
-        record = dict(zip(frame.columns, values, strict=True))
-        cid = str(record[id_col]) if id_col else f"{path.stem}:{row}"
-        source = f"{path}:{row}"
-        cif_text = record.get(cif_col) if cif_col else None
-        if isinstance(cif_text, str) and cif_text.strip():
-            try:
-                structure = structure_from_text(cif_text, "cif")[0]
-                rec = structure_record(cid, source, structure, max_sites, min_distance)
-            except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
-                rec = _failure(cid, source, _classify_error(exc), f"structure: {exc}")
-        else:
-            raw = record.get(formula_col) if formula_col else None
-            try:
-                formula = format_formula(parse_formula(raw if isinstance(raw, str) else ""))
-                rec = {"candidate_id": cid, "formula": formula, "source": source, "status": OK}
-            except FormulaError as exc:
-                rec = _failure(cid, source, exc.reason, str(exc))
-                rec["formula"] = raw if isinstance(raw, str) else ""
-        rec.update({c: record[c] for c in extras if c not in rec})
-        yield rec
+    """Every row of a formula table (the reader ``screen`` uses too), one record per row."""
+    start = 0
+    for chunk in table_chunks(path, _TABLE_CHUNK):
+        yield from table_records(chunk, path, start, max_sites, min_distance)
+        start += len(chunk)
 
 
 def read_candidates(

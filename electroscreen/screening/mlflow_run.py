@@ -40,6 +40,7 @@ from electroscreen.experiments.tracking import (
     resolve_tracking_uri,
 )
 from electroscreen.screening.plots import pareto_plot
+from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
@@ -210,10 +211,10 @@ def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) ->
         return results
     keep = np.zeros(len(results), dtype=bool)
     if "pareto_rank" in results:
-        keep |= results["pareto_rank"].eq(1).to_numpy()
+        keep |= results["pareto_rank"].eq(1).fillna(False).to_numpy(bool)
     if "rank" in results:
-        ranks = results["rank"].to_numpy(float)
-        keep |= (ranks > 0) & (ranks <= top)
+        ranks = pd.to_numeric(results["rank"]).astype("Float64").to_numpy(float, na_value=np.nan)
+        keep |= (ranks >= 1) & (ranks <= top)
     rest = np.flatnonzero(~keep)
     room = max(max_points - int(keep.sum()), 0)
     if room and len(rest):
@@ -291,7 +292,7 @@ def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
     flat = results.drop(columns=["structure"], errors="ignore")
     if "rank" not in flat:
         return flat.head(0)
-    return flat[flat["rank"].gt(0)].nsmallest(top, "rank")
+    return flat[is_ranked(flat["rank"])].nsmallest(top, "rank")
 
 
 def finish_screening_run(

@@ -17,10 +17,10 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import PREDICTION_COLUMNS
-from electroscreen.screening.ranking import RANKING_COLUMNS, rank_candidates
+from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
-__all__ = ["RESULT_COLUMNS", "rank_pool", "write_results"]
+__all__ = ["RESULT_COLUMNS", "rank_pool", "read_results", "write_results"]
 
 #: Leading columns of ``results.parquet`` (extra input columns follow them).
 RESULT_COLUMNS = (
@@ -39,7 +39,7 @@ RESULT_COLUMNS = (
 def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, Counter]:
     """Ranking columns of every row of the batch files ``paths`` (in order) and status counts.
 
-    Only ``ok`` rows are ranked; every other row gets rank 0 and NaN scores.
+    Only ``ok`` rows are ranked; every other row gets empty (``<NA>``) ranks and NaN scores.
     """
     columns = ["status", *PREDICTION_COLUMNS]
     parts = [pq.read_table(p, columns=columns).to_pandas() for p in paths]
@@ -84,10 +84,11 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
             rank = ranking.iloc[start : start + len(table)]
             start += len(table)
             for name in RANKING_COLUMNS:
-                table = table.append_column(name, pa.array(rank[name].to_numpy()))
+                table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
-            table.to_pandas().to_csv(fh, index=False, header=k == 0)
+            # ranks stay integers in the CSV, unranked ones empty (not 1.0 / NaN)
+            as_rank_columns(table.to_pandas()).to_csv(fh, index=False, header=k == 0)
         if not paths:
             writer.write_table(schema.empty_table())
             fh.write(",".join(schema.names) + "\n")
@@ -96,3 +97,18 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
     tmp_parquet.replace(parquet)
     tmp_csv.replace(csv)
     return parquet, csv
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read a ``results.parquet`` or ``results.csv`` back, ranks as nullable ``Int64``.
+
+    Parquet and CSV keep an integer column with gaps as float; this restores the rank columns
+    (:data:`~electroscreen.screening.ranking.RANK_COLUMNS`), so sorting by a rank puts unranked
+    rows last. A table written before ranks were nullable (0 = unranked) reads the same way.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    else:
+        frame = pd.read_parquet(path)
+    return as_rank_columns(frame)

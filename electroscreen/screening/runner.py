@@ -24,7 +24,7 @@ from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import process_batch, process_batch_by_uri, resolve_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs
-from electroscreen.screening.results import rank_pool, write_results
+from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 
 __all__ = [
@@ -278,7 +278,7 @@ def screen(
         ranking, counts = rank_pool(paths, config.ranking)
         write_results(paths, ranking, out)
         timings["rank_write"] = time.perf_counter() - tick
-        results = pd.read_parquet(out / "results.parquet")
+        results = read_results(out / "results.parquet")
         timings["total"] = time.perf_counter() - start
         n_ok = int((results["status"] == "ok").sum())
         counts = dict(sorted(counts.items()))

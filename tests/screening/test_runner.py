@@ -9,7 +9,8 @@ from pandas.testing import assert_frame_equal
 
 from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.screening.checkpoint import ManifestMismatchError
-from electroscreen.screening.ranking import rank_candidates
+from electroscreen.screening.ranking import RANK_COLUMNS, rank_candidates
+from electroscreen.screening.results import read_results
 from electroscreen.screening.runner import ScreeningError, screen
 from electroscreen.screening.screen_config import RankingConfig, load_screening_config
 
@@ -50,7 +51,9 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     rejected = results["status"] != "ok"
     assert (results.loc[rejected, "error"].str.len() > 0).all()
     assert results.loc[rejected, ["pred_log10_sigma", "p_air_stable"]].isna().all().all()
-    assert (results.loc[rejected, "rank"] == 0).all()
+    assert results.loc[rejected, list(RANK_COLUMNS)].isna().all().all()  # empty, never 0
+    assert results["rank"].dtype == "Int64"
+    assert not rejected[results.sort_values("rank").index[: int((~rejected).sum())]].any()
     assert results.loc[~rejected, ["pred_log10_sigma", "p_air_stable"]].notna().all().all()
     assert sorted(results.loc[~rejected, "rank"]) == list(range(1, int((~rejected).sum()) + 1))
     assert result.counts == results["status"].value_counts().to_dict()
@@ -84,7 +87,16 @@ def test_csv_matches_parquet(screened):
     assert list(csv.columns) == list(parquet.columns)
     assert csv["candidate_id"].tolist() == parquet["candidate_id"].tolist()
     np.testing.assert_allclose(csv["score"], parquet["score"], equal_nan=True)
-    assert (csv["rank"] == parquet["rank"]).all()
+    assert csv["rank"].isna().tolist() == parquet["rank"].isna().tolist()
+    assert (csv["rank"].dropna() == parquet["rank"].dropna()).all()
+    for path in (result.out / "results.csv", result.out / "results.parquet"):
+        back = read_results(path)
+        for column in RANK_COLUMNS:
+            assert back[column].dtype == "Int64"
+            assert back[column].isna().tolist() == result.results[column].isna().tolist()
+    raw = pd.read_csv(result.out / "results.csv", dtype=str, keep_default_na=False)
+    assert raw["rank"].str.fullmatch(r"\d*").all()  # integers or empty, never "1.0" or "0"
+    assert (raw["rank"] != "0").all()
 
 
 def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store, formula_pool):
