@@ -213,7 +213,7 @@ def format_formula(amounts: dict[str, float], ndigits: int = 4) -> str:
         n = round(float(n), ndigits)
         if n == 1:
             parts.append(el)
-        elif n == int(n):
+        elif math.isfinite(n) and n == int(n):
             parts.append(f"{el}{int(n)}")
         else:
             parts.append(f"{el}{n:g}")

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 from pymatgen.io.cif import CifParser
@@ -22,10 +23,16 @@ from pymatgen.io.cif import CifParser
 from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
+    looks_binary,
     table_chunks,
     table_records,
 )
-from electroscreen.data.validation import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE, check_structure
+from electroscreen.data.validation import (
+    DEFAULT_MAX_SITES,
+    DEFAULT_MAX_VOLUME,
+    DEFAULT_MIN_DISTANCE,
+    check_structure,
+)
 
 __all__ = [
     "FORMULA_COLUMNS",
@@ -124,6 +131,32 @@ def _classify_error(exc: Exception) -> str:
     return "parse_error"
 
 
+def _poscar_header_problem(text: str, max_sites: int) -> tuple[str, str] | None:
+    """Site count and cell volume from a POSCAR's header alone: a cap costs nothing to apply.
+
+    ``None`` when the header is fine or not understood (pymatgen's parser then decides).
+    """
+    lines = text.splitlines()[:8]
+    try:
+        scale = float(lines[1].split()[0])
+        matrix = np.array([[float(x) for x in lines[k].split()[:3]] for k in (2, 3, 4)])
+        counts_line = lines[5].split()
+        if not counts_line[0].lstrip("-").isdigit():
+            counts_line = lines[6].split()
+        n_sites = sum(int(c) for c in counts_line)
+    except (IndexError, ValueError):
+        return None
+    if n_sites > max_sites:
+        return "too_many_sites", f"{n_sites} sites exceeds max_sites={max_sites} (POSCAR header)"
+    volume = abs(float(np.linalg.det(matrix)))
+    volume = volume * scale**3 if scale > 0 else -scale  # a negative scale is the volume
+    if np.isfinite(volume) and volume > DEFAULT_MAX_VOLUME:
+        return "cell_too_large", (
+            f"cell volume {volume:.3g} A^3 exceeds max_volume={DEFAULT_MAX_VOLUME:g} (POSCAR header)"
+        )
+    return None
+
+
 def _read_structure_file(
     path: Path, cid: str, max_sites: int, min_distance: float
 ) -> Iterator[dict]:
@@ -144,6 +177,11 @@ def _read_structure_file(
         return
     text = path.read_text(encoding="utf-8", errors="strict")
     fmt = "cif" if suffix == ".cif" else "json" if suffix == ".json" else "poscar"
+    if fmt == "poscar":
+        problem = _poscar_header_problem(text, max_sites)
+        if problem is not None:  # refused before pymatgen parses (and validates) every site
+            yield _failure(cid, str(path), *problem)
+            return
     structures = structure_from_text(text, fmt)
     for k, structure in enumerate(structures):
         many = len(structures) > 1
@@ -214,10 +252,8 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
         return [_failure(cid, source, "empty_file", "file is empty")]
     suffix = path.suffix.lower()
     is_table = suffix in TABLE_SUFFIXES
-    if suffix not in {".parquet", ".pq"}:
-        with path.open("rb") as fh:
-            if b"\x00" in fh.read(8192):
-                return [_failure(cid, source, "binary_file", "binary content, not a text format")]
+    if suffix not in {".parquet", ".pq"} and looks_binary(path):
+        return [_failure(cid, source, "binary_file", "binary content, not a text format")]
     if not (is_table or _is_candidate_file(path)):
         return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]
     try:

@@ -25,6 +25,7 @@ __all__ = [
     "FORMULA_COLUMNS",
     "ID_COLUMNS",
     "find_column",
+    "looks_binary",
     "table_chunks",
     "table_records",
 ]
@@ -62,6 +63,23 @@ class _NulVisible(io.RawIOBase):
     def close(self) -> None:
         self._fh.close()
         super().close()
+
+
+def looks_binary(path: Path) -> bool:
+    """Whether a file's first 8 KiB look binary: not UTF-8, or more than a stray NUL byte.
+
+    A text table with one NUL byte in a field is read (that row gets ``bad_character``); a PNG
+    renamed ``.csv`` is one ``binary_file`` row.
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(8192)
+    if head.count(b"\0") > max(1, len(head) // 100):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3  # not just a character cut at the end of the block
+    return False
 
 
 def find_column(columns: object, names: tuple[str, ...]) -> str | None:

@@ -27,8 +27,8 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.formula import ELEMENT_SYMBOLS, format_formula
 from electroscreen.data.packed import PackedStructures, load_packed
 from electroscreen.data.readers import expand_inputs, read_candidates
-from electroscreen.data.tables import table_chunks, table_records
-from electroscreen.data.validation import DEFAULT_MIN_DISTANCE
+from electroscreen.data.tables import looks_binary, table_chunks, table_records
+from electroscreen.data.validation import DEFAULT_MIN_DISTANCE, check_packed
 
 __all__ = ["Batch", "InputPlan", "iter_batches", "materialize", "packed_formulas", "plan_inputs"]
 
@@ -97,12 +97,6 @@ def _csv_rows_estimate(path: Path) -> int | None:
     return max(lines - 1, 0)
 
 
-def _is_binary(path: Path) -> bool:
-    """Whether a file's first 8 KiB hold a NUL byte (what :func:`read_candidates` calls binary)."""
-    with path.open("rb") as fh:
-        return b"\0" in fh.read(8192)
-
-
 def plan_inputs(inputs: list[str | Path]) -> InputPlan:
     """Expand inputs (folders, globs), classify each path and hash all of their bytes.
 
@@ -131,7 +125,7 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
                     continue
                 items.append(InputItem(path, kind, n_rows))
             elif path.is_file() and suffix == ".csv" and path.stat().st_size > 0:
-                if _is_binary(path):  # one binary_file row, as data info gives
+                if looks_binary(path):  # one binary_file row, as data info gives
                     files.append(path)
                     continue
                 items.append(InputItem(path, "table", _csv_rows_estimate(path)))
@@ -174,10 +168,14 @@ def packed_formulas(packed: PackedStructures) -> list[str]:
     structure_of_site = np.repeat(np.arange(n), packed.n_sites)
     structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
     amounts = np.zeros((n, len(ELEMENT_SYMBOLS)))
-    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
+    species = packed.occ_species
+    # an atomic number outside 1..103 must not wrap around (-1 would read as Lr): check_packed
+    # rejects such rows; their formula keeps the valid elements only
+    real = (species >= 1) & (species < len(ELEMENT_SYMBOLS)) & np.isfinite(packed.occ_fraction)
+    np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
     formulas = []
     for row in amounts:
-        present = np.flatnonzero(row > 1e-8)
+        present = np.flatnonzero(np.abs(row) > 1e-8)
         formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
     return formulas
 
@@ -235,9 +233,11 @@ def materialize(
                 "structure": [None] * n,
             }
         )
-        empty = packed.n_sites == 0
-        table.loc[empty, "status"] = "empty_structure"
-        table.loc[empty, "error"] = "structure has no sites"
+        status, error = check_packed(packed, max_sites=max_sites)
+        table["status"] = status
+        table["error"] = [
+            f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
+        ]
         return table, packed
     table = read_candidates(batch.files, max_sites=max_sites)
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
