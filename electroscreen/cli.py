@@ -158,7 +158,7 @@ def screen(
     """Filter, predict and rank candidates; resumes from the checkpoints in --out."""
     from electroscreen.experiments.tracking import resolve_tracking_uri
     from electroscreen.report import ranked_table, status_line, ui_hint
-    from electroscreen.screening.checkpoint import ManifestMismatchError
+    from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -171,7 +171,13 @@ def screen(
             stability_model=stability_model, workers=workers, scheduler=scheduler, device=device,
             tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
         )  # fmt: skip
-    except (ScreeningError, ManifestMismatchError, ValueError, OSError) as exc:
+    except (
+        ScreeningError,
+        ManifestMismatchError,
+        CheckpointLockedError,
+        ValueError,
+        OSError,
+    ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     console.print(ranked_table(result.results, settings.top))

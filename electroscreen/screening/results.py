@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import PREDICTION_COLUMNS
+from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
@@ -72,11 +73,13 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     """Write ``out/results.parquet`` and ``out/results.csv``: batch rows plus ranking columns.
 
-    Both files are written to temporary names and renamed, so an existing results file is complete.
+    Both files are written to temporary names unique to this process and call, the old results are
+    removed, and then both are renamed into place: an existing results file is always complete,
+    and a crash never leaves one new and one old file (at worst the new parquet without the csv).
     """
     schema = _unified_schema(paths, ranking)
     parquet, csv = out / "results.parquet", out / "results.csv"
-    tmp_parquet, tmp_csv = out / ".results.parquet.tmp", out / ".results.csv.tmp"
+    tmp_parquet, tmp_csv = atomic_temp_path(parquet), atomic_temp_path(csv)
     start = 0
     with pq.ParquetWriter(tmp_parquet, schema) as writer, tmp_csv.open("w", newline="") as fh:
         for k, path in enumerate(paths):
@@ -94,6 +97,8 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
             fh.write(",".join(schema.names) + "\n")
     if start != len(ranking):
         raise RuntimeError(f"batch files hold {start} rows but {len(ranking)} were ranked")
+    csv.unlink(missing_ok=True)
+    parquet.unlink(missing_ok=True)
     tmp_parquet.replace(parquet)
     tmp_csv.replace(csv)
     return parquet, csv

@@ -252,48 +252,54 @@ def screen(
         stability_model_uri=model_uris["air_stability"],
         tracking_uri=uri, batch_size=config.batch_size,
     )  # fmt: skip
-    store = BatchStore(out)
-    reused = store.open(manifest, fresh=fresh)
-    finished = store.finished()
-    timings["plan"] = time.perf_counter() - start
-    say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
-    if reused:
-        say(f"resuming: {reused} finished batches in {store.batches}")
-    run_id = None
-    if track:
-        run_id = _start_tracking(store, uri, config, [str(p) for p in inputs], plan, model_uris)
+    store = BatchStore(out, log=say)
+    store.lock()  # a second run on this folder is refused until this one ends
     try:
-        tick = time.perf_counter()
-        todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
-        bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished))
-        with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
-            for index, frame in run(todo):
-                store.write(index, frame)
-                advance()
-        timings["batches"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        paths = list(store.paths())
-        if not paths:
-            raise ScreeningError(f"the inputs hold no candidate rows: {[str(p) for p in inputs]}")
-        ranking, counts = rank_pool(paths, config.ranking)
-        write_results(paths, ranking, out)
-        timings["rank_write"] = time.perf_counter() - tick
-        results = read_results(out / "results.parquet")
-        timings["total"] = time.perf_counter() - start
-        n_ok = int((results["status"] == "ok").sum())
-        counts = dict(sorted(counts.items()))
-        say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
-        if run_id is not None:
-            from electroscreen.screening.mlflow_run import finish_screening_run
+        reused = store.open(manifest, fresh=fresh)
+        finished = store.finished()
+        timings["plan"] = time.perf_counter() - start
+        say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
+        if reused:
+            say(f"resuming: {reused} finished batches in {store.batches}")
+        run_id = None
+        if track:
+            run_id = _start_tracking(store, uri, config, [str(p) for p in inputs], plan, model_uris)
+        try:
+            tick = time.perf_counter()
+            todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
+            bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished))
+            with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
+                for index, frame in run(todo):
+                    store.write(index, frame)
+                    advance()
+            timings["batches"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            paths = list(store.paths())
+            if not paths:
+                raise ScreeningError(
+                    f"the inputs hold no candidate rows: {[str(p) for p in inputs]}"
+                )
+            ranking, counts = rank_pool(paths, config.ranking)
+            write_results(paths, ranking, out)
+            timings["rank_write"] = time.perf_counter() - tick
+            results = read_results(out / "results.parquet")
+            timings["total"] = time.perf_counter() - start
+            n_ok = int((results["status"] == "ok").sum())
+            counts = dict(sorted(counts.items()))
+            say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
+            if run_id is not None:
+                from electroscreen.screening.mlflow_run import finish_screening_run
 
-            finish_screening_run(
-                run_id, tracking_uri=uri, results=results, out=out, timings=timings,
-                counts=counts, top=config.top or 50,
-            )  # fmt: skip
-    except BaseException as exc:
-        if run_id is not None:
-            from electroscreen.screening.mlflow_run import fail_screening_run
+                finish_screening_run(
+                    run_id, tracking_uri=uri, results=results, out=out, timings=timings,
+                    counts=counts, top=config.top or 50,
+                )  # fmt: skip
+        except BaseException as exc:
+            if run_id is not None:
+                from electroscreen.screening.mlflow_run import fail_screening_run
 
-            fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
-        raise
+                fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
+            raise
+    finally:
+        store.unlock()
     return ScreeningResult(results, out, run_id, counts, timings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,6 +124,38 @@ def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store
     )  # fmt: skip
     assert fresh.results["candidate_id"].tolist() == result.results["candidate_id"].tolist()
     assert not np.allclose(fresh.results["score"].fillna(0), result.results["score"].fillna(0))
+
+
+def test_tampered_batches_are_recomputed_and_foreign_out_refused(
+    screened, model_store, formula_pool
+):
+    """A batch replaced by another valid batch (duplicated and missing ids) or truncated is
+    recomputed on resume, said so, and the results equal the untouched run's."""
+    result, config = screened
+    batches = result.out / "batches"
+    shutil.copy(batches / "batch-000000.parquet", batches / "batch-000001.parquet")
+    data = (batches / "batch-000003.parquet").read_bytes()
+    (batches / "batch-000003.parquet").write_bytes(data[:100])
+    (batches / "batch-abc.parquet").write_bytes(b"stray")
+    lines: list[str] = []
+    with pytest.warns(UserWarning, match="batch-abc"):
+        again = screen(
+            [formula_pool], result.out, config=config, tracking_uri=model_store.uri,
+            track=False, progress=False, log=lines.append,
+        )  # fmt: skip
+    assert_frame_equal(again.results, result.results)
+    said = "\n".join(lines)
+    assert "batch 1 " in said and "batch 3 " in said and "recomputing" in said
+    foreign = result.out.parent / "mine"
+    foreign.mkdir()
+    (foreign / "results.csv").write_text("precious\n")
+    with pytest.raises(ManifestMismatchError, match="no manifest"):
+        screen(
+            [formula_pool], foreign, config=config, tracking_uri=model_store.uri,
+            track=False, progress=False, fresh=True,
+        )  # fmt: skip
+    assert [p.name for p in foreign.iterdir()] == ["results.csv"]
+    assert (foreign / "results.csv").read_text() == "precious\n"
 
 
 def test_missing_models_say_how_to_train_them(tmp_path, formula_pool):
