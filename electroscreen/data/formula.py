@@ -43,8 +43,9 @@ _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(
 #: (a water of hydration), or ``Li3PS4.2LiI`` (the unit after the dot repeats an element of the
 #: unit before it, which a decimal reading would not). ``Li6.4La3`` stays a decimal.
 _ASCII_DOT = re.compile(r"(?<=\d)\.(?=(\d+)([A-Z][a-z]?))")
-#: A dot right after an element or bracket and before a number is always a separator: LiCl.0.5H2O.
-_LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d)")
+#: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
+#: (``Li.5Cl`` stays Li0.5Cl).
+_LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
 _WATER = re.compile(r"[HD]2O(?![a-z\d])")
 _ELEMENT = re.compile(r"[A-Z][a-z]?")
 

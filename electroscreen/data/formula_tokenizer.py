@@ -75,9 +75,10 @@ def _merge(z_buf, n_buf, lo, count, z, amount) -> int:
 
 
 @njit(cache=True)
-def _adduct_dot(buf, pos, end, symbols, z_buf, count) -> bool:
+def _adduct_dot(buf, pos, end, symbols, z_buf, count, current) -> bool:
     """Whether the unit starting at ``pos`` (after ``<digits>.<digits>``) makes that dot an adduct
-    separator, as ``parse_formula`` decides: a water ``H2O``/``D2O``, or an element already seen."""
+    separator, as ``parse_formula`` decides: a water ``H2O``/``D2O``, or an element already seen
+    (``current``, the element the amount belongs to, included)."""
     c = buf[pos]
     if (c == 72 or c == 68) and pos + 2 < end and buf[pos + 1] == 50 and buf[pos + 2] == 79:
         if pos + 3 == end or not (97 <= buf[pos + 3] <= 122 or 48 <= buf[pos + 3] <= 57):
@@ -86,6 +87,8 @@ def _adduct_dot(buf, pos, end, symbols, z_buf, count) -> bool:
     if pos + 1 < end and 97 <= buf[pos + 1] <= 122:
         second = buf[pos + 1] - 96
     z = symbols[c - 65, second]
+    if z == current:
+        return True
     for k in range(count):
         if z_buf[k] == z:
             return True
@@ -116,7 +119,7 @@ def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) ->
                 return -1
             if depth == 0 and pos < end and 65 <= buf[pos] <= 90:
                 for k in range(number_start, pos):
-                    if buf[k] == 46 and _adduct_dot(buf, pos, end, symbols, z_buf, count):
+                    if buf[k] == 46 and _adduct_dot(buf, pos, end, symbols, z_buf, count, z):
                         return -1  # CaSO4.2H2O, Li3PS4.2LiI: parse_formula reads the adduct
             lo = level_start[depth]
             count = lo + _merge(z_buf, n_buf, lo, count - lo, z, amount)
