@@ -38,6 +38,7 @@ from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
     resolve_tracking_uri,
+    retry_tracking,
 )
 from electroscreen.screening.plots import pareto_plot
 from electroscreen.screening.ranking import is_ranked
@@ -172,7 +173,8 @@ def start_screening_run(
         tags[f"electroscreen.{role}_model_uri"] = uri
 
     if run_id is None:
-        run = client.create_run(
+        run = retry_tracking(
+            client.create_run,
             get_or_create_experiment(experiment, tracking_uri),
             run_name=f"screen-{pool_digest[:8]}",
             tags=tags,
@@ -189,19 +191,19 @@ def start_screening_run(
                 f"(remove state.json from the output folder to record a new run and keep the "
                 f"checkpoints): {exc}"
             ) from exc
-        client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+        retry_tracking(client.update_run, run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         if "electroscreen.error" in run.data.tags:  # a failed attempt being resumed
             client.delete_tag(run_id, "electroscreen.error")
         for key, value in tags.items():
-            client.set_tag(run_id, key, value)
+            retry_tracking(client.set_tag, run_id, key, value)
         existing_params = dict(run.data.params)
         logged_digests = {d.dataset.digest for d in run.inputs.dataset_inputs}
     new_params = [Param(k, v) for k, v in params.items() if k not in existing_params]
     for start in range(0, len(new_params), 100):  # log_batch takes at most 100 params
-        client.log_batch(run_id, params=new_params[start : start + 100])
+        retry_tracking(client.log_batch, run_id, params=new_params[start : start + 100])
     pool_input = _pool_input(inputs, pool_digest)
     if pool_input.dataset.digest not in logged_digests:
-        client.log_inputs(run_id, datasets=[pool_input])
+        retry_tracking(client.log_inputs, run_id, datasets=[pool_input])
     return run_id
 
 

@@ -53,6 +53,8 @@ class ScreeningResult:
     """Rows per status."""
     timings: dict[str, float]
     """Seconds per step (``plan``, ``batches``, ``rank_write``) and ``total``."""
+    tracking_error: str | None = None
+    """Why the MLflow run could not be started or completed (the results are written anyway)."""
 
 
 def default_model_uris(
@@ -262,8 +264,15 @@ def screen(
         if reused:
             say(f"resuming: {reused} finished batches in {store.batches}")
         run_id = None
+        tracking_error = None
         if track:
-            run_id = _start_tracking(store, uri, config, [str(p) for p in inputs], plan, model_uris)
+            try:  # tracking is bookkeeping: its failure never stops the screening
+                run_id = _start_tracking(
+                    store, uri, config, [str(p) for p in inputs], plan, model_uris
+                )
+            except Exception as exc:  # noqa: BLE001
+                tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
+                say(f"warning: {tracking_error}; screening continues without tracking")
         try:
             tick = time.perf_counter()
             todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
@@ -290,16 +299,28 @@ def screen(
             if run_id is not None:
                 from electroscreen.screening.mlflow_run import finish_screening_run
 
-                finish_screening_run(
-                    run_id, tracking_uri=uri, results=results, out=out, timings=timings,
-                    counts=counts, top=config.top or 50,
-                )  # fmt: skip
+                try:  # the results are written: a tracking failure is reported, not raised
+                    finish_screening_run(
+                        run_id, tracking_uri=uri, results=results, out=out, timings=timings,
+                        counts=counts, top=config.top or 50,
+                    )  # fmt: skip
+                except Exception as exc:  # noqa: BLE001
+                    tracking_error = (
+                        f"could not record the results in MLflow run {run_id}: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    say(f"warning: {tracking_error}; the results are in {out}")
         except BaseException as exc:
             if run_id is not None:
                 from electroscreen.screening.mlflow_run import fail_screening_run
 
-                fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
+                try:
+                    fail_screening_run(
+                        run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}"
+                    )
+                except Exception as tracking_exc:  # noqa: BLE001 - the original error matters
+                    say(f"warning: could not mark MLflow run {run_id} failed: {tracking_exc}")
             raise
     finally:
         store.unlock()
-    return ScreeningResult(results, out, run_id, counts, timings)
+    return ScreeningResult(results, out, run_id, counts, timings, tracking_error)

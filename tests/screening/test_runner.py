@@ -158,6 +158,29 @@ def test_tampered_batches_are_recomputed_and_foreign_out_refused(
     assert (foreign / "results.csv").read_text() == "precious\n"
 
 
+@pytest.mark.parametrize("step", ["start_screening_run", "finish_screening_run"])
+def test_a_tracking_failure_never_kills_the_screening(
+    step, model_store, formula_pool, tmp_path, monkeypatch
+):
+    from mlflow.exceptions import MlflowException
+
+    from electroscreen.screening import mlflow_run
+
+    def broken(*args, **kwargs):
+        raise MlflowException("(sqlite3.OperationalError) disk I/O error")
+
+    monkeypatch.setattr(mlflow_run, step, broken)
+    lines: list[str] = []
+    result = screen(
+        [formula_pool], tmp_path / "out", config=load_screening_config(batch_size=20),
+        tracking_uri=model_store.uri, track=True, progress=False, log=lines.append,
+    )  # fmt: skip
+    assert len(result.results) == 42 and (tmp_path / "out" / "results.csv").is_file()
+    assert "disk I/O error" in result.tracking_error
+    assert any("warning" in line and "disk I/O error" in line for line in lines)
+    assert (result.run_id is None) == (step == "start_screening_run")
+
+
 def test_missing_models_say_how_to_train_them(tmp_path, formula_pool):
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with pytest.raises(ScreeningError, match="electroscreen train --config configs/conductivity"):
