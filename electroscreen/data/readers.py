@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import io
 import json
+import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -53,8 +54,45 @@ def _is_candidate_file(path: Path) -> bool:
     )
 
 
+def _folder_files(folder: Path) -> list[Path]:
+    """Candidate files under ``folder`` (recursively, sorted), plus what must not vanish silently:
+    sub-folders that cannot be listed, and candidate-named links that lead nowhere (broken or
+    looping). Symlinked folders are followed once (a loop is not walked twice)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+
+    def walk(directory: Path) -> None:
+        real = os.path.realpath(directory)
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            found.append(directory)  # unreadable: read_candidates gives it a status row
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                walk(path)
+            elif _is_candidate_file(path) and (is_file or entry.is_symlink()):
+                found.append(path)
+
+    walk(folder)
+    return sorted(found)
+
+
 def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are."""
+    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are.
+
+    Under a directory, an unreadable sub-folder and a broken or looping link with a candidate's
+    name are kept too, so that each gets a status row instead of vanishing.
+    """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     paths: list[Path] = []
@@ -62,9 +100,7 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            paths.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and _is_candidate_file(p)
-            )
+            paths.extend(_folder_files(path))
         elif any(ch in text for ch in "*?[") and not path.exists():
             paths.extend(Path(p) for p in sorted(glob.glob(text, recursive=True)))
         else:
@@ -241,11 +277,24 @@ def read_candidates(
     return candidate_table(records)
 
 
+def _listable(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError:
+        return False
+    return True
+
+
 def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     cid = path.stem if path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES else path.name
     source = str(path)
+    if path.is_symlink() and not path.exists():
+        return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
     if not path.exists():
         return [_failure(cid, source, "missing_file", "no such file")]
+    if path.is_dir() and not _listable(path):
+        return [_failure(cid, source, "unreadable_folder", "folder cannot be listed")]
     if path.is_dir():
         return [_failure(cid, source, "unsupported_format", "directory holds no candidate files")]
     if path.stat().st_size == 0:

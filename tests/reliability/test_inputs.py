@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -176,3 +177,31 @@ def test_packed_caches_are_validated(tmp_path):
         "ok", "bad_lattice", "bad_lattice", "bad_lattice", "unknown_element", "bad_occupancy",
     ]  # fmt: skip
     assert "Lr" not in table["formula"].iloc[4]
+
+
+def test_links_and_unreadable_folders_never_vanish(tmp_path, monkeypatch):
+    import os
+
+    pool = tmp_path / "pool"
+    (pool / "sub").mkdir(parents=True)
+    (pool / "locked").mkdir()
+    good = "LiCl\n1.0\n5 0 0\n0 5 0\n0 0 5\nLi Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n"
+    (pool / "sub" / "a.vasp").write_text(good)
+    (pool / "locked" / "hidden.vasp").write_text(good)
+    os.symlink(pool, pool / "sub" / "loop")  # a folder loop: walked once
+    os.symlink(pool / "nowhere.cif", pool / "broken.cif")
+    os.symlink(pool / "self.cif", pool / "self.cif")  # a file link loop
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for table in (read_candidates(pool), _screen_rows(pool)):
+        got = dict(zip(table["source"].map(lambda s: Path(s).name), table["status"], strict=True))
+        assert got == {
+            "a.vasp": "ok", "broken.cif": "broken_link", "self.cif": "broken_link",
+            "locked": "unreadable_folder",
+        }, got  # fmt: skip
