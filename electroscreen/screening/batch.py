@@ -100,12 +100,22 @@ def uses_structures(predictor: Any) -> bool:
 
 def _predict(
     predictor: Any, name: str, rows: pd.DataFrame, columns: tuple[str, ...]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    out = predictor.predict_frame(rows)
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Prediction columns, ``pred_status`` and ``pred_feature_status`` of ``rows``."""
+    out = predictor.predict_frame(rows, details=True)
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
-    return out[list(columns)], out["pred_status"].astype(str).to_numpy(dtype=object)
+    feature_status = (
+        out["pred_feature_status"].astype(str).to_numpy(dtype=object)
+        if "pred_feature_status" in out
+        else np.full(len(out), OK, dtype=object)
+    )
+    return (
+        out[list(columns)],
+        out["pred_status"].astype(str).to_numpy(dtype=object),
+        feature_status,
+    )
 
 
 def process_batch(
@@ -125,8 +135,10 @@ def process_batch(
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`. A candidate
-        either model cannot predict gets that model's status (e.g. ``no_structure``) and a message.
+        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
+        ``pred_feature_status`` (``ok``; ``"<model>:<featurizer status>"`` for a prediction made
+        although some of its features were NaN; empty for rows not predicted). A candidate either
+        model cannot predict gets that model's status (e.g. ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=READ_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
@@ -134,6 +146,7 @@ def process_batch(
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
+    feature_notes: list[list[str]] = [[] for _ in range(len(table))]
     if len(rows):
         frame = pd.DataFrame({"formula": table["formula"].to_numpy()[rows]})
         if uses_structures(conductivity) or uses_structures(stability):
@@ -142,8 +155,10 @@ def process_batch(
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS),
             ("air-stability", stability, STABILITY_COLUMNS),
         ):
-            values, pred_status = _predict(predictor, name, frame, columns)
+            values, pred_status, feature_status = _predict(predictor, name, frame, columns)
             predictions.loc[rows, list(columns)] = values.to_numpy(dtype=np.float64)
+            for k in np.flatnonzero(feature_status != OK):
+                feature_notes[rows[k]].append(f"{name}:{feature_status[k]}")
             for k in np.flatnonzero(pred_status != OK):
                 row = rows[k]
                 if status[row] == OK:
@@ -152,6 +167,13 @@ def process_batch(
     table["status"] = status
     table["error"] = error
     out = pd.concat([table.drop(columns=["structure"]), predictions], axis=1)
+    # predictions made although some features were NaN are flagged, not silent
+    predicted = np.zeros(len(table), dtype=bool)
+    predicted[rows] = True
+    out["pred_feature_status"] = [
+        (",".join(notes) or OK) if done else ""
+        for notes, done in zip(feature_notes, predicted, strict=True)
+    ]
     out["batch"] = np.int64(batch.index)
     return out
 
