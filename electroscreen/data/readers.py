@@ -147,6 +147,7 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
         warnings.simplefilter("ignore")
         if fmt == "cif":
             parser = CifParser(io.StringIO(text), occupancy_tolerance=1.05)
+            _check_cif_occupancies(parser)
             structures = parser.parse_structures(primitive=False, on_error="raise")
             if not structures:
                 raise ValueError("no structure in CIF")
@@ -160,8 +161,26 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def _check_cif_occupancies(parser: CifParser) -> None:
+    """Refuse occupancies outside (0, 1] as written: pymatgen drops a site with a negative or zero
+    occupancy without a word, which would screen a different compound."""
+    cif = getattr(parser, "_cif", None)
+    for block in getattr(cif, "data", {}).values():
+        values = block.data.get("_atom_site_occupancy") or []
+        labels = block.data.get("_atom_site_label") or [""] * len(values)
+        for label, raw in zip(labels, values, strict=False):
+            try:
+                value = float(str(raw).split("(")[0])
+            except ValueError:
+                continue  # "?" or ".": pymatgen's default applies
+            if not (np.isfinite(value) and 0 < value <= 1.05):
+                raise ValueError(f"site {label}: occupancy {raw} is not in (0, 1]")
+
+
 def _classify_error(exc: Exception) -> str:
     text = str(exc).lower()
+    if "occupancy" in text and "not in (0, 1]" in text:
+        return "bad_occupancy"
     if "element" in text or "symbol" in text or "not a valid" in text:
         return "unknown_element"
     return "parse_error"

@@ -205,3 +205,19 @@ def test_links_and_unreadable_folders_never_vanish(tmp_path, monkeypatch):
             "a.vasp": "ok", "broken.cif": "broken_link", "self.cif": "broken_link",
             "locked": "unreadable_folder",
         }, got  # fmt: skip
+
+
+@pytest.mark.parametrize("occupancy", ["-0.5", "0", "1.5", "nan"])
+def test_cif_occupancy_outside_0_1_is_a_status_not_a_dropped_site(tmp_path, occupancy):
+    cif = (
+        "data_x\n_symmetry_space_group_name_H-M   'P 1'\n_cell_length_a 4.0\n_cell_length_b 4.0\n"
+        "_cell_length_c 4.0\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n _symmetry_equiv_pos_as_xyz\n  'x, y, z'\nloop_\n _atom_site_label\n"
+        " _atom_site_type_symbol\n _atom_site_fract_x\n _atom_site_fract_y\n _atom_site_fract_z\n"
+        f" _atom_site_occupancy\n  Li1  Li  0.0  0.0  0.0  {occupancy}\n"
+        "  Cl1  Cl  0.5  0.5  0.5  1.0\n"
+    )
+    (tmp_path / "x.cif").write_text(cif)
+    table = read_candidates(tmp_path / "x.cif")
+    assert table["status"].tolist() == ["bad_occupancy"], table["error"].tolist()
+    assert "Li1" in table["error"].iloc[0]
