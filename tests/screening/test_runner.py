@@ -183,6 +183,27 @@ def test_a_tracking_failure_never_kills_the_screening(
     assert (result.run_id is None) == (step == "start_screening_run")
 
 
+def test_both_models_predict_each_row_from_that_row_only(model_store):
+    """Extreme but valid rows (amounts at the ends of the accepted range, many elements) beside
+    normal ones leave the normal rows' predictions bit-identical."""
+    normal = ["Li3PS4", "Li10GeP2S12", "Li7La3Zr2O12", "Li6PS5Cl"]
+    extreme = ["Li999999Cl", "Li0.000001Cl", "Li1000000S999999", "LiNaKRbCsMgCaSrBaAlGaInO12S3"]
+    mixed = [extreme[0]]
+    for k, formula in enumerate(normal):
+        mixed += [formula, extreme[(k + 1) % len(extreme)]]
+    where = [1, 3, 5, 7]
+    for uri in (model_store.conductivity, model_store.stability):
+        predictor = load_predictor(uri, model_store.uri)
+        alone = predictor.predict_frame(pd.DataFrame({"formula": normal}))
+        beside = predictor.predict_frame(pd.DataFrame({"formula": mixed})).iloc[where]
+        for column in alone.columns:
+            a, b = alone[column].to_numpy(), beside[column].to_numpy()
+            if a.dtype.kind == "f":
+                assert a.tobytes() == b.tobytes(), (uri, column)
+            else:
+                assert a.tolist() == b.tolist(), (uri, column)
+
+
 def test_missing_models_say_how_to_train_them(tmp_path, formula_pool):
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     with pytest.raises(ScreeningError, match="electroscreen train --config configs/conductivity"):
