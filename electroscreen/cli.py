@@ -171,7 +171,7 @@ def screen(
     """Filter, predict and rank candidates; resumes from the checkpoints in --out."""
     from electroscreen.experiments.tracking import resolve_tracking_uri
     from electroscreen.report import ranked_table, status_line, ui_hint
-    from electroscreen.screening.checkpoint import ManifestMismatchError
+    from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -184,7 +184,13 @@ def screen(
             stability_model=stability_model, workers=workers, scheduler=scheduler, device=device,
             tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
         )  # fmt: skip
-    except (ScreeningError, ManifestMismatchError, ValueError, OSError) as exc:
+    except (
+        ScreeningError,
+        ManifestMismatchError,
+        CheckpointLockedError,
+        ValueError,
+        OSError,
+    ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     console.print(ranked_table(result.results, settings.top))
@@ -285,17 +291,32 @@ def ui(
     ),
     port: int = typer.Option(5000, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    allow_remote: bool = typer.Option(
+        False, "--allow-remote", help="Allow a non-loopback --host (no authentication: see README)."
+    ),
+    workers: int | None = typer.Option(None, help="Server worker processes (MLflow's default)."),
 ) -> None:
     """Start the MLflow UI (mlflow server) on the tracking store; stop it with Ctrl-C."""
-    from electroscreen.experiments.ui import serve_ui, ui_command
+    from electroscreen.experiments.ui import is_loopback, serve_ui, ui_command
 
     try:
-        argv = ui_command(tracking_uri, host=host, port=port)
+        argv = ui_command(
+            tracking_uri, host=host, port=port, workers=workers, allow_remote=allow_remote
+        )
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    if not is_loopback(host):
+        log_console(stderr=True).print(
+            f"[bold red]WARNING:[/] the MLflow UI listens on {host}:{port} without authentication;"
+            " anyone who reaches it can read the store and register models that `screen` will run."
+            " A tracking store is code.",
+            markup=True, highlight=False,
+        )  # fmt: skip
     console.print(f"MLflow UI on http://{host}:{port} (store {argv[5]}); Ctrl-C stops it")
-    raise typer.Exit(serve_ui(tracking_uri, host=host, port=port))
+    raise typer.Exit(
+        serve_ui(tracking_uri, host=host, port=port, allow_remote=allow_remote, workers=workers)
+    )
 
 
 @app.command("serve")

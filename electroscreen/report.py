@@ -48,6 +48,11 @@ def _is_terminal(stream) -> bool:
         return False
 
 
+def _rank(value: object) -> str:
+    """A rank as shown: the integer, or an em dash when unranked."""
+    return "—" if pd.isna(value) else str(int(value))
+
+
 def _number(value: float | None, digits: int = 2) -> str:
     if value is None or math.isnan(value):
         return ""
@@ -56,18 +61,21 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 def ranked_table(results: pd.DataFrame, top: int = 15) -> Table:
     """The ``top`` best candidates by weighted score, with uncertainties and ranks."""
-    best = results[results["rank"] > 0].nsmallest(top, "rank")
+    from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
+
+    ranked = is_ranked(results["rank"])
+    best = results[ranked].nsmallest(top, "rank")
     table = Table(
         "rank", "candidate_id", "formula", "log10 σ (S/cm)", "90% interval", "P(air stable)",
         "pareto", "acq. rank",
-        title=f"Top {len(best)} of {int((results['rank'] > 0).sum())} ranked candidates",
+        title=f"Top {len(best)} of {int(ranked.sum())} ranked candidates",
     )  # fmt: skip
     for row in best.itertuples(index=False):
         table.add_row(
             str(row.rank), str(row.candidate_id), str(row.formula),
             f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
-            _number(row.p_air_stable), str(row.pareto_rank), str(row.acquisition_rank),
+            _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
         )  # fmt: skip
     return table
 

@@ -26,6 +26,8 @@ from mlflow.exceptions import MlflowException
 
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
+from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
+from electroscreen.screening.results import read_results
 
 __all__ = [
     "SHORTLIST_ARTIFACT_DIR",
@@ -38,8 +40,6 @@ __all__ = [
 
 #: Artifact folder that exported shortlists are logged to.
 SHORTLIST_ARTIFACT_DIR = "shortlists"
-#: Ranking columns of a results table: 1 is best, 0 means unranked.
-RANK_COLUMNS = ("rank", "acquisition_rank", "pareto_rank")
 #: Params of a screening run shown by :func:`screening_runs` (when the run logged them).
 _SCREEN_PARAMS = ("conductivity_model_uri", "stability_model_uri", "inputs")
 
@@ -159,7 +159,7 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
             raise FileNotFoundError(
                 f"run {run_id} has no artifact {RESULTS_ARTIFACT}: {exc}"
             ) from exc
-        results = pd.read_parquet(path)
+        results = read_results(path)
     results.attrs["run_id"] = run_id
     results.attrs["params"] = dict(run.data.params)
     return results
@@ -194,7 +194,7 @@ def shortlist(
     sort_by : str
         ``rank`` (ascending: the run's weighted-score ranking), ``acquisition_rank`` (upper
         confidence bound), ``pareto_rank``, or any other column (descending, e.g.
-        ``pred_log10_sigma_lo`` for a pessimistic ordering). Rank 0 (unranked) rows are left out.
+        ``pred_log10_sigma_lo`` for a pessimistic ordering). Unranked (``<NA>``) rows are left out.
 
     Returns
     -------
@@ -208,7 +208,7 @@ def shortlist(
         keep &= results["p_air_stable"].ge(min_p_air_stable)
     ascending = sort_by in RANK_COLUMNS
     if ascending:
-        keep &= results[sort_by].gt(0)  # rank 0 marks an unranked row
+        keep &= is_ranked(results[sort_by])
     selected = results[keep]
     selected = selected.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
     if top is not None:

@@ -7,9 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from electroscreen.data.formula import SYMBOL_TO_Z, FormulaError, parse_formula
+from electroscreen.data.formula import (
+    ELEMENT_SYMBOLS,
+    MAX_AMOUNT,
+    MIN_AMOUNT,
+    SYMBOL_TO_Z,
+    FormulaError,
+    amount_problem,
+    parse_formula,
+)
 from electroscreen.data.formula_tokenizer import tokenize_formulas
 from electroscreen.data.packed import _ranges
+from electroscreen.data.segments import segment_any
 
 __all__ = ["PackedCompositions", "pack_compositions"]
 
@@ -109,7 +118,44 @@ def _pack_formulas(formulas: list[str]) -> PackedCompositions:
         z_all[slow_entry], n_all[slow_entry] = slow.z, slow.amount
         z, amount = z_all, n_all
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return PackedCompositions(offsets, z, amount, status, error)
+    return _reject_bad_amounts(PackedCompositions(offsets, z, amount, status, error))
+
+
+def _reject_bad_amounts(packed: PackedCompositions) -> PackedCompositions:
+    """Rows with an amount that is not finite or whose size is outside [MIN_AMOUNT, MAX_AMOUNT]
+    (zero is allowed), or an atomic number outside 1..103, become empty with status ``bad_amount``
+    / ``unknown_element``: such a row must not reach a kernel, where it would dominate every sum."""
+    amount, z = packed.amount, packed.z
+    size = np.abs(amount)
+    bad_entry = ~np.isfinite(amount) | ((size > 0) & ((size < MIN_AMOUNT) | (size > MAX_AMOUNT)))
+    bad_z = (z < 1) | (z > 103)
+    bad_amount_row = segment_any(bad_entry, packed.offsets) & (packed.status == "ok")
+    bad_z_row = segment_any(bad_z, packed.offsets) & (packed.status == "ok") & ~bad_amount_row
+    bad = bad_amount_row | bad_z_row
+    if not bad.any():
+        return packed
+    status, error = packed.status.copy(), packed.error.copy()
+    for row in np.flatnonzero(bad):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        if bad_amount_row[row]:
+            k = lo + int(np.argmax(bad_entry[lo:hi]))
+            status[row] = "bad_amount"
+            problem = amount_problem(float(amount[k]))
+            error[row] = f"{ELEMENT_SYMBOLS[z[k]]}: {problem}"
+        else:
+            k = lo + int(np.argmax(bad_z[lo:hi]))
+            status[row] = "unknown_element"
+            error[row] = f"atomic number {z[k]} is not an element (1..103)"
+    counts = np.diff(packed.offsets).copy()
+    keep = np.repeat(~bad, counts)
+    counts[bad] = 0
+    return PackedCompositions(
+        offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+        z=z[keep],
+        amount=amount[keep],
+        status=status,
+        error=error,
+    )
 
 
 def _pack_items(items: list[object]) -> PackedCompositions:
@@ -134,10 +180,12 @@ def _pack_items(items: list[object]) -> PackedCompositions:
             status.append("ok")
             error.append("")
         offsets.append(len(zs))
-    return PackedCompositions(
-        offsets=np.asarray(offsets, dtype=np.int64),
-        z=np.asarray(zs, dtype=np.int64),
-        amount=np.asarray(amounts, dtype=np.float64),
-        status=np.asarray(status, dtype=object),
-        error=np.asarray(error, dtype=object),
+    return _reject_bad_amounts(
+        PackedCompositions(
+            offsets=np.asarray(offsets, dtype=np.int64),
+            z=np.asarray(zs, dtype=np.int64),
+            amount=np.asarray(amounts, dtype=np.float64),
+            status=np.asarray(status, dtype=object),
+            error=np.asarray(error, dtype=object),
+        )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import warnings
 from functools import lru_cache
 
@@ -17,7 +18,10 @@ from pymatgen.core.periodic_table import Element
 
 __all__ = [
     "ELEMENT_SYMBOLS",
+    "MAX_AMOUNT",
+    "MIN_AMOUNT",
     "SYMBOL_TO_Z",
+    "amount_problem",
     "FormulaError",
     "parse_formula",
     "format_formula",
@@ -48,8 +52,60 @@ def _electronegativity_order() -> dict[str, tuple[float, str]]:
 _WRITING_ORDER = _electronegativity_order()
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
 REDUCED_DECIMALS = 2
+#: Sane range of an element's amount per formula unit (after multipliers): outside it a row is
+#: rejected with status ``bad_amount`` (1e20 or 1e-30 atoms per formula unit are typos or junk, and
+#: would dominate every sum they enter).
+MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
-_TOKEN = re.compile(r"([A-Z][a-z]?)|(\d*\.\d+|\d+)|([(\[{])|([)\]}])|([·*.+])|(\s+)|(.)")
+_NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
+_TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(\s+)|(.)", re.S)
+#: An ASCII "." that separates adduct units rather than being a decimal point: ``CaSO4.2H2O``
+#: (a water of hydration), or ``Li3PS4.2LiI`` (the unit after the dot repeats an element of the
+#: unit before it, which a decimal reading would not). ``Li6.4La3`` stays a decimal.
+_ASCII_DOT = re.compile(r"(?<=\d)\.(?=(\d+)([A-Z][a-z]?))")
+#: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
+#: (``Li.5Cl`` stays Li0.5Cl).
+_LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
+_WATER = re.compile(r"[HD]2O(?![a-z\d])")
+_ELEMENT = re.compile(r"[A-Z][a-z]?")
+
+
+def amount_problem(amount: float) -> str | None:
+    """Why ``amount`` (atoms of one element per formula unit) is not usable, or None."""
+    if not math.isfinite(amount):
+        return f"amount {amount} is not finite"
+    if amount != 0 and not MIN_AMOUNT <= abs(amount) <= MAX_AMOUNT:
+        return f"amount {amount:.3g} is outside [{MIN_AMOUNT:g}, {MAX_AMOUNT:g}]"
+    return None
+
+
+def _adduct_dots(text: str) -> str:
+    """``text`` with every adduct-separating ASCII dot written as ``·`` (see :data:`_ASCII_DOT`)."""
+    if "." not in text:
+        return text
+    text = _LETTER_DOT.sub("·", text)
+    out, last = [], 0
+    for m in _ASCII_DOT.finditer(text):
+        digits_start = m.start()
+        while digits_start > 0 and text[digits_start - 1].isdigit():
+            digits_start -= 1
+        if digits_start == 0 or not (
+            text[digits_start - 1].isalpha() or text[digits_start - 1] in ")]}"
+        ):
+            continue  # the number before the dot is a unit multiplier (·0.5H2O): a decimal point
+        unit_start = max(text.rfind(c, 0, m.start()) for c in "·*+ ")
+        before = {s for s in _ELEMENT.findall(text[unit_start + 1 : m.start()])}
+        after = m.end() + len(m.group(1))
+        if _WATER.match(text, after) or m.group(2) in before:
+            depth = sum(text.count(c, 0, m.start()) for c in "([{") - sum(
+                text.count(c, 0, m.start()) for c in ")]}"
+            )
+            if depth == 0:
+                out.append(text[last : m.start()] + "·")
+                last = m.end()
+    return "".join(out) + text[last:]
+
+
 _OPEN_TO_CLOSE = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -57,7 +113,8 @@ class FormulaError(ValueError):
     """A formula that cannot be parsed; ``reason`` is a short machine-readable code."""
 
     def __init__(self, formula: str, message: str, reason: str = "bad_formula") -> None:
-        super().__init__(f"formula {formula!r}: {message}")
+        shown = formula if len(formula) <= 60 else f"{formula[:57]}..."
+        super().__init__(f"formula {shown!r}: {message}")
         self.reason = reason
 
 
@@ -72,7 +129,10 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     text = formula.strip()
     if not text:
         raise FormulaError(formula, "empty formula", "empty_formula")
-    tokens = [m.groups() for m in _TOKEN.finditer(text)]
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" or c == "\u2400"), None)
+    if bad is not None:
+        raise FormulaError(formula, f"control character {bad!r} (e.g. a NUL byte)", "bad_character")
+    tokens = [m.groups() for m in _TOKEN.finditer(_adduct_dots(text))]
     stack: list[dict[str, float]] = [{}]
     opened: list[str] = []
     # A hydrate/adduct dot starts a new unit with an optional leading multiplier: CaSO4·2H2O.
@@ -118,6 +178,10 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     amounts = stack[0]
     if not amounts:
         raise FormulaError(formula, "no elements", "empty_formula")
+    for el, n in amounts.items():
+        problem = amount_problem(n)
+        if problem is not None:
+            raise FormulaError(formula, f"{el}: {problem}", "bad_amount")
     if any(n < 0 for n in amounts.values()):
         raise FormulaError(formula, "negative amount")
     result = tuple((el, n) for el, n in amounts.items() if n > 0)
@@ -142,7 +206,16 @@ def parse_formula(formula: str) -> dict[str, float]:
     Raises
     ------
     FormulaError
-        With ``reason`` in ``{"bad_formula", "unknown_element", "empty_formula"}``.
+        With ``reason`` in ``{"bad_formula", "unknown_element", "empty_formula", "bad_amount",
+        "bad_character"}``. Amounts (after multipliers) must be finite and within
+        [:data:`MIN_AMOUNT`, :data:`MAX_AMOUNT`]; exponents (``Li1e30Cl``) are read, then checked.
+
+    Notes
+    -----
+    Adducts and hydrates are sums of their units: ``CaSO4·2H2O``, ``CaSO4*2H2O`` and
+    ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2. An ASCII dot
+    between digits is a decimal point unless a water (``H2O``/``D2O``) or a unit repeating an element
+    of the unit before follows it (``Li6.4La3Zr1.4Ta0.6O12`` is decimal).
 
     Examples
     --------
@@ -161,7 +234,7 @@ def format_formula(amounts: dict[str, float], ndigits: int = 4) -> str:
         n = round(float(n), ndigits)
         if n == 1:
             parts.append(el)
-        elif n == int(n):
+        elif math.isfinite(n) and n == int(n):
             parts.append(f"{el}{int(n)}")
         else:
             parts.append(f"{el}{n:g}")

@@ -3,8 +3,9 @@
 :func:`~electroscreen.data.formula.parse_formula` (a regex parser) costs ~6 us per new formula, four
 times the Magpie kernel. The common case -- element symbols, decimal amounts, nested (), [], {} with
 multipliers -- is parsed here in Numba over the bytes of all formulas at once, with exactly the
-parser's arithmetic and element order. Every other formula (hydrate dots, leading multipliers, spaces,
-non-ASCII, unknown symbols, errors, > 15 digits) is flagged (count -1) and re-parsed by
+parser's arithmetic and element order. Every other formula (hydrate dots, including the ASCII ones
+``CaSO4.2H2O`` and ``Li3PS4.2LiI``, leading multipliers, exponents, spaces, non-ASCII, unknown symbols,
+errors, > 15 digits) is flagged (count -1) and re-parsed by
 ``parse_formula``, so both paths give the same arrays, statuses and errors.
 """
 
@@ -74,6 +75,27 @@ def _merge(z_buf, n_buf, lo, count, z, amount) -> int:
 
 
 @njit(cache=True)
+def _adduct_dot(buf, pos, end, symbols, z_buf, count, current) -> bool:
+    """Whether the unit starting at ``pos`` (after ``<digits>.<digits>``) makes that dot an adduct
+    separator, as ``parse_formula`` decides: a water ``H2O``/``D2O``, or an element already seen
+    (``current``, the element the amount belongs to, included)."""
+    c = buf[pos]
+    if (c == 72 or c == 68) and pos + 2 < end and buf[pos + 1] == 50 and buf[pos + 2] == 79:
+        if pos + 3 == end or not (97 <= buf[pos + 3] <= 122 or 48 <= buf[pos + 3] <= 57):
+            return True
+    second = 0
+    if pos + 1 < end and 97 <= buf[pos + 1] <= 122:
+        second = buf[pos + 1] - 96
+    z = symbols[c - 65, second]
+    if z == current:
+        return True
+    for k in range(count):
+        if z_buf[k] == z:
+            return True
+    return False
+
+
+@njit(cache=True)
 def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) -> int:
     """Parse one formula into ``z_buf``/``n_buf``; number of elements, or -1 to fall back."""
     level_start = np.zeros(end - start + 2, dtype=np.int64)
@@ -91,9 +113,14 @@ def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) ->
             if z == 0:
                 return -1
             pos += 2 if second else 1
+            number_start = pos
             amount, pos, exact = _read_number(buf, pos, end)
             if not exact:
                 return -1
+            if depth == 0 and pos < end and 65 <= buf[pos] <= 90:
+                for k in range(number_start, pos):
+                    if buf[k] == 46 and _adduct_dot(buf, pos, end, symbols, z_buf, count, z):
+                        return -1  # CaSO4.2H2O, Li3PS4.2LiI: parse_formula reads the adduct
             lo = level_start[depth]
             count = lo + _merge(z_buf, n_buf, lo, count - lo, z, amount)
         elif closers[c] > 0:

@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 from pymatgen.core import Composition, Lattice, Species, Structure
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.segments import segment_all
+
 __all__ = ["PackedStructures", "concat_packed", "load_packed", "pack_structures"]
 
 _ARRAYS = (
@@ -73,12 +75,8 @@ class PackedStructures:
     @property
     def has_oxidation(self) -> np.ndarray:
         """Per structure: whether every occupant carries an oxidation state."""
-        known = ~np.isnan(self.occ_oxidation)
-        per_site = np.add.reduceat(known, self.occ_offsets[:-1]) if len(known) else np.zeros(0)
-        per_site = per_site == np.diff(self.occ_offsets)
-        if len(per_site) == 0:
-            return np.zeros(len(self), dtype=bool)
-        return np.logical_and.reduceat(per_site, self.site_offsets[:-1]) & (self.n_sites > 0)
+        per_site = segment_all(~np.isnan(self.occ_oxidation), self.occ_offsets)
+        return segment_all(per_site, self.site_offsets) & (self.n_sites > 0)
 
     @property
     def is_ordered(self) -> np.ndarray:
@@ -88,9 +86,7 @@ class PackedStructures:
         single = np.flatnonzero(site_ordered)
         full[single] = np.isclose(self.occ_fraction[self.occ_offsets[single]], 1.0)
         site_ordered &= full
-        if len(site_ordered) == 0:
-            return np.zeros(len(self), dtype=bool)
-        return np.logical_and.reduceat(site_ordered, self.site_offsets[:-1]) & (self.n_sites > 0)
+        return segment_all(site_ordered, self.site_offsets) & (self.n_sites > 0)
 
     def volume(self) -> np.ndarray:
         """Cell volume of each structure in cubic Angstrom, shape (N,)."""

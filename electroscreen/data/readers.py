@@ -11,17 +11,24 @@ from __future__ import annotations
 import glob
 import io
 import json
+import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.formula import FormulaError, format_formula, parse_formula
-from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME, DEFAULT_MIN_DISTANCE
+from electroscreen.data.tables import (
+    FORMULA_COLUMNS,
+    looks_binary,
+    table_chunks,
+    table_records,
+)
 from electroscreen.data.validation import check_structure
 
 __all__ = [
@@ -35,10 +42,6 @@ __all__ = [
 STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 POSCAR_NAMES = ("POSCAR", "CONTCAR")
-#: Column names recognised as the formula column of a table, in order of preference.
-FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
-ID_COLUMNS = ("candidate_id", "id", "material_id")
-CIF_COLUMNS = ("structure", "cif")
 
 
 def _is_candidate_file(path: Path) -> bool:
@@ -47,8 +50,45 @@ def _is_candidate_file(path: Path) -> bool:
     )
 
 
+def _folder_files(folder: Path) -> list[Path]:
+    """Candidate files under ``folder`` (recursively, sorted), plus what must not vanish silently:
+    sub-folders that cannot be listed, and candidate-named links that lead nowhere (broken or
+    looping). Symlinked folders are followed once (a loop is not walked twice)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+
+    def walk(directory: Path) -> None:
+        real = os.path.realpath(directory)
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            found.append(directory)  # unreadable: read_candidates gives it a status row
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                walk(path)
+            elif _is_candidate_file(path) and (is_file or entry.is_symlink()):
+                found.append(path)
+
+    walk(folder)
+    return sorted(found)
+
+
 def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are."""
+    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are.
+
+    Under a directory, an unreadable sub-folder and a broken or looping link with a candidate's
+    name are kept too, so that each gets a status row instead of vanishing.
+    """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     paths: list[Path] = []
@@ -56,9 +96,7 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            paths.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and _is_candidate_file(p)
-            )
+            paths.extend(_folder_files(path))
         elif any(ch in text for ch in "*?[") and not path.exists():
             paths.extend(Path(p) for p in sorted(glob.glob(text, recursive=True)))
         else:
@@ -105,6 +143,7 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
         warnings.simplefilter("ignore")
         if fmt == "cif":
             parser = CifParser(io.StringIO(text), occupancy_tolerance=1.05)
+            _check_cif_occupancies(parser)
             structures = parser.parse_structures(primitive=False, on_error="raise")
             if not structures:
                 raise ValueError("no structure in CIF")
@@ -118,11 +157,55 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def _check_cif_occupancies(parser: CifParser) -> None:
+    """Refuse occupancies outside (0, 1] as written: pymatgen drops a site with a negative or zero
+    occupancy without a word, which would screen a different compound."""
+    cif = getattr(parser, "_cif", None)
+    for block in getattr(cif, "data", {}).values():
+        values = block.data.get("_atom_site_occupancy") or []
+        labels = block.data.get("_atom_site_label") or [""] * len(values)
+        for label, raw in zip(labels, values, strict=False):
+            try:
+                value = float(str(raw).split("(")[0])
+            except ValueError:
+                continue  # "?" or ".": pymatgen's default applies
+            if not (np.isfinite(value) and 0 < value <= 1.05):
+                raise ValueError(f"site {label}: occupancy {raw} is not in (0, 1]")
+
+
 def _classify_error(exc: Exception) -> str:
     text = str(exc).lower()
+    if "occupancy" in text and "not in (0, 1]" in text:
+        return "bad_occupancy"
     if "element" in text or "symbol" in text or "not a valid" in text:
         return "unknown_element"
     return "parse_error"
+
+
+def _poscar_header_problem(text: str, max_sites: int) -> tuple[str, str] | None:
+    """Site count and cell volume from a POSCAR's header alone: a cap costs nothing to apply.
+
+    ``None`` when the header is fine or not understood (pymatgen's parser then decides).
+    """
+    lines = text.splitlines()[:8]
+    try:
+        scale = float(lines[1].split()[0])
+        matrix = np.array([[float(x) for x in lines[k].split()[:3]] for k in (2, 3, 4)])
+        counts_line = lines[5].split()
+        if not counts_line[0].lstrip("-").isdigit():
+            counts_line = lines[6].split()
+        n_sites = sum(int(c) for c in counts_line)
+    except (IndexError, ValueError):
+        return None
+    if n_sites > max_sites:
+        return "too_many_sites", f"{n_sites} sites exceeds max_sites={max_sites} (POSCAR header)"
+    volume = abs(float(np.linalg.det(matrix)))
+    volume = volume * scale**3 if scale > 0 else -scale  # a negative scale is the volume
+    if np.isfinite(volume) and volume > DEFAULT_MAX_VOLUME:
+        return "cell_too_large", (
+            f"cell volume {volume:.3g} A^3 exceeds max_volume={DEFAULT_MAX_VOLUME:g} (POSCAR header)"
+        )
+    return None
 
 
 def _read_structure_file(
@@ -145,6 +228,11 @@ def _read_structure_file(
         return
     text = path.read_text(encoding="utf-8", errors="strict")
     fmt = "cif" if suffix == ".cif" else "json" if suffix == ".json" else "poscar"
+    if fmt == "poscar":
+        problem = _poscar_header_problem(text, max_sites)
+        if problem is not None:  # refused before pymatgen parses (and validates) every site
+            yield _failure(cid, str(path), *problem)
+            return
     structures = structure_from_text(text, fmt)
     for k, structure in enumerate(structures):
         many = len(structures) > 1
@@ -157,45 +245,16 @@ def _read_structure_file(
         )
 
 
-def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    lowered = {str(c).lower(): c for c in frame.columns}
-    return next((lowered[n] for n in names if n in lowered), None)
+#: Rows per chunk when ``data info`` reads a table (``screen`` uses its batch size).
+_TABLE_CHUNK = 65536
 
 
 def _read_table(path: Path, max_sites: int, min_distance: float) -> Iterator[dict]:
-    frame = (
-        pd.read_parquet(path) if path.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(path)
-    )
-    formula_col = _find_column(frame, FORMULA_COLUMNS)
-    cif_col = _find_column(frame, CIF_COLUMNS)
-    if formula_col is None and cif_col is None:
-        raise ValueError(
-            f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
-            f"in columns {list(frame.columns)}"
-        )
-    id_col = _find_column(frame, ID_COLUMNS)
-    extras = [c for c in frame.columns if c not in {formula_col, cif_col, id_col}]
-    for row, values in enumerate(frame.itertuples(index=False, name=None)):
-        record = dict(zip(frame.columns, values, strict=True))
-        cid = str(record[id_col]) if id_col else f"{path.stem}:{row}"
-        source = f"{path}:{row}"
-        cif_text = record.get(cif_col) if cif_col else None
-        if isinstance(cif_text, str) and cif_text.strip():
-            try:
-                structure = structure_from_text(cif_text, "cif")[0]
-                rec = structure_record(cid, source, structure, max_sites, min_distance)
-            except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
-                rec = _failure(cid, source, _classify_error(exc), f"structure: {exc}")
-        else:
-            raw = record.get(formula_col) if formula_col else None
-            try:
-                formula = format_formula(parse_formula(raw if isinstance(raw, str) else ""))
-                rec = {"candidate_id": cid, "formula": formula, "source": source, "status": OK}
-            except FormulaError as exc:
-                rec = _failure(cid, source, exc.reason, str(exc))
-                rec["formula"] = raw if isinstance(raw, str) else ""
-        rec.update({c: record[c] for c in extras if c not in rec})
-        yield rec
+    """Every row of a formula table (the reader ``screen`` uses too), one record per row."""
+    start = 0
+    for chunk in table_chunks(path, _TABLE_CHUNK):
+        yield from table_records(chunk, path, start, max_sites, min_distance)
+        start += len(chunk)
 
 
 def read_candidates(
@@ -233,21 +292,32 @@ def read_candidates(
     return candidate_table(records)
 
 
+def _listable(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError:
+        return False
+    return True
+
+
 def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     cid = path.stem if path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES else path.name
     source = str(path)
+    if path.is_symlink() and not path.exists():
+        return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
     if not path.exists():
         return [_failure(cid, source, "missing_file", "no such file")]
+    if path.is_dir() and not _listable(path):
+        return [_failure(cid, source, "unreadable_folder", "folder cannot be listed")]
     if path.is_dir():
         return [_failure(cid, source, "unsupported_format", "directory holds no candidate files")]
     if path.stat().st_size == 0:
         return [_failure(cid, source, "empty_file", "file is empty")]
     suffix = path.suffix.lower()
     is_table = suffix in TABLE_SUFFIXES
-    if suffix not in {".parquet", ".pq"}:
-        with path.open("rb") as fh:
-            if b"\x00" in fh.read(8192):
-                return [_failure(cid, source, "binary_file", "binary content, not a text format")]
+    if suffix not in {".parquet", ".pq"} and looks_binary(path):
+        return [_failure(cid, source, "binary_file", "binary content, not a text format")]
     if not (is_table or _is_candidate_file(path)):
         return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["segment_any", "segment_ids", "segment_sum"]
+__all__ = ["segment_all", "segment_any", "segment_ids", "segment_sum"]
 
 
 def segment_ids(offsets: np.ndarray) -> np.ndarray:
@@ -62,3 +62,8 @@ def segment_sum(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 def segment_any(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Whether any element of each segment of ``mask`` is true, shape (N,); False when empty."""
     return segment_sum(np.asarray(mask, dtype=bool), offsets) > 0
+
+
+def segment_all(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether every element of each segment of ``mask`` is true, shape (N,); True when empty."""
+    return ~segment_any(~np.asarray(mask, dtype=bool), offsets)

@@ -1,4 +1,14 @@
-"""Physical sanity checks on parsed structures; each failure is a (status, message) pair."""
+"""Physical sanity checks on structures, one set of rules for every path; each failure is a
+(status, message) pair.
+
+:func:`check_structure` checks a pymatgen Structure (CIF, POSCAR, extxyz, JSON, a CIF column);
+:func:`check_packed` applies the same rules to packed arrays (the ``.npz`` / ``.parquet`` caches),
+which never become Structures before screening. Rules: at least one site and at most ``max_sites``;
+a finite lattice with volume in (``MIN_VOLUME``, ``max_volume``]; finite coordinates; real elements
+(Z in 1..103); each occupancy in (0, 1] and each site's total at most 1 (+ rounding tolerance).
+The cheap checks (counts, lattice, volume) come first, so a huge cell is refused before any
+neighbour list is built.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +16,35 @@ import numpy as np
 from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
 
-from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME, DEFAULT_MIN_DISTANCE
+from electroscreen.data.packed import PackedStructures
+from electroscreen.data.segments import segment_any, segment_sum
 
-__all__ = ["check_structure"]
+__all__ = ["check_packed", "check_structure"]
 
+MIN_VOLUME = 1e-3
 _OCC_TOL = 1e-3
 #: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
 #: two close sites only count as overlapping atoms above this summed occupancy.
 _SPLIT_SITE_TOL = 0.25
 
 
+def _lattice_problem(matrix: np.ndarray, max_volume: float) -> tuple[str, str] | None:
+    if not np.isfinite(matrix).all():
+        return "bad_lattice", "lattice has non-finite entries"
+    volume = abs(float(np.linalg.det(matrix)))
+    if not volume > MIN_VOLUME:
+        return "bad_lattice", f"cell volume {volume:.3g} A^3 is not positive"
+    if volume > max_volume:
+        return "cell_too_large", f"cell volume {volume:.3g} A^3 exceeds max_volume={max_volume:g}"
+    return None
+
+
 def check_structure(
     structure: Structure,
     max_sites: int = DEFAULT_MAX_SITES,
     min_distance: float = DEFAULT_MIN_DISTANCE,
+    max_volume: float = DEFAULT_MAX_VOLUME,
 ) -> tuple[str, str] | None:
     """Return ``(status, message)`` for an unusable structure, ``None`` when it is fine.
 
@@ -32,14 +57,23 @@ def check_structure(
         return "empty_structure", "structure has no sites"
     if n > max_sites:
         return "too_many_sites", f"{n} sites exceeds max_sites={max_sites}"
-    volume = structure.lattice.volume
-    if not np.isfinite(volume) or volume < 1e-3:
-        return "bad_lattice", f"cell volume {volume:.3g} A^3"
-    occupancy = np.array([site.species.num_atoms for site in structure])
-    for site in structure:
-        for sp in site.species:
+    problem = _lattice_problem(np.asarray(structure.lattice.matrix, dtype=np.float64), max_volume)
+    if problem is not None:
+        return problem
+    coords = np.asarray(structure.frac_coords, dtype=np.float64)
+    if not np.isfinite(coords).all():
+        j = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
+        return "bad_coordinates", f"site {j} has non-finite coordinates {coords[j]}"
+    for j, site in enumerate(structure):
+        for sp, amount in site.species.items():
             if isinstance(sp, DummySpecies):
                 return "unknown_element", f"dummy species {sp} at {site.frac_coords.round(4)}"
+            if not (np.isfinite(amount) and 0 < amount <= 1 + _OCC_TOL):
+                return (
+                    "bad_occupancy",
+                    f"site {j}: occupancy of {sp} is {amount:.4g}, not in (0, 1]",
+                )
+    occupancy = np.array([site.species.num_atoms for site in structure])
     if (occupancy > 1 + _OCC_TOL).any():
         j = int(np.argmax(occupancy))
         return "bad_occupancy", f"site {j} has total occupancy {occupancy[j]:.3f} > 1"
@@ -56,3 +90,70 @@ def check_structure(
                 f"{distances[k]:.3f} A apart with total occupancy {summed[k]:.2f}",
             )
     return None
+
+
+def check_packed(
+    packed: PackedStructures,
+    max_sites: int = DEFAULT_MAX_SITES,
+    max_volume: float = DEFAULT_MAX_VOLUME,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`check_structure`'s rules (all but the overlap check) on packed arrays, vectorised.
+
+    Returns
+    -------
+    status, error : ndarrays of object, shape (N,)
+        ``"ok"`` and ``""``, or the first failed rule's status and message for each structure.
+    """
+    n = len(packed)
+    status = np.full(n, "ok", dtype=object)
+    error = np.full(n, "", dtype=object)
+
+    def fail(mask: np.ndarray, code: str, message) -> None:
+        for i in np.flatnonzero(mask & (status == "ok")):
+            status[i], error[i] = code, message(i)
+
+    n_sites = packed.n_sites
+    fail(n_sites == 0, "empty_structure", lambda i: "structure has no sites")
+    fail(
+        n_sites > max_sites,
+        "too_many_sites",
+        lambda i: f"{n_sites[i]} sites exceeds max_sites={max_sites}",
+    )
+    lattice = np.asarray(packed.lattice, dtype=np.float64).reshape(n, 3, 3)
+    finite = np.isfinite(lattice).all(axis=(1, 2))
+    fail(~finite, "bad_lattice", lambda i: "lattice has non-finite entries")
+    volume = np.zeros(n)
+    volume[finite] = np.abs(np.linalg.det(lattice[finite]))
+    fail(
+        ~(volume > MIN_VOLUME),
+        "bad_lattice",
+        lambda i: f"cell volume {volume[i]:.3g} A^3 is not positive",
+    )
+    fail(
+        volume > max_volume,
+        "cell_too_large",
+        lambda i: f"cell volume {volume[i]:.3g} A^3 exceeds max_volume={max_volume:g}",
+    )
+    site_bad = ~np.isfinite(packed.frac_coords).all(axis=1)
+    fail(
+        segment_any(site_bad, packed.site_offsets),
+        "bad_coordinates",
+        lambda i: "non-finite site coordinates",
+    )
+    z, fraction = packed.occ_species, packed.occ_fraction
+    bad_z = (z < 1) | (z > 103)
+    site_bad_z = segment_any(bad_z, packed.occ_offsets)
+    fail(
+        segment_any(site_bad_z, packed.site_offsets),
+        "unknown_element",
+        lambda i: "atomic number outside 1..103",
+    )
+    bad_fraction = ~(np.isfinite(fraction) & (fraction > 0) & (fraction <= 1 + _OCC_TOL))
+    site_total = segment_sum(np.where(bad_fraction, 0.0, fraction), packed.occ_offsets)
+    site_bad_occ = segment_any(bad_fraction, packed.occ_offsets) | (site_total > 1 + _OCC_TOL)
+    fail(
+        segment_any(site_bad_occ, packed.site_offsets),
+        "bad_occupancy",
+        lambda i: "an occupancy outside (0, 1] or a site whose occupancies sum above 1",
+    )
+    return status, error

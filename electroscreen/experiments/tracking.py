@@ -3,13 +3,77 @@
 from __future__ import annotations
 
 import os
+import random
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-__all__ = ["artifact_root", "get_or_create_experiment", "resolve_tracking_uri", "use_tracking_uri"]
+__all__ = [
+    "artifact_root",
+    "get_or_create_experiment",
+    "is_transient",
+    "resolve_tracking_uri",
+    "retry_tracking",
+    "use_tracking_uri",
+]
+
+T = TypeVar("T")
+
+#: Words in an error that mark a store problem worth retrying: a race with another job (a dataset or
+#: experiment created a moment earlier), a locked SQLite file, a busy or restarting server.
+_TRANSIENT = (
+    "unique constraint failed",
+    "integrityerror",
+    "already exists",
+    "database is locked",
+    "operationalerror",
+    "temporarily unavailable",
+    "connection",
+    "timed out",
+    "too many requests",
+    "503",
+    "502",
+    "504",
+    "429",
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a tracking error looks transient (a race, a lock, a busy server): worth a retry."""
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True
+    text = f"{type(exc).__name__}: {exc}".lower()
+    return any(word in text for word in _TRANSIENT)
+
+
+def retry_tracking(
+    call: Callable[..., T],
+    *args: object,
+    attempts: int = 6,
+    base_delay: float = 0.2,
+    **kwargs: object,
+) -> T:
+    """``call(*args, **kwargs)``, retried with exponential backoff and jitter on transient errors.
+
+    Several jobs sharing one store (a job array on one SQLite file or one ``mlflow server``) race
+    to create the same experiment or dataset and meet a locked database; each such error is
+    retried up to ``attempts`` times in all (waits ``base_delay * 2**k``, jittered). Other errors,
+    and the last transient one, are raised.
+    """
+    jitter = random.Random()  # noqa: S311 - timing jitter, not a result
+    for attempt in range(attempts):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            if attempt == attempts - 1 or not is_transient(exc):
+                raise
+            time.sleep(base_delay * 2**attempt * (0.5 + jitter.random()))
+    raise AssertionError("unreachable")
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
@@ -57,10 +121,13 @@ def get_or_create_experiment(name: str, tracking_uri: str | None = None) -> str:
     """
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=uri)
+    return retry_tracking(_get_or_create, client, name, artifact_root(uri))
+
+
+def _get_or_create(client: MlflowClient, name: str, root: Path | None) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    root = artifact_root(uri)
     location = (root / name.replace("/", "_")).as_uri() if root is not None else None
     try:
         return client.create_experiment(name, artifact_location=location)

@@ -39,7 +39,11 @@ from mlflow import MlflowClient
 
 from electroscreen.experiments import plots
 from electroscreen.experiments.pyfunc import log_predictor
-from electroscreen.experiments.tracking import get_or_create_experiment, use_tracking_uri
+from electroscreen.experiments.tracking import (
+    get_or_create_experiment,
+    retry_tracking,
+    use_tracking_uri,
+)
 from electroscreen.experiments.train_config import TrainConfig
 
 if TYPE_CHECKING:
@@ -195,7 +199,7 @@ def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
                 frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
             )
         context = {"train": "training", "test": "testing", "extra": "training"}.get(part, "all")
-        mlflow.log_input(dataset, context=context)
+        retry_tracking(mlflow.log_input, dataset, context=context)
 
 
 def _log_excluded_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:

@@ -1,21 +1,38 @@
 """``electroscreen ui``: the MLflow UI (``mlflow server``) on the project's tracking store.
 
-The argv is built here (and tested); :func:`serve_ui` runs it in the foreground until Ctrl-C.
+The argv is built here (and tested); :func:`serve_ui` runs it in the foreground until Ctrl-C or
+SIGTERM, which it forwards to the server's whole process group so no server is left behind.
+
+The UI has no authentication and a tracking store is code (registered models are pickles that
+``screen`` loads): it binds to loopback, and another interface needs ``allow_remote=True``.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import signal
 import subprocess
 import sys
 from urllib.parse import urlparse
 
 from electroscreen.experiments.tracking import artifact_root, resolve_tracking_uri
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve_ui", "ui_command"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "serve_ui", "ui_command"]
 
 #: Loopback only: the UI has no authentication, so it is not exposed unless asked.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def ui_command(
@@ -23,6 +40,7 @@ def ui_command(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     workers: int | None = None,
+    allow_remote: bool = False,
 ) -> list[str]:
     """The ``mlflow server`` argv that serves a tracking store.
 
@@ -37,6 +55,9 @@ def ui_command(
         Port to listen on.
     workers : int, optional
         Server worker processes (MLflow's default when None).
+    allow_remote : bool
+        Allow a host that is not loopback (``0.0.0.0``, a public address): anyone who reaches the
+        port can then read and write the store, and a store is code.
 
     Returns
     -------
@@ -48,7 +69,8 @@ def ui_command(
     Raises
     ------
     ValueError
-        For a store that is already a server (``http(s)://``, ``databricks``): open it directly.
+        For a store that is already a server (``http(s)://``, ``databricks``): open it directly;
+        for a non-loopback ``host`` without ``allow_remote``.
 
     Examples
     --------
@@ -60,6 +82,12 @@ def ui_command(
     scheme = urlparse(uri).scheme
     if scheme in {"http", "https", "databricks"}:
         raise ValueError(f"{uri} is already a tracking server: open it in a browser instead")
+    if not is_loopback(host) and not allow_remote:
+        raise ValueError(
+            f"host {host!r} is not a loopback address: the MLflow UI has no authentication, and a "
+            "tracking store is code (its models are pickles that `screen` runs); pass "
+            "--allow-remote to expose it anyway"
+        )
     if not 0 < int(port) < 65536:
         raise ValueError(f"port must be in 1..65535, got {port}")
     argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri]
@@ -73,10 +101,49 @@ def ui_command(
 
 
 def serve_ui(
-    tracking_uri: str | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+    tracking_uri: str | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow_remote: bool = False,
+    stop_timeout: float = 15.0,
+    workers: int | None = None,
 ) -> int:
-    """Run :func:`ui_command` in the foreground; returns the server's exit code (0 on Ctrl-C)."""
+    """Run :func:`ui_command` in the foreground until it ends or this process gets SIGINT/SIGTERM.
+
+    The server runs in its own process group; a SIGINT or SIGTERM sent to this process is
+    forwarded to that whole group (MLflow's server and its workers), and a group still alive after
+    ``stop_timeout`` seconds is killed. Returns the server's exit code (0 when stopped by a signal).
+    """
+    argv = ui_command(tracking_uri, host, port, workers=workers, allow_remote=allow_remote)
+    child = subprocess.Popen(argv, start_new_session=True)
+    stopping: list[int] = []
+
+    def forward(signum: int, frame: object) -> None:
+        stopping.append(signum)
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return subprocess.run(ui_command(tracking_uri, host, port), check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if stopping:
+                    try:
+                        code = child.wait(timeout=stop_timeout)
+                    except subprocess.TimeoutExpired:
+                        os.killpg(child.pid, signal.SIGKILL)
+                        code = child.wait()
+                    break
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        try:  # workers the server left behind
+            os.killpg(child.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return 0 if stopping else code

@@ -101,13 +101,24 @@ def _predict(
     rows: pd.DataFrame,
     columns: tuple[str, ...],
     optional: tuple[str, ...] = (),
-) -> tuple[pd.DataFrame, np.ndarray]:
-    out = predictor.predict_frame(rows)
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Prediction columns (``columns`` and, NaN where absent, ``optional``), ``pred_status`` and
+    ``pred_feature_status`` of ``rows``."""
+    out = predictor.predict_frame(rows, details=True)
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
+    feature_status = (
+        out["pred_feature_status"].astype(str).to_numpy(dtype=object)
+        if "pred_feature_status" in out
+        else np.full(len(out), OK, dtype=object)
+    )
     out = out.reindex(columns=[*columns, *optional, "pred_status"])
-    return out[[*columns, *optional]], out["pred_status"].astype(str).to_numpy(dtype=object)
+    return (
+        out[[*columns, *optional]],
+        out["pred_status"].astype(str).to_numpy(dtype=object),
+        feature_status,
+    )
 
 
 def check_temperature(predictor: Any, temperature_c: float) -> None:
@@ -162,8 +173,10 @@ def process_batch(
     -------
     DataFrame
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
-        :data:`OBJECTIVE_COLUMNS`. A candidate
-        either model cannot predict gets that model's status (e.g. ``no_structure``) and a message.
+        :data:`OBJECTIVE_COLUMNS`, and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
+        status>"`` for a prediction made although some of its features were NaN; empty for rows
+        not predicted). A candidate either model cannot predict gets that model's status (e.g.
+        ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
@@ -171,6 +184,7 @@ def process_batch(
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
+    feature_notes: list[list[str]] = [[] for _ in range(len(table))]
     if len(rows):
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         if conductivity.reads_structures or stability.reads_structures:
@@ -182,8 +196,12 @@ def process_batch(
             given = frame
             if name == "conductivity" and temperature_c != 25.0:
                 given = frame.assign(temperature_c=float(temperature_c))
-            values, pred_status = _predict(predictor, name, given, columns, optional)
+            values, pred_status, feature_status = _predict(
+                predictor, name, given, columns, optional
+            )
             predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
+            for k in np.flatnonzero(feature_status != OK):
+                feature_notes[rows[k]].append(f"{name}:{feature_status[k]}")
             for k in np.flatnonzero(pred_status != OK):
                 row = rows[k]
                 if status[row] == OK:
@@ -198,6 +216,13 @@ def process_batch(
         values = objective_values(cells, objectives or ObjectivesConfig(), filters.carrier)
         computed.iloc[still_ok] = values
     out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
+    # predictions made although some features were NaN are flagged, not silent
+    predicted = np.zeros(len(table), dtype=bool)
+    predicted[rows] = True
+    out["pred_feature_status"] = [
+        (",".join(notes) or OK) if done else ""
+        for notes, done in zip(feature_notes, predicted, strict=True)
+    ]
     out["batch"] = np.int64(batch.index)
     return out
 

@@ -2,35 +2,61 @@
 
 Layout of an output folder::
 
-    DIR/manifest.json          what decides the output: config digest, input digest, model URIs
+    DIR/manifest.json          what decides the output (config, input and model digests, package
+                               version) and, per finished batch, its row count, candidate-id range
+                               and the SHA-256 of its file
     DIR/batches/batch-000000.parquet   one file per finished batch (written to a temporary name,
                                then renamed: a file that exists is complete)
     DIR/state.json             the MLflow run id of the run (so a resumed run continues it)
+    DIR/.lock                  held (``flock``) by the run using the folder
 
-A rerun with the same arguments finds the same manifest and skips the batches already on disk; a
-rerun whose manifest differs refuses to mix outputs (:class:`ManifestMismatchError`) unless asked to
-start afresh.
+A rerun with the same arguments finds the same manifest and reuses the batches whose file matches its
+record; a batch that fails verification (truncated, replaced, edited, or written after the last
+record) is recomputed, and said so. Files that are not batch files are ignored with a warning. A rerun
+whose manifest differs refuses to mix outputs (:class:`ManifestMismatchError`) unless asked to start
+afresh. A folder that exists, is not empty and holds no manifest is never used (nor emptied), and a
+second run on a folder in use is refused (:class:`CheckpointLockedError`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["BatchStore", "Manifest", "ManifestMismatchError"]
+from electroscreen import __version__
 
-MANIFEST_VERSION = 1
+__all__ = [
+    "BatchStore",
+    "CheckpointLockedError",
+    "Manifest",
+    "ManifestMismatchError",
+    "atomic_temp_path",
+]
+
+MANIFEST_VERSION = 2
+_BATCH_NAME = re.compile(r"batch-(\d{6})\.parquet")
+#: Files of ours that may sit in an output folder that has no manifest yet.
+_OWN_FILES = {".lock"}
 
 
 class ManifestMismatchError(RuntimeError):
-    """The output folder holds checkpoints of a screening with other inputs, config or models."""
+    """The output folder holds checkpoints of a screening with other inputs, config or models, or
+    is not a screening's folder at all."""
+
+
+class CheckpointLockedError(RuntimeError):
+    """Another screening is using this output folder now."""
 
 
 @dataclass(frozen=True)
@@ -44,28 +70,123 @@ class Manifest:
     tracking_uri: str
     batch_size: int
     version: int = MANIFEST_VERSION
+    package_version: str = field(default=__version__)
 
     def digest(self) -> str:
         """SHA-256 of the manifest's canonical JSON."""
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
+def atomic_temp_path(path: Path) -> Path:
+    """A temporary name beside ``path``, unique per process and call (for write + ``os.replace``)."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = atomic_temp_path(path)
     tmp.write_text(text)
     os.replace(tmp, path)
 
 
-class BatchStore:
-    """The checkpoint files of one output folder."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
-    def __init__(self, out: str | Path) -> None:
+
+class BatchStore:
+    """The checkpoint files of one output folder.
+
+    Parameters
+    ----------
+    out : path
+        The output folder.
+    log : callable, optional
+        Receives one line for each batch that fails verification and is recomputed.
+    """
+
+    def __init__(self, out: str | Path, log: Callable[[str], None] | None = None) -> None:
         self.out = Path(out)
         self.batches = self.out / "batches"
+        self.log = log or (lambda line: warnings.warn(line, stacklevel=3))
+        self._manifest: dict = {}
+        self._records: dict[str, dict] = {}
+        self._lock_handle = None
 
     @property
     def manifest_path(self) -> Path:
         return self.out / "manifest.json"
+
+    # -- the lock ----------------------------------------------------------------------------
+    def _refuse_foreign(self) -> None:
+        """Refuse a folder that exists, is not empty and has no manifest (it is not ours)."""
+        if self.manifest_path.is_file() or not self.out.is_dir():
+            return
+        foreign = sorted(p.name for p in self.out.iterdir() if p.name not in _OWN_FILES)
+        if foreign:
+            raise ManifestMismatchError(
+                f"{self.out} is not empty and holds no manifest.json (it has "
+                f"{', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}): it is not a "
+                "screening's output folder, so it is left alone; choose a new or empty --out folder"
+            )
+
+    def lock(self) -> None:
+        """Take the folder's lock (``DIR/.lock``, released when the process ends, even by kill -9).
+
+        Raises
+        ------
+        CheckpointLockedError
+            When another process holds it.
+        ManifestMismatchError
+            When the folder is not a screening's (see :meth:`open`); nothing is written there.
+        """
+        self._refuse_foreign()
+        self.out.mkdir(parents=True, exist_ok=True)
+        handle = (self.out / ".lock").open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            raise CheckpointLockedError(
+                f"{self.out} is in use by another screening ({holder or 'unknown process'}); "
+                "wait for it or use another --out folder"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        self._lock_handle = handle
+
+    def unlock(self) -> None:
+        """Release the lock taken by :meth:`lock` (the lock file stays; it is ours)."""
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def __enter__(self) -> BatchStore:
+        self.lock()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unlock()
+
+    # -- the manifest ------------------------------------------------------------------------
+    def _read_manifest(self) -> dict:
+        try:
+            stored = json.loads(self.manifest_path.read_text())
+            if not isinstance(stored, dict):
+                raise ValueError(f"expected a JSON object, got {type(stored).__name__}")
+        except (OSError, ValueError) as exc:
+            raise ManifestMismatchError(
+                f"{self.manifest_path} is not a readable manifest ({exc}); "
+                "use --fresh to discard the checkpoints of that folder, or another --out folder"
+            ) from exc
+        return stored
 
     def open(self, manifest: Manifest, fresh: bool = False) -> int:
         """Prepare the folder for ``manifest``; returns how many finished batches can be reused.
@@ -73,47 +194,108 @@ class BatchStore:
         Raises
         ------
         ManifestMismatchError
-            When the folder holds checkpoints of another screening and ``fresh`` is false.
+            When the folder holds checkpoints of another screening (or an unreadable manifest) and
+            ``fresh`` is false, or when it exists, is not empty and holds no manifest (it is not a
+            screening's folder: nothing in it is touched, with or without ``fresh``).
         """
-        self.batches.mkdir(parents=True, exist_ok=True)
-        if self.manifest_path.is_file() and not fresh:
-            stored = json.loads(self.manifest_path.read_text())
-            if stored != asdict(manifest):
-                changed = sorted(k for k in stored.keys() | asdict(manifest).keys()
-                                 if stored.get(k) != asdict(manifest).get(k))  # fmt: skip
+        expected = asdict(manifest)
+        if not self.manifest_path.is_file():
+            self._refuse_foreign()
+        elif not fresh:
+            stored = self._read_manifest()
+            records = stored.pop("batches", {})
+            if stored != expected:
+                changed = sorted(k for k in stored.keys() | expected.keys()
+                                 if stored.get(k) != expected.get(k))  # fmt: skip
                 raise ManifestMismatchError(
                     f"{self.out} holds checkpoints of another screening (differs in {changed}); "
                     "use another --out folder or --fresh to discard them"
                 )
+            self._manifest, self._records = expected, dict(records)
+            self.batches.mkdir(parents=True, exist_ok=True)
             return len(self.finished())
-        shutil.rmtree(self.batches)
+        if self.batches.is_dir():
+            shutil.rmtree(self.batches)
         self.batches.mkdir(parents=True)
         for name in ("state.json", "results.parquet", "results.csv"):
             (self.out / name).unlink(missing_ok=True)
-        _atomic_write_text(self.manifest_path, json.dumps(asdict(manifest), indent=2))
+        self._manifest, self._records = expected, {}
+        self._write_manifest()
         return 0
 
+    def _write_manifest(self) -> None:
+        body = {**self._manifest, "batches": dict(sorted(self._records.items()))}
+        _atomic_write_text(self.manifest_path, json.dumps(body, indent=1))
+
+    # -- batches -----------------------------------------------------------------------------
     def path(self, index: int) -> Path:
         """File of batch ``index``."""
         return self.batches / f"batch-{index:06d}.parquet"
 
+    def _verify(self, index: int, path: Path) -> str | None:
+        """Why batch ``index``'s file cannot be reused, or None."""
+        record = self._records.get(str(index))
+        if record is None:
+            return "no record in the manifest (written after the last one, or not by this run)"
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            return f"unreadable ({exc})"
+        if digest != record.get("sha256"):
+            return "its content hash differs from the manifest's (truncated, replaced or edited)"
+        return None
+
     def finished(self) -> set[int]:
-        """Indices of the batches already written."""
-        return {int(p.stem.split("-")[1]) for p in self.batches.glob("batch-*.parquet")}
+        """Indices of the batches already written whose files pass verification.
+
+        A batch file that fails verification is removed (so it is recomputed) and reported through
+        ``log``; a file in ``batches/`` that is not a batch file is ignored with a warning.
+        """
+        done = set()
+        for path in sorted(self.batches.glob("*")):
+            if path.name.startswith("."):
+                continue  # a temporary file of an interrupted write
+            match = _BATCH_NAME.fullmatch(path.name)
+            if match is None or not path.is_file():
+                warnings.warn(f"ignoring {path}: not a batch file of electroscreen", stacklevel=2)
+                continue
+            index = int(match.group(1))
+            problem = self._verify(index, path)
+            if problem is not None:
+                self.log(f"batch {index} ({path.name}) failed verification: {problem}; recomputing")
+                path.unlink(missing_ok=True)
+                self._records.pop(str(index), None)
+                continue
+            done.add(index)
+        return done
 
     def write(self, index: int, frame: pd.DataFrame) -> Path:
-        """Write one batch's rows atomically (temporary file, fsync, rename)."""
+        """Write one batch's rows atomically (temporary file, fsync, rename) and record it."""
         path = self.path(index)
-        tmp = self.batches / f".{path.name}.tmp-{os.getpid()}"
+        tmp = atomic_temp_path(path)
         frame.to_parquet(tmp, index=False)
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        ids = (
+            frame["candidate_id"].astype(str)
+            if "candidate_id" in frame
+            else pd.Series([], dtype=str)
+        )
+        self._records[str(index)] = {
+            "rows": len(frame),
+            "first_id": ids.iloc[0] if len(ids) else None,
+            "last_id": ids.iloc[-1] if len(ids) else None,
+            "sha256": _sha256(path),
+        }
+        if self._manifest:
+            self._write_manifest()
         return path
 
     def paths(self) -> Iterator[Path]:
-        """Batch files in batch order."""
-        yield from (self.path(i) for i in sorted(self.finished()))
+        """Batch files in batch order (those written or verified in this session)."""
+        indices = sorted(int(k) for k in self._records)
+        yield from (self.path(i) for i in indices if self.path(i).is_file())
 
     def read_state(self) -> dict:
         path = self.out / "state.json"

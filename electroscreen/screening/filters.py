@@ -13,7 +13,11 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation import oxidation_states_packed
+from electroscreen.data.oxidation import (
+    PackedOxidation,
+    element_oxidation_states,
+    oxidation_states_packed,
+)
 from electroscreen.data.segments import segment_any
 from electroscreen.screening.screen_config import FilterConfig
 
@@ -45,6 +49,31 @@ def _rows_with(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarr
 def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray) -> str:
     zs = packed.z[packed.offsets[row] : packed.offsets[row + 1]]
     return next(ELEMENT_SYMBOLS[z] for z in zs if element_mask[z])
+
+
+def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
+    """Per row: a cation and an anion, and any non-integer state is a real mixed valence.
+
+    ``Li`` (an element: state 0) and ``LiCl2`` (Cl at -0.5, between no two chloride states) are
+    "balanced" by the oxidation-state search but are not charge-balanced ionic compounds. A
+    non-integer state must lie between two of the element's states of its sign (Fe 2.67 in Fe3O4).
+    """
+    states = oxidation.states
+    ionic = segment_any(states > 0, packed.offsets) & segment_any(states < 0, packed.offsets)
+    fractional = np.isfinite(states) & (np.abs(states - np.round(states)) > 1e-6)
+    for row in np.flatnonzero(segment_any(fractional, packed.offsets) & ionic):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        for k in range(lo, hi):
+            if not fractional[k]:
+                continue
+            same_sign = [
+                s
+                for s, _ in element_oxidation_states(ELEMENT_SYMBOLS[packed.z[k]])
+                if np.sign(s) == np.sign(states[k])
+            ]
+            if not same_sign or not min(same_sign) <= states[k] <= max(same_sign):
+                ionic[row] = False
+    return ionic
 
 
 def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
@@ -118,15 +147,21 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
         )
     if config.require_charge_balance:  # only rows still in: rejected ones may be costly
         still_ok = np.flatnonzero(status == OK)
-        oxidation = oxidation_states_packed(packed.take(still_ok))
+        kept = packed.take(still_ok)
+        oxidation = oxidation_states_packed(kept)
         residual = np.full(len(status), np.nan)
         residual[still_ok] = oxidation.residual
         unbalanced = np.zeros(len(status), dtype=bool)
-        unbalanced[still_ok] = oxidation.status != OK
+        unbalanced[still_ok] = (oxidation.status != OK) | ~_ionic(kept, oxidation)
         reject(
             unbalanced,
             "not_charge_balanced",
-            lambda r: f"no charge-balanced oxidation states (residual {residual[r]:+.3g} e)",
+            lambda r: (
+                f"no charge-balanced oxidation states (residual {residual[r]:+.3g} e)"
+                if residual[r] != 0
+                else "balanced only without a cation and an anion, or by a non-integer state "
+                "outside the element's states of that sign (e.g. Li, LiCl2)"
+            ),
         )
     out["status"] = status
     out["error"] = error

@@ -26,22 +26,14 @@ import pyarrow.parquet as pq
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import (
     ELEMENT_SYMBOLS,
-    FormulaError,
     format_formula,
-    parse_formula,
     reduce_formula_text,
 )
-from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import PackedStructures, load_packed
-from electroscreen.data.readers import (
-    CIF_COLUMNS,
-    FORMULA_COLUMNS,
-    ID_COLUMNS,
-    expand_inputs,
-    read_candidates,
-    structure_from_text,
-    structure_record,
-)
+from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.data.tables import looks_binary, table_chunks, table_records
+from electroscreen.data.validation import check_packed
 
 __all__ = [
     "Batch",
@@ -109,12 +101,15 @@ def _file_digest(path: Path, digest: hashlib._Hash) -> None:
 
 
 def _csv_rows_estimate(path: Path) -> int | None:
-    """Row count of a CSV without quoted newlines (else None)."""
+    """Row count of a CSV without quotes (else None), read in 4 MiB blocks (memory stays flat)."""
+    lines, last = 0, b""
     with path.open("rb") as fh:
-        data = fh.read()
-    if b'"' in data:
-        return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            if b'"' in block:
+                return None
+            lines += block.count(b"\n")
+            last = block[-1:]
+    lines += 0 if last in (b"\n", b"") else 1
     return max(lines - 1, 0)
 
 
@@ -138,10 +133,17 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
             if path.is_file() and suffix == ".npz":
                 items.append(InputItem(path, "packed", len(load_packed(path))))
             elif path.is_file() and suffix in {".parquet", ".pq"}:
-                n_rows = pq.read_metadata(path).num_rows
-                kind = "packed" if _is_packed_parquet(path) else "table"
+                try:
+                    n_rows = pq.read_metadata(path).num_rows
+                    kind = "packed" if _is_packed_parquet(path) else "table"
+                except Exception:  # noqa: BLE001 - unreadable: read_candidates gives its status row
+                    files.append(path)
+                    continue
                 items.append(InputItem(path, kind, n_rows))
             elif path.is_file() and suffix == ".csv" and path.stat().st_size > 0:
+                if looks_binary(path):  # one binary_file row, as data info gives
+                    files.append(path)
+                    continue
                 items.append(InputItem(path, "table", _csv_rows_estimate(path)))
             else:
                 files.append(path)
@@ -180,21 +182,13 @@ def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) ->
     return path
 
 
-def _table_chunks(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        for record_batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
-            yield record_batch.to_pandas()
-    else:
-        yield from pd.read_csv(path, chunksize=batch_size, dtype=str, keep_default_na=False)
-
-
 def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
     """Yield the batches of every input in order; batch ``index`` counts from 0 over all inputs."""
     index = 0
     for item in plan.items:
         if item.kind == "table":
             start = 0
-            for chunk in _table_chunks(item.path, batch_size):
+            for chunk in table_chunks(item.path, batch_size):
                 if chunk.empty:  # a table with a header and no rows
                     continue
                 yield Batch(index, "table", item.path, start, frame=chunk)
@@ -220,52 +214,23 @@ def packed_formulas(packed: PackedStructures) -> list[str]:
     structure_of_site = np.repeat(np.arange(n), packed.n_sites)
     structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
     amounts = np.zeros((n, len(ELEMENT_SYMBOLS)))
-    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
+    species = packed.occ_species
+    # an atomic number outside 1..103 must not wrap around (-1 would read as Lr): check_packed
+    # rejects such rows; their formula keeps the valid elements only
+    real = (species >= 1) & (species < len(ELEMENT_SYMBOLS)) & np.isfinite(packed.occ_fraction)
+    np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
     formulas = []
     for row in amounts:
-        present = np.flatnonzero(row > 1e-8)
+        present = np.flatnonzero(np.abs(row) > 1e-8)
         formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
     return formulas
 
 
-def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    lowered = {str(c).lower(): c for c in frame.columns}
-    return next((lowered[n] for n in names if n in lowered), None)
-
-
 def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
-    """Candidate rows of a formula-table chunk (as :func:`read_candidates` builds them)."""
-    frame = batch.frame
-    formula_col, cif_col, id_col = (
-        _find(frame, FORMULA_COLUMNS),
-        _find(frame, CIF_COLUMNS),
-        _find(frame, ID_COLUMNS),
-    )
-    records = []
-    for offset, record in enumerate(frame.to_dict("records")):
-        row = batch.start + offset
-        cid = str(record[id_col]) if id_col else f"{batch.path.stem}:{row}"
-        source = f"{batch.path}:{row}"
-        cif_text = record.get(cif_col) if cif_col else None
-        if isinstance(cif_text, str) and cif_text.strip():
-            try:
-                rec = structure_record(cid, source, structure_from_text(cif_text)[0], max_sites)
-            except Exception as exc:  # noqa: BLE001 - a parser failure is this row's status
-                rec = {"candidate_id": cid, "source": source, "status": "parse_error"}
-                rec["error"] = f"{source}: structure: {exc}"
-        else:
-            raw = record.get(formula_col) if formula_col else None
-            rec = {"candidate_id": cid, "source": source, "status": OK, "error": ""}
-            try:
-                rec["formula"] = format_formula(parse_formula(raw if isinstance(raw, str) else ""))
-            except FormulaError as exc:
-                rec.update(formula=raw if isinstance(raw, str) else "", status=exc.reason)
-                rec["error"] = str(exc)
-        records.append(rec)
+    """Candidate rows of a formula-table chunk (the reader of :func:`read_candidates`)."""
+    records = table_records(batch.frame, batch.path, batch.start, max_sites, DEFAULT_MIN_DISTANCE)
     table = pd.DataFrame.from_records(records)
-    extras = frame.drop(columns=[c for c in (formula_col, cif_col, id_col) if c]).reset_index(
-        drop=True
-    )
+    extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
     return _standardize(table, extras)
 
 
@@ -329,9 +294,11 @@ def materialize(
             }
         )
         table = _with_reduced_formula(table)
-        empty = packed.n_sites == 0
-        table.loc[empty, "status"] = "empty_structure"
-        table.loc[empty, "error"] = "structure has no sites"
+        status, error = check_packed(packed, max_sites=max_sites)
+        table["status"] = status
+        table["error"] = [
+            f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
+        ]
         return table, packed
     table = read_candidates(batch.files, max_sites=max_sites)
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])

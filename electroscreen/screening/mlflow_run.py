@@ -38,8 +38,10 @@ from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
     resolve_tracking_uri,
+    retry_tracking,
 )
 from electroscreen.screening.plots import pareto_plot
+from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
@@ -171,7 +173,8 @@ def start_screening_run(
         tags[f"electroscreen.{role}_model_uri"] = uri
 
     if run_id is None:
-        run = client.create_run(
+        run = retry_tracking(
+            client.create_run,
             get_or_create_experiment(experiment, tracking_uri),
             run_name=f"screen-{pool_digest[:8]}",
             tags=tags,
@@ -188,19 +191,19 @@ def start_screening_run(
                 f"(remove state.json from the output folder to record a new run and keep the "
                 f"checkpoints): {exc}"
             ) from exc
-        client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+        retry_tracking(client.update_run, run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         if "electroscreen.error" in run.data.tags:  # a failed attempt being resumed
             client.delete_tag(run_id, "electroscreen.error")
         for key, value in tags.items():
-            client.set_tag(run_id, key, value)
+            retry_tracking(client.set_tag, run_id, key, value)
         existing_params = dict(run.data.params)
         logged_digests = {d.dataset.digest for d in run.inputs.dataset_inputs}
     new_params = [Param(k, v) for k, v in params.items() if k not in existing_params]
     for start in range(0, len(new_params), 100):  # log_batch takes at most 100 params
-        client.log_batch(run_id, params=new_params[start : start + 100])
+        retry_tracking(client.log_batch, run_id, params=new_params[start : start + 100])
     pool_input = _pool_input(inputs, pool_digest)
     if pool_input.dataset.digest not in logged_digests:
-        client.log_inputs(run_id, datasets=[pool_input])
+        retry_tracking(client.log_inputs, run_id, datasets=[pool_input])
     return run_id
 
 
@@ -210,10 +213,10 @@ def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) ->
         return results
     keep = np.zeros(len(results), dtype=bool)
     if "pareto_rank" in results:
-        keep |= results["pareto_rank"].eq(1).to_numpy()
+        keep |= results["pareto_rank"].eq(1).fillna(False).to_numpy(bool)
     if "rank" in results:
-        ranks = results["rank"].to_numpy(float)
-        keep |= (ranks > 0) & (ranks <= top)
+        ranks = pd.to_numeric(results["rank"]).astype("Float64").to_numpy(float, na_value=np.nan)
+        keep |= (ranks >= 1) & (ranks <= top)
     rest = np.flatnonzero(~keep)
     room = max(max_points - int(keep.sum()), 0)
     if room and len(rest):
@@ -291,7 +294,7 @@ def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
     flat = results.drop(columns=["structure"], errors="ignore")
     if "rank" not in flat:
         return flat.head(0)
-    return flat[flat["rank"].gt(0)].nsmallest(top, "rank")
+    return flat[is_ranked(flat["rank"])].nsmallest(top, "rank")
 
 
 def finish_screening_run(

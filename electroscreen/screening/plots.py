@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from electroscreen.screening.ranking import is_ranked
+
 __all__ = ["pareto_plot"]
 
 
@@ -62,7 +64,9 @@ def pareto_plot(
         std = np.nan_to_num(data["p_air_stable_std"].to_numpy(float))
         yerr = np.clip(np.vstack([np.minimum(std, y), np.minimum(std, 1.0 - y)]), 0.0, None)
     front = (
-        data["pareto_rank"].eq(1).to_numpy() if "pareto_rank" in data else np.zeros(len(x), bool)
+        data["pareto_rank"].eq(1).fillna(False).to_numpy(bool)
+        if "pareto_rank" in data
+        else np.zeros(len(x), bool)
     )
     rank = data["rank"].to_numpy() if "rank" in data else np.zeros(len(x), dtype=int)
     top = (rank > 0) & (rank <= interval_top) & ~front
@@ -101,7 +105,7 @@ def pareto_plot(
             hx, hy, s=90, facecolors="none", edgecolors="C0", lw=1.2, label="shortlist", zorder=5
         )
     if label_top and "rank" in data:
-        best = data[data["rank"].gt(0)].nsmallest(label_top, "rank")
+        best = data[is_ranked(data["rank"])].nsmallest(label_top, "rank")
         for i, row in enumerate(best.itertuples(index=False)):
             ax.annotate(
                 f"{row.rank}. {row.formula}",

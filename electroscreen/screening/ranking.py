@@ -15,6 +15,9 @@ from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = [
     "RANKING_COLUMNS",
+    "RANK_COLUMNS",
+    "as_rank_columns",
+    "is_ranked",
     "acquisition_score",
     "pareto_ranks",
     "rank_candidates",
@@ -24,6 +27,32 @@ __all__ = [
 
 #: Columns :func:`rank_candidates` adds to the results table.
 RANKING_COLUMNS = ("pareto_rank", "score", "acquisition", "rank", "acquisition_rank")
+
+#: The integer rank columns (1 = best): pandas nullable ``Int64``, empty (``<NA>``) for a row that
+#: was not ranked (rejected, failed, or without the predictions the rank needs). Never 0, so
+#: sorting by a rank puts unranked rows last.
+RANK_COLUMNS = ("rank", "pareto_rank", "acquisition_rank")
+
+
+def as_rank_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its :data:`RANK_COLUMNS` as nullable ``Int64`` (values < 1 become ``<NA>``).
+
+    For tables read back from Parquet or CSV (where an integer column with gaps comes back as
+    float) and results written before ranks were nullable (0 meant unranked). Modifies and returns
+    ``table``.
+    """
+    for name in RANK_COLUMNS:
+        if name in table:
+            values = pd.to_numeric(table[name], errors="coerce").astype("Float64")
+            table[name] = values.where(values >= 1).round().astype("Int64")
+    return table
+
+
+def is_ranked(ranks: pd.Series) -> np.ndarray:
+    """Boolean mask of the rows that have a rank (not ``<NA>``/NaN, and >= 1 for old tables)."""
+    return (
+        pd.to_numeric(ranks, errors="coerce").astype("Float64").ge(1).fillna(False).to_numpy(bool)
+    )
 
 
 @njit(cache=True)
@@ -60,32 +89,37 @@ def pareto_ranks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     x, y : ndarray, shape (N,)
-        Objectives to maximise; rows where either is NaN get rank 0 (not ranked).
+        Objectives to maximise; rows where either is not finite are not ranked (``<NA>``).
 
     Returns
     -------
-    ndarray of int64, shape (N,)
+    pandas IntegerArray (``Int64``), shape (N,)
         1 for the Pareto front, 2 for the front once the first is removed, and so on. Identical
         points share a front. O(N log N).
 
     Examples
     --------
-    >>> pareto_ranks(np.array([1.0, 2.0, 0.5, 1.0]), np.array([2.0, 1.0, 0.5, 2.0])).tolist()
-    [1, 1, 2, 1]
+    >>> pareto_ranks(np.array([1.0, 2.0, 0.5, np.nan]), np.array([2.0, 1.0, 0.5, 2.0])).tolist()
+    [1, 1, 2, <NA>]
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     ranks = np.zeros(len(x), dtype=np.int64)
     valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if len(valid) == 0:
-        return ranks
+        return _nullable(ranks)
     points = np.column_stack([x[valid], y[valid]])
     unique, inverse = np.unique(points, axis=0, return_inverse=True)
     order = np.lexsort((-unique[:, 1], -unique[:, 0]))
     fronts = np.empty(len(unique), dtype=np.int64)
     fronts[order] = _front_numbers(np.ascontiguousarray(unique[order, 1]))
     ranks[valid] = fronts[inverse.reshape(-1)]
-    return ranks
+    return _nullable(ranks)
+
+
+def _nullable(ranks: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """1-based int64 ranks with 0 for unranked -> ``Int64`` with ``<NA>`` for unranked."""
+    return pd.arrays.IntegerArray(ranks, ranks < 1)
 
 
 def _scaled_sigma(log10_sigma: np.ndarray, sigma_range: tuple[float, float]) -> np.ndarray:
@@ -164,13 +198,19 @@ def acquisition_score(
 
 
 def rank_order(score: np.ndarray) -> np.ndarray:
-    """1-based rank by descending ``score`` (ties: input order); NaN scores get rank 0."""
+    """1-based rank by descending ``score`` (ties: input order), ``Int64``; NaN scores get ``<NA>``.
+
+    Examples
+    --------
+    >>> rank_order(np.array([0.5, np.nan, 0.9])).tolist()
+    [2, <NA>, 1]
+    """
     score = np.asarray(score, dtype=np.float64)
     ranks = np.zeros(len(score), dtype=np.int64)
     valid = np.flatnonzero(~np.isnan(score))
     order = valid[np.argsort(-score[valid], kind="stable")]
     ranks[order] = np.arange(1, len(order) + 1)
-    return ranks
+    return _nullable(ranks)
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -190,8 +230,9 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     Returns
     -------
     DataFrame
-        ``pareto_rank`` (1 = front, 0 = not ranked), ``score``, ``acquisition`` (UCB), ``rank`` (by
-        score) and ``acquisition_rank`` (by acquisition); ranks are 1-based, 0 when unranked.
+        ``pareto_rank`` (1 = front), ``score``, ``acquisition`` (UCB), ``rank`` (by score) and
+        ``acquisition_rank`` (by acquisition); the ranks (:data:`RANK_COLUMNS`) are 1-based
+        nullable ``Int64``, ``<NA>`` when unranked.
     """
     mu = predictions["pred_log10_sigma"].to_numpy(dtype=np.float64)
     std = predictions["pred_log10_sigma_std"].to_numpy(dtype=np.float64)

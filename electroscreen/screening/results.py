@@ -17,10 +17,11 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
-from electroscreen.screening.ranking import RANKING_COLUMNS, rank_candidates
+from electroscreen.screening.checkpoint import atomic_temp_path
+from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
-__all__ = ["RESULT_COLUMNS", "rank_pool", "write_results"]
+__all__ = ["RESULT_COLUMNS", "rank_pool", "read_results", "write_results"]
 
 #: Leading columns of ``results.parquet`` (extra input columns follow them).
 RESULT_COLUMNS = (
@@ -41,7 +42,7 @@ RESULT_COLUMNS = (
 def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, Counter]:
     """Ranking columns of every row of the batch files ``paths`` (in order) and status counts.
 
-    Only ``ok`` rows are ranked; every other row gets rank 0 and NaN scores.
+    Only ``ok`` rows are ranked; every other row gets empty (``<NA>``) ranks and NaN scores.
     """
     columns = ["status", *PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
     parts = []
@@ -78,11 +79,13 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     """Write ``out/results.parquet`` and ``out/results.csv``: batch rows plus ranking columns.
 
-    Both files are written to temporary names and renamed, so an existing results file is complete.
+    Both files are written to temporary names unique to this process and call, the old results are
+    removed, and then both are renamed into place: an existing results file is always complete,
+    and a crash never leaves one new and one old file (at worst the new parquet without the csv).
     """
     schema = _unified_schema(paths, ranking)
     parquet, csv = out / "results.parquet", out / "results.csv"
-    tmp_parquet, tmp_csv = out / ".results.parquet.tmp", out / ".results.csv.tmp"
+    tmp_parquet, tmp_csv = atomic_temp_path(parquet), atomic_temp_path(csv)
     start = 0
     with pq.ParquetWriter(tmp_parquet, schema) as writer, tmp_csv.open("w", newline="") as fh:
         for k, path in enumerate(paths):
@@ -90,15 +93,33 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
             rank = ranking.iloc[start : start + len(table)]
             start += len(table)
             for name in RANKING_COLUMNS:
-                table = table.append_column(name, pa.array(rank[name].to_numpy()))
+                table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
-            table.to_pandas().to_csv(fh, index=False, header=k == 0)
+            # ranks stay integers in the CSV, unranked ones empty (not 1.0 / NaN)
+            as_rank_columns(table.to_pandas()).to_csv(fh, index=False, header=k == 0)
         if not paths:
             writer.write_table(schema.empty_table())
             fh.write(",".join(schema.names) + "\n")
     if start != len(ranking):
         raise RuntimeError(f"batch files hold {start} rows but {len(ranking)} were ranked")
+    csv.unlink(missing_ok=True)
+    parquet.unlink(missing_ok=True)
     tmp_parquet.replace(parquet)
     tmp_csv.replace(csv)
     return parquet, csv
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read a ``results.parquet`` or ``results.csv`` back, ranks as nullable ``Int64``.
+
+    Parquet and CSV keep an integer column with gaps as float; this restores the rank columns
+    (:data:`~electroscreen.screening.ranking.RANK_COLUMNS`), so sorting by a rank puts unranked
+    rows last. A table written before ranks were nullable (0 = unranked) reads the same way.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    else:
+        frame = pd.read_parquet(path)
+    return as_rank_columns(frame)

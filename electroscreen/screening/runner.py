@@ -29,7 +29,7 @@ from electroscreen.screening.batch import (
 )
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
-from electroscreen.screening.results import rank_pool, write_results
+from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 
 __all__ = [
@@ -58,6 +58,8 @@ class ScreeningResult:
     """Rows per status."""
     timings: dict[str, float]
     """Seconds per step (``plan``, ``batches``, ``rank_write``) and ``total``."""
+    tracking_error: str | None = None
+    """Why the MLflow run could not be started or completed (the results are written anyway)."""
 
 
 def default_model_uris(
@@ -292,49 +294,76 @@ def screen(
         stability_model_uri=model_uris["air_stability"],
         tracking_uri=uri, batch_size=config.batch_size,
     )  # fmt: skip
-    store = BatchStore(out)
-    reused = store.open(manifest, fresh=fresh)
-    finished = store.finished()
-    record_inputs(plan, list(inputs), out)
-    timings["plan"] = time.perf_counter() - start
-    say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
-    if reused:
-        say(f"resuming: {reused} finished batches in {store.batches}")
-    run_id = None
-    if track:
-        run_id = _start_tracking(store, uri, config, [str(p) for p in inputs], plan, model_uris)
+    store = BatchStore(out, log=say)
+    store.lock()  # a second run on this folder is refused until this one ends
     try:
-        tick = time.perf_counter()
-        todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
-        bar, advance = _progress(progress, plan.n_batches(config.batch_size), len(finished), say)
-        with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
-            for index, frame in run(todo):
-                store.write(index, frame)
-                advance()
-        timings["batches"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        paths = list(store.paths())
-        if not paths:
-            raise ScreeningError(f"the inputs hold no candidate rows: {[str(p) for p in inputs]}")
-        ranking, counts = rank_pool(paths, config.ranking)
-        write_results(paths, ranking, out)
-        timings["rank_write"] = time.perf_counter() - tick
-        results = pd.read_parquet(out / "results.parquet")
-        timings["total"] = time.perf_counter() - start
-        n_ok = int((results["status"] == "ok").sum())
-        counts = dict(sorted(counts.items()))
-        say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
-        if run_id is not None:
-            from electroscreen.screening.mlflow_run import finish_screening_run
+        reused = store.open(manifest, fresh=fresh)
+        finished = store.finished()
+        record_inputs(plan, list(inputs), out)
+        timings["plan"] = time.perf_counter() - start
+        say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
+        if reused:
+            say(f"resuming: {reused} finished batches in {store.batches}")
+        run_id = None
+        tracking_error = None
+        if track:
+            try:  # tracking is bookkeeping: its failure never stops the screening
+                run_id = _start_tracking(
+                    store, uri, config, [str(p) for p in inputs], plan, model_uris
+                )
+            except Exception as exc:  # noqa: BLE001
+                tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
+                say(f"warning: {tracking_error}; screening continues without tracking")
+        try:
+            tick = time.perf_counter()
+            todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
+            bar, advance = _progress(
+                progress, plan.n_batches(config.batch_size), len(finished), say
+            )
+            with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
+                for index, frame in run(todo):
+                    store.write(index, frame)
+                    advance()
+            timings["batches"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            paths = list(store.paths())
+            if not paths:
+                raise ScreeningError(
+                    f"the inputs hold no candidate rows: {[str(p) for p in inputs]}"
+                )
+            ranking, counts = rank_pool(paths, config.ranking)
+            write_results(paths, ranking, out)
+            timings["rank_write"] = time.perf_counter() - tick
+            results = read_results(out / "results.parquet")
+            timings["total"] = time.perf_counter() - start
+            n_ok = int((results["status"] == "ok").sum())
+            counts = dict(sorted(counts.items()))
+            say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
+            if run_id is not None:
+                from electroscreen.screening.mlflow_run import finish_screening_run
 
-            finish_screening_run(
-                run_id, tracking_uri=uri, results=results, out=out, timings=timings,
-                counts=counts, top=config.top or 50,
-            )  # fmt: skip
-    except BaseException as exc:
-        if run_id is not None:
-            from electroscreen.screening.mlflow_run import fail_screening_run
+                try:  # the results are written: a tracking failure is reported, not raised
+                    finish_screening_run(
+                        run_id, tracking_uri=uri, results=results, out=out, timings=timings,
+                        counts=counts, top=config.top or 50,
+                    )  # fmt: skip
+                except Exception as exc:  # noqa: BLE001
+                    tracking_error = (
+                        f"could not record the results in MLflow run {run_id}: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    say(f"warning: {tracking_error}; the results are in {out}")
+        except BaseException as exc:
+            if run_id is not None:
+                from electroscreen.screening.mlflow_run import fail_screening_run
 
-            fail_screening_run(run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}")
-        raise
-    return ScreeningResult(results, out, run_id, counts, timings)
+                try:
+                    fail_screening_run(
+                        run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}"
+                    )
+                except Exception as tracking_exc:  # noqa: BLE001 - the original error matters
+                    say(f"warning: could not mark MLflow run {run_id} failed: {tracking_exc}")
+            raise
+    finally:
+        store.unlock()
+    return ScreeningResult(results, out, run_id, counts, timings, tracking_error)

@@ -257,9 +257,11 @@ def test_candidate_card_of_a_structure_candidate(screen_run, data_dir):
             card.air_reactions.index
         )
         assert len(card.neighbours) == 5
-        assert (
-            card.predictions["rank"] == results.set_index("candidate_id").loc[candidate_id, "rank"]
-        )
+        expected_rank = results.set_index("candidate_id").loc[candidate_id, "rank"]
+        if pd.isna(expected_rank):
+            assert pd.isna(card.predictions["rank"])
+        else:
+            assert card.predictions["rank"] == expected_rank
         html = card._repr_html_()
         assert candidate_id in html and "Nearest OBELiX materials" in html
 

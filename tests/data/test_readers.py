@@ -196,11 +196,11 @@ def test_table_with_cif_text_column(tmp_path):
     assert table["status"].iloc[1] != "ok" and "with_cif.csv:1" in table["error"].iloc[1]
 
 
-def test_table_without_formula_column_is_one_error_row(tmp_path):
-    pd.DataFrame({"name": ["x"]}).to_csv(tmp_path / "t.csv", index=False)
+def test_table_without_formula_column_keeps_every_row(tmp_path):
+    pd.DataFrame({"name": ["x", "y"]}).to_csv(tmp_path / "t.csv", index=False)
     table = read_candidates(tmp_path / "t.csv")
-    assert len(table) == 1 and table["status"].iloc[0] == "parse_error"
-    assert "no formula column" in table["error"].iloc[0]
+    assert table["status"].tolist() == ["no_formula_column"] * 2
+    assert "no formula column" in table["error"].iloc[0] and "t.csv:1" in table["error"].iloc[1]
 
 
 def test_split_sites_are_not_overlapping_atoms(tmp_path):

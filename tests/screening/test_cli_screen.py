@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from pandas.testing import assert_frame_equal
 from typer.testing import CliRunner
 
@@ -11,6 +10,7 @@ from electroscreen.cli import app
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.demo import run_demo
 from electroscreen.screening.generate import load_seeds
+from electroscreen.screening.results import read_results
 
 
 def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula_pool, tmp_path):
@@ -22,7 +22,7 @@ def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    results = pd.read_parquet(out / "results.parquet")
+    results = read_results(out / "results.parquet")
     n_ranked = int((results["rank"] > 0).sum())
     assert f"Top 15 of {n_ranked} ranked candidates" in result.stdout
     assert f"{len(results)} candidates: ok {n_ranked}" in result.stdout

@@ -7,12 +7,15 @@ import pandas as pd
 import pytest
 
 from electroscreen.screening.ranking import (
+    RANK_COLUMNS,
     acquisition_score,
+    as_rank_columns,
     pareto_ranks,
     rank_candidates,
     rank_order,
     weighted_score,
 )
+from electroscreen.screening.results import read_results
 from electroscreen.screening.screen_config import RankingConfig
 
 
@@ -40,7 +43,11 @@ def test_pareto_ranks_match_brute_force_with_ties_and_nan(seed):
     x = rng.integers(0, 12, 300).astype(float)  # many ties
     y = rng.integers(0, 12, 300).astype(float)
     x[rng.choice(300, 20, replace=False)] = np.nan
-    np.testing.assert_array_equal(pareto_ranks(x, y), _brute_force_fronts(x, y))
+    expected = _brute_force_fronts(x, y)
+    got = pareto_ranks(x, y)
+    assert got.dtype == "Int64"
+    np.testing.assert_array_equal(got.isna(), expected == 0)  # unranked: <NA>, never 0
+    np.testing.assert_array_equal(got.fillna(0).to_numpy(np.int64), expected)
 
 
 def test_weighted_score_scales_and_falls_back_to_conductivity():
@@ -63,9 +70,35 @@ def test_acquisition_is_an_upper_confidence_bound():
 
 
 def test_rank_order_breaks_ties_by_input_order_and_skips_nan():
-    np.testing.assert_array_equal(
-        rank_order(np.array([0.5, np.nan, 0.9, 0.5])), np.array([2, 0, 1, 3])
+    assert rank_order(np.array([0.5, np.nan, 0.9, 0.5])).tolist() == [2, pd.NA, 1, 3]
+
+
+def test_unranked_rows_are_empty_and_sort_last(tmp_path):
+    """A rejected row (NaN predictions) has no rank: sorting by any rank puts it last."""
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [np.nan, -3.0, -5.0, np.nan],
+            "pred_log10_sigma_std": [np.nan, 0.5, 0.5, np.nan],
+            "p_air_stable": [np.nan, 0.5, 0.9, 0.7],
+        }
     )
+    ranking = rank_candidates(frame, RankingConfig())
+    for column in RANK_COLUMNS:
+        assert ranking[column].dtype == "Int64", column
+        assert ranking[column].isna()[[0, 3]].all(), column
+        assert (ranking[column].dropna() >= 1).all(), column
+        assert ranking.sort_values(column).index[-2:].tolist() == [0, 3], column
+    table = pd.concat([pd.DataFrame({"candidate_id": ["Pb", "a", "b", "c"]}), ranking], axis=1)
+    table.to_parquet(tmp_path / "r.parquet")
+    table.to_csv(tmp_path / "r.csv", index=False)
+    for name in ("r.parquet", "r.csv"):
+        back = read_results(tmp_path / name)
+        for column in RANK_COLUMNS:
+            assert back[column].dtype == "Int64", (name, column)
+            assert back[column].tolist() == ranking[column].tolist(), (name, column)
+        assert back.sort_values("rank")["candidate_id"].tolist()[-2:] == ["Pb", "c"]
+    legacy = pd.DataFrame({"rank": [0, 2, 1]})  # before: 0 meant unranked
+    assert as_rank_columns(legacy)["rank"].tolist() == [pd.NA, 2, 1]
 
 
 def test_rank_candidates_is_independent_of_row_chunks():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,8 @@ from pandas.testing import assert_frame_equal
 
 from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.screening.checkpoint import ManifestMismatchError
-from electroscreen.screening.ranking import rank_candidates
+from electroscreen.screening.ranking import RANK_COLUMNS, rank_candidates
+from electroscreen.screening.results import read_results
 from electroscreen.screening.runner import ScreeningError, screen
 from electroscreen.screening.screen_config import RankingConfig, load_screening_config
 
@@ -51,7 +54,11 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     rejected = results["status"] != "ok"
     assert (results.loc[rejected, "error"].str.len() > 0).all()
     assert results.loc[rejected, ["pred_log10_sigma", "p_air_stable"]].isna().all().all()
-    assert (results.loc[rejected, "rank"] == 0).all()
+    assert results.loc[rejected, list(RANK_COLUMNS)].isna().all().all()  # empty, never 0
+    assert (results.loc[rejected, "pred_feature_status"] == "").all()
+    assert results.loc[~rejected, "pred_feature_status"].str.len().gt(0).all()
+    assert results["rank"].dtype == "Int64"
+    assert not rejected[results.sort_values("rank").index[: int((~rejected).sum())]].any()
     assert results.loc[~rejected, ["pred_log10_sigma", "p_air_stable"]].notna().all().all()
     assert sorted(results.loc[~rejected, "rank"]) == list(range(1, int((~rejected).sum()) + 1))
     assert result.counts == results["status"].value_counts().to_dict()
@@ -86,7 +93,16 @@ def test_csv_matches_parquet(screened):
     assert list(csv.columns) == list(parquet.columns)
     assert csv["candidate_id"].tolist() == parquet["candidate_id"].tolist()
     np.testing.assert_allclose(csv["score"], parquet["score"], equal_nan=True)
-    assert (csv["rank"] == parquet["rank"]).all()
+    assert csv["rank"].isna().tolist() == parquet["rank"].isna().tolist()
+    assert (csv["rank"].dropna() == parquet["rank"].dropna()).all()
+    for path in (result.out / "results.csv", result.out / "results.parquet"):
+        back = read_results(path)
+        for column in RANK_COLUMNS:
+            assert back[column].dtype == "Int64"
+            assert back[column].isna().tolist() == result.results[column].isna().tolist()
+    raw = pd.read_csv(result.out / "results.csv", dtype=str, keep_default_na=False)
+    assert raw["rank"].str.fullmatch(r"\d*").all()  # integers or empty, never "1.0" or "0"
+    assert (raw["rank"] != "0").all()
 
 
 def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store, formula_pool):
@@ -112,6 +128,82 @@ def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store
     )  # fmt: skip
     assert fresh.results["candidate_id"].tolist() == result.results["candidate_id"].tolist()
     assert not np.allclose(fresh.results["score"].fillna(0), result.results["score"].fillna(0))
+
+
+def test_tampered_batches_are_recomputed_and_foreign_out_refused(
+    screened, model_store, formula_pool
+):
+    """A batch replaced by another valid batch (duplicated and missing ids) or truncated is
+    recomputed on resume, said so, and the results equal the untouched run's."""
+    result, config = screened
+    batches = result.out / "batches"
+    shutil.copy(batches / "batch-000000.parquet", batches / "batch-000001.parquet")
+    data = (batches / "batch-000003.parquet").read_bytes()
+    (batches / "batch-000003.parquet").write_bytes(data[:100])
+    (batches / "batch-abc.parquet").write_bytes(b"stray")
+    lines: list[str] = []
+    with pytest.warns(UserWarning, match="batch-abc"):
+        again = screen(
+            [formula_pool], result.out, config=config, tracking_uri=model_store.uri,
+            track=False, progress=False, log=lines.append,
+        )  # fmt: skip
+    assert_frame_equal(again.results, result.results)
+    said = "\n".join(lines)
+    assert "batch 1 " in said and "batch 3 " in said and "recomputing" in said
+    foreign = result.out.parent / "mine"
+    foreign.mkdir()
+    (foreign / "results.csv").write_text("precious\n")
+    with pytest.raises(ManifestMismatchError, match="no manifest"):
+        screen(
+            [formula_pool], foreign, config=config, tracking_uri=model_store.uri,
+            track=False, progress=False, fresh=True,
+        )  # fmt: skip
+    assert [p.name for p in foreign.iterdir()] == ["results.csv"]
+    assert (foreign / "results.csv").read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("step", ["start_screening_run", "finish_screening_run"])
+def test_a_tracking_failure_never_kills_the_screening(
+    step, model_store, formula_pool, tmp_path, monkeypatch
+):
+    from mlflow.exceptions import MlflowException
+
+    from electroscreen.screening import mlflow_run
+
+    def broken(*args, **kwargs):
+        raise MlflowException("(sqlite3.OperationalError) disk I/O error")
+
+    monkeypatch.setattr(mlflow_run, step, broken)
+    lines: list[str] = []
+    result = screen(
+        [formula_pool], tmp_path / "out", config=load_screening_config(batch_size=20),
+        tracking_uri=model_store.uri, track=True, progress=False, log=lines.append,
+    )  # fmt: skip
+    assert len(result.results) == 42 and (tmp_path / "out" / "results.csv").is_file()
+    assert "disk I/O error" in result.tracking_error
+    assert any("warning" in line and "disk I/O error" in line for line in lines)
+    assert (result.run_id is None) == (step == "start_screening_run")
+
+
+def test_both_models_predict_each_row_from_that_row_only(model_store):
+    """Extreme but valid rows (amounts at the ends of the accepted range, many elements) beside
+    normal ones leave the normal rows' predictions bit-identical."""
+    normal = ["Li3PS4", "Li10GeP2S12", "Li7La3Zr2O12", "Li6PS5Cl"]
+    extreme = ["Li999999Cl", "Li0.000001Cl", "Li1000000S999999", "LiNaKRbCsMgCaSrBaAlGaInO12S3"]
+    mixed = [extreme[0]]
+    for k, formula in enumerate(normal):
+        mixed += [formula, extreme[(k + 1) % len(extreme)]]
+    where = [1, 3, 5, 7]
+    for uri in (model_store.conductivity, model_store.stability):
+        predictor = load_predictor(uri, model_store.uri)
+        alone = predictor.predict_frame(pd.DataFrame({"formula": normal}))
+        beside = predictor.predict_frame(pd.DataFrame({"formula": mixed})).iloc[where]
+        for column in alone.columns:
+            a, b = alone[column].to_numpy(), beside[column].to_numpy()
+            if a.dtype.kind == "f":
+                assert a.tobytes() == b.tobytes(), (uri, column)
+            else:
+                assert a.tolist() == b.tolist(), (uri, column)
 
 
 def test_missing_models_say_how_to_train_them(tmp_path, formula_pool):

@@ -40,6 +40,7 @@ import numpy as np
 
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures, _ranges
+from electroscreen.data.segments import segment_all
 from electroscreen.featurizers.base import StructureFeaturizer
 from electroscreen.featurizers.structure.kernels import (
     N_ENVIRONMENT,
@@ -310,10 +311,7 @@ def _apply_status(
     n = len(packed)
     status = np.full(n, "ok", dtype=object)
     finite_coords = np.isfinite(packed.frac_coords).all(axis=1)
-    bad_coords = np.zeros(n, dtype=bool)
-    if len(finite_coords):
-        bad_coords = ~np.logical_and.reduceat(finite_coords, packed.site_offsets[:-1])
-    bad_coords &= packed.n_sites > 0
+    bad_coords = ~segment_all(finite_coords, packed.site_offsets) & (packed.n_sites > 0)
     carriers = per_structure(sites["carrier"], packed)
     anions = per_structure(sites["anion"], packed)
     status[anions <= 0] = "no_anion"

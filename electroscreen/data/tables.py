@@ -1,0 +1,183 @@
+"""The one reader of formula tables (CSV, Parquet), shared by ``data info`` and ``screen``.
+
+A table is read in chunks of rows (so ``screen`` holds one batch at a time) and each row becomes one
+candidate record. Everything that can go wrong with one row -- a bad formula, an overflowing amount, a
+control character, a broken CIF text -- becomes that row's status: one bad row never turns the whole
+table into an error, and a table without a formula column gives every row the status
+``no_formula_column`` (rows in = rows out).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+from pandas._libs.parsers import STR_NA_VALUES
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+
+__all__ = [
+    "CIF_COLUMNS",
+    "FORMULA_COLUMNS",
+    "ID_COLUMNS",
+    "find_column",
+    "looks_binary",
+    "table_chunks",
+    "table_records",
+]
+
+#: Column names recognised as the formula column of a table, in order of preference.
+FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
+ID_COLUMNS = ("candidate_id", "id", "material_id")
+CIF_COLUMNS = ("structure", "cif")
+#: What a NUL byte in a CSV becomes: pandas' C parser would end the field there (``Li\0Cl`` read
+#: as ``Li``); the visible symbol makes the formula fail with status ``bad_character``.
+NUL_STAND_IN = "\u2400"
+
+
+class _NulVisible(io.RawIOBase):
+    """A binary file whose NUL bytes read as :data:`NUL_STAND_IN` (UTF-8)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = path.open("rb")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = self._fh.read(1 << 16)
+            if not chunk:
+                return 0
+            self._pending = chunk.replace(b"\0", NUL_STAND_IN.encode())
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def looks_binary(path: Path) -> bool:
+    """Whether a file's first 8 KiB look binary: not UTF-8, or more than a stray NUL byte.
+
+    A text table with one NUL byte in a field is read (that row gets ``bad_character``); a PNG
+    renamed ``.csv`` is one ``binary_file`` row.
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(8192)
+    if head.count(b"\0") > max(1, len(head) // 100):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3  # not just a character cut at the end of the block
+    return False
+
+
+def find_column(columns: object, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` among ``columns`` (case-insensitive), or None."""
+    lowered = {str(c).lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks of at most ``chunk_rows`` rows of a CSV or Parquet table, in order.
+
+    The formula, id and CIF columns of a CSV are read as text as written (``NA`` stays ``NA``);
+    the other columns get pandas' usual type inference (per chunk).
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        for record_batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            yield record_batch.to_pandas()
+        return
+    with _NulVisible(path) as raw, io.BufferedReader(raw) as fh:
+        header = pd.read_csv(fh, nrows=0).columns
+    keys = {find_column(header, names) for names in (FORMULA_COLUMNS, ID_COLUMNS, CIF_COLUMNS)}
+    keys.discard(None)
+    na_values = {c: list(STR_NA_VALUES) for c in header if c not in keys}
+    dtype = {c: str for c in keys}
+    with _NulVisible(path) as raw, io.BufferedReader(raw) as fh:
+        yield from pd.read_csv(
+            fh, chunksize=chunk_rows, dtype=dtype, keep_default_na=False, na_values=na_values
+        )
+
+
+def _row_record(
+    record: dict, cid: str, source: str, columns: tuple[str | None, ...], structure_args: tuple
+) -> dict:
+    from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
+
+    formula_col, cif_col = columns
+    cif_text = record.get(cif_col) if cif_col else None
+    if isinstance(cif_text, str) and cif_text.strip():
+        try:
+            structure = structure_from_text(cif_text, "cif")[0]
+        except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
+            return _failed(cid, source, _classify_error(exc), f"structure: {exc}")
+        return structure_record(cid, source, structure, *structure_args)
+    if formula_col is None:
+        return _failed(
+            cid, source, "no_formula_column",
+            f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
+            f"in columns {[c for c in record]}",
+        )  # fmt: skip
+    raw = record.get(formula_col)
+    text = raw if isinstance(raw, str) else ""
+    formula = format_formula(parse_formula(text))
+    return {"candidate_id": cid, "formula": formula, "source": source, "status": OK, "error": ""}
+
+
+def _failed(cid: str, source: str, status: str, message: str, formula: str = "") -> dict:
+    return {
+        "candidate_id": cid,
+        "formula": formula,
+        "source": source,
+        "status": status,
+        "error": f"{source}: {message}",
+    }
+
+
+def table_records(
+    frame: pd.DataFrame, path: Path, start: int, max_sites: int, min_distance: float
+) -> list[dict]:
+    """One candidate record per row of a table chunk whose first row is row ``start`` of ``path``.
+
+    Records hold ``candidate_id, formula, source, status, error`` (+ ``structure`` for a CIF
+    column), then the table's other columns as they are. Any exception raised for one row
+    (``FormulaError``, ``OverflowError``, a CIF parser error, ...) becomes that row's status.
+    """
+    path = Path(path)
+    formula_col = find_column(frame.columns, FORMULA_COLUMNS)
+    cif_col = find_column(frame.columns, CIF_COLUMNS)
+    id_col = find_column(frame.columns, ID_COLUMNS)
+    extras = [c for c in frame.columns if c not in {formula_col, cif_col, id_col}]
+    records = []
+    for offset, values in enumerate(frame.itertuples(index=False, name=None)):
+        record = dict(zip(frame.columns, values, strict=True))
+        row = start + offset
+        cid = str(record[id_col]) if id_col else f"{path.stem}:{row}"
+        source = f"{path}:{row}"
+        try:
+            rec = _row_record(
+                record, cid, source, (formula_col, cif_col), (max_sites, min_distance)
+            )
+        except Exception as exc:  # noqa: BLE001 - one row's failure is that row's status
+            raw = record.get(formula_col) if formula_col else None
+            if isinstance(exc, FormulaError):
+                reason, message = exc.reason, str(exc)
+            else:  # e.g. OverflowError: still this row only
+                reason = "bad_amount" if isinstance(exc, OverflowError) else "row_error"
+                message = f"{type(exc).__name__}: {exc}"
+            rec = _failed(cid, source, reason, message, raw if isinstance(raw, str) else "")
+        rec.update({c: record[c] for c in extras if c not in rec})
+        records.append(rec)
+    return records
