@@ -50,22 +50,31 @@ def artifact_root(uri: str) -> Path | None:
     return Path(path).absolute().parent / "mlruns"
 
 
-def get_or_create_experiment(name: str, tracking_uri: str | None = None) -> str:
+def get_or_create_experiment(
+    name: str, tracking_uri: str | None = None, kind: str | None = None
+) -> str:
     """Id of the experiment ``name``, created if missing (artifacts under :func:`artifact_root`).
 
-    Safe against a concurrent creation of the same experiment by another process.
+    Safe against a concurrent creation of the same experiment by another process. The experiment is
+    tagged for MLflow's model-development view and, for ``kind`` ``train`` or ``screen``, gets a
+    description unless it has one (:func:`electroscreen.experiments.notes.describe_experiment`).
     """
+    from electroscreen.experiments.notes import describe_experiment
+
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
-        return experiment.experiment_id
-    root = artifact_root(uri)
-    location = (root / name.replace("/", "_")).as_uri() if root is not None else None
-    try:
-        return client.create_experiment(name, artifact_location=location)
-    except MlflowException:  # created meanwhile by another process
-        experiment = client.get_experiment_by_name(name)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
+        experiment_id = experiment.experiment_id
+    else:
+        root = artifact_root(uri)
+        location = (root / name.replace("/", "_")).as_uri() if root is not None else None
+        try:
+            experiment_id = client.create_experiment(name, artifact_location=location)
+        except MlflowException:  # created meanwhile by another process
+            experiment = client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+            experiment_id = experiment.experiment_id
+    describe_experiment(client, experiment_id, kind or "")
+    return experiment_id
