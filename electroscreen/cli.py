@@ -160,6 +160,14 @@ def screen(
     batch_size: int | None = typer.Option(None, help="Candidates per batch (overrides config)."),
     workers: int | None = typer.Option(None, help="Run on a local Dask cluster of N processes."),
     scheduler: str | None = typer.Option(None, help="Run on the Dask cluster at this address."),
+    cluster: str | None = typer.Option(
+        None,
+        help="Submit Dask workers as batch jobs: slurm, pbs, sge, lsf (dask-jobqueue), or local.",
+    ),
+    jobs: int = typer.Option(1, help="Batch jobs for --cluster (worker processes for local)."),
+    cluster_config: Path | None = typer.Option(
+        None, help="YAML of the cluster's arguments (queue, account, cores, memory, walltime...)."
+    ),
     device: str = typer.Option("auto", help="Torch device: auto, cpu or cuda."),
     tracking_uri: str | None = typer.Option(
         None,
@@ -181,7 +189,8 @@ def screen(
         settings = load_screening_config(config, batch_size=batch_size)
         result = run_screen(
             inputs, out, config=settings, conductivity_model=conductivity_model,
-            stability_model=stability_model, workers=workers, scheduler=scheduler, device=device,
+            stability_model=stability_model, workers=workers, scheduler=scheduler,
+            cluster=cluster, jobs=jobs, cluster_config=cluster_config, device=device,
             tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
         )  # fmt: skip
     except (

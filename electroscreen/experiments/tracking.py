@@ -114,14 +114,22 @@ def artifact_root(uri: str) -> Path | None:
     return Path(path).absolute().parent / "mlruns"
 
 
-def get_or_create_experiment(name: str, tracking_uri: str | None = None) -> str:
+def get_or_create_experiment(
+    name: str, tracking_uri: str | None = None, kind: str | None = None
+) -> str:
     """Id of the experiment ``name``, created if missing (artifacts under :func:`artifact_root`).
 
-    Safe against a concurrent creation of the same experiment by another process.
+    Safe against a concurrent creation of the same experiment by another process. The experiment is
+    tagged for MLflow's model-development view and, for ``kind`` ``train`` or ``screen``, gets a
+    description unless it has one (:func:`electroscreen.experiments.notes.describe_experiment`).
     """
+    from electroscreen.experiments.notes import describe_experiment
+
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=uri)
-    return retry_tracking(_get_or_create, client, name, artifact_root(uri))
+    experiment_id = retry_tracking(_get_or_create, client, name, artifact_root(uri))
+    retry_tracking(describe_experiment, client, experiment_id, kind or "")
+    return experiment_id
 
 
 def _get_or_create(client: MlflowClient, name: str, root: Path | None) -> str:

@@ -38,6 +38,7 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from electroscreen.experiments import plots
+from electroscreen.experiments.notes import NOTE_TAG, training_note
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
@@ -368,7 +369,7 @@ def run_training(
     design = build_predictor(config).featurize(table)
     featurize_seconds = time.perf_counter() - tick
     say(f"featurized {len(table)} rows in {featurize_seconds:.1f} s")
-    mlflow.set_experiment(experiment_id=get_or_create_experiment(config.experiment, uri))
+    mlflow.set_experiment(experiment_id=get_or_create_experiment(config.experiment, uri, "train"))
     metrics: dict[str, float] = {}
     nested = mlflow.active_run() is not None  # inside a sweep's parent run
     with mlflow.start_run(run_name=f"{task.name}-{config.estimator}", nested=nested) as run:
@@ -424,6 +425,11 @@ def run_training(
         metrics["featurize_seconds"] = featurize_seconds
         timings = ("featurize_seconds", "final_fit_seconds", "train_seconds")
         mlflow.log_metrics({k: metrics[k] for k in timings})
+        note = training_note(
+            task.name, config.estimator, list(config.featurizers), len(table),
+            headline_metrics(metrics), model_uri, config.description,
+        )  # fmt: skip
+        mlflow.set_tag(NOTE_TAG, note)
     say(f"done in {metrics['train_seconds']:.0f} s: run {run.info.run_id}")
     return TrainResult(
         model_uri=model_uri, run_id=run.info.run_id, metrics=metrics, model_version=version

@@ -6,8 +6,11 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - params: the flattened :class:`~electroscreen.screening.screen_config.ScreeningConfig`, ``inputs``,
   ``conductivity_model_uri``, ``stability_model_uri``, ``pool_digest``, ``config_digest``;
 - a run input (``mlflow.log_input``) naming the candidate pool by its digest (no data uploaded);
-- metrics ``n_<status>`` (rows per status), ``n_candidates``, ``time_<step>_s`` and
-  ``candidates_per_s``;
+- metrics a reviewer compares (:func:`~electroscreen.screening.run_summary.review_metrics`: the
+  filter funnel ``passed_*``, ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma``,
+  ``pareto_front_size``), and bookkeeping: ``n_<status>`` (rows per status), ``n_candidates``,
+  ``time_<step>_s`` and ``candidates_per_s``;
+- a description (``mlflow.note.content``): inputs, models, and what the screening found;
 - artifacts ``results/results.parquet``, ``results/results.csv``, ``results/top.csv`` and
   ``plots/pareto.png``.
 
@@ -35,6 +38,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
+from electroscreen.experiments.notes import NOTE_TAG
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
     resolve_tracking_uri,
@@ -42,6 +46,7 @@ from electroscreen.experiments.tracking import (
 )
 from electroscreen.screening.plots import pareto_plot
 from electroscreen.screening.ranking import is_ranked
+from electroscreen.screening.run_summary import review_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
@@ -167,6 +172,7 @@ def start_screening_run(
         KIND_TAG: "screen",
         "electroscreen.pool_digest": pool_digest,
         "electroscreen.config_digest": config.digest(),
+        NOTE_TAG: _clip(screening_note(inputs, model_uris), MAX_TAG_VAL_LENGTH),
     }
     for role, uri in model_uris.items():
         params[_MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
@@ -175,7 +181,7 @@ def start_screening_run(
     if run_id is None:
         run = retry_tracking(
             client.create_run,
-            get_or_create_experiment(experiment, tracking_uri),
+            get_or_create_experiment(experiment, tracking_uri, "screen"),
             run_name=f"screen-{pool_digest[:8]}",
             tags=tags,
         )
@@ -329,7 +335,8 @@ def finish_screening_run(
     """
     client = _client(tracking_uri)
     now = get_current_time_millis()
-    metrics = [Metric(k, v, now, 0) for k, v in _metrics(results, timings, counts).items()]
+    values = {**_metrics(results, timings, counts), **review_metrics(results)}
+    metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
         client.log_batch(run_id, metrics=metrics[start : start + 1000])
     results_dir = str(Path(RESULTS_ARTIFACT).parent)
@@ -345,6 +352,11 @@ def finish_screening_run(
         client.set_tag(run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
         client.log_figure(run_id, figure, PARETO_ARTIFACT)
+    params = client.get_run(run_id).data.params
+    inputs = [p for p in params.get("inputs", "").split(",") if p]
+    uris = {role: params[name] for role, name in _MODEL_PARAMS.items() if name in params}
+    note = screening_note(inputs, uris, results, values)
+    client.set_tag(run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
     client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FINISHED))
 
 

@@ -99,6 +99,7 @@ def _batch_runner(
     device: str,
     workers: int | None,
     scheduler: str | None,
+    cluster: tuple | None = None,
 ):
     """A context manager yielding ``run(batches) -> iterator of (index, frame)``."""
     from contextlib import contextmanager
@@ -129,9 +130,11 @@ def _batch_runner(
 
     @contextmanager
     def distributed():
+        from electroscreen.screening.cluster import cluster_client
         from electroscreen.screening.distributed import dask_client, map_batches
 
-        with dask_client(workers, scheduler) as client:
+        make = cluster_client(*cluster) if cluster else dask_client(workers, scheduler)
+        with make as client:
 
             def run(batches):
                 yield from map_batches(
@@ -142,7 +145,8 @@ def _batch_runner(
 
             yield run
 
-    return serial() if workers is None and scheduler is None else distributed()
+    local = workers is None and scheduler is None and cluster is None
+    return serial() if local else distributed()
 
 
 def _progress(enabled: bool, total: int | None, done: int, say: Callable[[str], None]):
@@ -215,6 +219,9 @@ def screen(
     stability_model: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    cluster: str | None = None,
+    jobs: int = 1,
+    cluster_config: str | Path | dict | None = None,
     device: str = "auto",
     tracking_uri: str | None = None,
     track: bool = True,
@@ -240,6 +247,13 @@ def screen(
         Run batches on a local Dask cluster of this many single-threaded processes.
     scheduler : str, optional
         Run batches on the Dask cluster at this address.
+    cluster : {"slurm", "pbs", "sge", "lsf", "local"}, optional
+        Create a Dask cluster of this kind (dask-jobqueue for the schedulers), scale it to ``jobs``
+        and close it at the end; see :mod:`electroscreen.screening.cluster`.
+    jobs : int
+        Batch jobs submitted for ``cluster`` (worker processes for ``local``).
+    cluster_config : path or dict, optional
+        The cluster class's keyword arguments (a YAML file or a dict).
     device : {"auto", "cpu", "cuda"}
         Where torch models run; ``auto`` is CUDA when available.
     tracking_uri : str, optional
@@ -276,8 +290,17 @@ def screen(
     start = time.perf_counter()
     timings: dict[str, float] = {}
     config = config or load_screening_config()
-    if workers is not None and scheduler is not None:
-        raise ScreeningError("give either workers or scheduler, not both")
+    if sum(x is not None for x in (workers, scheduler, cluster)) > 1:
+        raise ScreeningError("give either workers or scheduler (or cluster), not several")
+    cluster_spec = None
+    if cluster is not None:
+        from electroscreen.screening.cluster import load_cluster_config
+
+        options = (
+            cluster_config if isinstance(cluster_config, dict)
+            else load_cluster_config(cluster_config)
+        )  # fmt: skip
+        cluster_spec = (cluster, jobs, options, say)
     if not inputs:
         raise ScreeningError("no input given: pass structure files, folders or formula tables")
     out = Path(out)
@@ -320,7 +343,12 @@ def screen(
             bar, advance = _progress(
                 progress, plan.n_batches(config.batch_size), len(finished), say
             )
-            with _batch_runner(config, model_uris, uri, device, workers, scheduler) as run, bar:
+            with (
+                _batch_runner(
+                    config, model_uris, uri, device, workers, scheduler, cluster_spec
+                ) as run,
+                bar,
+            ):
                 for index, frame in run(todo):
                     store.write(index, frame)
                     advance()

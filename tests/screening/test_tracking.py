@@ -122,6 +122,21 @@ def test_finish_logs_counts_timings_tables_and_plot(uri, tmp_path):
     assert metrics["n_candidates"] == 40
     assert metrics["time_predict_s"] == 1.5 and metrics["time_total_s"] == 4.0
     assert metrics["candidates_per_s"] == pytest.approx(10.0)
+    # what a reviewer compares, recomputed from the table
+    ok = results[results["status"] == "ok"]
+    promising = (ok["pred_log10_sigma"] > -4) & (ok["p_air_stable"] >= 0.5)
+    assert metrics["n_sigma_gt_1e-4_air_stable"] == promising.sum() > 0
+    assert metrics["best_pred_log10_sigma"] == pytest.approx(ok["pred_log10_sigma"].max())
+    assert metrics["pareto_front_size"] == (results["pareto_rank"] == 1).sum() > 0
+    assert metrics["n_predicted"] == 32
+    note = run.data.tags["mlflow.note.content"]
+    assert f"**{int(promising.sum())}** predicted above 1e-4 S/cm" in note
+    best = results[results["rank"] == 1].iloc[0]
+    assert f"| 1 | {best.candidate_id} | {best.formula} |" in note
+    assert MODELS["conductivity"] in note
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert "n_sigma_gt_1e-4_air_stable" in experiment.tags["mlflow.note.content"]
     artifacts = {
         a.path for folder in ("results", "plots") for a in client.list_artifacts(run_id, folder)
     }
@@ -190,6 +205,28 @@ def test_fail_cuts_a_long_error_to_the_tag_limit(uri):
     fail_screening_run(run_id, tracking_uri=uri, error="x" * 20_000)
     tag = MlflowClient(tracking_uri=uri).get_run(run_id).data.tags["electroscreen.error"]
     assert len(tag) <= 8000 and tag.endswith("more characters)")
+
+
+def test_review_metrics_count_who_passed_each_filter():
+    from electroscreen.screening.run_summary import review_metrics
+
+    statuses = ["ok", "ok", "parse_error", "no_carrier", "forbidden_element", "not_charge_balanced",
+                "no_structure"]  # fmt: skip
+    errors = ["", "", "bad", "no Li", "Pb", "unbalanced", "conductivity model could not predict: x"]
+    frame = pd.DataFrame(
+        {"status": statuses, "error": errors, "pred_log10_sigma": [-3.0, -5.0] + [np.nan] * 5,
+         "p_air_stable": [0.7, 0.9] + [np.nan] * 5, "pareto_rank": [1, 1, 0, 0, 0, 0, 0]}
+    )  # fmt: skip
+    metrics = review_metrics(frame)
+    assert metrics["passed_read"] == 6  # all but the parse error reached the filters
+    assert metrics["passed_carrier"] == 5
+    assert metrics["passed_too_many_elements"] == 5
+    assert metrics["passed_forbidden_element"] == 4
+    assert metrics["passed_charge_balanced"] == 3  # two ok and one that a model failed later
+    assert metrics["n_predicted"] == 2
+    assert metrics["n_sigma_gt_1e-4_air_stable"] == 1
+    assert metrics["best_pred_log10_sigma"] == -3.0
+    assert metrics["pareto_front_size"] == 2
 
 
 def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():

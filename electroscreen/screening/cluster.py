@@ -1,0 +1,133 @@
+"""Batch schedulers through dask-jobqueue: ``screen --cluster slurm --jobs N --cluster-config FILE``.
+
+The cluster is created in the process that runs ``screen`` (a login node, or a small long-walltime
+job): dask-jobqueue starts the Dask scheduler there and submits ``N`` batch jobs, each running Dask
+workers that connect back to it. ``screen`` then runs its batches on them exactly as with
+``--scheduler`` and closes the cluster (cancelling the jobs) when it is done or fails.
+
+``--cluster-config`` is a YAML mapping of the cluster class's keyword arguments, e.g. for SLURM::
+
+    queue: cpu                 # partition (#SBATCH -p)
+    account: my-project        # #SBATCH -A
+    cores: 32                  # cores per job
+    processes: 32              # worker processes per job (one thread each)
+    memory: 120GB
+    walltime: "04:00:00"
+    interface: ib0             # network between workers and the scheduler (site-specific)
+    job_script_prologue:
+      - source /path/to/electroscreen/.venv/bin/activate
+      - export ELECTROSCREEN_DATA=/shared/electroscreen-data
+
+``processes`` defaults to ``cores`` and ``export NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1
+MKL_NUM_THREADS=1`` is added to the prologue, so each worker is one single-threaded process (what
+the Numba kernels need when several run on one node). ``local`` makes a
+:class:`distributed.LocalCluster` of ``N`` worker processes from the same path (its config file, if
+any, gives LocalCluster's arguments): the code that runs on a real scheduler is tested on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from electroscreen.screening.distributed import WORKER_ENV
+
+__all__ = ["CLUSTER_KINDS", "cluster_client", "load_cluster_config", "make_cluster"]
+
+#: ``--cluster`` values and the dask-jobqueue class each one creates.
+CLUSTER_KINDS = {
+    "slurm": "SLURMCluster",
+    "pbs": "PBSCluster",
+    "sge": "SGECluster",
+    "lsf": "LSFCluster",
+    "local": "LocalCluster",
+}
+_INSTALL_HINT = "pip install 'electroscreen[cluster]' (or pip install dask-jobqueue)"
+
+
+def load_cluster_config(path: str | Path | None) -> dict[str, Any]:
+    """The cluster class's keyword arguments from a YAML mapping (empty without a file)."""
+    if path is None:
+        return {}
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the cluster config must be a mapping of keyword arguments")
+    return data
+
+
+def _worker_exports(prologue: list[str]) -> list[str]:
+    export = "export " + " ".join(f"{k}={v}" for k, v in WORKER_ENV.items())
+    return [export, *prologue]
+
+
+def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
+    """Create (not scale) a Dask cluster of kind ``kind`` with ``options``.
+
+    Parameters
+    ----------
+    kind : {"slurm", "pbs", "sge", "lsf", "local"}
+    options : dict, optional
+        Keyword arguments of the class (``queue``, ``account``, ``cores``, ``memory``,
+        ``walltime``, ``job_script_prologue``, ``job_extra_directives``, ...).
+
+    Returns
+    -------
+    dask_jobqueue.JobQueueCluster or distributed.LocalCluster
+        ``cluster.job_script()`` shows what a jobqueue cluster submits.
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, or dask-jobqueue missing for a scheduler kind.
+    """
+    options = dict(options or {})
+    if kind not in CLUSTER_KINDS:
+        raise ValueError(f"--cluster must be one of {', '.join(CLUSTER_KINDS)}, got {kind!r}")
+    if kind == "local":
+        from distributed import LocalCluster
+
+        defaults = dict(
+            n_workers=0, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0", env=WORKER_ENV,
+        )  # fmt: skip
+        return LocalCluster(**{**defaults, **options})
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise ValueError(f"--cluster {kind} needs dask-jobqueue: {_INSTALL_HINT}") from None
+    options.setdefault("processes", options.get("cores", 1))
+    options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))
+    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", ":0")
+    return getattr(dask_jobqueue, CLUSTER_KINDS[kind])(**options)
+
+
+@contextmanager
+def cluster_client(
+    kind: str,
+    jobs: int,
+    options: dict[str, Any] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Iterator[Any]:
+    """A :class:`distributed.Client` on a new cluster scaled to ``jobs`` jobs; closed on exit.
+
+    For ``local``, ``jobs`` is the number of worker processes. The cluster is closed (its batch
+    jobs cancelled) when the block ends, normally or by an exception. ``log`` receives the job
+    script that is submitted (jobqueue kinds).
+    """
+    from distributed import Client
+
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    with make_cluster(kind, options) as cluster:
+        if log is not None and hasattr(cluster, "job_script"):
+            log(f"{kind}: {jobs} jobs of this script:\n{cluster.job_script()}")
+        if kind == "local":
+            cluster.scale(jobs)
+        else:
+            cluster.scale(jobs=jobs)
+        with Client(cluster) as client:
+            yield client

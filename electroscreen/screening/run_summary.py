@@ -1,0 +1,116 @@
+"""What a reviewer compares between two screenings: the filter funnel, the promising count, the best
+prediction, the Pareto front; and the run's description (``mlflow.note.content``) saying so."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.screening.filters import FILTER_STATUSES
+
+__all__ = ["PROMISING", "review_metrics", "screening_note"]
+
+#: Promising: predicted conductivity above 1e-4 S/cm and P(air stable) at least 0.5.
+PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
+PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
+#: Marks the ``error`` of a row that passed the filters but that a model could not predict.
+_PREDICTION_FAILURE = "model could not predict"
+
+
+def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
+    """Rows that reached and passed each pre-filter, in the order the filters run.
+
+    A filter only sees rows every earlier check let through; a row read or parsed wrongly never
+    reaches the first one. Rows that passed every filter are ``ok`` or failed later, in a model.
+    """
+    status = results["status"].astype(str).to_numpy()
+    error = results["error"].fillna("").astype(str).to_numpy()
+    after_filters = (status == OK) | (np.char.find(error.astype(str), _PREDICTION_FAILURE) >= 0)
+    order = {code: k for k, code in enumerate(FILTER_STATUSES)}
+    stage = np.array([order.get(s, -1) for s in status])  # index of the rejecting filter
+    passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
+    for k, code in enumerate(FILTER_STATUSES):
+        passed[f"passed_{code.removeprefix('no_').removeprefix('not_')}"] = int(
+            (after_filters | (stage > k)).sum()
+        )
+    return passed
+
+
+def review_metrics(results: pd.DataFrame) -> dict[str, float]:
+    """Metrics comparable across screening runs (finite values only).
+
+    Parameters
+    ----------
+    results : DataFrame
+        The ranked results: ``status``, ``error``, ``pred_log10_sigma``, ``p_air_stable``,
+        ``pareto_rank``.
+
+    Returns
+    -------
+    dict
+        ``passed_<filter>`` (the funnel: ``passed_read``, ``passed_carrier``, ...,
+        ``passed_charge_balanced``), ``n_predicted`` (both models predicted),
+        ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma`` (log10 S/cm),
+        ``best_p_air_stable_of_promising``, ``pareto_front_size``.
+    """
+    metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
+    ok = results[results["status"].astype(str) == OK]
+    sigma = ok["pred_log10_sigma"].astype(float) if "pred_log10_sigma" in ok else pd.Series([])
+    stable = ok["p_air_stable"].astype(float) if "p_air_stable" in ok else pd.Series([])
+    metrics["n_predicted"] = float(len(ok))
+    if len(sigma) and len(stable):
+        promising = (sigma > PROMISING["min_log10_sigma"]) & (
+            stable >= PROMISING["min_p_air_stable"]
+        )
+        metrics[PROMISING_METRIC] = float(promising.sum())
+        metrics["best_pred_log10_sigma"] = float(sigma.max())
+        if promising.any():
+            metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())
+    if "pareto_rank" in results:
+        metrics["pareto_front_size"] = float((results["pareto_rank"] == 1).sum())
+    return {k: v for k, v in metrics.items() if math.isfinite(v)}
+
+
+def screening_note(
+    inputs: list[str],
+    model_uris: dict[str, str],
+    results: pd.DataFrame | None = None,
+    metrics: dict[str, float] | None = None,
+    top: int = 5,
+) -> str:
+    """Markdown description of a screening run: its inputs and models, then (when finished) what
+    it found: the funnel, the promising count, the best candidates."""
+    lines = [
+        "**electroscreen screen** of " + ", ".join(f"`{p}`" for p in inputs[:10])
+        + (f" and {len(inputs) - 10} more" if len(inputs) > 10 else ""),
+        "",
+        *(f"- {role} model: `{uri}`" for role, uri in model_uris.items()),
+    ]  # fmt: skip
+    if results is None or metrics is None:
+        return "\n".join([*lines, "", "_running_"])
+    funnel = " → ".join(
+        f"{k.removeprefix('passed_')} {int(v)}"
+        for k, v in metrics.items()
+        if k.startswith("passed_")
+    )
+    lines += [
+        "",
+        f"{len(results)} candidates; passing each filter: {funnel}; "
+        f"{int(metrics.get('n_predicted', 0))} predicted.",
+        f"**{int(metrics.get(PROMISING_METRIC, 0))}** predicted above 1e-4 S/cm with "
+        f"P(air stable) ≥ 0.5; Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
+    ]
+    if "rank" in results:
+        best = results[results["rank"] > 0].nsmallest(top, "rank")
+        if len(best):
+            lines += ["", "| rank | candidate | formula | log10 σ (S/cm) | P(air stable) |",
+                      "|---|---|---|---|---|"]  # fmt: skip
+            lines += [
+                f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | "
+                f"{r.pred_log10_sigma:.2f} | {r.p_air_stable:.2f} |"
+                for r in best.itertuples(index=False)
+            ]
+    return "\n".join(lines)

@@ -1,0 +1,18 @@
+"""A training run as the MLflow UI shows it: model-development experiment, descriptions."""
+
+from __future__ import annotations
+
+from mlflow import MlflowClient
+
+
+def test_training_run_and_experiment_are_described(trained_run):
+    client = MlflowClient(tracking_uri=trained_run.tracking_uri)
+    experiment = client.get_experiment_by_name("test-train")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert "electroscreen train" in experiment.tags["mlflow.note.content"]
+    run = client.search_runs([experiment.experiment_id], "tags.`electroscreen.kind` = 'train'")[0]
+    note = run.data.tags["mlflow.note.content"]
+    assert trained_run.model_uri in note
+    assert "`random_forest` on `magpie`, `electrolyte`" in note
+    mae = run.data.metrics["test_mae"]
+    assert f"| test_mae | {mae:.3f} |" in note
