@@ -173,6 +173,18 @@ def markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def merge_rows(parts: list[list[dict[str, object]]]) -> list[dict[str, object]]:
+    """Rows of several ``--json`` outputs, one per config (later parts add their schemes)."""
+    merged: dict[str, dict[str, object]] = {}
+    for rows in parts:
+        for row in rows:
+            into = merged.setdefault(str(row["config"]), {})
+            featurize = float(into.get("featurize_s", 0.0))
+            into.update(row)
+            into["featurize_s"] = max(featurize, float(row["featurize_s"]))
+    return list(merged.values())
+
+
 def machine() -> str:
     """One line describing where the numbers were measured."""
     import numpy as np
@@ -200,7 +212,20 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--json", type=Path, default=None, help="also write every metric as JSON")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="print the table of earlier --json outputs (rows of one config merged), evaluate nothing",
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        rows = merge_rows([json.loads(p.read_text()) for p in args.merge])
+        print(markdown(rows))
+        print()
+        print(published_table(rows))
+        return 0
     configs = [p.resolve() for p in (args.configs or default_configs())]
     schemes = args.schemes.split(",") if args.schemes else None
     tables: dict[tuple[bool, bool], pd.DataFrame] = {}

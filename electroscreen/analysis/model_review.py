@@ -33,14 +33,16 @@ from electroscreen.experiments.tracking import resolve_tracking_uri
 __all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
 #: Metrics where smaller is better (everything else: larger is better).
-LOWER_IS_BETTER = ("mae", "rmse", "brier", "log_loss", "interval_width")
+LOWER_IS_BETTER = ("mae", "mae_obelix_protocol", "rmse", "brier", "log_loss", "interval_width")
 #: Metric columns shown by :func:`leaderboard`, in order (those present).
 HEADLINE = (
     "mae",
+    "mae_obelix_protocol",
     "rmse",
     "r2",
     "spearman",
     "roc_auc",
+    "top5_hit_rate",
     "coverage_90",
     "interval_width",
     "accuracy",
@@ -48,7 +50,7 @@ HEADLINE = (
 )
 _RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
-SCHEME_PREFIXES = ("test", "cv", "compcv", "lofo")
+SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "lofo")
 #: Default sort keys of :func:`leaderboard`, first present wins.
 DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
 

@@ -553,12 +553,12 @@ class CandidatePredictor(BaseEstimator):
     ) -> list[np.ndarray]:
         """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures."""
         novelty_model = getattr(self, "novelty_", None)
-        novelty = (
-            novelty_model.distance(design.X)
-            if novelty_model is not None
-            else np.full(len(design.rows), np.nan)
-        )
-        mu, sd, lo, hi = self.estimator_.predict_interval(design.X)
+        if novelty_model is None:
+            novelty = np.full(len(design.rows), np.nan)
+            mu, sd, lo, hi = self.estimator_.predict_interval(design.X)
+        else:  # the conformal novelty bins use the same distance (same training rows): once
+            novelty = novelty_model.distance(design.X)
+            mu, sd, lo, hi = self.estimator_.predict_interval(design.X, novelty)
         values = [mu, sd, lo, hi, novelty]
         if self.temperature_model != "arrhenius":
             return values

@@ -10,6 +10,10 @@ Two tasks:
     **excluded** from every error metric (MAE, RMSE, R2, Spearman, interval coverage) and from
     conformal calibration; in the ROC-AUC for ``sigma >= 1e-4 S/cm`` they are negatives (their bound is
     below 1e-4). ``censored="drop"`` removes them from training instead.
+    With ``liverpool=True`` (:func:`load_task_table`) the table also holds one row per Liverpool
+    Ionics Dataset composition (``split = "extra"``: its 25 degC value and Arrhenius activation
+    energy ``ea_ev``; :func:`liverpool_rows`); those rows only ever train, leak-guarded
+    (:func:`electroscreen.models.evaluation.guard_extra_rows`).
 
 ``air_stability``
     Binary classification, ``p_air_stable`` = probability that the material is *not* unstable in air.

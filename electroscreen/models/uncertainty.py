@@ -221,11 +221,17 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         floor = getattr(self, "spread_floor_", 0.0)
         return np.maximum(sd + floor, 1e-12)
 
-    def interval_quantile(self, X: object) -> float | np.ndarray:
-        """Conformal quantile: the single one, or that of each row's novelty bin."""
+    def interval_quantile(self, X: object, novelty: np.ndarray | None = None) -> float | np.ndarray:
+        """Conformal quantile: the single one, or that of each row's novelty bin.
+
+        ``novelty`` (shape ``(len(X),)``), when given, is ``self.novelty_.distance(X)`` computed by
+        the caller (it is not recomputed).
+        """
         if getattr(self, "novelty_bins", 1) <= 1:  # also models pickled before novelty bins
             return self.quantile_
-        return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, self.novelty_.distance(X))]
+        if novelty is None:
+            novelty = self.novelty_.distance(X)
+        return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, novelty)]
 
     def predict_dist(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and ensemble spread of the final model."""
@@ -234,10 +240,15 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: object) -> np.ndarray:
         return self.predict_dist(X)[0]
 
-    def predict_interval(self, X: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(mean, std, lo, hi)`` with ``[lo, hi]`` the ``1 - alpha`` conformal interval."""
+    def predict_interval(
+        self, X: object, novelty: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(mean, std, lo, hi)`` with ``[lo, hi]`` the ``1 - alpha`` conformal interval.
+
+        ``novelty``: see :meth:`interval_quantile`.
+        """
         mu, sd = self.predict_dist(X)
-        half = self.interval_quantile(X) * self._scale(sd)
+        half = self.interval_quantile(X, novelty) * self._scale(sd)
         return mu, sd, mu - half, mu + half
 
     @property

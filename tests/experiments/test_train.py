@@ -22,6 +22,7 @@ PRED_COLUMNS = [
     "pred_log10_sigma_std",
     "pred_log10_sigma_lo",
     "pred_log10_sigma_hi",
+    "pred_log10_sigma_novelty",
     "pred_status",
 ]
 EVALUATION_COLUMNS = {
@@ -180,3 +181,12 @@ def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
     unwrapped = load_predictor(trained_run.model_uri)
     assert type(unwrapped).__name__ == "CandidatePredictor"
     pd.testing.assert_frame_equal(unwrapped.predict_frame(frame), logged.drop(columns="formula"))
+
+
+def test_pyfunc_takes_an_optional_temperature(pyfunc_model):
+    # the small config has no temperature model: it predicts at 25 degC and refuses 80 degC
+    frame = pd.DataFrame({"formula": ["Li7La3Zr2O12"] * 3, "temperature_c": [25.0, np.nan, 80.0]})
+    out = pyfunc_model.predict(frame)
+    assert list(out["pred_status"]) == ["ok", "ok", "no_temperature_model"]
+    assert out["pred_log10_sigma"].iloc[0] == pytest.approx(out["pred_log10_sigma"].iloc[1])
+    assert np.isnan(out["pred_log10_sigma"].iloc[2])

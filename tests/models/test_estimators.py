@@ -12,7 +12,7 @@ from electroscreen.models.tasks import CONDUCTIVITY, load_task_table
 from .conftest import FAST_PARAMS, bad_rows_frame
 
 DESCRIPTOR_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp")
-CONDUCTIVITY_COLUMNS = [*CONDUCTIVITY.output_columns, "pred_status"]
+CONDUCTIVITY_COLUMNS = [*CONDUCTIVITY.output_columns, "pred_log10_sigma_novelty", "pred_status"]
 
 
 def _predictor(estimator: str, seed: int = 0, **kwargs) -> CandidatePredictor:
@@ -52,6 +52,7 @@ def test_conductivity_columns_and_bad_rows(estimator, fitted, conductivity_table
     good, bad = out.iloc[:20], out.iloc[20:]
     assert (good["pred_status"] == "ok").all()
     assert good[list(CONDUCTIVITY.output_columns)].notna().all().all()
+    assert (good["pred_log10_sigma_novelty"] >= 0).all()
     assert (good["pred_log10_sigma_std"] >= 0).all()
     assert (good["pred_log10_sigma_lo"] < good["pred_log10_sigma"]).all()
     assert (good["pred_log10_sigma"] < good["pred_log10_sigma_hi"]).all()

@@ -141,9 +141,15 @@ def test_graph_predictor_statuses_checkpoint_and_pickle(cif_table, tmp_path):
     )
     frame = pd.concat([frame, extra], ignore_index=True)
     out = model.to("cpu").predict_frame(frame)
-    assert list(out.columns) == [*CONDUCTIVITY.output_columns, "pred_status"]
+    assert list(out.columns) == [
+        *CONDUCTIVITY.output_columns,
+        "pred_log10_sigma_novelty",
+        "pred_status",
+    ]
     good = out.iloc[:-2]
-    assert (good["pred_status"] == "ok").all() and good.notna().all().all()
+    assert (good["pred_status"] == "ok").all()
+    assert good[list(CONDUCTIVITY.output_columns)].notna().all().all()
+    assert good["pred_log10_sigma_novelty"].isna().all()  # no feature matrix to measure it in
     assert (good["pred_log10_sigma_lo"] < good["pred_log10_sigma_hi"]).all()
     assert out["pred_status"].tolist()[-2:] == ["no_structure", "structure_parse_error"]
     assert out.iloc[-2:][list(CONDUCTIVITY.output_columns)].isna().all().all()

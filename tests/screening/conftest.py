@@ -27,13 +27,14 @@ _train = partial(train_tiny, experiment="screening-test-train")
 
 @pytest.fixture(scope="session")
 def model_store(tmp_path_factory, data_dir) -> ModelStore:
-    """Tiny conductivity (Magpie) and air-stability (electrolyte) models, registered under the
-    default names ``electroscreen-conductivity`` / ``electroscreen-air-stability``."""
+    """Tiny conductivity (Magpie, OBELiX + Liverpool rows, Arrhenius temperature model) and
+    air-stability (electrolyte) models, registered under the default names
+    ``electroscreen-conductivity`` / ``electroscreen-air-stability``."""
     folder = tmp_path_factory.mktemp("screen-models")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     conductivity = _train(
         "conductivity", ["magpie"], uri, data_dir,
-        evaluation={"schemes": [], "cv_folds": 2},
+        evaluation={"schemes": [], "cv_folds": 2}, liverpool=True, temperature_model="arrhenius",
     )  # fmt: skip
     stability = _train(
         "air_stability", ["electrolyte"], uri, data_dir,

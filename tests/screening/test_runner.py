@@ -86,6 +86,34 @@ def test_predictions_match_the_models_and_ranking_is_global(screened, model_stor
     assert len(first) == 3 and first["score"].nunique() == 1
 
 
+def test_temperature_novelty_and_activation_energy(model_store, formula_pool, tmp_path):
+    config = load_screening_config(batch_size=50, temperature_c=80.0)
+    result = screen(
+        [formula_pool], tmp_path / "hot", config=config, tracking_uri=model_store.uri,
+        track=False, progress=False,
+    )  # fmt: skip
+    ok = result.results[result.results["status"] == "ok"].reset_index(drop=True)
+    conductivity = load_predictor(model_store.conductivity, model_store.uri)
+    frame = ok[["formula"]].assign(temperature_c=80.0)
+    expected = conductivity.predict_frame(frame)
+    for column in ("pred_log10_sigma", "pred_log10_sigma_novelty", "pred_ea_ev"):
+        np.testing.assert_allclose(ok[column].to_numpy(), expected[column].to_numpy())
+    at25 = conductivity.predict_frame(ok[["formula"]])
+    assert (ok["pred_log10_sigma"] > at25["pred_log10_sigma"]).all()  # hotter conducts better
+    assert (ok["pred_ea_ev"] > 0).all() and (ok["pred_log10_sigma_novelty"] >= 0).all()
+
+
+def test_a_model_without_temperature_refuses_other_temperatures():
+    from electroscreen.screening.batch import check_temperature
+
+    class Plain:
+        temperature_model = "none"
+
+    check_temperature(Plain(), 25.0)
+    with pytest.raises(ValueError, match="temperature_model: arrhenius"):
+        check_temperature(Plain(), 80.0)
+
+
 def test_csv_matches_parquet(screened):
     result, _ = screened
     csv = pd.read_csv(result.out / "results.csv", keep_default_na=False, na_values=[""])
