@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from electroscreen.models.evaluation import SCHEMES
+
 __all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"]
 
 #: Evaluation schemes: the OBELiX official train/test split, K-fold CV grouped by structural family,
@@ -38,16 +40,7 @@ class EvaluationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schemes: list[
-        Literal[
-            "official",
-            "family_cv",
-            "composition_cv",
-            "train_family_cv",
-            "train_chemsys_cv",
-            "family_lofo",
-        ]
-    ] = Field(
+    schemes: list[Literal[SCHEMES]] = Field(
         default_factory=lambda: ["official", "family_cv"],
         description=(
             "Evaluation schemes; metrics are logged as test_* (official), cv_* (family_cv), "
