@@ -289,17 +289,18 @@ def ui(
     ),
     port: int = typer.Option(5000, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    workers: int | None = typer.Option(None, help="Server processes (MLflow's default: 4)."),
 ) -> None:
     """Start the MLflow UI (mlflow server) on the tracking store; stop it with Ctrl-C."""
     from electroscreen.experiments.ui import serve_ui, ui_command
 
     try:
-        argv = ui_command(tracking_uri, host=host, port=port)
+        argv = ui_command(tracking_uri, host=host, port=port, workers=workers)
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     console.print(f"MLflow UI on http://{host}:{port} (store {argv[5]}); Ctrl-C stops it")
-    raise typer.Exit(serve_ui(tracking_uri, host=host, port=port))
+    raise typer.Exit(serve_ui(tracking_uri, host=host, port=port, workers=workers))
 
 
 @app.command("serve")

@@ -73,10 +73,14 @@ def ui_command(
 
 
 def serve_ui(
-    tracking_uri: str | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+    tracking_uri: str | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    workers: int | None = None,
 ) -> int:
     """Run :func:`ui_command` in the foreground; returns the server's exit code (0 on Ctrl-C)."""
     try:
-        return subprocess.run(ui_command(tracking_uri, host, port), check=False).returncode
+        argv = ui_command(tracking_uri, host, port, workers)
+        return subprocess.run(argv, check=False).returncode
     except KeyboardInterrupt:
         return 0
