@@ -31,6 +31,9 @@ ENABLE = (
 )
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None, reason=f"Chromium not found: {ENABLE}"
+)
 
 
 def _free_port() -> int:
@@ -55,8 +58,6 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip(f"Chromium not found: {ENABLE}")
     webdriver = pytest.importorskip("selenium.webdriver", reason=f"selenium missing: {ENABLE}")
     from selenium.webdriver.chrome.service import Service
 
