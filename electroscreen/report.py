@@ -93,5 +93,5 @@ def ui_hint(run_id: str | None, tracking_uri: str) -> str:
         return "tracking off: no MLflow run recorded"
     return (
         f"MLflow run {run_id}: open it with `electroscreen ui --tracking-uri {tracking_uri}` "
-        f"(then http://127.0.0.1:5000)"
+        f"(then http://127.0.0.1:5000/#/experiments?workflowType=machine_learning)"
     )

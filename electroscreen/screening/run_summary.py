@@ -18,6 +18,15 @@ PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
 PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
 #: Marks the ``error`` of a row that passed the filters but that a model could not predict.
 _PREDICTION_FAILURE = "model could not predict"
+#: Metric name of each filter: the setting of ``FilterConfig`` it checks.
+_FILTER_NAMES = {
+    "no_carrier": "carrier",
+    "too_many_elements": "max_elements",
+    "forbidden_element": "forbidden_elements",
+    "element_not_allowed": "allowed_elements",
+    "too_many_sites": "max_sites",
+    "not_charge_balanced": "charge_balance",
+}
 
 
 def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
@@ -33,9 +42,7 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     stage = np.array([order.get(s, -1) for s in status])  # index of the rejecting filter
     passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
     for k, code in enumerate(FILTER_STATUSES):
-        passed[f"passed_{code.removeprefix('no_').removeprefix('not_')}"] = int(
-            (after_filters | (stage > k)).sum()
-        )
+        passed[f"passed_{_FILTER_NAMES.get(code, code)}"] = int((after_filters | (stage > k)).sum())
     return passed
 
 
@@ -51,8 +58,8 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
     Returns
     -------
     dict
-        ``passed_<filter>`` (the funnel: ``passed_read``, ``passed_carrier``, ...,
-        ``passed_charge_balanced``), ``n_predicted`` (both models predicted),
+        ``passed_<filter>`` (the funnel, named by the filter's setting: ``passed_read``,
+        ``passed_carrier``, ``passed_max_elements``, ..., ``passed_charge_balance``), ``n_predicted`` (both models predicted),
         ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma`` (log10 S/cm),
         ``best_p_air_stable_of_promising``, ``pareto_front_size``.
     """
@@ -100,7 +107,7 @@ def screening_note(
         "",
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
-        f"**{int(metrics.get(PROMISING_METRIC, 0))}** predicted above 1e-4 S/cm with "
+        f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} predicted above 1e-4 S/cm with "
         f"P(air stable) ≥ 0.5; Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]
     if "rank" in results:
