@@ -50,6 +50,8 @@ def _is_terminal(stream) -> bool:
 
 def _rank(value: object) -> str:
     """A rank as shown: the integer, or an em dash when unranked."""
+    import pandas as pd  # not at CLI start-up
+
     return "—" if pd.isna(value) else str(int(value))
 
 

@@ -107,7 +107,7 @@ class _Finder:
     def find(self, source: str, candidate_id: str) -> tuple[Structure | None, str]:
         from electroscreen.data import read_candidates
         from electroscreen.data.packed import load_packed
-        from electroscreen.data.readers import CIF_COLUMNS
+        from electroscreen.data.tables import CIF_COLUMNS
         from electroscreen.screening.inputs import _is_packed_parquet
 
         path, how, index = _split_source(str(source), self.resolve)

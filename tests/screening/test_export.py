@@ -17,7 +17,7 @@ from electroscreen.screening.generate import generate_candidates, load_seeds, wr
 from electroscreen.screening.runner import screen
 
 #: Small OBELiX structures: two ordered, one disordered with whole occupancies (Li7BiO6), one that
-#: needs a 10x supercell to order (Na0.3Li0.2La0.5Nb2O6), one whose occupancies never become whole.
+#: needs a 10x supercell to order (Na0.3Li0.2La0.5Nb2O6), and Li2(OH)Br read without its H (rejected).
 CIF_IDS = ("qbb", "mq1", "jqc", "ozo", "hx7")
 FORMULAS = ("Li3PS4", "Li6PS5Cl", "Li3InCl6")
 
@@ -92,10 +92,15 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
             assert not (relax / "POTCAR").exists()
     statuses = dict(zip(shortlist["candidate_id"], shortlist["ordered_status"], strict=True))
     assert statuses["jqc"] == "ok"
-    assert statuses["hx7"].startswith("too_large")
-    assert (
-        shortlist.loc[shortlist["candidate_id"] == "hx7", "dft_status"].item().startswith("skipped")
-    )
+    # hx7 (Li2(OH)Br, whose CIF holds no H: read as Li2.001BrO) is not charge balanced: not exported
+    assert results.set_index("candidate_id").loc["hx7", "status"] == "not_charge_balanced"
+    assert "hx7" not in statuses
+    # an approximant larger than allowed is refused with a status, and no DFT input is made from it
+    tight = export_shortlist(root / "out", tmp_path / "y", top=n, order=True,
+                             max_ordered_sites=1, dft="MPRelaxSet")  # fmt: skip
+    tight = pd.read_csv(tight.csv, keep_default_na=False).set_index("candidate_id")
+    assert tight.loc["ozo", "ordered_status"].startswith("too_large")  # needs a 10x supercell
+    assert tight.loc["ozo", "dft_status"].startswith("skipped")
     generated = [s for cid, s in by_source.items() if "pool.npz" in s]
     assert len(generated) == 4
     assert (
