@@ -12,7 +12,6 @@ __all__ = [
     "OK",
     "candidate_table",
     "ok_mask",
-    "set_status",
 ]
 
 #: Columns every candidate table has, in this order (``structure`` holds a pymatgen Structure or None).
@@ -54,15 +53,3 @@ def candidate_table(records: Iterable[dict]) -> pd.DataFrame:
 def ok_mask(table: pd.DataFrame) -> np.ndarray:
     """Boolean mask of the rows whose status is ``ok``."""
     return (table["status"] == OK).to_numpy()
-
-
-def set_status(
-    table: pd.DataFrame, mask: np.ndarray, status: str, error: str | Sequence[str]
-) -> None:
-    """Mark rows (only those still ``ok``) with a failure status and message, in place."""
-    mask = np.asarray(mask, dtype=bool) & ok_mask(table)
-    table.loc[mask, "status"] = status
-    if isinstance(error, str):
-        table.loc[mask, "error"] = error
-    else:
-        table.loc[mask, "error"] = np.asarray(error, dtype=object)[mask]
