@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from electroscreen.configs import DEFAULT_TRAIN_CONFIGS
 from electroscreen.experiments.tracking import resolve_tracking_uri
 
-__all__ = ["ModelNotFoundError", "latest_model_uri"]
+__all__ = ["ModelNotFoundError", "files_digest", "latest_model_uri", "model_fingerprint"]
 
 
 class ModelNotFoundError(LookupError):
@@ -44,3 +51,62 @@ def latest_model_uri(name: str, tracking_uri: str | None = None) -> str:
             f"train one with `electroscreen train --config {config}`"
         )
     return f"models:/{name}/{max(numbers)}"
+
+
+#: Files MLflow itself writes into a model folder when the model is loaded (``pyfunc.load_model``
+#: adds ``registered_model_meta`` beside a registered model's files): bookkeeping, not the model.
+MLFLOW_BOOKKEEPING = frozenset({"registered_model_meta"})
+
+
+def files_digest(folder: str | Path) -> str:
+    """SHA-256 over every file below ``folder`` (relative path and bytes, in path order), except
+    :data:`MLFLOW_BOOKKEEPING`."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    files = (p for p in folder.rglob("*") if p.is_file() and p.name not in MLFLOW_BOOKKEEPING)
+    for path in sorted(files):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def model_fingerprint(model_uri: str, tracking_uri: str | None = None) -> tuple[str, str]:
+    """The concrete model behind ``model_uri`` and the SHA-256 of its files.
+
+    A registered model is pickled code: the screening records exactly which files it ran.
+    ``models:/<name>@<alias>`` and ``models:/<name>/latest`` resolve to ``models:/<name>/<version>``
+    (an alias can move to another version later); other URIs are kept as given.
+
+    Parameters
+    ----------
+    model_uri : str
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``runs:/...`` or a local path.
+    tracking_uri : str, optional
+        Store holding the registry (default :func:`resolve_tracking_uri`).
+
+    Returns
+    -------
+    resolved_uri, sha256 : str
+    """
+    uri = resolve_tracking_uri(tracking_uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    resolved, location = model_uri, model_uri
+    registered = re.fullmatch(r"models:/([^/@]+)(?:@(.+)|/(\w+))", model_uri)
+    if registered:
+        name, alias, version = registered.groups()
+        if alias is not None:
+            version = client.get_model_version_by_alias(name, alias).version
+        elif version == "latest":
+            version = latest_model_uri(name, uri).rsplit("/", 1)[1]
+        resolved = f"models:/{name}/{version}"
+        location = client.get_model_version_download_uri(name, version)
+    local = urlparse(location)
+    if local.scheme in ("", "file") and Path(unquote(local.path)).is_dir():
+        return resolved, files_digest(unquote(local.path))  # a local store: read in place
+    with tempfile.TemporaryDirectory() as tmp:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=location, dst_path=tmp, tracking_uri=uri
+        )
+        return resolved, files_digest(local)

@@ -69,6 +69,9 @@ class Manifest:
     stability_model_uri: str
     tracking_uri: str
     batch_size: int
+    #: SHA-256 of each model's files (:func:`~electroscreen.experiments.model_registry.model_fingerprint`).
+    conductivity_model_digest: str = ""
+    stability_model_digest: str = ""
     version: int = MANIFEST_VERSION
     package_version: str = field(default=__version__)
 

@@ -128,6 +128,7 @@ def start_screening_run(
     inputs: list[str],
     pool_digest: str,
     model_uris: dict[str, str],
+    model_digests: dict[str, str] | None = None,
 ) -> str:
     """Start (``run_id`` None) or reopen (resume) the MLflow run of a screening.
 
@@ -149,6 +150,8 @@ def start_screening_run(
     model_uris : dict
         ``{"conductivity": uri, "air_stability": uri}``; params ``conductivity_model_uri`` and
         ``stability_model_uri`` plus tags ``electroscreen.<role>_model_uri``.
+    model_digests : dict, optional
+        SHA-256 of each model's files, as tags ``electroscreen.<role>_model_sha256``.
 
     Returns
     -------
@@ -177,6 +180,8 @@ def start_screening_run(
     for role, uri in model_uris.items():
         params[_MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
         tags[f"electroscreen.{role}_model_uri"] = uri
+    for role, digest in (model_digests or {}).items():
+        tags[f"electroscreen.{role}_model_sha256"] = digest
 
     if run_id is None:
         run = retry_tracking(

@@ -92,6 +92,30 @@ def default_model_uris(
     return uris
 
 
+def fingerprint_models(
+    model_uris: dict[str, str], tracking_uri: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each model's concrete URI (aliases resolved to a version) and the SHA-256 of its files.
+
+    Raises
+    ------
+    ScreeningError
+        When a model's files cannot be read; the message names the model.
+    """
+    from electroscreen.experiments.model_registry import model_fingerprint
+
+    resolved, digests = {}, {}
+    for role, model_uri in model_uris.items():
+        try:
+            resolved[role], digests[role] = model_fingerprint(model_uri, tracking_uri)
+        except Exception as exc:  # noqa: BLE001 - any store error: name the model
+            raise ScreeningError(
+                f"cannot read the {role} model {model_uri} in {tracking_uri}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    return resolved, digests
+
+
 def _batch_runner(
     config: ScreeningConfig,
     model_uris: dict[str, str],
@@ -198,13 +222,14 @@ def _start_tracking(
     inputs: list[str],
     plan: InputPlan,
     model_uris: dict[str, str],
+    model_digests: dict[str, str],
 ) -> str:
     from electroscreen.screening.mlflow_run import start_screening_run
 
     run_id = start_screening_run(
         tracking_uri=tracking_uri, experiment=config.experiment,
         run_id=store.read_state().get("run_id"), config=config, inputs=inputs,
-        pool_digest=plan.digest, model_uris=model_uris,
+        pool_digest=plan.digest, model_uris=model_uris, model_digests=model_digests,
     )  # fmt: skip
     store.write_state(run_id=run_id)
     return run_id
@@ -307,6 +332,7 @@ def screen(
     uri = resolve_tracking_uri(tracking_uri)
     device = screening_device(device)
     model_uris = default_model_uris(uri, conductivity_model, stability_model)
+    model_uris, model_digests = fingerprint_models(model_uris, uri)
     missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
     if missing:
         raise ScreeningError(f"no candidate file found at {', '.join(missing)}")
@@ -316,6 +342,8 @@ def screen(
         conductivity_model_uri=model_uris["conductivity"],
         stability_model_uri=model_uris["air_stability"],
         tracking_uri=uri, batch_size=config.batch_size,
+        conductivity_model_digest=model_digests["conductivity"],
+        stability_model_digest=model_digests["air_stability"],
     )  # fmt: skip
     store = BatchStore(out, log=say)
     store.lock()  # a second run on this folder is refused until this one ends
@@ -324,7 +352,10 @@ def screen(
         finished = store.finished()
         record_inputs(plan, list(inputs), out)
         timings["plan"] = time.perf_counter() - start
-        say(f"models: {model_uris['conductivity']}, {model_uris['air_stability']} on {device}")
+        say(
+            f"models: {model_uris['conductivity']} (sha256 {model_digests['conductivity'][:12]}), "
+            f"{model_uris['air_stability']} (sha256 {model_digests['air_stability'][:12]}) on {device}"
+        )
         if reused:
             say(f"resuming: {reused} finished batches in {store.batches}")
         run_id = None
@@ -332,7 +363,7 @@ def screen(
         if track:
             try:  # tracking is bookkeeping: its failure never stops the screening
                 run_id = _start_tracking(
-                    store, uri, config, [str(p) for p in inputs], plan, model_uris
+                    store, uri, config, [str(p) for p in inputs], plan, model_uris, model_digests
                 )
             except Exception as exc:  # noqa: BLE001
                 tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"

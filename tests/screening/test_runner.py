@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow import MlflowClient
 from pandas.testing import assert_frame_equal
 
 from electroscreen.experiments.pyfunc import load_predictor
@@ -321,3 +326,36 @@ def test_oxidation_and_cost_weights_move_the_score():
     weighted = rank_candidates(frame, RankingConfig(weight_oxidation=0.2, weight_cost=0.2))
     assert weighted["score"].iloc[1] > weighted["score"].iloc[0]
     assert list(weighted["rank"]) == [2, 1]
+
+
+def test_manifest_and_run_record_each_models_version_and_file_digest(
+    model_store, formula_pool, tmp_path
+):
+    result = screen(
+        [formula_pool], tmp_path / "out", conductivity_model="models:/electroscreen-conductivity@champion",
+        tracking_uri=model_store.uri, progress=False,
+    )  # fmt: skip
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    client = MlflowClient(tracking_uri=model_store.uri, registry_uri=model_store.uri)
+    version = client.get_model_version_by_alias("electroscreen-conductivity", "champion").version
+    # the alias is recorded as the version it pointed to (it may move later)
+    assert manifest["conductivity_model_uri"] == f"models:/electroscreen-conductivity/{version}"
+    location = client.get_model_version_download_uri("electroscreen-conductivity", version)
+    folder = Path(unquote(urlparse(location).path))
+    expected = hashlib.sha256()
+    # every file of the model but MLflow's own note of the registration, which loading adds
+    for path in sorted(p for p in folder.rglob("*") if p.name != "registered_model_meta"):
+        if path.is_dir():
+            continue
+        expected.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    assert manifest["conductivity_model_digest"] == expected.hexdigest()
+    assert len(manifest["stability_model_digest"]) == 64
+    tags = client.get_run(result.run_id).data.tags
+    assert tags["electroscreen.conductivity_model_sha256"] == expected.hexdigest()
+    assert tags["electroscreen.air_stability_model_sha256"] == manifest["stability_model_digest"]
+    # loading the models wrote nothing that counts: the same screening resumes (no mismatch)
+    again = screen(
+        [formula_pool], tmp_path / "out", conductivity_model="models:/electroscreen-conductivity@champion",
+        tracking_uri=model_store.uri, progress=False, track=False,
+    )  # fmt: skip
+    assert_frame_equal(again.results, result.results)
