@@ -40,9 +40,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +48,8 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import atomic_fractions, composition_key
 from electroscreen.data.formula import format_formula, parse_formula
-from electroscreen.data.obelix import OBELIX_COMMIT, ObelixChecksumError, _sha256
+from electroscreen.data.obelix import OBELIX_COMMIT, ObelixChecksumError
+from electroscreen.data.pinned import cache_dir, download_verified, sha256_file
 
 __all__ = [
     "BOLTZMANN_EV_PER_K",
@@ -94,11 +92,6 @@ FAMILY_TO_OBELIX = {
 _MIXTURE = re.compile(r"^\s*\(.*\)\s*[\d.]*\s*\(")
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("ELECTROSCREEN_CACHE") or Path.home() / ".cache" / "electroscreen"
-    return Path(root) / "liverpool"
-
-
 def liverpool_dir(data_dir: str | Path | None = None, *, url: str = LIVERPOOL_URL) -> Path:
     """Locate (or download) the verified Liverpool file and return its folder.
 
@@ -125,18 +118,10 @@ def liverpool_dir(data_dir: str | Path | None = None, *, url: str = LIVERPOOL_UR
                 f"{folder}: missing {LIVERPOOL_FILE} (Liverpool Ionics Dataset)"
             )
     else:
-        folder = _cache_dir()
-        target = folder / LIVERPOOL_FILE
-        if not target.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
-                with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
-                    shutil.copyfileobj(response, tmp)
-            if _sha256(Path(tmp.name)) != LIVERPOOL_SHA256:
-                Path(tmp.name).unlink()
-                raise ObelixChecksumError(f"downloaded {url} does not match its SHA-256")
-            Path(tmp.name).replace(target)
-    if _sha256(folder / LIVERPOOL_FILE) != LIVERPOOL_SHA256:
+        folder = cache_dir("liverpool")
+        if not (folder / LIVERPOOL_FILE).is_file():
+            download_verified(url, folder / LIVERPOOL_FILE, LIVERPOOL_SHA256)
+    if sha256_file(folder / LIVERPOOL_FILE) != LIVERPOOL_SHA256:
         raise ObelixChecksumError(
             f"{folder / LIVERPOOL_FILE}: SHA-256 differs from the pinned copy"
         )

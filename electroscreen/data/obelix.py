@@ -8,18 +8,15 @@ repository into a user cache; either way their SHA-256 sums are checked.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import tarfile
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.pinned import ChecksumError, cache_dir, download_verified, sha256_file
 from electroscreen.data.readers import structure_from_text, structure_record
 
 __all__ = [
@@ -56,33 +53,8 @@ _RENAME = {
 }
 
 
-class ObelixChecksumError(RuntimeError):
-    """A data file whose SHA-256 differs from the pinned upstream release."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("ELECTROSCREEN_CACHE") or Path.home() / ".cache" / "electroscreen"
-    return Path(root) / "obelix"
-
-
-def _download(name: str, target: Path, base_url: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-        with urllib.request.urlopen(f"{base_url}/{name}", timeout=60) as response:  # noqa: S310
-            shutil.copyfileobj(response, tmp)
-    tmp_path = Path(tmp.name)
-    if _sha256(tmp_path) != OBELIX_FILES[name]:
-        tmp_path.unlink()
-        raise ObelixChecksumError(f"downloaded {base_url}/{name} does not match its SHA-256")
-    tmp_path.replace(target)
+#: Raised when an OBELiX (or Liverpool) file's SHA-256 differs from the pinned release.
+ObelixChecksumError = ChecksumError
 
 
 def obelix_dir(data_dir: str | Path | None = None, *, base_url: str = OBELIX_URL) -> Path:
@@ -110,12 +82,12 @@ def obelix_dir(data_dir: str | Path | None = None, *, base_url: str = OBELIX_URL
         if missing:
             raise FileNotFoundError(f"{folder}: missing OBELiX files {missing}")
     else:
-        folder = _cache_dir()
-        for name in OBELIX_FILES:
+        folder = cache_dir("obelix")
+        for name, expected in OBELIX_FILES.items():
             if not (folder / name).is_file():
-                _download(name, folder / name, base_url)
+                download_verified(f"{base_url}/{name}", folder / name, expected)
     for name, expected in OBELIX_FILES.items():
-        if _sha256(folder / name) != expected:
+        if sha256_file(folder / name) != expected:
             raise ObelixChecksumError(f"{folder / name}: SHA-256 differs from the pinned release")
     return folder
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from electroscreen import __version__
+from electroscreen.data.pinned import sha256_file
 
 __all__ = [
     "BatchStore",
@@ -89,14 +90,6 @@ def _atomic_write_text(path: Path, text: str) -> None:
     tmp = atomic_temp_path(path)
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class BatchStore:
@@ -241,7 +234,7 @@ class BatchStore:
         if record is None:
             return "no record in the manifest (written after the last one, or not by this run)"
         try:
-            digest = _sha256(path)
+            digest = sha256_file(path)
         except OSError as exc:
             return f"unreadable ({exc})"
         if digest != record.get("sha256"):
@@ -289,7 +282,7 @@ class BatchStore:
             "rows": len(frame),
             "first_id": ids.iloc[0] if len(ids) else None,
             "last_id": ids.iloc[-1] if len(ids) else None,
-            "sha256": _sha256(path),
+            "sha256": sha256_file(path),
         }
         if self._manifest:
             self._write_manifest()

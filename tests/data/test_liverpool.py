@@ -17,6 +17,7 @@ from electroscreen.data.liverpool import (
     normalise_mixture,
 )
 from electroscreen.data.obelix import ObelixChecksumError
+from electroscreen.data.pinned import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_bad_rows_get_a_status_not_an_exception(tmp_path, data_dir):
     from electroscreen.data import liverpool as module
 
     original = module.LIVERPOOL_SHA256
-    module.LIVERPOOL_SHA256 = module._sha256(bad / "LiIonDatabase.csv")
+    module.LIVERPOOL_SHA256 = sha256_file(bad / "LiIonDatabase.csv")
     try:
         table = load_liverpool(tmp_path)
     finally:
