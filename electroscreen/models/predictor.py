@@ -75,6 +75,7 @@ from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnse
 from electroscreen.models.tasks import (
     Task,
     chemical_systems,
+    conformal_groupings,
     family_groups,
     get_task,
     targets_for,
@@ -348,11 +349,7 @@ class CandidatePredictor(BaseEstimator):
             raise ValueError(
                 f"conformal_method must be auto, cv or split: {self.conformal_method!r}"
             )
-        if not set(self._groupings()) <= {"chemsys", "family", "none"} or not self._groupings():
-            raise ValueError(
-                "conformal_groups must be chemsys, family or none (or a list of them): "
-                f"{self.conformal_groups!r}"
-            )
+        self._groupings()  # raises on a bad conformal_groups
         if self.temperature_model not in TEMPERATURE_MODELS:
             raise ValueError(
                 f"temperature_model must be one of {TEMPERATURE_MODELS}: {self.temperature_model!r}"
@@ -508,8 +505,7 @@ class CandidatePredictor(BaseEstimator):
         return (*task.output_columns, NOVELTY_COLUMN, *extra)
 
     def _groupings(self) -> list[str]:
-        groups = self.conformal_groups
-        return [groups] if isinstance(groups, str) else list(groups)
+        return conformal_groupings(self.conformal_groups)
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(
