@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
@@ -184,7 +184,7 @@ def process_batch(
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
-    feature_notes: list[list[str]] = [[] for _ in range(len(table))]
+    feature_statuses: dict[str, np.ndarray] = {}
     if len(rows):
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         if conductivity.reads_structures or stability.reads_structures:
@@ -200,13 +200,11 @@ def process_batch(
                 predictor, name, given, columns, optional
             )
             predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
-            for k in np.flatnonzero(feature_status != OK):
-                feature_notes[rows[k]].append(f"{name}:{feature_status[k]}")
-            for k in np.flatnonzero(pred_status != OK):
-                row = rows[k]
-                if status[row] == OK:
-                    status[row] = pred_status[k]
-                    error[row] = f"{name} model could not predict: {pred_status[k]}"
+            feature_statuses[name] = feature_status
+            status[rows], taken = merge_status(status[rows], pred_status)
+            error[rows[taken]] = [
+                f"{name} model could not predict: {s}" for s in status[rows[taken]]
+            ]
     table["status"] = status
     table["error"] = error
     computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
@@ -217,12 +215,10 @@ def process_batch(
         computed.iloc[still_ok] = values
     out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
     # predictions made although some features were NaN are flagged, not silent
-    predicted = np.zeros(len(table), dtype=bool)
-    predicted[rows] = True
-    out["pred_feature_status"] = [
-        (",".join(notes) or OK) if done else ""
-        for notes, done in zip(feature_notes, predicted, strict=True)
-    ]
+    notes = np.full(len(table), "", dtype=object)
+    if len(rows):
+        notes[rows] = join_statuses(feature_statuses, len(rows))
+    out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out
 

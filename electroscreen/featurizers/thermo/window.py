@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
@@ -272,11 +272,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
 
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
-    status = packed.status.copy()
-    ok = status == OK
-    status[ok] = np.asarray(_PROBLEMS, dtype=object)[solved["problem"][ok]]
-    status[np.isnan(solved["values"][:, 0]) & (status == OK)] = "non_positive_amounts"
-    return status
+    status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
+    return merge_status(status, "non_positive_amounts", np.isnan(solved["values"][:, 0]))[0]
 
 
 def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tuple[float, str]]:
