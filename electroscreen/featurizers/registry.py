@@ -27,6 +27,7 @@ FEATURIZERS: dict[str, str] = {
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
     "cost": "electroscreen.featurizers.composition.cost:MaterialCost",
     "window": "electroscreen.featurizers.thermo.window:ElectrochemicalWindow",
+    "interface": "electroscreen.featurizers.thermo.interface:InterfaceReactivity",
     "moisture": "electroscreen.featurizers.thermo.moisture:MoistureChemistry",
 }
 
