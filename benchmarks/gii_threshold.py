@@ -24,7 +24,7 @@ import numpy as np
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import element_oxidation_states
-from electroscreen.data.packed import PackedStructures, concat_packed, pack_structures
+from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.bvse.bond_valence import brese_okeeffe_r0
 from electroscreen.featurizers.bvse.plausibility import BondValenceGII, occupant_valences
 from electroscreen.screening.generate import generate_candidates
@@ -102,7 +102,9 @@ def main() -> None:
     parser.add_argument("--per-seed", type=int, default=5, help="random substitutions per seed")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--keep", type=float, default=0.95, help="quantile of known GII kept")
-    parser.add_argument("--parameters", default="softbv", help="softbv or brese1991")
+    parser.add_argument(
+        "--parameters", nargs="+", default=["softbv"], help="softbv, tabulated and/or brese1991"
+    )
     parser.add_argument("--max-generated", type=int, default=3000)
     args = parser.parse_args()
 
@@ -113,20 +115,23 @@ def main() -> None:
     # one structure per CIF (OBELiX lists some CIFs under several entries)
     table = table.drop_duplicates("candidate_id")
     seeds = pack_structures(list(table["structure"]), list(table["candidate_id"]))
-    featurizer = BondValenceGII(parameters=args.parameters)
+    rng = np.random.default_rng(args.seed)
+    randoms = random_substitutions(seeds, args.per_seed, rng)
+    generated = generate_candidates(seeds, max_candidates=args.max_generated, seed=args.seed)
+    print(f"seed={args.seed} per_seed={args.per_seed} keep={args.keep}")
+    for parameters in args.parameters:
+        _report(BondValenceGII(parameters=parameters), seeds, randoms, generated.packed, args.keep)
 
+
+def _report(featurizer, seeds, randoms, generated, keep: float) -> None:
     t0 = time.perf_counter()
     known, known_status = featurizer.transform_with_status(seeds)
     t_known = time.perf_counter() - t0
-    rng = np.random.default_rng(args.seed)
-    randoms = random_substitutions(seeds, args.per_seed, rng)
     rand, rand_status = featurizer.transform_with_status(randoms)
-    generated = generate_candidates(seeds, max_candidates=args.max_generated, seed=args.seed)
-    gen, gen_status = featurizer.transform_with_status(concat_packed([generated.packed]))
-
+    gen, gen_status = featurizer.transform_with_status(generated)
     ok_known = known[known_status == OK, 0]
-    threshold = float(np.quantile(ok_known, args.keep))
-    print(f"parameters={args.parameters} keep={args.keep} seed={args.seed}")
+    threshold = float(np.quantile(ok_known, keep))
+    print(f"\n== parameters={featurizer.parameters}")
     print(
         f"known structures: {len(seeds)}, {t_known:.2f} s ({1e3 * t_known / len(seeds):.1f} ms each)"
     )
@@ -147,7 +152,7 @@ def main() -> None:
     print(f"ROC AUC known vs random = {auc:.3f}")
     scales = known[known_status == OK, 1]
     print(f"known gii_scale p5/p50/p95 = {np.percentile(scales, [5, 50, 95]).round(3).tolist()}")
-    print(f"threshold (quantile {args.keep} of known) = {threshold:.3f} v.u.")
+    print(f"threshold (quantile {keep} of known) = {threshold:.3f} v.u.")
     worst = np.argsort(-np.nan_to_num(known[:, 0]))[:8]
     print("highest-GII known:", [(seeds.ids[i], round(float(known[i, 0]), 3)) for i in worst])
 

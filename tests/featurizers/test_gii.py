@@ -38,9 +38,12 @@ def _reference_sums(structure: Structure, featurizer: BondValenceGII, scale: flo
     """Per (site, species) BVS with pymatgen's neighbour list and plain Python loops."""
     sums = featurizer.site_sums([structure], scale=scale)
     valence = {(int(r.site), int(r.z)): float(r.valence) for r in sums.itertuples()}
-    types = np.unique(sums["z"])
-    r0, bb = pair_tables(types, featurizer.parameters, featurizer.b)
-    where = {int(z): k for k, z in enumerate(types)}
+    ions = sorted({(int(r.z), round(r.valence)) for r in sums.itertuples()})
+    r0, bb = pair_tables(
+        np.array([z for z, _ in ions]), np.array([q for _, q in ions]), featurizer.parameters,
+        featurizer.b,
+    )  # fmt: skip
+    where = {ion: k for k, ion in enumerate(ions)}
     scaled = structure.copy()
     scaled.scale_lattice(structure.volume * scale**3)
     centers, points, _, distances = scaled.get_neighbor_list(featurizer.cutoff)
@@ -52,7 +55,8 @@ def _reference_sums(structure: Structure, featurizer: BondValenceGII, scale: flo
                 zc = sp_c.Z
                 if valence[(i, za)] * valence[(j, zc)] >= 0:
                     continue
-                ta, tc = where[za], where[zc]
+                ta = where[(za, round(valence[(i, za)]))]
+                tc = where[(zc, round(valence[(j, zc)]))]
                 out[(i, za)] += frac_c * math.exp((r0[ta, tc] - d) / bb[ta, tc])
     return sums, valence, out
 
@@ -143,7 +147,7 @@ def test_kernel_matches_its_python_source():
 def test_bad_rows_get_a_status():
     li_metal = Structure(Lattice.cubic(3.51), ["Li", "Li"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     unbalanced = Structure(Lattice.cubic(4.0), ["Mg", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-    no_params = _rock_salt(5.0, "Pt", "O")  # Pt has no Brese-O'Keeffe constants in pymatgen
+    no_params = _rock_salt(5.0, "Pt", "S")  # Pt-S: neither tabulated nor Brese-O'Keeffe constants
     values, status = BondValenceGII().transform_with_status(
         [_rock_salt(4.21, "Mg", "O"), None, li_metal, unbalanced, no_params]
     )
@@ -157,3 +161,29 @@ def test_bad_rows_get_a_status():
     assert np.isfinite(values[0]).all() and np.isnan(values[1:]).all()
     with pytest.raises(ValueError, match="scale_bounds"):
         BondValenceGII(scale_bounds=(1.1, 1.2)).transform([li_metal])
+
+
+def test_parameter_sets_pick_softbv_then_tabulated_then_estimate():
+    z, q = np.array([3, 15, 8, 78]), np.array([1, 5, -2, 2])  # Li+, P5+, O2-, Pt2+
+    soft, _ = pair_tables(z, q, "softbv")
+    tab, _ = pair_tables(z, q, "tabulated")
+    est, est_b = pair_tables(z, q, "brese1991", b=0.31)
+    assert soft[0, 2] == pytest.approx(1.17096)  # softBV Li-O (softbv_params.csv)
+    assert tab[0, 2] == pytest.approx(1.466) and tab[1, 2] == soft[1, 2] == pytest.approx(1.617)
+    assert est[1, 2] == pytest.approx(1.6966, abs=1e-4) and est_b[1, 2] == 0.31
+    assert tab[3, 2] == pytest.approx(1.768) and np.isnan(est[3, 2])  # Pt2+-O: tabulated only
+
+
+def test_tabulated_parameters_rebuild_byte_for_byte(tmp_path, monkeypatch):
+    pytest.importorskip("matminer")
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("build_bv", root / "scripts/build_bv_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "OUT", tmp_path / "bv_params.csv")
+    module.main()
+    shipped = root / "electroscreen/featurizers/data/bv_params.csv"
+    assert (tmp_path / "bv_params.csv").read_bytes() == shipped.read_bytes()

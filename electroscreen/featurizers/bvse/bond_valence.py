@@ -11,16 +11,19 @@ the formal valence, here weighted by the occupancy of every occupant of every si
 (``i`` a site, ``j`` an occupant with fraction ``f_ij`` and formal valence ``V_j``). Only pairs of
 opposite formal sign bond; neutral occupants take no part.
 
-Parameters (``R0, b``) per element pair come from two published sets:
+Parameters (``R0, b``) of a cation-anion pair come from the first of these that has it:
 
-* ``"brese1991"``: N. E. Brese, M. O'Keeffe, *Acta Cryst.* B47, 192 (1991),
-  doi:10.1107/S0108768190011041 -- ``R0`` from the element constants ``r, c`` as
-  ``R0 = r1 + r2 - r1 r2 (sqrt(c1) - sqrt(c2))^2 / (c1 r1 + c2 r2)``, with ``b`` = 0.37 A. The
-  constants are read at run time from the copy pymatgen ships (``pymatgen/core/bvparam_1991.yaml``,
-  the table behind :func:`pymatgen.analysis.bond_valence.calculate_bv_sum`), not copied here.
-* ``"softbv"`` (default): the same, except the carrier pairs (Li+ and Na+ with each anion) take the
-  softBV ``R0, b`` already shipped in ``featurizers/data/softbv_params.csv`` (H. Chen, L. L. Wong,
-  S. Adams, *Acta Cryst.* B75, 18 (2019)), the set the BVSE barriers use.
+1. ``"softbv"`` only (the default): the carrier pairs (Li+ and Na+ with each anion) take the softBV
+   ``R0, b`` already shipped in ``featurizers/data/softbv_params.csv`` (H. Chen, L. L. Wong,
+   S. Adams, *Acta Cryst.* B75, 18 (2019)), the set the BVSE barriers use.
+2. ``"softbv"`` and ``"tabulated"``: the tabulated pair for the two ions' valences in
+   ``featurizers/data/bv_params.csv`` (Brown & Altermatt 1985 and Brese & O'Keeffe 1991, b = 0.37 A,
+   from I. D. Brown's ``bvparm2020.cif``; ``scripts/build_bv_table.py``).
+3. All sets (``"brese1991"`` uses only this, as :func:`pymatgen.analysis.bond_valence.calculate_bv_sum`
+   does): ``R0`` estimated from Brese & O'Keeffe's element constants ``r, c`` (*Acta Cryst.* B47, 192
+   (1991)) as ``R0 = r1 + r2 - r1 r2 (sqrt(c1) - sqrt(c2))^2 / (c1 r1 + c2 r2)``, with ``b`` = 0.37 A;
+   the constants are read at run time from the copy pymatgen ships
+   (``pymatgen/core/bvparam_1991.yaml``), not copied here.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import yaml
 from numba import njit, prange
 
@@ -46,7 +50,7 @@ __all__ = [
 
 #: Softness of the Brese-O'Keeffe parameters (Angstrom), the value their R0 were fitted with.
 BRESE_OKEEFFE_B = 0.37
-PARAMETER_SETS = ("softbv", "brese1991")
+PARAMETER_SETS = ("softbv", "tabulated", "brese1991")
 BRESE_OKEEFFE_CITATION = (
     "N. E. Brese, M. O'Keeffe, Bond-valence parameters for solids, Acta Cryst. B47, 192-197 "
     "(1991), doi:10.1107/S0108768190011041 (element constants r, c as shipped with pymatgen)"
@@ -54,6 +58,11 @@ BRESE_OKEEFFE_CITATION = (
 SOFTBV_CITATION = (
     "H. Chen, L. L. Wong, S. Adams, SoftBV - a software tool for screening the materials genome "
     "of inorganic fast ion conductors, Acta Cryst. B75, 18-33 (2019), doi:10.1107/S2052520618015718"
+)
+TABULATED_CITATION = (
+    "I. D. Brown, accumulated table of bond valence parameters bvparm2020.cif (IUCr); entries of "
+    "I. D. Brown, D. Altermatt, Acta Cryst. B41, 244-247 (1985) and N. E. Brese, M. O'Keeffe, "
+    "Acta Cryst. B47, 192-197 (1991)"
 )
 GII_CITATION = (
     "A. Salinas-Sanchez, J. L. Garcia-Munoz, J. Rodriguez-Carvajal, R. Saez-Puche, J. L. Martinez, "
@@ -95,37 +104,66 @@ def _softbv_pairs() -> dict[tuple[int, int], tuple[float, float]]:
     }
 
 
+@cache
+def _tabulated_pairs() -> dict[tuple[int, int, int, int], tuple[float, float]]:
+    """``(cation Z, valence, anion Z, valence) -> (R0, b)`` of the shipped ``bv_params.csv``."""
+    path = resources.files("electroscreen.featurizers") / "data" / "bv_params.csv"
+    with path.open() as fh:
+        table = pd.read_csv(fh)
+    return {
+        (
+            SYMBOL_TO_Z[r.cation],
+            int(r.cation_valence),
+            SYMBOL_TO_Z[r.anion],
+            int(r.anion_valence),
+        ): (
+            float(r.r0),
+            float(r.b),
+        )
+        for r in table.itertuples(index=False)
+    }
+
+
 def pair_tables(
-    types: np.ndarray, parameters: str = "softbv", b: float = BRESE_OKEEFFE_B
+    z: np.ndarray,
+    valence: np.ndarray,
+    parameters: str = "softbv",
+    b: float = BRESE_OKEEFFE_B,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``R0`` and ``b`` of every pair of element types, for the kernels.
+    """``R0`` and ``b`` of every pair of ion types, for the kernels.
 
     Parameters
     ----------
-    types : ndarray of int64, shape (T,)
-        Atomic numbers; the kernels index the tables by position in ``types``.
-    parameters : {"softbv", "brese1991"}
+    z, valence : ndarray of int64, shape (T,)
+        Atomic number and (rounded) formal valence of each ion type; the kernels index the tables
+        by position.
+    parameters : {"softbv", "tabulated", "brese1991"}
         Parameter set (see the module docstring).
     b : float
-        Softness (Angstrom) of the Brese-O'Keeffe pairs (0.37 as published; pymatgen's
-        ``calculate_bv_sum`` uses 0.31).
+        Softness (Angstrom) of the pairs estimated from Brese-O'Keeffe constants (0.37 as
+        published; pymatgen's ``calculate_bv_sum`` uses 0.31).
 
     Returns
     -------
     r0, b : ndarray of float64, shape (T, T)
-        Symmetric; NaN where a pair has no parameters.
+        Symmetric; NaN where a cation-anion pair has no parameters (pairs of the same sign are not
+        bonds and are filled as if they were, harmlessly).
     """
     if parameters not in PARAMETER_SETS:
         raise ValueError(f"parameters must be one of {PARAMETER_SETS}, got {parameters!r}")
-    n = len(types)
+    n = len(z)
     r0 = np.full((n, n), np.nan)
     bb = np.full((n, n), float(b))
     softbv = _softbv_pairs() if parameters == "softbv" else {}
+    tabulated = _tabulated_pairs() if parameters != "brese1991" else {}
     for i in range(n):
         for j in range(i, n):
-            zi, zj = int(types[i]), int(types[j])
-            pair = softbv.get((zi, zj)) or softbv.get((zj, zi))
-            value, softness = pair if pair else (brese_okeeffe_r0(zi, zj), float(b))
+            (zc, qc), (za, qa) = sorted(
+                [(int(z[i]), int(valence[i])), (int(z[j]), int(valence[j]))], key=lambda t: -t[1]
+            )
+            pair = softbv.get((zc, za)) if qc == 1 else None
+            pair = pair or tabulated.get((zc, qc, za, qa))
+            value, softness = pair if pair else (brese_okeeffe_r0(zc, za), float(b))
             r0[i, j] = r0[j, i] = value
             bb[i, j] = bb[j, i] = softness
     return r0, bb

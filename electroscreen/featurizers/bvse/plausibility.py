@@ -31,6 +31,7 @@ from electroscreen.featurizers.bvse.bond_valence import (
     GII_CITATION,
     PARAMETER_SETS,
     SOFTBV_CITATION,
+    TABULATED_CITATION,
     gii_at_scale,
     minimise_gii,
     pair_tables,
@@ -97,7 +98,7 @@ class BondValenceGII(StructureFeaturizer):
     scale_bounds : (float, float), default (0.85, 1.15)
         Isotropic lattice scale factors searched (volume x0.61 to x1.52): a grid of 13 points, then a
         golden-section search to 1e-5 between the best point's neighbours.
-    parameters : {"softbv", "brese1991"}, default "softbv"
+    parameters : {"softbv", "tabulated", "brese1991"}, default "softbv"
         Bond-valence parameter set (:func:`~electroscreen.featurizers.bvse.bond_valence.pair_tables`).
     b : float, default 0.37
         Softness (Angstrom) of the Brese-O'Keeffe pairs.
@@ -119,7 +120,11 @@ class BondValenceGII(StructureFeaturizer):
     """
 
     feature_table = (
-        ("gii", "v.u.", f"{GII_CITATION}; {BRESE_OKEEFFE_CITATION}; {SOFTBV_CITATION}"),
+        (
+            "gii",
+            "v.u.",
+            f"{GII_CITATION}; {TABULATED_CITATION}; {BRESE_OKEEFFE_CITATION}; {SOFTBV_CITATION}",
+        ),
         ("gii_scale", "", "isotropic lattice scale minimising gii (electroscreen)"),
     )
 
@@ -138,7 +143,7 @@ class BondValenceGII(StructureFeaturizer):
         self.optimize_scale = optimize_scale
 
     def citations(self) -> list[str]:
-        return [GII_CITATION, BRESE_OKEEFFE_CITATION, SOFTBV_CITATION]
+        return [GII_CITATION, TABULATED_CITATION, BRESE_OKEEFFE_CITATION, SOFTBV_CITATION]
 
     def _check(self) -> tuple[float, float]:
         if self.parameters not in PARAMETER_SETS:
@@ -186,8 +191,9 @@ class BondValenceGII(StructureFeaturizer):
         anion = np.bincount(occ_struct[charged & (valence < 0)], minlength=n) > 0
         status[(status == OK) & ~(cation & anion)] = "no_bonds"
         valence = np.where(np.isfinite(valence), valence, 0.0)
-        types, occ_type = np.unique(packed.occ_species, return_inverse=True)
-        r0, bb = pair_tables(types, self.parameters, self.b)
+        ion = np.column_stack([packed.occ_species, np.round(valence)]).astype(np.int64)
+        types, occ_type = np.unique(ion, axis=0, return_inverse=True)
+        r0, bb = pair_tables(types[:, 0], types[:, 1], self.parameters, self.b)
         nl = neighbor_list(packed, radius)
         arrays = (
             np.asarray(packed.site_offsets, dtype=np.int64),
@@ -195,7 +201,7 @@ class BondValenceGII(StructureFeaturizer):
             nl.neighbor,
             nl.distance,
             np.asarray(packed.occ_offsets, dtype=np.int64),
-            occ_type.astype(np.int64),
+            occ_type.reshape(-1).astype(np.int64),
             np.asarray(packed.occ_fraction, dtype=np.float64),
             valence,
             r0,
