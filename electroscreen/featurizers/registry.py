@@ -22,6 +22,7 @@ FEATURIZERS: dict[str, str] = {
     "electrolyte": "electroscreen.featurizers.composition.electrolyte:ElectrolyteComposition",
     "structure": "electroscreen.featurizers.structure.descriptors:StructureDescriptors",
     "bvse": "electroscreen.featurizers.bvse.barriers:BVSE",
+    "gii": "electroscreen.featurizers.bvse.plausibility:BondValenceGII",
     "air_reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",

@@ -24,6 +24,7 @@ from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
 __all__ = [
@@ -172,14 +173,16 @@ def process_batch(
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
-        :data:`OBJECTIVE_COLUMNS`, and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
+        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
+        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale`` (structures only, NaN for formula rows;
+        ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
         status>"`` for a prediction made although some of its features were NaN; empty for rows
         not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
+    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
@@ -213,7 +216,9 @@ def process_batch(
         cells = table["cell_formula"].to_numpy()[still_ok].tolist()
         values = objective_values(cells, objectives or ObjectivesConfig(), filters.carrier)
         computed.iloc[still_ok] = values
-    out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
+    plausibility = table[list(PLAUSIBILITY_COLUMNS)]
+    table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
+    out = pd.concat([table, predictions, computed, plausibility], axis=1)
     # predictions made although some features were NaN are flagged, not silent
     notes = np.full(len(table), "", dtype=object)
     if len(rows):

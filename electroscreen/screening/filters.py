@@ -31,6 +31,7 @@ FILTER_STATUSES = (
     "redox_active",
     "too_many_sites",
     "not_charge_balanced",
+    "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )
 
 
