@@ -17,9 +17,9 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 16, "moderate": 54, "unstable": 28}
+COUNTS = {"stable": 17, "moderate": 59, "unstable": 30}
 N_ROWS = sum(COUNTS.values())
-N_OK = 95
+N_OK = 103
 N_WITH_EXPOSURE = 47
 
 
