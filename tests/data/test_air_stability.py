@@ -17,10 +17,10 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 17, "moderate": 59, "unstable": 30}
+COUNTS = {"stable": 18, "moderate": 60, "unstable": 31}
 N_ROWS = sum(COUNTS.values())
-N_OK = 103
-N_WITH_EXPOSURE = 47
+N_OK = 106
+N_WITH_EXPOSURE = 49
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
