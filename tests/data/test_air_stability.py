@@ -17,9 +17,9 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 20, "moderate": 62, "unstable": 31}
+COUNTS = {"stable": 20, "moderate": 64, "unstable": 33}
 N_ROWS = sum(COUNTS.values())
-N_OK = 110
+N_OK = 112
 N_WITH_EXPOSURE = 50
 
 
