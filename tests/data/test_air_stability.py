@@ -17,10 +17,10 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 20, "moderate": 64, "unstable": 33}
+COUNTS = {"stable": 21, "moderate": 65, "unstable": 35}
 N_ROWS = sum(COUNTS.values())
-N_OK = 112
-N_WITH_EXPOSURE = 50
+N_OK = 116
+N_WITH_EXPOSURE = 51
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
