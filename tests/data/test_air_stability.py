@@ -20,7 +20,13 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 #: The package copy as plain CSV: the counts the loader must reproduce (one home: the file itself).
 _RAW = pd.read_csv(AIR_STABILITY_LABELS, dtype=str, keep_default_na=False)
 #: Named phases / variable compositions in the file that cannot become a composition.
-_UNPARSED = {"Li3Y1-xInxCl6 (high In, ccp)", "Li-stabilised Na-beta-alumina"}
+_UNPARSED = {
+    "Li3Y1-xInxCl6 (high In, ccp)",
+    "Li-stabilised Na-beta-alumina",
+    "lithium phosphorus oxynitride (LiPON) film",
+    "Li beta-alumina",
+    "Na beta-alumina",
+}
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
@@ -32,7 +38,7 @@ def test_package_copy_verdict_counts_and_columns():
     table = load_air_stability()
     raw = _RAW["verdict"].value_counts().to_dict()
     assert verdict_counts(table) == {**raw, "total": len(_RAW)}
-    assert len(_RAW) >= 98 and raw["stable"] >= 15 and raw["unstable"] >= 31
+    assert len(_RAW) >= 134 and raw["stable"] >= 21 and raw["unstable"] >= 41
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
     cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
     for col in cols + EXPOSURE_COLUMNS:
@@ -132,4 +138,5 @@ def test_task_table_uses_the_loader():
     table = load_task_table("air_stability")
     assert len(table) == len(_RAW)
     targets = air_stability_targets(table)
-    assert int((targets.y == 0).sum()) == int((_RAW["verdict"] == "unstable").sum())
+    unstable_ok = (_RAW["verdict"] == "unstable") & ~_RAW["formula"].isin(_UNPARSED)
+    assert int((targets.y == 0).sum()) == int(unstable_ok.sum())
