@@ -58,12 +58,12 @@ def apply_bond_valence(
         A copy with the two columns (NaN for rows without a structure, rejected earlier, or not
         scorable) and ``status``/``error`` set for rows above ``max_gii``.
     """
-    from electroscreen.featurizers.bvse.plausibility import BondValenceGII
-
     out = table.copy()
     values = np.full((len(out), len(PLAUSIBILITY_COLUMNS)), np.nan)
     rows, structures = _structures(out, packed)
-    if len(rows):
+    if len(rows):  # formula-only batches never load the Numba kernels
+        from electroscreen.featurizers.bvse.plausibility import BondValenceGII
+
         featurizer = BondValenceGII(
             cutoff=config.gii_cutoff, scale_bounds=tuple(config.gii_scale_bounds)
         )

@@ -187,3 +187,13 @@ def test_tabulated_parameters_rebuild_byte_for_byte(tmp_path, monkeypatch):
     module.main()
     shipped = root / "electroscreen/featurizers/data/bv_params.csv"
     assert (tmp_path / "bv_params.csv").read_bytes() == shipped.read_bytes()
+
+
+def test_each_row_depends_on_that_row_only():
+    nacl, li2o = _rock_salt(5.64, "Na", "Cl"), _antifluorite()
+    mixed = [_rock_salt(4.21, "Mg", "O"), nacl, None, li2o, nacl]
+    featurizer = BondValenceGII()
+    alone = np.vstack([featurizer.transform([s]) for s in (nacl, li2o)])
+    together = featurizer.transform(mixed)
+    assert together[[1, 3]].tobytes() == alone.tobytes()
+    assert together[4].tobytes() == alone[0].tobytes()
