@@ -205,7 +205,7 @@ def screen(
     console.print(ranked_table(result.results, settings.top))
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)
-    typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri)))
+    typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri), result.tracking_error))
 
 
 @app.command("export")
