@@ -2,7 +2,7 @@
 
 One folder holds every kind of bad input beside good ones: huge and overflowing amounts, a NUL byte,
 hydrate and adduct dots, ``LiCl2`` and ``Li``, a CSV without a formula column, a binary CSV, NaN
-coordinates in POSCAR and extxyz, a negative CIF occupancy, a 20,384-site CIF, 8-atom cells of 300
+coordinates in POSCAR and extxyz, a negative CIF occupancy, a 20,384-site CIF, a POSCAR header of 10^7 sites, cells of 300
 and 1000 A, an extxyz frame of 50,000 atoms, a packed cache with NaN/zero/inf lattices, Z = -1 and a
 negative occupancy, a folder symlink loop, a self-referencing link (and, when not run as root, a
 folder that cannot be listed). ``electroscreen data info`` and ``electroscreen screen`` run on it
@@ -52,6 +52,8 @@ FILES = {
     "binary": ("binary_file",) * 2,
     "good": ("ok",) * 2,
     "nan_poscar": ("bad_coordinates",) * 2,
+    "many_poscar": ("too_many_sites",) * 2,
+    "big_poscar": ("cell_too_large",) * 2,
     "nan_xyz": ("bad_coordinates",) * 2,
     "neg_occupancy": ("bad_occupancy",) * 2,
     "big": ("too_many_sites",) * 2,
@@ -107,6 +109,11 @@ def build_corpus(folder: Path) -> dict[str, tuple[str, str]]:
     (folder / "binary.csv").write_bytes(b"formula\n\x00\x01\x02\x89PNG" + bytes(range(256)))
     ROCKSALT.to(filename=str(folder / "good.cif"))
     (folder / "nan_poscar.vasp").write_text(POSCAR_NAN)
+    good = POSCAR_NAN.replace("nan", "0.5")
+    (folder / "many_poscar.vasp").write_text(good.replace("1 1\n", "10000000 1\n"))
+    (folder / "big_poscar.vasp").write_text(
+        good.replace("5 0 0\n0 5 0\n0 0 5", "1000 0 0\n0 1000 0\n0 0 1000")
+    )
     (folder / "nan_xyz.extxyz").write_text(_licl_frame("nan 2.57 2.57"))
     negative = cif_text(2, a=5.0).replace(" 1.0\n", " -0.5\n", 1)
     (folder / "neg_occupancy.cif").write_text(negative)
