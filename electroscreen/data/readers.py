@@ -24,13 +24,14 @@ from pymatgen.io.cif import CifParser
 from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.headers import cif_blocks, poscar_problem, xyz_frames
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
+from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
     looks_binary,
     table_chunks,
     table_records,
 )
-from electroscreen.data.validation import check_structure
+from electroscreen.data.validation import check_packed, check_structure
 
 __all__ = [
     "FORMULA_COLUMNS",
@@ -42,12 +43,15 @@ __all__ = [
 
 STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
+#: Packed structure caches (:meth:`PackedStructures.save`); a packed Parquet file has a table's suffix.
+PACKED_SUFFIXES = {".npz"}
 POSCAR_NAMES = ("POSCAR", "CONTCAR")
 
 
 def _is_candidate_file(path: Path) -> bool:
-    return path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES or path.name.startswith(
-        POSCAR_NAMES
+    return (
+        path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES
+        or path.name.startswith(POSCAR_NAMES)
     )
 
 
@@ -267,6 +271,27 @@ def _read_structure_file(
     yield from _records(cid, str(path), structure_from_text(text, fmt), max_sites, min_distance)
 
 
+def _read_packed(path: Path, max_sites: int) -> list[dict]:
+    """Rows of a packed structure cache, checked by the rules ``screen`` applies to it
+    (:func:`~electroscreen.data.validation.check_packed`); structures are built for valid rows."""
+    packed = load_packed(path)
+    n = len(packed)
+    status, error = check_packed(packed, max_sites=max_sites)
+    ids = packed.ids or tuple(f"{path.stem}:{i}" for i in range(n))
+    formulas = packed_formulas(packed)
+    records = []
+    for i in range(n):
+        source = f"{path}:{i}"
+        if status[i] != OK:
+            rec = _failure(str(ids[i]), source, status[i], error[i])
+            rec["formula"] = formulas[i]
+        else:
+            rec = {"candidate_id": str(ids[i]), "formula": formulas[i], "source": source,
+                   "status": OK, "error": "", "structure": packed.to_structure(i)}  # fmt: skip
+        records.append(rec)
+    return records
+
+
 #: Rows per chunk when ``data info`` reads a table (``screen`` uses its batch size).
 _TABLE_CHUNK = 65536
 
@@ -324,7 +349,8 @@ def _listable(folder: Path) -> bool:
 
 
 def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
-    cid = path.stem if path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES else path.name
+    known = STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES
+    cid = path.stem if path.suffix.lower() in known else path.name
     source = str(path)
     if path.is_symlink() and not path.exists():
         return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
@@ -338,7 +364,13 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
         return [_failure(cid, source, "empty_file", "file is empty")]
     suffix = path.suffix.lower()
     is_table = suffix in TABLE_SUFFIXES
-    if suffix not in {".parquet", ".pq"} and looks_binary(path):
+    if suffix in PACKED_SUFFIXES | {".parquet", ".pq"}:
+        try:
+            if is_packed_file(path):
+                return _read_packed(path, max_sites)
+        except Exception as exc:  # noqa: BLE001 - an unreadable cache is one status row
+            return [_failure(cid, source, "parse_error", f"{type(exc).__name__}: {exc}")]
+    elif looks_binary(path):
         return [_failure(cid, source, "binary_file", "binary content, not a text format")]
     if not (is_table or _is_candidate_file(path)):
         return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]

@@ -51,11 +51,22 @@ _TRANSIENT = (
 )
 
 
+#: MLflow's HTTP client has already retried with backoff (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
+#: default 7: minutes) when it says this; retrying again would multiply the wait for a store that is
+#: down, not a race.
+_ALREADY_RETRIED = "max retries exceeded"
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether a tracking error looks transient (a race, a lock, a busy server): worth a retry."""
+    """Whether a tracking error looks transient (a race, a lock, a busy server): worth a retry.
+
+    An HTTP error that MLflow's own client already retried (``Max retries exceeded``) is not.
+    """
+    text = f"{type(exc).__name__}: {exc}".lower()
+    if _ALREADY_RETRIED in text:
+        return False
     if isinstance(exc, ConnectionError | TimeoutError):
         return True
-    text = f"{type(exc).__name__}: {exc}".lower()
     return any(word in text for word in _TRANSIENT)
 
 
