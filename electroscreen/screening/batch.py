@@ -140,17 +140,22 @@ def objective_values(formulas: list[str], objectives: ObjectivesConfig, carrier:
     interface_anode_ev_per_atom``) of ``formulas`` (NaN where an objective is switched off or
     undefined for the row; a row's status is never changed)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
-    from electroscreen.featurizers.thermo.interface import InterfaceReactivity
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
-    if objectives.window and len(formulas):
-        out[:, :2] = ElectrochemicalWindow(carrier=carrier or "Li").transform(formulas)[:, :2]
-    if objectives.cost and len(formulas):
+    if not len(formulas):
+        return out
+    carrier = carrier or "Li"
+    if objectives.window and objectives.interface:  # one stack and one set of enthalpies
+        both = window_and_anode(formulas, carrier)
+        out[:, :2], out[:, 3] = both[:, :2], both[:, 3]
+    elif objectives.window:
+        out[:, :2] = ElectrochemicalWindow(carrier=carrier).transform(formulas)[:, :2]
+    elif objectives.interface:
+        out[:, 3] = InterfaceReactivity(electrodes=(carrier,)).transform(formulas)[:, 0]
+    if objectives.cost:
         out[:, 2] = MaterialCost().transform(formulas)[:, 0]
-    if objectives.interface and len(formulas):
-        anode = InterfaceReactivity(electrodes=(carrier or "Li",))
-        out[:, 3] = anode.transform(formulas)[:, 0]
     return out
 
 
