@@ -51,7 +51,11 @@ PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_CO
 #: Computed objectives (``objectives`` in the screening config), NaN where not computed.
 WINDOW_COLUMNS = ("window_red_v", "window_ox_v")
 COST_COLUMNS = ("cost_usd_per_kg",)
-OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS
+#: Most negative reaction energy with the carrier metal (the anode: Li metal by default), eV/atom of
+#: the reacting mixture (<= 0; 0 = no reaction). Cathode columns wait for cited cathode enthalpies
+#: (featurizers/thermo/interface.py).
+INTERFACE_COLUMNS = ("interface_anode_ev_per_atom",)
+OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -133,15 +137,25 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
 
 
 def objective_values(formulas: list[str], objectives: ObjectivesConfig, carrier: str) -> np.ndarray:
-    """(n, 3) ``window_red_v, window_ox_v, cost_usd_per_kg`` of ``formulas`` (NaN where an
-    objective is switched off or undefined for the row; a row's status is never changed)."""
+    """(n, 4) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
+    interface_anode_ev_per_atom``) of ``formulas`` (NaN where an objective is switched off or
+    undefined for the row; a row's status is never changed)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
-    if objectives.window and len(formulas):
-        out[:, :2] = ElectrochemicalWindow(carrier=carrier or "Li").transform(formulas)[:, :2]
-    if objectives.cost and len(formulas):
+    if not len(formulas):
+        return out
+    carrier = carrier or "Li"
+    if objectives.window and objectives.interface:  # one stack and one set of enthalpies
+        both = window_and_anode(formulas, carrier)
+        out[:, :2], out[:, 3] = both[:, :2], both[:, 3]
+    elif objectives.window:
+        out[:, :2] = ElectrochemicalWindow(carrier=carrier).transform(formulas)[:, :2]
+    elif objectives.interface:
+        out[:, 3] = InterfaceReactivity(electrodes=(carrier,)).transform(formulas)[:, 0]
+    if objectives.cost:
         out[:, 2] = MaterialCost().transform(formulas)[:, 0]
     return out
 

@@ -14,7 +14,11 @@ from sklearn.base import clone
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.featurizers.thermo.enthalpies import chemical_system
-from electroscreen.featurizers.thermo.interface import InterfaceReactivity, electrode_label
+from electroscreen.featurizers.thermo.interface import (
+    InterfaceReactivity,
+    electrode_label,
+    window_and_anode,
+)
 
 # tabulated, and untabulated with the stabilisation model's enthalpy; non-integer amounts; Na
 CASES = [
@@ -114,3 +118,13 @@ def test_untabulated_electrode_is_refused_and_bad_rows_get_a_status():
     values, status = InterfaceReactivity().transform_with_status(["Li3PS4", "Xx2O", "Li2O"])
     assert status[0] == "ok" and status[2] == "ok" and status[1] != "ok"
     assert np.isnan(values[1]).all() and values[2, 0] == 0.0
+
+
+def test_window_and_anode_in_one_pass_equals_the_two_featurizers():
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    formulas = [*CASES, "LiCl", "Li2O", "Na2S", "Xx2O", "Li0.5CoO2"]  # Na2S: no carrier
+    both = window_and_anode(formulas)
+    np.testing.assert_array_equal(both[:, :3], ElectrochemicalWindow().transform(formulas))
+    np.testing.assert_array_equal(both[:, 3], InterfaceReactivity().transform(formulas)[:, 0])
+    assert np.isfinite(both[formulas.index("Na2S"), 3])

@@ -49,7 +49,7 @@ from electroscreen.featurizers.thermo.reactivity import (
     candidate_enthalpies,
 )
 
-__all__ = ["InterfaceReactivity", "electrode_label"]
+__all__ = ["InterfaceReactivity", "electrode_label", "window_and_anode"]
 
 _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
 
@@ -214,3 +214,35 @@ class InterfaceReactivity(CompositionFeaturizer):
             frame[f"{label}_products"] = [t[0] for t in texts]
             frame[f"{label}_reaction"] = [t[1] for t in texts]
         return frame
+
+
+def window_and_anode(
+    X: object, carrier: str = "Li", water: str = "gas", stabilisation: bool = True
+) -> np.ndarray:
+    """``ElectrochemicalWindow(carrier).transform(X)`` and the reaction with the carrier metal
+    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) in one pass, shape (n, 4).
+
+    Both open the candidate's chemical system to the same element, so the stacked systems and
+    candidate enthalpies (most of the cost) are built once; the values are those of the two
+    featurizers (rows without the carrier, which the window leaves NaN, get the featurizer's scan).
+    """
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    packed = as_packed_compositions(X)
+    solved = ElectrochemicalWindow(carrier, water, stabilisation)._solve(packed)
+    out = np.full((len(packed), 4), np.nan)
+    out[:, :3] = solved["values"]
+    done = np.zeros(len(packed), dtype=bool)
+    if "stack" in solved:
+        stack, rows = solved["stack"], solved["rows"]
+        energy = reaction_scan_packed(
+            stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
+            stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
+        )[0]  # fmt: skip
+        out[rows, 3] = energy
+        done[rows] = True
+    rest = np.flatnonzero(~done & (packed.status == OK))
+    if len(rest):
+        anode = InterfaceReactivity((carrier,), water, stabilisation)
+        out[rest, 3] = anode._featurize_packed(packed.take(rest))[:, 0]
+    return out

@@ -207,6 +207,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values[rows[~ok]] = np.nan
         problem[rows[~ok]] = 2
         out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
+        out["used"] = used  # candidate enthalpies before the hull cap (InterfaceReactivity)
         return out
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
