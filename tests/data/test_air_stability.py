@@ -17,7 +17,7 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 22, "moderate": 66, "unstable": 36}
+COUNTS = {"stable": 22, "moderate": 67, "unstable": 36}
 N_ROWS = sum(COUNTS.values())
 N_OK = 119
 N_WITH_EXPOSURE = 51
