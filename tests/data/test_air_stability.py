@@ -17,10 +17,10 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 24, "moderate": 79, "unstable": 42}
+COUNTS = {"stable": 24, "moderate": 82, "unstable": 43}
 N_ROWS = sum(COUNTS.values())
-N_OK = 134
-N_WITH_EXPOSURE = 55
+N_OK = 138
+N_WITH_EXPOSURE = 56
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
