@@ -17,9 +17,9 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 24, "moderate": 82, "unstable": 45}
+COUNTS = {"stable": 24, "moderate": 82, "unstable": 46}
 N_ROWS = sum(COUNTS.values())
-N_OK = 140
+N_OK = 141
 N_WITH_EXPOSURE = 56
 
 
