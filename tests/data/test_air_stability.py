@@ -17,10 +17,10 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 24, "moderate": 82, "unstable": 46}
+COUNTS = {"stable": 24, "moderate": 84, "unstable": 47}
 N_ROWS = sum(COUNTS.values())
 N_OK = 141
-N_WITH_EXPOSURE = 56
+N_WITH_EXPOSURE = 57
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
