@@ -23,9 +23,15 @@ _RAW = pd.read_csv(AIR_STABILITY_LABELS, dtype=str, keep_default_na=False)
 _UNPARSED = {
     "Li3Y1-xInxCl6 (high In, ccp)",
     "Li-stabilised Na-beta-alumina",
+    "Li-stabilized Na beta-alumina",
     "lithium phosphorus oxynitride (LiPON) film",
+    "Li1+x+yTi2-xAlxSiyP3-yO12 glass-ceramic (LTAP)",
+    "NASICON (Na1+xZr2SixP3-xO12; composition not given in abstract)",
     "Li beta-alumina",
     "Na beta-alumina",
+    "K beta-alumina",
+    "Na beta''-alumina",
+    "K beta''-alumina",
 }
 
 
@@ -38,7 +44,7 @@ def test_package_copy_verdict_counts_and_columns():
     table = load_air_stability()
     raw = _RAW["verdict"].value_counts().to_dict()
     assert verdict_counts(table) == {**raw, "total": len(_RAW)}
-    assert len(_RAW) >= 134 and raw["stable"] >= 21 and raw["unstable"] >= 41
+    assert len(_RAW) >= 168 and raw["stable"] >= 24 and raw["unstable"] >= 53
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
     cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
     for col in cols + EXPOSURE_COLUMNS:
