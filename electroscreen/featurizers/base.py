@@ -25,6 +25,7 @@ __all__ = [
     "StructureFeaturizer",
     "as_packed_compositions",
     "as_packed_structures",
+    "blank_rows",
     "PARALLEL_MIN_ROWS",
     "ProblemCodeFeaturizer",
 ]
@@ -46,9 +47,7 @@ def as_packed_compositions(X: object) -> PackedCompositions:
             raise ValueError("a candidate table needs a 'formula' column")
         packed = pack_compositions(X["formula"].tolist())
         if "status" in X:
-            bad = (X["status"] != OK).to_numpy()
-            if bad.any():
-                packed = _blank_rows(packed, bad, X["status"].to_numpy())
+            packed = blank_rows(packed, X["status"].to_numpy())
         return packed
     if isinstance(X, pd.Series):
         return pack_compositions(X.tolist())
@@ -57,9 +56,25 @@ def as_packed_compositions(X: object) -> PackedCompositions:
     return pack_compositions(list(X))
 
 
-def _blank_rows(
-    packed: PackedCompositions, bad: np.ndarray, status: np.ndarray
-) -> PackedCompositions:
+def blank_rows(packed: PackedCompositions, status: np.ndarray) -> PackedCompositions:
+    """``packed`` with the rows whose input ``status`` is not ``ok`` emptied and given that status.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+        N rows.
+    status : ndarray of str, shape (N,)
+        Input status of each row (a candidate table's ``status``).
+
+    Returns
+    -------
+    PackedCompositions
+        ``packed`` itself when every row is ``ok``.
+    """
+    status = np.asarray(status, dtype=object)
+    bad = status != OK
+    if not bad.any():
+        return packed
     counts = np.diff(packed.offsets).copy()
     keep_entry = np.repeat(~bad, counts)
     counts[bad] = 0

@@ -60,12 +60,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
     Featurizer,
     StructureFeaturizer,
     as_packed_compositions,
+    blank_rows,
 )
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
@@ -375,8 +377,27 @@ class CandidatePredictor(BaseEstimator):
         return reads_structures(self.estimator, self.featurizers)
 
     # --- featurization -----------------------------------------------------------------------
-    def featurize(self, frame: pd.DataFrame) -> Design:
-        """The design of ``frame`` (``formula``, optional ``structure``, ``status``)."""
+    def featurize(
+        self,
+        frame: pd.DataFrame,
+        *,
+        compositions: PackedCompositions | None = None,
+        structures: PackedStructures | None = None,
+        structure_rows: np.ndarray | None = None,
+    ) -> Design:
+        """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
+
+        Parameters
+        ----------
+        frame : DataFrame
+        compositions : PackedCompositions, optional
+            ``frame["formula"]`` already packed (row-aligned): not parsed again.
+        structures : PackedStructures, optional
+            The frame's structures already packed, for the rows ``structure_rows`` (ascending
+            positions in ``frame``; other rows have none): no ``structure`` column is read.
+        structure_rows : ndarray of int, optional
+            Required with ``structures``.
+        """
         self._check()
         n = len(frame)
         formula = frame["formula"] if "formula" in frame else pd.Series([""] * n, index=frame.index)
@@ -385,7 +406,12 @@ class CandidatePredictor(BaseEstimator):
             if "status" in frame
             else np.full(n, OK, dtype=object)
         )
-        if "structure" in frame:
+        given = structures  # pre-packed structures (or None): taken, never re-packed
+        if given is not None:
+            s_status = np.full(n, "no_structure", dtype=object)
+            s_status[structure_rows] = OK
+            structures = [None] * n
+        elif "structure" in frame:
             structures, s_status = parse_structures(frame["structure"].tolist())
         else:
             structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
@@ -398,13 +424,22 @@ class CandidatePredictor(BaseEstimator):
         objects = [] if self.estimator == "graph" else self._featurizer_objects()
         comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
         if comp:
-            packed = as_packed_compositions(pd.DataFrame({"formula": formulas, "status": status}))
+            packed = as_packed_compositions(
+                pd.DataFrame({"formula": formulas, "status": status})
+                if compositions is None
+                else blank_rows(compositions, status)
+            )
             status, _ = merge_status(status, packed.status)
         if self.requires_structure:
             status, _ = merge_status(status, "no_structure", ~has_structure)
         ok = status == OK
         s_rows = np.flatnonzero(ok & has_structure)
-        s_packed = pack_structures([structures[i] for i in s_rows]) if len(s_rows) else None
+        if not len(s_rows):
+            s_packed = None
+        elif given is not None:
+            s_packed = given.take(np.searchsorted(structure_rows, s_rows))
+        else:
+            s_packed = pack_structures([structures[i] for i in s_rows])
         if self.estimator == "graph":
             rows = np.flatnonzero(ok)
             return Design(s_packed, rows, status, np.full(n, "", dtype=object))
@@ -567,7 +602,15 @@ class CandidatePredictor(BaseEstimator):
         shift = arrhenius_shift(ea, t)
         return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
 
-    def predict_frame(self, frame: pd.DataFrame, details: bool = False) -> pd.DataFrame:
+    def predict_frame(
+        self,
+        frame: pd.DataFrame,
+        details: bool = False,
+        *,
+        compositions: PackedCompositions | None = None,
+        structures: PackedStructures | None = None,
+        structure_rows: np.ndarray | None = None,
+    ) -> pd.DataFrame:
         """Prediction columns for every row of ``frame`` (same index, never a dropped row).
 
         Parameters
@@ -578,6 +621,9 @@ class CandidatePredictor(BaseEstimator):
             a value that is not a number above -273.15 gives ``pred_status = bad_temperature``).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
+        compositions, structures, structure_rows : optional
+            The frame already packed (see :meth:`featurize`): a screening batch is parsed and
+            packed once, for both models.
         """
         temperature = None
         if "temperature_c" in frame:
@@ -590,7 +636,12 @@ class CandidatePredictor(BaseEstimator):
                 )
                 status[bad & (status == OK)] = "bad_temperature"
                 frame = frame.assign(status=status)
-        design = self.featurize(frame)
+        design = self.featurize(
+            frame,
+            compositions=compositions,
+            structures=structures,
+            structure_rows=structure_rows,
+        )
         out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
             out["pred_feature_status"] = design.feature_status

@@ -77,7 +77,9 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
     return ionic
 
 
-def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
+def apply_filters(
+    batch: pd.DataFrame, config: FilterConfig, compositions: PackedCompositions | None = None
+) -> pd.DataFrame:
     """Apply the pre-filters to a candidate batch.
 
     Parameters
@@ -87,6 +89,9 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
         present), ``status``, ``error`` and optionally ``n_sites``
         (number of sites of the structure, NaN for composition-only rows).
     config : FilterConfig
+    compositions : PackedCompositions, optional
+        The batch's formulas (``cell_formula``, else ``formula``) already packed, row-aligned: not
+        parsed again.
 
     Returns
     -------
@@ -96,7 +101,13 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
     error = out["error"].to_numpy(dtype=object).copy()
-    packed = pack_compositions(out["cell_formula" if "cell_formula" in out else "formula"].tolist())
+    packed = compositions
+    if packed is None:
+        packed = pack_compositions(
+            out["cell_formula" if "cell_formula" in out else "formula"].tolist()
+        )
+    elif len(packed) != len(out):
+        raise ValueError(f"compositions has {len(packed)} rows; the batch has {len(out)}")
     status, parse_failed = merge_status(status, packed.status)
     error[parse_failed] = packed.error[parse_failed]
 

@@ -33,6 +33,7 @@ from electroscreen.data.packed import (
     PackedStructures,
     is_packed_file,
     load_packed,
+    pack_structures,
     packed_formulas,
 )
 from electroscreen.data.readers import expand_inputs, read_candidates
@@ -260,7 +261,7 @@ def materialize(
         ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
         formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
         content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
-        structures stay packed (``structure`` is None) until :func:`structures_for` builds them.
+        structures stay packed (``structure`` is None) (:func:`packed_structures_for`).
     packed : PackedStructures or None
         The batch's packed structures (row ``i`` of the table is packed structure ``i``).
     """
@@ -293,8 +294,24 @@ def materialize(
     return _standardize(table, extras), None
 
 
-def structures_for(table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray) -> list:
-    """pymatgen Structures (or None) for ``rows`` of a materialized batch."""
-    if packed is None:
-        return [table["structure"].iat[r] for r in rows]
-    return [packed.to_structure(int(r)) for r in rows]
+def packed_structures_for(
+    table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
+) -> dict[str, PackedStructures | np.ndarray]:
+    """The structures of ``rows`` of a materialized batch, packed once for every model.
+
+    Returns
+    -------
+    dict
+        ``structures`` (PackedStructures) and ``structure_rows`` (ascending positions in ``rows``
+        that have a structure): the keyword arguments of ``CandidatePredictor.predict_frame``. A
+        packed batch's structures are taken from its arrays (no pymatgen round trip); a file
+        batch's pymatgen Structures are packed here, once.
+    """
+    if packed is not None:
+        return {"structures": packed.take(rows), "structure_rows": np.arange(len(rows))}
+    column = table["structure"].to_numpy(dtype=object)[rows]
+    present = np.flatnonzero([s is not None for s in column])
+    return {
+        "structures": pack_structures([column[k] for k in present]),
+        "structure_rows": present,
+    }

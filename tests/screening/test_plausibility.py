@@ -30,7 +30,7 @@ class _Constant:
     def __init__(self, columns: tuple[str, ...]) -> None:
         self.columns = columns
 
-    def predict_frame(self, frame: pd.DataFrame, details: bool = False) -> pd.DataFrame:
+    def predict_frame(self, frame: pd.DataFrame, details: bool = False, **packed) -> pd.DataFrame:
         out = pd.DataFrame(0.5, index=frame.index, columns=list(self.columns))
         out["pred_status"] = "ok"
         return out
