@@ -174,7 +174,7 @@ def process_batch(
     -------
     DataFrame
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
-        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale`` (structures only, NaN for formula rows;
+        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
         status>"`` for a prediction made although some of its features were NaN; empty for rows
         not predicted). A candidate either model cannot predict gets that model's status (e.g.
@@ -182,7 +182,7 @@ def process_batch(
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
-    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale; max_gii
+    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale, gii_max_site; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
