@@ -193,7 +193,7 @@ def process_batch(
     -------
     DataFrame
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
-        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale`` (structures only, NaN for formula rows;
+        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
         status>"`` for a prediction made although some of its features were NaN; empty for rows
         not predicted). A candidate either model cannot predict gets that model's status (e.g.
@@ -204,7 +204,7 @@ def process_batch(
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
-    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale; max_gii
+    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale, gii_max_site; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))

@@ -2,7 +2,8 @@
 
 Every candidate with a structure that is still ``ok`` after the pre-filters
 (:mod:`electroscreen.screening.filters`) gets ``gii`` (global instability index, v.u., at the lattice
-scale that minimises it) and ``gii_scale`` (that scale) from
+scale that minimises it), ``gii_scale`` (that scale) and ``gii_max_site`` (the largest
+occupancy-weighted deviation of one site there, reported, not filtered) from
 :class:`~electroscreen.featurizers.bvse.plausibility.BondValenceGII`; formula-only rows keep NaN.
 A candidate whose ``gii`` exceeds ``filters.max_gii`` gets status ``implausible_bond_valence`` (the
 substituted ions do not fit the seed's sites) before any model runs; ``max_gii: null`` turns the filter
@@ -21,7 +22,7 @@ from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["IMPLAUSIBLE", "PLAUSIBILITY_COLUMNS", "apply_bond_valence"]
 
-PLAUSIBILITY_COLUMNS = ("gii", "gii_scale")
+PLAUSIBILITY_COLUMNS = ("gii", "gii_scale", "gii_max_site")
 IMPLAUSIBLE = "implausible_bond_valence"
 
 
@@ -39,7 +40,8 @@ def _structures(table: pd.DataFrame, packed: PackedStructures | None) -> tuple[n
 def apply_bond_valence(
     table: pd.DataFrame, packed: PackedStructures | None, config: FilterConfig
 ) -> pd.DataFrame:
-    """Add ``gii``, ``gii_scale`` and apply ``config.max_gii`` to a materialized, pre-filtered batch.
+    """Add the :data:`PLAUSIBILITY_COLUMNS`; apply ``config.max_gii`` to a materialized, pre-filtered
+    batch.
 
     Parameters
     ----------
@@ -55,7 +57,7 @@ def apply_bond_valence(
     Returns
     -------
     DataFrame
-        A copy with the two columns (NaN for rows without a structure, rejected earlier, or not
+        A copy with the three columns (NaN for rows without a structure, rejected earlier, or not
         scorable) and ``status``/``error`` set for rows above ``max_gii``.
     """
     out = table.copy()

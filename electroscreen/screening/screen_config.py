@@ -46,7 +46,7 @@ DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce")
 #: Global instability index (v.u.) above which a structure candidate is rejected: the value that keeps
 #: 95 % of OBELiX's known structures (benchmarks/gii_threshold.py; benchmarks/README.md, "Bond-valence
 #: plausibility").
-DEFAULT_MAX_GII = 0.85
+DEFAULT_MAX_GII = 0.86
 
 
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:

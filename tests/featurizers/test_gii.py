@@ -109,7 +109,7 @@ def test_disordered_obelix_matches_references(obelix_structures):
 def test_optimal_scale_matches_bounded_minimisation(obelix_structures):
     structure = _by_id(obelix_structures, ["m0v"])[0]
     featurizer = BondValenceGII(scale_bounds=(0.9, 1.1))
-    gii, scale = featurizer.transform([structure])[0]
+    gii, scale, _ = featurizer.transform([structure])[0]
     fixed = BondValenceGII(optimize_scale=False)
     result = minimize_scalar(
         lambda a: _reference_gii(structure, fixed, a),
@@ -135,6 +135,20 @@ def test_scaled_input_gives_the_same_gii_at_the_same_cell():
     assert values[0, 1] == pytest.approx(values[1, 1] * 1.05, abs=1e-4)
 
 
+def test_max_site_is_the_worst_site_at_the_best_scale(obelix_structures):
+    disordered = _by_id(obelix_structures, ["m0v"])[0]  # Li-Ti-O spinel, partial Li occupancy
+    ordered = [_rock_salt(5.64, "Na", "Cl"), _antifluorite(), _by_id(obelix_structures, ["fft"])[0]]
+    featurizer = BondValenceGII()
+    values = featurizer.transform([disordered, *ordered])
+    for row, (gii, scale, max_site) in enumerate(values):
+        sums = featurizer.site_sums([([disordered, *ordered])[row]], scale=scale)
+        charged = sums[sums["valence"] != 0]
+        dev = charged["fraction"] * (charged["bvs"] - charged["valence"].abs()).abs()
+        assert max_site == pytest.approx(dev.groupby(charged["site"]).sum().max(), rel=1e-10)
+        if row:  # ordered: the largest |BVS - V| is at least their RMS
+            assert max_site >= gii - 1e-12
+
+
 def test_kernel_matches_its_python_source():
     structure = _antifluorite()
     featurizer = BondValenceGII(optimize_scale=False)
@@ -147,7 +161,7 @@ def test_kernel_matches_its_python_source():
 def test_bad_rows_get_a_status():
     li_metal = Structure(Lattice.cubic(3.51), ["Li", "Li"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     unbalanced = Structure(Lattice.cubic(4.0), ["Mg", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-    no_params = _rock_salt(5.0, "Pt", "S")  # Pt-S: neither tabulated nor Brese-O'Keeffe constants
+    no_params = _rock_salt(5.0, "Pt", "S")  # Pt: no Brese-O'Keeffe constants
     values, status = BondValenceGII().transform_with_status(
         [_rock_salt(4.21, "Mg", "O"), None, li_metal, unbalanced, no_params]
     )
@@ -163,30 +177,17 @@ def test_bad_rows_get_a_status():
         BondValenceGII(scale_bounds=(1.1, 1.2)).transform([li_metal])
 
 
-def test_parameter_sets_pick_softbv_then_tabulated_then_estimate():
+def test_parameter_sets_pick_softbv_then_estimate():
     z, q = np.array([3, 15, 8, 78]), np.array([1, 5, -2, 2])  # Li+, P5+, O2-, Pt2+
-    soft, _ = pair_tables(z, q, "softbv")
-    tab, _ = pair_tables(z, q, "tabulated")
+    soft, soft_b = pair_tables(z, q, "softbv")
     est, est_b = pair_tables(z, q, "brese1991", b=0.31)
     assert soft[0, 2] == pytest.approx(1.17096)  # softBV Li-O (softbv_params.csv)
-    assert tab[0, 2] == pytest.approx(1.466) and tab[1, 2] == soft[1, 2] == pytest.approx(1.617)
-    assert est[1, 2] == pytest.approx(1.6966, abs=1e-4) and est_b[1, 2] == 0.31
-    assert tab[3, 2] == pytest.approx(1.768) and np.isnan(est[3, 2])  # Pt2+-O: tabulated only
-
-
-def test_tabulated_parameters_rebuild_byte_for_byte(tmp_path, monkeypatch):
-    pytest.importorskip("matminer")
-    import importlib.util
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("build_bv", root / "scripts/build_bv_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "OUT", tmp_path / "bv_params.csv")
-    module.main()
-    shipped = root / "electroscreen/featurizers/data/bv_params.csv"
-    assert (tmp_path / "bv_params.csv").read_bytes() == shipped.read_bytes()
+    assert soft_b[0, 2] == pytest.approx(0.516) and soft_b[1, 2] == 0.37
+    assert est[0, 2] == pytest.approx(1.4969, abs=1e-4) and est_b[0, 2] == 0.31  # r, c estimate
+    assert soft[1, 2] == est[1, 2] == pytest.approx(1.6966, abs=1e-4)  # P5+-O: estimate in both
+    assert np.isnan(soft[3, 2]) and np.isnan(est[3, 2])  # Pt: no Brese-O'Keeffe constants
+    with pytest.raises(ValueError, match="parameters"):
+        pair_tables(z, q, "tabulated")
 
 
 def test_each_row_depends_on_that_row_only():

@@ -16,14 +16,14 @@ Parameters (``R0, b``) of a cation-anion pair come from the first of these that 
 1. ``"softbv"`` only (the default): the carrier pairs (Li+ and Na+ with each anion) take the softBV
    ``R0, b`` already shipped in ``featurizers/data/softbv_params.csv`` (H. Chen, L. L. Wong,
    S. Adams, *Acta Cryst.* B75, 18 (2019)), the set the BVSE barriers use.
-2. ``"softbv"`` and ``"tabulated"``: the tabulated pair for the two ions' valences in
-   ``featurizers/data/bv_params.csv`` (Brown & Altermatt 1985 and Brese & O'Keeffe 1991, b = 0.37 A,
-   from I. D. Brown's ``bvparm2020.cif``; ``scripts/build_bv_table.py``).
-3. All sets (``"brese1991"`` uses only this, as :func:`pymatgen.analysis.bond_valence.calculate_bv_sum`
+2. Both sets (``"brese1991"`` uses only this, as :func:`pymatgen.analysis.bond_valence.calculate_bv_sum`
    does): ``R0`` estimated from Brese & O'Keeffe's element constants ``r, c`` (*Acta Cryst.* B47, 192
    (1991)) as ``R0 = r1 + r2 - r1 r2 (sqrt(c1) - sqrt(c2))^2 / (c1 r1 + c2 r2)``, with ``b`` = 0.37 A;
    the constants are read at run time from the copy pymatgen ships
    (``pymatgen/core/bvparam_1991.yaml``), not copied here.
+
+I. D. Brown's accumulated table of fitted pairs (``bvparm2020.cif``) is not used: its licence allows
+non-profit use only, which a BSD-3-Clause package cannot pass on (``featurizers/data/README.md``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
-import pandas as pd
 import yaml
 from numba import njit, prange
 
@@ -44,13 +43,14 @@ __all__ = [
     "PARAMETER_SETS",
     "brese_okeeffe_r0",
     "gii_at_scale",
+    "max_site_deviation",
     "minimise_gii",
     "pair_tables",
 ]
 
 #: Softness of the Brese-O'Keeffe parameters (Angstrom), the value their R0 were fitted with.
 BRESE_OKEEFFE_B = 0.37
-PARAMETER_SETS = ("softbv", "tabulated", "brese1991")
+PARAMETER_SETS = ("softbv", "brese1991")
 BRESE_OKEEFFE_CITATION = (
     "N. E. Brese, M. O'Keeffe, Bond-valence parameters for solids, Acta Cryst. B47, 192-197 "
     "(1991), doi:10.1107/S0108768190011041 (element constants r, c as shipped with pymatgen)"
@@ -58,11 +58,6 @@ BRESE_OKEEFFE_CITATION = (
 SOFTBV_CITATION = (
     "H. Chen, L. L. Wong, S. Adams, SoftBV - a software tool for screening the materials genome "
     "of inorganic fast ion conductors, Acta Cryst. B75, 18-33 (2019), doi:10.1107/S2052520618015718"
-)
-TABULATED_CITATION = (
-    "I. D. Brown, accumulated table of bond valence parameters bvparm2020.cif (IUCr); entries of "
-    "I. D. Brown, D. Altermatt, Acta Cryst. B41, 244-247 (1985) and N. E. Brese, M. O'Keeffe, "
-    "Acta Cryst. B47, 192-197 (1991)"
 )
 GII_CITATION = (
     "A. Salinas-Sanchez, J. L. Garcia-Munoz, J. Rodriguez-Carvajal, R. Saez-Puche, J. L. Martinez, "
@@ -104,26 +99,6 @@ def _softbv_pairs() -> dict[tuple[int, int], tuple[float, float]]:
     }
 
 
-@cache
-def _tabulated_pairs() -> dict[tuple[int, int, int, int], tuple[float, float]]:
-    """``(cation Z, valence, anion Z, valence) -> (R0, b)`` of the shipped ``bv_params.csv``."""
-    path = resources.files("electroscreen.featurizers") / "data" / "bv_params.csv"
-    with path.open() as fh:
-        table = pd.read_csv(fh)
-    return {
-        (
-            SYMBOL_TO_Z[r.cation],
-            int(r.cation_valence),
-            SYMBOL_TO_Z[r.anion],
-            int(r.anion_valence),
-        ): (
-            float(r.r0),
-            float(r.b),
-        )
-        for r in table.itertuples(index=False)
-    }
-
-
 def pair_tables(
     z: np.ndarray,
     valence: np.ndarray,
@@ -137,7 +112,7 @@ def pair_tables(
     z, valence : ndarray of int64, shape (T,)
         Atomic number and (rounded) formal valence of each ion type; the kernels index the tables
         by position.
-    parameters : {"softbv", "tabulated", "brese1991"}
+    parameters : {"softbv", "brese1991"}
         Parameter set (see the module docstring).
     b : float
         Softness (Angstrom) of the pairs estimated from Brese-O'Keeffe constants (0.37 as
@@ -155,14 +130,12 @@ def pair_tables(
     r0 = np.full((n, n), np.nan)
     bb = np.full((n, n), float(b))
     softbv = _softbv_pairs() if parameters == "softbv" else {}
-    tabulated = _tabulated_pairs() if parameters != "brese1991" else {}
     for i in range(n):
         for j in range(i, n):
-            (zc, qc), (za, qa) = sorted(
+            (zc, qc), (za, _) = sorted(
                 [(int(z[i]), int(valence[i])), (int(z[j]), int(valence[j]))], key=lambda t: -t[1]
             )
             pair = softbv.get((zc, za)) if qc == 1 else None
-            pair = pair or tabulated.get((zc, qc, za, qa))
             value, softness = pair if pair else (brese_okeeffe_r0(zc, za), float(b))
             r0[i, j] = r0[j, i] = value
             bb[i, j] = bb[j, i] = softness
@@ -361,3 +334,62 @@ def gii_at_scale(
     _gii_each(np.asarray(structures, dtype=np.int64), float(scale), float(cutoff), *arrays, gii,
               sums)  # fmt: skip
     return gii, sums
+
+
+@njit(cache=True)
+def _max_site_each(structures, scales, cutoff, site_offsets, site_pair_offsets, neighbor, distance,
+                   occ_offsets, occ_type, occ_fraction, occ_valence, r0, bb, out, work):  # fmt: skip
+    for q in range(structures.shape[0]):
+        s = structures[q]
+        if np.isnan(scales[s]):
+            continue
+        complete = _occupant_sums(
+            s, scales[s], cutoff, site_offsets, site_pair_offsets, neighbor, distance,
+            occ_offsets, occ_type, occ_fraction, occ_valence, r0, bb, work,
+        )  # fmt: skip
+        if not complete:
+            continue
+        worst = -1.0
+        for i in range(site_offsets[s], site_offsets[s + 1]):
+            dev = 0.0
+            for a in range(occ_offsets[i], occ_offsets[i + 1]):
+                if occ_valence[a] != 0.0:
+                    dev += occ_fraction[a] * abs(work[a] - abs(occ_valence[a]))
+            worst = max(worst, dev)
+        if worst >= 0.0:
+            out[s] = worst
+
+
+def max_site_deviation(
+    structures: np.ndarray, scales: np.ndarray, cutoff: float, arrays: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """Largest occupancy-weighted bond-valence deviation of any site, at each structure's scale.
+
+    For site ``i`` with occupants ``j`` (fraction ``f_ij``, formal valence ``V_j``) the deviation is
+    ``sum_j f_ij |BVS_ij - |V_j||`` (v.u.): a fully occupied site counts in full, a site half
+    vacant counts half, so split and partially occupied positions of a disordered cell weigh what
+    they hold. The GII averages such deviations over every ion; this is their maximum, which one
+    misfit ion on a minority site cannot dilute.
+
+    Parameters
+    ----------
+    structures : ndarray of int64
+        Structures to evaluate (indices into ``site_offsets``).
+    scales : ndarray of float64, shape (N,)
+        Lattice scale of every structure (e.g. the one :func:`minimise_gii` returns); NaN skips.
+    cutoff : float
+        Bond cutoff (Angstrom) in the scaled cell.
+    arrays : tuple
+        As in :func:`minimise_gii`.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+        NaN for structures not evaluated, with a NaN scale, or with a bonded pair lacking ``R0``.
+    """
+    n = len(arrays[0]) - 1
+    out = np.full(n, np.nan)
+    work = np.zeros(len(arrays[5]))
+    _max_site_each(np.asarray(structures, dtype=np.int64),
+                   np.asarray(scales, dtype=np.float64), float(cutoff), *arrays, out, work)  # fmt: skip
+    return out
