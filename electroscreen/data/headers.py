@@ -22,7 +22,7 @@ import numpy as np
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME
 
-__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "poscar_problem", "xyz_frames"]
+__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "json_problem", "poscar_problem", "xyz_frames"]
 
 Problem = tuple[str, str] | None
 
@@ -88,6 +88,25 @@ def poscar_problem(
     if not np.isfinite(volume):
         return None  # pymatgen's parser and the validator name what is wrong
     return volume_problem(volume, max_volume, "POSCAR header")
+
+
+def json_problem(
+    item: object, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
+) -> Problem:
+    """Site count and cell volume of one pymatgen ``Structure.as_dict()``, before ``from_dict``."""
+    if not isinstance(item, dict):
+        return None
+    sites = item.get("sites")
+    if isinstance(sites, list):
+        problem = sites_problem(len(sites), max_sites, "JSON sites")
+        if problem is not None:
+            return problem
+    try:
+        matrix = np.array(item["lattice"]["matrix"], dtype=np.float64).reshape(3, 3)
+    except (KeyError, TypeError, ValueError):
+        return None  # not a structure dict pymatgen reads: its parser says why
+    volume = abs(float(np.linalg.det(matrix))) if np.isfinite(matrix).all() else float("nan")
+    return volume_problem(volume, max_volume, "JSON lattice")
 
 
 # -------------------------------------------------------------------------------------------- CIF

@@ -143,3 +143,18 @@ def test_counting_rows_of_a_big_csv_streams(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 16, f"{peak:.0f} MB"  # 4 MiB blocks, never the whole file
+
+
+def test_json_items_are_capped_before_they_are_built(tmp_path):
+    import json
+
+    from pymatgen.core import Lattice, Structure
+
+    good = Structure(Lattice.cubic(5.0), ["Li", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]).as_dict()
+    many = {**good, "sites": [good["sites"][0]] * 50_000}
+    huge = {**good, "lattice": Lattice.cubic(1000.0).as_dict()}
+    path = tmp_path / "pool.json"
+    path.write_text(json.dumps([many, good, huge]))
+    statuses, seconds, peak = _timed_read(path)
+    assert statuses == ["too_many_sites", "ok", "cell_too_large"]
+    assert seconds < 10, seconds  # pymatgen would build 50,000 sites first
