@@ -48,6 +48,7 @@ PROFILE_STEPS = {
     "apply_filters": "pre-filters",
     "as_packed_compositions": "parse formulas",
     "transform_with_status": "featurizers (all)",
+    "objective_values": "computed objectives (window, cost, anode)",
     "predict_design": "model predict",
     "process_batch": "whole batch",
 }

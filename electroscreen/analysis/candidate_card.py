@@ -10,6 +10,9 @@
   (:class:`~electroscreen.featurizers.bvse.barriers.BVSE`);
 - the air-reactivity reactions (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`):
   reaction energies with H2O, O2, CO2 and their products;
+- the electrodes: the electrochemical window with the reaction at each limit
+  (:class:`~electroscreen.featurizers.thermo.window.ElectrochemicalWindow`) and the reaction with
+  the Li metal anode (:class:`~electroscreen.featurizers.thermo.interface.InterfaceReactivity`);
 - its nearest known OBELiX materials (:func:`nearest_obelix`) with measured conductivity and family.
 
 Where does the structure come from? Screening results hold no structures, so the card looks, in
@@ -40,7 +43,9 @@ from electroscreen.data.readers import expand_inputs, read_candidates, structure
 from electroscreen.featurizers.bvse.barriers import BVSE
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors
+from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
+from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 
@@ -56,6 +61,7 @@ __all__ = [
 PREDICTION_COLUMNS = (
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
+    "gii",  # bond-valence plausibility, in runs that have it
     "pareto_rank",
     "score",
     "acquisition",
@@ -86,6 +92,8 @@ class CandidateCard:
         Status string of each featurizer (``ok`` or why not).
     air_reactions : Series
         Reaction energies (eV/atom) and products with H2O, O2, CO2; or the reason it is empty.
+    electrodes : Series
+        Window limits (V vs Li/Li+) with the reaction at each, and the reaction with Li metal.
     neighbours : DataFrame
         Nearest OBELiX materials (:func:`nearest_obelix`).
     """
@@ -98,6 +106,7 @@ class CandidateCard:
     descriptors: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     descriptor_status: dict = field(default_factory=dict)
     air_reactions: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    electrodes: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     neighbours: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def sections(self) -> dict[str, pd.DataFrame]:
@@ -112,6 +121,7 @@ class CandidateCard:
             "Descriptors": table(self.descriptors.round(4)),
             "Featurizer status": table(self.descriptor_status, "status"),
             "Air reactivity": table(self.air_reactions),
+            "Window and electrodes": table(self.electrodes),
             "Nearest OBELiX materials": self.neighbours,
         }
 
@@ -311,6 +321,14 @@ def _air_reactions(formula: str) -> pd.Series:
     return row.drop(labels=["formula"], errors="ignore")
 
 
+def _electrodes(formula: str) -> pd.Series:
+    """Window limits and reactions, and the reaction with Li metal, for one formula."""
+    window = ElectrochemicalWindow().window([formula]).iloc[0]
+    anode = InterfaceReactivity().reactions([formula]).iloc[0]
+    keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction"]
+    return pd.concat([window[keep], anode.filter(like="interface_")])
+
+
 def _run_inputs(text: object) -> list[str] | None:
     """The input paths a screening run logged (param ``inputs``: comma-separated; older runs ``;``)."""
     if not text:
@@ -392,6 +410,7 @@ def candidate_card(
         card.descriptors = pd.concat(parts)
     card.air_reactions = _air_reactions(formula)
     card.descriptor_status["air_reactivity"] = str(card.air_reactions.get("status", "ok"))
+    card.electrodes = _electrodes(formula)
     try:
         card.neighbours = nearest_obelix(found if found is not None else formula, k, data_dir)
     except ValueError as exc:

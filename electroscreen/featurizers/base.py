@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
 
@@ -165,9 +165,7 @@ class CompositionFeaturizer(Featurizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values = self._featurize_packed(packed)
-        status = packed.status.copy()
-        undefined = np.isnan(values).all(axis=1) & (status == OK)
-        status[undefined] = "undefined_features"
+        status, _ = merge_status(packed.status, "undefined_features", np.isnan(values).all(axis=1))
         return values, status
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
@@ -219,7 +217,6 @@ class ProblemCodeFeaturizer(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values, problem = self._run(packed)
-        status = packed.status.copy()
-        ok = status == OK
-        status[ok] = np.asarray(self.problem_statuses, dtype=object)[problem[ok]]
+        codes = np.asarray(self.problem_statuses, dtype=object)[problem]
+        status, _ = merge_status(packed.status, codes)
         return values, status

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
@@ -75,6 +75,7 @@ from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnse
 from electroscreen.models.tasks import (
     Task,
     chemical_systems,
+    conformal_groupings,
     family_groups,
     get_task,
     targets_for,
@@ -348,11 +349,7 @@ class CandidatePredictor(BaseEstimator):
             raise ValueError(
                 f"conformal_method must be auto, cv or split: {self.conformal_method!r}"
             )
-        if not set(self._groupings()) <= {"chemsys", "family", "none"} or not self._groupings():
-            raise ValueError(
-                "conformal_groups must be chemsys, family or none (or a list of them): "
-                f"{self.conformal_groups!r}"
-            )
+        self._groupings()  # raises on a bad conformal_groups
         if self.temperature_model not in TEMPERATURE_MODELS:
             raise ValueError(
                 f"temperature_model must be one of {TEMPERATURE_MODELS}: {self.temperature_model!r}"
@@ -396,16 +393,15 @@ class CandidatePredictor(BaseEstimator):
             s.composition.formula.replace(" ", "") if _missing(f) and s is not None else f
             for f, s in zip(formula.tolist(), structures, strict=True)
         ]
-        status = in_status.copy()
-        status[(status == OK) & (s_status == "structure_parse_error")] = "structure_parse_error"
+        status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
         has_structure = s_status == OK
         objects = [] if self.estimator == "graph" else self._featurizer_objects()
         comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
         if comp:
             packed = as_packed_compositions(pd.DataFrame({"formula": formulas, "status": status}))
-            status = np.where(status == OK, packed.status, status).astype(object)
+            status, _ = merge_status(status, packed.status)
         if self.requires_structure:
-            status[(status == OK) & ~has_structure] = "no_structure"
+            status, _ = merge_status(status, "no_structure", ~has_structure)
         ok = status == OK
         s_rows = np.flatnonzero(ok & has_structure)
         s_packed = pack_structures([structures[i] for i in s_rows]) if len(s_rows) else None
@@ -508,8 +504,7 @@ class CandidatePredictor(BaseEstimator):
         return (*task.output_columns, NOVELTY_COLUMN, *extra)
 
     def _groupings(self) -> list[str]:
-        groups = self.conformal_groups
-        return [groups] if isinstance(groups, str) else list(groups)
+        return conformal_groupings(self.conformal_groups)
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(

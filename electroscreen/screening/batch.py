@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize, structures_for
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
 __all__ = [
@@ -50,7 +51,11 @@ PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_CO
 #: Computed objectives (``objectives`` in the screening config), NaN where not computed.
 WINDOW_COLUMNS = ("window_red_v", "window_ox_v")
 COST_COLUMNS = ("cost_usd_per_kg",)
-OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS
+#: Most negative reaction energy with the carrier metal (the anode: Li metal by default), eV/atom of
+#: the reacting mixture (<= 0; 0 = no reaction). Cathode columns wait for cited cathode enthalpies
+#: (featurizers/thermo/interface.py).
+INTERFACE_COLUMNS = ("interface_anode_ev_per_atom",)
+OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -132,15 +137,25 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
 
 
 def objective_values(formulas: list[str], objectives: ObjectivesConfig, carrier: str) -> np.ndarray:
-    """(n, 3) ``window_red_v, window_ox_v, cost_usd_per_kg`` of ``formulas`` (NaN where an
-    objective is switched off or undefined for the row; a row's status is never changed)."""
+    """(n, 4) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
+    interface_anode_ev_per_atom``) of ``formulas`` (NaN where an objective is switched off or
+    undefined for the row; a row's status is never changed)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
-    if objectives.window and len(formulas):
-        out[:, :2] = ElectrochemicalWindow(carrier=carrier or "Li").transform(formulas)[:, :2]
-    if objectives.cost and len(formulas):
+    if not len(formulas):
+        return out
+    carrier = carrier or "Li"
+    if objectives.window and objectives.interface:  # one stack and one set of enthalpies
+        both = window_and_anode(formulas, carrier)
+        out[:, :2], out[:, 3] = both[:, :2], both[:, 3]
+    elif objectives.window:
+        out[:, :2] = ElectrochemicalWindow(carrier=carrier).transform(formulas)[:, :2]
+    elif objectives.interface:
+        out[:, 3] = InterfaceReactivity(electrodes=(carrier,)).transform(formulas)[:, 0]
+    if objectives.cost:
         out[:, 2] = MaterialCost().transform(formulas)[:, 0]
     return out
 
@@ -172,19 +187,21 @@ def process_batch(
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
-        :data:`OBJECTIVE_COLUMNS`, and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
+        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
+        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale`` (structures only, NaN for formula rows;
+        ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
         status>"`` for a prediction made although some of its features were NaN; empty for rows
         not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = apply_filters(table, filters).reset_index(drop=True)
+    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
-    feature_notes: list[list[str]] = [[] for _ in range(len(table))]
+    feature_statuses: dict[str, np.ndarray] = {}
     if len(rows):
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         if conductivity.reads_structures or stability.reads_structures:
@@ -200,13 +217,11 @@ def process_batch(
                 predictor, name, given, columns, optional
             )
             predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
-            for k in np.flatnonzero(feature_status != OK):
-                feature_notes[rows[k]].append(f"{name}:{feature_status[k]}")
-            for k in np.flatnonzero(pred_status != OK):
-                row = rows[k]
-                if status[row] == OK:
-                    status[row] = pred_status[k]
-                    error[row] = f"{name} model could not predict: {pred_status[k]}"
+            feature_statuses[name] = feature_status
+            status[rows], taken = merge_status(status[rows], pred_status)
+            error[rows[taken]] = [
+                f"{name} model could not predict: {s}" for s in status[rows[taken]]
+            ]
     table["status"] = status
     table["error"] = error
     computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
@@ -215,14 +230,14 @@ def process_batch(
         cells = table["cell_formula"].to_numpy()[still_ok].tolist()
         values = objective_values(cells, objectives or ObjectivesConfig(), filters.carrier)
         computed.iloc[still_ok] = values
-    out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
+    plausibility = table[list(PLAUSIBILITY_COLUMNS)]
+    table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
+    out = pd.concat([table, predictions, computed, plausibility], axis=1)
     # predictions made although some features were NaN are flagged, not silent
-    predicted = np.zeros(len(table), dtype=bool)
-    predicted[rows] = True
-    out["pred_feature_status"] = [
-        (",".join(notes) or OK) if done else ""
-        for notes, done in zip(feature_notes, predicted, strict=True)
-    ]
+    notes = np.full(len(table), "", dtype=object)
+    if len(rows):
+        notes[rows] = join_statuses(feature_statuses, len(rows))
+    out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out
 

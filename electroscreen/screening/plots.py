@@ -22,8 +22,9 @@ def pareto_plot(
 
     Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
     vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
-    Bars are drawn only for the first Pareto front (``pareto_rank == 1``, in colour, on top, joined
-    by a line) and the ``interval_top`` best-ranked candidates; every other candidate is a small grey
+    Bars are drawn only for the first Pareto front (``pareto_rank == 1``, in colour, on top; the
+    front is over all of ``ranking.pareto_objectives``, so it is not a curve in these two axes and
+    is drawn as points) and the ``interval_top`` best-ranked candidates; every other candidate is a small grey
     point, so that a pool of thousands shows where the candidates lie without a wall of bars.
 
     Parameters
@@ -95,9 +96,6 @@ def pareto_plot(
             )
             for bars in container.lines[2]:
                 bars.set_alpha(alpha)
-    if front.any():
-        order = np.argsort(x[front])
-        ax.plot(x[front][order], y[front][order], color="C3", lw=1, alpha=0.7, zorder=4)
     if highlight is not None and len(highlight):
         hx = highlight["pred_log10_sigma"].to_numpy(float)
         hy = highlight["p_air_stable"].to_numpy(float)

@@ -83,36 +83,89 @@ def _front_numbers(y_sorted: np.ndarray) -> np.ndarray:
     return out
 
 
-def pareto_ranks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Non-dominated sorting of points maximising both ``x`` and ``y``.
+@njit(cache=True)
+def _front_numbers_nd(points: np.ndarray) -> np.ndarray:
+    """Front number (1-based) of distinct points sorted lexicographically in descending order.
+
+    Efficient non-dominated sort with binary search over fronts (Zhang et al., IEEE Trans. Evol.
+    Comput. 19, 201 (2015)): in that order only an earlier point can dominate a later one, and an
+    earlier point is >= in the first objective, so dominance is a check of the other objectives.
+    Fronts are kept as linked member lists; a point joins the first front none of whose members
+    dominates it.
+    """
+    n, k = points.shape
+    front_of = np.empty(n, dtype=np.int64)
+    head = np.full(n, -1, dtype=np.int64)  # last member added to each front
+    prev = np.full(n, -1, dtype=np.int64)  # previous member of the same front
+    n_fronts = 0
+    for i in range(n):
+        lo, hi = 0, n_fronts
+        while lo < hi:  # first front that does not dominate point i
+            mid = (lo + hi) // 2
+            dominated = False
+            j = head[mid]
+            while j >= 0:
+                better = True
+                for c in range(1, k):
+                    if points[j, c] < points[i, c]:
+                        better = False
+                        break
+                if better:
+                    dominated = True
+                    break
+                j = prev[j]
+            if dominated:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == n_fronts:
+            n_fronts += 1
+        prev[i] = head[lo]
+        head[lo] = i
+        front_of[i] = lo + 1
+    return front_of
+
+
+def pareto_ranks(*objectives: np.ndarray) -> np.ndarray:
+    """Non-dominated sorting of points maximising every objective.
 
     Parameters
     ----------
-    x, y : ndarray, shape (N,)
-        Objectives to maximise; rows where either is not finite are not ranked (``<NA>``).
+    *objectives : ndarray, shape (N,)
+        Two or more objectives to maximise (negate one to minimise it); rows where any is not
+        finite are not ranked (``<NA>``).
 
     Returns
     -------
     pandas IntegerArray (``Int64``), shape (N,)
-        1 for the Pareto front, 2 for the front once the first is removed, and so on. Identical
-        points share a front. O(N log N).
+        1 for the Pareto front (no other point is at least as good in every objective and better
+        in one), 2 for the front once the first is removed, and so on. Identical points share a
+        front. Two objectives: O(N log N); more: efficient non-dominated sort, O(N log F) front
+        searches each scanning one front (F fronts).
 
     Examples
     --------
     >>> pareto_ranks(np.array([1.0, 2.0, 0.5, np.nan]), np.array([2.0, 1.0, 0.5, 2.0])).tolist()
     [1, 1, 2, <NA>]
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    ranks = np.zeros(len(x), dtype=np.int64)
-    valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(objectives) < 2:
+        raise ValueError("pareto_ranks needs at least two objectives")
+    columns = [np.asarray(o, dtype=np.float64) for o in objectives]
+    n = len(columns[0])
+    if any(len(c) != n for c in columns):
+        raise ValueError("every objective needs one value per row")
+    ranks = np.zeros(n, dtype=np.int64)
+    matrix = np.column_stack(columns) if n else np.zeros((0, len(columns)))
+    valid = np.flatnonzero(np.isfinite(matrix).all(axis=1))
     if len(valid) == 0:
         return _nullable(ranks)
-    points = np.column_stack([x[valid], y[valid]])
-    unique, inverse = np.unique(points, axis=0, return_inverse=True)
-    order = np.lexsort((-unique[:, 1], -unique[:, 0]))
+    unique, inverse = np.unique(matrix[valid], axis=0, return_inverse=True)
+    order = np.lexsort(tuple(-unique[:, c] for c in range(unique.shape[1] - 1, -1, -1)))
     fronts = np.empty(len(unique), dtype=np.int64)
-    fronts[order] = _front_numbers(np.ascontiguousarray(unique[order, 1]))
+    if unique.shape[1] == 2:
+        fronts[order] = _front_numbers(np.ascontiguousarray(unique[order, 1]))
+    else:
+        fronts[order] = _front_numbers_nd(np.ascontiguousarray(unique[order]))
     ranks[valid] = fronts[inverse.reshape(-1)]
     return _nullable(ranks)
 
@@ -128,13 +181,20 @@ def _scaled_sigma(log10_sigma: np.ndarray, sigma_range: tuple[float, float]) -> 
 
 
 def _computed_terms(
-    config: RankingConfig, window_ox_v: np.ndarray | None, cost_usd_per_kg: np.ndarray | None
+    config: RankingConfig,
+    window_ox_v: np.ndarray | None,
+    cost_usd_per_kg: np.ndarray | None,
+    interface_ev_per_atom: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray | float]:
-    """Weight sum and weighted sum of the computed objectives (oxidation limit, cheapness)."""
-    weight = config.weight_oxidation + config.weight_cost
+    """Weight sum and weighted sum of the computed objectives (oxidation limit, cheapness,
+    stability against the anode)."""
+    weight = config.weight_oxidation + config.weight_cost + config.weight_interface
     if weight <= 0:
         return 0.0, 0.0
     term = 0.0
+    if config.weight_interface > 0 and interface_ev_per_atom is not None:
+        anode = _scaled_sigma(interface_ev_per_atom, config.interface_range)
+        term = term + config.weight_interface * np.nan_to_num(anode, nan=0.0)
     if config.weight_oxidation > 0 and window_ox_v is not None:
         ox = _scaled_sigma(window_ox_v, config.oxidation_range)
         term = term + config.weight_oxidation * np.nan_to_num(ox, nan=0.0)
@@ -152,14 +212,17 @@ def weighted_score(
     config: RankingConfig,
     window_ox_v: np.ndarray | None = None,
     cost_usd_per_kg: np.ndarray | None = None,
+    interface_ev_per_atom: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``w_sigma * s(log10_sigma) + w_air * p_air_stable`` (+ the oxidation-limit and cost terms
-    when their weights are positive), normalised by the weight sum.
+    """``w_sigma * s(log10_sigma) + w_air * p_air_stable`` (+ the oxidation-limit, cost and anode
+    terms when their weights are positive), normalised by the weight sum.
 
     A missing air-stability probability (NaN) with a conductivity prediction scores without it; a
     missing conductivity gives NaN; a missing window or cost contributes 0.
     """
-    extra_weight, extra = _computed_terms(config, window_ox_v, cost_usd_per_kg)
+    extra_weight, extra = _computed_terms(
+        config, window_ox_v, cost_usd_per_kg, interface_ev_per_atom
+    )
     total = config.weight_conductivity + config.weight_air_stability + extra_weight
     if total <= 0:
         raise ValueError("at least one ranking weight must be positive")
@@ -183,6 +246,7 @@ def acquisition_score(
     config: RankingConfig,
     window_ox_v: np.ndarray | None = None,
     cost_usd_per_kg: np.ndarray | None = None,
+    interface_ev_per_atom: np.ndarray | None = None,
 ) -> np.ndarray:
     """Upper-confidence-bound acquisition: :func:`weighted_score` of ``mu + kappa * std``.
 
@@ -194,7 +258,9 @@ def acquisition_score(
     if p_air_stable_std is not None:
         p_std = np.nan_to_num(np.asarray(p_air_stable_std, dtype=np.float64), nan=0.0)
         p = np.clip(p + config.kappa * p_std, 0.0, 1.0)
-    return weighted_score(optimistic_sigma, p, config, window_ox_v, cost_usd_per_kg)
+    return weighted_score(
+        optimistic_sigma, p, config, window_ox_v, cost_usd_per_kg, interface_ev_per_atom
+    )
 
 
 def rank_order(score: np.ndarray) -> np.ndarray:
@@ -213,6 +279,28 @@ def rank_order(score: np.ndarray) -> np.ndarray:
     return _nullable(ranks)
 
 
+def _pareto_objectives(
+    config: RankingConfig,
+    mu: np.ndarray,
+    p: np.ndarray,
+    ox: np.ndarray | None,
+    cost: np.ndarray | None,
+    anode: np.ndarray | None,
+) -> list[np.ndarray]:
+    """The columns ``pareto_rank`` maximises, in ``config.pareto_objectives`` order (cost negated);
+    conductivity and air stability always, the computed ones when present (not all NaN)."""
+    values = {"conductivity": mu, "air_stability": p, "oxidation": ox, "anode": anode}
+    values["cost"] = None if cost is None else -np.asarray(cost, dtype=np.float64)
+    out = []
+    for name in config.pareto_objectives:
+        column = values[name]
+        if name in ("conductivity", "air_stability") or (
+            column is not None and np.isfinite(column).any()
+        ):
+            out.append(column)
+    return out
+
+
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     return frame[name].to_numpy(dtype=np.float64) if name in frame else None
 
@@ -224,8 +312,12 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     ----------
     predictions : DataFrame
         Columns ``pred_log10_sigma``, ``pred_log10_sigma_std``, ``p_air_stable`` and optionally
-        ``p_air_stable_std``, ``window_ox_v``, ``cost_usd_per_kg``; NaN for candidates that were
-        rejected or failed.
+        ``p_air_stable_std``, ``window_ox_v``, ``cost_usd_per_kg``,
+        ``interface_anode_ev_per_atom``; NaN for candidates that were rejected or failed.
+    config : RankingConfig
+        Weights, ranges, and ``pareto_objectives``: the objectives of ``pareto_rank`` (default
+        conductivity, air stability, oxidation limit and cost; an objective whose column is
+        absent or all NaN, e.g. with ``objectives.window: false``, is left out).
 
     Returns
     -------
@@ -244,11 +336,12 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     )
     ox = _column(predictions, "window_ox_v")
     cost = _column(predictions, "cost_usd_per_kg")
-    score = weighted_score(mu, p, config, ox, cost)
-    acquisition = acquisition_score(mu, std, p, p_std, config, ox, cost)
+    anode = _column(predictions, "interface_anode_ev_per_atom")
+    score = weighted_score(mu, p, config, ox, cost, anode)
+    acquisition = acquisition_score(mu, std, p, p_std, config, ox, cost, anode)
     return pd.DataFrame(
         {
-            "pareto_rank": pareto_ranks(mu, p),
+            "pareto_rank": pareto_ranks(*_pareto_objectives(config, mu, p, ox, cost, anode)),
             "score": score,
             "acquisition": acquisition,
             "rank": rank_order(score),

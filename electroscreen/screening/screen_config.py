@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,6 +42,11 @@ DEFAULT_FORBIDDEN = (
 #: ~2.4 V, e.g. Ti4+ in LATP/LLTO) are left in: they bound the window's reduction side, which
 #: ``ElectrochemicalWindow`` computes, and are standard in working electrolytes.
 DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce")
+
+#: Global instability index (v.u.) above which a structure candidate is rejected: the value that keeps
+#: 95 % of OBELiX's known structures (benchmarks/gii_threshold.py; benchmarks/README.md, "Bond-valence
+#: plausibility").
+DEFAULT_MAX_GII = 0.85
 
 
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:
@@ -80,10 +86,29 @@ class FilterConfig(BaseModel):
         400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
     )
     max_elements: int = Field(8, ge=1, description="Compositions with more elements are rejected.")
+    max_gii: float | None = Field(
+        DEFAULT_MAX_GII,
+        gt=0,
+        description=(
+            "Structures whose global instability index (v.u., at the best lattice scale) exceeds "
+            "this are rejected as implausible_bond_valence (null: no filter; gii still computed)."
+        ),
+    )
+    gii_cutoff: float = Field(5.0, gt=0, description="Bond cutoff (Angstrom) of the GII.")
+    gii_scale_bounds: tuple[float, float] = Field(
+        (0.85, 1.15), description="Isotropic lattice scales searched for the lowest GII."
+    )
 
     _symbols = field_validator("allowed_elements", "forbidden_elements", "redox_active_elements")(
         _check_symbols
     )
+
+    @field_validator("gii_scale_bounds")
+    @classmethod
+    def _bounds(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < value[0] <= 1 <= value[1]:
+            raise ValueError("gii_scale_bounds must be (low, high) with 0 < low <= 1 <= high")
+        return value
 
     @field_validator("carrier")
     @classmethod
@@ -103,16 +128,21 @@ class ObjectivesConfig(BaseModel):
         description="Electrochemical window vs the carrier metal (window_red_v, window_ox_v).",
     )
     cost: bool = Field(True, description="Raw-material cost from element prices (cost_usd_per_kg).")
+    interface: bool = Field(
+        True,
+        description="Reaction energy with the carrier metal anode (interface_anode_ev_per_atom).",
+    )
 
 
 class RankingConfig(BaseModel):
     """How predictions become a ranking.
 
-    ``score = (w_sigma * s(mu) + w_air * p + w_ox * s_ox(V_ox) + w_cost * (1 - s_cost(log10 c)))
-    / sum(w)`` where ``s`` maps log10 conductivity linearly from ``sigma_range`` onto [0, 1]
-    (clipped), ``p`` is the probability of air stability, ``s_ox`` maps the oxidation limit from
-    ``oxidation_range`` and ``s_cost`` the log10 cost from ``log10_cost_range`` (the last two
-    weights default to 0; a missing window or cost contributes 0). The
+    ``score = (w_sigma * s(mu) + w_air * p + w_ox * s_ox(V_ox) + w_cost * (1 - s_cost(log10 c))
+    + w_anode * s_anode(E_anode)) / sum(w)`` where ``s`` maps log10 conductivity linearly from
+    ``sigma_range`` onto [0, 1] (clipped), ``p`` is the probability of air stability, ``s_ox`` maps
+    the oxidation limit from ``oxidation_range``, ``s_cost`` the log10 cost from
+    ``log10_cost_range`` and ``s_anode`` the reaction energy with the anode from
+    ``interface_range`` (the last three weights default to 0; a missing value contributes 0). The
     acquisition score is the same formula on optimistic values: ``mu + kappa * std`` and
     ``p + kappa * p_std`` (clipped to [0, 1]) -- an upper confidence bound.
     """
@@ -139,7 +169,42 @@ class RankingConfig(BaseModel):
         description="log10(USD/kg) mapped onto 1 (cheap) and 0 (dear) in the score.",
     )
 
-    @field_validator("sigma_range", "oxidation_range", "log10_cost_range")
+    weight_interface: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of stability against the anode (interface_anode_ev_per_atom).",
+    )
+    interface_range: tuple[float, float] = Field(
+        (-1.0, 0.0),
+        description="interface_anode_ev_per_atom (eV/atom) mapped onto 0 and 1 in the score.",
+    )
+
+    pareto_objectives: tuple[
+        Literal["conductivity", "air_stability", "oxidation", "cost", "anode"], ...
+    ] = Field(
+        ("conductivity", "air_stability", "oxidation", "cost"),
+        min_length=2,
+        description=(
+            "Objectives of pareto_rank: conductivity (pred_log10_sigma), air_stability "
+            "(p_air_stable), oxidation (window_ox_v), cost (cost_usd_per_kg, minimised), anode "
+            "(interface_anode_ev_per_atom); all maximised unless said."
+        ),
+    )
+
+    @field_validator("pareto_objectives")
+    @classmethod
+    def _needs_both_predictions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if (
+            "conductivity" not in value
+            or "air_stability" not in value
+            or len(set(value)) < len(value)
+        ):
+            raise ValueError(
+                "pareto_objectives must hold conductivity and air_stability, each name once"
+            )
+        return value
+
+    @field_validator("sigma_range", "oxidation_range", "log10_cost_range", "interface_range")
     @classmethod
     def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
         if not value[0] < value[1]:

@@ -275,6 +275,11 @@ def test_candidate_card_of_a_composition_candidate(data_dir):
     assert "not available" in card.structure_summary["structure"]
     assert card.descriptors.empty
     assert card.air_reactions["h2s_released"] == 1.0  # argyrodite + water releases H2S
+    # the electrodes: a sulfide's window is narrow and Li metal reduces it to Li2S
+    assert card.electrodes["window_ox_v"] < 3.0
+    assert card.electrodes["interface_li_ev_per_atom"] < 0
+    assert "Li2S" in card.electrodes["interface_li_products"]
+    assert "Window and electrodes" in card.sections()
     assert len(card.neighbours) == 3
     assert "Li" in card.neighbours.loc[0, "formula"]
     with pytest.raises(KeyError, match="not in the results"):

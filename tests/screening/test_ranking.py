@@ -50,6 +50,73 @@ def test_pareto_ranks_match_brute_force_with_ties_and_nan(seed):
     np.testing.assert_array_equal(got.fillna(0).to_numpy(np.int64), expected)
 
 
+def _brute_force_fronts_nd(points: np.ndarray) -> np.ndarray:
+    """Peel non-dominated sets in any number of objectives (rows with NaN unranked)."""
+    ranks = np.zeros(len(points), dtype=np.int64)
+    remaining = set(np.flatnonzero(np.isfinite(points).all(axis=1)))
+    front = 0
+    while remaining:
+        front += 1
+        current = [
+            i for i in remaining
+            if not any((points[j] >= points[i]).all() and (points[j] > points[i]).any()
+                       for j in remaining)
+        ]  # fmt: skip
+        for i in current:
+            ranks[i] = front
+        remaining -= set(current)
+    return ranks
+
+
+@pytest.mark.parametrize("k", [3, 4])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pareto_ranks_in_more_objectives_match_brute_force(k, seed):
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, 6, (250, k)).astype(float)  # many ties and duplicates
+    points[rng.choice(250, 10, replace=False), rng.integers(0, k)] = np.nan
+    got = pareto_ranks(*points.T)
+    np.testing.assert_array_equal(got.fillna(0).to_numpy(np.int64), _brute_force_fronts_nd(points))
+
+
+def test_pareto_rank_over_four_objectives_by_hand():
+    """Four candidates with the same predictions: the computed objectives decide the fronts."""
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.0, -3.0, -3.0, -4.0, -3.0],
+            "pred_log10_sigma_std": [0.1] * 5,
+            "p_air_stable": [0.5, 0.5, 0.5, 0.4, 0.5],
+            # A: high voltage, dear; B: low voltage, cheap; C: beaten by A and B on both;
+            # D: beaten by C everywhere; E: no window (not ranked)
+            "window_ox_v": [4.5, 2.5, 2.4, 2.3, np.nan],
+            "cost_usd_per_kg": [500.0, 5.0, 600.0, 700.0, 5.0],
+        }
+    )
+    ranks = rank_candidates(frame, RankingConfig())["pareto_rank"]
+    assert ranks.fillna(0).tolist() == [1, 1, 2, 3, 0]
+    # on conductivity and air stability alone A, B, C and E tie on the front and D is behind
+    two = RankingConfig(pareto_objectives=("conductivity", "air_stability"))
+    assert rank_candidates(frame, two)["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
+    # objectives switched off (no column) drop out of the Pareto set
+    plain = rank_candidates(frame.drop(columns=["window_ox_v", "cost_usd_per_kg"]), RankingConfig())
+    assert plain["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
+    with pytest.raises(ValueError, match="pareto_objectives"):
+        RankingConfig(pareto_objectives=("oxidation", "cost"))
+
+
+def test_anode_weight_moves_the_score():
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.0, -3.0],
+            "pred_log10_sigma_std": [0.1, 0.1],
+            "p_air_stable": [0.5, 0.5],
+            "interface_anode_ev_per_atom": [-0.8, 0.0],
+        }
+    )
+    assert rank_candidates(frame, RankingConfig())["score"].nunique() == 1
+    weighted = rank_candidates(frame, RankingConfig(weight_interface=0.3))
+    assert list(weighted["rank"]) == [2, 1]
+
+
 def test_weighted_score_scales_and_falls_back_to_conductivity():
     config = RankingConfig(weight_conductivity=0.5, weight_air_stability=0.5, sigma_range=(-6, -2))
     score = weighted_score(

@@ -304,11 +304,18 @@ def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screene
     np.testing.assert_allclose(ok[["window_red_v", "window_ox_v"]].to_numpy(), window[:, :2])
     cost = MaterialCost().transform(cells)[:, 0]
     np.testing.assert_allclose(ok["cost_usd_per_kg"].to_numpy(), cost)
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity
+
+    anode = InterfaceReactivity().transform(cells)[:, 0]
+    np.testing.assert_allclose(ok["interface_anode_ev_per_atom"].to_numpy(), anode)
+    assert (ok["interface_anode_ev_per_atom"] <= 0).all()
     rejected = results[results["status"] != "ok"]
-    assert rejected[["window_red_v", "window_ox_v", "cost_usd_per_kg"]].isna().all().all()
-    # the default weights leave the ranking on conductivity and air stability alone
+    computed = ["window_red_v", "window_ox_v", "cost_usd_per_kg", "interface_anode_ev_per_atom"]
+    assert rejected[computed].isna().all().all()
+    # the default weights leave the score on conductivity and air stability alone
     config = RankingConfig()
     assert config.weight_oxidation == 0.0 and config.weight_cost == 0.0
+    assert config.weight_interface == 0.0
 
 
 def test_oxidation_and_cost_weights_move_the_score():

@@ -1,0 +1,248 @@
+"""Chemical reactivity of an electrolyte with its electrodes over every mixing ratio.
+
+The electrolyte ``C`` and an electrode phase ``R`` (Li metal; a cathode when its enthalpy is
+tabulated) in contact can react to the equilibrium phases of any mixture ``x C + (1 - x) R``. The
+interface's most negative reaction energy (Richards et al., Chem. Mater. 28, 266 (2016); Zhu, He,
+Mo, ACS Appl. Mater. Interfaces 7, 23685 (2015)) is::
+
+    E_rxn = min over x in [0, 1] of  E_hull(x c + (1 - x) r) - x E_C - (1 - x) E_R
+
+(eV per atom of the mixture; ``c``, ``r`` atom fractions), the quantity pymatgen's
+``InterfacialReactivity`` reads off the kinks of the hull along the tie line. Because the hull is
+convex this is one linear program per electrolyte and electrode, solved by the same kernel as the
+air-reactivity scans (:func:`~electroscreen.featurizers.thermo.hull.reaction_scan_packed`) on the
+same stacked chemical systems and experimental enthalpy table.
+
+Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default. A cathode (LiCoO2, LiNiO2, an NMC)
+needs its formation enthalpy in the table; neither pymatgen's compilation nor
+``enthalpies_extra.csv`` has one yet (no primary source for it was read), so a cathode formula is
+accepted but refused with a ``ValueError`` until its row is added to ``enthalpies_extra.csv``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.data.segments import segment_any, segment_sum
+from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.enthalpies import (
+    EXP_TABLE_CITATION,
+    EnthalpyTable,
+    composition_key,
+    enthalpy_table,
+)
+from electroscreen.featurizers.thermo.hull import reaction_scan_packed
+from electroscreen.featurizers.thermo.reaction_systems import stack_systems
+from electroscreen.featurizers.thermo.reaction_text import (
+    NO_REACTION,
+    formulas_of,
+    product_lists,
+    reaction_text,
+)
+from electroscreen.featurizers.thermo.reactivity import (
+    RICHARDS_2016,
+    ZHU_2015,
+    candidate_enthalpies,
+)
+
+__all__ = ["InterfaceReactivity", "electrode_label", "window_and_anode"]
+
+_METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
+
+
+def electrode_label(formula: str) -> str:
+    """Column label of an electrode: ``"Li"`` -> ``"li"``, ``"LiCoO2"`` -> ``"licoo2"``."""
+    return "".join(ch for ch in formula.lower() if ch.isalnum() or ch == ".").replace(".", "p")
+
+
+def _electrode_energy(formula: str, table: EnthalpyTable) -> tuple[dict[int, float], float]:
+    """``({Z: amount}, enthalpy eV/atom)`` of an electrode: an element or a tabulated compound."""
+    amounts = parse_formula(formula)
+    if not amounts or any(a <= 0 for a in amounts.values()):
+        raise ValueError(f"electrode {formula!r} is not a formula with positive amounts")
+    react = {SYMBOL_TO_Z[s]: float(a) for s, a in amounts.items()}
+    if len(react) == 1:
+        return react, 0.0
+    key = composition_key(list(react), list(react.values()))
+    if key not in table.known:
+        raise ValueError(
+            f"electrode {formula!r} has no tabulated formation enthalpy: add a row with its "
+            "primary source to featurizers/data/enthalpies_extra.csv"
+        )
+    return react, float(table.energy[table.known[key]])
+
+
+class InterfaceReactivity(CompositionFeaturizer):
+    """Most negative reaction energy with each electrode over all mixing ratios (2 per electrode).
+
+    For each electrode ``e`` (label :func:`electrode_label`, ``li`` for Li metal):
+
+    * ``interface_<e>_ev_per_atom``: most negative reaction energy, eV per atom of the reacting
+      mixture (<= 0; 0 = no reaction).
+    * ``interface_<e>_mixing_ratio``: atom fraction of the electrolyte in that mixture (1 when
+      nothing reacts).
+
+    Candidate enthalpies as in :class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`
+    (tabulated; else the hull energy, lowered by the stabilisation model inside its domain).
+
+    Parameters
+    ----------
+    electrodes : tuple of str
+        Electrode phases: elements (reference 0 eV/atom) or compounds tabulated in the enthalpy
+        table. Default ``("Li",)``: the metal anode.
+    water : {"gas", "liquid"}
+        Standard state of water in the table (matters for hydrated compositions only).
+    stabilisation : bool
+        Correct untabulated candidates by the predicted stabilisation below the hull.
+
+    Status per row: ``ok`` or ``non_positive_amounts``.
+
+    Examples
+    --------
+    >>> values = InterfaceReactivity().transform(["Li3PS4", "Li2O"])
+    >>> bool(values[0, 0] < -0.1), float(values[1, 0])  # Li3PS4 is reduced by Li; Li2O is not
+    (True, 0.0)
+    """
+
+    def __init__(
+        self, electrodes: tuple[str, ...] = ("Li",), water: str = "gas", stabilisation: bool = True
+    ) -> None:
+        self.electrodes = electrodes
+        self.water = water
+        self.stabilisation = stabilisation
+
+    @property
+    def feature_table(self) -> list[tuple[str, str, str]]:  # type: ignore[override]
+        out = []
+        for formula in self.electrodes:
+            label = electrode_label(formula)
+            out.append((f"interface_{label}_ev_per_atom", "eV/atom of reacting mixture", _METHOD))
+            out.append((f"interface_{label}_mixing_ratio", "atom fraction of candidate", _METHOD))
+        return out
+
+    def citations(self) -> list[str]:
+        return [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+
+    def _scan(self, packed: PackedCompositions) -> dict[str, object]:
+        n = len(packed)
+        table = enthalpy_table(self.water)
+        electrodes = [_electrode_energy(f, table) for f in self.electrodes]
+        offsets = packed.offsets
+        total = segment_sum(packed.amount, offsets)
+        negative = segment_any(packed.amount < 0, offsets)
+        usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
+        rows = np.flatnonzero(usable)
+        out: dict[str, object] = {
+            "rows": rows,
+            "atoms": np.where(usable, total, np.nan),
+            "energy": np.full(n, np.nan),
+            "values": np.full((n, 2 * len(electrodes)), np.nan),
+            "products": [None] * len(electrodes),
+        }
+        used = None
+        for k, (react, e_react) in enumerate(electrodes):
+            if not len(rows):
+                break
+            stack = stack_systems(packed, rows, react, table)
+            if used is None:  # candidate compositions are the same for every electrode
+                _, used, _ = candidate_enthalpies(
+                    packed, rows, stack, self.water, self.stabilisation
+                )
+            energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
+                stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
+                stack.comps, used, stack.reacts, np.full(len(stack.dims), e_react),
+            )  # fmt: skip
+            x = np.where(energy > -NO_REACTION, 1.0, x)
+            out["values"][rows, 2 * k] = energy
+            out["values"][rows, 2 * k + 1] = x
+            out["energy"][rows] = e_cand
+            entry = np.where(p_idx >= 0, stack.entry_offsets[stack.system_of][:, None] + p_idx, -1)
+            out["products"][k] = (rows, stack, entry, p_amt)
+        return out
+
+    def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
+        return self._scan(packed)["values"]
+
+    def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
+        packed = as_packed_compositions(X)
+        values = self._featurize_packed(packed)
+        status = packed.status.copy()
+        if values.shape[1]:
+            status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
+        return values, status
+
+    def reactions(self, X: object) -> pd.DataFrame:
+        """One row per candidate: per electrode the energy, mixing ratio, products and reaction.
+
+        Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used), and for each
+        electrode label ``e``: ``interface_<e>_ev_per_atom``, ``interface_<e>_mixing_ratio``,
+        ``interface_<e>_products`` (phases per formula unit of the candidate as written) and
+        ``interface_<e>_reaction`` (balanced, ``"no reaction"`` when nothing is exothermic).
+        """
+        packed = as_packed_compositions(X)
+        scan = self._scan(packed)
+        values = scan["values"]
+        formulas = formulas_of(X, packed)
+        status = packed.status.copy()
+        if values.shape[1]:
+            status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
+        frame = pd.DataFrame({"formula": formulas, "status": status})
+        frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
+        table = enthalpy_table(self.water)
+        for k, formula in enumerate(self.electrodes):
+            label = f"interface_{electrode_label(formula)}"
+            frame[f"{label}_ev_per_atom"] = values[:, 2 * k]
+            frame[f"{label}_mixing_ratio"] = values[:, 2 * k + 1]
+            products = product_lists(len(packed), scan["products"][k], table)
+            n_atoms = float(sum(parse_formula(formula).values()))
+            texts = [
+                reaction_text(
+                    formulas[i],
+                    scan["atoms"][i],
+                    values[i, 2 * k + 1],
+                    values[i, 2 * k],
+                    formula,
+                    n_atoms,
+                    products[i],
+                )  # fmt: skip
+                for i in range(len(packed))
+            ]
+            frame[f"{label}_products"] = [t[0] for t in texts]
+            frame[f"{label}_reaction"] = [t[1] for t in texts]
+        return frame
+
+
+def window_and_anode(
+    X: object, carrier: str = "Li", water: str = "gas", stabilisation: bool = True
+) -> np.ndarray:
+    """``ElectrochemicalWindow(carrier).transform(X)`` and the reaction with the carrier metal
+    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) in one pass, shape (n, 4).
+
+    Both open the candidate's chemical system to the same element, so the stacked systems and
+    candidate enthalpies (most of the cost) are built once; the values are those of the two
+    featurizers (rows without the carrier, which the window leaves NaN, get the featurizer's scan).
+    """
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    packed = as_packed_compositions(X)
+    solved = ElectrochemicalWindow(carrier, water, stabilisation)._solve(packed)
+    out = np.full((len(packed), 4), np.nan)
+    out[:, :3] = solved["values"]
+    done = np.zeros(len(packed), dtype=bool)
+    if "stack" in solved:
+        stack, rows = solved["stack"], solved["rows"]
+        energy = reaction_scan_packed(
+            stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
+            stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
+        )[0]  # fmt: skip
+        out[rows, 3] = energy
+        done[rows] = True
+    rest = np.flatnonzero(~done & (packed.status == OK))
+    if len(rest):
+        anode = InterfaceReactivity((carrier,), water, stabilisation)
+        out[rest, 3] = anode._featurize_packed(packed.take(rest))[:, 0]
+    return out
