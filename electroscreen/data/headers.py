@@ -22,7 +22,7 @@ import numpy as np
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME
 
-__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "poscar_problem", "xyz_frames"]
+__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "json_problem", "poscar_problem", "xyz_frames"]
 
 Problem = tuple[str, str] | None
 
@@ -88,6 +88,25 @@ def poscar_problem(
     if not np.isfinite(volume):
         return None  # pymatgen's parser and the validator name what is wrong
     return volume_problem(volume, max_volume, "POSCAR header")
+
+
+def json_problem(
+    item: object, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
+) -> Problem:
+    """Site count and cell volume of one pymatgen ``Structure.as_dict()``, before ``from_dict``."""
+    if not isinstance(item, dict):
+        return None
+    sites = item.get("sites")
+    if isinstance(sites, list):
+        problem = sites_problem(len(sites), max_sites, "JSON sites")
+        if problem is not None:
+            return problem
+    try:
+        matrix = np.array(item["lattice"]["matrix"], dtype=np.float64).reshape(3, 3)
+    except (KeyError, TypeError, ValueError):
+        return None  # not a structure dict pymatgen reads: its parser says why
+    volume = abs(float(np.linalg.det(matrix))) if np.isfinite(matrix).all() else float("nan")
+    return volume_problem(volume, max_volume, "JSON lattice")
 
 
 # -------------------------------------------------------------------------------------------- CIF
@@ -171,17 +190,19 @@ def _fraction(text: str) -> float | None:
 
 
 def _orbit_count(coords: np.ndarray, ops: np.ndarray) -> int:
-    """Number of distinct positions (mod 1) the operations make of the rows' coordinates."""
-    total = 0
+    """Number of distinct positions (mod 1, rounded) the operations make of all rows' coordinates.
+
+    Rows at one position (the species of a mixed site) count once, as pymatgen merges them into one
+    disordered site.
+    """
+    codes = []
     for start in range(0, len(coords), 2048):  # (rows, ops, 3) in slices: memory stays small
         part = coords[start : start + 2048]
         images = np.einsum("sij,rj->rsi", ops[:, :, :3], part) + ops[:, :, 3]
         keys = np.round(images % 1.0, _SITE_DECIMALS) % 1.0
         keys = np.round(keys * 10**_SITE_DECIMALS).astype(np.int64)
-        codes = (keys[..., 0] * 1_000_003 + keys[..., 1]) * 1_000_003 + keys[..., 2]
-        codes.sort(axis=1)
-        total += int((np.diff(codes, axis=1) != 0).sum() + len(part))
-    return total
+        codes.append(((keys[..., 0] * 1_000_003 + keys[..., 1]) * 1_000_003 + keys[..., 2]).ravel())
+    return len(np.unique(np.concatenate(codes))) if codes else 0
 
 
 def _block_problem(block: str, max_sites: int, max_volume: float) -> tuple[bool, Problem]:

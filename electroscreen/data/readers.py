@@ -22,7 +22,7 @@ from pymatgen.core import Structure
 from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.headers import cif_blocks, poscar_problem, xyz_frames
+from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem, xyz_frames
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.tables import (
@@ -262,13 +262,40 @@ def _read_structure_file(
     if suffix == ".cif":
         yield from _read_cif(path, text, cid, max_sites, min_distance)
         return
-    fmt = "json" if suffix == ".json" else "poscar"
-    if fmt == "poscar":
-        problem = poscar_problem(text, max_sites)
-        if problem is not None:  # refused before pymatgen parses (and validates) every site
-            yield _failure(cid, str(path), *problem)
-            return
-    yield from _records(cid, str(path), structure_from_text(text, fmt), max_sites, min_distance)
+    if suffix == ".json":
+        yield from _read_json(path, text, cid, max_sites, min_distance)
+        return
+    problem = poscar_problem(text, max_sites)
+    if problem is not None:  # refused before pymatgen parses (and validates) every site
+        yield _failure(cid, str(path), *problem)
+        return
+    yield from _records(
+        cid, str(path), structure_from_text(text, "poscar"), max_sites, min_distance
+    )
+
+
+def _read_json(
+    path: Path, text: str, cid: str, max_sites: int, min_distance: float
+) -> Iterator[dict]:
+    """Structures of a pymatgen JSON file (one or a list), each capped before it is built."""
+    data = json.loads(text)
+    items = data if isinstance(data, list) else [data]
+    many = len(items) > 1
+    for k, item in enumerate(items):
+        item_id = f"{cid}#{k}" if many else cid
+        source = f"{path}#{k}" if many else str(path)
+        problem = json_problem(item, max_sites)
+        if problem is not None:
+            yield _failure(item_id, source, *problem)
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                structure = Structure.from_dict(item)
+        except Exception as exc:  # noqa: BLE001 - one item's failure is that item's status
+            yield _failure(item_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
+            continue
+        yield structure_record(item_id, source, structure, max_sites, min_distance)
 
 
 def _read_packed(path: Path, max_sites: int) -> list[dict]:
