@@ -34,11 +34,17 @@ def data_info(
         DEFAULT_MAX_SITES, help="Structures with more sites are rejected."
     ),
     max_errors: int = typer.Option(20, help="Rows of the error table to print."),
+    table: Path | None = typer.Option(
+        None, help="Also write the candidate table (one row per candidate, no structures) as CSV."
+    ),
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
 
-    summary = summarize(read_candidates(paths, max_sites=max_sites))
+    candidates = read_candidates(paths, max_sites=max_sites)
+    if table is not None:
+        candidates.drop(columns=["structure"], errors="ignore").to_csv(table, index=False)
+    summary = summarize(candidates)
     console.print(f"[bold]{summary.n_rows}[/] candidates")
     counts = Table("status", "count", title="By status")
     for status, count in summary.status_counts.items():
@@ -205,7 +211,7 @@ def screen(
     console.print(ranked_table(result.results, settings.top))
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)
-    typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri)))
+    typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri), result.tracking_error))
 
 
 @app.command("export")

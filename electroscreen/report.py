@@ -89,8 +89,13 @@ def status_line(counts: dict[str, int]) -> str:
     return f"{total} candidates: {parts}"
 
 
-def ui_hint(run_id: str | None, tracking_uri: str) -> str:
-    """The last line: the MLflow run id and how to open it."""
+def ui_hint(run_id: str | None, tracking_uri: str, tracking_error: str | None = None) -> str:
+    """The last line: the MLflow run id and how to open it, or why tracking failed."""
+    if tracking_error:
+        run = f"MLflow run {run_id}" if run_id else "no MLflow run"
+        return (
+            f"tracking failed ({run} in {tracking_uri}): {tracking_error}; the results are written"
+        )
     if run_id is None:
         return "tracking off: no MLflow run recorded"
     return (

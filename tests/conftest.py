@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,34 @@ def obelix_packed(obelix_structures):
 
     table = obelix_structures
     return pack_structures(list(table["structure"]), list(table["candidate_id"]))
+
+
+@dataclass(frozen=True)
+class ModelStore:
+    """A temporary SQLite tracking store holding both default models (tiny versions)."""
+
+    uri: str
+    folder: Path
+    conductivity: str
+    stability: str
+
+
+@pytest.fixture(scope="session")
+def model_store(tmp_path_factory, data_dir) -> ModelStore:
+    """Tiny conductivity (Magpie, OBELiX + Liverpool rows, Arrhenius temperature model) and
+    air-stability (electrolyte) models, registered under the default names
+    ``electroscreen-conductivity`` / ``electroscreen-air-stability``."""
+    from tests.tiny_models import train_tiny
+
+    _train = partial(train_tiny, experiment="screening-test-train")
+    folder = tmp_path_factory.mktemp("screen-models")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    conductivity = _train(
+        "conductivity", ["magpie"], uri, data_dir,
+        evaluation={"schemes": [], "cv_folds": 2}, liverpool=True, temperature_model="arrhenius",
+    )  # fmt: skip
+    stability = _train(
+        "air_stability", ["electrolyte"], uri, data_dir,
+        final_fit="all", evaluation={"schemes": [], "cv_folds": 2},
+    )  # fmt: skip
+    return ModelStore(uri, folder, conductivity, stability)

@@ -107,15 +107,14 @@ class _Finder:
 
     def find(self, source: str, candidate_id: str) -> tuple[Structure | None, str]:
         from electroscreen.data import read_candidates
-        from electroscreen.data.packed import load_packed
+        from electroscreen.data.packed import is_packed_file, load_packed
         from electroscreen.data.tables import CIF_COLUMNS
-        from electroscreen.screening.inputs import _is_packed_parquet
 
         path, how, index = _split_source(str(source), self.resolve)
         if path is None:
             return None, f"not_found: input file of {source!r} is gone"
         suffix = path.suffix.lower()
-        if suffix == ".npz" or (suffix in {".parquet", ".pq"} and _is_packed_parquet(path)):
+        if is_packed_file(path):
             if path not in self._packed:
                 self._packed[path] = load_packed(path)
             packed = self._packed[path]

@@ -24,7 +24,7 @@ from mlflow import MlflowClient
 from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
-from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
@@ -46,7 +46,7 @@ _SCREEN_PARAMS = ("conductivity_model_uri", "stability_model_uri", "inputs")
 
 def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
     uri = resolve_tracking_uri(tracking_uri)
-    return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+    return tracking_client(uri), uri
 
 
 def runs_with_tag(

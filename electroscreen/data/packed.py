@@ -17,9 +17,20 @@ import pyarrow.parquet as pq
 from pymatgen.core import Composition, Lattice, Species, Structure
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.formula import ELEMENT_SYMBOLS, format_formula
 from electroscreen.data.segments import segment_all
 
-__all__ = ["PackedStructures", "concat_packed", "load_packed", "pack_structures"]
+__all__ = [
+    "PackedStructures",
+    "concat_packed",
+    "is_packed_file",
+    "load_packed",
+    "pack_structures",
+    "packed_formulas",
+]
+
+#: Columns that mark a Parquet file as a packed structure cache rather than a formula table.
+PACKED_PARQUET_COLUMNS = frozenset({"lattice", "site_occupant_counts", "occ_species", "n_sites"})
 
 _ARRAYS = (
     "lattice",
@@ -286,3 +297,35 @@ def concat_packed(batches: Sequence[PackedStructures]) -> PackedStructures:
         occ_oxidation=np.concatenate([b.occ_oxidation for b in batches]),
         ids=tuple(i for b in batches for i in (b.ids or [str(k) for k in range(len(b))])),
     )
+
+
+def is_packed_file(path: str | Path) -> bool:
+    """Whether ``path`` is a packed structure cache: ``.npz``, or Parquet with the packed columns."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        return True
+    if suffix not in {".parquet", ".pq"}:
+        return False
+    try:
+        return PACKED_PARQUET_COLUMNS <= set(pq.read_schema(path).names)
+    except Exception:  # noqa: BLE001 - not readable as Parquet: the readers give it a status
+        return False
+
+
+def packed_formulas(packed: PackedStructures) -> list[str]:
+    """Formula of each packed structure: occupancy-weighted element amounts per cell."""
+    n = len(packed)
+    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
+    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
+    amounts = np.zeros((n, len(ELEMENT_SYMBOLS)))
+    species = packed.occ_species
+    # an atomic number outside 1..103 must not wrap around (-1 would read as Lr): check_packed
+    # rejects such rows; their formula keeps the valid elements only
+    real = (species >= 1) & (species < len(ELEMENT_SYMBOLS)) & np.isfinite(packed.occ_fraction)
+    np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
+    formulas = []
+    for row in amounts:
+        present = np.flatnonzero(np.abs(row) > 1e-8)
+        formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
+    return formulas

@@ -22,14 +22,16 @@ from pymatgen.core import Structure
 from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME, DEFAULT_MIN_DISTANCE
+from electroscreen.data.headers import cif_blocks, poscar_problem, xyz_frames
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
+from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
     looks_binary,
     table_chunks,
     table_records,
 )
-from electroscreen.data.validation import check_structure
+from electroscreen.data.validation import check_packed, check_structure
 
 __all__ = [
     "FORMULA_COLUMNS",
@@ -41,12 +43,15 @@ __all__ = [
 
 STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
+#: Packed structure caches (:meth:`PackedStructures.save`); a packed Parquet file has a table's suffix.
+PACKED_SUFFIXES = {".npz"}
 POSCAR_NAMES = ("POSCAR", "CONTCAR")
 
 
 def _is_candidate_file(path: Path) -> bool:
-    return path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES or path.name.startswith(
-        POSCAR_NAMES
+    return (
+        path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES
+        or path.name.startswith(POSCAR_NAMES)
     )
 
 
@@ -182,30 +187,68 @@ def _classify_error(exc: Exception) -> str:
     return "parse_error"
 
 
-def _poscar_header_problem(text: str, max_sites: int) -> tuple[str, str] | None:
-    """Site count and cell volume from a POSCAR's header alone: a cap costs nothing to apply.
-
-    ``None`` when the header is fine or not understood (pymatgen's parser then decides).
-    """
-    lines = text.splitlines()[:8]
-    try:
-        scale = float(lines[1].split()[0])
-        matrix = np.array([[float(x) for x in lines[k].split()[:3]] for k in (2, 3, 4)])
-        counts_line = lines[5].split()
-        if not counts_line[0].lstrip("-").isdigit():
-            counts_line = lines[6].split()
-        n_sites = sum(int(c) for c in counts_line)
-    except (IndexError, ValueError):
-        return None
-    if n_sites > max_sites:
-        return "too_many_sites", f"{n_sites} sites exceeds max_sites={max_sites} (POSCAR header)"
-    volume = abs(float(np.linalg.det(matrix)))
-    volume = volume * scale**3 if scale > 0 else -scale  # a negative scale is the volume
-    if np.isfinite(volume) and volume > DEFAULT_MAX_VOLUME:
-        return "cell_too_large", (
-            f"cell volume {volume:.3g} A^3 exceeds max_volume={DEFAULT_MAX_VOLUME:g} (POSCAR header)"
+def _records(cid: str, source: str, structures: list, max_sites: int, min_distance: float):
+    many = len(structures) > 1
+    for k, structure in enumerate(structures):
+        yield structure_record(
+            f"{cid}#{k}" if many else cid,
+            f"{source}#{k}" if many else source,
+            structure,
+            max_sites,
+            min_distance,
         )
-    return None
+
+
+def _read_extxyz(path: Path, cid: str, max_sites: int, min_distance: float) -> Iterator[dict]:
+    """Frames of an extxyz file; each is checked from its count line and ``Lattice=`` before ASE
+    reads its atoms, and each frame's failure is that frame's status."""
+    from ase.io import read as ase_read
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    with path.open(encoding="utf-8", errors="strict") as fh:
+        frames = list(xyz_frames(fh, max_sites))
+    for k, frame in enumerate(frames):
+        source = f"{path}#{k}" if len(frames) > 1 else str(path)
+        frame_id = f"{cid}#{k}" if len(frames) > 1 else cid
+        if frame.problem is not None:
+            yield _failure(frame_id, source, *frame.problem)
+            continue
+        try:
+            atoms = ase_read(io.StringIO(frame.text), index=0, format="extxyz")
+            if not atoms.pbc.all():
+                yield _failure(frame_id, source, "not_periodic", "frame is not periodic in 3D")
+                continue
+            structure = AseAtomsAdaptor.get_structure(atoms)
+        except Exception as exc:  # noqa: BLE001 - one frame's failure is that frame's status
+            yield _failure(frame_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
+            continue
+        yield structure_record(frame_id, source, structure, max_sites, min_distance)
+
+
+def _read_cif(
+    path: Path, text: str, cid: str, max_sites: int, min_distance: float
+) -> Iterator[dict]:
+    """Structures of a CIF; a block over the site or volume cap is refused from its text alone."""
+    blocks = cif_blocks(text, max_sites)
+    if all(block.problem is None for block in blocks):
+        yield from _records(
+            cid, str(path), structure_from_text(text, "cif"), max_sites, min_distance
+        )
+        return
+    blocks = [block for block in blocks if block.has_sites]
+    many = len(blocks) > 1
+    for k, block in enumerate(blocks):
+        block_id = f"{cid}#{k}" if many else cid
+        source = f"{path}#{k}" if many else str(path)
+        if block.problem is not None:
+            yield _failure(block_id, source, *block.problem)
+            continue
+        try:
+            structure = structure_from_text(block.text, "cif")[0]
+        except Exception as exc:  # noqa: BLE001 - one block's failure is that block's status
+            yield _failure(block_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
+            continue
+        yield structure_record(block_id, source, structure, max_sites, min_distance)
 
 
 def _read_structure_file(
@@ -213,36 +256,40 @@ def _read_structure_file(
 ) -> Iterator[dict]:
     suffix = path.suffix.lower()
     if suffix in {".extxyz", ".xyz"}:
-        from ase.io import read as ase_read
-        from pymatgen.io.ase import AseAtomsAdaptor
-
-        frames = ase_read(str(path), index=":", format="extxyz")
-        for k, atoms in enumerate(frames):
-            source = f"{path}#{k}" if len(frames) > 1 else str(path)
-            frame_id = f"{cid}#{k}" if len(frames) > 1 else cid
-            if not atoms.pbc.all():
-                yield _failure(frame_id, source, "not_periodic", "frame is not periodic in 3D")
-                continue
-            structure = AseAtomsAdaptor.get_structure(atoms)
-            yield structure_record(frame_id, source, structure, max_sites, min_distance)
+        yield from _read_extxyz(path, cid, max_sites, min_distance)
         return
     text = path.read_text(encoding="utf-8", errors="strict")
-    fmt = "cif" if suffix == ".cif" else "json" if suffix == ".json" else "poscar"
+    if suffix == ".cif":
+        yield from _read_cif(path, text, cid, max_sites, min_distance)
+        return
+    fmt = "json" if suffix == ".json" else "poscar"
     if fmt == "poscar":
-        problem = _poscar_header_problem(text, max_sites)
+        problem = poscar_problem(text, max_sites)
         if problem is not None:  # refused before pymatgen parses (and validates) every site
             yield _failure(cid, str(path), *problem)
             return
-    structures = structure_from_text(text, fmt)
-    for k, structure in enumerate(structures):
-        many = len(structures) > 1
-        yield structure_record(
-            f"{cid}#{k}" if many else cid,
-            f"{path}#{k}" if many else str(path),
-            structure,
-            max_sites,
-            min_distance,
-        )
+    yield from _records(cid, str(path), structure_from_text(text, fmt), max_sites, min_distance)
+
+
+def _read_packed(path: Path, max_sites: int) -> list[dict]:
+    """Rows of a packed structure cache, checked by the rules ``screen`` applies to it
+    (:func:`~electroscreen.data.validation.check_packed`); structures are built for valid rows."""
+    packed = load_packed(path)
+    n = len(packed)
+    status, error = check_packed(packed, max_sites=max_sites)
+    ids = packed.ids or tuple(f"{path.stem}:{i}" for i in range(n))
+    formulas = packed_formulas(packed)
+    records = []
+    for i in range(n):
+        source = f"{path}:{i}"
+        if status[i] != OK:
+            rec = _failure(str(ids[i]), source, status[i], error[i])
+            rec["formula"] = formulas[i]
+        else:
+            rec = {"candidate_id": str(ids[i]), "formula": formulas[i], "source": source,
+                   "status": OK, "error": "", "structure": packed.to_structure(i)}  # fmt: skip
+        records.append(rec)
+    return records
 
 
 #: Rows per chunk when ``data info`` reads a table (``screen`` uses its batch size).
@@ -302,7 +349,8 @@ def _listable(folder: Path) -> bool:
 
 
 def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
-    cid = path.stem if path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES else path.name
+    known = STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES
+    cid = path.stem if path.suffix.lower() in known else path.name
     source = str(path)
     if path.is_symlink() and not path.exists():
         return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
@@ -316,7 +364,13 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
         return [_failure(cid, source, "empty_file", "file is empty")]
     suffix = path.suffix.lower()
     is_table = suffix in TABLE_SUFFIXES
-    if suffix not in {".parquet", ".pq"} and looks_binary(path):
+    if suffix in PACKED_SUFFIXES | {".parquet", ".pq"}:
+        try:
+            if is_packed_file(path):
+                return _read_packed(path, max_sites)
+        except Exception as exc:  # noqa: BLE001 - an unreadable cache is one status row
+            return [_failure(cid, source, "parse_error", f"{type(exc).__name__}: {exc}")]
+    elif looks_binary(path):
         return [_failure(cid, source, "binary_file", "binary content, not a text format")]
     if not (is_table or _is_candidate_file(path)):
         return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]

@@ -16,6 +16,7 @@ import numpy as np
 from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
 
+from electroscreen.data.candidates import merge_status
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_sum
@@ -109,8 +110,9 @@ def check_packed(
     error = np.full(n, "", dtype=object)
 
     def fail(mask: np.ndarray, code: str, message) -> None:
-        for i in np.flatnonzero(mask & (status == "ok")):
-            status[i], error[i] = code, message(i)
+        status[:], taken = merge_status(status, code, mask)
+        for i in np.flatnonzero(taken):
+            error[i] = message(i)
 
     n_sites = packed.n_sites
     fail(n_sites == 0, "empty_structure", lambda i: "structure has no sites")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -11,11 +10,18 @@ from urllib.parse import unquote, urlparse
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+from mlflow.store.artifact.utils.models import get_model_name_and_version
 
 from electroscreen.configs import DEFAULT_TRAIN_CONFIGS
-from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
-__all__ = ["ModelNotFoundError", "files_digest", "latest_model_uri", "model_fingerprint"]
+__all__ = [
+    "ModelNotFoundError",
+    "files_digest",
+    "latest_model_uri",
+    "model_fingerprint",
+    "model_location",
+]
 
 
 class ModelNotFoundError(LookupError):
@@ -38,7 +44,7 @@ def latest_model_uri(name: str, tracking_uri: str | None = None) -> str:
         When the store has no version of ``name``; the message says which command trains one.
     """
     uri = resolve_tracking_uri(tracking_uri)
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client = tracking_client(uri)
     try:
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException as exc:  # e.g. a store that cannot be opened
@@ -72,6 +78,27 @@ def files_digest(folder: str | Path) -> str:
     return digest.hexdigest()
 
 
+def model_location(model_uri: str, client: MlflowClient) -> tuple[str, str]:
+    """The concrete model behind ``model_uri`` and where its files are, looked up through ``client``.
+
+    MLflow's own ``models:/`` resolution reads the global registry URI; this one uses the client's
+    store. ``models:/<name>@<alias>`` and ``models:/<name>/latest`` resolve to
+    ``models:/<name>/<version>``; ``models:/<model_id>`` to the logged model's artifact location;
+    any other URI (``runs:/...``, a folder) is returned as both.
+
+    Returns
+    -------
+    resolved_uri, location : str
+    """
+    if not model_uri.startswith("models:/"):
+        return model_uri, model_uri
+    found = get_model_name_and_version(client, model_uri)
+    if len(found) == 1:  # a logged model id: models:/m-...
+        return model_uri, client.get_logged_model(found[0]).artifact_location
+    name, version = found
+    return f"models:/{name}/{version}", client.get_model_version_download_uri(name, version)
+
+
 def model_fingerprint(model_uri: str, tracking_uri: str | None = None) -> tuple[str, str]:
     """The concrete model behind ``model_uri`` and the SHA-256 of its files.
 
@@ -91,17 +118,7 @@ def model_fingerprint(model_uri: str, tracking_uri: str | None = None) -> tuple[
     resolved_uri, sha256 : str
     """
     uri = resolve_tracking_uri(tracking_uri)
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    resolved, location = model_uri, model_uri
-    registered = re.fullmatch(r"models:/([^/@]+)(?:@(.+)|/(\w+))", model_uri)
-    if registered:
-        name, alias, version = registered.groups()
-        if alias is not None:
-            version = client.get_model_version_by_alias(name, alias).version
-        elif version == "latest":
-            version = latest_model_uri(name, uri).rsplit("/", 1)[1]
-        resolved = f"models:/{name}/{version}"
-        location = client.get_model_version_download_uri(name, version)
+    resolved, location = model_location(model_uri, tracking_client(uri))
     local = urlparse(location)
     if local.scheme in ("", "file") and Path(unquote(local.path)).is_dir():
         return resolved, files_digest(unquote(local.path))  # a local store: read in place

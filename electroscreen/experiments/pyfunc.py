@@ -15,6 +15,7 @@ where the input has none or it cannot be parsed) and the row-aligned columns of
 from __future__ import annotations
 
 import pickle
+import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -214,18 +215,28 @@ def log_predictor(
 def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
     """The fitted ``CandidatePredictor`` inside a logged pyfunc model (unwrapped, for in-process use).
 
+    The model's files are fetched through the store given here (MLflow's global tracking URI is
+    neither read nor changed) and loaded from a temporary folder.
+
     Parameters
     ----------
     model_uri : str
-        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-...``, ``runs:/...``.
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-...``, ``runs:/...``
+        or a local folder.
     tracking_uri : str, optional
-        Store to resolve ``models:/`` URIs against (default: the current MLflow tracking URI).
+        Store to resolve ``models:/`` and ``runs:/`` URIs against (default
+        :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
     """
-    if tracking_uri is not None:
-        from electroscreen.experiments.tracking import use_tracking_uri
+    from electroscreen.experiments.model_registry import model_location
+    from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
-        use_tracking_uri(tracking_uri)
-    model = mlflow.pyfunc.load_model(model_uri)
+    uri = resolve_tracking_uri(tracking_uri)
+    _, location = model_location(model_uri, tracking_client(uri))
+    with tempfile.TemporaryDirectory(prefix="electroscreen-model-") as tmp:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=location, dst_path=tmp, tracking_uri=uri, registry_uri=uri
+        )
+        model = mlflow.pyfunc.load_model(local)
     python_model = model.unwrap_python_model()
     if not isinstance(python_model, CandidatePredictorModel):
         raise TypeError(

@@ -1,11 +1,18 @@
-"""MLflow tracking helpers: where runs go and small logging utilities shared by `train` and `screen`."""
+"""MLflow tracking helpers: where runs go and small logging utilities shared by `train` and `screen`.
+
+The store is resolved once, by :func:`resolve_tracking_uri`, and reached through an explicit
+``MlflowClient`` (:func:`tracking_client`). Library code sets no MLflow global: where MLflow's fluent
+API needs one (``mlflow.start_run`` and the ``mlflow.log_*`` calls of ``train``),
+:func:`fluent_tracking` sets it for the duration of a ``with`` block and restores what was there.
+"""
 
 from __future__ import annotations
 
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,11 +22,12 @@ from mlflow.exceptions import MlflowException
 
 __all__ = [
     "artifact_root",
+    "fluent_tracking",
     "get_or_create_experiment",
     "is_transient",
     "resolve_tracking_uri",
     "retry_tracking",
-    "use_tracking_uri",
+    "tracking_client",
 ]
 
 T = TypeVar("T")
@@ -43,11 +51,22 @@ _TRANSIENT = (
 )
 
 
+#: MLflow's HTTP client has already retried with backoff (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
+#: default 7: minutes) when it says this; retrying again would multiply the wait for a store that is
+#: down, not a race.
+_ALREADY_RETRIED = "max retries exceeded"
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Whether a tracking error looks transient (a race, a lock, a busy server): worth a retry."""
+    """Whether a tracking error looks transient (a race, a lock, a busy server): worth a retry.
+
+    An HTTP error that MLflow's own client already retried (``Max retries exceeded``) is not.
+    """
+    text = f"{type(exc).__name__}: {exc}".lower()
+    if _ALREADY_RETRIED in text:
+        return False
     if isinstance(exc, ConnectionError | TimeoutError):
         return True
-    text = f"{type(exc).__name__}: {exc}".lower()
     return any(word in text for word in _TRANSIENT)
 
 
@@ -91,12 +110,65 @@ def resolve_tracking_uri(uri: str | None = None) -> str:
     return f"sqlite:///{Path.cwd().resolve() / 'mlflow.db'}"
 
 
-def use_tracking_uri(uri: str | None = None) -> str:
-    """Point MLflow (tracking and model registry) at :func:`resolve_tracking_uri` and return it."""
+def tracking_client(uri: str | None = None) -> MlflowClient:
+    """An ``MlflowClient`` on the store :func:`resolve_tracking_uri` names (tracking and registry)."""
     resolved = resolve_tracking_uri(uri)
-    mlflow.set_tracking_uri(resolved)
-    mlflow.set_registry_uri(resolved)
-    return resolved
+    return MlflowClient(tracking_uri=resolved, registry_uri=resolved)
+
+
+#: Environment variables MLflow's fluent setters write (so that subprocesses inherit them).
+_FLUENT_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID")
+
+
+def _fluent_globals() -> tuple[object, object, object]:
+    """MLflow's module-level tracking URI, registry URI and active experiment id (``None`` if unset)."""
+    from mlflow.tracking import _model_registry, _tracking_service, fluent
+
+    return (
+        getattr(_tracking_service.utils, "_tracking_uri", None),
+        getattr(_model_registry.utils, "_registry_uri", None),
+        getattr(fluent, "_active_experiment_id", None),
+    )
+
+
+def _restore_fluent_globals(saved: tuple[object, object, object]) -> None:
+    from mlflow.tracking import _model_registry, _tracking_service, fluent
+
+    tracking, registry, experiment = saved
+    _tracking_service.utils._tracking_uri = tracking
+    _model_registry.utils._registry_uri = registry
+    fluent._active_experiment_id = experiment
+
+
+@contextmanager
+def fluent_tracking(uri: str | None = None) -> Iterator[str]:
+    """Point MLflow's fluent API at :func:`resolve_tracking_uri` inside a ``with`` block.
+
+    ``mlflow.start_run``, ``mlflow.log_*`` and ``mlflow.set_experiment`` read module-level state
+    (tracking URI, registry URI, active experiment) and mirror it into environment variables. This
+    is the one place electroscreen sets that state; on leaving the block, the previous values (unset
+    included) and the environment variables are put back, so a caller's own MLflow setup survives a
+    ``train``. Use :func:`tracking_client` wherever a client will do.
+
+    Yields
+    ------
+    str
+        The resolved tracking URI.
+    """
+    resolved = resolve_tracking_uri(uri)
+    saved = _fluent_globals()
+    environment = {name: os.environ.get(name) for name in _FLUENT_ENV}
+    try:
+        mlflow.set_tracking_uri(resolved)
+        mlflow.set_registry_uri(resolved)
+        yield resolved
+    finally:
+        _restore_fluent_globals(saved)
+        for name, value in environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def artifact_root(uri: str) -> Path | None:
@@ -126,7 +198,7 @@ def get_or_create_experiment(
     from electroscreen.experiments.notes import describe_experiment
 
     uri = resolve_tracking_uri(tracking_uri)
-    client = MlflowClient(tracking_uri=uri)
+    client = tracking_client(uri)
     experiment_id = retry_tracking(_get_or_create, client, name, artifact_root(uri))
     retry_tracking(describe_experiment, client, experiment_id, kind or "")
     return experiment_id

@@ -35,15 +35,15 @@ from typing import TYPE_CHECKING
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow import MlflowClient
 
 from electroscreen.experiments import plots
 from electroscreen.experiments.notes import NOTE_TAG, training_note
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import (
+    fluent_tracking,
     get_or_create_experiment,
     retry_tracking,
-    use_tracking_uri,
+    tracking_client,
 )
 from electroscreen.experiments.train_config import TrainConfig
 
@@ -342,6 +342,8 @@ def run_training(
 ) -> TrainResult:
     """Evaluate, fit, log and register the model a config describes (one MLflow run).
 
+    MLflow's global tracking state is set for the run only (:func:`fluent_tracking`) and restored.
+
     Parameters
     ----------
     config : TrainConfig
@@ -356,11 +358,17 @@ def run_training(
     -------
     TrainResult
     """
+    with fluent_tracking(tracking_uri) as uri:
+        return _run_training(config, uri, progress, config_path)
+
+
+def _run_training(
+    config: TrainConfig, uri: str, progress: Progress | None, config_path: str | Path | None
+) -> TrainResult:
     from electroscreen.models.tasks import get_task
 
     say = progress or _quiet
     start = time.perf_counter()
-    uri = use_tracking_uri(tracking_uri)
     task = get_task(config.task)
     say(f"tracking store: {uri}")
     say(f"loading the {task.name} table (structures: {config.reads_structures()})")
@@ -409,7 +417,7 @@ def run_training(
                 uses_torch=config.estimator in TORCH_ESTIMATORS,
             )
         version = str(info.registered_model_version)
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client = tracking_client(uri)
         client.set_registered_model_alias(config.registered_model_name, config.alias, version)
         client.set_model_version_tag(
             config.registered_model_name, version, "electroscreen.task", task.name

@@ -52,9 +52,6 @@ class EvaluationConfig(BaseModel):
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
 
 
-_Grouping = Literal["chemsys", "family", "none"]
-
-
 class TrainConfig(BaseModel):
     """A training run, as read from ``configs/<name>.yaml``.
 
@@ -119,7 +116,7 @@ class TrainConfig(BaseModel):
     estimator_params: dict[str, Any] = Field(default_factory=dict)
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
-    conformal_groups: list[_Grouping] = Field(default_factory=lambda: ["chemsys"], min_length=1)
+    conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
     liverpool: bool = False
     temperature_model: Literal["none", "arrhenius"] = "none"
@@ -137,7 +134,9 @@ class TrainConfig(BaseModel):
     @field_validator("conformal_groups", mode="before")
     @classmethod
     def _groups_as_list(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+        from electroscreen.models.tasks import conformal_groupings
+
+        return conformal_groupings(value)
 
     @field_validator("featurizers")
     @classmethod

@@ -1,6 +1,7 @@
 """Numba-accelerated composition and structure descriptors. Imports ``electroscreen.data`` only."""
 
 from electroscreen.featurizers.bvse.barriers import BVSE
+from electroscreen.featurizers.bvse.plausibility import BondValenceGII
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.featurizers.composition.hsab_pairs import HSABPairing
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
@@ -11,6 +12,7 @@ from electroscreen.featurizers.thermo.reactivity import AirReactivity
 
 __all__ = [
     "BVSE",
+    "BondValenceGII",
     "FEATURIZERS",
     "AirReactivity",
     "ElectrolyteComposition",

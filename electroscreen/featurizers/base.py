@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
 
@@ -25,6 +25,7 @@ __all__ = [
     "StructureFeaturizer",
     "as_packed_compositions",
     "as_packed_structures",
+    "blank_rows",
     "PARALLEL_MIN_ROWS",
     "ProblemCodeFeaturizer",
 ]
@@ -46,9 +47,7 @@ def as_packed_compositions(X: object) -> PackedCompositions:
             raise ValueError("a candidate table needs a 'formula' column")
         packed = pack_compositions(X["formula"].tolist())
         if "status" in X:
-            bad = (X["status"] != OK).to_numpy()
-            if bad.any():
-                packed = _blank_rows(packed, bad, X["status"].to_numpy())
+            packed = blank_rows(packed, X["status"].to_numpy())
         return packed
     if isinstance(X, pd.Series):
         return pack_compositions(X.tolist())
@@ -57,9 +56,25 @@ def as_packed_compositions(X: object) -> PackedCompositions:
     return pack_compositions(list(X))
 
 
-def _blank_rows(
-    packed: PackedCompositions, bad: np.ndarray, status: np.ndarray
-) -> PackedCompositions:
+def blank_rows(packed: PackedCompositions, status: np.ndarray) -> PackedCompositions:
+    """``packed`` with the rows whose input ``status`` is not ``ok`` emptied and given that status.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+        N rows.
+    status : ndarray of str, shape (N,)
+        Input status of each row (a candidate table's ``status``).
+
+    Returns
+    -------
+    PackedCompositions
+        ``packed`` itself when every row is ``ok``.
+    """
+    status = np.asarray(status, dtype=object)
+    bad = status != OK
+    if not bad.any():
+        return packed
     counts = np.diff(packed.offsets).copy()
     keep_entry = np.repeat(~bad, counts)
     counts[bad] = 0
@@ -165,9 +180,7 @@ class CompositionFeaturizer(Featurizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values = self._featurize_packed(packed)
-        status = packed.status.copy()
-        undefined = np.isnan(values).all(axis=1) & (status == OK)
-        status[undefined] = "undefined_features"
+        status, _ = merge_status(packed.status, "undefined_features", np.isnan(values).all(axis=1))
         return values, status
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
@@ -219,7 +232,6 @@ class ProblemCodeFeaturizer(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values, problem = self._run(packed)
-        status = packed.status.copy()
-        ok = status == OK
-        status[ok] = np.asarray(self.problem_statuses, dtype=object)[problem[ok]]
+        codes = np.asarray(self.problem_statuses, dtype=object)[problem]
+        status, _ = merge_status(packed.status, codes)
         return values, status

@@ -11,7 +11,7 @@ from importlib import import_module
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import join_statuses
 from electroscreen.featurizers.base import Featurizer
 
 __all__ = ["FEATURIZERS", "featurize_table", "featurizer_class", "make_featurizer"]
@@ -22,6 +22,7 @@ FEATURIZERS: dict[str, str] = {
     "electrolyte": "electroscreen.featurizers.composition.electrolyte:ElectrolyteComposition",
     "structure": "electroscreen.featurizers.structure.descriptors:StructureDescriptors",
     "bvse": "electroscreen.featurizers.bvse.barriers:BVSE",
+    "gii": "electroscreen.featurizers.bvse.plausibility:BondValenceGII",
     "air_reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
@@ -102,11 +103,7 @@ def featurize_table(
         taken.update(columns)
         statuses[name] = np.asarray(status, dtype=object)
         blocks.append(pd.DataFrame(values, columns=columns))
-    overall = [
-        ",".join(f"{n}:{statuses[n][i]}" for n in names if statuses[n][i] != OK) or OK
-        for i in range(len(base))
-    ]
-    status_frame = pd.DataFrame({"featurize_status": overall})
+    status_frame = pd.DataFrame({"featurize_status": join_statuses(statuses, len(base))})
     for name in names:
         status_frame[f"status_{name}"] = statuses[name]
     return pd.concat([base, status_frame, *blocks], axis=1)

@@ -59,13 +59,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
     Featurizer,
     StructureFeaturizer,
     as_packed_compositions,
+    blank_rows,
 )
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
@@ -75,6 +77,7 @@ from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnse
 from electroscreen.models.tasks import (
     Task,
     chemical_systems,
+    conformal_groupings,
     family_groups,
     get_task,
     targets_for,
@@ -348,11 +351,7 @@ class CandidatePredictor(BaseEstimator):
             raise ValueError(
                 f"conformal_method must be auto, cv or split: {self.conformal_method!r}"
             )
-        if not set(self._groupings()) <= {"chemsys", "family", "none"} or not self._groupings():
-            raise ValueError(
-                "conformal_groups must be chemsys, family or none (or a list of them): "
-                f"{self.conformal_groups!r}"
-            )
+        self._groupings()  # raises on a bad conformal_groups
         if self.temperature_model not in TEMPERATURE_MODELS:
             raise ValueError(
                 f"temperature_model must be one of {TEMPERATURE_MODELS}: {self.temperature_model!r}"
@@ -378,8 +377,27 @@ class CandidatePredictor(BaseEstimator):
         return reads_structures(self.estimator, self.featurizers)
 
     # --- featurization -----------------------------------------------------------------------
-    def featurize(self, frame: pd.DataFrame) -> Design:
-        """The design of ``frame`` (``formula``, optional ``structure``, ``status``)."""
+    def featurize(
+        self,
+        frame: pd.DataFrame,
+        *,
+        compositions: PackedCompositions | None = None,
+        structures: PackedStructures | None = None,
+        structure_rows: np.ndarray | None = None,
+    ) -> Design:
+        """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
+
+        Parameters
+        ----------
+        frame : DataFrame
+        compositions : PackedCompositions, optional
+            ``frame["formula"]`` already packed (row-aligned): not parsed again.
+        structures : PackedStructures, optional
+            The frame's structures already packed, for the rows ``structure_rows`` (ascending
+            positions in ``frame``; other rows have none): no ``structure`` column is read.
+        structure_rows : ndarray of int, optional
+            Required with ``structures``.
+        """
         self._check()
         n = len(frame)
         formula = frame["formula"] if "formula" in frame else pd.Series([""] * n, index=frame.index)
@@ -388,7 +406,12 @@ class CandidatePredictor(BaseEstimator):
             if "status" in frame
             else np.full(n, OK, dtype=object)
         )
-        if "structure" in frame:
+        given = structures  # pre-packed structures (or None): taken, never re-packed
+        if given is not None:
+            s_status = np.full(n, "no_structure", dtype=object)
+            s_status[structure_rows] = OK
+            structures = [None] * n
+        elif "structure" in frame:
             structures, s_status = parse_structures(frame["structure"].tolist())
         else:
             structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
@@ -396,19 +419,27 @@ class CandidatePredictor(BaseEstimator):
             s.composition.formula.replace(" ", "") if _missing(f) and s is not None else f
             for f, s in zip(formula.tolist(), structures, strict=True)
         ]
-        status = in_status.copy()
-        status[(status == OK) & (s_status == "structure_parse_error")] = "structure_parse_error"
+        status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
         has_structure = s_status == OK
         objects = [] if self.estimator == "graph" else self._featurizer_objects()
         comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
         if comp:
-            packed = as_packed_compositions(pd.DataFrame({"formula": formulas, "status": status}))
-            status = np.where(status == OK, packed.status, status).astype(object)
+            packed = as_packed_compositions(
+                pd.DataFrame({"formula": formulas, "status": status})
+                if compositions is None
+                else blank_rows(compositions, status)
+            )
+            status, _ = merge_status(status, packed.status)
         if self.requires_structure:
-            status[(status == OK) & ~has_structure] = "no_structure"
+            status, _ = merge_status(status, "no_structure", ~has_structure)
         ok = status == OK
         s_rows = np.flatnonzero(ok & has_structure)
-        s_packed = pack_structures([structures[i] for i in s_rows]) if len(s_rows) else None
+        if not len(s_rows):
+            s_packed = None
+        elif given is not None:
+            s_packed = given.take(np.searchsorted(structure_rows, s_rows))
+        else:
+            s_packed = pack_structures([structures[i] for i in s_rows])
         if self.estimator == "graph":
             rows = np.flatnonzero(ok)
             return Design(s_packed, rows, status, np.full(n, "", dtype=object))
@@ -508,8 +539,7 @@ class CandidatePredictor(BaseEstimator):
         return (*task.output_columns, NOVELTY_COLUMN, *extra)
 
     def _groupings(self) -> list[str]:
-        groups = self.conformal_groups
-        return [groups] if isinstance(groups, str) else list(groups)
+        return conformal_groupings(self.conformal_groups)
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(
@@ -572,7 +602,15 @@ class CandidatePredictor(BaseEstimator):
         shift = arrhenius_shift(ea, t)
         return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
 
-    def predict_frame(self, frame: pd.DataFrame, details: bool = False) -> pd.DataFrame:
+    def predict_frame(
+        self,
+        frame: pd.DataFrame,
+        details: bool = False,
+        *,
+        compositions: PackedCompositions | None = None,
+        structures: PackedStructures | None = None,
+        structure_rows: np.ndarray | None = None,
+    ) -> pd.DataFrame:
         """Prediction columns for every row of ``frame`` (same index, never a dropped row).
 
         Parameters
@@ -583,6 +621,9 @@ class CandidatePredictor(BaseEstimator):
             a value that is not a number above -273.15 gives ``pred_status = bad_temperature``).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
+        compositions, structures, structure_rows : optional
+            The frame already packed (see :meth:`featurize`): a screening batch is parsed and
+            packed once, for both models.
         """
         temperature = None
         if "temperature_c" in frame:
@@ -595,7 +636,12 @@ class CandidatePredictor(BaseEstimator):
                 )
                 status[bad & (status == OK)] = "bad_temperature"
                 frame = frame.assign(status=status)
-        design = self.featurize(frame)
+        design = self.featurize(
+            frame,
+            compositions=compositions,
+            structures=structures,
+            structure_rows=structure_rows,
+        )
         out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
             out["pred_feature_status"] = design.feature_status

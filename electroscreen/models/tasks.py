@@ -44,8 +44,10 @@ __all__ = [
     "Task",
     "air_stability_targets",
     "chemical_systems",
+    "CONFORMAL_GROUPINGS",
     "collapse_verdict",
     "conductivity_targets",
+    "conformal_groupings",
     "family_groups",
     "get_task",
     "liverpool_rows",
@@ -140,6 +142,40 @@ def family_groups(table: pd.DataFrame) -> np.ndarray:
         for f, i in zip(family, ids, strict=True)
     ]
     return np.asarray(filled, dtype=object)
+
+
+#: What a conformal calibration row must not share with the rows its model was fitted on: the
+#: chemical system (:func:`chemical_systems`), the family (:func:`family_groups`) or nothing.
+CONFORMAL_GROUPINGS = ("chemsys", "family", "none")
+
+
+def conformal_groupings(value: str | Sequence[str]) -> list[str]:
+    """``conformal_groups`` as a checked list: one name becomes a list of one.
+
+    The one home of this rule, used by ``CandidatePredictor`` and ``TrainConfig``.
+
+    Parameters
+    ----------
+    value : str or sequence of str
+        Names from :data:`CONFORMAL_GROUPINGS`.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        An empty list, a name outside :data:`CONFORMAL_GROUPINGS`, or a non-string entry.
+    """
+    names = [value] if isinstance(value, str) else value
+    names = list(names) if isinstance(names, Sequence) else []
+    if not names or not all(isinstance(n, str) and n in CONFORMAL_GROUPINGS for n in names):
+        raise ValueError(
+            f"conformal_groups must be {', '.join(CONFORMAL_GROUPINGS)} (or a list of them): "
+            f"{value!r}"
+        )
+    return names
 
 
 def conductivity_targets(table: pd.DataFrame, censored: str = "bound") -> Targets:

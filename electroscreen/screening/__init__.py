@@ -21,6 +21,7 @@ _EXPORTS = {
     "RankingConfig": "config",
     "load_screening_config": "config",
     "apply_filters": "filters",
+    "apply_bond_valence": "plausibility",
     "rank_candidates": "ranking",
     "pareto_ranks": "ranking",
     "generate_candidates": "generate",

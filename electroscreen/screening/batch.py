@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, join_statuses, merge_status
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
-from electroscreen.screening.inputs import Batch, materialize, structures_for
+from electroscreen.screening.inputs import Batch, materialize, packed_structures_for
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
 __all__ = [
@@ -105,10 +107,12 @@ def _predict(
     rows: pd.DataFrame,
     columns: tuple[str, ...],
     optional: tuple[str, ...] = (),
+    packed: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Prediction columns (``columns`` and, NaN where absent, ``optional``), ``pred_status`` and
-    ``pred_feature_status`` of ``rows``."""
-    out = predictor.predict_frame(rows, details=True)
+    ``pred_feature_status`` of ``rows`` (``packed``: their packed compositions/structures, the
+    keyword arguments of ``predict_frame``)."""
+    out = predictor.predict_frame(rows, details=True, **(packed or {}))
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
@@ -135,10 +139,12 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
         )
 
 
-def objective_values(formulas: list[str], objectives: ObjectivesConfig, carrier: str) -> np.ndarray:
+def objective_values(
+    formulas: list[str] | PackedCompositions, objectives: ObjectivesConfig, carrier: str
+) -> np.ndarray:
     """(n, 4) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
-    interface_anode_ev_per_atom``) of ``formulas`` (NaN where an objective is switched off or
-    undefined for the row; a row's status is never changed)."""
+    interface_anode_ev_per_atom``) of ``formulas`` (formula strings or packed; NaN where an
+    objective is switched off or undefined for the row; a row's status is never changed)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
@@ -186,57 +192,62 @@ def process_batch(
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS` and
-        :data:`OBJECTIVE_COLUMNS`, and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
+        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
+        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale`` (structures only, NaN for formula rows;
+        ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
         status>"`` for a prediction made although some of its features were NaN; empty for rows
         not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
-    table = apply_filters(table, filters).reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    # the batch's one parse of its formulas: filters, both models and the objectives share it
+    compositions = pack_compositions(table["cell_formula"].tolist())
+    table = apply_filters(table, filters, compositions=compositions)
+    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
-    feature_notes: list[list[str]] = [[] for _ in range(len(table))]
+    feature_statuses: dict[str, np.ndarray] = {}
     if len(rows):
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
+        given: dict[str, Any] = {"compositions": compositions.take(rows)}
         if conductivity.reads_structures or stability.reads_structures:
-            frame["structure"] = structures_for(table, packed, rows)
+            given.update(packed_structures_for(table, packed, rows))
         for name, predictor, columns, optional in (
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
             ("air-stability", stability, STABILITY_COLUMNS, ()),
         ):
-            given = frame
+            asked = frame
             if name == "conductivity" and temperature_c != 25.0:
-                given = frame.assign(temperature_c=float(temperature_c))
+                asked = frame.assign(temperature_c=float(temperature_c))
             values, pred_status, feature_status = _predict(
-                predictor, name, given, columns, optional
+                predictor, name, asked, columns, optional, given
             )
             predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
-            for k in np.flatnonzero(feature_status != OK):
-                feature_notes[rows[k]].append(f"{name}:{feature_status[k]}")
-            for k in np.flatnonzero(pred_status != OK):
-                row = rows[k]
-                if status[row] == OK:
-                    status[row] = pred_status[k]
-                    error[row] = f"{name} model could not predict: {pred_status[k]}"
+            feature_statuses[name] = feature_status
+            status[rows], taken = merge_status(status[rows], pred_status)
+            error[rows[taken]] = [
+                f"{name} model could not predict: {s}" for s in status[rows[taken]]
+            ]
     table["status"] = status
     table["error"] = error
     computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
     still_ok = np.flatnonzero(status == OK)
     if len(still_ok):
-        cells = table["cell_formula"].to_numpy()[still_ok].tolist()
-        values = objective_values(cells, objectives or ObjectivesConfig(), filters.carrier)
+        values = objective_values(
+            compositions.take(still_ok), objectives or ObjectivesConfig(), filters.carrier
+        )
         computed.iloc[still_ok] = values
-    out = pd.concat([table.drop(columns=["structure"]), predictions, computed], axis=1)
+    plausibility = table[list(PLAUSIBILITY_COLUMNS)]
+    table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
+    out = pd.concat([table, predictions, computed, plausibility], axis=1)
     # predictions made although some features were NaN are flagged, not silent
-    predicted = np.zeros(len(table), dtype=bool)
-    predicted[rows] = True
-    out["pred_feature_status"] = [
-        (",".join(notes) or OK) if done else ""
-        for notes, done in zip(feature_notes, predicted, strict=True)
-    ]
+    notes = np.full(len(table), "", dtype=object)
+    if len(rows):
+        notes[rows] = join_statuses(feature_statuses, len(rows))
+    out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out
 

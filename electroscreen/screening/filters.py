@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import (
@@ -31,6 +31,7 @@ FILTER_STATUSES = (
     "redox_active",
     "too_many_sites",
     "not_charge_balanced",
+    "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )
 
 
@@ -76,7 +77,9 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
     return ionic
 
 
-def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
+def apply_filters(
+    batch: pd.DataFrame, config: FilterConfig, compositions: PackedCompositions | None = None
+) -> pd.DataFrame:
     """Apply the pre-filters to a candidate batch.
 
     Parameters
@@ -86,6 +89,9 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
         present), ``status``, ``error`` and optionally ``n_sites``
         (number of sites of the structure, NaN for composition-only rows).
     config : FilterConfig
+    compositions : PackedCompositions, optional
+        The batch's formulas (``cell_formula``, else ``formula``) already packed, row-aligned: not
+        parsed again.
 
     Returns
     -------
@@ -95,15 +101,19 @@ def apply_filters(batch: pd.DataFrame, config: FilterConfig) -> pd.DataFrame:
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
     error = out["error"].to_numpy(dtype=object).copy()
-    packed = pack_compositions(out["cell_formula" if "cell_formula" in out else "formula"].tolist())
-    parse_failed = (status == OK) & (packed.status != OK)
-    status[parse_failed] = packed.status[parse_failed]
+    packed = compositions
+    if packed is None:
+        packed = pack_compositions(
+            out["cell_formula" if "cell_formula" in out else "formula"].tolist()
+        )
+    elif len(packed) != len(out):
+        raise ValueError(f"compositions has {len(packed)} rows; the batch has {len(out)}")
+    status, parse_failed = merge_status(status, packed.status)
     error[parse_failed] = packed.error[parse_failed]
 
     def reject(mask: np.ndarray, code: str, message) -> None:
-        rows = np.flatnonzero(mask & (status == OK))
-        for row in rows:
-            status[row] = code
+        status[:], taken = merge_status(status, code, mask)
+        for row in np.flatnonzero(taken):
             error[row] = message(row) if callable(message) else message
 
     if config.carrier:

@@ -15,6 +15,7 @@ A :class:`Batch` is small and picklable; :func:`materialize` turns it into candi
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,16 @@ import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import (
-    ELEMENT_SYMBOLS,
-    format_formula,
     reduce_formula_text,
 )
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
-from electroscreen.data.packed import PackedStructures, load_packed
+from electroscreen.data.packed import (
+    PackedStructures,
+    is_packed_file,
+    load_packed,
+    pack_structures,
+    packed_formulas,
+)
 from electroscreen.data.readers import expand_inputs, read_candidates
 from electroscreen.data.tables import looks_binary, table_chunks, table_records
 from electroscreen.data.validation import check_packed
@@ -49,7 +54,6 @@ __all__ = [
 INPUTS_RECORD = "inputs.json"
 
 BASE_COLUMNS = ("candidate_id", "formula", "cell_formula", "source", "status", "error", "n_sites")
-_PACKED_COLUMNS = {"lattice", "site_occupant_counts", "occ_species", "n_sites"}
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,6 @@ class Batch:
     frame: pd.DataFrame | None = None
     packed: PackedStructures | None = None
     files: list[Path] = field(default_factory=list)
-
-
-def _is_packed_parquet(path: Path) -> bool:
-    return _PACKED_COLUMNS <= set(pq.read_schema(path).names)
 
 
 def _file_digest(path: Path, digest: hashlib._Hash) -> None:
@@ -135,7 +135,7 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
             elif path.is_file() and suffix in {".parquet", ".pq"}:
                 try:
                     n_rows = pq.read_metadata(path).num_rows
-                    kind = "packed" if _is_packed_parquet(path) else "table"
+                    kind = "packed" if is_packed_file(path) else "table"
                 except Exception:  # noqa: BLE001 - unreadable: read_candidates gives its status row
                     files.append(path)
                     continue
@@ -152,6 +152,14 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
     return InputPlan(tuple(items), digest.hexdigest())
 
 
+def _absolute(path: Path) -> Path:
+    """``path`` resolved, or made absolute as it is when it is a link loop (which has no target)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: its row says broken_link
+        return Path(os.path.abspath(path))
+
+
 def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) -> Path:
     """Write ``OUT/inputs.json``: the arguments, the working directory and every input file.
 
@@ -160,7 +168,6 @@ def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) ->
     another directory (generated pools included: they are packed caches).
     """
     import json
-    import os
 
     record = {
         "cwd": os.getcwd(),
@@ -169,10 +176,10 @@ def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) ->
         "items": [
             {
                 "path": str(item.path),
-                "absolute": str(item.path.resolve()),
+                "absolute": str(_absolute(item.path)),
                 "kind": item.kind,
                 "n_rows": item.n_rows,
-                "files": [str(f.resolve()) for f in item.files],
+                "files": [str(_absolute(f)) for f in item.files],
             }
             for item in plan.items
         ],
@@ -206,24 +213,6 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
                 chunk = files[start : start + batch_size]
                 yield Batch(index, "files", item.path, start, files=chunk)
                 index += 1
-
-
-def packed_formulas(packed: PackedStructures) -> list[str]:
-    """Formula of each packed structure: occupancy-weighted element amounts per cell."""
-    n = len(packed)
-    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
-    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
-    amounts = np.zeros((n, len(ELEMENT_SYMBOLS)))
-    species = packed.occ_species
-    # an atomic number outside 1..103 must not wrap around (-1 would read as Lr): check_packed
-    # rejects such rows; their formula keeps the valid elements only
-    real = (species >= 1) & (species < len(ELEMENT_SYMBOLS)) & np.isfinite(packed.occ_fraction)
-    np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
-    formulas = []
-    for row in amounts:
-        present = np.flatnonzero(np.abs(row) > 1e-8)
-        formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
-    return formulas
 
 
 def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
@@ -272,7 +261,7 @@ def materialize(
         ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
         formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
         content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
-        structures stay packed (``structure`` is None) until :func:`structures_for` builds them.
+        structures stay packed (``structure`` is None) (:func:`packed_structures_for`).
     packed : PackedStructures or None
         The batch's packed structures (row ``i`` of the table is packed structure ``i``).
     """
@@ -305,8 +294,24 @@ def materialize(
     return _standardize(table, extras), None
 
 
-def structures_for(table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray) -> list:
-    """pymatgen Structures (or None) for ``rows`` of a materialized batch."""
-    if packed is None:
-        return [table["structure"].iat[r] for r in rows]
-    return [packed.to_structure(int(r)) for r in rows]
+def packed_structures_for(
+    table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
+) -> dict[str, PackedStructures | np.ndarray]:
+    """The structures of ``rows`` of a materialized batch, packed once for every model.
+
+    Returns
+    -------
+    dict
+        ``structures`` (PackedStructures) and ``structure_rows`` (ascending positions in ``rows``
+        that have a structure): the keyword arguments of ``CandidatePredictor.predict_frame``. A
+        packed batch's structures are taken from its arrays (no pymatgen round trip); a file
+        batch's pymatgen Structures are packed here, once.
+    """
+    if packed is not None:
+        return {"structures": packed.take(rows), "structure_rows": np.arange(len(rows))}
+    column = table["structure"].to_numpy(dtype=object)[rows]
+    present = np.flatnonzero([s is not None for s in column])
+    return {
+        "structures": pack_structures([column[k] for k in present]),
+        "structure_rows": present,
+    }

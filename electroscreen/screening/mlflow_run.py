@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from mlflow import MlflowClient
 from mlflow.data.meta_dataset import MetaDataset
 from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunStatus
@@ -43,6 +42,7 @@ from electroscreen.experiments.tracking import (
     get_or_create_experiment,
     resolve_tracking_uri,
     retry_tracking,
+    tracking_client,
 )
 from electroscreen.screening.plots import pareto_plot
 from electroscreen.screening.ranking import is_ranked
@@ -72,11 +72,6 @@ POOL_DATASET_NAME = "candidate-pool"
 _DATASET_DIGEST_LENGTH = 36
 #: Param names of the model URIs (the names triage reads), by model role.
 _MODEL_PARAMS = {"conductivity": "conductivity_model_uri", "air_stability": "stability_model_uri"}
-
-
-def _client(tracking_uri: str | None) -> MlflowClient:
-    uri = resolve_tracking_uri(tracking_uri)
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -163,7 +158,7 @@ def start_screening_run(
     ValueError
         When ``run_id`` names no run of the store (the message says how to start a new one).
     """
-    client = _client(tracking_uri)
+    client = tracking_client(tracking_uri)
     params = _flatten(config.model_dump(mode="json"))
     params.update(
         inputs=_clip(",".join(str(p) for p in inputs), MAX_PARAM_VAL_LENGTH),
@@ -338,7 +333,7 @@ def finish_screening_run(
     top : int
         Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
     """
-    client = _client(tracking_uri)
+    client = tracking_client(tracking_uri)
     now = get_current_time_millis()
     values = {**_metrics(results, timings, counts), **review_metrics(results)}
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
@@ -375,6 +370,6 @@ def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> 
     error : str
         What went wrong (cut to MLflow's tag length limit).
     """
-    client = _client(tracking_uri)
+    client = tracking_client(tracking_uri)
     client.set_tag(run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH))
     client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FAILED))

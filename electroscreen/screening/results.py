@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
 from electroscreen.screening.checkpoint import atomic_temp_path
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
@@ -33,6 +34,7 @@ RESULT_COLUMNS = (
     "error",
     *PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
+    *PLAUSIBILITY_COLUMNS,
     *RANKING_COLUMNS,
     "n_sites",
     "batch",

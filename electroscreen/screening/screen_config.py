@@ -43,6 +43,11 @@ DEFAULT_FORBIDDEN = (
 #: ``ElectrochemicalWindow`` computes, and are standard in working electrolytes.
 DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce")
 
+#: Global instability index (v.u.) above which a structure candidate is rejected: the value that keeps
+#: 95 % of OBELiX's known structures (benchmarks/gii_threshold.py; benchmarks/README.md, "Bond-valence
+#: plausibility").
+DEFAULT_MAX_GII = 0.85
+
 
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:
     if symbols is None:
@@ -81,10 +86,29 @@ class FilterConfig(BaseModel):
         400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
     )
     max_elements: int = Field(8, ge=1, description="Compositions with more elements are rejected.")
+    max_gii: float | None = Field(
+        DEFAULT_MAX_GII,
+        gt=0,
+        description=(
+            "Structures whose global instability index (v.u., at the best lattice scale) exceeds "
+            "this are rejected as implausible_bond_valence (null: no filter; gii still computed)."
+        ),
+    )
+    gii_cutoff: float = Field(5.0, gt=0, description="Bond cutoff (Angstrom) of the GII.")
+    gii_scale_bounds: tuple[float, float] = Field(
+        (0.85, 1.15), description="Isotropic lattice scales searched for the lowest GII."
+    )
 
     _symbols = field_validator("allowed_elements", "forbidden_elements", "redox_active_elements")(
         _check_symbols
     )
+
+    @field_validator("gii_scale_bounds")
+    @classmethod
+    def _bounds(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < value[0] <= 1 <= value[1]:
+            raise ValueError("gii_scale_bounds must be (low, high) with 0 < low <= 1 <= high")
+        return value
 
     @field_validator("carrier")
     @classmethod

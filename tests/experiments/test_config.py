@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from electroscreen.cli import app
@@ -73,8 +74,8 @@ def test_conformal_groups_reach_the_predictor():
         ({"estimator_parms": {"n_estimators": 3}}, "estimator_parms"),
         ({"task": "bandgap"}, "task"),
         ({"evaluation": {"schemes": ["random"]}}, "evaluation.schemes.0"),
-        ({"conformal_groups": "random"}, "conformal_groups.0"),
-        ({"conformal_groups": ["chemsys", "paper"]}, "conformal_groups.1"),
+        ({"conformal_groups": "random"}, "conformal_groups"),
+        ({"conformal_groups": ["chemsys", "paper"]}, "conformal_groups"),
         ({"conformal_novelty_bins": 0}, "conformal_novelty_bins"),
     ],
 )
@@ -111,3 +112,18 @@ def test_cli_rejects_a_bad_config_before_training(tmp_path):
     assert "bad.yaml" in result.stderr and "conformal_alpha" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_conformal_groups_are_checked_by_one_rule():
+    from electroscreen.models.predictor import CandidatePredictor
+    from electroscreen.models.tasks import conformal_groupings
+
+    assert conformal_groupings("family") == ["family"]
+    assert conformal_groupings(("chemsys", "none")) == ["chemsys", "none"]
+    for bad in ([], ["chemsys", "paper"], 3, None, [1]):
+        with pytest.raises(ValueError, match="conformal_groups must be chemsys, family, none"):
+            conformal_groupings(bad)
+        with pytest.raises(ValidationError, match="conformal_groups must be"):
+            TrainConfig(task="conductivity", conformal_groups=bad, registered_model_name="x")
+        with pytest.raises(ValueError, match="conformal_groups must be"):
+            CandidatePredictor(conformal_groups=bad)._check()

@@ -20,6 +20,7 @@ import pytest
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.pyfunc import input_example
 from electroscreen.experiments.serve import serve_command
+from electroscreen.experiments.tracking import fluent_tracking
 from tests.tiny_models import train_tiny
 
 
@@ -94,8 +95,8 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
-    mlflow.set_tracking_uri(uri)
-    local = mlflow.pyfunc.load_model(model_uri).predict(rows)
+    with fluent_tracking(uri):  # MLflow's own loader reads the global URI
+        local = mlflow.pyfunc.load_model(model_uri).predict(rows)
     assert len(served) == len(rows)
     assert served["pred_status"].tolist() == local["pred_status"].tolist()
     assert served["pred_status"].iloc[0] == "ok" and served["pred_status"].iloc[2] != "ok"

@@ -13,6 +13,7 @@ from mlflow import MlflowClient
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.model_registry import latest_model_uri
 from electroscreen.experiments.pyfunc import load_predictor
+from electroscreen.experiments.tracking import fluent_tracking
 from electroscreen.experiments.train import build_predictor
 from electroscreen.experiments.train_config import load_train_config
 from electroscreen.models.tasks import load_task_table
@@ -46,9 +47,8 @@ def run(trained_run, client):
 
 @pytest.fixture(scope="module")
 def pyfunc_model(trained_run):
-    mlflow.set_tracking_uri(trained_run.tracking_uri)
-    mlflow.set_registry_uri(trained_run.tracking_uri)
-    return mlflow.pyfunc.load_model(trained_run.model_uri)
+    with fluent_tracking(trained_run.tracking_uri):  # MLflow's own loader reads the global URI
+        return mlflow.pyfunc.load_model(trained_run.model_uri)
 
 
 def test_last_line_is_the_registered_model_uri(trained_run, client):
@@ -160,7 +160,7 @@ def test_pyfunc_predicts_formulas_cif_text_and_bad_rows(pyfunc_model, trained_ru
     assert (out.loc[good, "pred_log10_sigma"] < out.loc[good, "pred_log10_sigma_hi"]).all()
     assert out.loc[~good, PRED_COLUMNS[:-1]].isna().all().all()
     # a formula-less row with a CIF is predicted from the structure's composition
-    predictor = load_predictor(trained_run.model_uri)
+    predictor = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
     from pymatgen.core import Structure
 
     composition = Structure.from_str(cifs[cif_id], fmt="cif").composition.formula.replace(" ", "")
@@ -178,7 +178,7 @@ def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
     np.testing.assert_allclose(
         logged[PRED_COLUMNS[:-1]].to_numpy(), expected[PRED_COLUMNS[:-1]].to_numpy(), rtol=1e-10
     )
-    unwrapped = load_predictor(trained_run.model_uri)
+    unwrapped = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
     assert type(unwrapped).__name__ == "CandidatePredictor"
     pd.testing.assert_frame_equal(unwrapped.predict_frame(frame), logged.drop(columns="formula"))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
@@ -134,7 +136,7 @@ def test_corrected_enthalpy_sources(model):
     assert corrected_enthalpy([3], [2.0], "liquid", model) == (0.0, SOURCE_KNOWN)
     with pytest.raises(ValueError, match="positive amounts"):
         corrected_enthalpy([3, 8], [2.0, -1.0], "liquid", model)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         StabilisationModel().predict(["Li3PS4"])
 
 
@@ -175,3 +177,45 @@ def test_batch_hull_summary_matches_hull_features():
         assert summary[i, 0] == pytest.approx(energy, abs=1e-9)
         assert summary[i, 1] == pytest.approx(element_fraction, abs=1e-9)
         assert summary[i, 2] == n_phases
+
+
+def test_the_model_is_a_sklearn_estimator_fitted_explicitly(model):
+    from electroscreen.featurizers.thermo.stabilisation_data import (
+        HULL_FEATURES,
+        stabilisation_features,
+        stabilisation_training_set,
+        with_magpie,
+    )
+
+    params = StabilisationModel(n_estimators=30, water="gas").get_params()
+    assert params["n_estimators"] == 30 and params["water"] == "gas"
+    copy = clone(StabilisationModel(n_estimators=30))
+    assert copy.get_params() == StabilisationModel(n_estimators=30).get_params()
+    with pytest.raises(NotFittedError):
+        copy.in_domain(None)
+    # the default training set, passed explicitly, gives the same model as fit()
+    packed, y, groups, targets = stabilisation_training_set("liquid", 3)
+    assert len(packed) == len(y) == len(groups) == len(targets) > 600
+    explicit = StabilisationModel().fit(packed, y)
+    formulas = ["Li7La3Zr2O12", "Li3PS4", "Li1.3Al0.3Ti1.7(PO4)3", "LiNbO3"]
+    np.testing.assert_array_equal(explicit.predict(formulas), model.predict(formulas))
+    assert explicit.domain_ == model.domain_ and explicit.targets_ is None
+    # its features are the leave-one-out hull features the targets were computed with
+    features, status = stabilisation_features(packed)
+    assert (status == "ok").all()
+    np.testing.assert_array_equal(
+        features, with_magpie(packed, targets[list(HULL_FEATURES)].to_numpy())
+    )
+
+
+def test_fit_says_what_is_wrong_with_its_input():
+    with pytest.raises(ValueError, match="both X"):
+        StabilisationModel().fit(["Li3PO4"])
+    with pytest.raises(ValueError, match="water"):
+        StabilisationModel(water="ice").fit()
+    with pytest.raises(ValueError, match="min_domain_count"):
+        StabilisationModel(min_domain_count=0).fit()
+    with pytest.raises(ValueError, match="shape"):
+        StabilisationModel().fit(["Li3PO4", "Li2SO4"], [-0.1])
+    with pytest.raises(ValueError, match="training row 1"):
+        StabilisationModel().fit(["Li3PO4", "Xx2O", "Li2SO4"], [-0.1, -0.2, -0.3])

@@ -45,3 +45,15 @@ def test_a_real_error_is_raised_at_once_and_a_lasting_race_in_the_end():
 def test_what_counts_as_transient():
     assert is_transient(RACE) and is_transient(ConnectionError("reset by peer"))
     assert not is_transient(ValueError("bad config field"))
+
+
+def test_what_mlflow_already_retried_is_not_retried_again():
+    down = MlflowException(
+        "API request to http://127.0.0.1:9/api/2.0/mlflow/experiments/get-by-name failed with "
+        "exception HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url"
+    )
+    assert not is_transient(down)
+    call, calls = _flaky([down])
+    with pytest.raises(MlflowException, match="Max retries"):
+        retry_tracking(call, 1, base_delay=0.001)
+    assert len(calls) == 1

@@ -1,47 +1,12 @@
-"""Fixtures of the screening tests: two tiny registered models and small candidate pools."""
+"""Fixtures of the screening tests: small candidate pools (the tiny model store is in
+``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from tests.tiny_models import train_tiny
-
-
-@dataclass(frozen=True)
-class ModelStore:
-    """A temporary SQLite tracking store holding both default models (tiny versions)."""
-
-    uri: str
-    folder: Path
-    conductivity: str
-    stability: str
-
-
-_train = partial(train_tiny, experiment="screening-test-train")
-
-
-@pytest.fixture(scope="session")
-def model_store(tmp_path_factory, data_dir) -> ModelStore:
-    """Tiny conductivity (Magpie, OBELiX + Liverpool rows, Arrhenius temperature model) and
-    air-stability (electrolyte) models, registered under the default names
-    ``electroscreen-conductivity`` / ``electroscreen-air-stability``."""
-    folder = tmp_path_factory.mktemp("screen-models")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    conductivity = _train(
-        "conductivity", ["magpie"], uri, data_dir,
-        evaluation={"schemes": [], "cv_folds": 2}, liverpool=True, temperature_model="arrhenius",
-    )  # fmt: skip
-    stability = _train(
-        "air_stability", ["electrolyte"], uri, data_dir,
-        final_fit="all", evaluation={"schemes": [], "cv_folds": 2},
-    )  # fmt: skip
-    return ModelStore(uri, folder, conductivity, stability)
-
 
 #: Formulas of a small pool: good candidates, each pre-filter's rejections and unparseable rows.
 POOL_FORMULAS = [

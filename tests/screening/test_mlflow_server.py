@@ -3,6 +3,7 @@
 The server is started with the argv of ``electroscreen ui`` (so that command is exercised too), two
 tiny models are trained into it over HTTP, 20 OBELiX CIFs are screened, and the run is read back
 through :class:`~mlflow.MlflowClient`: tags, params, metrics, artifacts, model URIs, pool digest.
+Three ``screen`` processes started together against the same server (a job array) all finish.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from electroscreen.experiments.ui import ui_command
 from electroscreen.screening.inputs import plan_inputs
 from electroscreen.screening.runner import screen
 from electroscreen.screening.screen_config import ScreeningConfig
+from tests.screening.jobs import finish, run_ids, start
 from tests.tiny_models import train_tiny
 
 POOL_SIZE = 20
@@ -111,7 +113,9 @@ def pool(tmp_path_factory, data_dir) -> Path:
     return folder
 
 
-def test_screening_run_is_recorded_on_the_server(server, pool, data_dir, tmp_path):
+@pytest.fixture(scope="module")
+def server_models(server, data_dir) -> tuple[str, str]:
+    """Both default models, trained over HTTP into the server: (conductivity, stability) URIs."""
     conductivity = _train(
         "conductivity", ["magpie"], server, data_dir, evaluation={"schemes": ["official"]}
     )
@@ -123,6 +127,11 @@ def test_screening_run_is_recorded_on_the_server(server, pool, data_dir, tmp_pat
         final_fit="all",
         evaluation={"schemes": ["family_cv"], "cv_folds": 2},
     )
+    return conductivity, stability
+
+
+def test_screening_run_is_recorded_on_the_server(server, server_models, pool, tmp_path):
+    conductivity, stability = server_models
     config = ScreeningConfig(batch_size=8, experiment="server-test-screen")
     result = screen(
         [str(pool)],
@@ -177,3 +186,26 @@ def test_screening_run_is_recorded_on_the_server(server, pool, data_dir, tmp_pat
     ranked = logged[logged["status"] == "ok"]
     assert sorted(ranked["rank"]) == list(range(1, len(ranked) + 1))
     assert logged["pred_log10_sigma"].notna().sum() == len(ranked)
+
+
+def test_screen_jobs_started_together_on_one_server_all_finish(
+    server, server_models, formula_pool, tmp_path
+):
+    """A job array against one server: every job finishes with its run and its results."""
+    jobs = [
+        start(["screen", formula_pool, "--out", tmp_path / f"out{k}", "--tracking-uri", server,
+               "--batch-size", "14", "--device", "cpu"])
+        for k in range(3)
+    ]  # fmt: skip
+    results = [r.check() for r in finish(jobs)]
+    for r in results:
+        assert "tracking failed" not in r.output and "warning" not in r.output.lower(), r.output
+    ids = run_ids(results)
+    assert len(ids) == 3
+    client = MlflowClient(tracking_uri=server)
+    for run_id in ids:
+        run = client.get_run(run_id)
+        assert run.info.status == "FINISHED" and run.data.metrics["n_candidates"] == 42
+        assert run.data.params["conductivity_model_uri"] == server_models[0]
+    for k in range(3):
+        assert len(pd.read_csv(tmp_path / f"out{k}" / "results.csv")) == 42

@@ -223,6 +223,7 @@ def test_review_metrics_count_who_passed_each_filter():
     assert metrics["passed_max_elements"] == 5
     assert metrics["passed_forbidden_elements"] == 4
     assert metrics["passed_charge_balance"] == 3  # two ok and one that a model failed later
+    assert metrics["passed_max_gii"] == 3  # the bond-valence filter runs last, on structures
     assert metrics["n_predicted"] == 2
     assert metrics["n_sigma_gt_1e-4_air_stable"] == 1
     assert metrics["best_pred_log10_sigma"] == -3.0

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.base import (
     PARALLEL_MIN_ROWS,
@@ -229,10 +229,8 @@ class ElementPropertyStats(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values = self._featurize_packed(packed)
-        status = packed.status.copy()
-        ok = status == OK
-        status[ok & np.isnan(values).all(axis=1)] = "empty_composition"
-        status[(status == OK) & np.isnan(values).any(axis=1)] = "missing_element_data"
+        status, _ = merge_status(packed.status, "empty_composition", np.isnan(values).all(axis=1))
+        status, _ = merge_status(status, "missing_element_data", np.isnan(values).any(axis=1))
         return values, status
 
     def citations(self) -> list[str]:

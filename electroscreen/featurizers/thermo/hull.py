@@ -36,6 +36,27 @@ _EPS = 1e-11
 
 
 @njit(cache=True)
+def _pivot(tab: np.ndarray, basis: np.ndarray, p: int, q: int) -> None:
+    """One simplex pivot in place: column ``q`` enters the basis in row ``p``.
+
+    Row ``p`` is divided by ``tab[p, q]`` and column ``q`` is eliminated from every other row of
+    ``tab`` (constraint rows and the cost row alike); ``basis[p] = q``. Shared by the hull LPs here
+    and the electrochemical-window LP (``window.window_lp``, whose start basis needs one pivot).
+    """
+    rows, cols = tab.shape
+    pivot = tab[p, q]
+    for j in range(cols):
+        tab[p, j] /= pivot
+    for i in range(rows):
+        if i != p:
+            f = tab[i, q]
+            if f != 0.0:
+                for j in range(cols):
+                    tab[i, j] -= f * tab[p, j]
+    basis[p] = q
+
+
+@njit(cache=True)
 def _simplex(tab: np.ndarray, basis: np.ndarray, max_iter: int) -> bool:
     """Minimise in place; ``tab`` is (m + 1, n + 1) with the reduced costs in the last row.
 
@@ -62,16 +83,7 @@ def _simplex(tab: np.ndarray, basis: np.ndarray, max_iter: int) -> bool:
                     p = i
         if p < 0:
             return False  # unbounded: impossible with x <= 1 and fractions >= 0
-        pivot = tab[p, q]
-        for j in range(n + 1):
-            tab[p, j] /= pivot
-        for i in range(m + 1):
-            if i != p:
-                f = tab[i, q]
-                if f != 0.0:
-                    for j in range(n + 1):
-                        tab[i, j] -= f * tab[p, j]
-        basis[p] = q
+        _pivot(tab, basis, p, q)
     return False
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import merge_status
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.featurizers.composition.hsab_pairs import HSABPairing
@@ -94,7 +94,7 @@ class MoistureChemistry(CompositionFeaturizer):
         if need & {"rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_per_atom", "hydrate_formed"}:
             air = AirReactivity()
             values, st = air.transform_with_status(packed)
-            status = np.where(status == OK, st, status)
+            status, _ = merge_status(status, st)
             cols = dict(zip(air.get_feature_names_out(), values.T, strict=True))
             atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.segments import segment_any, segment_sum
@@ -258,9 +258,7 @@ class AirReactivity(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         values = self._featurize_packed(packed)
-        status = packed.status.copy()
-        bad = np.isnan(values[:, 0]) & (status == OK)
-        status[bad] = "non_positive_amounts"
+        status, _ = merge_status(packed.status, "non_positive_amounts", np.isnan(values[:, 0]))
         return values, status
 
     def reactions(self, X: object) -> pd.DataFrame:
@@ -282,9 +280,9 @@ class AirReactivity(CompositionFeaturizer):
         values = self._values(scan, len(packed))
         formulas = formulas_of(X, packed)
         frame = pd.DataFrame({"formula": formulas})
-        status = packed.status.copy()
-        status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
-        frame["status"] = status
+        frame["status"] = merge_status(
+            packed.status, "non_positive_amounts", np.isnan(values[:, 0])
+        )[0]
         source = np.where(np.isnan(scan["known_energy"]), SOURCE_HULL, SOURCE_KNOWN)
         source = np.where(np.isnan(scan["stabilisation"]), source, SOURCE_CORRECTED)
         frame["enthalpy_source"] = np.where(np.isnan(values[:, 0]), "", source)

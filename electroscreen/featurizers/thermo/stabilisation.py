@@ -47,22 +47,24 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.featurizers.base import as_packed_compositions
 from electroscreen.featurizers.composition.magpie import WARD_2016
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
+    WATER_PHASES,
     composition_key,
     enthalpy_table,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
-    HULL_FEATURES,
     anion_set,
     hull_features,
     stabilisation_features,
-    stabilisation_targets,
-    table_compositions,
+    stabilisation_training_set,
     with_magpie,
 )
 
@@ -91,8 +93,13 @@ SOURCE_HULL = "hull_decomposition"
 SOURCE_CORRECTED = "hull_decomposition+stabilisation_model"
 
 
-class StabilisationModel:
+class StabilisationModel(RegressorMixin, BaseEstimator):
     """Predicted stabilisation (eV/atom, <= 0) of a composition below its tabulated-phase hull.
+
+    A scikit-learn regressor: parameters in ``__init__`` only (``get_params``/``clone`` work),
+    learned state in trailing-underscore attributes, ``check_is_fitted`` before predicting. Its
+    inputs are compositions (formulas, a candidate table or ``PackedCompositions``), turned into
+    :func:`~electroscreen.featurizers.thermo.stabilisation_data.stabilisation_features`.
 
     Parameters
     ----------
@@ -113,15 +120,15 @@ class StabilisationModel:
 
     Attributes
     ----------
-    targets_ : DataFrame
-        :func:`stabilisation_targets` used for training.
+    targets_ : DataFrame or None
+        :func:`stabilisation_targets` when fitted on the enthalpy table (``fit()``), else None.
     regressor_ : GradientBoostingRegressor
     domain_ : frozenset of frozenset
         Anion sets inside the applicability domain.
 
     Examples
     --------
-    >>> model = StabilisationModel().fit()
+    >>> model = StabilisationModel().fit()  # the enthalpy table's leave-one-out training set
     >>> bool((model.predict(["Li7La3Zr2O12", "Li3PS4"]) <= 0).all())
     True
     """
@@ -148,6 +155,14 @@ class StabilisationModel:
         self.random_state = random_state
         self.min_domain_count = min_domain_count
 
+    def _validate_params(self) -> None:
+        if self.water not in WATER_PHASES:
+            raise ValueError(f"water must be one of {WATER_PHASES}, got {self.water!r}")
+        for name in ("min_elements", "min_domain_count"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
     def _regressor(self):
         from sklearn.ensemble import GradientBoostingRegressor
 
@@ -162,28 +177,64 @@ class StabilisationModel:
         )
 
     def training_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(features, stabilisation eV/atom, chemical-system group)`` of the training set."""
-        targets = stabilisation_targets(self.water, self.min_elements)
-        self.targets_ = targets
-        packed = table_compositions(targets["table_index"].to_numpy(), self.water)
-        features = with_magpie(packed, targets[list(HULL_FEATURES)].to_numpy())
-        y = targets["stabilisation_ev_per_atom"].to_numpy()
-        return features, y, targets["chemical_system"].to_numpy()
+        """``(features, stabilisation eV/atom, chemical-system group)`` of the enthalpy table's
+        training set (:func:`stabilisation_training_set`, built explicitly and cached)."""
+        packed, y, groups, _ = stabilisation_training_set(self.water, self.min_elements)
+        features, _ = stabilisation_features(packed, self.water)
+        return features, y, groups
 
     def fit(self, X: object = None, y: object = None) -> StabilisationModel:
-        """Train on the enthalpy table (``X`` and ``y`` are ignored: the table is the data)."""
-        features, target, _ = self.training_data()
+        """Fit the boosting model and the applicability domain.
+
+        Parameters
+        ----------
+        X : formulas, candidate table or PackedCompositions, optional
+            Training compositions. Default (``X`` and ``y`` None): the enthalpy table's own
+            compositions with at least ``min_elements`` elements
+            (:func:`stabilisation_training_set`), each described by its leave-one-out hull.
+        y : array-like of shape (n,), optional
+            Stabilisation energies of ``X`` (eV/atom); required with ``X``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Bad parameters, ``X`` without ``y`` (or lengths that differ), or a training row that
+            cannot be featurized (named by its index and status).
+        """
+        self._validate_params()
+        if X is None and y is None:
+            X, y, _, self.targets_ = stabilisation_training_set(self.water, self.min_elements)
+        elif X is None or y is None:
+            raise ValueError("pass both X (compositions) and y (eV/atom), or neither")
+        else:
+            self.targets_ = None
+        packed = as_packed_compositions(X)
+        target = np.asarray(y, dtype=np.float64)
+        if target.shape != (len(packed),):
+            raise ValueError(f"y has shape {target.shape}; expected ({len(packed)},)")
+        features, status = stabilisation_features(packed, self.water)
+        bad = np.flatnonzero((status != OK) | ~np.isfinite(target))
+        if len(bad):
+            i = int(bad[0])
+            raise ValueError(
+                f"training row {i} cannot be used ({status[i]}, y={target[i]!r}); "
+                f"{len(bad)} such row(s)"
+            )
         self.regressor_ = self._regressor().fit(features, target)
-        table = enthalpy_table(self.water)
         counts: dict[frozenset[int], int] = {}
-        for index in self.targets_["table_index"]:
-            key = anion_set(np.flatnonzero(table.fractions[index] > 0))
+        for i in range(len(packed)):
+            key = anion_set(packed.z[packed.offsets[i] : packed.offsets[i + 1]])
             counts[key] = counts.get(key, 0) + 1
         self.domain_ = frozenset(k for k, c in counts.items() if k and c >= self.min_domain_count)
         return self
 
     def in_domain(self, packed: PackedCompositions) -> np.ndarray:
         """Whether each composition is inside the applicability domain (see ``min_domain_count``)."""
+        check_is_fitted(self, "domain_")
         out = np.zeros(len(packed), dtype=bool)
         for i in range(len(packed)):
             z = packed.z[packed.offsets[i] : packed.offsets[i + 1]]
@@ -192,8 +243,7 @@ class StabilisationModel:
 
     def predict_with_hull(self, packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
         """:meth:`predict` from already computed :data:`HULL_FEATURES` (rows of ``hull``)."""
-        if not hasattr(self, "regressor_"):
-            raise RuntimeError("StabilisationModel is not fitted; call fit() first")
+        check_is_fitted(self, "regressor_")
         if len(packed) == 0:
             return np.zeros(0)
         return np.minimum(self.regressor_.predict(with_magpie(packed, hull)), 0.0)
@@ -204,8 +254,7 @@ class StabilisationModel:
         ``X``: formulas, a candidate table or PackedCompositions. A tabulated composition is
         predicted as if it were not tabulated (its own rows are left out of its hull).
         """
-        if not hasattr(self, "regressor_"):
-            raise RuntimeError("StabilisationModel is not fitted; call fit() first")
+        check_is_fitted(self, "regressor_")
         features, status = stabilisation_features(X, self.water)
         out = np.full(len(features), np.nan)
         ok = status == OK
@@ -250,7 +299,11 @@ class StabilisationModel:
 
 @lru_cache(maxsize=2)
 def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
-    """:class:`StabilisationModel` with default parameters, trained once per process and water.
+    """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table once per
+    process and water (``StabilisationModel(water=water).fit()``, seeded: the same model every time).
+
+    The air-reactivity and window featurizers call this when they first meet an untabulated
+    candidate; call it up front to pay the fit where you choose.
 
     Training takes about 1.5 s of CPU on one core (leave-one-out hulls and features ~0.15 s,
     boosting ~1.2 s), on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`

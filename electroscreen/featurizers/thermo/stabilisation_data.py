@@ -9,6 +9,8 @@ the leave-one-out hull *is* its hull, so the features mean the same thing at pre
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,7 @@ __all__ = [
     "hull_features",
     "stabilisation_features",
     "stabilisation_targets",
+    "stabilisation_training_set",
     "table_compositions",
     "with_magpie",
 ]
@@ -112,6 +115,31 @@ def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.Da
         )
     columns = ["name", "table_index", "chemical_system", "enthalpy_ev_per_atom"]
     return pd.DataFrame(rows, columns=[*columns, *HULL_FEATURES, "stabilisation_ev_per_atom"])
+
+
+@lru_cache(maxsize=4)
+def stabilisation_training_set(
+    water: str = "liquid", min_elements: int = 3
+) -> tuple[PackedCompositions, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The stabilisation model's default training set, built from the enthalpy table (cached).
+
+    Returns
+    -------
+    compositions : PackedCompositions
+        The tabulated compositions of :func:`stabilisation_targets` (atom fractions).
+    y : ndarray of shape (n,)
+        Their leave-one-out stabilisation energies, eV/atom.
+    groups : ndarray of object, shape (n,)
+        Chemical system of each (the cross-validation group).
+    targets : DataFrame
+        :func:`stabilisation_targets` itself.
+
+    The arrays are shared by every caller: do not modify them.
+    """
+    targets = stabilisation_targets(water, min_elements)
+    packed = table_compositions(targets["table_index"].to_numpy(), water)
+    y = targets["stabilisation_ev_per_atom"].to_numpy()
+    return packed, y, targets["chemical_system"].to_numpy(), targets
 
 
 def stabilisation_features(X: object, water: str = "liquid") -> tuple[np.ndarray, np.ndarray]:

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
-from electroscreen.featurizers.thermo.hull import _simplex, hull_energy
+from electroscreen.featurizers.thermo.hull import _pivot, _simplex, hull_energy
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.thermo.reaction_text import fmt_coeff, formulas_of
 from electroscreen.featurizers.thermo.reactivity import (
@@ -76,16 +76,7 @@ def window_lp(matrix, energy, comp, e_comp, carrier, oxidation, out_idx, out_amt
         tab[d, j] = energy[j]
     tab[d, n] = -e_comp
     if oxidation:  # start from the fully delithiated side: t basic in the carrier row
-        pivot = tab[carrier, n]
-        for j in range(n + 2):
-            tab[carrier, j] /= pivot
-        for i in range(d + 1):
-            if i != carrier:
-                f = tab[i, n]
-                if f != 0.0:
-                    for j in range(n + 2):
-                        tab[i, j] -= f * tab[carrier, j]
-        basis[carrier] = n
+        _pivot(tab, basis, carrier, n)
     ok = _simplex(tab, basis, 50 * (n + d + 1))
     value = -tab[d, n + 1]
     t = 0.0
@@ -273,11 +264,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
 
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
-    status = packed.status.copy()
-    ok = status == OK
-    status[ok] = np.asarray(_PROBLEMS, dtype=object)[solved["problem"][ok]]
-    status[np.isnan(solved["values"][:, 0]) & (status == OK)] = "non_positive_amounts"
-    return status
+    status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
+    return merge_status(status, "non_positive_amounts", np.isnan(solved["values"][:, 0]))[0]
 
 
 def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tuple[float, str]]:

@@ -1,0 +1,318 @@
+"""Site count and cell volume read cheaply from a file's text, before any full parser runs.
+
+pymatgen needs minutes to build a 20,000-site CIF before it can be refused, and ASE reads every atom
+of an extxyz frame; a neighbour search in an 8-atom cell of 1000 A asks for gigabytes. The checks
+here read only what the caps need -- a CIF's cell parameters, its atom-site rows and symmetry
+operations; an extxyz frame's atom-count line and ``Lattice=``; a POSCAR's header -- so refusing a
+huge input costs a text scan, never a full parse. Each returns ``None`` when the input is within the
+caps or not understood (the full parser then decides, and :mod:`~electroscreen.data.validation`
+applies the same caps to what it builds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TextIO
+
+import numpy as np
+
+from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME
+
+__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "poscar_problem", "xyz_frames"]
+
+Problem = tuple[str, str] | None
+
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\S+")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+#: Rounding (in fractional units) under which two symmetry images count as one site.
+_SITE_DECIMALS = 3
+
+
+def _number(text: str) -> float | None:
+    """A CIF number without its standard uncertainty (``1.234(5)``), or None (``?``, ``.``)."""
+    match = _NUMBER.match(text.strip())
+    return float(match.group(0)) if match else None
+
+
+def cell_volume(a: float, b: float, c: float, alpha: float, beta: float, gamma: float) -> float:
+    """Volume (A^3) of a cell given by lengths (A) and angles (degrees); NaN when not a cell."""
+    ca, cb, cg = (math.cos(math.radians(x)) for x in (alpha, beta, gamma))
+    inner = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
+    return a * b * c * math.sqrt(inner) if inner > 0 else float("nan")
+
+
+def volume_problem(volume: float, max_volume: float, where: str) -> Problem:
+    """``bad_lattice`` for a non-finite or non-positive volume, ``cell_too_large`` above the cap."""
+    if not (np.isfinite(volume) and volume > 0):
+        return "bad_lattice", f"cell volume {volume:.3g} A^3 is not positive and finite ({where})"
+    if volume > max_volume:
+        return "cell_too_large", (
+            f"cell volume {volume:.3g} A^3 exceeds max_volume={max_volume:g} ({where})"
+        )
+    return None
+
+
+def sites_problem(n_sites: int, max_sites: int, where: str) -> Problem:
+    """``too_many_sites`` when ``n_sites`` exceeds ``max_sites``."""
+    if n_sites > max_sites:
+        return "too_many_sites", f"{n_sites} sites exceeds max_sites={max_sites} ({where})"
+    return None
+
+
+# ----------------------------------------------------------------------------------------- POSCAR
+
+
+def poscar_problem(
+    text: str, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
+) -> Problem:
+    """Site count and cell volume from a POSCAR's first eight lines."""
+    lines = text.splitlines()[:8]
+    try:
+        scale = float(lines[1].split()[0])
+        matrix = np.array([[float(x) for x in lines[k].split()[:3]] for k in (2, 3, 4)])
+        counts_line = lines[5].split()
+        if not counts_line[0].lstrip("-").isdigit():
+            counts_line = lines[6].split()
+        n_sites = sum(int(c) for c in counts_line)
+    except (IndexError, ValueError):
+        return None
+    problem = sites_problem(n_sites, max_sites, "POSCAR header")
+    if problem is not None:
+        return problem
+    volume = abs(float(np.linalg.det(matrix))) if np.isfinite(matrix).all() else float("nan")
+    volume = volume * scale**3 if scale > 0 else -scale  # a negative scale is the volume
+    if not np.isfinite(volume):
+        return None  # pymatgen's parser and the validator name what is wrong
+    return volume_problem(volume, max_volume, "POSCAR header")
+
+
+# -------------------------------------------------------------------------------------------- CIF
+
+
+@dataclass(frozen=True)
+class CifBlock:
+    """One ``data_`` block of a CIF: its text and what the caps found (``problem``)."""
+
+    text: str
+    has_sites: bool
+    problem: Problem
+
+
+def _blocks(text: str) -> list[str]:
+    starts = [m.start() for m in re.finditer(r"(?im)^[ \t]*data_", text)]
+    if not starts:
+        return [text]
+    return [text[s:e] for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def _loops(lines: list[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """(tags, value tokens) of each ``loop_`` of a block; None tokens where a text field appears."""
+    i, n = 0, len(lines)
+    while i < n:
+        if lines[i].strip().lower() != "loop_":
+            i += 1
+            continue
+        i += 1
+        tags: list[str] = []
+        while i < n and lines[i].strip().startswith("_"):
+            tags.append(lines[i].strip().split()[0].lower())
+            i += 1
+        tokens: list[str] = []
+        while i < n:
+            stripped = lines[i].strip()
+            low = stripped.lower()
+            if low.startswith(("_", "loop_", "data_")):
+                break
+            if stripped.startswith(";"):  # a multi-line text field: not understood here
+                tokens = []
+                tags = []
+                break
+            if stripped and not stripped.startswith("#"):
+                tokens.extend(_TOKEN.findall(stripped))
+            i += 1
+        if tags:
+            yield tags, tokens
+
+
+def _symops(matrix_rows: list[str]) -> np.ndarray | None:
+    """Affine (S, 3, 4) arrays of ``x, y, z`` style operations, or None when one is not understood."""
+    ops = []
+    for text in matrix_rows:
+        parts = text.strip("'\"").lower().replace(" ", "").split(",")
+        if len(parts) != 3:
+            return None
+        op = np.zeros((3, 4))
+        for row, expr in enumerate(parts):
+            for sign, coeff, var in re.findall(r"([+-]?)(\d*\.?\d*/?\d*)\*?([xyz]?)", expr):
+                if not coeff and not var:
+                    continue
+                value = _fraction(coeff) if coeff else 1.0
+                if value is None:
+                    return None
+                value = -value if sign == "-" else value
+                col = "xyz".index(var) if var else 3
+                op[row, col] += value
+        ops.append(op)
+    return np.array(ops) if ops else None
+
+
+def _fraction(text: str) -> float | None:
+    try:
+        if "/" in text:
+            num, den = text.split("/")
+            return float(num) / float(den)
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _orbit_count(coords: np.ndarray, ops: np.ndarray) -> int:
+    """Number of distinct positions (mod 1) the operations make of the rows' coordinates."""
+    total = 0
+    for start in range(0, len(coords), 2048):  # (rows, ops, 3) in slices: memory stays small
+        part = coords[start : start + 2048]
+        images = np.einsum("sij,rj->rsi", ops[:, :, :3], part) + ops[:, :, 3]
+        keys = np.round(images % 1.0, _SITE_DECIMALS) % 1.0
+        keys = np.round(keys * 10**_SITE_DECIMALS).astype(np.int64)
+        codes = (keys[..., 0] * 1_000_003 + keys[..., 1]) * 1_000_003 + keys[..., 2]
+        codes.sort(axis=1)
+        total += int((np.diff(codes, axis=1) != 0).sum() + len(part))
+    return total
+
+
+def _block_problem(block: str, max_sites: int, max_volume: float) -> tuple[bool, Problem]:
+    lines = block.splitlines()
+    values: dict[str, float | None] = {}
+    for line in lines:
+        stripped = line.strip()
+        if stripped.lower().startswith("_cell_"):
+            parts = stripped.split()
+            if len(parts) >= 2:
+                values[parts[0].lower()] = _number(parts[1])
+    rows: list[list[str]] | None = None
+    ops_text: list[str] = []
+    for tags, tokens in _loops(lines):
+        if any(t.startswith("_atom_site_fract_") for t in tags) and not tags[0].startswith(
+            "_atom_site_aniso"
+        ):
+            width = len(tags)
+            cols = [
+                tags.index(f"_atom_site_fract_{a}")
+                for a in "xyz"
+                if f"_atom_site_fract_{a}" in tags
+            ]
+            rows = [tokens[k : k + width] for k in range(0, len(tokens) - width + 1, width)]
+            rows = [[r[c] for c in cols] for r in rows] if len(cols) == 3 else None
+        elif any(
+            "symmetry_equiv_pos_as_xyz" in t or "space_group_symop_operation_xyz" in t for t in tags
+        ):
+            col = next(
+                k for k, t in enumerate(tags)
+                if "symmetry_equiv_pos_as_xyz" in t or "space_group_symop_operation_xyz" in t
+            )  # fmt: skip
+            ops_text = tokens[col :: len(tags)]
+    if rows is None:
+        return False, None
+    names = ("a", "b", "c", "alpha", "beta", "gamma")
+    cell = [values.get(f"_cell_length_{x}") for x in names[:3]]
+    cell += [values.get(f"_cell_angle_{x}") for x in names[3:]]
+    if all(v is not None for v in cell):
+        problem = volume_problem(cell_volume(*cell), max_volume, "CIF cell parameters")
+        if problem is not None:
+            return True, problem
+    coords = np.array([[_number(v) for v in r] for r in rows], dtype=float)
+    coords = coords[np.isfinite(coords).all(axis=1)] if len(coords) else coords.reshape(0, 3)
+    distinct = len(np.unique(np.round(coords % 1.0, _SITE_DECIMALS) % 1.0, axis=0))
+    problem = sites_problem(distinct, max_sites, "CIF atom-site rows")
+    if problem is not None or not ops_text or len(coords) * len(ops_text) <= max_sites:
+        return True, problem
+    ops = _symops(ops_text)
+    if ops is None:
+        return True, None
+    return True, sites_problem(
+        _orbit_count(coords, ops), max_sites, "CIF rows x symmetry operations"
+    )
+
+
+def cif_blocks(
+    text: str, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
+) -> list[CifBlock]:
+    """The blocks of a CIF with the caps applied to each one's cell, rows and symmetry images.
+
+    The site count is the number of distinct positions (fractional coordinates rounded to 1e-3,
+    modulo 1) that the listed symmetry operations make of the atom-site rows; the rows alone are
+    counted when they already exceed the cap or when the operations are not listed. Cost: one pass
+    over the text plus at most ``max_sites`` rows times the number of operations.
+    """
+    blocks = []
+    for block in _blocks(text):
+        has_sites, problem = _block_problem(block, max_sites, max_volume)
+        blocks.append(CifBlock(block, has_sites, problem))
+    return blocks
+
+
+# ----------------------------------------------------------------------------------------- extxyz
+
+
+@dataclass(frozen=True)
+class XyzFrame:
+    """One extxyz frame: its text (None when refused without reading its atoms) and ``problem``."""
+
+    text: str | None
+    problem: Problem
+
+
+_LATTICE = re.compile(r"""lattice\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def _xyz_header_problem(n_atoms: int, comment: str, max_sites: int, max_volume: float) -> Problem:
+    problem = sites_problem(n_atoms, max_sites, "extxyz atom count")
+    if problem is not None:
+        return problem
+    match = _LATTICE.search(comment)
+    if match is None:
+        return None
+    try:
+        matrix = np.array([float(x) for x in match.group(1).split()]).reshape(3, 3)
+    except ValueError:
+        return "bad_lattice", f"Lattice={match.group(1)!r} is not nine numbers"
+    volume = abs(float(np.linalg.det(matrix))) if np.isfinite(matrix).all() else float("nan")
+    return volume_problem(volume, max_volume, "extxyz Lattice=")
+
+
+def xyz_frames(
+    handle: TextIO, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
+) -> Iterator[XyzFrame]:
+    """The frames of an extxyz file, each checked from its count line and ``Lattice=`` first.
+
+    A frame over a cap is skipped line by line (never held); a frame within the caps comes with its
+    text for ASE. A count line that is not a number ends the scan with one ``parse_error`` frame.
+    """
+    while True:
+        count_line = handle.readline()
+        if not count_line:
+            return
+        if not count_line.strip():
+            continue
+        try:
+            n_atoms = int(count_line.split()[0])
+            if n_atoms < 0:
+                raise ValueError(count_line)
+        except ValueError:
+            yield XyzFrame(
+                None, ("parse_error", f"expected an atom count, found {count_line[:40]!r}")
+            )
+            return
+        comment = handle.readline()
+        problem = _xyz_header_problem(n_atoms, comment, max_sites, max_volume)
+        if problem is not None:
+            for _ in islice(handle, n_atoms):  # skip the atoms without keeping them
+                pass
+            yield XyzFrame(None, problem)
+            continue
+        atoms = list(islice(handle, n_atoms))
+        yield XyzFrame(count_line + comment + "".join(atoms), None)

@@ -1,0 +1,109 @@
+"""A screening batch is parsed and packed once: the shared packed input gives the same predictions as
+each model parsing the rows itself (formulas; structures from a packed pool or from files)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.data.compositions import pack_compositions
+from electroscreen.data.packed import pack_structures
+from electroscreen.data.readers import structure_from_text
+from electroscreen.screening.batch import PREDICTION_COLUMNS, process_batch
+from electroscreen.screening.filters import apply_filters
+from electroscreen.screening.inputs import Batch, materialize
+from electroscreen.screening.screen_config import FilterConfig, load_screening_config
+from tests.tiny_models import train_tiny
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, data_dir):
+    """A tiny structure-reading conductivity model and a composition air-stability model."""
+    from electroscreen.experiments.pyfunc import load_predictor
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('packing') / 'mlflow.db'}"
+    none = {"schemes": [], "cv_folds": 2}
+    conductivity = train_tiny(
+        "conductivity", ["magpie", "structure"], uri, data_dir, experiment="packing",
+        structures=True, evaluation=none,
+    )  # fmt: skip
+    stability = train_tiny(
+        "air_stability", ["electrolyte"], uri, data_dir, experiment="packing", evaluation=none,
+        final_fit="all",
+    )  # fmt: skip
+    return load_predictor(conductivity, uri), load_predictor(stability, uri)
+
+
+@pytest.fixture(scope="module")
+def structures(data_dir):
+    from electroscreen.data.obelix import load_obelix_structures
+
+    cifs = load_obelix_structures(data_dir)
+    return [structure_from_text(cifs[name], "cif")[0] for name in sorted(cifs)[:12]]
+
+
+def _reference(table: pd.DataFrame, structures: list, conductivity, stability) -> pd.DataFrame:
+    """Each model on its own: formulas parsed and structures packed inside ``predict_frame``."""
+    rows = np.flatnonzero(table["status"].to_numpy() == "ok")
+    frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
+    frame["structure"] = [structures[r] for r in rows]
+    out = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
+    for model in (conductivity, stability):
+        predicted = model.predict_frame(frame)
+        columns = [c for c in PREDICTION_COLUMNS if c in predicted]
+        out.loc[rows, columns] = predicted[columns].to_numpy(dtype=np.float64)
+    return out
+
+
+def test_packed_pool_predictions_equal_the_per_model_path(models, structures, tmp_path):
+    conductivity, stability = models
+    packed = pack_structures(structures)
+    batch = Batch(0, "packed", tmp_path / "pool.npz", 0, packed=packed)
+    filters = load_screening_config().filters
+    got = process_batch(batch, filters, conductivity, stability)
+    table, _ = materialize(batch)
+    table = apply_filters(table, filters)
+    assert (got["status"] == table["status"]).all() and (table["status"] == "ok").sum() >= 3
+    rebuilt = [packed.to_structure(i) for i in range(len(packed))]  # the old round trip
+    expected = _reference(table, rebuilt, conductivity, stability)
+    columns = [c for c in PREDICTION_COLUMNS if expected[c].notna().any()]
+    assert "pred_log10_sigma" in columns
+    np.testing.assert_allclose(
+        got[columns].to_numpy(), expected[columns].to_numpy(), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_file_batch_packs_its_structures_once(models, structures, tmp_path):
+    conductivity, stability = models
+    folder = tmp_path / "cifs"
+    folder.mkdir()
+    for k, s in enumerate(structures[:5]):
+        s.to(filename=str(folder / f"s{k}.cif"))
+    (folder / "broken.cif").write_text("data_x\n_cell_length_a nonsense\n")
+    files = sorted(folder.iterdir())
+    batch = Batch(0, "files", folder, 0, files=files)
+    filters = FilterConfig(require_charge_balance=False)
+    got = process_batch(batch, filters, conductivity, stability)
+    table, _ = materialize(batch)
+    table = apply_filters(table, filters)
+    expected = _reference(table, list(table["structure"]), conductivity, stability)
+    assert len(got) == len(files) and (got["status"] != "ok").sum() >= 1  # the broken file
+    np.testing.assert_array_equal(got["pred_log10_sigma"], expected["pred_log10_sigma"])
+    np.testing.assert_array_equal(got["p_air_stable"], expected["p_air_stable"])
+
+
+def test_filters_take_the_shared_packing_or_pack_themselves():
+    table = pd.DataFrame(
+        {
+            "formula": ["Li3PS4", "NaCl", "LiXx2"],
+            "status": "ok",
+            "error": "",
+        }
+    )
+    config = FilterConfig()
+    alone = apply_filters(table, config)
+    shared = apply_filters(table, config, compositions=pack_compositions(table["formula"].tolist()))
+    pd.testing.assert_frame_equal(alone, shared)
+    with pytest.raises(ValueError, match="rows"):
+        apply_filters(table, config, compositions=pack_compositions(["Li3PS4"]))
