@@ -7,6 +7,8 @@ broken by input order.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from numba import njit
@@ -298,6 +300,16 @@ def _pareto_objectives(
             column is not None and np.isfinite(column).any()
         ):
             out.append(column)
+    if len(out) > 2 and config.pareto_max_rows:
+        n_rows = int(np.isfinite(np.column_stack(out)).all(axis=1).sum())
+        if n_rows > config.pareto_max_rows:
+            warnings.warn(
+                f"pareto_rank: {n_rows} rows exceed ranking.pareto_max_rows = "
+                f"{config.pareto_max_rows}; fronts over conductivity and air stability only",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return [mu, p]
     return out
 
 
@@ -317,7 +329,8 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     config : RankingConfig
         Weights, ranges, and ``pareto_objectives``: the objectives of ``pareto_rank`` (default
         conductivity, air stability, oxidation limit and cost; an objective whose column is
-        absent or all NaN, e.g. with ``objectives.window: false``, is left out).
+        absent or all NaN, e.g. with ``objectives.window: false``, is left out; above
+        ``pareto_max_rows`` rows, conductivity and air stability only, with a warning).
 
     Returns
     -------

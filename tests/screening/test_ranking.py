@@ -101,6 +101,10 @@ def test_pareto_rank_over_four_objectives_by_hand():
     assert plain["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
     with pytest.raises(ValueError, match="pareto_objectives"):
         RankingConfig(pareto_objectives=("oxidation", "cost"))
+    # a pool too large for the many-objective sort falls back to two objectives, and says so
+    with pytest.warns(RuntimeWarning, match="pareto_max_rows"):
+        capped = rank_candidates(frame, RankingConfig(pareto_max_rows=3))
+    assert capped["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
 
 
 def test_anode_weight_moves_the_score():
