@@ -571,8 +571,7 @@ class CandidatePredictor(BaseEstimator):
         if self.task_.kind == "regression" and temperature_c is not None:
             t = np.broadcast_to(np.asarray(temperature_c, dtype=np.float64), (n,))
             if self.temperature_model == "none":  # cannot predict away from 25 degC
-                other = (status == OK) & (t != 25.0)
-                status[other] = "no_temperature_model"
+                status, other = merge_status(status, "no_temperature_model", t != 25.0)
                 for column in columns:
                     out[column][other] = np.nan
         out["pred_status"] = status
@@ -634,7 +633,7 @@ class CandidatePredictor(BaseEstimator):
                     if "status" in frame
                     else np.full(len(frame), OK, dtype=object)
                 )
-                status[bad & (status == OK)] = "bad_temperature"
+                status, _ = merge_status(status, "bad_temperature", bad)
                 frame = frame.assign(status=status)
         design = self.featurize(
             frame,

@@ -35,7 +35,7 @@ __all__ = [
 _EPS = 1e-11
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pivot(tab: np.ndarray, basis: np.ndarray, p: int, q: int) -> None:
     """One simplex pivot in place: column ``q`` enters the basis in row ``p``.
 
