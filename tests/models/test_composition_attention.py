@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -86,3 +87,23 @@ def test_weights_only_round_trip(tmp_path):
 def test_bad_shape_is_an_error():
     with pytest.raises(ValueError, match="fraction matrix"):
         _small().fit(np.zeros((4, 5)), np.zeros(4))
+
+
+def test_in_a_predictor_with_censored_rows_and_bad_formulas(conductivity_table):
+    from electroscreen.models.predictor import CandidatePredictor
+
+    table = conductivity_table[conductivity_table["split"] == "train"].head(120)
+    assert table["censored"].any()  # the Tobit branch is exercised
+    params = dict(d_model=16, n_heads=2, n_layers=1, n_members=2, epochs=3)
+    model = CandidatePredictor(
+        featurizers=["element_fractions"],
+        estimator="attention",
+        estimator_params=params,
+        conformal_groups="chemsys",
+        device="cpu",
+    ).fit(table.reset_index(drop=True))
+    out = model.predict_frame(pd.DataFrame({"formula": ["Li3YCl6", "Xx2O", "Li7La3Zr2O12"]}))
+    assert out["pred_status"].tolist()[0] == "ok" and out["pred_status"].tolist()[1] != "ok"
+    ok = out["pred_status"] == "ok"
+    assert (out.loc[ok, "pred_log10_sigma_lo"] < out.loc[ok, "pred_log10_sigma"]).all()
+    assert out.loc[~ok, "pred_log10_sigma"].isna().all()

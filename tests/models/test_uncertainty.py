@@ -140,3 +140,20 @@ def test_unknown_scale_is_an_error():
         ConformalRegressor(TreeEnsembleRegressor(n_estimators=5), scale="magic").fit(
             np.zeros((20, 2)), np.zeros(20)
         )
+
+
+class _RecordsCensored(TreeEnsembleRegressor):
+    def fit(self, X, y, sample_weight=None, censored=None):
+        self.censored_seen_ = censored
+        return super().fit(X, y, sample_weight)
+
+
+def test_censored_rows_are_passed_to_estimators_that_take_them():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    evaluable = np.arange(40) % 5 != 0
+    model = ConformalRegressor(_RecordsCensored(n_estimators=5), n_splits=2).fit(
+        X, X[:, 0], evaluable=evaluable
+    )
+    np.testing.assert_array_equal(
+        model.estimator_.censored_seen_, ~evaluable
+    )  # final fit: all rows
