@@ -111,3 +111,14 @@ def test_cli_rejects_a_bad_config_before_training(tmp_path):
     assert "bad.yaml" in result.stderr and "conformal_alpha" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_conformal_scale_reaches_the_predictor():
+    from electroscreen.experiments.train import build_predictor
+
+    root = Path(__file__).resolve().parents[2] / "configs"
+    assert (
+        build_predictor(load_train_config(root / "conductivity.yaml")).conformal_scale == "learned"
+    )
+    with pytest.raises(ConfigError, match="conformal_scale"):
+        load_train_config(CONFIGS / "conductivity.yaml", conformal_scale="wide")
