@@ -99,7 +99,7 @@ def default_configs() -> list[Path]:
 
 def inputs_kind(config: TrainConfig) -> str:
     """``composition`` or ``structure`` (the two published OBELiX input settings)."""
-    return "structure" if config.needs_structures() else "composition"
+    return "structure" if config.reads_structures() else "composition"
 
 
 def evaluate_config(
@@ -111,7 +111,7 @@ def evaluate_config(
         raise ValueError(
             f"{path}: the leaderboard is for conductivity configs (task={config.task})"
         )
-    key = (config.needs_structures(), config.liverpool)
+    key = (config.reads_structures(), config.liverpool)
     if key not in tables:
         tables[key] = load_config_table(config)
     table = tables[key]

@@ -120,6 +120,7 @@ def build_predictor(config: TrainConfig):
         conformal_alpha=config.conformal_alpha,
         conformal_groups=config.conformal_groups,
         conformal_novelty_bins=config.conformal_novelty_bins,
+        conformal_scale=config.conformal_scale,
         random_state=config.seed,
         device=config.device,
         censored=config.censored,

@@ -79,6 +79,9 @@ class TrainConfig(BaseModel):
     conformal_novelty_bins : int
         Bins of the distance to the training data, one conformal quantile each (1: off; descriptor
         models only): candidates far from the training data get wider intervals.
+    conformal_scale : {"spread", "learned"}
+        Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
+        spread and novelty on the calibration rows (descriptor models; benchmarks/README.md).
     liverpool : bool
         Conductivity only: add the Liverpool Ionics Dataset compositions as training rows
         (leak-guarded against every evaluated row: :func:`electroscreen.models.evaluation.
@@ -118,6 +121,7 @@ class TrainConfig(BaseModel):
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
     conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
+    conformal_scale: Literal["spread", "learned"] = "spread"
     liverpool: bool = False
     temperature_model: Literal["none", "arrhenius"] = "none"
     seed: int = 0

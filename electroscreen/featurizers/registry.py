@@ -27,6 +27,7 @@ FEATURIZERS: dict[str, str] = {
     "reactivity": "electroscreen.featurizers.thermo.reactivity:AirReactivity",
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
     "cost": "electroscreen.featurizers.composition.cost:MaterialCost",
+    "element_fractions": "electroscreen.featurizers.composition.element_fractions:ElementFractions",
     "window": "electroscreen.featurizers.thermo.window:ElectrochemicalWindow",
     "interface": "electroscreen.featurizers.thermo.interface:InterfaceReactivity",
     "moisture": "electroscreen.featurizers.thermo.moisture:MoistureChemistry",

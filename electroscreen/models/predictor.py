@@ -71,6 +71,7 @@ from electroscreen.featurizers.base import (
 )
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
+from electroscreen.models.frame_structures import missing_value, parse_structures
 from electroscreen.models.graph import GraphRegressor
 from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
@@ -81,6 +82,13 @@ from electroscreen.models.tasks import (
     family_groups,
     get_task,
     targets_for,
+)
+from electroscreen.models.temperature import (
+    DEFAULT_EA_EV,
+    EA_FOREST,
+    TEMPERATURE_MODELS,
+    arrhenius_shift,
+    parse_temperatures,
 )
 from electroscreen.models.torch_base import TorchEnsembleMixin
 from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
@@ -98,41 +106,19 @@ __all__ = [
 ]
 
 #: Estimator names a predictor (or a config) can ask for.
-ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic")
+ESTIMATORS = (
+    "random_forest",
+    "extra_trees",
+    "gradient_boosting",
+    "mlp",
+    "graph",
+    "logistic",
+    "attention",
+)
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
-#: Temperature models of a conductivity predictor.
-TEMPERATURE_MODELS = ("none", "arrhenius")
-#: Activation energy (eV) used when no row of the training table has one: about the median of the
-#: Liverpool Arrhenius fits (0.40 eV).
-DEFAULT_EA_EV = 0.4
-#: Boltzmann constant (eV/K) and the targets' temperature (25 degC, K).
-BOLTZMANN_EV_PER_K = 8.617333262e-5
-ROOM_TEMPERATURE_K = 298.15
-#: Settings of the activation-energy forest (few, noisy rows: shallow leaves, feature subsampling).
-EA_FOREST = {"n_estimators": 200, "max_features": 0.33, "min_samples_leaf": 2}
 #: Extra output columns of a conductivity predictor (besides the task's).
 NOVELTY_COLUMN = "pred_log10_sigma_novelty"
 EA_COLUMN = "pred_ea_ev"
-
-
-def arrhenius_shift(ea_ev: np.ndarray, temperature_c: np.ndarray) -> np.ndarray:
-    """``log10 sigma(T) - log10 sigma(25 degC)`` on the Arrhenius line of activation energy ``Ea``.
-
-    Parameters
-    ----------
-    ea_ev : ndarray, shape (n,)
-        Activation energy (eV).
-    temperature_c : ndarray, shape (n,)
-        Temperature (degC).
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        Shift in decades (positive above 25 degC).
-    """
-    t = np.asarray(temperature_c, dtype=np.float64) + 273.15
-    slope = np.asarray(ea_ev, dtype=np.float64) / (BOLTZMANN_EV_PER_K * np.log(10.0))
-    return -slope * (1.0 / t - 1.0 / ROOM_TEMPERATURE_K)
 
 
 def build_estimator(
@@ -154,6 +140,12 @@ def build_estimator(
     params.setdefault("device", device)
     if name == "mlp":
         return (MLPEnsembleRegressor if regression else MLPEnsembleClassifier)(**params)
+    if name == "attention":
+        if not regression:
+            raise ValueError("the composition-attention network is a regressor: use conductivity")
+        from electroscreen.models.composition_attention import CompositionAttentionRegressor
+
+        return CompositionAttentionRegressor(**params)
     if name == "graph":
         if not regression:
             raise ValueError("the graph network is a regressor: use it for conductivity")
@@ -172,45 +164,6 @@ def reads_structures(estimator: str, featurizers: Sequence[str | Featurizer]) ->
         return True
     objects = (make_featurizer(f) if isinstance(f, str) else f for f in featurizers)
     return any(isinstance(f, StructureFeaturizer) for f in objects)
-
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def parse_structures(values: Sequence[object]) -> tuple[list[object], np.ndarray]:
-    """Structures from CIF text / pymatgen Structures / missing values.
-
-    Returns
-    -------
-    structures : list
-        A pymatgen ``Structure`` or ``None`` per entry.
-    status : ndarray of object
-        ``"ok"``, ``"no_structure"`` (missing) or ``"structure_parse_error"``.
-    """
-    from pymatgen.core import Structure
-
-    from electroscreen.data.readers import structure_from_text
-
-    out: list[object] = []
-    status = np.full(len(values), OK, dtype=object)
-    for i, value in enumerate(values):
-        if _missing(value):
-            out.append(None)
-            status[i] = "no_structure"
-        elif isinstance(value, Structure):
-            out.append(value)
-        else:
-            try:
-                out.append(structure_from_text(str(value), "cif")[0])
-            except Exception:  # noqa: BLE001 - any parser failure is this row's status
-                out.append(None)
-                status[i] = "structure_parse_error"
-    return out, status
 
 
 @dataclass
@@ -283,6 +236,9 @@ class CandidatePredictor(BaseEstimator):
     temperature_model : {"none", "arrhenius"}
         Conductivity: predict at the frame's ``temperature_c`` along an Arrhenius line with a
         predicted activation energy (module docstring), or at 25 degC only.
+    conformal_scale : {"spread", "learned"}
+        Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
+        spread and novelty (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).
 
     Examples
     --------
@@ -306,6 +262,7 @@ class CandidatePredictor(BaseEstimator):
         conformal_groups: str | Sequence[str] = "chemsys",
         conformal_novelty_bins: int = 1,
         temperature_model: str = "none",
+        conformal_scale: str = "spread",
     ) -> None:
         self.task = task
         self.featurizers = featurizers
@@ -319,6 +276,7 @@ class CandidatePredictor(BaseEstimator):
         self.conformal_groups = conformal_groups
         self.conformal_novelty_bins = conformal_novelty_bins
         self.temperature_model = temperature_model
+        self.conformal_scale = conformal_scale
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
@@ -416,7 +374,7 @@ class CandidatePredictor(BaseEstimator):
         else:
             structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
         formulas = [
-            s.composition.formula.replace(" ", "") if _missing(f) and s is not None else f
+            s.composition.formula.replace(" ", "") if missing_value(f) and s is not None else f
             for f, s in zip(formula.tolist(), structures, strict=True)
         ]
         status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
@@ -508,6 +466,7 @@ class CandidatePredictor(BaseEstimator):
             alpha=self.conformal_alpha,
             method=method,
             novelty_bins=self.conformal_novelty_bins,
+            scale=getattr(self, "conformal_scale", "spread"),
             random_state=self.random_state,
         ).fit(X, y, evaluable=targets.evaluable[rows], groups=groups)
         return self
@@ -626,7 +585,7 @@ class CandidatePredictor(BaseEstimator):
         """
         temperature = None
         if "temperature_c" in frame:
-            temperature, bad = _temperatures(frame["temperature_c"])
+            temperature, bad = parse_temperatures(frame["temperature_c"])
             if bad.any():
                 status = (
                     frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
@@ -664,11 +623,3 @@ class CandidatePredictor(BaseEstimator):
         if isinstance(model, TorchEnsembleMixin):
             model.to(device)
         return self
-
-
-def _temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Temperatures in degC (missing -> 25) and which rows hold an invalid one."""
-    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
-    missing = values.isna().to_numpy()
-    bad = ~missing & ~(np.isfinite(number) & (number > -273.15))
-    return np.where(missing | bad, 25.0, number), bad

@@ -28,11 +28,21 @@ equal-count bins of their distance to the rows of the model that scored them, ea
 quantile, and a candidate takes the quantile of its bin. Candidates close to the training data get
 narrower intervals, those far from it (an unseen family) wider ones.
 
-Rows flagged as not ``evaluable`` (censored conductivities) are trained on but never calibrate.
+``scale="learned"`` makes the normalisation locally adaptive in two inputs at once (Lei et al. 2018,
+section 5.2; Papadopoulos et al. 2008): the difficulty ``d(x) = exp(b0 + b1 log(s + s0) + b2 n)`` of a
+row, with ``s`` its ensemble spread and ``n`` its novelty, is a log-linear least-squares fit of
+``log(|y - mu| + 0.1)`` on the calibration rows, and the scores are ``|y - mu| / d(x)``. Inputs are
+clipped to the calibration range, so a far-out screening candidate cannot get an unbounded interval
+from extrapolating the fit. The three coefficients are fitted on the same rows that set the conformal
+quantile (a tiny loss of exactness, as for the spread floor).
+
+Rows flagged as not ``evaluable`` (censored conductivities) are trained on but never calibrate; an
+estimator whose ``fit`` takes ``censored`` (a Tobit loss) is told which rows they are.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 
@@ -43,7 +53,12 @@ from sklearn.model_selection import GroupKFold, KFold
 from electroscreen.models.design import take_rows
 from electroscreen.models.novelty import FeatureNovelty
 
-__all__ = ["ConformalRegressor", "conformal_quantile", "interval_coverage"]
+__all__ = ["ConformalRegressor", "DifficultyScale", "conformal_quantile", "interval_coverage"]
+
+#: Scales of the nonconformity scores: ensemble spread, or spread and novelty (learned).
+SCALES = ("spread", "learned")
+#: Offset (decades) of ``log(|residual| + offset)`` in the difficulty fit.
+RESIDUAL_OFFSET = 0.1
 
 
 def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
@@ -54,6 +69,39 @@ def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
     if n == 0 or rank > n:
         return float("inf")
     return float(scores[rank - 1])
+
+
+class DifficultyScale:
+    """``d = exp(b0 + b1 log(s) + b2 n)`` from spread ``s`` (floor added) and novelty ``n``.
+
+    Fitted by least squares of ``log(|residual| + 0.1)``; inputs are clipped to the fitted range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0); s = rng.uniform(0.5, 2, 500); n = rng.uniform(0, 3, 500)
+    >>> r = np.abs(rng.normal(size=500)) * s * np.exp(0.3 * n)
+    >>> d = DifficultyScale().fit(s, n, r)
+    >>> bool(d.coef_[1] > 0.5 and d.coef_[2] > 0.15)
+    True
+    """
+
+    def fit(self, spread: np.ndarray, novelty: np.ndarray, abs_residual: np.ndarray):
+        Z = self._design(np.log(spread), novelty, clip=False)
+        self.low_, self.high_ = Z[:, 1:].min(axis=0), Z[:, 1:].max(axis=0)
+        target = np.log(np.asarray(abs_residual, dtype=np.float64) + RESIDUAL_OFFSET)
+        self.coef_ = np.linalg.lstsq(Z, target, rcond=None)[0]
+        return self
+
+    def _design(self, log_spread: np.ndarray, novelty: np.ndarray, clip: bool = True) -> np.ndarray:
+        Z = np.column_stack([np.ones(len(log_spread)), log_spread, novelty]).astype(np.float64)
+        if clip:
+            Z[:, 1:] = np.clip(Z[:, 1:], self.low_, self.high_)
+        return Z
+
+    def __call__(self, spread: np.ndarray, novelty: np.ndarray) -> np.ndarray:
+        """Difficulty of rows of spread ``spread`` (floor added) and novelty ``novelty``."""
+        return np.exp(self._design(np.log(spread), novelty) @ self.coef_)
 
 
 def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
@@ -84,6 +132,9 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     novelty_bins : int, default 1
         Equal-count bins of the distance to the training data, one conformal quantile each
         (1: one quantile for all candidates). Needs a feature matrix ``X``.
+    scale : {"spread", "learned"}, default "spread"
+        Normalisation of the scores (``normalize=True``): the ensemble spread plus floor, or the
+        learned difficulty of spread and novelty (module docstring; needs a feature matrix).
     random_state : int
 
     Examples
@@ -105,6 +156,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         calibration_fraction: float = 0.25,
         normalize: bool = True,
         novelty_bins: int = 1,
+        scale: str = "spread",
         random_state: int = 0,
     ) -> None:
         self.estimator = estimator
@@ -114,6 +166,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         self.calibration_fraction = calibration_fraction
         self.normalize = normalize
         self.novelty_bins = novelty_bins
+        self.scale = scale
         self.random_state = random_state
 
     def fit(
@@ -146,6 +199,8 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if int(self.novelty_bins) < 1:
             raise ValueError(f"novelty_bins must be at least 1, got {self.novelty_bins}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, not {self.scale!r}")
         groupings = list(groups) if isinstance(groups, list | tuple) else [groups]
         if len(groupings) > 1 and self.method != "cv":
             raise ValueError("several calibration groupings need method='cv'")
@@ -153,6 +208,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         n = len(y)
         evaluable = np.ones(n, dtype=bool) if evaluable is None else np.asarray(evaluable, bool)
         rng = np.random.default_rng(self.random_state)
+        self._censored = ~evaluable  # for estimators that take censored=..., e.g. Tobit losses
         scored = []  # (rows, mu, sd, novelty) of every calibrating fold
         if self.method == "split":
             cal, proper = self._split(n, groupings[0], rng)
@@ -164,14 +220,27 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
                     member = self._fit_one(X, y, sample_weight, train)
                     scored.append(self._score(member, X, train, test))
             self.estimator_ = self._fit_one(X, y, sample_weight, np.arange(n))
+        del self._censored
         rows, mu, sd, novelty = (np.concatenate(parts) for parts in zip(*scored, strict=True))
         use = evaluable[rows] & np.isfinite(mu) & np.isfinite(y[rows])
         self.spread_floor_ = float(np.median(sd[use])) if use.any() else 0.0
-        self.scores_ = np.abs(y[rows][use] - mu[use]) / self._scale(sd[use])
+        abs_residual = np.abs(y[rows][use] - mu[use])
+        #: Raw calibration data (used rows): what any other interval rule would need.
+        self.calibration_ = {
+            "abs_residual": abs_residual,
+            "spread": sd[use],
+            "novelty": novelty[use],
+        }
+        if self.scale == "learned" and self.normalize:
+            self.difficulty_ = DifficultyScale().fit(
+                sd[use] + self.spread_floor_, novelty[use], abs_residual
+            )
+        self.scores_ = abs_residual / self._scale(sd[use], novelty[use])
         self.quantile_ = conformal_quantile(self.scores_, self.alpha)
         self.n_calibration_ = int(use.sum())
-        if self.novelty_bins > 1:
+        if self._needs_novelty():
             self.novelty_ = FeatureNovelty().fit(X)
+        if self.novelty_bins > 1:
             inner = np.linspace(0.0, 1.0, int(self.novelty_bins) + 1)[1:-1]
             self.novelty_edges_ = np.quantile(novelty[use], inner)
             bins = np.searchsorted(self.novelty_edges_, novelty[use])
@@ -204,7 +273,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         """``(rows, mu, sd, novelty)`` of held-out rows ``test`` under a model fitted on ``train``."""
         mu, sd = model.predict_dist(take_rows(X, test))
         novelty = np.zeros(len(test))
-        if self.novelty_bins > 1:
+        if self._needs_novelty():
             novelty = FeatureNovelty().fit(take_rows(X, train)).distance(take_rows(X, test))
         return test, np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64), novelty
 
@@ -213,13 +282,25 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         kwargs = {}
         if sample_weight is not None:
             kwargs["sample_weight"] = np.asarray(sample_weight)[rows]
+        if "censored" in inspect.signature(model.fit).parameters:
+            kwargs["censored"] = self._censored[rows]
         return model.fit(take_rows(X, rows), y[rows], **kwargs)
 
-    def _scale(self, sd: np.ndarray) -> np.ndarray:
+    def _needs_novelty(self) -> bool:
+        """Whether calibration and prediction use the distance to the training data."""
+        learned = getattr(self, "scale", "spread") == "learned" and self.normalize
+        return self.novelty_bins > 1 or learned
+
+    def _scale(self, sd: np.ndarray, novelty: np.ndarray | None = None) -> np.ndarray:
+        """Normaliser of the scores of rows of spread ``sd`` and novelty ``novelty``."""
         if not self.normalize:
             return np.ones_like(sd)
         floor = getattr(self, "spread_floor_", 0.0)
-        return np.maximum(sd + floor, 1e-12)
+        scale = np.maximum(sd + floor, 1e-12)
+        difficulty = getattr(self, "difficulty_", None)  # None also for models pickled before
+        if difficulty is None:
+            return scale
+        return np.maximum(difficulty(scale, novelty), 1e-12)
 
     def interval_quantile(self, X: object, novelty: np.ndarray | None = None) -> float | np.ndarray:
         """Conformal quantile: the single one, or that of each row's novelty bin.
@@ -232,6 +313,11 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         if novelty is None:
             novelty = self.novelty_.distance(X)
         return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, novelty)]
+
+    def _novelty(self, X: object, novelty: np.ndarray | None) -> np.ndarray | None:
+        if novelty is None and getattr(self, "novelty_", None) is not None:
+            return self.novelty_.distance(X)
+        return novelty
 
     def predict_dist(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and ensemble spread of the final model."""
@@ -248,7 +334,8 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         ``novelty``: see :meth:`interval_quantile`.
         """
         mu, sd = self.predict_dist(X)
-        half = self.interval_quantile(X, novelty) * self._scale(sd)
+        novelty = self._novelty(X, novelty)
+        half = self.interval_quantile(X, novelty) * self._scale(sd, novelty)
         return mu, sd, mu - half, mu + half
 
     @property

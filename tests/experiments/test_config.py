@@ -127,3 +127,14 @@ def test_conformal_groups_are_checked_by_one_rule():
             TrainConfig(task="conductivity", conformal_groups=bad, registered_model_name="x")
         with pytest.raises(ValueError, match="conformal_groups must be"):
             CandidatePredictor(conformal_groups=bad)._check()
+
+
+def test_conformal_scale_reaches_the_predictor():
+    from electroscreen.experiments.train import build_predictor
+
+    root = Path(__file__).resolve().parents[2] / "configs"
+    assert (
+        build_predictor(load_train_config(root / "conductivity.yaml")).conformal_scale == "learned"
+    )
+    with pytest.raises(ConfigError, match="conformal_scale"):
+        load_train_config(CONFIGS / "conductivity.yaml", conformal_scale="wide")

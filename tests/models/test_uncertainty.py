@@ -102,3 +102,58 @@ def test_obelix_official_test_coverage(conductivity_table, composition_design):
     result = evaluate(model, conductivity_table, "official", design=composition_design)
     assert result.metrics["n"] == 113  # 121 test rows, 8 censored
     assert 0.85 <= result.metrics["coverage_90"] <= 0.95, result.metrics
+
+
+def _far_is_noisy(n: int, seed: int):
+    """Rows far from the bulk of the data (large |x1|) are much noisier than near ones."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    X[: n // 4, 1] *= 6.0  # a quarter of the rows lie far out along x1
+    noise = 0.2 + 0.8 * np.abs(X[:, 1])
+    return X, X[:, 0] + noise * rng.normal(size=n)
+
+
+def test_learned_scale_covers_and_widens_where_difficulty_follows_novelty():
+    X, y = _far_is_noisy(1200, 0)
+    Xt, yt = _far_is_noisy(1200, 1)
+    base = TreeEnsembleRegressor(n_estimators=40, min_samples_leaf=5, random_state=0)
+    model = ConformalRegressor(base, n_splits=4, scale="learned", random_state=0).fit(X, y)
+    _, _, lo, hi = model.predict_interval(Xt)
+    assert 0.86 <= interval_coverage(yt, lo, hi) <= 0.94
+    far = np.abs(Xt[:, 1]) > 3.0
+    assert np.mean((hi - lo)[far]) > 2.0 * np.mean((hi - lo)[~far])
+    assert model.difficulty_.coef_[2] > 0  # difficulty grows with novelty
+
+
+def test_learned_scale_is_bounded_far_from_the_calibration_range():
+    X, y = _far_is_noisy(400, 2)
+    model = ConformalRegressor(
+        TreeEnsembleRegressor(n_estimators=20, random_state=0), n_splits=3, scale="learned"
+    ).fit(X, y)
+    far = np.array([[0.0, 1e6], [0.0, 1e9]])
+    _, _, lo, hi = model.predict_interval(far)
+    assert np.isfinite(hi - lo).all() and np.allclose(hi - lo, (hi - lo)[0])  # inputs clipped
+
+
+def test_unknown_scale_is_an_error():
+    with pytest.raises(ValueError, match="scale"):
+        ConformalRegressor(TreeEnsembleRegressor(n_estimators=5), scale="magic").fit(
+            np.zeros((20, 2)), np.zeros(20)
+        )
+
+
+class _RecordsCensored(TreeEnsembleRegressor):
+    def fit(self, X, y, sample_weight=None, censored=None):
+        self.censored_seen_ = censored
+        return super().fit(X, y, sample_weight)
+
+
+def test_censored_rows_are_passed_to_estimators_that_take_them():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    evaluable = np.arange(40) % 5 != 0
+    model = ConformalRegressor(_RecordsCensored(n_estimators=5), n_splits=2).fit(
+        X, X[:, 0], evaluable=evaluable
+    )
+    np.testing.assert_array_equal(
+        model.estimator_.censored_seen_, ~evaluable
+    )  # final fit: all rows

@@ -1,0 +1,59 @@
+"""Temperature of conductivity predictions: the Arrhenius line and the ``temperature_c`` input.
+
+``log10 sigma(T) = log10 sigma(25 degC) - Ea / (k_B ln10) (1/T - 1/298.15 K)``; a
+:class:`~electroscreen.models.predictor.CandidatePredictor` with ``temperature_model="arrhenius"``
+predicts ``Ea`` with a small forest (:data:`EA_FOREST`) trained on the Liverpool Arrhenius fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.liverpool import BOLTZMANN_EV_PER_K, ROOM_TEMPERATURE_K
+
+__all__ = [
+    "BOLTZMANN_EV_PER_K",
+    "DEFAULT_EA_EV",
+    "EA_FOREST",
+    "ROOM_TEMPERATURE_K",
+    "TEMPERATURE_MODELS",
+    "arrhenius_shift",
+    "parse_temperatures",
+]
+
+#: Temperature models of a conductivity predictor.
+TEMPERATURE_MODELS = ("none", "arrhenius")
+#: Activation energy (eV) used when no row of the training table has one: about the median of the
+#: Liverpool Arrhenius fits (0.40 eV).
+DEFAULT_EA_EV = 0.4
+#: Settings of the activation-energy forest (few, noisy rows: shallow leaves, feature subsampling).
+EA_FOREST = {"n_estimators": 200, "max_features": 0.33, "min_samples_leaf": 2}
+
+
+def arrhenius_shift(ea_ev: np.ndarray, temperature_c: np.ndarray) -> np.ndarray:
+    """``log10 sigma(T) - log10 sigma(25 degC)`` on the Arrhenius line of activation energy ``Ea``.
+
+    Parameters
+    ----------
+    ea_ev : ndarray, shape (n,)
+        Activation energy (eV).
+    temperature_c : ndarray, shape (n,)
+        Temperature (degC).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Shift in decades (positive above 25 degC).
+    """
+    t = np.asarray(temperature_c, dtype=np.float64) + 273.15
+    slope = np.asarray(ea_ev, dtype=np.float64) / (BOLTZMANN_EV_PER_K * np.log(10.0))
+    return -slope * (1.0 / t - 1.0 / ROOM_TEMPERATURE_K)
+
+
+def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Temperatures in degC (missing -> 25) and which rows hold an invalid one."""
+    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    missing = values.isna().to_numpy()
+    bad = ~missing & ~(np.isfinite(number) & (number > -273.15))
+    return np.where(missing | bad, 25.0, number), bad
