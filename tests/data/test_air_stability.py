@@ -17,9 +17,9 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 24, "moderate": 84, "unstable": 47}
+COUNTS = {"stable": 27, "moderate": 87, "unstable": 48}
 N_ROWS = sum(COUNTS.values())
-N_OK = 141
+N_OK = 146
 N_WITH_EXPOSURE = 57
 
 
