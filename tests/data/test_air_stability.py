@@ -17,10 +17,10 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 29, "moderate": 87, "unstable": 48}
+COUNTS = {"stable": 32, "moderate": 87, "unstable": 49}
 N_ROWS = sum(COUNTS.values())
-N_OK = 148
-N_WITH_EXPOSURE = 59
+N_OK = 149
+N_WITH_EXPOSURE = 60
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
