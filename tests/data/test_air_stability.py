@@ -17,9 +17,9 @@ from electroscreen.data.candidates import CANDIDATE_COLUMNS
 
 #: What the package copy of the labels holds (update when rows are added): rows per verdict, rows
 #: whose formula reads as a composition, rows that give at least one exposure field.
-COUNTS = {"stable": 33, "moderate": 87, "unstable": 49}
+COUNTS = {"stable": 33, "moderate": 89, "unstable": 49}
 N_ROWS = sum(COUNTS.values())
-N_OK = 149
+N_OK = 151
 N_WITH_EXPOSURE = 60
 
 
