@@ -22,26 +22,28 @@ caches, structure files, tables with a CIF column). The run records its inputs a
 command line, so relative paths are read from the current directory: from a notebook in another
 folder, pass ``inputs=`` with paths that exist there. A composition-only candidate gets a card without
 structure sections; every section that cannot be computed says why instead of raising.
+
+Finding and summarising the structure lives in :mod:`~electroscreen.analysis.candidate_structure`,
+the OBELiX neighbours in :mod:`~electroscreen.analysis.neighbours` (:func:`find_structure`,
+:func:`structure_summary` and :func:`nearest_obelix` are re-exported here).
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from pymatgen.core import Composition, Structure
-from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+from pymatgen.core import Structure
 
-from electroscreen.data.formula import FormulaError, parse_formula
-from electroscreen.data.obelix import load_obelix
-from electroscreen.data.packed import load_packed
-from electroscreen.data.readers import expand_inputs, read_candidates, structure_from_text
+from electroscreen.analysis.candidate_structure import (
+    as_structure,
+    find_structure,
+    run_inputs,
+    structure_summary,
+)
+from electroscreen.analysis.neighbours import nearest_obelix
 from electroscreen.featurizers.bvse.barriers import BVSE
-from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
@@ -68,7 +70,6 @@ PREDICTION_COLUMNS = (
     "rank",
     "acquisition_rank",
 )
-_PACKED_SUFFIXES = {".npz", ".parquet", ".pq"}
 
 
 @dataclass
@@ -143,172 +144,6 @@ class CandidateCard:
         return "\n".join(parts)
 
 
-def _as_structure(value: object) -> Structure | None:
-    if isinstance(value, Structure):
-        return value
-    if isinstance(value, str) and value.strip():
-        return structure_from_text(value, "cif")[0]
-    return None
-
-
-def _packed_lookup(path: Path, candidate_id: str) -> Structure | None:
-    try:
-        packed = load_packed(path)
-    except (OSError, KeyError, ValueError):
-        return None  # not a packed cache (e.g. a formula table): the readers handle it
-    ids = list(packed.ids)
-    if candidate_id not in ids:
-        return None
-    return packed.to_structure(ids.index(candidate_id))
-
-
-def find_structure(candidate_id: str, inputs: str | Path | list[str | Path]) -> Structure | None:
-    """The structure of a candidate, looked up in the screening inputs (None when absent).
-
-    Parameters
-    ----------
-    candidate_id : str
-        The ``candidate_id`` of the screening results (for a packed cache, its ``ids``).
-    inputs : path or list of paths
-        What was screened: packed caches (``.npz`` / packed ``.parquet``), structure files or
-        folders, globs, tables with a CIF column. Paths that do not exist are skipped.
-
-    Returns
-    -------
-    Structure or None
-        The first match, in input order; None when no input holds the candidate with a structure.
-    """
-    for path in expand_inputs(inputs):
-        if not path.exists():
-            continue
-        if path.suffix.lower() in _PACKED_SUFFIXES:
-            structure = _packed_lookup(path, candidate_id)
-            if structure is not None:
-                return structure
-        table = read_candidates([path])
-        hit = table[table["candidate_id"] == candidate_id]
-        if len(hit) and isinstance(hit["structure"].iloc[0], Structure):
-            return hit["structure"].iloc[0]
-    return None
-
-
-def structure_summary(structure: Structure) -> dict:
-    """Formula, space group (ordered structures only), sites, disorder and density of a structure.
-
-    Parameters
-    ----------
-    structure : Structure
-        Ordered or partially occupied.
-
-    Returns
-    -------
-    dict
-        ``formula`` (reduced), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
-        for structures with partially occupied sites, where a space-group search on the average
-        structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
-        ``density_g_cm3``, ``volume_A3``, ``lattice_abc_A``, ``lattice_angles_deg``.
-    """
-    partial = sum(1 for site in structure if not site.is_ordered)
-    summary = {
-        "formula": structure.composition.reduced_formula,
-        "spacegroup": "n/a (partially occupied sites)",
-        "n_sites": len(structure),
-        "partially_occupied_sites": partial,
-        "ordered": structure.is_ordered,
-        "density_g_cm3": round(float(structure.density), 4),
-        "volume_A3": round(float(structure.volume), 3),
-        "lattice_abc_A": tuple(round(float(x), 4) for x in structure.lattice.abc),
-        "lattice_angles_deg": tuple(round(float(x), 3) for x in structure.lattice.angles),
-    }
-    if structure.is_ordered:
-        analyzer = SpacegroupAnalyzer(structure, symprec=0.1)
-        summary["spacegroup"] = (
-            f"{analyzer.get_space_group_symbol()} ({analyzer.get_space_group_number()})"
-        )
-    return summary
-
-
-@functools.lru_cache(maxsize=4)
-def _obelix_space(data_dir: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """OBELiX table, its standardized Magpie matrix, and the mean/scale used."""
-    table = load_obelix(data_dir).reset_index(drop=True)
-    features = ElementPropertyStats().transform(table["true_composition"].tolist())
-    mean = np.nanmean(features, axis=0)
-    scale = np.nanstd(features, axis=0)
-    scale[~(scale > 0)] = 1.0
-    mean = np.nan_to_num(mean)
-    standardized = np.nan_to_num((features - mean) / scale)  # NaN -> the mean (0 after scaling)
-    return table, standardized, mean, scale
-
-
-def _formula_of(query: str | Composition | Structure) -> str:
-    if isinstance(query, Structure):
-        return query.composition.formula.replace(" ", "")
-    if isinstance(query, Composition):
-        return query.formula.replace(" ", "")
-    return str(query)
-
-
-def nearest_obelix(
-    formula_or_structure: str | Composition | Structure,
-    k: int = 5,
-    data_dir: str | Path | None = None,
-) -> pd.DataFrame:
-    """The ``k`` OBELiX materials closest in standardized Magpie composition space.
-
-    Each of the 132 Magpie features (:class:`ElementPropertyStats`) is standardized with the mean
-    and standard deviation over the 599 OBELiX entries; missing features take the mean. Distance is
-    Euclidean in that space, so it compares chemistry (element properties and their spread), not
-    structure.
-
-    Parameters
-    ----------
-    formula_or_structure : str, Composition or Structure
-        The query; a structure is reduced to its (occupancy-weighted) composition.
-    k : int
-        Number of neighbours.
-    data_dir : path, optional
-        Reference data folder (default ``$ELECTROSCREEN_DATA``).
-
-    Returns
-    -------
-    DataFrame
-        ``ID, formula, family, log10_sigma, censored, split, space_group, doi, distance``, closest
-        first. ``log10_sigma`` is the measured room-temperature conductivity (log10 S/cm); for
-        censored entries it is NaN and ``censored`` is True.
-
-    Raises
-    ------
-    ValueError
-        When the query formula cannot be parsed.
-    """
-    formula = _formula_of(formula_or_structure)
-    try:
-        parse_formula(formula)
-    except FormulaError as exc:
-        raise ValueError(f"cannot read the formula {formula!r}: {exc}") from exc
-    table, space, mean, scale = _obelix_space(None if data_dir is None else str(data_dir))
-    query = ElementPropertyStats().transform([formula])[0]
-    query = np.nan_to_num((query - mean) / scale)
-    distance = np.sqrt(((space - query) ** 2).sum(axis=1))
-    order = np.argsort(distance, kind="stable")[:k]
-    out = table.loc[
-        order,
-        [
-            "ID",
-            "true_composition",
-            "family",
-            "log10_sigma",
-            "censored",
-            "split",
-            "space_group",
-            "doi",
-        ],
-    ].rename(columns={"true_composition": "formula"})
-    out["distance"] = distance[order]
-    return out.reset_index(drop=True)
-
-
 def _featurize(featurizer, structure: Structure) -> tuple[pd.Series, str]:
     values, status = featurizer.transform_with_status([structure])
     names = featurizer.get_feature_names_out()
@@ -327,16 +162,6 @@ def _electrodes(formula: str) -> pd.Series:
     anode = InterfaceReactivity().reactions([formula]).iloc[0]
     keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction"]
     return pd.concat([window[keep], anode.filter(like="interface_")])
-
-
-def _run_inputs(text: object) -> list[str] | None:
-    """The input paths a screening run logged (param ``inputs``: comma-separated; older runs ``;``)."""
-    if not text:
-        return None
-    text = str(text)
-    if Path(text).exists():  # one path that itself contains a separator
-        return [text]
-    return [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
 
 
 def candidate_card(
@@ -385,12 +210,12 @@ def candidate_card(
     predictions = row[[c for c in PREDICTION_COLUMNS if c in row.index]]
     card = CandidateCard(candidate_id=candidate_id, formula=formula, predictions=predictions)
 
-    found = _as_structure(structure) if structure is not None else None
+    found = as_structure(structure) if structure is not None else None
     if found is None and "structure" in row.index:
-        found = _as_structure(row["structure"])
+        found = as_structure(row["structure"])
     if found is None:
         if inputs is None:
-            inputs = _run_inputs(results.attrs.get("params", {}).get("inputs"))
+            inputs = run_inputs(results.attrs.get("params", {}).get("inputs"))
         if inputs:
             found = find_structure(candidate_id, inputs)
     card.structure = found

@@ -16,10 +16,10 @@ _EXPORTS = {
     "screen": "runner",
     "ScreeningResult": "runner",
     "ScreeningError": "runner",
-    "ScreeningConfig": "config",
-    "FilterConfig": "config",
-    "RankingConfig": "config",
-    "load_screening_config": "config",
+    "ScreeningConfig": "screen_config",
+    "FilterConfig": "screen_config",
+    "RankingConfig": "screen_config",
+    "load_screening_config": "screen_config",
     "apply_filters": "filters",
     "apply_bond_valence": "plausibility",
     "rank_candidates": "ranking",
@@ -32,7 +32,6 @@ _EXPORTS = {
     "plan_inputs": "inputs",
     "iter_batches": "inputs",
     "ManifestMismatchError": "checkpoint",
-    "run_demo": "demo",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -28,29 +28,35 @@ more probable one is kept (ties: the earlier seed, then enumeration order). The 
 same substitution map can only arise once. Candidates whose composition equals a seed's composition
 (a known compound) are dropped unless ``keep_known``. Every kept candidate is finally checked with
 ``assign_oxidation_states``.
+
+Cell labels (formulas, prototypes, composition keys, species) live in
+:mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
+(:func:`load_seeds`, :func:`write_pool`, re-exported here) in :mod:`~electroscreen.screening.pool_files`.
 """
 
 from __future__ import annotations
 
-import string
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import (
-    ELEMENT_SYMBOLS,
-    SYMBOL_TO_Z,
-    formula_units,
-    reduced_formula,
-)
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
-from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.data.packed import PackedStructures
+from electroscreen.screening.cell_content import (
+    cell_composition_key,
+    cell_formula,
+    cell_formula_units,
+    element_amounts,
+    prototype_label,
+    seed_formulas,
+    species_label,
+)
+from electroscreen.screening.pool_files import load_seeds, write_pool
 from electroscreen.screening.substitution import (
     enumerate_substitutions,
     ionic_volume_scale,
@@ -69,7 +75,6 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 1e-4
-_MAX_Z = len(ELEMENT_SYMBOLS)
 
 
 @dataclass(frozen=True)
@@ -96,52 +101,6 @@ class GeneratedPool:
 
     def __len__(self) -> int:
         return len(self.table)
-
-
-def element_amounts(packed: PackedStructures) -> np.ndarray:
-    """Occupancy-weighted amount of each element per cell, shape (N, 104), indexed by Z."""
-    n = len(packed)
-    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
-    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
-    amounts = np.zeros((n, _MAX_Z))
-    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
-    return amounts
-
-
-def seed_formulas(packed: PackedStructures) -> list[str]:
-    """Reduced formula of each structure (``Li6.4La3Zr1.4Ta0.6O12``, not the cell content)."""
-    formulas = []
-    for row in element_amounts(packed):
-        z = np.flatnonzero(row > 1e-8)
-        formulas.append(_formula(z, row[z]))
-    return formulas
-
-
-def _formula(z: np.ndarray, amounts: np.ndarray) -> str:
-    """Reduced formula (:func:`~electroscreen.data.formula.reduced_formula`) of a cell content."""
-    return reduced_formula({ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amounts, strict=True)})
-
-
-def _formula_units(amounts: np.ndarray) -> int:
-    return formula_units(dict(enumerate(amounts.tolist()))) if len(amounts) else 1
-
-
-def _prototype(amounts: np.ndarray, n_sites: int) -> str:
-    values = np.sort(amounts)
-    letters = string.ascii_uppercase
-    parts = [f"{letters[k % 26]}{_amount_text(v)}" for k, v in enumerate(values)]
-    return f"{''.join(parts)}|{n_sites}"
-
-
-def _amount_text(value: float) -> str:
-    value = round(float(value), 4)
-    return "" if value == 1 else f"{value:g}"
-
-
-def _composition_key(z: np.ndarray, amounts: np.ndarray) -> tuple:
-    order = np.argsort(z)
-    frac = np.round(amounts[order] / amounts.sum(), 6)
-    return tuple(zip(z[order].tolist(), frac.tolist(), strict=True))
 
 
 @dataclass
@@ -196,10 +155,10 @@ def _seed_maps(
     new_charge = np.repeat(charge[None, :], len(found), axis=0)
     new_z[:, movable] = model.z[found.new_species]
     new_charge[:, movable] = model.charge[found.new_species]
-    f = _formula_units(amt)
+    f = cell_formula_units(amt)
     return _SeedMaps(
         i, z, amt, charge, new_z, new_charge, found.log_probability, f,
-        _prototype(amt / f, n_sites), n_sites,
+        prototype_label(amt / f, n_sites), n_sites,
     )  # fmt: skip
 
 
@@ -211,12 +170,6 @@ def _unique(ids: Sequence[str]) -> list[str]:
         seen[raw] += 1
         out.append(raw if seen[raw] == 1 else f"{raw}~{seen[raw]}")
     return out
-
-
-def _species_name(z: int, charge: float) -> str:
-    q = float(charge)
-    magnitude = f"{abs(q):g}" if abs(q) != 1 else ""
-    return f"{ELEMENT_SYMBOLS[z]}{magnitude}{'+' if q > 0 else '-'}"
 
 
 def generate_candidates(
@@ -275,11 +228,11 @@ def generate_candidates(
             counts["enumerated"] += len(result.log_probability)
             groups.append(result)
 
-    known = {_composition_key(g.z, g.amounts) for g in groups} if not keep_known else set()
+    known = {cell_composition_key(g.z, g.amounts) for g in groups} if not keep_known else set()
     best: dict[tuple, tuple[float, int, int]] = {}
     for gi, g in enumerate(groups):
         for k in range(len(g.log_probability)):
-            comp = _composition_key(g.new_z[k], g.amounts)
+            comp = cell_composition_key(g.new_z[k], g.amounts)
             if comp in known:
                 counts["known_compound"] += 1
                 continue
@@ -329,18 +282,18 @@ def generate_candidates(
 def _record(g: _SeedMaps, k: int, seed_id: str, rescale: bool) -> dict:
     changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
     subs = ";".join(
-        f"{_species_name(g.z[e], g.charge[e])}>{_species_name(g.new_z[k, e], g.new_charge[k, e])}"
+        f"{species_label(g.z[e], g.charge[e])}>{species_label(g.new_z[k, e], g.new_charge[k, e])}"
         for e in changed
     )
     logp = float(g.log_probability[k])
     return {
         "candidate_id": f"{seed_id}:{subs}",
-        "formula": _formula(g.new_z[k], g.amounts),
+        "formula": cell_formula(g.new_z[k], g.amounts),
         "source": f"generate:{seed_id}",
         "status": OK,
         "error": "",
         "seed_id": seed_id,
-        "seed_formula": _formula(g.z, g.amounts),
+        "seed_formula": cell_formula(g.z, g.amounts),
         "prototype": g.prototype,
         "substitutions": subs,
         "n_substituted": len(changed),
@@ -364,68 +317,3 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return table[columns]
-
-
-def _is_packed_file(path: Path) -> bool:
-    if path.suffix.lower() == ".npz":
-        return True
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        import pyarrow.parquet as pq
-
-        return {"lattice", "site_occupant_counts", "occ_species"} <= set(pq.read_schema(path).names)
-    return False
-
-
-def load_seeds(
-    inputs: Iterable[str | Path] = (),
-    *,
-    obelix: bool = False,
-    data_dir: str | Path | None = None,
-) -> PackedStructures:
-    """Seed structures from files the data layer reads, packed caches, and/or OBELiX's 321 CIFs.
-
-    Rows that fail to parse or validate (and composition-only rows) are not seeds.
-    """
-    batches: list[PackedStructures] = []
-    pending: list[Path] = []
-
-    def flush() -> None:
-        if pending:
-            table = read_candidates(pending)
-            ok = table[(table["status"] == OK) & table["structure"].notna()]
-            batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
-            pending.clear()
-
-    for path in expand_inputs(list(inputs)):
-        if path.is_file() and _is_packed_file(path):
-            flush()
-            batches.append(load_packed(path))
-        else:
-            pending.append(path)
-    flush()
-    if obelix:
-        from electroscreen.data.obelix import obelix_candidates
-
-        table = obelix_candidates(data_dir, structures_only=True)
-        ok = table[(table["status"] == OK) & table["structure"].notna()]
-        batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
-    return concat_packed(batches)
-
-
-def write_pool(
-    pool: GeneratedPool, out: str | Path, table_path: str | Path | None = None
-) -> tuple[Path, Path]:
-    """Write the packed structures (``.npz``/``.parquet``) and the candidate table (``.csv``/...).
-
-    The table defaults to ``<out stem>_candidates.csv`` beside ``out``. Both are inputs of
-    ``electroscreen screen``: the cache with structures, the table with formulas and provenance.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table_path = Path(table_path) if table_path else out.with_name(f"{out.stem}_candidates.csv")
-    pool.packed.save(out)
-    if table_path.suffix.lower() in {".parquet", ".pq"}:
-        pool.table.to_parquet(table_path, index=False)
-    else:
-        pool.table.to_csv(table_path, index=False)
-    return out, table_path

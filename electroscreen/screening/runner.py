@@ -6,6 +6,10 @@ workers: read, pre-filter, featurize, predict (:func:`~electroscreen.screening.b
 ranked and ``DIR/results.parquet`` / ``DIR/results.csv`` are written in input order. A run killed at
 any point and started again with the same arguments reuses the finished batches and produces the
 same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
+
+The pieces it calls: :mod:`~electroscreen.screening.screen_models` (which models, their digests,
+:class:`ScreeningError`, re-exported here), :mod:`~electroscreen.screening.execution` (batches
+in-process or on Dask), :mod:`~electroscreen.screening.progress` (progress bar or log lines).
 """
 
 from __future__ import annotations
@@ -17,20 +21,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from electroscreen.configs import CONDUCTIVITY_MODEL, STABILITY_MODEL
 from electroscreen.data.readers import expand_inputs
-from electroscreen.experiments.model_registry import ModelNotFoundError, latest_model_uri
 from electroscreen.experiments.tracking import resolve_tracking_uri
-from electroscreen.screening.batch import (
-    check_temperature,
-    process_batch,
-    process_batch_by_uri,
-    screening_device,
-)
+from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
+from electroscreen.screening.execution import batch_runner
 from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
+from electroscreen.screening.progress import batch_progress
 from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
+from electroscreen.screening.screen_models import (
+    ScreeningError,
+    default_model_uris,
+    fingerprint_models,
+)
 
 __all__ = [
     "ScreeningError",
@@ -38,10 +42,6 @@ __all__ = [
     "default_model_uris",
     "screen",
 ]
-
-
-class ScreeningError(RuntimeError):
-    """A screening cannot start (no inputs, no models); the message says what to do."""
 
 
 @dataclass
@@ -60,159 +60,6 @@ class ScreeningResult:
     """Seconds per step (``plan``, ``batches``, ``rank_write``) and ``total``."""
     tracking_error: str | None = None
     """Why the MLflow run could not be started or completed (the results are written anyway)."""
-
-
-def default_model_uris(
-    tracking_uri: str | None,
-    conductivity_model: str | None = None,
-    stability_model: str | None = None,
-) -> dict[str, str]:
-    """The model URIs to screen with: the given ones, else the newest registered versions.
-
-    Raises
-    ------
-    ScreeningError
-        When a default model is not registered in the store; the message says how to train it.
-    """
-    uris = {}
-    for key, given, name in (
-        ("conductivity", conductivity_model, CONDUCTIVITY_MODEL),
-        ("air_stability", stability_model, STABILITY_MODEL),
-    ):
-        if given:
-            uris[key] = given
-            continue
-        try:
-            uris[key] = latest_model_uri(name, tracking_uri)
-        except ModelNotFoundError as exc:
-            raise ScreeningError(
-                f"{exc} (or run `make demo`, which trains both default models), "
-                f"or pass --{'conductivity' if key == 'conductivity' else 'stability'}-model URI"
-            ) from exc
-    return uris
-
-
-def fingerprint_models(
-    model_uris: dict[str, str], tracking_uri: str
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Each model's concrete URI (aliases resolved to a version) and the SHA-256 of its files.
-
-    Raises
-    ------
-    ScreeningError
-        When a model's files cannot be read; the message names the model.
-    """
-    from electroscreen.experiments.model_registry import model_fingerprint
-
-    resolved, digests = {}, {}
-    for role, model_uri in model_uris.items():
-        try:
-            resolved[role], digests[role] = model_fingerprint(model_uri, tracking_uri)
-        except Exception as exc:  # noqa: BLE001 - any store error: name the model
-            raise ScreeningError(
-                f"cannot read the {role} model {model_uri} in {tracking_uri}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-    return resolved, digests
-
-
-def _batch_runner(
-    config: ScreeningConfig,
-    model_uris: dict[str, str],
-    tracking_uri: str,
-    device: str,
-    workers: int | None,
-    scheduler: str | None,
-    cluster: tuple | None = None,
-):
-    """A context manager yielding ``run(batches) -> iterator of (index, frame)``."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def serial():
-        from electroscreen.screening.batch import cached_predictor
-
-        conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
-        stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
-        check_temperature(conductivity, config.temperature_c)
-
-        def run(batches):
-            for batch in batches:
-                yield (
-                    batch.index,
-                    process_batch(
-                        batch,
-                        config.filters,
-                        conductivity,
-                        stability,
-                        config.temperature_c,
-                        config.objectives,
-                    ),
-                )
-
-        yield run
-
-    @contextmanager
-    def distributed():
-        from electroscreen.screening.cluster import cluster_client
-        from electroscreen.screening.distributed import dask_client, map_batches
-
-        make = cluster_client(*cluster) if cluster else dask_client(workers, scheduler)
-        with make as client:
-
-            def run(batches):
-                yield from map_batches(
-                    client, process_batch_by_uri, batches,
-                    config.filters, model_uris, tracking_uri, device, config.temperature_c,
-                    config.objectives,
-                )  # fmt: skip
-
-            yield run
-
-    local = workers is None and scheduler is None and cluster is None
-    return serial() if local else distributed()
-
-
-def _progress(enabled: bool, total: int | None, done: int, say: Callable[[str], None]):
-    """A progress bar on a terminal; in a log (stderr not a terminal), a plain line per ~10%."""
-    import sys
-    from contextlib import nullcontext
-
-    from electroscreen.report import _is_terminal
-
-    if not enabled:
-        return nullcontext(), lambda: None
-    if not _is_terminal(sys.stderr):
-        state = {"done": done, "start": time.perf_counter()}
-        step = max(1, (total or 10) // 10)
-
-        def advance() -> None:
-            state["done"] += 1
-            if state["done"] % step == 0 or state["done"] == total:
-                elapsed = time.perf_counter() - state["start"]
-                say(
-                    f"batches {state['done']}/{total if total is not None else '?'} ({elapsed:.1f} s)"
-                )
-
-        return nullcontext(), advance
-
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    progress = Progress(
-        TextColumn("screening batches"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
-        console=Console(stderr=True),
-    )  # fmt: skip
-    task = progress.add_task("screen", total=total, completed=done)
-    return progress, lambda: progress.advance(task)
 
 
 def _start_tracking(
@@ -371,11 +218,11 @@ def screen(
         try:
             tick = time.perf_counter()
             todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
-            bar, advance = _progress(
+            bar, advance = batch_progress(
                 progress, plan.n_batches(config.batch_size), len(finished), say
             )
             with (
-                _batch_runner(
+                batch_runner(
                     config, model_uris, uri, device, workers, scheduler, cluster_spec
                 ) as run,
                 bar,

@@ -1,0 +1,96 @@
+"""What a packed cell holds, as names and keys: element amounts, formulas, prototypes, species.
+
+These are the labels and identities :mod:`electroscreen.screening.generate` gives its seeds and
+candidates: the occupancy-weighted amount of each element per cell, the reduced formula, the
+*prototype* (anonymized formula per formula unit plus the number of sites per cell, e.g.
+``A2B3C7D12|96``), the normalized composition key of the deduplication rule, and species labels
+such as ``Zr4+`` for the ``substitutions`` column.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from electroscreen.data.formula import ELEMENT_SYMBOLS, formula_units, reduced_formula
+from electroscreen.data.packed import PackedStructures
+
+__all__ = [
+    "cell_composition_key",
+    "cell_formula",
+    "cell_formula_units",
+    "element_amounts",
+    "prototype_label",
+    "seed_formulas",
+    "species_label",
+]
+
+_MAX_Z = len(ELEMENT_SYMBOLS)
+
+
+def element_amounts(packed: PackedStructures) -> np.ndarray:
+    """Occupancy-weighted amount of each element per cell, shape (N, 104), indexed by Z."""
+    n = len(packed)
+    structure_of_site = np.repeat(np.arange(n), packed.n_sites)
+    structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
+    amounts = np.zeros((n, _MAX_Z))
+    np.add.at(amounts, (structure_of_occupant, packed.occ_species), packed.occ_fraction)
+    return amounts
+
+
+def seed_formulas(packed: PackedStructures) -> list[str]:
+    """Reduced formula of each structure (``Li6.4La3Zr1.4Ta0.6O12``, not the cell content)."""
+    formulas = []
+    for row in element_amounts(packed):
+        z = np.flatnonzero(row > 1e-8)
+        formulas.append(cell_formula(z, row[z]))
+    return formulas
+
+
+def cell_formula(z: np.ndarray, amounts: np.ndarray) -> str:
+    """Reduced formula (:func:`~electroscreen.data.formula.reduced_formula`) of a cell content.
+
+    Parameters
+    ----------
+    z : ndarray of int, shape (E,)
+        Atomic numbers.
+    amounts : ndarray of float, shape (E,)
+        Amount of each element per cell.
+    """
+    return reduced_formula({ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amounts, strict=True)})
+
+
+def cell_formula_units(amounts: np.ndarray) -> int:
+    """Formula units per cell of the amounts, shape (E,) (1 for an empty cell)."""
+    return formula_units(dict(enumerate(amounts.tolist()))) if len(amounts) else 1
+
+
+def prototype_label(amounts: np.ndarray, n_sites: int) -> str:
+    """Anonymized formula of amounts per formula unit, shape (E,), and the sites per cell.
+
+    Amounts are sorted ascending and lettered ``A, B, ...``: ``A2B3C7D12|96``.
+    """
+    values = np.sort(amounts)
+    letters = string.ascii_uppercase
+    parts = [f"{letters[k % 26]}{_amount_text(v)}" for k, v in enumerate(values)]
+    return f"{''.join(parts)}|{n_sites}"
+
+
+def _amount_text(value: float) -> str:
+    value = round(float(value), 4)
+    return "" if value == 1 else f"{value:g}"
+
+
+def cell_composition_key(z: np.ndarray, amounts: np.ndarray) -> tuple:
+    """Normalized composition as ``((Z, fraction), ...)`` sorted by Z, fractions rounded to 1e-6."""
+    order = np.argsort(z)
+    frac = np.round(amounts[order] / amounts.sum(), 6)
+    return tuple(zip(z[order].tolist(), frac.tolist(), strict=True))
+
+
+def species_label(z: int, charge: float) -> str:
+    """A species as text: ``Li+``, ``Zr4+``, ``O2-``, ``Fe2.5+``."""
+    q = float(charge)
+    magnitude = f"{abs(q):g}" if abs(q) != 1 else ""
+    return f"{ELEMENT_SYMBOLS[z]}{magnitude}{'+' if q > 0 else '-'}"

@@ -1,0 +1,72 @@
+"""How the batches of a screening run: in this process, or on a Dask cluster.
+
+:func:`batch_runner` returns a context manager yielding ``run(batches)``, an iterator of
+``(index, frame)`` per finished batch: in-process it loads both models once and calls
+:func:`~electroscreen.screening.batch.process_batch`; on Dask (``workers``, ``scheduler`` or a
+``cluster`` spec) each worker loads the models by URI
+(:func:`~electroscreen.screening.batch.process_batch_by_uri`).
+"""
+
+from __future__ import annotations
+
+from electroscreen.screening.batch import check_temperature, process_batch, process_batch_by_uri
+from electroscreen.screening.screen_config import ScreeningConfig
+
+__all__ = ["batch_runner"]
+
+
+def batch_runner(
+    config: ScreeningConfig,
+    model_uris: dict[str, str],
+    tracking_uri: str,
+    device: str,
+    workers: int | None,
+    scheduler: str | None,
+    cluster: tuple | None = None,
+):
+    """A context manager yielding ``run(batches) -> iterator of (index, frame)``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def serial():
+        from electroscreen.screening.batch import cached_predictor
+
+        conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
+        stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
+        check_temperature(conductivity, config.temperature_c)
+
+        def run(batches):
+            for batch in batches:
+                yield (
+                    batch.index,
+                    process_batch(
+                        batch,
+                        config.filters,
+                        conductivity,
+                        stability,
+                        config.temperature_c,
+                        config.objectives,
+                    ),
+                )
+
+        yield run
+
+    @contextmanager
+    def distributed():
+        from electroscreen.screening.cluster import cluster_client
+        from electroscreen.screening.distributed import dask_client, map_batches
+
+        make = cluster_client(*cluster) if cluster else dask_client(workers, scheduler)
+        with make as client:
+
+            def run(batches):
+                yield from map_batches(
+                    client, process_batch_by_uri, batches,
+                    config.filters, model_uris, tracking_uri, device, config.temperature_c,
+                    config.objectives,
+                )  # fmt: skip
+
+            yield run
+
+    local = workers is None and scheduler is None and cluster is None
+    return serial() if local else distributed()
