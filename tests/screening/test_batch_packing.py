@@ -13,6 +13,7 @@ from electroscreen.data.readers import structure_from_text
 from electroscreen.screening.batch import PREDICTION_COLUMNS, process_batch
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, materialize
+from electroscreen.screening.plausibility import apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, load_screening_config
 from tests.tiny_models import train_tiny
 
@@ -62,8 +63,8 @@ def test_packed_pool_predictions_equal_the_per_model_path(models, structures, tm
     batch = Batch(0, "packed", tmp_path / "pool.npz", 0, packed=packed)
     filters = load_screening_config().filters
     got = process_batch(batch, filters, conductivity, stability)
-    table, _ = materialize(batch)
-    table = apply_filters(table, filters)
+    table, packed = materialize(batch)
+    table = apply_bond_valence(apply_filters(table, filters), packed, filters)
     assert (got["status"] == table["status"]).all() and (table["status"] == "ok").sum() >= 3
     rebuilt = [packed.to_structure(i) for i in range(len(packed))]  # the old round trip
     expected = _reference(table, rebuilt, conductivity, stability)
@@ -86,7 +87,7 @@ def test_file_batch_packs_its_structures_once(models, structures, tmp_path):
     filters = FilterConfig(require_charge_balance=False)
     got = process_batch(batch, filters, conductivity, stability)
     table, _ = materialize(batch)
-    table = apply_filters(table, filters)
+    table = apply_bond_valence(apply_filters(table, filters), None, filters)
     expected = _reference(table, list(table["structure"]), conductivity, stability)
     assert len(got) == len(files) and (got["status"] != "ok").sum() >= 1  # the broken file
     np.testing.assert_array_equal(got["pred_log10_sigma"], expected["pred_log10_sigma"])
