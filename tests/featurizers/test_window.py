@@ -12,7 +12,7 @@ from pymatgen.core import Composition, Element
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.featurizers.thermo.enthalpies import chemical_system
-from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+from electroscreen.featurizers.thermo.window import STABILISATION_MAE_EV, ElectrochemicalWindow
 
 TABULATED = ["LiCl", "Li2O", "Li3PO4", "Li2S", "LiF", "Li3N", "LiAlO2"]
 # untabulated, with the stabilisation model's enthalpy (below the hull), non-integer amounts too
@@ -24,6 +24,16 @@ UNTABULATED = [
     "Li3PS4",
     "Li10GeP2S12",
     "Li6PS5Cl",
+]
+# The 100,000-row synthetic pool's largest oxidation limits before issue 17w (192, 156, 132 and
+# 137 V): 0.02 Li in ~9 atoms, an enthalpy 0.3-0.4 eV/atom below the hull (stabilisation model),
+# all of which the oxidation limit credited to removing 0.0022 Li per atom. pymatgen agrees on the
+# same entries, so the linear program is right and the value is the enthalpy estimate / 0.0022.
+LI_POOR = [
+    "Na0.384Li0.02La0.5O6K0.096Bi2",
+    "Na0.48Li0.02La0.5O6Ru2",
+    "Li0.02La0.5Nb2O6Rb0.48",
+    "Na0.48Li0.02La0.5Nb1.5O6P0.5",
 ]
 
 
@@ -60,10 +70,12 @@ def _stable_at(pd: PhaseDiagram, formula: str, voltage: float) -> bool:
 
 @pytest.fixture(scope="module")
 def windows():
-    return ElectrochemicalWindow().window(TABULATED + UNTABULATED).set_index("formula")
+    """Raw limits (no uncertainty bound), for the comparison with pymatgen."""
+    featurizer = ElectrochemicalWindow(max_uncertainty_v=np.inf)
+    return featurizer.window(TABULATED + UNTABULATED + LI_POOR).set_index("formula")
 
 
-@pytest.mark.parametrize("formula", TABULATED + UNTABULATED)
+@pytest.mark.parametrize("formula", TABULATED + UNTABULATED + LI_POOR)
 def test_matches_pymatgen_grand_potential_diagram(formula, windows):
     row = windows.loc[formula]
     assert row["status"] == "ok"
@@ -100,3 +112,27 @@ def test_cell_and_reduced_formula_agree_and_bad_rows_get_a_status():
     na = ElectrochemicalWindow(carrier="Na").transform_with_status(["NaCl", "LiCl"])
     assert list(na[1]) == ["ok", "no_carrier"]
     assert na[0][0, 1] == pytest.approx(411.15 / 96.485, abs=0.02)  # NaCl -> Na + 1/2 Cl2
+
+
+def test_model_corrected_limits_beyond_the_uncertainty_bound_are_out_of_domain(windows):
+    formulas = TABULATED + UNTABULATED + LI_POOR
+    frame = ElectrochemicalWindow().window(formulas).set_index("formula")
+    raw = windows.loc[LI_POOR]
+    assert (raw["window_ox_v"] > 100).all()  # what the pool showed, and pymatgen agrees
+    li_poor = frame.loc[LI_POOR]
+    assert (li_poor["status"] == "window_out_of_domain").all()
+    assert li_poor["window_ox_v"].isna().all()
+    # the reduction limit exchanges enough Li (0.092 / n < 1 V) and keeps its raw value
+    np.testing.assert_allclose(li_poor["window_red_v"], raw["window_red_v"], atol=1e-12)
+    ok = frame[frame["status"] == "ok"]
+    assert (ok["window_ox_v"] < 6.5).all()  # LiF's F2 evolution, ~6.4 V, is the highest here
+    # LATP: the model's 0.23 eV/atom over 0.071 Li/atom gave 8.5 V (Zhu 2015, DFT: 4.2 V)
+    assert frame.loc["Li1.3Al0.3Ti1.7(PO4)3", "status"] == "window_out_of_domain"
+    assert windows.loc["Li1.3Al0.3Ti1.7(PO4)3", "window_ox_v"] > 8.0
+    # tabulated and plain-hull enthalpies are never flagged; LLZO (0.29 Li/atom) is inside
+    assert (frame.loc[TABULATED + ["Li3PS4", "Li3YCl6", "Li7La3Zr2O12"], "status"] == "ok").all()
+    # the bound is the model error over the exchange: a larger bound lets LATP through
+    loose = ElectrochemicalWindow(max_uncertainty_v=STABILISATION_MAE_EV / 0.07)
+    assert loose.transform_with_status(["Li1.3Al0.3Ti1.7(PO4)3"])[1][0] == "ok"
+    with pytest.raises(ValueError, match="max_uncertainty_v"):
+        ElectrochemicalWindow(max_uncertainty_v=0.0).transform(["LiCl"])

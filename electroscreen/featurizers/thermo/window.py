@@ -49,7 +49,11 @@ _FEATURES = [
     ("window_ox_v", "V vs carrier metal", _METHOD),
     ("window_width_v", "V", _METHOD),
 ]
-_PROBLEMS = (OK, "no_carrier", "window_not_converged")
+_PROBLEMS = (OK, "no_carrier", "window_not_converged", "window_out_of_domain")
+#: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
+#: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
+#: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
+STABILISATION_MAE_EV = 0.092
 
 
 @njit(cache=True)
@@ -156,9 +160,21 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         Standard state of water in the enthalpy table (matters for hydrated compositions only).
     stabilisation : bool
         Correct untabulated candidates by the predicted stabilisation below the hull.
+    max_uncertainty_v : float
+        Largest propagated uncertainty (V) of a limit computed from a model-corrected enthalpy.
+        A limit moves by ``dE / n`` when the candidate's enthalpy moves by ``dE`` (eV/atom), ``n``
+        being the carrier atoms exchanged per atom of candidate at that limit; with the model's
+        cross-validated error :data:`STABILISATION_MAE_EV` that is ``0.092 / n`` V. Above this
+        bound (default 1 V: ``n < 0.092``, e.g. Li-poor compositions such as
+        Na0.48Li0.02La0.5Nb2O6, whose oxidation limit would otherwise read 94 V) the limit is NaN
+        and the row's status ``window_out_of_domain``: the value would be the model's stabilisation
+        divided by a small carrier exchange, not a property of the enthalpy data. Tabulated and
+        plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
+        tabulated facets).
 
-    Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier) or
-    ``window_not_converged``.
+    Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
+    ``window_not_converged`` or ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
+    limit keeps its value when it is within the bound).
 
     Examples
     --------
@@ -169,10 +185,17 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
     feature_table = _FEATURES
 
-    def __init__(self, carrier: str = "Li", water: str = "gas", stabilisation: bool = True):
+    def __init__(
+        self,
+        carrier: str = "Li",
+        water: str = "gas",
+        stabilisation: bool = True,
+        max_uncertainty_v: float = 1.0,
+    ):
         self.carrier = carrier
         self.water = water
         self.stabilisation = stabilisation
+        self.max_uncertainty_v = max_uncertainty_v
 
     def citations(self) -> list[str]:
         return [ONG_2008, RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
@@ -180,6 +203,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     def _solve(self, packed: PackedCompositions) -> dict[str, object]:
         if self.carrier not in SYMBOL_TO_Z:
             raise ValueError(f"unknown carrier element {self.carrier!r}")
+        if not self.max_uncertainty_v > 0:
+            raise ValueError(f"max_uncertainty_v must be > 0, got {self.max_uncertainty_v!r}")
         carrier_z = SYMBOL_TO_Z[self.carrier]
         n = len(packed)
         offsets = packed.offsets
@@ -195,7 +220,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             return out
         table = enthalpy_table(self.water)
         stack = stack_systems(packed, rows, {carrier_z: 1.0}, table)
-        _, used, _ = candidate_enthalpies(packed, rows, stack, self.water, self.stabilisation)
+        _, used, predicted = candidate_enthalpies(
+            packed, rows, stack, self.water, self.stabilisation
+        )
         carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
         v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used = window_packed(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
@@ -204,6 +231,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red
+        flagged = _out_of_domain(n_red, n_ox, ~np.isnan(predicted), self.max_uncertainty_v)
+        limits = values[rows, :2]
+        limits[flagged] = np.nan
+        values[rows, :2] = limits
+        values[rows, 2] = limits[:, 1] - limits[:, 0]
+        problem[rows[flagged.any(axis=1)]] = 3
         values[rows[~ok]] = np.nan
         problem[rows[~ok]] = 2
         out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
@@ -263,9 +296,22 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         return frame
 
 
+def _out_of_domain(
+    n_red: np.ndarray, n_ox: np.ndarray, corrected: np.ndarray, max_uncertainty_v: float
+) -> np.ndarray:
+    """(k, 2) bool: limits (reduction, oxidation) of model-corrected rows whose propagated
+    uncertainty ``STABILISATION_MAE_EV / n`` exceeds ``max_uncertainty_v`` (``n``: carrier atoms
+    exchanged per atom of candidate; a reduction limit at the metal, ``n = 0``, is never flagged)."""
+    exchanged = np.column_stack([n_red, n_ox])
+    with np.errstate(divide="ignore"):
+        uncertainty = np.where(exchanged > 0, STABILISATION_MAE_EV / exchanged, 0.0)
+    return corrected[:, None] & (uncertainty > max_uncertainty_v)
+
+
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
     status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
-    return merge_status(status, "non_positive_amounts", np.isnan(solved["values"][:, 0]))[0]
+    undefined = np.isnan(solved["values"][:, 0]) & np.isnan(solved["values"][:, 1])
+    return merge_status(status, "non_positive_amounts", undefined)[0]
 
 
 def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tuple[float, str]]:
