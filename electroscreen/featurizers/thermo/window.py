@@ -163,15 +163,16 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     max_uncertainty_v : float
         Largest propagated uncertainty (V) of a limit computed from a model-corrected enthalpy.
         A limit moves by ``dE / n`` when the candidate's enthalpy moves by ``dE`` (eV/atom), ``n``
-        being the carrier atoms exchanged per atom of candidate at that limit; with the model's
-        cross-validated error :data:`STABILISATION_MAE_EV` that is ``0.092 / n`` V. Above this
-        bound (default 1 V: ``n < 0.092``, e.g. Li-poor compositions such as
-        Na0.48Li0.02La0.5Nb2O6, whose oxidation limit would otherwise read 94 V) the limit is NaN
-        and the row's status ``window_out_of_domain``: the value would be the model's stabilisation
-        divided by a small carrier exchange, not a property of the enthalpy data. Tabulated and
+        being the carrier atoms exchanged per atom of candidate at that limit. The uncertainty is
+        ``max(STABILISATION_MAE_EV, |correction|) / n``: the model's cross-validated error (0.092
+        eV/atom) or, when larger, the correction it applied, both no better known than the model.
+        Above this bound (default 1 V) the limit is NaN and the row's status
+        ``window_out_of_domain``: the value would be the model's stabilisation divided by the
+        carrier exchanged, not a property of the enthalpy data. Examples: Na0.48Li0.02La0.5Nb2O6
+        (0.0022 Li/atom leave at the oxidation limit: 94 V otherwise), LATP (0.23 eV/atom over
+        0.071 Li/atom: 8.5 V), LiGaF4 (a 0.85 eV/atom correction: 11.5 V). Tabulated and
         plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
-        tabulated facets).
-
+        tabulated facets). ``np.inf`` reports every limit.
     Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
     ``window_not_converged`` or ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
     limit keeps its value when it is within the bound).
@@ -231,7 +232,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red
-        flagged = _out_of_domain(n_red, n_ox, ~np.isnan(predicted), self.max_uncertainty_v)
+        flagged = _out_of_domain(n_red, n_ox, predicted, self.max_uncertainty_v)
         limits = values[rows, :2]
         limits[flagged] = np.nan
         values[rows, :2] = limits
@@ -297,15 +298,17 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
 
 def _out_of_domain(
-    n_red: np.ndarray, n_ox: np.ndarray, corrected: np.ndarray, max_uncertainty_v: float
+    n_red: np.ndarray, n_ox: np.ndarray, correction: np.ndarray, max_uncertainty_v: float
 ) -> np.ndarray:
-    """(k, 2) bool: limits (reduction, oxidation) of model-corrected rows whose propagated
-    uncertainty ``STABILISATION_MAE_EV / n`` exceeds ``max_uncertainty_v`` (``n``: carrier atoms
-    exchanged per atom of candidate; a reduction limit at the metal, ``n = 0``, is never flagged)."""
+    """(k, 2) bool: limits (reduction, oxidation) of model-corrected rows (``correction``, eV/atom
+    <= 0, finite) whose propagated uncertainty ``max(STABILISATION_MAE_EV, |correction|) / n``
+    exceeds ``max_uncertainty_v`` (``n``: carrier atoms exchanged per atom of candidate; a
+    reduction limit at the metal, ``n = 0``, is never flagged)."""
     exchanged = np.column_stack([n_red, n_ox])
-    with np.errstate(divide="ignore"):
-        uncertainty = np.where(exchanged > 0, STABILISATION_MAE_EV / exchanged, 0.0)
-    return corrected[:, None] & (uncertainty > max_uncertainty_v)
+    error = np.maximum(STABILISATION_MAE_EV, np.abs(correction))[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uncertainty = np.where(exchanged > 0, error / exchanged, 0.0)
+    return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)
 
 
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
