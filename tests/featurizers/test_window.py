@@ -131,6 +131,9 @@ def test_model_corrected_limits_beyond_the_uncertainty_bound_are_out_of_domain(w
     kept = ~np.isnan(red)
     assert kept.any()
     np.testing.assert_allclose(red[kept], raw["window_red_v"].to_numpy()[kept], atol=1e-12)
+    assert (li_poor["ox_reaction"] == "window_out_of_domain").all()
+    assert (li_poor["red_reaction"][kept] != "window_out_of_domain").all()
+    assert li_poor["red_reaction"][kept].str.contains(" Li -> ").all()
     assert windows.loc["LiGaF4", "window_ox_v"] > 11.0
     assert frame.loc["LiGaF4", "status"] == "window_out_of_domain"
     ok = frame[frame["status"] == "ok"]

@@ -49,7 +49,8 @@ _FEATURES = [
     ("window_ox_v", "V vs carrier metal", _METHOD),
     ("window_width_v", "V", _METHOD),
 ]
-_PROBLEMS = (OK, "no_carrier", "window_not_converged", "window_out_of_domain")
+_OUT_OF_DOMAIN = "window_out_of_domain"
+_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN)
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
 #: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
@@ -258,7 +259,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used),
         ``window_red_v``, ``window_ox_v``, ``red_products`` / ``ox_products`` (phases per formula
         unit of the candidate as written, ``""`` when stable against the metal),
-        ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``).
+        ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``);
+        ``"window_out_of_domain"`` for a limit beyond ``max_uncertainty_v`` (the other limit of
+        such a row keeps its reaction).
         """
         packed = as_packed_compositions(X)
         solved = self._solve(packed)
@@ -274,9 +277,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
             table = enthalpy_table(self.water)
             for j, i in enumerate(solved["rows"].tolist()):
-                if status[i] != OK:
+                if status[i] not in (OK, _OUT_OF_DOMAIN):
                     continue
                 for side, n_x in (("red", solved["n_red"][j]), ("ox", solved["n_ox"][j])):
+                    if np.isnan(values[i, 0 if side == "red" else 1]):
+                        text[f"{side}_reaction"][i] = _OUT_OF_DOMAIN
+                        continue
                     products = _products(solved, j, 0 if side == "red" else 1, table, atoms[i])
                     exchanged = n_x * atoms[i]
                     names = " + ".join(f"{fmt_coeff(c)}{name}" for c, name in products)
