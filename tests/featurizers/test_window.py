@@ -25,6 +25,19 @@ UNTABULATED = [
     "Li10GeP2S12",
     "Li6PS5Cl",
 ]
+# The 100,000-row synthetic pool's largest oxidation limits before issue 17w (192, 156, 132 and
+# 137 V): 0.02 Li in ~9 atoms, an enthalpy 0.3-0.4 eV/atom below the hull (stabilisation model),
+# all of which the oxidation limit credited to removing 0.0022 Li per atom. pymatgen agrees on the
+# same entries, so the linear program is right and the value is the enthalpy estimate / 0.0022.
+LI_POOR = [
+    "Na0.384Li0.02La0.5O6K0.096Bi2",
+    "Na0.48Li0.02La0.5O6Ru2",
+    "Li0.02La0.5Nb2O6Rb0.48",
+    "Na0.48Li0.02La0.5Nb1.5O6P0.5",
+]
+# A fluoride the model corrects by 0.85 eV/atom (fluoroborates in its training set): 11.5 V, above
+# LiF's F2 evolution (6.39 V); 1/6 Li per atom leaves, so the error alone would pass the bound.
+OVERSHOOT = ["LiGaF4"]
 
 
 def _pymatgen_window(formula: str, energy_per_atom: float) -> tuple[float, float, PhaseDiagram]:
@@ -60,10 +73,12 @@ def _stable_at(pd: PhaseDiagram, formula: str, voltage: float) -> bool:
 
 @pytest.fixture(scope="module")
 def windows():
-    return ElectrochemicalWindow().window(TABULATED + UNTABULATED).set_index("formula")
+    """Raw limits (no uncertainty bound), for the comparison with pymatgen."""
+    featurizer = ElectrochemicalWindow(max_uncertainty_v=np.inf)
+    return featurizer.window(TABULATED + UNTABULATED + LI_POOR + OVERSHOOT).set_index("formula")
 
 
-@pytest.mark.parametrize("formula", TABULATED + UNTABULATED)
+@pytest.mark.parametrize("formula", TABULATED + UNTABULATED + LI_POOR + OVERSHOOT)
 def test_matches_pymatgen_grand_potential_diagram(formula, windows):
     row = windows.loc[formula]
     assert row["status"] == "ok"
@@ -100,3 +115,36 @@ def test_cell_and_reduced_formula_agree_and_bad_rows_get_a_status():
     na = ElectrochemicalWindow(carrier="Na").transform_with_status(["NaCl", "LiCl"])
     assert list(na[1]) == ["ok", "no_carrier"]
     assert na[0][0, 1] == pytest.approx(411.15 / 96.485, abs=0.02)  # NaCl -> Na + 1/2 Cl2
+
+
+def test_model_corrected_limits_beyond_the_uncertainty_bound_are_out_of_domain(windows):
+    formulas = TABULATED + UNTABULATED + LI_POOR + OVERSHOOT
+    frame = ElectrochemicalWindow().window(formulas).set_index("formula")
+    raw = windows.loc[LI_POOR]
+    assert (raw["window_ox_v"] > 100).all()  # what the pool showed, and pymatgen agrees
+    li_poor = frame.loc[LI_POOR]
+    assert (li_poor["status"] == "window_out_of_domain").all()
+    assert li_poor["window_ox_v"].isna().all()
+    # a reduction limit is either its raw value or out of the bound too (0.2-0.4 eV/atom over
+    # 0.17-0.3 Li/atom); each side is judged on its own
+    red = li_poor["window_red_v"].to_numpy()
+    kept = ~np.isnan(red)
+    assert kept.any()
+    np.testing.assert_allclose(red[kept], raw["window_red_v"].to_numpy()[kept], atol=1e-12)
+    assert (li_poor["ox_reaction"] == "window_out_of_domain").all()
+    assert (li_poor["red_reaction"][kept] != "window_out_of_domain").all()
+    assert li_poor["red_reaction"][kept].str.contains(" Li -> ").all()
+    assert windows.loc["LiGaF4", "window_ox_v"] > 11.0
+    assert frame.loc["LiGaF4", "status"] == "window_out_of_domain"
+    ok = frame[frame["status"] == "ok"]
+    assert (ok["window_ox_v"] < 6.5).all()  # LiF's F2 evolution, ~6.4 V, is the highest here
+    # LATP: the model's 0.23 eV/atom over 0.071 Li/atom gave 8.5 V (Zhu 2015, DFT: 4.2 V)
+    assert frame.loc["Li1.3Al0.3Ti1.7(PO4)3", "status"] == "window_out_of_domain"
+    assert windows.loc["Li1.3Al0.3Ti1.7(PO4)3", "window_ox_v"] > 8.0
+    # tabulated and plain-hull enthalpies are never flagged; LLZO (0.29 Li/atom) is inside
+    assert (frame.loc[TABULATED + ["Li3PS4", "Li3YCl6", "Li7La3Zr2O12"], "status"] == "ok").all()
+    # LATP's uncertainty is its correction over the exchange, 0.23 / 0.071 = 3.3 V: 4 V lets it in
+    loose = ElectrochemicalWindow(max_uncertainty_v=4.0)
+    assert loose.transform_with_status(["Li1.3Al0.3Ti1.7(PO4)3"])[1][0] == "ok"
+    with pytest.raises(ValueError, match="max_uncertainty_v"):
+        ElectrochemicalWindow(max_uncertainty_v=0.0).transform(["LiCl"])

@@ -49,7 +49,12 @@ _FEATURES = [
     ("window_ox_v", "V vs carrier metal", _METHOD),
     ("window_width_v", "V", _METHOD),
 ]
-_PROBLEMS = (OK, "no_carrier", "window_not_converged")
+_OUT_OF_DOMAIN = "window_out_of_domain"
+_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN)
+#: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
+#: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
+#: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
+STABILISATION_MAE_EV = 0.092
 
 
 @njit(cache=True)
@@ -156,9 +161,22 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         Standard state of water in the enthalpy table (matters for hydrated compositions only).
     stabilisation : bool
         Correct untabulated candidates by the predicted stabilisation below the hull.
-
-    Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier) or
-    ``window_not_converged``.
+    max_uncertainty_v : float
+        Largest propagated uncertainty (V) of a limit computed from a model-corrected enthalpy.
+        A limit moves by ``dE / n`` when the candidate's enthalpy moves by ``dE`` (eV/atom), ``n``
+        being the carrier atoms exchanged per atom of candidate at that limit. The uncertainty is
+        ``max(STABILISATION_MAE_EV, |correction|) / n``: the model's cross-validated error (0.092
+        eV/atom) or, when larger, the correction it applied, both no better known than the model.
+        Above this bound (default 1 V) the limit is NaN and the row's status
+        ``window_out_of_domain``: the value would be the model's stabilisation divided by the
+        carrier exchanged, not a property of the enthalpy data. Examples: Na0.48Li0.02La0.5Nb2O6
+        (0.0022 Li/atom leave at the oxidation limit: 94 V otherwise), LATP (0.23 eV/atom over
+        0.071 Li/atom: 8.5 V), LiGaF4 (a 0.85 eV/atom correction: 11.5 V). Tabulated and
+        plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
+        tabulated facets). ``np.inf`` reports every limit.
+    Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
+    ``window_not_converged`` or ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
+    limit keeps its value when it is within the bound).
 
     Examples
     --------
@@ -169,10 +187,17 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
     feature_table = _FEATURES
 
-    def __init__(self, carrier: str = "Li", water: str = "gas", stabilisation: bool = True):
+    def __init__(
+        self,
+        carrier: str = "Li",
+        water: str = "gas",
+        stabilisation: bool = True,
+        max_uncertainty_v: float = 1.0,
+    ):
         self.carrier = carrier
         self.water = water
         self.stabilisation = stabilisation
+        self.max_uncertainty_v = max_uncertainty_v
 
     def citations(self) -> list[str]:
         return [ONG_2008, RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
@@ -180,6 +205,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     def _solve(self, packed: PackedCompositions) -> dict[str, object]:
         if self.carrier not in SYMBOL_TO_Z:
             raise ValueError(f"unknown carrier element {self.carrier!r}")
+        if not self.max_uncertainty_v > 0:
+            raise ValueError(f"max_uncertainty_v must be > 0, got {self.max_uncertainty_v!r}")
         carrier_z = SYMBOL_TO_Z[self.carrier]
         n = len(packed)
         offsets = packed.offsets
@@ -195,7 +222,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             return out
         table = enthalpy_table(self.water)
         stack = stack_systems(packed, rows, {carrier_z: 1.0}, table)
-        _, used, _ = candidate_enthalpies(packed, rows, stack, self.water, self.stabilisation)
+        _, used, predicted = candidate_enthalpies(
+            packed, rows, stack, self.water, self.stabilisation
+        )
         carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
         v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used = window_packed(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
@@ -204,6 +233,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red
+        flagged = _out_of_domain(n_red, n_ox, predicted, self.max_uncertainty_v)
+        limits = values[rows, :2]
+        limits[flagged] = np.nan
+        values[rows, :2] = limits
+        values[rows, 2] = limits[:, 1] - limits[:, 0]
+        problem[rows[flagged.any(axis=1)]] = 3
         values[rows[~ok]] = np.nan
         problem[rows[~ok]] = 2
         out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
@@ -224,7 +259,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used),
         ``window_red_v``, ``window_ox_v``, ``red_products`` / ``ox_products`` (phases per formula
         unit of the candidate as written, ``""`` when stable against the metal),
-        ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``).
+        ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``);
+        ``"window_out_of_domain"`` for a limit beyond ``max_uncertainty_v`` (the other limit of
+        such a row keeps its reaction).
         """
         packed = as_packed_compositions(X)
         solved = self._solve(packed)
@@ -240,9 +277,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
             table = enthalpy_table(self.water)
             for j, i in enumerate(solved["rows"].tolist()):
-                if status[i] != OK:
+                if status[i] not in (OK, _OUT_OF_DOMAIN):
                     continue
                 for side, n_x in (("red", solved["n_red"][j]), ("ox", solved["n_ox"][j])):
+                    if np.isnan(values[i, 0 if side == "red" else 1]):
+                        text[f"{side}_reaction"][i] = _OUT_OF_DOMAIN
+                        continue
                     products = _products(solved, j, 0 if side == "red" else 1, table, atoms[i])
                     exchanged = n_x * atoms[i]
                     names = " + ".join(f"{fmt_coeff(c)}{name}" for c, name in products)
@@ -263,9 +303,24 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         return frame
 
 
+def _out_of_domain(
+    n_red: np.ndarray, n_ox: np.ndarray, correction: np.ndarray, max_uncertainty_v: float
+) -> np.ndarray:
+    """(k, 2) bool: limits (reduction, oxidation) of model-corrected rows (``correction``, eV/atom
+    <= 0, finite) whose propagated uncertainty ``max(STABILISATION_MAE_EV, |correction|) / n``
+    exceeds ``max_uncertainty_v`` (``n``: carrier atoms exchanged per atom of candidate; a
+    reduction limit at the metal, ``n = 0``, is never flagged)."""
+    exchanged = np.column_stack([n_red, n_ox])
+    error = np.maximum(STABILISATION_MAE_EV, np.abs(correction))[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uncertainty = np.where(exchanged > 0, error / exchanged, 0.0)
+    return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)
+
+
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
     status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
-    return merge_status(status, "non_positive_amounts", np.isnan(solved["values"][:, 0]))[0]
+    undefined = np.isnan(solved["values"][:, 0]) & np.isnan(solved["values"][:, 1])
+    return merge_status(status, "non_positive_amounts", undefined)[0]
 
 
 def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tuple[float, str]]:
