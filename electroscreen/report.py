@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from electroscreen.screening.progress import is_terminal
+
 if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a table is drawn
     import pandas as pd
 
@@ -36,16 +38,9 @@ def log_console(stderr: bool = False) -> Console:
     rich.console.Console
     """
     stream = sys.stderr if stderr else sys.stdout
-    if _is_terminal(stream):
+    if is_terminal(stream):
         return Console(stderr=stderr)
     return Console(stderr=stderr, width=LOG_WIDTH, no_color=True, highlight=False, emoji=False)
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def _rank(value: object) -> str:

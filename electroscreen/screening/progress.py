@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["batch_progress"]
+__all__ = ["batch_progress", "is_terminal"]
+
+
+def is_terminal(stream) -> bool:
+    """True when ``stream`` is an interactive terminal (False for a file, a pipe or a closed stream)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def batch_progress(enabled: bool, total: int | None, done: int, say: Callable[[str], None]):
@@ -13,11 +21,9 @@ def batch_progress(enabled: bool, total: int | None, done: int, say: Callable[[s
     import sys
     from contextlib import nullcontext
 
-    from electroscreen.report import _is_terminal
-
     if not enabled:
         return nullcontext(), lambda: None
-    if not _is_terminal(sys.stderr):
+    if not is_terminal(sys.stderr):
         state = {"done": done, "start": time.perf_counter()}
         step = max(1, (total or 10) // 10)
 

@@ -296,10 +296,10 @@ def _pareto_objectives(
     out = []
     for name in config.pareto_objectives:
         column = values[name]
-        if name in ("conductivity", "air_stability") or (
-            column is not None and np.isfinite(column).any()
-        ):
+        if name in ("conductivity", "air_stability"):
             out.append(column)
+        elif column is not None and np.isfinite(column).any():
+            out.append(_undefined_is_worst(column))
     if len(out) > 2 and config.pareto_max_rows:
         n_rows = int(np.isfinite(np.column_stack(out)).all(axis=1).sum())
         if n_rows > config.pareto_max_rows:
@@ -311,6 +311,15 @@ def _pareto_objectives(
             )
             return [mu, p]
     return out
+
+
+def _undefined_is_worst(column: np.ndarray) -> np.ndarray:
+    """A computed objective (maximised) with its undefined values (e.g. ``window_out_of_domain``)
+    set below every defined one: such a row keeps a Pareto rank, never helped by that objective."""
+    finite = np.isfinite(column)
+    if finite.all():
+        return column
+    return np.where(finite, column, column[finite].min() - 1.0)
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -329,7 +338,8 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
     config : RankingConfig
         Weights, ranges, and ``pareto_objectives``: the objectives of ``pareto_rank`` (default
         conductivity, air stability, oxidation limit and cost; an objective whose column is
-        absent or all NaN, e.g. with ``objectives.window: false``, is left out; above
+        absent or all NaN, e.g. with ``objectives.window: false``, is left out; a row whose
+        computed objective is NaN, e.g. ``window_out_of_domain``, counts as worst on it; above
         ``pareto_max_rows`` rows, conductivity and air stability only, with a warning).
 
     Returns

@@ -86,13 +86,19 @@ def test_pareto_rank_over_four_objectives_by_hand():
             "pred_log10_sigma_std": [0.1] * 5,
             "p_air_stable": [0.5, 0.5, 0.5, 0.4, 0.5],
             # A: high voltage, dear; B: low voltage, cheap; C: beaten by A and B on both;
-            # D: beaten by C everywhere; E: no window (not ranked)
+            # D: beaten by C everywhere; E: no window (window_out_of_domain): worst on it, so B
+            # beats E, and E (cheap) sits beside C on the second front
             "window_ox_v": [4.5, 2.5, 2.4, 2.3, np.nan],
             "cost_usd_per_kg": [500.0, 5.0, 600.0, 700.0, 5.0],
         }
     )
     ranks = rank_candidates(frame, RankingConfig())["pareto_rank"]
-    assert ranks.fillna(0).tolist() == [1, 1, 2, 3, 0]
+    assert ranks.tolist() == [1, 1, 2, 3, 2]
+    # a missing prediction still leaves a row unranked
+    no_prediction = frame.assign(p_air_stable=[0.5, 0.5, 0.5, 0.4, np.nan])
+    assert rank_candidates(no_prediction, RankingConfig())["pareto_rank"].fillna(0).tolist() == [
+        1, 1, 2, 3, 0,
+    ]  # fmt: skip
     # on conductivity and air stability alone A, B, C and E tie on the front and D is behind
     two = RankingConfig(pareto_objectives=("conductivity", "air_stability"))
     assert rank_candidates(frame, two)["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
