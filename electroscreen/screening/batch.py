@@ -154,10 +154,14 @@ def objective_values(
         return out
     carrier = carrier or "Li"
     if objectives.window and objectives.interface:  # one stack and one set of enthalpies
-        both = window_and_anode(formulas, carrier)
+        both = window_and_anode(
+            formulas, carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
+        )
         out[:, :2], out[:, 3] = both[:, :2], both[:, 3]
     elif objectives.window:
-        out[:, :2] = ElectrochemicalWindow(carrier=carrier).transform(formulas)[:, :2]
+        out[:, :2] = ElectrochemicalWindow(
+            carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
+        ).transform(formulas)[:, :2]
     elif objectives.interface:
         out[:, 3] = InterfaceReactivity(electrodes=(carrier,)).transform(formulas)[:, 0]
     if objectives.cost:

@@ -127,6 +127,12 @@ class ObjectivesConfig(BaseModel):
         True,
         description="Electrochemical window vs the carrier metal (window_red_v, window_ox_v).",
     )
+    window_max_uncertainty_v: float = Field(
+        1.0,
+        gt=0,
+        description="A window limit whose enthalpy-model uncertainty exceeds this (V) is NaN with "
+        "status window_out_of_domain (ElectrochemicalWindow.max_uncertainty_v).",
+    )
     cost: bool = Field(True, description="Raw-material cost from element prices (cost_usd_per_kg).")
     interface: bool = Field(
         True,

@@ -217,7 +217,11 @@ class InterfaceReactivity(CompositionFeaturizer):
 
 
 def window_and_anode(
-    X: object, carrier: str = "Li", water: str = "gas", stabilisation: bool = True
+    X: object,
+    carrier: str = "Li",
+    water: str = "gas",
+    stabilisation: bool = True,
+    max_uncertainty_v: float = 1.0,
 ) -> np.ndarray:
     """``ElectrochemicalWindow(carrier).transform(X)`` and the reaction with the carrier metal
     (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) in one pass, shape (n, 4).
@@ -229,7 +233,8 @@ def window_and_anode(
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     packed = as_packed_compositions(X)
-    solved = ElectrochemicalWindow(carrier, water, stabilisation)._solve(packed)
+    window = ElectrochemicalWindow(carrier, water, stabilisation, max_uncertainty_v)
+    solved = window._solve(packed)
     out = np.full((len(packed), 4), np.nan)
     out[:, :3] = solved["values"]
     done = np.zeros(len(packed), dtype=bool)
