@@ -166,7 +166,7 @@ def _evaluate_schemes(
 
 def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, str]:
     """Row positions of the final fit and a description of them."""
-    from electroscreen.models.evaluation import guard_extra_rows
+    from electroscreen.models.splits import guard_extra_rows
 
     if config.final_fit == "train" and "split" in table:
         split = table["split"].to_numpy()
