@@ -114,6 +114,7 @@ ESTIMATORS = (
     "graph",
     "logistic",
     "attention",
+    "averaged",
 )
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 #: Extra output columns of a conductivity predictor (besides the task's).
@@ -122,12 +123,30 @@ EA_COLUMN = "pred_ea_ev"
 
 
 def build_estimator(
-    task: Task, name: str, params: dict | None, random_state: int, device: str
+    task: Task,
+    name: str,
+    params: dict | None,
+    random_state: int,
+    device: str,
+    blocks: dict[str, np.ndarray] | None = None,
 ) -> BaseEstimator:
-    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments)."""
+    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments).
+
+    ``blocks`` (featurizer name -> its column positions in the design) is needed by ``averaged``
+    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns.
+    """
+    regression = task.kind == "regression"
+    if name == "averaged":
+        if not regression:
+            raise ValueError("averaged is a regressor ensemble: use it for conductivity")
+        from electroscreen.models.averaged import build_averaged
+
+        def member(member_name: str, member_params: dict) -> BaseEstimator:
+            return build_estimator(task, member_name, member_params, random_state, device)
+
+        return build_averaged(params, blocks or {}, member)
     params = dict(params or {})
     params.setdefault("random_state", random_state)
-    regression = task.kind == "regression"
     if name in TREE_ESTIMATORS:
         cls = TreeEnsembleRegressor if regression else TreeEnsembleClassifier
         return cls(kind=name, **params)
@@ -320,6 +339,10 @@ class CandidatePredictor(BaseEstimator):
             raise ValueError("temperature_model needs a conductivity model with descriptors")
         if self.estimator == "graph" and self.conformal_novelty_bins > 1:
             raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
+        if self.estimator == "averaged":
+            from electroscreen.models.averaged import check_members
+
+            check_members(self.estimator_params, [k for k, _ in self._featurizer_objects()])
         return task
 
     @property
@@ -418,6 +441,17 @@ class CandidatePredictor(BaseEstimator):
         rows = np.flatnonzero(ok)
         return Design(X[rows], rows, status, notes)
 
+    def _feature_blocks(self) -> dict[str, np.ndarray]:
+        """Column positions of each featurizer in the design (by registry or class name)."""
+        blocks, start = {}, 0
+        if self.estimator == "graph":
+            return blocks
+        for key, f in self._featurizer_objects():
+            width = len(f.get_feature_names_out())
+            blocks[key] = np.arange(start, start + width, dtype=np.int64)
+            start += width
+        return blocks
+
     def feature_names(self) -> np.ndarray:
         """Names of the design columns (``[]`` for the graph network)."""
         names = [f.get_feature_names_out() for _, f in self._featurizer_objects()]
@@ -443,7 +477,12 @@ class CandidatePredictor(BaseEstimator):
         rows = design.rows[use]
         y, weight = targets.y[rows], targets.sample_weight[rows]
         base = build_estimator(
-            task, self.estimator, self.estimator_params, self.random_state, self.device
+            task,
+            self.estimator,
+            self.estimator_params,
+            self.random_state,
+            self.device,
+            blocks=self._feature_blocks(),
         )
         self.task_ = task
         self.feature_names_ = self.feature_names()
@@ -620,6 +659,6 @@ class CandidatePredictor(BaseEstimator):
         """Move the torch parts (if any) to ``device``; returns ``self``."""
         self.device = device
         model = getattr(self.estimator_, "estimator_", self.estimator_)
-        if isinstance(model, TorchEnsembleMixin):
-            model.to(device)
+        if isinstance(model, TorchEnsembleMixin) or callable(getattr(model, "to", None)):
+            model.to(device)  # a torch estimator, or an ensemble holding some
         return self
