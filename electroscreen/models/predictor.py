@@ -233,8 +233,10 @@ class CandidatePredictor(BaseEstimator):
     featurizers : sequence of str or Featurizer
         Registry names (``magpie``, ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``) or
         featurizer instances (cloned). Must be empty for ``estimator="graph"``.
-    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic"}
+    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged"}
         ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
+        ``averaged``: conductivity only, the mean of member estimators each on its own featurizers
+        (``estimator_params={"members": [...]}``, :mod:`electroscreen.models.averaged`).
     estimator_params : dict, optional
         Passed to the estimator (e.g. ``n_estimators``, ``hidden``, ``epochs``).
     conformal_alpha : float, default 0.1
