@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from electroscreen.data.candidates import OK
 from electroscreen.data.formula import (
     ELEMENT_SYMBOLS,
     MAX_AMOUNT,
@@ -18,7 +19,7 @@ from electroscreen.data.formula import (
 )
 from electroscreen.data.formula_tokenizer import tokenize_formulas
 from electroscreen.data.packed import _ranges
-from electroscreen.data.segments import segment_any
+from electroscreen.data.segments import segment_any, segment_sum
 
 __all__ = ["PackedCompositions", "pack_compositions"]
 
@@ -61,6 +62,21 @@ class PackedCompositions:
             status=self.status[idx],
             error=self.error[idx],
         )
+
+    def usable_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows a reaction or hull scan can take, and each row's number of atoms.
+
+        Returns
+        -------
+        usable : ndarray of bool, shape (N,)
+            Status ``ok``, at least one element, a positive total and no negative amount.
+        total : ndarray of float64, shape (N,)
+            Sum of the row's amounts (atoms per formula unit), computed per row.
+        """
+        total = segment_sum(self.amount, self.offsets)
+        negative = segment_any(self.amount < 0, self.offsets)
+        usable = (self.status == OK) & (np.diff(self.offsets) > 0) & (total > 0) & ~negative
+        return usable, total
 
     def as_dict(self, i: int) -> dict[int, float]:
         """Composition ``i`` as ``{Z: amount}``."""

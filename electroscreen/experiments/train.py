@@ -18,16 +18,14 @@ the registered model is exactly the model whose ``test_*`` metrics the run repor
 are comparable with the published OBELiX benchmarks; ``final_fit: all`` trains on every labelled row
 (more data for a production screen, but no held-out metric describes that model). Tasks without an
 official split (air stability) always fit every row, and only ``cv_*`` metrics describe them.
+
+What is logged, and under which metric names, lives in :mod:`electroscreen.experiments.train_logging`.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import tempfile
 import time
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,56 +34,41 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from electroscreen.experiments import plots
 from electroscreen.experiments.notes import NOTE_TAG, training_note
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import (
     fluent_tracking,
     get_or_create_experiment,
-    retry_tracking,
     tracking_client,
 )
 from electroscreen.experiments.train_config import TrainConfig
+from electroscreen.experiments.train_logging import (
+    PREFIX,
+    STEM,
+    Progress,
+    headline_metrics,
+    log_citations,
+    log_datasets,
+    log_evaluation,
+    log_excluded_rows,
+    log_importances,
+)
 
 if TYPE_CHECKING:
     from electroscreen.models.evaluation import EvaluationResult
 
 __all__ = [
+    "PREFIX",
+    "STEM",
     "TrainResult",
     "build_predictor",
     "evaluate_scheme",
+    "headline_metrics",
     "load_config_table",
     "run_training",
 ]
 
-#: Metric prefix of each evaluation scheme.
-PREFIX = {
-    "official": "test_",
-    "family_cv": "cv_",
-    "composition_cv": "compcv_",
-    "train_family_cv": "trfamcv_",
-    "train_chemsys_cv": "trchemcv_",
-    "family_lofo": "lofo_",
-}
-#: Artifact stem of each scheme's predictions and plots.
-STEM = {k: v.rstrip("_") for k, v in PREFIX.items()}
-#: Label columns of each task (the dataset's targets).
-TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
 TORCH_ESTIMATORS = {"mlp", "graph", "attention"}
-#: Metrics printed at the end of a run (after the scheme prefix), plus every ``coverage_*``.
-HEADLINE = (
-    "mae",
-    "mae_obelix_protocol",
-    "rmse",
-    "r2",
-    "spearman",
-    "roc_auc",
-    "top5_hit_rate",
-    "accuracy",
-    "brier",
-)
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -170,112 +153,6 @@ def _quiet(message: str) -> None:
     del message
 
 
-def _loggable_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table without Python objects (structures become a ``has_structure`` flag)."""
-    out = table.drop(columns=["structure"], errors="ignore").copy()
-    if "structure" in table:
-        out["has_structure"] = table["structure"].notna().to_numpy()
-    for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: v if v is None else str(v))
-    return out
-
-
-def _dataset_source(config: TrainConfig) -> str | None:
-    """The folder the task's labels were read from (``None`` if it cannot be told)."""
-    if config.task == "conductivity":
-        from electroscreen.data.obelix import obelix_dir
-
-        return str(obelix_dir(config.data_dir))
-    root = config.data_dir or os.environ.get("ELECTROSCREEN_DATA")
-    return str(Path(root) / "air_stability") if root else None
-
-
-def _log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
-    """Dataset digests of the table (and its official splits) as run inputs."""
-    target = TARGET_COLUMN[config.task]
-    flat = _loggable_table(table)
-    source = _dataset_source(config)
-    name = "obelix" if config.task == "conductivity" else "air_stability"
-    parts = [("all", flat)]
-    if "split" in flat:
-        parts += [(s, flat[flat["split"] == s]) for s in ("train", "test", "extra")]
-        parts = [(s, frame) for s, frame in parts if len(frame)]
-    for part, frame in parts:
-        with warnings.catch_warnings():
-            # MLflow 3.17 registers its local-file source class twice and warns that a local path
-            # "can be interpreted in multiple ways" (both are the same class).
-            warnings.filterwarnings("ignore", message=".*can be interpreted in multiple ways.*")
-            dataset = mlflow.data.from_pandas(
-                frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
-            )
-        context = {"train": "training", "test": "testing", "extra": "training"}.get(part, "all")
-        retry_tracking(mlflow.log_input, dataset, context=context)
-
-
-def _log_excluded_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
-    """Air stability: count (metric ``n_label_rows_excluded``) and list (``excluded_labels.csv``)
-    the label rows left out of training because their formula or verdict is unusable."""
-    if config.task != "air_stability":
-        return
-    from electroscreen.data.air_stability import excluded_label_rows
-
-    bad = excluded_label_rows(table)
-    mlflow.log_metric("n_label_rows_excluded", len(bad))
-    if len(bad):
-        mlflow.log_text(bad.to_csv(index=False), "excluded_labels.csv")
-        say(f"{len(bad)} label rows excluded: " + "; ".join(bad["error"].astype(str)))
-
-
-def _finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
-    out = {}
-    for key, value in metrics.items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(number):
-            out[f"{prefix}{key}"] = number
-    return out
-
-
-def _log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> dict[str, float]:
-    """Log one scheme's metrics, predictions and plots; return the prefixed metrics."""
-    prefix = PREFIX[scheme]
-    metrics = _finite_metrics(result.metrics, prefix)
-    mlflow.log_metrics(metrics)
-    stem = STEM[scheme]
-    path = workdir / f"{stem}_predictions.parquet"
-    result.predictions.to_parquet(path, index=False)
-    mlflow.log_artifact(str(path), artifact_path="predictions")
-    what = {
-        "official": "OBELiX official test split",
-        "family_cv": "CV grouped by family (out of fold)",
-        "composition_cv": "CV grouped by composition (out of fold)",
-        "train_family_cv": "CV grouped by family, train split only",
-        "train_chemsys_cv": "CV grouped by chemical system, train split only",
-        "family_lofo": "leave one family out (out of fold)",
-    }[scheme]
-    title = f"{config.task} {config.estimator}: {what}"
-    if config.task == "conductivity":
-        figure = plots.parity_plot(result.predictions, title)
-        mlflow.log_figure(figure, f"plots/parity_{stem}.png")
-        figure = plots.residuals_by_family_plot(result.predictions, title)
-    else:
-        figure = plots.probability_plot(result.predictions, title)
-        mlflow.log_figure(figure, f"plots/probability_{stem}.png")
-        figure = plots.reliability_plot(result.predictions, title)
-        mlflow.log_figure(figure, f"plots/reliability_{stem}.png")
-        residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
-        figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
-    mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
-    if result.per_group is not None:
-        path = workdir / f"{stem}_per_family.csv"
-        result.per_group.to_csv(path)
-        mlflow.log_artifact(str(path), artifact_path="metrics")
-    return metrics
-
-
 def _evaluate_schemes(
     config: TrainConfig, table: pd.DataFrame, design, workdir: Path, say: Progress
 ) -> dict[str, float]:
@@ -289,31 +166,16 @@ def _evaluate_schemes(
         say(f"evaluating: {scheme}")
         tick = time.perf_counter()
         result = evaluate_scheme(config, table, scheme, design)
-        logged = _log_evaluation(config, scheme, result, workdir)
+        logged = log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
         metrics.update(logged)
     return metrics
 
 
-def _log_citations(config: TrainConfig, workdir: Path) -> None:
-    """Where every descriptor of the model comes from (``citations.txt``)."""
-    from electroscreen.featurizers.registry import make_featurizer
-
-    lines = []
-    for name in config.featurizers:
-        featurizer = make_featurizer(name)
-        lines.append(f"[{name}] {type(featurizer).__name__}")
-        lines.extend(f"  - {c}" for c in featurizer.citations())
-    if lines:
-        path = workdir / "citations.txt"
-        path.write_text("\n".join(lines) + "\n")
-        mlflow.log_artifact(str(path))
-
-
 def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, str]:
     """Row positions of the final fit and a description of them."""
-    from electroscreen.models.evaluation import guard_extra_rows
+    from electroscreen.models.splits import guard_extra_rows
 
     if config.final_fit == "train" and "split" in table:
         split = table["split"].to_numpy()
@@ -323,25 +185,6 @@ def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, s
             return np.concatenate([rows, extra]), "the official train split + guarded extra rows"
         return rows, "the official train split"
     return np.arange(len(table)), "all labelled rows"
-
-
-def _log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
-    """Feature importances as CSV and bar plot (models without importances log NaN and no plot)."""
-    try:
-        importances = predictor.feature_importances()
-    except (AttributeError, NotImplementedError, ValueError) as exc:
-        mlflow.set_tag("electroscreen.feature_importances", f"unavailable: {exc}")
-        return
-    importances = pd.Series(importances, dtype=float).rename("importance")
-    path = workdir / "feature_importances.csv"
-    importances.rename_axis("feature").reset_index().to_csv(path, index=False)
-    mlflow.log_artifact(str(path))
-    if importances.notna().any():
-        title = f"{config.task} {config.estimator}: feature importances"
-        figure = plots.feature_importance_plot(importances, title)
-        mlflow.log_figure(figure, "plots/feature_importances.png")
-    else:
-        mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
 
 
 def run_training(
@@ -405,8 +248,8 @@ def _run_training(
         mlflow.log_params(config.flat_params())
         mlflow.log_param("n_rows", len(table))
         mlflow.log_metric("n_rows_featurized", int((design.status == "ok").sum()))
-        _log_datasets(table, config)
-        _log_excluded_rows(table, config, say)
+        log_datasets(table, config)
+        log_excluded_rows(table, config, say)
         with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
             workdir = Path(tmp)
             metrics.update(_evaluate_schemes(config, table, design, workdir, say))
@@ -416,8 +259,8 @@ def _run_training(
             predictor = build_predictor(config).fit_design(design.take(rows), table.iloc[rows])
             metrics["final_fit_seconds"] = time.perf_counter() - tick
             mlflow.set_tag("electroscreen.final_fit", which)
-            _log_importances(predictor, config, workdir)
-            _log_citations(config, workdir)
+            log_importances(predictor, config, workdir)
+            log_citations(config, workdir)
             say(f"logging the pyfunc model and registering {config.registered_model_name!r}")
             info = log_predictor(
                 predictor,
@@ -452,16 +295,3 @@ def _run_training(
     return TrainResult(
         model_uri=model_uri, run_id=run.info.run_id, metrics=metrics, model_version=version
     )
-
-
-def _is_headline(name: str) -> bool:
-    if "_" not in name:
-        return False
-    prefix, metric = name.split("_", 1)
-    headline = metric in HEADLINE or metric.startswith("coverage_")
-    return f"{prefix}_" in PREFIX.values() and headline
-
-
-def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
-    """The metrics worth printing at the end of a run (MAE, R2, ROC-AUC, coverage, ...)."""
-    return {k: v for k, v in metrics.items() if _is_headline(k)}

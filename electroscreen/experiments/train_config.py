@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from electroscreen.models.evaluation import SCHEMES
+from electroscreen.models.splits import SCHEMES
 
 __all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"]
 

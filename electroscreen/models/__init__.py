@@ -45,4 +45,9 @@ API summary (stable; see each module for details)
 Lower level: ``sklearn_models.TreeEnsembleRegressor/Classifier``, ``torch_mlp.MLPEnsembleRegressor/
 Classifier``, ``graph.GraphRegressor`` (all with ``predict_dist`` / ``predict_proba_dist``),
 ``uncertainty.ConformalRegressor`` (split-conformal / CV+ intervals), ``torch_base.resolve_device``.
+The predictor's parts: ``estimators`` (``ESTIMATORS``, ``build_estimator``), ``featurize``
+(``Design``, ``featurize_frame``, ``reads_structures``), ``side_models`` (novelty and activation
+energy); the evaluation's: ``splits`` (``SCHEMES``, ``guard_extra_rows``, ...) and ``metrics``
+(``regression_metrics``, ...). Every name listed above stays importable from ``predictor`` /
+``evaluation``.
 """

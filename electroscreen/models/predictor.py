@@ -53,7 +53,6 @@ Design choices
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -61,20 +60,14 @@ from sklearn.base import BaseEstimator, clone
 
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.packed import PackedStructures, pack_structures
-from electroscreen.featurizers.base import (
-    CompositionFeaturizer,
-    Featurizer,
-    StructureFeaturizer,
-    as_packed_compositions,
-    blank_rows,
-)
+from electroscreen.data.packed import PackedStructures
+from electroscreen.featurizers.base import CompositionFeaturizer, Featurizer
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
-from electroscreen.models.frame_structures import missing_value, parse_structures
-from electroscreen.models.graph import GraphRegressor
-from electroscreen.models.novelty import FeatureNovelty
-from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
+from electroscreen.models.estimators import ESTIMATORS, TREE_ESTIMATORS, build_estimator
+from electroscreen.models.featurize import Design, featurize_frame, reads_structures
+from electroscreen.models.frame_structures import parse_structures
+from electroscreen.models.side_models import fit_side_models, predict_conductivity
 from electroscreen.models.tasks import (
     Task,
     chemical_systems,
@@ -85,13 +78,11 @@ from electroscreen.models.tasks import (
 )
 from electroscreen.models.temperature import (
     DEFAULT_EA_EV,
-    EA_FOREST,
     TEMPERATURE_MODELS,
     arrhenius_shift,
     parse_temperatures,
 )
 from electroscreen.models.torch_base import TorchEnsembleMixin
-from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
 from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = [
@@ -105,123 +96,9 @@ __all__ = [
     "reads_structures",
 ]
 
-#: Estimator names a predictor (or a config) can ask for.
-ESTIMATORS = (
-    "random_forest",
-    "extra_trees",
-    "gradient_boosting",
-    "mlp",
-    "graph",
-    "logistic",
-    "attention",
-    "averaged",
-)
-TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 #: Extra output columns of a conductivity predictor (besides the task's).
 NOVELTY_COLUMN = "pred_log10_sigma_novelty"
 EA_COLUMN = "pred_ea_ev"
-
-
-def build_estimator(
-    task: Task,
-    name: str,
-    params: dict | None,
-    random_state: int,
-    device: str,
-    blocks: dict[str, np.ndarray] | None = None,
-) -> BaseEstimator:
-    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments).
-
-    ``blocks`` (featurizer name -> its column positions in the design) is needed by ``averaged``
-    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns.
-    """
-    regression = task.kind == "regression"
-    if name == "averaged":
-        if not regression:
-            raise ValueError("averaged is a regressor ensemble: use it for conductivity")
-        from electroscreen.models.averaged import build_averaged
-
-        def member(member_name: str, member_params: dict) -> BaseEstimator:
-            return build_estimator(task, member_name, member_params, random_state, device)
-
-        return build_averaged(params, blocks or {}, member)
-    params = dict(params or {})
-    params.setdefault("random_state", random_state)
-    if name in TREE_ESTIMATORS:
-        cls = TreeEnsembleRegressor if regression else TreeEnsembleClassifier
-        return cls(kind=name, **params)
-    if name == "logistic":
-        if regression:
-            raise ValueError("logistic is a classifier: use it for air stability")
-        from electroscreen.models.linear_models import LogisticEnsembleClassifier
-
-        return LogisticEnsembleClassifier(**params)
-    params.setdefault("device", device)
-    if name == "mlp":
-        return (MLPEnsembleRegressor if regression else MLPEnsembleClassifier)(**params)
-    if name == "attention":
-        if not regression:
-            raise ValueError("the composition-attention network is a regressor: use conductivity")
-        from electroscreen.models.composition_attention import CompositionAttentionRegressor
-
-        return CompositionAttentionRegressor(**params)
-    if name == "graph":
-        if not regression:
-            raise ValueError("the graph network is a regressor: use it for conductivity")
-        return GraphRegressor(**params)
-    raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")
-
-
-def reads_structures(estimator: str, featurizers: Sequence[str | Featurizer]) -> bool:
-    """Whether a model of this estimator and these featurizers reads structures.
-
-    The graph network always does; a descriptor model does when any featurizer is a
-    :class:`~electroscreen.featurizers.base.StructureFeaturizer`. The one rule behind
-    ``CandidatePredictor.reads_structures``, ``TrainConfig.reads_structures()`` and screening.
-    """
-    if estimator == "graph":
-        return True
-    objects = (make_featurizer(f) if isinstance(f, str) else f for f in featurizers)
-    return any(isinstance(f, StructureFeaturizer) for f in objects)
-
-
-@dataclass
-class Design:
-    """Model inputs of a frame: one entry of ``X`` per predictable row.
-
-    Attributes
-    ----------
-    X : ndarray or PackedStructures
-        Feature matrix (may hold NaN) or packed structures, rows ``rows`` of the frame.
-    rows : ndarray of int64
-        Positions (0-based) in the frame of the predictable rows.
-    status : ndarray of object
-        Per frame row: ``"ok"`` or why it cannot be predicted.
-    feature_status : ndarray of object
-        Per frame row: ``""`` or the ``featurizer:status`` notes of featurizers that left NaN.
-    """
-
-    X: np.ndarray | PackedStructures
-    rows: np.ndarray
-    status: np.ndarray
-    feature_status: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.status)
-
-    def take(self, positions: np.ndarray) -> Design:
-        """The design of frame rows ``positions`` (renumbered 0..len-1)."""
-        positions = np.asarray(positions, dtype=np.int64)
-        where = np.full(len(self), -1, dtype=np.int64)
-        where[self.rows] = np.arange(len(self.rows))
-        inner = where[positions]
-        keep = inner >= 0
-        return Design(
-            X=take_rows(self.X, inner[keep]),
-            rows=np.flatnonzero(keep).astype(np.int64),
-            status=self.status[positions],
-            feature_status=self.feature_status[positions],
-        )
 
 
 class CandidatePredictor(BaseEstimator):
@@ -370,78 +247,20 @@ class CandidatePredictor(BaseEstimator):
     ) -> Design:
         """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
-        Parameters
-        ----------
-        frame : DataFrame
-        compositions : PackedCompositions, optional
-            ``frame["formula"]`` already packed (row-aligned): not parsed again.
-        structures : PackedStructures, optional
-            The frame's structures already packed, for the rows ``structure_rows`` (ascending
-            positions in ``frame``; other rows have none): no ``structure`` column is read.
-        structure_rows : ndarray of int, optional
-            Required with ``structures``.
+        ``compositions``, ``structures`` and ``structure_rows``: the frame already packed, not
+        parsed again (see :func:`~electroscreen.models.featurize.featurize_frame`).
         """
         self._check()
-        n = len(frame)
-        formula = frame["formula"] if "formula" in frame else pd.Series([""] * n, index=frame.index)
-        in_status = (
-            frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
-            if "status" in frame
-            else np.full(n, OK, dtype=object)
+        graph = self.estimator == "graph"
+        return featurize_frame(
+            frame,
+            [] if graph else self._featurizer_objects(),
+            graph=graph,
+            requires_structure=self.requires_structure,
+            compositions=compositions,
+            structures=structures,
+            structure_rows=structure_rows,
         )
-        given = structures  # pre-packed structures (or None): taken, never re-packed
-        if given is not None:
-            s_status = np.full(n, "no_structure", dtype=object)
-            s_status[structure_rows] = OK
-            structures = [None] * n
-        elif "structure" in frame:
-            structures, s_status = parse_structures(frame["structure"].tolist())
-        else:
-            structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
-        formulas = [
-            s.composition.formula.replace(" ", "") if missing_value(f) and s is not None else f
-            for f, s in zip(formula.tolist(), structures, strict=True)
-        ]
-        status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
-        has_structure = s_status == OK
-        objects = [] if self.estimator == "graph" else self._featurizer_objects()
-        comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
-        if comp:
-            packed = as_packed_compositions(
-                pd.DataFrame({"formula": formulas, "status": status})
-                if compositions is None
-                else blank_rows(compositions, status)
-            )
-            status, _ = merge_status(status, packed.status)
-        if self.requires_structure:
-            status, _ = merge_status(status, "no_structure", ~has_structure)
-        ok = status == OK
-        s_rows = np.flatnonzero(ok & has_structure)
-        if not len(s_rows):
-            s_packed = None
-        elif given is not None:
-            s_packed = given.take(np.searchsorted(structure_rows, s_rows))
-        else:
-            s_packed = pack_structures([structures[i] for i in s_rows])
-        if self.estimator == "graph":
-            rows = np.flatnonzero(ok)
-            return Design(s_packed, rows, status, np.full(n, "", dtype=object))
-        blocks, notes = [], np.full(n, "", dtype=object)
-        for key, f in objects:
-            if isinstance(f, StructureFeaturizer):
-                width = len(f.get_feature_names_out())
-                values = np.full((n, width), np.nan)
-                f_status = np.full(n, "no_structure", dtype=object)
-                if s_packed is not None:
-                    values[s_rows], f_status[s_rows] = f.transform_with_status(s_packed)
-            else:
-                values, f_status = f.transform_with_status(packed)
-            bad = ok & (f_status != OK)
-            notes[bad] = notes[bad] + f"{key}:" + f_status[bad].astype(str) + ";"
-            blocks.append(values)
-        X = np.hstack(blocks)
-        rows = np.flatnonzero(ok)
-        return Design(X[rows], rows, status, notes)
 
     def _feature_blocks(self) -> dict[str, np.ndarray]:
         """Column positions of each featurizer in the design (by registry or class name)."""
@@ -513,22 +332,17 @@ class CandidatePredictor(BaseEstimator):
         return self
 
     def _fit_side_models(self, design: Design, table: pd.DataFrame, X: object) -> None:
-        """Novelty (w.r.t. the training rows ``X``) and activation-energy model (module docstring)."""
-        self.novelty_ = FeatureNovelty().fit(X) if isinstance(X, np.ndarray) else None
-        self.ea_model_, self.ea_default_ = None, DEFAULT_EA_EV
-        if self.temperature_model != "arrhenius" or "ea_ev" not in table:
-            return
-        ea = table["ea_ev"].to_numpy(dtype=float)[design.rows]
-        has = np.flatnonzero(np.isfinite(ea))
-        if len(has):
-            self.ea_default_ = float(np.median(ea[has]))
-        if len(has) >= 10:
-            n_jobs = dict(self.estimator_params or {}).get("n_jobs")
-            model = TreeEnsembleRegressor(
-                kind="random_forest", n_jobs=n_jobs, random_state=self.random_state, **EA_FOREST
-            )
-            self.ea_model_ = model.fit(take_rows(design.X, has), ea[has])
-        self.n_ea_train_ = len(has)
+        """Novelty and activation-energy model (:func:`~electroscreen.models.side_models.fit_side_models`)."""
+        fitted = fit_side_models(
+            design,
+            table,
+            X,
+            temperature_model=self.temperature_model,
+            estimator_params=self.estimator_params,
+            random_state=self.random_state,
+        )
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def output_columns(self) -> tuple[str, ...]:
         """The prediction columns of :meth:`predict_frame` (besides ``pred_status``)."""
@@ -580,26 +394,8 @@ class CandidatePredictor(BaseEstimator):
     def _predict_conductivity(
         self, design: Design, temperature_c: np.ndarray | float | None
     ) -> list[np.ndarray]:
-        """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures."""
-        novelty_model = getattr(self, "novelty_", None)
-        if novelty_model is None:
-            novelty = np.full(len(design.rows), np.nan)
-            mu, sd, lo, hi = self.estimator_.predict_interval(design.X)
-        else:  # the conformal novelty bins use the same distance (same training rows): once
-            novelty = novelty_model.distance(design.X)
-            mu, sd, lo, hi = self.estimator_.predict_interval(design.X, novelty)
-        values = [mu, sd, lo, hi, novelty]
-        if self.temperature_model != "arrhenius":
-            return values
-        ea = (
-            self.ea_model_.predict(design.X)
-            if self.ea_model_ is not None
-            else np.full(len(design.rows), self.ea_default_)
-        )
-        t = 25.0 if temperature_c is None else temperature_c
-        t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(design),))[design.rows]
-        shift = arrhenius_shift(ea, t)
-        return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
+        """``[mu, std, lo, hi, novelty(, ea)]`` (:func:`~electroscreen.models.side_models.predict_conductivity`)."""
+        return predict_conductivity(self, design, temperature_c)
 
     def predict_frame(
         self,

@@ -25,7 +25,7 @@ UNTABULATED = [
     "Li10GeP2S12",
     "Li6PS5Cl",
 ]
-# The 100,000-row synthetic pool's largest oxidation limits before issue 17w (192, 156, 132 and
+# The 100,000-row synthetic pool's largest oxidation limits before the window_out_of_domain rule (192, 156, 132 and
 # 137 V): 0.02 Li in ~9 atoms, an enthalpy 0.3-0.4 eV/atom below the hull (stabilisation model),
 # all of which the oxidation limit credited to removing 0.0022 Li per atom. pymatgen agrees on the
 # same entries, so the linear program is right and the value is the enthalpy estimate / 0.0022.

@@ -27,7 +27,6 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
-from electroscreen.data.segments import segment_any, segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
@@ -131,10 +130,7 @@ class InterfaceReactivity(CompositionFeaturizer):
         n = len(packed)
         table = enthalpy_table(self.water)
         electrodes = [_electrode_energy(f, table) for f in self.electrodes]
-        offsets = packed.offsets
-        total = segment_sum(packed.amount, offsets)
-        negative = segment_any(packed.amount < 0, offsets)
-        usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
+        usable, total = packed.usable_rows()
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
             "rows": rows,

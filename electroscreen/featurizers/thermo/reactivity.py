@@ -33,10 +33,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.candidates import merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.data.segments import segment_any, segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
@@ -171,10 +170,7 @@ class AirReactivity(CompositionFeaturizer):
         """Run every reactant on every usable row; per-row arrays and, per reactant, the products."""
         n = len(packed)
         table = enthalpy_table(self.water)
-        offsets = packed.offsets
-        total = segment_sum(packed.amount, offsets)
-        negative = segment_any(packed.amount < 0, offsets)
-        usable = (packed.status == OK) & (np.diff(offsets) > 0) & (total > 0) & ~negative
+        usable, total = packed.usable_rows()
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
             "known_energy": np.full(n, np.nan),  # tabulated

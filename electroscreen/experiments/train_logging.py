@@ -1,0 +1,217 @@
+"""What a training run logs to MLflow, and under which names.
+
+The dataset digests of the task table and its splits (``mlflow.log_input``), the air-stability
+label rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`), predictions and
+plots, the feature importances and the descriptors' citations. :func:`headline_metrics` picks the
+metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training` inside its
+run (MLflow's fluent API on the run's store).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+
+from electroscreen.experiments import plots
+from electroscreen.experiments.tracking import retry_tracking
+from electroscreen.experiments.train_config import TrainConfig
+
+__all__ = [
+    "HEADLINE",
+    "PREFIX",
+    "STEM",
+    "TARGET_COLUMN",
+    "headline_metrics",
+    "log_citations",
+    "log_datasets",
+    "log_evaluation",
+    "log_excluded_rows",
+    "log_importances",
+]
+
+Progress = Callable[[str], None]
+
+#: Metric prefix of each evaluation scheme.
+PREFIX = {
+    "official": "test_",
+    "family_cv": "cv_",
+    "composition_cv": "compcv_",
+    "train_family_cv": "trfamcv_",
+    "train_chemsys_cv": "trchemcv_",
+    "family_lofo": "lofo_",
+}
+#: Artifact stem of each scheme's predictions and plots.
+STEM = {k: v.rstrip("_") for k, v in PREFIX.items()}
+#: Label columns of each task (the dataset's targets).
+TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
+#: Metrics printed at the end of a run (after the scheme prefix), plus every ``coverage_*``.
+HEADLINE = (
+    "mae",
+    "mae_obelix_protocol",
+    "rmse",
+    "r2",
+    "spearman",
+    "roc_auc",
+    "top5_hit_rate",
+    "accuracy",
+    "brier",
+)
+
+
+def loggable_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without Python objects (structures become a ``has_structure`` flag)."""
+    out = table.drop(columns=["structure"], errors="ignore").copy()
+    if "structure" in table:
+        out["has_structure"] = table["structure"].notna().to_numpy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: v if v is None else str(v))
+    return out
+
+
+def dataset_source(config: TrainConfig) -> str | None:
+    """The folder the task's labels were read from (``None`` if it cannot be told)."""
+    if config.task == "conductivity":
+        from electroscreen.data.obelix import obelix_dir
+
+        return str(obelix_dir(config.data_dir))
+    root = config.data_dir or os.environ.get("ELECTROSCREEN_DATA")
+    return str(Path(root) / "air_stability") if root else None
+
+
+def log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
+    """Dataset digests of the table (and its official splits) as run inputs."""
+    target = TARGET_COLUMN[config.task]
+    flat = loggable_table(table)
+    source = dataset_source(config)
+    name = "obelix" if config.task == "conductivity" else "air_stability"
+    parts = [("all", flat)]
+    if "split" in flat:
+        parts += [(s, flat[flat["split"] == s]) for s in ("train", "test", "extra")]
+        parts = [(s, frame) for s, frame in parts if len(frame)]
+    for part, frame in parts:
+        with warnings.catch_warnings():
+            # MLflow 3.17 registers its local-file source class twice and warns that a local path
+            # "can be interpreted in multiple ways" (both are the same class).
+            warnings.filterwarnings("ignore", message=".*can be interpreted in multiple ways.*")
+            dataset = mlflow.data.from_pandas(
+                frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
+            )
+        context = {"train": "training", "test": "testing", "extra": "training"}.get(part, "all")
+        retry_tracking(mlflow.log_input, dataset, context=context)
+
+
+def log_excluded_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
+    """Air stability: count (metric ``n_label_rows_excluded``) and list (``excluded_labels.csv``)
+    the label rows left out of training because their formula or verdict is unusable."""
+    if config.task != "air_stability":
+        return
+    from electroscreen.data.air_stability import excluded_label_rows
+
+    bad = excluded_label_rows(table)
+    mlflow.log_metric("n_label_rows_excluded", len(bad))
+    if len(bad):
+        mlflow.log_text(bad.to_csv(index=False), "excluded_labels.csv")
+        say(f"{len(bad)} label rows excluded: " + "; ".join(bad["error"].astype(str)))
+
+
+def finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
+    out = {}
+    for key, value in metrics.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            out[f"{prefix}{key}"] = number
+    return out
+
+
+def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> dict[str, float]:
+    """Log one scheme's metrics, predictions and plots; return the prefixed metrics."""
+    prefix = PREFIX[scheme]
+    metrics = finite_metrics(result.metrics, prefix)
+    mlflow.log_metrics(metrics)
+    stem = STEM[scheme]
+    path = workdir / f"{stem}_predictions.parquet"
+    result.predictions.to_parquet(path, index=False)
+    mlflow.log_artifact(str(path), artifact_path="predictions")
+    what = {
+        "official": "OBELiX official test split",
+        "family_cv": "CV grouped by family (out of fold)",
+        "composition_cv": "CV grouped by composition (out of fold)",
+        "train_family_cv": "CV grouped by family, train split only",
+        "train_chemsys_cv": "CV grouped by chemical system, train split only",
+        "family_lofo": "leave one family out (out of fold)",
+    }[scheme]
+    title = f"{config.task} {config.estimator}: {what}"
+    if config.task == "conductivity":
+        figure = plots.parity_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/parity_{stem}.png")
+        figure = plots.residuals_by_family_plot(result.predictions, title)
+    else:
+        figure = plots.probability_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/probability_{stem}.png")
+        figure = plots.reliability_plot(result.predictions, title)
+        mlflow.log_figure(figure, f"plots/reliability_{stem}.png")
+        residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
+        figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
+    mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
+    if result.per_group is not None:
+        path = workdir / f"{stem}_per_family.csv"
+        result.per_group.to_csv(path)
+        mlflow.log_artifact(str(path), artifact_path="metrics")
+    return metrics
+
+
+def log_citations(config: TrainConfig, workdir: Path) -> None:
+    """Where every descriptor of the model comes from (``citations.txt``)."""
+    from electroscreen.featurizers.registry import make_featurizer
+
+    lines = []
+    for name in config.featurizers:
+        featurizer = make_featurizer(name)
+        lines.append(f"[{name}] {type(featurizer).__name__}")
+        lines.extend(f"  - {c}" for c in featurizer.citations())
+    if lines:
+        path = workdir / "citations.txt"
+        path.write_text("\n".join(lines) + "\n")
+        mlflow.log_artifact(str(path))
+
+
+def log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
+    """Feature importances as CSV and bar plot (models without importances log NaN and no plot)."""
+    try:
+        importances = predictor.feature_importances()
+    except (AttributeError, NotImplementedError, ValueError) as exc:
+        mlflow.set_tag("electroscreen.feature_importances", f"unavailable: {exc}")
+        return
+    importances = pd.Series(importances, dtype=float).rename("importance")
+    path = workdir / "feature_importances.csv"
+    importances.rename_axis("feature").reset_index().to_csv(path, index=False)
+    mlflow.log_artifact(str(path))
+    if importances.notna().any():
+        title = f"{config.task} {config.estimator}: feature importances"
+        figure = plots.feature_importance_plot(importances, title)
+        mlflow.log_figure(figure, "plots/feature_importances.png")
+    else:
+        mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
+
+
+def _is_headline(name: str) -> bool:
+    if "_" not in name:
+        return False
+    prefix, metric = name.split("_", 1)
+    headline = metric in HEADLINE or metric.startswith("coverage_")
+    return f"{prefix}_" in PREFIX.values() and headline
+
+
+def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
+    """The metrics worth printing at the end of a run (MAE, R2, ROC-AUC, coverage, ...)."""
+    return {k: v for k, v in metrics.items() if _is_headline(k)}

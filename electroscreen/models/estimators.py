@@ -1,0 +1,81 @@
+"""The estimator names a predictor (or a config) can ask for, and the factory that builds them.
+
+:func:`build_estimator` is the one place an estimator name becomes an unfitted scikit-learn-style
+estimator (tree ensembles, the logistic ensemble, the torch MLP / attention / graph networks);
+:class:`~electroscreen.models.predictor.CandidatePredictor` calls it for each fit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from electroscreen.models.graph import GraphRegressor
+from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
+from electroscreen.models.tasks import Task
+from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
+
+__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator"]
+
+#: Estimator names a predictor (or a config) can ask for.
+ESTIMATORS = (
+    "random_forest",
+    "extra_trees",
+    "gradient_boosting",
+    "mlp",
+    "graph",
+    "logistic",
+    "attention",
+    "averaged",
+)
+TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
+
+
+def build_estimator(
+    task: Task,
+    name: str,
+    params: dict | None,
+    random_state: int,
+    device: str,
+    blocks: dict[str, np.ndarray] | None = None,
+) -> BaseEstimator:
+    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments).
+
+    ``blocks`` (featurizer name -> its column positions in the design) is needed by ``averaged``
+    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns.
+    """
+    regression = task.kind == "regression"
+    if name == "averaged":
+        if not regression:
+            raise ValueError("averaged is a regressor ensemble: use it for conductivity")
+        from electroscreen.models.averaged import build_averaged
+
+        def member(member_name: str, member_params: dict) -> BaseEstimator:
+            return build_estimator(task, member_name, member_params, random_state, device)
+
+        return build_averaged(params, blocks or {}, member)
+    params = dict(params or {})
+    params.setdefault("random_state", random_state)
+    if name in TREE_ESTIMATORS:
+        cls = TreeEnsembleRegressor if regression else TreeEnsembleClassifier
+        return cls(kind=name, **params)
+    if name == "logistic":
+        if regression:
+            raise ValueError("logistic is a classifier: use it for air stability")
+        from electroscreen.models.linear_models import LogisticEnsembleClassifier
+
+        return LogisticEnsembleClassifier(**params)
+    params.setdefault("device", device)
+    if name == "mlp":
+        return (MLPEnsembleRegressor if regression else MLPEnsembleClassifier)(**params)
+    if name == "attention":
+        if not regression:
+            raise ValueError("the composition-attention network is a regressor: use conductivity")
+        from electroscreen.models.composition_attention import CompositionAttentionRegressor
+
+        return CompositionAttentionRegressor(**params)
+    if name == "graph":
+        if not regression:
+            raise ValueError("the graph network is a regressor: use it for conductivity")
+        return GraphRegressor(**params)
+    raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")

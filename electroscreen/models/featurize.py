@@ -1,0 +1,181 @@
+"""A frame of candidates as model inputs: the :class:`Design` and how a frame is featurized.
+
+:func:`featurize_frame` is the body of
+:meth:`~electroscreen.models.predictor.CandidatePredictor.featurize`: it parses the frame's
+structures (or takes them pre-packed), packs its formulas once, decides which rows can be predicted
+(see the predictor's module docstring) and concatenates the featurizers' columns. Rows that cannot be
+predicted keep a status saying why; a row is never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.packed import PackedStructures, pack_structures
+from electroscreen.featurizers.base import (
+    CompositionFeaturizer,
+    Featurizer,
+    StructureFeaturizer,
+    as_packed_compositions,
+    blank_rows,
+)
+from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.models.design import take_rows
+from electroscreen.models.frame_structures import missing_value, parse_structures
+
+__all__ = ["Design", "featurize_frame", "reads_structures"]
+
+
+def reads_structures(estimator: str, featurizers: Sequence[str | Featurizer]) -> bool:
+    """Whether a model of this estimator and these featurizers reads structures.
+
+    The graph network always does; a descriptor model does when any featurizer is a
+    :class:`~electroscreen.featurizers.base.StructureFeaturizer`. The one rule behind
+    ``CandidatePredictor.reads_structures``, ``TrainConfig.reads_structures()`` and screening.
+    """
+    if estimator == "graph":
+        return True
+    objects = (make_featurizer(f) if isinstance(f, str) else f for f in featurizers)
+    return any(isinstance(f, StructureFeaturizer) for f in objects)
+
+
+@dataclass
+class Design:
+    """Model inputs of a frame: one entry of ``X`` per predictable row.
+
+    Attributes
+    ----------
+    X : ndarray or PackedStructures
+        Feature matrix (may hold NaN) or packed structures, rows ``rows`` of the frame.
+    rows : ndarray of int64
+        Positions (0-based) in the frame of the predictable rows.
+    status : ndarray of object
+        Per frame row: ``"ok"`` or why it cannot be predicted.
+    feature_status : ndarray of object
+        Per frame row: ``""`` or the ``featurizer:status`` notes of featurizers that left NaN.
+    """
+
+    X: np.ndarray | PackedStructures
+    rows: np.ndarray
+    status: np.ndarray
+    feature_status: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def take(self, positions: np.ndarray) -> Design:
+        """The design of frame rows ``positions`` (renumbered 0..len-1)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        where = np.full(len(self), -1, dtype=np.int64)
+        where[self.rows] = np.arange(len(self.rows))
+        inner = where[positions]
+        keep = inner >= 0
+        return Design(
+            X=take_rows(self.X, inner[keep]),
+            rows=np.flatnonzero(keep).astype(np.int64),
+            status=self.status[positions],
+            feature_status=self.feature_status[positions],
+        )
+
+
+def featurize_frame(
+    frame: pd.DataFrame,
+    objects: list[tuple[str, Featurizer]],
+    *,
+    graph: bool,
+    requires_structure: bool,
+    compositions: PackedCompositions | None = None,
+    structures: PackedStructures | None = None,
+    structure_rows: np.ndarray | None = None,
+) -> Design:
+    """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+    objects : list of (str, Featurizer)
+        The model's featurizers (key, fresh instance), concatenated in this order; empty for the
+        graph network.
+    graph : bool
+        The graph network: ``X`` is the packed structures of the predictable rows.
+    requires_structure : bool
+        A row without a structure cannot be predicted (status ``no_structure``).
+    compositions : PackedCompositions, optional
+        ``frame["formula"]`` already packed (row-aligned): not parsed again.
+    structures : PackedStructures, optional
+        The frame's structures already packed, for the rows ``structure_rows`` (ascending
+        positions in ``frame``; other rows have none): no ``structure`` column is read.
+    structure_rows : ndarray of int, optional
+        Required with ``structures``.
+
+    Returns
+    -------
+    Design
+        ``X`` of shape ``(n_predictable, n_features)`` (or packed structures), and per frame row
+        the status and feature notes.
+    """
+    n = len(frame)
+    formula = frame["formula"] if "formula" in frame else pd.Series([""] * n, index=frame.index)
+    in_status = (
+        frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
+        if "status" in frame
+        else np.full(n, OK, dtype=object)
+    )
+    given = structures  # pre-packed structures (or None): taken, never re-packed
+    if given is not None:
+        s_status = np.full(n, "no_structure", dtype=object)
+        s_status[structure_rows] = OK
+        structures = [None] * n
+    elif "structure" in frame:
+        structures, s_status = parse_structures(frame["structure"].tolist())
+    else:
+        structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
+    formulas = [
+        s.composition.formula.replace(" ", "") if missing_value(f) and s is not None else f
+        for f, s in zip(formula.tolist(), structures, strict=True)
+    ]
+    status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
+    has_structure = s_status == OK
+    comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
+    if comp:
+        packed = as_packed_compositions(
+            pd.DataFrame({"formula": formulas, "status": status})
+            if compositions is None
+            else blank_rows(compositions, status)
+        )
+        status, _ = merge_status(status, packed.status)
+    if requires_structure:
+        status, _ = merge_status(status, "no_structure", ~has_structure)
+    ok = status == OK
+    s_rows = np.flatnonzero(ok & has_structure)
+    if not len(s_rows):
+        s_packed = None
+    elif given is not None:
+        s_packed = given.take(np.searchsorted(structure_rows, s_rows))
+    else:
+        s_packed = pack_structures([structures[i] for i in s_rows])
+    if graph:
+        rows = np.flatnonzero(ok)
+        return Design(s_packed, rows, status, np.full(n, "", dtype=object))
+    blocks, notes = [], np.full(n, "", dtype=object)
+    for key, f in objects:
+        if isinstance(f, StructureFeaturizer):
+            width = len(f.get_feature_names_out())
+            values = np.full((n, width), np.nan)
+            f_status = np.full(n, "no_structure", dtype=object)
+            if s_packed is not None:
+                values[s_rows], f_status[s_rows] = f.transform_with_status(s_packed)
+        else:
+            values, f_status = f.transform_with_status(packed)
+        bad = ok & (f_status != OK)
+        notes[bad] = notes[bad] + f"{key}:" + f_status[bad].astype(str) + ";"
+        blocks.append(values)
+    X = np.hstack(blocks)
+    rows = np.flatnonzero(ok)
+    return Design(X[rows], rows, status, notes)

@@ -1,0 +1,114 @@
+"""A conductivity predictor's side models: feature novelty and the activation energy (Arrhenius).
+
+Fitted beside the main estimator of a
+:class:`~electroscreen.models.predictor.CandidatePredictor` on the same training rows (see its
+module docstring, *Novelty* and *Temperature*): :class:`~electroscreen.models.novelty.FeatureNovelty`
+on the training design, and, for ``temperature_model="arrhenius"``, a small forest
+(:data:`~electroscreen.models.temperature.EA_FOREST`) of the activation energy ``Ea`` (eV) on the
+rows with an ``ea_ev`` value. :func:`predict_conductivity` combines them with the conformal
+intervals of the main model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.models.design import take_rows
+from electroscreen.models.novelty import FeatureNovelty
+from electroscreen.models.sklearn_models import TreeEnsembleRegressor
+from electroscreen.models.temperature import DEFAULT_EA_EV, EA_FOREST, arrhenius_shift
+
+__all__ = ["fit_side_models", "predict_conductivity"]
+
+
+def fit_side_models(
+    design: object,
+    table: pd.DataFrame,
+    X: object,
+    *,
+    temperature_model: str,
+    estimator_params: dict | None,
+    random_state: int,
+) -> dict[str, object]:
+    """Novelty (w.r.t. the training rows ``X``) and activation-energy model.
+
+    Parameters
+    ----------
+    design : Design
+        The design of ``table`` (row-aligned).
+    table : DataFrame
+        The training table; its optional ``ea_ev`` column (eV) trains the ``Ea`` model.
+    X : ndarray of shape (n_train, n_features) or PackedStructures
+        The training rows of the main model (novelty only for a feature matrix).
+    temperature_model : {"none", "arrhenius"}
+    estimator_params : dict, optional
+        The main estimator's parameters (its ``n_jobs`` is reused).
+    random_state : int
+
+    Returns
+    -------
+    dict
+        The predictor's fitted attributes ``novelty_``, ``ea_model_`` (None when fewer than 10
+        rows have ``ea_ev``), ``ea_default_`` (median ``ea_ev``, else :data:`DEFAULT_EA_EV`) and,
+        when ``Ea`` was looked for, ``n_ea_train_``.
+    """
+    out: dict[str, object] = {
+        "novelty_": FeatureNovelty().fit(X) if isinstance(X, np.ndarray) else None,
+        "ea_model_": None,
+        "ea_default_": DEFAULT_EA_EV,
+    }
+    if temperature_model != "arrhenius" or "ea_ev" not in table:
+        return out
+    ea = table["ea_ev"].to_numpy(dtype=float)[design.rows]
+    has = np.flatnonzero(np.isfinite(ea))
+    if len(has):
+        out["ea_default_"] = float(np.median(ea[has]))
+    if len(has) >= 10:
+        n_jobs = dict(estimator_params or {}).get("n_jobs")
+        model = TreeEnsembleRegressor(
+            kind="random_forest", n_jobs=n_jobs, random_state=random_state, **EA_FOREST
+        )
+        out["ea_model_"] = model.fit(take_rows(design.X, has), ea[has])
+    out["n_ea_train_"] = len(has)
+    return out
+
+
+def predict_conductivity(
+    predictor: object, design: object, temperature_c: np.ndarray | float | None
+) -> list[np.ndarray]:
+    """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures.
+
+    Parameters
+    ----------
+    predictor : CandidatePredictor
+        Fitted, conductivity (``estimator_`` a ``ConformalRegressor``).
+    design : Design
+    temperature_c : float or ndarray of shape (len(design),), optional
+        degC (default 25).
+
+    Returns
+    -------
+    list of ndarray, each of shape (len(design.rows),)
+        log10 sigma and its spread and interval (shifted along the Arrhenius line), novelty,
+        and the activation energy (eV) for ``temperature_model="arrhenius"``.
+    """
+    novelty_model = getattr(predictor, "novelty_", None)
+    if novelty_model is None:
+        novelty = np.full(len(design.rows), np.nan)
+        mu, sd, lo, hi = predictor.estimator_.predict_interval(design.X)
+    else:  # the conformal novelty bins use the same distance (same training rows): once
+        novelty = novelty_model.distance(design.X)
+        mu, sd, lo, hi = predictor.estimator_.predict_interval(design.X, novelty)
+    values = [mu, sd, lo, hi, novelty]
+    if predictor.temperature_model != "arrhenius":
+        return values
+    ea = (
+        predictor.ea_model_.predict(design.X)
+        if predictor.ea_model_ is not None
+        else np.full(len(design.rows), predictor.ea_default_)
+    )
+    t = 25.0 if temperature_c is None else temperature_c
+    t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(design),))[design.rows]
+    shift = arrhenius_shift(ea, t)
+    return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
