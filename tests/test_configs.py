@@ -21,3 +21,16 @@ def test_default_models_have_shipped_configs():
         assert config_path(name).is_file()
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         config_path("nope.yaml")
+
+
+def test_ensemble_config_builds_an_averaged_predictor():
+    from electroscreen.experiments.train import _uses_torch, build_predictor
+    from electroscreen.experiments.train_config import load_train_config
+
+    config = load_train_config(config_path("conductivity_ensemble.yaml"))
+    predictor = build_predictor(config)
+    assert predictor.estimator == "averaged" and predictor.conformal_method == "cv"
+    predictor._check()  # every member's featurizers are the predictor's
+    members = predictor.estimator_params["members"]
+    assert [m["estimator"] for m in members] == ["random_forest", "attention"]
+    assert _uses_torch(config) and "conductivity.yaml" in DEFAULT_TRAIN_CONFIGS.values()

@@ -68,7 +68,7 @@ __all__ = [
     "run_training",
 ]
 
-TORCH_ESTIMATORS = {"mlp", "graph"}
+TORCH_ESTIMATORS = {"mlp", "graph", "attention"}
 
 
 @dataclass
@@ -101,6 +101,7 @@ def build_predictor(config: TrainConfig):
         estimator=config.estimator,
         estimator_params=dict(config.estimator_params),
         conformal_alpha=config.conformal_alpha,
+        conformal_method=config.conformal_method,
         conformal_groups=config.conformal_groups,
         conformal_novelty_bins=config.conformal_novelty_bins,
         conformal_scale=config.conformal_scale,
@@ -109,6 +110,14 @@ def build_predictor(config: TrainConfig):
         censored=config.censored,
         temperature_model=config.temperature_model,
     )
+
+
+def _uses_torch(config: TrainConfig) -> bool:
+    """Whether the model (or a member of an ``averaged`` ensemble) is a torch network."""
+    from electroscreen.models.averaged import member_estimators
+
+    names = {config.estimator, *member_estimators(config.estimator_params)}
+    return bool(names & TORCH_ESTIMATORS)
 
 
 def load_config_table(config: TrainConfig) -> pd.DataFrame:
@@ -258,7 +267,7 @@ def _run_training(
                 workdir,
                 output_columns=predictor.output_columns(),
                 registered_model_name=config.registered_model_name,
-                uses_torch=config.estimator in TORCH_ESTIMATORS,
+                uses_torch=_uses_torch(config),
             )
         version = str(info.registered_model_version)
         client = tracking_client(uri)

@@ -71,6 +71,10 @@ class TrainConfig(BaseModel):
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
         Miscoverage of the conformal intervals (0.1 -> nominal 90 % intervals).
+    conformal_method : {"auto", "cv", "split"}
+        Calibration of the intervals: ``cv`` (CV+: 5 cross-fits, the model trains on all rows),
+        ``split`` (25 % of the rows held out of the model), ``auto`` (``cv`` for tree ensembles or
+        several groupings, else ``split``; :class:`~electroscreen.models.predictor.CandidatePredictor`).
     conformal_groups : list of {"chemsys", "family", "none"}
         What a calibration row must not share with the model that scores it: its chemical system
         (intervals for new chemistries), its structural family (wider intervals, for new
@@ -119,6 +123,7 @@ class TrainConfig(BaseModel):
     estimator_params: dict[str, Any] = Field(default_factory=dict)
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
+    conformal_method: Literal["auto", "cv", "split"] = "auto"
     conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
     conformal_scale: Literal["spread", "learned"] = "spread"

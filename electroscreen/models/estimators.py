@@ -7,6 +7,7 @@ estimator (tree ensembles, the logistic ensemble, the torch MLP / attention / gr
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 from electroscreen.models.graph import GraphRegressor
@@ -25,17 +26,36 @@ ESTIMATORS = (
     "graph",
     "logistic",
     "attention",
+    "averaged",
 )
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 
 
 def build_estimator(
-    task: Task, name: str, params: dict | None, random_state: int, device: str
+    task: Task,
+    name: str,
+    params: dict | None,
+    random_state: int,
+    device: str,
+    blocks: dict[str, np.ndarray] | None = None,
 ) -> BaseEstimator:
-    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments)."""
+    """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments).
+
+    ``blocks`` (featurizer name -> its column positions in the design) is needed by ``averaged``
+    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns.
+    """
+    regression = task.kind == "regression"
+    if name == "averaged":
+        if not regression:
+            raise ValueError("averaged is a regressor ensemble: use it for conductivity")
+        from electroscreen.models.averaged import build_averaged
+
+        def member(member_name: str, member_params: dict) -> BaseEstimator:
+            return build_estimator(task, member_name, member_params, random_state, device)
+
+        return build_averaged(params, blocks or {}, member)
     params = dict(params or {})
     params.setdefault("random_state", random_state)
-    regression = task.kind == "regression"
     if name in TREE_ESTIMATORS:
         cls = TreeEnsembleRegressor if regression else TreeEnsembleClassifier
         return cls(kind=name, **params)

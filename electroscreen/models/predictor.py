@@ -110,8 +110,10 @@ class CandidatePredictor(BaseEstimator):
     featurizers : sequence of str or Featurizer
         Registry names (``magpie``, ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``) or
         featurizer instances (cloned). Must be empty for ``estimator="graph"``.
-    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic"}
+    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged"}
         ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
+        ``averaged``: conductivity only, the mean of member estimators each on its own featurizers
+        (``estimator_params={"members": [...]}``, :mod:`electroscreen.models.averaged`).
     estimator_params : dict, optional
         Passed to the estimator (e.g. ``n_estimators``, ``hidden``, ``epochs``).
     conformal_alpha : float, default 0.1
@@ -216,6 +218,10 @@ class CandidatePredictor(BaseEstimator):
             raise ValueError("temperature_model needs a conductivity model with descriptors")
         if self.estimator == "graph" and self.conformal_novelty_bins > 1:
             raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
+        if self.estimator == "averaged":
+            from electroscreen.models.averaged import check_members
+
+            check_members(self.estimator_params, [k for k, _ in self._featurizer_objects()])
         return task
 
     @property
@@ -256,6 +262,17 @@ class CandidatePredictor(BaseEstimator):
             structure_rows=structure_rows,
         )
 
+    def _feature_blocks(self) -> dict[str, np.ndarray]:
+        """Column positions of each featurizer in the design (by registry or class name)."""
+        blocks, start = {}, 0
+        if self.estimator == "graph":
+            return blocks
+        for key, f in self._featurizer_objects():
+            width = len(f.get_feature_names_out())
+            blocks[key] = np.arange(start, start + width, dtype=np.int64)
+            start += width
+        return blocks
+
     def feature_names(self) -> np.ndarray:
         """Names of the design columns (``[]`` for the graph network)."""
         names = [f.get_feature_names_out() for _, f in self._featurizer_objects()]
@@ -281,7 +298,12 @@ class CandidatePredictor(BaseEstimator):
         rows = design.rows[use]
         y, weight = targets.y[rows], targets.sample_weight[rows]
         base = build_estimator(
-            task, self.estimator, self.estimator_params, self.random_state, self.device
+            task,
+            self.estimator,
+            self.estimator_params,
+            self.random_state,
+            self.device,
+            blocks=self._feature_blocks(),
         )
         self.task_ = task
         self.feature_names_ = self.feature_names()
@@ -435,6 +457,6 @@ class CandidatePredictor(BaseEstimator):
         """Move the torch parts (if any) to ``device``; returns ``self``."""
         self.device = device
         model = getattr(self.estimator_, "estimator_", self.estimator_)
-        if isinstance(model, TorchEnsembleMixin):
-            model.to(device)
+        if isinstance(model, TorchEnsembleMixin) or callable(getattr(model, "to", None)):
+            model.to(device)  # a torch estimator, or an ensemble holding some
         return self
