@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.packed import PackedStructures, pack_structures
+from electroscreen.data.packed import PackedStructures
+from electroscreen.screening.inputs import packed_structures_for
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["IMPLAUSIBLE", "PLAUSIBILITY_COLUMNS", "apply_bond_valence"]
@@ -27,14 +28,13 @@ IMPLAUSIBLE = "implausible_bond_valence"
 
 
 def _structures(table: pd.DataFrame, packed: PackedStructures | None) -> tuple[np.ndarray, object]:
-    """Rows that are ``ok`` and have a structure, and those structures (packed or pymatgen)."""
-    ok = (table["status"] == OK).to_numpy()
-    if packed is not None:
-        rows = np.flatnonzero(ok)
-        return rows, packed.take(rows)
-    has = table["structure"].notna().to_numpy() if "structure" in table else np.zeros(len(ok), bool)
-    rows = np.flatnonzero(ok & has)
-    return rows, pack_structures(list(table["structure"].to_numpy()[rows]))
+    """Rows that are ``ok`` and have a structure, and those structures packed
+    (:func:`~electroscreen.screening.inputs.packed_structures_for`)."""
+    ok = np.flatnonzero((table["status"] == OK).to_numpy())
+    if packed is None and "structure" not in table:
+        return ok[:0], None
+    given = packed_structures_for(table, packed, ok)
+    return ok[given["structure_rows"]], given["structures"]
 
 
 def apply_bond_valence(
