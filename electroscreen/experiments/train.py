@@ -98,6 +98,7 @@ def build_predictor(config: TrainConfig):
     return CandidatePredictor(
         task=config.task,
         featurizers=tuple(config.featurizers),
+        featurizer_params={k: dict(v) for k, v in config.featurizer_params.items()} or None,
         estimator=config.estimator,
         estimator_params=dict(config.estimator_params),
         conformal_alpha=config.conformal_alpha,

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from electroscreen.models.splits import SCHEMES
 
@@ -62,6 +69,9 @@ class TrainConfig(BaseModel):
         Names from :data:`electroscreen.featurizers.registry.FEATURIZERS` (``magpie``,
         ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``, ...). May be empty for
         estimators that read structures directly (``graph``).
+    featurizer_params : dict of str to dict
+        ``__init__`` arguments of featurizers named in ``featurizers`` (e.g. ``moisture:
+        {features: [rxn_h2o_ev_per_atom, mixed_valence]}``); default: each featurizer's defaults.
     estimator : str
         Estimator kind understood by :class:`~electroscreen.models.predictor.CandidatePredictor`
         (``random_forest``, ``extra_trees``, ``gradient_boosting``, ``mlp``, ``graph``).
@@ -119,6 +129,7 @@ class TrainConfig(BaseModel):
 
     task: Literal["conductivity", "air_stability"]
     featurizers: list[str] = Field(default_factory=list)
+    featurizer_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     estimator: str = "random_forest"
     estimator_params: dict[str, Any] = Field(default_factory=dict)
     censored: Literal["bound", "drop"] = "bound"
@@ -160,6 +171,23 @@ class TrainConfig(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"featurizers listed twice: {names}")
         return names
+
+    @field_validator("featurizer_params")
+    @classmethod
+    def _params_of_listed_featurizers(
+        cls, value: dict[str, dict[str, Any]], info: ValidationInfo
+    ) -> dict[str, dict[str, Any]]:
+        from electroscreen.featurizers.registry import make_featurizer
+
+        listed = info.data.get("featurizers", [])
+        for name, params in value.items():
+            if name not in listed:
+                raise ValueError(f"featurizer_params names {name!r}, not in featurizers")
+            try:
+                make_featurizer(name, **params).get_feature_names_out()
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"featurizer_params of {name!r}: {err}") from None
+        return value
 
     @field_validator("alias")
     @classmethod

@@ -176,7 +176,7 @@ def log_citations(config: TrainConfig, workdir: Path) -> None:
 
     lines = []
     for name in config.featurizers:
-        featurizer = make_featurizer(name)
+        featurizer = make_featurizer(name, **config.featurizer_params.get(name, {}))
         lines.append(f"[{name}] {type(featurizer).__name__}")
         lines.extend(f"  - {c}" for c in featurizer.citations())
     if lines:

@@ -110,6 +110,9 @@ class CandidatePredictor(BaseEstimator):
     featurizers : sequence of str or Featurizer
         Registry names (``magpie``, ``electrolyte``, ``structure``, ``bvse``, ``air_reactivity``) or
         featurizer instances (cloned). Must be empty for ``estimator="graph"``.
+    featurizer_params : dict, optional
+        ``name -> __init__`` arguments of a featurizer named in ``featurizers`` (e.g.
+        ``{"moisture": {"features": ["rxn_h2o_ev_per_atom", "mixed_valence"]}}``).
     estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged"}
         ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
         ``averaged``: conductivity only, the mean of member estimators each on its own featurizers
@@ -161,6 +164,7 @@ class CandidatePredictor(BaseEstimator):
         conformal_novelty_bins: int = 1,
         temperature_model: str = "none",
         conformal_scale: str = "spread",
+        featurizer_params: dict | None = None,
     ) -> None:
         self.task = task
         self.featurizers = featurizers
@@ -175,6 +179,7 @@ class CandidatePredictor(BaseEstimator):
         self.conformal_novelty_bins = conformal_novelty_bins
         self.temperature_model = temperature_model
         self.conformal_scale = conformal_scale
+        self.featurizer_params = featurizer_params
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
@@ -188,9 +193,10 @@ class CandidatePredictor(BaseEstimator):
 
     def _featurizer_objects(self) -> list[tuple[str, Featurizer]]:
         out = []
+        params = getattr(self, "featurizer_params", None) or {}  # absent in older pickles
         for f in self.featurizers:
             if isinstance(f, str):
-                out.append((f, make_featurizer(f)))
+                out.append((f, make_featurizer(f, **dict(params.get(f, {})))))
             else:
                 out.append((type(f).__name__, clone(f)))
         return out

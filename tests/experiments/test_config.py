@@ -77,6 +77,8 @@ def test_conformal_groups_reach_the_predictor():
         ({"conformal_groups": "random"}, "conformal_groups"),
         ({"conformal_groups": ["chemsys", "paper"]}, "conformal_groups"),
         ({"conformal_novelty_bins": 0}, "conformal_novelty_bins"),
+        ({"featurizer_params": {"hsab": {}}}, "featurizer_params"),
+        ({"featurizer_params": {"magpie": {"colour": 1}}}, "featurizer_params"),
     ],
 )
 def test_bad_config_names_file_and_field(tmp_path, changes, field):
@@ -138,3 +140,26 @@ def test_conformal_scale_reaches_the_predictor():
     )
     with pytest.raises(ConfigError, match="conformal_scale"):
         load_train_config(CONFIGS / "conductivity.yaml", conformal_scale="wide")
+
+
+def test_featurizer_params_reach_the_predictor():
+    from electroscreen.experiments.train import build_predictor
+
+    features = ["rxn_h2o_ev_per_atom", "mixed_valence"]
+    config = TrainConfig(
+        task="air_stability",
+        featurizers=["moisture"],
+        featurizer_params={"moisture": {"features": features}},
+        estimator="logistic",
+        registered_model_name="x",
+    )
+    predictor = build_predictor(config)
+    assert list(predictor.feature_names()) == features
+    assert config.flat_params()["featurizer_params.moisture.features"] == ",".join(features)
+    with pytest.raises(ValidationError, match="subset"):
+        TrainConfig(
+            task="air_stability",
+            featurizers=["moisture"],
+            featurizer_params={"moisture": {"features": ["colour"]}},
+            registered_model_name="x",
+        )

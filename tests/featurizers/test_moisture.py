@@ -36,3 +36,10 @@ def test_unknown_feature_names_are_refused():
         MoistureChemistry(["rxn_h2o_ev_per_atom", "colour"]).transform(["Li3PS4"])
     with pytest.raises(ValueError, match="subset"):
         MoistureChemistry([]).get_feature_names_out()
+
+
+def test_mixed_valence_marks_cluster_borates_not_simple_salts():
+    values = MoistureChemistry(["mixed_valence"]).transform(
+        ["Li2B12H12", "Na2B10H10", "LiBH4", "Li3PS4", "Li7La3Zr2O12"]
+    )
+    assert values[:, 0].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]

@@ -5,7 +5,11 @@ inputs are chemistry rather than family fingerprints: the reaction energy with w
 experimental-enthalpy hull (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`), the
 H2S it releases per atom, whether the product is a hydrate, HSAB pairing of framework cations and
 anions (:class:`~electroscreen.featurizers.composition.hsab_pairs.HSABPairing`), bond ionicity and the
-carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electrolyte.ElectrolyteComposition`).
+carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electrolyte.ElectrolyteComposition`),
+and ``mixed_valence``: 1 when a balanced oxidation-state assignment needs a non-integer state, which
+among the labelled electrolytes marks the closo/nido-borate cluster anions (B12H12 2-, B10H10 2-,
+B11H14 -: delocalised bonding, slow to hydrolyse although the hull says they react) and two doped
+compositions whose stoichiometry is not charge-balanced with integer states.
 
 ``features`` picks the columns; the default is what the air-stability model uses
 (``configs/air_stability.yaml``): the H2O reaction energy alone. Among one- to three-feature subsets
@@ -42,6 +46,7 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("anion_hardness", "eV", _ELEC),
     ("electronegativity_difference", "Pauling units", _ELEC),
     ("carrier_fraction", "atom fraction (Li + Na + K)", _ELEC),
+    ("mixed_valence", "0/1", _ELEC),
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
@@ -109,6 +114,7 @@ class MoistureChemistry(CompositionFeaturizer):
             "anion_hardness",
             "electronegativity_difference",
             "carrier_fraction",
+            "mixed_valence",
         }:
             elec = ElectrolyteComposition()
             values, _ = elec.transform_with_status(packed)
