@@ -4,13 +4,18 @@ Used for air stability (issue 18), where a forest on many descriptors learns whi
 family a material belongs to and fails on families it has not seen; a logistic regression on a
 couple of chemistry descriptors carries across families and gives calibrated probabilities.
 The spread of probabilities over bootstrap refits is the uncertainty (``predict_proba_dist``).
+Balanced class weights pull the probabilities towards 0.5; ``calibration`` maps them back with
+:class:`~sklearn.calibration.CalibratedClassifierCV` (Platt or isotonic) fitted on inner folds of the
+training rows only, so a held-out row never calibrates the model that scores it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from electroscreen.models.sklearn_models import MedianImputer
@@ -29,6 +34,12 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     n_members : int
         Bootstrap refits whose probability spread is ``predict_proba_dist``'s std (the mean is the
         full-data model's probability).
+    calibration : {"none", "sigmoid", "isotonic"}
+        Recalibrate the probabilities on ``calibration_folds`` stratified inner folds of the
+        training rows (:class:`~sklearn.calibration.CalibratedClassifierCV`, the mean of one
+        calibrated model per fold); ``"none"``: the logistic regression's own probabilities.
+    calibration_folds : int
+        Inner folds (at most the minority-class count of the rows being fitted).
     random_state : int
 
     Examples
@@ -45,15 +56,26 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         C: float = 1.0,
         class_weight: str | None = "balanced",
         n_members: int = 10,
+        calibration: str = "none",
+        calibration_folds: int = 5,
         random_state: int = 0,
     ) -> None:
         self.C = C
         self.class_weight = class_weight
         self.n_members = n_members
+        self.calibration = calibration
+        self.calibration_folds = calibration_folds
         self.random_state = random_state
 
-    def _model(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
+    def _model(self, y: np.ndarray) -> LogisticRegression | CalibratedClassifierCV:
+        logistic = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
+        if self.calibration == "none":
+            return logistic
+        folds = min(int(self.calibration_folds), int(np.bincount(y, minlength=2).min()))
+        if folds < 2:
+            raise ValueError(f"calibration needs two rows of each class, got {np.bincount(y)}")
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        return CalibratedClassifierCV(logistic, method=self.calibration, cv=cv)
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         return (self.imputer_.transform(np.asarray(X, dtype=np.float64)) - self.mean_) / self.scale_
@@ -67,6 +89,8 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X must be 2-D with len(y) rows, got {X.shape} and {len(y)}")
         if not np.isin(y, (0, 1)).all() or len(np.unique(y)) < 2:
             raise ValueError("labels must be 0 and 1, both present")
+        if self.calibration not in ("none", "sigmoid", "isotonic"):
+            raise ValueError(f"calibration must be none, sigmoid or isotonic: {self.calibration!r}")
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = X.shape[1]
         self.imputer_ = MedianImputer().fit(X)
@@ -76,15 +100,16 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         self.scale_ = np.where(scale > 0, scale, 1.0)
         Z = (Xi - self.mean_) / self.scale_
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        self.model_ = self._model().fit(Z, y, sample_weight=w)
+        self.model_ = self._model(y).fit(Z, y, sample_weight=w)
         rng = np.random.default_rng(self.random_state)
+        need = 1 if self.calibration == "none" else 2  # rows of each class a refit needs
         self.members_ = []
         for _ in range(self.n_members):
             idx = rng.integers(0, len(y), len(y))
-            if len(np.unique(y[idx])) < 2:
+            if np.bincount(y[idx], minlength=2).min() < need:
                 continue
             wi = None if w is None else w[idx]
-            self.members_.append(self._model().fit(Z[idx], y[idx], sample_weight=wi))
+            self.members_.append(self._model(y[idx]).fit(Z[idx], y[idx], sample_weight=wi))
         return self
 
     def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,11 +132,14 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     @property
     def feature_importances_(self) -> np.ndarray:
         """Absolute coefficients on the standardised features (signed: ``coef_``)."""
-        check_is_fitted(self, "model_")
-        return np.abs(self.model_.coef_[0])
+        return np.abs(self.coef_)
 
     @property
     def coef_(self) -> np.ndarray:
-        """Coefficients per standardised feature (log-odds of stable per standard deviation)."""
+        """Coefficients per standardised feature (log-odds of stable per standard deviation);
+        with ``calibration``, the mean over the inner folds' logistic regressions."""
         check_is_fitted(self, "model_")
+        if isinstance(self.model_, CalibratedClassifierCV):
+            fits = [c.estimator.coef_[0] for c in self.model_.calibrated_classifiers_]
+            return np.mean(fits, axis=0)
         return self.model_.coef_[0]

@@ -43,3 +43,11 @@ def test_mixed_valence_marks_cluster_borates_not_simple_salts():
         ["Li2B12H12", "Na2B10H10", "LiBH4", "Li3PS4", "Li7La3Zr2O12"]
     )
     assert values[:, 0].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+
+
+def test_mixed_valence_is_the_electrolyte_column():
+    formulas = ["Li2B12H12", "Li6.4La3ZrTaO12", "Li3PS4", "Na3SbP0.16S3.6O0.4", "Qq2", "", "Ar"]
+    ours = MoistureChemistry(["mixed_valence"]).transform(formulas)[:, 0]
+    elec = make_featurizer("electrolyte")
+    theirs = elec.transform(formulas)[:, list(elec.get_feature_names_out()).index("mixed_valence")]
+    np.testing.assert_array_equal(ours, theirs)

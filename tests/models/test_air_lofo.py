@@ -64,3 +64,26 @@ def test_logistic_classifier_is_calibrated_and_monotone():
     np.testing.assert_array_equal(same.predict_proba_dist(grid)[1], spread)  # seeded
     with pytest.raises(ValueError, match="both present"):
         LogisticEnsembleClassifier().fit(x[:10, None], np.ones(10))
+
+
+def test_calibration_undoes_the_pull_of_balanced_weights():
+    """Balanced weights on a 1:4 data set shift every probability towards the minority class;
+    isotonic / Platt calibration on inner folds of the training rows brings the mean back to the
+    base rate and lowers the Brier score, without reordering the rows."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=600)
+    y = (rng.uniform(size=600) < 1 / (1 + np.exp(-(2 * x + 2.5)))).astype(int)  # ~80 % ones
+    X, Xt, yt = x[:400, None], x[400:, None], y[400:]
+    plain = LogisticEnsembleClassifier(class_weight="balanced", n_members=0).fit(X, y[:400])
+    p_plain = plain.predict_proba(Xt)[:, 1]
+    for method in ("sigmoid", "isotonic"):
+        model = LogisticEnsembleClassifier(class_weight="balanced", n_members=3, calibration=method)
+        p, spread = model.fit(X, y[:400]).predict_proba_dist(Xt)
+        assert brier_score_loss(yt, p) < brier_score_loss(yt, p_plain)
+        assert abs(p.mean() - yt.mean()) < abs(p_plain.mean() - yt.mean())
+        assert roc_auc_score(yt, p) > roc_auc_score(yt, p_plain) - 0.02
+        assert (spread >= 0).all() and model.coef_[0] > 0
+    with pytest.raises(ValueError, match="calibration must be"):
+        LogisticEnsembleClassifier(calibration="beta").fit(X, y[:400])

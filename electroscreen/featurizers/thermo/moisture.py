@@ -11,11 +11,10 @@ among the labelled electrolytes marks the closo/nido-borate cluster anions (B12H
 B11H14 -: delocalised bonding, slow to hydrolyse although the hull says they react) and two doped
 compositions whose stoichiometry is not charge-balanced with integer states.
 
-``features`` picks the columns; the default is what the air-stability model uses
-(``configs/air_stability.yaml``): the H2O reaction energy alone. Among one- to three-feature subsets
-it ties for the best mean of the composition-grouped and leave-one-family-out ROC-AUCs, and the one
-partner that edged it (HSAB hard-acid/soft-base share, +0.002) took a sign opposite to the HSAB
-expectation; see ``benchmarks/README.md``.
+``features`` picks the columns (default: the H2O reaction energy alone). The default
+air-stability model (``configs/air_stability.yaml``) names its own: the H2O reaction energy and
+``mixed_valence``, the pair with the best mean of the composition-grouped and leave-one-family-out
+ROC-AUCs among the subsets tried (``benchmarks/README.md``, issue 18).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from electroscreen.data.candidates import merge_status
+from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.featurizers.composition.hsab_pairs import HSABPairing
@@ -46,7 +46,7 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("anion_hardness", "eV", _ELEC),
     ("electronegativity_difference", "Pauling units", _ELEC),
     ("carrier_fraction", "atom fraction (Li + Na + K)", _ELEC),
-    ("mixed_valence", "0/1", _ELEC),
+    ("mixed_valence", "0/1", "oxidation-state assignment (electroscreen.data.oxidation)"),
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
@@ -114,7 +114,6 @@ class MoistureChemistry(CompositionFeaturizer):
             "anion_hardness",
             "electronegativity_difference",
             "carrier_fraction",
-            "mixed_valence",
         }:
             elec = ElectrolyteComposition()
             values, _ = elec.transform_with_status(packed)
@@ -123,5 +122,19 @@ class MoistureChemistry(CompositionFeaturizer):
                 cols["Li_fraction"] + cols["Na_fraction"] + cols["K_fraction"]
             )
             columns.update(cols)
+        if "mixed_valence" in need:  # the oxidation kernel alone, not the whole electrolyte block
+            columns["mixed_valence"] = _mixed_valence(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
         return out, status
+
+
+def _mixed_valence(packed: object) -> np.ndarray:
+    """Per row: 1.0 when the balanced assignment needs a non-integer state, 0.0 when not, NaN when
+    no states could be assigned (the ``mixed_valence`` column of ElectrolyteComposition)."""
+    oxidation = oxidation_states_packed(packed)
+    flag = oxidation.mixed_valence.astype(np.float64)
+    starts = packed.offsets[:-1]
+    empty = packed.offsets[1:] == starts
+    first = oxidation.states[np.minimum(starts, max(len(oxidation.states) - 1, 0))]
+    flag[empty | np.isnan(first)] = np.nan
+    return flag
