@@ -87,3 +87,24 @@ def test_calibration_undoes_the_pull_of_balanced_weights():
         assert (spread >= 0).all() and model.coef_[0] > 0
     with pytest.raises(ValueError, match="calibration must be"):
         LogisticEnsembleClassifier(calibration="beta").fit(X, y[:400])
+
+
+def test_default_air_model_orders_the_textbook_cases(air_table):
+    """The shipped default (configs/air_stability.yaml) trained on the labels: thiophosphates below
+    the Sn thio-compound and the garnet, Li3N reactive, the closo-borate above LiBH4."""
+    from electroscreen.configs import config_path
+    from electroscreen.experiments.train import build_predictor
+    from electroscreen.experiments.train_config import load_train_config
+
+    config = load_train_config(config_path("air_stability.yaml"))
+    assert config.estimator_params["calibration"] == "isotonic"
+    params = {**config.estimator_params, "n_members": 0}  # no bootstrap refits: faster
+    config = config.model_copy(update={"estimator_params": params})
+    model = build_predictor(config).fit(air_table)
+    names = ["Li3PS4", "Li7P3S11", "Li4SnS4", "Li7La3Zr2O12", "Li3N", "Li2B12H12", "LiBH4"]
+    frame = model.predict_frame(pd.DataFrame({"formula": names}))
+    p = dict(zip(names, frame["p_air_stable"], strict=True))
+    assert max(p["Li3PS4"], p["Li7P3S11"]) < p["Li4SnS4"] <= p["Li7La3Zr2O12"]
+    assert p["Li3N"] < 0.5 and p["LiBH4"] < 0.5 < p["Li2B12H12"]
+    assert list(model.feature_names_) == ["rxn_h2o_ev_per_atom", "mixed_valence"]
+    assert (model.estimator_.coef_ > 0).all()  # less exothermic with water, cluster anion: stabler
