@@ -51,3 +51,9 @@ def test_mixed_valence_is_the_electrolyte_column():
     elec = make_featurizer("electrolyte")
     theirs = elec.transform(formulas)[:, list(elec.get_feature_names_out()).index("mixed_valence")]
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_borane_cluster_marks_polyhedral_boranes_only():
+    formulas = ["Li2B12H12", "LiCB11H12", "LiB11H14", "LiBH4", "Li2B2H10Mg", "LiBO2", "Li3.2PS4"]
+    values = MoistureChemistry(["borane_cluster"]).transform(formulas)[:, 0]
+    assert values.tolist() == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]

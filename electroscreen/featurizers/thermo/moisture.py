@@ -6,15 +6,16 @@ experimental-enthalpy hull (:class:`~electroscreen.featurizers.thermo.reactivity
 H2S it releases per atom, whether the product is a hydrate, HSAB pairing of framework cations and
 anions (:class:`~electroscreen.featurizers.composition.hsab_pairs.HSABPairing`), bond ionicity and the
 carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electrolyte.ElectrolyteComposition`),
-and ``mixed_valence``: 1 when a balanced oxidation-state assignment needs a non-integer state, which
-among the labelled electrolytes marks the closo/nido-borate cluster anions (B12H12 2-, B10H10 2-,
-B11H14 -: delocalised bonding, slow to hydrolyse although the hull says they react) and two doped
-compositions whose stoichiometry is not charge-balanced with integer states.
+``mixed_valence`` (1 when a balanced oxidation-state assignment needs a non-integer state) and
+``borane_cluster`` (1 when the composition holds B and H with at most 1.5 H per B: a polyhedral
+closo/nido/carba-closo borane anion such as B12H12 2-, B11H14 - or CB11H12 -, slow to hydrolyse
+although the hull says it reacts, unlike BH4 -). ``mixed_valence`` also marks borane anions, but it
+fires on any off-stoichiometric composition too (Li3.2PS4, doped garnets): a model trained on it
+called Li3.2PS4 air-stable (benchmarks/README.md), so the default model uses ``borane_cluster``.
 
 ``features`` picks the columns (default: the H2O reaction energy alone). The default
-air-stability model (``configs/air_stability.yaml``) names its own: the H2O reaction energy and
-``mixed_valence``, the pair with the best mean of the composition-grouped and leave-one-family-out
-ROC-AUCs among the subsets tried (``benchmarks/README.md``, issue 18).
+air-stability model (``configs/air_stability.yaml``) names its own (``benchmarks/README.md``,
+issue 18).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("electronegativity_difference", "Pauling units", _ELEC),
     ("carrier_fraction", "atom fraction (Li + Na + K)", _ELEC),
     ("mixed_valence", "0/1", "oxidation-state assignment (electroscreen.data.oxidation)"),
+    ("borane_cluster", "0/1", "composition: B and H with H/B <= 1.5 (polyhedral borane anion)"),
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
@@ -124,6 +126,8 @@ class MoistureChemistry(CompositionFeaturizer):
             columns.update(cols)
         if "mixed_valence" in need:  # the oxidation kernel alone, not the whole electrolyte block
             columns["mixed_valence"] = _mixed_valence(packed)
+        if "borane_cluster" in need:
+            columns["borane_cluster"] = _borane_cluster(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
         return out, status
 
@@ -137,4 +141,23 @@ def _mixed_valence(packed: object) -> np.ndarray:
     empty = packed.offsets[1:] == starts
     first = oxidation.states[np.minimum(starts, max(len(oxidation.states) - 1, 0))]
     flag[empty | np.isnan(first)] = np.nan
+    return flag
+
+
+#: Most hydrogen per boron atom of a polyhedral borane anion (closo B12H12 2-: 1, nido B11H14 -:
+#: 1.27, carba-closo CB11H12 -: 1.09); tetrahydroborates (BH4 -) have 4.
+BORANE_MAX_H_PER_B = 1.5
+
+
+def _borane_cluster(packed: object) -> np.ndarray:
+    """Per row: 1.0 when the composition holds boron and hydrogen with at most
+    :data:`BORANE_MAX_H_PER_B` H per B (a polyhedral borane anion), 0.0 otherwise, NaN when empty."""
+    offsets = np.asarray(packed.offsets)
+    z = np.asarray(packed.z)
+    amount = np.asarray(packed.amount, dtype=np.float64)
+    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    boron = np.bincount(row, weights=amount * (z == 5), minlength=len(offsets) - 1)
+    hydrogen = np.bincount(row, weights=amount * (z == 1), minlength=len(offsets) - 1)
+    flag = ((boron > 0) & (hydrogen > 0) & (hydrogen <= BORANE_MAX_H_PER_B * boron)).astype(float)
+    flag[np.diff(offsets) == 0] = np.nan
     return flag
