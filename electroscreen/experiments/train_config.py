@@ -71,7 +71,7 @@ class TrainConfig(BaseModel):
         estimators that read structures directly (``graph``).
     featurizer_params : dict of str to dict
         ``__init__`` arguments of featurizers named in ``featurizers`` (e.g. ``moisture:
-        {features: [rxn_h2o_ev_per_atom, mixed_valence]}``); default: each featurizer's defaults.
+        {features: [rxn_h2o_ev_per_atom, borane_cluster]}``); default: each featurizer's defaults.
     estimator : str
         Estimator kind understood by :class:`~electroscreen.models.predictor.CandidatePredictor`
         (``random_forest``, ``extra_trees``, ``gradient_boosting``, ``mlp``, ``graph``).

@@ -112,7 +112,7 @@ class CandidatePredictor(BaseEstimator):
         featurizer instances (cloned). Must be empty for ``estimator="graph"``.
     featurizer_params : dict, optional
         ``name -> __init__`` arguments of a featurizer named in ``featurizers`` (e.g.
-        ``{"moisture": {"features": ["rxn_h2o_ev_per_atom", "mixed_valence"]}}``).
+        ``{"moisture": {"features": ["rxn_h2o_ev_per_atom", "borane_cluster"]}}``).
     estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged"}
         ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
         ``averaged``: conductivity only, the mean of member estimators each on its own featurizers
