@@ -48,6 +48,7 @@ from electroscreen.data.validation import check_packed
 
 __all__ = [
     "Batch",
+    "BatchStructures",
     "InputPlan",
     "iter_batches",
     "materialize",
@@ -308,7 +309,7 @@ def materialize(
         ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
         formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
         content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
-        structures stay packed (``structure`` is None) (:func:`packed_structures_for`).
+        structures stay packed (``structure`` is None) (:class:`BatchStructures`).
     packed : PackedStructures or None
         The batch's packed structures (row ``i`` of the table is packed structure ``i``).
     """
@@ -341,24 +342,41 @@ def materialize(
     return _standardize(table, extras), None
 
 
-def packed_structures_for(
-    table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
-) -> dict[str, PackedStructures | np.ndarray]:
-    """The structures of ``rows`` of a materialized batch, packed once for every model.
+@dataclass(frozen=True)
+class BatchStructures:
+    """The structures of a materialized batch, packed once for the bond-valence filter and both
+    models.
 
-    Returns
-    -------
-    dict
-        ``structures`` (PackedStructures) and ``structure_rows`` (ascending positions in ``rows``
-        that have a structure): the keyword arguments of ``CandidatePredictor.predict_frame``. A
-        packed batch's structures are taken from its arrays (no pymatgen round trip); a file
-        batch's pymatgen Structures are packed here, once.
+    Attributes
+    ----------
+    packed : PackedStructures
+        Structure ``k`` is that of table row ``positions[k]``.
+    positions : ndarray of int64, shape (K,)
+        Ascending table rows that have a structure.
     """
-    if packed is not None:
-        return {"structures": packed.take(rows), "structure_rows": np.arange(len(rows))}
-    column = table["structure"].to_numpy(dtype=object)[rows]
-    present = np.flatnonzero([s is not None for s in column])
-    return {
-        "structures": pack_structures([column[k] for k in present]),
-        "structure_rows": present,
-    }
+
+    packed: PackedStructures
+    positions: np.ndarray
+
+    @classmethod
+    def of(
+        cls, table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
+    ) -> BatchStructures:
+        """Pack the structures of ``rows`` (ascending) of ``table``: a packed batch's are taken
+        from its arrays (no pymatgen round trip); a file batch's pymatgen Structures are packed."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if packed is not None:
+            return cls(packed.take(rows), rows)
+        column = table["structure"].to_numpy(dtype=object)[rows] if "structure" in table else []
+        present = np.flatnonzero([s is not None for s in column])
+        return cls(pack_structures([column[k] for k in present]), rows[present])
+
+    def for_rows(self, rows: np.ndarray) -> dict[str, PackedStructures | np.ndarray]:
+        """The structures of ``rows`` (ascending table rows, each one this object was built on or
+        without a structure): the keyword arguments ``structures`` and ``structure_rows``
+        (positions in ``rows`` that have a structure) of ``CandidatePredictor.predict_frame``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        k = np.searchsorted(self.positions, rows)
+        has = k < len(self.positions)
+        has[has] = self.positions[k[has]] == rows[has]
+        return {"structures": self.packed.take(k[has]), "structure_rows": np.flatnonzero(has)}
