@@ -83,17 +83,16 @@ def test_tabulated_energy_matches_the_table_lookup(packed):
 
 
 def test_member_kernel_equals_a_numpy_scan_of_the_whole_table(packed):
-    """The bucketed member search finds, for every system, exactly the table rows (in table order)
-    whose elements all belong to it: those a plain scan of all rows finds."""
-    from electroscreen.featurizers.thermo.reaction_systems import _decode, _members
+    """The member kernel finds, for every system, exactly the table rows (in table order) whose
+    elements all belong to it, as a NumPy scan of the table does."""
+    from electroscreen.featurizers.thermo.reaction_systems import _members
 
     table = enthalpy_table("gas")
     bits = element_bits(packed.offsets, packed.z)
     oxygen = np.zeros(2, dtype=np.uint64)
     oxygen[0] = np.uint64(1) << np.uint64(8)
     systems = np.unique(np.concatenate([bits, bits | oxygen]), axis=0)
-    elements, dims = _decode(systems)
-    offsets, members = _members(systems, elements, dims, table.element_bits)
+    offsets, members = _members(systems, table.element_bits)
     for s, system in enumerate(systems):
         outside = ~system
         expected = np.flatnonzero(((table.element_bits & outside[None, :]) == 0).all(axis=1))

@@ -122,7 +122,7 @@ def stack_systems(
     system_bits, system_of = np.unique(row_bits, axis=0, return_inverse=True)
     system_of = np.asarray(system_of, dtype=np.int64).reshape(-1)
     elements, dims = _decode(system_bits)
-    compound_offsets, compounds = _members(system_bits, elements, dims, table.element_bits)
+    compound_offsets, compounds = _members(system_bits, table.element_bits)
     matrix, energy, entry_offsets, table_index = _stack(
         elements, dims, compound_offsets, compounds, table.fractions, table.energy
     )
@@ -166,61 +166,26 @@ def _decode(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return elements, dims
 
 
-@njit(cache=True)
-def _lowest_element(bits: np.ndarray) -> np.ndarray:
-    """Lowest atomic number of each 128-bit element set (128 for an empty set)."""
-    out = np.full(bits.shape[0], 128, dtype=np.int64)
-    for t in range(bits.shape[0]):
-        for w in range(2):
-            word = bits[t, w]
-            if word:
-                b = 0
-                while not (word >> np.uint64(b)) & np.uint64(1):
-                    b += 1
-                out[t] = 64 * w + b
-                break
-    return out
-
-
 @njit(cache=True, parallel=True)
-def _members(
-    system_bits: np.ndarray, elements: np.ndarray, dims: np.ndarray, table_bits: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Table rows made only of each system's elements, as CSR (offsets, rows) in table order.
-
-    Table rows are bucketed by their lowest element: a system only tests the buckets of its own
-    elements (a few percent of the table) instead of every row.
-    """
-    n_sys = system_bits.shape[0]
-    lowest = _lowest_element(table_bits)
-    bucket_offsets = np.zeros(130, dtype=np.int64)
-    for t in range(len(lowest)):
-        bucket_offsets[lowest[t] + 1] += 1
-    bucket_offsets = np.cumsum(bucket_offsets)
-    bucket = np.argsort(lowest, kind="mergesort")  # table order within a bucket
+def _members(system_bits: np.ndarray, table_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Table rows made only of each system's elements, as CSR (offsets, rows) in table order."""
+    n_sys, n_table = system_bits.shape[0], table_bits.shape[0]
     counts = np.zeros(n_sys, dtype=np.int64)
     for s in prange(n_sys):
         outside0, outside1 = ~system_bits[s, 0], ~system_bits[s, 1]
-        for k in range(dims[s]):
-            e = elements[s, k]
-            for j in range(bucket_offsets[e], bucket_offsets[e + 1]):
-                t = bucket[j]
-                if (table_bits[t, 0] & outside0) == 0 and (table_bits[t, 1] & outside1) == 0:
-                    counts[s] += 1
+        for t in range(n_table):
+            if (table_bits[t, 0] & outside0) == 0 and (table_bits[t, 1] & outside1) == 0:
+                counts[s] += 1
     offsets = np.zeros(n_sys + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     members = np.empty(offsets[-1], dtype=np.int64)
     for s in prange(n_sys):
         outside0, outside1 = ~system_bits[s, 0], ~system_bits[s, 1]
-        j_out = offsets[s]
-        for k in range(dims[s]):
-            e = elements[s, k]
-            for j in range(bucket_offsets[e], bucket_offsets[e + 1]):
-                t = bucket[j]
-                if (table_bits[t, 0] & outside0) == 0 and (table_bits[t, 1] & outside1) == 0:
-                    members[j_out] = t
-                    j_out += 1
-        members[offsets[s] : offsets[s + 1]] = np.sort(members[offsets[s] : offsets[s + 1]])
+        j = offsets[s]
+        for t in range(n_table):
+            if (table_bits[t, 0] & outside0) == 0 and (table_bits[t, 1] & outside1) == 0:
+                members[j] = t
+                j += 1
     return offsets, members
 
 
