@@ -24,7 +24,7 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
-from electroscreen.screening.inputs import Batch, materialize, packed_structures_for
+from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
@@ -208,7 +208,11 @@ def process_batch(
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
-    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale, gii_max_site; max_gii
+    # the batch's one packing of its structures: the bond-valence filter and both models share it
+    structures = BatchStructures.of(
+        table, packed, np.flatnonzero((table["status"] == OK).to_numpy())
+    )
+    table = apply_bond_valence(table, packed, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
@@ -218,7 +222,7 @@ def process_batch(
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         given: dict[str, Any] = {"compositions": compositions.take(rows)}
         if conductivity.reads_structures or stability.reads_structures:
-            given.update(packed_structures_for(table, packed, rows))
+            given.update(structures.for_rows(rows))
         for name, predictor, columns, optional in (
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
             ("air-stability", stability, STABILITY_COLUMNS, ()),
