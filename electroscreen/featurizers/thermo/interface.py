@@ -13,13 +13,26 @@ convex this is one linear program per electrolyte and electrode, solved by the s
 air-reactivity scans (:func:`~electroscreen.featurizers.thermo.hull.reaction_scan_packed`) on the
 same stacked chemical systems and experimental enthalpy table.
 
-Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default. A cathode (LiCoO2, LiNiO2, an NMC)
-needs its formation enthalpy in the table; neither pymatgen's compilation nor
-``enthalpies_extra.csv`` has one yet (no primary source for it was read), so a cathode formula is
-accepted but refused with a ``ValueError`` until its row is added to ``enthalpies_extra.csv``.
+Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default; any element (0 eV/atom) or compound.
+A compound electrode takes its tabulated formation enthalpy when the table has one (a cited row in
+``enthalpies_extra.csv`` always wins). Otherwise -- LiCoO2, LiNiO2, NMC: neither pymatgen's
+compilation nor ``enthalpies_extra.csv`` has a layered-oxide cathode, no primary source for one could
+be read -- its enthalpy is **estimated** as untabulated candidates' are: the hull energy of its
+composition plus the stabilisation predicted by
+:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (grouped-CV error ~0.09
+eV/atom), only inside the model's applicability domain; outside it (e.g. a sulfide cathode such as
+LiTiS2) the electrode is refused with a ``ValueError``. :func:`electrode_enthalpy` says which, and
+:meth:`InterfaceReactivity.electrode_enthalpies`, :meth:`~InterfaceReactivity.reactions` and the
+feature citations carry that note. LiCoO2 (gas water): hull -1.576 + stabilisation -0.136 =
+-1.711 eV/atom. The estimated cathode is a point of the reaction's cost, not an entry of the hull;
+adding it as an entry cannot change the minimum (an unreacted part of a reactant only dilutes the
+mixture), so the result equals pymatgen's on a diagram that holds it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -30,7 +43,6 @@ from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
-    EnthalpyTable,
     composition_key,
     enthalpy_table,
 )
@@ -47,8 +59,22 @@ from electroscreen.featurizers.thermo.reactivity import (
     ZHU_2015,
     candidate_enthalpies,
 )
+from electroscreen.featurizers.thermo.stabilisation import (
+    BARTEL_2020,
+    SOURCE_CORRECTED,
+    SOURCE_KNOWN,
+    corrected_enthalpy,
+)
+from electroscreen.featurizers.thermo.stabilisation_data import hull_features
+from electroscreen.featurizers.thermo.window import STABILISATION_MAE_EV
 
-__all__ = ["InterfaceReactivity", "electrode_label", "window_and_anode"]
+__all__ = [
+    "Electrode",
+    "InterfaceReactivity",
+    "electrode_enthalpy",
+    "electrode_label",
+    "window_and_anode",
+]
 
 _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
 
@@ -58,21 +84,92 @@ def electrode_label(formula: str) -> str:
     return "".join(ch for ch in formula.lower() if ch.isalnum() or ch == ".").replace(".", "p")
 
 
-def _electrode_energy(formula: str, table: EnthalpyTable) -> tuple[dict[int, float], float]:
-    """``({Z: amount}, enthalpy eV/atom)`` of an electrode: an element or a tabulated compound."""
+#: ``Electrode.source`` values.
+ELEMENT, TABULATED, ESTIMATED = "element", "tabulated", "estimated"
+
+
+@dataclass(frozen=True)
+class Electrode:
+    """An electrode phase and the formation enthalpy a reaction scan uses for it.
+
+    Attributes
+    ----------
+    formula : str
+        As given, e.g. ``"LiCoO2"``.
+    react : dict
+        Atomic number -> amount per formula unit.
+    enthalpy : float
+        Formation enthalpy, eV/atom (0 for an element).
+    source : {"element", "tabulated", "estimated"}
+        ``estimated``: hull energy plus the stabilisation model's prediction (no measured value).
+    hull : float
+        Hull energy of the composition from the tabulated phases, eV/atom (``enthalpy`` for an
+        element or a tabulated compound).
+    """
+
+    formula: str
+    react: dict[int, float]
+    enthalpy: float
+    source: str
+    hull: float
+
+    @property
+    def note(self) -> str:
+        """One line saying where the enthalpy comes from (shown by ``reactions`` and citations)."""
+        if self.source == ELEMENT:
+            return f"{self.formula}: element, 0 eV/atom"
+        if self.source == TABULATED:
+            return f"{self.formula}: tabulated {self.enthalpy:.3f} eV/atom"
+        return (
+            f"{self.formula}: estimated {self.enthalpy:.3f} eV/atom (hull {self.hull:.3f} + "
+            f"stabilisation model {self.enthalpy - self.hull:.3f}, typical error "
+            f"~{STABILISATION_MAE_EV:.2f} eV/atom), no measured value tabulated"
+        )
+
+
+@lru_cache(maxsize=64)
+def electrode_enthalpy(formula: str, water: str = "gas", estimate: bool = True) -> Electrode:
+    """The enthalpy of an electrode: 0 for an element, the table's value, or an estimate.
+
+    Parameters
+    ----------
+    formula : str
+        Electrode phase, e.g. ``"Li"``, ``"LiCoO2"``, ``"LiNi0.8Mn0.1Co0.1O2"``.
+    water : {"gas", "liquid"}
+        Water phase of the enthalpy table.
+    estimate : bool
+        Allow the estimate (hull + stabilisation model) for an untabulated compound.
+
+    Raises
+    ------
+    ValueError
+        Not a formula with positive amounts; or an untabulated compound when ``estimate`` is False
+        or outside the stabilisation model's domain.
+    """
     amounts = parse_formula(formula)
     if not amounts or any(a <= 0 for a in amounts.values()):
         raise ValueError(f"electrode {formula!r} is not a formula with positive amounts")
     react = {SYMBOL_TO_Z[s]: float(a) for s, a in amounts.items()}
     if len(react) == 1:
-        return react, 0.0
+        return Electrode(formula, react, 0.0, ELEMENT, 0.0)
+    table = enthalpy_table(water)
     key = composition_key(list(react), list(react.values()))
-    if key not in table.known:
+    if key in table.known:
+        energy = float(table.energy[table.known[key]])
+        return Electrode(formula, react, energy, TABULATED, energy)
+    hint = "add a row with its primary source to featurizers/data/enthalpies_extra.csv"
+    if not estimate:
+        raise ValueError(f"electrode {formula!r} has no tabulated formation enthalpy: {hint}")
+    energy, source = corrected_enthalpy(list(react), list(react.values()), water)
+    if source == SOURCE_KNOWN:  # tabulated under another key (cannot happen; kept honest)
+        return Electrode(formula, react, energy, TABULATED, energy)
+    if source != SOURCE_CORRECTED:
         raise ValueError(
-            f"electrode {formula!r} has no tabulated formation enthalpy: add a row with its "
-            "primary source to featurizers/data/enthalpies_extra.csv"
+            f"electrode {formula!r} has no tabulated formation enthalpy and is outside the "
+            f"stabilisation model's domain, so it cannot be estimated: {hint}"
         )
-    return react, float(table.energy[table.known[key]])
+    hull = float(hull_features(np.asarray(list(react)), np.asarray(list(react.values())), water)[0])
+    return Electrode(formula, react, energy, ESTIMATED, hull)
 
 
 class InterfaceReactivity(CompositionFeaturizer):
@@ -87,16 +184,21 @@ class InterfaceReactivity(CompositionFeaturizer):
 
     Candidate enthalpies as in :class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`
     (tabulated; else the hull energy, lowered by the stabilisation model inside its domain).
+    Electrode enthalpies: :func:`electrode_enthalpy` (element, tabulated, or estimated);
+    :meth:`electrode_enthalpies` lists them with a note, which the feature citations repeat.
 
     Parameters
     ----------
     electrodes : tuple of str
-        Electrode phases: elements (reference 0 eV/atom) or compounds tabulated in the enthalpy
-        table. Default ``("Li",)``: the metal anode.
+        Electrode phases: elements (reference 0 eV/atom) or compounds. Default ``("Li",)``: the
+        metal anode; e.g. ``("Li", "LiCoO2")`` adds the cathode (estimated enthalpy).
     water : {"gas", "liquid"}
         Standard state of water in the table (matters for hydrated compositions only).
     stabilisation : bool
         Correct untabulated candidates by the predicted stabilisation below the hull.
+    estimate_electrodes : bool
+        Estimate an untabulated compound electrode (hull + stabilisation model, inside its domain);
+        ``False``: only tabulated electrodes, others raise ``ValueError``.
 
     Status per row: ``ok`` or ``non_positive_amounts``.
 
@@ -108,11 +210,16 @@ class InterfaceReactivity(CompositionFeaturizer):
     """
 
     def __init__(
-        self, electrodes: tuple[str, ...] = ("Li",), water: str = "gas", stabilisation: bool = True
+        self,
+        electrodes: tuple[str, ...] = ("Li",),
+        water: str = "gas",
+        stabilisation: bool = True,
+        estimate_electrodes: bool = True,
     ) -> None:
         self.electrodes = electrodes
         self.water = water
         self.stabilisation = stabilisation
+        self.estimate_electrodes = estimate_electrodes
 
     @property
     def feature_table(self) -> list[tuple[str, str, str]]:  # type: ignore[override]
@@ -123,13 +230,52 @@ class InterfaceReactivity(CompositionFeaturizer):
             out.append((f"interface_{label}_mixing_ratio", "atom fraction of candidate", _METHOD))
         return out
 
-    def citations(self) -> list[str]:
-        return [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+    def _electrodes(self) -> list[Electrode]:
+        # featurizers pickled before the option existed estimate, as the option's default does
+        estimate = getattr(self, "estimate_electrodes", True)
+        return [electrode_enthalpy(f, self.water, estimate) for f in self.electrodes]
 
-    def _scan(self, packed: PackedCompositions) -> dict[str, object]:
+    def electrode_enthalpies(self) -> pd.DataFrame:
+        """One row per electrode: ``electrode``, ``label``, ``enthalpy_ev_per_atom``, ``source``
+        (``element`` / ``tabulated`` / ``estimated``), ``hull_ev_per_atom`` and ``note``."""
+        return pd.DataFrame(
+            [
+                {
+                    "electrode": e.formula,
+                    "label": electrode_label(e.formula),
+                    "enthalpy_ev_per_atom": e.enthalpy,
+                    "source": e.source,
+                    "hull_ev_per_atom": e.hull,
+                    "note": e.note,
+                }
+                for e in self._electrodes()
+            ]
+        )
+
+    def feature_citations(self) -> dict[str, str]:
+        """Method and table; for a compound electrode also where its enthalpy comes from."""
+        out = {}
+        for e in self._electrodes():
+            cite = _METHOD if e.source == ELEMENT else f"{_METHOD}; {e.note}"
+            label = electrode_label(e.formula)
+            out[f"interface_{label}_ev_per_atom"] = cite
+            out[f"interface_{label}_mixing_ratio"] = cite
+        return out
+
+    def citations(self) -> list[str]:
+        out = [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+        estimated = [e.note for e in self._electrodes() if e.source == ESTIMATED]
+        if estimated:
+            out += [BARTEL_2020, *estimated]
+        return out
+
+    def _scan(
+        self, packed: PackedCompositions, used: np.ndarray | None = None
+    ) -> dict[str, object]:
+        """Scan every electrode; ``used``: candidate enthalpies of the usable rows (else computed)."""
         n = len(packed)
         table = enthalpy_table(self.water)
-        electrodes = [_electrode_energy(f, table) for f in self.electrodes]
+        electrodes = self._electrodes()
         usable, total = packed.usable_rows()
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
@@ -138,19 +284,19 @@ class InterfaceReactivity(CompositionFeaturizer):
             "energy": np.full(n, np.nan),
             "values": np.full((n, 2 * len(electrodes)), np.nan),
             "products": [None] * len(electrodes),
+            "electrodes": electrodes,
         }
-        used = None
-        for k, (react, e_react) in enumerate(electrodes):
+        for k, electrode in enumerate(electrodes):
             if not len(rows):
                 break
-            stack = stack_systems(packed, rows, react, table)
+            stack = stack_systems(packed, rows, electrode.react, table)
             if used is None:  # candidate compositions are the same for every electrode
                 _, used, _ = candidate_enthalpies(
                     packed, rows, stack, self.water, self.stabilisation
                 )
             energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
                 stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
-                stack.comps, used, stack.reacts, np.full(len(stack.dims), e_react),
+                stack.comps, used, stack.reacts, np.full(len(stack.dims), electrode.enthalpy),
             )  # fmt: skip
             x = np.where(energy > -NO_REACTION, 1.0, x)
             out["values"][rows, 2 * k] = energy
@@ -176,8 +322,11 @@ class InterfaceReactivity(CompositionFeaturizer):
 
         Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used), and for each
         electrode label ``e``: ``interface_<e>_ev_per_atom``, ``interface_<e>_mixing_ratio``,
-        ``interface_<e>_products`` (phases per formula unit of the candidate as written) and
-        ``interface_<e>_reaction`` (balanced, ``"no reaction"`` when nothing is exothermic).
+        ``interface_<e>_products`` (phases per formula unit of the candidate as written),
+        ``interface_<e>_reaction`` (balanced, ``"no reaction"`` when nothing is exothermic),
+        ``interface_<e>_electrode_enthalpy_ev_per_atom`` and ``interface_<e>_electrode_note``
+        (element, tabulated, or estimated with the model's typical error: see
+        :func:`electrode_enthalpy`).
         """
         packed = as_packed_compositions(X)
         scan = self._scan(packed)
@@ -189,7 +338,8 @@ class InterfaceReactivity(CompositionFeaturizer):
         frame = pd.DataFrame({"formula": formulas, "status": status})
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
         table = enthalpy_table(self.water)
-        for k, formula in enumerate(self.electrodes):
+        for k, electrode in enumerate(scan["electrodes"]):
+            formula = electrode.formula
             label = f"interface_{electrode_label(formula)}"
             frame[f"{label}_ev_per_atom"] = values[:, 2 * k]
             frame[f"{label}_mixing_ratio"] = values[:, 2 * k + 1]
@@ -209,6 +359,8 @@ class InterfaceReactivity(CompositionFeaturizer):
             ]
             frame[f"{label}_products"] = [t[0] for t in texts]
             frame[f"{label}_reaction"] = [t[1] for t in texts]
+            frame[f"{label}_electrode_enthalpy_ev_per_atom"] = electrode.enthalpy
+            frame[f"{label}_electrode_note"] = electrode.note
         return frame
 
 
@@ -218,20 +370,25 @@ def window_and_anode(
     water: str = "gas",
     stabilisation: bool = True,
     max_uncertainty_v: float = 1.0,
+    cathode: str | None = None,
 ) -> np.ndarray:
-    """``ElectrochemicalWindow(carrier).transform(X)`` and the reaction with the carrier metal
-    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) in one pass, shape (n, 4).
+    """``ElectrochemicalWindow(carrier).transform(X)``, the reaction with the carrier metal
+    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) and, with ``cathode``, the reaction
+    with the cathode (``InterfaceReactivity((cathode,)).transform(X)[:, 0]``) in one pass, shape
+    (n, 4), or (n, 5) with ``cathode``.
 
-    Both open the candidate's chemical system to the same element, so the stacked systems and
-    candidate enthalpies (most of the cost) are built once; the values are those of the two
-    featurizers (rows without the carrier, which the window leaves NaN, get the featurizer's scan).
+    The window and the anode open the candidate's chemical system to the same element, so their
+    stacked systems and candidate enthalpies (most of the cost) are built once; the cathode scan
+    has its own stacked systems (candidate plus cathode elements) but reuses those candidate
+    enthalpies. The values are those of the featurizers (rows without the carrier, which the
+    window leaves NaN, get the featurizers' own scans).
     """
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     packed = as_packed_compositions(X)
     window = ElectrochemicalWindow(carrier, water, stabilisation, max_uncertainty_v)
     solved = window._solve(packed)
-    out = np.full((len(packed), 4), np.nan)
+    out = np.full((len(packed), 4 if cathode is None else 5), np.nan)
     out[:, :3] = solved["values"]
     done = np.zeros(len(packed), dtype=bool)
     if "stack" in solved:
@@ -246,4 +403,26 @@ def window_and_anode(
     if len(rest):
         anode = InterfaceReactivity((carrier,), water, stabilisation)
         out[rest, 3] = anode._featurize_packed(packed.take(rest))[:, 0]
+    if cathode is not None:
+        out[:, 4] = _cathode_scan(packed, solved, cathode, water, stabilisation)
     return out
+
+
+def _cathode_scan(
+    packed: PackedCompositions, solved: dict[str, object], cathode: str, water: str, stab: bool
+) -> np.ndarray:
+    """Reaction energy with ``cathode`` of every row, reusing the window's candidate enthalpies."""
+    featurizer = InterfaceReactivity((cathode,), water, stab)
+    usable, _ = packed.usable_rows()
+    rows = np.flatnonzero(usable)
+    used = np.full(len(packed), np.nan)
+    known = np.zeros(len(packed), dtype=bool)
+    if "stack" in solved:
+        used[solved["rows"]] = solved["used"]  # NaN = hull energy, the same in any larger system
+        known[solved["rows"]] = True
+    missing = rows[~known[rows]]
+    if len(missing):  # rows the window did not solve (no carrier): their own enthalpies
+        react = featurizer._electrodes()[0].react
+        stack = stack_systems(packed, missing, react, enthalpy_table(water))
+        used[missing] = candidate_enthalpies(packed, missing, stack, water, stab)[1]
+    return featurizer._scan(packed, used[rows])["values"][:, 0]
