@@ -1,7 +1,7 @@
 """Chemical reactivity of an electrolyte with its electrodes over every mixing ratio.
 
-The electrolyte ``C`` and an electrode phase ``R`` (Li metal; a cathode when its enthalpy is
-tabulated) in contact can react to the equilibrium phases of any mixture ``x C + (1 - x) R``. The
+The electrolyte ``C`` and an electrode phase ``R`` (Li metal, a cathode such as LiCoO2)
+in contact can react to the equilibrium phases of any mixture ``x C + (1 - x) R``. The
 interface's most negative reaction energy (Richards et al., Chem. Mater. 28, 266 (2016); Zhu, He,
 Mo, ACS Appl. Mater. Interfaces 7, 23685 (2015)) is::
 
@@ -13,39 +13,31 @@ convex this is one linear program per electrolyte and electrode, solved by the s
 air-reactivity scans (:func:`~electroscreen.featurizers.thermo.hull.reaction_scan_packed`) on the
 same stacked chemical systems and experimental enthalpy table.
 
-Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default; any element (0 eV/atom) or compound.
-A compound electrode takes its tabulated formation enthalpy when the table has one (a cited row in
-``enthalpies_extra.csv`` always wins). Otherwise -- LiCoO2, LiNiO2, NMC: neither pymatgen's
-compilation nor ``enthalpies_extra.csv`` has a layered-oxide cathode, no primary source for one could
-be read -- its enthalpy is **estimated** as untabulated candidates' are: the hull energy of its
-composition plus the stabilisation predicted by
-:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (grouped-CV error ~0.09
-eV/atom), only inside the model's applicability domain; outside it (e.g. a sulfide cathode such as
-LiTiS2) the electrode is refused with a ``ValueError``. :func:`electrode_enthalpy` says which, and
+Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default; any element or compound. A compound
+takes its tabulated enthalpy, else an estimate (hull + stabilisation model, inside its domain; LiCoO2
+-1.711 eV/atom with water vapour): :mod:`~electroscreen.featurizers.thermo.electrodes`, whose note
 :meth:`InterfaceReactivity.electrode_enthalpies`, :meth:`~InterfaceReactivity.reactions` and the
-feature citations carry that note. LiCoO2 (gas water): hull -1.576 + stabilisation -0.136 =
--1.711 eV/atom. The estimated cathode is a point of the reaction's cost, not an entry of the hull;
+feature citations carry. The electrode is a point of the reaction's cost, not an entry of the hull;
 adding it as an entry cannot change the minimum (an unreacted part of a reactant only dilutes the
-mixture), so the result equals pymatgen's on a diagram that holds it.
+mixture), so the result equals pymatgen's on a diagram that holds it at the same energy.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.data.formula import parse_formula
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
-from electroscreen.featurizers.thermo.enthalpies import (
-    EXP_TABLE_CITATION,
-    composition_key,
-    enthalpy_table,
+from electroscreen.featurizers.thermo.electrodes import (
+    ELEMENT,
+    ESTIMATED,
+    Electrode,
+    electrode_enthalpy,
 )
+from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
 from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
@@ -59,14 +51,7 @@ from electroscreen.featurizers.thermo.reactivity import (
     ZHU_2015,
     candidate_enthalpies,
 )
-from electroscreen.featurizers.thermo.stabilisation import (
-    BARTEL_2020,
-    SOURCE_CORRECTED,
-    SOURCE_KNOWN,
-    corrected_enthalpy,
-)
-from electroscreen.featurizers.thermo.stabilisation_data import hull_features
-from electroscreen.featurizers.thermo.window import STABILISATION_MAE_EV
+from electroscreen.featurizers.thermo.stabilisation import BARTEL_2020
 
 __all__ = [
     "Electrode",
@@ -82,94 +67,6 @@ _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
 def electrode_label(formula: str) -> str:
     """Column label of an electrode: ``"Li"`` -> ``"li"``, ``"LiCoO2"`` -> ``"licoo2"``."""
     return "".join(ch for ch in formula.lower() if ch.isalnum() or ch == ".").replace(".", "p")
-
-
-#: ``Electrode.source`` values.
-ELEMENT, TABULATED, ESTIMATED = "element", "tabulated", "estimated"
-
-
-@dataclass(frozen=True)
-class Electrode:
-    """An electrode phase and the formation enthalpy a reaction scan uses for it.
-
-    Attributes
-    ----------
-    formula : str
-        As given, e.g. ``"LiCoO2"``.
-    react : dict
-        Atomic number -> amount per formula unit.
-    enthalpy : float
-        Formation enthalpy, eV/atom (0 for an element).
-    source : {"element", "tabulated", "estimated"}
-        ``estimated``: hull energy plus the stabilisation model's prediction (no measured value).
-    hull : float
-        Hull energy of the composition from the tabulated phases, eV/atom (``enthalpy`` for an
-        element or a tabulated compound).
-    """
-
-    formula: str
-    react: dict[int, float]
-    enthalpy: float
-    source: str
-    hull: float
-
-    @property
-    def note(self) -> str:
-        """One line saying where the enthalpy comes from (shown by ``reactions`` and citations)."""
-        if self.source == ELEMENT:
-            return f"{self.formula}: element, 0 eV/atom"
-        if self.source == TABULATED:
-            return f"{self.formula}: tabulated {self.enthalpy:.3f} eV/atom"
-        return (
-            f"{self.formula}: estimated {self.enthalpy:.3f} eV/atom (hull {self.hull:.3f} + "
-            f"stabilisation model {self.enthalpy - self.hull:.3f}, typical error "
-            f"~{STABILISATION_MAE_EV:.2f} eV/atom), no measured value tabulated"
-        )
-
-
-@lru_cache(maxsize=64)
-def electrode_enthalpy(formula: str, water: str = "gas", estimate: bool = True) -> Electrode:
-    """The enthalpy of an electrode: 0 for an element, the table's value, or an estimate.
-
-    Parameters
-    ----------
-    formula : str
-        Electrode phase, e.g. ``"Li"``, ``"LiCoO2"``, ``"LiNi0.8Mn0.1Co0.1O2"``.
-    water : {"gas", "liquid"}
-        Water phase of the enthalpy table.
-    estimate : bool
-        Allow the estimate (hull + stabilisation model) for an untabulated compound.
-
-    Raises
-    ------
-    ValueError
-        Not a formula with positive amounts; or an untabulated compound when ``estimate`` is False
-        or outside the stabilisation model's domain.
-    """
-    amounts = parse_formula(formula)
-    if not amounts or any(a <= 0 for a in amounts.values()):
-        raise ValueError(f"electrode {formula!r} is not a formula with positive amounts")
-    react = {SYMBOL_TO_Z[s]: float(a) for s, a in amounts.items()}
-    if len(react) == 1:
-        return Electrode(formula, react, 0.0, ELEMENT, 0.0)
-    table = enthalpy_table(water)
-    key = composition_key(list(react), list(react.values()))
-    if key in table.known:
-        energy = float(table.energy[table.known[key]])
-        return Electrode(formula, react, energy, TABULATED, energy)
-    hint = "add a row with its primary source to featurizers/data/enthalpies_extra.csv"
-    if not estimate:
-        raise ValueError(f"electrode {formula!r} has no tabulated formation enthalpy: {hint}")
-    energy, source = corrected_enthalpy(list(react), list(react.values()), water)
-    if source == SOURCE_KNOWN:  # tabulated under another key (cannot happen; kept honest)
-        return Electrode(formula, react, energy, TABULATED, energy)
-    if source != SOURCE_CORRECTED:
-        raise ValueError(
-            f"electrode {formula!r} has no tabulated formation enthalpy and is outside the "
-            f"stabilisation model's domain, so it cannot be estimated: {hint}"
-        )
-    hull = float(hull_features(np.asarray(list(react)), np.asarray(list(react.values())), water)[0])
-    return Electrode(formula, react, energy, ESTIMATED, hull)
 
 
 class InterfaceReactivity(CompositionFeaturizer):
