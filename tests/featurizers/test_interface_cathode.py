@@ -144,6 +144,8 @@ def test_sulfides_react_more_strongly_with_licoo2_than_oxides(reactions):
         assert energy[sulfide] < -0.2
         for oxide in ("Li3PO4", "Li7La3Zr2O12"):
             assert energy[sulfide] < energy[oxide] - 0.2
+    assert energy["Li7La3Zr2O12"] == 0.0 and energy["Li3PO4"] == 0.0  # exactly: no reaction
+    assert reactions.loc["Li3PO4", "interface_licoo2_reaction"] == "no reaction"
     assert "Co" in reactions.loc["Li3PS4", "interface_licoo2_products"]
     assert "Li3PO4" in reactions.loc["Li3PS4", "interface_licoo2_products"]  # P-S -> P-O
 

@@ -195,7 +195,9 @@ class InterfaceReactivity(CompositionFeaturizer):
                 stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
                 stack.comps, used, stack.reacts, np.full(len(stack.dims), electrode.enthalpy),
             )  # fmt: skip
-            x = np.where(energy > -NO_REACTION, 1.0, x)
+            none = energy > -NO_REACTION  # round-off (~1e-16) counts as no reaction: exactly 0
+            x = np.where(none, 1.0, x)
+            energy = np.where(none, 0.0, energy)
             out["values"][rows, 2 * k] = energy
             out["values"][rows, 2 * k + 1] = x
             out["energy"][rows] = e_cand
@@ -294,7 +296,7 @@ def window_and_anode(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
         )[0]  # fmt: skip
-        out[rows, 3] = energy
+        out[rows, 3] = np.where(energy > -NO_REACTION, 0.0, energy)  # as the featurizer
         done[rows] = True
     rest = np.flatnonzero(~done & (packed.status == OK))
     if len(rest):
