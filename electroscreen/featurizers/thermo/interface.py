@@ -94,8 +94,10 @@ class InterfaceReactivity(CompositionFeaturizer):
     stabilisation : bool
         Correct untabulated candidates by the predicted stabilisation below the hull.
     estimate_electrodes : bool
-        Estimate an untabulated compound electrode (hull + stabilisation model, inside its domain);
-        ``False``: only tabulated electrodes, others raise ``ValueError``.
+        Estimate an untabulated compound electrode (hull + stabilisation model, inside its domain;
+        independent of ``stabilisation``, which concerns the candidates: a cathode at its plain
+        hull energy would be a mixture of its decomposition products, not a cathode); ``False``:
+        only tabulated electrodes, others raise ``ValueError``.
 
     Status per row: ``ok`` or ``non_positive_amounts``.
 
