@@ -34,7 +34,11 @@ import numpy as np
 from bench_reactivity import _cpu_name, synthetic_formulas
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
-from electroscreen.featurizers.thermo.enthalpies import chemical_system
+from electroscreen.featurizers.thermo.enthalpies import (
+    chemical_system,
+    composition_key,
+    enthalpy_table,
+)
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
 KNOWN = [
@@ -115,14 +119,40 @@ def main() -> None:
             f"{diff:.1e} |"
         )
     print()
-    print("| composition | enthalpy used (eV/atom) | V_red | V_ox | reduction | oxidation |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| composition | enthalpy | enthalpy used (eV/atom) | status | V_red | V_ox | reduction "
+        "| oxidation |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     frame = featurizer.window(KNOWN)
-    for row in frame.itertuples():
+    sources = enthalpy_sources(KNOWN)
+    for row, source in zip(frame.itertuples(), sources, strict=True):
         print(
-            f"| {row.formula} | {row.formation_enthalpy_ev_per_atom:.3f} | {row.window_red_v:.2f} "
-            f"| {row.window_ox_v:.2f} | {row.red_reaction} | {row.ox_reaction} |"
+            f"| {row.formula} | {source} | {row.formation_enthalpy_ev_per_atom:.3f} | {row.status} "
+            f"| {row.window_red_v:.2f} | {row.window_ox_v:.2f} | {row.red_reaction} "
+            f"| {row.ox_reaction} |"
         )
+
+
+def enthalpy_sources(formulas: list[str]) -> list[str]:
+    """Where each candidate's enthalpy comes from: ``known`` (tabulated), ``hull`` (its hull
+    decomposition) or ``hull+model`` (hull energy lowered by the stabilisation model)."""
+    table = enthalpy_table("gas")
+    plain = ElectrochemicalWindow(stabilisation=False).window(formulas)
+    model = ElectrochemicalWindow().window(formulas)
+    out = []
+    for i, formula in enumerate(formulas):
+        amounts = parse_formula(formula)
+        key = composition_key([SYMBOL_TO_Z[s] for s in amounts], list(amounts.values()))
+        e_plain = plain["formation_enthalpy_ev_per_atom"].iloc[i]
+        e_model = model["formation_enthalpy_ev_per_atom"].iloc[i]
+        if key in table.known:
+            out.append("known")
+        elif np.isclose(e_plain, e_model, rtol=0.0, atol=1e-9):
+            out.append("hull")
+        else:
+            out.append("hull+model")
+    return out
 
 
 if __name__ == "__main__":

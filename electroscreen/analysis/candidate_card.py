@@ -11,8 +11,9 @@
 - the air-reactivity reactions (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`):
   reaction energies with H2O, O2, CO2 and their products;
 - the electrodes: the electrochemical window with the reaction at each limit
-  (:class:`~electroscreen.featurizers.thermo.window.ElectrochemicalWindow`) and the reaction with
-  the Li metal anode (:class:`~electroscreen.featurizers.thermo.interface.InterfaceReactivity`);
+  (:class:`~electroscreen.featurizers.thermo.window.ElectrochemicalWindow`) and the reactions with
+  the Li metal anode and the default cathode, LiCoO2 (estimated enthalpy, with its note)
+  (:class:`~electroscreen.featurizers.thermo.interface.InterfaceReactivity`);
 - its nearest known OBELiX materials (:func:`nearest_obelix`) with measured conductivity and family.
 
 Where does the structure come from? Screening results hold no structures, so the card looks, in
@@ -50,6 +51,7 @@ from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
+from electroscreen.screening.screen_config import ObjectivesConfig
 
 __all__ = [
     "CandidateCard",
@@ -157,9 +159,11 @@ def _air_reactions(formula: str) -> pd.Series:
 
 
 def _electrodes(formula: str) -> pd.Series:
-    """Window limits and reactions, and the reaction with Li metal, for one formula."""
+    """Window limits and reactions, and the reactions with Li metal and the default cathode (with
+    the note on its enthalpy), for one formula."""
     window = ElectrochemicalWindow().window([formula]).iloc[0]
-    anode = InterfaceReactivity().reactions([formula]).iloc[0]
+    electrodes = ("Li", ObjectivesConfig().cathode)
+    anode = InterfaceReactivity(electrodes=electrodes).reactions([formula]).iloc[0]
     keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction"]
     return pd.concat([window[keep], anode.filter(like="interface_")])
 

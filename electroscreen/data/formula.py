@@ -14,6 +14,7 @@ import unicodedata
 import warnings
 from functools import lru_cache
 
+import numpy as np
 from pymatgen.core.periodic_table import Element
 
 __all__ = [
@@ -22,9 +23,12 @@ __all__ = [
     "MIN_AMOUNT",
     "SYMBOL_TO_Z",
     "amount_problem",
+    "amount_text",
     "FormulaError",
     "parse_formula",
     "format_formula",
+    "join_formula_entries",
+    "written_amounts",
     "formula_units",
     "reduced_formula",
     "reduce_formula_text",
@@ -50,6 +54,14 @@ def _electronegativity_order() -> dict[str, tuple[float, str]]:
 
 
 _WRITING_ORDER = _electronegativity_order()
+_WRITING_POSITION = {
+    s: r for r, s in enumerate(sorted(_WRITING_ORDER, key=_WRITING_ORDER.__getitem__))
+}
+#: Position of each element (by atomic number) in a written formula, the order of
+#: :func:`reduced_formula`; index 0 (no element) last.
+WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
+    _WRITING_POSITION[s] for s in ELEMENT_SYMBOLS[1:]
+)
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
 REDUCED_DECIMALS = 2
 #: Sane range of an element's amount per formula unit (after multipliers): outside it a row is
@@ -227,18 +239,61 @@ def parse_formula(formula: str) -> dict[str, float]:
     return dict(_parse_cached(formula))
 
 
+def amount_text(amount: float, ndigits: int = 4) -> str:
+    """How an amount is written after its element symbol: ``""`` for 1, ``"12"``, ``"0.6"``.
+
+    Rounded to ``ndigits`` decimals, then written as an integer where it is one, else with ``:g``
+    (six significant digits).
+    """
+    n = round(float(amount), ndigits)
+    if n == 1:
+        return ""
+    if math.isfinite(n) and n == int(n):
+        return str(int(n))
+    return f"{n:g}"
+
+
 def format_formula(amounts: dict[str, float], ndigits: int = 4) -> str:
     """Write ``{element: amount}`` as a compact formula (``Li6.4La3Zr1.4Ta0.6O12``)."""
-    parts = []
-    for el, n in amounts.items():
-        n = round(float(n), ndigits)
-        if n == 1:
-            parts.append(el)
-        elif math.isfinite(n) and n == int(n):
-            parts.append(f"{el}{int(n)}")
-        else:
-            parts.append(f"{el}{n:g}")
-    return "".join(parts)
+    return "".join(f"{el}{amount_text(n, ndigits)}" for el, n in amounts.items())
+
+
+def written_amounts(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How each amount is written (:func:`amount_text`) and the value that text reads back as;
+    each distinct amount is written once.
+
+    Parameters
+    ----------
+    amount : ndarray of float64, shape (K,)
+
+    Returns
+    -------
+    text : ndarray of object, shape (K,)
+    value : ndarray of float64, shape (K,)
+        ``float(text)``, 1.0 for ``""``: the amount a parser of the written formula sees.
+    """
+    values, inverse = np.unique(amount, return_inverse=True)
+    texts = [amount_text(v) for v in values.tolist()]
+    read_back = np.array([float(t) if t else 1.0 for t in texts])
+    inverse = inverse.reshape(-1)
+    return np.array(texts, dtype=object)[inverse], read_back[inverse]
+
+
+def join_formula_entries(z: np.ndarray, amount_texts: np.ndarray, offsets: np.ndarray) -> list[str]:
+    """:func:`format_formula` of each CSR row: ``symbol + amount`` entries joined.
+
+    Parameters
+    ----------
+    z : ndarray of int, shape (K,)
+        Atomic numbers.
+    amount_texts : ndarray of object, shape (K,)
+        Each entry's amount as written (:func:`written_amounts`).
+    offsets : ndarray of int, shape (N + 1,)
+        Row ``i`` is entries ``offsets[i]:offsets[i+1]``.
+    """
+    entries = (np.array(ELEMENT_SYMBOLS, dtype=object)[z] + amount_texts).tolist()
+    bounds = offsets.tolist()
+    return ["".join(entries[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _decimals(value: float, tol: float = 1e-6) -> int:

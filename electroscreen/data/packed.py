@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from pymatgen.core import Composition, Lattice, Species, Structure
 from pymatgen.core.periodic_table import Element
 
-from electroscreen.data.formula import ELEMENT_SYMBOLS, format_formula
+from electroscreen.data.formula import ELEMENT_SYMBOLS, join_formula_entries, written_amounts
 from electroscreen.data.segments import segment_all
 
 __all__ = [
@@ -324,8 +324,6 @@ def packed_formulas(packed: PackedStructures) -> list[str]:
     # rejects such rows; their formula keeps the valid elements only
     real = (species >= 1) & (species < len(ELEMENT_SYMBOLS)) & np.isfinite(packed.occ_fraction)
     np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
-    formulas = []
-    for row in amounts:
-        present = np.flatnonzero(np.abs(row) > 1e-8)
-        formulas.append(format_formula({ELEMENT_SYMBOLS[z]: row[z] for z in present}))
-    return formulas
+    rows, z = np.nonzero(np.abs(amounts) > 1e-8)  # by structure, then atomic number
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n)))).astype(np.int64)
+    return join_formula_entries(z, written_amounts(amounts[rows, z])[0], offsets)

@@ -4,50 +4,9 @@
 of candidates (``formula`` and optional ``structure``) into a design, fits the estimator of a task on a
 labelled table, and predicts the screening columns row by row, never dropping a row.
 
-Design choices
---------------
-* **Features**: the named featurizers (:mod:`electroscreen.featurizers.registry`) run once per batch
-  and their columns are concatenated. Composition featurizers see every row; structure featurizers
-  give NaN for rows without a structure (status ``no_structure``), which the estimators impute with
-  the training median, so a structure model still predicts composition-only candidates (the
-  featurizers' statuses are kept: ``predict_frame(frame, details=True)`` adds ``pred_feature_status``).
-* **Which rows are predicted**: a row is predicted when its input ``status`` is ``ok`` (when given),
-  its formula parses (composition featurizers) and, for models that need one (the graph network, or
-  only structure featurizers), it has a structure. A ``structure`` that is given but cannot be parsed
-  is an error (``structure_parse_error``), not silently ignored. Otherwise ``pred_status`` says why and
-  the predictions are NaN.
-* **Intervals (conductivity)**: split-conformal on top of the ensemble spread
-  (:class:`~electroscreen.models.uncertainty.ConformalRegressor`). ``conformal_method="cv"`` calibrates
-  on out-of-fold residuals of a 5-fold cross-fit of the training rows and refits on all rows (all data
-  trains the model; costs 5 extra fits); ``"split"`` holds out 25 % of the training rows for
-  calibration (one fit). ``"auto"`` (default) is ``cv`` for tree ensembles and ``split`` for the torch
-  models, whose fits are slower (``cv`` for them too when several groupings are pooled). ``conformal_groups`` says what a calibration row must not share with
-  the model that scores it: its chemical system (``"chemsys"``, the default: only 32 % of the OBELiX
-  test rows share a chemical system with a training row), its structural ``"family"``, or nothing
-  (``"none"``: random folds calibrate on near-duplicates and under-cover, 82 % for nominal 90 %).
-  Chemical-system folds under-cover unseen families (74 %) and family folds over-cover the official
-  test split (95-97 %), so the shipped descriptor configs pool both (``["chemsys", "family"]``) and
-  bin the calibration by distance to the training data (``conformal_novelty_bins=3``): a candidate
-  near the training data gets the quantile of near rows, one far from it that of far rows.
-  ``evaluate(..., scheme="family_cv")`` measures coverage on unseen families. Censored rows are
-  trained on (at their bound) but never calibrate.
-* **Temperature (conductivity)**: ``temperature_model="arrhenius"`` adds a second descriptor model,
-  of the activation energy ``Ea`` (eV), trained on the rows of the table with an ``ea_ev`` value
-  (Arrhenius fits of the Liverpool Ionics Dataset, :mod:`electroscreen.data.liverpool`). The main
-  model predicts ``log10 sigma`` at 25 degC; at a temperature ``T`` (the frame's optional
-  ``temperature_c`` column, default 25 degC) prediction and interval are shifted along the Arrhenius
-  line: ``log10 sigma(T) = log10 sigma(25 degC) - Ea / (k_B ln10) (1/T - 1/298.15 K)``, and
-  ``pred_ea_ev`` is an output. Without ``ea_ev`` rows the activation energy is the constant
-  :data:`DEFAULT_EA_EV`. The interval is that of the 25 degC value, shifted (the uncertainty of
-  ``Ea`` is not added: intervals away from 25 degC are optimistic). ``temperature_model="none"``
-  predicts at 25 degC only: a row asked at another temperature gets NaN and ``pred_status =
-  "no_temperature_model"``.
-* **Novelty**: ``pred_log10_sigma_novelty`` (conductivity) is the mean distance of a candidate to
-  its 5 nearest training rows in standardised feature space
-  (:class:`~electroscreen.models.novelty.FeatureNovelty`; the same distance that bins the conformal
-  intervals). NaN for the graph network (no feature matrix).
-* **Speed**: featurization and prediction are vectorised over the batch; the only per-row Python is
-  formula and CIF parsing.
+Design choices (features, which rows are predicted, intervals, temperature, novelty, speed):
+``docs/architecture.md``, section "The predictor's design choices". Parameters are checked in
+:mod:`electroscreen.models.predictor_params`.
 """
 
 from __future__ import annotations
@@ -67,6 +26,7 @@ from electroscreen.models.design import take_rows
 from electroscreen.models.estimators import ESTIMATORS, TREE_ESTIMATORS, build_estimator
 from electroscreen.models.featurize import Design, featurize_frame, reads_structures
 from electroscreen.models.frame_structures import parse_structures
+from electroscreen.models.predictor_params import check_predictor_params
 from electroscreen.models.side_models import fit_side_models, predict_conductivity
 from electroscreen.models.tasks import (
     Task,
@@ -78,7 +38,6 @@ from electroscreen.models.tasks import (
 )
 from electroscreen.models.temperature import (
     DEFAULT_EA_EV,
-    TEMPERATURE_MODELS,
     arrhenius_shift,
     parse_temperatures,
 )
@@ -202,33 +161,8 @@ class CandidatePredictor(BaseEstimator):
         return out
 
     def _check(self) -> Task:
-        task = get_task(self.task)
-        if self.estimator not in ESTIMATORS:
-            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {ESTIMATORS}")
-        if self.estimator == "graph" and len(self.featurizers):
-            raise ValueError("the graph network reads structures: use featurizers=[]")
-        if self.estimator != "graph" and not len(self.featurizers):
-            raise ValueError("descriptor models need at least one featurizer")
-        if self.conformal_method not in {"auto", "cv", "split"}:
-            raise ValueError(
-                f"conformal_method must be auto, cv or split: {self.conformal_method!r}"
-            )
-        self._groupings()  # raises on a bad conformal_groups
-        if self.temperature_model not in TEMPERATURE_MODELS:
-            raise ValueError(
-                f"temperature_model must be one of {TEMPERATURE_MODELS}: {self.temperature_model!r}"
-            )
-        if self.temperature_model != "none" and (
-            task.kind != "regression" or self.estimator == "graph"
-        ):
-            raise ValueError("temperature_model needs a conductivity model with descriptors")
-        if self.estimator == "graph" and self.conformal_novelty_bins > 1:
-            raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
-        if self.estimator == "averaged":
-            from electroscreen.models.averaged import check_members
-
-            check_members(self.estimator_params, [k for k, _ in self._featurizer_objects()])
-        return task
+        """The task, once the parameters are checked (:func:`check_predictor_params`)."""
+        return check_predictor_params(self.get_params(deep=False))
 
     @property
     def requires_structure(self) -> bool:

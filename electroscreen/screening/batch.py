@@ -24,7 +24,7 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters
-from electroscreen.screening.inputs import Batch, materialize, packed_structures_for
+from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
@@ -52,10 +52,10 @@ PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_CO
 #: Computed objectives (``objectives`` in the screening config), NaN where not computed.
 WINDOW_COLUMNS = ("window_red_v", "window_ox_v")
 COST_COLUMNS = ("cost_usd_per_kg",)
-#: Most negative reaction energy with the carrier metal (the anode: Li metal by default), eV/atom of
-#: the reacting mixture (<= 0; 0 = no reaction). Cathode columns wait for cited cathode enthalpies
-#: (featurizers/thermo/interface.py).
-INTERFACE_COLUMNS = ("interface_anode_ev_per_atom",)
+#: Most negative reaction energy with the carrier metal (the anode: Li metal by default) and with the
+#: configured cathode (``objectives.cathode``, LiCoO2 by default, whose enthalpy is an estimate:
+#: featurizers/thermo/electrodes.py), eV/atom of the reacting mixture (<= 0; 0 = no reaction).
+INTERFACE_COLUMNS = ("interface_anode_ev_per_atom", "interface_cathode_ev_per_atom")
 OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
@@ -142,9 +142,11 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
 def objective_values(
     formulas: list[str] | PackedCompositions, objectives: ObjectivesConfig, carrier: str
 ) -> np.ndarray:
-    """(n, 4) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
-    interface_anode_ev_per_atom``) of ``formulas`` (formula strings or packed; NaN where an
-    objective is switched off or undefined for the row; a row's status is never changed)."""
+    """(n, 5) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
+    interface_anode_ev_per_atom, interface_cathode_ev_per_atom``) of ``formulas`` (formula strings
+    or packed; NaN where an objective is switched off or undefined for the row; a row's status is
+    never changed). Window, anode and cathode share one set of candidate enthalpies
+    (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
@@ -153,17 +155,27 @@ def objective_values(
     if not len(formulas):
         return out
     carrier = carrier or "Li"
-    if objectives.window and objectives.interface:  # one stack and one set of enthalpies
+    cathode = objectives.cathode if objectives.interface_cathode else None
+    if objectives.window and (objectives.interface or cathode):  # one set of enthalpies
         both = window_and_anode(
-            formulas, carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
+            formulas,
+            carrier,
+            max_uncertainty_v=objectives.window_max_uncertainty_v,
+            cathode=cathode,
         )
-        out[:, :2], out[:, 3] = both[:, :2], both[:, 3]
+        out[:, :2] = both[:, :2]
+        if objectives.interface:
+            out[:, 3] = both[:, 3]
+        if cathode:
+            out[:, 4] = both[:, 4]
     elif objectives.window:
         out[:, :2] = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
         ).transform(formulas)[:, :2]
-    elif objectives.interface:
-        out[:, 3] = InterfaceReactivity(electrodes=(carrier,)).transform(formulas)[:, 0]
+    elif objectives.interface or cathode:
+        electrodes = ((carrier,) if objectives.interface else ()) + ((cathode,) if cathode else ())
+        values = InterfaceReactivity(electrodes=electrodes).transform(formulas)[:, ::2]
+        out[:, [3] * objectives.interface + [4] * bool(cathode)] = values
     if objectives.cost:
         out[:, 2] = MaterialCost().transform(formulas)[:, 0]
     return out
@@ -208,7 +220,11 @@ def process_batch(
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
-    table = apply_bond_valence(table, packed, filters)  # gii, gii_scale, gii_max_site; max_gii
+    # the batch's one packing of its structures: the bond-valence filter and both models share it
+    structures = BatchStructures.of(
+        table, packed, np.flatnonzero((table["status"] == OK).to_numpy())
+    )
+    table = apply_bond_valence(table, packed, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
@@ -218,7 +234,7 @@ def process_batch(
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         given: dict[str, Any] = {"compositions": compositions.take(rows)}
         if conductivity.reads_structures or stability.reads_structures:
-            given.update(packed_structures_for(table, packed, rows))
+            given.update(structures.for_rows(rows))
         for name, predictor, columns, optional in (
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
             ("air-stability", stability, STABILITY_COLUMNS, ()),

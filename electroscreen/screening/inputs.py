@@ -25,9 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import (
-    reduce_formula_text,
-)
+from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
     PackedStructures,
@@ -37,11 +35,20 @@ from electroscreen.data.packed import (
     packed_formulas,
 )
 from electroscreen.data.readers import expand_inputs, read_candidates
-from electroscreen.data.tables import looks_binary, table_chunks, table_records
+from electroscreen.data.tables import (
+    CIF_COLUMNS,
+    FORMULA_COLUMNS,
+    ID_COLUMNS,
+    find_column,
+    looks_binary,
+    table_chunks,
+    table_records,
+)
 from electroscreen.data.validation import check_packed
 
 __all__ = [
     "Batch",
+    "BatchStructures",
     "InputPlan",
     "iter_batches",
     "materialize",
@@ -216,29 +223,70 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
 
 
 def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
-    """Candidate rows of a formula-table chunk (the reader of :func:`read_candidates`)."""
-    records = table_records(batch.frame, batch.path, batch.start, max_sites, DEFAULT_MIN_DISTANCE)
+    """Candidate rows of a table chunk: formula tables column by column, tables with a CIF
+    column row by row."""
+    frame = batch.frame
+    formula_col = find_column(frame.columns, FORMULA_COLUMNS)
+    if formula_col is not None and find_column(frame.columns, CIF_COLUMNS) is None:
+        return _formula_rows(batch, formula_col)
+    return _record_rows(batch, max_sites)
+
+
+def _record_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
+    """Candidate rows of a table chunk, row by row (any table, CIF column or not)."""
+    frame = batch.frame
+    records = table_records(frame, batch.path, batch.start, max_sites, DEFAULT_MIN_DISTANCE)
     table = pd.DataFrame.from_records(records)
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
     return _standardize(table, extras)
 
 
-def _with_reduced_formula(table: pd.DataFrame) -> pd.DataFrame:
+def _formula_rows(batch: Batch, formula_col: str) -> pd.DataFrame:
+    """Candidate rows of a formula-table chunk, column by column: the same rows as the record
+    reader (:func:`~electroscreen.data.tables.table_records`), with every formula's texts written
+    for the whole chunk at once (:func:`~electroscreen.data.formula_text.formula_texts`)."""
+    frame, path = batch.frame, Path(batch.path)
+    id_col = find_column(frame.columns, ID_COLUMNS)
+    rows = range(batch.start, batch.start + len(frame))
+    source = [f"{path}:{row}" for row in rows]
+    cell, reduced, status, error = formula_texts(frame[formula_col].tolist())
+    table = pd.DataFrame(
+        {
+            "candidate_id": (
+                [str(v) for v in frame[id_col].tolist()]
+                if id_col
+                else [f"{path.stem}:{row}" for row in rows]
+            ),
+            "formula": cell,
+            "source": source,
+            "status": status,
+            "error": [f"{s}: {e}" if e else "" for s, e in zip(source, error, strict=True)],
+        }
+    )
+    taken = {formula_col, id_col, *BASE_COLUMNS, "structure"}
+    extras = frame[[c for c in frame.columns if c not in taken]].reset_index(drop=True)
+    return _standardize(table, extras, reduced=[r or c for r, c in zip(reduced, cell, strict=True)])
+
+
+def _with_reduced_formula(table: pd.DataFrame, reduced: list[str] | None = None) -> pd.DataFrame:
     """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
     ``formula`` = its reduced formula (:func:`~electroscreen.data.formula.reduced_formula`), or the
-    text as read where it cannot be parsed."""
+    text as read where it cannot be parsed (``reduced``: those texts, when already known)."""
     cell = table["formula"].fillna("").astype(str)
-    reduced = [reduce_formula_text(text) or text for text in cell]
+    if reduced is None:
+        reduced = [r or c for r, c in zip(formula_texts(cell.tolist())[1], cell, strict=True)]
     table = table.drop(columns=["cell_formula"], errors="ignore")
     table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
     table["formula"] = reduced
     return table
 
 
-def _standardize(table: pd.DataFrame, extras: pd.DataFrame | None = None) -> pd.DataFrame:
+def _standardize(
+    table: pd.DataFrame, extras: pd.DataFrame | None = None, reduced: list[str] | None = None
+) -> pd.DataFrame:
     for col in ("formula", "error"):
         table[col] = table[col].fillna("").astype(str) if col in table else ""
-    table = _with_reduced_formula(table)
+    table = _with_reduced_formula(table, reduced)
     if "structure" not in table:
         table["structure"] = None
     table["structure"] = table["structure"].astype(object).where(table["structure"].notna(), None)
@@ -261,7 +309,7 @@ def materialize(
         ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
         formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
         content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
-        structures stay packed (``structure`` is None) (:func:`packed_structures_for`).
+        structures stay packed (``structure`` is None) (:class:`BatchStructures`).
     packed : PackedStructures or None
         The batch's packed structures (row ``i`` of the table is packed structure ``i``).
     """
@@ -294,24 +342,41 @@ def materialize(
     return _standardize(table, extras), None
 
 
-def packed_structures_for(
-    table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
-) -> dict[str, PackedStructures | np.ndarray]:
-    """The structures of ``rows`` of a materialized batch, packed once for every model.
+@dataclass(frozen=True)
+class BatchStructures:
+    """The structures of a materialized batch, packed once for the bond-valence filter and both
+    models.
 
-    Returns
-    -------
-    dict
-        ``structures`` (PackedStructures) and ``structure_rows`` (ascending positions in ``rows``
-        that have a structure): the keyword arguments of ``CandidatePredictor.predict_frame``. A
-        packed batch's structures are taken from its arrays (no pymatgen round trip); a file
-        batch's pymatgen Structures are packed here, once.
+    Attributes
+    ----------
+    packed : PackedStructures
+        Structure ``k`` is that of table row ``positions[k]``.
+    positions : ndarray of int64, shape (K,)
+        Ascending table rows that have a structure.
     """
-    if packed is not None:
-        return {"structures": packed.take(rows), "structure_rows": np.arange(len(rows))}
-    column = table["structure"].to_numpy(dtype=object)[rows]
-    present = np.flatnonzero([s is not None for s in column])
-    return {
-        "structures": pack_structures([column[k] for k in present]),
-        "structure_rows": present,
-    }
+
+    packed: PackedStructures
+    positions: np.ndarray
+
+    @classmethod
+    def of(
+        cls, table: pd.DataFrame, packed: PackedStructures | None, rows: np.ndarray
+    ) -> BatchStructures:
+        """Pack the structures of ``rows`` (ascending) of ``table``: a packed batch's are taken
+        from its arrays (no pymatgen round trip); a file batch's pymatgen Structures are packed."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if packed is not None:
+            return cls(packed.take(rows), rows)
+        column = table["structure"].to_numpy(dtype=object)[rows] if "structure" in table else []
+        present = np.flatnonzero([s is not None for s in column])
+        return cls(pack_structures([column[k] for k in present]), rows[present])
+
+    def for_rows(self, rows: np.ndarray) -> dict[str, PackedStructures | np.ndarray]:
+        """The structures of ``rows`` (ascending table rows, each one this object was built on or
+        without a structure): the keyword arguments ``structures`` and ``structure_rows``
+        (positions in ``rows`` that have a structure) of ``CandidatePredictor.predict_frame``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        k = np.searchsorted(self.positions, rows)
+        has = k < len(self.positions)
+        has[has] = self.positions[k[has]] == rows[has]
+        return {"structures": self.packed.take(k[has]), "structure_rows": np.flatnonzero(has)}

@@ -18,7 +18,7 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.packed import PackedStructures
-from electroscreen.screening.inputs import packed_structures_for
+from electroscreen.screening.inputs import BatchStructures
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["IMPLAUSIBLE", "PLAUSIBILITY_COLUMNS", "apply_bond_valence"]
@@ -27,18 +27,11 @@ PLAUSIBILITY_COLUMNS = ("gii", "gii_scale", "gii_max_site")
 IMPLAUSIBLE = "implausible_bond_valence"
 
 
-def _structures(table: pd.DataFrame, packed: PackedStructures | None) -> tuple[np.ndarray, object]:
-    """Rows that are ``ok`` and have a structure, and those structures packed
-    (:func:`~electroscreen.screening.inputs.packed_structures_for`)."""
-    ok = np.flatnonzero((table["status"] == OK).to_numpy())
-    if packed is None and "structure" not in table:
-        return ok[:0], None
-    given = packed_structures_for(table, packed, ok)
-    return ok[given["structure_rows"]], given["structures"]
-
-
 def apply_bond_valence(
-    table: pd.DataFrame, packed: PackedStructures | None, config: FilterConfig
+    table: pd.DataFrame,
+    packed: PackedStructures | None,
+    config: FilterConfig,
+    structures: BatchStructures | None = None,
 ) -> pd.DataFrame:
     """Add the :data:`PLAUSIBILITY_COLUMNS`; apply ``config.max_gii`` to a materialized, pre-filtered
     batch.
@@ -53,6 +46,9 @@ def apply_bond_valence(
     config : FilterConfig
         ``max_gii`` (v.u.; None: no filter) and the featurizer settings ``gii_cutoff``,
         ``gii_scale_bounds``.
+    structures : BatchStructures, optional
+        The batch's structures already packed (at least those of the rows that are ``ok``); packed
+        here otherwise.
 
     Returns
     -------
@@ -62,14 +58,18 @@ def apply_bond_valence(
     """
     out = table.copy()
     values = np.full((len(out), len(PLAUSIBILITY_COLUMNS)), np.nan)
-    rows, structures = _structures(out, packed)
+    ok = np.flatnonzero((out["status"] == OK).to_numpy())
+    if structures is None:
+        structures = BatchStructures.of(out, packed, ok)
+    given = structures.for_rows(ok)
+    rows = ok[given["structure_rows"]]
     if len(rows):  # formula-only batches never load the Numba kernels
         from electroscreen.featurizers.bvse.plausibility import BondValenceGII
 
         featurizer = BondValenceGII(
             cutoff=config.gii_cutoff, scale_bounds=tuple(config.gii_scale_bounds)
         )
-        values[rows] = featurizer.transform(structures)
+        values[rows] = featurizer.transform(given["structures"])
     for k, name in enumerate(PLAUSIBILITY_COLUMNS):
         out[name] = values[:, k]
     if config.max_gii is not None:

@@ -13,23 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.packed import PackedStructures, concat_packed, load_packed, pack_structures
+from electroscreen.data.packed import (
+    PackedStructures,
+    concat_packed,
+    is_packed_file,
+    load_packed,
+    pack_structures,
+)
 from electroscreen.data.readers import expand_inputs, read_candidates
 
 if TYPE_CHECKING:
     from electroscreen.screening.generate import GeneratedPool
 
 __all__ = ["load_seeds", "write_pool"]
-
-
-def _is_packed_file(path: Path) -> bool:
-    if path.suffix.lower() == ".npz":
-        return True
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        import pyarrow.parquet as pq
-
-        return {"lattice", "site_occupant_counts", "occ_species"} <= set(pq.read_schema(path).names)
-    return False
 
 
 def load_seeds(
@@ -53,7 +49,7 @@ def load_seeds(
             pending.clear()
 
     for path in expand_inputs(list(inputs)):
-        if path.is_file() and _is_packed_file(path):
+        if path.is_file() and is_packed_file(path):
             flush()
             batches.append(load_packed(path))
         else:

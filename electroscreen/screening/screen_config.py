@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from electroscreen.configs import config_path
-from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -138,6 +138,24 @@ class ObjectivesConfig(BaseModel):
         True,
         description="Reaction energy with the carrier metal anode (interface_anode_ev_per_atom).",
     )
+    interface_cathode: bool = Field(
+        True,
+        description="Reaction energy with the cathode (interface_cathode_ev_per_atom).",
+    )
+    cathode: str = Field(
+        "LiCoO2",
+        description="Cathode formula of interface_cathode_ev_per_atom: its tabulated formation "
+        "enthalpy, else an estimate (hull + stabilisation model; LiCoO2, LiNiO2 and NMC are "
+        "estimated; featurizers/thermo/electrodes.py), refused outside the model's domain.",
+    )
+
+    @field_validator("cathode")
+    @classmethod
+    def _cathode_is_a_formula(cls, value: str) -> str:
+        amounts = parse_formula(value)  # FormulaError (a ValueError) names the problem
+        if len(amounts) < 2 or any(a <= 0 for a in amounts.values()):
+            raise ValueError(f"cathode {value!r}: need a compound with positive amounts")
+        return value
 
 
 class RankingConfig(BaseModel):

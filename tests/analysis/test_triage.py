@@ -279,6 +279,9 @@ def test_candidate_card_of_a_composition_candidate(data_dir):
     assert card.electrodes["window_ox_v"] < 3.0
     assert card.electrodes["interface_li_ev_per_atom"] < 0
     assert "Li2S" in card.electrodes["interface_li_products"]
+    # and LiCoO2 (the default cathode, its enthalpy an estimate that the card says) oxidises it
+    assert card.electrodes["interface_licoo2_ev_per_atom"] < -0.2
+    assert card.electrodes["interface_licoo2_electrode_note"].startswith("LiCoO2: estimated")
     assert "Window and electrodes" in card.sections()
     assert len(card.neighbours) == 3
     assert "Li" in card.neighbours.loc[0, "formula"]

@@ -112,9 +112,10 @@ def test_feature_names_follow_electrodes_and_clone():
     assert isinstance(make_featurizer("interface"), InterfaceReactivity)
 
 
-def test_untabulated_electrode_is_refused_and_bad_rows_get_a_status():
+def test_unestimable_electrode_is_refused_and_bad_rows_get_a_status():
+    # estimated cathodes (LiCoO2 ...): tests/featurizers/test_interface_cathode.py
     with pytest.raises(ValueError, match="no tabulated formation enthalpy"):
-        InterfaceReactivity(electrodes=("LiCoO2",)).transform(["Li3PS4"])
+        InterfaceReactivity(electrodes=("LiTiS2",)).transform(["Li3PS4"])
     values, status = InterfaceReactivity().transform_with_status(["Li3PS4", "Xx2O", "Li2O"])
     assert status[0] == "ok" and status[2] == "ok" and status[1] != "ok"
     assert np.isnan(values[1]).all() and values[2, 0] == 0.0

@@ -80,3 +80,21 @@ def test_tabulated_energy_matches_the_table_lookup(packed):
             n_known += 1
             assert found[j] == table.energy[hit]
     assert n_known >= len(EXTRA) - 3  # Li3PO4, Li3N, Li2O, LiCl, Li2CO3, Fe3O4, H2O at least
+
+
+def test_member_kernel_equals_a_numpy_scan_of_the_whole_table(packed):
+    """The member kernel finds, for every system, exactly the table rows (in table order) whose
+    elements all belong to it, as a NumPy scan of the table does."""
+    from electroscreen.featurizers.thermo.reaction_systems import _members
+
+    table = enthalpy_table("gas")
+    bits = element_bits(packed.offsets, packed.z)
+    oxygen = np.zeros(2, dtype=np.uint64)
+    oxygen[0] = np.uint64(1) << np.uint64(8)
+    systems = np.unique(np.concatenate([bits, bits | oxygen]), axis=0)
+    offsets, members = _members(systems, table.element_bits)
+    for s, system in enumerate(systems):
+        outside = ~system
+        expected = np.flatnonzero(((table.element_bits & outside[None, :]) == 0).all(axis=1))
+        np.testing.assert_array_equal(members[offsets[s] : offsets[s + 1]], expected)
+    assert (np.diff(offsets) > 0).mean() > 0.5

@@ -108,3 +108,22 @@ def test_filters_take_the_shared_packing_or_pack_themselves():
     pd.testing.assert_frame_equal(alone, shared)
     with pytest.raises(ValueError, match="rows"):
         apply_filters(table, config, compositions=pack_compositions(["Li3PS4"]))
+
+
+def test_a_file_batch_is_packed_once_for_the_filter_and_both_models(
+    models, structures, tmp_path, monkeypatch
+):
+    from electroscreen.screening import inputs
+
+    conductivity, stability = models
+    folder = tmp_path / "cifs"
+    folder.mkdir()
+    for k, s in enumerate(structures[:4]):
+        s.to(filename=str(folder / f"s{k}.cif"))
+    calls = []
+    real = inputs.pack_structures
+    monkeypatch.setattr(inputs, "pack_structures", lambda items: calls.append(1) or real(items))
+    batch = Batch(0, "files", folder, 0, files=sorted(folder.iterdir()))
+    got = process_batch(batch, FilterConfig(require_charge_balance=False), conductivity, stability)
+    assert got["gii"].notna().sum() >= 1 and got["pred_log10_sigma"].notna().sum() >= 1
+    assert len(calls) == 1

@@ -23,3 +23,29 @@ def test_window_uncertainty_bound_comes_from_the_config():
     assert np.isfinite(strict[:, 2]).all()  # cost does not depend on the window
     with pytest.raises(ValidationError):
         ObjectivesConfig(window_max_uncertainty_v=0)
+
+
+def test_cathode_column_is_the_featurizer_whichever_objectives_are_on():
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity
+    from electroscreen.screening.batch import OBJECTIVE_COLUMNS
+
+    formulas = [LATP, LI3PS4, "Li7La3Zr2O12", "Li3YCl6", "Na3SbS4", "Xx2O"]
+    cathode = OBJECTIVE_COLUMNS.index("interface_cathode_ev_per_atom")
+    anode = OBJECTIVE_COLUMNS.index("interface_anode_ev_per_atom")
+    expected = InterfaceReactivity(electrodes=("Li", "LiNiO2")).transform(formulas)[:, ::2]
+    for window in (True, False):
+        for interface in (True, False):
+            config = ObjectivesConfig(window=window, interface=interface, cathode="LiNiO2")
+            values = objective_values(formulas, config, "Li")
+            np.testing.assert_array_equal(values[:, cathode], expected[:, 1])
+            if interface:
+                np.testing.assert_array_equal(values[:, anode], expected[:, 0])
+            else:
+                assert np.isnan(values[:, anode]).all()
+    off = objective_values(formulas, ObjectivesConfig(interface_cathode=False), "Li")
+    assert np.isnan(off[:, cathode]).all()
+    assert ObjectivesConfig().cathode == "LiCoO2"
+    with pytest.raises(ValidationError):
+        ObjectivesConfig(cathode="Li")  # an element is no cathode here
+    with pytest.raises(ValidationError):
+        ObjectivesConfig(cathode="LiCo$O2")

@@ -309,8 +309,17 @@ def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screene
     anode = InterfaceReactivity().transform(cells)[:, 0]
     np.testing.assert_allclose(ok["interface_anode_ev_per_atom"].to_numpy(), anode)
     assert (ok["interface_anode_ev_per_atom"] <= 0).all()
+    cathode = InterfaceReactivity(electrodes=("LiCoO2",)).transform(cells)[:, 0]  # the default
+    np.testing.assert_allclose(ok["interface_cathode_ev_per_atom"].to_numpy(), cathode)
+    assert (ok["interface_cathode_ev_per_atom"] <= 0).all()
     rejected = results[results["status"] != "ok"]
-    computed = ["window_red_v", "window_ox_v", "cost_usd_per_kg", "interface_anode_ev_per_atom"]
+    assert len(
+        rejected
+    )  # the pool has rows the filters reject: the NaN check below means something
+    computed = [
+        "window_red_v", "window_ox_v", "cost_usd_per_kg", "interface_anode_ev_per_atom",
+        "interface_cathode_ev_per_atom",
+    ]  # fmt: skip
     assert rejected[computed].isna().all().all()
     # the default weights leave the score on conductivity and air stability alone
     config = RankingConfig()

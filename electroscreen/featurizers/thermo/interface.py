@@ -1,7 +1,7 @@
 """Chemical reactivity of an electrolyte with its electrodes over every mixing ratio.
 
-The electrolyte ``C`` and an electrode phase ``R`` (Li metal; a cathode when its enthalpy is
-tabulated) in contact can react to the equilibrium phases of any mixture ``x C + (1 - x) R``. The
+The electrolyte ``C`` and an electrode phase ``R`` (Li metal, a cathode such as LiCoO2)
+in contact can react to the equilibrium phases of any mixture ``x C + (1 - x) R``. The
 interface's most negative reaction energy (Richards et al., Chem. Mater. 28, 266 (2016); Zhu, He,
 Mo, ACS Appl. Mater. Interfaces 7, 23685 (2015)) is::
 
@@ -13,10 +13,13 @@ convex this is one linear program per electrolyte and electrode, solved by the s
 air-reactivity scans (:func:`~electroscreen.featurizers.thermo.hull.reaction_scan_packed`) on the
 same stacked chemical systems and experimental enthalpy table.
 
-Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default. A cathode (LiCoO2, LiNiO2, an NMC)
-needs its formation enthalpy in the table; neither pymatgen's compilation nor
-``enthalpies_extra.csv`` has one yet (no primary source for it was read), so a cathode formula is
-accepted but refused with a ``ValueError`` until its row is added to ``enthalpies_extra.csv``.
+Electrodes: ``Li`` (the metal anode, 0 eV/atom) by default; any element or compound. A compound
+takes its tabulated enthalpy, else an estimate (hull + stabilisation model, inside its domain; LiCoO2
+-1.711 eV/atom with water vapour): :mod:`~electroscreen.featurizers.thermo.electrodes`, whose note
+:meth:`InterfaceReactivity.electrode_enthalpies`, :meth:`~InterfaceReactivity.reactions` and the
+feature citations carry. The electrode is a point of the reaction's cost, not an entry of the hull;
+adding it as an entry cannot change the minimum (an unreacted part of a reactant only dilutes the
+mixture), so the result equals pymatgen's on a diagram that holds it at the same energy.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.data.formula import parse_formula
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
-from electroscreen.featurizers.thermo.enthalpies import (
-    EXP_TABLE_CITATION,
-    EnthalpyTable,
-    composition_key,
-    enthalpy_table,
+from electroscreen.featurizers.thermo.electrodes import (
+    ELEMENT,
+    ESTIMATED,
+    Electrode,
+    electrode_enthalpy,
 )
+from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
 from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
@@ -47,8 +51,15 @@ from electroscreen.featurizers.thermo.reactivity import (
     ZHU_2015,
     candidate_enthalpies,
 )
+from electroscreen.featurizers.thermo.stabilisation import BARTEL_2020
 
-__all__ = ["InterfaceReactivity", "electrode_label", "window_and_anode"]
+__all__ = [
+    "Electrode",
+    "InterfaceReactivity",
+    "electrode_enthalpy",
+    "electrode_label",
+    "window_and_anode",
+]
 
 _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
 
@@ -56,23 +67,6 @@ _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
 def electrode_label(formula: str) -> str:
     """Column label of an electrode: ``"Li"`` -> ``"li"``, ``"LiCoO2"`` -> ``"licoo2"``."""
     return "".join(ch for ch in formula.lower() if ch.isalnum() or ch == ".").replace(".", "p")
-
-
-def _electrode_energy(formula: str, table: EnthalpyTable) -> tuple[dict[int, float], float]:
-    """``({Z: amount}, enthalpy eV/atom)`` of an electrode: an element or a tabulated compound."""
-    amounts = parse_formula(formula)
-    if not amounts or any(a <= 0 for a in amounts.values()):
-        raise ValueError(f"electrode {formula!r} is not a formula with positive amounts")
-    react = {SYMBOL_TO_Z[s]: float(a) for s, a in amounts.items()}
-    if len(react) == 1:
-        return react, 0.0
-    key = composition_key(list(react), list(react.values()))
-    if key not in table.known:
-        raise ValueError(
-            f"electrode {formula!r} has no tabulated formation enthalpy: add a row with its "
-            "primary source to featurizers/data/enthalpies_extra.csv"
-        )
-    return react, float(table.energy[table.known[key]])
 
 
 class InterfaceReactivity(CompositionFeaturizer):
@@ -87,16 +81,23 @@ class InterfaceReactivity(CompositionFeaturizer):
 
     Candidate enthalpies as in :class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`
     (tabulated; else the hull energy, lowered by the stabilisation model inside its domain).
+    Electrode enthalpies: :func:`electrode_enthalpy` (element, tabulated, or estimated);
+    :meth:`electrode_enthalpies` lists them with a note, which the feature citations repeat.
 
     Parameters
     ----------
     electrodes : tuple of str
-        Electrode phases: elements (reference 0 eV/atom) or compounds tabulated in the enthalpy
-        table. Default ``("Li",)``: the metal anode.
+        Electrode phases: elements (reference 0 eV/atom) or compounds. Default ``("Li",)``: the
+        metal anode; e.g. ``("Li", "LiCoO2")`` adds the cathode (estimated enthalpy).
     water : {"gas", "liquid"}
         Standard state of water in the table (matters for hydrated compositions only).
     stabilisation : bool
         Correct untabulated candidates by the predicted stabilisation below the hull.
+    estimate_electrodes : bool
+        Estimate an untabulated compound electrode (hull + stabilisation model, inside its domain;
+        independent of ``stabilisation``, which concerns the candidates: a cathode at its plain
+        hull energy would be a mixture of its decomposition products, not a cathode); ``False``:
+        only tabulated electrodes, others raise ``ValueError``.
 
     Status per row: ``ok`` or ``non_positive_amounts``.
 
@@ -108,11 +109,16 @@ class InterfaceReactivity(CompositionFeaturizer):
     """
 
     def __init__(
-        self, electrodes: tuple[str, ...] = ("Li",), water: str = "gas", stabilisation: bool = True
+        self,
+        electrodes: tuple[str, ...] = ("Li",),
+        water: str = "gas",
+        stabilisation: bool = True,
+        estimate_electrodes: bool = True,
     ) -> None:
         self.electrodes = electrodes
         self.water = water
         self.stabilisation = stabilisation
+        self.estimate_electrodes = estimate_electrodes
 
     @property
     def feature_table(self) -> list[tuple[str, str, str]]:  # type: ignore[override]
@@ -123,13 +129,52 @@ class InterfaceReactivity(CompositionFeaturizer):
             out.append((f"interface_{label}_mixing_ratio", "atom fraction of candidate", _METHOD))
         return out
 
-    def citations(self) -> list[str]:
-        return [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+    def _electrodes(self) -> list[Electrode]:
+        # featurizers pickled before the option existed estimate, as the option's default does
+        estimate = getattr(self, "estimate_electrodes", True)
+        return [electrode_enthalpy(f, self.water, estimate) for f in self.electrodes]
 
-    def _scan(self, packed: PackedCompositions) -> dict[str, object]:
+    def electrode_enthalpies(self) -> pd.DataFrame:
+        """One row per electrode: ``electrode``, ``label``, ``enthalpy_ev_per_atom``, ``source``
+        (``element`` / ``tabulated`` / ``estimated``), ``hull_ev_per_atom`` and ``note``."""
+        return pd.DataFrame(
+            [
+                {
+                    "electrode": e.formula,
+                    "label": electrode_label(e.formula),
+                    "enthalpy_ev_per_atom": e.enthalpy,
+                    "source": e.source,
+                    "hull_ev_per_atom": e.hull,
+                    "note": e.note,
+                }
+                for e in self._electrodes()
+            ]
+        )
+
+    def feature_citations(self) -> dict[str, str]:
+        """Method and table; for a compound electrode also where its enthalpy comes from."""
+        out = {}
+        for e in self._electrodes():
+            cite = _METHOD if e.source == ELEMENT else f"{_METHOD}; {e.note}"
+            label = electrode_label(e.formula)
+            out[f"interface_{label}_ev_per_atom"] = cite
+            out[f"interface_{label}_mixing_ratio"] = cite
+        return out
+
+    def citations(self) -> list[str]:
+        out = [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
+        estimated = [e.note for e in self._electrodes() if e.source == ESTIMATED]
+        if estimated:
+            out += [BARTEL_2020, *estimated]
+        return out
+
+    def _scan(
+        self, packed: PackedCompositions, used: np.ndarray | None = None
+    ) -> dict[str, object]:
+        """Scan every electrode; ``used``: candidate enthalpies of the usable rows (else computed)."""
         n = len(packed)
         table = enthalpy_table(self.water)
-        electrodes = [_electrode_energy(f, table) for f in self.electrodes]
+        electrodes = self._electrodes()
         usable, total = packed.usable_rows()
         rows = np.flatnonzero(usable)
         out: dict[str, object] = {
@@ -138,21 +183,23 @@ class InterfaceReactivity(CompositionFeaturizer):
             "energy": np.full(n, np.nan),
             "values": np.full((n, 2 * len(electrodes)), np.nan),
             "products": [None] * len(electrodes),
+            "electrodes": electrodes,
         }
-        used = None
-        for k, (react, e_react) in enumerate(electrodes):
+        for k, electrode in enumerate(electrodes):
             if not len(rows):
                 break
-            stack = stack_systems(packed, rows, react, table)
+            stack = stack_systems(packed, rows, electrode.react, table)
             if used is None:  # candidate compositions are the same for every electrode
                 _, used, _ = candidate_enthalpies(
                     packed, rows, stack, self.water, self.stabilisation
                 )
             energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
                 stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
-                stack.comps, used, stack.reacts, np.full(len(stack.dims), e_react),
+                stack.comps, used, stack.reacts, np.full(len(stack.dims), electrode.enthalpy),
             )  # fmt: skip
-            x = np.where(energy > -NO_REACTION, 1.0, x)
+            none = energy > -NO_REACTION  # round-off (~1e-16) counts as no reaction: exactly 0
+            x = np.where(none, 1.0, x)
+            energy = np.where(none, 0.0, energy)
             out["values"][rows, 2 * k] = energy
             out["values"][rows, 2 * k + 1] = x
             out["energy"][rows] = e_cand
@@ -176,8 +223,11 @@ class InterfaceReactivity(CompositionFeaturizer):
 
         Columns: ``formula``, ``status``, ``formation_enthalpy_ev_per_atom`` (used), and for each
         electrode label ``e``: ``interface_<e>_ev_per_atom``, ``interface_<e>_mixing_ratio``,
-        ``interface_<e>_products`` (phases per formula unit of the candidate as written) and
-        ``interface_<e>_reaction`` (balanced, ``"no reaction"`` when nothing is exothermic).
+        ``interface_<e>_products`` (phases per formula unit of the candidate as written),
+        ``interface_<e>_reaction`` (balanced, ``"no reaction"`` when nothing is exothermic),
+        ``interface_<e>_electrode_enthalpy_ev_per_atom`` and ``interface_<e>_electrode_note``
+        (element, tabulated, or estimated with the model's typical error: see
+        :func:`electrode_enthalpy`).
         """
         packed = as_packed_compositions(X)
         scan = self._scan(packed)
@@ -189,7 +239,8 @@ class InterfaceReactivity(CompositionFeaturizer):
         frame = pd.DataFrame({"formula": formulas, "status": status})
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
         table = enthalpy_table(self.water)
-        for k, formula in enumerate(self.electrodes):
+        for k, electrode in enumerate(scan["electrodes"]):
+            formula = electrode.formula
             label = f"interface_{electrode_label(formula)}"
             frame[f"{label}_ev_per_atom"] = values[:, 2 * k]
             frame[f"{label}_mixing_ratio"] = values[:, 2 * k + 1]
@@ -209,6 +260,8 @@ class InterfaceReactivity(CompositionFeaturizer):
             ]
             frame[f"{label}_products"] = [t[0] for t in texts]
             frame[f"{label}_reaction"] = [t[1] for t in texts]
+            frame[f"{label}_electrode_enthalpy_ev_per_atom"] = electrode.enthalpy
+            frame[f"{label}_electrode_note"] = electrode.note
         return frame
 
 
@@ -218,20 +271,25 @@ def window_and_anode(
     water: str = "gas",
     stabilisation: bool = True,
     max_uncertainty_v: float = 1.0,
+    cathode: str | None = None,
 ) -> np.ndarray:
-    """``ElectrochemicalWindow(carrier).transform(X)`` and the reaction with the carrier metal
-    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) in one pass, shape (n, 4).
+    """``ElectrochemicalWindow(carrier).transform(X)``, the reaction with the carrier metal
+    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) and, with ``cathode``, the reaction
+    with the cathode (``InterfaceReactivity((cathode,)).transform(X)[:, 0]``) in one pass, shape
+    (n, 4), or (n, 5) with ``cathode``.
 
-    Both open the candidate's chemical system to the same element, so the stacked systems and
-    candidate enthalpies (most of the cost) are built once; the values are those of the two
-    featurizers (rows without the carrier, which the window leaves NaN, get the featurizer's scan).
+    The window and the anode open the candidate's chemical system to the same element, so their
+    stacked systems and candidate enthalpies (most of the cost) are built once; the cathode scan
+    has its own stacked systems (candidate plus cathode elements) but reuses those candidate
+    enthalpies. The values are those of the featurizers (rows without the carrier, which the
+    window leaves NaN, get the featurizers' own scans).
     """
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     packed = as_packed_compositions(X)
     window = ElectrochemicalWindow(carrier, water, stabilisation, max_uncertainty_v)
     solved = window._solve(packed)
-    out = np.full((len(packed), 4), np.nan)
+    out = np.full((len(packed), 4 if cathode is None else 5), np.nan)
     out[:, :3] = solved["values"]
     done = np.zeros(len(packed), dtype=bool)
     if "stack" in solved:
@@ -240,10 +298,32 @@ def window_and_anode(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
         )[0]  # fmt: skip
-        out[rows, 3] = energy
+        out[rows, 3] = np.where(energy > -NO_REACTION, 0.0, energy)  # as the featurizer
         done[rows] = True
     rest = np.flatnonzero(~done & (packed.status == OK))
     if len(rest):
         anode = InterfaceReactivity((carrier,), water, stabilisation)
         out[rest, 3] = anode._featurize_packed(packed.take(rest))[:, 0]
+    if cathode is not None:
+        out[:, 4] = _cathode_scan(packed, solved, cathode, water, stabilisation)
     return out
+
+
+def _cathode_scan(
+    packed: PackedCompositions, solved: dict[str, object], cathode: str, water: str, stab: bool
+) -> np.ndarray:
+    """Reaction energy with ``cathode`` of every row, reusing the window's candidate enthalpies."""
+    featurizer = InterfaceReactivity((cathode,), water, stab)
+    usable, _ = packed.usable_rows()
+    rows = np.flatnonzero(usable)
+    used = np.full(len(packed), np.nan)
+    known = np.zeros(len(packed), dtype=bool)
+    if "stack" in solved:
+        used[solved["rows"]] = solved["used"]  # NaN = hull energy, the same in any larger system
+        known[solved["rows"]] = True
+    missing = rows[~known[rows]]
+    if len(missing):  # rows the window did not solve (no carrier): their own enthalpies
+        react = featurizer._electrodes()[0].react
+        stack = stack_systems(packed, missing, react, enthalpy_table(water))
+        used[missing] = candidate_enthalpies(packed, missing, stack, water, stab)[1]
+    return featurizer._scan(packed, used[rows])["values"][:, 0]
