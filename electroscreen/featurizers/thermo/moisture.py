@@ -11,7 +11,8 @@ carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electro
 closo/nido/carba-closo borane anion such as B12H12 2-, B11H14 - or CB11H12 -, slow to hydrolyse
 although the hull says it reacts, unlike BH4 -). ``mixed_valence`` also marks borane anions, but it
 fires on any off-stoichiometric composition too (Li3.2PS4, doped garnets): a model trained on it
-called Li3.2PS4 air-stable (benchmarks/README.md), so the default model uses ``borane_cluster``.
+called Li3.2PS4 air-stable (benchmarks/README.md); ``configs/air_stability_borane.yaml`` uses
+``borane_cluster``.
 
 ``features`` picks the columns (default: the H2O reaction energy alone). The default
 air-stability model (``configs/air_stability.yaml``) names its own (``benchmarks/README.md``,
