@@ -91,6 +91,17 @@ def reference_energies(formulas: list[str], water: str) -> np.ndarray:
     return out
 
 
+def time_transform(featurizer, formulas: list[str]) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Seconds of a first ``transform`` (Numba compile or cache load included) and of a second call
+    (``transform_with_status``), with the second call's values and statuses."""
+    start = time.perf_counter()
+    featurizer.transform(formulas)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    values, status = featurizer.transform_with_status(formulas)
+    return first, time.perf_counter() - start, values, status
+
+
 def _cpu_name() -> str:
     """CPU model from /proc/cpuinfo (Linux), else what ``platform`` knows."""
     cpuinfo = Path("/proc/cpuinfo")

@@ -31,7 +31,7 @@ import warnings
 
 import numba
 import numpy as np
-from bench_reactivity import _cpu_name, synthetic_formulas
+from bench_reactivity import _cpu_name, synthetic_formulas, time_transform
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.thermo.enthalpies import (
@@ -98,12 +98,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, formulas in pools.items():
-        start = time.perf_counter()
-        featurizer.transform(formulas)
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        values, status = featurizer.transform_with_status(formulas)
-        again = time.perf_counter() - start
+        first, again, values, status = time_transform(featurizer, formulas)
         ok = np.flatnonzero(status == "ok")[: args.reference_limit]
         frame = featurizer.window([formulas[i] for i in ok])
         start = time.perf_counter()
