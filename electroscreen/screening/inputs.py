@@ -265,19 +265,20 @@ def _formula_rows(batch: Batch, formula_col: str) -> pd.DataFrame:
     )
     taken = {formula_col, id_col, *BASE_COLUMNS, "structure"}
     extras = frame[[c for c in frame.columns if c not in taken]].reset_index(drop=True)
-    return _standardize(table, extras, reduced=[r or c for r, c in zip(reduced, cell, strict=True)])
+    return _standardize(table, extras, reduced=reduced)
 
 
 def _with_reduced_formula(table: pd.DataFrame, reduced: list[str] | None = None) -> pd.DataFrame:
     """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
     ``formula`` = its reduced formula (:func:`~electroscreen.data.formula.reduced_formula`), or the
-    text as read where it cannot be parsed (``reduced``: those texts, when already known)."""
+    text as read where it cannot be parsed (``reduced``: the reduced formulas, ``""`` where
+    unparsable, when :func:`~electroscreen.data.formula_text.formula_texts` already gave them)."""
     cell = table["formula"].fillna("").astype(str)
     if reduced is None:
-        reduced = [r or c for r, c in zip(formula_texts(cell.tolist())[1], cell, strict=True)]
+        reduced = formula_texts(cell.tolist())[1]
     table = table.drop(columns=["cell_formula"], errors="ignore")
     table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
-    table["formula"] = reduced
+    table["formula"] = [r or c for r, c in zip(reduced, cell, strict=True)]
     return table
 
 

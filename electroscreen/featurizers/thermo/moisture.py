@@ -27,6 +27,7 @@ import numpy as np
 
 from electroscreen.data.candidates import merge_status
 from electroscreen.data.oxidation import oxidation_states_packed
+from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.featurizers.composition.hsab_pairs import HSABPairing
@@ -156,9 +157,8 @@ def _borane_cluster(packed: object) -> np.ndarray:
     offsets = np.asarray(packed.offsets)
     z = np.asarray(packed.z)
     amount = np.asarray(packed.amount, dtype=np.float64)
-    row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    boron = np.bincount(row, weights=amount * (z == 5), minlength=len(offsets) - 1)
-    hydrogen = np.bincount(row, weights=amount * (z == 1), minlength=len(offsets) - 1)
+    boron = segment_sum(amount * (z == 5), offsets)
+    hydrogen = segment_sum(amount * (z == 1), offsets)
     flag = ((boron > 0) & (hydrogen > 0) & (hydrogen <= BORANE_MAX_H_PER_B * boron)).astype(float)
     flag[np.diff(offsets) == 0] = np.nan
     return flag
