@@ -20,7 +20,12 @@ from typing import TextIO
 
 import numpy as np
 
-from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME
+from electroscreen.data.limits import (
+    DEFAULT_MAX_SITES,
+    DEFAULT_MAX_VOLUME,
+    sites_problem,
+    volume_problem,
+)
 
 __all__ = ["CifBlock", "XyzFrame", "cif_blocks", "json_problem", "poscar_problem", "xyz_frames"]
 
@@ -43,24 +48,6 @@ def cell_volume(a: float, b: float, c: float, alpha: float, beta: float, gamma: 
     ca, cb, cg = (math.cos(math.radians(x)) for x in (alpha, beta, gamma))
     inner = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
     return a * b * c * math.sqrt(inner) if inner > 0 else float("nan")
-
-
-def volume_problem(volume: float, max_volume: float, where: str) -> Problem:
-    """``bad_lattice`` for a non-finite or non-positive volume, ``cell_too_large`` above the cap."""
-    if not (np.isfinite(volume) and volume > 0):
-        return "bad_lattice", f"cell volume {volume:.3g} A^3 is not positive and finite ({where})"
-    if volume > max_volume:
-        return "cell_too_large", (
-            f"cell volume {volume:.3g} A^3 exceeds max_volume={max_volume:g} ({where})"
-        )
-    return None
-
-
-def sites_problem(n_sites: int, max_sites: int, where: str) -> Problem:
-    """``too_many_sites`` when ``n_sites`` exceeds ``max_sites``."""
-    if n_sites > max_sites:
-        return "too_many_sites", f"{n_sites} sites exceeds max_sites={max_sites} ({where})"
-    return None
 
 
 # ----------------------------------------------------------------------------------------- POSCAR

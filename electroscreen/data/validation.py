@@ -17,13 +17,19 @@ from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
 
 from electroscreen.data.candidates import merge_status
-from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MAX_VOLUME, DEFAULT_MIN_DISTANCE
+from electroscreen.data.limits import (
+    DEFAULT_MAX_SITES,
+    DEFAULT_MAX_VOLUME,
+    DEFAULT_MIN_DISTANCE,
+    MIN_VOLUME,
+    sites_problem,
+    volume_problem,
+)
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_sum
 
 __all__ = ["check_packed", "check_structure"]
 
-MIN_VOLUME = 1e-3
 _OCC_TOL = 1e-3
 #: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
 #: two close sites only count as overlapping atoms above this summed occupancy.
@@ -33,12 +39,7 @@ _SPLIT_SITE_TOL = 0.25
 def _lattice_problem(matrix: np.ndarray, max_volume: float) -> tuple[str, str] | None:
     if not np.isfinite(matrix).all():
         return "bad_lattice", "lattice has non-finite entries"
-    volume = abs(float(np.linalg.det(matrix)))
-    if not volume > MIN_VOLUME:
-        return "bad_lattice", f"cell volume {volume:.3g} A^3 is not positive"
-    if volume > max_volume:
-        return "cell_too_large", f"cell volume {volume:.3g} A^3 exceeds max_volume={max_volume:g}"
-    return None
+    return volume_problem(abs(float(np.linalg.det(matrix))), max_volume)
 
 
 def check_structure(
@@ -56,9 +57,9 @@ def check_structure(
     n = len(structure)
     if n == 0:
         return "empty_structure", "structure has no sites"
-    if n > max_sites:
-        return "too_many_sites", f"{n} sites exceeds max_sites={max_sites}"
-    problem = _lattice_problem(np.asarray(structure.lattice.matrix, dtype=np.float64), max_volume)
+    problem = sites_problem(n, max_sites) or _lattice_problem(
+        np.asarray(structure.lattice.matrix, dtype=np.float64), max_volume
+    )
     if problem is not None:
         return problem
     coords = np.asarray(structure.frac_coords, dtype=np.float64)
@@ -116,26 +117,18 @@ def check_packed(
 
     n_sites = packed.n_sites
     fail(n_sites == 0, "empty_structure", lambda i: "structure has no sites")
-    fail(
-        n_sites > max_sites,
-        "too_many_sites",
-        lambda i: f"{n_sites[i]} sites exceeds max_sites={max_sites}",
-    )
+    fail(n_sites > max_sites, "too_many_sites", lambda i: sites_problem(n_sites[i], max_sites)[1])
     lattice = np.asarray(packed.lattice, dtype=np.float64).reshape(n, 3, 3)
     finite = np.isfinite(lattice).all(axis=(1, 2))
     fail(~finite, "bad_lattice", lambda i: "lattice has non-finite entries")
     volume = np.zeros(n)
     volume[finite] = np.abs(np.linalg.det(lattice[finite]))
-    fail(
-        ~(volume > MIN_VOLUME),
-        "bad_lattice",
-        lambda i: f"cell volume {volume[i]:.3g} A^3 is not positive",
-    )
-    fail(
-        volume > max_volume,
-        "cell_too_large",
-        lambda i: f"cell volume {volume[i]:.3g} A^3 exceeds max_volume={max_volume:g}",
-    )
+
+    def volume_message(i: int) -> str:
+        return volume_problem(volume[i], max_volume)[1]
+
+    fail(~(volume > MIN_VOLUME), "bad_lattice", volume_message)
+    fail(volume > max_volume, "cell_too_large", volume_message)
     site_bad = ~np.isfinite(packed.frac_coords).all(axis=1)
     fail(
         segment_any(site_bad, packed.site_offsets),

@@ -13,6 +13,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.limits import sites_problem
 from electroscreen.data.oxidation import (
     PackedOxidation,
     element_oxidation_states,
@@ -153,7 +154,7 @@ def apply_filters(
         reject(
             np.nan_to_num(n_sites, nan=0.0) > config.max_sites,
             "too_many_sites",
-            lambda r: f"{int(n_sites[r])} sites exceeds max_sites={config.max_sites}",
+            lambda r: sites_problem(int(n_sites[r]), config.max_sites)[1],
         )
     if config.require_charge_balance:  # only rows still in: rejected ones may be costly
         still_ok = np.flatnonzero(status == OK)

@@ -176,3 +176,26 @@ def test_site_count_from_the_text_matches_pymatgen_on_every_obelix_cif(obelix_st
         assert block.problem is None, (cid, n, block.problem)
         (block,) = cif_blocks(texts[cid], max_sites=n - 1)
         assert block.problem is not None and block.problem[0] == "too_many_sites", (cid, n)
+
+
+def test_a_limit_reads_the_same_in_the_text_check_the_structure_check_and_the_packed_check():
+    from pymatgen.core import Lattice, Structure
+
+    from electroscreen.data.headers import poscar_problem
+    from electroscreen.data.packed import pack_structures
+    from electroscreen.data.validation import check_packed, check_structure
+
+    big = Structure(Lattice.cubic(100.0), ["Li", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    expected = ("cell_too_large", "cell volume 1e+06 A^3 exceeds max_volume=100000")
+    assert check_structure(big, max_volume=1e5) == expected
+    status, error = check_packed(pack_structures([big]), max_volume=1e5)
+    assert (status[0], error[0]) == expected
+    assert poscar_problem(big.to(fmt="poscar"), max_volume=1e5) == (
+        expected[0],
+        expected[1] + " (POSCAR header)",
+    )
+    assert check_structure(big, max_sites=1) == ("too_many_sites", "2 sites exceeds max_sites=1")
+    assert poscar_problem(big.to(fmt="poscar"), max_sites=1) == (
+        "too_many_sites",
+        "2 sites exceeds max_sites=1 (POSCAR header)",
+    )
