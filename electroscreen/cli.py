@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import typer
@@ -9,6 +11,7 @@ from rich.table import Table
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.report import log_console
+from electroscreen.screening.progress import is_terminal
 
 app = typer.Typer(
     help="Screening workbench for solid-state battery electrolytes.", no_args_is_help=True
@@ -25,6 +28,14 @@ class _Out:
 
 
 console = _Out()
+
+
+@app.callback()
+def _progress_bars_only_on_a_terminal() -> None:
+    # MLflow redraws a download bar on stderr while a model loads; a log should get none. Decided
+    # here, once per command, so library code never sets MLflow's process-wide state.
+    if not is_terminal(sys.stderr):
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 @data_app.command("info")

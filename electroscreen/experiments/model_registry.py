@@ -8,15 +8,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from mlflow import MlflowClient
+from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.utils.models import get_model_name_and_version
 
 from electroscreen.configs import DEFAULT_TRAIN_CONFIGS
-from electroscreen.experiments.tracking import (
-    download_artifacts,
-    resolve_tracking_uri,
-    tracking_client,
-)
+from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
 __all__ = [
     "ModelNotFoundError",
@@ -126,5 +123,5 @@ def model_fingerprint(model_uri: str, tracking_uri: str | None = None) -> tuple[
     if local.scheme in ("", "file") and Path(unquote(local.path)).is_dir():
         return resolved, files_digest(unquote(local.path))  # a local store: read in place
     with tempfile.TemporaryDirectory() as tmp:
-        local = download_artifacts(location, tmp, uri)
+        local = download_artifacts(artifact_uri=location, dst_path=tmp, tracking_uri=uri)
         return resolved, files_digest(local)

@@ -228,16 +228,14 @@ def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
         :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
     """
     from electroscreen.experiments.model_registry import model_location
-    from electroscreen.experiments.tracking import (
-        download_artifacts,
-        resolve_tracking_uri,
-        tracking_client,
-    )
+    from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
     uri = resolve_tracking_uri(tracking_uri)
     _, location = model_location(model_uri, tracking_client(uri))
     with tempfile.TemporaryDirectory(prefix="electroscreen-model-") as tmp:
-        local = download_artifacts(location, tmp, uri)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=location, dst_path=tmp, tracking_uri=uri
+        )
         model = mlflow.pyfunc.load_model(local)
     python_model = model.unwrap_python_model()
     if not isinstance(python_model, CandidatePredictorModel):

@@ -171,26 +171,6 @@ def fluent_tracking(uri: str | None = None) -> Iterator[str]:
                 os.environ[name] = value
 
 
-def download_artifacts(artifact_uri: str, dst_path: str, tracking_uri: str) -> str:
-    """``mlflow.artifacts.download_artifacts`` into ``dst_path``, with MLflow's progress bar only on a
-    terminal (a log gets no redrawn bars or colour codes). Returns the local path."""
-    import sys
-
-    variable = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-    before = os.environ.get(variable)
-    if not sys.stderr.isatty():
-        os.environ[variable] = "false"
-    try:
-        return mlflow.artifacts.download_artifacts(
-            artifact_uri=artifact_uri, dst_path=dst_path, tracking_uri=tracking_uri
-        )
-    finally:
-        if before is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = before
-
-
 def artifact_root(uri: str) -> Path | None:
     """Where the artifacts of a local SQLite store live: ``mlruns/`` beside the ``.db`` file.
 

@@ -11,7 +11,12 @@ from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.experiments.tracking import fluent_tracking, tracking_client
 from tests.tiny_models import train_tiny
 
-_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID")
+_ENV = (
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_REGISTRY_URI",
+    "MLFLOW_EXPERIMENT_ID",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",  # decided by the CLI, never by library code
+)
 
 
 def _state() -> tuple:
