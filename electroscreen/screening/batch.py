@@ -35,6 +35,7 @@ __all__ = [
     "STABILITY_COLUMNS",
     "CONDUCTIVITY_OPTIONAL",
     "cached_predictor",
+    "check_cathode",
     "check_temperature",
     "process_batch",
     "process_batch_by_uri",
@@ -139,6 +140,19 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
         )
 
 
+def check_cathode(objectives: ObjectivesConfig) -> None:
+    """Raise before any batch when the configured cathode has no enthalpy (neither tabulated nor
+    estimable), instead of failing every batch (:func:`~electroscreen.featurizers.thermo.electrodes.
+    electrode_enthalpy` names the reason)."""
+    if objectives.interface_cathode:
+        from electroscreen.featurizers.thermo.electrodes import electrode_enthalpy
+
+        try:
+            electrode_enthalpy(objectives.cathode)
+        except ValueError as exc:
+            raise ValueError(f"objectives.cathode: {exc}") from None
+
+
 def objective_values(
     formulas: list[str] | PackedCompositions, objectives: ObjectivesConfig, carrier: str
 ) -> np.ndarray:
@@ -162,6 +176,7 @@ def objective_values(
             carrier,
             max_uncertainty_v=objectives.window_max_uncertainty_v,
             cathode=cathode,
+            anode=objectives.interface,
         )
         out[:, :2] = both[:, :2]
         if objectives.interface:

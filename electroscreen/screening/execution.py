@@ -9,7 +9,12 @@
 
 from __future__ import annotations
 
-from electroscreen.screening.batch import check_temperature, process_batch, process_batch_by_uri
+from electroscreen.screening.batch import (
+    check_cathode,
+    check_temperature,
+    process_batch,
+    process_batch_by_uri,
+)
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = ["batch_runner"]
@@ -68,5 +73,6 @@ def batch_runner(
 
             yield run
 
+    check_cathode(config.objectives)
     local = workers is None and scheduler is None and cluster is None
     return serial() if local else distributed()

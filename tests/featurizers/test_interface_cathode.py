@@ -160,3 +160,11 @@ def test_window_anode_and_cathode_in_one_pass_equal_the_featurizers():
     assert np.isnan(both[formulas.index("Xx2O"), 4])
     assert np.isfinite(both[formulas.index("Na2S"), 4])
     assert both[formulas.index("LiCoO2"), 4] == 0.0  # the cathode does not react with itself
+
+
+def test_window_and_cathode_without_the_anode_skip_only_the_anode_column():
+    formulas = ["Li3PS4", "Li7La3Zr2O12", "Li3YCl6", "NaCl", "Xx2O"]
+    both = window_and_anode(formulas, cathode="LiCoO2")
+    no_anode = window_and_anode(formulas, cathode="LiCoO2", anode=False)
+    assert np.isnan(no_anode[:, 3]).all()
+    np.testing.assert_array_equal(no_anode[:, [0, 1, 2, 4]], both[:, [0, 1, 2, 4]])

@@ -49,3 +49,14 @@ def test_cathode_column_is_the_featurizer_whichever_objectives_are_on():
         ObjectivesConfig(cathode="Li")  # an element is no cathode here
     with pytest.raises(ValidationError):
         ObjectivesConfig(cathode="LiCo$O2")
+
+
+def test_a_cathode_without_an_enthalpy_stops_the_screening_before_any_batch():
+    from electroscreen.screening.execution import batch_runner
+    from electroscreen.screening.screen_config import ScreeningConfig
+
+    config = ScreeningConfig(objectives=ObjectivesConfig(cathode="LiTiS2"))  # sulfide: no estimate
+    with pytest.raises(ValueError, match="objectives.cathode: electrode 'LiTiS2'"):
+        batch_runner(config, {}, "sqlite:///:memory:", "cpu", None, None)  # no model is loaded
+    off = ObjectivesConfig(cathode="LiTiS2", interface_cathode=False)
+    batch_runner(ScreeningConfig(objectives=off), {}, "sqlite:///:memory:", "cpu", None, None)

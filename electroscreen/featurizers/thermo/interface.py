@@ -272,11 +272,12 @@ def window_and_anode(
     stabilisation: bool = True,
     max_uncertainty_v: float = 1.0,
     cathode: str | None = None,
+    anode: bool = True,
 ) -> np.ndarray:
     """``ElectrochemicalWindow(carrier).transform(X)``, the reaction with the carrier metal
-    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``) and, with ``cathode``, the reaction
-    with the cathode (``InterfaceReactivity((cathode,)).transform(X)[:, 0]``) in one pass, shape
-    (n, 4), or (n, 5) with ``cathode``.
+    (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``; NaN when ``anode`` is False) and, with
+    ``cathode``, the reaction with the cathode (``InterfaceReactivity((cathode,)).transform(X)[:,
+    0]``) in one pass, shape (n, 4), or (n, 5) with ``cathode``.
 
     The window and the anode open the candidate's chemical system to the same element, so their
     stacked systems and candidate enthalpies (most of the cost) are built once; the cathode scan
@@ -291,8 +292,8 @@ def window_and_anode(
     solved = window._solve(packed)
     out = np.full((len(packed), 4 if cathode is None else 5), np.nan)
     out[:, :3] = solved["values"]
-    done = np.zeros(len(packed), dtype=bool)
-    if "stack" in solved:
+    done = np.full(len(packed), not anode)  # rows whose anode column is settled
+    if anode and "stack" in solved:
         stack, rows = solved["stack"], solved["rows"]
         energy = reaction_scan_packed(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
@@ -302,8 +303,8 @@ def window_and_anode(
         done[rows] = True
     rest = np.flatnonzero(~done & (packed.status == OK))
     if len(rest):
-        anode = InterfaceReactivity((carrier,), water, stabilisation)
-        out[rest, 3] = anode._featurize_packed(packed.take(rest))[:, 0]
+        metal = InterfaceReactivity((carrier,), water, stabilisation)
+        out[rest, 3] = metal._featurize_packed(packed.take(rest))[:, 0]
     if cathode is not None:
         out[:, 4] = _cathode_scan(packed, solved, cathode, water, stabilisation)
     return out
