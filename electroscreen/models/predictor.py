@@ -11,6 +11,7 @@ Design choices (features, which rows are predicted, intervals, temperature, nove
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -140,6 +141,16 @@ class CandidatePredictor(BaseEstimator):
         self.conformal_scale = conformal_scale
         self.featurizer_params = featurizer_params
 
+    def __setstate__(self, state: dict) -> None:
+        """A predictor pickled by an older electroscreen lacks the parameters added since; each
+        takes its default, which is the behaviour before it existed."""
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        super().__setstate__({**defaults, **state})
+
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
         """JSON-friendly parameters (featurizers by name)."""
@@ -152,7 +163,7 @@ class CandidatePredictor(BaseEstimator):
 
     def _featurizer_objects(self) -> list[tuple[str, Featurizer]]:
         out = []
-        params = getattr(self, "featurizer_params", None) or {}  # absent in older pickles
+        params = self.featurizer_params or {}
         for f in self.featurizers:
             if isinstance(f, str):
                 out.append((f, make_featurizer(f, **dict(params.get(f, {})))))

@@ -158,3 +158,21 @@ def test_forest_members_average_to_the_forest_prediction(kind):
     forest = classifier.members_[0]
     expected = forest.predict_proba(classifier.imputer_.transform(X[200:]))[:, 1]
     np.testing.assert_allclose(p, expected, rtol=0, atol=1e-12)
+
+
+def test_a_pickle_from_before_a_parameter_existed_loads_with_its_default(
+    fitted, conductivity_table
+):
+    import pickle
+
+    model = fitted["random_forest"]
+    test = conductivity_table[conductivity_table["split"] == "test"].head(10)
+    state = dict(model.__getstate__())
+    for added in ("featurizer_params", "conformal_scale", "temperature_model"):
+        del state[added]  # as in a model trained before these parameters were added
+    old = CandidatePredictor.__new__(CandidatePredictor)
+    old.__setstate__(state)
+    assert old.featurizer_params is None and old.conformal_scale == "spread"
+    pd.testing.assert_frame_equal(old.predict_frame(test), model.predict_frame(test))
+    again = pickle.loads(pickle.dumps(old))
+    assert again.get_params() == model.get_params()
