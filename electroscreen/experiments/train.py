@@ -255,7 +255,8 @@ def _run_training(
             workdir = Path(tmp)
             metrics.update(_evaluate_schemes(config, table, design, workdir, say))
             rows, which = _final_rows(table, config)
-            say(f"fitting the final model on {which} ({len(rows)} rows)")
+            usable = int((design.status[rows] == "ok").sum())
+            say(f"fitting the final model on {which} ({len(rows)} rows, {usable} featurized)")
             tick = time.perf_counter()
             predictor = build_predictor(config).fit_design(design.take(rows), table.iloc[rows])
             metrics["final_fit_seconds"] = time.perf_counter() - tick
