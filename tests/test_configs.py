@@ -34,3 +34,27 @@ def test_ensemble_config_builds_an_averaged_predictor():
     members = predictor.estimator_params["members"]
     assert [m["estimator"] for m in members] == ["random_forest", "attention"]
     assert _uses_torch(config) and "conductivity.yaml" in DEFAULT_TRAIN_CONFIGS.values()
+
+
+def test_weighted_ensemble_config_carries_its_member_weights():
+    from electroscreen.experiments.train import build_predictor
+    from electroscreen.experiments.train_config import load_train_config
+    from electroscreen.models.estimators import build_estimator
+    from electroscreen.models.tasks import get_task
+
+    config = load_train_config(config_path("conductivity_ensemble_weighted.yaml"))
+    predictor = build_predictor(config)
+    predictor._check()
+    assert config.conformal_groups == ["chemsys", "family"]
+    model = build_estimator(
+        get_task("conductivity"),
+        predictor.estimator,
+        predictor.estimator_params,
+        predictor.random_state,
+        "cpu",
+        blocks=predictor._feature_blocks(),
+    )
+    assert model.weights == [0.6, 0.4]
+    # the plain ensemble keeps equal weights (its measured figures stay valid)
+    plain = load_train_config(config_path("conductivity_ensemble.yaml"))
+    assert all("weight" not in m for m in plain.estimator_params["members"])

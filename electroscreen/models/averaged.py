@@ -9,9 +9,10 @@ intervals (:class:`~electroscreen.models.uncertainty.ConformalRegressor` calibra
 the mean), the novelty distance (on the whole design, every member's columns), the Arrhenius
 activation-energy forest (on the whole design), pickling and the MLflow pyfunc model.
 
-The spread is that of the equal-weight mixture of the members' predictive distributions:
-``var = sum_k w_k (sd_k^2 + (mu_k - mu)^2)``: each member's own ensemble spread plus the members'
-disagreement.
+The spread is that of the weighted mixture of the members' predictive distributions:
+``var = sum_k w_k (sd_k^2 + (mu_k - mu)^2)`` with ``mu = sum_k w_k mu_k``: each member's own
+ensemble spread plus the members' disagreement. The weights ``w_k`` are the members' ``weight``
+entries normalised to sum 1 (default: equal weights, the plain mean).
 
 Config (``configs/conductivity_ensemble.yaml``)::
 

@@ -170,3 +170,49 @@ def test_mlflow_pyfunc_round_trip(ensemble, tmp_path):
     pd.testing.assert_frame_equal(loaded.predict_frame(FRAME), expected)
     np.testing.assert_allclose(pyfunc["pred_log10_sigma"], expected["pred_log10_sigma"])
     assert pyfunc["pred_status"].tolist() == expected["pred_status"].tolist()
+
+
+def test_weights_default_to_equal_and_are_normalised():
+    X, y = _synthetic()
+    plain = _two_forests().fit(X, y)
+    np.testing.assert_allclose(plain.weights_, [0.5, 0.5])
+    for weights in ([1.0, 1.0], [2.0, 2.0]):  # the plain mean: results do not change
+        np.testing.assert_array_equal(
+            _two_forests(weights=weights).fit(X, y).predict(X), plain.predict(X)
+        )
+    heavy = _two_forests(weights=[3.0, 1.0]).fit(X, y)
+    np.testing.assert_allclose(heavy.weights_, [0.75, 0.25])
+    np.testing.assert_allclose(
+        heavy.predict(X), _two_forests(weights=[0.6, 0.2]).fit(X, y).predict(X)
+    )
+    mu_k, _ = heavy.predict_members(X)
+    np.testing.assert_allclose(heavy.predict(X), 0.75 * mu_k[0] + 0.25 * mu_k[1])
+
+
+def test_bad_weight_shapes_raise():
+    X, y = _synthetic()
+    for weights in ([1.0], [1.0, 2.0, 3.0], [1.0, np.nan], [0.0, 1.0]):
+        with pytest.raises(ValueError, match="weights must be 2 positive numbers"):
+            _two_forests(weights=weights).fit(X, y)
+
+
+def test_member_weights_of_a_config_reach_the_model():
+    from electroscreen.models.averaged import build_averaged
+
+    X, y = _synthetic()
+    params = {
+        "members": [
+            {"estimator": "random_forest", "featurizers": ["a"], "weight": 0.7},
+            {"estimator": "random_forest", "featurizers": ["b"], "weight": 0.3},
+        ]
+    }
+    blocks = {"a": np.array([0, 1]), "b": np.array([2, 3])}
+    model = build_averaged(params, blocks, lambda name, p: TreeEnsembleRegressor(n_estimators=8))
+    assert model.get_params()["weights"] == [0.7, 0.3]
+    np.testing.assert_allclose(model.fit(X, y).weights_, [0.7, 0.3])
+    default = build_averaged(
+        {"members": [{**m, "weight": 1.0} for m in params["members"]]},
+        blocks,
+        lambda name, p: TreeEnsembleRegressor(n_estimators=8),
+    )
+    assert default.weights == [1.0, 1.0]
