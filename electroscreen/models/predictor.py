@@ -277,7 +277,7 @@ class CandidatePredictor(BaseEstimator):
             alpha=self.conformal_alpha,
             method=method,
             novelty_bins=self.conformal_novelty_bins,
-            scale=getattr(self, "conformal_scale", "spread"),
+            scale=self.conformal_scale,
             random_state=self.random_state,
         ).fit(X, y, evaluable=targets.evaluable[rows], groups=groups)
         return self
