@@ -13,13 +13,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
-from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
+from electroscreen.screening.ranking import (
+    RANK_COLUMNS,
+    RANKING_COLUMNS,
+    as_rank_columns,
+    rank_candidates,
+)
 from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = ["RESULT_COLUMNS", "rank_pool", "read_results", "write_results"]
@@ -78,19 +85,40 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def _csv_table(table: pa.Table) -> pa.Table:
+    """``table`` as ``results.csv`` writes it: ranks as integers (unranked and ranks < 1 empty, as
+    :func:`~electroscreen.screening.ranking.as_rank_columns` reads them), NaN floats empty."""
+    arrays = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if field.name in RANK_COLUMNS:
+            values = column.cast(pa.float64())
+            ranked = pc.fill_null(pc.greater_equal(values, 1.0), False)
+            column = pc.if_else(ranked, pc.round(values), None).cast(pa.int64())
+        elif pa.types.is_floating(field.type):
+            column = pc.if_else(pc.fill_null(pc.is_nan(column), False), None, column)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, names=table.column_names)
+
+
 def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     """Write ``out/results.parquet`` and ``out/results.csv``: batch rows plus ranking columns.
 
     Both files are written to temporary names unique to this process and call, the old results are
     removed, and then both are renamed into place: an existing results file is always complete,
     and a crash never leaves one new and one old file (at worst the new parquet without the csv).
+    The CSV is Arrow's (RFC 4180, text fields quoted, missing values empty, floats in their
+    shortest round-trip form): it reads back to the Parquet's values.
     """
     schema = _unified_schema(paths, ranking)
     parquet, csv = out / "results.parquet", out / "results.csv"
     tmp_parquet, tmp_csv = atomic_temp_path(parquet), atomic_temp_path(csv)
+    csv_schema = _csv_table(schema.empty_table()).schema
     start = 0
-    with pq.ParquetWriter(tmp_parquet, schema) as writer, tmp_csv.open("w", newline="") as fh:
-        for k, path in enumerate(paths):
+    with (
+        pq.ParquetWriter(tmp_parquet, schema) as writer,
+        pa_csv.CSVWriter(tmp_csv, csv_schema) as csv_writer,
+    ):
+        for path in paths:
             table = pq.read_table(path)
             rank = ranking.iloc[start : start + len(table)]
             start += len(table)
@@ -98,11 +126,9 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
                 table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
-            # ranks stay integers in the CSV, unranked ones empty (not 1.0 / NaN)
-            as_rank_columns(table.to_pandas()).to_csv(fh, index=False, header=k == 0)
+            csv_writer.write_table(_csv_table(table))
         if not paths:
             writer.write_table(schema.empty_table())
-            fh.write(",".join(schema.names) + "\n")
     if start != len(ranking):
         raise RuntimeError(f"batch files hold {start} rows but {len(ranking)} were ranked")
     csv.unlink(missing_ok=True)
@@ -121,7 +147,10 @@ def read_results(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        # round_trip: pandas' default float parser can miss the last bit of a shortest-repr float
+        frame = pd.read_csv(
+            path, keep_default_na=False, na_values=[""], float_precision="round_trip"
+        )
     else:
         frame = pd.read_parquet(path)
     return as_rank_columns(frame)

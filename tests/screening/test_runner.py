@@ -136,6 +136,18 @@ def test_csv_matches_parquet(screened):
     raw = pd.read_csv(result.out / "results.csv", dtype=str, keep_default_na=False)
     assert raw["rank"].str.fullmatch(r"\d*").all()  # integers or empty, never "1.0" or "0"
     assert (raw["rank"] != "0").all()
+    assert not raw.isin(["nan", "NaN", "None", "<NA>"]).any().any()  # missing values are empty
+    # every value reads back as the Parquet holds it (floats to the last bit, text as text)
+    from_csv = read_results(result.out / "results.csv")
+    from_parquet = read_results(result.out / "results.parquet")
+    for column in from_parquet:
+        expected, got = from_parquet[column], from_csv[column]
+        if pd.api.types.is_float_dtype(expected):
+            np.testing.assert_array_equal(got.to_numpy(float), expected.to_numpy(float))
+        elif column in RANK_COLUMNS:
+            pd.testing.assert_series_equal(got, expected)
+        else:
+            assert got.fillna("").astype(str).tolist() == expected.fillna("").astype(str).tolist()
 
 
 def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store, formula_pool):
