@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from electroscreen.models.graph import GraphRegressor
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 from electroscreen.models.tasks import Task
-from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
 
 __all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator"]
 
@@ -65,8 +63,12 @@ def build_estimator(
         from electroscreen.models.linear_models import LogisticEnsembleClassifier
 
         return LogisticEnsembleClassifier(**params)
+    # torch estimators are imported here, not at module level: loading a tree or logistic model
+    # (every default) then never imports torch (~2 s of start-up)
     params.setdefault("device", device)
     if name == "mlp":
+        from electroscreen.models.torch_mlp import MLPEnsembleClassifier, MLPEnsembleRegressor
+
         return (MLPEnsembleRegressor if regression else MLPEnsembleClassifier)(**params)
     if name == "attention":
         if not regression:
@@ -77,5 +79,7 @@ def build_estimator(
     if name == "graph":
         if not regression:
             raise ValueError("the graph network is a regressor: use it for conductivity")
+        from electroscreen.models.graph import GraphRegressor
+
         return GraphRegressor(**params)
     raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")

@@ -42,7 +42,6 @@ from electroscreen.models.temperature import (
     arrhenius_shift,
     parse_temperatures,
 )
-from electroscreen.models.torch_base import TorchEnsembleMixin
 from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = [
@@ -408,6 +407,6 @@ class CandidatePredictor(BaseEstimator):
         """Move the torch parts (if any) to ``device``; returns ``self``."""
         self.device = device
         model = getattr(self.estimator_, "estimator_", self.estimator_)
-        if isinstance(model, TorchEnsembleMixin) or callable(getattr(model, "to", None)):
+        if callable(getattr(model, "to", None)):
             model.to(device)  # a torch estimator, or an ensemble holding some
         return self

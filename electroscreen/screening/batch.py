@@ -64,16 +64,16 @@ _CACHE_LOCK = threading.Lock()
 
 
 def screening_device(device: str = "auto") -> str:
-    """``cuda`` when ``device`` is ``auto`` and a CUDA device is visible, else ``device`` (or cpu)."""
+    """``device`` checked: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+
+    ``auto`` is kept as it is and resolved where a model loads (:func:`cached_predictor`): CUDA for a
+    torch model when that process sees a GPU, else CPU. Tree and logistic models run on the CPU
+    anyway, so screening with them never imports torch to look for a GPU (about 2 s of start-up),
+    and on a cluster each worker decides for its own hardware rather than the client for it.
+    """
     if device not in {"auto", "cpu", "cuda"} and not device.startswith("cuda:"):
         raise ValueError(f"device must be auto, cpu or cuda[:N], got {device!r}")
-    if device != "auto":
-        return device
-    try:
-        import torch
-    except ImportError:  # torch is optional for descriptor models
-        return "cpu"
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
 
 
 def cached_predictor(model_uri: str, tracking_uri: str | None, device: str = "cpu") -> Any:

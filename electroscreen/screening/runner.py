@@ -201,7 +201,12 @@ def screen(
         timings["plan"] = time.perf_counter() - start
         say(
             f"models: {model_uris['conductivity']} (sha256 {model_digests['conductivity'][:12]}), "
-            f"{model_uris['air_stability']} (sha256 {model_digests['air_stability'][:12]}) on {device}"
+            f"{model_uris['air_stability']} (sha256 {model_digests['air_stability'][:12]}) on "
+            + (
+                "auto (CUDA for torch models where a GPU is visible)"
+                if device == "auto"
+                else device
+            )
         )
         if reused:
             say(f"resuming: {reused} finished batches in {store.batches}")

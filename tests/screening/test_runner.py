@@ -387,3 +387,31 @@ def test_manifest_and_run_record_each_models_version_and_file_digest(
         tracking_uri=model_store.uri, progress=False, track=False,
     )  # fmt: skip
     assert_frame_equal(again.results, result.results)
+
+
+def test_tree_and_logistic_models_screen_without_importing_torch(
+    model_store, formula_pool, tmp_path
+):
+    """``--device auto`` (the default) is resolved where a model loads, so a screening whose models
+    hold no torch network never imports torch (~2 s of start-up) and gives the CPU's results."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from electroscreen.screening.runner import screen\n"
+        "from electroscreen.screening.screen_config import load_screening_config\n"
+        f"screen([{str(formula_pool)!r}], {str(tmp_path / 'auto')!r}, tracking_uri={model_store.uri!r},"
+        " config=load_screening_config(batch_size=50), track=False, progress=False, device='auto')\n"
+        "print('torch imported:', 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "torch imported: False" in done.stdout
+    on_cpu = screen(
+        [formula_pool], tmp_path / "cpu", config=load_screening_config(batch_size=50),
+        tracking_uri=model_store.uri, track=False, progress=False, device="cpu",
+    ).results  # fmt: skip
+    assert_frame_equal(read_results(tmp_path / "auto" / "results.parquet"), on_cpu)
