@@ -222,3 +222,35 @@ def test_fit_says_what_is_wrong_with_its_input():
         StabilisationModel().fit(["Li3PO4", "Li2SO4"], [-0.1])
     with pytest.raises(ValueError, match="training row 1"):
         StabilisationModel().fit(["Li3PO4", "Xx2O", "Li2SO4"], [-0.1, -0.2, -0.3])
+
+
+def test_applicability_domain_is_the_per_composition_rule_on_a_synthetic_pool(model):
+    """The vectorised ``in_domain`` equals the rule written per composition (distinct elements >=
+    ``min_elements`` and its anion set in ``domain_``) on 3,000 synthetic substitutions of
+    electrolyte seeds, and on the same rows with every element written twice plus an empty row."""
+    from electroscreen.data.compositions import PackedCompositions, pack_compositions
+    from electroscreen.featurizers.thermo.stabilisation_data import anion_set
+    from electroscreen.screening.synthetic import synthetic_formula_chunks
+
+    seeds = ["Li7La3Zr2O12", "Li3PS4", "Li6PS5Cl", "Li3YCl6", "Li3OCl", "Li10GeP2S12", "Li3N"]
+    chunk = next(synthetic_formula_chunks(seeds, 3000, seed=1))
+    packed = pack_compositions(chunk["formula"].tolist())
+    rows = [packed.z[a:b] for a, b in zip(packed.offsets[:-1], packed.offsets[1:], strict=True)]
+    twice = [np.concatenate([z, z]) for z in rows] + [np.zeros(0, dtype=np.int64)]
+    doubled = PackedCompositions(
+        offsets=np.concatenate([[0], np.cumsum([len(z) for z in twice])]).astype(np.int64),
+        z=np.concatenate(twice).astype(np.int64),
+        amount=np.ones(sum(len(z) for z in twice)),
+        status=np.full(len(twice), "ok", dtype=object),
+        error=np.full(len(twice), "", dtype=object),
+    )
+    for batch in (packed, doubled):
+        expected = [
+            len(set(z.tolist())) >= model.min_elements and anion_set(z) in model.domain_
+            for z in (
+                batch.z[a:b] for a, b in zip(batch.offsets[:-1], batch.offsets[1:], strict=True)
+            )
+        ]
+        got = model.in_domain(batch)
+        assert got.dtype == bool and got.tolist() == expected
+        assert 0 < sum(expected) < len(expected)

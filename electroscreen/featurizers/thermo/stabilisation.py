@@ -61,6 +61,7 @@ from electroscreen.featurizers.thermo.enthalpies import (
     enthalpy_table,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
+    ANION_ELEMENTS,
     anion_set,
     hull_features,
     stabilisation_features,
@@ -233,13 +234,20 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         return self
 
     def in_domain(self, packed: PackedCompositions) -> np.ndarray:
-        """Whether each composition is inside the applicability domain (see ``min_domain_count``)."""
+        """Whether each composition is inside the applicability domain (see ``min_domain_count``):
+        at least ``min_elements`` distinct elements, and a set of anion elements
+        (:func:`anion_set`) that ``domain_`` holds. Vectorised over the packed entries, bool (n,)."""
         check_is_fitted(self, "domain_")
-        out = np.zeros(len(packed), dtype=bool)
-        for i in range(len(packed)):
-            z = packed.z[packed.offsets[i] : packed.offsets[i + 1]]
-            out[i] = len(set(z.tolist())) >= self.min_elements and anion_set(z) in self.domain_
-        return out
+        n = len(packed)
+        counts = np.diff(packed.offsets)
+        rows = np.repeat(np.arange(n), counts)
+        z = np.asarray(packed.z, dtype=np.int64)
+        distinct = np.unique(rows * 256 + z) // 256  # one entry per (row, element)
+        n_elements = np.bincount(distinct, minlength=n)
+        masks = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(masks, rows, _ANION_BITS[z])
+        domain = np.array([_anion_mask(k) for k in self.domain_], dtype=np.int64)
+        return (n_elements >= self.min_elements) & np.isin(masks, domain)
 
     def predict_with_hull(self, packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
         """:meth:`predict` from already computed :data:`HULL_FEATURES` (rows of ``hull``)."""
@@ -295,6 +303,17 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
 
     def citations(self) -> list[str]:
         return [BARTEL_2020, WARD_2016, FRIEDMAN_2001, EXP_TABLE_CITATION]
+
+
+#: Bit of each anion element (atomic number -> 1 << k; 0 for other elements), for ``in_domain``.
+_ANION_BITS = np.zeros(128, dtype=np.int64)
+for _k, _z in enumerate(sorted(ANION_ELEMENTS)):
+    _ANION_BITS[_z] = 1 << _k
+
+
+def _anion_mask(anions: frozenset[int]) -> int:
+    """The bit mask of a set of anion elements (as ``_ANION_BITS``)."""
+    return int(sum(_ANION_BITS[z] for z in anions))
 
 
 @lru_cache(maxsize=2)
