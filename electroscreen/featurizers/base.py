@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
+from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures, pack_structures
 
 __all__ = [
@@ -118,8 +119,13 @@ def as_packed_structures(X: object) -> tuple[PackedStructures, np.ndarray]:
     return pack_structures([items[i] for i in rows]), rows
 
 
-class Featurizer(TransformerMixin, BaseEstimator):
-    """Base class: subclasses implement ``_featurize`` and ``get_feature_names_out``."""
+class Featurizer(LegacyStateMixin, TransformerMixin, BaseEstimator):
+    """Base class: subclasses implement ``_featurize`` and ``get_feature_names_out``.
+
+    A subclass that gains a parameter names, in ``_legacy_state``, the value that reproduces its
+    behaviour before the parameter: a featurizer pickled earlier takes it on loading
+    (:class:`~electroscreen.data.legacy_state.LegacyStateMixin`).
+    """
 
     #: Unit of each feature, keyed by feature name (``""`` for dimensionless).
     units: dict[str, str] = {}

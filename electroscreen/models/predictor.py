@@ -11,7 +11,6 @@ Design choices (features, which rows are predicted, intervals, temperature, nove
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.base import BaseEstimator, clone
 
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
 from electroscreen.featurizers.base import CompositionFeaturizer, Featurizer
 from electroscreen.featurizers.registry import make_featurizer
@@ -60,7 +60,7 @@ NOVELTY_COLUMN = "pred_log10_sigma_novelty"
 EA_COLUMN = "pred_ea_ev"
 
 
-class CandidatePredictor(BaseEstimator):
+class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     """Featurizers + estimator (+ conformal intervals) for one task; see the module docstring.
 
     Parameters
@@ -108,6 +108,12 @@ class CandidatePredictor(BaseEstimator):
     >>> model.predict_frame(pd.DataFrame({"formula": ["Li7La3Zr2O12"]}))  # doctest: +SKIP
     """
 
+    #: A predictor pickled by an older electroscreen lacks the parameters added since: each takes
+    #: its default, which is the behaviour before it existed; a fitted one from before the novelty
+    #: output has none (:mod:`electroscreen.data.legacy_state`).
+    _legacy_init_defaults = True
+    _legacy_state = {"novelty_": None}
+
     def __init__(
         self,
         task: str = "conductivity",
@@ -139,16 +145,6 @@ class CandidatePredictor(BaseEstimator):
         self.temperature_model = temperature_model
         self.conformal_scale = conformal_scale
         self.featurizer_params = featurizer_params
-
-    def __setstate__(self, state: dict) -> None:
-        """A predictor pickled by an older electroscreen lacks the parameters added since; each
-        takes its default, which is the behaviour before it existed."""
-        defaults = {
-            name: p.default
-            for name, p in inspect.signature(type(self).__init__).parameters.items()
-            if p.default is not inspect.Parameter.empty
-        }
-        super().__setstate__({**defaults, **state})
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:

@@ -93,7 +93,7 @@ def predict_conductivity(
         log10 sigma and its spread and interval (shifted along the Arrhenius line), novelty,
         and the activation energy (eV) for ``temperature_model="arrhenius"``.
     """
-    novelty_model = getattr(predictor, "novelty_", None)
+    novelty_model = predictor.novelty_
     if novelty_model is None:
         novelty = np.full(len(design.rows), np.nan)
         mu, sd, lo, hi = predictor.estimator_.predict_interval(design.X)

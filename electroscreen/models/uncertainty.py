@@ -50,6 +50,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.model_selection import GroupKFold, KFold
 
+from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.models.design import take_rows
 from electroscreen.models.novelty import FeatureNovelty
 
@@ -113,7 +114,7 @@ def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     return float(np.mean((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])))
 
 
-class ConformalRegressor(RegressorMixin, BaseEstimator):
+class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
     """Wrap a regressor with ``predict_dist`` into one with calibrated intervals.
 
     Parameters
@@ -146,6 +147,16 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     >>> mu, std, lo, hi = model.predict_interval(X[:3]); bool((lo < mu).all() and (mu < hi).all())
     True
     """
+
+    #: A model pickled before these attributes existed: one quantile, spread-normalised scores
+    #: without floor, no learned difficulty, no novelty (:mod:`electroscreen.data.legacy_state`).
+    _legacy_state = {
+        "novelty_bins": 1,
+        "scale": "spread",
+        "spread_floor_": 0.0,
+        "difficulty_": None,
+        "novelty_": None,
+    }
 
     def __init__(
         self,
@@ -231,6 +242,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             "spread": sd[use],
             "novelty": novelty[use],
         }
+        self.difficulty_ = None  # spread-normalised scores
         if self.scale == "learned" and self.normalize:
             self.difficulty_ = DifficultyScale().fit(
                 sd[use] + self.spread_floor_, novelty[use], abs_residual
@@ -238,8 +250,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         self.scores_ = abs_residual / self._scale(sd[use], novelty[use])
         self.quantile_ = conformal_quantile(self.scores_, self.alpha)
         self.n_calibration_ = int(use.sum())
-        if self._needs_novelty():
-            self.novelty_ = FeatureNovelty().fit(X)
+        self.novelty_ = FeatureNovelty().fit(X) if self._needs_novelty() else None
         if self.novelty_bins > 1:
             inner = np.linspace(0.0, 1.0, int(self.novelty_bins) + 1)[1:-1]
             self.novelty_edges_ = np.quantile(novelty[use], inner)
@@ -288,19 +299,17 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
 
     def _needs_novelty(self) -> bool:
         """Whether calibration and prediction use the distance to the training data."""
-        learned = getattr(self, "scale", "spread") == "learned" and self.normalize
+        learned = self.scale == "learned" and self.normalize
         return self.novelty_bins > 1 or learned
 
     def _scale(self, sd: np.ndarray, novelty: np.ndarray | None = None) -> np.ndarray:
         """Normaliser of the scores of rows of spread ``sd`` and novelty ``novelty``."""
         if not self.normalize:
             return np.ones_like(sd)
-        floor = getattr(self, "spread_floor_", 0.0)
-        scale = np.maximum(sd + floor, 1e-12)
-        difficulty = getattr(self, "difficulty_", None)  # None also for models pickled before
-        if difficulty is None:
+        scale = np.maximum(sd + self.spread_floor_, 1e-12)
+        if self.difficulty_ is None:
             return scale
-        return np.maximum(difficulty(scale, novelty), 1e-12)
+        return np.maximum(self.difficulty_(scale, novelty), 1e-12)
 
     def interval_quantile(self, X: object, novelty: np.ndarray | None = None) -> float | np.ndarray:
         """Conformal quantile: the single one, or that of each row's novelty bin.
@@ -308,14 +317,14 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         ``novelty`` (shape ``(len(X),)``), when given, is ``self.novelty_.distance(X)`` computed by
         the caller (it is not recomputed).
         """
-        if getattr(self, "novelty_bins", 1) <= 1:  # also models pickled before novelty bins
+        if self.novelty_bins <= 1:
             return self.quantile_
         if novelty is None:
             novelty = self.novelty_.distance(X)
         return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, novelty)]
 
     def _novelty(self, X: object, novelty: np.ndarray | None) -> np.ndarray | None:
-        if novelty is None and getattr(self, "novelty_", None) is not None:
+        if novelty is None and self.novelty_ is not None:
             return self.novelty_.distance(X)
         return novelty
 

@@ -168,3 +168,19 @@ def test_window_and_cathode_without_the_anode_skip_only_the_anode_column():
     no_anode = window_and_anode(formulas, cathode="LiCoO2", anode=False)
     assert np.isnan(no_anode[:, 3]).all()
     np.testing.assert_array_equal(no_anode[:, [0, 1, 2, 4]], both[:, [0, 1, 2, 4]])
+
+
+def test_a_pickle_from_before_estimate_electrodes_existed_estimates():
+    """Its legacy value (True) estimates the untabulated cathode, as before the option."""
+    from sklearn.base import clone
+
+    featurizer = InterfaceReactivity(electrodes=("Li", "LiCoO2"))
+    state = dict(featurizer.__getstate__())
+    del state["estimate_electrodes"]
+    old = InterfaceReactivity.__new__(InterfaceReactivity)
+    old.__setstate__(state)
+    assert old.estimate_electrodes is True
+    assert clone(old).get_params() == featurizer.get_params()
+    np.testing.assert_array_equal(old.transform(CASES[:4]), featurizer.transform(CASES[:4]))
+    with pytest.raises(ValueError):  # the attribute decides: without estimates LiCoO2 is refused
+        InterfaceReactivity(electrodes=("LiCoO2",), estimate_electrodes=False).transform(CASES[:1])

@@ -364,3 +364,19 @@ def test_extra_enthalpy_rows_are_cited():
     extra = pd.read_csv(EXTRA_TABLE)
     assert extra["source"].str.len().gt(20).all()
     assert {"LiCl(H2O)", "LiCl(H2O)2", "LiCl(H2O)3", "P4S10"} <= set(extra["formula"])
+
+
+def test_a_pickle_from_before_stabilisation_existed_does_not_stabilise():
+    """Its legacy value (False, the behaviour before the option) is not the default (True)."""
+    import pickle
+
+    state = dict(AirReactivity(water="liquid").__getstate__())
+    del state["stabilisation"]
+    old = AirReactivity.__new__(AirReactivity)
+    old.__setstate__(state)
+    assert old.get_params() == {"water": "liquid", "stabilisation": False}
+    expected = AirReactivity(water="liquid", stabilisation=False).transform(CASES)
+    np.testing.assert_array_equal(old.transform(CASES), expected)
+    assert not np.allclose(AirReactivity(water="liquid").transform(CASES), expected, equal_nan=True)
+    again = pickle.loads(pickle.dumps(old))
+    assert clone(again).get_params() == old.get_params()

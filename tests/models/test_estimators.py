@@ -176,3 +176,28 @@ def test_a_pickle_from_before_a_parameter_existed_loads_with_its_default(
     pd.testing.assert_frame_equal(old.predict_frame(test), model.predict_frame(test))
     again = pickle.loads(pickle.dumps(old))
     assert again.get_params() == model.get_params()
+
+
+def test_a_pickle_from_before_the_novelty_output_predicts_without_it(fitted, conductivity_table):
+    """Legacy ``novelty_ = None``: no novelty column values, the same intervals."""
+    from electroscreen.models.predictor import NOVELTY_COLUMN
+
+    model = fitted["random_forest"]
+    test = conductivity_table[conductivity_table["split"] == "test"].head(10)
+    state = dict(model.__getstate__())
+    del state["novelty_"]
+    old = CandidatePredictor.__new__(CandidatePredictor)
+    old.__setstate__(state)
+    assert old.novelty_ is None
+    got, expected = old.predict_frame(test), model.predict_frame(test)
+    assert got[NOVELTY_COLUMN].isna().all() and expected[NOVELTY_COLUMN].notna().all()
+    pd.testing.assert_frame_equal(
+        got.drop(columns=NOVELTY_COLUMN), expected.drop(columns=NOVELTY_COLUMN)
+    )
+
+    unfitted = CandidatePredictor.__new__(CandidatePredictor)
+    unfitted.__setstate__({"task": "conductivity"})  # fitted attributes only into fitted pickles
+    assert (
+        not hasattr(unfitted, "novelty_")
+        and unfitted.get_params() == CandidatePredictor().get_params()
+    )

@@ -157,3 +157,48 @@ def test_censored_rows_are_passed_to_estimators_that_take_them():
     np.testing.assert_array_equal(
         model.estimator_.censored_seen_, ~evaluable
     )  # final fit: all rows
+
+
+def _unpickled_without(model: ConformalRegressor, *missing: str) -> ConformalRegressor:
+    state = dict(model.__getstate__())
+    for name in missing:
+        del state[name]  # as in a model pickled before these attributes existed
+    old = ConformalRegressor.__new__(ConformalRegressor)
+    old.__setstate__(state)
+    return old
+
+
+def test_a_pickle_from_before_scale_bins_and_floor_predicts_as_it_did():
+    """Legacy values: one quantile, scores normalised by the bare spread, no novelty."""
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    X, y = _far_is_noisy(300, 3)
+    base = TreeEnsembleRegressor(n_estimators=10, random_state=0)
+    model = ConformalRegressor(base, method="split", novelty_bins=3, scale="learned").fit(X, y)
+    added = ("scale", "novelty_bins", "spread_floor_", "difficulty_", "novelty_")
+    old = _unpickled_without(model, *added)
+    assert (old.scale, old.novelty_bins, old.spread_floor_) == ("spread", 1, 0.0)
+    assert old.difficulty_ is None and old.novelty_ is None
+    mu, sd, lo, hi = old.predict_interval(X[:40])
+    half = old.quantile_ * np.maximum(sd, 1e-12)
+    np.testing.assert_array_equal(hi, mu + half)
+    np.testing.assert_array_equal(lo, mu - half)
+    _, _, lo_new, hi_new = model.predict_interval(X[:40])
+    assert not np.allclose(hi_new - lo_new, hi - lo)  # the attributes matter
+    assert clone(old).get_params()["scale"] == "spread"
+
+    # a model whose values equal the legacy ones predicts the same with or without them
+    plain = ConformalRegressor(base, method="split").fit(X, y)
+    assert plain.difficulty_ is None and plain.novelty_ is None  # always set by fit now
+    same = _unpickled_without(plain, "scale", "novelty_bins", "difficulty_", "novelty_")
+    for a, b in zip(same.predict_interval(X[:40]), plain.predict_interval(X[:40]), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert pickle.loads(pickle.dumps(plain)).__dict__.keys() == plain.__dict__.keys()
+
+    unfitted = _unpickled_without(ConformalRegressor(base), "scale")
+    with pytest.raises(NotFittedError):  # fitted attributes are not filled into unfitted pickles
+        check_is_fitted(unfitted)

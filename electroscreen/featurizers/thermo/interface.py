@@ -41,8 +41,8 @@ from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enth
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
 from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
-    NO_REACTION,
     formulas_of,
+    no_reaction_to_zero,
     product_lists,
     reaction_text,
 )
@@ -108,6 +108,9 @@ class InterfaceReactivity(CompositionFeaturizer):
     (True, 0.0)
     """
 
+    #: Pickled before ``estimate_electrodes`` existed: estimated, as the option's default does.
+    _legacy_state = {"estimate_electrodes": True}
+
     def __init__(
         self,
         electrodes: tuple[str, ...] = ("Li",),
@@ -130,9 +133,9 @@ class InterfaceReactivity(CompositionFeaturizer):
         return out
 
     def _electrodes(self) -> list[Electrode]:
-        # featurizers pickled before the option existed estimate, as the option's default does
-        estimate = getattr(self, "estimate_electrodes", True)
-        return [electrode_enthalpy(f, self.water, estimate) for f in self.electrodes]
+        return [
+            electrode_enthalpy(f, self.water, self.estimate_electrodes) for f in self.electrodes
+        ]
 
     def electrode_enthalpies(self) -> pd.DataFrame:
         """One row per electrode: ``electrode``, ``label``, ``enthalpy_ev_per_atom``, ``source``
@@ -197,9 +200,8 @@ class InterfaceReactivity(CompositionFeaturizer):
                 stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
                 stack.comps, used, stack.reacts, np.full(len(stack.dims), electrode.enthalpy),
             )  # fmt: skip
-            none = energy > -NO_REACTION  # round-off (~1e-16) counts as no reaction: exactly 0
-            x = np.where(none, 1.0, x)
-            energy = np.where(none, 0.0, energy)
+            energy = no_reaction_to_zero(energy)
+            x = np.where(energy == 0.0, 1.0, x)  # no reaction: the candidate alone
             out["values"][rows, 2 * k] = energy
             out["values"][rows, 2 * k + 1] = x
             out["energy"][rows] = e_cand
@@ -299,7 +301,7 @@ def window_and_anode(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
         )[0]  # fmt: skip
-        out[rows, 3] = np.where(energy > -NO_REACTION, 0.0, energy)  # as the featurizer
+        out[rows, 3] = no_reaction_to_zero(energy)  # as the featurizer
         done[rows] = True
     rest = np.flatnonzero(~done & (packed.status == OK))
     if len(rest):

@@ -12,9 +12,27 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.thermo.enthalpies import EnthalpyTable, hull_phases
 
-__all__ = ["format_reaction"]
+__all__ = ["format_reaction", "no_reaction_to_zero"]
 
 NO_REACTION = 1e-6  # eV/atom: reaction energies above -1 ueV/atom count as no reaction
+
+
+def no_reaction_to_zero(energy: np.ndarray) -> np.ndarray:
+    """Reaction energies with every "no reaction" set to exactly 0.
+
+    Parameters
+    ----------
+    energy : ndarray of float, shape (n,)
+        Reaction energies, eV/atom (<= 0 up to round-off; NaN where undefined).
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        0.0 where ``energy > -NO_REACTION`` (round-off of ~1e-16 included), else ``energy``; NaN
+        stays NaN. Afterwards ``== 0.0`` marks exactly the rows with no reaction.
+    """
+    energy = np.asarray(energy, dtype=np.float64)
+    return np.where(energy > -NO_REACTION, 0.0, energy)
 
 
 def fmt_coeff(value: float) -> str:

@@ -157,6 +157,8 @@ class AirReactivity(CompositionFeaturizer):
     """
 
     feature_table = _FEATURES
+    #: Pickled before ``stabilisation`` existed: not stabilised (unlike the default, ``True``).
+    _legacy_state = {"stabilisation": False}
 
     def __init__(self, water: str = "gas", stabilisation: bool = True) -> None:
         self.water = water
@@ -190,9 +192,8 @@ class AirReactivity(CompositionFeaturizer):
                     packed, rows, {SYMBOL_TO_Z[s]: a for s, a in reactant.items()}, table
                 )
                 if name == "h2o":  # the first reactant: candidate compositions are the same
-                    # featurizers pickled before the option existed keep their old behaviour
                     known, used, stabilisation = candidate_enthalpies(
-                        packed, rows, stack, self.water, getattr(self, "stabilisation", False)
+                        packed, rows, stack, self.water, self.stabilisation
                     )
                     out["known_energy"][rows] = known
                     out["candidate_energy"][rows] = used
