@@ -31,11 +31,16 @@ console = _Out()
 
 
 @app.callback()
-def _progress_bars_only_on_a_terminal() -> None:
-    # MLflow redraws a download bar on stderr while a model loads; a log should get none. Decided
-    # here, once per command, so library code never sets MLflow's process-wide state.
+def _process_settings() -> None:
+    """Process-wide settings, decided here once per command so library code never sets them."""
+    # MLflow redraws a download bar on stderr while a model loads; a log should get none.
     if not is_terminal(sys.stderr):
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # OpenMP threads (Numba's parallel kernels) that wait passively instead of spinning: on a
+    # machine shared with other jobs, spinning threads fight them for the cores (a screening batch
+    # 25 % slower beside one busy process on 2 cores; equal on an idle machine, benchmarks/README).
+    # Read when OpenMP loads, which no module imported before this point does; a user's value wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @data_app.command("info")

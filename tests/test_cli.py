@@ -13,3 +13,26 @@ def test_data_info_reports_statuses_and_errors(tmp_path):
     for text in ("ok", "unknown_element", "empty_file", "missing_file", "Li2XyZ", "nope.cif"):
         assert text in result.output
     assert "2 composition-only" in result.output
+
+
+def test_commands_make_openmp_threads_wait_passively_unless_the_user_chose(tmp_path, monkeypatch):
+    """The CLI (never library code) asks OpenMP for passive waiting before anything loads OpenMP;
+    a value the user set is kept."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pool.csv").write_text("formula\nLi3PS4\n")
+    args = ["data", "info", str(tmp_path / "pool.csv")]
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    # importing the CLI loads no OpenMP runtime, so the setting is read when one loads
+    probe = (
+        "import electroscreen.cli; print(any('gomp' in line for line in open('/proc/self/maps')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

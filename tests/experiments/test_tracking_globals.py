@@ -16,6 +16,7 @@ _ENV = (
     "MLFLOW_REGISTRY_URI",
     "MLFLOW_EXPERIMENT_ID",
     "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",  # decided by the CLI, never by library code
+    "OMP_WAIT_POLICY",  # likewise
 )
 
 
