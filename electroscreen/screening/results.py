@@ -21,12 +21,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
-from electroscreen.screening.ranking import (
-    RANK_COLUMNS,
-    RANKING_COLUMNS,
-    as_rank_columns,
-    rank_candidates,
-)
+from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
 from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = ["RESULT_COLUMNS", "rank_pool", "read_results", "write_results"]
@@ -85,19 +80,17 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _csv_table(table: pa.Table) -> pa.Table:
-    """``table`` as ``results.csv`` writes it: ranks as integers (unranked and ranks < 1 empty, as
-    :func:`~electroscreen.screening.ranking.as_rank_columns` reads them), NaN floats empty."""
-    arrays = []
-    for field, column in zip(table.schema, table.columns, strict=True):
-        if field.name in RANK_COLUMNS:
-            values = column.cast(pa.float64())
-            ranked = pc.fill_null(pc.greater_equal(values, 1.0), False)
-            column = pc.if_else(ranked, pc.round(values), None).cast(pa.int64())
-        elif pa.types.is_floating(field.type):
-            column = pc.if_else(pc.fill_null(pc.is_nan(column), False), None, column)
-        arrays.append(column)
-    return pa.Table.from_arrays(arrays, names=table.column_names)
+def _nan_as_null(table: pa.Table) -> pa.Table:
+    """``table`` with NaN floats as nulls, so ``results.csv`` leaves them empty (Arrow would write
+    ``nan``). Ranks need nothing: they arrive as nullable ``int64`` from the ranking and are written
+    as integers, unranked ones empty."""
+    arrays = [
+        pc.if_else(pc.fill_null(pc.is_nan(column), False), None, column)
+        if pa.types.is_floating(column.type)
+        else column
+        for column in table.columns
+    ]
+    return pa.Table.from_arrays(arrays, schema=table.schema)
 
 
 def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[Path, Path]:
@@ -112,11 +105,10 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
     schema = _unified_schema(paths, ranking)
     parquet, csv = out / "results.parquet", out / "results.csv"
     tmp_parquet, tmp_csv = atomic_temp_path(parquet), atomic_temp_path(csv)
-    csv_schema = _csv_table(schema.empty_table()).schema
     start = 0
     with (
         pq.ParquetWriter(tmp_parquet, schema) as writer,
-        pa_csv.CSVWriter(tmp_csv, csv_schema) as csv_writer,
+        pa_csv.CSVWriter(tmp_csv, schema) as csv_writer,
     ):
         for path in paths:
             table = pq.read_table(path)
@@ -126,7 +118,7 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
                 table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
-            csv_writer.write_table(_csv_table(table))
+            csv_writer.write_table(_nan_as_null(table))
         if not paths:
             writer.write_table(schema.empty_table())
     if start != len(ranking):
