@@ -30,6 +30,7 @@ __all__ = [
     "air_stability_candidates",
     "excluded_label_rows",
     "load_air_stability",
+    "label_counts",
     "normalise_label_formula",
 ]
 
@@ -255,7 +256,24 @@ def excluded_label_rows(table: pd.DataFrame) -> pd.DataFrame:
 air_stability_candidates = load_air_stability
 
 
-def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Rows per verdict (all rows, whatever their status)."""
-    counts = table["verdict"].value_counts()
-    return {v: int(counts.get(v, 0)) for v in VERDICTS} | {"total": int(np.sum(counts.to_numpy()))}
+def label_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Rows and distinct trainable compositions of a label table, in all and per verdict.
+
+    A composition is a distinct ``formula`` among the rows with status ``ok`` (named phases and bad
+    verdicts do not count); one that carries several verdicts (different sources or exposures) counts
+    once under each.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``rows_<verdict>`` (all rows, whatever their status), ``compositions`` and
+        ``compositions_<verdict>`` for each of :data:`VERDICTS`.
+    """
+    ok = table[table["status"] == OK]
+    counts = {"rows": len(table), "compositions": int(ok["formula"].nunique())}
+    for verdict in VERDICTS:
+        counts[f"rows_{verdict}"] = int((table["verdict"] == verdict).sum())
+        counts[f"compositions_{verdict}"] = int(
+            ok.loc[ok["verdict"] == verdict, "formula"].nunique()
+        )
+    return counts

@@ -50,8 +50,8 @@ from electroscreen.experiments.train_logging import (
     log_citations,
     log_datasets,
     log_evaluation,
-    log_excluded_rows,
     log_importances,
+    log_label_rows,
 )
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ def _run_training(
         mlflow.log_param("n_rows", len(table))
         mlflow.log_metric("n_rows_featurized", int((design.status == "ok").sum()))
         log_datasets(table, config)
-        log_excluded_rows(table, config, say)
+        log_label_rows(table, config, say)
         with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
             workdir = Path(tmp)
             metrics.update(_evaluate_schemes(config, table, design, workdir, say))

@@ -31,7 +31,7 @@ __all__ = [
     "log_citations",
     "log_datasets",
     "log_evaluation",
-    "log_excluded_rows",
+    "log_label_rows",
     "log_importances",
 ]
 
@@ -107,13 +107,16 @@ def log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
         retry_tracking(mlflow.log_input, dataset, context=context)
 
 
-def log_excluded_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
-    """Air stability: count (metric ``n_label_rows_excluded``) and list (``excluded_labels.csv``)
-    the label rows left out of training because their formula or verdict is unusable."""
+def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
+    """Air stability: log the label counts (metrics ``n_label_<key>`` of
+    :func:`~electroscreen.data.air_stability.label_counts`: rows and distinct compositions, per
+    verdict), and count (``n_label_rows_excluded``) and list (``excluded_labels.csv``) the rows left
+    out of training because their formula or verdict is unusable."""
     if config.task != "air_stability":
         return
-    from electroscreen.data.air_stability import excluded_label_rows
+    from electroscreen.data.air_stability import excluded_label_rows, label_counts
 
+    mlflow.log_metrics({f"n_label_{key}": value for key, value in label_counts(table).items()})
     bad = excluded_label_rows(table)
     mlflow.log_metric("n_label_rows_excluded", len(bad))
     if len(bad):

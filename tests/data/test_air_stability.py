@@ -11,11 +11,12 @@ from electroscreen.data.air_stability import (
     AIR_STABILITY_LABELS,
     EXPOSURE_COLUMNS,
     excluded_label_rows,
+    label_counts,
     load_air_stability,
     normalise_label_formula,
-    verdict_counts,
 )
 from electroscreen.data.candidates import CANDIDATE_COLUMNS
+from electroscreen.data.formula import format_formula
 
 #: The package copy as plain CSV: the counts the loader must reproduce (one home: the file itself).
 _RAW = pd.read_csv(AIR_STABILITY_LABELS, dtype=str, keep_default_na=False)
@@ -41,11 +42,19 @@ def _reduced(amounts: dict[str, float]) -> dict[str, float]:
     return {k: round(v / total, 9) for k, v in amounts.items()}
 
 
-def test_package_copy_verdict_counts_and_columns():
+def test_package_copy_label_counts_and_columns():
     table = load_air_stability()
     raw = _RAW["verdict"].value_counts().to_dict()
-    assert verdict_counts(table) == {**raw, "total": len(_RAW)}
+    counts = label_counts(table)
+    assert {k: counts[f"rows_{k}"] for k in raw} == raw and counts["rows"] == len(_RAW)
     assert len(_RAW) >= 184 and raw["stable"] >= 33 and raw["unstable"] >= 55
+    # distinct compositions: the named phases do not count, a repeated formula counts once
+    parsed = {
+        format_formula(normalise_label_formula(f)[0]) for f in _RAW["formula"] if f not in _UNPARSED
+    }
+    assert counts["compositions"] == len(parsed) < counts["rows"]
+    for verdict in ("stable", "moderate", "unstable"):
+        assert counts[f"compositions_{verdict}"] <= counts[f"rows_{verdict}"]
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
     cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
     for col in cols + EXPOSURE_COLUMNS:

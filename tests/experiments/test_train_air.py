@@ -10,7 +10,11 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from electroscreen.cli import app
-from electroscreen.data.air_stability import excluded_label_rows, load_air_stability
+from electroscreen.data.air_stability import (
+    excluded_label_rows,
+    label_counts,
+    load_air_stability,
+)
 
 AIR_CONFIG = {
     "task": "air_stability",
@@ -50,6 +54,9 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     # the label rows whose formula is not a composition (named phases) are counted and named
     n_bad = len(excluded_label_rows(load_air_stability()))
     assert metrics["n_label_rows_excluded"] == n_bad >= 2
+    counts = label_counts(load_air_stability())
+    assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
+    assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
     assert f"{n_bad} label rows excluded" in stderr and "row 46" in stderr
 
 
