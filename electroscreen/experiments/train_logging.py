@@ -61,6 +61,7 @@ HEADLINE = (
     "top5_hit_rate",
     "accuracy",
     "brier",
+    "brier_skill",
 )
 
 

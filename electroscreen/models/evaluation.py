@@ -61,7 +61,8 @@ class EvaluationResult:
     metrics : dict of str to float
         Pooled over all held-out rows (conductivity: ``mae, rmse, r2, spearman, roc_auc,
         coverage_90, interval_width, n, n_missing, n_censored, ...``; air stability: ``roc_auc,
-        accuracy, brier, log_loss, n, n_missing``), plus ``n_folds``.
+        accuracy, brier, brier_base_rate, brier_skill, log_loss, n, n_missing``: the base rate is
+        that of each fold's training rows), plus ``n_folds``.
     predictions : DataFrame
         One row per held-out table row: ``candidate_id, formula, family, y_true, y_pred, y_std,
         y_lo, y_hi, censored, fold, pred_status``. ``y_true`` is log10 sigma (the upper bound for
@@ -124,7 +125,7 @@ def evaluate(
     design = predictor.featurize(table) if design is None else design
     seed = int(getattr(predictor, "random_state", 0))
     n = len(table)
-    pred, std, lo, hi = (np.full(n, np.nan) for _ in range(4))
+    pred, std, lo, hi, base_rate = (np.full(n, np.nan) for _ in range(5))
     fold = np.full(n, -1)
     status = np.full(n, "", dtype=object)
     splits = scheme_splits(scheme, table, targets, classification, n_splits, seed)
@@ -137,9 +138,13 @@ def evaluate(
             lo[test], hi[test] = out[columns[2]], out[columns[3]]
         fold[test] = k
         status[test] = out["pred_status"]
+        if classification:
+            base_rate[test] = _positive_rate(targets.y[train], targets.sample_weight[train])
     held = np.flatnonzero(fold >= 0)
     if classification:
-        metrics = classification_metrics(targets.y[held], pred[held], targets.sample_weight[held])
+        metrics = classification_metrics(
+            targets.y[held], pred[held], targets.sample_weight[held], base_rate[held]
+        )
     else:
         metrics = regression_metrics(
             targets.y[held],
@@ -175,3 +180,9 @@ def evaluate(
         per_group = per_group_metrics(predictions, classification=classification)
         metrics["n_families"] = len(per_group)
     return EvaluationResult(metrics, predictions, scheme, per_group)
+
+
+def _positive_rate(y: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted share of positive labels among the finite ones (the base-rate prediction)."""
+    use = np.isfinite(y)
+    return float(np.average(y[use], weights=weight[use])) if use.any() else np.nan

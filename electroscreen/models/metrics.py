@@ -164,9 +164,18 @@ def _censored(bound: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def classification_metrics(
-    y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None
+    y: np.ndarray,
+    p: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    base_rate: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """ROC-AUC, accuracy (at 0.5), Brier score and log loss of binary probabilities."""
+    """ROC-AUC, accuracy (at 0.5), Brier score and log loss of binary probabilities.
+
+    With ``base_rate`` (shape as ``p``: for each row, the positive rate of the rows its model was
+    trained on) also ``brier_base_rate``, the Brier score of predicting that rate, and
+    ``brier_skill = 1 - brier / brier_base_rate`` (> 0: the probabilities beat the base rate;
+    <= 0: they rank at best, they are not better probabilities than the base rate).
+    """
     y = np.asarray(y, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
     use = _finite(y, p)
@@ -177,6 +186,11 @@ def classification_metrics(
         return out
     out["accuracy"] = float(accuracy_score(yt, pt >= 0.5, sample_weight=w))
     out["brier"] = float(brier_score_loss(yt, pt, sample_weight=w))
+    if base_rate is not None:
+        reference = np.asarray(base_rate, dtype=np.float64)[use]
+        out["brier_base_rate"] = float(brier_score_loss(yt, reference, sample_weight=w))
+        if out["brier_base_rate"] > 0:
+            out["brier_skill"] = 1.0 - out["brier"] / out["brier_base_rate"]
     if len(np.unique(yt)) == 2:
         out["roc_auc"] = float(roc_auc_score(yt, pt, sample_weight=w))
         out["log_loss"] = float(log_loss(yt, pt, sample_weight=w, labels=[0, 1]))

@@ -103,6 +103,22 @@ def test_classification_metrics_match_sklearn():
     assert out["brier"] == pytest.approx(skm.brier_score_loss(y, p, sample_weight=w))
     expected_loss = skm.log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), sample_weight=w)
     assert out["log_loss"] == pytest.approx(expected_loss)
+    assert "brier_skill" not in out  # no base rate given
+
+
+def test_brier_skill_against_the_base_rate():
+    rng = np.random.default_rng(2)
+    y = (rng.uniform(size=400) < 0.7).astype(float)
+    base = np.full(400, 0.7)
+    informative = np.where(y == 1, 0.85, 0.35)  # sharper than the base rate and right
+    out = classification_metrics(y, informative, base_rate=base)
+    assert out["brier_base_rate"] == pytest.approx(skm.brier_score_loss(y, base))
+    assert out["brier_skill"] == pytest.approx(1 - out["brier"] / out["brier_base_rate"])
+    assert out["brier_skill"] > 0.3
+    # a ranking that is right but pulled towards 0.5 (balanced class weights) loses to the base rate
+    pulled = np.where(y == 1, 0.52, 0.48)
+    pulled_out = classification_metrics(y, pulled, base_rate=base)
+    assert pulled_out["roc_auc"] == 1.0 and pulled_out["brier_skill"] < 0
 
 
 def test_family_folds_never_share_a_family(conductivity_table):
