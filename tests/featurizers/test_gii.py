@@ -1,4 +1,5 @@
-"""Bond-valence sums and the global instability index (featurizers/bvse/bond_valence.py, plausibility.py)."""
+"""Bond-valence sums and the global instability index (featurizers/bvse/: bond_valence.py,
+gii_kernels.py, plausibility.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pymatgen.core import Lattice, Structure
 from scipy.optimize import minimize_scalar
 
 from electroscreen.data import pack_structures
-from electroscreen.featurizers.bvse.bond_valence import _gii, pair_tables
+from electroscreen.featurizers.bvse.bond_valence import pair_tables
+from electroscreen.featurizers.bvse.gii_kernels import _gii
 from electroscreen.featurizers.bvse.plausibility import BondValenceGII
 
 # pymatgen's calculate_bv_sum: Brese-O'Keeffe element constants with b = 0.31
@@ -152,10 +154,10 @@ def test_max_site_is_the_worst_site_at_the_best_scale(obelix_structures):
 def test_kernel_matches_its_python_source():
     structure = _antifluorite()
     featurizer = BondValenceGII(optimize_scale=False)
-    arrays, _ = featurizer._arrays(pack_structures([structure]), featurizer.cutoff)
-    work = np.zeros(len(arrays[5]))
-    compiled = _gii(0, 1.02, 5.0, *arrays, work)
-    assert compiled == pytest.approx(_gii.py_func(0, 1.02, 5.0, *arrays, work.copy()), rel=1e-12)
+    terms, _ = featurizer._bond_terms(pack_structures([structure]), featurizer.cutoff)
+    work = np.zeros(len(terms.occ_fraction))
+    compiled = _gii(0, 1.02, 5.0, *terms, work)
+    assert compiled == pytest.approx(_gii.py_func(0, 1.02, 5.0, *terms, work.copy()), rel=1e-12)
 
 
 def test_bad_rows_get_a_status():

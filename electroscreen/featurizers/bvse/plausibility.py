@@ -8,7 +8,7 @@ ratio; whether the new ions *fit* is what the bond-valence sums say. :class:`Bon
   isotropically by the factor in ``scale_bounds`` that minimises it, and
 * ``gii_scale``: that factor (1 = the cell as given), and
 * ``gii_max_site`` (v.u.): at that scale, the largest occupancy-weighted deviation
-  ``sum_j f_ij |BVS_ij - |V_j||`` of any site (:func:`~electroscreen.featurizers.bvse.bond_valence.
+  ``sum_j f_ij |BVS_ij - |V_j||`` of any site (:func:`~electroscreen.featurizers.bvse.gii_kernels.
   max_site_deviation`): one misfit ion on a minority site, which the GII's average dilutes.
 
 Scaling removes what a uniform expansion or contraction can fix (a crude volume estimate, a
@@ -34,10 +34,14 @@ from electroscreen.featurizers.bvse.bond_valence import (
     GII_CITATION,
     PARAMETER_SETS,
     SOFTBV_CITATION,
+    pair_tables,
+)
+from electroscreen.featurizers.bvse.gii_kernels import (
+    BondTerms,
+    bond_terms,
     gii_at_scale,
     max_site_deviation,
     minimise_gii,
-    pair_tables,
 )
 from electroscreen.featurizers.structure.neighbors import neighbor_list
 
@@ -181,20 +185,21 @@ class BondValenceGII(StructureFeaturizer):
     def _chunk(
         self, packed: PackedStructures, bounds: tuple[float, float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        arrays, status = self._arrays(packed, self.cutoff / bounds[0])
+        terms, status = self._bond_terms(packed, self.cutoff / bounds[0])
         todo = np.flatnonzero(status == OK)
         if bounds[0] == bounds[1]:
-            gii, _ = gii_at_scale(todo, bounds[0], self.cutoff, arrays)
+            gii, _ = gii_at_scale(todo, bounds[0], self.cutoff, terms)
             scale = np.where(np.isnan(gii), np.nan, bounds[0])
         else:
-            gii, scale = minimise_gii(todo, bounds, self.cutoff, arrays)
+            gii, scale = minimise_gii(todo, bounds, self.cutoff, terms)
         missing = np.isnan(gii) & (status == OK)
         status[missing] = "no_bv_parameters"
-        max_site = max_site_deviation(todo, scale, self.cutoff, arrays)
+        max_site = max_site_deviation(todo, scale, self.cutoff, terms)
         return np.column_stack([gii, scale, max_site]), status
 
-    def _arrays(self, packed: PackedStructures, radius: float) -> tuple[tuple, np.ndarray]:
-        """Kernel arrays of a chunk (see :func:`minimise_gii`) and a status per structure."""
+    def _bond_terms(self, packed: PackedStructures, radius: float) -> tuple[BondTerms, np.ndarray]:
+        """The bonds of a chunk within ``radius`` (Angstrom, unscaled cell) and a status per
+        structure."""
         valence, status = occupant_valences(packed)
         n = len(packed)
         occ_struct = np.repeat(np.repeat(np.arange(n), packed.n_sites), np.diff(packed.occ_offsets))
@@ -203,12 +208,17 @@ class BondValenceGII(StructureFeaturizer):
         anion = np.bincount(occ_struct[charged & (valence < 0)], minlength=n) > 0
         status[(status == OK) & ~(cation & anion)] = "no_bonds"
         valence = np.where(np.isfinite(valence), valence, 0.0)
-        ion = np.column_stack([packed.occ_species, np.round(valence)]).astype(np.int64)
-        types, occ_type = np.unique(ion, axis=0, return_inverse=True)
-        r0, bb = pair_tables(types[:, 0], types[:, 1], self.parameters, self.b)
+        # ion types (element, rounded valence) in (element, valence) order, as one integer key
+        key = (
+            np.asarray(packed.occ_species, dtype=np.int64) * 1024
+            + np.round(valence).astype(np.int64)
+            + 512
+        )
+        types, occ_type = np.unique(key, return_inverse=True)
+        r0, bb = pair_tables(types // 1024, types % 1024 - 512, self.parameters, self.b)
         nl = neighbor_list(packed, radius)
-        arrays = (
-            np.asarray(packed.site_offsets, dtype=np.int64),
+        terms = bond_terms(
+            packed.site_offsets,
             nl.site_pair_offsets,
             nl.neighbor,
             nl.distance,
@@ -219,7 +229,7 @@ class BondValenceGII(StructureFeaturizer):
             r0,
             bb,
         )
-        return arrays, status
+        return terms, status
 
     def site_sums(self, X: object, scale: float = 1.0) -> pd.DataFrame:
         """Bond-valence sum of every occupant of every structure at one lattice ``scale``.
@@ -233,8 +243,8 @@ class BondValenceGII(StructureFeaturizer):
         """
         self._check()
         packed, rows = as_packed_structures(X)
-        arrays, status = self._arrays(packed, self.cutoff / float(scale))
-        _, sums = gii_at_scale(np.flatnonzero(status == OK), float(scale), self.cutoff, arrays)
+        terms, status = self._bond_terms(packed, self.cutoff / float(scale))
+        _, sums = gii_at_scale(np.flatnonzero(status == OK), float(scale), self.cutoff, terms)
         n_occ = np.diff(packed.occ_offsets)
         site_struct = np.repeat(np.arange(len(packed)), packed.n_sites)
         site_local = np.arange(len(site_struct)) - packed.site_offsets[site_struct]
@@ -244,7 +254,7 @@ class BondValenceGII(StructureFeaturizer):
                 "site": np.repeat(site_local, n_occ),
                 "z": packed.occ_species,
                 "fraction": packed.occ_fraction,
-                "valence": arrays[7],
+                "valence": terms.occ_valence,
                 "bvs": sums,
             }
         )
