@@ -89,10 +89,14 @@ def test_calibration_undoes_the_pull_of_balanced_weights():
         LogisticEnsembleClassifier(calibration="beta").fit(X, y[:400])
 
 
-@pytest.mark.parametrize("name", ["air_stability.yaml", "air_stability_borane.yaml"])
+@pytest.mark.parametrize(
+    "name", ["air_stability.yaml", "air_stability_h2o.yaml", "air_stability_borane.yaml"]
+)
 def test_shipped_air_models_order_the_textbook_cases(air_table, name):
     """A shipped config trained on the labels: thiophosphates below the Sn thio-compound and the
-    garnet, Li3N reactive; with the borane flag, the closo-borate above LiBH4."""
+    garnet, Li3N reactive; with the borane flag, the closo-borate above LiBH4. Between Li4SnS4 and
+    the garnet the labels do not decide (both mostly ``moderate``): the H2O descriptor's textbook
+    order (Sn thio-compounds < oxides) is tested in ``tests/featurizers/test_reactivity.py``."""
     from electroscreen.configs import config_path
     from electroscreen.experiments.train import build_predictor
     from electroscreen.experiments.train_config import load_train_config
@@ -104,7 +108,7 @@ def test_shipped_air_models_order_the_textbook_cases(air_table, name):
     names += ["Li3.2PS4"]  # off-stoichiometric: still a thiophosphate (mixed_valence said stable)
     frame = model.predict_frame(pd.DataFrame({"formula": names}))
     p = dict(zip(names, frame["p_air_stable"], strict=True))
-    assert max(p["Li3PS4"], p["Li7P3S11"]) < p["Li4SnS4"] <= p["Li7La3Zr2O12"]
+    assert max(p["Li3PS4"], p["Li7P3S11"]) < min(p["Li4SnS4"], p["Li7La3Zr2O12"])
     assert p["Li3N"] < 0.5 and p["Li3.2PS4"] < 0.5
     coef = dict(zip(model.feature_names_, model.estimator_.coef_, strict=True))
     assert coef["rxn_h2o_ev_per_atom"] > 0
