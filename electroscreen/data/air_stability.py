@@ -29,8 +29,8 @@ __all__ = [
     "VERDICTS",
     "air_stability_candidates",
     "excluded_label_rows",
-    "load_air_stability",
     "label_counts",
+    "load_air_stability",
     "normalise_label_formula",
 ]
 

@@ -31,8 +31,8 @@ __all__ = [
     "log_citations",
     "log_datasets",
     "log_evaluation",
-    "log_label_rows",
     "log_importances",
+    "log_label_rows",
 ]
 
 Progress = Callable[[str], None]
