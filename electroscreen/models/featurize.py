@@ -58,7 +58,8 @@ class Design:
     status : ndarray of object
         Per frame row: ``"ok"`` or why it cannot be predicted.
     feature_status : ndarray of object
-        Per frame row: ``""`` or the ``featurizer:status`` notes of featurizers that left NaN.
+        Per frame row: ``""`` or the ``featurizer:status`` notes of featurizers that left NaN,
+        ``;``-separated.
     """
 
     X: np.ndarray | PackedStructures
@@ -174,7 +175,8 @@ def featurize_frame(
         else:
             values, f_status = f.transform_with_status(packed)
         bad = ok & (f_status != OK)
-        notes[bad] = notes[bad] + f"{key}:" + f_status[bad].astype(str) + ";"
+        separator = np.where(notes[bad] == "", "", ";")
+        notes[bad] = notes[bad] + separator + f"{key}:" + f_status[bad].astype(str)
         blocks.append(values)
     X = np.hstack(blocks)
     rows = np.flatnonzero(ok)

@@ -117,11 +117,10 @@ def _predict(
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
-    feature_status = (
-        out["pred_feature_status"].astype(str).to_numpy(dtype=object)
-        if "pred_feature_status" in out
-        else np.full(len(out), OK, dtype=object)
-    )
+    feature_status = np.full(len(out), OK, dtype=object)
+    if "pred_feature_status" in out:  # "" (no note) or "featurizer:status;..."
+        notes = out["pred_feature_status"].astype(str).to_numpy(dtype=object)
+        feature_status = np.where(notes == "", OK, notes)
     out = out.reindex(columns=[*columns, *optional, "pred_status"])
     return (
         out[[*columns, *optional]],
@@ -282,6 +281,7 @@ def process_batch(
     notes = np.full(len(table), "", dtype=object)
     if len(rows):
         notes[rows] = join_statuses(feature_statuses, len(rows))
+    notes[status != OK] = ""  # a row a model could not predict has its status instead
     out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out

@@ -61,7 +61,13 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     assert results.loc[rejected, ["pred_log10_sigma", "p_air_stable"]].isna().all().all()
     assert results.loc[rejected, list(RANK_COLUMNS)].isna().all().all()  # empty, never 0
     assert (results.loc[rejected, "pred_feature_status"] == "").all()
-    assert results.loc[~rejected, "pred_feature_status"].str.len().gt(0).all()
+    notes = results.loc[~rejected, "pred_feature_status"]
+    # "ok", or "<model>:<featurizer>:<status>[;...]" per model, comma-separated
+    assert notes.str.len().gt(0).all() and (notes == "ok").any()
+    flagged = notes[notes != "ok"].str.split(",").explode()
+    assert flagged.str.match(
+        r"^(conductivity|air-stability):[a-z_]+:[a-z_]+(;[a-z_]+:[a-z_]+)*$"
+    ).all()
     assert results["rank"].dtype == "Int64"
     assert not rejected[results.sort_values("rank").index[: int((~rejected).sum())]].any()
     assert results.loc[~rejected, ["pred_log10_sigma", "p_air_stable"]].notna().all().all()
