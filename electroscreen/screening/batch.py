@@ -224,9 +224,9 @@ def process_batch(
     DataFrame
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
         :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
-        ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer
-        status>"`` for a prediction made although some of its features were NaN; empty for rows
-        not predicted). A candidate either model cannot predict gets that model's status (e.g.
+        ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
+        comma-separated, for a prediction made although some of its features were NaN; empty for
+        rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
