@@ -28,10 +28,13 @@ from pydantic import (
 
 from electroscreen.models.splits import SCHEMES
 
-__all__ = ["ConfigError", "EvaluationConfig", "TrainConfig", "load_train_config"]
-
-#: Evaluation schemes: the OBELiX official train/test split, K-fold CV grouped by structural family,
-#: K-fold CV grouped by composition (air stability: no composition on both sides of a split).
+__all__ = [
+    "CONDUCTIVITY_ONLY",
+    "ConfigError",
+    "EvaluationConfig",
+    "TrainConfig",
+    "load_train_config",
+]
 
 
 class ConfigError(ValueError):
@@ -57,6 +60,19 @@ class EvaluationConfig(BaseModel):
         ),
     )
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
+
+
+#: Fields that act on the conductivity task only (intervals, censoring, extra data, temperature).
+CONDUCTIVITY_ONLY = (
+    "censored",
+    "conformal_alpha",
+    "conformal_method",
+    "conformal_groups",
+    "conformal_novelty_bins",
+    "conformal_scale",
+    "liverpool",
+    "temperature_model",
+)
 
 
 class TrainConfig(BaseModel):
@@ -208,8 +224,12 @@ class TrainConfig(BaseModel):
         return reads_structures(self.estimator, self.featurizers)
 
     def flat_params(self) -> dict[str, str]:
-        """The config as flat ``{"a.b": "value"}`` strings (MLflow params)."""
-        return {k: _as_param(v) for k, v in _flatten(self.model_dump(mode="json")).items()}
+        """The config as flat ``{"a.b": "value"}`` strings (MLflow params), without the
+        :data:`CONDUCTIVITY_ONLY` fields in a run of another task (they do not act there)."""
+        data = self.model_dump(mode="json")
+        if self.task != "conductivity":
+            data = {k: v for k, v in data.items() if k not in CONDUCTIVITY_ONLY}
+        return {k: _as_param(v) for k, v in _flatten(data).items()}
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

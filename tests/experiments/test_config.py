@@ -163,3 +163,13 @@ def test_featurizer_params_reach_the_predictor():
             featurizer_params={"moisture": {"features": ["colour"]}},
             registered_model_name="x",
         )
+
+
+def test_air_runs_do_not_log_the_conductivity_only_fields():
+    from electroscreen.experiments.train_config import CONDUCTIVITY_ONLY
+
+    air = load_train_config(CONFIGS / "air_stability.yaml").flat_params()
+    conductivity = load_train_config(CONFIGS / "conductivity.yaml").flat_params()
+    assert not set(CONDUCTIVITY_ONLY) & set(air)
+    assert set(CONDUCTIVITY_ONLY) <= set(conductivity)
+    assert air["featurizers"] == "moisture" and conductivity["liverpool"] == "True"
