@@ -130,7 +130,12 @@ def bond_terms(
         One term per occupant and opposite-sign counter-ion of every neighbour pair, in the order
         of the pairs, then of the counter-ion's occupants.
     """
-    occ_valence = np.asarray(occ_valence, dtype=np.float64)
+    site_offsets, occ_offsets, occ_type = (
+        np.asarray(a, dtype=np.int64).reshape(-1) for a in (site_offsets, occ_offsets, occ_type)
+    )
+    occ_fraction, occ_valence = (
+        np.asarray(a, dtype=np.float64) for a in (occ_fraction, occ_valence)
+    )
     counts = np.zeros(len(occ_valence), dtype=np.int64)
     _count_terms(site_pair_offsets, neighbor, occ_offsets, occ_valence, counts)
     term_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
@@ -141,9 +146,9 @@ def bond_terms(
                 occ_valence, r0, b, term_offsets, term_distance, term_r0, term_b,
                 term_fraction)  # fmt: skip
     return BondTerms(
-        np.asarray(site_offsets, dtype=np.int64),
-        np.asarray(occ_offsets, dtype=np.int64),
-        np.asarray(occ_fraction, dtype=np.float64),
+        site_offsets,
+        occ_offsets,
+        occ_fraction,
         occ_valence,
         term_offsets,
         term_distance,
