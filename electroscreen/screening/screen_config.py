@@ -131,7 +131,8 @@ class ObjectivesConfig(BaseModel):
         1.0,
         gt=0,
         description="A window limit whose enthalpy-model uncertainty exceeds this (V) is NaN with "
-        "status window_out_of_domain (ElectrochemicalWindow.max_uncertainty_v).",
+        "status window_out_of_domain (ElectrochemicalWindow.max_uncertainty_v); below .inf, a "
+        "window resting on pure elements is NaN too (window_elemental_hull).",
     )
     cost: bool = Field(True, description="Raw-material cost from element prices (cost_usd_per_kg).")
     interface: bool = Field(

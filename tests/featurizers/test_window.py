@@ -180,3 +180,40 @@ def test_li2s_oxidation_limit_is_the_experimental_enthalpy_not_the_dft_one(windo
     ox = windows.loc["Li2S", "window_ox_v"]
     assert ox - 2.01 > 0.25
     assert ox == pytest.approx(-windows.loc["Li2S", "formation_enthalpy_ev_per_atom"] * 3 / 2)
+
+
+# Untabulated candidates outside the stabilisation model's domain whose hull holds a pure element:
+# no Li-P compound is tabulated (phosphides), no Y-Br compound, no Sb(V) or Sn(IV) chloride/sulfide
+ELEMENTAL_HULL = ["Li3P", "Li8SnP4", "Li3YBr6", "Li3SbS4", "Li2Zr0.875Sn0.125Cl6"]
+# plain-hull candidates whose hull is made of tabulated compounds only
+COMPOUND_HULL = ["Li3YCl6", "Li6PS5Cl", "Li10GeP2S12", "Li3BN2"]
+
+
+def _hull_has_an_element(formula: str) -> bool:
+    """pymatgen's decomposition of ``formula`` over the table's entries of its system."""
+    amounts = parse_formula(formula)
+    system = chemical_system(tuple(SYMBOL_TO_Z[s] for s in amounts), "gas")
+    entries = [
+        PDEntry(Composition(str(name)), float(e * n), name=str(name))
+        for name, e, n in zip(system.names, system.energy, system.atoms, strict=True)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        decomposition = PhaseDiagram(entries).get_decomposition(Composition(formula))
+    return any(len(entry.composition.elements) == 1 for entry in decomposition)
+
+
+def test_a_window_that_rests_on_pure_elements_is_undefined():
+    frame = ElectrochemicalWindow().window(ELEMENTAL_HULL + COMPOUND_HULL).set_index("formula")
+    for formula in ELEMENTAL_HULL + COMPOUND_HULL:
+        flagged = frame.loc[formula, "status"] == "window_elemental_hull"
+        assert flagged == _hull_has_an_element(formula) == (formula in ELEMENTAL_HULL), formula
+    elemental = frame.loc[ELEMENTAL_HULL]
+    assert elemental[["window_red_v", "window_ox_v"]].isna().all().all()
+    assert (elemental["red_reaction"] == "").all() and (elemental["ox_reaction"] == "").all()
+    assert frame.loc[COMPOUND_HULL, "window_ox_v"].notna().all()
+    # what the rule removes: a phosphide's 0-0 V, a zero-width window at an element's potential
+    raw = ElectrochemicalWindow(max_uncertainty_v=np.inf).window(ELEMENTAL_HULL)
+    assert (raw["status"] == "ok").all()
+    assert raw.loc[0, "window_ox_v"] == raw.loc[0, "window_red_v"] == 0.0  # Li3P
+    assert raw.loc[4, "window_ox_v"] - raw.loc[4, "window_red_v"] < 1e-9  # the Sn(IV) chloride

@@ -50,7 +50,11 @@ _FEATURES = [
     ("window_width_v", "V", _METHOD),
 ]
 _OUT_OF_DOMAIN = "window_out_of_domain"
-_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN)
+_ELEMENTAL_HULL = "window_elemental_hull"
+_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, _ELEMENTAL_HULL)
+#: Smallest atom fraction of pure elements in a plain-hull candidate's decomposition that makes its
+#: window undefined (``window_elemental_hull``); below it the fraction is LP round-off.
+ELEMENTAL_FRACTION_TOL = 1e-9
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
 #: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
@@ -175,8 +179,15 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
         tabulated facets). ``np.inf`` reports every limit.
     Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
-    ``window_not_converged`` or ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
-    limit keeps its value when it is within the bound).
+    ``window_not_converged``, ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
+    limit keeps its value when it is within the bound) or ``window_elemental_hull``: an
+    untabulated candidate outside the stabilisation model's domain whose hull decomposition holds
+    pure elements (other than as round-off), because the table lacks compounds of its system
+    (e.g. Li3P, Li8SnP4: no Li-P compound is tabulated; Li3YBr6: no Y-Br compound). Its enthalpy
+    would be that of a mixture with elements, so both limits would be potentials of the elements
+    (0 V for a phosphide, or a zero-width window at the element's potential) rather than of the
+    candidate: both are NaN, unless ``max_uncertainty_v`` is ``np.inf`` (the uncertainty of such a
+    limit has no bound).
 
     Examples
     --------
@@ -239,6 +250,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values[rows, :2] = limits
         values[rows, 2] = limits[:, 1] - limits[:, 0]
         problem[rows[flagged.any(axis=1)]] = 3
+        elemental = _elemental_hull(stack, used) & np.isfinite(self.max_uncertainty_v)
+        values[rows[elemental]] = np.nan
+        problem[rows[elemental]] = 4
         values[rows[~ok]] = np.nan
         problem[rows[~ok]] = 2
         out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
@@ -315,6 +329,16 @@ def _out_of_domain(
     with np.errstate(divide="ignore", invalid="ignore"):
         uncertainty = np.where(exchanged > 0, error / exchanged, 0.0)
     return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)
+
+
+def _elemental_hull(stack: StackedSystems, used: np.ndarray) -> np.ndarray:
+    """(k,) bool: plain-hull candidates (``used`` NaN: neither tabulated nor model-corrected) whose
+    hull decomposition holds pure elements (atom fraction above :data:`ELEMENTAL_FRACTION_TOL`)."""
+    plain = np.flatnonzero(np.isnan(used))
+    out = np.zeros(len(used), dtype=bool)
+    if len(plain):
+        out[plain] = stack.hull_summary(plain)[:, 1] > ELEMENTAL_FRACTION_TOL
+    return out
 
 
 def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
