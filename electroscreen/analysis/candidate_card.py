@@ -49,7 +49,7 @@ from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS
+from electroscreen.screening.batch import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 from electroscreen.screening.screen_config import ObjectivesConfig
 
@@ -65,6 +65,7 @@ __all__ = [
 PREDICTION_COLUMNS = (
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
+    WINDOW_STATUS_COLUMN,
     "gii",  # bond-valence plausibility, in runs that have it
     "pareto_rank",
     "score",

@@ -24,6 +24,8 @@ from sklearn.ensemble import (
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from electroscreen.data.legacy_state import LegacyStateMixin
+
 __all__ = [
     "MedianImputer",
     "TreeEnsembleClassifier",
@@ -90,8 +92,11 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"kind must be one of {TREE_KINDS}, not {kind!r}")
 
 
-class _TreeEnsemble(BaseEstimator):
+class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
     """Shared fitting logic of the regressor and classifier."""
+
+    #: pickles from before feature selection used every column
+    _legacy_state = {"max_selected_features": None, "support_": None}
 
     def __init__(
         self,
@@ -106,6 +111,7 @@ class _TreeEnsemble(BaseEstimator):
         class_weight: str | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
+        max_selected_features: int | None = None,
     ) -> None:
         self.kind = kind
         self.n_estimators = n_estimators
@@ -118,6 +124,7 @@ class _TreeEnsemble(BaseEstimator):
         self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.max_selected_features = max_selected_features
 
     _classifier = False
 
@@ -157,6 +164,9 @@ class _TreeEnsemble(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.imputer_ = MedianImputer().fit(X)
         Xi = self.imputer_.transform(X)
+        self.support_ = self._select_features(Xi, y, sample_weight)
+        if self.support_ is not None:
+            Xi = Xi[:, self.support_]
         if self.kind != "gradient_boosting":
             self.members_ = [_fit_forest(self._forest(), Xi, y, sample_weight)]
             return self
@@ -173,6 +183,23 @@ class _TreeEnsemble(BaseEstimator):
                 self.members_.append(booster.fit(Xi[idx], y[idx], sample_weight=sw))
         return self
 
+    def _select_features(
+        self, Xi: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
+        """Column positions (sorted) of the ``max_selected_features`` largest impurity importances
+        of a first forest with the same settings and seed on the same rows; None keeps every column."""
+        k = self.max_selected_features
+        if k is None:
+            return None
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"max_selected_features must be an integer >= 1 or None, got {k!r}")
+        if self.kind == "gradient_boosting":
+            raise ValueError("max_selected_features needs a forest's impurity importances")
+        if k >= Xi.shape[1]:
+            return None
+        importance = _fit_forest(self._forest(), Xi, y, sample_weight).feature_importances_
+        return np.sort(np.argsort(-importance, kind="stable")[:k])
+
     def _mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and spread over members, in row chunks (bounded memory for large batches)."""
         X = np.asarray(X, dtype=np.float64)
@@ -187,6 +214,8 @@ class _TreeEnsemble(BaseEstimator):
         """Per-tree (forests) or per-booster outputs, shape (n_outputs, n_rows)."""
         check_is_fitted(self, "members_")
         Xi = self.imputer_.transform(np.asarray(X, dtype=np.float64))
+        if self.support_ is not None:
+            Xi = Xi[:, self.support_]
         if self.kind != "gradient_boosting":
             trees = self.members_[0].estimators_
             # Trees split on float32 (sklearn converts on every call); convert once and skip the
@@ -213,11 +242,16 @@ class _TreeEnsemble(BaseEstimator):
 
     @property
     def feature_importances_(self) -> np.ndarray:
-        """Impurity importances (forests) or NaN (boosters have none; use permutation importance)."""
+        """Impurity importances (forests; 0 for columns not selected) or NaN (boosters have none;
+        use permutation importance), one per input column."""
         check_is_fitted(self, "members_")
         if self.kind == "gradient_boosting":
             return np.full(self.n_features_in_, np.nan)
-        return self.members_[0].feature_importances_
+        if self.support_ is None:
+            return self.members_[0].feature_importances_
+        out = np.zeros(self.n_features_in_)
+        out[self.support_] = self.members_[0].feature_importances_
+        return out
 
 
 class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
@@ -239,6 +273,9 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
         Forests: joblib workers. Gradient boosting: OpenMP threads of each booster (``None``: one,
         ``-1``: all cores).
     random_state : int
+    max_selected_features : int, optional
+        Forests only: fit on the columns with the largest impurity importances of a first forest
+        (same settings and seed, same rows; fitted attribute ``support_``). None: every column.
 
     Examples
     --------

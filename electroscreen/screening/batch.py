@@ -34,6 +34,7 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
     "CONDUCTIVITY_OPTIONAL",
+    "WINDOW_STATUS_COLUMN",
     "cached_predictor",
     "check_cathode",
     "check_temperature",
@@ -58,6 +59,9 @@ COST_COLUMNS = ("cost_usd_per_kg",)
 #: featurizers/thermo/electrodes.py), eV/atom of the reacting mixture (<= 0; 0 = no reaction).
 INTERFACE_COLUMNS = ("interface_anode_ev_per_atom", "interface_cathode_ev_per_atom")
 OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
+#: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
+#: ``window_elemental_hull``, ``window_not_converged``, ...); empty where the window was not computed.
+WINDOW_STATUS_COLUMN = "window_status"
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -154,23 +158,25 @@ def check_cathode(objectives: ObjectivesConfig) -> None:
 
 def objective_values(
     formulas: list[str] | PackedCompositions, objectives: ObjectivesConfig, carrier: str
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, 5) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
     interface_anode_ev_per_atom, interface_cathode_ev_per_atom``) of ``formulas`` (formula strings
     or packed; NaN where an objective is switched off or undefined for the row; a row's status is
-    never changed). Window, anode and cathode share one set of candidate enthalpies
+    never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
+    window is off). Window, anode and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
+    status = np.full(len(formulas), "", dtype=object)
     if not len(formulas):
-        return out
+        return out, status
     carrier = carrier or "Li"
     cathode = objectives.cathode if objectives.interface_cathode else None
     if objectives.window and (objectives.interface or cathode):  # one set of enthalpies
-        both = window_and_anode(
+        both, status = window_and_anode(
             formulas,
             carrier,
             max_uncertainty_v=objectives.window_max_uncertainty_v,
@@ -183,16 +189,17 @@ def objective_values(
         if cathode:
             out[:, 4] = both[:, 4]
     elif objectives.window:
-        out[:, :2] = ElectrochemicalWindow(
+        window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
-        ).transform(formulas)[:, :2]
+        ).transform_with_status(formulas)
+        out[:, :2] = window[:, :2]
     elif objectives.interface or cathode:
         electrodes = ((carrier,) if objectives.interface else ()) + ((cathode,) if cathode else ())
         values = InterfaceReactivity(electrodes=electrodes).transform(formulas)[:, ::2]
         out[:, [3] * objectives.interface + [4] * bool(cathode)] = values
     if objectives.cost:
         out[:, 2] = MaterialCost().transform(formulas)[:, 0]
-    return out
+    return out, np.asarray(status, dtype=object)
 
 
 def process_batch(
@@ -223,7 +230,7 @@ def process_batch(
     -------
     DataFrame
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
-        :data:`OBJECTIVE_COLUMNS` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
+        :data:`OBJECTIVE_COLUMNS`, :data:`WINDOW_STATUS_COLUMN` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
         comma-separated, for a prediction made although some of its features were NaN; empty for
         rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
@@ -268,12 +275,14 @@ def process_batch(
     table["status"] = status
     table["error"] = error
     computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
+    window_status = np.full(len(table), "", dtype=object)
     still_ok = np.flatnonzero(status == OK)
     if len(still_ok):
-        values = objective_values(
+        values, window_status[still_ok] = objective_values(
             compositions.take(still_ok), objectives or ObjectivesConfig(), filters.carrier
         )
         computed.iloc[still_ok] = values
+    computed[WINDOW_STATUS_COLUMN] = window_status
     plausibility = table[list(PLAUSIBILITY_COLUMNS)]
     table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
     out = pd.concat([table, predictions, computed, plausibility], axis=1)

@@ -18,7 +18,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS, PREDICTION_COLUMNS
+from electroscreen.screening.batch import (
+    OBJECTIVE_COLUMNS,
+    PREDICTION_COLUMNS,
+    WINDOW_STATUS_COLUMN,
+)
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
@@ -36,6 +40,7 @@ RESULT_COLUMNS = (
     "error",
     *PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
+    WINDOW_STATUS_COLUMN,
     *PLAUSIBILITY_COLUMNS,
     *RANKING_COLUMNS,
     "n_sites",

@@ -125,7 +125,9 @@ def test_window_and_anode_in_one_pass_equals_the_two_featurizers():
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     formulas = [*CASES, "LiCl", "Li2O", "Na2S", "Xx2O", "Li0.5CoO2"]  # Na2S: no carrier
-    both = window_and_anode(formulas)
-    np.testing.assert_array_equal(both[:, :3], ElectrochemicalWindow().transform(formulas))
+    both, status = window_and_anode(formulas)
+    values, expected_status = ElectrochemicalWindow().transform_with_status(formulas)
+    np.testing.assert_array_equal(both[:, :3], values)
+    assert status.tolist() == expected_status.tolist()
     np.testing.assert_array_equal(both[:, 3], InterfaceReactivity().transform(formulas)[:, 0])
     assert np.isfinite(both[formulas.index("Na2S"), 3])

@@ -152,9 +152,9 @@ def test_sulfides_react_more_strongly_with_licoo2_than_oxides(reactions):
 
 def test_window_anode_and_cathode_in_one_pass_equal_the_featurizers():
     formulas = [*CASES, "LiCl", "Li2O", "Na2S", "Xx2O", "Li0.5CoO2", "LiCoO2"]  # Na2S: no carrier
-    both = window_and_anode(formulas, cathode="LiCoO2")
+    both, _ = window_and_anode(formulas, cathode="LiCoO2")
     assert both.shape == (len(formulas), 5)
-    np.testing.assert_array_equal(both[:, :4], window_and_anode(formulas))
+    np.testing.assert_array_equal(both[:, :4], window_and_anode(formulas)[0])
     cathode = InterfaceReactivity(("LiCoO2",)).transform(formulas)[:, 0]
     np.testing.assert_array_equal(both[:, 4], cathode)
     assert np.isnan(both[formulas.index("Xx2O"), 4])
@@ -164,8 +164,8 @@ def test_window_anode_and_cathode_in_one_pass_equal_the_featurizers():
 
 def test_window_and_cathode_without_the_anode_skip_only_the_anode_column():
     formulas = ["Li3PS4", "Li7La3Zr2O12", "Li3YCl6", "NaCl", "Xx2O"]
-    both = window_and_anode(formulas, cathode="LiCoO2")
-    no_anode = window_and_anode(formulas, cathode="LiCoO2", anode=False)
+    both, _ = window_and_anode(formulas, cathode="LiCoO2")
+    no_anode, _ = window_and_anode(formulas, cathode="LiCoO2", anode=False)
     assert np.isnan(no_anode[:, 3]).all()
     np.testing.assert_array_equal(no_anode[:, [0, 1, 2, 4]], both[:, [0, 1, 2, 4]])
 

@@ -160,6 +160,42 @@ def test_forest_members_average_to_the_forest_prediction(kind):
     np.testing.assert_allclose(p, expected, rtol=0, atol=1e-12)
 
 
+def test_feature_selection_keeps_the_most_important_columns():
+    """``max_selected_features``: the first forest's top-k columns, by hand; the second forest sees
+    only them (equal to a forest fitted on those columns); old pickles use every column."""
+    import pickle
+
+    from electroscreen.models.sklearn_models import TreeEnsembleRegressor
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 8))
+    y = 3 * X[:, 2] - 2 * X[:, 6] + rng.normal(scale=0.1, size=300)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    first = TreeEnsembleRegressor(n_estimators=30, max_features=0.5).fit(X[:200], y[:200])
+    top2 = np.sort(np.argsort(-first.feature_importances_)[:2])
+    assert top2.tolist() == [2, 6]  # the two informative columns
+    model = TreeEnsembleRegressor(n_estimators=30, max_features=0.5, max_selected_features=2)
+    model.fit(X[:200], y[:200])
+    assert model.support_.tolist() == [2, 6]
+    on_columns = TreeEnsembleRegressor(n_estimators=30, max_features=0.5).fit(
+        X[:200, [2, 6]], y[:200]
+    )
+    np.testing.assert_array_equal(model.predict(X[200:]), on_columns.predict(X[200:, [2, 6]]))
+    importance = model.feature_importances_
+    assert importance.shape == (8,) and (importance[[0, 1, 3, 4, 5, 7]] == 0).all()
+    state = dict(pickle.loads(pickle.dumps(first)).__getstate__())
+    del state["support_"], state["max_selected_features"]  # a pickle from before the option
+    old = TreeEnsembleRegressor.__new__(TreeEnsembleRegressor)
+    old.__setstate__(state)
+    assert old.support_ is None and old.max_selected_features is None
+    np.testing.assert_array_equal(old.predict(X[200:]), first.predict(X[200:]))
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="max_selected_features"):
+            TreeEnsembleRegressor(n_estimators=5, max_selected_features=bad).fit(X, y)
+    with pytest.raises(ValueError, match="impurity importances"):
+        TreeEnsembleRegressor(kind="gradient_boosting", max_selected_features=2).fit(X, y)
+
+
 def test_a_pickle_from_before_a_parameter_existed_loads_with_its_default(
     fitted, conductivity_table
 ):

@@ -14,13 +14,23 @@ LI3PS4 = "Li3PS4"  # tabulated: never out of domain
 
 
 def test_window_uncertainty_bound_comes_from_the_config():
-    strict = objective_values([LATP, LI3PS4], ObjectivesConfig(), "Li")
-    loose = objective_values(
-        [LATP, LI3PS4], ObjectivesConfig(window_max_uncertainty_v=np.inf), "Li"
+    strict, why = objective_values([LATP, LI3PS4, "Li3P"], ObjectivesConfig(), "Li")
+    loose, why_loose = objective_values(
+        [LATP, LI3PS4, "Li3P"], ObjectivesConfig(window_max_uncertainty_v=np.inf), "Li"
     )
     assert np.isnan(strict[0, 1]) and loose[0, 1] > 6.0  # window_ox_v
+    assert why.tolist() == ["window_out_of_domain", "ok", "window_elemental_hull"]
+    assert why_loose.tolist() == ["ok"] * 3 and np.isnan(strict[2, :2]).all()
+    assert (loose[2, :2] == 0.0).all()  # the phosphide's raw 0-0 V
     np.testing.assert_array_equal(strict[1], loose[1])
     assert np.isfinite(strict[:, 2]).all()  # cost does not depend on the window
+    no_window, why_not = objective_values([LATP], ObjectivesConfig(window=False), "Li")
+    assert np.isnan(no_window[:, :2]).all() and why_not.tolist() == [""]
+    alone, why_alone = objective_values(
+        [LATP, LI3PS4, "Li3P"], ObjectivesConfig(interface=False, interface_cathode=False), "Li"
+    )
+    assert why_alone.tolist() == why.tolist()
+    np.testing.assert_array_equal(alone[:, :2], strict[:, :2])
     with pytest.raises(ValidationError):
         ObjectivesConfig(window_max_uncertainty_v=0)
 
@@ -36,13 +46,13 @@ def test_cathode_column_is_the_featurizer_whichever_objectives_are_on():
     for window in (True, False):
         for interface in (True, False):
             config = ObjectivesConfig(window=window, interface=interface, cathode="LiNiO2")
-            values = objective_values(formulas, config, "Li")
+            values, _ = objective_values(formulas, config, "Li")
             np.testing.assert_array_equal(values[:, cathode], expected[:, 1])
             if interface:
                 np.testing.assert_array_equal(values[:, anode], expected[:, 0])
             else:
                 assert np.isnan(values[:, anode]).all()
-    off = objective_values(formulas, ObjectivesConfig(interface_cathode=False), "Li")
+    off, _ = objective_values(formulas, ObjectivesConfig(interface_cathode=False), "Li")
     assert np.isnan(off[:, cathode]).all()
     assert ObjectivesConfig().cathode == "LiCoO2"
     with pytest.raises(ValidationError):

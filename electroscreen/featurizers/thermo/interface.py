@@ -275,11 +275,12 @@ def window_and_anode(
     max_uncertainty_v: float = 1.0,
     cathode: str | None = None,
     anode: bool = True,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """``ElectrochemicalWindow(carrier).transform(X)``, the reaction with the carrier metal
     (``InterfaceReactivity((carrier,)).transform(X)[:, 0]``; NaN when ``anode`` is False) and, with
     ``cathode``, the reaction with the cathode (``InterfaceReactivity((cathode,)).transform(X)[:,
-    0]``) in one pass, shape (n, 4), or (n, 5) with ``cathode``.
+    0]``) in one pass, shape (n, 4), or (n, 5) with ``cathode``; and the window's status per row,
+    shape (n,) (as ``ElectrochemicalWindow.transform_with_status``: why a limit is NaN).
 
     The window and the anode open the candidate's chemical system to the same element, so their
     stacked systems and candidate enthalpies (most of the cost) are built once; the cathode scan
@@ -287,11 +288,12 @@ def window_and_anode(
     enthalpies. The values are those of the featurizers (rows without the carrier, which the
     window leaves NaN, get the featurizers' own scans).
     """
-    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow, window_status
 
     packed = as_packed_compositions(X)
     window = ElectrochemicalWindow(carrier, water, stabilisation, max_uncertainty_v)
     solved = window._solve(packed)
+    status = window_status(packed, solved)
     out = np.full((len(packed), 4 if cathode is None else 5), np.nan)
     out[:, :3] = solved["values"]
     done = np.full(len(packed), not anode)  # rows whose anode column is settled
@@ -309,7 +311,7 @@ def window_and_anode(
         out[rest, 3] = metal._featurize_packed(packed.take(rest))[:, 0]
     if cathode is not None:
         out[:, 4] = _cathode_scan(packed, solved, cathode, water, stabilisation)
-    return out
+    return out, status
 
 
 def _cathode_scan(

@@ -37,7 +37,7 @@ from electroscreen.featurizers.thermo.reactivity import (
     candidate_enthalpies,
 )
 
-__all__ = ["ElectrochemicalWindow", "window_lp", "window_packed"]
+__all__ = ["ElectrochemicalWindow", "window_lp", "window_packed", "window_status"]
 
 ONG_2008 = (
     "S. P. Ong, L. Wang, B. Kang, G. Ceder, Li-Fe-P-O2 phase diagram from first principles "
@@ -265,7 +265,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
         solved = self._solve(packed)
-        return solved["values"], _status(packed, solved)
+        return solved["values"], window_status(packed, solved)
 
     def window(self, X: object) -> pd.DataFrame:
         """One row per candidate: the limits and the reaction at each.
@@ -279,7 +279,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         """
         packed = as_packed_compositions(X)
         solved = self._solve(packed)
-        values, status = solved["values"], _status(packed, solved)
+        values, status = solved["values"], window_status(packed, solved)
         formulas = formulas_of(X, packed)
         frame = pd.DataFrame({"formula": formulas, "status": status})
         energy = np.full(len(packed), np.nan)
@@ -341,7 +341,10 @@ def _elemental_hull(stack: StackedSystems, used: np.ndarray) -> np.ndarray:
     return out
 
 
-def _status(packed: PackedCompositions, solved: dict) -> np.ndarray:
+def window_status(packed: PackedCompositions, solved: dict) -> np.ndarray:
+    """Status per row of a solved window (``ElectrochemicalWindow._solve``): the packed status, else
+    ``no_carrier``, ``window_not_converged``, ``window_out_of_domain``, ``window_elemental_hull``
+    or ``ok``."""
     status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
     undefined = np.isnan(solved["values"][:, 0]) & np.isnan(solved["values"][:, 1])
     return merge_status(status, "non_positive_amounts", undefined)[0]
