@@ -217,3 +217,17 @@ def test_a_window_that_rests_on_pure_elements_is_undefined():
     assert (raw["status"] == "ok").all()
     assert raw.loc[0, "window_ox_v"] == raw.loc[0, "window_red_v"] == 0.0  # Li3P
     assert raw.loc[4, "window_ox_v"] - raw.loc[4, "window_red_v"] < 1e-9  # the Sn(IV) chloride
+
+
+def test_a_trace_of_an_element_is_composition_noise_not_the_window():
+    """A composition a rounding away from a compound-only hull (a trace of S or Cl, <= 0.1 % of
+    the atoms) gets the window of its compound part; a real excess is window_elemental_hull."""
+    clean = ["Li6PS5Cl", "Li3YCl6", "Li10GeP2S12"]
+    traced = ["Li6PS5.002Cl", "Li3YCl6.004", "Li10GeP2S12.01"]
+    featurizer = ElectrochemicalWindow()
+    expected, _ = featurizer.transform_with_status(clean)
+    values, status = featurizer.transform_with_status([*traced, "Li6PS6Cl"])
+    assert status.tolist() == ["ok"] * 3 + ["window_elemental_hull"]
+    np.testing.assert_allclose(values[:3], expected, atol=1e-9)
+    for formula in traced:  # the trace is there, in pymatgen's decomposition too
+        assert _hull_has_an_element(formula)

@@ -41,7 +41,7 @@ def _pivot(tab: np.ndarray, basis: np.ndarray, p: int, q: int) -> None:
 
     Row ``p`` is divided by ``tab[p, q]`` and column ``q`` is eliminated from every other row of
     ``tab`` (constraint rows and the cost row alike); ``basis[p] = q``. Shared by the hull LPs here
-    and the electrochemical-window LP (``window.window_lp``, whose start basis needs one pivot).
+    and the electrochemical-window LP (``window_kernels.window_lp``, whose start basis needs one pivot).
     """
     rows, cols = tab.shape
     pivot = tab[p, q]

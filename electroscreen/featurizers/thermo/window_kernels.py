@@ -1,0 +1,143 @@
+"""Numba kernels of the electrochemical window: the Charnes-Cooper LP of one limit, both limits of
+every stacked candidate in parallel, and the re-solve of a candidate's compound part.
+
+The method is described in :mod:`electroscreen.featurizers.thermo.window`, whose
+:class:`~electroscreen.featurizers.thermo.window.ElectrochemicalWindow` calls these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from electroscreen.featurizers.thermo.hull import _pivot, _simplex, hull_decomposition, hull_energy
+from electroscreen.featurizers.thermo.reaction_systems import StackedSystems
+
+__all__ = ["compound_part_window", "window_lp", "window_packed"]
+
+
+@njit(cache=True)
+def window_lp(matrix, energy, comp, e_comp, carrier, oxidation, out_idx, out_amt):
+    """One side of the window of ``comp`` (atom fractions) with enthalpy ``e_comp`` (eV/atom).
+
+    ``matrix`` (n, d) starts with the d pure elements; ``carrier`` is the carrier's column.
+    Returns ``(voltage, carrier atoms exchanged per atom of comp, converged)`` and fills the
+    products' entry indices and atoms per atom of ``comp`` (``out_idx`` -1 padded). At the
+    reduction limit with nothing to react (stable against the metal) the exchange is 0.
+    """
+    n, d = matrix.shape
+    tab = np.zeros((d + 1, n + 2))  # entries y, t, right-hand side
+    basis = np.empty(d, dtype=np.int64)
+    sign = -1.0 if oxidation else 1.0
+    for k in range(d):
+        row_sign = sign if k == carrier else 1.0
+        for j in range(n):
+            tab[k, j] = row_sign * matrix[j, k]
+        tab[k, n] = -row_sign * comp[k]
+        basis[k] = k
+    tab[carrier, n + 1] = 1.0
+    for j in range(n):
+        tab[d, j] = energy[j]
+    tab[d, n] = -e_comp
+    if oxidation:  # start from the fully delithiated side: t basic in the carrier row
+        _pivot(tab, basis, carrier, n)
+    ok = _simplex(tab, basis, 50 * (n + d + 1))
+    value = -tab[d, n + 1]
+    t = 0.0
+    for i in range(d):
+        if basis[i] == n:
+            t = tab[i, n + 1]
+    for i in range(d):
+        out_idx[i] = -1
+        out_amt[i] = 0.0
+        if t > 1e-12 and basis[i] < n and tab[i, n + 1] > 1e-12:
+            out_idx[i] = basis[i]
+            out_amt[i] = tab[i, n + 1] / t
+    exchanged = 1.0 / t if t > 1e-12 else 0.0
+    voltage = value if oxidation else -value
+    return voltage + 0.0, exchanged, ok
+
+
+@njit(cache=True, parallel=True)
+def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_energy, carrier):
+    """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
+
+    ``known_energy`` (k,): candidate enthalpy, NaN for the hull energy; it is capped at the hull
+    energy (a candidate above its hull is its decomposition). ``carrier`` (n_systems,): the
+    carrier's column in each system. Returns ``v_red, v_ox, n_red, n_ox`` (k,), products
+    ``idx (k, 2, d_max)``, ``amt (k, 2, d_max)`` (side 0 reduction, 1 oxidation), converged (k,)
+    and the enthalpy used (k,).
+    """
+    k = comps.shape[0]
+    d_max = matrix.shape[1]
+    volts = np.full((k, 2), np.nan)
+    exchanged = np.zeros((k, 2))
+    p_idx = np.full((k, 2, d_max), -1, dtype=np.int64)
+    p_amt = np.zeros((k, 2, d_max))
+    ok = np.zeros(k, dtype=np.bool_)
+    e_used = np.empty(k)
+    for i in prange(k):
+        s = system_of[i]
+        lo = entry_offsets[s]
+        hi = entry_offsets[s + 1]
+        d = dims[s]
+        sub = np.ascontiguousarray(matrix[lo:hi, :d])
+        comp = comps[i, :d].copy()
+        e_c = hull_energy(sub, energy[lo:hi], comp)
+        if not np.isnan(known_energy[i]) and known_energy[i] < e_c:
+            e_c = known_energy[i]
+        e_used[i] = e_c
+        good = True
+        for side in range(2):
+            v, n_x, conv = window_lp(
+                sub, energy[lo:hi], comp, e_c, carrier[s], side == 1,
+                p_idx[i, side, :d], p_amt[i, side, :d],
+            )  # fmt: skip
+            volts[i, side] = v
+            exchanged[i, side] = n_x
+            good = good and conv
+        ok[i] = good
+    return volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used
+
+
+def compound_part_window(
+    stack: StackedSystems,
+    j: int,
+    carrier_col: np.ndarray,
+    volts: tuple[np.ndarray, np.ndarray],
+    exchanged: tuple[np.ndarray, np.ndarray],
+    p_idx: np.ndarray,
+    p_amt: np.ndarray,
+) -> tuple[float, bool]:
+    """Re-solve both limits of stacked candidate ``j`` for the compound part of its hull
+    decomposition (its pure-element phases, a trace, taken out and the rest renormalised), in place
+    in ``volts``/``exchanged``/``p_idx``/``p_amt`` (layout of :func:`window_packed`). Returns the
+    enthalpy used (eV/atom, the compound part's hull energy) and whether both LPs converged."""
+    s = stack.system_of[j]
+    lo, hi, d = stack.entry_offsets[s], stack.entry_offsets[s + 1], stack.dims[s]
+    matrix = np.ascontiguousarray(stack.matrix[lo:hi, :d])
+    energy = stack.energy[lo:hi]
+    comp = stack.comps[j, :d].copy()
+    idx, amt = np.full(d, -1, dtype=np.int64), np.zeros(d)
+    hull_decomposition(matrix, energy, comp, idx, amt)
+    for g, a in zip(idx.tolist(), amt.tolist(), strict=True):
+        if 0 <= g < d:  # a pure element: the first d entries are the identity block
+            comp[g] -= a
+    comp = np.maximum(comp, 0.0)
+    comp /= comp.sum()
+    e_c = hull_energy(matrix, energy, comp)
+    good = True
+    for side in range(2):
+        v, n_x, conv = window_lp(
+            matrix,
+            energy,
+            comp,
+            e_c,
+            carrier_col[s],
+            side == 1,
+            p_idx[j, side, :d],
+            p_amt[j, side, :d],
+        )
+        volts[side][j], exchanged[side][j] = v, n_x
+        good = good and conv
+    return e_c, good
