@@ -34,7 +34,7 @@ from electroscreen.featurizers.thermo.reactivity import (
     ZHU_2015,
     candidate_enthalpies,
 )
-from electroscreen.featurizers.thermo.window_kernels import compound_part_window, window_packed
+from electroscreen.featurizers.thermo.window_kernels import compound_part_windows, window_packed
 
 __all__ = ["ElectrochemicalWindow", "window_status"]
 
@@ -165,10 +165,11 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         )  # fmt: skip
         fraction = _element_fraction(stack, used)
         trace = (fraction > ELEMENTAL_FRACTION_TOL) & (fraction <= TRACE_FRACTION)
-        for j in np.flatnonzero(trace):  # a few % of rows: one small LP pair each
-            e_used[j], ok[j] = compound_part_window(
-                stack, j, carrier_col, (v_red, v_ox), (n_red, n_ox), p_idx, p_amt
-            )
+        compound_part_windows(
+            stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
+            stack.comps, carrier_col, np.flatnonzero(trace),
+            v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used,
+        )  # fmt: skip
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red

@@ -11,9 +11,8 @@ import numpy as np
 from numba import njit, prange
 
 from electroscreen.featurizers.thermo.hull import _pivot, _simplex, hull_decomposition, hull_energy
-from electroscreen.featurizers.thermo.reaction_systems import StackedSystems
 
-__all__ = ["compound_part_window", "window_lp", "window_packed"]
+__all__ = ["compound_part_windows", "window_lp", "window_packed"]
 
 
 @njit(cache=True)
@@ -100,44 +99,44 @@ def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_e
     return volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used
 
 
-def compound_part_window(
-    stack: StackedSystems,
-    j: int,
-    carrier_col: np.ndarray,
-    volts: tuple[np.ndarray, np.ndarray],
-    exchanged: tuple[np.ndarray, np.ndarray],
-    p_idx: np.ndarray,
-    p_amt: np.ndarray,
-) -> tuple[float, bool]:
-    """Re-solve both limits of stacked candidate ``j`` for the compound part of its hull
-    decomposition (its pure-element phases, a trace, taken out and the rest renormalised), in place
-    in ``volts``/``exchanged``/``p_idx``/``p_amt`` (layout of :func:`window_packed`). Returns the
-    enthalpy used (eV/atom, the compound part's hull energy) and whether both LPs converged."""
-    s = stack.system_of[j]
-    lo, hi, d = stack.entry_offsets[s], stack.entry_offsets[s + 1], stack.dims[s]
-    matrix = np.ascontiguousarray(stack.matrix[lo:hi, :d])
-    energy = stack.energy[lo:hi]
-    comp = stack.comps[j, :d].copy()
-    idx, amt = np.full(d, -1, dtype=np.int64), np.zeros(d)
-    hull_decomposition(matrix, energy, comp, idx, amt)
-    for g, a in zip(idx.tolist(), amt.tolist(), strict=True):
-        if 0 <= g < d:  # a pure element: the first d entries are the identity block
-            comp[g] -= a
-    comp = np.maximum(comp, 0.0)
-    comp /= comp.sum()
-    e_c = hull_energy(matrix, energy, comp)
-    good = True
-    for side in range(2):
-        v, n_x, conv = window_lp(
-            matrix,
-            energy,
-            comp,
-            e_c,
-            carrier_col[s],
-            side == 1,
-            p_idx[j, side, :d],
-            p_amt[j, side, :d],
-        )
-        volts[side][j], exchanged[side][j] = v, n_x
-        good = good and conv
-    return e_c, good
+@njit(cache=True, parallel=True)
+def compound_part_windows(
+    matrix, energy, entry_offsets, dims, system_of, comps, carrier, rows,
+    v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used,
+):  # fmt: skip
+    """Re-solve both limits of the stacked candidates ``rows`` for the compound part of their hull
+    decomposition (the pure-element phases, a trace, taken out and the rest renormalised), in place
+    in the outputs of :func:`window_packed` (same layout); ``e_used`` becomes the compound part's
+    hull energy (eV/atom) and ``ok`` whether both LPs converged."""
+    for r in prange(len(rows)):
+        i = rows[r]
+        s = system_of[i]
+        lo = entry_offsets[s]
+        hi = entry_offsets[s + 1]
+        d = dims[s]
+        sub = np.ascontiguousarray(matrix[lo:hi, :d])
+        comp = comps[i, :d].copy()
+        idx = np.full(d, -1, dtype=np.int64)
+        amt = np.zeros(d)
+        hull_decomposition(sub, energy[lo:hi], comp, idx, amt)
+        for k in range(d):
+            if 0 <= idx[k] < d:  # a pure element: the first d entries are the identity block
+                comp[idx[k]] -= amt[k]
+        comp = np.maximum(comp, 0.0)
+        comp /= comp.sum()
+        e_c = hull_energy(sub, energy[lo:hi], comp)
+        e_used[i] = e_c
+        good = True
+        for side in range(2):
+            v, n_x, conv = window_lp(
+                sub, energy[lo:hi], comp, e_c, carrier[s], side == 1,
+                p_idx[i, side, :d], p_amt[i, side, :d],
+            )  # fmt: skip
+            if side == 0:
+                v_red[i] = v
+                n_red[i] = n_x
+            else:
+                v_ox[i] = v
+                n_ox[i] = n_x
+            good = good and conv
+        ok[i] = good
