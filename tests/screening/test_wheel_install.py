@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +38,8 @@ def wheel_env(tmp_path_factory) -> Path:
         check=True,
     )
     (wheel,) = (root / "dist").glob("electroscreen-*.whl")
+    with zipfile.ZipFile(wheel) as archive:  # the fitted stabilisation models ship as data
+        assert "electroscreen/featurizers/data/stabilisation_models.npz" in archive.namelist()
     env = root / "venv"
     venv.create(env, with_pip=False)
     python = env / "bin" / "python"

@@ -318,17 +318,19 @@ def _anion_mask(anions: frozenset[int]) -> int:
 
 @lru_cache(maxsize=2)
 def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
-    """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table once per
-    process and water (``StabilisationModel(water=water).fit()``, seeded: the same model every time).
+    """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table, once per
+    process and water (the same model every time).
 
-    The air-reactivity and window featurizers call this when they first meet an untabulated
-    candidate; call it up front to pay the fit where you choose.
-
-    Training takes about 1.5 s of CPU on one core (leave-one-out hulls and features ~0.15 s,
-    boosting ~1.2 s), on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`
-    (~0.4 s).
+    Normally rebuilt from the arrays shipped with the package
+    (:func:`~electroscreen.featurizers.thermo.stabilisation_frozen.load_frozen_model`, ~0.2 s:
+    the model fitted once, predicting bit for bit as the fit does); when those no longer match the
+    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 1.5 s of CPU on one
+    core, on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`).
     """
-    return StabilisationModel(water=water).fit()
+    from electroscreen.featurizers.thermo.stabilisation_frozen import load_frozen_model
+
+    frozen = load_frozen_model(water)
+    return frozen if frozen is not None else StabilisationModel(water=water).fit()
 
 
 def corrected_enthalpy(

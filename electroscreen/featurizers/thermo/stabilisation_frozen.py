@@ -1,0 +1,172 @@
+"""The default stabilisation models, fitted once and shipped as plain arrays (no pickle).
+
+Fitting :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` on the enthalpy
+table takes about 1.5 s of CPU, and every process (each ``screen``, Dask worker or test run) used to
+pay it at first use. :func:`write_frozen_models` fits the default model of each water phase once and
+stores its boosting trees as arrays in ``featurizers/data/stabilisation_models.npz``, together with
+its applicability domain and a fingerprint of its training data and parameters;
+:func:`load_frozen_model` rebuilds it from those arrays when the fingerprint still matches the
+current table (else it returns None and the caller fits). :class:`FrozenBoosting` predicts as
+scikit-learn's ``GradientBoostingRegressor.predict`` does, bit for bit: features cast to float32,
+``x <= threshold`` goes left, the stages added in order to the initial constant.
+
+Regenerate after changing the enthalpy table, the element data or the model's defaults
+(``tests/featurizers/test_stabilisation_frozen.py`` fails until then)::
+
+    python -m electroscreen.featurizers.thermo.stabilisation_frozen
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
+
+if TYPE_CHECKING:
+    from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
+
+__all__ = [
+    "FROZEN_FILE",
+    "FrozenBoosting",
+    "fingerprint",
+    "load_frozen_model",
+    "write_frozen_models",
+]
+
+#: Shipped arrays of the default model of each water phase (``<water>__<name>`` keys).
+FROZEN_FILE = "stabilisation_models.npz"
+_TREE_ARRAYS = ("offsets", "left", "right", "feature", "threshold", "value")
+
+
+@dataclass(frozen=True)
+class FrozenBoosting:
+    """A fitted least-squares/Huber gradient-boosting regressor held as arrays.
+
+    Parameters
+    ----------
+    init : float
+        The initial constant (scikit-learn's ``init_``).
+    learning_rate : float
+    offsets : ndarray of int64, shape (n_trees + 1,)
+        Tree ``t`` owns nodes ``offsets[t]:offsets[t + 1]`` of the node arrays.
+    left, right, feature : ndarray of int64, shape (n_nodes,)
+        Children (-1 at a leaf, tree-local indices) and split feature of each node.
+    threshold, value : ndarray of float64, shape (n_nodes,)
+        Split threshold; leaf value.
+    """
+
+    init: float
+    learning_rate: float
+    offsets: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def from_sklearn(cls, model) -> FrozenBoosting:
+        """The arrays of a fitted single-output ``GradientBoostingRegressor``."""
+        trees = [est.tree_ for est in model.estimators_[:, 0]]
+        sizes = [t.node_count for t in trees]
+        return cls(
+            init=float(np.asarray(model.init_.constant_, dtype=np.float64).ravel()[0]),
+            learning_rate=float(model.learning_rate),
+            offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            left=np.concatenate([t.children_left for t in trees]).astype(np.int64),
+            right=np.concatenate([t.children_right for t in trees]).astype(np.int64),
+            feature=np.concatenate([t.feature for t in trees]).astype(np.int64),
+            threshold=np.concatenate([t.threshold for t in trees]).astype(np.float64),
+            value=np.concatenate([t.value[:, 0, 0] for t in trees]).astype(np.float64),
+        )
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions, shape (n,), for features ``X`` of shape (n, n_features)."""
+        X32 = np.ascontiguousarray(X, dtype=np.float32)  # as the trees compare them
+        n = len(X32)
+        rows = np.arange(n)
+        out = np.full(n, self.init)
+        for t in range(len(self.offsets) - 1):
+            base = self.offsets[t]
+            node = np.zeros(n, dtype=np.int64)
+            while True:
+                at = base + node
+                inner = self.left[at] >= 0
+                if not inner.any():
+                    break
+                x = X32[rows, np.maximum(self.feature[at], 0)]
+                child = np.where(x <= self.threshold[at], self.left[at], self.right[at])
+                node = np.where(inner, child, node)
+            out += self.learning_rate * self.value[base + node]
+        return out
+
+
+def fingerprint(model: StabilisationModel) -> str:
+    """sha256 of the model's parameters and of its default training data (features and targets):
+    it changes with the enthalpy table, the element data or a default."""
+    features, target, _ = model.training_data()
+    digest = hashlib.sha256(json.dumps(model.get_params(), sort_keys=True).encode())
+    for array in (features, target):
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+def _frozen_path() -> Path:
+    return Path(str(resources.files("electroscreen.featurizers") / "data" / FROZEN_FILE))
+
+
+def load_frozen_model(water: str = "liquid") -> StabilisationModel | None:
+    """The default :class:`StabilisationModel` of ``water`` rebuilt from the shipped arrays, or
+    None when they are missing or were fitted on other data or parameters (see module docstring).
+    Its ``regressor_`` is a :class:`FrozenBoosting`; ``targets_`` is None."""
+    from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
+
+    path = _frozen_path()
+    if not path.is_file():
+        return None
+    model = StabilisationModel(water=water)
+    with np.load(path, allow_pickle=False) as stored:
+        if f"{water}__fingerprint" not in stored:
+            return None
+        if str(stored[f"{water}__fingerprint"]) != fingerprint(model):
+            return None
+        scalars = stored[f"{water}__scalars"]
+        arrays = {name: stored[f"{water}__{name}"] for name in _TREE_ARRAYS}
+        domain = stored[f"{water}__domain"]
+    model.regressor_ = FrozenBoosting(float(scalars[0]), float(scalars[1]), **arrays)
+    model.domain_ = frozenset(frozenset(int(z) for z in row if z > 0) for row in domain)
+    model.targets_ = None
+    return model
+
+
+def write_frozen_models(path: Path | None = None) -> Path:
+    """Fit the default model of every water phase and write their arrays (``FROZEN_FILE``)."""
+    from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
+
+    path = _frozen_path() if path is None else Path(path)
+    stored: dict[str, np.ndarray] = {}
+    for water in WATER_PHASES:
+        model = StabilisationModel(water=water).fit()
+        frozen = FrozenBoosting.from_sklearn(model.regressor_)
+        stored[f"{water}__fingerprint"] = np.array(fingerprint(model))
+        stored[f"{water}__scalars"] = np.array([frozen.init, frozen.learning_rate])
+        for name in _TREE_ARRAYS:
+            stored[f"{water}__{name}"] = getattr(frozen, name)
+        sets = sorted(sorted(s) for s in model.domain_)
+        domain = np.zeros((len(sets), max(map(len, sets))), dtype=np.int64)
+        for i, anions in enumerate(sets):
+            domain[i, : len(anions)] = anions
+        stored[f"{water}__domain"] = domain
+    np.savez_compressed(path, **stored)
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_frozen_models()}")
