@@ -30,6 +30,7 @@ __all__ = [
     "reaction_scan_batch",
     "reaction_scan_linprog",
     "reaction_scan_packed",
+    "system_block",
 ]
 
 _EPS = 1e-11
@@ -85,6 +86,18 @@ def _simplex(tab: np.ndarray, basis: np.ndarray, max_iter: int) -> bool:
             return False  # unbounded: impossible with x <= 1 and fractions >= 0
         _pivot(tab, basis, p, q)
     return False
+
+
+@njit(cache=True, inline="always")
+def system_block(matrix, energy, entry_offsets, dims, system_of, comps, i):
+    """Stacked candidate ``i``'s chemical system (layout of :func:`reaction_scan_packed`): the
+    entries' atom fractions ``(n, d)`` (contiguous), their energies ``(n,)``, a copy of the
+    candidate's composition ``(d,)`` and the system's index."""
+    s = system_of[i]
+    lo = entry_offsets[s]
+    hi = entry_offsets[s + 1]
+    d = dims[s]
+    return np.ascontiguousarray(matrix[lo:hi, :d]), energy[lo:hi], comps[i, :d].copy(), s
 
 
 @njit(cache=True)
@@ -234,15 +247,14 @@ def reaction_scan_packed(
     p_amt = np.zeros((k, d_max + 1))
     ok = np.zeros(k, dtype=np.bool_)
     for i in prange(k):
-        s = system_of[i]
-        lo = entry_offsets[s]
-        hi = entry_offsets[s + 1]
-        d = dims[s]
-        sub = np.ascontiguousarray(matrix[lo:hi, :d])
+        sub, sub_energy, comp, s = system_block(
+            matrix, energy, entry_offsets, dims, system_of, comps, i
+        )
+        d = sub.shape[1]
         rxn[i], mixing[i], e_cand[i], ok[i] = _scan_candidate(
             sub,
-            energy[lo:hi],
-            comps[i, :d].copy(),
+            sub_energy,
+            comp,
             known_energy[i],
             reacts[s, :d].copy(),
             e_reacts[s],

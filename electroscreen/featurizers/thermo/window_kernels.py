@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from electroscreen.featurizers.thermo.hull import _pivot, _simplex, hull_decomposition, hull_energy
+from electroscreen.featurizers.thermo.hull import (
+    _pivot,
+    _simplex,
+    hull_decomposition,
+    hull_energy,
+    system_block,
+)
 
 __all__ = ["compound_part_windows", "window_lp", "window_packed"]
 
@@ -57,6 +63,22 @@ def window_lp(matrix, energy, comp, e_comp, carrier, oxidation, out_idx, out_amt
     return voltage + 0.0, exchanged, ok
 
 
+@njit(cache=True)
+def _both_limits(matrix, energy, comp, e_comp, carrier, volts, exchanged, p_idx, p_amt):
+    """Reduction (side 0) and oxidation (side 1) limits of one candidate into ``volts`` (2,),
+    ``exchanged`` (2,) and the products ``p_idx``/``p_amt`` (2, d_max); True when both converged."""
+    d = matrix.shape[1]
+    good = True
+    for side in range(2):
+        v, n_x, conv = window_lp(
+            matrix, energy, comp, e_comp, carrier, side == 1, p_idx[side, :d], p_amt[side, :d]
+        )
+        volts[side] = v
+        exchanged[side] = n_x
+        good = good and conv
+    return good
+
+
 @njit(cache=True, parallel=True)
 def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_energy, carrier):
     """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
@@ -76,26 +98,16 @@ def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_e
     ok = np.zeros(k, dtype=np.bool_)
     e_used = np.empty(k)
     for i in prange(k):
-        s = system_of[i]
-        lo = entry_offsets[s]
-        hi = entry_offsets[s + 1]
-        d = dims[s]
-        sub = np.ascontiguousarray(matrix[lo:hi, :d])
-        comp = comps[i, :d].copy()
-        e_c = hull_energy(sub, energy[lo:hi], comp)
+        sub, sub_energy, comp, s = system_block(
+            matrix, energy, entry_offsets, dims, system_of, comps, i
+        )
+        e_c = hull_energy(sub, sub_energy, comp)
         if not np.isnan(known_energy[i]) and known_energy[i] < e_c:
             e_c = known_energy[i]
         e_used[i] = e_c
-        good = True
-        for side in range(2):
-            v, n_x, conv = window_lp(
-                sub, energy[lo:hi], comp, e_c, carrier[s], side == 1,
-                p_idx[i, side, :d], p_amt[i, side, :d],
-            )  # fmt: skip
-            volts[i, side] = v
-            exchanged[i, side] = n_x
-            good = good and conv
-        ok[i] = good
+        ok[i] = _both_limits(
+            sub, sub_energy, comp, e_c, carrier[s], volts[i], exchanged[i], p_idx[i], p_amt[i]
+        )
     return volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used
 
 
@@ -110,33 +122,24 @@ def compound_part_windows(
     hull energy (eV/atom) and ``ok`` whether both LPs converged."""
     for r in prange(len(rows)):
         i = rows[r]
-        s = system_of[i]
-        lo = entry_offsets[s]
-        hi = entry_offsets[s + 1]
-        d = dims[s]
-        sub = np.ascontiguousarray(matrix[lo:hi, :d])
-        comp = comps[i, :d].copy()
+        sub, sub_energy, comp, s = system_block(
+            matrix, energy, entry_offsets, dims, system_of, comps, i
+        )
+        d = sub.shape[1]
         idx = np.full(d, -1, dtype=np.int64)
         amt = np.zeros(d)
-        hull_decomposition(sub, energy[lo:hi], comp, idx, amt)
+        hull_decomposition(sub, sub_energy, comp, idx, amt)
         for k in range(d):
             if 0 <= idx[k] < d:  # a pure element: the first d entries are the identity block
                 comp[idx[k]] -= amt[k]
         comp = np.maximum(comp, 0.0)
         comp /= comp.sum()
-        e_c = hull_energy(sub, energy[lo:hi], comp)
+        e_c = hull_energy(sub, sub_energy, comp)
         e_used[i] = e_c
-        good = True
-        for side in range(2):
-            v, n_x, conv = window_lp(
-                sub, energy[lo:hi], comp, e_c, carrier[s], side == 1,
-                p_idx[i, side, :d], p_amt[i, side, :d],
-            )  # fmt: skip
-            if side == 0:
-                v_red[i] = v
-                n_red[i] = n_x
-            else:
-                v_ox[i] = v
-                n_ox[i] = n_x
-            good = good and conv
-        ok[i] = good
+        volts = np.empty(2)
+        exchanged = np.empty(2)
+        ok[i] = _both_limits(
+            sub, sub_energy, comp, e_c, carrier[s], volts, exchanged, p_idx[i], p_amt[i]
+        )
+        v_red[i], v_ox[i] = volts[0], volts[1]
+        n_red[i], n_ox[i] = exchanged[0], exchanged[1]
