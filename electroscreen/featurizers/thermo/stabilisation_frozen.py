@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit, prange
 
 from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
 
@@ -90,22 +91,29 @@ class FrozenBoosting:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predictions, shape (n,), for features ``X`` of shape (n, n_features)."""
         X32 = np.ascontiguousarray(X, dtype=np.float32)  # as the trees compare them
-        n = len(X32)
-        rows = np.arange(n)
-        out = np.full(n, self.init)
-        for t in range(len(self.offsets) - 1):
-            base = self.offsets[t]
-            node = np.zeros(n, dtype=np.int64)
-            while True:
-                at = base + node
-                inner = self.left[at] >= 0
-                if not inner.any():
-                    break
-                x = X32[rows, np.maximum(self.feature[at], 0)]
-                child = np.where(x <= self.threshold[at], self.left[at], self.right[at])
-                node = np.where(inner, child, node)
-            out += self.learning_rate * self.value[base + node]
-        return out
+        return _predict_trees(
+            X32, self.init, self.learning_rate, self.offsets, self.left, self.right,
+            self.feature, self.threshold, self.value,
+        )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _predict_trees(X32, init, learning_rate, offsets, left, right, feature, threshold, value):
+    """``init + sum_t learning_rate * leaf_t(x)`` per row, the stages added in order (as
+    scikit-learn's ``predict_stages``); a float32 feature ``<=`` the float64 threshold goes left."""
+    n = X32.shape[0]
+    out = np.empty(n)
+    for i in prange(n):
+        total = init
+        for t in range(len(offsets) - 1):
+            base = offsets[t]
+            node = 0
+            while left[base + node] >= 0:
+                j = base + node
+                node = left[j] if X32[i, feature[j]] <= threshold[j] else right[j]
+            total += learning_rate * value[base + node]
+        out[i] = total
+    return out
 
 
 def fingerprint(model: StabilisationModel) -> str:
