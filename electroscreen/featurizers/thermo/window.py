@@ -34,7 +34,7 @@ from electroscreen.featurizers.thermo.reactivity import (
     ZHU_2015,
     candidate_enthalpies,
 )
-from electroscreen.featurizers.thermo.window_kernels import compound_part_windows, window_packed
+from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
 __all__ = ["ElectrochemicalWindow", "window_status"]
 
@@ -51,14 +51,6 @@ _FEATURES = [
 _OUT_OF_DOMAIN = "window_out_of_domain"
 _ELEMENTAL_HULL = "window_elemental_hull"
 _PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, _ELEMENTAL_HULL)
-#: Smallest atom fraction of pure elements in a plain-hull candidate's decomposition that counts;
-#: below it the fraction is LP round-off.
-ELEMENTAL_FRACTION_TOL = 1e-9
-#: Largest atom fraction of pure elements read as composition noise: a composition off charge
-#: balance by the rounding of its occupancies (up to 8e-4 in the OBELiX and demo pools) holds a
-#: trace of S, Li, ... whose potential would pin both limits; the window is then that of the
-#: compound part of the decomposition. Above it the row is ``window_elemental_hull``.
-TRACE_FRACTION = 1e-3
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
 #: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
@@ -102,9 +94,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     ``window_not_converged``, ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
     limit keeps its value when it is within the bound) or ``window_elemental_hull``: an
     untabulated candidate outside the stabilisation model's domain whose hull decomposition holds
-    pure elements (more than :data:`TRACE_FRACTION` of its atoms), because the table lacks
-    compounds of its system (e.g. Li3P, Li8SnP4: no Li-P compound is tabulated; Li3YBr6: no Y-Br
-    compound). Its enthalpy would be that of a mixture with elements, so both limits would be
+    pure elements (more than ``window_kernels.TRACE_FRACTION``, 0.1 % of its atoms), because the
+    table lacks compounds of its system (e.g. Li3P, Li8SnP4: no Li-P compound is tabulated;
+    Li3YBr6: no Y-Br compound). Its enthalpy would be that of a mixture with elements, so both limits would be
     potentials of the elements (0 V for a phosphide, or a zero-width window at the element's
     potential) rather than of the candidate: both are NaN, unless ``max_uncertainty_v`` is
     ``np.inf`` (the uncertainty of such a limit has no bound). A smaller trace is read as
@@ -159,16 +151,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             packed, rows, stack, self.water, self.stabilisation
         )
         carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
-        v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used = window_packed(
+        v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used, fraction = window_packed(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, used, carrier_col,
-        )  # fmt: skip
-        fraction = _element_fraction(stack, used)
-        trace = (fraction > ELEMENTAL_FRACTION_TOL) & (fraction <= TRACE_FRACTION)
-        compound_part_windows(
-            stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
-            stack.comps, carrier_col, np.flatnonzero(trace),
-            v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used,
         )  # fmt: skip
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
@@ -258,16 +243,6 @@ def _out_of_domain(
     with np.errstate(divide="ignore", invalid="ignore"):
         uncertainty = np.where(exchanged > 0, error / exchanged, 0.0)
     return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)
-
-
-def _element_fraction(stack: StackedSystems, used: np.ndarray) -> np.ndarray:
-    """(k,) atom fraction of pure elements in the hull decomposition of plain-hull candidates
-    (``used`` NaN: neither tabulated nor model-corrected); 0 for the others."""
-    plain = np.flatnonzero(np.isnan(used))
-    out = np.zeros(len(used))
-    if len(plain):
-        out[plain] = stack.hull_summary(plain)[:, 1]
-    return out
 
 
 def window_status(packed: PackedCompositions, solved: dict) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Numba kernels of the electrochemical window: the Charnes-Cooper LP of one limit, both limits of
-every stacked candidate in parallel, and the re-solve of a candidate's compound part.
+"""Numba kernels of the electrochemical window: the Charnes-Cooper LP of one limit and both limits of
+every stacked candidate in parallel (for a trace of pure elements in a plain hull: its compound part).
 
 The method is described in :mod:`electroscreen.featurizers.thermo.window`, whose
 :class:`~electroscreen.featurizers.thermo.window.ElectrochemicalWindow` calls these.
@@ -18,7 +18,16 @@ from electroscreen.featurizers.thermo.hull import (
     system_block,
 )
 
-__all__ = ["compound_part_windows", "window_lp", "window_packed"]
+__all__ = ["ELEMENTAL_FRACTION_TOL", "TRACE_FRACTION", "window_lp", "window_packed"]
+
+#: Smallest atom fraction of pure elements in a plain-hull candidate's decomposition that counts;
+#: below it the fraction is LP round-off.
+ELEMENTAL_FRACTION_TOL = 1e-9
+#: Largest atom fraction of pure elements read as composition noise: a composition off charge
+#: balance by the rounding of its occupancies (up to 8e-4 in the OBELiX and demo pools) holds a
+#: trace of S, Li, ... whose potential would pin both limits; the window is then that of the
+#: compound part of the decomposition. Above it the row is ``window_elemental_hull``.
+TRACE_FRACTION = 1e-3
 
 
 @njit(cache=True)
@@ -84,10 +93,13 @@ def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_e
     """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
 
     ``known_energy`` (k,): candidate enthalpy, NaN for the hull energy; it is capped at the hull
-    energy (a candidate above its hull is its decomposition). ``carrier`` (n_systems,): the
-    carrier's column in each system. Returns ``v_red, v_ox, n_red, n_ox`` (k,), products
-    ``idx (k, 2, d_max)``, ``amt (k, 2, d_max)`` (side 0 reduction, 1 oxidation), converged (k,)
-    and the enthalpy used (k,).
+    energy (a candidate above its hull is its decomposition). A plain-hull candidate (NaN) whose
+    decomposition holds pure elements up to :data:`TRACE_FRACTION` of its atoms is solved for the
+    compound part (those element phases taken out, the rest renormalised). ``carrier``
+    (n_systems,): the carrier's column in each system. Returns ``v_red, v_ox, n_red, n_ox`` (k,),
+    products ``idx (k, 2, d_max)``, ``amt (k, 2, d_max)`` (side 0 reduction, 1 oxidation),
+    converged (k,), the enthalpy used (k,) and the atom fraction of pure elements in the hull of
+    each plain-hull candidate (k,; 0 for the others).
     """
     k = comps.shape[0]
     d_max = matrix.shape[1]
@@ -97,49 +109,33 @@ def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_e
     p_amt = np.zeros((k, 2, d_max))
     ok = np.zeros(k, dtype=np.bool_)
     e_used = np.empty(k)
+    elemental = np.zeros(k)
     for i in prange(k):
-        sub, sub_energy, comp, s = system_block(
-            matrix, energy, entry_offsets, dims, system_of, comps, i
-        )
-        e_c = hull_energy(sub, sub_energy, comp)
-        if not np.isnan(known_energy[i]) and known_energy[i] < e_c:
-            e_c = known_energy[i]
-        e_used[i] = e_c
-        ok[i] = _both_limits(
-            sub, sub_energy, comp, e_c, carrier[s], volts[i], exchanged[i], p_idx[i], p_amt[i]
-        )
-    return volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used
-
-
-@njit(cache=True, parallel=True)
-def compound_part_windows(
-    matrix, energy, entry_offsets, dims, system_of, comps, carrier, rows,
-    v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used,
-):  # fmt: skip
-    """Re-solve both limits of the stacked candidates ``rows`` for the compound part of their hull
-    decomposition (the pure-element phases, a trace, taken out and the rest renormalised), in place
-    in the outputs of :func:`window_packed` (same layout); ``e_used`` becomes the compound part's
-    hull energy (eV/atom) and ``ok`` whether both LPs converged."""
-    for r in prange(len(rows)):
-        i = rows[r]
         sub, sub_energy, comp, s = system_block(
             matrix, energy, entry_offsets, dims, system_of, comps, i
         )
         d = sub.shape[1]
         idx = np.full(d, -1, dtype=np.int64)
         amt = np.zeros(d)
-        hull_decomposition(sub, sub_energy, comp, idx, amt)
-        for k in range(d):
-            if 0 <= idx[k] < d:  # a pure element: the first d entries are the identity block
-                comp[idx[k]] -= amt[k]
-        comp = np.maximum(comp, 0.0)
-        comp /= comp.sum()
-        e_c = hull_energy(sub, sub_energy, comp)
+        e_c = hull_decomposition(sub, sub_energy, comp, idx, amt)
+        if np.isnan(known_energy[i]):
+            for j in range(d):
+                if 0 <= idx[j] < d:  # a pure element: the first d entries are the identity block
+                    elemental[i] += amt[j]
+            if ELEMENTAL_FRACTION_TOL < elemental[i] <= TRACE_FRACTION:
+                for j in range(d):
+                    if 0 <= idx[j] < d:
+                        comp[idx[j]] -= amt[j]
+                comp = np.maximum(comp, 0.0)
+                comp /= comp.sum()
+                e_c = hull_energy(sub, sub_energy, comp)
+        elif known_energy[i] < e_c:
+            e_c = known_energy[i]
         e_used[i] = e_c
-        volts = np.empty(2)
-        exchanged = np.empty(2)
         ok[i] = _both_limits(
-            sub, sub_energy, comp, e_c, carrier[s], volts, exchanged, p_idx[i], p_amt[i]
+            sub, sub_energy, comp, e_c, carrier[s], volts[i], exchanged[i], p_idx[i], p_amt[i]
         )
-        v_red[i], v_ox[i] = volts[0], volts[1]
-        n_red[i], n_ox[i] = exchanged[0], exchanged[1]
+    return (
+        volts[:, 0], volts[:, 1], exchanged[:, 0], exchanged[:, 1], p_idx, p_amt, ok, e_used,
+        elemental,
+    )  # fmt: skip
