@@ -22,7 +22,7 @@ from numba import njit, prange
 
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.thermo.enthalpies import EnthalpyTable, element_bits
-from electroscreen.featurizers.thermo.hull import hull_decomposition
+from electroscreen.featurizers.thermo.hull import hull_decomposition, system_block
 
 __all__ = ["StackedSystems", "stack_systems"]
 
@@ -255,14 +255,13 @@ def _tabulated_energy(stack_matrix, stack_energy, entry_offsets, dims, system_of
 def _hull_summary(matrix, energy, entry_offsets, dims, system_of, comps, candidates):
     out = np.empty((len(candidates), 3))
     for j in prange(len(candidates)):
-        c = candidates[j]
-        s = system_of[c]
-        lo, hi, d = entry_offsets[s], entry_offsets[s + 1], dims[s]
+        sub, sub_energy, comp, _ = system_block(
+            matrix, energy, entry_offsets, dims, system_of, comps, candidates[j]
+        )
+        d = sub.shape[1]
         idx = np.full(d, -1, dtype=np.int64)
         amt = np.zeros(d)
-        out[j, 0] = hull_decomposition(
-            np.ascontiguousarray(matrix[lo:hi, :d]), energy[lo:hi], comps[c, :d].copy(), idx, amt
-        )
+        out[j, 0] = hull_decomposition(sub, sub_energy, comp, idx, amt)
         elemental, phases = 0.0, 0
         for k in range(d):
             if idx[k] >= 0:
