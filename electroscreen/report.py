@@ -57,19 +57,31 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 def ranked_table(results: pd.DataFrame, top: int = 15) -> Table:
-    """The ``top`` best candidates by weighted score, with uncertainties and ranks."""
+    """The ``top`` best compositions by weighted score, with uncertainties and ranks.
+
+    A candidate whose composition repeats a better-ranked one (the same substitution of another
+    seed structure, another cell of one formula) is not shown again: the ``+`` column counts those
+    repeats down to the next row shown
+    (:func:`~electroscreen.data.composition_match.distinct_compositions`).
+    """
+    from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
 
     ranked = is_ranked(results["rank"])
-    best = results[ranked].nsmallest(top, "rank")
+    order = results[ranked].sort_values("rank", kind="stable")
+    groups = distinct_compositions(order["formula"].astype(str), limit=top)
+    best = order.iloc[[first for first, _ in groups]]
+    repeats = sum(len(r) for _, r in groups)
+    title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates"
+    if repeats:
+        title += f" (one row per composition; {repeats} repeats in column +)"
     table = Table(
-        "rank", "candidate_id", "formula", "log10 σ (S/cm)", "90% interval", "P(air stable)",
-        "pareto", "acq. rank",
-        title=f"Top {len(best)} of {int(ranked.sum())} ranked candidates",
+        "rank", "candidate_id", "formula", "+", "log10 σ (S/cm)", "90% interval",
+        "P(air stable)", "pareto", "acq. rank", title=title,
     )  # fmt: skip
-    for row in best.itertuples(index=False):
+    for row, (_, same) in zip(best.itertuples(index=False), groups, strict=True):
         table.add_row(
-            str(row.rank), str(row.candidate_id), str(row.formula),
+            str(row.rank), str(row.candidate_id), str(row.formula), str(len(same)) if same else "",
             f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),

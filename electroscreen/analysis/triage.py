@@ -24,6 +24,7 @@ from mlflow import MlflowClient
 from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
+from electroscreen.data.composition_match import distinct_compositions
 from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
@@ -177,8 +178,9 @@ def shortlist(
     min_p_air_stable: float | None = 0.5,
     top: int | None = 20,
     sort_by: str = "rank",
+    distinct: bool = True,
 ) -> pd.DataFrame:
-    """The best screened candidates that pass simple thresholds.
+    """The best screened candidates that pass simple thresholds, one row per composition.
 
     Parameters
     ----------
@@ -195,11 +197,18 @@ def shortlist(
         ``rank`` (ascending: the run's weighted-score ranking), ``acquisition_rank`` (upper
         confidence bound), ``pareto_rank``, or any other column (descending, e.g.
         ``pred_log10_sigma_lo`` for a pessimistic ordering). Unranked (``<NA>``) rows are left out.
+    distinct : bool
+        Show each composition once: a candidate whose composition (atomic fractions within 2e-4,
+        :func:`~electroscreen.data.composition_match.distinct_compositions`) repeats a row above it
+        (the same substitution of another seed structure, another cell of one formula) is left
+        out, and its ``candidate_id`` is listed in the shown row's ``same_composition_ids``
+        (``;``-separated; repeats below the last shown row are not looked for). False: every row.
 
     Returns
     -------
     DataFrame
-        The selected rows (only ``status == "ok"`` ones), best first, with the input's ``attrs``.
+        The selected rows (only ``status == "ok"`` ones), best first, with the input's ``attrs``
+        (and ``same_composition_ids`` when ``distinct``).
     """
     keep = _ok(results)
     if min_log10_sigma is not None:
@@ -211,7 +220,12 @@ def shortlist(
         keep &= is_ranked(results[sort_by])
     selected = results[keep]
     selected = selected.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
-    if top is not None:
+    if distinct:
+        groups = distinct_compositions(selected["formula"].astype(str), limit=top)
+        ids = selected["candidate_id"].astype(str).to_numpy()
+        selected = selected.iloc[[first for first, _ in groups]].copy()
+        selected["same_composition_ids"] = [";".join(ids[r]) for _, r in groups]
+    elif top is not None:
         selected = selected.head(top)
     selected.attrs = dict(results.attrs)
     return selected

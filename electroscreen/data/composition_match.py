@@ -10,13 +10,19 @@ OBELiX write the same material.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from electroscreen.data.formula import FormulaError, parse_formula
 
-__all__ = ["MATCH_TOLERANCE", "atomic_fractions", "composition_key", "match_compositions"]
+__all__ = [
+    "MATCH_TOLERANCE",
+    "atomic_fractions",
+    "composition_key",
+    "distinct_compositions",
+    "match_compositions",
+]
 
 #: Largest difference of atomic fraction (any element) between two matching compositions.
 MATCH_TOLERANCE = 2e-4
@@ -78,3 +84,51 @@ def match_compositions(
         vector = np.array([fractions[el] for el in system])
         out[i] = any(np.max(np.abs(vector - other)) <= tol for other in by_system[system])
     return out
+
+
+def distinct_compositions(
+    formulas: Iterable[str], limit: int | None = None, tol: float = MATCH_TOLERANCE
+) -> list[tuple[int, list[int]]]:
+    """The first row of each composition, in order, and the later rows that repeat it.
+
+    A shortlist read top down: a composition generated from several seed structures, or written in
+    another cell (``Li1.3Y0.3Ti1.7P3O12`` and ``Li7.8Y1.8Ti10.1988P18O72``), is shown once.
+
+    Parameters
+    ----------
+    formulas : iterable of str
+        In the order to read them (e.g. best rank first). One that does not parse is its own
+        composition.
+    limit : int, optional
+        Stop at the row that would be the ``limit + 1``-th distinct composition (repeats further
+        down are not looked for). None: read every row.
+    tol : float
+        Largest difference of any element's atomic fraction between two rows of one composition
+        (:data:`MATCH_TOLERANCE`, the leak guard's).
+
+    Returns
+    -------
+    list of (int, list of int)
+        ``(position of the first row, positions of its repeats)``, one per distinct composition in
+        order of first appearance, at most ``limit``.
+    """
+    groups: list[tuple[int, list[int]]] = []
+    by_system: dict[tuple[str, ...], list[tuple[np.ndarray, int]]] = defaultdict(list)
+    for position, formula in enumerate(formulas):
+        fractions = atomic_fractions(formula)
+        system = tuple(sorted(fractions)) if fractions is not None else None
+        if system is not None:
+            vector = np.array([fractions[el] for el in system])
+            match = next(
+                (g for other, g in by_system[system] if np.max(np.abs(vector - other)) <= tol),
+                None,
+            )
+            if match is not None:
+                groups[match][1].append(position)
+                continue
+        if limit is not None and len(groups) >= limit:
+            break
+        if system is not None:
+            by_system[system].append((vector, len(groups)))
+        groups.append((position, []))
+    return groups

@@ -133,7 +133,7 @@ def test_load_results_without_artifact_says_so(screen_run):
 )
 def test_shortlist_matches_a_plain_pandas_selection(screen_run, min_sigma, min_p, top, sort_by):
     results = screen_run.results
-    short = triage.shortlist(results, min_sigma, min_p, top=top, sort_by=sort_by)
+    short = triage.shortlist(results, min_sigma, min_p, top=top, sort_by=sort_by, distinct=False)
     expected = results[results["status"] == "ok"]
     if min_sigma is not None:
         expected = expected[expected["pred_log10_sigma"] >= min_sigma]
@@ -146,6 +146,24 @@ def test_shortlist_matches_a_plain_pandas_selection(screen_run, min_sigma, min_p
     expected = expected.head(top) if top else expected
     assert short["candidate_id"].tolist() == expected["candidate_id"].tolist()
     assert len(short) > 0
+
+
+def test_shortlist_shows_each_composition_once(screen_run):
+    """A composition repeated under other candidate ids (another seed, another cell) is listed
+    under its best-ranked row, and the rows shown are the plain selection without the repeats."""
+    results = screen_run.results.copy()
+    ranked = results[results["rank"] > 0].sort_values("rank")
+    best, third = ranked.index[0], ranked.index[2]
+    results.loc[third, "formula"] = results.loc[best, "formula"]  # third repeats the best
+    doubled = results.loc[best, "formula"]
+    results.loc[ranked.index[3], "formula"] = f"({doubled})2"  # the same, another cell
+    plain = triage.shortlist(results, None, None, top=None, distinct=False)
+    short = triage.shortlist(results, None, None, top=3)
+    repeats = [results.loc[third, "candidate_id"], results.loc[ranked.index[3], "candidate_id"]]
+    expected = plain[~plain["candidate_id"].isin(repeats)].head(3)
+    assert short["candidate_id"].tolist() == expected["candidate_id"].tolist()
+    assert short["same_composition_ids"].tolist() == [";".join(repeats), "", ""]
+    assert short.attrs == results.attrs
 
 
 def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):

@@ -1,0 +1,38 @@
+"""The top table of `screen` and `demo`: one row per composition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
+from electroscreen.report import ranked_table
+
+
+def _render(table) -> str:
+    console = Console(width=200, record=True, color_system=None)
+    console.print(table)
+    return console.export_text()
+
+
+def test_the_top_table_shows_each_composition_once():
+    results = pd.DataFrame(
+        {
+            "candidate_id": ["a", "b", "c", "d", "e", "f"],
+            "formula": ["Li3PS4", "Li6P2S8", "Li3YCl6", "Li3InCl6", "Li9P3S12", "Li7La3Zr2O12"],
+            "rank": pd.array([1, 2, 3, 4, 5, pd.NA], dtype="Int64"),
+            "pareto_rank": pd.array([1, 1, 2, 2, 3, pd.NA], dtype="Int64"),
+            "acquisition_rank": pd.array([2, 1, 3, 5, 4, pd.NA], dtype="Int64"),
+            "pred_log10_sigma": [-3.0, -3.0, -3.5, -3.6, -3.0, np.nan],
+            "pred_log10_sigma_std": [0.3] * 5 + [np.nan],
+            "pred_log10_sigma_lo": [-3.5] * 5 + [np.nan],
+            "pred_log10_sigma_hi": [-2.5] * 5 + [np.nan],
+            "p_air_stable": [0.2, 0.2, 0.4, 0.5, 0.2, np.nan],
+        }
+    ).sample(frac=1.0, random_state=0)  # input order is not rank order
+    text = _render(ranked_table(results, top=3))
+    assert "Top 3 of 5 ranked candidates (one row per composition; 2 repeats in column +)" in text
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    # b and e (Li9P3S12) repeat a; the read goes on until a fourth composition would start
+    assert [r[2].strip() for r in rows] == ["a", "c", "d"]
+    assert [r[4].strip() for r in rows] == ["2", "", ""]
