@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from electroscreen.analysis.triage import load_results, screening_runs
 from electroscreen.cli import app
+from electroscreen.data.composition_match import distinct_compositions
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.demo import run_demo
 from electroscreen.screening.generate import load_seeds
@@ -24,7 +25,9 @@ def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula
     assert result.exit_code == 0, result.output
     results = read_results(out / "results.parquet")
     n_ranked = int((results["rank"] > 0).sum())
-    assert f"Top 15 of {n_ranked} ranked candidates" in result.stdout
+    ranked = results[results["rank"] > 0].sort_values("rank")
+    shown = distinct_compositions(ranked["formula"], limit=15)  # one row per composition
+    assert f"Top {len(shown)} of {n_ranked} ranked candidates" in result.stdout
     assert f"{len(results)} candidates: ok {n_ranked}" in result.stdout
     assert str(out / "results.csv") in result.stdout.replace("\n", "")
     last = result.stdout.strip().splitlines()[-1]
