@@ -24,11 +24,14 @@ __all__ = [
 
 DEFAULT_CONFIG_PATH = config_path("screening.yaml")
 
-#: Elements rejected by default: toxic (Cd, Hg, Pb, Tl, As, Be), radioactive, and scarce platinum-group
-#: metals or precious metals that no battery at scale can use.
+#: Elements rejected by default: toxic (Cd, Hg, Pb, Tl, As, Be), radioactive (every element without a
+#: stable isotope: Tc, Pm and Po on; the transplutonium actinides too, which ionic-radius substitution
+#: otherwise offers for Bi3+, Y3+ or Gd3+), and scarce platinum-group or precious metals that no
+#: battery at scale can use.
 DEFAULT_FORBIDDEN = (
     "Be", "As", "Cd", "Hg", "Tl", "Pb",
     "Tc", "Pm", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu",
+    "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr",
     "Ru", "Rh", "Pd", "Re", "Os", "Ir", "Pt", "Au",
 )  # fmt: skip
 
@@ -50,8 +53,10 @@ DEFAULT_MAX_GII = 0.86
 
 
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:
-    if symbols is None:
-        return None
+    if not isinstance(symbols, list | tuple):
+        return symbols  # None, or not a list: pydantic's type check speaks
+    if any(isinstance(s, bool) for s in symbols):  # YAML 1.1 reads a bare No as false
+        raise ValueError('an element list holds true/false: write nobelium quoted, "No"')
     unknown = [s for s in symbols if s not in SYMBOL_TO_Z]
     if unknown:
         raise ValueError(f"unknown element symbols {unknown}")
@@ -99,9 +104,9 @@ class FilterConfig(BaseModel):
         (0.85, 1.15), description="Isotropic lattice scales searched for the lowest GII."
     )
 
-    _symbols = field_validator("allowed_elements", "forbidden_elements", "redox_active_elements")(
-        _check_symbols
-    )
+    _symbols = field_validator(
+        "allowed_elements", "forbidden_elements", "redox_active_elements", mode="before"
+    )(_check_symbols)
 
     @field_validator("gii_scale_bounds")
     @classmethod

@@ -106,3 +106,22 @@ def test_redox_active_cations_are_rejected_unless_allowed():
     assert (allowed["status"] == "ok").all()
     ti_too = apply_filters(batch, FilterConfig(redox_active_elements=["Ti"]))
     assert list(ti_too["status"]) == ["ok", "ok", "redox_active", "redox_active", "ok"]
+
+
+def test_every_radioactive_element_is_forbidden_by_default():
+    """No element without a stable isotope (Tc, Pm, Po and heavier) reaches a ranking: the demo
+    pool once ranked Li3AmO3 (Am3+ substituted for Bi3+ by ionic radius)."""
+    from electroscreen.data.formula import SYMBOL_TO_Z
+    from electroscreen.screening.screen_config import load_screening_config
+
+    radioactive = {s for s, z in SYMBOL_TO_Z.items() if z in (43, 61) or z >= 84}
+    assert {"Tc", "Pm", "Po", "U", "Pu", "Am", "Cm", "Lr"} <= radioactive
+    assert radioactive <= set(FilterConfig().forbidden_elements)
+    assert radioactive <= set(load_screening_config().filters.forbidden_elements)
+
+
+def test_an_unquoted_nobelium_in_yaml_gets_a_clear_message(tmp_path):
+    path = tmp_path / "screening.yaml"
+    path.write_text("filters:\n  forbidden_elements: [U, No]\n")
+    with pytest.raises(ValueError, match='write nobelium quoted, "No"'):
+        load_screening_config(path)
