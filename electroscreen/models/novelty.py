@@ -1,7 +1,9 @@
 """How far a candidate lies from the training rows, in the model's own feature space.
 
 :class:`FeatureNovelty` is the mean Euclidean distance to the ``k`` nearest training rows after
-median imputation and standardisation of each feature (every feature weighs the same). A candidate of
+median imputation and standardisation of each feature (every feature weighs the same; one that never
+varies in training gets the smallest unit of the others, so a value it never took, such as an element
+no training row holds, counts as at least as novel as the rarest one seen). A candidate of
 a known chemistry sits near its training neighbours; one of an unseen structural family sits far from
 all of them. :class:`~electroscreen.models.uncertainty.ConformalRegressor` bins its calibration rows by
 this distance, so that the candidates furthest from the training data get the widest intervals.
@@ -46,6 +48,7 @@ class FeatureNovelty(BaseEstimator):
         self.scaler_ = make_pipeline(
             SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
         ).fit(X)
+        _unit_for_constant_columns(self.scaler_[-1])
         k = min(self.n_neighbors, len(X))
         self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(self.scaler_.transform(X))
         return self
@@ -57,6 +60,20 @@ class FeatureNovelty(BaseEstimator):
             return np.zeros(0)
         distances, _ = self.neighbors_.kneighbors(self.scaler_.transform(X))
         return distances.mean(axis=1)
+
+
+def _unit_for_constant_columns(scaler: StandardScaler) -> None:
+    """Give the features that never vary in training the smallest unit of the varying ones.
+
+    StandardScaler divides a constant feature by 1, so a candidate that differs there (an element
+    no training row holds, in element fractions: 0.1 of Ho) moved the distance by 0.1 while a rare
+    element seen once moved it by ~30 standard deviations: an unseen element looked *less* novel
+    than a rare one. Dividing by the smallest standard deviation of the varying features makes a
+    value never seen at least as novel as the rarest one seen.
+    """
+    constant = scaler.var_ == 0
+    if constant.any() and not constant.all():
+        scaler.scale_ = np.where(constant, scaler.scale_[~constant].min(), scaler.scale_)
 
 
 def _matrix(X: object) -> np.ndarray:

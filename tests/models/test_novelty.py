@@ -18,10 +18,24 @@ def _reference_novelty(X_train, X_query, k):
     train = np.where(np.isnan(X_train), median, X_train)
     query = np.where(np.isnan(X_query), median, X_query)
     mean, std = train.mean(axis=0), train.std(axis=0)
-    std[std == 0] = 1.0
+    std[std == 0] = std[std > 0].min()  # a feature constant in training: the smallest unit
     train, query = (train - mean) / std, (query - mean) / std
     d = np.sqrt(((query[:, None, :] - train[None, :, :]) ** 2).sum(axis=2))
     return np.sort(d, axis=1)[:, :k].mean(axis=1)
+
+
+def test_a_value_never_seen_in_training_is_at_least_as_novel_as_the_rarest_seen():
+    """Element fractions: an element no training row holds (a constant-zero column) used to move
+    the distance by its raw fraction, far less than a rare element seen once."""
+    rng = np.random.default_rng(0)
+    train = np.zeros((200, 3))
+    train[:, 0] = rng.uniform(0.2, 0.6, 200)  # a common element
+    train[0, 1] = 0.1  # a rare element, in one training row; column 2: an element never seen
+    novelty = FeatureNovelty(n_neighbors=1).fit(train)
+    common, rare, unseen = np.array([[0.4, 0.0, 0.0], [0.4, 0.05, 0.0], [0.4, 0.0, 0.1]])
+    d_common, d_rare, d_unseen = novelty.distance(np.array([common, rare, unseen]))
+    assert d_common < 0.05
+    assert d_unseen >= d_rare - 1e-9 and d_unseen > 10 * d_common + 1.0
 
 
 def test_novelty_matches_a_numpy_reference_on_obelix_features(composition_design):
