@@ -23,6 +23,7 @@ from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
 from electroscreen.featurizers.base import CompositionFeaturizer, Featurizer
 from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.design import take_rows
 from electroscreen.models.estimators import ESTIMATORS, TREE_ESTIMATORS, build_estimator
 from electroscreen.models.featurize import Design, featurize_frame, reads_structures
@@ -112,7 +113,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     #: its default, which is the behaviour before it existed; a fitted one from before the novelty
     #: output has none (:mod:`electroscreen.data.legacy_state`).
     _legacy_init_defaults = True
-    _legacy_state = {"novelty_": None}
+    _legacy_state = {"novelty_": None, "constant_features_": None}
 
     def __init__(
         self,
@@ -254,6 +255,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         self.task_ = task
         self.feature_names_ = self.feature_names()
         self.n_train_ = len(use)
+        self.constant_features_ = (
+            ConstantFeatures.of(X, self.feature_names_) if isinstance(X, np.ndarray) else None
+        )
         if task.kind == "classification":
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
@@ -385,8 +389,22 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         )
         out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
-            out["pred_feature_status"] = design.feature_status
+            out["pred_feature_status"] = self._feature_notes(design)
         return out
+
+    def _feature_notes(self, design: Design) -> np.ndarray:
+        """``design.feature_status`` plus, on predicted rows, the constant-feature note."""
+        notes = design.feature_status.copy()
+        constant = getattr(self, "constant_features_", None)
+        if constant is None or not len(design.rows) or not isinstance(design.X, np.ndarray):
+            return notes
+        extra = constant.notes(design.X)
+        flagged = extra != ""
+        rows = design.rows[flagged]
+        notes[rows] = [
+            f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
+        ]
+        return notes
 
     def feature_importances(self) -> pd.Series:
         """Impurity importances by feature name (NaN where the estimator has none)."""

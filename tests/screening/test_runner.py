@@ -66,7 +66,8 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     assert notes.str.len().gt(0).all() and (notes == "ok").any()
     flagged = notes[notes != "ok"].str.split(",").explode()
     assert flagged.str.match(
-        r"^(conductivity|air-stability):[a-z_]+:[a-z_]+(;[a-z_]+:[a-z_]+)*$"
+        r"^(conductivity|air-stability):[a-z_]+:[a-z_]+(=[A-Za-z0-9_+ ]+)?"
+        r"(;[a-z_]+:[a-z_]+(=[A-Za-z0-9_+ ]+)?)*$"
     ).all()
     assert results["rank"].dtype == "Int64"
     assert not rejected[results.sort_values("rank").index[: int((~rejected).sum())]].any()
