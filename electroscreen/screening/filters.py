@@ -36,6 +36,16 @@ FILTER_STATUSES = (
 )
 
 
+#: d0 oxidation states of the early transition metals that ``DEFAULT_REDOX_ACTIVE`` leaves in as
+#: d0 cations (Ti4+ in LATP and LLTO, Zr4+, Nb5+, Ta5+, W6+; Hf4+ alike): a charge balance that
+#: needs them lower (W4+ for Ge4+ in a thiophosphate, Ti3+, Nb4+) leaves d electrons, which conduct
+#: (WS2, Ti2O3) and are oxidised inside the working window, so such a candidate is ``redox_active``.
+D0_STATES = {"Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta": 5, "W": 6}
+#: How far below its d0 state an element's (average) state must be: compositions whose occupancies
+#: were rounded in their seed CIF sit a few 1e-4 e off, a reduced cation a whole unit or a fraction.
+D0_TOLERANCE = 0.05
+
+
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
     mask = np.zeros(len(ELEMENT_SYMBOLS), dtype=bool)
     for symbol in symbols or ():
@@ -174,6 +184,40 @@ def apply_filters(
                 "outside the element's states of that sign (e.g. Li, LiCl2)"
             ),
         )
+        if not config.allow_redox_active:  # the charge balance names a reduced d0 cation
+            reduced, symbol, state = _reduced_d0_cations(kept, oxidation)
+            message = np.full(len(status), "", dtype=object)
+            message[still_ok[reduced]] = [
+                f"reduced d-metal cation {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
+                "its d electrons conduct and it oxidises inside the working window; "
+                "allow_redox_active keeps it"
+                for el, q in zip(symbol[reduced], state[reduced], strict=True)
+            ]
+            reject(message != "", "redox_active", lambda r: message[r])
     out["status"] = status
     out["error"] = error
     return out
+
+
+def _reduced_d0_cations(
+    packed: PackedCompositions, oxidation: PackedOxidation
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows whose charge balance puts a :data:`D0_STATES` element clearly below its d0 state.
+
+    Returns ``(mask (n,), symbol (n,), state (n,))``: the first such element of each row and its
+    (possibly non-integer) state; ``""`` / NaN for the other rows.
+    """
+    d0 = np.full(len(ELEMENT_SYMBOLS), np.nan)
+    for symbol, state in D0_STATES.items():
+        d0[SYMBOL_TO_Z[symbol]] = state
+    below = oxidation.states < d0[packed.z] - D0_TOLERANCE  # NaN compares False
+    mask = segment_any(below, packed.offsets)
+    symbol = np.full(len(packed), "", dtype=object)
+    state = np.full(len(packed), np.nan)
+    for row in np.flatnonzero(mask):
+        k = (
+            packed.offsets[row]
+            + np.flatnonzero(below[packed.offsets[row] : packed.offsets[row + 1]])[0]
+        )
+        symbol[row], state[row] = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
+    return mask, symbol, state
