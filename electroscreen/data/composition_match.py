@@ -69,21 +69,25 @@ def match_compositions(
     """
     by_system: dict[tuple[str, ...], list[np.ndarray]] = defaultdict(list)
     for formula in reference:
-        fractions = atomic_fractions(formula)
-        if fractions is not None:
-            system = tuple(sorted(fractions))
-            by_system[system].append(np.array([fractions[el] for el in system]))
+        point = _system_point(formula)
+        if point is not None:
+            by_system[point[0]].append(point[1])
     out = np.zeros(len(query), dtype=bool)
     for i, formula in enumerate(query):
-        fractions = atomic_fractions(formula)
-        if fractions is None:
-            continue
-        system = tuple(sorted(fractions))
-        if system not in by_system:
-            continue
-        vector = np.array([fractions[el] for el in system])
-        out[i] = any(np.max(np.abs(vector - other)) <= tol for other in by_system[system])
+        point = _system_point(formula)
+        if point is not None:
+            system, vector = point
+            out[i] = any(np.max(np.abs(vector - other)) <= tol for other in by_system[system])
     return out
+
+
+def _system_point(formula: str) -> tuple[tuple[str, ...], np.ndarray] | None:
+    """``(sorted element symbols, their atomic fractions in that order)``; None: does not parse."""
+    fractions = atomic_fractions(formula)
+    if fractions is None:
+        return None
+    system = tuple(sorted(fractions))
+    return system, np.array([fractions[el] for el in system])
 
 
 def distinct_compositions(
@@ -115,10 +119,9 @@ def distinct_compositions(
     groups: list[tuple[int, list[int]]] = []
     by_system: dict[tuple[str, ...], list[tuple[np.ndarray, int]]] = defaultdict(list)
     for position, formula in enumerate(formulas):
-        fractions = atomic_fractions(formula)
-        system = tuple(sorted(fractions)) if fractions is not None else None
-        if system is not None:
-            vector = np.array([fractions[el] for el in system])
+        point = _system_point(formula)
+        if point is not None:
+            system, vector = point
             match = next(
                 (g for other, g in by_system[system] if np.max(np.abs(vector - other)) <= tol),
                 None,
@@ -128,7 +131,7 @@ def distinct_compositions(
                 continue
         if limit is not None and len(groups) >= limit:
             break
-        if system is not None:
+        if point is not None:
             by_system[system].append((vector, len(groups)))
         groups.append((position, []))
     return groups
