@@ -25,6 +25,7 @@ ESTIMATORS = (
     "logistic",
     "attention",
     "averaged",
+    "gated",
 )
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 
@@ -36,13 +37,25 @@ def build_estimator(
     random_state: int,
     device: str,
     blocks: dict[str, np.ndarray] | None = None,
+    feature_names: list[str] | None = None,
 ) -> BaseEstimator:
     """The unfitted estimator ``name`` for ``task`` with ``params`` (its ``__init__`` arguments).
 
     ``blocks`` (featurizer name -> its column positions in the design) is needed by ``averaged``
-    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns.
+    (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns;
+    ``feature_names`` (the design's columns) by ``gated`` (:mod:`electroscreen.models.gated`), whose
+    members read the columns they name.
     """
     regression = task.kind == "regression"
+    if name == "gated":
+        if regression:
+            raise ValueError("gated is a classifier pair: use it for air stability")
+        from electroscreen.models.gated import build_gated
+
+        def gated_member(member_name: str, member_params: dict) -> BaseEstimator:
+            return build_estimator(task, member_name, member_params, random_state, device)
+
+        return build_gated(params, feature_names or [], gated_member)
     if name == "averaged":
         if not regression:
             raise ValueError("averaged is a regressor ensemble: use it for conductivity")

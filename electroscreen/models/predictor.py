@@ -73,10 +73,13 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     featurizer_params : dict, optional
         ``name -> __init__`` arguments of a featurizer named in ``featurizers`` (e.g.
         ``{"moisture": {"features": ["rxn_h2o_ev_per_atom", "borane_cluster"]}}``).
-    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged"}
+    estimator : {"random_forest", "extra_trees", "gradient_boosting", "mlp", "graph", "logistic", "attention", "averaged", "gated"}
         ``logistic``: classification only (:class:`~electroscreen.models.linear_models.LogisticEnsembleClassifier`).
         ``averaged``: conductivity only, the mean of member estimators each on its own featurizers
         (``estimator_params={"members": [...]}``, :mod:`electroscreen.models.averaged`).
+        ``gated``: air stability only, a near-data and a far-from-data classifier weighted by the
+        candidate's novelty (``estimator_params={"near": ..., "far": ..., "gate_scale": ...}``,
+        :mod:`electroscreen.models.gated`).
     estimator_params : dict, optional
         Passed to the estimator (e.g. ``n_estimators``, ``hidden``, ``epochs``).
     conformal_alpha : float, default 0.1
@@ -251,6 +254,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             self.random_state,
             self.device,
             blocks=self._feature_blocks(),
+            feature_names=[str(n) for n in self.feature_names()],
         )
         self.task_ = task
         self.feature_names_ = self.feature_names()

@@ -46,6 +46,8 @@ def check_predictor_params(params: dict) -> Task:
         raise ValueError("temperature_model needs a conductivity model with descriptors")
     if estimator == "graph" and params["conformal_novelty_bins"] > 1:
         raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
+    if estimator == "gated" and task.kind != "classification":
+        raise ValueError("gated is a classifier pair: use it for air stability")
     if estimator == "averaged":
         from electroscreen.models.averaged import check_members
 

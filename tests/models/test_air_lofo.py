@@ -90,7 +90,7 @@ def test_calibration_undoes_the_pull_of_balanced_weights():
 
 
 @pytest.mark.parametrize(
-    "name", ["air_stability.yaml", "air_stability_h2o.yaml", "air_stability_borane.yaml"]
+    "name", ["air_stability_logistic.yaml", "air_stability_h2o.yaml", "air_stability_borane.yaml"]
 )
 def test_shipped_air_models_order_the_textbook_cases(air_table, name):
     """A shipped config trained on the labels: thiophosphates below the Sn thio-compound and the
@@ -114,3 +114,32 @@ def test_shipped_air_models_order_the_textbook_cases(air_table, name):
     assert coef["rxn_h2o_ev_per_atom"] > 0
     if "borane_cluster" in coef:
         assert coef["borane_cluster"] > 0 and p["LiBH4"] < 0.5 < p["Li2B12H12"]
+
+
+def test_default_air_model_orders_the_textbook_and_halide_cases(air_table):
+    """The gated default (forest near the labels, logistic model far from them) keeps the textbook
+    order, Li3InCl6 above Li3YCl6 as the labels say, and for a candidate unlike every label
+    (Li3.2PS4: off-stoichiometric) gives the far model's probability."""
+    from electroscreen.configs import config_path
+    from electroscreen.experiments.train import build_predictor
+    from electroscreen.experiments.train_config import load_train_config
+
+    config = load_train_config(config_path("air_stability.yaml"))
+    assert config.estimator == "gated"
+    model = build_predictor(config).fit(air_table)
+    names = ["Li3PS4", "Li7P3S11", "Li4SnS4", "Li7La3Zr2O12", "Li3N", "Li2B12H12", "LiBH4"]
+    names += ["Li3InCl6", "Li3YCl6", "Li3.2PS4"]
+    frame = pd.DataFrame({"formula": names})
+    p = dict(zip(names, model.predict_frame(frame)["p_air_stable"], strict=True))
+    assert max(p["Li3PS4"], p["Li7P3S11"]) < min(p["Li4SnS4"], p["Li7La3Zr2O12"])
+    assert p["Li3N"] < 0.5 and p["LiBH4"] < 0.5 < p["Li2B12H12"]
+    assert p["Li3InCl6"] > p["Li3YCl6"]
+    gated = model.estimator_
+    X = model.featurize(frame).X
+    w = dict(zip(names, gated.gate_weight(X), strict=True))
+    assert w["Li3PS4"] > 0.9 and w["Li3.2PS4"] < 0.05  # labelled vs unlike every label
+    far = gated.far_.predict_proba_dist(X[:, gated.far_columns_])[0]
+    assert p["Li3.2PS4"] == pytest.approx(far[names.index("Li3.2PS4")], abs=0.02)
+    assert p["Li3.2PS4"] < 0.5
+    coef = dict(zip(model.feature_names_[gated.far_columns_], gated.far_.coef_, strict=True))
+    assert coef["rxn_h2o_ev_per_atom"] > 0 and coef["borane_cluster"] > 0

@@ -1,0 +1,230 @@
+"""Two classifiers and a gate: the one that memorises near the training data, the other far from it.
+
+Estimator ``gated`` of :class:`~electroscreen.models.predictor.CandidatePredictor` (air stability).
+A forest on many descriptors ranks compositions of a known family well (it recalls their labelled
+neighbours) and a family it never saw badly; a logistic model on a few chemical descriptors ranks
+both moderately. :class:`GatedClassifier` predicts
+
+    p = w * p_near + (1 - w) * p_far,   w = exp(-(d / gate_scale) ** 2),
+
+where ``d`` is the candidate's novelty on the *near* member's columns
+(:class:`~electroscreen.models.novelty.FeatureNovelty`: mean distance to the 5 nearest training rows,
+standardised features). A candidate next to labelled rows gets the near member's probability, one
+far from all of them the far member's. The spread is that of the two-component mixture:
+``var = w sd_near^2 + (1 - w) sd_far^2 + w (1 - w) (p_near - p_far)^2``.
+
+Config (the default ``configs/air_stability.yaml``)::
+
+    featurizers: [moisture]
+    estimator: gated
+    estimator_params:
+      gate_scale: 0.5
+      near: {estimator: random_forest, params: {n_estimators: 300}}
+      far: {estimator: logistic, features: [rxn_h2o_ev_per_atom, borane_cluster], params: {C: 100.0}}
+
+A member reads the columns named in its ``features`` (design feature names; default: every column).
+Its ``estimator`` is ``random_forest``, ``extra_trees``, ``gradient_boosting``, ``logistic`` or
+``mlp``; its seed is the predictor's unless its params set ``random_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from electroscreen.models.novelty import FeatureNovelty
+
+__all__ = ["GatedClassifier", "build_gated", "check_gated"]
+
+#: The two members and the gate's scale: the keys of ``estimator_params``.
+PARAM_KEYS = {"near", "far", "gate_scale"}
+#: Keys of one member spec.
+MEMBER_KEYS = {"estimator", "features", "params"}
+#: Classifiers that can be members.
+MEMBER_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting", "logistic", "mlp")
+
+
+def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
+    """The validated ``estimator_params`` of ``gated`` (raises ``ValueError`` naming the problem).
+
+    Parameters
+    ----------
+    params : dict
+        ``{"near": spec, "far": spec, "gate_scale": float > 0}``; a spec is a dict with
+        ``estimator`` (one of :data:`MEMBER_ESTIMATORS`), optional ``features`` (design feature
+        names) and ``params`` (its ``__init__`` arguments).
+    feature_names : sequence of str
+        The predictor's design columns.
+
+    Returns
+    -------
+    dict
+        ``gate_scale`` and, per member, ``estimator``, ``columns`` (positions) and ``params``.
+    """
+    params = dict(params or {})
+    unknown = set(params) - PARAM_KEYS
+    if unknown or not {"near", "far"} <= set(params):
+        raise ValueError(
+            f"gated: estimator_params needs 'near' and 'far' (and optional 'gate_scale'); "
+            f"got {sorted(params)}"
+        )
+    scale = float(params.get("gate_scale", 1.0))
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"gated: gate_scale must be a positive number, got {scale}")
+    names = list(feature_names)
+    out: dict = {"gate_scale": scale}
+    for role in ("near", "far"):
+        spec = params[role]
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"gated: {role} must be a mapping, got {type(spec).__name__}")
+        extra = set(spec) - MEMBER_KEYS
+        if extra:
+            raise ValueError(f"gated: {role}: unknown keys {sorted(extra)}; allowed {MEMBER_KEYS}")
+        name = spec.get("estimator")
+        if name not in MEMBER_ESTIMATORS:
+            raise ValueError(
+                f"gated: {role}: estimator must be one of {MEMBER_ESTIMATORS}: {name!r}"
+            )
+        features = list(spec.get("features") or names)
+        missing = [f for f in features if f not in names]
+        if missing:
+            raise ValueError(f"gated: {role}: features {missing} are not design columns {names}")
+        out[role] = {
+            "estimator": name,
+            "columns": np.array([names.index(f) for f in features], dtype=np.int64),
+            "params": dict(spec.get("params") or {}),
+        }
+    return out
+
+
+def build_gated(
+    params: Mapping | None,
+    feature_names: Sequence[str],
+    build: Callable[[str, dict], BaseEstimator],
+) -> GatedClassifier:
+    """The unfitted :class:`GatedClassifier` of ``estimator_params`` (see :func:`check_gated`);
+    ``build(estimator_name, params)`` makes each member (the predictor's ``build_estimator``)."""
+    spec = check_gated(params, feature_names)
+    near, far = spec["near"], spec["far"]
+    return GatedClassifier(
+        near=build(near["estimator"], near["params"]),
+        far=build(far["estimator"], far["params"]),
+        near_columns=near["columns"],
+        far_columns=far["columns"],
+        gate_scale=spec["gate_scale"],
+    )
+
+
+class GatedClassifier(ClassifierMixin, BaseEstimator):
+    """The near member's probability close to the training rows, the far member's away from them.
+
+    Parameters
+    ----------
+    near, far : estimator
+        Binary classifiers with ``fit(X, y[, sample_weight])`` and
+        ``predict_proba_dist(X) -> (p, sd)``; cloned at fit.
+    near_columns, far_columns : ndarray of int, optional
+        Columns of ``X`` each reads (default: all). The gate measures novelty on ``near_columns``.
+    gate_scale : float, default 1.0
+        Novelty (standardised units) at which the near member's weight has fallen to 1/e.
+    n_neighbors : int, default 5
+        Training rows averaged by the novelty.
+
+    Attributes
+    ----------
+    near_, far_ : estimator
+        The fitted members.
+    novelty_ : FeatureNovelty
+        Fitted on the near member's columns of the training rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from electroscreen.models.linear_models import LogisticEnsembleClassifier
+    >>> from electroscreen.models.sklearn_models import TreeEnsembleClassifier
+    >>> rng = np.random.default_rng(0); X = rng.normal(size=(120, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> model = GatedClassifier(
+    ...     TreeEnsembleClassifier(n_estimators=20), LogisticEnsembleClassifier(n_members=2),
+    ...     gate_scale=0.5,
+    ... ).fit(X, y)
+    >>> w = model.gate_weight(np.array([X[0], X[0] + 100.0])); bool(w[0] > 0.5 and w[1] < 1e-6)
+    True
+    """
+
+    def __init__(
+        self,
+        near: BaseEstimator,
+        far: BaseEstimator,
+        near_columns: np.ndarray | None = None,
+        far_columns: np.ndarray | None = None,
+        gate_scale: float = 1.0,
+        n_neighbors: int = 5,
+    ) -> None:
+        self.near = near
+        self.far = far
+        self.near_columns = near_columns
+        self.far_columns = far_columns
+        self.gate_scale = gate_scale
+        self.n_neighbors = n_neighbors
+
+    def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
+        if columns is None:
+            return np.arange(n_features)
+        columns = np.asarray(columns, dtype=np.int64)
+        if not len(columns) or columns.min() < 0 or columns.max() >= n_features:
+            raise ValueError(f"member columns must lie in 0..{n_features - 1}: {columns}")
+        return columns
+
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> GatedClassifier:
+        """Fit both members on their columns and the gate's novelty on the near member's.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_features)
+        y : ndarray of shape (n,)
+            0/1 labels.
+        sample_weight : ndarray of shape (n,), optional
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or len(X) != len(y):
+            raise ValueError(f"X must be 2-D with one row per label: {X.shape}, {len(y)} labels")
+        if not np.isfinite(self.gate_scale) or self.gate_scale <= 0:
+            raise ValueError(f"gate_scale must be a positive number, got {self.gate_scale}")
+        self.n_features_in_ = X.shape[1]
+        self.near_columns_ = self._columns(self.near_columns, X.shape[1])
+        self.far_columns_ = self._columns(self.far_columns, X.shape[1])
+        self.near_ = clone(self.near).fit(X[:, self.near_columns_], y, sample_weight=sample_weight)
+        self.far_ = clone(self.far).fit(X[:, self.far_columns_], y, sample_weight=sample_weight)
+        self.novelty_ = FeatureNovelty(self.n_neighbors).fit(X[:, self.near_columns_])
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def gate_weight(self, X: np.ndarray) -> np.ndarray:
+        """The near member's weight ``exp(-(d / gate_scale)^2)`` per row, shape ``(n,)``."""
+        check_is_fitted(self, "novelty_")
+        X = np.asarray(X, dtype=np.float64)
+        d = self.novelty_.distance(X[:, self.near_columns_])
+        return np.exp(-((d / self.gate_scale) ** 2))
+
+    def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probability of class 1 and the mixture spread, both of shape ``(n,)``."""
+        check_is_fitted(self, "novelty_")
+        X = np.asarray(X, dtype=np.float64)
+        p_near, sd_near = self.near_.predict_proba_dist(X[:, self.near_columns_])
+        p_far, sd_far = self.far_.predict_proba_dist(X[:, self.far_columns_])
+        w = self.gate_weight(X)
+        p = w * p_near + (1 - w) * p_far
+        var = w * sd_near**2 + (1 - w) * sd_far**2 + w * (1 - w) * (p_near - p_far) ** 2
+        return p, np.sqrt(var)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = self.predict_proba_dist(X)[0]
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)

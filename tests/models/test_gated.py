@@ -1,0 +1,129 @@
+"""The gated classifier: the near member near the training rows, the far member far from them."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from electroscreen.models.gated import GatedClassifier, check_gated
+from electroscreen.models.linear_models import LogisticEnsembleClassifier
+from electroscreen.models.sklearn_models import TreeEnsembleClassifier
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + 0.3 * X[:, 2] > 0).astype(int)
+    return X, y
+
+
+def _model(**kw):
+    return GatedClassifier(
+        TreeEnsembleClassifier(n_estimators=30, random_state=0),
+        LogisticEnsembleClassifier(n_members=3),
+        **kw,
+    )
+
+
+def test_mixture_by_hand(data):
+    """p = w p_near + (1 - w) p_far with w = exp(-(d / scale)^2), d the near columns' novelty."""
+    X, y = data
+    model = _model(near_columns=np.array([0, 1, 2]), far_columns=np.array([0]), gate_scale=0.7)
+    model.fit(X, y)
+    Xt = np.vstack([X[:5], X[:5] * 4.0])
+    d = model.novelty_.distance(Xt)
+    w = np.exp(-((d / 0.7) ** 2))
+    np.testing.assert_allclose(model.gate_weight(Xt), w)
+    p_near, sd_near = model.near_.predict_proba_dist(Xt)
+    p_far, sd_far = model.far_.predict_proba_dist(Xt[:, [0]])
+    p, sd = model.predict_proba_dist(Xt)
+    np.testing.assert_allclose(p, w * p_near + (1 - w) * p_far)
+    var = w * sd_near**2 + (1 - w) * sd_far**2 + w * (1 - w) * (p_near - p_far) ** 2
+    np.testing.assert_allclose(sd, np.sqrt(var))
+    np.testing.assert_allclose(model.predict_proba(Xt)[:, 1], p)
+    np.testing.assert_array_equal(model.predict(Xt), (p >= 0.5).astype(int))
+
+
+def test_far_rows_take_the_far_member_and_training_rows_the_near_one(data):
+    X, y = data
+    model = _model(gate_scale=0.5).fit(X, y)
+    far = X[:10] + 50.0
+    np.testing.assert_allclose(
+        model.predict_proba_dist(far)[0], model.far_.predict_proba_dist(far)[0], atol=1e-12
+    )
+    assert np.median(model.gate_weight(X[:10])) > 0.3  # a training row is among its own 5 nearest
+    assert model.gate_weight(far).max() < 1e-12
+
+
+def test_seeded_and_picklable(data):
+    X, y = data
+    a, b = _model().fit(X, y), _model().fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba_dist(X)[0], b.predict_proba_dist(X)[0])
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(a.predict_proba_dist(X)[1], c.predict_proba_dist(X)[1])
+
+
+def test_bad_parameters_are_named(data):
+    X, y = data
+    with pytest.raises(ValueError, match="gate_scale"):
+        _model(gate_scale=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="columns"):
+        _model(far_columns=np.array([3])).fit(X, y)
+    names = ["a", "b"]
+    with pytest.raises(ValueError, match="'near' and 'far'"):
+        check_gated({"near": {"estimator": "logistic"}}, names)
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        check_gated({"near": {"estimator": "attention"}, "far": {"estimator": "logistic"}}, names)
+    with pytest.raises(ValueError, match=r"features \['c'\]"):
+        check_gated(
+            {
+                "near": {"estimator": "logistic"},
+                "far": {"estimator": "logistic", "features": ["c"]},
+            },
+            names,
+        )
+    spec = check_gated(
+        {
+            "near": {"estimator": "random_forest"},
+            "far": {"estimator": "logistic", "features": ["b"]},
+        },
+        names,
+    )
+    np.testing.assert_array_equal(spec["near"]["columns"], [0, 1])
+    np.testing.assert_array_equal(spec["far"]["columns"], [1])
+
+
+def test_predictor_builds_it_from_feature_names_and_refuses_it_for_conductivity():
+    from electroscreen.models.predictor import CandidatePredictor
+
+    sulfides = ["Li3PS4", "Li7P3S11", "Li6PS5Cl", "Li10GeP2S12", "Li4P2S6"]
+    oxides = ["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7P3O12", "LiNbO3", "Li2SiO3", "Li3PO4"]
+    table = pd.DataFrame(
+        {
+            "formula": (sulfides + oxides) * 4,
+            "verdict": (["unstable"] * 5 + ["stable"] * 5) * 4,
+            "family": (["sulfide"] * 5 + ["oxide"] * 5) * 4,
+        }
+    )
+    params = {
+        "gate_scale": 0.5,
+        "near": {"estimator": "random_forest", "params": {"n_estimators": 20}},
+        "far": {"estimator": "logistic", "features": ["rxn_h2o_ev_per_atom"]},
+    }
+    featurizer_params = {"moisture": {"features": ["rxn_h2o_ev_per_atom", "carrier_fraction"]}}
+    model = CandidatePredictor(
+        task="air_stability", featurizers=("moisture",), featurizer_params=featurizer_params,
+        estimator="gated", estimator_params=params,
+    ).fit(table)  # fmt: skip
+    np.testing.assert_array_equal(model.estimator_.far_columns_, [0])
+    out = model.predict_frame(pd.DataFrame({"formula": ["Li3PS4", "Li7La3Zr2O12"]}))
+    assert out["pred_status"].tolist() == ["ok", "ok"]
+    assert out["p_air_stable"].iloc[0] < 0.5 < out["p_air_stable"].iloc[1]
+    with pytest.raises(ValueError, match="gated is a classifier pair"):
+        CandidatePredictor(task="conductivity", featurizers=("magpie",), estimator="gated").fit(
+            pd.DataFrame({"formula": ["Li3PS4"] * 6, "log10_sigma": [-3.0] * 6})
+        )
