@@ -14,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.impute import SimpleImputer
-from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["FeatureNovelty"]
+__all__ = ["QUERY_BLOCK", "FeatureNovelty"]
+
+#: Rows per matrix product of :meth:`FeatureNovelty.distance` (the last block is zero-padded).
+QUERY_BLOCK = 256
 
 
 class FeatureNovelty(BaseEstimator):
@@ -49,17 +51,42 @@ class FeatureNovelty(BaseEstimator):
             SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()
         ).fit(X)
         _unit_for_constant_columns(self.scaler_[-1])
-        k = min(self.n_neighbors, len(X))
-        self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(self.scaler_.transform(X))
+        self.train_ = np.ascontiguousarray(self.scaler_.transform(X))
+        self.k_ = min(self.n_neighbors, len(X))
         return self
 
     def distance(self, X: np.ndarray) -> np.ndarray:
-        """Mean distance of each row of ``X`` to its nearest training rows."""
+        """Mean distance of each row of ``X`` to its nearest training rows, shape ``(n,)``.
+
+        Each row's value depends on that row alone, to the last bit: the squared distances come
+        from one matrix product per block of :data:`QUERY_BLOCK` rows, every block padded to that
+        size (a BLAS product of another shape may round differently, and scikit-learn's
+        ``NearestNeighbors`` cuts a batch into blocks by position, so a row's novelty moved in its
+        last bits with the rows beside it), and the ``k`` smallest are summed in sorted order.
+        """
         X = _matrix(X)
         if len(X) == 0:
             return np.zeros(0)
-        distances, _ = self.neighbors_.kneighbors(self.scaler_.transform(X))
-        return distances.mean(axis=1)
+        train, k = self._training_rows()
+        Z = self.scaler_.transform(X)
+        out = np.empty(len(Z))
+        block = np.zeros((QUERY_BLOCK, Z.shape[1]))
+        train_sq = np.einsum("ij,ij->i", train, train)
+        for start in range(0, len(Z), QUERY_BLOCK):
+            part = Z[start : start + QUERY_BLOCK]
+            m = len(part)
+            block[:m], block[m:] = part, 0.0
+            sq = (block**2).sum(axis=1)[:, None] - 2.0 * (block @ train.T) + train_sq[None, :]
+            nearest = np.sort(np.partition(np.maximum(sq[:m], 0.0), k - 1, axis=1)[:, :k], axis=1)
+            out[start : start + m] = np.sqrt(nearest).mean(axis=1)
+        return out
+
+    def _training_rows(self) -> tuple[np.ndarray, int]:
+        """The standardised training rows and ``k`` (models pickled before ``train_`` kept them in
+        a fitted ``NearestNeighbors``)."""
+        if hasattr(self, "train_"):
+            return self.train_, self.k_
+        return self.neighbors_._fit_X, self.neighbors_.n_neighbors
 
 
 def _unit_for_constant_columns(scaler: StandardScaler) -> None:

@@ -49,6 +49,38 @@ def test_novelty_matches_a_numpy_reference_on_obelix_features(composition_design
     assert FeatureNovelty(n_neighbors=1).fit(train).distance(train[:20]).max() < 1e-6
 
 
+def test_a_rows_novelty_does_not_depend_on_the_rows_beside_it():
+    """Bit for bit, whatever batch a row comes in (order, size, extreme neighbours): the value a
+    screen writes must not move with the batch (it did, in the last bits, with scikit-learn's
+    position-blocked NearestNeighbors)."""
+    from electroscreen.models.novelty import QUERY_BLOCK
+
+    rng = np.random.default_rng(3)
+    novelty = FeatureNovelty().fit(rng.normal(size=(700, 40)))
+    query = rng.normal(size=(2 * QUERY_BLOCK + 17, 40))
+    alone = novelty.distance(query)
+    for trial in range(6):
+        rows = rng.permutation(len(query))[: rng.integers(1, len(query))]
+        extreme = rng.normal(size=(rng.integers(0, 300), 40)) * 10.0 ** rng.uniform(-3, 3)
+        batch = np.vstack([extreme, query[rows]])
+        order = rng.permutation(len(batch))
+        got = novelty.distance(batch[order])[np.argsort(order)][len(extreme) :]
+        assert got.tobytes() == alone[rows].tobytes(), trial
+    assert novelty.distance(query[:0]).shape == (0,)
+
+
+def test_novelty_pickled_before_train_rows_were_kept_still_predicts():
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(4)
+    train, query = rng.normal(size=(50, 3)), rng.normal(size=(7, 3))
+    new = FeatureNovelty(n_neighbors=4).fit(train)
+    old = FeatureNovelty(n_neighbors=4)
+    old.scaler_ = new.scaler_
+    old.neighbors_ = NearestNeighbors(n_neighbors=4).fit(new.train_)
+    np.testing.assert_allclose(old.distance(query), new.distance(query), rtol=1e-12)
+
+
 def test_novelty_needs_a_feature_matrix():
     with pytest.raises(ValueError, match="feature matrix"):
         FeatureNovelty().fit([[1.0, 2.0]])
