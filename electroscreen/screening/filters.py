@@ -2,7 +2,8 @@
 
 Each check only looks at candidates that are still ``ok``; the first failing check sets the row's
 ``status`` (``no_carrier``, ``too_many_elements``, ``forbidden_element``, ``element_not_allowed``,
-``redox_active``, ``too_many_sites``, ``not_charge_balanced``) and a message in ``error``. Rows are never dropped.
+``redox_active``, ``too_many_sites``, ``not_charge_balanced``, ``anion_former_as_cation``) and a
+message in ``error``. Rows are never dropped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FILTER_STATUSES = (
     "redox_active",
     "too_many_sites",
     "not_charge_balanced",
+    "anion_former_as_cation",
     "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )
 
@@ -44,6 +46,22 @@ D0_STATES = {"Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta": 5, "W": 6}
 #: How far below its d0 state an element's (average) state must be: compositions whose occupancies
 #: were rounded in their seed CIF sit a few 1e-4 e off, a reduced cation a whole unit or a fraction.
 D0_TOLERANCE = 0.05
+
+#: Anion formers that are cations only beside a more electronegative ligand, and those ligands:
+#: positive S, Se, Te in sulfites, selenites, tellurites, sulfates ... and halides (SCl2, TeCl4,
+#: Cs2TeCl6, TeI4); positive N and halogens in nitrates, iodates, perchlorates ... and fluorides.
+#: A charge balance that makes one of them a cation among other anions only (Te4+ for Sn4+ in a
+#: thiophosphate: Te(IV) oxidises sulfide, no Te(IV) sulfide is known) gives
+#: ``anion_former_as_cation``.
+CATION_LIGANDS: dict[str, tuple[str, ...]] = {
+    "S": ("O", "F", "Cl", "Br"),
+    "Se": ("O", "F", "Cl", "Br"),
+    "Te": ("O", "F", "Cl", "Br", "I"),
+    "N": ("O", "F"),
+    "Cl": ("O", "F"),
+    "Br": ("O", "F"),
+    "I": ("O", "F"),
+}
 
 
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
@@ -194,6 +212,9 @@ def apply_filters(
                 for el, q in zip(symbol[reduced], state[reduced], strict=True)
             ]
             reject(message != "", "redox_active", lambda r: message[r])
+        message = np.full(len(status), "", dtype=object)
+        message[still_ok] = _anion_formers_as_cations(kept, oxidation)
+        reject(message != "", "anion_former_as_cation", lambda r: message[r])
     out["status"] = status
     out["error"] = error
     return out
@@ -221,3 +242,28 @@ def _reduced_d0_cations(
         )
         symbol[row], state[row] = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
     return mask, symbol, state
+
+
+def _anion_formers_as_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
+    """Per row: ``""``, or why a :data:`CATION_LIGANDS` element's positive state is implausible
+    (none of its ligands is an anion of the composition)."""
+    out = np.full(len(packed), "", dtype=object)
+    z_former = np.array([SYMBOL_TO_Z[s] for s in CATION_LIGANDS])
+    positive = np.isin(packed.z, z_former) & (oxidation.states > 0)  # NaN compares False
+    for row in np.flatnonzero(segment_any(positive, packed.offsets)):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        anions = {
+            ELEMENT_SYMBOLS[z]
+            for z, q in zip(packed.z[lo:hi], oxidation.states[lo:hi], strict=True)
+            if q < 0
+        }
+        for k in range(lo, hi):
+            symbol = ELEMENT_SYMBOLS[packed.z[k]]
+            if positive[k] and not anions & set(CATION_LIGANDS[symbol]):
+                out[row] = (
+                    f"{symbol}{oxidation.states[k]:+.2f} is a cation only beside "
+                    f"{', '.join(CATION_LIGANDS[symbol])}; the anions here are "
+                    f"{', '.join(sorted(anions))}"
+                )
+                break
+    return out

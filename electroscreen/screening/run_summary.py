@@ -26,6 +26,7 @@ _FILTER_NAMES = {
     "element_not_allowed": "allowed_elements",
     "too_many_sites": "max_sites",
     "not_charge_balanced": "charge_balance",
+    "anion_former_as_cation": "anion_formers",
     "implausible_bond_valence": "max_gii",
 }
 

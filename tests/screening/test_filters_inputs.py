@@ -147,3 +147,33 @@ def test_a_d0_cation_that_charge_balance_reduces_is_redox_active():
     assert out.loc[0, "error"].startswith("reduced d-metal cation W+4.15 (below its d0 state W6+)")
     kept = apply_filters(batch, FilterConfig(allow_redox_active=True))
     assert (kept["status"] == "ok").all()
+
+
+def test_an_anion_former_as_cation_needs_a_more_electronegative_ligand():
+    """Te4+ for Sn4+ in a thiophosphate (rank 15 of the demo) has no O, F or halide beside it: Te(IV)
+    oxidises sulfide. Tellurites, hexahalotellurates, thiosulfates, iodates, nitrates, sulfates,
+    tellurides, nitrides and thio-stannates/antimonates keep their status."""
+    formulas = [
+        "Li20.064Ge1.3563Te0.6437P4S24",
+        "Li2SeS2",
+        "Li2TeO3",
+        "Li2TeCl6",
+        "Li2S2O3",
+        "LiIO3",
+        "LiNO3",
+        "Li2SO4",
+        "Li2Te",
+        "Li3N",
+        "Li4SnS4",
+        "Li3SbS4",
+        "Li6PS5I",
+    ]
+    batch = pd.DataFrame({"formula": formulas, "status": "ok", "error": ""})
+    out = apply_filters(batch, FilterConfig())
+    assert out["status"].tolist() == ["anion_former_as_cation"] * 2 + ["ok"] * 11
+    assert (
+        out.loc[0, "error"]
+        == "Te+4.00 is a cation only beside O, F, Cl, Br, I; the anions here are S"
+    )
+    unchecked = apply_filters(batch, FilterConfig(require_charge_balance=False))
+    assert (unchecked["status"] == "ok").all()  # the rule reads the charge balance's states
