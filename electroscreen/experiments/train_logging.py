@@ -115,14 +115,14 @@ def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> N
     out of training because their formula or verdict is unusable."""
     if config.task != "air_stability":
         return
-    from electroscreen.data.air_stability import excluded_label_rows, label_counts
+    from electroscreen.data.air_stability import excluded_label_rows, excluded_summary, label_counts
 
     mlflow.log_metrics({f"n_label_{key}": value for key, value in label_counts(table).items()})
     bad = excluded_label_rows(table)
     mlflow.log_metric("n_label_rows_excluded", len(bad))
     if len(bad):
         mlflow.log_text(bad.to_csv(index=False), "excluded_labels.csv")
-        say(f"{len(bad)} label rows excluded: " + "; ".join(bad["error"].astype(str)))
+        say(f"labels: {excluded_summary(table)} (the run's excluded_labels.csv)")
 
 
 def finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:

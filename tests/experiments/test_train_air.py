@@ -57,7 +57,7 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     counts = label_counts(load_air_stability())
     assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
     assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
-    assert f"{n_bad} label rows excluded" in stderr and "row 46" in stderr
+    assert f"{n_bad} rows excluded from training: air_stability.csv rows 46, " in stderr
 
 
 def test_reliability_plots_and_per_family_table(air_run, tmp_path):
