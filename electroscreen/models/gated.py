@@ -19,7 +19,7 @@ Config (the default ``configs/air_stability.yaml``)::
     estimator: gated
     estimator_params:
       gate_scale: 0.5
-      near: {estimator: random_forest, params: {n_estimators: 300}}
+      near: {estimator: random_forest, params: {n_estimators: 100}}
       far: {estimator: logistic, features: [rxn_h2o_ev_per_atom, borane_cluster], params: {C: 100.0}}
 
 A member reads the columns named in its ``features`` (design feature names; default: every column).
