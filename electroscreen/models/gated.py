@@ -82,7 +82,9 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
             raise ValueError(f"gated: {role} must be a mapping, got {type(spec).__name__}")
         extra = set(spec) - MEMBER_KEYS
         if extra:
-            raise ValueError(f"gated: {role}: unknown keys {sorted(extra)}; allowed {MEMBER_KEYS}")
+            raise ValueError(
+                f"gated: {role}: unknown keys {sorted(extra)}; allowed {sorted(MEMBER_KEYS)}"
+            )
         name = spec.get("estimator")
         if name not in MEMBER_ESTIMATORS:
             raise ValueError(
