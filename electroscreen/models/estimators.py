@@ -47,22 +47,21 @@ def build_estimator(
     members read the columns they name.
     """
     regression = task.kind == "regression"
+
+    def member(member_name: str, member_params: dict) -> BaseEstimator:
+        """A member of ``gated`` or ``averaged``: built here, with this task, seed and device."""
+        return build_estimator(task, member_name, member_params, random_state, device)
+
     if name == "gated":
         if regression:
             raise ValueError("gated is a classifier pair: use it for air stability")
         from electroscreen.models.gated import build_gated
 
-        def gated_member(member_name: str, member_params: dict) -> BaseEstimator:
-            return build_estimator(task, member_name, member_params, random_state, device)
-
-        return build_gated(params, feature_names or [], gated_member)
+        return build_gated(params, feature_names or [], member)
     if name == "averaged":
         if not regression:
             raise ValueError("averaged is a regressor ensemble: use it for conductivity")
         from electroscreen.models.averaged import build_averaged
-
-        def member(member_name: str, member_params: dict) -> BaseEstimator:
-            return build_estimator(task, member_name, member_params, random_state, device)
 
         return build_averaged(params, blocks or {}, member)
     params = dict(params or {})

@@ -202,46 +202,36 @@ def apply_filters(
                 "outside the element's states of that sign (e.g. Li, LiCl2)"
             ),
         )
+        rules = [(_anion_formers_as_cations, "anion_former_as_cation")]
         if not config.allow_redox_active:  # the charge balance names a reduced d0 cation
-            reduced, symbol, state = _reduced_d0_cations(kept, oxidation)
+            rules.insert(0, (_reduced_d0_cations, "redox_active"))
+        for rule, code in rules:  # states the balance assigned that no chemist would accept
             message = np.full(len(status), "", dtype=object)
-            message[still_ok[reduced]] = [
-                f"reduced d-metal cation {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
-                "its d electrons conduct and it oxidises inside the working window; "
-                "allow_redox_active keeps it"
-                for el, q in zip(symbol[reduced], state[reduced], strict=True)
-            ]
-            reject(message != "", "redox_active", lambda r: message[r])
-        message = np.full(len(status), "", dtype=object)
-        message[still_ok] = _anion_formers_as_cations(kept, oxidation)
-        reject(message != "", "anion_former_as_cation", lambda r: message[r])
+            message[still_ok] = rule(kept, oxidation)
+            reject(message != "", code, message.__getitem__)
     out["status"] = status
     out["error"] = error
     return out
 
 
-def _reduced_d0_cations(
-    packed: PackedCompositions, oxidation: PackedOxidation
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows whose charge balance puts a :data:`D0_STATES` element clearly below its d0 state.
-
-    Returns ``(mask (n,), symbol (n,), state (n,))``: the first such element of each row and its
-    (possibly non-integer) state; ``""`` / NaN for the other rows.
-    """
+def _reduced_d0_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
+    """Per row: ``""``, or the first :data:`D0_STATES` element that the charge balance puts
+    clearly below its d0 state, with that (possibly non-integer) state."""
+    out = np.full(len(packed), "", dtype=object)
     d0 = np.full(len(ELEMENT_SYMBOLS), np.nan)
     for symbol, state in D0_STATES.items():
         d0[SYMBOL_TO_Z[symbol]] = state
     below = oxidation.states < d0[packed.z] - D0_TOLERANCE  # NaN compares False
-    mask = segment_any(below, packed.offsets)
-    symbol = np.full(len(packed), "", dtype=object)
-    state = np.full(len(packed), np.nan)
-    for row in np.flatnonzero(mask):
-        k = (
-            packed.offsets[row]
-            + np.flatnonzero(below[packed.offsets[row] : packed.offsets[row + 1]])[0]
+    for row in np.flatnonzero(segment_any(below, packed.offsets)):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        k = lo + np.flatnonzero(below[lo:hi])[0]
+        el, q = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
+        out[row] = (
+            f"reduced d-metal cation {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
+            "its d electrons conduct and it oxidises inside the working window; "
+            "allow_redox_active keeps it"
         )
-        symbol[row], state[row] = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
-    return mask, symbol, state
+    return out
 
 
 def _anion_formers_as_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
