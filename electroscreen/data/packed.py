@@ -22,6 +22,7 @@ from electroscreen.data.segments import segment_all
 
 __all__ = [
     "PackedStructures",
+    "cell_entries",
     "concat_packed",
     "is_packed_file",
     "load_packed",
@@ -313,8 +314,18 @@ def is_packed_file(path: str | Path) -> bool:
         return False
 
 
-def packed_formulas(packed: PackedStructures) -> list[str]:
-    """Formula of each packed structure: occupancy-weighted element amounts per cell."""
+def cell_entries(packed: PackedStructures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Occupancy-weighted amount of each element per cell, as CSR arrays by atomic number.
+
+    Returns
+    -------
+    z : ndarray of int64, shape (K,)
+        Atomic numbers, ascending within a structure.
+    amount : ndarray of float64, shape (K,)
+        Atoms of that element per cell (amounts within 1e-8 of zero dropped).
+    offsets : ndarray of int64, shape (N + 1,)
+        Structure ``i`` holds entries ``offsets[i]:offsets[i+1]``.
+    """
     n = len(packed)
     structure_of_site = np.repeat(np.arange(n), packed.n_sites)
     structure_of_occupant = np.repeat(structure_of_site, np.diff(packed.occ_offsets))
@@ -326,4 +337,10 @@ def packed_formulas(packed: PackedStructures) -> list[str]:
     np.add.at(amounts, (structure_of_occupant[real], species[real]), packed.occ_fraction[real])
     rows, z = np.nonzero(np.abs(amounts) > 1e-8)  # by structure, then atomic number
     offsets = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n)))).astype(np.int64)
-    return join_formula_entries(z, written_amounts(amounts[rows, z])[0], offsets)
+    return z.astype(np.int64), amounts[rows, z], offsets
+
+
+def packed_formulas(packed: PackedStructures) -> list[str]:
+    """Formula of each packed structure: occupancy-weighted element amounts per cell."""
+    z, amount, offsets = cell_entries(packed)
+    return join_formula_entries(z, written_amounts(amount)[0], offsets)

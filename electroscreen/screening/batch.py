@@ -236,16 +236,15 @@ def process_batch(
         rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
-    table, packed = materialize(batch, max_sites=DEFAULT_MAX_SITES)
+    # the batch's one packing of its structures: the bond-valence filter and both models share it
+    table, structures = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = table.reset_index(drop=True)
+    if structures is None:  # a formula table
+        structures = BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
-    # the batch's one packing of its structures: the bond-valence filter and both models share it
-    structures = BatchStructures.of(
-        table, packed, np.flatnonzero((table["status"] == OK).to_numpy())
-    )
-    table = apply_bond_valence(table, packed, filters, structures)  # gii columns; max_gii
+    table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))

@@ -13,12 +13,12 @@ import string
 
 import numpy as np
 
-from electroscreen.data.formula import ELEMENT_SYMBOLS, formula_units, reduced_formula
+from electroscreen.data.cell_units import structure_formulas
+from electroscreen.data.formula import ELEMENT_SYMBOLS, formula_units
 from electroscreen.data.packed import PackedStructures
 
 __all__ = [
     "cell_composition_key",
-    "cell_formula",
     "cell_formula_units",
     "element_amounts",
     "prototype_label",
@@ -40,25 +40,10 @@ def element_amounts(packed: PackedStructures) -> np.ndarray:
 
 
 def seed_formulas(packed: PackedStructures) -> list[str]:
-    """Reduced formula of each structure (``Li6.4La3Zr1.4Ta0.6O12``, not the cell content)."""
-    formulas = []
-    for row in element_amounts(packed):
-        z = np.flatnonzero(row > 1e-8)
-        formulas.append(cell_formula(z, row[z]))
-    return formulas
-
-
-def cell_formula(z: np.ndarray, amounts: np.ndarray) -> str:
-    """Reduced formula (:func:`~electroscreen.data.formula.reduced_formula`) of a cell content.
-
-    Parameters
-    ----------
-    z : ndarray of int, shape (E,)
-        Atomic numbers.
-    amounts : ndarray of float, shape (E,)
-        Amount of each element per cell.
-    """
-    return reduced_formula({ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amounts, strict=True)})
+    """Reduced formula of each structure, per formula unit of its cell
+    (:func:`~electroscreen.data.cell_units.structure_formulas`: ``Li6.4La3Zr1.4Ta0.6O12``,
+    ``Li10.354Ge1.35P1.65S12``, not the cell content)."""
+    return structure_formulas(packed)
 
 
 def cell_formula_units(amounts: np.ndarray) -> int:

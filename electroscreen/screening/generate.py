@@ -49,7 +49,6 @@ from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.packed import PackedStructures
 from electroscreen.screening.cell_content import (
     cell_composition_key,
-    cell_formula,
     cell_formula_units,
     element_amounts,
     prototype_label,
@@ -244,6 +243,7 @@ def generate_candidates(
                     continue
             best[key] = (float(g.log_probability[k]), gi, k)
 
+    seed_texts = seed_formulas(seeds)
     chosen = sorted((gi, -lp, k) for lp, gi, k in best.values())
     records: list[dict] = []
     picks: list[tuple[int, int]] = []
@@ -256,7 +256,7 @@ def generate_candidates(
             counts["unbalanced"] += 1
             continue
         picks.append((gi, k))
-        records.append(_record(g, k, seed_ids[g.index], rescale_lattice))
+        records.append(_record(g, k, seed_ids[g.index], seed_texts[g.index], rescale_lattice))
     table = pd.DataFrame.from_records(records)
     if max_candidates is not None and len(table) > max_candidates:
         rng = np.random.default_rng(seed)
@@ -276,10 +276,12 @@ def generate_candidates(
         table["lattice_scale"].to_numpy(dtype=float) if len(table) else np.zeros(0),
         tuple(table["candidate_id"]) if len(table) else (),
     )
+    if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
+        table.insert(1, "formula", seed_formulas(packed))
     return GeneratedPool(packed, _finish_table(table), dict(counts))
 
 
-def _record(g: _SeedMaps, k: int, seed_id: str, rescale: bool) -> dict:
+def _record(g: _SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:
     changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
     subs = ";".join(
         f"{species_label(g.z[e], g.charge[e])}>{species_label(g.new_z[k, e], g.new_charge[k, e])}"
@@ -288,12 +290,11 @@ def _record(g: _SeedMaps, k: int, seed_id: str, rescale: bool) -> dict:
     logp = float(g.log_probability[k])
     return {
         "candidate_id": f"{seed_id}:{subs}",
-        "formula": cell_formula(g.new_z[k], g.amounts),
         "source": f"generate:{seed_id}",
         "status": OK,
         "error": "",
         "seed_id": seed_id,
-        "seed_formula": cell_formula(g.z, g.amounts),
+        "seed_formula": seed_formula,
         "prototype": g.prototype,
         "substitutions": subs,
         "n_substituted": len(changed),

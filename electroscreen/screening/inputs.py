@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
+from electroscreen.data.cell_units import structure_formulas
 from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
@@ -301,18 +302,21 @@ def _standardize(
 
 def materialize(
     batch: Batch, max_sites: int = DEFAULT_MAX_SITES
-) -> tuple[pd.DataFrame, PackedStructures | None]:
-    """Candidate rows of a batch, in input order.
+) -> tuple[pd.DataFrame, BatchStructures | None]:
+    """Candidate rows of a batch, in input order, and its structures packed once.
 
     Returns
     -------
     table : DataFrame
         ``candidate_id, formula, cell_formula, source, status, error, n_sites, structure`` (+ a
-        formula table's extra columns); ``formula`` is the reduced formula, ``cell_formula`` the
-        content as read (a structure's cell, a table's formula as written). ``structure`` holds pymatgen Structures, except for packed batches, whose
-        structures stay packed (``structure`` is None) (:class:`BatchStructures`).
-    packed : PackedStructures or None
-        The batch's packed structures (row ``i`` of the table is packed structure ``i``).
+        formula table's extra columns); ``formula`` is the reduced formula (a structure's per
+        formula unit of its cell: :func:`~electroscreen.data.cell_units.structure_formulas`),
+        ``cell_formula`` the content as read (a structure's cell, a table's formula as written).
+        ``structure`` holds pymatgen Structures, except for packed batches, whose structures stay
+        packed (``structure`` is None).
+    structures : BatchStructures or None
+        Every structure of the batch, packed (a packed batch's arrays as they are); None for a
+        formula table.
     """
     if batch.kind == "table":
         return _table_rows(batch, max_sites), None
@@ -331,16 +335,20 @@ def materialize(
                 "structure": [None] * n,
             }
         )
-        table = _with_reduced_formula(table)
+        table = _with_reduced_formula(table, structure_formulas(packed))
         status, error = check_packed(packed, max_sites=max_sites)
         table["status"] = status
         table["error"] = [
             f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
         ]
-        return table, packed
+        return table, BatchStructures(packed, np.arange(n, dtype=np.int64))
     table = read_candidates(batch.files, max_sites=max_sites)
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
-    return _standardize(table, extras), None
+    structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
+    reduced = formula_texts(table["formula"].fillna("").astype(str).tolist())[1]
+    for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
+        reduced[row] = text
+    return _standardize(table, extras, reduced), structures
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def test_packed_pool_predictions_equal_the_per_model_path(models, structures, tm
     batch = Batch(0, "packed", tmp_path / "pool.npz", 0, packed=packed)
     filters = load_screening_config().filters
     got = process_batch(batch, filters, conductivity, stability)
-    table, packed = materialize(batch)
+    table, structures = materialize(batch)
+    assert structures.packed is packed and (structures.positions == np.arange(len(packed))).all()
     table = apply_bond_valence(apply_filters(table, filters), packed, filters)
     assert (got["status"] == table["status"]).all() and (table["status"] == "ok").sum() >= 3
     rebuilt = [packed.to_structure(i) for i in range(len(packed))]  # the old round trip

@@ -1,0 +1,135 @@
+"""Formula units of a crystal cell read from its sites, and the formula a chemist writes for it.
+
+A composition alone does not say how many formula units a cell holds when its amounts are not
+round: the LGPS-type cell ``Li20.708Ge2.7P3.3S24`` could be one, two or six units, and the reduction
+by composition (:func:`~electroscreen.data.formula.formula_units`, which keeps at most two decimals)
+leaves it as it is. The structure says more. Symmetry-equivalent sites carry the same occupancy, so
+the sites that share one occupancy (species and fractions) come in orbits whose sizes are usually
+multiples of the cell's formula units Z, and the greatest common divisor of their counts, which a
+substitution leaves in place, is usually Z: 2 for the LGPS cell (S 24, P 2, (Ge,P) 4, Li 16 + 4 + 4 ...), 6 for a
+NASICON cell (Li 6, (Ti,Al) 12, P 18, O 72), 8 for a garnet (La 24, Zr 16, O 96, Li 24 + 96). The
+formula per unit is then ``Li10.354Ge1.35P1.65S12``.
+
+:func:`structure_formulas` writes each cell's reduced formula: the composition's own reduction where
+it divides the cell (integral or round amounts, unchanged), else the cell divided by its site units.
+On the 321 OBELiX structures this gives the formula the dataset writes (same amounts within 0.2 %)
+for 196, against 130 for the composition alone; the site units equal the dataset's Z for 285.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import join_formula_entries, written_amounts
+from electroscreen.data.formula_text import formula_texts, packed_formula_units
+from electroscreen.data.packed import PackedStructures, cell_entries
+from electroscreen.data.segments import segment_all, segment_ids
+
+__all__ = ["OCCUPANCY_DECIMALS", "site_formula_units", "structure_formulas"]
+
+#: Occupancies are compared to this many decimals (CIFs give 2-4; their P1 expansion repeats them).
+OCCUPANCY_DECIMALS = 4
+
+
+@njit(cache=True)
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+@njit(cache=True)
+def _site_units(site_offsets, occ_offsets, occ_species, occ_fraction, scale):
+    """Per structure: gcd of the counts of sites with one occupancy (1 for an empty cell)."""
+    n = len(site_offsets) - 1
+    out = np.ones(n, dtype=np.int64)
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    for i in range(n):
+        first, last = site_offsets[i], site_offsets[i + 1]
+        if last == first:
+            continue
+        keys = np.empty(last - first, dtype=np.uint64)
+        for j in range(first, last):
+            key = np.uint64(0)
+            for k in range(occ_offsets[j], occ_offsets[j + 1]):
+                fraction = occ_fraction[k]
+                level = np.int64(np.rint(fraction * scale)) if np.isfinite(fraction) else -1
+                code = np.uint64(occ_species[k] & 0xFFFF) * np.uint64(1 << 40) + np.uint64(
+                    level & 0xFFFFFFFFFF
+                )
+                code *= mix  # mixed, then summed: the key does not depend on the occupants' order
+                code ^= code >> np.uint64(31)
+                key += code
+            keys[j - first] = key
+        keys.sort()
+        common, run = 0, 1
+        for j in range(1, len(keys)):
+            if keys[j] == keys[j - 1]:
+                run += 1
+            else:
+                common = _gcd(common, run)
+                run = 1
+        out[i] = _gcd(common, run)
+    return out
+
+
+def site_formula_units(packed: PackedStructures) -> np.ndarray:
+    """Formula units per cell read from the sites: the gcd of the counts of equally occupied sites.
+
+    Two sites are equally occupied when they hold the same species with the same fractions (to
+    :data:`OCCUPANCY_DECIMALS` decimals, in any order). Symmetry makes every orbit of sites such a
+    group, so the result is usually the crystallographic Z, sometimes a multiple of it (orbits that
+    share an occupancy add up) or, rarely, a divisor (an orbit smaller than Z).
+
+    Parameters
+    ----------
+    packed : PackedStructures
+        N structures.
+
+    Returns
+    -------
+    ndarray of int64, shape (N,)
+        ``>= 1``; 1 for a structure without sites.
+    """
+    return _site_units(
+        np.ascontiguousarray(packed.site_offsets, dtype=np.int64),
+        np.ascontiguousarray(packed.occ_offsets, dtype=np.int64),
+        np.ascontiguousarray(packed.occ_species, dtype=np.int64),
+        np.ascontiguousarray(packed.occ_fraction, dtype=np.float64),
+        10.0**OCCUPANCY_DECIMALS,
+    )
+
+
+def structure_formulas(packed: PackedStructures) -> list[str]:
+    """The reduced formula of each packed structure, per formula unit of its cell.
+
+    Where the composition reduces the cell by itself (amounts that divide to at most two decimals,
+    :func:`~electroscreen.data.formula.reduced_formula`), that is the formula: ``Li10GeP2S12``,
+    ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as ``Li20.708Ge2.7P3.3S24``) the cell is
+    divided by its :func:`site_formula_units` first: ``Li10.354Ge1.35P1.65S12``.
+
+    Parameters
+    ----------
+    packed : PackedStructures
+        N structures.
+
+    Returns
+    -------
+    list of str, length N
+        Elements by electronegativity; ``""`` where the cell holds no valid element.
+    """
+    z, amount, offsets = cell_entries(packed)
+    n = len(packed)
+    divisor = np.ones(n, dtype=np.int64)
+    rows = np.flatnonzero(segment_all(amount > 0, offsets) & (np.diff(offsets) > 0))
+    if len(rows):
+        written = written_amounts(amount)[1]  # the amounts as the cell's text reads back
+        cells = PackedCompositions(offsets, z, written, np.full(n, "ok", dtype=object),
+                                   np.full(n, "", dtype=object)).take(rows)  # fmt: skip
+        by_composition = packed_formula_units(cells)
+        by_sites = site_formula_units(packed.take(rows))
+        divisor[rows] = np.where(by_composition > 1, 1, by_sites)
+    per_unit = amount / divisor[segment_ids(offsets)]
+    return formula_texts(join_formula_entries(z, written_amounts(per_unit)[0], offsets))[1]

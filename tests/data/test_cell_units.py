@@ -1,0 +1,93 @@
+"""Formula units read from a cell's sites, and the formula per unit that results (``cell_units``):
+the Numba kernel against a plain-Python count over pymatgen sites, on the OBELiX structures
+(249 of 321 partially occupied), and the formulas against OBELiX's own."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from pymatgen.core import Lattice, Structure
+
+from electroscreen.data.cell_units import (
+    OCCUPANCY_DECIMALS,
+    site_formula_units,
+    structure_formulas,
+)
+from electroscreen.data.formula import parse_formula, reduce_formula_text
+from electroscreen.data.packed import pack_structures, packed_formulas
+
+
+def _reference_units(structure: Structure) -> int:
+    """gcd of the counts of sites with one occupancy, counted over pymatgen's sites."""
+    counts = Counter(
+        frozenset((sp.Z, round(frac, OCCUPANCY_DECIMALS)) for sp, frac in site.species.items())
+        for site in structure
+    )
+    return math.gcd(*counts.values()) if counts else 1
+
+
+def _same_amounts(a: str, b: str, rtol: float = 2e-3) -> bool:
+    x, y = parse_formula(a), parse_formula(b)
+    return x.keys() == y.keys() and all(abs(x[k] - y[k]) <= rtol * max(1.0, y[k]) for k in x)
+
+
+def test_site_units_equal_a_count_over_pymatgen_sites(obelix_structures, obelix_packed):
+    expected = [_reference_units(s) for s in obelix_structures["structure"]]
+    np.testing.assert_array_equal(site_formula_units(obelix_packed), expected)
+    assert (~obelix_packed.is_ordered).sum() >= 200  # disordered cells are most of the check
+
+
+def test_formulas_are_per_formula_unit_of_the_dataset(
+    obelix_structures, obelix_packed, obelix_table
+):
+    written = obelix_table.set_index("ID")
+    ids = obelix_structures["candidate_id"].astype(str)
+    dataset = written.loc[ids, "formula"].tolist()
+    z = written.loc[ids, "Z"].to_numpy(dtype=float)
+    units = site_formula_units(obelix_packed)
+    assert (units == z).sum() >= 280  # of 321: the sites say what the CIF's Z says
+    formulas = structure_formulas(obelix_packed)
+    cells = packed_formulas(obelix_packed)
+    by_sites = sum(_same_amounts(f, d) for f, d in zip(formulas, dataset, strict=True))
+    by_composition = sum(
+        _same_amounts(reduce_formula_text(c), d) for c, d in zip(cells, dataset, strict=True)
+    )
+    assert by_sites >= 190 and by_sites >= by_composition + 50  # measured: 196 against 130
+    for formula, cell in zip(formulas, cells, strict=True):  # same composition, always
+        per_unit, content = parse_formula(formula), parse_formula(cell)
+        assert per_unit.keys() == content.keys()
+        units = max(1, round(content[next(iter(content))] / per_unit[next(iter(content))]))
+        for el in content:  # one whole divisor; amounts written to 4 decimals
+            assert abs(content[el] / units - per_unit[el]) <= 1e-4 + 1e-9, (formula, cell)
+
+
+def _lgps_like(ge_fraction: float) -> Structure:
+    """A small cell with two equally occupied (Ge,P) sites, two S sites per cation and Li."""
+    lattice = Lattice.tetragonal(8.7, 12.6)
+    species = [{"Ge": ge_fraction, "P": 1 - ge_fraction}] * 2 + [{"S": 1.0}] * 8 + [{"Li": 0.9}] * 8
+    coords = np.random.default_rng(0).random((len(species), 3))
+    return Structure(lattice, species, coords)
+
+
+def test_a_doped_cell_is_divided_by_its_site_units():
+    doped, ordered = _lgps_like(0.335), _lgps_like(1.0)
+    packed = pack_structures([doped, ordered, Structure(Lattice.cubic(3), [], [])])
+    assert site_formula_units(packed).tolist() == [2, 2, 1]
+    # Li7.2Ge0.67P1.33S8 does not reduce by its amounts (two decimals at most); its sites say two
+    # units. Li7.2Ge2S8 reduces by its own amounts, as before
+    assert reduce_formula_text(packed_formulas(packed)[0]) == "Li7.2Ge0.67P1.33S8"
+    assert structure_formulas(packed) == ["Li3.6Ge0.335P0.665S4", "Li3.6GeS4", ""]
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_occupant_order_and_neighbouring_rows_do_not_change_a_row(order):
+    species = {"Ge": 0.35, "P": 0.65} if order == 0 else {"P": 0.65, "Ge": 0.35}
+    cell = _lgps_like(0.35)
+    cell.replace(0, species)  # the same occupancy, its occupants in the other order
+    alone = pack_structures([cell])
+    batch = pack_structures([_lgps_like(0.5), cell, _lgps_like(0.2)])
+    assert site_formula_units(alone)[0] == site_formula_units(batch)[1] == 2
+    assert structure_formulas(alone)[0] == structure_formulas(batch)[1]
