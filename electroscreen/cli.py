@@ -224,7 +224,7 @@ def screen(
     ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    console.print(ranked_table(result.results, settings.top))
+    console.print(ranked_table(result.results, settings.top, width=console.width))
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)
     typer.echo(ui_hint(result.run_id, resolve_tracking_uri(tracking_uri), result.tracking_error))

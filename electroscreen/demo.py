@@ -118,7 +118,7 @@ def run_demo(
         conductivity_model=models[CONDUCTIVITY_MODEL], stability_model=models[STABILITY_MODEL],
         tracking_uri=uri, fresh=True, log=lambda m: console.print(m, highlight=False),
     )  # fmt: skip
-    console.print(ranked_table(result.results, 15))
+    console.print(ranked_table(result.results, 15, width=console.width))
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {result.out / 'results.csv'}", highlight=False)
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s", highlight=False)

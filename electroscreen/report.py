@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from electroscreen.screening.progress import is_terminal
 
@@ -56,13 +57,29 @@ def _number(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def ranked_table(results: pd.DataFrame, top: int = 15) -> Table:
+#: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
+_NUMBER_COLUMNS = (("log10 σ (S/cm)", 7), ("90% interval", 8), ("P(air stable)", 7),
+                   ("pareto", 6), ("acq. rank", 4))  # fmt: skip
+
+
+def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
     A candidate whose composition repeats a better-ranked one (the same substitution of another
-    seed structure, another cell of one formula) is not shown again: the ``+`` column counts those
-    repeats down to the next row shown
+    seed structure, another cell of one formula) is not shown again: ``(+n more)`` after the shown
+    row's id counts those repeats down to the next row shown
     (:func:`~electroscreen.data.composition_match.distinct_compositions`).
+
+    Parameters
+    ----------
+    results : DataFrame
+        Screening results (``rank``, ``formula``, ``candidate_id`` and the prediction columns).
+    top : int
+        Compositions shown.
+    width : int, optional
+        Width of the console it is printed on. The formula is what a chemist reads first: it is
+        shown whole (its id under it), and in a narrow console the number columns give way (their
+        headers wrap); only below ~70 columns does a formula fold. Nothing ends in "…".
     """
     from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
@@ -74,18 +91,38 @@ def ranked_table(results: pd.DataFrame, top: int = 15) -> Table:
     repeats = sum(len(r) for _, r in groups)
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates"
     if repeats:
-        title += f" (one row per composition; {repeats} repeats in column +)"
-    table = Table(
-        "rank", "candidate_id", "formula", "+", "log10 σ (S/cm)", "90% interval",
-        "P(air stable)", "pareto", "acq. rank", title=title,
-    )  # fmt: skip
+        title += f" (one row per composition; {repeats} repeats, '+n more' after the id)"
+    names, cells = [], []
     for row, (_, same) in zip(best.itertuples(index=False), groups, strict=True):
-        table.add_row(
-            str(row.rank), str(row.candidate_id), str(row.formula), str(len(same)) if same else "",
+        name = Text(str(row.formula))
+        name.append(
+            f"\n{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""), style="dim"
+        )
+        names.append(name)
+        cells.append((
             f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
-        )  # fmt: skip
+        ))  # fmt: skip
+    ranks = [str(r) for r in best["rank"]]
+    rank_width = max([4, *map(len, ranks)])
+    name_width = max([21, *(len(line) for n in names for line in n.plain.splitlines())])
+    natural = [
+        max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBER_COLUMNS)
+    ]
+    narrow = [n for _, n in _NUMBER_COLUMNS]
+    chrome = len(_NUMBER_COLUMNS) + 3 + len(_NUMBER_COLUMNS) + 1  # borders + one space each
+    numbers = natural
+    if width is not None and rank_width + name_width + sum(natural) + chrome > width:
+        numbers = narrow
+        name_width = max(12, min(name_width, width - rank_width - sum(narrow) - chrome))
+    table = Table(title=title, collapse_padding=True, pad_edge=False)
+    table.add_column("rank", no_wrap=True, width=rank_width)
+    table.add_column("formula, candidate_id", overflow="fold", width=name_width)
+    for (header, _), w in zip(_NUMBER_COLUMNS, numbers, strict=True):
+        table.add_column(header, overflow="fold", width=w)
+    for rank, name, row_cells in zip(ranks, names, cells, strict=True):
+        table.add_row(rank, name, *row_cells)
     return table
 
 

@@ -31,8 +31,34 @@ def test_the_top_table_shows_each_composition_once():
         }
     ).sample(frac=1.0, random_state=0)  # input order is not rank order
     text = _render(ranked_table(results, top=3))
-    assert "Top 3 of 5 ranked candidates (one row per composition; 2 repeats in column +)" in text
-    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    title = "Top 3 of 5 ranked candidates (one row per composition; 2 repeats, '+n more' after"
+    assert title in text
+    cells = [line.split("│")[2].strip() for line in text.splitlines() if line.startswith("│")]
     # b and e (Li9P3S12) repeat a; the read goes on until a fourth composition would start
-    assert [r[2].strip() for r in rows] == ["a", "c", "d"]
-    assert [r[4].strip() for r in rows] == ["2", "", ""]
+    assert cells == ["Li3PS4", "a (+2 more)", "Li3YCl6", "c", "Li3InCl6", "d"]
+
+
+def test_a_narrow_console_shows_every_formula_whole():
+    formula = "Li10.032Si0.3219Ge0.6781P2S12"  # 29 characters
+    results = pd.DataFrame(
+        {
+            "candidate_id": ["kop:Sn4+>Si4+", "0fh:Ge4+>Ti4+"],
+            "formula": [formula, "Li1.24Ti1.758Al0.242P3O12"],
+            "rank": pd.array([1, 2], dtype="Int64"),
+            "pareto_rank": pd.array([1, 1], dtype="Int64"),
+            "acquisition_rank": pd.array([8, 37], dtype="Int64"),
+            "pred_log10_sigma": [-2.27, -2.9],
+            "pred_log10_sigma_std": [0.71, 0.29],
+            "pred_log10_sigma_lo": [-3.91, -4.08],
+            "pred_log10_sigma_hi": [-0.63, -1.73],
+            "p_air_stable": [0.49, 0.97],
+        }
+    )
+    for width in (80, 100, 200):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(ranked_table(results, top=5, width=width))
+        lines = console.export_text().splitlines()
+        assert max(len(line) for line in lines) <= width  # nothing cropped at the right
+        assert not any("…" in line for line in lines)
+        assert any(formula in line for line in lines)  # on one line, uncut
+        assert any("-2.27" in line for line in lines) and any("37" in line for line in lines)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 
 __all__ = [
@@ -279,8 +280,9 @@ air_stability_candidates = load_air_stability
 def label_counts(table: pd.DataFrame) -> dict[str, int]:
     """Rows and distinct trainable compositions of a label table, in all and per verdict.
 
-    A composition is a distinct ``formula`` among the rows with status ``ok`` (named phases and bad
-    verdicts do not count); one that carries several verdicts (different sources or exposures) counts
+    A composition is one of :func:`~electroscreen.data.composition_match.composition_groups` among the
+    rows with status ``ok`` (named phases and bad verdicts do not count; ``Li2Sc0.667Cl4`` and
+    ``Li3ScCl6`` are one); one that carries several verdicts (different sources or exposures) counts
     once under each.
 
     Returns
@@ -290,10 +292,11 @@ def label_counts(table: pd.DataFrame) -> dict[str, int]:
         ``compositions_<verdict>`` for each of :data:`VERDICTS`.
     """
     ok = table[table["status"] == OK]
-    counts = {"rows": len(table), "compositions": int(ok["formula"].nunique())}
+    group = composition_groups(ok["formula"].astype(str).tolist())
+    counts = {"rows": len(table), "compositions": len(np.unique(group))}
     for verdict in VERDICTS:
         counts[f"rows_{verdict}"] = int((table["verdict"] == verdict).sum())
-        counts[f"compositions_{verdict}"] = int(
-            ok.loc[ok["verdict"] == verdict, "formula"].nunique()
+        counts[f"compositions_{verdict}"] = len(
+            np.unique(group[(ok["verdict"] == verdict).to_numpy()])
         )
     return counts

@@ -19,6 +19,7 @@ from electroscreen.data.formula import FormulaError, parse_formula
 __all__ = [
     "MATCH_TOLERANCE",
     "atomic_fractions",
+    "composition_groups",
     "composition_key",
     "distinct_compositions",
     "match_compositions",
@@ -135,3 +136,21 @@ def distinct_compositions(
             by_system[system].append((vector, len(groups)))
         groups.append((position, []))
     return groups
+
+
+def composition_groups(formulas: Sequence[str], tol: float = MATCH_TOLERANCE) -> np.ndarray:
+    """Which composition each row is: rows that match (:func:`distinct_compositions`) share a number.
+
+    ``Li2Sc0.667Cl4`` and ``Li3ScCl6``, or ``Na3Zr1.88Y0.12Si2PO11.94`` and
+    ``Na3Si2Zr1.88Y0.12PO11.94``, are one composition; a row that does not parse is its own.
+
+    Returns
+    -------
+    ndarray of int64, shape (N,)
+        ``0, 1, ...`` in order of first appearance.
+    """
+    out = np.empty(len(formulas), dtype=np.int64)
+    for number, (first, repeats) in enumerate(distinct_compositions(formulas, tol=tol)):
+        out[first] = number
+        out[repeats] = number
+    return out

@@ -21,7 +21,8 @@ Two tasks:
     decomposition or H2S release; ``moderate`` means surface carbonate / reversible hydration only),
     ``unstable`` -> 0. The same composition can carry several verdicts (different exposures): each
     row is kept and weighted ``1 / (rows of that composition)`` so a composition counts once in total,
-    and cross-validation groups rows by composition so no composition is on both sides of a split.
+    and cross-validation groups rows by composition so no composition is on both sides of a split
+    (one composition: atomic fractions within 2e-4, however the formula is written).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.formula import FormulaError, parse_formula
 
 __all__ = [
@@ -231,14 +233,15 @@ def air_stability_targets(table: pd.DataFrame) -> Targets:
     y = collapse_verdict(table["verdict"])
     if "status" in table:
         y[table["status"].astype(str).to_numpy() != "ok"] = np.nan
-    key = table["formula"].astype(str).str.replace(" ", "", regex=False).str.lower()
-    counts = key.map(key.value_counts()).to_numpy(dtype=float)
+    # one composition however it is written (Li2Sc0.667Cl4 = Li3ScCl6): the leak guard's match
+    group = composition_groups(table["formula"].astype(str).tolist())
+    counts = np.bincount(group)[group].astype(float)
     return Targets(
         y=y,
         evaluable=np.isfinite(y),
         censored_bound=np.full(len(table), np.nan),
         sample_weight=1.0 / counts,
-        groups=key.to_numpy(dtype=object),
+        groups=group.astype(object),
     )
 
 

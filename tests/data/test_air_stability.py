@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pymatgen.core import Composition
 
 from electroscreen.data import parse_formula
 from electroscreen.data.air_stability import (
@@ -48,11 +49,17 @@ def test_package_copy_label_counts_and_columns():
     counts = label_counts(table)
     assert {k: counts[f"rows_{k}"] for k in raw} == raw and counts["rows"] == len(_RAW)
     assert len(_RAW) >= 184 and raw["stable"] >= 33 and raw["unstable"] >= 55
-    # distinct compositions: the named phases do not count, a repeated formula counts once
+    # distinct compositions: the named phases do not count, a repeated composition counts once
+    # however it is written (pymatgen's atomic fractions, to 3 decimals, as the reference)
     parsed = {
-        format_formula(normalise_label_formula(f)[0]) for f in _RAW["formula"] if f not in _UNPARSED
-    }
+        tuple(sorted((el.symbol, round(x, 3)) for el, x in Composition(
+            format_formula(normalise_label_formula(f)[0])).fractional_composition.items()))
+        for f in _RAW["formula"] if f not in _UNPARSED
+    }  # fmt: skip
     assert counts["compositions"] == len(parsed) < counts["rows"]
+    written = set(table["formula"])  # e.g. Li2Sc0.667Cl4 and Li3ScCl6: one composition, two rows
+    assert {"Li2Sc0.667Cl4", "Li3ScCl6"} <= written
+    assert len(parsed) < len({f for f in table.loc[table["status"] == "ok", "formula"]})
     for verdict in ("stable", "moderate", "unstable"):
         assert counts[f"compositions_{verdict}"] <= counts[f"rows_{verdict}"]
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
