@@ -26,6 +26,11 @@ class _Out:
     def print(self, *objects, **kwargs) -> None:
         log_console().print(*objects, **kwargs)
 
+    @property
+    def width(self) -> int:
+        """Columns the next print has (the terminal's, or the log width)."""
+        return log_console().width
+
 
 console = _Out()
 

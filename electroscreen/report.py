@@ -58,7 +58,7 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 #: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
-_NUMBER_COLUMNS = (("log10 σ (S/cm)", 7), ("90% interval", 8), ("P(air stable)", 7),
+_NUMBERS = (("log10 σ (S/cm)", 7), ("90% interval", 8), ("P(air stable)", 7),
                    ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
@@ -77,9 +77,10 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     top : int
         Compositions shown.
     width : int, optional
-        Width of the console it is printed on. The formula is what a chemist reads first: it is
-        shown whole (its id under it), and in a narrow console the number columns give way (their
-        headers wrap); only below ~70 columns does a formula fold. Nothing ends in "…".
+        Width of the console it is printed on (None: as wide as needed). Where a row fits on one
+        line, id and formula stand side by side (a log stays greppable); in a narrower console
+        the id goes under its formula and the number columns give way (their headers wrap). The
+        formula, what a chemist reads first, folds only below ~70 columns; nothing ends in "…".
     """
     from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
@@ -92,37 +93,45 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates"
     if repeats:
         title += f" (one row per composition; {repeats} repeats, '+n more' after the id)"
-    names, cells = [], []
+    ids, formulas, cells = [], [], []
     for row, (_, same) in zip(best.itertuples(index=False), groups, strict=True):
-        name = Text(str(row.formula))
-        name.append(
-            f"\n{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""), style="dim"
-        )
-        names.append(name)
+        ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
+        formulas.append(str(row.formula))
         cells.append((
             f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
     ranks = [str(r) for r in best["rank"]]
-    rank_width = max([4, *map(len, ranks)])
-    name_width = max([21, *(len(line) for n in names for line in n.plain.splitlines())])
-    natural = [
-        max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBER_COLUMNS)
-    ]
-    narrow = [n for _, n in _NUMBER_COLUMNS]
-    chrome = len(_NUMBER_COLUMNS) + 3 + len(_NUMBER_COLUMNS) + 1  # borders + one space each
-    numbers = natural
-    if width is not None and rank_width + name_width + sum(natural) + chrome > width:
-        numbers = narrow
-        name_width = max(12, min(name_width, width - rank_width - sum(narrow) - chrome))
+    rank_w = max([4, *map(len, ranks)])
+    id_w = max([12, *map(len, ids)])
+    formula_w = max([7, *map(len, formulas)])
+    natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBERS)]
     table = Table(title=title, collapse_padding=True, pad_edge=False)
-    table.add_column("rank", no_wrap=True, width=rank_width)
-    table.add_column("formula, candidate_id", overflow="fold", width=name_width)
-    for (header, _), w in zip(_NUMBER_COLUMNS, numbers, strict=True):
+    table.add_column("rank", no_wrap=True, width=rank_w)
+    n_columns = 3 + len(_NUMBERS)  # a border and a space per column
+    if width is None or rank_w + id_w + formula_w + sum(natural) + 2 * n_columns <= width:
+        # one line per candidate: id and formula side by side (a log, a wide terminal)
+        table.add_column("candidate_id", no_wrap=True, width=id_w)
+        table.add_column("formula", no_wrap=True, width=formula_w)
+        rows = [(r, i, f, *c) for r, i, f, c in zip(ranks, ids, formulas, cells, strict=True)]
+        numbers = natural
+    else:  # narrower: the id under its formula; then the number columns at their narrowest
+        merged_w = max(formula_w, id_w)
+        numbers = natural
+        if rank_w + merged_w + sum(natural) + 2 * (n_columns - 1) > width:
+            numbers = [narrowest for _, narrowest in _NUMBERS]
+        room = width - rank_w - sum(numbers) - 2 * (n_columns - 1)
+        table.add_column("formula, candidate_id", overflow="fold",
+                         width=max(12, min(merged_w, room)))  # fmt: skip
+        rows = [
+            (r, Text(f).append(f"\n{i}", style="dim"), *c)
+            for r, i, f, c in zip(ranks, ids, formulas, cells, strict=True)
+        ]
+    for (header, _), w in zip(_NUMBERS, numbers, strict=True):
         table.add_column(header, overflow="fold", width=w)
-    for rank, name, row_cells in zip(ranks, names, cells, strict=True):
-        table.add_row(rank, name, *row_cells)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

@@ -33,9 +33,11 @@ def test_the_top_table_shows_each_composition_once():
     text = _render(ranked_table(results, top=3))
     title = "Top 3 of 5 ranked candidates (one row per composition; 2 repeats, '+n more' after"
     assert title in text
-    cells = [line.split("│")[2].strip() for line in text.splitlines() if line.startswith("│")]
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
     # b and e (Li9P3S12) repeat a; the read goes on until a fourth composition would start
-    assert cells == ["Li3PS4", "a (+2 more)", "Li3YCl6", "c", "Li3InCl6", "d"]
+    assert [(r[2].strip(), r[3].strip()) for r in rows] == [
+        ("a (+2 more)", "Li3PS4"), ("c", "Li3YCl6"), ("d", "Li3InCl6"),
+    ]  # fmt: skip
 
 
 def test_a_narrow_console_shows_every_formula_whole():
@@ -62,3 +64,6 @@ def test_a_narrow_console_shows_every_formula_whole():
         assert not any("…" in line for line in lines)
         assert any(formula in line for line in lines)  # on one line, uncut
         assert any("-2.27" in line for line in lines) and any("37" in line for line in lines)
+        # wide enough: id and formula on one line (a log stays greppable); else the id under it
+        side_by_side = any("kop:Sn4+>Si4+" in line and formula in line for line in lines)
+        assert side_by_side == (width == 200)
