@@ -163,11 +163,11 @@ def objective_values(
     interface_anode_ev_per_atom, interface_cathode_ev_per_atom``) of ``formulas`` (formula strings
     or packed; NaN where an objective is switched off or undefined for the row; a row's status is
     never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
-    window is off). Window, anode and cathode share one set of candidate enthalpies
+    window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
-    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+    from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL, ElectrochemicalWindow
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
     status = np.full(len(formulas), "", dtype=object)
@@ -188,6 +188,10 @@ def objective_values(
             out[:, 3] = both[:, 3]
         if cathode:
             out[:, 4] = both[:, 4]
+        # a hull holding pure elements (the table lacks the system's compounds) makes the
+        # candidate's enthalpy that of a mixture with elements: its reactions with the electrodes
+        # are those elements' (Br + Li -> LiBr), undefined like its window
+        out[np.asarray(status == ELEMENTAL_HULL), 3:] = np.nan
     elif objectives.window:
         window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v

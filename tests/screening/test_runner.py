@@ -325,12 +325,17 @@ def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screene
     np.testing.assert_allclose(ok["cost_usd_per_kg"].to_numpy(), cost)
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 
+    # a hull with pure elements leaves the reactions with the electrodes undefined, as the window
+    # (test_a_hull_of_pure_elements_leaves_the_interfaces_undefined)
+    elemental = (ok["window_status"] == "window_elemental_hull").to_numpy()
     anode = InterfaceReactivity().transform(cells)[:, 0]
-    np.testing.assert_allclose(ok["interface_anode_ev_per_atom"].to_numpy(), anode)
-    assert (ok["interface_anode_ev_per_atom"] <= 0).all()
+    np.testing.assert_allclose(ok["interface_anode_ev_per_atom"].to_numpy()[~elemental],
+                               anode[~elemental])  # fmt: skip
+    assert (ok.loc[~elemental, "interface_anode_ev_per_atom"] <= 0).all()
     cathode = InterfaceReactivity(electrodes=("LiCoO2",)).transform(cells)[:, 0]  # the default
-    np.testing.assert_allclose(ok["interface_cathode_ev_per_atom"].to_numpy(), cathode)
-    assert (ok["interface_cathode_ev_per_atom"] <= 0).all()
+    np.testing.assert_allclose(ok["interface_cathode_ev_per_atom"].to_numpy()[~elemental],
+                               cathode[~elemental])  # fmt: skip
+    assert (ok.loc[~elemental, "interface_cathode_ev_per_atom"] <= 0).all()
     rejected = results[results["status"] != "ok"]
     assert len(
         rejected
@@ -344,6 +349,23 @@ def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screene
     config = RankingConfig()
     assert config.weight_oxidation == 0.0 and config.weight_cost == 0.0
     assert config.weight_interface == 0.0
+
+
+def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
+    from electroscreen.featurizers.thermo.interface import InterfaceReactivity
+    from electroscreen.screening.batch import objective_values
+    from electroscreen.screening.screen_config import ObjectivesConfig
+
+    formulas = ["Li3YBr6", "Li3PS4", "Li8SnP4", "Li7La3Zr2O12"]  # no Y-Br, no Li-P compound
+    values, status = objective_values(formulas, ObjectivesConfig(), "Li")
+    elemental = status == "window_elemental_hull"
+    assert elemental.tolist() == [True, False, True, False]
+    assert np.isnan(values[elemental]).sum() == 2 * 4  # both limits, both interfaces
+    assert np.isfinite(values[elemental, 2]).all()  # the cost stays
+    featurized = InterfaceReactivity(electrodes=("Li", "LiCoO2")).transform(formulas)[:, ::2]
+    # what the elements would have said: Br + Li -> LiBr; P "inert" to Li (no Li-P compound)
+    assert featurized[0, 0] < -0.5 and featurized[2, 0] == 0.0
+    np.testing.assert_allclose(values[~elemental, 3:], featurized[~elemental])
 
 
 def test_oxidation_and_cost_weights_move_the_score():

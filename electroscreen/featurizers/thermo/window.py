@@ -36,7 +36,7 @@ from electroscreen.featurizers.thermo.reactivity import (
 )
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
-__all__ = ["ElectrochemicalWindow", "window_status"]
+__all__ = ["ELEMENTAL_HULL", "ElectrochemicalWindow", "window_status"]
 
 ONG_2008 = (
     "S. P. Ong, L. Wang, B. Kang, G. Ceder, Li-Fe-P-O2 phase diagram from first principles "
@@ -49,8 +49,10 @@ _FEATURES = [
     ("window_width_v", "V", _METHOD),
 ]
 _OUT_OF_DOMAIN = "window_out_of_domain"
-_ELEMENTAL_HULL = "window_elemental_hull"
-_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, _ELEMENTAL_HULL)
+#: Status of a candidate whose hull holds pure elements: its window (and, in `screen`, its
+#: reactions with the electrodes) are undefined.
+ELEMENTAL_HULL = "window_elemental_hull"
+_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL)
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
 #: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
