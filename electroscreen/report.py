@@ -58,7 +58,7 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 #: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
-_NUMBERS = (("log10 σ (S/cm)", 7), ("90% interval", 8), ("P(air stable)", 7),
+_NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
                    ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
         formulas.append(str(row.formula))
         cells.append((
-            f"{_number(row.pred_log10_sigma)} ± {_number(row.pred_log10_sigma_std)}",
+            _number(row.pred_log10_sigma),  # the trees' spread (_std) is not the interval
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
