@@ -280,10 +280,10 @@ air_stability_candidates = load_air_stability
 def label_counts(table: pd.DataFrame) -> dict[str, int]:
     """Rows and distinct trainable compositions of a label table, in all and per verdict.
 
-    A composition is one of :func:`~electroscreen.data.composition_match.composition_groups` among the
-    rows with status ``ok`` (named phases and bad verdicts do not count; ``Li2Sc0.667Cl4`` and
-    ``Li3ScCl6`` are one); one that carries several verdicts (different sources or exposures) counts
-    once under each.
+    A composition is one of :func:`~electroscreen.data.composition_match.composition_groups`
+    among the rows with status ``ok`` (named phases and bad verdicts do not count;
+    ``Li2Sc0.667Cl4`` and ``Li3ScCl6`` are one); one that carries several verdicts (different
+    sources or exposures) counts once under each.
 
     Returns
     -------

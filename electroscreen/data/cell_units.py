@@ -1,14 +1,14 @@
 """Formula units of a crystal cell read from its sites, and the formula a chemist writes for it.
 
 A composition alone does not say how many formula units a cell holds when its amounts are not
-round: the LGPS-type cell ``Li20.708Ge2.7P3.3S24`` could be one, two or six units, and the reduction
-by composition (:func:`~electroscreen.data.formula.formula_units`, which keeps at most two decimals)
-leaves it as it is. The structure says more. Symmetry-equivalent sites carry the same occupancy, so
-the sites that share one occupancy (species and fractions) come in orbits whose sizes are usually
-multiples of the cell's formula units Z, and the greatest common divisor of their counts, which a
-substitution leaves in place, is usually Z: 2 for the LGPS cell (S 24, P 2, (Ge,P) 4, Li 16 + 4 + 4 ...), 6 for a
-NASICON cell (Li 6, (Ti,Al) 12, P 18, O 72), 8 for a garnet (La 24, Zr 16, O 96, Li 24 + 96). The
-formula per unit is then ``Li10.354Ge1.35P1.65S12``.
+round: the LGPS-type cell ``Li20.708Ge2.7P3.3S24`` could be one, two or six units, and the
+reduction by composition (:func:`~electroscreen.data.formula.formula_units`, which keeps at most
+two decimals) leaves it as it is. The structure says more. Symmetry-equivalent sites carry the same
+occupancy, so the sites that share one occupancy (species and fractions) come in orbits whose sizes
+are usually multiples of the cell's formula units Z, and the greatest common divisor of their
+counts, which a substitution leaves in place, is usually Z: 2 for the LGPS cell (S 24, P 2,
+(Ge,P) 4, Li 16 + 4 + 4 ...), 6 for a NASICON cell (Li 6, (Ti,Al) 12, P 18, O 72), 8 for a garnet
+(La 24, Zr 16, O 96, Li 24 + 96). The formula per unit is then ``Li10.354Ge1.35P1.65S12``.
 
 :func:`structure_formulas` writes each cell's reduced formula: the composition's own reduction where
 it divides the cell (integral or round amounts, unchanged), else the cell divided by its site units.

@@ -139,7 +139,7 @@ def distinct_compositions(
 
 
 def composition_groups(formulas: Sequence[str], tol: float = MATCH_TOLERANCE) -> np.ndarray:
-    """Which composition each row is: rows that match (:func:`distinct_compositions`) share a number.
+    """Which composition each row is: matching rows (:func:`distinct_compositions`) share a number.
 
     ``Li2Sc0.667Cl4`` and ``Li3ScCl6``, or ``Na3Zr1.88Y0.12Si2PO11.94`` and
     ``Na3Si2Zr1.88Y0.12PO11.94``, are one composition; a row that does not parse is its own.

@@ -163,7 +163,8 @@ def objective_values(
     interface_anode_ev_per_atom, interface_cathode_ev_per_atom``) of ``formulas`` (formula strings
     or packed; NaN where an objective is switched off or undefined for the row; a row's status is
     never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
-    window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode and cathode share one set of candidate enthalpies
+    window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode
+    and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`)."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
