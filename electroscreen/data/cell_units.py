@@ -34,13 +34,6 @@ OCCUPANCY_DECIMALS = 4
 
 
 @njit(cache=True)
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
-
-
-@njit(cache=True)
 def _site_units(site_offsets, occ_offsets, occ_species, occ_fraction, scale):
     """Per structure: gcd of the counts of sites with one occupancy (1 for an empty cell)."""
     n = len(site_offsets) - 1
@@ -69,9 +62,9 @@ def _site_units(site_offsets, occ_offsets, occ_species, occ_fraction, scale):
             if keys[j] == keys[j - 1]:
                 run += 1
             else:
-                common = _gcd(common, run)
+                common = np.gcd(common, run)
                 run = 1
-        out[i] = _gcd(common, run)
+        out[i] = np.gcd(common, run)
     return out
 
 
