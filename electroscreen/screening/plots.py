@@ -22,9 +22,10 @@ def pareto_plot(
 
     Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
     vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
-    Bars are drawn only for the first Pareto front (``pareto_rank == 1``, in colour, on top; the
-    front is over all of ``ranking.pareto_objectives``, so it is not a curve in these two axes and
-    is drawn as points) and the ``interval_top`` best-ranked candidates; every other candidate is a small grey
+    Bars are drawn only for the members of the first Pareto front (``pareto_rank == 1``, over all
+    of ``ranking.pareto_objectives``) that no candidate beats on both plotted axes (in colour, on
+    top) and for the ``interval_top`` best-ranked candidates; the rest of the front are small red
+    points (beaten here, not on cost or the oxidation limit), every other candidate a small grey
     point, so that a pool of thousands shows where the candidates lie without a wall of bars.
 
     Parameters
@@ -70,14 +71,21 @@ def pareto_plot(
         else np.zeros(len(x), bool)
     )
     rank = data["rank"].to_numpy() if "rank" in data else np.zeros(len(x), dtype=int)
-    top = (rank > 0) & (rank <= interval_top) & ~front
+    # bars for the front in these two axes (a subset of the front over every objective) and the
+    # best-ranked; the rest of the front as points, so that it is not a wall of bars
+    bars = front & _front_2d(x, y)
+    top = (rank > 0) & (rank <= interval_top) & ~bars
     crowd = ~front & ~top
     if crowd.any():
         alpha = float(np.clip(20.0 / np.sqrt(crowd.sum()), 0.15, 0.8))
         ax.scatter(x[crowd], y[crowd], s=6, color="0.55", alpha=alpha, lw=0, label="candidates")
+    rest = front & ~bars & ~top
+    if rest.any():
+        ax.scatter(x[rest], y[rest], s=10, color="C3", alpha=0.5, lw=0, zorder=2,
+                   label="Pareto front, all objectives")  # fmt: skip
     styles = (
         (top, "C0", f"top {interval_top} by score", 0.6, 3),
-        (front, "C3", "Pareto front", 0.9, 4),
+        (bars, "C3", "Pareto front in these two axes", 0.9, 4),
     )
     for mask, colour, name, alpha, zorder in styles:
         if mask.any():
@@ -123,3 +131,15 @@ def pareto_plot(
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} screened candidates")
     return ax
+
+
+def _front_2d(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points that no other point beats on ``x`` and ``y`` (both maximised; at least as good on
+    both, better on one), shape (N,) bool; equal points share their verdict."""
+    points, inverse = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
+    order = np.lexsort((-points[:, 1], -points[:, 0]))  # x descending, then y descending
+    ys = points[order, 1]
+    best_before = np.maximum.accumulate(np.concatenate(([-np.inf], ys)))[:-1]
+    keep = np.zeros(len(points), dtype=bool)
+    keep[order] = ys > best_before
+    return keep[inverse.reshape(-1)]

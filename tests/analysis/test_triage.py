@@ -170,17 +170,27 @@ def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
     results = screen_run.results
     ax = pareto_plot(results, highlight=triage.shortlist(results, top=3), interval_top=3)
     ok = results[results["status"] == "ok"]
-    front = results["pareto_rank"] == 1
-    top = (results["rank"].between(1, 3)) & ~front
+    x, y = ok["pred_log10_sigma"].to_numpy(), ok["p_air_stable"].to_numpy()
+    # the front in the plotted axes: no other row at least as good on both and better on one
+    beaten = [
+        ((x >= xi) & (y >= yi) & ((x > xi) | (y > yi))).any() for xi, yi in zip(x, y, strict=True)
+    ]
+    front = (ok["pareto_rank"] == 1).to_numpy()
+    bars = front & ~np.array(beaten)
+    assert 0 < bars.sum() <= front.sum()  # the plotted front is part of the whole front
+    top = ok["rank"].between(1, 3).to_numpy() & ~bars
     containers = ax.containers
     xs = np.concatenate([c.lines[0].get_xdata() for c in containers])
-    # bars only for the front and the top 3; everything else is a plain point
-    assert sorted(xs) == sorted(results.loc[front | top, "pred_log10_sigma"])
-    crowd = [c for c in ax.collections if c.get_label() == "candidates"]
-    points = np.concatenate([xs, crowd[0].get_offsets()[:, 0]]) if crowd else xs
-    assert sorted(points) == sorted(ok["pred_log10_sigma"])
-    red = [c for c in containers if c.get_label() == "Pareto front"][0]
-    assert sorted(red.lines[0].get_xdata()) == sorted(results.loc[front, "pred_log10_sigma"])
+    # bars only for the plotted front and the top 3; everything else is a plain point
+    assert sorted(xs) == sorted(x[bars | top])
+    dots = [
+        c for c in ax.collections if c.get_label() in ("candidates", "Pareto front, all objectives")
+    ]
+    points = np.concatenate([xs, *(c.get_offsets()[:, 0] for c in dots)])
+    assert sorted(points) == sorted(x)
+    red = [c for c in containers if c.get_label() == "Pareto front in these two axes"][0]
+    assert sorted(red.lines[0].get_xdata()) == sorted(x[bars])
+    front, results = bars, ok  # the spans below: those of the barred front
     # horizontal error bar segments span the conformal interval of each point
     segments = red.lines[2][0].get_segments()
     spans = sorted((round(s[0][0], 9), round(s[1][0], 9)) for s in segments)
@@ -189,6 +199,28 @@ def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
         for lo, hi in results.loc[front, ["pred_log10_sigma_lo", "pred_log10_sigma_hi"]].to_numpy()
     )
     assert spans == expected
+    matplotlib.pyplot.close("all")
+
+
+def test_members_of_the_front_beaten_in_the_plotted_axes_are_points_without_bars():
+    # all four on the front over every objective (say, by cost); in conductivity and air
+    # stability (-3, 0.5) and its twin beat (-4, 0.4), and (-2, 0.2) stands on its own
+    results = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.0, -3.0, -4.0, -2.0],
+            "pred_log10_sigma_lo": [-4.0, -4.0, -5.0, -3.0],
+            "pred_log10_sigma_hi": [-2.0, -2.0, -3.0, -1.0],
+            "p_air_stable": [0.5, 0.5, 0.4, 0.2],
+            "pareto_rank": [1, 1, 1, 1],
+            "rank": [2, 3, 4, 1],
+            "formula": ["A", "B", "C", "D"],
+        }
+    )
+    ax = pareto_plot(results, interval_top=0, label_top=0)
+    red = [c for c in ax.containers if c.get_label() == "Pareto front in these two axes"][0]
+    assert sorted(red.lines[0].get_xdata()) == [-3.0, -3.0, -2.0]  # equal points share a verdict
+    dots = [c for c in ax.collections if c.get_label() == "Pareto front, all objectives"][0]
+    assert dots.get_offsets()[:, 0].tolist() == [-4.0]
     matplotlib.pyplot.close("all")
 
 
