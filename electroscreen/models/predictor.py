@@ -43,6 +43,7 @@ from electroscreen.models.temperature import (
     arrhenius_shift,
     parse_temperatures,
 )
+from electroscreen.models.training_rows import TrainingRows
 from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = [
@@ -116,7 +117,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     #: its default, which is the behaviour before it existed; a fitted one from before the novelty
     #: output has none (:mod:`electroscreen.data.legacy_state`).
     _legacy_init_defaults = True
-    _legacy_state = {"novelty_": None, "constant_features_": None}
+    _legacy_state = {"novelty_": None, "constant_features_": None, "training_rows_": None}
 
     def __init__(
         self,
@@ -263,8 +264,15 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             ConstantFeatures.of(X, self.feature_names_) if isinstance(X, np.ndarray) else None
         )
         if task.kind == "classification":
+            self.training_rows_ = None
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
+        self.training_rows_ = TrainingRows(
+            table["candidate_id"].to_numpy()[rows] if "candidate_id" in table else rows,
+            table["formula"].to_numpy()[rows],
+            np.where(targets.evaluable[rows], y, np.nan),
+            targets.censored_bound[rows],
+        )
         method = self.conformal_method
         if method == "auto":  # several groupings need cross-fits, whatever the estimator
             pooled = len(self._groupings()) > 1

@@ -23,6 +23,7 @@ from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
+from electroscreen.models.training_rows import TRAINING_COLUMNS as _TRAINING_COLUMNS
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
@@ -34,6 +35,7 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
     "CONDUCTIVITY_OPTIONAL",
+    "TRAINING_COLUMNS",
     "WINDOW_STATUS_COLUMN",
     "cached_predictor",
     "check_cathode",
@@ -62,6 +64,9 @@ OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
 #: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
 #: ``window_elemental_hull``, ``window_not_converged``, ...); empty where the window was not computed.
 WINDOW_STATUS_COLUMN = "window_status"
+#: The measurement of a conductivity training row with the candidate's composition, if any
+#: (:mod:`electroscreen.models.training_rows`): ``train_log10_sigma``, ``train_id``.
+TRAINING_COLUMNS = _TRAINING_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -287,9 +292,10 @@ def process_batch(
         )
         computed.iloc[still_ok] = values
     computed[WINDOW_STATUS_COLUMN] = window_status
+    known = _training_measurements(conductivity, compositions, still_ok, table.index)
     plausibility = table[list(PLAUSIBILITY_COLUMNS)]
     table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
-    out = pd.concat([table, predictions, computed, plausibility], axis=1)
+    out = pd.concat([table, predictions, known, computed, plausibility], axis=1)
     # predictions made although some features were NaN are flagged, not silent
     notes = np.full(len(table), "", dtype=object)
     if len(rows):
@@ -298,6 +304,20 @@ def process_batch(
     out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out
+
+
+def _training_measurements(
+    conductivity: Any, compositions: PackedCompositions, rows: np.ndarray, index: pd.Index
+) -> pd.DataFrame:
+    """:data:`TRAINING_COLUMNS` of the predicted ``rows`` (NaN / ``""`` elsewhere, and for a
+    model saved before it kept its training rows)."""
+    known = pd.DataFrame({TRAINING_COLUMNS[0]: np.nan, TRAINING_COLUMNS[1]: ""}, index=index)
+    lookup = getattr(conductivity, "training_rows_", None)
+    if lookup is not None and len(rows):
+        found = lookup.lookup(compositions.take(rows))
+        known.iloc[rows, 0] = found[TRAINING_COLUMNS[0]].to_numpy()
+        known.iloc[rows, 1] = found[TRAINING_COLUMNS[1]].to_numpy()
+    return known
 
 
 def process_batch_by_uri(

@@ -368,6 +368,41 @@ def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
     np.testing.assert_allclose(values[~elemental, 3:], featurized[~elemental])
 
 
+def test_a_candidate_that_is_a_training_row_shows_its_measurement(
+    model_store, tmp_path, monkeypatch
+):
+    from electroscreen.screening.batch import cached_predictor
+
+    training = cached_predictor(model_store.conductivity, model_store.uri).training_rows_
+    exact = int(np.flatnonzero(training.formulas == "Li20.0Ge2.0P4.0S24.0")[0])  # LGPS
+    censored = int(np.flatnonzero(training.formulas == "Li7.0Zn1.0Ga1.0P4.0O16.0")[0])  # < 1e-10
+    assert training.ids[exact].count(";") >= 1  # measured more than once: one entry, the median
+    pool = tmp_path / "pool.csv"
+    # LGPS as a cell, the censored phosphate per formula unit, a new composition, a bad formula
+    formulas = ["Li20Ge2P4S24", "Li3.5Zn0.5Ga0.5P2O8", "Li10.3GeP2S12", "Li10GeP2S12Xx"]
+    pd.DataFrame({"id": list("abcd"), "formula": formulas}).to_csv(pool, index=False)
+    run = dict(tracking_uri=model_store.uri, track=False, progress=False)
+    results = screen([pool], tmp_path / "out", **run).results.set_index("candidate_id")
+    assert (results.loc[["a", "b", "c"], "status"] == "ok").all()
+    assert results.loc["d", "status"] != "ok"
+    assert results.loc["a", "train_log10_sigma"] == training.log10_sigma[exact]
+    assert results.loc["a", "train_id"] == training.ids[exact]
+    assert np.isnan(
+        results.loc["b", "train_log10_sigma"]
+    )  # censored: no value, its bound in the id
+    assert results.loc["b", "train_id"] == f"{training.ids[censored]} (< 1e-10 S/cm)"
+    assert results.loc[["c", "d"], "train_log10_sigma"].isna().all()
+    assert (results.loc[["c", "d"], "train_id"].fillna("") == "").all()
+    # a model saved before it kept its training rows: the columns are there, empty
+    from electroscreen.screening import batch
+
+    for predictor in list(batch._CACHE.values()):  # as the legacy state of an old pickle sets it
+        monkeypatch.setattr(predictor, "training_rows_", None)
+    legacy = screen([pool], tmp_path / "legacy", **run).results
+    assert legacy["train_log10_sigma"].isna().all()
+    assert (legacy["train_id"].fillna("") == "").all()
+
+
 def test_oxidation_and_cost_weights_move_the_score():
     frame = pd.DataFrame(
         {

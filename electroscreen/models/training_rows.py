@@ -1,0 +1,76 @@
+"""The measured rows a conductivity model was fitted on, looked up by composition.
+
+A screened candidate can *be* one of them: a generated substitution that lands on a known
+electrolyte (the demo's best-ranked candidate, ``Li10.354Ge1.35P1.65S12`` made from a Si seed, is
+OBELiX's training row ``824``). Its prediction is then a recall of that measurement, and a chemist wants the
+measurement beside it: ``screen`` writes ``train_log10_sigma`` and ``train_id``
+(:data:`TRAINING_COLUMNS`). Only the model's own training rows are known here: a composition of the
+OBELiX test split, or one measured elsewhere, is not flagged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.composition_index import CompositionIndex
+from electroscreen.data.composition_match import composition_groups
+from electroscreen.data.compositions import PackedCompositions
+
+__all__ = ["TRAINING_COLUMNS", "TrainingRows"]
+
+#: Screening columns: the measured log10 sigma (S/cm, 25 degC) of the training rows with the
+#: candidate's composition (their median; NaN: none, or only censored measurements), and their ids
+#: (``;``-joined; ``""``: none; only censored ones read ``<id> (< 1e-10 S/cm)``).
+TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
+
+
+class TrainingRows:
+    """The compositions a model was fitted on, each with its rows' ids and measurements.
+
+    Rows of one composition (several groups measured LGPS: OBELiX holds it four times) are one
+    entry: its value is the median of their measured values, its id their ids joined by ``;``.
+
+    Parameters
+    ----------
+    ids, formulas : sequence of str, length M
+        The training rows.
+    log10_sigma : ndarray of float, shape (M,)
+        Measured values (NaN where censored).
+    upper : ndarray of float, shape (M,)
+        Upper bound of a censored measurement (log10 S/cm), NaN otherwise.
+    """
+
+    def __init__(self, ids, formulas, log10_sigma: np.ndarray, upper: np.ndarray) -> None:
+        ids = np.asarray([str(i) for i in ids], dtype=object)
+        formulas = [str(f) for f in formulas]
+        values = np.asarray(log10_sigma, dtype=np.float64)
+        upper = np.asarray(upper, dtype=np.float64)
+        group = composition_groups(formulas)
+        members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
+        self.formulas = np.array([formulas[m[0]] for m in members], dtype=object)
+        self.ids = np.array([";".join(ids[m]) for m in members], dtype=object)
+        measured = [values[m][np.isfinite(values[m])] for m in members]
+        self.log10_sigma = np.array([np.median(v) if len(v) else np.nan for v in measured])
+        self.upper = np.array(
+            [
+                np.nan if len(v) else np.nanmax(upper[m])
+                for v, m in zip(measured, members, strict=True)
+            ]
+        )  # a bound only where every row of the composition is censored
+        self.index = CompositionIndex(self.formulas.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lookup(self, compositions: PackedCompositions) -> pd.DataFrame:
+        """:data:`TRAINING_COLUMNS` of each composition (row-aligned)."""
+        found = self.index.find(compositions)
+        hit = found >= 0
+        values = np.full(len(found), np.nan)
+        values[hit] = self.log10_sigma[found[hit]]
+        ids = np.full(len(found), "", dtype=object)
+        for row, ref in zip(np.flatnonzero(hit).tolist(), found[hit].tolist(), strict=True):
+            bound = self.upper[ref]
+            ids[row] = self.ids[ref] + (f" (< 1e{bound:g} S/cm)" if np.isfinite(bound) else "")
+        return pd.DataFrame({TRAINING_COLUMNS[0]: values, TRAINING_COLUMNS[1]: ids})
