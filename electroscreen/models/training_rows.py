@@ -10,6 +10,8 @@ OBELiX test split, or one measured elsewhere, is not flagged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +30,7 @@ TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
 class TrainingRows:
     """The compositions a model was fitted on, each with its rows' ids and measurements.
 
-    Rows of one composition (several groups measured LGPS: OBELiX holds it four times) are one
+    Rows of one composition (several groups measured LGPS: five training rows) are one
     entry: its value is the median of their measured values, its id their ids joined by ``;``.
 
     Parameters
@@ -41,7 +43,13 @@ class TrainingRows:
         Upper bound of a censored measurement (log10 S/cm), NaN otherwise.
     """
 
-    def __init__(self, ids, formulas, log10_sigma: np.ndarray, upper: np.ndarray) -> None:
+    def __init__(
+        self,
+        ids: Sequence[object],
+        formulas: Sequence[object],
+        log10_sigma: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
         ids = np.asarray([str(i) for i in ids], dtype=object)
         formulas = [str(f) for f in formulas]
         values = np.asarray(log10_sigma, dtype=np.float64)
