@@ -5,6 +5,11 @@ Two compositions *match* when they have the same element set and every atomic fr
 one test covers "same reduced formula" and near-identical fractional formulas written differently
 (``Li6.4La3Zr1.4Ta0.6O12`` and ``Li0.274La0.128...``), which is how the Liverpool Ionics Dataset and
 OBELiX write the same material.
+
+:class:`CompositionIndex` applies the rule to whole packed batches (a screening's 200,000
+candidates against a model's training rows): each row's element set gets a 64-bit code (the sum of
+one fixed random code per element, modulo 2**64), so only the rows whose element set occurs among
+the references are compared, element by element; :func:`match_compositions` is that index.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from electroscreen.data.formula import FormulaError, parse_formula
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_formula
 
 __all__ = [
     "MATCH_TOLERANCE",
+    "CompositionIndex",
     "atomic_fractions",
     "composition_groups",
     "composition_key",
@@ -55,7 +62,8 @@ def composition_key(formula: str, ndigits: int = 4) -> str | None:
 def match_compositions(
     query: Sequence[str], reference: Sequence[str], tol: float = MATCH_TOLERANCE
 ) -> np.ndarray:
-    """For each ``query`` formula, whether it matches any ``reference`` formula.
+    """For each ``query`` formula, whether it matches any ``reference`` formula
+    (:class:`CompositionIndex`).
 
     Parameters
     ----------
@@ -68,18 +76,8 @@ def match_compositions(
     -------
     ndarray of bool, shape (n,)
     """
-    by_system: dict[tuple[str, ...], list[np.ndarray]] = defaultdict(list)
-    for formula in reference:
-        point = _system_point(formula)
-        if point is not None:
-            by_system[point[0]].append(point[1])
-    out = np.zeros(len(query), dtype=bool)
-    for i, formula in enumerate(query):
-        point = _system_point(formula)
-        if point is not None:
-            system, vector = point
-            out[i] = any(np.max(np.abs(vector - other)) <= tol for other in by_system[system])
-    return out
+    packed = pack_compositions([str(f) for f in query])
+    return CompositionIndex(reference).find(packed, tol) >= 0
 
 
 def _system_point(formula: str) -> tuple[tuple[str, ...], np.ndarray] | None:
@@ -154,3 +152,90 @@ def composition_groups(formulas: Sequence[str], tol: float = MATCH_TOLERANCE) ->
         out[first] = number
         out[repeats] = number
     return out
+
+
+#: One fixed random code per atomic number (a row's element set is the sum of its elements' codes).
+_ELEMENT_CODES = (
+    np.random.default_rng(20261205)
+    .integers(1, 2**63, size=len(ELEMENT_SYMBOLS), dtype=np.int64)
+    .astype(np.uint64)
+)
+
+
+def _usable(packed: PackedCompositions) -> np.ndarray:
+    """Rows that parsed, hold an element and only positive, finite amounts."""
+    n = np.diff(packed.offsets)
+    good = np.isfinite(packed.amount) & (packed.amount > 0)
+    bad_rows = np.bincount(np.repeat(np.arange(len(n)), n)[~good], minlength=len(n)) > 0
+    return (packed.status == "ok") & (n > 0) & ~bad_rows
+
+
+def _system_codes(packed: PackedCompositions) -> np.ndarray:
+    """Per row, the code of its element set, shape (N,) uint64 (exact: modular integer sums)."""
+    codes = _ELEMENT_CODES[np.asarray(packed.z, dtype=np.int64)]
+    running = np.concatenate(([np.uint64(0)], np.cumsum(codes, dtype=np.uint64)))
+    offsets = np.asarray(packed.offsets, dtype=np.int64)
+    return running[offsets[1:]] - running[offsets[:-1]]
+
+
+def _fractions(packed: PackedCompositions, row: int) -> dict[int, float]:
+    a, b = packed.offsets[row], packed.offsets[row + 1]
+    amounts = packed.amount[a:b]
+    return dict(zip(packed.z[a:b].tolist(), (amounts / amounts.sum()).tolist(), strict=True))
+
+
+class CompositionIndex:
+    """Reference compositions, looked up by element set.
+
+    Parameters
+    ----------
+    formulas : sequence of str
+        The references (rows that do not parse are never found).
+
+    Examples
+    --------
+    >>> index = CompositionIndex(["Li10GeP2S12", "Li3PS4"])
+    >>> index.find(pack_compositions(["Li20Ge2P4S24", "Li3PS4.0001", "Li2S"])).tolist()
+    [0, 1, -1]
+    """
+
+    def __init__(self, formulas: Sequence[str]) -> None:
+        packed = pack_compositions([str(f) for f in formulas])
+        usable = _usable(packed)
+        codes = _system_codes(packed)
+        self._by_code: dict[int, list[tuple[int, dict[int, float]]]] = defaultdict(list)
+        for row in np.flatnonzero(usable).tolist():
+            self._by_code[int(codes[row])].append((row, _fractions(packed, row)))
+        self._codes = np.array(sorted(self._by_code), dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._by_code.values())
+
+    def find(self, packed: PackedCompositions, tol: float = MATCH_TOLERANCE) -> np.ndarray:
+        """For each query row, the reference row it matches (the closest), or -1.
+
+        Parameters
+        ----------
+        packed : PackedCompositions
+            N query rows.
+        tol : float
+            Largest difference of any element's atomic fraction.
+
+        Returns
+        -------
+        ndarray of int64, shape (N,)
+        """
+        out = np.full(len(packed), -1, dtype=np.int64)
+        codes = _system_codes(packed)
+        candidates = np.flatnonzero(_usable(packed) & np.isin(codes, self._codes))
+        for row in candidates.tolist():
+            query = _fractions(packed, row)
+            best, best_gap = -1, np.inf
+            for ref, fractions in self._by_code[int(codes[row])]:
+                if fractions.keys() != query.keys():  # a code collision, never a match
+                    continue
+                gap = max(abs(fractions[z] - x) for z, x in query.items())
+                if gap <= tol and gap < best_gap:  # the closest; the first of equals
+                    best, best_gap = ref, gap
+            out[row] = best
+        return out

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.composition_index import CompositionIndex
-from electroscreen.data.composition_match import composition_groups
+from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions
 
 __all__ = ["TRAINING_COLUMNS", "TrainingRows"]
