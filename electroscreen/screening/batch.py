@@ -23,9 +23,9 @@ from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.models.training_rows import TRAINING_COLUMNS as _TRAINING_COLUMNS
+from electroscreen.models.training_rows import TRAINING_COLUMNS
 from electroscreen.screening.filters import apply_filters
-from electroscreen.screening.inputs import Batch, BatchStructures, materialize
+from electroscreen.screening.inputs import Batch, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
@@ -35,7 +35,6 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
     "CONDUCTIVITY_OPTIONAL",
-    "TRAINING_COLUMNS",
     "WINDOW_STATUS_COLUMN",
     "cached_predictor",
     "check_cathode",
@@ -64,9 +63,6 @@ OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
 #: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
 #: ``window_elemental_hull``, ``window_not_converged``, ...); empty where the window was not computed.
 WINDOW_STATUS_COLUMN = "window_status"
-#: The measurement of a conductivity training row with the candidate's composition, if any
-#: (:mod:`electroscreen.models.training_rows`): ``train_log10_sigma``, ``train_id``.
-TRAINING_COLUMNS = _TRAINING_COLUMNS
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -249,8 +245,6 @@ def process_batch(
     # the batch's one packing of its structures: the bond-valence filter and both models share it
     table, structures = materialize(batch, max_sites=DEFAULT_MAX_SITES)
     table = table.reset_index(drop=True)
-    if structures is None:  # a formula table
-        structures = BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)

@@ -302,7 +302,7 @@ def _standardize(
 
 def materialize(
     batch: Batch, max_sites: int = DEFAULT_MAX_SITES
-) -> tuple[pd.DataFrame, BatchStructures | None]:
+) -> tuple[pd.DataFrame, BatchStructures]:
     """Candidate rows of a batch, in input order, and its structures packed once.
 
     Returns
@@ -314,12 +314,13 @@ def materialize(
         ``cell_formula`` the content as read (a structure's cell, a table's formula as written).
         ``structure`` holds pymatgen Structures, except for packed batches, whose structures stay
         packed (``structure`` is None).
-    structures : BatchStructures or None
-        Every structure of the batch, packed (a packed batch's arrays as they are); None for a
-        formula table.
+    structures : BatchStructures
+        Every structure of the batch, packed (a packed batch's arrays as they are; none for a
+        formula table).
     """
     if batch.kind == "table":
-        return _table_rows(batch, max_sites), None
+        table = _table_rows(batch, max_sites)
+        return table, BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     if batch.kind == "packed":
         packed = batch.packed
         n = len(packed)
