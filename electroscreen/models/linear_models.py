@@ -12,12 +12,14 @@ training rows only, so a held-out row never calibrates the model that scores it.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from electroscreen.models.rowwise import row_dot
 from electroscreen.models.sklearn_models import MedianImputer
 
 __all__ = ["LogisticEnsembleClassifier"]
@@ -116,10 +118,10 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         """Probability of class 1 (full-data model) and its spread over the bootstrap refits."""
         check_is_fitted(self, "model_")
         Z = self._standardise(X)
-        p = self.model_.predict_proba(Z)[:, 1]
+        p = _positive_probability(self.model_, Z)
         if not self.members_:
             return p, np.zeros(len(p))
-        spread = np.stack([m.predict_proba(Z)[:, 1] for m in self.members_]).std(axis=0)
+        spread = np.stack([_positive_probability(m, Z) for m in self.members_]).std(axis=0)
         return p, spread
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -143,3 +145,24 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
             fits = [c.estimator.coef_[0] for c in self.model_.calibrated_classifiers_]
             return np.mean(fits, axis=0)
         return self.model_.coef_[0]
+
+
+def _decision(logistic: LogisticRegression, Z: np.ndarray) -> np.ndarray:
+    """``decision_function`` of a binary logistic regression, each row's by itself
+    (:func:`~electroscreen.models.rowwise.row_dot`; scikit-learn's BLAS product rounds a row by
+    where it sits in the batch)."""
+    return row_dot(Z, logistic.coef_[0]) + logistic.intercept_[0]
+
+
+def _positive_probability(model: LogisticRegression | CalibratedClassifierCV, Z: np.ndarray):
+    """``model.predict_proba(Z)[:, 1]``, computed as scikit-learn does (for a calibrated model:
+    each fold's calibrator on its logistic regression's decision, values within 1e-5 above 1 set
+    to 1, the folds averaged in order) but with :func:`_decision`."""
+    if not isinstance(model, CalibratedClassifierCV):
+        return expit(_decision(model, Z))
+    total = np.zeros(len(Z))
+    for fold in model.calibrated_classifiers_:
+        p = fold.calibrators[0].predict(_decision(fold.estimator, Z))
+        p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
+        total += p
+    return total / len(model.calibrated_classifiers_)

@@ -17,10 +17,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["QUERY_BLOCK", "FeatureNovelty"]
+from electroscreen.models.rowwise import mean_nearest_distance
 
-#: Rows per matrix product of :meth:`FeatureNovelty.distance` (the last block is zero-padded).
-QUERY_BLOCK = 256
+__all__ = ["FeatureNovelty"]
 
 
 class FeatureNovelty(BaseEstimator):
@@ -58,28 +57,15 @@ class FeatureNovelty(BaseEstimator):
     def distance(self, X: np.ndarray) -> np.ndarray:
         """Mean distance of each row of ``X`` to its nearest training rows, shape ``(n,)``.
 
-        Each row's value depends on that row alone, to the last bit: the squared distances come
-        from one matrix product per block of :data:`QUERY_BLOCK` rows, every block padded to that
-        size (a BLAS product of another shape may round differently, and scikit-learn's
-        ``NearestNeighbors`` cuts a batch into blocks by position, so a row's novelty moved in its
-        last bits with the rows beside it), and the ``k`` smallest are summed in sorted order.
+        Each row's value depends on that row alone, to the last bit
+        (:func:`~electroscreen.models.rowwise.mean_nearest_distance`; a BLAS product, and
+        scikit-learn's ``NearestNeighbors``, round a row by where it sits in the batch).
         """
         X = _matrix(X)
         if len(X) == 0:
             return np.zeros(0)
         train, k = self._training_rows()
-        Z = self.scaler_.transform(X)
-        out = np.empty(len(Z))
-        block = np.zeros((QUERY_BLOCK, Z.shape[1]))
-        train_sq = np.einsum("ij,ij->i", train, train)
-        for start in range(0, len(Z), QUERY_BLOCK):
-            part = Z[start : start + QUERY_BLOCK]
-            m = len(part)
-            block[:m], block[m:] = part, 0.0
-            sq = (block**2).sum(axis=1)[:, None] - 2.0 * (block @ train.T) + train_sq[None, :]
-            nearest = np.sort(np.partition(np.maximum(sq[:m], 0.0), k - 1, axis=1)[:, :k], axis=1)
-            out[start : start + m] = np.sqrt(nearest).mean(axis=1)
-        return out
+        return mean_nearest_distance(self.scaler_.transform(X), train, k)
 
     def _training_rows(self) -> tuple[np.ndarray, int]:
         """The standardised training rows and ``k`` (models pickled before ``train_`` kept them in

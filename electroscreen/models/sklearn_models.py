@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from electroscreen.data.legacy_state import LegacyStateMixin
+from electroscreen.featurizers.tree_arrays import TreeArrays
 
 __all__ = [
     "MedianImputer",
@@ -157,6 +158,7 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
 
     def _fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
         _check_kind(self.kind)
+        self.__dict__.pop("_trees", None)  # the arrays of a previous fit
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         if X.ndim != 2 or len(X) != len(y):
@@ -217,21 +219,32 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         if self.support_ is not None:
             Xi = Xi[:, self.support_]
         if self.kind != "gradient_boosting":
-            trees = self.members_[0].estimators_
-            # Trees split on float32 (sklearn converts on every call); convert once and skip the
-            # per-tree input validation, which otherwise costs more than the tree traversal.
-            X32 = np.ascontiguousarray(Xi, dtype=np.float32)
-            if self._classifier:
-                classes = list(self.members_[0].classes_)
-                if 1 not in classes:
-                    return np.zeros((len(trees), len(Xi)))
-                pos = classes.index(1)
-                return np.stack([t.predict_proba(X32, check_input=False)[:, pos] for t in trees])
-            return np.stack([t.predict(X32, check_input=False) for t in trees])
+            trees = self._tree_arrays()
+            if trees is None:  # a classifier that never saw class 1
+                return np.zeros((len(self.members_[0].estimators_), len(Xi)))
+            return trees.predict_each(Xi)
         with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
             if self._classifier:
                 return np.stack([self._booster_positive(b, Xi) for b in self.members_])
             return np.stack([b.predict(Xi) for b in self.members_])
+
+    def _tree_arrays(self) -> TreeArrays | None:
+        """The forest's trees as arrays (built at first use, not pickled): each tree's value, or
+        its probability of class 1 (None when the forest never saw class 1)."""
+        trees = self.__dict__.get("_trees")
+        if trees is None:
+            forest = self.members_[0]
+            column = 0
+            if self._classifier:
+                classes = list(forest.classes_)
+                if 1 not in classes:
+                    return None
+                column = classes.index(1)
+            trees = self.__dict__["_trees"] = TreeArrays.from_sklearn(forest.estimators_, column)
+        return trees
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in super().__getstate__().items() if k != "_trees"}
 
     @staticmethod
     def _booster_positive(booster, Xi: np.ndarray) -> np.ndarray:

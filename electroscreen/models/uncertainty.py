@@ -53,6 +53,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.models.design import take_rows
 from electroscreen.models.novelty import FeatureNovelty
+from electroscreen.models.rowwise import row_dot
 
 __all__ = ["ConformalRegressor", "DifficultyScale", "conformal_quantile", "interval_coverage"]
 
@@ -102,7 +103,7 @@ class DifficultyScale:
 
     def __call__(self, spread: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """Difficulty of rows of spread ``spread`` (floor added) and novelty ``novelty``."""
-        return np.exp(self._design(np.log(spread), novelty) @ self.coef_)
+        return np.exp(row_dot(self._design(np.log(spread), novelty), self.coef_))
 
 
 def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:

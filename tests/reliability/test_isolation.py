@@ -76,8 +76,18 @@ def test_segment_sum_is_per_segment():
 @pytest.mark.parametrize("name", COMPOSITION_NAMES)
 def test_composition_rows_independent(name):
     assert {"magpie", "electrolyte", "air_reactivity", "hsab"} <= set(COMPOSITION_NAMES)
+    _assert_rows_independent(make_featurizer(name))
+
+
+def test_every_moisture_feature_rows_independent():
+    """``h2s_per_atom`` (not a default column) divided by atoms from a batch-wide running sum."""
+    from electroscreen.featurizers.thermo.moisture import MOISTURE_FEATURES, MoistureChemistry
+
+    _assert_rows_independent(MoistureChemistry([name for name, _, _ in MOISTURE_FEATURES]))
+
+
+def _assert_rows_independent(featurizer: CompositionFeaturizer) -> None:
     items, where = _interleaved()
-    featurizer = make_featurizer(name)
     alone_values, alone_status = featurizer.transform_with_status(_raw_pack(_normal_dicts()))
     mixed_values, mixed_status = featurizer.transform_with_status(_raw_pack(items))
     assert list(mixed_status[where]) == list(alone_status)

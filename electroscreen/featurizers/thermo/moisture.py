@@ -105,7 +105,7 @@ class MoistureChemistry(CompositionFeaturizer):
             values, st = air.transform_with_status(packed)
             status, _ = merge_status(status, st)
             cols = dict(zip(air.get_feature_names_out(), values.T, strict=True))
-            atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
+            atoms = segment_sum(packed.amount, packed.offsets)  # each row's own atoms
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols["h2s_per_atom"] = cols["h2s_per_formula_unit"] / atoms
             columns.update(cols)

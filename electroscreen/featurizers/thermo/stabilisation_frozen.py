@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, prange
 
 from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
+from electroscreen.featurizers.tree_arrays import TreeArrays
 
 if TYPE_CHECKING:
     from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
@@ -43,7 +43,7 @@ __all__ = [
 
 #: Shipped arrays of the default model of each water phase (``<water>__<name>`` keys).
 FROZEN_FILE = "stabilisation_models.npz"
-_TREE_ARRAYS = ("offsets", "left", "right", "feature", "threshold", "value")
+_TREE_ARRAYS = tuple(field.name for field in fields(TreeArrays))
 
 
 @dataclass(frozen=True)
@@ -55,65 +55,31 @@ class FrozenBoosting:
     init : float
         The initial constant (scikit-learn's ``init_``).
     learning_rate : float
-    offsets : ndarray of int64, shape (n_trees + 1,)
-        Tree ``t`` owns nodes ``offsets[t]:offsets[t + 1]`` of the node arrays.
-    left, right, feature : ndarray of int64, shape (n_nodes,)
-        Children (-1 at a leaf, tree-local indices) and split feature of each node.
-    threshold, value : ndarray of float64, shape (n_nodes,)
-        Split threshold; leaf value.
+    trees : TreeArrays
+        The stages' trees, in order.
     """
 
     init: float
     learning_rate: float
-    offsets: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    feature: np.ndarray
-    threshold: np.ndarray
-    value: np.ndarray
+    trees: TreeArrays
 
     @classmethod
     def from_sklearn(cls, model) -> FrozenBoosting:
         """The arrays of a fitted single-output ``GradientBoostingRegressor``."""
-        trees = [est.tree_ for est in model.estimators_[:, 0]]
-        sizes = [t.node_count for t in trees]
         return cls(
             init=float(np.asarray(model.init_.constant_, dtype=np.float64).ravel()[0]),
             learning_rate=float(model.learning_rate),
-            offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-            left=np.concatenate([t.children_left for t in trees]).astype(np.int64),
-            right=np.concatenate([t.children_right for t in trees]).astype(np.int64),
-            feature=np.concatenate([t.feature for t in trees]).astype(np.int64),
-            threshold=np.concatenate([t.threshold for t in trees]).astype(np.float64),
-            value=np.concatenate([t.value[:, 0, 0] for t in trees]).astype(np.float64),
+            trees=TreeArrays.from_sklearn(model.estimators_[:, 0]),
         )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predictions, shape (n,), for features ``X`` of shape (n, n_features)."""
-        X32 = np.ascontiguousarray(X, dtype=np.float32)  # as the trees compare them
-        return _predict_trees(
-            X32, self.init, self.learning_rate, self.offsets, self.left, self.right,
-            self.feature, self.threshold, self.value,
-        )  # fmt: skip
-
-
-@njit(cache=True, parallel=True)
-def _predict_trees(X32, init, learning_rate, offsets, left, right, feature, threshold, value):
-    """``init + sum_t learning_rate * leaf_t(x)`` per row, the stages added in order (as
-    scikit-learn's ``predict_stages``); a float32 feature ``<=`` the float64 threshold goes left."""
-    n = X32.shape[0]
-    out = np.empty(n)
-    for i in prange(n):
-        total = init
-        for t in range(len(offsets) - 1):
-            base = offsets[t]
-            node = 0
-            while left[base + node] >= 0:
-                j = base + node
-                node = left[j] if X32[i, feature[j]] <= threshold[j] else right[j]
-            total += learning_rate * value[base + node]
-        out[i] = total
-    return out
+        """Predictions, shape (n,), for features ``X`` of shape (n, n_features): ``init + sum_t
+        learning_rate * leaf_t(x)``, the stages added in order (as scikit-learn's
+        ``predict_stages``)."""
+        total = np.full(len(X), self.init)
+        for stage in self.trees.predict_each(X):
+            total += self.learning_rate * stage
+        return total
 
 
 def fingerprint(model: StabilisationModel) -> str:
@@ -148,7 +114,7 @@ def load_frozen_model(water: str = "liquid") -> StabilisationModel | None:
         scalars = stored[f"{water}__scalars"]
         arrays = {name: stored[f"{water}__{name}"] for name in _TREE_ARRAYS}
         domain = stored[f"{water}__domain"]
-    model.regressor_ = FrozenBoosting(float(scalars[0]), float(scalars[1]), **arrays)
+    model.regressor_ = FrozenBoosting(float(scalars[0]), float(scalars[1]), TreeArrays(**arrays))
     model.domain_ = frozenset(frozenset(int(z) for z in row if z > 0) for row in domain)
     model.targets_ = None
     return model
@@ -166,7 +132,7 @@ def write_frozen_models(path: Path | None = None) -> Path:
         stored[f"{water}__fingerprint"] = np.array(fingerprint(model))
         stored[f"{water}__scalars"] = np.array([frozen.init, frozen.learning_rate])
         for name in _TREE_ARRAYS:
-            stored[f"{water}__{name}"] = getattr(frozen, name)
+            stored[f"{water}__{name}"] = getattr(frozen.trees, name)
         sets = sorted(sorted(s) for s in model.domain_)
         domain = np.zeros((len(sets), max(map(len, sets))), dtype=np.int64)
         for i, anions in enumerate(sets):
