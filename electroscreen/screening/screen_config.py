@@ -269,7 +269,7 @@ class ScreeningConfig(BaseModel):
             "a temperature model (Arrhenius shift with a predicted activation energy)."
         ),
     )
-    batch_size: int = Field(1000, ge=1, description="Candidates per batch (and per checkpoint).")
+    batch_size: int = Field(5000, ge=1, description="Candidates per batch (and per checkpoint).")
     top: int = Field(15, ge=0, description="Rows of the ranked table printed at the end.")
     experiment: str = Field("electroscreen-screening", description="MLflow experiment name.")
 
