@@ -113,6 +113,46 @@ def test_pareto_rank_over_four_objectives_by_hand():
     assert capped["pareto_rank"].tolist() == [1, 1, 1, 2, 1]
 
 
+def test_pareto_rank_ties_values_closer_than_the_resolution():
+    """Differences far below what the models resolve do not decide who dominates whom: a
+    candidate better by 1e-9 on one objective and equal elsewhere shares the front, and the fronts
+    do not move when every prediction moves in its last bits."""
+    base = {
+        "pred_log10_sigma": [-3.0, -3.0, -2.0, -4.0],
+        "pred_log10_sigma_std": [0.1] * 4,
+        "p_air_stable": [0.5, 0.5 + 1e-9, 0.2, 0.9],
+        "window_ox_v": [3.0, 3.0, 3.0, 3.0],
+        "cost_usd_per_kg": [50.0, 50.0 * (1 + 1e-12), 50.0, 50.0],
+    }
+    frame = pd.DataFrame(base)
+    assert rank_candidates(frame, RankingConfig())["pareto_rank"].tolist() == [1, 1, 1, 1]
+    # a real difference still counts: 0.01 in probability, 0.1 decade, 10 % in cost
+    for column, value in [
+        ("p_air_stable", 0.51),
+        ("pred_log10_sigma", -2.9),
+        ("cost_usd_per_kg", 45),
+    ]:
+        changed = frame.copy()
+        changed.loc[1, column] = value
+        assert rank_candidates(changed, RankingConfig())["pareto_rank"].tolist() == [2, 1, 1, 1]
+    rng = np.random.default_rng(0)
+    pool = pd.DataFrame(
+        {
+            "pred_log10_sigma": np.round(rng.normal(-4, 1, 3000), 1),  # trees: many equal values
+            "pred_log10_sigma_std": np.full(3000, 0.3),
+            "p_air_stable": np.round(rng.uniform(0, 1, 3000), 2),
+            "window_ox_v": np.round(rng.uniform(2, 5, 3000), 1),
+            "cost_usd_per_kg": np.round(10 ** rng.uniform(0, 3, 3000), 0),
+        }
+    )
+    noisy = pool.copy()
+    for column in ("pred_log10_sigma", "p_air_stable", "window_ox_v", "cost_usd_per_kg"):
+        noisy[column] = pool[column] * (1 + rng.uniform(-1e-13, 1e-13, len(pool)))
+    clean = rank_candidates(pool, RankingConfig())["pareto_rank"]
+    assert clean.max() > 10
+    assert clean.tolist() == rank_candidates(noisy, RankingConfig())["pareto_rank"].tolist()
+
+
 def test_anode_weight_moves_the_score():
     frame = pd.DataFrame(
         {
