@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from electroscreen.screening.ranking import is_ranked
+from electroscreen.screening.ranking import is_ranked, objective_steps, pareto_ranks
 
 __all__ = ["pareto_plot"]
 
@@ -73,7 +73,8 @@ def pareto_plot(
     rank = data["rank"].to_numpy() if "rank" in data else np.zeros(len(x), dtype=int)
     # bars for the front in these two axes (a subset of the front over every objective) and the
     # best-ranked; the rest of the front as points, so that it is not a wall of bars
-    bars = front & _front_2d(x, y)
+    in_2d = pareto_ranks(objective_steps("conductivity", x), objective_steps("air_stability", y))
+    bars = front & (np.asarray(in_2d.fillna(0)) == 1)
     top = (rank > 0) & (rank <= interval_top) & ~bars
     crowd = ~front & ~top
     if crowd.any():
@@ -131,15 +132,3 @@ def pareto_plot(
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} screened candidates")
     return ax
-
-
-def _front_2d(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Points that no other point beats on ``x`` and ``y`` (both maximised; at least as good on
-    both, better on one), shape (N,) bool; equal points share their verdict."""
-    points, inverse = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
-    order = np.lexsort((-points[:, 1], -points[:, 0]))  # x descending, then y descending
-    ys = points[order, 1]
-    best_before = np.maximum.accumulate(np.concatenate(([-np.inf], ys)))[:-1]
-    keep = np.zeros(len(points), dtype=bool)
-    keep[order] = ys > best_before
-    return keep[inverse.reshape(-1)]

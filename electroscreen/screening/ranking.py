@@ -20,6 +20,7 @@ __all__ = [
     "RANKING_COLUMNS",
     "RANK_COLUMNS",
     "as_rank_columns",
+    "objective_steps",
     "is_ranked",
     "acquisition_score",
     "pareto_ranks",
@@ -320,7 +321,7 @@ def _pareto_objectives(
         column = values[name]
         if column is None:
             continue
-        steps = np.round(np.asarray(column, dtype=np.float64) / PARETO_RESOLUTION[name])
+        steps = objective_steps(name, column)
         if name in ("conductivity", "air_stability"):
             out.append(steps)
         elif np.isfinite(steps).any():
@@ -336,6 +337,18 @@ def _pareto_objectives(
             )
             return [mu, p]
     return out
+
+
+def objective_steps(name: str, values: np.ndarray) -> np.ndarray:
+    """``values`` of the Pareto objective ``name`` counted in steps of its
+    :data:`PARETO_RESOLUTION`, rounded (NaN stays NaN): what ``pareto_rank`` compares.
+
+    Examples
+    --------
+    >>> objective_steps("conductivity", np.array([-3.0, -3.0 + 1e-9, -2.9996])).tolist()
+    [-3000.0, -3000.0, -3000.0]
+    """
+    return np.round(np.asarray(values, dtype=np.float64) / PARETO_RESOLUTION[name])
 
 
 def _undefined_is_worst(column: np.ndarray) -> np.ndarray:

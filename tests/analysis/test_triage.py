@@ -35,7 +35,7 @@ from electroscreen.featurizers.bvse.barriers import BVSE  # noqa: E402
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats  # noqa: E402
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors  # noqa: E402
 from electroscreen.screening.plots import pareto_plot  # noqa: E402
-from electroscreen.screening.ranking import rank_candidates  # noqa: E402
+from electroscreen.screening.ranking import objective_steps, rank_candidates  # noqa: E402
 from electroscreen.screening.screen_config import RankingConfig  # noqa: E402
 
 #: OBELiX IDs screened by the fixture: sorted IDs, every 20th (ordered and disordered ones).
@@ -171,9 +171,11 @@ def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
     ax = pareto_plot(results, highlight=triage.shortlist(results, top=3), interval_top=3)
     ok = results[results["status"] == "ok"]
     x, y = ok["pred_log10_sigma"].to_numpy(), ok["p_air_stable"].to_numpy()
-    # the front in the plotted axes: no other row at least as good on both and better on one
+    # the front in the plotted axes: no other row at least as good on both and better on one, at
+    # the resolution pareto_rank compares them
+    a, b = objective_steps("conductivity", x), objective_steps("air_stability", y)
     beaten = [
-        ((x >= xi) & (y >= yi) & ((x > xi) | (y > yi))).any() for xi, yi in zip(x, y, strict=True)
+        ((a >= ai) & (b >= bi) & ((a > ai) | (b > bi))).any() for ai, bi in zip(a, b, strict=True)
     ]
     front = (ok["pareto_rank"] == 1).to_numpy()
     bars = front & ~np.array(beaten)
