@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,19 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 #: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
 _NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
-                   ("pareto", 6), ("acq. rank", 4))  # fmt: skip
+            ("pareto", 6), ("acq. rank", 4))  # fmt: skip
+#: The bound in a censored training id: ``824 (< 1e-10 S/cm)``.
+_CENSORED = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
+
+
+def _measured(row: object) -> str:
+    """The training measurement of a known composition (``train_log10_sigma``; ``<-10`` where it
+    was only measured below a bound), blank for a new one or results without the column."""
+    value = getattr(row, "train_log10_sigma", None)
+    if value is not None and not math.isnan(value):
+        return _number(value)
+    bound = _CENSORED.search(str(getattr(row, "train_id", "") or ""))
+    return f"<{bound.group(1)}" if bound else ""
 
 
 def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None) -> Table:
@@ -68,7 +81,9 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     A candidate whose composition repeats a better-ranked one (the same substitution of another
     seed structure, another cell of one formula) is not shown again: ``(+n more)`` after the shown
     row's id counts those repeats down to the next row shown
-    (:func:`~electroscreen.data.composition_match.distinct_compositions`).
+    (:func:`~electroscreen.data.composition_match.distinct_compositions`). A shown composition the
+    conductivity model was trained on is listed under the table with its measurement
+    (``train_log10_sigma``): its prediction is a recall, not a discovery.
 
     Parameters
     ----------
@@ -107,7 +122,12 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     id_w = max([12, *map(len, ids)])
     formula_w = max([7, *map(len, formulas)])
     natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBERS)]
-    table = Table(title=title, collapse_padding=True, pad_edge=False)
+    measured = [_measured(row) for row in best.itertuples(index=False)]
+    known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
+    caption = None
+    if known:  # a recall of a training measurement, not a discovery
+        caption = "Trained on (measured log10 σ, train_log10_sigma): " + "; ".join(known)
+    table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
     table.add_column("rank", no_wrap=True, width=rank_w)
     n_columns = 3 + len(_NUMBERS)  # a border and a space per column
     if width is None or rank_w + id_w + formula_w + sum(natural) + 2 * n_columns <= width:

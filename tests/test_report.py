@@ -67,3 +67,32 @@ def test_a_narrow_console_shows_every_formula_whole():
         # wide enough: id and formula on one line (a log stays greppable); else the id under it
         side_by_side = any("kop:Sn4+>Si4+" in line and formula in line for line in lines)
         assert side_by_side == (width == 200)
+
+
+def test_a_known_composition_shows_its_measurement():
+    """A top candidate that is a training composition is a recall, not a discovery: the table says
+    what was measured (the median, or the bound of a censored measurement)."""
+    results = pd.DataFrame(
+        {
+            "candidate_id": ["k4x:Si4+>Ge4+", "new", "low"],
+            "formula": ["Li10.354Ge1.35P1.65S12", "Li3YBr6", "Li2ZrCl6"],
+            "rank": pd.array([1, 2, 3], dtype="Int64"),
+            "pareto_rank": pd.array([1, 1, 2], dtype="Int64"),
+            "acquisition_rank": pd.array([1, 2, 3], dtype="Int64"),
+            "pred_log10_sigma": [-1.84, -3.0, -9.0],
+            "pred_log10_sigma_std": [0.02, 0.3, 0.3],
+            "pred_log10_sigma_lo": [-2.77, -4.0, -10.0],
+            "pred_log10_sigma_hi": [-0.92, -2.0, -8.0],
+            "p_air_stable": [0.67, 0.4, 0.5],
+            "train_log10_sigma": [-1.8361, np.nan, np.nan],
+            "train_id": ["824", "", "17 (< 1e-10 S/cm)"],
+        }
+    )
+    text = _render(ranked_table(results, top=3))
+    caption = " ".join(text.split())
+    assert (
+        "Trained on (measured log10 σ, train_log10_sigma): rank 1: -1.84; rank 3: <-10" in caption
+    )
+    # results written before the columns existed: no caption
+    old = _render(ranked_table(results.drop(columns=["train_log10_sigma", "train_id"]), top=3))
+    assert "Trained on" not in old
