@@ -31,7 +31,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from pymatgen.core import Composition, Structure
+
+from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
 
@@ -65,7 +68,7 @@ def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path | None]:
     table_path = path / "results.parquet" if path.is_dir() else path
     if not table_path.is_file():
         raise FileNotFoundError(f"no results table at {table_path}")
-    table = pd.read_csv(table_path) if table_path.suffix == ".csv" else pd.read_parquet(table_path)
+    table = read_results(table_path)  # ranks as Int64, floats read back bit for bit
     record = folder / "inputs.json"
     return table, record if record.is_file() else None
 
@@ -125,9 +128,11 @@ class _Finder:
             return packed.to_structure(index), "ok"
         if suffix in _TABLE_SUFFIXES:
             header = (
-                pd.read_csv(path, nrows=0) if suffix == ".csv" else pd.read_parquet(path).head(0)
+                pd.read_csv(path, nrows=0).columns
+                if suffix == ".csv"
+                else pq.read_schema(path).names
             )
-            if not {str(c).lower() for c in header.columns} & set(CIF_COLUMNS):
+            if not {str(c).lower() for c in header} & set(CIF_COLUMNS):
                 return None, "formula_only"
         if path not in self._files:
             self._files[path] = read_candidates([path])

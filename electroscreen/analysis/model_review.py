@@ -27,6 +27,7 @@ from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import runs_with_tag
+from electroscreen.data.tables import read_parquet
 from electroscreen.experiments import plots
 from electroscreen.experiments.tracking import resolve_tracking_uri
 
@@ -153,7 +154,7 @@ def load_predictions(
             dst_path=tmp,
             tracking_uri=uri,
         )
-        return pd.read_parquet(path)
+        return read_parquet(path).to_pandas()
 
 
 def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:

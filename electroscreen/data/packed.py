@@ -19,6 +19,7 @@ from pymatgen.core.periodic_table import Element
 
 from electroscreen.data.formula import ELEMENT_SYMBOLS, join_formula_entries, written_amounts
 from electroscreen.data.segments import segment_all
+from electroscreen.data.tables import read_parquet
 
 __all__ = [
     "PackedStructures",
@@ -206,7 +207,7 @@ def load_packed(path: str | Path) -> PackedStructures:
                 **{k: f[k] for k in _ARRAYS}, ids=tuple(str(s) for s in f["ids"].tolist())
             )
     if path.suffix == ".parquet":
-        table = pq.read_table(path)
+        table = read_parquet(path)
         counts = table["n_sites"].to_numpy()
         site_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         occ_counts = table["site_occupant_counts"].combine_chunks().flatten().to_numpy()

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pandas._libs.parsers import STR_NA_VALUES
 
@@ -26,6 +27,7 @@ __all__ = [
     "ID_COLUMNS",
     "find_column",
     "looks_binary",
+    "read_parquet",
     "table_chunks",
     "table_records",
 ]
@@ -88,6 +90,19 @@ def find_column(columns: object, names: tuple[str, ...]) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
+def read_parquet(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file (``columns`` of it, or all), read whole in the calling thread.
+
+    ``pq.read_table`` goes through the dataset scanner, which can leave the file's close pending
+    on Arrow's I/O threads after it returns; a process that exits right then can abort in Arrow's
+    teardown ("terminate called without an active exception", apache/arrow#33975, #39862) after
+    its work is done, which a batch scheduler reads as a failed job. ``ParquetFile`` reads and
+    closes the file before returning.
+    """
+    with pq.ParquetFile(path) as parquet:
+        return parquet.read(columns=columns)
+
+
 def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunk_rows`` rows of a CSV or Parquet table, in order.
 
@@ -96,8 +111,9 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:
-        for record_batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield record_batch.to_pandas()
+        with pq.ParquetFile(path) as parquet:  # closed here, even if the caller stops early
+            for record_batch in parquet.iter_batches(batch_size=chunk_rows):
+                yield record_batch.to_pandas()
         return
     with _NulVisible(path) as raw, io.BufferedReader(raw) as fh:
         header = pd.read_csv(fh, nrows=0).columns

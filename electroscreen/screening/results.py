@@ -18,6 +18,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK
+from electroscreen.data.tables import read_parquet
 from electroscreen.screening.batch import (
     OBJECTIVE_COLUMNS,
     PREDICTION_COLUMNS,
@@ -57,7 +58,7 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
     parts = []
     for path in paths:  # batch files of runs before the objectives existed lack their columns
         names = set(pq.read_schema(path).names)
-        part = pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
+        part = read_parquet(path, columns=[c for c in columns if c in names]).to_pandas()
         parts.append(part.reindex(columns=columns))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     counts = Counter(frame["status"].astype(str))
@@ -116,7 +117,7 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
         pa_csv.CSVWriter(tmp_csv, schema) as csv_writer,
     ):
         for path in paths:
-            table = pq.read_table(path)
+            table = read_parquet(path)
             rank = ranking.iloc[start : start + len(table)]
             start += len(table)
             for name in RANKING_COLUMNS:
@@ -149,5 +150,5 @@ def read_results(path: str | Path) -> pd.DataFrame:
             path, keep_default_na=False, na_values=[""], float_precision="round_trip"
         )
     else:
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path).to_pandas()
     return as_rank_columns(frame)
