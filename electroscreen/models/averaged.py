@@ -36,6 +36,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
+from electroscreen.models.rowwise import row_dot
+
 __all__ = ["AveragedRegressor", "build_averaged", "check_members", "member_estimators"]
 
 #: Keys of one member spec.
@@ -241,9 +243,8 @@ class AveragedRegressor(RegressorMixin, BaseEstimator):
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weighted mean of the members and the mixture spread (module docstring), shape ``(n,)``."""
         mu_k, sd_k = self.predict_members(X)
-        w = self.weights_[:, None]
-        mu = (w * mu_k).sum(axis=0)
-        var = (w * (sd_k**2 + (mu_k - mu) ** 2)).sum(axis=0)
+        mu = row_dot(mu_k.T, self.weights_)
+        var = row_dot((sd_k**2 + (mu_k - mu) ** 2).T, self.weights_)
         return mu, np.sqrt(var)
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from sklearn.base import RegressorMixin
 from torch import nn
 
 from electroscreen.featurizers.elements import magpie_table
+from electroscreen.models.rowwise import member_mean_std
 from electroscreen.models.torch_base import TorchEnsembleMixin, resolve_device, seed_everything
 
 __all__ = ["CompositionAttentionRegressor", "pack_fractions", "tobit_nll"]
@@ -282,8 +283,7 @@ class CompositionAttentionRegressor(RegressorMixin, TorchEnsembleMixin):
 
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and spread over members, shape (n,) each."""
-        outputs = self._member_outputs(X)
-        return outputs.mean(axis=0), outputs.std(axis=0)
+        return member_mean_std(self._member_outputs(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_dist(X)[0]

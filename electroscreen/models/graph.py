@@ -26,6 +26,7 @@ from torch import nn
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.elements import magpie_table
 from electroscreen.featurizers.structure.neighbors import neighbor_list
+from electroscreen.models.rowwise import member_mean_std
 from electroscreen.models.torch_base import TorchEnsembleMixin, resolve_device, seed_everything
 from electroscreen.models.torch_mlp import make_mlp
 
@@ -324,8 +325,7 @@ class GraphRegressor(RegressorMixin, TorchEnsembleMixin):
                 idx = np.arange(start, min(start + 64, len(graphs)))
                 pred.append(member(graphs.batch(idx, self.device_)).cpu().numpy())
             outs.append(np.concatenate(pred) if pred else np.zeros(0))
-        outs = np.stack(outs).astype(np.float64) * self.y_scale_ + self.y_center_
-        return outs.mean(axis=0), outs.std(axis=0)
+        return member_mean_std(np.stack(outs).astype(np.float64) * self.y_scale_ + self.y_center_)
 
     def predict(self, X: object) -> np.ndarray:
         return self.predict_dist(X)[0]

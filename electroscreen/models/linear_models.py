@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from electroscreen.models.rowwise import row_dot
+from electroscreen.models.rowwise import member_mean_std, row_dot
 from electroscreen.models.sklearn_models import MedianImputer
 
 __all__ = ["LogisticEnsembleClassifier"]
@@ -121,7 +121,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         p = _positive_probability(self.model_, Z)
         if not self.members_:
             return p, np.zeros(len(p))
-        spread = np.stack([_positive_probability(m, Z) for m in self.members_]).std(axis=0)
+        spread = member_mean_std([_positive_probability(m, Z) for m in self.members_])[1]
         return p, spread
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -7,6 +7,9 @@ tied ranks. So the models' per-row linear algebra is written here with a fixed o
 
 - :func:`row_dot`: ``A @ w`` as an elementwise product summed along each row (NumPy's per-row
   summation depends on the row's length only);
+- :func:`member_mean_std`: mean and spread over an ensemble's members, each row's members summed
+  as one contiguous run (NumPy reduces the first axis of a one-row ``(members, rows)`` array
+  pairwise, of a wider one member by member: a candidate alone in its batch came out otherwise);
 - :func:`mean_nearest_distance`: mean Euclidean distance to the ``k`` nearest reference rows, each
   squared distance summed from the differences in a fixed order (four running sums over the
   features, then added pairwise; a reference row is given up on once its partial sum exceeds the
@@ -19,13 +22,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["mean_nearest_distance", "row_dot"]
+__all__ = ["mean_nearest_distance", "member_mean_std", "row_dot"]
 
 
 def row_dot(A: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``A @ w`` row by row, shape (n_rows,), for ``A`` of shape (n_rows, n) and ``w`` of shape (n,)."""
-    A = np.asarray(A, dtype=np.float64)
+    A = np.ascontiguousarray(A, dtype=np.float64)  # each row one contiguous run, whatever A was
     return (A * np.asarray(w, dtype=np.float64)).sum(axis=1)
+
+
+def member_mean_std(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation over members, each of shape (n_rows,), of ``outputs`` of shape
+    (n_members, n_rows)."""
+    by_row = np.ascontiguousarray(np.asarray(outputs, dtype=np.float64).T)
+    return by_row.mean(axis=1), by_row.std(axis=1)
 
 
 def mean_nearest_distance(Z: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.featurizers.tree_arrays import TreeArrays
+from electroscreen.models.rowwise import member_mean_std
 
 __all__ = [
     "MedianImputer",
@@ -207,9 +208,8 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         mean, std = np.empty(len(X)), np.empty(len(X))
         for start in range(0, len(X), PREDICT_CHUNK):
-            outputs = self._member_outputs(X[start : start + PREDICT_CHUNK])
-            mean[start : start + PREDICT_CHUNK] = outputs.mean(axis=0)
-            std[start : start + PREDICT_CHUNK] = outputs.std(axis=0)
+            rows = slice(start, start + PREDICT_CHUNK)
+            mean[rows], std[rows] = member_mean_std(self._member_outputs(X[rows]))
         return mean, std
 
     def _member_outputs(self, X: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from torch import nn
 
+from electroscreen.models.rowwise import member_mean_std
 from electroscreen.models.sklearn_models import MedianImputer
 from electroscreen.models.torch_base import TorchEnsembleMixin, resolve_device, seed_everything
 
@@ -150,8 +151,7 @@ class MLPEnsembleRegressor(RegressorMixin, _MLPEnsemble):
         return self._fit(X, y, sample_weight)
 
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        outputs = self._member_outputs(X) * self.y_scale_ + self.y_center_
-        return outputs.mean(axis=0), outputs.std(axis=0)
+        return member_mean_std(self._member_outputs(X) * self.y_scale_ + self.y_center_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_dist(X)[0]
@@ -170,8 +170,7 @@ class MLPEnsembleClassifier(ClassifierMixin, _MLPEnsemble):
         return self._fit(X, y, sample_weight)
 
     def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        p = 1.0 / (1.0 + np.exp(-self._member_outputs(X)))
-        return p.mean(axis=0), p.std(axis=0)
+        return member_mean_std(1.0 / (1.0 + np.exp(-self._member_outputs(X))))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         p = self.predict_proba_dist(X)[0]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from electroscreen.models.linear_models import LogisticEnsembleClassifier
-from electroscreen.models.rowwise import mean_nearest_distance, row_dot
+from electroscreen.models.rowwise import mean_nearest_distance, member_mean_std, row_dot
 from electroscreen.models.uncertainty import DifficultyScale
 
 
@@ -49,6 +49,27 @@ def test_row_dot_is_the_matrix_product_row_by_row():
     A, w = rng.normal(size=(1000, 7)), rng.normal(size=7)
     np.testing.assert_allclose(row_dot(A, w), A @ w, rtol=1e-12, atol=1e-12)
     _assert_row_independent(lambda B: row_dot(B, w), A, rng)
+
+
+@pytest.mark.parametrize("n_members", [3, 12, 150])
+def test_member_mean_std_is_per_row(n_members):
+    """A row alone in its batch: NumPy reduces a one-column (members, rows) array pairwise and a
+    wider one member by member, so the same row's mean came out otherwise (1e-15)."""
+    rng = np.random.default_rng(n_members)
+    outputs = rng.normal(size=(n_members, 400)) * 10.0 ** rng.uniform(-3, 3, size=(n_members, 1))
+    mean, std = member_mean_std(outputs)
+    np.testing.assert_allclose(mean, outputs.mean(axis=0), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(std, outputs.std(axis=0), rtol=1e-12, atol=1e-13)
+    _assert_row_independent(lambda X: np.column_stack(member_mean_std(X.T)), outputs.T, rng)
+
+
+def test_row_dot_is_per_row_for_transposed_inputs():
+    rng = np.random.default_rng(5)
+    members = rng.normal(size=(12, 300))  # (members, rows), as an ensemble stacks its outputs
+    w = rng.uniform(size=12)
+    _assert_row_independent(lambda X: row_dot(X.T.T, w), members.T, rng)
+    for rows in _splits(300, rng):
+        assert row_dot(members[:, rows].T, w).tobytes() == row_dot(members.T, w)[rows].tobytes()
 
 
 def test_difficulty_scale_is_per_row():

@@ -17,6 +17,7 @@ import pytest
 from electroscreen.experiments.train import run_training
 from electroscreen.experiments.train_config import load_train_config
 from electroscreen.screening import screen
+from electroscreen.screening.generate import generate_candidates, load_seeds, write_pool
 from electroscreen.screening.screen_config import load_screening_config
 
 CONFIGS = Path(__file__).parents[2] / "configs"
@@ -49,16 +50,39 @@ def _screen(uri: str, pool: Path, out: Path, batch_size: int) -> pd.DataFrame:
     return result.results
 
 
-def test_results_do_not_depend_on_the_batch_size(default_like_store, tmp_path):
-    pool = Path(shutil.copy(GOLDEN_POOL, tmp_path / "pool.csv"))
-    small = _screen(default_like_store, pool, tmp_path / "small", batch_size=7)
-    whole = _screen(default_like_store, pool, tmp_path / "whole", batch_size=len(small))
-    assert small["batch"].nunique() > 50 and whole["batch"].nunique() == 1
-    assert (small["status"] == "ok").sum() > 200
-    assert small["pred_log10_sigma_novelty"].notna().sum() > 200
+@pytest.fixture(scope="module")
+def structure_pool(tmp_path_factory, data_dir) -> Path:
+    """120 generated substitutions of OBELiX structures (partial occupancies, scaled lattices)."""
+    seeds = load_seeds(obelix=True, data_dir=data_dir)
+    pool = generate_candidates(seeds, max_candidates=120, seed=0)
+    packed, _ = write_pool(pool, tmp_path_factory.mktemp("structures") / "pool.npz")
+    return packed
+
+
+def _assert_same(small: pd.DataFrame, whole: pd.DataFrame) -> None:
+    assert small["batch"].nunique() > 10 and whole["batch"].nunique() == 1
     for column in small.columns.drop("batch"):
         a, b = small[column], whole[column]
         if a.dtype.kind == "f":
             assert a.to_numpy().tobytes() == b.to_numpy().tobytes(), column
         else:
             assert a.astype(str).tolist() == b.astype(str).tolist(), column
+
+
+def test_results_do_not_depend_on_the_batch_size(default_like_store, tmp_path):
+    pool = Path(shutil.copy(GOLDEN_POOL, tmp_path / "pool.csv"))
+    small = _screen(default_like_store, pool, tmp_path / "small", batch_size=7)
+    whole = _screen(default_like_store, pool, tmp_path / "whole", batch_size=len(small))
+    assert (small["status"] == "ok").sum() > 200
+    assert small["pred_log10_sigma_novelty"].notna().sum() > 200
+    _assert_same(small, whole)
+
+
+def test_structure_results_do_not_depend_on_the_batch_size(
+    default_like_store, structure_pool, tmp_path
+):
+    """The same for generated structures: bond-valence check, per-unit formulas, objectives."""
+    small = _screen(default_like_store, structure_pool, tmp_path / "small", batch_size=7)
+    whole = _screen(default_like_store, structure_pool, tmp_path / "whole", batch_size=len(small))
+    assert (small["status"] == "ok").sum() > 30 and small["gii"].notna().sum() > 60
+    _assert_same(small, whole)
