@@ -16,6 +16,7 @@ from sklearn.ensemble import (
 )
 
 from electroscreen.featurizers.tree_arrays import LOCKSTEP_ROWS, TreeArrays
+from electroscreen.models.rowwise import member_mean_std
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 
 
@@ -62,17 +63,20 @@ def test_classifier_trees_match_scikit_learn(cls):
 
 
 def test_tree_ensembles_predict_through_the_arrays():
+    """The ensembles' mean and spread are those of scikit-learn's per-tree outputs (reduced per
+    row, ``member_mean_std``)."""
     X, y, query = _data(2)
     model = TreeEnsembleRegressor(kind="extra_trees", n_estimators=10).fit(X, y)
     outputs = np.stack([t.predict(query.astype(np.float32)) for t in model.members_[0]])
     mean, std = model.predict_dist(query)
-    assert mean.tobytes() == outputs.mean(axis=0).tobytes()
-    assert std.tobytes() == outputs.std(axis=0).tobytes()
+    want_mean, want_std = member_mean_std(outputs)
+    assert mean.tobytes() == want_mean.tobytes() and std.tobytes() == want_std.tobytes()
+    np.testing.assert_allclose(mean, outputs.mean(axis=0), rtol=1e-14, atol=1e-14)
     # the arrays are a cache: not pickled, rebuilt after a refit
     assert "_trees" in model.__dict__ and "_trees" not in pickle.loads(pickle.dumps(model)).__dict__
     model.fit(X, -y)
     refit = np.stack([t.predict(query.astype(np.float32)) for t in model.members_[0]])
-    assert model.predict(query).tobytes() == refit.mean(axis=0).tobytes()
+    assert model.predict(query).tobytes() == member_mean_std(refit)[0].tobytes()
     clf = TreeEnsembleClassifier(n_estimators=10).fit(X, (y > 0).astype(int))
     p = np.stack([t.predict_proba(query.astype(np.float32))[:, 1] for t in clf.members_[0]])
-    assert clf.predict_proba_dist(query)[0].tobytes() == p.mean(axis=0).tobytes()
+    assert clf.predict_proba_dist(query)[0].tobytes() == member_mean_std(p)[0].tobytes()
