@@ -7,9 +7,9 @@ tied ranks. So the models' per-row linear algebra is written here with a fixed o
 
 - :func:`row_dot`: ``A @ w`` as an elementwise product summed along each row (NumPy's per-row
   summation depends on the row's length only);
-- :func:`member_mean_std`: mean and spread over an ensemble's members, each row's members summed
-  as one contiguous run (NumPy reduces the first axis of a one-row ``(members, rows)`` array
-  pairwise, of a wider one member by member: a candidate alone in its batch came out otherwise);
+- :func:`member_mean_std`: mean and spread over an ensemble's members, each row's members added
+  in order (NumPy reduces the first axis of a one-row ``(members, rows)`` array pairwise and of a
+  wider one member by member: a candidate alone in its batch came out otherwise);
 - :func:`mean_nearest_distance`: mean Euclidean distance to the ``k`` nearest reference rows, each
   squared distance summed from the differences in a fixed order (four running sums over the
   features, then added pairwise; a reference row is given up on once its partial sum exceeds the
@@ -32,10 +32,31 @@ def row_dot(A: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def member_mean_std(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over members, each of shape (n_rows,), of ``outputs`` of shape
-    (n_members, n_rows)."""
-    by_row = np.ascontiguousarray(np.asarray(outputs, dtype=np.float64).T)
-    return by_row.mean(axis=1), by_row.std(axis=1)
+    """Mean and (population) standard deviation over members, each of shape (n_rows,), of
+    ``outputs`` of shape (n_members, n_rows): members added in order, row by row."""
+    outputs = np.ascontiguousarray(outputs, dtype=np.float64)
+    if outputs.ndim != 2:
+        raise ValueError(f"outputs must be (n_members, n_rows), got shape {outputs.shape}")
+    return _member_mean_std(outputs)
+
+
+@njit(cache=True, parallel=True)
+def _member_mean_std(outputs):
+    n_members, n_rows = outputs.shape
+    mean = np.empty(n_rows)
+    std = np.empty(n_rows)
+    for i in prange(n_rows):
+        total = 0.0
+        for m in range(n_members):
+            total += outputs[m, i]
+        mu = total / n_members
+        squares = 0.0
+        for m in range(n_members):
+            d = outputs[m, i] - mu
+            squares += d * d
+        mean[i] = mu
+        std[i] = np.sqrt(squares / n_members)
+    return mean, std
 
 
 def mean_nearest_distance(Z: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
