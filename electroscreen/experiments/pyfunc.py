@@ -212,7 +212,9 @@ def log_predictor(
     )
 
 
-def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
+def load_predictor(
+    model_uri: str, tracking_uri: str | None = None, sha256: str | None = None
+) -> Any:
     """The fitted ``CandidatePredictor`` inside a logged pyfunc model (unwrapped, for in-process use).
 
     The model's files are fetched through the store given here (MLflow's global tracking URI is
@@ -226,8 +228,12 @@ def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
     tracking_uri : str, optional
         Store to resolve ``models:/`` and ``runs:/`` URIs against (default
         :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
+    sha256 : str, optional
+        The digest the files must have (:func:`~electroscreen.experiments.model_registry.files_digest`,
+        as a screening recorded them): checked on the downloaded copy before anything is
+        unpickled from it (a model is pickled code); ``ValueError`` when they differ.
     """
-    from electroscreen.experiments.model_registry import model_location
+    from electroscreen.experiments.model_registry import files_digest, model_location
     from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
     uri = resolve_tracking_uri(tracking_uri)
@@ -236,6 +242,11 @@ def load_predictor(model_uri: str, tracking_uri: str | None = None) -> Any:
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=location, dst_path=tmp, tracking_uri=uri
         )
+        if sha256 is not None and (found := files_digest(local)) != sha256:
+            raise ValueError(
+                f"the files of {model_uri} are not the ones recorded (sha256 {found[:12]}, "
+                f"expected {sha256[:12]}): not loaded"
+            )
         model = mlflow.pyfunc.load_model(local)
     python_model = model.unwrap_python_model()
     if not isinstance(python_model, CandidatePredictorModel):

@@ -81,16 +81,19 @@ def screening_device(device: str = "auto") -> str:
     return device
 
 
-def cached_predictor(model_uri: str, tracking_uri: str | None, device: str = "cpu") -> Any:
-    """The fitted predictor behind ``model_uri``, loaded once per process and moved to ``device``."""
+def cached_predictor(
+    model_uri: str, tracking_uri: str | None, device: str = "cpu", sha256: str | None = None
+) -> Any:
+    """The fitted predictor behind ``model_uri``, loaded once per process and moved to ``device``;
+    with ``sha256``, only if its files have that digest (the one the screening recorded)."""
     from electroscreen.experiments.pyfunc import load_predictor
 
     if device.startswith("cuda"):
         _require_cuda(device)
-    key = (model_uri, tracking_uri, device)
+    key = (model_uri, tracking_uri, device, sha256)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            _CACHE[key] = load_predictor(model_uri, tracking_uri).to(device)
+            _CACHE[key] = load_predictor(model_uri, tracking_uri, sha256).to(device)
         return _CACHE[key]
 
 
@@ -322,8 +325,15 @@ def process_batch_by_uri(
     device: str = "cpu",
     temperature_c: float = 25.0,
     objectives: ObjectivesConfig | None = None,
+    model_digests: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """:func:`process_batch` with predictors loaded by URI (cached per process): the Dask task."""
-    conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
-    stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
+    """:func:`process_batch` with predictors loaded by URI (cached per process; checked against
+    ``model_digests`` where given): the Dask task."""
+    digests = model_digests or {}
+    conductivity = cached_predictor(
+        model_uris["conductivity"], tracking_uri, device, digests.get("conductivity")
+    )
+    stability = cached_predictor(
+        model_uris["air_stability"], tracking_uri, device, digests.get("air_stability")
+    )
     return process_batch(batch, filters, conductivity, stability, temperature_c, objectives)

@@ -28,16 +28,23 @@ def batch_runner(
     workers: int | None,
     scheduler: str | None,
     cluster: tuple | None = None,
+    model_digests: dict[str, str] | None = None,
 ):
-    """A context manager yielding ``run(batches) -> iterator of (index, frame)``."""
+    """A context manager yielding ``run(batches) -> iterator of (index, frame)``; every process
+    loads the models only if their files have ``model_digests`` (those the screening recorded)."""
+    digests = model_digests or {}
     from contextlib import contextmanager
 
     @contextmanager
     def serial():
         from electroscreen.screening.batch import cached_predictor
 
-        conductivity = cached_predictor(model_uris["conductivity"], tracking_uri, device)
-        stability = cached_predictor(model_uris["air_stability"], tracking_uri, device)
+        conductivity = cached_predictor(
+            model_uris["conductivity"], tracking_uri, device, digests.get("conductivity")
+        )
+        stability = cached_predictor(
+            model_uris["air_stability"], tracking_uri, device, digests.get("air_stability")
+        )
         check_temperature(conductivity, config.temperature_c)
 
         def run(batches):
@@ -68,7 +75,7 @@ def batch_runner(
                 yield from map_batches(
                     client, process_batch_by_uri, batches,
                     config.filters, model_uris, tracking_uri, device, config.temperature_c,
-                    config.objectives,
+                    config.objectives, digests,
                 )  # fmt: skip
 
             yield run

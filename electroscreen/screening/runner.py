@@ -228,7 +228,14 @@ def screen(
             )
             with (
                 batch_runner(
-                    config, model_uris, uri, device, workers, scheduler, cluster_spec
+                    config,
+                    model_uris,
+                    uri,
+                    device,
+                    workers,
+                    scheduler,
+                    cluster_spec,
+                    model_digests,
                 ) as run,
                 bar,
             ):

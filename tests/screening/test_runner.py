@@ -457,6 +457,35 @@ def test_manifest_and_run_record_each_models_version_and_file_digest(
     assert_frame_equal(again.results, result.results)
 
 
+def test_a_model_whose_files_changed_since_they_were_recorded_is_not_unpickled(
+    model_store, tmp_path, monkeypatch
+):
+    """A model is pickled code: what a screening loads must be the files whose digest it recorded
+    (a shared store can change between the start and a worker's load)."""
+    import mlflow.pyfunc
+
+    from electroscreen.experiments.model_registry import model_fingerprint, model_location
+    from electroscreen.experiments.pyfunc import load_predictor
+    from electroscreen.experiments.tracking import tracking_client
+    from electroscreen.screening.batch import cached_predictor
+
+    _, location = model_location(model_store.conductivity, tracking_client(model_store.uri))
+    folder = shutil.copytree(Path(unquote(urlparse(location).path)), tmp_path / "model")
+    _, digest = model_fingerprint(str(folder), model_store.uri)
+    assert load_predictor(str(folder), model_store.uri, digest).task == "conductivity"
+    pickled = next(p for p in Path(folder).rglob("*.pkl"))
+    pickled.write_bytes(pickled.read_bytes() + b"\0")  # tampered after the digest was recorded
+
+    def unpickle(*args, **kwargs):
+        raise AssertionError("the tampered model was unpickled")
+
+    monkeypatch.setattr(mlflow.pyfunc, "load_model", unpickle)
+    with pytest.raises(ValueError, match="not the ones recorded"):
+        load_predictor(str(folder), model_store.uri, digest)
+    with pytest.raises(ValueError, match="not the ones recorded"):  # a worker's load
+        cached_predictor(str(folder), model_store.uri, "cpu", digest)
+
+
 def test_tree_and_logistic_models_screen_without_importing_torch(
     model_store, formula_pool, tmp_path
 ):
