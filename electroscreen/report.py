@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -61,17 +60,17 @@ def _number(value: float | None, digits: int = 2) -> str:
 #: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
 _NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
-#: The bound in a censored training id: ``824 (< 1e-10 S/cm)``.
-_CENSORED = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
 
 
 def _measured(row: object) -> str:
     """The training measurement of a known composition (``train_log10_sigma``; ``<-10`` where it
     was only measured below a bound), blank for a new one or results without the column."""
+    from electroscreen.models.training_rows import CENSORED_ID  # not at CLI start-up
+
     value = getattr(row, "train_log10_sigma", None)
     if value is not None and not math.isnan(value):
         return _number(value)
-    bound = _CENSORED.search(str(getattr(row, "train_id", "") or ""))
+    bound = CENSORED_ID.search(str(getattr(row, "train_id", "") or ""))
     return f"<{bound.group(1)}" if bound else ""
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_formula
+from electroscreen.data.segments import segment_all
 
 __all__ = [
     "MATCH_TOLERANCE",
@@ -164,10 +165,8 @@ _ELEMENT_CODES = (
 
 def _usable(packed: PackedCompositions) -> np.ndarray:
     """Rows that parsed, hold an element and only positive, finite amounts."""
-    n = np.diff(packed.offsets)
-    good = np.isfinite(packed.amount) & (packed.amount > 0)
-    bad_rows = np.bincount(np.repeat(np.arange(len(n)), n)[~good], minlength=len(n)) > 0
-    return (packed.status == "ok") & (n > 0) & ~bad_rows
+    good = segment_all(np.isfinite(packed.amount) & (packed.amount > 0), packed.offsets)
+    return (packed.status == "ok") & (np.diff(packed.offsets) > 0) & good
 
 
 def _system_codes(packed: PackedCompositions) -> np.ndarray:

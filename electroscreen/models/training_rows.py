@@ -10,6 +10,7 @@ OBELiX test split, or one measured elsewhere, is not flagged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,12 +19,15 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions
 
-__all__ = ["TRAINING_COLUMNS", "TrainingRows"]
+__all__ = ["CENSORED_ID", "TRAINING_COLUMNS", "TrainingRows"]
 
 #: Screening columns: the measured log10 sigma (S/cm, 25 degC) of the training rows with the
 #: candidate's composition (their median; NaN: none, or only censored measurements), and their ids
 #: (``;``-joined; ``""``: none; only censored ones read ``<id> (< 1e-10 S/cm)``).
 TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
+#: The end of a ``train_id`` whose composition was only measured below a bound; group 1 is the
+#: bound's exponent (``824 (< 1e-10 S/cm)``).
+CENSORED_ID = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
 
 
 class TrainingRows:

@@ -375,6 +375,7 @@ def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
 def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     model_store, tmp_path, monkeypatch
 ):
+    from electroscreen.models.training_rows import CENSORED_ID
     from electroscreen.screening.batch import cached_predictor
 
     training = cached_predictor(model_store.conductivity, model_store.uri).training_rows_
@@ -395,6 +396,7 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
         results.loc["b", "train_log10_sigma"]
     )  # censored: no value, its bound in the id
     assert results.loc["b", "train_id"] == f"{training.ids[censored]} (< 1e-10 S/cm)"
+    assert CENSORED_ID.search(results.loc["b", "train_id"]).group(1) == "-10"  # the table reads it
     assert results.loc[["c", "d"], "train_log10_sigma"].isna().all()
     assert (results.loc[["c", "d"], "train_id"].fillna("") == "").all()
     # a model saved before it kept its training rows: the columns are there, empty
