@@ -7,8 +7,9 @@ the task works without the data folder.
 
 Formulas are written as in the sources. :func:`normalise_label_formula` turns what it can into one
 composition (mixtures such as ``90(75Li2S-15P2S5-10P2O5)-10ZnO`` or ``(Li2S)75(P2S5)25 + 20 mol%
-LiI``, phase names such as ``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes); anything else (a
-variable ``x``, a described phase) keeps its text and gets status ``unparsed_formula``.
+LiI``, phase names such as ``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes, ``Na beta-alumina``
+as its ideal formula NaAl11O17); anything else (a variable ``x``, a described phase, a beta''-alumina
+whose stabiliser is not given) keeps its text and gets status ``unparsed_formula``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ _DOPED = re.compile(r"^([A-Z][a-z]?)(\d*\.?\d*)-doped\s+(.+)$")
 _MOL_PERCENT = re.compile(r"^(.+?)\s*\+\s*(\d*\.?\d+)\s*mol%\s*(\S+)$")
 _LEADING_NUMBER = re.compile(r"^(\d*\.?\d+)(?=[A-Z(])")
 _GROUP_AMOUNT = re.compile(r"\(([^()]+)\)(\d*\.?\d+)")
+#: ``Na beta-alumina`` (Li, Na or K; not beta''): the ideal formula of the beta-alumina structure,
+#: M2O.11Al2O3 = MAl11O17. The beta'' phase is not read: its formula depends on the stabilising
+#: cation (Li or Mg), which a bare name does not give.
+_BETA_ALUMINA = re.compile(r"^(Li|Na|K)\s+beta-alumina$")
 
 
 def _add(total: dict[str, float], part: dict[str, float], factor: float) -> None:
@@ -121,6 +126,11 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
     >>> normalise_label_formula("Li3Y1-xInxCl6 (high In, ccp)")[0] is None
     True
     """
+    beta = _BETA_ALUMINA.match(text.strip())
+    if beta:
+        return parse_formula(
+            f"{beta.group(1)}Al11O17"
+        ), "ideal formula of beta-alumina (M2O.11Al2O3)"
     cleaned = _DESCRIBED_PARENS.sub("", text)
     cleaned = " ".join(_DESCRIPTOR_WORDS.sub("", cleaned).split())
     notes = []
