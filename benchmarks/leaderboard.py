@@ -11,7 +11,8 @@ Schemes: ``official`` (OBELiX train -> test, the published benchmark's split), `
 (5 folds grouped by the ``Family`` column over all 599 rows: whole structural families are held out),
 and the model-selection schemes ``train_family_cv`` / ``train_chemsys_cv`` (5 folds grouped by family /
 chemical system over the 478 official-train rows only: the default model is chosen on these, never on
-the test split). Liverpool rows (configs with ``liverpool: true``) only ever train, leak-guarded per
+the test split), and ``train_composition_cv`` (the same grouped by composition: new compositions of
+known families, the regime of the official test split, for interval settings). Liverpool rows (configs with ``liverpool: true``) only ever train, leak-guarded per
 split (``models.evaluation.guard_extra_rows``). Metrics are on
 log10(sigma / (S/cm)). *test MAE (paper protocol)* is the OBELiX paper's own metric (all 121 test rows,
 censored ``<1E-10``/``<1E-8`` entries counted as 1e-15 S/cm): the only figure of ours that may be put
@@ -65,6 +66,9 @@ COLUMNS = (
     ("sel. chemCV MAE", "train_chemsys_cv", "mae"),
     ("sel. famCV cov90", "train_family_cv", "coverage_90"),
     ("sel. famCV top-5 % hit", "train_family_cv", "top5_hit_rate"),
+    ("sel. compCV MAE", "train_composition_cv", "mae"),
+    ("sel. compCV cov90", "train_composition_cv", "coverage_90"),
+    ("sel. compCV width", "train_composition_cv", "interval_width"),
 )
 #: Model-selection schemes (grouped CV on the official train rows only; the test split untouched).
 SELECTION = ("train_family_cv", "train_chemsys_cv")

@@ -44,6 +44,7 @@ PREFIX = {
     "composition_cv": "compcv_",
     "train_family_cv": "trfamcv_",
     "train_chemsys_cv": "trchemcv_",
+    "train_composition_cv": "trcompcv_",
     "family_lofo": "lofo_",
 }
 #: Artifact stem of each scheme's predictions and plots.
@@ -152,6 +153,7 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
         "composition_cv": "CV grouped by composition (out of fold)",
         "train_family_cv": "CV grouped by family, train split only",
         "train_chemsys_cv": "CV grouped by chemical system, train split only",
+        "train_composition_cv": "CV grouped by composition, train split only",
         "family_lofo": "leave one family out (out of fold)",
     }[scheme]
     title = f"{config.task} {config.estimator}: {what}"

@@ -95,13 +95,16 @@ def evaluate(
         Unfitted or fitted (never modified: each split fits a clone).
     table : DataFrame
         A labelled task table (:func:`~electroscreen.models.tasks.load_task_table`).
-    scheme : {"official", "family_cv", "composition_cv", "train_family_cv", "train_chemsys_cv"}
+    scheme : str
+        One of :data:`~electroscreen.models.splits.SCHEMES`.
         ``official``: the OBELiX train/test split (``split`` column). ``family_cv``: ``n_splits``
         folds grouped by the ``family`` column (extrapolation to unseen structural families).
         ``composition_cv``: folds grouped by composition (the air-stability protocol: no
         composition on both sides). ``train_family_cv`` / ``train_chemsys_cv``: folds grouped by
         family / chemical system over the official *train* rows only (model selection: the test
-        split is never scored, and no extra row matching a test composition is trained on).
+        split is never scored, and no extra row matching a test composition is trained on);
+        ``train_composition_cv`` the same grouped by composition (new compositions of known
+        families, the regime of the official test split).
         Extra rows (``split == "extra"``, Liverpool) are never scored; each split trains on those
         :func:`guard_extra_rows` allows.
         ``family_lofo``: leave one family out, one fold per family

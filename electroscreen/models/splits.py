@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
 
+from electroscreen.data.composition_match import composition_groups, match_compositions
 from electroscreen.models.tasks import Targets, chemical_systems, family_groups
 
 __all__ = [
@@ -31,6 +32,7 @@ SCHEMES = (
     "composition_cv",
     "train_family_cv",
     "train_chemsys_cv",
+    "train_composition_cv",
     "family_lofo",
 )
 
@@ -69,11 +71,6 @@ def grouped_cv_splits(
     return list(GroupKFold(n_splits=k).split(np.zeros(len(groups)), groups=groups))
 
 
-def _normalized_formula(table: pd.DataFrame) -> np.ndarray:
-    text = table["formula"].astype(str).str.replace(" ", "", regex=False).str.lower()
-    return text.to_numpy(dtype=object)
-
-
 def extra_rows(table: pd.DataFrame) -> np.ndarray:
     """Whether each row is an extra training row (``split == "extra"``: Liverpool), never scored."""
     if "split" not in table:
@@ -104,8 +101,6 @@ def guard_extra_rows(
     ndarray of int64
         Positions of the extra rows allowed in training.
     """
-    from electroscreen.data.composition_match import match_compositions
-
     extra = np.flatnonzero(extra_rows(table))
     if not len(extra):
         return extra.astype(np.int64)
@@ -117,11 +112,13 @@ def guard_extra_rows(
 
 
 def _groups(scheme: str, table: pd.DataFrame) -> np.ndarray:
+    """Group label per row of a grouped scheme: family, chemical system, or composition (one
+    composition however it is written: ``Li2Sc0.667Cl4`` and ``Li3ScCl6`` are one group)."""
     if scheme in {"family_cv", "train_family_cv", "family_lofo"}:
         return family_groups(table)
     if scheme == "train_chemsys_cv":
         return chemical_systems(table["formula"].to_numpy())
-    return _normalized_formula(table)
+    return composition_groups(table["formula"].astype(str).tolist())
 
 
 def scheme_splits(

@@ -119,15 +119,12 @@ class Targets:
     censored_bound : ndarray of float64
         Upper bound of censored rows (NaN elsewhere).
     sample_weight : ndarray of float64
-    groups : ndarray of object
-        Group labels for grouped cross-validation.
     """
 
     y: np.ndarray
     evaluable: np.ndarray
     censored_bound: np.ndarray
     sample_weight: np.ndarray
-    groups: np.ndarray
 
     @property
     def trainable(self) -> np.ndarray:
@@ -203,7 +200,6 @@ def conductivity_targets(table: pd.DataFrame, censored: str = "bound") -> Target
         evaluable=evaluable,
         censored_bound=bound,
         sample_weight=np.ones(len(table)),
-        groups=family_groups(table),
     )
 
 
@@ -241,7 +237,6 @@ def air_stability_targets(table: pd.DataFrame) -> Targets:
         evaluable=np.isfinite(y),
         censored_bound=np.full(len(table), np.nan),
         sample_weight=1.0 / counts,
-        groups=group.astype(object),
     )
 
 

@@ -134,6 +134,39 @@ def test_family_folds_never_share_a_family(conductivity_table):
         grouped_cv_splits(np.array(["a", "a", "a"]))
 
 
+def test_composition_folds_keep_a_composition_however_written_on_one_side():
+    """``Li2Sc0.667Cl4`` is ``Li3ScCl6``: composition-grouped folds never split the two (they were
+    grouped by formula text, so two air-stability labels of one composition sat on both sides)."""
+    from electroscreen.data.composition_match import composition_groups
+    from electroscreen.models.splits import scheme_splits
+    from electroscreen.models.tasks import air_stability_targets, load_task_table
+
+    table = load_task_table("air_stability")
+    targets = air_stability_targets(table)
+    same = composition_groups(table["formula"].astype(str).tolist())
+    written = set(table["formula"])
+    assert {"Li2Sc0.667Cl4", "Li3ScCl6"} <= written  # the case this test is about
+    for seed in range(3):
+        for train, test in scheme_splits("composition_cv", table, targets, True, 5, seed):
+            assert not set(same[train]) & set(same[test])
+
+
+def test_train_composition_folds_score_train_rows_only(conductivity_table):
+    from electroscreen.data.composition_match import composition_groups
+    from electroscreen.models.splits import scheme_splits
+    from electroscreen.models.tasks import conductivity_targets
+
+    targets = conductivity_targets(conductivity_table)
+    folds = scheme_splits("train_composition_cv", conductivity_table, targets, False, 5, 0)
+    split = conductivity_table["split"].to_numpy()
+    same = composition_groups(conductivity_table["formula"].astype(str).tolist())
+    scored = np.concatenate([test for _, test in folds])
+    assert (split[scored] == "train").all() and len(np.unique(scored)) == len(scored)
+    for train, test in folds:
+        assert not set(same[train]) & set(same[test])
+        assert not (split[train] == "test").any()
+
+
 def test_official_split_positions(conductivity_table):
     train, test = official_split(conductivity_table)
     assert len(train) == 478 and len(test) == 121 and not set(train) & set(test)
