@@ -155,7 +155,13 @@ def generate(
         console.print("[red]error:[/] no readable seed structure (give files or --obelix)")
         raise typer.Exit(2)
     if pool_size is not None:
-        path = write_formula_pool(out, pool_size, seed_formulas(packed), carrier=carrier, seed=seed)
+        try:
+            path = write_formula_pool(
+                out, pool_size, seed_formulas(packed), carrier=carrier, seed=seed
+            )
+        except ValueError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
         console.print(f"{pool_size} synthetic formulas -> {path}")
         return
     pool = generate_candidates(
@@ -364,17 +370,22 @@ def serve(
     ),
     port: int = typer.Option(5001, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    allow_remote: bool = typer.Option(
+        False, "--allow-remote", help="Allow a non-loopback --host (no authentication)."
+    ),
 ) -> None:
     """Serve a registered model over REST (POST candidates to /invocations); Ctrl-C stops it."""
     from electroscreen.experiments.serve import serve_command, serve_model
 
     try:
-        serve_command(model_uri, tracking_uri, host=host, port=port)
+        serve_command(model_uri, tracking_uri, host=host, port=port, allow_remote=allow_remote)
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     console.print(f"{model_uri} on http://{host}:{port}/invocations; Ctrl-C stops it")
-    raise typer.Exit(serve_model(model_uri, tracking_uri, host=host, port=port))
+    raise typer.Exit(
+        serve_model(model_uri, tracking_uri, host=host, port=port, allow_remote=allow_remote)
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -36,6 +36,8 @@ __all__ = [
 
 #: Element symbols indexed by atomic number (index 0 is a placeholder).
 ELEMENT_SYMBOLS: tuple[str, ...] = ("X",) + tuple(Element.from_Z(z).symbol for z in range(1, 104))
+#: The largest atomic number read (Lr): element tables, packed arrays and structure checks end here.
+MAX_Z = len(ELEMENT_SYMBOLS) - 1
 SYMBOL_TO_Z: dict[str, int] = {s: z for z, s in enumerate(ELEMENT_SYMBOLS) if z > 0}
 # Deuterium and tritium are hydrogen for every descriptor we compute.
 SYMBOL_TO_Z.update({"D": 1, "T": 1})

@@ -145,16 +145,22 @@ class PackedStructures:
 
     # --- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write to ``.npz`` or ``.parquet`` (chosen by the suffix)."""
+        """Write to ``.npz`` or ``.parquet`` / ``.pq`` (chosen by the suffix, in any case)."""
         path = Path(path)
-        if path.suffix == ".npz":
-            np.savez_compressed(
-                path, ids=np.asarray(self.ids, dtype=str), **{k: getattr(self, k) for k in _ARRAYS}
-            )
-        elif path.suffix == ".parquet":
+        suffix = path.suffix.lower()
+        if suffix == ".npz":
+            with open(
+                path, "wb"
+            ) as handle:  # a path would gain ".npz" unless it ends in it exactly
+                np.savez_compressed(
+                    handle,
+                    ids=np.asarray(self.ids, dtype=str),
+                    **{k: getattr(self, k) for k in _ARRAYS},
+                )
+        elif suffix in {".parquet", ".pq"}:
             pq.write_table(self._to_arrow(), path)
         else:
-            raise ValueError(f"{path}: unknown suffix {path.suffix!r} (use .npz or .parquet)")
+            raise ValueError(f"{path}: unknown suffix {path.suffix!r} (use .npz, .parquet or .pq)")
         return path
 
     def _to_arrow(self) -> pa.Table:
@@ -199,14 +205,16 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def load_packed(path: str | Path) -> PackedStructures:
-    """Read a batch written by :meth:`PackedStructures.save`."""
+    """Read a batch written by :meth:`PackedStructures.save` (``.npz``, or ``.parquet`` / ``.pq``;
+    the suffix in any case, as :func:`is_packed_file` accepts)."""
     path = Path(path)
-    if path.suffix == ".npz":
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
         with np.load(path, allow_pickle=False) as f:
             return PackedStructures(
                 **{k: f[k] for k in _ARRAYS}, ids=tuple(str(s) for s in f["ids"].tolist())
             )
-    if path.suffix == ".parquet":
+    if suffix in {".parquet", ".pq"}:
         table = read_parquet(path)
         counts = table["n_sites"].to_numpy()
         site_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)

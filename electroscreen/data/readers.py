@@ -31,7 +31,7 @@ from electroscreen.data.tables import (
     table_chunks,
     table_records,
 )
-from electroscreen.data.validation import check_packed, check_structure
+from electroscreen.data.validation import MAX_OCCUPANCY, check_packed, check_structure
 
 __all__ = [
     "FORMULA_COLUMNS",
@@ -92,7 +92,9 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
     """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are.
 
     Under a directory, an unreadable sub-folder and a broken or looping link with a candidate's
-    name are kept too, so that each gets a status row instead of vanishing.
+    name are kept too, so that each gets a status row instead of vanishing. A pattern that matches
+    nothing is kept as it is (a ``missing_file`` row); a folder it matches is expanded like a folder
+    given by name; a file one pattern reaches twice (``**``) is listed once.
     """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
@@ -102,11 +104,19 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
         path = Path(text)
         if path.is_dir():
             paths.extend(_folder_files(path))
-        elif any(ch in text for ch in "*?[") and not path.exists():
-            paths.extend(Path(p) for p in sorted(glob.glob(text, recursive=True)))
+        elif _is_pattern(text) and not path.exists():
+            matches = [Path(p) for p in sorted(glob.glob(text, recursive=True))]
+            found: list[Path] = []
+            for match in matches or [path]:
+                found.extend(_folder_files(match) if match.is_dir() else [match])
+            paths.extend(dict.fromkeys(found))
         else:
             paths.append(path)
     return paths
+
+
+def _is_pattern(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
 
 
 def _failure(cid: str, source: str, status: str, message: str) -> dict:
@@ -147,7 +157,8 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if fmt == "cif":
-            parser = CifParser(io.StringIO(text), occupancy_tolerance=1.05)
+            # a site above MAX_OCCUPANCY is refused, not rescaled (rescaling changes the composition)
+            parser = CifParser(io.StringIO(text), occupancy_tolerance=MAX_OCCUPANCY)
             _check_cif_occupancies(parser)
             structures = parser.parse_structures(primitive=False, on_error="raise")
             if not structures:
@@ -174,13 +185,13 @@ def _check_cif_occupancies(parser: CifParser) -> None:
                 value = float(str(raw).split("(")[0])
             except ValueError:
                 continue  # "?" or ".": pymatgen's default applies
-            if not (np.isfinite(value) and 0 < value <= 1.05):
+            if not (np.isfinite(value) and 0 < value <= MAX_OCCUPANCY):
                 raise ValueError(f"site {label}: occupancy {raw} is not in (0, 1]")
 
 
 def _classify_error(exc: Exception) -> str:
     text = str(exc).lower()
-    if "occupancy" in text and "not in (0, 1]" in text:
+    if "occupancy" in text and ("not in (0, 1]" in text or "exceeded tolerance" in text):
         return "bad_occupancy"
     if "element" in text or "symbol" in text or "not a valid" in text:
         return "unknown_element"
@@ -382,7 +393,8 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     if path.is_symlink() and not path.exists():
         return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
     if not path.exists():
-        return [_failure(cid, source, "missing_file", "no such file")]
+        what = "no file matches this pattern" if _is_pattern(source) else "no such file"
+        return [_failure(cid, source, "missing_file", what)]
     if path.is_dir() and not _listable(path):
         return [_failure(cid, source, "unreadable_folder", "folder cannot be listed")]
     if path.is_dir():

@@ -130,11 +130,18 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
 def _row_record(
     record: dict, cid: str, source: str, columns: tuple[str | None, ...], structure_args: tuple
 ) -> dict:
+    from electroscreen.data.headers import cif_blocks
     from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
 
     formula_col, cif_col = columns
     cif_text = record.get(cif_col) if cif_col else None
     if isinstance(cif_text, str) and cif_text.strip():
+        # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
+        problem = next(
+            (b.problem for b in cif_blocks(cif_text, structure_args[0]) if b.problem), None
+        )
+        if problem is not None:
+            return _failed(cid, source, problem[0], f"structure: {problem[1]}")
         try:
             structure = structure_from_text(cif_text, "cif")[0]
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status

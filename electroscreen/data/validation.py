@@ -17,6 +17,7 @@ from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
 
 from electroscreen.data.candidates import merge_status
+from electroscreen.data.formula import MAX_Z
 from electroscreen.data.limits import (
     DEFAULT_MAX_SITES,
     DEFAULT_MAX_VOLUME,
@@ -28,9 +29,11 @@ from electroscreen.data.limits import (
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_sum
 
-__all__ = ["check_packed", "check_structure"]
+__all__ = ["MAX_OCCUPANCY", "check_packed", "check_structure"]
 
 _OCC_TOL = 1e-3
+#: The most a site may hold: 1, plus the rounding of refined occupancies (0.333 + 0.667 + ...).
+MAX_OCCUPANCY = 1 + _OCC_TOL
 #: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
 #: two close sites only count as overlapping atoms above this summed occupancy.
 _SPLIT_SITE_TOL = 0.25
@@ -70,6 +73,8 @@ def check_structure(
         for sp, amount in site.species.items():
             if isinstance(sp, DummySpecies):
                 return "unknown_element", f"dummy species {sp} at {site.frac_coords.round(4)}"
+            if not 1 <= sp.Z <= MAX_Z:  # the element tables (and packed arrays) end at Lr
+                return "unknown_element", f"site {j}: {sp} (Z = {sp.Z}) is outside Z = 1..{MAX_Z}"
             if not (np.isfinite(amount) and 0 < amount <= 1 + _OCC_TOL):
                 return (
                     "bad_occupancy",
@@ -136,12 +141,12 @@ def check_packed(
         lambda i: "non-finite site coordinates",
     )
     z, fraction = packed.occ_species, packed.occ_fraction
-    bad_z = (z < 1) | (z > 103)
+    bad_z = (z < 1) | (z > MAX_Z)
     site_bad_z = segment_any(bad_z, packed.occ_offsets)
     fail(
         segment_any(site_bad_z, packed.site_offsets),
         "unknown_element",
-        lambda i: "atomic number outside 1..103",
+        lambda i: f"atomic number outside 1..{MAX_Z}",
     )
     bad_fraction = ~(np.isfinite(fraction) & (fraction > 0) & (fraction <= 1 + _OCC_TOL))
     site_total = segment_sum(np.where(bad_fraction, 0.0, fraction), packed.occ_offsets)

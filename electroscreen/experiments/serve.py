@@ -31,6 +31,7 @@ def serve_command(
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     workers: int = 1,
+    allow_remote: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The ``mlflow models serve`` argv and environment that serve ``model_uri``.
 
@@ -43,6 +44,9 @@ def serve_command(
         ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
     host : str
         Interface to bind (loopback by default: the server has no authentication).
+    allow_remote : bool
+        Allow a host that is not loopback (``0.0.0.0``, a public address): anyone who reaches it
+        can run the model and read what it answers.
     port : int
         Port to listen on.
     workers : int
@@ -64,6 +68,13 @@ def serve_command(
     >>> env["MLFLOW_TRACKING_URI"]
     'sqlite:////data/mlflow.db'
     """
+    from electroscreen.experiments.ui import is_loopback
+
+    if not is_loopback(host) and not allow_remote:
+        raise ValueError(
+            f"host {host!r} is not a loopback address: the model server has no authentication; "
+            "pass --allow-remote to expose it anyway"
+        )
     if not 0 < int(port) < 65536:
         raise ValueError(f"port must be in 1..65535, got {port}")
     uri = resolve_tracking_uri(tracking_uri)
@@ -78,10 +89,14 @@ def serve_command(
 
 
 def serve_model(
-    model_uri: str, tracking_uri: str | None = None, host: str = "127.0.0.1", port: int = 5001
+    model_uri: str,
+    tracking_uri: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 5001,
+    allow_remote: bool = False,
 ) -> int:
     """Run :func:`serve_command` in the foreground; the server's exit code (0 on Ctrl-C)."""
-    argv, env = serve_command(model_uri, tracking_uri, host, port)
+    argv, env = serve_command(model_uri, tracking_uri, host, port, allow_remote=allow_remote)
     try:
         return subprocess.run(argv, env=env, check=False).returncode
     except KeyboardInterrupt:

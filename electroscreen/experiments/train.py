@@ -4,9 +4,10 @@ A run, in order:
 
 1. the config as flat params; tags ``electroscreen.kind=train``, ``electroscreen.task=<task>``;
 2. dataset digests (``mlflow.log_input``) of the task table and, for OBELiX, its train/test splits;
-3. each evaluation scheme of the config: ``official`` (OBELiX train -> test; metrics ``test_*``) and
-   ``family_cv`` (K folds grouped by structural family, or by composition for air stability; metrics
-   ``cv_*``), and ``composition_cv`` (folds grouped by composition; ``compcv_*``), with predictions
+3. each evaluation scheme of the config: ``official`` (OBELiX train -> test; metrics ``test_*``),
+   ``family_cv`` (K folds grouped by the ``family`` column: the structural family, or the chemical
+   class for air stability; metrics ``cv_*``) and ``composition_cv`` (folds grouped by composition;
+   ``compcv_*``), with predictions
    under ``predictions/`` and parity / residual plots under ``plots/``. The table is featurized once
    and every fit reuses that design;
 4. the final fit, its feature importances (``plots/feature_importances.png``,

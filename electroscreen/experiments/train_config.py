@@ -147,7 +147,7 @@ class TrainConfig(BaseModel):
     featurizers: list[str] = Field(default_factory=list)
     featurizer_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     estimator: str = "random_forest"
-    estimator_params: dict[str, Any] = Field(default_factory=dict)
+    estimator_params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
     conformal_method: Literal["auto", "cv", "split"] = "auto"
@@ -203,6 +203,29 @@ class TrainConfig(BaseModel):
                 make_featurizer(name, **params).get_feature_names_out()
             except (TypeError, ValueError) as err:
                 raise ValueError(f"featurizer_params of {name!r}: {err}") from None
+        return value
+
+    @field_validator("estimator")
+    @classmethod
+    def _known_estimator(cls, value: str) -> str:
+        from electroscreen.models.estimators import ESTIMATORS
+
+        if value not in ESTIMATORS:
+            raise ValueError(f"unknown estimator {value!r}; choose from {', '.join(ESTIMATORS)}")
+        return value
+
+    @field_validator("estimator_params")
+    @classmethod
+    def _estimator_builds(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """An unknown estimator or argument is an error of the file, not a traceback after
+        featurizing (:func:`~electroscreen.models.estimators.check_estimator`)."""
+        task, name = info.data.get("task"), info.data.get("estimator")
+        if task is None or name is None:
+            return value
+        from electroscreen.models.estimators import check_estimator
+        from electroscreen.models.tasks import get_task
+
+        check_estimator(get_task(task), name, value, info.data.get("featurizers") or [])
         return value
 
     @field_validator("alias")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.formula import MAX_Z
 from electroscreen.featurizers.composition.hsab import HSAB_CLASSES, HSAB_SOFTNESS, hsab_class
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-#: Largest atomic number in the tables (rows are 0..MAX_Z).
-MAX_Z = 103
 #: Oxidation-state axis of ion tables: column ``ox + OXIDATION_OFFSET``.
 OXIDATION_OFFSET = 8
 N_OXIDATION = 2 * OXIDATION_OFFSET + 1

@@ -7,7 +7,7 @@ API summary (stable; see each module for details)
     table: ``candidate_id, formula, source, status, error, structure`` + ``log10_sigma, censored,
     log10_sigma_upper, family, split`` for ``conductivity``; ``verdict, family, ...`` for
     ``air_stability``); ``get_task(name) -> Task`` (``.name, .kind, .output_columns``);
-    ``targets_for(task, table) -> Targets`` (``y, evaluable, censored_bound, sample_weight, groups``).
+    ``targets_for(task, table) -> Targets`` (``y, evaluable, censored_bound, sample_weight``).
     Censored conductivities are trained at their upper bound and excluded from error metrics and
     conformal calibration; air-stability verdicts collapse ``stable, moderate -> 1``, ``unstable -> 0``.
 
@@ -39,8 +39,10 @@ API summary (stable; see each module for details)
     with ``.metrics`` (conductivity: ``mae, rmse, r2, spearman, roc_auc, coverage_90, interval_width,
     n, n_missing, n_censored``; air_stability: ``roc_auc, accuracy, brier, log_loss, n``) and
     ``.predictions`` (``candidate_id, formula, family, y_true, y_pred, y_std, y_lo, y_hi, censored,
-    fold``). ``family_cv`` groups folds by the ``family`` column (conductivity) or by composition
-    (air stability). ``scheme="composition_cv"`` is an alias used for air stability.
+    weight, fold``). ``family_cv`` groups folds by the ``family`` column (conductivity: the
+    structural family; air stability: the chemical class), ``composition_cv`` by composition
+    (:func:`~electroscreen.data.composition_match.composition_groups`); all schemes:
+    :data:`~electroscreen.models.splits.SCHEMES`.
 
 Lower level: ``sklearn_models.TreeEnsembleRegressor/Classifier``, ``torch_mlp.MLPEnsembleRegressor/
 Classifier``, ``graph.GraphRegressor`` (all with ``predict_dist`` / ``predict_proba_dist``),

@@ -7,13 +7,15 @@ estimator (tree ensembles, the logistic ensemble, the torch MLP / attention / gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 from electroscreen.models.tasks import Task
 
-__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator"]
+__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator", "check_estimator"]
 
 #: Estimator names a predictor (or a config) can ask for.
 ESTIMATORS = (
@@ -95,3 +97,32 @@ def build_estimator(
 
         return GraphRegressor(**params)
     raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")
+
+
+def check_estimator(
+    task: Task, name: str, params: dict | None, featurizers: Sequence[str] = ()
+) -> None:
+    """Raise ``ValueError`` now for what :func:`build_estimator` would refuse at fit time: an
+    unknown estimator (or one of the wrong task), unknown ``params``, a bad member of ``averaged`` /
+    ``gated`` (their feature names are checked at fit, against the design's columns).
+
+    Torch estimators are built to check their arguments, so a torch config imports torch here.
+    """
+    if name not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(ESTIMATORS)}")
+    if name == "averaged" and task.kind == "regression":
+        from electroscreen.models.averaged import check_members
+
+        for spec in check_members(params, featurizers):
+            check_estimator(task, spec["estimator"], spec["params"])
+        return
+    if name == "gated" and task.kind != "regression":
+        for role in ("near", "far"):
+            spec = dict(params or {}).get(role)
+            if isinstance(spec, Mapping) and "estimator" in spec:
+                check_estimator(task, str(spec["estimator"]), spec.get("params"))
+        return
+    try:
+        build_estimator(task, name, params, 0, "cpu")
+    except TypeError as exc:  # an argument the estimator does not take
+        raise ValueError(f"estimator_params of {name}: {exc}") from None

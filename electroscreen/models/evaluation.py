@@ -173,6 +173,7 @@ def evaluate(
             "y_lo": lo,
             "y_hi": hi,
             "censored": np.isfinite(targets.censored_bound),
+            "weight": targets.sample_weight,
             "fold": fold,
             "pred_status": status,
         }

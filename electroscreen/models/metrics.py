@@ -205,7 +205,9 @@ def per_group_metrics(
     Parameters
     ----------
     predictions : DataFrame
-        :attr:`EvaluationResult.predictions` (``y_true``, ``y_pred``, and ``column``).
+        :attr:`EvaluationResult.predictions` (``y_true``, ``y_pred``, ``column``; optional
+        ``weight``, the rows' sample weights, and ``censored``): scored as the pooled metrics are,
+        classification with the weights, regression on exact values only.
     column : str
     classification : bool
         Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p,
@@ -222,11 +224,13 @@ def per_group_metrics(
         y = part["y_true"].to_numpy(dtype=float)
         p = part["y_pred"].to_numpy(dtype=float)
         if classification:
-            m = classification_metrics(y, p)
+            weight = part["weight"].to_numpy(dtype=float) if "weight" in part else None
+            m = classification_metrics(y, p, sample_weight=weight)
             m["n_positive"], m["n_negative"] = int((y == 1).sum()), int((y == 0).sum())
             m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
         else:
-            m = regression_metrics(y, p)
+            exact = ~part["censored"].to_numpy(dtype=bool) if "censored" in part else None
+            m = regression_metrics(y, p, evaluable=exact)
         rows[group] = m
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = column

@@ -269,11 +269,19 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         n_cal = max(1, int(round(self.calibration_fraction * n)))
         if groups is None:
             order = rng.permutation(n)
-        else:  # whole groups go to calibration, in random group order
-            _, group_id = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-            rank = rng.permutation(group_id.max() + 1)[group_id]
-            order = np.lexsort((np.arange(n), rank))
-        return np.sort(order[:n_cal]), np.sort(order[n_cal:])
+            return np.sort(order[:n_cal]), np.sort(order[n_cal:])
+        # whole groups go to calibration, in random group order, until about n_cal rows: the cut
+        # moves to the end of the group it falls in (or to its start, if that group is the last)
+        _, group_id = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+        rank = rng.permutation(group_id.max() + 1)[group_id]
+        order = np.lexsort((np.arange(n), rank))
+        ranked = rank[order]
+        cut = int(np.searchsorted(ranked, ranked[min(n_cal, n) - 1], side="right"))
+        if cut >= n:
+            cut = int(np.searchsorted(ranked, ranked[min(n_cal, n) - 1], side="left"))
+        if cut <= 0:
+            raise ValueError("a grouped calibration split needs at least two groups")
+        return np.sort(order[:cut]), np.sort(order[cut:])
 
     def _folds(self, n: int, y: np.ndarray, groups: np.ndarray | None):
         """Cross-fit folds of the ``cv`` method (grouped when there are enough groups)."""

@@ -82,4 +82,13 @@ def batch_runner(
 
     check_cathode(config.objectives)
     local = workers is None and scheduler is None and cluster is None
+    if not local and config.temperature_c != 25.0:  # the workers would only mark every row
+        from electroscreen.screening.batch import cached_predictor
+
+        check_temperature(
+            cached_predictor(
+                model_uris["conductivity"], tracking_uri, "cpu", digests.get("conductivity")
+            ),
+            config.temperature_c,
+        )
     return serial() if local else distributed()

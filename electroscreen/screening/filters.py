@@ -23,7 +23,7 @@ from electroscreen.data.oxidation import (
 from electroscreen.data.segments import segment_any
 from electroscreen.screening.screen_config import FilterConfig
 
-__all__ = ["FILTER_STATUSES", "apply_filters"]
+__all__ = ["FILTER_STATUSES", "REDUCED_D0", "apply_filters"]
 
 FILTER_STATUSES = (
     "no_carrier",
@@ -38,6 +38,9 @@ FILTER_STATUSES = (
 )
 
 
+#: How the second ``redox_active`` rule (after the charge balance) starts its message: the first
+#: one rejects listed elements before any balance is tried.
+REDUCED_D0 = "reduced d-metal cation"
 #: d0 oxidation states of the early transition metals that ``DEFAULT_REDOX_ACTIVE`` leaves in as
 #: d0 cations (Ti4+ in LATP and LLTO, Zr4+, Nb5+, Ta5+, W6+; Hf4+ alike): a charge balance that
 #: needs them lower (W4+ for Ge4+ in a thiophosphate, Ti3+, Nb4+) leaves d electrons, which conduct
@@ -227,7 +230,7 @@ def _reduced_d0_cations(packed: PackedCompositions, oxidation: PackedOxidation) 
         k = lo + np.flatnonzero(below[lo:hi])[0]
         el, q = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
         out[row] = (
-            f"reduced d-metal cation {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
+            f"{REDUCED_D0} {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
             "its d electrons conduct and it oxidises inside the working window; "
             "allow_redox_active keeps it"
         )

@@ -44,7 +44,7 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
-from electroscreen.screening.plots import pareto_plot
+from electroscreen.screening.plots import INTERVAL_TOP, pareto_plot
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.run_summary import review_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
@@ -260,6 +260,7 @@ def pareto_figure(
     missing = {"pred_log10_sigma", "p_air_stable"} - set(results.columns)
     if missing:
         raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
+    top = max(top, INTERVAL_TOP)  # every row the plot draws bars for stays in a thinned pool
     shown = _plot_subset(results, max_points, top, seed)
     figure = Figure(figsize=(7, 5))
     ax = figure.subplots()
@@ -338,26 +339,26 @@ def finish_screening_run(
     values = {**_metrics(results, timings, counts), **review_metrics(results)}
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
-        client.log_batch(run_id, metrics=metrics[start : start + 1000])
+        retry_tracking(client.log_batch, run_id, metrics=metrics[start : start + 1000])
     results_dir = str(Path(RESULTS_ARTIFACT).parent)
     with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
         for path in _table_files(results, Path(out), Path(tmp)):
-            client.log_artifact(run_id, str(path), artifact_path=results_dir)
+            retry_tracking(client.log_artifact, run_id, str(path), artifact_path=results_dir)
         top_path = Path(tmp) / "top.csv"
         _top_rows(results, top).to_csv(top_path, index=False)
-        client.log_artifact(run_id, str(top_path), artifact_path=results_dir)
+        retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
     try:
         figure = pareto_figure(results, top=top)
     except ValueError as exc:
-        client.set_tag(run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
+        retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
-        client.log_figure(run_id, figure, PARETO_ARTIFACT)
-    params = client.get_run(run_id).data.params
+        retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
+    params = retry_tracking(client.get_run, run_id).data.params
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in _MODEL_PARAMS.items() if name in params}
     note = screening_note(inputs, uris, results, values)
-    client.set_tag(run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
-    client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FINISHED))
+    retry_tracking(client.set_tag, run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
+    retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FINISHED))
 
 
 def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> None:
@@ -371,5 +372,7 @@ def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> 
         What went wrong (cut to MLflow's tag length limit).
     """
     client = tracking_client(tracking_uri)
-    client.set_tag(run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH))
-    client.set_terminated(run_id, status=RunStatus.to_string(RunStatus.FAILED))
+    retry_tracking(
+        client.set_tag, run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH)
+    )
+    retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FAILED))

@@ -8,7 +8,10 @@ import pandas as pd
 
 from electroscreen.screening.ranking import is_ranked, objective_steps, pareto_ranks
 
-__all__ = ["pareto_plot"]
+__all__ = ["INTERVAL_TOP", "pareto_plot"]
+
+#: Best-ranked candidates whose uncertainty bars :func:`pareto_plot` draws.
+INTERVAL_TOP = 25
 
 
 def pareto_plot(
@@ -16,7 +19,7 @@ def pareto_plot(
     ax: plt.Axes | None = None,
     highlight: pd.DataFrame | None = None,
     label_top: int = 5,
-    interval_top: int = 25,
+    interval_top: int = INTERVAL_TOP,
 ) -> plt.Axes:
     """Predicted conductivity against air-stability probability, with uncertainty bars.
 

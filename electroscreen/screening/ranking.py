@@ -335,7 +335,7 @@ def _pareto_objectives(
                 RuntimeWarning,
                 stacklevel=3,
             )
-            return [mu, p]
+            return [objective_steps("conductivity", mu), objective_steps("air_stability", p)]
     return out
 
 

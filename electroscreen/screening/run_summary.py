@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.screening.filters import FILTER_STATUSES
+from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0
 
 __all__ = ["PROMISING", "review_metrics", "screening_note"]
 
@@ -41,7 +41,11 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     error = results["error"].fillna("").astype(str).to_numpy()
     after_filters = (status == OK) | (np.char.find(error.astype(str), _PREDICTION_FAILURE) >= 0)
     order = {code: k for k, code in enumerate(FILTER_STATUSES)}
-    stage = np.array([order.get(s, -1) for s in status])  # index of the rejecting filter
+    stage = np.array([order.get(s, -1) for s in status], dtype=float)  # the rejecting filter
+    # redox_active twice: a listed element (first), or a d0 cation the charge balance reduced,
+    # which runs after the balance and before the anion-former rule
+    reduced = (status == "redox_active") & (np.char.find(error.astype(str), REDUCED_D0) >= 0)
+    stage[reduced] = order["not_charge_balanced"] + 0.5
     passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
     for k, code in enumerate(FILTER_STATUSES):
         passed[f"passed_{_FILTER_NAMES.get(code, code)}"] = int((after_filters | (stage > k)).sum())

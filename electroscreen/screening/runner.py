@@ -164,6 +164,8 @@ def screen(
     config = config or load_screening_config()
     if sum(x is not None for x in (workers, scheduler, cluster)) > 1:
         raise ScreeningError("give either workers or scheduler (or cluster), not several")
+    if cluster is None and (jobs != 1 or cluster_config is not None):
+        raise ScreeningError("jobs and cluster_config set up a --cluster: give --cluster too")
     cluster_spec = None
     if cluster is not None:
         from electroscreen.screening.cluster import load_cluster_config

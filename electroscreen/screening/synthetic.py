@@ -129,11 +129,23 @@ def write_formula_pool(
     seed: int = 0,
     chunk_size: int = 100_000,
 ) -> Path:
-    """Write :func:`synthetic_formula_chunks` to CSV or Parquet chunk by chunk (bounded memory)."""
+    """Write :func:`synthetic_formula_chunks` to CSV or Parquet chunk by chunk (bounded memory).
+
+    Raises
+    ------
+    ValueError
+        ``path`` ends in neither ``.csv`` nor ``.parquet`` / ``.pq`` (a formula pool is a table; a
+        ``.npz`` holds packed structures).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
+    if path.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+        raise ValueError(
+            f"{path}: a formula pool is a table: write it to .csv, .parquet or .pq, "
+            f"not {path.suffix or 'a file without suffix'}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     chunks = synthetic_formula_chunks(
         base_formulas, n, carrier=carrier, seed=seed, chunk_size=chunk_size

@@ -99,6 +99,30 @@ def test_one_block_over_the_cap_leaves_the_other_blocks_read(tmp_path):
     assert table["candidate_id"].tolist() == ["two#0", "two#1"]
 
 
+def test_a_tables_cif_column_gets_the_same_caps_before_parsing(tmp_path, monkeypatch):
+    """A CIF in a table cell was parsed whole before its caps applied (8,000 sites: 10 s)."""
+    import pandas as pd
+
+    import electroscreen.data.readers as readers
+
+    table = tmp_path / "cifs.csv"
+    pd.DataFrame(
+        {
+            "id": ["big", "huge", "small"],
+            "cif": [cif_text(8_000, a=50.0), cif_text(8, a=1000.0), cif_text(4, tag="s")],
+        }
+    ).to_csv(table, index=False)
+    parsed = []
+    original = readers.structure_from_text
+    monkeypatch.setattr(
+        readers, "structure_from_text", lambda text, fmt: parsed.append(1) or original(text, fmt)
+    )
+    frame = read_candidates(table)
+    assert frame["status"].tolist() == ["too_many_sites", "cell_too_large", "ok"]
+    assert len(parsed) == 1  # only the small cell reached pymatgen
+    assert frame["error"].iloc[:2].str.contains("cifs.csv").all()  # the file and row named
+
+
 def test_an_extxyz_of_many_atoms_is_refused_from_its_count_line(tmp_path):
     n_atoms = 50_000
     path = tmp_path / "many.extxyz"

@@ -27,9 +27,14 @@ def test_ordered_and_partially_occupied_counts(obelix_packed):
     assert (per_site < 1 - 1e-6).any()  # vacancy-containing sites are kept as they are
 
 
-@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+@pytest.mark.parametrize("suffix", [".npz", ".parquet", ".pq", ".NPZ", ".PARQUET"])
 def test_save_and_load_give_identical_arrays(obelix_packed, tmp_path, suffix):
-    loaded = load_packed(obelix_packed.save(tmp_path / f"pool{suffix}"))
+    """Every suffix ``is_packed_file`` accepts is read and written (``.pq`` and upper case failed)."""
+    from electroscreen.data.packed import is_packed_file
+
+    path = obelix_packed.save(tmp_path / f"pool{suffix}")
+    assert is_packed_file(path)
+    loaded = load_packed(path)
     assert loaded.ids == obelix_packed.ids
     for name in ("lattice", "site_offsets", "frac_coords", "occ_offsets", "occ_species"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(obelix_packed, name))

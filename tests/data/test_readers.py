@@ -110,6 +110,50 @@ def test_every_bad_input_gets_a_row_with_a_status_naming_the_file(bad_files):
     assert (table["status"] != "ok").all()
 
 
+def test_an_element_beyond_the_tables_is_unknown_not_a_crash(tmp_path):
+    """Rf (Z = 104) parses in pymatgen but lies beyond every element table: a status, and the
+    structure featurizers never see it (they indexed past their tables and stopped the batch)."""
+    from electroscreen.featurizers.registry import featurize_table
+
+    good = _rocksalt()
+    heavy = Structure(Lattice.cubic(4), ["Li", "Rf"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    good.to(filename=str(tmp_path / "a_good.vasp"), fmt="poscar")
+    heavy.to(filename=str(tmp_path / "b_rf.vasp"), fmt="poscar")
+    table = read_candidates([tmp_path])
+    assert table["status"].tolist() == ["ok", "unknown_element"]
+    assert "Rf (Z = 104)" in table["error"].iloc[1] and "b_rf.vasp" in table["error"].iloc[1]
+    features = featurize_table(table, ["structure"])
+    assert features["featurize_status"].iloc[0] == "ok"
+
+
+@pytest.mark.parametrize(("li", "na"), [("0.6", "0.6"), ("0.53", "0.5"), ("0.5", "0.502")])
+def test_a_site_holding_more_than_one_atom_is_bad_occupancy_not_rescaled(tmp_path, li, na):
+    """Li + Na above 1 on one site: bad_occupancy (pymatgen's tolerance of 1.05 rescaled up to 5 %
+    away silently, changing the composition, and above it the row read parse_error)."""
+    mixed = GOOD_CIF_BLOCK.format(name="m").replace(
+        "  Li1  Li  0.0  0.0  0.0  0.5\n",
+        f"  Li1  Li  0.0  0.0  0.0  {li}\n  Na1  Na  0.0  0.0  0.0  {na}\n",
+    )
+    (tmp_path / "mixed.cif").write_text(mixed)
+    table = read_candidates(tmp_path / "mixed.cif")
+    assert table["status"].tolist() == ["bad_occupancy"], table["error"].tolist()
+    assert "mixed.cif" in table["error"].iloc[0]
+
+
+def test_occupancies_rounded_to_one_are_read_as_written(tmp_path):
+    thirds = GOOD_CIF_BLOCK.format(name="t").replace(
+        "  Li1  Li  0.0  0.0  0.0  0.5\n",
+        "  Li1  Li  0.0  0.0  0.0  0.3334\n  Na1  Na  0.0  0.0  0.0  0.6667\n",
+    )
+    (tmp_path / "thirds.cif").write_text(thirds)
+    table = read_candidates(tmp_path / "thirds.cif")
+    assert table["status"].tolist() == ["ok"]
+    amounts = table["structure"].iloc[0].composition.get_el_amt_dict()
+    assert amounts["Li"] == pytest.approx(0.3334, abs=1e-3) and amounts["Na"] == pytest.approx(
+        0.6667, abs=1e-3
+    )
+
+
 def test_thousand_inputs_with_ten_bad_ones(tmp_path, bad_files, obelix_structures):
     folder, missing = bad_files
     good = []
@@ -222,3 +266,18 @@ def test_glob_and_directory_expansion_are_sorted(tmp_path):
     table = read_candidates(str(tmp_path / "*.cif"))
     assert table["candidate_id"].tolist() == ["a", "b"]
     assert np.all(table["formula"] == "Li0.5Cl1")
+
+
+def test_a_pattern_matching_nothing_or_a_folder_loses_nothing(tmp_path):
+    """A pattern that matches nothing is a missing_file row (it vanished before); a folder a
+    pattern matches is read like a folder given by name (it was an unsupported_format row)."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    _rocksalt().to(filename=str(sub / "rocksalt.vasp"), fmt="poscar")
+    none = read_candidates(str(tmp_path / "nomatch*.cif"))
+    assert none["status"].tolist() == ["missing_file"]
+    assert "no file matches this pattern" in none["error"].iloc[0]
+    for pattern in ("su*", "**"):
+        table = read_candidates(str(tmp_path / pattern))
+        assert table["status"].tolist() == ["ok"], pattern  # the file once, no folder row
+        assert table["source"].iloc[0].endswith("rocksalt.vasp")

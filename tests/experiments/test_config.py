@@ -79,6 +79,25 @@ def test_conformal_groups_reach_the_predictor():
         ({"conformal_novelty_bins": 0}, "conformal_novelty_bins"),
         ({"featurizer_params": {"hsab": {}}}, "featurizer_params"),
         ({"featurizer_params": {"magpie": {"colour": 1}}}, "featurizer_params"),
+        ({"estimator": "extra_tree"}, "estimator"),
+        ({"estimator_params": {"n_estimator": 20}}, "estimator_params"),
+        ({"estimator": "logistic"}, "estimator_params"),  # a classifier, for conductivity
+        (
+            {
+                "estimator": "averaged",
+                "estimator_params": {
+                    "members": [
+                        {"estimator": "random_forest", "featurizers": ["magpie"]},
+                        {
+                            "estimator": "extra_trees",
+                            "featurizers": ["magpie"],
+                            "params": {"depth": 3},
+                        },
+                    ]
+                },
+            },
+            "estimator_params",
+        ),
     ],
 )
 def test_bad_config_names_file_and_field(tmp_path, changes, field):

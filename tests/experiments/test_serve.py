@@ -63,6 +63,12 @@ def test_serve_argv_binds_loopback_and_sets_the_store():
     assert env["MLFLOW_TRACKING_URI"] == "sqlite:////x/mlflow.db"
     with pytest.raises(ValueError, match="port"):
         serve_command("models:/m/1", port=0)
+    with pytest.raises(ValueError, match="not a loopback address"):  # it bound 0.0.0.0 silently
+        serve_command("models:/m/1", "sqlite:////x/mlflow.db", host="0.0.0.0")
+    argv, _ = serve_command(
+        "models:/m/1", "sqlite:////x/mlflow.db", host="0.0.0.0", allow_remote=True
+    )
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
 
 
 def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_model, data_dir):

@@ -48,6 +48,22 @@ def test_per_group_metrics_by_hand():
     assert table.loc["a", "roc_auc"] == 1.0 and np.isnan(table.loc["b", "roc_auc"])
     assert table.loc["a", "brier"] == pytest.approx((0.01 + 0.04 + 0.16) / 3)
     assert table.loc["b", "accuracy"] == 0.0 and table.loc["a", "n"] == 3
+    # weighted as the pooled metrics are (1 / rows per composition)
+    weighted = per_group_metrics(pred.assign(weight=[0.5, 1.0, 0.5, 1.0]))
+    assert weighted.loc["a", "brier"] == pytest.approx((0.5 * 0.01 + 0.04 + 0.5 * 0.16) / 2)
+
+
+def test_per_group_regression_metrics_leave_censored_rows_out():
+    pred = pd.DataFrame(
+        {
+            "family": ["a", "a", "a"],
+            "y_true": [-3.0, -4.0, -10.0],  # the last is a bound (< 1e-10 S/cm), not a value
+            "y_pred": [-3.5, -4.0, -5.0],
+            "censored": [False, False, True],
+        }
+    )
+    table = per_group_metrics(pred, classification=False)
+    assert table.loc["a", "mae"] == pytest.approx(0.25)
 
 
 def test_logistic_classifier_is_calibrated_and_monotone():

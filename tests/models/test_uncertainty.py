@@ -94,6 +94,23 @@ def test_grouped_split_calibration_holds_out_whole_groups():
         ConformalRegressor(TreeEnsembleRegressor(), alpha=1.5).fit(X, y)
 
 
+def test_grouped_split_never_cuts_a_group_of_uneven_size():
+    """Groups of 1-13 rows: the cut moves to a group boundary, whatever the seed."""
+    sizes = np.random.default_rng(0).integers(1, 14, size=40)
+    groups = np.repeat(np.arange(len(sizes)), sizes).astype(str)
+    n = len(groups)
+    for seed in range(20):
+        model = ConformalRegressor(TreeEnsembleRegressor(), method="split", random_state=seed)
+        cal, proper = model._split(n, groups, np.random.default_rng(seed))
+        assert len(cal) and len(proper) and not set(groups[cal]) & set(groups[proper])
+        assert sorted(np.concatenate([cal, proper]).tolist()) == list(range(n))
+        assert abs(len(cal) - 0.25 * n) <= sizes.max()
+    with pytest.raises(ValueError, match="two groups"):
+        ConformalRegressor(TreeEnsembleRegressor(), method="split")._split(
+            5, np.zeros(5), np.random.default_rng(0)
+        )
+
+
 def test_obelix_official_test_coverage(conductivity_table, composition_design):
     """Nominal 90 % intervals cover 85-95 % of the exact OBELiX test values (never tuned on test)."""
     model = CandidatePredictor(

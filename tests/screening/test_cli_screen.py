@@ -54,6 +54,11 @@ def test_screen_reports_bad_arguments_clearly(model_store, formula_pool, tmp_pat
               "--scheduler", "tcp://127.0.0.1:1", "--tracking-uri", model_store.uri],
     )  # fmt: skip
     assert both.exit_code == 2 and "either workers or scheduler" in both.stderr
+    jobs = CliRunner().invoke(  # --jobs without --cluster ran serially and said nothing
+        app, ["screen", str(formula_pool), "--out", str(tmp_path / "o"), "--jobs", "3",
+              "--tracking-uri", model_store.uri, "--no-track"],
+    )  # fmt: skip
+    assert jobs.exit_code == 2 and "give --cluster too" in jobs.stderr
 
 
 def test_demo_reuses_registered_models_and_screens_an_obelix_pool(model_store, data_dir, tmp_path):

@@ -267,6 +267,9 @@ def test_synthetic_pool_streams_balanced_formulas(obelix_table, tmp_path):
     assert frame["candidate_id"].is_unique
     path = write_formula_pool(tmp_path / "pool.parquet", 25_000, bases, seed=5, chunk_size=7_000)
     pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+    with pytest.raises(ValueError, match="a formula pool is a table"):  # it wrote CSV text there
+        write_formula_pool(tmp_path / "pool.npz", 10, bases)
+    assert not (tmp_path / "pool.npz").exists()
     for row in frame.sample(2_000, random_state=0).itertuples():
         base_states = assign_oxidation_states(parse_formula(row.base_formula))
         assert base_states.ok

@@ -126,6 +126,10 @@ def test_pareto_rank_ties_values_closer_than_the_resolution():
     }
     frame = pd.DataFrame(base)
     assert rank_candidates(frame, RankingConfig())["pareto_rank"].tolist() == [1, 1, 1, 1]
+    # the two-objective fallback of a pool over pareto_max_rows rounds alike (it compared raw values)
+    with pytest.warns(RuntimeWarning, match="pareto_max_rows"):
+        capped = rank_candidates(frame, RankingConfig(pareto_max_rows=2))
+    assert capped["pareto_rank"].tolist() == [1, 1, 1, 1]
     # a real difference still counts: 0.01 in probability, 0.1 decade, 10 % in cost
     for column, value in [
         ("p_air_stable", 0.51),

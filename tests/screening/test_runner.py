@@ -119,6 +119,21 @@ def test_temperature_novelty_and_activation_energy(model_store, formula_pool, tm
     assert (ok["pred_ea_ev"] > 0).all() and (ok["pred_log10_sigma_novelty"] >= 0).all()
 
 
+def test_a_cluster_screen_refuses_other_temperatures_before_any_worker(monkeypatch):
+    """With --workers the check ran nowhere: every row came back no_temperature_model."""
+    import electroscreen.screening.batch as batch
+    from electroscreen.screening.execution import batch_runner
+
+    class Plain:
+        temperature_model = "none"
+
+    monkeypatch.setattr(batch, "cached_predictor", lambda *args, **kwargs: Plain())
+    config = load_screening_config(temperature_c=80.0)
+    uris = {"conductivity": "models:/c/1", "air_stability": "models:/a/1"}
+    with pytest.raises(ValueError, match="temperature_model: arrhenius"):
+        batch_runner(config, uris, "sqlite:///unused.db", "cpu", 2, None)
+
+
 def test_a_model_without_temperature_refuses_other_temperatures():
     from electroscreen.screening.batch import check_temperature
 
