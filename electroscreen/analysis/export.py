@@ -327,7 +327,11 @@ def export_shortlist(
                     for_dft = approximant
             if dft is not None:
                 if for_dft is None:
-                    entry["dft_status"] = "skipped: disordered (use --order)"
+                    entry["dft_status"] = (
+                        f"skipped: no ordered approximant ({entry['ordered_status']})"
+                        if order
+                        else "skipped: disordered (use --order)"
+                    )
                 else:
                     _write_dft(for_dft, folder / "relax", dft)
                     files.append(f"{folder.name}/relax/")

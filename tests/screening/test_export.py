@@ -100,7 +100,7 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
                              max_ordered_sites=1, dft="MPRelaxSet")  # fmt: skip
     tight = pd.read_csv(tight.csv, keep_default_na=False).set_index("candidate_id")
     assert tight.loc["ozo", "ordered_status"].startswith("too_large")  # needs a 10x supercell
-    assert tight.loc["ozo", "dft_status"].startswith("skipped")
+    assert tight.loc["ozo", "dft_status"].startswith("skipped: no ordered approximant (too_large")
     generated = [s for cid, s in by_source.items() if "pool.npz" in s]
     assert len(generated) == 4
     assert (
