@@ -114,8 +114,10 @@ def as_packed_structures(X: object) -> tuple[PackedStructures, np.ndarray]:
         structures = X["structure"].to_numpy()[rows]
         ids = X["candidate_id"].astype(str).to_numpy()[rows] if "candidate_id" in X else rows
         return pack_structures(list(structures), [str(i) for i in ids]), rows
-    items = list(X)
-    rows = np.array([i for i, s in enumerate(items) if s is not None], dtype=np.int64)
+    from pymatgen.core.structure import IStructure
+
+    items = list(X)  # anything that is not a structure (None, a formula) is a no_structure row
+    rows = np.array([i for i, s in enumerate(items) if isinstance(s, IStructure)], dtype=np.int64)
     return pack_structures([items[i] for i in rows]), rows
 
 

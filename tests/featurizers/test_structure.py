@@ -264,6 +264,11 @@ def test_contract_inputs_bad_rows_and_clone(obelix_structures, obelix_features):
     values, status = sd.transform_with_status(table)
     assert status.tolist() == ["ok", "parse_error", "no_structure", "ok"]
     assert np.isnan(values[1:3]).all()
+    # a list mixing structures and formulas: the formulas are no_structure rows (AttributeError before)
+    mixed = [obelix_structures["structure"].iloc[0], "Li3PS4", None]
+    mixed_values, mixed_status = sd.transform_with_status(mixed)
+    assert mixed_status.tolist() == ["ok", "no_structure", "no_structure"]
+    np.testing.assert_allclose(mixed_values[0], frame.iloc[0].to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(values[[0, 3]], frame.iloc[[0, 3]].to_numpy(), rtol=1e-12)
 
     structures = list(obelix_structures["structure"].iloc[:3])
