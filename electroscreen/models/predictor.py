@@ -407,7 +407,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     def _feature_notes(self, design: Design) -> np.ndarray:
         """``design.feature_status`` plus, on predicted rows, the constant-feature note."""
         notes = design.feature_status.copy()
-        constant = getattr(self, "constant_features_", None)
+        constant = self.constant_features_  # None in a pickle from before it (_legacy_state)
         if constant is None or not len(design.rows) or not isinstance(design.X, np.ndarray):
             return notes
         extra = constant.notes(design.X)

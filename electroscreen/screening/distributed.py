@@ -71,34 +71,42 @@ def map_batches(
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Run ``function(batch, *args)`` on the cluster; yield ``(batch.index, frame)`` as they finish.
 
-    At most ``window`` batches (default: 2 per worker thread, at least 4) are in flight at once.
-    A failing task raises here with the worker's exception.
+    At most ``window`` batches are in flight at once; by default 2 per worker thread (at least 4),
+    counted again whenever a batch finishes, so that workers joining after the start (batch-system
+    jobs leaving the queue, ``cluster.adapt``) get batches too. A failing task raises here with the
+    worker's exception.
     """
     from distributed import as_completed
 
-    if window is None:
-        threads = sum(client.nthreads().values()) or 1
-        window = max(4, 2 * threads)
+    def limit() -> int:
+        if window is not None:
+            return window
+        return max(4, 2 * (sum(client.nthreads().values()) or 1))
+
     scattered = client.scatter(list(args), broadcast=True) if args else []
     token = uuid.uuid4().hex[:12]
     pending = iter(batches)
     queue = as_completed()
     index_of: dict[str, int] = {}
+    exhausted = False
 
-    def submit(batch: Any) -> None:
-        future = client.submit(function, batch, *scattered, key=f"screen-{token}-{batch.index}")
-        index_of[future.key] = batch.index
-        queue.add(future)
+    def top_up() -> None:
+        nonlocal exhausted
+        room = limit() - queue.count()
+        while room > 0 and not exhausted:
+            batch = next(pending, None)
+            if batch is None:
+                exhausted = True
+                return
+            future = client.submit(function, batch, *scattered, key=f"screen-{token}-{batch.index}")
+            index_of[future.key] = batch.index
+            queue.add(future)
+            room -= 1
 
-    for batch in pending:
-        submit(batch)
-        if queue.count() >= window:
-            break
+    top_up()
     for future in queue:
         frame = future.result()
         index = index_of.pop(future.key)
         future.release()
         yield index, frame
-        batch = next(pending, None)
-        if batch is not None:
-            submit(batch)
+        top_up()

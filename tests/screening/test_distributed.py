@@ -7,7 +7,9 @@ builds the cluster with ``dask_client`` once and screens through its scheduler a
 from __future__ import annotations
 
 import os
+import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
@@ -62,3 +64,40 @@ def test_workers_and_scheduler_are_exclusive(model_store, pool, tmp_path):
 
     with pytest.raises(ScreeningError, match="either workers or scheduler"):
         _screen(pool, tmp_path / "x", model_store.uri, workers=2, scheduler="tcp://127.0.0.1:1")
+
+
+class _Batch:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _timed_work(batch: _Batch) -> tuple[float, float]:
+    start = time.time()
+    time.sleep(0.3)
+    return start, time.time()
+
+
+def test_workers_joining_after_the_start_get_batches():
+    """The window of batches in flight was fixed when the screening started: with batch-system
+    jobs still queued then (one worker), later workers sat idle. It now grows as workers join."""
+    from distributed import Client, LocalCluster
+
+    from electroscreen.screening.distributed import map_batches
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        spans, seen = [], []
+        for k, (index, span) in enumerate(map_batches(client, _timed_work, map(_Batch, range(30)))):
+            spans.append(span)
+            seen.append(index)
+            if k == 0:
+                cluster.scale(6)
+                client.wait_for_workers(6)
+    assert sorted(seen) == list(range(30))
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = np.cumsum([step for _, step in events])
+    assert running.max() >= 5  # the fixed window of 4 capped it at 4
