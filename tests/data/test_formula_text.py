@@ -100,3 +100,35 @@ def test_formula_table_rows_equal_the_record_reader(tmp_path, formulas):
         fast = materialize(batch)[0]
         slow = inputs._record_rows(batch, max_sites=5000)
         pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_integral_compositions_reduce_as_pymatgen_does(formulas):
+    """On integral amounts the formula-unit count is pymatgen's reduction factor (the gcd), and the
+    reduced text is pymatgen's reduced composition, whatever the element order; the kernel agrees."""
+    from pymatgen.core import Composition
+
+    rng = np.random.default_rng(0)
+    integral = []
+    for f in formulas:
+        try:
+            a = parse_formula(f)
+        except (FormulaError, TypeError):
+            continue
+        if all(float(n).is_integer() for n in a.values()):
+            integral.append(a)
+    symbols = ("Li", "P", "S", "Cl")
+    integral += [dict(zip(symbols, map(float, rng.integers(1, 60, 4)), strict=True))
+                 for _ in range(500)]  # fmt: skip
+    integral += [{el: n * k for el, n in a.items()} for a in integral[:300] for k in (2, 6, 24)]
+    assert len(integral) > 1500
+    packed = pack_compositions(integral)
+    kernel = packed_formula_units(packed).tolist()
+    molecules = 0
+    for amounts, f in zip(integral, kernel, strict=True):
+        reference, factor = Composition(amounts).get_reduced_composition_and_factor()
+        if not float(factor).is_integer():  # pymatgen writes Cl as Cl2, Li2O2 as LiO: molecules
+            molecules += 1
+            continue
+        assert formula_units(amounts) == f == factor, amounts
+        assert Composition(reduce_formula_text(format_formula(amounts))) == reference
+    assert molecules < 10
