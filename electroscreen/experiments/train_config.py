@@ -208,11 +208,9 @@ class TrainConfig(BaseModel):
     @field_validator("estimator")
     @classmethod
     def _known_estimator(cls, value: str) -> str:
-        from electroscreen.models.estimators import ESTIMATORS
+        from electroscreen.models.estimators import known_estimator
 
-        if value not in ESTIMATORS:
-            raise ValueError(f"unknown estimator {value!r}; choose from {', '.join(ESTIMATORS)}")
-        return value
+        return known_estimator(value)
 
     @field_validator("estimator_params")
     @classmethod

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 from electroscreen.models.tasks import Task
 
-__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator", "check_estimator"]
+__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator", "check_estimator", "known_estimator"]
 
 #: Estimator names a predictor (or a config) can ask for.
 ESTIMATORS = (
@@ -96,7 +96,15 @@ def build_estimator(
         from electroscreen.models.graph import GraphRegressor
 
         return GraphRegressor(**params)
-    raise ValueError(f"unknown estimator {name!r}; choose from {ESTIMATORS}")
+    known_estimator(name)  # an unknown name says which there are
+    raise ValueError(f"estimator {name!r} has no builder")
+
+
+def known_estimator(name: str) -> str:
+    """``name``, or ``ValueError`` naming the estimators there are."""
+    if name not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(ESTIMATORS)}")
+    return name
 
 
 def check_estimator(
@@ -108,8 +116,7 @@ def check_estimator(
 
     Torch estimators are built to check their arguments, so a torch config imports torch here.
     """
-    if name not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(ESTIMATORS)}")
+    known_estimator(name)
     if name == "averaged" and task.kind == "regression":
         from electroscreen.models.averaged import check_members
 
