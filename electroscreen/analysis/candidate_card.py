@@ -61,8 +61,14 @@ __all__ = [
     "structure_summary",
 ]
 
-#: Result columns shown as the card's prediction section (those present).
+#: Result columns shown as the card's prediction section (those present): the row's status and
+#: error first (why a rejected row has no prediction), and a training composition's measurement
+#: (``train_log10_sigma``, ``train_id``: its prediction recalls it, it is not a discovery).
 PREDICTION_COLUMNS = (
+    "status",
+    "error",
+    "train_log10_sigma",
+    "train_id",
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,
@@ -97,7 +103,10 @@ class CandidateCard:
     air_reactions : Series
         Reaction energies (eV/atom) and products with H2O, O2, CO2; or the reason it is empty.
     electrodes : Series
-        Window limits (V vs Li/Li+) with the reaction at each, and the reaction with Li metal.
+        Window limits (V vs the carrier metal) with the reaction at each and the window's status,
+        and the reactions with the carrier metal and the cathode, those of the screening run
+        (``filters.carrier`` and ``objectives.cathode`` in ``results.attrs["params"]``; Li and the
+        default cathode otherwise).
     neighbours : DataFrame
         Nearest OBELiX materials (:func:`nearest_obelix`).
     """
@@ -159,14 +168,16 @@ def _air_reactions(formula: str) -> pd.Series:
     return row.drop(labels=["formula"], errors="ignore")
 
 
-def _electrodes(formula: str) -> pd.Series:
-    """Window limits and reactions, and the reactions with Li metal and the default cathode (with
-    the note on its enthalpy), for one formula."""
-    window = ElectrochemicalWindow().window([formula]).iloc[0]
-    electrodes = ("Li", ObjectivesConfig().cathode)
-    anode = InterfaceReactivity(electrodes=electrodes).reactions([formula]).iloc[0]
-    keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction"]
-    return pd.concat([window[keep], anode.filter(like="interface_")])
+def _electrodes(formula: str, params: dict) -> pd.Series:
+    """Window limits, reactions and status, and the reactions with the carrier metal and the
+    cathode (with the note on its enthalpy) of the screening run's ``params``, for one formula."""
+    carrier = params.get("filters.carrier") or "Li"
+    cathode = params.get("objectives.cathode") or ObjectivesConfig().cathode
+    window = ElectrochemicalWindow(carrier=carrier).window([formula]).iloc[0]
+    window = window.rename({"status": "window_status"})
+    reactions = InterfaceReactivity(electrodes=(carrier, cathode)).reactions([formula]).iloc[0]
+    keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction", "window_status"]
+    return pd.concat([window[keep], reactions.filter(like="interface_")])
 
 
 def candidate_card(
@@ -240,7 +251,7 @@ def candidate_card(
         card.descriptors = pd.concat(parts)
     card.air_reactions = _air_reactions(formula)
     card.descriptor_status["air_reactivity"] = str(card.air_reactions.get("status", "ok"))
-    card.electrodes = _electrodes(formula)
+    card.electrodes = _electrodes(formula, results.attrs.get("params", {}))
     try:
         card.neighbours = nearest_obelix(found if found is not None else formula, k, data_dir)
     except ValueError as exc:

@@ -14,7 +14,8 @@ from pathlib import Path
 from pymatgen.core import Structure
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from electroscreen.data.packed import load_packed
+from electroscreen.data.cell_units import structure_formulas
+from electroscreen.data.packed import load_packed, pack_structures
 from electroscreen.data.readers import expand_inputs, read_candidates, structure_from_text
 
 __all__ = ["as_structure", "find_structure", "run_inputs", "structure_summary"]
@@ -83,14 +84,15 @@ def structure_summary(structure: Structure) -> dict:
     Returns
     -------
     dict
-        ``formula`` (reduced), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
+        ``formula`` (per formula unit of the cell, as ``screen`` writes it:
+        :func:`~electroscreen.data.cell_units.structure_formulas`), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
         for structures with partially occupied sites, where a space-group search on the average
         structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
         ``density_g_cm3``, ``volume_A3``, ``lattice_abc_A``, ``lattice_angles_deg``.
     """
     partial = sum(1 for site in structure if not site.is_ordered)
     summary = {
-        "formula": structure.composition.reduced_formula,
+        "formula": structure_formulas(pack_structures([structure]))[0],
         "spacegroup": "n/a (partially occupied sites)",
         "n_sites": len(structure),
         "partially_occupied_sites": partial,

@@ -51,7 +51,7 @@ HEADLINE = (
 )
 _RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
-SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "lofo")
+SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "trcompcv", "lofo")
 #: Default sort keys of :func:`leaderboard`, first present wins.
 DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
 
@@ -92,17 +92,18 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
 
 
 def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
-    """Runs sorted best first, with their headline ``test_*``, ``cv_*`` and ``compcv_*`` metrics.
+    """Runs sorted best first, with their headline metrics of every scheme (``test_*``, ``cv_*``,
+    ``compcv_*``, ``trfamcv_*``, ``trchemcv_*``, ``trcompcv_*``, ``lofo_*``) and ``train_seconds``.
 
     Parameters
     ----------
     runs : DataFrame
         From :func:`training_runs`.
     metric : str, optional
-        Sort key; default ``test_mae`` when present (conductivity), else ``cv_mae``, else
-        ``compcv_roc_auc`` or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier,
-        log loss, interval width) sort ascending, the others descending; runs without the metric
-        come last.
+        Sort key, any metric column of ``runs`` (it is shown even when not a headline metric);
+        default ``test_mae`` when present (conductivity), else ``cv_mae``, else ``compcv_roc_auc``
+        or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier, log loss, interval
+        width) sort ascending, the others descending; runs without the metric come last.
 
     Returns
     -------
@@ -114,6 +115,10 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     columns = [c for c in ("run_id", "task", "estimator", "featurizers") if c in runs]
     columns += [f"{p}_{m}" for p in SCHEME_PREFIXES for m in HEADLINE if f"{p}_{m}" in runs]
     columns += [c for c in ("train_seconds",) if c in runs]
+    if metric is not None and metric not in columns:
+        if metric not in runs:
+            raise KeyError(f"no metric {metric!r} in these runs")
+        columns.append(metric)
     table = runs[columns]
     if metric is not None:
         ascending = metric.split("_", 1)[-1] in LOWER_IS_BETTER

@@ -142,7 +142,8 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
         ``cell_formula, source, status,
         error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
         ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
-        ``attrs["run_id"]`` and ``attrs["params"]`` (the run's params) say where it came from.
+        ``attrs["run_id"]``, ``attrs["tracking_uri"]`` and ``attrs["params"]`` (the run's params)
+        say where it came from.
 
     Raises
     ------
@@ -162,6 +163,7 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
             ) from exc
         results = read_results(path)
     results.attrs["run_id"] = run_id
+    results.attrs["tracking_uri"] = uri
     results.attrs["params"] = dict(run.data.params)
     return results
 
@@ -249,6 +251,8 @@ def export_shortlist(
         Run to log the CSV to, under ``shortlists/``; default ``table.attrs["run_id"]``. When neither
         is given the CSV is only written.
     tracking_uri : str, optional
+        Store holding that run; default ``table.attrs["tracking_uri"]`` (the store
+        :func:`load_results` read the table from), else the default store.
 
     Returns
     -------
@@ -261,6 +265,6 @@ def export_shortlist(
     flat.to_csv(path, index=False)
     run_id = run_id or table.attrs.get("run_id")
     if run_id:
-        client, _ = _client(tracking_uri)
+        client, _ = _client(tracking_uri or table.attrs.get("tracking_uri"))
         client.log_artifact(run_id, str(path), artifact_path=SHORTLIST_ARTIFACT_DIR)
     return path

@@ -46,6 +46,11 @@ def test_leaderboard_sorts_best_first(trained_run, runs):
     assert {"test_mae", "test_r2", "cv_mae", "test_coverage_90"} <= set(board.columns)
     by_r2 = model_review.leaderboard(both, metric="test_r2")  # larger is better, NaN last
     assert by_r2["estimator"].tolist() == ["random_forest", "better"]
+    # a metric outside the headline list sorts and is shown (it raised KeyError)
+    by_n = model_review.leaderboard(both, metric="test_n")
+    assert "test_n" in by_n.columns and by_n["estimator"].tolist() == ["random_forest", "better"]
+    with pytest.raises(KeyError, match="no metric"):
+        model_review.leaderboard(both, metric="test_nothing")
     client.delete_run(better.info.run_id)
 
 

@@ -230,9 +230,9 @@ def test_export_shortlist_writes_csv_and_logs_it_to_the_run(screen_run, tmp_path
     results = triage.load_results(screen_run.run_id, screen_run.uri)
     short = triage.shortlist(results, min_log10_sigma=-7.0, min_p_air_stable=None, top=4)
     assert len(short) == 4
-    path = triage.export_shortlist(
-        short, tmp_path / "out" / "shortlist.csv", tracking_uri=screen_run.uri
-    )
+    # the store travels with the table: no tracking_uri here (it logged to the default store)
+    assert short.attrs["tracking_uri"] == screen_run.uri
+    path = triage.export_shortlist(short, tmp_path / "out" / "shortlist.csv")
     written = pd.read_csv(path)
     assert written["candidate_id"].tolist() == short["candidate_id"].tolist()
     np.testing.assert_allclose(written["pred_log10_sigma"], short["pred_log10_sigma"])
@@ -339,3 +339,32 @@ def test_candidate_card_of_a_composition_candidate(data_dir):
     assert "Li" in card.neighbours.loc[0, "formula"]
     with pytest.raises(KeyError, match="not in the results"):
         candidate_card(results, "nope")
+
+
+def test_candidate_card_says_why_and_follows_the_runs_electrodes(data_dir):
+    """A rejected row says why; a training composition shows its measurement; the electrode section
+    uses the run's carrier and cathode (it used Li and LiCoO2 whatever the run did) and says why a
+    window is undefined."""
+    results = pd.DataFrame(
+        {
+            "candidate_id": ["bad", "known", "na"],
+            "formula": ["Li3PbCl5", "Li3InCl6", "Na3PS4"],
+            "status": ["forbidden_element", "ok", "ok"],
+            "error": ["contains a forbidden element (Pb)", "", ""],
+            "train_log10_sigma": [np.nan, -2.99, np.nan],
+            "train_id": ["", "abc", ""],
+        }
+    )
+    card = candidate_card(results, "bad", k=1, data_dir=data_dir)
+    assert card.predictions["status"] == "forbidden_element"
+    assert "forbidden" in card.predictions["error"]
+    known = candidate_card(results, "known", k=1, data_dir=data_dir)
+    assert (
+        known.predictions["train_log10_sigma"] == -2.99 and known.predictions["train_id"] == "abc"
+    )
+    assert "window_status" in known.electrodes.index
+    results.attrs["params"] = {"filters.carrier": "Na", "objectives.cathode": "LiMn2O4"}
+    sodium = candidate_card(results, "na", k=1, data_dir=data_dir)
+    assert "interface_na_ev_per_atom" in sodium.electrodes.index
+    assert "interface_limn2o4_ev_per_atom" in sodium.electrodes.index
+    assert not any("licoo2" in name for name in sodium.electrodes.index)
