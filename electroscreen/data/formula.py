@@ -73,14 +73,17 @@ MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
 _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(\s+)|(.)", re.S)
-#: An ASCII "." that separates adduct units rather than being a decimal point: ``CaSO4.2H2O``
-#: (a water of hydration), or ``Li3PS4.2LiI`` (the unit after the dot repeats an element of the
-#: unit before it, which a decimal reading would not). ``Li6.4La3`` stays a decimal.
-_ASCII_DOT = re.compile(r"(?<=\d)\.(?=(\d+)([A-Z][a-z]?))")
+#: An ASCII "." that separates adduct units rather than being a decimal point: ``CaSO4.2H2O``,
+#: ``LiI.2H2O`` (a water of hydration), or ``Li3PS4.2LiI`` (the unit after the dot repeats an
+#: element of the unit before it, which a decimal reading would not). ``Li6.4La3`` and ``Li.5Cl``
+#: stay decimals.
+_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)([A-Z][a-z]?))")
 #: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
 #: (``Li.5Cl`` stays Li0.5Cl).
 _LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
 _WATER = re.compile(r"[HD]2O(?![a-z\d])")
+#: Two unit separators in a row (``..``, ``·+``, ``.*``); ``+.5P2S5`` is a separator and a decimal.
+_DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+]|[·*+]\s*[·*+]|[·*+]\s*\.(?!\d)")
 _ELEMENT = re.compile(r"[A-Z][a-z]?")
 
 
@@ -146,6 +149,8 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     bad = next((c for c in text if unicodedata.category(c) == "Cc" or c == "\u2400"), None)
     if bad is not None:
         raise FormulaError(formula, f"control character {bad!r} (e.g. a NUL byte)", "bad_character")
+    if _DOUBLE_SEPARATOR.search(text):  # "Li3PS4..2LiI": which unit is which is a guess
+        raise FormulaError(formula, "two unit separators in a row")
     tokens = [m.groups() for m in _TOKEN.finditer(_adduct_dots(text))]
     stack: list[dict[str, float]] = [{}]
     opened: list[str] = []
@@ -227,9 +232,10 @@ def parse_formula(formula: str) -> dict[str, float]:
     Notes
     -----
     Adducts and hydrates are sums of their units: ``CaSO4·2H2O``, ``CaSO4*2H2O`` and
-    ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2. An ASCII dot
-    between digits is a decimal point unless a water (``H2O``/``D2O``) or a unit repeating an element
-    of the unit before follows it (``Li6.4La3Zr1.4Ta0.6O12`` is decimal).
+    ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2; ``LiI.2H2O`` is
+    LiI + 2 H2O. An ASCII dot before a number is a decimal point unless a water (``H2O``/``D2O``) or
+    a unit repeating an element of the unit before follows the number (``Li6.4La3Zr1.4Ta0.6O12``
+    and ``Li.5Cl`` are decimals). Two separators in a row (``Li3PS4..2LiI``) are ``bad_formula``.
 
     Examples
     --------

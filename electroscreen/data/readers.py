@@ -239,13 +239,18 @@ def _read_extxyz(path: Path, cid: str, max_sites: int, min_distance: float) -> I
 def _read_cif(
     path: Path, text: str, cid: str, max_sites: int, min_distance: float
 ) -> Iterator[dict]:
-    """Structures of a CIF; a block over the site or volume cap is refused from its text alone."""
+    """Structures of a CIF; a block over the site or volume cap is refused from its text alone, and
+    a block pymatgen cannot read gets its own status row beside the others (``name#k``)."""
     blocks = cif_blocks(text, max_sites)
     if all(block.problem is None for block in blocks):
-        yield from _records(
-            cid, str(path), structure_from_text(text, "cif"), max_sites, min_distance
-        )
-        return
+        try:
+            structures = structure_from_text(text, "cif")
+        except Exception:  # noqa: BLE001 - one block's failure must not take the others
+            if sum(block.has_sites for block in blocks) < 2:
+                raise
+        else:
+            yield from _records(cid, str(path), structures, max_sites, min_distance)
+            return
     blocks = [block for block in blocks if block.has_sites]
     many = len(blocks) > 1
     for k, block in enumerate(blocks):
@@ -416,7 +421,10 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     try:
         if is_table:
             return list(_read_table(path, max_sites, min_distance))
-        return list(_read_structure_file(path, cid, max_sites, min_distance))
+        records = list(_read_structure_file(path, cid, max_sites, min_distance))
+        if not records:  # "[]" in a JSON file, an extxyz of blank lines: one row, never none
+            return [_failure(cid, source, "empty_structure", "the file holds no structure")]
+        return records
     except UnicodeDecodeError as exc:
         return [_failure(cid, source, "binary_file", f"not UTF-8 text ({exc.reason})")]
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes this file's status

@@ -203,7 +203,18 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
     for item in plan.items:
         if item.kind == "table":
             start = 0
-            for chunk in table_chunks(item.path, batch_size):
+            chunks = table_chunks(item.path, batch_size)
+            while True:
+                try:
+                    chunk = next(chunks, None)
+                except Exception:  # noqa: BLE001 - a table pandas cannot read (a line of 3 fields
+                    # under a header of 2, a stray byte): the file reader's status row, as
+                    # `data info` gives it; the rows read before stay, the run goes on
+                    yield Batch(index, "files", item.path, start, files=[item.path])
+                    index += 1
+                    break
+                if chunk is None:
+                    break
                 if chunk.empty:  # a table with a header and no rows
                     continue
                 yield Batch(index, "table", item.path, start, frame=chunk)

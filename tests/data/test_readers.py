@@ -154,6 +154,21 @@ def test_occupancies_rounded_to_one_are_read_as_written(tmp_path):
     )
 
 
+def test_a_file_without_structures_and_a_cif_with_one_bad_block_lose_nothing(tmp_path):
+    """An empty JSON list gave no row at all; a CIF whose second block pymatgen refuses lost its
+    good first block (the whole file was one parse_error row)."""
+    (tmp_path / "empty.json").write_text("[]")
+    bad_block = GOOD_CIF_BLOCK.format(name="bad").replace(
+        "  Li1  Li  0.0  0.0  0.0  0.5\n",
+        "  Li1  Li  0.0  0.0  0.0  0.7\n  Na1  Na  0.0  0.0  0.0  0.7\n",
+    )
+    (tmp_path / "two.cif").write_text(GOOD_CIF_BLOCK.format(name="good") + bad_block)
+    table = read_candidates([tmp_path / "empty.json", tmp_path / "two.cif"])
+    assert table["status"].tolist() == ["empty_structure", "ok", "bad_occupancy"]
+    assert table["candidate_id"].tolist() == ["empty", "two#0", "two#1"]
+    assert "empty.json" in table["error"].iloc[0] and "two.cif#1" in table["error"].iloc[2]
+
+
 def test_thousand_inputs_with_ten_bad_ones(tmp_path, bad_files, obelix_structures):
     folder, missing = bad_files
     good = []

@@ -36,6 +36,12 @@ def _screen_rows(path, batch_size: int = 8) -> pd.DataFrame:
         ("LiCl.0.5H2O", {"Li": 1, "Cl": 1, "H": 1, "O": 0.5}),
         ("Li6.4La3Zr1.4Ta0.6O12", {"Li": 6.4, "La": 3, "Zr": 1.4, "Ta": 0.6, "O": 12}),
         ("Li7La3Zr2O12.2Li2O", {"Li": 11, "La": 3, "Zr": 2, "O": 14}),
+        # a dot right after an element: a hydrate when a water follows (it read LiI0.2H2O) ...
+        ("LiI.2H2O", {"Li": 1, "I": 1, "H": 4, "O": 2}),
+        ("LiCl.2LiCl", {"Li": 3, "Cl": 3}),
+        # ... and a decimal otherwise
+        ("Li.5Cl", {"Li": 0.5, "Cl": 1}),
+        ("Li2S+.5P2S5", {"Li": 2, "S": 3.5, "P": 1}),
     ],
 )
 def test_adduct_dots_are_sums_in_both_parsers(formula, expected):
@@ -57,6 +63,7 @@ def test_adduct_dots_are_sums_in_both_parsers(formula, expected):
         ("(Li999999)999999S", "bad_amount", "outside"),
         ("Li\x00Cl", "bad_character", "control character"),
         ("Li\x07Cl", "bad_character", "control character"),
+        ("Li3PS4..2LiI", "bad_formula", "two unit separators"),  # it read Li3.2PS4I0.2
     ],
 )
 def test_bad_amounts_and_characters_get_a_status(formula, status, words):
@@ -145,3 +152,22 @@ def test_cif_occupancy_outside_0_1_is_a_status_not_a_dropped_site(tmp_path, occu
     table = read_candidates(tmp_path / "x.cif")
     assert table["status"].tolist() == ["bad_occupancy"], table["error"].tolist()
     assert "Li1" in table["error"].iloc[0]
+
+
+def test_a_csv_pandas_cannot_read_is_one_status_row_and_the_screen_goes_on(tmp_path):
+    """A line of 3 fields under a header of 2 stopped the whole screening (rc 2, no results); the
+    file is now the reader's status row, as `data info` gives it, and every other input is read."""
+    good = tmp_path / "a_good.csv"
+    pd.DataFrame({"id": ["g1", "g2"], "formula": ["Li3PS4", "LiCl"]}).to_csv(good, index=False)
+    broken = tmp_path / "b_broken.csv"
+    broken.write_text("id,formula\nx1,Li3PS4\nx2,Li6PS5Cl,extra\n")
+    plan = plan_inputs([str(good), str(broken)])
+    table = pd.concat([materialize(b)[0] for b in iter_batches(plan, 10)], ignore_index=True)
+    assert table["candidate_id"].tolist() == ["g1", "g2", "b_broken"]
+    assert table["status"].tolist() == ["ok", "ok", "parse_error"]
+    assert "b_broken.csv" in table["error"].iloc[2] and "line 3" in table["error"].iloc[2]
+    info = read_candidates([good, broken])
+    assert (
+        info[["candidate_id", "status"]].values.tolist()
+        == table[["candidate_id", "status"]].values.tolist()
+    )
