@@ -56,25 +56,66 @@ def cell_volume(a: float, b: float, c: float, alpha: float, beta: float, gamma: 
 def poscar_problem(
     text: str, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
 ) -> Problem:
-    """Site count and cell volume from a POSCAR's first eight lines."""
-    lines = text.splitlines()[:8]
+    """Site count and cell volume from a POSCAR's header; a header pymatgen would misread.
+
+    Without a species line (a VASP 4 POSCAR, whose species are in its POTCAR) pymatgen invents
+    H, He, ...: that is a ``parse_error``, as is a coordinate block shorter or longer than the
+    counts say (pymatgen silently drops the extra lines or stops with an IndexError).
+    """
+    all_lines = text.splitlines()
+    lines = all_lines[:8]
     try:
         scale = float(lines[1].split()[0])
         matrix = np.array([[float(x) for x in lines[k].split()[:3]] for k in (2, 3, 4)])
-        counts_line = lines[5].split()
-        if not counts_line[0].lstrip("-").isdigit():
-            counts_line = lines[6].split()
-        n_sites = sum(int(c) for c in counts_line)
+        counts_at = 5
+        if not lines[5].split()[0].lstrip("-").isdigit():
+            counts_at = 6
+        counts = [int(c) for c in lines[counts_at].split()]
+        n_sites = sum(counts)
     except (IndexError, ValueError):
         return None
     problem = sites_problem(n_sites, max_sites, "POSCAR header")
     if problem is not None:
         return problem
+    if counts_at == 5:  # pymatgen would name the species H, He, ... (checked: even when the
+        # comment line lists the right symbols)
+        return (
+            "parse_error",
+            "no species line (a VASP 4 POSCAR, species in its POTCAR): add the line of element "
+            "symbols above the counts",
+        )
+    coordinates = _poscar_coordinate_lines(all_lines, counts_at + 1)
+    if coordinates is not None and coordinates != n_sites:
+        return (
+            "parse_error",
+            f"the counts say {n_sites} sites but {coordinates} coordinate lines follow",
+        )
     volume = abs(float(np.linalg.det(matrix))) if np.isfinite(matrix).all() else float("nan")
     volume = volume * scale**3 if scale > 0 else -scale  # a negative scale is the volume
     if not np.isfinite(volume):
         return None  # pymatgen's parser and the validator name what is wrong
     return volume_problem(volume, max_volume, "POSCAR header")
+
+
+def _poscar_coordinate_lines(lines: list[str], after_counts: int) -> int | None:
+    """Lines of three numbers after the mode line (``Direct``/``Cartesian``, after an optional
+    ``Selective dynamics``), up to the first line that is not one; None when the mode is missing."""
+    k = after_counts
+    if k < len(lines) and lines[k].strip()[:1].lower() == "s":
+        k += 1
+    if k >= len(lines) or lines[k].strip()[:1].lower() not in {"d", "c", "k"}:
+        return None
+    n = 0
+    for line in lines[k + 1 :]:
+        parts = line.split()
+        try:
+            [float(x) for x in parts[:3]]
+        except ValueError:
+            break
+        if len(parts) < 3:
+            break
+        n += 1
+    return n
 
 
 def json_problem(

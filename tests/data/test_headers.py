@@ -123,6 +123,24 @@ def test_a_tables_cif_column_gets_the_same_caps_before_parsing(tmp_path, monkeyp
     assert frame["error"].iloc[:2].str.contains("cifs.csv").all()  # the file and row named
 
 
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "no species line"),  # pymatgen invented H, He
+        ("Li Cl\n1 0\nDirect\n0 0 0\n0.5 0.5 0.5\n", "say 1 sites but 2 coordinate"),
+        ("Li Cl\n1 2\nDirect\n0 0 0\n0.5 0.5 0.5\n", "say 3 sites but 2 coordinate"),
+    ],
+)
+def test_a_poscar_pymatgen_would_misread_is_a_parse_error(tmp_path, body, words):
+    head = "LiCl\n1.0\n5 0 0\n0 5 0\n0 0 5\n"
+    (tmp_path / "bad.vasp").write_text(head + body)
+    (tmp_path / "good.vasp").write_text(head + "Li Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n")
+    table = read_candidates(tmp_path)
+    by_id = dict(zip(table["candidate_id"], table["status"], strict=True))
+    assert by_id == {"bad": "parse_error", "good": "ok"}
+    assert words in table.set_index("candidate_id").loc["bad", "error"]
+
+
 def test_an_extxyz_of_many_atoms_is_refused_from_its_count_line(tmp_path):
     n_atoms = 50_000
     path = tmp_path / "many.extxyz"
