@@ -14,6 +14,7 @@ __all__ = [
     "join_statuses",
     "merge_status",
     "ok_mask",
+    "unique_ids",
 ]
 
 #: Columns every candidate table has, in this order (``structure`` holds a pymatgen Structure or None).
@@ -21,7 +22,7 @@ CANDIDATE_COLUMNS = ("candidate_id", "formula", "source", "status", "error", "st
 OK = "ok"
 
 
-def _unique_ids(ids: Sequence[str]) -> list[str]:
+def unique_ids(ids: Sequence[str]) -> list[str]:
     """Make ids unique deterministically: the second ``x`` becomes ``x~2`` and so on."""
     seen: dict[str, int] = {}
     out = []
@@ -43,7 +44,7 @@ def candidate_table(records: Iterable[dict]) -> pd.DataFrame:
     for col in CANDIDATE_COLUMNS:
         if col not in frame:
             frame[col] = None if col == "structure" else ""
-    frame["candidate_id"] = _unique_ids(frame["candidate_id"].astype(str).tolist())
+    frame["candidate_id"] = unique_ids(frame["candidate_id"].astype(str).tolist())
     for col in ("formula", "error"):
         frame[col] = frame[col].fillna("").astype(str)
     frame["structure"] = frame["structure"].astype(object)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, unique_ids
 from electroscreen.data.tables import read_parquet
 from electroscreen.screening.batch import (
     OBJECTIVE_COLUMNS,
@@ -52,19 +52,26 @@ RESULT_COLUMNS = (
 def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, Counter]:
     """Ranking columns of every row of the batch files ``paths`` (in order) and status counts.
 
-    Only ``ok`` rows are ranked; every other row gets empty (``<NA>``) ranks and NaN scores.
+    Only ``ok`` rows are ranked; every other row gets empty (``<NA>``) ranks and NaN scores. The
+    frame also holds each row's ``candidate_id`` made unique over the whole pool, as the readers
+    make a table's (the second ``x`` is ``x~2``): batches are built apart, so a repeated id (two
+    files, one id) is only seen here.
     """
     columns = ["status", *PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
     parts = []
     for path in paths:  # batch files of runs before the objectives existed lack their columns
         names = set(pq.read_schema(path).names)
-        part = read_parquet(path, columns=[c for c in columns if c in names]).to_pandas()
-        parts.append(part.reindex(columns=columns))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        wanted = ["candidate_id", *columns]
+        part = read_parquet(path, columns=[c for c in wanted if c in names]).to_pandas()
+        parts.append(part.reindex(columns=wanted))
+    wanted = ["candidate_id", *columns]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
     counts = Counter(frame["status"].astype(str))
     predictions = frame[columns[1:]].astype(np.float64)
     predictions.loc[frame["status"].to_numpy() != OK, :] = np.nan
-    return rank_candidates(predictions, config), counts
+    ranking = rank_candidates(predictions, config)
+    ranking.insert(0, "candidate_id", unique_ids(frame["candidate_id"].astype(str).tolist()))
+    return ranking, counts
 
 
 def _unified_schema(paths: list[Path], ranking: pd.DataFrame) -> pa.Schema:
@@ -120,6 +127,11 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
             table = read_parquet(path)
             rank = ranking.iloc[start : start + len(table)]
             start += len(table)
+            if "candidate_id" in rank:  # unique over the pool (rank_pool)
+                ids = pa.array(rank["candidate_id"].tolist(), type=pa.string())
+                table = table.set_column(
+                    table.schema.get_field_index("candidate_id"), "candidate_id", ids
+                )
             for name in RANKING_COLUMNS:
                 table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)

@@ -119,6 +119,27 @@ def test_temperature_novelty_and_activation_energy(model_store, formula_pool, tm
     assert (ok["pred_ea_ev"] > 0).all() and (ok["pred_log10_sigma_novelty"] >= 0).all()
 
 
+def test_ids_repeated_across_inputs_are_made_unique_as_data_info_does(model_store, tmp_path):
+    """Two files with the id x1 (and one file with it twice): screen kept three rows named x1 while
+    read_candidates named them x1, x1~2, x1~3; a notebook's card found only the first."""
+    from electroscreen.data import read_candidates
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    pd.DataFrame({"id": ["x1", "x2", "x1"], "formula": ["Li3PS4", "LiCl", "Li6PS5Cl"]}).to_csv(
+        first, index=False
+    )
+    pd.DataFrame({"id": ["x1"], "formula": ["Li7La3Zr2O12"]}).to_csv(second, index=False)
+    config = load_screening_config(batch_size=2)  # the repeats fall in other batches
+    result = screen(
+        [first, second], tmp_path / "out", config=config, tracking_uri=model_store.uri,
+        track=False, progress=False,
+    )  # fmt: skip
+    expected = read_candidates([first, second])["candidate_id"].tolist()
+    assert expected == ["x1", "x2", "x1~2", "x1~3"]
+    assert result.results["candidate_id"].tolist() == expected
+    assert read_results(tmp_path / "out" / "results.csv")["candidate_id"].tolist() == expected
+
+
 def test_a_cluster_screen_refuses_other_temperatures_before_any_worker(monkeypatch):
     """With --workers the check ran nowhere: every row came back no_temperature_model."""
     import electroscreen.screening.batch as batch
