@@ -85,9 +85,9 @@ def structure_summary(structure: Structure) -> dict:
     -------
     dict
         ``formula`` (per formula unit of the cell, as ``screen`` writes it:
-        :func:`~electroscreen.data.cell_units.structure_formulas`), ``spacegroup`` (symbol and number found with ``symprec=0.1``; "n/a"
-        for structures with partially occupied sites, where a space-group search on the average
-        structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
+        :func:`~electroscreen.data.cell_units.structure_formulas`), ``spacegroup`` (symbol and
+        number found with ``symprec=0.1``; "n/a" for structures with partially occupied sites,
+        where a space-group search on the average structure is not meaningful), ``n_sites``, ``partially_occupied_sites``, ``ordered``,
         ``density_g_cm3``, ``volume_A3``, ``lattice_abc_A``, ``lattice_angles_deg``.
     """
     partial = sum(1 for site in structure if not site.is_ordered)

@@ -128,9 +128,8 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
     """
     beta = _BETA_ALUMINA.match(text.strip())
     if beta:
-        return parse_formula(
-            f"{beta.group(1)}Al11O17"
-        ), "ideal formula of beta-alumina (M2O.11Al2O3)"
+        ideal = parse_formula(f"{beta.group(1)}Al11O17")
+        return ideal, "ideal formula of beta-alumina (M2O.11Al2O3)"
     cleaned = _DESCRIBED_PARENS.sub("", text)
     cleaned = " ".join(_DESCRIPTOR_WORDS.sub("", cleaned).split())
     notes = []

@@ -77,8 +77,8 @@ def poscar_problem(
     problem = sites_problem(n_sites, max_sites, "POSCAR header")
     if problem is not None:
         return problem
-    if counts_at == 5:  # pymatgen would name the species H, He, ... (checked: even when the
-        # comment line lists the right symbols)
+    # no species line: pymatgen names the atoms H, He, ..., whatever the comment line says
+    if counts_at == 5:
         return (
             "parse_error",
             "no species line (a VASP 4 POSCAR, species in its POTCAR): add the line of element "
@@ -107,12 +107,12 @@ def _poscar_coordinate_lines(lines: list[str], after_counts: int) -> int | None:
         return None
     n = 0
     for line in lines[k + 1 :]:
-        parts = line.split()
-        try:
-            [float(x) for x in parts[:3]]
-        except ValueError:
-            break
+        parts = line.split()[:3]
         if len(parts) < 3:
+            break
+        try:
+            [float(x) for x in parts]  # a coordinate line: three numbers
+        except ValueError:
             break
         n += 1
     return n

@@ -149,9 +149,8 @@ class PackedStructures:
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix == ".npz":
-            with open(
-                path, "wb"
-            ) as handle:  # a path would gain ".npz" unless it ends in it exactly
+            # through a handle: given a path, NumPy appends ".npz" unless it ends in it exactly
+            with open(path, "wb") as handle:
                 np.savez_compressed(
                     handle,
                     ids=np.asarray(self.ids, dtype=str),

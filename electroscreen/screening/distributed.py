@@ -88,15 +88,12 @@ def map_batches(
     pending = iter(batches)
     queue = as_completed()
     index_of: dict[str, int] = {}
-    exhausted = False
 
     def top_up() -> None:
-        nonlocal exhausted
         room = limit() - queue.count()
-        while room > 0 and not exhausted:
+        while room > 0:
             batch = next(pending, None)
-            if batch is None:
-                exhausted = True
+            if batch is None:  # an exhausted iterator keeps answering None
                 return
             future = client.submit(function, batch, *scattered, key=f"screen-{token}-{batch.index}")
             index_of[future.key] = batch.index

@@ -57,17 +57,16 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
     make a table's (the second ``x`` is ``x~2``): batches are built apart, so a repeated id (two
     files, one id) is only seen here.
     """
-    columns = ["status", *PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
+    values = [*PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
+    columns = ["candidate_id", "status", *values]
     parts = []
     for path in paths:  # batch files of runs before the objectives existed lack their columns
         names = set(pq.read_schema(path).names)
-        wanted = ["candidate_id", *columns]
-        part = read_parquet(path, columns=[c for c in wanted if c in names]).to_pandas()
-        parts.append(part.reindex(columns=wanted))
-    wanted = ["candidate_id", *columns]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
+        part = read_parquet(path, columns=[c for c in columns if c in names]).to_pandas()
+        parts.append(part.reindex(columns=columns))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     counts = Counter(frame["status"].astype(str))
-    predictions = frame[columns[1:]].astype(np.float64)
+    predictions = frame[values].astype(np.float64)
     predictions.loc[frame["status"].to_numpy() != OK, :] = np.nan
     ranking = rank_candidates(predictions, config)
     ranking.insert(0, "candidate_id", unique_ids(frame["candidate_id"].astype(str).tolist()))
