@@ -296,3 +296,15 @@ def test_a_pattern_matching_nothing_or_a_folder_loses_nothing(tmp_path):
         table = read_candidates(str(tmp_path / pattern))
         assert table["status"].tolist() == ["ok"], pattern  # the file once, no folder row
         assert table["source"].iloc[0].endswith("rocksalt.vasp")
+
+
+def test_json_that_is_not_a_structure_says_so(tmp_path):
+    """A JSON object or list item without a Structure's lattice and sites gave pymatgen's bare
+    ``KeyError: 'lattice'`` / ``TypeError``; the message now names what is missing."""
+    (tmp_path / "keys.json").write_text('{"a": 1}')
+    (tmp_path / "numbers.json").write_text("[1, 2]")
+    table = read_candidates([tmp_path / "keys.json", tmp_path / "numbers.json"])
+    assert set(table["status"]) == {"parse_error"}
+    assert len(table) == 3
+    assert "no 'lattice' or 'sites'" in table["error"].iloc[0]
+    assert table["error"].iloc[1].endswith("not a pymatgen Structure dict (a JSON int)")
