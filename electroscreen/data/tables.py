@@ -23,6 +23,7 @@ from electroscreen.data.formula import FormulaError, format_formula, parse_formu
 
 __all__ = [
     "CIF_COLUMNS",
+    "FORMULA_CIF_TOLERANCE",
     "FORMULA_COLUMNS",
     "ID_COLUMNS",
     "find_column",
@@ -36,6 +37,8 @@ __all__ = [
 FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
 ID_COLUMNS = ("candidate_id", "id", "material_id")
 CIF_COLUMNS = ("structure", "cif")
+#: Largest atomic-fraction difference between a row's formula and its CIF's composition.
+FORMULA_CIF_TOLERANCE = 0.01
 #: What a NUL byte in a CSV becomes: pandas' C parser would end the field there (``Li\0Cl`` read
 #: as ``Li``); the visible symbol makes the formula fail with status ``bad_character``.
 NUL_STAND_IN = "\u2400"
@@ -146,7 +149,11 @@ def _row_record(
             structure = structure_from_text(cif_text, "cif")[0]
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
             return _failed(cid, source, _classify_error(exc), f"structure: {exc}")
-        return structure_record(cid, source, structure, *structure_args)
+        read = structure_record(cid, source, structure, *structure_args)
+        mismatch = _formula_mismatch(record.get(formula_col) if formula_col else None, structure)
+        if mismatch and read["status"] == OK:
+            return _failed(cid, source, "formula_mismatch", mismatch, read["formula"])
+        return read
     if formula_col is None:
         return _failed(
             cid, source, "no_formula_column",
@@ -157,6 +164,39 @@ def _row_record(
     text = raw if isinstance(raw, str) else ""
     formula = format_formula(parse_formula(text))
     return {"candidate_id": cid, "formula": formula, "source": source, "status": OK, "error": ""}
+
+
+def _formula_mismatch(text: object, structure) -> str | None:
+    """Why a row's formula and its CIF are not one composition, or ``None`` when they agree.
+
+    They agree when they hold the same elements and no atomic fraction differs by more than
+    :data:`FORMULA_CIF_TOLERANCE` (a refinement's occupancies may round a nominal formula). A
+    formula cell that is empty or does not parse (a label such as ``LLZO``) is not compared.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        amounts = parse_formula(text)
+    except FormulaError:
+        return None
+    total = sum(amounts.values())
+    composition = structure.composition.get_el_amt_dict()
+    cif_total = sum(composition.values())
+    if not (total > 0 and cif_total > 0):
+        return None
+    elements = sorted(set(amounts) | set(composition))
+    gaps = {
+        el: abs(amounts.get(el, 0.0) / total - composition.get(el, 0.0) / cif_total)
+        for el in elements
+    }
+    worst = max(gaps, key=gaps.get)
+    if set(amounts) == set(composition) and gaps[worst] <= FORMULA_CIF_TOLERANCE:
+        return None
+    cif_formula = structure.composition.formula.replace(" ", "")
+    return (
+        f"formula {text!r} is not the CIF's composition {cif_formula} (atomic fraction of "
+        f"{worst} differs by {gaps[worst]:.3f}; at most {FORMULA_CIF_TOLERANCE} allowed)"
+    )
 
 
 def _failed(cid: str, source: str, status: str, message: str, formula: str = "") -> dict:

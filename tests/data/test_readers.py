@@ -246,13 +246,32 @@ def test_formula_tables_keep_ids_extra_columns_and_row_sources(tmp_path):
 
 def test_table_with_cif_text_column(tmp_path):
     frame = pd.DataFrame(
-        {"formula": ["LiCl", "LiCl"], "cif": [GOOD_CIF_BLOCK.format(name="z"), "data_broken\n"]}
+        {"formula": ["Li0.5Cl", "LiCl"], "cif": [GOOD_CIF_BLOCK.format(name="z"), "data_broken\n"]}
     )
     frame.to_csv(tmp_path / "with_cif.csv", index=False)
     table = read_candidates(tmp_path / "with_cif.csv")
     assert table["status"].tolist()[0] == "ok"
     assert table["structure"].iloc[0] is not None
     assert table["status"].iloc[1] != "ok" and "with_cif.csv:1" in table["error"].iloc[1]
+
+
+def test_a_row_whose_formula_is_not_its_cif_says_so(tmp_path):
+    """The CIF was used and the row's formula silently ignored, whatever it said. The CIF holds
+    Li0.5Cl (Li fraction 1/3)."""
+    cif = GOOD_CIF_BLOCK.format(name="z")
+    formulas = ["Li0.5Cl", "Li0.51Cl", "Cl2Li", "LiCl", "NaCl", "Li0.5ClBr0.01", "LLZO", ""]
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(len(formulas))], "formula": formulas})
+    frame["cif"] = cif
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    table = read_candidates(tmp_path / "rows.csv")
+    assert table["status"].tolist() == [
+        "ok", "ok", "ok",  # the CIF's composition, within 0.01 of it, written otherwise
+        "formula_mismatch", "formula_mismatch", "formula_mismatch",  # 1/2 vs 1/3, Na, extra Br
+        "ok", "ok",  # a label that is not a formula, an empty cell: nothing to compare
+    ]  # fmt: skip
+    assert table["formula"].iloc[3] == "Li0.5Cl1"
+    assert "rows.csv:3" in table["error"].iloc[3] and "'LiCl'" in table["error"].iloc[3]
+    assert "of Na differs" in table["error"].iloc[4] or "of Li differs" in table["error"].iloc[4]
 
 
 def test_table_without_formula_column_keeps_every_row(tmp_path):
