@@ -121,9 +121,17 @@ def _poscar_coordinate_lines(lines: list[str], after_counts: int) -> int | None:
 def json_problem(
     item: object, max_sites: int = DEFAULT_MAX_SITES, max_volume: float = DEFAULT_MAX_VOLUME
 ) -> Problem:
-    """Site count and cell volume of one pymatgen ``Structure.as_dict()``, before ``from_dict``."""
+    """Site count and cell volume of one pymatgen ``Structure.as_dict()``, before ``from_dict``;
+    an item without a structure's ``lattice`` and ``sites`` is a ``parse_error`` saying so
+    (pymatgen's own message is a bare ``KeyError: 'lattice'`` or a ``TypeError``)."""
     if not isinstance(item, dict):
-        return None
+        return "parse_error", f"not a pymatgen Structure dict (a JSON {type(item).__name__})"
+    missing = [key for key in ("lattice", "sites") if key not in item]
+    if missing:
+        return (
+            "parse_error",
+            f"not a pymatgen Structure dict (no {' or '.join(map(repr, missing))})",
+        )
     sites = item.get("sites")
     if isinstance(sites, list):
         problem = sites_problem(len(sites), max_sites, "JSON sites")

@@ -153,7 +153,7 @@ def structure_record(
 
 
 def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
-    """Parse every structure in a CIF/POSCAR/JSON text (pymatgen's parsers, warnings silenced)."""
+    """Parse every structure in a CIF or POSCAR text (pymatgen's parsers, warnings silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if fmt == "cif":
@@ -166,22 +166,7 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
             return structures
         if fmt == "poscar":
             return [Structure.from_str(text, fmt="poscar")]
-        if fmt == "json":
-            data = json.loads(text)
-            items = data if isinstance(data, list) else [data]
-            return [Structure.from_dict(_structure_dict(d)) for d in items]
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def _structure_dict(item: object) -> dict:
-    """``item`` if it has a pymatgen Structure's ``lattice`` and ``sites``, else a clear error
-    (pymatgen's own is a bare ``KeyError: 'lattice'`` or a ``TypeError``)."""
-    if not isinstance(item, dict):
-        raise ValueError(f"not a pymatgen Structure dict (a JSON {type(item).__name__})")
-    missing = [key for key in ("lattice", "sites") if key not in item]
-    if missing:
-        raise ValueError(f"not a pymatgen Structure dict (no {' or '.join(map(repr, missing))})")
-    return item
 
 
 def _check_cif_occupancies(parser: CifParser) -> None:
@@ -318,7 +303,7 @@ def _read_json(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                structure = Structure.from_dict(_structure_dict(item))
+                structure = Structure.from_dict(item)
         except Exception as exc:  # noqa: BLE001 - one item's failure is that item's status
             yield _failure(item_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
             continue
