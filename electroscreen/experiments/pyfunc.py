@@ -24,7 +24,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
-from mlflow.types.schema import ColSpec, Schema
+from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from electroscreen.data.formula import reduce_formula_text
 
@@ -143,7 +143,10 @@ def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
         [
             ColSpec("string", "formula"),
             ColSpec("string", "structure", required=False),
-            ColSpec("double", "temperature_c", required=False),
+            # any type: MLflow would refuse a whole call over an integer column or one text
+            # cell; predict_frame reads each row (a value that is not a temperature is that
+            # row's bad_temperature)
+            ColSpec(AnyType(), "temperature_c", required=False),
         ]
     )
     outputs = Schema(

@@ -14,7 +14,6 @@ row comes back with its ``pred_status``, e.g. ``unknown_element``, and NaN predi
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -95,9 +94,10 @@ def serve_model(
     port: int = 5001,
     allow_remote: bool = False,
 ) -> int:
-    """Run :func:`serve_command` in the foreground; the server's exit code (0 on Ctrl-C)."""
+    """Run :func:`serve_command` in the foreground; the server's exit code (0 when stopped by
+    Ctrl-C or SIGTERM, which stop MLflow's server and its workers too:
+    :func:`~electroscreen.experiments.foreground.run_in_foreground`)."""
+    from electroscreen.experiments.foreground import run_in_foreground
+
     argv, env = serve_command(model_uri, tracking_uri, host, port, allow_remote=allow_remote)
-    try:
-        return subprocess.run(argv, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    return run_in_foreground(argv, env)

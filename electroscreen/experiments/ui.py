@@ -10,12 +10,10 @@ The UI has no authentication and a tracking store is code (registered models are
 from __future__ import annotations
 
 import ipaddress
-import os
-import signal
-import subprocess
 import sys
 from urllib.parse import urlparse
 
+from electroscreen.experiments.foreground import run_in_foreground
 from electroscreen.experiments.tracking import artifact_root, resolve_tracking_uri
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "serve_ui", "ui_command"]
@@ -115,35 +113,4 @@ def serve_ui(
     ``stop_timeout`` seconds is killed. Returns the server's exit code (0 when stopped by a signal).
     """
     argv = ui_command(tracking_uri, host, port, workers=workers, allow_remote=allow_remote)
-    child = subprocess.Popen(argv, start_new_session=True)
-    stopping: list[int] = []
-
-    def forward(signum: int, frame: object) -> None:
-        stopping.append(signum)
-        try:
-            os.killpg(child.pid, signum)
-        except ProcessLookupError:
-            pass
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while True:
-            try:
-                code = child.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if stopping:
-                    try:
-                        code = child.wait(timeout=stop_timeout)
-                    except subprocess.TimeoutExpired:
-                        os.killpg(child.pid, signal.SIGKILL)
-                        code = child.wait()
-                    break
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        try:  # workers the server left behind
-            os.killpg(child.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return 0 if stopping else code
+    return run_in_foreground(argv, stop_timeout=stop_timeout)

@@ -52,8 +52,15 @@ def arrhenius_shift(ea_ev: np.ndarray, temperature_c: np.ndarray) -> np.ndarray:
 
 
 def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Temperatures in degC (missing -> 25) and which rows hold an invalid one."""
+    """Temperatures in degC (missing -> 25) and which rows hold an invalid one.
+
+    A number (integer or float, or its text) above -273.15 is a temperature; text that is not a
+    number, a boolean (JSON ``true`` is not 1 degC), infinity or NaN-like values other than a
+    missing cell are invalid.
+    """
     number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     missing = values.isna().to_numpy()
     bad = ~missing & ~(np.isfinite(number) & (number > -273.15))
+    if values.dtype == bool or values.dtype == object:
+        bad |= values.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     return np.where(missing | bad, 25.0, number), bad

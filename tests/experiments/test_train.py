@@ -190,3 +190,25 @@ def test_pyfunc_takes_an_optional_temperature(pyfunc_model):
     assert list(out["pred_status"]) == ["ok", "ok", "no_temperature_model"]
     assert out["pred_log10_sigma"].iloc[0] == pytest.approx(out["pred_log10_sigma"].iloc[1])
     assert np.isnan(out["pred_log10_sigma"].iloc[2])
+
+
+def test_pyfunc_reads_each_temperature_row_by_row(pyfunc_model):
+    """MLflow's double column refused a whole call over integer degrees (in-process) or one text
+    cell; each row is now read by predict_frame, a bad one is that row's bad_temperature."""
+    ints = pyfunc_model.predict(
+        pd.DataFrame({"formula": ["LiCl", "LiCl"], "temperature_c": [25, 80]})
+    )
+    assert list(ints["pred_status"]) == ["ok", "no_temperature_model"]
+    mixed = pd.DataFrame(
+        {"formula": ["Li6PS5Cl", "LiCl", "LiCl"], "temperature_c": [25.0, "hot", True]}
+    )
+    out = pyfunc_model.predict(mixed)
+    assert list(out["pred_status"]) == ["ok", "bad_temperature", "bad_temperature"]
+    alone = pyfunc_model.predict(mixed.iloc[:1])
+    assert out["pred_log10_sigma"].iloc[0] == alone["pred_log10_sigma"].iloc[0]
+
+
+def test_pyfunc_call_without_one_good_row(pyfunc_model):
+    out = pyfunc_model.predict(pd.DataFrame({"formula": ["LiXx2", "Li(Cl", ""]}))
+    assert list(out["pred_status"]) == ["unknown_element", "bad_formula", "empty_formula"]
+    assert out[PRED_COLUMNS[:-1]].isna().all().all()

@@ -68,7 +68,7 @@ def _fake_popen(calls: list[list[str]]):
 
 def test_cli_runs_the_server_bound_to_loopback(tmp_path, monkeypatch):
     calls: list[list[str]] = []
-    monkeypatch.setattr(ui_module.subprocess, "Popen", _fake_popen(calls))
+    monkeypatch.setattr(subprocess, "Popen", _fake_popen(calls))
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     result = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--port", "5055"])
     assert result.exit_code == 0, result.output
@@ -84,11 +84,11 @@ def test_a_remote_host_needs_allow_remote_and_gets_a_warning(tmp_path, monkeypat
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with pytest.raises(ValueError, match="allow-remote"):
         ui_command(uri, host=host)
-    monkeypatch.setattr(ui_module.subprocess, "Popen", pytest.fail)  # must not start anything
+    monkeypatch.setattr(subprocess, "Popen", pytest.fail)  # must not start anything
     refused = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--host", host])
     assert refused.exit_code == 2 and "not a loopback address" in refused.output
     calls: list[list[str]] = []
-    monkeypatch.setattr(ui_module.subprocess, "Popen", _fake_popen(calls))
+    monkeypatch.setattr(subprocess, "Popen", _fake_popen(calls))
     allowed = CliRunner().invoke(
         app, ["ui", "--tracking-uri", uri, "--host", host, "--allow-remote"]
     )
@@ -101,7 +101,7 @@ def test_a_remote_host_needs_allow_remote_and_gets_a_warning(tmp_path, monkeypat
 
 
 def test_cli_reports_a_server_uri_as_an_error(monkeypatch):
-    monkeypatch.setattr(ui_module.subprocess, "Popen", pytest.fail)  # must not start anything
+    monkeypatch.setattr(subprocess, "Popen", pytest.fail)  # must not start anything
     result = CliRunner().invoke(app, ["ui", "--tracking-uri", "http://127.0.0.1:5000"])
     assert result.exit_code == 2
     assert "already a tracking server" in result.output

@@ -57,3 +57,13 @@ def test_borane_cluster_marks_polyhedral_boranes_only():
     formulas = ["Li2B12H12", "LiCB11H12", "LiB11H14", "LiBH4", "Li2B2H10Mg", "LiBO2", "Li3.2PS4"]
     values = MoistureChemistry(["borane_cluster"]).transform(formulas)[:, 0]
     assert values.tolist() == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_batch_without_one_parseable_formula_is_statuses_not_a_crash():
+    """Every row bad (one unknown element, alone): the mixed-valence column indexed an empty
+    array (IndexError), so the air-stability model failed the whole call."""
+    every = [name for name, _, _ in MOISTURE_FEATURES]
+    for formulas in (["LiXx2"], ["", "Li(Cl"]):
+        values, status = MoistureChemistry(every).transform_with_status(formulas)
+        assert values.shape == (len(formulas), len(every)) and np.isnan(values).all()
+        assert (status != "ok").all()

@@ -159,3 +159,7 @@ def test_default_air_model_orders_the_textbook_and_halide_cases(air_table):
     assert p["Li3.2PS4"] < 0.5
     coef = dict(zip(model.feature_names_[gated.far_columns_], gated.far_.coef_, strict=True))
     assert coef["rxn_h2o_ev_per_atom"] > 0 and coef["borane_cluster"] > 0
+    # a call holding no parseable row gives statuses (it raised IndexError in the featurizer)
+    bad = model.predict_frame(pd.DataFrame({"formula": ["LiXx2", "Li(Cl", ""]}))
+    assert bad["pred_status"].tolist() == ["unknown_element", "bad_formula", "empty_formula"]
+    assert bad["p_air_stable"].isna().all()

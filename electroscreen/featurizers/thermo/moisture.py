@@ -141,7 +141,8 @@ def _mixed_valence(packed: object) -> np.ndarray:
     flag = oxidation.mixed_valence.astype(np.float64)
     starts = packed.offsets[:-1]
     empty = packed.offsets[1:] == starts
-    first = oxidation.states[np.minimum(starts, max(len(oxidation.states) - 1, 0))]
+    first = np.full(len(starts), np.nan)  # every row empty (a batch of bad formulas): all NaN
+    first[~empty] = oxidation.states[starts[~empty]]
     flag[empty | np.isnan(first)] = np.nan
     return flag
 
