@@ -251,9 +251,12 @@ def amount_text(amount: float, ndigits: int = 4) -> str:
     """How an amount is written after its element symbol: ``""`` for 1, ``"12"``, ``"0.6"``.
 
     Rounded to ``ndigits`` decimals, then written as an integer where it is one, else with ``:g``
-    (six significant digits).
+    (six significant digits). An amount that rounding would write as 0 keeps ``ndigits``
+    significant digits instead (``1e-06``): a ``0`` after a symbol reads "none of it".
     """
     n = round(float(amount), ndigits)
+    if n == 0 and float(amount) != 0:
+        return f"{float(amount):.{ndigits}g}"
     if n == 1:
         return ""
     if math.isfinite(n) and n == int(n):

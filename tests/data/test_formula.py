@@ -105,3 +105,12 @@ def test_reduced_formula(cell, reduced):
 
 def test_reduced_formula_of_unparseable_text_is_empty():
     assert reduce_formula_text("Li2XyZ") == ""
+
+
+@pytest.mark.parametrize("cell", ["Li1e-6Cl", "Li0.00001Cl", "Li0.00004Cl"])
+def test_a_tiny_amount_is_never_written_as_zero(cell):
+    """Amounts down to 1e-6 are accepted; rounding to four decimals wrote them as Li0Cl ("no
+    Li"). The text now reads back as the same composition."""
+    for text in (reduce_formula_text(cell), format_formula(parse_formula(cell))):
+        assert "Li0Cl" not in text and text.startswith("Li")
+        assert parse_formula(text)["Li"] == pytest.approx(parse_formula(cell)["Li"], rel=1e-3)
