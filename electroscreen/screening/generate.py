@@ -25,8 +25,10 @@ Deduplication rule: two candidates are duplicates when they come from seeds of t
 (the seed's anonymized formula per formula unit plus its number of sites per cell, e.g.
 ``A2B3C7D12|96``) and have the same normalized composition (element fractions rounded to 1e-6); the
 more probable one is kept (ties: the earlier seed, then enumeration order). The same seed with the
-same substitution map can only arise once. Candidates whose composition equals a seed's composition
-(a known compound) are dropped unless ``keep_known``. Every kept candidate is finally checked with
+same substitution map can only arise once. Candidates whose composition is a seed's composition
+(a known compound: every atomic fraction within
+:data:`~electroscreen.data.composition_match.MATCH_TOLERANCE`, so that ``Li3YCl6`` is the seed
+whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``. Every kept candidate is finally checked with
 ``assign_oxidation_states``.
 
 Cell labels (formulas, prototypes, composition keys, species) live in
@@ -44,7 +46,9 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.composition_match import CompositionIndex
+from electroscreen.data.compositions import pack_compositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.packed import PackedStructures
 from electroscreen.screening.cell_content import (
@@ -227,14 +231,19 @@ def generate_candidates(
             counts["enumerated"] += len(result.log_probability)
             groups.append(result)
 
-    known = {cell_composition_key(g.z, g.amounts) for g in groups} if not keep_known else set()
+    seed_texts = seed_formulas(seeds)
+    # a seed's composition however its CIF rounded it (Y1.99998): MATCH_TOLERANCE, as elsewhere
+    known = None if keep_known else CompositionIndex(seed_texts)
     best: dict[tuple, tuple[float, int, int]] = {}
     for gi, g in enumerate(groups):
+        is_known = np.zeros(len(g.log_probability), dtype=bool)
+        if known is not None and len(is_known):
+            is_known = known.find(pack_compositions(_candidate_formulas(g))) >= 0
         for k in range(len(g.log_probability)):
-            comp = cell_composition_key(g.new_z[k], g.amounts)
-            if comp in known:
+            if is_known[k]:
                 counts["known_compound"] += 1
                 continue
+            comp = cell_composition_key(g.new_z[k], g.amounts)
             key = (g.prototype, comp)
             previous = best.get(key)
             if previous is not None:
@@ -243,7 +252,6 @@ def generate_candidates(
                     continue
             best[key] = (float(g.log_probability[k]), gi, k)
 
-    seed_texts = seed_formulas(seeds)
     chosen = sorted((gi, -lp, k) for lp, gi, k in best.values())
     records: list[dict] = []
     picks: list[tuple[int, int]] = []
@@ -279,6 +287,15 @@ def generate_candidates(
     if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
         table.insert(1, "formula", seed_formulas(packed))
     return GeneratedPool(packed, _finish_table(table), dict(counts))
+
+
+def _candidate_formulas(g: _SeedMaps) -> list[str]:
+    """The cell composition of each of the seed's substitution maps, as formula text."""
+    symbols = np.asarray(ELEMENT_SYMBOLS, dtype=object)
+    return [
+        format_formula(dict(zip(symbols[row].tolist(), g.amounts.tolist(), strict=True)))
+        for row in g.new_z
+    ]
 
 
 def _record(g: _SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:

@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from electroscreen.cli import app
-from electroscreen.experiments import ui as ui_module
 from electroscreen.experiments.ui import ui_command
 
 
