@@ -24,8 +24,8 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.models.training_rows import TRAINING_COLUMNS
-from electroscreen.screening.filters import apply_filters
-from electroscreen.screening.inputs import Batch, materialize
+from electroscreen.screening.filters import apply_filters, apply_stored_states
+from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
@@ -211,6 +211,18 @@ def objective_values(
     return out, np.asarray(status, dtype=object)
 
 
+def _apply_stored_states(
+    table: pd.DataFrame, filters: FilterConfig, structures: BatchStructures
+) -> pd.DataFrame:
+    """:func:`~electroscreen.screening.filters.apply_stored_states` on the rows still ``ok`` that
+    have a structure."""
+    ok = np.flatnonzero(table["status"].to_numpy(dtype=object) == OK)
+    given = structures.for_rows(ok)
+    if not len(given["structure_rows"]):
+        return table
+    return apply_stored_states(table, filters, given["structures"], ok[given["structure_rows"]])
+
+
 def process_batch(
     batch: Batch,
     filters: FilterConfig,
@@ -251,6 +263,7 @@ def process_batch(
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
+    table = _apply_stored_states(table, filters, structures)
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()

@@ -2,8 +2,10 @@
 
 Each check only looks at candidates that are still ``ok``; the first failing check sets the row's
 ``status`` (``no_carrier``, ``too_many_elements``, ``forbidden_element``, ``element_not_allowed``,
-``redox_active``, ``too_many_sites``, ``not_charge_balanced``, ``anion_former_as_cation``) and a
-message in ``error``. Rows are never dropped.
+``redox_active``, ``too_many_sites``, ``not_charge_balanced``, ``anion_former_as_cation``,
+``oxidising_cation``) and a message in ``error``. Rows are never dropped. A structure that carries
+its own oxidation states (a generated candidate: ``Sn4+>Nb4+``) is held to the same state rules with
+those states (:func:`apply_stored_states`), since a formula's balance may find other ones.
 """
 
 from __future__ import annotations
@@ -20,10 +22,19 @@ from electroscreen.data.oxidation import (
     element_oxidation_states,
     oxidation_states_packed,
 )
+from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any
+from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.screen_config import FilterConfig
 
-__all__ = ["FILTER_STATUSES", "REDUCED_D0", "apply_filters"]
+__all__ = [
+    "FILTER_STATUSES",
+    "OXIDE_FLUORIDE_ONLY_ABOVE",
+    "REDUCED_D0",
+    "STORED_STATES",
+    "apply_filters",
+    "apply_stored_states",
+]
 
 FILTER_STATUSES = (
     "no_carrier",
@@ -34,6 +45,7 @@ FILTER_STATUSES = (
     "too_many_sites",
     "not_charge_balanced",
     "anion_former_as_cation",
+    "oxidising_cation",
     "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )
 
@@ -41,6 +53,9 @@ FILTER_STATUSES = (
 #: How the second ``redox_active`` rule (after the charge balance) starts its message: the first
 #: one rejects listed elements before any balance is tried.
 REDUCED_D0 = "reduced d-metal cation"
+#: How a rejection by a structure's own oxidation states (:func:`apply_stored_states`) starts its
+#: message; those rules run after every formula rule.
+STORED_STATES = "stored states: "
 #: d0 oxidation states of the early transition metals that ``DEFAULT_REDOX_ACTIVE`` leaves in as
 #: d0 cations (Ti4+ in LATP and LLTO, Zr4+, Nb5+, Ta5+, W6+; Hf4+ alike): a charge balance that
 #: needs them lower (W4+ for Ge4+ in a thiophosphate, Ti3+, Nb4+) leaves d electrons, which conduct
@@ -65,6 +80,16 @@ CATION_LIGANDS: dict[str, tuple[str, ...]] = {
     "Br": ("O", "F"),
     "I": ("O", "F"),
 }
+
+
+#: Cations whose higher states exist only beside oxide or fluoride: a charge balance that puts one
+#: above the state given here beside any other anion (Bi5+ in Li7BiS6, Tb4+ in Li2TbS3, Ag2+ or
+#: Pb4+ with sulfide or a halide) describes a compound that would oxidise its own anion, so it is
+#: ``oxidising_cation``. Bi(V), Pr(IV), Tb(IV), Ag(II/III) and Pb(IV) are known as oxides and
+#: fluorides (NaBiO3, PrO2, TbO2, AgF2, PbO2), not as sulfides, selenides, tellurides or iodides.
+OXIDE_FLUORIDE_ONLY_ABOVE = {"Bi": 3, "Pb": 2, "Pr": 3, "Tb": 3, "Ag": 1}
+#: The anions beside which those higher states exist.
+HARD_ANIONS = ("O", "F")
 
 
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
@@ -205,13 +230,62 @@ def apply_filters(
                 "outside the element's states of that sign (e.g. Li, LiCl2)"
             ),
         )
-        rules = [(_anion_formers_as_cations, "anion_former_as_cation")]
-        if not config.allow_redox_active:  # the charge balance names a reduced d0 cation
-            rules.insert(0, (_reduced_d0_cations, "redox_active"))
-        for rule, code in rules:  # states the balance assigned that no chemist would accept
+        for rule, code in _state_rules(config):  # states no chemist would accept
             message = np.full(len(status), "", dtype=object)
             message[still_ok] = rule(kept, oxidation)
             reject(message != "", code, message.__getitem__)
+    out["status"] = status
+    out["error"] = error
+    return out
+
+
+def _state_rules(config: FilterConfig) -> list:
+    """The rules on assigned oxidation states, in order: ``(rule, status)``."""
+    rules = [
+        (_anion_formers_as_cations, "anion_former_as_cation"),
+        (_oxidising_cations, "oxidising_cation"),
+    ]
+    if not config.allow_redox_active:  # a reduced d0 cation
+        rules.insert(0, (_reduced_d0_cations, "redox_active"))
+    return rules
+
+
+def apply_stored_states(
+    table: pd.DataFrame, config: FilterConfig, structures: PackedStructures, rows: np.ndarray
+) -> pd.DataFrame:
+    """The oxidation-state rules of :func:`apply_filters` applied to the states structures carry.
+
+    ``screen`` balances a formula's charge itself and may find other states than those the
+    structure was built with: ``generate`` writes ``Sn4+>Nb4+`` (a d1 cation) into
+    ``Li10.42Nb0.3Si1.2P1.5S12``, whose formula balances within 1 % with Nb5+. A structure whose
+    every occupant has a state is held to the rules with its own states (each element's
+    occupancy-weighted mean); other structures and formula rows are left as they are.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Filtered candidate rows (``status``, ``error``).
+    config : FilterConfig
+        Only ``allow_redox_active`` is read.
+    structures : PackedStructures
+        Structure ``k`` is that of table row ``rows[k]``.
+    rows : ndarray of int64, shape (K,)
+
+    Returns
+    -------
+    DataFrame
+        A copy whose ``status``/``error`` name the first rule a row fails.
+    """
+    out = table.copy()
+    packed, oxidation, complete = stored_states(structures)
+    status = out["status"].to_numpy(dtype=object).copy()
+    error = out["error"].to_numpy(dtype=object).copy()
+    checked = complete & (status[rows] == OK)
+    for rule, code in _state_rules(config):
+        message = rule(packed, oxidation)
+        for k in np.flatnonzero(checked & (message != "")):
+            status[rows[k]], error[rows[k]] = code, f"{STORED_STATES}{message[k]}"
+            checked[k] = False
     out["status"] = status
     out["error"] = error
     return out
@@ -233,6 +307,32 @@ def _reduced_d0_cations(packed: PackedCompositions, oxidation: PackedOxidation) 
             f"{REDUCED_D0} {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
             "its d electrons conduct and it oxidises inside the working window; "
             "allow_redox_active keeps it"
+        )
+    return out
+
+
+def _oxidising_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
+    """Per row: ``""``, or why a :data:`OXIDE_FLUORIDE_ONLY_ABOVE` cation's state cannot sit beside
+    the composition's other anions."""
+    out = np.full(len(packed), "", dtype=object)
+    limit = np.full(len(ELEMENT_SYMBOLS), np.inf)
+    for symbol, state in OXIDE_FLUORIDE_ONLY_ABOVE.items():
+        limit[SYMBOL_TO_Z[symbol]] = state
+    high = oxidation.states > limit[packed.z] + D0_TOLERANCE  # NaN compares False
+    for row in np.flatnonzero(segment_any(high, packed.offsets)):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        soft = sorted(
+            ELEMENT_SYMBOLS[z]
+            for z, q in zip(packed.z[lo:hi], oxidation.states[lo:hi], strict=True)
+            if q < 0 and ELEMENT_SYMBOLS[z] not in HARD_ANIONS
+        )
+        if not soft:
+            continue
+        k = lo + np.flatnonzero(high[lo:hi])[0]
+        symbol = ELEMENT_SYMBOLS[packed.z[k]]
+        out[row] = (
+            f"{symbol}{oxidation.states[k]:+.2f} exists only beside oxide or fluoride (above "
+            f"{symbol}{OXIDE_FLUORIDE_ONLY_ABOVE[symbol]}+ it would oxidise {', '.join(soft)})"
         )
     return out
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0
+from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 
 __all__ = ["PROMISING", "review_metrics", "screening_note"]
 
@@ -27,6 +27,7 @@ _FILTER_NAMES = {
     "too_many_sites": "max_sites",
     "not_charge_balanced": "charge_balance",
     "anion_former_as_cation": "anion_formers",
+    "oxidising_cation": "oxidising_cations",
     "implausible_bond_valence": "max_gii",
 }
 
@@ -46,6 +47,9 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     # which runs after the balance and before the anion-former rule
     reduced = (status == "redox_active") & (np.char.find(error.astype(str), REDUCED_D0) >= 0)
     stage[reduced] = order["not_charge_balanced"] + 0.5
+    # a structure's own oxidation states are checked after every formula rule
+    stored = np.char.find(error.astype(str), STORED_STATES) == 0
+    stage[stored] = order["oxidising_cation"] + 0.5
     passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
     for k, code in enumerate(FILTER_STATUSES):
         passed[f"passed_{_FILTER_NAMES.get(code, code)}"] = int((after_filters | (stage > k)).sum())

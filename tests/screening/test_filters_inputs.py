@@ -177,3 +177,70 @@ def test_an_anion_former_as_cation_needs_a_more_electronegative_ligand():
     )
     unchecked = apply_filters(batch, FilterConfig(require_charge_balance=False))
     assert (unchecked["status"] == "ok").all()  # the rule reads the charge balance's states
+
+
+def test_an_oxide_or_fluoride_only_state_beside_another_anion_is_oxidising():
+    """Bi5+ (Li7BiS6), Tb4+ (Li2TbS3), Pr4+, Ag2+ and Pb4+ are known beside oxide and fluoride
+    only: the generator wrote them into sulfides, selenides and halides, and they passed."""
+    formulas = [
+        "Li7BiS6",
+        "Li2TbS3",
+        "Li2TbSe3",
+        "Li2PrCl6",
+        "Li2AgS2",
+        "Li2PbS3",
+        "LiBiOS2",  # Bi5+ with oxide and sulfide: the sulfide is still there
+        "Li7BiO6",  # Bi(V) oxide, Li3BiS3 Bi(III) sulfide, Li2TbO3 Tb(IV) oxide, Li3TbCl6 Tb(III)
+        "Li3BiS3",
+        "Li2TbO3",
+        "Li3TbCl6",
+        "LiAgO2",  # Ag(III) oxide
+        "Li3AgS2",  # Ag(I) sulfide
+        "Li2PbF6",  # Pb(IV) fluoride
+    ]
+    batch = pd.DataFrame({"formula": formulas, "status": "ok", "error": ""})
+    out = apply_filters(batch, FilterConfig(forbidden_elements=[]))  # Pb is forbidden by default
+    assert out["status"].tolist() == ["oxidising_cation"] * 7 + ["ok"] * 7
+    assert out.loc[0, "error"] == (
+        "Bi+5.00 exists only beside oxide or fluoride (above Bi3+ it would oxidise S)"
+    )
+
+
+def _decorated(species: list[tuple[str, float]], counts: list[int]):
+    """A cubic cell holding ``counts`` ions of each ``(element, state)`` on a grid (a packed
+    structure with the states a generator writes)."""
+    import numpy as np
+    from pymatgen.core import Lattice, Species, Structure
+
+    labels = [Species(el, q) for (el, q), n in zip(species, counts, strict=True) for _ in range(n)]
+    side = int(np.ceil(len(labels) ** (1 / 3)))
+    grid = np.indices((side, side, side)).reshape(3, -1).T[: len(labels)] / side
+    return Structure(Lattice.cubic(3.0 * side), labels, grid)
+
+
+def test_a_structures_own_states_are_held_to_the_state_rules():
+    """generate writes Sn4+>Nb4+; the formula Li100NbS52 balances within 1 % with Nb5+, so the
+    formula's rules passed it. The structure's stored Nb4+ is a reduced d0 cation."""
+    import numpy as np
+
+    from electroscreen.data import pack_structures
+    from electroscreen.data.stored_states import stored_states
+    from electroscreen.screening.filters import apply_stored_states
+
+    reduced = _decorated([("Li", 1), ("Nb", 4), ("S", -2)], [100, 1, 52])
+    d0 = _decorated([("Li", 1), ("Nb", 5), ("S", -2)], [100, 1, 52])
+    bare = reduced.copy()
+    bare.remove_oxidation_states()
+    packed = pack_structures([reduced, d0, bare], ["reduced", "d0", "bare"])
+    compositions, oxidation, complete = stored_states(packed)
+    assert complete.tolist() == [True, True, False]
+    assert compositions.z[:3].tolist() == [3, 16, 41]
+    np.testing.assert_allclose(compositions.amount[:3], [100, 52, 1])
+    assert oxidation.states[2] == 4 and np.isnan(oxidation.states[6:9]).all()
+    table = pd.DataFrame({"formula": ["Li100NbS52"] * 3, "status": "ok", "error": ""})
+    assert (apply_filters(table, FilterConfig())["status"] == "ok").all()
+    out = apply_stored_states(table, FilterConfig(), packed, np.arange(3))
+    assert out["status"].tolist() == ["redox_active", "ok", "ok"]
+    assert out.loc[0, "error"].startswith("stored states: reduced d-metal cation Nb+4.00")
+    allowed = apply_stored_states(table, FilterConfig(allow_redox_active=True), packed, np.arange(3))
+    assert (allowed["status"] == "ok").all()

@@ -273,6 +273,16 @@ def test_a_d0_cation_reduced_by_the_charge_balance_fails_after_the_balance():
     assert metrics["passed_redox_active"] == 2  # the listed-element rule rejected one row
     assert metrics["passed_charge_balance"] == 2  # the reduced Ti row was balanced
     assert metrics["passed_anion_formers"] == 1
+    # a structure's own states are checked after every formula rule
+    from electroscreen.screening.filters import STORED_STATES
+
+    stored = frame.assign(
+        status=["ok", "oxidising_cation", "redox_active"],
+        error=["", f"{STORED_STATES}Bi+5.00 ...", f"{STORED_STATES}{REDUCED_D0} Nb+4.00"],
+    )
+    metrics = review_metrics(stored)
+    assert metrics["passed_anion_formers"] == metrics["passed_oxidising_cations"] == 3
+    assert metrics["passed_max_gii"] == 1
 
 
 def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
