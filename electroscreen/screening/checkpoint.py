@@ -47,8 +47,15 @@ __all__ = [
 
 MANIFEST_VERSION = 2
 _BATCH_NAME = re.compile(r"batch-(\d{6})\.parquet")
-#: Files of ours that may sit in an output folder that has no manifest yet.
-_OWN_FILES = {".lock"}
+
+
+def _is_own(path: Path) -> bool:
+    """A file of ours that may sit in an output folder without a manifest: the lock, a manifest
+    write a kill interrupted, an empty ``batches/`` (a first start killed before its manifest)."""
+    name = path.name
+    if name == "batches":
+        return path.is_dir() and not any(path.iterdir())
+    return name == ".lock" or name.startswith(".manifest.json.tmp-")
 
 
 class ManifestMismatchError(RuntimeError):
@@ -120,7 +127,7 @@ class BatchStore:
         """Refuse a folder that exists, is not empty and has no manifest (it is not ours)."""
         if self.manifest_path.is_file() or not self.out.is_dir():
             return
-        foreign = sorted(p.name for p in self.out.iterdir() if p.name not in _OWN_FILES)
+        foreign = sorted(p.name for p in self.out.iterdir() if not _is_own(p))
         if foreign:
             raise ManifestMismatchError(
                 f"{self.out} is not empty and holds no manifest.json (it has "
@@ -177,6 +184,11 @@ class BatchStore:
             stored = json.loads(self.manifest_path.read_text())
             if not isinstance(stored, dict):
                 raise ValueError(f"expected a JSON object, got {type(stored).__name__}")
+            records = stored.get("batches", {})
+            if not isinstance(records, dict) or not all(
+                isinstance(r, dict) for r in records.values()
+            ):
+                raise ValueError("'batches' is not an object of batch records")
         except (OSError, ValueError) as exc:
             raise ManifestMismatchError(
                 f"{self.manifest_path} is not a readable manifest ({exc}); "
@@ -209,15 +221,25 @@ class BatchStore:
                 )
             self._manifest, self._records = expected, dict(records)
             self.batches.mkdir(parents=True, exist_ok=True)
+            self._remove_interrupted_writes()
             return len(self.finished())
         if self.batches.is_dir():
             shutil.rmtree(self.batches)
-        self.batches.mkdir(parents=True)
         for name in ("state.json", "results.parquet", "results.csv"):
             (self.out / name).unlink(missing_ok=True)
+        self._remove_interrupted_writes()
         self._manifest, self._records = expected, {}
-        self._write_manifest()
+        self._write_manifest()  # before batches/: a kill in between leaves a folder that is ours
+        self.batches.mkdir(parents=True)
         return 0
+
+    def _remove_interrupted_writes(self) -> None:
+        """Delete the temporary files of writes a kill interrupted (``.<name>.tmp-<pid>-<id>``:
+        :func:`atomic_temp_path`); with the lock held, none is being written."""
+        for folder in (self.out, self.batches):
+            if folder.is_dir():
+                for path in folder.glob(".*.tmp-*"):
+                    path.unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
         body = {**self._manifest, "batches": dict(sorted(self._records.items()))}

@@ -76,7 +76,8 @@ class InputItem:
 
 @dataclass(frozen=True)
 class InputPlan:
-    """The expanded inputs, their kinds, row counts where known, and a digest of their content."""
+    """The expanded inputs, their kinds, row counts where known, and a digest of their content and
+    of their paths as given (which the rows' ``source`` holds)."""
 
     items: tuple[InputItem, ...]
     digest: str
@@ -102,7 +103,9 @@ class Batch:
 
 
 def _file_digest(path: Path, digest: hashlib._Hash) -> None:
-    digest.update(path.name.encode() + b"\0")
+    """The file's bytes and its path as given: rows name it (``source``), so the same file reached
+    by another path is another pool's output, never resumed into this one."""
+    digest.update(str(path).encode() + b"\0")
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             digest.update(chunk)

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,7 @@ def start_screening_run(
     pool_digest: str,
     model_uris: dict[str, str],
     model_digests: dict[str, str] | None = None,
+    on_created: Callable[[str], None] | None = None,
 ) -> str:
     """Start (``run_id`` None) or reopen (resume) the MLflow run of a screening.
 
@@ -147,6 +149,10 @@ def start_screening_run(
         ``stability_model_uri`` plus tags ``electroscreen.<role>_model_uri``.
     model_digests : dict, optional
         SHA-256 of each model's files, as tags ``electroscreen.<role>_model_sha256``.
+    on_created : callable, optional
+        Called with a new run's id as soon as it exists, before its params and inputs are logged
+        (``screen`` records it in ``state.json`` there, so a kill during the logging resumes that
+        run instead of leaving it RUNNING beside a second one).
 
     Returns
     -------
@@ -186,6 +192,8 @@ def start_screening_run(
             tags=tags,
         )
         run_id = run.info.run_id
+        if on_created is not None:
+            on_created(run_id)
         existing_params: dict[str, str] = {}
         logged_digests: set[str] = set()
     else:
@@ -361,8 +369,11 @@ def finish_screening_run(
     retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FINISHED))
 
 
-def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> None:
-    """End a screening run FAILED with the error in the tag ``electroscreen.error``.
+def fail_screening_run(
+    run_id: str, *, tracking_uri: str | None, error: str, status: str = "FAILED"
+) -> None:
+    """End a screening run ``status`` (FAILED, or KILLED for a run ``--fresh`` discarded) with the
+    reason in the tag ``electroscreen.error``.
 
     Parameters
     ----------
@@ -370,9 +381,10 @@ def fail_screening_run(run_id: str, *, tracking_uri: str | None, error: str) -> 
     tracking_uri : str or None
     error : str
         What went wrong (cut to MLflow's tag length limit).
+    status : {"FAILED", "KILLED"}
     """
     client = tracking_client(tracking_uri)
     retry_tracking(
         client.set_tag, run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH)
     )
-    retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FAILED))
+    retry_tracking(client.set_terminated, run_id, status=status)

@@ -14,6 +14,7 @@ in-process or on Dask), :mod:`~electroscreen.screening.progress` (progress bar o
 
 from __future__ import annotations
 
+import glob
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,9 +78,45 @@ def _start_tracking(
         tracking_uri=tracking_uri, experiment=config.experiment,
         run_id=store.read_state().get("run_id"), config=config, inputs=inputs,
         pool_digest=plan.digest, model_uris=model_uris, model_digests=model_digests,
+        on_created=lambda new: store.write_state(run_id=new),
     )  # fmt: skip
     store.write_state(run_id=run_id)
     return run_id
+
+
+def _end_discarded_run(run_id: str | None, tracking_uri: str, say: Callable[[str], None]) -> None:
+    """Mark the MLflow run of checkpoints ``--fresh`` discarded KILLED if it is still RUNNING (a
+    killed screening leaves it so; nothing would ever end it)."""
+    if run_id is None:
+        return
+    from electroscreen.experiments.tracking import tracking_client
+    from electroscreen.screening.mlflow_run import fail_screening_run
+
+    try:
+        if tracking_client(tracking_uri).get_run(run_id).info.status == "RUNNING":
+            fail_screening_run(
+                run_id, tracking_uri=tracking_uri, status="KILLED",
+                error="its checkpoints were discarded by a later screening with --fresh",
+            )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - bookkeeping: never stops the screening
+        say(f"warning: could not end the discarded MLflow run {run_id}: {exc}")
+
+
+def _refuse_out_inside_inputs(out: Path, inputs: list[str | Path]) -> None:
+    """An ``--out`` inside a folder given as input would be read as candidates by the next run
+    (its batches, results and manifest): refused before anything is written."""
+    target = out.resolve()
+    for raw in inputs:
+        named = Path(str(raw))
+        matched = (
+            [named] if named.is_dir() else [Path(p) for p in glob.glob(str(raw), recursive=True)]
+        )
+        for folder in (p for p in matched if p.is_dir()):
+            if target == folder.resolve() or folder.resolve() in target.parents:
+                raise ScreeningError(
+                    f"--out {out} is inside the input folder {folder}: the next run would read "
+                    "its outputs as candidates; choose an --out folder outside the inputs"
+                )
 
 
 def screen(
@@ -185,6 +222,7 @@ def screen(
     missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
     if missing:
         raise ScreeningError(f"no candidate file found at {', '.join(missing)}")
+    _refuse_out_inside_inputs(out, list(inputs))
     plan = plan_inputs(inputs)
     manifest = Manifest(
         config_digest=config.digest(), input_digest=plan.digest,
@@ -197,7 +235,10 @@ def screen(
     store = BatchStore(out, log=say)
     store.lock()  # a second run on this folder is refused until this one ends
     try:
+        discarded = store.read_state().get("run_id") if fresh else None
         reused = store.open(manifest, fresh=fresh)
+        if track and discarded:
+            _end_discarded_run(discarded, uri, say)
         finished = store.finished()
         record_inputs(plan, list(inputs), out)
         timings["plan"] = time.perf_counter() - start

@@ -242,5 +242,7 @@ def test_a_structures_own_states_are_held_to_the_state_rules():
     out = apply_stored_states(table, FilterConfig(), packed, np.arange(3))
     assert out["status"].tolist() == ["redox_active", "ok", "ok"]
     assert out.loc[0, "error"].startswith("stored states: reduced d-metal cation Nb+4.00")
-    allowed = apply_stored_states(table, FilterConfig(allow_redox_active=True), packed, np.arange(3))
+    allowed = apply_stored_states(
+        table, FilterConfig(allow_redox_active=True), packed, np.arange(3)
+    )
     assert (allowed["status"] == "ok").all()

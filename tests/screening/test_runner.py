@@ -550,3 +550,96 @@ def test_tree_and_logistic_models_screen_without_importing_torch(
         tracking_uri=model_store.uri, track=False, progress=False, device="cpu",
     ).results  # fmt: skip
     assert_frame_equal(read_results(tmp_path / "auto" / "results.parquet"), on_cpu)
+
+
+def test_the_same_pool_under_another_path_is_another_screening(
+    screened, model_store, formula_pool, monkeypatch
+):
+    """The input digest hashed the file's name and bytes only: resuming with a relative path
+    mixed rows whose source said /abs/pool.csv:N with rows saying pool.csv:N."""
+    result, config = screened
+    monkeypatch.chdir(formula_pool.parent)
+    with pytest.raises(ManifestMismatchError, match="input_digest"):
+        screen(
+            [formula_pool.name], result.out, config=config, tracking_uri=model_store.uri,
+            track=False, progress=False,
+        )  # fmt: skip
+
+
+def test_an_out_folder_inside_an_input_folder_is_refused(model_store, formula_pool, tmp_path):
+    """Its batches and results were read as candidates by the next run (a resume could never
+    match, --fresh failed on duplicate columns)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(formula_pool, folder / "pool.csv")
+    for out in (folder / "out", folder):
+        with pytest.raises(ScreeningError, match="inside the input folder"):
+            screen(
+                [folder], out, tracking_uri=model_store.uri, track=False, progress=False
+            )  # fmt: skip
+    assert not (folder / "out").exists()
+    with pytest.raises(ScreeningError, match="inside the input folder"):
+        screen([str(tmp_path / "i*")], folder / "out", tracking_uri=model_store.uri, track=False)
+
+
+def test_a_first_start_killed_before_its_manifest_leaves_a_folder_of_ours(
+    model_store, formula_pool, tmp_path
+):
+    """A kill between creating batches/ and renaming the manifest into place left a folder that
+    every later run refused as foreign, --fresh included; stale temporary files stayed forever."""
+    out = tmp_path / "out"
+    (out / "batches").mkdir(parents=True)
+    (out / ".manifest.json.tmp-123-abcdef01").write_text("{")
+    result = screen(
+        [formula_pool], out, config=load_screening_config(batch_size=10),
+        tracking_uri=model_store.uri, track=False, progress=False,
+    )  # fmt: skip
+    assert len(result.results) == len(pd.read_csv(formula_pool))
+    (out / ".results.parquet.tmp-9-00000000").write_bytes(b"partial")
+    (out / "batches" / ".batch-000000.parquet.tmp-9-00000000").write_bytes(b"partial")
+    screen(
+        [formula_pool], out, config=load_screening_config(batch_size=10),
+        tracking_uri=model_store.uri, track=False, progress=False,
+    )  # fmt: skip
+    assert not list(out.glob(".*.tmp-*")) and not list((out / "batches").glob(".*.tmp-*"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["batches"] = [1, 2]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestMismatchError, match="not a readable manifest"):
+        screen(
+            [formula_pool], out, config=load_screening_config(batch_size=10),
+            tracking_uri=model_store.uri, track=False, progress=False,
+        )  # fmt: skip
+
+
+def test_a_run_killed_while_logging_is_resumed_and_fresh_ends_the_discarded_one(
+    model_store, formula_pool, tmp_path, monkeypatch
+):
+    """state.json was written after the params and inputs were logged: a kill in between left a
+    RUNNING run beside the one the resume created. --fresh left the discarded run RUNNING."""
+    from mlflow import MlflowClient
+
+    from electroscreen.screening import mlflow_run
+
+    out, config = tmp_path / "out", load_screening_config(batch_size=20)
+    client = MlflowClient(model_store.uri)
+
+    def killed(*args, **kwargs):
+        raise SystemExit(137)  # as if the process died while logging the inputs
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mlflow_run, "_pool_input", killed)
+        with pytest.raises(SystemExit):
+            screen([formula_pool], out, config=config, tracking_uri=model_store.uri,
+                   progress=False)  # fmt: skip
+    first = json.loads((out / "state.json").read_text())["run_id"]
+    resumed = screen([formula_pool], out, config=config, tracking_uri=model_store.uri,
+                     progress=False)  # fmt: skip
+    assert resumed.run_id == first
+    assert client.get_run(first).info.status == "FINISHED"
+    client.update_run(first, status="RUNNING")  # as a screening killed later leaves it
+    fresh = screen([formula_pool], out, config=config, tracking_uri=model_store.uri,
+                   progress=False, fresh=True)  # fmt: skip
+    assert fresh.run_id != first
+    ended = client.get_run(first)
+    assert ended.info.status == "KILLED" and "--fresh" in ended.data.tags["electroscreen.error"]
