@@ -375,14 +375,30 @@ def serve(
     ),
 ) -> None:
     """Serve a registered model over REST (POST candidates to /invocations); Ctrl-C stops it."""
+    from electroscreen.experiments.model_registry import model_location
     from electroscreen.experiments.serve import serve_command, serve_model
+    from electroscreen.experiments.tracking import tracking_client
+    from electroscreen.experiments.ui import is_loopback
 
     try:
         serve_command(model_uri, tracking_uri, host=host, port=port, allow_remote=allow_remote)
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"{model_uri} on http://{host}:{port}/invocations; Ctrl-C stops it")
+    try:  # a model the store does not hold: said here, not after "on http://..." by MLflow
+        model_location(model_uri, tracking_client(tracking_uri))
+    except Exception as exc:  # noqa: BLE001 - MLflow raises several kinds
+        console.print(
+            f"[red]error:[/] no model {model_uri} in the store: {exc}", markup=True, highlight=False
+        )
+        raise typer.Exit(2) from None
+    if not is_loopback(host):
+        log_console(stderr=True).print(
+            f"[bold red]WARNING:[/] the model server listens on {host}:{port} without "
+            "authentication; anyone who reaches it can run the model.",
+            markup=True, highlight=False,
+        )  # fmt: skip
+    console.print(f"{model_uri} on http://{host}:{port}/invocations; Ctrl-C or SIGTERM stops it")
     raise typer.Exit(
         serve_model(model_uri, tracking_uri, host=host, port=port, allow_remote=allow_remote)
     )

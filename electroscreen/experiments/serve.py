@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from electroscreen.experiments.foreground import run_in_foreground
 from electroscreen.experiments.tracking import resolve_tracking_uri
 
 __all__ = ["serve_command", "serve_model"]
@@ -97,7 +98,5 @@ def serve_model(
     """Run :func:`serve_command` in the foreground; the server's exit code (0 when stopped by
     Ctrl-C or SIGTERM, which stop MLflow's server and its workers too:
     :func:`~electroscreen.experiments.foreground.run_in_foreground`)."""
-    from electroscreen.experiments.foreground import run_in_foreground
-
     argv, env = serve_command(model_uri, tracking_uri, host, port, allow_remote=allow_remote)
     return run_in_foreground(argv, env)

@@ -115,3 +115,28 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
         )  # fmt: skip
     # structures matter to this model: LiCl as CIF text differs from LiCl as a bare formula
     assert np.isfinite(served["pred_log10_sigma"].iloc[4])
+
+
+def test_cli_names_a_missing_model_and_warns_on_a_remote_host(structure_model, monkeypatch):
+    """A model the store lacks was reported by MLflow's traceback after "on http://..."; a
+    non-loopback host with --allow-remote started without the warning ui gives."""
+    from typer.testing import CliRunner
+
+    from electroscreen.cli import app
+    from electroscreen.experiments import serve as serve_module
+
+    uri, model_uri = structure_model
+    missing = CliRunner().invoke(app, ["serve", "models:/nothing/1", "--tracking-uri", uri])
+    assert missing.exit_code == 2 and "no model models:/nothing/1" in missing.output
+    assert "http://" not in missing.output
+    started: list[str] = []
+    monkeypatch.setattr(
+        serve_module, "run_in_foreground", lambda argv, env: started.append(argv) or 0
+    )
+    remote = CliRunner().invoke(
+        app, ["serve", model_uri, "--tracking-uri", uri, "--host", "0.0.0.0", "--allow-remote"]
+    )
+    assert remote.exit_code == 0 and len(started) == 1
+    assert "WARNING" in remote.output and "without authentication" in " ".join(
+        remote.output.split()
+    )
