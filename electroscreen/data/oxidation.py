@@ -43,6 +43,7 @@ __all__ = [
     "PackedOxidation",
     "assign_oxidation_states",
     "element_oxidation_states",
+    "is_known_valence",
     "oxidation_states_packed",
 ]
 
@@ -103,6 +104,16 @@ def element_oxidation_states(symbol: str) -> tuple[tuple[int, float], ...]:
     total = sum(counts.values())
     ranked = sorted(counts, key=lambda s: (-counts[s], s))
     return tuple((s, float(-np.log(counts[s] / total))) for s in ranked)
+
+
+def is_known_valence(symbol: str, state: float) -> bool:
+    """Whether ``state`` is one of the element's states, or a mixed valence between two of its
+    states of that sign (Fe 2.67 in Fe3O4, P 4.3 between P4+ and P5+); I -0.88 or Br -0.001
+    (halides have one negative state) and P -0.47 are not."""
+    if abs(state - round(state)) <= 1e-6:
+        return any(s == round(state) for s, _ in element_oxidation_states(symbol))
+    same_sign = [s for s, _ in element_oxidation_states(symbol) if np.sign(s) == np.sign(state)]
+    return bool(same_sign) and min(same_sign) <= state <= max(same_sign)
 
 
 @cache

@@ -19,7 +19,7 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.limits import sites_problem
 from electroscreen.data.oxidation import (
     PackedOxidation,
-    element_oxidation_states,
+    is_known_valence,
     oxidation_states_packed,
 )
 from electroscreen.data.packed import PackedStructures
@@ -122,14 +122,7 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
     for row in np.flatnonzero(segment_any(fractional, packed.offsets) & ionic):
         lo, hi = packed.offsets[row], packed.offsets[row + 1]
         for k in range(lo, hi):
-            if not fractional[k]:
-                continue
-            same_sign = [
-                s
-                for s, _ in element_oxidation_states(ELEMENT_SYMBOLS[packed.z[k]])
-                if np.sign(s) == np.sign(states[k])
-            ]
-            if not same_sign or not min(same_sign) <= states[k] <= max(same_sign):
+            if fractional[k] and not is_known_valence(ELEMENT_SYMBOLS[packed.z[k]], states[k]):
                 ionic[row] = False
     return ionic
 

@@ -3,7 +3,9 @@
 For each seed structure:
 
 1. Its occupancy-weighted composition gets one oxidation state per element
-   (:func:`~electroscreen.data.assign_oxidation_states`); seeds that do not balance, lack the
+   (:func:`~electroscreen.data.assign_oxidation_states`); seeds that do not balance (or balance
+   only with a state the element does not have, such as I-0.88 for a seed whose CIF lacks some
+   sulfur: :func:`~electroscreen.data.oxidation.is_known_valence`), lack the
    carrier ion, or hold nothing substitutable are skipped (counted in
    :attr:`GeneratedPool.counts`).
 2. Every element except the carrier whose (element, state) is a species of the data-mined
@@ -29,7 +31,7 @@ same substitution map can only arise once. Candidates whose composition is a see
 (a known compound: every atomic fraction within
 :data:`~electroscreen.data.composition_match.MATCH_TOLERANCE`, so that ``Li3YCl6`` is the seed
 whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``. Every kept candidate is finally checked with
-``assign_oxidation_states``.
+``assign_oxidation_states`` and the same valence rule.
 
 Cell labels (formulas, prototypes, composition keys, species) live in
 :mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
@@ -49,7 +51,11 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import CompositionIndex
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
-from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.data.oxidation import (
+    OxidationResult,
+    assign_oxidation_states,
+    is_known_valence,
+)
 from electroscreen.data.packed import PackedStructures
 from electroscreen.screening.cell_content import (
     cell_composition_key,
@@ -120,6 +126,12 @@ class _SeedMaps:
     n_sites: int
 
 
+def _balanced(oxidation: OxidationResult) -> bool:
+    """Charge balanced, and only by valences the elements have (not I-0.88 or P-0.47: a seed whose
+    CIF lacks some sulfur), as the screening's charge-balance filter requires."""
+    return oxidation.ok and all(is_known_valence(*item) for item in oxidation.states.items())
+
+
 def _seed_maps(
     i: int,
     amounts: np.ndarray,
@@ -139,7 +151,7 @@ def _seed_maps(
     oxidation = assign_oxidation_states(
         {ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amt, strict=True)}
     )
-    if not oxidation.ok:
+    if not _balanced(oxidation):
         return "unbalanced_seed"
     charge = np.array([oxidation.states[ELEMENT_SYMBOLS[k]] for k in z], dtype=float)
     if charge[z == carrier_z][0] <= 0:
@@ -260,7 +272,7 @@ def generate_candidates(
         amounts_by_symbol = {
             ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)
         }
-        if not assign_oxidation_states(amounts_by_symbol).ok:
+        if not _balanced(assign_oxidation_states(amounts_by_symbol)):
             counts["unbalanced"] += 1
             continue
         picks.append((gi, k))

@@ -290,3 +290,17 @@ def test_synthetic_pool_streams_balanced_formulas(obelix_table, tmp_path):
         assert "Li" in amounts and sum(amounts.values()) == pytest.approx(
             sum(parse_formula(row.base_formula).values()), rel=1e-3
         )
+
+
+def test_seeds_and_candidates_balance_only_with_valences_their_elements_have(pool):
+    """A seed whose CIF lacks some sulfur balanced as I-0.88 or P-0.47 and its children were
+    kept; the screening's charge-balance filter refuses such states, so generate does too."""
+    from electroscreen.data.oxidation import is_known_valence
+
+    assert is_known_valence("Fe", 8 / 3) and is_known_valence("P", 4.3)
+    assert not is_known_valence("I", -0.88) and not is_known_valence("P", -0.47)
+    assert not is_known_valence("Br", -0.001) and is_known_valence("Br", -1)
+    for formula in pool.table["formula"]:
+        states = assign_oxidation_states(parse_formula(formula)).states
+        assert all(is_known_valence(el, q) for el, q in states.items()), formula
+    assert pool.counts["skipped_unbalanced_seed"] >= 21
