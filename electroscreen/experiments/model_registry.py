@@ -16,6 +16,7 @@ from electroscreen.configs import DEFAULT_TRAIN_CONFIGS
 from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
 __all__ = [
+    "logged_model_id",
     "ModelNotFoundError",
     "files_digest",
     "latest_model_uri",
@@ -97,6 +98,24 @@ def model_location(model_uri: str, client: MlflowClient) -> tuple[str, str]:
         return model_uri, client.get_logged_model(found[0]).artifact_location
     name, version = found
     return f"models:/{name}/{version}", client.get_model_version_download_uri(name, version)
+
+
+def logged_model_id(model_uri: str, client: MlflowClient) -> str | None:
+    """The MLflow logged model (``m-...``) behind a ``models:/`` URI, for linking a run to it;
+    None for other URIs or when the store does not know one."""
+    if not model_uri.startswith("models:/"):
+        return None
+    try:
+        found = get_model_name_and_version(client, model_uri)
+        if len(found) == 1:  # models:/m-...
+            return found[0]
+        version = client.get_model_version(*found)
+    except MlflowException:
+        return None
+    if getattr(version, "model_id", None):
+        return version.model_id
+    source = version.source or ""
+    return source.removeprefix("models:/") if source.startswith("models:/m-") else None
 
 
 def model_fingerprint(model_uri: str, tracking_uri: str | None = None) -> tuple[str, str]:

@@ -33,11 +33,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from mlflow.data.meta_dataset import MetaDataset
 from mlflow.data.sources import LocalArtifactDatasetSource
-from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunStatus
+from mlflow.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunStatus
 from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
+from electroscreen.experiments.model_registry import logged_model_id
 from electroscreen.experiments.notes import NOTE_TAG
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
@@ -185,11 +186,13 @@ def start_screening_run(
         tags[f"electroscreen.{role}_model_sha256"] = digest
 
     if run_id is None:
+        from mlflow.tracking.context.registry import resolve_tags
+
         run = retry_tracking(
             client.create_run,
             get_or_create_experiment(experiment, tracking_uri, "screen"),
             run_name=f"screen-{pool_digest[:8]}",
-            tags=tags,
+            tags=resolve_tags(tags),  # + user and source, as the training runs get them
         )
         run_id = run.info.run_id
         if on_created is not None:
@@ -218,6 +221,14 @@ def start_screening_run(
     pool_input = _pool_input(inputs, pool_digest)
     if pool_input.dataset.digest not in logged_digests:
         retry_tracking(client.log_inputs, run_id, datasets=[pool_input])
+    linked = {m.model_id for m in (getattr(run.inputs, "model_inputs", None) or [])}
+    models = [
+        LoggedModelInput(model_id)
+        for model_id in dict.fromkeys(logged_model_id(uri, client) for uri in model_uris.values())
+        if model_id is not None and model_id not in linked
+    ]
+    if models:  # the run page links the models it screened with, and theirs link back
+        retry_tracking(client.log_inputs, run_id, models=models)
     return run_id
 
 

@@ -643,3 +643,29 @@ def test_a_run_killed_while_logging_is_resumed_and_fresh_ends_the_discarded_one(
     assert fresh.run_id != first
     ended = client.get_run(first)
     assert ended.info.status == "KILLED" and "--fresh" in ended.data.tags["electroscreen.error"]
+
+
+def test_a_screening_run_links_the_models_it_used_and_names_its_user(
+    model_store, formula_pool, tmp_path
+):
+    """The UI showed "Registered models: None" and no user or source on a screening run: the
+    model URIs were text only."""
+    from mlflow import MlflowClient
+
+    from electroscreen.experiments.model_registry import logged_model_id
+
+    client = MlflowClient(model_store.uri)
+    config = load_screening_config(batch_size=20)
+    first = screen([formula_pool], tmp_path / "out", config=config,
+                   tracking_uri=model_store.uri, progress=False)  # fmt: skip
+    expected = {
+        logged_model_id(uri, client) for uri in (model_store.conductivity, model_store.stability)
+    }
+    assert None not in expected and len(expected) == 2
+    run = client.get_run(first.run_id)
+    assert {m.model_id for m in run.inputs.model_inputs} == expected
+    assert run.data.tags["mlflow.user"] and run.data.tags["mlflow.source.type"] == "LOCAL"
+    again = screen([formula_pool], tmp_path / "out", config=config,
+                   tracking_uri=model_store.uri, progress=False)  # fmt: skip
+    assert again.run_id == first.run_id
+    assert len(client.get_run(first.run_id).inputs.model_inputs) == 2  # not linked twice
