@@ -58,7 +58,7 @@ class ExportResult:
     csv: Path
 
     def counts(self) -> dict[str, int]:
-        """Candidates per ``structure_status``."""
+        """Candidates per ``structure_status`` (empty for an empty shortlist)."""
         return self.shortlist["structure_status"].value_counts().to_dict()
 
 
@@ -85,7 +85,10 @@ def _resolver(record: Path | None):
                 known[f] = Path(f)
 
     def resolve(text: str) -> Path | None:
-        for candidate in (known.get(text), Path(text), cwd / text if cwd else None):
+        # a relative path is the screening's (its recorded working directory), never this one's
+        given = Path(text)
+        here = given if given.is_absolute() or cwd is None else cwd / given
+        for candidate in (known.get(text), here):
             if candidate is not None and candidate.is_file():
                 return candidate.resolve()
         return None
@@ -110,12 +113,19 @@ class _Finder:
         self._packed: dict[Path, object] = {}
         self._files: dict[Path, pd.DataFrame] = {}
 
-    def find(self, source: str, candidate_id: str) -> tuple[Structure | None, str]:
+    def find(self, source: str, cell_formula: str) -> tuple[Structure | None, str]:
+        """The structure ``source`` names (by position: a packed or table row, a file's frame or
+        block, a file's only structure), if it is still the composition the screening read."""
+        structure, status = self._at(str(source))
+        changed = None if structure is None else _changed(structure, cell_formula, source)
+        return (None, changed) if changed else (structure, status)
+
+    def _at(self, source: str) -> tuple[Structure | None, str]:
         from electroscreen.data import read_candidates
         from electroscreen.data.packed import is_packed_file, load_packed
         from electroscreen.data.tables import CIF_COLUMNS
 
-        path, how, index = _split_source(str(source), self.resolve)
+        path, how, index = _split_source(source, self.resolve)
         if path is None:
             return None, f"not_found: input file of {source!r} is gone"
         suffix = path.suffix.lower()
@@ -137,12 +147,24 @@ class _Finder:
         if path not in self._files:
             self._files[path] = read_candidates([path])
         rows = self._files[path]
-        match = rows[rows["candidate_id"].astype(str) == str(candidate_id)]
-        if how == "frame" and len(match) == 0 and index < len(rows):
-            match = rows.iloc[[index]]
-        if len(match) == 0 or match["structure"].iloc[0] is None:
-            return None, "formula_only" if len(match) else f"not_found: {candidate_id} in {path}"
-        return match["structure"].iloc[0], "ok"
+        position = 0 if how == "file" and len(rows) == 1 else index
+        if position is None or position >= len(rows):
+            return None, f"not_found: {source} in {path}"
+        structure = rows["structure"].iloc[position]
+        return (None, "formula_only") if structure is None else (structure, "ok")
+
+
+def _changed(structure: Structure, cell_formula: str, source: str) -> str | None:
+    """Why ``structure`` is not the candidate the screening read (its input changed since), or
+    None: the composition must be the results' ``cell_formula`` (atomic fractions within 2e-4)."""
+    from electroscreen.data.composition_match import match_compositions
+
+    found = structure.composition.formula.replace(" ", "")
+    if not isinstance(cell_formula, str) or match_compositions([found], [cell_formula])[0]:
+        return None
+    return (
+        f"changed: {source} now holds {found}, the screening read {cell_formula}; screen it again"
+    )
 
 
 def _whole_multiplier(structure: Structure, limit: int) -> int | None:
@@ -185,7 +207,8 @@ def ordered_approximant(structure: Structure, max_sites: int = 200) -> tuple[Str
 
     if structure.is_ordered:
         return structure, "already_ordered"
-    multiplier = _whole_multiplier(structure, max(1, max_sites // max(1, len(structure))))
+    limit = max_sites // max(1, len(structure))  # 0: the cell alone is above max_sites
+    multiplier = _whole_multiplier(structure, limit) if limit >= 1 else None
     if multiplier is None:
         return None, (
             f"too_large: occupancies need a supercell above {max_sites} sites "
@@ -246,14 +269,57 @@ def _write_structure(structure: Structure, folder: Path, prefix: str = "") -> li
     return written
 
 
-def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
+def _input_set(name: str) -> type:
+    """The pymatgen VASP input set class ``name`` (a concrete ``VaspInputSet``), else ValueError."""
+    import inspect
+
     import pymatgen.io.vasp.sets as sets
 
-    cls = getattr(sets, input_set, None)
-    if cls is None:
-        raise ValueError(f"unknown pymatgen VASP input set {input_set!r} (e.g. MPRelaxSet)")
+    cls = getattr(sets, name, None)
+    if not (
+        inspect.isclass(cls)
+        and issubclass(cls, sets.VaspInputSet)
+        and cls is not sets.VaspInputSet
+        and not inspect.isabstract(cls)
+    ):
+        raise ValueError(f"unknown pymatgen VASP input set {name!r} (e.g. MPRelaxSet)")
+    return cls
+
+
+def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
+    cls = _input_set(input_set)
     cls(structure.copy().remove_oxidation_states()).write_input(folder, potcar_spec=True)
     return folder.name
+
+
+#: Per-candidate outputs besides the structure columns (``shortlist.csv``).
+_STATUS_COLUMNS = ("structure_status", "ordered", "files", "ordered_status", "dft_status")
+_CANDIDATE_FOLDER = re.compile(r"\d{3}_.+")
+
+
+def _shortlist_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in SHORTLIST_COLUMNS if c in table.columns] + list(_STATUS_COLUMNS)
+
+
+def _prepare_out(out: Path) -> Path:
+    """``out`` ready for a shortlist: new, empty, or a previous export's (whose candidate folders
+    and shortlist.csv are removed, so the folder holds only what the new shortlist lists)."""
+    import shutil
+
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file")
+    entries = list(out.iterdir()) if out.is_dir() else []
+    if entries and not (out / "shortlist.csv").is_file():
+        raise ValueError(
+            f"--out {out} is not empty and holds no shortlist.csv: it is not an export folder, "
+            "so it is left alone; choose a new or empty folder"
+        )
+    for entry in entries:
+        if entry.is_dir() and _CANDIDATE_FOLDER.fullmatch(entry.name):
+            shutil.rmtree(entry)
+    (out / "shortlist.csv").unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _safe(name: str) -> str:
@@ -298,18 +364,14 @@ def export_shortlist(
     """
     table, record = _read_results(results)
     if dft is not None:
-        import pymatgen.io.vasp.sets as sets
-
-        if getattr(sets, dft, None) is None:
-            raise ValueError(f"unknown pymatgen VASP input set {dft!r} (e.g. MPRelaxSet)")
-    best = table[table["rank"] > 0].nsmallest(top, "rank")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+        _input_set(dft)  # an unknown name stops here, before anything is written
+    best = table[table["rank"] > 0].nsmallest(max(int(top), 0), "rank")
+    out = _prepare_out(Path(out))
     finder = _Finder(_resolver(record))
     rows = []
     for position, row in enumerate(best.to_dict("records"), start=1):
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
-        structure, status = finder.find(row["source"], row["candidate_id"])
+        structure, status = finder.find(row["source"], row.get("cell_formula"))
         entry.update(structure_status=status, ordered=None, files="", ordered_status="",
                      dft_status="")  # fmt: skip
         if structure is not None:
@@ -338,7 +400,7 @@ def export_shortlist(
                     entry["dft_status"] = "ok"
             entry["files"] = ";".join(files)
         rows.append(entry)
-    shortlist = pd.DataFrame(rows)
+    shortlist = pd.DataFrame(rows, columns=_shortlist_columns(table))
     csv = out / "shortlist.csv"
     shortlist.to_csv(csv, index=False)
     return ExportResult(shortlist, csv)

@@ -128,3 +128,87 @@ def test_export_cli_prints_the_shortlist_and_rejects_a_missing_folder(screened, 
     assert "3 candidates" in result.stdout
     missing = CliRunner().invoke(app, ["export", str(tmp_path / "nope"), "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "no results table" in missing.stdout
+
+
+def test_export_finds_the_screened_structure_or_says_it_changed(
+    screened, tmp_path, monkeypatch, model_store, data_dir
+):
+    """From an audit: a relative source was looked up in the current folder first (ozo exported
+    as another folder's cifs/ozo.cif); a pool regenerated in place exported other structures
+    under the old ids; a structure table's rows were matched by an id export recomputed, so the
+    second of two rows with one id got the first's structure. All read status ok."""
+    root, results = screened
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "cifs").mkdir(parents=True)
+    cifs = load_obelix_structures(data_dir)
+    (elsewhere / "cifs" / "ozo.cif").write_text(cifs["mq1"])
+    monkeypatch.chdir(elsewhere)
+    export = export_shortlist(root / "out", tmp_path / "x", top=100)
+    row = export.shortlist.set_index("candidate_id").loc["ozo"]
+    assert row.structure_status == "ok"
+    back = structure_from_text((tmp_path / "x" / row.files.split(";")[0]).read_text())[0]
+    assert (
+        back.composition.reduced_formula
+        == structure_from_text(cifs["ozo"])[0].composition.reduced_formula
+    )
+
+    pool = root / "pool.npz"
+    original = pool.read_bytes()
+    try:  # the pool regenerated in place from another seed
+        write_pool(
+            generate_candidates(load_seeds([root / "cifs" / "mq1.cif"]), max_candidates=4, seed=7),
+            pool,
+        )
+        changed = export_shortlist(root / "out", tmp_path / "z", top=100).shortlist
+    finally:
+        pool.write_bytes(original)
+    generated = changed[changed["source"].str.contains("pool.npz")]
+    assert len(generated) == 4 and generated["structure_status"].str.startswith("changed:").all()
+    assert (generated["files"] == "").all()
+
+    table = tmp_path / "t"
+    table.mkdir()
+    pd.DataFrame(
+        {"id": ["same", "same"], "cif": [cifs["qbb"], cifs["mq1"]], "formula": ["", ""]}
+    ).to_csv(table / "structs.csv", index=False)
+    (table / "cifs").mkdir()
+    (table / "cifs" / "same.cif").write_text(cifs["jqc"])
+    monkeypatch.chdir(table)
+    screen(["cifs", "structs.csv"], "out", conductivity_model=model_store.conductivity,
+           stability_model=model_store.stability, tracking_uri=model_store.uri, track=False,
+           device="cpu", progress=False)  # fmt: skip
+    rows = export_shortlist(table / "out", table / "x", top=10).shortlist.set_index("source")
+    for source, cid in (("structs.csv:0", "qbb"), ("structs.csv:1", "mq1")):
+        assert rows.loc[source, "structure_status"] == "ok"
+        cif = table / "x" / rows.loc[source, "files"].split(";")[0]
+        expected = structure_from_text(cifs[cid])[0].composition.reduced_formula
+        assert structure_from_text(cif.read_text())[0].composition.reduced_formula == expected
+
+
+def test_export_edges_an_audit_found(screened, tmp_path):
+    """An ordered-site limit below the cell itself let the cell through; --top 0 (or no ranked
+    row) crashed on an empty shortlist; a re-export left the previous one's folders beside the
+    new shortlist; --dft Poscar passed the name check and failed half-way."""
+    root, _ = screened
+    tight = export_shortlist(root / "out", tmp_path / "a", top=100, order=True, max_ordered_sites=5)
+    assert (
+        tight.shortlist.set_index("candidate_id")
+        .loc["jqc", "ordered_status"]
+        .startswith("too_large")
+    )
+    empty = export_shortlist(root / "out", tmp_path / "b", top=0)
+    assert empty.counts() == {} and len(pd.read_csv(empty.csv)) == 0
+    assert "structure_status" in pd.read_csv(empty.csv).columns
+    big = export_shortlist(root / "out", tmp_path / "c", top=100)
+    small = export_shortlist(root / "out", tmp_path / "c", top=2)
+    folders = sorted(p.name for p in (tmp_path / "c").iterdir() if p.is_dir())
+    listed = {f.split("/")[0] for f in small.shortlist["files"] if f}
+    assert set(folders) == listed and len(big.shortlist) > len(small.shortlist)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not an export folder"):
+        export_shortlist(root / "out", tmp_path / "d", top=2)
+    for name in ("Poscar", "VaspInputSet", "Foo"):
+        with pytest.raises(ValueError, match="unknown pymatgen VASP input set"):
+            export_shortlist(root / "out", tmp_path / "e", top=2, dft=name)
+    assert not (tmp_path / "e").exists()
