@@ -27,6 +27,7 @@ from electroscreen.data.formula import FormulaError, format_formula, parse_formu
 
 __all__ = [
     "AIR_STABILITY_LABELS",
+    "labels_path",
     "EXPOSURE_COLUMNS",
     "VERDICTS",
     "air_stability_candidates",
@@ -169,7 +170,7 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
     return amounts, "; ".join(notes) or "as written"
 
 
-def _labels_path(data_dir: str | Path | None) -> Path:
+def labels_path(data_dir: str | Path | None) -> Path:
     """The label file: ``data_dir`` when it *is* a file, otherwise the package copy.
 
     The shared data folder (``$ELECTROSCREEN_DATA/air_stability/labels.csv``) holds the 75-row seed
@@ -210,7 +211,7 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
         ``bad_verdict``. No row is dropped: each bad row is logged (``WARNING``) with its CSV row
         number and reason, and :func:`excluded_label_rows` lists them.
     """
-    path = _labels_path(data_dir)
+    path = labels_path(data_dir)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in EXPOSURE_COLUMNS:
         if col not in raw:

@@ -282,6 +282,10 @@ def _run_training(
             client.update_model_version(
                 config.registered_model_name, version, description=config.description
             )
+        if not client.get_registered_model(config.registered_model_name).description:
+            client.update_registered_model(  # what it predicts; a user's own text is kept
+                config.registered_model_name, description=task.summary
+            )
         model_uri = f"models:/{config.registered_model_name}/{version}"
         mlflow.set_tag("electroscreen.model_uri", model_uri)
         mlflow.set_tag("electroscreen.logged_model_uri", info.model_uri)

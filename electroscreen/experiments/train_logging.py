@@ -10,7 +10,6 @@ run (MLflow's fluent API on the run's store).
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -77,33 +76,50 @@ def loggable_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def dataset_source(config: TrainConfig) -> str | None:
-    """The folder the task's labels were read from (``None`` if it cannot be told)."""
+def dataset_source(config: TrainConfig, part: str = "all") -> str | None:
+    """Where the task's rows of ``part`` were read from: the OBELiX folder, the Liverpool folder
+    for the ``extra`` rows, the label file the air-stability loader read (the package copy unless
+    the config names a file)."""
     if config.task == "conductivity":
+        if part == "extra":
+            from electroscreen.data.liverpool import liverpool_dir
+
+            return str(liverpool_dir(config.data_dir))
         from electroscreen.data.obelix import obelix_dir
 
         return str(obelix_dir(config.data_dir))
-    root = config.data_dir or os.environ.get("ELECTROSCREEN_DATA")
-    return str(Path(root) / "air_stability") if root else None
+    from electroscreen.data.air_stability import labels_path
+
+    return str(labels_path(config.data_dir))
+
+
+def _dataset_name(config: TrainConfig, part: str, has_extra: bool) -> str:
+    """``obelix-train``, ``liverpool-extra``, ``obelix+liverpool-all``, ``air_stability-all``."""
+    if config.task != "conductivity":
+        return f"air_stability-{part}"
+    if part == "extra":
+        return "liverpool-extra"
+    return f"obelix+liverpool-{part}" if part == "all" and has_extra else f"obelix-{part}"
 
 
 def log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
     """Dataset digests of the table (and its official splits) as run inputs."""
     target = TARGET_COLUMN[config.task]
     flat = loggable_table(table)
-    source = dataset_source(config)
-    name = "obelix" if config.task == "conductivity" else "air_stability"
     parts = [("all", flat)]
     if "split" in flat:
         parts += [(s, flat[flat["split"] == s]) for s in ("train", "test", "extra")]
         parts = [(s, frame) for s, frame in parts if len(frame)]
+    has_extra = any(part == "extra" for part, _ in parts)
     for part, frame in parts:
+        source = dataset_source(config, part)
+        name = _dataset_name(config, part, has_extra)
         with warnings.catch_warnings():
             # MLflow 3.17 registers its local-file source class twice and warns that a local path
             # "can be interpreted in multiple ways" (both are the same class).
             warnings.filterwarnings("ignore", message=".*can be interpreted in multiple ways.*")
             dataset = mlflow.data.from_pandas(
-                frame.reset_index(drop=True), source=source, targets=target, name=f"{name}-{part}"
+                frame.reset_index(drop=True), source=source, targets=target, name=name
             )
         context = {"train": "training", "test": "testing", "extra": "training"}.get(part, "all")
         retry_tracking(mlflow.log_input, dataset, context=context)

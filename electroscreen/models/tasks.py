@@ -73,11 +73,14 @@ class Task:
     kind : {"regression", "classification"}
     output_columns : tuple of str
         Columns of :meth:`TrainedPipeline.predict_frame` (besides ``pred_status``).
+    summary : str
+        What a model of the task predicts, with units: the registered model's description.
     """
 
     name: str
     kind: str
     output_columns: tuple[str, ...]
+    summary: str = ""
 
 
 CONDUCTIVITY = Task(
@@ -89,11 +92,26 @@ CONDUCTIVITY = Task(
         "pred_log10_sigma_lo",
         "pred_log10_sigma_hi",
     ),
+    summary=(
+        "Ionic conductivity of a candidate solid electrolyte: pred_log10_sigma (log10 S/cm, at "
+        "25 degC or the row's temperature_c) with a 90 % interval (_lo, _hi, decades), the "
+        "ensemble spread (_std) and the distance to the training compositions (_novelty); "
+        "pred_ea_ev (eV) where the model has an Arrhenius temperature model. Trained on OBELiX "
+        "(+ the Liverpool Ionics Dataset, leak-guarded). `electroscreen screen` uses the newest "
+        "version unless given a model URI."
+    ),
 )
 AIR_STABILITY = Task(
     name="air_stability",
     kind="classification",
     output_columns=("p_air_stable", "p_air_stable_std"),
+    summary=(
+        "Air / moisture stability of a candidate solid electrolyte: p_air_stable (0-1, a score "
+        "to rank by: the probability that the literature would call it stable or moderately "
+        "stable in air; not calibrated on unseen families) and its spread (_std). Trained on "
+        "electroscreen's sourced literature labels. `electroscreen screen` uses the newest "
+        "version unless given a model URI."
+    ),
 )
 TASKS = {t.name: t for t in (CONDUCTIVITY, AIR_STABILITY)}
 

@@ -56,6 +56,9 @@ def test_last_line_is_the_registered_model_uri(trained_run, client):
     assert latest_model_uri("test-conductivity", trained_run.tracking_uri) == trained_run.model_uri
     version = client.get_model_version_by_alias("test-conductivity", "champion")
     assert str(version.version) == "1"
+    # the registered model says what it predicts, with units (the UI showed "Description: None")
+    description = client.get_registered_model("test-conductivity").description
+    assert "log10 S/cm" in description and "90 % interval" in description
     # progress went to stderr, and stdout holds nothing but the URI
     assert "evaluating: official" in trained_run.stderr
     assert trained_run.stdout.strip() == trained_run.model_uri
@@ -212,3 +215,25 @@ def test_pyfunc_call_without_one_good_row(pyfunc_model):
     out = pyfunc_model.predict(pd.DataFrame({"formula": ["LiXx2", "Li(Cl", ""]}))
     assert list(out["pred_status"]) == ["unknown_element", "bad_formula", "empty_formula"]
     assert out[PRED_COLUMNS[:-1]].isna().all().all()
+
+
+def test_dataset_names_and_sources_say_where_the_rows_came_from(data_dir):
+    """The Liverpool rows were logged as 'obelix-extra' with the OBELiX folder as source, and
+    the air labels with $ELECTROSCREEN_DATA/air_stability, which the loader never reads."""
+    from electroscreen.data.air_stability import AIR_STABILITY_LABELS
+    from electroscreen.experiments.train_config import TrainConfig
+    from electroscreen.experiments.train_logging import _dataset_name, dataset_source
+
+    conductivity = TrainConfig(
+        task="conductivity", featurizers=["magpie"], data_dir=data_dir, registered_model_name="c"
+    )
+    assert _dataset_name(conductivity, "extra", True) == "liverpool-extra"
+    assert _dataset_name(conductivity, "all", True) == "obelix+liverpool-all"
+    assert _dataset_name(conductivity, "all", False) == "obelix-all"
+    assert dataset_source(conductivity, "extra").endswith("liverpool")
+    assert dataset_source(conductivity, "train").endswith("obelix")
+    air = TrainConfig(
+        task="air_stability", featurizers=["moisture"], data_dir=data_dir, registered_model_name="a"
+    )
+    assert dataset_source(air) == str(AIR_STABILITY_LABELS)
+    assert _dataset_name(air, "all", False) == "air_stability-all"
