@@ -34,8 +34,9 @@ def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma
         if np.isfinite(lo).any():
             err = np.vstack([pred[exact] - lo, hi - pred[exact]])
             ax.errorbar(
-                y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1
-            )
+                y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1,
+                label="90 % interval",
+            )  # fmt: skip
     ax.scatter(y[exact], pred[exact], s=14, c="tab:blue", label="measured", zorder=2)
     shown = censored & np.isfinite(y) & np.isfinite(pred)
     if shown.any():
@@ -54,7 +55,7 @@ def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma
         ax.text(0.04, 0.95, f"MAE {mae:.2f}  (n={exact.sum()})", transform=ax.transAxes, va="top")
     ax.set_xlabel(f"measured {label}")
     ax.set_ylabel(f"predicted {label}")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=9, wrap=True)  # long scheme names wrap instead of being cut
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
@@ -114,16 +115,29 @@ def reliability_plot(predictions: pd.DataFrame, title: str, n_bins: int = 5) -> 
 
 
 def residuals_by_family_plot(
-    predictions: pd.DataFrame, title: str, min_rows: int = 3, top: int = 25
+    predictions: pd.DataFrame,
+    title: str,
+    min_rows: int = 3,
+    top: int = 25,
+    unit: str = "log10 S/cm",
 ) -> Figure:
-    """Box plot of ``y_pred - y_true`` per family (exact rows; families with >= ``min_rows``)."""
+    """Box plot of ``y_pred - y_true`` per family (exact rows; families with >= ``min_rows``, the
+    ``top`` largest; the title says how many rows the boxes hold). Rows without a family (empty
+    or missing) are one box, ``(no family)``."""
     frame = predictions.loc[~_censored(predictions)].copy()
     frame["residual"] = frame["y_pred"].astype(float) - frame["y_true"].astype(float)
     frame = frame[np.isfinite(frame["residual"])]
     family = frame["family"] if "family" in frame else pd.Series("all", index=frame.index)
-    frame["family"] = family.fillna("(none)").astype(str)
+    family = family.fillna("").astype(str).str.strip()
+    frame["family"] = family.where(family != "", "(no family)")
     counts = frame["family"].value_counts()
     keep = counts[counts >= min_rows].index[:top]
+    shown = int(counts[keep].sum())
+    if shown < len(frame):
+        title = (
+            f"{title}\n{shown} of {len(frame)} rows shown: families with fewer than "
+            f"{min_rows} rows (or beyond the largest {top}) left out"
+        )
     groups = [frame.loc[frame["family"] == f, "residual"].to_numpy() for f in keep]
     fig = Figure(figsize=(7.0, 0.32 * max(len(keep), 4) + 1.2), layout="constrained")
     ax = fig.subplots()
@@ -132,8 +146,8 @@ def residuals_by_family_plot(
             groups, orientation="horizontal", tick_labels=[f"{f} ({counts[f]})" for f in keep]
         )
     ax.axvline(0.0, color="k", ls="--", lw=0.8)
-    ax.set_xlabel("residual (predicted - measured)")
-    ax.set_title(title)
+    ax.set_xlabel(f"residual, predicted - measured ({unit})")
+    ax.set_title(title, fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     return fig
 

@@ -183,7 +183,7 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
         figure = plots.reliability_plot(result.predictions, title)
         mlflow.log_figure(figure, f"plots/reliability_{stem}.png")
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
-        figure = plots.residuals_by_family_plot(residual, title, min_rows=1)
+        figure = plots.residuals_by_family_plot(residual, title, min_rows=1, unit="probability")
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
     if result.per_group is not None:
         path = workdir / f"{stem}_per_family.csv"

@@ -285,7 +285,11 @@ def pareto_figure(
     ax = figure.subplots()
     pareto_plot(shown, ax=ax)
     if len(shown) < len(results):
-        ax.set_title(f"{len(shown)} of {len(results)} candidates drawn (front, top {top}, sample)")
+        predicted = int(results["pred_log10_sigma"].notna().sum())
+        ax.set_title(
+            f"{len(shown)} of {len(results)} screened candidates drawn ({predicted} predicted; "
+            f"front, top {top}, sample)"
+        )
     figure.tight_layout()
     return figure
 

@@ -129,9 +129,9 @@ def pareto_plot(
                 arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
                 zorder=6,
             )
-    ax.set_xlabel("predicted log10 sigma (S/cm), 90 % interval")
-    ax.set_ylabel("P(air stable)")
+    ax.set_xlabel("predicted log10 sigma (S/cm); bars: 90 % interval")
+    ax.set_ylabel("P(air stable); bars: +-1 std of the members")
     ax.set_ylim(-0.05, 1.05)
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_title(f"{len(data)} screened candidates")
+    ax.set_title(f"{len(data)} predicted of {len(results)} screened candidates")
     return ax

@@ -289,9 +289,17 @@ def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
     results = _results(3000, seed=1)
     figure = pareto_figure(results, top=15, max_points=500)
     ax = figure.axes[0]
-    assert ax.get_title().startswith("500 of 3000 candidates drawn")
+    assert ax.get_title().startswith("500 of 3000 screened candidates drawn")
     # the plot draws bars for the best 25: a smaller top (screen's 15) still keeps all 25
     assert "top 25" in ax.get_title()
+    predicted = int(results["pred_log10_sigma"].notna().sum())
+    assert predicted < 3000 and f"({predicted} predicted;" in ax.get_title()
+    assert "+-1 std" in ax.get_ylabel() and "90 % interval" in ax.get_xlabel()
+    small = pareto_figure(results.head(100)).axes[0].get_title()
+    assert (
+        small
+        == f"{int(results.head(100)['p_air_stable'].notna().sum())} predicted of 100 screened candidates"
+    )
     from electroscreen.screening.mlflow_run import _plot_subset
 
     shown = _plot_subset(results, 500, 20, seed=0)
