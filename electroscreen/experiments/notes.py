@@ -71,6 +71,22 @@ def training_note(
     if description:
         lines.insert(1, description)
     if headline:
-        lines += ["", "| metric | value |", "|---|---|"]
-        lines += [f"| {name} | {value:.3f} |" for name, value in headline.items()]
+        lines += ["", "| metric | value | unit |", "|---|---|---|"]
+        lines += [f"| {name} | {value:.3f} | {_unit(name)} |" for name, value in headline.items()]
     return "\n".join(lines)
+
+
+#: Units of the training metrics that have one (the others are ratios or scores without unit).
+_METRIC_UNITS = {
+    "mae": "log10 S/cm",
+    "mae_obelix_protocol": "log10 S/cm",
+    "rmse": "log10 S/cm",
+    "interval_width": "decades",
+    "coverage_90": "share of rows",
+    "top5_hit_rate": "share of rows",
+}
+
+
+def _unit(name: str) -> str:
+    """``cv_mae`` -> ``log10 S/cm``; empty for unitless metrics (R2, ROC-AUC, Brier, ...)."""
+    return _METRIC_UNITS.get(name.split("_", 1)[1] if "_" in name else name, "")

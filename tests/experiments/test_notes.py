@@ -16,3 +16,15 @@ def test_training_run_and_experiment_are_described(trained_run):
     assert "`random_forest` on `magpie`, `electrolyte`" in note
     mae = run.data.metrics["test_mae"]
     assert f"| test_mae | {mae:.3f} |" in note
+
+
+def test_a_training_note_gives_each_metric_its_unit():
+    from electroscreen.experiments.notes import training_note
+
+    note = training_note(
+        "conductivity", "extra_trees", ["element_fractions"], 1054,
+        {"test_mae": 1.116, "test_r2": 0.5, "cv_interval_width": 7.01}, "models:/c/1",
+    )  # fmt: skip
+    assert "| test_mae | 1.116 | log10 S/cm |" in note
+    assert "| test_r2 | 0.500 |  |" in note
+    assert "| cv_interval_width | 7.010 | decades |" in note
