@@ -93,6 +93,7 @@ def _as_frame(model_input: Any) -> pd.DataFrame:
         raise TypeError(f"expected a DataFrame with a 'formula' column, got {type(model_input)}")
     if "formula" not in frame.columns:
         raise ValueError(f"the input needs a 'formula' column; got columns {list(frame.columns)}")
+    frame = _columns_as_rows(frame)
     if "structure" in frame.columns:
         structure = frame["structure"]
         # Empty strings and NaN both mean "no structure for this row".
@@ -101,6 +102,21 @@ def _as_frame(model_input: Any) -> pd.DataFrame:
             frame = frame.copy()
             frame["structure"] = structure.astype(object).where(~blank, None)
     return frame
+
+
+def _columns_as_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column-oriented dict (``{"formula": ["Li3PS4", "LiCl"]}``) as the rows it names: MLflow's
+    schema enforcement turns it into one row whose cells are the lists, which would be one
+    ``bad_formula`` row instead of two predictions."""
+    if len(frame) != 1:
+        return frame
+    cells = frame.iloc[0]
+    if not isinstance(cells["formula"], list | tuple | np.ndarray):
+        return frame
+    lengths = {len(v) for v in cells if isinstance(v, list | tuple | np.ndarray)}
+    if len(lengths) != 1 or not all(isinstance(v, list | tuple | np.ndarray) for v in cells):
+        return frame
+    return pd.DataFrame({column: list(values) for column, values in cells.items()})
 
 
 class CandidatePredictorModel(mlflow.pyfunc.PythonModel):

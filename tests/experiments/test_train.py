@@ -237,3 +237,14 @@ def test_dataset_names_and_sources_say_where_the_rows_came_from(data_dir):
     )
     assert dataset_source(air) == str(AIR_STABILITY_LABELS)
     assert _dataset_name(air, "all", False) == "air_stability-all"
+
+
+def test_pyfunc_takes_a_column_dict(pyfunc_model):
+    """MLflow turns {"formula": [...]} into one row holding the list: it came back as a single
+    bad_formula row instead of one prediction per formula."""
+    formulas = ["Li7La3Zr2O12", "Li6PS5Cl", "LiXx2"]
+    from_dict = pyfunc_model.predict({"formula": formulas})
+    from_frame = pyfunc_model.predict(pd.DataFrame({"formula": formulas}))
+    pd.testing.assert_frame_equal(
+        from_dict.reset_index(drop=True), from_frame.reset_index(drop=True)
+    )
