@@ -650,11 +650,10 @@ def test_a_screening_run_links_the_models_it_used_and_names_its_user(
 ):
     """The UI showed "Registered models: None" and no user or source on a screening run: the
     model URIs were text only."""
-    from mlflow import MlflowClient
-
     from electroscreen.experiments.model_registry import logged_model_id
+    from electroscreen.experiments.tracking import tracking_client
 
-    client = MlflowClient(model_store.uri)
+    client = tracking_client(model_store.uri)  # its registry too, not MLflow's global one
     config = load_screening_config(batch_size=20)
     first = screen([formula_pool], tmp_path / "out", config=config,
                    tracking_uri=model_store.uri, progress=False)  # fmt: skip
