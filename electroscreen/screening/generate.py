@@ -5,7 +5,9 @@ For each seed structure:
 1. Its occupancy-weighted composition gets one oxidation state per element
    (:func:`~electroscreen.data.assign_oxidation_states`); seeds that do not balance (or balance
    only with a state the element does not have, such as I-0.88 for a seed whose CIF lacks some
-   sulfur: :func:`~electroscreen.data.oxidation.is_known_valence`), lack the
+   sulfur: :func:`~electroscreen.data.oxidation.is_known_valence`), hold an organic molecule
+   (carbon and hydrogen without boron: the LiCl-DMF solvate, whose DMF an ionic substitution would
+   turn into thio- or seleno-DMF; carboranes such as LiCB11H12 stay), lack the
    carrier ion, or hold nothing substitutable are skipped (counted in
    :attr:`GeneratedPool.counts`).
 2. Every element except the carrier whose (element, state) is a species of the data-mined
@@ -147,6 +149,8 @@ def _seed_maps(
         return "empty"
     if carrier_z not in z:
         return "no_carrier"
+    if {1, 6} <= set(z.tolist()) and 5 not in z:  # C-H without B: an organic molecule
+        return "molecular_seed"
     amt = amounts[z]
     oxidation = assign_oxidation_states(
         {ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amt, strict=True)}

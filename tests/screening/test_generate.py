@@ -304,3 +304,11 @@ def test_seeds_and_candidates_balance_only_with_valences_their_elements_have(poo
         states = assign_oxidation_states(parse_formula(formula)).states
         assert all(is_known_valence(el, q) for el, q in states.items()), formula
     assert pool.counts["skipped_unbalanced_seed"] >= 21
+
+
+def test_a_molecular_seed_is_not_substituted_like_an_ionic_solid(pool, obelix_packed):
+    """OBELiX's LiCl-DMF solvate (goi) gave LiH7C3SeNCl and LiH7C3SNCl (DMF's carbonyl O as Se
+    or S), ranked 42nd and 61st in an audited pool; the carborane and borohydride seeds stay."""
+    assert not pool.table["seed_id"].eq("goi").any()
+    assert pool.counts["skipped_molecular_seed"] == 1
+    assert pool.table["seed_id"].isin(["883", "95j"]).any()  # LiAlH4, Li3AlH6: hydrides
