@@ -84,11 +84,18 @@ def _start_tracking(
     return run_id
 
 
-def _end_discarded_run(run_id: str | None, tracking_uri: str, say: Callable[[str], None]) -> None:
+def _state_run_id(store: BatchStore) -> str | None:
+    """The MLflow run id ``state.json`` names (None when there is none or the file is unreadable:
+    ``--fresh`` discards it anyway)."""
+    try:
+        return store.read_state().get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _end_discarded_run(run_id: str, tracking_uri: str, say: Callable[[str], None]) -> None:
     """Mark the MLflow run of checkpoints ``--fresh`` discarded KILLED if it is still RUNNING (a
     killed screening leaves it so; nothing would ever end it)."""
-    if run_id is None:
-        return
     from electroscreen.experiments.tracking import tracking_client
     from electroscreen.screening.mlflow_run import fail_screening_run
 
@@ -235,7 +242,7 @@ def screen(
     store = BatchStore(out, log=say)
     store.lock()  # a second run on this folder is refused until this one ends
     try:
-        discarded = store.read_state().get("run_id") if fresh else None
+        discarded = _state_run_id(store) if fresh else None
         reused = store.open(manifest, fresh=fresh)
         if track and discarded:
             _end_discarded_run(discarded, uri, say)

@@ -643,6 +643,9 @@ def test_a_run_killed_while_logging_is_resumed_and_fresh_ends_the_discarded_one(
     assert fresh.run_id != first
     ended = client.get_run(first)
     assert ended.info.status == "KILLED" and "--fresh" in ended.data.tags["electroscreen.error"]
+    (out / "state.json").write_text("{")  # unreadable: --fresh discards it without a word
+    screen([formula_pool], out, config=config, tracking_uri=model_store.uri, progress=False,
+           fresh=True)  # fmt: skip
 
 
 def test_a_screening_run_links_the_models_it_used_and_names_its_user(
