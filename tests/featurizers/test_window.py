@@ -246,3 +246,16 @@ def test_degenerate_problems_converge_to_pymatgen_s_window():
         assert row.window_red_v == pytest.approx(v_red, abs=1e-3)
         assert row.window_ox_v == pytest.approx(v_ox, abs=1e-3)
         assert row.window_ox_v >= row.window_red_v - 1e-9
+
+
+def test_a_window_of_one_potential_never_has_a_negative_width():
+    """Metastable thiophosphates on their own hull at a single voltage came out with the
+    oxidation limit up to 2.4e-10 V below the reduction limit (71 of 997 demo rows)."""
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    formulas = ["Li10.37Sn1.35P1.65S12", "Li10.354Zr1.35P1.65S12", "Li6.6148Sn0.6146P0.3854S5I",
+                "Li6.0751Ge0.075P0.925S5Cl", "Li10.04GeP2S12", "Li10.04ZrP2S12"]  # fmt: skip
+    frame = ElectrochemicalWindow().window(formulas)
+    both = frame[["window_red_v", "window_ox_v"]].dropna()
+    assert len(both) >= 4
+    assert (both["window_ox_v"] >= both["window_red_v"]).all()

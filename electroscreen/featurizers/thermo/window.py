@@ -52,6 +52,10 @@ _OUT_OF_DOMAIN = "window_out_of_domain"
 #: Status of a candidate whose hull holds pure elements: its window (and, in `screen`, its
 #: reactions with the electrodes) are undefined.
 ELEMENTAL_HULL = "window_elemental_hull"
+#: Limits that cross by less than this (V) are one potential: a candidate on its own hull at a
+#: single voltage, whose simplex limits differ by rounding (up to 2.4e-10 V in the demo's pool); the
+#: oxidation limit is set to the reduction limit (width 0, never negative).
+CROSSING_TOLERANCE_V = 1e-6
 _PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL)
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
@@ -157,6 +161,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, used, carrier_col,
         )  # fmt: skip
+        # a candidate stable at one potential only: its limits can cross by rounding (1e-10 V)
+        crossed = (v_ox < v_red) & (v_red - v_ox < CROSSING_TOLERANCE_V)
+        v_ox = np.where(crossed, v_red, v_ox)
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red
