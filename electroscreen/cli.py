@@ -95,13 +95,14 @@ def train(
     ),
 ) -> None:
     """Evaluate, fit, log and register a model in one MLflow run; prints the model URI last."""
-    from electroscreen.experiments.train import headline_metrics, run_training
+    from electroscreen.experiments.train import check_torch_device, headline_metrics, run_training
     from electroscreen.experiments.train_config import ConfigError, load_train_config
 
     log = log_console(stderr=True)
     try:
         train_config = load_train_config(config)
-    except ConfigError as exc:
+        check_torch_device(train_config)
+    except (ConfigError, ValueError) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     result = run_training(

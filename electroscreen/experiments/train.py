@@ -122,6 +122,15 @@ def _uses_torch(config: TrainConfig) -> bool:
     return bool(names & TORCH_ESTIMATORS)
 
 
+def check_torch_device(config: TrainConfig) -> None:
+    """A config asking a torch model for CUDA where this process sees none: ValueError before any
+    work (a tree or logistic model ignores ``device``)."""
+    if config.device.startswith("cuda") and _uses_torch(config):
+        from electroscreen.models.devices import require_cuda
+
+        require_cuda(config.device)
+
+
 def load_config_table(config: TrainConfig) -> pd.DataFrame:
     """The task table a config trains on (OBELiX, plus the Liverpool rows when asked)."""
     from electroscreen.models.tasks import load_task_table
@@ -222,6 +231,7 @@ def _run_training(
 ) -> TrainResult:
     from electroscreen.models.tasks import get_task
 
+    check_torch_device(config)
     say = progress or _quiet
     start = time.perf_counter()
     task = get_task(config.task)

@@ -205,6 +205,13 @@ class TrainConfig(BaseModel):
                 raise ValueError(f"featurizer_params of {name!r}: {err}") from None
         return value
 
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        from electroscreen.models.devices import check_device
+
+        return check_device(value)
+
     @field_validator("estimator")
     @classmethod
     def _known_estimator(cls, value: str) -> str:

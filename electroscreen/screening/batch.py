@@ -22,6 +22,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.models.training_rows import TRAINING_COLUMNS
 from electroscreen.screening.filters import apply_filters, apply_stored_states
@@ -76,9 +77,7 @@ def screening_device(device: str = "auto") -> str:
     anyway, so screening with them never imports torch to look for a GPU (about 2 s of start-up),
     and on a cluster each worker decides for its own hardware rather than the client for it.
     """
-    if device not in {"auto", "cpu", "cuda"} and not device.startswith("cuda:"):
-        raise ValueError(f"device must be auto, cpu or cuda[:N], got {device!r}")
-    return device
+    return check_device(device)
 
 
 def cached_predictor(
@@ -89,25 +88,12 @@ def cached_predictor(
     from electroscreen.experiments.pyfunc import load_predictor
 
     if device.startswith("cuda"):
-        _require_cuda(device)
+        require_cuda(device)
     key = (model_uri, tracking_uri, device, sha256)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = load_predictor(model_uri, tracking_uri, sha256).to(device)
         return _CACHE[key]
-
-
-def _require_cuda(device: str) -> None:
-    """A clear error where the predicting process sees no CUDA device (checked where models load,
-    so a client without a GPU can still drive GPU workers with ``--scheduler``)."""
-    import torch
-
-    if not torch.cuda.is_available():
-        raise ValueError(
-            f"device {device!r} was asked for, but this process sees no CUDA device "
-            f"(torch {torch.__version__}: torch.cuda.is_available() is False); "
-            "use --device auto (CUDA when present) or --device cpu"
-        )
 
 
 def _predict(

@@ -80,6 +80,8 @@ def test_conformal_groups_reach_the_predictor():
         ({"featurizer_params": {"hsab": {}}}, "featurizer_params"),
         ({"featurizer_params": {"magpie": {"colour": 1}}}, "featurizer_params"),
         ({"estimator": "extra_tree"}, "estimator"),
+        ({"device": "foo"}, "device"),  # it crashed in the network's fit after featurizing
+        ({"device": "cuda:x"}, "device"),
         ({"estimator_params": {"n_estimator": 20}}, "estimator_params"),
         ({"estimator": "logistic"}, "estimator_params"),  # a classifier, for conductivity
         (
@@ -192,3 +194,21 @@ def test_air_runs_do_not_log_the_conductivity_only_fields():
     assert not set(CONDUCTIVITY_ONLY) & set(air)
     assert set(CONDUCTIVITY_ONLY) <= set(conductivity)
     assert air["featurizers"] == "moisture" and conductivity["liverpool"] == "True"
+
+
+def test_cli_refuses_cuda_for_a_torch_model_where_there_is_none(tmp_path, monkeypatch):
+    """device: cuda on a CPU-only machine trained on until the network's fit raised 'Torch not
+    compiled with CUDA enabled' (a 160-line traceback and a FAILED run)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    path = write_config(tmp_path, "gpu.yaml", estimator="mlp", device="cuda",
+                        estimator_params={"n_members": 1})  # fmt: skip
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
+    assert result.exit_code == 2 and "sees no CUDA device" in result.stderr
+    assert not (tmp_path / "mlflow.db").exists()
+    trees = write_config(tmp_path, "trees.yaml", device="cuda")  # a forest ignores the device
+    from electroscreen.experiments.train import check_torch_device
+
+    check_torch_device(load_train_config(trees))

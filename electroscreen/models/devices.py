@@ -1,0 +1,28 @@
+"""Where torch models run: the device names electroscreen accepts, and a clear error where CUDA is
+asked for but not there (shared by ``train`` and ``screen``)."""
+
+from __future__ import annotations
+
+__all__ = ["check_device", "require_cuda"]
+
+
+def check_device(device: str) -> str:
+    """``device`` if it is ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; else ValueError. Imports no
+    torch: ``auto`` is resolved where a torch model runs."""
+    if device in {"auto", "cpu", "cuda"} or (
+        isinstance(device, str) and device.startswith("cuda:") and device[5:].isdigit()
+    ):
+        return device
+    raise ValueError(f"device must be auto, cpu or cuda[:N], got {device!r}")
+
+
+def require_cuda(device: str) -> None:
+    """A clear ValueError when this process sees no CUDA device for a ``cuda`` ``device``."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} was asked for, but this process sees no CUDA device "
+            f"(torch {torch.__version__}: torch.cuda.is_available() is False); "
+            "use device auto (CUDA when present) or cpu"
+        )
