@@ -24,5 +24,6 @@ def require_cuda(device: str) -> None:
         raise ValueError(
             f"device {device!r} was asked for, but this process sees no CUDA device "
             f"(torch {torch.__version__}: torch.cuda.is_available() is False); "
-            "use device auto (CUDA when present) or cpu"
+            "use --device auto (CUDA when present) or --device cpu (screen), device: auto or "
+            "cpu (a training config)"
         )
