@@ -7,9 +7,10 @@ import numpy as np
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import MAX_Z
 from electroscreen.data.oxidation import PackedOxidation
 from electroscreen.data.packed import PackedStructures
-from electroscreen.data.segments import segment_any
+from electroscreen.data.segments import segment_any, segment_ids
 
 __all__ = ["stored_states"]
 
@@ -31,7 +32,7 @@ def stored_states(
     n = len(structures)
     occ_offsets = np.asarray(structures.occ_offsets, dtype=np.int64)
     per_structure = occ_offsets[np.asarray(structures.site_offsets, dtype=np.int64)]
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(per_structure))
+    owner = segment_ids(per_structure)
     species = np.asarray(structures.occ_species, dtype=np.int64)
     fraction = np.asarray(structures.occ_fraction, dtype=np.float64)
     state = np.asarray(structures.occ_oxidation, dtype=np.float64)
@@ -53,5 +54,5 @@ def stored_states(
     return compositions, oxidation, complete
 
 
-#: Atomic numbers fit below this: (structure, element) pairs are coded as one integer.
-_Z_SPAN = 128
+#: Every atomic number is below this: (structure, element) pairs are coded as one integer.
+_Z_SPAN = MAX_Z + 1

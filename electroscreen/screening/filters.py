@@ -271,14 +271,13 @@ def apply_stored_states(
     """
     out = table.copy()
     packed, oxidation, complete = stored_states(structures)
-    status = out["status"].to_numpy(dtype=object).copy()
+    status = out["status"].to_numpy(dtype=object)
     error = out["error"].to_numpy(dtype=object).copy()
-    checked = complete & (status[rows] == OK)
-    for rule, code in _state_rules(config):
-        message = rule(packed, oxidation)
-        for k in np.flatnonzero(checked & (message != "")):
-            status[rows[k]], error[rows[k]] = code, f"{STORED_STATES}{message[k]}"
-            checked[k] = False
+    for rule, code in _state_rules(config):  # the first problem wins, as in apply_filters
+        message = np.full(len(status), "", dtype=object)
+        message[rows] = np.where(complete, rule(packed, oxidation), "")
+        status, taken = merge_status(status, code, message != "")
+        error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
     out["status"] = status
     out["error"] = error
     return out
