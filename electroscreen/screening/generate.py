@@ -51,8 +51,8 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import CompositionIndex
-from electroscreen.data.compositions import pack_compositions
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z, format_formula
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import (
     OxidationResult,
     assign_oxidation_states,
@@ -254,7 +254,7 @@ def generate_candidates(
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
         if known is not None and len(is_known):
-            is_known = known.find(pack_compositions(_candidate_formulas(g))) >= 0
+            is_known = known.find(_candidate_compositions(g)) >= 0
         for k in range(len(g.log_probability)):
             if is_known[k]:
                 counts["known_compound"] += 1
@@ -305,13 +305,17 @@ def generate_candidates(
     return GeneratedPool(packed, _finish_table(table), dict(counts))
 
 
-def _candidate_formulas(g: _SeedMaps) -> list[str]:
-    """The cell composition of each of the seed's substitution maps, as formula text."""
-    symbols = np.asarray(ELEMENT_SYMBOLS, dtype=object)
-    return [
-        format_formula(dict(zip(symbols[row].tolist(), g.amounts.tolist(), strict=True)))
-        for row in g.new_z
-    ]
+def _candidate_compositions(g: _SeedMaps) -> PackedCompositions:
+    """The cell composition of each of the seed's substitution maps, packed as they are (every
+    map replaces elements by distinct ones: the same amounts, one element each)."""
+    n_maps, n_elements = g.new_z.shape
+    return PackedCompositions(
+        offsets=np.arange(0, n_maps * n_elements + 1, n_elements, dtype=np.int64),
+        z=g.new_z.reshape(-1).astype(np.int64),
+        amount=np.tile(np.asarray(g.amounts, dtype=np.float64), n_maps),
+        status=np.full(n_maps, OK, dtype=object),
+        error=np.full(n_maps, "", dtype=object),
+    )
 
 
 def _record(g: _SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:
