@@ -27,13 +27,13 @@ from electroscreen.data.formula import FormulaError, format_formula, parse_formu
 
 __all__ = [
     "AIR_STABILITY_LABELS",
-    "labels_path",
     "EXPOSURE_COLUMNS",
     "VERDICTS",
     "air_stability_candidates",
     "excluded_label_rows",
     "excluded_summary",
     "label_counts",
+    "labels_path",
     "load_air_stability",
     "normalise_label_formula",
 ]

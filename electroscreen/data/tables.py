@@ -173,24 +173,19 @@ def _formula_mismatch(text: object, structure) -> str | None:
     :data:`FORMULA_CIF_TOLERANCE` (a refinement's occupancies may round a nominal formula). A
     formula cell that is empty or does not parse (a label such as ``LLZO``) is not compared.
     """
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        amounts = parse_formula(text)
-    except FormulaError:
-        return None
-    total = sum(amounts.values())
+    from electroscreen.data.composition_match import atomic_fractions
+
+    written = atomic_fractions(text) if isinstance(text, str) and text.strip() else None
     composition = structure.composition.get_el_amt_dict()
     cif_total = sum(composition.values())
-    if not (total > 0 and cif_total > 0):
+    if written is None or not cif_total > 0:
         return None
-    elements = sorted(set(amounts) | set(composition))
     gaps = {
-        el: abs(amounts.get(el, 0.0) / total - composition.get(el, 0.0) / cif_total)
-        for el in elements
+        el: abs(written.get(el, 0.0) - composition.get(el, 0.0) / cif_total)
+        for el in sorted(set(written) | set(composition))
     }
     worst = max(gaps, key=gaps.get)
-    if set(amounts) == set(composition) and gaps[worst] <= FORMULA_CIF_TOLERANCE:
+    if set(written) == set(composition) and gaps[worst] <= FORMULA_CIF_TOLERANCE:
         return None
     cif_formula = structure.composition.formula.replace(" ", "")
     return (

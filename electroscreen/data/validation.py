@@ -75,13 +75,13 @@ def check_structure(
                 return "unknown_element", f"dummy species {sp} at {site.frac_coords.round(4)}"
             if not 1 <= sp.Z <= MAX_Z:  # the element tables (and packed arrays) end at Lr
                 return "unknown_element", f"site {j}: {sp} (Z = {sp.Z}) is outside Z = 1..{MAX_Z}"
-            if not (np.isfinite(amount) and 0 < amount <= 1 + _OCC_TOL):
+            if not (np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY):
                 return (
                     "bad_occupancy",
                     f"site {j}: occupancy of {sp} is {amount:.4g}, not in (0, 1]",
                 )
     occupancy = np.array([site.species.num_atoms for site in structure])
-    if (occupancy > 1 + _OCC_TOL).any():
+    if (occupancy > MAX_OCCUPANCY).any():
         j = int(np.argmax(occupancy))
         return "bad_occupancy", f"site {j} has total occupancy {occupancy[j]:.3f} > 1"
     centers, neighbors, _, distances = structure.get_neighbor_list(min_distance)
@@ -148,9 +148,9 @@ def check_packed(
         "unknown_element",
         lambda i: f"atomic number outside 1..{MAX_Z}",
     )
-    bad_fraction = ~(np.isfinite(fraction) & (fraction > 0) & (fraction <= 1 + _OCC_TOL))
+    bad_fraction = ~(np.isfinite(fraction) & (fraction > 0) & (fraction <= MAX_OCCUPANCY))
     site_total = segment_sum(np.where(bad_fraction, 0.0, fraction), packed.occ_offsets)
-    site_bad_occ = segment_any(bad_fraction, packed.occ_offsets) | (site_total > 1 + _OCC_TOL)
+    site_bad_occ = segment_any(bad_fraction, packed.occ_offsets) | (site_total > MAX_OCCUPANCY)
     fail(
         segment_any(site_bad_occ, packed.site_offsets),
         "bad_occupancy",
