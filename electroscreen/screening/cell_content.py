@@ -3,8 +3,7 @@
 These are the labels and identities :mod:`electroscreen.screening.generate` gives its seeds and
 candidates: the occupancy-weighted amount of each element per cell, the reduced formula, the
 *prototype* (anonymized formula per formula unit plus the number of sites per cell, e.g.
-``A2B3C7D12|96``), the normalized composition key of the deduplication rule, and species labels
-such as ``Zr4+`` for the ``substitutions`` column.
+``A2B3C7D12|96``) and species labels such as ``Zr4+`` for the ``substitutions`` column.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, formula_units
 from electroscreen.data.packed import PackedStructures
 
 __all__ = [
-    "cell_composition_key",
     "cell_formula_units",
     "element_amounts",
     "prototype_label",
@@ -65,13 +63,6 @@ def prototype_label(amounts: np.ndarray, n_sites: int) -> str:
 def _amount_text(value: float) -> str:
     value = round(float(value), 4)
     return "" if value == 1 else f"{value:g}"
-
-
-def cell_composition_key(z: np.ndarray, amounts: np.ndarray) -> tuple:
-    """Normalized composition as ``((Z, fraction), ...)`` sorted by Z, fractions rounded to 1e-6."""
-    order = np.argsort(z)
-    frac = np.round(amounts[order] / amounts.sum(), 6)
-    return tuple(zip(z[order].tolist(), frac.tolist(), strict=True))
 
 
 def species_label(z: int, charge: float) -> str:

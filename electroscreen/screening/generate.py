@@ -26,16 +26,19 @@ For each seed structure:
    are unchanged).
 
 Deduplication rule: two candidates are duplicates when they come from seeds of the same *prototype*
-(the seed's anonymized formula per formula unit plus its number of sites per cell, e.g.
-``A2B3C7D12|96``) and have the same normalized composition (element fractions rounded to 1e-6); the
-more probable one is kept (ties: the earlier seed, then enumeration order). The same seed with the
+(the seed's anonymized formula plus its number of sites per cell, e.g. ``A2B3C7D12|96``) and have
+the same composition, both within
+:data:`~electroscreen.data.composition_match.MATCH_TOLERANCE` of atomic fraction (seeds of one
+structure whose CIFs round differently, ``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``,
+are one prototype); the more probable one is kept (ties: the earlier seed, then enumeration order). The same seed with the
 same substitution map can only arise once. Candidates whose composition is a seed's composition
 (a known compound: every atomic fraction within
 :data:`~electroscreen.data.composition_match.MATCH_TOLERANCE`, so that ``Li3YCl6`` is the seed
-whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``. Every kept candidate is finally checked with
-``assign_oxidation_states`` and the same valence rule.
+whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``; so are candidates that
+``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), before
+duplicates are removed, so that a near-duplicate never stands in for a candidate that fails.
 
-Cell labels (formulas, prototypes, composition keys, species) live in
+Cell labels (formulas, prototypes, species) live in
 :mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
 (:func:`load_seeds`, :func:`write_pool`, re-exported here) in :mod:`~electroscreen.screening.pool_files`.
 """
@@ -50,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.composition_match import CompositionIndex
+from electroscreen.data.composition_match import MATCH_TOLERANCE, CompositionIndex
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import (
@@ -60,7 +63,6 @@ from electroscreen.data.oxidation import (
 )
 from electroscreen.data.packed import PackedStructures
 from electroscreen.screening.cell_content import (
-    cell_composition_key,
     cell_formula_units,
     element_amounts,
     prototype_label,
@@ -102,7 +104,7 @@ class GeneratedPool:
         n_sites``.
     counts : dict
         Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
-        stage (``enumerated``, ``known_compound``, ``duplicate``, ``unbalanced``, ``unselected``,
+        stage (``enumerated``, ``known_compound``, ``unbalanced``, ``duplicate``, ``unselected``,
         ``kept``).
     """
 
@@ -250,37 +252,26 @@ def generate_candidates(
     seed_texts = seed_formulas(seeds)
     # a seed's composition however its CIF rounded it (Y1.99998): MATCH_TOLERANCE, as elsewhere
     known = None if keep_known else CompositionIndex(seed_texts)
-    best: dict[tuple, tuple[float, int, int]] = {}
+    new: list[tuple[float, int, int]] = []  # (-log p, seed group, map): most probable first
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
         if known is not None and len(is_known):
             is_known = known.find(_candidate_compositions(g)) >= 0
-        for k in range(len(g.log_probability)):
-            if is_known[k]:
-                counts["known_compound"] += 1
-                continue
-            comp = cell_composition_key(g.new_z[k], g.amounts)
-            key = (g.prototype, comp)
-            previous = best.get(key)
-            if previous is not None:
-                counts["duplicate"] += 1
-                if g.log_probability[k] <= previous[0]:
-                    continue
-            best[key] = (float(g.log_probability[k]), gi, k)
+        counts["known_compound"] += int(is_known.sum())
+        for k in np.flatnonzero(~is_known):
+            if _balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
+                new.append((-float(g.log_probability[k]), gi, k))
+            else:
+                counts["unbalanced"] += 1
+    kept = _distinct(groups, sorted(new))
+    counts["duplicate"] += len(new) - len(kept)
 
-    chosen = sorted((gi, -lp, k) for lp, gi, k in best.values())
-    records: list[dict] = []
-    picks: list[tuple[int, int]] = []
-    for gi, _, k in chosen:
-        g = groups[gi]
-        amounts_by_symbol = {
-            ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)
-        }
-        if not _balanced(assign_oxidation_states(amounts_by_symbol)):
-            counts["unbalanced"] += 1
-            continue
-        picks.append((gi, k))
-        records.append(_record(g, k, seed_ids[g.index], seed_texts[g.index], rescale_lattice))
+    picks = [(gi, k) for gi, _, k in sorted((gi, lp, k) for lp, gi, k in kept)]
+    records = [
+        _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
+                rescale_lattice)
+        for gi, k in picks
+    ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
     if max_candidates is not None and len(table) > max_candidates:
         rng = np.random.default_rng(seed)
@@ -303,6 +294,30 @@ def generate_candidates(
     if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
         table.insert(1, "formula", seed_formulas(packed))
     return GeneratedPool(packed, _finish_table(table), dict(counts))
+
+
+def _amounts_by_symbol(g: _SeedMaps, k: int) -> dict[str, float]:
+    return {ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)}
+
+
+def _distinct(groups: list[_SeedMaps], ranked: list[tuple[float, int, int]]) -> list:
+    """The candidates of ``ranked`` (most probable first; ties: earlier seed, then enumeration
+    order) that duplicate no candidate before them: the same number of sites per cell, the same
+    elements and every atomic fraction within :data:`MATCH_TOLERANCE`. A map keeps its seed's
+    amounts, so such candidates also come from one prototype; seeds of one structure whose CIFs
+    round differently (``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``) give one
+    candidate per composition."""
+    kept = []
+    buckets: dict[tuple, list[np.ndarray]] = {}
+    for entry in ranked:
+        g, k = groups[entry[1]], entry[2]
+        order = np.argsort(g.new_z[k], kind="stable")
+        fractions = g.amounts[order] / g.amounts.sum()
+        bucket = buckets.setdefault((g.n_sites, tuple(g.new_z[k][order].tolist())), [])
+        if not any(np.abs(fractions - other).max() <= MATCH_TOLERANCE for other in bucket):
+            bucket.append(fractions)
+            kept.append(entry)
+    return kept
 
 
 def _candidate_compositions(g: _SeedMaps) -> PackedCompositions:

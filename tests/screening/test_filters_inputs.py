@@ -128,12 +128,17 @@ def test_an_unquoted_nobelium_in_yaml_gets_a_clear_message(tmp_path):
 
 
 def test_a_d0_cation_that_charge_balance_reduces_is_redox_active():
-    """Ti4+, Zr4+, Nb5+, Ta5+, W6+ are kept as d0 cations; W4+ for Ge4+ in a thiophosphate (the
-    demo's top 15 held three), Ti3+ (LiTiS2, an electrode) or Nb4+ for Zr4+ is not: d electrons."""
+    """Ti4+, Zr4+, Nb5+, Ta5+, W6+, Sc3+, Y3+ and La3+ are kept as d0 cations; W4+ for Ge4+ in a
+    thiophosphate (the demo's top 15 held three), Ti3+ (LiTiS2, an electrode), Nb4+ for Zr4+,
+    Sc2+ for Mg2+ in the Li2MgCl4 spinel or La2+ (metallic LaI2) are not: d electrons."""
     formulas = [
         "Li26.688P0.84W3.16S20I4",  # W +4.15
         "LiTiS2",
         "Li2Zr0.9Nb0.1Cl6",  # Nb4+ on the Zr4+ site
+        "Li2ScCl4",
+        "LiLaI3",
+        "Li3ScCl6",
+        "Li3YCl6",
         "Li1.3Al0.3Ti1.7P3O12",  # LATP, Ti4+
         "Li7.8Y1.8Ti10.1988P18O72",  # Ti 5e-5 e short of 4+: a rounded occupancy, kept
         "Li0.33La0.557TiO3",
@@ -143,8 +148,9 @@ def test_a_d0_cation_that_charge_balance_reduces_is_redox_active():
     ]
     batch = pd.DataFrame({"formula": formulas, "status": "ok", "error": ""})
     out = apply_filters(batch, FilterConfig())
-    assert out["status"].tolist() == ["redox_active"] * 3 + ["ok"] * 6
+    assert out["status"].tolist() == ["redox_active"] * 5 + ["ok"] * 8
     assert out.loc[0, "error"].startswith("reduced d-metal cation W+4.15 (below its d0 state W6+)")
+    assert out.loc[3, "error"].startswith("reduced d-metal cation Sc+2.00 (below its d0 state Sc3+)")
     kept = apply_filters(batch, FilterConfig(allow_redox_active=True))
     assert (kept["status"] == "ok").all()
 
