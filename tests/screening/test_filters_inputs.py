@@ -150,7 +150,9 @@ def test_a_d0_cation_that_charge_balance_reduces_is_redox_active():
     out = apply_filters(batch, FilterConfig())
     assert out["status"].tolist() == ["redox_active"] * 5 + ["ok"] * 8
     assert out.loc[0, "error"].startswith("reduced d-metal cation W+4.15 (below its d0 state W6+)")
-    assert out.loc[3, "error"].startswith("reduced d-metal cation Sc+2.00 (below its d0 state Sc3+)")
+    assert out.loc[3, "error"].startswith(
+        "reduced d-metal cation Sc+2.00 (below its d0 state Sc3+)"
+    )
     kept = apply_filters(batch, FilterConfig(allow_redox_active=True))
     assert (kept["status"] == "ok").all()
 
