@@ -13,6 +13,12 @@ standardised features). A candidate next to labelled rows gets the near member's
 far from all of them the far member's. The spread is that of the two-component mixture:
 ``var = w sd_near^2 + (1 - w) sd_far^2 + w (1 - w) (p_near - p_far)^2``.
 
+Members trained with ``class_weight: balanced`` estimate the odds of a training set with equal
+classes. ``calibration: prior`` moves each member's probability to the class frequency of the rows
+fitted, ``logit p + ln(n1 / n0)`` (the prior-shift correction; spreads by the same map's slope),
+before the blend; ``none`` (the default) keeps the balanced probabilities
+(benchmarks/README.md, issue 18, twelfth session: Brier against ranking).
+
 Config (the default ``configs/air_stability.yaml``)::
 
     featurizers: [moisture]
@@ -32,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -39,8 +46,10 @@ from electroscreen.models.novelty import FeatureNovelty
 
 __all__ = ["GatedClassifier", "build_gated", "check_gated"]
 
-#: The two members and the gate's scale: the keys of ``estimator_params``.
-PARAM_KEYS = {"near", "far", "gate_scale"}
+#: The two members, the gate's scale and the calibration: the keys of ``estimator_params``.
+PARAM_KEYS = {"near", "far", "gate_scale", "calibration"}
+#: Values of ``calibration``.
+CALIBRATIONS = ("none", "prior")
 #: Keys of one member spec.
 MEMBER_KEYS = {"estimator", "features", "params"}
 #: Classifiers that can be members.
@@ -68,14 +77,18 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     unknown = set(params) - PARAM_KEYS
     if unknown or not {"near", "far"} <= set(params):
         raise ValueError(
-            f"gated: estimator_params needs 'near' and 'far' (and optional 'gate_scale'); "
+            f"gated: estimator_params needs 'near' and 'far' (optional 'gate_scale', "
+            "'calibration'); "
             f"got {sorted(params)}"
         )
     scale = float(params.get("gate_scale", 1.0))
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"gated: gate_scale must be a positive number, got {scale}")
+    calibration = params.get("calibration", "none")
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"gated: calibration must be one of {CALIBRATIONS}: {calibration!r}")
     names = list(feature_names)
-    out: dict = {"gate_scale": scale}
+    out: dict = {"gate_scale": scale, "calibration": calibration}
     for role in ("near", "far"):
         spec = params[role]
         if not isinstance(spec, Mapping):
@@ -117,6 +130,7 @@ def build_gated(
         near_columns=near["columns"],
         far_columns=far["columns"],
         gate_scale=spec["gate_scale"],
+        calibration=spec["calibration"],
     )
 
 
@@ -134,6 +148,9 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         Novelty (standardised units) at which the near member's weight has fallen to 1/e.
     n_neighbors : int, default 5
         Training rows averaged by the novelty.
+    calibration : {"none", "prior"}, default "none"
+        ``"prior"``: each member's probability is moved from equal classes to the class frequency
+        of the fitted rows (``logit p + ln(n1 / n0)``) before the blend.
 
     Attributes
     ----------
@@ -141,6 +158,8 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         The fitted members.
     novelty_ : FeatureNovelty
         Fitted on the near member's columns of the training rows.
+    prior_log_odds_ : float
+        ``ln(n1 / n0)`` of the fitted rows with ``calibration="prior"``, else 0.
 
     Examples
     --------
@@ -164,6 +183,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         far_columns: np.ndarray | None = None,
         gate_scale: float = 1.0,
         n_neighbors: int = 5,
+        calibration: str = "none",
     ) -> None:
         self.near = near
         self.far = far
@@ -171,6 +191,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         self.far_columns = far_columns
         self.gate_scale = gate_scale
         self.n_neighbors = n_neighbors
+        self.calibration = calibration
 
     def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
         if columns is None:
@@ -197,6 +218,12 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X must be 2-D with one row per label: {X.shape}, {len(y)} labels")
         if not np.isfinite(self.gate_scale) or self.gate_scale <= 0:
             raise ValueError(f"gate_scale must be a positive number, got {self.gate_scale}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {CALIBRATIONS}: {self.calibration!r}")
+        counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=2)
+        self.prior_log_odds_ = (
+            float(np.log(counts[1] / counts[0])) if self.calibration == "prior" else 0.0
+        )
         self.n_features_in_ = X.shape[1]
         self.near_columns_ = self._columns(self.near_columns, X.shape[1])
         self.far_columns_ = self._columns(self.far_columns, X.shape[1])
@@ -217,8 +244,9 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         """Probability of class 1 and the mixture spread, both of shape ``(n,)``."""
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
-        p_near, sd_near = self.near_.predict_proba_dist(X[:, self.near_columns_])
-        p_far, sd_far = self.far_.predict_proba_dist(X[:, self.far_columns_])
+        shift = getattr(self, "prior_log_odds_", 0.0)  # models fitted before calibration: 0
+        p_near, sd_near = _shifted(*self.near_.predict_proba_dist(X[:, self.near_columns_]), shift)
+        p_far, sd_far = _shifted(*self.far_.predict_proba_dist(X[:, self.far_columns_]), shift)
         w = self.gate_weight(X)
         p = w * p_near + (1 - w) * p_far
         var = w * sd_near**2 + (1 - w) * sd_far**2 + w * (1 - w) * (p_near - p_far) ** 2
@@ -230,3 +258,15 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)
+
+
+def _shifted(p: np.ndarray, sd: np.ndarray, log_odds: float) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities with ``log_odds`` added to their logit, and spreads times that map's slope
+    ``q (1 - q) / (p (1 - p))`` (1 at p = 0 or 1, which the map keeps); unchanged for 0."""
+    if log_odds == 0.0:
+        return p, sd
+    inside = (p > 0) & (p < 1)
+    pc = np.where(inside, p, 0.5)
+    q = np.where(inside, expit(logit(pc) + log_odds), p)
+    slope = np.where(inside, q * (1 - q) / (pc * (1 - pc)), 1.0)
+    return q, sd * slope

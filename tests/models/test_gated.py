@@ -97,6 +97,49 @@ def test_bad_parameters_are_named(data):
     np.testing.assert_array_equal(spec["far"]["columns"], [1])
 
 
+def test_prior_calibration_shifts_each_member_to_the_class_frequency():
+    """Balanced members estimate the odds of equal classes; ``calibration="prior"`` adds
+    ln(n1 / n0) to each member's logit before the blend, and its spread scales by the map's slope.
+    On 85 % positives with an uninformative feature, the balanced model's mean is about 0.5 and the
+    calibrated one's about 0.85."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 0.85).astype(int)
+    columns = {"near_columns": np.array([0, 1]), "far_columns": np.array([0]), "gate_scale": 0.5}
+    plain = _model(**columns).fit(X, y)
+    prior = _model(**columns, calibration="prior").fit(X, y)
+    shift = np.log(y.sum() / (len(y) - y.sum()))
+    assert prior.prior_log_odds_ == pytest.approx(shift)
+    Xt = np.vstack([X[:20], X[:20] + 30.0])
+    w = prior.gate_weight(Xt)
+    expected_p, expected_var = np.zeros(len(Xt)), np.zeros(len(Xt))
+    members = []
+    for member, columns in ((prior.near_, prior.near_columns_), (prior.far_, prior.far_columns_)):
+        p, sd = member.predict_proba_dist(Xt[:, columns])
+        inside = (p > 0) & (p < 1)
+        q = np.where(inside, 1 / (1 + (1 - p) / np.where(inside, p, 0.5) * np.exp(-shift)), p)
+        slope = np.where(inside, q * (1 - q) / np.where(inside, p * (1 - p), 1.0), 1.0)
+        members.append((q, sd * slope))
+    (qn, sn), (qf, sf) = members
+    expected_p = w * qn + (1 - w) * qf
+    expected_var = w * sn**2 + (1 - w) * sf**2 + w * (1 - w) * (qn - qf) ** 2
+    p, sd = prior.predict_proba_dist(Xt)
+    np.testing.assert_allclose(p, expected_p, rtol=1e-12)
+    np.testing.assert_allclose(sd, np.sqrt(expected_var), rtol=1e-10)
+    far = X[:100] + [0.0, 30.0]  # the far member alone, on its column as in training
+    assert abs(plain.predict_proba_dist(far)[0].mean() - 0.5) < 0.1
+    assert abs(prior.predict_proba_dist(far)[0].mean() - y.mean()) < 0.05
+    legacy = pickle.loads(pickle.dumps(plain))
+    del legacy.__dict__["prior_log_odds_"]  # a model fitted before the parameter existed
+    np.testing.assert_array_equal(legacy.predict_proba_dist(Xt)[0], plain.predict_proba_dist(Xt)[0])
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        _model(calibration="isotonic").fit(X, y)
+    spec = {"near": {"estimator": "random_forest"}, "far": {"estimator": "logistic"}}
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        check_gated({**spec, "calibration": "platt"}, ["a", "b"])
+    assert check_gated({**spec, "calibration": "prior"}, ["a", "b"])["calibration"] == "prior"
+
+
 def test_predictor_builds_it_from_feature_names_and_refuses_it_for_conductivity():
     from electroscreen.models.predictor import CandidatePredictor
 
