@@ -59,9 +59,9 @@ STORED_STATES = "stored states: "
 #: d0 oxidation states of the early transition metals that ``DEFAULT_REDOX_ACTIVE`` leaves in as
 #: d0 cations (Ti4+ in LATP and LLTO, Zr4+, Nb5+, Ta5+, W6+; Hf4+ alike; the group-3 cations Sc3+,
 #: Y3+, La3+ of halides and garnets): a charge balance that needs them lower (W4+ for Ge4+ in a
-#: thiophosphate, Ti3+, Nb4+, Sc2+ on the M2+ site of Li2MCl4) leaves d electrons, which conduct (WS2, Ti2O3; Sc2+
-#: and La2+ exist only in metal-metal bonded cluster halides and metallic LaI2) and are oxidised
-#: inside the working window, so such a candidate is ``redox_active``.
+#: thiophosphate, Ti3+, Nb4+, Sc2+ on the M2+ site of Li2MCl4) leaves d electrons, which conduct
+#: (WS2, Ti2O3; Sc2+ and La2+ exist only in metal-metal bonded cluster halides and metallic LaI2)
+#: and are oxidised inside the working window, so such a candidate is ``redox_active``.
 D0_STATES = {"Sc": 3, "Y": 3, "La": 3, "Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta": 5, "W": 6}
 #: How far below its d0 state an element's (average) state must be: compositions whose occupancies
 #: were rounded in their seed CIF sit a few 1e-4 e off, a reduced cation a whole unit or a fraction.
