@@ -29,6 +29,7 @@ __all__ = [
     "find_column",
     "looks_binary",
     "read_parquet",
+    "row_id",
     "table_chunks",
     "table_records",
 ]
@@ -204,6 +205,14 @@ def _failed(cid: str, source: str, status: str, message: str, formula: str = "")
     }
 
 
+def row_id(value: object, path: Path, row: int) -> str:
+    """A table row's candidate id: its id cell as text, or ``<file stem>:<row>`` (the id of a
+    table without an id column) where the cell is empty or null."""
+    if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+        return f"{Path(path).stem}:{row}"
+    return str(value)
+
+
 def table_records(
     frame: pd.DataFrame, path: Path, start: int, max_sites: int, min_distance: float
 ) -> list[dict]:
@@ -222,7 +231,7 @@ def table_records(
     for offset, values in enumerate(frame.itertuples(index=False, name=None)):
         record = dict(zip(frame.columns, values, strict=True))
         row = start + offset
-        cid = str(record[id_col]) if id_col else f"{path.stem}:{row}"
+        cid = row_id(record[id_col] if id_col else None, path, row)
         source = f"{path}:{row}"
         try:
             rec = _row_record(

@@ -42,6 +42,7 @@ from electroscreen.data.tables import (
     ID_COLUMNS,
     find_column,
     looks_binary,
+    row_id,
     table_chunks,
     table_records,
 )
@@ -237,23 +238,35 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
                 index += 1
 
 
-def _table_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
-    """Candidate rows of a table chunk: formula tables column by column, tables with a CIF
-    column row by row."""
+def _table_rows(batch: Batch, max_sites: int) -> tuple[pd.DataFrame, BatchStructures]:
+    """Candidate rows of a table chunk and their structures: formula tables column by column
+    (no structures), tables with a CIF column row by row."""
     frame = batch.frame
     formula_col = find_column(frame.columns, FORMULA_COLUMNS)
     if formula_col is not None and find_column(frame.columns, CIF_COLUMNS) is None:
-        return _formula_rows(batch, formula_col)
+        table = _formula_rows(batch, formula_col)
+        return table, BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     return _record_rows(batch, max_sites)
 
 
-def _record_rows(batch: Batch, max_sites: int) -> pd.DataFrame:
-    """Candidate rows of a table chunk, row by row (any table, CIF column or not)."""
+def _record_rows(batch: Batch, max_sites: int) -> tuple[pd.DataFrame, BatchStructures]:
+    """Candidate rows of a table chunk, row by row (any table, CIF column or not), and the
+    structures of its CIF column."""
     frame = batch.frame
     records = table_records(frame, batch.path, batch.start, max_sites, DEFAULT_MIN_DISTANCE)
-    table = pd.DataFrame.from_records(records)
+    return _with_structures(pd.DataFrame.from_records(records))
+
+
+def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures]:
+    """Rows read with pymatgen Structures (structure files, a table's CIF column) in the standard
+    columns, their structures packed once, and a structure's ``formula`` per formula unit of its
+    cell (:func:`~electroscreen.data.cell_units.structure_formulas`), as for a packed pool."""
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
-    return _standardize(table, extras)
+    structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
+    reduced = formula_texts(table["formula"].fillna("").astype(str).tolist())[1]
+    for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
+        reduced[row] = text
+    return _standardize(table, extras, reduced), structures
 
 
 def _formula_rows(batch: Batch, formula_col: str) -> pd.DataFrame:
@@ -267,11 +280,12 @@ def _formula_rows(batch: Batch, formula_col: str) -> pd.DataFrame:
     cell, reduced, status, error = formula_texts(frame[formula_col].tolist())
     table = pd.DataFrame(
         {
-            "candidate_id": (
-                [str(v) for v in frame[id_col].tolist()]
-                if id_col
-                else [f"{path.stem}:{row}" for row in rows]
-            ),
+            "candidate_id": [
+                row_id(v, path, row)
+                for v, row in zip(
+                    frame[id_col] if id_col else [None] * len(rows), rows, strict=True
+                )
+            ],
             "formula": cell,
             "source": source,
             "status": status,
@@ -329,12 +343,11 @@ def materialize(
         ``structure`` holds pymatgen Structures, except for packed batches, whose structures stay
         packed (``structure`` is None).
     structures : BatchStructures
-        Every structure of the batch, packed (a packed batch's arrays as they are; none for a
-        formula table).
+        Every structure of the batch, packed (a packed batch's arrays as they are; a table's CIF
+        column's; none for a formula table).
     """
     if batch.kind == "table":
-        table = _table_rows(batch, max_sites)
-        return table, BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
+        return _table_rows(batch, max_sites)
     if batch.kind == "packed":
         packed = batch.packed
         n = len(packed)
@@ -357,13 +370,7 @@ def materialize(
             f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
         ]
         return table, BatchStructures(packed, np.arange(n, dtype=np.int64))
-    table = read_candidates(batch.files, max_sites=max_sites)
-    extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
-    structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
-    reduced = formula_texts(table["formula"].fillna("").astype(str).tolist())[1]
-    for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
-        reduced[row] = text
-    return _standardize(table, extras, reduced), structures
+    return _with_structures(read_candidates(batch.files, max_sites=max_sites))
 
 
 @dataclass(frozen=True)

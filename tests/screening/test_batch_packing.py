@@ -128,3 +128,33 @@ def test_a_file_batch_is_packed_once_for_the_filter_and_both_models(
     got = process_batch(batch, FilterConfig(require_charge_balance=False), conductivity, stability)
     assert got["gii"].notna().sum() >= 1 and got["pred_log10_sigma"].notna().sum() >= 1
     assert len(calls) == 1
+
+
+def test_a_tables_cif_column_is_screened_as_the_same_cif_files(models, structures, tmp_path):
+    """A CIF in a table's ``cif`` column is the structure its row screens: the same ``gii``,
+    bond-valence filter, formula and structure-model prediction as that CIF given as a file (the
+    column's structures were dropped: no GII, so an implausible one ranked first)."""
+    from pymatgen.core import Structure
+
+    conductivity, stability = models
+    folder = tmp_path / "cifs"
+    folder.mkdir()
+    implausible = Structure.from_dict(structures[0].as_dict())
+    implausible.replace_species({"Li": "Na"})  # Na on Li sites: still ok for the tiny models
+    chosen = [*structures[:4], implausible]
+    texts = [s.to(fmt="cif") for s in chosen]
+    for k, text in enumerate(texts):
+        (folder / f"s{k}.cif").write_text(text)
+    filters = FilterConfig(require_charge_balance=False, carrier="", max_gii=0.86)
+    files = Batch(0, "files", folder, 0, files=sorted(folder.iterdir()))
+    frame = pd.DataFrame({"id": [f"s{k}" for k in range(len(texts))], "cif": texts})
+    path = tmp_path / "pool.csv"
+    frame.to_csv(path, index=False)
+    table = Batch(0, "table", path, 0, frame=pd.read_csv(path))
+    a = process_batch(files, filters, conductivity, stability)
+    b = process_batch(table, filters, conductivity, stability)
+    assert a["gii"].notna().all() and "implausible_bond_valence" in set(a["status"])
+    for column in ("formula", "cell_formula", "status", "n_sites"):
+        assert a[column].tolist() == b[column].tolist(), column
+    for column in ("gii", "pred_log10_sigma", "p_air_stable"):
+        np.testing.assert_array_equal(a[column].to_numpy(), b[column].to_numpy())

@@ -254,3 +254,27 @@ def test_a_structures_own_states_are_held_to_the_state_rules():
         table, FilterConfig(allow_redox_active=True), packed, np.arange(3)
     )
     assert (allowed["status"] == "ok").all()
+
+
+def test_a_missing_id_cell_falls_back_to_the_file_and_row(tmp_path, data_dir):
+    """An empty id cell (CSV) or a null (Parquet) gets ``<stem>:<row>``, the id of a table without
+    an id column, on the formula-table path and on the CIF-column path; they became "", "~2",
+    "None"."""
+    from electroscreen.data.obelix import load_obelix_structures
+
+    cif = next(iter(load_obelix_structures(data_dir).values()))
+    csv = tmp_path / "pool.csv"
+    csv.write_text("id,formula\n,Li3PS4\na,Li3InCl6\n,Li6PS5Cl\n")
+    parquet = tmp_path / "pool.parquet"
+    pd.DataFrame({"id": [None, "b"], "formula": ["Li3PS4", "Li3YCl6"]}).to_parquet(parquet)
+    with_cif = tmp_path / "cifs.csv"
+    pd.DataFrame({"id": ["", "c"], "cif": [cif, cif]}).to_csv(with_cif, index=False)
+    ids = {}
+    for path in (csv, parquet, with_cif):
+        for batch in iter_batches(plan_inputs([path]), 100):
+            ids[path.name] = materialize(batch)[0]["candidate_id"].tolist()
+    assert ids == {
+        "pool.csv": ["pool:0", "a", "pool:2"],
+        "pool.parquet": ["pool:0", "b"],
+        "cifs.csv": ["cifs:0", "c"],
+    }
