@@ -63,7 +63,8 @@ class PackedStructures:
     occ_fraction : ndarray of float64, shape (Z,)
         Occupancy of each occupant; the sum over a site is <= 1 (less means vacancies).
     occ_oxidation : ndarray of float64, shape (Z,)
-        Oxidation state of each occupant, NaN where the input had none.
+        Oxidation state of each occupant, NaN where the input had none (or 0: what pymatgen gives
+        a CIF atom type the `_atom_type_oxidation_number` loop leaves out).
     ids : tuple of str
         One identifier per structure (the candidate id).
     """
@@ -272,7 +273,7 @@ def pack_structures(
                 occ_z.append(sp.Z)
                 occ_frac.append(frac)
                 ox = getattr(sp, "oxi_state", None)
-                occ_ox.append(np.nan if ox is None else float(ox))
+                occ_ox.append(float(ox) if ox else np.nan)  # 0: a CIF type without a state
     return PackedStructures(
         lattice=lattice,
         site_offsets=site_offsets,

@@ -112,3 +112,19 @@ def test_config_validates_the_gii_settings():
     with pytest.raises(ValueError):
         FilterConfig(max_gii=0)
     assert FilterConfig(max_gii=None).max_gii is None
+
+
+def test_a_zero_oxidation_state_is_no_state(obelix_structures):
+    """A CIF that gives ``_atom_type_oxidation_number`` for some types only reads the others as
+    state 0 (``S0+``); a zero is not a state the structure carries: its GII is that of the bare
+    structure (states guessed), not 1.9 v.u. of a neutral sulfur ("the ions do not fit")."""
+    from electroscreen.featurizers.bvse.plausibility import BondValenceGII
+
+    table = obelix_structures.set_index("candidate_id")
+    bare = table.loc["kji", "structure"].copy()  # Ta-LLZO, disordered
+    partial = bare.copy()
+    partial.add_oxidation_state_by_element({"Li": 1, "La": 3, "Zr": 4, "Ta": 5, "O": 0})
+    packed = pack_structures([bare, partial])
+    assert not packed.has_oxidation.any()
+    gii = BondValenceGII().transform([bare, partial])
+    np.testing.assert_array_equal(gii[0], gii[1])
