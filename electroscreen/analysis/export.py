@@ -260,7 +260,13 @@ def _write_structure(structure: Structure, folder: Path, prefix: str = "") -> li
 
     folder.mkdir(parents=True, exist_ok=True)
     cif = folder / f"{prefix}structure.cif" if not prefix else folder / f"{prefix}.cif"
-    CifWriter(structure).write_file(cif)
+    # a CIF may not repeat a site label: a structure expanded from its asymmetric unit keeps one
+    # label per orbit, and CifWriter gives every occupant of a mixed site its site's label; with
+    # labels equal to the species CifWriter numbers each occupant itself (Li0, Li1, ..., Zr7, Ta8)
+    labelled = structure.copy()
+    for site in labelled:
+        site.label = site.species_string
+    CifWriter(labelled).write_file(cif)
     written = [cif.name]
     if structure.is_ordered:
         poscar = folder / (f"{prefix}_POSCAR" if prefix else "POSCAR")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import pandas as pd
 import pytest
 from pymatgen.core import Composition
+from pymatgen.io.cif import CifFile
 from typer.testing import CliRunner
 
 from electroscreen.analysis.export import export_shortlist, ordered_approximant
@@ -54,8 +56,11 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
     ranked = results[results["rank"] > 0].sort_values("rank")
     n = len(ranked)
     assert n >= 10
-    export = export_shortlist(root / "out", tmp_path / "x", top=n, order=True,
-                              max_ordered_sites=120, dft="MPRelaxSet")  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export = export_shortlist(root / "out", tmp_path / "x", top=n, order=True,
+                                  max_ordered_sites=120, dft="MPRelaxSet")  # fmt: skip
+    assert not [w for w in caught if "labels are not unique" in str(w.message)]
     shortlist = pd.read_csv(export.csv, keep_default_na=False)
     assert shortlist["candidate_id"].tolist() == ranked["candidate_id"].tolist()
     assert shortlist["rank"].tolist() == ranked["rank"].tolist()
@@ -72,6 +77,9 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
         files = row.files.split(";")
         cif = tmp_path / "x" / files[0]
         back = structure_from_text(cif.read_text())[0]
+        block = next(iter(CifFile.from_str(cif.read_text()).data.values()))
+        labels = block.data["_atom_site_label"]
+        assert len(set(labels)) == len(labels), cif  # a CIF may not repeat a site label
         assert back.composition.element_composition.reduced_composition.almost_equals(
             Composition(row.formula).reduced_composition, rtol=1e-3
         )
