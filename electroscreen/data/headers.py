@@ -27,7 +27,15 @@ from electroscreen.data.limits import (
     volume_problem,
 )
 
-__all__ = ["CifBlock", "XyzFrame", "cif_blocks", "json_problem", "poscar_problem", "xyz_frames"]
+__all__ = [
+    "CifBlock",
+    "XyzFrame",
+    "cif_blocks",
+    "json_problem",
+    "poscar_problem",
+    "site_blocks",
+    "xyz_frames",
+]
 
 Problem = tuple[str, str] | None
 
@@ -59,8 +67,10 @@ def poscar_problem(
     """Site count and cell volume from a POSCAR's header; a header pymatgen would misread.
 
     Without a species line (a VASP 4 POSCAR, whose species are in its POTCAR) pymatgen invents
-    H, He, ...: that is a ``parse_error``, as is a coordinate block shorter or longer than the
-    counts say (pymatgen silently drops the extra lines or stops with an IndexError).
+    H, He, ...: that is a ``parse_error``, as are a species line and a counts line of different
+    lengths (pymatgen pairs them up to the shorter one: ``Li P S`` / ``14 28`` read as Li14P28)
+    and a coordinate block shorter or longer than the counts say (pymatgen silently drops the
+    extra lines or stops with an IndexError).
     """
     all_lines = text.splitlines()
     lines = all_lines[:8]
@@ -83,6 +93,12 @@ def poscar_problem(
             "parse_error",
             "no species line (a VASP 4 POSCAR, species in its POTCAR): add the line of element "
             "symbols above the counts",
+        )
+    n_species = len(lines[5].split())
+    if n_species != len(counts):
+        return (
+            "parse_error",
+            f"the species line has {n_species} symbols but the counts line {len(counts)} numbers",
         )
     coordinates = _poscar_coordinate_lines(all_lines, counts_at + 1)
     if coordinates is not None and coordinates != n_sites:
@@ -150,7 +166,8 @@ def json_problem(
 
 @dataclass(frozen=True)
 class CifBlock:
-    """One ``data_`` block of a CIF: its text and what the caps found (``problem``)."""
+    """One ``data_`` block of a CIF: its text, whether it lists atom sites (``has_sites``: else it
+    holds no structure) and what the caps found (``problem``)."""
 
     text: str
     has_sites: bool
@@ -241,7 +258,7 @@ def _orbit_count(coords: np.ndarray, ops: np.ndarray) -> int:
     return len(np.unique(np.concatenate(codes))) if codes else 0
 
 
-def _block_problem(block: str, max_sites: int, max_volume: float) -> tuple[bool, Problem]:
+def _block_problem(block: str, max_sites: int, max_volume: float) -> Problem:
     lines = block.splitlines()
     values: dict[str, float | None] = {}
     for line in lines:
@@ -273,26 +290,24 @@ def _block_problem(block: str, max_sites: int, max_volume: float) -> tuple[bool,
             )  # fmt: skip
             ops_text = tokens[col :: len(tags)]
     if rows is None:
-        return False, None
+        return None
     names = ("a", "b", "c", "alpha", "beta", "gamma")
     cell = [values.get(f"_cell_length_{x}") for x in names[:3]]
     cell += [values.get(f"_cell_angle_{x}") for x in names[3:]]
     if all(v is not None for v in cell):
         problem = volume_problem(cell_volume(*cell), max_volume, "CIF cell parameters")
         if problem is not None:
-            return True, problem
+            return problem
     coords = np.array([[_number(v) for v in r] for r in rows], dtype=float)
     coords = coords[np.isfinite(coords).all(axis=1)] if len(coords) else coords.reshape(0, 3)
     distinct = len(np.unique(np.round(coords % 1.0, _SITE_DECIMALS) % 1.0, axis=0))
     problem = sites_problem(distinct, max_sites, "CIF atom-site rows")
     if problem is not None or not ops_text or len(coords) * len(ops_text) <= max_sites:
-        return True, problem
+        return problem
     ops = _symops(ops_text)
     if ops is None:
-        return True, None
-    return True, sites_problem(
-        _orbit_count(coords, ops), max_sites, "CIF rows x symmetry operations"
-    )
+        return None
+    return sites_problem(_orbit_count(coords, ops), max_sites, "CIF rows x symmetry operations")
 
 
 def cif_blocks(
@@ -305,11 +320,28 @@ def cif_blocks(
     counted when they already exceed the cap or when the operations are not listed. Cost: one pass
     over the text plus at most ``max_sites`` rows times the number of operations.
     """
-    blocks = []
-    for block in _blocks(text):
-        has_sites, problem = _block_problem(block, max_sites, max_volume)
-        blocks.append(CifBlock(block, has_sites, problem))
-    return blocks
+    return [
+        CifBlock(block, _declares_sites(block), _block_problem(block, max_sites, max_volume))
+        for block in _blocks(text)
+    ]
+
+
+#: The tag a block needs to hold a structure (pymatgen reads fractional coordinates only).
+_SITES_TAG = re.compile(r"(?im)^[ \t]*_atom_site_fract_x\b")
+
+
+def _declares_sites(block: str) -> bool:
+    return _SITES_TAG.search(block) is not None
+
+
+def site_blocks(text: str) -> list[str]:
+    """The blocks of a CIF that list atom sites, in order.
+
+    A block without ``_atom_site_fract_x`` (a journal's ``data_global`` of publication data, an
+    instrument or information block) holds no structure and is not a candidate; pymatgen's parser
+    refuses a whole file for one such block.
+    """
+    return [block for block in _blocks(text) if _declares_sites(block)]
 
 
 # ----------------------------------------------------------------------------------------- extxyz

@@ -1,37 +1,37 @@
 """Read candidate files of any supported format into the candidate table.
 
-Structures: CIF (every data block), POSCAR/CONTCAR/``*.vasp``, pymatgen JSON (one structure or a
-list), extxyz (every frame, through ASE). Compositions: CSV or Parquet tables with a formula column
-(and optionally a column of CIF text). Every input yields at least one row; a file that cannot be
-read yields one row whose ``status`` says why and whose ``error`` names the file.
+Structures: CIF (every data block that lists atom sites), POSCAR/CONTCAR/``*.vasp``, pymatgen JSON
+(one structure or a list), extxyz (every frame, through ASE, its partial occupancies kept).
+Compositions: CSV or Parquet tables with a formula column (and optionally a column of CIF text).
+Every input yields at least one row; a file that cannot be read yields one row whose ``status``
+says why and whose ``error`` names the file.
 """
 
 from __future__ import annotations
 
 import glob
-import io
 import json
 import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
-from pymatgen.io.cif import CifParser
 
 from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.cif_structures import NO_SITE_BLOCK, cif_block_structure, cif_structures
 from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem, xyz_frames
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
+from electroscreen.data.partial_sites import structure_from_dict, structure_from_frame
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
     looks_binary,
     table_chunks,
     table_records,
 )
-from electroscreen.data.validation import MAX_OCCUPANCY, check_packed, check_structure
+from electroscreen.data.validation import StructureProblem, check_packed, check_structure
 
 __all__ = [
     "FORMULA_COLUMNS",
@@ -153,114 +153,79 @@ def structure_record(
 
 
 def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
-    """Parse every structure in a CIF or POSCAR text (pymatgen's parsers, warnings silenced)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if fmt == "cif":
-            # a site above MAX_OCCUPANCY is refused, not rescaled (rescaling changes the composition)
-            parser = CifParser(io.StringIO(text), occupancy_tolerance=MAX_OCCUPANCY)
-            _check_cif_occupancies(parser)
-            structures = parser.parse_structures(primitive=False, on_error="raise")
-            if not structures:
-                raise ValueError("no structure in CIF")
-            return structures
-        if fmt == "poscar":
+    """Parse every structure in a CIF or POSCAR text (pymatgen's parsers, warnings silenced).
+
+    A CIF gives one structure per block that lists atom sites, each checked against its own
+    ``_chemical_formula_sum`` (:func:`~electroscreen.data.cif_structures.cif_structures`).
+    """
+    if fmt == "cif":
+        return cif_structures(text)
+    if fmt == "poscar":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return [Structure.from_str(text, fmt="poscar")]
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _check_cif_occupancies(parser: CifParser) -> None:
-    """Refuse occupancies outside (0, 1] as written: pymatgen drops a site with a negative or zero
-    occupancy without a word, which would screen a different compound."""
-    cif = getattr(parser, "_cif", None)
-    for block in getattr(cif, "data", {}).values():
-        values = block.data.get("_atom_site_occupancy") or []
-        labels = block.data.get("_atom_site_label") or [""] * len(values)
-        for label, raw in zip(labels, values, strict=False):
-            try:
-                value = float(str(raw).split("(")[0])
-            except ValueError:
-                continue  # "?" or ".": pymatgen's default applies
-            if not (np.isfinite(value) and 0 < value <= MAX_OCCUPANCY):
-                raise ValueError(f"site {label}: occupancy {raw} is not in (0, 1]")
+def _exc_failure(cid: str, source: str, exc: Exception) -> dict:
+    """The status row of a reader's exception (a :class:`StructureProblem` says its own status)."""
+    message = str(exc) if isinstance(exc, StructureProblem) else f"{type(exc).__name__}: {exc}"
+    return _failure(cid, source, _classify_error(exc), message)
 
 
 def _classify_error(exc: Exception) -> str:
+    if isinstance(exc, StructureProblem):
+        return exc.status
     text = str(exc).lower()
-    if "occupancy" in text and ("not in (0, 1]" in text or "exceeded tolerance" in text):
+    if "occupanc" in text and (
+        "not in (0, 1]" in text or "exceeded tolerance" in text or "sum to more than 1" in text
+    ):
         return "bad_occupancy"
     if "element" in text or "symbol" in text or "not a valid" in text:
         return "unknown_element"
     return "parse_error"
 
 
-def _records(cid: str, source: str, structures: list, max_sites: int, min_distance: float):
-    many = len(structures) > 1
-    for k, structure in enumerate(structures):
-        yield structure_record(
-            f"{cid}#{k}" if many else cid,
-            f"{source}#{k}" if many else source,
-            structure,
-            max_sites,
-            min_distance,
-        )
+def _part_records(
+    cid: str, path: Path, parts: list, parse, max_sites: int, min_distance: float
+) -> Iterator[dict]:
+    """One record per part of a file (CIF block, JSON item, extxyz frame), ``name#k`` when there
+    are several. ``parts`` holds (problem, payload) pairs: a part refused from its text keeps its
+    problem, else ``parse(payload)`` gives its structure, and what it raises is that part's status.
+    """
+    many = len(parts) > 1
+    for k, (problem, payload) in enumerate(parts):
+        part_id = f"{cid}#{k}" if many else cid
+        source = f"{path}#{k}" if many else str(path)
+        if problem is not None:
+            yield _failure(part_id, source, *problem)
+            continue
+        try:
+            structure = parse(payload)
+        except Exception as exc:  # noqa: BLE001 - one part's failure is that part's status
+            yield _exc_failure(part_id, source, exc)
+            continue
+        yield structure_record(part_id, source, structure, max_sites, min_distance)
 
 
 def _read_extxyz(path: Path, cid: str, max_sites: int, min_distance: float) -> Iterator[dict]:
     """Frames of an extxyz file; each is checked from its count line and ``Lattice=`` before ASE
-    reads its atoms, and each frame's failure is that frame's status."""
-    from ase.io import read as ase_read
-    from pymatgen.io.ase import AseAtomsAdaptor
-
+    reads its atoms (:func:`~electroscreen.data.partial_sites.structure_from_frame`)."""
     with path.open(encoding="utf-8", errors="strict") as fh:
-        frames = list(xyz_frames(fh, max_sites))
-    for k, frame in enumerate(frames):
-        source = f"{path}#{k}" if len(frames) > 1 else str(path)
-        frame_id = f"{cid}#{k}" if len(frames) > 1 else cid
-        if frame.problem is not None:
-            yield _failure(frame_id, source, *frame.problem)
-            continue
-        try:
-            atoms = ase_read(io.StringIO(frame.text), index=0, format="extxyz")
-            if not atoms.pbc.all():
-                yield _failure(frame_id, source, "not_periodic", "frame is not periodic in 3D")
-                continue
-            structure = AseAtomsAdaptor.get_structure(atoms)
-        except Exception as exc:  # noqa: BLE001 - one frame's failure is that frame's status
-            yield _failure(frame_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
-            continue
-        yield structure_record(frame_id, source, structure, max_sites, min_distance)
+        frames = [(frame.problem, frame.text) for frame in xyz_frames(fh, max_sites)]
+    yield from _part_records(cid, path, frames, structure_from_frame, max_sites, min_distance)
 
 
 def _read_cif(
     path: Path, text: str, cid: str, max_sites: int, min_distance: float
 ) -> Iterator[dict]:
-    """Structures of a CIF; a block over the site or volume cap is refused from its text alone, and
-    a block pymatgen cannot read gets its own status row beside the others (``name#k``)."""
-    blocks = cif_blocks(text, max_sites)
-    if all(block.problem is None for block in blocks):
-        try:
-            structures = structure_from_text(text, "cif")
-        except Exception:  # noqa: BLE001 - one block's failure must not take the others
-            if sum(block.has_sites for block in blocks) < 2:
-                raise
-        else:
-            yield from _records(cid, str(path), structures, max_sites, min_distance)
-            return
-    blocks = [block for block in blocks if block.has_sites]
-    many = len(blocks) > 1
-    for k, block in enumerate(blocks):
-        block_id = f"{cid}#{k}" if many else cid
-        source = f"{path}#{k}" if many else str(path)
-        if block.problem is not None:
-            yield _failure(block_id, source, *block.problem)
-            continue
-        try:
-            structure = structure_from_text(block.text, "cif")[0]
-        except Exception as exc:  # noqa: BLE001 - one block's failure is that block's status
-            yield _failure(block_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
-            continue
-        yield structure_record(block_id, source, structure, max_sites, min_distance)
+    """Structures of a CIF, one per block that lists atom sites (a block without sites, such as a
+    journal's ``data_global``, is not a candidate); a block over the site or volume cap is refused
+    from its text alone."""
+    blocks = [(b.problem, b.text) for b in cif_blocks(text, max_sites) if b.has_sites]
+    if not blocks:
+        raise ValueError(NO_SITE_BLOCK)
+    yield from _part_records(cid, path, blocks, cif_block_structure, max_sites, min_distance)
 
 
 def _read_structure_file(
@@ -275,39 +240,20 @@ def _read_structure_file(
         yield from _read_cif(path, text, cid, max_sites, min_distance)
         return
     if suffix == ".json":
-        yield from _read_json(path, text, cid, max_sites, min_distance)
+        data = json.loads(text)  # one structure or a list, each capped before it is built
+        items = [(json_problem(item, max_sites), item) for item in _as_list(data)]
+        yield from _part_records(cid, path, items, structure_from_dict, max_sites, min_distance)
         return
     problem = poscar_problem(text, max_sites)
     if problem is not None:  # refused before pymatgen parses (and validates) every site
         yield _failure(cid, str(path), *problem)
         return
-    yield from _records(
-        cid, str(path), structure_from_text(text, "poscar"), max_sites, min_distance
-    )
+    (structure,) = structure_from_text(text, "poscar")
+    yield structure_record(cid, str(path), structure, max_sites, min_distance)
 
 
-def _read_json(
-    path: Path, text: str, cid: str, max_sites: int, min_distance: float
-) -> Iterator[dict]:
-    """Structures of a pymatgen JSON file (one or a list), each capped before it is built."""
-    data = json.loads(text)
-    items = data if isinstance(data, list) else [data]
-    many = len(items) > 1
-    for k, item in enumerate(items):
-        item_id = f"{cid}#{k}" if many else cid
-        source = f"{path}#{k}" if many else str(path)
-        problem = json_problem(item, max_sites)
-        if problem is not None:
-            yield _failure(item_id, source, *problem)
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                structure = Structure.from_dict(item)
-        except Exception as exc:  # noqa: BLE001 - one item's failure is that item's status
-            yield _failure(item_id, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")
-            continue
-        yield structure_record(item_id, source, structure, max_sites, min_distance)
+def _as_list(data: object) -> list:
+    return data if isinstance(data, list) else [data]
 
 
 def _read_packed(path: Path, max_sites: int) -> list[dict]:
@@ -424,4 +370,4 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     except UnicodeDecodeError as exc:
         return [_failure(cid, source, "binary_file", f"not UTF-8 text ({exc.reason})")]
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes this file's status
-        return [_failure(cid, source, _classify_error(exc), f"{type(exc).__name__}: {exc}")]
+        return [_exc_failure(cid, source, exc)]

@@ -27,6 +27,7 @@ __all__ = [
     "FORMULA_COLUMNS",
     "ID_COLUMNS",
     "find_column",
+    "formula_mismatch",
     "looks_binary",
     "read_parquet",
     "row_id",
@@ -151,7 +152,7 @@ def _row_record(
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
             return _failed(cid, source, _classify_error(exc), f"structure: {exc}")
         read = structure_record(cid, source, structure, *structure_args)
-        mismatch = _formula_mismatch(record.get(formula_col) if formula_col else None, structure)
+        mismatch = formula_mismatch(record.get(formula_col) if formula_col else None, structure)
         if mismatch and read["status"] == OK:
             return _failed(cid, source, "formula_mismatch", mismatch, read["formula"])
         return read
@@ -167,7 +168,7 @@ def _row_record(
     return {"candidate_id": cid, "formula": formula, "source": source, "status": OK, "error": ""}
 
 
-def _formula_mismatch(text: object, structure) -> str | None:
+def formula_mismatch(text: object, structure) -> str | None:
     """Why a row's formula and its CIF are not one composition, or ``None`` when they agree.
 
     They agree when they hold the same elements and no atomic fraction differs by more than

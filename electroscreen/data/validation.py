@@ -5,7 +5,8 @@
 :func:`check_packed` applies the same rules to packed arrays (the ``.npz`` / ``.parquet`` caches),
 which never become Structures before screening. Rules: at least one site and at most ``max_sites``;
 a finite lattice with volume in (``MIN_VOLUME``, ``max_volume``]; finite coordinates; real elements
-(Z in 1..103); each occupancy in (0, 1] and each site's total at most 1 (+ rounding tolerance).
+(Z in 1..103); each occupancy in (0, 1] and each site's total at most 1 (+ rounding tolerance;
+:func:`site_occupancies` applies it to a JSON or ASE site before pymatgen builds one).
 The cheap checks (counts, lattice, volume) come first, so a huge cell is refused before any
 neighbour list is built.
 """
@@ -29,7 +30,13 @@ from electroscreen.data.limits import (
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_sum
 
-__all__ = ["MAX_OCCUPANCY", "check_packed", "check_structure"]
+__all__ = [
+    "MAX_OCCUPANCY",
+    "StructureProblem",
+    "check_packed",
+    "check_structure",
+    "site_occupancies",
+]
 
 _OCC_TOL = 1e-3
 #: The most a site may hold: 1, plus the rounding of refined occupancies (0.333 + 0.667 + ...).
@@ -37,6 +44,43 @@ MAX_OCCUPANCY = 1 + _OCC_TOL
 #: Split-site refinements often sum slightly above one (OBELiX 13q: two Li0.54 sites 0.42 A apart);
 #: two close sites only count as overlapping atoms above this summed occupancy.
 _SPLIT_SITE_TOL = 0.25
+
+
+class StructureProblem(ValueError):
+    """A reader's refusal of one structure, raised with its status (``bad_occupancy``, ...)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def site_occupancies(amounts: dict, site: str) -> dict:
+    """A site's ``{species: occupancy}`` under the occupancy rule, as a pymatgen site can hold it.
+
+    Each occupancy must be a finite number in (0, 1] and their total at most
+    :data:`MAX_OCCUPANCY`; a total between 1 and that tolerance (a rounded refinement) is scaled
+    down to 1, as pymatgen's CIF parser does with ``occupancy_tolerance=MAX_OCCUPANCY`` (a pymatgen
+    site refuses more than 1), so every format reads such a site alike.
+
+    Raises
+    ------
+    StructureProblem
+        ``bad_occupancy`` naming ``site`` and the value or total out of range.
+    """
+    if not amounts:
+        raise StructureProblem("bad_occupancy", f"{site} holds no species")
+    for species, amount in amounts.items():
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
+            raise StructureProblem("bad_occupancy", f"{site}: occupancy of {species} is {amount!r}")
+        if not (np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY):
+            raise StructureProblem(
+                "bad_occupancy", f"{site}: occupancy of {species} is {amount:.4g}, not in (0, 1]"
+            )
+    total = sum(amounts.values())
+    if total > MAX_OCCUPANCY:
+        raise StructureProblem("bad_occupancy", f"{site} has total occupancy {total:.4g} > 1")
+    scale = 1 / total if total > 1 else 1.0
+    return {species: amount * scale for species, amount in amounts.items()}
 
 
 def _lattice_problem(matrix: np.ndarray, max_volume: float) -> tuple[str, str] | None:

@@ -129,6 +129,9 @@ def test_a_tables_cif_column_gets_the_same_caps_before_parsing(tmp_path, monkeyp
         ("1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "no species line"),  # pymatgen invented H, He
         ("Li Cl\n1 0\nDirect\n0 0 0\n0.5 0.5 0.5\n", "say 1 sites but 2 coordinate"),
         ("Li Cl\n1 2\nDirect\n0 0 0\n0.5 0.5 0.5\n", "say 3 sites but 2 coordinate"),
+        # pymatgen paired the two lines up to the shorter one (Li P S / 1 1 read as LiP)
+        ("Li P Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "has 3 symbols but the counts line 2"),
+        ("Li\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n", "has 1 symbols but the counts line 2"),
     ],
 )
 def test_a_poscar_pymatgen_would_misread_is_a_parse_error(tmp_path, body, words):
