@@ -41,17 +41,18 @@ __all__ = [
     "structure_record",
 ]
 
-STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".json", ".extxyz", ".xyz"}
+STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".contcar", ".json", ".extxyz", ".xyz"}
 TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 #: Packed structure caches (:meth:`PackedStructures.save`); a packed Parquet file has a table's suffix.
 PACKED_SUFFIXES = {".npz"}
+#: A file whose name holds one of these is a POSCAR whatever its suffix: ``CONTCAR.relax2``,
+#: ``Li3PS4_mp-985583_POSCAR`` (how the Materials Project and workflow tools name them).
 POSCAR_NAMES = ("POSCAR", "CONTCAR")
 
 
 def _is_candidate_file(path: Path) -> bool:
-    return (
-        path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES
-        or path.name.startswith(POSCAR_NAMES)
+    return path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES or any(
+        name in path.name for name in POSCAR_NAMES
     )
 
 

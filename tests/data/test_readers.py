@@ -1,6 +1,7 @@
 """Readers: every supported format, and bad input that becomes a status instead of a crash."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -315,6 +316,18 @@ def test_a_pattern_matching_nothing_or_a_folder_loses_nothing(tmp_path):
         table = read_candidates(str(tmp_path / pattern))
         assert table["status"].tolist() == ["ok"], pattern  # the file once, no folder row
         assert table["source"].iloc[0].endswith("rocksalt.vasp")
+
+
+def test_vasp_files_named_as_workflows_name_them_are_read_from_a_folder(tmp_path):
+    """``Li3PS4_mp-985583_POSCAR`` (Materials Project), ``CONTCAR.relax2`` and ``*.contcar`` in a
+    folder are POSCARs; the first and last were skipped without a word."""
+    names = ("Li3PS4_mp-985583_POSCAR", "CONTCAR.relax2", "run7.contcar", "notes.txt")
+    for name in names:
+        _rocksalt().to(filename=str(tmp_path / name), fmt="poscar")
+    table = read_candidates(tmp_path)
+    assert sorted(Path(s).name for s in table["source"]) == sorted(names[:3])
+    assert set(table["status"]) == {"ok"}
+    assert "run7" in set(table["candidate_id"])
 
 
 def test_json_that_is_not_a_structure_says_so(tmp_path):
