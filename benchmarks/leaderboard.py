@@ -44,6 +44,7 @@ import pandas as pd
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.train import build_predictor, evaluate_scheme, load_config_table
 from electroscreen.experiments.train_config import TrainConfig, load_train_config
+from electroscreen.models.splits import SCHEMES
 
 REPO = Path(__file__).resolve().parents[1]
 #: Columns of the printed table: (heading, scheme, metric).
@@ -202,19 +203,34 @@ def machine() -> str:
     )
 
 
+def scheme_list(text: str) -> list[str]:
+    """``--schemes``: comma-separated names from :data:`SCHEMES`, checked when the arguments are
+    parsed (a misspelt scheme failed only after featurizing and after the schemes before it)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SCHEMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown scheme(s) {unknown or [text]}; choose from {', '.join(SCHEMES)}"
+        )
+    return names
+
+
+def schemes_help() -> str:
+    """The help of ``--schemes``: every scheme, and those the table has no column for."""
+    shown = {scheme for _, scheme, _ in COLUMNS}
+    json_only = [s for s in SCHEMES if s not in shown]
+    return (
+        f"comma-separated schemes, from {', '.join(SCHEMES)} "
+        f"({', '.join(json_only)}: metrics in --json only); default: each config's own"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--configs", nargs="+", type=Path, default=None, help="configs (default conductivity*)"
     )
-    parser.add_argument(
-        "--schemes",
-        default=None,
-        help=(
-            "comma-separated schemes (official,family_cv,train_family_cv,train_chemsys_cv); "
-            "default: each config's own"
-        ),
-    )
+    parser.add_argument("--schemes", type=scheme_list, default=None, help=schemes_help())
     parser.add_argument("--json", type=Path, default=None, help="also write every metric as JSON")
     parser.add_argument(
         "--merge",
@@ -231,12 +247,11 @@ def main(argv: list[str] | None = None) -> int:
         print(published_table(rows))
         return 0
     configs = [p.resolve() for p in (args.configs or default_configs())]
-    schemes = args.schemes.split(",") if args.schemes else None
     tables: dict[tuple[bool, bool], pd.DataFrame] = {}
     rows = []
     for path in configs:
         tick = time.perf_counter()
-        row = evaluate_config(path, schemes, tables)
+        row = evaluate_config(path, args.schemes, tables)
         rows.append(row)
         summary = ", ".join(
             f"{k}={row[k]:.3f}"

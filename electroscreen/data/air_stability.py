@@ -171,15 +171,26 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
 
 
 def labels_path(data_dir: str | Path | None) -> Path:
-    """The label file: ``data_dir`` when it *is* a file, otherwise the package copy.
+    """The label file: ``data_dir`` when it *is* a file, the package copy when it is a folder or
+    None.
 
     The shared data folder (``$ELECTROSCREEN_DATA/air_stability/labels.csv``) holds the 75-row seed
     the project's labels grew from; the package copy supersedes it, so a data folder alone does not
     switch the labels back to the seed. Pass the path of a CSV to train on another label file.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``data_dir`` is neither an existing file nor an existing folder (a mistyped label path
+        must not train on the package copy without a word).
     """
-    if data_dir is not None and Path(data_dir).is_file():
+    if data_dir is None or Path(data_dir).is_dir():
+        return AIR_STABILITY_LABELS
+    if Path(data_dir).is_file():
         return Path(data_dir)
-    return AIR_STABILITY_LABELS
+    raise FileNotFoundError(
+        f"air-stability labels: {data_dir} is neither a label file nor a folder"
+    )
 
 
 def _number(text: object) -> float:
@@ -196,7 +207,8 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
     ----------
     data_dir : path, optional
         A label CSV of the same columns to read instead of the package copy. A folder (e.g. the
-        reference data folder) is ignored: the package copy is the project's label set.
+        reference data folder) is ignored: the package copy is the project's label set. A path
+        that does not exist raises ``FileNotFoundError`` (:func:`labels_path`).
 
     Returns
     -------

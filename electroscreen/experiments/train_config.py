@@ -92,7 +92,9 @@ class TrainConfig(BaseModel):
         Estimator kind understood by :class:`~electroscreen.models.predictor.CandidatePredictor`
         (``random_forest``, ``extra_trees``, ``gradient_boosting``, ``mlp``, ``graph``).
     estimator_params : dict
-        Keyword arguments of the estimator (``n_estimators``, ``hidden``, ``epochs``, ...).
+        Keyword arguments of the estimator (``n_estimators``, ``hidden``, ``epochs``, ...), checked
+        at load: names, values (scikit-learn's own constraints) and members (``gated`` features
+        against the listed featurizers' columns).
     censored : {"bound", "drop"}
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
@@ -118,8 +120,10 @@ class TrainConfig(BaseModel):
         guard_extra_rows`).
     temperature_model : {"none", "arrhenius"}
         Conductivity only: predict at a temperature along an Arrhenius line with a predicted
-        activation energy (trained on the Liverpool Arrhenius fits), or at 25 degC only.
+        activation energy (trained on the Liverpool Arrhenius fits, so ``arrhenius`` needs
+        ``liverpool: true``), or at 25 degC only.
     seed : int
+        0 <= seed < 2**32 (NumPy's range).
     structures : bool or None
         Parse the OBELiX CIFs into the task table; ``None`` decides from the featurizers and
         estimator (structure featurizers or the graph estimator need them).
@@ -129,16 +133,23 @@ class TrainConfig(BaseModel):
         official split always use every row.
     evaluation : EvaluationConfig
     experiment : str
-        MLflow experiment name.
+        MLflow experiment name (non-empty).
     registered_model_name : str
-        Model registry name (``electroscreen-conductivity``, ``electroscreen-air-stability``).
+        Model registry name (``electroscreen-conductivity``, ``electroscreen-air-stability``);
+        no ``/`` or ``:``.
     alias : str
-        Registry alias moved to the new version (``models:/<name>@champion``). MLflow reserves
-        ``latest``: ``models:/<name>/latest`` already resolves to the newest version.
+        Registry alias moved to the new version (``models:/<name>@champion``): letters, digits,
+        ``_`` and ``-``. MLflow reserves ``latest`` (``models:/<name>/latest`` already resolves to
+        the newest version) and ``v<digits>``. The three names are checked with MLflow's own rules.
     data_dir : path or None
-        Reference data folder (default ``$ELECTROSCREEN_DATA``).
+        Reference data folder (default ``$ELECTROSCREEN_DATA``). Air stability: a label CSV to
+        train on; a folder (or none) means the package labels; a path that does not exist is an
+        error.
     device : str
         Torch device for torch estimators (``auto``: CUDA when present).
+
+    The :data:`CONDUCTIVITY_ONLY` fields are an error when set in a config of another task (they
+    would have no effect).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -222,26 +233,97 @@ class TrainConfig(BaseModel):
     @field_validator("estimator_params")
     @classmethod
     def _estimator_builds(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """An unknown estimator or argument is an error of the file, not a traceback after
-        featurizing (:func:`~electroscreen.models.estimators.check_estimator`)."""
-        task, name = info.data.get("task"), info.data.get("estimator")
-        if task is None or name is None:
-            return value
+        """An unknown estimator or argument, a value the estimator refuses, a bad member (of
+        ``gated``: its ``features`` against the columns the listed featurizers give) is an error of
+        the file, not a traceback after featurizing
+        (:func:`~electroscreen.models.estimators.check_estimator`)."""
+        data = info.data
+        if not {"task", "featurizers", "featurizer_params", "estimator"} <= set(data):
+            return value  # an earlier field is in error (and named)
         from electroscreen.models.estimators import check_estimator
+        from electroscreen.models.predictor import CandidatePredictor
         from electroscreen.models.tasks import get_task
 
-        check_estimator(get_task(task), name, value, info.data.get("featurizers") or [])
+        predictor = CandidatePredictor(
+            featurizers=data["featurizers"],
+            featurizer_params=data["featurizer_params"],
+            estimator=data["estimator"],
+        )
+        columns = [str(n) for n in predictor.feature_names()]  # the design's, as at fit
+        check_estimator(
+            get_task(data["task"]), data["estimator"], value, data["featurizers"], columns
+        )
         return value
 
-    @field_validator("alias")
+    @field_validator(*CONDUCTIVITY_ONLY)
     @classmethod
-    def _not_reserved(cls, alias: str) -> str:
-        if alias.lower() == "latest":
+    def _conductivity_only(cls, value: object, info: ValidationInfo) -> object:
+        """Set (a default is not validated) in a config of another task, these fields would do
+        nothing, and :meth:`flat_params` would not even log them."""
+        task = info.data.get("task")
+        if task is not None and task != "conductivity":
             raise ValueError(
-                "'latest' is reserved by MLflow (models:/<name>/latest is the newest version); "
-                "use e.g. 'champion'"
+                f"{info.field_name} acts on task: conductivity only; remove it from this {task} config"
             )
-        return alias
+        return value
+
+    @field_validator("temperature_model")
+    @classmethod
+    def _activation_energies_to_learn(cls, value: str, info: ValidationInfo) -> str:
+        """The Arrhenius model learns ``Ea`` from the Liverpool rows' fits; OBELiX rows have none."""
+        if value == "arrhenius" and info.data.get("task") == "conductivity":
+            if info.data.get("liverpool") is False:
+                from electroscreen.models.temperature import DEFAULT_EA_EV
+
+                raise ValueError(
+                    "arrhenius learns the activation energy from the Liverpool rows' Arrhenius "
+                    "fits (OBELiX rows have none): with liverpool: false every pred_ea_ev would be "
+                    f"the constant {DEFAULT_EA_EV} eV; set liverpool: true or temperature_model: none"
+                )
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _numpy_seed(cls, seed: int) -> int:
+        from sklearn.utils import check_random_state
+
+        check_random_state(seed)  # NumPy's (and scikit-learn's) rule: 0 <= seed < 2**32
+        return seed
+
+    @field_validator("experiment", "registered_model_name", "alias")
+    @classmethod
+    def _mlflow_name(cls, value: str, info: ValidationInfo) -> str:
+        """MLflow's own rules, checked at load: MLflow refused a bad name only after the training
+        (a bad alias left the FAILED run's model version registered, the newest one)."""
+        from mlflow.exceptions import MlflowException
+        from mlflow.utils import validation as rules
+
+        checks = {
+            "experiment": (rules._validate_experiment_name,),
+            "registered_model_name": (rules._validate_model_name,),
+            "alias": (rules._validate_model_alias_name, rules._validate_model_alias_name_reserved),
+        }[info.field_name]
+        try:
+            for check in checks:
+                check(value)
+        except MlflowException as exc:
+            hint = "; use e.g. 'champion'" if info.field_name == "alias" else ""
+            raise ValueError(f"{exc.message.rstrip('.')}{hint}") from None
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _label_source_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """Air stability: a path that is neither a label file nor a folder is an error
+        (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels."""
+        if value is not None and info.data.get("task") == "air_stability":
+            from electroscreen.data.air_stability import labels_path
+
+            try:
+                labels_path(value)
+            except FileNotFoundError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     def reads_structures(self) -> bool:
         """Whether the task table must carry parsed structures (explicit, else inferred)."""

@@ -223,6 +223,7 @@ class CompositionAttentionRegressor(RegressorMixin, TorchEnsembleMixin):
         censored: np.ndarray | None = None,
     ) -> CompositionAttentionRegressor:
         """Fit on fractions ``X`` (n, 103) and ``y`` (n,); ``censored`` marks upper bounds."""
+        self._validate_params()  # epochs, n_members, batch_size >= 1
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         if len(X) != len(y):

@@ -7,15 +7,23 @@ estimator (tree ensembles, the logistic ensemble, the torch MLP / attention / gr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
 
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
 from electroscreen.models.tasks import Task
 
-__all__ = ["ESTIMATORS", "TREE_ESTIMATORS", "build_estimator", "check_estimator", "known_estimator"]
+__all__ = [
+    "ESTIMATORS",
+    "TREE_ESTIMATORS",
+    "build_estimator",
+    "check_estimator",
+    "check_param_values",
+    "known_estimator",
+]
 
 #: Estimator names a predictor (or a config) can ask for.
 ESTIMATORS = (
@@ -108,11 +116,19 @@ def known_estimator(name: str) -> str:
 
 
 def check_estimator(
-    task: Task, name: str, params: dict | None, featurizers: Sequence[str] = ()
+    task: Task,
+    name: str,
+    params: dict | None,
+    featurizers: Sequence[str] = (),
+    feature_names: Sequence[str] = (),
 ) -> None:
-    """Raise ``ValueError`` now for what :func:`build_estimator` would refuse at fit time: an
-    unknown estimator (or one of the wrong task), unknown ``params``, a bad member of ``averaged`` /
-    ``gated`` (their feature names are checked at fit, against the design's columns).
+    """Raise ``ValueError`` now for what :func:`build_estimator` or the first fit would refuse.
+
+    That is an unknown estimator (or one of the wrong task), unknown ``params``, a parameter value
+    scikit-learn's own constraints refuse (:func:`check_param_values`), a bad member of
+    ``averaged`` (:func:`~electroscreen.models.averaged.check_members`) or of ``gated``
+    (:func:`~electroscreen.models.gated.check_gated`, against ``feature_names``: the design's
+    columns), each member's parameters included.
 
     Torch estimators are built to check their arguments, so a torch config imports torch here.
     """
@@ -124,12 +140,56 @@ def check_estimator(
             check_estimator(task, spec["estimator"], spec["params"])
         return
     if name == "gated" and task.kind != "regression":
+        from electroscreen.models.gated import check_gated
+
+        spec = check_gated(params, feature_names)
         for role in ("near", "far"):
-            spec = dict(params or {}).get(role)
-            if isinstance(spec, Mapping) and "estimator" in spec:
-                check_estimator(task, str(spec["estimator"]), spec.get("params"))
+            try:
+                check_estimator(task, spec[role]["estimator"], spec[role]["params"])
+            except ValueError as exc:
+                raise ValueError(f"gated: {role}: {exc}") from None
         return
     try:
-        build_estimator(task, name, params, 0, "cpu")
-    except TypeError as exc:  # an argument the estimator does not take
+        check_param_values(build_estimator(task, name, params, 0, "cpu"))
+    except (TypeError, ValueError) as exc:  # an argument it does not take, or a bad value
         raise ValueError(f"estimator_params of {name}: {exc}") from None
+
+
+def check_param_values(estimator: BaseEstimator) -> None:
+    """Check the parameter values of an unfitted estimator without fitting it.
+
+    Each scikit-learn estimator it fits (:func:`_fitted_parts`) runs scikit-learn's own constraint
+    check (``_validate_params``: ``n_estimators`` >= 1, ``max_features`` in (0, 1], ``C`` > 0,
+    ``class_weight`` ``balanced`` or None, ``random_state``, the torch estimators' counts
+    ``epochs``, ``n_members``, ``batch_size`` >= 1, ...), and an ``n_jobs`` goes through joblib's
+    (0 has no meaning).
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter (scikit-learn's ``InvalidParameterError`` is a ``ValueError``).
+    """
+    for part in _fitted_parts(estimator):
+        if hasattr(type(part), "_parameter_constraints"):
+            part._validate_params()
+        n_jobs = part.get_params(deep=False).get("n_jobs")
+        if n_jobs is not None:
+            effective_n_jobs(n_jobs)
+
+
+def _fitted_parts(estimator: BaseEstimator) -> list[BaseEstimator]:
+    """``estimator`` and the unfitted scikit-learn estimators its fit builds from its parameters
+    (a tree ensemble's forest or booster, the logistic ensemble's (calibrated) regression), with
+    the estimators those take as parameters."""
+    from electroscreen.models.linear_models import LogisticEnsembleClassifier
+
+    parts = [estimator]
+    if isinstance(estimator, TreeEnsembleRegressor | TreeEnsembleClassifier):
+        boosted = estimator.kind == "gradient_boosting"
+        parts.append(estimator._booster(0) if boosted else estimator._forest())
+    elif isinstance(estimator, LogisticEnsembleClassifier):
+        parts.append(estimator._model(np.array([0, 1, 0, 1])))  # two rows of each class
+    for part in parts:  # grows while walked: nested estimators (a calibrator's regression)
+        nested = part.get_params(deep=False).values()
+        parts += [p for p in nested if isinstance(p, BaseEstimator)]
+    return parts

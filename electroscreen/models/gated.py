@@ -28,7 +28,8 @@ Config (the default ``configs/air_stability.yaml``)::
       near: {estimator: random_forest, params: {n_estimators: 100}}
       far: {estimator: logistic, features: [rxn_h2o_ev_per_atom, borane_cluster], params: {C: 100.0}}
 
-A member reads the columns named in its ``features`` (design feature names; default: every column).
+A member reads the columns named in its ``features`` (design feature names, a non-empty list;
+without the key: every column).
 Its ``estimator`` is ``random_forest``, ``extra_trees``, ``gradient_boosting``, ``logistic`` or
 ``mlp``; its seed is the predictor's unless its params set ``random_state``.
 """
@@ -36,6 +37,7 @@ Its ``estimator`` is ``random_forest``, ``extra_trees``, ``gradient_boosting``, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit, logit
@@ -62,9 +64,10 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     Parameters
     ----------
     params : dict
-        ``{"near": spec, "far": spec, "gate_scale": float > 0}``; a spec is a dict with
-        ``estimator`` (one of :data:`MEMBER_ESTIMATORS`), optional ``features`` (design feature
-        names) and ``params`` (its ``__init__`` arguments).
+        ``{"near": spec, "far": spec, "gate_scale": float > 0, "calibration": "none" | "prior"}``;
+        a spec is a dict with ``estimator`` (one of :data:`MEMBER_ESTIMATORS`), optional
+        ``features`` (a non-empty list of design feature names; without it, every column) and
+        ``params`` (a mapping of its ``__init__`` arguments).
     feature_names : sequence of str
         The predictor's design columns.
 
@@ -81,38 +84,49 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
             "'calibration'); "
             f"got {sorted(params)}"
         )
-    scale = float(params.get("gate_scale", 1.0))
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"gated: gate_scale must be a positive number, got {scale}")
+    scale = params.get("gate_scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, Real) or not 0 < scale < np.inf:
+        raise ValueError(f"gated: gate_scale must be a positive number, got {scale!r}")
     calibration = params.get("calibration", "none")
     if calibration not in CALIBRATIONS:
         raise ValueError(f"gated: calibration must be one of {CALIBRATIONS}: {calibration!r}")
-    names = list(feature_names)
-    out: dict = {"gate_scale": scale, "calibration": calibration}
+    out: dict = {"gate_scale": float(scale), "calibration": calibration}
     for role in ("near", "far"):
-        spec = params[role]
-        if not isinstance(spec, Mapping):
-            raise ValueError(f"gated: {role} must be a mapping, got {type(spec).__name__}")
-        extra = set(spec) - MEMBER_KEYS
-        if extra:
-            raise ValueError(
-                f"gated: {role}: unknown keys {sorted(extra)}; allowed {sorted(MEMBER_KEYS)}"
-            )
-        name = spec.get("estimator")
-        if name not in MEMBER_ESTIMATORS:
-            raise ValueError(
-                f"gated: {role}: estimator must be one of {MEMBER_ESTIMATORS}: {name!r}"
-            )
-        features = list(spec.get("features") or names)
-        missing = [f for f in features if f not in names]
-        if missing:
-            raise ValueError(f"gated: {role}: features {missing} are not design columns {names}")
-        out[role] = {
-            "estimator": name,
-            "columns": np.array([names.index(f) for f in features], dtype=np.int64),
-            "params": dict(spec.get("params") or {}),
-        }
+        out[role] = _member(role, params[role], list(feature_names))
     return out
+
+
+def _member(role: str, spec: object, names: list[str]) -> dict:
+    """One checked member of :func:`check_gated`: ``estimator``, ``columns`` and ``params``."""
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"gated: {role} must be a mapping, got {type(spec).__name__}")
+    extra = set(spec) - MEMBER_KEYS
+    if extra:
+        raise ValueError(
+            f"gated: {role}: unknown keys {sorted(extra)}; allowed {sorted(MEMBER_KEYS)}"
+        )
+    name = spec.get("estimator")
+    if name not in MEMBER_ESTIMATORS:
+        raise ValueError(f"gated: {role}: estimator must be one of {MEMBER_ESTIMATORS}: {name!r}")
+    features = spec.get("features")
+    if features is None:
+        features = names
+    elif isinstance(features, str) or not isinstance(features, Sequence) or not features:
+        # an empty list is a mistake, never "every column" (leave the key out for that)
+        raise ValueError(
+            f"gated: {role}: features must be a non-empty list of design columns, got {features!r}"
+        )
+    missing = [f for f in features if f not in names]
+    if missing:
+        raise ValueError(f"gated: {role}: features {missing} are not design columns {names}")
+    params = spec.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise ValueError(f"gated: {role}: params must be a mapping, got {type(params).__name__}")
+    return {
+        "estimator": name,
+        "columns": np.array([names.index(f) for f in features], dtype=np.int64),
+        "params": dict(params),
+    }
 
 
 def build_gated(

@@ -269,6 +269,7 @@ class GraphRegressor(RegressorMixin, TorchEnsembleMixin):
         return graphs
 
     def fit(self, X: object, y: np.ndarray, sample_weight: np.ndarray | None = None):
+        self._validate_params()  # epochs, n_members, batch_size >= 1
         for attr in ("global_center_", "global_scale_"):
             self.__dict__.pop(attr, None)
         y = np.asarray(y, dtype=np.float64)

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import io
 import json
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 __all__ = ["TorchEnsembleMixin", "resolve_device", "seed_everything"]
+
+#: scikit-learn's constraint of a count: an integer >= 1.
+_COUNT = [Interval(Integral, 1, None, closed="left")]
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -43,6 +48,9 @@ class TorchEnsembleMixin(BaseEstimator):
 
     _fitted_arrays: tuple[str, ...] = ()
     _fitted_scalars: tuple[str, ...] = ()
+    #: The counts every torch estimator takes, checked by scikit-learn's ``_validate_params`` at
+    #: fit and when a config loads (``epochs=0`` would register an untrained network).
+    _parameter_constraints: dict = {"n_members": _COUNT, "epochs": _COUNT, "batch_size": _COUNT}
 
     def _build_member(self) -> torch.nn.Module:
         raise NotImplementedError

@@ -73,6 +73,7 @@ class _MLPEnsemble(TorchEnsembleMixin):
         return imputer
 
     def _fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
+        self._validate_params()  # epochs, n_members, batch_size >= 1
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         if X.ndim != 2 or len(X) != len(y):

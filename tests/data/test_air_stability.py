@@ -13,6 +13,7 @@ from electroscreen.data.air_stability import (
     EXPOSURE_COLUMNS,
     excluded_label_rows,
     label_counts,
+    labels_path,
     load_air_stability,
     normalise_label_formula,
 )
@@ -88,6 +89,19 @@ def test_package_copy_supersedes_the_shared_seed(data_dir, tmp_path):
     assert ours[same].iloc[:75].equals(seed[same])
 
 
+def test_a_label_path_that_does_not_exist_is_an_error(data_dir, tmp_path):
+    """A mistyped label file fell back to the package copy without a word."""
+    missing = tmp_path / "my_labels.csv"
+    with pytest.raises(FileNotFoundError, match="my_labels.csv is neither a label file nor"):
+        load_air_stability(missing)
+    with pytest.raises(FileNotFoundError, match="nonexistent"):
+        labels_path("/nonexistent/dir")
+    assert (
+        labels_path(None) == labels_path(data_dir) == labels_path(tmp_path) == AIR_STABILITY_LABELS
+    )
+    assert labels_path(data_dir / "air_stability" / "labels.csv").name == "labels.csv"
+
+
 def test_exposure_fields_are_numbers_where_given():
     table = load_air_stability()
     assert table["dew_point_c"].dtype == float and table["rh_percent"].dtype == float
@@ -125,9 +139,8 @@ def test_bad_rows_are_reported_with_row_number_and_excluded(tmp_path, caplog):
     ]  # one line, however many rows
     y = air_stability_targets(table).y
     assert y[0] == 0.0 and y[3] == 1.0 and np.isnan(y[1]) and np.isnan(y[2])
-    assert load_air_stability(path.with_suffix(".missing")).shape[0] == len(
-        _RAW
-    )  # no file: package
+    with pytest.raises(FileNotFoundError, match="labels.missing"):  # not the package copy
+        load_air_stability(path.with_suffix(".missing"))
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -212,3 +213,150 @@ def test_cli_refuses_cuda_for_a_torch_model_where_there_is_none(tmp_path, monkey
     from electroscreen.experiments.train import check_torch_device
 
     check_torch_device(load_train_config(trees))
+
+
+def _air_config(folder: Path, name: str = "air.yaml", **changes: object) -> Path:
+    """``configs/air_stability_prior.yaml`` (gated, calibration: prior) with top-level
+    ``changes``; ``near`` / ``far`` / other ``estimator_params`` keys merge into its own."""
+    data = yaml.safe_load((CONFIGS / "air_stability_prior.yaml").read_text())
+    gated = data["estimator_params"]
+    for key, value in changes.pop("estimator_params", {}).items():
+        gated[key] = {**gated[key], **value} if isinstance(value, dict) else value
+    data.update(changes)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+RF = {"estimator": "random_forest", "params": {"n_estimators": 10}}
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"gate_sclae": 0.5}, "'near' and 'far'"),
+        ({"far": {"estimtor": "logistic"}}, "unknown keys"),
+        ({"far": {"features": ["rxn_h2o_ev_per_atomm"]}}, "rxn_h2o_ev_per_atomm"),
+        ({"far": {"features": []}}, "non-empty list"),  # it read every column
+        ({"calibration": "priors"}, "calibration"),
+        ({"calibration": True}, "calibration"),
+        ({"gate_scale": 0}, "gate_scale"),
+        ({"gate_scale": "big"}, "gate_scale"),
+        ({"near": "random_forest"}, "near must be a mapping"),
+        ({"near": {**RF, "params": {"n_estimators": 0}}}, "n_estimators"),
+        ({"near": {**RF, "params": {"n_estimators": -5}}}, "n_estimators"),
+        ({"near": {**RF, "params": {"n_estimators": "100"}}}, "n_estimators"),
+        ({"near": {**RF, "params": {"max_features": 3.3}}}, "max_features"),
+        ({"near": {**RF, "params": {"class_weight": "balnced"}}}, "class_weight"),
+        ({"near": {**RF, "params": {"n_jobs": 0}}}, "n_jobs"),
+        ({"far": {"params": {"C": -1.0}}}, "'C'"),
+        ({"far": {"params": {"C": 1.0, "class_weight": "balnced"}}}, "class_weight"),
+        ({"far": {"estimator": "mlp", "params": {"epochs": 0}}}, "epochs"),
+    ],
+)
+def test_gated_estimator_params_are_checked_when_the_config_loads(tmp_path, params, says):
+    """These failed after featurizing, inside the MLflow run (a traceback and a FAILED run), or
+    (``features: []``) trained a member on every column."""
+    path = _air_config(tmp_path, estimator_params=params)
+    with pytest.raises(ConfigError, match="invalid training config") as info:
+        load_train_config(path)
+    assert "field 'estimator_params'" in str(info.value) and says in str(info.value)
+
+
+def test_gated_features_are_checked_against_the_featurizers_listed(tmp_path):
+    """Without featurizer_params, moisture gives one column: the member's borane_cluster is
+    not a design column (the audit's custom_air.yaml)."""
+    path = _air_config(tmp_path, featurizers=["moisture", "hsab"], featurizer_params={})
+    with pytest.raises(ConfigError, match=r"features \['borane_cluster', "):
+        load_train_config(path)
+    with_hsab = _air_config(
+        tmp_path,
+        "hsab.yaml",
+        featurizers=["moisture", "hsab"],
+        featurizer_params={},
+        estimator_params={"far": {"features": ["rxn_h2o_ev_per_atom", "hsab_pair_mismatch"]}},
+    )
+    from electroscreen.featurizers.registry import make_featurizer
+
+    assert "hsab_pair_mismatch" in make_featurizer("hsab").get_feature_names_out()
+    assert load_train_config(with_hsab).estimator == "gated"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"estimator_params": {"n_estimators": 0}}, "estimator_params", "n_estimators"),
+        ({"estimator_params": {"max_features": 1.5}}, "estimator_params", "max_features"),
+        ({"estimator_params": {"n_jobs": 0}}, "estimator_params", "n_jobs"),
+        ({"estimator": "mlp", "estimator_params": {"epochs": 0}}, "estimator_params", "epochs"),
+        ({"estimator": "mlp", "estimator_params": {"n_members": 0}}, "estimator_params", "n_"),
+        ({"seed": -1}, "seed", "Seed must be between 0 and 2**32 - 1"),
+        ({"alias": "my alias/1"}, "alias", "Invalid alias name"),
+        ({"alias": "Latest"}, "alias", "reserved"),
+        ({"alias": "v3"}, "alias", "reserved"),  # models:/<name>@v3 would mean version 3
+        ({"registered_model_name": "a/b"}, "registered_model_name", "cannot contain '/'"),
+        ({"registered_model_name": "a:b"}, "registered_model_name", "cannot contain '/'"),
+        ({"experiment": ""}, "experiment", "Invalid experiment name"),
+        ({"temperature_model": "arrhenius"}, "temperature_model", "liverpool: false"),
+    ],
+)
+def test_values_mlflow_names_and_the_arrhenius_data_are_checked_at_load(
+    tmp_path, changes, field, says
+):
+    """Each failed only at the first fit or, for the names, in MLflow after the whole training
+    (a bad alias left the FAILED run's version registered); arrhenius without Liverpool rows
+    gave every candidate the constant default activation energy."""
+    path = write_config(tmp_path, "bad.yaml", **changes)
+    with pytest.raises(ConfigError) as info:
+        load_train_config(path)
+    assert f"field '{field}'" in str(info.value) and says in str(info.value)
+
+
+def test_arrhenius_with_liverpool_rows_and_good_names_load(tmp_path):
+    path = write_config(
+        tmp_path,
+        temperature_model="arrhenius",
+        liverpool=True,
+        alias="candidate-2_b",
+        registered_model_name="my-model.v2",
+        seed=2**32 - 1,
+    )
+    config = load_train_config(path)
+    assert config.alias == "candidate-2_b" and config.temperature_model == "arrhenius"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("liverpool", True),
+        ("liverpool", False),  # set at all: it says the file expects an effect
+        ("temperature_model", "arrhenius"),
+        ("conformal_alpha", 0.2),
+        ("conformal_groups", ["family"]),
+        ("censored", "drop"),
+    ],
+)
+def test_conductivity_only_fields_set_in_an_air_config_are_errors(tmp_path, field, value):
+    """They were accepted, had no effect and were not even logged."""
+    with pytest.raises(ConfigError, match=f"field '{field}': .*conductivity only"):
+        load_train_config(_air_config(tmp_path, **{field: value}))
+
+
+def test_air_label_path_must_exist(tmp_path, data_dir):
+    """A mistyped label file trained on the package labels without a word."""
+    with pytest.raises(ConfigError, match=r"field 'data_dir': .*nowhere\.csv"):
+        load_train_config(_air_config(tmp_path, data_dir=str(tmp_path / "nowhere.csv")))
+    for kept in (str(data_dir), str(tmp_path)):  # folders: the package labels, as documented
+        assert load_train_config(_air_config(tmp_path, data_dir=kept)).data_dir == Path(kept)
+    # conductivity data folders are not label files: not checked here
+    assert load_train_config(write_config(tmp_path, data_dir=str(tmp_path / "x"))).data_dir
+
+
+def test_cli_rejects_a_bad_gated_member_before_any_work(tmp_path):
+    path = _air_config(tmp_path, estimator_params={"far": {"features": ["borane_clustr"]}})
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
+    assert result.exit_code == 2, result.output
+    assert "invalid training config: field 'estimator_params'" in result.stderr
+    assert "borane_clustr" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "mlflow.db").exists()

@@ -138,6 +138,41 @@ def test_invalid_configurations_are_refused(conductivity_table):
         CandidatePredictor().predict_frame(pd.DataFrame({"formula": ["Li3PS4"]}))
 
 
+@pytest.mark.parametrize(
+    ("task", "name", "params", "says"),
+    [
+        ("conductivity", "random_forest", {"n_estimators": 0}, "'n_estimators' parameter"),
+        ("conductivity", "extra_trees", {"max_features": 3.3}, "'max_features' parameter"),
+        ("conductivity", "gradient_boosting", {"learning_rate": 0}, "'learning_rate' parameter"),
+        ("conductivity", "gradient_boosting", {"n_jobs": 0}, "n_jobs == 0"),
+        ("conductivity", "random_forest", {"random_state": -1}, "'random_state' parameter"),
+        ("air_stability", "logistic", {"C": 0}, "'C' parameter"),
+        ("air_stability", "logistic", {"calibration": "sigmod"}, "'method' parameter"),
+        ("air_stability", "gradient_boosting", {"class_weight": "balnced"}, "'class_weight'"),
+        ("conductivity", "mlp", {"epochs": 0}, "'epochs' parameter"),
+        ("conductivity", "attention", {"batch_size": 0}, "'batch_size' parameter"),
+        ("conductivity", "graph", {"n_members": 0}, "'n_members' parameter"),
+    ],
+)
+def test_parameter_values_are_checked_without_fitting(task, name, params, says):
+    """scikit-learn's own constraints (and joblib's for n_jobs), for every estimator; they failed
+    at the first fit, and epochs=0 trained nothing."""
+    from electroscreen.models.estimators import check_estimator
+    from electroscreen.models.tasks import get_task
+
+    with pytest.raises(ValueError, match=f"estimator_params of {name}: .*{says}"):
+        check_estimator(get_task(task), name, params)
+    check_estimator(get_task(task), name, {})  # the defaults pass
+
+
+def test_torch_fit_refuses_zero_epochs():
+    from electroscreen.models.torch_mlp import MLPEnsembleRegressor
+
+    X, y = np.zeros((8, 2)), np.zeros(8)
+    with pytest.raises(ValueError, match="'epochs' parameter"):
+        MLPEnsembleRegressor(epochs=0, device="cpu").fit(X, y)
+
+
 @pytest.mark.parametrize("kind", ["random_forest", "extra_trees"])
 def test_forest_members_average_to_the_forest_prediction(kind):
     """The per-tree loop behind the spread (validation skipped) gives scikit-learn's own numbers."""

@@ -97,6 +97,32 @@ def test_bad_parameters_are_named(data):
     np.testing.assert_array_equal(spec["far"]["columns"], [1])
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"far": {"estimator": "logistic", "features": []}}, "far: features must be a non-empty"),
+        ({"far": {"estimator": "logistic", "features": "b"}}, "far: features must be a non-empty"),
+        ({"near": {"estimator": "logistic", "params": [1]}}, "near: params must be a mapping"),
+        ({"gate_scale": "big"}, "gate_scale must be a positive number, got 'big'"),
+        ({"gate_scale": float("inf")}, "gate_scale must be a positive number"),
+        ({"gate_scale": True}, "gate_scale must be a positive number"),
+    ],
+)
+def test_empty_features_and_bad_scales_are_named(change, says):
+    """``features: []`` read every column (a member on 11 columns instead of 4); a text scale
+    failed as 'could not convert string to float', naming no parameter."""
+    spec = {"near": {"estimator": "random_forest"}, "far": {"estimator": "logistic"}}
+    with pytest.raises(ValueError, match=says):
+        check_gated({**spec, **change}, ["a", "b"])
+
+
+def test_a_member_without_features_reads_every_column():
+    spec = {"near": {"estimator": "random_forest"}, "far": {"estimator": "logistic"}}
+    checked = check_gated({**spec, "gate_scale": 2}, ["a", "b"])
+    np.testing.assert_array_equal(checked["far"]["columns"], [0, 1])
+    assert checked["gate_scale"] == 2.0
+
+
 def test_prior_calibration_shifts_each_member_to_the_class_frequency():
     """Balanced members estimate the odds of equal classes; ``calibration="prior"`` adds
     ln(n1 / n0) to each member's logit before the blend, and its spread scales by the map's slope.
