@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.interrupts import RESUME_HINT, Terminated, sigterm_as_interrupt
 from electroscreen.report import log_console
 from electroscreen.screening.progress import is_terminal
 
@@ -221,12 +222,13 @@ def screen(
     log = log_console(stderr=True)
     try:
         settings = load_screening_config(config, batch_size=batch_size)
-        result = run_screen(
-            inputs, out, config=settings, conductivity_model=conductivity_model,
-            stability_model=stability_model, workers=workers, scheduler=scheduler,
-            cluster=cluster, jobs=jobs, cluster_config=cluster_config, device=device,
-            tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
-        )  # fmt: skip
+        with sigterm_as_interrupt():
+            result = run_screen(
+                inputs, out, config=settings, conductivity_model=conductivity_model,
+                stability_model=stability_model, workers=workers, scheduler=scheduler,
+                cluster=cluster, jobs=jobs, cluster_config=cluster_config, device=device,
+                tracking_uri=tracking_uri, track=track, fresh=fresh, log=log.print,
+            )  # fmt: skip
     except (
         ScreeningError,
         ManifestMismatchError,
@@ -235,6 +237,15 @@ def screen(
         OSError,
     ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except (KeyboardInterrupt, Terminated) as exc:
+        log.print(f"interrupted ({exc or 'Ctrl-C'}): {RESUME_HINT}", highlight=False)
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+    except Exception as exc:
+        if not type(exc).__module__.startswith("distributed"):
+            raise
+        # a batch lost with its workers more often than Dask retries it (KilledWorker), ...
+        log.print(f"[red]error:[/] {type(exc).__name__}: {exc}; {RESUME_HINT}", markup=True)
         raise typer.Exit(2) from None
     console.print(ranked_table(result.results, settings.top, width=console.width))
     console.print(status_line(result.counts), highlight=False)

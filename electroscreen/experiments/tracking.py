@@ -100,14 +100,17 @@ def resolve_tracking_uri(uri: str | None = None) -> str:
 
     The default is MLflow 3's embedded store, ``sqlite:///<cwd>/mlflow.db`` (artifacts beside it in
     ``mlruns/``, see :func:`artifact_root`), so a run needs no server; ``electroscreen ui`` serves
-    the same store.
+    the same store. A relative SQLite path (``sqlite:///mlflow.db``) is made absolute here, once:
+    a Dask worker or subprocess started in another folder would open (and create) another store.
     """
-    if uri:
-        return uri
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
-    return f"sqlite:///{Path.cwd().resolve() / 'mlflow.db'}"
+    chosen = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not chosen:
+        return f"sqlite:///{Path.cwd().resolve() / 'mlflow.db'}"
+    prefix = "sqlite:///"
+    path = chosen[len(prefix) :]
+    if chosen.startswith(prefix) and path and not path.startswith(("/", ":memory:")):
+        return f"{prefix}{Path(path).resolve()}"
+    return chosen
 
 
 def tracking_client(uri: str | None = None) -> MlflowClient:

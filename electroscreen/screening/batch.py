@@ -13,7 +13,10 @@ prediction columns (:data:`PREDICTION_COLUMNS`, NaN where a candidate was reject
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -327,7 +330,15 @@ def process_batch_by_uri(
     model_digests: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """:func:`process_batch` with predictors loaded by URI (cached per process; checked against
-    ``model_digests`` where given): the Dask task."""
+    ``model_digests`` where given): the Dask task.
+
+    Raises
+    ------
+    FileNotFoundError
+        A worker started in another folder than the screening cannot open its relative input
+        paths: the batch fails (rather than become ``missing_file`` rows recorded as done).
+    """
+    _check_worker_folder(batch)
     digests = model_digests or {}
     conductivity = cached_predictor(
         model_uris["conductivity"], tracking_uri, device, digests.get("conductivity")
@@ -336,3 +347,17 @@ def process_batch_by_uri(
         model_uris["air_stability"], tracking_uri, device, digests.get("air_stability")
     )
     return process_batch(batch, filters, conductivity, stability, temperature_c, objectives)
+
+
+def _check_worker_folder(batch: Batch) -> None:
+    """Refuse a file batch whose relative paths this process cannot open because it runs in
+    another folder than the screening that planned it (a worker of an existing cluster)."""
+    if batch.kind != "files" or not batch.cwd or os.getcwd() == batch.cwd:
+        return
+    lost = [p for p in batch.files if not Path(p).is_absolute() and not os.path.lexists(p)]
+    if lost:
+        raise FileNotFoundError(
+            f"a worker on {socket.gethostname()} runs in {os.getcwd()}, not in {batch.cwd} where "
+            f"the screening started, and cannot open the relative input {lost[0]}: give absolute "
+            "input paths, or start the workers in that folder"
+        )

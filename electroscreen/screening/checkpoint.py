@@ -20,12 +20,14 @@ second run on a folder in use is refused (:class:`CheckpointLockedError`).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -150,7 +152,14 @@ class BatchStore:
         handle = (self.out / ".lock").open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                handle.close()
+                raise CheckpointLockedError(
+                    f"{self.out}: the file system cannot lock files ({exc.strerror}; e.g. Lustre "
+                    "mounted noflock, NFS without lockd), so two screenings could write this "
+                    "folder at once; use an --out folder on a file system with locking"
+                ) from None
             handle.seek(0)
             holder = handle.read().strip()
             handle.close()
@@ -160,7 +169,7 @@ class BatchStore:
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
         handle.flush()
         self._lock_handle = handle
 

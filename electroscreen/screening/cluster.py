@@ -101,7 +101,13 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
         raise ValueError(f"--cluster {kind} needs dask-jobqueue: {_INSTALL_HINT}") from None
     options.setdefault("processes", options.get("cores", 1))
     options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))
-    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", ":0")
+    # the scheduler must be reachable from the compute nodes, so it listens on the network: TLS
+    # with temporary credentials (in shared_temp_directory, default the current folder, which the
+    # jobs must see) keeps anyone else who reaches the login node from running code on it; the
+    # dashboard stays on loopback (an SSH tunnel reaches it)
+    security = options.pop("security", True)  # false/null: plain TCP (dask-jobqueue wants None)
+    options["security"] = None if security in (False, None) else security
+    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
     return getattr(dask_jobqueue, CLUSTER_KINDS[kind])(**options)
 
 

@@ -74,7 +74,10 @@ def map_batches(
     At most ``window`` batches are in flight at once; by default 2 per worker thread (at least 4),
     counted again whenever a batch finishes, so that workers joining after the start (batch-system
     jobs leaving the queue, ``cluster.adapt``) get batches too. A failing task raises here with the
-    worker's exception.
+    worker's exception. The arguments (configs, model URIs: small) travel with each task, not
+    scattered beforehand: a scatter needs a worker at once (batch-system jobs are still queued) and
+    loses its data with the workers that hold it (a job at its walltime), so the batches of a lost
+    worker are rerun on the next one.
     """
     from distributed import as_completed
 
@@ -83,7 +86,6 @@ def map_batches(
             return window
         return max(4, 2 * (sum(client.nthreads().values()) or 1))
 
-    scattered = client.scatter(list(args), broadcast=True) if args else []
     token = uuid.uuid4().hex[:12]
     pending = iter(batches)
     queue = as_completed()
@@ -95,7 +97,7 @@ def map_batches(
             batch = next(pending, None)
             if batch is None:  # an exhausted iterator keeps answering None
                 return
-            future = client.submit(function, batch, *scattered, key=f"screen-{token}-{batch.index}")
+            future = client.submit(function, batch, *args, key=f"screen-{token}-{batch.index}")
             index_of[future.key] = batch.index
             queue.add(future)
             room -= 1

@@ -92,7 +92,8 @@ class InputPlan:
 
 @dataclass
 class Batch:
-    """One batch: its number and what is needed to build its rows (picklable, small)."""
+    """One batch: its number and what is needed to build its rows (picklable, small); a file
+    batch also carries the folder relative ``files`` were given from (``cwd``)."""
 
     index: int
     kind: str
@@ -101,6 +102,7 @@ class Batch:
     frame: pd.DataFrame | None = None
     packed: PackedStructures | None = None
     files: list[Path] = field(default_factory=list)
+    cwd: str = ""
 
 
 def _file_digest(path: Path, digest: hashlib._Hash) -> None:
@@ -234,7 +236,7 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
             files = list(item.files)
             for start in range(0, len(files), batch_size):
                 chunk = files[start : start + batch_size]
-                yield Batch(index, "files", item.path, start, files=chunk)
+                yield Batch(index, "files", item.path, start, files=chunk, cwd=os.getcwd())
                 index += 1
 
 

@@ -210,14 +210,25 @@ def screen(
         raise ScreeningError("give either workers or scheduler (or cluster), not several")
     if cluster is None and (jobs != 1 or cluster_config is not None):
         raise ScreeningError("jobs and cluster_config set up a --cluster: give --cluster too")
+    if workers is not None and workers < 1:  # before --out or MLflow are touched
+        raise ScreeningError(f"--workers must be >= 1, got {workers}")
+    if jobs < 1:
+        raise ScreeningError(f"--jobs must be >= 1, got {jobs}")
     cluster_spec = None
     if cluster is not None:
-        from electroscreen.screening.cluster import load_cluster_config
+        from electroscreen.screening.cluster import CLUSTER_KINDS, load_cluster_config
 
-        options = (
+        if cluster not in CLUSTER_KINDS:
+            raise ScreeningError(
+                f"--cluster must be one of {', '.join(CLUSTER_KINDS)}, got {cluster!r}"
+            )
+
+        options = dict(
             cluster_config if isinstance(cluster_config, dict)
             else load_cluster_config(cluster_config)
         )  # fmt: skip
+        if cluster != "local":  # the TLS credentials of the jobs: beside the results, shared
+            options.setdefault("shared_temp_directory", str(Path(out).resolve()))
         cluster_spec = (cluster, jobs, options, say)
     if not inputs:
         raise ScreeningError("no input given: pass structure files, folders or formula tables")

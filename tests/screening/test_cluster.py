@@ -4,6 +4,7 @@ path end to end on a LocalCluster."""
 from __future__ import annotations
 
 import sys
+import tempfile
 
 import pandas as pd
 import pytest
@@ -25,6 +26,7 @@ SLURM = {
     "walltime": "02:00:00", "interface": "lo",
     "job_script_prologue": ["export ELECTROSCREEN_DATA=/shared/data"],
     "job_extra_directives": ["--constraint=skylake"],
+    "shared_temp_directory": tempfile.gettempdir(),  # the jobs' TLS credentials
 }  # fmt: skip
 
 
@@ -58,6 +60,21 @@ def test_other_schedulers_share_the_path(kind, directive):
         script = cluster.job_script()
     assert directive in script.splitlines()
     assert "export NUMBA_NUM_THREADS=1" in script and "--nthreads 1" in script
+
+
+def test_a_jobqueue_scheduler_speaks_tls_and_its_dashboard_stays_on_loopback(tmp_path):
+    """The scheduler of a batch-system cluster listens on the network: without TLS anyone who
+    reaches the login node could run code in the jobs; its dashboard bound 0.0.0.0."""
+    options = {**SLURM, "shared_temp_directory": str(tmp_path)}
+    with make_cluster("slurm", options) as cluster:
+        assert cluster.scheduler_address.startswith("tls://")
+        assert cluster.dashboard_link.startswith("http://127.0.0.1:")
+        script = cluster.job_script()
+        assert "--tls-ca-file" in script and str(tmp_path) in script
+        ports = {s.getsockname()[:2] for s in cluster.scheduler.http_server._sockets.values()}
+        assert {host for host, _ in ports} <= {"127.0.0.1"}
+    with make_cluster("slurm", {**options, "security": False}) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
 
 
 def test_bad_kind_and_jobs_are_refused():

@@ -101,3 +101,53 @@ def test_workers_joining_after_the_start_get_batches():
     events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
     running = np.cumsum([step for _, step in events])
     assert running.max() >= 5  # the fixed window of 4 capped it at 4
+
+
+def _work_with(batch: _Batch, settings: dict) -> tuple[float, float]:
+    assert settings == {"filters": 1}
+    return _timed_work(batch)
+
+
+def test_batches_wait_for_a_first_worker_and_survive_losing_it():
+    """With no worker yet (batch-system jobs still queued) the batches wait: a broadcast scatter of
+    the arguments failed with "No valid workers found" after ~30 s. A worker that dies takes no
+    arguments with it: its batches rerun on the next one (they were "lost scattered data")."""
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    from electroscreen.screening.distributed import map_batches
+
+    with (
+        LocalCluster(n_workers=0, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        threading.Timer(2.0, cluster.scale, args=(1,)).start()
+        seen = []
+        for k, (index, _) in enumerate(
+            map_batches(client, _work_with, map(_Batch, range(8)), {"filters": 1}, window=2)
+        ):
+            seen.append(index)
+            if k == 1:  # the only worker dies; a new one replaces it
+                client.restart_workers(list(client.scheduler_info()["workers"]))
+    assert sorted(seen) == list(range(8))
+
+
+def test_a_worker_in_another_folder_refuses_relative_paths(tmp_path, monkeypatch):
+    """A file batch planned in one folder and run by a worker started in another fails with a
+    message (it gave missing_file rows, recorded as done, so a rerun kept them)."""
+    from electroscreen.screening.batch import _check_worker_folder
+    from electroscreen.screening.inputs import Batch
+
+    (tmp_path / "a.cif").write_text("data_x\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(tmp_path)
+    batch = Batch(0, "files", tmp_path, 0, files=[tmp_path / "a.cif", "a.cif"], cwd=str(tmp_path))
+    _check_worker_folder(batch)  # the folder it was planned in
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(FileNotFoundError, match="give absolute input paths"):
+        _check_worker_folder(batch)
+    absolute = Batch(0, "files", tmp_path, 0, files=[tmp_path / "a.cif"], cwd=str(tmp_path))
+    _check_worker_folder(absolute)
