@@ -30,7 +30,9 @@ class ModelNotFoundError(LookupError):
 
 
 def latest_model_uri(name: str, tracking_uri: str | None = None) -> str:
-    """``models:/<name>/<version>`` of the newest version of a registered model.
+    """``models:/<name>/<version>`` of the newest version of a registered model whose training
+    run finished (a version registered by a run that then failed, was killed or is still running
+    is skipped; a version without a run counts).
 
     Parameters
     ----------
@@ -50,14 +52,31 @@ def latest_model_uri(name: str, tracking_uri: str | None = None) -> str:
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException as exc:  # e.g. a store that cannot be opened
         raise ModelNotFoundError(f"cannot read the model registry at {uri}: {exc}") from exc
-    numbers = [int(v.version) for v in versions]
-    if not numbers:
-        config = "configs/" + DEFAULT_TRAIN_CONFIGS.get(name, "conductivity.yaml")
+    config = "configs/" + DEFAULT_TRAIN_CONFIGS.get(name, "conductivity.yaml")
+    if not versions:
         raise ModelNotFoundError(
             f"no registered model {name!r} in {uri}; "
             f"train one with `electroscreen train --config {config}`"
         )
-    return f"models:/{name}/{max(numbers)}"
+    for version in sorted(versions, key=lambda v: -int(v.version)):
+        if _run_finished(client, version.run_id):
+            return f"models:/{name}/{version.version}"
+    raise ModelNotFoundError(
+        f"every version of {name!r} in {uri} comes from a training run that did not finish; "
+        f"name one (models:/{name}/<version>) if you mean it, or train again with "
+        f"`electroscreen train --config {config}`"
+    )
+
+
+def _run_finished(client, run_id: str | None) -> bool:
+    """Whether the run that registered a version finished (no run, or a run the store no longer
+    holds: the version stands on its own)."""
+    if not run_id:
+        return True
+    try:
+        return client.get_run(run_id).info.status == "FINISHED"
+    except MlflowException:
+        return True
 
 
 #: Files MLflow itself writes into a model folder when the model is loaded (``pyfunc.load_model``
