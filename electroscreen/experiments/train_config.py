@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from electroscreen.models.splits import SCHEMES
@@ -324,6 +325,16 @@ class TrainConfig(BaseModel):
             except FileNotFoundError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+    @model_validator(mode="after")
+    def _predictor_accepts(self) -> TrainConfig:
+        """The predictor's own rules on the combination (a descriptor model without featurizers,
+        the graph network with a temperature model or novelty bins), before any data is read."""
+        from electroscreen.experiments.train import build_predictor
+        from electroscreen.models.predictor_params import check_predictor_params
+
+        check_predictor_params(build_predictor(self).get_params(deep=False))
+        return self
 
     def reads_structures(self) -> bool:
         """Whether the task table must carry parsed structures (explicit, else inferred)."""

@@ -51,13 +51,17 @@ def test_flat_params_flatten_nested_fields():
 def test_conformal_groups_reach_the_predictor():
     from electroscreen.experiments.train import build_predictor
 
-    config = TrainConfig(task="conductivity", conformal_groups="family", registered_model_name="x")
+    config = TrainConfig(
+        task="conductivity", featurizers=["magpie"], conformal_groups="family",
+        registered_model_name="x",
+    )  # fmt: skip
     assert build_predictor(config).conformal_groups == ["family"]  # one name is a list of one
-    default = TrainConfig(task="conductivity", registered_model_name="x")
+    default = TrainConfig(task="conductivity", featurizers=["magpie"], registered_model_name="x")
     assert build_predictor(default).conformal_groups == ["chemsys"]
     assert build_predictor(default).conformal_novelty_bins == 1
     pooled = TrainConfig(
         task="conductivity",
+        featurizers=["magpie"],
         conformal_groups=["chemsys", "family"],
         conformal_novelty_bins=3,
         registered_model_name="x",
@@ -360,3 +364,35 @@ def test_cli_rejects_a_bad_gated_member_before_any_work(tmp_path):
     assert "invalid training config: field 'estimator_params'" in result.stderr
     assert "borane_clustr" in result.stderr and result.stdout == ""
     assert not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"featurizers": [], "estimator": "extra_trees"}, "at least one featurizer"),
+        (
+            {
+                "featurizers": [],
+                "estimator": "graph",
+                "estimator_params": {},
+                "temperature_model": "arrhenius",
+                "liverpool": True,
+            },  # fmt: skip
+            "temperature_model needs a conductivity model with descriptors",
+        ),
+        (
+            {
+                "featurizers": [],
+                "estimator": "graph",
+                "estimator_params": {},
+                "conformal_novelty_bins": 3,
+            },  # fmt: skip
+            "conformal_novelty_bins=1",
+        ),
+    ],
+)
+def test_combinations_the_predictor_refuses_are_refused_at_load(tmp_path, changes, says):
+    """They passed the config and failed after the table (the graph: its 321 CIFs) was loaded."""
+    path = write_config(tmp_path, "bad.yaml", **changes)
+    with pytest.raises(ConfigError, match=says):
+        load_train_config(path)
