@@ -62,12 +62,15 @@ def data_info(
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
+    from electroscreen.data.readers import skipped_files, skipped_message
 
     candidates = read_candidates(paths, max_sites=max_sites)
     if table is not None:
         candidates.drop(columns=["structure"], errors="ignore").to_csv(table, index=False)
     summary = summarize(candidates)
     console.print(f"[bold]{summary.n_rows}[/] candidates")
+    if skipped := skipped_files(paths):
+        console.print(skipped_message(skipped), highlight=False)
     counts = Table("status", "count", title="By status")
     for status, count in summary.status_counts.items():
         counts.add_row(status, str(count))

@@ -13,7 +13,7 @@ import glob
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +36,8 @@ from electroscreen.data.validation import StructureProblem, check_packed, check_
 __all__ = [
     "FORMULA_COLUMNS",
     "expand_inputs",
+    "skipped_files",
+    "skipped_message",
     "read_candidates",
     "structure_from_text",
     "structure_record",
@@ -60,7 +62,29 @@ def _folder_files(folder: Path) -> list[Path]:
     """Candidate files under ``folder`` (recursively, sorted), plus what must not vanish silently:
     sub-folders that cannot be listed, and candidate-named links that lead nowhere (broken or
     looping). Symlinked folders are followed once (a loop is not walked twice)."""
+    return _walk(folder)[0]
+
+
+def skipped_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files under the folders among ``inputs`` that are not read: not a candidate format by name
+    (``notes.txt``, ``formulas.xlsx``, ``OUTCAR``; hidden files aside), sorted, for a message."""
+    return sorted(p for item in inputs if Path(item).is_dir() for p in _walk(Path(item))[1])
+
+
+def skipped_message(skipped: Sequence[Path], shown: int = 3) -> str:
+    """One line for :func:`skipped_files`: how many, and the first few names."""
+    names = ", ".join(p.name for p in skipped[:shown]) + (", ..." if len(skipped) > shown else "")
+    n = len(skipped)
+    return (
+        f"skipped {n} file{'s' * (n != 1)} in the input folders with no candidate format in "
+        f"{'their names' if n != 1 else 'its name'} ({names}): give a file by name to see its status"
+    )
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(:func:`_folder_files`, the regular files it leaves out)."""
     found: list[Path] = []
+    skipped: list[Path] = []
     seen: set[str] = set()
 
     def walk(directory: Path) -> None:
@@ -84,9 +108,11 @@ def _folder_files(folder: Path) -> list[Path]:
                 walk(path)
             elif _is_candidate_file(path) and (is_file or entry.is_symlink()):
                 found.append(path)
+            elif is_file and not entry.name.startswith("."):
+                skipped.append(path)
 
     walk(folder)
-    return sorted(found)
+    return sorted(found), skipped
 
 
 def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:

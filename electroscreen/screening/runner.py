@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from electroscreen.data.readers import expand_inputs
+from electroscreen.data.readers import expand_inputs, skipped_files, skipped_message
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
@@ -238,6 +238,8 @@ def screen(
     model_uris = default_model_uris(uri, conductivity_model, stability_model)
     model_uris, model_digests = fingerprint_models(model_uris, uri)
     missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
+    if skipped := skipped_files(inputs):
+        say(skipped_message(skipped))
     if missing:
         raise ScreeningError(f"no candidate file found at {', '.join(missing)}")
     _refuse_out_inside_inputs(out, list(inputs))

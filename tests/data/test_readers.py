@@ -330,6 +330,20 @@ def test_vasp_files_named_as_workflows_name_them_are_read_from_a_folder(tmp_path
     assert "run7" in set(table["candidate_id"])
 
 
+def test_files_a_folder_skips_are_counted_not_hidden(tmp_path):
+    """A folder of VASP runs or notes gave "4 candidates" and no word of the files left out."""
+    from electroscreen.data.readers import skipped_files, skipped_message
+
+    _rocksalt().to(filename=str(tmp_path / "a.cif"), fmt="cif")
+    (tmp_path / "sub").mkdir()
+    for name in ("notes.txt", "sub/OUTCAR", ".DS_Store"):
+        (tmp_path / name).write_text("x")
+    skipped = skipped_files([tmp_path, tmp_path / "a.cif"])
+    assert [p.name for p in skipped] == ["notes.txt", "OUTCAR"]
+    message = skipped_message(skipped)
+    assert message.startswith("skipped 2 files") and "notes.txt, OUTCAR" in message
+
+
 def test_json_that_is_not_a_structure_says_so(tmp_path):
     """A JSON object or list item without a Structure's lattice and sites gave pymatgen's bare
     ``KeyError: 'lattice'`` / ``TypeError``; the message now names what is missing."""
