@@ -62,6 +62,13 @@ class EvaluationConfig(BaseModel):
     )
     cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
 
+    @field_validator("schemes")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):  # it was evaluated and logged twice
+            raise ValueError(f"a scheme is listed twice: {value}")
+        return value
+
 
 #: Fields that act on the conductivity task only (intervals, censoring, extra data, temperature).
 CONDUCTIVITY_ONLY = (

@@ -79,6 +79,7 @@ def test_conformal_groups_reach_the_predictor():
         ({"estimator_parms": {"n_estimators": 3}}, "estimator_parms"),
         ({"task": "bandgap"}, "task"),
         ({"evaluation": {"schemes": ["random"]}}, "evaluation.schemes.0"),
+        ({"evaluation": {"schemes": ["family_cv", "family_cv"]}}, "evaluation.schemes"),
         ({"conformal_groups": "random"}, "conformal_groups"),
         ({"conformal_groups": ["chemsys", "paper"]}, "conformal_groups"),
         ({"conformal_novelty_bins": 0}, "conformal_novelty_bins"),
