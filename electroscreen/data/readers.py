@@ -36,9 +36,9 @@ from electroscreen.data.validation import StructureProblem, check_packed, check_
 __all__ = [
     "FORMULA_COLUMNS",
     "expand_inputs",
+    "read_candidates",
     "skipped_files",
     "skipped_message",
-    "read_candidates",
     "structure_from_text",
     "structure_record",
 ]

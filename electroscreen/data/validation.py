@@ -13,6 +13,8 @@ neighbour list is built.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from pymatgen.core import Structure
 from pymatgen.core.periodic_table import DummySpecies
@@ -70,7 +72,7 @@ def site_occupancies(amounts: dict, site: str) -> dict:
     if not amounts:
         raise StructureProblem("bad_occupancy", f"{site} holds no species")
     for species, amount in amounts.items():
-        if isinstance(amount, bool) or not isinstance(amount, int | float):
+        if isinstance(amount, bool) or not isinstance(amount, Real):
             raise StructureProblem("bad_occupancy", f"{site}: occupancy of {species} is {amount!r}")
         if not (np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY):
             raise StructureProblem(
