@@ -11,12 +11,15 @@ training rows only, so a held-out row never calibrates the model that scores it.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from electroscreen.models.rowwise import member_mean_std, row_dot
@@ -53,6 +56,16 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     (True, True)
     """
 
+    #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads: no bootstrap
+    #: refit (``n_members=0``) would report a spread of 0, an interval no one measured.
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
+        "calibration": [StrOptions({"none", "sigmoid", "isotonic"})],
+        "calibration_folds": [Interval(Integral, 2, None, closed="left")],
+    }
+
     def __init__(
         self,
         C: float = 1.0,
@@ -85,14 +98,13 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> LogisticEnsembleClassifier:
+        self._validate_params()
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.int64)
         if X.ndim != 2 or len(X) != len(y):
             raise ValueError(f"X must be 2-D with len(y) rows, got {X.shape} and {len(y)}")
         if not np.isin(y, (0, 1)).all() or len(np.unique(y)) < 2:
             raise ValueError("labels must be 0 and 1, both present")
-        if self.calibration not in ("none", "sigmoid", "isotonic"):
-            raise ValueError(f"calibration must be none, sigmoid or isotonic: {self.calibration!r}")
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = X.shape[1]
         self.imputer_ = MedianImputer().fit(X)

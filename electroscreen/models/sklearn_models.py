@@ -9,6 +9,7 @@ the positive class.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from joblib import parallel_config
@@ -21,6 +22,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -99,6 +101,9 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
 
     #: pickles from before feature selection used every column
     _legacy_state = {"max_selected_features": None, "support_": None}
+    #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads (the forest's
+    #: own settings by the forest): gradient boosting with no booster would predict nothing.
+    _parameter_constraints: dict = {"n_members": [Interval(Integral, 1, None, closed="left")]}
 
     def __init__(
         self,
@@ -159,6 +164,7 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
 
     def _fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
         _check_kind(self.kind)
+        self._validate_params()
         self.__dict__.pop("_trees", None)  # the arrays of a previous fit
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
