@@ -38,7 +38,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     class_weight : {"balanced", None}
     n_members : int
         Bootstrap refits whose probability spread is ``predict_proba_dist``'s std (the mean is the
-        full-data model's probability).
+        full-data model's probability); 0: no refits and a spread of 0 (tests, quick looks).
     calibration : {"none", "sigmoid", "isotonic"}
         Recalibrate the probabilities on ``calibration_folds`` stratified inner folds of the
         training rows (:class:`~sklearn.calibration.CalibratedClassifierCV`, the mean of one
@@ -56,12 +56,11 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     (True, True)
     """
 
-    #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads: no bootstrap
-    #: refit (``n_members=0``) would report a spread of 0, an interval no one measured.
+    #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads.
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), None],
-        "n_members": [Interval(Integral, 1, None, closed="left")],
+        "n_members": [Interval(Integral, 0, None, closed="left")],
         "calibration": [StrOptions({"none", "sigmoid", "isotonic"})],
         "calibration_folds": [Interval(Integral, 2, None, closed="left")],
     }

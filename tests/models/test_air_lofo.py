@@ -101,7 +101,7 @@ def test_calibration_undoes_the_pull_of_balanced_weights():
         assert abs(p.mean() - yt.mean()) < abs(p_plain.mean() - yt.mean())
         assert roc_auc_score(yt, p) > roc_auc_score(yt, p_plain) - 0.02
         assert (spread >= 0).all() and model.coef_[0] > 0
-    with pytest.raises(ValueError, match="calibration must be"):
+    with pytest.raises(ValueError, match="'calibration' parameter"):
         LogisticEnsembleClassifier(calibration="beta").fit(X, y[:400])
 
 

@@ -148,7 +148,7 @@ def test_invalid_configurations_are_refused(conductivity_table):
         ("conductivity", "random_forest", {"random_state": -1}, "'random_state' parameter"),
         ("air_stability", "logistic", {"C": 0}, "'C' parameter"),
         ("air_stability", "logistic", {"calibration": "sigmod"}, "'calibration' parameter"),
-        ("air_stability", "logistic", {"n_members": 0}, "'n_members' parameter"),
+        ("air_stability", "logistic", {"n_members": -1}, "'n_members' parameter"),
         ("conductivity", "gradient_boosting", {"n_members": 0}, "'n_members' parameter"),
         ("air_stability", "gradient_boosting", {"class_weight": "balnced"}, "'class_weight'"),
         ("conductivity", "mlp", {"epochs": 0}, "'epochs' parameter"),
