@@ -131,7 +131,9 @@ def test_leak_guard_on_the_real_data(data_dir):
     assert set(scored) == set(test)
     assert not set(leaking) & set(train)
     assert set(guard_extra_rows(table, test)) == set(extra) - set(leaking)
-    config = TrainConfig(task="conductivity", registered_model_name="x", liverpool=True)
+    config = TrainConfig(
+        task="conductivity", featurizers=["magpie"], registered_model_name="x", liverpool=True
+    )
     final, _ = _final_rows(table, config)
     assert not set(leaking) & set(final) and not set(test) & set(final)
     # selection CV never trains on a test-matching Liverpool row, nor scores a test or extra row
