@@ -102,8 +102,9 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
     options.setdefault("processes", options.get("cores", 1))
     options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))
     # the scheduler must be reachable from the compute nodes, so it listens on the network: TLS
-    # with temporary credentials (in shared_temp_directory, default the current folder, which the
-    # jobs must see) keeps anyone else who reaches the login node from running code on it; the
+    # with temporary credentials (in shared_temp_directory, which the jobs must see: `screen`
+    # passes --out, else the current folder) keeps anyone else who reaches the login node from
+    # running code in the jobs; the
     # dashboard stays on loopback (an SSH tunnel reaches it)
     security = options.pop("security", True)  # false/null: plain TCP (dask-jobqueue wants None)
     options["security"] = None if security in (False, None) else security
