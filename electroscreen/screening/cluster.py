@@ -104,8 +104,7 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
     # the scheduler must be reachable from the compute nodes, so it listens on the network: TLS
     # with temporary credentials (in shared_temp_directory, which the jobs must see: `screen`
     # passes --out, else the current folder) keeps anyone else who reaches the login node from
-    # running code in the jobs; the
-    # dashboard stays on loopback (an SSH tunnel reaches it)
+    # running code in the jobs; the dashboard stays on loopback (an SSH tunnel reaches it)
     security = options.pop("security", True)  # false/null: plain TCP (dask-jobqueue wants None)
     options["security"] = None if security in (False, None) else security
     options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
