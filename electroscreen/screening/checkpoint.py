@@ -69,6 +69,21 @@ class CheckpointLockedError(RuntimeError):
     """Another screening is using this output folder now."""
 
 
+#: What a user changed, for each manifest field that differs on resume.
+_MANIFEST_WORDS = {
+    "config_digest": "the screening config (--config; it includes --batch-size)",
+    "input_digest": "the inputs (their files, bytes or paths as given)",
+    "conductivity_model_uri": "--conductivity-model",
+    "stability_model_uri": "--stability-model",
+    "tracking_uri": "--tracking-uri",
+    "batch_size": "--batch-size",
+    "conductivity_model_digest": "the conductivity model's files",
+    "stability_model_digest": "the air-stability model's files",
+    "version": "the checkpoint format",
+    "package_version": "the electroscreen version",
+}
+
+
 @dataclass(frozen=True)
 class Manifest:
     """Everything that decides a screening's output; equal manifests mean resumable checkpoints."""
@@ -224,8 +239,9 @@ class BatchStore:
             if stored != expected:
                 changed = sorted(k for k in stored.keys() | expected.keys()
                                  if stored.get(k) != expected.get(k))  # fmt: skip
+                words = ", ".join(_MANIFEST_WORDS.get(k, k) for k in changed)
                 raise ManifestMismatchError(
-                    f"{self.out} holds checkpoints of another screening (differs in {changed}); "
+                    f"{self.out} holds checkpoints of another screening (it differs in: {words}); "
                     "use another --out folder or --fresh to discard them"
                 )
             self._manifest, self._records = expected, dict(records)

@@ -77,7 +77,7 @@ def test_checkpoint_store_resumes_only_the_same_manifest(tmp_path):
     store.write(2, pd.DataFrame({"x": [3]}))
     assert store.open(manifest) == 2 and store.finished() == {0, 2}
     other = Manifest("cfg", "pool", "models:/c/2", "models:/a/1", "sqlite:///x.db", 10)
-    with pytest.raises(ManifestMismatchError, match="conductivity_model_uri"):
+    with pytest.raises(ManifestMismatchError, match=r"it differs in: --conductivity-model\)"):
         store.open(other)
     assert store.open(other, fresh=True) == 0 and store.finished() == set()
     assert json.loads((tmp_path / "manifest.json").read_text())["conductivity_model_uri"] == (
@@ -278,3 +278,16 @@ def test_a_missing_id_cell_falls_back_to_the_file_and_row(tmp_path, data_dir):
         "pool.parquet": ["pool:0", "b"],
         "cifs.csv": ["cifs:0", "c"],
     }
+
+
+def test_a_resume_with_another_batch_size_says_so_in_the_options_words(tmp_path):
+    """It read "differs in ['batch_size', 'config_digest']"."""
+    manifest = Manifest("cfg", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 10)
+    store = BatchStore(tmp_path)
+    store.open(manifest)
+    other = Manifest("cfg2", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 20)
+    with pytest.raises(ManifestMismatchError) as info:
+        store.open(other)
+    assert "it differs in: --batch-size, the screening config (--config; it includes" in str(
+        info.value
+    )

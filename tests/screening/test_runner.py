@@ -209,7 +209,7 @@ def test_rerun_reuses_checkpoints_and_mismatch_needs_fresh(screened, model_store
     assert [p.stat().st_mtime_ns for p in batch_files] == stamps  # nothing recomputed
     assert_frame_equal(again.results, result.results)
     reweighted = config.model_copy(update={"ranking": RankingConfig(weight_air_stability=0.9)})
-    with pytest.raises(ManifestMismatchError, match="config_digest"):
+    with pytest.raises(ManifestMismatchError, match=r"differs in: the screening config \(--config"):
         screen(
             [formula_pool], result.out, config=reweighted, tracking_uri=model_store.uri,
             track=False, progress=False,
