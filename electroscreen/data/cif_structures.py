@@ -16,13 +16,12 @@ import io
 import warnings
 from types import SimpleNamespace
 
-import numpy as np
 from pymatgen.core import Composition, Structure
 from pymatgen.io.cif import CifParser
 
 from electroscreen.data.headers import site_blocks
 from electroscreen.data.tables import formula_mismatch
-from electroscreen.data.validation import MAX_OCCUPANCY, StructureProblem
+from electroscreen.data.validation import MAX_OCCUPANCY, StructureProblem, occupancy_in_range
 
 __all__ = ["NO_SITE_BLOCK", "cif_block_structure", "cif_structures"]
 
@@ -79,7 +78,7 @@ def _check_occupancies(data: dict) -> None:
             value = float(str(raw).split("(")[0])
         except ValueError:
             continue  # "?" or ".": pymatgen's default applies
-        if not (np.isfinite(value) and 0 < value <= MAX_OCCUPANCY):
+        if not occupancy_in_range(value):
             raise StructureProblem(
                 "bad_occupancy", f"site {label}: occupancy {raw} is not in (0, 1]"
             )

@@ -37,6 +37,7 @@ __all__ = [
     "StructureProblem",
     "check_packed",
     "check_structure",
+    "occupancy_in_range",
     "site_occupancies",
 ]
 
@@ -54,6 +55,12 @@ class StructureProblem(ValueError):
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def occupancy_in_range(amount: float) -> bool:
+    """Whether one occupant's occupancy is a finite number in (0, ``MAX_OCCUPANCY``]: the rule of
+    every reader (a CIF's values as written, a JSON or ASE site, a built Structure)."""
+    return bool(np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY)
 
 
 def site_occupancies(amounts: dict, site: str) -> dict:
@@ -74,7 +81,7 @@ def site_occupancies(amounts: dict, site: str) -> dict:
     for species, amount in amounts.items():
         if isinstance(amount, bool) or not isinstance(amount, Real):
             raise StructureProblem("bad_occupancy", f"{site}: occupancy of {species} is {amount!r}")
-        if not (np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY):
+        if not occupancy_in_range(amount):
             raise StructureProblem(
                 "bad_occupancy", f"{site}: occupancy of {species} is {amount:.4g}, not in (0, 1]"
             )
@@ -121,7 +128,7 @@ def check_structure(
                 return "unknown_element", f"dummy species {sp} at {site.frac_coords.round(4)}"
             if not 1 <= sp.Z <= MAX_Z:  # the element tables (and packed arrays) end at Lr
                 return "unknown_element", f"site {j}: {sp} (Z = {sp.Z}) is outside Z = 1..{MAX_Z}"
-            if not (np.isfinite(amount) and 0 < amount <= MAX_OCCUPANCY):
+            if not occupancy_in_range(amount):
                 return (
                     "bad_occupancy",
                     f"site {j}: occupancy of {sp} is {amount:.4g}, not in (0, 1]",
