@@ -34,9 +34,15 @@ from typing import Any
 
 import yaml
 
-from electroscreen.screening.distributed import WORKER_ENV
+from electroscreen.screening.distributed import WORKER_ENV, check_count
 
-__all__ = ["CLUSTER_KINDS", "cluster_client", "load_cluster_config", "make_cluster"]
+__all__ = [
+    "CLUSTER_KINDS",
+    "check_cluster_kind",
+    "cluster_client",
+    "load_cluster_config",
+    "make_cluster",
+]
 
 #: ``--cluster`` values and the dask-jobqueue class each one creates.
 CLUSTER_KINDS = {
@@ -64,6 +70,12 @@ def _worker_exports(prologue: list[str]) -> list[str]:
     return [export, *prologue]
 
 
+def check_cluster_kind(kind: str) -> None:
+    """``ValueError`` unless ``kind`` is one of :data:`CLUSTER_KINDS`."""
+    if kind not in CLUSTER_KINDS:
+        raise ValueError(f"--cluster must be one of {', '.join(CLUSTER_KINDS)}, got {kind!r}")
+
+
 def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
     """Create (not scale) a Dask cluster of kind ``kind`` with ``options``.
 
@@ -85,8 +97,7 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
         Unknown kind, or dask-jobqueue missing for a scheduler kind.
     """
     options = dict(options or {})
-    if kind not in CLUSTER_KINDS:
-        raise ValueError(f"--cluster must be one of {', '.join(CLUSTER_KINDS)}, got {kind!r}")
+    check_cluster_kind(kind)
     if kind == "local":
         from distributed import LocalCluster
 
@@ -126,8 +137,7 @@ def cluster_client(
     """
     from distributed import Client
 
-    if jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    check_count("--jobs", jobs)
     with make_cluster(kind, options) as cluster:
         if log is not None and hasattr(cluster, "job_script"):
             log(f"{kind}: {jobs} jobs of this script:\n{cluster.job_script()}")

@@ -20,11 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["dask_client", "map_batches"]
+__all__ = ["check_count", "dask_client", "map_batches"]
 
 #: Environment of local worker processes. The nanny pins OMP/MKL/OpenBLAS to one thread but not
 #: Numba, whose workqueue layer aborts when parallel kernels run concurrently in one process.
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def check_count(option: str, value: int) -> None:
+    """``ValueError`` naming the option unless ``value`` (workers, jobs) is at least 1."""
+    if value < 1:
+        raise ValueError(f"{option} must be >= 1, got {value}")
 
 
 @contextmanager
@@ -46,8 +52,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+    check_count("--workers", workers)
     with (
         LocalCluster(
             n_workers=workers,

@@ -84,6 +84,21 @@ def _start_tracking(
     return run_id
 
 
+def _check_scale_out(workers: int | None, cluster: str | None, jobs: int) -> None:
+    """The checks the Dask client and cluster make when built, made before any work."""
+    from electroscreen.screening.cluster import check_cluster_kind
+    from electroscreen.screening.distributed import check_count
+
+    try:
+        if workers is not None:
+            check_count("--workers", workers)
+        check_count("--jobs", jobs)
+        if cluster is not None:
+            check_cluster_kind(kind=cluster)
+    except ValueError as exc:
+        raise ScreeningError(str(exc)) from None
+
+
 def _state_run_id(store: BatchStore) -> str | None:
     """The MLflow run id ``state.json`` names (None when there is none or the file is unreadable:
     ``--fresh`` discards it anyway)."""
@@ -210,18 +225,10 @@ def screen(
         raise ScreeningError("give either workers or scheduler (or cluster), not several")
     if cluster is None and (jobs != 1 or cluster_config is not None):
         raise ScreeningError("jobs and cluster_config set up a --cluster: give --cluster too")
-    if workers is not None and workers < 1:  # before --out or MLflow are touched
-        raise ScreeningError(f"--workers must be >= 1, got {workers}")
-    if jobs < 1:
-        raise ScreeningError(f"--jobs must be >= 1, got {jobs}")
+    _check_scale_out(workers, cluster, jobs)  # before --out or MLflow are touched
     cluster_spec = None
     if cluster is not None:
-        from electroscreen.screening.cluster import CLUSTER_KINDS, load_cluster_config
-
-        if cluster not in CLUSTER_KINDS:
-            raise ScreeningError(
-                f"--cluster must be one of {', '.join(CLUSTER_KINDS)}, got {cluster!r}"
-            )
+        from electroscreen.screening.cluster import load_cluster_config
 
         options = dict(
             cluster_config if isinstance(cluster_config, dict)
