@@ -30,8 +30,8 @@ Deduplication rule: two candidates are duplicates when they come from seeds of t
 the same composition, both within
 :data:`~electroscreen.data.composition_match.MATCH_TOLERANCE` of atomic fraction (seeds of one
 structure whose CIFs round differently, ``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``,
-are one prototype); the more probable one is kept (ties: the earlier seed, then enumeration order). The same seed with the
-same substitution map can only arise once. Candidates whose composition is a seed's composition
+are one prototype); the more probable one is kept (ties: the earlier seed, then enumeration
+order). The same seed with the same substitution map can only arise once. Candidates whose composition is a seed's composition
 (a known compound: every atomic fraction within
 :data:`~electroscreen.data.composition_match.MATCH_TOLERANCE`, so that ``Li3YCl6`` is the seed
 whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``; so are candidates that
@@ -266,7 +266,8 @@ def generate_candidates(
     kept = _distinct(groups, sorted(new))
     counts["duplicate"] += len(new) - len(kept)
 
-    picks = [(gi, k) for gi, _, k in sorted((gi, lp, k) for lp, gi, k in kept)]
+    # in seed order, the most probable first within a seed
+    picks = [(gi, k) for _, gi, k in sorted(kept, key=lambda entry: (entry[1], entry[0], entry[2]))]
     records = [
         _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
                 rescale_lattice)
