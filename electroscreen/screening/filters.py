@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
@@ -92,6 +93,7 @@ CATION_LIGANDS: dict[str, tuple[str, ...]] = {
 OXIDE_FLUORIDE_ONLY_ABOVE = {"Bi": 3, "Pb": 2, "Pr": 3, "Tb": 3, "Ag": 1}
 #: The anions beside which those higher states exist.
 HARD_ANIONS = ("O", "F")
+BORON = SYMBOL_TO_Z["B"]
 
 
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
@@ -116,15 +118,22 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
 
     ``Li`` (an element: state 0) and ``LiCl2`` (Cl at -0.5, between no two chloride states) are
     "balanced" by the oxidation-state search but are not charge-balanced ionic compounds. A
-    non-integer state must lie between two of the element's states of its sign (Fe 2.67 in Fe3O4).
+    non-integer state must lie between two of the element's states of its sign (Fe 2.67 in Fe3O4),
+    or be boron's between 0 and +3 in a polyhedral borane anion (B +0.83 in Li2B12H12; boron's
+    only positive state is +3: :mod:`electroscreen.data.borane`).
     """
     states = oxidation.states
     ionic = segment_any(states > 0, packed.offsets) & segment_any(states < 0, packed.offsets)
     fractional = np.isfinite(states) & (np.abs(states - np.round(states)) > 1e-6)
+    cluster = borane_cluster(packed) == 1.0
     for row in np.flatnonzero(segment_any(fractional, packed.offsets) & ionic):
         lo, hi = packed.offsets[row], packed.offsets[row + 1]
         for k in range(lo, hi):
-            if fractional[k] and not is_known_valence(ELEMENT_SYMBOLS[packed.z[k]], states[k]):
+            if not fractional[k]:
+                continue
+            if cluster[row] and packed.z[k] == BORON and 0.0 < states[k] < 3.0:
+                continue
+            if not is_known_valence(ELEMENT_SYMBOLS[packed.z[k]], states[k]):
                 ionic[row] = False
     return ionic
 
@@ -213,14 +222,16 @@ def apply_filters(
         oxidation = oxidation_states_packed(kept)
         residual = np.full(len(status), np.nan)
         residual[still_ok] = oxidation.residual
-        unbalanced = np.zeros(len(status), dtype=bool)
-        unbalanced[still_ok] = (oxidation.status != OK) | ~_ionic(kept, oxidation)
+        no_states = np.zeros(len(status), dtype=bool)
+        no_states[still_ok] = oxidation.status != OK
+        unbalanced = no_states.copy()
+        unbalanced[still_ok] |= ~_ionic(kept, oxidation)
         reject(
             unbalanced,
             "not_charge_balanced",
             lambda r: (
                 f"no charge-balanced oxidation states (residual {residual[r]:+.3g} e)"
-                if residual[r] != 0
+                if no_states[r]
                 else "balanced only without a cation and an anion, or by a non-integer state "
                 "outside the element's states of that sign (e.g. Li, LiCl2)"
             ),

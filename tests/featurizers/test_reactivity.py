@@ -23,6 +23,7 @@ from electroscreen.featurizers.thermo.hull import (
     reaction_scan_batch,
     reaction_scan_linprog,
 )
+from electroscreen.featurizers.thermo.moisture import MoistureChemistry
 from electroscreen.featurizers.thermo.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
 from electroscreen.featurizers.thermo.stabilisation import SOURCE_CORRECTED
 
@@ -180,6 +181,20 @@ def test_hull_phases_flag_missing_compounds(liquid_reactions):
             assert set(lhs) == set(rhs)
             for el in lhs:
                 assert rhs[el] == pytest.approx(lhs[el], rel=1e-4), formula
+
+
+def test_features_on_a_hull_of_pure_elements_say_so():
+    """Li3YBr6's hull is 3 LiBr + 3 Br + Y: its H2O reaction energy (Y metal and Br2 reacting) is
+    computed but not chemistry. It carries ``elemental_hull``, also through the moisture
+    descriptors (a model notes it in ``pred_feature_status``); isostructural Li3HoBr6, with HoBr3
+    tabulated, does not. The values are the same as without the note."""
+    formulas = ["Li3YBr6", "Li3ScBr6", "Li3HoBr6", "Li3PS4", "Li3InCl6"]
+    values, status = AirReactivity().transform_with_status(formulas)
+    assert status.tolist() == ["elemental_hull", "elemental_hull", "ok", "ok", "ok"]
+    assert np.isfinite(values[:, 0]).all()
+    assert values[0, 0] == AirReactivity().transform(["Li3YBr6"])[0, 0]
+    _, moisture = MoistureChemistry().transform_with_status(formulas)
+    assert moisture.tolist() == status.tolist()
 
 
 def _balance(side: str) -> dict[str, float]:

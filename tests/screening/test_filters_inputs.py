@@ -44,6 +44,19 @@ def test_each_filter_rejects_with_its_reason_and_keeps_rows():
     assert len(out) == len(table) and table["status"].eq("ok").all()  # input untouched
 
 
+def test_closo_borates_balance_with_their_fractional_boron():
+    """B12H12 2- puts boron at +0.83 (hydride H, Li+), CB11H12 - at +1.36: no integer state, and
+    boron's only positive one is +3. They were rejected as not_charge_balanced, with a residual of
+    1e-15 e as the reason. Boron without cluster hydrogen, and other fractional states, still are."""
+    clusters = ["Li2B12H12", "LiCB11H12", "LiCB9H10", "Li2(CB9H10)(CB11H12)", "LiBH4"]
+    others = ["LiB6", "LiN3", "LiCl2", "Li2O2"]
+    out = apply_filters(_table(clusters + others), FilterConfig())
+    assert out["status"].tolist() == ["ok"] * 5 + ["not_charge_balanced"] * 4
+    errors = out["error"].tolist()[5:]
+    assert all("non-integer state" in e for e in errors[:3])  # balanced, but not ionic
+    assert "residual -2 e" in errors[3]  # peroxide O-1 is no oxide state: no balance at all
+
+
 def test_filters_are_configurable():
     table = _table(["NaCl", "LiCdCl3", "Li5O"])
     config = FilterConfig(carrier="Na", forbidden_elements=[], require_charge_balance=False)

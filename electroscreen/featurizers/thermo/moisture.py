@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import merge_status
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_sum
@@ -129,7 +130,7 @@ class MoistureChemistry(CompositionFeaturizer):
         if "mixed_valence" in need:  # the oxidation kernel alone, not the whole electrolyte block
             columns["mixed_valence"] = _mixed_valence(packed)
         if "borane_cluster" in need:
-            columns["borane_cluster"] = _borane_cluster(packed)
+            columns["borane_cluster"] = borane_cluster(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
         return out, status
 
@@ -144,22 +145,4 @@ def _mixed_valence(packed: object) -> np.ndarray:
     first = np.full(len(starts), np.nan)  # every row empty (a batch of bad formulas): all NaN
     first[~empty] = oxidation.states[starts[~empty]]
     flag[empty | np.isnan(first)] = np.nan
-    return flag
-
-
-#: Most hydrogen per boron atom of a polyhedral borane anion (closo B12H12 2-: 1, nido B11H14 -:
-#: 1.27, carba-closo CB11H12 -: 1.09); tetrahydroborates (BH4 -) have 4.
-BORANE_MAX_H_PER_B = 1.5
-
-
-def _borane_cluster(packed: object) -> np.ndarray:
-    """Per row: 1.0 when the composition holds boron and hydrogen with at most
-    :data:`BORANE_MAX_H_PER_B` H per B (a polyhedral borane anion), 0.0 otherwise, NaN when empty."""
-    offsets = np.asarray(packed.offsets)
-    z = np.asarray(packed.z)
-    amount = np.asarray(packed.amount, dtype=np.float64)
-    boron = segment_sum(amount * (z == 5), offsets)
-    hydrogen = segment_sum(amount * (z == 1), offsets)
-    flag = ((boron > 0) & (hydrogen > 0) & (hydrogen <= BORANE_MAX_H_PER_B * boron)).astype(float)
-    flag[np.diff(offsets) == 0] = np.nan
     return flag

@@ -59,6 +59,7 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_KNOWN,
     default_stabilisation_model,
 )
+from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION
 
 __all__ = [
     "REACTANTS",
@@ -104,6 +105,11 @@ _FEATURES: list[tuple[str, str, str]] = [
     ("formation_enthalpy_ev_per_atom", "eV/atom", EXP_TABLE_CITATION),
     ("enthalpy_known", "0/1", EXP_TABLE_CITATION),
 ]
+#: Status of a row whose features were computed, but on a hull that stands in pure elements for
+#: compounds the table lacks (Li3YBr6 as 3 LiBr + 3 Br + Y: no Y-Br compound is tabulated), so its
+#: enthalpy is too high and its reaction energies too negative; a model using them notes it in
+#: ``pred_feature_status``. The window of such a row is NaN (``window_elemental_hull``, same rule).
+ELEMENTAL_HULL = "elemental_hull"
 _RXN_FEATURE = {"h2o": 0, "o2": 1, "co2": 2}
 _COL = {name: i for i, (name, _, _) in enumerate(_FEATURES)}
 
@@ -180,6 +186,7 @@ class AirReactivity(CompositionFeaturizer):
             "stabilisation": np.full(n, np.nan),  # predicted, where applied
             "energy": np.full(n, np.nan),  # used
             "atoms": np.where(usable, total, np.nan),
+            "elemental": np.zeros(n),  # atom fraction of pure elements in an untabulated hull
         }
         is_h2s = table.names == "H2S"
         is_hydrate = _is_hydrate(table.names)
@@ -198,6 +205,8 @@ class AirReactivity(CompositionFeaturizer):
                     out["known_energy"][rows] = known
                     out["candidate_energy"][rows] = used
                     out["stabilisation"][rows] = stabilisation
+                    unknown = np.flatnonzero(np.isnan(known))
+                    out["elemental"][rows[unknown]] = stack.hull_summary(unknown)[:, 1]
                 e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
                 energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(
                     stack.matrix,
@@ -254,8 +263,10 @@ class AirReactivity(CompositionFeaturizer):
 
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
-        values = self._featurize_packed(packed)
+        scan = self._scan(packed)
+        values = self._values(scan, len(packed))
         status, _ = merge_status(packed.status, "non_positive_amounts", np.isnan(values[:, 0]))
+        status, _ = merge_status(status, ELEMENTAL_HULL, scan["elemental"] > TRACE_FRACTION)
         return values, status
 
     def reactions(self, X: object) -> pd.DataFrame:
