@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from pymatgen.core import IStructure
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.cell_units import structure_formulas
@@ -401,7 +402,7 @@ class BatchStructures:
         if packed is not None:
             return cls(packed.take(rows), rows)
         column = table["structure"].to_numpy(dtype=object)[rows] if "structure" in table else []
-        present = np.flatnonzero([s is not None for s in column])
+        present = np.flatnonzero([isinstance(s, IStructure) for s in column])  # NaN: no CIF
         return cls(pack_structures([column[k] for k in present]), rows[present])
 
     def for_rows(self, rows: np.ndarray) -> dict[str, PackedStructures | np.ndarray]:
