@@ -70,6 +70,18 @@ class Design:
     def __len__(self) -> int:
         return len(self.status)
 
+    def with_status(self, problem: np.ndarray) -> Design:
+        """This design with a later check's per-row ``problem`` (``"ok"`` where none) merged
+        into its statuses, the first problem winning: rows it stops leave ``X``."""
+        status, _ = merge_status(self.status, problem)
+        keep = status[self.rows] == OK
+        return Design(
+            X=take_rows(self.X, np.flatnonzero(keep)),
+            rows=self.rows[keep],
+            status=status,
+            feature_status=self.feature_status,
+        )
+
     def take(self, positions: np.ndarray) -> Design:
         """The design of frame rows ``positions`` (renumbered 0..len-1)."""
         positions = np.asarray(positions, dtype=np.int64)

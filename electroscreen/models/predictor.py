@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.candidates import merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
@@ -374,31 +374,27 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         ----------
         frame : DataFrame
             ``formula`` and optionally ``structure`` (CIF text, pymatgen Structure, None/NaN),
-            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (degC, default 25;
-            a value that is not a number above -273.15 gives ``pred_status = bad_temperature``).
+            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity:
+            degC, default 25; a value that is not a number is ``bad_temperature``, one outside
+            :data:`~electroscreen.models.temperature.TEMPERATURE_RANGE_C`
+            ``temperature_out_of_range``, each after the row's own problems; air stability
+            ignores the column).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
         compositions, structures, structure_rows : optional
             The frame already packed (see :meth:`featurize`): a screening batch is parsed and
             packed once, for both models.
         """
-        temperature = None
-        if "temperature_c" in frame:
-            temperature, bad = parse_temperatures(frame["temperature_c"])
-            if bad.any():
-                status = (
-                    frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
-                    if "status" in frame
-                    else np.full(len(frame), OK, dtype=object)
-                )
-                status, _ = merge_status(status, "bad_temperature", bad)
-                frame = frame.assign(status=status)
         design = self.featurize(
             frame,
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
         )
+        temperature = None
+        if "temperature_c" in frame and self.task_.kind == "regression":
+            temperature, problem = parse_temperatures(frame["temperature_c"])
+            design = design.with_status(problem)
         out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
             out["pred_feature_status"] = self._feature_notes(design)

@@ -18,6 +18,7 @@ __all__ = [
     "EA_FOREST",
     "ROOM_TEMPERATURE_K",
     "TEMPERATURE_MODELS",
+    "TEMPERATURE_RANGE_C",
     "arrhenius_shift",
     "parse_temperatures",
 ]
@@ -51,16 +52,36 @@ def arrhenius_shift(ea_ev: np.ndarray, temperature_c: np.ndarray) -> np.ndarray:
     return -slope * (1.0 / t - 1.0 / ROOM_TEMPERATURE_K)
 
 
-def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Temperatures in degC (missing -> 25) and which rows hold an invalid one.
+#: Temperatures (degC) a conductivity prediction is made at. The activation energies come from
+#: Arrhenius fits of the Liverpool measurements, 99 % of them between 15 and 600 degC; -100 degC
+#: leaves room for low-temperature cell tests (-40 degC) without extrapolating the line hundreds
+#: of kelvin (at -273 degC it would give 1e-9619 S/cm, at 298.15 "degC", a Kelvin value, 200x).
+TEMPERATURE_RANGE_C = (-100.0, 600.0)
 
-    A number (integer or float, or its text) above -273.15 is a temperature; text that is not a
-    number, a boolean (JSON ``true`` is not 1 degC), infinity or NaN-like values other than a
-    missing cell are invalid.
+
+def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Temperatures in degC (missing -> 25) and each row's problem with its value.
+
+    A number (integer or float, or its text: ``"80"``) is a temperature; text that is not a number,
+    a boolean (JSON ``true`` is not 1 degC), infinity or NaN-like values other than a missing cell
+    are ``bad_temperature``; a number outside :data:`TEMPERATURE_RANGE_C` is
+    ``temperature_out_of_range``.
+
+    Returns
+    -------
+    temperature_c : ndarray of float64, shape (n,)
+        25 where the cell is missing or has a problem.
+    problem : ndarray of object, shape (n,)
+        ``"ok"``, ``"bad_temperature"`` or ``"temperature_out_of_range"``.
     """
     number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     missing = values.isna().to_numpy()
-    bad = ~missing & ~(np.isfinite(number) & (number > -273.15))
+    bad = ~missing & ~np.isfinite(number)
     if values.dtype == bool or values.dtype == object:
         bad |= values.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
-    return np.where(missing | bad, 25.0, number), bad
+    low, high = TEMPERATURE_RANGE_C
+    outside = ~missing & ~bad & ((number < low) | (number > high))
+    problem = np.full(len(number), "ok", dtype=object)
+    problem[bad] = "bad_temperature"
+    problem[outside] = "temperature_out_of_range"
+    return np.where(problem == "ok", np.where(missing, 25.0, number), 25.0), problem

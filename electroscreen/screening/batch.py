@@ -136,6 +136,26 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
         )
 
 
+def row_temperatures(
+    table: pd.DataFrame, rows: np.ndarray, temperature_c: float
+) -> np.ndarray | None:
+    """The temperature (degC) the conductivity of each of ``rows`` is asked at: the input table's
+    ``temperature_c`` cell where it has one (as pyfunc and ``serve`` read that column), else the
+    screening's ``temperature_c``; None when that is 25 degC for every row (the model's default).
+
+    Returns
+    -------
+    ndarray of object, shape (len(rows),), or None
+        Cells as read (a text that is not a number is that row's ``bad_temperature``).
+    """
+    default = float(temperature_c)
+    if "temperature_c" not in table:
+        return None if default == 25.0 else np.full(len(rows), default, dtype=object)
+    cells = table["temperature_c"].to_numpy(dtype=object)[rows]
+    blank = np.array([c is None or c != c or (isinstance(c, str) and not c.strip()) for c in cells])
+    return np.where(blank, default, cells).astype(object)
+
+
 def check_cathode(objectives: ObjectivesConfig) -> None:
     """Raise before any batch when the configured cathode has no enthalpy (neither tabulated nor
     estimable), instead of failing every batch (:func:`~electroscreen.featurizers.thermo.electrodes.
@@ -264,13 +284,14 @@ def process_batch(
         given: dict[str, Any] = {"compositions": compositions.take(rows)}
         if conductivity.reads_structures or stability.reads_structures:
             given.update(structures.for_rows(rows))
+        temperatures = row_temperatures(table, rows, temperature_c)
         for name, predictor, columns, optional in (
             ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
             ("air-stability", stability, STABILITY_COLUMNS, ()),
         ):
             asked = frame
-            if name == "conductivity" and temperature_c != 25.0:
-                asked = frame.assign(temperature_c=float(temperature_c))
+            if name == "conductivity" and temperatures is not None:
+                asked = frame.assign(temperature_c=temperatures)
             values, pred_status, feature_status = _predict(
                 predictor, name, asked, columns, optional, given
             )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.models.temperature import TEMPERATURE_RANGE_C
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -263,10 +264,12 @@ class ScreeningConfig(BaseModel):
     ranking: RankingConfig = Field(default_factory=RankingConfig)
     temperature_c: float = Field(
         25.0,
-        gt=-273.15,
+        ge=TEMPERATURE_RANGE_C[0],
+        le=TEMPERATURE_RANGE_C[1],
         description=(
             "Temperature (degC) the conductivity is predicted at; away from 25 degC the model needs "
-            "a temperature model (Arrhenius shift with a predicted activation energy)."
+            "a temperature model (Arrhenius shift with a predicted activation energy). An input "
+            "table's temperature_c cell, where given, is that row's temperature instead."
         ),
     )
     batch_size: int = Field(5000, ge=1, description="Candidates per batch (and per checkpoint).")

@@ -69,12 +69,48 @@ def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
 
 def test_bad_and_missing_temperatures(arrhenius_model):
     frame = pd.DataFrame(
-        {"formula": ["Li3PS4"] * 4, "temperature_c": [np.nan, "hot", -300.0, 25.0]}
+        {"formula": ["Li3PS4"] * 4, "temperature_c": [np.nan, "hot", True, 25.0]}
     )
     out = arrhenius_model.predict_frame(frame)
     assert out["pred_status"].tolist() == ["ok", "bad_temperature", "bad_temperature", "ok"]
     assert out["pred_log10_sigma"].iloc[[1, 2]].isna().all()
     assert out["pred_log10_sigma"].iloc[0] == pytest.approx(out["pred_log10_sigma"].iloc[3])
+
+
+def test_temperatures_outside_the_arrhenius_range_are_not_predicted(arrhenius_model):
+    """-273 degC gave log10 sigma = -9619 and 298.15 (Kelvin typed as degC) 200x the 25 degC
+    value, both ``ok``; the line is now used only inside TEMPERATURE_RANGE_C."""
+    temps = [-273.0, -101.0, -100.0, "80", 600.0, 298.15 + 400, 1e308]
+    out = arrhenius_model.predict_frame(
+        pd.DataFrame({"formula": ["Li3PS4"] * 7, "temperature_c": temps})
+    )
+    outside = "temperature_out_of_range"
+    assert out["pred_status"].tolist() == [outside, outside, "ok", "ok", "ok", outside, outside]
+    assert out["pred_log10_sigma"].isna().tolist() == [True, True, False, False, False, True, True]
+
+
+def test_a_rows_own_problem_comes_before_its_temperature(arrhenius_model):
+    """An unknown element or an empty formula was reported as bad_temperature when the
+    temperature was bad too: the input's own problem wins."""
+    frame = pd.DataFrame({"formula": ["LiXx2", "", "Li3PS4"], "temperature_c": ["abc"] * 3})
+    out = arrhenius_model.predict_frame(frame)
+    assert out["pred_status"].tolist() == ["unknown_element", "empty_formula", "bad_temperature"]
+
+
+def test_air_stability_ignores_the_temperature_column(conductivity_table):
+    """The air model dropped rows whose temperature_c it never reads (bad_temperature)."""
+    from electroscreen.models.tasks import load_task_table
+
+    labels = load_task_table("air_stability")
+    model = CandidatePredictor(
+        task="air_stability",
+        featurizers=["electrolyte"],
+        estimator_params=FAST_PARAMS["random_forest"],
+    ).fit(labels)
+    frame = pd.DataFrame({"formula": ["Li6PS5Cl"] * 4, "temperature_c": ["abc", 80, -300, True]})
+    out = model.predict_frame(frame)
+    assert (out["pred_status"] == "ok").all()
+    assert out["p_air_stable"].nunique() == 1
 
 
 def test_model_without_temperature_refuses_other_temperatures(table_with_ea):

@@ -119,6 +119,34 @@ def test_temperature_novelty_and_activation_energy(model_store, formula_pool, tm
     assert (ok["pred_ea_ev"] > 0).all() and (ok["pred_log10_sigma_novelty"] >= 0).all()
 
 
+def test_a_tables_temperature_column_is_each_rows_temperature(model_store, tmp_path):
+    """screen predicted at the config's temperature while writing the table's temperature_c (300)
+    beside it; pyfunc and serve read that column per row. Now screen does too: a blank cell
+    takes the config's temperature, a bad one is that row's bad_temperature."""
+    path = tmp_path / "temps.csv"
+    temps = ["300", "", "25", "hot", "-273"]
+    pd.DataFrame(
+        {"id": list("abcde"), "formula": ["Li7La3Zr2O12"] * 5, "temperature_c": temps}
+    ).to_csv(path, index=False)
+    config = load_screening_config(temperature_c=80.0)
+    result = screen(
+        [path], tmp_path / "out", config=config, tracking_uri=model_store.uri, track=False,
+        progress=False,
+    )  # fmt: skip
+    got = result.results.set_index("candidate_id")
+    conductivity = load_predictor(model_store.conductivity, model_store.uri)
+    expected = conductivity.predict_frame(
+        pd.DataFrame({"formula": ["Li7La3Zr2O12"] * 3, "temperature_c": [300.0, 80.0, 25.0]})
+    )["pred_log10_sigma"].to_numpy()
+    np.testing.assert_allclose(got.loc[["a", "b", "c"], "pred_log10_sigma"], expected, rtol=1e-12)
+    assert got.loc["d", "status"] == "bad_temperature"
+    assert got.loc["e", "status"] == "temperature_out_of_range"
+    with pytest.raises(ValueError, match="temperature_c"):
+        load_screening_config(temperature_c=float("inf"))
+    with pytest.raises(ValueError, match="temperature_c"):
+        load_screening_config(temperature_c=-273.0)
+
+
 def test_ids_repeated_across_inputs_are_made_unique_as_data_info_does(model_store, tmp_path):
     """Two files with the id x1 (and one file with it twice): screen kept three rows named x1 while
     read_candidates named them x1, x1~2, x1~3; a notebook's card found only the first."""
