@@ -131,9 +131,11 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """Reduced ``formula`` and row-aligned predictions (``predict_frame`` columns)."""
+        """Reduced ``formula`` and row-aligned predictions (``predict_frame`` columns, with
+        ``pred_feature_status``: a prediction made on undefined features, or off a feature that
+        never varied in training such as an element no training row holds, says so)."""
         frame = _as_frame(model_input)
-        out = self.predictor.predict_frame(frame)
+        out = self.predictor.predict_frame(frame, details=True)
         reduced = [reduce_formula_text(f) if isinstance(f, str) else "" for f in frame["formula"]]
         out.insert(0, "formula", reduced)
         return out
@@ -168,7 +170,7 @@ def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
     outputs = Schema(
         [ColSpec("string", "formula")]
         + [ColSpec("double", name) for name in output_columns]
-        + [ColSpec("string", "pred_status")]
+        + [ColSpec("string", "pred_status"), ColSpec("string", "pred_feature_status")]
     )
     return ModelSignature(inputs=inputs, outputs=outputs)
 

@@ -108,7 +108,8 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
     assert served["pred_status"].iloc[0] == "ok" and served["pred_status"].iloc[2] != "ok"
     assert served["pred_status"].iloc[3] != "ok"
     assert served["formula"].fillna("").tolist() == local["formula"].fillna("").tolist()
-    for column in local.columns.drop(["pred_status", "formula"]):
+    assert served["pred_feature_status"].tolist() == local["pred_feature_status"].tolist()
+    for column in local.columns.drop(["pred_status", "pred_feature_status", "formula"]):
         np.testing.assert_allclose(
             served[column].astype(float).to_numpy(), local[column].to_numpy(), rtol=1e-9,
             equal_nan=True, err_msg=column,

@@ -146,7 +146,7 @@ def test_pyfunc_predicts_formulas_cif_text_and_bad_rows(pyfunc_model, trained_ru
         }
     )
     out = pyfunc_model.predict(frame)
-    assert list(out.columns) == ["formula", *PRED_COLUMNS]
+    assert list(out.columns) == ["formula", *PRED_COLUMNS, "pred_feature_status"]
     assert list(out["formula"]) == ["Li7La3Zr2O12", "", "Li6PS5Cl", "", "Li3PS4"]
     assert len(out) == len(frame)
     assert list(out["pred_status"]) == [
@@ -171,6 +171,17 @@ def test_pyfunc_predicts_formulas_cif_text_and_bad_rows(pyfunc_model, trained_ru
     assert out.loc[3, "pred_log10_sigma"] == pytest.approx(by_formula["pred_log10_sigma"].iloc[0])
 
 
+def test_pyfunc_says_which_predictions_rest_on_unseen_features(pyfunc_model, trained_run):
+    """pyfunc and serve returned no pred_feature_status: a REST user could not tell that a
+    prediction met a feature the model never saw vary (an element no training row holds)."""
+    frame = pd.DataFrame({"formula": ["Li3HoCl6", "Li3YbBr6", "Li7La3Zr2O12", "LiXx2"]})
+    out = pyfunc_model.predict(frame)
+    predictor = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
+    expected = predictor.predict_frame(frame, details=True)["pred_feature_status"]
+    assert out["pred_feature_status"].tolist() == expected.tolist()
+    assert out["pred_feature_status"].iat[3] == ""  # not predicted: its status says why
+
+
 def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
     config = load_train_config(trained_run.config_path)
     table = load_task_table("conductivity", config.data_dir)
@@ -183,7 +194,9 @@ def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
     )
     unwrapped = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
     assert type(unwrapped).__name__ == "CandidatePredictor"
-    pd.testing.assert_frame_equal(unwrapped.predict_frame(frame), logged.drop(columns="formula"))
+    pd.testing.assert_frame_equal(
+        unwrapped.predict_frame(frame, details=True), logged.drop(columns="formula")
+    )
 
 
 def test_pyfunc_takes_an_optional_temperature(pyfunc_model):
