@@ -4,7 +4,8 @@ A screened candidate can *be* one of them: a generated substitution that lands o
 electrolyte (the demo's best-ranked candidate, ``Li10.354Ge1.35P1.65S12`` made from a Si seed, is
 OBELiX's training row ``824``). Its prediction is then a recall of that measurement, and a chemist wants the
 measurement beside it: ``screen`` writes ``train_log10_sigma`` and ``train_id``
-(:data:`TRAINING_COLUMNS`). Only the model's own training rows are known here: a composition of the
+(:data:`TRAINING_COLUMNS`), also when the candidate differs from it only by a seed CIF's rounding
+(:data:`TRAINING_MATCH_TOLERANCE`). Only the model's own training rows are known here: a composition of the
 OBELiX test split, or one measured elsewhere, is not flagged.
 """
 
@@ -19,12 +20,18 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions
 
-__all__ = ["CENSORED_ID", "TRAINING_COLUMNS", "TrainingRows"]
+__all__ = ["CENSORED_ID", "TRAINING_COLUMNS", "TRAINING_MATCH_TOLERANCE", "TrainingRows"]
 
 #: Screening columns: the measured log10 sigma (S/cm, 25 degC) of the training rows with the
 #: candidate's composition (their median; NaN: none, or only censored measurements), and their ids
 #: (``;``-joined; ``""``: none; only censored ones read ``<id> (< 1e-10 S/cm)``).
 TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
+#: Largest difference of any element's atomic fraction between a candidate and the training row
+#: it is taken for. Wider than the leak guard's 2e-4 (``MATCH_TOLERANCE``): a substitution into a
+#: seed CIF carries the CIF's refinement rounding, up to 1.4e-3 (``Li6In2.03Cl12`` for Li3InCl6,
+#: ``Li20.056Ge2P4S24`` for LGPS), and was shown as a new material; a doping step of a tenth of a
+#: formula unit (Li6.4 against Li6.5 in a garnet) is several times wider.
+TRAINING_MATCH_TOLERANCE = 2e-3
 #: The end of a ``train_id`` whose composition was only measured below a bound; group 1 is the
 #: bound's exponent (``824 (< 1e-10 S/cm)``).
 CENSORED_ID = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
@@ -76,7 +83,7 @@ class TrainingRows:
 
     def lookup(self, compositions: PackedCompositions) -> pd.DataFrame:
         """:data:`TRAINING_COLUMNS` of each composition (row-aligned)."""
-        found = self.index.find(compositions)
+        found = self.index.find(compositions, tol=TRAINING_MATCH_TOLERANCE)
         hit = found >= 0
         values = np.full(len(found), np.nan)
         values[hit] = self.log10_sigma[found[hit]]

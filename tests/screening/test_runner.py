@@ -448,14 +448,18 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     assert training.ids[exact].count(";") >= 1  # measured more than once: one entry, the median
     pool = tmp_path / "pool.csv"
     # LGPS as a cell, the censored phosphate per formula unit, a new composition, a bad formula
-    formulas = ["Li20Ge2P4S24", "Li3.5Zn0.5Ga0.5P2O8", "Li10.3GeP2S12", "Li10GeP2S12Xx"]
-    pd.DataFrame({"id": list("abcd"), "formula": formulas}).to_csv(pool, index=False)
+    # and LGPS as a substitution into a seed CIF rounds it (Li20.056: 9.6e-4 off in Li's fraction)
+    formulas = [
+        "Li20Ge2P4S24", "Li3.5Zn0.5Ga0.5P2O8", "Li10.3GeP2S12", "Li10GeP2S12Xx", "Li10.04GeP2S12",
+    ]  # fmt: skip
+    pd.DataFrame({"id": list("abcde"), "formula": formulas}).to_csv(pool, index=False)
     run = dict(tracking_uri=model_store.uri, track=False, progress=False)
     results = screen([pool], tmp_path / "out", **run).results.set_index("candidate_id")
     assert (results.loc[["a", "b", "c"], "status"] == "ok").all()
     assert results.loc["d", "status"] != "ok"
     assert results.loc["a", "train_log10_sigma"] == training.log10_sigma[exact]
     assert results.loc["a", "train_id"] == training.ids[exact]
+    assert results.loc["e", "train_id"] == training.ids[exact]
     assert np.isnan(
         results.loc["b", "train_log10_sigma"]
     )  # censored: no value, its bound in the id
