@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from electroscreen.data.limits import DEFAULT_MAX_SITES
-from electroscreen.interrupts import RESUME_HINT, Terminated, sigterm_as_interrupt
+from electroscreen.interrupts import RESUME_HINT, Terminated, interruption, sigterm_as_interrupt
 from electroscreen.report import log_console
 from electroscreen.screening.progress import is_terminal
 
@@ -241,9 +241,12 @@ def screen(
     ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    except (KeyboardInterrupt, Terminated) as exc:
-        log.print(f"interrupted ({exc or 'Ctrl-C'}): {RESUME_HINT}", highlight=False)
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+    except (KeyboardInterrupt, Terminated, SystemError) as exc:
+        signal = interruption(exc)
+        if signal is None:
+            raise
+        log.print(f"interrupted ({str(signal) or 'Ctrl-C'}): {RESUME_HINT}", highlight=False)
+        raise typer.Exit(143 if isinstance(signal, Terminated) else 130) from None
     except Exception as exc:
         if not type(exc).__module__.startswith("distributed"):
             raise

@@ -12,7 +12,7 @@ import contextlib
 import signal
 from collections.abc import Iterator
 
-__all__ = ["RESUME_HINT", "Terminated", "sigterm_as_interrupt"]
+__all__ = ["RESUME_HINT", "Terminated", "interruption", "sigterm_as_interrupt"]
 
 #: What a user can do after an interrupted screening.
 RESUME_HINT = "the finished batches are kept: rerun the same command to resume"
@@ -35,3 +35,17 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def interruption(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
+    """The Ctrl-C or SIGTERM behind ``exc``, if any: the exception itself, or one it was raised
+    from or during. A signal that lands inside a compiled kernel (Numba, NumPy) surfaces as
+    ``SystemError: ... returned a result with an exception set`` whose context is the interrupt."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt | Terminated):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

@@ -24,6 +24,7 @@ import pandas as pd
 
 from electroscreen.data.readers import expand_inputs, skipped_files, skipped_message
 from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.interrupts import interruption
 from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.execution import batch_runner
@@ -345,9 +346,10 @@ def screen(
             if run_id is not None:
                 from electroscreen.screening.mlflow_run import fail_screening_run
 
+                cause = interruption(exc) or exc  # Ctrl-C inside a kernel: a SystemError
                 try:
                     fail_screening_run(
-                        run_id, tracking_uri=uri, error=f"{type(exc).__name__}: {exc}"
+                        run_id, tracking_uri=uri, error=f"{type(cause).__name__}: {cause}"
                     )
                 except Exception as tracking_exc:  # noqa: BLE001 - the original error matters
                     say(f"warning: could not mark MLflow run {run_id} failed: {tracking_exc}")

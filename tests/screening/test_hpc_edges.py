@@ -80,3 +80,40 @@ def test_a_relative_sqlite_store_is_made_absolute_once(tmp_path, monkeypatch):
     assert resolve_tracking_uri() == f"sqlite:///{tmp_path}/mlflow.db"
     for kept in ("sqlite:////abs/m.db", "http://127.0.0.1:5000", "sqlite:///:memory:"):
         assert resolve_tracking_uri(kept) == kept
+
+
+def _interrupted_inside_a_kernel(signal_class):
+    """What a signal that lands inside a compiled kernel looks like to Python."""
+    try:
+        raise signal_class()
+    except BaseException:  # noqa: BLE001
+        raise SystemError("<built-in function f> returned a result with an exception set")  # noqa: B904 - as C code sets it: the context only
+
+
+@pytest.mark.parametrize(("signal_class", "code"), [(KeyboardInterrupt, 130), (Terminated, 143)])
+def test_an_interrupt_inside_a_kernel_ends_as_an_interrupt(
+    tmp_path, monkeypatch, signal_class, code
+):
+    """Ctrl-C or SIGTERM landing in a Numba kernel came out as SystemError: a traceback, exit 1
+    and no resume hint, half the time (a batch system read a crash)."""
+    from typer.testing import CliRunner
+
+    import electroscreen.screening.runner as runner
+    from electroscreen.cli import app
+    from electroscreen.interrupts import interruption
+
+    def screen(*args, **kwargs):
+        _interrupted_inside_a_kernel(signal_class)
+
+    monkeypatch.setattr(runner, "screen", screen)
+    (tmp_path / "pool.csv").write_text("formula\nLi3PS4\n")
+    result = CliRunner().invoke(
+        app, ["screen", str(tmp_path / "pool.csv"), "--out", str(tmp_path / "out"), "--no-track"]
+    )
+    assert result.exit_code == code, result.output
+    assert "interrupted (" in result.output and "rerun the same command" in result.output
+    assert "interrupted ()" not in result.output
+    with pytest.raises(SystemError) as caught:
+        _interrupted_inside_a_kernel(signal_class)
+    assert isinstance(interruption(caught.value), signal_class)
+    assert interruption(SystemError("a real one")) is None
