@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -34,6 +36,21 @@ class _Out:
 
 
 console = _Out()
+
+
+@contextlib.contextmanager
+def interruptible(log: object, hint: str) -> Iterator[None]:
+    """Run a long command with SIGTERM as Ctrl-C; either ends it with exit 143 / 130 and
+    ``hint``, also when the signal landed inside a compiled kernel (a SystemError)."""
+    try:
+        with sigterm_as_interrupt():
+            yield
+    except (KeyboardInterrupt, Terminated, SystemError) as exc:
+        signal = interruption(exc)
+        if signal is None:
+            raise
+        log.print(f"interrupted ({str(signal) or 'Ctrl-C'}): {hint}", highlight=False)
+        raise typer.Exit(143 if isinstance(signal, Terminated) else 130) from None
 
 
 @app.callback()
@@ -109,9 +126,10 @@ def train(
     except (ConfigError, ValueError) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    result = run_training(
-        train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
-    )
+    with interruptible(log, "no model registered"):  # a walltime's SIGTERM ends the MLflow run
+        result = run_training(
+            train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
+        )
     for name, value in headline_metrics(result.metrics).items():
         log.print(f"{name:>18} {value:.3f}")
     typer.echo(result.model_uri)
@@ -225,7 +243,7 @@ def screen(
     log = log_console(stderr=True)
     try:
         settings = load_screening_config(config, batch_size=batch_size)
-        with sigterm_as_interrupt():
+        with interruptible(log, RESUME_HINT):
             result = run_screen(
                 inputs, out, config=settings, conductivity_model=conductivity_model,
                 stability_model=stability_model, workers=workers, scheduler=scheduler,
@@ -241,12 +259,6 @@ def screen(
     ) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    except (KeyboardInterrupt, Terminated, SystemError) as exc:
-        signal = interruption(exc)
-        if signal is None:
-            raise
-        log.print(f"interrupted ({str(signal) or 'Ctrl-C'}): {RESUME_HINT}", highlight=False)
-        raise typer.Exit(143 if isinstance(signal, Terminated) else 130) from None
     except Exception as exc:
         if not type(exc).__module__.startswith("distributed"):
             raise

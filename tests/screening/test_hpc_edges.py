@@ -117,3 +117,33 @@ def test_an_interrupt_inside_a_kernel_ends_as_an_interrupt(
         _interrupted_inside_a_kernel(signal_class)
     assert isinstance(interruption(caught.value), signal_class)
     assert interruption(SystemError("a real one")) is None
+
+
+def test_a_terminated_training_ends_its_mlflow_run(tmp_path, monkeypatch):
+    """SIGTERM (a walltime, scancel) ended ``train`` at once: its MLflow run stayed RUNNING."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+    from typer.testing import CliRunner
+
+    import electroscreen.experiments.train as train
+    from electroscreen.cli import app
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    def run_training(*args, **kwargs):
+        mlflow.set_tracking_uri(uri)
+        with mlflow.start_run(run_name="walltime"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this returns
+
+    monkeypatch.setattr(train, "run_training", run_training)
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "task: conductivity\nfeaturizers: [magpie]\nevaluation: {schemes: []}\n"
+        "registered_model_name: walltime\n"
+    )
+    result = CliRunner().invoke(app, ["train", "--config", str(config), "--tracking-uri", uri])
+    assert result.exit_code == 143, result.output
+    assert "interrupted (SIGTERM): no model registered" in result.output
+    (run,) = MlflowClient(uri).search_runs(experiment_ids=["0"])
+    assert run.info.status in {"FAILED", "KILLED"}
