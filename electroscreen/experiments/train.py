@@ -245,7 +245,8 @@ def _run_training(
     mlflow.set_experiment(experiment_id=get_or_create_experiment(config.experiment, uri, "train"))
     metrics: dict[str, float] = {}
     nested = mlflow.active_run() is not None  # inside a sweep's parent run
-    with mlflow.start_run(run_name=f"{task.name}-{config.estimator}", nested=nested) as run:
+    run_name = f"{config.registered_model_name}: {task.name}-{config.estimator}"
+    with mlflow.start_run(run_name=run_name, nested=nested) as run:
         mlflow.set_tags(
             {
                 "electroscreen.kind": "train",
