@@ -49,7 +49,9 @@ HEADLINE = (
     "accuracy",
     "brier",
 )
-_RUN_COLUMNS = ("run_id", "run_name", "task", "estimator", "featurizers", "model_uri", "start_time")
+_RUN_COLUMNS = (
+    "run_id", "run_name", "model", "task", "estimator", "featurizers", "model_uri", "start_time",
+)  # fmt: skip
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
 SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "trcompcv", "lofo")
 #: Default sort keys of :func:`leaderboard`, first present wins.
@@ -69,8 +71,8 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
     Returns
     -------
     DataFrame
-        ``run_id, run_name, task, estimator, featurizers, model_uri, start_time, conformal_alpha``
-        and every metric of the run.
+        ``run_id, run_name, model`` (registered model name), ``task, estimator, featurizers,
+        model_uri, start_time, conformal_alpha`` and every metric of the run.
     """
     extra = f"tags.`electroscreen.task` = '{task}'" if task else None
     rows = []
@@ -79,6 +81,7 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
         row = {
             "run_id": run.info.run_id,
             "run_name": run.info.run_name,
+            "model": tags.get("electroscreen.registered_model_name", ""),
             "task": tags.get("electroscreen.task"),
             "estimator": tags.get("electroscreen.estimator", params.get("estimator")),
             "featurizers": params.get("featurizers", ""),
@@ -108,11 +111,12 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``run_id, task, estimator, featurizers`` and the metric columns present, indexed 1..n.
+        ``run_id, model, task, estimator, featurizers`` and the metric columns present, indexed
+        1..n.
     """
     if metric is None:
         metric = next((m for m in DEFAULT_SORT if m in runs), None)
-    columns = [c for c in ("run_id", "task", "estimator", "featurizers") if c in runs]
+    columns = [c for c in ("run_id", "model", "task", "estimator", "featurizers") if c in runs]
     columns += [f"{p}_{m}" for p in SCHEME_PREFIXES for m in HEADLINE if f"{p}_{m}" in runs]
     columns += [c for c in ("train_seconds",) if c in runs]
     if metric is not None and metric not in columns:

@@ -42,6 +42,8 @@ def test_leaderboard_sorts_best_first(trained_run, runs):
     both = model_review.training_runs("conductivity", trained_run.tracking_uri)
     board = model_review.leaderboard(both)
     assert board["estimator"].tolist() == ["better", "random_forest"]
+    # the registered model tells two configs of one estimator apart (it was not shown)
+    assert board["model"].tolist() == ["", "test-conductivity"]
     assert board.index.tolist() == [1, 2]
     assert {"test_mae", "test_r2", "cv_mae", "test_coverage_90"} <= set(board.columns)
     by_r2 = model_review.leaderboard(both, metric="test_r2")  # larger is better, NaN last
