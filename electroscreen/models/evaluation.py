@@ -182,8 +182,14 @@ def evaluate(
     per_group = None
     if scheme == "family_lofo":
         per_group = per_group_metrics(predictions, classification=classification)
-        metrics["n_families"] = len(per_group)
+        per_group = per_group.rename(index={"": UNFAMILIED})
+        metrics["n_families"] = int((per_group.index != UNFAMILIED).sum())
     return EvaluationResult(metrics, predictions, scheme, per_group)
+
+
+#: The per-family table's row of the rows without a family: each was held out alone (a fold of
+#: its own, :func:`~electroscreen.models.tasks.family_groups`), not as one family.
+UNFAMILIED = "(no family: each row held out alone)"
 
 
 def _positive_rate(y: np.ndarray, weight: np.ndarray) -> float:
