@@ -72,3 +72,26 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_output(model_store, tmp_path
     run = MlflowClient(tracking_uri=model_store.uri).get_run(run_id)
     assert run.info.status == "FINISHED"
     assert run.data.metrics["n_candidates"] == N_ROWS
+
+
+def test_a_resume_with_other_code_is_refused(tmp_path):
+    """The manifest compared only the package version, 0.1.0 at every commit of a development
+    install: a resume after a git pull joined the old code's batches to the new code's."""
+    import pytest
+
+    from electroscreen.screening.checkpoint import (
+        BatchStore,
+        Manifest,
+        ManifestMismatchError,
+        code_digest,
+    )
+
+    manifest = Manifest("cfg", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 10)
+    assert manifest.code_digest == code_digest() and len(code_digest()) == 64
+    store = BatchStore(tmp_path)
+    store.open(manifest)
+    store.write(0, pd.DataFrame({"x": [1]}))
+    stored = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps({**stored, "code_digest": "0" * 64}))
+    with pytest.raises(ManifestMismatchError, match="the electroscreen code"):
+        BatchStore(tmp_path).open(manifest)
