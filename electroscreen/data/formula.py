@@ -73,17 +73,22 @@ MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
 _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(\s+)|(.)", re.S)
-#: An ASCII "." that separates adduct units rather than being a decimal point: ``CaSO4.2H2O``,
-#: ``LiI.2H2O`` (a water of hydration), or ``Li3PS4.2LiI`` (the unit after the dot repeats an
-#: element of the unit before it, which a decimal reading would not). ``Li6.4La3`` and ``Li.5Cl``
-#: stay decimals.
-_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)([A-Z][a-z]?))")
+#: A candidate adduct dot: an ASCII "." right after an amount, a symbol or a bracket, then a number
+#: and (spaces allowed) a unit that starts with an element or a bracket; :func:`_adduct_dots`
+#: decides whether it separates units (``CaSO4.2H2O``, ``3Li2S.2P2S5``) or is a decimal point
+#: (``Li6.4La3``, ``Li.5Cl``).
+_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)\s*([A-Z(\[{]))")
 #: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
 #: (``Li.5Cl`` stays Li0.5Cl).
 _LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
 _WATER = re.compile(r"[HD]2O(?![a-z\d])")
+#: Where the unit after an adduct dot ends: the next separator, space or dot.
+_UNIT_END = re.compile(r"[·*+.\s]")
 #: Two unit separators in a row (``..``, ``·+``, ``.*``); ``+.5P2S5`` is a separator and a decimal.
 _DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+]|[·*+]\s*[·*+]|[·*+]\s*\.(?!\d)")
+#: A Roman numeral in brackets right after an element symbol: an oxidation state, ``Li(I)Cl``,
+#: ``Fe(III)Cl3``, not an iodine or vanadium group (nobody brackets a lone I or V after a symbol).
+_OXIDATION_STATE = re.compile(r"([A-Z][a-z]?)([(\[{](?:VI{0,3}|I[VX]|I{1,3})[)\]}])")
 _ELEMENT = re.compile(r"[A-Z][a-z]?")
 
 
@@ -96,31 +101,67 @@ def amount_problem(amount: float) -> str | None:
     return None
 
 
-def _adduct_dots(text: str) -> str:
-    """``text`` with every adduct-separating ASCII dot written as ``·`` (see :data:`_ASCII_DOT`)."""
+def _depth(text: str, end: int) -> int:
+    """Brackets open at ``text[end]``."""
+    return sum(text.count(c, 0, end) for c in "([{") - sum(text.count(c, 0, end) for c in ")]}")
+
+
+def _adduct_dots(text: str, formula: str) -> str:
+    """``text`` with every adduct-separating ASCII dot written as ``·``.
+
+    A dot outside brackets that :data:`_ASCII_DOT` finds (``X.<n>Y``), with ``X`` an amount, a
+    symbol or a bracket, is
+
+    * a decimal point when an amount starting with 0 is before it (``Cl0.5Br0.5``: a unit never
+      ends with a zero amount), or when digits are before it and a bracket after its number
+      (``(PO4)2.5(SiO4)0.5``: a group's amount);
+    * ``bad_formula`` when a symbol or bracket is right before it and a bracket after its number
+      (``Li2O.2(B2O3)``: ``O0.2`` or ``Li2O + 2 B2O3``, the text does not say);
+    * otherwise a separator when a water (``H2O``/``D2O``) follows the number, or when any element of
+      the unit after the number (up to the next separator, space or dot) repeats an element of the
+      unit before the dot, which a decimal reading would not: ``Li3PS4.2LiI``, ``3Li2S.2P2S5``,
+      ``Li2O.2SiO2``, ``Li2O.Al2O3.2SiO2``;
+    * else a decimal point: ``Li6.4La3Zr1.4Ta0.6O12``, ``Li.5Cl``.
+    """
     if "." not in text:
         return text
     text = _LETTER_DOT.sub("·", text)
     out, last = [], 0
     for m in _ASCII_DOT.finditer(text):
-        digits_start = m.start()
+        dot = m.start()
+        digits_start = dot
         while digits_start > 0 and text[digits_start - 1].isdigit():
             digits_start -= 1
         if digits_start == 0 or not (
             text[digits_start - 1].isalpha() or text[digits_start - 1] in ")]}"
         ):
             continue  # the number before the dot is a unit multiplier (·0.5H2O): a decimal point
-        unit_start = max(text.rfind(c, 0, m.start()) for c in "·*+ ")
-        before = {s for s in _ELEMENT.findall(text[unit_start + 1 : m.start()])}
-        after = m.end() + len(m.group(1))
-        if _WATER.match(text, after) or m.group(2) in before:
-            depth = sum(text.count(c, 0, m.start()) for c in "([{") - sum(
-                text.count(c, 0, m.start()) for c in ")]}"
+        if _depth(text, dot) != 0:
+            continue
+        bracket_after = m.group(2) in "([{"
+        if digits_start < dot and (text[digits_start] == "0" or bracket_after):
+            continue  # Cl0.5Br0.5, (PO4)2.5(SiO4)0.5: decimals
+        if bracket_after:
+            raise FormulaError(
+                formula,
+                f"ambiguous '.' before {m.group(1)!r} and a bracket: a decimal amount or an adduct? "
+                f"write '·' between adduct units or a leading 0 in a decimal",
             )
-            if depth == 0:
-                out.append(text[last : m.start()] + "·")
-                last = m.end()
+        unit_start = max(text.rfind(c, 0, dot) for c in "·*+ ")
+        before = set(_ELEMENT.findall(text[unit_start + 1 : dot]))
+        start = m.start(2)
+        end = _UNIT_END.search(text, start)
+        after = set(_ELEMENT.findall(text[start : end.start() if end else len(text)]))
+        if _WATER.match(text, start) or before & after:
+            out.append(text[last:dot] + "·")
+            last = dot + 1
     return "".join(out) + text[last:]
+
+
+def _skip_spaces(tokens: list[tuple[str, ...]], i: int) -> int:
+    while i < len(tokens) and tokens[i][5]:
+        i += 1
+    return i
 
 
 _OPEN_TO_CLOSE = {"(": ")", "[": "]", "{": "}"}
@@ -141,6 +182,35 @@ def _read_amount(tokens: list[tuple[str, ...]], i: int) -> tuple[float, int]:
     return 1.0, i
 
 
+_CHARGE_AT_END = (
+    "a {sign!r} at the end reads as an ionic charge, which a formula does not carry: write the "
+    "neutral formula"
+)
+
+
+def _check_plus(
+    formula: str, tokens: list[tuple[str, ...]], j: int, unit_symbols: set[str], groups: bool
+) -> None:
+    """Refuse a ``+`` (``tokens[j]`` the first token after it) that reads as a charge.
+
+    A ``+`` is an adduct separator (``Li2S+P2S5``, ``Li2S+.5P2S5``, ``Li3PS4+2LiI``) unless it ends
+    the formula (``Li+``, ``Li3PS4+``) or follows a lone element and precedes a number (``Li+3PS4``,
+    ``Ca2+3S``): an ion's charge, not a unit of an adduct.
+    """
+    if j == len(tokens):
+        if unit_symbols or groups:
+            raise FormulaError(formula, _CHARGE_AT_END.format(sign="+"))
+        return
+    if tokens[j][1] and len(unit_symbols) == 1 and not groups:
+        (symbol,) = unit_symbols
+        raise FormulaError(
+            formula,
+            f"'+' after the lone element {symbol!r} and before the number {tokens[j][1]!r} "
+            f"reads as a charge ({symbol}+{tokens[j][1]}), which a formula does not carry; an "
+            "adduct's units are compounds (Li2S+P2S5) or written with '·'",
+        )
+
+
 @lru_cache(maxsize=65536)
 def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     text = formula.strip()
@@ -151,17 +221,28 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         raise FormulaError(formula, f"control character {bad!r} (e.g. a NUL byte)", "bad_character")
     if _DOUBLE_SEPARATOR.search(text):  # "Li3PS4..2LiI": which unit is which is a guess
         raise FormulaError(formula, "two unit separators in a row")
-    tokens = [m.groups() for m in _TOKEN.finditer(_adduct_dots(text))]
+    state = _OXIDATION_STATE.search(text)
+    if state is not None:  # Li(I)Cl: not LiICl
+        raise FormulaError(
+            formula,
+            f"oxidation-state annotation {state.group(2)!r} after {state.group(1)!r} is not "
+            "supported (a Roman numeral in brackets after a symbol is not read as iodine or "
+            "vanadium): write the formula without it",
+        )
+    tokens = [m.groups() for m in _TOKEN.finditer(_adduct_dots(text, formula))]
     stack: list[dict[str, float]] = [{}]
     opened: list[str] = []
     # A hydrate/adduct dot starts a new unit with an optional leading multiplier: CaSO4·2H2O.
     unit_multiplier = 1.0
+    unit_symbols: set[str] = set()  # element symbols of the current unit (brackets included)
+    unit_groups = False  # whether the current unit holds a bracket
     i = 0
     while i < len(tokens):
         sym, num, open_, close, dot, space, other = tokens[i]
         if sym:
             if sym not in SYMBOL_TO_Z:
                 raise FormulaError(formula, f"unknown element symbol {sym!r}", "unknown_element")
+            unit_symbols.add(sym)
             amount, i = _read_amount(tokens, i + 1)
             z_sym = ELEMENT_SYMBOLS[SYMBOL_TO_Z[sym]]
             stack[-1][z_sym] = stack[-1].get(z_sym, 0.0) + amount * unit_multiplier
@@ -169,6 +250,7 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         if open_:
             stack.append({})
             opened.append(open_)
+            unit_groups = True
         elif close:
             if not opened or _OPEN_TO_CLOSE[opened.pop()] != close:
                 raise FormulaError(formula, f"unbalanced {close!r}")
@@ -180,7 +262,17 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         elif dot:
             if opened:
                 raise FormulaError(formula, f"{dot!r} inside brackets")
-            unit_multiplier, i = _read_amount(tokens, i + 1)
+            j = _skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
+            if dot == "+":
+                _check_plus(formula, tokens, j, unit_symbols, unit_groups)
+            unit_multiplier, i = _read_amount(tokens, j)
+            if i > j:  # a multiplier: a unit must follow it
+                k = _skip_spaces(tokens, i)
+                if k == len(tokens) or not (tokens[k][0] or tokens[k][2]):
+                    raise FormulaError(
+                        formula, f"number {tokens[j][1]!r} after {dot!r} without an element"
+                    )
+            unit_symbols, unit_groups = set(), False
             continue
         elif num:
             if i == 0:  # leading multiplier, e.g. "2LiCl"
@@ -190,6 +282,9 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         elif other:
             if other.isalpha() and other.islower():
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
+            at_end = _skip_spaces(tokens, i + 1) == len(tokens)
+            if other == "-" and at_end and (unit_symbols or unit_groups):  # Li3PS4-
+                raise FormulaError(formula, _CHARGE_AT_END.format(sign="-"))
             raise FormulaError(formula, f"unexpected character {other!r}")
         i += 1
     if opened:
@@ -233,9 +328,20 @@ def parse_formula(formula: str) -> dict[str, float]:
     -----
     Adducts and hydrates are sums of their units: ``CaSO4·2H2O``, ``CaSO4*2H2O`` and
     ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2; ``LiI.2H2O`` is
-    LiI + 2 H2O. An ASCII dot before a number is a decimal point unless a water (``H2O``/``D2O``) or
-    a unit repeating an element of the unit before follows the number (``Li6.4La3Zr1.4Ta0.6O12``
-    and ``Li.5Cl`` are decimals). Two separators in a row (``Li3PS4..2LiI``) are ``bad_formula``.
+    LiI + 2 H2O; ``Li2S+P2S5`` is Li2P2S6. Spaces beside a separator are ignored
+    (``0.75Li2S · 0.25P2S5``). An ASCII dot before a number is a decimal point unless a water
+    (``H2O``/``D2O``) follows the number or the unit after it repeats any element of the unit
+    before (``3Li2S.2P2S5`` is Li6P4S13, ``Li2O.Al2O3.2SiO2`` is Li2Al2Si2O8;
+    ``Li6.4La3Zr1.4Ta0.6O12`` and ``Li.5Cl`` are decimals); an amount starting with 0 before the dot
+    keeps it a decimal (``Li6PS5Cl0.5Br0.5``), as do digits before it and a bracket after its number
+    (``(PO4)2.5(SiO4)0.5``); a symbol or bracket before it and a bracket after its number
+    (``Li2O.2(B2O3)``) is ``bad_formula`` (see :func:`_adduct_dots`). ``bad_formula`` too: two
+    separators in a row (``Li3PS4..2LiI``), a number after a separator without a unit
+    (``Li3PS4·2``), and what reads as a charge or an oxidation state: a trailing ``+`` or ``-``
+    (``Li+``, ``Li3PS4-``), a ``+`` after a lone element and before a number (``Li+3PS4``; a ``+``
+    between compounds is an adduct separator), a bracketed Roman numeral I-IX right after a symbol
+    (``Li(I)Cl``, ``Fe(III)Cl3``: read as an oxidation state, never as an iodine or vanadium group;
+    ``Li2(I)`` after an amount stays iodine).
 
     Examples
     --------

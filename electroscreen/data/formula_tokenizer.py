@@ -4,8 +4,10 @@
 times the Magpie kernel. The common case -- element symbols, decimal amounts, nested (), [], {} with
 multipliers -- is parsed here in Numba over the bytes of all formulas at once, with exactly the
 parser's arithmetic and element order. Every other formula (hydrate dots, including the ASCII ones
-``CaSO4.2H2O`` and ``Li3PS4.2LiI``, leading multipliers, exponents, spaces, non-ASCII, unknown symbols,
-errors, > 15 digits) is flagged (count -1) and re-parsed by
+``CaSO4.2H2O``, ``Li3PS4.2LiI`` and ``3Li2S.2P2S5``: any decimal amount followed by a water or by an
+element seen before it; ``Li2O.2(B2O3)``; a bracket opening on ``I`` or ``V`` right after a symbol,
+``Li(I)Cl``; separators ``+ · *``, leading multipliers, exponents, spaces, non-ASCII, unknown
+symbols, errors, > 15 digits) is flagged (count -1) and re-parsed by
 ``parse_formula``, so both paths give the same arrays, statuses and errors.
 """
 
@@ -74,30 +76,78 @@ def _merge(z_buf, n_buf, lo, count, z, amount) -> int:
     return count + 1
 
 
-@njit(cache=True)
-def _adduct_dot(buf, pos, end, symbols, z_buf, count, current) -> bool:
-    """Whether the unit starting at ``pos`` (after ``<digits>.<digits>``) makes that dot an adduct
-    separator, as ``parse_formula`` decides: a water ``H2O``/``D2O``, or an element already seen
-    (``current``, the element the amount belongs to, included)."""
+@njit(cache=True, inline="always")
+def _adduct_dot(buf, pos, end, symbols, z_buf, count, current, repeats) -> bool:
+    """Whether ``parse_formula`` might read the dot of an amount ``<digits>.<digits>`` followed by
+    an element at ``pos`` as an adduct separator: a water ``H2O``/``D2O`` at ``pos``, or an element
+    anywhere in ``buf[pos:end]`` that is already seen (``z_buf[:count]``, or ``current``, the
+    element the amount belongs to). A superset of ``parse_formula``'s rule (which looks at the next
+    unit only and keeps ``Cl0.5...`` a decimal): such rows fall back to it. ``repeats``: whether
+    any symbol occurs twice in the formula (:func:`_repeats`); without one only a water can."""
     c = buf[pos]
     if (c == 72 or c == 68) and pos + 2 < end and buf[pos + 1] == 50 and buf[pos + 2] == 79:
         if pos + 3 == end or not (97 <= buf[pos + 3] <= 122 or 48 <= buf[pos + 3] <= 57):
             return True
-    second = 0
-    if pos + 1 < end and 97 <= buf[pos + 1] <= 122:
-        second = buf[pos + 1] - 96
-    z = symbols[c - 65, second]
-    if z == current:
-        return True
-    for k in range(count):
-        if z_buf[k] == z:
-            return True
+    if not repeats:
+        return False  # no symbol occurs twice in the formula: none after pos was seen before it
+    while pos < end:
+        c = buf[pos]
+        if 65 <= c <= 90:
+            second = 0
+            if pos + 1 < end and 97 <= buf[pos + 1] <= 122:
+                second = buf[pos + 1] - 96
+            z = symbols[c - 65, second]
+            if z == current:
+                return True
+            for k in range(count):
+                if z_buf[k] == z:
+                    return True
+        pos += 1
     return False
 
 
 @njit(cache=True)
-def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) -> int:
+def _repeats(buf, start, end, marks, stamp) -> bool:
+    """Whether an element symbol occurs twice in ``buf[start:end]``; ``marks`` (length 26 * 27)
+    holds, per symbol, the ``stamp`` of the last formula it was seen in (a new one per formula)."""
+    found = False
+    for pos in range(start, end):
+        c = buf[pos]
+        if 65 <= c <= 90:
+            second = 0
+            if pos + 1 < end and 97 <= buf[pos + 1] <= 122:
+                second = buf[pos + 1] - 96
+            key = (c - 65) * 27 + second
+            if marks[key] == stamp:
+                found = True
+            marks[key] = stamp
+    return found
+
+
+@njit(cache=True, inline="always")
+def _dot_falls_back(
+    buf, number_start, pos, end, symbols, z_buf, count, current, closers, repeats
+) -> bool:
+    """Whether an amount ``buf[number_start:pos]`` outside brackets leaves the row to
+    ``parse_formula``: its dot may be an adduct separator (:func:`_adduct_dot`), or it has no digit
+    before its dot and a bracket follows (``Li2O.2(B2O3)``, which ``parse_formula`` refuses)."""
+    if pos >= end:
+        return False
+    has_dot = False
+    for k in range(number_start, pos):
+        if buf[k] == 46:
+            has_dot = True
+    if not has_dot:
+        return False
+    if 65 <= buf[pos] <= 90:
+        return _adduct_dot(buf, pos, end, symbols, z_buf, count, current, repeats)
+    return buf[number_start] == 46 and closers[buf[pos]] > 0
+
+
+@njit(cache=True)
+def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers, marks, stamp) -> int:
     """Parse one formula into ``z_buf``/``n_buf``; number of elements, or -1 to fall back."""
+    repeats = _repeats(buf, start, end, marks, stamp)
     level_start = np.zeros(end - start + 2, dtype=np.int64)
     level_close = np.zeros(end - start + 2, dtype=np.int64)
     depth = 0
@@ -117,18 +167,27 @@ def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) ->
             amount, pos, exact = _read_number(buf, pos, end)
             if not exact:
                 return -1
-            if depth == 0 and pos < end and 65 <= buf[pos] <= 90:
+            has_dot = False  # looked for inline: a call for every element costs ~15 % more
+            if depth == 0 and pos < end:
                 for k in range(number_start, pos):
-                    if buf[k] == 46 and _adduct_dot(buf, pos, end, symbols, z_buf, count, z):
-                        return -1  # CaSO4.2H2O, Li3PS4.2LiI: parse_formula reads the adduct
+                    if buf[k] == 46:
+                        has_dot = True
+            if has_dot and _dot_falls_back(
+                buf, number_start, pos, end, symbols, z_buf, count, z, closers, repeats
+            ):
+                return -1  # CaSO4.2H2O, Li3PS4.2LiI: parse_formula reads the adduct
             lo = level_start[depth]
             count = lo + _merge(z_buf, n_buf, lo, count - lo, z, amount)
         elif closers[c] > 0:
+            if pos > start and (65 <= buf[pos - 1] <= 90 or 97 <= buf[pos - 1] <= 122):
+                if pos + 1 < end and (buf[pos + 1] == 73 or buf[pos + 1] == 86):
+                    return -1  # Li(I)Cl: maybe an oxidation state, which parse_formula refuses
             depth += 1
             level_start[depth] = count
             level_close[depth] = closers[c]
             pos += 1
         elif depth > 0 and c == level_close[depth]:
+            number_start = pos + 1
             multiplier, pos, exact = _read_number(buf, pos + 1, end)
             if not exact:
                 return -1
@@ -144,6 +203,10 @@ def _parse_one(buf, start, end, symbols, z_buf, n_buf, tmp_z, tmp_n, closers) ->
                 count = parent + _merge(
                     z_buf, n_buf, parent, count - parent, tmp_z[k], tmp_n[k] * multiplier
                 )
+            if depth == 0 and _dot_falls_back(
+                buf, number_start, pos, end, symbols, z_buf, count, 0, closers, repeats
+            ):
+                return -1  # (Li2S)3.2LiI: parse_formula reads the adduct
         else:
             return -1  # anything else: let parse_formula decide
     if depth != 0:
@@ -170,10 +233,21 @@ def _parse_all(buf, bounds, symbols, closers):
     n_buf = np.empty(width + 1)
     tmp_z = np.empty(width + 1, dtype=np.int64)
     tmp_n = np.empty(width + 1)
+    marks = np.zeros(26 * 27, dtype=np.int64)  # stamps i + 1 of _repeats
     fill = 0
     for i in range(n):
         got = _parse_one(
-            buf, bounds[i], bounds[i + 1], symbols, z_buf, n_buf, tmp_z, tmp_n, closers
+            buf,
+            bounds[i],
+            bounds[i + 1],
+            symbols,
+            z_buf,
+            n_buf,
+            tmp_z,
+            tmp_n,
+            closers,
+            marks,
+            i + 1,
         )
         if got < 0:
             counts[i] = -1
