@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -10,7 +11,10 @@ import pandas as pd
 __all__ = [
     "CANDIDATE_COLUMNS",
     "OK",
+    "RESERVED_COLUMNS",
+    "RESERVED_PREFIXES",
     "candidate_table",
+    "is_reserved_column",
     "join_statuses",
     "merge_status",
     "ok_mask",
@@ -22,14 +26,88 @@ CANDIDATE_COLUMNS = ("candidate_id", "formula", "source", "status", "error", "st
 OK = "ok"
 
 
+#: Column names electroscreen writes beside a table's own columns, in any of its output tables:
+#: the candidate table's (:data:`CANDIDATE_COLUMNS`), ``screen``'s results (``cell_formula``,
+#: ``n_sites``, ``batch``; the models' prediction columns, ``models.tasks`` and
+#: ``screening.batch.PREDICTION_COLUMNS``; the training measurements, ``TRAINING_COLUMNS``; the
+#: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
+#: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``) and
+#: ``featurize``'s (``featurize_status``, and ``status_<featurizer>``: :data:`RESERVED_PREFIXES`).
+#: The one list the table reader checks a table's own columns against: a column of one of these
+#: names is kept as ``input_<name>`` (:func:`~electroscreen.data.tables.table_columns`), the same
+#: in ``data info``, ``featurize`` and ``screen``. The data layer cannot import the later layers
+#: that define these names, so ``tests/screening/test_table_columns.py`` checks that every column
+#: they write is listed here.
+RESERVED_COLUMNS = frozenset(
+    {
+        *CANDIDATE_COLUMNS,
+        "cell_formula",
+        "n_sites",
+        "batch",
+        "pred_log10_sigma",
+        "pred_log10_sigma_std",
+        "pred_log10_sigma_lo",
+        "pred_log10_sigma_hi",
+        "pred_log10_sigma_novelty",
+        "pred_ea_ev",
+        "p_air_stable",
+        "p_air_stable_std",
+        "pred_status",
+        "pred_feature_status",
+        "train_log10_sigma",
+        "train_id",
+        "window_red_v",
+        "window_ox_v",
+        "cost_usd_per_kg",
+        "interface_anode_ev_per_atom",
+        "interface_cathode_ev_per_atom",
+        "window_status",
+        "gii",
+        "gii_scale",
+        "gii_max_site",
+        "pareto_rank",
+        "score",
+        "acquisition",
+        "rank",
+        "acquisition_rank",
+        "featurize_status",
+    }
+)
+#: Name prefixes electroscreen writes (``featurize``'s ``status_<featurizer>`` columns).
+RESERVED_PREFIXES = ("status_",)
+#: A generated id's ending: ``x~2`` is the second ``x``.
+_ID_SUFFIX = re.compile(r"~\d+$")
+
+
+def is_reserved_column(name: object) -> bool:
+    """Whether a table column named ``name`` (surrounding spaces aside) would clash with a column
+    electroscreen writes (:data:`RESERVED_COLUMNS`, :data:`RESERVED_PREFIXES`)."""
+    text = str(name).strip()
+    return text in RESERVED_COLUMNS or text.startswith(RESERVED_PREFIXES)
+
+
 def unique_ids(ids: Sequence[str]) -> list[str]:
-    """Make ids unique deterministically: the second ``x`` becomes ``x~2`` and so on."""
-    seen: dict[str, int] = {}
+    """Make ids unique deterministically, in order: an id not taken yet stays as it is; one already
+    taken (written earlier, or made here) becomes ``x~k``, ``x`` the id without a ``~k`` ending and
+    ``k`` the smallest number from 2 up whose ``x~k`` is not taken. So ``a, a, a`` become
+    ``a, a~2, a~3``, and ``a, a, a~2`` become ``a, a~2, a~3``: a made id never repeats an id
+    already there. Only earlier ids count, so making each part of a list unique first and then the
+    whole list gives the same ids as the whole list at once (``screen``: each batch of files, then
+    the pool), whatever the parts."""
+    taken: set[str] = set()
+    next_k: dict[str, int] = {}
     out = []
     for raw in ids:
-        count = seen.get(raw, 0) + 1
-        seen[raw] = count
-        out.append(raw if count == 1 else f"{raw}~{count}")
+        new = raw
+        if new in taken:
+            base = _ID_SUFFIX.sub("", raw)
+            k = next_k.get(base, 2)
+            while f"{base}~{k}" in taken:
+                k += 1
+            next_k[base] = k + 1  # every x~j below is taken, and taken only grows
+            new = f"{base}~{k}"
+        taken.add(new)
+        out.append(new)
     return out
 
 

@@ -25,9 +25,9 @@ from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem,
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.partial_sites import structure_from_dict, structure_from_frame
+from electroscreen.data.table_text import looks_binary
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
-    looks_binary,
     table_chunks,
     table_records,
 )
@@ -61,7 +61,9 @@ def _is_candidate_file(path: Path) -> bool:
 def _folder_files(folder: Path) -> list[Path]:
     """Candidate files under ``folder`` (recursively, sorted), plus what must not vanish silently:
     sub-folders that cannot be listed, and candidate-named links that lead nowhere (broken or
-    looping). Symlinked folders are followed once (a loop is not walked twice)."""
+    looping). Symlinked folders are followed once (a loop is not walked twice). Hidden files and
+    folders (a name starting with ``.``: macOS ``._x.cif`` copies, ``.ipynb_checkpoints``) are not
+    read, as a shell's ``*`` leaves them out; a hidden file given by name is read."""
     return _walk(folder)[0]
 
 
@@ -99,6 +101,8 @@ def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
             return
         for entry in entries:
             path = Path(entry.path)
+            if entry.name.startswith("."):  # hidden (``.x.cif``, macOS ``._x.cif``, ``.git/``)
+                continue
             try:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
@@ -108,7 +112,7 @@ def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
                 walk(path)
             elif _is_candidate_file(path) and (is_file or entry.is_symlink()):
                 found.append(path)
-            elif is_file and not entry.name.startswith("."):
+            elif is_file:
                 skipped.append(path)
 
     walk(folder)

@@ -2,97 +2,161 @@
 
 A table is read in chunks of rows (so ``screen`` holds one batch at a time) and each row becomes one
 candidate record. Everything that can go wrong with one row -- a bad formula, an overflowing amount, a
-control character, a broken CIF text -- becomes that row's status: one bad row never turns the whole
-table into an error, and a table without a formula column gives every row the status
-``no_formula_column`` (rows in = rows out).
+control character, a broken CIF text, a CSV line with more fields than the header -- becomes that
+row's status: one bad row never turns the whole table into an error, and a table without a formula
+column gives every row the status ``no_formula_column`` (rows in = rows out). A table with a header
+and no row is one ``empty_table`` row.
+
+Which columns are what (:func:`table_columns`): the formula, id and CIF columns are found by name
+(case and surrounding spaces aside); every other column is kept, under ``input_<name>`` where
+electroscreen writes a column of that name (:data:`~electroscreen.data.candidates.RESERVED_COLUMNS`).
+A ``cif`` column is CIF text in every non-empty cell; without one, a ``structure`` column is read as
+a structure only in the cells that hold CIF text (a ``data_`` line), and its other text (a structure
+type such as ``garnet``) is kept as ``input_structure``.
+
+A CSV is read as UTF-8, or, when it is not UTF-8 but is Windows-1252 text (a spreadsheet's export
+with ``°`` or ``·``), as Windows-1252 with a warning naming the file and the first such line.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pandas._libs.parsers import STR_NA_VALUES
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.table_text import (
+    NulVisible,
+    overlong_records,
+    text_encoding,
+)
 
 __all__ = [
     "CIF_COLUMNS",
     "FORMULA_CIF_TOLERANCE",
     "FORMULA_COLUMNS",
     "ID_COLUMNS",
+    "INPUT_PREFIX",
+    "READ_PROBLEMS",
+    "TableColumns",
     "find_column",
     "formula_mismatch",
-    "looks_binary",
+    "looks_like_cif",
     "read_parquet",
+    "read_problems",
     "row_id",
     "table_chunks",
+    "table_columns",
     "table_records",
 ]
 
 #: Column names recognised as the formula column of a table, in order of preference.
 FORMULA_COLUMNS = ("formula", "composition", "reduced composition", "true composition")
 ID_COLUMNS = ("candidate_id", "id", "material_id")
-CIF_COLUMNS = ("structure", "cif")
+#: Columns of CIF text, in order of preference: ``cif`` (every non-empty cell is a CIF), else
+#: ``structure`` (the structure of the pyfunc model's input; only its cells that look like CIF text,
+#: :func:`looks_like_cif`, are structures: a lab's ``structure`` column often names a structure type).
+CIF_COLUMNS = ("cif", "structure")
+#: What a table column is kept as when electroscreen writes a column of its name (``rank`` ->
+#: ``input_rank``; repeated while the name is still taken: ``input_input_rank``).
+INPUT_PREFIX = "input_"
+#: ``DataFrame.attrs`` key of a chunk from :func:`table_chunks`: ``{position: (status, message,
+#: whole_file)}`` for the rows the reader could not read (a CSV line with more fields than the
+#: header; the one row standing for a table without rows, ``whole_file``). The rows are there, so
+#: a chunk's rows are the file's records whatever the chunk size; the readers give them the status.
+READ_PROBLEMS = "electroscreen_read_problems"
 #: Largest atomic-fraction difference between a row's formula and its CIF's composition.
 FORMULA_CIF_TOLERANCE = 0.01
-#: What a NUL byte in a CSV becomes: pandas' C parser would end the field there (``Li\0Cl`` read
-#: as ``Li``); the visible symbol makes the formula fail with status ``bad_character``.
-NUL_STAND_IN = "\u2400"
 
 
-class _NulVisible(io.RawIOBase):
-    """A binary file whose NUL bytes read as :data:`NUL_STAND_IN` (UTF-8)."""
-
-    def __init__(self, path: Path) -> None:
-        self._fh = path.open("rb")
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            chunk = self._fh.read(1 << 16)
-            if not chunk:
-                return 0
-            self._pending = chunk.replace(b"\0", NUL_STAND_IN.encode())
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
+def looks_like_cif(text: object) -> bool:
+    """Whether a table cell holds CIF text: a line that starts a data block (``data_...``)."""
+    return isinstance(text, str) and _CIF_BLOCK.search(text) is not None
 
 
-def looks_binary(path: Path) -> bool:
-    """Whether a file's first 8 KiB look binary: not UTF-8, or more than a stray NUL byte.
-
-    A text table with one NUL byte in a field is read (that row gets ``bad_character``); a PNG
-    renamed ``.csv`` is one ``binary_file`` row.
-    """
-    with Path(path).open("rb") as fh:
-        head = fh.read(8192)
-    if head.count(b"\0") > max(1, len(head) // 100):
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3  # not just a character cut at the end of the block
-    return False
+_CIF_BLOCK = re.compile(r"^[ \t]*data_", re.IGNORECASE | re.MULTILINE)
 
 
 def find_column(columns: object, names: tuple[str, ...]) -> str | None:
-    """The first of ``names`` among ``columns`` (case-insensitive), or None."""
-    lowered = {str(c).lower(): c for c in columns}
-    return next((lowered[n] for n in names if n in lowered), None)
+    """The first of ``names`` among ``columns``, or None: a column named exactly so, else one
+    whose name is so once lower-cased and stripped of surrounding spaces (``Formula ``)."""
+    columns = list(columns)
+    normal: dict[str, object] = {}
+    for c in columns:
+        normal.setdefault(str(c).strip().lower(), c)
+    for n in names:
+        if n in columns:
+            return n
+        if n in normal:
+            return normal[n]
+    return None
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """What each column of a table is (:func:`table_columns`).
+
+    Attributes
+    ----------
+    formula, id, cif : str or None
+        The formula, id and CIF columns (None where the table has none).
+    cif_everywhere : bool
+        Every non-empty cell of ``cif`` is CIF text (a ``cif`` column); else only the cells that
+        look like it (a ``structure`` column, :func:`looks_like_cif`).
+    kept : dict
+        Every other column, and the ``structure`` column read for its CIF cells, -> its name in the
+        candidate table (the name as it is, or ``input_<name>`` where electroscreen writes that name).
+    """
+
+    formula: object
+    id: object
+    cif: object
+    cif_everywhere: bool
+    kept: dict
+
+
+def table_columns(columns: Iterable[object]) -> TableColumns:
+    """The formula, id and CIF columns of a table and the names its other columns are kept under.
+
+    A column whose name (surrounding spaces aside) electroscreen writes itself
+    (:func:`~electroscreen.data.candidates.is_reserved_column`: ``status``, ``rank``,
+    ``pred_log10_sigma``, ``batch``, ...) is kept as ``input_<name>`` (``input_input_<name>`` if the
+    table has an ``input_<name>`` too), so it neither overwrites nor duplicates the tool's column,
+    in ``data info``, ``featurize`` and ``screen`` alike.
+    """
+    columns = list(columns)
+    formula = find_column(columns, FORMULA_COLUMNS)
+    id_col = find_column(columns, ID_COLUMNS)
+    cif = find_column(columns, CIF_COLUMNS)
+    everywhere = cif is not None and str(cif).strip().lower() == "cif"
+    others = [c for c in columns if c not in {formula, id_col} and (c != cif or not everywhere)]
+    taken = {str(c) for c in others if not is_reserved_column(c)}
+    kept: dict = {}
+    for c in others:
+        name = str(c)
+        if is_reserved_column(c):
+            name = INPUT_PREFIX + name.strip()
+            while name in taken or is_reserved_column(name):
+                name = INPUT_PREFIX + name
+            taken.add(name)
+        kept[c] = c if name == str(c) else name
+    return TableColumns(formula, id_col, cif, everywhere, kept)
+
+
+def read_problems(frame: pd.DataFrame) -> dict[int, tuple[str, str, bool]]:
+    """The rows of a chunk from :func:`table_chunks` that the reader could not read:
+    ``{position: (status, message, whole_file)}`` (:data:`READ_PROBLEMS`)."""
+    return frame.attrs.get(READ_PROBLEMS, {})
 
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pa.Table:
@@ -112,35 +176,72 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunk_rows`` rows of a CSV or Parquet table, in order.
 
     The formula, id and CIF columns of a CSV are read as text as written (``NA`` stays ``NA``);
-    the other columns get pandas' usual type inference (per chunk).
+    the other columns get pandas' usual type inference (per chunk). A CSV line with more fields
+    than the header is a row too (its first fields, as pandas reads them), marked as a
+    ``parse_error`` naming the line in the chunk's :func:`read_problems`, so every chunk size gives
+    the same rows. A table with a header and no rows gives one chunk of one empty row marked
+    ``empty_table``. A CSV that is not UTF-8 but is Windows-1252 text is read as such, with a
+    warning; one that is neither raises :class:`UnicodeDecodeError` naming the line.
     """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:
         with pq.ParquetFile(path) as parquet:  # closed here, even if the caller stops early
+            if parquet.metadata.num_rows == 0:
+                yield _empty_table(parquet.schema_arrow.empty_table().to_pandas())
             for record_batch in parquet.iter_batches(batch_size=chunk_rows):
                 yield record_batch.to_pandas()
         return
-    with _NulVisible(path) as raw, io.BufferedReader(raw) as fh:
+    encoding, note = text_encoding(path)
+    if note is not None:
+        warnings.warn(note, stacklevel=2)
+    with NulVisible(path, encoding) as raw, io.BufferedReader(raw) as fh:
         header = pd.read_csv(fh, nrows=0).columns
-    keys = {find_column(header, names) for names in (FORMULA_COLUMNS, ID_COLUMNS, CIF_COLUMNS)}
+    named = table_columns(header)
+    keys = {named.formula, named.id, named.cif}
     keys.discard(None)
     na_values = {c: list(STR_NA_VALUES) for c in header if c not in keys}
     dtype = {c: str for c in keys}
-    with _NulVisible(path) as raw, io.BufferedReader(raw) as fh:
-        yield from pd.read_csv(
-            fh, chunksize=chunk_rows, dtype=dtype, keep_default_na=False, na_values=na_values
-        )
+    overlong = overlong_records(path, encoding, len(header))
+    start = 0
+    with NulVisible(path, encoding) as raw, io.BufferedReader(raw) as fh:
+        # usecols: a line with more fields than the header is read as its first fields (pandas
+        # would otherwise stop at it, or, in chunks, drop its extra field silently)
+        for chunk in pd.read_csv(
+            fh, chunksize=chunk_rows, dtype=dtype, keep_default_na=False, na_values=na_values,
+            usecols=range(len(header)), index_col=False,
+        ):  # fmt: skip
+            if chunk.empty:
+                continue
+            problems = {
+                row - start: ("parse_error", message, False)
+                for row, message in overlong.items()
+                if start <= row < start + len(chunk)
+            }
+            if problems:
+                chunk.attrs[READ_PROBLEMS] = problems
+            start += len(chunk)
+            yield chunk
+    if start == 0:
+        yield _empty_table(pd.DataFrame(columns=header))
+
+
+def _empty_table(header: pd.DataFrame) -> pd.DataFrame:
+    """The one row standing for a table with a header and no rows (all cells empty)."""
+    frame = pd.DataFrame({c: [None] for c in header.columns}, columns=header.columns)
+    frame.attrs[READ_PROBLEMS] = {0: ("empty_table", "the table has a header but no rows", True)}
+    return frame
 
 
 def _row_record(
-    record: dict, cid: str, source: str, columns: tuple[str | None, ...], structure_args: tuple
+    record: dict, cid: str, source: str, named: TableColumns, structure_args: tuple
 ) -> dict:
     from electroscreen.data.headers import cif_blocks
     from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
 
-    formula_col, cif_col = columns
-    cif_text = record.get(cif_col) if cif_col else None
-    if isinstance(cif_text, str) and cif_text.strip():
+    formula_col = named.formula
+    cif_text = record.get(named.cif) if named.cif is not None else None
+    is_cif = isinstance(cif_text, str) and bool(cif_text.strip())
+    if is_cif and (named.cif_everywhere or looks_like_cif(cif_text)):
         # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
         problem = next(
             (b.problem for b in cif_blocks(cif_text, structure_args[0]) if b.problem), None
@@ -208,9 +309,14 @@ def _failed(cid: str, source: str, status: str, message: str, formula: str = "")
 
 def row_id(value: object, path: Path, row: int) -> str:
     """A table row's candidate id: its id cell as text, or ``<file stem>:<row>`` (the id of a
-    table without an id column) where the cell is empty or null."""
-    if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+    table without an id column) where the cell is empty or null (``None``, NaN, a nullable
+    column's ``pd.NA``). A whole float is written as an integer: a Parquet integer column with a
+    null reads as floats (``1.0``), and its ids stay ``1``."""
+    blank = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+    if blank or not str(value).strip():
         return f"{Path(path).stem}:{row}"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -220,32 +326,41 @@ def table_records(
     """One candidate record per row of a table chunk whose first row is row ``start`` of ``path``.
 
     Records hold ``candidate_id, formula, source, status, error`` (+ ``structure`` for a CIF
-    column), then the table's other columns as they are. Any exception raised for one row
-    (``FormulaError``, ``OverflowError``, a CIF parser error, ...) becomes that row's status.
+    cell), then the table's other columns under the names :func:`table_columns` keeps them as
+    (``input_<name>`` where electroscreen writes ``<name>``; a ``structure`` column's CIF cells
+    are left empty there). Any exception raised for one row (``FormulaError``,
+    ``OverflowError``, a CIF parser error, ...) becomes that row's status, as does a row the
+    reader could not read (:func:`read_problems`).
     """
     path = Path(path)
-    formula_col = find_column(frame.columns, FORMULA_COLUMNS)
-    cif_col = find_column(frame.columns, CIF_COLUMNS)
-    id_col = find_column(frame.columns, ID_COLUMNS)
-    extras = [c for c in frame.columns if c not in {formula_col, cif_col, id_col}]
+    named = table_columns(frame.columns)
+    problems = read_problems(frame)
     records = []
     for offset, values in enumerate(frame.itertuples(index=False, name=None)):
         record = dict(zip(frame.columns, values, strict=True))
         row = start + offset
-        cid = row_id(record[id_col] if id_col else None, path, row)
+        cid = row_id(record[named.id] if named.id is not None else None, path, row)
         source = f"{path}:{row}"
-        try:
-            rec = _row_record(
-                record, cid, source, (formula_col, cif_col), (max_sites, min_distance)
-            )
-        except Exception as exc:  # noqa: BLE001 - one row's failure is that row's status
-            raw = record.get(formula_col) if formula_col else None
-            if isinstance(exc, FormulaError):
-                reason, message = exc.reason, str(exc)
-            else:  # e.g. OverflowError: still this row only
-                reason = "bad_amount" if isinstance(exc, OverflowError) else "row_error"
-                message = f"{type(exc).__name__}: {exc}"
-            rec = _failed(cid, source, reason, message, raw if isinstance(raw, str) else "")
-        rec.update({c: record[c] for c in extras if c not in rec})
+        raw = record.get(named.formula) if named.formula is not None else None
+        if offset in problems:
+            status, message, whole_file = problems[offset]
+            if whole_file:
+                cid, source = path.stem, str(path)
+            rec = _failed(cid, source, status, message, raw if isinstance(raw, str) else "")
+        else:
+            try:
+                rec = _row_record(record, cid, source, named, (max_sites, min_distance))
+            except Exception as exc:  # noqa: BLE001 - one row's failure is that row's status
+                if isinstance(exc, FormulaError):
+                    reason, message = exc.reason, str(exc)
+                else:  # e.g. OverflowError: still this row only
+                    reason = "bad_amount" if isinstance(exc, OverflowError) else "row_error"
+                    message = f"{type(exc).__name__}: {exc}"
+                rec = _failed(cid, source, reason, message, raw if isinstance(raw, str) else "")
+        for column, name in named.kept.items():
+            value = record[column]
+            if column == named.cif and looks_like_cif(value):
+                value = None  # read as the row's structure, not kept as text
+            rec[name] = value
         records.append(rec)
     return records

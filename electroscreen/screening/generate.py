@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, unique_ids
 from electroscreen.data.composition_match import MATCH_TOLERANCE, CompositionIndex
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
@@ -183,16 +183,6 @@ def _seed_maps(
     )  # fmt: skip
 
 
-def _unique(ids: Sequence[str]) -> list[str]:
-    """Seed ids made unique deterministically (the second ``x`` becomes ``x~2``)."""
-    seen: Counter[str] = Counter()
-    out = []
-    for raw in ids:
-        seen[raw] += 1
-        out.append(raw if seen[raw] == 1 else f"{raw}~{seen[raw]}")
-    return out
-
-
 def generate_candidates(
     seeds: PackedStructures,
     *,
@@ -235,7 +225,7 @@ def generate_candidates(
     forbidden_z = np.array([SYMBOL_TO_Z[s] for s in forbidden_elements], dtype=np.int64)
     amounts = element_amounts(seeds)
     n_sites = seeds.n_sites
-    seed_ids = _unique(seeds.ids or tuple(str(i) for i in range(len(seeds))))
+    seed_ids = unique_ids(seeds.ids or tuple(str(i) for i in range(len(seeds))))
     counts: Counter[str] = Counter(seeds=len(seeds))
     groups: list[_SeedMaps] = []
     for i in range(len(seeds)):

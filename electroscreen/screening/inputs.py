@@ -37,14 +37,13 @@ from electroscreen.data.packed import (
     packed_formulas,
 )
 from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.data.table_text import looks_binary
 from electroscreen.data.tables import (
-    CIF_COLUMNS,
-    FORMULA_COLUMNS,
-    ID_COLUMNS,
-    find_column,
-    looks_binary,
+    TableColumns,
+    read_problems,
     row_id,
     table_chunks,
+    table_columns,
     table_records,
 )
 from electroscreen.data.validation import check_packed
@@ -244,10 +243,9 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
 def _table_rows(batch: Batch, max_sites: int) -> tuple[pd.DataFrame, BatchStructures]:
     """Candidate rows of a table chunk and their structures: formula tables column by column
     (no structures), tables with a CIF column row by row."""
-    frame = batch.frame
-    formula_col = find_column(frame.columns, FORMULA_COLUMNS)
-    if formula_col is not None and find_column(frame.columns, CIF_COLUMNS) is None:
-        table = _formula_rows(batch, formula_col)
+    named = table_columns(batch.frame.columns)
+    if named.formula is not None and named.cif is None:
+        table = _formula_rows(batch, named)
         return table, BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     return _record_rows(batch, max_sites)
 
@@ -272,32 +270,34 @@ def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures
     return _standardize(table, extras, reduced), structures
 
 
-def _formula_rows(batch: Batch, formula_col: str) -> pd.DataFrame:
+def _formula_rows(batch: Batch, named: TableColumns) -> pd.DataFrame:
     """Candidate rows of a formula-table chunk, column by column: the same rows as the record
     reader (:func:`~electroscreen.data.tables.table_records`), with every formula's texts written
-    for the whole chunk at once (:func:`~electroscreen.data.formula_text.formula_texts`)."""
+    for the whole chunk at once (:func:`~electroscreen.data.formula_text.formula_texts`), the
+    table's other columns under the names :func:`~electroscreen.data.tables.table_columns` keeps
+    them as, and the rows the reader could not read (:func:`~electroscreen.data.tables.read_problems`)
+    with their status."""
     frame, path = batch.frame, Path(batch.path)
-    id_col = find_column(frame.columns, ID_COLUMNS)
     rows = range(batch.start, batch.start + len(frame))
+    ids = frame[named.id] if named.id is not None else [None] * len(rows)
+    candidate_id = [row_id(v, path, row) for v, row in zip(ids, rows, strict=True)]
     source = [f"{path}:{row}" for row in rows]
-    cell, reduced, status, error = formula_texts(frame[formula_col].tolist())
+    cell, reduced, status, error = formula_texts(frame[named.formula].tolist())
+    for position, (problem, message, whole_file) in read_problems(frame).items():
+        if whole_file:
+            candidate_id[position], source[position] = path.stem, str(path)
+        status[position], error[position] = problem, message
     table = pd.DataFrame(
         {
-            "candidate_id": [
-                row_id(v, path, row)
-                for v, row in zip(
-                    frame[id_col] if id_col else [None] * len(rows), rows, strict=True
-                )
-            ],
+            "candidate_id": candidate_id,
             "formula": cell,
             "source": source,
             "status": status,
             "error": [f"{s}: {e}" if e else "" for s, e in zip(source, error, strict=True)],
         }
     )
-    taken = {formula_col, id_col, *BASE_COLUMNS, "structure"}
-    extras = frame[[c for c in frame.columns if c not in taken]].reset_index(drop=True)
-    return _standardize(table, extras, reduced=reduced)
+    extras = frame[list(named.kept)].set_axis(list(named.kept.values()), axis=1)
+    return _standardize(table, extras.reset_index(drop=True), reduced=reduced)
 
 
 def _with_reduced_formula(table: pd.DataFrame, reduced: list[str] | None = None) -> pd.DataFrame:

@@ -68,9 +68,7 @@ def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
 
 
 def test_bad_and_missing_temperatures(arrhenius_model):
-    frame = pd.DataFrame(
-        {"formula": ["Li3PS4"] * 4, "temperature_c": [np.nan, "hot", True, 25.0]}
-    )
+    frame = pd.DataFrame({"formula": ["Li3PS4"] * 4, "temperature_c": [np.nan, "hot", True, 25.0]})
     out = arrhenius_model.predict_frame(frame)
     assert out["pred_status"].tolist() == ["ok", "bad_temperature", "bad_temperature", "ok"]
     assert out["pred_log10_sigma"].iloc[[1, 2]].isna().all()

@@ -353,11 +353,16 @@ def test_structures_and_bad_files_keep_their_rows(model_store, data_dir, tmp_pat
     assert (results["n_sites"].notna().sum()) == 4
 
 
-def test_an_input_without_rows_is_an_error(model_store, tmp_path):
+def test_an_input_without_rows_is_a_status_row_and_a_missing_one_an_error(model_store, tmp_path):
+    """A header without rows is one empty_table row, as an empty file is one empty_file row (it
+    vanished from a folder's screening); a missing input stops the screening."""
     empty = tmp_path / "empty.csv"
     empty.write_text("formula\n")
-    with pytest.raises(ScreeningError, match="no candidate rows"):
-        screen([empty], tmp_path / "out", tracking_uri=model_store.uri, track=False, progress=False)
+    result = screen(
+        [empty], tmp_path / "out", tracking_uri=model_store.uri, track=False, progress=False
+    )
+    assert result.results["status"].tolist() == ["empty_table"]
+    assert result.results["candidate_id"].tolist() == ["empty"]
     with pytest.raises(ScreeningError, match="no candidate file found at .*missing.csv"):
         screen(
             [empty, tmp_path / "missing.csv"], tmp_path / "out2", tracking_uri=model_store.uri,

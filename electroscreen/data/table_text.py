@@ -1,0 +1,189 @@
+"""A table file's bytes before pandas reads them: binary or text, its encoding, its records.
+
+:func:`looks_binary` tells a text table from a binary file named ``.csv``; :func:`text_encoding`
+decides UTF-8 or, for a spreadsheet's export with ``°`` or ``·``, Windows-1252 (checking the whole
+file before any row is read); :class:`NulVisible` hands pandas the text with NUL bytes made
+visible; :func:`overlong_records` finds the lines with more fields than the header, counted as
+pandas counts records, so :mod:`electroscreen.data.tables` can make each one its row's status.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+__all__ = [
+    "NUL_STAND_IN",
+    "NulVisible",
+    "csv_records",
+    "looks_binary",
+    "overlong_records",
+    "text_encoding",
+]
+
+#: What a NUL byte in a CSV becomes: pandas' C parser would end the field there (``Li\0Cl`` read
+#: as ``Li``); the visible symbol makes the formula fail with status ``bad_character``.
+NUL_STAND_IN = "\u2400"
+
+
+class NulVisible(io.RawIOBase):
+    """A text file as UTF-8 bytes whose NUL bytes read as :data:`NUL_STAND_IN`; a Windows-1252 file
+    is re-encoded (one byte per character: a block never cuts one)."""
+
+    def __init__(self, path: Path, encoding: str = "utf-8") -> None:
+        self._fh = path.open("rb")
+        self._pending = b""
+        self._encoding = encoding
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = self._fh.read(1 << 16)
+            if not chunk:
+                return 0
+            if self._encoding != "utf-8":
+                chunk = chunk.decode(self._encoding).encode("utf-8")
+            self._pending = chunk.replace(b"\0", NUL_STAND_IN.encode())
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def looks_binary(path: Path) -> bool:
+    """Whether a file's first 8 KiB look binary: more than a stray NUL byte, or neither UTF-8 nor
+    Windows-1252 text (control characters other than tab, line and form feed; bytes Windows-1252
+    does not define).
+
+    A text table with one NUL byte in a field is read (that row gets ``bad_character``); a table a
+    spreadsheet exported as Windows-1252 is text; a PNG renamed ``.csv`` is one ``binary_file`` row.
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(8192)
+    if head.count(b"\0") > max(1, len(head) // 100):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # just a character cut at the end of the block
+            return False
+        return not _windows_1252_text(head)
+    return False
+
+
+#: Control characters that text holds (tab, line feed, form feed, carriage return) and NUL (a stray
+#: one is a row's ``bad_character``, many make a file binary: :func:`looks_binary`).
+_TEXT_CONTROLS = frozenset("\t\n\f\r\0")
+
+
+def _windows_1252_text(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: not defined in Windows-1252
+        return False
+    return not any(ch < " " and ch not in _TEXT_CONTROLS for ch in text)
+
+
+def text_encoding(path: Path) -> tuple[str, str | None]:
+    """The encoding a CSV is read in, with a note when it is not UTF-8.
+
+    ``("utf-8", None)`` for UTF-8 text; ``("cp1252", note)`` for a file that is not UTF-8 but
+    decodes as Windows-1252 (the note names the first byte that is not UTF-8 and its line). Raises
+    :class:`UnicodeDecodeError` (its reason naming the byte and line) for a file that is neither.
+    The whole file is checked (in 4 MiB blocks), so a stray byte on line 1,500 is found before any
+    row is read, not half-way through the rows.
+    """
+    newlines, carry = 0, b""
+    bad: tuple[int, int] | None = None  # (byte, line)
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            data, carry = carry + block, b""
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.reason == "unexpected end of data" and exc.end == len(data):
+                    # a character cut by the block's end: the next block completes it
+                    carry = data[exc.start :]
+                else:
+                    bad = (data[exc.start], newlines + data.count(b"\n", 0, exc.start) + 1)
+                    break
+            newlines += data.count(b"\n", 0, len(data) - len(carry))
+    if bad is None and carry:  # the file ends inside a character
+        bad = (carry[0], newlines + 1)
+    if bad is None:
+        return "utf-8", None
+    where = f"byte 0x{bad[0]:02x} on line {bad[1]}"
+    try:
+        with Path(path).open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                block.decode("cp1252")  # one byte per character: a block never cuts one
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: not defined in Windows-1252
+        raise UnicodeDecodeError(
+            "utf-8", bytes([bad[0]]), 0, 1, f"{where}; not Windows-1252 text either"
+        ) from None
+    return "cp1252", f"{path}: not UTF-8 ({where}); read as Windows-1252 (cp1252)"
+
+
+def overlong_records(path: Path, encoding: str, n_header: int) -> dict[int, str]:
+    """``{row: message}`` for the records of a CSV with more fields than its ``n_header`` header
+    fields; rows count the records after the header as pandas does (blank lines skipped, a quoted
+    field may span lines)."""
+    with Path(path).open(encoding=encoding, newline="") as fh:
+        records = csv_records(fh)
+        next(records, None)  # the header
+        return {
+            row: f"line {line} has {n} fields, the header {n_header}: the line is not read"
+            for row, (line, n) in enumerate(records)
+            if n > n_header
+        }
+
+
+def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """``(line number, field count)`` of each record of comma-separated ``lines`` (with their line
+    ends), as pandas' C parser reads them: a line that is empty or only spaces and tabs is no
+    record; a field that starts with ``"`` runs to the next ``"`` not doubled (across lines); a
+    ``"`` inside an unquoted field is a character."""
+    state, fields, first = _START, 1, 0
+    for number, line in enumerate(lines, 1):
+        if state == _QUOTED:  # inside a quoted field that began on an earlier line
+            if '"' not in line:
+                continue
+        elif '"' not in line:  # most lines: no quotes, so the fields are the commas + 1
+            if line.strip(" \t\r\n"):
+                yield number, line.count(",") + 1
+            continue
+        else:
+            state, fields, first = _START, 1, number
+        for ch in line:
+            if state == _QUOTED:
+                if ch == '"':
+                    state = _QUOTE_IN_QUOTED
+                continue
+            if state == _QUOTE_IN_QUOTED:
+                if ch == '"':  # a doubled quote: a quote character in the field
+                    state = _QUOTED
+                    continue
+                state = _FIELD  # the field's quotes are closed; ch is read below
+            if ch == ",":
+                fields, state = fields + 1, _START
+            elif ch in "\r\n":
+                break
+            elif ch == '"' and state == _START:
+                state = _QUOTED
+            else:
+                state = _FIELD
+        if state != _QUOTED:  # the record ended with this line
+            yield first, fields
+            state = _START
+    if state == _QUOTED:  # an unclosed quote at the end: pandas reports it
+        yield first, fields
+
+
+_START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)
