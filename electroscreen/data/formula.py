@@ -17,6 +17,16 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.formula_notation import (
+    CHARGE_AT_END,
+    DOUBLE_SEPARATOR,
+    OXIDATION_STATE,
+    NotationError,
+    adduct_dots,
+    check_plus,
+    skip_spaces,
+)
+
 __all__ = [
     "ELEMENT_SYMBOLS",
     "MAX_AMOUNT",
@@ -73,23 +83,6 @@ MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
 _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(\s+)|(.)", re.S)
-#: A candidate adduct dot: an ASCII "." right after an amount, a symbol or a bracket, then a number
-#: and (spaces allowed) a unit that starts with an element or a bracket; :func:`_adduct_dots`
-#: decides whether it separates units (``CaSO4.2H2O``, ``3Li2S.2P2S5``) or is a decimal point
-#: (``Li6.4La3``, ``Li.5Cl``).
-_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)\s*([A-Z(\[{]))")
-#: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
-#: (``Li.5Cl`` stays Li0.5Cl).
-_LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
-_WATER = re.compile(r"[HD]2O(?![a-z\d])")
-#: Where the unit after an adduct dot ends: the next separator, space or dot.
-_UNIT_END = re.compile(r"[·*+.\s]")
-#: Two unit separators in a row (``..``, ``·+``, ``.*``); ``+.5P2S5`` is a separator and a decimal.
-_DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+]|[·*+]\s*[·*+]|[·*+]\s*\.(?!\d)")
-#: A Roman numeral in brackets right after an element symbol: an oxidation state, ``Li(I)Cl``,
-#: ``Fe(III)Cl3``, not an iodine or vanadium group (nobody brackets a lone I or V after a symbol).
-_OXIDATION_STATE = re.compile(r"([A-Z][a-z]?)([(\[{](?:VI{0,3}|I[VX]|I{1,3})[)\]}])")
-_ELEMENT = re.compile(r"[A-Z][a-z]?")
 
 
 def amount_problem(amount: float) -> str | None:
@@ -99,69 +92,6 @@ def amount_problem(amount: float) -> str | None:
     if amount != 0 and not MIN_AMOUNT <= abs(amount) <= MAX_AMOUNT:
         return f"amount {amount:.3g} is outside [{MIN_AMOUNT:g}, {MAX_AMOUNT:g}]"
     return None
-
-
-def _depth(text: str, end: int) -> int:
-    """Brackets open at ``text[end]``."""
-    return sum(text.count(c, 0, end) for c in "([{") - sum(text.count(c, 0, end) for c in ")]}")
-
-
-def _adduct_dots(text: str, formula: str) -> str:
-    """``text`` with every adduct-separating ASCII dot written as ``·``.
-
-    A dot outside brackets that :data:`_ASCII_DOT` finds (``X.<n>Y``), with ``X`` an amount, a
-    symbol or a bracket, is
-
-    * a decimal point when an amount starting with 0 is before it (``Cl0.5Br0.5``: a unit never
-      ends with a zero amount), or when digits are before it and a bracket after its number
-      (``(PO4)2.5(SiO4)0.5``: a group's amount);
-    * ``bad_formula`` when a symbol or bracket is right before it and a bracket after its number
-      (``Li2O.2(B2O3)``: ``O0.2`` or ``Li2O + 2 B2O3``, the text does not say);
-    * otherwise a separator when a water (``H2O``/``D2O``) follows the number, or when any element of
-      the unit after the number (up to the next separator, space or dot) repeats an element of the
-      unit before the dot, which a decimal reading would not: ``Li3PS4.2LiI``, ``3Li2S.2P2S5``,
-      ``Li2O.2SiO2``, ``Li2O.Al2O3.2SiO2``;
-    * else a decimal point: ``Li6.4La3Zr1.4Ta0.6O12``, ``Li.5Cl``.
-    """
-    if "." not in text:
-        return text
-    text = _LETTER_DOT.sub("·", text)
-    out, last = [], 0
-    for m in _ASCII_DOT.finditer(text):
-        dot = m.start()
-        digits_start = dot
-        while digits_start > 0 and text[digits_start - 1].isdigit():
-            digits_start -= 1
-        if digits_start == 0 or not (
-            text[digits_start - 1].isalpha() or text[digits_start - 1] in ")]}"
-        ):
-            continue  # the number before the dot is a unit multiplier (·0.5H2O): a decimal point
-        if _depth(text, dot) != 0:
-            continue
-        bracket_after = m.group(2) in "([{"
-        if digits_start < dot and (text[digits_start] == "0" or bracket_after):
-            continue  # Cl0.5Br0.5, (PO4)2.5(SiO4)0.5: decimals
-        if bracket_after:
-            raise FormulaError(
-                formula,
-                f"ambiguous '.' before {m.group(1)!r} and a bracket: a decimal amount or an adduct? "
-                f"write '·' between adduct units or a leading 0 in a decimal",
-            )
-        unit_start = max(text.rfind(c, 0, dot) for c in "·*+ ")
-        before = set(_ELEMENT.findall(text[unit_start + 1 : dot]))
-        start = m.start(2)
-        end = _UNIT_END.search(text, start)
-        after = set(_ELEMENT.findall(text[start : end.start() if end else len(text)]))
-        if _WATER.match(text, start) or before & after:
-            out.append(text[last:dot] + "·")
-            last = dot + 1
-    return "".join(out) + text[last:]
-
-
-def _skip_spaces(tokens: list[tuple[str, ...]], i: int) -> int:
-    while i < len(tokens) and tokens[i][5]:
-        i += 1
-    return i
 
 
 _OPEN_TO_CLOSE = {"(": ")", "[": "]", "{": "}"}
@@ -182,46 +112,24 @@ def _read_amount(tokens: list[tuple[str, ...]], i: int) -> tuple[float, int]:
     return 1.0, i
 
 
-_CHARGE_AT_END = (
-    "a {sign!r} at the end reads as an ionic charge, which a formula does not carry: write the "
-    "neutral formula"
-)
-
-
-def _check_plus(
-    formula: str, tokens: list[tuple[str, ...]], j: int, unit_symbols: set[str], groups: bool
-) -> None:
-    """Refuse a ``+`` (``tokens[j]`` the first token after it) that reads as a charge.
-
-    A ``+`` is an adduct separator (``Li2S+P2S5``, ``Li2S+.5P2S5``, ``Li3PS4+2LiI``) unless it ends
-    the formula (``Li+``, ``Li3PS4+``) or follows a lone element and precedes a number (``Li+3PS4``,
-    ``Ca2+3S``): an ion's charge, not a unit of an adduct.
-    """
-    if j == len(tokens):
-        if unit_symbols or groups:
-            raise FormulaError(formula, _CHARGE_AT_END.format(sign="+"))
-        return
-    if tokens[j][1] and len(unit_symbols) == 1 and not groups:
-        (symbol,) = unit_symbols
-        raise FormulaError(
-            formula,
-            f"'+' after the lone element {symbol!r} and before the number {tokens[j][1]!r} "
-            f"reads as a charge ({symbol}+{tokens[j][1]}), which a formula does not carry; an "
-            "adduct's units are compounds (Li2S+P2S5) or written with '·'",
-        )
-
-
 @lru_cache(maxsize=65536)
 def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
+    try:
+        return _parse(formula)
+    except NotationError as exc:  # punctuation that does not read one way
+        raise FormulaError(formula, str(exc)) from None
+
+
+def _parse(formula: str) -> tuple[tuple[str, float], ...]:
     text = formula.strip()
     if not text:
         raise FormulaError(formula, "empty formula", "empty_formula")
     bad = next((c for c in text if unicodedata.category(c) == "Cc" or c == "\u2400"), None)
     if bad is not None:
         raise FormulaError(formula, f"control character {bad!r} (e.g. a NUL byte)", "bad_character")
-    if _DOUBLE_SEPARATOR.search(text):  # "Li3PS4..2LiI": which unit is which is a guess
+    if DOUBLE_SEPARATOR.search(text):  # "Li3PS4..2LiI": which unit is which is a guess
         raise FormulaError(formula, "two unit separators in a row")
-    state = _OXIDATION_STATE.search(text)
+    state = OXIDATION_STATE.search(text)
     if state is not None:  # Li(I)Cl: not LiICl
         raise FormulaError(
             formula,
@@ -229,7 +137,7 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
             "supported (a Roman numeral in brackets after a symbol is not read as iodine or "
             "vanadium): write the formula without it",
         )
-    tokens = [m.groups() for m in _TOKEN.finditer(_adduct_dots(text, formula))]
+    tokens = [m.groups() for m in _TOKEN.finditer(adduct_dots(text))]
     stack: list[dict[str, float]] = [{}]
     opened: list[str] = []
     # A hydrate/adduct dot starts a new unit with an optional leading multiplier: CaSO4·2H2O.
@@ -262,12 +170,12 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         elif dot:
             if opened:
                 raise FormulaError(formula, f"{dot!r} inside brackets")
-            j = _skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
+            j = skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
             if dot == "+":
-                _check_plus(formula, tokens, j, unit_symbols, unit_groups)
+                check_plus(tokens, j, unit_symbols, unit_groups)
             unit_multiplier, i = _read_amount(tokens, j)
             if i > j:  # a multiplier: a unit must follow it
-                k = _skip_spaces(tokens, i)
+                k = skip_spaces(tokens, i)
                 if k == len(tokens) or not (tokens[k][0] or tokens[k][2]):
                     raise FormulaError(
                         formula, f"number {tokens[j][1]!r} after {dot!r} without an element"
@@ -282,9 +190,9 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         elif other:
             if other.isalpha() and other.islower():
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
-            at_end = _skip_spaces(tokens, i + 1) == len(tokens)
+            at_end = skip_spaces(tokens, i + 1) == len(tokens)
             if other == "-" and at_end and (unit_symbols or unit_groups):  # Li3PS4-
-                raise FormulaError(formula, _CHARGE_AT_END.format(sign="-"))
+                raise FormulaError(formula, CHARGE_AT_END.format(sign="-"))
             raise FormulaError(formula, f"unexpected character {other!r}")
         i += 1
     if opened:
@@ -335,7 +243,7 @@ def parse_formula(formula: str) -> dict[str, float]:
     ``Li6.4La3Zr1.4Ta0.6O12`` and ``Li.5Cl`` are decimals); an amount starting with 0 before the dot
     keeps it a decimal (``Li6PS5Cl0.5Br0.5``), as do digits before it and a bracket after its number
     (``(PO4)2.5(SiO4)0.5``); a symbol or bracket before it and a bracket after its number
-    (``Li2O.2(B2O3)``) is ``bad_formula`` (see :func:`_adduct_dots`). ``bad_formula`` too: two
+    (``Li2O.2(B2O3)``) is ``bad_formula`` (see :func:`adduct_dots`). ``bad_formula`` too: two
     separators in a row (``Li3PS4..2LiI``), a number after a separator without a unit
     (``Li3PS4·2``), and what reads as a charge or an oxidation state: a trailing ``+`` or ``-``
     (``Li+``, ``Li3PS4-``), a ``+`` after a lone element and before a number (``Li+3PS4``; a ``+``

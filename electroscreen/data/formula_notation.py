@@ -1,0 +1,133 @@
+"""What a formula's punctuation means: adduct separators, decimal dots, charges.
+
+:func:`~electroscreen.data.formula.parse_formula` reads ``CaSO4·2H2O`` and ``3Li2S.2P2S5`` as sums of
+units and ``Li6.4La3Zr1.4Ta0.6O12`` as decimals; the rules that tell them apart, and those that
+refuse what reads as an ionic charge (``Li+``) or an oxidation state (``Li(I)Cl``), live here. A
+refusal raises :class:`NotationError` with the reason, which the parser reports as the formula's
+``bad_formula``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CHARGE_AT_END",
+    "DOUBLE_SEPARATOR",
+    "OXIDATION_STATE",
+    "NotationError",
+    "adduct_dots",
+    "check_plus",
+    "skip_spaces",
+]
+
+
+class NotationError(ValueError):
+    """A formula's punctuation that cannot be read unambiguously; the message says why."""
+
+
+#: A candidate adduct dot: an ASCII "." right after an amount, a symbol or a bracket, then a number
+#: and (spaces allowed) a unit that starts with an element or a bracket; :func:`adduct_dots`
+#: decides whether it separates units (``CaSO4.2H2O``, ``3Li2S.2P2S5``) or is a decimal point
+#: (``Li6.4La3``, ``Li.5Cl``).
+_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)\s*([A-Z(\[{]))")
+#: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
+#: (``Li.5Cl`` stays Li0.5Cl).
+_LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
+_WATER = re.compile(r"[HD]2O(?![a-z\d])")
+#: Where the unit after an adduct dot ends: the next separator, space or dot.
+_UNIT_END = re.compile(r"[·*+.\s]")
+#: Two unit separators in a row (``..``, ``·+``, ``.*``); ``+.5P2S5`` is a separator and a decimal.
+DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+]|[·*+]\s*[·*+]|[·*+]\s*\.(?!\d)")
+#: A Roman numeral in brackets right after an element symbol: an oxidation state, ``Li(I)Cl``,
+#: ``Fe(III)Cl3``, not an iodine or vanadium group (nobody brackets a lone I or V after a symbol).
+OXIDATION_STATE = re.compile(r"([A-Z][a-z]?)([(\[{](?:VI{0,3}|I[VX]|I{1,3})[)\]}])")
+_ELEMENT = re.compile(r"[A-Z][a-z]?")
+
+
+def _depth(text: str, end: int) -> int:
+    """Brackets open at ``text[end]``."""
+    return sum(text.count(c, 0, end) for c in "([{") - sum(text.count(c, 0, end) for c in ")]}")
+
+
+def adduct_dots(text: str) -> str:
+    """``text`` with every adduct-separating ASCII dot written as ``·``.
+
+    A dot outside brackets that :data:`_ASCII_DOT` finds (``X.<n>Y``), with ``X`` an amount, a
+    symbol or a bracket, is
+
+    * a decimal point when an amount starting with 0 is before it (``Cl0.5Br0.5``: a unit never
+      ends with a zero amount), or when digits are before it and a bracket after its number
+      (``(PO4)2.5(SiO4)0.5``: a group's amount);
+    * ``bad_formula`` when a symbol or bracket is right before it and a bracket after its number
+      (``Li2O.2(B2O3)``: ``O0.2`` or ``Li2O + 2 B2O3``, the text does not say);
+    * otherwise a separator when a water (``H2O``/``D2O``) follows the number, or when any element of
+      the unit after the number (up to the next separator, space or dot) repeats an element of the
+      unit before the dot, which a decimal reading would not: ``Li3PS4.2LiI``, ``3Li2S.2P2S5``,
+      ``Li2O.2SiO2``, ``Li2O.Al2O3.2SiO2``;
+    * else a decimal point: ``Li6.4La3Zr1.4Ta0.6O12``, ``Li.5Cl``.
+    """
+    if "." not in text:
+        return text
+    text = _LETTER_DOT.sub("·", text)
+    out, last = [], 0
+    for m in _ASCII_DOT.finditer(text):
+        dot = m.start()
+        digits_start = dot
+        while digits_start > 0 and text[digits_start - 1].isdigit():
+            digits_start -= 1
+        if digits_start == 0 or not (
+            text[digits_start - 1].isalpha() or text[digits_start - 1] in ")]}"
+        ):
+            continue  # the number before the dot is a unit multiplier (·0.5H2O): a decimal point
+        if _depth(text, dot) != 0:
+            continue
+        bracket_after = m.group(2) in "([{"
+        if digits_start < dot and (text[digits_start] == "0" or bracket_after):
+            continue  # Cl0.5Br0.5, (PO4)2.5(SiO4)0.5: decimals
+        if bracket_after:
+            raise NotationError(
+                f"ambiguous '.' before {m.group(1)!r} and a bracket: a decimal amount or an adduct? "
+                f"write '·' between adduct units or a leading 0 in a decimal",
+            )
+        unit_start = max(text.rfind(c, 0, dot) for c in "·*+ ")
+        before = set(_ELEMENT.findall(text[unit_start + 1 : dot]))
+        start = m.start(2)
+        end = _UNIT_END.search(text, start)
+        after = set(_ELEMENT.findall(text[start : end.start() if end else len(text)]))
+        if _WATER.match(text, start) or before & after:
+            out.append(text[last:dot] + "·")
+            last = dot + 1
+    return "".join(out) + text[last:]
+
+
+def skip_spaces(tokens: list[tuple[str, ...]], i: int) -> int:
+    while i < len(tokens) and tokens[i][5]:
+        i += 1
+    return i
+
+
+CHARGE_AT_END = (
+    "a {sign!r} at the end reads as an ionic charge, which a formula does not carry: write the "
+    "neutral formula"
+)
+
+
+def check_plus(tokens: list[tuple[str, ...]], j: int, unit_symbols: set[str], groups: bool) -> None:
+    """Refuse a ``+`` (``tokens[j]`` the first token after it) that reads as a charge.
+
+    A ``+`` is an adduct separator (``Li2S+P2S5``, ``Li2S+.5P2S5``, ``Li3PS4+2LiI``) unless it ends
+    the formula (``Li+``, ``Li3PS4+``) or follows a lone element and precedes a number (``Li+3PS4``,
+    ``Ca2+3S``): an ion's charge, not a unit of an adduct.
+    """
+    if j == len(tokens):
+        if unit_symbols or groups:
+            raise NotationError(CHARGE_AT_END.format(sign="+"))
+        return
+    if tokens[j][1] and len(unit_symbols) == 1 and not groups:
+        (symbol,) = unit_symbols
+        raise NotationError(
+            f"'+' after the lone element {symbol!r} and before the number {tokens[j][1]!r} "
+            f"reads as a charge ({symbol}+{tokens[j][1]}), which a formula does not carry; an "
+            "adduct's units are compounds (Li2S+P2S5) or written with '·'",
+        )
