@@ -74,12 +74,32 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
 
 
 def _unified_schema(paths: list[Path], ranking: pd.DataFrame) -> pa.Schema:
+    """One schema for every batch file and the ranking. A user's column that pandas typed per
+    batch (empty, so ``double``, in early batches; text later) becomes text: it failed the whole
+    run after its last batch, and every resume of it."""
     schemas = [pq.read_schema(p).remove_metadata() for p in paths]
     schemas.append(pa.Schema.from_pandas(ranking.head(0), preserve_index=False).remove_metadata())
-    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    try:
+        unified = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        unified = pa.unify_schemas([_text_where_types_differ(schemas, s) for s in schemas])
     names = [c for c in RESULT_COLUMNS if c in unified.names]
     names += [c for c in unified.names if c not in names]
     return pa.schema([unified.field(n) for n in names])
+
+
+def _text_where_types_differ(schemas: list[pa.Schema], schema: pa.Schema) -> pa.Schema:
+    """``schema`` with every field that no permissive promotion unifies across ``schemas`` as
+    text (``null`` fields are no conflict)."""
+    fields = []
+    for field in schema:
+        others = [s.field(field.name) for s in schemas if field.name in s.names]
+        try:
+            pa.unify_schemas([pa.schema([f]) for f in others], promote_options="permissive")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            field = field.with_type(pa.string())
+        fields.append(field)
+    return pa.schema(fields)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -131,3 +131,17 @@ def test_table_rows_do_not_depend_on_the_batch_size(model_store, tmp_path):
                 b,
                 column,
             )
+
+
+def test_a_column_typed_differently_in_each_batch_is_written_as_text(model_store, tmp_path):
+    """pandas types a CSV's extra column per batch: empty (double) in the first batches, text in
+    the last. The run failed after its last batch (ArrowTypeError), and so did every resume."""
+    pool = tmp_path / "pool.csv"
+    formulas = ["Li3PS4", "LiCl", "Li6PS5Cl", "Li7La3Zr2O12"] * 3
+    comment = [""] * 9 + ["checked"] * 3
+    pd.DataFrame({"formula": formulas, "comment": comment}).to_csv(pool, index=False)
+    small = _screen(model_store, [pool], tmp_path / "small", batch_size=3)
+    whole = _screen(model_store, [pool], tmp_path / "whole", batch_size=100)
+    assert small["comment"].tolist() == whole["comment"].tolist()
+    assert small["comment"].tolist()[-3:] == ["checked"] * 3
+    pd.testing.assert_frame_equal(small.drop(columns="batch"), whole.drop(columns="batch"))
