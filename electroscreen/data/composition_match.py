@@ -9,7 +9,9 @@ OBELiX write the same material.
 :class:`CompositionIndex` applies the rule to whole packed batches (a screening's 200,000
 candidates against a model's training rows): each row's element set gets a 64-bit code (the sum of
 one fixed random code per element, modulo 2**64), so only the rows whose element set occurs among
-the references are compared, element by element; :func:`match_compositions` is that index.
+the references are compared, element by element; :func:`match_compositions` is that index. The codes
+(:func:`element_set_codes`) also tell the conformal calibration whether a candidate's chemical system
+is among the training rows'.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "composition_groups",
     "composition_key",
     "distinct_compositions",
+    "element_set_codes",
     "match_compositions",
 ]
 
@@ -169,8 +172,14 @@ def _usable(packed: PackedCompositions) -> np.ndarray:
     return (packed.status == "ok") & (np.diff(packed.offsets) > 0) & good
 
 
-def _system_codes(packed: PackedCompositions) -> np.ndarray:
-    """Per row, the code of its element set, shape (N,) uint64 (exact: modular integer sums)."""
+def element_set_codes(packed: PackedCompositions) -> np.ndarray:
+    """Per row, a code of its element set (its chemical system), shape (N,) uint64.
+
+    Two rows holding the same elements get the same code whatever their amounts (exact: modular
+    integer sums of fixed random codes per element; two different sets collide with probability
+    ~1e-19, and callers that need certainty compare the elements too). A row without elements
+    gets 0.
+    """
     codes = _ELEMENT_CODES[np.asarray(packed.z, dtype=np.int64)]
     running = np.concatenate(([np.uint64(0)], np.cumsum(codes, dtype=np.uint64)))
     offsets = np.asarray(packed.offsets, dtype=np.int64)
@@ -201,7 +210,7 @@ class CompositionIndex:
     def __init__(self, formulas: Sequence[str]) -> None:
         packed = pack_compositions([str(f) for f in formulas])
         usable = _usable(packed)
-        codes = _system_codes(packed)
+        codes = element_set_codes(packed)
         self._by_code: dict[int, list[tuple[int, dict[int, float]]]] = defaultdict(list)
         for row in np.flatnonzero(usable).tolist():
             self._by_code[int(codes[row])].append((row, _fractions(packed, row)))
@@ -225,7 +234,7 @@ class CompositionIndex:
         ndarray of int64, shape (N,)
         """
         out = np.full(len(packed), -1, dtype=np.int64)
-        codes = _system_codes(packed)
+        codes = element_set_codes(packed)
         candidates = np.flatnonzero(_usable(packed) & np.isin(codes, self._codes))
         for row in candidates.tolist():
             query = _fractions(packed, row)

@@ -107,6 +107,7 @@ def build_predictor(config: TrainConfig):
         conformal_groups=config.conformal_groups,
         conformal_novelty_bins=config.conformal_novelty_bins,
         conformal_scale=config.conformal_scale,
+        conformal_seen_systems=config.conformal_seen_systems,
         random_state=config.seed,
         device=config.device,
         censored=config.censored,

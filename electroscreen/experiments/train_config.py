@@ -78,6 +78,7 @@ CONDUCTIVITY_ONLY = (
     "conformal_groups",
     "conformal_novelty_bins",
     "conformal_scale",
+    "conformal_seen_systems",
     "liverpool",
     "temperature_model",
 )
@@ -111,10 +112,11 @@ class TrainConfig(BaseModel):
         Calibration of the intervals: ``cv`` (CV+: 5 cross-fits, the model trains on all rows),
         ``split`` (25 % of the rows held out of the model), ``auto`` (``cv`` for tree ensembles or
         several groupings, else ``split``; :class:`~electroscreen.models.predictor.CandidatePredictor`).
-    conformal_groups : list of {"chemsys", "family", "none"}
-        What a calibration row must not share with the model that scores it: its chemical system
-        (intervals for new chemistries), its structural family (wider intervals, for new
-        families), or nothing (plain cross-conformal). Several (``[chemsys, family]``) pool the
+    conformal_groups : list of {"composition", "chemsys", "family", "none"}
+        What a calibration row must not share with the model that scores it: its composition
+        (intervals for new compositions of known systems), its chemical system (intervals for new
+        chemistries), its structural family (wider intervals, for new families), or nothing (plain
+        cross-conformal). Several (``[chemsys, family]``) pool the
         calibration rows of one cross-fit per grouping; a single name is a list of one.
     conformal_novelty_bins : int
         Bins of the distance to the training data, one conformal quantile each (1: off; descriptor
@@ -122,6 +124,10 @@ class TrainConfig(BaseModel):
     conformal_scale : {"spread", "learned"}
         Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
         spread and novelty on the calibration rows (descriptor models; benchmarks/README.md).
+    conformal_seen_systems : bool
+        One conformal quantile for candidates whose chemical system (element set) the training
+        rows hold and one for the others (with ``composition`` among ``conformal_groups``, the
+        first is calibrated on held-out compositions of known systems).
     liverpool : bool
         Conductivity only: add the Liverpool Ionics Dataset compositions as training rows
         (leak-guarded against every evaluated row: :func:`electroscreen.models.evaluation.
@@ -173,6 +179,7 @@ class TrainConfig(BaseModel):
     conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
     conformal_scale: Literal["spread", "learned"] = "spread"
+    conformal_seen_systems: bool = False
     liverpool: bool = False
     temperature_model: Literal["none", "arrhenius"] = "none"
     seed: int = 0

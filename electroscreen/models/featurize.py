@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, merge_status
-from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.composition_match import element_set_codes
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
@@ -60,12 +61,16 @@ class Design:
     feature_status : ndarray of object
         Per frame row: ``""`` or the ``featurizer:status`` notes of featurizers that left NaN,
         ``;``-separated.
+    element_sets : ndarray of uint64, shape (len(rows),), optional
+        Per predictable row, the code of its element set
+        (:func:`~electroscreen.data.composition_match.element_set_codes`); ``None`` when unknown.
     """
 
     X: np.ndarray | PackedStructures
     rows: np.ndarray
     status: np.ndarray
     feature_status: np.ndarray
+    element_sets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.status)
@@ -80,6 +85,7 @@ class Design:
             rows=self.rows[keep],
             status=status,
             feature_status=self.feature_status,
+            element_sets=None if self.element_sets is None else self.element_sets[keep],
         )
 
     def take(self, positions: np.ndarray) -> Design:
@@ -94,6 +100,7 @@ class Design:
             rows=np.flatnonzero(keep).astype(np.int64),
             status=self.status[positions],
             feature_status=self.feature_status[positions],
+            element_sets=None if self.element_sets is None else self.element_sets[inner[keep]],
         )
 
 
@@ -173,9 +180,14 @@ def featurize_frame(
         s_packed = given.take(np.searchsorted(structure_rows, s_rows))
     else:
         s_packed = pack_structures([structures[i] for i in s_rows])
+    rows = np.flatnonzero(ok)
+    if not comp:  # only structures are read: the formulas of the predictable rows, packed here
+        packed = pack_compositions([str(formulas[i]) for i in rows])
+        element_sets = element_set_codes(packed)
+    else:
+        element_sets = element_set_codes(packed)[rows]
     if graph:
-        rows = np.flatnonzero(ok)
-        return Design(s_packed, rows, status, np.full(n, "", dtype=object))
+        return Design(s_packed, rows, status, np.full(n, "", dtype=object), element_sets)
     blocks, notes = [], np.full(n, "", dtype=object)
     for key, f in objects:
         if isinstance(f, StructureFeaturizer):
@@ -191,5 +203,4 @@ def featurize_frame(
         notes[bad] = notes[bad] + separator + f"{key}:" + f_status[bad].astype(str)
         blocks.append(values)
     X = np.hstack(blocks)
-    rows = np.flatnonzero(ok)
-    return Design(X[rows], rows, status, notes)
+    return Design(X[rows], rows, status, notes, element_sets)

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from electroscreen.data.candidates import merge_status
+from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
@@ -90,7 +91,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     device : str
         Torch device for ``mlp``/``graph``: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
     conformal_method : {"auto", "cv", "split"}
-    conformal_groups : {"chemsys", "family", "none"} or list of them
+    conformal_groups : {"composition", "chemsys", "family", "none"} or list of them
         Grouping of the calibration folds (see the module docstring); a list pools one cross-fit
         per grouping.
     conformal_novelty_bins : int, default 1
@@ -104,6 +105,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     conformal_scale : {"spread", "learned"}
         Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
         spread and novelty (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).
+    conformal_seen_systems : bool, default False
+        One conformal quantile for candidates whose chemical system the training rows hold, one
+        for the others (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).
 
     Examples
     --------
@@ -135,6 +139,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         temperature_model: str = "none",
         conformal_scale: str = "spread",
         featurizer_params: dict | None = None,
+        conformal_seen_systems: bool = False,
     ) -> None:
         self.task = task
         self.featurizers = featurizers
@@ -150,6 +155,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         self.temperature_model = temperature_model
         self.conformal_scale = conformal_scale
         self.featurizer_params = featurizer_params
+        self.conformal_seen_systems = conformal_seen_systems
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
@@ -278,6 +284,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             pooled = len(self._groupings()) > 1
             method = "cv" if self.estimator in TREE_ESTIMATORS or pooled else "split"
         groupings = {
+            "composition": lambda: composition_groups(
+                table["formula"].astype(str).to_numpy()[rows]
+            ),
             "chemsys": lambda: chemical_systems(table["formula"].to_numpy()[rows]),
             "family": lambda: family_groups(table)[rows],
             "none": lambda: None,
@@ -289,8 +298,15 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             method=method,
             novelty_bins=self.conformal_novelty_bins,
             scale=self.conformal_scale,
+            seen_systems=self.conformal_seen_systems,
             random_state=self.random_state,
-        ).fit(X, y, evaluable=targets.evaluable[rows], groups=groups)
+        ).fit(
+            X,
+            y,
+            evaluable=targets.evaluable[rows],
+            groups=groups,
+            element_sets=None if design.element_sets is None else design.element_sets[use],
+        )
         return self
 
     def _fit_side_models(self, design: Design, table: pd.DataFrame, X: object) -> None:

@@ -96,10 +96,14 @@ def predict_conductivity(
     novelty_model = predictor.novelty_
     if novelty_model is None:
         novelty = np.full(len(design.rows), np.nan)
-        mu, sd, lo, hi = predictor.estimator_.predict_interval(design.X)
+        mu, sd, lo, hi = predictor.estimator_.predict_interval(
+            design.X, element_sets=design.element_sets
+        )
     else:  # the conformal novelty bins use the same distance (same training rows): once
         novelty = novelty_model.distance(design.X)
-        mu, sd, lo, hi = predictor.estimator_.predict_interval(design.X, novelty)
+        mu, sd, lo, hi = predictor.estimator_.predict_interval(
+            design.X, novelty, design.element_sets
+        )
     values = [mu, sd, lo, hi, novelty]
     if predictor.temperature_model != "arrhenius":
         return values

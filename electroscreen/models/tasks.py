@@ -162,8 +162,10 @@ def family_groups(table: pd.DataFrame) -> np.ndarray:
 
 
 #: What a conformal calibration row must not share with the rows its model was fitted on: the
-#: chemical system (:func:`chemical_systems`), the family (:func:`family_groups`) or nothing.
-CONFORMAL_GROUPINGS = ("chemsys", "family", "none")
+#: composition (the leak guard's match, :func:`~electroscreen.data.composition_match.
+#: composition_groups`), the chemical system (:func:`chemical_systems`), the family
+#: (:func:`family_groups`) or nothing.
+CONFORMAL_GROUPINGS = ("composition", "chemsys", "family", "none")
 
 
 def conformal_groupings(value: str | Sequence[str]) -> list[str]:

@@ -28,6 +28,14 @@ equal-count bins of their distance to the rows of the model that scored them, ea
 quantile, and a candidate takes the quantile of its bin. Candidates close to the training data get
 narrower intervals, those far from it (an unseen family) wider ones.
 
+``seen_systems=True`` makes the calibration Mondrian in a second, categorical taxonomy: whether the
+row's chemical system (its element set, ``element_sets`` codes) occurs among the rows of the model
+that scored it. A candidate whose elements the training rows combine already (a new composition of a
+known system, a doped variant) takes the quantile of such calibration rows, one of a new chemistry
+that of the others; with novelty bins too, each (bin, seen) pair has its own quantile. Calibrating
+on composition-grouped folds as well (``groups``) gives the first category its rows. A cell with
+too few calibration rows for its own quantile takes the pooled one.
+
 ``scale="learned"`` makes the normalisation locally adaptive in two inputs at once (Lei et al. 2018,
 section 5.2; Papadopoulos et al. 2008): the difficulty ``d(x) = exp(b0 + b1 log(s + s0) + b2 n)`` of a
 row, with ``s`` its ensemble spread and ``n`` its novelty, is a log-linear least-squares fit of
@@ -137,6 +145,9 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
     scale : {"spread", "learned"}, default "spread"
         Normalisation of the scores (``normalize=True``): the ensemble spread plus floor, or the
         learned difficulty of spread and novelty (module docstring; needs a feature matrix).
+    seen_systems : bool, default False
+        One quantile for candidates whose chemical system the training rows hold and one for the
+        others (module docstring; ``fit`` and ``predict_interval`` then need ``element_sets``).
     random_state : int
 
     Examples
@@ -157,6 +168,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         "spread_floor_": 0.0,
         "difficulty_": None,
         "novelty_": None,
+        "seen_systems": False,
     }
 
     def __init__(
@@ -169,6 +181,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         normalize: bool = True,
         novelty_bins: int = 1,
         scale: str = "spread",
+        seen_systems: bool = False,
         random_state: int = 0,
     ) -> None:
         self.estimator = estimator
@@ -179,6 +192,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         self.normalize = normalize
         self.novelty_bins = novelty_bins
         self.scale = scale
+        self.seen_systems = seen_systems
         self.random_state = random_state
 
     def fit(
@@ -189,6 +203,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         evaluable: np.ndarray | None = None,
         groups: np.ndarray | Sequence[np.ndarray] | None = None,
         sample_weight: np.ndarray | None = None,
+        element_sets: np.ndarray | None = None,
     ) -> ConformalRegressor:
         """Fit the model and calibrate the interval scale.
 
@@ -204,6 +219,8 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             chemical system calibrates the intervals for new chemistries. A list of groupings
             (``cv`` only) pools the scores of one cross-fit per grouping.
         sample_weight : ndarray, optional
+        element_sets : ndarray of uint64, shape (len(y),), optional
+            Element-set code of each row (required by ``seen_systems``).
         """
         if self.method not in {"cv", "split"}:
             raise ValueError(f"method must be 'cv' or 'split', not {self.method!r}")
@@ -218,22 +235,28 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             raise ValueError("several calibration groupings need method='cv'")
         y = np.asarray(y, dtype=np.float64)
         n = len(y)
+        if self.seen_systems and (element_sets is None or len(element_sets) != n):
+            raise ValueError("seen_systems needs the element_sets of the rows")
+        systems = (
+            np.asarray(element_sets, np.uint64) if self.seen_systems else np.zeros(n, np.uint64)
+        )
         evaluable = np.ones(n, dtype=bool) if evaluable is None else np.asarray(evaluable, bool)
         rng = np.random.default_rng(self.random_state)
         self._censored = ~evaluable  # for estimators that take censored=..., e.g. Tobit losses
-        scored = []  # (rows, mu, sd, novelty) of every calibrating fold
+        scored = []  # (rows, mu, sd, novelty, seen) of every calibrating fold
         if self.method == "split":
             cal, proper = self._split(n, groupings[0], rng)
             self.estimator_ = self._fit_one(X, y, sample_weight, proper)
-            scored.append(self._score(self.estimator_, X, proper, cal))
+            scored.append(self._score(self.estimator_, X, proper, cal, systems))
         else:
             for grouping in groupings:
                 for train, test in self._folds(n, y, grouping):
                     member = self._fit_one(X, y, sample_weight, train)
-                    scored.append(self._score(member, X, train, test))
+                    scored.append(self._score(member, X, train, test, systems))
             self.estimator_ = self._fit_one(X, y, sample_weight, np.arange(n))
         del self._censored
-        rows, mu, sd, novelty = (np.concatenate(parts) for parts in zip(*scored, strict=True))
+        parts = (np.concatenate(column) for column in zip(*scored, strict=True))
+        rows, mu, sd, novelty, seen = parts
         use = evaluable[rows] & np.isfinite(mu) & np.isfinite(y[rows])
         self.spread_floor_ = float(np.median(sd[use])) if use.any() else 0.0
         abs_residual = np.abs(y[rows][use] - mu[use])
@@ -252,17 +275,30 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         self.quantile_ = conformal_quantile(self.scores_, self.alpha)
         self.n_calibration_ = int(use.sum())
         self.novelty_ = FeatureNovelty().fit(X) if self._needs_novelty() else None
+        self.systems_ = np.unique(systems[systems != 0]) if self.seen_systems else None
         if self.novelty_bins > 1:
             inner = np.linspace(0.0, 1.0, int(self.novelty_bins) + 1)[1:-1]
             self.novelty_edges_ = np.quantile(novelty[use], inner)
-            bins = np.searchsorted(self.novelty_edges_, novelty[use])
-            self.bin_quantiles_ = np.array(
-                [
-                    conformal_quantile(self.scores_[bins == b], self.alpha)
-                    for b in range(len(inner) + 1)
-                ]
-            )
+        if self.novelty_bins > 1 or self.seen_systems:
+            cells = self._cells(novelty[use], seen[use])
+            quantiles = [
+                conformal_quantile(self.scores_[cells == c], self.alpha)
+                for c in range(self._n_cells())
+            ]  # a cell too small for its own quantile takes the pooled one
+            self.bin_quantiles_ = np.where(np.isinf(quantiles), self.quantile_, quantiles)
+            #: Calibration rows per cell (novelty bin, then seen system: ``bin + n_bins * seen``).
+            self.cell_counts_ = np.bincount(cells, minlength=self._n_cells())
         return self
+
+    def _n_cells(self) -> int:
+        return int(self.novelty_bins) * (2 if self.seen_systems else 1)
+
+    def _cells(self, novelty: np.ndarray | None, seen: np.ndarray) -> np.ndarray:
+        """Mondrian cell of each row: ``novelty bin + n_bins * seen`` (``seen`` 0 or 1)."""
+        bins = np.zeros(len(seen), dtype=np.int64)
+        if self.novelty_bins > 1:
+            bins = np.searchsorted(self.novelty_edges_, novelty)
+        return bins + int(self.novelty_bins) * np.asarray(seen, dtype=np.int64)
 
     def _split(self, n: int, groups: np.ndarray | None, rng: np.random.Generator):
         """Calibration and proper-training rows of the ``split`` method."""
@@ -289,13 +325,16 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             return GroupKFold(n_splits=self.n_splits).split(np.zeros(n), y, groups)
         return KFold(self.n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(n))
 
-    def _score(self, model, X, train: np.ndarray, test: np.ndarray):
-        """``(rows, mu, sd, novelty)`` of held-out rows ``test`` under a model fitted on ``train``."""
+    def _score(self, model, X, train: np.ndarray, test: np.ndarray, systems: np.ndarray):
+        """``(rows, mu, sd, novelty, seen)`` of held-out rows ``test`` under a model fitted on
+        ``train`` (``seen``: the row's element-set code among the training rows', 0 never)."""
         mu, sd = model.predict_dist(take_rows(X, test))
         novelty = np.zeros(len(test))
         if self._needs_novelty():
             novelty = FeatureNovelty().fit(take_rows(X, train)).distance(take_rows(X, test))
-        return test, np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64), novelty
+        seen = _seen(systems[test], systems[train])
+        mu, sd = np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64)
+        return test, mu, sd, novelty, seen
 
     def _fit_one(self, X, y, sample_weight, rows):
         model = clone(self.estimator)
@@ -320,17 +359,28 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             return scale
         return np.maximum(self.difficulty_(scale, novelty), 1e-12)
 
-    def interval_quantile(self, X: object, novelty: np.ndarray | None = None) -> float | np.ndarray:
-        """Conformal quantile: the single one, or that of each row's novelty bin.
+    def interval_quantile(
+        self,
+        X: object,
+        novelty: np.ndarray | None = None,
+        element_sets: np.ndarray | None = None,
+    ) -> float | np.ndarray:
+        """Conformal quantile: the single one, or that of each row's Mondrian cell.
 
         ``novelty`` (shape ``(len(X),)``), when given, is ``self.novelty_.distance(X)`` computed by
-        the caller (it is not recomputed).
+        the caller (it is not recomputed). ``element_sets`` (element-set codes, shape ``(len(X),)``)
+        is required by ``seen_systems``.
         """
-        if self.novelty_bins <= 1:
+        if self.novelty_bins <= 1 and not self.seen_systems:
             return self.quantile_
-        if novelty is None:
+        if self.novelty_bins > 1 and novelty is None:
             novelty = self.novelty_.distance(X)
-        return self.bin_quantiles_[np.searchsorted(self.novelty_edges_, novelty)]
+        seen = np.zeros(len(novelty) if novelty is not None else 0, dtype=bool)
+        if self.seen_systems:
+            if element_sets is None:
+                raise ValueError("this model's intervals need the candidates' element_sets")
+            seen = _seen(np.asarray(element_sets, np.uint64), self.systems_)
+        return self.bin_quantiles_[self._cells(novelty, seen)]
 
     def _novelty(self, X: object, novelty: np.ndarray | None) -> np.ndarray | None:
         if novelty is None and self.novelty_ is not None:
@@ -345,17 +395,25 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         return self.predict_dist(X)[0]
 
     def predict_interval(
-        self, X: object, novelty: np.ndarray | None = None
+        self,
+        X: object,
+        novelty: np.ndarray | None = None,
+        element_sets: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(mean, std, lo, hi)`` with ``[lo, hi]`` the ``1 - alpha`` conformal interval.
 
-        ``novelty``: see :meth:`interval_quantile`.
+        ``novelty``, ``element_sets``: see :meth:`interval_quantile`.
         """
         mu, sd = self.predict_dist(X)
         novelty = self._novelty(X, novelty)
-        half = self.interval_quantile(X, novelty) * self._scale(sd, novelty)
+        half = self.interval_quantile(X, novelty, element_sets) * self._scale(sd, novelty)
         return mu, sd, mu - half, mu + half
 
     @property
     def feature_importances_(self) -> np.ndarray:
         return self.estimator_.feature_importances_
+
+
+def _seen(codes: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Whether each element-set code is among ``known`` (code 0, no elements, never is)."""
+    return np.isin(codes, known) & (codes != 0)

@@ -150,7 +150,9 @@ def test_conformal_groups_are_checked_by_one_rule():
     assert conformal_groupings("family") == ["family"]
     assert conformal_groupings(("chemsys", "none")) == ["chemsys", "none"]
     for bad in ([], ["chemsys", "paper"], 3, None, [1]):
-        with pytest.raises(ValueError, match="conformal_groups must be chemsys, family, none"):
+        with pytest.raises(
+            ValueError, match="conformal_groups must be composition, chemsys, family, none"
+        ):
             conformal_groupings(bad)
         with pytest.raises(ValidationError, match="conformal_groups must be"):
             TrainConfig(task="conductivity", conformal_groups=bad, registered_model_name="x")

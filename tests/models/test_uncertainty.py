@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from electroscreen.models.evaluation import evaluate
 from electroscreen.models.predictor import CandidatePredictor
 from electroscreen.models.sklearn_models import TreeEnsembleRegressor
+from electroscreen.models.tasks import chemical_systems
 from electroscreen.models.uncertainty import (
     ConformalRegressor,
     conformal_quantile,
@@ -196,7 +198,7 @@ def test_a_pickle_from_before_scale_bins_and_floor_predicts_as_it_did():
     X, y = _far_is_noisy(300, 3)
     base = TreeEnsembleRegressor(n_estimators=10, random_state=0)
     model = ConformalRegressor(base, method="split", novelty_bins=3, scale="learned").fit(X, y)
-    added = ("scale", "novelty_bins", "spread_floor_", "difficulty_", "novelty_")
+    added = ("scale", "novelty_bins", "spread_floor_", "difficulty_", "novelty_", "seen_systems")
     old = _unpickled_without(model, *added)
     assert (old.scale, old.novelty_bins, old.spread_floor_) == ("spread", 1, 0.0)
     assert old.difficulty_ is None and old.novelty_ is None
@@ -219,3 +221,95 @@ def test_a_pickle_from_before_scale_bins_and_floor_predicts_as_it_did():
     unfitted = _unpickled_without(ConformalRegressor(base), "scale")
     with pytest.raises(NotFittedError):  # fitted attributes are not filled into unfitted pickles
         check_is_fitted(unfitted)
+
+
+def _systems(n_systems: int, per_system: int, seed: int):
+    """Rows of chemical systems (codes 1..n): y = the system's own offset + a small term in x.
+
+    The offset is not predictable from the features of another system, so a row of a system the
+    model has seen is predicted well and one of a new system badly.
+    """
+    rng = np.random.default_rng(seed)
+    system = np.repeat(np.arange(n_systems), per_system)
+    where = rng.normal(size=(n_systems, 2))[system]  # the system's place in feature space
+    offset = rng.normal(scale=3.0, size=n_systems)[system]
+    x = rng.normal(size=len(system))
+    y = offset + 0.3 * x + 0.2 * rng.normal(size=len(system))
+    codes = (system + 1).astype(np.uint64)
+    return np.column_stack([where, x]), y, codes, system
+
+
+def test_seen_systems_calibrate_known_and_new_chemistries_apart():
+    X, y, codes, system = _systems(60, 12, seed=0)
+    # later rows of the first 30 systems (seen), rows of 30 systems never trained on (new)
+    Xs, ys, cs, _ = _systems(60, 12, seed=0)
+    Xn, yn, cn, _ = _systems(30, 12, seed=1)
+    train = system < 30
+    Xs, ys, cs = Xs[train] + [0.0, 0.0, 0.5], ys[train], cs[train]  # other x, same systems
+    ys = ys + 0.15  # same offset, moved along x by 0.5 -> +0.15
+    cn = cn + np.uint64(1000)
+    base = TreeEnsembleRegressor(n_estimators=40, min_samples_leaf=2, random_state=0)
+    compositions = np.arange(len(y))  # every row its own composition
+    groups = [compositions, system]
+    kwargs = dict(groups=groups, element_sets=codes)
+    # constant widths per cell (normalize=False): the taxonomy alone, not the trees' spread
+    model = ConformalRegressor(base, seen_systems=True, normalize=False).fit(X, y, **kwargs)
+    assert model.cell_counts_.tolist()[1] > 300 and model.cell_counts_.tolist()[0] > 300
+    _, _, lo_s, hi_s = model.predict_interval(Xs, element_sets=cs)
+    _, _, lo_n, hi_n = model.predict_interval(Xn, element_sets=cn)
+    assert np.mean(hi_s - lo_s) < 0.2 * np.mean(hi_n - lo_n)
+    assert 0.85 <= interval_coverage(ys, lo_s, hi_s) <= 0.97
+    assert 0.85 <= interval_coverage(yn, lo_n, hi_n) <= 0.97
+
+    # one pooled quantile: too wide for the seen systems, too narrow for the new ones
+    pooled = ConformalRegressor(base, normalize=False).fit(X, y, groups=groups)
+    _, _, lo_p, hi_p = pooled.predict_interval(Xs)
+    assert np.mean(hi_p - lo_p) > 5 * np.mean(hi_s - lo_s)
+    _, _, lo_p, hi_p = pooled.predict_interval(Xn)
+    assert interval_coverage(yn, lo_p, hi_p) < 0.85
+
+
+def test_seen_systems_need_element_sets_and_never_count_an_empty_set():
+    X, y, codes, system = _systems(20, 6, seed=2)
+    base = TreeEnsembleRegressor(n_estimators=10, random_state=0)
+    with pytest.raises(ValueError, match="element_sets"):
+        ConformalRegressor(base, seen_systems=True).fit(X, y, groups=system)
+    model = ConformalRegressor(base, seen_systems=True).fit(X, y, groups=system, element_sets=codes)
+    with pytest.raises(ValueError, match="element_sets"):
+        model.predict_interval(X[:3])
+    # calibrated on new systems only: the seen cell is empty and takes the pooled quantile
+    assert model.cell_counts_.tolist() == [len(y), 0]
+    assert model.bin_quantiles_.tolist() == [model.quantile_, model.quantile_]
+    # code 0 (a row without elements) is never a seen system, even among the training codes
+    zero = np.zeros(3, dtype=np.uint64)
+    assert model.interval_quantile(X[:3], element_sets=zero).tolist() == [model.quantile_] * 3
+
+
+def test_predictor_intervals_follow_whether_the_chemical_system_is_known(conductivity_table):
+    """The default's taxonomy end to end: the design carries element-set codes, and a new
+    composition of a trained system takes the other quantile than an unseen system's."""
+    from electroscreen.data.composition_match import element_set_codes
+    from electroscreen.data.compositions import pack_compositions
+
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=("element_fractions",),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 30, "n_jobs": 1},
+        conformal_groups=["composition", "chemsys"],
+        conformal_seen_systems=True,
+    ).fit(train)
+    frame = pd.DataFrame({"formula": ["Li6.1P1.1S5Cl", "Li3Sc0.5In0.5Br6", "bad(", "Li7PS6"]})
+    design = model.featurize(frame)
+    assert design.rows.tolist() == [0, 1, 3]
+    codes = element_set_codes(pack_compositions(["LiPSCl", "LiScInBr", "Li2PS"]))
+    assert design.element_sets.tolist() == codes.tolist()
+    assert design.take(np.array([3, 0])).element_sets.tolist() == [codes[2], codes[0]]
+    seen = model.estimator_.interval_quantile(design.X, element_sets=design.element_sets)
+    assert "Li-P-S" in set(chemical_systems(train["formula"]))
+    assert seen[0] == seen[2] != seen[1]  # Li-P-S-Cl and Li-P-S known, Li-Sc-In-Br not
+    quantiles = model.estimator_.bin_quantiles_
+    assert quantiles[0] > quantiles[1]  # new chemistries are the harder cell
+    out = model.predict_frame(frame)
+    width = (out["pred_log10_sigma_hi"] - out["pred_log10_sigma_lo"]).to_numpy()
+    assert np.isfinite(width[[0, 1, 3]]).all() and np.isnan(width[2])
