@@ -54,8 +54,9 @@ _RUN_COLUMNS = (
 )  # fmt: skip
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
 SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "trcompcv", "lofo")
-#: Default sort keys of :func:`leaderboard`, first present wins.
-DEFAULT_SORT = ("test_mae", "cv_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
+#: Default sort keys of :func:`leaderboard`, first present wins: grouped cross-validation before
+#: the test split, which models are compared on but never chosen by.
+DEFAULT_SORT = ("cv_mae", "test_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")
 
 
 def training_runs(task: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
@@ -104,8 +105,8 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
         From :func:`training_runs`.
     metric : str, optional
         Sort key, any metric column of ``runs`` (it is shown even when not a headline metric);
-        default ``test_mae`` when present (conductivity), else ``cv_mae``, else ``compcv_roc_auc``
-        or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier, log loss, interval
+        default ``cv_mae`` (family-grouped CV) when present (conductivity), else ``test_mae``, else
+        ``compcv_roc_auc`` or ``cv_roc_auc`` (air stability). Error-like metrics (MAE, RMSE, Brier, log loss, interval
         width) sort ascending, the others descending; runs without the metric come last.
 
     Returns

@@ -38,9 +38,12 @@ def test_leaderboard_sorts_best_first(trained_run, runs):
     tags = {"electroscreen.kind": "train", "electroscreen.task": "conductivity"}
     better = client.create_run(experiment, tags={**tags, "electroscreen.estimator": "better"})
     client.log_metric(better.info.run_id, "test_mae", runs.loc[0, "test_mae"] - 0.5)
+    client.log_metric(better.info.run_id, "cv_mae", runs.loc[0, "cv_mae"] + 0.5)
     client.set_terminated(better.info.run_id)
     both = model_review.training_runs("conductivity", trained_run.tracking_uri)
-    board = model_review.leaderboard(both)
+    board = model_review.leaderboard(both)  # by family CV, not by the test split
+    assert board["estimator"].tolist() == ["random_forest", "better"]
+    board = model_review.leaderboard(both, metric="test_mae")
     assert board["estimator"].tolist() == ["better", "random_forest"]
     # the registered model tells two configs of one estimator apart (it was not shown)
     assert board["model"].tolist() == ["", "test-conductivity"]
