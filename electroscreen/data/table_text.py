@@ -3,8 +3,9 @@
 :func:`looks_binary` tells a text table from a binary file named ``.csv``; :func:`text_encoding`
 decides UTF-8 or, for a spreadsheet's export with ``°`` or ``·``, Windows-1252 (checking the whole
 file before any row is read); :class:`NulVisible` hands pandas the text with NUL bytes made
-visible; :func:`overlong_records` finds the lines with more fields than the header, counted as
-pandas counts records, so :mod:`electroscreen.data.tables` can make each one its row's status.
+visible; :func:`record_problems` finds the lines with more fields than the header, counted as
+pandas counts records, and a quoted field that is never closed, so
+:mod:`electroscreen.data.tables` can make each one a row's status.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = [
     "NulVisible",
     "csv_records",
     "looks_binary",
-    "overlong_records",
+    "record_problems",
     "text_encoding",
 ]
 
@@ -131,25 +132,41 @@ def text_encoding(path: Path) -> tuple[str, str | None]:
     return "cp1252", f"{path}: not UTF-8 ({where}); read as Windows-1252 (cp1252)"
 
 
-def overlong_records(path: Path, encoding: str, n_header: int) -> dict[int, str]:
-    """``{row: message}`` for the records of a CSV with more fields than its ``n_header`` header
-    fields; rows count the records after the header as pandas does (blank lines skipped, a quoted
-    field may span lines)."""
+def record_problems(
+    path: Path, encoding: str, n_header: int
+) -> tuple[dict[int, str], tuple[int, str] | None]:
+    """What pandas cannot read in a CSV, by record (after the header; rows count the records as
+    pandas does: blank lines skipped, a quoted field may span lines).
+
+    Returns
+    -------
+    overlong : dict of int to str
+        ``{row: message}`` for the records with more fields than the ``n_header`` header fields.
+    unclosed : (int, str) or None
+        ``(row, message)`` of a record whose quoted field is never closed: it runs to the end of
+        the file, so neither it nor any line after it is a record (pandas raises on it).
+    """
+    overlong, unclosed = {}, None
     with Path(path).open(encoding=encoding, newline="") as fh:
         records = csv_records(fh)
         next(records, None)  # the header
-        return {
-            row: f"line {line} has {n} fields, the header {n_header}: the line is not read"
-            for row, (line, n) in enumerate(records)
-            if n > n_header
-        }
+        for row, (line, n, closed) in enumerate(records):
+            if not closed:
+                unclosed = (row, f'line {line} opens a quoted field (") that is never closed: '
+                            "that line and every line after it are not read")  # fmt: skip
+            elif n > n_header:
+                overlong[row] = (
+                    f"line {line} has {n} fields, the header {n_header}: the line is not read"
+                )
+    return overlong, unclosed
 
 
-def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
-    """``(line number, field count)`` of each record of comma-separated ``lines`` (with their line
-    ends), as pandas' C parser reads them: a line that is empty or only spaces and tabs is no
-    record; a field that starts with ``"`` runs to the next ``"`` not doubled (across lines); a
-    ``"`` inside an unquoted field is a character."""
+def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int, bool]]:
+    """``(line number, field count, closed)`` of each record of comma-separated ``lines`` (with
+    their line ends), as pandas' C parser reads them: a line that is empty or only spaces and tabs
+    is no record; a field that starts with ``"`` runs to the next ``"`` not doubled (across lines);
+    a ``"`` inside an unquoted field is a character. ``closed`` is False only for a last record
+    whose quoted field the file never closes."""
     state, fields, first = _START, 1, 0
     for number, line in enumerate(lines, 1):
         if state == _QUOTED:  # inside a quoted field that began on an earlier line
@@ -157,7 +174,7 @@ def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
                 continue
         elif '"' not in line:  # most lines: no quotes, so the fields are the commas + 1
             if line.strip(" \t\r\n"):
-                yield number, line.count(",") + 1
+                yield number, line.count(",") + 1, True
             continue
         else:
             state, fields, first = _START, 1, number
@@ -180,10 +197,10 @@ def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
             else:
                 state = _FIELD
         if state != _QUOTED:  # the record ended with this line
-            yield first, fields
+            yield first, fields, True
             state = _START
-    if state == _QUOTED:  # an unclosed quote at the end: pandas reports it
-        yield first, fields
+    if state == _QUOTED:  # an unclosed quote at the end: pandas raises on it
+        yield first, fields, False
 
 
 _START, _FIELD, _QUOTED, _QUOTE_IN_QUOTED = range(4)

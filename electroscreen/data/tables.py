@@ -37,7 +37,7 @@ from electroscreen.data.candidates import OK, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.table_text import (
     NulVisible,
-    overlong_records,
+    record_problems,
     text_encoding,
 )
 
@@ -179,8 +179,10 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     the other columns get pandas' usual type inference (per chunk). A CSV line with more fields
     than the header is a row too (its first fields, as pandas reads them), marked as a
     ``parse_error`` naming the line in the chunk's :func:`read_problems`, so every chunk size gives
-    the same rows. A table with a header and no rows gives one chunk of one empty row marked
-    ``empty_table``. A CSV that is not UTF-8 but is Windows-1252 text is read as such, with a
+    the same rows. A quoted field that is never closed (it would run to the end of the file) ends
+    the table: the records before it are read, and one last empty row stands for the rest, a
+    ``parse_error`` naming the line. A table with a header and no rows gives one chunk of one
+    empty row marked ``empty_table``. A CSV that is not UTF-8 but is Windows-1252 text is read as such, with a
     warning; one that is neither raises :class:`UnicodeDecodeError` naming the line.
     """
     path = Path(path)
@@ -201,14 +203,16 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     keys.discard(None)
     na_values = {c: list(STR_NA_VALUES) for c in header if c not in keys}
     dtype = {c: str for c in keys}
-    overlong = overlong_records(path, encoding, len(header))
+    overlong, unclosed = record_problems(path, encoding, len(header))
     start = 0
     with NulVisible(path, encoding) as raw, io.BufferedReader(raw) as fh:
         # usecols: a line with more fields than the header is read as its first fields (pandas
-        # would otherwise stop at it, or, in chunks, drop its extra field silently)
+        # would otherwise stop at it, or, in chunks, drop its extra field silently); nrows: the
+        # records before a quote that is never closed (pandas would raise at the chunk holding it)
         for chunk in pd.read_csv(
             fh, chunksize=chunk_rows, dtype=dtype, keep_default_na=False, na_values=na_values,
             usecols=range(len(header)), index_col=False,
+            nrows=None if unclosed is None else unclosed[0],
         ):  # fmt: skip
             if chunk.empty:
                 continue
@@ -221,6 +225,11 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 chunk.attrs[READ_PROBLEMS] = problems
             start += len(chunk)
             yield chunk
+    if unclosed is not None:  # the rest of the file: one row, empty, saying why
+        rest = pd.DataFrame({c: [None] for c in header}, columns=header)
+        rest.attrs[READ_PROBLEMS] = {0: ("parse_error", unclosed[1], False)}
+        start += 1
+        yield rest
     if start == 0:
         yield _empty_table(pd.DataFrame(columns=header))
 

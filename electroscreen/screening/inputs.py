@@ -213,9 +213,9 @@ def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:
             while True:
                 try:
                     chunk = next(chunks, None)
-                except Exception:  # noqa: BLE001 - a table pandas cannot read (a line of 3 fields
-                    # under a header of 2, a stray byte): the file reader's status row, as
-                    # `data info` gives it; the rows read before stay, the run goes on
+                except Exception:  # noqa: BLE001 - a table pandas cannot read (a header it
+                    # cannot parse, bytes neither UTF-8 nor Windows-1252): the file reader's
+                    # status row, as `data info` gives it; the rows read before stay, the run goes on
                     yield Batch(index, "files", item.path, start, files=[item.path])
                     index += 1
                     break

@@ -203,13 +203,14 @@ def test_a_line_with_more_fields_is_its_rows_parse_error_whatever_the_chunk(tmp_
 def test_the_field_counter_reads_records_as_pandas_does():
     text = RAGGED + '"",\n"  "\n,,\n x , y \n"a""b",c\n"open "" still",1\r\nx\ry\n'
     records = list(csv_records(io.StringIO(text, newline="")))
-    assert records[0] == (1, 3)
+    assert records[0] == (1, 3, True)
     frame = pd.read_csv(io.StringIO(text), usecols=range(3), index_col=False, dtype=str)
     assert len(records) - 1 == len(frame)  # the same records (blank lines skipped alike)
-    assert [n for _, n in records[1:8]] == [3, 4, 3, 3, 5, 2, 4]
-    assert [line for line, _ in records[1:8]] == [2, 3, 6, 7, 10, 11, 12]
+    assert [n for _, n, _ in records[1:8]] == [3, 4, 3, 3, 5, 2, 4]
+    assert [line for line, _, _ in records[1:8]] == [2, 3, 6, 7, 10, 11, 12]
+    assert all(closed for _, _, closed in records)
     unclosed = list(csv_records(io.StringIO('id\na\n"no end\nmore\n', newline="")))
-    assert unclosed == [(1, 1), (2, 1), (3, 1)]
+    assert unclosed == [(1, 1, True), (2, 1, True), (3, 1, False)]
 
 
 # --- encodings ----------------------------------------------------------------------------------

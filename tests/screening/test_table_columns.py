@@ -1,7 +1,7 @@
 """``screen`` on tables as labs write them: columns named like its own output columns (``rank``,
 ``pred_log10_sigma``, ``batch``, ``n_sites``, ``status``), its own ``results.csv`` screened again,
 and tables whose rows must not depend on the batch size (a ragged line, repeated ids, a
-Windows-1252 byte, a header without rows). Found by an input audit: ``Field "rank" exists 2 times``
+Windows-1252 byte, a header without rows, a quote never closed). Found by an input audit: ``Field "rank" exists 2 times``
 after every batch had finished; a user's ``batch`` came back ``0, 0``."""
 
 from __future__ import annotations
@@ -145,3 +145,27 @@ def test_a_column_typed_differently_in_each_batch_is_written_as_text(model_store
     assert small["comment"].tolist() == whole["comment"].tolist()
     assert small["comment"].tolist()[-3:] == ["checked"] * 3
     pd.testing.assert_frame_equal(small.drop(columns="batch"), whole.drop(columns="batch"))
+
+
+def test_a_quote_never_closed_ends_the_table_at_any_batch_size(model_store, tmp_path):
+    """A stray ``"`` makes the rest of a CSV one quoted field: ``screen`` returned 1,501 / 1,001 /
+    1 rows of 3,000 at batch sizes 500 / 1,000 / 5,000, the later rows gone without a count. Now
+    the rows before it, and one row naming the line, whatever the batch size (``data info`` too)."""
+    from electroscreen.data.readers import read_candidates
+
+    lines = ["id,formula"] + [f"r{i},Li{i % 7 + 1}PS4" for i in range(12)]
+    lines[6] = '"' + lines[6]  # line 7 of the file, the 6th record
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(lines) + "\n")
+    runs = {b: _screen(model_store, [path], tmp_path / f"b{b}", b) for b in (1, 4, 5, 100)}
+    whole = runs[100]
+    assert whole["candidate_id"].tolist()[:5] == ["r0", "r1", "r2", "r3", "r4"]
+    assert whole["status"].tolist() == ["ok"] * 5 + ["parse_error"]
+    assert whole["error"].iloc[5] == (
+        f'{path}:5: line 7 opens a quoted field (") that is never closed: '
+        "that line and every line after it are not read"
+    )
+    for b in (1, 4, 5):
+        for column in whole.columns.drop("batch"):
+            assert runs[b][column].astype(str).tolist() == whole[column].astype(str).tolist()
+    assert read_candidates(path)["status"].tolist() == whole["status"].tolist()  # data info
