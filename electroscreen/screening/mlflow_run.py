@@ -24,6 +24,7 @@ import math
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from mlflow import MlflowClient
 from mlflow.data.meta_dataset import MetaDataset
 from mlflow.data.sources import LocalArtifactDatasetSource
-from mlflow.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunStatus
+from mlflow.entities import (
+    DatasetInput,
+    InputTag,
+    LifecycleStage,
+    LoggedModelInput,
+    Metric,
+    Param,
+    Run,
+    RunStatus,
+)
 from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
@@ -116,6 +127,47 @@ def _pool_input(inputs: list[str], pool_digest: str) -> DatasetInput:
     )
 
 
+def _recorded_run(
+    client: MlflowClient, run_id: str, tracking_uri: str | None
+) -> tuple[Run | None, str | None]:
+    """The run a resumed screening recorded, or why it is gone and a new run must take its place.
+
+    Parameters
+    ----------
+    client : MlflowClient
+    run_id : str
+        The run ``state.json`` names.
+    tracking_uri : str or None
+
+    Returns
+    -------
+    tuple
+        ``(run, None)`` when the run can be reopened; ``(None, why)`` when it is gone: not in the
+        store (``RESOURCE_DOES_NOT_EXIST``, e.g. removed by ``mlflow gc``) or deleted
+        (``lifecycle_stage`` ``deleted``, e.g. in the MLflow UI). A deleted run is not touched:
+        reopening it would leave it RUNNING in the trash, and MLflow refuses its tags.
+
+    Raises
+    ------
+    ValueError
+        When the run cannot be read for another reason (the store is unreachable, ...): the message
+        says how to start a new run.
+    """
+    where = resolve_tracking_uri(tracking_uri)
+    try:
+        run = client.get_run(run_id)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None, f"is not in {where} ({exc})"
+        raise ValueError(
+            f"cannot resume MLflow run {run_id!r} in {where} (remove state.json from the output "
+            f"folder to record a new run and keep the checkpoints): {exc}"
+        ) from exc
+    if run.info.lifecycle_stage == LifecycleStage.DELETED:
+        return None, f"was deleted in {where} (it stays deleted, untouched)"
+    return run, None
+
+
 def start_screening_run(
     *,
     tracking_uri: str | None,
@@ -127,6 +179,7 @@ def start_screening_run(
     model_uris: dict[str, str],
     model_digests: dict[str, str] | None = None,
     on_created: Callable[[str], None] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> str:
     """Start (``run_id`` None) or reopen (resume) the MLflow run of a screening.
 
@@ -135,9 +188,11 @@ def start_screening_run(
     tracking_uri : str or None
         Tracking store (default :func:`~electroscreen.experiments.tracking.resolve_tracking_uri`).
     experiment : str
-        Experiment of a new run (created when missing); ignored when ``run_id`` is given.
+        Experiment of a new run (created when missing); ignored when ``run_id`` is reopened.
     run_id : str or None
-        Run to reopen: its status goes back to RUNNING and only params it lacks are logged.
+        Run to reopen: its status goes back to RUNNING and only params it lacks are logged. A run
+        that is gone (deleted, or no longer in the store) is left as it is and a new run is started
+        instead, said through ``log``.
     config : ScreeningConfig
         Logged as flat params (``filters.carrier``, ``ranking.kappa``, ...) and ``config_digest``.
     inputs : list of str
@@ -154,16 +209,20 @@ def start_screening_run(
         Called with a new run's id as soon as it exists, before its params and inputs are logged
         (``screen`` records it in ``state.json`` there, so a kill during the logging resumes that
         run instead of leaving it RUNNING beside a second one).
+    log : callable, optional
+        Receives the one-line warning that ``run_id`` is gone and which run replaces it (default
+        :func:`warnings.warn`).
 
     Returns
     -------
     str
-        The run id.
+        The run id (a new one when ``run_id`` is gone).
 
     Raises
     ------
     ValueError
-        When ``run_id`` names no run of the store (the message says how to start a new one).
+        When ``run_id`` cannot be read for another reason than being gone (the message says how to
+        start a new run).
     """
     client = tracking_client(tracking_uri)
     params = _flatten(config.model_dump(mode="json"))
@@ -185,7 +244,8 @@ def start_screening_run(
     for role, digest in (model_digests or {}).items():
         tags[f"electroscreen.{role}_model_sha256"] = digest
 
-    if run_id is None:
+    recorded, gone = (None, None) if run_id is None else _recorded_run(client, run_id, tracking_uri)
+    if recorded is None:
         from mlflow.tracking.context.registry import resolve_tags
 
         run = retry_tracking(
@@ -194,20 +254,19 @@ def start_screening_run(
             run_name=f"screen-{pool_digest[:8]}",
             tags=resolve_tags(tags),  # + user and source, as the training runs get them
         )
-        run_id = run.info.run_id
         if on_created is not None:
-            on_created(run_id)
+            on_created(run.info.run_id)
+        if gone is not None:
+            say = log or (lambda line: warnings.warn(line, stacklevel=3))
+            say(
+                f"warning: cannot resume MLflow run {run_id}: it {gone}; this screening is "
+                f"recorded in a new run {run.info.run_id}"
+            )
+        run_id = run.info.run_id
         existing_params: dict[str, str] = {}
         logged_digests: set[str] = set()
     else:
-        try:
-            run = client.get_run(run_id)
-        except MlflowException as exc:
-            raise ValueError(
-                f"cannot resume MLflow run {run_id!r} in {resolve_tracking_uri(tracking_uri)} "
-                f"(remove state.json from the output folder to record a new run and keep the "
-                f"checkpoints): {exc}"
-            ) from exc
+        run = recorded
         retry_tracking(client.update_run, run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         if "electroscreen.error" in run.data.tags:  # a failed attempt being resumed
             client.delete_tag(run_id, "electroscreen.error")

@@ -72,6 +72,7 @@ def _start_tracking(
     plan: InputPlan,
     model_uris: dict[str, str],
     model_digests: dict[str, str],
+    say: Callable[[str], None],
 ) -> str:
     from electroscreen.screening.mlflow_run import start_screening_run
 
@@ -79,7 +80,7 @@ def _start_tracking(
         tracking_uri=tracking_uri, experiment=config.experiment,
         run_id=store.read_state().get("run_id"), config=config, inputs=inputs,
         pool_digest=plan.digest, model_uris=model_uris, model_digests=model_digests,
-        on_created=lambda new: store.write_state(run_id=new),
+        on_created=lambda new: store.write_state(run_id=new), log=say,
     )  # fmt: skip
     store.write_state(run_id=run_id)
     return run_id
@@ -286,8 +287,9 @@ def screen(
         if track:
             try:  # tracking is bookkeeping: its failure never stops the screening
                 run_id = _start_tracking(
-                    store, uri, config, [str(p) for p in inputs], plan, model_uris, model_digests
-                )
+                    store, uri, config, [str(p) for p in inputs], plan, model_uris, model_digests,
+                    say,
+                )  # fmt: skip
             except Exception as exc:  # noqa: BLE001
                 tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
                 say(f"warning: {tracking_error}; screening continues without tracking")

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.image import imread
 from mlflow import MlflowClient
 from mlflow.artifacts import download_artifacts
+from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import load_results, screening_runs
 from electroscreen.screening.mlflow_run import (
@@ -62,6 +63,7 @@ def _start(
     run_id: str | None = None,
     config: ScreeningConfig | None = None,
     experiment: str = "test-screen",
+    log: list[str] | None = None,
 ) -> str:
     return start_screening_run(
         tracking_uri=uri,
@@ -71,6 +73,7 @@ def _start(
         inputs=["pool/a.parquet", "pool/b.npz"],
         pool_digest=POOL_DIGEST,
         model_uris=MODELS,
+        log=None if log is None else log.append,
     )
 
 
@@ -218,10 +221,76 @@ def test_resume_reopens_the_same_run_without_relogging(uri):
     assert len(client.search_runs([resumed.info.experiment_id])) == 1
 
 
-def test_resume_of_an_unknown_run_names_it(uri):
-    _start(uri)
-    with pytest.raises(ValueError, match="cannot resume MLflow run 'nope'.*remove state.json"):
-        _start(uri, run_id="nope")
+def test_resume_of_a_run_gone_from_the_store_starts_a_new_one_and_names_it(uri, monkeypatch):
+    """A run no longer in the store (``mlflow gc`` removed it) is replaced, as a deleted one is;
+    a run that cannot be read for another reason is refused with what to do."""
+    lines: list[str] = []
+    run_id = _start(uri, run_id="nope", log=lines)
+    assert run_id != "nope"
+    run = MlflowClient(tracking_uri=uri).get_run(run_id)
+    assert run.info.lifecycle_stage == "active" and run.info.status == "RUNNING"
+    assert run.data.tags["electroscreen.kind"] == "screen"
+    assert len(lines) == 1 and "MLflow run nope" in lines[0] and "is not in" in lines[0]
+    assert f"new run {run_id}" in lines[0]
+
+    def unreachable(self, run_id):
+        raise MlflowException("connection refused")  # not RESOURCE_DOES_NOT_EXIST
+
+    monkeypatch.setattr(MlflowClient, "get_run", unreachable)
+    with pytest.raises(ValueError, match="cannot resume MLflow run 'x'.*remove state.json"):
+        _start(uri, run_id="x")
+
+
+def test_a_screening_resumed_after_its_run_was_deleted_records_a_new_run(
+    model_store, formula_pool, tmp_path
+):
+    """The run state.json names was deleted (in the MLflow UI): the resume set it RUNNING, then
+    failed on its tags ("must be in the 'active' state"), and so did every later rerun."""
+    from electroscreen.screening.runner import screen
+    from electroscreen.screening.screen_config import load_screening_config
+
+    out, config = tmp_path / "out", load_screening_config(batch_size=20)
+    client = MlflowClient(tracking_uri=model_store.uri)
+
+    def run_screen(lines: list[str]):
+        return screen([formula_pool], out, config=config, tracking_uri=model_store.uri,
+                      progress=False, log=lines.append)  # fmt: skip
+
+    first = run_screen([])
+    client.delete_run(first.run_id)  # what the UI's "Delete" does: lifecycle_stage 'deleted'
+    deleted = client.get_run(first.run_id)
+    lines: list[str] = []
+    resumed = run_screen(lines)
+
+    assert resumed.tracking_error is None
+    assert resumed.run_id != first.run_id
+    assert json.loads((out / "state.json").read_text())["run_id"] == resumed.run_id
+    new = client.get_run(resumed.run_id)
+    assert new.info.lifecycle_stage == "active" and new.info.status == "FINISHED"
+    for tag in ("electroscreen.kind", "electroscreen.pool_digest", "electroscreen.config_digest"):
+        assert new.data.tags[tag] == deleted.data.tags[tag]
+    assert new.data.params == deleted.data.params
+    timing = ("time_", "candidates_per_s")
+    found = {k: v for k, v in deleted.data.metrics.items() if not k.startswith(timing)}
+    assert found and {k: new.data.metrics[k] for k in found} == found
+    assert new.data.metrics["n_candidates"] == len(resumed.results)
+    assert "results/results.parquet" in {
+        f.path for f in client.list_artifacts(new.info.run_id, "results")
+    }
+
+    untouched = client.get_run(first.run_id)
+    assert untouched.info.lifecycle_stage == "deleted"
+    assert untouched.info.status == deleted.info.status == "FINISHED"
+    assert untouched.info.end_time == deleted.info.end_time
+    assert untouched.data.tags == deleted.data.tags
+    assert untouched.data.metrics == deleted.data.metrics
+
+    said = [line for line in lines if first.run_id in line]
+    assert len(said) == 1 and "deleted" in said[0] and f"new run {resumed.run_id}" in said[0]
+    assert not any("tracking failed" in line or "could not" in line for line in lines)
+
+    again = run_screen([])  # state.json names the new run: later reruns resume it
+    assert again.run_id == resumed.run_id and again.tracking_error is None
 
 
 def test_fail_cuts_a_long_error_to_the_tag_limit(uri):
