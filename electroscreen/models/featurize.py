@@ -19,6 +19,7 @@ from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.composition_match import element_set_codes
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
+from electroscreen.data.tables import formula_mismatch
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
     Featurizer,
@@ -113,6 +114,7 @@ def featurize_frame(
     compositions: PackedCompositions | None = None,
     structures: PackedStructures | None = None,
     structure_rows: np.ndarray | None = None,
+    check_formulas: bool = False,
 ) -> Design:
     """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
@@ -133,6 +135,11 @@ def featurize_frame(
         positions in ``frame``; other rows have none): no ``structure`` column is read.
     structure_rows : ndarray of int, optional
         Required with ``structures``.
+    check_formulas : bool, default False
+        A row whose formula and structure (parsed here from ``frame["structure"]``) are not one
+        composition gets status ``formula_mismatch`` (the table readers' rule,
+        :func:`~electroscreen.data.tables.formula_mismatch`): what a caller passes row by row
+        (pyfunc, ``serve``) is checked as a table is.
 
     Returns
     -------
@@ -161,6 +168,14 @@ def featurize_frame(
         for f, s in zip(formula.tolist(), structures, strict=True)
     ]
     status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
+    if check_formulas and given is None:
+        mismatch = np.array(
+            [
+                s is not None and formula_mismatch(f, s) is not None
+                for f, s in zip(formulas, structures, strict=True)
+            ]
+        )
+        status, _ = merge_status(status, "formula_mismatch", mismatch)
     has_structure = s_status == OK
     comp = [(k, f) for k, f in objects if isinstance(f, CompositionFeaturizer)]
     if comp:

@@ -201,11 +201,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         compositions: PackedCompositions | None = None,
         structures: PackedStructures | None = None,
         structure_rows: np.ndarray | None = None,
+        check_formulas: bool = False,
     ) -> Design:
         """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
-        ``compositions``, ``structures`` and ``structure_rows``: the frame already packed, not
-        parsed again (see :func:`~electroscreen.models.featurize.featurize_frame`).
+        ``compositions``, ``structures``, ``structure_rows`` (the frame already packed, not parsed
+        again) and ``check_formulas``: see :func:`~electroscreen.models.featurize.featurize_frame`.
         """
         self._check()
         graph = self.estimator == "graph"
@@ -217,6 +218,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
+            check_formulas=check_formulas,
         )
 
     def _feature_blocks(self) -> dict[str, np.ndarray]:
@@ -399,13 +401,16 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
         compositions, structures, structure_rows : optional
             The frame already packed (see :meth:`featurize`): a screening batch is parsed and
-            packed once, for both models.
+            packed once, for both models (its reader has compared formulas and structures).
+            Otherwise a row whose formula and structure are not one composition is
+            ``formula_mismatch``.
         """
         design = self.featurize(
             frame,
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
+            check_formulas=structures is None,
         )
         temperature = None
         if "temperature_c" in frame and self.task_.kind == "regression":
