@@ -156,20 +156,26 @@ def test_cif_occupancy_outside_0_1_is_a_status_not_a_dropped_site(tmp_path, occu
 
 def test_a_csv_pandas_cannot_read_is_one_status_row_and_the_screen_goes_on(tmp_path):
     """A CSV pandas cannot read stopped the whole screening (rc 2, no results); the file is now
-    the reader's status row, as `data info` gives it, and every other input is read. (A line with
-    more fields than the header is that row's parse_error: tests/data/test_table_reading.py.)"""
+    the reader's status row, as `data info` gives it, and every other input is read. A quote
+    never closed after the header ends the table there: the rows before it are read, one more
+    row names its line. (A line with more fields than the header is that row's parse_error:
+    tests/data/test_table_reading.py.)"""
     good = tmp_path / "a_good.csv"
     pd.DataFrame({"id": ["g1", "g2"], "formula": ["Li3PS4", "LiCl"]}).to_csv(good, index=False)
     broken = tmp_path / "b_broken.csv"
-    broken.write_text('id,formula\nx1,Li3PS4\n"x2,Li6PS5Cl\n')  # a quote never closed
-    plan = plan_inputs([str(good), str(broken)])
+    broken.write_text('id,"formula\nx1,Li3PS4\n')  # the header's quote never closed
+    quote = tmp_path / "c_quote.csv"
+    quote.write_text('id,formula\nx1,Li3PS4\n"x2,Li6PS5Cl\n')  # a row's quote never closed
+    plan = plan_inputs([str(good), str(broken), str(quote)])
     table = pd.concat([materialize(b)[0] for b in iter_batches(plan, 10)], ignore_index=True)
-    assert table["candidate_id"].tolist() == ["g1", "g2", "b_broken"]
-    assert table["status"].tolist() == ["ok", "ok", "parse_error"]
+    assert table["candidate_id"].tolist() == ["g1", "g2", "b_broken", "x1", "c_quote:1"]
+    assert table["status"].tolist() == ["ok", "ok", "parse_error", "ok", "parse_error"]
     assert (
         "b_broken.csv" in table["error"].iloc[2] and "EOF inside string" in table["error"].iloc[2]
     )
-    info = read_candidates([good, broken])
+    assert table["error"].iloc[4].endswith("line 3 opens a quoted field (\") that is never closed: "
+                                           "that line and every line after it are not read")  # fmt: skip
+    info = read_candidates([good, broken, quote])
     assert (
         info[["candidate_id", "status"]].values.tolist()
         == table[["candidate_id", "status"]].values.tolist()
