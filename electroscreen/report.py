@@ -62,15 +62,16 @@ _NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
-def _measured(row: object) -> str:
-    """The training measurement of a known composition (``train_log10_sigma``; ``<-10`` where it
-    was only measured below a bound), blank for a new one or results without the column."""
+def _measured(row: object, kind: str = "train") -> str:
+    """The measurement of a known composition (``<kind>_log10_sigma``, ``kind`` ``train`` or
+    ``heldout``; ``<-10`` where it was only measured below a bound), blank for a new one or
+    results without the column."""
     from electroscreen.models.training_rows import CENSORED_ID  # not at CLI start-up
 
-    value = getattr(row, "train_log10_sigma", None)
+    value = getattr(row, f"{kind}_log10_sigma", None)
     if value is not None and not math.isnan(value):
         return _number(value)
-    bound = CENSORED_ID.search(str(getattr(row, "train_id", "") or ""))
+    bound = CENSORED_ID.search(str(getattr(row, f"{kind}_id", "") or ""))
     return f"<{bound.group(1)}" if bound else ""
 
 
@@ -82,7 +83,8 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     row's id counts those repeats down to the next row shown
     (:func:`~electroscreen.data.composition_match.distinct_compositions`). A shown composition the
     conductivity model was trained on is listed under the table with its measurement
-    (``train_log10_sigma``): its prediction is a recall, not a discovery.
+    (``train_log10_sigma``): its prediction is a recall, not a discovery; one measured in rows the
+    model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction.
 
     Parameters
     ----------
@@ -121,11 +123,22 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     id_w = max([12, *map(len, ids)])
     formula_w = max([7, *map(len, formulas)])
     natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBERS)]
-    measured = [_measured(row) for row in best.itertuples(index=False)]
-    known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
-    caption = None
-    if known:  # a recall of a training measurement, not a discovery
-        caption = "Trained on (measured log10 σ, train_log10_sigma): " + "; ".join(known)
+    notes = []
+    for kind, text in (
+        (
+            "train",
+            "Trained on (measured log10 σ, train_log10_sigma): ",
+        ),  # a recall, not a discovery
+        (
+            "heldout",
+            "Measured, not trained on (heldout_log10_sigma): ",
+        ),  # a check of the prediction
+    ):
+        measured = [_measured(row, kind) for row in best.itertuples(index=False)]
+        known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
+        if known:
+            notes.append(text + "; ".join(known))
+    caption = "\n".join(notes) or None
     table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
     table.add_column("rank", no_wrap=True, width=rank_w)
     n_columns = 3 + len(_NUMBERS)  # a border and a space per column

@@ -86,6 +86,8 @@ def test_a_known_composition_shows_its_measurement():
             "p_air_stable": [0.67, 0.4, 0.5],
             "train_log10_sigma": [-1.8361, np.nan, np.nan],
             "train_id": ["824", "", "17 (< 1e-10 S/cm)"],
+            "heldout_log10_sigma": [np.nan, -2.72, np.nan],
+            "heldout_id": ["", "elz", ""],
         }
     )
     text = _render(ranked_table(results, top=3))
@@ -93,6 +95,8 @@ def test_a_known_composition_shows_its_measurement():
     assert (
         "Trained on (measured log10 σ, train_log10_sigma): rank 1: -1.84; rank 3: <-10" in caption
     )
+    # measured in rows the model did not see (the OBELiX test split): a check of the prediction
+    assert "Measured, not trained on (heldout_log10_sigma): rank 2: -2.72" in caption
     # results written before the columns existed: no caption
     old = _render(ranked_table(results.drop(columns=["train_log10_sigma", "train_id"]), top=3))
     assert "Trained on" not in old

@@ -63,12 +63,15 @@ __all__ = [
 
 #: Result columns shown as the card's prediction section (those present): the row's status and
 #: error first (why a rejected row has no prediction), and a training composition's measurement
-#: (``train_log10_sigma``, ``train_id``: its prediction recalls it, it is not a discovery).
+#: (``train_log10_sigma``, ``train_id``: its prediction recalls it, it is not a discovery), and a
+#: measurement the model did not see (``heldout_log10_sigma``, ``heldout_id``).
 PREDICTION_COLUMNS = (
     "status",
     "error",
     "train_log10_sigma",
     "train_id",
+    "heldout_log10_sigma",
+    "heldout_id",
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,

@@ -29,7 +29,7 @@ OK = "ok"
 #: Column names electroscreen writes beside a table's own columns, in any of its output tables:
 #: the candidate table's (:data:`CANDIDATE_COLUMNS`), ``screen``'s results (``cell_formula``,
 #: ``n_sites``, ``batch``; the models' prediction columns, ``models.tasks`` and
-#: ``screening.batch.PREDICTION_COLUMNS``; the training measurements, ``TRAINING_COLUMNS``; the
+#: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``; the
 #: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``) and
 #: ``featurize``'s (``featurize_status``, and ``status_<featurizer>``: :data:`RESERVED_PREFIXES`).
@@ -56,6 +56,8 @@ RESERVED_COLUMNS = frozenset(
         "pred_feature_status",
         "train_log10_sigma",
         "train_id",
+        "heldout_log10_sigma",
+        "heldout_id",
         "window_red_v",
         "window_ox_v",
         "cost_usd_per_kg",

@@ -272,6 +272,9 @@ def _run_training(
             say(f"fitting the final model on {which} ({len(rows)} rows, {usable} featurized)")
             tick = time.perf_counter()
             predictor = build_predictor(config).fit_design(design.take(rows), table.iloc[rows])
+            heldout = np.setdiff1d(np.arange(len(table)), rows)
+            if config.task == "conductivity" and len(heldout):  # shown by screen, never used
+                predictor.remember_heldout(table.iloc[heldout])
             metrics["final_fit_seconds"] = time.perf_counter() - tick
             mlflow.set_tag("electroscreen.final_fit", which)
             log_importances(predictor, config, workdir)

@@ -121,7 +121,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     #: its default, which is the behaviour before it existed; a fitted one from before the novelty
     #: output has none (:mod:`electroscreen.data.legacy_state`).
     _legacy_init_defaults = True
-    _legacy_state = {"novelty_": None, "constant_features_": None, "training_rows_": None}
+    _legacy_state = {
+        "novelty_": None,
+        "constant_features_": None,
+        "training_rows_": None,
+        "heldout_rows_": None,
+    }
 
     def __init__(
         self,
@@ -271,16 +276,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         self.constant_features_ = (
             ConstantFeatures.of(X, self.feature_names_) if isinstance(X, np.ndarray) else None
         )
+        self.heldout_rows_ = None  # measured rows it was not fitted on: remember_heldout
         if task.kind == "classification":
             self.training_rows_ = None
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
-        self.training_rows_ = TrainingRows(
-            table["candidate_id"].to_numpy()[rows] if "candidate_id" in table else rows,
-            table["formula"].to_numpy()[rows],
-            np.where(targets.evaluable[rows], y, np.nan),
-            targets.censored_bound[rows],
-        )
+        self.training_rows_ = TrainingRows.of_rows(table, targets, rows)
         method = self.conformal_method
         if method == "auto":  # several groupings need cross-fits, whatever the estimator
             pooled = len(self._groupings()) > 1
@@ -309,6 +310,26 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             groups=groups,
             element_sets=None if design.element_sets is None else design.element_sets[use],
         )
+        return self
+
+    def remember_heldout(self, table: pd.DataFrame) -> CandidatePredictor:
+        """Keep the measured rows of ``table`` that this fitted conductivity model was not fitted
+        on (the OBELiX test split, the rows the leak guard kept out), so that ``screen`` shows a
+        candidate's held-out measurement beside its prediction (``heldout_log10_sigma``,
+        ``heldout_id``: :data:`~electroscreen.models.training_rows.HELDOUT_COLUMNS`). They never
+        enter a prediction.
+
+        Parameters
+        ----------
+        table : DataFrame
+            Labelled rows (``formula``, ``log10_sigma``, ``censored``, ``candidate_id``).
+        """
+        task = self._check()
+        if not hasattr(self, "estimator_") or task.kind != "regression":
+            raise ValueError("remember_heldout needs a fitted conductivity model")
+        targets = targets_for(task, table, censored=self.censored)
+        rows = np.flatnonzero(targets.evaluable | np.isfinite(targets.censored_bound))
+        self.heldout_rows_ = TrainingRows.of_rows(table, targets, rows) if len(rows) else None
         return self
 
     def _fit_side_models(self, design: Design, table: pd.DataFrame, X: object) -> None:

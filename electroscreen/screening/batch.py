@@ -27,7 +27,7 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.models.training_rows import TRAINING_COLUMNS
+from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
 from electroscreen.screening.filters import apply_filters, apply_stored_states
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
@@ -329,14 +329,22 @@ def process_batch(
 def _training_measurements(
     conductivity: Any, compositions: PackedCompositions, rows: np.ndarray, index: pd.Index
 ) -> pd.DataFrame:
-    """:data:`TRAINING_COLUMNS` of the predicted ``rows`` (NaN / ``""`` elsewhere, and for a
-    model saved before it kept its training rows)."""
-    known = pd.DataFrame({TRAINING_COLUMNS[0]: np.nan, TRAINING_COLUMNS[1]: ""}, index=index)
-    lookup = getattr(conductivity, "training_rows_", None)
-    if lookup is not None and len(rows):
-        found = lookup.lookup(compositions.take(rows))
-        known.iloc[rows, 0] = found[TRAINING_COLUMNS[0]].to_numpy()
-        known.iloc[rows, 1] = found[TRAINING_COLUMNS[1]].to_numpy()
+    """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` of the predicted ``rows`` (NaN /
+    ``""`` elsewhere, and for a model saved before it kept those rows)."""
+    known = pd.DataFrame(
+        {c: np.nan if c.endswith("sigma") else "" for c in (*TRAINING_COLUMNS, *HELDOUT_COLUMNS)},
+        index=index,
+    )
+    packed = compositions.take(rows) if len(rows) else None
+    for attribute, columns in (
+        ("training_rows_", TRAINING_COLUMNS),
+        ("heldout_rows_", HELDOUT_COLUMNS),
+    ):
+        lookup = getattr(conductivity, attribute, None)
+        if lookup is not None and packed is not None:
+            found = lookup.lookup(packed, columns)
+            for column in columns:
+                known.iloc[rows, known.columns.get_loc(column)] = found[column].to_numpy()
     return known
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from electroscreen.experiments.pyfunc import input_example
 from electroscreen.models.predictor import CandidatePredictor
@@ -31,3 +32,29 @@ def test_a_formula_that_is_not_its_structure_is_formula_mismatch(conductivity_ta
     assert out["pred_log10_sigma"].iloc[0] == out["pred_log10_sigma"].iloc[2]
     # training reads its own table as it is (OBELiX's CIFs are often of a parent compound)
     assert model.featurize(frame).status.tolist()[1] == "ok"
+
+
+def test_remember_heldout_keeps_the_measurements_it_was_not_fitted_on(conductivity_table):
+    from electroscreen.data.compositions import pack_compositions
+    from electroscreen.models.training_rows import HELDOUT_COLUMNS
+
+    model = CandidatePredictor(featurizers=("element_fractions",), estimator="extra_trees")
+    with pytest.raises(ValueError, match="fitted"):
+        model.remember_heldout(conductivity_table)
+    split = conductivity_table["split"]
+    model.set_params(estimator_params={"n_estimators": 5, "n_jobs": 1})
+    model.fit(conductivity_table[split == "train"])
+    assert model.heldout_rows_ is None
+    test = conductivity_table[split == "test"]
+    model.remember_heldout(test)
+    found = model.heldout_rows_.lookup(
+        pack_compositions(["Li3InCl6", "Li7La3Zr2O12"]), HELDOUT_COLUMNS
+    )
+    assert found["heldout_id"].iloc[0] == "de5" and np.isfinite(
+        found["heldout_log10_sigma"].iloc[0]
+    )
+    # the predictions do not change
+    frame = test[["formula"]].head(20)
+    before = model.predict_frame(frame)
+    model.heldout_rows_ = None
+    pd.testing.assert_frame_equal(model.predict_frame(frame), before)

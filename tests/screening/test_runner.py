@@ -456,8 +456,9 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     # and LGPS as a substitution into a seed CIF rounds it (Li20.056: 9.6e-4 off in Li's fraction)
     formulas = [
         "Li20Ge2P4S24", "Li3.5Zn0.5Ga0.5P2O8", "Li10.3GeP2S12", "Li10GeP2S12Xx", "Li10.04GeP2S12",
+        "Li3InCl6",
     ]  # fmt: skip
-    pd.DataFrame({"id": list("abcde"), "formula": formulas}).to_csv(pool, index=False)
+    pd.DataFrame({"id": list("abcdef"), "formula": formulas}).to_csv(pool, index=False)
     run = dict(tracking_uri=model_store.uri, track=False, progress=False)
     results = screen([pool], tmp_path / "out", **run).results.set_index("candidate_id")
     assert (results.loc[["a", "b", "c"], "status"] == "ok").all()
@@ -472,13 +473,18 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     assert CENSORED_ID.search(results.loc["b", "train_id"]).group(1) == "-10"  # the table reads it
     assert results.loc[["c", "d"], "train_log10_sigma"].isna().all()
     assert (results.loc[["c", "d"], "train_id"].fillna("") == "").all()
+    # a composition measured only in the OBELiX test split: its measurement, as held out
+    assert results.loc["f", "heldout_id"] == "de5" and results.loc["f", "train_id"] == ""
+    assert results.loc["f", "heldout_log10_sigma"] == pytest.approx(np.log10(2.04e-3), abs=1e-3)
+    assert results.loc[list("abcde"), "heldout_log10_sigma"].isna().all()
     # a model saved before it kept its training rows: the columns are there, empty
     from electroscreen.screening import batch
 
     for predictor in list(batch._CACHE.values()):  # as the legacy state of an old pickle sets it
         monkeypatch.setattr(predictor, "training_rows_", None)
+        monkeypatch.setattr(predictor, "heldout_rows_", None)
     legacy = screen([pool], tmp_path / "legacy", **run).results
-    assert legacy["train_log10_sigma"].isna().all()
+    assert legacy["train_log10_sigma"].isna().all() and legacy["heldout_log10_sigma"].isna().all()
     assert (legacy["train_id"].fillna("") == "").all()
 
 
