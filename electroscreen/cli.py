@@ -126,10 +126,16 @@ def train(
     except (ConfigError, ValueError) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    with interruptible(log, "no model registered"):  # a walltime's SIGTERM ends the MLflow run
-        result = run_training(
-            train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
-        )
+    from electroscreen.data.pinned import ChecksumError, MissingDataError
+
+    try:
+        with interruptible(log, "no model registered"):  # a walltime's SIGTERM ends the run
+            result = run_training(
+                train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
+            )
+    except (MissingDataError, ChecksumError) as exc:  # before any MLflow run is started
+        log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
     for name, value in headline_metrics(result.metrics).items():
         log.print(f"{name:>18} {value:.3f}")
     typer.echo(result.model_uri)
@@ -164,6 +170,7 @@ def generate(
     ),
 ) -> None:
     """Hypothetical candidates by data-mined ion substitution from seed structures."""
+    from electroscreen.data.pinned import ChecksumError, MissingDataError
     from electroscreen.screening.generate import (
         generate_candidates,
         load_seeds,
@@ -172,7 +179,11 @@ def generate(
     )
     from electroscreen.screening.synthetic import write_formula_pool
 
-    packed = load_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
+    try:
+        packed = load_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
+    except (MissingDataError, ChecksumError) as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
     console.print(f"{len(packed)} seed structures")
     if len(packed) == 0:
         console.print("[red]error:[/] no readable seed structure (give files or --obelix)")

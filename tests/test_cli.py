@@ -36,3 +36,25 @@ def test_commands_make_openmp_threads_wait_passively_unless_the_user_chose(tmp_p
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_named_data_folder_without_the_data_is_an_error_not_a_traceback(tmp_path):
+    """``ELECTROSCREEN_DATA`` set to a folder without OBELiX (the README's tour pasted on a clone
+    without ../shared/data) printed an 85-line traceback with exit 1; now one line, exit 2, and
+    no MLflow run."""
+    from pathlib import Path
+
+    import electroscreen
+
+    config = Path(electroscreen.__file__).parent / "configs" / "conductivity.yaml"
+    env = {"ELECTROSCREEN_DATA": str(tmp_path / "nothere"), "COLUMNS": "300"}
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    args = ["train", "--config", str(config), "--tracking-uri", store]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and "missing OBELiX files" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(
+        app, ["generate", "--obelix", "--out", str(tmp_path / "g.npz")], env=env
+    )
+    assert result.exit_code == 2 and "missing OBELiX files" in result.output

@@ -49,7 +49,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import atomic_fractions, composition_key
 from electroscreen.data.formula import format_formula, parse_formula
 from electroscreen.data.obelix import OBELIX_COMMIT, ObelixChecksumError
-from electroscreen.data.pinned import cache_dir, download_verified, sha256_file
+from electroscreen.data.pinned import MissingDataError, cache_dir, download_verified, sha256_file
 
 __all__ = [
     "BOLTZMANN_EV_PER_K",
@@ -104,8 +104,8 @@ def liverpool_dir(data_dir: str | Path | None = None, *, url: str = LIVERPOOL_UR
 
     Raises
     ------
-    FileNotFoundError
-        ``data_dir`` was given but holds no Liverpool file.
+    MissingDataError
+        ``data_dir`` was given but holds no Liverpool file (a ``FileNotFoundError``).
     ObelixChecksumError
         The file's SHA-256 differs from the pinned copy.
     """
@@ -114,9 +114,7 @@ def liverpool_dir(data_dir: str | Path | None = None, *, url: str = LIVERPOOL_UR
         root = Path(data_dir)
         folder = root / "liverpool" if (root / "liverpool").is_dir() else root
         if not (folder / LIVERPOOL_FILE).is_file():
-            raise FileNotFoundError(
-                f"{folder}: missing {LIVERPOOL_FILE} (Liverpool Ionics Dataset)"
-            )
+            raise MissingDataError(f"{folder}: missing {LIVERPOOL_FILE} (Liverpool Ionics Dataset)")
     else:
         folder = cache_dir("liverpool")
         if not (folder / LIVERPOOL_FILE).is_file():

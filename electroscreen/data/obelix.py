@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.pinned import ChecksumError, cache_dir, download_verified, sha256_file
+from electroscreen.data.pinned import (
+    ChecksumError,
+    MissingDataError,
+    cache_dir,
+    download_verified,
+    sha256_file,
+)
 from electroscreen.data.readers import structure_from_text, structure_record
 
 __all__ = [
@@ -81,8 +87,8 @@ def obelix_dir(data_dir: str | Path | None = None, *, base_url: str = OBELIX_URL
 
     Raises
     ------
-    FileNotFoundError
-        ``data_dir`` was given but holds no OBELiX files.
+    MissingDataError
+        ``data_dir`` was given but holds no OBELiX files (a ``FileNotFoundError``).
     ObelixChecksumError
         A file's SHA-256 differs from the pinned release.
     """
@@ -92,7 +98,10 @@ def obelix_dir(data_dir: str | Path | None = None, *, base_url: str = OBELIX_URL
         folder = root / "obelix" if (root / "obelix").is_dir() else root
         missing = [n for n in OBELIX_FILES if not (folder / n).is_file()]
         if missing:
-            raise FileNotFoundError(f"{folder}: missing OBELiX files {missing}")
+            raise MissingDataError(
+                f"{folder}: missing OBELiX files {missing} (unset ELECTROSCREEN_DATA and give no "
+                "data_dir to download them)"
+            )
     else:
         folder = cache_dir("obelix")
         for name, expected in OBELIX_FILES.items():

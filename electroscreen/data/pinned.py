@@ -9,11 +9,16 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-__all__ = ["ChecksumError", "cache_dir", "download_verified", "sha256_file"]
+__all__ = ["ChecksumError", "MissingDataError", "cache_dir", "download_verified", "sha256_file"]
 
 
 class ChecksumError(RuntimeError):
     """A data file whose SHA-256 differs from the pinned upstream release."""
+
+
+class MissingDataError(FileNotFoundError):
+    """A data folder that was named (``data_dir``, ``$ELECTROSCREEN_DATA``) lacks a dataset's
+    files: the message names the folder and the files (the CLI prints it as an error)."""
 
 
 def sha256_file(path: str | Path) -> str:
