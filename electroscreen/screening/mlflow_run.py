@@ -346,8 +346,9 @@ def pareto_figure(
     if len(shown) < len(results):
         predicted = int(results["pred_log10_sigma"].notna().sum())
         ax.set_title(
-            f"{len(shown)} of {len(results)} screened candidates drawn ({predicted} predicted; "
-            f"front, top {top}, sample)"
+            f"{len(shown)} of {len(results)} screened candidates drawn\n({predicted} predicted; "
+            f"front, top {top}, sample)",
+            fontsize=10,
         )
     figure.tight_layout()
     return figure

@@ -41,8 +41,8 @@ def pareto_plot(
         Rows to circle (e.g. :func:`electroscreen.analysis.triage.shortlist`).
     label_top : int
         Annotate this many best-ranked points with ``"<rank>. <formula>"`` (the reduced formula);
-        the labels are stacked to the left of their points (inside the axes) so that close points
-        stay readable.
+        the labels stand in a column at the top left of the axes, in rank order, each with a line
+        to its point, so that close points never stack their labels.
     interval_top : int
         Draw the uncertainty bars of this many best-ranked candidates besides the front's.
 
@@ -118,12 +118,12 @@ def pareto_plot(
         best = data[is_ranked(data["rank"])].nsmallest(label_top, "rank")
         for i, row in enumerate(best.itertuples(index=False)):
             ax.annotate(
-                f"{row.rank}. {row.formula}",
+                f"{int(row.rank)}. {row.formula}",
                 (row.pred_log10_sigma, row.p_air_stable),
                 fontsize=7,
-                xytext=(-14, -6 - 12 * i),
-                textcoords="offset points",
-                ha="right",
+                xytext=(0.02, 0.95 - 0.065 * i),  # a fixed column: labels never overlap
+                textcoords="axes fraction",
+                ha="left",
                 va="center",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
                 arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},

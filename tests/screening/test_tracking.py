@@ -364,6 +364,19 @@ def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
     predicted = int(results["pred_log10_sigma"].notna().sum())
     assert predicted < 3000 and f"({predicted} predicted;" in ax.get_title()
     assert "+-1 std" in ax.get_ylabel() and "90 % interval" in ax.get_xlabel()
+    # the five best-ranked labels: integer ranks, no two overlapping, the title inside the figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    labels = [t for t in ax.texts if t.get_text()[:1].isdigit()]
+    assert [t.get_text().split(".")[0] for t in labels] == ["1", "2", "3", "4", "5"]
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]  # the text, not its arrow
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    title = ax.title.get_window_extent(renderer)
+    assert title.x0 >= 0 and title.x1 <= figure.bbox.x1
     small = pareto_figure(results.head(100)).axes[0].get_title()
     assert (
         small
