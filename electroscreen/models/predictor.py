@@ -124,6 +124,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     _legacy_state = {
         "novelty_": None,
         "constant_features_": None,
+        "rare_features_": None,
         "training_rows_": None,
         "heldout_rows_": None,
     }
@@ -273,9 +274,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         self.task_ = task
         self.feature_names_ = self.feature_names()
         self.n_train_ = len(use)
-        self.constant_features_ = (
-            ConstantFeatures.of(X, self.feature_names_) if isinstance(X, np.ndarray) else None
-        )
+        matrix = isinstance(X, np.ndarray)
+        self.constant_features_ = ConstantFeatures.of(X, self.feature_names_) if matrix else None
+        self.rare_features_ = ConstantFeatures.rare(X, self.feature_names_) if matrix else None
         self.heldout_rows_ = None  # measured rows it was not fitted on: remember_heldout
         if task.kind == "classification":
             self.training_rows_ = None
@@ -443,17 +444,19 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         return out
 
     def _feature_notes(self, design: Design) -> np.ndarray:
-        """``design.feature_status`` plus, on predicted rows, the constant-feature note."""
+        """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes."""
         notes = design.feature_status.copy()
-        constant = self.constant_features_  # None in a pickle from before it (_legacy_state)
-        if constant is None or not len(design.rows) or not isinstance(design.X, np.ndarray):
+        if not len(design.rows) or not isinstance(design.X, np.ndarray):
             return notes
-        extra = constant.notes(design.X)
-        flagged = extra != ""
-        rows = design.rows[flagged]
-        notes[rows] = [
-            f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
-        ]
+        for features in (self.constant_features_, self.rare_features_):  # None: older pickles
+            if features is None:
+                continue
+            extra = features.notes(design.X)
+            flagged = extra != ""
+            rows = design.rows[flagged]
+            notes[rows] = [
+                f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
+            ]
         return notes
 
     def feature_importances(self) -> pd.Series:
