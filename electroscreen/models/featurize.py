@@ -173,7 +173,8 @@ def featurize_frame(
             [
                 s is not None and formula_mismatch(f, s) is not None
                 for f, s in zip(formulas, structures, strict=True)
-            ]
+            ],
+            dtype=bool,
         )
         status, _ = merge_status(status, "formula_mismatch", mismatch)
     has_structure = s_status == OK
