@@ -16,6 +16,8 @@ __all__ = ["PROMISING", "review_metrics", "screening_note"]
 #: Promising: predicted conductivity above 1e-4 S/cm and P(air stable) at least 0.5.
 PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
 PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
+#: Of those, the compositions already measured (``train_id`` or ``heldout_id``): recalls, not finds.
+MEASURED_METRIC = "n_promising_measured"
 #: Marks the ``error`` of a row that passed the filters but that a model could not predict.
 _PREDICTION_FAILURE = "model could not predict"
 #: Metric name of each filter: the setting of ``FilterConfig`` it checks.
@@ -70,7 +72,8 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
     dict
         ``passed_<filter>`` (the funnel, named by the filter's setting: ``passed_read``,
         ``passed_carrier``, ``passed_max_elements``, ..., ``passed_charge_balance``), ``n_predicted`` (both models predicted),
-        ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma`` (log10 S/cm),
+        ``n_sigma_gt_1e-4_air_stable``, ``n_promising_measured`` (of those, compositions the
+        conductivity data already hold: ``train_id`` or ``heldout_id``), ``best_pred_log10_sigma`` (log10 S/cm),
         ``best_p_air_stable_of_promising``, ``pareto_front_size``.
     """
     metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
@@ -83,12 +86,22 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
             stable >= PROMISING["min_p_air_stable"]
         )
         metrics[PROMISING_METRIC] = float(promising.sum())
+        metrics[MEASURED_METRIC] = float((promising & _measured(ok)).sum())
         metrics["best_pred_log10_sigma"] = float(sigma.max())
         if promising.any():
             metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())
     if "pareto_rank" in results:
         metrics["pareto_front_size"] = float((results["pareto_rank"] == 1).sum())
     return {k: v for k, v in metrics.items() if math.isfinite(v)}
+
+
+def _measured(rows: pd.DataFrame) -> pd.Series:
+    """Rows whose composition the conductivity data hold (a ``train_id`` or ``heldout_id``)."""
+    known = pd.Series(False, index=rows.index)
+    for column in ("train_id", "heldout_id"):
+        if column in rows:
+            known |= rows[column].fillna("").astype(str).ne("")
+    return known
 
 
 def screening_note(
@@ -118,16 +131,28 @@ def screening_note(
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
         f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} predicted above 1e-4 S/cm with "
-        f"P(air stable) ≥ 0.5; Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
+        f"P(air stable) ≥ 0.5, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
+        f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]
     if "rank" in results:
         best = results[results["rank"] > 0].nsmallest(top, "rank")
         if len(best):
-            lines += ["", "| rank | candidate | formula | log10 σ (S/cm) | P(air stable) |",
-                      "|---|---|---|---|---|"]  # fmt: skip
+            lines += ["", "| rank | candidate | formula | log10 σ (S/cm) | measured | P(air stable) |",
+                      "|---|---|---|---|---|---|"]  # fmt: skip
             lines += [
                 f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | "
-                f"{r.pred_log10_sigma:.2f} | {r.p_air_stable:.2f} |"
+                f"{r.pred_log10_sigma:.2f} | {_measurement(r)} | {r.p_air_stable:.2f} |"
                 for r in best.itertuples(index=False)
             ]
     return "\n".join(lines)
+
+
+def _measurement(row: object) -> str:
+    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``-2.69 (held out)`` or ``""``."""
+    for kind, label in (("train", "trained on"), ("heldout", "held out")):
+        value = getattr(row, f"{kind}_log10_sigma", float("nan"))
+        if isinstance(value, float) and math.isfinite(value):
+            return f"{value:.2f} ({label})"
+        if str(getattr(row, f"{kind}_id", "") or ""):
+            return f"bound ({label})"  # a censored measurement: below its bound
+    return ""

@@ -321,6 +321,29 @@ def test_review_metrics_count_who_passed_each_filter():
     assert metrics["n_sigma_gt_1e-4_air_stable"] == 1
     assert metrics["best_pred_log10_sigma"] == -3.0
     assert metrics["pareto_front_size"] == 2
+    assert metrics["n_promising_measured"] == 0  # results without the measurement columns
+
+
+def test_promising_candidates_that_were_measured_are_counted_and_shown():
+    """The demo's promising list was mostly training compositions handed back, with nothing in the
+    run's metrics or description saying so (found by a visual audit)."""
+    from electroscreen.screening.run_summary import review_metrics, screening_note
+
+    frame = pd.DataFrame(
+        {"candidate_id": ["a", "b", "c", "d"], "formula": ["Li10GeP2S12", "Li3InCl6", "LiX", "LiY"],
+         "status": ["ok"] * 4, "error": [""] * 4, "pred_log10_sigma": [-2.0, -3.0, -3.5, -9.0],
+         "p_air_stable": [0.6, 0.7, 0.8, 0.9], "pareto_rank": [1, 1, 1, 2],
+         "rank": pd.array([1, 2, 3, 4], dtype="Int64"),
+         "train_log10_sigma": [-2.1, np.nan, np.nan, np.nan], "train_id": ["824", "", "", ""],
+         "heldout_log10_sigma": [np.nan, -2.69, np.nan, np.nan], "heldout_id": ["", "de5", "", ""]}
+    )  # fmt: skip
+    metrics = review_metrics(frame)
+    assert metrics["n_sigma_gt_1e-4_air_stable"] == 3 and metrics["n_promising_measured"] == 2
+    note = screening_note(["pool.csv"], {}, frame, metrics)
+    assert "of which 2 already measured" in note
+    assert "| 1 | a | Li10GeP2S12 | -2.00 | -2.10 (trained on) | 0.60 |" in note
+    assert "| 2 | b | Li3InCl6 | -3.00 | -2.69 (held out) | 0.70 |" in note
+    assert "| 3 | c | LiX | -3.50 |  | 0.80 |" in note
 
 
 def test_a_d0_cation_reduced_by_the_charge_balance_fails_after_the_balance():
