@@ -62,19 +62,6 @@ _NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
-def _measured(row: object, kind: str = "train") -> str:
-    """The measurement of a known composition (``<kind>_log10_sigma``, ``kind`` ``train`` or
-    ``heldout``; ``<-10`` where it was only measured below a bound), blank for a new one or
-    results without the column."""
-    from electroscreen.models.training_rows import CENSORED_ID  # not at CLI start-up
-
-    value = getattr(row, f"{kind}_log10_sigma", None)
-    if value is not None and not math.isnan(value):
-        return _number(value)
-    bound = CENSORED_ID.search(str(getattr(row, f"{kind}_id", "") or ""))
-    return f"<{bound.group(1)}" if bound else ""
-
-
 def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
@@ -99,6 +86,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
         formula, what a chemist reads first, folds only below ~70 columns; nothing ends in "…".
     """
     from electroscreen.data.composition_match import distinct_compositions
+    from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
 
     ranked = is_ranked(results["rank"])
@@ -134,7 +122,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
             "Measured, not trained on (heldout_log10_sigma): ",
         ),  # a check of the prediction
     ):
-        measured = [_measured(row, kind) for row in best.itertuples(index=False)]
+        measured = [measurement_text(row, kind) for row in best.itertuples(index=False)]
         known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
         if known:
             notes.append(text + "; ".join(known))

@@ -189,7 +189,9 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if path.suffix.lower() in {".parquet", ".pq"}:
         with pq.ParquetFile(path) as parquet:  # closed here, even if the caller stops early
             if parquet.metadata.num_rows == 0:
-                yield _empty_table(parquet.schema_arrow.empty_table().to_pandas())
+                yield _status_row(
+                    parquet.schema_arrow.empty_table().to_pandas().columns, *_EMPTY_TABLE
+                )
             for record_batch in parquet.iter_batches(batch_size=chunk_rows):
                 yield record_batch.to_pandas()
         return
@@ -226,18 +228,24 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             start += len(chunk)
             yield chunk
     if unclosed is not None:  # the rest of the file: one row, empty, saying why
-        rest = pd.DataFrame({c: [None] for c in header}, columns=header)
-        rest.attrs[READ_PROBLEMS] = {0: ("parse_error", unclosed[1], False)}
         start += 1
-        yield rest
+        yield _status_row(header, "parse_error", unclosed[1], False)
     if start == 0:
-        yield _empty_table(pd.DataFrame(columns=header))
+        yield _status_row(header, *_EMPTY_TABLE)
 
 
-def _empty_table(header: pd.DataFrame) -> pd.DataFrame:
-    """The one row standing for a table with a header and no rows (all cells empty)."""
-    frame = pd.DataFrame({c: [None] for c in header.columns}, columns=header.columns)
-    frame.attrs[READ_PROBLEMS] = {0: ("empty_table", "the table has a header but no rows", True)}
+#: The one row standing for a table with a header and no rows: a problem of the whole file.
+_EMPTY_TABLE = ("empty_table", "the table has a header but no rows", True)
+
+
+def _status_row(
+    columns: Iterable[object], status: str, message: str, whole_file: bool
+) -> pd.DataFrame:
+    """One row with every cell empty that stands for what the reader could not read
+    (:func:`read_problems`: ``status``, ``message``, ``whole_file``)."""
+    columns = list(columns)
+    frame = pd.DataFrame({c: [None] for c in columns}, columns=columns)
+    frame.attrs[READ_PROBLEMS] = {0: (status, message, whole_file)}
     return frame
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "TRAINING_COLUMNS",
     "TRAINING_MATCH_TOLERANCE",
     "TrainingRows",
+    "measurement_text",
 ]
 
 #: Screening columns: the measured log10 sigma (S/cm, 25 degC) of the training rows with the
@@ -118,3 +119,27 @@ class TrainingRows:
             bound = self.upper[ref]
             ids[row] = self.ids[ref] + (f" (< 1e{bound:g} S/cm)" if np.isfinite(bound) else "")
         return pd.DataFrame({columns[0]: values, columns[1]: ids})
+
+
+def measurement_text(row: object, kind: str = "train") -> str:
+    """A result row's measurement of its composition as the tables print it.
+
+    Parameters
+    ----------
+    row : namedtuple or object
+        A row of ``screen``'s results (``itertuples``), read for ``<kind>_log10_sigma`` and
+        ``<kind>_id``.
+    kind : {"train", "heldout"}
+        :data:`TRAINING_COLUMNS` or :data:`HELDOUT_COLUMNS`.
+
+    Returns
+    -------
+    str
+        The value to two decimals (``-1.84``), ``<-10`` where the composition was only measured
+        below a bound (:data:`CENSORED_ID`), ``""`` for none or results without the columns.
+    """
+    value = getattr(row, f"{kind}_log10_sigma", None)
+    if value is not None and np.isfinite(value):
+        return f"{value:.2f}"
+    bound = CENSORED_ID.search(str(getattr(row, f"{kind}_id", "") or ""))
+    return f"<{bound.group(1)}" if bound else ""

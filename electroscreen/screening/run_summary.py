@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
+from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 
 __all__ = ["PROMISING", "review_metrics", "screening_note"]
@@ -148,11 +149,9 @@ def screening_note(
 
 
 def _measurement(row: object) -> str:
-    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``-2.69 (held out)`` or ``""``."""
+    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``<-10 (held out)`` or ``""``."""
     for kind, label in (("train", "trained on"), ("heldout", "held out")):
-        value = getattr(row, f"{kind}_log10_sigma", float("nan"))
-        if isinstance(value, float) and math.isfinite(value):
-            return f"{value:.2f} ({label})"
-        if str(getattr(row, f"{kind}_id", "") or ""):
-            return f"bound ({label})"  # a censored measurement: below its bound
+        text = measurement_text(row, kind)
+        if text:
+            return f"{text} ({label})"
     return ""
