@@ -280,7 +280,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             inner = np.linspace(0.0, 1.0, int(self.novelty_bins) + 1)[1:-1]
             self.novelty_edges_ = np.quantile(novelty[use], inner)
         if self.novelty_bins > 1 or self.seen_systems:
-            cells = self._cells(novelty[use], seen[use])
+            cells = self._cells(novelty[use], seen[use] if self.seen_systems else None)
             quantiles = [
                 conformal_quantile(self.scores_[cells == c], self.alpha)
                 for c in range(self._n_cells())
@@ -293,12 +293,16 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
     def _n_cells(self) -> int:
         return int(self.novelty_bins) * (2 if self.seen_systems else 1)
 
-    def _cells(self, novelty: np.ndarray | None, seen: np.ndarray) -> np.ndarray:
-        """Mondrian cell of each row: ``novelty bin + n_bins * seen`` (``seen`` 0 or 1)."""
-        bins = np.zeros(len(seen), dtype=np.int64)
+    def _cells(self, novelty: np.ndarray | None, seen: np.ndarray | None) -> np.ndarray:
+        """Mondrian cell of each row: ``novelty bin + n_bins * seen`` (``seen`` bool; None
+        without ``seen_systems``, ``novelty`` None with a single bin)."""
         if self.novelty_bins > 1:
-            bins = np.searchsorted(self.novelty_edges_, novelty)
-        return bins + int(self.novelty_bins) * np.asarray(seen, dtype=np.int64)
+            cells = np.searchsorted(self.novelty_edges_, novelty).astype(np.int64)
+        else:
+            cells = np.zeros(len(seen), dtype=np.int64)
+        if seen is not None:
+            cells += int(self.novelty_bins) * np.asarray(seen, dtype=np.int64)
+        return cells
 
     def _split(self, n: int, groups: np.ndarray | None, rng: np.random.Generator):
         """Calibration and proper-training rows of the ``split`` method."""
@@ -375,7 +379,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             return self.quantile_
         if self.novelty_bins > 1 and novelty is None:
             novelty = self.novelty_.distance(X)
-        seen = np.zeros(len(novelty) if novelty is not None else 0, dtype=bool)
+        seen = None
         if self.seen_systems:
             if element_sets is None:
                 raise ValueError("this model's intervals need the candidates' element_sets")

@@ -331,21 +331,19 @@ def _training_measurements(
 ) -> pd.DataFrame:
     """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` of the predicted ``rows`` (NaN /
     ``""`` elsewhere, and for a model saved before it kept those rows)."""
-    known = pd.DataFrame(
-        {c: np.nan if c.endswith("sigma") else "" for c in (*TRAINING_COLUMNS, *HELDOUT_COLUMNS)},
-        index=index,
-    )
-    packed = compositions.take(rows) if len(rows) else None
-    for attribute, columns in (
+    known, packed = {}, compositions.take(rows) if len(rows) else None
+    for attribute, (value, ids) in (
         ("training_rows_", TRAINING_COLUMNS),
         ("heldout_rows_", HELDOUT_COLUMNS),
     ):
+        known[value] = np.full(len(index), np.nan)
+        known[ids] = np.full(len(index), "", dtype=object)
         lookup = getattr(conductivity, attribute, None)
         if lookup is not None and packed is not None:
-            found = lookup.lookup(packed, columns)
-            for column in columns:
-                known.iloc[rows, known.columns.get_loc(column)] = found[column].to_numpy()
-    return known
+            found = lookup.lookup(packed, (value, ids))
+            known[value][rows] = found[value].to_numpy()
+            known[ids][rows] = found[ids].to_numpy()
+    return pd.DataFrame(known, index=index)
 
 
 def process_batch_by_uri(
