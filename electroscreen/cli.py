@@ -74,16 +74,19 @@ def data_info(
     ),
     max_errors: int = typer.Option(20, help="Rows of the error table to print."),
     table: Path | None = typer.Option(
-        None, help="Also write the candidate table (one row per candidate, no structures) as CSV."
+        None,
+        help="Also write the candidate table as CSV: one row per candidate, no structures, "
+        "formula reduced as screen writes it and cell_formula as read.",
     ),
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
     from electroscreen.data.readers import skipped_files, skipped_message
+    from electroscreen.screening.inputs import candidate_rows
 
     candidates = read_candidates(paths, max_sites=max_sites)
     if table is not None:
-        candidates.drop(columns=["structure"], errors="ignore").to_csv(table, index=False)
+        candidate_rows(candidates).to_csv(table, index=False)
     summary = summarize(candidates)
     console.print(f"[bold]{summary.n_rows}[/] candidates")
     if skipped := skipped_files(paths):

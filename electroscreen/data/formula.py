@@ -42,6 +42,8 @@ __all__ = [
     "formula_units",
     "reduced_formula",
     "reduce_formula_text",
+    "REDUCED_DECIMALS",
+    "WRITTEN_DECIMALS",
 ]
 
 #: Element symbols indexed by atomic number (index 0 is a placeholder).
@@ -76,6 +78,10 @@ WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
 )
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
 REDUCED_DECIMALS = 2
+#: ... and of a formula as a user wrote it, which already is one formula unit: it is reduced only
+#: when its amounts are integers, by their gcd, as pymatgen does (``Li20Ge2P4S24`` ->
+#: ``Li10GeP2S12``; ``Li9.54Si1.74P1.44S11.7Cl0.3`` stays, not divided by 3 into ``Li3.18...``).
+WRITTEN_DECIMALS = 0
 #: Sane range of an element's amount per formula unit (after multipliers): outside it a row is
 #: rejected with status ``bad_amount`` (1e20 or 1e-30 atoms per formula unit are typos or junk, and
 #: would dominate every sum they enter).
@@ -412,9 +418,13 @@ def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> 
     return format_formula({el: amounts[el] / f for el in ordered})
 
 
-def reduce_formula_text(formula: str) -> str:
-    """:func:`reduced_formula` of a formula string (``""`` where it cannot be parsed)."""
+def reduce_formula_text(formula: str, max_decimals: int = REDUCED_DECIMALS) -> str:
+    """:func:`reduced_formula` of a formula string (``""`` where it cannot be parsed).
+
+    ``max_decimals``: :data:`REDUCED_DECIMALS` for a cell's content written as text,
+    :data:`WRITTEN_DECIMALS` for a formula as a user wrote it.
+    """
     try:
-        return reduced_formula(parse_formula(formula))
+        return reduced_formula(parse_formula(formula), max_decimals)
     except FormulaError:
         return ""

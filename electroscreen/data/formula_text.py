@@ -128,7 +128,9 @@ def packed_formula_units(
     return _formula_units(offsets, amount, max_decimals)
 
 
-def packed_texts(packed: PackedCompositions) -> tuple[list[str], list[str], np.ndarray]:
+def packed_texts(
+    packed: PackedCompositions, max_decimals: int = REDUCED_DECIMALS
+) -> tuple[list[str], list[str], np.ndarray]:
     """The formula as read and the reduced formula of every row of ``packed``.
 
     The reduced formula is that of the written formula (amounts as their text reads back), as
@@ -138,6 +140,9 @@ def packed_texts(packed: PackedCompositions) -> tuple[list[str], list[str], np.n
     ----------
     packed : PackedCompositions
         N rows with status ``ok`` and positive amounts, elements in order of first appearance.
+    max_decimals : int
+        As in :func:`~electroscreen.data.formula.reduced_formula`: ``REDUCED_DECIMALS`` for cell
+        contents, ``WRITTEN_DECIMALS`` for formulas as written.
 
     Returns
     -------
@@ -157,18 +162,24 @@ def packed_texts(packed: PackedCompositions) -> tuple[list[str], list[str], np.n
     order = np.lexsort((_RANK[packed.z], row))  # by row, then writing order
     by_rank = PackedCompositions(offsets, packed.z[order], written[order], packed.status,
                                  packed.error)  # fmt: skip
-    units = packed_formula_units(by_rank)
+    units = packed_formula_units(by_rank, max_decimals)
     reduced_texts, _ = written_amounts(by_rank.amount / units[row])
     return cell, join_formula_entries(by_rank.z, reduced_texts, offsets), exact
 
 
-def formula_texts(formulas: Sequence[object]) -> tuple[list[str], list[str], list[str], list[str]]:
+def formula_texts(
+    formulas: Sequence[object], max_decimals: int = REDUCED_DECIMALS
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Formula texts of a column of formulas, as ``format_formula`` / ``reduced_formula`` give them.
 
     Parameters
     ----------
     formulas : sequence, length N
         Formula strings (anything else is read as an empty formula).
+    max_decimals : int
+        As in :func:`~electroscreen.data.formula.reduced_formula`: ``REDUCED_DECIMALS`` (the
+        default) for cell contents written as text, ``WRITTEN_DECIMALS`` for formulas as a user
+        wrote them (reduced only when integral).
 
     Returns
     -------
@@ -189,7 +200,7 @@ def formula_texts(formulas: Sequence[object]) -> tuple[list[str], list[str], lis
     status = ["ok"] * len(distinct)
     error = [""] * len(distinct)
     rows = np.flatnonzero(fast)
-    fast_cell, fast_reduced, exact = packed_texts(packed.take(rows))
+    fast_cell, fast_reduced, exact = packed_texts(packed.take(rows), max_decimals)
     for i, c, r in zip(rows.tolist(), fast_cell, fast_reduced, strict=True):
         cell[i], reduced[i] = c, r
     fast[rows[~exact]] = False
@@ -203,7 +214,7 @@ def formula_texts(formulas: Sequence[object]) -> tuple[list[str], list[str], lis
             error[i] = f"{type(exc).__name__}: {exc}"
         else:
             cell[i] = format_formula(amounts)
-            reduced[i] = reduce_formula_text(cell[i])
+            reduced[i] = reduce_formula_text(cell[i], max_decimals)
     where = {f: i for i, f in enumerate(distinct)}
     index = [where[f] for f in text]
     return (

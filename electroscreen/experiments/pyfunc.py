@@ -26,7 +26,7 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
-from electroscreen.data.formula import reduce_formula_text
+from electroscreen.data.formula import WRITTEN_DECIMALS, reduce_formula_text
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -136,7 +136,10 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         never varied in training such as an element no training row holds, says so)."""
         frame = _as_frame(model_input)
         out = self.predictor.predict_frame(frame, details=True)
-        reduced = [reduce_formula_text(f) if isinstance(f, str) else "" for f in frame["formula"]]
+        formulas = frame["formula"]
+        reduced = [
+            reduce_formula_text(f, WRITTEN_DECIMALS) if isinstance(f, str) else "" for f in formulas
+        ]
         out.insert(0, "formula", reduced)
         return out
 

@@ -27,6 +27,7 @@ from pymatgen.core import IStructure
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.cell_units import structure_formulas
+from electroscreen.data.formula import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
@@ -49,6 +50,7 @@ from electroscreen.data.tables import (
 from electroscreen.data.validation import check_packed
 
 __all__ = [
+    "candidate_rows",
     "Batch",
     "BatchStructures",
     "InputPlan",
@@ -258,13 +260,33 @@ def _record_rows(batch: Batch, max_sites: int) -> tuple[pd.DataFrame, BatchStruc
     return _with_structures(pd.DataFrame.from_records(records))
 
 
+def candidate_rows(candidates: pd.DataFrame) -> pd.DataFrame:
+    """A table of :func:`~electroscreen.data.read_candidates` in the columns a screening writes
+    for each row before predicting (``formula`` reduced as ``screen`` writes it, ``cell_formula``
+    as read, ``n_sites``; ``data info --table``): one meaning of ``formula`` everywhere.
+
+    Parameters
+    ----------
+    candidates : DataFrame
+        N rows with ``candidate_id``, ``formula``, ``source``, ``status``, ``error`` and
+        ``structure`` (pymatgen or None), plus any columns of the read table.
+
+    Returns
+    -------
+    DataFrame
+        N rows, same order, without ``structure``.
+    """
+    return _with_structures(candidates)[0].drop(columns="structure")
+
+
 def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures]:
     """Rows read with pymatgen Structures (structure files, a table's CIF column) in the standard
     columns, their structures packed once, and a structure's ``formula`` per formula unit of its
     cell (:func:`~electroscreen.data.cell_units.structure_formulas`), as for a packed pool."""
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
     structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
-    reduced = formula_texts(table["formula"].fillna("").astype(str).tolist())[1]
+    written = table["formula"].fillna("").astype(str).tolist()
+    reduced = formula_texts(written, WRITTEN_DECIMALS)[1]
     for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
         reduced[row] = text
     return _standardize(table, extras, reduced), structures
@@ -282,7 +304,7 @@ def _formula_rows(batch: Batch, named: TableColumns) -> pd.DataFrame:
     ids = frame[named.id] if named.id is not None else [None] * len(rows)
     candidate_id = [row_id(v, path, row) for v, row in zip(ids, rows, strict=True)]
     source = [f"{path}:{row}" for row in rows]
-    cell, reduced, status, error = formula_texts(frame[named.formula].tolist())
+    cell, reduced, status, error = formula_texts(frame[named.formula].tolist(), WRITTEN_DECIMALS)
     for position, (problem, message, whole_file) in read_problems(frame).items():
         if whole_file:
             candidate_id[position], source[position] = path.stem, str(path)
@@ -300,14 +322,12 @@ def _formula_rows(batch: Batch, named: TableColumns) -> pd.DataFrame:
     return _standardize(table, extras.reset_index(drop=True), reduced=reduced)
 
 
-def _with_reduced_formula(table: pd.DataFrame, reduced: list[str] | None = None) -> pd.DataFrame:
+def _with_reduced_formula(table: pd.DataFrame, reduced: list[str]) -> pd.DataFrame:
     """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
-    ``formula`` = its reduced formula (:func:`~electroscreen.data.formula.reduced_formula`), or the
-    text as read where it cannot be parsed (``reduced``: the reduced formulas, ``""`` where
-    unparsable, when :func:`~electroscreen.data.formula_text.formula_texts` already gave them)."""
+    ``formula`` = ``reduced``, its reduced formula (a formula as written reduced only when integral,
+    :data:`~electroscreen.data.formula.WRITTEN_DECIMALS`), or the text as read where that is
+    ``""`` (it cannot be parsed)."""
     cell = table["formula"].fillna("").astype(str)
-    if reduced is None:
-        reduced = formula_texts(cell.tolist())[1]
     table = table.drop(columns=["cell_formula"], errors="ignore")
     table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
     table["formula"] = [r or c for r, c in zip(reduced, cell, strict=True)]
@@ -315,7 +335,7 @@ def _with_reduced_formula(table: pd.DataFrame, reduced: list[str] | None = None)
 
 
 def _standardize(
-    table: pd.DataFrame, extras: pd.DataFrame | None = None, reduced: list[str] | None = None
+    table: pd.DataFrame, extras: pd.DataFrame | None, reduced: list[str]
 ) -> pd.DataFrame:
     for col in ("formula", "error"):
         table[col] = table[col].fillna("").astype(str) if col in table else ""

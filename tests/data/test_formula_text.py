@@ -6,6 +6,7 @@ import pytest
 
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import (
+    WRITTEN_DECIMALS,
     FormulaError,
     format_formula,
     formula_units,
@@ -132,3 +133,64 @@ def test_integral_compositions_reduce_as_pymatgen_does(formulas):
         assert formula_units(amounts) == f == factor, amounts
         assert Composition(reduce_formula_text(format_formula(amounts))) == reference
     assert molecules < 10
+
+
+def test_formulas_as_written_reduce_only_when_integral_as_pymatgen_does(formulas):
+    """A formula as a user wrote it is one formula unit: reduced by the gcd when its amounts are
+    integers, kept as written otherwise (pymatgen's rule), not divided into fewer decimals."""
+    from pymatgen.core import Composition
+
+    cell, reduced, status, _ = formula_texts(formulas, WRITTEN_DECIMALS)
+    per_row = [
+        reduce_formula_text(c, WRITTEN_DECIMALS) if s == "ok" else ""
+        for c, s in zip(cell, status, strict=True)
+    ]
+    assert reduced == per_row  # the Numba path and the per-row function agree
+    compared = 0
+    for c, r, s in zip(cell, reduced, status, strict=True):
+        if s != "ok" or not r:
+            continue
+        reference, factor = Composition(c).get_reduced_composition_and_factor()
+        if not float(factor).is_integer():  # pymatgen's molecules (Cl2, Li2O2 -> LiO2)
+            continue
+        assert Composition(r) == reference, c
+        compared += 1
+    assert compared > 4000
+    kato = "Li9.54Si1.74P1.44S11.7Cl0.3"
+    assert formula_texts([kato], WRITTEN_DECIMALS)[1] == [kato]  # not Li3.18Si0.58P0.48S3.9Cl0.1
+    assert formula_texts([kato])[1] == [
+        "Li3.18Si0.58P0.48S3.9Cl0.1"
+    ]  # a cell's content: fewest digits
+    assert formula_texts(["Li20Ge2P4S24", "Li12.8La6Zr2.8Ta1.2O24"], WRITTEN_DECIMALS)[1] == [
+        "Li10GeP2S12",
+        "Li12.8La6Zr2.8Ta1.2O24",
+    ]
+
+
+def test_data_info_table_writes_the_formula_screen_writes(obelix_structures, tmp_path):
+    """``data info --table`` (:func:`~electroscreen.screening.inputs.candidate_rows`) and a
+    screening batch give every row the same ``formula`` and ``cell_formula``: written formulas,
+    and structures written to CIF files."""
+    from electroscreen.data import read_candidates
+    from electroscreen.screening.inputs import candidate_rows
+
+    pd.DataFrame({"id": ["kato", "lgps", "borane"],
+                  "formula": ["Li9.54Si1.74P1.44S11.7Cl0.3", "Li20Ge2P4S24", "Li2B12H12"]}
+                 ).to_csv(tmp_path / "formulas.csv", index=False)  # fmt: skip
+    for cid, structure in (
+        obelix_structures[["candidate_id", "structure"]].head(12).itertuples(index=False)
+    ):
+        structure.to(filename=str(tmp_path / f"{cid}.cif"))
+    info = candidate_rows(read_candidates([tmp_path], max_sites=5000))
+    screened = pd.concat(
+        [materialize(b)[0] for b in iter_batches(plan_inputs([tmp_path]), 5)], ignore_index=True
+    )
+    columns = ["candidate_id", "formula", "cell_formula", "status"]
+    by_id = info[columns].sort_values("candidate_id", ignore_index=True)
+    pd.testing.assert_frame_equal(
+        by_id, screened[columns].sort_values("candidate_id", ignore_index=True)
+    )
+    written = dict(zip(info["candidate_id"], info["formula"], strict=True))
+    assert written["kato"] == "Li9.54Si1.74P1.44S11.7Cl0.3"
+    assert written["lgps"] == "Li10GeP2S12"
+    assert len(info) == 15

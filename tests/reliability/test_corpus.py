@@ -159,7 +159,9 @@ def test_data_info_gives_every_row_its_status(corpus, tmp_path):
     assert got == {cid: info for cid, (info, _) in expected.items()}
     assert f"{len(expected)} candidates" in result.output
     formulas = dict(zip(table["candidate_id"], table["formula"], strict=True))
-    assert formulas["hydrate"] == formulas["hydrate_dot"] == "CaSO6H4"
+    assert formulas["hydrate"] == formulas["hydrate_dot"] == "CaH4SO6"  # as screen writes it
+    cells = dict(zip(table["candidate_id"], table["cell_formula"], strict=True))
+    assert cells["hydrate"] == "CaSO6H4"  # as read
     assert formulas["adduct"] == "Li5PS4I2"
     assert "Lr" not in formulas["p4"]
     errors = dict(zip(table["candidate_id"], table["error"], strict=True))
