@@ -6,7 +6,7 @@ module docstring, *Novelty* and *Temperature*): :class:`~electroscreen.models.no
 on the training design, and, for ``temperature_model="arrhenius"``, a small forest
 (:data:`~electroscreen.models.temperature.EA_FOREST`) of the activation energy ``Ea`` (eV) on the
 rows with an ``ea_ev`` value. :func:`predict_conductivity` combines them with the conformal
-intervals of the main model.
+intervals of the main model, their upper bounds cut at :data:`LOG10_SIGMA_CEILING`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.sklearn_models import TreeEnsembleRegressor
 from electroscreen.models.temperature import DEFAULT_EA_EV, EA_FOREST, arrhenius_shift
 
-__all__ = ["fit_side_models", "predict_conductivity"]
+__all__ = ["LOG10_SIGMA_CEILING", "fit_side_models", "predict_conductivity"]
+
+#: Upper end of a conductivity interval, log10 S/cm (1 S/cm): above every training measurement
+#: (OBELiX at most -1.6 at room temperature, the Liverpool set -0.56 at any temperature) and the
+#: conductivity of any Li or Na solid electrolyte; only Ag+ conductors such as alpha-AgI (about
+#: 1-3 S/cm above 147 degC) reach it. A conformal bound above it (a wide interval around a high
+#: prediction) states nothing a measurement could show; the point prediction is never cut.
+LOG10_SIGMA_CEILING = 0.0
 
 
 def fit_side_models(
@@ -90,8 +97,9 @@ def predict_conductivity(
     Returns
     -------
     list of ndarray, each of shape (len(design.rows),)
-        log10 sigma and its spread and interval (shifted along the Arrhenius line), novelty,
-        and the activation energy (eV) for ``temperature_model="arrhenius"``.
+        log10 sigma and its spread and interval (shifted along the Arrhenius line; the upper
+        bound at most :data:`LOG10_SIGMA_CEILING` or the prediction), novelty, and the activation
+        energy (eV) for ``temperature_model="arrhenius"``.
     """
     novelty_model = predictor.novelty_
     if novelty_model is None:
@@ -104,9 +112,8 @@ def predict_conductivity(
         mu, sd, lo, hi = predictor.estimator_.predict_interval(
             design.X, novelty, design.element_sets
         )
-    values = [mu, sd, lo, hi, novelty]
     if predictor.temperature_model != "arrhenius":
-        return values
+        return [mu, sd, lo, _below_ceiling(hi, mu), novelty]
     ea = (
         predictor.ea_model_.predict(design.X)
         if predictor.ea_model_ is not None
@@ -115,4 +122,9 @@ def predict_conductivity(
     t = 25.0 if temperature_c is None else temperature_c
     t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(design),))[design.rows]
     shift = arrhenius_shift(ea, t)
-    return [mu + shift, sd, lo + shift, hi + shift, novelty, ea]
+    return [mu + shift, sd, lo + shift, _below_ceiling(hi + shift, mu + shift), novelty, ea]
+
+
+def _below_ceiling(hi: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Upper bounds cut at :data:`LOG10_SIGMA_CEILING`, never below the prediction ``mu``."""
+    return np.minimum(hi, np.maximum(mu, LOG10_SIGMA_CEILING))

@@ -59,12 +59,30 @@ def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
         shift = arrhenius_shift(rows["pred_ea_ev"].to_numpy(), np.asarray(temps))
         base = at25["pred_log10_sigma"].iloc[i]
         np.testing.assert_allclose(rows["pred_log10_sigma"], base + shift)
-        width = rows["pred_log10_sigma_hi"] - rows["pred_log10_sigma_lo"]
-        np.testing.assert_allclose(width, width.iloc[0])  # the interval moves with the line
+        below = rows["pred_log10_sigma"] - rows["pred_log10_sigma_lo"]
+        np.testing.assert_allclose(below, below.iloc[0])  # the interval moves with the line
+        # (its upper bound up to the ceiling: test_interval_upper_bounds_stop_at_the_ceiling)
     # at 25 degC the main model is the one of a model without temperature (same seed, same rows)
     plain = _model("none").fit(table_with_ea).predict_frame(pd.DataFrame({"formula": formulas}))
     np.testing.assert_allclose(at25["pred_log10_sigma"], plain["pred_log10_sigma"])
     assert "pred_ea_ev" not in plain
+
+
+def test_interval_upper_bounds_stop_at_the_ceiling(arrhenius_model):
+    """Up the Arrhenius line an interval's upper bound stops at LOG10_SIGMA_CEILING (1 S/cm, above
+    every measurement); the lower bound and the prediction move on, and a prediction above the
+    ceiling is never cut (its upper bound is then the prediction)."""
+    from electroscreen.models.side_models import LOG10_SIGMA_CEILING
+
+    temps = np.array([25.0, 150.0, 300.0, 450.0, 600.0])
+    frame = pd.DataFrame({"formula": ["Li3InCl6"] * len(temps), "temperature_c": temps})
+    out = arrhenius_model.predict_frame(frame)
+    mu, lo, hi = (out[f"pred_log10_sigma{s}"].to_numpy() for s in ("", "_lo", "_hi"))
+    np.testing.assert_allclose(mu - lo, (mu - lo)[0])  # the lower bound moves with the line
+    raw_hi = mu + (hi - mu)[0]  # where the upper bound would be without the ceiling
+    assert raw_hi[0] < LOG10_SIGMA_CEILING < raw_hi[-1]  # the line crosses it in this range
+    np.testing.assert_allclose(hi, np.minimum(raw_hi, np.maximum(mu, LOG10_SIGMA_CEILING)))
+    assert (hi <= np.maximum(mu, LOG10_SIGMA_CEILING)).all() and (hi >= mu).all()
 
 
 def test_bad_and_missing_temperatures(arrhenius_model):
