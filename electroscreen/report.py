@@ -57,12 +57,24 @@ def _number(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-#: Columns after the formula: header, and the narrowest each reads well at (its header wraps).
-_NUMBERS = (("log10 σ (S/cm)", 6), ("90% interval", 8), ("P(air stable)", 7),
+def _numbers(coverage: float | None) -> tuple[tuple[str, int], ...]:
+    """Columns after the formula: header, and the narrowest each reads well at (its header wraps).
+
+    The interval is named by its nominal ``coverage`` (unknown: 90 %), ``p_air_stable`` as the
+    air-stability score it is (:mod:`electroscreen.experiments.plots` holds both texts).
+    """
+    from electroscreen.experiments.plots import AIR_SCORE_SHORT, interval_label  # not at start-up
+
+    return (("log10 σ (S/cm)", 6), (interval_label(coverage), 8), (AIR_SCORE_SHORT, 5),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
-def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None) -> Table:
+def ranked_table(
+    results: pd.DataFrame,
+    top: int = 15,
+    width: int | None = None,
+    coverage: float | None = None,
+) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
     A candidate whose composition repeats a better-ranked one (the same substitution of another
@@ -84,8 +96,13 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
         line, id and formula stand side by side (a log stays greppable); in a narrower console
         the id goes under its formula and the number columns give way (their headers wrap). The
         formula, what a chemist reads first, folds only below ~70 columns; nothing ends in "…".
+    coverage : float, optional
+        Nominal coverage of the conductivity intervals (``1 - conformal_alpha`` of the model,
+        :func:`~electroscreen.screening.mlflow_run.screening_coverage`), named in the interval's
+        header; default ``results.attrs["interval_coverage"]``, else unknown: 90 %.
     """
     from electroscreen.data.composition_match import distinct_compositions
+    from electroscreen.experiments.plots import COVERAGE_ATTR
     from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
 
@@ -106,11 +123,12 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
+    headers = _numbers(results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage)
     ranks = [str(r) for r in best["rank"]]
     rank_w = max([4, *map(len, ranks)])
     id_w = max([12, *map(len, ids)])
     formula_w = max([7, *map(len, formulas)])
-    natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(_NUMBERS)]
+    natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(headers)]
     notes = []
     for kind, text in (
         (
@@ -129,7 +147,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
     caption = "\n".join(notes) or None
     table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
     table.add_column("rank", no_wrap=True, width=rank_w)
-    n_columns = 3 + len(_NUMBERS)  # a border and a space per column
+    n_columns = 3 + len(headers)  # a border and a space per column
     if width is None or rank_w + id_w + formula_w + sum(natural) + 2 * n_columns <= width:
         # one line per candidate: id and formula side by side (a log, a wide terminal)
         table.add_column("candidate_id", no_wrap=True, width=id_w)
@@ -140,7 +158,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
         merged_w = max(formula_w, id_w)
         numbers = natural
         if rank_w + merged_w + sum(natural) + 2 * (n_columns - 1) > width:
-            numbers = [narrowest for _, narrowest in _NUMBERS]
+            numbers = [narrowest for _, narrowest in headers]
         room = width - rank_w - sum(numbers) - 2 * (n_columns - 1)
         table.add_column("formula, candidate_id", overflow="fold",
                          width=max(12, min(merged_w, room)))  # fmt: skip
@@ -148,7 +166,7 @@ def ranked_table(results: pd.DataFrame, top: int = 15, width: int | None = None)
             (r, Text(f).append(f"\n{i}", style="dim"), *c)
             for r, i, f, c in zip(ranks, ids, formulas, cells, strict=True)
         ]
-    for (header, _), w in zip(_NUMBERS, numbers, strict=True):
+    for (header, _), w in zip(headers, numbers, strict=True):
         table.add_column(header, overflow="fold", width=w)
     for row in rows:
         table.add_row(*row)

@@ -2,7 +2,7 @@
 
 ``candidate_card(results, "cand-17")`` gathers, for one row of a screening results table:
 
-- the predictions of the run (conductivity with its interval, air-stability probability, ranks);
+- the predictions of the run (conductivity with its interval, air-stability score, ranks);
 - a structure summary (formula, space group when the structure is ordered, sites, partially
   occupied sites, density) when the candidate's structure can be found;
 - the structure descriptors (:class:`~electroscreen.featurizers.structure.descriptors.StructureDescriptors`,

@@ -5,7 +5,7 @@ Each function is one step of ``notebooks/models.ipynb``::
     runs = training_runs("conductivity")   # every `electroscreen train` run of the task
     leaderboard(runs)                      # test_* and cv_* metrics side by side, best first
     run_parity_plot(runs.run_id[0])            # predicted vs measured on the OBELiX test split
-    coverage_table(runs)                   # empirical coverage of the nominal 90 % intervals
+    coverage_table(runs)                   # empirical coverage of the nominal intervals
 
 A training run is an MLflow run tagged ``electroscreen.kind=train`` and ``electroscreen.task``, with
 metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped by structural family),
@@ -18,6 +18,7 @@ y_hi, censored, fold``).
 
 from __future__ import annotations
 
+import re
 import tempfile
 
 import numpy as np
@@ -29,7 +30,7 @@ from mlflow.exceptions import MlflowException
 from electroscreen.analysis.triage import runs_with_tag
 from electroscreen.data.tables import read_parquet
 from electroscreen.experiments import plots
-from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 
 __all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
@@ -44,7 +45,7 @@ HEADLINE = (
     "spearman",
     "roc_auc",
     "top5_hit_rate",
-    "coverage_90",
+    "coverage_",  # coverage_<percent>: the name follows the run's conformal_alpha (coverage_90)
     "interval_width",
     "accuracy",
     "brier",
@@ -118,7 +119,17 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     if metric is None:
         metric = next((m for m in DEFAULT_SORT if m in runs), None)
     columns = [c for c in ("run_id", "model", "task", "estimator", "featurizers") if c in runs]
-    columns += [f"{p}_{m}" for p in SCHEME_PREFIXES for m in HEADLINE if f"{p}_{m}" in runs]
+    columns += [
+        name
+        for p in SCHEME_PREFIXES
+        for m in HEADLINE
+        for name in (
+            sorted(c for c in runs if re.fullmatch(rf"{p}_{m}\d+", c))
+            if m.endswith("_")
+            else [f"{p}_{m}"]
+        )
+        if name in runs
+    ]
     columns += [c for c in ("train_seconds",) if c in runs]
     if metric is not None and metric not in columns:
         if metric not in runs:
@@ -170,7 +181,8 @@ def load_predictions(
 def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:
     """Predicted against measured for one run's held-out rows (probabilities for air stability).
 
-    Conductivity: interval bars, censored rows drawn at their bound, MAE in the corner
+    Conductivity: interval bars named by the run's nominal coverage (``1 - conformal_alpha``),
+    censored rows drawn at their bound, MAE in the corner
     (:func:`electroscreen.experiments.plots.parity_plot`). Air stability: predicted probability by
     true class (:func:`electroscreen.experiments.plots.probability_plot`).
 
@@ -194,7 +206,9 @@ def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None 
     }.get(scheme, f"{scheme}, out of fold")
     title = f"run {run_id[:8]}: {what}"
     if {"y_lo", "y_hi"} <= set(predictions) and predictions["y_lo"].notna().any():
-        return plots.parity_plot(predictions, title)
+        params = tracking_client(tracking_uri).get_run(run_id).data.params
+        coverage = plots.alpha_coverage(params.get("conformal_alpha"))
+        return plots.parity_plot(predictions, title, coverage=coverage)
     return plots.probability_plot(predictions, title)
 
 

@@ -25,7 +25,9 @@ from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.data.composition_match import distinct_compositions
+from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
+from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
@@ -143,7 +145,9 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
         error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
         ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
         ``attrs["run_id"]``, ``attrs["tracking_uri"]`` and ``attrs["params"]`` (the run's params)
-        say where it came from.
+        say where it came from; ``attrs["interval_coverage"]`` is the nominal coverage of the
+        conductivity model's intervals (None when its training run is not in the store), which
+        :func:`~electroscreen.screening.plots.pareto_plot` names on its axis.
 
     Raises
     ------
@@ -165,6 +169,9 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
     results.attrs["run_id"] = run_id
     results.attrs["tracking_uri"] = uri
     results.attrs["params"] = dict(run.data.params)
+    results.attrs[COVERAGE_ATTR] = model_coverage(
+        run.data.params.get("conductivity_model_uri"), uri
+    )
     return results
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "latest_model_uri",
     "model_fingerprint",
     "model_location",
+    "model_run_id",
 ]
 
 
@@ -117,6 +118,24 @@ def model_location(model_uri: str, client: MlflowClient) -> tuple[str, str]:
         return model_uri, client.get_logged_model(found[0]).artifact_location
     name, version = found
     return f"models:/{name}/{version}", client.get_model_version_download_uri(name, version)
+
+
+def model_run_id(model_uri: str, client: MlflowClient) -> str | None:
+    """The run that logged the model behind ``model_uri``, looked up through ``client``.
+
+    ``runs:/<id>/...`` names it; a ``models:/`` URI (version, alias, ``latest``, logged model id)
+    through the registry; a model folder through its ``MLmodel``. None when the URI does not say.
+    """
+    if model_uri.startswith("runs:/"):
+        return model_uri.removeprefix("runs:/").split("/", 1)[0] or None
+    if model_uri.startswith("models:/"):
+        found = get_model_name_and_version(client, model_uri)
+        if len(found) == 1:  # a logged model id: models:/m-...
+            return client.get_logged_model(found[0]).source_run_id
+        return client.get_model_version(*found).run_id
+    from mlflow.models import Model  # a model folder: its MLmodel names the run
+
+    return Model.load(str(Path(model_uri) / "MLmodel")).run_id
 
 
 def logged_model_id(model_uri: str, client: MlflowClient) -> str | None:

@@ -36,7 +36,7 @@ EXPERIMENT_NOTES = {
     "screen": (
         "Screenings of **electroscreen screen**: each run filters, predicts and ranks a candidate "
         "pool. Compare runs by `n_sigma_gt_1e-4_air_stable` (predicted above 1e-4 S/cm with "
-        "P(air stable) >= 0.5), `best_pred_log10_sigma`, `pareto_front_size` and the filter "
+        "an air-stability score >= 0.5), `best_pred_log10_sigma`, `pareto_front_size` and the filter "
         "funnel `passed_*`; the ranked table is under Artifacts > results, the Pareto plot "
         "under plots."
     ),

@@ -1,17 +1,91 @@
-"""Figures of a training run: parity, residuals by family, feature importances.
+"""Figures of a training run: parity, residuals by family, feature importances; and the label texts
+the screening's plots, console table and run description share.
 
-Every function takes the ``evaluate()`` predictions table (``y_true, y_pred, y_std, y_lo, y_hi,
-censored, family``) or a Series and returns a matplotlib ``Figure`` (a plain ``Figure``: no pyplot, no backend switch, nothing shown);
-the caller logs it (``mlflow.log_figure``) and closes it.
+Every plotting function takes the ``evaluate()`` predictions table (``y_true, y_pred, y_std, y_lo,
+y_hi, censored, family``) or a Series and returns a matplotlib ``Figure`` (a plain ``Figure``: no
+pyplot, no backend switch, nothing shown); the caller logs it (``mlflow.log_figure``) and closes it.
+
+The labels live here, the lowest layer that draws: :func:`interval_label` names the conformal
+interval by the model's nominal coverage (``1 - conformal_alpha``, :func:`alpha_coverage`), and
+:data:`AIR_SCORE` is what ``p_air_stable`` is called where people read it.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["feature_importance_plot", "parity_plot", "probability_plot", "residuals_by_family_plot"]
+__all__ = [
+    "AIR_SCORE",
+    "AIR_SCORE_SHORT",
+    "COVERAGE_ATTR",
+    "DEFAULT_COVERAGE",
+    "alpha_coverage",
+    "feature_importance_plot",
+    "interval_label",
+    "parity_plot",
+    "probability_plot",
+    "residuals_by_family_plot",
+]
+
+#: Nominal coverage of the conductivity intervals where the model's own is unknown (an old results
+#: table, a model whose training run is not in the store): ``1 - 0.1``, the config's default.
+DEFAULT_COVERAGE = 0.9
+#: ``DataFrame.attrs`` key under which a results table carries its conductivity model's nominal
+#: interval coverage (:func:`electroscreen.analysis.triage.load_results` sets it).
+COVERAGE_ATTR = "interval_coverage"
+#: What ``p_air_stable`` is called in plots, tables and run descriptions: with the default model a
+#: score to rank by, not a calibrated probability (column, metric and config names keep
+#: ``p_air_stable``: they are API).
+AIR_SCORE = "air-stability score"
+#: The same, where a narrow column header has no room for it (the console's ranked table).
+AIR_SCORE_SHORT = "air score"
+
+
+def alpha_coverage(alpha: object) -> float | None:
+    """The nominal coverage ``1 - alpha`` of a ``conformal_alpha`` value.
+
+    Parameters
+    ----------
+    alpha : float, str or None
+        The miscoverage, as a number or as an MLflow param (text).
+
+    Returns
+    -------
+    float or None
+        ``1 - alpha``; None when ``alpha`` is missing, not a number or not in (0, 1).
+    """
+    try:
+        value = float(alpha)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return 1.0 - value if 0.0 < value < 1.0 else None
+
+
+def interval_label(coverage: float | None = None) -> str:
+    """The name of a conformal interval by its nominal coverage: ``"80 % interval"``.
+
+    Parameters
+    ----------
+    coverage : float, optional
+        Nominal coverage in (0, 1), ``1 - conformal_alpha``. None (or a value outside (0, 1), NaN)
+        means unknown: :data:`DEFAULT_COVERAGE`.
+
+    Returns
+    -------
+    str
+        ``"<percent> % interval"``, the percent with at most one decimal (``"97.5 % interval"``).
+    """
+    try:
+        value = float(coverage)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        value = DEFAULT_COVERAGE
+    return f"{round(100.0 * value, 1):g} % interval"
 
 
 def _censored(predictions: pd.DataFrame) -> np.ndarray:
@@ -20,8 +94,29 @@ def _censored(predictions: pd.DataFrame) -> np.ndarray:
     return predictions["censored"].fillna(False).to_numpy(dtype=bool)
 
 
-def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma (S/cm)") -> Figure:
-    """Predicted vs measured with interval bars; censored rows drawn at their bound (open marker)."""
+def parity_plot(
+    predictions: pd.DataFrame,
+    title: str,
+    label: str = "log10 sigma (S/cm)",
+    coverage: float | None = None,
+) -> Figure:
+    """Predicted vs measured with interval bars; censored rows drawn at their bound (open marker).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        ``y_true, y_pred`` and optionally ``y_lo, y_hi, censored``.
+    title : str
+    label : str
+        The quantity and unit of both axes.
+    coverage : float, optional
+        Nominal coverage of the intervals (``1 - conformal_alpha``), named in the legend
+        (:func:`interval_label`; unknown: 90 %).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
     y = predictions["y_true"].to_numpy(dtype=float)
     pred = predictions["y_pred"].to_numpy(dtype=float)
     censored = _censored(predictions)
@@ -35,7 +130,7 @@ def parity_plot(predictions: pd.DataFrame, title: str, label: str = "log10 sigma
             err = np.vstack([pred[exact] - lo, hi - pred[exact]])
             ax.errorbar(
                 y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1,
-                label="90 % interval",
+                label=interval_label(coverage),
             )  # fmt: skip
     ax.scatter(y[exact], pred[exact], s=14, c="tab:blue", label="measured", zorder=2)
     shown = censored & np.isfinite(y) & np.isfinite(pred)

@@ -4,7 +4,9 @@ The dataset digests of the task table and its splits (``mlflow.log_input``), the
 label rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`), predictions and
 plots, the feature importances and the descriptors' citations. :func:`headline_metrics` picks the
 metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training` inside its
-run (MLflow's fluent API on the run's store).
+run (MLflow's fluent API on the run's store). :func:`model_coverage` reads back what a model's
+training run logged as its intervals' nominal coverage (``1 - conformal_alpha``), for the labels of
+the screening's plots and tables.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import mlflow
 import pandas as pd
 
 from electroscreen.experiments import plots
-from electroscreen.experiments.tracking import retry_tracking
+from electroscreen.experiments.model_registry import model_run_id
+from electroscreen.experiments.tracking import retry_tracking, tracking_client
 from electroscreen.experiments.train_config import TrainConfig
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "log_evaluation",
     "log_importances",
     "log_label_rows",
+    "model_coverage",
 ]
 
 Progress = Callable[[str], None]
@@ -174,7 +178,8 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
     }[scheme]
     title = f"{config.task} {config.estimator}: {what}"
     if config.task == "conductivity":
-        figure = plots.parity_plot(result.predictions, title)
+        coverage = plots.alpha_coverage(config.conformal_alpha)
+        figure = plots.parity_plot(result.predictions, title, coverage=coverage)
         mlflow.log_figure(figure, f"plots/parity_{stem}.png")
         figure = plots.residuals_by_family_plot(result.predictions, title)
     else:
@@ -237,3 +242,36 @@ def _is_headline(name: str) -> bool:
 def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
     """The metrics worth printing at the end of a run (MAE, R2, ROC-AUC, coverage, ...)."""
     return {k: v for k, v in metrics.items() if _is_headline(k)}
+
+
+def model_coverage(model_uri: str | None, tracking_uri: str | None = None) -> float | None:
+    """Nominal coverage of a conductivity model's intervals, as its training run logged it.
+
+    ``1 - conformal_alpha`` of the run that logged the model (param ``conformal_alpha`` of
+    :meth:`~electroscreen.experiments.train_config.TrainConfig.flat_params`). A label is never worth
+    a failed command: whatever cannot be read gives None, and the label says 90 %.
+
+    Parameters
+    ----------
+    model_uri : str or None
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-...``, ``runs:/...``
+        or a model folder.
+    tracking_uri : str, optional
+        The store holding the model and its run.
+
+    Returns
+    -------
+    float or None
+        None when unknown: no URI, no run behind the model in the store, a run without the param
+        (an air-stability model), a store error.
+    """
+    if not model_uri:
+        return None
+    try:
+        client = tracking_client(tracking_uri)
+        run_id = model_run_id(model_uri, client)
+        if run_id is None:
+            return None
+        return plots.alpha_coverage(client.get_run(run_id).data.params.get("conformal_alpha"))
+    except Exception:  # noqa: BLE001 - any store or file error: the coverage is unknown
+        return None

@@ -94,7 +94,8 @@ CONDUCTIVITY = Task(
     ),
     summary=(
         "Ionic conductivity of a candidate solid electrolyte: pred_log10_sigma (log10 S/cm, at "
-        "25 degC or the row's temperature_c) with a 90 % interval (_lo, _hi, decades), the "
+        "25 degC or the row's temperature_c) with a 90 % interval by default (_lo, _hi, decades; "
+        "1 - conformal_alpha), the "
         "ensemble spread (_std) and the distance to the training compositions (_novelty); "
         "pred_ea_ev (eV) where the model has an Arrhenius temperature model. Trained on OBELiX "
         "(+ the Liverpool Ionics Dataset, leak-guarded). `electroscreen screen` uses the newest "

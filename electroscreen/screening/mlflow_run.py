@@ -20,6 +20,7 @@ touches MLflow's global active run.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -57,6 +58,7 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
+from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.plots import INTERVAL_TOP, pareto_plot
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.run_summary import review_metrics, screening_note
@@ -70,6 +72,7 @@ __all__ = [
     "fail_screening_run",
     "finish_screening_run",
     "pareto_figure",
+    "screening_coverage",
     "start_screening_run",
 ]
 
@@ -310,9 +313,14 @@ def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) ->
 
 
 def pareto_figure(
-    results: pd.DataFrame, top: int = 50, max_points: int = 5000, seed: int = 0
+    results: pd.DataFrame,
+    top: int = 50,
+    max_points: int = 5000,
+    seed: int = 0,
+    coverage: float | None = None,
 ) -> Figure:
-    """Predicted conductivity against P(air stable), first Pareto front highlighted, with error bars.
+    """Predicted conductivity against the air-stability score, first Pareto front highlighted, with
+    error bars.
 
     Draws with :func:`electroscreen.screening.plots.pareto_plot`. Large pools are thinned to
     ``max_points`` rows (the whole first front and the ``top`` best-ranked rows always stay; the rest
@@ -329,6 +337,8 @@ def pareto_figure(
         Most rows drawn.
     seed : int
         Seed of the thinning sample.
+    coverage : float, optional
+        Nominal coverage of the conductivity intervals, named on the x axis (unknown: 90 %).
 
     Returns
     -------
@@ -342,7 +352,7 @@ def pareto_figure(
     shown = _plot_subset(results, max_points, top, seed)
     figure = Figure(figsize=(7, 5))
     ax = figure.subplots()
-    pareto_plot(shown, ax=ax)
+    pareto_plot(shown, ax=ax, coverage=coverage)
     if len(shown) < len(results):
         predicted = int(results["pred_log10_sigma"].notna().sum())
         ax.set_title(
@@ -430,13 +440,14 @@ def finish_screening_run(
         top_path = Path(tmp) / "top.csv"
         _top_rows(results, top).to_csv(top_path, index=False)
         retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
+    params = retry_tracking(client.get_run, run_id).data.params
+    coverage = model_coverage(params.get(_MODEL_PARAMS["conductivity"]), tracking_uri)
     try:
-        figure = pareto_figure(results, top=top)
+        figure = pareto_figure(results, top=top, coverage=coverage)
     except ValueError as exc:
         retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
         retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
-    params = retry_tracking(client.get_run, run_id).data.params
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in _MODEL_PARAMS.items() if name in params}
     note = screening_note(inputs, uris, results, values)
@@ -463,3 +474,31 @@ def fail_screening_run(
         client.set_tag, run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH)
     )
     retry_tracking(client.set_terminated, run_id, status=status)
+
+
+def screening_coverage(out: str | Path) -> float | None:
+    """Nominal interval coverage of the conductivity model a screening in ``out`` used.
+
+    Read from the folder's checkpoint manifest (the model URI and store the screening resolved),
+    then the model's training run (:func:`~electroscreen.experiments.train_logging.model_coverage`),
+    for the labels of what ``screen`` and ``demo`` print. None when unknown (no readable manifest,
+    a model without its training run in the store): the labels then say 90 %.
+
+    Parameters
+    ----------
+    out : path
+        A screening's output folder.
+
+    Returns
+    -------
+    float or None
+    """
+    from electroscreen.screening.checkpoint import BatchStore
+
+    try:
+        manifest = json.loads(BatchStore(out).manifest_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    return model_coverage(manifest.get("conductivity_model_uri"), manifest.get("tracking_uri"))

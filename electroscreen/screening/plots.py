@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from electroscreen.experiments.plots import AIR_SCORE, COVERAGE_ATTR, interval_label
 from electroscreen.screening.ranking import is_ranked, objective_steps, pareto_ranks
 
 __all__ = ["INTERVAL_TOP", "pareto_plot"]
@@ -20,8 +21,9 @@ def pareto_plot(
     highlight: pd.DataFrame | None = None,
     label_top: int = 5,
     interval_top: int = INTERVAL_TOP,
+    coverage: float | None = None,
 ) -> plt.Axes:
-    """Predicted conductivity against air-stability probability, with uncertainty bars.
+    """Predicted conductivity against the air-stability score, with uncertainty bars.
 
     Horizontal bars span the conformal interval ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``;
     vertical bars are ``p_air_stable +- p_air_stable_std`` (when the run has it), cut at 0 and 1.
@@ -45,6 +47,10 @@ def pareto_plot(
         to its point, so that close points never stack their labels.
     interval_top : int
         Draw the uncertainty bars of this many best-ranked candidates besides the front's.
+    coverage : float, optional
+        Nominal coverage of the conductivity intervals (``1 - conformal_alpha`` of the model),
+        named in the x label; default ``results.attrs["interval_coverage"]`` (a table from
+        :func:`~electroscreen.analysis.triage.load_results`), else unknown: 90 %.
 
     Returns
     -------
@@ -129,8 +135,10 @@ def pareto_plot(
                 arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
                 zorder=6,
             )
-    ax.set_xlabel("predicted log10 sigma (S/cm); bars: 90 % interval")
-    ax.set_ylabel("P(air stable); bars: +-1 std of the members")
+    if coverage is None:
+        coverage = results.attrs.get(COVERAGE_ATTR)
+    ax.set_xlabel(f"predicted log10 sigma (S/cm); bars: {interval_label(coverage)}")
+    ax.set_ylabel(f"{AIR_SCORE} (p_air_stable); bars: +-1 std of the members")
     ax.set_ylim(-0.05, 1.05)
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} predicted of {len(results)} screened candidates")

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
+from electroscreen.experiments.plots import AIR_SCORE
 from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 
 __all__ = ["PROMISING", "review_metrics", "screening_note"]
 
-#: Promising: predicted conductivity above 1e-4 S/cm and P(air stable) at least 0.5.
+#: Promising: predicted conductivity above 1e-4 S/cm and air-stability score at least 0.5.
 PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
 PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
 #: Of those, the compositions already measured (``train_id`` or ``heldout_id``): recalls, not finds.
@@ -132,13 +133,13 @@ def screening_note(
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
         f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} predicted above 1e-4 S/cm with "
-        f"P(air stable) ≥ 0.5, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
+        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
         f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]
     if "rank" in results:
         best = results[results["rank"] > 0].nsmallest(top, "rank")
         if len(best):
-            lines += ["", "| rank | candidate | formula | log10 σ (S/cm) | measured | P(air stable) |",
+            lines += ["", f"| rank | candidate | formula | log10 σ (S/cm) | measured | {AIR_SCORE} |",
                       "|---|---|---|---|---|---|"]  # fmt: skip
             lines += [
                 f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | "

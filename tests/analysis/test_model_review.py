@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 
@@ -48,6 +49,7 @@ def test_leaderboard_sorts_best_first(trained_run, runs):
     # the registered model tells two configs of one estimator apart (it was not shown)
     assert board["model"].tolist() == ["", "test-conductivity"]
     assert board.index.tolist() == [1, 2]
+
     assert {"test_mae", "test_r2", "cv_mae", "test_coverage_90"} <= set(board.columns)
     by_r2 = model_review.leaderboard(both, metric="test_r2")  # larger is better, NaN last
     assert by_r2["estimator"].tolist() == ["random_forest", "better"]
@@ -82,4 +84,16 @@ def test_parity_plot_shows_every_exact_test_row(trained_run, runs):
     np.testing.assert_allclose(
         np.sort(measured.get_offsets()[:, 0]), np.sort(predictions.loc[exact, "y_true"])
     )
+    # the bars are named by the run's own conformal_alpha (0.1 here)
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "90 % interval" in legend
     matplotlib.pyplot.close("all")
+
+
+def test_leaderboard_shows_the_coverage_of_any_alpha():
+    """A run trained with conformal_alpha 0.2 logs coverage_80: shown, as coverage_90 is."""
+    runs = pd.DataFrame({"run_id": ["a", "b"], "cv_mae": [1.0, 1.2], "cv_coverage_90": [0.9, None],
+                         "cv_coverage_80": [None, 0.81], "cv_coverage_9x": [1.0, 1.0]})  # fmt: skip
+    board = model_review.leaderboard(runs)
+    assert {"cv_coverage_80", "cv_coverage_90"} <= set(board.columns)
+    assert "cv_coverage_9x" not in board.columns
