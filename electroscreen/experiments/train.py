@@ -181,6 +181,11 @@ def _evaluate_schemes(
         logged = log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
+        folds = int(result.metrics.get("n_folds", 0))
+        if scheme.endswith("_cv") and 0 < folds < config.evaluation.cv_folds:  # k-fold schemes
+            note = f"{folds} folds, not cv_folds={config.evaluation.cv_folds}: only {folds} groups"
+            mlflow.set_tag(f"electroscreen.folds_{scheme}", note)
+            say(f"  {note}")
         metrics.update(logged)
     return metrics
 

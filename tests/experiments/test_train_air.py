@@ -23,7 +23,8 @@ AIR_CONFIG = {
     "estimator_params": {"n_members": 2},
     "seed": 0,
     "final_fit": "all",
-    "evaluation": {"schemes": ["composition_cv", "family_lofo"], "cv_folds": 3},
+    # 8 folds asked for, 7 families: family_cv says it made 7 (logistic fits are cheap)
+    "evaluation": {"schemes": ["composition_cv", "family_cv", "family_lofo"], "cv_folds": 8},
     "experiment": "test-train-air",
     "registered_model_name": "test-air-stability",
 }
@@ -58,6 +59,18 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
     assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
     assert f"{n_bad} rows excluded from training: air_stability.csv rows 46, " in stderr
+
+
+def test_fewer_folds_than_asked_are_said(air_run):
+    """cv_folds 8 with 7 labelled families: the family CV makes 7 folds, and says so (it was only
+    the logged n_folds); the composition CV has its 8."""
+    _, run, stderr, _ = air_run
+    families = load_air_stability()["family"].nunique()
+    assert run.data.metrics["cv_n_folds"] == families < 8
+    assert run.data.metrics["compcv_n_folds"] == 8
+    note = f"{families} folds, not cv_folds=8: only {families} groups"
+    assert run.data.tags["electroscreen.folds_family_cv"] == note
+    assert note in stderr and "electroscreen.folds_composition_cv" not in run.data.tags
 
 
 def test_reliability_plots_and_per_family_table(air_run, tmp_path):
