@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 
@@ -129,12 +130,13 @@ class CandidateCard:
         """The card as titled tables (what the HTML and text forms show)."""
 
         def table(values: dict | pd.Series, name: str = "value") -> pd.DataFrame:
-            return pd.Series(values, dtype=object).rename(name).to_frame()
+            shown = pd.Series(values, dtype=object).map(_readable)
+            return shown.rename(name).to_frame()
 
         return {
             "Predictions": table(self.predictions),
             "Structure": table(self.structure_summary),
-            "Descriptors": table(self.descriptors.round(4)),
+            "Descriptors": table(self.descriptors),
             "Featurizer status": table(self.descriptor_status, "status"),
             "Air reactivity": table(self.air_reactions),
             "Window and electrodes": table(self.electrodes),
@@ -157,6 +159,14 @@ class CandidateCard:
         for title, frame in self.sections().items():
             parts.append(f"\n{title}\n{frame.to_string(na_rep='NaN')}")
         return "\n".join(parts)
+
+
+def _readable(value: object) -> object:
+    """A float to 4 significant digits (-2.271, 0.0001234, 1235), as a card shows it; the
+    card's fields keep full precision. Anything else as it is."""
+    if isinstance(value, float | np.floating) and np.isfinite(value):
+        return float(f"{value:.4g}")
+    return value
 
 
 def _featurize(featurizer, structure: Structure) -> tuple[pd.Series, str]:

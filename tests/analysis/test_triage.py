@@ -339,6 +339,12 @@ def test_candidate_card_of_a_composition_candidate(data_dir):
     assert "Li" in card.neighbours.loc[0, "formula"]
     with pytest.raises(KeyError, match="not in the results"):
         candidate_card(results, "nope")
+    # shown to 4 significant digits (the window read 2.0310845995074833); the fields keep them all
+    shown = card.sections()["Window and electrodes"]["value"]
+    window = card.electrodes["window_ox_v"]
+    assert shown["window_ox_v"] == float(f"{window:.4g}") != window
+    assert all(len(repr(v).lstrip("-").replace(".", "").lstrip("0")) <= 4
+               for v in shown if isinstance(v, float) and np.isfinite(v) and "e" not in repr(v))  # fmt: skip
 
 
 def test_candidate_card_says_why_and_follows_the_runs_electrodes(data_dir):
