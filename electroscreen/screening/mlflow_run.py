@@ -30,9 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from mlflow import MlflowClient
 from mlflow.data.meta_dataset import MetaDataset
 from mlflow.data.sources import LocalArtifactDatasetSource
@@ -59,7 +57,7 @@ from electroscreen.experiments.tracking import (
     tracking_client,
 )
 from electroscreen.experiments.train_logging import model_coverage
-from electroscreen.screening.plots import INTERVAL_TOP, pareto_plot
+from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.run_summary import review_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
@@ -71,7 +69,6 @@ __all__ = [
     "POOL_DATASET_NAME",
     "fail_screening_run",
     "finish_screening_run",
-    "pareto_figure",
     "screening_coverage",
     "start_screening_run",
 ]
@@ -292,76 +289,6 @@ def start_screening_run(
     if models:  # the run page links the models it screened with, and theirs link back
         retry_tracking(client.log_inputs, run_id, models=models)
     return run_id
-
-
-def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) -> pd.DataFrame:
-    """At most ``max_points`` rows to draw: the first Pareto front, the ``top`` best, then a sample."""
-    if len(results) <= max_points:
-        return results
-    keep = np.zeros(len(results), dtype=bool)
-    if "pareto_rank" in results:
-        keep |= results["pareto_rank"].eq(1).fillna(False).to_numpy(bool)
-    if "rank" in results:
-        ranks = pd.to_numeric(results["rank"]).astype("Float64").to_numpy(float, na_value=np.nan)
-        keep |= (ranks >= 1) & (ranks <= top)
-    rest = np.flatnonzero(~keep)
-    room = max(max_points - int(keep.sum()), 0)
-    if room and len(rest):
-        rng = np.random.default_rng(seed)
-        keep[rng.choice(rest, size=min(room, len(rest)), replace=False)] = True
-    return results[keep]
-
-
-def pareto_figure(
-    results: pd.DataFrame,
-    top: int = 50,
-    max_points: int = 5000,
-    seed: int = 0,
-    coverage: float | None = None,
-) -> Figure:
-    """Predicted conductivity against the air-stability score, first Pareto front highlighted, with
-    error bars.
-
-    Draws with :func:`electroscreen.screening.plots.pareto_plot`. Large pools are thinned to
-    ``max_points`` rows (the whole first front and the ``top`` best-ranked rows always stay; the rest
-    is a seeded random sample), and the title says so.
-
-    Parameters
-    ----------
-    results : DataFrame
-        Results table with ``pred_log10_sigma`` (and ``_lo``/``_hi``), ``p_air_stable`` (and
-        ``_std``), ``pareto_rank``, ``rank``, ``formula``, ``status``.
-    top : int
-        Best-ranked rows always drawn (the first 5 are labelled).
-    max_points : int
-        Most rows drawn.
-    seed : int
-        Seed of the thinning sample.
-    coverage : float, optional
-        Nominal coverage of the conductivity intervals, named on the x axis (unknown: 90 %).
-
-    Returns
-    -------
-    matplotlib Figure
-        A plain ``Figure`` (no pyplot state to close).
-    """
-    missing = {"pred_log10_sigma", "p_air_stable"} - set(results.columns)
-    if missing:
-        raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
-    top = max(top, INTERVAL_TOP)  # every row the plot draws bars for stays in a thinned pool
-    shown = _plot_subset(results, max_points, top, seed)
-    figure = Figure(figsize=(7, 5))
-    ax = figure.subplots()
-    pareto_plot(shown, ax=ax, coverage=coverage)
-    if len(shown) < len(results):
-        predicted = int(results["pred_log10_sigma"].notna().sum())
-        ax.set_title(
-            f"{len(shown)} of {len(results)} screened candidates drawn\n({predicted} predicted; "
-            f"front, top {top}, sample)",
-            fontsize=10,
-        )
-    figure.tight_layout()
-    return figure
 
 
 def _metrics(

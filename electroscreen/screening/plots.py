@@ -1,15 +1,17 @@
-"""Plots of a screening, drawn by the screening writer and reused by the triage notebook."""
+"""Plots of a screening, drawn by the screening writer (:func:`pareto_figure`: the run's Pareto
+plot, a large pool thinned) and reused by the triage notebook (:func:`pareto_plot`)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from electroscreen.experiments.plots import AIR_SCORE, COVERAGE_ATTR, interval_label
 from electroscreen.screening.ranking import is_ranked, objective_steps, pareto_ranks
 
-__all__ = ["INTERVAL_TOP", "pareto_plot"]
+__all__ = ["INTERVAL_TOP", "pareto_figure", "pareto_plot"]
 
 #: Best-ranked candidates whose uncertainty bars :func:`pareto_plot` draws.
 INTERVAL_TOP = 25
@@ -143,3 +145,73 @@ def pareto_plot(
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} predicted of {len(results)} screened candidates")
     return ax
+
+
+def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) -> pd.DataFrame:
+    """At most ``max_points`` rows to draw: the first Pareto front, the ``top`` best, then a sample."""
+    if len(results) <= max_points:
+        return results
+    keep = np.zeros(len(results), dtype=bool)
+    if "pareto_rank" in results:
+        keep |= results["pareto_rank"].eq(1).fillna(False).to_numpy(bool)
+    if "rank" in results:
+        ranks = pd.to_numeric(results["rank"]).astype("Float64").to_numpy(float, na_value=np.nan)
+        keep |= (ranks >= 1) & (ranks <= top)
+    rest = np.flatnonzero(~keep)
+    room = max(max_points - int(keep.sum()), 0)
+    if room and len(rest):
+        rng = np.random.default_rng(seed)
+        keep[rng.choice(rest, size=min(room, len(rest)), replace=False)] = True
+    return results[keep]
+
+
+def pareto_figure(
+    results: pd.DataFrame,
+    top: int = 50,
+    max_points: int = 5000,
+    seed: int = 0,
+    coverage: float | None = None,
+) -> Figure:
+    """Predicted conductivity against the air-stability score, first Pareto front highlighted, with
+    error bars.
+
+    Draws with :func:`electroscreen.screening.plots.pareto_plot`. Large pools are thinned to
+    ``max_points`` rows (the whole first front and the ``top`` best-ranked rows always stay; the rest
+    is a seeded random sample), and the title says so.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Results table with ``pred_log10_sigma`` (and ``_lo``/``_hi``), ``p_air_stable`` (and
+        ``_std``), ``pareto_rank``, ``rank``, ``formula``, ``status``.
+    top : int
+        Best-ranked rows always drawn (the first 5 are labelled).
+    max_points : int
+        Most rows drawn.
+    seed : int
+        Seed of the thinning sample.
+    coverage : float, optional
+        Nominal coverage of the conductivity intervals, named on the x axis (unknown: 90 %).
+
+    Returns
+    -------
+    matplotlib Figure
+        A plain ``Figure`` (no pyplot state to close).
+    """
+    missing = {"pred_log10_sigma", "p_air_stable"} - set(results.columns)
+    if missing:
+        raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
+    top = max(top, INTERVAL_TOP)  # every row the plot draws bars for stays in a thinned pool
+    shown = _plot_subset(results, max_points, top, seed)
+    figure = Figure(figsize=(7, 5))
+    ax = figure.subplots()
+    pareto_plot(shown, ax=ax, coverage=coverage)
+    if len(shown) < len(results):
+        predicted = int(results["pred_log10_sigma"].notna().sum())
+        ax.set_title(
+            f"{len(shown)} of {len(results)} screened candidates drawn\n({predicted} predicted; "
+            f"front, top {top}, sample)",
+            fontsize=10,
+        )
+    figure.tight_layout()
+    return figure

@@ -19,11 +19,10 @@ from electroscreen.analysis.triage import load_results
 from electroscreen.screening import mlflow_run
 from electroscreen.screening.mlflow_run import (
     finish_screening_run,
-    pareto_figure,
     screening_coverage,
     start_screening_run,
 )
-from electroscreen.screening.plots import pareto_plot
+from electroscreen.screening.plots import pareto_figure, pareto_plot
 from electroscreen.screening.run_summary import review_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
 from tests.screening.test_tracking import _results

@@ -16,9 +16,9 @@ from electroscreen.analysis.triage import load_results, screening_runs
 from electroscreen.screening.mlflow_run import (
     fail_screening_run,
     finish_screening_run,
-    pareto_figure,
     start_screening_run,
 )
+from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import rank_candidates
 from electroscreen.screening.screen_config import RankingConfig, ScreeningConfig
 
@@ -405,7 +405,7 @@ def test_pareto_figure_thins_a_large_pool_but_keeps_front_and_top():
         small
         == f"{int(results.head(100)['p_air_stable'].notna().sum())} predicted of 100 screened candidates"
     )
-    from electroscreen.screening.mlflow_run import _plot_subset
+    from electroscreen.screening.plots import _plot_subset
 
     shown = _plot_subset(results, 500, 20, seed=0)
     assert len(shown) == 500
