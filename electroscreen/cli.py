@@ -298,6 +298,11 @@ def export(
         False, "--order", help="Also write an ordered approximant of disordered structures."
     ),
     max_ordered_sites: int = typer.Option(200, help="Largest supercell tried by --order."),
+    occupancy_tolerance: float = typer.Option(
+        0.05,
+        help="Largest change of a site occupancy (in (0, 0.5]) --order may make by rounding when "
+        "no supercell of --max-ordered-sites sites makes every occupancy whole (reported).",
+    ),
     dft: str | None = typer.Option(
         None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
     ),
@@ -307,8 +312,9 @@ def export(
 
     try:
         result = export_shortlist(
-            results, out, top=top, order=order, max_ordered_sites=max_ordered_sites, dft=dft
-        )
+            results, out, top=top, order=order, max_ordered_sites=max_ordered_sites,
+            occupancy_tolerance=occupancy_tolerance, dft=dft,
+        )  # fmt: skip
     except (FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None

@@ -10,12 +10,15 @@ Generated pools are packed caches, so generated candidates export like any other
     DIR/<NNN>_<id>/POSCAR               ordered structures only (VASP has no partial occupancy)
     DIR/<NNN>_<id>/ordered.cif, ordered_POSCAR
                                         with ``order=True``: an ordered approximant of a disordered
-                                        structure (pymatgen's OrderDisorderedStructureTransformation,
-                                        in the smallest supercell that makes every occupancy whole,
-                                        at most ``max_ordered_sites`` sites)
+                                        structure (:mod:`electroscreen.analysis.ordering`: pymatgen's
+                                        OrderDisorderedStructureTransformation in the smallest
+                                        supercell of at most ``max_ordered_sites`` sites that makes
+                                        every occupancy whole, else whose rounded occupancies move
+                                        by at most ``occupancy_tolerance``, reported in the status)
     DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set):
                                         INCAR, KPOINTS, POSCAR and POTCAR.spec (symbols, no POTCAR)
-    DIR/shortlist.csv                   rank, id, formula, predictions, what was written, status
+    DIR/shortlist.csv                   rank, id, formula, predictions, what was written, status,
+                                        the ordered approximant's formula (``ordered_formula``)
 
 Formula-only candidates are listed in ``shortlist.csv`` with ``structure_status=formula_only``: no
 structure is invented for them.
@@ -24,16 +27,15 @@ structure is invented for them.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-from pymatgen.core import Composition, Structure
+from pymatgen.core import Structure
 
+from electroscreen.analysis.ordering import check_tolerance, ordered_approximant
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
@@ -168,93 +170,6 @@ def _changed(structure: Structure, cell_formula: str, source: str) -> str | None
     )
 
 
-def _whole_multiplier(structure: Structure, limit: int) -> int | None:
-    """Smallest m <= limit with every site's occupancy times m (summed per distinct site) whole."""
-    totals: dict[tuple, float] = {}
-    for site in structure:
-        key = tuple(sorted((str(sp), round(occ, 6)) for sp, occ in site.species.items()))
-        for sp, occ in site.species.items():
-            totals[(key, str(sp))] = totals.get((key, str(sp)), 0.0) + occ
-    denominator = 1
-    for amount in totals.values():
-        fraction = Fraction(amount).limit_denominator(1000)
-        if abs(float(fraction) - amount) > 1e-3:
-            return None
-        denominator = math.lcm(denominator, fraction.denominator)
-    return denominator if denominator <= limit else None
-
-
-def ordered_approximant(structure: Structure, max_sites: int = 200) -> tuple[Structure | None, str]:
-    """An ordered approximant of a disordered structure, or None and the reason.
-
-    Parameters
-    ----------
-    structure : Structure
-        Possibly partially occupied (vacancies allowed).
-    max_sites : int
-        Largest supercell (number of sites before ordering) tried.
-
-    Returns
-    -------
-    structure : Structure or None
-        The lowest-Ewald-energy ordering found by pymatgen's fast algorithm, with oxidation states
-        (guessed when the structure has none).
-    status : str
-        ``ok``, ``already_ordered``, ``too_large: ...`` or ``ordering_failed: ...``.
-    """
-    from pymatgen.transformations.standard_transformations import (
-        OrderDisorderedStructureTransformation,
-    )
-
-    if structure.is_ordered:
-        return structure, "already_ordered"
-    limit = max_sites // max(1, len(structure))  # 0: the cell alone is above max_sites
-    multiplier = _whole_multiplier(structure, limit) if limit >= 1 else None
-    if multiplier is None:
-        return None, (
-            f"too_large: occupancies need a supercell above {max_sites} sites "
-            f"(cell has {len(structure)})"
-        )
-    try:
-        work = structure.copy()
-        work.make_supercell(_supercell_matrix(work, multiplier))  # whole amounts from here on
-        if not all(getattr(sp, "oxi_state", None) is not None for s in work for sp in s.species):
-            whole = Composition(
-                {el: round(n) for el, n in work.composition.element_composition.items()}
-            )
-            guesses = whole.oxi_state_guesses(max_sites=-1)
-            if not guesses:
-                return None, "ordering_failed: no charge-balanced oxidation states"
-            work.add_oxidation_state_by_element(guesses[0])
-        ordered = OrderDisorderedStructureTransformation(
-            algo=OrderDisorderedStructureTransformation.ALGO_FAST
-        ).apply_transformation(work)
-    except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
-        return None, f"ordering_failed: {type(exc).__name__}: {exc}"
-    return ordered, "ok"
-
-
-def _supercell_matrix(structure: Structure, multiplier: int) -> list[int]:
-    """Scaling of the shortest axis first, so that the supercell stays close to isotropic."""
-    scale = [1, 1, 1]
-    lengths = list(structure.lattice.abc)
-    remaining = multiplier
-    for p in _prime_factors(remaining):
-        axis = min(range(3), key=lambda i: lengths[i] * scale[i])
-        scale[axis] *= p
-    return scale
-
-
-def _prime_factors(n: int) -> list[int]:
-    factors, p = [], 2
-    while n > 1:
-        while n % p == 0:
-            factors.append(p)
-            n //= p
-        p += 1
-    return sorted(factors, reverse=True)
-
-
 def _write_structure(structure: Structure, folder: Path, prefix: str = "") -> list[str]:
     from pymatgen.io.cif import CifWriter
     from pymatgen.io.vasp import Poscar
@@ -300,7 +215,9 @@ def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
 
 
 #: Per-candidate outputs besides the structure columns (``shortlist.csv``).
-_STATUS_COLUMNS = ("structure_status", "ordered", "files", "ordered_status", "dft_status")
+_STATUS_COLUMNS = (
+    "structure_status", "ordered", "files", "ordered_status", "ordered_formula", "dft_status",
+)  # fmt: skip
 _CANDIDATE_FOLDER = re.compile(r"\d{3}_.+")
 
 
@@ -329,6 +246,13 @@ def _prepare_out(out: Path) -> Path:
     return out
 
 
+def _formula(structure: Structure) -> str:
+    """Reduced formula as the results write it (no oxidation states), e.g. ``Li40SiGe3P8S48``."""
+    from electroscreen.data.formula import reduced_formula
+
+    return reduced_formula(structure.composition.element_composition.get_el_amt_dict())
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "candidate"
 
@@ -340,6 +264,7 @@ def export_shortlist(
     top: int = 20,
     order: bool = False,
     max_ordered_sites: int = 200,
+    occupancy_tolerance: float = 0.05,
     dft: str | None = None,
 ) -> ExportResult:
     """Write the ``top`` ranked candidates' structures, DFT inputs and ``shortlist.csv`` to ``out``.
@@ -357,6 +282,10 @@ def export_shortlist(
         ``ordered_POSCAR``), used for the DFT inputs when given.
     max_ordered_sites : int
         Largest supercell tried for an ordered approximant.
+    occupancy_tolerance : float
+        Largest change of a site occupancy (fraction of a site, in (0, 0.5]) an ordered approximant
+        may make when no supercell of at most ``max_ordered_sites`` sites makes every occupancy
+        whole (status ``rounded: ...``; the screened ``structure.cif`` is never changed).
     dft : str, optional
         Name of a pymatgen VASP input set (``MPRelaxSet``, ``MPScanRelaxSet``, ...): write its
         relaxation inputs to ``relax/`` with ``POTCAR.spec`` (no POTCAR files). Needs an ordered
@@ -367,8 +296,11 @@ def export_shortlist(
     ExportResult
         ``shortlist`` has one row per exported candidate with ``structure_status`` (``ok``,
         ``formula_only``, ``not_found: ...``), ``files`` (';'-separated, relative to ``out``),
-        ``ordered_status`` and ``dft_status``.
+        ``ordered_status`` (``ok``, ``rounded: ...``, ``too_large: ...``, ``ordering_failed: ...``),
+        ``ordered_formula`` (the approximant's reduced formula, beside the screened ``formula``)
+        and ``dft_status``.
     """
+    check_tolerance(occupancy_tolerance)  # a bad value stops here, before anything is read
     table, record = _read_results(results)
     if dft is not None:
         _input_set(dft)  # an unknown name stops here, before anything is written
@@ -380,7 +312,7 @@ def export_shortlist(
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
         structure, status = finder.find(row["source"], row.get("cell_formula"))
         entry.update(structure_status=status, ordered=None, files="", ordered_status="",
-                     dft_status="")  # fmt: skip
+                     ordered_formula="", dft_status="")  # fmt: skip
         if structure is not None:
             folder = out / f"{position:03d}_{_safe(str(row['candidate_id']))}"
             files = [f"{folder.name}/{f}" for f in _write_structure(structure, folder)]
@@ -388,9 +320,10 @@ def export_shortlist(
             for_dft = structure if structure.is_ordered else None
             if order and not structure.is_ordered:
                 approximant, entry["ordered_status"] = ordered_approximant(
-                    structure, max_ordered_sites
+                    structure, max_ordered_sites, occupancy_tolerance
                 )
                 if approximant is not None:
+                    entry["ordered_formula"] = _formula(approximant)
                     names = _write_structure(approximant, folder, prefix="ordered")
                     files += [f"{folder.name}/{f}" for f in names]
                     for_dft = approximant

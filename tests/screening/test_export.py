@@ -124,7 +124,14 @@ def test_ordered_approximant_keeps_the_composition(data_dir):
     assert ordered.composition.element_composition.almost_equals(
         structure.composition.element_composition * 10, rtol=1e-6
     )
-    assert ordered_approximant(structure, max_sites=60)[1].startswith("too_large")
+    # in at most 60 sites (6 cells) no supercell makes Na 0.3 / Li 0.2 / La 0.5 whole: rounded in
+    # 4 cells (Li 0.2 -> 0.25, Na 0.3 -> 0.25), too large below the best change (6 cells, 0.0333)
+    assert ordered_approximant(structure, max_sites=60, occupancy_tolerance=0.03)[1].startswith(
+        "too_large"
+    )
+    assert ordered_approximant(structure, max_sites=60)[1].startswith(
+        "rounded: 4 cells, occupancies moved by at most 0.05"
+    )
 
 
 def test_export_cli_prints_the_shortlist_and_rejects_a_missing_folder(screened, tmp_path):
@@ -220,3 +227,48 @@ def test_export_edges_an_audit_found(screened, tmp_path):
         with pytest.raises(ValueError, match="unknown pymatgen VASP input set"):
             export_shortlist(root / "out", tmp_path / "e", top=2, dft=name)
     assert not (tmp_path / "e").exists()
+
+
+def test_export_writes_a_rounded_approximant_and_its_formula(screened, tmp_path):
+    """ozo (Na0.3Li0.2La0.5Nb2O6) needs 10 cells (120 sites) to order exactly: with at most 60 it
+    was `too_large` and got no DFT input; now a 4-cell approximant with rounded occupancies,
+    reported with its formula, while structure.cif stays as screened."""
+    root, _ = screened
+    export = export_shortlist(root / "out", tmp_path / "x", top=100, order=True,
+                              max_ordered_sites=60, dft="MPRelaxSet")  # fmt: skip
+    shortlist = pd.read_csv(export.csv, keep_default_na=False).set_index("candidate_id")
+    row = shortlist.loc["ozo"]
+    assert row.ordered_status.startswith("rounded: 4 cells, occupancies moved by at most 0.05 (")
+    folder = tmp_path / "x" / row.files.split(";")[0].split("/")[0]
+    assert {f"{folder.name}/{name}" for name in ("structure.cif", "ordered.cif", "ordered_POSCAR",
+                                                 "relax/")} <= set(row.files.split(";"))  # fmt: skip
+    assert row.dft_status == "ok" and (folder / "relax" / "POSCAR").is_file()
+    screened_cif = structure_from_text((folder / "structure.cif").read_text())[0]
+    ordered = structure_from_text((folder / "ordered.cif").read_text())[0]
+    assert not screened_cif.is_ordered and not (folder / "POSCAR").exists()
+    assert screened_cif.composition.element_composition.reduced_composition.almost_equals(
+        Composition(row.formula).reduced_composition, rtol=1e-3
+    )
+    assert ordered.is_ordered and len(ordered) <= 60
+    # the ordered formula: 4 cells of La0.5 Li0.25 Na0.25 Nb2 O6, beside the screened one
+    assert row.ordered_formula == "NaLiLa2Nb8O24"
+    assert Composition(row.ordered_formula).almost_equals(
+        ordered.composition.element_composition, rtol=1e-6
+    )
+    assert (
+        Composition(row.formula).reduced_formula != Composition(row.ordered_formula).reduced_formula
+    )
+    # exact approximants list their formula too; candidates not ordered by export list none
+    assert shortlist.loc["jqc", "ordered_status"] == "ok"
+    assert shortlist.loc["jqc", "ordered_formula"] == "Li7BiO6"
+    assert (shortlist.loc[shortlist["ordered_status"] == "", "ordered_formula"] == "").all()
+    cli = CliRunner().invoke(app, ["export", str(root / "out"), "--out", str(tmp_path / "y"),
+                                   "--top", "100", "--order", "--max-ordered-sites", "60",
+                                   "--occupancy-tolerance", "0.03"])  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    tight = pd.read_csv(tmp_path / "y" / "shortlist.csv", keep_default_na=False)
+    assert (
+        tight.set_index("candidate_id")
+        .loc["ozo", "ordered_status"]
+        .startswith("too_large: no rounding of the occupancies within 0.03")
+    )
