@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -64,6 +66,13 @@ def _process_settings() -> None:
     # 25 % slower beside one busy process on 2 cores; equal on an idle machine, benchmarks/README).
     # Read when OpenMP loads, which no module imported before this point does; a user's value wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Arrow's allocator (mimalloc) asks for transparent huge pages, which the kernel zeroes on
+    # every first touch: 4-5 s of system time in a 200,000-formula screen, 1.5 with small pages
+    # (benchmarks/README). Read when pyarrow loads, after this point; a user's value wins.
+    os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
+    # The objects alive at exit (imported libraries, models, result frames) are freed with the
+    # process: no final collection walking them (1.3 s after a large screen).
+    atexit.register(gc.freeze)
 
 
 @data_app.command("info")

@@ -38,6 +38,27 @@ def test_commands_make_openmp_threads_wait_passively_unless_the_user_chose(tmp_p
     assert done.stdout.strip() == "False"
 
 
+def test_commands_keep_arrow_off_huge_pages_unless_the_user_chose(tmp_path, monkeypatch):
+    """The CLI asks Arrow's allocator for small pages (huge ones cost 4-5 s of system time in a
+    200,000-formula screen) before pyarrow loads; a user's value is kept."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pool.csv").write_text("formula\nLi3PS4\n")
+    args = ["data", "info", str(tmp_path / "pool.csv")]
+    monkeypatch.delenv("MIMALLOC_ALLOW_THP", raising=False)
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert os.environ["MIMALLOC_ALLOW_THP"] == "0"
+    monkeypatch.setenv("MIMALLOC_ALLOW_THP", "1")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert os.environ["MIMALLOC_ALLOW_THP"] == "1"
+    # importing the CLI loads no Arrow, so mimalloc reads the setting when pyarrow loads
+    probe = "import sys, electroscreen.cli; print('pyarrow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_a_named_data_folder_without_the_data_is_an_error_not_a_traceback(tmp_path):
     """``ELECTROSCREEN_DATA`` set to a folder without OBELiX (the README's tour pasted on a clone
     without ../shared/data) printed an 85-line traceback with exit 1; now one line, exit 2, and

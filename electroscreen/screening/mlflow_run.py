@@ -306,22 +306,24 @@ def _metrics(
 
 def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
     """``results.parquet`` and ``results.csv`` from ``out`` when written there, else made in ``folder``."""
-    flat = results.drop(columns=["structure"], errors="ignore")
     files = []
-    for name, write in (("results.parquet", flat.to_parquet), ("results.csv", flat.to_csv)):
+    for name in ("results.parquet", "results.csv"):
         path = Path(out) / name
-        if not path.is_file():
+        if not path.is_file():  # the frame copied (without structures) only when needed
             path = folder / name
-            write(path, index=False)
+            flat = results.drop(columns=["structure"], errors="ignore")
+            (flat.to_parquet if name.endswith(".parquet") else flat.to_csv)(path, index=False)
         files.append(path)
     return files
 
 
 def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
-    flat = results.drop(columns=["structure"], errors="ignore")
-    if "rank" not in flat:
-        return flat.head(0)
-    return flat[is_ranked(flat["rank"])].nsmallest(top, "rank")
+    """The ``top`` best-ranked rows (the ranks picked first: no copy of the whole frame)."""
+    if "rank" not in results:
+        return results.drop(columns=["structure"], errors="ignore").head(0)
+    rank = results["rank"]
+    best = rank[is_ranked(rank)].nsmallest(top)
+    return results.loc[best.index].drop(columns=["structure"], errors="ignore")
 
 
 def finish_screening_run(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
@@ -42,17 +41,21 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     A filter only sees rows every earlier check let through; a row read or parsed wrongly never
     reaches the first one. Rows that passed every filter are ``ok`` or failed later, in a model.
     """
-    status = results["status"].astype(str).to_numpy()
-    error = results["error"].fillna("").astype(str).to_numpy()
-    after_filters = (status == OK) | (np.char.find(error.astype(str), _PREDICTION_FAILURE) >= 0)
+    status = results["status"].astype(str)
+    error = results["error"].fillna("").astype(str)  # pandas string methods: no fixed-width copy
+    after_filters = (status == OK).to_numpy() | error.str.contains(
+        _PREDICTION_FAILURE, regex=False
+    ).to_numpy(bool)
     order = {code: k for k, code in enumerate(FILTER_STATUSES)}
-    stage = np.array([order.get(s, -1) for s in status], dtype=float)  # the rejecting filter
+    stage = status.map(order).fillna(-1).to_numpy(dtype=float)  # the rejecting filter
     # redox_active twice: a listed element (first), or a d0 cation the charge balance reduced,
     # which runs after the balance and before the anion-former rule
-    reduced = (status == "redox_active") & (np.char.find(error.astype(str), REDUCED_D0) >= 0)
+    reduced = (status == "redox_active").to_numpy() & error.str.contains(
+        REDUCED_D0, regex=False
+    ).to_numpy(bool)
     stage[reduced] = order["not_charge_balanced"] + 0.5
     # a structure's own oxidation states are checked after every formula rule
-    stored = np.char.find(error.astype(str), STORED_STATES) == 0
+    stored = error.str.startswith(STORED_STATES).to_numpy(bool)
     stage[stored] = order["oxidising_cation"] + 0.5
     passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
     for k, code in enumerate(FILTER_STATUSES):
@@ -79,7 +82,10 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
         ``best_p_air_stable_of_promising``, ``pareto_front_size``.
     """
     metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
-    ok = results[results["status"].astype(str) == OK]
+    read = [
+        c for c in ("pred_log10_sigma", "p_air_stable", "train_id", "heldout_id") if c in results
+    ]
+    ok = results[read][(results["status"].astype(str) == OK).to_numpy()]  # no copy of the rest
     sigma = ok["pred_log10_sigma"].astype(float) if "pred_log10_sigma" in ok else pd.Series([])
     stable = ok["p_air_stable"].astype(float) if "p_air_stable" in ok else pd.Series([])
     metrics["n_predicted"] = float(len(ok))
@@ -137,7 +143,8 @@ def screening_note(
         f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]
     if "rank" in results:
-        best = results[results["rank"] > 0].nsmallest(top, "rank")
+        rank = results["rank"]
+        best = results.loc[rank[rank > 0].nsmallest(top).index]  # no copy of the other rows
         if len(best):
             lines += ["", f"| rank | candidate | formula | log10 σ (S/cm) | measured | {AIR_SCORE} |",
                       "|---|---|---|---|---|---|"]  # fmt: skip

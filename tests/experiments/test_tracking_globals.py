@@ -17,6 +17,7 @@ _ENV = (
     "MLFLOW_EXPERIMENT_ID",
     "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",  # decided by the CLI, never by library code
     "OMP_WAIT_POLICY",  # likewise
+    "MIMALLOC_ALLOW_THP",  # likewise
 )
 
 
