@@ -93,7 +93,8 @@ class Rounding:
         """E.g. ``4 cells, occupancies moved by at most 0.0319 (Ge 0.6781 -> 0.65)``."""
         name, before, after = self.worst
         return (
-            f"{self.multiplier} cells, occupancies moved by at most {self.max_change:.3g} "
+            f"{self.multiplier} cell{'s' if self.multiplier > 1 else ''}, occupancies moved by "
+            f"at most {self.max_change:.3g} "
             f"({name} {before:.4g} -> {after:.4g})"
         )
 
