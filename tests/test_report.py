@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from rich.console import Console
 
 from electroscreen.report import ranked_table
 
 
-def _render(table) -> str:
-    console = Console(width=200, record=True, color_system=None)
+def _render(table, width: int = 200) -> str:
+    console = Console(width=width, record=True, color_system=None)
     console.print(table)
     return console.export_text()
 
@@ -40,9 +41,8 @@ def test_the_top_table_shows_each_composition_once():
     ]  # fmt: skip
 
 
-def test_a_narrow_console_shows_every_formula_whole():
-    formula = "Li10.032Si0.3219Ge0.6781P2S12"  # 29 characters
-    results = pd.DataFrame(
+def _two_candidates(formula: str = "Li10.032Si0.3219Ge0.6781P2S12") -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "candidate_id": ["kop:Sn4+>Si4+", "0fh:Ge4+>Ti4+"],
             "formula": [formula, "Li1.24Ti1.758Al0.242P3O12"],
@@ -56,6 +56,11 @@ def test_a_narrow_console_shows_every_formula_whole():
             "p_air_stable": [0.49, 0.97],
         }
     )
+
+
+def test_a_narrow_console_shows_every_formula_whole():
+    formula = "Li10.032Si0.3219Ge0.6781P2S12"  # 29 characters
+    results = _two_candidates(formula)
     for width in (80, 100, 200):
         console = Console(width=width, record=True, color_system=None)
         console.print(ranked_table(results, top=5, width=width))
@@ -100,3 +105,24 @@ def test_a_known_composition_shows_its_measurement():
     # results written before the columns existed: no caption
     old = _render(ranked_table(results.drop(columns=["train_log10_sigma", "train_id"]), top=3))
     assert "Trained on" not in old
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_a_table_for_alpha_0_2_says_80_percent_and_air_score(width):
+    text = _render(ranked_table(_two_candidates(), top=2, width=width, coverage=0.8), width)
+    words = " ".join(text.split())  # a narrow console wraps the headers
+    assert "80 %" in words and "interval" in words and "air" in words and "score" in words
+    assert "90 %" not in words and "P(air" not in text
+
+
+def test_the_header_reads_whole_in_a_wide_console():
+    text = _render(ranked_table(_two_candidates(), top=2, coverage=0.8))
+    header = next(line for line in text.splitlines() if "candidate_id" in line)
+    assert "80 % interval" in header and "air score" in header
+
+
+def test_an_unknown_coverage_is_the_default_90_percent_and_the_table_may_carry_it():
+    assert "90 % interval" in _render(ranked_table(_two_candidates(), top=2))
+    results = _two_candidates()
+    results.attrs["interval_coverage"] = 0.95
+    assert "95 % interval" in _render(ranked_table(results, top=2))

@@ -102,23 +102,25 @@ def test_a_training_run_names_its_parity_bars_by_its_conformal_alpha(tmp_path, m
     assert "80 % interval" in texts and not any("90 %" in t for t in texts)
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> SimpleNamespace:
-    """A store with a "training" run of ``conformal_alpha`` 0.2 and its model registered."""
-    folder = tmp_path_factory.mktemp("coverage-store")
+def coverage_store(folder, model: str = "cond-alpha-0.2") -> SimpleNamespace:
+    """A store in ``folder`` with a "training" run of ``conformal_alpha`` 0.2, its model
+    registered (``models:/<model>/1``, alias ``champion``) and a run that logged no alpha."""
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment("labels", artifact_location=str(folder / "artifacts"))
     run = client.create_run(experiment)
     client.log_param(run.info.run_id, "conformal_alpha", "0.2")
     client.set_terminated(run.info.run_id)
-    client.create_registered_model("cond-alpha-0.2")
-    client.create_model_version(
-        "cond-alpha-0.2", f"{run.info.artifact_uri}/model", run_id=run.info.run_id
-    )
-    client.set_registered_model_alias("cond-alpha-0.2", "champion", "1")
+    client.create_registered_model(model)
+    client.create_model_version(model, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    client.set_registered_model_alias(model, "champion", "1")
     bare = client.create_run(experiment)  # a run that logged no conformal_alpha
     return SimpleNamespace(uri=uri, run_id=run.info.run_id, bare_run_id=bare.info.run_id)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> SimpleNamespace:
+    return coverage_store(tmp_path_factory.mktemp("coverage-store"))
 
 
 def test_model_coverage_reads_the_training_runs_conformal_alpha(store):

@@ -25,6 +25,7 @@ from electroscreen.screening.mlflow_run import (
 from electroscreen.screening.plots import pareto_figure, pareto_plot
 from electroscreen.screening.run_summary import review_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
+from tests.experiments.test_interval_labels import coverage_store
 from tests.screening.test_tracking import _results
 
 MODEL = "cond-alpha-0.2"
@@ -50,16 +51,7 @@ def _texts(ax) -> list[str]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> str:
     """A store holding a conductivity model registered from a run of ``conformal_alpha`` 0.2."""
-    folder = tmp_path_factory.mktemp("labels-store")
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("train", artifact_location=str(folder / "artifacts"))
-    run = client.create_run(experiment)
-    client.log_param(run.info.run_id, "conformal_alpha", "0.2")
-    client.set_terminated(run.info.run_id)
-    client.create_registered_model(MODEL)
-    client.create_model_version(MODEL, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return uri
+    return coverage_store(tmp_path_factory.mktemp("labels-store"), MODEL).uri
 
 
 def test_a_pareto_plot_for_alpha_0_2_says_80_percent_and_an_air_stability_score():
