@@ -312,6 +312,9 @@ def export(
         help="Largest change of a site occupancy (in (0, 0.5]) --order may make by rounding when "
         "no supercell of --max-ordered-sites sites makes every occupancy whole (reported).",
     ),
+    search_seconds: float = typer.Option(
+        10.0, help="Seconds of each --order Ewald search; then the best ordering found is taken."
+    ),
     dft: str | None = typer.Option(
         None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
     ),
@@ -322,7 +325,7 @@ def export(
     try:
         result = export_shortlist(
             results, out, top=top, order=order, max_ordered_sites=max_ordered_sites,
-            occupancy_tolerance=occupancy_tolerance, dft=dft,
+            occupancy_tolerance=occupancy_tolerance, search_seconds=search_seconds, dft=dft,
         )  # fmt: skip
     except (FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
-from electroscreen.analysis.ordering import check_tolerance, ordered_approximant
+from electroscreen.analysis.ordering import SEARCH_SECONDS, check_tolerance, ordered_approximant
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
@@ -265,6 +265,7 @@ def export_shortlist(
     order: bool = False,
     max_ordered_sites: int = 200,
     occupancy_tolerance: float = 0.05,
+    search_seconds: float = SEARCH_SECONDS,
     dft: str | None = None,
 ) -> ExportResult:
     """Write the ``top`` ranked candidates' structures, DFT inputs and ``shortlist.csv`` to ``out``.
@@ -286,6 +287,9 @@ def export_shortlist(
         Largest change of a site occupancy (fraction of a site, in (0, 0.5]) an ordered approximant
         may make when no supercell of at most ``max_ordered_sites`` sites makes every occupancy
         whole (status ``rounded: ...``; the screened ``structure.cif`` is never changed).
+    search_seconds : float
+        Time of each approximant's Ewald search (> 0), after which the best ordering found is
+        taken (the status says so).
     dft : str, optional
         Name of a pymatgen VASP input set (``MPRelaxSet``, ``MPScanRelaxSet``, ...): write its
         relaxation inputs to ``relax/`` with ``POTCAR.spec`` (no POTCAR files). Needs an ordered
@@ -301,6 +305,8 @@ def export_shortlist(
         and ``dft_status``.
     """
     check_tolerance(occupancy_tolerance)  # a bad value stops here, before anything is read
+    if not search_seconds > 0:
+        raise ValueError(f"search_seconds {search_seconds} is not positive")
     table, record = _read_results(results)
     if dft is not None:
         _input_set(dft)  # an unknown name stops here, before anything is written
@@ -320,7 +326,7 @@ def export_shortlist(
             for_dft = structure if structure.is_ordered else None
             if order and not structure.is_ordered:
                 approximant, entry["ordered_status"] = ordered_approximant(
-                    structure, max_ordered_sites, occupancy_tolerance
+                    structure, max_ordered_sites, occupancy_tolerance, search_seconds
                 )
                 if approximant is not None:
                     entry["ordered_formula"] = _formula(approximant)

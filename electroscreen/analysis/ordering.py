@@ -33,7 +33,13 @@ from fractions import Fraction
 import numpy as np
 from pymatgen.core import Composition, Structure
 
-__all__ = ["Rounding", "check_tolerance", "ordered_approximant", "round_occupancies"]
+__all__ = [
+    "SEARCH_SECONDS",
+    "Rounding",
+    "check_tolerance",
+    "ordered_approximant",
+    "round_occupancies",
+]
 
 #: Seconds after which the Ewald search of one ordering stops with the best ordering found.
 SEARCH_SECONDS = 10.0

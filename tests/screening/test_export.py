@@ -272,3 +272,23 @@ def test_export_writes_a_rounded_approximant_and_its_formula(screened, tmp_path)
         .loc["ozo", "ordered_status"]
         .startswith("too_large: no rounding of the occupancies within 0.03")
     )
+
+
+def test_export_takes_the_search_time_it_is_given(screened, tmp_path):
+    """--search-seconds is each approximant's Ewald search time: 1e-6 s stops every search that
+    is not over at once (said in the status) and still writes an ordering; 0 is refused."""
+    root, _ = screened
+    args = ["export", str(root / "out"), "--top", "100", "--order", "--max-ordered-sites", "60"]
+    cli = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a"), "--search-seconds", "1e-6"])
+    assert cli.exit_code == 0, cli.output
+    shortlist = pd.read_csv(tmp_path / "a" / "shortlist.csv", keep_default_na=False)
+    ozo = shortlist.set_index("candidate_id").loc["ozo"]
+    assert ozo.ordered_status.endswith(
+        "; Ewald search stopped after 1e-06 s (best ordering found by then)"
+    )
+    assert ozo.ordered_formula and "ordered.cif" in ozo.files
+    refused = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "b"), "--search-seconds", "0"]
+    )
+    assert refused.exit_code == 2 and "not positive" in refused.output
+    assert not (tmp_path / "b").exists()
