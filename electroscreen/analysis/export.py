@@ -35,7 +35,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
-from electroscreen.analysis.ordering import SEARCH_SECONDS, check_tolerance, ordered_approximant
+from electroscreen.analysis.occupancy_rounding import check_tolerance
+from electroscreen.analysis.ordering import SEARCH_SECONDS, ordered_approximant
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]

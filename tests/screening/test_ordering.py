@@ -14,11 +14,8 @@ import pytest
 from pymatgen.core import Composition, Lattice, Structure
 from typer.testing import CliRunner
 
-from electroscreen.analysis.ordering import (
-    _whole_multiplier,
-    ordered_approximant,
-    round_occupancies,
-)
+from electroscreen.analysis.occupancy_rounding import round_occupancies, whole_multiplier
+from electroscreen.analysis.ordering import ordered_approximant
 from electroscreen.cli import app
 
 SECONDS = 1.0  # Ewald search per ordering: the greedy first ordering is found in milliseconds
@@ -63,7 +60,7 @@ def _charge(structure: Structure) -> float:
 def _check_rounded(structure: Structure, max_sites: int, tolerance: float = 0.05) -> str:
     """Every property a rounded approximant promises; returns its status."""
     limit = max_sites // len(structure)
-    assert _whole_multiplier(structure, limit) is None  # was `too_large` before rounding existed
+    assert whole_multiplier(structure, limit) is None  # was `too_large` before rounding existed
     screened = structure.copy()
     ordered, status = _ordered(structure, max_sites, tolerance)
     match = ROUNDED.match(status)
