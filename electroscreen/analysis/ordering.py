@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 
-from pymatgen.core import Composition, Structure
+from pymatgen.core import Structure
 
 from electroscreen.analysis.occupancy_rounding import (
     SLACK,
@@ -92,18 +92,16 @@ def _with_note(status: str, note: str) -> str:
 
 
 def _exact(structure: Structure, multiplier: int, seconds: float) -> tuple[Structure | None, str]:
-    """The exact ordering: supercell, pymatgen's oxidation-state guess when missing, order."""
+    """The exact ordering: supercell, oxidation states when missing (the project's assignment,
+    as for a rounding: pymatgen's guess took over a minute on some compositions), order."""
     try:
         work = structure.copy()
         work.make_supercell(_supercell_matrix(work, multiplier))  # whole amounts from here on
         if not has_oxidation_states(work):
-            whole = Composition(
-                {el: round(n) for el, n in work.composition.element_composition.items()}
-            )
-            guesses = whole.oxi_state_guesses(max_sites=-1)
-            if not guesses:
+            states = species_charges(work)[1]
+            if not states:
                 return None, "ordering_failed: no charge-balanced oxidation states"
-            work.add_oxidation_state_by_element(guesses[0])
+            work.add_oxidation_state_by_element(states)
         ordered, note = _order(work, seconds)
         return ordered, _with_note("ok", note)
     except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
