@@ -259,7 +259,6 @@ def screen(
     from electroscreen.experiments.tracking import resolve_tracking_uri
     from electroscreen.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
-    from electroscreen.screening.mlflow_run import screening_coverage
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -289,9 +288,10 @@ def screen(
         # a batch lost with its workers more often than Dask retries it (KilledWorker), ...
         log.print(f"[red]error:[/] {type(exc).__name__}: {exc}; {RESUME_HINT}", markup=True)
         raise typer.Exit(2) from None
-    coverage = screening_coverage(result.out)  # the interval header's percent
     console.print(
-        ranked_table(result.results, settings.top, width=console.width, coverage=coverage)
+        ranked_table(
+            result.results, settings.top, width=console.width, coverage=result.interval_coverage
+        )
     )
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)

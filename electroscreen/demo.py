@@ -92,7 +92,6 @@ def run_demo(
     """
     from electroscreen.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.generate import generate_candidates, load_seeds, write_pool
-    from electroscreen.screening.mlflow_run import screening_coverage
     from electroscreen.screening.runner import screen
     from electroscreen.screening.screen_config import load_screening_config
 
@@ -119,8 +118,9 @@ def run_demo(
         conductivity_model=models[CONDUCTIVITY_MODEL], stability_model=models[STABILITY_MODEL],
         tracking_uri=uri, fresh=True, log=lambda m: console.print(m, highlight=False),
     )  # fmt: skip
-    coverage = screening_coverage(result.out)  # the interval header's percent
-    console.print(ranked_table(result.results, 15, width=console.width, coverage=coverage))
+    console.print(
+        ranked_table(result.results, 15, width=console.width, coverage=result.interval_coverage)
+    )
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {result.out / 'results.csv'}", highlight=False)
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s", highlight=False)

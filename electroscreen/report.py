@@ -98,7 +98,7 @@ def ranked_table(
         formula, what a chemist reads first, folds only below ~70 columns; nothing ends in "…".
     coverage : float, optional
         Nominal coverage of the conductivity intervals (``1 - conformal_alpha`` of the model,
-        :func:`~electroscreen.screening.mlflow_run.screening_coverage`), named in the interval's
+        :attr:`~electroscreen.screening.runner.ScreeningResult.interval_coverage`), named in the interval's
         header; default ``results.attrs["interval_coverage"]``, else unknown: 90 %.
     """
     from electroscreen.data.composition_match import distinct_compositions

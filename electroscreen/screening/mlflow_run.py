@@ -20,7 +20,6 @@ touches MLflow's global active run.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -56,7 +55,6 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
-from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.run_summary import review_metrics, screening_note
@@ -69,7 +67,6 @@ __all__ = [
     "POOL_DATASET_NAME",
     "fail_screening_run",
     "finish_screening_run",
-    "screening_coverage",
     "start_screening_run",
 ]
 
@@ -335,6 +332,7 @@ def finish_screening_run(
     timings: dict[str, float],
     counts: dict[str, int],
     top: int = 50,
+    coverage: float | None = None,
 ) -> None:
     """Log a screening's counts, timings, results and Pareto plot, and end its run FINISHED.
 
@@ -355,6 +353,9 @@ def finish_screening_run(
         Rows per status: metrics ``n_<status>``.
     top : int
         Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
+    coverage : float, optional
+        Nominal coverage of the conductivity model's intervals, named in the Pareto plot
+        (:func:`~electroscreen.experiments.train_logging.model_coverage`; None: 90 %).
     """
     client = tracking_client(tracking_uri)
     now = get_current_time_millis()
@@ -369,14 +370,13 @@ def finish_screening_run(
         top_path = Path(tmp) / "top.csv"
         _top_rows(results, top).to_csv(top_path, index=False)
         retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
-    params = retry_tracking(client.get_run, run_id).data.params
-    coverage = model_coverage(params.get(_MODEL_PARAMS["conductivity"]), tracking_uri)
     try:
         figure = pareto_figure(results, top=top, coverage=coverage)
     except ValueError as exc:
         retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
         retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
+    params = retry_tracking(client.get_run, run_id).data.params
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in _MODEL_PARAMS.items() if name in params}
     note = screening_note(inputs, uris, results, values)
@@ -403,31 +403,3 @@ def fail_screening_run(
         client.set_tag, run_id, "electroscreen.error", _clip(str(error), MAX_TAG_VAL_LENGTH)
     )
     retry_tracking(client.set_terminated, run_id, status=status)
-
-
-def screening_coverage(out: str | Path) -> float | None:
-    """Nominal interval coverage of the conductivity model a screening in ``out`` used.
-
-    Read from the folder's checkpoint manifest (the model URI and store the screening resolved),
-    then the model's training run (:func:`~electroscreen.experiments.train_logging.model_coverage`),
-    for the labels of what ``screen`` and ``demo`` print. None when unknown (no readable manifest,
-    a model without its training run in the store): the labels then say 90 %.
-
-    Parameters
-    ----------
-    out : path
-        A screening's output folder.
-
-    Returns
-    -------
-    float or None
-    """
-    from electroscreen.screening.checkpoint import BatchStore
-
-    try:
-        manifest = json.loads(BatchStore(out).manifest_path.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict):
-        return None
-    return model_coverage(manifest.get("conductivity_model_uri"), manifest.get("tracking_uri"))

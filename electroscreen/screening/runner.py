@@ -24,6 +24,7 @@ import pandas as pd
 
 from electroscreen.data.readers import expand_inputs, skipped_files, skipped_message
 from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.interrupts import interruption
 from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
@@ -62,6 +63,9 @@ class ScreeningResult:
     """Seconds per step (``plan``, ``batches``, ``rank_write``) and ``total``."""
     tracking_error: str | None = None
     """Why the MLflow run could not be started or completed (the results are written anyway)."""
+    interval_coverage: float | None = None
+    """Nominal coverage of the conductivity model's intervals (``1 - conformal_alpha`` of its
+    training run; None when the store does not say), for the labels of what is printed."""
 
 
 def _start_tracking(
@@ -246,6 +250,7 @@ def screen(
     device = screening_device(device)
     model_uris = default_model_uris(uri, conductivity_model, stability_model)
     model_uris, model_digests = fingerprint_models(model_uris, uri)
+    coverage = model_coverage(model_uris["conductivity"], uri)  # once: plot and console labels
     missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
     if skipped := skipped_files(inputs):
         say(skipped_message(skipped))
@@ -336,7 +341,7 @@ def screen(
                 try:  # the results are written: a tracking failure is reported, not raised
                     finish_screening_run(
                         run_id, tracking_uri=uri, results=results, out=out, timings=timings,
-                        counts=counts, top=config.top or 50,
+                        counts=counts, top=config.top or 50, coverage=coverage,
                     )  # fmt: skip
                 except Exception as exc:  # noqa: BLE001
                     tracking_error = (
@@ -358,4 +363,4 @@ def screen(
             raise
     finally:
         store.unlock()
-    return ScreeningResult(results, out, run_id, counts, timings, tracking_error)
+    return ScreeningResult(results, out, run_id, counts, timings, tracking_error, coverage)

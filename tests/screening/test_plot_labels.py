@@ -8,18 +8,16 @@ whatever the model, and called the air-stability score a probability, "P(air sta
 
 from __future__ import annotations
 
-import json
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
 from electroscreen.analysis.triage import load_results
+from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening import mlflow_run
 from electroscreen.screening.mlflow_run import (
     finish_screening_run,
-    screening_coverage,
     start_screening_run,
 )
 from electroscreen.screening.plots import pareto_figure, pareto_plot
@@ -88,22 +86,12 @@ def test_the_run_description_calls_p_air_stable_a_score():
     assert "P(air" not in note and "probab" not in note
 
 
-def test_screening_coverage_reads_the_model_the_output_folder_used(store, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    assert screening_coverage(out) is None  # no manifest: unknown
-    manifest = {"conductivity_model_uri": f"models:/{MODEL}/1", "tracking_uri": store}
-    (out / "manifest.json").write_text(json.dumps({**manifest, "batches": {}}))
-    assert screening_coverage(out) == pytest.approx(0.8)
-    (out / "manifest.json").write_text("{not json")
-    assert screening_coverage(out) is None
-
-
 def test_a_screening_runs_plot_and_loaded_table_name_the_models_coverage(
     store, tmp_path, monkeypatch
 ):
-    """finish_screening_run draws the Pareto plot with the conductivity model's 80 %, and the table
-    triage loads back carries it to the notebook's plot."""
+    """finish_screening_run draws the Pareto plot with the coverage it is given (the screening looks
+    it up once: model_coverage), and the table triage loads back finds the model's 80 % itself and
+    carries it to the notebook's plot."""
     drawn: list[str] = []
 
     def spy(*args, **kwargs):
@@ -121,7 +109,7 @@ def test_a_screening_runs_plot_and_loaded_table_name_the_models_coverage(
     results = _results(40)
     finish_screening_run(
         run_id, tracking_uri=store, results=results, out=tmp_path, timings={"total": 1.0},
-        counts={"ok": 32},
+        counts={"ok": 32}, coverage=model_coverage(f"models:/{MODEL}/1", store),
     )  # fmt: skip
     assert len(drawn) == 1 and "80 % interval" in drawn[0]
     note = MlflowClient(tracking_uri=store).get_run(run_id).data.tags["mlflow.note.content"]
