@@ -28,7 +28,7 @@ from electroscreen.data.composition_match import distinct_compositions
 from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
 from electroscreen.experiments.train_logging import model_coverage
-from electroscreen.screening.mlflow_run import RESULTS_ARTIFACT
+from electroscreen.screening.mlflow_run import MODEL_PARAMS, RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
 
@@ -44,7 +44,7 @@ __all__ = [
 #: Artifact folder that exported shortlists are logged to.
 SHORTLIST_ARTIFACT_DIR = "shortlists"
 #: Params of a screening run shown by :func:`screening_runs` (when the run logged them).
-_SCREEN_PARAMS = ("conductivity_model_uri", "stability_model_uri", "inputs")
+_SCREEN_PARAMS = (*MODEL_PARAMS.values(), "inputs")
 
 
 def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
@@ -170,7 +170,7 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
     results.attrs["tracking_uri"] = uri
     results.attrs["params"] = dict(run.data.params)
     results.attrs[COVERAGE_ATTR] = model_coverage(
-        run.data.params.get("conductivity_model_uri"), uri
+        run.data.params.get(MODEL_PARAMS["conductivity"]), uri
     )
     return results
 

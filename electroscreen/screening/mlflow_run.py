@@ -62,6 +62,7 @@ from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
     "KIND_TAG",
+    "MODEL_PARAMS",
     "PARETO_ARTIFACT",
     "RESULTS_ARTIFACT",
     "POOL_DATASET_NAME",
@@ -80,8 +81,8 @@ PARETO_ARTIFACT = "plots/pareto.png"
 POOL_DATASET_NAME = "candidate-pool"
 #: MLflow's SQL stores keep at most 36 characters of a dataset digest.
 _DATASET_DIGEST_LENGTH = 36
-#: Param names of the model URIs (the names triage reads), by model role.
-_MODEL_PARAMS = {"conductivity": "conductivity_model_uri", "air_stability": "stability_model_uri"}
+#: Param names of the model URIs a screening run records (the names triage reads), by model role.
+MODEL_PARAMS = {"conductivity": "conductivity_model_uri", "air_stability": "stability_model_uri"}
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -236,7 +237,7 @@ def start_screening_run(
         NOTE_TAG: _clip(screening_note(inputs, model_uris), MAX_TAG_VAL_LENGTH),
     }
     for role, uri in model_uris.items():
-        params[_MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
+        params[MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
         tags[f"electroscreen.{role}_model_uri"] = uri
     for role, digest in (model_digests or {}).items():
         tags[f"electroscreen.{role}_model_sha256"] = digest
@@ -378,7 +379,7 @@ def finish_screening_run(
         retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
     params = retry_tracking(client.get_run, run_id).data.params
     inputs = [p for p in params.get("inputs", "").split(",") if p]
-    uris = {role: params[name] for role, name in _MODEL_PARAMS.items() if name in params}
+    uris = {role: params[name] for role, name in MODEL_PARAMS.items() if name in params}
     note = screening_note(inputs, uris, results, values)
     retry_tracking(client.set_tag, run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
     retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FINISHED))
