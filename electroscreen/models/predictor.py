@@ -6,7 +6,10 @@ labelled table, and predicts the screening columns row by row, never dropping a 
 
 Design choices (features, which rows are predicted, intervals, temperature, novelty, speed):
 ``docs/architecture.md``, section "The predictor's design choices". Parameters are checked in
-:mod:`electroscreen.models.predictor_params`.
+:mod:`electroscreen.models.predictor_params`; featurizers are built by
+:mod:`~electroscreen.models.predictor_featurizers`, intervals calibrated by
+:mod:`~electroscreen.models.predictor_calibration`, output columns filled by
+:mod:`~electroscreen.models.predictor_outputs`.
 """
 
 from __future__ import annotations
@@ -15,37 +18,33 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 
-from electroscreen.data.candidates import merge_status
-from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
 from electroscreen.featurizers.base import CompositionFeaturizer, Featurizer
-from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.design import take_rows
-from electroscreen.models.estimators import ESTIMATORS, TREE_ESTIMATORS, build_estimator
+from electroscreen.models.estimators import ESTIMATORS, build_estimator
 from electroscreen.models.featurize import Design, featurize_frame, reads_structures
 from electroscreen.models.frame_structures import parse_structures
-from electroscreen.models.predictor_params import check_predictor_params
-from electroscreen.models.side_models import fit_side_models, predict_conductivity
-from electroscreen.models.tasks import (
-    Task,
-    chemical_systems,
-    conformal_groupings,
-    family_groups,
-    get_task,
-    targets_for,
+from electroscreen.models.predictor_calibration import fit_conformal
+from electroscreen.models.predictor_featurizers import (
+    concatenated_feature_names,
+    feature_blocks,
+    featurizer_objects,
 )
+from electroscreen.models.predictor_outputs import feature_notes, output_columns, predict_columns
+from electroscreen.models.predictor_params import check_predictor_params
+from electroscreen.models.side_models import fit_side_models
+from electroscreen.models.tasks import Task, targets_for
 from electroscreen.models.temperature import (
     DEFAULT_EA_EV,
     arrhenius_shift,
     parse_temperatures,
 )
 from electroscreen.models.training_rows import TrainingRows
-from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = [
     "DEFAULT_EA_EV",
@@ -57,10 +56,6 @@ __all__ = [
     "parse_structures",
     "reads_structures",
 ]
-
-#: Extra output columns of a conductivity predictor (besides the task's).
-NOVELTY_COLUMN = "pred_log10_sigma_novelty"
-EA_COLUMN = "pred_ea_ev"
 
 
 class CandidatePredictor(LegacyStateMixin, BaseEstimator):
@@ -174,14 +169,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         return params
 
     def _featurizer_objects(self) -> list[tuple[str, Featurizer]]:
-        out = []
-        params = self.featurizer_params or {}
-        for f in self.featurizers:
-            if isinstance(f, str):
-                out.append((f, make_featurizer(f, **dict(params.get(f, {})))))
-            else:
-                out.append((type(f).__name__, clone(f)))
-        return out
+        return featurizer_objects(self.featurizers, self.featurizer_params)
 
     def _check(self) -> Task:
         """The task, once the parameters are checked (:func:`check_predictor_params`)."""
@@ -229,21 +217,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
 
     def _feature_blocks(self) -> dict[str, np.ndarray]:
         """Column positions of each featurizer in the design (by registry or class name)."""
-        blocks, start = {}, 0
-        if self.estimator == "graph":
-            return blocks
-        for key, f in self._featurizer_objects():
-            width = len(f.get_feature_names_out())
-            blocks[key] = np.arange(start, start + width, dtype=np.int64)
-            start += width
-        return blocks
+        return {} if self.estimator == "graph" else feature_blocks(self._featurizer_objects())
 
     def feature_names(self) -> np.ndarray:
         """Names of the design columns (``[]`` for the graph network)."""
-        names = [f.get_feature_names_out() for _, f in self._featurizer_objects()]
-        if self.estimator == "graph" or not names:
-            return np.array([], dtype=object)
-        return np.concatenate(names).astype(object)
+        names = concatenated_feature_names(self._featurizer_objects())
+        return np.array([], dtype=object) if self.estimator == "graph" else names
 
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, table: pd.DataFrame) -> CandidatePredictor:
@@ -283,34 +262,8 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
         self.training_rows_ = TrainingRows.of_rows(table, targets, rows)
-        method = self.conformal_method
-        if method == "auto":  # several groupings need cross-fits, whatever the estimator
-            pooled = len(self._groupings()) > 1
-            method = "cv" if self.estimator in TREE_ESTIMATORS or pooled else "split"
-        groupings = {
-            "composition": lambda: composition_groups(
-                table["formula"].astype(str).to_numpy()[rows]
-            ),
-            "chemsys": lambda: chemical_systems(table["formula"].to_numpy()[rows]),
-            "family": lambda: family_groups(table)[rows],
-            "none": lambda: None,
-        }
-        groups = [groupings[name]() for name in self._groupings()]
-        self.estimator_ = ConformalRegressor(
-            base,
-            alpha=self.conformal_alpha,
-            method=method,
-            novelty_bins=self.conformal_novelty_bins,
-            scale=self.conformal_scale,
-            seen_systems=self.conformal_seen_systems,
-            random_state=self.random_state,
-        ).fit(
-            X,
-            y,
-            evaluable=targets.evaluable[rows],
-            groups=groups,
-            element_sets=None if design.element_sets is None else design.element_sets[use],
-        )
+        # wrapped in conformal intervals (predictor_calibration.fit_conformal)
+        self.estimator_ = fit_conformal(self, base, X, design, table, targets, use)
         return self
 
     def remember_heldout(self, table: pd.DataFrame) -> CandidatePredictor:
@@ -348,14 +301,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
 
     def output_columns(self) -> tuple[str, ...]:
         """The prediction columns of :meth:`predict_frame` (besides ``pred_status``)."""
-        task = get_task(self.task)
-        if task.kind != "regression":
-            return task.output_columns
-        extra = (EA_COLUMN,) if self.temperature_model == "arrhenius" else ()
-        return (*task.output_columns, NOVELTY_COLUMN, *extra)
-
-    def _groupings(self) -> list[str]:
-        return conformal_groupings(self.conformal_groups)
+        return output_columns(self.task, self.temperature_model)
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(
@@ -373,31 +319,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         """
         if not hasattr(self, "estimator_"):
             raise ValueError("the predictor is not fitted: call fit(table) first")
-        n = len(design)
-        columns = self.output_columns()
-        out = {c: np.full(n, np.nan) for c in columns}
-        status = design.status.copy()
-        if len(design.rows):
-            if self.task_.kind == "regression":
-                values = self._predict_conductivity(design, temperature_c)
-            else:
-                values = self.estimator_.predict_proba_dist(design.X)
-            for column, value in zip(columns, values, strict=True):
-                out[column][design.rows] = value
-        if self.task_.kind == "regression" and temperature_c is not None:
-            t = np.broadcast_to(np.asarray(temperature_c, dtype=np.float64), (n,))
-            if self.temperature_model == "none":  # cannot predict away from 25 degC
-                status, other = merge_status(status, "no_temperature_model", t != 25.0)
-                for column in columns:
-                    out[column][other] = np.nan
-        out["pred_status"] = status
-        return out
-
-    def _predict_conductivity(
-        self, design: Design, temperature_c: np.ndarray | float | None
-    ) -> list[np.ndarray]:
-        """``[mu, std, lo, hi, novelty(, ea)]`` (:func:`~electroscreen.models.side_models.predict_conductivity`)."""
-        return predict_conductivity(self, design, temperature_c)
+        return predict_columns(self, design, temperature_c)
 
     def predict_frame(
         self,
@@ -440,24 +362,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             design = design.with_status(problem)
         out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
         if details:
-            out["pred_feature_status"] = self._feature_notes(design)
+            notes = feature_notes(design, self.constant_features_, self.rare_features_)
+            out["pred_feature_status"] = notes
         return out
-
-    def _feature_notes(self, design: Design) -> np.ndarray:
-        """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes."""
-        notes = design.feature_status.copy()
-        if not len(design.rows) or not isinstance(design.X, np.ndarray):
-            return notes
-        for features in (self.constant_features_, self.rare_features_):  # None: older pickles
-            if features is None:
-                continue
-            extra = features.notes(design.X)
-            flagged = extra != ""
-            rows = design.rows[flagged]
-            notes[rows] = [
-                f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
-            ]
-        return notes
 
     def feature_importances(self) -> pd.Series:
         """Impurity importances by feature name (NaN where the estimator has none)."""

@@ -50,16 +50,20 @@ estimator whose ``fit`` takes ``censored`` (a Tobit loss) is told which rows the
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.model_selection import GroupKFold, KFold
+from sklearn.base import BaseEstimator, RegressorMixin
 
 from electroscreen.data.legacy_state import LegacyStateMixin
-from electroscreen.models.design import take_rows
+from electroscreen.models.conformal_folds import (
+    calibration_split,
+    cross_fit_folds,
+    fit_on_rows,
+    known_systems,
+    score_rows,
+)
 from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.rowwise import row_dot
 
@@ -242,19 +246,21 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         )
         evaluable = np.ones(n, dtype=bool) if evaluable is None else np.asarray(evaluable, bool)
         rng = np.random.default_rng(self.random_state)
-        self._censored = ~evaluable  # for estimators that take censored=..., e.g. Tobit losses
-        scored = []  # (rows, mu, sd, novelty, seen) of every calibrating fold
+        censored = ~evaluable  # for estimators that take censored=..., e.g. Tobit losses
+        novel = self._needs_novelty()
+        scored = []  # (rows, mu, sd, novelty, seen) of every calibrating fold (conformal_folds)
         if self.method == "split":
             cal, proper = self._split(n, groupings[0], rng)
-            self.estimator_ = self._fit_one(X, y, sample_weight, proper)
-            scored.append(self._score(self.estimator_, X, proper, cal, systems))
+            self.estimator_ = fit_on_rows(self.estimator, X, y, sample_weight, censored, proper)
+            scored.append(score_rows(self.estimator_, X, proper, cal, systems, novel))
         else:
             for grouping in groupings:
-                for train, test in self._folds(n, y, grouping):
-                    member = self._fit_one(X, y, sample_weight, train)
-                    scored.append(self._score(member, X, train, test, systems))
-            self.estimator_ = self._fit_one(X, y, sample_weight, np.arange(n))
-        del self._censored
+                folds = cross_fit_folds(n, y, grouping, self.n_splits, self.random_state)
+                for train, test in folds:
+                    member = fit_on_rows(self.estimator, X, y, sample_weight, censored, train)
+                    scored.append(score_rows(member, X, train, test, systems, novel))
+            every = np.arange(n)
+            self.estimator_ = fit_on_rows(self.estimator, X, y, sample_weight, censored, every)
         parts = (np.concatenate(column) for column in zip(*scored, strict=True))
         rows, mu, sd, novelty, seen = parts
         use = evaluable[rows] & np.isfinite(mu) & np.isfinite(y[rows])
@@ -305,49 +311,8 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         return cells
 
     def _split(self, n: int, groups: np.ndarray | None, rng: np.random.Generator):
-        """Calibration and proper-training rows of the ``split`` method."""
-        n_cal = max(1, int(round(self.calibration_fraction * n)))
-        if groups is None:
-            order = rng.permutation(n)
-            return np.sort(order[:n_cal]), np.sort(order[n_cal:])
-        # whole groups go to calibration, in random group order, until about n_cal rows: the cut
-        # moves to the end of the group it falls in (or to its start, if that group is the last)
-        _, group_id = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-        rank = rng.permutation(group_id.max() + 1)[group_id]
-        order = np.lexsort((np.arange(n), rank))
-        ranked = rank[order]
-        cut = int(np.searchsorted(ranked, ranked[min(n_cal, n) - 1], side="right"))
-        if cut >= n:
-            cut = int(np.searchsorted(ranked, ranked[min(n_cal, n) - 1], side="left"))
-        if cut <= 0:
-            raise ValueError("a grouped calibration split needs at least two groups")
-        return np.sort(order[:cut]), np.sort(order[cut:])
-
-    def _folds(self, n: int, y: np.ndarray, groups: np.ndarray | None):
-        """Cross-fit folds of the ``cv`` method (grouped when there are enough groups)."""
-        if groups is not None and len(np.unique(groups)) >= self.n_splits:
-            return GroupKFold(n_splits=self.n_splits).split(np.zeros(n), y, groups)
-        return KFold(self.n_splits, shuffle=True, random_state=self.random_state).split(np.zeros(n))
-
-    def _score(self, model, X, train: np.ndarray, test: np.ndarray, systems: np.ndarray):
-        """``(rows, mu, sd, novelty, seen)`` of held-out rows ``test`` under a model fitted on
-        ``train`` (``seen``: the row's element-set code among the training rows', 0 never)."""
-        mu, sd = model.predict_dist(take_rows(X, test))
-        novelty = np.zeros(len(test))
-        if self._needs_novelty():
-            novelty = FeatureNovelty().fit(take_rows(X, train)).distance(take_rows(X, test))
-        seen = _seen(systems[test], systems[train])
-        mu, sd = np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64)
-        return test, mu, sd, novelty, seen
-
-    def _fit_one(self, X, y, sample_weight, rows):
-        model = clone(self.estimator)
-        kwargs = {}
-        if sample_weight is not None:
-            kwargs["sample_weight"] = np.asarray(sample_weight)[rows]
-        if "censored" in inspect.signature(model.fit).parameters:
-            kwargs["censored"] = self._censored[rows]
-        return model.fit(take_rows(X, rows), y[rows], **kwargs)
+        """Calibration and proper-training rows of ``split`` (:func:`calibration_split`)."""
+        return calibration_split(n, groups, self.calibration_fraction, rng)
 
     def _needs_novelty(self) -> bool:
         """Whether calibration and prediction use the distance to the training data."""
@@ -383,7 +348,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         if self.seen_systems:
             if element_sets is None:
                 raise ValueError("this model's intervals need the candidates' element_sets")
-            seen = _seen(np.asarray(element_sets, np.uint64), self.systems_)
+            seen = known_systems(np.asarray(element_sets, np.uint64), self.systems_)
         return self.bin_quantiles_[self._cells(novelty, seen)]
 
     def _novelty(self, X: object, novelty: np.ndarray | None) -> np.ndarray | None:
@@ -416,8 +381,3 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
     @property
     def feature_importances_(self) -> np.ndarray:
         return self.estimator_.feature_importances_
-
-
-def _seen(codes: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Whether each element-set code is among ``known`` (code 0, no elements, never is)."""
-    return np.isin(codes, known) & (codes != 0)

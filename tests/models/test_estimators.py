@@ -253,7 +253,7 @@ def test_a_pickle_from_before_a_parameter_existed_loads_with_its_default(
 
 def test_a_pickle_from_before_the_novelty_output_predicts_without_it(fitted, conductivity_table):
     """Legacy ``novelty_ = None``: no novelty column values, the same intervals."""
-    from electroscreen.models.predictor import NOVELTY_COLUMN
+    from electroscreen.models.predictor_outputs import NOVELTY_COLUMN
 
     model = fitted["random_forest"]
     test = conductivity_table[conductivity_table["split"] == "test"].head(10)

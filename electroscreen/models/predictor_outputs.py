@@ -1,0 +1,104 @@
+"""A fitted predictor's output columns: their names, their values on a design, the feature notes.
+
+:func:`output_columns` names the columns of a
+:class:`~electroscreen.models.predictor.CandidatePredictor` (the task's, plus novelty and, with an
+Arrhenius model, the activation energy for conductivity); :func:`predict_columns` fills them on a
+design (the body of ``CandidatePredictor.predict_design``: values on the predicted rows, NaN and a
+``pred_status`` elsewhere; a model without a temperature model predicts at 25 degC only);
+:func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from electroscreen.data.candidates import merge_status
+from electroscreen.models.constant_features import ConstantFeatures
+from electroscreen.models.featurize import Design
+from electroscreen.models.side_models import predict_conductivity
+from electroscreen.models.tasks import get_task
+
+__all__ = ["EA_COLUMN", "NOVELTY_COLUMN", "feature_notes", "output_columns", "predict_columns"]
+
+#: Extra output columns of a conductivity predictor (besides the task's).
+NOVELTY_COLUMN = "pred_log10_sigma_novelty"
+EA_COLUMN = "pred_ea_ev"
+
+
+def output_columns(task: str, temperature_model: str) -> tuple[str, ...]:
+    """The prediction columns of a predictor of ``task`` (besides ``pred_status``).
+
+    Parameters
+    ----------
+    task : {"conductivity", "air_stability"}
+    temperature_model : {"none", "arrhenius"}
+    """
+    spec = get_task(task)
+    if spec.kind != "regression":
+        return spec.output_columns
+    extra = (EA_COLUMN,) if temperature_model == "arrhenius" else ()
+    return (*spec.output_columns, NOVELTY_COLUMN, *extra)
+
+
+def predict_columns(
+    predictor: object, design: Design, temperature_c: np.ndarray | float | None = None
+) -> dict[str, np.ndarray]:
+    """Output columns (:func:`output_columns` + ``pred_status``) of a design, row-aligned.
+
+    Parameters
+    ----------
+    predictor : CandidatePredictor
+        Fitted.
+    design : Design
+    temperature_c : float or ndarray of shape (len(design),), optional
+        See ``CandidatePredictor.predict_design``.
+    """
+    n = len(design)
+    columns = predictor.output_columns()
+    out = {c: np.full(n, np.nan) for c in columns}
+    status = design.status.copy()
+    regression = predictor.task_.kind == "regression"
+    if len(design.rows):
+        if regression:
+            values = predict_conductivity(predictor, design, temperature_c)
+        else:
+            values = predictor.estimator_.predict_proba_dist(design.X)
+        for column, value in zip(columns, values, strict=True):
+            out[column][design.rows] = value
+    if regression and temperature_c is not None:
+        t = np.broadcast_to(np.asarray(temperature_c, dtype=np.float64), (n,))
+        if predictor.temperature_model == "none":  # cannot predict away from 25 degC
+            status, other = merge_status(status, "no_temperature_model", t != 25.0)
+            for column in columns:
+                out[column][other] = np.nan
+    out["pred_status"] = status
+    return out
+
+
+def feature_notes(
+    design: Design,
+    constant_features: ConstantFeatures | None,
+    rare_features: ConstantFeatures | None,
+) -> np.ndarray:
+    """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes.
+
+    Parameters
+    ----------
+    design : Design
+    constant_features, rare_features : ConstantFeatures or None
+        The predictor's ``constant_features_`` and ``rare_features_`` (None: no feature matrix,
+        or a predictor pickled before them).
+    """
+    notes = design.feature_status.copy()
+    if not len(design.rows) or not isinstance(design.X, np.ndarray):
+        return notes
+    for features in (constant_features, rare_features):
+        if features is None:
+            continue
+        extra = features.notes(design.X)
+        flagged = extra != ""
+        rows = design.rows[flagged]
+        notes[rows] = [
+            f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
+        ]
+    return notes
