@@ -249,7 +249,7 @@ def _prepare_out(out: Path) -> Path:
 
 def _formula(structure: Structure) -> str:
     """Reduced formula as the results write it (no oxidation states), e.g. ``Li40SiGe3P8S48``."""
-    from electroscreen.data.formula import reduced_formula
+    from electroscreen.data.formula_reduction import reduced_formula
 
     return reduced_formula(structure.composition.element_composition.get_el_amt_dict())
 

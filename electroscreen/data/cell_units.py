@@ -1,9 +1,9 @@
 """Formula units of a crystal cell read from its sites, and the formula a chemist writes for it.
 
-A composition alone does not say how many formula units a cell holds when its amounts are not
-round: the LGPS-type cell ``Li20.708Ge2.7P3.3S24`` could be one, two or six units, and the
-reduction by composition (:func:`~electroscreen.data.formula.formula_units`, which keeps at most
-two decimals) leaves it as it is. The structure says more. Symmetry-equivalent sites carry the same
+A composition alone does not say how many formula units a cell holds when its amounts are not round:
+the LGPS-type cell ``Li20.708Ge2.7P3.3S24`` could be one, two or six units, and the reduction by
+composition (:func:`~electroscreen.data.formula_reduction.formula_units`, which keeps at most two
+decimals) leaves it as it is. The structure says more. Symmetry-equivalent sites carry the same
 occupancy, so the sites that share one occupancy (species and fractions) come in orbits whose sizes
 are usually multiples of the cell's formula units Z, and the greatest common divisor of their
 counts, which a substitution leaves in place, is usually Z: 2 for the LGPS cell (S 24, P 2,
@@ -99,9 +99,10 @@ def structure_formulas(packed: PackedStructures) -> list[str]:
     """The reduced formula of each packed structure, per formula unit of its cell.
 
     Where the composition reduces the cell by itself (amounts that divide to at most two decimals,
-    :func:`~electroscreen.data.formula.reduced_formula`), that is the formula: ``Li10GeP2S12``,
-    ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as ``Li20.708Ge2.7P3.3S24``) the cell is
-    divided by its :func:`site_formula_units` first: ``Li10.354Ge1.35P1.65S12``.
+    :func:`~electroscreen.data.formula_reduction.reduced_formula`), that is the formula:
+    ``Li10GeP2S12``, ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as
+    ``Li20.708Ge2.7P3.3S24``) the cell is divided by its :func:`site_formula_units` first:
+    ``Li10.354Ge1.35P1.65S12``.
 
     Parameters
     ----------

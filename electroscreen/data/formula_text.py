@@ -2,12 +2,12 @@
 
 A screening batch writes two texts per candidate: ``cell_formula`` (the content as read, written
 compactly: :func:`~electroscreen.data.formula.format_formula`) and ``formula`` (the reduced formula
-a chemist writes: :func:`~electroscreen.data.formula.reduced_formula`). Calling those per row costs
-~60 us (regex parse, divisor search, sort, string formatting): more than featurizing and predicting
-the row. Here the formulas are packed by the Numba tokenizer, the formula units of every row are
-found by one Numba kernel, the reduced elements are ordered by one lexsort, and each distinct amount
-is written once. Rows the fast path does not cover (a bad or empty formula, a zero amount) go through
-the per-row functions, so both paths give the same texts, statuses and errors.
+a chemist writes: :func:`~electroscreen.data.formula_reduction.reduced_formula`). Calling those per
+row costs ~60 us (regex parse, divisor search, sort, string formatting): more than featurizing and
+predicting the row. Here the formulas are packed by the Numba tokenizer, the formula units of every
+row are found by one Numba kernel, the reduced elements are ordered by one lexsort, and each
+distinct amount is written once. Rows the fast path does not cover (a bad or empty formula, a zero
+amount) go through the per-row functions, so both paths give the same texts, statuses and errors.
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from numba import njit
 
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import (
-    REDUCED_DECIMALS,
-    WRITING_RANK,
     FormulaError,
     format_formula,
     join_formula_entries,
     parse_formula,
-    reduce_formula_text,
     written_amounts,
 )
+from electroscreen.data.formula_reduction import REDUCED_DECIMALS, WRITING_RANK, reduce_formula_text
 from electroscreen.data.segments import segment_all, segment_ids
 
 __all__ = ["formula_texts", "packed_formula_units", "packed_texts"]
@@ -37,7 +35,8 @@ _RANK = np.array(WRITING_RANK, dtype=np.int64)
 
 @njit(cache=True)
 def _decimals(value: float, tol: float = 1e-6) -> int:
-    """Number of decimals ``value`` needs (up to 6; 7 when more): as ``formula._decimals``."""
+    """Number of decimals ``value`` needs (up to 6; 7 when more): as
+    ``formula_reduction._decimals``."""
     for k in range(7):
         scale = 10.0**k
         scaled = value * scale
@@ -55,7 +54,7 @@ def _gcd(a: int, b: int) -> int:
 
 @njit(cache=True)
 def _row_units(values: np.ndarray, max_decimals: int) -> int:
-    """:func:`~electroscreen.data.formula.formula_units` of one row's positive amounts."""
+    """:func:`~electroscreen.data.formula_reduction.formula_units` of one row's positive amounts."""
     scale = 10.0**max_decimals
     common = 0
     for v in values:
@@ -109,7 +108,7 @@ def _formula_units(offsets: np.ndarray, amount: np.ndarray, max_decimals: int) -
 def packed_formula_units(
     packed: PackedCompositions, max_decimals: int = REDUCED_DECIMALS
 ) -> np.ndarray:
-    """Formula units of every row (:func:`~electroscreen.data.formula.formula_units`).
+    """Formula units of every row (:func:`~electroscreen.data.formula_reduction.formula_units`).
 
     Parameters
     ----------
@@ -141,8 +140,8 @@ def packed_texts(
     packed : PackedCompositions
         N rows with status ``ok`` and positive amounts, elements in order of first appearance.
     max_decimals : int
-        As in :func:`~electroscreen.data.formula.reduced_formula`: ``REDUCED_DECIMALS`` for cell
-        contents, ``WRITTEN_DECIMALS`` for formulas as written.
+        As in :func:`~electroscreen.data.formula_reduction.reduced_formula`: ``REDUCED_DECIMALS``
+        for cell contents, ``WRITTEN_DECIMALS`` for formulas as written.
 
     Returns
     -------
@@ -177,9 +176,9 @@ def formula_texts(
     formulas : sequence, length N
         Formula strings (anything else is read as an empty formula).
     max_decimals : int
-        As in :func:`~electroscreen.data.formula.reduced_formula`: ``REDUCED_DECIMALS`` (the
-        default) for cell contents written as text, ``WRITTEN_DECIMALS`` for formulas as a user
-        wrote them (reduced only when integral).
+        As in :func:`~electroscreen.data.formula_reduction.reduced_formula`: ``REDUCED_DECIMALS``
+        (the default) for cell contents written as text, ``WRITTEN_DECIMALS`` for formulas as a
+        user wrote them (reduced only when integral).
 
     Returns
     -------

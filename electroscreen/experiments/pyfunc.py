@@ -26,7 +26,7 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
-from electroscreen.data.formula import WRITTEN_DECIMALS, reduce_formula_text
+from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, reduce_formula_text
 
 __all__ = [
     "PREDICTOR_ARTIFACT",

@@ -27,6 +27,13 @@ from pydantic import (
     model_validator,
 )
 
+from electroscreen.experiments.train_config_checks import (
+    check_estimator_params,
+    check_featurizer_params,
+    check_featurizers,
+    check_label_source,
+    check_mlflow_name,
+)
 from electroscreen.models.splits import SCHEMES
 
 __all__ = [
@@ -203,33 +210,14 @@ class TrainConfig(BaseModel):
     @field_validator("featurizers")
     @classmethod
     def _known_featurizers(cls, names: list[str]) -> list[str]:
-        from electroscreen.featurizers.registry import FEATURIZERS
-
-        unknown = [n for n in names if n not in FEATURIZERS]
-        if unknown:
-            raise ValueError(
-                f"unknown featurizer(s) {unknown}; choose from {', '.join(sorted(FEATURIZERS))}"
-            )
-        if len(set(names)) != len(names):
-            raise ValueError(f"featurizers listed twice: {names}")
-        return names
+        return check_featurizers(names)
 
     @field_validator("featurizer_params")
     @classmethod
     def _params_of_listed_featurizers(
         cls, value: dict[str, dict[str, Any]], info: ValidationInfo
     ) -> dict[str, dict[str, Any]]:
-        from electroscreen.featurizers.registry import make_featurizer
-
-        listed = info.data.get("featurizers", [])
-        for name, params in value.items():
-            if name not in listed:
-                raise ValueError(f"featurizer_params names {name!r}, not in featurizers")
-            try:
-                make_featurizer(name, **params).get_feature_names_out()
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"featurizer_params of {name!r}: {err}") from None
-        return value
+        return check_featurizer_params(value, info.data.get("featurizers", []))
 
     @field_validator("device")
     @classmethod
@@ -248,27 +236,7 @@ class TrainConfig(BaseModel):
     @field_validator("estimator_params")
     @classmethod
     def _estimator_builds(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """An unknown estimator or argument, a value the estimator refuses, a bad member (of
-        ``gated``: its ``features`` against the columns the listed featurizers give) is an error of
-        the file, not a traceback after featurizing
-        (:func:`~electroscreen.models.estimators.check_estimator`)."""
-        data = info.data
-        if not {"task", "featurizers", "featurizer_params", "estimator"} <= set(data):
-            return value  # an earlier field is in error (and named)
-        from electroscreen.models.estimators import check_estimator
-        from electroscreen.models.predictor import CandidatePredictor
-        from electroscreen.models.tasks import get_task
-
-        predictor = CandidatePredictor(
-            featurizers=data["featurizers"],
-            featurizer_params=data["featurizer_params"],
-            estimator=data["estimator"],
-        )
-        columns = [str(n) for n in predictor.feature_names()]  # the design's, as at fit
-        check_estimator(
-            get_task(data["task"]), data["estimator"], value, data["featurizers"], columns
-        )
-        return value
+        return check_estimator_params(value, info.data)
 
     @field_validator(*CONDUCTIVITY_ONLY)
     @classmethod
@@ -308,37 +276,12 @@ class TrainConfig(BaseModel):
     @field_validator("experiment", "registered_model_name", "alias")
     @classmethod
     def _mlflow_name(cls, value: str, info: ValidationInfo) -> str:
-        """MLflow's own rules, checked at load: MLflow refused a bad name only after the training
-        (a bad alias left the FAILED run's model version registered, the newest one)."""
-        from mlflow.exceptions import MlflowException
-        from mlflow.utils import validation as rules
-
-        checks = {
-            "experiment": (rules._validate_experiment_name,),
-            "registered_model_name": (rules._validate_model_name,),
-            "alias": (rules._validate_model_alias_name, rules._validate_model_alias_name_reserved),
-        }[info.field_name]
-        try:
-            for check in checks:
-                check(value)
-        except MlflowException as exc:
-            hint = "; use e.g. 'champion'" if info.field_name == "alias" else ""
-            raise ValueError(f"{exc.message.rstrip('.')}{hint}") from None
-        return value
+        return check_mlflow_name(value, info.field_name)
 
     @field_validator("data_dir")
     @classmethod
     def _label_source_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        """Air stability: a path that is neither a label file nor a folder is an error
-        (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels."""
-        if value is not None and info.data.get("task") == "air_stability":
-            from electroscreen.data.air_stability import labels_path
-
-            try:
-                labels_path(value)
-            except FileNotFoundError as exc:
-                raise ValueError(str(exc)) from None
-        return value
+        return check_label_source(value, info.data.get("task"))
 
     @model_validator(mode="after")
     def _predictor_accepts(self) -> TrainConfig:

@@ -13,7 +13,8 @@ import string
 import numpy as np
 
 from electroscreen.data.cell_units import structure_formulas
-from electroscreen.data.formula import ELEMENT_SYMBOLS, formula_units
+from electroscreen.data.formula import ELEMENT_SYMBOLS
+from electroscreen.data.formula_reduction import formula_units
 from electroscreen.data.packed import PackedStructures
 
 __all__ = [

@@ -27,7 +27,7 @@ from pymatgen.core import IStructure
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.cell_units import structure_formulas
-from electroscreen.data.formula import WRITTEN_DECIMALS
+from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
@@ -39,15 +39,14 @@ from electroscreen.data.packed import (
 )
 from electroscreen.data.readers import expand_inputs, read_candidates
 from electroscreen.data.table_text import looks_binary
-from electroscreen.data.tables import (
-    TableColumns,
-    read_problems,
-    row_id,
-    table_chunks,
-    table_columns,
-    table_records,
-)
+from electroscreen.data.tables import table_chunks, table_columns, table_records
 from electroscreen.data.validation import check_packed
+from electroscreen.screening.standard_rows import (
+    BASE_COLUMNS,
+    formula_table_rows,
+    standardize,
+    with_reduced_formula,
+)
 
 __all__ = [
     "candidate_rows",
@@ -63,8 +62,6 @@ __all__ = [
 
 #: Name of the file in a screening's output folder that says where its inputs came from.
 INPUTS_RECORD = "inputs.json"
-
-BASE_COLUMNS = ("candidate_id", "formula", "cell_formula", "source", "status", "error", "n_sites")
 
 
 @dataclass(frozen=True)
@@ -247,7 +244,7 @@ def _table_rows(batch: Batch, max_sites: int) -> tuple[pd.DataFrame, BatchStruct
     (no structures), tables with a CIF column row by row."""
     named = table_columns(batch.frame.columns)
     if named.formula is not None and named.cif is None:
-        table = _formula_rows(batch, named)
+        table = formula_table_rows(batch.frame, batch.path, batch.start, named)
         return table, BatchStructures.of(table, None, np.zeros(0, dtype=np.int64))
     return _record_rows(batch, max_sites)
 
@@ -289,66 +286,7 @@ def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures
     reduced = formula_texts(written, WRITTEN_DECIMALS)[1]
     for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
         reduced[row] = text
-    return _standardize(table, extras, reduced), structures
-
-
-def _formula_rows(batch: Batch, named: TableColumns) -> pd.DataFrame:
-    """Candidate rows of a formula-table chunk, column by column: the same rows as the record
-    reader (:func:`~electroscreen.data.tables.table_records`), with every formula's texts written
-    for the whole chunk at once (:func:`~electroscreen.data.formula_text.formula_texts`), the
-    table's other columns under the names :func:`~electroscreen.data.tables.table_columns` keeps
-    them as, and the rows the reader could not read (:func:`~electroscreen.data.tables.read_problems`)
-    with their status."""
-    frame, path = batch.frame, Path(batch.path)
-    rows = range(batch.start, batch.start + len(frame))
-    ids = frame[named.id] if named.id is not None else [None] * len(rows)
-    candidate_id = [row_id(v, path, row) for v, row in zip(ids, rows, strict=True)]
-    source = [f"{path}:{row}" for row in rows]
-    cell, reduced, status, error = formula_texts(frame[named.formula].tolist(), WRITTEN_DECIMALS)
-    for position, (problem, message, whole_file) in read_problems(frame).items():
-        if whole_file:
-            candidate_id[position], source[position] = path.stem, str(path)
-        status[position], error[position] = problem, message
-    table = pd.DataFrame(
-        {
-            "candidate_id": candidate_id,
-            "formula": cell,
-            "source": source,
-            "status": status,
-            "error": [f"{s}: {e}" if e else "" for s, e in zip(source, error, strict=True)],
-        }
-    )
-    extras = frame[list(named.kept)].set_axis(list(named.kept.values()), axis=1)
-    return _standardize(table, extras.reset_index(drop=True), reduced=reduced)
-
-
-def _with_reduced_formula(table: pd.DataFrame, reduced: list[str]) -> pd.DataFrame:
-    """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
-    ``formula`` = ``reduced``, its reduced formula (a formula as written reduced only when integral,
-    :data:`~electroscreen.data.formula.WRITTEN_DECIMALS`), or the text as read where that is
-    ``""`` (it cannot be parsed)."""
-    cell = table["formula"].fillna("").astype(str)
-    table = table.drop(columns=["cell_formula"], errors="ignore")
-    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
-    table["formula"] = [r or c for r, c in zip(reduced, cell, strict=True)]
-    return table
-
-
-def _standardize(
-    table: pd.DataFrame, extras: pd.DataFrame | None, reduced: list[str]
-) -> pd.DataFrame:
-    for col in ("formula", "error"):
-        table[col] = table[col].fillna("").astype(str) if col in table else ""
-    table = _with_reduced_formula(table, reduced)
-    if "structure" not in table:
-        table["structure"] = None
-    table["structure"] = table["structure"].astype(object).where(table["structure"].notna(), None)
-    table["n_sites"] = [np.nan if s is None else float(len(s)) for s in table["structure"]]
-    table = table[[*BASE_COLUMNS, "structure"]]
-    if extras is not None and len(extras.columns):
-        extras = extras.drop(columns=[c for c in extras.columns if c in table.columns])
-        table = pd.concat([table, extras.set_axis(table.index)], axis=1)
-    return table
+    return standardize(table, extras, reduced), structures
 
 
 def materialize(
@@ -386,7 +324,7 @@ def materialize(
                 "structure": [None] * n,
             }
         )
-        table = _with_reduced_formula(table, structure_formulas(packed))
+        table = with_reduced_formula(table, structure_formulas(packed))
         status, error = check_packed(packed, max_sites=max_sites)
         table["status"] = status
         table["error"] = [

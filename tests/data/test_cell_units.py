@@ -16,7 +16,8 @@ from electroscreen.data.cell_units import (
     site_formula_units,
     structure_formulas,
 )
-from electroscreen.data.formula import parse_formula, reduce_formula_text
+from electroscreen.data.formula import parse_formula
+from electroscreen.data.formula_reduction import reduce_formula_text
 from electroscreen.data.packed import pack_structures, packed_formulas
 
 

@@ -10,8 +10,8 @@ from electroscreen.data.formula import (
     FormulaError,
     format_formula,
     parse_formula,
-    reduce_formula_text,
 )
+from electroscreen.data.formula_reduction import reduce_formula_text
 from electroscreen.data.formula_text import formula_texts
 
 

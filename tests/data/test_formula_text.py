@@ -5,12 +5,10 @@ import pandas as pd
 import pytest
 
 from electroscreen.data.compositions import pack_compositions
-from electroscreen.data.formula import (
+from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.formula_reduction import (
     WRITTEN_DECIMALS,
-    FormulaError,
-    format_formula,
     formula_units,
-    parse_formula,
     reduce_formula_text,
 )
 from electroscreen.data.formula_text import formula_texts, packed_formula_units

@@ -1,0 +1,165 @@
+"""Reduced formulas: the formula a chemist writes, per formula unit, elements by electronegativity.
+
+:func:`reduced_formula` divides a composition (a cell's content, a formula as written) by its
+number of formula units (:func:`formula_units`: the divisor that leaves the fewest decimals) and
+writes its elements in the order of pymatgen's ``Composition.formula``. Formulas are read with
+:func:`~electroscreen.data.formula.parse_formula` and written with
+:func:`~electroscreen.data.formula.format_formula`; the batch version of all this is
+:mod:`electroscreen.data.formula_text`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from functools import lru_cache
+
+from pymatgen.core.periodic_table import Element
+
+from electroscreen.data.formula import (
+    ELEMENT_SYMBOLS,
+    FormulaError,
+    format_formula,
+    parse_formula,
+)
+
+__all__ = [
+    "REDUCED_DECIMALS",
+    "WRITING_RANK",
+    "WRITTEN_DECIMALS",
+    "formula_units",
+    "reduce_formula_text",
+    "reduced_formula",
+]
+
+
+def _electronegativity_order() -> dict[str, tuple[float, str]]:
+    """Sort key of each symbol in a written formula: Pauling electronegativity, then symbol (as
+    pymatgen's ``Composition.formula``); elements without one (noble gases) go last."""
+    keys = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "No Pauling electronegativity for Ne"
+        for z, symbol in enumerate(ELEMENT_SYMBOLS[1:], start=1):
+            x = float(Element.from_Z(z).X)
+            keys[symbol] = (x if math.isfinite(x) else math.inf, symbol)
+    return keys
+
+
+_WRITING_ORDER = _electronegativity_order()
+_WRITING_POSITION = {
+    s: r for r, s in enumerate(sorted(_WRITING_ORDER, key=_WRITING_ORDER.__getitem__))
+}
+#: Position of each element (by atomic number) in a written formula, the order of
+#: :func:`reduced_formula`; index 0 (no element) last.
+WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
+    _WRITING_POSITION[s] for s in ELEMENT_SYMBOLS[1:]
+)
+#: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
+REDUCED_DECIMALS = 2
+#: ... and of a formula as a user wrote it, which already is one formula unit: it is reduced only
+#: when its amounts are integers, by their gcd, as pymatgen does (``Li20Ge2P4S24`` ->
+#: ``Li10GeP2S12``; ``Li9.54Si1.74P1.44S11.7Cl0.3`` stays, not divided by 3 into ``Li3.18...``).
+WRITTEN_DECIMALS = 0
+
+
+def _decimals(value: float, tol: float = 1e-6) -> int:
+    """Number of decimals ``value`` needs (up to 6)."""
+    for k in range(7):
+        scaled = value * 10**k
+        if abs(scaled - round(scaled)) < tol * 10**k:
+            return k
+    return 7
+
+
+def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMALS) -> int:
+    """Number of formula units in ``amounts`` (e.g. a cell's occupancy-weighted content).
+
+    The divisor ``f`` is chosen among the integers that leave every amount with at most
+    ``max_decimals`` decimals (the divisors of the amounts times ``10**max_decimals``); among those, the one that needs the fewest decimal digits in
+    total, the largest on a tie. Integral amounts thus reduce by their greatest common divisor
+    (``Li20Ge2P4S24`` -> 2) and a garnet cell ``Li51.2La24Zr11.2Ta4.8O96`` by 8
+    (``Li6.4La3Zr1.4Ta0.6O12``, one decimal per amount, rather than ``Li3.2La1.5...`` or
+    ``Li1.6La0.75...``).
+
+    Parameters
+    ----------
+    amounts : dict
+        Element symbol to amount (> 0).
+    max_decimals : int
+        Most decimals an amount may keep after division.
+
+    Returns
+    -------
+    int
+        ``f >= 1``.
+    """
+    values = [float(v) for v in amounts.values() if v > 0]
+    if not values:
+        return 1
+    # amount / f keeps <= max_decimals decimals only if f divides amount * 10**max_decimals, so
+    # f = 1 when an amount has more decimals or those scaled amounts share no factor (fast path)
+    scaled = [v * 10**max_decimals for v in values]
+    rounded = [round(v) for v in scaled]
+    if any(abs(a - b) > 1e-6 * max(1.0, a) for a, b in zip(scaled, rounded, strict=True)):
+        return 1
+    common = math.gcd(*rounded)
+    if common <= 1:
+        return 1
+    best, best_digits = 1, sum(_decimals(v) for v in values)
+    candidates = {
+        d for k in range(1, math.isqrt(common) + 1) if common % k == 0 for d in (k, common // k)
+    }
+    for f in sorted(candidates - {1}):
+        if max(values) / f < 1.0 - 1e-9:  # Li0.5Cl0.5 stays, not Li0.1Cl0.1
+            break
+        digits = [_decimals(v / f) for v in values]
+        if max(digits) > max_decimals:
+            continue
+        total = sum(digits)
+        if total <= best_digits:
+            best, best_digits = f, total
+    return best
+
+
+def reduced_formula(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMALS) -> str:
+    """The formula a chemist writes: per formula unit, elements by electronegativity.
+
+    Parameters
+    ----------
+    amounts : dict
+        Element symbol to amount, e.g. a cell's content ``{"Li": 20, "P": 4, "S": 24, "Ge": 2}``.
+    max_decimals : int
+        Amounts keep at most this many decimals (after division by :func:`formula_units`; an
+        amount that needs more is rounded to 4 decimals).
+
+    Returns
+    -------
+    str
+        ``Li10GeP2S12``, ``Li6.4La3Zr1.4Ta0.6O12``, ``Li1.3Ti1.7Al0.3P3O12``.
+
+    Examples
+    --------
+    >>> reduced_formula({"Li": 20, "P": 4, "S": 24, "Ge": 2})
+    'Li10GeP2S12'
+    """
+    return _reduced_cached(tuple(sorted(amounts.items())), max_decimals)
+
+
+@lru_cache(maxsize=65536)
+def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> str:
+    amounts = {el: n for el, n in items if n > 0}
+    f = formula_units(amounts, max_decimals)
+    ordered = sorted(amounts, key=lambda el: _WRITING_ORDER.get(el, (math.inf, el)))
+    return format_formula({el: amounts[el] / f for el in ordered})
+
+
+def reduce_formula_text(formula: str, max_decimals: int = REDUCED_DECIMALS) -> str:
+    """:func:`reduced_formula` of a formula string (``""`` where it cannot be parsed).
+
+    ``max_decimals``: :data:`REDUCED_DECIMALS` for a cell's content written as text,
+    :data:`WRITTEN_DECIMALS` for a formula as a user wrote it.
+    """
+    try:
+        return reduced_formula(parse_formula(formula), max_decimals)
+    except FormulaError:
+        return ""
