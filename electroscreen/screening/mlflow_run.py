@@ -9,7 +9,8 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - metrics a reviewer compares (:func:`~electroscreen.screening.run_summary.review_metrics`: the
   filter funnel ``passed_*``, ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma``,
   ``pareto_front_size``), and bookkeeping: ``n_<status>`` (rows per status), ``n_candidates``,
-  ``time_<step>_s`` and ``candidates_per_s``;
+  ``n_from_checkpoints`` (rows an earlier, interrupted invocation screened), and this invocation's
+  ``time_<step>_s`` and ``candidates_per_s`` (rows it screened itself per second);
 - a description (``mlflow.note.content``): inputs, models, and what the screening found;
 - artifacts ``results/results.parquet``, ``results/results.csv``, ``results/top.csv`` and
   ``plots/pareto.png``.
@@ -290,15 +291,20 @@ def start_screening_run(
 
 
 def _metrics(
-    results: pd.DataFrame, timings: dict[str, float], counts: dict[str, int]
+    results: pd.DataFrame,
+    timings: dict[str, float],
+    counts: dict[str, int],
+    screened: int | None = None,
 ) -> dict[str, float]:
     metrics = {f"n_{_metric_key(status)}": float(n) for status, n in counts.items()}
     metrics["n_candidates"] = float(len(results))
+    screened = len(results) if screened is None else screened
+    metrics["n_from_checkpoints"] = float(len(results) - screened)
     for step, seconds in timings.items():
         metrics[f"time_{_metric_key(step)}_s"] = float(seconds)
     total = timings.get("total", sum(timings.values()))
-    if total > 0:
-        metrics["candidates_per_s"] = len(results) / total
+    if total > 0 and screened > 0:  # a resumed run's rate counts only what it screened itself
+        metrics["candidates_per_s"] = screened / total
     return {k: v for k, v in metrics.items() if math.isfinite(v)}
 
 
@@ -334,6 +340,7 @@ def finish_screening_run(
     counts: dict[str, int],
     top: int = 50,
     coverage: float | None = None,
+    screened: int | None = None,
 ) -> None:
     """Log a screening's counts, timings, results and Pareto plot, and end its run FINISHED.
 
@@ -348,8 +355,8 @@ def finish_screening_run(
         Output folder; its ``results.parquet`` / ``results.csv`` are logged when present (else they
         are written from ``results`` to a temporary folder first).
     timings : dict
-        Seconds per step (``total`` among them): metrics ``time_<step>_s`` and
-        ``candidates_per_s = len(results) / timings["total"]``.
+        Seconds per step of this invocation (``total`` among them): metrics ``time_<step>_s`` and
+        ``candidates_per_s = screened / timings["total"]`` (not logged when ``screened`` is 0).
     counts : dict
         Rows per status: metrics ``n_<status>``.
     top : int
@@ -357,10 +364,14 @@ def finish_screening_run(
     coverage : float, optional
         Nominal coverage of the conductivity model's intervals, named in the Pareto plot
         (:func:`~electroscreen.experiments.train_logging.model_coverage`; None: 90 %).
+    screened : int, optional
+        Rows this invocation screened (None: all of ``results``); the others were read from an
+        earlier invocation's checkpoints (metric ``n_from_checkpoints``), so a resumed run's
+        timings and rate describe only its own work.
     """
     client = tracking_client(tracking_uri)
     now = get_current_time_millis()
-    values = {**_metrics(results, timings, counts), **review_metrics(results)}
+    values = {**_metrics(results, timings, counts, screened), **review_metrics(results)}
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
         retry_tracking(client.log_batch, run_id, metrics=metrics[start : start + 1000])

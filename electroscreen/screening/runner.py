@@ -298,6 +298,7 @@ def screen(
             except Exception as exc:  # noqa: BLE001
                 tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
                 say(f"warning: {tracking_error}; screening continues without tracking")
+        screened = 0  # rows screened by this invocation (the others come from checkpoints)
         try:
             tick = time.perf_counter()
             todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
@@ -319,6 +320,7 @@ def screen(
             ):
                 for index, frame in run(todo):
                     store.write(index, frame)
+                    screened += len(frame)
                     advance()
             timings["batches"] = time.perf_counter() - tick
             tick = time.perf_counter()
@@ -342,6 +344,7 @@ def screen(
                     finish_screening_run(
                         run_id, tracking_uri=uri, results=results, out=out, timings=timings,
                         counts=counts, top=config.top or 50, coverage=coverage,
+                        screened=screened,
                     )  # fmt: skip
                 except Exception as exc:  # noqa: BLE001
                     tracking_error = (

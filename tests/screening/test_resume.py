@@ -10,6 +10,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 from mlflow import MlflowClient
 from pandas.testing import assert_frame_equal
 from typer.testing import CliRunner
@@ -71,14 +72,17 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_output(model_store, tmp_path
     assert (out / "results.csv").read_text() == (reference / "results.csv").read_text()
     run = MlflowClient(tracking_uri=model_store.uri).get_run(run_id)
     assert run.info.status == "FINISHED"
-    assert run.data.metrics["n_candidates"] == N_ROWS
+    metrics = run.data.metrics
+    assert metrics["n_candidates"] == N_ROWS
+    # the resumed invocation's rate counts the rows it screened, not those read back
+    assert metrics["n_from_checkpoints"] == written * BATCH
+    screened = N_ROWS - written * BATCH
+    assert metrics["candidates_per_s"] == pytest.approx(screened / metrics["time_total_s"])
 
 
 def test_a_resume_with_other_code_is_refused(tmp_path):
     """The manifest compared only the package version, 0.1.0 at every commit of a development
     install: a resume after a git pull joined the old code's batches to the new code's."""
-    import pytest
-
     from electroscreen.screening.checkpoint import (
         BatchStore,
         Manifest,

@@ -270,10 +270,15 @@ def test_a_screening_resumed_after_its_run_was_deleted_records_a_new_run(
     for tag in ("electroscreen.kind", "electroscreen.pool_digest", "electroscreen.config_digest"):
         assert new.data.tags[tag] == deleted.data.tags[tag]
     assert new.data.params == deleted.data.params
-    timing = ("time_", "candidates_per_s")
-    found = {k: v for k, v in deleted.data.metrics.items() if not k.startswith(timing)}
+    invocation = ("time_", "candidates_per_s", "n_from_checkpoints")
+    found = {k: v for k, v in deleted.data.metrics.items() if not k.startswith(invocation)}
     assert found and {k: new.data.metrics[k] for k in found} == found
     assert new.data.metrics["n_candidates"] == len(resumed.results)
+    # every row came from the first invocation's checkpoints: no rate for work not done now
+    assert deleted.data.metrics["n_from_checkpoints"] == 0
+    assert new.data.metrics["n_from_checkpoints"] == len(resumed.results)
+    assert "candidates_per_s" in deleted.data.metrics
+    assert "candidates_per_s" not in new.data.metrics
     assert "results/results.parquet" in {
         f.path for f in client.list_artifacts(new.info.run_id, "results")
     }
