@@ -15,8 +15,8 @@ from electroscreen.featurizers.composition.electrolyte import (
     ANION_FAMILIES,
     CARRIER_IONS,
     ElectrolyteComposition,
-    electrolyte_kernel,
 )
+from electroscreen.featurizers.composition.electrolyte_kernels import electrolyte_kernel
 
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 ROMAN.update({"X": 10, "XI": 11, "XII": 12, "XIV": 14})

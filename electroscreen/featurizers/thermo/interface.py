@@ -31,6 +31,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import parse_formula
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
 from electroscreen.featurizers.thermo.electrodes import (
     ELEMENT,
     ESTIMATED,
@@ -46,11 +47,7 @@ from electroscreen.featurizers.thermo.reaction_text import (
     product_lists,
     reaction_text,
 )
-from electroscreen.featurizers.thermo.reactivity import (
-    RICHARDS_2016,
-    ZHU_2015,
-    candidate_enthalpies,
-)
+from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.stabilisation import BARTEL_2020
 
 __all__ = [

@@ -37,6 +37,7 @@ from electroscreen.data.candidates import merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
     EnthalpyTable,
@@ -44,7 +45,7 @@ from electroscreen.featurizers.thermo.enthalpies import (
     enthalpy_table,
 )
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
-from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
+from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
     NO_REACTION,
     format_reaction,
@@ -57,14 +58,12 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_KNOWN,
-    default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION
 
 __all__ = [
     "REACTANTS",
     "AirReactivity",
-    "candidate_enthalpies",
     "descriptor_roc_auc",
     "format_reaction",
 ]
@@ -323,46 +322,6 @@ class AirReactivity(CompositionFeaturizer):
         frame["h2s_per_formula_unit"] = values[:, _COL["h2s_per_formula_unit"]]
         frame["hydrate_formed"] = values[:, _COL["hydrate_formed"]]
         return frame
-
-
-def candidate_enthalpies(
-    packed: PackedCompositions,
-    rows: np.ndarray,
-    stack: StackedSystems,
-    water: str,
-    stabilisation: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Enthalpies of candidates ``packed[rows]`` stacked in ``stack`` (one per row, eV/atom).
-
-    Returns
-    -------
-    known : ndarray (len(rows),)
-        Tabulated enthalpy, NaN when the composition is not in the table.
-    used : ndarray (len(rows),)
-        ``known``, or for untabulated rows inside the stabilisation model's domain (when
-        ``stabilisation``) the hull energy plus the predicted stabilisation; NaN otherwise (the
-        kernels then use the hull energy).
-    predicted : ndarray (len(rows),)
-        The predicted stabilisation where it was applied, NaN elsewhere.
-    """
-    known = stack.tabulated_energy()
-    used = known.copy()
-    predicted = np.full(len(rows), np.nan)
-    if not stabilisation:
-        return known, used, predicted
-    model = default_stabilisation_model(water)
-    unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
-    candidates = packed.take(rows[unknown])
-    inside = np.flatnonzero(model.in_domain(candidates))
-    if not len(inside):
-        return known, used, predicted
-    unknown, candidates = unknown[inside], candidates.take(inside)
-    summary = stack.hull_summary(unknown)  # hull energy, element fraction, phases
-    n_elements = np.diff(candidates.offsets)
-    hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-    predicted[unknown] = model.predict_with_hull(candidates, hull)
-    used[unknown] = summary[:, 0] + predicted[unknown]
-    return known, used, predicted
 
 
 def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:

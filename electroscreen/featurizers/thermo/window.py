@@ -26,14 +26,11 @@ from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
+from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
 from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.thermo.reaction_text import fmt_coeff, formulas_of
-from electroscreen.featurizers.thermo.reactivity import (
-    RICHARDS_2016,
-    ZHU_2015,
-    candidate_enthalpies,
-)
+from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
 __all__ = ["ELEMENTAL_HULL", "ElectrochemicalWindow", "window_status"]
