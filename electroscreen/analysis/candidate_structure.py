@@ -15,8 +15,9 @@ from pymatgen.core import Structure
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from electroscreen.data.cell_units import structure_formulas
+from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.packed import load_packed, pack_structures
-from electroscreen.data.readers import expand_inputs, read_candidates, structure_from_text
+from electroscreen.data.readers import read_candidates, structure_from_text
 
 __all__ = ["as_structure", "find_structure", "run_inputs", "structure_summary"]
 

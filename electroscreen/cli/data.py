@@ -27,7 +27,7 @@ def data_info(
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
-    from electroscreen.data.readers import skipped_files, skipped_message
+    from electroscreen.data.input_paths import skipped_files, skipped_message
     from electroscreen.screening.inputs import candidate_rows
 
     candidates = read_candidates(paths, max_sites=max_sites)

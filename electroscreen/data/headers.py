@@ -20,6 +20,7 @@ from typing import TextIO
 
 import numpy as np
 
+from electroscreen.data.cif_symmetry import SITE_DECIMALS, orbit_count, symmetry_operations
 from electroscreen.data.limits import (
     DEFAULT_MAX_SITES,
     DEFAULT_MAX_VOLUME,
@@ -41,8 +42,6 @@ Problem = tuple[str, str] | None
 
 _TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|\S+")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-#: Rounding (in fractional units) under which two symmetry images count as one site.
-_SITE_DECIMALS = 3
 
 
 def _number(text: str) -> float | None:
@@ -210,54 +209,6 @@ def _loops(lines: list[str]) -> Iterator[tuple[list[str], list[str]]]:
             yield tags, tokens
 
 
-def _symops(matrix_rows: list[str]) -> np.ndarray | None:
-    """Affine (S, 3, 4) arrays of ``x, y, z`` style operations, or None when one is not understood."""
-    ops = []
-    for text in matrix_rows:
-        parts = text.strip("'\"").lower().replace(" ", "").split(",")
-        if len(parts) != 3:
-            return None
-        op = np.zeros((3, 4))
-        for row, expr in enumerate(parts):
-            for sign, coeff, var in re.findall(r"([+-]?)(\d*\.?\d*/?\d*)\*?([xyz]?)", expr):
-                if not coeff and not var:
-                    continue
-                value = _fraction(coeff) if coeff else 1.0
-                if value is None:
-                    return None
-                value = -value if sign == "-" else value
-                col = "xyz".index(var) if var else 3
-                op[row, col] += value
-        ops.append(op)
-    return np.array(ops) if ops else None
-
-
-def _fraction(text: str) -> float | None:
-    try:
-        if "/" in text:
-            num, den = text.split("/")
-            return float(num) / float(den)
-        return float(text)
-    except (ValueError, ZeroDivisionError):
-        return None
-
-
-def _orbit_count(coords: np.ndarray, ops: np.ndarray) -> int:
-    """Number of distinct positions (mod 1, rounded) the operations make of all rows' coordinates.
-
-    Rows at one position (the species of a mixed site) count once, as pymatgen merges them into one
-    disordered site.
-    """
-    codes = []
-    for start in range(0, len(coords), 2048):  # (rows, ops, 3) in slices: memory stays small
-        part = coords[start : start + 2048]
-        images = np.einsum("sij,rj->rsi", ops[:, :, :3], part) + ops[:, :, 3]
-        keys = np.round(images % 1.0, _SITE_DECIMALS) % 1.0
-        keys = np.round(keys * 10**_SITE_DECIMALS).astype(np.int64)
-        codes.append(((keys[..., 0] * 1_000_003 + keys[..., 1]) * 1_000_003 + keys[..., 2]).ravel())
-    return len(np.unique(np.concatenate(codes))) if codes else 0
-
-
 def _block_problem(block: str, max_sites: int, max_volume: float) -> Problem:
     lines = block.splitlines()
     values: dict[str, float | None] = {}
@@ -300,14 +251,14 @@ def _block_problem(block: str, max_sites: int, max_volume: float) -> Problem:
             return problem
     coords = np.array([[_number(v) for v in r] for r in rows], dtype=float)
     coords = coords[np.isfinite(coords).all(axis=1)] if len(coords) else coords.reshape(0, 3)
-    distinct = len(np.unique(np.round(coords % 1.0, _SITE_DECIMALS) % 1.0, axis=0))
+    distinct = len(np.unique(np.round(coords % 1.0, SITE_DECIMALS) % 1.0, axis=0))
     problem = sites_problem(distinct, max_sites, "CIF atom-site rows")
     if problem is not None or not ops_text or len(coords) * len(ops_text) <= max_sites:
         return problem
-    ops = _symops(ops_text)
+    ops = symmetry_operations(ops_text)
     if ops is None:
         return None
-    return sites_problem(_orbit_count(coords, ops), max_sites, "CIF rows x symmetry operations")
+    return sites_problem(orbit_count(coords, ops), max_sites, "CIF rows x symmetry operations")
 
 
 def cif_blocks(

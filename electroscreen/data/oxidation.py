@@ -16,8 +16,9 @@ fractional amounts directly:
    states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual.
 5. Otherwise the status is ``"unbalanced"`` and the closest combination is still reported.
 
-The search is one Numba kernel that visits only the admissible sign patterns (which elements are
-cations), with ties broken by the combination's place in ``itertools.product`` order.
+The search is one Numba kernel (:func:`~electroscreen.data.oxidation_search.search_states`) that
+visits only the admissible sign patterns (which elements are cations), with ties broken by the
+combination's place in ``itertools.product`` order.
 :func:`assign_oxidation_states` runs it for one composition (cached);
 :func:`oxidation_states_packed` runs it over a packed batch in parallel (filters, featurizers).
 """
@@ -37,6 +38,7 @@ from pymatgen.core.periodic_table import Element, Species
 
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.oxidation_search import MIXED, UNBALANCED, search_states
 
 __all__ = [
     "OxidationResult",
@@ -240,15 +242,15 @@ def _assign_row(z, n, option_state, option_penalty, option_count, chi_of, tol, o
             sizes[e] = min(sizes[e], 3)
     state_of = option_state[z]
     penalty_of = option_penalty[z]
-    kind, choice, mixed, target = _search(state_of, penalty_of, sizes, n, chi_of[z], tol)
+    kind, choice, mixed, target = search_states(state_of, penalty_of, sizes, n, chi_of[z], tol)
     residual = 0.0
     for e in range(n_el):
         out[e] = state_of[e, choice[e]]
-        if kind == _MIXED and e == mixed:
+        if kind == MIXED and e == mixed:
             out[e] = target
         residual += out[e] * n[e]
-    code = _UNBALANCED_ROW if kind == _UNBALANCED else _OK
-    return code, residual, mixed if kind == _MIXED else -1
+    code = _UNBALANCED_ROW if kind == UNBALANCED else _OK
+    return code, residual, mixed if kind == MIXED else -1
 
 
 @njit(cache=True, parallel=True)
@@ -280,136 +282,6 @@ def _assign_packed(
         if m >= 0:
             mixed[i] = entries[m]
     return states, residual, code, mixed
-
-
-_BALANCED, _MIXED, _UNBALANCED = 0, 1, 2
-
-
-@njit(cache=True)
-def _search(
-    state_of: np.ndarray,
-    penalty_of: np.ndarray,
-    sizes: np.ndarray,
-    n: np.ndarray,
-    chi: np.ndarray,
-    tol: float,
-) -> tuple[int, np.ndarray, int, float]:
-    """Best combination of one state per element.
-
-    Only *admissible* combinations count (every anion at least as electronegative as every cation,
-    at least one of each), unless there is none. Among them, in order of preference:
-
-    1. balanced (``|residual| <= tol * positive charge``): lowest cost, then smallest residual;
-    2. mixed valence: the lowest-cost (then smallest-residual) combination in which one element can
-       take the non-integer state ``target`` that cancels the residual, within its range of states
-       and of the same sign; the element with the smallest amount (first on ties) does so;
-    3. otherwise the smallest residual, then lowest cost (``unbalanced``).
-
-    Remaining ties go to the combination that comes first in ``itertools.product`` order (its
-    index ``c``), so the result does not depend on the enumeration. Combinations are enumerated by
-    sign pattern (which elements are cations): only admissible patterns are visited, a small part
-    of the whole product for compositions with many multivalent elements. Returns ``(kind, option
-    index per element, mixed element, target state)``.
-    """
-    n_el = len(sizes)
-    stride = np.ones(n_el, dtype=np.int64)
-    for e in range(n_el - 2, -1, -1):
-        stride[e] = stride[e + 1] * sizes[e + 1]
-    low = np.empty(n_el)
-    high = np.empty(n_el)
-    for e in range(n_el):
-        low[e] = state_of[e, : sizes[e]].min()
-        high[e] = state_of[e, : sizes[e]].max()
-    allowed = np.empty((n_el, state_of.shape[1]), dtype=np.int64)
-    n_allowed = np.zeros(n_el, dtype=np.int64)
-    position = np.zeros(n_el, dtype=np.int64)
-    choice = np.zeros(n_el, dtype=np.int64)
-    best = np.zeros((3, n_el), dtype=np.int64)
-    key = np.full((3, 3), np.inf)  # per kind: (primary, secondary, product index)
-    mixed_e, mixed_target = -1, 0.0
-    admissible_seen = False
-    for only_admissible in (True, False):
-        for pattern in range(1 << n_el):  # bit e set: element e is a cation
-            if only_admissible:
-                max_pos, min_neg, n_pos = -np.inf, np.inf, 0
-                for e in range(n_el):
-                    if (pattern >> e) & 1:
-                        n_pos += 1
-                        max_pos = max(max_pos, chi[e])
-                    else:
-                        min_neg = min(min_neg, chi[e])
-                if not (max_pos <= min_neg and 0 < n_pos < n_el):
-                    continue
-            empty = False
-            for e in range(n_el):
-                cation = (pattern >> e) & 1 == 1
-                n_allowed[e] = 0
-                for o in range(sizes[e]):
-                    if (state_of[e, o] > 0) == cation:
-                        allowed[e, n_allowed[e]] = o
-                        n_allowed[e] += 1
-                empty = empty or n_allowed[e] == 0
-            if empty:
-                continue
-            admissible_seen = admissible_seen or only_admissible
-            position[:] = 0
-            while True:
-                c = 0
-                residual, positive, cost = 0.0, 0.0, 0.0
-                for e in range(n_el):
-                    choice[e] = allowed[e, position[e]]
-                    c += choice[e] * stride[e]
-                    charge = state_of[e, choice[e]] * n[e]
-                    residual += charge
-                    if charge > 0:
-                        positive += charge
-                    cost += penalty_of[e, choice[e]] * n[e]
-                size = abs(residual)
-                if size <= tol * max(positive, 1e-12):
-                    if _before(cost, size, c, key[0]):
-                        key[0, 0], key[0, 1], key[0, 2] = cost, size, c
-                        best[0] = choice
-                elif key[0, 0] == np.inf:
-                    if _before(cost, size, c, key[1]):
-                        fit_e, fit_target = -1, 0.0
-                        for e in range(n_el):
-                            state = state_of[e, choice[e]]
-                            target = state - residual / n[e]
-                            fits = low[e] <= target <= high[e] and np.sign(target) == np.sign(state)
-                            if fits and (fit_e < 0 or n[e] < n[fit_e]):
-                                fit_e, fit_target = e, target
-                        if fit_e >= 0:
-                            key[1, 0], key[1, 1], key[1, 2] = cost, size, c
-                            best[1] = choice
-                            mixed_e, mixed_target = fit_e, fit_target
-                    if _before(size, cost, c, key[2]):
-                        key[2, 0], key[2, 1], key[2, 2] = size, cost, c
-                        best[2] = choice
-                e = n_el - 1  # next combination of this pattern (odometer)
-                while e >= 0:
-                    position[e] += 1
-                    if position[e] < n_allowed[e]:
-                        break
-                    position[e] = 0
-                    e -= 1
-                if e < 0:
-                    break
-        if admissible_seen:
-            break  # otherwise every combination counts
-    for kind in range(3):
-        if key[kind, 2] != np.inf:
-            return kind, best[kind], mixed_e, mixed_target
-    return _UNBALANCED, best[2], -1, 0.0
-
-
-@njit(cache=True)
-def _before(primary: float, secondary: float, index: int, key: np.ndarray) -> bool:
-    """Whether ``(primary, secondary, index)`` sorts before ``key`` (lexicographic)."""
-    if primary != key[0]:
-        return primary < key[0]
-    if secondary != key[1]:
-        return secondary < key[1]
-    return index < key[2]
 
 
 def _states(symbols: list[str], row: np.ndarray) -> dict[str, float]:

@@ -9,11 +9,10 @@ says why and whose ``error`` names the file.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +21,14 @@ from pymatgen.core import Structure
 from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.cif_structures import NO_SITE_BLOCK, cif_block_structure, cif_structures
 from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem, xyz_frames
+from electroscreen.data.input_paths import (
+    PACKED_SUFFIXES,
+    STRUCTURE_SUFFIXES,
+    TABLE_SUFFIXES,
+    expand_inputs,
+    is_candidate_file,
+    is_pattern,
+)
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.partial_sites import structure_from_dict, structure_from_frame
@@ -35,119 +42,10 @@ from electroscreen.data.validation import StructureProblem, check_packed, check_
 
 __all__ = [
     "FORMULA_COLUMNS",
-    "expand_inputs",
     "read_candidates",
-    "skipped_files",
-    "skipped_message",
     "structure_from_text",
     "structure_record",
 ]
-
-STRUCTURE_SUFFIXES = {".cif", ".vasp", ".poscar", ".contcar", ".json", ".extxyz", ".xyz"}
-TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
-#: Packed structure caches (:meth:`PackedStructures.save`); a packed Parquet file has a table's suffix.
-PACKED_SUFFIXES = {".npz"}
-#: A file whose name holds one of these is a POSCAR whatever its suffix: ``CONTCAR.relax2``,
-#: ``Li3PS4_mp-985583_POSCAR`` (how the Materials Project and workflow tools name them).
-POSCAR_NAMES = ("POSCAR", "CONTCAR")
-
-
-def _is_candidate_file(path: Path) -> bool:
-    return path.suffix.lower() in STRUCTURE_SUFFIXES | TABLE_SUFFIXES | PACKED_SUFFIXES or any(
-        name in path.name for name in POSCAR_NAMES
-    )
-
-
-def _folder_files(folder: Path) -> list[Path]:
-    """Candidate files under ``folder`` (recursively, sorted), plus what must not vanish silently:
-    sub-folders that cannot be listed, and candidate-named links that lead nowhere (broken or
-    looping). Symlinked folders are followed once (a loop is not walked twice). Hidden files and
-    folders (a name starting with ``.``: macOS ``._x.cif`` copies, ``.ipynb_checkpoints``) are not
-    read, as a shell's ``*`` leaves them out; a hidden file given by name is read."""
-    return _walk(folder)[0]
-
-
-def skipped_files(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files under the folders among ``inputs`` that are not read: not a candidate format by name
-    (``notes.txt``, ``formulas.xlsx``, ``OUTCAR``; hidden files aside), sorted, for a message."""
-    return sorted(p for item in inputs if Path(item).is_dir() for p in _walk(Path(item))[1])
-
-
-def skipped_message(skipped: Sequence[Path], shown: int = 3) -> str:
-    """One line for :func:`skipped_files`: how many, and the first few names."""
-    names = ", ".join(p.name for p in skipped[:shown]) + (", ..." if len(skipped) > shown else "")
-    n = len(skipped)
-    return (
-        f"skipped {n} file{'s' * (n != 1)} in the input folders with no candidate format in "
-        f"{'their names' if n != 1 else 'its name'} ({names}): give a file by name to see its status"
-    )
-
-
-def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(:func:`_folder_files`, the regular files it leaves out)."""
-    found: list[Path] = []
-    skipped: list[Path] = []
-    seen: set[str] = set()
-
-    def walk(directory: Path) -> None:
-        real = os.path.realpath(directory)
-        if real in seen:
-            return
-        seen.add(real)
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            found.append(directory)  # unreadable: read_candidates gives it a status row
-            return
-        for entry in entries:
-            path = Path(entry.path)
-            if entry.name.startswith("."):  # hidden (``.x.cif``, macOS ``._x.cif``, ``.git/``)
-                continue
-            try:
-                is_dir = entry.is_dir()
-                is_file = entry.is_file()
-            except OSError:
-                is_dir = is_file = False
-            if is_dir:
-                walk(path)
-            elif _is_candidate_file(path) and (is_file or entry.is_symlink()):
-                found.append(path)
-            elif is_file:
-                skipped.append(path)
-
-    walk(folder)
-    return sorted(found), skipped
-
-
-def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Expand directories (recursively, sorted) and glob patterns; keep missing paths as they are.
-
-    Under a directory, an unreadable sub-folder and a broken or looping link with a candidate's
-    name are kept too, so that each gets a status row instead of vanishing. A pattern that matches
-    nothing is kept as it is (a ``missing_file`` row); a folder it matches is expanded like a folder
-    given by name; a file one pattern reaches twice (``**``) is listed once.
-    """
-    if isinstance(inputs, str | Path):
-        inputs = [inputs]
-    paths: list[Path] = []
-    for item in inputs:
-        text = str(item)
-        path = Path(text)
-        if path.is_dir():
-            paths.extend(_folder_files(path))
-        elif _is_pattern(text) and not path.exists():
-            matches = [Path(p) for p in sorted(glob.glob(text, recursive=True))]
-            found: list[Path] = []
-            for match in matches or [path]:
-                found.extend(_folder_files(match) if match.is_dir() else [match])
-            paths.extend(dict.fromkeys(found))
-        else:
-            paths.append(path)
-    return paths
-
-
-def _is_pattern(text: str) -> bool:
-    return any(ch in text for ch in "*?[")
 
 
 def _failure(cid: str, source: str, status: str, message: str) -> dict:
@@ -371,7 +269,7 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
     if path.is_symlink() and not path.exists():
         return [_failure(cid, source, "broken_link", "a link that leads to no file (or loops)")]
     if not path.exists():
-        what = "no file matches this pattern" if _is_pattern(source) else "no such file"
+        what = "no file matches this pattern" if is_pattern(source) else "no such file"
         return [_failure(cid, source, "missing_file", what)]
     if path.is_dir() and not _listable(path):
         return [_failure(cid, source, "unreadable_folder", "folder cannot be listed")]
@@ -389,7 +287,7 @@ def _read_path(path: Path, max_sites: int, min_distance: float) -> list[dict]:
             return [_failure(cid, source, "parse_error", f"{type(exc).__name__}: {exc}")]
     elif looks_binary(path):
         return [_failure(cid, source, "binary_file", "binary content, not a text format")]
-    if not (is_table or _is_candidate_file(path)):
+    if not (is_table or is_candidate_file(path)):
         return [_failure(cid, source, "unsupported_format", f"unknown file type {suffix!r}")]
     try:
         if is_table:

@@ -29,6 +29,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.cell_units import structure_formulas
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
+from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
     PackedStructures,
@@ -37,7 +38,7 @@ from electroscreen.data.packed import (
     pack_structures,
     packed_formulas,
 )
-from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.data.readers import read_candidates
 from electroscreen.data.table_text import looks_binary
 from electroscreen.data.tables import table_chunks, table_columns, table_records
 from electroscreen.data.validation import check_packed

@@ -8,9 +8,10 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - a run input (``mlflow.log_input``) naming the candidate pool by its digest (no data uploaded);
 - metrics a reviewer compares (:func:`~electroscreen.screening.run_summary.review_metrics`: the
   filter funnel ``passed_*``, ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma``,
-  ``pareto_front_size``), and bookkeeping: ``n_<status>`` (rows per status), ``n_candidates``,
-  ``n_from_checkpoints`` (rows an earlier, interrupted invocation screened), and this invocation's
-  ``time_<step>_s`` and ``candidates_per_s`` (rows it screened itself per second);
+  ``pareto_front_size``), and bookkeeping (:func:`~electroscreen.screening.run_summary.run_metrics`):
+  ``n_<status>`` (rows per status), ``n_candidates``, ``n_from_checkpoints`` (rows an earlier,
+  interrupted invocation screened), and this invocation's ``time_<step>_s`` and
+  ``candidates_per_s`` (rows it screened itself per second);
 - a description (``mlflow.note.content``): inputs, models, and what the screening found;
 - artifacts ``results/results.parquet``, ``results/results.csv``, ``results/top.csv`` and
   ``plots/pareto.png``.
@@ -21,9 +22,7 @@ touches MLflow's global active run.
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -58,7 +57,7 @@ from electroscreen.experiments.tracking import (
 )
 from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
-from electroscreen.screening.run_summary import review_metrics, screening_note
+from electroscreen.screening.run_summary import review_metrics, run_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
@@ -105,11 +104,6 @@ def _clip(text: str, limit: int) -> str:
         return text
     kept = limit - 48
     return f"{text[:kept]} ... ({len(text) - kept} more characters)"
-
-
-def _metric_key(name: str) -> str:
-    """An MLflow-legal metric name (letters, digits, ``_ - . /`` and spaces) for a status code."""
-    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
 
 
 def _pool_input(inputs: list[str], pool_digest: str) -> DatasetInput:
@@ -290,24 +284,6 @@ def start_screening_run(
     return run_id
 
 
-def _metrics(
-    results: pd.DataFrame,
-    timings: dict[str, float],
-    counts: dict[str, int],
-    screened: int | None = None,
-) -> dict[str, float]:
-    metrics = {f"n_{_metric_key(status)}": float(n) for status, n in counts.items()}
-    metrics["n_candidates"] = float(len(results))
-    screened = len(results) if screened is None else screened
-    metrics["n_from_checkpoints"] = float(len(results) - screened)
-    for step, seconds in timings.items():
-        metrics[f"time_{_metric_key(step)}_s"] = float(seconds)
-    total = timings.get("total", sum(timings.values()))
-    if total > 0 and screened > 0:  # a resumed run's rate counts only what it screened itself
-        metrics["candidates_per_s"] = screened / total
-    return {k: v for k, v in metrics.items() if math.isfinite(v)}
-
-
 def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
     """``results.parquet`` and ``results.csv`` from ``out`` when written there, else made in ``folder``."""
     files = []
@@ -371,7 +347,7 @@ def finish_screening_run(
     """
     client = tracking_client(tracking_uri)
     now = get_current_time_millis()
-    values = {**_metrics(results, timings, counts, screened), **review_metrics(results)}
+    values = {**run_metrics(results, timings, counts, screened), **review_metrics(results)}
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
         retry_tracking(client.log_batch, run_id, metrics=metrics[start : start + 1000])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from electroscreen.data.candidates import OK
+from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.packed import (
     PackedStructures,
     concat_packed,
@@ -20,7 +21,7 @@ from electroscreen.data.packed import (
     load_packed,
     pack_structures,
 )
-from electroscreen.data.readers import expand_inputs, read_candidates
+from electroscreen.data.readers import read_candidates
 
 if TYPE_CHECKING:
     from electroscreen.screening.generate import GeneratedPool

@@ -1,9 +1,11 @@
 """What a reviewer compares between two screenings: the filter funnel, the promising count, the best
-prediction, the Pareto front; and the run's description (``mlflow.note.content``) saying so."""
+prediction, the Pareto front; the run's bookkeeping (rows per status, timings, rate); and the run's
+description (``mlflow.note.content``) saying so."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -12,7 +14,7 @@ from electroscreen.experiments.plots import AIR_SCORE
 from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 
-__all__ = ["PROMISING", "review_metrics", "screening_note"]
+__all__ = ["PROMISING", "review_metrics", "run_metrics", "screening_note"]
 
 #: Promising: predicted conductivity above 1e-4 S/cm and air-stability score at least 0.5.
 PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
@@ -110,6 +112,49 @@ def _measured(rows: pd.DataFrame) -> pd.Series:
         if column in rows:
             known |= rows[column].fillna("").astype(str).ne("")
     return known
+
+
+def run_metrics(
+    results: pd.DataFrame,
+    timings: dict[str, float],
+    counts: dict[str, int],
+    screened: int | None = None,
+) -> dict[str, float]:
+    """A screening run's bookkeeping metrics (finite values only).
+
+    Parameters
+    ----------
+    results : DataFrame
+        The ranked results, one row per input candidate.
+    timings : dict
+        Seconds per step of this invocation (``total`` among them; else their sum is the total).
+    counts : dict
+        Rows per status.
+    screened : int, optional
+        Rows this invocation screened (None: all of ``results``).
+
+    Returns
+    -------
+    dict
+        ``n_<status>``, ``n_candidates``, ``n_from_checkpoints`` (rows read from an earlier
+        invocation's checkpoints), ``time_<step>_s`` and ``candidates_per_s`` (rows this
+        invocation screened per second).
+    """
+    metrics = {f"n_{_metric_key(status)}": float(n) for status, n in counts.items()}
+    metrics["n_candidates"] = float(len(results))
+    screened = len(results) if screened is None else screened
+    metrics["n_from_checkpoints"] = float(len(results) - screened)
+    for step, seconds in timings.items():
+        metrics[f"time_{_metric_key(step)}_s"] = float(seconds)
+    total = timings.get("total", sum(timings.values()))
+    if total > 0 and screened > 0:  # a resumed run's rate counts only what it screened itself
+        metrics["candidates_per_s"] = screened / total
+    return {k: v for k, v in metrics.items() if math.isfinite(v)}
+
+
+def _metric_key(name: str) -> str:
+    """An MLflow-legal metric name (letters, digits, ``_ - . /`` and spaces) for a status code."""
+    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
 
 
 def screening_note(

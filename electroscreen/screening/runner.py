@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from electroscreen.data.readers import expand_inputs, skipped_files, skipped_message
+from electroscreen.data.input_paths import expand_inputs, skipped_files, skipped_message
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.interrupts import interruption

@@ -11,7 +11,7 @@ from pymatgen.core import Lattice, Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from electroscreen.data import read_candidates
-from electroscreen.data.readers import expand_inputs
+from electroscreen.data.input_paths import expand_inputs
 
 GOOD_CIF_BLOCK = """data_{name}
 _symmetry_space_group_name_H-M   'P 1'
@@ -332,7 +332,7 @@ def test_vasp_files_named_as_workflows_name_them_are_read_from_a_folder(tmp_path
 
 def test_files_a_folder_skips_are_counted_not_hidden(tmp_path):
     """A folder of VASP runs or notes gave "4 candidates" and no word of the files left out."""
-    from electroscreen.data.readers import skipped_files, skipped_message
+    from electroscreen.data.input_paths import skipped_files, skipped_message
 
     _rocksalt().to(filename=str(tmp_path / "a.cif"), fmt="cif")
     (tmp_path / "sub").mkdir()

@@ -14,7 +14,7 @@ import pytest
 
 from electroscreen.data import read_candidates
 from electroscreen.data.candidates import RESERVED_COLUMNS, unique_ids
-from electroscreen.data.readers import expand_inputs
+from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.table_text import csv_records
 from electroscreen.data.tables import table_chunks, table_records
 from tests.data.test_readers import GOOD_CIF_BLOCK
