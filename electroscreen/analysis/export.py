@@ -36,7 +36,12 @@ import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
 from electroscreen.analysis.occupancy_rounding import check_tolerance
-from electroscreen.analysis.ordering import SEARCH_SECONDS, ordered_approximant
+from electroscreen.analysis.ordering import ordered_approximant
+from electroscreen.analysis.ordering_limits import (
+    MAX_ORDERED_SITES,
+    OCCUPANCY_TOLERANCE,
+    SEARCH_SECONDS,
+)
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
@@ -264,8 +269,8 @@ def export_shortlist(
     *,
     top: int = 20,
     order: bool = False,
-    max_ordered_sites: int = 200,
-    occupancy_tolerance: float = 0.05,
+    max_ordered_sites: int = MAX_ORDERED_SITES,
+    occupancy_tolerance: float = OCCUPANCY_TOLERANCE,
     search_seconds: float = SEARCH_SECONDS,
     dft: str | None = None,
 ) -> ExportResult:

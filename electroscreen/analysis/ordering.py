@@ -37,11 +37,13 @@ from electroscreen.analysis.occupancy_rounding import (
     species_charges,
     whole_multiplier,
 )
+from electroscreen.analysis.ordering_limits import (
+    MAX_ORDERED_SITES,
+    OCCUPANCY_TOLERANCE,
+    SEARCH_SECONDS,
+)
 
-__all__ = ["SEARCH_SECONDS", "ordered_approximant"]
-
-#: Seconds after which the Ewald search of one ordering stops with the best ordering found.
-SEARCH_SECONDS = 10.0
+__all__ = ["ordered_approximant"]
 
 
 def _order(work: Structure, seconds: float) -> tuple[Structure, str]:
@@ -125,8 +127,8 @@ def _rounded(rounding: Rounding, seconds: float) -> tuple[Structure | None, str]
 
 def ordered_approximant(
     structure: Structure,
-    max_sites: int = 200,
-    occupancy_tolerance: float = 0.05,
+    max_sites: int = MAX_ORDERED_SITES,
+    occupancy_tolerance: float = OCCUPANCY_TOLERANCE,
     search_seconds: float = SEARCH_SECONDS,
 ) -> tuple[Structure | None, str]:
     """An ordered approximant of a disordered structure, or None and the reason.

@@ -7,6 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from electroscreen.analysis.ordering_limits import (
+    MAX_ORDERED_SITES,
+    OCCUPANCY_TOLERANCE,
+    SEARCH_SECONDS,
+)
 from electroscreen.cli.common import TRACKING_URI_HELP, console, interruptible
 from electroscreen.interrupts import RESUME_HINT
 from electroscreen.report import log_console
@@ -159,14 +164,17 @@ def export(
     order: bool = typer.Option(
         False, "--order", help="Also write an ordered approximant of disordered structures."
     ),
-    max_ordered_sites: int = typer.Option(200, help="Largest supercell tried by --order."),
+    max_ordered_sites: int = typer.Option(
+        MAX_ORDERED_SITES, help="Largest supercell tried by --order."
+    ),
     occupancy_tolerance: float = typer.Option(
-        0.05,
+        OCCUPANCY_TOLERANCE,
         help="Largest change of a site occupancy (in (0, 0.5]) --order may make by rounding when "
         "no supercell of --max-ordered-sites sites makes every occupancy whole (reported).",
     ),
     search_seconds: float = typer.Option(
-        10.0, help="Seconds of each --order Ewald search; then the best ordering found is taken."
+        SEARCH_SECONDS,
+        help="Seconds of each --order Ewald search; then the best ordering found is taken.",
     ),
     dft: str | None = typer.Option(
         None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
