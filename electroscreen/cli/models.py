@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from electroscreen.cli.common import TRACKING_URI_HELP, console, interruptible
+from electroscreen.experiments.server_defaults import DEFAULT_HOST, SERVE_PORT, UI_PORT
 from electroscreen.report import log_console
 
 
@@ -46,8 +47,8 @@ def ui(
     tracking_uri: str | None = typer.Option(
         None, help="Store to serve (default: $MLFLOW_TRACKING_URI, else sqlite:///./mlflow.db)."
     ),
-    port: int = typer.Option(5000, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    port: int = typer.Option(UI_PORT, help="Port to listen on."),
+    host: str = typer.Option(DEFAULT_HOST, help="Interface to bind (loopback by default)."),
     allow_remote: bool = typer.Option(
         False, "--allow-remote", help="Allow a non-loopback --host (no authentication: see README)."
     ),
@@ -82,8 +83,8 @@ def serve(
         None,
         help="Store the model URI resolves in (default: $MLFLOW_TRACKING_URI, else ./mlflow.db).",
     ),
-    port: int = typer.Option(5001, help="Port to listen on."),
-    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    port: int = typer.Option(SERVE_PORT, help="Port to listen on."),
+    host: str = typer.Option(DEFAULT_HOST, help="Interface to bind (loopback by default)."),
     allow_remote: bool = typer.Option(
         False, "--allow-remote", help="Allow a non-loopback --host (no authentication)."
     ),

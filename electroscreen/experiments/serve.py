@@ -18,18 +18,17 @@ import sys
 from pathlib import Path
 
 from electroscreen.experiments.foreground import run_in_foreground
+from electroscreen.experiments.server_defaults import DEFAULT_HOST, SERVE_PORT
 from electroscreen.experiments.tracking import resolve_tracking_uri
 
 __all__ = ["serve_command", "serve_model"]
-
-DEFAULT_PORT = 5001
 
 
 def serve_command(
     model_uri: str,
     tracking_uri: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    port: int = SERVE_PORT,
     workers: int = 1,
     allow_remote: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
@@ -91,8 +90,8 @@ def serve_command(
 def serve_model(
     model_uri: str,
     tracking_uri: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 5001,
+    host: str = DEFAULT_HOST,
+    port: int = SERVE_PORT,
     allow_remote: bool = False,
 ) -> int:
     """Run :func:`serve_command` in the foreground; the server's exit code (0 when stopped by

@@ -14,13 +14,10 @@ import sys
 from urllib.parse import urlparse
 
 from electroscreen.experiments.foreground import run_in_foreground
+from electroscreen.experiments.server_defaults import DEFAULT_HOST, UI_PORT
 from electroscreen.experiments.tracking import artifact_root, resolve_tracking_uri
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "serve_ui", "ui_command"]
-
-#: Loopback only: the UI has no authentication, so it is not exposed unless asked.
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
+__all__ = ["is_loopback", "serve_ui", "ui_command"]
 
 
 def is_loopback(host: str) -> bool:
@@ -36,7 +33,7 @@ def is_loopback(host: str) -> bool:
 def ui_command(
     tracking_uri: str | None = None,
     host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
+    port: int = UI_PORT,
     workers: int | None = None,
     allow_remote: bool = False,
 ) -> list[str]:
@@ -101,7 +98,7 @@ def ui_command(
 def serve_ui(
     tracking_uri: str | None = None,
     host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
+    port: int = UI_PORT,
     allow_remote: bool = False,
     stop_timeout: float = 15.0,
     workers: int | None = None,
