@@ -83,7 +83,9 @@ def ranked_table(
     (:func:`~electroscreen.data.composition_match.distinct_compositions`). A shown composition the
     conductivity model was trained on is listed under the table with its measurement
     (``train_log10_sigma``): its prediction is a recall, not a discovery; one measured in rows the
-    model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction.
+    model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction; and a
+    composition the air-stability model was fitted on with its literature verdict
+    (``train_air_verdict``), which its score need not follow.
 
     Parameters
     ----------
@@ -144,6 +146,11 @@ def ranked_table(
         known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
         if known:
             notes.append(text + "; ".join(known))
+    column = "train_air_verdict"
+    verdicts = best[column].fillna("").tolist() if column in best else [""] * len(best)
+    labelled = [f"rank {r}: {v}" for r, v in zip(ranks, verdicts, strict=True) if v]
+    if labelled:  # the score beside it may disagree: the model need not recall a label
+        notes.append("Air-stability labels (train_air_verdict): " + "; ".join(labelled))
     caption = "\n".join(notes) or None
     table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
     table.add_column("rank", no_wrap=True, width=rank_w)

@@ -93,6 +93,7 @@ def test_a_known_composition_shows_its_measurement():
             "train_id": ["824", "", "17 (< 1e-10 S/cm)"],
             "heldout_log10_sigma": [np.nan, -2.72, np.nan],
             "heldout_id": ["", "elz", ""],
+            "train_air_verdict": ["moderate (1), unstable (2)", "", None],
         }
     )
     text = _render(ranked_table(results, top=3))
@@ -102,9 +103,13 @@ def test_a_known_composition_shows_its_measurement():
     )
     # measured in rows the model did not see (the OBELiX test split): a check of the prediction
     assert "Measured, not trained on (heldout_log10_sigma): rank 2: -2.72" in caption
+    # a labelled composition: its literature verdict, whatever its score says
+    assert "Air-stability labels (train_air_verdict): rank 1: moderate (1), unstable (2)" in caption
+    assert "rank 2: " not in caption.split("Air-stability labels")[1]
     # results written before the columns existed: no caption
-    old = _render(ranked_table(results.drop(columns=["train_log10_sigma", "train_id"]), top=3))
-    assert "Trained on" not in old
+    columns = ["train_log10_sigma", "train_id", "train_air_verdict"]
+    old = _render(ranked_table(results.drop(columns=columns), top=3))
+    assert "Trained on" not in old and "Air-stability labels" not in old
 
 
 @pytest.mark.parametrize("width", [80, 200])

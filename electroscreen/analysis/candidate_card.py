@@ -65,7 +65,8 @@ __all__ = [
 #: Result columns shown as the card's prediction section (those present): the row's status and
 #: error first (why a rejected row has no prediction), and a training composition's measurement
 #: (``train_log10_sigma``, ``train_id``: its prediction recalls it, it is not a discovery), and a
-#: measurement the model did not see (``heldout_log10_sigma``, ``heldout_id``).
+#: measurement the model did not see (``heldout_log10_sigma``, ``heldout_id``), and a labelled
+#: composition's literature verdict (``train_air_verdict``, ``train_air_id``: beside the score).
 PREDICTION_COLUMNS = (
     "status",
     "error",
@@ -73,6 +74,8 @@ PREDICTION_COLUMNS = (
     "train_id",
     "heldout_log10_sigma",
     "heldout_id",
+    "train_air_verdict",
+    "train_air_id",
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,

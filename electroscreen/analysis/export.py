@@ -51,7 +51,7 @@ SHORTLIST_COLUMNS = (
     "rank", "candidate_id", "formula", "pred_log10_sigma", "pred_log10_sigma_std",
     "pred_log10_sigma_lo", "pred_log10_sigma_hi", "train_log10_sigma", "train_id",
     "heldout_log10_sigma", "heldout_id",
-    "p_air_stable", "window_red_v", "window_ox_v",
+    "p_air_stable", "train_air_verdict", "train_air_id", "window_red_v", "window_ox_v",
     "cost_usd_per_kg", "interface_anode_ev_per_atom", "interface_cathode_ev_per_atom", "gii",
     "pareto_rank",
     "acquisition_rank", "score", "source",

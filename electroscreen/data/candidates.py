@@ -29,7 +29,8 @@ OK = "ok"
 #: Column names electroscreen writes beside a table's own columns, in any of its output tables:
 #: the candidate table's (:data:`CANDIDATE_COLUMNS`), ``screen``'s results (``cell_formula``,
 #: ``n_sites``, ``batch``; the models' prediction columns, ``models.tasks`` and
-#: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``; the
+#: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
+#: the labels, ``LABEL_COLUMNS``; the
 #: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``) and
 #: ``featurize``'s (``featurize_status``, and ``status_<featurizer>``: :data:`RESERVED_PREFIXES`).
@@ -58,6 +59,8 @@ RESERVED_COLUMNS = frozenset(
         "train_id",
         "heldout_log10_sigma",
         "heldout_id",
+        "train_air_verdict",
+        "train_air_id",
         "window_red_v",
         "window_ox_v",
         "cost_usd_per_kg",

@@ -44,6 +44,7 @@ from electroscreen.models.temperature import (
     arrhenius_shift,
     parse_temperatures,
 )
+from electroscreen.models.training_labels import TrainingLabels
 from electroscreen.models.training_rows import TrainingRows
 
 __all__ = [
@@ -122,6 +123,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         "rare_features_": None,
         "training_rows_": None,
         "heldout_rows_": None,
+        "training_labels_": None,
     }
 
     def __init__(
@@ -259,9 +261,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         self.heldout_rows_ = None  # measured rows it was not fitted on: remember_heldout
         if task.kind == "classification":
             self.training_rows_ = None
+            has_verdicts = "verdict" in table  # the labels screen shows beside the scores
+            self.training_labels_ = TrainingLabels.of_rows(table, rows) if has_verdicts else None
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
         self.training_rows_ = TrainingRows.of_rows(table, targets, rows)
+        self.training_labels_ = None
         # wrapped in conformal intervals (predictor_calibration.fit_conformal)
         self.estimator_ = fit_conformal(self, base, X, design, table, targets, use)
         return self

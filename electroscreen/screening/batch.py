@@ -27,9 +27,9 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
 from electroscreen.screening.filters import apply_filters, apply_stored_states
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
+from electroscreen.screening.known_compositions import known_columns
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
@@ -312,7 +312,7 @@ def process_batch(
         )
         computed.iloc[still_ok] = values
     computed[WINDOW_STATUS_COLUMN] = window_status
-    known = _training_measurements(conductivity, compositions, still_ok, table.index)
+    known = known_columns(conductivity, stability, compositions, still_ok, table.index)
     plausibility = table[list(PLAUSIBILITY_COLUMNS)]
     table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
     out = pd.concat([table, predictions, known, computed, plausibility], axis=1)
@@ -324,26 +324,6 @@ def process_batch(
     out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out
-
-
-def _training_measurements(
-    conductivity: Any, compositions: PackedCompositions, rows: np.ndarray, index: pd.Index
-) -> pd.DataFrame:
-    """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` of the predicted ``rows`` (NaN /
-    ``""`` elsewhere, and for a model saved before it kept those rows)."""
-    known, packed = {}, compositions.take(rows) if len(rows) else None
-    for attribute, (value, ids) in (
-        ("training_rows_", TRAINING_COLUMNS),
-        ("heldout_rows_", HELDOUT_COLUMNS),
-    ):
-        known[value] = np.full(len(index), np.nan)
-        known[ids] = np.full(len(index), "", dtype=object)
-        lookup = getattr(conductivity, attribute, None)
-        if lookup is not None and packed is not None:
-            found = lookup.lookup(packed, (value, ids))
-            known[value][rows] = found[value].to_numpy()
-            known[ids][rows] = found[ids].to_numpy()
-    return pd.DataFrame(known, index=index)
 
 
 def process_batch_by_uri(

@@ -488,6 +488,51 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     assert (legacy["train_id"].fillna("") == "").all()
 
 
+def test_a_labelled_composition_shows_its_air_stability_verdict(model_store, tmp_path, monkeypatch):
+    """Li2S (one label row, unstable) may be scored as stable by a model that does not recall it:
+    its verdict stands beside the score. Expected values come from the label file itself."""
+    from pymatgen.core import Composition
+
+    from electroscreen.data.air_stability import load_air_stability
+
+    labels = load_air_stability()
+    labels = labels[labels["status"] == "ok"]
+
+    def rows_of(formula: str) -> pd.DataFrame:  # pymatgen's compositions, not ours
+        target = Composition(formula).fractional_composition
+        same = [
+            Composition(f).fractional_composition.almost_equals(target, rtol=0, atol=1e-3)
+            for f in labels["formula"]
+        ]
+        return labels[same]
+
+    li2s, lps = rows_of("Li2S"), rows_of("Li3PS4")
+    assert len(li2s) == 1 and lps["verdict"].nunique() > 1
+    pool = tmp_path / "pool.csv"
+    # Li2S as a cell (Li8S4); Li3PS4 with disagreeing rows; a composition no label row holds
+    formulas = ["Li8S4", "Li3PS4", "Li3.1P0.9Si0.1S4"]
+    pd.DataFrame({"id": list("abc"), "formula": formulas}).to_csv(pool, index=False)
+    run = dict(tracking_uri=model_store.uri, track=False, progress=False)
+    results = screen([pool], tmp_path / "out", **run).results.set_index("candidate_id")
+    assert (results["status"] == "ok").all()
+    assert results.loc["a", "train_air_verdict"] == li2s["verdict"].iloc[0] == "unstable"
+    assert results.loc["a", "train_air_id"] == li2s["candidate_id"].iloc[0]
+    counts = lps["verdict"].value_counts()
+    expected = ", ".join(
+        f"{v} ({counts[v]})" for v in ("stable", "moderate", "unstable") if v in counts
+    )
+    assert results.loc["b", "train_air_verdict"] == expected
+    assert sorted(results.loc["b", "train_air_id"].split(";")) == sorted(lps["candidate_id"])
+    assert results.loc["c", ["train_air_verdict", "train_air_id"]].tolist() == ["", ""]
+    # a model saved before it kept its labels: the columns are there, empty
+    from electroscreen.screening import batch
+
+    for predictor in list(batch._CACHE.values()):  # as the legacy state of an old pickle sets it
+        monkeypatch.setattr(predictor, "training_labels_", None)
+    legacy = screen([pool], tmp_path / "legacy", **run).results
+    assert (legacy["train_air_verdict"].fillna("") == "").all()
+
+
 def test_oxidation_and_cost_weights_move_the_score():
     frame = pd.DataFrame(
         {

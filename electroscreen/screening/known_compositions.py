@@ -1,0 +1,52 @@
+"""What is known of a screened composition beyond its predictions: the measurements and labels of it
+that the models hold (a recall, or a check of the prediction), never used in a prediction.
+
+:data:`~electroscreen.models.training_rows.TRAINING_COLUMNS` and
+:data:`~electroscreen.models.training_rows.HELDOUT_COLUMNS` come from the conductivity model,
+:data:`~electroscreen.models.training_labels.LABEL_COLUMNS` from the air-stability model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.models.training_labels import LABEL_COLUMNS
+from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
+
+__all__ = ["known_columns"]
+
+
+def known_columns(
+    conductivity: Any,
+    stability: Any,
+    compositions: PackedCompositions,
+    rows: np.ndarray,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` (the conductivity model's) and
+    :data:`LABEL_COLUMNS` (the air-stability model's) of the predicted ``rows`` (NaN / ``""``
+    elsewhere, and for a model saved before it kept those rows)."""
+    known, packed = {}, compositions.take(rows) if len(rows) else None
+    for attribute, (value, ids) in (
+        ("training_rows_", TRAINING_COLUMNS),
+        ("heldout_rows_", HELDOUT_COLUMNS),
+    ):
+        known[value] = np.full(len(index), np.nan)
+        known[ids] = np.full(len(index), "", dtype=object)
+        lookup = getattr(conductivity, attribute, None)
+        if lookup is not None and packed is not None:
+            found = lookup.lookup(packed, (value, ids))
+            known[value][rows] = found[value].to_numpy()
+            known[ids][rows] = found[ids].to_numpy()
+    labels = getattr(stability, "training_labels_", None)
+    for column in LABEL_COLUMNS:
+        known[column] = np.full(len(index), "", dtype=object)
+    if labels is not None and packed is not None:
+        found = labels.lookup(packed)
+        for column in LABEL_COLUMNS:
+            known[column][rows] = found[column].to_numpy()
+    return pd.DataFrame(known, index=index)
