@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, join_statuses, merge_status
+from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.models.devices import check_device, require_cuda
@@ -178,7 +179,10 @@ def objective_values(
     never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
     window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode
     and cathode share one set of candidate enthalpies
-    (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`)."""
+    (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`), computed at the
+    composition balanced exactly by its carrier (:func:`~electroscreen.data.carrier_balance.
+    carrier_balanced`: a refined CIF's ``Li3In1.015Cl6`` as ``Li2.955In1.015Cl6``, whose oxidation
+    limit is 4.2 V, not the 2.4 V of a trace of In metal); the cost at the composition as given."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
     from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL, ElectrochemicalWindow
@@ -189,6 +193,11 @@ def objective_values(
         return out, status
     carrier = carrier or "Li"
     cathode = objectives.cathode if objectives.interface_cathode else None
+    given = formulas
+    if objectives.window or objectives.interface or cathode:
+        if not isinstance(formulas, PackedCompositions):
+            formulas = pack_compositions(formulas)
+        formulas, _ = carrier_balanced(formulas, carrier)
     if objectives.window and (objectives.interface or cathode):  # one set of enthalpies
         both, status = window_and_anode(
             formulas,
@@ -216,7 +225,7 @@ def objective_values(
         values = InterfaceReactivity(electrodes=electrodes).transform(formulas)[:, ::2]
         out[:, [3] * objectives.interface + [4] * bool(cathode)] = values
     if objectives.cost:
-        out[:, 2] = MaterialCost().transform(formulas)[:, 0]
+        out[:, 2] = MaterialCost().transform(given)[:, 0]
     return out, np.asarray(status, dtype=object)
 
 

@@ -386,15 +386,20 @@ def test_cuda_device_runs_or_says_why_not(model_store, formula_pool, tmp_path):
 
 
 def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screened):
+    """The cost of the cell as given; window and interfaces of the cell balanced by its carrier
+    (tests/data/test_carrier_balance.py)."""
+    from electroscreen.data.carrier_balance import carrier_balanced
+    from electroscreen.data.compositions import pack_compositions
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
     results = screened[0].results
     ok = results[results["status"] == "ok"]
-    cells = ok["cell_formula"].tolist()
+    given = ok["cell_formula"].tolist()
+    cells, _ = carrier_balanced(pack_compositions(given), "Li")
     window = ElectrochemicalWindow().transform(cells)
     np.testing.assert_allclose(ok[["window_red_v", "window_ox_v"]].to_numpy(), window[:, :2])
-    cost = MaterialCost().transform(cells)[:, 0]
+    cost = MaterialCost().transform(given)[:, 0]
     np.testing.assert_allclose(ok["cost_usd_per_kg"].to_numpy(), cost)
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 
@@ -422,6 +427,23 @@ def test_window_and_cost_columns_are_the_featurizers_on_the_cell_formula(screene
     config = RankingConfig()
     assert config.weight_oxidation == 0.0 and config.weight_cost == 0.0
     assert config.weight_interface == 0.0
+
+
+def test_a_refined_cell_has_the_objectives_of_its_carrier_balanced_composition():
+    """OBELiX's Li3InCl6 CIF holds 2.03 In per cell: taken literally, a trace of In metal set its
+    oxidation limit at 2.4 V, and the Er analogue generated from it had no window at all."""
+    from electroscreen.featurizers.composition.cost import MaterialCost
+    from electroscreen.screening.batch import objective_values
+    from electroscreen.screening.screen_config import ObjectivesConfig
+
+    formulas = ["Li3InCl6", "Li3In1.015Cl6", "Li2.955In1.015Cl6", "Li3Er1.015Cl6", "Li3ErCl6"]
+    values, status = objective_values(formulas, ObjectivesConfig(), "Li")
+    assert (status == "ok").all()
+    thermo = [0, 1, 3, 4]  # window, anode, cathode: cost (2) is the composition's as given
+    np.testing.assert_array_equal(values[1, thermo], values[2, thermo])
+    assert values[1, 1] == pytest.approx(values[0, 1], abs=0.01) and values[0, 1] > 4.0
+    assert values[3, 1] == pytest.approx(values[4, 1], abs=0.01)
+    np.testing.assert_allclose(values[:, 2], MaterialCost().transform(formulas)[:, 0])
 
 
 def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
