@@ -254,14 +254,17 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         d = self.novelty_.distance(X[:, self.near_columns_])
         return np.exp(-((d / self.gate_scale) ** 2))
 
-    def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Probability of class 1 and the mixture spread, both of shape ``(n,)``."""
+    def predict_proba_dist(
+        self, X: np.ndarray, weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probability of class 1 and the mixture spread, both of shape ``(n,)``; ``weight``:
+        :meth:`gate_weight` of ``X`` when already computed (the predictor's notes need it too)."""
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
         shift = getattr(self, "prior_log_odds_", 0.0)  # models fitted before calibration: 0
         p_near, sd_near = _shifted(*self.near_.predict_proba_dist(X[:, self.near_columns_]), shift)
         p_far, sd_far = _shifted(*self.far_.predict_proba_dist(X[:, self.far_columns_]), shift)
-        w = self.gate_weight(X)
+        w = self.gate_weight(X) if weight is None else np.asarray(weight, dtype=np.float64)
         p = w * p_near + (1 - w) * p_far
         var = w * sd_near**2 + (1 - w) * sd_far**2 + w * (1 - w) * (p_near - p_far) ** 2
         return p, np.sqrt(var)

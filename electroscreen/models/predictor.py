@@ -310,7 +310,10 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(
-        self, design: Design, temperature_c: np.ndarray | float | None = None
+        self,
+        design: Design,
+        temperature_c: np.ndarray | float | None = None,
+        gate_weight: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Output columns (:meth:`output_columns` + ``pred_status``) of a design, row-aligned.
 
@@ -321,10 +324,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             Temperature of each frame row (degC; default 25). Used by ``temperature_model =
             "arrhenius"``; a model without one predicts only at 25 degC (other rows: NaN and
             ``pred_status = "no_temperature_model"``).
+        gate_weight : ndarray of shape (len(design.rows),), optional
+            A gated classifier's ``gate_weight(design.X)``, when already computed.
         """
         if not hasattr(self, "estimator_"):
             raise ValueError("the predictor is not fitted: call fit(table) first")
-        return predict_columns(self, design, temperature_c)
+        return predict_columns(self, design, temperature_c, gate_weight)
 
     def predict_frame(
         self,
@@ -365,9 +370,13 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         if "temperature_c" in frame and self.task_.kind == "regression":
             temperature, problem = parse_temperatures(frame["temperature_c"])
             design = design.with_status(problem)
-        out = pd.DataFrame(self.predict_design(design, temperature), index=frame.index)
+        # a gated classifier's weights: the predictions and the notes both need them
+        estimator = getattr(self, "estimator_", None)  # unfitted: predict_design says so
+        gated = hasattr(estimator, "gate_weight") and isinstance(design.X, np.ndarray)
+        weight = estimator.gate_weight(design.X) if details and gated and len(design.rows) else None
+        out = pd.DataFrame(self.predict_design(design, temperature, weight), index=frame.index)
         if details:
-            notes = feature_notes(design, self.constant_features_, self.rare_features_)
+            notes = feature_notes(design, self.constant_features_, self.rare_features_, weight)
             out["pred_feature_status"] = notes
         return out
 

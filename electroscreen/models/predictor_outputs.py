@@ -18,7 +18,22 @@ from electroscreen.models.featurize import Design
 from electroscreen.models.side_models import predict_conductivity
 from electroscreen.models.tasks import get_task
 
-__all__ = ["EA_COLUMN", "NOVELTY_COLUMN", "feature_notes", "output_columns", "predict_columns"]
+__all__ = [
+    "EA_COLUMN",
+    "FAR_FROM_LABELS",
+    "FAR_WEIGHT",
+    "NOVELTY_COLUMN",
+    "feature_notes",
+    "output_columns",
+    "predict_columns",
+]
+
+#: A gated classifier's near-member weight below which a row's score is its far member's alone
+#: (the default air-stability model: the logistic model on four descriptors, not the labels of
+#: neighbouring compositions; 46 % of the demo's ranked candidates).
+FAR_WEIGHT = 0.05
+#: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``).
+FAR_FROM_LABELS = "labels:far_from_labels"
 
 #: Extra output columns of a conductivity predictor (besides the task's).
 NOVELTY_COLUMN = "pred_log10_sigma_novelty"
@@ -41,7 +56,10 @@ def output_columns(task: str, temperature_model: str) -> tuple[str, ...]:
 
 
 def predict_columns(
-    predictor: object, design: Design, temperature_c: np.ndarray | float | None = None
+    predictor: object,
+    design: Design,
+    temperature_c: np.ndarray | float | None = None,
+    gate_weight: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Output columns (:func:`output_columns` + ``pred_status``) of a design, row-aligned.
 
@@ -52,6 +70,8 @@ def predict_columns(
     design : Design
     temperature_c : float or ndarray of shape (len(design),), optional
         See ``CandidatePredictor.predict_design``.
+    gate_weight : ndarray of shape (len(design.rows),), optional
+        A gated classifier's ``gate_weight(design.X)``, when already computed.
     """
     n = len(design)
     columns = predictor.output_columns()
@@ -62,7 +82,8 @@ def predict_columns(
         if regression:
             values = predict_conductivity(predictor, design, temperature_c)
         else:
-            values = predictor.estimator_.predict_proba_dist(design.X)
+            given = {} if gate_weight is None else {"weight": gate_weight}
+            values = predictor.estimator_.predict_proba_dist(design.X, **given)
         for column, value in zip(columns, values, strict=True):
             out[column][design.rows] = value
     if regression and temperature_c is not None:
@@ -79,8 +100,11 @@ def feature_notes(
     design: Design,
     constant_features: ConstantFeatures | None,
     rare_features: ConstantFeatures | None,
+    gate_weight: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes.
+    """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes and,
+    given a gated classifier's weights, :data:`FAR_FROM_LABELS` where its near member has (almost)
+    no say.
 
     Parameters
     ----------
@@ -88,14 +112,18 @@ def feature_notes(
     constant_features, rare_features : ConstantFeatures or None
         The predictor's ``constant_features_`` and ``rare_features_`` (None: no feature matrix,
         or a predictor pickled before them).
+    gate_weight : ndarray of shape (len(design.rows),), optional
+        A gated classifier's near-member weight per predicted row: below :data:`FAR_WEIGHT`,
+        the row is noted :data:`FAR_FROM_LABELS`.
     """
     notes = design.feature_status.copy()
     if not len(design.rows) or not isinstance(design.X, np.ndarray):
         return notes
-    for features in (constant_features, rare_features):
-        if features is None:
-            continue
-        extra = features.notes(design.X)
+    extras = [f.notes(design.X) for f in (constant_features, rare_features) if f is not None]
+    if gate_weight is not None:
+        far = np.asarray(gate_weight) < FAR_WEIGHT
+        extras.append(np.where(far, FAR_FROM_LABELS, "").astype(object))
+    for extra in extras:
         flagged = extra != ""
         rows = design.rows[flagged]
         notes[rows] = [

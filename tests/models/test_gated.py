@@ -192,6 +192,15 @@ def test_predictor_builds_it_from_feature_names_and_refuses_it_for_conductivity(
     out = model.predict_frame(pd.DataFrame({"formula": ["Li3PS4", "Li7La3Zr2O12"]}))
     assert out["pred_status"].tolist() == ["ok", "ok"]
     assert out["p_air_stable"].iloc[0] < 0.5 < out["p_air_stable"].iloc[1]
+    # a composition unlike every labelled one is scored by the far member alone, and says so
+    asked = pd.DataFrame({"formula": ["Li3PS4", "LiI", "Li3N"]})
+    notes = model.predict_frame(asked, details=True)["pred_feature_status"]
+    weight = model.estimator_.gate_weight(model.featurize(asked).X)
+    from electroscreen.models.predictor_outputs import FAR_FROM_LABELS, FAR_WEIGHT
+
+    assert weight[0] > FAR_WEIGHT and (weight[1:] < FAR_WEIGHT).all()
+    assert FAR_FROM_LABELS not in notes.iloc[0]
+    assert all(FAR_FROM_LABELS in note.split(";") for note in notes.iloc[1:])
     with pytest.raises(ValueError, match="gated is a classifier pair"):
         CandidatePredictor(task="conductivity", featurizers=("magpie",), estimator="gated").fit(
             pd.DataFrame({"formula": ["Li3PS4"] * 6, "log10_sigma": [-3.0] * 6})
