@@ -81,7 +81,8 @@ def apply_bond_valence(
             error[r] = (
                 f"global instability index {values[r, 0]:.2f} v.u. (at lattice scale "
                 f"{values[r, 1]:.3f}) exceeds max_gii={config.max_gii}: the ions do not fit "
-                "their sites"
+                "their sites (the default, 0.86, also rejects 1 in 20 known OBELiX structures; "
+                "filters.max_gii: null keeps every candidate)"
             )
         out["status"] = status
         out["error"] = error

@@ -73,6 +73,7 @@ def test_absurd_substitutions_are_implausible_and_known_structures_pass(pool, tm
     assert (out["gii"].iloc[:3] < 0.3).all()
     assert (out["gii"].iloc[3:] > filters.max_gii).all()
     assert out["error"].iloc[3].startswith("global instability index")
+    assert "filters.max_gii: null" in out["error"].iloc[3]  # the way out, for a known structure
     assert out["pred_log10_sigma"].iloc[3:].isna().all()  # rejected before the models
     assert out["pred_log10_sigma"].iloc[:3].notna().all()
     assert out["gii_scale"].between(*filters.gii_scale_bounds).all()
