@@ -23,10 +23,15 @@ from electroscreen.data.headers import site_blocks
 from electroscreen.data.tables import formula_mismatch
 from electroscreen.data.validation import MAX_OCCUPANCY, StructureProblem, occupancy_in_range
 
-__all__ = ["NO_SITE_BLOCK", "cif_block_structure", "cif_structures"]
+__all__ = ["NO_SITE_BLOCK", "RAGGED_LOOP", "cif_block_structure", "cif_structures"]
 
 #: Why a CIF gives no structure at all.
 NO_SITE_BLOCK = "no data block lists atom sites (_atom_site_fract_x, _y, _z)"
+#: Why a block's loop cannot be read (pymatgen says ``zip() argument 2 is longer than argument 1``).
+RAGGED_LOOP = (
+    "a loop_'s values do not fill its columns (a row cut short or a value too many: "
+    "is the file truncated?)"
+)
 
 
 def cif_structures(text: str) -> list[Structure]:
@@ -57,7 +62,12 @@ def cif_block_structure(text: str) -> Structure:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parser = CifParser(io.StringIO(text), occupancy_tolerance=MAX_OCCUPANCY)
+        try:
+            parser = CifParser(io.StringIO(text), occupancy_tolerance=MAX_OCCUPANCY)
+        except ValueError as exc:  # pymatgen's loop reader: zip(columns * n, values, strict=True)
+            if "zip()" not in str(exc):
+                raise
+            raise ValueError(RAGGED_LOOP) from None
         blocks = [block.data for block in parser._cif.data.values()]
         for data in blocks:
             _check_occupancies(data)

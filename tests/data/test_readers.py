@@ -170,6 +170,18 @@ def test_a_file_without_structures_and_a_cif_with_one_bad_block_lose_nothing(tmp
     assert "empty.json" in table["error"].iloc[0] and "two.cif#1" in table["error"].iloc[2]
 
 
+def test_a_cif_cut_in_the_middle_of_a_row_says_so(tmp_path):
+    """pymatgen's own words were 'ValueError: zip() argument 2 is longer than argument 1'."""
+    from electroscreen.data.cif_structures import RAGGED_LOOP
+
+    text = GOOD_CIF_BLOCK.format(name="cut")
+    (tmp_path / "cut.cif").write_text(text[: text.rindex("0.5  0.5") + len("0.5  ")])
+    table = read_candidates([tmp_path / "cut.cif"])
+    assert table["status"].tolist() == ["parse_error"]
+    assert RAGGED_LOOP in table["error"].iloc[0] and "zip()" not in table["error"].iloc[0]
+    assert "cut.cif" in table["error"].iloc[0]
+
+
 def test_thousand_inputs_with_ten_bad_ones(tmp_path, bad_files, obelix_structures):
     folder, missing = bad_files
     good = []
