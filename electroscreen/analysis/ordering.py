@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from pymatgen.core import Structure
 
 from electroscreen.analysis.occupancy_rounding import (
@@ -43,7 +44,11 @@ from electroscreen.analysis.ordering_limits import (
     SEARCH_SECONDS,
 )
 
-__all__ = ["ordered_approximant"]
+__all__ = ["SHORT_CATION_CONTACT", "ordered_approximant"]
+
+#: Shortest cation-cation distance (A) of an ordering that passes without a note: below it, two
+#: cations are most likely split sites of the disordered model both taken.
+SHORT_CATION_CONTACT = 2.0
 
 
 def _order(work: Structure, seconds: float) -> tuple[Structure, str]:
@@ -93,6 +98,22 @@ def _with_note(status: str, note: str) -> str:
     return f"{status}; {note}" if note else status
 
 
+def _contact_note(ordered: Structure) -> str:
+    """A note when two cations of an ordering sit closer than :data:`SHORT_CATION_CONTACT`
+    (split sites of a disordered model both taken, e.g. two Li 1.6 A apart): a relaxation may
+    fail or wander; ``""`` otherwise."""
+    cations = [i for i, site in enumerate(ordered) if getattr(site.specie, "oxi_state", 0) > 0]
+    if len(cations) < 2:
+        return ""
+    distance = ordered.distance_matrix[np.ix_(cations, cations)]
+    np.fill_diagonal(distance, np.inf)
+    i, j = np.unravel_index(np.argmin(distance), distance.shape)
+    if distance[i, j] >= SHORT_CATION_CONTACT:
+        return ""
+    pair = f"{ordered[cations[i]].specie.symbol}-{ordered[cations[j]].specie.symbol}"
+    return f"short cation contact {pair} {distance[i, j]:.2f} A (check before relaxing)"
+
+
 def _exact(structure: Structure, multiplier: int, seconds: float) -> tuple[Structure | None, str]:
     """The exact ordering: supercell, oxidation states when missing (the project's assignment,
     as for a rounding: pymatgen's guess took over a minute on some compositions), order."""
@@ -105,7 +126,7 @@ def _exact(structure: Structure, multiplier: int, seconds: float) -> tuple[Struc
                 return None, "ordering_failed: no charge-balanced oxidation states"
             work.add_oxidation_state_by_element(states)
         ordered, note = _order(work, seconds)
-        return ordered, _with_note("ok", note)
+        return ordered, _with_note(_with_note("ok", note), _contact_note(ordered))
     except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
         return None, f"ordering_failed: {type(exc).__name__}: {exc}"
 
@@ -122,7 +143,8 @@ def _rounded(rounding: Rounding, seconds: float) -> tuple[Structure | None, str]
         ordered, note = _order(work, seconds)
     except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
         return None, f"ordering_failed: {type(exc).__name__}: {exc}"
-    return ordered, _with_note(f"rounded: {rounding.describe()}", note)
+    status = _with_note(f"rounded: {rounding.describe()}", note)
+    return ordered, _with_note(status, _contact_note(ordered))
 
 
 def ordered_approximant(

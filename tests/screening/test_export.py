@@ -87,7 +87,7 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
         assert has_poscar == back.is_ordered == (row.ordered in (True, "True"))
         if back.is_ordered:
             assert row.dft_status == "ok"
-        if row.ordered_status == "ok":
+        if row.ordered_status.split(";")[0] == "ok":  # notes may follow (a short contact)
             ordered = structure_from_text((cif.parent / "ordered.cif").read_text())[0]
             assert ordered.is_ordered and (cif.parent / "ordered_POSCAR").is_file()
             assert len(ordered) <= 120
@@ -99,7 +99,8 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
             }
             assert not (relax / "POTCAR").exists()
     statuses = dict(zip(shortlist["candidate_id"], shortlist["ordered_status"], strict=True))
-    assert statuses["jqc"] == "ok"
+    # jqc (Li7BiO6): an exact approximant (its ordering puts two Li 1.91 A apart: a note follows)
+    assert statuses["jqc"].split(";")[0] == "ok"
     # hx7 (Li2(OH)Br, whose CIF holds no H: read as Li2.001BrO) is not charge balanced: not exported
     assert results.set_index("candidate_id").loc["hx7", "status"] == "not_charge_balanced"
     assert "hx7" not in statuses
@@ -259,7 +260,7 @@ def test_export_writes_a_rounded_approximant_and_its_formula(screened, tmp_path)
         Composition(row.formula).reduced_formula != Composition(row.ordered_formula).reduced_formula
     )
     # exact approximants list their formula too; candidates not ordered by export list none
-    assert shortlist.loc["jqc", "ordered_status"] == "ok"
+    assert shortlist.loc["jqc", "ordered_status"].split(";")[0] == "ok"
     assert shortlist.loc["jqc", "ordered_formula"] == "Li7BiO6"
     assert (shortlist.loc[shortlist["ordered_status"] == "", "ordered_formula"] == "").all()
     cli = CliRunner().invoke(app, ["export", str(root / "out"), "--out", str(tmp_path / "y"),
