@@ -16,6 +16,16 @@ def test_data_info_reports_statuses_and_errors(tmp_path):
     assert "2 composition-only" in result.output
 
 
+def test_data_info_says_a_cif_cell_is_a_path_not_cif_text(tmp_path):
+    """Both rows said ``no data block lists atom sites (_atom_site_fract_x, _y, _z)``."""
+    (tmp_path / "paths.csv").write_text("id,formula,cif\na,Li2S,structures/a.cif\n")
+    result = CliRunner().invoke(app, ["data", "info", str(tmp_path / "paths.csv")],
+                                env={"COLUMNS": "300"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "'structures/a.cif' looks like a file path" in result.output
+    assert "no data block" not in result.output
+
+
 #: Process settings the CLI (never library code) makes before the library that reads them loads:
 #: (variable, the CLI's value, a user's value, a probe printing whether importing the CLI loaded
 #: that library). OpenMP threads wait passively (spinning ones fight other jobs for the cores);

@@ -21,7 +21,7 @@ def generate(
     seeds: list[str] = typer.Argument(
         None, help="Seed structure files, folders, globs or packed caches (.npz / packed .parquet)."
     ),
-    out: Path = typer.Option(..., help="Packed cache to write (.npz or .parquet)."),
+    out: Path = typer.Option(..., help="Packed cache to write (.npz, .parquet or .pq)."),
     table: Path | None = typer.Option(
         None, help="Candidate table (.csv/.parquet; default <out stem>_candidates.csv)."
     ),
@@ -34,8 +34,12 @@ def generate(
     max_candidates: int | None = typer.Option(
         None, help="Keep at most N (probability-weighted sample)."
     ),
-    threshold: float = typer.Option(1e-4, help="Smallest substitution probability kept."),
-    carrier: str = typer.Option("Li", help="Mobile ion kept in every candidate."),
+    threshold: float = typer.Option(
+        1e-4, help="Smallest substitution probability kept, in (0, 1]."
+    ),
+    carrier: str = typer.Option(
+        "Li", help="Mobile ion kept in every candidate (an element symbol)."
+    ),
     seed: int = typer.Option(0, help="Random seed (sampling for --max-candidates, --pool-size)."),
     exclude: list[str] = typer.Option([], help="Element never introduced (repeatable)."),
     keep_known: bool = typer.Option(False, help="Keep candidates equal to a seed composition."),
@@ -45,39 +49,66 @@ def generate(
     ),
 ) -> None:
     """Hypothetical candidates by data-mined ion substitution from seed structures."""
+    from rich.markup import escape
+
+    from electroscreen.data.input_paths import skipped_files, skipped_message
     from electroscreen.data.pinned import ChecksumError, MissingDataError
+    from electroscreen.screening.distributed import check_count
     from electroscreen.screening.generate import (
+        check_generation,
         generate_candidates,
-        load_seeds,
         seed_formulas,
+    )
+    from electroscreen.screening.pool_files import (
+        check_pool_paths,
+        read_seeds,
+        skipped_seeds_lines,
         write_pool,
     )
     from electroscreen.screening.synthetic import write_formula_pool
 
-    try:
-        packed = load_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
-    except (MissingDataError, ChecksumError) as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    def fail(exc: Exception) -> typer.Exit:
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        return typer.Exit(2)
+
+    try:  # every option checked before a seed is read
+        check_pool_paths(out, table, formulas=pool_size is not None)
+        check_generation(carrier, threshold, exclude)
+        for option, value in (("--max-candidates", max_candidates), ("--pool-size", pool_size)):
+            if value is not None:
+                check_count(option, value)
+        if skipped := skipped_files(seeds or []):
+            console.print(escape(skipped_message(skipped)), highlight=False)
+        read = read_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
+    except (MissingDataError, ChecksumError, FileNotFoundError, ValueError) as exc:
+        raise fail(exc) from None
+    packed = read.packed
     console.print(f"{len(packed)} seed structures")
+    for line in skipped_seeds_lines(read.skipped):
+        console.print(escape(line), highlight=False)
     if len(packed) == 0:
-        console.print("[red]error:[/] no readable seed structure (give files or --obelix)")
+        why = (
+            ": every seed was skipped (above)" if len(read.skipped) else " (give files or --obelix)"
+        )
+        console.print(f"[red]error:[/] no readable seed structure{why}")
         raise typer.Exit(2)
     if pool_size is not None:
         try:
             path = write_formula_pool(
                 out, pool_size, seed_formulas(packed), carrier=carrier, seed=seed
             )
-        except ValueError as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from None
+        except (ValueError, OSError) as exc:
+            raise fail(exc) from None
         console.print(f"{pool_size} synthetic formulas -> {path}")
         return
     pool = generate_candidates(
         packed, carrier=carrier, threshold=threshold, max_candidates=max_candidates, seed=seed,
         rescale_lattice=rescale, forbidden_elements=exclude, keep_known=keep_known,
     )  # fmt: skip
-    packed_path, table_path = write_pool(pool, out, table)
+    try:
+        packed_path, table_path = write_pool(pool, out, table)
+    except OSError as exc:
+        raise fail(exc) from None
     console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
     console.print(f"{len(pool)} candidates -> {packed_path} (structures), {table_path} (table)")
 

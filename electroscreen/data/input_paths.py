@@ -4,7 +4,7 @@ formats told by name (a light module: the standard library only).
 :func:`expand_inputs` turns the inputs of ``read_candidates`` and ``screen`` into the list of paths
 they read, keeping what must not vanish silently (a missing file, an unreadable sub-folder, a broken
 link) so that each gets a status row; :func:`skipped_files` names the files a folder holds that are
-not read.
+not read; :func:`looks_like_path` tells a table cell that names a file (which is never opened).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __all__ = [
     "expand_inputs",
     "is_candidate_file",
     "is_pattern",
+    "looks_like_path",
     "skipped_files",
     "skipped_message",
 ]
@@ -136,3 +137,11 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
 def is_pattern(text: str) -> bool:
     """Whether ``text`` is a glob pattern (holds ``*``, ``?`` or ``[``)."""
     return any(ch in text for ch in "*?[")
+
+
+def looks_like_path(text: str) -> bool:
+    """Whether ``text`` (a table cell) is one line that names a file (``structures/a.cif``,
+    ``C:\\cifs\\a.cif``, ``Li3PS4_POSCAR``): a path separator, or a candidate file's suffix or
+    name."""
+    lines = text.strip().splitlines()
+    return len(lines) == 1 and ("/" in text or "\\" in text or is_candidate_file(Path(lines[0])))

@@ -12,7 +12,9 @@ Which columns are what (:func:`table_columns`): the formula, id and CIF columns 
 electroscreen writes a column of that name (:data:`~electroscreen.data.candidates.RESERVED_COLUMNS`).
 A ``cif`` column is CIF text in every non-empty cell; without one, a ``structure`` column is read as
 a structure only in the cells that hold CIF text (a ``data_`` line), and its other text (a structure
-type such as ``garnet``) is kept as ``input_structure``.
+type such as ``garnet``) is kept as ``input_structure``. A cell is never read as a file: a ``cif``
+cell that names one (``structures/a.cif``: ``input_paths.looks_like_path``) is a ``parse_error``
+saying so.
 
 A CSV is read as UTF-8, or, when it is not UTF-8 but is Windows-1252 text (a spreadsheet's export
 with ``°`` or ``·``), as Windows-1252 with a warning naming the file and the first such line.
@@ -35,6 +37,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 
 from electroscreen.data.candidates import OK, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.input_paths import looks_like_path
 from electroscreen.data.table_text import (
     NulVisible,
     record_problems,
@@ -258,6 +261,9 @@ def _row_record(
     formula_col = named.formula
     cif_text = record.get(named.cif) if named.cif is not None else None
     is_cif = isinstance(cif_text, str) and bool(cif_text.strip())
+    path_like = is_cif and not looks_like_cif(cif_text) and looks_like_path(cif_text)
+    if path_like and named.cif_everywhere:  # a cell is text: a file it names is never opened
+        return _failed(cid, source, "parse_error", _PATH_CELL.format(cif_text.strip()))
     if is_cif and (named.cif_everywhere or looks_like_cif(cif_text)):
         # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
         problem = next(
@@ -312,6 +318,13 @@ def formula_mismatch(text: object, structure) -> str | None:
         f"formula {text!r} is not the CIF's composition {cif_formula} (atomic fraction of "
         f"{worst} differs by {gaps[worst]:.3f}; at most {FORMULA_CIF_TOLERANCE} allowed)"
     )
+
+
+#: Why a ``cif`` cell that names a file is not read.
+_PATH_CELL = (
+    "structure: the cif column holds CIF text; {!r} looks like a file path, which is not read "
+    "(give the file itself as an input, or its text in the cell)"
+)
 
 
 def _failed(cid: str, source: str, status: str, message: str, formula: str = "") -> dict:

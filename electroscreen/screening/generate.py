@@ -80,6 +80,7 @@ from electroscreen.screening.substitution import (
 __all__ = [
     "DEFAULT_THRESHOLD",
     "GeneratedPool",
+    "check_generation",
     "element_amounts",
     "generate_candidates",
     "load_seeds",
@@ -88,6 +89,22 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 1e-4
+
+
+def check_generation(
+    carrier: str, threshold: float, forbidden_elements: Sequence[str] = ()
+) -> None:
+    """``ValueError`` naming the option (``--carrier``, ``--threshold``, ``--exclude``) unless the
+    carrier and the excluded elements are element symbols and ``threshold`` is a probability in
+    (0, 1]: what ``generate`` checks before it reads a seed."""
+    if carrier not in SYMBOL_TO_Z:
+        raise ValueError(f"--carrier must be an element symbol such as Li or Na, got {carrier!r}")
+    if unknown := [s for s in forbidden_elements if s not in SYMBOL_TO_Z]:
+        raise ValueError(
+            f"--exclude must name element symbols, got {', '.join(map(repr, unknown))}"
+        )
+    if not 0 < threshold <= 1:
+        raise ValueError(f"--threshold {threshold:g} is not a probability in (0, 1]")
 
 
 @dataclass(frozen=True)
@@ -220,7 +237,14 @@ def generate_candidates(
     -------
     GeneratedPool
         Candidates in seed order, most probable first within a seed.
+
+    Raises
+    ------
+    ValueError
+        An unknown carrier or forbidden element, or a threshold outside (0, 1]
+        (:func:`check_generation`).
     """
+    check_generation(carrier, threshold, forbidden_elements)
     carrier_z = SYMBOL_TO_Z[carrier]
     forbidden_z = np.array([SYMBOL_TO_Z[s] for s in forbidden_elements], dtype=np.int64)
     amounts = element_amounts(seeds)

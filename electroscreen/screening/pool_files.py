@@ -1,19 +1,29 @@
 """Seed and pool files of ``electroscreen generate``: read the seeds, write the generated pool.
 
-:func:`load_seeds` packs seed structures from anything the data layer reads (plus packed caches and
-OBELiX's CIFs); :func:`write_pool` writes a
-:class:`~electroscreen.screening.generate.GeneratedPool` as a packed cache and a candidate table,
-both inputs of ``electroscreen screen``.
+:func:`read_seeds` packs seed structures from anything the data layer reads (plus packed caches and
+OBELiX's CIFs) and keeps the rows that are not seeds, with their status, so that none is dropped
+silently (:func:`skipped_seeds_lines` says which); :func:`load_seeds` is its packed structures.
+:func:`check_pool_paths` refuses an output path ``generate`` cannot write before any work is done;
+:func:`write_pool` writes a :class:`~electroscreen.screening.generate.GeneratedPool` as a packed
+cache and a candidate table, both inputs of ``electroscreen screen``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from electroscreen.data.candidates import OK
-from electroscreen.data.input_paths import expand_inputs
+from electroscreen.data.input_paths import (
+    PACKED_SUFFIXES,
+    TABLE_SUFFIXES,
+    expand_inputs,
+    is_pattern,
+)
 from electroscreen.data.packed import (
     PackedStructures,
     concat_packed,
@@ -26,7 +36,123 @@ from electroscreen.data.readers import read_candidates
 if TYPE_CHECKING:
     from electroscreen.screening.generate import GeneratedPool
 
-__all__ = ["load_seeds", "write_pool"]
+__all__ = [
+    "COMPOSITION_ONLY",
+    "Seeds",
+    "check_pool_paths",
+    "load_seeds",
+    "read_seeds",
+    "skipped_seeds_lines",
+    "write_pool",
+]
+
+#: Status of a seed row that is read but holds no structure (a formula table's row).
+COMPOSITION_ONLY = "composition_only"
+#: Suffixes ``write_pool`` writes the structures to (``PackedStructures.save``).
+_PACKED_OUT = PACKED_SUFFIXES | {".parquet", ".pq"}
+#: Columns of :attr:`Seeds.skipped`.
+_SKIPPED_COLUMNS = ["candidate_id", "source", "status", "error"]
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Seed structures read from the inputs, and the rows that are not seeds.
+
+    Attributes
+    ----------
+    packed : PackedStructures
+        The seeds: every row read with status ``ok`` and a structure, in input order.
+    skipped : DataFrame
+        ``candidate_id, source, status, error`` of every other row (a file or frame that fails to
+        parse or validate, a missing file, a formula row without a structure: ``composition_only``),
+        in input order.
+    """
+
+    packed: PackedStructures
+    skipped: pd.DataFrame
+
+
+def _missing_inputs(inputs: Iterable[str | Path]) -> list[str]:
+    """Each input that leads to no file at all, with why (as ``screen`` refuses such an input)."""
+    missing = []
+    for item in inputs:
+        if any(q.is_file() for q in expand_inputs([item])):
+            continue
+        path = Path(item)
+        if path.is_dir():
+            why = "the folder holds no structure file"
+        elif path.is_symlink():
+            why = "a link that leads to no file"
+        elif is_pattern(str(item)):
+            why = "no file matches this pattern"
+        else:
+            why = "no such file or folder"
+        missing.append(f"{item} ({why})")
+    return missing
+
+
+def read_seeds(
+    inputs: Iterable[str | Path] = (),
+    *,
+    obelix: bool = False,
+    data_dir: str | Path | None = None,
+) -> Seeds:
+    """Seed structures from files the data layer reads, packed caches, and/or OBELiX's 321 CIFs.
+
+    Rows that fail to parse or validate, and composition-only rows, are not seeds: they are kept in
+    :attr:`Seeds.skipped` with their status.
+
+    Raises
+    ------
+    FileNotFoundError
+        An input leads to no file at all (a path that does not exist, a pattern that matches
+        nothing, a folder without structure files), before anything is read.
+    """
+    inputs = list(inputs)
+    if missing := _missing_inputs(inputs):
+        raise FileNotFoundError(f"no seed file found at {'; '.join(missing)}")
+    batches: list[PackedStructures] = []
+    skipped: list[pd.DataFrame] = []
+    pending: list[Path] = []
+
+    def add(table: pd.DataFrame) -> None:
+        ok = (table["status"] == OK) & table["structure"].notna()
+        batches.append(
+            pack_structures(list(table.loc[ok, "structure"]), list(table.loc[ok, "candidate_id"]))
+        )
+        rest = table.loc[~ok, _SKIPPED_COLUMNS].copy()
+        no_structure = rest["status"] == OK
+        rest.loc[no_structure, "status"] = COMPOSITION_ONLY
+        rest.loc[no_structure, "error"] = (
+            rest.loc[no_structure, "source"] + ": a formula without a structure is not a seed"
+        )
+        skipped.append(rest)
+
+    def flush() -> None:
+        if pending:
+            add(read_candidates(pending))
+            pending.clear()
+
+    for path in expand_inputs(inputs):
+        try:
+            cache = load_packed(path) if path.is_file() and is_packed_file(path) else None
+        except Exception:  # noqa: BLE001 - read_candidates gives an unreadable cache its status row
+            cache = None
+        if cache is None:
+            pending.append(path)
+        else:
+            flush()
+            batches.append(cache)
+    flush()
+    if obelix:
+        from electroscreen.data.obelix import obelix_candidates
+
+        add(obelix_candidates(data_dir, structures_only=True))
+    rows = [s for s in skipped if len(s)]
+    return Seeds(
+        concat_packed(batches),
+        pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_SKIPPED_COLUMNS),
+    )
 
 
 def load_seeds(
@@ -35,34 +161,53 @@ def load_seeds(
     obelix: bool = False,
     data_dir: str | Path | None = None,
 ) -> PackedStructures:
-    """Seed structures from files the data layer reads, packed caches, and/or OBELiX's 321 CIFs.
+    """The seed structures of :func:`read_seeds` (the rows that are not seeds left out)."""
+    return read_seeds(inputs, obelix=obelix, data_dir=data_dir).packed
 
-    Rows that fail to parse or validate (and composition-only rows) are not seeds.
+
+def skipped_seeds_lines(skipped: pd.DataFrame, shown: int = 10) -> list[str]:
+    """Lines naming the rows that are not seeds (:attr:`Seeds.skipped`): a count by status, then
+    the first ``shown`` as ``source (status: reason)``, then ``+k more``; none when none is."""
+    n = len(skipped)
+    if n == 0:
+        return []
+    by_status = ", ".join(f"{s} {c}" for s, c in skipped["status"].value_counts().items())
+    lines = [f"skipped {n} seed{'s' * (n != 1)} ({by_status}):"]
+    for row in skipped.head(shown).itertuples(index=False):
+        reason = str(row.error).removeprefix(f"{row.source}: ")
+        lines.append(f"  {row.source} ({row.status}: {reason})")
+    if n > shown:
+        lines.append(f"  +{n - shown} more (electroscreen data info on the seeds lists every row)")
+    return lines
+
+
+def check_pool_paths(
+    out: str | Path, table_path: str | Path | None = None, *, formulas: bool = False
+) -> None:
+    """``ValueError`` naming the option unless ``generate`` can write its outputs there.
+
+    ``out`` must end in ``.npz``, ``.parquet`` or ``.pq`` (packed structures), or, for a formula
+    pool (``formulas``, ``--pool-size``), in ``.csv``, ``.parquet`` or ``.pq``; ``table_path``
+    (``--table``) in ``.csv``, ``.parquet`` or ``.pq``; neither may be a folder.
     """
-    batches: list[PackedStructures] = []
-    pending: list[Path] = []
-
-    def flush() -> None:
-        if pending:
-            table = read_candidates(pending)
-            ok = table[(table["status"] == OK) & table["structure"].notna()]
-            batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
-            pending.clear()
-
-    for path in expand_inputs(list(inputs)):
-        if path.is_file() and is_packed_file(path):
-            flush()
-            batches.append(load_packed(path))
-        else:
-            pending.append(path)
-    flush()
-    if obelix:
-        from electroscreen.data.obelix import obelix_candidates
-
-        table = obelix_candidates(data_dir, structures_only=True)
-        ok = table[(table["status"] == OK) & table["structure"].notna()]
-        batches.append(pack_structures(list(ok["structure"]), list(ok["candidate_id"])))
-    return concat_packed(batches)
+    allowed = TABLE_SUFFIXES if formulas else _PACKED_OUT
+    what = (
+        "a formula pool (--pool-size) is a table, written to"
+        if formulas
+        else "the packed structures are written to"
+    )
+    checks = [("--out", Path(out), allowed, what)]
+    if table_path is not None:
+        checks.append(
+            ("--table", Path(table_path), TABLE_SUFFIXES, "the candidate table is written to")
+        )
+    for option, path, suffixes, kind in checks:
+        if path.is_dir():
+            raise ValueError(f"{option} {path} is a folder: give a file name")
+        if path.suffix.lower() not in suffixes:
+            *first, last = sorted(suffixes)
+            found = repr(path.suffix) if path.suffix else "a name without a suffix"
+            raise ValueError(f"{option} {path}: {kind} {', '.join(first)} or {last}, not {found}")
 
 
 def write_pool(

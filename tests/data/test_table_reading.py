@@ -132,6 +132,30 @@ def test_a_cif_column_is_cif_text_in_every_cell_and_wins_over_structure(tmp_path
     assert table["input_structure"].tolist() == ["x", "y"]
 
 
+def test_a_cif_cell_that_names_a_file_says_so_and_the_file_is_not_read(tmp_path):
+    """A ``cif`` column of file paths gave ``no data block lists atom sites`` for a file that
+    exists and one that does not alike. A cell is text: the file it names is never opened."""
+    (tmp_path / "structures").mkdir()
+    (tmp_path / "structures" / "a.cif").write_text(CIF)
+    path = tmp_path / "paths.csv"
+    cells = [str(tmp_path / "structures" / "a.cif"), "structures/a.cif", "/nonexistent/b.cif",
+             "C:\\cifs\\c.cif", "Li3PS4_POSCAR", "garnet", CIF]  # fmt: skip
+    pd.DataFrame({"formula": ["Li0.5Cl"] * len(cells), "cif": cells}).to_csv(path, index=False)
+    table = _read(path)
+    assert table["status"].tolist() == ["parse_error"] * 6 + ["ok"]
+    assert table["structure"].iloc[:6].isna().all()
+    for cell, error in zip(cells[:5], table["error"], strict=False):
+        assert f"the cif column holds CIF text; {cell!r} looks like a file path" in error
+        assert "which is not read" in error and "no data block" not in error
+    assert "no data block lists atom sites" in table["error"].iloc[5]  # text, but no CIF
+    # a structure column's path is text kept as it is, as a structure type is
+    pd.DataFrame({"formula": ["LiCl"], "structure": ["structures/a.cif"]}).to_csv(path, index=False)
+    table = _read(path)
+    assert table["status"].tolist() == ["ok"] and table["input_structure"].tolist() == [
+        "structures/a.cif"
+    ]
+
+
 # --- repeated ids -------------------------------------------------------------------------------
 
 

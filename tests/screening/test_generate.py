@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -340,3 +341,127 @@ def test_a_molecular_seed_is_not_substituted_like_an_ionic_solid(pool, obelix_pa
     assert not pool.table["seed_id"].eq("goi").any()
     assert pool.counts["skipped_molecular_seed"] == 1
     assert pool.table["seed_id"].isin(["883", "95j"]).any()  # LiAlH4, Li3AlH6: hydrides
+
+
+# --- options checked before any work, seeds that are not read named (input audit) --------------
+
+
+def _seed_folder(root) -> Path:
+    """``seeds/good/LiCl.cif`` (rock salt) and two seeds that cannot be read:
+    ``seeds/broken/truncated.cif`` (no site loop) and ``seeds/broken/zero.cif`` (occupancy 0)."""
+    from pymatgen.core import Lattice, Structure
+
+    from tests.data.test_readers import GOOD_CIF_BLOCK
+
+    folder = root / "seeds"
+    (folder / "good").mkdir(parents=True)
+    (folder / "broken").mkdir()
+    salt = Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(5.13), ["Li", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+    salt.to(filename=str(folder / "good" / "LiCl.cif"))
+    (folder / "broken" / "truncated.cif").write_text("data_cut\n_cell_length_a 4.0\n")
+    zero = GOOD_CIF_BLOCK.format(name="zero").replace("0.0  0.0  0.0  0.5", "0.0  0.0  0.0  0")
+    (folder / "broken" / "zero.cif").write_text(zero)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--carrier", "Xx"], "--carrier"),  # a KeyError traceback, exit 1
+        (["--out", "pool.txt"], "--out"),  # a traceback after the generation work
+        (["--threshold", "2"], "--threshold"),  # accepted: 0 candidates written
+        (["--threshold", "0"], "--threshold"),
+        (["--exclude", "Qq"], "--exclude"),  # a KeyError traceback
+        (["--max-candidates", "-1"], "--max-candidates"),
+        (["--table", "table.txt"], "--table"),  # CSV text written to table.txt
+        (["--pool-size", "10"], "--out"),  # a formula pool is a table, not pool.npz
+        (["--out", "."], "--out"),  # a folder
+    ],
+)
+def test_a_bad_option_is_one_error_line_before_any_seed_is_read(
+    tmp_path, monkeypatch, args, option
+):
+    folder = _seed_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    out = [] if "--out" in args else ["--out", "pool.npz"]
+    result = CliRunner().invoke(app, ["generate", str(folder), *out, *args])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert result.output.startswith("error: ") and option in result.output
+    assert "seed structures" not in result.output  # stopped before the seeds were read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds"]  # nothing written
+
+
+def test_the_library_refuses_what_the_command_refuses(obelix_packed):
+    """``generate_candidates(carrier="Xx")`` raised a KeyError."""
+    seeds = obelix_packed.take([0])
+    for option, kwargs in [
+        ("--carrier", {"carrier": "Xx"}),
+        ("--threshold", {"threshold": 1.5}),
+        ("--exclude", {"forbidden_elements": ["Qq"]}),
+    ]:
+        with pytest.raises(ValueError, match=option):
+            generate_candidates(seeds, **kwargs)
+
+
+def test_seeds_that_are_not_read_are_named_with_their_status(tmp_path):
+    """``generate pool`` printed ``8 seed structures`` for 14 files and frames: the 6 broken ones
+    vanished without a word."""
+    folder = _seed_folder(tmp_path)
+    (folder / "notes.txt").write_text("not a structure")
+    out = tmp_path / "pool.npz"
+    args = ["generate", str(folder), "--out", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "1 seed structures" in lines
+    assert "skipped 2 seeds (" in result.output and "parse_error 1" in result.output
+    truncated = next(line for line in lines if "truncated.cif" in line)
+    assert "(parse_error: " in truncated and "no data block lists atom sites" in truncated
+    zero = next(line for line in lines if "zero.cif" in line)
+    assert "(bad_occupancy: site Li1: occupancy 0 is not in (0, 1])" in zero
+    assert "notes.txt" in result.output  # a file of no candidate format, as screen names it
+    assert out.is_file()
+
+    only_broken = ["generate", str(folder / "broken"), "--out", str(tmp_path / "none.npz")]
+    result = CliRunner().invoke(app, only_broken, env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "skipped 2 seeds" in result.output and "every seed was skipped" in result.output
+
+
+def test_a_seed_path_that_does_not_exist_says_so(tmp_path):
+    """``generate nope.cif`` said only ``no readable seed structure (give files or --obelix)``."""
+    from electroscreen.screening.pool_files import read_seeds
+
+    folder = _seed_folder(tmp_path)
+    nope = tmp_path / "nope.cif"
+    args = ["generate", str(folder), str(nope), "--out", str(tmp_path / "x.npz")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"error: no seed file found at {nope} (no such file or folder)" in " ".join(
+        result.output.split()
+    )
+    assert "seed structures" not in result.output
+    with pytest.raises(FileNotFoundError, match="no file matches this pattern"):
+        read_seeds([tmp_path / "*.vasp"])
+
+
+def test_read_seeds_keeps_every_row_that_is_not_a_seed(tmp_path):
+    from electroscreen.screening.pool_files import read_seeds, skipped_seeds_lines
+
+    folder = _seed_folder(tmp_path)
+    pd.DataFrame({"formula": ["Li3PS4"]}).to_csv(tmp_path / "formulas.csv", index=False)
+    read = read_seeds([folder, tmp_path / "formulas.csv"])
+    assert list(read.packed.ids) == ["LiCl"]
+    assert read.skipped["status"].tolist() == ["parse_error", "bad_occupancy", "composition_only"]
+    assert read.skipped["source"].tolist() == [
+        str(folder / "broken" / "truncated.cif"), str(folder / "broken" / "zero.cif"),
+        f"{tmp_path / 'formulas.csv'}:0",
+    ]  # fmt: skip
+    many = pd.concat([read.skipped] * 5, ignore_index=True)
+    lines = skipped_seeds_lines(many)
+    assert lines[0] == "skipped 15 seeds (parse_error 5, bad_occupancy 5, composition_only 5):"
+    assert len(lines) == 12 and lines[-1].startswith("  +5 more")
+    assert skipped_seeds_lines(read.skipped.iloc[:0]) == []
