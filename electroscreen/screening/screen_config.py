@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.models.temperature import TEMPERATURE_RANGE_C
 
 __all__ = [
@@ -291,10 +291,21 @@ def load_screening_config(path: str | Path | None = None, **overrides: object) -
         YAML file; when omitted the packaged default is used if it exists, else built-in defaults.
     **overrides
         Top-level fields (``batch_size=...``); ``None`` values are ignored.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML or not a mapping, or a field (or an override) is invalid;
+        the message names the file and each bad field.
     """
     data: dict = {}
     source = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     if path is not None or source.is_file():
-        data = yaml.safe_load(source.read_text()) or {}
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    return ScreeningConfig.model_validate(data)
+        data = read_mapping(source)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    data.update(given)
+    try:
+        return ScreeningConfig.model_validate(data)
+    except ValidationError as exc:
+        where = ", ".join([str(source), *(f"{k}={v!r}" for k, v in given.items())])
+        raise ConfigError(f"{where}: invalid screening config: {field_problems(exc)}") from None

@@ -78,3 +78,28 @@ def test_demo_reuses_registered_models_and_screens_an_obelix_pool(model_store, d
     assert result.run_id is not None
     models = {row for row in screening_runs(model_store.uri)["conductivity_model_uri"]}
     assert model_store.conductivity in models
+
+
+def test_a_bad_screening_config_is_one_line_naming_file_and_field(tmp_path):
+    """``--batch-size 0`` printed pydantic's three-line dump with its web link (a user audit)."""
+    pool = tmp_path / "pool.csv"
+    pool.write_text("formula\nLi3PS4\n")
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("batch_size: 10\nfilters:\n  max_elemnts: 3\n")
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("- 1\n- 2\n")
+    cases = [
+        (["--batch-size", "0"], "batch_size=0: invalid screening config: field 'batch_size': "),
+        (["--config", str(typo)], f"{typo}: invalid screening config: field 'filters.max_elemnts'"),
+        (["--config", str(listed)], f"{listed}: expected a mapping of fields, got list"),
+        (["--config", str(tmp_path / "none.yaml")], "none.yaml: config file not found"),
+    ]
+    for extra, says in cases:
+        result = CliRunner().invoke(
+            app, ["screen", str(pool), "--out", str(tmp_path / "out"), "--no-track", *extra]
+        )
+        assert result.exit_code == 2, result.output
+        text = " ".join(result.output.split())
+        assert text.startswith("error: ") and says in text, text
+        assert "pydantic" not in text and "Traceback" not in text
+        assert not (tmp_path / "out").exists()

@@ -1,0 +1,51 @@
+"""Reading a YAML config file and saying what is wrong with it, for every config of the project.
+
+:func:`read_mapping` gives the file's fields (``yaml.safe_load``: no code from a config file) or a
+:class:`ConfigError` naming the file; :func:`field_problems` turns a pydantic ``ValidationError``
+into one line per bad field (``field 'batch_size': Input should be greater than or equal to 1``),
+so that the CLI prints ``error: <file>: invalid <kind> config: ...`` instead of pydantic's dump.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+__all__ = ["ConfigError", "field_problems", "read_mapping"]
+
+
+class ConfigError(ValueError):
+    """A config that cannot be read or does not validate (the message names file and field)."""
+
+
+def read_mapping(path: str | Path) -> dict[str, Any]:
+    """The fields of a YAML config file (an empty file: none).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not YAML, or is not a mapping of fields.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
+    return data
+
+
+def field_problems(exc: ValidationError) -> str:
+    """``field '<dotted location>': <message>`` for each error of ``exc``, ``; ``-joined."""
+    return "; ".join(
+        f"field '{'.'.join(str(part) for part in error['loc']) or '<root>'}': {error['msg']}"
+        for error in exc.errors()
+    )
