@@ -16,6 +16,18 @@ def test_data_info_reports_statuses_and_errors(tmp_path):
     assert "2 composition-only" in result.output
 
 
+def test_data_info_names_a_folder_without_candidate_files(tmp_path):
+    """An empty folder added nothing and said nothing (a missing file has its own row)."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "pool.csv").write_text("formula\nLi3PS4\n")
+    args = ["data", "info", str(tmp_path / "empty"), str(tmp_path / "pool.csv")]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert f"no candidate file in {tmp_path / 'empty'} (the folder holds no candidate file)" in text
+    assert text.startswith("1 candidates")
+
+
 def test_data_info_says_a_cif_cell_is_a_path_not_cif_text(tmp_path):
     """Both rows said ``no data block lists atom sites (_atom_site_fract_x, _y, _z)``."""
     (tmp_path / "paths.csv").write_text("id,formula,cif\na,Li2S,structures/a.cif\n")

@@ -27,7 +27,7 @@ def data_info(
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
-    from electroscreen.data.input_paths import skipped_files, skipped_message
+    from electroscreen.data.input_paths import missing_inputs, skipped_files, skipped_message
     from electroscreen.screening.inputs import candidate_rows
 
     candidates = read_candidates(paths, max_sites=max_sites)
@@ -37,6 +37,9 @@ def data_info(
     console.print(f"[bold]{summary.n_rows}[/] candidates")
     if skipped := skipped_files(paths):
         console.print(skipped_message(skipped), highlight=False)
+    folders = [p for p in paths if Path(p).is_dir()]  # a missing file or pattern has its row
+    if empty := missing_inputs(folders, "candidate"):
+        console.print(f"no candidate file in {'; '.join(empty)}", highlight=False)
     counts = Table("status", "count", title="By status")
     for status, count in summary.status_counts.items():
         counts.add_row(status, str(count))

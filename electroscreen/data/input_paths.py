@@ -23,6 +23,7 @@ __all__ = [
     "is_candidate_file",
     "is_pattern",
     "looks_like_path",
+    "missing_inputs",
     "skipped_files",
     "skipped_message",
 ]
@@ -145,3 +146,24 @@ def looks_like_path(text: str) -> bool:
     name."""
     lines = text.strip().splitlines()
     return len(lines) == 1 and ("/" in text or "\\" in text or is_candidate_file(Path(lines[0])))
+
+
+def missing_inputs(inputs: Iterable[str | Path], what: str = "structure") -> list[str]:
+    """Each input that leads to no file at all, with why (``screen``, ``generate`` and ``data info``
+    refuse such an input): ``["nope.cif (no such file or folder)"]``; ``what`` names the files a
+    folder lacks (``the folder holds no structure file``)."""
+    missing = []
+    for item in inputs:
+        if any(q.is_file() for q in expand_inputs([item])):
+            continue
+        path = Path(item)
+        if path.is_dir():
+            why = f"the folder holds no {what} file"
+        elif path.is_symlink():
+            why = "a link that leads to no file"
+        elif is_pattern(str(item)):
+            why = "no file matches this pattern"
+        else:
+            why = "no such file or folder"
+        missing.append(f"{item} ({why})")
+    return missing

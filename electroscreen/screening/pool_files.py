@@ -22,7 +22,7 @@ from electroscreen.data.input_paths import (
     PACKED_SUFFIXES,
     TABLE_SUFFIXES,
     expand_inputs,
-    is_pattern,
+    missing_inputs,
 )
 from electroscreen.data.packed import (
     PackedStructures,
@@ -72,25 +72,6 @@ class Seeds:
     skipped: pd.DataFrame
 
 
-def _missing_inputs(inputs: Iterable[str | Path]) -> list[str]:
-    """Each input that leads to no file at all, with why (as ``screen`` refuses such an input)."""
-    missing = []
-    for item in inputs:
-        if any(q.is_file() for q in expand_inputs([item])):
-            continue
-        path = Path(item)
-        if path.is_dir():
-            why = "the folder holds no structure file"
-        elif path.is_symlink():
-            why = "a link that leads to no file"
-        elif is_pattern(str(item)):
-            why = "no file matches this pattern"
-        else:
-            why = "no such file or folder"
-        missing.append(f"{item} ({why})")
-    return missing
-
-
 def read_seeds(
     inputs: Iterable[str | Path] = (),
     *,
@@ -109,7 +90,7 @@ def read_seeds(
         nothing, a folder without structure files), before anything is read.
     """
     inputs = list(inputs)
-    if missing := _missing_inputs(inputs):
+    if missing := missing_inputs(inputs):
         raise FileNotFoundError(f"no seed file found at {'; '.join(missing)}")
     batches: list[PackedStructures] = []
     skipped: list[pd.DataFrame] = []

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from electroscreen.data.input_paths import expand_inputs, skipped_files, skipped_message
+from electroscreen.data.input_paths import missing_inputs, skipped_files, skipped_message
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.interrupts import interruption
@@ -251,7 +251,7 @@ def screen(
     model_uris = default_model_uris(uri, conductivity_model, stability_model)
     model_uris, model_digests = fingerprint_models(model_uris, uri)
     coverage = model_coverage(model_uris["conductivity"], uri)  # once: plot and console labels
-    missing = [str(p) for p in inputs if not any(q.is_file() for q in expand_inputs([p]))]
+    missing = missing_inputs(inputs, "candidate")
     if skipped := skipped_files(inputs):
         say(skipped_message(skipped))
     if missing:
