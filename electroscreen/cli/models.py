@@ -38,8 +38,10 @@ def train(
     except (MissingDataError, ChecksumError) as exc:  # before any MLflow run is started
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    for name, value in headline_metrics(result.metrics).items():
-        log.print(f"{name:>18} {value:.3f}")
+    headline = headline_metrics(result.metrics)
+    width = max([18, *map(len, headline)])  # test_mae_obelix_protocol overflowed 18
+    for name, value in headline.items():
+        log.print(f"{name:>{width}} {value:.3f}")
     typer.echo(result.model_uri)
 
 

@@ -10,9 +10,13 @@ A run, in order:
    ``compcv_*``), with predictions
    under ``predictions/`` and parity / residual plots under ``plots/``. The table is featurized once
    and every fit reuses that design;
-4. the final fit, its feature importances (``plots/feature_importances.png``,
-   ``feature_importances.csv``), and the whole pipeline logged as one pyfunc model ``model``,
-   registered under the config's name with the config's alias moved to the new version.
+4. the final fit (metric ``n_rows_fit``: the rows it learned from, those of ``final_fit`` that are
+   featurized and have a usable label, beside the table's param ``n_rows`` and metric
+   ``n_rows_featurized``; with an Arrhenius model, ``n_rows_fit_ea``: those with an activation
+   energy, which may lack a 25 degC value), its feature importances
+   (``plots/feature_importances.png``, ``feature_importances.csv``; neither for an estimator
+   without importances), and the whole pipeline logged as one pyfunc model ``model``, registered
+   under the config's name with the config's alias moved to the new version.
 
 Which rows the final model sees (``final_fit``): by default the OBELiX **official train split**, so
 the registered model is exactly the model whose ``test_*`` metrics the run reports, and its numbers
@@ -48,6 +52,7 @@ from electroscreen.experiments.train_logging import (
     STEM,
     Progress,
     headline_metrics,
+    label_warnings_left_to_run,
     log_citations,
     log_datasets,
     log_evaluation,
@@ -204,6 +209,18 @@ def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, s
     return np.arange(len(table)), "all labelled rows"
 
 
+def _log_fitted_rows(predictor, say: Progress) -> None:
+    """Metrics ``n_rows_fit`` (the rows the final model learned from: featurized, with a usable
+    label) and, with an Arrhenius model, ``n_rows_fit_ea`` (those with an activation energy)."""
+    counts = {"n_rows_fit": predictor.n_train_}
+    ea = getattr(predictor, "n_ea_train_", None)
+    if ea is not None:
+        counts["n_rows_fit_ea"] = ea
+    mlflow.log_metrics(counts)
+    also = "" if ea is None else f"; the activation-energy model from {ea}, with a fitted Ea"
+    say(f"  the model learns from {predictor.n_train_} of them, featurized with a label{also}")
+
+
 def run_training(
     config: TrainConfig,
     tracking_uri: str | None = None,
@@ -243,7 +260,8 @@ def _run_training(
     task = get_task(config.task)
     say(f"tracking store: {uri}")
     say(f"loading the {task.name} table (structures: {config.reads_structures()})")
-    table = load_config_table(config)
+    with label_warnings_left_to_run():  # log_label_rows says which rows are left out
+        table = load_config_table(config)
     tick = time.perf_counter()
     design = build_predictor(config).featurize(table)
     featurize_seconds = time.perf_counter() - tick
@@ -277,6 +295,7 @@ def _run_training(
             say(f"fitting the final model on {which} ({len(rows)} rows, {usable} featurized)")
             tick = time.perf_counter()
             predictor = build_predictor(config).fit_design(design.take(rows), table.iloc[rows])
+            _log_fitted_rows(predictor, say)
             heldout = np.setdiff1d(np.arange(len(table)), rows)
             if config.task == "conductivity" and len(heldout):  # shown by screen, never used
                 predictor.remember_heldout(table.iloc[heldout])

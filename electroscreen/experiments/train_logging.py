@@ -2,18 +2,21 @@
 
 The dataset digests of the task table and its splits (``mlflow.log_input``), the air-stability
 label rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`), predictions and
-plots, the feature importances and the descriptors' citations. :func:`headline_metrics` picks the
-metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training` inside its
-run (MLflow's fluent API on the run's store). :func:`model_coverage` reads back what a model's
-training run logged as its intervals' nominal coverage (``1 - conformal_alpha``), for the labels of
-the screening's plots and tables.
+plots, the feature importances and the descriptors' citations (:func:`label_warnings_left_to_run`
+keeps the label loader from naming the left-out rows a second time). :func:`headline_metrics`
+picks the metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training`
+inside its run (MLflow's fluent API on the run's store). :func:`model_coverage` reads back what a
+model's training run logged as its intervals' nominal coverage (``1 - conformal_alpha``), for the
+labels of the screening's plots and tables.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -30,6 +33,7 @@ __all__ = [
     "STEM",
     "TARGET_COLUMN",
     "headline_metrics",
+    "label_warnings_left_to_run",
     "log_citations",
     "log_datasets",
     "log_evaluation",
@@ -39,6 +43,8 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+#: Logger of the air-stability label loader (its warning names the rows it cannot use).
+LABEL_LOADER = "electroscreen.data.air_stability"
 
 #: Metric prefix of each evaluation scheme.
 PREFIX = {
@@ -146,6 +152,23 @@ def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> N
         say(f"labels: {excluded_summary(table)} (the run's excluded_labels.csv)")
 
 
+@contextmanager
+def label_warnings_left_to_run() -> Iterator[None]:
+    """While a run loads its task table: the air-stability loader's warning naming the label rows
+    left out is dropped, since :func:`log_label_rows` says the same (with the run's
+    ``excluded_labels.csv``); ``train`` printed the line twice."""
+    logger = logging.getLogger(LABEL_LOADER)
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno != logging.WARNING
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
 def finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
     out = {}
     for key, value in metrics.items():
@@ -213,22 +236,24 @@ def log_citations(config: TrainConfig, workdir: Path) -> None:
 
 
 def log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
-    """Feature importances as CSV and bar plot (models without importances log NaN and no plot)."""
+    """Feature importances as CSV and bar plot; a model without importances (all NaN) logs
+    neither, only the tag ``electroscreen.feature_importances`` saying so (it logged a CSV of
+    empty cells)."""
     try:
         importances = predictor.feature_importances()
     except (AttributeError, NotImplementedError, ValueError) as exc:
         mlflow.set_tag("electroscreen.feature_importances", f"unavailable: {exc}")
         return
     importances = pd.Series(importances, dtype=float).rename("importance")
+    if not importances.notna().any():
+        mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
+        return
     path = workdir / "feature_importances.csv"
     importances.rename_axis("feature").reset_index().to_csv(path, index=False)
     mlflow.log_artifact(str(path))
-    if importances.notna().any():
-        title = f"{config.task} {config.estimator}: feature importances"
-        figure = plots.feature_importance_plot(importances, title)
-        mlflow.log_figure(figure, "plots/feature_importances.png")
-    else:
-        mlflow.set_tag("electroscreen.feature_importances", "the estimator has no importances")
+    title = f"{config.task} {config.estimator}: feature importances"
+    figure = plots.feature_importance_plot(importances, title)
+    mlflow.log_figure(figure, "plots/feature_importances.png")
 
 
 def _is_headline(name: str) -> bool:

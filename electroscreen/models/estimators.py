@@ -7,6 +7,8 @@ estimator (tree ensembles, the logistic ensemble, the torch MLP / attention / gr
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +23,7 @@ __all__ = [
     "TREE_ESTIMATORS",
     "build_estimator",
     "check_estimator",
+    "check_param_names",
     "check_param_values",
     "known_estimator",
 ]
@@ -124,7 +127,8 @@ def check_estimator(
 ) -> None:
     """Raise ``ValueError`` now for what :func:`build_estimator` or the first fit would refuse.
 
-    That is an unknown estimator (or one of the wrong task), unknown ``params``, a parameter value
+    That is an unknown estimator (or one of the wrong task), unknown ``params`` or a boolean
+    given to a parameter that is not a flag (:func:`check_param_names`), a parameter value
     scikit-learn's own constraints refuse (:func:`check_param_values`), a bad member of
     ``averaged`` (:func:`~electroscreen.models.averaged.check_members`) or of ``gated``
     (:func:`~electroscreen.models.gated.check_gated`, against ``feature_names``: the design's
@@ -150,9 +154,36 @@ def check_estimator(
                 raise ValueError(f"gated: {role}: {exc}") from None
         return
     try:
+        check_param_names(build_estimator(task, name, {}, 0, "cpu"), params)
         check_param_values(build_estimator(task, name, params, 0, "cpu"))
     except (TypeError, ValueError) as exc:  # an argument it does not take, or a bad value
         raise ValueError(f"estimator_params of {name}: {exc}") from None
+
+
+def check_param_names(estimator: BaseEstimator, params: dict | None) -> None:
+    """Raise ``ValueError`` for a key of ``params`` that ``estimator``'s ``__init__`` does not take
+    (naming the accepted ones and the closest, a typo's likely meaning), or a YAML boolean given
+    to a parameter that is not a flag (``n_estimators: true`` is 1 to Python, so scikit-learn's
+    ``Integral`` check let it pass).
+
+    The accepted names are those of ``__init__`` less ``kind``, which the estimator name sets; the
+    closest is looked up case-insensitively (``c`` -> ``C``). A flag is a parameter annotated (or
+    defaulting to) ``bool``.
+    """
+    signature = inspect.signature(type(estimator).__init__).parameters
+    accepted = [p for p in signature if p not in ("self", "kind")]
+    for key, value in (params or {}).items():
+        if key not in accepted:
+            lower = {name.lower(): name for name in accepted}
+            close = difflib.get_close_matches(str(key).lower(), list(lower), n=1)
+            hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
+            raise ValueError(f"unknown parameter {key!r}{hint}; accepted: {', '.join(accepted)}")
+        hint = signature[key].annotation
+        hint = hint if isinstance(hint, str) else getattr(hint, "__name__", str(hint))
+        flag = "bool" in hint or isinstance(signature[key].default, bool)
+        values = value if isinstance(value, list | tuple) else [value]
+        if not flag and any(isinstance(v, bool | np.bool_) for v in values):
+            raise ValueError(f"{key} takes {hint}, not a boolean: {value!r}")
 
 
 def check_param_values(estimator: BaseEstimator) -> None:

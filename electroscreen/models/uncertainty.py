@@ -42,7 +42,9 @@ row, with ``s`` its ensemble spread and ``n`` its novelty, is a log-linear least
 ``log(|y - mu| + 0.1)`` on the calibration rows, and the scores are ``|y - mu| / d(x)``. Inputs are
 clipped to the calibration range, so a far-out screening candidate cannot get an unbounded interval
 from extrapolating the fit. The three coefficients are fitted on the same rows that set the conformal
-quantile (a tiny loss of exactness, as for the spread floor).
+quantile (a tiny loss of exactness, as for the spread floor). An input constant over the
+calibration rows (a one-tree forest's spread) gets coefficient 0: the difficulty is learned from
+the other.
 
 Rows flagged as not ``evaluable`` (censored conductivities) are trained on but never calibrate; an
 estimator whose ``fit`` takes ``censored`` (a Tobit loss) is told which rows they are.
@@ -73,6 +75,7 @@ __all__ = ["ConformalRegressor", "DifficultyScale", "conformal_quantile", "inter
 SCALES = ("spread", "learned")
 #: Offset (decades) of ``log(|residual| + offset)`` in the difficulty fit.
 RESIDUAL_OFFSET = 0.1
+MIN_SPREAD = 1e-12  #: smallest spread whose log the difficulty takes (the normaliser's floor)
 
 
 def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
@@ -89,6 +92,11 @@ class DifficultyScale:
     """``d = exp(b0 + b1 log(s) + b2 n)`` from spread ``s`` (floor added) and novelty ``n``.
 
     Fitted by least squares of ``log(|residual| + 0.1)``; inputs are clipped to the fitted range.
+    Spreads are floored at :data:`MIN_SPREAD` (as the normaliser floors them): no ``log 0``. An
+    input constant over the fitted rows (a one-tree forest's spread, 0 on every row) cannot say
+    which rows are harder (clipped to that value at prediction, it adds nothing): its coefficient
+    is 0, the others are fitted without it (``d = exp(b0 + b2 n)``). The scores stay a fixed
+    function of the row, so the conformal quantile keeps its coverage.
 
     Examples
     --------
@@ -101,10 +109,15 @@ class DifficultyScale:
     """
 
     def fit(self, spread: np.ndarray, novelty: np.ndarray, abs_residual: np.ndarray):
-        Z = self._design(np.log(spread), novelty, clip=False)
+        Z = self._design(_log_spread(spread), novelty, clip=False)
         self.low_, self.high_ = Z[:, 1:].min(axis=0), Z[:, 1:].max(axis=0)
         target = np.log(np.asarray(abs_residual, dtype=np.float64) + RESIDUAL_OFFSET)
-        self.coef_ = np.linalg.lstsq(Z, target, rcond=None)[0]
+        varies = np.concatenate([[True], self.high_ > self.low_])  # the intercept, the inputs
+        if varies.all():
+            self.coef_ = np.linalg.lstsq(Z, target, rcond=None)[0]
+            return self
+        self.coef_ = np.zeros(Z.shape[1])  # a constant input: coefficient 0 (class docstring)
+        self.coef_[varies] = np.linalg.lstsq(Z[:, varies], target, rcond=None)[0]
         return self
 
     def _design(self, log_spread: np.ndarray, novelty: np.ndarray, clip: bool = True) -> np.ndarray:
@@ -115,7 +128,12 @@ class DifficultyScale:
 
     def __call__(self, spread: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """Difficulty of rows of spread ``spread`` (floor added) and novelty ``novelty``."""
-        return np.exp(row_dot(self._design(np.log(spread), novelty), self.coef_))
+        return np.exp(row_dot(self._design(_log_spread(spread), novelty), self.coef_))
+
+
+def _log_spread(spread: np.ndarray) -> np.ndarray:
+    """``log`` of the spreads, floored at :data:`MIN_SPREAD`."""
+    return np.log(np.maximum(np.asarray(spread, dtype=np.float64), MIN_SPREAD))
 
 
 def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
@@ -323,7 +341,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         """Normaliser of the scores of rows of spread ``sd`` and novelty ``novelty``."""
         if not self.normalize:
             return np.ones_like(sd)
-        scale = np.maximum(sd + self.spread_floor_, 1e-12)
+        scale = np.maximum(sd + self.spread_floor_, MIN_SPREAD)
         if self.difficulty_ is None:
             return scale
         return np.maximum(self.difficulty_(scale, novelty), 1e-12)

@@ -14,7 +14,7 @@ from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.model_registry import latest_model_uri
 from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.experiments.tracking import fluent_tracking
-from electroscreen.experiments.train import build_predictor
+from electroscreen.experiments.train import build_predictor, headline_metrics
 from electroscreen.experiments.train_config import load_train_config
 from electroscreen.models.tasks import load_task_table
 
@@ -197,6 +197,39 @@ def test_registered_model_is_the_train_split_fit(pyfunc_model, trained_run):
     pd.testing.assert_frame_equal(
         unwrapped.predict_frame(frame, details=True), logged.drop(columns="formula")
     )
+
+
+def test_run_counts_the_rows_the_registered_model_was_fitted_on(run, trained_run):
+    """``n_rows`` and ``n_rows_featurized`` count the whole table; the rows of the final fit (the
+    train split here) were nowhere in the run."""
+    metrics = run.data.metrics
+    n_train = int((load_task_table("conductivity")["split"] == "train").sum())
+    predictor = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
+    assert metrics["n_rows_fit"] == predictor.n_train_
+    assert 0.9 * n_train < metrics["n_rows_fit"] <= n_train < metrics["n_rows_featurized"]
+    assert int(run.data.params["n_rows"]) >= metrics["n_rows_featurized"]
+    assert "n_rows_fit_ea" not in metrics  # no temperature model
+    n_fit = int(metrics["n_rows_fit"])
+    assert f"the model learns from {n_fit} of them, featurized with a label\n" in trained_run.stderr
+
+
+def test_arrhenius_run_counts_the_rows_of_its_activation_energy_model(model_store):
+    """Liverpool rows with an Arrhenius fit but no 25 degC value train the Ea model alone."""
+    client = MlflowClient(tracking_uri=model_store.uri, registry_uri=model_store.uri)
+    run = client.get_run(client.get_model_version("electroscreen-conductivity", "1").run_id)
+    predictor = load_predictor(model_store.conductivity, model_store.uri)
+    assert run.data.metrics["n_rows_fit"] == predictor.n_train_
+    assert run.data.metrics["n_rows_fit_ea"] == predictor.n_ea_train_ > 100
+
+
+def test_closing_summary_aligns_long_metric_names(run, trained_run):
+    """The names were right-aligned to 18 characters, which test_mae_obelix_protocol overflowed."""
+    headline = headline_metrics(run.data.metrics)
+    assert max(map(len, headline)) > 18
+    stderr = trained_run.stderr.splitlines()
+    lines = [line for line in stderr if len(line.split()) == 2 and line.split()[0] in headline]
+    assert len(lines) == len(headline)
+    assert len({line.rindex(" ") for line in lines}) == 1  # one column of values
 
 
 def test_pyfunc_takes_an_optional_temperature(pyfunc_model):

@@ -3,6 +3,9 @@ per-family table and the count of label rows left out."""
 
 from __future__ import annotations
 
+import logging
+
+import mlflow
 import pandas as pd
 import pytest
 import yaml
@@ -36,13 +39,32 @@ def air_run(tmp_path_factory, data_dir):
     path = folder / "air.yaml"
     path.write_text(yaml.safe_dump({**AIR_CONFIG, "data_dir": str(data_dir)}, sort_keys=False))
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    result = CliRunner().invoke(
-        app, ["train", "--config", str(path), "--tracking-uri", uri], catch_exceptions=False
-    )
+    # the label loader's warnings: on stderr in a terminal (logging's last-resort handler), not
+    # in CliRunner's stderr under pytest (whose handlers take them)
+    loader = _Collect()
+    logging.getLogger("electroscreen.data.air_stability").addHandler(loader)
+    try:
+        result = CliRunner().invoke(
+            app, ["train", "--config", str(path), "--tracking-uri", uri], catch_exceptions=False
+        )
+    finally:
+        logging.getLogger("electroscreen.data.air_stability").removeHandler(loader)
     assert result.exit_code == 0, result.output
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     version = client.get_model_version("test-air-stability", "1")
-    return client, client.get_run(version.run_id), result.stderr, folder
+    stderr = result.stderr + "".join(f"{line}\n" for line in loader.lines)
+    return client, client.get_run(version.run_id), stderr, folder
+
+
+class _Collect(logging.Handler):
+    """The messages of the records it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def test_lofo_and_composition_metrics_are_logged(air_run):
@@ -59,6 +81,7 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
     assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
     assert f"{n_bad} rows excluded from training: air_stability.csv rows 46, " in stderr
+    assert stderr.count(" rows excluded from training: ") == 1  # the loader said it a second time
 
 
 def test_fewer_folds_than_asked_are_said(air_run):
@@ -83,3 +106,23 @@ def test_reliability_plots_and_per_family_table(air_run, tmp_path):
     assert {"n", "n_positive", "n_negative", "brier", "roc_auc"} <= set(table.columns)
     excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
     assert set(pd.read_csv(excluded)["status"]) == {"unparsed_formula"}
+
+
+def test_no_importances_no_csv(tmp_path):
+    """An estimator without importances (``gated``) logged a CSV of empty cells beside the tag
+    saying it has none."""
+    from electroscreen.experiments.tracking import fluent_tracking
+    from electroscreen.experiments.train_config import TrainConfig
+    from electroscreen.experiments.train_logging import log_importances
+
+    class NoImportances:
+        def feature_importances(self) -> pd.Series:
+            return pd.Series([float("nan")] * 3, index=["a", "b", "c"], name="importance")
+
+    config = TrainConfig(**AIR_CONFIG)
+    with fluent_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}"), mlflow.start_run() as run:
+        log_importances(NoImportances(), config, tmp_path)
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert client.list_artifacts(run.info.run_id) == []
+    tag = client.get_run(run.info.run_id).data.tags["electroscreen.feature_importances"]
+    assert tag == "the estimator has no importances"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,6 +167,37 @@ def test_parameter_values_are_checked_without_fitting(task, name, params, says):
     with pytest.raises(ValueError, match=f"estimator_params of {name}: .*{says}"):
         check_estimator(get_task(task), name, params)
     check_estimator(get_task(task), name, {})  # the defaults pass
+
+
+@pytest.mark.parametrize(
+    ("task", "name", "params", "says"),
+    [
+        ("conductivity", "extra_trees", {"n_estimator": 150}, "'n_estimator' (did you mean"),
+        ("conductivity", "extra_trees", {"criterion": "gini"}, "'criterion'; accepted: n_est"),
+        ("air_stability", "logistic", {"c": 2.0}, "(did you mean 'C'?); accepted: C, "),
+        ("conductivity", "extra_trees", {"kind": "random_forest"}, "unknown parameter 'kind'"),
+        ("conductivity", "extra_trees", {"n_estimators": True}, "n_estimators takes int, not a"),
+        ("conductivity", "random_forest", {"max_depth": False}, "max_depth takes int | None"),
+        ("conductivity", "mlp", {"hidden": [64, True]}, "hidden takes tuple[int, ...] | list"),
+    ],
+)
+def test_parameter_names_and_booleans_are_checked(task, name, params, says):
+    """An unknown name said ``_TreeEnsemble.__init__() got an unexpected keyword argument``, with
+    neither the accepted names nor the one meant; a YAML ``true`` passed scikit-learn's
+    ``Integral`` check as 1 (and one tree crashed the learned conformal scale)."""
+    from electroscreen.models.estimators import check_estimator
+    from electroscreen.models.tasks import get_task
+
+    with pytest.raises(ValueError, match=f"estimator_params of {name}: .*{re.escape(says)}"):
+        check_estimator(get_task(task), name, params)
+
+
+def test_flags_take_booleans():
+    from electroscreen.models.estimators import check_estimator
+    from electroscreen.models.tasks import get_task
+
+    check_estimator(get_task("conductivity"), "attention", {"tobit": False})
+    check_estimator(get_task("conductivity"), "random_forest", {"n_estimators": 1})
 
 
 def test_torch_fit_refuses_zero_epochs():

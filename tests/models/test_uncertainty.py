@@ -14,6 +14,7 @@ from electroscreen.models.sklearn_models import TreeEnsembleRegressor
 from electroscreen.models.tasks import chemical_systems
 from electroscreen.models.uncertainty import (
     ConformalRegressor,
+    DifficultyScale,
     conformal_quantile,
     interval_coverage,
 )
@@ -152,6 +153,33 @@ def test_learned_scale_is_bounded_far_from_the_calibration_range():
     far = np.array([[0.0, 1e6], [0.0, 1e9]])
     _, _, lo, hi = model.predict_interval(far)
     assert np.isfinite(hi - lo).all() and np.allclose(hi - lo, (hi - lo)[0])  # inputs clipped
+
+
+def test_learned_scale_of_a_one_tree_forest_learns_from_novelty():
+    """One tree: the spread is 0 on every row. Its log was -inf, and the difficulty fit stopped
+    ``train`` with ``LinAlgError: SVD did not converge`` (n_estimators: 1 with the default config's
+    conformal_scale: learned); the constant spread now gets coefficient 0."""
+    X, y = _far_is_noisy(1200, 0)
+    Xt, yt = _far_is_noisy(1200, 1)
+    base = TreeEnsembleRegressor(kind="extra_trees", n_estimators=1, random_state=0)
+    model = ConformalRegressor(base, n_splits=4, scale="learned", random_state=0).fit(X, y)
+    assert model.spread_floor_ == 0.0 and model.difficulty_.coef_[1] == 0.0
+    assert model.difficulty_.coef_[2] > 0  # difficulty grows with novelty, as with 40 trees
+    _, sd, lo, hi = model.predict_interval(Xt)
+    assert (sd == 0).all() and np.isfinite(hi - lo).all() and (hi > lo).all()
+    assert 0.86 <= interval_coverage(yt, lo, hi) <= 0.94
+
+
+def test_difficulty_of_a_constant_input_is_the_fit_without_it():
+    rng = np.random.default_rng(0)
+    novelty = rng.uniform(0, 3, 300)
+    residual = np.abs(rng.normal(size=300)) * np.exp(0.3 * novelty)
+    zero = DifficultyScale().fit(np.zeros(300), novelty, residual)
+    ones = DifficultyScale().fit(np.ones(300), novelty, residual)
+    np.testing.assert_allclose(zero.coef_[[0, 2]], ones.coef_[[0, 2]])
+    assert zero.coef_[1] == ones.coef_[1] == 0.0
+    # any spread is clipped to the one seen: the difficulty follows novelty only
+    np.testing.assert_allclose(zero(np.full(3, 5.0), novelty[:3]), ones(np.zeros(3), novelty[:3]))
 
 
 def test_unknown_scale_is_an_error():
