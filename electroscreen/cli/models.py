@@ -18,8 +18,9 @@ def train(
     tracking_uri: str | None = typer.Option(None, help=TRACKING_URI_HELP),
 ) -> None:
     """Evaluate, fit, log and register a model in one MLflow run; prints the model URI last."""
+    from electroscreen.experiments.config_files import ConfigError
     from electroscreen.experiments.train import check_torch_device, headline_metrics, run_training
-    from electroscreen.experiments.train_config import ConfigError, load_train_config
+    from electroscreen.experiments.train_config import load_train_config
 
     log = log_console(stderr=True)
     try:

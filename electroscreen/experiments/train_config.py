@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.experiments.train_config_checks import (
     check_estimator_params,
     check_featurizer_params,
@@ -38,15 +38,10 @@ from electroscreen.models.splits import SCHEMES
 
 __all__ = [
     "CONDUCTIVITY_ONLY",
-    "ConfigError",
     "EvaluationConfig",
     "TrainConfig",
     "load_train_config",
 ]
-
-
-class ConfigError(ValueError):
-    """A training config that cannot be read or does not validate (the message names file and field)."""
 
 
 class EvaluationConfig(BaseModel):
@@ -327,10 +322,6 @@ def _as_param(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _location(error: dict[str, Any]) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "<root>"
-
-
 def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """Read and validate a training config.
 
@@ -349,19 +340,9 @@ def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
         than 1``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
+    data = read_mapping(path)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"field '{_location(e)}': {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: invalid training config: {problems}") from exc
+        raise ConfigError(f"{path}: invalid training config: {field_problems(exc)}") from exc

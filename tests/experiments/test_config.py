@@ -6,7 +6,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from electroscreen.cli import app
-from electroscreen.experiments.train_config import ConfigError, TrainConfig, load_train_config
+from electroscreen.experiments.config_files import ConfigError
+from electroscreen.experiments.train_config import TrainConfig, load_train_config
 from tests.experiments.conftest import write_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
