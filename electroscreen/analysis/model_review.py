@@ -113,12 +113,16 @@ def leaderboard(runs: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``run_id, model, task, estimator, featurizers`` and the metric columns present, indexed
-        1..n.
+        ``run_id, model, task, estimator, featurizers``, ``nominal`` (the intervals' nominal
+        coverage, ``1 - conformal_alpha``: the level of the ``*_interval_width`` columns, which
+        do not name it) and the metric columns present, indexed 1..n.
     """
     if metric is None:
         metric = next((m for m in DEFAULT_SORT if m in runs), None)
     columns = [c for c in ("run_id", "model", "task", "estimator", "featurizers") if c in runs]
+    if "conformal_alpha" in runs:  # the level of the *_interval_width columns, run by run
+        runs = runs.assign(nominal=1.0 - runs["conformal_alpha"])
+        columns.append("nominal")
     columns += [
         name
         for p in SCHEME_PREFIXES

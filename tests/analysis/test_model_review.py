@@ -51,6 +51,9 @@ def test_leaderboard_sorts_best_first(trained_run, runs):
     assert board.index.tolist() == [1, 2]
 
     assert {"test_mae", "test_r2", "cv_mae", "test_coverage_90"} <= set(board.columns)
+    # the level of the widths, which their names do not carry (an 80 % run sat among 90 % ones)
+    assert board["nominal"].iloc[1] == pytest.approx(0.9) and np.isnan(board["nominal"].iloc[0])
+    assert board.columns.get_loc("nominal") < board.columns.get_loc("test_mae")
     by_r2 = model_review.leaderboard(both, metric="test_r2")  # larger is better, NaN last
     assert by_r2["estimator"].tolist() == ["random_forest", "better"]
     # a metric outside the headline list sorts and is shown (it raised KeyError)
