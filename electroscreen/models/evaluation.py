@@ -33,6 +33,7 @@ from electroscreen.models.splits import (
 from electroscreen.models.tasks import get_task, targets_for
 
 __all__ = [
+    "FAMILY_SCHEMES",
     "OBELIX_CENSORED_LOG10_SIGMA",
     "TOP_HIT_LOG10_SIGMA",
     "EvaluationResult",
@@ -70,7 +71,7 @@ class EvaluationResult:
         ``p_air_stable``.
     scheme : str
     per_group : DataFrame or None
-        ``family_lofo``: one row per held-out family (:func:`per_group_metrics`); else None.
+        :data:`FAMILY_SCHEMES`: one row per held-out family (:func:`per_group_metrics`); else None.
     """
 
     metrics: dict[str, float]
@@ -108,7 +109,8 @@ def evaluate(
         Extra rows (``split == "extra"``, Liverpool) are never scored; each split trains on those
         :func:`guard_extra_rows` allows.
         ``family_lofo``: leave one family out, one fold per family
-        (``n_splits`` ignored); ``per_group`` then holds the metrics of each held-out family.
+        (``n_splits`` ignored); ``per_group`` holds the metrics of each held-out family for it and
+        the other :data:`FAMILY_SCHEMES`.
     n_splits : int
     design : Design, optional
         ``predictor.featurize(table)`` if already computed.
@@ -180,13 +182,16 @@ def evaluate(
     ).iloc[held]
     predictions = predictions.reset_index(drop=True)
     per_group = None
-    if scheme == "family_lofo":
+    if scheme in FAMILY_SCHEMES:  # every family is held out whole: its own errors
         per_group = per_group_metrics(predictions, classification=classification)
         per_group = per_group.rename(index={"": UNFAMILIED})
         metrics["n_families"] = int((per_group.index != UNFAMILIED).sum())
     return EvaluationResult(metrics, predictions, scheme, per_group)
 
 
+#: Schemes that hold every family out whole, so each family's held-out errors are its own
+#: (:attr:`EvaluationResult.per_group`, logged as ``metrics/<stem>_per_family.csv``).
+FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
 #: The per-family table's row of the rows without a family: each was held out alone (a fold of
 #: its own, :func:`~electroscreen.models.tasks.family_groups`), not as one family.
 UNFAMILIED = "(no family: each row held out alone)"

@@ -212,7 +212,8 @@ def per_group_metrics(
     classification : bool
         Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p,
         accuracy, brier, roc_auc`` (NaN when the group holds one class only); otherwise the
-        regression metrics (``n, mae, rmse, r2, spearman``).
+        regression metrics (``n, mae, rmse, r2, spearman``, and with ``y_lo`` / ``y_hi`` the
+        interval ``coverage`` and mean ``interval_width`` of the group's exact rows).
 
     Returns
     -------
@@ -230,7 +231,10 @@ def per_group_metrics(
             m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
         else:
             exact = ~part["censored"].to_numpy(dtype=bool) if "censored" in part else None
-            m = regression_metrics(y, p, evaluable=exact)
+            bounds = {
+                k: part[f"y_{k}"].to_numpy(dtype=float) for k in ("lo", "hi") if f"y_{k}" in part
+            }
+            m = regression_metrics(y, p, evaluable=exact, **(bounds if len(bounds) == 2 else {}))
         rows[group] = m
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = column
@@ -249,6 +253,8 @@ def per_group_metrics(
             "rmse",
             "r2",
             "spearman",
+            "coverage",
+            "interval_width",
         )
         if c in frame
     ]

@@ -206,5 +206,22 @@ def test_evaluate_family_cv_holds_out_whole_families(
     folds_per_family = pred[pred["family"] != ""].groupby("family")["fold"].nunique()
     assert (folds_per_family == 1).all()
     assert pred["y_pred"].notna().all()
+    # each family's own held-out errors and interval coverage, by hand on its exact rows
+    table = result.per_group
+    exact = pred[~pred["censored"] & pred["y_true"].notna()]
+    checked = 0
+    for family, rows in exact[exact["family"] != ""].groupby("family"):
+        if len(rows) < 2:
+            continue
+        checked += 1
+        assert table.loc[family, "mae"] == pytest.approx(
+            (rows["y_true"] - rows["y_pred"]).abs().mean()
+        )
+        inside = (rows["y_true"] >= rows["y_lo"]) & (rows["y_true"] <= rows["y_hi"])
+        assert table.loc[family, "coverage"] == pytest.approx(inside.mean())
+        width = (rows["y_hi"] - rows["y_lo"]).mean()
+        assert table.loc[family, "interval_width"] == pytest.approx(width)
+    assert checked >= 3
+    assert result.metrics["n_families"] == pred.loc[pred["family"] != "", "family"].nunique()
     with pytest.raises(ValueError, match="scheme must be"):
         evaluate(fast_forest, conductivity_table, "random")
