@@ -129,7 +129,8 @@ def regression_metrics(
         out["mae"] = float(mean_absolute_error(y[use], pred[use]))
         out["rmse"] = float(np.sqrt(mean_squared_error(y[use], pred[use])))
         out["r2"] = float(r2_score(y[use], pred[use]))
-        out["spearman"] = float(spearmanr(y[use], pred[use]).statistic)
+        varies = np.ptp(y[use]) > 0 and np.ptp(pred[use]) > 0  # else undefined (scipy warns)
+        out["spearman"] = float(spearmanr(y[use], pred[use]).statistic) if varies else float("nan")
     if lo is not None and hi is not None:
         lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
         out["coverage"] = interval_coverage(np.where(use, y, np.nan), lo, hi)
