@@ -64,7 +64,8 @@ def _order(work: Structure, seconds: float) -> tuple[Structure, str]:
     structure : Structure
         The lowest-Ewald-energy ordering found.
     note : str
-        ``""``, or that the search was stopped (for the status).
+        ``""``, or that the search was stopped and / or that two cations sit too close
+        (:func:`_contact_note`), for the status.
     """
     import pymatgen.transformations.standard_transformations as transformations
 
@@ -90,8 +91,8 @@ def _order(work: Structure, seconds: float) -> tuple[Structure, str]:
         ).apply_transformation(work)
     finally:
         transformations.EwaldMinimizer = minimizer
-    note = f"Ewald search stopped after {seconds:g} s (best ordering found by then)"
-    return ordered, note if stopped else ""
+    stop = f"Ewald search stopped after {seconds:g} s (best ordering found by then)"
+    return ordered, "; ".join(n for n in (stop if stopped else "", _contact_note(ordered)) if n)
 
 
 def _with_note(status: str, note: str) -> str:
@@ -126,7 +127,7 @@ def _exact(structure: Structure, multiplier: int, seconds: float) -> tuple[Struc
                 return None, "ordering_failed: no charge-balanced oxidation states"
             work.add_oxidation_state_by_element(states)
         ordered, note = _order(work, seconds)
-        return ordered, _with_note(_with_note("ok", note), _contact_note(ordered))
+        return ordered, _with_note("ok", note)
     except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
         return None, f"ordering_failed: {type(exc).__name__}: {exc}"
 
@@ -143,8 +144,7 @@ def _rounded(rounding: Rounding, seconds: float) -> tuple[Structure | None, str]
         ordered, note = _order(work, seconds)
     except Exception as exc:  # noqa: BLE001 - a failure is this candidate's status
         return None, f"ordering_failed: {type(exc).__name__}: {exc}"
-    status = _with_note(f"rounded: {rounding.describe()}", note)
-    return ordered, _with_note(status, _contact_note(ordered))
+    return ordered, _with_note(f"rounded: {rounding.describe()}", note)
 
 
 def ordered_approximant(
