@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.air_stability import VERDICTS
-from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE
+from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE, by_composition
 
 __all__ = ["LABEL_COLUMNS", "TrainingLabels"]
 
@@ -52,15 +51,9 @@ class TrainingLabels:
     def __init__(
         self, ids: Sequence[object], formulas: Sequence[object], verdicts: Sequence[object]
     ) -> None:
-        ids = np.asarray([str(i) for i in ids], dtype=object)
-        formulas = [str(f) for f in formulas]
         verdicts = np.asarray([str(v) for v in verdicts], dtype=object)
-        group = composition_groups(formulas)
-        members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
-        self.formulas = np.array([formulas[m[0]] for m in members], dtype=object)
-        self.ids = np.array([";".join(ids[m]) for m in members], dtype=object)
+        members, self.formulas, self.ids, self.index = by_composition(ids, formulas)
         self.verdicts = np.array([_verdict_text(verdicts[m]) for m in members], dtype=object)
-        self.index = CompositionIndex(self.formulas.tolist())
 
     def __len__(self) -> int:
         return len(self.ids)

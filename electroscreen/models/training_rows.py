@@ -29,6 +29,7 @@ __all__ = [
     "TRAINING_COLUMNS",
     "TRAINING_MATCH_TOLERANCE",
     "TrainingRows",
+    "by_composition",
     "measurement_text",
 ]
 
@@ -48,6 +49,29 @@ TRAINING_MATCH_TOLERANCE = 2e-3
 #: The end of a ``train_id`` whose composition was only measured below a bound; group 1 is the
 #: bound's exponent (``824 (< 1e-10 S/cm)``).
 CENSORED_ID = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
+
+
+def by_composition(
+    ids: Sequence[object], formulas: Sequence[object]
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, CompositionIndex]:
+    """Rows grouped by composition (``composition_groups``), as the training lookups keep them.
+
+    Returns
+    -------
+    members : list of ndarray of int
+        The row positions of each composition, in order of first appearance.
+    formulas, ids : ndarray of object, one per composition
+        Its first row's formula, and its rows' ids joined by ``;``.
+    index : CompositionIndex
+        Over ``formulas``: where a screened composition is found.
+    """
+    ids = np.asarray([str(i) for i in ids], dtype=object)
+    formulas = [str(f) for f in formulas]
+    group = composition_groups(formulas)
+    members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
+    first = np.array([formulas[m[0]] for m in members], dtype=object)
+    joined = np.array([";".join(ids[m]) for m in members], dtype=object)
+    return members, first, joined, CompositionIndex(first.tolist())
 
 
 class TrainingRows:
@@ -73,14 +97,9 @@ class TrainingRows:
         log10_sigma: np.ndarray,
         upper: np.ndarray,
     ) -> None:
-        ids = np.asarray([str(i) for i in ids], dtype=object)
-        formulas = [str(f) for f in formulas]
         values = np.asarray(log10_sigma, dtype=np.float64)
         upper = np.asarray(upper, dtype=np.float64)
-        group = composition_groups(formulas)
-        members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
-        self.formulas = np.array([formulas[m[0]] for m in members], dtype=object)
-        self.ids = np.array([";".join(ids[m]) for m in members], dtype=object)
+        members, self.formulas, self.ids, self.index = by_composition(ids, formulas)
         measured = [values[m][np.isfinite(values[m])] for m in members]
         self.log10_sigma = np.array([np.median(v) if len(v) else np.nan for v in measured])
         self.upper = np.array(
@@ -89,7 +108,6 @@ class TrainingRows:
                 for v, m in zip(measured, members, strict=True)
             ]
         )  # a bound only where every row of the composition is censored
-        self.index = CompositionIndex(self.formulas.tolist())
 
     def __len__(self) -> int:
         return len(self.ids)
