@@ -123,9 +123,10 @@ class TrainConfig(BaseModel):
     conformal_novelty_bins : int
         Bins of the distance to the training data, one conformal quantile each (1: off; descriptor
         models only): candidates far from the training data get wider intervals.
-    conformal_scale : {"spread", "learned"}
+    conformal_scale : {"spread", "learned", "learned_anion"}
         Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
-        spread and novelty on the calibration rows (descriptor models; benchmarks/README.md).
+        spread and novelty on the calibration rows (descriptor models; ``learned_anion``: and the
+        anion class, chalcogenide / halide / oxide / other; benchmarks/README.md).
     conformal_seen_systems : bool
         One conformal quantile for candidates whose chemical system (element set) the training
         rows hold and one for the others (with ``composition`` among ``conformal_groups``, the
@@ -180,7 +181,7 @@ class TrainConfig(BaseModel):
     conformal_method: Literal["auto", "cv", "split"] = "auto"
     conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
     conformal_novelty_bins: int = Field(1, ge=1, le=10)
-    conformal_scale: Literal["spread", "learned"] = "spread"
+    conformal_scale: Literal["spread", "learned", "learned_anion"] = "spread"
     conformal_seen_systems: bool = False
     liverpool: bool = False
     temperature_model: Literal["none", "arrhenius"] = "none"

@@ -213,10 +213,11 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
         figure = plots.residuals_by_family_plot(residual, title, min_rows=1, unit="probability")
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
-    if result.per_group is not None:
-        path = workdir / f"{stem}_per_family.csv"
-        result.per_group.to_csv(path)
-        mlflow.log_artifact(str(path), artifact_path="metrics")
+    for table, name in ((result.per_group, "family"), (result.per_anion_class, "anion_class")):
+        if table is not None:
+            path = workdir / f"{stem}_per_{name}.csv"
+            table.to_csv(path)
+            mlflow.log_artifact(str(path), artifact_path="metrics")
     return metrics
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.anion_classes import ANION_CLASSES
 from electroscreen.models.metrics import (
     OBELIX_CENSORED_LOG10_SIGMA,
     TOP_HIT_LOG10_SIGMA,
@@ -65,19 +66,24 @@ class EvaluationResult:
         accuracy, brier, brier_base_rate, brier_skill, log_loss, n, n_missing``: the base rate is
         that of each fold's training rows), plus ``n_folds``.
     predictions : DataFrame
-        One row per held-out table row: ``candidate_id, formula, family, y_true, y_pred, y_std,
-        y_lo, y_hi, censored, fold, pred_status``. ``y_true`` is log10 sigma (the upper bound for
+        One row per held-out table row: ``candidate_id, formula, family, anion_class, y_true,
+        y_pred, y_std, y_lo, y_hi, censored, fold, pred_status`` (``anion_class``:
+        :data:`~electroscreen.data.anion_classes.ANION_CLASSES`, ``""`` for a row not predicted). ``y_true`` is log10 sigma (the upper bound for
         censored rows) or the 0/1 air-stability label; ``y_pred`` is log10 sigma or
         ``p_air_stable``.
     scheme : str
     per_group : DataFrame or None
         :data:`FAMILY_SCHEMES`: one row per held-out family (:func:`per_group_metrics`); else None.
+    per_anion_class : DataFrame or None
+        One row per anion class of the held-out rows (:func:`per_group_metrics`): how the errors
+        and intervals differ between chalcogenides, halides and oxides.
     """
 
     metrics: dict[str, float]
     predictions: pd.DataFrame
     scheme: str
     per_group: pd.DataFrame | None = None
+    per_anion_class: pd.DataFrame | None = None
 
 
 def evaluate(
@@ -169,6 +175,7 @@ def evaluate(
             "candidate_id": table["candidate_id"].astype(str),
             "formula": table["formula"].astype(str),
             "family": family.fillna("").astype(str),
+            "anion_class": _anion_class_names(design, n),
             "y_true": targets.y,
             "y_pred": pred,
             "y_std": std,
@@ -186,7 +193,9 @@ def evaluate(
         per_group = per_group_metrics(predictions, classification=classification)
         per_group = per_group.rename(index={"": UNFAMILIED})
         metrics["n_families"] = int((per_group.index != UNFAMILIED).sum())
-    return EvaluationResult(metrics, predictions, scheme, per_group)
+    per_class = per_group_metrics(predictions, "anion_class", classification=classification)
+    per_class = per_class.rename(index={"": "(not predicted)"})
+    return EvaluationResult(metrics, predictions, scheme, per_group, per_class)
 
 
 #: Schemes that hold every family out whole, so each family's held-out errors are its own
@@ -195,6 +204,14 @@ FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
 #: The per-family table's row of the rows without a family: each was held out alone (a fold of
 #: its own, :func:`~electroscreen.models.tasks.family_groups`), not as one family.
 UNFAMILIED = "(no family: each row held out alone)"
+
+
+def _anion_class_names(design: object, n: int) -> np.ndarray:
+    """Per table row, the name of its anion class (``""`` for a row the design cannot predict)."""
+    names = np.full(n, "", dtype=object)
+    if getattr(design, "anion_classes", None) is not None:
+        names[design.rows] = np.asarray(ANION_CLASSES, dtype=object)[design.anion_classes]
+    return names
 
 
 def _positive_rate(y: np.ndarray, weight: np.ndarray) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.anion_classes import anion_classes
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.composition_match import element_set_codes
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
@@ -65,6 +66,9 @@ class Design:
     element_sets : ndarray of uint64, shape (len(rows),), optional
         Per predictable row, the code of its element set
         (:func:`~electroscreen.data.composition_match.element_set_codes`); ``None`` when unknown.
+    anion_classes : ndarray of int8, shape (len(rows),), optional
+        Per predictable row, its anion class (:func:`~electroscreen.data.anion_classes.anion_classes`);
+        ``None`` when unknown.
     """
 
     X: np.ndarray | PackedStructures
@@ -72,6 +76,7 @@ class Design:
     status: np.ndarray
     feature_status: np.ndarray
     element_sets: np.ndarray | None = None
+    anion_classes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.status)
@@ -86,7 +91,8 @@ class Design:
             rows=self.rows[keep],
             status=status,
             feature_status=self.feature_status,
-            element_sets=None if self.element_sets is None else self.element_sets[keep],
+            element_sets=_take(self.element_sets, keep),
+            anion_classes=_take(self.anion_classes, keep),
         )
 
     def take(self, positions: np.ndarray) -> Design:
@@ -101,8 +107,14 @@ class Design:
             rows=np.flatnonzero(keep).astype(np.int64),
             status=self.status[positions],
             feature_status=self.feature_status[positions],
-            element_sets=None if self.element_sets is None else self.element_sets[inner[keep]],
+            element_sets=_take(self.element_sets, inner[keep]),
+            anion_classes=_take(self.anion_classes, inner[keep]),
         )
+
+
+def _take(values: np.ndarray | None, which: np.ndarray) -> np.ndarray | None:
+    """``values[which]``, or ``None`` for unknown values."""
+    return None if values is None else values[which]
 
 
 def featurize_frame(
@@ -197,13 +209,14 @@ def featurize_frame(
     else:
         s_packed = pack_structures([structures[i] for i in s_rows])
     rows = np.flatnonzero(ok)
-    if not comp:  # only structures are read: the formulas of the predictable rows, packed here
+    if comp:  # the element sets and anion classes of the predictable rows
+        element_sets, classes = element_set_codes(packed)[rows], anion_classes(packed)[rows]
+    else:  # only structures are read: the formulas of the predictable rows, packed here
         packed = pack_compositions([str(formulas[i]) for i in rows])
-        element_sets = element_set_codes(packed)
-    else:
-        element_sets = element_set_codes(packed)[rows]
+        element_sets, classes = element_set_codes(packed), anion_classes(packed)
     if graph:
-        return Design(s_packed, rows, status, np.full(n, "", dtype=object), element_sets)
+        blank = np.full(n, "", dtype=object)
+        return Design(s_packed, rows, status, blank, element_sets, classes)
     blocks, notes = [], np.full(n, "", dtype=object)
     for key, f in objects:
         if isinstance(f, StructureFeaturizer):
@@ -219,4 +232,4 @@ def featurize_frame(
         notes[bad] = notes[bad] + separator + f"{key}:" + f_status[bad].astype(str)
         blocks.append(values)
     X = np.hstack(blocks)
-    return Design(X[rows], rows, status, notes, element_sets)
+    return Design(X[rows], rows, status, notes, element_sets, classes)

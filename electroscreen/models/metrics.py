@@ -30,12 +30,12 @@ from sklearn.metrics import (
 )
 
 from electroscreen.models.tasks import FAST_ION_LOG10_SIGMA
-from electroscreen.models.uncertainty import interval_coverage
 
 __all__ = [
     "OBELIX_CENSORED_LOG10_SIGMA",
     "TOP_HIT_LOG10_SIGMA",
     "classification_metrics",
+    "interval_coverage",
     "per_group_metrics",
     "regression_metrics",
     "top_fraction_hit_rate",
@@ -45,6 +45,15 @@ __all__ = [
 OBELIX_CENSORED_LOG10_SIGMA = -15.0
 #: "Hit" of the top-5 % metric: sigma >= 1e-3 S/cm.
 TOP_HIT_LOG10_SIGMA = -3.0
+
+
+def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Fraction of finite ``y`` inside ``[lo, hi]`` (NaN when no ``y`` is finite)."""
+    y, lo, hi = (np.asarray(a, dtype=np.float64) for a in (y, lo, hi))
+    ok = np.isfinite(y)
+    if not ok.any():
+        return float("nan")
+    return float(np.mean((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])))
 
 
 def _finite(*arrays: np.ndarray) -> np.ndarray:

@@ -98,9 +98,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     temperature_model : {"none", "arrhenius"}
         Conductivity: predict at the frame's ``temperature_c`` along an Arrhenius line with a
         predicted activation energy (module docstring), or at 25 degC only.
-    conformal_scale : {"spread", "learned"}
+    conformal_scale : {"spread", "learned", "learned_anion"}
         Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
-        spread and novelty (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).
+        spread and novelty (and the anion class: ``learned_anion``; ``ConformalRegressor``).
     conformal_seen_systems : bool, default False
         One conformal quantile for candidates whose chemical system the training rows hold, one
         for the others (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).

@@ -98,4 +98,5 @@ def fit_conformal(
         evaluable=targets.evaluable[rows],
         groups=calibration_groups(table, rows, names),
         element_sets=None if design.element_sets is None else design.element_sets[use],
+        anion_classes=None if design.anion_classes is None else design.anion_classes[use],
     )

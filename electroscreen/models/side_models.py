@@ -105,12 +105,12 @@ def predict_conductivity(
     if novelty_model is None:
         novelty = np.full(len(design.rows), np.nan)
         mu, sd, lo, hi = predictor.estimator_.predict_interval(
-            design.X, element_sets=design.element_sets
+            design.X, element_sets=design.element_sets, anion_classes=design.anion_classes
         )
     else:  # the conformal novelty bins use the same distance (same training rows): once
         novelty = novelty_model.distance(design.X)
         mu, sd, lo, hi = predictor.estimator_.predict_interval(
-            design.X, novelty, design.element_sets
+            design.X, novelty, design.element_sets, design.anion_classes
         )
     if predictor.temperature_model != "arrhenius":
         return [mu, sd, lo, _below_ceiling(hi, mu), novelty]

@@ -41,7 +41,10 @@ section 5.2; Papadopoulos et al. 2008): the difficulty ``d(x) = exp(b0 + b1 log(
 row, with ``s`` its ensemble spread and ``n`` its novelty, is a log-linear least-squares fit of
 ``log(|y - mu| + 0.1)`` on the calibration rows, and the scores are ``|y - mu| / d(x)``. Inputs are
 clipped to the calibration range, so a far-out screening candidate cannot get an unbounded interval
-from extrapolating the fit. The three coefficients are fitted on the same rows that set the conformal
+from extrapolating the fit. ``scale="learned_anion"`` adds the row's anion class
+(:mod:`electroscreen.data.anion_classes`: one indicator each for chalcogenide, halide and other,
+oxide the baseline) to the fit: a conductivity model errs more on unseen halide families than on
+oxide ones, and the intervals follow. The three coefficients are fitted on the same rows that set the conformal
 quantile (a tiny loss of exactness, as for the spread floor). An input constant over the
 calibration rows (a one-tree forest's spread) gets coefficient 0: the difficulty is learned from
 the other.
@@ -66,16 +69,19 @@ from electroscreen.models.conformal_folds import (
     known_systems,
     score_rows,
 )
+
+# DifficultyScale lived here before 2026-12-06: pickles of older models find it through this import
+from electroscreen.models.difficulty import MIN_SPREAD, DifficultyScale
 from electroscreen.models.novelty import FeatureNovelty
-from electroscreen.models.rowwise import row_dot
 
-__all__ = ["ConformalRegressor", "DifficultyScale", "conformal_quantile", "interval_coverage"]
+__all__ = ["ConformalRegressor", "conformal_quantile"]
 
-#: Scales of the nonconformity scores: ensemble spread, or spread and novelty (learned).
-SCALES = ("spread", "learned")
-#: Offset (decades) of ``log(|residual| + offset)`` in the difficulty fit.
-RESIDUAL_OFFSET = 0.1
-MIN_SPREAD = 1e-12  #: smallest spread whose log the difficulty takes (the normaliser's floor)
+#: Scales of the nonconformity scores: ensemble spread; spread and novelty (learned); and the anion
+#: class too (learned_anion).
+SCALES = ("spread", "learned", "learned_anion")
+#: Anion classes (codes of :data:`~electroscreen.data.anion_classes.ANION_CLASSES`) that get an
+#: indicator in the ``learned_anion`` difficulty: every class but the oxides, the baseline.
+ANION_INDICATORS = (0, 1, 3)
 
 
 def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
@@ -86,63 +92,6 @@ def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
     if n == 0 or rank > n:
         return float("inf")
     return float(scores[rank - 1])
-
-
-class DifficultyScale:
-    """``d = exp(b0 + b1 log(s) + b2 n)`` from spread ``s`` (floor added) and novelty ``n``.
-
-    Fitted by least squares of ``log(|residual| + 0.1)``; inputs are clipped to the fitted range.
-    Spreads are floored at :data:`MIN_SPREAD` (as the normaliser floors them): no ``log 0``. An
-    input constant over the fitted rows (a one-tree forest's spread, 0 on every row) cannot say
-    which rows are harder (clipped to that value at prediction, it adds nothing): its coefficient
-    is 0, the others are fitted without it (``d = exp(b0 + b2 n)``). The scores stay a fixed
-    function of the row, so the conformal quantile keeps its coverage.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0); s = rng.uniform(0.5, 2, 500); n = rng.uniform(0, 3, 500)
-    >>> r = np.abs(rng.normal(size=500)) * s * np.exp(0.3 * n)
-    >>> d = DifficultyScale().fit(s, n, r)
-    >>> bool(d.coef_[1] > 0.5 and d.coef_[2] > 0.15)
-    True
-    """
-
-    def fit(self, spread: np.ndarray, novelty: np.ndarray, abs_residual: np.ndarray):
-        Z = self._design(_log_spread(spread), novelty, clip=False)
-        self.low_, self.high_ = Z[:, 1:].min(axis=0), Z[:, 1:].max(axis=0)
-        target = np.log(np.asarray(abs_residual, dtype=np.float64) + RESIDUAL_OFFSET)
-        varies = np.concatenate([[True], self.high_ > self.low_])  # the intercept, the inputs
-        if varies.all():
-            self.coef_ = np.linalg.lstsq(Z, target, rcond=None)[0]
-            return self
-        self.coef_ = np.zeros(Z.shape[1])  # a constant input: coefficient 0 (class docstring)
-        self.coef_[varies] = np.linalg.lstsq(Z[:, varies], target, rcond=None)[0]
-        return self
-
-    def _design(self, log_spread: np.ndarray, novelty: np.ndarray, clip: bool = True) -> np.ndarray:
-        Z = np.column_stack([np.ones(len(log_spread)), log_spread, novelty]).astype(np.float64)
-        if clip:
-            Z[:, 1:] = np.clip(Z[:, 1:], self.low_, self.high_)
-        return Z
-
-    def __call__(self, spread: np.ndarray, novelty: np.ndarray) -> np.ndarray:
-        """Difficulty of rows of spread ``spread`` (floor added) and novelty ``novelty``."""
-        return np.exp(row_dot(self._design(_log_spread(spread), novelty), self.coef_))
-
-
-def _log_spread(spread: np.ndarray) -> np.ndarray:
-    """``log`` of the spreads, floored at :data:`MIN_SPREAD`."""
-    return np.log(np.maximum(np.asarray(spread, dtype=np.float64), MIN_SPREAD))
-
-
-def interval_coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
-    """Fraction of finite ``y`` inside ``[lo, hi]``."""
-    y, lo, hi = (np.asarray(a, dtype=np.float64) for a in (y, lo, hi))
-    ok = np.isfinite(y)
-    if not ok.any():
-        return float("nan")
-    return float(np.mean((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])))
 
 
 class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
@@ -164,9 +113,10 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
     novelty_bins : int, default 1
         Equal-count bins of the distance to the training data, one conformal quantile each
         (1: one quantile for all candidates). Needs a feature matrix ``X``.
-    scale : {"spread", "learned"}, default "spread"
+    scale : {"spread", "learned", "learned_anion"}, default "spread"
         Normalisation of the scores (``normalize=True``): the ensemble spread plus floor, or the
-        learned difficulty of spread and novelty (module docstring; needs a feature matrix).
+        learned difficulty of spread and novelty (and anion class: ``fit`` and
+        ``predict_interval`` then need ``anion_classes``) (module docstring; needs a feature matrix).
     seen_systems : bool, default False
         One quantile for candidates whose chemical system the training rows hold and one for the
         others (module docstring; ``fit`` and ``predict_interval`` then need ``element_sets``).
@@ -226,6 +176,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         groups: np.ndarray | Sequence[np.ndarray] | None = None,
         sample_weight: np.ndarray | None = None,
         element_sets: np.ndarray | None = None,
+        anion_classes: np.ndarray | None = None,
     ) -> ConformalRegressor:
         """Fit the model and calibrate the interval scale.
 
@@ -243,6 +194,8 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         sample_weight : ndarray, optional
         element_sets : ndarray of uint64, shape (len(y),), optional
             Element-set code of each row (required by ``seen_systems``).
+        anion_classes : ndarray of int, shape (len(y),), optional
+            Anion-class code of each row (required by ``scale="learned_anion"``).
         """
         if self.method not in {"cv", "split"}:
             raise ValueError(f"method must be 'cv' or 'split', not {self.method!r}")
@@ -259,6 +212,8 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         n = len(y)
         if self.seen_systems and (element_sets is None or len(element_sets) != n):
             raise ValueError("seen_systems needs the element_sets of the rows")
+        if self.scale == "learned_anion" and (anion_classes is None or len(anion_classes) != n):
+            raise ValueError("scale='learned_anion' needs the anion_classes of the rows")
         systems = (
             np.asarray(element_sets, np.uint64) if self.seen_systems else np.zeros(n, np.uint64)
         )
@@ -284,6 +239,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         use = evaluable[rows] & np.isfinite(mu) & np.isfinite(y[rows])
         self.spread_floor_ = float(np.median(sd[use])) if use.any() else 0.0
         abs_residual = np.abs(y[rows][use] - mu[use])
+        extra = self._extra(None if anion_classes is None else np.asarray(anion_classes)[rows][use])
         #: Raw calibration data (used rows): what any other interval rule would need.
         self.calibration_ = {
             "abs_residual": abs_residual,
@@ -291,11 +247,11 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
             "novelty": novelty[use],
         }
         self.difficulty_ = None  # spread-normalised scores
-        if self.scale == "learned" and self.normalize:
+        if self.scale != "spread" and self.normalize:
             self.difficulty_ = DifficultyScale().fit(
-                sd[use] + self.spread_floor_, novelty[use], abs_residual
+                sd[use] + self.spread_floor_, novelty[use], abs_residual, extra
             )
-        self.scores_ = abs_residual / self._scale(sd[use], novelty[use])
+        self.scores_ = abs_residual / self._scale(sd[use], novelty[use], extra)
         self.quantile_ = conformal_quantile(self.scores_, self.alpha)
         self.n_calibration_ = int(use.sum())
         self.novelty_ = FeatureNovelty().fit(X) if self._needs_novelty() else None
@@ -334,17 +290,29 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
 
     def _needs_novelty(self) -> bool:
         """Whether calibration and prediction use the distance to the training data."""
-        learned = self.scale == "learned" and self.normalize
+        learned = self.scale != "spread" and self.normalize
         return self.novelty_bins > 1 or learned
 
-    def _scale(self, sd: np.ndarray, novelty: np.ndarray | None = None) -> np.ndarray:
-        """Normaliser of the scores of rows of spread ``sd`` and novelty ``novelty``."""
+    def _extra(self, anion_classes: np.ndarray | None) -> np.ndarray | None:
+        """The difficulty's further inputs: anion-class indicators (``learned_anion``), else None."""
+        if self.scale != "learned_anion":
+            return None
+        if anion_classes is None:
+            raise ValueError("this model's intervals need the candidates' anion_classes")
+        codes = np.asarray(anion_classes, dtype=np.int64)
+        return (codes[:, None] == np.asarray(ANION_INDICATORS)).astype(np.float64)
+
+    def _scale(
+        self, sd: np.ndarray, novelty: np.ndarray | None = None, extra: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Normaliser of the scores of rows of spread ``sd``, novelty ``novelty`` and further
+        difficulty inputs ``extra`` (:meth:`_extra`)."""
         if not self.normalize:
             return np.ones_like(sd)
         scale = np.maximum(sd + self.spread_floor_, MIN_SPREAD)
         if self.difficulty_ is None:
             return scale
-        return np.maximum(self.difficulty_(scale, novelty), 1e-12)
+        return np.maximum(self.difficulty_(scale, novelty, extra), 1e-12)
 
     def interval_quantile(
         self,
@@ -386,14 +354,17 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         X: object,
         novelty: np.ndarray | None = None,
         element_sets: np.ndarray | None = None,
+        anion_classes: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(mean, std, lo, hi)`` with ``[lo, hi]`` the ``1 - alpha`` conformal interval.
 
-        ``novelty``, ``element_sets``: see :meth:`interval_quantile`.
+        ``novelty``, ``element_sets``: see :meth:`interval_quantile`; ``anion_classes`` (codes,
+        shape ``(len(X),)``) is required by ``scale="learned_anion"``.
         """
         mu, sd = self.predict_dist(X)
         novelty = self._novelty(X, novelty)
-        half = self.interval_quantile(X, novelty, element_sets) * self._scale(sd, novelty)
+        scale = self._scale(sd, novelty, self._extra(anion_classes))
+        half = self.interval_quantile(X, novelty, element_sets) * scale
         return mu, sd, mu - half, mu + half
 
     @property

@@ -166,7 +166,8 @@ def test_conformal_scale_reaches_the_predictor():
 
     root = Path(__file__).resolve().parents[2] / "configs"
     assert (
-        build_predictor(load_train_config(root / "conductivity.yaml")).conformal_scale == "learned"
+        build_predictor(load_train_config(root / "conductivity.yaml")).conformal_scale
+        == "learned_anion"
     )
     with pytest.raises(ConfigError, match="conformal_scale"):
         load_train_config(CONFIGS / "conductivity.yaml", conformal_scale="wide")

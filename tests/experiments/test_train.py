@@ -27,7 +27,7 @@ PRED_COLUMNS = [
     "pred_status",
 ]
 EVALUATION_COLUMNS = {
-    "candidate_id", "formula", "family", "y_true", "y_pred", "y_std", "y_lo", "y_hi", "censored",
+    "candidate_id", "formula", "family", "anion_class", "y_true", "y_pred", "y_std", "y_lo", "y_hi", "censored",
     "fold",
 }  # fmt: skip
 
@@ -107,6 +107,26 @@ def test_logged_metrics_match_the_logged_predictions(run, client, tmp_path):
     named = cv[cv["family"] != ""]
     assert named["family"].nunique() > 10
     assert (named.groupby("family")["fold"].nunique() == 1).all()
+
+
+def test_per_anion_class_table_matches_the_logged_predictions(run, client, tmp_path):
+    folder = client.download_artifacts(run.info.run_id, "metrics", tmp_path)
+    table = pd.read_csv(f"{folder}/test_per_anion_class.csv", index_col="anion_class")
+    predictions = pd.read_parquet(
+        client.download_artifacts(run.info.run_id, "predictions/test_predictions.parquet", tmp_path)
+    )
+    # OBELiX's test split holds oxides, chalcogenides and halides; each row is in one class
+    assert {"oxide", "chalcogenide", "halide"} <= set(table.index)
+    exact = predictions[~predictions["censored"] & np.isfinite(predictions["y_pred"])]
+    for name, rows in exact.groupby("anion_class"):
+        inside = (rows["y_lo"] <= rows["y_true"]) & (rows["y_true"] <= rows["y_hi"])
+        assert table.loc[name, "coverage"] == pytest.approx(inside.mean(), rel=1e-9)
+        if len(rows) >= 2:  # the error metrics need two rows (one row: NaN)
+            mae = np.mean(np.abs(rows["y_true"] - rows["y_pred"]))
+            assert table.loc[name, "mae"] == pytest.approx(mae, rel=1e-9)
+    assert {"cv_per_anion_class.csv", "cv_per_family.csv"} <= {
+        f.path.split("/")[-1] for f in client.list_artifacts(run.info.run_id, "metrics")
+    }
 
 
 def test_artifacts_and_dataset_inputs(run, client):

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from electroscreen.models.evaluation import evaluate
+from electroscreen.models.metrics import interval_coverage
 from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.predictor import CandidatePredictor
 from electroscreen.models.sklearn_models import TreeEnsembleRegressor
-from electroscreen.models.uncertainty import ConformalRegressor, interval_coverage
+from electroscreen.models.uncertainty import ConformalRegressor
 
 
 def _reference_novelty(X_train, X_query, k):

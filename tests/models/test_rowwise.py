@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from electroscreen.models.difficulty import DifficultyScale
 from electroscreen.models.linear_models import LogisticEnsembleClassifier
 from electroscreen.models.rowwise import mean_nearest_distance, member_mean_std, row_dot
-from electroscreen.models.uncertainty import DifficultyScale
 
 
 def _splits(n: int, rng: np.random.Generator) -> list[np.ndarray]:
