@@ -213,7 +213,8 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
         residual = result.predictions.assign(y_true=result.predictions["y_true"].astype(float))
         figure = plots.residuals_by_family_plot(residual, title, min_rows=1, unit="probability")
     mlflow.log_figure(figure, f"plots/residuals_by_family_{stem}.png")
-    for table, name in ((result.per_group, "family"), (result.per_anion_class, "anion_class")):
+    tables = {"family": result.per_group, **result.breakdowns}
+    for name, table in tables.items():
         if table is not None:
             path = workdir / f"{stem}_per_{name}.csv"
             table.to_csv(path)

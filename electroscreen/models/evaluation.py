@@ -9,12 +9,13 @@ says which rows each metric uses). The split and metric functions are importable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.anion_classes import ANION_CLASSES
+from electroscreen.models.conformal_folds import known_systems
 from electroscreen.models.metrics import (
     OBELIX_CENSORED_LOG10_SIGMA,
     TOP_HIT_LOG10_SIGMA,
@@ -34,6 +35,7 @@ from electroscreen.models.splits import (
 from electroscreen.models.tasks import get_task, targets_for
 
 __all__ = [
+    "BREAKDOWNS",
     "FAMILY_SCHEMES",
     "OBELIX_CENSORED_LOG10_SIGMA",
     "TOP_HIT_LOG10_SIGMA",
@@ -66,24 +68,29 @@ class EvaluationResult:
         accuracy, brier, brier_base_rate, brier_skill, log_loss, n, n_missing``: the base rate is
         that of each fold's training rows), plus ``n_folds``.
     predictions : DataFrame
-        One row per held-out table row: ``candidate_id, formula, family, anion_class, y_true,
-        y_pred, y_std, y_lo, y_hi, censored, fold, pred_status`` (``anion_class``:
-        :data:`~electroscreen.data.anion_classes.ANION_CLASSES`, ``""`` for a row not predicted). ``y_true`` is log10 sigma (the upper bound for
+        One row per held-out table row: ``candidate_id, formula, family, anion_class,
+        system_seen, y_true, y_pred, y_std, y_lo, y_hi, censored, fold, pred_status``
+        (``anion_class``: :data:`~electroscreen.data.anion_classes.ANION_CLASSES`;
+        ``system_seen``: ``"known"`` where some row its model was fitted on has the same element
+        set, a new composition of a known chemical system, else ``"new"``; both ``""`` for a row
+        not predicted). ``y_true`` is log10 sigma (the upper bound for
         censored rows) or the 0/1 air-stability label; ``y_pred`` is log10 sigma or
         ``p_air_stable``.
     scheme : str
     per_group : DataFrame or None
         :data:`FAMILY_SCHEMES`: one row per held-out family (:func:`per_group_metrics`); else None.
-    per_anion_class : DataFrame or None
-        One row per anion class of the held-out rows (:func:`per_group_metrics`): how the errors
-        and intervals differ between chalcogenides, halides and oxides.
+    breakdowns : dict of str to DataFrame
+        The held-out metrics by ``anion_class`` and by ``system_seen`` (:data:`BREAKDOWNS`; one
+        row per value, :func:`per_group_metrics`): how errors and intervals differ between
+        chalcogenides, halides and oxides, and between new compositions of known chemical systems
+        and new chemistries.
     """
 
     metrics: dict[str, float]
     predictions: pd.DataFrame
     scheme: str
     per_group: pd.DataFrame | None = None
-    per_anion_class: pd.DataFrame | None = None
+    breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def evaluate(
@@ -139,6 +146,8 @@ def evaluate(
     pred, std, lo, hi, base_rate = (np.full(n, np.nan) for _ in range(5))
     fold = np.full(n, -1)
     status = np.full(n, "", dtype=object)
+    codes = _element_set_codes(design, n)
+    seen = np.full(n, "", dtype=object)
     splits = scheme_splits(scheme, table, targets, classification, n_splits, seed)
     for k, (train, test) in enumerate(splits):
         model = clone(predictor).fit_design(design.take(train), table.iloc[train])
@@ -149,6 +158,7 @@ def evaluate(
             lo[test], hi[test] = out[columns[2]], out[columns[3]]
         fold[test] = k
         status[test] = out["pred_status"]
+        seen[test] = np.where(known_systems(codes[test], codes[train]), "known", "new")
         if classification:
             base_rate[test] = _positive_rate(targets.y[train], targets.sample_weight[train])
     held = np.flatnonzero(fold >= 0)
@@ -176,6 +186,7 @@ def evaluate(
             "formula": table["formula"].astype(str),
             "family": family.fillna("").astype(str),
             "anion_class": _anion_class_names(design, n),
+            "system_seen": np.where(codes == 0, "", seen),
             "y_true": targets.y,
             "y_pred": pred,
             "y_std": std,
@@ -193,14 +204,21 @@ def evaluate(
         per_group = per_group_metrics(predictions, classification=classification)
         per_group = per_group.rename(index={"": UNFAMILIED})
         metrics["n_families"] = int((per_group.index != UNFAMILIED).sum())
-    per_class = per_group_metrics(predictions, "anion_class", classification=classification)
-    per_class = per_class.rename(index={"": "(not predicted)"})
-    return EvaluationResult(metrics, predictions, scheme, per_group, per_class)
+    breakdowns = {
+        column: per_group_metrics(predictions, column, classification=classification).rename(
+            index={"": "(not predicted)"}
+        )
+        for column in BREAKDOWNS
+    }
+    return EvaluationResult(metrics, predictions, scheme, per_group, breakdowns)
 
 
 #: Schemes that hold every family out whole, so each family's held-out errors are its own
 #: (:attr:`EvaluationResult.per_group`, logged as ``metrics/<stem>_per_family.csv``).
 FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
+#: Columns of :attr:`EvaluationResult.predictions` that every scheme's metrics are broken down by
+#: (logged as ``metrics/<stem>_per_<column>.csv``).
+BREAKDOWNS = ("anion_class", "system_seen")
 #: The per-family table's row of the rows without a family: each was held out alone (a fold of
 #: its own, :func:`~electroscreen.models.tasks.family_groups`), not as one family.
 UNFAMILIED = "(no family: each row held out alone)"
@@ -212,6 +230,14 @@ def _anion_class_names(design: object, n: int) -> np.ndarray:
     if getattr(design, "anion_classes", None) is not None:
         names[design.rows] = np.asarray(ANION_CLASSES, dtype=object)[design.anion_classes]
     return names
+
+
+def _element_set_codes(design: object, n: int) -> np.ndarray:
+    """Per table row, the code of its element set (0 for a row the design cannot predict)."""
+    codes = np.zeros(n, dtype=np.uint64)
+    if getattr(design, "element_sets", None) is not None:
+        codes[design.rows] = design.element_sets
+    return codes
 
 
 def _positive_rate(y: np.ndarray, weight: np.ndarray) -> float:

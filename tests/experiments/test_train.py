@@ -27,7 +27,7 @@ PRED_COLUMNS = [
     "pred_status",
 ]
 EVALUATION_COLUMNS = {
-    "candidate_id", "formula", "family", "anion_class", "y_true", "y_pred", "y_std", "y_lo", "y_hi", "censored",
+    "candidate_id", "formula", "family", "anion_class", "system_seen", "y_true", "y_pred", "y_std", "y_lo", "y_hi", "censored",
     "fold",
 }  # fmt: skip
 
@@ -124,7 +124,8 @@ def test_per_anion_class_table_matches_the_logged_predictions(run, client, tmp_p
         if len(rows) >= 2:  # the error metrics need two rows (one row: NaN)
             mae = np.mean(np.abs(rows["y_true"] - rows["y_pred"]))
             assert table.loc[name, "mae"] == pytest.approx(mae, rel=1e-9)
-    assert {"cv_per_anion_class.csv", "cv_per_family.csv"} <= {
+    names = {"cv_per_anion_class.csv", "cv_per_family.csv", "test_per_system_seen.csv"}
+    assert names <= {
         f.path.split("/")[-1] for f in client.list_artifacts(run.info.run_id, "metrics")
     }
 

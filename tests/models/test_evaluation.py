@@ -225,3 +225,38 @@ def test_evaluate_family_cv_holds_out_whole_families(
     assert result.metrics["n_families"] == pred.loc[pred["family"] != "", "family"].nunique()
     with pytest.raises(ValueError, match="scheme must be"):
         evaluate(fast_forest, conductivity_table, "random")
+
+
+def test_official_breakdowns_by_anion_class_and_known_system(
+    fast_forest, conductivity_table, composition_design
+):
+    from electroscreen.data.anion_classes import ANION_CLASSES, anion_classes
+    from electroscreen.data.compositions import pack_compositions
+
+    result = evaluate(fast_forest, conductivity_table, "official", design=composition_design)
+    pred = result.predictions.set_index("candidate_id")
+    table = conductivity_table.set_index("candidate_id")
+    train = table[table["split"] == "train"]
+    # a test row's system is "known" iff some training row holds exactly its elements
+    train_sets = {frozenset(_elements(f)) for f in train["formula"]}
+    for cid, row in pred.iterrows():
+        expected = (
+            "known" if frozenset(_elements(table.loc[cid, "formula"])) in train_sets else "new"
+        )
+        assert row["system_seen"] == expected, cid
+    classes = anion_classes(pack_compositions(list(table.loc[pred.index, "formula"])))
+    assert list(pred["anion_class"]) == [ANION_CLASSES[c] for c in classes]
+    # each breakdown's rows add up to the held-out rows, and its coverage is its rows' coverage
+    for column, breakdown in result.breakdowns.items():
+        assert breakdown["n"].sum() == (~pred["censored"]).sum(), column
+        exact = pred[~pred["censored"]]
+        for value, rows in exact.groupby(column):
+            inside = (rows["y_true"] >= rows["y_lo"]) & (rows["y_true"] <= rows["y_hi"])
+            assert breakdown.loc[value, "coverage"] == pytest.approx(inside.mean())
+    assert set(result.breakdowns["system_seen"].index) == {"known", "new"}
+
+
+def _elements(formula: str) -> set[str]:
+    from electroscreen.data.formula import parse_formula
+
+    return {element for element, amount in parse_formula(formula).items() if amount > 0}
