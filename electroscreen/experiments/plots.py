@@ -179,25 +179,29 @@ def reliability_plot(predictions: pd.DataFrame, title: str, n_bins: int = 5) -> 
     """Reliability diagram: observed share of ``y_true == 1`` per bin of predicted probability.
 
     Bins are quantiles of the predictions (``n_bins`` at most), so each holds about as many rows;
-    the marker size is the bin's row count and the legend gives the Brier score.
+    each bin is annotated with its row count and the legend gives the Brier score. With a
+    ``weight`` column (the air labels: each composition counts once however many rows state it)
+    the observed shares and the Brier score are weighted, as the logged metrics are.
     """
     y = predictions["y_true"].to_numpy(dtype=float)
     p = predictions["y_pred"].to_numpy(dtype=float)
+    weighted = "weight" in predictions
+    w = predictions["weight"].to_numpy(dtype=float) if weighted else np.ones(len(y))
     use = np.isfinite(y) & np.isfinite(p)
-    y, p = y[use], p[use]
+    y, p, w = y[use], p[use], w[use]
     fig = Figure(figsize=(4.8, 4.4), layout="constrained")
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="k", ls="--", lw=0.8, label="perfectly calibrated")
     if len(p):
         edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
         which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
-        mean_p = [p[which == b].mean() for b in np.unique(which)]
-        observed = [y[which == b].mean() for b in np.unique(which)]
-        counts = [(which == b).sum() for b in np.unique(which)]
-        brier = float(np.mean((p - y) ** 2))
-        ax.plot(
-            mean_p, observed, marker="o", label=f"model (Brier {brier:.3f} unweighted, n={len(p)})"
-        )
+        bins = [which == b for b in np.unique(which)]
+        mean_p = [np.average(p[b], weights=w[b]) for b in bins]
+        observed = [np.average(y[b], weights=w[b]) for b in bins]
+        counts = [int(b.sum()) for b in bins]
+        brier = float(np.average((p - y) ** 2, weights=w))
+        how = "each composition once" if weighted else "unweighted"
+        ax.plot(mean_p, observed, marker="o", label=f"model (Brier {brier:.3f}, {how}, n={len(p)})")
         for x, o, c in zip(mean_p, observed, counts, strict=True):
             ax.annotate(str(c), (x, o), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set_xlim(-0.02, 1.02)

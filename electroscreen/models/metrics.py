@@ -220,8 +220,10 @@ def per_group_metrics(
         classification with the weights, regression on exact values only.
     column : str
     classification : bool
-        Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p,
-        accuracy, brier, roc_auc`` (NaN when the group holds one class only); otherwise the
+        Classification: ``n, n_positive (stable/moderate), n_negative (unstable), mean_p
+        (unweighted), accuracy, brier, roc_auc`` (NaN when the group holds one class only), the
+        last three with the rows' ``weight`` when given (the air labels: each composition counts once, however many rows
+        state it) and then ``n_compositions``, the sum of the weights; otherwise the
         regression metrics (``n, mae, rmse, r2, spearman``, and with ``y_lo`` / ``y_hi`` the
         interval ``coverage`` and mean ``interval_width`` of the group's exact rows).
 
@@ -239,6 +241,8 @@ def per_group_metrics(
             m = classification_metrics(y, p, sample_weight=weight)
             m["n_positive"], m["n_negative"] = int((y == 1).sum()), int((y == 0).sum())
             m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
+            if weight is not None:
+                m["n_compositions"] = float(weight[np.isfinite(y) & np.isfinite(p)].sum())
         else:
             exact = ~part["censored"].to_numpy(dtype=bool) if "censored" in part else None
             bounds = {
@@ -252,6 +256,7 @@ def per_group_metrics(
         c
         for c in (
             "n",
+            "n_compositions",
             "n_positive",
             "n_negative",
             "mean_p",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -18,6 +19,7 @@ from electroscreen.data.air_stability import (
     label_counts,
     load_air_stability,
 )
+from electroscreen.experiments.plots import reliability_plot
 
 AIR_CONFIG = {
     "task": "air_stability",
@@ -104,6 +106,19 @@ def test_reliability_plots_and_per_family_table(air_run, tmp_path):
     table = pd.read_csv(path, index_col=0)
     assert {"sulfide", "oxide", "halide"} <= set(table.index)
     assert {"n", "n_positive", "n_negative", "brier", "roc_auc"} <= set(table.columns)
+    # the per-family scores weight each composition once, and say over how many compositions
+    lofo = pd.read_parquet(
+        client.download_artifacts(run.info.run_id, "predictions/lofo_predictions.parquet", tmp_path)
+    )
+    sulfide = lofo[lofo["family"] == "sulfide"]
+    weighted = np.average((sulfide["y_pred"] - sulfide["y_true"]) ** 2, weights=sulfide["weight"])
+    assert table.loc["sulfide", "brier"] == pytest.approx(weighted)
+    assert table.loc["sulfide", "n_compositions"] == pytest.approx(sulfide["weight"].sum())
+    assert table.loc["sulfide", "n_compositions"] < table.loc["sulfide", "n"]
+    # the reliability plot's Brier is the logged one (weighted), and says so
+    legend = reliability_plot(lofo, "lofo").axes[0].get_legend().get_texts()
+    brier = run.data.metrics["lofo_brier"]
+    assert any(f"Brier {brier:.3f}, each composition once" in t.get_text() for t in legend)
     excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
     assert set(pd.read_csv(excluded)["status"]) == {"unparsed_formula"}
 
