@@ -366,3 +366,20 @@ def test_json_that_is_not_a_structure_says_so(tmp_path):
     assert len(table) == 3
     assert "no 'lattice' or 'sites'" in table["error"].iloc[0]
     assert table["error"].iloc[1].endswith("not a pymatgen Structure dict (a JSON int)")
+
+
+def test_overlap_message_names_the_cif_labels_or_the_bare_species(tmp_path):
+    """An overlap names the CIF's own site labels (Li4, 0.08 A from O1), never a composition such
+    as ``Li1`` that reads like another atom's label; a file without labels names the species."""
+    block = GOOD_CIF_BLOCK.format(name="overlap").split(" _atom_site_label")[0]
+    sites = ("Li1 Li 0 0 0 1", "Li2 Li 0.5 0.5 0 1", "Li3 Li 0.5 0 0.5 1",
+             "Li4 Li 0.02 0.5 0.5 1", "Cl1 Cl 0.5 0.5 0.5 1", "O1 O 0 0.5 0.5 1")  # fmt: skip
+    columns = ("label", "type_symbol", "fract_x", "fract_y", "fract_z", "occupancy")
+    text = block + "".join(f" _atom_site_{c}\n" for c in columns) + "\n".join(sites) + "\n"
+    (tmp_path / "overlap.cif").write_text(text)
+    Structure.from_str(text, fmt="cif").to(filename=str(tmp_path / "overlap.vasp"), fmt="poscar")
+    table = read_candidates([tmp_path / "overlap.cif", tmp_path / "overlap.vasp"])
+    assert table["status"].tolist() == ["overlapping_atoms"] * 2
+    from_cif, from_poscar = table["error"]
+    assert "site 3 (label Li4) and site 5 (label O1) are 0.080 A apart" in from_cif, from_cif
+    assert "site 3 (Li) and site 5 (O) are 0.080 A apart" in from_poscar, from_poscar
