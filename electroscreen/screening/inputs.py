@@ -40,7 +40,7 @@ from electroscreen.data.packed import (
 )
 from electroscreen.data.readers import read_candidates
 from electroscreen.data.stored_states import without_impossible_states
-from electroscreen.data.table_text import looks_binary
+from electroscreen.data.table_text import looks_binary, row_place
 from electroscreen.data.tables import table_chunks, table_columns, table_records
 from electroscreen.data.validation import check_packed
 from electroscreen.screening.standard_rows import (
@@ -330,7 +330,8 @@ def materialize(
         status, error = check_packed(packed, max_sites=max_sites)
         table["status"] = status
         table["error"] = [
-            f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
+            f"{row_place(batch.path, batch.start + i)}: {e}" if e else ""
+            for i, e in enumerate(error)
         ]
         return table, BatchStructures(packed, np.arange(n, dtype=np.int64))
     return _with_structures(read_candidates(batch.files, max_sites=max_sites))
