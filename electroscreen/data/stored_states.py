@@ -101,7 +101,11 @@ def without_impossible_states(structures: PackedStructures) -> tuple[PackedStruc
     if not len(labelled):
         return structures, ignored
     species = np.asarray(structures.occ_species, dtype=np.int64)
-    bad = np.array([impossible_state(species[k], state[k]) for k in labelled], dtype=bool)
+    # each distinct (element, state) once: a generated pool labels every occupant
+    pairs, inverse = np.unique(
+        np.column_stack([species[labelled], state[labelled]]), axis=0, return_inverse=True
+    )
+    bad = np.array([impossible_state(int(z), q) for z, q in pairs], dtype=bool)[inverse.ravel()]
     if not bad.any():
         return structures, ignored
     occ_offsets = np.asarray(structures.occ_offsets, dtype=np.int64)
