@@ -20,6 +20,11 @@ Generated pools are packed caches, so generated candidates export like any other
     DIR/shortlist.csv                   rank, id, formula, predictions, what was written, status,
                                         the ordered approximant's formula (``ordered_formula``)
 
+A candidate whose structure is one already written for a better-ranked row (the same cell read from
+two files: :mod:`electroscreen.analysis.export_duplicates`) gets no folder: its status is
+``duplicate`` and ``duplicate_of`` names that row's id, whose ``duplicates`` lists the ids it
+stands for.
+
 Formula-only candidates are listed in ``shortlist.csv`` with ``structure_status=formula_only``: no
 structure is invented for them.
 """
@@ -35,6 +40,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
+from electroscreen.analysis.export_duplicates import WrittenStructures
 from electroscreen.analysis.occupancy_rounding import check_tolerance
 from electroscreen.analysis.ordering import ordered_approximant
 from electroscreen.analysis.ordering_limits import (
@@ -223,6 +229,7 @@ def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
 #: Per-candidate outputs besides the structure columns (``shortlist.csv``).
 _STATUS_COLUMNS = (
     "structure_status", "ordered", "files", "ordered_status", "ordered_formula", "dft_status",
+    "duplicates", "duplicate_of",
 )  # fmt: skip
 _CANDIDATE_FOLDER = re.compile(r"\d{3}_.+")
 
@@ -307,8 +314,9 @@ def export_shortlist(
         ``shortlist`` has one row per exported candidate with ``structure_status`` (``ok``,
         ``formula_only``, ``not_found: ...``), ``files`` (';'-separated, relative to ``out``),
         ``ordered_status`` (``ok``, ``rounded: ...``, ``too_large: ...``, ``ordering_failed: ...``),
-        ``ordered_formula`` (the approximant's reduced formula, beside the screened ``formula``)
-        and ``dft_status``.
+        ``ordered_formula`` (the approximant's reduced formula, beside the screened ``formula``),
+        ``dft_status``, ``duplicates`` (';'-separated ids whose structure this row's folder holds)
+        and ``duplicate_of`` (for status ``duplicate``: the id of the row written for it).
     """
     check_tolerance(occupancy_tolerance)  # a bad value stops here, before anything is read
     if not search_seconds > 0:
@@ -319,13 +327,19 @@ def export_shortlist(
     best = table[table["rank"] > 0].nsmallest(max(int(top), 0), "rank")
     out = _prepare_out(Path(out))
     finder = _Finder(_resolver(record))
+    written = WrittenStructures()
     rows = []
     for position, row in enumerate(best.to_dict("records"), start=1):
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
         structure, status = finder.find(row["source"], row.get("cell_formula"))
         entry.update(structure_status=status, ordered=None, files="", ordered_status="",
-                     ordered_formula="", dft_status="")  # fmt: skip
+                     ordered_formula="", dft_status="", duplicates="", duplicate_of="")  # fmt: skip
+        if structure is not None and (kept := written.same_as(structure)) is not None:
+            entry.update(structure_status="duplicate", duplicate_of=kept["candidate_id"])
+            kept["duplicates"] = ";".join(filter(None, [kept["duplicates"], entry["candidate_id"]]))
+            structure = None  # one folder, one set of DFT inputs, for one structure
         if structure is not None:
+            written.add(structure, entry)
             folder = out / f"{position:03d}_{_safe(str(row['candidate_id']))}"
             files = [f"{folder.name}/{f}" for f in _write_structure(structure, folder)]
             entry["ordered"] = bool(structure.is_ordered)

@@ -224,8 +224,13 @@ def export(
         raise typer.Exit(2) from None
     table = Table("rank", "candidate_id", "formula", "structure", "ordered approximant", "DFT")
     for row in result.shortlist.itertuples(index=False):
+        structure = row.structure_status
+        if row.duplicate_of:
+            structure = f"duplicate of {row.duplicate_of}"
+        elif row.duplicates:
+            structure += f" (also {row.duplicates.replace(';', ', ')})"
         table.add_row(
-            str(row.rank), str(row.candidate_id), str(row.formula), row.structure_status,
+            str(row.rank), str(row.candidate_id), str(row.formula), structure,
             row.ordered_status or "", row.dft_status or "",
         )  # fmt: skip
     console.print(table)

@@ -24,6 +24,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK, candidate_table
 from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.table_text import row_place
 
 __all__ = [
     "AIR_STABILITY_LABELS",
@@ -237,9 +238,9 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
             {
                 "candidate_id": f"air-{i + 1:03d}",
                 "formula": format_formula(amounts) if ok else row.formula,
-                "source": f"{path.name}:row {i + 2}",
+                "source": f"{path.name}:line {i + 2}",
                 "status": OK if ok else "unparsed_formula",
-                "error": "" if ok else f"{path.name} row {i + 2}: {row.formula!r} {how}",
+                "error": "" if ok else f"{row_place(path.name, i, i + 2)}: {row.formula!r} {how}",
                 "verdict": row.verdict.strip().lower(),
                 "family": row.family,
                 "carrier": row.carrier,
@@ -260,7 +261,8 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
     if bad_verdict.any():
         table.loc[bad_verdict, "status"] = BAD_VERDICT
         table.loc[bad_verdict, "error"] = [
-            f"{path.name} row {int(i) + 2}: verdict {v!r} is not one of {', '.join(VERDICTS)}"
+            f"{row_place(path.name, int(i), int(i) + 2)}: verdict {v!r} is not one of "
+            f"{', '.join(VERDICTS)}"
             for i, v in zip(
                 np.flatnonzero(bad_verdict), table.loc[bad_verdict, "verdict"], strict=True
             )
@@ -278,16 +280,16 @@ def excluded_label_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 def excluded_summary(table: pd.DataFrame) -> str:
     """One line naming the excluded rows of a label table by file and row number, with a count per
-    status (``"2 rows excluded from training: labels.csv rows 3, 4 (unparsed_formula 1, bad_verdict
-    1); excluded_label_rows() gives each reason"``); ``""`` when none is."""
+    status (``"2 rows excluded from training: labels.csv lines 3, 4 (unparsed_formula 1,
+    bad_verdict 1); excluded_label_rows() gives each reason"``); ``""`` when none is."""
     bad = excluded_label_rows(table)
     if not len(bad):
         return ""
     where: dict[str, list[str]] = {}
     for source in bad["source"].astype(str):
-        name, _, row = source.rpartition(":row ")
+        name, _, row = source.rpartition(":line ")
         where.setdefault(name, []).append(row)
-    rows = "; ".join(f"{name} rows {', '.join(numbers)}" for name, numbers in where.items())
+    rows = "; ".join(f"{name} lines {', '.join(numbers)}" for name, numbers in where.items())
     counts = ", ".join(f"{status} {n}" for status, n in bad["status"].value_counts().items())
     return (
         f"{len(bad)} rows excluded from training: {rows} ({counts}); "

@@ -32,7 +32,7 @@ from electroscreen.data.input_paths import (
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import is_packed_file, load_packed, packed_formulas
 from electroscreen.data.partial_sites import structure_from_dict, structure_from_frame
-from electroscreen.data.table_text import looks_binary
+from electroscreen.data.table_text import looks_binary, row_place
 from electroscreen.data.tables import (
     FORMULA_COLUMNS,
     table_chunks,
@@ -48,12 +48,13 @@ __all__ = [
 ]
 
 
-def _failure(cid: str, source: str, status: str, message: str) -> dict:
+def _failure(cid: str, source: str, status: str, message: str, where: str | None = None) -> dict:
+    """A failed row; ``error`` names it as ``where`` does (default ``source``: a file, a frame)."""
     return {
         "candidate_id": cid,
         "source": source,
         "status": status,
-        "error": f"{source}: {message}",
+        "error": f"{where or source}: {message}",
     }
 
 
@@ -63,12 +64,14 @@ def structure_record(
     structure: Structure,
     max_sites: int = DEFAULT_MAX_SITES,
     min_distance: float = DEFAULT_MIN_DISTANCE,
+    where: str | None = None,
 ) -> dict:
-    """A candidate-table record for a parsed structure, with its validation status."""
+    """A candidate-table record for a parsed structure, with its validation status (a failure's
+    ``error`` names the structure as ``where`` does, default ``source``)."""
     problem = check_structure(structure, max_sites=max_sites, min_distance=min_distance)
     formula = structure.composition.formula.replace(" ", "") if len(structure) else ""
     if problem is not None:
-        rec = _failure(cid, source, *problem)
+        rec = _failure(cid, source, *problem, where=where)
         rec["formula"] = formula
         return rec
     return {
@@ -197,7 +200,7 @@ def _read_packed(path: Path, max_sites: int) -> list[dict]:
     for i in range(n):
         source = f"{path}:{i}"
         if status[i] != OK:
-            rec = _failure(str(ids[i]), source, status[i], error[i])
+            rec = _failure(str(ids[i]), source, status[i], error[i], row_place(path, i))
             rec["formula"] = formulas[i]
         else:
             rec = {"candidate_id": str(ids[i]), "formula": formulas[i], "source": source,

@@ -5,21 +5,30 @@ decides UTF-8 or, for a spreadsheet's export with ``°`` or ``·``, Windows-1252
 file before any row is read); :class:`NulVisible` hands pandas the text with NUL bytes made
 visible; :func:`record_problems` finds the lines with more fields than the header, counted as
 pandas counts records, and a quoted field that is never closed, so
-:mod:`electroscreen.data.tables` can make each one a row's status.
+:mod:`electroscreen.data.tables` can make each one a row's status, and the line each record begins
+on; :func:`row_place` is how every message names a table's row (``formulas.csv row 9 (line 11)``).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 __all__ = [
     "NUL_STAND_IN",
+    "RECORD_LINES",
     "NulVisible",
+    "RecordLines",
     "csv_records",
     "looks_binary",
     "record_problems",
+    "row_place",
+    "row_places",
     "text_encoding",
 ]
 
@@ -132,11 +141,50 @@ def text_encoding(path: Path) -> tuple[str, str | None]:
     return "cp1252", f"{path}: not UTF-8 ({where}); read as Windows-1252 (cp1252)"
 
 
+@dataclass(frozen=True)
+class RecordLines:
+    """The line of a CSV on which each record (row, counted from 0 after the header) begins, kept
+    as the rows where it stops being the previous row's line + 1 (after a blank line or a quoted
+    field spanning lines): a table of millions of rows holds a handful of numbers."""
+
+    rows: np.ndarray
+    lines: np.ndarray
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The line of each of ``rows`` (int64)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        k = np.searchsorted(self.rows, rows, side="right") - 1
+        return self.lines[np.maximum(k, 0)] + rows - self.rows[np.maximum(k, 0)]
+
+
+#: ``DataFrame.attrs`` key of a CSV chunk from :func:`~electroscreen.data.tables.table_chunks`:
+#: the line of the file on which each of its rows begins (:func:`row_places`).
+RECORD_LINES = "electroscreen_record_lines"
+
+
+def row_places(frame: pd.DataFrame, path: Path, start: int) -> list[str]:
+    """How a message names each row of a chunk from :func:`~electroscreen.data.tables.table_chunks` whose first row is row
+    ``start``: ``formulas.csv row 9 (line 11)`` (rows counted from 0 after the header, as in the
+    ids ``formulas:9`` and the ``source`` ``formulas.csv:9``; the line of the file, counted from 1,
+    on which the row begins), ``pool.parquet row 9`` for a table without lines."""
+    lines = frame.attrs.get(RECORD_LINES)
+    rows = range(start, start + len(frame))
+    if lines is None:
+        return [row_place(path, row) for row in rows]
+    return [row_place(path, row, int(line)) for row, line in zip(rows, lines, strict=True)]
+
+
+def row_place(path: str | Path, row: int, line: int | None = None) -> str:
+    """``formulas.csv row 9 (line 11)``, or ``pool.npz row 9`` without a line: how every message
+    names a table's or a packed cache's row."""
+    return f"{path} row {row}" + ("" if line is None else f" (line {line})")
+
+
 def record_problems(
     path: Path, encoding: str, n_header: int
-) -> tuple[dict[int, str], tuple[int, str] | None]:
+) -> tuple[dict[int, str], tuple[int, str] | None, RecordLines]:
     """What pandas cannot read in a CSV, by record (after the header; rows count the records as
-    pandas does: blank lines skipped, a quoted field may span lines).
+    pandas does: blank lines skipped, a quoted field may span lines), and each record's line.
 
     Returns
     -------
@@ -145,20 +193,30 @@ def record_problems(
     unclosed : (int, str) or None
         ``(row, message)`` of a record whose quoted field is never closed: it runs to the end of
         the file, so neither it nor any line after it is a record (pandas raises on it).
+    lines : RecordLines
+        The line each record begins on.
     """
     overlong, unclosed = {}, None
+    breaks, expected = ([0], [2]), 2
     with Path(path).open(encoding=encoding, newline="") as fh:
         records = csv_records(fh)
-        next(records, None)  # the header
+        header = next(records, None)
+        if header is not None:
+            breaks, expected = ([0], [header[0] + 1]), header[0] + 1
         for row, (line, n, closed) in enumerate(records):
+            if line != expected:
+                breaks[0].append(row)
+                breaks[1].append(line)
+            expected = line + 1
             if not closed:
-                unclosed = (row, f'line {line} opens a quoted field (") that is never closed: '
-                            "that line and every line after it are not read")  # fmt: skip
+                unclosed = (row, 'it opens a quoted field (") that is never closed: '
+                            "this line and every line after it are not read")  # fmt: skip
             elif n > n_header:
-                overlong[row] = (
-                    f"line {line} has {n} fields, the header {n_header}: the line is not read"
-                )
-    return overlong, unclosed
+                overlong[row] = f"it has {n} fields, the header {n_header}: the line is not read"
+    lines = RecordLines(
+        np.asarray(breaks[0], dtype=np.int64), np.asarray(breaks[1], dtype=np.int64)
+    )
+    return overlong, unclosed, lines
 
 
 def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, int, bool]]:

@@ -39,8 +39,10 @@ from electroscreen.data.candidates import OK, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.input_paths import looks_like_path
 from electroscreen.data.table_text import (
+    RECORD_LINES,
     NulVisible,
     record_problems,
+    row_places,
     text_encoding,
 )
 
@@ -208,7 +210,7 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     keys.discard(None)
     na_values = {c: list(STR_NA_VALUES) for c in header if c not in keys}
     dtype = {c: str for c in keys}
-    overlong, unclosed = record_problems(path, encoding, len(header))
+    overlong, unclosed, lines = record_problems(path, encoding, len(header))
     start = 0
     with NulVisible(path, encoding) as raw, io.BufferedReader(raw) as fh:
         # usecols: a line with more fields than the header is read as its first fields (pandas
@@ -228,11 +230,14 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             }
             if problems:
                 chunk.attrs[READ_PROBLEMS] = problems
+            chunk.attrs[RECORD_LINES] = lines.of(np.arange(start, start + len(chunk)))
             start += len(chunk)
             yield chunk
     if unclosed is not None:  # the rest of the file: one row, empty, saying why
         start += 1
-        yield _status_row(header, "parse_error", unclosed[1], False)
+        rest = _status_row(header, "parse_error", unclosed[1], False)
+        rest.attrs[RECORD_LINES] = lines.of(np.array([unclosed[0]]))
+        yield rest
     if start == 0:
         yield _status_row(header, *_EMPTY_TABLE)
 
@@ -253,7 +258,7 @@ def _status_row(
 
 
 def _row_record(
-    record: dict, cid: str, source: str, named: TableColumns, structure_args: tuple
+    record: dict, cid: str, source: str, where: str, named: TableColumns, structure_args: tuple
 ) -> dict:
     from electroscreen.data.headers import cif_blocks
     from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
@@ -263,26 +268,26 @@ def _row_record(
     is_cif = isinstance(cif_text, str) and bool(cif_text.strip())
     path_like = is_cif and not looks_like_cif(cif_text) and looks_like_path(cif_text)
     if path_like and named.cif_everywhere:  # a cell is text: a file it names is never opened
-        return _failed(cid, source, "parse_error", _PATH_CELL.format(cif_text.strip()))
+        return _failed(cid, source, where, "parse_error", _PATH_CELL.format(cif_text.strip()))
     if is_cif and (named.cif_everywhere or looks_like_cif(cif_text)):
         # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
         problem = next(
             (b.problem for b in cif_blocks(cif_text, structure_args[0]) if b.problem), None
         )
         if problem is not None:
-            return _failed(cid, source, problem[0], f"structure: {problem[1]}")
+            return _failed(cid, source, where, problem[0], f"structure: {problem[1]}")
         try:
             structure = structure_from_text(cif_text, "cif")[0]
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
-            return _failed(cid, source, _classify_error(exc), f"structure: {exc}")
-        read = structure_record(cid, source, structure, *structure_args)
+            return _failed(cid, source, where, _classify_error(exc), f"structure: {exc}")
+        read = structure_record(cid, source, structure, *structure_args, where=where)
         mismatch = formula_mismatch(record.get(formula_col) if formula_col else None, structure)
         if mismatch and read["status"] == OK:
-            return _failed(cid, source, "formula_mismatch", mismatch, read["formula"])
+            return _failed(cid, source, where, "formula_mismatch", mismatch, read["formula"])
         return read
     if formula_col is None:
         return _failed(
-            cid, source, "no_formula_column",
+            cid, source, where, "no_formula_column",
             f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
             f"in columns {[c for c in record]}",
         )  # fmt: skip
@@ -327,13 +332,16 @@ _PATH_CELL = (
 )
 
 
-def _failed(cid: str, source: str, status: str, message: str, formula: str = "") -> dict:
+def _failed(
+    cid: str, source: str, where: str, status: str, message: str, formula: str = ""
+) -> dict:
+    """A failed row: ``error`` names the row as ``where`` does (:func:`row_place`)."""
     return {
         "candidate_id": cid,
         "formula": formula,
         "source": source,
         "status": status,
-        "error": f"{source}: {message}",
+        "error": f"{where}: {message}",
     }
 
 
@@ -365,28 +373,32 @@ def table_records(
     path = Path(path)
     named = table_columns(frame.columns)
     problems = read_problems(frame)
+    places = row_places(frame, path, start)
     records = []
     for offset, values in enumerate(frame.itertuples(index=False, name=None)):
         record = dict(zip(frame.columns, values, strict=True))
         row = start + offset
         cid = row_id(record[named.id] if named.id is not None else None, path, row)
-        source = f"{path}:{row}"
+        source, where = f"{path}:{row}", places[offset]
         raw = record.get(named.formula) if named.formula is not None else None
         if offset in problems:
             status, message, whole_file = problems[offset]
             if whole_file:
                 cid, source = path.stem, str(path)
-            rec = _failed(cid, source, status, message, raw if isinstance(raw, str) else "")
+                where = source
+            rec = _failed(cid, source, where, status, message, raw if isinstance(raw, str) else "")
         else:
             try:
-                rec = _row_record(record, cid, source, named, (max_sites, min_distance))
+                rec = _row_record(record, cid, source, where, named, (max_sites, min_distance))
             except Exception as exc:  # noqa: BLE001 - one row's failure is that row's status
                 if isinstance(exc, FormulaError):
                     reason, message = exc.reason, str(exc)
                 else:  # e.g. OverflowError: still this row only
                     reason = "bad_amount" if isinstance(exc, OverflowError) else "row_error"
                     message = f"{type(exc).__name__}: {exc}"
-                rec = _failed(cid, source, reason, message, raw if isinstance(raw, str) else "")
+                rec = _failed(
+                    cid, source, where, reason, message, raw if isinstance(raw, str) else ""
+                )
         for column, name in named.kept.items():
             value = record[column]
             if column == named.cif and looks_like_cif(value):

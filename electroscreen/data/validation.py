@@ -38,6 +38,7 @@ __all__ = [
     "check_packed",
     "check_structure",
     "occupancy_in_range",
+    "site_name",
     "site_occupancies",
 ]
 
@@ -98,6 +99,18 @@ def _lattice_problem(matrix: np.ndarray, max_volume: float) -> tuple[str, str] |
     return volume_problem(abs(float(np.linalg.det(matrix))), max_volume)
 
 
+def site_name(structure: Structure, j: int) -> str:
+    """How a message names site ``j``: ``site 3 (label Li4)`` when the site carries a label of its
+    own (a CIF's ``_atom_site_label``), else ``site 3 (Li)`` or ``site 3 (Li:0.500)``, its species
+    as pymatgen writes them (never ``Li1``, a composition that reads like a CIF label)."""
+    site = structure[j]
+    species = site.species_string
+    label = site.label  # pymatgen's species string unless the reader gave the site a label
+    if label and str(label) != species:
+        return f"site {j} (label {label})"
+    return f"site {j} ({species})"
+
+
 def check_structure(
     structure: Structure,
     max_sites: int = DEFAULT_MAX_SITES,
@@ -121,22 +134,31 @@ def check_structure(
     coords = np.asarray(structure.frac_coords, dtype=np.float64)
     if not np.isfinite(coords).all():
         j = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0])
-        return "bad_coordinates", f"site {j} has non-finite coordinates {coords[j]}"
+        return (
+            "bad_coordinates",
+            f"{site_name(structure, j)} has non-finite coordinates {coords[j]}",
+        )
     for j, site in enumerate(structure):
         for sp, amount in site.species.items():
             if isinstance(sp, DummySpecies):
                 return "unknown_element", f"dummy species {sp} at {site.frac_coords.round(4)}"
             if not 1 <= sp.Z <= MAX_Z:  # the element tables (and packed arrays) end at Lr
-                return "unknown_element", f"site {j}: {sp} (Z = {sp.Z}) is outside Z = 1..{MAX_Z}"
+                return (
+                    "unknown_element",
+                    f"{site_name(structure, j)}: {sp} (Z = {sp.Z}) is outside Z = 1..{MAX_Z}",
+                )
             if not occupancy_in_range(amount):
                 return (
                     "bad_occupancy",
-                    f"site {j}: occupancy of {sp} is {amount:.4g}, not in (0, 1]",
+                    f"{site_name(structure, j)}: occupancy of {sp} is {amount:.4g}, not in (0, 1]",
                 )
     occupancy = np.array([site.species.num_atoms for site in structure])
     if (occupancy > MAX_OCCUPANCY).any():
         j = int(np.argmax(occupancy))
-        return "bad_occupancy", f"site {j} has total occupancy {occupancy[j]:.3f} > 1"
+        return (
+            "bad_occupancy",
+            f"{site_name(structure, j)} has total occupancy {occupancy[j]:.3f} > 1",
+        )
     centers, neighbors, _, distances = structure.get_neighbor_list(min_distance)
     if len(centers):
         summed = occupancy[centers] + occupancy[neighbors]
@@ -146,7 +168,7 @@ def check_structure(
             i, j = int(centers[k]), int(neighbors[k])
             return (
                 "overlapping_atoms",
-                f"sites {i} ({structure[i].species}) and {j} ({structure[j].species}) are "
+                f"{site_name(structure, i)} and {site_name(structure, j)} are "
                 f"{distances[k]:.3f} A apart with total occupancy {summed[k]:.2f}",
             )
     return None

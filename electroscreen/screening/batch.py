@@ -26,6 +26,7 @@ from electroscreen.data.candidates import OK, join_statuses, merge_status
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters, apply_stored_states
@@ -271,8 +272,9 @@ def process_batch(
         Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
         :data:`OBJECTIVE_COLUMNS`, :data:`WINDOW_STATUS_COLUMN` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
-        comma-separated, for a prediction made although some of its features were NaN; empty for
-        rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
+        comma-separated, for a prediction made although some of its features were NaN; and
+        ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
+        were dropped, one being no state of its element; empty for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     # the batch's one packing of its structures: the bond-valence filter and both models share it
@@ -330,6 +332,11 @@ def process_batch(
     if len(rows):
         notes[rows] = join_statuses(feature_statuses, len(rows))
     notes[status != OK] = ""  # a row a model could not predict has its status instead
+    labels = np.full(len(table), "", dtype=object)
+    labels[structures.positions] = structures.ignored_labels
+    for r in np.flatnonzero((labels != "") & (status == OK)):  # the file's labels, not used
+        note = f"{IGNORED_LABELS}={labels[r]}"
+        notes[r] = note if notes[r] in ("", OK) else f"{notes[r]},{note}"
     out["pred_feature_status"] = notes
     out["batch"] = np.int64(batch.index)
     return out

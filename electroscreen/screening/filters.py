@@ -26,6 +26,7 @@ from electroscreen.data.oxidation import (
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any
 from electroscreen.data.stored_states import stored_states
+from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = [
@@ -220,22 +221,20 @@ def apply_filters(
         still_ok = np.flatnonzero(status == OK)
         kept = packed.take(still_ok)
         oxidation = oxidation_states_packed(kept)
-        residual = np.full(len(status), np.nan)
-        residual[still_ok] = oxidation.residual
-        no_states = np.zeros(len(status), dtype=bool)
-        no_states[still_ok] = oxidation.status != OK
-        unbalanced = no_states.copy()
-        unbalanced[still_ok] |= ~_ionic(kept, oxidation)
-        reject(
-            unbalanced,
-            "not_charge_balanced",
-            lambda r: (
-                f"no charge-balanced oxidation states (residual {residual[r]:+.3g} e)"
-                if no_states[r]
-                else "balanced only without a cation and an anion, or by a non-integer state "
-                "outside the element's states of that sign (e.g. Li, LiCl2)"
-            ),
-        )
+        unbalanced = np.zeros(len(status), dtype=bool)
+        unbalanced[still_ok] = (oxidation.status != OK) | ~_ionic(kept, oxidation)
+        position = np.full(len(status), -1, dtype=np.int64)
+        position[still_ok] = np.arange(len(still_ok))
+
+        def not_balanced(r: int) -> str:
+            k = position[r]
+            lo, hi = kept.offsets[k], kept.offsets[k + 1]
+            return not_balanced_message(
+                [ELEMENT_SYMBOLS[z] for z in kept.z[lo:hi]], kept.amount[lo:hi],
+                oxidation.states[lo:hi], oxidation.residual[k], oxidation.status[k] == OK,
+            )  # fmt: skip
+
+        reject(unbalanced, "not_charge_balanced", not_balanced)
         for rule, code in _state_rules(config):  # states no chemist would accept
             message = np.full(len(status), "", dtype=object)
             message[still_ok] = rule(kept, oxidation)

@@ -39,7 +39,8 @@ from electroscreen.data.packed import (
     packed_formulas,
 )
 from electroscreen.data.readers import read_candidates
-from electroscreen.data.table_text import looks_binary
+from electroscreen.data.stored_states import without_impossible_states
+from electroscreen.data.table_text import looks_binary, row_place
 from electroscreen.data.tables import table_chunks, table_columns, table_records
 from electroscreen.data.validation import check_packed
 from electroscreen.screening.standard_rows import (
@@ -329,7 +330,8 @@ def materialize(
         status, error = check_packed(packed, max_sites=max_sites)
         table["status"] = status
         table["error"] = [
-            f"{s}: {e}" if e else "" for s, e in zip(table["source"], error, strict=True)
+            f"{row_place(batch.path, batch.start + i)}: {e}" if e else ""
+            for i, e in enumerate(error)
         ]
         return table, BatchStructures(packed, np.arange(n, dtype=np.int64))
     return _with_structures(read_candidates(batch.files, max_sites=max_sites))
@@ -343,13 +345,23 @@ class BatchStructures:
     Attributes
     ----------
     packed : PackedStructures
-        Structure ``k`` is that of table row ``positions[k]``.
+        Structure ``k`` is that of table row ``positions[k]``; without the stored oxidation states
+        of a structure that holds one no compound has (a CIF's ``Li2+``:
+        :func:`~electroscreen.data.stored_states.without_impossible_states`).
     positions : ndarray of int64, shape (K,)
         Ascending table rows that have a structure.
+    ignored_labels : ndarray of object, shape (K,)
+        ``""``, or the impossible labels of structure ``k`` that were dropped (``Li2+``).
     """
 
     packed: PackedStructures
     positions: np.ndarray
+    ignored_labels: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        packed, ignored = without_impossible_states(self.packed)
+        object.__setattr__(self, "packed", packed)  # frozen: set once, here
+        object.__setattr__(self, "ignored_labels", ignored)
 
     @classmethod
     def of(

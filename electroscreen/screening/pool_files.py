@@ -10,6 +10,7 @@ cache and a candidate table, both inputs of ``electroscreen screen``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,9 +105,11 @@ def read_seeds(
         rest = table.loc[~ok, _SKIPPED_COLUMNS].copy()
         no_structure = rest["status"] == OK
         rest.loc[no_structure, "status"] = COMPOSITION_ONLY
-        rest.loc[no_structure, "error"] = (
-            rest.loc[no_structure, "source"] + ": a formula without a structure is not a seed"
-        )
+        rest.loc[no_structure, "error"] = [  # a table's row named as messages name it
+            re.sub(r":(\d+)$", r" row \1", str(source))
+            + ": a formula without a structure is not a seed"
+            for source in rest.loc[no_structure, "source"]
+        ]
         skipped.append(rest)
 
     def flush() -> None:
@@ -155,8 +158,11 @@ def skipped_seeds_lines(skipped: pd.DataFrame, shown: int = 10) -> list[str]:
     by_status = ", ".join(f"{s} {c}" for s, c in skipped["status"].value_counts().items())
     lines = [f"skipped {n} seed{'s' * (n != 1)} ({by_status}):"]
     for row in skipped.head(shown).itertuples(index=False):
-        reason = str(row.error).removeprefix(f"{row.source}: ")
-        lines.append(f"  {row.source} ({row.status}: {reason})")
+        # the error names the row first (a file, ``path#1``, ``path row 3 (line 5)``)
+        place, found, reason = str(row.error).partition(": ")
+        if not found or not place.startswith(re.sub(r":\d+$", "", str(row.source))):
+            place, reason = str(row.source), str(row.error)
+        lines.append(f"  {place} ({row.status}: {reason})")
     if n > shown:
         lines.append(f"  +{n - shown} more (electroscreen data info on the seeds lists every row)")
     return lines

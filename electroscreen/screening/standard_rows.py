@@ -14,6 +14,7 @@ import pandas as pd
 
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
+from electroscreen.data.table_text import row_places
 from electroscreen.data.tables import TableColumns, read_problems, row_id
 
 __all__ = ["BASE_COLUMNS", "formula_table_rows", "standardize", "with_reduced_formula"]
@@ -48,10 +49,12 @@ def formula_table_rows(
     ids = frame[named.id] if named.id is not None else [None] * len(rows)
     candidate_id = [row_id(v, path, row) for v, row in zip(ids, rows, strict=True)]
     source = [f"{path}:{row}" for row in rows]
+    where = row_places(frame, path, start)
     cell, reduced, status, error = formula_texts(frame[named.formula].tolist(), WRITTEN_DECIMALS)
     for position, (problem, message, whole_file) in read_problems(frame).items():
         if whole_file:
             candidate_id[position], source[position] = path.stem, str(path)
+            where[position] = str(path)
         status[position], error[position] = problem, message
     table = pd.DataFrame(
         {
@@ -59,7 +62,7 @@ def formula_table_rows(
             "formula": cell,
             "source": source,
             "status": status,
-            "error": [f"{s}: {e}" if e else "" for s, e in zip(source, error, strict=True)],
+            "error": [f"{w}: {e}" if e else "" for w, e in zip(where, error, strict=True)],
         }
     )
     extras = frame[list(named.kept)].set_axis(list(named.kept.values()), axis=1)

@@ -129,12 +129,13 @@ def test_bad_rows_are_reported_with_row_number_and_excluded(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="electroscreen.data.air_stability"):
         table = load_air_stability(path)
     assert list(table["status"]) == ["ok", "unparsed_formula", "bad_verdict", "ok"]
-    assert "row 3" in table["error"].iloc[1] and "row 4" in table["error"].iloc[2]
+    assert table["error"].iloc[1].startswith("labels.csv row 1 (line 3): 'Li3Qq4'")
+    assert table["error"].iloc[2].startswith("labels.csv row 2 (line 4): verdict")
     assert "'fine'" in table["error"].iloc[2]
     bad = excluded_label_rows(table)
-    assert list(bad["source"]) == ["labels.csv:row 3", "labels.csv:row 4"]
+    assert list(bad["source"]) == ["labels.csv:line 3", "labels.csv:line 4"]
     assert caplog.messages == [
-        "air-stability labels: 2 rows excluded from training: labels.csv rows 3, 4 "
+        "air-stability labels: 2 rows excluded from training: labels.csv lines 3, 4 "
         "(unparsed_formula 1, bad_verdict 1); excluded_label_rows() gives each reason"
     ]  # one line, however many rows
     y = air_stability_targets(table).y

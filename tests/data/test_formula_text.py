@@ -192,3 +192,33 @@ def test_data_info_table_writes_the_formula_screen_writes(obelix_structures, tmp
     assert written["kato"] == "Li9.54Si1.74P1.44S11.7Cl0.3"
     assert written["lgps"] == "Li10GeP2S12"
     assert len(info) == 15
+
+
+def test_a_formula_that_cannot_be_read_stays_as_read_and_others_are_reduced(tmp_path):
+    """The ``formula`` of a rejected row is its reduced formula when the text parses (an overlap:
+    ``Li4ClO`` from the cell's ``Li4Cl1O1``); when it does not (an ``Xx`` site of a CIF, ``LiXx2``
+    or ``Li-1Cl`` in a table) it is the text as read, the same as ``cell_formula`` (README)."""
+    from electroscreen.data import read_candidates
+    from electroscreen.screening.inputs import candidate_rows
+    from tests.data.test_readers import GOOD_CIF_BLOCK
+
+    head = GOOD_CIF_BLOCK.format(name="x").split("  Li1  Li")[0]
+    sites = "Li1 Li 0 0 0 1\nLi2 Li 0.5 0.5 0 1\nLi3 Li 0.5 0 0.5 1\nCl1 Cl 0.5 0.5 0.5 1\n"
+    (tmp_path / "xx.cif").write_text(head + sites + "Xx1 Xx 0.25 0.25 0.25 1\nO1 O 0 0.5 0.5 1\n")
+    (tmp_path / "overlap.cif").write_text(
+        head + sites + "Li4 Li 0.02 0.5 0.5 1\nO1 O 0 0.5 0.5 1\n"
+    )
+    pd.DataFrame({"id": ["t_xx", "bad", "li2o"], "formula": ["LiXx2", "Li-1Cl", "Li4O2"]}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    info = candidate_rows(read_candidates([tmp_path])).set_index("candidate_id")
+    assert info["status"].to_dict() == {
+        "overlap": "overlapping_atoms", "t_xx": "unknown_element", "bad": "bad_formula",
+        "li2o": "ok", "xx": "unknown_element",
+    }  # fmt: skip
+    rows = info.loc[["overlap", "li2o"], "formula"].tolist()
+    assert rows == ["Li4ClO", "Li2O"]
+    unread = info[info["status"].isin(["unknown_element", "bad_formula"])]
+    assert len(unread) == 3
+    assert (unread["formula"] == unread["cell_formula"]).all()
+    assert set(unread["formula"]) == {"Xx1Li3Cl1O1", "LiXx2", "Li-1Cl"}

@@ -254,6 +254,8 @@ def test_formula_tables_keep_ids_extra_columns_and_row_sources(tmp_path):
         assert table["note"].tolist() == [1, 2, 3]
         assert table["source"].iloc[2].endswith(f"{name}:2")
         assert "Xy" in table["error"].iloc[2] and name in table["error"].iloc[2]
+        where = "pool.csv row 2 (line 4): " if name == "pool.csv" else "pool.parquet row 2: "
+        assert where in table["error"].iloc[2]
         assert table["structure"].isna().all()
 
 
@@ -265,7 +267,7 @@ def test_table_with_cif_text_column(tmp_path):
     table = read_candidates(tmp_path / "with_cif.csv")
     assert table["status"].tolist()[0] == "ok"
     assert table["structure"].iloc[0] is not None
-    assert table["status"].iloc[1] != "ok" and "with_cif.csv:1" in table["error"].iloc[1]
+    assert table["status"].iloc[1] != "ok" and "with_cif.csv row 1 (line " in table["error"].iloc[1]
 
 
 def test_a_row_whose_formula_is_not_its_cif_says_so(tmp_path):
@@ -283,7 +285,7 @@ def test_a_row_whose_formula_is_not_its_cif_says_so(tmp_path):
         "ok", "ok",  # a label that is not a formula, an empty cell: nothing to compare
     ]  # fmt: skip
     assert table["formula"].iloc[3] == "Li0.5Cl1"
-    assert "rows.csv:3" in table["error"].iloc[3] and "'LiCl'" in table["error"].iloc[3]
+    assert "rows.csv row 3 (line " in table["error"].iloc[3] and "'LiCl'" in table["error"].iloc[3]
     assert "of Na differs" in table["error"].iloc[4] or "of Li differs" in table["error"].iloc[4]
 
 
@@ -291,7 +293,10 @@ def test_table_without_formula_column_keeps_every_row(tmp_path):
     pd.DataFrame({"name": ["x", "y"]}).to_csv(tmp_path / "t.csv", index=False)
     table = read_candidates(tmp_path / "t.csv")
     assert table["status"].tolist() == ["no_formula_column"] * 2
-    assert "no formula column" in table["error"].iloc[0] and "t.csv:1" in table["error"].iloc[1]
+    assert (
+        "no formula column" in table["error"].iloc[0]
+        and "t.csv row 1 (line 3)" in table["error"].iloc[1]
+    )
 
 
 def test_split_sites_are_not_overlapping_atoms(tmp_path):
@@ -366,3 +371,45 @@ def test_json_that_is_not_a_structure_says_so(tmp_path):
     assert len(table) == 3
     assert "no 'lattice' or 'sites'" in table["error"].iloc[0]
     assert table["error"].iloc[1].endswith("not a pymatgen Structure dict (a JSON int)")
+
+
+def test_overlap_message_names_the_cif_labels_or_the_bare_species(tmp_path):
+    """An overlap names the CIF's own site labels (Li4, 0.08 A from O1), never a composition such
+    as ``Li1`` that reads like another atom's label; a file without labels names the species."""
+    block = GOOD_CIF_BLOCK.format(name="overlap").split(" _atom_site_label")[0]
+    sites = ("Li1 Li 0 0 0 1", "Li2 Li 0.5 0.5 0 1", "Li3 Li 0.5 0 0.5 1",
+             "Li4 Li 0.02 0.5 0.5 1", "Cl1 Cl 0.5 0.5 0.5 1", "O1 O 0 0.5 0.5 1")  # fmt: skip
+    columns = ("label", "type_symbol", "fract_x", "fract_y", "fract_z", "occupancy")
+    text = block + "".join(f" _atom_site_{c}\n" for c in columns) + "\n".join(sites) + "\n"
+    (tmp_path / "overlap.cif").write_text(text)
+    Structure.from_str(text, fmt="cif").to(filename=str(tmp_path / "overlap.vasp"), fmt="poscar")
+    table = read_candidates([tmp_path / "overlap.cif", tmp_path / "overlap.vasp"])
+    assert table["status"].tolist() == ["overlapping_atoms"] * 2
+    from_cif, from_poscar = table["error"]
+    assert "site 3 (label Li4) and site 5 (label O1) are 0.080 A apart" in from_cif, from_cif
+    assert "site 3 (Li) and site 5 (O) are 0.080 A apart" in from_poscar, from_poscar
+
+
+def test_messages_name_a_table_row_by_its_row_and_line_and_ids_stay(tmp_path):
+    """``formulas.csv:9`` in a message was a data row counted from 0, easy to read as line 9 (the
+    row was on line 11) beside messages that say ``line N``. Messages now say ``row 9 (line 11)``,
+    the line counted over blank lines and quoted cells of several lines; the ids (``t:4``) and
+    ``source`` (``t.csv:4``), which key checkpoints and export, keep the row; a packed cache's row
+    has no line."""
+    from electroscreen.data.packed import pack_structures
+
+    (tmp_path / "t.csv").write_text(
+        'id,formula,note\na,Li3PS4,x\n\nb,LiXx2,x\nc,LiCl,"two\nlines"\n,Li3N,x\n,Li-1Cl,x\n'
+    )
+    table = read_candidates(tmp_path / "t.csv")
+    assert table["candidate_id"].tolist() == ["a", "b", "c", "t:3", "t:4"]
+    assert table["source"].iloc[4].endswith("t.csv:4")
+    assert f"{tmp_path / 't.csv'} row 1 (line 4): formula 'LiXx2'" in table["error"].iloc[1]
+    assert f"{tmp_path / 't.csv'} row 4 (line 8): formula 'Li-1Cl'" in table["error"].iloc[4]
+    packed = pack_structures([_rocksalt(), _rocksalt()], ["p0", "p1"])
+    packed.occ_fraction[-1] = 1.5  # the second structure's last site
+    packed.save(tmp_path / "pool.npz")
+    cache = read_candidates(tmp_path / "pool.npz")
+    assert cache["status"].tolist() == ["ok", "bad_occupancy"]
+    assert cache["error"].iloc[1].startswith(f"{tmp_path / 'pool.npz'} row 1: ")
+    assert cache["source"].iloc[1].endswith("pool.npz:1")

@@ -215,11 +215,11 @@ def test_a_line_with_more_fields_is_its_rows_parse_error_whatever_the_chunk(tmp_
     ]  # fmt: skip
     assert (
         rows["error"].iloc[1]
-        == f"{path}:1: line 3 has 4 fields, the header 3: the line is not read"
+        == f"{path} row 1 (line 3): it has 4 fields, the header 3: the line is not read"
     )
     # after two blank lines and a row of three lines
-    assert rows["error"].iloc[4].startswith(f"{path}:4: line 10 has 5 fields")
-    assert "line 12 has 4 fields" in rows["error"].iloc[6]
+    assert rows["error"].iloc[4].startswith(f"{path} row 4 (line 10): it has 5 fields")
+    assert rows["error"].iloc[6].startswith(f"{path} row 6 (line 12): it has 4 fields")
     assert rows["source"].iloc[5] == f"{path}:5"
     assert _read(path)["status"].tolist() == rows["status"].tolist()  # data info: the same rows
 

@@ -165,7 +165,7 @@ def test_data_info_gives_every_row_its_status(corpus, tmp_path):
     assert formulas["adduct"] == "Li5PS4I2"
     assert "Lr" not in formulas["p4"]
     errors = dict(zip(table["candidate_id"], table["error"], strict=True))
-    assert "formulas.csv:5" in errors["nul"] and "max_sites" in errors["big"]
+    assert "formulas.csv row 5 (line 7): " in errors["nul"] and "max_sites" in errors["big"]
 
 
 @pytest.fixture(scope="module")

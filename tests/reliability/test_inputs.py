@@ -173,8 +173,9 @@ def test_a_csv_pandas_cannot_read_is_one_status_row_and_the_screen_goes_on(tmp_p
     assert (
         "b_broken.csv" in table["error"].iloc[2] and "EOF inside string" in table["error"].iloc[2]
     )
-    assert table["error"].iloc[4].endswith("line 3 opens a quoted field (\") that is never closed: "
-                                           "that line and every line after it are not read")  # fmt: skip
+    assert table["error"].iloc[4].endswith("row 1 (line 3): it opens a quoted field (\") that is "
+                                           "never closed: this line and every line after it "
+                                           "are not read")  # fmt: skip
     info = read_candidates([good, broken, quote])
     assert (
         info[["candidate_id", "status"]].values.tolist()

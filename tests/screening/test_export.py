@@ -293,3 +293,51 @@ def test_export_takes_the_search_time_it_is_given(screened, tmp_path):
     )
     assert refused.exit_code == 2 and "not positive" in refused.output
     assert not (tmp_path / "b").exists()
+
+
+def test_one_structure_read_from_several_files_is_written_once(tmp_path, model_store):
+    """Li2S from a CIF, an extxyz frame and a CIF block is one structure (screen's top table folds
+    it into ``Li2S (+2 more)``): export wrote three identical folders and relax inputs (audit F9).
+    Now the best-ranked row gets the folder and lists the others (``duplicates``), which point back
+    to it (``duplicate_of``, status ``duplicate``); Li2S of another lattice constant is another
+    structure (another relaxation start) and keeps its own folder."""
+    from ase.io import write as ase_write
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    def antifluorite(a: float) -> Structure:
+        return Structure.from_spacegroup(
+            "Fm-3m", Lattice.cubic(a), ["S", "Li"], [[0, 0, 0], [0.25, 0.25, 0.25]]
+        )
+
+    li2s, licl = (
+        antifluorite(5.71),
+        Structure.from_spacegroup(
+            "Fm-3m", Lattice.cubic(5.13), ["Li", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+        ),
+    )
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    li2s.to(filename=str(pool / "Li2S.cif"))
+    antifluorite(6.2).to(filename=str(pool / "Li2S_wide.cif"))
+    ase_write(pool / "frames.extxyz", [AseAtomsAdaptor.get_atoms(s) for s in (licl, li2s)])
+    text = (pool / "Li2S.cif").read_text()
+    (pool / "blocks.cif").write_text(text.replace("data_", "data_a_", 1) + "\n" + text)
+    screen(
+        [str(pool)], tmp_path / "out", tracking_uri=model_store.uri, track=False, progress=False,
+        conductivity_model=model_store.conductivity, stability_model=model_store.stability,
+    )  # fmt: skip
+    result = export_shortlist(tmp_path / "out", tmp_path / "x", top=20, dft="MPRelaxSet")
+    rows = result.shortlist.set_index("candidate_id")
+    same = ["Li2S", "blocks#0", "blocks#1", "frames#1"]
+    kept = rows.loc[same, "rank"].idxmin()
+    others = [c for c in same if c != kept]
+    assert rows.loc[others, "structure_status"].eq("duplicate").all()
+    assert rows.loc[others, "duplicate_of"].eq(kept).all()
+    assert rows.loc[others, "files"].eq("").all()
+    assert sorted(rows.loc[kept, "duplicates"].split(";")) == sorted(others)
+    assert rows.loc[[kept, "Li2S_wide", "frames#0"], "structure_status"].eq("ok").all()
+    assert rows.loc[[kept, "Li2S_wide", "frames#0"], "dft_status"].eq("ok").all()
+    written = sorted(p.name for p in (tmp_path / "x").iterdir() if p.is_dir())
+    assert len(written) == 3 and sum(1 for w in written if w.endswith("_Li2S_wide")) == 1
+    assert result.counts() == {"ok": 3, "duplicate": 3}

@@ -53,8 +53,24 @@ def test_closo_borates_balance_with_their_fractional_boron():
     out = apply_filters(_table(clusters + others), FilterConfig())
     assert out["status"].tolist() == ["ok"] * 5 + ["not_charge_balanced"] * 4
     errors = out["error"].tolist()[5:]
-    assert all("non-integer state" in e for e in errors[:3])  # balanced, but not ionic
+    assert all("balanced only by" in e for e in errors[:3])  # balanced, but not ionic
     assert "residual -2 e" in errors[3]  # peroxide O-1 is no oxide state: no balance at all
+
+
+def test_a_charge_balance_rejection_gives_the_charge_sums():
+    """A not_charge_balanced message gives the positive and negative charge of the composition as
+    checked, so the side in excess shows: OBELiX 9yt's cell (its Li site's multiplicity 96 at
+    occupancy 0.456: Li45.888) balances only with P at -0.47; with P+5 it holds +65.89 against -44.
+    The closest combination of an unbalanced formula gives its sums and residual; one line each."""
+    out = apply_filters(_table(["Li45.888P4S20Br3Cl1", "Li2O3", "LiCl2", "LiHe"]), FilterConfig())
+    assert out["status"].eq("not_charge_balanced").all()
+    lithium, oxide, chloride, helium = out["error"]
+    assert "balanced only by P-0.472" in lithium
+    assert "Li+1 P+5 S-2 Br-1 Cl-1: +65.89 against -44 in Li45.888P4S20Br3Cl" in lithium
+    assert "the closest, Li+1 O-2: +2 against -6 in Li2O3 (residual -4 e)" in oxide
+    assert "balanced only by Cl-0.5" in chloride and "+1 against -2 in LiCl2" in chloride
+    assert "no oxidation state is known for He" in helium
+    assert not any("\n" in e for e in out["error"])
 
 
 def test_filters_are_configurable():

@@ -129,3 +129,75 @@ def test_a_zero_oxidation_state_is_no_state(obelix_structures):
     assert not packed.has_oxidation.any()
     gii = BondValenceGII().transform([bare, partial])
     np.testing.assert_array_equal(gii[0], gii[1])
+
+
+LI3OCL = """data_Li3OCl
+_cell_length_a 3.91
+_cell_length_b 3.91
+_cell_length_c 3.91
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_symmetry_equiv_pos_as_xyz
+'x, y, z'
+loop_
+_atom_type_symbol
+_atom_type_oxidation_number
+{li} {li_q}
+{o} {o_q}
+{cl} {cl_q}
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Li1 {li} 0.5 0 0
+Li2 {li} 0 0.5 0
+Li3 {li} 0 0 0.5
+O1 {o} 0 0 0
+Cl1 {cl} 0.5 0.5 0.5
+"""
+
+
+def test_impossible_oxidation_labels_are_ignored_with_a_note(tmp_path):
+    """A CIF labelled ``Li2+`` (no compound has Li(II)) screens as the correctly labelled file does
+    (its labels dropped: states from the formula), with a note naming the label; labels of known
+    states, even unusual ones (peroxide O-), are used as before and get no note (audit F8)."""
+    labels = {
+        "ok": ("Li+", 1, "O2-", -2, "Cl-", -1),
+        "li2": ("Li2+", 2, "O2-", -2, "Cl-", -1),
+        "both": ("Li2+", 2, "O2-", -2, "Cl2-", -2),
+        "peroxide": ("Li+", 1, "O-", -1, "Cl-", -1),
+    }
+    files = []
+    for name, (li, li_q, o, o_q, cl, cl_q) in labels.items():
+        path = tmp_path / f"{name}.cif"
+        path.write_text(LI3OCL.format(li=li, li_q=li_q, o=o, o_q=o_q, cl=cl, cl_q=cl_q))
+        files.append(path)
+    batch = Batch(index=0, kind="files", path=tmp_path, start=0, files=files, cwd=str(tmp_path))
+    out = process_batch(
+        batch, FilterConfig(), _Constant(CONDUCTIVITY.output_columns),
+        _Constant(AIR_STABILITY.output_columns),
+        objectives=ObjectivesConfig(window=False, cost=False),
+    ).set_index("candidate_id")  # fmt: skip
+    assert (out["status"] == "ok").all()
+    gii = out["gii"]
+    assert gii["li2"] == gii["both"] == gii["ok"]  # as if labelled right
+    assert abs(gii["peroxide"] - gii["ok"]) > 0.05  # a known state is the file's to choose
+    notes = out["pred_feature_status"]
+    assert notes["li2"] == "structure:oxidation_labels:ignored_impossible=Li2+"
+    assert notes["both"] == "structure:oxidation_labels:ignored_impossible=Li2+/Cl2-"
+    assert "oxidation_labels" not in notes["ok"] + notes["peroxide"]
+
+
+def test_impossible_states_are_those_no_compound_has():
+    from electroscreen.data.stored_states import impossible_state
+
+    z = SYMBOL_TO_Z
+    assert impossible_state(z["Li"], 2) and impossible_state(z["Cl"], -2)
+    assert impossible_state(z["Li"], -0.5)  # a sign no Li state has
+    assert not impossible_state(z["O"], -1) and not impossible_state(z["O"], 2)  # O2 2-, OF2
+    assert not impossible_state(z["B"], 0.8333) and not impossible_state(z["Fe"], 8 / 3)

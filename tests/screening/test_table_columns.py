@@ -125,7 +125,7 @@ def test_table_rows_do_not_depend_on_the_batch_size(model_store, tmp_path):
         "header_only", "a", "a~2", "a~3", "b", "a~4", "c", "x", "x~2", "x~3",
     ]  # fmt: skip
     assert whole["status"].tolist()[:3] == ["empty_table", "ok", "parse_error"]
-    message = "lab.csv:1: line 3 has 4 fields, the header 3: the line is not read"
+    message = "lab.csv row 1 (line 3): it has 4 fields, the header 3: the line is not read"
     assert whole["error"].iloc[2].endswith(message)
     assert whole["status"].iloc[4] == "ok" and whole["cell_formula"].iloc[4] == "Li3InCl6H4O2"
     for b in (1, 2):
@@ -165,8 +165,8 @@ def test_a_quote_never_closed_ends_the_table_at_any_batch_size(model_store, tmp_
     assert whole["candidate_id"].tolist()[:5] == ["r0", "r1", "r2", "r3", "r4"]
     assert whole["status"].tolist() == ["ok"] * 5 + ["parse_error"]
     assert whole["error"].iloc[5] == (
-        f'{path}:5: line 7 opens a quoted field (") that is never closed: '
-        "that line and every line after it are not read"
+        f'{path} row 5 (line 7): it opens a quoted field (") that is never closed: '
+        "this line and every line after it are not read"
     )
     for b in (1, 4, 5):
         for column in whole.columns.drop("batch"):

@@ -1,0 +1,80 @@
+"""Why a composition is ``not_charge_balanced``, with the numbers: the total positive and negative
+charge of the composition as checked (a structure's cell, a table's formula as written), so the
+message shows which side is in excess (``+65.89 against -44 in Li45.888P4S20Br3Cl1``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from electroscreen.data.formula import amount_text
+from electroscreen.data.oxidation import element_oxidation_states, is_known_valence
+
+__all__ = ["not_balanced_message"]
+
+
+def not_balanced_message(
+    symbols: list[str], amounts: np.ndarray, states: np.ndarray, residual: float, balanced: bool
+) -> str:
+    """The ``error`` of a ``not_charge_balanced`` row, one line.
+
+    Parameters
+    ----------
+    symbols, amounts : list of str, ndarray of float64
+        The composition as checked (the filter's packed row).
+    states : ndarray of float64
+        The states the charge balance ended with (NaN where an element has no known state).
+    residual : float
+        Their net charge; NaN when some element has no state.
+    balanced : bool
+        Whether the search balanced the charge (its status ``ok``): then the states are no ionic
+        compound's.
+
+    Returns
+    -------
+    str
+        With no balanced combination: the closest one and its charge sums (its residual).
+        Balanced only as an element, without a cation and an anion, or by a non-integer state
+        outside the element's states of that sign (``LiCl2``'s Cl-0.5): that state, and the sums
+        with each element's commonest state, which show the side in excess.
+    """
+    formula = "".join(f"{el}{amount_text(n)}" for el, n in zip(symbols, amounts, strict=True))
+    unknown = [el for el in symbols if not element_oxidation_states(el)]
+    if unknown:
+        return f"no charge-balanced oxidation states: no oxidation state is known for {unknown[0]}"
+    if not balanced:
+        return (
+            "no charge-balanced oxidation states: the closest, "
+            f"{_sums(symbols, amounts, states, formula)} (residual {residual:+.3g} e)"
+        )
+    if odd := _odd_state(symbols, states):
+        el, q = odd
+        why = f"balanced only by {el}{q:+.3g}, not between two of {el}'s states of that sign"
+    else:
+        shown = " ".join(_state(el, q) for el, q in zip(symbols, states, strict=True))
+        why = f"balanced only without a cation and an anion ({shown})"
+    if len(symbols) < 2:
+        return why
+    common = np.array([float(element_oxidation_states(el)[0][0]) for el in symbols])
+    return f"{why}; with the commonest states, {_sums(symbols, amounts, common, formula)}"
+
+
+def _odd_state(symbols: list[str], states: np.ndarray) -> tuple[str, float] | None:
+    """The first non-integer state that is no mixed valence of its element, if any."""
+    for el, q in zip(symbols, states, strict=True):
+        if abs(q - round(q)) > 1e-6 and not is_known_valence(el, q):
+            return el, float(q)
+    return None
+
+
+def _sums(symbols: list[str], amounts: np.ndarray, states: np.ndarray, formula: str) -> str:
+    """``Li+1 O-2: +2 against -6 in Li2O3``."""
+    charge = np.asarray(amounts, dtype=np.float64) * states
+    shown = " ".join(_state(el, q) for el, q in zip(symbols, states, strict=True))
+    positive, negative = charge[charge > 0].sum(), charge[charge < 0].sum()
+    return f"{shown}: {positive:+.4g} against {negative:+.4g} in {formula}"
+
+
+def _state(symbol: str, state: float) -> str:
+    """``Li+1``, ``O-2``, ``Li0`` (an element's state)."""
+    return f"{symbol}{state:+.3g}" if state else f"{symbol}0"
