@@ -92,6 +92,7 @@ def run_demo(
     """
     from electroscreen.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.generate import generate_candidates, load_seeds, write_pool
+    from electroscreen.screening.run_summary import promising_line, review_metrics
     from electroscreen.screening.runner import screen
     from electroscreen.screening.screen_config import load_screening_config
 
@@ -122,7 +123,15 @@ def run_demo(
         ranked_table(result.results, 15, width=console.width, coverage=result.interval_coverage)
     )
     console.print(status_line(result.counts), highlight=False)
+    promising = promising_line(review_metrics(result.results))
+    if promising:
+        console.print(promising, highlight=False)
     console.print(f"results: {result.out / 'results.csv'}", highlight=False)
+    console.print(
+        "next: triage them in Jupyter (`pip install jupyterlab`, then "
+        f"`MLFLOW_TRACKING_URI={uri} jupyter lab notebooks/triage.ipynb`; README, A five-minute tour)",
+        highlight=False,
+    )
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s", highlight=False)
     console.print(ui_hint(result.run_id, uri), highlight=False)
     return result

@@ -185,6 +185,9 @@ def merge_status(
 def join_statuses(statuses: Mapping[str, Sequence[str] | np.ndarray], n: int) -> np.ndarray:
     """Per row, every named step's problem as ``"name:status"`` (comma-joined), else ``"ok"``.
 
+    A step's status that holds several problems (``;``-separated, as a predictor's feature notes
+    ``"moisture:elemental_hull;labels:far_from_labels"``) gives one ``"name:problem"`` each.
+
     Parameters
     ----------
     statuses : mapping of str to array-like of str, each of shape (n,)
@@ -200,10 +203,12 @@ def join_statuses(statuses: Mapping[str, Sequence[str] | np.ndarray], n: int) ->
     --------
     >>> join_statuses({"magpie": ["ok", "empty"], "bvse": ["ok", "no_structure"]}, 2).tolist()
     ['ok', 'magpie:empty,bvse:no_structure']
+    >>> join_statuses({"air": ["moisture:elemental_hull;labels:far_from_labels"]}, 1).tolist()
+    ['air:moisture:elemental_hull,air:labels:far_from_labels']
     """
     notes: list[list[str]] = [[] for _ in range(n)]
     for name, column in statuses.items():
         column = np.asarray(column, dtype=object)
         for i in np.flatnonzero(column != OK):
-            notes[i].append(f"{name}:{column[i]}")
+            notes[i].extend(f"{name}:{part}" for part in str(column[i]).split(";"))
     return np.asarray([",".join(row) or OK for row in notes], dtype=object)

@@ -60,12 +60,20 @@ def training_note(
     headline: Mapping[str, float],
     model_uri: str,
     description: str | None = None,
+    fit: tuple[int, str] | None = None,
 ) -> str:
-    """Markdown description of a training run: inputs, model, what it scored."""
+    """Markdown description of a training run: inputs, model, what it scored.
+
+    ``fit``: how many rows the final model learned from, and which (``(681, "the official train
+    split + guarded extra rows")``): the table's rows less those without a label or features.
+    """
+    learned = ""
+    if fit is not None:
+        learned = f"; the final model learned from {fit[0]} of {fit[1]} (featurized, labelled)"
     lines = [
         f"**{task}** model: `{estimator}` on {', '.join(f'`{f}`' for f in featurizers)}.",
         "",
-        f"- training table: {n_rows} rows",
+        f"- training table: {n_rows} rows{learned}",
         f"- registered as `{model_uri}`",
     ]
     if description:

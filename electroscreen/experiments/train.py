@@ -335,6 +335,7 @@ def _run_training(
         note = training_note(
             task.name, config.estimator, list(config.featurizers), len(table),
             headline_metrics(metrics), model_uri, config.description,
+            fit=(predictor.n_train_, which),
         )  # fmt: skip
         mlflow.set_tag(NOTE_TAG, note)
     say(f"done in {metrics['train_seconds']:.0f} s: run {run.info.run_id}")

@@ -242,7 +242,8 @@ def per_group_metrics(
             m["n_positive"], m["n_negative"] = int((y == 1).sum()), int((y == 0).sum())
             m["mean_p"] = float(np.nanmean(p)) if np.isfinite(p).any() else float("nan")
             if weight is not None:
-                m["n_compositions"] = float(weight[np.isfinite(y) & np.isfinite(p)].sum())
+                used = np.isfinite(y) & np.isfinite(p)  # a sum of 1 / k: rounded off float noise
+                m["n_compositions"] = round(float(weight[used].sum()), 6)
         else:
             exact = ~part["censored"].to_numpy(dtype=bool) if "censored" in part else None
             bounds = {

@@ -14,7 +14,7 @@ from electroscreen.experiments.plots import AIR_SCORE
 from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 
-__all__ = ["PROMISING", "review_metrics", "run_metrics", "screening_note"]
+__all__ = ["PROMISING", "promising_line", "review_metrics", "run_metrics", "screening_note"]
 
 #: Promising: predicted conductivity above 1e-4 S/cm and air-stability score at least 0.5.
 PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
@@ -103,6 +103,19 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
     if "pareto_rank" in results:
         metrics["pareto_front_size"] = float((results["pareto_rank"] == 1).sum())
     return {k: v for k, v in metrics.items() if math.isfinite(v)}
+
+
+def promising_line(metrics: dict[str, float]) -> str:
+    """``57 promising (above 1e-4 S/cm with an air-stability score >= 0.5), 20 of them already
+    measured (train_id, heldout_id)`` from :func:`review_metrics`; ``""`` without predictions."""
+    if PROMISING_METRIC not in metrics:
+        return ""
+    n, measured = int(metrics[PROMISING_METRIC]), int(metrics.get(MEASURED_METRIC, 0))
+    return (
+        f"{n} promising (predicted above 1e-4 S/cm with an air-stability score >= "
+        f"{PROMISING['min_p_air_stable']}), {measured} of them already measured "
+        "(train_id, heldout_id): recalls, not finds"
+    )
 
 
 def _measured(rows: pd.DataFrame) -> pd.Series:

@@ -16,6 +16,8 @@ def test_training_run_and_experiment_are_described(trained_run):
     assert "`random_forest` on `magpie`, `electrolyte`" in note
     mae = run.data.metrics["test_mae"]
     assert f"| test_mae | {mae:.3f} |" in note
+    fitted = int(run.data.metrics["n_rows_fit"])
+    assert f"the final model learned from {fitted} of the official train split" in note
 
 
 def test_a_training_note_gives_each_metric_its_unit():
@@ -24,7 +26,9 @@ def test_a_training_note_gives_each_metric_its_unit():
     note = training_note(
         "conductivity", "extra_trees", ["element_fractions"], 1054,
         {"test_mae": 1.116, "test_r2": 0.5, "cv_interval_width": 7.01}, "models:/c/1",
+        fit=(681, "the official train split"),
     )  # fmt: skip
+    assert "training table: 1054 rows; the final model learned from 681 of the official" in note
     assert "| test_mae | 1.116 | log10 S/cm |" in note
     assert "| test_r2 | 0.500 |  |" in note
     assert "| cv_interval_width | 7.010 | decades |" in note

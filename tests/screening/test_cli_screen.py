@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pandas.testing import assert_frame_equal
+from rich.console import Console
 from typer.testing import CliRunner
 
 from electroscreen.analysis.triage import load_results, screening_runs
@@ -12,6 +13,7 @@ from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.demo import run_demo
 from electroscreen.screening.generate import load_seeds
 from electroscreen.screening.results import read_results
+from electroscreen.screening.run_summary import PROMISING_METRIC, review_metrics
 
 
 def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula_pool, tmp_path):
@@ -67,11 +69,18 @@ def test_demo_reuses_registered_models_and_screens_an_obelix_pool(model_store, d
     folder.mkdir()
     for cid in sorted(cifs)[::16]:  # 21 of the 321 structures, ordered and disordered
         (folder / f"{cid}.cif").write_text(cifs[cid])
+    console = Console(record=True, width=200)
     result = run_demo(
         out=tmp_path / "demo", data_dir=data_dir, pool_size=40, tracking_uri=model_store.uri,
-        seeds=load_seeds([folder]),
+        seeds=load_seeds([folder]), console=console,
     )  # fmt: skip
     assert len(result.results) == 40
+    # what was found, and what to do next
+    printed = console.export_text()
+    metrics = review_metrics(result.results)
+    promising = int(metrics[PROMISING_METRIC])
+    assert f"{promising} promising (predicted above 1e-4 S/cm" in printed
+    assert f"MLFLOW_TRACKING_URI={model_store.uri} jupyter lab notebooks/triage.ipynb" in printed
     assert (tmp_path / "demo" / "pool.npz").is_file()
     assert result.results["source"].str.startswith(str(tmp_path / "demo" / "pool.npz")).all()
     assert (result.results["status"] == "ok").sum() > 0
