@@ -8,7 +8,8 @@ but a phase diagram takes it literally: a trace of In metal beside Li3InCl6 sets
 limit at 2.4 V instead of 4.2 V, and a trace of Cl2 leaves no window at all. The carrier is the
 element a refinement locates least well and the one doping moves, so :func:`carrier_balanced`
 moves the carrier's amount by ``-residual / state`` (``Li2.955In1.015Cl6``), and the
-thermochemical objectives are computed on that.
+thermochemical objectives and the moisture descriptors
+(:class:`~electroscreen.featurizers.thermo.moisture.MoistureChemistry`) are computed on that.
 """
 
 from __future__ import annotations

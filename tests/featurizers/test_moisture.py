@@ -67,3 +67,67 @@ def test_a_batch_without_one_parseable_formula_is_statuses_not_a_crash():
         values, status = MoistureChemistry(every).transform_with_status(formulas)
         assert values.shape == (len(formulas), len(every)) and np.isnan(values).all()
         assert (status != "ok").all()
+
+
+EVERY = [name for name, _, _ in MOISTURE_FEATURES]
+
+
+def test_a_refined_composition_has_the_descriptors_of_its_carrier_balanced_one():
+    """Li7P2.9Sb0.1S10.75O0.25 (a label, 0.2 e short) taken literally puts a trace of pure S on
+    its hull (``elemental_hull``); balanced by Li it is Li7.2P2.9Sb0.1S10.75O0.25, a hull of
+    compounds. Li3In1.015Cl6 (OBELiX's Li3InCl6) taken literally leaves a trace of In metal,
+    which reacts with CO2; balanced it is Li2.955In1.015Cl6, which does not."""
+    given = ["Li7P2.9Sb0.1S10.75O0.25", "Li3In1.015Cl6"]
+    balanced = ["Li7.2P2.9Sb0.1S10.75O0.25", "Li2.955In1.015Cl6"]
+    literal, literal_status = MoistureChemistry(EVERY, carrier=None).transform_with_status(given)
+    values, status = MoistureChemistry(EVERY).transform_with_status(given)  # carrier Li
+    want, want_status = MoistureChemistry(EVERY).transform_with_status(balanced)
+    assert literal_status.tolist() == ["elemental_hull", "ok"]
+    assert status.tolist() == want_status.tolist() == ["ok", "ok"]
+    np.testing.assert_allclose(values, want, rtol=1e-12, atol=1e-15)
+    col = {name: i for i, name in enumerate(EVERY)}
+    co2, h2o = col["rxn_co2_ev_per_atom"], col["rxn_h2o_ev_per_atom"]
+    assert literal[1, co2] < -1e-3 and values[1, co2] == 0.0  # In + CO2: gone with the In
+    assert (np.abs(literal[:, h2o] - want[:, h2o]) > 1e-4).all()  # literal was not the same
+
+
+def test_a_balanced_composition_is_unchanged_bit_for_bit():
+    formulas = ["Li3PS4", "Li3InCl6", "Li7La3Zr2O12", "Li6PS5Cl", "Li2B12H12", "LiCl"]
+    balanced = MoistureChemistry(EVERY).transform_with_status(formulas)
+    literal = MoistureChemistry(EVERY, carrier=None).transform_with_status(formulas)
+    np.testing.assert_array_equal(balanced[0], literal[0])
+    assert balanced[1].tolist() == literal[1].tolist()
+
+
+def test_a_row_that_cannot_be_balanced_keeps_its_literal_descriptors_and_status():
+    """No Li to move (Na3Y1.01Br6), or moving it would remove all of it (Li0.001Y1.01Br3.003):
+    the composition as given, ``elemental_hull`` (no Y-Br compound is tabulated) included."""
+    formulas = ["Na3Y1.01Br6", "Li0.001Y1.01Br3.003", "Qq2"]
+    values, status = MoistureChemistry(EVERY).transform_with_status(formulas)
+    literal, literal_status = MoistureChemistry(EVERY, carrier=None).transform_with_status(formulas)
+    np.testing.assert_array_equal(values, literal)
+    assert status.tolist() == literal_status.tolist()
+    assert status[:2].tolist() == ["elemental_hull", "elemental_hull"] and status[2] != "ok"
+
+
+def test_one_row_does_not_change_another_rows_descriptors():
+    formulas = ["Li3In1.015Cl6", "Li3InCl6", "Na3Y1.01Br6", "Li7P2.9Sb0.1S10.75O0.25", "", "Li3PS4"]
+    featurizer = MoistureChemistry(EVERY)
+    together, together_status = featurizer.transform_with_status(formulas)
+    for i, formula in enumerate(formulas):
+        alone, alone_status = featurizer.transform_with_status([formula])
+        np.testing.assert_array_equal(alone[0], together[i], err_msg=formula)
+        assert alone_status[0] == together_status[i]
+
+
+def test_the_carrier_is_checked_and_an_old_pickle_takes_compositions_as_given():
+    with pytest.raises(ValueError, match="carrier"):
+        MoistureChemistry(carrier="Lx").transform(["Li3PS4"])
+    old = MoistureChemistry.__new__(MoistureChemistry)
+    old.__setstate__({"features": ("rxn_co2_ev_per_atom",)})  # pickled before ``carrier``
+    assert old.carrier is None
+    np.testing.assert_array_equal(
+        old.transform(["Li3In1.015Cl6"]),
+        MoistureChemistry(["rxn_co2_ev_per_atom"], carrier=None).transform(["Li3In1.015Cl6"]),
+    )
+    assert old.transform(["Li3In1.015Cl6"])[0, 0] < -1e-3

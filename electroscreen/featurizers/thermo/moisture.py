@@ -17,6 +17,12 @@ called Li3.2PS4 air-stable (benchmarks/README.md); ``configs/air_stability_boran
 ``features`` picks the columns (default: the H2O reaction energy alone). The default
 air-stability model (``configs/air_stability.yaml``) names its own (``benchmarks/README.md``,
 issue 18).
+
+Every descriptor is computed at the composition balanced exactly by its ``carrier``
+(:func:`~electroscreen.data.carrier_balance.carrier_balanced`, the rule ``screen``'s window and
+interface objectives follow): a refined CIF's ``Li3In1.015Cl6`` as ``Li2.955In1.015Cl6``, whose
+hull holds no trace of In metal to react with water or CO2. A composition already balanced, one
+without the carrier or without oxidation states is taken as given, bit for bit.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import numpy as np
 
 from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import merge_status
+from electroscreen.data.carrier_balance import carrier_balanced
+from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
@@ -64,16 +72,26 @@ class MoistureChemistry(CompositionFeaturizer):
     ----------
     features : sequence of str
         Names from :data:`MOISTURE_FEATURES` (default :data:`DEFAULT_MOISTURE_FEATURES`).
+    carrier : str or None
+        Element symbol of the mobile ion whose amount balances each composition's residual charge
+        before any descriptor is computed (module docstring; default ``"Li"``, ``screen``'s default
+        carrier); ``None``: the composition as given (a featurizer pickled before the option).
 
     Examples
     --------
     >>> values = MoistureChemistry(["rxn_h2o_ev_per_atom", "h2s_per_atom"]).transform(["Li3PS4"])
-    >>> bool(values[0, 0] < -0.1), float(values[0, 1])
+    >>> bool(values[0, 0] < -0.1), round(float(values[0, 1]), 9)
     (True, 0.5)
     """
 
-    def __init__(self, features: Sequence[str] = DEFAULT_MOISTURE_FEATURES) -> None:
+    #: Pickled before ``carrier`` existed: the composition as given.
+    _legacy_state = {"carrier": None}
+
+    def __init__(
+        self, features: Sequence[str] = DEFAULT_MOISTURE_FEATURES, carrier: str | None = "Li"
+    ) -> None:
         self.features = features
+        self.carrier = carrier
 
     def _columns(self) -> list[str]:
         names = list(self.features)
@@ -98,6 +116,10 @@ class MoistureChemistry(CompositionFeaturizer):
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         names = self._columns()
         packed = as_packed_compositions(X)
+        if self.carrier is not None:
+            if self.carrier not in SYMBOL_TO_Z:
+                raise ValueError(f"unknown carrier element {self.carrier!r}")
+            packed, _ = carrier_balanced(packed, self.carrier)
         status = packed.status.copy()
         columns: dict[str, np.ndarray] = {}
         need = set(names)
