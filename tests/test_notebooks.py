@@ -99,7 +99,10 @@ def _outputs(notebook: nbformat.NotebookNode) -> list[str]:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            texts.append(str(data.get("text/plain", "")) + str(data.get("text/html", "")))
+            texts.append(
+                str(data.get("text/plain", "")) + str(data.get("text/html", ""))
+                + str(output.get("text", ""))  # printed (stream) output
+            )  # fmt: skip
     return texts
 
 
@@ -122,6 +125,10 @@ def test_triage_notebook_exports_the_shortlist_to_the_run(store, data_dir, monke
     assert logged == ["shortlists/shortlist.csv"]
     outputs = "\n".join(_outputs(notebook))
     assert "Nearest OBELiX materials" in outputs  # the candidate card rendered
+    assert "V vs carrier metal" in outputs  # ... with units beside its values
+    # the run table: what the run found first, before the models and the bookkeeping
+    runs_table = next(o for o in _outputs(notebook) if "n_candidates" in o)
+    assert runs_table.index("n_ok") < runs_table.index("conductivity_model_uri")
     assert any(
         "image/png" in o.get("data", {}) for c in notebook.cells for o in c.get("outputs", [])
     )
@@ -134,6 +141,11 @@ def test_models_notebook_compares_the_trained_runs(store, monkeypatch):
     outputs = "\n".join(_outputs(notebook))
     assert "test_mae" in outputs and "cv_roc_auc" in outputs
     assert "coverage" in outputs
+    # coverage by known / new chemical system and by anion class, for the test split and family
+    # CV, and the pooled coverage with the under-covered groups in words, read from the runs
+    assert "system_seen" in outputs and "anion_class" in outputs and "under_covered" in outputs
+    summaries = [line for line in outputs.splitlines() if ": pooled coverage " in line]
+    assert {line.split(",")[1].split(":")[0].strip() for line in summaries} == {"test", "cv"}
     images = [
         o for c in notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]

@@ -16,6 +16,12 @@
   (:class:`~electroscreen.featurizers.thermo.interface.InterfaceReactivity`);
 - its nearest known OBELiX materials (:func:`nearest_obelix`) with measured conductivity and family.
 
+The air reactions and the electrodes are computed where the screen computes the window and the
+interfaces: at the row's content balanced exactly by the run's carrier
+(:mod:`~electroscreen.analysis.card_thermo`), so the card's window is the results' ``window_*``; the
+card names that composition (``thermo_formula``) when it differs from the formula. Values are shown
+with their units and readable numbers (:mod:`~electroscreen.analysis.card_format`).
+
 Where does the structure come from? Screening results hold no structures, so the card looks, in
 order, at the ``structure`` argument, a ``structure`` column of the table (CIF text or a pymatgen
 Structure), and the screening inputs (the run's ``inputs`` param or the ``inputs`` argument: packed
@@ -34,7 +40,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 
@@ -43,6 +48,13 @@ from electroscreen.analysis.candidate_structure import (
     find_structure,
     run_inputs,
     structure_summary,
+)
+from electroscreen.analysis.card_format import RESULT_UNITS, value_table
+from electroscreen.analysis.card_thermo import (
+    air_reactions,
+    electrodes,
+    run_carrier,
+    thermo_composition,
 )
 from electroscreen.analysis.neighbours import nearest_obelix
 from electroscreen.featurizers.bvse.barriers import BVSE
@@ -112,10 +124,18 @@ class CandidateCard:
     electrodes : Series
         Window limits (V vs the carrier metal) with the reaction at each and the window's status,
         and the reactions with the carrier metal and the cathode, those of the screening run
-        (``filters.carrier`` and ``objectives.cathode`` in ``results.attrs["params"]``; Li and the
-        default cathode otherwise).
+        (``filters.carrier``, ``objectives.cathode`` and ``objectives.window_max_uncertainty_v``
+        in ``results.attrs["params"]``; Li and the defaults otherwise).
     neighbours : DataFrame
         Nearest OBELiX materials (:func:`nearest_obelix`).
+    thermo_formula : str
+        The composition the air reactions and electrodes were computed at: the formula, or the
+        content balanced by its carrier as the screen computes the window (``Li2.955Y1.015Cl6``
+        for ``Li3Y1.015Cl6``); :attr:`thermo_note` says so.
+    thermo_note : str
+        One line naming that composition and why it differs from the formula.
+    units : dict
+        Unit of each descriptor and reaction value (the featurizers'), shown beside it.
     """
 
     candidate_id: str
@@ -128,21 +148,21 @@ class CandidateCard:
     air_reactions: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     electrodes: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     neighbours: pd.DataFrame = field(default_factory=pd.DataFrame)
+    thermo_formula: str = ""
+    thermo_note: str = ""
+    units: dict = field(default_factory=dict)
 
     def sections(self) -> dict[str, pd.DataFrame]:
         """The card as titled tables (what the HTML and text forms show)."""
 
-        def table(values: dict | pd.Series, name: str = "value") -> pd.DataFrame:
-            shown = pd.Series(values, dtype=object).map(_readable)
-            return shown.rename(name).to_frame()
-
+        computed_at = {"computed at": self.thermo_note} if self.thermo_note else {}
         return {
-            "Predictions": table(self.predictions),
-            "Structure": table(self.structure_summary),
-            "Descriptors": table(self.descriptors),
-            "Featurizer status": table(self.descriptor_status, "status"),
-            "Air reactivity": table(self.air_reactions),
-            "Window and electrodes": table(self.electrodes),
+            "Predictions": value_table(self.predictions, RESULT_UNITS),
+            "Structure": value_table(self.structure_summary),
+            "Descriptors": value_table(self.descriptors, self.units),
+            "Featurizer status": value_table(self.descriptor_status, name="status"),
+            "Air reactivity": value_table({**computed_at, **self.air_reactions}, self.units),
+            "Window and electrodes": value_table({**computed_at, **self.electrodes}, self.units),
             "Nearest OBELiX materials": self.neighbours,
         }
 
@@ -151,25 +171,22 @@ class CandidateCard:
         status = ", ".join(f"{k}={v}" for k, v in self.descriptor_status.items())
         return f"CandidateCard({self.candidate_id!r}, {self.formula!r}, status: {status or 'n/a'})"
 
+    def _heading(self) -> str:
+        if self.thermo_formula and self.thermo_formula != self.formula:
+            return f"{self.candidate_id}: {self.formula} (thermochemistry at {self.thermo_formula})"
+        return f"{self.candidate_id}: {self.formula}"
+
     def _repr_html_(self) -> str:
-        parts = [f"<h3>{self.candidate_id}: {self.formula}</h3>"]
+        parts = [f"<h3>{self._heading()}</h3>"]
         for title, frame in self.sections().items():
             parts.append(f"<h4>{title}</h4>{frame.to_html(na_rep='NaN')}")
         return "\n".join(parts)
 
     def __str__(self) -> str:
-        parts = [f"{self.candidate_id}: {self.formula}"]
+        parts = [self._heading()]
         for title, frame in self.sections().items():
             parts.append(f"\n{title}\n{frame.to_string(na_rep='NaN')}")
         return "\n".join(parts)
-
-
-def _readable(value: object) -> object:
-    """A float to 4 significant digits (-2.271, 0.0001234, 1235), as a card shows it; the
-    card's fields keep full precision. Anything else as it is."""
-    if isinstance(value, float | np.floating) and np.isfinite(value):
-        return float(f"{value:.4g}")
-    return value
 
 
 def _featurize(featurizer, structure: Structure) -> tuple[pd.Series, str]:
@@ -178,22 +195,41 @@ def _featurize(featurizer, structure: Structure) -> tuple[pd.Series, str]:
     return pd.Series(values[0], index=names, dtype=float), str(status[0])
 
 
-def _air_reactions(formula: str) -> pd.Series:
-    """AirReactivity's reaction row for one formula (its status says when it is undefined)."""
-    row = AirReactivity().reactions([formula]).iloc[0]
-    return row.drop(labels=["formula"], errors="ignore")
-
-
-def _electrodes(formula: str, params: dict) -> pd.Series:
-    """Window limits, reactions and status, and the reactions with the carrier metal and the
-    cathode (with the note on its enthalpy) of the screening run's ``params``, for one formula."""
-    carrier = params.get("filters.carrier") or "Li"
+def _units(params: dict) -> dict[str, str]:
+    """Unit of every descriptor and reaction value a card shows (its featurizers')."""
+    carrier = run_carrier(params)
     cathode = params.get("objectives.cathode") or ObjectivesConfig().cathode
-    window = ElectrochemicalWindow(carrier=carrier).window([formula]).iloc[0]
-    window = window.rename({"status": "window_status"})
-    reactions = InterfaceReactivity(electrodes=(carrier, cathode)).reactions([formula]).iloc[0]
-    keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction", "window_status"]
-    return pd.concat([window[keep], reactions.filter(like="interface_")])
+    units: dict[str, str] = {}
+    for featurizer in (
+        StructureDescriptors(), BVSE(), AirReactivity(), ElectrochemicalWindow(carrier=carrier),
+        InterfaceReactivity(electrodes=(carrier, cathode)),
+    ):  # fmt: skip
+        units.update(featurizer.feature_units())
+    units["stabilisation_ev_per_atom"] = "eV/atom"
+    for name in [n for n in units if n.startswith("interface_") and n.endswith("_ev_per_atom")]:
+        units[name.replace("_ev_per_atom", "_electrode_enthalpy_ev_per_atom")] = "eV/atom"
+    return units
+
+
+def _thermochemistry(card: CandidateCard, row: pd.Series, params: dict) -> None:
+    """The card's air reactions and electrodes, at the composition the screen computed its
+    window at (:func:`~electroscreen.analysis.card_thermo.thermo_composition`); a formula that
+    cannot be read leaves both sections with the reason."""
+    carrier = run_carrier(params)
+    card.units = _units(params)
+    try:
+        composition = thermo_composition(row, carrier)
+    except ValueError as exc:
+        card.air_reactions = pd.Series({"status": str(exc)}, dtype=object)
+        card.electrodes = pd.Series({"window_status": str(exc)}, dtype=object)
+        card.descriptor_status["air_reactivity"] = str(exc)
+        return
+    card.thermo_formula = composition.text
+    if composition.moved:
+        card.thermo_note = composition.note(carrier)
+    card.air_reactions = air_reactions(composition)
+    card.descriptor_status["air_reactivity"] = str(card.air_reactions.get("status", "ok"))
+    card.electrodes = electrodes(composition, params)
 
 
 def candidate_card(
@@ -265,9 +301,7 @@ def candidate_card(
             barriers, card.descriptor_status["bvse"] = _featurize(BVSE(), found)
             parts.append(barriers)
         card.descriptors = pd.concat(parts)
-    card.air_reactions = _air_reactions(formula)
-    card.descriptor_status["air_reactivity"] = str(card.air_reactions.get("status", "ok"))
-    card.electrodes = _electrodes(formula, results.attrs.get("params", {}))
+    _thermochemistry(card, row, results.attrs.get("params", {}))
     try:
         card.neighbours = nearest_obelix(found if found is not None else formula, k, data_dir)
     except ValueError as exc:

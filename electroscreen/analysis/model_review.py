@@ -13,7 +13,10 @@ metrics ``test_*`` (official OBELiX split), ``cv_*`` (cross-validation grouped b
 out), and the held-out predictions of
 each scheme as artifacts ``predictions/<scheme>_predictions.parquet`` with ``<scheme>`` one of
 ``test``, ``cv``, ``compcv``, ``lofo`` (columns ``candidate_id, formula, family, y_true, y_pred, y_std, y_lo,
-y_hi, censored, fold``).
+y_hi, censored, fold``), and the per-group metrics of each scheme as ``metrics/<scheme>_per_<group>.csv``
+(``family`` for family schemes, ``anion_class`` and ``system_seen`` for all:
+:data:`~electroscreen.models.evaluation.BREAKDOWNS`), which
+:mod:`~electroscreen.analysis.coverage_review` reads.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ import pandas as pd
 from pymatgen.core import Composition, Structure
 
 from electroscreen.data.formula import FormulaError, parse_formula
+from electroscreen.data.formula_reduction import (
+    WRITTEN_DECIMALS,
+    reduce_formula_text,
+    reduced_formula,
+)
 from electroscreen.data.obelix import load_obelix
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 
@@ -37,6 +42,20 @@ def _formula_of(query: str | Composition | Structure) -> str:
     return str(query)
 
 
+def _per_formula_unit(content: object, z: object) -> str:
+    """An OBELiX cell content (``Li20.7Ge2.7P3.3S24.0``) per formula unit, written as a reduced
+    formula (``Li10.35Ge1.35P1.65S12`` for Z = 2); the content as it is when it cannot be read."""
+    text = str(content)
+    try:
+        amounts = parse_formula(text)
+        units = float(z)  # type: ignore[arg-type]
+    except (FormulaError, TypeError, ValueError):
+        return text
+    if not units >= 1:
+        return reduce_formula_text(text) or text
+    return reduced_formula({el: n / units for el, n in amounts.items()}, WRITTEN_DECIMALS)
+
+
 def nearest_obelix(
     formula_or_structure: str | Composition | Structure,
     k: int = 5,
@@ -62,7 +81,9 @@ def nearest_obelix(
     -------
     DataFrame
         ``ID, formula, family, log10_sigma, censored, split, space_group, doi, distance``, closest
-        first. ``log10_sigma`` is the measured room-temperature conductivity (log10 S/cm); for
+        first. ``formula`` is the formula per formula unit (OBELiX's content over its ``Z``),
+        written as the results tables write formulas (``Li10.35Ge1.35P1.65S12``, not the cell
+        content ``Li20.7Ge2.7P3.3S24.0``). ``log10_sigma`` is the measured room-temperature conductivity (log10 S/cm); for
         censored entries it is NaN and ``censored`` is True.
 
     Raises
@@ -93,5 +114,8 @@ def nearest_obelix(
             "doi",
         ],
     ].rename(columns={"true_composition": "formula"})
+    out["formula"] = [
+        _per_formula_unit(f, z) for f, z in zip(out["formula"], table.loc[order, "Z"], strict=True)
+    ]
     out["distance"] = distance[order]
     return out.reset_index(drop=True)

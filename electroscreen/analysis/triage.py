@@ -31,6 +31,7 @@ from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.mlflow_run import MODEL_PARAMS, RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
+from electroscreen.screening.run_summary import MEASURED_METRIC, PROMISING_METRIC
 
 __all__ = [
     "SHORTLIST_ARTIFACT_DIR",
@@ -45,6 +46,19 @@ __all__ = [
 SHORTLIST_ARTIFACT_DIR = "shortlists"
 #: Params of a screening run shown by :func:`screening_runs` (when the run logged them).
 _SCREEN_PARAMS = (*MODEL_PARAMS.values(), "inputs")
+#: The columns :func:`screening_runs` shows first: what a run found, before its bookkeeping.
+RUN_HEADLINE = (
+    "run_name",
+    "start_time",
+    "status",
+    "n_candidates",
+    "n_ok",
+    PROMISING_METRIC,
+    MEASURED_METRIC,
+    "best_pred_log10_sigma",
+    "best_p_air_stable_of_promising",
+    "pareto_front_size",
+)
 
 
 def _client(tracking_uri: str | None) -> tuple[MlflowClient, str]:
@@ -106,10 +120,14 @@ def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per run: ``run_id, run_name, experiment_id, status, start_time``, the model URIs and
-        inputs the run logged as params, and every metric of the run (``n_<status>`` counts per
-        status, ``time_<step>_s`` timings, ``candidates_per_s``). Empty (with those columns) when the
-        store holds no screening run.
+        One row per run: first :data:`RUN_HEADLINE` (name, start, status, candidates screened and
+        predicted, ``n_sigma_gt_1e-4_air_stable`` promising and ``n_promising_measured`` of them
+        already measured, the best prediction, the Pareto front's size), then the model URIs and
+        inputs the run logged as params, every other metric (``passed_<filter>`` funnel,
+        ``n_<status>`` counts per status, ``time_<step>_s`` timings, ``candidates_per_s``), and
+        ``run_id, experiment_id`` last. Counts (``n_*``, ``passed_*``, ``pareto_front_size``) are
+        integers (MLflow stores every metric as a float). Empty (with the name, id and param
+        columns) when the store holds no screening run.
     """
     rows = []
     for run in runs_with_tag("screen", tracking_uri):
@@ -124,7 +142,16 @@ def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
         row.update(run.data.metrics)
         rows.append(row)
     columns = ["run_id", "run_name", "experiment_id", "status", "start_time", *_SCREEN_PARAMS]
-    return pd.DataFrame(rows, columns=None if rows else columns)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    runs = pd.DataFrame(rows)
+    for name in runs.columns:
+        if name.startswith(("n_", "passed_")) or name == "pareto_front_size":
+            runs[name] = runs[name].round().astype("Int64")  # a run that lacks it: <NA>
+    first = [c for c in RUN_HEADLINE if c in runs]
+    last = ["run_id", "experiment_id"]
+    middle = [c for c in runs.columns if c not in first and c not in last]
+    return runs[first + middle + last]
 
 
 def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_COVERAGE",
     "alpha_coverage",
     "feature_importance_plot",
+    "interval_coverage_text",
     "interval_label",
     "parity_plot",
     "probability_plot",
@@ -94,13 +95,39 @@ def _censored(predictions: pd.DataFrame) -> np.ndarray:
     return predictions["censored"].fillna(False).to_numpy(dtype=bool)
 
 
+def interval_coverage_text(
+    y: np.ndarray, lo: np.ndarray, hi: np.ndarray, coverage: float | None = None
+) -> str:
+    """The legend entry of interval bars: their nominal coverage and the share of measurements
+    they hold (``"90 % interval: holds 86 % of 113"``).
+
+    Parameters
+    ----------
+    y, lo, hi : ndarray
+        Measured values (exact ones only: a censored value is a bound) and interval ends.
+    coverage : float, optional
+        Nominal coverage (:func:`interval_label`).
+    """
+    use = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
+    label = interval_label(coverage)
+    if not use.any():
+        return label
+    inside = float(np.mean((lo[use] <= y[use]) & (y[use] <= hi[use])))
+    return f"{label}: holds {100.0 * inside:.0f} % of {int(use.sum())}"
+
+
 def parity_plot(
     predictions: pd.DataFrame,
     title: str,
     label: str = "log10 sigma (S/cm)",
     coverage: float | None = None,
 ) -> Figure:
-    """Predicted vs measured with interval bars; censored rows drawn at their bound (open marker).
+    """Predicted vs measured with interval bars; censored rows drawn at their bound.
+
+    The axes span the values and the intervals' upper ends (a conductivity interval is cut at
+    0, 1 S/cm); a bar reaching below the axes is clipped at the frame. A censored row (reported
+    only as an upper bound, ``<1E-10 S/cm``) is a left-pointing triangle at its bound: its true
+    value lies left of it.
 
     Parameters
     ----------
@@ -110,8 +137,8 @@ def parity_plot(
     label : str
         The quantity and unit of both axes.
     coverage : float, optional
-        Nominal coverage of the intervals (``1 - conformal_alpha``), named in the legend
-        (:func:`interval_label`; unknown: 90 %).
+        Nominal coverage of the intervals (``1 - conformal_alpha``), named in the legend with the
+        share of exact measurements inside them (:func:`interval_coverage_text`; unknown: 90 %).
 
     Returns
     -------
@@ -123,25 +150,31 @@ def parity_plot(
     fig = Figure(figsize=(5.5, 5.5), layout="constrained")
     ax = fig.subplots()
     exact = ~censored & np.isfinite(y) & np.isfinite(pred)
+    values = np.concatenate([y[np.isfinite(y)], pred[np.isfinite(pred)]])
+    lo = hi = np.full(int(exact.sum()), np.nan)
     if {"y_lo", "y_hi"} <= set(predictions.columns):
         lo = predictions["y_lo"].to_numpy(dtype=float)[exact]
         hi = predictions["y_hi"].to_numpy(dtype=float)[exact]
-        if np.isfinite(lo).any():
-            err = np.vstack([pred[exact] - lo, hi - pred[exact]])
-            ax.errorbar(
-                y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1,
-                label=interval_label(coverage),
-            )  # fmt: skip
+    low = high = math.nan
+    if len(values):
+        upper = np.concatenate([values, hi[np.isfinite(hi)]])
+        low, high = values.min() - 0.5, upper.max() + 0.5
+    if np.isfinite(lo).any() and np.isfinite(low):
+        shown_lo = np.clip(lo, low, high)  # within the frame: a bar ends at the axes
+        shown_hi = np.clip(hi, low, high)
+        err = np.clip(np.vstack([pred[exact] - shown_lo, shown_hi - pred[exact]]), 0.0, None)
+        ax.errorbar(
+            y[exact], pred[exact], yerr=err, fmt="none", ecolor="0.75", lw=0.8, zorder=1,
+            label=interval_coverage_text(y[exact], lo, hi, coverage),
+        )  # fmt: skip
     ax.scatter(y[exact], pred[exact], s=14, c="tab:blue", label="measured", zorder=2)
     shown = censored & np.isfinite(y) & np.isfinite(pred)
     if shown.any():
         ax.scatter(
-            y[shown], pred[shown], s=22, facecolors="none", edgecolors="tab:red",
-            label="censored (upper bound)", zorder=3,
+            y[shown], pred[shown], s=30, marker="<", facecolors="none", edgecolors="tab:red",
+            label="< bound (censored)", zorder=3,
         )  # fmt: skip
-    values = np.concatenate([y[np.isfinite(y)], pred[np.isfinite(pred)]])
-    if len(values):
-        low, high = values.min() - 0.5, values.max() + 0.5
+    if np.isfinite(low):
         ax.plot([low, high], [low, high], "k--", lw=0.8)
         ax.set_xlim(low, high)
         ax.set_ylim(low, high)

@@ -15,6 +15,9 @@ __all__ = ["INTERVAL_TOP", "pareto_figure", "pareto_plot"]
 
 #: Best-ranked candidates whose uncertainty bars :func:`pareto_plot` draws.
 INTERVAL_TOP = 25
+#: Font size (pt) of the formula labels, and their least vertical distance (axes fraction).
+LABEL_FONTSIZE = 9
+LABEL_GAP = 0.06
 
 
 def pareto_plot(
@@ -44,9 +47,10 @@ def pareto_plot(
     highlight : DataFrame, optional
         Rows to circle (e.g. :func:`electroscreen.analysis.triage.shortlist`).
     label_top : int
-        Annotate this many best-ranked points with ``"<rank>. <formula>"`` (the reduced formula);
-        the labels stand in a column at the top left of the axes, in rank order, each with a line
-        to its point, so that close points never stack their labels.
+        Annotate this many best-ranked points with ``"<rank>. <formula>"`` (the reduced formula,
+        9 pt); the labels stand in a column right of the axes, each at its point's height as far
+        as the others allow (at least ``LABEL_GAP`` apart), with a line to its point: close points
+        never stack their labels, and the lines run right, away from the cloud of candidates.
     interval_top : int
         Draw the uncertainty bars of this many best-ranked candidates besides the front's.
     coverage : float, optional
@@ -59,7 +63,7 @@ def pareto_plot(
     matplotlib Axes
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 5))
+        _, ax = plt.subplots(figsize=(9, 5), layout="constrained")  # room for the labels
     ok = results.get("status", pd.Series("ok", index=results.index)).eq("ok")
     ok &= results["pred_log10_sigma"].notna() & results["p_air_stable"].notna()
     data = results[ok]
@@ -122,29 +126,51 @@ def pareto_plot(
         ax.scatter(
             hx, hy, s=90, facecolors="none", edgecolors="C0", lw=1.2, label="shortlist", zorder=5
         )
-    if label_top and "rank" in data:
-        best = data[is_ranked(data["rank"])].nsmallest(label_top, "rank")
-        for i, row in enumerate(best.itertuples(index=False)):
-            ax.annotate(
-                f"{int(row.rank)}. {row.formula}",
-                (row.pred_log10_sigma, row.p_air_stable),
-                fontsize=7,
-                xytext=(0.02, 0.95 - 0.065 * i),  # a fixed column: labels never overlap
-                textcoords="axes fraction",
-                ha="left",
-                va="center",
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.3"},
-                zorder=6,
-            )
     if coverage is None:
         coverage = results.attrs.get(COVERAGE_ATTR)
     ax.set_xlabel(f"predicted log10 sigma (S/cm); bars: {interval_label(coverage)}")
     ax.set_ylabel(f"{AIR_SCORE} (p_air_stable); bars: +-1 std of the members")
     ax.set_ylim(-0.05, 1.05)
+    if label_top and "rank" in data:
+        _label_points(ax, data[is_ranked(data["rank"])].nsmallest(label_top, "rank"))
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} predicted of {len(results)} screened candidates")
     return ax
+
+
+def _label_heights(wanted: np.ndarray, gap: float, low: float = 0.03) -> np.ndarray:
+    """Heights (axes fraction) for labels wanted at ``wanted`` (sorted high to low), moved apart
+    to at least ``gap`` and kept within ``[low, 1 - low]``."""
+    heights = np.clip(wanted, low, 1.0 - low)
+    for i in range(1, len(heights)):
+        heights[i] = min(heights[i], heights[i - 1] - gap)
+    shortfall = low - heights[-1] if len(heights) else 0.0
+    if shortfall > 0:  # pushed below the axes: shift the column up
+        heights = heights + shortfall
+    return heights
+
+
+def _label_points(ax: plt.Axes, best: pd.DataFrame) -> None:
+    """``"<rank>. <formula>"`` beside the axes, right of the plot (where the best conductors lie),
+    each at its point's height as far as the others allow: leader lines run right, away from the
+    cloud, and never cross one another (labels stand in the order of their points' heights)."""
+    best = best.sort_values("p_air_stable", ascending=False, kind="stable")
+    y_low, y_high = ax.get_ylim()
+    wanted = (best["p_air_stable"].to_numpy(float) - y_low) / (y_high - y_low)
+    heights = _label_heights(wanted, LABEL_GAP)
+    for row, height in zip(best.itertuples(index=False), heights, strict=True):
+        ax.annotate(
+            f"{int(row.rank)}. {row.formula}",
+            (row.pred_log10_sigma, row.p_air_stable),
+            fontsize=LABEL_FONTSIZE,
+            xytext=(1.02, height),
+            textcoords="axes fraction",
+            ha="left",
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.35"},
+            zorder=6,
+        )
 
 
 def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) -> pd.DataFrame:
@@ -203,7 +229,7 @@ def pareto_figure(
         raise ValueError(f"results lack {sorted(missing)}: no Pareto plot without both predictions")
     top = max(top, INTERVAL_TOP)  # every row the plot draws bars for stays in a thinned pool
     shown = _plot_subset(results, max_points, top, seed)
-    figure = Figure(figsize=(7, 5))
+    figure = Figure(figsize=(9, 5))  # room for the labels right of the axes
     ax = figure.subplots()
     pareto_plot(shown, ax=ax, coverage=coverage)
     if len(shown) < len(results):

@@ -7,6 +7,7 @@ structures written to a packed cache, with the run's ranking columns computed by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,10 @@ def test_screening_runs_lists_only_screening_runs(screen_run):
     assert runs["run_id"].tolist() == [screen_run.run_id]
     assert runs.loc[0, "conductivity_model_uri"] == "models:/electroscreen-conductivity/1"
     assert runs.loc[0, "n_ok"] == 12
+    # counts are integers (MLflow stores floats: 12.0), and what a run found comes first
+    assert str(runs["n_ok"].dtype) == "Int64"
+    assert runs.columns[0] == "run_name" and runs.columns[-1] == "experiment_id"
+    assert runs.columns.get_loc("n_ok") < runs.columns.get_loc("conductivity_model_uri")
 
 
 def test_load_results_round_trips_the_artifact(screen_run):
@@ -204,6 +209,25 @@ def test_pareto_plot_draws_every_predicted_row_with_its_interval(screen_run):
     matplotlib.pyplot.close("all")
 
 
+def test_pareto_labels_are_readable_and_their_lines_do_not_cross(screen_run):
+    """The five labels sat at 7 pt in the upper left, their lines crossing the cloud and each
+    other: now 9 pt, right of the axes, in the order of their points' heights."""
+    ax = pareto_plot(screen_run.results)
+    labels = [t for t in ax.texts if t.get_text()[:1].isdigit()]
+    assert len(labels) == 5
+    best = screen_run.results.dropna(subset=["rank"]).nsmallest(5, "rank")
+    expected = {f"{int(r.rank)}. {r.formula}" for r in best.itertuples()}
+    assert {t.get_text() for t in labels} == expected
+    assert all(t.get_fontsize() >= 9 for t in labels)
+    assert all(t.get_position()[0] > 1.0 for t in labels)  # right of the axes (axes fraction)
+    heights = [t.get_position()[1] for t in labels]
+    points = [t.xy[1] for t in labels]
+    # the labels stand in the order of their points' heights: no two lines cross
+    assert np.argsort(heights, kind="stable").tolist() == np.argsort(points, kind="stable").tolist()
+    assert min(np.diff(sorted(heights))) >= 0.06 - 1e-9
+    matplotlib.pyplot.close("all")
+
+
 def test_members_of_the_front_beaten_in_the_plotted_axes_are_points_without_bars():
     # all four on the front over every objective (say, by cost); in conductivity and air
     # stability (-3, 0.5) and its twin beat (-4, 0.4), and (-2, 0.2) stands on its own
@@ -252,7 +276,7 @@ def test_nearest_obelix_finds_the_material_itself_first(obelix_table, data_dir):
     row = obelix_table.iloc[100]
     near = nearest_obelix(row["true_composition"], k=6, data_dir=data_dir)
     assert near.loc[0, "distance"] == pytest.approx(0.0, abs=1e-9)
-    assert row["true_composition"] in set(near.loc[near["distance"] < 1e-9, "formula"])
+    assert row["ID"] in set(near.loc[near["distance"] < 1e-9, "ID"])
     assert np.all(np.diff(near["distance"]) >= 0)
     # independent reference: z-scores with pandas, NaN -> 0, brute-force Euclidean distances
     feats = pd.DataFrame(
@@ -264,6 +288,16 @@ def test_nearest_obelix_finds_the_material_itself_first(obelix_table, data_dir):
     np.testing.assert_allclose(near["distance"], reference, atol=1e-9)
     measured = obelix_table.set_index("ID").loc[near["ID"], "log10_sigma"].to_numpy()
     np.testing.assert_array_equal(near["log10_sigma"].to_numpy(), measured)
+
+
+def test_nearest_obelix_writes_formulas_per_formula_unit(data_dir):
+    """OBELiX's cell contents (Li20.7Ge2.7P3.3S24.0) read as the formula a chemist writes, per
+    formula unit as every results table writes it."""
+    near = nearest_obelix("Li10.35Ge1.35P1.65S12", k=5, data_dir=data_dir)
+    assert near.loc[0, "ID"] == "824" and near.loc[0, "formula"] == "Li10.35Ge1.35P1.65S12"
+    assert not any(re.search(r"\d\.0(?![\d])", f) for f in near["formula"])  # no S24.0
+    li7la3zr2o12 = nearest_obelix("Li7La3Zr2O12", k=1, data_dir=data_dir)
+    assert li7la3zr2o12.loc[0, "formula"] == "Li7La3Zr2O12"
 
 
 def test_nearest_obelix_rejects_unreadable_formulas(data_dir):
@@ -316,6 +350,11 @@ def test_candidate_card_of_a_structure_candidate(screen_run, data_dir):
             assert card.predictions["rank"] == expected_rank
         html = card._repr_html_()
         assert candidate_id in html and "Nearest OBELiX materials" in html
+        descriptors = card.sections()["Descriptors"]
+        assert descriptors.loc["volume_per_atom", "unit"] == "Å³"
+        assert descriptors.loc["carrier_anion_nn_distance_mean", "unit"] == "Å"
+        assert descriptors.loc["bvse_barrier_3d", "unit"] == "eV"
+        assert not any("e-" in str(v) for v in descriptors["value"])  # no 2.624e-17 for a zero
 
 
 def test_candidate_card_of_a_composition_candidate(data_dir):
@@ -339,12 +378,17 @@ def test_candidate_card_of_a_composition_candidate(data_dir):
     assert "Li" in card.neighbours.loc[0, "formula"]
     with pytest.raises(KeyError, match="not in the results"):
         candidate_card(results, "nope")
-    # shown to 4 significant digits (the window read 2.0310845995074833); the fields keep them all
-    shown = card.sections()["Window and electrodes"]["value"]
+    # shown to 4 significant digits (the window read 2.0310845995074833) with its unit; the fields
+    # keep them all
+    section = card.sections()["Window and electrodes"]
+    shown = section["value"]
     window = card.electrodes["window_ox_v"]
-    assert shown["window_ox_v"] == float(f"{window:.4g}") != window
-    assert all(len(repr(v).lstrip("-").replace(".", "").lstrip("0")) <= 4
-               for v in shown if isinstance(v, float) and np.isfinite(v) and "e" not in repr(v))  # fmt: skip
+    assert shown["window_ox_v"] == f"{window:.4g}" and float(shown["window_ox_v"]) != window
+    assert section.loc["window_ox_v", "unit"] == "V vs carrier metal"
+    numbers = [v for v in shown if isinstance(v, str) and re.fullmatch(r"-?[\d.]+", v)]
+    assert numbers and all(len(v.lstrip("-").replace(".", "").lstrip("0")) <= 4 for v in numbers)
+    # a 0/1 flag reads yes / no
+    assert card.sections()["Air reactivity"].loc["h2s_released", "value"] == "yes"
 
 
 def test_candidate_card_says_why_and_follows_the_runs_electrodes(data_dir):

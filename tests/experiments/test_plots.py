@@ -31,6 +31,31 @@ def test_residuals_by_family_name_rows_without_family_and_those_left_out():
     assert ax.get_xlabel() == "residual, predicted - measured (log10 S/cm)"
 
 
-def test_parity_plot_names_its_interval_bars():
-    ax = parity_plot(_predictions(), "conductivity extra_trees: CV grouped by family").axes[0]
-    assert "90 % interval" in [t.get_text() for t in ax.get_legend().get_texts()]
+def test_parity_plot_names_its_interval_bars_with_the_share_they_hold():
+    predictions = _predictions()
+    ax = parity_plot(predictions, "conductivity extra_trees: CV grouped by family").axes[0]
+    y, lo, hi = predictions["y_true"], predictions["y_lo"], predictions["y_hi"]
+    inside = ((lo <= y) & (y <= hi)).mean()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"90 % interval: holds {100 * inside:.0f} % of 40" in legend
+
+
+def test_parity_plot_keeps_bars_in_the_axes_and_marks_censored_bounds():
+    """The y axis stopped at the highest point, so upper bars (cut at 0) ran off the top; censored
+    rows were plain circles, nothing saying the value is a bound."""
+    predictions = _predictions()
+    predictions["y_hi"] = np.minimum(predictions["y_pred"] + 4.0, 0.0)  # cut at 1 S/cm
+    predictions["y_lo"] = predictions["y_pred"] - 12.0  # far below every point
+    predictions.loc[:3, ["y_true", "censored"]] = [-10.0, True]
+    ax = parity_plot(predictions, "cv").axes[0]
+    low, high = ax.get_ylim()
+    assert high >= predictions["y_hi"].max()
+    bars = [c for c in ax.collections if c.get_label() == "_nolegend_" or "segments" in dir(c)]
+    segments = np.concatenate([s for c in bars if hasattr(c, "get_segments")
+                               for s in c.get_segments()])  # fmt: skip
+    assert segments[:, 1].min() >= low - 1e-9 and segments[:, 1].max() <= high + 1e-9
+    censored = [c for c in ax.collections if c.get_label() == "< bound (censored)"]
+    assert len(censored) == 1 and len(censored[0].get_offsets()) == 4
+    # exact rows only are measurements: the censored ones are neither points nor bars
+    measured = [c for c in ax.collections if c.get_label() == "measured"][0]
+    assert len(measured.get_offsets()) == 36
