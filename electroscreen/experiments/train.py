@@ -51,6 +51,7 @@ from electroscreen.experiments.train_logging import (
     PREFIX,
     STEM,
     Progress,
+    coverage_by_group,
     headline_metrics,
     label_warnings_left_to_run,
     log_citations,
@@ -186,6 +187,8 @@ def _evaluate_schemes(
         logged = log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
+        if groups := coverage_by_group(result):  # pooled coverage can hide a group's
+            say(f"  {groups}")
         folds = int(result.metrics.get("n_folds", 0))
         if scheme.endswith("_cv") and 0 < folds < config.evaluation.cv_folds:  # k-fold schemes
             note = f"{folds} folds, not cv_folds={config.evaluation.cv_folds}: only {folds} groups"

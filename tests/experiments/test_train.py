@@ -130,6 +130,16 @@ def test_per_anion_class_table_matches_the_logged_predictions(run, client, tmp_p
     }
 
 
+def test_progress_gives_the_coverage_of_each_group(run, client, trained_run, tmp_path):
+    """Pooled coverage can hide a group's: train prints each group's beside it."""
+    folder = client.download_artifacts(run.info.run_id, "metrics", tmp_path)
+    table = pd.read_csv(f"{folder}/test_per_system_seen.csv", index_col="system_seen")
+    line = next(x for x in trained_run.stderr.splitlines() if "coverage by group:" in x)
+    for group, row in table.iterrows():
+        assert f"{group} system {row['coverage']:.3f} ({int(row['n'])})" in line
+    assert "oxide " in line and "chalcogenide " in line
+
+
 def test_artifacts_and_dataset_inputs(run, client):
     root = {f.path for f in client.list_artifacts(run.info.run_id)}
     assert {"plots", "predictions", "feature_importances.csv", "config"} <= root
