@@ -51,6 +51,10 @@ def test_mixed_valence_is_the_electrolyte_column():
     elec = make_featurizer("electrolyte")
     theirs = elec.transform(formulas)[:, list(elec.get_feature_names_out()).index("mixed_valence")]
     np.testing.assert_array_equal(ours, theirs)
+    # beside the electrolyte descriptors it is taken from their block (one oxidation pass less):
+    # the same column as alone
+    both = MoistureChemistry(["anion_hardness", "mixed_valence"]).transform(formulas)[:, 1]
+    np.testing.assert_array_equal(both, ours)
 
 
 def test_borane_cluster_marks_polyhedral_boranes_only():

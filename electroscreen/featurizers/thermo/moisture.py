@@ -149,8 +149,8 @@ class MoistureChemistry(CompositionFeaturizer):
                 cols["Li_fraction"] + cols["Na_fraction"] + cols["K_fraction"]
             )
             columns.update(cols)
-        if "mixed_valence" in need:  # the oxidation kernel alone, not the whole electrolyte block
-            columns["mixed_valence"] = _mixed_valence(packed)
+        if "mixed_valence" in need and "mixed_valence" not in columns:  # no electrolyte block:
+            columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
         if "borane_cluster" in need:
             columns["borane_cluster"] = borane_cluster(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
