@@ -15,14 +15,11 @@ coverage is more than :data:`COVERAGE_TOLERANCE` below the nominal one.
 
 from __future__ import annotations
 
-import tempfile
-
 import pandas as pd
-from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.model_review import coverage_table
-from electroscreen.experiments.tracking import resolve_tracking_uri
+from electroscreen.experiments.tracking import read_run_artifact, resolve_tracking_uri
 
 __all__ = ["COVERAGE_TOLERANCE", "MIN_GROUP_N", "coverage_summary", "group_coverage"]
 
@@ -71,17 +68,11 @@ def group_coverage(
     frames = []
     uri = resolve_tracking_uri(tracking_uri)
     for run in runs.itertuples(index=False):
-        with tempfile.TemporaryDirectory(prefix="electroscreen-models-") as tmp:
-            try:
-                path = download_artifacts(
-                    run_id=run.run_id,
-                    artifact_path=f"metrics/{scheme}_per_{by}.csv",
-                    dst_path=tmp,
-                    tracking_uri=uri,
-                )
-            except (MlflowException, OSError):
-                continue
-            table = pd.read_csv(path)
+        artifact = f"metrics/{scheme}_per_{by}.csv"
+        try:
+            table = read_run_artifact(run.run_id, artifact, pd.read_csv, uri)
+        except (MlflowException, OSError):
+            continue
         if not {by, "n", "coverage", "interval_width"} <= set(table.columns):
             continue
         table = table.assign(

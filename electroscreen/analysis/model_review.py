@@ -22,18 +22,16 @@ y_hi, censored, fold``), and the per-group metrics of each scheme as ``metrics/<
 from __future__ import annotations
 
 import re
-import tempfile
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import runs_with_tag
 from electroscreen.data.tables import read_parquet
 from electroscreen.experiments import plots
-from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
+from electroscreen.experiments.tracking import read_run_artifact, tracking_client
 
 __all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
@@ -174,15 +172,10 @@ def load_predictions(
     mlflow.exceptions.MlflowException or OSError
         When the run did not evaluate that scheme (e.g. air stability has no ``test`` split).
     """
-    uri = resolve_tracking_uri(tracking_uri)
-    with tempfile.TemporaryDirectory(prefix="electroscreen-models-") as tmp:
-        path = download_artifacts(
-            run_id=run_id,
-            artifact_path=f"predictions/{scheme}_predictions.parquet",
-            dst_path=tmp,
-            tracking_uri=uri,
-        )
-        return read_parquet(path).to_pandas()
+    artifact = f"predictions/{scheme}_predictions.parquet"
+    return read_run_artifact(
+        run_id, artifact, lambda path: read_parquet(path).to_pandas(), tracking_uri
+    )
 
 
 def run_parity_plot(run_id: str, scheme: str = "test", tracking_uri: str | None = None) -> Figure:

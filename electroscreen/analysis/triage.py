@@ -16,17 +16,19 @@ Candidate cards and nearest OBELiX neighbours live in :mod:`electroscreen.analys
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.data.composition_match import distinct_compositions
 from electroscreen.experiments.plots import COVERAGE_ATTR
-from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
+from electroscreen.experiments.tracking import (
+    read_run_artifact,
+    resolve_tracking_uri,
+    tracking_client,
+)
 from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.mlflow_run import MODEL_PARAMS, RESULTS_ARTIFACT
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
@@ -183,16 +185,10 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
     """
     client, uri = _client(tracking_uri)
     run = client.get_run(run_id)
-    with tempfile.TemporaryDirectory(prefix="electroscreen-triage-") as tmp:
-        try:
-            path = download_artifacts(
-                run_id=run_id, artifact_path=RESULTS_ARTIFACT, dst_path=tmp, tracking_uri=uri
-            )
-        except (MlflowException, OSError) as exc:
-            raise FileNotFoundError(
-                f"run {run_id} has no artifact {RESULTS_ARTIFACT}: {exc}"
-            ) from exc
-        results = read_results(path)
+    try:
+        results = read_run_artifact(run_id, RESULTS_ARTIFACT, read_results, uri)
+    except (MlflowException, OSError) as exc:
+        raise FileNotFoundError(f"run {run_id} has no artifact {RESULTS_ARTIFACT}: {exc}") from exc
     results.attrs["run_id"] = run_id
     results.attrs["tracking_uri"] = uri
     results.attrs["params"] = dict(run.data.params)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ __all__ = [
     "fluent_tracking",
     "get_or_create_experiment",
     "is_transient",
+    "read_run_artifact",
     "resolve_tracking_uri",
     "retry_tracking",
     "tracking_client",
@@ -121,6 +123,23 @@ def tracking_client(uri: str | None = None) -> MlflowClient:
 
 #: Environment variables MLflow's fluent setters write (so that subprocesses inherit them).
 _FLUENT_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID")
+
+
+def read_run_artifact(
+    run_id: str, artifact_path: str, read: Callable[[str], T], tracking_uri: str | None = None
+) -> T:
+    """``read(path)`` of one artifact of a run, downloaded to a temporary folder removed after.
+
+    Raises MLflow's ``MlflowException`` or ``OSError`` when the run has no such artifact.
+    """
+    from mlflow.artifacts import download_artifacts
+
+    uri = resolve_tracking_uri(tracking_uri)
+    with tempfile.TemporaryDirectory(prefix="electroscreen-artifact-") as tmp:
+        path = download_artifacts(
+            run_id=run_id, artifact_path=artifact_path, dst_path=tmp, tracking_uri=uri
+        )
+        return read(path)
 
 
 def _fluent_globals() -> tuple[object, object, object]:
