@@ -29,7 +29,7 @@ from electroscreen.data.formula_reduction import WRITING_RANK
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
-from electroscreen.screening.screen_config import ObjectivesConfig
+from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 
 __all__ = [
     "ThermoComposition",
@@ -86,15 +86,16 @@ class ThermoComposition:
 
 
 def run_carrier(params: dict) -> str:
-    """The screening run's carrier (``filters.carrier`` param; Li when the run did not log it)."""
-    return params.get("filters.carrier") or "Li"
+    """The screening run's carrier (``filters.carrier`` param; the screening config's default
+    when the run did not log it)."""
+    return params.get("filters.carrier") or FilterConfig().carrier
 
 
 def _atoms(formula: str) -> float:
     return float(sum(parse_formula(formula).values()))
 
 
-def thermo_composition(row: pd.Series, carrier: str = "Li") -> ThermoComposition:
+def thermo_composition(row: pd.Series, carrier: str | None = None) -> ThermoComposition:
     """The composition the screen computed ``row``'s window and interfaces at.
 
     Parameters
@@ -102,8 +103,8 @@ def thermo_composition(row: pd.Series, carrier: str = "Li") -> ThermoComposition
     row : Series
         A results row: ``formula`` and, in a run's results, ``cell_formula`` (the content as read,
         which the screen computes at; the formula when missing or empty).
-    carrier : str
-        The run's carrier (:func:`run_carrier`).
+    carrier : str, optional
+        The run's carrier (:func:`run_carrier`; default the screening config's).
 
     Returns
     -------
@@ -116,6 +117,7 @@ def thermo_composition(row: pd.Series, carrier: str = "Li") -> ThermoComposition
     ValueError
         When the row's formula cannot be read.
     """
+    carrier = carrier or FilterConfig().carrier
     formula = str(row["formula"])
     content = row.get("cell_formula")
     if not isinstance(content, str) or not content.strip():
