@@ -39,6 +39,7 @@ from electroscreen.data.formula import FormulaError, parse_formula
 
 __all__ = [
     "AIR_STABILITY",
+    "CARRIER_NOTE",
     "CONDUCTIVITY",
     "FAST_ION_LOG10_SIGMA",
     "TASKS",
@@ -59,6 +60,10 @@ __all__ = [
 
 #: Threshold of a "fast ion conductor" for the ROC-AUC metric: sigma >= 1e-4 S/cm.
 FAST_ION_LOG10_SIGMA = -4.0
+#: ``featurizer:status`` note of a prediction for a carrier the task's training data do not hold
+#: (``training_data:carrier_not_in_training=Na``: a Li-ion conductivity model asked about a Na
+#: conductor).
+CARRIER_NOTE = "training_data:carrier_not_in_training"
 #: Three-level literature verdict -> binary air-stable label.
 VERDICT_TO_LABEL = {"stable": 1, "moderate": 1, "unstable": 0}
 
@@ -75,12 +80,24 @@ class Task:
         Columns of :meth:`TrainedPipeline.predict_frame` (besides ``pred_status``).
     summary : str
         What a model of the task predicts, with units: the registered model's description.
+    carriers : tuple of str
+        The mobile ions of the materials its training data describe: a screening for another
+        carrier gets this task's predictions with a note (:data:`CARRIER_NOTE`); empty: any
+        (the air-stability labels hold Li, Na, K and Mg compounds).
     """
 
     name: str
     kind: str
     output_columns: tuple[str, ...]
     summary: str = ""
+    carriers: tuple[str, ...] = ()
+
+    def carrier_note(self, carrier: str) -> str:
+        """``""``, or :data:`CARRIER_NOTE` ``=carrier`` when the task's training data hold no
+        material with that mobile ion (``carrier`` empty: not checked)."""
+        if not carrier or not self.carriers or carrier in self.carriers:
+            return ""
+        return f"{CARRIER_NOTE}={carrier}"
 
 
 CONDUCTIVITY = Task(
@@ -101,6 +118,7 @@ CONDUCTIVITY = Task(
         "(+ the Liverpool Ionics Dataset, leak-guarded). `electroscreen screen` uses the newest "
         "version unless given a model URI."
     ),
+    carriers=("Li",),  # OBELiX and the Liverpool Ionics Dataset: Li-ion conductors only
 )
 AIR_STABILITY = Task(
     name="air_stability",

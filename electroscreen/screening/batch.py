@@ -296,10 +296,11 @@ def process_batch(
         if conductivity.reads_structures or stability.reads_structures:
             given.update(structures.for_rows(rows))
         temperatures = row_temperatures(table, rows, temperature_c)
-        for name, predictor, columns, optional in (
-            ("conductivity", conductivity, CONDUCTIVITY_COLUMNS, CONDUCTIVITY_OPTIONAL),
-            ("air-stability", stability, STABILITY_COLUMNS, ()),
+        for name, predictor, task, optional in (
+            ("conductivity", conductivity, CONDUCTIVITY, CONDUCTIVITY_OPTIONAL),
+            ("air-stability", stability, AIR_STABILITY, ()),
         ):
+            columns = task.output_columns
             asked = frame
             if name == "conductivity" and temperatures is not None:
                 asked = frame.assign(temperature_c=temperatures)
@@ -307,6 +308,10 @@ def process_batch(
                 predictor, name, asked, columns, optional, given
             )
             predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
+            if note := task.carrier_note(filters.carrier):  # a Li-ion model asked about Na
+                feature_status = np.array(
+                    [note if s == OK else f"{s};{note}" for s in feature_status], dtype=object
+                )
             feature_statuses[name] = feature_status
             status[rows], taken = merge_status(status[rows], pred_status)
             error[rows[taken]] = [

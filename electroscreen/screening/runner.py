@@ -26,6 +26,7 @@ from electroscreen.data.input_paths import missing_inputs, skipped_files, skippe
 from electroscreen.experiments.tracking import resolve_tracking_uri
 from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.interrupts import interruption
+from electroscreen.models.tasks import CONDUCTIVITY
 from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import BatchStore, Manifest
 from electroscreen.screening.execution import batch_runner
@@ -285,6 +286,13 @@ def screen(
                 else device
             )
         )
+        if CONDUCTIVITY.carrier_note(config.filters.carrier):
+            say(
+                f"warning: filters.carrier is {config.filters.carrier}, but the conductivity "
+                f"model learned from {'/'.join(CONDUCTIVITY.carriers)}-ion conductors only "
+                "(OBELiX, Liverpool): its pred_log10_sigma is not a "
+                f"{config.filters.carrier}-ion conductivity (each row's pred_feature_status says so)"
+            )
         if reused:
             say(f"resuming: {reused} finished batches in {store.batches}")
         run_id = None

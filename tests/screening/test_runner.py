@@ -147,6 +147,38 @@ def test_a_tables_temperature_column_is_each_rows_temperature(model_store, tmp_p
         load_screening_config(temperature_c=-273.0)
 
 
+def test_a_carrier_the_conductivity_data_lack_is_said_on_every_prediction(model_store, tmp_path):
+    """A chemist's audit screened Na conductors with carrier Na: NaCl ranked above NZSP with
+    Li-model numbers and no word that OBELiX and Liverpool hold Li-ion conductors only. The run
+    now warns once and every conductivity prediction carries the note; the air-stability model
+    (whose labels hold Na compounds) gets none, and a Li screening gets neither."""
+    path = tmp_path / "na.csv"
+    pd.DataFrame({"formula": ["Na3PS4", "Na3Zr2Si2PO12", "Li3PS4"]}).to_csv(path, index=False)
+    config = load_screening_config()
+    na = config.model_copy(update={"filters": config.filters.model_copy(update={"carrier": "Na"})})
+    said: list[str] = []
+    result = screen(
+        [path], tmp_path / "na", config=na, tracking_uri=model_store.uri, track=False,
+        progress=False, log=said.append,
+    )  # fmt: skip
+    got = result.results.set_index("formula")
+    assert got.loc["Li3PS4", "status"] == "no_carrier"
+    for formula in ("Na3PS4", "Na3Zr2Si2PO12"):
+        notes = got.loc[formula, "pred_feature_status"].split(",")
+        assert got.loc[formula, "status"] == "ok"
+        assert "conductivity:training_data:carrier_not_in_training=Na" in notes
+        assert not any(n.startswith("air-stability:training_data:carrier") for n in notes)
+    assert sum("filters.carrier is Na" in line and "Li-ion" in line for line in said) == 1
+    said.clear()
+    li = screen(
+        [path], tmp_path / "li", config=config, tracking_uri=model_store.uri, track=False,
+        progress=False, log=said.append,
+    ).results.set_index("formula")  # fmt: skip
+    assert li.loc["Li3PS4", "status"] == "ok"
+    assert "carrier_not_in_training" not in li.loc["Li3PS4", "pred_feature_status"]
+    assert not any("filters.carrier" in line for line in said)
+
+
 def test_ids_repeated_across_inputs_are_made_unique_as_data_info_does(model_store, tmp_path):
     """Two files with the id x1 (and one file with it twice): screen kept three rows named x1 while
     read_candidates named them x1, x1~2, x1~3; a notebook's card found only the first."""
