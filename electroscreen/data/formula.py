@@ -18,7 +18,6 @@ import numpy as np
 from pymatgen.core.periodic_table import Element
 
 from electroscreen.data.formula_notation import (
-    CHARGE_AT_END,
     DOUBLE_SEPARATOR,
     OXIDATION_STATE,
     NotationError,
@@ -54,7 +53,7 @@ SYMBOL_TO_Z.update({"D": 1, "T": 1})
 MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
 _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
-_TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+])|(\s+)|(.)", re.S)
+_TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S)
 
 
 def amount_problem(amount: float) -> str | None:
@@ -143,8 +142,8 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
             if opened:
                 raise FormulaError(formula, f"{dot!r} inside brackets")
             j = skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
-            if dot == "+":
-                check_plus(tokens, j, unit_symbols, unit_groups)
+            if dot in "+-":
+                check_plus(tokens, j, unit_symbols, unit_groups, dot)
             unit_multiplier, i = _read_amount(tokens, j)
             if i > j:  # a multiplier: a unit must follow it
                 k = skip_spaces(tokens, i)
@@ -162,9 +161,6 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
         elif other:
             if other.isalpha() and other.islower():
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
-            at_end = skip_spaces(tokens, i + 1) == len(tokens)
-            if other == "-" and at_end and (unit_symbols or unit_groups):  # Li3PS4-
-                raise FormulaError(formula, CHARGE_AT_END.format(sign="-"))
             raise FormulaError(formula, f"unexpected character {other!r}")
         i += 1
     if opened:
@@ -208,7 +204,8 @@ def parse_formula(formula: str) -> dict[str, float]:
     -----
     Adducts and hydrates are sums of their units: ``CaSO4·2H2O``, ``CaSO4*2H2O`` and
     ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2; ``LiI.2H2O`` is
-    LiI + 2 H2O; ``Li2S+P2S5`` is Li2P2S6. Spaces beside a separator are ignored
+    LiI + 2 H2O; ``Li2S+P2S5`` is Li2P2S6, and so is the glass notation ``Li2S-P2S5``
+    (``75Li2S-25P2S5`` is 75 Li2S + 25 P2S5, Li3PS4 reduced). Spaces beside a separator are ignored
     (``0.75Li2S · 0.25P2S5``). An ASCII dot before a number is a decimal point unless a water
     (``H2O``/``D2O``) follows the number or the unit after it repeats any element of the unit
     before (``3Li2S.2P2S5`` is Li6P4S13, ``Li2O.Al2O3.2SiO2`` is Li2Al2Si2O8;
@@ -218,8 +215,8 @@ def parse_formula(formula: str) -> dict[str, float]:
     (``Li2O.2(B2O3)``) is ``bad_formula`` (see :func:`adduct_dots`). ``bad_formula`` too: two
     separators in a row (``Li3PS4..2LiI``), a number after a separator without a unit
     (``Li3PS4·2``), and what reads as a charge or an oxidation state: a trailing ``+`` or ``-``
-    (``Li+``, ``Li3PS4-``), a ``+`` after a lone element and before a number (``Li+3PS4``; a ``+``
-    between compounds is an adduct separator), a bracketed Roman numeral I-IX right after a symbol
+    (``Li+``, ``Li3PS4-``), a ``+`` or ``-`` after a lone element and before a number (``Li+3PS4``,
+    ``Li-1``; between compounds either is an adduct separator), a ``-`` with no unit before it, a bracketed Roman numeral I-IX right after a symbol
     (``Li(I)Cl``, ``Fe(III)Cl3``: read as an oxidation state, never as an iodine or vanadium group;
     ``Li2(I)`` after an amount stays iodine).
 

@@ -37,8 +37,9 @@ _LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
 _WATER = re.compile(r"[HD]2O(?![a-z\d])")
 #: Where the unit after an adduct dot ends: the next separator, space or dot.
 _UNIT_END = re.compile(r"[·*+.\s]")
-#: Two unit separators in a row (``..``, ``·+``, ``.*``); ``+.5P2S5`` is a separator and a decimal.
-DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+]|[·*+]\s*[·*+]|[·*+]\s*\.(?!\d)")
+#: Two unit separators in a row (``..``, ``·+``, ``.*``, ``--``); ``+.5P2S5`` is a separator and a
+#: decimal.
+DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+-]|[·*+-]\s*[·*+-]|[·*+-]\s*\.(?!\d)")
 #: A Roman numeral in brackets right after an element symbol: an oxidation state, ``Li(I)Cl``,
 #: ``Fe(III)Cl3``, not an iodine or vanadium group (nobody brackets a lone I or V after a symbol).
 OXIDATION_STATE = re.compile(r"([A-Z][a-z]?)([(\[{](?:VI{0,3}|I[VX]|I{1,3})[)\]}])")
@@ -113,21 +114,35 @@ CHARGE_AT_END = (
 )
 
 
-def check_plus(tokens: list[tuple[str, ...]], j: int, unit_symbols: set[str], groups: bool) -> None:
-    """Refuse a ``+`` (``tokens[j]`` the first token after it) that reads as a charge.
+def check_plus(
+    tokens: list[tuple[str, ...]], j: int, unit_symbols: set[str], groups: bool, sign: str = "+"
+) -> None:
+    """Refuse a ``+`` or ``-`` (``sign``; ``tokens[j]`` the first token after it) that reads as a
+    charge.
 
-    A ``+`` is an adduct separator (``Li2S+P2S5``, ``Li2S+.5P2S5``, ``Li3PS4+2LiI``) unless it ends
-    the formula (``Li+``, ``Li3PS4+``) or follows a lone element and precedes a number (``Li+3PS4``,
-    ``Ca2+3S``): an ion's charge, not a unit of an adduct.
+    A ``+`` is an adduct separator (``Li2S+P2S5``, ``Li2S+.5P2S5``, ``Li3PS4+2LiI``), and so is a
+    ``-`` in the glass notation ``75Li2S-25P2S5`` (mole parts of each unit; ``Li2S-P2S5`` is one of
+    each), unless it ends the formula (``Li+``, ``Li3PS4-``) or follows a lone element and precedes
+    a number (``Li+3PS4``, ``Ca2+3S``, ``Li-1``): an ion's charge, not a unit of an adduct.
     """
     if j == len(tokens):
         if unit_symbols or groups:
-            raise NotationError(CHARGE_AT_END.format(sign="+"))
+            raise NotationError(CHARGE_AT_END.format(sign=sign))
+        if sign == "-":  # "Li2S-": a charge; "-" alone or after a separator: no unit at all
+            raise NotationError("'-' without a unit after it")
         return
     if tokens[j][1] and len(unit_symbols) == 1 and not groups:
         (symbol,) = unit_symbols
         raise NotationError(
-            f"'+' after the lone element {symbol!r} and before the number {tokens[j][1]!r} "
-            f"reads as a charge ({symbol}+{tokens[j][1]}), which a formula does not carry; an "
-            "adduct's units are compounds (Li2S+P2S5) or written with '·'",
+            f"'{sign}' after the lone element {symbol!r} and before the number {tokens[j][1]!r} "
+            f"reads as a charge ({symbol}{sign}{tokens[j][1]}), which a formula does not carry; "
+            f"an adduct's units are compounds (Li2S{sign}P2S5) or written with '·'",
+        )
+    if sign == "-" and not (unit_symbols or groups):  # "-Li2S", "Li2S·-P2S5": no unit before it
+        raise NotationError("'-' without a unit before it")
+    if sign == "-" and len(unit_symbols) == 1 and not groups:  # "Li3-PS4": a unit "Li3"?
+        (symbol,) = unit_symbols
+        raise NotationError(
+            f"'-' after the lone element {symbol!r}: the glass notation joins compounds "
+            "(75Li2S-25P2S5)"
         )

@@ -42,7 +42,7 @@ def test_parse_known_formulas(formula, expected):
         ("li3PS4", "unknown_element"),
         ("Li3(PS4", "bad_formula"),
         ("Li3PS4)", "bad_formula"),
-        ("Li3-PS4", "bad_formula"),
+        ("Li3-PS4", "bad_formula"),  # "-" joins compounds only (75Li2S-25P2S5)
         ("", "empty_formula"),
         ("   ", "empty_formula"),
     ],
@@ -232,6 +232,11 @@ def test_spaces_beside_a_separator_in_a_molar_notation():
         ("Ca2+", "'+' at the end reads as an ionic charge"),
         ("Li3PS4+", "'+' at the end reads as an ionic charge"),
         ("Li3PS4-", "'-' at the end reads as an ionic charge"),
+        ("Li3PS4 - ", "'-' at the end reads as an ionic charge"),
+        ("Li-1", "reads as a charge (Li-1)"),
+        ("Li2S--P2S5", "two unit separators in a row"),
+        ("-Li2S", "'-' without a unit before it"),
+        ("Li2S·-P2S5", "two unit separators in a row"),
         ("Li+3PS4", "reads as a charge (Li+3)"),  # it read LiP3S12
         ("Li2+3PS4", "reads as a charge (Li+3)"),
         ("Li3PS4+3", "number '3' after '+' without an element"),  # it read Li3PS4
@@ -261,6 +266,13 @@ def test_charges_and_oxidation_states_are_refused(formula, words):
         ("(PO4)(V)", {"P": 1, "O": 4, "V": 1}),  # ... or after a bracket: vanadium
         ("LiV(PO4)", {"Li": 1, "V": 1, "P": 1, "O": 4}),
         ("Li3PS4·", {"Li": 3, "P": 1, "S": 4}),  # a trailing '·' is not a charge
+        # the glass notation (a chemist's audit: refused as "unexpected character '-'")
+        ("75Li2S-25P2S5", {"Li": 150, "S": 200, "P": 50}),
+        ("0.75Li2S-0.25P2S5", {"Li": 1.5, "S": 2, "P": 0.5}),
+        ("Li2S-P2S5", {"Li": 2, "S": 6, "P": 2}),
+        ("70Li2S - 30P2S5", {"Li": 140, "S": 220, "P": 60}),
+        ("(Li2S)-2(P2S5)", {"Li": 2, "S": 11, "P": 4}),
+        ("60Li2S-20P2S5-20LiI", {"Li": 140, "S": 160, "P": 40, "I": 20}),
     ],
 )
 def test_adducts_and_groups_that_are_not_charges_still_parse(formula, expected):
