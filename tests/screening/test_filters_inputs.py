@@ -137,6 +137,19 @@ def test_redox_active_cations_are_rejected_unless_allowed():
     assert list(ti_too["status"]) == ["ok", "ok", "redox_active", "redox_active", "ok"]
 
 
+def test_europium_is_redox_active():
+    """A chemist's audit found Li3EuCl6 passing with a 0.99 V reduction limit (EuCl2 is not
+    tabulated, so the window reduces it to the metal): Eu3+/2+ lies at ~2.7 V vs Li, inside the
+    working window. Y, Er, and Yb and Sm (whose dichlorides the window knows and whose oxides Li
+    does not reduce) pass."""
+    formulas = ["Li3EuCl6", "Li1.3Eu0.3Ti1.7(PO4)3", "Li3YCl6", "Li3ErCl6", "Li3YbCl6"]
+    formulas.append("Li5.5La3Ta1.75Sm0.25O12")
+    batch = pd.DataFrame({"formula": formulas, "status": "ok", "error": ""})
+    out = apply_filters(batch, FilterConfig())
+    assert list(out["status"]) == ["redox_active", "redox_active", "ok", "ok", "ok", "ok"]
+    assert "Eu" in out.loc[0, "error"]
+
+
 def test_every_radioactive_element_is_forbidden_by_default():
     """No element without a stable isotope (Tc, Pm, Po and heavier) reaches a ranking: the demo
     pool once ranked Li3AmO3 (Am3+ substituted for Bi3+ by ionic radius)."""
