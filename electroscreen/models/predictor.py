@@ -124,6 +124,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         "training_rows_": None,
         "heldout_rows_": None,
         "training_labels_": None,
+        "ea_log10_prefactor_": None,  # Ea from the forest alone, as before
     }
 
     def __init__(

@@ -17,7 +17,14 @@ import pandas as pd
 from electroscreen.models.design import take_rows
 from electroscreen.models.novelty import FeatureNovelty
 from electroscreen.models.sklearn_models import TreeEnsembleRegressor
-from electroscreen.models.temperature import DEFAULT_EA_EV, EA_FOREST, arrhenius_shift
+from electroscreen.models.temperature import (
+    DEFAULT_EA_EV,
+    EA_FOREST,
+    EA_RULE_WEIGHT,
+    arrhenius_shift,
+    log10_prefactor,
+    prefactor_activation_energy,
+)
 
 __all__ = ["LOG10_SIGMA_CEILING", "fit_side_models", "predict_conductivity"]
 
@@ -57,13 +64,16 @@ def fit_side_models(
     -------
     dict
         The predictor's fitted attributes ``novelty_``, ``ea_model_`` (None when fewer than 10
-        rows have ``ea_ev``), ``ea_default_`` (median ``ea_ev``, else :data:`DEFAULT_EA_EV`) and,
-        when ``Ea`` was looked for, ``n_ea_train_``.
+        rows have ``ea_ev``), ``ea_default_`` (median ``ea_ev``, else :data:`DEFAULT_EA_EV`),
+        ``ea_log10_prefactor_`` (:func:`~electroscreen.models.temperature.log10_prefactor` of the
+        rows with ``ea_ev``, None with ``ea_model_``) and, when ``Ea`` was looked for,
+        ``n_ea_train_``.
     """
     out: dict[str, object] = {
         "novelty_": FeatureNovelty().fit(X) if isinstance(X, np.ndarray) else None,
         "ea_model_": None,
         "ea_default_": DEFAULT_EA_EV,
+        "ea_log10_prefactor_": None,
     }
     if temperature_model != "arrhenius" or "ea_ev" not in table:
         return out
@@ -77,6 +87,10 @@ def fit_side_models(
             kind="random_forest", n_jobs=n_jobs, random_state=random_state, **EA_FOREST
         )
         out["ea_model_"] = model.fit(take_rows(design.X, has), ea[has])
+        measured = table["log10_sigma"].to_numpy(dtype=float)[design.rows][has]
+        exact = np.isfinite(measured)  # a censored row has a bound, not a value
+        if exact.any():
+            out["ea_log10_prefactor_"] = log10_prefactor(measured[exact], ea[has][exact])
     out["n_ea_train_"] = len(has)
     return out
 
@@ -119,6 +133,10 @@ def predict_conductivity(
         if predictor.ea_model_ is not None
         else np.full(len(design.rows), predictor.ea_default_)
     )
+    prefactor = predictor.ea_log10_prefactor_  # None: no Ea rows, or pickled before 2026-12-06
+    if prefactor is not None:  # tied to the predicted conductivity (temperature.EA_RULE_WEIGHT)
+        tied = prefactor_activation_energy(mu, prefactor)
+        ea = (1.0 - EA_RULE_WEIGHT) * ea + EA_RULE_WEIGHT * tied
     t = 25.0 if temperature_c is None else temperature_c
     t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(design),))[design.rows]
     shift = arrhenius_shift(ea, t)
