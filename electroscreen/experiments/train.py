@@ -293,6 +293,11 @@ def _run_training(
         with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
             workdir = Path(tmp)
             metrics.update(_evaluate_schemes(config, table, design, workdir, say))
+            if not config.evaluation.schemes:  # a quick model, but screen takes the newest
+                say(
+                    "warning: evaluation.schemes is empty: this model has no test or CV metric, "
+                    "and `electroscreen screen` uses the newest registered version by default"
+                )
             rows, which = _final_rows(table, config)
             usable = int((design.status[rows] == "ok").sum())
             say(f"fitting the final model on {which} ({len(rows)} rows, {usable} featurized)")

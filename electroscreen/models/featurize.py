@@ -126,7 +126,7 @@ def featurize_frame(
     compositions: PackedCompositions | None = None,
     structures: PackedStructures | None = None,
     structure_rows: np.ndarray | None = None,
-    check_formulas: bool = False,
+    as_table: bool = False,
 ) -> Design:
     """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
@@ -147,11 +147,14 @@ def featurize_frame(
         positions in ``frame``; other rows have none): no ``structure`` column is read.
     structure_rows : ndarray of int, optional
         Required with ``structures``.
-    check_formulas : bool, default False
-        A row whose formula and structure (parsed here from ``frame["structure"]``) are not one
-        composition gets status ``formula_mismatch`` (the table readers' rule,
-        :func:`~electroscreen.data.tables.formula_mismatch`): what a caller passes row by row
-        (pyfunc, ``serve``) is checked as a table is.
+    as_table : bool, default False
+        Read the rows as a screening reads a table's (pyfunc, ``serve``): a row whose formula and
+        structure (parsed here from ``frame["structure"]``) are not one composition gets status
+        ``formula_mismatch`` (the table readers' rule,
+        :func:`~electroscreen.data.tables.formula_mismatch`), and a row with a structure is
+        featurized from the structure's cell, which its formula only has to match (``screen``
+        reads a table row's ``cif`` so: ``cell_formula``). Otherwise (training) a given formula
+        is read as written beside its structure.
 
     Returns
     -------
@@ -176,15 +179,16 @@ def featurize_frame(
     else:
         structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
     formulas = [
-        s.composition.formula.replace(" ", "") if missing_value(f) and s is not None else f
+        s.composition.formula.replace(" ", "") if s is not None and (as_table or missing_value(f))
+        else f
         for f, s in zip(formula.tolist(), structures, strict=True)
-    ]
+    ]  # fmt: skip
     status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
-    if check_formulas and given is None:
+    if as_table and given is None:
         mismatch = np.array(
             [
-                s is not None and formula_mismatch(f, s) is not None
-                for f, s in zip(formulas, structures, strict=True)
+                s is not None and not missing_value(f) and formula_mismatch(f, s) is not None
+                for f, s in zip(formula.tolist(), structures, strict=True)
             ],
             dtype=bool,
         )

@@ -198,12 +198,12 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         compositions: PackedCompositions | None = None,
         structures: PackedStructures | None = None,
         structure_rows: np.ndarray | None = None,
-        check_formulas: bool = False,
+        as_table: bool = False,
     ) -> Design:
         """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
         ``compositions``, ``structures``, ``structure_rows`` (the frame already packed, not parsed
-        again) and ``check_formulas``: see :func:`~electroscreen.models.featurize.featurize_frame`.
+        again) and ``as_table``: see :func:`~electroscreen.models.featurize.featurize_frame`.
         """
         self._check()
         graph = self.estimator == "graph"
@@ -215,7 +215,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
-            check_formulas=check_formulas,
+            as_table=as_table,
         )
 
     def _feature_blocks(self) -> dict[str, np.ndarray]:
@@ -358,14 +358,15 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             The frame already packed (see :meth:`featurize`): a screening batch is parsed and
             packed once, for both models (its reader has compared formulas and structures).
             Otherwise a row whose formula and structure are not one composition is
-            ``formula_mismatch``.
+            ``formula_mismatch``, and a row with a structure is predicted from the structure's
+            cell, as ``screen`` reads a table row with a ``cif``.
         """
         design = self.featurize(
             frame,
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
-            check_formulas=structures is None,
+            as_table=structures is None,
         )
         temperature = None
         if "temperature_c" in frame and self.task_.kind == "regression":

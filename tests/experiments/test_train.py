@@ -325,3 +325,21 @@ def test_pyfunc_takes_a_column_dict(pyfunc_model):
     pd.testing.assert_frame_equal(
         from_dict.reset_index(drop=True), from_frame.reset_index(drop=True)
     )
+
+
+def test_a_model_trained_without_evaluation_says_so(tmp_path, data_dir):
+    """An ML engineer's audit: `schemes: []` trained, registered and moved `champion` without a
+    metric or a word, and `screen` would use that model by default."""
+    from electroscreen.experiments.train import run_training
+    from electroscreen.experiments.train_config import TrainConfig
+
+    config = TrainConfig(
+        task="conductivity", featurizers=["element_fractions"], estimator="extra_trees",
+        estimator_params={"n_estimators": 5, "n_jobs": 1}, experiment="no-evaluation",
+        registered_model_name="no-evaluation", data_dir=data_dir,
+        evaluation={"schemes": [], "cv_folds": 2},
+    )  # fmt: skip
+    said: list[str] = []
+    run_training(config, tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=said.append)
+    warned = [line for line in said if line.startswith("warning: evaluation.schemes is empty")]
+    assert len(warned) == 1 and "newest registered version" in warned[0]

@@ -58,3 +58,31 @@ def test_remember_heldout_keeps_the_measurements_it_was_not_fitted_on(conductivi
     before = model.predict_frame(frame)
     model.heldout_rows_ = None
     pd.testing.assert_frame_equal(model.predict_frame(frame), before)
+
+
+def test_a_row_with_a_structure_is_read_from_its_cell_as_screen_reads_it(
+    conductivity_table, data_dir
+):
+    """An ML engineer's audit: pyfunc with formula Li3InCl6 and OBELiX's de5.cif (In2.03 per cell)
+    predicted from the formula, while ``screen`` of the same CIF, or of a table row holding both,
+    reads the cell: two answers for one input. Now the cell is read whenever a structure is given
+    (the formula is only checked against it); training still reads its own table as written."""
+    from electroscreen.data.obelix import load_obelix_structures
+
+    cif = load_obelix_structures(data_dir)["de5"]
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=("element_fractions",),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 10, "n_jobs": 1},
+    ).fit(train)
+    both = pd.DataFrame({"formula": ["Li3InCl6", None], "structure": [cif, cif]})
+    cell = pd.DataFrame({"formula": ["Li3In1.015Cl6"]})  # the cell, Li6In2.03Cl12, reduced
+    out, by_cell = model.predict_frame(both), model.predict_frame(cell)
+    assert out["pred_status"].tolist() == ["ok", "ok"]
+    for column in ("pred_log10_sigma", "pred_log10_sigma_novelty"):
+        assert out[column].iloc[0] == out[column].iloc[1] == by_cell[column].iloc[0]
+    as_written = model.predict_frame(pd.DataFrame({"formula": ["Li3InCl6"]}))
+    assert as_written["pred_log10_sigma_novelty"].iloc[0] != by_cell["pred_log10_sigma_novelty"][0]
+    X_train_reads = model.featurize(both).X  # training's reading: the formula as written
+    assert not np.array_equal(X_train_reads[0], X_train_reads[1])
