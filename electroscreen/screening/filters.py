@@ -27,6 +27,7 @@ from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any
 from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
+from electroscreen.screening.ligand_check import former_without_ligands
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = [
@@ -258,7 +259,9 @@ def _state_rules(config: FilterConfig) -> list:
 def apply_stored_states(
     table: pd.DataFrame, config: FilterConfig, structures: PackedStructures, rows: np.ndarray
 ) -> pd.DataFrame:
-    """The oxidation-state rules of :func:`apply_filters` applied to the states structures carry.
+    """The oxidation-state rules of :func:`apply_filters` applied to the states structures carry,
+    and the anion-former rule applied to each site's first shell
+    (:func:`~electroscreen.screening.ligand_check.former_without_ligands`).
 
     ``screen`` balances a formula's charge itself and may find other states than those the
     structure was built with: ``generate`` writes ``Sn4+>Nb4+`` (a d1 cation) into
@@ -290,6 +293,11 @@ def apply_stored_states(
         message[rows] = np.where(complete, rule(packed, oxidation), "")
         status, taken = merge_status(status, code, message != "")
         error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
+    # the composition may hold a former's ligand that its own site lacks (Li6SeS5O: SeS4)
+    message = np.full(len(status), "", dtype=object)
+    message[rows] = former_without_ligands(structures, CATION_LIGANDS)
+    status, taken = merge_status(status, "anion_former_as_cation", message != "")
+    error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
     out["status"] = status
     out["error"] = error
     return out
