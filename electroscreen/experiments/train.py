@@ -39,6 +39,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from electroscreen.code_identity import code_tags
 from electroscreen.experiments.notes import NOTE_TAG, training_note
 from electroscreen.experiments.pyfunc import log_predictor
 from electroscreen.experiments.tracking import (
@@ -280,6 +281,7 @@ def _run_training(
                 "electroscreen.task": task.name,
                 "electroscreen.estimator": config.estimator,
                 "electroscreen.registered_model_name": config.registered_model_name,
+                **code_tags(),
             }
         )
         if config_path is not None:

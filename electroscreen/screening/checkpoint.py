@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import functools
 import hashlib
 import json
 import os
@@ -38,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from electroscreen import __version__
+from electroscreen.code_identity import code_digest
 from electroscreen.data.pinned import sha256_file
 
 __all__ = [
@@ -84,22 +84,6 @@ _MANIFEST_WORDS = {
     "package_version": "the electroscreen version",
     "code_digest": "the electroscreen code (its source or data files; another commit or install)",
 }
-
-
-@functools.cache
-def code_digest() -> str:
-    """SHA-256 of the electroscreen package's files (source and shipped data, not caches).
-
-    The version number stays ``0.1.0`` across commits of a development install, so a resume after
-    a ``git pull`` would join the old code's batches to the new code's without it.
-    """
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

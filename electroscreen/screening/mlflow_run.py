@@ -47,6 +47,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
+from electroscreen.code_identity import code_tags
 from electroscreen.experiments.model_registry import logged_model_id
 from electroscreen.experiments.notes import NOTE_TAG
 from electroscreen.experiments.tracking import (
@@ -230,6 +231,7 @@ def start_screening_run(
         "electroscreen.pool_digest": pool_digest,
         "electroscreen.config_digest": config.digest(),
         NOTE_TAG: _clip(screening_note(inputs, model_uris), MAX_TAG_VAL_LENGTH),
+        **code_tags(),
     }
     for role, uri in model_uris.items():
         params[MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri

@@ -69,6 +69,10 @@ def test_run_params_tags_and_metrics(run, trained_run):
     assert tags["electroscreen.kind"] == "train"
     assert tags["electroscreen.task"] == "conductivity"
     assert tags["electroscreen.model_uri"] == trained_run.model_uri
+    # which code trained it: the version says nothing across commits (an ML engineer's audit)
+    from electroscreen.code_identity import code_tags
+
+    assert {k: tags.get(k) for k in code_tags()} == code_tags()
     assert params["estimator"] == "random_forest"
     assert params["estimator_params.n_estimators"] == "24"
     assert params["featurizers"] == "magpie,electrolyte"

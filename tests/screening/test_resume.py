@@ -83,12 +83,8 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_output(model_store, tmp_path
 def test_a_resume_with_other_code_is_refused(tmp_path):
     """The manifest compared only the package version, 0.1.0 at every commit of a development
     install: a resume after a git pull joined the old code's batches to the new code's."""
-    from electroscreen.screening.checkpoint import (
-        BatchStore,
-        Manifest,
-        ManifestMismatchError,
-        code_digest,
-    )
+    from electroscreen.code_identity import code_digest
+    from electroscreen.screening.checkpoint import BatchStore, Manifest, ManifestMismatchError
 
     manifest = Manifest("cfg", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 10)
     assert manifest.code_digest == code_digest() and len(code_digest()) == 64

@@ -85,6 +85,9 @@ def test_start_logs_config_models_and_pool_digest(uri):
     assert run.data.tags["electroscreen.kind"] == "screen"
     assert run.data.tags["electroscreen.conductivity_model_uri"] == MODELS["conductivity"]
     assert run.data.tags["electroscreen.air_stability_model_uri"] == MODELS["air_stability"]
+    from electroscreen.code_identity import code_tags
+
+    assert {k: run.data.tags.get(k) for k in code_tags()} == code_tags()
     params = run.data.params
     assert params["conductivity_model_uri"] == MODELS["conductivity"]
     assert params["stability_model_uri"] == MODELS["air_stability"]
