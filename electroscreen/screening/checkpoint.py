@@ -127,7 +127,8 @@ class BatchStore:
     out : path
         The output folder.
     log : callable, optional
-        Receives one line for each batch that fails verification and is recomputed.
+        Receives one line for each batch that fails verification and is recomputed, and one for
+        each file in ``batches/`` that is not a batch file (default: ``warnings.warn``).
     """
 
     def __init__(self, out: str | Path, log: Callable[[str], None] | None = None) -> None:
@@ -136,6 +137,7 @@ class BatchStore:
         self.log = log or (lambda line: warnings.warn(line, stacklevel=3))
         self._manifest: dict = {}
         self._records: dict[str, dict] = {}
+        self._ignored: set[Path] = set()  # files in batches/ that are not batch files: said once
         self._lock_handle = None
 
     @property
@@ -303,7 +305,9 @@ class BatchStore:
                 continue  # a temporary file of an interrupted write
             match = _BATCH_NAME.fullmatch(path.name)
             if match is None or not path.is_file():
-                warnings.warn(f"ignoring {path}: not a batch file of electroscreen", stacklevel=2)
+                if path not in self._ignored:
+                    self._ignored.add(path)
+                    self.log(f"warning: ignoring {path}: not a batch file of electroscreen")
                 continue
             index = int(match.group(1))
             problem = self._verify(index, path)

@@ -95,3 +95,22 @@ def test_a_resume_with_other_code_is_refused(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({**stored, "code_digest": "0" * 64}))
     with pytest.raises(ManifestMismatchError, match="the electroscreen code"):
         BatchStore(tmp_path).open(manifest)
+
+
+def test_a_stray_file_in_batches_is_said_once_through_the_log(tmp_path):
+    """An ML engineer's audit: a file in batches/ that is not a batch file came out twice, as raw
+    UserWarnings with source lines; it now goes through the screening's log, once."""
+    import warnings
+
+    from electroscreen.screening.checkpoint import BatchStore, Manifest
+
+    said: list[str] = []
+    store = BatchStore(tmp_path, log=said.append)
+    store.open(Manifest("cfg", "pool", "models:/c/1", "models:/a/1", "sqlite:///x.db", 10))
+    (store.batches / "notes.txt").write_text("mine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no raw warning
+        assert store.finished() == set() and store.finished() == set()
+    assert said == [
+        f"warning: ignoring {store.batches / 'notes.txt'}: not a batch file of electroscreen"
+    ]
