@@ -97,12 +97,20 @@ def check_mlflow_name(value: str, field: str) -> str:
 
 def check_label_source(value: Path | None, task: str | None) -> Path | None:
     """``data_dir`` of an air-stability config: a path that is neither a label file nor a folder is
-    an error (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels."""
+    an error (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels; so
+    is a label file that is not CSV or lacks a required column
+    (:func:`~electroscreen.data.air_stability.read_label_file`), not a traceback at training."""
     if value is not None and task == "air_stability":
-        from electroscreen.data.air_stability import labels_path
+        from electroscreen.data.air_stability import (
+            AIR_STABILITY_LABELS,
+            labels_path,
+            read_label_file,
+        )
 
         try:
-            labels_path(value)
+            path = labels_path(value)
         except FileNotFoundError as exc:
             raise ValueError(str(exc)) from None
+        if path != AIR_STABILITY_LABELS:
+            read_label_file(path)  # a LabelFileError is a ValueError: reported under the field
     return value

@@ -364,6 +364,20 @@ def test_air_label_path_must_exist(tmp_path, data_dir):
     assert load_train_config(write_config(tmp_path, data_dir=str(tmp_path / "x"))).data_dir
 
 
+def test_air_label_file_without_its_columns_is_a_config_error(tmp_path):
+    """A label CSV of ``id,formula,verdict`` trained into a raw ``AttributeError`` traceback."""
+    labels = tmp_path / "labels_bad.csv"
+    labels.write_text("id,formula,verdict\nx,Li3PS4,stable\n")
+    path = _air_config(tmp_path, data_dir=str(labels))
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.startswith(f"error: {path}: invalid training config: field 'data_dir'")
+    assert f"{labels}: label file lacks required column(s) family, carrier" in line
+    assert "Traceback" not in result.output and not (tmp_path / "mlflow.db").exists()
+
+
 def test_cli_rejects_a_bad_gated_member_before_any_work(tmp_path):
     path = _air_config(tmp_path, estimator_params={"far": {"features": ["borane_clustr"]}})
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
