@@ -23,17 +23,11 @@ __all__ = [
 
 
 def check_featurizers(names: list[str]) -> list[str]:
-    """``featurizers``: each a name of the featurizer registry, none listed twice."""
-    from electroscreen.featurizers.registry import FEATURIZERS
+    """``featurizers``: each a name of the featurizer registry, none listed twice
+    (:func:`~electroscreen.featurizers.registry.check_featurizer_names`)."""
+    from electroscreen.featurizers.registry import check_featurizer_names
 
-    unknown = [n for n in names if n not in FEATURIZERS]
-    if unknown:
-        raise ValueError(
-            f"unknown featurizer(s) {unknown}; choose from {', '.join(sorted(FEATURIZERS))}"
-        )
-    if len(set(names)) != len(names):
-        raise ValueError(f"featurizers listed twice: {names}")
-    return names
+    return check_featurizer_names(names)
 
 
 def check_featurizer_params(
