@@ -83,7 +83,8 @@ def featurize(
     """Featurize candidates: every input row, its status and each featurizer's status."""
     from electroscreen.data import read_candidates
     from electroscreen.data.table_out import check_table_out, write_table
-    from electroscreen.featurizers.registry import check_featurizer_names, featurize_table
+    from electroscreen.featurizers.registry import check_featurizer_names
+    from electroscreen.screening.feature_rows import feature_rows
 
     try:  # every option checked before any input is read
         check_table_out(out, "--out")
@@ -92,7 +93,7 @@ def featurize(
             raise ValueError("--featurizers names no featurizer")
     except ValueError as exc:
         raise _fail(exc) from None
-    frame = featurize_table(read_candidates(inputs, max_sites=max_sites), names)
+    frame = feature_rows(read_candidates(inputs, max_sites=max_sites), names)
     write_table(frame, out, "--out")
     console.print(f"[bold]{len(frame)}[/] rows x {frame.shape[1]} columns written to {out}")
     counts = Table("featurizer", "status", "count", title="Statuses")

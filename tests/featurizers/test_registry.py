@@ -162,3 +162,24 @@ def test_cli_featurize_writes_the_format_its_suffix_names(tmp_path, suffix):
     assert is_parquet == (suffix != ".csv")
     frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     assert len(frame) == 1 and frame["status_magpie"].tolist() == ["ok"]
+
+
+def test_cli_featurize_writes_formula_as_data_info_and_screen_do(pool, tmp_path):
+    """featurize wrote the cell formula as read under ``formula`` (``Li6In2.03Cl12``) and no
+    ``cell_formula``, so a join with screening results on ``formula`` missed rows."""
+    features, info = tmp_path / "features.parquet", tmp_path / "info.parquet"
+    args = ["featurize", str(pool), "--featurizers", "magpie", "--out", str(features)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    args = ["data", "info", str(pool), "--table", str(info)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    frame, rows = pd.read_parquet(features), pd.read_parquet(info)
+    assert list(frame.columns[: len(rows.columns)]) == list(rows.columns)
+    pd.testing.assert_frame_equal(frame[rows.columns], rows)
+    read = read_candidates([pool])
+    cells = frame["formula"] != frame["cell_formula"]
+    assert cells.any()  # a cell of several formula units: reduced under formula, as screen writes
+    assert (frame["cell_formula"] == read["formula"].fillna("")).all()  # the content as read
+    # the features are those of the content as read, as before
+    columns = [str(c) for c in ElementPropertyStats().get_feature_names_out()]
+    expected = featurize_table(read, ["magpie"])[columns]
+    pd.testing.assert_frame_equal(frame[columns], expected)
