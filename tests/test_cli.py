@@ -70,3 +70,25 @@ def test_commands_set_process_settings_unless_the_user_chose(
     assert os.environ[name] == users
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_data_info_table_is_written_in_the_format_its_suffix_names(tmp_path):
+    """``--table t.parquet`` got CSV text; ``--table t.txt`` is refused before any file is read."""
+    import pandas as pd
+
+    (tmp_path / "pool.csv").write_text("formula\nLi3PS4\nLi2XyZ\n")
+    for suffix in (".parquet", ".csv"):
+        out = tmp_path / f"t{suffix}"
+        args = ["data", "info", str(tmp_path / "pool.csv"), "--table", str(out)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert (out.read_bytes()[:4] == b"PAR1") == (suffix == ".parquet")
+        frame = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+        assert frame["status"].tolist() == ["ok", "unknown_element"]
+    bad = tmp_path / "t.txt"
+    args = ["data", "info", str(tmp_path / "nope.csv"), "--table", str(bad)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and not bad.exists()
+    assert " ".join(result.output.split()) == (
+        f"error: --table {bad}: a table is written to .csv, .parquet or .pq, not '.txt'"
+    )

@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from electroscreen.cli.common import console
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 
 data_app = typer.Typer(help="Inspect candidate files and datasets.", no_args_is_help=True)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """Print ``error: <exc>`` (an option the command cannot use) and give exit 2."""
+    console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+    return typer.Exit(2)
 
 
 def data_info(
@@ -21,18 +28,24 @@ def data_info(
     max_errors: int = typer.Option(20, help="Rows of the error table to print."),
     table: Path | None = typer.Option(
         None,
-        help="Also write the candidate table as CSV: one row per candidate, no structures, "
-        "formula reduced as screen writes it and cell_formula as read.",
+        help="Also write the candidate table (.csv, or .parquet / .pq): one row per candidate, "
+        "no structures, formula reduced as screen writes it and cell_formula as read.",
     ),
 ) -> None:
     """Counts by status, ordered vs disordered structures, elements, and a table of errors."""
     from electroscreen.data import read_candidates, summarize
     from electroscreen.data.input_paths import missing_inputs, skipped_files, skipped_message
+    from electroscreen.data.table_out import check_table_out, write_table
     from electroscreen.screening.inputs import candidate_rows
 
+    if table is not None:
+        try:  # before any file is read
+            check_table_out(table, "--table")
+        except ValueError as exc:
+            raise _fail(exc) from None
     candidates = read_candidates(paths, max_sites=max_sites)
     if table is not None:
-        candidate_rows(candidates).to_csv(table, index=False)
+        write_table(candidate_rows(candidates), table, "--table")
     summary = summarize(candidates)
     console.print(f"[bold]{summary.n_rows}[/] candidates")
     if skipped := skipped_files(paths):
@@ -62,22 +75,26 @@ def featurize(
     featurizers: str = typer.Option(
         "magpie,electrolyte,structure,bvse", help="Comma-separated featurizer names."
     ),
-    out: Path = typer.Option(..., help="Output table (.parquet, or .csv)."),
+    out: Path = typer.Option(..., help="Output table (.parquet / .pq, or .csv)."),
     max_sites: int = typer.Option(
         DEFAULT_MAX_SITES, help="Structures with more sites are rejected."
     ),
 ) -> None:
     """Featurize candidates: every input row, its status and each featurizer's status."""
     from electroscreen.data import read_candidates
-    from electroscreen.featurizers.registry import featurize_table
+    from electroscreen.data.table_out import check_table_out, write_table
+    from electroscreen.featurizers.registry import check_featurizer_names
+    from electroscreen.screening.feature_rows import feature_rows
 
-    names = [n.strip() for n in featurizers.split(",") if n.strip()]
-    frame = featurize_table(read_candidates(inputs, max_sites=max_sites), names)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_parquet(out, index=False)
+    try:  # every option checked before any input is read
+        check_table_out(out, "--out")
+        names = check_featurizer_names(n.strip() for n in featurizers.split(",") if n.strip())
+        if not names:
+            raise ValueError("--featurizers names no featurizer")
+    except ValueError as exc:
+        raise _fail(exc) from None
+    frame = feature_rows(read_candidates(inputs, max_sites=max_sites), names)
+    write_table(frame, out, "--out")
     console.print(f"[bold]{len(frame)}[/] rows x {frame.shape[1]} columns written to {out}")
     counts = Table("featurizer", "status", "count", title="Statuses")
     for column in ["featurize_status"] + [f"status_{n}" for n in names]:

@@ -29,6 +29,7 @@ def train(
     except (ConfigError, ValueError) as exc:
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    from electroscreen.data.air_stability import LabelFileError
     from electroscreen.data.pinned import ChecksumError, MissingDataError
 
     try:
@@ -36,7 +37,7 @@ def train(
             result = run_training(
                 train_config, tracking_uri=tracking_uri, progress=log.print, config_path=config
             )
-    except (MissingDataError, ChecksumError) as exc:  # before any MLflow run is started
+    except (MissingDataError, ChecksumError, LabelFileError) as exc:  # before any MLflow run
         log.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     headline = headline_metrics(result.metrics)

@@ -29,7 +29,9 @@ from electroscreen.data.table_text import row_place
 __all__ = [
     "AIR_STABILITY_LABELS",
     "EXPOSURE_COLUMNS",
+    "LABEL_COLUMNS",
     "VERDICTS",
+    "LabelFileError",
     "air_stability_candidates",
     "excluded_label_rows",
     "excluded_summary",
@@ -37,6 +39,7 @@ __all__ = [
     "labels_path",
     "load_air_stability",
     "normalise_label_formula",
+    "read_label_file",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -54,6 +57,17 @@ EXPOSURE_COLUMNS = (
     "measured_value",
 )
 _NUMERIC_EXPOSURE = ("rh_percent", "dew_point_c", "duration_h")
+#: Columns a label file must have (the exposure fields :data:`EXPOSURE_COLUMNS` are optional).
+LABEL_COLUMNS = (
+    "formula",
+    "family",
+    "carrier",
+    "verdict",
+    "evidence",
+    "condition",
+    "source",
+    "note",
+)
 #: Status of a row whose verdict is not one of :data:`VERDICTS`.
 BAD_VERDICT = "bad_verdict"
 
@@ -194,6 +208,35 @@ def labels_path(data_dir: str | Path | None) -> Path:
     )
 
 
+class LabelFileError(ValueError):
+    """A label file that is not a label table (not CSV, or required columns missing): the message
+    names the file and the reason (the CLI prints it as an error)."""
+
+
+def read_label_file(path: str | Path) -> pd.DataFrame:
+    """The raw rows of a label CSV (all text, ``""`` where empty), its columns checked.
+
+    Raises
+    ------
+    LabelFileError
+        The file is not CSV text, or lacks one of :data:`LABEL_COLUMNS` (named, with the columns
+        the file has); a bad formula or verdict is not an error here but a row status.
+    """
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LabelFileError(f"{path}: not a label CSV ({reason})") from None
+    missing = [col for col in LABEL_COLUMNS if col not in raw.columns]
+    if missing:
+        raise LabelFileError(
+            f"{path}: label file lacks required column(s) {', '.join(missing)} (it has "
+            f"{', '.join(map(str, raw.columns))}; a label file has {', '.join(LABEL_COLUMNS)}, "
+            f"optionally {', '.join(EXPOSURE_COLUMNS)})"
+        )
+    return raw
+
+
 def _number(text: object) -> float:
     try:
         return float(str(text).strip())
@@ -209,7 +252,8 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
     data_dir : path, optional
         A label CSV of the same columns to read instead of the package copy. A folder (e.g. the
         reference data folder) is ignored: the package copy is the project's label set. A path
-        that does not exist raises ``FileNotFoundError`` (:func:`labels_path`).
+        that does not exist raises ``FileNotFoundError`` (:func:`labels_path`), a file that lacks
+        one of :data:`LABEL_COLUMNS` :class:`LabelFileError` (:func:`read_label_file`).
 
     Returns
     -------
@@ -225,7 +269,7 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
         number and reason, and :func:`excluded_label_rows` lists them.
     """
     path = labels_path(data_dir)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_label_file(path)
     for col in EXPOSURE_COLUMNS:
         if col not in raw:
             raw[col] = ""

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import (
@@ -84,6 +85,13 @@ class PackedCompositions:
         return dict(zip(self.z[lo:hi].tolist(), self.amount[lo:hi].tolist(), strict=True))
 
 
+def _missing(item: object) -> bool:
+    """Whether ``item`` is a missing value: None, a NaN of any float type, or pandas' ``NA`` /
+    ``NaT`` (a ``string`` column's empty cell is ``pd.NA``: ``empty_formula`` as None is, not
+    ``bad_formula``)."""
+    return item is None or (np.ndim(item) == 0 and bool(pd.isna(item)))
+
+
 def _as_amounts(item: object) -> dict[str, float]:
     if isinstance(item, str):
         return parse_formula(item)
@@ -92,7 +100,7 @@ def _as_amounts(item: object) -> dict[str, float]:
     # pymatgen Composition (or anything with a get_el_amt_dict)
     if hasattr(item, "get_el_amt_dict"):
         return dict(item.get_el_amt_dict())
-    if item is None or (isinstance(item, float) and np.isnan(item)):
+    if _missing(item):
         raise FormulaError("", "missing formula", "empty_formula")
     raise FormulaError(str(item), f"cannot read a composition from {type(item).__name__}")
 

@@ -43,9 +43,28 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
+#: pydantic error types of a value of the wrong type, where the message alone does not say what
+#: was read (``seed: true``, ``conformal_alpha: "0.1"``, ``1e-1``, which YAML reads as text).
+_SHOW_INPUT = {"int_type", "float_type", "bool_type"}
+
+
 def field_problems(exc: ValidationError) -> str:
-    """``field '<dotted location>': <message>`` for each error of ``exc``, ``; ``-joined."""
+    """``field '<dotted location>': <message>`` for each error of ``exc``, ``; ``-joined; a value
+    of the wrong type is shown as read (``Input should be a valid number, not the text '0.1'``)."""
     return "; ".join(
         f"field '{'.'.join(str(part) for part in error['loc']) or '<root>'}': {error['msg']}"
+        + (_as_read(error["input"]) if error["type"] in _SHOW_INPUT else "")
         for error in exc.errors()
     )
+
+
+def _as_read(value: object) -> str:
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f", not the text {value!r}"
+        return f", not the text {value!r} (write the number unquoted, with a point: 0.1, 1.0e-1)"
+    if isinstance(value, bool):
+        return f", not the boolean {str(value).lower()}"
+    return f", not {value!r}"

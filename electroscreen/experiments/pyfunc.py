@@ -27,6 +27,7 @@ from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, reduce_formula_text
+from electroscreen.data.tables import find_column
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -92,7 +93,7 @@ def _as_frame(model_input: Any) -> pd.DataFrame:
     else:
         raise TypeError(f"expected a DataFrame with a 'formula' column, got {type(model_input)}")
     if "formula" not in frame.columns:
-        raise ValueError(f"the input needs a 'formula' column; got columns {list(frame.columns)}")
+        raise ValueError(_no_formula_column(frame.columns))
     frame = _columns_as_rows(frame)
     if "structure" in frame.columns:
         structure = frame["structure"]
@@ -102,6 +103,21 @@ def _as_frame(model_input: Any) -> pd.DataFrame:
             frame = frame.copy()
             frame["structure"] = structure.astype(object).where(~blank, None)
     return frame
+
+
+def _no_formula_column(columns: pd.Index) -> str:
+    """Why a frame without ``formula`` is refused. A ``Formula`` or ``formula `` column, which an
+    input file's reader matches (:func:`~electroscreen.data.tables.find_column`), is named: MLflow's
+    schema matches column names exactly, so ``load_model(...).predict`` and ``serve`` refuse it
+    before the model runs (``Model is missing inputs ['formula']``), and this model does the
+    same rather than answer one way in process and another over REST."""
+    near = find_column(columns, ("formula",))
+    hint = (
+        f" (named exactly so, lower case: MLflow's schema matches names exactly; rename {near!r})"
+        if near is not None
+        else ""
+    )
+    return f"the input needs a 'formula' column{hint}; got columns {list(columns)}"
 
 
 def _columns_as_rows(frame: pd.DataFrame) -> pd.DataFrame:

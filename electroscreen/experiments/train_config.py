@@ -20,6 +20,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,10 +31,10 @@ from pydantic import (
 
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.experiments.train_config_checks import (
+    check_data_dir,
     check_estimator_params,
     check_featurizer_params,
     check_featurizers,
-    check_label_source,
     check_mlflow_name,
 )
 from electroscreen.models.splits import SCHEMES
@@ -62,7 +65,7 @@ class EvaluationConfig(BaseModel):
             "with a per-family table)."
         ),
     )
-    cv_folds: int = Field(5, ge=2, description="Folds of the grouped cross-validation.")
+    cv_folds: StrictInt = Field(5, ge=2, description="Folds of the grouped cross-validation.")
 
     @field_validator("schemes")
     @classmethod
@@ -159,14 +162,16 @@ class TrainConfig(BaseModel):
         ``_`` and ``-``. MLflow reserves ``latest`` (``models:/<name>/latest`` already resolves to
         the newest version) and ``v<digits>``. The three names are checked with MLflow's own rules.
     data_dir : path or None
-        Reference data folder (default ``$ELECTROSCREEN_DATA``). Air stability: a label CSV to
-        train on; a folder (or none) means the package labels; a path that does not exist is an
-        error.
+        Reference data folder (default ``$ELECTROSCREEN_DATA``); one that does not exist is an
+        error. Air stability: a label CSV to train on; a folder (or none) means the package
+        labels; a path that does not exist is an error.
     device : str
         Torch device for torch estimators (``auto``: CUDA when present).
 
     The :data:`CONDUCTIVITY_ONLY` fields are an error when set in a config of another task (they
-    would have no effect).
+    would have no effect). The numbers and flags are strict: a YAML ``true`` is not the seed 1,
+    quoted text is neither a number (``"0.1"``) nor a flag (``"yes"``; an unquoted ``yes`` is YAML's
+    true), and a whole number is not written ``5.0``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -177,16 +182,16 @@ class TrainConfig(BaseModel):
     estimator: str = "random_forest"
     estimator_params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
     censored: Literal["bound", "drop"] = "bound"
-    conformal_alpha: float = Field(0.1, gt=0.0, lt=1.0)
+    conformal_alpha: StrictFloat = Field(0.1, gt=0.0, lt=1.0)
     conformal_method: Literal["auto", "cv", "split"] = "auto"
     conformal_groups: list[str] = Field(default_factory=lambda: ["chemsys"])
-    conformal_novelty_bins: int = Field(1, ge=1, le=10)
+    conformal_novelty_bins: StrictInt = Field(1, ge=1, le=10)
     conformal_scale: Literal["spread", "learned", "learned_anion"] = "spread"
-    conformal_seen_systems: bool = False
-    liverpool: bool = False
+    conformal_seen_systems: StrictBool = False
+    liverpool: StrictBool = False
     temperature_model: Literal["none", "arrhenius"] = "none"
-    seed: int = 0
-    structures: bool | None = None
+    seed: StrictInt = 0
+    structures: StrictBool | None = None
     final_fit: Literal["train", "all"] = "train"
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     experiment: str = "electroscreen-train"
@@ -276,8 +281,8 @@ class TrainConfig(BaseModel):
 
     @field_validator("data_dir")
     @classmethod
-    def _label_source_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        return check_label_source(value, info.data.get("task"))
+    def _data_dir_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return check_data_dir(value, info.data.get("task"))
 
     @model_validator(mode="after")
     def _predictor_accepts(self) -> TrainConfig:

@@ -2,7 +2,8 @@
 
 :class:`~electroscreen.experiments.train_config.TrainConfig`'s validators call these: featurizer
 names and arguments (the featurizer registry), the estimator's arguments (built as at fit), MLflow
-names (MLflow's own rules) and an air-stability label source. Each returns the value unchanged or
+names (MLflow's own rules) and the ``data_dir`` (a conductivity data folder, an air-stability label
+source). Each returns the value unchanged or
 raises :class:`ValueError` with the reason, which the config reports under the field's name. What
 they import is imported on first use (featurizers, models, MLflow).
 """
@@ -17,23 +18,17 @@ __all__ = [
     "check_estimator_params",
     "check_featurizer_params",
     "check_featurizers",
-    "check_label_source",
+    "check_data_dir",
     "check_mlflow_name",
 ]
 
 
 def check_featurizers(names: list[str]) -> list[str]:
-    """``featurizers``: each a name of the featurizer registry, none listed twice."""
-    from electroscreen.featurizers.registry import FEATURIZERS
+    """``featurizers``: each a name of the featurizer registry, none listed twice
+    (:func:`~electroscreen.featurizers.registry.check_featurizer_names`)."""
+    from electroscreen.featurizers.registry import check_featurizer_names
 
-    unknown = [n for n in names if n not in FEATURIZERS]
-    if unknown:
-        raise ValueError(
-            f"unknown featurizer(s) {unknown}; choose from {', '.join(sorted(FEATURIZERS))}"
-        )
-    if len(set(names)) != len(names):
-        raise ValueError(f"featurizers listed twice: {names}")
-    return names
+    return check_featurizer_names(names)
 
 
 def check_featurizer_params(
@@ -95,14 +90,29 @@ def check_mlflow_name(value: str, field: str) -> str:
     return value
 
 
-def check_label_source(value: Path | None, task: str | None) -> Path | None:
-    """``data_dir`` of an air-stability config: a path that is neither a label file nor a folder is
-    an error (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels."""
+def check_data_dir(value: Path | None, task: str | None) -> Path | None:
+    """``data_dir``, checked when the config loads rather than after minutes of work.
+
+    Conductivity: a folder that exists (the reference data folder; its files are checked when
+    read). Air stability: a path that is neither a label file nor a folder is an error
+    (:func:`~electroscreen.data.air_stability.labels_path`), not the package labels; so is a label
+    file that is not CSV or lacks a required column
+    (:func:`~electroscreen.data.air_stability.read_label_file`), not a traceback at training.
+    """
+    if value is not None and task == "conductivity" and not value.is_dir():
+        what = "is a file" if value.exists() else "does not exist"
+        raise ValueError(f"{value} {what}: a conductivity data_dir is the reference data folder")
     if value is not None and task == "air_stability":
-        from electroscreen.data.air_stability import labels_path
+        from electroscreen.data.air_stability import (
+            AIR_STABILITY_LABELS,
+            labels_path,
+            read_label_file,
+        )
 
         try:
-            labels_path(value)
+            path = labels_path(value)
         except FileNotFoundError as exc:
             raise ValueError(str(exc)) from None
+        if path != AIR_STABILITY_LABELS:
+            read_label_file(path)  # a LabelFileError is a ValueError: reported under the field
     return value

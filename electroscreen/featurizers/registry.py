@@ -5,6 +5,7 @@ Classes are imported on first use: naming a featurizer costs nothing until it is
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from importlib import import_module
 
@@ -14,7 +15,13 @@ import pandas as pd
 from electroscreen.data.candidates import join_statuses
 from electroscreen.featurizers.base import Featurizer
 
-__all__ = ["FEATURIZERS", "featurize_table", "featurizer_class", "make_featurizer"]
+__all__ = [
+    "FEATURIZERS",
+    "check_featurizer_names",
+    "featurize_table",
+    "featurizer_class",
+    "make_featurizer",
+]
 
 #: Name -> ``"module:Class"`` of every featurizer a config can ask for.
 FEATURIZERS: dict[str, str] = {
@@ -34,6 +41,34 @@ FEATURIZERS: dict[str, str] = {
 }
 
 
+def _unknown(name: str) -> str:
+    """``unknown featurizer 'x' (did you mean 'y'?); choose from ...`` (the closest registered
+    name, looked up case-insensitively, when one is close)."""
+    lower = {n.lower(): n for n in FEATURIZERS}
+    close = difflib.get_close_matches(str(name).lower(), list(lower), n=1)
+    hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
+    return f"unknown featurizer {name!r}{hint}; choose from {', '.join(sorted(FEATURIZERS))}"
+
+
+def check_featurizer_names(names: Sequence[str]) -> list[str]:
+    """``names`` as a list if each is registered and none repeats; imports nothing, so a command
+    checks its featurizers before it reads any input.
+
+    Raises
+    ------
+    ValueError
+        The first unknown name (with the closest registered one and the list of all), or the
+        names when one repeats.
+    """
+    names = list(names)
+    for name in names:
+        if name not in FEATURIZERS:
+            raise ValueError(_unknown(name))
+    if len(set(names)) != len(names):
+        raise ValueError(f"featurizer names repeat: {names}")
+    return names
+
+
 def featurizer_class(name: str) -> type[Featurizer]:
     """The featurizer class registered under ``name``.
 
@@ -42,12 +77,9 @@ def featurizer_class(name: str) -> type[Featurizer]:
     ValueError
         If ``name`` is not registered (the message lists the names that are).
     """
-    try:
-        module, cls = FEATURIZERS[name].split(":")
-    except KeyError:
-        raise ValueError(
-            f"unknown featurizer {name!r}; choose from {', '.join(sorted(FEATURIZERS))}"
-        ) from None
+    if name not in FEATURIZERS:
+        raise ValueError(_unknown(name))
+    module, cls = FEATURIZERS[name].split(":")
     return getattr(import_module(module), cls)
 
 
@@ -87,9 +119,7 @@ def featurize_table(
     ValueError
         An unknown or repeated featurizer name (before any work is done).
     """
-    names = list(names)
-    if len(set(names)) != len(names):
-        raise ValueError(f"featurizer names repeat: {names}")
+    names = check_featurizer_names(names)
     params = params or {}
     featurizers = {name: make_featurizer(name, **dict(params.get(name, {}))) for name in names}
     base = table.drop(columns=["structure"], errors="ignore").reset_index(drop=True)

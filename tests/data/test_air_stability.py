@@ -11,6 +11,8 @@ from electroscreen.data import parse_formula
 from electroscreen.data.air_stability import (
     AIR_STABILITY_LABELS,
     EXPOSURE_COLUMNS,
+    LABEL_COLUMNS,
+    LabelFileError,
     excluded_label_rows,
     label_counts,
     labels_path,
@@ -142,6 +144,27 @@ def test_bad_rows_are_reported_with_row_number_and_excluded(tmp_path, caplog):
     assert y[0] == 0.0 and y[3] == 1.0 and np.isnan(y[1]) and np.isnan(y[2])
     with pytest.raises(FileNotFoundError, match="labels.missing"):  # not the package copy
         load_air_stability(path.with_suffix(".missing"))
+
+
+def test_a_label_file_without_the_required_columns_names_the_file_and_columns(tmp_path):
+    """``id,formula,verdict`` ended in ``AttributeError: 'Pandas' object has no attribute
+    'source'``."""
+    path = tmp_path / "mine.csv"
+    path.write_text("id,formula,verdict\nx,Li3PS4,stable\n")
+    with pytest.raises(LabelFileError) as caught:
+        load_air_stability(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: label file lacks required column(s) family, carrier")
+    assert "it has id, formula, verdict" in message
+    lacking = message.split("column(s) ")[1].split(" (")[0].split(", ")
+    assert lacking == [c for c in LABEL_COLUMNS if c not in ("formula", "verdict")]
+    path.write_bytes(b"")  # not CSV at all
+    with pytest.raises(LabelFileError, match="mine.csv: not a label CSV"):
+        load_air_stability(path)
+    # the required columns alone are enough: the exposure fields stay optional
+    path.write_text(",".join(LABEL_COLUMNS) + "\nLi3PS4,s,Li,stable,e,c,10.1/x,n\n")
+    table = load_air_stability(path)
+    assert list(table["status"]) == ["ok"] and np.isnan(table["rh_percent"].iloc[0])
 
 
 @pytest.mark.parametrize(

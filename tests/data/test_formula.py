@@ -54,6 +54,18 @@ def test_bad_formulas_raise_with_reason(formula, reason):
     assert repr(formula) in str(info.value)
 
 
+def test_every_missing_value_is_an_empty_formula():
+    """pandas' NA (a ``string`` column's empty cell) was ``bad_formula`` ("cannot read a
+    composition from NAType") while None and NaN were ``empty_formula``."""
+    import pandas as pd
+
+    missing = [None, np.nan, pd.NA, pd.NaT, np.float32("nan")]
+    packed = pack_compositions(["Li3PS4", *missing, 3])
+    assert packed.status.tolist() == ["ok", *["empty_formula"] * len(missing), "bad_formula"]
+    column = pd.Series(["Li3PS4", None], dtype="string").tolist()  # [..., <NA>]
+    assert pack_compositions(column).status.tolist() == ["ok", "empty_formula"]
+
+
 def test_matches_pymatgen_on_obelix_formulas(obelix_table):
     checked = 0
     for column in ("formula", "true_composition"):

@@ -360,8 +360,70 @@ def test_air_label_path_must_exist(tmp_path, data_dir):
         load_train_config(_air_config(tmp_path, data_dir=str(tmp_path / "nowhere.csv")))
     for kept in (str(data_dir), str(tmp_path)):  # folders: the package labels, as documented
         assert load_train_config(_air_config(tmp_path, data_dir=kept)).data_dir == Path(kept)
-    # conductivity data folders are not label files: not checked here
-    assert load_train_config(write_config(tmp_path, data_dir=str(tmp_path / "x"))).data_dir
+    # a conductivity data folder is a folder: one that does not exist failed only at training,
+    # with a message naming neither the config nor the field
+    assert load_train_config(write_config(tmp_path, data_dir=str(data_dir))).data_dir == data_dir
+    for missing, says in ((tmp_path / "x", "does not exist"), (tmp_path / "air.yaml", "is a file")):
+        with pytest.raises(ConfigError) as caught:
+            load_train_config(write_config(tmp_path, data_dir=str(missing)))
+        assert "small.yaml: invalid training config: field 'data_dir': " in str(caught.value)
+        assert f"{missing} {says}: a conductivity data_dir is the reference data folder" in str(
+            caught.value
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("seed", True, "Input should be a valid integer, not the boolean true"),
+        ("seed", 1.0, "Input should be a valid integer, not 1.0"),
+        ("seed", "3", "Input should be a valid integer, not the text '3'"),
+        ("conformal_alpha", "0.1", "valid number, not the text '0.1' (write the number unquoted"),
+        ("conformal_alpha", "1e-1", "not the text '1e-1'"),  # YAML 1.1 reads 1e-1 as text
+        ("conformal_alpha", True, "Input should be a valid number, not the boolean true"),
+        ("liverpool", "yes", "Input should be a valid boolean, not the text 'yes'"),
+        ("liverpool", 1, "Input should be a valid boolean, not 1"),
+        ("conformal_seen_systems", "no", "Input should be a valid boolean, not the text 'no'"),
+        ("conformal_novelty_bins", True, "valid integer, not the boolean true"),
+        ("structures", "true", "Input should be a valid boolean, not the text 'true'"),
+        ("evaluation", {"cv_folds": 5.0}, "Input should be a valid integer, not 5.0"),
+    ],
+)
+def test_numbers_and_flags_are_not_coerced(tmp_path, field, value, says):
+    """``seed: true`` trained with seed 1; ``conformal_alpha: "0.1"`` and ``liverpool: "yes"``
+    were accepted, although a YAML true for a number is refused elsewhere."""
+    where = f"{field}.cv_folds" if field == "evaluation" else field
+    with pytest.raises(ConfigError) as caught:
+        load_train_config(write_config(tmp_path, **{field: value}))
+    message = str(caught.value)
+    assert f"small.yaml: invalid training config: field '{where}': " in message and says in message
+
+
+def test_strict_fields_still_take_their_types(tmp_path):
+    path = write_config(tmp_path, seed=7, conformal_alpha=0.2, liverpool=True, structures=None)
+    config = load_train_config(path)
+    assert (config.seed, config.conformal_alpha, config.liverpool) == (7, 0.2, True)
+    # a whole number is a number (the mapping's 1 for a probability is refused by its bound)
+    with pytest.raises(ConfigError, match="field 'conformal_alpha': Input should be less than 1$"):
+        load_train_config(write_config(tmp_path, conformal_alpha=1))
+    assert (
+        load_train_config(write_config(tmp_path, evaluation={"cv_folds": 3})).evaluation.cv_folds
+        == 3
+    )
+
+
+def test_air_label_file_without_its_columns_is_a_config_error(tmp_path):
+    """A label CSV of ``id,formula,verdict`` trained into a raw ``AttributeError`` traceback."""
+    labels = tmp_path / "labels_bad.csv"
+    labels.write_text("id,formula,verdict\nx,Li3PS4,stable\n")
+    path = _air_config(tmp_path, data_dir=str(labels))
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.startswith(f"error: {path}: invalid training config: field 'data_dir'")
+    assert f"{labels}: label file lacks required column(s) family, carrier" in line
+    assert "Traceback" not in result.output and not (tmp_path / "mlflow.db").exists()
 
 
 def test_cli_rejects_a_bad_gated_member_before_any_work(tmp_path):

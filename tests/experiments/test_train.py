@@ -298,6 +298,31 @@ def test_pyfunc_call_without_one_good_row(pyfunc_model):
     assert out[PRED_COLUMNS[:-1]].isna().all().all()
 
 
+def test_pyfunc_missing_formula_is_empty_formula_whatever_its_dtype(pyfunc_model):
+    """A ``string`` column's missing cell (pd.NA) was ``bad_formula``, None and NaN
+    ``empty_formula``."""
+    text = pd.DataFrame({"formula": pd.Series(["LiCl", None], dtype="string")})
+    plain = pd.DataFrame({"formula": ["LiCl", None]})
+    for frame in (text, plain):
+        out = pyfunc_model.predict(frame)
+        assert list(out["pred_status"]) == ["ok", "empty_formula"]
+        assert out["formula"].tolist() == ["LiCl", ""]
+
+
+def test_pyfunc_names_the_formula_column_it_expects(pyfunc_model):
+    """An input file's ``Formula`` column is read whatever its case; MLflow's schema matches names
+    exactly, so the model refuses one alike in process and over REST, naming ``formula``."""
+    from mlflow.exceptions import MlflowException
+
+    frame = pd.DataFrame({"Formula": ["LiCl"]})
+    with pytest.raises(MlflowException, match=r"missing inputs \['formula'\]"):
+        pyfunc_model.predict(frame)
+    with pytest.raises(ValueError, match="needs a 'formula' column .*rename 'Formula'"):
+        pyfunc_model.unwrap_python_model().predict(None, frame)
+    with pytest.raises(ValueError, match=r"needs a 'formula' column; got columns \['x'\]"):
+        pyfunc_model.unwrap_python_model().predict(None, pd.DataFrame({"x": ["LiCl"]}))
+
+
 def test_dataset_names_and_sources_say_where_the_rows_came_from(data_dir):
     """The Liverpool rows were logged as 'obelix-extra' with the OBELiX folder as source, and
     the air labels with $ELECTROSCREEN_DATA/air_stability, which the loader never reads."""

@@ -113,3 +113,73 @@ def test_cli_featurize_writes_every_row(pool, tmp_path):
         app, ["featurize", str(pool), "--featurizers", "nope", "--out", str(csv)]
     )
     assert bad.exit_code != 0 and not csv.exists()
+
+
+def test_cli_featurize_checks_its_options_before_reading_any_input(tmp_path, monkeypatch):
+    """A misspelt featurizer printed a traceback after every input was read; ``--out x.txt``
+    got Parquet bytes under a text name."""
+    import electroscreen.data.readers as readers
+
+    def never(*args, **kwargs):
+        raise AssertionError("inputs read before the options were checked")
+
+    monkeypatch.setattr(readers, "read_candidates", never)
+    table = tmp_path / "formulas.csv"
+    table.write_text("formula\nLi3PS4\n")
+    runs = {
+        "misspelt": ["--featurizers", "magpie,elemnt_fractions", "--out", "f.parquet"],
+        "text out": ["--featurizers", "magpie", "--out", "f.txt"],
+        "none": ["--featurizers", " , ", "--out", "f.csv"],
+    }
+    said = {}
+    for name, options in runs.items():
+        options = [str(tmp_path / o) if o.startswith("f.") else o for o in options]
+        result = CliRunner().invoke(app, ["featurize", str(table), *options])
+        assert result.exit_code == 2, (name, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        said[name] = " ".join(result.output.split())
+    assert said["misspelt"].startswith(
+        "error: unknown featurizer 'elemnt_fractions' (did you mean 'element_fractions'?); "
+        "choose from air_reactivity, bvse,"
+    )
+    assert said["text out"] == (
+        f"error: --out {tmp_path / 'f.txt'}: a table is written to .csv, .parquet or .pq, "
+        "not '.txt'"
+    )
+    assert said["none"] == "error: --featurizers names no featurizer"
+    assert not list(tmp_path.glob("f.*"))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".pq"])
+def test_cli_featurize_writes_the_format_its_suffix_names(tmp_path, suffix):
+    table = tmp_path / "formulas.csv"
+    table.write_text("formula\nLi3PS4\n")
+    out = tmp_path / "sub" / f"features{suffix}"
+    args = ["featurize", str(table), "--featurizers", "magpie", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    is_parquet = out.read_bytes()[:4] == b"PAR1"
+    assert is_parquet == (suffix != ".csv")
+    frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(frame) == 1 and frame["status_magpie"].tolist() == ["ok"]
+
+
+def test_cli_featurize_writes_formula_as_data_info_and_screen_do(pool, tmp_path):
+    """featurize wrote the cell formula as read under ``formula`` (``Li6In2.03Cl12``) and no
+    ``cell_formula``, so a join with screening results on ``formula`` missed rows."""
+    features, info = tmp_path / "features.parquet", tmp_path / "info.parquet"
+    args = ["featurize", str(pool), "--featurizers", "magpie", "--out", str(features)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    args = ["data", "info", str(pool), "--table", str(info)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    frame, rows = pd.read_parquet(features), pd.read_parquet(info)
+    assert list(frame.columns[: len(rows.columns)]) == list(rows.columns)
+    pd.testing.assert_frame_equal(frame[rows.columns], rows)
+    read = read_candidates([pool])
+    cells = frame["formula"] != frame["cell_formula"]
+    assert cells.any()  # a cell of several formula units: reduced under formula, as screen writes
+    assert (frame["cell_formula"] == read["formula"].fillna("")).all()  # the content as read
+    # the features are those of the content as read, as before
+    columns = [str(c) for c in ElementPropertyStats().get_feature_names_out()]
+    expected = featurize_table(read, ["magpie"])[columns]
+    pd.testing.assert_frame_equal(frame[columns], expected)
