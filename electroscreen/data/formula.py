@@ -56,6 +56,16 @@ _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S)
 
 
+def _check_dashed_unit(formula: str, dashed: bool, symbols: set[str], groups: bool) -> None:
+    """A unit after a ``-`` must be a compound: ``LiCo-1O2`` is a negative amount, not LiCo + O2."""
+    if dashed and len(symbols) == 1 and not groups:
+        raise FormulaError(
+            formula,
+            f"'-' before the lone element {next(iter(symbols))!r}: the glass notation joins "
+            "compounds (75Li2S-25P2S5)",
+        )
+
+
 def amount_problem(amount: float) -> str | None:
     """Why ``amount`` (atoms of one element per formula unit) is not usable, or None."""
     if not math.isfinite(amount):
@@ -115,6 +125,7 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
     unit_multiplier = 1.0
     unit_symbols: set[str] = set()  # element symbols of the current unit (brackets included)
     unit_groups = False  # whether the current unit holds a bracket
+    dashed = False  # the current unit follows a '-': it must be a compound too (75Li2S-25P2S5)
     i = 0
     while i < len(tokens):
         sym, num, open_, close, dot, space, other = tokens[i]
@@ -142,8 +153,10 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
             if opened:
                 raise FormulaError(formula, f"{dot!r} inside brackets")
             j = skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
+            _check_dashed_unit(formula, dashed, unit_symbols, unit_groups)
             if dot in "+-":
                 check_plus(tokens, j, unit_symbols, unit_groups, dot)
+            dashed = dot == "-"
             unit_multiplier, i = _read_amount(tokens, j)
             if i > j:  # a multiplier: a unit must follow it
                 k = skip_spaces(tokens, i)
@@ -163,6 +176,7 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
             raise FormulaError(formula, f"unexpected character {other!r}")
         i += 1
+    _check_dashed_unit(formula, dashed, unit_symbols, unit_groups)
     if opened:
         raise FormulaError(formula, f"unclosed {opened[-1]!r}")
     amounts = stack[0]

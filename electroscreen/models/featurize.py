@@ -178,7 +178,7 @@ def featurize_frame(
         structures, s_status = parse_structures(frame["structure"].tolist())
     else:
         structures, s_status = [None] * n, np.full(n, "no_structure", dtype=object)
-    formulas = [
+    formulas = [  # a structure's cell as the readers write its cell_formula
         s.composition.formula.replace(" ", "") if s is not None and (as_table or missing_value(f))
         else f
         for f, s in zip(formula.tolist(), structures, strict=True)

@@ -249,6 +249,8 @@ def test_spaces_beside_a_separator_in_a_molar_notation():
         ("Li2S--P2S5", "two unit separators in a row"),
         ("-Li2S", "'-' without a unit before it"),
         ("Li2S·-P2S5", "two unit separators in a row"),
+        ("LiCo-1O2", "'-' before the lone element 'O'"),  # a negative amount, not LiCo + O2
+        ("Li2S-S", "'-' before the lone element 'S'"),
         ("Li+3PS4", "reads as a charge (Li+3)"),  # it read LiP3S12
         ("Li2+3PS4", "reads as a charge (Li+3)"),
         ("Li3PS4+3", "number '3' after '+' without an element"),  # it read Li3PS4

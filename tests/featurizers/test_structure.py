@@ -83,8 +83,12 @@ def _site_fractions(structure: Structure, carrier: str) -> tuple[np.ndarray, np.
     return carrier_occ, anion_occ
 
 
-def _reference(structure: Structure, carrier: str = "Li", cutoff: float = 6.0) -> dict[str, float]:
-    """The descriptors recomputed from pymatgen's neighbours with plain Python and NumPy."""
+def _reference(
+    structure: Structure, carrier: str = "Li", cutoff: float = 6.0, exclusive: float = 2.0
+) -> dict[str, float]:
+    """The descriptors recomputed from pymatgen's neighbours with plain Python and NumPy (two
+    carrier sites closer than ``exclusive``, not both full, are alternative positions: no
+    neighbours of each other)."""
     c_occ, a_occ = _site_fractions(structure, carrier)
     neighbours = structure.get_all_neighbors(cutoff)
     chi_c = Element(carrier).X
@@ -95,17 +99,24 @@ def _reference(structure: Structure, carrier: str = "Li", cutoff: float = 6.0) -
                  if sp.symbol != carrier and states[sp.symbol] < 0]  # fmt: skip
         return sum(x * a for x, a in items) / sum(a for _, a in items)
 
+    def carriers_of(i: int) -> list:
+        return [
+            nb for nb in neighbours[i]
+            if c_occ[nb.index] > 0
+            and not (nb.nn_distance < exclusive and min(c_occ[i], c_occ[nb.index]) < 1 - 1e-3)
+        ]  # fmt: skip
+
     rows = []
     for i in np.flatnonzero(c_occ > 0):
         to_anion = [(nb.nn_distance, nb.index) for nb in neighbours[i] if a_occ[nb.index] > 0]
         d_a = min(d for d, _ in to_anion)
-        d_c = min(nb.nn_distance for nb in neighbours[i] if c_occ[nb.index] > 0)
+        d_c = min(nb.nn_distance for nb in carriers_of(i))
         shell = [(d, j) for d, j in to_anion if d <= 1.25 * d_a]
         cn = sum(a_occ[j] for _, j in shell)
         ionicity = sum(
             a_occ[j] * (1 - np.exp(-((chi_c - anion_chi(j)) ** 2) / 4)) for _, j in shell
         )
-        bonds = sum(c_occ[nb.index] for nb in neighbours[i] if nb.nn_distance <= 4.0)
+        bonds = sum(c_occ[nb.index] for nb in carriers_of(i) if nb.nn_distance <= 4.0)
         rows.append((c_occ[i], d_a, d_c, cn, bonds, ionicity / cn))
     w, d_a, d_c, cn, bonds, lbi = np.array(rows).T
     anion_rows = []
@@ -251,10 +262,11 @@ def test_kernels_agree_with_python_versions(obelix_packed):
     args = (packed.site_offsets, nl.site_pair_offsets, nl.neighbor, nl.distance)
     args += tuple(sites[k] for k in structure_kernels.SITE_KERNEL_ARRAYS)
     args += (float(sites["carrier_chi"]), 0.25, 4.0)
-    compiled = structure_kernels.environment(*args)
-    python = structure_kernels.environment.py_func(*args)
-    np.testing.assert_allclose(compiled[0], python[0], rtol=1e-12, equal_nan=True)
-    np.testing.assert_array_equal(compiled[1], python[1])
+    for exclusive in (0.0, 2.0):
+        compiled = structure_kernels.environment(*args, exclusive)
+        python = structure_kernels.environment.py_func(*args, exclusive)
+        np.testing.assert_allclose(compiled[0], python[0], rtol=1e-12, equal_nan=True)
+        np.testing.assert_array_equal(compiled[1], python[1])
     weights = np.column_stack([sites["carrier"], sites["anion"]])
     rdf_args = (packed.volume(), *args[:4], weights, np.array([[0, 1], [0, 0], [1, 1]]), 0.25, 20)
     np.testing.assert_allclose(
@@ -304,3 +316,24 @@ def test_contract_inputs_bad_rows_and_clone(obelix_structures, obelix_features):
 
     with pytest.raises(ValueError):
         StructureDescriptors(carrier="Xx").transform(structures)
+
+
+def test_a_split_site_is_not_its_own_nearest_carrier(obelix_structures):
+    """A chemist's audit: the candidate card gave Li6PS5Cl (OBELiX 122) a Li-Li distance of
+    1.82 A, the two halves of argyrodite's split 48h pair, which are never occupied at once. They
+    are now one ion's two positions; a featurizer pickled before keeps counting them."""
+    import pickle
+
+    structure = obelix_structures.set_index("candidate_id").loc["122", "structure"]
+    names = list(StructureDescriptors().get_feature_names_out())
+    column = names.index("carrier_carrier_nn_distance_min")
+    now = StructureDescriptors().transform([structure])[0]
+    before = StructureDescriptors(exclusive_distance=0.0).transform([structure])[0]
+    assert before[column] < 1.9 < 2.0 < now[column]
+    assert now[column] == pytest.approx(_reference(structure)["carrier_carrier_nn_distance_min"])
+    old = StructureDescriptors()
+    state = dict(pickle.loads(pickle.dumps(old)).__dict__)
+    del state["exclusive_distance"]
+    unpickled = StructureDescriptors.__new__(StructureDescriptors)
+    unpickled.__setstate__(state)
+    np.testing.assert_array_equal(unpickled.transform([structure])[0], before)

@@ -46,6 +46,7 @@ from electroscreen.featurizers.structure.kernels import (
     N_ENVIRONMENT,
     SITE_KERNEL_ARRAYS,
     environment,
+    split_pair,
 )
 from electroscreen.featurizers.structure.neighbors import neighbor_list
 from electroscreen.featurizers.structure.rdf import partial_rdfs, rdf_bin_edges
@@ -149,6 +150,13 @@ class StructureDescriptors(StructureFeaturizer):
         Carrier-carrier separation counted as a bond (Sendek's LLB), Angstrom; ``<= cutoff``.
     chunk_size : int, default 128
         Structures per neighbour list (bounds memory).
+    exclusive_distance : float, default 2.0
+        Two carrier sites closer than this (Angstrom), not both fully occupied, are alternative
+        positions never taken at once (a split site, as argyrodite's 48h pairs 1.8 A apart, or
+        overlapping partial sites of a refinement): neither is the other's nearest carrier nor a
+        carrier-carrier bond. No two Li in one structure come closer than ~2.1 A (Li3N). 0 counts
+        every pair (the behaviour before 2026-12-06, and that of a featurizer pickled before): 149
+        of OBELiX's 321 CIFs then had a Li-Li distance below 2 A, the shortest 0.04 A.
 
     Examples
     --------
@@ -162,6 +170,8 @@ class StructureDescriptors(StructureFeaturizer):
     """
 
     units = {name: unit for name, unit, _ in CELL_FEATURES + ENVIRONMENT_FEATURES}
+    #: pickled before split sites were told apart: every carrier pair counted
+    _legacy_state = {"exclusive_distance": 0.0}
 
     def __init__(
         self,
@@ -171,6 +181,7 @@ class StructureDescriptors(StructureFeaturizer):
         shell_tolerance: float = 0.25,
         bond_cutoff: float = 4.0,
         chunk_size: int = 128,
+        exclusive_distance: float = 2.0,
     ) -> None:
         self.carrier = carrier
         self.cutoff = cutoff
@@ -178,6 +189,7 @@ class StructureDescriptors(StructureFeaturizer):
         self.shell_tolerance = shell_tolerance
         self.bond_cutoff = bond_cutoff
         self.chunk_size = chunk_size
+        self.exclusive_distance = exclusive_distance
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         edges = rdf_bin_edges(self.cutoff, self.rdf_bin_width)
@@ -210,6 +222,8 @@ class StructureDescriptors(StructureFeaturizer):
             raise ValueError("bond_cutoff must be in (0, cutoff]")
         if self.shell_tolerance < 0 or self.chunk_size < 1:
             raise ValueError("shell_tolerance must be >= 0 and chunk_size >= 1")
+        if not 0 <= self.exclusive_distance < self.cutoff:
+            raise ValueError("exclusive_distance must be in [0, cutoff)")
         return SYMBOL_TO_Z[self.carrier]
 
     def _featurize_packed(self, packed: PackedStructures) -> tuple[np.ndarray, np.ndarray]:
@@ -235,8 +249,12 @@ class StructureDescriptors(StructureFeaturizer):
                 chunk.site_offsets, nl.site_pair_offsets, nl.neighbor, nl.distance,
                 *(sites[k][lo:hi] for k in SITE_KERNEL_ARRAYS),
                 float(sites["carrier_chi"]), float(self.shell_tolerance), float(self.bond_cutoff),
+                float(self.exclusive_distance),
             )  # fmt: skip
-            _fill_distant_carriers(env_values, nearest_carrier, chunk, sites["carrier"][lo:hi])
+            _fill_distant_carriers(
+                env_values, nearest_carrier, chunk, sites["carrier"][lo:hi],
+                float(self.exclusive_distance),
+            )  # fmt: skip
             values[start:stop, env] = env_values
             rdf = partial_rdfs(
                 volume[start:stop], chunk.site_offsets, nl.site_pair_offsets, nl.neighbor,
@@ -247,12 +265,17 @@ class StructureDescriptors(StructureFeaturizer):
 
 
 def _fill_distant_carriers(
-    env_values: np.ndarray, nearest: np.ndarray, packed: PackedStructures, carrier: np.ndarray
+    env_values: np.ndarray,
+    nearest: np.ndarray,
+    packed: PackedStructures,
+    carrier: np.ndarray,
+    exclusive_distance: float = 0.0,
 ) -> None:
     """Nearest carrier-carrier statistics where some carrier has no other carrier within the cutoff.
 
     Those structures are searched again with only their carrier sites and a radius equal to their
-    longest lattice vector, which always reaches at least the carrier's own periodic image.
+    longest lattice vector, which always reaches at least the carrier's own periodic image (a split
+    partner, :func:`~electroscreen.featurizers.structure.kernels.split_pair`, is no neighbour).
     """
     lacking = (carrier > 0) & ~np.isfinite(nearest)
     if not lacking.any():
@@ -270,8 +293,18 @@ def _fill_distant_carriers(
     carriers_only = _keep_sites(sub, keep)
     radius = float(np.linalg.norm(sub.lattice, axis=2).max()) * (1 + 1e-9)
     nl = neighbor_list(carriers_only, radius)
+    occupancy = carrier[sub_sites[keep]]
+    apart = ~np.array(
+        [
+            split_pair(a, b, d, exclusive_distance)
+            for a, b, d in zip(
+                occupancy[nl.center], occupancy[nl.neighbor], nl.distance, strict=True
+            )
+        ],
+        dtype=bool,
+    )
     found = np.full(len(carriers_only.frac_coords), np.inf)
-    np.minimum.at(found, nl.center, nl.distance)
+    np.minimum.at(found, nl.center[apart], nl.distance[apart])
     nearest[sub_sites[keep]] = found
     weight = carrier[sub_sites[keep]]
     owner = np.repeat(np.arange(len(affected)), carriers_only.n_sites)

@@ -13,12 +13,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["SITE_KERNEL_ARRAYS", "N_ENVIRONMENT", "environment"]
+__all__ = ["SITE_KERNEL_ARRAYS", "N_ENVIRONMENT", "environment", "split_pair"]
 
 #: Keys of ``site_classes`` passed to :func:`environment`, in argument order.
 SITE_KERNEL_ARRAYS = ("carrier", "anion", "framework", "anion_chi", "framework_chi")
 #: Columns returned by :func:`environment`.
 N_ENVIRONMENT = 17
+
+
+#: A carrier occupancy within this of 1 is a full site (a CIF's 0.9999).
+FULL_OCCUPANCY_TOLERANCE = 1e-3
+
+
+@njit(cache=True)
+def split_pair(occupancy_i: float, occupancy_j: float, distance: float, exclusive: float) -> bool:
+    """Whether two carrier sites are alternative positions, never occupied at once: closer than
+    ``exclusive`` (Angstrom) and not both full. Split sites (argyrodite's 48h pairs, 0.5 + 0.5 at
+    1.8 A) and overlapping partial sites of a refinement (0.7 and 0.4 at 0.4 A: occupancies that
+    say how often each is taken, not that two ions sit 0.4 A apart)."""
+    return distance < exclusive and min(occupancy_i, occupancy_j) < 1.0 - FULL_OCCUPANCY_TOLERANCE
 
 
 @njit(cache=True)
@@ -43,11 +56,13 @@ def _ionicity(chi_a: float, chi_b: float) -> float:
 def environment(
     site_offsets, site_pair_offsets, neighbor, distance,
     carrier, anion, framework, anion_chi, framework_chi,
-    carrier_chi, shell_tolerance, bond_cutoff,
+    carrier_chi, shell_tolerance, bond_cutoff, exclusive_distance=0.0,
 ):  # fmt: skip
     """Carrier, anion-framework and sublattice features of each structure, shape (N, N_ENVIRONMENT).
 
     Also returns the nearest carrier-site distance of every site, shape (M,) (inf when none).
+    Two carrier sites closer than ``exclusive_distance``, not both full, are alternative positions
+    (:func:`split_pair`): neither is the other's nearest carrier or carrier-carrier bond.
     """
     n = len(site_offsets) - 1
     out = np.full((n, N_ENVIRONMENT), np.nan)
@@ -64,7 +79,8 @@ def environment(
                 if anion[j] > 0 and distance[p] < d_a:
                     d_a = distance[p]
                 if carrier[j] > 0 and distance[p] < d_c:
-                    d_c = distance[p]
+                    if not split_pair(carrier[i], carrier[j], distance[p], exclusive_distance):
+                        d_c = distance[p]
             nearest_carrier[i] = d_c
             site_values = np.full(8, np.nan)
             weights = np.zeros(8)
@@ -77,7 +93,8 @@ def environment(
                         cn += anion[j]
                         ion += anion[j] * _ionicity(carrier_chi, anion_chi[j])
                     if carrier[j] > 0 and distance[p] <= bond_cutoff:
-                        bonds += carrier[j]
+                        if not split_pair(carrier[i], carrier[j], distance[p], exclusive_distance):
+                            bonds += carrier[j]
                 site_values[0], site_values[1] = d_a, d_c
                 min_ca, min_cc = min(min_ca, d_a), min(min_cc, d_c)
                 site_values[2], site_values[3] = cn, bonds
