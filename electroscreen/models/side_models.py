@@ -66,8 +66,8 @@ def fit_side_models(
         The predictor's fitted attributes ``novelty_``, ``ea_model_`` (None when fewer than 10
         rows have ``ea_ev``), ``ea_default_`` (median ``ea_ev``, else :data:`DEFAULT_EA_EV`),
         ``ea_log10_prefactor_`` (:func:`~electroscreen.models.temperature.log10_prefactor` of the
-        rows with ``ea_ev``, None with ``ea_model_``) and, when ``Ea`` was looked for,
-        ``n_ea_train_``.
+        rows with ``ea_ev`` and a 25 degC value; None without ``ea_model_``) and, when ``Ea`` was
+        looked for, ``n_ea_train_``.
     """
     out: dict[str, object] = {
         "novelty_": FeatureNovelty().fit(X) if isinstance(X, np.ndarray) else None,
