@@ -22,7 +22,7 @@ from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
-#: Fits a small forest with two loky workers, prints their pids and waits to be killed.
+#: Fits a small forest with two loky workers, prints its own pid and waits to be killed.
 _FIT = """
 import os, sys
 import numpy as np
@@ -42,7 +42,7 @@ def _processes() -> list[tuple[int, int, int, str, str]]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # ended meanwhile
             continue
         state, ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
