@@ -8,6 +8,7 @@ the positive class.
 
 from __future__ import annotations
 
+import os
 import warnings
 from numbers import Integral
 
@@ -28,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.featurizers.tree_arrays import TreeArrays
+from electroscreen.interrupts import leave_signals_to_parent
 from electroscreen.models.rowwise import member_mean_std
 
 __all__ = [
@@ -83,11 +85,18 @@ def _fit_forest(forest, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray 
     not thread-safe (Python 3.11): when tasks interleave, a task restores a list another task had
     emptied, the process is left without filters, and every later warning prints once per call
     (thousands of lines on a busy machine). Worker processes each own their filters, so the trees
-    are built with the loky backend (one BLAS/OpenMP thread each); one job stays in-process.
+    are built with the loky backend (one BLAS/OpenMP thread each); one job stays in-process. The
+    workers ignore SIGTERM and SIGINT (:func:`~electroscreen.interrupts.leave_signals_to_parent`):
+    a process group's SIGTERM (``scancel``, ``timeout``) killed them mid-reply and hung the pool.
     """
     if forest.n_jobs in (None, 1):
         return forest.fit(X, y, sample_weight=sample_weight)
-    with parallel_config(backend="loky", inner_max_num_threads=1):
+    with parallel_config(
+        backend="loky",
+        inner_max_num_threads=1,
+        initializer=leave_signals_to_parent,
+        initargs=(os.getpid(),),
+    ):
         return forest.fit(X, y, sample_weight=sample_weight)
 
 
