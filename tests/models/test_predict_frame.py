@@ -10,16 +10,22 @@ from electroscreen.experiments.pyfunc import input_example
 from electroscreen.models.predictor import CandidatePredictor
 
 
-def test_a_formula_that_is_not_its_structure_is_formula_mismatch(conductivity_table):
-    """A pyfunc row with formula Li3PS4 and the CIF of LiCl was predicted from whichever input each
-    featurizer read; the table readers refuse such a row, and now so does ``predict_frame``."""
-    licl = input_example()["structure"].iloc[1]
+@pytest.fixture(scope="module")
+def fractions_model(conductivity_table) -> CandidatePredictor:
+    """Ten extra trees on element fractions, fitted on the OBELiX train rows."""
     train = conductivity_table[conductivity_table["split"] == "train"]
-    model = CandidatePredictor(
+    return CandidatePredictor(
         featurizers=("element_fractions",),
         estimator="extra_trees",
         estimator_params={"n_estimators": 10, "n_jobs": 1},
     ).fit(train)
+
+
+def test_a_formula_that_is_not_its_structure_is_formula_mismatch(fractions_model):
+    """A pyfunc row with formula Li3PS4 and the CIF of LiCl was predicted from whichever input each
+    featurizer read; the table readers refuse such a row, and now so does ``predict_frame``."""
+    licl = input_example()["structure"].iloc[1]
+    model = fractions_model
     frame = pd.DataFrame(
         {
             "formula": ["LiCl", "Li3PS4", None, "Li2Cl2", "Li3PS4"],
@@ -60,9 +66,7 @@ def test_remember_heldout_keeps_the_measurements_it_was_not_fitted_on(conductivi
     pd.testing.assert_frame_equal(model.predict_frame(frame), before)
 
 
-def test_a_row_with_a_structure_is_read_from_its_cell_as_screen_reads_it(
-    conductivity_table, data_dir
-):
+def test_a_row_with_a_structure_is_read_from_its_cell_as_screen_reads_it(fractions_model, data_dir):
     """An ML engineer's audit: pyfunc with formula Li3InCl6 and OBELiX's de5.cif (In2.03 per cell)
     predicted from the formula, while ``screen`` of the same CIF, or of a table row holding both,
     reads the cell: two answers for one input. Now the cell is read whenever a structure is given
@@ -70,12 +74,7 @@ def test_a_row_with_a_structure_is_read_from_its_cell_as_screen_reads_it(
     from electroscreen.data.obelix import load_obelix_structures
 
     cif = load_obelix_structures(data_dir)["de5"]
-    train = conductivity_table[conductivity_table["split"] == "train"]
-    model = CandidatePredictor(
-        featurizers=("element_fractions",),
-        estimator="extra_trees",
-        estimator_params={"n_estimators": 10, "n_jobs": 1},
-    ).fit(train)
+    model = fractions_model
     both = pd.DataFrame({"formula": ["Li3InCl6", None], "structure": [cif, cif]})
     cell = pd.DataFrame({"formula": ["Li3In1.015Cl6"]})  # the cell, Li6In2.03Cl12, reduced
     out, by_cell = model.predict_frame(both), model.predict_frame(cell)
