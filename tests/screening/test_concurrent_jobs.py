@@ -44,8 +44,10 @@ def test_train_and_screen_jobs_started_together_on_one_sqlite_store(
     trains = [start(["train", "--config", config, "--tracking-uri", uri]) for _ in range(2)]
     screens = [start(_screen_args(formula_pool, tmp_path / f"out{k}", uri)) for k in range(2)]
     results = [r.check() for r in finish(trains + screens)]
-    for r in results:
-        assert "tracking failed" not in r.output and "warning" not in r.output.lower(), r.output
+    for r in results:  # the tiny config evaluates nothing, which train says, on purpose
+        said = [s for s in r.output.splitlines() if "evaluation.schemes is empty" not in s]
+        output = "\n".join(said)
+        assert "tracking failed" not in output and "warning" not in output.lower(), r.output
     # both trainings registered a version of the one model name: no lost race
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     versions = client.search_model_versions("name = 'concurrent-conductivity'")
