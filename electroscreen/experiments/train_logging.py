@@ -40,6 +40,7 @@ __all__ = [
     "headline_metrics",
     "label_warnings_left_to_run",
     "log_citations",
+    "data_file_tags",
     "log_datasets",
     "log_evaluation",
     "log_importances",
@@ -117,8 +118,32 @@ def _dataset_name(config: TrainConfig, part: str, has_extra: bool) -> str:
     return f"obelix+liverpool-{part}" if part == "all" and has_extra else f"obelix-{part}"
 
 
+def data_file_tags(config: TrainConfig) -> dict[str, str]:
+    """``electroscreen.data_sha256.<file>``: the SHA-256 of every file the task's rows were read
+    from (MLflow's dataset digests are 8 characters of the loaded table, not of the files). OBELiX
+    and Liverpool files are checked against their pinned digests when read, so those are the
+    digests; an air-stability label file is hashed as read."""
+    if config.task == "conductivity":
+        from electroscreen.data.obelix import OBELIX_FILES
+
+        files = {f"obelix/{name}": digest for name, digest in OBELIX_FILES.items()}
+        if config.liverpool:
+            from electroscreen.data.liverpool import LIVERPOOL_FILE, LIVERPOOL_SHA256
+
+            files[f"liverpool/{LIVERPOOL_FILE}"] = LIVERPOOL_SHA256
+    else:
+        from electroscreen.data.air_stability import labels_path
+        from electroscreen.data.pinned import sha256_file
+
+        path = labels_path(config.data_dir)
+        files = {f"air_stability/{path.name}": sha256_file(path)}
+    return {f"electroscreen.data_sha256.{name}": digest for name, digest in files.items()}
+
+
 def log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
-    """Dataset digests of the table (and its official splits) as run inputs."""
+    """Dataset digests of the table (and its official splits) as run inputs, and the SHA-256 of
+    the files read (:func:`data_file_tags`) as tags."""
+    mlflow.set_tags(data_file_tags(config))
     target = TARGET_COLUMN[config.task]
     flat = loggable_table(table)
     parts = [("all", flat)]

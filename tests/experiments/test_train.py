@@ -64,7 +64,7 @@ def test_last_line_is_the_registered_model_uri(trained_run, client):
     assert trained_run.stdout.strip() == trained_run.model_uri
 
 
-def test_run_params_tags_and_metrics(run, trained_run):
+def test_run_params_tags_and_metrics(run, trained_run, data_dir):
     params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
     assert tags["electroscreen.kind"] == "train"
     assert tags["electroscreen.task"] == "conductivity"
@@ -73,6 +73,13 @@ def test_run_params_tags_and_metrics(run, trained_run):
     from electroscreen.code_identity import code_tags
 
     assert {k: tags.get(k) for k in code_tags()} == code_tags()
+    # and which data files: their SHA-256, not MLflow's 8-character digest of the loaded table
+    from electroscreen.data.obelix import obelix_dir
+    from electroscreen.data.pinned import sha256_file
+
+    for name in ("all.csv", "train.csv", "test.csv"):
+        digest = sha256_file(obelix_dir(data_dir) / name)
+        assert tags[f"electroscreen.data_sha256.obelix/{name}"] == digest
     assert params["estimator"] == "random_forest"
     assert params["estimator_params.n_estimators"] == "24"
     assert params["featurizers"] == "magpie,electrolyte"

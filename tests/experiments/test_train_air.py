@@ -141,3 +141,13 @@ def test_no_importances_no_csv(tmp_path):
     assert client.list_artifacts(run.info.run_id) == []
     tag = client.get_run(run.info.run_id).data.tags["electroscreen.feature_importances"]
     assert tag == "the estimator has no importances"
+
+
+def test_the_label_file_read_is_tagged_by_its_sha256(air_run):
+    """A data folder means the package's label file: its SHA-256 is the run's tag."""
+    from electroscreen.data.air_stability import AIR_STABILITY_LABELS
+    from electroscreen.data.pinned import sha256_file
+
+    _, run, _, _ = air_run
+    key = f"electroscreen.data_sha256.air_stability/{AIR_STABILITY_LABELS.name}"
+    assert run.data.tags[key] == sha256_file(AIR_STABILITY_LABELS)
