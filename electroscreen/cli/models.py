@@ -96,7 +96,7 @@ def serve(
     """Serve a registered model over REST (POST candidates to /invocations); Ctrl-C stops it."""
     from electroscreen.experiments.model_registry import model_location
     from electroscreen.experiments.serve import serve_command, serve_model
-    from electroscreen.experiments.tracking import tracking_client
+    from electroscreen.experiments.tracking import resolve_tracking_uri, tracking_client
     from electroscreen.experiments.ui import is_loopback
 
     try:
@@ -104,6 +104,15 @@ def serve(
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    store = resolve_tracking_uri(tracking_uri)
+    path = store.removeprefix("sqlite:///")
+    if store.startswith("sqlite:///") and path != ":memory:" and not Path(path).is_file():
+        console.print(  # opening it would leave an empty mlflow.db behind (an ML engineer's audit)
+            f"[red]error:[/] no tracking store at {path}: --tracking-uri or MLFLOW_TRACKING_URI "
+            "names the store that holds the model",
+            markup=True, highlight=False,
+        )  # fmt: skip
+        raise typer.Exit(2)
     try:  # a model the store does not hold: said here, not after "on http://..." by MLflow
         model_location(model_uri, tracking_client(tracking_uri))
     except Exception as exc:  # noqa: BLE001 - MLflow raises several kinds

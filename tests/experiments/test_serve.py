@@ -118,7 +118,9 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
     assert np.isfinite(served["pred_log10_sigma"].iloc[4])
 
 
-def test_cli_names_a_missing_model_and_warns_on_a_remote_host(structure_model, monkeypatch):
+def test_cli_names_a_missing_model_and_warns_on_a_remote_host(
+    structure_model, monkeypatch, tmp_path
+):
     """A model the store lacks was reported by MLflow's traceback after "on http://..."; a
     non-loopback host with --allow-remote started without the warning ui gives."""
     from typer.testing import CliRunner
@@ -130,6 +132,11 @@ def test_cli_names_a_missing_model_and_warns_on_a_remote_host(structure_model, m
     missing = CliRunner().invoke(app, ["serve", "models:/nothing/1", "--tracking-uri", uri])
     assert missing.exit_code == 2 and "no model models:/nothing/1" in missing.output
     assert "http://" not in missing.output
+    # no store at all: said, and no empty mlflow.db left where it looked (an ML engineer's audit)
+    nowhere = tmp_path / "nowhere" / "mlflow.db"
+    none = CliRunner().invoke(app, ["serve", model_uri, "--tracking-uri", f"sqlite:///{nowhere}"])
+    assert none.exit_code == 2 and f"no tracking store at {nowhere}" in none.output
+    assert not nowhere.exists() and not nowhere.parent.exists()
     started: list[str] = []
     monkeypatch.setattr(
         serve_module, "run_in_foreground", lambda argv, env: started.append(argv) or 0
