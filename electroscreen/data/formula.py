@@ -22,6 +22,7 @@ from electroscreen.data.formula_notation import (
     OXIDATION_STATE,
     NotationError,
     adduct_dots,
+    check_dash_unit,
     check_plus,
     skip_spaces,
 )
@@ -54,16 +55,6 @@ MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
 _NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S)
-
-
-def _check_dashed_unit(formula: str, dashed: bool, symbols: set[str], groups: bool) -> None:
-    """A unit after a ``-`` must be a compound: ``LiCo-1O2`` is a negative amount, not LiCo + O2."""
-    if dashed and len(symbols) == 1 and not groups:
-        raise FormulaError(
-            formula,
-            f"'-' before the lone element {next(iter(symbols))!r}: the glass notation joins "
-            "compounds (75Li2S-25P2S5)",
-        )
 
 
 def amount_problem(amount: float) -> str | None:
@@ -153,7 +144,8 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
             if opened:
                 raise FormulaError(formula, f"{dot!r} inside brackets")
             j = skip_spaces(tokens, i + 1)  # "Li3PS4 · 2LiI": spaces beside a separator
-            _check_dashed_unit(formula, dashed, unit_symbols, unit_groups)
+            if dashed:  # the unit that followed a '-' ends here
+                check_dash_unit(unit_symbols, unit_groups, "before")
             if dot in "+-":
                 check_plus(tokens, j, unit_symbols, unit_groups, dot)
             dashed = dot == "-"
@@ -176,7 +168,8 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
             raise FormulaError(formula, f"unexpected character {other!r}")
         i += 1
-    _check_dashed_unit(formula, dashed, unit_symbols, unit_groups)
+    if dashed:
+        check_dash_unit(unit_symbols, unit_groups, "before")
     if opened:
         raise FormulaError(formula, f"unclosed {opened[-1]!r}")
     amounts = stack[0]

@@ -17,6 +17,7 @@ __all__ = [
     "OXIDATION_STATE",
     "NotationError",
     "adduct_dots",
+    "check_dash_unit",
     "check_plus",
     "skip_spaces",
 ]
@@ -140,9 +141,17 @@ def check_plus(
         )
     if sign == "-" and not (unit_symbols or groups):  # "-Li2S", "Li2S·-P2S5": no unit before it
         raise NotationError("'-' without a unit before it")
-    if sign == "-" and len(unit_symbols) == 1 and not groups:  # "Li3-PS4": a unit "Li3"?
+    if sign == "-":  # "Li3-PS4": a unit "Li3"?
+        check_dash_unit(unit_symbols, groups, "after")
+
+
+def check_dash_unit(unit_symbols: set[str], groups: bool, side: str) -> None:
+    """Refuse a lone element beside a ``-`` (``side``: the ``-`` comes ``"after"`` or
+    ``"before"`` it): the glass notation joins compounds (``75Li2S-25P2S5``); ``Li3-PS4`` or
+    ``LiCo-1O2`` (a negative amount, not LiCo + O2) do not read one way."""
+    if len(unit_symbols) == 1 and not groups:
         (symbol,) = unit_symbols
         raise NotationError(
-            f"'-' after the lone element {symbol!r}: the glass notation joins compounds "
+            f"'-' {side} the lone element {symbol!r}: the glass notation joins compounds "
             "(75Li2S-25P2S5)"
         )

@@ -295,7 +295,7 @@ def apply_stored_states(
         error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
     # the composition may hold a former's ligand that its own site lacks (Li6SeS5O: SeS4)
     message = np.full(len(status), "", dtype=object)
-    message[rows] = former_without_ligands(structures, CATION_LIGANDS)
+    message[rows] = former_without_ligands(structures, CATION_LIGANDS, complete)
     status, taken = merge_status(status, "anion_former_as_cation", message != "")
     error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
     out["status"] = status

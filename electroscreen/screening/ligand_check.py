@@ -19,6 +19,7 @@ import numpy as np
 
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures
+from electroscreen.data.segments import segment_ids
 from electroscreen.featurizers.structure.neighbors import neighbor_list
 
 __all__ = ["SHELL_FACTOR", "SHELL_CUTOFF", "former_without_ligands"]
@@ -30,16 +31,21 @@ SHELL_CUTOFF = 3.5
 
 
 def former_without_ligands(
-    structures: PackedStructures, cation_ligands: dict[str, tuple[str, ...]]
+    structures: PackedStructures,
+    cation_ligands: dict[str, tuple[str, ...]],
+    complete: np.ndarray,
 ) -> np.ndarray:
     """Per structure: ``""``, or why a site's positive anion former has none of its ligands.
 
     Parameters
     ----------
     structures : PackedStructures
-        Only structures whose every occupant has an oxidation state are checked.
+        N structures.
     cation_ligands : dict
         Anion former -> the ligands beside which it may be a cation.
+    complete : ndarray of bool, shape (N,)
+        Whether every occupant of the structure has an oxidation state
+        (:func:`~electroscreen.data.stored_states.stored_states`): only those are checked.
 
     Returns
     -------
@@ -50,16 +56,11 @@ def former_without_ligands(
     n = len(structures)
     out = np.full(n, "", dtype=object)
     occ_offsets = np.asarray(structures.occ_offsets, dtype=np.int64)
-    site_offsets = np.asarray(structures.site_offsets, dtype=np.int64)
-    species = np.asarray(structures.occ_species, dtype=np.int64)
-    state = np.asarray(structures.occ_oxidation, dtype=np.float64)
-    occ_site = np.repeat(np.arange(len(occ_offsets) - 1), np.diff(occ_offsets))
-    site_owner = np.repeat(np.arange(n), np.diff(site_offsets))
-    complete = np.ones(n, dtype=bool)
-    complete[site_owner[occ_site[np.isnan(state)]]] = False
+    per_structure = occ_offsets[np.asarray(structures.site_offsets, dtype=np.int64)]
+    owner = segment_ids(per_structure)  # the structure of each occupant
     formers = np.array([SYMBOL_TO_Z[s] for s in cation_ligands])
-    suspect = np.isin(species, formers) & (state > 0) & complete[site_owner[occ_site]]
-    todo = np.unique(site_owner[occ_site[suspect]])
+    positive = np.isin(structures.occ_species, formers) & (structures.occ_oxidation > 0)
+    todo = np.unique(owner[positive & complete[owner]])
     if not len(todo):
         return out
     part = structures.take(todo)
@@ -68,8 +69,8 @@ def former_without_ligands(
     part_species = np.asarray(part.occ_species, dtype=np.int64)
     part_state = np.asarray(part.occ_oxidation, dtype=np.float64)
     part_sites = np.asarray(part.site_offsets, dtype=np.int64)
-    part_site = np.repeat(np.arange(len(part_occ) - 1), np.diff(part_occ))
-    part_owner = np.repeat(np.arange(len(todo)), np.diff(part_sites))
+    part_site = segment_ids(part_occ)  # the site of each occupant
+    part_owner = segment_ids(part_sites)  # the structure (of ``todo``) of each site
     for j in np.flatnonzero(np.isin(part_species, formers) & (part_state > 0)):
         site, k = part_site[j], part_owner[part_site[j]]
         if out[todo[k]]:

@@ -7,6 +7,7 @@ import pandas as pd
 from pymatgen.core import Lattice, Species, Structure
 
 from electroscreen.data import pack_structures
+from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.filters import CATION_LIGANDS, apply_stored_states
 from electroscreen.screening.ligand_check import former_without_ligands
 from electroscreen.screening.screen_config import FilterConfig
@@ -32,7 +33,8 @@ def test_a_positive_former_needs_a_ligand_in_its_own_first_shell():
     bad = _cell("Se6+", "S2-", "O2-")  # Li4 SeS4 O: +4 +6 -8 -2 = 0
     good = _cell("Se6+", "O2-", "S2-")
     plain = _cell("P5+", "S2-", "Cl-")  # a thiophosphate: no positive former at all
-    got = former_without_ligands(pack_structures([bad, good, plain]), CATION_LIGANDS)
+    packed = pack_structures([bad, good, plain])
+    got = former_without_ligands(packed, CATION_LIGANDS, stored_states(packed)[2])
     assert got[0] == (
         "Se+6 on site 0 has only S in its first shell (a cation only beside O, F, Cl, Br)"
     )
@@ -54,5 +56,5 @@ def test_generated_li6ses5o_is_rejected_by_the_stored_states(obelix_structures):
     assert out["status"].iloc[target] == "anion_former_as_cation"
     assert "Se+6 on site" in out["error"].iloc[target] and "only S" in out["error"].iloc[target]
     # the other children of the seed that carry no positive former are untouched
-    messages = former_without_ligands(pool.packed, CATION_LIGANDS)
+    messages = former_without_ligands(pool.packed, CATION_LIGANDS, stored_states(pool.packed)[2])
     assert (out["status"].to_numpy()[messages == ""] != "anion_former_as_cation").all()

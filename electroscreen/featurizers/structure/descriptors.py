@@ -293,20 +293,11 @@ def _fill_distant_carriers(
     carriers_only = _keep_sites(sub, keep)
     radius = float(np.linalg.norm(sub.lattice, axis=2).max()) * (1 + 1e-9)
     nl = neighbor_list(carriers_only, radius)
-    occupancy = carrier[sub_sites[keep]]
-    apart = ~np.array(
-        [
-            split_pair(a, b, d, exclusive_distance)
-            for a, b, d in zip(
-                occupancy[nl.center], occupancy[nl.neighbor], nl.distance, strict=True
-            )
-        ],
-        dtype=bool,
-    )
+    weight = carrier[sub_sites[keep]]  # each carrier site's occupancy
+    apart = ~split_pair(weight[nl.center], weight[nl.neighbor], nl.distance, exclusive_distance)
     found = np.full(len(carriers_only.frac_coords), np.inf)
     np.minimum.at(found, nl.center[apart], nl.distance[apart])
     nearest[sub_sites[keep]] = found
-    weight = carrier[sub_sites[keep]]
     owner = np.repeat(np.arange(len(affected)), carriers_only.n_sites)
     total = np.bincount(owner, weights=weight, minlength=len(affected))
     mean = np.bincount(owner, weights=weight * found, minlength=len(affected)) / total

@@ -26,12 +26,14 @@ FULL_OCCUPANCY_TOLERANCE = 1e-3
 
 
 @njit(cache=True)
-def split_pair(occupancy_i: float, occupancy_j: float, distance: float, exclusive: float) -> bool:
+def split_pair(occupancy_i, occupancy_j, distance, exclusive):
     """Whether two carrier sites are alternative positions, never occupied at once: closer than
     ``exclusive`` (Angstrom) and not both full. Split sites (argyrodite's 48h pairs, 0.5 + 0.5 at
     1.8 A) and overlapping partial sites of a refinement (0.7 and 0.4 at 0.4 A: occupancies that
-    say how often each is taken, not that two ions sit 0.4 A apart)."""
-    return distance < exclusive and min(occupancy_i, occupancy_j) < 1.0 - FULL_OCCUPANCY_TOLERANCE
+    say how often each is taken, not that two ions sit 0.4 A apart). Scalars (the kernel) or
+    arrays of pairs (element-wise)."""
+    full = 1.0 - FULL_OCCUPANCY_TOLERANCE
+    return (distance < exclusive) & (np.minimum(occupancy_i, occupancy_j) < full)
 
 
 @njit(cache=True)
