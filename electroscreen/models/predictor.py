@@ -125,6 +125,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         "heldout_rows_": None,
         "training_labels_": None,
         "ea_log10_prefactor_": None,  # Ea from the forest alone, as before
+        "ea_error_quantile_": None,  # intervals away from 25 degC without the Ea error
     }
 
     def __init__(
@@ -301,6 +302,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             temperature_model=self.temperature_model,
             estimator_params=self.estimator_params,
             random_state=self.random_state,
+            alpha=self.conformal_alpha,
         )
         for name, value in fitted.items():
             setattr(self, name, value)

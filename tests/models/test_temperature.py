@@ -60,8 +60,13 @@ def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
         base = at25["pred_log10_sigma"].iloc[i]
         np.testing.assert_allclose(rows["pred_log10_sigma"], base + shift)
         below = rows["pred_log10_sigma"] - rows["pred_log10_sigma_lo"]
-        np.testing.assert_allclose(below, below.iloc[0])  # the interval moves with the line
+        # the interval moves with the line, widened by the Ea error: sqrt(h^2 + e(T)^2)
         # (its upper bound up to the ceiling: test_interval_upper_bounds_stop_at_the_ceiling)
+        spread = arrhenius_shift(np.full(len(temps), arrhenius_model.ea_error_quantile_), temps)
+        np.testing.assert_allclose(below, np.hypot(below.iloc[1], spread))
+        assert below.iloc[1] == pytest.approx(
+            at25["pred_log10_sigma"].iloc[i] - at25["pred_log10_sigma_lo"].iloc[i], abs=1e-12
+        )
     # at 25 degC the main model is the one of a model without temperature (same seed, same rows)
     plain = _model("none").fit(table_with_ea).predict_frame(pd.DataFrame({"formula": formulas}))
     np.testing.assert_allclose(at25["pred_log10_sigma"], plain["pred_log10_sigma"])
@@ -117,11 +122,51 @@ def test_interval_upper_bounds_stop_at_the_ceiling(arrhenius_model):
     frame = pd.DataFrame({"formula": ["Li3InCl6"] * len(temps), "temperature_c": temps})
     out = arrhenius_model.predict_frame(frame)
     mu, lo, hi = (out[f"pred_log10_sigma{s}"].to_numpy() for s in ("", "_lo", "_hi"))
-    np.testing.assert_allclose(mu - lo, (mu - lo)[0])  # the lower bound moves with the line
-    raw_hi = mu + (hi - mu)[0]  # where the upper bound would be without the ceiling
+    spread = arrhenius_shift(np.full(len(temps), arrhenius_model.ea_error_quantile_), temps)
+    half = np.hypot((mu - lo)[0], spread)  # the 25 degC half-width with the Ea error
+    np.testing.assert_allclose(mu - lo, half)  # the lower bound moves with the line
+    raw_hi = mu + half  # where the upper bound would be without the ceiling
     assert raw_hi[0] < LOG10_SIGMA_CEILING < raw_hi[-1]  # the line crosses it in this range
     np.testing.assert_allclose(hi, np.minimum(raw_hi, np.maximum(mu, LOG10_SIGMA_CEILING)))
     assert (hi <= np.maximum(mu, LOG10_SIGMA_CEILING)).all() and (hi >= mu).all()
+
+
+def test_the_activation_energy_error_widens_intervals_away_from_25(arrhenius_model):
+    """The interval at T is the 25 degC one moved along the line, each half-width h widened to
+    sqrt(h^2 + e^2) by the out-of-fold Ea error quantile q (e = q |1/T - 1/T25| / (k ln10)); a
+    predictor pickled before has no q and moves the interval only."""
+    import pickle
+
+    q = arrhenius_model.ea_error_quantile_
+    assert 0.0 < q < 0.5  # synthetic Ea uniform in 0.2-0.6 eV, unrelated to the features
+    frame = pd.DataFrame({"formula": ["Li3PS4"] * 3, "temperature_c": [-40.0, 25.0, 200.0]})
+    out = arrhenius_model.predict_frame(frame)
+    below = (out["pred_log10_sigma"] - out["pred_log10_sigma_lo"]).to_numpy()
+    assert below[0] > below[1] < below[2]
+    state = dict(pickle.loads(pickle.dumps(arrhenius_model)).__dict__)
+    del state["ea_error_quantile_"]
+    before = CandidatePredictor.__new__(CandidatePredictor)
+    before.__setstate__(state)
+    old = before.predict_frame(frame)
+    np.testing.assert_allclose(old["pred_log10_sigma"], out["pred_log10_sigma"], rtol=1e-12)
+    np.testing.assert_allclose(old["pred_log10_sigma"] - old["pred_log10_sigma_lo"], below[1])
+
+
+def test_ea_error_quantile_measures_the_out_of_fold_error():
+    """Constant activation energies are predicted exactly (quantile 0); unlearnable noise of
+    +-0.1 eV gives about its 90 % absolute deviation, and never from the row's own value."""
+    from electroscreen.models.side_models import ea_error_quantile
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    systems = np.arange(200, dtype=np.uint64) % 20
+    kwargs = {"alpha": 0.1, "rule": False, "n_jobs": 1, "random_state": 0}
+    sigma = np.full(200, np.nan)
+    assert ea_error_quantile(X, np.full(200, 0.4), sigma, systems, **kwargs) < 1e-12
+    noisy = 0.4 + rng.uniform(-0.1, 0.1, 200)
+    q = ea_error_quantile(X, noisy, sigma, systems, **kwargs)
+    assert 0.08 < q < 0.16
+    assert ea_error_quantile(X, noisy, sigma, systems[:200] % 3, **kwargs) is None  # 3 systems
 
 
 def test_bad_and_missing_temperatures(arrhenius_model):
