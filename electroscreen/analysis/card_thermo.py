@@ -16,7 +16,6 @@ releases as molecules (``0.2538 O2``, not the enthalpy table's element ``0.5075 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +34,6 @@ __all__ = [
     "ThermoComposition",
     "air_reactions",
     "electrodes",
-    "molecular",
     "run_carrier",
     "thermo_composition",
 ]
@@ -43,9 +41,6 @@ __all__ = [
 #: Largest distance of a cell's formula units (its atoms over the formula's) from an integer that
 #: is still read as that integer: the reduced formula is written to 4 decimals.
 _UNITS_TOLERANCE = 1e-3
-#: A bare elemental gas in a reaction text (``0.5075 O``, ``+ Cl``): a term of its own, with or
-#: without a coefficient, the element ending the term.
-_ELEMENTAL_GAS = re.compile(r"(?<!\S)(?:(\d+(?:\.\d+)?(?:e-?\d+)?) )?(H|N|O|F|Cl)(?!\S)")
 #: The fields of a reaction table that hold reactions or phases (notes and statuses do not).
 _REACTION_FIELDS = ("_reaction", "_products", "hull_phases")
 #: A carrier moved by less than this (per formula unit) from the formula was not moved: the
@@ -144,22 +139,10 @@ def thermo_composition(row: pd.Series, carrier: str | None = None) -> ThermoComp
     return ThermoComposition(one, format_formula(written), formula, moved)
 
 
-def molecular(text: str) -> str:
-    """A reaction or product text with the elemental gases as molecules: ``0.5075 O`` (the
-    enthalpy table's element) as ``0.2538 O2``, ``2.955 Cl`` as ``1.478 Cl2``, ``H`` as ``0.5 H2``."""
-
-    def written(match: re.Match) -> str:
-        half = float(match.group(1) or 1.0) / 2.0
-        coefficient = "" if abs(half - 1.0) < 1e-4 else f"{half:.4g} "
-        return f"{coefficient}{match.group(2)}2"
-
-    return _ELEMENTAL_GAS.sub(written, text)
-
-
 def _named(frame: pd.DataFrame, composition: ThermoComposition) -> pd.Series:
     """The first row of a featurizer's reaction table as the card writes it: its reactions
     naming the candidate by ``composition.text`` (the featurizer writes a packed row as ``Br1``,
-    amounts to 6 digits), elemental gases as molecules (:func:`molecular`)."""
+    amounts to 6 digits; the featurizers write elemental gases as molecules)."""
     row = frame.iloc[0]
     written = str(row.get("formula", ""))
 
@@ -168,7 +151,7 @@ def _named(frame: pd.DataFrame, composition: ThermoComposition) -> pd.Series:
             return value
         if written and value.startswith(written + " "):
             value = composition.text + value[len(written) :]
-        return molecular(value)
+        return value
 
     return pd.Series({name: text(str(name), v) for name, v in row.items()}, dtype=object)
 

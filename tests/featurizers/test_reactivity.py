@@ -395,3 +395,40 @@ def test_a_pickle_from_before_stabilisation_existed_does_not_stabilise():
     assert not np.allclose(AirReactivity(water="liquid").transform(CASES), expected, equal_nan=True)
     again = pickle.loads(pickle.dumps(old))
     assert clone(again).get_params() == old.get_params()
+
+
+def _atoms(side: str) -> dict[str, float]:
+    """Atoms of one side of a reaction text (``"Li3N + 0.75 O2"``)."""
+    total: dict[str, float] = {}
+    for term in side.split(" + "):
+        coefficient, _, name = term.strip().rpartition(" ")
+        for element, amount in parse_formula(name).items():
+            total[element] = total.get(element, 0.0) + float(coefficient or 1.0) * amount
+    return total
+
+
+def test_reactions_write_elemental_gases_as_balanced_molecules():
+    """An audit found ``... -> 10 H + H2S`` in the public reaction text: a diatomic element is
+    written as its molecule (O2, N2, H2, Cl2, Br2) and every reaction still balances."""
+    from electroscreen.featurizers.thermo.reaction_text import element_product
+    from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+
+    assert element_product("O") == ("O2", 2.0) and element_product("S") == ("S", 1.0)
+    formulas = ["Li3N", "Na3SbS4", "Li3YBr6", "Li2B12H12", "Li3InCl6", "LiF", "Li3PS4"]
+    reactions = AirReactivity().reactions(formulas)
+    assert reactions.loc[0, "o2_reaction"] == "Li3N + 0.75 O2 -> 1.5 Li2O + 0.5 N2"
+    assert " 5 H2 " in reactions.loc[1, "h2o_reaction"] + " "
+    assert "1.5 Br2" in reactions.loc[2, "hull_phases"]
+    window = ElectrochemicalWindow().window(formulas)
+    texts = [*reactions.filter(like="_reaction").to_numpy().ravel(), *window["ox_reaction"]]
+    checked = 0
+    for text in texts:
+        if "->" not in text:
+            continue
+        left, right = (_atoms(side) for side in text.split(" -> "))
+        assert left.keys() == right.keys(), text
+        for element, amount in left.items():
+            assert right[element] == pytest.approx(amount, rel=1e-3), text
+        checked += 1
+    assert checked >= 15
+    assert not re.search(r"(?<!\S)(?:[\d.]+ )?(H|N|O|F|Cl|Br|I)(?!\S)", " ".join(texts))

@@ -98,7 +98,7 @@ def test_known_windows_and_products(windows):
     # LiCl -> Li + 1/2 Cl2 at -dHf/F = 408.6 kJ/mol / 96.485 kC/mol = 4.23 V
     assert licl["window_ox_v"] == pytest.approx(408.61 / 96.485, abs=0.01)
     assert licl["red_reaction"] == "stable against the metal"
-    assert licl["ox_reaction"] == "LiCl -> Cl + Li"  # elements are named per atom
+    assert licl["ox_reaction"] == "LiCl -> 0.5 Cl2 + Li"  # a diatomic element as its molecule
     li3po4 = windows.loc["Li3PO4"]
     assert "Li2O" in li3po4["red_products"] and "Li" in li3po4["red_reaction"]
     assert (windows["window_ox_v"] >= windows["window_red_v"] - 1e-9).all()

@@ -12,9 +12,18 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.thermo.enthalpies import EnthalpyTable, hull_phases
 
-__all__ = ["format_reaction", "no_reaction_to_zero"]
+__all__ = ["DIATOMIC_ELEMENTS", "element_product", "format_reaction", "no_reaction_to_zero"]
 
 NO_REACTION = 1e-6  # eV/atom: reaction energies above -1 ueV/atom count as no reaction
+#: Elements whose standard state is a diatomic molecule: a reaction writes them as ``O2``, ``Cl2``
+#: (the enthalpy table's element is one atom).
+DIATOMIC_ELEMENTS = frozenset({"H", "N", "O", "F", "Cl", "Br", "I"})
+
+
+def element_product(symbol: str) -> tuple[str, float]:
+    """Name and atoms per formula unit of a pure element as a reaction product or phase:
+    ``("Cl2", 2.0)`` for a :data:`DIATOMIC_ELEMENTS` member, else ``(symbol, 1.0)``."""
+    return (f"{symbol}2", 2.0) if symbol in DIATOMIC_ELEMENTS else (symbol, 1.0)
 
 
 def no_reaction_to_zero(energy: np.ndarray) -> np.ndarray:
@@ -63,7 +72,15 @@ def hull_columns(
             continue
         lo, hi = packed.offsets[i], packed.offsets[i + 1]
         parts = hull_phases(packed.z[lo:hi], packed.amount[lo:hi], water)
-        phases.append(" + ".join(f"{fmt_coeff(c)}{name}" for name, c in parts))
+        written = [
+            element_product(name) if name in SYMBOL_TO_Z else (name, 1.0) for name, _ in parts
+        ]
+        phases.append(
+            " + ".join(
+                f"{fmt_coeff(c / atoms)}{text}"
+                for (_, c), (text, atoms) in zip(parts, written, strict=True)
+            )
+        )
         elements.append(" ".join(name for name, _ in parts if name in SYMBOL_TO_Z))
     return phases, elements
 
@@ -71,7 +88,8 @@ def hull_columns(
 def product_lists(
     n: int, products: tuple | None, table: EnthalpyTable
 ) -> list[list[tuple[str, float, float]]]:
-    """Per row: ``(name, atom amount in the mixture, atoms per formula unit)`` of each product."""
+    """Per row: ``(name, atom amount in the mixture, atoms per formula unit)`` of each product
+    (a pure element as :func:`element_product` writes it)."""
     lists: list[list[tuple[str, float, float]]] = [[] for _ in range(n)]
     if products is None:
         return lists
@@ -86,7 +104,8 @@ def product_lists(
                 lists[i].append((str(table.names[t]), a, float(table.atoms[t])))
             else:
                 z = stack.elements[s, g - stack.entry_offsets[s]]
-                lists[i].append((ELEMENT_SYMBOLS[z], a, 1.0))
+                name, atoms = element_product(ELEMENT_SYMBOLS[z])
+                lists[i].append((name, a, atoms))
     return lists
 
 

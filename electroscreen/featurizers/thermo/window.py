@@ -29,7 +29,11 @@ from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_comp
 from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
 from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
-from electroscreen.featurizers.thermo.reaction_text import fmt_coeff, formulas_of
+from electroscreen.featurizers.thermo.reaction_text import (
+    element_product,
+    fmt_coeff,
+    formulas_of,
+)
 from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
@@ -274,5 +278,6 @@ def _products(solved: dict, j: int, side: int, table, atoms: float) -> list[tupl
         if t >= 0:
             out.append((a * atoms / float(table.atoms[t]), str(table.names[t])))
         else:
-            out.append((a * atoms, ELEMENT_SYMBOLS[stack.elements[s, g]]))
+            name, per_unit = element_product(ELEMENT_SYMBOLS[stack.elements[s, g]])
+            out.append((a * atoms / per_unit, name))
     return sorted(out, key=lambda item: item[1])
