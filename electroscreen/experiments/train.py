@@ -76,8 +76,6 @@ __all__ = [
     "run_training",
 ]
 
-TORCH_ESTIMATORS = {"mlp", "graph", "attention"}
-
 
 @dataclass
 class TrainResult:
@@ -123,11 +121,10 @@ def build_predictor(config: TrainConfig):
 
 
 def _uses_torch(config: TrainConfig) -> bool:
-    """Whether the model (or a member of an ``averaged`` ensemble) is a torch network."""
-    from electroscreen.models.averaged import member_estimators
+    """Whether the model (or a member of an ``averaged`` or ``gated`` one) is a torch network."""
+    from electroscreen.models.estimators import uses_torch
 
-    names = {config.estimator, *member_estimators(config.estimator_params)}
-    return bool(names & TORCH_ESTIMATORS)
+    return uses_torch(config.estimator, config.estimator_params)
 
 
 def check_torch_device(config: TrainConfig) -> None:
@@ -151,20 +148,35 @@ def load_config_table(config: TrainConfig) -> pd.DataFrame:
 
 
 def evaluate_scheme(
-    config: TrainConfig, table: pd.DataFrame, scheme: str, design: object | None = None
+    config: TrainConfig,
+    table: pd.DataFrame,
+    scheme: str,
+    design: object | None = None,
+    fewer_folds: Progress | None = None,
 ) -> EvaluationResult:
     """One evaluation scheme of the config on the task table (``train`` and the leaderboard).
 
     ``design`` is the table featurized once by the config's predictor (featurized here if None).
+    ``fewer_folds`` is told once, before the first fit, when a k-fold scheme makes fewer folds than
+    ``cv_folds`` because the scored rows form fewer groups (``5 folds, not cv_folds=8: only 5
+    groups``): each group is then held out once, one fit per group, however many folds were
+    asked for (``cv_folds: 1000`` ran for minutes without a word).
     """
     from electroscreen.models.evaluation import evaluate
+
+    asked = config.evaluation.cv_folds
+
+    def on_folds(folds: int) -> None:
+        if fewer_folds is not None and scheme.endswith("_cv") and folds < asked:  # k-fold schemes
+            fewer_folds(f"{folds} folds, not cv_folds={asked}: only {folds} groups")
 
     return evaluate(
         build_predictor(config),
         table,
         scheme=scheme,
-        n_splits=config.evaluation.cv_folds,
+        n_splits=asked,
         design=design,
+        on_folds=on_folds,
     )
 
 
@@ -184,19 +196,24 @@ def _evaluate_schemes(
             continue
         say(f"evaluating: {scheme}")
         tick = time.perf_counter()
-        result = evaluate_scheme(config, table, scheme, design)
+        result = evaluate_scheme(config, table, scheme, design, _fewer_folds(scheme, say))
         logged = log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
         if groups := coverage_by_group(result):  # pooled coverage can hide a group's
             say(f"  {groups}")
-        folds = int(result.metrics.get("n_folds", 0))
-        if scheme.endswith("_cv") and 0 < folds < config.evaluation.cv_folds:  # k-fold schemes
-            note = f"{folds} folds, not cv_folds={config.evaluation.cv_folds}: only {folds} groups"
-            mlflow.set_tag(f"electroscreen.folds_{scheme}", note)
-            say(f"  {note}")
         metrics.update(logged)
     return metrics
+
+
+def _fewer_folds(scheme: str, say: Progress) -> Progress:
+    """Tag the run ``electroscreen.folds_<scheme>`` with the note and print it as a warning."""
+
+    def warn(note: str) -> None:
+        mlflow.set_tag(f"electroscreen.folds_{scheme}", note)
+        say(f"  warning: {scheme}: {note}, each held out once")
+
+    return warn
 
 
 def _final_rows(table: pd.DataFrame, config: TrainConfig) -> tuple[np.ndarray, str]:

@@ -32,6 +32,7 @@ from pydantic import (
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.experiments.train_config_checks import (
     check_data_dir,
+    check_device_used,
     check_estimator_params,
     check_featurizer_params,
     check_featurizers,
@@ -107,8 +108,9 @@ class TrainConfig(BaseModel):
         (``random_forest``, ``extra_trees``, ``gradient_boosting``, ``mlp``, ``graph``).
     estimator_params : dict
         Keyword arguments of the estimator (``n_estimators``, ``hidden``, ``epochs``, ...), checked
-        at load: names, values (scikit-learn's own constraints) and members (``gated`` features
-        against the listed featurizers' columns).
+        at load: names, types, values (scikit-learn's own constraints), none the estimator would
+        ignore (``learning_rate`` in a forest) and members (``gated`` features against the listed
+        featurizers' columns).
     censored : {"bound", "drop"}
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
@@ -166,7 +168,8 @@ class TrainConfig(BaseModel):
         error. Air stability: a label CSV to train on; a folder (or none) means the package
         labels; a path that does not exist is an error.
     device : str
-        Torch device for torch estimators (``auto``: CUDA when present).
+        Torch device for torch estimators (``auto``: CUDA when present); ``cuda`` or ``cuda:N``
+        for a model without a torch network is an error (it would run on the CPU).
 
     The :data:`CONDUCTIVITY_ONLY` fields are an error when set in a config of another task (they
     would have no effect). The numbers and flags are strict: a YAML ``true`` is not the seed 1,
@@ -222,10 +225,10 @@ class TrainConfig(BaseModel):
 
     @field_validator("device")
     @classmethod
-    def _known_device(cls, value: str) -> str:
+    def _known_device(cls, value: str, info: ValidationInfo) -> str:
         from electroscreen.models.devices import check_device
 
-        return check_device(value)
+        return check_device_used(check_device(value), info.data)
 
     @field_validator("estimator")
     @classmethod

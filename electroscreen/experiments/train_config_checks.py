@@ -1,9 +1,9 @@
 """Checks of a training config's fields against the rest of the package, run when it is loaded.
 
 :class:`~electroscreen.experiments.train_config.TrainConfig`'s validators call these: featurizer
-names and arguments (the featurizer registry), the estimator's arguments (built as at fit), MLflow
-names (MLflow's own rules) and the ``data_dir`` (a conductivity data folder, an air-stability label
-source). Each returns the value unchanged or
+names and arguments (the featurizer registry), the estimator's arguments (built as at fit), a CUDA
+``device`` (only a torch network uses one), MLflow names (MLflow's own rules) and the ``data_dir``
+(a conductivity data folder, an air-stability label source). Each returns the value unchanged or
 raises :class:`ValueError` with the reason, which the config reports under the field's name. What
 they import is imported on first use (featurizers, models, MLflow).
 """
@@ -19,6 +19,7 @@ __all__ = [
     "check_featurizer_params",
     "check_featurizers",
     "check_data_dir",
+    "check_device_used",
     "check_mlflow_name",
 ]
 
@@ -35,14 +36,19 @@ def check_featurizer_params(
     value: dict[str, dict[str, Any]], listed: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """``featurizer_params``: arguments of ``listed`` featurizers only, each set one that builds
-    the featurizer and names its columns."""
+    the featurizer and names its columns, each value of a type its annotation admits (no YAML
+    ``true`` for a number, no text for a number or a flag:
+    :func:`~electroscreen.models.estimators.check_param_types`)."""
     from electroscreen.featurizers.registry import make_featurizer
+    from electroscreen.models.estimators import check_param_types
 
     for name, params in value.items():
         if name not in listed:
             raise ValueError(f"featurizer_params names {name!r}, not in featurizers")
         try:
-            make_featurizer(name, **params).get_feature_names_out()
+            featurizer = make_featurizer(name, **params)
+            check_param_types(featurizer, params)
+            featurizer.get_feature_names_out()
         except (TypeError, ValueError) as err:
             raise ValueError(f"featurizer_params of {name!r}: {err}") from None
     return value
@@ -66,6 +72,22 @@ def check_estimator_params(value: dict[str, Any], data: Mapping[str, Any]) -> di
     )
     columns = [str(n) for n in predictor.feature_names()]  # the design's, as at fit
     check_estimator(get_task(data["task"]), data["estimator"], value, data["featurizers"], columns)
+    return value
+
+
+def check_device_used(value: str, data: Mapping[str, Any]) -> str:
+    """``device``, given the fields validated before it (``data``): ``cuda`` or ``cuda:N`` for a
+    model without a torch network is an error. Trees and the logistic ensemble run on the CPU
+    whatever ``device`` says, so such a run would not be the GPU run the config reads as."""
+    if not value.startswith("cuda") or not {"estimator", "estimator_params"} <= set(data):
+        return value  # auto and cpu fit every model; or an earlier field is in error (and named)
+    from electroscreen.models.estimators import TORCH_ESTIMATORS, uses_torch
+
+    if not uses_torch(data["estimator"], data["estimator_params"]):
+        raise ValueError(
+            f"{value} acts on the torch networks only ({', '.join(TORCH_ESTIMATORS)}); "
+            f"{data['estimator']} runs on the CPU whatever the device: use auto or cpu"
+        )
     return value
 
 

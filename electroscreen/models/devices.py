@@ -17,7 +17,8 @@ def check_device(device: str) -> str:
 
 
 def require_cuda(device: str) -> None:
-    """A clear ValueError when this process sees no CUDA device for a ``cuda`` ``device``."""
+    """A clear ValueError when this process sees no CUDA device for a ``cuda`` ``device``, or
+    none of the index of a ``cuda:N`` (torch failed at the first fit: invalid device ordinal)."""
     import torch
 
     if not torch.cuda.is_available():
@@ -26,4 +27,11 @@ def require_cuda(device: str) -> None:
             f"(torch {torch.__version__}: torch.cuda.is_available() is False); "
             "use --device auto (CUDA when present) or --device cpu (screen), device: auto or "
             "cpu (a training config)"
+        )
+    index, count = device.partition(":")[2], torch.cuda.device_count()
+    if index and int(index) >= count:
+        raise ValueError(
+            f"device {device!r} was asked for, but this process sees {count} CUDA device(s) "
+            f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''}; CUDA_VISIBLE_DEVICES "
+            "renumbers the ones it names from 0)"
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from numbers import Integral
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -20,12 +22,16 @@ from electroscreen.models.tasks import Task
 
 __all__ = [
     "ESTIMATORS",
+    "TORCH_ESTIMATORS",
     "TREE_ESTIMATORS",
     "build_estimator",
     "check_estimator",
     "check_param_names",
+    "check_param_types",
     "check_param_values",
+    "check_params_apply",
     "known_estimator",
+    "uses_torch",
 ]
 
 #: Estimator names a predictor (or a config) can ask for.
@@ -41,6 +47,8 @@ ESTIMATORS = (
     "gated",
 )
 TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
+#: The torch networks: the only estimators a ``device`` acts on (the others run on the CPU).
+TORCH_ESTIMATORS = ("mlp", "attention", "graph")
 
 
 def build_estimator(
@@ -118,6 +126,22 @@ def known_estimator(name: str) -> str:
     return name
 
 
+def uses_torch(name: str, params: Mapping | None) -> bool:
+    """Whether estimator ``name`` is a torch network or holds one as a member (``averaged``'s
+    ``members``, ``gated``'s ``near`` and ``far``): whether a ``device`` acts on it. No validation.
+    """
+    from electroscreen.models.averaged import member_estimators
+
+    params = params if isinstance(params, Mapping) else {}
+    roles = [params.get(role) for role in ("near", "far")] if name == "gated" else []
+    names = {
+        name,
+        *member_estimators(params),
+        *(r.get("estimator") for r in roles if isinstance(r, Mapping)),
+    }
+    return bool(names & set(TORCH_ESTIMATORS))
+
+
 def check_estimator(
     task: Task,
     name: str,
@@ -128,7 +152,8 @@ def check_estimator(
     """Raise ``ValueError`` now for what :func:`build_estimator` or the first fit would refuse.
 
     That is an unknown estimator (or one of the wrong task), unknown ``params`` or a boolean
-    given to a parameter that is not a flag (:func:`check_param_names`), a parameter value
+    given to a parameter that is not a flag (:func:`check_param_names`), a parameter that this
+    estimator takes but ignores (:func:`check_params_apply`), a parameter value
     scikit-learn's own constraints refuse (:func:`check_param_values`), a bad member of
     ``averaged`` (:func:`~electroscreen.models.averaged.check_members`) or of ``gated``
     (:func:`~electroscreen.models.gated.check_gated`, against ``feature_names``: the design's
@@ -155,6 +180,7 @@ def check_estimator(
         return
     try:
         check_param_names(build_estimator(task, name, {}, 0, "cpu"), params)
+        check_params_apply(task, name, params)
         check_param_values(build_estimator(task, name, params, 0, "cpu"))
     except (TypeError, ValueError) as exc:  # an argument it does not take, or a bad value
         raise ValueError(f"estimator_params of {name}: {exc}") from None
@@ -162,28 +188,82 @@ def check_estimator(
 
 def check_param_names(estimator: BaseEstimator, params: dict | None) -> None:
     """Raise ``ValueError`` for a key of ``params`` that ``estimator``'s ``__init__`` does not take
-    (naming the accepted ones and the closest, a typo's likely meaning), or a YAML boolean given
-    to a parameter that is not a flag (``n_estimators: true`` is 1 to Python, so scikit-learn's
-    ``Integral`` check let it pass).
+    (naming the accepted ones and the closest, a typo's likely meaning), or a value of a type its
+    annotation does not admit (:func:`check_param_types`).
 
     The accepted names are those of ``__init__`` less ``kind``, which the estimator name sets; the
-    closest is looked up case-insensitively (``c`` -> ``C``). A flag is a parameter annotated (or
-    defaulting to) ``bool``.
+    closest is looked up case-insensitively (``c`` -> ``C``).
     """
     signature = inspect.signature(type(estimator).__init__).parameters
     accepted = [p for p in signature if p not in ("self", "kind")]
-    for key, value in (params or {}).items():
+    for key in params or {}:
         if key not in accepted:
             lower = {name.lower(): name for name in accepted}
             close = difflib.get_close_matches(str(key).lower(), list(lower), n=1)
             hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
             raise ValueError(f"unknown parameter {key!r}{hint}; accepted: {', '.join(accepted)}")
+    check_param_types(estimator, params)
+
+
+def check_param_types(obj: object, params: Mapping | None) -> None:
+    """Raise ``ValueError`` for a value of ``params`` that ``obj``'s ``__init__`` annotation does
+    not admit but Python would take: a boolean for a number (``n_estimators: true`` is 1 to
+    Python, and to scikit-learn's ``Integral`` check), text for a number or a flag (``lr: "0.1"``,
+    ``tobit: "yes"``), a number for a flag (``tobit: 1``), a real for an integer
+    (``chunk_size: 64.0``). The items of a list are checked alike; ``None``, unannotated
+    parameters and names ``__init__`` does not take are left to ``obj``. A flag is a parameter
+    annotated (or defaulting to) ``bool``.
+    """
+    signature = inspect.signature(type(obj).__init__).parameters
+    for key, value in (params or {}).items():
+        if key not in signature or signature[key].annotation is inspect.Parameter.empty:
+            continue
         hint = signature[key].annotation
         hint = hint if isinstance(hint, str) else getattr(hint, "__name__", str(hint))
-        flag = "bool" in hint or isinstance(signature[key].default, bool)
-        values = value if isinstance(value, list | tuple) else [value]
-        if not flag and any(isinstance(v, bool | np.bool_) for v in values):
-            raise ValueError(f"{key} takes {hint}, not a boolean: {value!r}")
+        words = set(re.findall(r"\w+", hint))
+        flag = "bool" in words or isinstance(signature[key].default, bool)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, bool | np.bool_):
+                wrong = not flag
+            elif isinstance(item, str):
+                wrong = not words & {"str", "Any"}
+            elif isinstance(item, int | float | np.number):
+                integer = "int" in words and "float" not in words
+                wrong = words <= {"bool", "None"} or (integer and not isinstance(item, Integral))
+            else:
+                wrong = False
+            if wrong:
+                shown = f"the text {item!r}" if isinstance(item, str) else repr(item)
+                if isinstance(item, bool | np.bool_):
+                    shown = f"a boolean: {value!r}"
+                raise ValueError(f"{key} takes {hint}, not {shown}")
+
+
+def check_params_apply(task: Task, name: str, params: dict | None) -> None:
+    """Raise ``ValueError`` for a key of ``params`` that estimator ``name`` takes but ignores for
+    ``task``: ``learning_rate``, ``max_iter`` or ``n_members`` in a forest (gradient boosting
+    only), ``n_estimators``, ``max_features`` or ``max_selected_features`` in gradient boosting,
+    ``class_weight`` in a regressor. An estimator declares what it reads with a ``params_read()``
+    method (the tree ensembles); one without reads every parameter it takes.
+    """
+    estimator = build_estimator(task, name, {}, 0, "cpu")
+    if not hasattr(estimator, "params_read"):
+        return
+    read = estimator.params_read()
+    for key in params or {}:
+        if key in read:
+            continue
+        readers = [
+            other
+            for other in TREE_ESTIMATORS
+            if key in build_estimator(task, other, {}, 0, "cpu").params_read()
+        ]
+        where = (
+            f"{' and '.join(readers)} only"
+            if readers
+            else f"a classifier's option: not read by a {task.name} model"
+        )
+        raise ValueError(f"{key!r} does not apply to {name} ({where}); it reads {', '.join(read)}")
 
 
 def check_param_values(estimator: BaseEstimator) -> None:

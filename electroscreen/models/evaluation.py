@@ -9,6 +9,7 @@ says which rows each metric uses). The split and metric functions are importable
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +101,7 @@ def evaluate(
     n_splits: int = 5,
     *,
     design: object | None = None,
+    on_folds: Callable[[int], None] | None = None,
 ) -> EvaluationResult:
     """Fit copies of ``predictor`` on training rows and score the held-out rows.
 
@@ -127,6 +129,9 @@ def evaluate(
     n_splits : int
     design : Design, optional
         ``predictor.featurize(table)`` if already computed.
+    on_folds : callable, optional
+        Called with the number of splits before the first fit (a k-fold scheme makes fewer than
+        ``n_splits`` when the scored rows form fewer groups: ``train`` says so then, not after).
 
     Returns
     -------
@@ -149,6 +154,8 @@ def evaluate(
     codes = _element_set_codes(design, n)
     seen = np.full(n, "", dtype=object)
     splits = scheme_splits(scheme, table, targets, classification, n_splits, seed)
+    if on_folds is not None:
+        on_folds(len(splits))
     for k, (train, test) in enumerate(splits):
         model = clone(predictor).fit_design(design.take(train), table.iloc[train])
         out = model.predict_design(design.take(test))

@@ -36,6 +36,8 @@ __all__ = [
     "MedianImputer",
     "TreeEnsembleClassifier",
     "TreeEnsembleRegressor",
+    "BOOSTER_PARAMS",
+    "FOREST_PARAMS",
     "TREE_KINDS",
 ]
 
@@ -43,6 +45,18 @@ __all__ = [
 PREDICT_CHUNK = 8192
 #: Kinds of tree ensemble.
 TREE_KINDS = ("random_forest", "extra_trees", "gradient_boosting")
+#: The ``__init__`` parameters a forest (``random_forest``, ``extra_trees``) reads
+#: (``_forest``, ``_select_features``) and those the boosters read (``_booster``, ``_fit``);
+#: a classifier reads ``class_weight`` too. Any other is ignored by that kind, and a training
+#: config that sets it is refused (:meth:`_TreeEnsemble.params_read`).
+FOREST_PARAMS = (
+    "n_estimators", "max_features", "min_samples_leaf", "max_depth", "n_jobs", "random_state",
+    "max_selected_features",
+)  # fmt: skip
+BOOSTER_PARAMS = (
+    "learning_rate", "max_iter", "max_depth", "min_samples_leaf", "n_members", "n_jobs",
+    "random_state",
+)  # fmt: skip
 
 
 class MedianImputer:
@@ -143,6 +157,12 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         self.max_selected_features = max_selected_features
 
     _classifier = False
+
+    def params_read(self) -> tuple[str, ...]:
+        """The parameters this kind of ensemble reads (:data:`FOREST_PARAMS` or
+        :data:`BOOSTER_PARAMS`, ``class_weight`` for a classifier); the others do nothing in it."""
+        read = BOOSTER_PARAMS if self.kind == "gradient_boosting" else FOREST_PARAMS
+        return (*read, "class_weight") if self._classifier else read
 
     def _forest(self):
         common = dict(

@@ -7,7 +7,16 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
@@ -74,7 +83,7 @@ class FilterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     carrier: str = Field("Li", description="Mobile ion that must be present (empty: no check).")
-    require_charge_balance: bool = Field(
+    require_charge_balance: StrictBool = Field(
         True,
         description="Reject compositions without a charge-balanced oxidation-state assignment.",
     )
@@ -89,14 +98,16 @@ class FilterConfig(BaseModel):
         default_factory=lambda: list(DEFAULT_REDOX_ACTIVE),
         description="Transition-metal cations that change valence inside the working window.",
     )
-    allow_redox_active: bool = Field(
+    allow_redox_active: StrictBool = Field(
         False, description="Keep candidates with redox-active cations (default: reject them)."
     )
-    max_sites: int = Field(
+    max_sites: StrictInt = Field(
         400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
     )
-    max_elements: int = Field(8, ge=1, description="Compositions with more elements are rejected.")
-    max_gii: float | None = Field(
+    max_elements: StrictInt = Field(
+        8, ge=1, description="Compositions with more elements are rejected."
+    )
+    max_gii: StrictFloat | None = Field(
         DEFAULT_MAX_GII,
         gt=0,
         description=(
@@ -104,8 +115,8 @@ class FilterConfig(BaseModel):
             "this are rejected as implausible_bond_valence (null: no filter; gii still computed)."
         ),
     )
-    gii_cutoff: float = Field(5.0, gt=0, description="Bond cutoff (Angstrom) of the GII.")
-    gii_scale_bounds: tuple[float, float] = Field(
+    gii_cutoff: StrictFloat = Field(5.0, gt=0, description="Bond cutoff (Angstrom) of the GII.")
+    gii_scale_bounds: tuple[StrictFloat, StrictFloat] = Field(
         (0.85, 1.15), description="Isotropic lattice scales searched for the lowest GII."
     )
 
@@ -133,23 +144,25 @@ class ObjectivesConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    window: bool = Field(
+    window: StrictBool = Field(
         True,
         description="Electrochemical window vs the carrier metal (window_red_v, window_ox_v).",
     )
-    window_max_uncertainty_v: float = Field(
+    window_max_uncertainty_v: StrictFloat = Field(
         1.0,
         gt=0,
         description="A window limit whose enthalpy-model uncertainty exceeds this (V) is NaN with "
         "status window_out_of_domain (ElectrochemicalWindow.max_uncertainty_v); below .inf, a "
         "window resting on pure elements is NaN too (window_elemental_hull).",
     )
-    cost: bool = Field(True, description="Raw-material cost from element prices (cost_usd_per_kg).")
-    interface: bool = Field(
+    cost: StrictBool = Field(
+        True, description="Raw-material cost from element prices (cost_usd_per_kg)."
+    )
+    interface: StrictBool = Field(
         True,
         description="Reaction energy with the carrier metal anode (interface_anode_ev_per_atom).",
     )
-    interface_cathode: bool = Field(
+    interface_cathode: StrictBool = Field(
         True,
         description="Reaction energy with the cathode (interface_cathode_ev_per_atom).",
     )
@@ -184,32 +197,32 @@ class RankingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weight_conductivity: float = Field(0.7, ge=0)
-    weight_air_stability: float = Field(0.3, ge=0)
-    sigma_range: tuple[float, float] = Field(
+    weight_conductivity: StrictFloat = Field(0.7, ge=0)
+    weight_air_stability: StrictFloat = Field(0.3, ge=0)
+    sigma_range: tuple[StrictFloat, StrictFloat] = Field(
         (-8.0, -2.0), description="log10(S/cm) mapped onto 0 and 1 in the score."
     )
-    kappa: float = Field(1.0, ge=0, description="Exploration weight of the UCB acquisition.")
-    weight_oxidation: float = Field(
+    kappa: StrictFloat = Field(1.0, ge=0, description="Exploration weight of the UCB acquisition.")
+    weight_oxidation: StrictFloat = Field(
         0.0, ge=0, description="Weight of the oxidation limit (window_ox_v) in the score."
     )
-    oxidation_range: tuple[float, float] = Field(
+    oxidation_range: tuple[StrictFloat, StrictFloat] = Field(
         (2.0, 5.0), description="window_ox_v (V vs Li/Li+) mapped onto 0 and 1 in the score."
     )
-    weight_cost: float = Field(
+    weight_cost: StrictFloat = Field(
         0.0, ge=0, description="Weight of cheapness (cost_usd_per_kg) in the score."
     )
-    log10_cost_range: tuple[float, float] = Field(
+    log10_cost_range: tuple[StrictFloat, StrictFloat] = Field(
         (0.0, 3.0),
         description="log10(USD/kg) mapped onto 1 (cheap) and 0 (dear) in the score.",
     )
 
-    weight_interface: float = Field(
+    weight_interface: StrictFloat = Field(
         0.0,
         ge=0,
         description="Weight of stability against the anode (interface_anode_ev_per_atom).",
     )
-    interface_range: tuple[float, float] = Field(
+    interface_range: tuple[StrictFloat, StrictFloat] = Field(
         (-1.0, 0.0),
         description="interface_anode_ev_per_atom (eV/atom) mapped onto 0 and 1 in the score.",
     )
@@ -226,7 +239,7 @@ class RankingConfig(BaseModel):
         ),
     )
 
-    pareto_max_rows: int = Field(
+    pareto_max_rows: StrictInt = Field(
         100_000,
         ge=0,
         description=(
@@ -259,14 +272,19 @@ class RankingConfig(BaseModel):
 
 
 class ScreeningConfig(BaseModel):
-    """Everything that decides a screening run's output (hashed into the resume manifest)."""
+    """Everything that decides a screening run's output (hashed into the resume manifest).
+
+    Its numbers and flags (and those of its sections) are strict, as a training config's: a YAML
+    ``true`` is not the batch size 1, and quoted text is neither a number (``"0.5"``) nor a flag
+    (``"yes"``); a whole number is a number where a real one is asked for (``kappa: 1``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     filters: FilterConfig = Field(default_factory=FilterConfig)
     objectives: ObjectivesConfig = Field(default_factory=ObjectivesConfig)
     ranking: RankingConfig = Field(default_factory=RankingConfig)
-    temperature_c: float = Field(
+    temperature_c: StrictFloat = Field(
         25.0,
         ge=TEMPERATURE_RANGE_C[0],
         le=TEMPERATURE_RANGE_C[1],
@@ -276,8 +294,10 @@ class ScreeningConfig(BaseModel):
             "table's temperature_c cell, where given, is that row's temperature instead."
         ),
     )
-    batch_size: int = Field(5000, ge=1, description="Candidates per batch (and per checkpoint).")
-    top: int = Field(15, ge=0, description="Rows of the ranked table printed at the end.")
+    batch_size: StrictInt = Field(
+        5000, ge=1, description="Candidates per batch (and per checkpoint)."
+    )
+    top: StrictInt = Field(15, ge=0, description="Rows of the ranked table printed at the end.")
     experiment: str = Field("electroscreen-screening", description="MLflow experiment name.")
 
     def digest(self) -> str:

@@ -218,10 +218,55 @@ def test_cli_refuses_cuda_for_a_torch_model_where_there_is_none(tmp_path, monkey
     result = CliRunner().invoke(app, ["train", "--config", str(path), "--tracking-uri", uri])
     assert result.exit_code == 2 and "sees no CUDA device" in result.stderr
     assert not (tmp_path / "mlflow.db").exists()
-    trees = write_config(tmp_path, "trees.yaml", device="cuda")  # a forest ignores the device
+
+
+def test_cli_refuses_a_cuda_index_this_machine_does_not_have(tmp_path, monkeypatch):
+    """device: cuda:7 on a one-GPU machine passed the check and failed at the network's first fit
+    (invalid device ordinal)."""
+    import torch
+
     from electroscreen.experiments.train import check_torch_device
 
-    check_torch_device(load_train_config(trees))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    path = write_config(tmp_path, "gpu.yaml", estimator="mlp", device="cuda:7",
+                        estimator_params={"n_members": 1})  # fmt: skip
+    with pytest.raises(
+        ValueError, match=r"'cuda:7' was asked for, .* sees 1 CUDA device\(s\) \(cuda:0;"
+    ):
+        check_torch_device(load_train_config(path))
+    for device in ("cuda:0", "cuda"):
+        path = write_config(tmp_path, estimator="mlp", device=device, estimator_params={})
+        check_torch_device(load_train_config(path))
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:7"])
+def test_a_cuda_device_for_a_model_without_a_torch_network_is_refused(tmp_path, device):
+    """``device: cuda:7`` trained the extra trees on the CPU without a word: the config read as a
+    GPU run. auto and cpu stay (the forest does run on the CPU)."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    trees = write_config(tmp_path, "trees.yaml", device=device)
+    result = CliRunner().invoke(app, ["train", "--config", str(trees), "--tracking-uri", uri])
+    assert result.exit_code == 2 and not (tmp_path / "mlflow.db").exists()
+    assert (
+        f"trees.yaml: invalid training config: field 'device': Value error, {device} acts on the "
+        "torch networks only (mlp, attention, graph); random_forest runs on the CPU"
+    ) in " ".join(result.stderr.split())
+    logistic = yaml.safe_load((CONFIGS / "air_stability_logistic.yaml").read_text())
+    (tmp_path / "logistic.yaml").write_text(yaml.safe_dump({**logistic, "device": device}))
+    with pytest.raises(ConfigError, match="field 'device': .* logistic runs on the CPU"):
+        load_train_config(tmp_path / "logistic.yaml")
+    for cpu in ("auto", "cpu"):
+        assert load_train_config(write_config(tmp_path, device=cpu)).device == cpu
+    # a torch network as a member uses it: an averaged one, a gated one
+    mlp = {"estimator": "mlp", "params": {"n_members": 1}}
+    air = _air_config(tmp_path, "gated.yaml", device=device, estimator_params={"near": mlp})
+    assert load_train_config(air).device == device
+    members = [{**mlp, "featurizers": ["magpie"]}, {"estimator": "random_forest",
+               "featurizers": ["electrolyte"], "params": {"n_estimators": 5}}]  # fmt: skip
+    averaged = write_config(tmp_path, estimator="averaged", device=device,
+                            estimator_params={"members": members})  # fmt: skip
+    assert load_train_config(averaged).device == device
 
 
 def _air_config(folder: Path, name: str = "air.yaml", **changes: object) -> Path:
@@ -302,6 +347,34 @@ def test_gated_features_are_checked_against_the_featurizers_listed(tmp_path):
         ({"estimator_params": {"criterion": "gini"}}, "estimator_params", "accepted: n_estim"),
         ({"estimator": "mlp", "estimator_params": {"epochs": 0}}, "estimator_params", "epochs"),
         ({"estimator": "mlp", "estimator_params": {"n_members": 0}}, "estimator_params", "n_"),
+        # taken and ignored by the estimator (the fit gave the default's metrics)
+        (
+            {"estimator": "extra_trees", "estimator_params": {"learning_rate": 0.5, "max_iter": 3}},
+            "estimator_params",
+            "'learning_rate' does not apply to extra_trees (gradient_boosting only)",
+        ),
+        (
+            {"estimator": "extra_trees", "estimator_params": {"class_weight": "balanced"}},
+            "estimator_params",
+            "'class_weight' does not apply to extra_trees (a classifier's option: not read by a "
+            "conductivity model)",
+        ),
+        (
+            {"estimator": "extra_trees", "estimator_params": {"n_members": 3}},
+            "estimator_params",
+            "'n_members' does not apply to extra_trees (gradient_boosting only)",
+        ),
+        # a featurizer's numbers and flags are no more coerced than the estimator's
+        (
+            {"featurizer_params": {"magpie": {"impute_nan": "yes"}}},
+            "featurizer_params",
+            "impute_nan takes bool, not the text 'yes'",
+        ),
+        (
+            {"featurizer_params": {"magpie": {"impute_nan": 1}}},
+            "featurizer_params",
+            "impute_nan takes bool, not 1",
+        ),
         ({"seed": -1}, "seed", "Seed must be between 0 and 2**32 - 1"),
         ({"alias": "my alias/1"}, "alias", "Invalid alias name"),
         ({"alias": "Latest"}, "alias", "reserved"),

@@ -179,6 +179,13 @@ def test_parameter_values_are_checked_without_fitting(task, name, params, says):
         ("conductivity", "extra_trees", {"n_estimators": True}, "n_estimators takes int, not a"),
         ("conductivity", "random_forest", {"max_depth": False}, "max_depth takes int | None"),
         ("conductivity", "mlp", {"hidden": [64, True]}, "hidden takes tuple[int, ...] | list"),
+        # text for a number or a flag, a number for a flag, a real for an integer: the torch
+        # networks have no scikit-learn constraint on these, and took them
+        ("conductivity", "mlp", {"lr": "0.003"}, "lr takes float, not the text '0.003'"),
+        ("conductivity", "mlp", {"hidden": ["64"]}, "not the text '64'"),
+        ("conductivity", "attention", {"tobit": "yes"}, "tobit takes bool, not the text 'yes'"),
+        ("conductivity", "attention", {"tobit": 1}, "tobit takes bool, not 1"),
+        ("conductivity", "graph", {"max_neighbors": 12.0}, "max_neighbors takes int, not 12.0"),
     ],
 )
 def test_parameter_names_and_booleans_are_checked(task, name, params, says):
@@ -198,6 +205,85 @@ def test_flags_take_booleans():
 
     check_estimator(get_task("conductivity"), "attention", {"tobit": False})
     check_estimator(get_task("conductivity"), "random_forest", {"n_estimators": 1})
+    # a whole number where a real is asked for, and text where text is
+    check_estimator(get_task("conductivity"), "mlp", {"lr": 1, "dropout": 0})
+    check_estimator(get_task("conductivity"), "random_forest", {"max_features": "sqrt"})
+
+
+#: A value other than the default for each tree-ensemble parameter.
+_OTHER_TREE_VALUES = {
+    "n_estimators": 7, "max_features": 0.5, "min_samples_leaf": 3, "max_depth": 4,
+    "learning_rate": 0.3, "max_iter": 9, "n_members": 2, "class_weight": "balanced",
+    "n_jobs": 2, "random_state": 5, "max_selected_features": 3,
+}  # fmt: skip
+#: Parameters read by the fit itself (the first forest that selects columns; the boosters' count,
+#: threads and seeds), not passed on to the scikit-learn estimator a tree ensemble builds.
+_FOREST_FIT = {"max_selected_features"}
+_READ_BY_THE_FIT = {
+    "random_forest": _FOREST_FIT,
+    "extra_trees": _FOREST_FIT,
+    "gradient_boosting": {"n_members", "n_jobs", "random_state"},
+}
+
+
+@pytest.mark.parametrize("kind", ["random_forest", "extra_trees", "gradient_boosting"])
+@pytest.mark.parametrize("classifier", [False, True])
+def test_tree_params_read_are_those_the_scikit_learn_estimator_gets(kind, classifier):
+    """``params_read`` (what a config may set) against the code: a parameter outside it leaves the
+    forest or booster that the fit builds unchanged, one inside it (other than those the fit
+    loop reads itself) changes it. ``extra_trees`` took ``learning_rate: 0.5, max_iter: 3`` and
+    gave the default's metrics."""
+    from electroscreen.models.sklearn_models import TreeEnsembleClassifier, TreeEnsembleRegressor
+
+    cls = TreeEnsembleClassifier if classifier else TreeEnsembleRegressor
+
+    def built(**params):
+        model = cls(kind=kind, **params)
+        part = model._booster(0) if kind == "gradient_boosting" else model._forest()
+        return part.get_params()
+
+    read = cls(kind=kind).params_read()
+    assert set(_OTHER_TREE_VALUES) == set(cls().get_params()) - {"kind"}
+    assert ("class_weight" in read) == classifier
+    for name, value in _OTHER_TREE_VALUES.items():
+        if name not in read:
+            assert built(**{name: value}) == built(), name
+        elif name not in _READ_BY_THE_FIT[kind]:
+            assert built(**{name: value}) != built(), name
+
+
+@pytest.mark.parametrize(
+    ("task", "name", "params", "says"),
+    [
+        ("conductivity", "extra_trees", {"learning_rate": 0.5}, "(gradient_boosting only)"),
+        ("conductivity", "extra_trees", {"max_iter": 3}, "(gradient_boosting only)"),
+        ("conductivity", "random_forest", {"n_members": 3}, "(gradient_boosting only)"),
+        ("conductivity", "extra_trees", {"class_weight": "balanced"}, "a classifier's option"),
+        ("conductivity", "gradient_boosting", {"n_estimators": 9}, "(random_forest and extra_"),
+        ("air_stability", "gradient_boosting", {"max_features": 0.5}, "(random_forest and ext"),
+    ],
+)
+def test_tree_params_that_do_nothing_are_refused(task, name, params, says):
+    """They were taken and ignored; the message names the estimator, where the parameter applies
+    and what the estimator reads."""
+    from electroscreen.models.estimators import check_estimator
+    from electroscreen.models.tasks import get_task
+
+    key = next(iter(params))
+    with pytest.raises(ValueError) as caught:
+        check_estimator(get_task(task), name, params)
+    message = str(caught.value)
+    assert message.startswith(f"estimator_params of {name}: {key!r} does not apply to {name} ")
+    assert says in message and "; it reads " in message
+
+
+def test_tree_params_that_apply_are_taken():
+    from electroscreen.models.estimators import check_estimator
+    from electroscreen.models.tasks import get_task
+
+    check_estimator(get_task("air_stability"), "extra_trees", {"class_weight": "balanced"})
+    check_estimator(get_task("conductivity"), "gradient_boosting", {"learning_rate": 0.5})
+    check_estimator(get_task("conductivity"), "random_forest", {"max_selected_features": 5})
 
 
 def test_torch_fit_refuses_zero_epochs():
