@@ -14,20 +14,35 @@ counts, which a substitution leaves in place, is usually Z: 2 for the LGPS cell 
 it divides the cell (integral or round amounts, unchanged), else the cell divided by its site units.
 On the 321 OBELiX structures this gives the formula the dataset writes (same amounts within 0.2 %)
 for 196, against 130 for the composition alone; the site units equal the dataset's Z for 285.
+
+:func:`candidate_formulas` is the one rule for the ``formula`` a candidate row shows (``screen``,
+``data info --table``, ``featurize``, the pyfunc model and ``serve``): a structure's
+:func:`structure_formulas`, else the formula as written reduced only when integral, else (text
+that does not parse) the text as read (:func:`shown_formulas`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import njit
 
+from electroscreen.data.borane import boron_and_hydrogen, max_formula_units
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import join_formula_entries, written_amounts
+from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts, packed_formula_units
 from electroscreen.data.packed import PackedStructures, cell_entries
 from electroscreen.data.segments import segment_all, segment_ids
 
-__all__ = ["OCCUPANCY_DECIMALS", "site_formula_units", "structure_formulas"]
+__all__ = [
+    "OCCUPANCY_DECIMALS",
+    "candidate_formulas",
+    "shown_formulas",
+    "site_formula_units",
+    "structure_formulas",
+]
 
 #: Occupancies are compared to this many decimals (CIFs give 2-4; their P1 expansion repeats them).
 OCCUPANCY_DECIMALS = 4
@@ -95,6 +110,17 @@ def site_formula_units(packed: PackedStructures) -> np.ndarray:
     )
 
 
+def _whole_cages(units: np.ndarray, cells: PackedCompositions) -> np.ndarray:
+    """``units``, each lowered to its largest divisor that leaves a whole borane cage per formula
+    unit (:func:`~electroscreen.data.borane.max_formula_units`; as the composition's own
+    reduction does)."""
+    most = max_formula_units(*boron_and_hydrogen(cells)) * (1 + 1e-9)
+    units = units.copy()
+    for i in np.flatnonzero(units > most):
+        units[i] = max(d for d in range(1, max(1, int(most[i])) + 1) if units[i] % d == 0)
+    return units
+
+
 def structure_formulas(packed: PackedStructures) -> list[str]:
     """The reduced formula of each packed structure, per formula unit of its cell.
 
@@ -102,7 +128,8 @@ def structure_formulas(packed: PackedStructures) -> list[str]:
     :func:`~electroscreen.data.formula_reduction.reduced_formula`), that is the formula:
     ``Li10GeP2S12``, ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as
     ``Li20.708Ge2.7P3.3S24``) the cell is divided by its :func:`site_formula_units` first:
-    ``Li10.354Ge1.35P1.65S12``.
+    ``Li10.354Ge1.35P1.65S12``. Neither reduction splits a borane cage (``Li2B12H12``, not
+    ``LiB6H6``: :func:`~electroscreen.data.borane.max_formula_units`).
 
     Parameters
     ----------
@@ -123,7 +150,47 @@ def structure_formulas(packed: PackedStructures) -> list[str]:
         cells = PackedCompositions(offsets, z, written, np.full(n, "ok", dtype=object),
                                    np.full(n, "", dtype=object)).take(rows)  # fmt: skip
         by_composition = packed_formula_units(cells)
-        by_sites = site_formula_units(packed.take(rows))
+        by_sites = _whole_cages(site_formula_units(packed.take(rows)), cells)
         divisor[rows] = np.where(by_composition > 1, 1, by_sites)
     per_unit = amount / divisor[segment_ids(offsets)]
     return formula_texts(join_formula_entries(z, written_amounts(per_unit)[0], offsets))[1]
+
+
+def shown_formulas(reduced: Sequence[str], as_read: Sequence[str]) -> list[str]:
+    """The ``formula`` of each candidate row: its reduced formula, or where it has none (a text
+    that does not parse: ``LiXx2``, ``Li-1Cl``) the text as read, never ``""`` for a text given."""
+    return [r or c for r, c in zip(reduced, as_read, strict=True)]
+
+
+def candidate_formulas(
+    formulas: Sequence[object],
+    structures: PackedStructures | None = None,
+    structure_rows: np.ndarray | None = None,
+) -> list[str]:
+    """The ``formula`` a screening writes for each candidate row.
+
+    Parameters
+    ----------
+    formulas : sequence, length N
+        Each row's formula as read: a table's formula as written, a structure's cell (anything
+        that is not text is an empty formula).
+    structures : PackedStructures, optional
+        The structures of the rows ``structure_rows``: their formula is
+        :func:`structure_formulas`' (per formula unit of the cell).
+    structure_rows : ndarray of int, optional
+        Ascending positions in ``formulas``; required with ``structures``.
+
+    Returns
+    -------
+    list of str, length N
+        A structure's formula; else the formula reduced only when its amounts are integral
+        (:data:`~electroscreen.data.formula_reduction.WRITTEN_DECIMALS`: ``Li20Ge2P4S24`` ->
+        ``Li10GeP2S12``); else, for a text that does not parse, the text as read
+        (:func:`shown_formulas`); ``""`` for an empty or missing formula.
+    """
+    cell, reduced, _, _ = formula_texts(formulas, WRITTEN_DECIMALS)
+    if structures is not None and len(structures):
+        rows = np.asarray(structure_rows, dtype=np.int64).tolist()
+        for row, text in zip(rows, structure_formulas(structures), strict=True):
+            reduced[row] = text
+    return shown_formulas(reduced, cell)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.borane import max_formula_units
 from electroscreen.data.formula import (
     ELEMENT_SYMBOLS,
     FormulaError,
@@ -79,7 +80,9 @@ def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMAL
     total, the largest on a tie. Integral amounts thus reduce by their greatest common divisor
     (``Li20Ge2P4S24`` -> 2) and a garnet cell ``Li51.2La24Zr11.2Ta4.8O96`` by 8
     (``Li6.4La3Zr1.4Ta0.6O12``, one decimal per amount, rather than ``Li3.2La1.5...`` or
-    ``Li1.6La0.75...``).
+    ``Li1.6La0.75...``). A polyhedral borane keeps a whole cage per formula unit
+    (:func:`~electroscreen.data.borane.max_formula_units`): ``Li2B12H12`` stays, where pymatgen
+    writes ``LiB6H6``.
 
     Parameters
     ----------
@@ -106,11 +109,12 @@ def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMAL
     if common <= 1:
         return 1
     best, best_digits = 1, sum(_decimals(v) for v in values)
+    most = float(max_formula_units(amounts.get("B", 0.0), amounts.get("H", 0.0)))
     candidates = {
         d for k in range(1, math.isqrt(common) + 1) if common % k == 0 for d in (k, common // k)
     }
     for f in sorted(candidates - {1}):
-        if max(values) / f < 1.0 - 1e-9:  # Li0.5Cl0.5 stays, not Li0.1Cl0.1
+        if max(values) / f < 1.0 - 1e-9 or f > most * (1 + 1e-9):  # Li0.5Cl0.5 stays
             break
         digits = [_decimals(v / f) for v in values]
         if max(digits) > max_decimals:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
+from electroscreen.data.borane import boron_and_hydrogen, max_formula_units
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import (
     FormulaError,
@@ -53,8 +54,9 @@ def _gcd(a: int, b: int) -> int:
 
 
 @njit(cache=True)
-def _row_units(values: np.ndarray, max_decimals: int) -> int:
-    """:func:`~electroscreen.data.formula_reduction.formula_units` of one row's positive amounts."""
+def _row_units(values: np.ndarray, max_decimals: int, most: float) -> int:
+    """:func:`~electroscreen.data.formula_reduction.formula_units` of one row's positive amounts,
+    at most ``most`` units (a borane's cages: :func:`~electroscreen.data.borane.max_formula_units`)."""
     scale = 10.0**max_decimals
     common = 0
     for v in values:
@@ -80,7 +82,7 @@ def _row_units(values: np.ndarray, max_decimals: int) -> int:
         k += 1
     divisors.sort()
     for f in divisors[1:]:
-        if largest / f < 1.0 - 1e-9:  # Li0.5Cl0.5 stays, not Li0.1Cl0.1
+        if largest / f < 1.0 - 1e-9 or f > most * (1 + 1e-9):  # Li0.5Cl0.5 stays
             break
         total = 0
         worst = 0
@@ -96,12 +98,14 @@ def _row_units(values: np.ndarray, max_decimals: int) -> int:
 
 
 @njit(cache=True)
-def _formula_units(offsets: np.ndarray, amount: np.ndarray, max_decimals: int) -> np.ndarray:
+def _formula_units(
+    offsets: np.ndarray, amount: np.ndarray, max_decimals: int, most: np.ndarray
+) -> np.ndarray:
     out = np.ones(len(offsets) - 1, dtype=np.int64)
     for i in range(len(offsets) - 1):
         lo, hi = offsets[i], offsets[i + 1]
         if hi > lo:
-            out[i] = _row_units(amount[lo:hi], max_decimals)
+            out[i] = _row_units(amount[lo:hi], max_decimals, most[i])
     return out
 
 
@@ -124,7 +128,8 @@ def packed_formula_units(
     """
     offsets = np.ascontiguousarray(packed.offsets, dtype=np.int64)
     amount = np.ascontiguousarray(packed.amount, dtype=np.float64)
-    return _formula_units(offsets, amount, max_decimals)
+    most = np.ascontiguousarray(max_formula_units(*boron_and_hydrogen(packed)), dtype=np.float64)
+    return _formula_units(offsets, amount, max_decimals, most)
 
 
 def packed_texts(

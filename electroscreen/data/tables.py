@@ -264,24 +264,28 @@ def _row_record(
     from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
 
     formula_col = named.formula
+    raw = record.get(formula_col) if formula_col is not None else None
+    written = raw if isinstance(raw, str) else ""  # a CIF that is not read leaves the formula
     cif_text = record.get(named.cif) if named.cif is not None else None
     is_cif = isinstance(cif_text, str) and bool(cif_text.strip())
     path_like = is_cif and not looks_like_cif(cif_text) and looks_like_path(cif_text)
     if path_like and named.cif_everywhere:  # a cell is text: a file it names is never opened
-        return _failed(cid, source, where, "parse_error", _PATH_CELL.format(cif_text.strip()))
+        message = _PATH_CELL.format(cif_text.strip())
+        return _failed(cid, source, where, "parse_error", message, written)
     if is_cif and (named.cif_everywhere or looks_like_cif(cif_text)):
         # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
         problem = next(
             (b.problem for b in cif_blocks(cif_text, structure_args[0]) if b.problem), None
         )
         if problem is not None:
-            return _failed(cid, source, where, problem[0], f"structure: {problem[1]}")
+            return _failed(cid, source, where, problem[0], f"structure: {problem[1]}", written)
         try:
             structure = structure_from_text(cif_text, "cif")[0]
         except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
-            return _failed(cid, source, where, _classify_error(exc), f"structure: {exc}")
+            reason = _classify_error(exc)
+            return _failed(cid, source, where, reason, f"structure: {exc}", written)
         read = structure_record(cid, source, structure, *structure_args, where=where)
-        mismatch = formula_mismatch(record.get(formula_col) if formula_col else None, structure)
+        mismatch = formula_mismatch(raw, structure)
         if mismatch and read["status"] == OK:
             return _failed(cid, source, where, "formula_mismatch", mismatch, read["formula"])
         return read
@@ -291,9 +295,7 @@ def _row_record(
             f"no formula column (expected one of {', '.join(FORMULA_COLUMNS)}) "
             f"in columns {[c for c in record]}",
         )  # fmt: skip
-    raw = record.get(formula_col)
-    text = raw if isinstance(raw, str) else ""
-    formula = format_formula(parse_formula(text))
+    formula = format_formula(parse_formula(written))
     return {"candidate_id": cid, "formula": formula, "source": source, "status": OK, "error": ""}
 
 

@@ -7,8 +7,10 @@ and wrapped by :class:`CandidatePredictorModel`, a plain ``mlflow.pyfunc.PythonM
 No sklearn/skops or torch flavour: our own classes need no trust lists and loading is one unpickle.
 
 Input: a DataFrame with a ``formula`` column and an optional ``structure`` column (CIF text, or
-None/empty per row). Output: ``formula`` (the reduced formula of the input's, ``Li10GeP2S12``; empty
-where the input has none or it cannot be parsed) and the row-aligned columns of
+None/empty per row). Output: ``formula``, what ``screen`` writes for the same row
+(:func:`~electroscreen.data.cell_units.candidate_formulas`: a structure's formula per formula unit
+of its cell, ``Li10GeP2S12``; else the input's formula reduced when integral, or as written where
+it cannot be parsed; empty where the row has neither) and the row-aligned columns of
 ``CandidatePredictor.predict_frame``.
 """
 
@@ -26,8 +28,10 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
-from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, reduce_formula_text
-from electroscreen.data.tables import find_column
+from electroscreen.data.cell_units import candidate_formulas
+from electroscreen.data.packed import pack_structures
+from electroscreen.data.tables import find_column, formula_mismatch
+from electroscreen.models.frame_structures import parse_structures
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -147,17 +151,41 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """Reduced ``formula`` and row-aligned predictions (``predict_frame`` columns, with
-        ``pred_feature_status``: a prediction made on undefined features, or off a feature that
-        never varied in training such as an element no training row holds, says so)."""
-        frame = _as_frame(model_input)
+        """``formula`` as ``screen`` writes it and row-aligned predictions (``predict_frame``
+        columns, with ``pred_feature_status``: a prediction made on undefined features, or off a
+        feature that never varied in training such as an element no training row holds, says so)."""
+        frame, structures = _read_structures(_as_frame(model_input))
         out = self.predictor.predict_frame(frame, details=True)
-        formulas = frame["formula"]
-        reduced = [
-            reduce_formula_text(f, WRITTEN_DECIMALS) if isinstance(f, str) else "" for f in formulas
-        ]
-        out.insert(0, "formula", reduced)
+        out.insert(0, "formula", _row_formulas(frame["formula"].tolist(), structures))
         return out
+
+
+def _read_structures(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Any]]:
+    """``frame`` with each CIF text of ``structure`` parsed once (the predictor takes the pymatgen
+    Structure; a text that does not parse stays, to be that row's ``structure_parse_error``), and
+    the Structure or None of each row."""
+    if "structure" not in frame.columns:
+        return frame, [None] * len(frame)
+    given = frame["structure"].tolist()
+    structures, _ = parse_structures(given)
+    parsed = [s if s is not None else g for s, g in zip(structures, given, strict=True)]
+    return frame.assign(structure=pd.Series(parsed, index=frame.index, dtype=object)), structures
+
+
+def _row_formulas(formulas: list[Any], structures: list[Any]) -> list[str]:
+    """The ``formula`` ``screen`` writes for each row of a table with these formulas and these
+    CIFs (:func:`~electroscreen.data.cell_units.candidate_formulas`): a structure's per formula
+    unit of its cell; the cell as read where the row's formula is not the structure's
+    (``formula_mismatch``: ``screen`` keeps no structure for such a row); else the formula."""
+    written, rows = list(formulas), []
+    for i, (formula, structure) in enumerate(zip(formulas, structures, strict=True)):
+        if structure is None:
+            continue
+        written[i] = structure.composition.formula.replace(" ", "")
+        if formula_mismatch(formula, structure) is None:
+            rows.append(i)
+    packed = pack_structures([structures[i] for i in rows]) if rows else None
+    return candidate_formulas(written, packed, np.asarray(rows, dtype=np.int64))
 
 
 def save_predictor_file(predictor: Any, directory: str | Path) -> Path:

@@ -33,8 +33,10 @@ def not_balanced_message(
     Returns
     -------
     str
-        With no balanced combination: the closest one and its charge sums (its residual).
-        Balanced only as an element, without a cation and an anion, or by a non-integer state
+        A pure element (``Li``) says so: it has no counter-ion. With no balanced
+        combination: the closest one and its charge sums (its residual), after ``no anion`` where
+        no element of the composition takes a negative state (``LiNa``).
+        Balanced only without a cation and an anion, or by a non-integer state
         outside the element's states of that sign (``LiCl2``'s Cl-0.5): that state, and the sums
         with each element's commonest state, which show the side in excess.
     """
@@ -42,9 +44,16 @@ def not_balanced_message(
     unknown = [el for el in symbols if not element_oxidation_states(el)]
     if unknown:
         return f"no charge-balanced oxidation states: no oxidation state is known for {unknown[0]}"
+    if len(symbols) == 1:  # balanced only as the element: a counter-ion is what it lacks
+        el = symbols[0]
+        return f"a pure element ({el}0), not an ionic compound: no counter-ion to balance {el} ions"
+    no_anion = not any(s < 0 for el in symbols for s, _ in element_oxidation_states(el))
     if not balanced:
+        why = (
+            f"no anion (none of {', '.join(symbols)} takes a negative state); " if no_anion else ""
+        )
         return (
-            "no charge-balanced oxidation states: the closest, "
+            f"no charge-balanced oxidation states: {why}the closest, "
             f"{_sums(symbols, amounts, states, formula)} (residual {residual:+.3g} e)"
         )
     if odd := _odd_state(symbols, states):
@@ -53,8 +62,6 @@ def not_balanced_message(
     else:
         shown = " ".join(_state(el, q) for el, q in zip(symbols, states, strict=True))
         why = f"balanced only without a cation and an anion ({shown})"
-    if len(symbols) < 2:
-        return why
     common = np.array([float(element_oxidation_states(el)[0][0]) for el in symbols])
     return f"{why}; with the commonest states, {_sums(symbols, amounts, common, formula)}"
 

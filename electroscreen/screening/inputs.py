@@ -26,9 +26,7 @@ import pyarrow.parquet as pq
 from pymatgen.core import IStructure
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.cell_units import structure_formulas
-from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
-from electroscreen.data.formula_text import formula_texts
+from electroscreen.data.cell_units import candidate_formulas, structure_formulas
 from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
@@ -280,15 +278,14 @@ def candidate_rows(candidates: pd.DataFrame) -> pd.DataFrame:
 
 def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures]:
     """Rows read with pymatgen Structures (structure files, a table's CIF column) in the standard
-    columns, their structures packed once, and a structure's ``formula`` per formula unit of its
-    cell (:func:`~electroscreen.data.cell_units.structure_formulas`), as for a packed pool."""
+    columns, their structures packed once, and each row's ``formula`` as every reader writes it
+    (:func:`~electroscreen.data.cell_units.candidate_formulas`: a structure's per formula unit of
+    its cell, as for a packed pool)."""
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
     structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
     written = table["formula"].fillna("").astype(str).tolist()
-    reduced = formula_texts(written, WRITTEN_DECIMALS)[1]
-    for row, text in zip(structures.positions, structure_formulas(structures.packed), strict=True):
-        reduced[row] = text
-    return standardize(table, extras, reduced), structures
+    shown = candidate_formulas(written, structures.packed, structures.positions)
+    return standardize(table, extras, shown), structures
 
 
 def materialize(

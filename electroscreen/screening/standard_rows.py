@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.cell_units import shown_formulas
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.table_text import row_places
@@ -73,11 +74,11 @@ def with_reduced_formula(table: pd.DataFrame, reduced: list[str]) -> pd.DataFram
     """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
     ``formula`` = ``reduced``, its reduced formula (a formula as written reduced only when integral,
     :data:`~electroscreen.data.formula_reduction.WRITTEN_DECIMALS`), or the text as read where that
-    is ``""`` (it cannot be parsed)."""
+    is ``""`` (it cannot be parsed: :func:`~electroscreen.data.cell_units.shown_formulas`)."""
     cell = table["formula"].fillna("").astype(str)
     table = table.drop(columns=["cell_formula"], errors="ignore")
     table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
-    table["formula"] = [r or c for r, c in zip(reduced, cell, strict=True)]
+    table["formula"] = shown_formulas(reduced, cell)
     return table
 
 

@@ -92,3 +92,33 @@ def test_occupant_order_and_neighbouring_rows_do_not_change_a_row(order):
     batch = pack_structures([_lgps_like(0.5), cell, _lgps_like(0.2)])
     assert site_formula_units(alone)[0] == site_formula_units(batch)[1] == 2
     assert structure_formulas(alone)[0] == structure_formulas(batch)[1]
+
+
+def test_a_borane_keeps_a_whole_cage_per_formula_unit():
+    """A chemist's audit: ``Li2B12H12`` was written ``LiB6H6`` (the gcd, as pymatgen reduces),
+    which reads as the salt of a B6H6 - anion. A polyhedral borane is no longer divided into
+    units of less than one cage's boron, whether written, a cell's content or a structure's;
+    a tetrahydroborate, which is no cage, and other formulas reduce as before."""
+    from electroscreen.data.compositions import pack_compositions
+    from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, formula_units
+    from electroscreen.data.formula_text import formula_texts, packed_formula_units
+
+    written = ["Li2B12H12", "Li2B10H10", "LiCB11H12", "Li8B48H48", "Li4C4B36H40", "Li2B2H8",
+               "Li20Ge2P4S24"]  # fmt: skip
+    expected = ["Li2B12H12", "Li2B10H10", "LiB11H12C", "Li2B12H12", "LiB9H10C", "LiBH4",
+                "Li10GeP2S12"]  # fmt: skip
+    assert formula_texts(written, WRITTEN_DECIMALS)[1] == expected
+    assert formula_texts(written)[1] == expected  # a cell's content, as text
+    assert [reduce_formula_text(f) for f in written] == expected
+    amounts = [parse_formula(f) for f in written]
+    kernel = packed_formula_units(pack_compositions(amounts)).tolist()
+    assert kernel == [formula_units(a) for a in amounts] == [1, 1, 1, 4, 4, 2, 2]
+    rng = np.random.default_rng(0)
+
+    def cell(z: int) -> Structure:  # z formula units of Li2B12H12, every site alike per element
+        species = ["Li"] * 2 * z + ["B"] * 12 * z + ["H"] * 12 * z
+        return Structure(Lattice.cubic(9.6), species, rng.random((len(species), 3)))
+
+    packed = pack_structures([cell(1), cell(4)])
+    assert site_formula_units(packed).tolist() == [2, 8]  # the sites alone would split the cage
+    assert structure_formulas(packed) == ["Li2B12H12", "Li2B12H12"]

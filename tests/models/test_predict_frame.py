@@ -85,3 +85,48 @@ def test_a_row_with_a_structure_is_read_from_its_cell_as_screen_reads_it(fractio
     assert as_written["pred_log10_sigma_novelty"].iloc[0] != by_cell["pred_log10_sigma_novelty"][0]
     X_train_reads = model.featurize(both).X  # training's reading: the formula as written
     assert not np.array_equal(X_train_reads[0], X_train_reads[1])
+
+
+def test_pyfunc_writes_the_formula_screen_writes_for_the_same_rows(fractions_model, data_dir,
+                                                                     tmp_path):  # fmt: skip
+    """An ML engineer's audit: pyfunc's ``formula`` was ``""`` for a structure-only row and for a
+    formula that does not parse, where ``screen`` writes the structure's formula and the text as
+    read. Now both take it from one rule (``data.cell_units.candidate_formulas``): the same rows
+    as a table with a ``cif`` column give the same ``formula`` column. A missing formula in a
+    ``string`` column (pandas' NA) is ``empty_formula`` in both."""
+    from electroscreen.data.obelix import load_obelix_structures
+    from electroscreen.experiments.pyfunc import CandidatePredictorModel
+    from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
+
+    licl = input_example()["structure"].iloc[1]
+    de5 = load_obelix_structures(data_dir)["de5"]  # Li6In2.03Cl12: no round reduction
+    broken = "data_x\n_cell_length_a 3\n"
+    rows = pd.DataFrame(
+        {
+            "formula": pd.Series(
+                ["Li20Ge2P4S24", "LiXx2", "Li-1Cl", None, None, "Li3PS4", "Li3InCl6",
+                 "Li2B12H12", None, "Li3PS4"],
+                dtype="string",
+            ),
+            "structure": [None, None, None, licl, de5, licl, de5, None, None, broken],
+        }
+    )  # fmt: skip
+    wrapper = CandidatePredictorModel()
+    wrapper.predictor = fractions_model
+    out = wrapper.predict(None, rows)
+    expected = ["Li10GeP2S12", "LiXx2", "Li-1Cl", "LiCl", "Li3In1.015Cl6", "LiCl",
+                "Li3In1.015Cl6", "Li2B12H12", "", "Li3PS4"]  # fmt: skip
+    assert out["formula"].tolist() == expected
+    assert out["pred_status"].tolist() == [
+        "ok", "unknown_element", "bad_formula", "ok", "ok", "formula_mismatch", "ok", "ok",
+        "empty_formula", "structure_parse_error",
+    ]  # fmt: skip
+    table = tmp_path / "rows.parquet"
+    rows.rename(columns={"structure": "cif"}).to_parquet(table)
+    screened = pd.concat(
+        [materialize(batch)[0] for batch in iter_batches(plan_inputs([table]), 4)],
+        ignore_index=True,
+    )
+    assert screened["formula"].tolist() == expected
+    assert screened["status"].iloc[8] == "empty_formula"
+    assert screened["status"].iloc[9] == "parse_error"  # screen's name for a CIF it cannot read

@@ -73,6 +73,20 @@ def test_a_charge_balance_rejection_gives_the_charge_sums():
     assert not any("\n" in e for e in out["error"])
 
 
+def test_a_pure_element_or_a_composition_without_anion_says_it_has_no_counter_ion():
+    """A chemist's audit: Li was ``not_charge_balanced`` with "balanced only without a cation and an
+    anion (Li0)", which misstates the reason: a pure element has no counter-ion. The message says
+    so, and an alloy of cations says it has no anion before its closest combination."""
+    out = apply_filters(_table(["Li", "LiNa", "Li2O3"]), FilterConfig())
+    assert out["status"].eq("not_charge_balanced").all()
+    element, alloy, oxide = out["error"]
+    assert (
+        element == "a pure element (Li0), not an ionic compound: no counter-ion to balance Li ions"
+    )
+    assert "no anion (none of Li, Na takes a negative state); the closest, Li+1 Na+1" in alloy
+    assert "no anion" not in oxide
+
+
 def test_filters_are_configurable():
     table = _table(["NaCl", "LiCdCl3", "Li5O"])
     config = FilterConfig(carrier="Na", forbidden_elements=[], require_charge_balance=False)
