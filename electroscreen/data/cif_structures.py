@@ -19,8 +19,8 @@ from types import SimpleNamespace
 from pymatgen.core import Composition, Structure
 from pymatgen.io.cif import CifParser
 
+from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.data.headers import site_blocks
-from electroscreen.data.tables import formula_mismatch
 from electroscreen.data.validation import MAX_OCCUPANCY, StructureProblem, occupancy_in_range
 
 __all__ = ["NO_SITE_BLOCK", "RAGGED_LOOP", "cif_block_structure", "cif_structures"]
@@ -97,7 +97,7 @@ def _check_occupancies(data: dict) -> None:
 def _formula_sum_problem(data: dict, structure: Structure) -> str | None:
     """Why a block's sites are not its own ``_chemical_formula_sum``, or ``None``.
 
-    The rule of a table's formula against its CIF (``tables.formula_mismatch``: same elements,
+    The rule of a table's formula against its CIF (``composition_match.formula_mismatch``: same elements,
     atomic fractions within ``FORMULA_CIF_TOLERANCE``). Fractions, not amounts, are compared: a
     formula sum is often per formula unit (``Li6 P S5 Cl``) while the sites fill the cell, and a
     refinement's occupancies may round it. The sum may count atoms (occupancy-weighted, as the

@@ -26,6 +26,8 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_form
 from electroscreen.data.segments import segment_all
 
 __all__ = [
+    "FORMULA_CIF_TOLERANCE",
+    "formula_mismatch",
     "MATCH_TOLERANCE",
     "CompositionIndex",
     "atomic_fractions",
@@ -247,3 +249,33 @@ class CompositionIndex:
                     best, best_gap = ref, gap
             out[row] = best
         return out
+
+
+#: Largest atomic-fraction difference between a row's formula and its CIF's composition.
+FORMULA_CIF_TOLERANCE = 0.01
+
+
+def formula_mismatch(text: object, structure) -> str | None:
+    """Why a row's formula and its CIF are not one composition, or ``None`` when they agree.
+
+    They agree when they hold the same elements and no atomic fraction differs by more than
+    :data:`FORMULA_CIF_TOLERANCE` (a refinement's occupancies may round a nominal formula). A
+    formula cell that is empty or does not parse (a label such as ``LLZO``) is not compared.
+    """
+    written = atomic_fractions(text) if isinstance(text, str) and text.strip() else None
+    composition = structure.composition.get_el_amt_dict()
+    cif_total = sum(composition.values())
+    if written is None or not cif_total > 0:
+        return None
+    gaps = {
+        el: abs(written.get(el, 0.0) - composition.get(el, 0.0) / cif_total)
+        for el in sorted(set(written) | set(composition))
+    }
+    worst = max(gaps, key=gaps.get)
+    if set(written) == set(composition) and gaps[worst] <= FORMULA_CIF_TOLERANCE:
+        return None
+    cif_formula = structure.composition.formula.replace(" ", "")
+    return (
+        f"formula {text!r} is not the CIF's composition {cif_formula} (atomic fraction of "
+        f"{worst} differs by {gaps[worst]:.3f}; at most {FORMULA_CIF_TOLERANCE} allowed)"
+    )

@@ -48,14 +48,12 @@ from electroscreen.data.table_text import (
 
 __all__ = [
     "CIF_COLUMNS",
-    "FORMULA_CIF_TOLERANCE",
     "FORMULA_COLUMNS",
     "ID_COLUMNS",
     "INPUT_PREFIX",
     "READ_PROBLEMS",
     "TableColumns",
     "find_column",
-    "formula_mismatch",
     "looks_like_cif",
     "read_parquet",
     "read_problems",
@@ -80,8 +78,6 @@ INPUT_PREFIX = "input_"
 #: header; the one row standing for a table without rows, ``whole_file``). The rows are there, so
 #: a chunk's rows are the file's records whatever the chunk size; the readers give them the status.
 READ_PROBLEMS = "electroscreen_read_problems"
-#: Largest atomic-fraction difference between a row's formula and its CIF's composition.
-FORMULA_CIF_TOLERANCE = 0.01
 
 
 def looks_like_cif(text: object) -> bool:
@@ -260,6 +256,7 @@ def _status_row(
 def _row_record(
     record: dict, cid: str, source: str, where: str, named: TableColumns, structure_args: tuple
 ) -> dict:
+    from electroscreen.data.composition_match import formula_mismatch  # imports tables
     from electroscreen.data.headers import cif_blocks
     from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
 
@@ -297,34 +294,6 @@ def _row_record(
         )  # fmt: skip
     formula = format_formula(parse_formula(written))
     return {"candidate_id": cid, "formula": formula, "source": source, "status": OK, "error": ""}
-
-
-def formula_mismatch(text: object, structure) -> str | None:
-    """Why a row's formula and its CIF are not one composition, or ``None`` when they agree.
-
-    They agree when they hold the same elements and no atomic fraction differs by more than
-    :data:`FORMULA_CIF_TOLERANCE` (a refinement's occupancies may round a nominal formula). A
-    formula cell that is empty or does not parse (a label such as ``LLZO``) is not compared.
-    """
-    from electroscreen.data.composition_match import atomic_fractions
-
-    written = atomic_fractions(text) if isinstance(text, str) and text.strip() else None
-    composition = structure.composition.get_el_amt_dict()
-    cif_total = sum(composition.values())
-    if written is None or not cif_total > 0:
-        return None
-    gaps = {
-        el: abs(written.get(el, 0.0) - composition.get(el, 0.0) / cif_total)
-        for el in sorted(set(written) | set(composition))
-    }
-    worst = max(gaps, key=gaps.get)
-    if set(written) == set(composition) and gaps[worst] <= FORMULA_CIF_TOLERANCE:
-        return None
-    cif_formula = structure.composition.formula.replace(" ", "")
-    return (
-        f"formula {text!r} is not the CIF's composition {cif_formula} (atomic fraction of "
-        f"{worst} differs by {gaps[worst]:.3f}; at most {FORMULA_CIF_TOLERANCE} allowed)"
-    )
 
 
 #: Why a ``cif`` cell that names a file is not read.

@@ -29,8 +29,9 @@ from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from electroscreen.data.cell_units import candidate_formulas
+from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.data.packed import pack_structures
-from electroscreen.data.tables import find_column, formula_mismatch
+from electroscreen.data.tables import find_column
 from electroscreen.models.frame_structures import parse_structures
 
 __all__ = [

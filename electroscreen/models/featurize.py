@@ -17,10 +17,9 @@ import pandas as pd
 
 from electroscreen.data.anion_classes import anion_classes
 from electroscreen.data.candidates import OK, merge_status
-from electroscreen.data.composition_match import element_set_codes
+from electroscreen.data.composition_match import element_set_codes, formula_mismatch
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
-from electroscreen.data.tables import formula_mismatch
 from electroscreen.featurizers.base import (
     CompositionFeaturizer,
     Featurizer,
@@ -151,7 +150,7 @@ def featurize_frame(
         Read the rows as a screening reads a table's (pyfunc, ``serve``): a row whose formula and
         structure (parsed here from ``frame["structure"]``) are not one composition gets status
         ``formula_mismatch`` (the table readers' rule,
-        :func:`~electroscreen.data.tables.formula_mismatch`), and a row with a structure is
+        :func:`~electroscreen.data.composition_match.formula_mismatch`), and a row with a structure is
         featurized from the structure's cell, which its formula only has to match (``screen``
         reads a table row's ``cif`` so: ``cell_formula``). Otherwise (training) a given formula
         is read as written beside its structure.

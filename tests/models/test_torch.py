@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from electroscreen.data import pack_structures
-from electroscreen.data.tables import formula_mismatch
+from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.featurizers.structure.neighbors import neighbor_list
 from electroscreen.models.graph import GraphRegressor, build_graphs
 from electroscreen.models.predictor import CandidatePredictor, parse_structures
