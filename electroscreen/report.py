@@ -74,6 +74,7 @@ def ranked_table(
     top: int = 15,
     width: int | None = None,
     coverage: float | None = None,
+    temperature_c: float = 25.0,
 ) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
@@ -102,30 +103,49 @@ def ranked_table(
         Nominal coverage of the conductivity intervals (``1 - conformal_alpha`` of the model,
         :attr:`~electroscreen.screening.runner.ScreeningResult.interval_coverage`), named in the interval's
         header; default ``results.attrs["interval_coverage"]``, else unknown: 90 %.
+    temperature_c : float
+        The screening config's temperature (degC): a row's own ``temperature_c`` cell, where it
+        has one, is its temperature. When the ranked rows were predicted at several temperatures,
+        a ``T (°C)`` column shows each row's, and a composition is shown once per temperature
+        (its repeats counted within it): its 25 degC row is no repeat of its 80 degC row.
     """
+    import numpy as np  # not at CLI start-up
+
     from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.experiments.plots import COVERAGE_ATTR
     from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
+    from electroscreen.screening.temperatures import used_temperatures
 
     ranked = is_ranked(results["rank"])
     order = results[ranked].sort_values("rank", kind="stable")
-    groups = distinct_compositions(order["formula"].astype(str), limit=top)
+    temperatures = used_temperatures(order, temperature_c)
+    several = len(np.unique(temperatures[np.isfinite(temperatures)])) > 1
+    groups = []  # a composition once per temperature
+    for t in np.unique(temperatures) if several else [None]:
+        at = np.arange(len(order)) if t is None else np.flatnonzero(temperatures == t)
+        found = distinct_compositions(order["formula"].iloc[at].astype(str), limit=top)
+        groups += [(at[first], [at[r] for r in same]) for first, same in found]
+    groups = sorted(groups)[:top]
     best = order.iloc[[first for first, _ in groups]]
     repeats = sum(len(r) for _, r in groups)
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates"
     if repeats:
-        title += f" (one row per composition; {repeats} repeats, '+n more' after the id)"
+        per = " and temperature" if several else ""
+        title += f" (one row per composition{per}; {repeats} repeats, '+n more' after the id)"
     ids, formulas, cells = [], [], []
-    for row, (_, same) in zip(best.itertuples(index=False), groups, strict=True):
+    for row, (first, same) in zip(best.itertuples(index=False), groups, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
         formulas.append(str(row.formula))
         cells.append((
+            *((f"{temperatures[first]:g}",) if several else ()),
             _number(row.pred_log10_sigma),  # the trees' spread (_std) is not the interval
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
     headers = _numbers(results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage)
+    if several:  # one ranking across temperatures: each row says at which it was predicted
+        headers = (("T (°C)", 4), *headers)
     ranks = [str(r) for r in best["rank"]]
     rank_w = max([4, *map(len, ranks)])
     id_w = max([12, *map(len, ids)])

@@ -131,3 +131,17 @@ def test_an_unknown_coverage_is_the_default_90_percent_and_the_table_may_carry_i
     results = _two_candidates()
     results.attrs["interval_coverage"] = 0.95
     assert "95 % interval" in _render(ranked_table(results, top=2))
+
+
+def test_a_ranking_across_temperatures_shows_each_rows_temperature():
+    """The same composition at 80 and at 25 degC (blank: the config's) are two predictions, not a
+    repeat: both are shown, each with its temperature; a run at one temperature has no column."""
+    results = _two_candidates("Li3PS4").iloc[[0, 1, 0]].reset_index(drop=True)
+    results["candidate_id"] = ["hot", "other", "room"]
+    results["rank"] = pd.array([1, 2, 3], dtype="Int64")
+    results["temperature_c"] = ["80", None, ""]
+    rows = [line.split("│") for line in _render(ranked_table(results, top=3)).splitlines()]
+    shown = [(r[2].strip(), r[4].strip()) for r in rows if len(r) > 4]
+    assert shown == [("hot", "80"), ("other", "25"), ("room", "25")]
+    same = _render(ranked_table(results.assign(temperature_c=None), top=3, temperature_c=80.0))
+    assert "T (°C)" not in same and "hot (+1 more)" in same

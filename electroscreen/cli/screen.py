@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import typer
@@ -151,11 +152,15 @@ def screen(
     from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
-    from electroscreen.screening.screen_config import load_screening_config
+    from electroscreen.screening.screen_config import KelvinWarning, load_screening_config
 
     log = log_console(stderr=True)
     try:
-        settings = load_screening_config(config, batch_size=batch_size)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", KelvinWarning)
+            settings = load_screening_config(config, batch_size=batch_size)
+        for warning in caught:  # a line of the log, not Python's warning with its source line
+            log.print(f"warning: {warning.message}", markup=False, highlight=False)
         with interruptible(log, RESUME_HINT):
             result = run_screen(
                 inputs, out, config=settings, conductivity_model=conductivity_model,
@@ -180,8 +185,12 @@ def screen(
         raise typer.Exit(2) from None
     console.print(
         ranked_table(
-            result.results, settings.top, width=console.width, coverage=result.interval_coverage
-        )
+            result.results,
+            settings.top,
+            width=console.width,
+            coverage=result.interval_coverage,
+            temperature_c=settings.temperature_c,
+        )  # fmt: skip
     )
     console.print(status_line(result.counts), highlight=False)
     console.print(f"results: {out / 'results.parquet'}, {out / 'results.csv'}", highlight=False)

@@ -33,6 +33,7 @@ from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.data.packed import pack_structures
 from electroscreen.data.tables import find_column
 from electroscreen.models.frame_structures import parse_structures
+from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS, TEMPERATURE_COLUMN
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -204,7 +205,15 @@ def _read_predictor_file(path: str | Path) -> Any:
 
 def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
     """Signature: ``formula`` (required), ``structure`` (optional CIF text) and ``temperature_c``
-    (optional, degC, default 25: conductivity models) in; the reduced ``formula`` and predictions out."""
+    (optional, degC, default 25: conductivity models) in; the reduced ``formula`` and predictions out.
+
+    The common misspellings of ``temperature_c`` (:data:`~electroscreen.models.temperature.
+    LOOKALIKE_TEMPERATURE_COLUMNS`: ``Temperature_C``, ``temperature``, ``T_C``, ``temp_c``, ...)
+    are optional inputs too, never read as a temperature: MLflow drops a column the signature
+    lacks before the model runs (a warning in the log, over REST the server's), so a row sent
+    with ``T_C = 80`` came back at 25 degC without a word; now the model sees the column and
+    the row's ``pred_feature_status`` says ``temperature:unread_column=T_C``.
+    """
     inputs = Schema(
         [
             ColSpec("string", "formula"),
@@ -212,7 +221,8 @@ def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
             # any type: MLflow would refuse a whole call over an integer column or one text
             # cell; predict_frame reads each row (a value that is not a temperature is that
             # row's bad_temperature)
-            ColSpec(AnyType(), "temperature_c", required=False),
+            ColSpec(AnyType(), TEMPERATURE_COLUMN, required=False),
+            *(ColSpec(AnyType(), c, required=False) for c in LOOKALIKE_TEMPERATURE_COLUMNS),
         ]
     )
     outputs = Schema(

@@ -42,7 +42,7 @@ from electroscreen.models.tasks import Task, targets_for
 from electroscreen.models.temperature import (
     DEFAULT_EA_EV,
     arrhenius_shift,
-    parse_temperatures,
+    read_temperatures,
 )
 from electroscreen.models.training_labels import TrainingLabels
 from electroscreen.models.training_rows import TrainingRows
@@ -349,11 +349,10 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         ----------
         frame : DataFrame
             ``formula`` and optionally ``structure`` (CIF text, pymatgen Structure, None/NaN),
-            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity:
-            degC, default 25; a value that is not a number is ``bad_temperature``, one outside
-            :data:`~electroscreen.models.temperature.TEMPERATURE_RANGE_C`
-            ``temperature_out_of_range``, each after the row's own problems; air stability
-            ignores the column).
+            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity,
+            degC, default 25, each row's problem after its own, a kelvin-like value or a
+            ``Temperature_C`` column noted: :func:`~electroscreen.models.temperature.
+            read_temperatures`; air stability ignores the column).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
         compositions, structures, structure_rows : optional
@@ -370,9 +369,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             structure_rows=structure_rows,
             as_table=structures is None,
         )
-        temperature = None
-        if "temperature_c" in frame and self.task_.kind == "regression":
-            temperature, problem = parse_temperatures(frame["temperature_c"])
+        temperature, temperature_notes = None, None
+        if self.task_.kind == "regression":
+            temperature, problem, temperature_notes = read_temperatures(frame)
             design = design.with_status(problem)
         # a gated classifier's weights: the predictions and the notes both need them
         estimator = getattr(self, "estimator_", None)  # unfitted: predict_design says so
@@ -380,7 +379,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         weight = estimator.gate_weight(design.X) if details and gated and len(design.rows) else None
         out = pd.DataFrame(self.predict_design(design, temperature, weight), index=frame.index)
         if details:
-            notes = feature_notes(design, self.constant_features_, self.rare_features_, weight)
+            notes = feature_notes(
+                design, self.constant_features_, self.rare_features_, weight, temperature_notes
+            )
             out["pred_feature_status"] = notes
         return out
 

@@ -101,10 +101,11 @@ def feature_notes(
     constant_features: ConstantFeatures | None,
     rare_features: ConstantFeatures | None,
     gate_weight: np.ndarray | None = None,
+    row_notes: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes and,
+    """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes,
     given a gated classifier's weights, :data:`FAR_FROM_LABELS` where its near member has (almost)
-    no say.
+    no say, and ``row_notes``.
 
     Parameters
     ----------
@@ -115,18 +116,29 @@ def feature_notes(
     gate_weight : ndarray of shape (len(design.rows),), optional
         A gated classifier's near-member weight per predicted row: below :data:`FAR_WEIGHT`,
         the row is noted :data:`FAR_FROM_LABELS`.
+    row_notes : ndarray of object, shape (len(design),), optional
+        A note per frame row (``""``: none), such as its temperature's
+        (:func:`~electroscreen.models.temperature.read_temperatures`).
     """
     notes = design.feature_status.copy()
-    if not len(design.rows) or not isinstance(design.X, np.ndarray):
-        return notes
-    extras = [f.notes(design.X) for f in (constant_features, rare_features) if f is not None]
-    if gate_weight is not None:
-        far = np.asarray(gate_weight) < FAR_WEIGHT
-        extras.append(np.where(far, FAR_FROM_LABELS, "").astype(object))
+    extras = []
+    if len(design.rows) and isinstance(design.X, np.ndarray):
+        extras = [f.notes(design.X) for f in (constant_features, rare_features) if f is not None]
+        if gate_weight is not None:
+            far = np.asarray(gate_weight) < FAR_WEIGHT
+            extras.append(np.where(far, FAR_FROM_LABELS, "").astype(object))
+    if row_notes is not None:
+        extras.append(np.asarray(row_notes, dtype=object)[design.rows])
     for extra in extras:
-        flagged = extra != ""
-        rows = design.rows[flagged]
-        notes[rows] = [
-            f"{a};{b}" if a else b for a, b in zip(notes[rows], extra[flagged], strict=True)
-        ]
+        _add_notes(notes, design.rows, extra)
     return notes
+
+
+def _add_notes(notes: np.ndarray, rows: np.ndarray, extra: np.ndarray) -> None:
+    """Append each of ``rows``' ``extra`` note (``""``: none) to its ``notes`` entry, after a
+    ``;`` where it has one already (in place)."""
+    flagged = np.asarray(extra) != ""
+    rows = np.asarray(rows)[flagged]
+    notes[rows] = [
+        f"{a};{b}" if a else b for a, b in zip(notes[rows], np.asarray(extra)[flagged], strict=True)
+    ]

@@ -11,6 +11,8 @@ the Liverpool Arrhenius fits and of the activation energy that the candidate's p
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -21,13 +23,20 @@ __all__ = [
     "DEFAULT_EA_EV",
     "EA_FOREST",
     "EA_RULE_WEIGHT",
+    "KELVIN_LIKE",
+    "LOOKALIKE_TEMPERATURE_COLUMNS",
     "ROOM_TEMPERATURE_K",
+    "TEMPERATURE_COLUMN",
     "TEMPERATURE_MODELS",
     "TEMPERATURE_RANGE_C",
+    "UNREAD_COLUMN",
     "arrhenius_shift",
     "log10_prefactor",
+    "lookalike_temperature_columns",
+    "looks_like_kelvin",
     "parse_temperatures",
     "prefactor_activation_energy",
+    "read_temperatures",
 ]
 
 #: eV of activation energy per decade of conductivity at 25 degC: ``k_B T ln10``.
@@ -115,3 +124,106 @@ def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     problem[bad] = "bad_temperature"
     problem[outside] = "temperature_out_of_range"
     return np.where(problem == "ok", np.where(missing, 25.0, number), 25.0), problem
+
+
+#: The input column of a row's temperature (degC): the only one read, by pyfunc, ``serve``,
+#: ``predict_frame`` and ``screen`` alike (exact name: MLflow's schema matches names exactly).
+TEMPERATURE_COLUMN = "temperature_c"
+#: A row's note (``pred_feature_status``) when its temperature looks like kelvin
+#: (:func:`looks_like_kelvin`); predicted at that many degC all the same.
+KELVIN_LIKE = "temperature:looks_like_kelvin"
+#: Note of a row predicted at the default temperature while a column that looks like a temperature
+#: but is not :data:`TEMPERATURE_COLUMN` has a value (``=`` the column's name follows).
+UNREAD_COLUMN = "temperature:unread_column"
+#: Kelvin values read as degC: ``T - 273.15`` a whole number of degrees (within 1e-6) from -50 to
+#: 200 degC, i.e. 223.15 ... 473.15 ending in .15, the trace a conversion from degC leaves; or the
+#: whole kelvin values written for 0, 25 and 100 degC. All of them are rare as degC (a measurement
+#: at 298.15 degC), but possible, so a note, never a refusal or a conversion.
+_KELVIN_OFFSET_DEGREES = (-50, 200)
+_KELVIN_WHOLE = (273.0, 298.0, 373.0)
+#: Names (lower case, letters and digits only) of columns that look like a temperature. A bare
+#: ``t`` is not one: tables of perovskites carry the tolerance factor ``t``.
+_LOOKALIKE_KEYS = frozenset(
+    {
+        "temperaturec", "temperature", "temp", "tempc", "tc", "temperaturek", "tempk", "tk",
+        "celsius", "kelvin", "degc", "tdegc", "tempdegc", "temperaturedegc", "temperaturecelsius",
+        "tempcelsius", "temperaturekelvin", "temperatureinc", "temperatureink",
+    }
+)  # fmt: skip
+#: Spellings of such columns declared (optional, any type) in a pyfunc model's signature: MLflow
+#: drops a column the signature lacks before the model sees it (with a warning in the log, over
+#: REST the server's), so only these reach the model and get the row's note there.
+LOOKALIKE_TEMPERATURE_COLUMNS = (
+    "Temperature_C", "TEMPERATURE_C", "Temperature_c", "temperature_C", "temperature",
+    "Temperature", "TEMPERATURE", "temp", "Temp", "temp_c", "Temp_C", "T_C", "t_c", "T_K",
+    "temperature_k", "Temperature_K", "temp_k", "T_degC", "temperature_degC",
+)  # fmt: skip
+
+
+def looks_like_kelvin(temperature_c: np.ndarray) -> np.ndarray:
+    """Whether each temperature (degC, shape (n,)) looks like a kelvin value read as degC.
+
+    ``T - 273.15`` within 1e-6 of a whole number of degrees from -50 to 200 (298.15, 323.15, but
+    not 298.2 or 573.15), or exactly 273, 298 or 373.
+
+    Examples
+    --------
+    >>> looks_like_kelvin(np.array([298.15, 25.0, 298.0, 300.0, 473.15, 573.15])).tolist()
+    [True, False, True, False, True, False]
+    """
+    t = np.asarray(temperature_c, dtype=np.float64)
+    degrees = t - 273.15
+    whole = np.abs(degrees - np.round(degrees)) <= 1e-6
+    low, high = _KELVIN_OFFSET_DEGREES
+    return (whole & (degrees >= low - 1e-6) & (degrees <= high + 1e-6)) | np.isin(t, _KELVIN_WHOLE)
+
+
+def lookalike_temperature_columns(columns: object) -> list:
+    """The columns (in order) that look like a temperature but are not :data:`TEMPERATURE_COLUMN`:
+    ``Temperature_C``, ``temperature``, ``T_C``, ``temp_c``, ``T (K)``, ``temperature_c `` (a
+    trailing space), ... (the name lower-cased, with everything but letters and digits dropped)."""
+    return [
+        c
+        for c in columns
+        if c != TEMPERATURE_COLUMN and re.sub(r"[^a-z0-9]", "", str(c).lower()) in _LOOKALIKE_KEYS
+    ]
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Missing cells and empty or all-space text."""
+    text = values.map(lambda v: isinstance(v, str) and not v.strip())
+    return values.isna().to_numpy() | text.to_numpy(dtype=bool)
+
+
+def read_temperatures(frame: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The ``temperature_c`` of each row of ``frame`` (:func:`parse_temperatures`), its problem
+    and its notes.
+
+    Returns
+    -------
+    temperature_c : ndarray of float64, shape (n,), or None
+        None where ``frame`` has no :data:`TEMPERATURE_COLUMN` (every row at 25 degC).
+    problem : ndarray of object, shape (n,)
+        ``"ok"``, ``"bad_temperature"`` or ``"temperature_out_of_range"``.
+    note : ndarray of object, shape (n,)
+        :data:`KELVIN_LIKE` where the row's value looks like kelvin (:func:`looks_like_kelvin`),
+        ``UNREAD_COLUMN=<name>`` for each look-alike column (:func:`lookalike_temperature_columns`)
+        with a value in the row (``;``-joined), else ``""``.
+    """
+    n = len(frame)
+    temperature = None
+    problem = np.full(n, "ok", dtype=object)
+    notes: list[np.ndarray] = []
+    if TEMPERATURE_COLUMN in frame:
+        column = frame[TEMPERATURE_COLUMN]
+        temperature, problem = parse_temperatures(column)
+        kelvin = ~column.isna().to_numpy() & (problem == "ok") & looks_like_kelvin(temperature)
+        notes.append(np.where(kelvin, KELVIN_LIKE, ""))
+    lookalikes = set(lookalike_temperature_columns(frame.columns))
+    for position, name in enumerate(frame.columns):  # by position: a name may repeat
+        if name in lookalikes:
+            safe = re.sub(r"[;,]", "_", str(name))  # the notes' separators
+            blank = _blank(frame.iloc[:, position])
+            notes.append(np.where(blank, "", f"{UNREAD_COLUMN}={safe}"))
+    joined = [";".join(filter(None, parts)) for parts in zip(*notes, strict=True)]
+    return temperature, problem, np.array(joined or [""] * n, dtype=object)

@@ -34,6 +34,7 @@ from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
+from electroscreen.screening.temperatures import conductivity_inputs
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",
@@ -136,26 +137,6 @@ def check_temperature(predictor: Any, temperature_c: float) -> None:
             "only (no temperature model): train one with 'temperature_model: arrhenius' "
             "(configs/conductivity.yaml) or screen at 25 degC"
         )
-
-
-def row_temperatures(
-    table: pd.DataFrame, rows: np.ndarray, temperature_c: float
-) -> np.ndarray | None:
-    """The temperature (degC) the conductivity of each of ``rows`` is asked at: the input table's
-    ``temperature_c`` cell where it has one (as pyfunc and ``serve`` read that column), else the
-    screening's ``temperature_c``; None when that is 25 degC for every row (the model's default).
-
-    Returns
-    -------
-    ndarray of object, shape (len(rows),), or None
-        Cells as read (a text that is not a number is that row's ``bad_temperature``).
-    """
-    default = float(temperature_c)
-    if "temperature_c" not in table:
-        return None if default == 25.0 else np.full(len(rows), default, dtype=object)
-    cells = table["temperature_c"].to_numpy(dtype=object)[rows]
-    blank = np.array([c is None or c != c or (isinstance(c, str) and not c.strip()) for c in cells])
-    return np.where(blank, default, cells).astype(object)
 
 
 def check_cathode(objectives: ObjectivesConfig) -> None:
@@ -295,15 +276,13 @@ def process_batch(
         given: dict[str, Any] = {"compositions": compositions.take(rows)}
         if conductivity.reads_structures or stability.reads_structures:
             given.update(structures.for_rows(rows))
-        temperatures = row_temperatures(table, rows, temperature_c)
+        temperatures = conductivity_inputs(table, rows, temperature_c)
         for name, predictor, task, optional in (
             ("conductivity", conductivity, CONDUCTIVITY, CONDUCTIVITY_OPTIONAL),
             ("air-stability", stability, AIR_STABILITY, ()),
         ):
             columns = task.output_columns
-            asked = frame
-            if name == "conductivity" and temperatures is not None:
-                asked = frame.assign(temperature_c=temperatures)
+            asked = frame.assign(**temperatures) if name == "conductivity" else frame
             values, pred_status, feature_status = _predict(
                 predictor, name, asked, columns, optional, given
             )

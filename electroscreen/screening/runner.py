@@ -39,6 +39,7 @@ from electroscreen.screening.screen_models import (
     default_model_uris,
     fingerprint_models,
 )
+from electroscreen.screening.temperatures import temperature_warnings
 
 __all__ = [
     "ScreeningError",
@@ -345,6 +346,8 @@ def screen(
             n_ok = int((results["status"] == "ok").sum())
             counts = dict(sorted(counts.items()))
             say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
+            for line in temperature_warnings(results, config.temperature_c):
+                say(f"warning: {line}")
             if run_id is not None:
                 from electroscreen.screening.mlflow_run import finish_screening_run
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -21,13 +22,14 @@ from pydantic import (
 from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
-from electroscreen.models.temperature import TEMPERATURE_RANGE_C
+from electroscreen.models.temperature import TEMPERATURE_RANGE_C, looks_like_kelvin
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
     "FilterConfig",
     "RankingConfig",
     "ScreeningConfig",
+    "KelvinWarning",
     "load_screening_config",
     "ObjectivesConfig",
 ]
@@ -291,7 +293,8 @@ class ScreeningConfig(BaseModel):
         description=(
             "Temperature (degC) the conductivity is predicted at; away from 25 degC the model needs "
             "a temperature model (Arrhenius shift with a predicted activation energy). An input "
-            "table's temperature_c cell, where given, is that row's temperature instead."
+            "table's temperature_c cell, where given, is that row's temperature instead. A value "
+            "that looks like kelvin (298.15) is read as degC, with a warning."
         ),
     )
     batch_size: StrictInt = Field(
@@ -304,6 +307,10 @@ class ScreeningConfig(BaseModel):
         """SHA-256 of the canonical JSON form (what the resume manifest compares)."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+class KelvinWarning(UserWarning):
+    """A temperature in degC that looks like kelvin (:func:`load_screening_config`)."""
 
 
 def load_screening_config(path: str | Path | None = None, **overrides: object) -> ScreeningConfig:
@@ -321,6 +328,13 @@ def load_screening_config(path: str | Path | None = None, **overrides: object) -
     ConfigError
         The file is missing, not YAML or not a mapping, or a field (or an override) is invalid;
         the message names the file and each bad field.
+
+    Warns
+    -----
+    KelvinWarning
+        ``temperature_c`` looks like kelvin (298.15:
+        :func:`~electroscreen.models.temperature.looks_like_kelvin`); it is read as degC all the
+        same (a measurement at 298.15 degC can be meant). The message names the file or override.
     """
     data: dict = {}
     source = Path(path) if path is not None else DEFAULT_CONFIG_PATH
@@ -329,7 +343,19 @@ def load_screening_config(path: str | Path | None = None, **overrides: object) -
     given = {k: v for k, v in overrides.items() if v is not None}
     data.update(given)
     try:
-        return ScreeningConfig.model_validate(data)
+        config = ScreeningConfig.model_validate(data)
     except ValidationError as exc:
         where = ", ".join([str(source), *(f"{k}={v!r}" for k, v in given.items())])
         raise ConfigError(f"{where}: invalid screening config: {field_problems(exc)}") from None
+    if looks_like_kelvin([config.temperature_c])[0]:
+        where = (
+            "the override temperature_c" if "temperature_c" in given else f"{source}: temperature_c"
+        )
+        warnings.warn(
+            f"{where} = {config.temperature_c:g} looks like a temperature in kelvin "
+            f"({config.temperature_c - 273.15:.4g} degC); it is read as {config.temperature_c:g} "
+            "degC, as written: give degC if kelvin was meant",
+            KelvinWarning,
+            stacklevel=2,
+        )
+    return config

@@ -79,6 +79,9 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
         {
             "formula": ["Li7La3Zr2O12", "Li3PS4", "LiXx2", "", "LiCl", "Li3BrO", "Li3SbS4"],
             "structure": [None, None, None, None, licl, cifs["qbb"], cifs["mq1"]],
+            # a misspelt temperature: MLflow's schema dropped it, the row came back at 25 degC
+            # with nothing in the answer; the signature now lets the model see it and say so
+            "T_C": [None, 80, None, None, None, None, None],
         }
     )
     port = _free_port()
@@ -109,6 +112,8 @@ def test_rest_predictions_equal_pyfunc_and_bad_rows_keep_their_status(structure_
     assert served["pred_status"].iloc[3] != "ok"
     assert served["formula"].fillna("").tolist() == local["formula"].fillna("").tolist()
     assert served["pred_feature_status"].tolist() == local["pred_feature_status"].tolist()
+    noted = ["temperature:unread_column=T_C" in n for n in served["pred_feature_status"]]
+    assert noted == [i == 1 for i in range(len(rows))]
     for column in local.columns.drop(["pred_status", "pred_feature_status", "formula"]):
         np.testing.assert_allclose(
             served[column].astype(float).to_numpy(), local[column].to_numpy(), rtol=1e-9,

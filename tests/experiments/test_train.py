@@ -381,3 +381,26 @@ def test_a_model_trained_without_evaluation_says_so(tmp_path, data_dir):
     run_training(config, tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=said.append)
     warned = [line for line in said if line.startswith("warning: evaluation.schemes is empty")]
     assert len(warned) == 1 and "newest registered version" in warned[0]
+
+
+def test_pyfunc_notes_a_misspelt_temperature_column(pyfunc_model, caplog):
+    """MLflow's schema dropped ``Temperature_C``/``T_C``/``temp_c``/``temperature`` before the
+    model ran (a log warning only; over REST, in the server's log): the rows came back at
+    25 degC, ``ok``, with nothing in the answer. The signature now declares the common
+    misspellings, so the model sees them and each row says the column was not read; a spelling
+    outside that list is still dropped by MLflow before the model runs (README, serve)."""
+    from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS
+
+    inputs = pyfunc_model.metadata.get_input_schema().input_names()
+    assert set(LOOKALIKE_TEMPERATURE_COLUMNS) <= set(inputs)
+    plain = pyfunc_model.predict(pd.DataFrame({"formula": ["LiCl"]}))
+    for name in ("Temperature_C", "T_C", "temp_c", "temperature"):
+        out = pyfunc_model.predict(pd.DataFrame({"formula": ["LiCl", "LiCl"], name: [80, None]}))
+        assert out["pred_status"].tolist() == ["ok", "ok"]  # predicted at 25 degC
+        assert out["pred_log10_sigma"].iloc[0] == plain["pred_log10_sigma"].iloc[0]
+        assert f"temperature:unread_column={name}" in out["pred_feature_status"].iloc[0]
+        assert "temperature" not in out["pred_feature_status"].iloc[1]
+    caplog.clear()
+    unlisted = pyfunc_model.predict(pd.DataFrame({"formula": ["LiCl"], "TeMp_C": [80]}))
+    assert "temperature" not in unlisted["pred_feature_status"].iloc[0]
+    assert "TeMp_C" in caplog.text  # MLflow's own warning: "These inputs will be ignored"

@@ -207,10 +207,13 @@ def test_air_stability_ignores_the_temperature_column(conductivity_table):
         featurizers=["electrolyte"],
         estimator_params=FAST_PARAMS["random_forest"],
     ).fit(labels)
-    frame = pd.DataFrame({"formula": ["Li6PS5Cl"] * 4, "temperature_c": ["abc", 80, -300, True]})
-    out = model.predict_frame(frame)
+    frame = pd.DataFrame(
+        {"formula": ["Li6PS5Cl"] * 5, "temperature_c": ["abc", 80, -300, True, 298.15], "T_C": 80}
+    )
+    out = model.predict_frame(frame, details=True)
     assert (out["pred_status"] == "ok").all()
     assert out["p_air_stable"].nunique() == 1
+    assert not out["pred_feature_status"].str.contains("temperature").any()  # no kelvin, T_C
 
 
 def test_model_without_temperature_refuses_other_temperatures(table_with_ea):
@@ -224,3 +227,55 @@ def test_novelty_column_grows_away_from_the_training_data(arrhenius_model, table
     near = arrhenius_model.predict_frame(table_with_ea.head(20))["pred_log10_sigma_novelty"]
     far = arrhenius_model.predict_frame(pd.DataFrame({"formula": ["LiUPu", "LiHgTlAu"]}))
     assert near.notna().all() and far["pred_log10_sigma_novelty"].min() > near.median()
+
+
+def test_kelvin_like_values_are_those_a_conversion_leaves():
+    """An ML audit typed 298.15 as temperature_c: accepted as degC, 2.6 decades up. The rule:
+    ``T - 273.15`` a whole number of degrees from -50 to 200 (223.15 ... 473.15 ending in .15),
+    or the whole kelvin values written for 0, 25 and 100 degC."""
+    from electroscreen.models.temperature import looks_like_kelvin
+
+    kelvin = [298.15, 223.15, 473.15, 353.15, 25 + 273.15, 298.0, 273.0, 373.0, 298.1500000004]
+    degc = [25.0, 80.0, 300.0, 298.2, 298.1, 573.15, 223.14, 473.16, 0.15, -0.15, 299.0, 600.0]
+    assert looks_like_kelvin(np.array(kelvin)).all()
+    assert not looks_like_kelvin(np.array(degc)).any()
+
+
+def test_a_kelvin_like_temperature_is_predicted_as_given_with_a_note(arrhenius_model):
+    """Not refused, not converted (298.15 degC can be meant): the row says so."""
+    temps = [298.15, 25.0, "323.15", None, 300.0, 298]
+    out = arrhenius_model.predict_frame(
+        pd.DataFrame({"formula": ["Li3PS4"] * len(temps), "temperature_c": temps}), details=True
+    )
+    assert (out["pred_status"] == "ok").all()
+    kelvin = ["temperature:looks_like_kelvin" in n.split(";") for n in out["pred_feature_status"]]
+    assert kelvin == [True, False, True, False, False, True]
+    alone = arrhenius_model.predict_frame(
+        pd.DataFrame({"formula": ["Li3PS4"], "temperature_c": [298.15]})
+    )
+    assert out["pred_log10_sigma"].iloc[0] == alone["pred_log10_sigma"].iloc[0]
+    assert out["pred_log10_sigma"].iloc[0] > out["pred_log10_sigma"].iloc[1] + 1  # at 298.15 degC
+
+
+def test_a_temperature_column_under_another_name_is_noted_not_read(arrhenius_model):
+    """pyfunc and serve dropped a ``Temperature_C`` column (MLflow's schema) and predicted at
+    25 degC without a word in the answer: a look-alike column is still not read (its unit and
+    spelling are guesses), but each row with a value in one says so."""
+    frame = pd.DataFrame(
+        {
+            "formula": ["Li3PS4"] * 4,
+            "temperature_c": [None, 80.0, None, None],
+            "Temperature_C": [80.0, None, None, " "],
+            "T (K)": [None, 353.15, None, None],
+            "t": [0.9, 0.9, 0.9, 0.9],  # a perovskite table's tolerance factor: no temperature
+        }
+    )
+    out = arrhenius_model.predict_frame(frame, details=True)
+    notes = [n.split(";") for n in out["pred_feature_status"]]
+    assert ["temperature:unread_column=Temperature_C" in n for n in notes] == [1, 0, 0, 0]
+    assert ["temperature:unread_column=T (K)" in n for n in notes] == [0, 1, 0, 0]
+    assert not any(p.startswith("temperature:") for p in notes[2] + notes[3])
+    at = arrhenius_model.predict_frame(
+        pd.DataFrame({"formula": ["Li3PS4"] * 2, "temperature_c": [25.0, 80.0]})
+    )
+    np.testing.assert_array_equal(out["pred_log10_sigma"].iloc[:2], at["pred_log10_sigma"])
