@@ -242,7 +242,17 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             raise ValueError(f"only {len(use)} rows can be trained on")
         X = take_rows(design.X, use)
         if task.kind == "regression":
-            self._fit_side_models(design, table, X)
+            side = fit_side_models(  # novelty and the activation-energy model
+                design,
+                table,
+                X,
+                temperature_model=self.temperature_model,
+                estimator_params=self.estimator_params,
+                random_state=self.random_state,
+                alpha=self.conformal_alpha,
+            )
+            for name, value in side.items():
+                setattr(self, name, value)
         rows = design.rows[use]
         y, weight = targets.y[rows], targets.sample_weight[rows]
         base = build_estimator(
@@ -292,20 +302,6 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         rows = np.flatnonzero(targets.evaluable | np.isfinite(targets.censored_bound))
         self.heldout_rows_ = TrainingRows.of_rows(table, targets, rows) if len(rows) else None
         return self
-
-    def _fit_side_models(self, design: Design, table: pd.DataFrame, X: object) -> None:
-        """Novelty and activation-energy model (:func:`~electroscreen.models.side_models.fit_side_models`)."""
-        fitted = fit_side_models(
-            design,
-            table,
-            X,
-            temperature_model=self.temperature_model,
-            estimator_params=self.estimator_params,
-            random_state=self.random_state,
-            alpha=self.conformal_alpha,
-        )
-        for name, value in fitted.items():
-            setattr(self, name, value)
 
     def output_columns(self) -> tuple[str, ...]:
         """The prediction columns of :meth:`predict_frame` (besides ``pred_status``)."""
