@@ -366,7 +366,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             as_table=structures is None,
         )
         temperature, temperature_notes = None, None
-        if self.task_.kind == "regression":
+        if self._check().kind == "regression":  # (unfitted: predict_design says so)
             temperature, problem, temperature_notes = read_temperatures(frame)
             design = design.with_status(problem)
         # a gated classifier's weights: the predictions and the notes both need them
