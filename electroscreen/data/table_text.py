@@ -1,9 +1,10 @@
 """A table file's bytes before pandas reads them: binary or text, its encoding, its records.
 
-:func:`looks_binary` tells a text table from a binary file named ``.csv``; :func:`text_encoding`
-decides UTF-8 or, for a spreadsheet's export with ``°`` or ``·``, Windows-1252 (checking the whole
-file before any row is read); :class:`NulVisible` hands pandas the text with NUL bytes made
-visible; :func:`record_problems` finds the lines with more fields than the header, counted as
+:func:`looks_binary` tells a text table from a binary file named ``.csv``; a text file is read
+line by line (:func:`decode_line`): a line that is UTF-8 as UTF-8, one that is not (a spreadsheet's
+``°`` or ``·``) as Windows-1252, so one stray byte changes no other row; :func:`text_encoding`
+checks the whole file before any row is read and says which lines were not UTF-8;
+:class:`NulVisible` hands pandas the text, as UTF-8, with NUL bytes made visible; :func:`record_problems` finds the lines with more fields than the header, counted as
 pandas counts records, and a quoted field that is never closed, so
 :mod:`electroscreen.data.tables` can make each one a row's status, and the line each record begins
 on; :func:`row_place` is how every message names a table's row (``formulas.csv row 9 (line 11)``).
@@ -20,11 +21,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "LINE_BY_LINE",
     "NUL_STAND_IN",
     "RECORD_LINES",
+    "UNDEFINED_BYTE",
     "NulVisible",
     "RecordLines",
     "csv_records",
+    "decode_line",
     "looks_binary",
     "record_problems",
     "row_place",
@@ -37,13 +41,52 @@ __all__ = [
 NUL_STAND_IN = "\u2400"
 
 
+#: The encoding of :class:`NulVisible` and :func:`text_encoding` for a file some of whose lines are
+#: not UTF-8: each line decoded alone (:func:`decode_line`).
+LINE_BY_LINE = "line-by-line"
+#: What a byte that neither UTF-8 nor Windows-1252 defines reads as (0x81, 0x8d, 0x8f, 0x90, 0x9d).
+UNDEFINED_BYTE = "\ufffd"
+
+
+def decode_line(raw: bytes) -> tuple[str, str]:
+    """One line of a text table: ``(text, how)``, ``how`` ``"utf-8"``, ``"cp1252"`` (a line that is
+    not UTF-8 but Windows-1252 text, as a spreadsheet writes ``°``) or ``"undefined"`` (bytes
+    neither defines read as :data:`UNDEFINED_BYTE`, the rest as Windows-1252)."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "undefined"
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """``data`` cut after each line feed (a lone carriage return ends no line: line numbers count
+    line feeds)."""
+    parts = data.split(b"\n")
+    return [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _lines_as_utf8(data: bytes) -> bytes:
+    """``data`` (whole lines) as UTF-8: each line that is not UTF-8 decoded by :func:`decode_line`."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return "".join(decode_line(line)[0] for line in _lines(data)).encode()
+
+
 class NulVisible(io.RawIOBase):
-    """A text file as UTF-8 bytes whose NUL bytes read as :data:`NUL_STAND_IN`; a Windows-1252 file
-    is re-encoded (one byte per character: a block never cuts one)."""
+    """A text file as UTF-8 bytes whose NUL bytes read as :data:`NUL_STAND_IN`; a file some of whose
+    lines are not UTF-8 (``encoding`` :data:`LINE_BY_LINE`) has each such line decoded alone
+    (:func:`decode_line`), so a byte on one line changes no other line."""
 
     def __init__(self, path: Path, encoding: str = "utf-8") -> None:
         self._fh = path.open("rb")
         self._pending = b""
+        self._carry = b""  # a line cut by the end of a block
         self._encoding = encoding
 
     def readable(self) -> bool:
@@ -52,10 +95,12 @@ class NulVisible(io.RawIOBase):
     def readinto(self, buffer) -> int:
         while not self._pending:
             chunk = self._fh.read(1 << 16)
-            if not chunk:
+            if not chunk and not self._carry:
                 return 0
             if self._encoding != "utf-8":
-                chunk = chunk.decode(self._encoding).encode("utf-8")
+                data = self._carry + chunk
+                end = len(data) if not chunk else data.rfind(b"\n") + 1
+                chunk, self._carry = _lines_as_utf8(data[:end]), data[end:]
             self._pending = chunk.replace(b"\0", NUL_STAND_IN.encode())
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
@@ -68,77 +113,98 @@ class NulVisible(io.RawIOBase):
 
 
 def looks_binary(path: Path) -> bool:
-    """Whether a file's first 8 KiB look binary: more than a stray NUL byte, or neither UTF-8 nor
-    Windows-1252 text (control characters other than tab, line and form feed; bytes Windows-1252
-    does not define).
+    """Whether a file's first 8 KiB look binary: more than a stray NUL byte, or more than a stray
+    character that text does not hold (control characters other than tab, line and form feed;
+    bytes that neither UTF-8 nor Windows-1252 defines), each line read by :func:`decode_line`.
 
-    A text table with one NUL byte in a field is read (that row gets ``bad_character``); a table a
-    spreadsheet exported as Windows-1252 is text; a PNG renamed ``.csv`` is one ``binary_file`` row.
+    A text table with one NUL byte or one undefined byte in a field is read (that row's field
+    shows it); a table a spreadsheet exported as Windows-1252 is text; a PNG renamed ``.csv`` is
+    one ``binary_file`` row.
     """
     with Path(path).open("rb") as fh:
         head = fh.read(8192)
-    if head.count(b"\0") > max(1, len(head) // 100):
+    allowed = max(1, len(head) // 100)
+    if head.count(b"\0") > allowed:
         return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # just a character cut at the end of the block
-            return False
-        return not _windows_1252_text(head)
-    return False
+    cut = head.rfind(b"\n") + 1 if len(head) == 8192 else len(head)  # whole lines only
+    text = _lines_as_utf8(head[: cut or len(head)]).decode("utf-8", errors="replace")
+    odd = sum(ch == UNDEFINED_BYTE or (ch < " " and ch not in _TEXT_CONTROLS) for ch in text)
+    return odd > allowed
 
 
 #: Control characters that text holds (tab, line feed, form feed, carriage return) and NUL (a stray
 #: one is a row's ``bad_character``, many make a file binary: :func:`looks_binary`).
 _TEXT_CONTROLS = frozenset("\t\n\f\r\0")
-
-
-def _windows_1252_text(data: bytes) -> bool:
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: not defined in Windows-1252
-        return False
-    return not any(ch < " " and ch not in _TEXT_CONTROLS for ch in text)
+#: Lines named in :func:`text_encoding`'s note before "+N more".
+_LINES_NAMED = 5
 
 
 def text_encoding(path: Path) -> tuple[str, str | None]:
-    """The encoding a CSV is read in, with a note when it is not UTF-8.
+    """The encoding a CSV is read in, with a note when some lines are not UTF-8.
 
-    ``("utf-8", None)`` for UTF-8 text; ``("cp1252", note)`` for a file that is not UTF-8 but
-    decodes as Windows-1252 (the note names the first byte that is not UTF-8 and its line). Raises
-    :class:`UnicodeDecodeError` (its reason naming the byte and line) for a file that is neither.
-    The whole file is checked (in 4 MiB blocks), so a stray byte on line 1,500 is found before any
-    row is read, not half-way through the rows.
+    ``("utf-8", None)`` for UTF-8 text; else ``(LINE_BY_LINE, note)``: each line is decoded alone
+    (:func:`decode_line`), and the note names the first byte that is not UTF-8 and its line, the
+    lines read as Windows-1252, and those holding a byte neither defines (read as U+FFFD). The
+    whole file is checked (in 4 MiB blocks) before any row is read.
     """
+    lines: dict[str, list[int]] = {"cp1252": [], "undefined": []}
+    first: tuple[int, int] | None = None  # (byte, line)
     newlines, carry = 0, b""
-    bad: tuple[int, int] | None = None  # (byte, line)
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
-            data, carry = carry + block, b""
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                if exc.reason == "unexpected end of data" and exc.end == len(data):
-                    # a character cut by the block's end: the next block completes it
-                    carry = data[exc.start :]
-                else:
-                    bad = (data[exc.start], newlines + data.count(b"\n", 0, exc.start) + 1)
-                    break
-            newlines += data.count(b"\n", 0, len(data) - len(carry))
-    if bad is None and carry:  # the file ends inside a character
-        bad = (carry[0], newlines + 1)
-    if bad is None:
+            data = carry + block
+            end = data.rfind(b"\n") + 1
+            data, carry = data[:end], data[end:]
+            _not_utf8_lines(data, newlines, lines)
+            newlines += data.count(b"\n")
+    _not_utf8_lines(carry, newlines, lines)
+    if not lines["cp1252"] and not lines["undefined"]:
         return "utf-8", None
-    where = f"byte 0x{bad[0]:02x} on line {bad[1]}"
+    number = min(lines["cp1252"][:1] + lines["undefined"][:1])
+    with Path(path).open("rb") as fh:  # the first odd byte, for the note
+        for k, line in enumerate(fh, 1):
+            if k == number:
+                start = _first_bad_byte(line)
+                first = (line[start], number)
+                break
+    note = f"{path}: not UTF-8 (byte 0x{first[0]:02x} on line {first[1]}); "
+    parts = []
+    if lines["cp1252"]:
+        parts.append(f"read as Windows-1252 (cp1252): {_named_lines(lines['cp1252'])}")
+    if lines["undefined"]:
+        parts.append(
+            f"bytes neither UTF-8 nor Windows-1252 read as U+FFFD: {_named_lines(lines['undefined'])}"
+        )
+    return LINE_BY_LINE, note + "; ".join(parts) + "; every other line as UTF-8"
+
+
+def _not_utf8_lines(data: bytes, newlines: int, lines: dict[str, list[int]]) -> None:
+    """Add the numbers of ``data``'s lines (whole lines, the first numbered ``newlines + 1``) that
+    are not UTF-8 to ``lines`` by how :func:`decode_line` reads them."""
     try:
-        with Path(path).open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                block.decode("cp1252")  # one byte per character: a block never cuts one
-    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: not defined in Windows-1252
-        raise UnicodeDecodeError(
-            "utf-8", bytes([bad[0]]), 0, 1, f"{where}; not Windows-1252 text either"
-        ) from None
-    return "cp1252", f"{path}: not UTF-8 ({where}); read as Windows-1252 (cp1252)"
+        data.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    for k, line in enumerate(_lines(data), newlines + 1):
+        how = decode_line(line)[1]
+        if how != "utf-8":
+            lines[how].append(k)
+
+
+def _first_bad_byte(line: bytes) -> int:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return 0
+
+
+def _named_lines(numbers: list[int]) -> str:
+    """``line 3`` / ``lines 3, 9, 12 (+4 more)``."""
+    shown = ", ".join(str(n) for n in numbers[:_LINES_NAMED])
+    more = f" (+{len(numbers) - _LINES_NAMED} more)" if len(numbers) > _LINES_NAMED else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {shown}{more}"
 
 
 @dataclass(frozen=True)
@@ -198,7 +264,7 @@ def record_problems(
     """
     overlong, unclosed = {}, None
     breaks, expected = ([0], [2]), 2
-    with Path(path).open(encoding=encoding, newline="") as fh:
+    with io.TextIOWrapper(NulVisible(path, encoding), encoding="utf-8", newline="") as fh:
         records = csv_records(fh)
         header = next(records, None)
         if header is not None:

@@ -16,8 +16,9 @@ type such as ``garnet``) is kept as ``input_structure``. A cell is never read as
 cell that names one (``structures/a.cif``: ``input_paths.looks_like_path``) is a ``parse_error``
 saying so.
 
-A CSV is read as UTF-8, or, when it is not UTF-8 but is Windows-1252 text (a spreadsheet's export
-with ``°`` or ``·``), as Windows-1252 with a warning naming the file and the first such line.
+A CSV is read as UTF-8, line by line where some lines are not (``table_text.decode_line``): such a
+line, a spreadsheet's ``°`` or ``·``, is read as Windows-1252 and a byte neither defines as U+FFFD,
+with a warning naming the file and the lines; one stray byte changes no other row.
 """
 
 from __future__ import annotations
@@ -183,8 +184,8 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     the same rows. A quoted field that is never closed (it would run to the end of the file) ends
     the table: the records before it are read, and one last empty row stands for the rest, a
     ``parse_error`` naming the line. A table with a header and no rows gives one chunk of one
-    empty row marked ``empty_table``. A CSV that is not UTF-8 but is Windows-1252 text is read as such, with a
-    warning; one that is neither raises :class:`UnicodeDecodeError` naming the line.
+    empty row marked ``empty_table``. A CSV some of whose lines are not UTF-8 is read line
+    by line (:func:`~electroscreen.data.table_text.text_encoding`), with a warning naming them.
     """
     path = Path(path)
     if path.suffix.lower() in {".parquet", ".pq"}:

@@ -268,15 +268,41 @@ def test_a_late_windows_1252_byte_keeps_every_row(tmp_path):
     assert rows["formula"].iloc[1500] == "Li3InCl6H4O2"
 
 
-def test_a_table_neither_utf8_nor_windows_1252_says_which_line(tmp_path):
+def test_a_byte_neither_utf8_nor_windows_1252_spoils_only_its_line(tmp_path):
+    """One 0x81 byte turned a 3,001-row table into one ``binary_file`` row (a scale audit): now
+    its line reads the byte as U+FFFD and every other row is read."""
     path = tmp_path / "odd.csv"
     path.write_bytes(b"id,formula\n" + b"a,Li3PS4\n" * 3000 + b"b,Li\x81Cl\n")
-    table = _read(path)
-    assert table["status"].tolist() == ["binary_file"]
-    assert "byte 0x81 on line 3002" in table["error"].iloc[0]
+    with pytest.warns(UserWarning, match="byte 0x81 on line 3002.*U\\+FFFD: line 3002"):
+        table = read_candidates(path)
+    assert len(table) == 3001 and (table["status"].iloc[:3000] == "ok").all()
+    assert table["status"].iloc[3000] != "ok" and "\ufffd" in table["error"].iloc[3000]
     png = tmp_path / "image.csv"
     png.write_bytes(b"formula\n\x00\x01\x02\x89PNG" + bytes(range(256)))
     assert _read(png)["status"].tolist() == ["binary_file"]
+
+
+def test_a_windows_1252_line_changes_no_other_row(tmp_path):
+    """One Windows-1252 byte made the whole file read as Windows-1252, so a valid UTF-8 row 5,000
+    lines later (``Li3YCl6 · 2H2O``) became ``Li3YCl6 Â· 2H2O``, ``bad_formula`` (a scale audit).
+    Each row reads as it does in a file of its own, whatever the chunk size."""
+    utf8 = "u,Li3YCl6 · 2H2O,Müller 2021\n".encode()
+    body = [b"r%d,Li3PS4,x\n" % i for i in range(6000)]
+    body[100] = "w,Li3InCl6,25 \xb0C\n".encode("cp1252")
+    body[5100] = utf8
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"id,formula,note\n" + b"".join(body))
+    with pytest.warns(UserWarning, match="byte 0xb0 on line 102.*Windows-1252.*: line 102;"):
+        chunks = list(table_chunks(path, 1000))
+    frame = pd.concat([pd.DataFrame(c.to_dict("list")) for c in chunks], ignore_index=True)
+    assert len(frame) == 6000
+    assert (
+        frame.loc[5100, "formula"] == "Li3YCl6 · 2H2O" and frame.loc[5100, "note"] == "Müller 2021"
+    )
+    assert frame.loc[100, "note"] == "25 °C"
+    alone = tmp_path / "alone.csv"
+    alone.write_bytes(b"id,formula,note\n" + utf8)
+    assert read_candidates(path).iloc[5100]["formula"] == read_candidates(alone).iloc[0]["formula"]
 
 
 # --- a header without rows ----------------------------------------------------------------------
