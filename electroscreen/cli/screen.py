@@ -282,6 +282,8 @@ def export(
     table = Table("rank", "candidate_id", "formula", "structure", "ordered approximant", "DFT")
     for row in result.shortlist.itertuples(index=False):
         structure = row.structure_status
+        if row.bond_note:
+            structure += f"; {row.bond_note}"
         if row.duplicate_of:
             structure = f"duplicate of {row.duplicate_of}"
         elif row.duplicates:
@@ -293,6 +295,13 @@ def export(
     console.print(table)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     console.print(f"{len(result.shortlist)} candidates ({counts}) -> {result.csv}", highlight=False)
+    if (result.shortlist["seed_id"] != "").any():
+        console.print(
+            "generated candidates (seed_id in shortlist.csv) are their seed's geometry with the "
+            "lattice scaled by the ionic volumes, not relaxed: relax them before computing "
+            "properties",
+            highlight=False,
+        )
 
 
 def demo(
