@@ -4,7 +4,8 @@
    ``electroscreen-air-stability``) of the tracking store, or train them from
    ``configs/conductivity.yaml`` and ``configs/air_stability.yaml``.
 2. Generate hypothetical candidates by ion substitution from the 321 OBELiX structures
-   (``pool_size`` of them, a reproducible probability-weighted sample).
+   (``pool_size`` of them, a reproducible probability-weighted sample), as ``generate --obelix``
+   does: no forbidden element of the screening config introduced, no OBELiX composition kept.
 3. Screen the pool (:func:`~electroscreen.screening.runner.screen`, starting afresh each time: the
    pool file is rewritten), print the best candidates and the command that opens the run in the
    MLflow UI.
@@ -91,7 +92,8 @@ def run_demo(
         Seed structures of the pool (default: the 321 OBELiX structures).
     """
     from electroscreen.report import ranked_table, status_line, ui_hint
-    from electroscreen.screening.generate import generate_candidates, load_seeds, write_pool
+    from electroscreen.screening.generate import generate_candidates, write_pool
+    from electroscreen.screening.pool_files import read_seeds
     from electroscreen.screening.run_summary import promising_line, review_metrics
     from electroscreen.screening.runner import screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -103,11 +105,13 @@ def run_demo(
     console.print(f"tracking store: {uri}", highlight=False)
     models = ensure_models(uri, data_dir, console)
     config = load_screening_config()
-    if seeds is None:
-        seeds = load_seeds(obelix=True, data_dir=data_dir)
+    known: tuple[str, ...] = ()
+    if seeds is None:  # as `generate --obelix`: every OBELiX composition is a known compound
+        read = read_seeds(obelix=True, data_dir=data_dir)
+        seeds, known = read.packed, read.known_formulas
     pool = generate_candidates(
         seeds, max_candidates=pool_size, seed=seed,
-        forbidden_elements=config.filters.forbidden_elements,
+        forbidden_elements=config.filters.forbidden_elements, known_formulas=known,
     )  # fmt: skip
     pool_path, table_path = write_pool(pool, out / "pool.npz")
     console.print(

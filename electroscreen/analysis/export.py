@@ -17,8 +17,17 @@ Generated pools are packed caches, so generated candidates export like any other
                                         by at most ``occupancy_tolerance``, reported in the status)
     DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set):
                                         INCAR, KPOINTS, POSCAR and POTCAR.spec (symbols, no POTCAR)
-    DIR/shortlist.csv                   rank, id, formula, predictions, what was written, status,
-                                        the ordered approximant's formula (``ordered_formula``)
+    DIR/shortlist.csv                   rank, id, formula, predictions, a generated candidate's
+                                        seed, substitutions and lattice scale, what was written,
+                                        status, the ordered approximant's formula
+                                        (``ordered_formula``)
+
+Every CIF starts with comment lines naming the candidate and its rank and, for a generated one,
+its seed and substitutions and that its geometry is the seed's with the lattice scaled by the
+ionic volumes, unrelaxed (:mod:`electroscreen.analysis.export_provenance`); its data block is named
+after the folder. A generated candidate whose introduced cation sits closer to its nearest anion
+than 0.85 times their Shannon radius sum gets a ``bond_note``
+(:mod:`electroscreen.analysis.substituted_bonds`): relax it before any property calculation.
 
 A candidate whose structure is one already written for a better-ranked row (the same cell read from
 two files: :mod:`electroscreen.analysis.export_duplicates`) gets no folder: its status is
@@ -41,6 +50,12 @@ import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
 from electroscreen.analysis.export_duplicates import WrittenStructures
+from electroscreen.analysis.export_provenance import (
+    PROVENANCE_COLUMNS,
+    PoolProvenance,
+    cif_header,
+    write_structure,
+)
 from electroscreen.analysis.occupancy_rounding import check_tolerance
 from electroscreen.analysis.ordering import ordered_approximant
 from electroscreen.analysis.ordering_limits import (
@@ -48,6 +63,7 @@ from electroscreen.analysis.ordering_limits import (
     OCCUPANCY_TOLERANCE,
     SEARCH_SECONDS,
 )
+from electroscreen.analysis.substituted_bonds import short_bond_note
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
@@ -182,27 +198,6 @@ def _changed(structure: Structure, cell_formula: str, source: str) -> str | None
     )
 
 
-def _write_structure(structure: Structure, folder: Path, prefix: str = "") -> list[str]:
-    from pymatgen.io.cif import CifWriter
-    from pymatgen.io.vasp import Poscar
-
-    folder.mkdir(parents=True, exist_ok=True)
-    cif = folder / f"{prefix}structure.cif" if not prefix else folder / f"{prefix}.cif"
-    # a CIF may not repeat a site label: a structure expanded from its asymmetric unit keeps one
-    # label per orbit, and CifWriter gives every occupant of a mixed site its site's label; with
-    # labels equal to the species CifWriter numbers each occupant itself (Li0, Li1, ..., Zr7, Ta8)
-    labelled = structure.copy()
-    for site in labelled:
-        site.label = site.species_string
-    CifWriter(labelled).write_file(cif)
-    written = [cif.name]
-    if structure.is_ordered:
-        poscar = folder / (f"{prefix}_POSCAR" if prefix else "POSCAR")
-        Poscar(structure.copy().remove_oxidation_states()).write_file(poscar)
-        written.append(poscar.name)
-    return written
-
-
 def _input_set(name: str) -> type:
     """The pymatgen VASP input set class ``name`` (a concrete ``VaspInputSet``), else ValueError."""
     import inspect
@@ -228,14 +223,15 @@ def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
 
 #: Per-candidate outputs besides the structure columns (``shortlist.csv``).
 _STATUS_COLUMNS = (
-    "structure_status", "ordered", "files", "ordered_status", "ordered_formula", "dft_status",
-    "duplicates", "duplicate_of",
+    "structure_status", "bond_note", "ordered", "files", "ordered_status", "ordered_formula",
+    "dft_status", "duplicates", "duplicate_of",
 )  # fmt: skip
 _CANDIDATE_FOLDER = re.compile(r"\d{3}_.+")
 
 
 def _shortlist_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in SHORTLIST_COLUMNS if c in table.columns] + list(_STATUS_COLUMNS)
+    present = [c for c in SHORTLIST_COLUMNS if c in table.columns]
+    return present + list(PROVENANCE_COLUMNS) + list(_STATUS_COLUMNS)
 
 
 def _prepare_out(out: Path) -> Path:
@@ -327,13 +323,19 @@ def export_shortlist(
     best = table[table["rank"] > 0].nsmallest(max(int(top), 0), "rank")
     out = _prepare_out(Path(out))
     finder = _Finder(_resolver(record))
+    pools = PoolProvenance()
     written = WrittenStructures()
     rows = []
     for position, row in enumerate(best.to_dict("records"), start=1):
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
         structure, status = finder.find(row["source"], row.get("cell_formula"))
-        entry.update(structure_status=status, ordered=None, files="", ordered_status="",
-                     ordered_formula="", dft_status="", duplicates="", duplicate_of="")  # fmt: skip
+        origin = pools.find(
+            _split_source(str(row["source"]), finder.resolve)[0], row["candidate_id"]
+        )
+        entry.update({c: origin.get(c, "") for c in PROVENANCE_COLUMNS})
+        entry.update(structure_status=status, bond_note="", ordered=None, files="",
+                     ordered_status="", ordered_formula="", dft_status="", duplicates="",
+                     duplicate_of="")  # fmt: skip
         if structure is not None and (kept := written.same_as(structure)) is not None:
             entry.update(structure_status="duplicate", duplicate_of=kept["candidate_id"])
             kept["duplicates"] = ";".join(filter(None, [kept["duplicates"], entry["candidate_id"]]))
@@ -341,7 +343,9 @@ def export_shortlist(
         if structure is not None:
             written.add(structure, entry)
             folder = out / f"{position:03d}_{_safe(str(row['candidate_id']))}"
-            files = [f"{folder.name}/{f}" for f in _write_structure(structure, folder)]
+            entry["bond_note"] = short_bond_note(structure, origin.get("substitutions", ""))
+            header = cif_header(row["rank"], row["candidate_id"], origin)
+            files = [f"{folder.name}/{f}" for f in write_structure(structure, folder, "", header)]
             entry["ordered"] = bool(structure.is_ordered)
             for_dft = structure if structure.is_ordered else None
             if order and not structure.is_ordered:
@@ -350,7 +354,9 @@ def export_shortlist(
                 )
                 if approximant is not None:
                     entry["ordered_formula"] = _formula(approximant)
-                    names = _write_structure(approximant, folder, prefix="ordered")
+                    header = cif_header(row["rank"], row["candidate_id"], origin,
+                                        "ordered approximant, " + entry["ordered_status"])  # fmt: skip
+                    names = write_structure(approximant, folder, "ordered", header)
                     files += [f"{folder.name}/{f}" for f in names]
                     for_dft = approximant
             if dft is not None:

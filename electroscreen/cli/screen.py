@@ -43,7 +43,18 @@ def generate(
     ),
     seed: int = typer.Option(0, help="Random seed (sampling for --max-candidates, --pool-size)."),
     exclude: list[str] = typer.Option([], help="Element never introduced (repeatable)."),
-    keep_known: bool = typer.Option(False, help="Keep candidates equal to a seed composition."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="Screening config whose forbidden elements are never introduced "
+        "(default configs/screening.yaml).",
+    ),
+    keep_forbidden: bool = typer.Option(
+        False, "--keep-forbidden", help="Also introduce the screening config's forbidden elements."
+    ),
+    keep_known: bool = typer.Option(
+        False, help="Keep candidates equal to a seed composition (or an OBELiX one, --obelix)."
+    ),
     rescale: bool = typer.Option(True, help="Scale lattices by the ionic-volume ratio."),
     pool_size: int | None = typer.Option(
         None, help="Instead: stream N synthetic formulas from the seeds' compositions to OUT."
@@ -66,6 +77,8 @@ def generate(
         skipped_seeds_lines,
         write_pool,
     )
+    from electroscreen.screening.screen_config import load_screening_config
+    from electroscreen.screening.seed_maps import skipped_chemistry_lines
     from electroscreen.screening.synthetic import write_formula_pool
 
     def fail(exc: Exception) -> typer.Exit:
@@ -75,6 +88,11 @@ def generate(
     try:  # every option checked before a seed is read
         check_pool_paths(out, table, formulas=pool_size is not None)
         check_generation(carrier, threshold, exclude)
+        forbidden: list[str] = []
+        if not keep_forbidden and pool_size is None:  # the elements `screen` would reject
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a kelvin-like temperature is screen's concern
+                forbidden = load_screening_config(config).filters.forbidden_elements
         for option, value in (("--max-candidates", max_candidates), ("--pool-size", pool_size)):
             if value is not None:
                 check_count(option, value)
@@ -102,16 +120,46 @@ def generate(
             raise fail(exc) from None
         console.print(f"{pool_size} synthetic formulas -> {path}")
         return
+    if forbidden:
+        console.print(
+            f"not introduced: the {len(forbidden)} forbidden elements of "
+            f"{config or 'configs/screening.yaml'} (--keep-forbidden introduces them)",
+            highlight=False,
+        )
     pool = generate_candidates(
         packed, carrier=carrier, threshold=threshold, max_candidates=max_candidates, seed=seed,
-        rescale_lattice=rescale, forbidden_elements=exclude, keep_known=keep_known,
+        rescale_lattice=rescale, forbidden_elements=list(dict.fromkeys([*exclude, *forbidden])),
+        keep_known=keep_known, known_formulas=read.known_formulas,
     )  # fmt: skip
+    console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
+    for line in skipped_chemistry_lines(pool.skipped):
+        console.print(escape(line), highlight=False)
+    if len(pool) == 0:
+        console.print(
+            f"[red]error:[/] no candidate generated: {_why_none(pool.counts)}; {out} not written"
+        )
+        raise typer.Exit(2)
     try:
         packed_path, table_path = write_pool(pool, out, table)
     except OSError as exc:
         raise fail(exc) from None
-    console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
     console.print(f"{len(pool)} candidates -> {packed_path} (structures), {table_path} (table)")
+
+
+def _why_none(counts: dict[str, int]) -> str:
+    """Why ``generate`` has no candidate, from its counts."""
+    used = counts.get("seeds_used", 0)
+    if not used:
+        return "no seed could be substituted (above)"
+    lost = [
+        f"{counts[key]} {label}"
+        for key, label in (("known_compound", "known compounds"), ("unbalanced", "unbalanced"))
+        if counts.get(key)
+    ]
+    found = f"{counts.get('enumerated', 0)} substitutions above --threshold"
+    return f"{used} usable seed{'s' * (used != 1)}, {found}" + (
+        f" ({', '.join(lost)})" if lost else ""
+    )
 
 
 def screen(
@@ -234,6 +282,8 @@ def export(
     table = Table("rank", "candidate_id", "formula", "structure", "ordered approximant", "DFT")
     for row in result.shortlist.itertuples(index=False):
         structure = row.structure_status
+        if row.bond_note:
+            structure += f"; {row.bond_note}"
         if row.duplicate_of:
             structure = f"duplicate of {row.duplicate_of}"
         elif row.duplicates:
@@ -245,6 +295,13 @@ def export(
     console.print(table)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     console.print(f"{len(result.shortlist)} candidates ({counts}) -> {result.csv}", highlight=False)
+    if (result.shortlist["seed_id"] != "").any():
+        console.print(
+            "generated candidates (seed_id in shortlist.csv) are their seed's geometry with the "
+            "lattice scaled by the ionic volumes, not relaxed: relax them before computing "
+            "properties",
+            highlight=False,
+        )
 
 
 def demo(

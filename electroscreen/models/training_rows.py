@@ -44,7 +44,8 @@ HELDOUT_COLUMNS = ("heldout_log10_sigma", "heldout_id")
 #: it is taken for. Wider than the leak guard's 2e-4 (``MATCH_TOLERANCE``): a substitution into a
 #: seed CIF carries the CIF's refinement rounding, up to 1.4e-3 (``Li6In2.03Cl12`` for Li3InCl6,
 #: ``Li20.056Ge2P4S24`` for LGPS), and was shown as a new material; a doping step of a tenth of a
-#: formula unit (Li6.4 against Li6.5 in a garnet) is several times wider.
+#: formula unit (Li6.4 against Li6.5 in a garnet) is several times wider. ``generate`` takes its
+#: known compounds and duplicates with it (:data:`electroscreen.screening.generate.ROUNDING_TOLERANCE`).
 TRAINING_MATCH_TOLERANCE = 2e-3
 #: The end of a ``train_id`` whose composition was only measured below a bound; group 1 is the
 #: bound's exponent (``824 (< 1e-10 S/cm)``).

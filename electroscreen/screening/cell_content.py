@@ -8,6 +8,7 @@ candidates: the occupancy-weighted amount of each element per cell, the reduced 
 
 from __future__ import annotations
 
+import re
 import string
 
 import numpy as np
@@ -20,6 +21,7 @@ from electroscreen.data.packed import PackedStructures
 __all__ = [
     "cell_formula_units",
     "element_amounts",
+    "parse_species_label",
     "prototype_label",
     "seed_formulas",
     "species_label",
@@ -71,3 +73,16 @@ def species_label(z: int, charge: float) -> str:
     q = float(charge)
     magnitude = f"{abs(q):g}" if abs(q) != 1 else ""
     return f"{ELEMENT_SYMBOLS[z]}{magnitude}{'+' if q > 0 else '-'}"
+
+
+_SPECIES_LABEL = re.compile(r"([A-Z][a-z]?)(\d+(?:\.\d+)?)?([+-])")
+
+
+def parse_species_label(text: str) -> tuple[str, float]:
+    """``(symbol, charge)`` of a :func:`species_label` (``Zr4+`` -> ``("Zr", 4.0)``, ``Cl-`` ->
+    ``("Cl", -1.0)``); ``ValueError`` for other text."""
+    match = _SPECIES_LABEL.fullmatch(str(text).strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a species label such as Zr4+ or O2-")
+    symbol, magnitude, sign = match.groups()
+    return symbol, float(magnitude or 1) * (1 if sign == "+" else -1)

@@ -9,7 +9,8 @@ For each seed structure:
    (carbon and hydrogen without boron: the LiCl-DMF solvate, whose DMF an ionic substitution would
    turn into thio- or seleno-DMF; carboranes such as LiCB11H12 stay), lack the
    carrier ion, or hold nothing substitutable are skipped (counted in
-   :attr:`GeneratedPool.counts`).
+   :attr:`GeneratedPool.counts`, named with the reason in :attr:`GeneratedPool.skipped`:
+   :mod:`~electroscreen.screening.seed_maps`).
 2. Every element except the carrier whose (element, state) is a species of the data-mined
    substitution model (:mod:`electroscreen.screening.substitution`) may be replaced; species
    outside the model (mixed valence such as Fe2.5+, rare states) stay and contribute a factor 1 to
@@ -25,18 +26,26 @@ For each seed structure:
    (Shannon radii, occupancy-weighted amounts; a crude volume estimate, the fractional coordinates
    are unchanged).
 
+Both composition rules below compare atomic fractions within :data:`ROUNDING_TOLERANCE`, the
+refinement rounding a seed CIF passes on to its candidates (2e-3:
+:data:`~electroscreen.models.training_rows.TRAINING_MATCH_TOLERANCE`, with which ``screen`` finds a
+candidate's training rows; OBELiX's Li3InCl6 CIF holds ``In2.03`` per cell, so ``In3+>Y3+`` makes
+``Li3Y1.015Cl6``, which is Li3YCl6).
+
 Deduplication rule: two candidates are duplicates when they come from seeds of the same *prototype*
 (the seed's anonymized formula plus its number of sites per cell, e.g. ``A2B3C7D12|96``) and have
-the same composition, both within
-:data:`~electroscreen.data.composition_match.MATCH_TOLERANCE` of atomic fraction (seeds of one
-structure whose CIFs round differently, ``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``,
-are one prototype); the more probable one is kept (ties: the earlier seed, then enumeration
-order). The same seed with the same substitution map can only arise once. Candidates whose composition is a seed's composition
-(a known compound: every atomic fraction within
-:data:`~electroscreen.data.composition_match.MATCH_TOLERANCE`, so that ``Li3YCl6`` is the seed
-whose CIF gives ``Y1.99998``) are dropped unless ``keep_known``; so are candidates that
+the same composition (seeds of one structure whose CIFs round differently,
+``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``, are one prototype); the more probable one
+is kept (ties: the earlier seed, then enumeration order). The same seed with the same substitution
+map can only arise once. Candidates whose composition is a seed's composition, or one of
+``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too), are
+known compounds and dropped unless ``keep_known``; so are candidates that
 ``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), before
 duplicates are removed, so that a near-duplicate never stands in for a candidate that fails.
+
+The ``max_candidates`` sample is a weighted sample without replacement whose random key for each
+candidate is a hash of ``(seed, candidate_id)``: the same candidates are kept whatever the order the
+seeds are given in.
 
 Cell labels (formulas, prototypes, species) live in
 :mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
@@ -45,6 +54,7 @@ Cell labels (formulas, prototypes, species) live in
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,32 +63,26 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, unique_ids
-from electroscreen.data.composition_match import MATCH_TOLERANCE, CompositionIndex
+from electroscreen.data.composition_match import CompositionIndex
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation import (
-    OxidationResult,
-    assign_oxidation_states,
-    is_known_valence,
-)
+from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.packed import PackedStructures
-from electroscreen.screening.cell_content import (
-    cell_formula_units,
-    element_amounts,
-    prototype_label,
-    seed_formulas,
-    species_label,
-)
+from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE
+from electroscreen.screening.cell_content import element_amounts, seed_formulas, species_label
 from electroscreen.screening.pool_files import load_seeds, write_pool
-from electroscreen.screening.substitution import (
-    enumerate_substitutions,
-    ionic_volume_scale,
-    substitute_packed,
-    substitution_model,
+from electroscreen.screening.seed_maps import (
+    SKIPPED_COLUMNS,
+    SeedMaps,
+    SeedSkip,
+    balanced,
+    seed_maps,
 )
+from electroscreen.screening.substitution import ionic_volume_scale, substitute_packed
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "ROUNDING_TOLERANCE",
     "GeneratedPool",
     "check_generation",
     "element_amounts",
@@ -89,6 +93,10 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 1e-4
+#: Largest difference of any element's atomic fraction between two compositions taken for one
+#: (a known compound, a duplicate): the seed CIFs' refinement rounding, the tolerance ``screen``
+#: finds training rows with (one value, kept in :mod:`~electroscreen.models.training_rows`).
+ROUNDING_TOLERANCE = TRAINING_MATCH_TOLERANCE
 
 
 def check_generation(
@@ -123,81 +131,19 @@ class GeneratedPool:
         Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
         stage (``enumerated``, ``known_compound``, ``unbalanced``, ``duplicate``, ``unselected``,
         ``kept``).
+    skipped : DataFrame
+        ``seed_id, seed_formula, status, error``: each seed that gives no candidate, its reason
+        (``unbalanced_seed``, ``no_carrier``, ...) and why in words
+        (:func:`~electroscreen.screening.seed_maps.skipped_chemistry_lines` prints them).
     """
 
     packed: PackedStructures
     table: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
     def __len__(self) -> int:
         return len(self.table)
-
-
-@dataclass
-class _SeedMaps:
-    index: int
-    z: np.ndarray  # (E,) seed elements
-    amounts: np.ndarray  # (E,) per cell
-    charge: np.ndarray  # (E,) assigned states
-    new_z: np.ndarray  # (K, E)
-    new_charge: np.ndarray  # (K, E)
-    log_probability: np.ndarray  # (K,)
-    formula_units: int
-    prototype: str
-    n_sites: int
-
-
-def _balanced(oxidation: OxidationResult) -> bool:
-    """Charge balanced, and only by valences the elements have (not I-0.88 or P-0.47: a seed whose
-    CIF lacks some sulfur), as the screening's charge-balance filter requires."""
-    return oxidation.ok and all(is_known_valence(*item) for item in oxidation.states.items())
-
-
-def _seed_maps(
-    i: int,
-    amounts: np.ndarray,
-    n_sites: int,
-    carrier_z: int,
-    log_threshold: float,
-    forbidden_z: np.ndarray,
-) -> _SeedMaps | str:
-    """Substitution maps of seed ``i``, or the reason it is skipped."""
-    model = substitution_model()
-    z = np.flatnonzero(amounts > 1e-8)
-    if len(z) == 0:
-        return "empty"
-    if carrier_z not in z:
-        return "no_carrier"
-    if {1, 6} <= set(z.tolist()) and 5 not in z:  # C-H without B: an organic molecule
-        return "molecular_seed"
-    amt = amounts[z]
-    oxidation = assign_oxidation_states(
-        {ELEMENT_SYMBOLS[k]: a for k, a in zip(z, amt, strict=True)}
-    )
-    if not _balanced(oxidation):
-        return "unbalanced_seed"
-    charge = np.array([oxidation.states[ELEMENT_SYMBOLS[k]] for k in z], dtype=float)
-    if charge[z == carrier_z][0] <= 0:
-        return "carrier_not_cation"
-    species = model.index(z, charge)
-    movable = (species >= 0) & (z != carrier_z)
-    if not movable.any():
-        return "nothing_to_substitute"
-    fixed_modelled = species[(species >= 0) & ~movable]
-    fixed_logp = float(model.log_cond[fixed_modelled, fixed_modelled].sum())
-    found = enumerate_substitutions(
-        model, species[movable], amt[movable], fixed_logp, z[~movable], log_threshold,
-        forbidden_z=forbidden_z,
-    )  # fmt: skip
-    new_z = np.repeat(z[None, :], len(found), axis=0)
-    new_charge = np.repeat(charge[None, :], len(found), axis=0)
-    new_z[:, movable] = model.z[found.new_species]
-    new_charge[:, movable] = model.charge[found.new_species]
-    f = cell_formula_units(amt)
-    return _SeedMaps(
-        i, z, amt, charge, new_z, new_charge, found.log_probability, f,
-        prototype_label(amt / f, n_sites), n_sites,
-    )  # fmt: skip
 
 
 def generate_candidates(
@@ -210,6 +156,7 @@ def generate_candidates(
     rescale_lattice: bool = True,
     forbidden_elements: Sequence[str] = (),
     keep_known: bool = False,
+    known_formulas: Sequence[str] = (),
 ) -> GeneratedPool:
     """Charge-balanced, deduplicated candidates by data-mined ion substitution from seed structures.
 
@@ -223,7 +170,8 @@ def generate_candidates(
         Smallest substitution probability kept (pymatgen's ``Substitutor`` default is 1e-3).
     max_candidates : int, optional
         Keep at most this many: a weighted sample without replacement (weights = probability,
-        Efraimidis-Spirakis keys drawn with ``seed``), so the pool is reproducible given ``seed``.
+        Efraimidis-Spirakis keys from a hash of ``seed`` and the candidate id), so the pool is
+        reproducible given ``seed`` and the same whatever the order of the seeds.
     seed : int
         Random seed of that sample (the only random step).
     rescale_lattice : bool
@@ -231,7 +179,11 @@ def generate_candidates(
     forbidden_elements : sequence of str
         Elements never introduced by a substitution.
     keep_known : bool
-        Keep candidates whose composition equals one of the seeds'.
+        Keep candidates whose composition equals one of the seeds' or of ``known_formulas``
+        (within :data:`ROUNDING_TOLERANCE`).
+    known_formulas : sequence of str
+        Further known compositions (``generate --obelix``: OBELiX's); ones that do not parse are
+        never matched.
 
     Returns
     -------
@@ -251,29 +203,31 @@ def generate_candidates(
     n_sites = seeds.n_sites
     seed_ids = unique_ids(seeds.ids or tuple(str(i) for i in range(len(seeds))))
     counts: Counter[str] = Counter(seeds=len(seeds))
-    groups: list[_SeedMaps] = []
+    seed_texts = seed_formulas(seeds)
+    groups: list[SeedMaps] = []
+    skipped = []
     for i in range(len(seeds)):
-        result = _seed_maps(
+        result = seed_maps(
             i, amounts[i], int(n_sites[i]), carrier_z, float(np.log(threshold)), forbidden_z
         )
-        if isinstance(result, str):
-            counts[f"skipped_{result}"] += 1
+        if isinstance(result, SeedSkip):
+            counts[f"skipped_{result.reason}"] += 1
+            skipped.append((seed_ids[i], seed_texts[i], result.reason, result.detail))
         else:
             counts["seeds_used"] += 1
             counts["enumerated"] += len(result.log_probability)
             groups.append(result)
 
-    seed_texts = seed_formulas(seeds)
-    # a seed's composition however its CIF rounded it (Y1.99998): MATCH_TOLERANCE, as elsewhere
-    known = None if keep_known else CompositionIndex(seed_texts)
+    # a seed's composition however its CIF rounded it (Y1.99998, In2.03): ROUNDING_TOLERANCE
+    known = None if keep_known else CompositionIndex([*seed_texts, *map(str, known_formulas)])
     new: list[tuple[float, int, int]] = []  # (-log p, seed group, map): most probable first
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
         if known is not None and len(is_known):
-            is_known = known.find(_candidate_compositions(g)) >= 0
+            is_known = known.find(_candidate_compositions(g), ROUNDING_TOLERANCE) >= 0
         counts["known_compound"] += int(is_known.sum())
         for k in np.flatnonzero(~is_known):
-            if _balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
+            if balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
                 new.append((-float(g.log_probability[k]), gi, k))
             else:
                 counts["unbalanced"] += 1
@@ -289,10 +243,7 @@ def generate_candidates(
     ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
     if max_candidates is not None and len(table) > max_candidates:
-        rng = np.random.default_rng(seed)
-        weight = table["probability"].to_numpy() / table["probability"].max()
-        keys = np.log(rng.random(len(table))) / weight
-        keep = np.sort(np.argsort(-keys, kind="stable")[:max_candidates])
+        keep = _weighted_sample(table, max_candidates, seed)
         counts["unselected"] += len(table) - len(keep)
         table = table.iloc[keep].reset_index(drop=True)
         picks = [picks[j] for j in keep]
@@ -308,17 +259,40 @@ def generate_candidates(
     )
     if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
         table.insert(1, "formula", seed_formulas(packed))
-    return GeneratedPool(packed, _finish_table(table), dict(counts))
+    return GeneratedPool(
+        packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
+    )
 
 
-def _amounts_by_symbol(g: _SeedMaps, k: int) -> dict[str, float]:
+def _uniform_keys(ids: Sequence[str], seed: int) -> np.ndarray:
+    """One number in (0, 1) per id, from a hash of ``(seed, id)`` (53 bits of BLAKE2b): a
+    candidate's draw depends on no other row, so neither on the order of the seeds."""
+    out = np.empty(len(ids))
+    for i, cid in enumerate(ids):
+        digest = hashlib.blake2b(f"{seed}\x00{cid}".encode(), digest_size=8).digest()
+        out[i] = ((int.from_bytes(digest, "little") >> 11) + 0.5) / 2.0**53
+    return out
+
+
+def _weighted_sample(table: pd.DataFrame, size: int, seed: int) -> np.ndarray:
+    """Positions of ``size`` rows of ``table``, in table order: a probability-weighted sample
+    without replacement (Efraimidis-Spirakis keys ``log(u) / weight``, ``u`` from
+    :func:`_uniform_keys`; ties: the smaller candidate id)."""
+    ids = table["candidate_id"].astype(str).to_numpy()
+    weight = table["probability"].to_numpy() / table["probability"].max()
+    keys = np.log(_uniform_keys(ids, seed)) / weight
+    order = np.lexsort((ids, -keys))  # the largest key first
+    return np.sort(order[:size])
+
+
+def _amounts_by_symbol(g: SeedMaps, k: int) -> dict[str, float]:
     return {ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)}
 
 
-def _distinct(groups: list[_SeedMaps], ranked: list[tuple[float, int, int]]) -> list:
+def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> list:
     """The candidates of ``ranked`` (most probable first; ties: earlier seed, then enumeration
     order) that duplicate no candidate before them: the same number of sites per cell, the same
-    elements and every atomic fraction within :data:`MATCH_TOLERANCE`. A map keeps its seed's
+    elements and every atomic fraction within :data:`ROUNDING_TOLERANCE`. A map keeps its seed's
     amounts, so such candidates also come from one prototype; seeds of one structure whose CIFs
     round differently (``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``) give one
     candidate per composition."""
@@ -329,13 +303,13 @@ def _distinct(groups: list[_SeedMaps], ranked: list[tuple[float, int, int]]) -> 
         order = np.argsort(g.new_z[k], kind="stable")
         fractions = g.amounts[order] / g.amounts.sum()
         bucket = buckets.setdefault((g.n_sites, tuple(g.new_z[k][order].tolist())), [])
-        if not any(np.abs(fractions - other).max() <= MATCH_TOLERANCE for other in bucket):
+        if not any(np.abs(fractions - other).max() <= ROUNDING_TOLERANCE for other in bucket):
             bucket.append(fractions)
             kept.append(entry)
     return kept
 
 
-def _candidate_compositions(g: _SeedMaps) -> PackedCompositions:
+def _candidate_compositions(g: SeedMaps) -> PackedCompositions:
     """The cell composition of each of the seed's substitution maps, packed as they are (every
     map replaces elements by distinct ones: the same amounts, one element each)."""
     n_maps, n_elements = g.new_z.shape
@@ -348,7 +322,7 @@ def _candidate_compositions(g: _SeedMaps) -> PackedCompositions:
     )
 
 
-def _record(g: _SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:
+def _record(g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:
     changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
     subs = ";".join(
         f"{species_label(g.z[e], g.charge[e])}>{species_label(g.new_z[k, e], g.new_charge[k, e])}"

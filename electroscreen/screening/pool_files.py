@@ -42,6 +42,7 @@ __all__ = [
     "Seeds",
     "check_pool_paths",
     "load_seeds",
+    "pool_table_path",
     "read_seeds",
     "skipped_seeds_lines",
     "write_pool",
@@ -67,10 +68,15 @@ class Seeds:
         ``candidate_id, source, status, error`` of every other row (a file or frame that fails to
         parse or validate, a missing file, a formula row without a structure: ``composition_only``),
         in input order.
+    known_formulas : tuple of str
+        Compositions known besides the seeds' own: with ``obelix``, every OBELiX entry's
+        (``true_composition``, those without a CIF too), for ``generate_candidates``'
+        ``known_formulas``.
     """
 
     packed: PackedStructures
     skipped: pd.DataFrame
+    known_formulas: tuple[str, ...] = ()
 
 
 def read_seeds(
@@ -128,14 +134,17 @@ def read_seeds(
             flush()
             batches.append(cache)
     flush()
+    known: tuple[str, ...] = ()
     if obelix:
-        from electroscreen.data.obelix import obelix_candidates
+        from electroscreen.data.obelix import load_obelix, obelix_candidates
 
         add(obelix_candidates(data_dir, structures_only=True))
+        known = tuple(str(f) for f in load_obelix(data_dir)["true_composition"])
     rows = [s for s in skipped if len(s)]
     return Seeds(
         concat_packed(batches),
         pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_SKIPPED_COLUMNS),
+        known,
     )
 
 
@@ -197,17 +206,25 @@ def check_pool_paths(
             raise ValueError(f"{option} {path}: {kind} {', '.join(first)} or {last}, not {found}")
 
 
+def pool_table_path(out: str | Path) -> Path:
+    """Where :func:`write_pool` writes the candidate table of the pool ``out`` unless told:
+    ``<out stem>_candidates.csv`` beside it (``pool.npz`` -> ``pool_candidates.csv``)."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_candidates.csv")
+
+
 def write_pool(
     pool: GeneratedPool, out: str | Path, table_path: str | Path | None = None
 ) -> tuple[Path, Path]:
     """Write the packed structures (``.npz``/``.parquet``) and the candidate table (``.csv``/...).
 
-    The table defaults to ``<out stem>_candidates.csv`` beside ``out``. Both are inputs of
+    The table defaults to :func:`pool_table_path` (``<out stem>_candidates.csv`` beside ``out``,
+    where ``export`` finds each candidate's provenance). Both are inputs of
     ``electroscreen screen``: the cache with structures, the table with formulas and provenance.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table_path = Path(table_path) if table_path else out.with_name(f"{out.stem}_candidates.csv")
+    table_path = Path(table_path) if table_path else pool_table_path(out)
     pool.packed.save(out)
     if table_path.suffix.lower() in {".parquet", ".pq"}:
         pool.table.to_parquet(table_path, index=False)

@@ -77,7 +77,22 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
         files = row.files.split(";")
         cif = tmp_path / "x" / files[0]
         back = structure_from_text(cif.read_text())[0]
-        block = next(iter(CifFile.from_str(cif.read_text()).data.values()))
+        text = cif.read_text()
+        block = next(iter(CifFile.from_str(text).data.values()))
+        # the CIF says which row it is, also once copied out of its folder (an audit: data_<formula>)
+        assert text.startswith(
+            f"# electroscreen export: rank {row.rank}, candidate {row.candidate_id} "
+        )
+        assert block.header == cif.parent.name
+        generated = "pool.npz" in source
+        assert (row.seed_id == "qbb") == generated == ("generated from seed qbb" in text)
+        if generated:  # provenance from pool_candidates.csv, and the geometry said to be unrelaxed
+            assert row.substitutions and row.candidate_id == f"qbb:{row.substitutions}"
+            assert 0.8 < float(row.lattice_scale) < 1.2
+            assert f"lattice scaled by {float(row.lattice_scale):.4f}" in text
+            assert "not relaxed" in text
+        else:
+            assert row.substitutions == row.lattice_scale == row.bond_note == ""
         labels = block.data["_atom_site_label"]
         assert len(set(labels)) == len(labels), cif  # a CIF may not repeat a site label
         assert back.composition.element_composition.reduced_composition.almost_equals(
@@ -88,7 +103,10 @@ def test_export_writes_structures_dft_inputs_and_lists_formula_only_rows(screene
         if back.is_ordered:
             assert row.dft_status == "ok"
         if row.ordered_status.split(";")[0] == "ok":  # notes may follow (a short contact)
-            ordered = structure_from_text((cif.parent / "ordered.cif").read_text())[0]
+            ordered_text = (cif.parent / "ordered.cif").read_text()
+            assert f"candidate {row.candidate_id} (ordered approximant, ok" in ordered_text
+            assert f"data_{cif.parent.name}_ordered" in ordered_text
+            ordered = structure_from_text(ordered_text)[0]
             assert ordered.is_ordered and (cif.parent / "ordered_POSCAR").is_file()
             assert len(ordered) <= 120
             assert row.dft_status == "ok"
@@ -142,6 +160,12 @@ def test_export_cli_prints_the_shortlist_and_rejects_a_missing_folder(screened, 
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "y" / "shortlist.csv")) == 3
     assert "3 candidates" in result.stdout
+    every = ["export", str(root / "out"), "--top", "100", "--out", str(tmp_path / "z")]
+    result = CliRunner().invoke(app, every, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    shortlist = pd.read_csv(tmp_path / "z" / "shortlist.csv")
+    assert shortlist["seed_id"].eq("qbb").sum() == 4  # the generated rows, with their seed
+    assert "the lattice scaled by the ionic volumes, not relaxed" in result.stdout
     missing = CliRunner().invoke(app, ["export", str(tmp_path / "nope"), "--out", str(tmp_path)])
     assert missing.exit_code == 2 and "no results table" in missing.stdout
 

@@ -1,0 +1,123 @@
+"""Bonds a substitution left far too short: a note on an exported generated candidate.
+
+A generated candidate keeps its seed's fractional coordinates; only the lattice is scaled, by the
+ionic-volume ratio (:func:`~electroscreen.screening.substitution.ionic_volume_scale`), which the
+anions dominate, so a larger ion on a minority site keeps the seed's bond lengths: Sn4+ for Ge4+
+in an LGPS cell sits 1.94 A from S, where the Shannon radii give 2.39 A. :func:`short_bond_note`
+measures each substituted cation's nearest anion and compares it with the sum of their Shannon
+*ionic* radii, the cation's at the coordination number found (anions within
+:data:`SHELL_FACTOR` times the nearest), the anion's at six-fold coordination (the nearest listed
+coordination where Shannon has no such entry); a bond shorter than :data:`SHORT_BOND_RATIO` times
+that sum is named. The note is a warning to relax the structure before any property calculation,
+not a filter: the screening has already ranked the candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+from pymatgen.core import Element, Structure
+
+from electroscreen.screening.cell_content import parse_species_label
+
+__all__ = ["SHELL_FACTOR", "SHORT_BOND_RATIO", "shannon_ionic_radius", "short_bond_note"]
+
+#: A substituted cation's bond to its nearest anion is noted below this fraction of the Shannon
+#: radius sum (Sn-S 1.94 A against 2.39 A is 0.81; the tetrahedral P-S and Si-S bonds of the seeds
+#: themselves are 0.95-1.0).
+SHORT_BOND_RATIO = 0.85
+#: Anions within this factor of the nearest one count toward the coordination number.
+SHELL_FACTOR = 1.2
+#: Farthest anion looked for (A): beyond every cation-anion Shannon sum.
+_CUTOFF = 4.5
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(key: str) -> int | None:
+    """``VI`` -> 6, ``IVSQ`` -> 4 (Shannon's square-planar, pyramidal suffixes dropped)."""
+    digits = re.match(r"[IVX]+", key)
+    if digits is None:
+        return None
+    values = [_ROMAN[c] for c in digits.group(0)]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+@cache
+def shannon_ionic_radius(symbol: str, charge: float, coordination: int) -> float:
+    """Shannon's ionic radius (A) of ``symbol`` at ``charge`` and the listed coordination number
+    nearest ``coordination`` (ties: the lower); of two spin states, the smaller radius. NaN for a
+    non-integer charge or a species Shannon does not list."""
+    if abs(charge - round(charge)) > 1e-6:
+        return float("nan")
+    listed = Element(symbol).data.get("Shannon radii", {}).get(str(int(round(charge))), {})
+    options = []
+    for key, spins in listed.items():
+        n = _roman(key)
+        radii = [v["ionic_radius"] for v in spins.values() if v.get("ionic_radius") is not None]
+        if n is not None and radii:
+            options.append((abs(n - coordination), n, min(radii)))
+    return float(min(options)[2]) if options else float("nan")
+
+
+def _charge(species) -> float:
+    return float(getattr(species, "oxi_state", 0) or 0)
+
+
+def short_bond_note(structure: Structure, substitutions: str) -> str:
+    """Where a substituted cation sits far too close to its nearest anion, or ``""``.
+
+    Parameters
+    ----------
+    structure : Structure
+        The candidate as exported, with oxidation states (a generated candidate carries them).
+    substitutions : str
+        The pool table's ``substitutions`` (``Ge4+>Sn4+;S2->Se2-``); only the cations it
+        introduces are measured. Empty (a candidate not generated): ``""``.
+
+    Returns
+    -------
+    str
+        For each introduced cation with a bond below :data:`SHORT_BOND_RATIO` of the Shannon sum,
+        its shortest: ``short bond Sn-S 1.94 A, 0.81 x Shannon 2.39 A (CN 4)``, ``; ``-joined, then
+        ``: seed geometry, relax first``.
+    """
+    introduced = set()
+    for item in filter(None, str(substitutions or "").split(";")):
+        try:
+            symbol, charge = parse_species_label(item.split(">")[-1])
+        except ValueError:  # not a generated pool's text: nothing is measured for it
+            continue
+        if charge > 0:
+            introduced.add((symbol, charge))
+    anions = {i for i, site in enumerate(structure) if any(_charge(sp) < 0 for sp in site.species)}
+    if not introduced or not anions:
+        return ""
+    worst: dict[str, tuple[float, str]] = {}
+    for site in structure:
+        held = [sp for sp in site.species if (sp.symbol, _charge(sp)) in introduced]
+        if not held:
+            continue
+        shell = [n for n in structure.get_neighbors(site, _CUTOFF) if n.index in anions]
+        if not shell:
+            continue
+        distances = np.array([n.nn_distance for n in shell])
+        nearest = shell[int(np.argmin(distances))]
+        coordination = int((distances <= SHELL_FACTOR * distances.min()).sum())
+        anion = max(
+            (sp for sp in nearest.species if _charge(sp) < 0), key=lambda sp: nearest.species[sp]
+        )
+        r_anion = shannon_ionic_radius(anion.symbol, _charge(anion), 6)
+        for sp in held:
+            expected = shannon_ionic_radius(sp.symbol, _charge(sp), coordination) + r_anion
+            ratio = distances.min() / expected
+            if ratio < SHORT_BOND_RATIO and ratio < worst.get(sp.symbol, (np.inf, ""))[0]:
+                worst[sp.symbol] = (
+                    ratio,
+                    f"short bond {sp.symbol}-{anion.symbol} {distances.min():.2f} A, {ratio:.2f}"
+                    f" x Shannon {expected:.2f} A (CN {coordination})",
+                )
+    if not worst:
+        return ""
+    return "; ".join(text for _, text in sorted(worst.values())) + ": seed geometry, relax first"

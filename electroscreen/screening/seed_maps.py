@@ -1,0 +1,149 @@
+"""One seed's substitution maps for ``electroscreen generate``, or why the seed is not used.
+
+:func:`seed_maps` gives a seed's occupancy-weighted composition one oxidation state per element
+(:func:`~electroscreen.data.assign_oxidation_states`) and enumerates its charge-conserving
+substitution maps (:func:`~electroscreen.screening.substitution.enumerate_substitutions`), or
+returns a :class:`SeedSkip`: the reason as a short status (``unbalanced_seed``, ``no_carrier``,
+``carrier_not_cation``, ``molecular_seed``, ``nothing_to_substitute``, ``empty``) and a sentence
+with the numbers (the charge sums of the closest balance, the carrier's state, the species the
+substitution model lacks). :func:`skipped_chemistry_lines` names those seeds under ``generate``'s
+counts, as :func:`~electroscreen.screening.pool_files.skipped_seeds_lines` names the seeds that
+could not be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.formula import ELEMENT_SYMBOLS
+from electroscreen.data.oxidation import (
+    OxidationResult,
+    assign_oxidation_states,
+    is_known_valence,
+)
+from electroscreen.screening.balance_messages import not_balanced_message
+from electroscreen.screening.cell_content import (
+    cell_formula_units,
+    prototype_label,
+    species_label,
+)
+from electroscreen.screening.substitution import enumerate_substitutions, substitution_model
+
+__all__ = [
+    "SKIPPED_COLUMNS",
+    "SeedMaps",
+    "SeedSkip",
+    "balanced",
+    "seed_maps",
+    "skipped_chemistry_lines",
+]
+
+#: Columns of :attr:`~electroscreen.screening.generate.GeneratedPool.skipped`.
+SKIPPED_COLUMNS = ["seed_id", "seed_formula", "status", "error"]
+
+
+@dataclass
+class SeedMaps:
+    """The accepted substitution maps of one seed (``K`` maps over its ``E`` elements)."""
+
+    index: int
+    z: np.ndarray  # (E,) seed elements
+    amounts: np.ndarray  # (E,) per cell
+    charge: np.ndarray  # (E,) assigned states
+    new_z: np.ndarray  # (K, E)
+    new_charge: np.ndarray  # (K, E)
+    log_probability: np.ndarray  # (K,)
+    formula_units: int
+    prototype: str
+    n_sites: int
+
+
+@dataclass(frozen=True)
+class SeedSkip:
+    """Why a seed gives no substitution map: ``reason`` (``unbalanced_seed``, ...) and ``detail``."""
+
+    reason: str
+    detail: str
+
+
+def balanced(oxidation: OxidationResult) -> bool:
+    """Charge balanced, and only by valences the elements have (not I-0.88 or P-0.47: a seed whose
+    CIF lacks some sulfur), as the screening's charge-balance filter requires."""
+    return oxidation.ok and all(is_known_valence(*item) for item in oxidation.states.items())
+
+
+def seed_maps(
+    i: int,
+    amounts: np.ndarray,
+    n_sites: int,
+    carrier_z: int,
+    log_threshold: float,
+    forbidden_z: np.ndarray,
+) -> SeedMaps | SeedSkip:
+    """Substitution maps of seed ``i`` (``amounts``: per cell, indexed by Z), or why it is skipped."""
+    model = substitution_model()
+    z = np.flatnonzero(amounts > 1e-8)
+    carrier = ELEMENT_SYMBOLS[carrier_z]
+    if len(z) == 0:
+        return SeedSkip("empty", "no occupied site")
+    if carrier_z not in z:
+        return SeedSkip("no_carrier", f"no {carrier}, the carrier ion (--carrier)")
+    if {1, 6} <= set(z.tolist()) and 5 not in z:  # C-H without B: an organic molecule
+        return SeedSkip(
+            "molecular_seed", "carbon and hydrogen without boron: an organic molecule, not an ionic"
+            " solid to substitute",
+        )  # fmt: skip
+    amt = amounts[z]
+    symbols = [ELEMENT_SYMBOLS[k] for k in z]
+    oxidation = assign_oxidation_states(dict(zip(symbols, amt, strict=True)))
+    if not balanced(oxidation):
+        states = np.array([oxidation.states.get(el, np.nan) for el in symbols], dtype=float)
+        detail = not_balanced_message(symbols, amt, states, oxidation.residual, oxidation.ok)
+        return SeedSkip("unbalanced_seed", detail)
+    charge = np.array([oxidation.states[el] for el in symbols], dtype=float)
+    if (state := charge[z == carrier_z][0]) <= 0:
+        return SeedSkip(
+            "carrier_not_cation", f"{carrier} takes {state:+g} in the charge balance, no cation"
+        )
+    species = model.index(z, charge)
+    movable = (species >= 0) & (z != carrier_z)
+    if not movable.any():
+        others = [species_label(k, q) for k, q in zip(z, charge, strict=True) if k != carrier_z]
+        return SeedSkip(
+            "nothing_to_substitute",
+            f"no species but {carrier}+ is one of the substitution model's ({', '.join(others)})",
+        )
+    fixed_modelled = species[(species >= 0) & ~movable]
+    fixed_logp = float(model.log_cond[fixed_modelled, fixed_modelled].sum())
+    found = enumerate_substitutions(
+        model, species[movable], amt[movable], fixed_logp, z[~movable], log_threshold,
+        forbidden_z=forbidden_z,
+    )  # fmt: skip
+    new_z = np.repeat(z[None, :], len(found), axis=0)
+    new_charge = np.repeat(charge[None, :], len(found), axis=0)
+    new_z[:, movable] = model.z[found.new_species]
+    new_charge[:, movable] = model.charge[found.new_species]
+    f = cell_formula_units(amt)
+    return SeedMaps(
+        i, z, amt, charge, new_z, new_charge, found.log_probability, f,
+        prototype_label(amt / f, n_sites), n_sites,
+    )  # fmt: skip
+
+
+def skipped_chemistry_lines(skipped: pd.DataFrame, shown: int = 20) -> list[str]:
+    """Lines naming the seeds that were read but give no candidate (:data:`SKIPPED_COLUMNS`): a
+    count by reason, then the first ``shown`` as ``id formula (reason: detail)``, then ``+k more``;
+    none when every seed was used."""
+    n = len(skipped)
+    if n == 0:
+        return []
+    by_status = ", ".join(f"{s} {c}" for s, c in skipped["status"].value_counts().items())
+    lines = [f"{n} seed{'s' * (n != 1)} not substituted ({by_status}):"]
+    for row in skipped.head(shown).itertuples(index=False):
+        lines.append(f"  {row.seed_id} {row.seed_formula} ({row.status}: {row.error})")
+    if n > shown:
+        lines.append(f"  +{n - shown} more")
+    return lines
