@@ -1,13 +1,16 @@
-"""What the commands share: stdout as a console, the interrupt handling of long commands."""
+"""What the commands share: stdout as a console, the interrupt handling of long commands, and
+expected conditions printed as one ``warning:`` line."""
 
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 
 import typer
 
 from electroscreen.interrupts import Terminated, interruption, sigterm_as_interrupt
+from electroscreen.notices import NoticeWarning
 from electroscreen.report import log_console
 
 #: Help of ``--tracking-uri`` where it names the store a run is recorded in.
@@ -44,3 +47,23 @@ def interruptible(log: object, hint: str) -> Iterator[None]:
             raise
         log.print(f"interrupted ({str(signal) or 'Ctrl-C'}): {hint}", highlight=False)
         raise typer.Exit(143 if isinstance(signal, Terminated) else 130) from None
+
+
+@contextlib.contextmanager
+def notices_as_lines(log: object) -> Iterator[None]:
+    """Inside the block, print each :class:`~electroscreen.notices.NoticeWarning` as it is raised,
+    as one ``warning: <message>`` line of ``log`` (no category, no source line), every time; other
+    warnings are shown as Python shows them. The warning filters are restored on leaving.
+    """
+    show = warnings.showwarning
+
+    def notice(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, NoticeWarning):
+            log.print(f"warning: {message}", markup=False, highlight=False)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", NoticeWarning)  # once per condition: the code says it once
+        warnings.showwarning = notice
+        yield

@@ -8,8 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from electroscreen.cli.common import console
+from electroscreen.cli.common import console, notices_as_lines
 from electroscreen.data.limits import DEFAULT_MAX_SITES
+from electroscreen.report import log_console
 
 data_app = typer.Typer(help="Inspect candidate files and datasets.", no_args_is_help=True)
 
@@ -43,9 +44,10 @@ def data_info(
             check_table_out(table, "--table")
         except ValueError as exc:
             raise _fail(exc) from None
-    candidates = read_candidates(paths, max_sites=max_sites)
-    if table is not None:
-        write_table(candidate_rows(candidates), table, "--table")
+    with notices_as_lines(log_console(stderr=True)):
+        candidates = read_candidates(paths, max_sites=max_sites)
+        if table is not None:
+            write_table(candidate_rows(candidates), table, "--table")
     summary = summarize(candidates)
     console.print(f"[bold]{summary.n_rows}[/] candidates")
     if skipped := skipped_files(paths):
@@ -93,7 +95,8 @@ def featurize(
             raise ValueError("--featurizers names no featurizer")
     except ValueError as exc:
         raise _fail(exc) from None
-    frame = feature_rows(read_candidates(inputs, max_sites=max_sites), names)
+    with notices_as_lines(log_console(stderr=True)):
+        frame = feature_rows(read_candidates(inputs, max_sites=max_sites), names)
     write_table(frame, out, "--out")
     console.print(f"[bold]{len(frame)}[/] rows x {frame.shape[1]} columns written to {out}")
     counts = Table("featurizer", "status", "count", title="Statuses")

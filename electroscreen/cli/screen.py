@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import typer
@@ -13,7 +12,7 @@ from electroscreen.analysis.ordering_limits import (
     OCCUPANCY_TOLERANCE,
     SEARCH_SECONDS,
 )
-from electroscreen.cli.common import TRACKING_URI_HELP, console, interruptible
+from electroscreen.cli.common import TRACKING_URI_HELP, console, interruptible, notices_as_lines
 from electroscreen.interrupts import RESUME_HINT
 from electroscreen.report import log_console
 
@@ -200,16 +199,12 @@ def screen(
     from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
-    from electroscreen.screening.screen_config import KelvinWarning, load_screening_config
+    from electroscreen.screening.screen_config import load_screening_config
 
     log = log_console(stderr=True)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", KelvinWarning)
+        with notices_as_lines(log), interruptible(log, RESUME_HINT):
             settings = load_screening_config(config, batch_size=batch_size)
-        for warning in caught:  # a line of the log, not Python's warning with its source line
-            log.print(f"warning: {warning.message}", markup=False, highlight=False)
-        with interruptible(log, RESUME_HINT):
             result = run_screen(
                 inputs, out, config=settings, conductivity_model=conductivity_model,
                 stability_model=stability_model, workers=workers, scheduler=scheduler,

@@ -46,6 +46,7 @@ from electroscreen.data.table_text import (
     row_places,
     text_encoding,
 )
+from electroscreen.notices import NoticeWarning
 
 __all__ = [
     "CIF_COLUMNS",
@@ -199,7 +200,7 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         return
     encoding, note = text_encoding(path)
     if note is not None:
-        warnings.warn(note, stacklevel=2)
+        warnings.warn(note, NoticeWarning, stacklevel=2)
     with NulVisible(path, encoding) as raw, io.BufferedReader(raw) as fh:
         header = pd.read_csv(fh, nrows=0).columns
     named = table_columns(header)

@@ -21,6 +21,8 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from electroscreen.experiments.sqlite_store import open_sqlite_store, sqlite_file
+
 __all__ = [
     "artifact_root",
     "fluent_tracking",
@@ -116,8 +118,13 @@ def resolve_tracking_uri(uri: str | None = None) -> str:
 
 
 def tracking_client(uri: str | None = None) -> MlflowClient:
-    """An ``MlflowClient`` on the store :func:`resolve_tracking_uri` names (tracking and registry)."""
+    """An ``MlflowClient`` on the store :func:`resolve_tracking_uri` names (tracking and registry).
+
+    A new SQLite store is created first, one process at a time
+    (:func:`~electroscreen.experiments.sqlite_store.open_sqlite_store`).
+    """
     resolved = resolve_tracking_uri(uri)
+    open_sqlite_store(resolved)
     return MlflowClient(tracking_uri=resolved, registry_uri=resolved)
 
 
@@ -135,6 +142,7 @@ def read_run_artifact(
     from mlflow.artifacts import download_artifacts
 
     uri = resolve_tracking_uri(tracking_uri)
+    open_sqlite_store(uri)
     with tempfile.TemporaryDirectory(prefix="electroscreen-artifact-") as tmp:
         path = download_artifacts(
             run_id=run_id, artifact_path=artifact_path, dst_path=tmp, tracking_uri=uri
@@ -178,6 +186,7 @@ def fluent_tracking(uri: str | None = None) -> Iterator[str]:
         The resolved tracking URI.
     """
     resolved = resolve_tracking_uri(uri)
+    open_sqlite_store(resolved)
     saved = _fluent_globals()
     environment = {name: os.environ.get(name) for name in _FLUENT_ENV}
     try:
@@ -200,12 +209,8 @@ def artifact_root(uri: str) -> Path | None:
     process runs in; tying them to the store's folder keeps a store and its artifacts together
     (and ``electroscreen ui`` serves the same folder). ``None`` for servers and in-memory SQLite.
     """
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///")
-    if not path or path == ":memory:":
-        return None
-    return Path(path).absolute().parent / "mlruns"
+    path = sqlite_file(uri)
+    return None if path is None else path.parent / "mlruns"
 
 
 def get_or_create_experiment(

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import uuid
@@ -84,6 +85,31 @@ _MANIFEST_WORDS = {
     "package_version": "the electroscreen version",
     "code_digest": "the electroscreen code (its source or data files; another commit or install)",
 }
+
+
+#: The option that names each model, and the manifest field of its files' digest.
+_MODEL_OPTIONS = {
+    "conductivity_model_uri": ("--conductivity-model", "conductivity_model_digest"),
+    "stability_model_uri": ("--stability-model", "stability_model_digest"),
+}
+
+
+def _mismatch(out: Path, stored: dict, expected: dict) -> str:
+    """Why ``out``'s checkpoints are not resumed, in the options' words; when only the models
+    differ (a newer version registered since), the recorded model URIs to pin to resume."""
+    changed = sorted(k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k))
+    words = ", ".join(_MANIFEST_WORDS.get(k, k) for k in changed)
+    said = f"{out} holds checkpoints of another screening (it differs in: {words})"
+    pinned = [k for k in _MODEL_OPTIONS if k in changed and stored.get(k)]
+    pins = " ".join(f"{_MODEL_OPTIONS[k][0]} {shlex.quote(str(stored[k]))}" for k in pinned)
+    if pinned and set(changed) <= {name for k in pinned for name in (k, _MODEL_OPTIONS[k][1])}:
+        return (
+            f"{said}; to resume it, give the model URI{'s' * (len(pinned) > 1)} it recorded: {pins} "
+            "(or use another --out "
+            "folder, or --fresh to discard its checkpoints)"
+        )
+    recorded = f"; it was screened with {pins}" if pinned else ""
+    return f"{said}{recorded}; use another --out folder or --fresh to discard them"
 
 
 @dataclass(frozen=True)
@@ -242,13 +268,7 @@ class BatchStore:
             stored = self._read_manifest()
             records = stored.pop("batches", {})
             if stored != expected:
-                changed = sorted(k for k in stored.keys() | expected.keys()
-                                 if stored.get(k) != expected.get(k))  # fmt: skip
-                words = ", ".join(_MANIFEST_WORDS.get(k, k) for k in changed)
-                raise ManifestMismatchError(
-                    f"{self.out} holds checkpoints of another screening (it differs in: {words}); "
-                    "use another --out folder or --fresh to discard them"
-                )
+                raise ManifestMismatchError(_mismatch(self.out, stored, expected))
             self._manifest, self._records = expected, dict(records)
             self.batches.mkdir(parents=True, exist_ok=True)
             self._remove_interrupted_writes()

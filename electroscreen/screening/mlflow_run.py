@@ -13,8 +13,9 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
   interrupted invocation screened), and this invocation's ``time_<step>_s`` and
   ``candidates_per_s`` (rows it screened itself per second);
 - a description (``mlflow.note.content``): inputs, models, and what the screening found;
-- artifacts ``results/results.parquet``, ``results/results.csv``, ``results/top.csv`` and
-  ``plots/pareto.png``.
+- artifacts ``results/results.parquet``, ``results/top.csv``, ``plots/pareto.png`` and, for runs of
+  at most :data:`CSV_ARTIFACT_MAX_ROWS` candidates, ``results/results.csv`` (the UI shows a CSV as a
+  table); a larger run's CSV stays in ``--out`` only (tag ``electroscreen.results_csv`` says so).
 
 Every function talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here
 touches MLflow's global active run.
@@ -62,6 +63,7 @@ from electroscreen.screening.run_summary import review_metrics, run_metrics, scr
 from electroscreen.screening.screen_config import ScreeningConfig
 
 __all__ = [
+    "CSV_ARTIFACT_MAX_ROWS",
     "KIND_TAG",
     "MODEL_PARAMS",
     "PARETO_ARTIFACT",
@@ -74,6 +76,8 @@ __all__ = [
 
 #: Where a screening run keeps its results table.
 RESULTS_ARTIFACT = "results/results.parquet"
+#: Runs of up to this many candidates log ``results/results.csv`` too (about 4 MB, 3x the Parquet).
+CSV_ARTIFACT_MAX_ROWS = 10_000
 #: Tag that marks a screening run (what :func:`~electroscreen.analysis.triage.screening_runs` finds).
 KIND_TAG = "electroscreen.kind"
 #: Where the Pareto plot goes.
@@ -287,9 +291,10 @@ def start_screening_run(
 
 
 def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
-    """``results.parquet`` and ``results.csv`` from ``out`` when written there, else made in ``folder``."""
+    """``results.parquet``, and ``results.csv`` up to :data:`CSV_ARTIFACT_MAX_ROWS` rows, from ``out``
+    when written there, else made in ``folder``."""
     files = []
-    for name in ("results.parquet", "results.csv"):
+    for name in ("results.parquet", "results.csv")[: 1 + (len(results) <= CSV_ARTIFACT_MAX_ROWS)]:
         path = Path(out) / name
         if not path.is_file():  # the frame copied (without structures) only when needed
             path = folder / name
@@ -330,8 +335,8 @@ def finish_screening_run(
     results : DataFrame
         The ranked results, one row per input candidate.
     out : Path
-        Output folder; its ``results.parquet`` / ``results.csv`` are logged when present (else they
-        are written from ``results`` to a temporary folder first).
+        Output folder; its ``results.parquet`` (and a small run's ``results.csv``, see
+        :func:`_table_files`) are logged when present, else written from ``results`` first.
     timings : dict
         Seconds per step of this invocation (``total`` among them): metrics ``time_<step>_s`` and
         ``candidates_per_s = screened / timings["total"]`` (not logged when ``screened`` is 0).
@@ -357,6 +362,9 @@ def finish_screening_run(
     with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
         for path in _table_files(results, Path(out), Path(tmp)):
             retry_tracking(client.log_artifact, run_id, str(path), artifact_path=results_dir)
+        if len(results) > CSV_ARTIFACT_MAX_ROWS:
+            where = f"{Path(out).resolve()} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
+            retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
         top_path = Path(tmp) / "top.csv"
         _top_rows(results, top).to_csv(top_path, index=False)
         retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)

@@ -133,7 +133,8 @@ def pareto_plot(
     ax.set_ylim(-0.05, 1.05)
     if label_top and "rank" in data:
         _label_points(ax, data[is_ranked(data["rank"])].nsmallest(label_top, "rank"))
-    ax.legend(loc="lower left", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # nothing drawn (no candidate predicted): no legend
+        ax.legend(loc="lower left", fontsize=8)
     ax.set_title(f"{len(data)} predicted of {len(results)} screened candidates")
     return ax
 

@@ -12,10 +12,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from electroscreen.notices import NoticeWarning
 from electroscreen.screening.pareto_kernels import front_numbers_2d, front_numbers_nd
 from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = [
+    "ParetoFallbackWarning",
     "PARETO_RESOLUTION",
     "RANKING_COLUMNS",
     "RANK_COLUMNS",
@@ -227,6 +229,10 @@ def rank_order(score: np.ndarray) -> np.ndarray:
     return _nullable(ranks)
 
 
+class ParetoFallbackWarning(NoticeWarning, RuntimeWarning):
+    """More rows than ``ranking.pareto_max_rows``: the fronts are over the two predictions only."""
+
+
 def _pareto_objectives(
     config: RankingConfig,
     mu: np.ndarray,
@@ -261,7 +267,7 @@ def _pareto_objectives(
             warnings.warn(
                 f"pareto_rank: {n_rows} rows exceed ranking.pareto_max_rows = "
                 f"{config.pareto_max_rows}; fronts over conductivity and air stability only",
-                RuntimeWarning,
+                ParetoFallbackWarning,
                 stacklevel=3,
             )
             return [objective_steps("conductivity", mu), objective_steps("air_stability", p)]

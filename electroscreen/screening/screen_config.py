@@ -23,6 +23,7 @@ from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.models.temperature import TEMPERATURE_RANGE_C, looks_like_kelvin
+from electroscreen.notices import NoticeWarning
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -309,7 +310,7 @@ class ScreeningConfig(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-class KelvinWarning(UserWarning):
+class KelvinWarning(NoticeWarning):
     """A temperature in degC that looks like kelvin (:func:`load_screening_config`)."""
 
 

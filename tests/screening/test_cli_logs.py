@@ -48,3 +48,31 @@ def test_log_console_is_wide_only_off_a_terminal():
     console = log_console()  # pytest captures stdout: not a terminal
     assert console.width == LOG_WIDTH
     assert console.no_color
+
+
+def test_expected_conditions_are_one_warning_line_each(model_store, tmp_path):
+    """A pool over ``pareto_max_rows`` and a table read as Windows-1252 used to come out as raw
+    Python warnings with their source line echoed (an audit at scale, finding 6); each is now one
+    ``warning:`` line of the log, and the results are the same."""
+    pool = tmp_path / "pool.csv"
+    rows = [f"{i},{f},Müller" for i, f in enumerate(LONG_FORMULAS)]
+    text = "id,formula,note\n" + "\n".join(rows) + "\n"
+    pool.write_bytes(text.encode("cp1252"))  # the ü is one byte 0xfc: not UTF-8
+    config = tmp_path / "screen.yaml"
+    config.write_text("ranking:\n  pareto_max_rows: 2\n")
+    result = CliRunner().invoke(
+        app,
+        ["screen", str(pool), "--out", str(tmp_path / "out"), "--tracking-uri", model_store.uri,
+         "--config", str(config), "--device", "cpu", "--no-track"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    pareto = [line for line in lines if "pareto_max_rows = 2" in line]
+    encoding = [line for line in lines if "read as Windows-1252" in line]
+    assert len(pareto) == 1 and pareto[0].startswith("warning: pareto_rank: ")
+    assert len(encoding) == 1 and encoding[0].startswith(f"warning: {pool}")
+    assert "Warning" not in result.stderr and "warnings.warn" not in result.stderr
+    assert not [line for line in lines if line.startswith(" ")]  # no echoed source line
+    results = pd.read_parquet(tmp_path / "out" / "results.parquet")
+    assert (results["note"] == "Müller").all() and (results["rank"] > 0).sum() >= 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -334,6 +335,38 @@ def test_a_missing_id_cell_falls_back_to_the_file_and_row(tmp_path, data_dir):
         "pool.parquet": ["pool:0", "b"],
         "cifs.csv": ["cifs:0", "c"],
     }
+
+
+def test_a_resume_with_a_newer_model_names_the_recorded_uri_to_pin(tmp_path):
+    """A model version registered between a run and its resume is refused; the message names the
+    URI the checkpoints recorded, to pin (an audit at scale: only --fresh, throwing away the
+    finished batches, was offered)."""
+    manifest = Manifest(
+        "cfg", "pool", "models:/c/1", "models:/a/2", "sqlite:///x.db", 10, "c1", "a2"
+    )
+    store = BatchStore(tmp_path)
+    store.open(manifest)
+    store.write(0, pd.DataFrame({"x": [1]}))
+    newer = replace(manifest, stability_model_uri="models:/a/3", stability_model_digest="a3")
+    with pytest.raises(ManifestMismatchError) as info:
+        store.open(newer)
+    assert "it differs in: the air-stability model's files, --stability-model); to resume it, " in (
+        str(info.value)
+    )
+    assert "give the model URI it recorded: --stability-model models:/a/2 (" in str(info.value)
+    path = replace(newer, conductivity_model_uri="/my models/c", conductivity_model_digest="c9")
+    with pytest.raises(ManifestMismatchError, match="URIs it recorded: --conductivity-model "
+                       "models:/c/1 --stability-model models:/a/2 "):  # fmt: skip
+        store.open(path)
+    with pytest.raises(ManifestMismatchError) as info:  # pinning alone would not resume it
+        store.open(replace(newer, config_digest="cfg2"))
+    assert "it was screened with --stability-model models:/a/2; use another" in str(info.value)
+    assert "to resume" not in str(info.value)
+    same_uri = replace(manifest, stability_model_digest="a9")  # the files behind the URI changed
+    with pytest.raises(ManifestMismatchError) as info:
+        store.open(same_uri)
+    assert "models:/a/2" not in str(info.value)
+    assert store.open(manifest) == 1  # the recorded models resume the finished batch
 
 
 def test_a_resume_with_another_batch_size_says_so_in_the_options_words(tmp_path):

@@ -8,6 +8,8 @@ whatever the model, and called the air-stability score a probability, "P(air sta
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -159,3 +161,17 @@ def test_screen_prints_the_models_80_percent_and_an_air_score(alpha_store, tmp_p
     assert loaded.attrs["interval_coverage"] == pytest.approx(0.8)
     note = MlflowClient(tracking_uri=alpha_store).get_run(run_id).data.tags["mlflow.note.content"]
     assert "air-stability score ≥ 0.5" in note and "P(air" not in note
+
+
+def test_an_empty_ranking_draws_no_legend_and_warns_nothing():
+    """Nothing predicted (every row rejected): the plot is drawn without a legend, and matplotlib's
+    "No artists with labels found" warning no longer reaches the screening's log."""
+    results = _results(10)
+    results["status"] = "rejected_carrier"
+    results[["pred_log10_sigma", "p_air_stable"]] = float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = pareto_figure(results).axes[0]
+    assert ax.get_legend() is None
+    assert ax.get_title() == "0 predicted of 10 screened candidates"
+    assert pareto_plot(_results(10)).get_legend() is not None  # a legend when something is drawn

@@ -13,6 +13,7 @@ from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import load_results, screening_runs
+from electroscreen.screening import mlflow_run
 from electroscreen.screening.mlflow_run import (
     fail_screening_run,
     finish_screening_run,
@@ -74,6 +75,27 @@ def _start(
         pool_digest=POOL_DIGEST,
         model_uris=MODELS,
         log=None if log is None else log.append,
+    )
+
+
+def test_a_large_run_logs_the_parquet_table_and_leaves_the_csv_in_out(uri, tmp_path, monkeypatch):
+    """Above ``CSV_ARTIFACT_MAX_ROWS`` rows the store gets no second, CSV copy of the results (157 MB
+    for 400,000 candidates); the tables triage and the UI read are still there."""
+    monkeypatch.setattr(mlflow_run, "CSV_ARTIFACT_MAX_ROWS", 39)
+    results = _results(40)
+    run_id = _start(uri)
+    counts = results["status"].value_counts().to_dict()
+    finish_screening_run(
+        run_id, tracking_uri=uri, results=results, out=tmp_path / "out",
+        timings={"total": 1.0}, counts=counts, top=5,
+    )  # fmt: skip
+    client = MlflowClient(tracking_uri=uri)
+    listed = {a.path for d in ("results", "plots") for a in client.list_artifacts(run_id, d)}
+    assert listed == {"results/results.parquet", "results/top.csv", "plots/pareto.png"}
+    tag = client.get_run(run_id).data.tags["electroscreen.results_csv"]
+    assert "40 rows > 39" in tag and str((tmp_path / "out" / "results.csv").resolve()) in tag
+    pd.testing.assert_frame_equal(
+        load_results(run_id, tracking_uri=uri), results, check_dtype=False
     )
 
 
@@ -152,6 +174,7 @@ def test_finish_logs_counts_timings_tables_and_plot(uri, tmp_path):
         "results/top.csv",
         "plots/pareto.png",
     }
+    assert "electroscreen.results_csv" not in run.data.tags
     loaded = load_results(run_id, tracking_uri=uri)  # what the triage notebook reads
     pd.testing.assert_frame_equal(loaded, results, check_dtype=False)
     top = pd.read_csv(
