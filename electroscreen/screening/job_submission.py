@@ -4,9 +4,9 @@ dask-jobqueue submits the jobs in a background task of its event loop when the c
 a refused submission (``sbatch: error: ... Invalid account or account/partition combination``,
 no ``sbatch`` on PATH) only ends that task, with a traceback in the log, and the screening waits
 for workers that never come. :class:`Submissions` gives the cluster a job class that reports
-each submission's outcome and waits for the ``N`` outcomes (the
-submit commands returning, not the jobs leaving the queue: a queued job is waited for however long
-it queues) and raises :class:`SubmissionError` quoting the command's message if one failed.
+each submission's outcome, waits for the ``N`` outcomes (the submit commands returning, not the
+jobs leaving the queue: a queued job is waited for however long it queues) and raises
+:class:`SubmissionError` quoting the command's message if one failed.
 
 The jobs' temporary TLS credentials (a private key among them) go into a new folder of mode 0700
 in the shared folder (:func:`credentials_folder`), removed with its files when the screening
