@@ -198,6 +198,7 @@ def screen(
     from electroscreen.experiments.tracking import resolve_tracking_uri
     from electroscreen.report import ranked_table, status_line, ui_hint
     from electroscreen.screening.checkpoint import CheckpointLockedError, ManifestMismatchError
+    from electroscreen.screening.job_submission import SubmissionError
     from electroscreen.screening.runner import ScreeningError
     from electroscreen.screening.runner import screen as run_screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -216,6 +217,7 @@ def screen(
         ScreeningError,
         ManifestMismatchError,
         CheckpointLockedError,
+        SubmissionError,
         ValueError,
         OSError,
     ) as exc:

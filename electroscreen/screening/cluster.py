@@ -27,18 +27,33 @@ any, gives LocalCluster's arguments): the code that runs on a real scheduler is 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from electroscreen.screening.distributed import WORKER_ENV, check_count
+from electroscreen.screening.distributed import (
+    WORKER_ENV,
+    WORKER_PRELOAD,
+    check_count,
+    end_workers,
+)
+from electroscreen.screening.job_submission import (
+    SubmissionError,
+    Submissions,
+    check_submit_command,
+    close_credentials,
+    credentials_folder,
+)
 
 __all__ = [
     "CLUSTER_KINDS",
+    "SubmissionError",
     "check_cluster_kind",
+    "check_submit_tools",
     "cluster_client",
     "load_cluster_config",
     "make_cluster",
@@ -103,13 +118,10 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
 
         defaults = dict(
             n_workers=0, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address="127.0.0.1:0", env=WORKER_ENV,
+            dashboard_address="127.0.0.1:0", env=WORKER_ENV, preload=WORKER_PRELOAD,
         )  # fmt: skip
         return LocalCluster(**{**defaults, **options})
-    try:
-        import dask_jobqueue
-    except ImportError:
-        raise ValueError(f"--cluster {kind} needs dask-jobqueue: {_INSTALL_HINT}") from None
+    cluster_class = _jobqueue_class(kind)
     options.setdefault("processes", options.get("cores", 1))
     options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))
     # the scheduler must be reachable from the compute nodes, so it listens on the network: TLS
@@ -119,7 +131,46 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
     security = options.pop("security", True)  # false/null: plain TCP (dask-jobqueue wants None)
     options["security"] = None if security in (False, None) else security
     options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
-    return getattr(dask_jobqueue, CLUSTER_KINDS[kind])(**options)
+    return cluster_class(**options)
+
+
+def _jobqueue_class(kind: str) -> Any:
+    """dask-jobqueue's cluster class of ``kind`` (``ValueError`` without dask-jobqueue).
+
+    Importing dask-jobqueue makes Ctrl-C call ``sys.exit()`` (its ``runner`` module sets that
+    SIGINT handler): ``screen`` then ended with an empty ``SystemExit``, no ``interrupted`` line
+    and an MLflow run failed with ``SystemExit: ``. The handler from before is put back.
+    """
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise ValueError(f"--cluster {kind} needs dask-jobqueue: {_INSTALL_HINT}") from None
+    if _is_jobqueue_handler(signal.getsignal(signal.SIGINT)):
+        if before is None or _is_jobqueue_handler(before):
+            before = signal.default_int_handler
+        with suppress(ValueError):  # not the main thread: signal handlers cannot be set
+            signal.signal(signal.SIGINT, before)
+    return getattr(dask_jobqueue, CLUSTER_KINDS[kind])
+
+
+def _is_jobqueue_handler(handler: Any) -> bool:
+    return getattr(handler, "__module__", None) == "dask_jobqueue.runner"
+
+
+def check_submit_tools(kind: str) -> None:
+    """Refuse ``kind`` if its batch system cannot be used from here, before anything starts.
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, or dask-jobqueue missing.
+    SubmissionError
+        The submit command (``sbatch``, ``qsub``, ``bsub``) is not on PATH.
+    """
+    check_cluster_kind(kind)
+    if kind != "local":
+        check_submit_command(kind, _jobqueue_class(kind).job_cls)
 
 
 @contextmanager
@@ -131,19 +182,41 @@ def cluster_client(
 ) -> Iterator[Any]:
     """A :class:`distributed.Client` on a new cluster scaled to ``jobs`` jobs; closed on exit.
 
-    For ``local``, ``jobs`` is the number of worker processes. The cluster is closed (its batch
-    jobs cancelled) when the block ends, normally or by an exception. ``log`` receives the job
+    For ``local``, ``jobs`` is the number of worker processes. For a batch system the block starts
+    once the ``jobs`` submit commands have returned (not when the jobs leave the queue). When
+    the block ends, normally or by an exception, the client is closed, then the cluster (which
+    cancels its batch jobs), and the jobs' TLS credentials are deleted. ``log`` receives the job
     script that is submitted (jobqueue kinds).
+
+    Raises
+    ------
+    SubmissionError
+        The submit command is missing, or refused a job (its message, in one line).
     """
     from distributed import Client
 
     check_count("--jobs", jobs)
-    with make_cluster(kind, options) as cluster:
-        if log is not None and hasattr(cluster, "job_script"):
-            log(f"{kind}: {jobs} jobs of this script:\n{cluster.job_script()}")
-        if kind == "local":
+    options = dict(options or {})
+    if kind == "local":
+        with make_cluster(kind, options) as cluster:
             cluster.scale(jobs)
-        else:
-            cluster.scale(jobs=jobs)
-        with Client(cluster) as client:
-            yield client
+            with Client(cluster) as client:
+                yield client
+            end_workers(cluster)  # a normal end only: on an error the cluster kills them
+        return
+    check_submit_tools(kind)
+    submissions = Submissions(kind, _jobqueue_class(kind).job_cls)
+    shared = options.get("shared_temp_directory")
+    with credentials_folder(shared) as folder, submissions.quiet():
+        options.update(shared_temp_directory=folder, job_cls=submissions.job_cls)
+        cluster = make_cluster(kind, options)
+        try:
+            with cluster:
+                if log is not None:
+                    log(f"{kind}: {jobs} jobs of this script:\n{cluster.job_script()}")
+                cluster.scale(jobs=jobs)
+                submissions.wait(jobs, cluster)
+                with Client(cluster) as client:
+                    yield client
+        finally:
+            close_credentials(cluster, folder)

@@ -219,6 +219,8 @@ def screen(
         No inputs, or no model to screen with.
     ManifestMismatchError
         ``out`` holds checkpoints of another screening and ``fresh`` is false.
+    SubmissionError
+        ``cluster``'s submit command (``sbatch``...) is missing, or refused the jobs.
 
     Examples
     --------
@@ -236,12 +238,13 @@ def screen(
     _check_scale_out(workers, cluster, jobs)  # before --out or MLflow are touched
     cluster_spec = None
     if cluster is not None:
-        from electroscreen.screening.cluster import load_cluster_config
+        from electroscreen.screening.cluster import check_submit_tools, load_cluster_config
 
         options = dict(
             cluster_config if isinstance(cluster_config, dict)
             else load_cluster_config(cluster_config)
         )  # fmt: skip
+        check_submit_tools(cluster)  # no `sbatch` here: said before --out or MLflow are touched
         if cluster != "local":  # the TLS credentials of the jobs: beside the results, shared
             options.setdefault("shared_temp_directory", str(Path(out).resolve()))
         cluster_spec = (cluster, jobs, options, say)
