@@ -11,7 +11,7 @@ cache and a candidate table, both inputs of ``electroscreen screen``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ __all__ = [
     "load_seeds",
     "pool_table_path",
     "read_seeds",
+    "listed_lines",
     "skipped_seeds_lines",
     "write_pool",
 ]
@@ -158,23 +159,37 @@ def load_seeds(
     return read_seeds(inputs, obelix=obelix, data_dir=data_dir).packed
 
 
+def listed_lines(
+    rows: pd.DataFrame, header: str, item: Callable[[tuple], str], shown: int, more: str = ""
+) -> list[str]:
+    """``header (status counts):``, then ``item(row)`` for the first ``shown`` rows (indented),
+    then ``+k more`` (and ``more``); none for no rows. How ``generate`` names what it left out."""
+    n = len(rows)
+    if n == 0:
+        return []
+    by_status = ", ".join(f"{s} {c}" for s, c in rows["status"].value_counts().items())
+    lines = [f"{header} ({by_status}):"]
+    lines += [f"  {item(row)}" for row in rows.head(shown).itertuples(index=False)]
+    if n > shown:
+        lines.append(f"  +{n - shown} more{more}")
+    return lines
+
+
 def skipped_seeds_lines(skipped: pd.DataFrame, shown: int = 10) -> list[str]:
     """Lines naming the rows that are not seeds (:attr:`Seeds.skipped`): a count by status, then
     the first ``shown`` as ``source (status: reason)``, then ``+k more``; none when none is."""
-    n = len(skipped)
-    if n == 0:
-        return []
-    by_status = ", ".join(f"{s} {c}" for s, c in skipped["status"].value_counts().items())
-    lines = [f"skipped {n} seed{'s' * (n != 1)} ({by_status}):"]
-    for row in skipped.head(shown).itertuples(index=False):
+
+    def item(row) -> str:
         # the error names the row first (a file, ``path#1``, ``path row 3 (line 5)``)
         place, found, reason = str(row.error).partition(": ")
         if not found or not place.startswith(re.sub(r":\d+$", "", str(row.source))):
             place, reason = str(row.source), str(row.error)
-        lines.append(f"  {place} ({row.status}: {reason})")
-    if n > shown:
-        lines.append(f"  +{n - shown} more (electroscreen data info on the seeds lists every row)")
-    return lines
+        return f"{place} ({row.status}: {reason})"
+
+    n = len(skipped)
+    header = f"skipped {n} seed{'s' * (n != 1)}"
+    more = " (electroscreen data info on the seeds lists every row)"
+    return listed_lines(skipped, header, item, shown, more)
 
 
 def check_pool_paths(

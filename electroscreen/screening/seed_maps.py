@@ -30,6 +30,7 @@ from electroscreen.screening.cell_content import (
     prototype_label,
     species_label,
 )
+from electroscreen.screening.pool_files import listed_lines
 from electroscreen.screening.substitution import enumerate_substitutions, substitution_model
 
 __all__ = [
@@ -138,12 +139,7 @@ def skipped_chemistry_lines(skipped: pd.DataFrame, shown: int = 20) -> list[str]
     count by reason, then the first ``shown`` as ``id formula (reason: detail)``, then ``+k more``;
     none when every seed was used."""
     n = len(skipped)
-    if n == 0:
-        return []
-    by_status = ", ".join(f"{s} {c}" for s, c in skipped["status"].value_counts().items())
-    lines = [f"{n} seed{'s' * (n != 1)} not substituted ({by_status}):"]
-    for row in skipped.head(shown).itertuples(index=False):
-        lines.append(f"  {row.seed_id} {row.seed_formula} ({row.status}: {row.error})")
-    if n > shown:
-        lines.append(f"  +{n - shown} more")
-    return lines
+    header = f"{n} seed{'s' * (n != 1)} not substituted"
+    return listed_lines(
+        skipped, header, lambda r: f"{r.seed_id} {r.seed_formula} ({r.status}: {r.error})", shown
+    )
