@@ -363,7 +363,8 @@ def finish_screening_run(
         for path in _table_files(results, Path(out), Path(tmp)):
             retry_tracking(client.log_artifact, run_id, str(path), artifact_path=results_dir)
         if len(results) > CSV_ARTIFACT_MAX_ROWS:
-            where = f"{Path(out).resolve()} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
+            csv = (Path(out) / "results.csv").resolve()
+            where = f"{csv} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
             retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
         top_path = Path(tmp) / "top.csv"
         _top_rows(results, top).to_csv(top_path, index=False)
