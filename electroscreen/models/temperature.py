@@ -31,6 +31,7 @@ __all__ = [
     "TEMPERATURE_RANGE_C",
     "UNREAD_COLUMN",
     "arrhenius_shift",
+    "blank_cells",
     "log10_prefactor",
     "lookalike_temperature_columns",
     "looks_like_kelvin",
@@ -189,8 +190,11 @@ def lookalike_temperature_columns(columns: object) -> list:
     ]
 
 
-def _blank(values: pd.Series) -> np.ndarray:
-    """Missing cells and empty or all-space text."""
+def blank_cells(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Which cells (shape (n,)) are missing (None, NaN, NA) or empty or all-space text: a row that
+    gives no temperature. A list or an array in a cell is not blank."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values, dtype=object)
     text = values.map(lambda v: isinstance(v, str) and not v.strip())
     return values.isna().to_numpy() | text.to_numpy(dtype=bool)
 
@@ -223,7 +227,7 @@ def read_temperatures(frame: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarra
     for position, name in enumerate(frame.columns):  # by position: a name may repeat
         if name in lookalikes:
             safe = re.sub(r"[;,]", "_", str(name))  # the notes' separators
-            blank = _blank(frame.iloc[:, position])
+            blank = blank_cells(frame.iloc[:, position])
             notes.append(np.where(blank, "", f"{UNREAD_COLUMN}={safe}"))
     joined = [";".join(filter(None, parts)) for parts in zip(*notes, strict=True)]
     return temperature, problem, np.array(joined or [""] * n, dtype=object)

@@ -20,6 +20,7 @@ from electroscreen.models.temperature import (
     KELVIN_LIKE,
     TEMPERATURE_COLUMN,
     UNREAD_COLUMN,
+    blank_cells,
     lookalike_temperature_columns,
     parse_temperatures,
 )
@@ -53,7 +54,7 @@ def row_temperatures(
     if TEMPERATURE_COLUMN not in table:
         return None if default == 25.0 else np.full(len(rows), default, dtype=object)
     cells = table[TEMPERATURE_COLUMN].to_numpy(dtype=object)[rows]
-    return np.where(_blank(cells), default, cells).astype(object)
+    return np.where(blank_cells(cells), default, cells).astype(object)
 
 
 def conductivity_inputs(
@@ -110,7 +111,7 @@ def temperature_warnings(results: pd.DataFrame, temperature_c: float) -> list[st
     at = np.unique(used[ranked])
     at = at[np.isfinite(at)]
     if len(at) > 1:
-        shown = ", ".join(f"{t:g}" for t in at[:_SHOWN]) + (", ..." if len(at) > _SHOWN else "")
+        shown = _listed(at)
         said.append(
             f"the ranking compares conductivities predicted at {len(at)} temperatures ({shown} "
             "degC; each row's temperature_c, blank: the config's "
@@ -121,14 +122,11 @@ def temperature_warnings(results: pd.DataFrame, temperature_c: float) -> list[st
     notes = _model_notes(results)
     kelvin = np.array([KELVIN_LIKE in n for n in notes], dtype=bool)
     if TEMPERATURE_COLUMN in results:  # a row the config's value was given to: said at loading
-        kelvin &= ~_blank(results[TEMPERATURE_COLUMN].to_numpy(dtype=object))
+        kelvin &= ~blank_cells(results[TEMPERATURE_COLUMN].to_numpy(dtype=object))
     else:
         kelvin[:] = False
     if kelvin.any():
-        values = np.unique(used[kelvin])
-        shown = ", ".join(f"{t:g}" for t in values[:_SHOWN]) + (
-            ", ..." if len(values) > _SHOWN else ""
-        )
+        shown = _listed(np.unique(used[kelvin]))
         said.append(
             f"{_rows(int(kelvin.sum()))} a temperature_c that looks like kelvin ({shown}): "
             "predicted at that many degC, as given (pred_feature_status "
@@ -148,6 +146,12 @@ def temperature_warnings(results: pd.DataFrame, temperature_c: float) -> list[st
     return said
 
 
+def _listed(temperatures: np.ndarray) -> str:
+    """``25, 80, 150`` (degC), the first :data:`_SHOWN` then ``...``."""
+    shown = ", ".join(f"{t:g}" for t in temperatures[:_SHOWN])
+    return shown + (", ..." if len(temperatures) > _SHOWN else "")
+
+
 def _rows(n: int) -> str:
     return "1 row has" if n == 1 else f"{n} rows have"
 
@@ -165,17 +169,3 @@ def _model_notes(results: pd.DataFrame) -> list[list[str]]:
     for i in noted:  # the temperature's notes only: a few rows of a large pool, if any
         out[i] = [p[len(prefix) :] for p in cells.iloc[i].split(",") if p.startswith(prefix)]
     return out
-
-
-def _blank(cells: np.ndarray) -> np.ndarray:
-    """Missing cells (None, NaN, NA) and empty or all-space text (object array of shape (n,))."""
-    return np.array([_is_blank(c) for c in cells], dtype=bool)
-
-
-def _is_blank(cell: object) -> bool:
-    if isinstance(cell, str):
-        return not cell.strip()
-    try:
-        return bool(pd.isna(cell))
-    except (TypeError, ValueError):  # a list or an array in a cell: not blank
-        return False
