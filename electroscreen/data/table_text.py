@@ -147,57 +147,47 @@ def text_encoding(path: Path) -> tuple[str, str | None]:
     lines read as Windows-1252, and those holding a byte neither defines (read as U+FFFD). The
     whole file is checked (in 4 MiB blocks) before any row is read.
     """
-    lines: dict[str, list[int]] = {"cp1252": [], "undefined": []}
-    first: tuple[int, int] | None = None  # (byte, line)
+    odd: list[tuple[int, str, int]] = []  # (line, how decode_line reads it, first odd byte)
     newlines, carry = 0, b""
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
             data = carry + block
             end = data.rfind(b"\n") + 1
             data, carry = data[:end], data[end:]
-            _not_utf8_lines(data, newlines, lines)
+            odd += _not_utf8_lines(data, newlines)
             newlines += data.count(b"\n")
-    _not_utf8_lines(carry, newlines, lines)
-    if not lines["cp1252"] and not lines["undefined"]:
+    odd += _not_utf8_lines(carry, newlines)
+    if not odd:
         return "utf-8", None
-    number = min(lines["cp1252"][:1] + lines["undefined"][:1])
-    with Path(path).open("rb") as fh:  # the first odd byte, for the note
-        for k, line in enumerate(fh, 1):
-            if k == number:
-                start = _first_bad_byte(line)
-                first = (line[start], number)
-                break
-    note = f"{path}: not UTF-8 (byte 0x{first[0]:02x} on line {first[1]}); "
+    line, _, byte = odd[0]
     parts = []
-    if lines["cp1252"]:
-        parts.append(f"read as Windows-1252 (cp1252): {_named_lines(lines['cp1252'])}")
-    if lines["undefined"]:
-        parts.append(
-            f"bytes neither UTF-8 nor Windows-1252 read as U+FFFD: {_named_lines(lines['undefined'])}"
-        )
-    return LINE_BY_LINE, note + "; ".join(parts) + "; every other line as UTF-8"
+    for how, said in (
+        ("cp1252", "read as Windows-1252 (cp1252)"),
+        ("undefined", "bytes neither UTF-8 nor Windows-1252 read as U+FFFD"),
+    ):
+        numbers = [k for k, h, _ in odd if h == how]
+        if numbers:
+            parts.append(f"{said}: {_named_lines(numbers)}")
+    note = f"{path}: not UTF-8 (byte 0x{byte:02x} on line {line}); " + "; ".join(parts)
+    return LINE_BY_LINE, note + "; every other line as UTF-8"
 
 
-def _not_utf8_lines(data: bytes, newlines: int, lines: dict[str, list[int]]) -> None:
-    """Add the numbers of ``data``'s lines (whole lines, the first numbered ``newlines + 1``) that
-    are not UTF-8 to ``lines`` by how :func:`decode_line` reads them."""
+def _not_utf8_lines(data: bytes, newlines: int) -> list[tuple[int, str, int]]:
+    """``(line number, how, first byte that is not UTF-8)`` of each of ``data``'s lines (whole
+    lines, the first numbered ``newlines + 1``) that is not UTF-8, ``how`` as :func:`decode_line`
+    reads it."""
     try:
         data.decode("utf-8")
-        return
+        return []
     except UnicodeDecodeError:
         pass
+    found = []
     for k, line in enumerate(_lines(data), newlines + 1):
-        how = decode_line(line)[1]
-        if how != "utf-8":
-            lines[how].append(k)
-
-
-def _first_bad_byte(line: bytes) -> int:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
-    return 0
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            found.append((k, decode_line(line)[1], line[exc.start]))
+    return found
 
 
 def _named_lines(numbers: list[int]) -> str:
