@@ -37,9 +37,9 @@ import yaml
 
 from electroscreen.screening.distributed import (
     WORKER_ENV,
-    WORKER_PRELOAD,
     check_count,
     end_workers,
+    local_cluster_options,
 )
 from electroscreen.screening.job_submission import (
     SubmissionError,
@@ -116,11 +116,7 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
     if kind == "local":
         from distributed import LocalCluster
 
-        defaults = dict(
-            n_workers=0, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address="127.0.0.1:0", env=WORKER_ENV, preload=WORKER_PRELOAD,
-        )  # fmt: skip
-        return LocalCluster(**{**defaults, **options})
+        return LocalCluster(**{"n_workers": 0, **local_cluster_options(), **options})
     cluster_class = _jobqueue_class(kind)
     options.setdefault("processes", options.get("cores", 1))
     options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["check_count", "dask_client", "end_workers", "map_batches"]
+__all__ = ["check_count", "dask_client", "end_workers", "local_cluster_options", "map_batches"]
 
 #: Environment of local worker processes. The nanny pins OMP/MKL/OpenBLAS to one thread but not
 #: Numba, whose workqueue layer aborts when parallel kernels run concurrently in one process.
@@ -29,6 +29,16 @@ WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS
 WORKER_PRELOAD = ["electroscreen.screening.worker_setup"]
 #: Seconds a local worker process is given to end at a normal close (:func:`end_workers`).
 WORKER_END_S = 30.0
+
+
+def local_cluster_options() -> dict[str, Any]:
+    """Arguments of the :class:`distributed.LocalCluster` of ``--workers`` and ``--cluster local``
+    (besides ``n_workers``): worker processes of one thread each, on 127.0.0.1, the dashboard too
+    (else its HTTP server binds 0.0.0.0:8787), with :data:`WORKER_ENV` and :data:`WORKER_PRELOAD`."""
+    return dict(
+        threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0", env=dict(WORKER_ENV), preload=list(WORKER_PRELOAD),
+    )  # fmt: skip
 
 
 def check_count(option: str, value: int) -> None:
@@ -57,15 +67,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client
         return
     check_count("--workers", workers)
-    with LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",  # else its HTTP server binds 0.0.0.0:8787
-        env=WORKER_ENV,
-        preload=WORKER_PRELOAD,
-    ) as cluster:
+    with LocalCluster(n_workers=workers, **local_cluster_options()) as cluster:
         with Client(cluster) as client:
             yield client
         end_workers(cluster)  # a normal end only: on an error or Ctrl-C the cluster kills them
