@@ -106,9 +106,11 @@ def run_demo(
     models = ensure_models(uri, data_dir, console)
     config = load_screening_config()
     known: tuple[str, ...] = ()
-    if seeds is None:  # as `generate --obelix`: every OBELiX composition is a known compound
+    if seeds is None:  # as `generate --obelix`: OBELiX's and Liverpool's compositions are known
         read = read_seeds(obelix=True, data_dir=data_dir)
         seeds, known = read.packed, read.known_formulas
+        for note in read.notes:
+            console.print(note, highlight=False)
     pool = generate_candidates(
         seeds, max_candidates=pool_size, seed=seed,
         forbidden_elements=config.filters.forbidden_elements, known_formulas=known,

@@ -5,22 +5,22 @@ ionic-volume ratio (:func:`~electroscreen.screening.substitution.ionic_volume_sc
 anions dominate, so a larger ion on a minority site keeps the seed's bond lengths: Sn4+ for Ge4+
 in an LGPS cell sits 1.94 A from S, where the Shannon radii give 2.39 A. :func:`short_bond_note`
 measures each substituted cation's nearest anion and compares it with the sum of their Shannon
-*ionic* radii, the cation's at the coordination number found (anions within
-:data:`SHELL_FACTOR` times the nearest), the anion's at six-fold coordination (the nearest listed
-coordination where Shannon has no such entry); a bond shorter than :data:`SHORT_BOND_RATIO` times
+*ionic* radii (:func:`~electroscreen.featurizers.elements.shannon_ionic_radius`), the cation's at
+the coordination number found (anions within :data:`SHELL_FACTOR` times the nearest:
+:func:`~electroscreen.screening.site_size.coordination_number`), the anion's at six-fold
+coordination (the nearest listed coordination where Shannon has no such entry); a bond shorter than :data:`SHORT_BOND_RATIO` times
 that sum is named. The note is a warning to relax the structure before any property calculation,
 not a filter: the screening has already ranked the candidate.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 import numpy as np
-from pymatgen.core import Element, Structure
+from pymatgen.core import Structure
 
+from electroscreen.featurizers.elements import shannon_ionic_radius
 from electroscreen.screening.cell_content import parse_species_label
+from electroscreen.screening.site_size import SHELL_CUTOFF, SHELL_FACTOR, coordination_number
 
 __all__ = ["SHELL_FACTOR", "SHORT_BOND_RATIO", "shannon_ionic_radius", "short_bond_note"]
 
@@ -28,37 +28,6 @@ __all__ = ["SHELL_FACTOR", "SHORT_BOND_RATIO", "shannon_ionic_radius", "short_bo
 #: radius sum (Sn-S 1.94 A against 2.39 A is 0.81; the tetrahedral P-S and Si-S bonds of the seeds
 #: themselves are 0.95-1.0).
 SHORT_BOND_RATIO = 0.85
-#: Anions within this factor of the nearest one count toward the coordination number.
-SHELL_FACTOR = 1.2
-#: Farthest anion looked for (A): beyond every cation-anion Shannon sum.
-_CUTOFF = 4.5
-_ROMAN = {"I": 1, "V": 5, "X": 10}
-
-
-def _roman(key: str) -> int | None:
-    """``VI`` -> 6, ``IVSQ`` -> 4 (Shannon's square-planar, pyramidal suffixes dropped)."""
-    digits = re.match(r"[IVX]+", key)
-    if digits is None:
-        return None
-    values = [_ROMAN[c] for c in digits.group(0)]
-    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
-
-
-@cache
-def shannon_ionic_radius(symbol: str, charge: float, coordination: int) -> float:
-    """Shannon's ionic radius (A) of ``symbol`` at ``charge`` and the listed coordination number
-    nearest ``coordination`` (ties: the lower); of two spin states, the smaller radius. NaN for a
-    non-integer charge or a species Shannon does not list."""
-    if abs(charge - round(charge)) > 1e-6:
-        return float("nan")
-    listed = Element(symbol).data.get("Shannon radii", {}).get(str(int(round(charge))), {})
-    options = []
-    for key, spins in listed.items():
-        n = _roman(key)
-        radii = [v["ionic_radius"] for v in spins.values() if v.get("ionic_radius") is not None]
-        if n is not None and radii:
-            options.append((abs(n - coordination), n, min(radii)))
-    return float(min(options)[2]) if options else float("nan")
 
 
 def _charge(species) -> float:
@@ -99,12 +68,12 @@ def short_bond_note(structure: Structure, substitutions: str) -> str:
         held = [sp for sp in site.species if (sp.symbol, _charge(sp)) in introduced]
         if not held:
             continue
-        shell = [n for n in structure.get_neighbors(site, _CUTOFF) if n.index in anions]
+        shell = [n for n in structure.get_neighbors(site, SHELL_CUTOFF) if n.index in anions]
         if not shell:
             continue
         distances = np.array([n.nn_distance for n in shell])
         nearest = shell[int(np.argmin(distances))]
-        coordination = int((distances <= SHELL_FACTOR * distances.min()).sum())
+        coordination = coordination_number(distances)
         anion = max(
             (sp for sp in nearest.species if _charge(sp) < 0), key=lambda sp: nearest.species[sp]
         )

@@ -53,7 +53,13 @@ def generate(
         False, "--keep-forbidden", help="Also introduce the screening config's forbidden elements."
     ),
     keep_known: bool = typer.Option(
-        False, help="Keep candidates equal to a seed composition (or an OBELiX one, --obelix)."
+        False,
+        help="Keep candidates equal to a seed composition (or an OBELiX or Liverpool one, --obelix).",
+    ),
+    keep_mismatched: bool = typer.Option(
+        False,
+        "--keep-mismatched",
+        help="Keep candidates whose substituted cation misfits its seed site (radius_mismatch).",
     ),
     rescale: bool = typer.Option(True, help="Scale lattices by the ionic-volume ratio."),
     pool_size: int | None = typer.Option(
@@ -105,6 +111,8 @@ def generate(
     console.print(f"{len(packed)} seed structures")
     for line in skipped_seeds_lines(read.skipped):
         console.print(escape(line), highlight=False)
+    for note in read.notes:
+        console.print(escape(note), highlight=False)
     if len(packed) == 0:
         why = (
             ": every seed was skipped (above)" if len(read.skipped) else " (give files or --obelix)"
@@ -129,7 +137,7 @@ def generate(
     pool = generate_candidates(
         packed, carrier=carrier, threshold=threshold, max_candidates=max_candidates, seed=seed,
         rescale_lattice=rescale, forbidden_elements=list(dict.fromkeys([*exclude, *forbidden])),
-        keep_known=keep_known, known_formulas=read.known_formulas,
+        keep_known=keep_known, known_formulas=read.known_formulas, keep_mismatched=keep_mismatched,
     )  # fmt: skip
     console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
     for line in skipped_chemistry_lines(pool.skipped):
@@ -153,7 +161,11 @@ def _why_none(counts: dict[str, int]) -> str:
         return "no seed could be substituted (above)"
     lost = [
         f"{counts[key]} {label}"
-        for key, label in (("known_compound", "known compounds"), ("unbalanced", "unbalanced"))
+        for key, label in (
+            ("known_compound", "known compounds"),
+            ("unbalanced", "unbalanced"),
+            ("size_mismatch", "size mismatches, --keep-mismatched keeps them"),
+        )
         if counts.get(key)
     ]
     found = f"{counts.get('enumerated', 0)} substitutions above --threshold"

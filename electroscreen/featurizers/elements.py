@@ -34,6 +34,8 @@ __all__ = [
     "ionic_radius",
     "ionic_radius_table",
     "magpie_table",
+    "shannon_coordinations",
+    "shannon_ionic_radius",
     "shannon_radii",
 ]
 
@@ -133,6 +135,44 @@ def shannon_radii() -> pd.DataFrame:
     frame = pd.read_csv(DATA_DIR / "shannon_radii.csv", keep_default_na=False, na_values=[""])
     frame["spin"] = frame["spin"].fillna("")
     return frame
+
+
+@cache
+def shannon_ionic_radius(symbol: str, charge: float, coordination: int) -> float:
+    """Shannon's effective ionic radius (A) of ``symbol`` at ``charge`` and the listed coordination
+    number nearest ``coordination`` (ties: the lower; square-planar and pyramidal entries count as
+    their number); of two spin states, or a regular and a square-planar entry, the smaller radius.
+
+    NaN for a non-integer charge or an ion Shannon does not list. Cached per (symbol, charge,
+    coordination): ``generate`` asks for the same few thousand ions many times.
+
+    Examples
+    --------
+    >>> shannon_ionic_radius("Ge", 4, 4), shannon_ionic_radius("Zr", 4, 4)
+    (0.39, 0.59)
+    """
+    listed = shannon_coordinations(symbol, charge)
+    if not listed:
+        return float("nan")
+    best = min(listed, key=lambda n: (abs(n - coordination), n))
+    return _ionic_radii(symbol, int(round(charge)))[best]
+
+
+def shannon_coordinations(symbol: str, charge: float) -> tuple[int, ...]:
+    """The coordination numbers Shannon lists an ionic radius for (sorted; empty for a
+    non-integer charge or an unlisted ion): ``("Sb", 5)`` -> ``(6,)``."""
+    if not abs(charge - round(charge)) <= 1e-6:
+        return ()
+    return tuple(sorted(_ionic_radii(symbol, int(round(charge)))))
+
+
+@cache
+def _ionic_radii(symbol: str, charge: int) -> dict[int, float]:
+    """Coordination number -> the smallest listed ionic radius of the ion at it."""
+    frame = shannon_radii()
+    rows = frame[(frame["symbol"] == symbol) & (frame["oxidation"] == charge)]
+    rows = rows[rows["ionic_radius"].notna()]
+    return rows.groupby("coordination_number")["ionic_radius"].min().astype(float).to_dict()
 
 
 def _pick_radius(rows: pd.DataFrame, column: str) -> float:

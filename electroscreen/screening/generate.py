@@ -25,6 +25,14 @@ For each seed structure:
    the lattice scaled isotropically by ``(sum_i n_i r_new,i^3 / sum_i n_i r_old,i^3)^(1/3)``
    (Shannon radii, occupancy-weighted amounts; a crude volume estimate, the fractional coordinates
    are unchanged).
+5. A cation replaced by a cation of a very different size is dropped (``size_mismatch``, unless
+   ``keep_mismatched``): its ``radius_mismatch``, ``r_new / r_old - 1`` with Shannon's ionic radii
+   at the coordination number of each seed site the replaced element occupies (counted once per
+   seed site, :mod:`~electroscreen.screening.site_size`), the one of largest magnitude, must lie
+   within :data:`~electroscreen.screening.site_size.RADIUS_MISMATCH_LIMITS` (-0.75 to +2.0), the
+   range the real compounds this enumeration reaches from OBELiX span: La3+ for B3+ in a borate
+   (+282 %) is dropped; Sn4+ on LGPS's tetrahedral Ge site (+41 %, Li10SnP2S12 exists) is kept,
+   and so is Zr4+ (+51 %), within the range of real substitutions (Ge4+ for Si4+ +50 %).
 
 Both composition rules below compare atomic fractions within :data:`ROUNDING_TOLERANCE`, the
 refinement rounding a seed CIF passes on to its candidates (2e-3:
@@ -38,10 +46,11 @@ the same composition (seeds of one structure whose CIFs round differently,
 ``Li3.001Cr0.999Mo3O12`` and ``Li3.0001Fe0.9999Mo3O12``, are one prototype); the more probable one
 is kept (ties: the earlier seed, then enumeration order). The same seed with the same substitution
 map can only arise once. Candidates whose composition is a seed's composition, or one of
-``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too), are
-known compounds and dropped unless ``keep_known``; so are candidates that
-``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), before
-duplicates are removed, so that a near-duplicate never stands in for a candidate that fails.
+``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too, and
+every Liverpool one), are known compounds and dropped unless ``keep_known``; so are candidates that
+``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), and then
+those whose size mismatch is outside the limits, before duplicates are removed, so that a
+near-duplicate never stands in for a candidate that fails.
 
 The ``max_candidates`` sample is a weighted sample without replacement whose random key for each
 candidate is a hash of ``(seed, candidate_id)``: the same candidates are kept whatever the order the
@@ -78,6 +87,7 @@ from electroscreen.screening.seed_maps import (
     balanced,
     seed_maps,
 )
+from electroscreen.screening.site_size import outside_limits, seed_mismatches
 from electroscreen.screening.substitution import ionic_volume_scale, substitute_packed
 
 __all__ = [
@@ -126,11 +136,13 @@ class GeneratedPool:
     table : DataFrame
         ``candidate_id, formula, source, status, error`` plus provenance: ``seed_id, seed_formula,
         prototype, substitutions, n_substituted, probability, log10_probability, lattice_scale,
-        n_sites``.
+        radius_mismatch, n_sites``; ``radius_mismatch`` is the size mismatch of largest magnitude
+        of a replaced cation against its seed site, signed (``+0.41``: the new ion is 41 % larger;
+        NaN: no cation replaced by a cation Shannon lists).
     counts : dict
         Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
-        stage (``enumerated``, ``known_compound``, ``unbalanced``, ``duplicate``, ``unselected``,
-        ``kept``).
+        stage (``enumerated``, ``known_compound``, ``unbalanced``, ``size_mismatch``,
+        ``duplicate``, ``unselected``, ``kept``).
     skipped : DataFrame
         ``seed_id, seed_formula, status, error``: each seed that gives no candidate, its reason
         (``unbalanced_seed``, ``no_carrier``, ...) and why in words
@@ -157,6 +169,7 @@ def generate_candidates(
     forbidden_elements: Sequence[str] = (),
     keep_known: bool = False,
     known_formulas: Sequence[str] = (),
+    keep_mismatched: bool = False,
 ) -> GeneratedPool:
     """Charge-balanced, deduplicated candidates by data-mined ion substitution from seed structures.
 
@@ -182,8 +195,12 @@ def generate_candidates(
         Keep candidates whose composition equals one of the seeds' or of ``known_formulas``
         (within :data:`ROUNDING_TOLERANCE`).
     known_formulas : sequence of str
-        Further known compositions (``generate --obelix``: OBELiX's); ones that do not parse are
-        never matched.
+        Further known compositions (``generate --obelix``: OBELiX's and Liverpool's); ones that do
+        not parse are never matched.
+    keep_mismatched : bool
+        Keep candidates whose ``radius_mismatch`` lies outside
+        :data:`~electroscreen.screening.site_size.RADIUS_MISMATCH_LIMITS` (counted as
+        ``size_mismatch`` otherwise).
 
     Returns
     -------
@@ -220,17 +237,23 @@ def generate_candidates(
 
     # a seed's composition however its CIF rounded it (Y1.99998, In2.03): ROUNDING_TOLERANCE
     known = None if keep_known else CompositionIndex([*seed_texts, *map(str, known_formulas)])
+    mismatch = seed_mismatches(seeds, groups)
     new: list[tuple[float, int, int]] = []  # (-log p, seed group, map): most probable first
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
         if known is not None and len(is_known):
             is_known = known.find(_candidate_compositions(g), ROUNDING_TOLERANCE) >= 0
         counts["known_compound"] += int(is_known.sum())
+        misfit = np.zeros(len(is_known), dtype=bool) if keep_mismatched else outside_limits(
+            mismatch[gi]
+        )  # fmt: skip
         for k in np.flatnonzero(~is_known):
-            if balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
-                new.append((-float(g.log_probability[k]), gi, k))
-            else:
+            if not balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
                 counts["unbalanced"] += 1
+            elif misfit[k]:
+                counts["size_mismatch"] += 1
+            else:
+                new.append((-float(g.log_probability[k]), gi, k))
     kept = _distinct(groups, sorted(new))
     counts["duplicate"] += len(new) - len(kept)
 
@@ -238,7 +261,7 @@ def generate_candidates(
     picks = [(gi, k) for _, gi, k in sorted(kept, key=lambda entry: (entry[1], entry[0], entry[2]))]
     records = [
         _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
-                rescale_lattice)
+                rescale_lattice, mismatch[gi][k])
         for gi, k in picks
     ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
@@ -322,7 +345,9 @@ def _candidate_compositions(g: SeedMaps) -> PackedCompositions:
     )
 
 
-def _record(g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool) -> dict:
+def _record(
+    g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool, mismatch: float
+) -> dict:
     changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
     subs = ";".join(
         f"{species_label(g.z[e], g.charge[e])}>{species_label(g.new_z[k, e], g.new_charge[k, e])}"
@@ -346,6 +371,7 @@ def _record(g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool)
             if rescale
             else 1.0
         ),
+        "radius_mismatch": float(mismatch),
         "n_sites": g.n_sites,
     }
 
@@ -354,7 +380,7 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     columns = [
         "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
         "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
-        "lattice_scale", "n_sites",
+        "lattice_scale", "radius_mismatch", "n_sites",
     ]  # fmt: skip
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

@@ -21,11 +21,10 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_ids
 from electroscreen.featurizers.structure.neighbors import neighbor_list
+from electroscreen.screening.site_size import SHELL_FACTOR  # one first-shell rule
 
 __all__ = ["SHELL_FACTOR", "SHELL_CUTOFF", "former_without_ligands"]
 
-#: A site's first shell: anion sites within this factor of its nearest anion distance.
-SHELL_FACTOR = 1.2
 #: Neighbours are looked for up to this distance (Angstrom): every S/Se/Te/N/halogen-ligand bond.
 SHELL_CUTOFF = 3.5
 

@@ -32,6 +32,7 @@ from electroscreen.data.packed import (
     load_packed,
     pack_structures,
 )
+from electroscreen.data.pinned import MissingDataError
 from electroscreen.data.readers import read_candidates
 
 if TYPE_CHECKING:
@@ -71,13 +72,17 @@ class Seeds:
         in input order.
     known_formulas : tuple of str
         Compositions known besides the seeds' own: with ``obelix``, every OBELiX entry's
-        (``true_composition``, those without a CIF too), for ``generate_candidates``'
-        ``known_formulas``.
+        (``true_composition``, those without a CIF too) and every Liverpool composition (its
+        readable rows, glass notations included), for ``generate_candidates``' ``known_formulas``.
+    notes : tuple of str
+        What the reading could not do, in a sentence each: with ``obelix``, a data folder without
+        the Liverpool file (its compositions are then not known; ``generate`` prints the note).
     """
 
     packed: PackedStructures
     skipped: pd.DataFrame
     known_formulas: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def read_seeds(
@@ -136,17 +141,36 @@ def read_seeds(
             batches.append(cache)
     flush()
     known: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     if obelix:
         from electroscreen.data.obelix import load_obelix, obelix_candidates
 
         add(obelix_candidates(data_dir, structures_only=True))
         known = tuple(str(f) for f in load_obelix(data_dir)["true_composition"])
+        liverpool, notes = _liverpool_formulas(data_dir)
+        known += liverpool
     rows = [s for s in skipped if len(s)]
     return Seeds(
         concat_packed(batches),
         pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_SKIPPED_COLUMNS),
         known,
+        notes,
     )
+
+
+def _liverpool_formulas(data_dir: str | Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The Liverpool compositions (readable rows, each once), found as OBELiX is (``data_dir``,
+    else ``$ELECTROSCREEN_DATA``, else the verified download), and a note when the file is not
+    there (a data folder that holds OBELiX only, no network): generate goes on without them. A
+    file that fails its checksum raises, as OBELiX's does."""
+    from electroscreen.data.liverpool import load_liverpool
+
+    try:
+        table = load_liverpool(data_dir)
+    except (MissingDataError, OSError) as exc:
+        return (), (f"Liverpool compositions not known to the known-compound rule: {exc}",)
+    usable = table["status"].isin([OK, "mixture"])
+    return tuple(dict.fromkeys(table.loc[usable, "formula"].astype(str))), ()
 
 
 def load_seeds(
