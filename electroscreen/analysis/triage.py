@@ -30,9 +30,10 @@ from electroscreen.experiments.tracking import (
     tracking_client,
 )
 from electroscreen.experiments.train_logging import model_coverage
-from electroscreen.screening.mlflow_run import MODEL_PARAMS, RESULTS_ARTIFACT
+from electroscreen.screening.mlflow_run import MODEL_PARAMS
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
+from electroscreen.screening.run_artifacts import RESULTS_ARTIFACT
 from electroscreen.screening.run_summary import MEASURED_METRIC, PROMISING_METRIC
 
 __all__ = [

@@ -4,9 +4,10 @@ Their boron has no integer oxidation state: with hydride H (-1) and the cage's c
 puts boron at +0.83 and CB11H12 - (C at -4) at +1.36. The charge-balance filter accepts such a
 fractional boron state in a borane cluster (:mod:`electroscreen.screening.filters`), and the
 moisture descriptors flag the cluster (``borane_cluster``, slow to hydrolyse although the hull says
-it reacts; :mod:`electroscreen.featurizers.thermo.moisture`), and a reduced formula keeps at least one
+it reacts; :mod:`electroscreen.featurizers.thermo.moisture`), a reduced formula keeps at least one
 whole cage per formula unit (:func:`max_formula_units`: ``Li2B12H12``, not ``LiB6H6``;
-:mod:`electroscreen.data.formula_reduction`). Tetrahydroborates (BH4 -, 4 H per B, boron +3) are
+:mod:`electroscreen.data.formula_reduction`), and a carborane's carbon is written before its boron
+(:func:`carborane`: ``LiCB11H12``, as the literature writes it). Tetrahydroborates (BH4 -, 4 H per B, boron +3) are
 not clusters.
 """
 
@@ -19,8 +20,10 @@ from electroscreen.data.segments import segment_sum
 __all__ = [
     "BORANE_MAX_H_PER_B",
     "BORANE_MIN_CAGE_BORON",
+    "CARBORANE_MAX_C_PER_B",
     "boron_and_hydrogen",
     "borane_cluster",
+    "carborane",
     "max_formula_units",
 ]
 
@@ -33,11 +36,36 @@ BORANE_MAX_H_PER_B = 1.5
 #: read as ``LiB6H6``, the salt of a B6H6 - that does not exist). Smaller cages (closo B6H6 2-)
 #: are not electrolytes' and are read as that many boron atoms per cage or more.
 BORANE_MIN_CAGE_BORON = 9
+#: Most carbon per boron atom of a carborane's cages (dicarba C2B9H12 -: 2 per 9 boron; carba-closo
+#: CB11H12 - and CB9H10 -: 1 per 11 and 9); a borane with more carbon holds it outside its cages.
+CARBORANE_MAX_C_PER_B = 2 / BORANE_MIN_CAGE_BORON
 
 
 def _is_cluster(boron: np.ndarray, hydrogen: np.ndarray) -> np.ndarray:
     """Boron and hydrogen with at most :data:`BORANE_MAX_H_PER_B` H per B (elementwise)."""
     return (boron > 0) & (hydrogen > 0) & (hydrogen <= BORANE_MAX_H_PER_B * boron)
+
+
+def carborane(
+    boron: np.ndarray | float, hydrogen: np.ndarray | float, carbon: np.ndarray | float
+) -> np.ndarray:
+    """Whether each composition is a carborane: a polyhedral borane cluster (at most
+    :data:`BORANE_MAX_H_PER_B` H per B) with carbon, at most :data:`CARBORANE_MAX_C_PER_B` per B
+    (``LiCB11H12``, ``LiCB9H10``, ``NaCB11H12``).
+
+    Parameters
+    ----------
+    boron, hydrogen, carbon : float or ndarray of float64, shape (N,)
+        Amounts of B, H and C of each composition.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,) (or 0-d)
+    """
+    boron = np.asarray(boron, dtype=np.float64)
+    carbon = np.asarray(carbon, dtype=np.float64)
+    in_cage = (carbon > 0) & (carbon <= CARBORANE_MAX_C_PER_B * boron * (1 + 1e-9))
+    return _is_cluster(boron, np.asarray(hydrogen, dtype=np.float64)) & in_cage
 
 
 def max_formula_units(boron: np.ndarray | float, hydrogen: np.ndarray | float) -> np.ndarray:

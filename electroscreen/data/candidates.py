@@ -13,6 +13,7 @@ __all__ = [
     "OK",
     "RESERVED_COLUMNS",
     "RESERVED_PREFIXES",
+    "STRUCTURE_PARSE_ERROR",
     "candidate_table",
     "is_reserved_column",
     "join_statuses",
@@ -24,6 +25,10 @@ __all__ = [
 #: Columns every candidate table has, in this order (``structure`` holds a pymatgen Structure or None).
 CANDIDATE_COLUMNS = ("candidate_id", "formula", "source", "status", "error", "structure")
 OK = "ok"
+#: The status of a row whose structure text (a table's ``cif`` cell, a pyfunc / ``serve`` row's
+#: ``structure``) is not a CIF pymatgen reads: one name on every path (a structure file that cannot
+#: be read is the files' ``parse_error``).
+STRUCTURE_PARSE_ERROR = "structure_parse_error"
 
 
 #: Column names electroscreen writes beside a table's own columns, in any of its output tables:

@@ -2,7 +2,9 @@
 
 :func:`reduced_formula` divides a composition (a cell's content, a formula as written) by its
 number of formula units (:func:`formula_units`: the divisor that leaves the fewest decimals) and
-writes its elements in the order of pymatgen's ``Composition.formula``. Formulas are read with
+writes its elements in the order of pymatgen's ``Composition.formula``, except a carborane's carbon,
+written before its boron as the literature writes the cage (:func:`writing_ranks`: ``LiCB11H12``,
+not ``LiB11H12C``). Formulas are read with
 :func:`~electroscreen.data.formula.parse_formula` and written with
 :func:`~electroscreen.data.formula.format_formula`; the batch version of all this is
 :mod:`electroscreen.data.formula_text`.
@@ -14,9 +16,10 @@ import math
 import warnings
 from functools import lru_cache
 
+import numpy as np
 from pymatgen.core.periodic_table import Element
 
-from electroscreen.data.borane import max_formula_units
+from electroscreen.data.borane import carborane, max_formula_units
 from electroscreen.data.formula import (
     ELEMENT_SYMBOLS,
     FormulaError,
@@ -31,6 +34,7 @@ __all__ = [
     "formula_units",
     "reduce_formula_text",
     "reduced_formula",
+    "writing_ranks",
 ]
 
 
@@ -55,6 +59,34 @@ _WRITING_POSITION = {
 WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
     _WRITING_POSITION[s] for s in ELEMENT_SYMBOLS[1:]
 )
+_WRITING_RANKS = np.asarray(WRITING_RANK, dtype=np.float64)
+_CARBON, _BORON = ELEMENT_SYMBOLS.index("C"), ELEMENT_SYMBOLS.index("B")
+_Z = {symbol: z for z, symbol in enumerate(ELEMENT_SYMBOLS) if z}
+
+
+def writing_ranks(z: np.ndarray, in_carborane: np.ndarray | bool) -> np.ndarray:
+    """Position in a written formula of each element: :data:`WRITING_RANK` (electronegativity),
+    except the carbon of a carborane (:func:`~electroscreen.data.borane.carborane`), written just
+    before boron as chemists write the cage: ``LiCB11H12``, ``LiCB9H10`` (not ``LiB11H12C``).
+
+    Parameters
+    ----------
+    z : ndarray of int, shape (K,)
+        Atomic numbers (0: no element, last).
+    in_carborane : ndarray of bool, shape (K,), or bool
+        Whether each entry belongs to a carborane's composition.
+
+    Returns
+    -------
+    ndarray of float64, shape (K,)
+        Sort keys: ascending is writing order.
+    """
+    z = np.asarray(z, dtype=np.int64)
+    ranks = _WRITING_RANKS[z]
+    ranks[(z == _CARBON) & np.asarray(in_carborane, dtype=bool)] = _WRITING_RANKS[_BORON] - 0.5
+    return ranks
+
+
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
 REDUCED_DECIMALS = 2
 #: ... and of a formula as a user wrote it, which already is one formula unit: it is reduced only
@@ -153,7 +185,10 @@ def reduced_formula(amounts: dict[str, float], max_decimals: int = REDUCED_DECIM
 def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> str:
     amounts = {el: n for el, n in items if n > 0}
     f = formula_units(amounts, max_decimals)
-    ordered = sorted(amounts, key=lambda el: _WRITING_ORDER.get(el, (math.inf, el)))
+    symbols = list(amounts)
+    in_carborane = carborane(*(amounts.get(el, 0.0) for el in ("B", "H", "C")))
+    ranks = writing_ranks(np.array([_Z.get(el, 0) for el in symbols], dtype=np.int64), in_carborane)
+    ordered = [symbols[k] for k in np.argsort(ranks, kind="stable")]
     return format_formula({el: amounts[el] / f for el in ordered})
 
 

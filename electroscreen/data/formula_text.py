@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from electroscreen.data.borane import boron_and_hydrogen, max_formula_units
+from electroscreen.data.borane import boron_and_hydrogen, carborane, max_formula_units
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import (
     FormulaError,
@@ -26,12 +26,14 @@ from electroscreen.data.formula import (
     parse_formula,
     written_amounts,
 )
-from electroscreen.data.formula_reduction import REDUCED_DECIMALS, WRITING_RANK, reduce_formula_text
-from electroscreen.data.segments import segment_all, segment_ids
+from electroscreen.data.formula_reduction import (
+    REDUCED_DECIMALS,
+    reduce_formula_text,
+    writing_ranks,
+)
+from electroscreen.data.segments import segment_all, segment_ids, segment_sum
 
 __all__ = ["formula_texts", "packed_formula_units", "packed_texts"]
-
-_RANK = np.array(WRITING_RANK, dtype=np.int64)
 
 
 @njit(cache=True)
@@ -163,7 +165,9 @@ def packed_texts(
     cell = join_formula_entries(packed.z, texts, offsets)
     exact = segment_all(written > 0, offsets)
     row = segment_ids(offsets)
-    order = np.lexsort((_RANK[packed.z], row))  # by row, then writing order
+    carbon = segment_sum(packed.amount * (packed.z == 6), offsets)
+    in_carborane = carborane(*boron_and_hydrogen(packed), carbon)[row]
+    order = np.lexsort((writing_ranks(packed.z, in_carborane), row))  # by row, then writing order
     by_rank = PackedCompositions(offsets, packed.z[order], written[order], packed.status,
                                  packed.error)  # fmt: skip
     units = packed_formula_units(by_rank, max_decimals)

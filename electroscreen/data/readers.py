@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from pymatgen.core import Structure
 
-from electroscreen.data.candidates import OK, candidate_table
+from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, candidate_table
 from electroscreen.data.cif_structures import NO_SITE_BLOCK, cif_block_structure, cif_structures
 from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem, xyz_frames
 from electroscreen.data.input_paths import (
@@ -43,6 +43,7 @@ from electroscreen.data.validation import StructureProblem, check_packed, check_
 __all__ = [
     "FORMULA_COLUMNS",
     "read_candidates",
+    "read_cif_cell",
     "structure_from_text",
     "structure_record",
 ]
@@ -99,13 +100,42 @@ def structure_from_text(text: str, fmt: str = "cif") -> list[Structure]:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def read_cif_cell(
+    text: str, max_sites: int = DEFAULT_MAX_SITES
+) -> tuple[Structure | None, tuple[str, str] | None]:
+    """The structure of a CIF text held in a row (a table's ``cif`` cell, a pyfunc / ``serve``
+    row's ``structure``), read as every path reads it: the text caps of a CIF file first
+    (:func:`~electroscreen.data.headers.cif_blocks`: a huge cell is refused in ms, not s), then
+    pymatgen's parser (the first block that lists atom sites).
+
+    Returns
+    -------
+    structure : Structure or None
+        None when the text is refused or does not parse.
+    problem : (status, message) or None
+        Why not: a cap's status, ``bad_occupancy`` / ``unknown_element`` where the parser names
+        one, else :data:`~electroscreen.data.candidates.STRUCTURE_PARSE_ERROR`; the message starts
+        ``structure:``. The structure's own checks
+        (:func:`~electroscreen.data.validation.check_structure`) are the caller's.
+    """
+    problem = next((b.problem for b in cif_blocks(text, max_sites) if b.problem), None)
+    if problem is not None:
+        return None, (problem[0], f"structure: {problem[1]}")
+    try:
+        return structure_from_text(text, "cif")[0], None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
+        return None, (_classify_error(exc, STRUCTURE_PARSE_ERROR), f"structure: {exc}")
+
+
 def _exc_failure(cid: str, source: str, exc: Exception) -> dict:
     """The status row of a reader's exception (a :class:`StructureProblem` says its own status)."""
     message = str(exc) if isinstance(exc, StructureProblem) else f"{type(exc).__name__}: {exc}"
     return _failure(cid, source, _classify_error(exc), message)
 
 
-def _classify_error(exc: Exception) -> str:
+def _classify_error(exc: Exception, unknown: str = "parse_error") -> str:
+    """The status of a parser's exception: its own, ``bad_occupancy`` or ``unknown_element`` where
+    its message names one, else ``unknown``."""
     if isinstance(exc, StructureProblem):
         return exc.status
     text = str(exc).lower()
@@ -115,7 +145,7 @@ def _classify_error(exc: Exception) -> str:
         return "bad_occupancy"
     if "element" in text or "symbol" in text or "not a valid" in text:
         return "unknown_element"
-    return "parse_error"
+    return unknown
 
 
 def _part_records(

@@ -13,8 +13,9 @@ electroscreen writes a column of that name (:data:`~electroscreen.data.candidate
 A ``cif`` column is CIF text in every non-empty cell; without one, a ``structure`` column is read as
 a structure only in the cells that hold CIF text (a ``data_`` line), and its other text (a structure
 type such as ``garnet``) is kept as ``input_structure``. A cell is never read as a file: a ``cif``
-cell that names one (``structures/a.cif``: ``input_paths.looks_like_path``) is a ``parse_error``
-saying so.
+cell that names one (``structures/a.cif``: ``input_paths.looks_like_path``) is a
+``structure_parse_error`` saying so, as is a cell pymatgen cannot read
+(:func:`~electroscreen.data.readers.read_cif_cell`, pyfunc's reader too).
 
 A CSV is read as UTF-8, line by line where some lines are not (``table_text.decode_line``): such a
 line, a spreadsheet's ``°`` or ``·``, is read as Windows-1252 and a byte neither defines as U+FFFD,
@@ -36,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pandas._libs.parsers import STR_NA_VALUES
 
-from electroscreen.data.candidates import OK, is_reserved_column
+from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.input_paths import looks_like_path
 from electroscreen.data.table_text import (
@@ -259,8 +260,7 @@ def _row_record(
     record: dict, cid: str, source: str, where: str, named: TableColumns, structure_args: tuple
 ) -> dict:
     from electroscreen.data.composition_match import formula_mismatch  # imports tables
-    from electroscreen.data.headers import cif_blocks
-    from electroscreen.data.readers import _classify_error, structure_from_text, structure_record
+    from electroscreen.data.readers import read_cif_cell, structure_record
 
     formula_col = named.formula
     raw = record.get(formula_col) if formula_col is not None else None
@@ -270,19 +270,11 @@ def _row_record(
     path_like = is_cif and not looks_like_cif(cif_text) and looks_like_path(cif_text)
     if path_like and named.cif_everywhere:  # a cell is text: a file it names is never opened
         message = _PATH_CELL.format(cif_text.strip())
-        return _failed(cid, source, where, "parse_error", message, written)
+        return _failed(cid, source, where, STRUCTURE_PARSE_ERROR, message, written)
     if is_cif and (named.cif_everywhere or looks_like_cif(cif_text)):
-        # the caps a CIF file gets before pymatgen parses it (a huge cell is refused in ms, not s)
-        problem = next(
-            (b.problem for b in cif_blocks(cif_text, structure_args[0]) if b.problem), None
-        )
-        if problem is not None:
-            return _failed(cid, source, where, problem[0], f"structure: {problem[1]}", written)
-        try:
-            structure = structure_from_text(cif_text, "cif")[0]
-        except Exception as exc:  # noqa: BLE001 - any parser failure is this row's status
-            reason = _classify_error(exc)
-            return _failed(cid, source, where, reason, f"structure: {exc}", written)
+        structure, problem = read_cif_cell(cif_text, structure_args[0])
+        if structure is None:
+            return _failed(cid, source, where, *problem, written)
         read = structure_record(cid, source, structure, *structure_args, where=where)
         mismatch = formula_mismatch(raw, structure)
         if mismatch and read["status"] == OK:

@@ -7,7 +7,9 @@ and wrapped by :class:`CandidatePredictorModel`, a plain ``mlflow.pyfunc.PythonM
 No sklearn/skops or torch flavour: our own classes need no trust lists and loading is one unpickle.
 
 Input: a DataFrame with a ``formula`` column and an optional ``structure`` column (CIF text, or
-None/empty per row). Output: ``formula``, what ``screen`` writes for the same row
+None/empty per row), each structure read and checked as a table's ``cif`` cell is (a row that
+``screen`` would refuse, ``overlapping_atoms``, ``structure_parse_error``, ..., has that status and no
+prediction). Output: ``formula``, what ``screen`` writes for the same row
 (:func:`~electroscreen.data.cell_units.candidate_formulas`: a structure's formula per formula unit
 of its cell, ``Li10GeP2S12``; else the input's formula reduced when integral, or as written where
 it cannot be parsed; empty where the row has neither) and the row-aligned columns of
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,12 +30,15 @@ import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
+from pymatgen.core import Structure
 
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.cell_units import candidate_formulas
 from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.data.packed import pack_structures
+from electroscreen.data.readers import read_cif_cell, structure_record
 from electroscreen.data.tables import find_column
-from electroscreen.models.frame_structures import parse_structures
+from electroscreen.models.frame_structures import missing_value
 from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS, TEMPERATURE_COLUMN
 
 __all__ = [
@@ -156,38 +162,78 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         """``formula`` as ``screen`` writes it and row-aligned predictions (``predict_frame``
         columns, with ``pred_feature_status``: a prediction made on undefined features, or off a
         feature that never varied in training such as an element no training row holds, says so)."""
-        frame, structures = _read_structures(_as_frame(model_input))
-        out = self.predictor.predict_frame(frame, details=True)
-        out.insert(0, "formula", _row_formulas(frame["formula"].tolist(), structures))
+        rows = _read_rows(_as_frame(model_input))
+        out = self.predictor.predict_frame(rows.frame, details=True, **rows.packed)
+        out.insert(0, "formula", rows.formulas)
         return out
 
 
-def _read_structures(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Any]]:
-    """``frame`` with each CIF text of ``structure`` parsed once (the predictor takes the pymatgen
-    Structure; a text that does not parse stays, to be that row's ``structure_parse_error``), and
-    the Structure or None of each row."""
-    if "structure" not in frame.columns:
-        return frame, [None] * len(frame)
-    given = frame["structure"].tolist()
-    structures, _ = parse_structures(given)
-    parsed = [s if s is not None else g for s, g in zip(structures, given, strict=True)]
-    return frame.assign(structure=pd.Series(parsed, index=frame.index, dtype=object)), structures
+@dataclass(frozen=True)
+class _Rows:
+    """A pyfunc input read as ``screen`` reads a table row with a ``cif`` cell."""
+
+    #: The input with ``status`` (each row's reading problem) and, for a row with a structure, the
+    #: structure's cell as its ``formula``; no ``structure`` column (read here, once).
+    frame: pd.DataFrame
+    #: What ``screen`` writes as each row's ``formula``.
+    formulas: list[str]
+    #: ``structures`` and ``structure_rows`` of ``predict_frame``: the rows whose structure passed.
+    packed: dict[str, Any]
 
 
-def _row_formulas(formulas: list[Any], structures: list[Any]) -> list[str]:
-    """The ``formula`` ``screen`` writes for each row of a table with these formulas and these
-    CIFs (:func:`~electroscreen.data.cell_units.candidate_formulas`): a structure's per formula
-    unit of its cell; the cell as read where the row's formula is not the structure's
-    (``formula_mismatch``: ``screen`` keeps no structure for such a row); else the formula."""
-    written, rows = list(formulas), []
-    for i, (formula, structure) in enumerate(zip(formulas, structures, strict=True)):
-        if structure is None:
+def _given_structure(value: Any) -> tuple[Structure | None, tuple[str, str] | None]:
+    """A row's structure: a pymatgen Structure as given (an in-process caller's), else its text
+    read as a ``cif`` cell is, with the reading problem when there is none."""
+    if isinstance(value, Structure):
+        return value, None
+    return read_cif_cell(str(value))
+
+
+def _read_rows(frame: pd.DataFrame) -> _Rows:
+    """Each row's structure (CIF text or a pymatgen Structure) read, checked and packed once, as a
+    table's ``cif`` cell is: :func:`~electroscreen.data.readers.read_cif_cell` (the text caps, then
+    the parser: ``structure_parse_error`` when it fails), then the readers' structure checks
+    (:func:`~electroscreen.data.readers.structure_record`: ``overlapping_atoms``,
+    ``too_many_sites`` over :data:`~electroscreen.data.limits.DEFAULT_MAX_SITES`, ...), then
+    ``formula_mismatch`` where the row's formula is not the structure's. A refused row keeps its
+    status and gets no prediction; the ``formula`` written is ``screen``'s
+    (:func:`~electroscreen.data.cell_units.candidate_formulas`: a passed structure's per formula
+    unit of its cell, a refused one's cell as read, else the formula)."""
+    n = len(frame)
+    formulas = frame["formula"].tolist()
+    given = frame["structure"].tolist() if "structure" in frame.columns else [None] * n
+    status = np.full(n, OK, dtype=object)
+    written, rows, structures = list(formulas), [], []
+    for i, (formula, value) in enumerate(zip(formulas, given, strict=True)):
+        if missing_value(value):
             continue
-        written[i] = structure.composition.formula.replace(" ", "")
-        if formula_mismatch(formula, structure) is None:
+        structure, problem = _given_structure(value)
+        if structure is None:
+            status[i] = problem[0]
+            continue
+        read = structure_record("", "", structure)
+        written[i] = read["formula"]
+        if read["status"] != OK:
+            status[i] = read["status"]
+        elif formula_mismatch(formula, structure) is not None:
+            status[i] = "formula_mismatch"
+        else:
             rows.append(i)
-    packed = pack_structures([structures[i] for i in rows]) if rows else None
-    return candidate_formulas(written, packed, np.asarray(rows, dtype=np.int64))
+            structures.append(structure)
+    if "status" in frame.columns:  # a caller's own verdict comes first, as in predict_frame
+        prior = frame["status"].fillna(OK).astype(str).to_numpy(dtype=object)
+        status, _ = merge_status(prior, status)
+    positions = np.asarray(rows, dtype=np.int64)
+    packed = pack_structures(structures) if rows else None
+    read_frame = frame.drop(columns="structure", errors="ignore").assign(
+        formula=pd.Series(written, index=frame.index, dtype=object),
+        status=pd.Series(status, index=frame.index, dtype=object),
+    )
+    return _Rows(
+        read_frame,
+        candidate_formulas(written, packed, positions),
+        {"structures": packed, "structure_rows": positions} if rows else {},
+    )
 
 
 def save_predictor_file(predictor: Any, directory: str | Path) -> Path:

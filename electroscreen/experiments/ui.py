@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from electroscreen.experiments.foreground import run_in_foreground
 from electroscreen.experiments.server_defaults import DEFAULT_HOST, UI_PORT
+from electroscreen.experiments.sqlite_store import open_sqlite_store
 from electroscreen.experiments.tracking import artifact_root, resolve_tracking_uri
 
 __all__ = ["is_loopback", "serve_ui", "ui_command"]
@@ -108,6 +109,11 @@ def serve_ui(
     The server runs in its own process group; a SIGINT or SIGTERM sent to this process is
     forwarded to that whole group (MLflow's server and its workers), and a group still alive after
     ``stop_timeout`` seconds is killed. Returns the server's exit code (0 when stopped by a signal).
+
+    A new SQLite store is created here first, under the lock every other path takes
+    (:func:`~electroscreen.experiments.sqlite_store.open_sqlite_store`): left to the server, each of
+    its workers, and a ``train`` started beside it, would build the same new file at once.
     """
     argv = ui_command(tracking_uri, host, port, workers=workers, allow_remote=allow_remote)
+    open_sqlite_store(resolve_tracking_uri(tracking_uri))
     return run_in_foreground(argv, stop_timeout=stop_timeout)

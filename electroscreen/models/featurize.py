@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.anion_classes import anion_classes
-from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, merge_status
 from electroscreen.data.composition_match import element_set_codes, formula_mismatch
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.packed import PackedStructures, pack_structures
@@ -182,7 +182,7 @@ def featurize_frame(
         else f
         for f, s in zip(formula.tolist(), structures, strict=True)
     ]  # fmt: skip
-    status, _ = merge_status(in_status, s_status, s_status == "structure_parse_error")
+    status, _ = merge_status(in_status, s_status, s_status == STRUCTURE_PARSE_ERROR)
     if as_table and given is None:
         mismatch = np.array(
             [

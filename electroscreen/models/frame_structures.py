@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR
 
 __all__ = ["missing_value", "parse_structures"]
 
@@ -46,5 +46,5 @@ def parse_structures(values: Sequence[object]) -> tuple[list[object], np.ndarray
                 out.append(structure_from_text(str(value), "cif")[0])
             except Exception:  # noqa: BLE001 - any parser failure is this row's status
                 out.append(None)
-                status[i] = "structure_parse_error"
+                status[i] = STRUCTURE_PARSE_ERROR
     return out, status

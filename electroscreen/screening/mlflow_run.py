@@ -13,9 +13,8 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
   interrupted invocation screened), and this invocation's ``time_<step>_s`` and
   ``candidates_per_s`` (rows it screened itself per second);
 - a description (``mlflow.note.content``): inputs, models, and what the screening found;
-- artifacts ``results/results.parquet``, ``results/top.csv``, ``plots/pareto.png`` and, for runs of
-  at most :data:`CSV_ARTIFACT_MAX_ROWS` candidates, ``results/results.csv`` (the UI shows a CSV as a
-  table); a larger run's CSV stays in ``--out`` only (tag ``electroscreen.results_csv`` says so).
+- artifacts: the results tables, the top rows and the Pareto plot
+  (:mod:`electroscreen.screening.run_artifacts`).
 
 Every function talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here
 touches MLflow's global active run.
@@ -24,7 +23,6 @@ touches MLflow's global active run.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -57,8 +55,12 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
-from electroscreen.screening.plots import pareto_figure
-from electroscreen.screening.ranking import is_ranked
+from electroscreen.screening.run_artifacts import (  # the artifact names, importable from here too
+    CSV_ARTIFACT_MAX_ROWS,
+    PARETO_ARTIFACT,
+    RESULTS_ARTIFACT,
+    log_result_artifacts,
+)
 from electroscreen.screening.run_summary import review_metrics, run_metrics, screening_note
 from electroscreen.screening.screen_config import ScreeningConfig
 
@@ -74,14 +76,8 @@ __all__ = [
     "start_screening_run",
 ]
 
-#: Where a screening run keeps its results table.
-RESULTS_ARTIFACT = "results/results.parquet"
-#: Runs of up to this many candidates log ``results/results.csv`` too (about 4 MB, 3x the Parquet).
-CSV_ARTIFACT_MAX_ROWS = 10_000
 #: Tag that marks a screening run (what :func:`~electroscreen.analysis.triage.screening_runs` finds).
 KIND_TAG = "electroscreen.kind"
-#: Where the Pareto plot goes.
-PARETO_ARTIFACT = "plots/pareto.png"
 #: Name of the run input that identifies the candidate pool.
 POOL_DATASET_NAME = "candidate-pool"
 #: MLflow's SQL stores keep at most 36 characters of a dataset digest.
@@ -290,29 +286,6 @@ def start_screening_run(
     return run_id
 
 
-def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
-    """``results.parquet``, and ``results.csv`` up to :data:`CSV_ARTIFACT_MAX_ROWS` rows, from ``out``
-    when written there, else made in ``folder``."""
-    files = []
-    for name in ("results.parquet", "results.csv")[: 1 + (len(results) <= CSV_ARTIFACT_MAX_ROWS)]:
-        path = Path(out) / name
-        if not path.is_file():  # the frame copied (without structures) only when needed
-            path = folder / name
-            flat = results.drop(columns=["structure"], errors="ignore")
-            (flat.to_parquet if name.endswith(".parquet") else flat.to_csv)(path, index=False)
-        files.append(path)
-    return files
-
-
-def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
-    """The ``top`` best-ranked rows (the ranks picked first: no copy of the whole frame)."""
-    if "rank" not in results:
-        return results.drop(columns=["structure"], errors="ignore").head(0)
-    rank = results["rank"]
-    best = rank[is_ranked(rank)].nsmallest(top)
-    return results.loc[best.index].drop(columns=["structure"], errors="ignore")
-
-
 def finish_screening_run(
     run_id: str,
     *,
@@ -335,8 +308,9 @@ def finish_screening_run(
     results : DataFrame
         The ranked results, one row per input candidate.
     out : Path
-        Output folder; its ``results.parquet`` (and a small run's ``results.csv``, see
-        :func:`_table_files`) are logged when present, else written from ``results`` first.
+        Output folder; its ``results.parquet`` (and a small run's ``results.csv``) are logged when
+        present, else written from ``results`` first
+        (:func:`~electroscreen.screening.run_artifacts.log_result_artifacts`).
     timings : dict
         Seconds per step of this invocation (``total`` among them): metrics ``time_<step>_s`` and
         ``candidates_per_s = screened / timings["total"]`` (not logged when ``screened`` is 0).
@@ -358,23 +332,7 @@ def finish_screening_run(
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
         retry_tracking(client.log_batch, run_id, metrics=metrics[start : start + 1000])
-    results_dir = str(Path(RESULTS_ARTIFACT).parent)
-    with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
-        for path in _table_files(results, Path(out), Path(tmp)):
-            retry_tracking(client.log_artifact, run_id, str(path), artifact_path=results_dir)
-        if len(results) > CSV_ARTIFACT_MAX_ROWS:
-            csv = (Path(out) / "results.csv").resolve()
-            where = f"{csv} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
-            retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
-        top_path = Path(tmp) / "top.csv"
-        _top_rows(results, top).to_csv(top_path, index=False)
-        retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
-    try:
-        figure = pareto_figure(results, top=top, coverage=coverage)
-    except ValueError as exc:
-        retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
-    else:
-        retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
+    log_result_artifacts(client, run_id, results, Path(out), top=top, coverage=coverage)
     params = retry_tracking(client.get_run, run_id).data.params
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in MODEL_PARAMS.items() if name in params}

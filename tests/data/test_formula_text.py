@@ -222,3 +222,31 @@ def test_a_formula_that_cannot_be_read_stays_as_read_and_others_are_reduced(tmp_
     assert len(unread) == 3
     assert (unread["formula"] == unread["cell_formula"]).all()
     assert set(unread["formula"]) == {"Xx1Li3Cl1O1", "LiXx2", "Li-1Cl"}
+
+
+CARBORANES = {  # as written in any order -> as the literature writes the salt
+    "LiB11H12C": "LiCB11H12",
+    "LiCB9H10": "LiCB9H10",
+    "Na2C2B22H24": "NaCB11H12",
+    "Li2CB11H12Cl": "Li2CB11H12Cl",
+    "Li2C2B10H10": "Li2C2B10H10",
+}
+#: Formulas with carbon that are no carborane: written by electronegativity, as before.
+NOT_CARBORANES = {"LiC6": "LiC6", "CO3Li2": "Li2CO3", "LiBH4": "LiBH4", "Li2B12H12": "Li2B12H12",
+                  "LiB3H12C": "LiB3H12C", "LiC3B9H10": "LiB9H10C3"}  # fmt: skip
+
+
+@pytest.mark.parametrize("decimals", [WRITTEN_DECIMALS, 2])
+def test_a_carborane_is_written_carbon_first_as_chemists_write_it(decimals, tmp_path):
+    """``LiCB11H12`` was written ``LiB11H12C`` (carbon by its electronegativity, after H): no paper
+    writes the carba-closo anions so. A carborane's carbon now comes before its boron, in the
+    batch writer and the per-row one alike; other formulas keep their order."""
+    given = {**CARBORANES, **NOT_CARBORANES}
+    _, reduced, status, _ = formula_texts(list(given), decimals)
+    assert status == ["ok"] * len(given)
+    assert reduced == [reduce_formula_text(f, decimals) for f in given] == list(given.values())
+    # screen writes a table row's formula so
+    path = tmp_path / "salts.csv"
+    pd.DataFrame({"formula": list(CARBORANES)}).to_csv(path, index=False)
+    table = materialize(next(iter_batches(plan_inputs([path]), 100)))[0]
+    assert table["formula"].tolist() == list(CARBORANES.values())

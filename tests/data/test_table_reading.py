@@ -128,7 +128,7 @@ def test_a_cif_column_is_cif_text_in_every_cell_and_wins_over_structure(tmp_path
     ).to_csv(path, index=False)
     table = _read(path)
     assert table["status"].tolist()[0] == "ok" and table["structure"].iloc[0] is not None
-    assert table["status"].iloc[1] == "parse_error"  # a cif cell that is no CIF says so
+    assert table["status"].iloc[1] == "structure_parse_error"  # a cif cell that is no CIF
     assert table["input_structure"].tolist() == ["x", "y"]
 
 
@@ -142,7 +142,7 @@ def test_a_cif_cell_that_names_a_file_says_so_and_the_file_is_not_read(tmp_path)
              "C:\\cifs\\c.cif", "Li3PS4_POSCAR", "garnet", CIF]  # fmt: skip
     pd.DataFrame({"formula": ["Li0.5Cl"] * len(cells), "cif": cells}).to_csv(path, index=False)
     table = _read(path)
-    assert table["status"].tolist() == ["parse_error"] * 6 + ["ok"]
+    assert table["status"].tolist() == ["structure_parse_error"] * 6 + ["ok"]
     assert table["structure"].iloc[:6].isna().all()
     for cell, error in zip(cells[:5], table["error"], strict=False):
         assert f"the cif column holds CIF text; {cell!r} looks like a file path" in error

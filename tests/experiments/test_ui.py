@@ -78,6 +78,27 @@ def test_cli_runs_the_server_bound_to_loopback(tmp_path, monkeypatch):
     assert "http://127.0.0.1:5055" in result.output
 
 
+def test_a_new_sqlite_store_is_made_under_the_lock_before_the_server_starts(tmp_path, monkeypatch):
+    """``ui`` on a new SQLite file left its creation to MLflow's server (and each of its workers),
+    without the lock ``train``, ``screen`` and the other paths take on a new store
+    (``sqlite_store.open_sqlite_store``): two processes building one new file break it."""
+    from electroscreen.experiments.sqlite_store import _schema_current
+
+    db = tmp_path / "new" / "mlflow.db"
+    db.parent.mkdir()
+    whole_at_start: list[bool] = []
+
+    def fake(argv, **kwargs):
+        whole_at_start.append(_schema_current(db))
+        return _REAL_POPEN([sys.executable, "-c", "pass"], **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", fake)
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", f"sqlite:///{db}"])
+    assert result.exit_code == 0, result.output
+    assert whole_at_start == [True]
+    assert (db.parent / "mlflow.db.lock").is_file()  # made by the locked path
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.7", "example.org", "::"])
 def test_a_remote_host_needs_allow_remote_and_gets_a_warning(tmp_path, monkeypatch, host):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -129,4 +129,57 @@ def test_pyfunc_writes_the_formula_screen_writes_for_the_same_rows(fractions_mod
     )
     assert screened["formula"].tolist() == expected
     assert screened["status"].iloc[8] == "empty_formula"
-    assert screened["status"].iloc[9] == "parse_error"  # screen's name for a CIF it cannot read
+    # one name for a CIF neither reads (pyfunc's was structure_parse_error, screen's parse_error)
+    assert screened["status"].iloc[9] == out["pred_status"].iloc[9] == "structure_parse_error"
+
+
+def test_pyfunc_refuses_the_structures_screen_refuses(fractions_model, tmp_path, monkeypatch):
+    """An audit: pyfunc predicted a CIF whose atoms overlap and one of more sites than
+    ``max_sites``, which ``screen`` refuses (``overlapping_atoms``, ``too_many_sites``). Now a
+    pyfunc row's structure goes through the readers' checks (``data.readers.structure_record``):
+    the same status and ``formula`` as the same rows in a table's ``cif`` column, no prediction,
+    and its structures are packed once (they were packed for the formulas and again for the
+    features)."""
+    import electroscreen.experiments.pyfunc as pyfunc
+    import electroscreen.models.featurize as featurize
+    from electroscreen.data.limits import DEFAULT_MAX_SITES
+    from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
+    from tests.data.test_headers import cif_text
+
+    licl = input_example()["structure"].iloc[1]
+    last = "  Cl4  Cl  0.5  0.5  0.5  1\n"
+    overlap = licl.replace(last, last + "  Li5  Li  0.02  0.0  0.0  1\n")  # 0.1 A from Li1
+    big = cif_text(DEFAULT_MAX_SITES + 1, a=50.0)
+    rows = pd.DataFrame(
+        {"formula": ["LiCl", None, None, "LiCl"], "structure": [licl, overlap, big, licl]}
+    )
+    packs = []
+    for module in (pyfunc, featurize):
+        original = module.pack_structures
+        monkeypatch.setattr(
+            module,
+            "pack_structures",
+            lambda s, *a, f=original, **k: packs.append(1) or f(s, *a, **k),
+        )
+    wrapper = pyfunc.CandidatePredictorModel()
+    wrapper.predictor = fractions_model
+    out = wrapper.predict(None, rows)
+    assert len(packs) == 1
+    assert out["pred_status"].tolist() == ["ok", "overlapping_atoms", "too_many_sites", "ok"]
+    assert out["pred_log10_sigma"].isna().tolist() == [False, True, True, False]
+    assert out["pred_log10_sigma"].iloc[0] == out["pred_log10_sigma"].iloc[3]
+    table = tmp_path / "rows.parquet"
+    rows.rename(columns={"structure": "cif"}).to_parquet(table)
+    screened = pd.concat(
+        [materialize(batch)[0] for batch in iter_batches(plan_inputs([table]), 4)],
+        ignore_index=True,
+    )
+    assert screened["status"].tolist() == out["pred_status"].tolist()
+    assert screened["formula"].tolist() == out["formula"].tolist() == ["LiCl", "Li5Cl4", "", "LiCl"]
+    # a pymatgen Structure passed in process is checked alike
+    from pymatgen.core import Structure
+
+    objects = rows.iloc[:2].assign(
+        structure=[Structure.from_str(c, fmt="cif") for c in rows["structure"][:2]]
+    )
+    assert wrapper.predict(None, objects)["pred_status"].tolist() == ["ok", "overlapping_atoms"]

@@ -166,7 +166,8 @@ def test_a_tables_cif_column_is_screened_as_the_same_cif_files(models, structure
 def test_a_cif_column_with_empty_and_broken_cells_screens_every_row(models, structures, tmp_path):
     """A table whose ``cif`` column is empty on a formula row and garbage on another crashed
     ``screen`` (a NaN cell was packed as a structure); now the formula row is predicted from its
-    formula, the broken CIF is that row's ``parse_error``, and the CIF row is a structure."""
+    formula, the broken CIF is that row's ``structure_parse_error`` (pyfunc's name for it), and
+    the CIF row is a structure."""
     conductivity, stability = models
     frame = pd.DataFrame(
         {
@@ -180,7 +181,10 @@ def test_a_cif_column_with_empty_and_broken_cells_screens_every_row(models, stru
     table = Batch(0, "table", path, 0, frame=pd.read_csv(path))
     got = process_batch(table, FilterConfig(require_charge_balance=False), conductivity, stability)
     assert got["candidate_id"].tolist() == ["cif", "formula", "broken"]
-    assert got["status"].tolist()[:2] == ["ok", "ok"] and got["status"].iat[2] == "parse_error"
+    assert (
+        got["status"].tolist()[:2] == ["ok", "ok"]
+        and got["status"].iat[2] == "structure_parse_error"
+    )
     assert "pool.csv row 2: " in got["error"].iat[2]  # a frame not read by table_chunks: no line
     assert got["n_sites"].notna().tolist() == [True, False, False]
     assert got["pred_log10_sigma"].notna().tolist() == [True, True, False]

@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 
 from electroscreen.analysis.triage import load_results
 from electroscreen.experiments.train_logging import model_coverage
-from electroscreen.screening import mlflow_run
+from electroscreen.screening import run_artifacts
 from electroscreen.screening.mlflow_run import (
     finish_screening_run,
     start_screening_run,
@@ -101,8 +101,8 @@ def test_a_screening_runs_plot_and_loaded_table_name_the_models_coverage(
         drawn.append(figure.axes[0].get_xlabel())
         return figure
 
-    original = mlflow_run.pareto_figure
-    monkeypatch.setattr(mlflow_run, "pareto_figure", spy)
+    original = run_artifacts.pareto_figure
+    monkeypatch.setattr(run_artifacts, "pareto_figure", spy)
     run_id = start_screening_run(
         tracking_uri=store, experiment="screen", run_id=None,
         config=ScreeningConfig(batch_size=7), inputs=["pool.csv"], pool_digest="ab" * 32,

@@ -13,7 +13,7 @@ from mlflow.artifacts import download_artifacts
 from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import load_results, screening_runs
-from electroscreen.screening import mlflow_run
+from electroscreen.screening import run_artifacts
 from electroscreen.screening.mlflow_run import (
     fail_screening_run,
     finish_screening_run,
@@ -81,7 +81,7 @@ def _start(
 def test_a_large_run_logs_the_parquet_table_and_leaves_the_csv_in_out(uri, tmp_path, monkeypatch):
     """Above ``CSV_ARTIFACT_MAX_ROWS`` rows the store gets no second, CSV copy of the results (157 MB
     for 400,000 candidates); the tables triage and the UI read are still there."""
-    monkeypatch.setattr(mlflow_run, "CSV_ARTIFACT_MAX_ROWS", 39)
+    monkeypatch.setattr(run_artifacts, "CSV_ARTIFACT_MAX_ROWS", 39)
     results = _results(40)
     run_id = _start(uri)
     counts = results["status"].value_counts().to_dict()

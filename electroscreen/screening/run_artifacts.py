@@ -1,0 +1,101 @@
+"""The files a finished screening run keeps: its results tables, its top rows, its Pareto plot.
+
+- ``results/results.parquet`` (:data:`RESULTS_ARTIFACT`, what
+  :func:`~electroscreen.analysis.triage.load_results` reads) and, for runs of at most
+  :data:`CSV_ARTIFACT_MAX_ROWS` candidates, ``results/results.csv`` (the UI shows a CSV as a
+  table); a larger run's CSV stays in ``--out`` only (tag ``electroscreen.results_csv`` says so);
+- ``results/top.csv``, the best-ranked rows;
+- ``plots/pareto.png`` (:data:`PARETO_ARTIFACT`), or the tag ``electroscreen.pareto_plot`` saying
+  why it was not drawn.
+
+Written through the run's :class:`~mlflow.MlflowClient` (:mod:`electroscreen.screening.mlflow_run`
+ends the run after them), every call retried on a busy store.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from mlflow import MlflowClient
+
+from electroscreen.experiments.tracking import retry_tracking
+from electroscreen.screening.plots import pareto_figure
+from electroscreen.screening.ranking import is_ranked
+
+__all__ = ["CSV_ARTIFACT_MAX_ROWS", "PARETO_ARTIFACT", "RESULTS_ARTIFACT", "log_result_artifacts"]
+
+#: Where a screening run keeps its results table.
+RESULTS_ARTIFACT = "results/results.parquet"
+#: Runs of up to this many candidates log ``results/results.csv`` too (about 4 MB, 3x the Parquet).
+CSV_ARTIFACT_MAX_ROWS = 10_000
+#: Where the Pareto plot goes.
+PARETO_ARTIFACT = "plots/pareto.png"
+
+
+def log_result_artifacts(
+    client: MlflowClient,
+    run_id: str,
+    results: pd.DataFrame,
+    out: Path,
+    *,
+    top: int = 50,
+    coverage: float | None = None,
+) -> None:
+    """Log a screening's results tables, ``top.csv`` and Pareto plot into run ``run_id``.
+
+    Parameters
+    ----------
+    client : MlflowClient
+    run_id : str
+    results : DataFrame
+        The ranked results, one row per input candidate.
+    out : Path
+        Output folder; its ``results.parquet`` (and a small run's ``results.csv``) are logged when
+        present, else written from ``results`` into a temporary folder first.
+    top : int
+        Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
+    coverage : float, optional
+        Nominal coverage of the conductivity model's intervals, named in the Pareto plot (None: 90 %).
+    """
+    results_dir = str(Path(RESULTS_ARTIFACT).parent)
+    with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
+        for path in _table_files(results, Path(out), Path(tmp)):
+            retry_tracking(client.log_artifact, run_id, str(path), artifact_path=results_dir)
+        if len(results) > CSV_ARTIFACT_MAX_ROWS:
+            csv = (Path(out) / "results.csv").resolve()
+            where = f"{csv} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
+            retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
+        top_path = Path(tmp) / "top.csv"
+        _top_rows(results, top).to_csv(top_path, index=False)
+        retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
+    try:
+        figure = pareto_figure(results, top=top, coverage=coverage)
+    except ValueError as exc:
+        retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
+    else:
+        retry_tracking(client.log_figure, run_id, figure, PARETO_ARTIFACT)
+
+
+def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
+    """``results.parquet``, and ``results.csv`` up to :data:`CSV_ARTIFACT_MAX_ROWS` rows, from ``out``
+    when written there, else made in ``folder``."""
+    files = []
+    for name in ("results.parquet", "results.csv")[: 1 + (len(results) <= CSV_ARTIFACT_MAX_ROWS)]:
+        path = Path(out) / name
+        if not path.is_file():  # the frame copied (without structures) only when needed
+            path = folder / name
+            flat = results.drop(columns=["structure"], errors="ignore")
+            (flat.to_parquet if name.endswith(".parquet") else flat.to_csv)(path, index=False)
+        files.append(path)
+    return files
+
+
+def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` best-ranked rows (the ranks picked first: no copy of the whole frame)."""
+    if "rank" not in results:
+        return results.drop(columns=["structure"], errors="ignore").head(0)
+    rank = results["rank"]
+    best = rank[is_ranked(rank)].nsmallest(top)
+    return results.loc[best.index].drop(columns=["structure"], errors="ignore")
