@@ -40,3 +40,19 @@ def test_help_lists_every_scheme(leaderboard, capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert all(scheme in text for scheme in SCHEMES)  # it listed 4 of the 7
     assert "composition_cv, family_lofo: metrics in --json only" in text
+
+
+def test_the_published_table_holds_only_figures_on_all_121_test_rows(leaderboard):
+    """A structure model predicts only the test rows with a CIF: its protocol MAE is a mean over
+    other rows and was printed beside the paper's 121-row figures."""
+    table = leaderboard.published_table(
+        [
+            {"config": "configs/a.yaml", "official.mae_obelix_protocol": 1.5,
+             "official.n_obelix_protocol": 121},
+            {"config": "configs/graph.yaml", "official.mae_obelix_protocol": 1.9,
+             "official.n_obelix_protocol": 67},
+        ]
+    )  # fmt: skip
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows == ["| `configs/a.yaml` (ours) | 1.500 |"]
+    assert "`configs/graph.yaml` (67 rows)" in table
