@@ -30,32 +30,21 @@ from mlflow.exceptions import MlflowException
 
 from electroscreen.analysis.triage import runs_with_tag
 from electroscreen.data.tables import read_parquet
-from electroscreen.experiments import plots
+from electroscreen.experiments import plots, train_logging
 from electroscreen.experiments.tracking import read_run_artifact, tracking_client
 
 __all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
 #: Metrics where smaller is better (everything else: larger is better).
 LOWER_IS_BETTER = ("mae", "mae_obelix_protocol", "rmse", "brier", "log_loss", "interval_width")
-#: Metric columns shown by :func:`leaderboard`, in order (those present).
-HEADLINE = (
-    "mae",
-    "mae_obelix_protocol",
-    "rmse",
-    "r2",
-    "spearman",
-    "roc_auc",
-    "top5_hit_rate",
-    "coverage_",  # coverage_<percent>: the name follows the run's conformal_alpha (coverage_90)
-    "interval_width",
-    "accuracy",
-    "brier",
-)
+#: Metric columns shown by :func:`leaderboard`, in order (those present): a training run's headline
+#: metrics, one list for the console, the run's description and this table.
+HEADLINE = train_logging.HEADLINE
 _RUN_COLUMNS = (
     "run_id", "run_name", "model", "task", "estimator", "featurizers", "model_uri", "start_time",
 )  # fmt: skip
 #: Metric prefixes of the evaluation schemes, in the order the leaderboard shows them.
-SCHEME_PREFIXES = ("test", "cv", "compcv", "trfamcv", "trchemcv", "trcompcv", "lofo")
+SCHEME_PREFIXES = tuple(prefix.rstrip("_") for prefix in train_logging.PREFIX.values())
 #: Default sort keys of :func:`leaderboard`, first present wins: grouped cross-validation before
 #: the test split, which models are compared on but never chosen by.
 DEFAULT_SORT = ("cv_mae", "test_mae", "compcv_roc_auc", "cv_roc_auc", "test_roc_auc")

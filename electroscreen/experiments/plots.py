@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "AIR_SCORE",
+    "AIR_SCORE_AXIS",
     "AIR_SCORE_SHORT",
     "COVERAGE_ATTR",
     "DEFAULT_COVERAGE",
@@ -188,8 +189,23 @@ def parity_plot(
     return fig
 
 
+#: The axis label of ``p_air_stable`` in the air-stability model's plots (the screening's Pareto
+#: plot says the same).
+AIR_SCORE_AXIS = f"{AIR_SCORE} (p_air_stable)"
+
+
+def _legend_below(fig: Figure, ax) -> None:
+    """The axes' legend as the figure's, under the axes (constrained layout makes room): it covers
+    no point wherever the points lie (inside, "upper left" hid the bins of a model that
+    under-predicts stability)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", fontsize=8, frameon=False)
+
+
 def probability_plot(predictions: pd.DataFrame, title: str) -> Figure:
-    """Predicted probability of air stability by true class (classification's parity plot)."""
+    """The air-stability score by true class (classification's parity plot); the legend under
+    the axes."""
     y = predictions["y_true"].to_numpy(dtype=float)
     p = predictions["y_pred"].to_numpy(dtype=float)
     fig = Figure(figsize=(5.5, 4.0), layout="constrained")
@@ -202,17 +218,19 @@ def probability_plot(predictions: pd.DataFrame, title: str) -> Figure:
     ax.axhline(0.5, color="k", ls="--", lw=0.8)
     ax.set_xticks([0, 1], ["unstable", "stable / moderate"])
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("predicted p(air-stable)")
+    ax.set_ylabel(AIR_SCORE_AXIS)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    _legend_below(fig, ax)
     return fig
 
 
 def reliability_plot(predictions: pd.DataFrame, title: str, n_bins: int = 5) -> Figure:
-    """Reliability diagram: observed share of ``y_true == 1`` per bin of predicted probability.
+    """Reliability diagram: observed share of ``y_true == 1`` per bin of the air-stability score.
 
-    Bins are quantiles of the predictions (``n_bins`` at most), so each holds about as many rows;
-    each bin is annotated with its row count and the legend gives the Brier score. With a
+    Bins are quantiles of the predictions (``n_bins`` at most), so each holds about as many rows.
+    The legend, under the axes where it covers no bin, gives the Brier score and each bin's row
+    count, left to right (written beside the points, a count was overprinted by the next
+    marker when two bins lay close). With a
     ``weight`` column (the air labels: each composition counts once however many rows state it)
     the observed shares and the Brier score are weighted, as the logged metrics are.
     """
@@ -234,15 +252,17 @@ def reliability_plot(predictions: pd.DataFrame, title: str, n_bins: int = 5) -> 
         counts = [int(b.sum()) for b in bins]
         brier = float(np.average((p - y) ** 2, weights=w))
         how = "each composition once" if weighted else "unweighted"
-        ax.plot(mean_p, observed, marker="o", label=f"model (Brier {brier:.3f}, {how}, n={len(p)})")
-        for x, o, c in zip(mean_p, observed, counts, strict=True):
-            ax.annotate(str(c), (x, o), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        rows = ", ".join(str(c) for c in counts)
+        ax.plot(
+            mean_p, observed, marker="o",
+            label=f"model (Brier {brier:.3f}, {how}, n={len(p)})\nrows per bin, left to right: {rows}",
+        )  # fmt: skip
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("predicted p(air-stable)")
+    ax.set_xlabel(AIR_SCORE_AXIS)
     ax.set_ylabel("observed share stable / moderate")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, loc="upper left")
+    _legend_below(fig, ax)
     return fig
 
 

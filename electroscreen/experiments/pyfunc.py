@@ -47,6 +47,7 @@ __all__ = [
     "input_example",
     "load_predictor",
     "log_predictor",
+    "logged_model_name",
     "model_signature",
     "pip_requirements",
     "save_predictor_file",
@@ -300,6 +301,18 @@ def pip_requirements(torch: bool) -> list[str]:
     return pins
 
 
+def logged_model_name(task: str) -> str:
+    """The name of a task's logged model, what the experiment's Models tab lists:
+    ``conductivity-model``, ``air-stability-model``.
+
+    Both were named ``model`` before (the tab listed "model" twice). A logged model is loaded by
+    its id (``models:/m-...``) or its registered version, whatever its name; ``runs:/<run
+    id>/<name>`` takes the name: ``runs:/<id>/model`` for a run logged before, ``runs:/<id>/
+    conductivity-model`` after.
+    """
+    return f"{task.replace('_', '-')}-model"
+
+
 def log_predictor(
     predictor: Any,
     workdir: str | Path,
@@ -307,8 +320,9 @@ def log_predictor(
     output_columns: tuple[str, ...],
     registered_model_name: str | None = None,
     uses_torch: bool = False,
+    name: str | None = None,
 ) -> mlflow.models.model.ModelInfo:
-    """Log a fitted predictor as the pyfunc model ``model`` of the active run (and register it).
+    """Log a fitted predictor as a pyfunc model of the active run (and register it).
 
     Parameters
     ----------
@@ -322,12 +336,14 @@ def log_predictor(
         Also register the model as a new version of this name.
     uses_torch : bool
         Add torch to the pip requirements.
+    name : str, optional
+        The logged model's name (default :func:`logged_model_name` of the predictor's ``task``).
     """
     path = save_predictor_file(predictor, workdir)
     code = Path(workdir) / "electroscreen_model.py"
     code.write_text(MODEL_CODE)
     return mlflow.pyfunc.log_model(
-        name="model",
+        name=name or logged_model_name(getattr(predictor, "task", "candidate")),
         python_model=str(code),
         artifacts={PREDICTOR_ARTIFACT: str(path)},
         signature=model_signature(output_columns),

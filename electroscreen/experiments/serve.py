@@ -37,7 +37,9 @@ def serve_command(
     Parameters
     ----------
     model_uri : str
-        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``runs:/<id>/model``, a path.
+        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``runs:/<id>/conductivity-model``
+        (:func:`~electroscreen.experiments.pyfunc.logged_model_name`; ``runs:/<id>/model`` for a
+        run logged before the models were named by task), a path.
     tracking_uri : str, optional
         Store that ``models:/`` and ``runs:/`` URIs resolve against (default
         ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).

@@ -2,7 +2,8 @@
 
 A run, in order:
 
-1. the config as flat params; tags ``electroscreen.kind=train``, ``electroscreen.task=<task>``;
+1. the config as flat params, ``data_dir`` and ``structures`` as the run resolved them (the data
+   read, whether structures were: :func:`~electroscreen.experiments.train_logging.run_params`); tags ``electroscreen.kind=train``, ``electroscreen.task=<task>``;
 2. dataset digests (``mlflow.log_input``) of the task table and, for OBELiX, its train/test splits;
 3. each evaluation scheme of the config: ``official`` (OBELiX train -> test; metrics ``test_*``),
    ``family_cv`` (K folds grouped by the ``family`` column: the structural family, or the chemical
@@ -15,8 +16,10 @@ A run, in order:
    ``n_rows_featurized``; with an Arrhenius model, ``n_rows_fit_ea``: those with an activation
    energy, which may lack a 25 degC value), its feature importances
    (``plots/feature_importances.png``, ``feature_importances.csv``; neither for an estimator
-   without importances), and the whole pipeline logged as one pyfunc model ``model``, registered
-   under the config's name with the config's alias moved to the new version.
+   without importances), and the whole pipeline logged as one pyfunc model named after the task
+   (``conductivity-model``, ``air-stability-model``: :func:`~electroscreen.experiments.pyfunc.
+   logged_model_name`), registered under the config's name with the config's alias moved to the
+   new version.
 
 Which rows the final model sees (``final_fit``): by default the OBELiX **official train split**, so
 the registered model is exactly the model whose ``test_*`` metrics the run reports, and its numbers
@@ -40,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.code_identity import code_tags
+from electroscreen.experiments.metric_key import metric_key
 from electroscreen.experiments.notes import NOTE_TAG, training_note
-from electroscreen.experiments.pyfunc import log_predictor
+from electroscreen.experiments.pyfunc import log_predictor, logged_model_name
 from electroscreen.experiments.tracking import (
     fluent_tracking,
     get_or_create_experiment,
@@ -60,6 +64,7 @@ from electroscreen.experiments.train_logging import (
     log_evaluation,
     log_importances,
     log_label_rows,
+    run_params,
 )
 
 if TYPE_CHECKING:
@@ -73,6 +78,7 @@ __all__ = [
     "evaluate_scheme",
     "headline_metrics",
     "load_config_table",
+    "run_name",
     "run_training",
 ]
 
@@ -118,6 +124,14 @@ def build_predictor(config: TrainConfig):
         censored=config.censored,
         temperature_model=config.temperature_model,
     )
+
+
+def run_name(config: TrainConfig) -> str:
+    """The run's name, what tells runs apart first (the UI's runs list cuts names at about 25
+    characters): the estimator, then the registered model without the common ``electroscreen-``
+    (``extra_trees · conductivity``, ``mlp · conductivity-mlp``, ``gated · air-stability``)."""
+    model = config.registered_model_name.removeprefix("electroscreen-")
+    return f"{config.estimator} · {model or config.registered_model_name}"
 
 
 def _uses_torch(config: TrainConfig) -> bool:
@@ -290,8 +304,7 @@ def _run_training(
     mlflow.set_experiment(experiment_id=get_or_create_experiment(config.experiment, uri, "train"))
     metrics: dict[str, float] = {}
     nested = mlflow.active_run() is not None  # inside a sweep's parent run
-    run_name = f"{config.registered_model_name}: {task.name}-{config.estimator}"
-    with mlflow.start_run(run_name=run_name, nested=nested) as run:
+    with mlflow.start_run(run_name=run_name(config), nested=nested) as run:
         mlflow.set_tags(
             {
                 "electroscreen.kind": "train",
@@ -304,7 +317,7 @@ def _run_training(
         if config_path is not None:
             mlflow.set_tag("electroscreen.config_file", str(config_path))
             mlflow.log_artifact(str(config_path), artifact_path="config")
-        mlflow.log_params(config.flat_params())
+        mlflow.log_params(run_params(config))
         mlflow.log_param("n_rows", len(table))
         mlflow.log_metric("n_rows_featurized", int((design.status == "ok").sum()))
         log_datasets(table, config)
@@ -337,6 +350,7 @@ def _run_training(
                 output_columns=predictor.output_columns(),
                 registered_model_name=config.registered_model_name,
                 uses_torch=_uses_torch(config),
+                name=logged_model_name(task.name),
             )
         version = str(info.registered_model_version)
         client = tracking_client(uri)
@@ -362,7 +376,7 @@ def _run_training(
         note = training_note(
             task.name, config.estimator, list(config.featurizers), len(table),
             headline_metrics(metrics), model_uri, config.description,
-            fit=(predictor.n_train_, which),
+            fit=(predictor.n_train_, which), key=metric_key(task.name, metrics),
         )  # fmt: skip
         mlflow.set_tag(NOTE_TAG, note)
     say(f"done in {metrics['train_seconds']:.0f} s: run {run.info.run_id}")

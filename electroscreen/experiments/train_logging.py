@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 __all__ = [
     "HEADLINE",
     "PREFIX",
+    "SCHEME_TITLE",
     "STEM",
     "TARGET_COLUMN",
     "coverage_by_group",
     "headline_metrics",
+    "is_headline_metric",
     "label_warnings_left_to_run",
     "log_citations",
     "data_file_tags",
@@ -46,6 +48,7 @@ __all__ = [
     "log_importances",
     "log_label_rows",
     "model_coverage",
+    "run_params",
 ]
 
 Progress = Callable[[str], None]
@@ -66,7 +69,20 @@ PREFIX = {
 STEM = {k: v.rstrip("_") for k, v in PREFIX.items()}
 #: Label columns of each task (the dataset's targets).
 TARGET_COLUMN = {"conductivity": "log10_sigma", "air_stability": "verdict"}
-#: Metrics printed at the end of a run (after the scheme prefix), plus every ``coverage_*``.
+#: What each scheme holds out: the plot titles and the key of a run's description.
+SCHEME_TITLE = {
+    "official": "OBELiX official test split",
+    "family_cv": "CV grouped by family (out of fold)",
+    "composition_cv": "CV grouped by composition (out of fold)",
+    "train_family_cv": "CV grouped by family, train split only",
+    "train_chemsys_cv": "CV grouped by chemical system, train split only",
+    "train_composition_cv": "CV grouped by composition, train split only",
+    "family_lofo": "leave one family out (out of fold)",
+}
+#: The metrics worth showing (after the scheme prefix), in order: printed at the end of each
+#: scheme, the table of a run's description, the leaderboard's columns
+#: (:func:`electroscreen.analysis.model_review.leaderboard`). A name ending in ``_`` stands for
+#: every metric it begins (``coverage_`` -> ``coverage_90``: the name follows ``conformal_alpha``).
 HEADLINE = (
     "mae",
     "mae_obelix_protocol",
@@ -75,6 +91,8 @@ HEADLINE = (
     "spearman",
     "roc_auc",
     "top5_hit_rate",
+    "coverage_",
+    "interval_width",
     "accuracy",
     "brier",
     "brier_skill",
@@ -107,6 +125,20 @@ def dataset_source(config: TrainConfig, part: str = "all") -> str | None:
     from electroscreen.data.air_stability import labels_path
 
     return str(labels_path(config.data_dir))
+
+
+def run_params(config: TrainConfig) -> dict[str, str]:
+    """The run's params: the config as flat strings (:meth:`TrainConfig.flat_params`) with the two
+    fields whose config value may be a blank "unset" resolved to what the run used (the UI showed
+    ``data_dir=''`` and ``structures=''``): ``data_dir`` the folders or label file the rows were
+    read from (comma-separated: the OBELiX folder, then the Liverpool one when read; the
+    air-stability label file) and ``structures`` whether structures were read (``True`` /
+    ``False``). The config as written is the run's ``config/`` artifact."""
+    params = config.flat_params()
+    parts = ["all", "extra"] if config.task == "conductivity" and config.liverpool else ["all"]
+    params["data_dir"] = ",".join(str(dataset_source(config, part)) for part in parts)
+    params["structures"] = str(config.reads_structures())
+    return params
 
 
 def _dataset_name(config: TrainConfig, part: str, has_extra: bool) -> str:
@@ -220,16 +252,7 @@ def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> d
     path = workdir / f"{stem}_predictions.parquet"
     result.predictions.to_parquet(path, index=False)
     mlflow.log_artifact(str(path), artifact_path="predictions")
-    what = {
-        "official": "OBELiX official test split",
-        "family_cv": "CV grouped by family (out of fold)",
-        "composition_cv": "CV grouped by composition (out of fold)",
-        "train_family_cv": "CV grouped by family, train split only",
-        "train_chemsys_cv": "CV grouped by chemical system, train split only",
-        "train_composition_cv": "CV grouped by composition, train split only",
-        "family_lofo": "leave one family out (out of fold)",
-    }[scheme]
-    title = f"{config.task} {config.estimator}: {what}"
+    title = f"{config.task} {config.estimator}: {SCHEME_TITLE[scheme]}"
     if config.task == "conductivity":
         coverage = plots.alpha_coverage(config.conformal_alpha)
         figure = plots.parity_plot(result.predictions, title, coverage=coverage)
@@ -307,12 +330,17 @@ def log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
     mlflow.log_figure(figure, "plots/feature_importances.png")
 
 
+def is_headline_metric(metric: str) -> bool:
+    """Whether a metric name without its scheme prefix (``mae``, ``coverage_90``) is in
+    :data:`HEADLINE`."""
+    return any(metric.startswith(h) if h.endswith("_") else metric == h for h in HEADLINE)
+
+
 def _is_headline(name: str) -> bool:
     if "_" not in name:
         return False
     prefix, metric = name.split("_", 1)
-    headline = metric in HEADLINE or metric.startswith("coverage_")
-    return f"{prefix}_" in PREFIX.values() and headline
+    return f"{prefix}_" in PREFIX.values() and is_headline_metric(metric)
 
 
 def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:

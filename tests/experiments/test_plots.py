@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from electroscreen.experiments.plots import parity_plot, residuals_by_family_plot
+from electroscreen.experiments.plots import (
+    AIR_SCORE,
+    parity_plot,
+    probability_plot,
+    reliability_plot,
+    residuals_by_family_plot,
+)
 
 
 def _predictions(n: int = 40) -> pd.DataFrame:
@@ -59,3 +65,41 @@ def test_parity_plot_keeps_bars_in_the_axes_and_marks_censored_bounds():
     # exact rows only are measurements: the censored ones are neither points nor bars
     measured = [c for c in ax.collections if c.get_label() == "measured"][0]
     assert len(measured.get_offsets()) == 36
+
+
+def _air_predictions(shift: float) -> pd.DataFrame:
+    """Air-stability predictions whose observed share lies ``shift`` above the score."""
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0, 1, 300)
+    y = (rng.uniform(0, 1, 300) < np.clip(p + shift, 0, 1)).astype(float)
+    return pd.DataFrame({"y_true": y, "y_pred": p, "weight": 1.0})
+
+
+def _overlaps(figure, artist, ax) -> bool:
+    renderer = figure.canvas.get_renderer()
+    return artist.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+
+def test_air_plots_keep_their_legend_off_the_data_and_call_the_score_a_score():
+    """The reliability legend sat upper left, over the bins of a model that under-predicts
+    stability (0.70, 0.97) and their counts; a count was overprinted by the next marker; the axes
+    said "predicted p(air-stable)" of what the project calls an air-stability score."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for shift in (0.3, -0.3):  # points above the diagonal, then below it
+        predictions = _air_predictions(shift)
+        figure = reliability_plot(predictions, "cv")
+        FigureCanvasAgg(figure).draw()
+        ax = figure.axes[0]
+        assert ax.get_legend() is None and len(figure.legends) == 1  # under the axes, not in them
+        assert not _overlaps(figure, figure.legends[0], ax)
+        assert not ax.texts  # no count written among the points
+        model = [t.get_text() for t in figure.legends[0].get_texts() if "Brier" in t.get_text()]
+        counts = model[0].split("rows per bin, left to right: ")[1].split(", ")
+        assert sum(int(c) for c in counts) == len(predictions) and len(counts) == 5
+        assert ax.get_xlabel() == f"{AIR_SCORE} (p_air_stable)"
+    figure = probability_plot(_air_predictions(0.0), "cv")
+    FigureCanvasAgg(figure).draw()
+    ax = figure.axes[0]
+    assert ax.get_legend() is None and not _overlaps(figure, figure.legends[0], ax)
+    assert ax.get_ylabel() == f"{AIR_SCORE} (p_air_stable)"

@@ -13,7 +13,7 @@ from mlflow import MlflowClient
 from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.experiments.model_registry import latest_model_uri
 from electroscreen.experiments.pyfunc import load_predictor
-from electroscreen.experiments.tracking import fluent_tracking
+from electroscreen.experiments.tracking import fluent_tracking, get_or_create_experiment
 from electroscreen.experiments.train import build_predictor, headline_metrics
 from electroscreen.experiments.train_config import load_train_config
 from electroscreen.models.tasks import load_task_table
@@ -352,6 +352,68 @@ def test_dataset_names_and_sources_say_where_the_rows_came_from(data_dir):
     )
     assert dataset_source(air) == str(AIR_STABILITY_LABELS)
     assert _dataset_name(air, "all", False) == "air_stability-all"
+
+
+def test_params_say_which_data_and_structures_the_run_used(run, data_dir, monkeypatch):
+    """A config without data_dir or structures logged `data_dir=''` and `structures=''` (the
+    config's unset value): the run's param is what it read."""
+    from electroscreen.data.air_stability import AIR_STABILITY_LABELS
+    from electroscreen.data.liverpool import liverpool_dir
+    from electroscreen.data.obelix import obelix_dir
+    from electroscreen.experiments.train_config import TrainConfig
+    from electroscreen.experiments.train_logging import run_params
+
+    assert run.data.params["data_dir"] == str(obelix_dir(data_dir))
+    assert run.data.params["structures"] == "False"  # Magpie + electrolyte: compositions only
+    monkeypatch.setenv("ELECTROSCREEN_DATA", str(data_dir))
+    blank = TrainConfig(task="conductivity", featurizers=["magpie"], registered_model_name="c")
+    assert blank.flat_params()["data_dir"] == ""  # the config as written keeps its blank
+    assert run_params(blank)["data_dir"] == str(obelix_dir(data_dir))
+    both = blank.model_copy(update={"liverpool": True})
+    assert run_params(both)["data_dir"] == f"{obelix_dir(data_dir)},{liverpool_dir(data_dir)}"
+    graph = TrainConfig(task="conductivity", estimator="graph", registered_model_name="g")
+    assert graph.structures is None and run_params(graph)["structures"] == "True"
+    air = TrainConfig(task="air_stability", featurizers=["moisture"], registered_model_name="a")
+    assert run_params(air)["data_dir"] == str(AIR_STABILITY_LABELS)
+    # every other param is the config's
+    params = run_params(blank)
+    assert {k: v for k, v in params.items() if k not in ("data_dir", "structures")} == {
+        k: v for k, v in blank.flat_params().items() if k not in ("data_dir", "structures")
+    }
+
+
+def test_logged_model_and_run_are_named_by_what_tells_them_apart(run, client, trained_run):
+    """Both logged models were named `model` (the Models tab listed "model" twice), and run names
+    began with the registered model's name, cut before the estimator in the runs list."""
+    model_id = run.data.tags["electroscreen.logged_model_uri"].removeprefix("models:/")
+    assert client.get_logged_model(model_id).name == "conductivity-model"
+    assert run.info.run_name == "random_forest · test-conductivity"
+    from electroscreen.experiments.pyfunc import logged_model_name
+
+    assert logged_model_name("air_stability") == "air-stability-model"
+
+
+def test_a_model_loads_by_its_run_and_name_before_and_after_the_rename(run, trained_run, tmp_path):
+    """`runs:/<id>/<name>` takes the logged model's name: the new name for a new run, `model` for
+    a run logged before the rename; by id or registered version whatever the name."""
+    from electroscreen.experiments.pyfunc import log_predictor
+
+    frame = pd.DataFrame({"formula": ["Li7La3Zr2O12", "Li6PS5Cl"]})
+    predictor = load_predictor(trained_run.model_uri, trained_run.tracking_uri)
+    expected = predictor.predict_frame(frame)["pred_log10_sigma"].to_numpy()
+    with fluent_tracking(trained_run.tracking_uri):  # MLflow resolves runs:/ on the global store
+        new = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/conductivity-model")
+        np.testing.assert_array_equal(new.predict(frame)["pred_log10_sigma"], expected)
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    old_experiment = get_or_create_experiment("old", store)  # artifacts beside the store
+    with fluent_tracking(store), mlflow.start_run(experiment_id=old_experiment) as old_run:
+        # logged as electroscreen logged it before
+        info = log_predictor(predictor, tmp_path, output_columns=predictor.output_columns(),
+                             name="model")  # fmt: skip
+        old = mlflow.pyfunc.load_model(f"runs:/{old_run.info.run_id}/model")
+        np.testing.assert_array_equal(old.predict(frame)["pred_log10_sigma"], expected)
+    loaded = load_predictor(info.model_uri, store).predict_frame(frame)["pred_log10_sigma"]
+    np.testing.assert_array_equal(loaded.to_numpy(), expected)
 
 
 def test_pyfunc_takes_a_column_dict(pyfunc_model):

@@ -122,7 +122,7 @@ def test_reliability_plots_and_per_family_table(air_run, tmp_path):
     assert table.loc["sulfide", "n_compositions"] == pytest.approx(sulfide["weight"].sum())
     assert table.loc["sulfide", "n_compositions"] < table.loc["sulfide", "n"]
     # the reliability plot's Brier is the logged one (weighted), and says so
-    legend = reliability_plot(lofo, "lofo").axes[0].get_legend().get_texts()
+    legend = reliability_plot(lofo, "lofo").legends[0].get_texts()
     brier = run.data.metrics["lofo_brier"]
     assert any(f"Brier {brier:.3f}, each composition once" in t.get_text() for t in legend)
     excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
@@ -147,6 +147,22 @@ def test_no_importances_no_csv(tmp_path):
     assert client.list_artifacts(run.info.run_id) == []
     tag = client.get_run(run.info.run_id).data.tags["electroscreen.feature_importances"]
     assert tag == "the estimator has no importances"
+
+
+def test_air_run_names_its_model_and_label_file(air_run):
+    """The logged model was `model`, like the conductivity one; `data_dir` was the folder given,
+    not the label file read (the package copy)."""
+    from electroscreen.data.air_stability import AIR_STABILITY_LABELS
+
+    client, run, _, _ = air_run
+    model_id = run.data.tags["electroscreen.logged_model_uri"].removeprefix("models:/")
+    assert client.get_logged_model(model_id).name == "air-stability-model"
+    assert run.info.run_name == "logistic · test-air-stability"
+    assert run.data.params["data_dir"] == str(AIR_STABILITY_LABELS)
+    assert run.data.params["structures"] == "False"
+    note = run.data.tags["mlflow.note.content"]
+    assert "`compcv_` CV grouped by composition" in note and "chemical class" in note
+    assert f"| compcv_brier_skill | {run.data.metrics['compcv_brier_skill']:.3f} |" in note
 
 
 def test_the_label_file_read_is_tagged_by_its_sha256(air_run):
