@@ -105,12 +105,16 @@ def model_location(model_uri: str, client: MlflowClient) -> tuple[str, str]:
     MLflow's own ``models:/`` resolution reads the global registry URI; this one uses the client's
     store. ``models:/<name>@<alias>`` and ``models:/<name>/latest`` resolve to
     ``models:/<name>/<version>``; ``models:/<model_id>`` to the logged model's artifact location;
-    any other URI (``runs:/...``, a folder) is returned as both.
+    ``runs:/<run id>/<name>`` to the location of the model of that name the run logged (MLflow 3
+    keeps it apart from the run's artifacts), or else of the run's artifact ``<name>``; any other
+    URI (a folder) is returned as both.
 
     Returns
     -------
     resolved_uri, location : str
     """
+    if model_uri.startswith("runs:/"):
+        return model_uri, _run_model_location(model_uri, client)
     if not model_uri.startswith("models:/"):
         return model_uri, model_uri
     found = get_model_name_and_version(client, model_uri)
@@ -118,6 +122,29 @@ def model_location(model_uri: str, client: MlflowClient) -> tuple[str, str]:
         return model_uri, client.get_logged_model(found[0]).artifact_location
     name, version = found
     return f"models:/{name}/{version}", client.get_model_version_download_uri(name, version)
+
+
+def _run_model_location(model_uri: str, client: MlflowClient) -> str:
+    """Where the files of ``runs:/<run id>/<name>`` are, looked up through ``client``'s store (MLflow's
+    own resolution reads the global tracking URI, and made a new store in the working directory)."""
+    run_id, _, name = model_uri.removeprefix("runs:/").partition("/")
+    name = name.strip("/")
+    run = client.get_run(run_id)
+    if name and "/" not in name:
+        token = None
+        while True:
+            page = client.search_logged_models(
+                experiment_ids=[run.info.experiment_id],
+                filter_string=f"name = '{name}'",
+                page_token=token,
+            )
+            for model in page:
+                if model.source_run_id == run_id:
+                    return model.artifact_location
+            token = page.token
+            if not token:
+                break
+    return f"{run.info.artifact_uri.rstrip('/')}/{name}" if name else run.info.artifact_uri
 
 
 def model_run_id(model_uri: str, client: MlflowClient) -> str | None:

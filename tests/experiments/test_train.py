@@ -416,6 +416,23 @@ def test_a_model_loads_by_its_run_and_name_before_and_after_the_rename(run, trai
     np.testing.assert_array_equal(loaded.to_numpy(), expected)
 
 
+def test_load_predictor_reads_a_runs_uri_from_the_store_it_is_given(
+    run, trained_run, tmp_path, monkeypatch
+):
+    """`screen --conductivity-model runs:/<id>/<name> --tracking-uri X` failed ("Failed to download
+    artifacts from path") and made a new store in the working directory: MLflow resolves runs:/
+    on its global tracking URI, not on X."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    frame = pd.DataFrame({"formula": ["Li7La3Zr2O12", "Li6PS5Cl"]})
+    expected = load_predictor(trained_run.model_uri, trained_run.tracking_uri).predict_frame(frame)
+    by_run = load_predictor(f"runs:/{run.info.run_id}/conductivity-model", trained_run.tracking_uri)
+    np.testing.assert_array_equal(
+        by_run.predict_frame(frame)["pred_log10_sigma"], expected["pred_log10_sigma"]
+    )
+    assert not list(tmp_path.iterdir())  # no store made where the command ran
+
+
 def test_pyfunc_takes_a_column_dict(pyfunc_model):
     """MLflow turns {"formula": [...]} into one row holding the list: it came back as a single
     bad_formula row instead of one prediction per formula."""
