@@ -81,13 +81,11 @@ class InputPlan:
     Attributes
     ----------
     digest : str
-        The pool's content digest: SHA-256 of the bytes of every input file, in order, whatever
-        path reached them (``pool.npz`` and ``/abs/pool.npz`` give one digest); what the MLflow run
-        names the pool by (param and tag ``pool_digest``, the ``candidate-pool`` dataset).
+        The content digest: SHA-256 of every input file's bytes, in order, whatever path reached
+        them; the MLflow run's ``pool_digest`` and ``candidate-pool`` dataset.
     checkpoint_digest : str
-        SHA-256 of ``digest`` and the paths as given, which the rows' ``source`` holds: the
-        checkpoint manifest's ``input_digest``, so a resume refuses another pool, and the same
-        file reached by another path too (its rows would name the other path).
+        SHA-256 of ``digest`` and the paths as given (rows' ``source``): the manifest's
+        ``input_digest``, so a resume refuses another pool and the same file by another path.
     """
 
     items: tuple[InputItem, ...]

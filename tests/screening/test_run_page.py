@@ -50,7 +50,10 @@ def store(tmp_path_factory):
 
 
 def _screen(uri: str, results: pd.DataFrame, temperature_c: float = 25.0, **models: str):
-    model_uris = {"conductivity": f"models:/{MODEL}/1", "air_stability": f"models:/{MODEL}@champion"}
+    model_uris = {
+        "conductivity": f"models:/{MODEL}/1",
+        "air_stability": f"models:/{MODEL}@champion",
+    }
     run_id = start_screening_run(
         tracking_uri=uri, experiment="screen", run_id=None,
         config=ScreeningConfig(batch_size=7, temperature_c=temperature_c),
@@ -104,7 +107,9 @@ def test_the_temperature_is_named_in_the_name_description_plot_and_top_csv(store
     top = pd.read_csv(download_artifacts(run_id=run.info.run_id, artifact_path="results/top.csv",
                                          tracking_uri=uri, dst_path=str(tmp_path)))  # fmt: skip
     assert list(top.columns[: len(TOP_FIRST_COLUMNS) - 1]) == [
-        c for c in TOP_FIRST_COLUMNS if c != "train_id"  # the synthetic table has no train_id
+        c
+        for c in TOP_FIRST_COLUMNS
+        if c != "train_id"  # the synthetic table has no train_id
     ]
     assert (top["temperature_c"] == 80.0).all()
     label = pareto_figure(results, temperature_c=80.0).axes[0].get_xlabel()
@@ -123,7 +128,10 @@ def test_rows_at_several_temperatures_are_said_everywhere(store, tmp_path):
     assert "| log10 σ (S/cm) | T (°C) | measured |" in note
     best = results.loc[results["rank"] == 1].iloc[0]
     shown = 80 if best["temperature_c"] == "80" else 25
-    assert f"| 1 | {best.candidate_id} | {best.formula} | {best.pred_log10_sigma:.2f} | {shown} |" in note
+    assert (
+        f"| 1 | {best.candidate_id} | {best.formula} | {best.pred_log10_sigma:.2f} | {shown} |"
+        in note
+    )
     top = pd.read_csv(download_artifacts(run_id=run.info.run_id, artifact_path="results/top.csv",
                                          tracking_uri=uri, dst_path=str(tmp_path)))  # fmt: skip
     expected = results.set_index("candidate_id").loc[top["candidate_id"], "temperature_c"]
@@ -142,7 +150,9 @@ def test_the_pool_digest_is_the_files_content_not_the_path_typed(tmp_path, monke
     absolute, relative, copied = plan_inputs([pool]), plan_inputs(["pool.csv"]), plan_inputs([copy])
     assert absolute.digest == relative.digest == copied.digest
     # the checkpoints still tell the paths apart: their rows' source names the path as given
-    assert len({absolute.checkpoint_digest, relative.checkpoint_digest, copied.checkpoint_digest}) == 3
+    assert (
+        len({absolute.checkpoint_digest, relative.checkpoint_digest, copied.checkpoint_digest}) == 3
+    )
     pd.DataFrame({"formula": ["LiCl", "Li3PS5"]}).to_csv(copy, index=False)
     assert plan_inputs([copy]).digest != absolute.digest
     # the boundary between files counts: a+b is not ab
