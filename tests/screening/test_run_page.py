@@ -167,6 +167,7 @@ def test_a_screening_of_one_pool_by_two_paths_is_one_pool_in_mlflow(
 ):
     """The audit's two screenings of one pool.npz (absolute and ``demo/pool.npz``) got two names and
     two candidate-pool digests; their description links the registered models."""
+    from electroscreen.experiments.tracking import tracking_client
     from electroscreen.report import ui_hint
     from electroscreen.screening.runner import screen
     from electroscreen.screening.screen_config import load_screening_config
@@ -177,13 +178,14 @@ def test_a_screening_of_one_pool_by_two_paths_is_one_pool_in_mlflow(
         screen([path], tmp_path / name, config=config, tracking_uri=model_store.uri, progress=False)
         for name, path in (("absolute", formula_pool), ("relative", formula_pool.name))
     ]
-    client = MlflowClient(tracking_uri=model_store.uri)
+    client = tracking_client(model_store.uri)  # its registry too, not MLflow's global one
     first, second = (client.get_run(r.run_id) for r in runs)
     assert first.info.run_name == second.info.run_name == "pool · 25 °C"
     assert first.data.params["pool_digest"] == second.data.params["pool_digest"]
     digests = {r.inputs.dataset_inputs[0].dataset.digest for r in (first, second)}
     assert len(digests) == 1
-    name, version = model_store.conductivity.removeprefix("models:/").split("/")
+    recorded = first.data.params["conductivity_model_uri"]  # models:/<name>/<version>
+    name, version = recorded.removeprefix("models:/").split("/")
     trained = client.get_run(client.get_model_version(name, version).run_id)
     note = first.data.tags["mlflow.note.content"]
     assert f"(#/models/{name}/versions/{version})" in note
