@@ -208,7 +208,8 @@ def status_line(counts: dict[str, int]) -> str:
 
 
 def ui_hint(run_id: str | None, tracking_uri: str, tracking_error: str | None = None) -> str:
-    """The last line: the MLflow run id and how to open it, or why tracking failed."""
+    """The last line: the MLflow run id and the address of its page in ``electroscreen ui`` (at
+    its default port, in the machine-learning view), or why tracking failed."""
     if tracking_error:
         run = f"MLflow run {run_id}" if run_id else "no MLflow run"
         return (
@@ -216,7 +217,15 @@ def ui_hint(run_id: str | None, tracking_uri: str, tracking_error: str | None = 
         )
     if run_id is None:
         return "tracking off: no MLflow run recorded"
+    from electroscreen.experiments.ui_pages import run_page, ui_url
+
+    try:  # the run's page sits under its experiment
+        from electroscreen.experiments.tracking import tracking_client
+
+        page = run_page(tracking_client(tracking_uri).get_run(run_id).info.experiment_id, run_id)
+    except Exception:  # noqa: BLE001 - the store went away: the UI's direct route finds the run
+        page = f"#/runs/{run_id}"
     return (
-        f"MLflow run {run_id}: open it with `electroscreen ui --tracking-uri {tracking_uri}` "
-        f"(then http://127.0.0.1:5000/#/experiments?workflowType=machine_learning)"
+        f"MLflow run {run_id}: open it with `electroscreen ui --tracking-uri {tracking_uri}`, "
+        f"then {ui_url(page=page)}"
     )

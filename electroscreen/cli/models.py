@@ -60,6 +60,7 @@ def ui(
 ) -> None:
     """Start the MLflow UI (mlflow server) on the tracking store; stop it with Ctrl-C."""
     from electroscreen.experiments.ui import is_loopback, serve_ui, ui_command
+    from electroscreen.experiments.ui_pages import ui_url
 
     try:
         argv = ui_command(
@@ -75,7 +76,7 @@ def ui(
             " A tracking store is code.",
             markup=True, highlight=False,
         )  # fmt: skip
-    console.print(f"MLflow UI on http://{host}:{port} (store {argv[5]}); Ctrl-C stops it")
+    console.print(f"MLflow UI on {ui_url(host, port)} (store {argv[5]}); Ctrl-C stops it")
     raise typer.Exit(
         serve_ui(tracking_uri, host=host, port=port, allow_remote=allow_remote, workers=workers)
     )

@@ -76,11 +76,21 @@ class InputItem:
 
 @dataclass(frozen=True)
 class InputPlan:
-    """The expanded inputs, their kinds, row counts where known, and a digest of their content and
-    of their paths as given (which the rows' ``source`` holds)."""
+    """The expanded inputs, their kinds, row counts where known, and two digests.
+
+    Attributes
+    ----------
+    digest : str
+        The content digest: SHA-256 of every input file's bytes, in order, whatever path reached
+        them; the MLflow run's ``pool_digest`` and ``candidate-pool`` dataset.
+    checkpoint_digest : str
+        SHA-256 of ``digest`` and the paths as given (rows' ``source``): the manifest's
+        ``input_digest``, so a resume refuses another pool and the same file by another path.
+    """
 
     items: tuple[InputItem, ...]
     digest: str
+    checkpoint_digest: str = ""
 
     def n_batches(self, batch_size: int) -> int | None:
         """Number of batches, or None when a CSV's row count is not known in advance."""
@@ -105,9 +115,9 @@ class Batch:
 
 
 def _file_digest(path: Path, digest: hashlib._Hash) -> None:
-    """The file's bytes and its path as given: rows name it (``source``), so the same file reached
-    by another path is another pool's output, never resumed into this one."""
-    digest.update(str(path).encode() + b"\0")
+    """Add the file's size and bytes to ``digest``, read in 4 MiB blocks (memory stays flat); the
+    size first, so the boundary between two files is part of the digest."""
+    digest.update(f"file:{path.stat().st_size}\0".encode())
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             digest.update(chunk)
@@ -127,22 +137,25 @@ def _csv_rows_estimate(path: Path) -> int | None:
 
 
 def plan_inputs(inputs: list[str | Path]) -> InputPlan:
-    """Expand inputs (folders, globs), classify each path and hash all of their bytes.
+    """Expand inputs (folders, globs), classify each path and hash all of their bytes
+    (:attr:`InputPlan.digest`) and, apart, the paths as given (:attr:`InputPlan.checkpoint_digest`).
 
     Structure files are grouped into one ``files`` item per argument so that a folder of CIFs is
     read in batches of files on the workers.
     """
     items: list[InputItem] = []
-    digest = hashlib.sha256()
+    digest, paths_digest = hashlib.sha256(), hashlib.sha256()
     for raw in inputs:
         paths = expand_inputs([raw])
         files: list[Path] = []
+        paths_digest.update(f"argument:{raw}\0".encode())
         for path in paths:
             suffix = path.suffix.lower()
+            paths_digest.update(f"{path}\0".encode())
             if path.is_file():
                 _file_digest(path, digest)
-            else:
-                digest.update(f"missing:{path}".encode())
+            else:  # no content: its rows' status names it
+                digest.update(f"missing:{path.name}\0".encode())
             if path.is_file() and suffix == ".npz":
                 items.append(InputItem(path, "packed", len(load_packed(path))))
             elif path.is_file() and suffix in {".parquet", ".pq"}:
@@ -162,7 +175,9 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
                 files.append(path)
         if files:
             items.append(InputItem(Path(str(raw)), "files", len(files), tuple(files)))
-    return InputPlan(tuple(items), digest.hexdigest())
+    content = digest.hexdigest()
+    paths_digest.update(content.encode())
+    return InputPlan(tuple(items), content, paths_digest.hexdigest())
 
 
 def _absolute(path: Path) -> Path:

@@ -5,14 +5,20 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - tags ``electroscreen.kind=screen``, the model URIs, the config and candidate-pool digests;
 - params: the flattened :class:`~electroscreen.screening.screen_config.ScreeningConfig`, ``inputs``,
   ``conductivity_model_uri``, ``stability_model_uri``, ``pool_digest``, ``config_digest``;
-- a run input (``mlflow.log_input``) naming the candidate pool by its digest (no data uploaded);
-- metrics a reviewer compares (:func:`~electroscreen.screening.run_summary.review_metrics`: the
-  filter funnel ``passed_*``, ``n_sigma_gt_1e-4_air_stable``, ``best_pred_log10_sigma``,
-  ``pareto_front_size``), and bookkeeping (:func:`~electroscreen.screening.run_summary.run_metrics`):
+- a name saying what was screened at which temperature (``pool · 80 °C``,
+  :func:`~electroscreen.screening.run_summary.screening_run_name`);
+- a run input (``mlflow.log_input``) naming the candidate pool by its content digest (no data
+  uploaded), and the models' logged models as model inputs;
+- metrics a reviewer compares, logged first (the UI lists them in logging order;
+  :func:`~electroscreen.screening.run_summary.review_metrics`: ``n_sigma_gt_1e-4_air_stable``,
+  ``best_pred_log10_sigma``, ``pareto_front_size``, ..., the filter funnel ``passed_*``), then
+  bookkeeping (:func:`~electroscreen.screening.run_summary.run_metrics`):
   ``n_<status>`` (rows per status), ``n_candidates``, ``n_from_checkpoints`` (rows an earlier,
   interrupted invocation screened), and this invocation's ``time_<step>_s`` and
   ``candidates_per_s`` (rows it screened itself per second);
-- a description (``mlflow.note.content``): inputs, models, and what the screening found;
+- a description (``mlflow.note.content``): inputs, the temperature, the models linked to their
+  registered versions and training runs (:mod:`electroscreen.screening.model_links`: the UI does
+  not show models of another experiment as the run's), and what the screening found;
 - artifacts: the results tables, the top rows and the Pareto plot
   (:mod:`electroscreen.screening.run_artifacts`).
 
@@ -55,14 +61,21 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
+from electroscreen.screening.model_links import model_links
 from electroscreen.screening.run_artifacts import (  # the artifact names, importable from here too
     CSV_ARTIFACT_MAX_ROWS,
     PARETO_ARTIFACT,
     RESULTS_ARTIFACT,
     log_result_artifacts,
 )
-from electroscreen.screening.run_summary import review_metrics, run_metrics, screening_note
+from electroscreen.screening.run_summary import (
+    review_metrics,
+    run_metrics,
+    screening_note,
+    screening_run_name,
+)
 from electroscreen.screening.screen_config import ScreeningConfig
+from electroscreen.screening.temperatures import predicted_at, ranked_temperatures
 
 __all__ = [
     "CSV_ARTIFACT_MAX_ROWS",
@@ -192,8 +205,8 @@ def start_screening_run(
     inputs : list of str
         The input arguments (param ``inputs``, comma-separated).
     pool_digest : str
-        Digest of the candidate pool's content (:attr:`InputPlan.digest`); param, tag and the
-        digest of the ``candidate-pool`` run input.
+        Digest of the candidate pool's content (:attr:`InputPlan.digest`: its files' bytes, not
+        their paths); param, tag and the digest of the ``candidate-pool`` run input.
     model_uris : dict
         ``{"conductivity": uri, "air_stability": uri}``; params ``conductivity_model_uri`` and
         ``stability_model_uri`` plus tags ``electroscreen.<role>_model_uri``.
@@ -230,7 +243,15 @@ def start_screening_run(
         KIND_TAG: "screen",
         "electroscreen.pool_digest": pool_digest,
         "electroscreen.config_digest": config.digest(),
-        NOTE_TAG: _clip(screening_note(inputs, model_uris), MAX_TAG_VAL_LENGTH),
+        NOTE_TAG: _clip(
+            screening_note(
+                inputs,
+                model_uris,
+                links=model_links(model_uris, client),
+                temperature_c=config.temperature_c,
+            ),
+            MAX_TAG_VAL_LENGTH,
+        ),  # fmt: skip
         **code_tags(),
     }
     for role, uri in model_uris.items():
@@ -246,7 +267,7 @@ def start_screening_run(
         run = retry_tracking(
             client.create_run,
             get_or_create_experiment(experiment, tracking_uri, "screen"),
-            run_name=f"screen-{pool_digest[:8]}",
+            run_name=screening_run_name(inputs, predicted_at(None, config.temperature_c)),
             tags=resolve_tags(tags),  # + user and source, as the training runs get them
         )
         if on_created is not None:
@@ -281,7 +302,9 @@ def start_screening_run(
         for model_id in dict.fromkeys(logged_model_id(uri, client) for uri in model_uris.values())
         if model_id is not None and model_id not in linked
     ]
-    if models:  # the run page links the models it screened with, and theirs link back
+    if models:  # the MLflow 3.17 UI shows them only on the logged model's page (the run page
+        # looks for a run's models in its own experiment, and they are in the training one): the
+        # description links each model's version page and training run instead
         retry_tracking(client.log_inputs, run_id, models=models)
     return run_id
 
@@ -328,16 +351,26 @@ def finish_screening_run(
     """
     client = tracking_client(tracking_uri)
     now = get_current_time_millis()
-    values = {**run_metrics(results, timings, counts, screened), **review_metrics(results)}
+    review = review_metrics(results)  # first: the run page lists metrics in logging order
+    values = {**review, **run_metrics(results, timings, counts, screened)}
     metrics = [Metric(k, v, now, 0) for k, v in values.items()]
     for start in range(0, len(metrics), 1000):
         retry_tracking(client.log_batch, run_id, metrics=metrics[start : start + 1000])
-    log_result_artifacts(client, run_id, results, Path(out), top=top, coverage=coverage)
-    params = retry_tracking(client.get_run, run_id).data.params
+    run = retry_tracking(client.get_run, run_id)
+    params = run.data.params
+    temperature_c = float(params.get("temperature_c", 25.0))
+    log_result_artifacts(
+        client, run_id, results, Path(out), top=top, coverage=coverage, temperature_c=temperature_c
+    )
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in MODEL_PARAMS.items() if name in params}
-    note = screening_note(inputs, uris, results, values)
+    note = screening_note(
+        inputs, uris, results, review, links=model_links(uris, client), temperature_c=temperature_c
+    )
     retry_tracking(client.set_tag, run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
+    if len(ranked_temperatures(results, temperature_c)) > 1:  # rows had their own temperature_c
+        name = screening_run_name(inputs, predicted_at(results, temperature_c))
+        retry_tracking(client.update_run, run_id, name=name)  # the range, not the config's value
     retry_tracking(client.set_terminated, run_id, status=RunStatus.to_string(RunStatus.FINISHED))
 
 

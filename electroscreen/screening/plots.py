@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from electroscreen.experiments.plots import AIR_SCORE, COVERAGE_ATTR, interval_label
 from electroscreen.screening.ranking import is_ranked, objective_steps, pareto_ranks
+from electroscreen.screening.temperatures import predicted_at
 
 __all__ = ["INTERVAL_TOP", "pareto_figure", "pareto_plot"]
 
@@ -27,6 +28,7 @@ def pareto_plot(
     label_top: int = 5,
     interval_top: int = INTERVAL_TOP,
     coverage: float | None = None,
+    temperature_c: float | None = None,
 ) -> plt.Axes:
     """Predicted conductivity against the air-stability score, with uncertainty bars.
 
@@ -57,6 +59,11 @@ def pareto_plot(
         Nominal coverage of the conductivity intervals (``1 - conformal_alpha`` of the model),
         named in the x label; default ``results.attrs["interval_coverage"]`` (a table from
         :func:`~electroscreen.analysis.triage.load_results`), else unknown: 90 %.
+    temperature_c : float, optional
+        The screening's ``temperature_c``: the x label says the temperature the conductivities
+        were predicted at ("at 80 °C", or the range when rows had their own ``temperature_c``:
+        :func:`~electroscreen.screening.temperatures.predicted_at`); None: only a
+        ``temperature_c`` column of ``results`` says.
 
     Returns
     -------
@@ -126,9 +133,7 @@ def pareto_plot(
         ax.scatter(
             hx, hy, s=90, facecolors="none", edgecolors="C0", lw=1.2, label="shortlist", zorder=5
         )
-    if coverage is None:
-        coverage = results.attrs.get(COVERAGE_ATTR)
-    ax.set_xlabel(f"predicted log10 sigma (S/cm); bars: {interval_label(coverage)}")
+    ax.set_xlabel(_x_label(results, coverage, temperature_c))
     ax.set_ylabel(f"{AIR_SCORE} (p_air_stable); bars: +-1 std of the members")
     ax.set_ylim(-0.05, 1.05)
     if label_top and "rank" in data:
@@ -192,12 +197,22 @@ def _plot_subset(results: pd.DataFrame, max_points: int, top: int, seed: int) ->
     return results[keep]
 
 
+def _x_label(results: pd.DataFrame, coverage: float | None, temperature_c: float | None) -> str:
+    """``predicted log10 sigma at 80 °C (S/cm); bars: 90 % interval`` (:func:`pareto_plot`)."""
+    if coverage is None:
+        coverage = results.attrs.get(COVERAGE_ATTR)
+    at = predicted_at(results, temperature_c)
+    sigma = f"predicted log10 sigma at {at}" if at else "predicted log10 sigma"
+    return f"{sigma} (S/cm); bars: {interval_label(coverage)}"
+
+
 def pareto_figure(
     results: pd.DataFrame,
     top: int = 50,
     max_points: int = 5000,
     seed: int = 0,
     coverage: float | None = None,
+    temperature_c: float | None = None,
 ) -> Figure:
     """Predicted conductivity against the air-stability score, first Pareto front highlighted, with
     error bars.
@@ -219,6 +234,8 @@ def pareto_figure(
         Seed of the thinning sample.
     coverage : float, optional
         Nominal coverage of the conductivity intervals, named on the x axis (unknown: 90 %).
+    temperature_c : float, optional
+        The screening's ``temperature_c``, named on the x axis (:func:`pareto_plot`).
 
     Returns
     -------
@@ -232,8 +249,9 @@ def pareto_figure(
     shown = _plot_subset(results, max_points, top, seed)
     figure = Figure(figsize=(9, 5))  # room for the labels right of the axes
     ax = figure.subplots()
-    pareto_plot(shown, ax=ax, coverage=coverage)
-    if len(shown) < len(results):
+    pareto_plot(shown, ax=ax, coverage=coverage, temperature_c=temperature_c)
+    if len(shown) < len(results):  # the temperatures of every row, not of the sample's
+        ax.set_xlabel(_x_label(results, coverage, temperature_c))
         predicted = int(results["pred_log10_sigma"].notna().sum())
         ax.set_title(
             f"{len(shown)} of {len(results)} screened candidates drawn\n({predicted} predicted; "

@@ -4,7 +4,9 @@
   :func:`~electroscreen.analysis.triage.load_results` reads) and, for runs of at most
   :data:`CSV_ARTIFACT_MAX_ROWS` candidates, ``results/results.csv`` (the UI shows a CSV as a
   table); a larger run's CSV stays in ``--out`` only (tag ``electroscreen.results_csv`` says so);
-- ``results/top.csv``, the best-ranked rows;
+- ``results/top.csv``, the best-ranked rows, the columns a reviewer reads first
+  (:data:`TOP_FIRST_COLUMNS`: rank, id, formula, predictions, ...) before the others, with the
+  temperature each row was predicted at (``temperature_c``);
 - ``plots/pareto.png`` (:data:`PARETO_ARTIFACT`), or the tag ``electroscreen.pareto_plot`` saying
   why it was not drawn.
 
@@ -21,10 +23,18 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from electroscreen.experiments.tracking import retry_tracking
+from electroscreen.models.temperature import TEMPERATURE_COLUMN
 from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
+from electroscreen.screening.temperatures import used_temperatures
 
-__all__ = ["CSV_ARTIFACT_MAX_ROWS", "PARETO_ARTIFACT", "RESULTS_ARTIFACT", "log_result_artifacts"]
+__all__ = [
+    "CSV_ARTIFACT_MAX_ROWS",
+    "PARETO_ARTIFACT",
+    "RESULTS_ARTIFACT",
+    "TOP_FIRST_COLUMNS",
+    "log_result_artifacts",
+]
 
 #: Where a screening run keeps its results table.
 RESULTS_ARTIFACT = "results/results.parquet"
@@ -32,6 +42,21 @@ RESULTS_ARTIFACT = "results/results.parquet"
 CSV_ARTIFACT_MAX_ROWS = 10_000
 #: Where the Pareto plot goes.
 PARETO_ARTIFACT = "plots/pareto.png"
+#: The first columns of ``results/top.csv`` (those present, in this order; the UI's preview shows
+#: the first ones): what a reviewer reads before the bookkeeping (``source``, ``status``, ...).
+TOP_FIRST_COLUMNS = (
+    "rank",
+    "candidate_id",
+    "formula",
+    "pred_log10_sigma",
+    "pred_log10_sigma_lo",
+    "pred_log10_sigma_hi",
+    TEMPERATURE_COLUMN,
+    "p_air_stable",
+    "p_air_stable_std",
+    "pareto_rank",
+    "train_id",
+)
 
 
 def log_result_artifacts(
@@ -42,6 +67,7 @@ def log_result_artifacts(
     *,
     top: int = 50,
     coverage: float | None = None,
+    temperature_c: float = 25.0,
 ) -> None:
     """Log a screening's results tables, ``top.csv`` and Pareto plot into run ``run_id``.
 
@@ -58,6 +84,9 @@ def log_result_artifacts(
         Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
     coverage : float, optional
         Nominal coverage of the conductivity model's intervals, named in the Pareto plot (None: 90 %).
+    temperature_c : float
+        The screening's ``temperature_c``: each top row's temperature (its own ``temperature_c``
+        cell, else this), and the Pareto plot's x label.
     """
     results_dir = str(Path(RESULTS_ARTIFACT).parent)
     with tempfile.TemporaryDirectory(prefix="electroscreen-screen-") as tmp:
@@ -68,10 +97,10 @@ def log_result_artifacts(
             where = f"{csv} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
             retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
         top_path = Path(tmp) / "top.csv"
-        _top_rows(results, top).to_csv(top_path, index=False)
+        _top_rows(results, top, temperature_c).to_csv(top_path, index=False)
         retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
     try:
-        figure = pareto_figure(results, top=top, coverage=coverage)
+        figure = pareto_figure(results, top=top, coverage=coverage, temperature_c=temperature_c)
     except ValueError as exc:
         retry_tracking(client.set_tag, run_id, "electroscreen.pareto_plot", f"not drawn: {exc}")
     else:
@@ -92,10 +121,15 @@ def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
     return files
 
 
-def _top_rows(results: pd.DataFrame, top: int) -> pd.DataFrame:
-    """The ``top`` best-ranked rows (the ranks picked first: no copy of the whole frame)."""
+def _top_rows(results: pd.DataFrame, top: int, temperature_c: float = 25.0) -> pd.DataFrame:
+    """The ``top`` best-ranked rows (the ranks picked first: no copy of the whole frame), the
+    :data:`TOP_FIRST_COLUMNS` first, ``temperature_c`` the temperature each was predicted at."""
     if "rank" not in results:
-        return results.drop(columns=["structure"], errors="ignore").head(0)
-    rank = results["rank"]
-    best = rank[is_ranked(rank)].nsmallest(top)
-    return results.loc[best.index].drop(columns=["structure"], errors="ignore")
+        rows = results.drop(columns=["structure"], errors="ignore").head(0)
+    else:
+        rank = results["rank"]
+        best = rank[is_ranked(rank)].nsmallest(top)
+        rows = results.loc[best.index].drop(columns=["structure"], errors="ignore")
+    rows = rows.assign(**{TEMPERATURE_COLUMN: used_temperatures(rows, temperature_c)})
+    first = [c for c in TOP_FIRST_COLUMNS if c in rows]
+    return rows[[*first, *(c for c in rows.columns if c not in first)]]

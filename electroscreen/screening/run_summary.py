@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import PurePath
 
 import pandas as pd
 
@@ -13,14 +14,37 @@ from electroscreen.data.candidates import OK
 from electroscreen.experiments.plots import AIR_SCORE
 from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
+from electroscreen.screening.temperatures import (
+    predicted_at,
+    ranked_temperatures,
+    used_temperatures,
+)
 
-__all__ = ["PROMISING", "promising_line", "review_metrics", "run_metrics", "screening_note"]
+__all__ = [
+    "HEADLINE_METRICS",
+    "PROMISING",
+    "promising_line",
+    "review_metrics",
+    "run_metrics",
+    "screening_note",
+    "screening_run_name",
+]
 
 #: Promising: predicted conductivity above 1e-4 S/cm and air-stability score at least 0.5.
 PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
 PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
 #: Of those, the compositions already measured (``train_id`` or ``heldout_id``): recalls, not finds.
 MEASURED_METRIC = "n_promising_measured"
+#: The review metrics a reviewer reads first (the experiment's description names them), in this
+#: order before the funnel: the run page lists a run's metrics in the order they were logged.
+HEADLINE_METRICS = (
+    PROMISING_METRIC,
+    MEASURED_METRIC,
+    "best_pred_log10_sigma",
+    "best_p_air_stable_of_promising",
+    "pareto_front_size",
+    "n_predicted",
+)
 #: Marks the ``error`` of a row that passed the filters but that a model could not predict.
 _PREDICTION_FAILURE = "model could not predict"
 #: Metric name of each filter: the setting of ``FilterConfig`` it checks.
@@ -77,11 +101,13 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
     Returns
     -------
     dict
-        ``passed_<filter>`` (the funnel, named by the filter's setting: ``passed_read``,
-        ``passed_carrier``, ``passed_max_elements``, ..., ``passed_charge_balance``), ``n_predicted`` (both models predicted),
-        ``n_sigma_gt_1e-4_air_stable``, ``n_promising_measured`` (of those, compositions the
-        conductivity data already hold: ``train_id`` or ``heldout_id``), ``best_pred_log10_sigma`` (log10 S/cm),
-        ``best_p_air_stable_of_promising``, ``pareto_front_size``.
+        First :data:`HEADLINE_METRICS`: ``n_sigma_gt_1e-4_air_stable``, ``n_promising_measured``
+        (of those, compositions the conductivity data already hold: ``train_id`` or
+        ``heldout_id``), ``best_pred_log10_sigma`` (log10 S/cm),
+        ``best_p_air_stable_of_promising``, ``pareto_front_size``, ``n_predicted`` (both models
+        predicted); then ``passed_<filter>`` (the funnel, named by the filter's setting:
+        ``passed_read``, ``passed_carrier``, ``passed_max_elements``, ...,
+        ``passed_charge_balance``), in the order the filters run.
     """
     metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
     read = [
@@ -102,7 +128,9 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
             metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())
     if "pareto_rank" in results:
         metrics["pareto_front_size"] = float((results["pareto_rank"] == 1).sum())
-    return {k: v for k, v in metrics.items() if math.isfinite(v)}
+    first = [k for k in HEADLINE_METRICS if k in metrics]  # the UI lists them in logging order
+    ordered = {k: metrics[k] for k in [*first, *(k for k in metrics if k not in first)]}
+    return {k: v for k, v in ordered.items() if math.isfinite(v)}
 
 
 def promising_line(metrics: dict[str, float]) -> str:
@@ -176,14 +204,42 @@ def screening_note(
     results: pd.DataFrame | None = None,
     metrics: dict[str, float] | None = None,
     top: int = 5,
+    *,
+    links: dict[str, str] | None = None,
+    temperature_c: float | None = None,
 ) -> str:
-    """Markdown description of a screening run: its inputs and models, then (when finished) what
-    it found: the funnel, the promising count, the best candidates."""
+    """Markdown description of a screening run: its inputs, models and temperature, then (when
+    finished) what it found: the funnel, the promising count, the best candidates.
+
+    Parameters
+    ----------
+    inputs : list of str
+        The input arguments.
+    model_uris : dict
+        Model URI per role.
+    results : DataFrame, optional
+        The ranked results (None: the run is running).
+    metrics : dict, optional
+        :func:`review_metrics` of ``results``.
+    top : int
+        Best-ranked rows in the table.
+    links : dict, optional
+        Markdown per role linking each model to its UI pages
+        (:func:`~electroscreen.screening.model_links.model_links`); a role without one shows its
+        URI as code.
+    temperature_c : float, optional
+        The screening's ``temperature_c``: named with every predicted conductivity ("σ at 80 °C");
+        when the ranked rows were predicted at several temperatures, the range is named and the
+        table gets a ``T (°C)`` column.
+    """
+    links = links or {}
+    at = predicted_at(results, temperature_c)
     lines = [
         "**electroscreen screen** of " + ", ".join(f"`{p}`" for p in inputs[:10])
-        + (f" and {len(inputs) - 10} more" if len(inputs) > 10 else ""),
+        + (f" and {len(inputs) - 10} more" if len(inputs) > 10 else "")
+        + (f", conductivity predicted at **{at}**" if at else ""),
         "",
-        *(f"- {role} model: `{uri}`" for role, uri in model_uris.items()),
+        *(f"- {role} model: {links.get(role) or f'`{uri}`'}" for role, uri in model_uris.items()),
     ]  # fmt: skip
     if results is None or metrics is None:
         return "\n".join([*lines, "", "_running_"])
@@ -192,26 +248,53 @@ def screening_note(
         for k, v in metrics.items()
         if k.startswith("passed_")
     )
+    sigma = f"σ at {at}" if at else "σ"
     lines += [
         "",
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
-        f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} predicted above 1e-4 S/cm with "
+        f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} with predicted {sigma} above 1e-4 S/cm and "
         f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
         f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
-    ]
+    ]  # fmt: skip
     if "rank" in results:
         rank = results["rank"]
         best = results.loc[rank[rank > 0].nsmallest(top).index]  # no copy of the other rows
+        default = 25.0 if temperature_c is None else float(temperature_c)
+        mixed = len(ranked_temperatures(results, default)) > 1  # each row's beside it
         if len(best):
-            lines += ["", f"| rank | candidate | formula | log10 σ (S/cm) | measured | {AIR_SCORE} |",
-                      "|---|---|---|---|---|---|"]  # fmt: skip
+            row_t = used_temperatures(best, default)
+            header = "log10 σ (S/cm) | T (°C)" if mixed else f"log10 {sigma} (S/cm)"
+            lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |",
+                      "|---|---|---|---|---|---|" + "---|" * mixed]  # fmt: skip
             lines += [
-                f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | "
-                f"{r.pred_log10_sigma:.2f} | {_measurement(r)} | {r.p_air_stable:.2f} |"
-                for r in best.itertuples(index=False)
+                f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | {r.pred_log10_sigma:.2f} | "
+                + (f"{t:g} | " if mixed else "")
+                + f"{_measurement(r)} | {r.p_air_stable:.2f} |"
+                for r, t in zip(best.itertuples(index=False), row_t, strict=True)
             ]
     return "\n".join(lines)
+
+
+def screening_run_name(inputs: list[str], temperature: str) -> str:
+    """A screening run's name: what was screened, then at which temperature, short enough for the
+    UI's runs list (``pool · 80 °C``, ``pool +2 · 25 °C``: the input's stem first, where runs of
+    different pools differ; the same pool's runs differ by their temperature).
+
+    Parameters
+    ----------
+    inputs : list of str
+        The input arguments.
+    temperature : str
+        ``"80 °C"`` or a range (:func:`~electroscreen.screening.temperatures.predicted_at`; its
+        note in parentheses is left out).
+    """
+    first = str(inputs[0]).rstrip("/") if inputs else ""
+    stem = PurePath(first).stem or PurePath(first).name or "candidates"
+    stem = stem if len(stem) <= 32 else f"{stem[:31]}…"
+    more = f" +{len(inputs) - 1}" if len(inputs) > 1 else ""
+    degrees = temperature.split(" (", 1)[0]
+    return f"{stem}{more} · {degrees}" if degrees else f"{stem}{more}"
 
 
 def _measurement(row: object) -> str:

@@ -264,7 +264,7 @@ def screen(
     _refuse_out_inside_inputs(out, list(inputs))
     plan = plan_inputs(inputs)
     manifest = Manifest(
-        config_digest=config.digest(), input_digest=plan.digest,
+        config_digest=config.digest(), input_digest=plan.checkpoint_digest,
         conductivity_model_uri=model_uris["conductivity"],
         stability_model_uri=model_uris["air_stability"],
         tracking_uri=uri, batch_size=config.batch_size,

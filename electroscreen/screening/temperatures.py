@@ -27,6 +27,8 @@ from electroscreen.models.temperature import (
 
 __all__ = [
     "conductivity_inputs",
+    "predicted_at",
+    "ranked_temperatures",
     "row_temperatures",
     "temperature_warnings",
     "used_temperatures",
@@ -82,6 +84,48 @@ def used_temperatures(results: pd.DataFrame, temperature_c: float) -> np.ndarray
         return np.full(len(results), 25.0)
     values, problem = parse_temperatures(pd.Series(cells, dtype=object))
     return np.where(problem == "ok", values, np.nan)
+
+
+def ranked_temperatures(results: pd.DataFrame, temperature_c: float) -> np.ndarray:
+    """The distinct temperatures (degC, ascending) the ranked rows of ``results`` were predicted
+    at (:func:`used_temperatures`); every ``ok`` row's when the table has no ``rank``."""
+    from electroscreen.screening.ranking import is_ranked  # Numba: only when there are results
+
+    if "rank" in results:
+        rows = is_ranked(results["rank"])
+    elif "status" in results:
+        rows = (results["status"].astype(str) == "ok").to_numpy(bool)
+    else:
+        rows = np.ones(len(results), bool)
+    used = used_temperatures(results, temperature_c)[rows]
+    return np.unique(used[np.isfinite(used)])
+
+
+def predicted_at(results: pd.DataFrame | None, temperature_c: float | None) -> str:
+    """The temperature a screening's conductivities were predicted at, as a reviewer reads it.
+
+    Parameters
+    ----------
+    results : DataFrame or None
+        The screening's results (None: before any row is predicted, the config's temperature).
+    temperature_c : float or None
+        The screening config's ``temperature_c`` (None: unknown, e.g. a table loaded on its own;
+        then only a ``temperature_c`` column of ``results`` says).
+
+    Returns
+    -------
+    str
+        ``"80 °C"``; ``"25–80 °C (each row's temperature_c)"`` when the ranked rows were predicted
+        at several temperatures; ``""`` when unknown.
+    """
+    if results is None or (temperature_c is None and TEMPERATURE_COLUMN not in results):
+        return "" if temperature_c is None else f"{float(temperature_c):g} °C"
+    at = ranked_temperatures(results, 25.0 if temperature_c is None else float(temperature_c))
+    if len(at) == 0:
+        return "" if temperature_c is None else f"{float(temperature_c):g} °C"
+    if len(at) == 1:
+        return f"{at[0]:g} °C"
+    return f"{at[0]:g}–{at[-1]:g} °C (each row's {TEMPERATURE_COLUMN})"
 
 
 def temperature_warnings(results: pd.DataFrame, temperature_c: float) -> list[str]:

@@ -120,6 +120,17 @@ def test_a_remote_host_needs_allow_remote_and_gets_a_warning(tmp_path, monkeypat
         assert _option(ui_command(uri, host=loopback), "--host") == loopback
 
 
+def test_cli_prints_the_address_of_the_machine_learning_view(tmp_path, monkeypatch):
+    """Without ``?workflowType=machine_learning`` a fresh browser opens MLflow 3's GenAI view."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "Popen", _fake_popen(calls))
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["ui", "--tracking-uri", uri, "--port", "5077"])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # rich wraps lines
+    assert "http://127.0.0.1:5077/#/experiments?workflowType=machine_learning" in said
+
+
 def test_cli_reports_a_server_uri_as_an_error(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", pytest.fail)  # must not start anything
     result = CliRunner().invoke(app, ["ui", "--tracking-uri", "http://127.0.0.1:5000"])

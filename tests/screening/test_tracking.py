@@ -158,7 +158,7 @@ def test_finish_logs_counts_timings_tables_and_plot(uri, tmp_path):
     assert metrics["pareto_front_size"] == (results["pareto_rank"] == 1).sum() > 0
     assert metrics["n_predicted"] == 32
     note = run.data.tags["mlflow.note.content"]
-    assert f"Promising: {int(promising.sum())} predicted above 1e-4 S/cm" in note
+    assert f"Promising: {int(promising.sum())} with predicted σ at 25 °C above 1e-4 S/cm" in note
     best = results[results["rank"] == 1].iloc[0]
     assert f"| 1 | {best.candidate_id} | {best.formula} |" in note
     assert MODELS["conductivity"] in note
