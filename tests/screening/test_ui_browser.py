@@ -175,7 +175,8 @@ def test_the_ui_shows_experiments_screening_run_and_models(browser, ui_store, tm
     n_promising = int(metrics["n_sigma_gt_1e-4_air_stable"])
     text = _page(
         browser, f"{url}/#/experiments/{experiment}/runs/{result.run_id}{ml}",
-        [f"Promising: {n_promising} predicted above 1e-4 S/cm", "n_sigma_gt_1e-4_air_stable",
+        [f"Promising: {n_promising} with predicted σ at 25 °C above 1e-4 S/cm",
+         "n_sigma_gt_1e-4_air_stable",
          "best_pred_log10_sigma", "pareto_front_size", "passed_charge_balance",
          "conductivity_model_uri", "models:/electroscreen-conductivity/1", "Finished"],
         tmp_path / "3-run.png",
@@ -188,6 +189,22 @@ def test_the_ui_shows_experiments_screening_run_and_models(browser, ui_store, tm
         time.sleep(0.5)
     assert best.formula in text
     browser.save_screenshot(str(tmp_path / "3-run-description.png"))
+    # the description's model link opens the registered version (the UI's own "Logged models"
+    # panel looks in the run's experiment only, and the models are trained in another)
+    link = browser.find_element(
+        "xpath", "//a[contains(@href, '#/models/electroscreen-conductivity/versions/1')]"
+    )
+    run_tab = browser.current_window_handle
+    link.click()  # the UI opens description links in a new tab
+    deadline = time.monotonic() + 30
+    while len(browser.window_handles) < 2:
+        assert time.monotonic() < deadline, "the model link opened nothing"
+        time.sleep(0.5)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != run_tab))
+    _wait_text(browser, ["electroscreen-conductivity", "Version 1", "Source Run"],
+               tmp_path / "3-model-version.png")  # fmt: skip
+    browser.close()
+    browser.switch_to.window(run_tab)
     # artifacts: the results tables and the Pareto plot, drawn
     _page(browser, f"{url}/#/experiments/{experiment}/runs/{result.run_id}/artifacts{ml}",
           ["results", "plots"], tmp_path / "4-artifacts.png")  # fmt: skip
@@ -206,4 +223,4 @@ def test_the_ui_shows_experiments_screening_run_and_models(browser, ui_store, tm
     _page(browser, f"{url}/#/models",
           ["electroscreen-conductivity", "electroscreen-air-stability", "@ champion"],
           tmp_path / "7-models.png")  # fmt: skip
-    assert len(list(tmp_path.glob("*.png"))) == 8
+    assert len(list(tmp_path.glob("*.png"))) == 9
