@@ -53,11 +53,9 @@ def as_packed_compositions(X: object) -> PackedCompositions:
         if "status" in X:
             packed = blank_rows(packed, X["status"].to_numpy())
         return packed
-    if isinstance(X, pd.Series):
-        return pack_compositions(X.tolist())
     if isinstance(X, str):
         raise TypeError("pass a list of formulas, not a single string")
-    return pack_compositions([_composition(x) for x in X])
+    return pack_compositions([_composition(x) for x in X])  # a list, array or Series
 
 
 def _composition(item: object) -> object:
