@@ -234,7 +234,7 @@ def _thermochemistry(card: CandidateCard, row: pd.Series, params: dict) -> None:
 
 def candidate_card(
     results: pd.DataFrame,
-    candidate_id: str,
+    candidate_id: str | int,
     structure: Structure | str | None = None,
     inputs: str | Path | list[str | Path] | None = None,
     k: int = 5,
@@ -248,7 +248,7 @@ def candidate_card(
     results : DataFrame
         A screening results table (:func:`~electroscreen.analysis.triage.load_results`).
     candidate_id : str
-        The row to show (``results["candidate_id"]``).
+        The row to show (``results["candidate_id"]``, compared as text: ``824`` finds ``"824"``).
     structure : Structure or CIF text, optional
         The candidate's structure, when you have it at hand.
     inputs : path or list of paths, optional
@@ -270,7 +270,8 @@ def candidate_card(
     KeyError
         When ``candidate_id`` is not in ``results``.
     """
-    rows = results[results["candidate_id"] == candidate_id]
+    candidate_id = str(candidate_id)  # ids are text: 824 is the CIF 824.cif's "824"
+    rows = results[results["candidate_id"].astype(str) == candidate_id]
     if not len(rows):
         raise KeyError(f"candidate {candidate_id!r} is not in the results table")
     row = rows.iloc[0]

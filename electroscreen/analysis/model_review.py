@@ -32,6 +32,7 @@ from electroscreen.analysis.triage import runs_with_tag
 from electroscreen.data.tables import read_parquet
 from electroscreen.experiments import plots, train_logging
 from electroscreen.experiments.tracking import read_run_artifact, tracking_client
+from electroscreen.models.tasks import get_task
 
 __all__ = ["coverage_table", "leaderboard", "load_predictions", "run_parity_plot", "training_runs"]
 
@@ -56,7 +57,8 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
     Parameters
     ----------
     task : str, optional
-        ``conductivity`` or ``air_stability`` (default: every task).
+        ``conductivity`` or ``air_stability`` (default: every task); another name is a
+        ``ValueError`` naming the known tasks.
     tracking_uri : str, optional
         Store to search (default ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<cwd>/mlflow.db``).
 
@@ -66,6 +68,8 @@ def training_runs(task: str | None = None, tracking_uri: str | None = None) -> p
         ``run_id, run_name, model`` (registered model name), ``task, estimator, featurizers,
         model_uri, start_time, conformal_alpha`` and every metric of the run.
     """
+    if task:
+        get_task(task)  # a misspelt task is a ValueError naming the known ones, not no runs
     extra = f"tags.`electroscreen.task` = '{task}'" if task else None
     rows = []
     for run in runs_with_tag("train", tracking_uri, extra_filter=extra):

@@ -230,6 +230,7 @@ def shortlist(
         ``rank`` (ascending: the run's weighted-score ranking), ``acquisition_rank`` (upper
         confidence bound), ``pareto_rank``, or any other column (descending, e.g.
         ``pred_log10_sigma_lo`` for a pessimistic ordering). Unranked (``<NA>``) rows are left out.
+        A name that is not a column is a ``ValueError`` listing the numeric columns.
     distinct : bool
         Show each composition once: a candidate whose composition (atomic fractions within 2e-4,
         :func:`~electroscreen.data.composition_match.distinct_compositions`) repeats a row above it
@@ -243,6 +244,12 @@ def shortlist(
         The selected rows (only ``status == "ok"`` ones), best first, with the input's ``attrs``
         (and ``same_composition_ids`` when ``distinct``).
     """
+    if sort_by not in results.columns:
+        sortable = [str(c) for c in results.columns if pd.api.types.is_numeric_dtype(results[c])]
+        raise ValueError(
+            f"sort_by={sort_by!r} is not a column of the results; the sortable ones are "
+            f"{', '.join(sortable)}"
+        )
     keep = _ok(results)
     if min_log10_sigma is not None:
         keep &= results["pred_log10_sigma"].ge(min_log10_sigma)

@@ -26,6 +26,7 @@ combination's place in ``itertools.product`` order.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -130,25 +131,55 @@ def assign_oxidation_states(amounts: dict[str, float], tol: float = 0.01) -> Oxi
     Parameters
     ----------
     amounts : dict
-        Element symbol to amount; fractional amounts are the normal case.
+        Element symbol to amount; fractional amounts are the normal case (a pymatgen
+        ``Composition`` is read the same way). For a formula string, pass
+        :func:`~electroscreen.data.formula.parse_formula`'s amounts.
     tol : float
         Allowed residual charge as a fraction of the total positive charge.
 
     Returns
     -------
     OxidationResult
+        A single element (``{"Li": 1}``) is the element itself: state 0, balanced, ``ok``.
+
+    Raises
+    ------
+    TypeError
+        ``amounts`` is a string or not a mapping (the message says what to pass).
+    ValueError
+        A key is not an element symbol (named).
 
     Examples
     --------
     >>> assign_oxidation_states({"Li": 6.4, "La": 3, "Zr": 1.4, "Ta": 0.6, "O": 12}).states
     {'Li': 1.0, 'La': 3.0, 'Zr': 4.0, 'Ta': 5.0, 'O': -2.0}
     """
+    amounts = _element_amounts(amounts)
     # amounts that round to 0 (e.g. 1e-30) carry no charge: skipped, like non-positive ones
     rounded = ((el, round(float(n), 8)) for el, n in amounts.items())
     key = tuple(sorted((el, n) for el, n in rounded if n > 0))
     result = _assign(key, float(tol))
     ordered = {el: result.states[el] for el in amounts if el in result.states}
     return OxidationResult(ordered, result.residual, result.status, result.mixed_valence)
+
+
+def _element_amounts(amounts: object) -> dict[str, float]:
+    """``amounts`` as ``{symbol: amount}``, or a clear TypeError / ValueError (see the caller)."""
+    if isinstance(amounts, str):
+        raise TypeError(
+            f"assign_oxidation_states takes element amounts, not a formula string: pass "
+            f"parse_formula({amounts!r}) (electroscreen.data.formula)"
+        )
+    if not isinstance(amounts, Mapping):
+        raise TypeError(
+            f"assign_oxidation_states takes a dict of element amounts such as {{'Li': 3, 'N': 1}},"
+            f" got {type(amounts).__name__}"
+        )
+    out = {str(el): n for el, n in amounts.items()}  # a pymatgen Composition's keys are Elements
+    unknown = [el for el in out if el not in SYMBOL_TO_Z]
+    if unknown:
+        raise ValueError(f"not an element symbol: {', '.join(map(repr, unknown))}")
+    return out
 
 
 @lru_cache(maxsize=200_000)

@@ -37,9 +37,12 @@ PARALLEL_MIN_ROWS = 20_000
 
 
 def as_packed_compositions(X: object) -> PackedCompositions:
-    """Coerce a candidate table, formulas, dicts or pymatgen Compositions to packed compositions.
+    """Coerce a candidate table, formulas, dicts, pymatgen Compositions or Structures to packed
+    compositions.
 
-    A candidate table's rows whose status is not ``ok`` come out empty with that status.
+    A candidate table's rows whose status is not ``ok`` come out empty with that status. A
+    Structure is read as its composition, the cell's content (a partially occupied site adds its
+    fractional occupancy: ``Li20.74Ge2.7P3.3S24``).
     """
     if isinstance(X, PackedCompositions):
         return X
@@ -50,11 +53,17 @@ def as_packed_compositions(X: object) -> PackedCompositions:
         if "status" in X:
             packed = blank_rows(packed, X["status"].to_numpy())
         return packed
-    if isinstance(X, pd.Series):
-        return pack_compositions(X.tolist())
     if isinstance(X, str):
         raise TypeError("pass a list of formulas, not a single string")
-    return pack_compositions(list(X))
+    return pack_compositions([_composition(x) for x in X])  # a list, array or Series
+
+
+def _composition(item: object) -> object:
+    """A pymatgen Structure (or Molecule: any ``SiteCollection``) as its composition; anything else
+    as it is, for :func:`~electroscreen.data.compositions.pack_compositions` to read."""
+    from pymatgen.core.structure import SiteCollection
+
+    return item.composition if isinstance(item, SiteCollection) else item
 
 
 def blank_rows(packed: PackedCompositions, status: np.ndarray) -> PackedCompositions:
@@ -106,8 +115,8 @@ def as_packed_structures(X: object) -> tuple[PackedStructures, np.ndarray]:
     if isinstance(X, PackedStructures):
         return X, np.arange(len(X), dtype=np.int64)
     if isinstance(X, pd.DataFrame):
-        if "structure" not in X:
-            raise ValueError("a candidate table needs a 'structure' column")
+        if "structure" not in X:  # a formula-only table: every row is no_structure, as in screen
+            return pack_structures([]), np.zeros(0, dtype=np.int64)
         ok = X["status"] == OK if "status" in X else pd.Series(True, index=X.index)
         has = (X["structure"].notna() & ok).to_numpy()
         rows = np.flatnonzero(has)

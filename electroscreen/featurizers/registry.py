@@ -99,7 +99,8 @@ def featurize_table(
     ----------
     table : DataFrame
         A candidate table (``candidate_id``, ``formula``, ``status``, ``error`` and, for structure
-        featurizers, ``structure``), e.g. from :func:`~electroscreen.data.read_candidates`.
+        featurizers, ``structure``), e.g. from :func:`~electroscreen.data.read_candidates`. Without
+        a ``structure`` column, a structure featurizer gives every row ``no_structure``.
     names : sequence of str
         Registered featurizer names (:data:`FEATURIZERS`), run in this order.
     params : mapping, optional
@@ -118,7 +119,15 @@ def featurize_table(
     ------
     ValueError
         An unknown or repeated featurizer name (before any work is done).
+    TypeError
+        ``table`` is not a DataFrame.
     """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"featurize_table expects a candidate table (a DataFrame with a 'formula' and/or "
+            f"'structure' column, e.g. from read_candidates), got {type(table).__name__}: wrap a "
+            f"list of formulas as pd.DataFrame({{'formula': [...]}})"
+        )
     names = check_featurizer_names(names)
     params = params or {}
     featurizers = {name: make_featurizer(name, **dict(params.get(name, {}))) for name in names}

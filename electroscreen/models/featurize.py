@@ -29,6 +29,7 @@ from electroscreen.featurizers.base import (
 )
 from electroscreen.featurizers.registry import make_featurizer
 from electroscreen.models.design import take_rows
+from electroscreen.models.frame_columns import candidate_frame
 from electroscreen.models.frame_structures import missing_value, parse_structures
 
 __all__ = ["Design", "featurize_frame", "reads_structures"]
@@ -132,6 +133,9 @@ def featurize_frame(
     Parameters
     ----------
     frame : DataFrame
+        Its formula and structure columns are found as a table file's are, case and surrounding
+        spaces aside (:func:`~electroscreen.models.frame_columns.candidate_frame`: a frame with
+        neither is a ``ValueError``, what is not a DataFrame a ``TypeError``).
     objects : list of (str, Featurizer)
         The model's featurizers (key, fresh instance), concatenated in this order; empty for the
         graph network.
@@ -161,6 +165,7 @@ def featurize_frame(
         ``X`` of shape ``(n_predictable, n_features)`` (or packed structures), and per frame row
         the status and feature notes.
     """
+    frame = candidate_frame(frame, need_columns=compositions is None and structures is None)
     n = len(frame)
     formula = frame["formula"] if "formula" in frame else pd.Series([""] * n, index=frame.index)
     in_status = (

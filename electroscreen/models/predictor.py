@@ -345,7 +345,9 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         ----------
         frame : DataFrame
             ``formula`` and optionally ``structure`` (CIF text, pymatgen Structure, None/NaN),
-            ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity,
+            found as a table file's columns are (``Formula ``, ``Structure``: case and surrounding
+            spaces aside; a frame with neither is a ``ValueError`` naming its columns, not a
+            DataFrame a ``TypeError``), ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity,
             degC, default 25, each row's problem after its own, a kelvin-like value or a
             ``Temperature_C`` column noted: :func:`~electroscreen.models.temperature.
             read_temperatures`; air stability ignores the column).

@@ -4,7 +4,9 @@ The public names below are imported on first use, so ``import electroscreen.scre
 (the pipeline pulls in MLflow; generation and filters do not).
 
 >>> from electroscreen.screening import screen, load_screening_config  # doctest: +SKIP
->>> result = screen(["pool.npz"], "screen_out", config=load_screening_config(batch_size=500))
+>>> result = screen(  # doctest: +SKIP
+...     ["pool.npz"], "screen_out", config=load_screening_config(batch_size=500)
+... )
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import glob
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,7 +150,7 @@ def _refuse_out_inside_inputs(out: Path, inputs: list[str | Path]) -> None:
 
 
 def screen(
-    inputs: list[str | Path],
+    inputs: str | Path | Iterable[str | Path],
     out: str | Path,
     *,
     config: ScreeningConfig | None = None,
@@ -172,9 +172,10 @@ def screen(
 
     Parameters
     ----------
-    inputs : list of path
+    inputs : path or list of path
         Anything the data layer reads: structure files, folders, globs, formula CSV/Parquet tables,
-        packed caches (``.npz`` / packed ``.parquet``).
+        packed caches (``.npz`` / packed ``.parquet``); one path (a ``str`` or ``Path``) is one
+        input, as in :func:`~electroscreen.data.read_candidates`.
     out : path
         Output folder: ``results.parquet``, ``results.csv``, ``manifest.json``, ``batches/``.
     config : ScreeningConfig, optional
@@ -228,6 +229,7 @@ def screen(
     >>> result.results.sort_values("rank").head()  # doctest: +SKIP
     """
     say = log or (lambda message: None)
+    inputs = [inputs] if isinstance(inputs, str | Path) else list(inputs)  # "pool.csv": one input
     start = time.perf_counter()
     timings: dict[str, float] = {}
     config = config or load_screening_config()

@@ -100,3 +100,9 @@ def test_leaderboard_shows_the_coverage_of_any_alpha():
     board = model_review.leaderboard(runs)
     assert {"cv_coverage_80", "cv_coverage_90"} <= set(board.columns)
     assert "cv_coverage_9x" not in board.columns
+
+
+def test_a_misspelt_task_is_an_error_naming_the_tasks(tmp_path):
+    """``training_runs("condutivity")`` returned an empty table, as if nothing were trained."""
+    with pytest.raises(ValueError, match=r"unknown task 'condutivity'.*'conductivity'"):
+        model_review.training_runs("condutivity", tracking_uri=f"sqlite:///{tmp_path}/m.db")

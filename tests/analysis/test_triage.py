@@ -418,3 +418,17 @@ def test_candidate_card_says_why_and_follows_the_runs_electrodes(data_dir):
     assert "interface_na_ev_per_atom" in sodium.electrodes.index
     assert "interface_limn2o4_ev_per_atom" in sodium.electrodes.index
     assert not any("licoo2" in name for name in sodium.electrodes.index)
+
+
+def test_a_bad_sort_key_and_a_numeric_id_are_said_or_read(data_dir):
+    """``shortlist(sort_by="rnk")`` was a bare ``KeyError: 'rnk'``; now a ValueError listing the
+    sortable columns. ``candidate_card(results, 824)`` was a KeyError because ids are text; an
+    int id is compared as text."""
+    results = _results([f"a{i}" for i in range(8)], ["Li3YCl6"] * 8, "pool.csv")
+    with pytest.raises(ValueError, match=r"sort_by='rnk' is not a column.*p_air_stable.*, rank,"):
+        triage.shortlist(results, sort_by="rnk")
+    numeric = pd.DataFrame(
+        {"candidate_id": ["824"], "formula": ["Li6PS5Cl"], "status": ["ok"], "rank": [1]}
+    )
+    card = candidate_card(numeric, 824, k=1, data_dir=data_dir)
+    assert card.candidate_id == "824" and card.formula == "Li6PS5Cl"

@@ -191,3 +191,17 @@ def test_packed_batch_equals_one_composition_at_a_time(obelix_table):
                 assert expected == pytest.approx(state, abs=1e-6), formula
         if not math.isnan(single.residual):
             assert batch.residual[i] == pytest.approx(single.residual, abs=1e-9), formula
+
+
+def test_bad_inputs_are_clear_errors_and_an_element_alone_is_neutral():
+    """An unknown symbol was a bare ``KeyError: 'Xx'`` and a formula string an AttributeError;
+    a pymatgen Composition (Element keys) a KeyError. A single element is the element itself,
+    state 0 and balanced (documented), unlike two cations."""
+    with pytest.raises(ValueError, match="not an element symbol: 'Xx'"):
+        assign_oxidation_states({"Xx": 1, "Cl": 1})
+    with pytest.raises(TypeError, match=r"parse_formula\('Li3YCl6'\)"):
+        assign_oxidation_states("Li3YCl6")
+    assert assign_oxidation_states(Composition("Li3N")).states == {"Li": 1, "N": -3}
+    lithium = assign_oxidation_states({"Li": 1})
+    assert lithium.states == {"Li": 0} and lithium.residual == 0 and lithium.ok
+    assert assign_oxidation_states({"Li": 1, "Na": 1}).status == "unbalanced"

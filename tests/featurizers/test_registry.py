@@ -183,3 +183,38 @@ def test_cli_featurize_writes_formula_as_data_info_and_screen_do(pool, tmp_path)
     columns = [str(c) for c in ElementPropertyStats().get_feature_names_out()]
     expected = featurize_table(read, ["magpie"])[columns]
     pd.testing.assert_frame_equal(frame[columns], expected)
+
+
+def test_composition_featurizers_read_a_structure_as_its_composition():
+    """A pymatgen Structure was an all-NaN ``bad_formula`` row, though ``transform`` is documented
+    to accept Structures; it is read as its cell's composition (fractional where partially
+    occupied) and gives the features of that formula."""
+    from pymatgen.core import Composition, Lattice, Structure
+
+    nacl = Structure(Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    partial = Structure(
+        Lattice.cubic(5.0), [{"Li": 0.5}, "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )  # Li0.5Cl1
+    featurizer = ElementPropertyStats()
+    values, status = featurizer.transform_with_status(
+        [nacl, Composition("NaCl"), "NaCl", partial, "Li0.5Cl"]
+    )
+    assert status.tolist() == ["ok"] * 5
+    np.testing.assert_array_equal(values[0], values[2])
+    np.testing.assert_array_equal(values[1], values[2])
+    np.testing.assert_array_equal(values[3], values[4])
+    assert not np.array_equal(values[3], values[0], equal_nan=True)
+
+
+def test_featurize_table_needs_a_table_and_gives_formula_rows_no_structure():
+    """A list was an AttributeError (``'list' object has no attribute 'drop'``); a formula-only
+    table with a structure featurizer was a ValueError for the whole table. A list is a clear
+    TypeError, and each formula row gets ``no_structure``, as ``screen`` gives it."""
+    with pytest.raises(TypeError, match="expects a candidate table"):
+        featurize_table(["Li3YCl6"], ["magpie"])
+    out = featurize_table(pd.DataFrame({"formula": ["Li3YCl6", "LiCl"]}), ["magpie", "structure"])
+    assert out["status_magpie"].tolist() == ["ok", "ok"]
+    assert out["status_structure"].tolist() == ["no_structure", "no_structure"]
+    assert out["featurize_status"].tolist() == ["structure:no_structure"] * 2
+    names = StructureDescriptors().get_feature_names_out()
+    assert out[names].isna().all().all() and out["MagpieData mean Number"].notna().all()

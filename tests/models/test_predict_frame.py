@@ -183,3 +183,22 @@ def test_pyfunc_refuses_the_structures_screen_refuses(fractions_model, tmp_path,
         structure=[Structure.from_str(c, fmt="cif") for c in rows["structure"][:2]]
     )
     assert wrapper.predict(None, objects)["pred_status"].tolist() == ["ok", "overlapping_atoms"]
+
+
+def test_a_misnamed_formula_column_is_read_as_a_table_file_reads_it(fractions_model):
+    """``predict_frame(pd.DataFrame({"Formula": [...]}))`` gave every row ``empty_formula``,
+    silently; a table file matches its headers whatever their case and surrounding spaces, and so
+    does a frame now."""
+    expected = fractions_model.predict_frame(pd.DataFrame({"formula": ["Li3YCl6", "LiCl"]}))
+    for name in ("Formula", " FORMULA ", "Composition"):
+        out = fractions_model.predict_frame(pd.DataFrame({name: ["Li3YCl6", "LiCl"]}))
+        assert out["pred_status"].tolist() == ["ok", "ok"], name
+        assert np.allclose(out["pred_log10_sigma"], expected["pred_log10_sigma"]), name
+
+
+def test_a_frame_without_a_formula_or_structure_column_is_a_clear_error(fractions_model):
+    frame = pd.DataFrame({"formulae": ["Li3YCl6"], "T": [25]})
+    with pytest.raises(ValueError, match=r"found columns \['formulae', 'T'\].*'formula'"):
+        fractions_model.predict_frame(frame)
+    with pytest.raises(TypeError, match="expected a DataFrame"):
+        fractions_model.predict_frame(["Li3YCl6"])

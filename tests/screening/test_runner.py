@@ -402,6 +402,18 @@ def test_an_input_without_rows_is_a_status_row_and_a_missing_one_an_error(model_
         )  # fmt: skip
 
 
+def test_one_path_as_a_str_is_one_input(model_store, tmp_path, monkeypatch):
+    """``screen("pool.csv", ...)`` read the string character by character ("no candidate file
+    found at p, o, o, l, ..."); one str or Path is one input, as ``read_candidates`` reads it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pool.csv").write_text("formula\nLi3YCl6\nLiCl\n")
+    run = dict(tracking_uri=model_store.uri, track=False, progress=False)
+    result = screen("pool.csv", tmp_path / "out", **run)
+    assert result.results["formula"].tolist() == ["Li3YCl6", "LiCl"]
+    with pytest.raises(ScreeningError, match=r"no candidate file found at nope\.csv \("):
+        screen("nope.csv", tmp_path / "out2", **run)
+
+
 def test_cuda_device_runs_or_says_why_not(model_store, formula_pool, tmp_path):
     """``--device cuda`` predicts on the GPU where there is one, else stops with a clear message."""
     import torch

@@ -165,8 +165,8 @@ class StructureDescriptors(StructureFeaturizer):
     >>> sd = StructureDescriptors()
     >>> X, status = sd.transform_with_status([s])
     >>> names = list(sd.get_feature_names_out())
-    >>> float(X[0, names.index("carrier_anion_nn_distance_mean")]), status.tolist()
-    (3.637306695894642, ['ok'])
+    >>> round(float(X[0, names.index("carrier_anion_nn_distance_mean")]), 6), status.tolist()
+    (3.637307, ['ok'])
     """
 
     units = {name: unit for name, unit, _ in CELL_FEATURES + ENVIRONMENT_FEATURES}

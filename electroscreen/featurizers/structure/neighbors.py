@@ -99,10 +99,12 @@ def neighbor_list(
     --------
     >>> from pymatgen.core import Lattice, Structure
     >>> from electroscreen.data import pack_structures
-    >>> nacl = Structure(Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    >>> nacl = Structure.from_spacegroup(  # rock salt: 8 sites, each with 6 neighbours at a/2
+    ...     "Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    ... )
     >>> nl = neighbor_list(pack_structures([nacl]), 3.0)
-    >>> nl.n_pairs.tolist(), round(float(nl.distance.min()), 2)
-    ([12], 2.82)
+    >>> nl.n_pairs.tolist(), round(float(nl.distance.min()), 2), round(float(nl.distance.max()), 2)
+    ([48], 2.82, 2.82)
     """
     if not cutoff > 0:
         raise ValueError(f"cutoff must be > 0, got {cutoff}")

@@ -293,8 +293,8 @@ def hull_phases(
 
     Examples
     --------
-    >>> hull_phases([3, 15, 16], [3, 1, 4])  # Li3PS4
-    [('Li2S', 1.5), ('S', 1.0), ('P2S3', 0.5)]
+    >>> hull_phases([3, 15, 16], [3, 1, 4])  # Li3PS4 -> 3/2 Li2S + 1/4 P4S10 (Li2S + P2S5)
+    [('Li2S', 1.5), ('P4S10', 0.25)]
     """
     system, comp = system_composition(z, amount, water)
     total = comp.sum()
