@@ -18,7 +18,8 @@ for 196, against 130 for the composition alone; the site units equal the dataset
 :func:`candidate_formulas` is the one rule for the ``formula`` a candidate row shows (``screen``,
 ``data info --table``, ``featurize``, the pyfunc model and ``serve``): a structure's
 :func:`structure_formulas`, else the formula as written reduced only when integral, else (text
-that does not parse) the text as read (:func:`shown_formulas`).
+that does not parse) the text as read (:func:`shown_formulas`); :func:`with_candidate_formulas`
+writes it into a candidate table (:func:`~electroscreen.data.read_candidates`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from numba import njit
 
 from electroscreen.data.borane import boron_and_hydrogen, max_formula_units
@@ -33,7 +35,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import join_formula_entries, written_amounts
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts, packed_formula_units
-from electroscreen.data.packed import PackedStructures, cell_entries
+from electroscreen.data.packed import PackedStructures, cell_entries, pack_structures
 from electroscreen.data.segments import segment_all, segment_ids
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "shown_formulas",
     "site_formula_units",
     "structure_formulas",
+    "with_candidate_formulas",
 ]
 
 #: Occupancies are compared to this many decimals (CIFs give 2-4; their P1 expansion repeats them).
@@ -194,3 +197,40 @@ def candidate_formulas(
         for row, text in zip(rows, structure_formulas(structures), strict=True):
             reduced[row] = text
     return shown_formulas(reduced, cell)
+
+
+def with_candidate_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``formula`` = :func:`candidate_formulas` and, just after it, ``cell_formula``
+    = the content as read (a structure's cell, a table's formula as written).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A candidate table whose ``formula`` is the content as read, or that already has
+        ``cell_formula`` (then that is the content read: applying this twice changes nothing).
+        Rows with a pymatgen Structure in ``structure`` get the structure's formula.
+
+    Returns
+    -------
+    DataFrame
+        A new frame, same rows and order.
+
+    Examples
+    --------
+    >>> t = with_candidate_formulas(pd.DataFrame({"formula": ["Li20Ge2P4S24", "LiXx"]}))
+    >>> t[["formula", "cell_formula"]].values.tolist()
+    [['Li10GeP2S12', 'Li20Ge2P4S24'], ['LiXx', 'LiXx']]
+    """
+    from pymatgen.core import Structure
+
+    table = table.copy()
+    column = "cell_formula" if "cell_formula" in table else "formula"
+    cell = table[column].fillna("").astype(str)
+    found = table["structure"] if "structure" in table else pd.Series([None] * len(table))
+    rows = np.flatnonzero([isinstance(s, Structure) for s in found])
+    packed = pack_structures([found.iloc[i] for i in rows]) if len(rows) else None
+    shown = candidate_formulas(cell.tolist(), packed, rows)
+    table = table.drop(columns=["cell_formula"], errors="ignore")
+    table["formula"] = shown
+    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
+    return table

@@ -19,6 +19,7 @@ import pandas as pd
 from pymatgen.core import Structure
 
 from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, candidate_table
+from electroscreen.data.cell_units import with_candidate_formulas
 from electroscreen.data.cif_structures import NO_SITE_BLOCK, cif_block_structure, cif_structures
 from electroscreen.data.headers import cif_blocks, json_problem, poscar_problem, xyz_frames
 from electroscreen.data.input_paths import (
@@ -272,6 +273,10 @@ def read_candidates(
     DataFrame
         The candidate table (see :data:`~electroscreen.data.candidates.CANDIDATE_COLUMNS`), one row
         per structure or table row, in input order; unreadable inputs keep a row with their status.
+        ``formula`` is the reduced formula and ``cell_formula``, just after it, the content as read
+        (a structure's cell, a table's formula as written), as ``screen``, ``data info --table``
+        and ``featurize`` write them
+        (:func:`~electroscreen.data.cell_units.with_candidate_formulas`).
 
     Examples
     --------
@@ -281,9 +286,7 @@ def read_candidates(
     records: list[dict] = []
     for path in expand_inputs(inputs):
         records.extend(_read_path(path, max_sites, min_distance))
-    if not records:
-        return candidate_table([])
-    return candidate_table(records)
+    return with_candidate_formulas(candidate_table(records))
 
 
 def _listable(folder: Path) -> bool:

@@ -40,16 +40,17 @@ def as_packed_compositions(X: object) -> PackedCompositions:
     """Coerce a candidate table, formulas, dicts, pymatgen Compositions or Structures to packed
     compositions.
 
-    A candidate table's rows whose status is not ``ok`` come out empty with that status. A
-    Structure is read as its composition, the cell's content (a partially occupied site adds its
-    fractional occupancy: ``Li20.74Ge2.7P3.3S24``).
+    A candidate table's composition is its ``cell_formula`` (the content as read) where it has one
+    (:func:`~electroscreen.data.read_candidates`), else its ``formula``; its rows whose status is
+    not ``ok`` come out empty with that status. A Structure is read as its composition, the cell's
+    content (a partially occupied site adds its fractional occupancy: ``Li20.74Ge2.7P3.3S24``).
     """
     if isinstance(X, PackedCompositions):
         return X
     if isinstance(X, pd.DataFrame):
-        if "formula" not in X:
+        if "formula" not in X and "cell_formula" not in X:
             raise ValueError("a candidate table needs a 'formula' column")
-        packed = pack_compositions(X["formula"].tolist())
+        packed = pack_compositions(X["cell_formula" if "cell_formula" in X else "formula"].tolist())
         if "status" in X:
             packed = blank_rows(packed, X["status"].to_numpy())
         return packed

@@ -31,6 +31,7 @@ from electroscreen.models.featurize import Design, featurize_frame, reads_struct
 from electroscreen.models.frame_structures import parse_structures
 from electroscreen.models.predictor_calibration import fit_conformal
 from electroscreen.models.predictor_featurizers import (
+    LEGACY_FEATURIZER_DEFAULTS,
     concatenated_feature_names,
     feature_blocks,
     featurizer_objects,
@@ -126,6 +127,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         "training_labels_": None,
         "ea_log10_prefactor_": None,  # Ea from the forest alone, as before
         "ea_error_quantile_": None,  # intervals away from 25 degC without the Ea error
+        "featurizer_defaults_": LEGACY_FEATURIZER_DEFAULTS,  # featurizers' old definitions
     }
 
     def __init__(
@@ -173,7 +175,8 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         return params
 
     def _featurizer_objects(self) -> list[tuple[str, Featurizer]]:
-        return featurizer_objects(self.featurizers, self.featurizer_params)
+        defaults = getattr(self, "featurizer_defaults_", None)  # fitted: the definitions it saw
+        return featurizer_objects(self.featurizers, self.featurizer_params, defaults)
 
     def _check(self) -> Task:
         """The task, once the parameters are checked (:func:`check_predictor_params`)."""
@@ -231,6 +234,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, table: pd.DataFrame) -> CandidatePredictor:
         """Featurize a labelled task table and fit (see :meth:`fit_design`)."""
+        self.featurizer_defaults_ = {}  # refitting an old pickle: today's feature definitions
         return self.fit_design(self.featurize(table), table)
 
     def fit_design(self, design: Design, table: pd.DataFrame) -> CandidatePredictor:
@@ -265,6 +269,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             feature_names=[str(n) for n in self.feature_names()],
         )
         self.task_ = task
+        self.featurizer_defaults_ = {}  # the design has the current feature definitions
         self.feature_names_ = self.feature_names()
         self.n_train_ = len(use)
         matrix = isinstance(X, np.ndarray)

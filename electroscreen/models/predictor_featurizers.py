@@ -16,19 +16,41 @@ from sklearn.base import clone
 from electroscreen.featurizers.base import Featurizer
 from electroscreen.featurizers.registry import make_featurizer
 
-__all__ = ["concatenated_feature_names", "feature_blocks", "featurizer_objects"]
+__all__ = [
+    "LEGACY_FEATURIZER_DEFAULTS",
+    "concatenated_feature_names",
+    "feature_blocks",
+    "featurizer_objects",
+]
+
+
+#: Arguments of the registry featurizers whose definition changed since predictors were first
+#: pickled, with the value that reproduces the old features: a predictor fitted before it recorded
+#: its ``featurizer_defaults_`` takes them (``CandidatePredictor._legacy_state``). An instance
+#: among ``featurizers`` is pickled whole and keeps its old definition by itself.
+LEGACY_FEATURIZER_DEFAULTS: dict[str, dict[str, object]] = {
+    "electrolyte": {
+        "count_basis": "as_written"
+    },  # Li_count, charge_residual per formula as written
+}
 
 
 def featurizer_objects(
-    featurizers: Sequence[str | Featurizer], featurizer_params: Mapping | None
+    featurizers: Sequence[str | Featurizer],
+    featurizer_params: Mapping | None,
+    defaults: Mapping | None = None,
 ) -> list[tuple[str, Featurizer]]:
     """``(key, featurizer)`` of each entry: a registry name built with its ``featurizer_params``
-    arguments, or an instance cloned (key: its class name)."""
+    arguments (over ``defaults``, a fitted predictor's ``featurizer_defaults_``: empty for the
+    current definitions, :data:`LEGACY_FEATURIZER_DEFAULTS` for an old pickle), or an instance
+    cloned (key: its class name)."""
     out = []
     params = featurizer_params or {}
+    defaults = defaults or {}
     for f in featurizers:
         if isinstance(f, str):
-            out.append((f, make_featurizer(f, **dict(params.get(f, {})))))
+            arguments = {**dict(defaults.get(f, {})), **dict(params.get(f, {}))}
+            out.append((f, make_featurizer(f, **arguments)))
         else:
             out.append((type(f).__name__, clone(f)))
     return out

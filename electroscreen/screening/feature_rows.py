@@ -29,7 +29,8 @@ def feature_rows(
     Parameters
     ----------
     candidates : DataFrame
-        N rows of :func:`~electroscreen.data.read_candidates` (``formula`` as read, ``structure``).
+        N rows of :func:`~electroscreen.data.read_candidates` (``formula``, ``cell_formula``,
+        ``structure``).
     names, params
         Featurizers and their arguments, as for
         :func:`~electroscreen.featurizers.registry.featurize_table`.

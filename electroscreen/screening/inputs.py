@@ -281,7 +281,8 @@ def candidate_rows(candidates: pd.DataFrame) -> pd.DataFrame:
     ----------
     candidates : DataFrame
         N rows with ``candidate_id``, ``formula``, ``source``, ``status``, ``error`` and
-        ``structure`` (pymatgen or None), plus any columns of the read table.
+        ``structure`` (pymatgen or None), plus any columns of the read table; ``cell_formula``, the
+        content as read, where it has one (else ``formula`` is that content).
 
     Returns
     -------
@@ -298,7 +299,9 @@ def _with_structures(table: pd.DataFrame) -> tuple[pd.DataFrame, BatchStructures
     its cell, as for a packed pool)."""
     extras = table.drop(columns=[c for c in table.columns if c in {*BASE_COLUMNS, "structure"}])
     structures = BatchStructures.of(table, None, np.arange(len(table), dtype=np.int64))
-    written = table["formula"].fillna("").astype(str).tolist()
+    # the content as read: read_candidates' cell_formula, else (a caller's table) its formula
+    content = "cell_formula" if "cell_formula" in table else "formula"
+    written = table[content].fillna("").astype(str).tolist()
     shown = candidate_formulas(written, structures.packed, structures.positions)
     return standardize(table, extras, shown), structures
 

@@ -74,8 +74,9 @@ def with_reduced_formula(table: pd.DataFrame, reduced: list[str]) -> pd.DataFram
     """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
     ``formula`` = ``reduced``, its reduced formula (a formula as written reduced only when integral,
     :data:`~electroscreen.data.formula_reduction.WRITTEN_DECIMALS`), or the text as read where that
-    is ``""`` (it cannot be parsed: :func:`~electroscreen.data.cell_units.shown_formulas`)."""
-    cell = table["formula"].fillna("").astype(str)
+    is ``""`` (it cannot be parsed: :func:`~electroscreen.data.cell_units.shown_formulas`). The
+    content as read is ``table``'s ``cell_formula`` where it has one, else its ``formula``."""
+    cell = table["cell_formula" if "cell_formula" in table else "formula"].fillna("").astype(str)
     table = table.drop(columns=["cell_formula"], errors="ignore")
     table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
     table["formula"] = shown_formulas(reduced, cell)

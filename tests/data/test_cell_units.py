@@ -122,3 +122,31 @@ def test_a_borane_keeps_a_whole_cage_per_formula_unit():
     packed = pack_structures([cell(1), cell(4)])
     assert site_formula_units(packed).tolist() == [2, 8]  # the sites alone would split the cage
     assert structure_formulas(packed) == ["Li2B12H12", "Li2B12H12"]
+
+
+def test_with_candidate_formulas_writes_the_reduced_formula_and_keeps_the_content_read():
+    """``read_candidates``' rule (audit 2026-12-06 M2): ``formula`` reduced as ``screen`` writes it,
+    ``cell_formula`` the content as read; a structure's formula is per formula unit of its cell,
+    and a second application changes nothing."""
+    import pandas as pd
+    from pymatgen.core import Lattice, Structure
+
+    from electroscreen.data.cell_units import with_candidate_formulas
+
+    nacl = Structure.from_spacegroup(
+        "Fm-3m", Lattice.cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]
+    )
+    table = pd.DataFrame(
+        {
+            "formula": ["Na4Cl4", "Li14La6Zr4O24", "Li9.54Si1.74P1.44S11.7Cl0.3", "LiXx", ""],
+            "structure": [nacl, None, None, None, None],
+        }
+    )
+    once = with_candidate_formulas(table)
+    assert once.columns.tolist() == ["formula", "cell_formula", "structure"]
+    assert once["formula"].tolist() == [
+        "NaCl", "Li7La3Zr2O12", "Li9.54Si1.74P1.44S11.7Cl0.3", "LiXx", ""
+    ]  # fmt: skip
+    assert once["cell_formula"].tolist() == table["formula"].tolist()
+    pd.testing.assert_frame_equal(with_candidate_formulas(once), once)
+    assert table.columns.tolist() == ["formula", "structure"]  # its input is left as it was

@@ -284,7 +284,7 @@ def test_a_row_whose_formula_is_not_its_cif_says_so(tmp_path):
         "formula_mismatch", "formula_mismatch", "formula_mismatch",  # 1/2 vs 1/3, Na, extra Br
         "ok", "ok",  # a label that is not a formula, an empty cell: nothing to compare
     ]  # fmt: skip
-    assert table["formula"].iloc[3] == "Li0.5Cl1"
+    assert table["cell_formula"].iloc[3] == "Li0.5Cl1"  # as written; formula: Li0.5Cl
     assert "rows.csv row 3 (line " in table["error"].iloc[3] and "'LiCl'" in table["error"].iloc[3]
     assert "of Na differs" in table["error"].iloc[4] or "of Li differs" in table["error"].iloc[4]
 
@@ -317,7 +317,7 @@ def test_glob_and_directory_expansion_are_sorted(tmp_path):
     assert [p.name for p in expand_inputs(str(tmp_path / "*.cif"))] == ["a.cif", "b.cif"]
     table = read_candidates(str(tmp_path / "*.cif"))
     assert table["candidate_id"].tolist() == ["a", "b"]
-    assert np.all(table["formula"] == "Li0.5Cl1")
+    assert np.all(table["cell_formula"] == "Li0.5Cl1") and np.all(table["formula"] == "Li0.5Cl")
 
 
 def test_a_pattern_matching_nothing_or_a_folder_loses_nothing(tmp_path):

@@ -249,7 +249,7 @@ def test_a_windows_1252_table_is_read_with_a_warning_naming_the_line(tmp_path):
     ):
         table = read_candidates(path)
     assert table["status"].tolist() == ["ok", "ok"]
-    assert table["formula"].tolist() == ["Li3PS4", "Li3InCl6H4O2"]
+    assert table["cell_formula"].tolist() == ["Li3PS4", "Li3InCl6H4O2"]  # as written
     assert table["T (°C)"].tolist() == [25, 25]
 
 

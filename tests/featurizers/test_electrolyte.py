@@ -87,7 +87,7 @@ EDGE_CASES = ["Li", "LiHe2Cl", "LiCl", "Li3N", "Fe3O4", "LiBH4", "Li2OHCl", "KMg
 
 def test_equals_plain_python_reference_on_all_obelix(obelix_table):
     formulas = obelix_table["true_composition"].tolist() + EDGE_CASES
-    featurizer = ElectrolyteComposition()
+    featurizer = ElectrolyteComposition(count_basis="as_written")  # the reference counts as written
     values, status = featurizer.transform_with_status(formulas)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -117,6 +117,53 @@ def test_known_electrolytes():
     )
     assert magnetite["mixed_valence"] == 1 and magnetite["charge_residual"] == pytest.approx(0)
     assert status.tolist() == ["ok"] * 4
+
+
+def test_counts_do_not_depend_on_how_the_formula_is_written():
+    """``Li_count`` and ``charge_residual`` were per formula as written: LLZO, its double and its
+    garnet cell (OBELiX's ``true_composition``) got 7, 14 and 56 Li. Per reduced formula unit they
+    agree, and every other feature already did."""
+    names = ElectrolyteComposition().get_feature_names_out().tolist()
+    spellings = ["Li7La3Zr2O12", "Li14La6Zr4O24", "Li56La24Zr16O96"]
+    values = ElectrolyteComposition().transform(spellings)
+    np.testing.assert_array_equal(values[1], values[0])
+    np.testing.assert_array_equal(values[2], values[0])
+    assert values[0, names.index("Li_count")] == 7
+    ta_cell, ta_unit = ElectrolyteComposition().transform(
+        ["Li51.2La24Zr11.2Ta4.8O96", "Li6.4La3Zr1.4Ta0.6O12"]
+    )
+    np.testing.assert_allclose(ta_cell, ta_unit, rtol=1e-12)
+    # an unbalanced composition's residual is per reduced formula unit too (Li5La3Zr2O12: -2 e)
+    residual = ElectrolyteComposition().transform(["Li5La3Zr2O12", "Li40La24Zr16O96"])[
+        :, names.index("charge_residual")
+    ]
+    assert residual[0] == residual[1] == -2
+    old = ElectrolyteComposition(count_basis="as_written").transform(spellings)
+    assert old[:, names.index("Li_count")].tolist() == [7, 14, 56]
+    units = ElectrolyteComposition().feature_units()
+    assert units["Li_count"] == "atoms per reduced formula unit"
+    assert units["charge_residual"] == "e per reduced formula unit"
+    with pytest.raises(ValueError, match="count_basis"):
+        ElectrolyteComposition(count_basis="per_cell").transform(["LiCl"])
+
+
+def test_a_pickle_from_before_count_basis_keeps_counting_as_written():
+    """A featurizer pickled before ``count_basis`` existed computes the features it was fitted on."""
+    import pickle
+
+    from sklearn.base import clone
+
+    state = dict(ElectrolyteComposition().fit(["LiCl"]).__getstate__())
+    del state["count_basis"]
+    old = ElectrolyteComposition.__new__(ElectrolyteComposition)
+    old.__setstate__(state)
+    assert old.count_basis == "as_written"
+    cells = ["Li56La24Zr16O96", "Li20Ge2P4S24"]
+    expected = ElectrolyteComposition(count_basis="as_written").transform(cells)
+    np.testing.assert_array_equal(old.transform(cells), expected)
+    assert not np.array_equal(ElectrolyteComposition().transform(cells), expected)
+    assert old.feature_units()["Li_count"] == "atoms per formula unit as written"
+    assert clone(pickle.loads(pickle.dumps(old))).get_params()["count_basis"] == "as_written"
 
 
 @pytest.mark.parametrize(
@@ -179,5 +226,9 @@ def test_every_feature_has_unit_and_citation_and_clone_works():
     assert all(featurizer.feature_citations()[n] for n in names)
     assert any("Shannon" in c for c in featurizer.citations())
     copy = clone(featurizer)
-    assert copy.get_params() == {"carrier": "Na", "radius_kind": "crystal"}
+    assert copy.get_params() == {
+        "carrier": "Na",
+        "radius_kind": "crystal",
+        "count_basis": "reduced_formula",
+    }
     assert copy.fit(["LiCl"]).n_features_out_ == 28

@@ -202,3 +202,37 @@ def test_a_frame_without_a_formula_or_structure_column_is_a_clear_error(fraction
         fractions_model.predict_frame(frame)
     with pytest.raises(TypeError, match="expected a DataFrame"):
         fractions_model.predict_frame(["Li3YCl6"])
+
+
+def test_a_composition_is_predicted_the_same_however_it_is_written(conductivity_table):
+    """``electrolyte``'s ``Li_count`` was per formula as written, so LLZO, its double and its garnet
+    cell got three predictions and three novelties; a model fitted now counts per reduced formula
+    unit, and a model pickled before keeps the features it was fitted on."""
+    import pickle
+
+    from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
+
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=("electrolyte",),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 10, "n_jobs": 1},
+    ).fit(train)
+    spellings = ["Li7La3Zr2O12", "Li14La6Zr4O24", "Li56La24Zr16O96"]
+    frame = pd.DataFrame({"formula": spellings})
+    out = pickle.loads(pickle.dumps(model)).predict_frame(frame)
+    assert out["pred_status"].tolist() == ["ok"] * 3
+    assert {"pred_log10_sigma", "pred_log10_sigma_novelty"} <= set(out.columns)
+    for column in out.columns.drop(["formula", "pred_status"], errors="ignore"):
+        assert out[column].nunique(dropna=False) == 1, column
+    # an old pickle (no featurizer_defaults_) featurizes as it was fitted: per formula as written
+    state = dict(model.__getstate__())
+    del state["featurizer_defaults_"]
+    old = CandidatePredictor.__new__(CandidatePredictor)
+    old.__setstate__(state)
+    as_written = ElectrolyteComposition(count_basis="as_written").transform(spellings)
+    np.testing.assert_array_equal(old.featurize(frame).X, as_written)
+    assert not np.array_equal(model.featurize(frame).X, as_written)
+    # refitted, it takes today's definition
+    assert old.fit(train).featurizer_defaults_ == {}
+    np.testing.assert_array_equal(old.featurize(frame).X, model.featurize(frame).X)

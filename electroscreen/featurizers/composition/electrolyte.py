@@ -15,6 +15,7 @@ import numpy as np
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.data.formula_text import packed_formula_units
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.base import PARALLEL_MIN_ROWS, ProblemCodeFeaturizer
 from electroscreen.featurizers.composition.electrolyte_kernels import (
@@ -31,11 +32,20 @@ from electroscreen.featurizers.elements import (
 __all__ = [
     "ANION_FAMILIES",
     "CARRIER_IONS",
+    "COUNT_BASES",
     "ElectrolyteComposition",
 ]
 
 CARRIER_IONS: tuple[str, ...] = ("Li", "Na", "K", "Mg")
 ANION_FAMILIES: tuple[str, ...] = ("O", "S", "Se", "Te", "F", "Cl", "Br", "I", "N", "H")
+#: What ``<ion>_count`` and ``charge_residual`` are counted per (``count_basis``): the reduced formula
+#: unit (:func:`~electroscreen.data.formula_reduction.formula_units`, the default), or the formula
+#: as written (before 2026-12: ``Li7La3Zr2O12`` and its cell ``Li56La24Zr16O96`` differed).
+COUNT_BASES: tuple[str, ...] = ("reduced_formula", "as_written")
+_PER_UNIT = {
+    "reduced_formula": "per reduced formula unit",
+    "as_written": "per formula unit as written",
+}
 
 SHANNON_1976 = (
     "R. D. Shannon, Revised effective ionic radii and systematic studies of interatomic distances "
@@ -63,12 +73,13 @@ _PROBLEMS = (
 )
 
 
-def _feature_table() -> list[tuple[str, str, str]]:
+def _feature_table(count_basis: str = "reduced_formula") -> list[tuple[str, str, str]]:
     """(name, unit, citation) of every feature, in output order."""
+    per_unit = _PER_UNIT[count_basis]
     rows: list[tuple[str, str, str]] = []
     for ion in CARRIER_IONS:
         rows.append((f"{ion}_fraction", "atom fraction", STOICHIOMETRY))
-        rows.append((f"{ion}_count", "atoms per formula unit", STOICHIOMETRY))
+        rows.append((f"{ion}_count", f"atoms {per_unit}", STOICHIOMETRY))
     for family in ANION_FAMILIES:
         rows.append((f"anion_fraction_{family}", "fraction of anions", OXIDATION))
     for ion in ("cation", "anion"):
@@ -77,13 +88,18 @@ def _feature_table() -> list[tuple[str, str, str]]:
     rows.append(("electronegativity_difference", "Pauling", PAULING_1932))
     for name in ("framework_cation_hardness", "anion_hardness", "hardness_difference"):
         rows.append((name, "eV", f"{PARR_PEARSON_1983}; {PEARSON_1988}"))
-    rows.append(("charge_residual", "e per formula unit", OXIDATION))
+    rows.append(("charge_residual", f"e {per_unit}", OXIDATION))
     rows.append(("mixed_valence", "0/1", OXIDATION))
     return rows
 
 
 _FEATURES = _feature_table()
 N_FEATURES = len(_FEATURES)
+_COUNT_COLUMNS = np.asarray(
+    [k for k, (name, _, _) in enumerate(_FEATURES) if name.endswith("_count")]
+    + [k for k, (name, _, _) in enumerate(_FEATURES) if name == "charge_residual"],
+    dtype=np.int64,
+)
 
 
 class ElectrolyteComposition(ProblemCodeFeaturizer):
@@ -91,8 +107,8 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
 
     Features, in order:
 
-    * ``<ion>_fraction``, ``<ion>_count`` for Li, Na, K, Mg: atom fraction and atoms per formula
-      unit as written.
+    * ``<ion>_fraction``, ``<ion>_count`` for Li, Na, K, Mg: atom fraction and atoms per reduced
+      formula unit (``count_basis``).
     * ``anion_fraction_<X>`` for O, S, Se, Te, F, Cl, Br, I, N, H: share of the anion amount
       (elements with a negative assigned state) that is element X; hydride H only, not OH.
     * ``cation_radius_mean``/``_std``, ``anion_radius_mean``/``_std``: amount-weighted mean and
@@ -104,8 +120,8 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
       Pearson absolute hardness of the framework (non-carrier) cations and of the anions, and their
       difference; hard-hard pairs give large positive values, soft frameworks on hard anions
       negative ones.
-    * ``charge_residual``: net charge per formula unit of the assigned states (0 when balanced);
-      ``mixed_valence``: 1 when an element needed a non-integer state.
+    * ``charge_residual``: net charge per reduced formula unit of the assigned states (0 when
+      balanced); ``mixed_valence``: 1 when an element needed a non-integer state.
 
     Parameters
     ----------
@@ -113,6 +129,15 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
         ``"auto"`` (the most abundant of Li, Na, K, Mg) or one of those symbols.
     radius_kind : {"ionic", "crystal"}
         Shannon effective ionic radii (default) or crystal radii.
+    count_basis : {"reduced_formula", "as_written"}
+        What ``<ion>_count`` and ``charge_residual`` count per. ``"reduced_formula"`` (default): the
+        composition divided by its formula units
+        (:func:`~electroscreen.data.formula_reduction.formula_units`, amounts kept to two decimals),
+        so ``Li7La3Zr2O12``, ``Li14La6Zr4O24`` and the garnet cell ``Li56La24Zr16O96`` all give
+        ``Li_count`` 7, and ``Li51.2La24Zr11.2Ta4.8O96`` gives 6.4. A cell whose reduction would need
+        more decimals stays as written (``Li20.74Ge2.7P3.3S24``: 20.74). ``"as_written"``: per
+        formula unit as written, the definition before this parameter, which a featurizer or model
+        pickled earlier keeps.
 
     Notes
     -----
@@ -130,10 +155,26 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
 
     feature_table = _FEATURES
     problem_statuses = _PROBLEMS
+    #: Pickled before ``count_basis``: counts per formula unit as written.
+    _legacy_state = {"count_basis": "as_written"}
 
-    def __init__(self, carrier: str = "auto", radius_kind: str = "ionic") -> None:
+    def __init__(
+        self,
+        carrier: str = "auto",
+        radius_kind: str = "ionic",
+        count_basis: str = "reduced_formula",
+    ) -> None:
         self.carrier = carrier
         self.radius_kind = radius_kind
+        self.count_basis = count_basis
+
+    def feature_units(self) -> dict[str, str]:
+        return {name: unit for name, unit, _ in _feature_table(self._count_basis())}
+
+    def _count_basis(self) -> str:
+        if self.count_basis not in COUNT_BASES:
+            raise ValueError(f"count_basis must be one of {COUNT_BASES}, got {self.count_basis!r}")
+        return self.count_basis
 
     def citations(self) -> list[str]:
         return sorted({cite for _, _, cite in _FEATURES if cite not in (STOICHIOMETRY, OXIDATION)})
@@ -150,7 +191,7 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
     def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
         oxidation, residual, mixed = _oxidation_arrays(packed)
         kernel = electrolyte_kernel if len(packed) >= PARALLEL_MIN_ROWS else electrolyte_serial
-        return kernel(
+        values, problem = kernel(
             packed.offsets,
             packed.z,
             packed.amount,
@@ -164,6 +205,9 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
             absolute_hardness_table(),
             element_property("pauling_electronegativity"),
         )
+        if self._count_basis() == "reduced_formula" and len(packed):
+            values[:, _COUNT_COLUMNS] /= packed_formula_units(packed)[:, None]
+        return values, problem
 
 
 def _oxidation_arrays(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
