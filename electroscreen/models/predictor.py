@@ -36,7 +36,12 @@ from electroscreen.models.predictor_featurizers import (
     feature_blocks,
     featurizer_objects,
 )
-from electroscreen.models.predictor_outputs import feature_notes, output_columns, predict_columns
+from electroscreen.models.predictor_outputs import (
+    feature_importances,
+    feature_notes,
+    output_columns,
+    predict_columns,
+)
 from electroscreen.models.predictor_params import check_predictor_params
 from electroscreen.models.side_models import fit_side_models
 from electroscreen.models.tasks import Task, targets_for
@@ -289,17 +294,10 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         return self
 
     def remember_heldout(self, table: pd.DataFrame) -> CandidatePredictor:
-        """Keep the measured rows of ``table`` that this fitted conductivity model was not fitted
-        on (the OBELiX test split, the rows the leak guard kept out), so that ``screen`` shows a
-        candidate's held-out measurement beside its prediction (``heldout_log10_sigma``,
-        ``heldout_id``: :data:`~electroscreen.models.training_rows.HELDOUT_COLUMNS`). They never
-        enter a prediction.
-
-        Parameters
-        ----------
-        table : DataFrame
-            Labelled rows (``formula``, ``log10_sigma``, ``censored``, ``candidate_id``).
-        """
+        """Keep the measured rows of ``table`` (``formula, log10_sigma, censored, candidate_id``)
+        that this fitted conductivity model was not fitted on (the OBELiX test split, rows the leak
+        guard kept out): ``screen`` shows them beside a prediction (``training_rows.HELDOUT_COLUMNS``);
+        they never enter one."""
         task = self._check()
         if not hasattr(self, "estimator_") or task.kind != "regression":
             raise ValueError("remember_heldout needs a fitted conductivity model")
@@ -390,14 +388,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
 
     def feature_importances(self) -> pd.Series:
         """Impurity importances by feature name (NaN where the estimator has none)."""
-        names = self.feature_names_
-        try:
-            values = self.estimator_.feature_importances_
-        except (AttributeError, ValueError):
-            values = None
-        if values is None or len(values) != len(names):
-            values = np.full(len(names), np.nan)
-        return pd.Series(np.asarray(values, dtype=float), index=names, name="importance")
+        return feature_importances(self.estimator_, self.feature_names_)
 
     def to(self, device: str) -> CandidatePredictor:
         """Move the torch parts (if any) to ``device``; returns ``self``."""

@@ -10,7 +10,10 @@ design (the body of ``CandidatePredictor.predict_design``: values on the predict
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 
 from electroscreen.data.candidates import merge_status
 from electroscreen.models.constant_features import ConstantFeatures
@@ -23,6 +26,7 @@ __all__ = [
     "FAR_FROM_LABELS",
     "FAR_WEIGHT",
     "NOVELTY_COLUMN",
+    "feature_importances",
     "feature_notes",
     "output_columns",
     "predict_columns",
@@ -142,3 +146,15 @@ def _add_notes(notes: np.ndarray, rows: np.ndarray, extra: np.ndarray) -> None:
     notes[rows] = [
         f"{a};{b}" if a else b for a, b in zip(notes[rows], np.asarray(extra)[flagged], strict=True)
     ]
+
+
+def feature_importances(estimator: object, names: Sequence[str]) -> pd.Series:
+    """The fitted ``estimator``'s impurity importances by feature name (NaN where it has none, or
+    not one per name)."""
+    try:
+        values = estimator.feature_importances_
+    except (AttributeError, ValueError):
+        values = None
+    if values is None or len(values) != len(names):
+        values = np.full(len(names), np.nan)
+    return pd.Series(np.asarray(values, dtype=float), index=names, name="importance")
