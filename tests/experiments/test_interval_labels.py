@@ -22,7 +22,7 @@ from electroscreen.experiments.plots import (
     interval_label,
     parity_plot,
 )
-from electroscreen.experiments.tracking import fluent_tracking
+from electroscreen.experiments.tracking import fluent_tracking, get_or_create_experiment
 from electroscreen.experiments.train_config import TrainConfig
 from electroscreen.experiments.train_logging import model_coverage
 
@@ -97,7 +97,9 @@ def test_a_training_run_names_its_parity_bars_by_its_conformal_alpha(tmp_path, m
     result = SimpleNamespace(
         metrics={"mae": 0.5}, predictions=_predictions(), per_group=None, breakdowns={}
     )
-    with fluent_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}"), mlflow.start_run():
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    experiment = get_or_create_experiment("labels", store)  # artifacts beside the store
+    with fluent_tracking(store), mlflow.start_run(experiment_id=experiment):
         train_logging.log_evaluation(config, "family_cv", result, tmp_path)
     assert len(drawn) == 1
     texts = _texts(drawn[0])

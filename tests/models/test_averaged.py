@@ -157,11 +157,13 @@ def test_mlflow_pyfunc_round_trip(ensemble, tmp_path):
     import mlflow
 
     from electroscreen.experiments.pyfunc import load_predictor, log_predictor
-    from electroscreen.experiments.tracking import fluent_tracking
+    from electroscreen.experiments.tracking import fluent_tracking, get_or_create_experiment
 
     model, _ = ensemble
     expected = model.predict_frame(FRAME)
-    with fluent_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}") as uri, mlflow.start_run():
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    experiment = get_or_create_experiment("round-trip", store)  # artifacts beside the store
+    with fluent_tracking(store) as uri, mlflow.start_run(experiment_id=experiment):
         info = log_predictor(
             model, tmp_path, output_columns=model.output_columns(), uses_torch=True
         )
