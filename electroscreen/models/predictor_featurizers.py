@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import clone
 
 from electroscreen.featurizers.base import Featurizer
-from electroscreen.featurizers.registry import make_featurizer
+from electroscreen.featurizers.registry import featurizer_class, make_featurizer
 
 __all__ = [
     "LEGACY_FEATURIZER_DEFAULTS",
@@ -24,14 +24,13 @@ __all__ = [
 ]
 
 
-#: Arguments of the registry featurizers whose definition changed since predictors were first
-#: pickled, with the value that reproduces the old features: a predictor fitted before it recorded
-#: its ``featurizer_defaults_`` takes them (``CandidatePredictor._legacy_state``). An instance
-#: among ``featurizers`` is pickled whole and keeps its old definition by itself.
+#: Registry featurizers whose definition changed after predictors began recording their
+#: ``featurizer_defaults_``: a predictor fitted before takes, for each, the arguments that
+#: reproduce its old features, the featurizer's own ``_legacy_state`` (``electrolyte``: Li_count
+#: and charge_residual per formula as written). An instance among ``featurizers`` is pickled
+#: whole and keeps its old definition by itself.
 LEGACY_FEATURIZER_DEFAULTS: dict[str, dict[str, object]] = {
-    "electrolyte": {
-        "count_basis": "as_written"
-    },  # Li_count, charge_residual per formula as written
+    name: dict(featurizer_class(name)._legacy_state) for name in ("electrolyte",)
 }
 
 
