@@ -26,6 +26,7 @@ from electroscreen.models.metrics import (
     top_fraction_hit_rate,
 )
 from electroscreen.models.splits import (
+    FAMILY_SCHEMES,
     SCHEMES,
     extra_rows,
     grouped_cv_splits,
@@ -220,9 +221,6 @@ def evaluate(
     return EvaluationResult(metrics, predictions, scheme, per_group, breakdowns)
 
 
-#: Schemes that hold every family out whole, so each family's held-out errors are its own
-#: (:attr:`EvaluationResult.per_group`, logged as ``metrics/<stem>_per_family.csv``).
-FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
 #: Columns of :attr:`EvaluationResult.predictions` that every scheme's metrics are broken down by
 #: (logged as ``metrics/<stem>_per_<column>.csv``).
 BREAKDOWNS = ("anion_class", "system_seen")

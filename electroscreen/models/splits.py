@@ -14,9 +14,10 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
 
 from electroscreen.data.composition_match import composition_groups, match_compositions
-from electroscreen.models.tasks import Targets, chemical_systems, family_groups
+from electroscreen.models.tasks import Targets, chemical_systems, family_groups, family_missing
 
 __all__ = [
+    "FAMILY_SCHEMES",
     "SCHEMES",
     "extra_rows",
     "grouped_cv_splits",
@@ -35,6 +36,10 @@ SCHEMES = (
     "train_composition_cv",
     "family_lofo",
 )
+#: Schemes that hold every family out whole (:func:`~electroscreen.models.tasks.family_groups`), so
+#: each family's held-out errors are its own (:attr:`~electroscreen.models.evaluation.
+#: EvaluationResult.per_group`, logged as ``metrics/<stem>_per_family.csv``).
+FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
 
 
 def official_split(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -79,22 +84,30 @@ def extra_rows(table: pd.DataFrame) -> np.ndarray:
 
 
 def guard_extra_rows(
-    table: pd.DataFrame, held_out: np.ndarray, groups: np.ndarray | None = None
+    table: pd.DataFrame,
+    held_out: np.ndarray,
+    groups: np.ndarray | None = None,
+    systems: np.ndarray | None = None,
 ) -> np.ndarray:
     """The leak guard: positions of the extra rows a model scored on ``held_out`` may train on.
 
     An extra row is left out when its composition matches a held-out row's (same reduced formula
     or atomic fractions within 2e-4: :func:`~electroscreen.data.composition_match.
     match_compositions`) or, in grouped CV, when its group (family, chemical system) is held out.
+    In family-grouped CV (``systems`` given) an extra row without a family, which no family
+    fold can hold out, is left out when its chemical system is a held-out row's.
 
     Parameters
     ----------
     table : DataFrame
-        ``formula`` and ``split`` columns.
+        ``formula`` and ``split`` columns (``family`` read with ``systems``).
     held_out : ndarray of int
         Positions of the scored rows.
     groups : ndarray, optional
         Group label per table row (rows of a held-out group are left out).
+    systems : ndarray, optional
+        Chemical system per table row (:func:`~electroscreen.models.tasks.chemical_systems`),
+        for the extra rows without a family.
 
     Returns
     -------
@@ -108,13 +121,16 @@ def guard_extra_rows(
     keep = ~match_compositions(formulas[extra].tolist(), formulas[held_out].tolist())
     if groups is not None:
         keep &= ~np.isin(groups[extra], np.unique(groups[held_out]))
+    if systems is not None:
+        unfamilied = family_missing(table)[extra]
+        keep &= ~(unfamilied & np.isin(systems[extra], np.unique(systems[held_out])))
     return extra[keep].astype(np.int64)
 
 
 def _groups(scheme: str, table: pd.DataFrame) -> np.ndarray:
     """Group label per row of a grouped scheme: family, chemical system, or composition (one
     composition however it is written: ``Li2Sc0.667Cl4`` and ``Li3ScCl6`` are one group)."""
-    if scheme in {"family_cv", "train_family_cv", "family_lofo"}:
+    if scheme in FAMILY_SCHEMES:
         return family_groups(table)
     if scheme == "train_chemsys_cv":
         return chemical_systems(table["formula"].to_numpy())
@@ -142,13 +158,16 @@ def scheme_splits(
         never = np.flatnonzero(table["split"].to_numpy() == "test")
     labelled = np.flatnonzero(scored)
     groups = _groups(scheme, table)
+    systems = chemical_systems(table["formula"].to_numpy()) if scheme in FAMILY_SCHEMES else None
     if scheme == "family_lofo":  # one fold per family: every family is once the unseen one
         if len(np.unique(groups[labelled])) < 2:
             raise ValueError("leave-one-family-out needs at least two families")
         folds = LeaveOneGroupOut().split(np.zeros(len(labelled)), groups=groups[labelled])
         return [
             (
-                np.concatenate([labelled[tr], guard_extra_rows(table, labelled[te], groups)]),
+                np.concatenate(
+                    [labelled[tr], guard_extra_rows(table, labelled[te], groups, systems)]
+                ),
                 labelled[te],
             )
             for tr, te in folds
@@ -158,7 +177,7 @@ def scheme_splits(
     out = []
     for train, test in folds:
         held = labelled[test]
-        allowed = guard_extra_rows(table, held, groups)
+        allowed = guard_extra_rows(table, held, groups, systems)
         if len(never):  # nor a composition of the test split
             allowed = np.intersect1d(allowed, guard_extra_rows(table, never, None))
         out.append((np.concatenate([labelled[train], allowed]), held))

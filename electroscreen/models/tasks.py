@@ -52,6 +52,7 @@ __all__ = [
     "conductivity_targets",
     "conformal_groupings",
     "family_groups",
+    "family_missing",
     "get_task",
     "liverpool_rows",
     "load_task_table",
@@ -169,14 +170,18 @@ class Targets:
         return np.isfinite(self.y)
 
 
+def family_missing(table: pd.DataFrame) -> np.ndarray:
+    """Whether each row has no ``family`` (column absent, empty text or not text), shape ``(n,)``."""
+    family = table["family"] if "family" in table else pd.Series(np.nan, index=table.index)
+    return np.array([not (isinstance(f, str) and f) for f in family], dtype=bool)
+
+
 def family_groups(table: pd.DataFrame) -> np.ndarray:
     """``family`` column; rows without one get a group of their own (never merged by accident)."""
-    family = table["family"] if "family" in table else pd.Series(np.nan, index=table.index)
     ids = table["candidate_id"].astype(str) if "candidate_id" in table else table.index.astype(str)
-    filled = [
-        f if isinstance(f, str) and f else f"__no_family__{i}"
-        for f, i in zip(family, ids, strict=True)
-    ]
+    missing = family_missing(table)
+    family = table["family"].to_numpy(dtype=object) if "family" in table else missing
+    filled = [f"__no_family__{i}" if m else f for f, i, m in zip(family, ids, missing, strict=True)]
     return np.asarray(filled, dtype=object)
 
 

@@ -117,7 +117,7 @@ def test_leak_guard_on_the_real_data(data_dir):
     from electroscreen.experiments.train import _final_rows
     from electroscreen.experiments.train_config import TrainConfig
     from electroscreen.models.evaluation import _splits, guard_extra_rows
-    from electroscreen.models.tasks import conductivity_targets, load_task_table
+    from electroscreen.models.tasks import chemical_systems, conductivity_targets, load_task_table
 
     table = load_task_table("conductivity", data_dir, liverpool=True)
     split = table["split"].to_numpy()
@@ -150,3 +150,7 @@ def test_leak_guard_on_the_real_data(data_dir):
         assert not match_compositions(
             formulas[used_extra].tolist(), formulas[fold_test].tolist()
         ).any()
+        # nor one without a family whose chemical system is held out (no family fold holds it out)
+        held_systems = set(chemical_systems(formulas[fold_test]))
+        unfamilied = [i for i in used_extra if not isinstance(family[i], str) or not family[i]]
+        assert not set(chemical_systems(formulas[unfamilied])) & held_systems

@@ -151,6 +151,35 @@ def test_composition_folds_keep_a_composition_however_written_on_one_side():
             assert not set(same[train]) & set(same[test])
 
 
+def test_family_folds_leave_out_unfamilied_extra_rows_of_a_held_out_system():
+    """A Liverpool row without a family belongs to no family fold, so the family guard alone let it
+    train the fold that holds out its own chemical system (La-Li-Nb-O beside the perovskites)."""
+    import pandas as pd
+
+    from electroscreen.models.splits import scheme_splits
+    from electroscreen.models.tasks import conductivity_targets
+
+    table = pd.DataFrame(
+        {
+            "formula": ["Li3PS4", "Li7P3S11", "LiNbO3", "Li0.5La0.5TiO3", "Li3NbO4", "Li2TiO3"],
+            "family": ["thio", "thio", "perovskite", "perovskite", np.nan, ""],
+            "split": ["train", "train", "train", "train", "extra", "extra"],
+            "log10_sigma": [-4.0, -3.0, -8.0, -3.5, -9.0, -7.0],
+        }
+    )
+    table["censored"] = False
+    table["log10_sigma_upper"] = np.nan
+    targets = conductivity_targets(table)
+    for scheme in ("family_cv", "family_lofo"):
+        folds = scheme_splits(scheme, table, targets, False, 2, 0)
+        for train, test in folds:
+            held = set(table["family"].iloc[test])
+            # Li3NbO4 (Li-Nb-O) trains only where LiNbO3 is scored elsewhere; Li2TiO3 (Li-O-Ti)
+            # matches no scored system and always trains
+            assert (4 in train) == ("perovskite" not in held), (scheme, held)
+            assert 5 in train
+
+
 def test_train_composition_folds_score_train_rows_only(conductivity_table):
     from electroscreen.data.composition_match import composition_groups
     from electroscreen.models.splits import scheme_splits
