@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mlflow
 import numpy as np
@@ -40,6 +40,9 @@ from electroscreen.data.readers import read_cif_cell, structure_record
 from electroscreen.data.tables import find_column
 from electroscreen.models.frame_structures import missing_value
 from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS, TEMPERATURE_COLUMN
+
+if TYPE_CHECKING:  # the annotation only: importing the predictor loads every featurizer
+    from electroscreen.models.predictor import CandidatePredictor
 
 __all__ = [
     "PREDICTOR_ARTIFACT",
@@ -355,7 +358,7 @@ def log_predictor(
 
 def load_predictor(
     model_uri: str, tracking_uri: str | None = None, sha256: str | None = None
-) -> Any:
+) -> CandidatePredictor:
     """The fitted ``CandidatePredictor`` inside a logged pyfunc model (unwrapped, for in-process use).
 
     The model's files are fetched through the store given here (MLflow's global tracking URI is

@@ -24,6 +24,10 @@ API summary (stable; see each module for details)
       conductivity ``pred_log10_sigma, pred_log10_sigma_std, pred_log10_sigma_lo,
       pred_log10_sigma_hi, pred_status``; air_stability ``p_air_stable, p_air_stable_std,
       pred_status``. ``pred_status`` is ``"ok"`` or why the row has NaN predictions.
+    - ``predict(frame) -> ndarray`` (the task's point prediction, ``pred_log10_sigma`` or the
+      probability ``p_air_stable``), ``score(table) -> float`` (R^2 without censored rows, or the
+      accuracy at 0.5): scikit-learn's names on candidate frames, not ``X, y``
+      (``predictor_scoring``); unfitted, ``sklearn.exceptions.NotFittedError`` (a ``ValueError``).
     - ``featurize(frame) -> Design``, ``fit_design(design, table)``, ``predict_design(design)``: the
       same steps split, so one featurization serves many fits (evaluation, CV).
     - fitted attributes: ``feature_names_`` (ndarray of str), ``estimator_`` (the fitted

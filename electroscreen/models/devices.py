@@ -3,7 +3,7 @@ asked for but not there (shared by ``train`` and ``screen``)."""
 
 from __future__ import annotations
 
-__all__ = ["check_device", "require_cuda"]
+__all__ = ["check_device", "move_torch_parts", "require_cuda"]
 
 
 def check_device(device: str) -> str:
@@ -35,3 +35,11 @@ def require_cuda(device: str) -> None:
             f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''}; CUDA_VISIBLE_DEVICES "
             "renumbers the ones it names from 0)"
         )
+
+
+def move_torch_parts(estimator: object, device: str) -> None:
+    """Move a fitted estimator's torch network(s) to ``device``, in place: a torch estimator, or
+    an ensemble (a conformal wrapper's ``estimator_``) holding some; nothing for the others."""
+    model = getattr(estimator, "estimator_", estimator)
+    if callable(getattr(model, "to", None)):
+        model.to(device)

@@ -9,7 +9,8 @@ Design choices (features, which rows are predicted, intervals, temperature, nove
 :mod:`electroscreen.models.predictor_params`; featurizers are built by
 :mod:`~electroscreen.models.predictor_featurizers`, intervals calibrated by
 :mod:`~electroscreen.models.predictor_calibration`, output columns filled by
-:mod:`~electroscreen.models.predictor_outputs`.
+:mod:`~electroscreen.models.predictor_outputs`; its scikit-learn conventions (``predict``,
+``score``, ``NotFittedError``; ``fit(table)``, not ``X, y``) in ``predictor_scoring``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from electroscreen.data.packed import PackedStructures
 from electroscreen.featurizers.base import CompositionFeaturizer, Featurizer
 from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.design import take_rows
+from electroscreen.models.devices import move_torch_parts
 from electroscreen.models.estimators import ESTIMATORS, build_estimator
 from electroscreen.models.featurize import Design, featurize_frame, reads_structures
 from electroscreen.models.frame_structures import parse_structures
@@ -39,16 +41,19 @@ from electroscreen.models.predictor_featurizers import (
 from electroscreen.models.predictor_outputs import (
     feature_importances,
     feature_notes,
+    gate_weights,
     output_columns,
     predict_columns,
 )
-from electroscreen.models.predictor_params import check_predictor_params
+from electroscreen.models.predictor_params import check_predictor_params, predictor_config
+from electroscreen.models.predictor_scoring import EstimatorConventions, check_fitted
 from electroscreen.models.side_models import fit_side_models
 from electroscreen.models.tasks import Task, targets_for
 from electroscreen.models.temperature import (
     DEFAULT_EA_EV,
     arrhenius_shift,
     read_temperatures,
+    warn_kelvin_rows,
 )
 from electroscreen.models.training_labels import TrainingLabels
 from electroscreen.models.training_rows import TrainingRows
@@ -65,7 +70,7 @@ __all__ = [
 ]
 
 
-class CandidatePredictor(LegacyStateMixin, BaseEstimator):
+class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
     """Featurizers + estimator (+ conformal intervals) for one task; see the module docstring.
 
     Parameters
@@ -171,13 +176,8 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
-        """JSON-friendly parameters (featurizers by name)."""
-        params = self.get_params(deep=False)
-        params["featurizers"] = [
-            f if isinstance(f, str) else type(f).__name__ for f in self.featurizers
-        ]
-        params["estimator_params"] = dict(self.estimator_params or {})
-        return params
+        """JSON-friendly parameters (featurizers by name: :func:`predictor_config`)."""
+        return predictor_config(self.get_params(deep=False))
 
     def _featurizer_objects(self) -> list[tuple[str, Featurizer]]:
         defaults = getattr(self, "featurizer_defaults_", None)  # fitted: the definitions it saw
@@ -299,7 +299,8 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         guard kept out): ``screen`` shows them beside a prediction (``training_rows.HELDOUT_COLUMNS``);
         they never enter one."""
         task = self._check()
-        if not hasattr(self, "estimator_") or task.kind != "regression":
+        check_fitted(self)
+        if task.kind != "regression":
             raise ValueError("remember_heldout needs a fitted conductivity model")
         targets = targets_for(task, table, censored=self.censored)
         rows = np.flatnonzero(targets.evaluable | np.isfinite(targets.censored_bound))
@@ -329,8 +330,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
         gate_weight : ndarray of shape (len(design.rows),), optional
             A gated classifier's ``gate_weight(design.X)``, when already computed.
         """
-        if not hasattr(self, "estimator_"):
-            raise ValueError("the predictor is not fitted: call fit(table) first")
+        check_fitted(self)  # NotFittedError, a ValueError
         return predict_columns(self, design, temperature_c, gate_weight)
 
     def predict_frame(
@@ -353,9 +353,11 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             DataFrame a ``TypeError``), ``status`` (non-``ok`` rows are passed through), ``temperature_c`` (conductivity,
             degC, default 25, each row's problem after its own, a kelvin-like value or a
             ``Temperature_C`` column noted: :func:`~electroscreen.models.temperature.
-            read_temperatures`; air stability ignores the column).
+            read_temperatures`; a missing cell is 25 degC; air stability ignores the column).
         details : bool
             Add ``pred_feature_status`` (featurizers that left NaN features on a predicted row).
+            Without it, kelvin-like temperatures are one ``KelvinWarning`` for the frame, naming
+            how many rows and the first ids (``temperature.warn_kelvin_rows``).
         compositions, structures, structure_rows : optional
             The frame already packed (see :meth:`featurize`): a screening batch is parsed and
             packed once, for both models (its reader has compared formulas and structures).
@@ -363,6 +365,7 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             ``formula_mismatch``, and a row with a structure is predicted from the structure's
             cell, as ``screen`` reads a table row with a ``cif``.
         """
+        check_fitted(self)
         design = self.featurize(
             frame,
             compositions=compositions,
@@ -371,13 +374,13 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
             as_table=structures is None,
         )
         temperature, temperature_notes = None, None
-        if self._check().kind == "regression":  # (unfitted: predict_design says so)
+        if self._check().kind == "regression":
             temperature, problem, temperature_notes = read_temperatures(frame)
             design = design.with_status(problem)
+            if not details:  # the notes are not returned: one warning says them
+                warn_kelvin_rows(frame, temperature_notes, design.rows, stacklevel=2)
         # a gated classifier's weights: the predictions and the notes both need them
-        estimator = getattr(self, "estimator_", None)  # unfitted: predict_design says so
-        gated = hasattr(estimator, "gate_weight") and isinstance(design.X, np.ndarray)
-        weight = estimator.gate_weight(design.X) if details and gated and len(design.rows) else None
+        weight = gate_weights(self.estimator_, design) if details else None
         out = pd.DataFrame(self.predict_design(design, temperature, weight), index=frame.index)
         if details:
             notes = feature_notes(
@@ -393,7 +396,5 @@ class CandidatePredictor(LegacyStateMixin, BaseEstimator):
     def to(self, device: str) -> CandidatePredictor:
         """Move the torch parts (if any) to ``device``; returns ``self``."""
         self.device = device
-        model = getattr(self.estimator_, "estimator_", self.estimator_)
-        if callable(getattr(model, "to", None)):
-            model.to(device)  # a torch estimator, or an ensemble holding some
+        move_torch_parts(self.estimator_, device)
         return self

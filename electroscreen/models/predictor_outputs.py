@@ -5,7 +5,8 @@
 Arrhenius model, the activation energy for conductivity); :func:`predict_columns` fills them on a
 design (the body of ``CandidatePredictor.predict_design``: values on the predicted rows, NaN and a
 ``pred_status`` elsewhere; a model without a temperature model predicts at 25 degC only);
-:func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``).
+:func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``), with
+:func:`gate_weights` for a gated classifier's far-from-labels note.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "NOVELTY_COLUMN",
     "feature_importances",
     "feature_notes",
+    "gate_weights",
     "output_columns",
     "predict_columns",
 ]
@@ -98,6 +100,14 @@ def predict_columns(
                 out[column][other] = np.nan
     out["pred_status"] = status
     return out
+
+
+def gate_weights(estimator: object, design: Design) -> np.ndarray | None:
+    """A gated classifier's near-member weight of each predicted row of ``design`` (shape
+    ``(len(design.rows),)``); None for another estimator, a design without a feature matrix, or
+    no predicted row."""
+    gated = hasattr(estimator, "gate_weight") and isinstance(design.X, np.ndarray)
+    return estimator.gate_weight(design.X) if gated and len(design.rows) else None
 
 
 def feature_notes(

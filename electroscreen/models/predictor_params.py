@@ -11,7 +11,7 @@ from electroscreen.models.estimators import ESTIMATORS
 from electroscreen.models.tasks import Task, conformal_groupings, get_task
 from electroscreen.models.temperature import TEMPERATURE_MODELS
 
-__all__ = ["CONFORMAL_METHODS", "check_predictor_params"]
+__all__ = ["CONFORMAL_METHODS", "check_predictor_params", "predictor_config"]
 
 CONFORMAL_METHODS = ("auto", "cv", "split")
 
@@ -54,3 +54,14 @@ def check_predictor_params(params: dict) -> Task:
         names = [f if isinstance(f, str) else type(f).__name__ for f in featurizers]
         check_members(params["estimator_params"], names)
     return task
+
+
+def predictor_config(params: dict) -> dict:
+    """A predictor's parameters (``get_params(deep=False)``, not changed) in a JSON-friendly copy:
+    featurizer instances by class name, ``estimator_params`` a dict."""
+    out = dict(params)
+    out["featurizers"] = [
+        f if isinstance(f, str) else type(f).__name__ for f in params["featurizers"]
+    ]
+    out["estimator_params"] = dict(params["estimator_params"] or {})
+    return out

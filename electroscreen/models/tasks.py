@@ -78,7 +78,8 @@ class Task:
     name : str
     kind : {"regression", "classification"}
     output_columns : tuple of str
-        Columns of :meth:`TrainedPipeline.predict_frame` (besides ``pred_status``).
+        Columns of ``CandidatePredictor.predict_frame`` (besides ``pred_status``); the first is
+        the point prediction (:attr:`point_column`).
     summary : str
         What a model of the task predicts, with units: the registered model's description.
     carriers : tuple of str
@@ -92,6 +93,12 @@ class Task:
     output_columns: tuple[str, ...]
     summary: str = ""
     carriers: tuple[str, ...] = ()
+
+    @property
+    def point_column(self) -> str:
+        """The point prediction: ``pred_log10_sigma`` or ``p_air_stable``, what
+        ``CandidatePredictor.predict`` returns."""
+        return self.output_columns[0]
 
     def carrier_note(self, carrier: str) -> str:
         """``""``, or :data:`CARRIER_NOTE` ``=carrier`` when the task's training data hold no

@@ -12,11 +12,13 @@ the Liverpool Arrhenius fits and of the activation energy that the candidate's p
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.liverpool import BOLTZMANN_EV_PER_K, ROOM_TEMPERATURE_K
+from electroscreen.notices import NoticeWarning
 
 __all__ = [
     "BOLTZMANN_EV_PER_K",
@@ -24,6 +26,7 @@ __all__ = [
     "EA_FOREST",
     "EA_RULE_WEIGHT",
     "KELVIN_LIKE",
+    "KelvinWarning",
     "LOOKALIKE_TEMPERATURE_COLUMNS",
     "ROOM_TEMPERATURE_K",
     "TEMPERATURE_COLUMN",
@@ -38,6 +41,7 @@ __all__ = [
     "parse_temperatures",
     "prefactor_activation_energy",
     "read_temperatures",
+    "warn_kelvin_rows",
 ]
 
 #: eV of activation energy per decade of conductivity at 25 degC: ``k_B T ln10``.
@@ -101,6 +105,9 @@ TEMPERATURE_RANGE_C = (-100.0, 600.0)
 
 def parse_temperatures(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Temperatures in degC (missing -> 25) and each row's problem with its value.
+
+    A missing cell (None, NaN, ``pd.NA``) is 25 degC, as a frame without the column is: not a
+    problem, and not noted.
 
     A number (integer or float, or its text: ``"80"``) is a temperature; text that is not a number,
     a boolean (JSON ``true`` is not 1 degC), infinity or NaN-like values other than a missing cell
@@ -231,3 +238,42 @@ def read_temperatures(frame: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarra
             notes.append(np.where(blank, "", f"{UNREAD_COLUMN}={safe}"))
     joined = [";".join(filter(None, parts)) for parts in zip(*notes, strict=True)]
     return temperature, problem, np.array(joined or [""] * n, dtype=object)
+
+
+class KelvinWarning(NoticeWarning):
+    """A temperature in degC that looks like kelvin (:func:`looks_like_kelvin`): a screening
+    config's ``temperature_c`` (``screening.screen_config.load_screening_config``) or rows of a
+    frame given to ``CandidatePredictor.predict_frame`` (:func:`warn_kelvin_rows`)."""
+
+
+def warn_kelvin_rows(
+    frame: pd.DataFrame, notes: np.ndarray, rows: np.ndarray, stacklevel: int = 2
+) -> None:
+    """One :class:`KelvinWarning` for all the ``rows`` whose note holds :data:`KELVIN_LIKE`,
+    naming how many and the first five (``candidate_id``, else the frame's index label); nothing
+    when no row's does.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The caller's frame (n rows).
+    notes : ndarray of object, shape (n,)
+        Each row's notes (``;``-joined, :func:`read_temperatures`).
+    rows : ndarray of int
+        The positions looked at (the rows predicted: those whose notes a caller sees).
+    stacklevel : int
+        Of :func:`warnings.warn`, counted from this function's caller.
+    """
+    notes = np.asarray(notes, dtype=object)[rows]
+    flagged = np.asarray(rows)[[KELVIN_LIKE in str(n).split(";") for n in notes]]
+    if not len(flagged):
+        return
+    labels = frame["candidate_id"] if "candidate_id" in frame else frame.index.to_series()
+    shown = ", ".join(str(labels.iloc[i]) for i in flagged[:5]) + ", ..." * (len(flagged) > 5)
+    warnings.warn(
+        f"{len(flagged)} row(s) have a temperature_c that looks like kelvin ({shown}): read as "
+        "degC, as written; give degC if kelvin was meant (each row is noted "
+        f"{KELVIN_LIKE} in pred_feature_status with details=True)",
+        KelvinWarning,
+        stacklevel=stacklevel + 1,
+    )

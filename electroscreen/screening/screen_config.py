@@ -22,8 +22,7 @@ from pydantic import (
 from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
-from electroscreen.models.temperature import TEMPERATURE_RANGE_C, looks_like_kelvin
-from electroscreen.notices import NoticeWarning
+from electroscreen.models.temperature import TEMPERATURE_RANGE_C, KelvinWarning, looks_like_kelvin
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -308,10 +307,6 @@ class ScreeningConfig(BaseModel):
         """SHA-256 of the canonical JSON form (what the resume manifest compares)."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-class KelvinWarning(NoticeWarning):
-    """A temperature in degC that looks like kelvin (:func:`load_screening_config`)."""
 
 
 def load_screening_config(path: str | Path | None = None, **overrides: object) -> ScreeningConfig:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from electroscreen.models.predictor import CandidatePredictor, arrhenius_shift
+from electroscreen.models.temperature import KelvinWarning
 
 from .conftest import FAST_PARAMS
 
@@ -250,9 +251,10 @@ def test_a_kelvin_like_temperature_is_predicted_as_given_with_a_note(arrhenius_m
     assert (out["pred_status"] == "ok").all()
     kelvin = ["temperature:looks_like_kelvin" in n.split(";") for n in out["pred_feature_status"]]
     assert kelvin == [True, False, True, False, False, True]
-    alone = arrhenius_model.predict_frame(
-        pd.DataFrame({"formula": ["Li3PS4"], "temperature_c": [298.15]})
-    )
+    with pytest.warns(KelvinWarning, match=r"^1 row\(s\) .*looks like kelvin \(0\)"):
+        alone = arrhenius_model.predict_frame(  # no note returned: one warning says it
+            pd.DataFrame({"formula": ["Li3PS4"], "temperature_c": [298.15]})
+        )
     assert out["pred_log10_sigma"].iloc[0] == alone["pred_log10_sigma"].iloc[0]
     assert out["pred_log10_sigma"].iloc[0] > out["pred_log10_sigma"].iloc[1] + 1  # at 298.15 degC
 

@@ -48,7 +48,11 @@ def test_a_screen_says_what_it_did_with_its_temperatures(model_store, temperatur
     at 25 degC), said once with the temperatures; a kelvin-like cell is predicted as given and
     noted; a ``T_C`` column is noted on its row, which is predicted at the config's 25 degC."""
     said: list[str] = []
-    got = _screen(model_store, temperature_table, tmp_path / "out", said)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = _screen(model_store, temperature_table, tmp_path / "out", said)
+    # the run says it once, below; predict_frame's own warning is for callers without the notes
+    assert not [w for w in caught if issubclass(w.category, KelvinWarning)]
     assert (got["status"] == "ok").all()
     assert got.loc["a~2", "rank"] < got.loc["a", "rank"]  # hotter conducts better
     ranking = [line for line in said if RANKING in line]
@@ -61,9 +65,10 @@ def test_a_screen_says_what_it_did_with_its_temperatures(model_store, temperatur
     assert "conductivity:temperature:unread_column=T_C" in notes["u"]
     assert not any("temperature" in n for n in notes["a"] + notes["a~2"])
     conductivity = load_predictor(model_store.conductivity, model_store.uri)
-    expected = conductivity.predict_frame(
-        pd.DataFrame({"formula": ["Li3PS4", "Li3InCl6"], "temperature_c": [298.15, 25.0]})
-    )["pred_log10_sigma"].to_numpy()
+    with pytest.warns(KelvinWarning, match=r"^1 row\(s\)"):
+        expected = conductivity.predict_frame(
+            pd.DataFrame({"formula": ["Li3PS4", "Li3InCl6"], "temperature_c": [298.15, 25.0]})
+        )["pred_log10_sigma"].to_numpy()
     np.testing.assert_allclose(got.loc[["k", "u"], "pred_log10_sigma"], expected, rtol=1e-12)
     said.clear()  # one temperature, no look-alike: nothing to say
     plain = tmp_path / "plain.csv"
