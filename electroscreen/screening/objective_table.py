@@ -12,7 +12,8 @@ its resolution). :data:`OBJECTIVES` is the one list of them:
   switched by ``objectives`` in the config; the two predictions come from the models);
 - :func:`~electroscreen.screening.ranking.rank_candidates` loops over it.
 
-Adding an objective is one :class:`Objective` line here (docs/architecture.md, "An objective").
+Adding an objective is one :class:`Objective` line here, plus, for a new column, its name in the
+lists the data and analysis layers keep (docs/architecture.md, "Worked example: an objective").
 This module imports nothing from electroscreen, so every screening module may read it.
 """
 
