@@ -32,6 +32,7 @@ from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters, apply_stored_states
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
+from electroscreen.screening.objective_table import OBJECTIVES, compute_function
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
 from electroscreen.screening.temperatures import conductivity_inputs
@@ -66,7 +67,15 @@ COST_COLUMNS = ("cost_usd_per_kg",)
 #: configured cathode (``objectives.cathode``, LiCoO2 by default, whose enthalpy is an estimate:
 #: featurizers/thermo/electrodes.py), eV/atom of the reacting mixture (<= 0; 0 = no reaction).
 INTERFACE_COLUMNS = ("interface_anode_ev_per_atom", "interface_cathode_ev_per_atom")
+#: The columns :func:`objective_values` writes: the window, cost and interface columns, then those of
+#: the objectives in ``screening/objective_table.py`` that name a ``compute`` function.
 OBJECTIVE_COLUMNS = WINDOW_COLUMNS + COST_COLUMNS + INTERFACE_COLUMNS
+OBJECTIVE_COLUMNS += tuple(
+    o.column for o in OBJECTIVES.values() if o.compute and o.column not in OBJECTIVE_COLUMNS
+)
+_AT = {column: i for i, column in enumerate(OBJECTIVE_COLUMNS)}
+_WINDOW = [_AT[c] for c in WINDOW_COLUMNS]
+_COST, _ANODE, _CATHODE = (_AT[c] for c in (*COST_COLUMNS, *INTERFACE_COLUMNS))
 #: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
 #: ``window_elemental_hull``, ``window_not_converged``, ...); empty where the window was not computed.
 WINDOW_STATUS_COLUMN = "window_status"
@@ -155,10 +164,11 @@ def check_cathode(objectives: ObjectivesConfig) -> None:
 def objective_values(
     formulas: list[str] | PackedCompositions, objectives: ObjectivesConfig, carrier: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 5) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
-    interface_anode_ev_per_atom, interface_cathode_ev_per_atom``) of ``formulas`` (formula strings
-    or packed; NaN where an objective is switched off or undefined for the row; a row's status is
-    never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
+    """(n, k) :data:`OBJECTIVE_COLUMNS` (``window_red_v, window_ox_v, cost_usd_per_kg,
+    interface_anode_ev_per_atom, interface_cathode_ev_per_atom``, then the objective table's
+    columns with a ``compute`` function, called on the compositions as given) of ``formulas``
+    (formula strings or packed; NaN where an objective is switched off or undefined for the row;
+    a row's status is never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
     window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode
     and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`), computed at the
@@ -188,26 +198,30 @@ def objective_values(
             cathode=cathode,
             anode=objectives.interface,
         )
-        out[:, :2] = both[:, :2]
+        out[:, _WINDOW] = both[:, :2]
         if objectives.interface:
-            out[:, 3] = both[:, 3]
+            out[:, _ANODE] = both[:, 3]
         if cathode:
-            out[:, 4] = both[:, 4]
+            out[:, _CATHODE] = both[:, 4]
         # a hull holding pure elements (the table lacks the system's compounds) makes the
         # candidate's enthalpy that of a mixture with elements: its reactions with the electrodes
         # are those elements' (Br + Li -> LiBr), undefined like its window
-        out[np.asarray(status == ELEMENTAL_HULL), 3:] = np.nan
+        out[np.ix_(np.asarray(status == ELEMENTAL_HULL), [_ANODE, _CATHODE])] = np.nan
     elif objectives.window:
         window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
         ).transform_with_status(formulas)
-        out[:, :2] = window[:, :2]
+        out[:, _WINDOW] = window[:, :2]
     elif objectives.interface or cathode:
         electrodes = ((carrier,) if objectives.interface else ()) + ((cathode,) if cathode else ())
         values = InterfaceReactivity(electrodes=electrodes).transform(formulas)[:, ::2]
-        out[:, [3] * objectives.interface + [4] * bool(cathode)] = values
+        out[:, [_ANODE] * objectives.interface + [_CATHODE] * bool(cathode)] = values
     if objectives.cost:
-        out[:, 2] = MaterialCost().transform(given)[:, 0]
+        out[:, _COST] = MaterialCost().transform(given)[:, 0]
+    for objective in OBJECTIVES.values():  # the table's own computed objectives
+        if objective.compute:
+            packed = given if isinstance(given, PackedCompositions) else pack_compositions(given)
+            out[:, _AT[objective.column]] = compute_function(objective)(packed, carrier)
     return out, np.asarray(status, dtype=object)
 
 

@@ -8,11 +8,13 @@ broken by input order.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.notices import NoticeWarning
+from electroscreen.screening.objective_table import OBJECTIVES, Objective
 from electroscreen.screening.pareto_kernels import front_numbers_2d, front_numbers_nd
 from electroscreen.screening.screen_config import RankingConfig
 
@@ -23,6 +25,7 @@ __all__ = [
     "RANK_COLUMNS",
     "as_rank_columns",
     "objective_steps",
+    "optimistic_values",
     "is_ranked",
     "acquisition_score",
     "pareto_ranks",
@@ -34,20 +37,9 @@ __all__ = [
 #: Columns :func:`rank_candidates` adds to the results table.
 RANKING_COLUMNS = ("pareto_rank", "score", "acquisition", "rank", "acquisition_rank")
 
-#: The resolution at which ``pareto_rank`` compares each objective; closer values tie. Units:
-#: conductivity decades (log10 S/cm), air stability probability, oxidation limit V, cost decades
-#: (log10 USD/kg), anode reaction energy eV/atom. Far below what the models resolve (intervals
-#: span decades, probabilities carry spreads of ~0.1) and far above floating-point noise: without
-#: it, predictions that differed by 1e-9 decided who dominated whom, and a change in the last bits
-#: of the air-stability probabilities moved 11 of 50 candidates on or off the first front of a
-#: 200,000-formula screen.
-PARETO_RESOLUTION = {
-    "conductivity": 1e-3,
-    "air_stability": 1e-4,
-    "oxidation": 1e-3,
-    "cost": 1e-4,
-    "anode": 1e-4,
-}
+#: The resolution at which ``pareto_rank`` compares each objective (closer values tie), from
+#: :data:`~electroscreen.screening.objective_table.OBJECTIVES` (units and reasons there).
+PARETO_RESOLUTION = {name: objective.resolution for name, objective in OBJECTIVES.items()}
 
 #: The integer rank columns (1 = best): pandas nullable ``Int64``, empty (``<NA>``) for a row that
 #: was not ranked (rejected, failed, or without the predictions the rank needs). Never 0, so
@@ -130,87 +122,119 @@ def _scaled_sigma(log10_sigma: np.ndarray, sigma_range: tuple[float, float]) -> 
     return np.clip((np.asarray(log10_sigma, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 
+def _score_term(objective: Objective, values: np.ndarray, config: RankingConfig) -> np.ndarray:
+    """``values`` of ``objective`` as the score reads them: mapped from its range onto [0, 1]
+    (clipped; after ``log10`` where it says so), ``1 -`` that when minimised; as they are
+    without a range."""
+    values = np.asarray(values, dtype=np.float64)
+    if objective.range_key is None:
+        return values
+    if objective.log10:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.log10(values)
+    scaled = _scaled_sigma(values, getattr(config, objective.range_key))
+    return scaled if objective.maximise else 1.0 - scaled
+
+
+def _weight(objective: Objective, config: RankingConfig) -> float:
+    return getattr(config, objective.weight_key)
+
+
 def _computed_terms(
-    config: RankingConfig,
-    window_ox_v: np.ndarray | None,
-    cost_usd_per_kg: np.ndarray | None,
-    interface_ev_per_atom: np.ndarray | None = None,
+    config: RankingConfig, values: Mapping[str, np.ndarray | None]
 ) -> tuple[float, np.ndarray | float]:
-    """Weight sum and weighted sum of the computed objectives (oxidation limit, cheapness,
-    stability against the anode)."""
-    weight = config.weight_oxidation + config.weight_cost + config.weight_interface
+    """Weight sum and weighted sum of the computed objectives (``missing="worst"``: oxidation
+    limit, cheapness, stability against the anode); a NaN value adds 0."""
+    computed = [(n, o) for n, o in OBJECTIVES.items() if o.missing == "worst"]
+    weight = sum(_weight(o, config) for _, o in computed)
     if weight <= 0:
         return 0.0, 0.0
-    term = 0.0
-    if config.weight_interface > 0 and interface_ev_per_atom is not None:
-        anode = _scaled_sigma(interface_ev_per_atom, config.interface_range)
-        term = term + config.weight_interface * np.nan_to_num(anode, nan=0.0)
-    if config.weight_oxidation > 0 and window_ox_v is not None:
-        ox = _scaled_sigma(window_ox_v, config.oxidation_range)
-        term = term + config.weight_oxidation * np.nan_to_num(ox, nan=0.0)
-    if config.weight_cost > 0 and cost_usd_per_kg is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_cost = np.log10(np.asarray(cost_usd_per_kg, dtype=np.float64))
-        cheap = 1.0 - _scaled_sigma(log_cost, config.log10_cost_range)
-        term = term + config.weight_cost * np.nan_to_num(cheap, nan=0.0)
+    term: np.ndarray | float = 0.0
+    for name, objective in computed:
+        w = _weight(objective, config)
+        if w > 0 and values.get(name) is not None:
+            scaled = _score_term(objective, values[name], config)
+            term = term + w * np.nan_to_num(scaled, nan=0.0)
     return weight, term
 
 
-def weighted_score(
-    log10_sigma: np.ndarray,
-    p_air_stable: np.ndarray,
-    config: RankingConfig,
-    window_ox_v: np.ndarray | None = None,
-    cost_usd_per_kg: np.ndarray | None = None,
-    interface_ev_per_atom: np.ndarray | None = None,
-) -> np.ndarray:
-    """``w_sigma * s(log10_sigma) + w_air * p_air_stable`` (+ the oxidation-limit, cost and anode
-    terms when their weights are positive), normalised by the weight sum.
+def weighted_score(values: Mapping[str, np.ndarray | None], config: RankingConfig) -> np.ndarray:
+    """Sum of each objective's weight times its scaled value, normalised by the weight sum.
 
-    A missing air-stability probability (NaN) with a conductivity prediction scores without it; a
-    missing conductivity gives NaN; a missing window or cost contributes 0.
+    Parameters
+    ----------
+    values : mapping
+        Objective name (:data:`~electroscreen.screening.objective_table.OBJECTIVES`) -> its values
+        over the pool; the ``unranked`` and ``dropped`` ones (conductivity, air stability) are
+        needed, a computed one may be absent or ``None``.
+    config : RankingConfig
+        Weights and ranges.
+
+    Returns
+    -------
+    ndarray
+        ``(w_sigma * s(log10_sigma) + w_air * p_air_stable + ...) / sum(w)``; the computed terms
+        only when their weights are positive. A missing air-stability probability (NaN) with a
+        conductivity prediction scores without it; a missing conductivity gives NaN; a missing
+        window or cost contributes 0.
     """
-    extra_weight, extra = _computed_terms(
-        config, window_ox_v, cost_usd_per_kg, interface_ev_per_atom
-    )
-    total = config.weight_conductivity + config.weight_air_stability + extra_weight
+    extra_weight, extra = _computed_terms(config, values)
+    core = [(n, o) for n, o in OBJECTIVES.items() if o.missing != "worst"]
+    total = sum(_weight(o, config) for _, o in core) + extra_weight
     if total <= 0:
         raise ValueError("at least one ranking weight must be positive")
-    s = _scaled_sigma(log10_sigma, config.sigma_range)
-    p = np.asarray(p_air_stable, dtype=np.float64)
-    with_p = (config.weight_conductivity * s + config.weight_air_stability * p + extra) / total
-    rest = total - config.weight_air_stability
-    without_p = (
-        (config.weight_conductivity * s + extra) / rest
-        if config.weight_conductivity > 0 or extra_weight > 0
-        else np.full_like(s, np.nan)
-    )
-    return np.where(np.isnan(p), without_p, with_p)
+    numerator: np.ndarray | None = None
+    lost: np.ndarray | float = 0.0  # per row: the weights of the dropped objectives it lacks
+    has_weight: np.ndarray | bool = extra_weight > 0  # per row: a positive weight left
+    for name, objective in core:
+        w = _weight(objective, config)
+        term = w * _score_term(objective, values[name], config)
+        if objective.missing == "dropped":
+            absent = np.isnan(np.asarray(values[name], dtype=np.float64))
+            term = np.where(absent, 0.0, term)
+            lost = lost + np.where(absent, w, 0.0)
+            has_weight = has_weight | ((w > 0) & ~absent)
+        else:
+            has_weight = has_weight | (w > 0)
+        numerator = term if numerator is None else numerator + term
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 where no weight is left: NaN
+        score = (numerator + extra) / (total - lost)
+    return np.where((np.asarray(lost) > 0) & ~np.asarray(has_weight), np.nan, score)
+
+
+def optimistic_values(
+    values: Mapping[str, np.ndarray | None],
+    stds: Mapping[str, np.ndarray | None],
+    kappa: float,
+) -> dict[str, np.ndarray | None]:
+    """``values`` moved ``kappa`` standard deviations towards better (clipped to an objective's
+    ``bounds``) where ``stds`` has the objective's; missing standard deviations count as zero."""
+    out = dict(values)
+    for name, std in stds.items():
+        objective = OBJECTIVES[name]
+        if std is None or values.get(name) is None:
+            continue
+        std = np.nan_to_num(np.asarray(std, dtype=np.float64), nan=0.0)
+        shifted = np.asarray(values[name], dtype=np.float64) + (
+            kappa * std if objective.maximise else -kappa * std
+        )
+        if objective.bounds is not None:
+            shifted = np.clip(shifted, *objective.bounds)
+        out[name] = shifted
+    return out
 
 
 def acquisition_score(
-    log10_sigma: np.ndarray,
-    log10_sigma_std: np.ndarray,
-    p_air_stable: np.ndarray,
-    p_air_stable_std: np.ndarray | None,
+    values: Mapping[str, np.ndarray | None],
+    stds: Mapping[str, np.ndarray | None],
     config: RankingConfig,
-    window_ox_v: np.ndarray | None = None,
-    cost_usd_per_kg: np.ndarray | None = None,
-    interface_ev_per_atom: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Upper-confidence-bound acquisition: :func:`weighted_score` of ``mu + kappa * std``.
+    """Upper-confidence-bound acquisition: :func:`weighted_score` of ``mu + kappa * std``
+    (:func:`optimistic_values`; ``stds``: objective name -> standard deviations).
 
     Missing standard deviations count as zero (no exploration bonus for that objective).
     """
-    sigma_std = np.nan_to_num(np.asarray(log10_sigma_std, dtype=np.float64), nan=0.0)
-    optimistic_sigma = np.asarray(log10_sigma, dtype=np.float64) + config.kappa * sigma_std
-    p = np.asarray(p_air_stable, dtype=np.float64)
-    if p_air_stable_std is not None:
-        p_std = np.nan_to_num(np.asarray(p_air_stable_std, dtype=np.float64), nan=0.0)
-        p = np.clip(p + config.kappa * p_std, 0.0, 1.0)
-    return weighted_score(
-        optimistic_sigma, p, config, window_ox_v, cost_usd_per_kg, interface_ev_per_atom
-    )
+    return weighted_score(optimistic_values(values, stds, config.kappa), config)
 
 
 def rank_order(score: np.ndarray) -> np.ndarray:
@@ -233,44 +257,44 @@ class ParetoFallbackWarning(NoticeWarning, RuntimeWarning):
     """More rows than ``ranking.pareto_max_rows``: the fronts are over the two predictions only."""
 
 
+def _pareto_value(objective: Objective, values: np.ndarray) -> np.ndarray:
+    """``values`` as ``pareto_rank`` maximises them: ``log10`` where the objective says so (a
+    value <= 0 undefined), negated when minimised."""
+    values = np.asarray(values, dtype=np.float64)
+    if objective.log10:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(values > 0, np.log10(values), np.nan)
+    return values if objective.maximise else -values
+
+
 def _pareto_objectives(
-    config: RankingConfig,
-    mu: np.ndarray,
-    p: np.ndarray,
-    ox: np.ndarray | None,
-    cost: np.ndarray | None,
-    anode: np.ndarray | None,
+    config: RankingConfig, values: Mapping[str, np.ndarray | None]
 ) -> list[np.ndarray]:
     """The columns ``pareto_rank`` maximises, in ``config.pareto_objectives`` order, each in units
     of its :data:`PARETO_RESOLUTION` (rounded: closer values tie; cost as -log10 USD/kg);
     conductivity and air stability always, the computed ones when present (not all NaN)."""
-    values = {"conductivity": mu, "air_stability": p, "oxidation": ox, "anode": anode}
-    if cost is not None:
-        cost = np.asarray(cost, dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values["cost"] = np.where(cost > 0, -np.log10(cost), np.nan)
-    else:
-        values["cost"] = None
     out = []
     for name in config.pareto_objectives:
-        column = values[name]
-        if column is None:
+        objective = OBJECTIVES[name]
+        if values.get(name) is None:
             continue
-        steps = objective_steps(name, column)
-        if name in ("conductivity", "air_stability"):
+        steps = objective_steps(name, _pareto_value(objective, values[name]))
+        if objective.missing != "worst":
             out.append(steps)
         elif np.isfinite(steps).any():
             out.append(_undefined_is_worst(steps))
     if len(out) > 2 and config.pareto_max_rows:
         n_rows = int(np.isfinite(np.column_stack(out)).all(axis=1).sum())
         if n_rows > config.pareto_max_rows:
+            core = [n for n, o in OBJECTIVES.items() if o.missing != "worst"]
+            named = " and ".join(n.replace("_", " ") for n in core)
             warnings.warn(
                 f"pareto_rank: {n_rows} rows exceed ranking.pareto_max_rows = "
-                f"{config.pareto_max_rows}; fronts over conductivity and air stability only",
+                f"{config.pareto_max_rows}; fronts over {named} only",
                 ParetoFallbackWarning,
                 stacklevel=3,
             )
-            return [objective_steps("conductivity", mu), objective_steps("air_stability", p)]
+            return [objective_steps(n, _pareto_value(OBJECTIVES[n], values[n])) for n in core]
     return out
 
 
@@ -322,22 +346,20 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
         ``acquisition_rank`` (by acquisition); the ranks (:data:`RANK_COLUMNS`) are 1-based
         nullable ``Int64``, ``<NA>`` when unranked.
     """
-    mu = predictions["pred_log10_sigma"].to_numpy(dtype=np.float64)
-    std = predictions["pred_log10_sigma_std"].to_numpy(dtype=np.float64)
-    p = predictions["p_air_stable"].to_numpy(dtype=np.float64)
-    p_std = (
-        predictions["p_air_stable_std"].to_numpy(dtype=np.float64)
-        if "p_air_stable_std" in predictions
-        else None
-    )
-    ox = _column(predictions, "window_ox_v")
-    cost = _column(predictions, "cost_usd_per_kg")
-    anode = _column(predictions, "interface_anode_ev_per_atom")
-    score = weighted_score(mu, p, config, ox, cost, anode)
-    acquisition = acquisition_score(mu, std, p, p_std, config, ox, cost, anode)
+    values: dict[str, np.ndarray | None] = {}
+    stds: dict[str, np.ndarray | None] = {}
+    for name, objective in OBJECTIVES.items():
+        if objective.missing == "worst":
+            values[name] = _column(predictions, objective.column)
+        else:  # a prediction every pool has
+            values[name] = predictions[objective.column].to_numpy(dtype=np.float64)
+        if objective.std_column:
+            stds[name] = _column(predictions, objective.std_column)
+    score = weighted_score(values, config)
+    acquisition = acquisition_score(values, stds, config)
     return pd.DataFrame(
         {
-            "pareto_rank": pareto_ranks(*_pareto_objectives(config, mu, p, ox, cost, anode)),
+            "pareto_rank": pareto_ranks(*_pareto_objectives(config, values)),
             "score": score,
             "acquisition": acquisition,
             "rank": rank_order(score),

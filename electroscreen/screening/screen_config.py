@@ -6,7 +6,7 @@ import hashlib
 import json
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,6 +16,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationError,
+    create_model,
     field_validator,
 )
 
@@ -23,6 +24,7 @@ from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.models.temperature import TEMPERATURE_RANGE_C, KelvinWarning, looks_like_kelvin
+from electroscreen.screening.objective_table import OBJECTIVES
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -184,7 +186,44 @@ class ObjectivesConfig(BaseModel):
         return value
 
 
-class RankingConfig(BaseModel):
+def _check_range(value: tuple[float, float]) -> tuple[float, float]:
+    if not value[0] < value[1]:
+        raise ValueError("ranges must be (low, high) with low < high")
+    return value
+
+
+def _objective_fields() -> dict[str, Any]:
+    """The ``weight_*`` and ``*_range`` fields of :class:`RankingConfig`, one pair per entry of
+    :data:`~electroscreen.screening.objective_table.OBJECTIVES` (read when this module is imported)."""
+    fields: dict[str, Any] = {}
+    for objective in OBJECTIVES.values():
+        fields[objective.weight_key] = (
+            StrictFloat,
+            Field(objective.weight, ge=0, description=objective.description or None),
+        )
+        if objective.range_key:
+            fields[objective.range_key] = (
+                tuple[StrictFloat, StrictFloat],
+                Field(objective.range, description=objective.range_description or None),
+            )
+    return fields
+
+
+_RANGE_KEYS = tuple(o.range_key for o in OBJECTIVES.values() if o.range_key)
+#: The objectives every ``pareto_objectives`` holds: those a row is unranked without.
+_REQUIRED = tuple(name for name, o in OBJECTIVES.items() if o.missing != "worst")
+
+#: The weights and ranges of the objectives, generated from the table: the base of RankingConfig.
+_ObjectiveWeights = create_model(  # type: ignore[call-overload]
+    "_ObjectiveWeights",
+    __config__=ConfigDict(extra="forbid"),
+    __module__=__name__,
+    __validators__={"_increasing": field_validator(*_RANGE_KEYS)(_check_range)},
+    **_objective_fields(),
+)
+
+
+class RankingConfig(_ObjectiveWeights):  # type: ignore[misc,valid-type]
     """How predictions become a ranking.
 
     ``score = (w_sigma * s(mu) + w_air * p + w_ox * s_ox(V_ox) + w_cost * (1 - s_cost(log10 c))
@@ -195,49 +234,22 @@ class RankingConfig(BaseModel):
     ``interface_range`` (the last three weights default to 0; a missing value contributes 0). The
     acquisition score is the same formula on optimistic values: ``mu + kappa * std`` and
     ``p + kappa * p_std`` (clipped to [0, 1]) -- an upper confidence bound.
+
+    The weight and range fields are those of the objectives in
+    :data:`~electroscreen.screening.objective_table.OBJECTIVES` (``weight_key``, ``range_key``),
+    and ``pareto_objectives`` takes its names from there.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    weight_conductivity: StrictFloat = Field(0.7, ge=0)
-    weight_air_stability: StrictFloat = Field(0.3, ge=0)
-    sigma_range: tuple[StrictFloat, StrictFloat] = Field(
-        (-8.0, -2.0), description="log10(S/cm) mapped onto 0 and 1 in the score."
-    )
     kappa: StrictFloat = Field(1.0, ge=0, description="Exploration weight of the UCB acquisition.")
-    weight_oxidation: StrictFloat = Field(
-        0.0, ge=0, description="Weight of the oxidation limit (window_ox_v) in the score."
-    )
-    oxidation_range: tuple[StrictFloat, StrictFloat] = Field(
-        (2.0, 5.0), description="window_ox_v (V vs Li/Li+) mapped onto 0 and 1 in the score."
-    )
-    weight_cost: StrictFloat = Field(
-        0.0, ge=0, description="Weight of cheapness (cost_usd_per_kg) in the score."
-    )
-    log10_cost_range: tuple[StrictFloat, StrictFloat] = Field(
-        (0.0, 3.0),
-        description="log10(USD/kg) mapped onto 1 (cheap) and 0 (dear) in the score.",
-    )
-
-    weight_interface: StrictFloat = Field(
-        0.0,
-        ge=0,
-        description="Weight of stability against the anode (interface_anode_ev_per_atom).",
-    )
-    interface_range: tuple[StrictFloat, StrictFloat] = Field(
-        (-1.0, 0.0),
-        description="interface_anode_ev_per_atom (eV/atom) mapped onto 0 and 1 in the score.",
-    )
-
-    pareto_objectives: tuple[
-        Literal["conductivity", "air_stability", "oxidation", "cost", "anode"], ...
-    ] = Field(
+    pareto_objectives: tuple[Literal[tuple(OBJECTIVES)], ...] = Field(  # type: ignore[valid-type]
         ("conductivity", "air_stability", "oxidation", "cost"),
         min_length=2,
         description=(
             "Objectives of pareto_rank: conductivity (pred_log10_sigma), air_stability "
             "(p_air_stable), oxidation (window_ox_v), cost (cost_usd_per_kg, minimised), anode "
-            "(interface_anode_ev_per_atom); all maximised unless said."
+            "(interface_anode_ev_per_atom); all maximised unless said (screening/objective_table.py)."
         ),
     )
 
@@ -255,21 +267,10 @@ class RankingConfig(BaseModel):
     @field_validator("pareto_objectives")
     @classmethod
     def _needs_both_predictions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if (
-            "conductivity" not in value
-            or "air_stability" not in value
-            or len(set(value)) < len(value)
-        ):
+        if any(name not in value for name in _REQUIRED) or len(set(value)) < len(value):
             raise ValueError(
-                "pareto_objectives must hold conductivity and air_stability, each name once"
+                f"pareto_objectives must hold {' and '.join(_REQUIRED)}, each name once"
             )
-        return value
-
-    @field_validator("sigma_range", "oxidation_range", "log10_cost_range", "interface_range")
-    @classmethod
-    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if not value[0] < value[1]:
-            raise ValueError("ranges must be (low, high) with low < high")
         return value
 
 

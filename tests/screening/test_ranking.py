@@ -173,21 +173,33 @@ def test_anode_weight_moves_the_score():
 
 def test_weighted_score_scales_and_falls_back_to_conductivity():
     config = RankingConfig(weight_conductivity=0.5, weight_air_stability=0.5, sigma_range=(-6, -2))
-    score = weighted_score(
-        np.array([-2.0, -4.0, -10.0, -4.0]), np.array([1.0, 0.5, 0.0, np.nan]), config
+    values = {
+        "conductivity": np.array([-2.0, -4.0, -10.0, -4.0]),
+        "air_stability": np.array([1.0, 0.5, 0.0, np.nan]),
+    }
+    np.testing.assert_allclose(weighted_score(values, config), [1.0, 0.5, 0.0, 0.5])
+    # a computed objective adds weight * scaled value, and 0 where it is NaN (the weight stays)
+    cheap = RankingConfig(weight_conductivity=0.5, weight_air_stability=0.5, weight_cost=1.0,
+                          sigma_range=(-6, -2))  # fmt: skip
+    values["cost"] = np.array([1.0, 1000.0, np.nan, 10**1.5])
+    np.testing.assert_allclose(weighted_score(values, cheap), [1.0, 0.25, 0.0, 0.75 / 1.5])
+    # without an air-stability weight, or a weight left: a row without p has no score
+    only_air = RankingConfig(weight_conductivity=0.0, weight_air_stability=1.0)
+    assert (
+        np.isnan(weighted_score(values, only_air)[3]) and weighted_score(values, only_air)[0] == 1
     )
-    np.testing.assert_allclose(score, [1.0, 0.5, 0.0, 0.5])
 
 
 def test_acquisition_is_an_upper_confidence_bound():
     config = RankingConfig(kappa=2.0, sigma_range=(-8, -2))
     mu, std = np.array([-6.0, -5.0]), np.array([1.0, 0.0])
     p, p_std = np.array([0.5, 0.5]), np.array([0.1, 0.0])
-    got = acquisition_score(mu, std, p, p_std, config)
-    expected = weighted_score(mu + 2 * std, np.clip(p + 2 * p_std, 0, 1), config)
-    np.testing.assert_allclose(got, expected)
+    values = {"conductivity": mu, "air_stability": p}
+    got = acquisition_score(values, {"conductivity": std, "air_stability": p_std}, config)
+    optimistic = {"conductivity": mu + 2 * std, "air_stability": np.clip(p + 2 * p_std, 0, 1)}
+    np.testing.assert_allclose(got, weighted_score(optimistic, config))
     assert got[0] > got[1]  # the uncertain candidate is worth exploring first
-    assert weighted_score(mu, p, config)[0] < weighted_score(mu, p, config)[1]
+    assert weighted_score(values, config)[0] < weighted_score(values, config)[1]
 
 
 def test_rank_order_breaks_ties_by_input_order_and_skips_nan():
