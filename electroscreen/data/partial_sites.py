@@ -19,6 +19,7 @@ from numbers import Real
 
 from pymatgen.core import Composition, Structure
 
+from electroscreen.data.json_classes import json_class_problem
 from electroscreen.data.validation import StructureProblem, site_occupancies
 
 __all__ = ["structure_from_atoms", "structure_from_dict", "structure_from_frame"]
@@ -26,14 +27,20 @@ __all__ = ["structure_from_atoms", "structure_from_dict", "structure_from_frame"
 
 def structure_from_dict(item: dict) -> Structure:
     """A pymatgen ``Structure.as_dict()`` as a Structure, its sites under the occupancy rule
-    (pymatgen's warnings silenced).
+    (pymatgen's warnings silenced). The only way the package builds a Structure from a dict: it
+    is walked first, so monty's decoder never imports a module the data names.
 
     Raises
     ------
     StructureProblem
-        ``bad_occupancy`` for a site outside the rule (pymatgen's own refusal, "Species
-        occupancies sum to more than 1!", names neither the site nor the total).
+        ``parse_error`` for an ``@module`` / ``@class`` outside the structure classes
+        (:func:`~electroscreen.data.json_classes.json_class_problem`); ``bad_occupancy`` for a site
+        outside the rule (pymatgen's own refusal, "Species occupancies sum to more than 1!", names
+        neither the site nor the total).
     """
+    problem = json_class_problem(item)
+    if problem is not None:
+        raise StructureProblem(*problem)
     sites = item.get("sites")
     if isinstance(sites, list):
         item = {**item, "sites": [_dict_site(site, j) for j, site in enumerate(sites)]}

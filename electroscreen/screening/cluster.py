@@ -28,19 +28,19 @@ any, gives LocalCluster's arguments): the code that runs on a real scheduler is 
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from electroscreen.experiments.config_files import ConfigError, read_mapping
 from electroscreen.screening.distributed import (
     WORKER_ENV,
     check_count,
     end_workers,
     local_cluster_options,
 )
+from electroscreen.screening.job_script import check_cluster_values, quoted_job_class
 from electroscreen.screening.job_submission import (
     SubmissionError,
     Submissions,
@@ -70,14 +70,32 @@ CLUSTER_KINDS = {
 _INSTALL_HINT = "pip install 'electroscreen[cluster]' (or pip install dask-jobqueue)"
 
 
-def load_cluster_config(path: str | Path | None) -> dict[str, Any]:
-    """The cluster class's keyword arguments from a YAML mapping (empty without a file)."""
-    if path is None:
+def load_cluster_config(config: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The cluster class's keyword arguments: a YAML file's mapping, or a mapping as given (the
+    Python API); empty without either.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML (a ``!!python`` tag: ``safe_load`` refuses it), or not a
+        mapping; a text value holds a line break or NUL
+        (:func:`~electroscreen.screening.job_script.check_cluster_values`).
+    """
+    if config is None:
         return {}
-    data = yaml.safe_load(Path(path).read_text()) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the cluster config must be a mapping of keyword arguments")
-    return data
+    if isinstance(config, Mapping):
+        options, where = dict(config), "cluster_config"
+    else:
+        try:
+            options, where = read_mapping(config), str(config)
+        except ConfigError as exc:
+            if "expected a mapping" not in str(exc):
+                raise
+            raise ConfigError(
+                f"{config}: the cluster config must be a mapping of keyword arguments"
+            ) from None
+    check_cluster_values(options, where)
+    return options
 
 
 def _worker_exports(prologue: list[str]) -> list[str]:
@@ -118,6 +136,8 @@ def make_cluster(kind: str, options: dict[str, Any] | None = None) -> Any:
 
         return LocalCluster(**{"n_workers": 0, **local_cluster_options(), **options})
     cluster_class = _jobqueue_class(kind)
+    # the paths `screen` builds (credentials in --out, this Python) are quoted in the job script
+    options["job_cls"] = quoted_job_class(options.get("job_cls") or cluster_class.job_cls)
     options.setdefault("processes", options.get("cores", 1))
     options["job_script_prologue"] = _worker_exports(list(options.get("job_script_prologue", [])))
     # the scheduler must be reachable from the compute nodes, so it listens on the network: TLS

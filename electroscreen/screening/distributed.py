@@ -1,7 +1,8 @@
 """Scale-out of the per-batch work with Dask: a local cluster of worker processes or an existing one.
 
 ``--workers N`` starts a :class:`distributed.LocalCluster` of ``N`` single-threaded worker
-processes bound to 127.0.0.1; ``--scheduler ADDRESS`` joins a running cluster (for example one
+processes bound to 127.0.0.1, speaking TLS with temporary credentials (other users of the machine
+cannot run code in them); ``--scheduler ADDRESS`` joins a running cluster (for example one
 started by ``dask-jobqueue``'s ``SLURMCluster``, see the README). Workers load each model once per
 process by URI, so the tracking store must be reachable from them (an ``http://`` MLflow server, or
 a SQLite file on a shared file system).
@@ -34,9 +35,16 @@ WORKER_END_S = 30.0
 def local_cluster_options() -> dict[str, Any]:
     """Arguments of the :class:`distributed.LocalCluster` of ``--workers`` and ``--cluster local``
     (besides ``n_workers``): worker processes of one thread each, on 127.0.0.1, the dashboard too
-    (else its HTTP server binds 0.0.0.0:8787), with :data:`WORKER_ENV` and :data:`WORKER_PRELOAD`."""
+    (else its HTTP server binds 0.0.0.0:8787), with :data:`WORKER_ENV` and :data:`WORKER_PRELOAD`.
+
+    Loopback is not private on a shared machine: any user there can connect to a port on
+    127.0.0.1 (``/proc/net/tcp`` lists them), and a Dask scheduler runs what its clients send. So
+    the scheduler and workers speak TLS with temporary credentials (``security=True``:
+    :meth:`distributed.Security.temporary`, needs ``cryptography``), which live in the memory of
+    this process and its workers only; a client without them is refused.
+    """
     return dict(
-        threads_per_worker=1, processes=True, host="127.0.0.1",
+        threads_per_worker=1, processes=True, host="127.0.0.1", security=True,
         dashboard_address="127.0.0.1:0", env=dict(WORKER_ENV), preload=list(WORKER_PRELOAD),
     )  # fmt: skip
 
@@ -54,9 +62,13 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     Parameters
     ----------
     workers : int, optional
-        Start a LocalCluster with this many worker processes (one thread each) on 127.0.0.1.
+        Start a LocalCluster with this many worker processes (one thread each) on 127.0.0.1, over
+        TLS (:func:`local_cluster_options`).
     scheduler : str, optional
-        Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        Address of a running scheduler, e.g. ``tls://10.0.0.5:8786``; a TLS scheduler's client
+        credentials come from Dask's config (``distributed.comm.tls.*``, e.g. the environment
+        variables ``DASK_DISTRIBUTED__COMM__TLS__CA_FILE``, ``..._TLS__CLIENT__CERT``,
+        ``..._TLS__CLIENT__KEY``).
     """
     from distributed import Client, LocalCluster
 

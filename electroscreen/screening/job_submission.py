@@ -191,20 +191,21 @@ def credentials_folder(shared: str | None) -> Iterator[str]:
     ----------
     shared : str, optional
         The folder the jobs see (dask-jobqueue's ``shared_temp_directory``; default the current
-        folder). ``~`` and ``$VARS`` are expanded here; the path yielded keeps them, so that the
-        job script expands them on the compute node as before.
+        folder). ``~`` and ``$VARS`` are expanded here, on the machine that runs ``screen``.
 
     Yields
     ------
     str
-        The path to pass on as ``shared_temp_directory``.
+        The absolute path to pass on as ``shared_temp_directory``; the job script holds it as
+        one quoted, literal argument (:func:`~electroscreen.screening.job_script.quoted_job_class`),
+        never expanded again by the job's shell.
     """
     shared = shared or os.getcwd()
     local = tempfile.mkdtemp(
         prefix=".electroscreen-tls-", dir=os.path.expanduser(os.path.expandvars(shared))
     )
     try:
-        yield os.path.join(shared, os.path.basename(local))
+        yield os.path.abspath(local)
     finally:
         shutil.rmtree(local, ignore_errors=True)
 

@@ -242,10 +242,7 @@ def screen(
     if cluster is not None:
         from electroscreen.screening.cluster import check_submit_tools, load_cluster_config
 
-        options = dict(
-            cluster_config if isinstance(cluster_config, dict)
-            else load_cluster_config(cluster_config)
-        )  # fmt: skip
+        options = load_cluster_config(cluster_config)  # a file or a mapping, values checked
         check_submit_tools(cluster)  # no `sbatch` here: said before --out or MLflow are touched
         if cluster != "local":  # the TLS credentials of the jobs: beside the results, shared
             options.setdefault("shared_temp_directory", str(Path(out).resolve()))

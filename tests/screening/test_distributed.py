@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 
+import dask
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +37,18 @@ def _screen(pool, out, uri, **kwargs):
     )  # fmt: skip
 
 
+def _tls_config(security, folder) -> dict[str, object]:
+    """Dask config naming files (in a private ``folder``) that hold ``security``'s credentials."""
+    folder.mkdir(mode=0o700)
+    paths = {}
+    for key, field in [("ca-file", "tls_ca_file"), ("client.cert", "tls_client_cert"),
+                       ("client.key", "tls_client_key")]:  # fmt: skip
+        paths[key] = folder / f"{field}.pem"
+        paths[key].write_text(getattr(security, field))
+    config = {f"distributed.comm.tls.{key}": str(path) for key, path in paths.items()}
+    return {**config, "distributed.comm.require-encryption": True}
+
+
 def _worker_env() -> tuple[str | None, int]:
     import threading
 
@@ -46,17 +59,54 @@ def test_two_worker_processes_rank_like_the_serial_run(model_store, pool, tmp_pa
     serial = _screen(pool, tmp_path / "serial", model_store.uri)
     with dask_client(workers=2) as client:
         info = client.scheduler_info()
-        assert info["address"].startswith("tcp://127.0.0.1:")
+        assert info["address"].startswith("tls://127.0.0.1:")
         assert client.dashboard_link.startswith("http://127.0.0.1:")  # no 0.0.0.0 listener
-        assert all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
+        assert all(w.startswith("tls://127.0.0.1:") for w in info["workers"])
         assert len(info["workers"]) == 2
         assert sorted(client.nthreads().values()) == [1, 1]
         pids = client.run(os.getpid)
         assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
         assert {v[0] for v in client.run(_worker_env).values()} == {"1"}
-        joined = _screen(pool, tmp_path / "joined", model_store.uri, scheduler=info["address"])
+        # --scheduler on a TLS scheduler: its credentials through Dask's config, as docs/scaling.md
+        with dask.config.set(_tls_config(client.security, tmp_path / "tls")):
+            joined = _screen(pool, tmp_path / "joined", model_store.uri, scheduler=info["address"])
     assert_frame_equal(joined.results, serial.results)
     assert (serial.results["rank"] > 0).sum() > 50
+
+
+def _attack(address: str, **kwargs) -> str:
+    """What another user on this machine gets when they connect to ``address`` and run code."""
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=3, **kwargs) as client:
+            return f"ran in {sorted(client.run(os.getpid).values())}"
+    except (OSError, TimeoutError) as exc:
+        return f"refused: {type(exc).__name__}"
+
+
+def test_another_local_user_cannot_run_code_in_the_local_workers():
+    """``--workers`` / ``--cluster local`` bound 127.0.0.1 without authentication: any user of a
+    shared login node could find the port (``/proc/net/tcp``) and run code in the workers. Their
+    scheduler and workers now speak TLS with temporary credentials held by ``screen`` alone."""
+    from distributed import Security
+
+    from electroscreen.screening.cluster import make_cluster
+
+    with dask_client(workers=1) as client:
+        address = client.scheduler_info()["address"]
+        assert address.startswith("tls://127.0.0.1:")
+        assert all(w.startswith("tls://") for w in client.scheduler_info()["workers"])
+        hostport = address.split("://", 1)[1]
+        assert _attack(f"tcp://{hostport}").startswith("refused")
+        assert _attack(address, security=Security.temporary()).startswith("refused")  # other CA
+        own = Security.temporary()  # trusts the scheduler, shows a certificate of its own
+        forged = Security(tls_ca_file=client.security.tls_ca_file, tls_client_cert=own.tls_client_cert,
+                          tls_client_key=own.tls_client_key, require_encryption=True)  # fmt: skip
+        assert _attack(address, security=forged).startswith("refused")
+        assert _attack(address, security=client.security).startswith("ran in")  # the owner
+    with make_cluster("local") as cluster:  # --cluster local: the same options
+        assert cluster.scheduler_address.startswith("tls://127.0.0.1:")
 
 
 def test_workers_and_scheduler_are_exclusive(model_store, pool, tmp_path):
