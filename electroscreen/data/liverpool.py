@@ -38,7 +38,6 @@ Repeated measurements (:func:`liverpool_compositions`)
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -48,8 +47,8 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import atomic_fractions, composition_key
 from electroscreen.data.formula import format_formula, parse_formula
-from electroscreen.data.obelix import OBELIX_COMMIT, ObelixChecksumError
-from electroscreen.data.pinned import MissingDataError, cache_dir, download_verified, sha256_file
+from electroscreen.data.obelix import OBELIX_COMMIT
+from electroscreen.data.pinned import pinned_folder
 
 __all__ = [
     "BOLTZMANN_EV_PER_K",
@@ -109,21 +108,8 @@ def liverpool_dir(data_dir: str | Path | None = None, *, url: str = LIVERPOOL_UR
     ObelixChecksumError
         The file's SHA-256 differs from the pinned copy.
     """
-    data_dir = data_dir or os.environ.get("ELECTROSCREEN_DATA") or None
-    if data_dir is not None:
-        root = Path(data_dir)
-        folder = root / "liverpool" if (root / "liverpool").is_dir() else root
-        if not (folder / LIVERPOOL_FILE).is_file():
-            raise MissingDataError(f"{folder}: missing {LIVERPOOL_FILE} (Liverpool Ionics Dataset)")
-    else:
-        folder = cache_dir("liverpool")
-        if not (folder / LIVERPOOL_FILE).is_file():
-            download_verified(url, folder / LIVERPOOL_FILE, LIVERPOOL_SHA256)
-    if sha256_file(folder / LIVERPOOL_FILE) != LIVERPOOL_SHA256:
-        raise ObelixChecksumError(
-            f"{folder / LIVERPOOL_FILE}: SHA-256 differs from the pinned copy"
-        )
-    return folder
+    files = {LIVERPOOL_FILE: LIVERPOOL_SHA256}
+    return pinned_folder("liverpool", files, data_dir, lambda _: url, "Liverpool Ionics Dataset")
 
 
 def normalise_mixture(text: str) -> tuple[str, bool]:

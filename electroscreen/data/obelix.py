@@ -8,7 +8,6 @@ repository into a user cache; either way their SHA-256 sums are checked.
 
 from __future__ import annotations
 
-import os
 import tarfile
 from pathlib import Path
 
@@ -16,13 +15,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK, candidate_table
-from electroscreen.data.pinned import (
-    ChecksumError,
-    MissingDataError,
-    cache_dir,
-    download_verified,
-    sha256_file,
-)
+from electroscreen.data.pinned import ChecksumError, pinned_folder
 from electroscreen.data.readers import structure_from_text, structure_record
 
 __all__ = [
@@ -92,25 +85,7 @@ def obelix_dir(data_dir: str | Path | None = None, *, base_url: str = OBELIX_URL
     ObelixChecksumError
         A file's SHA-256 differs from the pinned release.
     """
-    data_dir = data_dir or os.environ.get("ELECTROSCREEN_DATA") or None
-    if data_dir is not None:
-        root = Path(data_dir)
-        folder = root / "obelix" if (root / "obelix").is_dir() else root
-        missing = [n for n in OBELIX_FILES if not (folder / n).is_file()]
-        if missing:
-            raise MissingDataError(
-                f"{folder}: missing OBELiX files {missing} (unset ELECTROSCREEN_DATA and give no "
-                "data_dir to download them)"
-            )
-    else:
-        folder = cache_dir("obelix")
-        for name, expected in OBELIX_FILES.items():
-            if not (folder / name).is_file():
-                download_verified(f"{base_url}/{name}", folder / name, expected)
-    for name, expected in OBELIX_FILES.items():
-        if sha256_file(folder / name) != expected:
-            raise ObelixChecksumError(f"{folder / name}: SHA-256 differs from the pinned release")
-    return folder
+    return pinned_folder("obelix", OBELIX_FILES, data_dir, lambda f: f"{base_url}/{f}", "OBELiX")
 
 
 def _parse_sigma(raw: pd.Series) -> pd.DataFrame:

@@ -3,18 +3,21 @@
 :func:`read_mapping` gives the file's fields (``yaml.safe_load``: no code from a config file) or a
 :class:`ConfigError` naming the file; :func:`field_problems` turns a pydantic ``ValidationError``
 into one line per bad field (``field 'batch_size': Input should be greater than or equal to 1``),
-so that the CLI prints ``error: <file>: invalid <kind> config: ...`` instead of pydantic's dump.
+so that the CLI prints ``error: <file>: invalid <kind> config: ...`` instead of pydantic's dump;
+:func:`flat_params` writes a validated config as the MLflow params of its run (training and
+screening alike).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-__all__ = ["ConfigError", "field_problems", "read_mapping"]
+__all__ = ["ConfigError", "field_problems", "flat_params", "read_mapping"]
 
 
 class ConfigError(ValueError):
@@ -68,3 +71,27 @@ def _as_read(value: object) -> str:
     if isinstance(value, bool):
         return f", not the boolean {str(value).lower()}"
     return f", not {value!r}"
+
+
+def flat_params(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """A config's fields (``model_dump(mode="json")``) as flat MLflow params.
+
+    Nested mappings become dotted names (``filters.max_elements``; an empty one stays one param,
+    ``"{}"``), a list or tuple its items ``,``-joined, ``None`` the empty text, anything else its
+    ``str``.
+
+    Examples
+    --------
+    >>> flat_params({"a": {"b": [1, 2], "c": None}, "d": {}, "e": 0.5})
+    {'a.b': '1,2', 'a.c': '', 'd': '{}', 'e': '0.5'}
+    """
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(flat_params(value, prefix=f"{name}."))
+        elif isinstance(value, list | tuple):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = "" if value is None else str(value)
+    return out

@@ -29,7 +29,12 @@ from pydantic import (
     model_validator,
 )
 
-from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
+from electroscreen.experiments.config_files import (
+    ConfigError,
+    field_problems,
+    flat_params,
+    read_mapping,
+)
 from electroscreen.experiments.train_config_checks import (
     check_data_dir,
     check_device_used,
@@ -311,24 +316,7 @@ class TrainConfig(BaseModel):
         data = self.model_dump(mode="json")
         if self.task != "conductivity":
             data = {k: v for k, v in data.items() if k not in CONDUCTIVITY_ONLY}
-        return {k: _as_param(v) for k, v in _flatten(data).items()}
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(_flatten(value, prefix=f"{name}."))
-        else:
-            out[name] = value
-    return out
-
-
-def _as_param(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return "" if value is None else str(value)
+        return flat_params(data)
 
 
 def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:

@@ -294,11 +294,27 @@ def coverage_by_group(result: EvaluationResult) -> str:
     return f"coverage by group: {'; '.join(p for p in parts if p)}" if parts else ""
 
 
+def dataset_citations(config: TrainConfig) -> dict[str, str]:
+    """The datasets a run's rows come from -> their reference: OBELiX, and the Liverpool Ionics
+    Dataset when read (the air-stability labels cite each row's source in the label file)."""
+    if config.task != "conductivity":
+        return {}
+    from electroscreen.data import liverpool, obelix
+
+    out = {"OBELiX": obelix.CITATION}
+    if config.liverpool:
+        out["Liverpool Ionics Dataset"] = liverpool.CITATION
+    return out
+
+
 def log_citations(config: TrainConfig, workdir: Path) -> None:
-    """Where every descriptor of the model comes from (``citations.txt``)."""
+    """Where the model's data (``[data] <dataset>``) and every descriptor (``[<featurizer>]
+    <class>``) come from (``citations.txt``)."""
     from electroscreen.featurizers.registry import make_featurizer
 
     lines = []
+    for dataset, citation in dataset_citations(config).items():
+        lines += [f"[data] {dataset}", f"  - {citation}"]
     for name in config.featurizers:
         featurizer = make_featurizer(name, **config.featurizer_params.get(name, {}))
         lines.append(f"[{name}] {type(featurizer).__name__}")

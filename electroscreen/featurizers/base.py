@@ -142,7 +142,8 @@ class Featurizer(LegacyStateMixin, TransformerMixin, BaseEstimator):
     #: Unit of each feature, keyed by feature name (``""`` for dimensionless).
     units: dict[str, str] = {}
     #: ``(name, unit, citation)`` of every feature, for featurizers with a fixed feature list: when
-    #: given, names, units and per-feature citations all come from it.
+    #: given, names, units, per-feature citations and (unless overridden) :meth:`citations` all
+    #: come from it.
     feature_table: ClassVar[Sequence[tuple[str, str, str]]] = ()
 
     def fit(self, X: object, y: object = None) -> Featurizer:
@@ -178,8 +179,12 @@ class Featurizer(LegacyStateMixin, TransformerMixin, BaseEstimator):
         return {name: cite for name, _, cite in self.feature_table}
 
     def citations(self) -> list[str]:
-        """References for the descriptors (BibTeX-free plain strings)."""
-        return []
+        """References for the descriptors (BibTeX-free plain strings).
+
+        By default the distinct citations of :attr:`feature_table`, in table order (empty without
+        one); a featurizer whose references are not one per feature overrides this.
+        """
+        return list(dict.fromkeys(cite for _, _, cite in self.feature_table if cite))
 
     def implementors(self) -> list[str]:
         return ["electroscreen developers"]

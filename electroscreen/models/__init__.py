@@ -1,29 +1,31 @@
 """Tasks, scikit-learn and torch estimators, uncertainty and evaluation.
 
-API summary (stable; see each module for details)
--------------------------------------------------
+API summary (stable; each fact's home is named, and the module's docstring has the details)
+--------------------------------------------------------------------------------------------
 ``electroscreen.models.tasks``
-    ``load_task_table(task, data_dir=None, *, structures=False) -> DataFrame`` (labelled candidate
-    table: ``candidate_id, formula, source, status, error, structure`` + ``log10_sigma, censored,
-    log10_sigma_upper, family, split`` for ``conductivity``; ``verdict, family, ...`` for
-    ``air_stability``); ``get_task(name) -> Task`` (``.name, .kind, .output_columns``);
-    ``targets_for(task, table) -> Targets`` (``y, evaluable, censored_bound, sample_weight``).
-    Censored conductivities are trained at their upper bound and excluded from error metrics and
-    conformal calibration; air-stability verdicts collapse ``stable, moderate -> 1``, ``unstable -> 0``.
+    ``load_task_table(task, data_dir=None, *, structures=False, liverpool=False) -> DataFrame``
+    (the labelled candidate table of a task: ``conductivity``'s ``log10_sigma, censored, family,
+    split, ...``, ``air_stability``'s ``verdict, ...``); ``get_task(name) -> Task`` (``.name,
+    .kind, .output_columns, .summary``); ``targets_for(task, table) -> Targets`` (``y, evaluable,
+    censored_bound, sample_weight``). Censored conductivities are trained at their upper bound and
+    excluded from error metrics and conformal calibration; air-stability verdicts collapse
+    ``stable, moderate -> 1``, ``unstable -> 0``.
 
 ``electroscreen.models.predictor``
     ``CandidatePredictor(task="conductivity", featurizers=("magpie", "electrolyte"),
-    estimator="random_forest", estimator_params=None, conformal_alpha=0.1, random_state=0,
-    device="auto", conformal_method="auto", censored="bound",
-    conformal_groups="chemsys", conformal_novelty_bins=1)``
-    - ``estimator``: ``random_forest | extra_trees | gradient_boosting | mlp | graph`` (``graph``:
-      structures only, conductivity only, ``featurizers`` must be empty). ``ESTIMATORS`` lists them.
+    estimator="random_forest", estimator_params=None, ...)``: its parameters are listed in its
+    class docstring (and checked by ``predictor_params.check_predictor_params``).
+
+    - ``estimator``: a name of :data:`~electroscreen.models.estimators.ESTIMATORS` (the one list;
+      ``build_estimator`` says which task each suits); an estimator has the interface of
+      :func:`~electroscreen.models.estimators.check_interface`.
     - ``fit(table) -> self``: a labelled task table (``load_task_table``).
-    - ``predict_frame(frame) -> DataFrame`` (same index as ``frame``; ``frame`` needs ``formula`` and may
-      have ``structure`` = CIF text, pymatgen Structure or None/NaN, and ``status``/``candidate_id``):
-      conductivity ``pred_log10_sigma, pred_log10_sigma_std, pred_log10_sigma_lo,
-      pred_log10_sigma_hi, pred_status``; air_stability ``p_air_stable, p_air_stable_std,
-      pred_status``. ``pred_status`` is ``"ok"`` or why the row has NaN predictions.
+    - ``predict_frame(frame) -> DataFrame`` (same index as ``frame``; ``frame`` needs ``formula``
+      and may have ``structure`` = CIF text, pymatgen Structure or None/NaN, ``temperature_c``,
+      ``status``/``candidate_id``): the columns of ``output_columns()``
+      (``predictor_outputs.output_columns``: the task's ``output_columns``, novelty and activation
+      energy where the model has them) and ``pred_status`` (``"ok"`` or why the row has NaN
+      predictions).
     - ``predict(frame) -> ndarray`` (the task's point prediction, ``pred_log10_sigma`` or the
       probability ``p_air_stable``), ``score(table) -> float`` (R^2 without censored rows, or the
       accuracy at 0.5): scikit-learn's names on candidate frames, not ``X, y``
@@ -39,21 +41,18 @@ API summary (stable; see each module for details)
     - ``config() -> dict`` JSON-friendly parameters (for logging as params).
 
 ``electroscreen.models.evaluation``
-    ``evaluate(predictor, table, scheme="official" | "family_cv", n_splits=5) -> EvaluationResult``
-    with ``.metrics`` (conductivity: ``mae, rmse, r2, spearman, roc_auc, coverage_90, interval_width,
-    n, n_missing, n_censored``; air_stability: ``roc_auc, accuracy, brier, log_loss, n``) and
-    ``.predictions`` (``candidate_id, formula, family, y_true, y_pred, y_std, y_lo, y_hi, censored,
-    weight, fold``). ``family_cv`` groups folds by the ``family`` column (conductivity: the
-    structural family; air stability: the chemical class), ``composition_cv`` by composition
-    (:func:`~electroscreen.data.composition_match.composition_groups`); all schemes:
-    :data:`~electroscreen.models.splits.SCHEMES`.
+    ``evaluate(predictor, table, scheme="official", n_splits=5, *, design=None, on_folds=None)
+    -> EvaluationResult``, ``scheme`` one of :data:`~electroscreen.models.splits.SCHEMES`, with
+    ``.metrics`` (:func:`~electroscreen.models.metrics.regression_metrics` or
+    :func:`~electroscreen.models.metrics.classification_metrics`), ``.predictions`` (one row per
+    held-out row: ``y_true, y_pred, y_std, ..., fold``), ``.per_group`` and ``.breakdowns``.
 
-Lower level: ``sklearn_models.TreeEnsembleRegressor/Classifier``, ``torch_mlp.MLPEnsembleRegressor/
-Classifier``, ``graph.GraphRegressor`` (all with ``predict_dist`` / ``predict_proba_dist``),
-``uncertainty.ConformalRegressor`` (split-conformal / CV+ intervals), ``torch_base.resolve_device``.
-The predictor's parts: ``estimators`` (``ESTIMATORS``, ``build_estimator``), ``featurize``
-(``Design``, ``featurize_frame``, ``reads_structures``), ``side_models`` (novelty and activation
-energy); the evaluation's: ``splits`` (``SCHEMES``, ``guard_extra_rows``, ...) and ``metrics``
-(``regression_metrics``, ...). Every name listed above stays importable from ``predictor`` /
-``evaluation``.
+Lower level: ``sklearn_models.TreeEnsembleRegressor/Classifier``, ``linear_models``,
+``torch_mlp``, ``composition_attention``, ``graph``, ``averaged``, ``gated`` (each estimator of
+``ESTIMATORS``), ``uncertainty.ConformalRegressor`` (split-conformal / CV+ intervals),
+``torch_base.resolve_device``. The predictor's parts: ``estimators`` (``ESTIMATORS``,
+``build_estimator``, ``check_estimator``), ``featurize`` (``Design``, ``featurize_frame``,
+``reads_structures``), ``side_models`` (novelty and activation energy); the evaluation's:
+``splits`` (``SCHEMES``, ``guard_extra_rows``, ...) and ``metrics`` (``regression_metrics``, ...).
+Every name listed above stays importable from ``predictor`` / ``evaluation``.
 """

@@ -36,6 +36,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
+from electroscreen.models.estimators import ESTIMATORS
+from electroscreen.models.member_specs import check_member_spec
 from electroscreen.models.rowwise import row_dot
 
 __all__ = ["AveragedRegressor", "build_averaged", "check_members", "member_estimators"]
@@ -44,6 +46,8 @@ __all__ = ["AveragedRegressor", "build_averaged", "check_members", "member_estim
 MEMBER_KEYS = {"estimator", "featurizers", "params", "weight"}
 #: Estimators that cannot be members (no feature matrix, or nesting).
 NOT_MEMBERS = ("graph", "averaged")
+#: Estimators that can (a classifier among them is then refused by its builder: not a regressor).
+MEMBER_ESTIMATORS = tuple(e for e in ESTIMATORS if e not in NOT_MEMBERS)
 
 
 def check_members(params: Mapping | None, featurizers: Sequence[str]) -> list[dict]:
@@ -73,18 +77,8 @@ def check_members(params: Mapping | None, featurizers: Sequence[str]) -> list[di
     out = []
     for i, spec in enumerate(members):
         where = f"averaged: member {i}"
-        if not isinstance(spec, Mapping):
-            raise ValueError(f"{where}: expected a mapping, got {type(spec).__name__}")
-        unknown = set(spec) - MEMBER_KEYS
-        if unknown:
-            raise ValueError(
-                f"{where}: unknown keys {sorted(unknown)}; allowed {sorted(MEMBER_KEYS)}"
-            )
-        name = spec.get("estimator")
-        if not isinstance(name, str) or name in NOT_MEMBERS:
-            raise ValueError(
-                f"{where}: estimator {name!r} cannot be a member ({NOT_MEMBERS} cannot)"
-            )
+        check_member_spec(where, spec, MEMBER_KEYS, MEMBER_ESTIMATORS)
+        name = spec["estimator"]
         feats = list(spec.get("featurizers") or [])
         missing = [f for f in feats if f not in featurizers]
         if not feats or missing:

@@ -22,10 +22,14 @@ from electroscreen.models.tasks import Task
 
 __all__ = [
     "ESTIMATORS",
+    "MissingInterfaceError",
+    "REQUIRED_FIT_ARGUMENTS",
+    "REQUIRED_METHODS",
     "TORCH_ESTIMATORS",
     "TREE_ESTIMATORS",
     "build_estimator",
     "check_estimator",
+    "check_interface",
     "check_param_names",
     "check_param_types",
     "check_param_values",
@@ -51,6 +55,53 @@ TREE_ESTIMATORS = ("random_forest", "extra_trees", "gradient_boosting")
 TORCH_ESTIMATORS = ("mlp", "attention", "graph")
 
 
+#: What the pipeline calls on an estimator of each task kind besides ``fit(X, y)``: the method
+#: that gives each row's prediction and spread (a regressor's ``predict_dist(X) -> (mean, std)``,
+#: read by ``uncertainty.ConformalRegressor`` and ``conformal_folds.score_rows``; a classifier's
+#: ``predict_proba_dist(X) -> (p, std)``, read by ``predictor_outputs.predict_columns``), and the
+#: ``fit`` arguments it must take (a classifier is always given each row's ``sample_weight``, the
+#: air labels' ``1 / rows per composition``; a regressor's ``fit`` may take ``sample_weight`` and
+#: ``censored``, given when its signature has them).
+REQUIRED_METHODS = {"regression": "predict_dist", "classification": "predict_proba_dist"}
+REQUIRED_FIT_ARGUMENTS = {"regression": (), "classification": ("sample_weight",)}
+
+
+class MissingInterfaceError(ValueError):
+    """An estimator lacks a method or ``fit`` argument that the pipeline calls
+    (:func:`check_interface`)."""
+
+
+def check_interface(task: Task, name: str, estimator: BaseEstimator) -> BaseEstimator:
+    """``estimator`` if it has what the pipeline calls for ``task`` (:data:`REQUIRED_METHODS`,
+    :data:`REQUIRED_FIT_ARGUMENTS`), else :class:`MissingInterfaceError` (a ``ValueError``) naming
+    the missing method or argument.
+
+    :func:`build_estimator` applies it to every estimator it builds, members of ``averaged`` and
+    ``gated`` included, so a config naming an estimator without it is refused when it loads
+    (:func:`check_estimator`), not after training has begun.
+    """
+    method = REQUIRED_METHODS[task.kind]
+    where = f"estimator {name!r} ({type(estimator).__name__})"
+    if not callable(getattr(estimator, method, None)):
+        shape = "(mean, std)" if task.kind == "regression" else "(p, std)"
+        raise MissingInterfaceError(
+            f"{where} has no {method}(X) -> {shape} method, which a {task.kind} model needs "
+            "(docs/architecture.md, 'A model')"
+        )
+    fit = getattr(estimator, "fit", None)
+    if not callable(fit):
+        raise MissingInterfaceError(f"{where} has no fit(X, y) method")
+    parameters = inspect.signature(fit).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    for argument in REQUIRED_FIT_ARGUMENTS[task.kind]:
+        if argument not in parameters and not takes_any:
+            raise MissingInterfaceError(
+                f"{where}: fit(X, y, {argument}=...) must take {argument!r}, which a "
+                f"{task.kind} model is given (docs/architecture.md, 'A model')"
+            )
+    return estimator
+
+
 def build_estimator(
     task: Task,
     name: str,
@@ -66,7 +117,27 @@ def build_estimator(
     (:mod:`electroscreen.models.averaged`), whose members each read their featurizers' columns;
     ``feature_names`` (the design's columns) by ``gated`` (:mod:`electroscreen.models.gated`), whose
     members read the columns they name.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, one of the wrong task, or an estimator without the interface the
+        pipeline calls (:func:`check_interface`).
     """
+    estimator = _build(task, name, params, random_state, device, blocks, feature_names)
+    return check_interface(task, name, estimator)
+
+
+def _build(
+    task: Task,
+    name: str,
+    params: dict | None,
+    random_state: int,
+    device: str,
+    blocks: dict[str, np.ndarray] | None,
+    feature_names: list[str] | None,
+) -> BaseEstimator:
+    """The body of :func:`build_estimator`: the estimator ``name``, not yet checked."""
     regression = task.kind == "regression"
 
     def member(member_name: str, member_params: dict) -> BaseEstimator:
@@ -151,9 +222,10 @@ def check_estimator(
 ) -> None:
     """Raise ``ValueError`` now for what :func:`build_estimator` or the first fit would refuse.
 
-    That is an unknown estimator (or one of the wrong task), unknown ``params`` or a boolean
-    given to a parameter that is not a flag (:func:`check_param_names`), a parameter that this
-    estimator takes but ignores (:func:`check_params_apply`), a parameter value
+    That is an unknown estimator (or one of the wrong task), one without the methods the pipeline
+    calls (:func:`check_interface`: ``predict_dist`` / ``predict_proba_dist``), unknown
+    ``params`` or a boolean given to a parameter that is not a flag (:func:`check_param_names`),
+    a parameter that this estimator takes but ignores (:func:`check_params_apply`), a parameter value
     scikit-learn's own constraints refuse (:func:`check_param_values`), a bad member of
     ``averaged`` (:func:`~electroscreen.models.averaged.check_members`) or of ``gated``
     (:func:`~electroscreen.models.gated.check_gated`, against ``feature_names``: the design's
@@ -182,6 +254,8 @@ def check_estimator(
         check_param_names(build_estimator(task, name, {}, 0, "cpu"), params)
         check_params_apply(task, name, params)
         check_param_values(build_estimator(task, name, params, 0, "cpu"))
+    except MissingInterfaceError:
+        raise  # says itself which estimator lacks what
     except (TypeError, ValueError) as exc:  # an argument it does not take, or a bad value
         raise ValueError(f"estimator_params of {name}: {exc}") from None
 

@@ -44,6 +44,7 @@ from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from electroscreen.models.member_specs import check_member_spec
 from electroscreen.models.novelty import FeatureNovelty
 
 __all__ = ["GatedClassifier", "build_gated", "check_gated"]
@@ -98,16 +99,8 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
 
 def _member(role: str, spec: object, names: list[str]) -> dict:
     """One checked member of :func:`check_gated`: ``estimator``, ``columns`` and ``params``."""
-    if not isinstance(spec, Mapping):
-        raise ValueError(f"gated: {role} must be a mapping, got {type(spec).__name__}")
-    extra = set(spec) - MEMBER_KEYS
-    if extra:
-        raise ValueError(
-            f"gated: {role}: unknown keys {sorted(extra)}; allowed {sorted(MEMBER_KEYS)}"
-        )
-    name = spec.get("estimator")
-    if name not in MEMBER_ESTIMATORS:
-        raise ValueError(f"gated: {role}: estimator must be one of {MEMBER_ESTIMATORS}: {name!r}")
+    check_member_spec(f"gated: {role}", spec, MEMBER_KEYS, MEMBER_ESTIMATORS)
+    name = spec["estimator"]
     features = spec.get("features")
     if features is None:
         features = names

@@ -32,7 +32,6 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from mlflow import MlflowClient
@@ -53,6 +52,7 @@ from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
 from electroscreen.code_identity import code_tags
+from electroscreen.experiments.config_files import flat_params
 from electroscreen.experiments.model_registry import logged_model_id
 from electroscreen.experiments.notes import NOTE_TAG
 from electroscreen.experiments.tracking import (
@@ -97,19 +97,6 @@ POOL_DATASET_NAME = "candidate-pool"
 _DATASET_DIGEST_LENGTH = 36
 #: Param names of the model URIs a screening run records (the names triage reads), by model role.
 MODEL_PARAMS = {"conductivity": "conductivity_model_uri", "air_stability": "stability_model_uri"}
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(_flatten(value, prefix=f"{name}."))
-        elif isinstance(value, list | tuple):
-            out[name] = ",".join(str(v) for v in value)
-        else:
-            out[name] = "" if value is None else str(value)
-    return out
 
 
 def _clip(text: str, limit: int) -> str:
@@ -232,7 +219,7 @@ def start_screening_run(
         start a new run).
     """
     client = tracking_client(tracking_uri)
-    params = _flatten(config.model_dump(mode="json"))
+    params = flat_params(config.model_dump(mode="json"))
     params.update(
         inputs=_clip(",".join(str(p) for p in inputs), MAX_PARAM_VAL_LENGTH),
         n_inputs=str(len(inputs)),

@@ -166,6 +166,29 @@ def test_artifacts_and_dataset_inputs(run, client):
     assert '"log10_sigma"' in inputs["obelix-train"].dataset.schema
 
 
+def _citations(client, run_id, folder) -> str:
+    folder.mkdir()
+    with open(client.download_artifacts(run_id, "citations.txt", str(folder))) as fh:
+        return fh.read()
+
+
+def test_citations_name_the_datasets_the_run_read(run, client, tmp_path, model_store):
+    """citations.txt cites the data first (OBELiX; Liverpool only when read), then the features."""
+    from electroscreen.data import liverpool, obelix
+
+    text = _citations(client, run.info.run_id, tmp_path / "small")
+    assert text.startswith(f"[data] OBELiX\n  - {obelix.CITATION}\n[magpie] ")
+    assert "Liverpool" not in text and "Hargreaves" not in text  # SMALL_CONFIG reads no Liverpool
+    assert "[electrolyte] ElectrolyteComposition\n  - " in text
+    store = MlflowClient(tracking_uri=model_store.uri, registry_uri=model_store.uri)
+    both = store.get_model_version("electroscreen-conductivity", "1").run_id  # liverpool: true
+    text = _citations(store, both, tmp_path / "both")
+    assert f"[data] Liverpool Ionics Dataset\n  - {liverpool.CITATION}\n" in text
+    assert obelix.CITATION in text
+    air = store.get_model_version("electroscreen-air-stability", "1").run_id
+    assert "[data]" not in _citations(store, air, tmp_path / "air")  # labels cite row by row
+
+
 def test_feature_importances_name_real_features(run, client, tmp_path):
     path = client.download_artifacts(run.info.run_id, "feature_importances.csv", tmp_path)
     importances = pd.read_csv(path)

@@ -94,7 +94,6 @@ def _feature_table(count_basis: str = "reduced_formula") -> list[tuple[str, str,
 
 
 _FEATURES = _feature_table()
-N_FEATURES = len(_FEATURES)
 _COUNT_COLUMNS = np.asarray(
     [k for k, (name, _, _) in enumerate(_FEATURES) if name.endswith("_count")]
     + [k for k, (name, _, _) in enumerate(_FEATURES) if name == "charge_residual"],

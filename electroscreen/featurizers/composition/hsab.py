@@ -37,6 +37,7 @@ ANALOGY_NOTE = (
     "(OH-, R2O hard; RS-, R2S soft), as in standard inorganic textbooks"
 )
 
+#: The references of the HSAB classes and hardness values (``HSABPairing.citations``).
 HSAB_CITATIONS = (PEARSON_1963, PARR_PEARSON_1983, PEARSON_1988)
 
 _PEARSON_1963_CLASSES: dict[str, tuple[str, ...]] = {

@@ -21,7 +21,12 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.base import ProblemCodeFeaturizer
 from electroscreen.featurizers.composition.electrolyte import CARRIER_IONS, _oxidation_arrays
-from electroscreen.featurizers.composition.hsab import PARR_PEARSON_1983, PEARSON_1963, PEARSON_1988
+from electroscreen.featurizers.composition.hsab import (
+    HSAB_CITATIONS,
+    PARR_PEARSON_1983,
+    PEARSON_1963,
+    PEARSON_1988,
+)
 from electroscreen.featurizers.elements import (
     OXIDATION_OFFSET,
     absolute_hardness_table,
@@ -173,7 +178,7 @@ class HSABPairing(ProblemCodeFeaturizer):
     problem_statuses = _PROBLEMS
 
     def citations(self) -> list[str]:
-        return [PEARSON_1963, PARR_PEARSON_1983, PEARSON_1988]
+        return list(HSAB_CITATIONS)
 
     def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
         oxidation, _, _ = _oxidation_arrays(packed)
