@@ -20,7 +20,9 @@ Generated pools are packed caches, so generated candidates export like any other
     DIR/shortlist.csv                   rank, id, formula, predictions, a generated candidate's
                                         seed, substitutions and lattice scale, what was written,
                                         status, the ordered approximant's formula
-                                        (``ordered_formula``)
+                                        (``ordered_formula``); text a spreadsheet would run
+                                        as a formula behind an apostrophe
+                                        (:mod:`electroscreen.data.spreadsheet_text`)
 
 Every CIF starts with comment lines naming the candidate and its rank and, for a generated one,
 its seed and substitutions and that its geometry is the seed's with the lattice scaled by the
@@ -64,6 +66,7 @@ from electroscreen.analysis.ordering_limits import (
     SEARCH_SECONDS,
 )
 from electroscreen.analysis.substituted_bonds import short_bond_note
+from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
@@ -374,5 +377,5 @@ def export_shortlist(
         rows.append(entry)
     shortlist = pd.DataFrame(rows, columns=_shortlist_columns(table))
     csv = out / "shortlist.csv"
-    shortlist.to_csv(csv, index=False)
+    spreadsheet_safe(shortlist).to_csv(csv, index=False)
     return ExportResult(shortlist, csv)

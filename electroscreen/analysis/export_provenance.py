@@ -8,12 +8,15 @@ which ``generate`` writes beside the packed cache (``pool.npz`` -> ``pool_candid
 generated, or whose table was written elsewhere with ``--table``). :func:`write_structure` writes a
 structure's CIF (and POSCAR when ordered) with a header naming the candidate and its rank, and for
 a generated one that its geometry is the seed's, lattice scaled, unrelaxed; the CIF's data block is
-named after the candidate's folder, so a file copied out of it still says which row it is.
+named after the candidate's folder, so a file copied out of it still says which row it is. Every
+value in the header stays on its comment line (:func:`one_line`): an id with a newline could
+otherwise add a data block, and pymatgen would read that structure instead of the screened one.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +26,7 @@ from pymatgen.core import Structure
 from electroscreen.data.packed import is_packed_file
 from electroscreen.screening.pool_files import pool_table_path
 
-__all__ = ["PROVENANCE_COLUMNS", "PoolProvenance", "cif_header", "write_structure"]
+__all__ = ["PROVENANCE_COLUMNS", "PoolProvenance", "cif_header", "one_line", "write_structure"]
 
 #: Columns of a generated candidate's provenance in ``shortlist.csv`` (from the pool's table).
 PROVENANCE_COLUMNS = ("seed_id", "seed_formula", "substitutions", "lattice_scale")
@@ -59,9 +62,27 @@ def _read_table(path: Path) -> dict[str, dict]:
     return {row.pop("candidate_id"): row for row in records}
 
 
+def one_line(value: object) -> str:
+    """``value`` as text on one line: each control character and line or paragraph separator
+    (everything :meth:`str.splitlines` splits at) written as its Python escape.
+
+    Examples
+    --------
+    >>> one_line("LiCl-1\\ndata_x\\u2028y")
+    'LiCl-1\\\\ndata_x\\\\u2028y'
+    """
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(c) in {"Cc", "Zl", "Zp"}
+        else c
+        for c in str(value)
+    )
+
+
 def cif_header(rank: int, candidate_id: str, provenance: dict, what: str = "as screened") -> str:
     """Comment lines for an exported file: rank and id, and for a generated candidate its seed,
-    substitutions and that its geometry is the seed's with the lattice scaled, unrelaxed."""
+    substitutions and that its geometry is the seed's with the lattice scaled, unrelaxed. Each
+    value stays on its line (:func:`one_line`)."""
     lines = [f"electroscreen export: rank {rank}, candidate {candidate_id} ({what})"]
     if provenance:
         scale = provenance.get("lattice_scale", np.nan)
@@ -71,7 +92,7 @@ def cif_header(rank: int, candidate_id: str, provenance: dict, what: str = "as s
             f"geometry: the seed's coordinates, lattice scaled by {scale:.4f} (ionic volumes); "
             "not relaxed: relax before computing properties",
         ]
-    return "".join(f"# {line}\n" for line in lines)
+    return "".join(f"# {one_line(line)}\n" for line in lines)
 
 
 def write_structure(

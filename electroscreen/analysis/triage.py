@@ -23,6 +23,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from electroscreen.data.composition_match import distinct_compositions
+from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.experiments.tracking import (
     read_run_artifact,
@@ -284,7 +285,8 @@ def export_shortlist(
     table : DataFrame
         Rows to export (e.g. a :func:`shortlist`).
     path : path
-        CSV file to write (folders are created).
+        CSV file to write (folders are created); a text cell a spreadsheet would run as a formula
+        gets a leading apostrophe (:mod:`electroscreen.data.spreadsheet_text`).
     run_id : str, optional
         Run to log the CSV to, under ``shortlists/``; default ``table.attrs["run_id"]``. When neither
         is given the CSV is only written.
@@ -300,7 +302,7 @@ def export_shortlist(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     flat = table.drop(columns=["structure"], errors="ignore")
-    flat.to_csv(path, index=False)
+    spreadsheet_safe(flat).to_csv(path, index=False)
     run_id = run_id or table.attrs.get("run_id")
     if run_id:
         client, _ = _client(tracking_uri or table.attrs.get("tracking_uri"))

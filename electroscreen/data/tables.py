@@ -17,6 +17,11 @@ cell that names one (``structures/a.cif``: ``input_paths.looks_like_path``) is a
 ``structure_parse_error`` saying so, as is a cell pymatgen cannot read
 (:func:`~electroscreen.data.readers.read_cif_cell`, pyfunc's reader too).
 
+A CSV's text cell that starts with apostrophes and then a spreadsheet formula's first character
+(``'=...``: how electroscreen's own CSVs keep a spreadsheet from running it,
+:mod:`~electroscreen.data.spreadsheet_text`) loses one apostrophe, so a ``results.csv`` screened
+again keeps its ids.
+
 A CSV is read as UTF-8, line by line where some lines are not (``table_text.decode_line``): such a
 line, a spreadsheet's ``°`` or ``·``, is read as Windows-1252 and a byte neither defines as U+FFFD,
 with a warning naming the file and the lines; one stray byte changes no other row.
@@ -40,6 +45,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, is_reserved_column
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.input_paths import looks_like_path
+from electroscreen.data.spreadsheet_text import from_spreadsheet
 from electroscreen.data.table_text import (
     RECORD_LINES,
     NulVisible,
@@ -222,6 +228,7 @@ def table_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         ):  # fmt: skip
             if chunk.empty:
                 continue
+            chunk = from_spreadsheet(chunk)  # a results.csv screened again: its ids as screened
             problems = {
                 row - start: ("parse_error", message, False)
                 for row, message in overlong.items()

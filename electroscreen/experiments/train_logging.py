@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import mlflow
 import pandas as pd
 
+from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments import plots
 from electroscreen.experiments.model_registry import model_run_id
 from electroscreen.experiments.tracking import retry_tracking, tracking_client
@@ -210,7 +211,7 @@ def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> N
     bad = excluded_label_rows(table)
     mlflow.log_metric("n_label_rows_excluded", len(bad))
     if len(bad):
-        mlflow.log_text(bad.to_csv(index=False), "excluded_labels.csv")
+        mlflow.log_text(spreadsheet_safe(bad).to_csv(index=False), "excluded_labels.csv")
         say(f"labels: {excluded_summary(table)} (the run's excluded_labels.csv)")
 
 

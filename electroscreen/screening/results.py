@@ -18,6 +18,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from electroscreen.data.candidates import OK, unique_ids
+from electroscreen.data.spreadsheet_text import from_spreadsheet, spreadsheet_safe_arrow
 from electroscreen.data.tables import read_parquet
 from electroscreen.screening.batch import (
     OBJECTIVE_COLUMNS,
@@ -132,15 +133,18 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
     removed, and then both are renamed into place: an existing results file is always complete,
     and a crash never leaves one new and one old file (at worst the new parquet without the csv).
     The CSV is Arrow's (RFC 4180, text fields quoted, missing values empty, floats in their
-    shortest round-trip form): it reads back to the Parquet's values.
+    shortest round-trip form) for people to open: a text cell a spreadsheet would run as a formula
+    gets a leading apostrophe (:mod:`~electroscreen.data.spreadsheet_text`), which
+    :func:`read_results` takes off again, so it reads back to the Parquet's values.
     """
     schema = _unified_schema(paths, ranking)
+    csv_schema = spreadsheet_safe_arrow(schema.empty_table()).schema
     parquet, csv = out / "results.parquet", out / "results.csv"
     tmp_parquet, tmp_csv = atomic_temp_path(parquet), atomic_temp_path(csv)
     start = 0
     with (
         pq.ParquetWriter(tmp_parquet, schema) as writer,
-        pa_csv.CSVWriter(tmp_csv, schema) as csv_writer,
+        pa_csv.CSVWriter(tmp_csv, csv_schema) as csv_writer,
     ):
         for path in paths:
             table = read_parquet(path)
@@ -155,7 +159,7 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
                 table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
-            csv_writer.write_table(_nan_as_null(table))
+            csv_writer.write_table(spreadsheet_safe_arrow(_nan_as_null(table)))
         if not paths:
             writer.write_table(schema.empty_table())
     if start != len(ranking):
@@ -172,7 +176,9 @@ def read_results(path: str | Path) -> pd.DataFrame:
 
     Parquet and CSV keep an integer column with gaps as float; this restores the rank columns
     (:data:`~electroscreen.screening.ranking.RANK_COLUMNS`), so sorting by a rank puts unranked
-    rows last. A table written before ranks were nullable (0 = unranked) reads the same way.
+    rows last. A table written before ranks were nullable (0 = unranked) reads the same way. A CSV's
+    text comes back as written to the Parquet (without the apostrophe that keeps a spreadsheet from
+    running it: :func:`~electroscreen.data.spreadsheet_text.from_spreadsheet`).
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
@@ -180,6 +186,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
         frame = pd.read_csv(
             path, keep_default_na=False, na_values=[""], float_precision="round_trip"
         )
+        frame = from_spreadsheet(frame)
     else:
         frame = read_parquet(path).to_pandas()
     return as_rank_columns(frame)

@@ -7,6 +7,8 @@
 - ``results/top.csv``, the best-ranked rows, the columns a reviewer reads first
   (:data:`TOP_FIRST_COLUMNS`: rank, id, formula, predictions, ...) before the others, with the
   temperature each row was predicted at (``temperature_c``);
+- both CSVs with a text cell a spreadsheet would run as a formula behind an apostrophe
+  (:mod:`~electroscreen.data.spreadsheet_text`);
 - ``plots/pareto.png`` (:data:`PARETO_ARTIFACT`), or the tag ``electroscreen.pareto_plot`` saying
   why it was not drawn.
 
@@ -22,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from mlflow import MlflowClient
 
+from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments.tracking import retry_tracking
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
 from electroscreen.screening.plots import pareto_figure
@@ -97,7 +100,7 @@ def log_result_artifacts(
             where = f"{csv} only ({len(results)} rows > {CSV_ARTIFACT_MAX_ROWS})"
             retry_tracking(client.set_tag, run_id, "electroscreen.results_csv", where)
         top_path = Path(tmp) / "top.csv"
-        _top_rows(results, top, temperature_c).to_csv(top_path, index=False)
+        spreadsheet_safe(_top_rows(results, top, temperature_c)).to_csv(top_path, index=False)
         retry_tracking(client.log_artifact, run_id, str(top_path), artifact_path=results_dir)
     try:
         figure = pareto_figure(results, top=top, coverage=coverage, temperature_c=temperature_c)
@@ -116,7 +119,10 @@ def _table_files(results: pd.DataFrame, out: Path, folder: Path) -> list[Path]:
         if not path.is_file():  # the frame copied (without structures) only when needed
             path = folder / name
             flat = results.drop(columns=["structure"], errors="ignore")
-            (flat.to_parquet if name.endswith(".parquet") else flat.to_csv)(path, index=False)
+            if name.endswith(".parquet"):
+                flat.to_parquet(path, index=False)
+            else:  # as write_results writes out/results.csv
+                spreadsheet_safe(flat).to_csv(path, index=False)
         files.append(path)
     return files
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from pathlib import PurePath
 
 import pandas as pd
@@ -23,6 +24,7 @@ from electroscreen.screening.temperatures import (
 __all__ = [
     "HEADLINE_METRICS",
     "PROMISING",
+    "markdown_cell",
     "promising_line",
     "review_metrics",
     "run_metrics",
@@ -268,12 +270,35 @@ def screening_note(
             lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |",
                       "|---|---|---|---|---|---|" + "---|" * mixed]  # fmt: skip
             lines += [
-                f"| {int(r.rank)} | {r.candidate_id} | {r.formula} | {r.pred_log10_sigma:.2f} | "
+                f"| {int(r.rank)} | {markdown_cell(r.candidate_id)} | {markdown_cell(r.formula)} | "
+                f"{r.pred_log10_sigma:.2f} | "
                 + (f"{t:g} | " if mixed else "")
                 + f"{_measurement(r)} | {r.p_air_stable:.2f} |"
                 for r, t in zip(best.itertuples(index=False), row_t, strict=True)
             ]
     return "\n".join(lines)
+
+
+#: Characters of a table cell that markdown reads as syntax, and how a cell writes them: links and
+#: images (``[ ] ( ) !``), code and emphasis with a backslash; the table's ``|``, HTML (``< > &``) and
+#: what makes a bare URL or address a link (``:``, ``@``) as character references. CommonMark and
+#: the Showdown renderer of MLflow's UI both show each as the character itself.
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]()!~&<>|:@]")
+_REFERENCES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", ":": "&#58;", "@": "&#64;"}
+
+
+def markdown_cell(value: object) -> str:
+    """``value`` as the text of one markdown table cell: shown as written, on one line (control
+    characters and line separators as spaces), never a link, image, HTML or an extra column.
+
+    Examples
+    --------
+    >>> markdown_cell("[SI](https://x.example)|a")
+    '\\\\[SI\\\\]\\\\(https&#58;//x.example\\\\)&#124;a'
+    """
+    text = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in str(value))
+    text = _MARKDOWN_SYNTAX.sub(lambda m: _REFERENCES.get(m[0]) or "\\" + m[0], text)
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)  # no bare www. link either
 
 
 def screening_run_name(inputs: list[str], temperature: str) -> str:
