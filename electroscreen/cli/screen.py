@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import typer
@@ -69,109 +68,33 @@ def generate(
     """Hypothetical candidates by data-mined ion substitution from seed structures."""
     from rich.markup import escape
 
-    from electroscreen.data.input_paths import skipped_files, skipped_message
-    from electroscreen.data.pinned import ChecksumError, MissingDataError
-    from electroscreen.screening.distributed import check_count
-    from electroscreen.screening.generate import (
-        check_generation,
-        generate_candidates,
-        seed_formulas,
+    from electroscreen.screening.generate_run import (
+        GenerationError,
+        GenerationOptions,
+        run_generation,
     )
-    from electroscreen.screening.pool_files import (
-        check_pool_paths,
-        read_seeds,
-        skipped_seeds_lines,
-        write_pool,
-    )
-    from electroscreen.screening.screen_config import load_screening_config
-    from electroscreen.screening.seed_maps import skipped_chemistry_lines
-    from electroscreen.screening.synthetic import write_formula_pool
 
-    def fail(exc: Exception) -> typer.Exit:
-        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
-        return typer.Exit(2)
-
-    try:  # every option checked before a seed is read
-        check_pool_paths(out, table, formulas=pool_size is not None)
-        check_generation(carrier, threshold, exclude)
-        forbidden: list[str] = []
-        if not keep_forbidden and pool_size is None:  # the elements `screen` would reject
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # a kelvin-like temperature is screen's concern
-                forbidden = load_screening_config(config).filters.forbidden_elements
-        for option, value in (("--max-candidates", max_candidates), ("--pool-size", pool_size)):
-            if value is not None:
-                check_count(option, value)
-        if skipped := skipped_files(seeds or []):
-            console.print(escape(skipped_message(skipped)), highlight=False)
-        read = read_seeds(seeds or [], obelix=obelix, data_dir=data_dir)
-    except (MissingDataError, ChecksumError, FileNotFoundError, ValueError) as exc:
-        raise fail(exc) from None
-    packed = read.packed
-    console.print(f"{len(packed)} seed structures")
-    for line in skipped_seeds_lines(read.skipped):
-        console.print(escape(line), highlight=False)
-    for note in read.notes:
-        console.print(escape(note), highlight=False)
-    if len(packed) == 0:
-        why = (
-            ": every seed was skipped (above)" if len(read.skipped) else " (give files or --obelix)"
-        )
-        console.print(f"[red]error:[/] no readable seed structure{why}")
-        raise typer.Exit(2)
-    if pool_size is not None:
-        try:
-            path = write_formula_pool(
-                out, pool_size, seed_formulas(packed), carrier=carrier, seed=seed
-            )
-        except (ValueError, OSError) as exc:
-            raise fail(exc) from None
-        console.print(f"{pool_size} synthetic formulas -> {path}")
-        return
-    if forbidden:
-        console.print(
-            f"not introduced: the {len(forbidden)} forbidden elements of "
-            f"{config or 'configs/screening.yaml'} (--keep-forbidden introduces them)",
-            highlight=False,
-        )
-    pool = generate_candidates(
-        packed, carrier=carrier, threshold=threshold, max_candidates=max_candidates, seed=seed,
-        rescale_lattice=rescale, forbidden_elements=list(dict.fromkeys([*exclude, *forbidden])),
-        keep_known=keep_known, known_formulas=read.known_formulas, keep_mismatched=keep_mismatched,
+    options = GenerationOptions(
+        out=out, seeds=list(seeds or []), table=table, obelix=obelix, data_dir=data_dir,
+        max_candidates=max_candidates, threshold=threshold, carrier=carrier, seed=seed,
+        exclude=list(exclude), config=config, keep_forbidden=keep_forbidden,
+        keep_known=keep_known, keep_mismatched=keep_mismatched, rescale=rescale,
+        pool_size=pool_size,
     )  # fmt: skip
-    console.print(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
-    for line in skipped_chemistry_lines(pool.skipped):
-        console.print(escape(line), highlight=False)
-    if len(pool) == 0:
-        console.print(
-            f"[red]error:[/] no candidate generated: {_why_none(pool.counts)}; {out} not written"
-        )
-        raise typer.Exit(2)
     try:
-        packed_path, table_path = write_pool(pool, out, table)
-    except OSError as exc:
-        raise fail(exc) from None
-    console.print(f"{len(pool)} candidates -> {packed_path} (structures), {table_path} (table)")
-
-
-def _why_none(counts: dict[str, int]) -> str:
-    """Why ``generate`` has no candidate, from its counts."""
-    used = counts.get("seeds_used", 0)
-    if not used:
-        return "no seed could be substituted (above)"
-    lost = [
-        f"{counts[key]} {label}"
-        for key, label in (
-            ("known_compound", "known compounds"),
-            ("unbalanced", "unbalanced"),
-            ("size_mismatch", "size mismatches, --keep-mismatched keeps them"),
+        result = run_generation(
+            options, say=lambda line: console.print(escape(line), highlight=False)
         )
-        if counts.get(key)
-    ]
-    found = f"{counts.get('enumerated', 0)} substitutions above --threshold"
-    return f"{used} usable seed{'s' * (used != 1)}, {found}" + (
-        f" ({', '.join(lost)})" if lost else ""
-    )
+    except GenerationError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+    if result.formulas:
+        console.print(f"{result.count} synthetic formulas -> {result.paths[0]}")
+    else:
+        packed_path, table_path = result.paths
+        console.print(
+            f"{result.count} candidates -> {packed_path} (structures), {table_path} (table)"
+        )
 
 
 def screen(

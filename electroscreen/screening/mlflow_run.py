@@ -22,8 +22,9 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - artifacts: the results tables, the top rows and the Pareto plot
   (:mod:`electroscreen.screening.run_artifacts`).
 
-Every function talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here
-touches MLflow's global active run.
+A resumed screening reopens its run (:mod:`~electroscreen.screening.run_reopen`). Every function
+talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here touches
+MLflow's global active run.
 """
 
 from __future__ import annotations
@@ -40,14 +41,12 @@ from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.entities import (
     DatasetInput,
     InputTag,
-    LifecycleStage,
     LoggedModelInput,
     Metric,
     Param,
     Run,
     RunStatus,
 )
-from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH, MAX_TAG_VAL_LENGTH
 
@@ -57,7 +56,6 @@ from electroscreen.experiments.model_registry import logged_model_id
 from electroscreen.experiments.notes import NOTE_TAG
 from electroscreen.experiments.tracking import (
     get_or_create_experiment,
-    resolve_tracking_uri,
     retry_tracking,
     tracking_client,
 )
@@ -68,6 +66,7 @@ from electroscreen.screening.run_artifacts import (  # the artifact names, impor
     RESULTS_ARTIFACT,
     log_result_artifacts,
 )
+from electroscreen.screening.run_reopen import recorded_run, reopen_run
 from electroscreen.screening.run_summary import (
     review_metrics,
     run_metrics,
@@ -119,47 +118,6 @@ def _pool_input(inputs: list[str], pool_digest: str) -> DatasetInput:
     return DatasetInput(
         dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "screening")]
     )
-
-
-def _recorded_run(
-    client: MlflowClient, run_id: str, tracking_uri: str | None
-) -> tuple[Run | None, str | None]:
-    """The run a resumed screening recorded, or why it is gone and a new run must take its place.
-
-    Parameters
-    ----------
-    client : MlflowClient
-    run_id : str
-        The run ``state.json`` names.
-    tracking_uri : str or None
-
-    Returns
-    -------
-    tuple
-        ``(run, None)`` when the run can be reopened; ``(None, why)`` when it is gone: not in the
-        store (``RESOURCE_DOES_NOT_EXIST``, e.g. removed by ``mlflow gc``) or deleted
-        (``lifecycle_stage`` ``deleted``, e.g. in the MLflow UI). A deleted run is not touched:
-        reopening it would leave it RUNNING in the trash, and MLflow refuses its tags.
-
-    Raises
-    ------
-    ValueError
-        When the run cannot be read for another reason (the store is unreachable, ...): the message
-        says how to start a new run.
-    """
-    where = resolve_tracking_uri(tracking_uri)
-    try:
-        run = client.get_run(run_id)
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return None, f"is not in {where} ({exc})"
-        raise ValueError(
-            f"cannot resume MLflow run {run_id!r} in {where} (remove state.json from the output "
-            f"folder to record a new run and keep the checkpoints): {exc}"
-        ) from exc
-    if run.info.lifecycle_stage == LifecycleStage.DELETED:
-        return None, f"was deleted in {where} (it stays deleted, untouched)"
-    return run, None
 
 
 def start_screening_run(
@@ -219,6 +177,28 @@ def start_screening_run(
         start a new run).
     """
     client = tracking_client(tracking_uri)
+    params = _run_params(config, inputs, pool_digest, model_uris)
+    tags = _run_tags(client, config, inputs, pool_digest, model_uris, model_digests)
+    recorded, gone = (None, None) if run_id is None else recorded_run(client, run_id, tracking_uri)
+    if recorded is None:
+        run = _new_run(client, experiment, tracking_uri, config, inputs, tags, on_created)
+        if gone is not None:
+            say = log or (lambda line: warnings.warn(line, stacklevel=3))
+            say(
+                f"warning: cannot resume MLflow run {run_id}: it {gone}; this screening is "
+                f"recorded in a new run {run.info.run_id}"
+            )
+    else:
+        run = reopen_run(client, recorded, tags)
+    _log_what_is_missing(client, run, params, inputs, pool_digest, model_uris)
+    return run.info.run_id
+
+
+def _run_params(
+    config: ScreeningConfig, inputs: list[str], pool_digest: str, model_uris: dict[str, str]
+) -> dict[str, str]:
+    """A screening run's params: the flattened config, the inputs, the digests and the model URIs
+    (:data:`MODEL_PARAMS`)."""
     params = flat_params(config.model_dump(mode="json"))
     params.update(
         inputs=_clip(",".join(str(p) for p in inputs), MAX_PARAM_VAL_LENGTH),
@@ -226,6 +206,21 @@ def start_screening_run(
         pool_digest=pool_digest,
         config_digest=config.digest(),
     )
+    for role, uri in model_uris.items():
+        params[MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
+    return params
+
+
+def _run_tags(
+    client: MlflowClient,
+    config: ScreeningConfig,
+    inputs: list[str],
+    pool_digest: str,
+    model_uris: dict[str, str],
+    model_digests: dict[str, str] | None,
+) -> dict[str, str]:
+    """A screening run's tags: its kind, the digests, the description (the models linked to their
+    versions and training runs), the code that runs it, and each model's URI and SHA-256."""
     tags = {
         KIND_TAG: "screen",
         "electroscreen.pool_digest": pool_digest,
@@ -242,46 +237,53 @@ def start_screening_run(
         **code_tags(),
     }
     for role, uri in model_uris.items():
-        params[MODEL_PARAMS.get(role, f"{role}_model_uri")] = uri
         tags[f"electroscreen.{role}_model_uri"] = uri
     for role, digest in (model_digests or {}).items():
         tags[f"electroscreen.{role}_model_sha256"] = digest
+    return tags
 
-    recorded, gone = (None, None) if run_id is None else _recorded_run(client, run_id, tracking_uri)
-    if recorded is None:
-        from mlflow.tracking.context.registry import resolve_tags
 
-        run = retry_tracking(
-            client.create_run,
-            get_or_create_experiment(experiment, tracking_uri, "screen"),
-            run_name=screening_run_name(inputs, predicted_at(None, config.temperature_c)),
-            tags=resolve_tags(tags),  # + user and source, as the training runs get them
-        )
-        if on_created is not None:
-            on_created(run.info.run_id)
-        if gone is not None:
-            say = log or (lambda line: warnings.warn(line, stacklevel=3))
-            say(
-                f"warning: cannot resume MLflow run {run_id}: it {gone}; this screening is "
-                f"recorded in a new run {run.info.run_id}"
-            )
-        run_id = run.info.run_id
-        existing_params: dict[str, str] = {}
-        logged_digests: set[str] = set()
-    else:
-        run = recorded
-        retry_tracking(client.update_run, run_id, status=RunStatus.to_string(RunStatus.RUNNING))
-        if "electroscreen.error" in run.data.tags:  # a failed attempt being resumed
-            client.delete_tag(run_id, "electroscreen.error")
-        for key, value in tags.items():
-            retry_tracking(client.set_tag, run_id, key, value)
-        existing_params = dict(run.data.params)
-        logged_digests = {d.dataset.digest for d in run.inputs.dataset_inputs}
+def _new_run(
+    client: MlflowClient,
+    experiment: str,
+    tracking_uri: str | None,
+    config: ScreeningConfig,
+    inputs: list[str],
+    tags: dict[str, str],
+    on_created: Callable[[str], None] | None,
+) -> Run:
+    """A new run in ``experiment`` (created when missing), named after the pool and temperature,
+    with ``tags`` plus MLflow's user and source; ``on_created`` hears its id at once."""
+    from mlflow.tracking.context.registry import resolve_tags
+
+    run = retry_tracking(
+        client.create_run,
+        get_or_create_experiment(experiment, tracking_uri, "screen"),
+        run_name=screening_run_name(inputs, predicted_at(None, config.temperature_c)),
+        tags=resolve_tags(tags),  # + user and source, as the training runs get them
+    )
+    if on_created is not None:
+        on_created(run.info.run_id)
+    return run
+
+
+def _log_what_is_missing(
+    client: MlflowClient,
+    run: Run,
+    params: dict[str, str],
+    inputs: list[str],
+    pool_digest: str,
+    model_uris: dict[str, str],
+) -> None:
+    """Log the params, the pool's run input and the models' logged-model inputs that ``run`` (as
+    read when started or reopened) does not hold yet: a resume never logs one twice."""
+    run_id = run.info.run_id
+    existing_params = dict(run.data.params)
     new_params = [Param(k, v) for k, v in params.items() if k not in existing_params]
     for start in range(0, len(new_params), 100):  # log_batch takes at most 100 params
         retry_tracking(client.log_batch, run_id, params=new_params[start : start + 100])
     pool_input = _pool_input(inputs, pool_digest)
-    if pool_input.dataset.digest not in logged_digests:
+    if pool_input.dataset.digest not in {d.dataset.digest for d in run.inputs.dataset_inputs}:
         retry_tracking(client.log_inputs, run_id, datasets=[pool_input])
     linked = {m.model_id for m in (getattr(run.inputs, "model_inputs", None) or [])}
     models = [
@@ -293,7 +295,6 @@ def start_screening_run(
         # looks for a run's models in its own experiment, and they are in the training one): the
         # description links each model's version page and training run instead
         retry_tracking(client.log_inputs, run_id, models=models)
-    return run_id
 
 
 def finish_screening_run(

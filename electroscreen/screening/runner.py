@@ -7,14 +7,20 @@ ranked and ``DIR/results.parquet`` / ``DIR/results.csv`` are written in input or
 any point and started again with the same arguments reuses the finished batches and produces the
 same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
 
-The pieces it calls: :mod:`~electroscreen.screening.screen_models` (which models, their digests,
-:class:`ScreeningError`, re-exported here), :mod:`~electroscreen.screening.execution` (batches
-in-process or on Dask), :mod:`~electroscreen.screening.progress` (progress bar or log lines).
+:func:`screen` runs these steps in order, each a function below that reads and fills in one
+:class:`~electroscreen.screening.screen_setup.ScreeningJob`: set up (:func:`scale_out`,
+:func:`set_up`), open the checkpoints, start tracking, run the batches, rank and write, finish
+(or fail) tracking.
+
+The pieces it calls: :mod:`~electroscreen.screening.screen_setup` (options, models and inputs
+checked before anything is written), :mod:`~electroscreen.screening.screen_models` (which models,
+their digests, :class:`ScreeningError`, re-exported here), :mod:`~electroscreen.screening.execution`
+(batches in-process or on Dask), :mod:`~electroscreen.screening.progress` (progress bar or log
+lines), :mod:`~electroscreen.screening.mlflow_run` (the MLflow run).
 """
 
 from __future__ import annotations
 
-import glob
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,23 +28,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from electroscreen.data.input_paths import missing_inputs, skipped_files, skipped_message
-from electroscreen.experiments.tracking import resolve_tracking_uri
-from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.interrupts import interruption
 from electroscreen.models.tasks import CONDUCTIVITY
-from electroscreen.screening.batch import screening_device
-from electroscreen.screening.checkpoint import BatchStore, Manifest
+from electroscreen.screening.checkpoint import BatchStore
 from electroscreen.screening.execution import batch_runner
-from electroscreen.screening.inputs import InputPlan, iter_batches, plan_inputs, record_inputs
+from electroscreen.screening.inputs import iter_batches, record_inputs
 from electroscreen.screening.progress import batch_progress
 from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
-from electroscreen.screening.screen_models import (
-    ScreeningError,
-    default_model_uris,
-    fingerprint_models,
-)
+from electroscreen.screening.screen_models import ScreeningError, default_model_uris
+from electroscreen.screening.screen_setup import ScreeningJob, scale_out, set_up
 from electroscreen.screening.temperatures import temperature_warnings
 
 __all__ = [
@@ -68,85 +67,6 @@ class ScreeningResult:
     interval_coverage: float | None = None
     """Nominal coverage of the conductivity model's intervals (``1 - conformal_alpha`` of its
     training run; None when the store does not say), for the labels of what is printed."""
-
-
-def _start_tracking(
-    store: BatchStore,
-    tracking_uri: str,
-    config: ScreeningConfig,
-    inputs: list[str],
-    plan: InputPlan,
-    model_uris: dict[str, str],
-    model_digests: dict[str, str],
-    say: Callable[[str], None],
-) -> str:
-    from electroscreen.screening.mlflow_run import start_screening_run
-
-    run_id = start_screening_run(
-        tracking_uri=tracking_uri, experiment=config.experiment,
-        run_id=store.read_state().get("run_id"), config=config, inputs=inputs,
-        pool_digest=plan.digest, model_uris=model_uris, model_digests=model_digests,
-        on_created=lambda new: store.write_state(run_id=new), log=say,
-    )  # fmt: skip
-    store.write_state(run_id=run_id)
-    return run_id
-
-
-def _check_scale_out(workers: int | None, cluster: str | None, jobs: int) -> None:
-    """The checks the Dask client and cluster make when built, made before any work."""
-    from electroscreen.screening.cluster import check_cluster_kind
-    from electroscreen.screening.distributed import check_count
-
-    try:
-        if workers is not None:
-            check_count("--workers", workers)
-        check_count("--jobs", jobs)
-        if cluster is not None:
-            check_cluster_kind(kind=cluster)
-    except ValueError as exc:
-        raise ScreeningError(str(exc)) from None
-
-
-def _state_run_id(store: BatchStore) -> str | None:
-    """The MLflow run id ``state.json`` names (None when there is none or the file is unreadable:
-    ``--fresh`` discards it anyway)."""
-    try:
-        return store.read_state().get("run_id")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _end_discarded_run(run_id: str, tracking_uri: str, say: Callable[[str], None]) -> None:
-    """Mark the MLflow run of checkpoints ``--fresh`` discarded KILLED if it is still RUNNING (a
-    killed screening leaves it so; nothing would ever end it)."""
-    from electroscreen.experiments.tracking import tracking_client
-    from electroscreen.screening.mlflow_run import fail_screening_run
-
-    try:
-        if tracking_client(tracking_uri).get_run(run_id).info.status == "RUNNING":
-            fail_screening_run(
-                run_id, tracking_uri=tracking_uri, status="KILLED",
-                error="its checkpoints were discarded by a later screening with --fresh",
-            )  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - bookkeeping: never stops the screening
-        say(f"warning: could not end the discarded MLflow run {run_id}: {exc}")
-
-
-def _refuse_out_inside_inputs(out: Path, inputs: list[str | Path]) -> None:
-    """An ``--out`` inside a folder given as input would be read as candidates by the next run
-    (its batches, results and manifest): refused before anything is written."""
-    target = out.resolve()
-    for raw in inputs:
-        named = Path(str(raw))
-        matched = (
-            [named] if named.is_dir() else [Path(p) for p in glob.glob(str(raw), recursive=True)]
-        )
-        for folder in (p for p in matched if p.is_dir()):
-            if target == folder.resolve() or folder.resolve() in target.parents:
-                raise ScreeningError(
-                    f"--out {out} is inside the input folder {folder}: the next run would read "
-                    "its outputs as candidates; choose an --out folder outside the inputs"
-                )
 
 
 def screen(
@@ -231,152 +151,223 @@ def screen(
     say = log or (lambda message: None)
     inputs = [inputs] if isinstance(inputs, str | Path) else list(inputs)  # "pool.csv": one input
     start = time.perf_counter()
-    timings: dict[str, float] = {}
     config = config or load_screening_config()
-    if sum(x is not None for x in (workers, scheduler, cluster)) > 1:
-        raise ScreeningError("give either workers or scheduler (or cluster), not several")
-    if cluster is None and (jobs != 1 or cluster_config is not None):
-        raise ScreeningError("jobs and cluster_config set up a --cluster: give --cluster too")
-    _check_scale_out(workers, cluster, jobs)  # before --out or MLflow are touched
-    cluster_spec = None
-    if cluster is not None:
-        from electroscreen.screening.cluster import check_submit_tools, load_cluster_config
-
-        options = load_cluster_config(cluster_config)  # a file or a mapping, values checked
-        check_submit_tools(cluster)  # no `sbatch` here: said before --out or MLflow are touched
-        if cluster != "local":  # the TLS credentials of the jobs: beside the results, shared
-            options.setdefault("shared_temp_directory", str(Path(out).resolve()))
-        cluster_spec = (cluster, jobs, options, say)
-    if not inputs:
-        raise ScreeningError("no input given: pass structure files, folders or formula tables")
-    out = Path(out)
-    uri = resolve_tracking_uri(tracking_uri)
-    device = screening_device(device)
-    model_uris = default_model_uris(uri, conductivity_model, stability_model)
-    model_uris, model_digests = fingerprint_models(model_uris, uri)
-    coverage = model_coverage(model_uris["conductivity"], uri)  # once: plot and console labels
-    missing = missing_inputs(inputs, "candidate")
-    if skipped := skipped_files(inputs):
-        say(skipped_message(skipped))
-    if missing:
-        raise ScreeningError(f"no candidate file found at {', '.join(missing)}")
-    _refuse_out_inside_inputs(out, list(inputs))
-    plan = plan_inputs(inputs)
-    manifest = Manifest(
-        config_digest=config.digest(), input_digest=plan.checkpoint_digest,
-        conductivity_model_uri=model_uris["conductivity"],
-        stability_model_uri=model_uris["air_stability"],
-        tracking_uri=uri, batch_size=config.batch_size,
-        conductivity_model_digest=model_digests["conductivity"],
-        stability_model_digest=model_digests["air_stability"],
-    )  # fmt: skip
-    store = BatchStore(out, log=say)
+    cluster_spec = scale_out(workers, scheduler, cluster, jobs, cluster_config, out, say)
+    models = (conductivity_model, stability_model)
+    job = set_up(inputs, out, config, models, device, tracking_uri, say, start)
+    store = BatchStore(job.out, log=say)
     store.lock()  # a second run on this folder is refused until this one ends
     try:
-        discarded = _state_run_id(store) if fresh else None
-        reused = store.open(manifest, fresh=fresh)
-        if track and discarded:
-            _end_discarded_run(discarded, uri, say)
-        finished = store.finished()
-        record_inputs(plan, list(inputs), out)
-        timings["plan"] = time.perf_counter() - start
-        say(
-            f"models: {model_uris['conductivity']} (sha256 {model_digests['conductivity'][:12]}), "
-            f"{model_uris['air_stability']} (sha256 {model_digests['air_stability'][:12]}) on "
-            + (
-                "auto (CUDA for torch models where a GPU is visible)"
-                if device == "auto"
-                else device
-            )
-        )
-        if CONDUCTIVITY.carrier_note(config.filters.carrier):
-            say(
-                f"warning: filters.carrier is {config.filters.carrier}, but the conductivity "
-                f"model learned from {'/'.join(CONDUCTIVITY.carriers)}-ion conductors only "
-                "(OBELiX, Liverpool): its pred_log10_sigma is not a "
-                f"{config.filters.carrier}-ion conductivity (each row's pred_feature_status says so)"
-            )
-        if reused:
-            say(f"resuming: {reused} finished batches in {store.batches}")
-        run_id = None
-        tracking_error = None
+        finished = _open_checkpoints(job, store, fresh, track)
         if track:
-            try:  # tracking is bookkeeping: its failure never stops the screening
-                run_id = _start_tracking(
-                    store, uri, config, [str(p) for p in inputs], plan, model_uris, model_digests,
-                    say,
-                )  # fmt: skip
-            except Exception as exc:  # noqa: BLE001
-                tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
-                say(f"warning: {tracking_error}; screening continues without tracking")
-        screened = 0  # rows screened by this invocation (the others come from checkpoints)
+            _start_tracking(job, store)
         try:
-            tick = time.perf_counter()
-            todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
-            bar, advance = batch_progress(
-                progress, plan.n_batches(config.batch_size), len(finished), say
+            screened = _run_batches(
+                job, store, finished, workers, scheduler, cluster_spec, progress
             )
-            with (
-                batch_runner(
-                    config,
-                    model_uris,
-                    uri,
-                    device,
-                    workers,
-                    scheduler,
-                    cluster_spec,
-                    model_digests,
-                ) as run,
-                bar,
-            ):
-                for index, frame in run(todo):
-                    store.write(index, frame)
-                    screened += len(frame)
-                    advance()
-            timings["batches"] = time.perf_counter() - tick
-            tick = time.perf_counter()
-            paths = list(store.paths())
-            if not paths:
-                raise ScreeningError(
-                    f"the inputs hold no candidate rows: {[str(p) for p in inputs]}"
-                )
-            ranking, counts = rank_pool(paths, config.ranking)
-            write_results(paths, ranking, out)
-            timings["rank_write"] = time.perf_counter() - tick
-            results = read_results(out / "results.parquet")
-            timings["total"] = time.perf_counter() - start
-            n_ok = int((results["status"] == "ok").sum())
-            counts = dict(sorted(counts.items()))
-            say(f"{len(results)} candidates, {n_ok} ranked, in {timings['total']:.1f} s")
-            for line in temperature_warnings(results, config.temperature_c):
-                say(f"warning: {line}")
-            if run_id is not None:
-                from electroscreen.screening.mlflow_run import finish_screening_run
-
-                try:  # the results are written: a tracking failure is reported, not raised
-                    finish_screening_run(
-                        run_id, tracking_uri=uri, results=results, out=out, timings=timings,
-                        counts=counts, top=config.top or 50, coverage=coverage,
-                        screened=screened,
-                    )  # fmt: skip
-                except Exception as exc:  # noqa: BLE001
-                    tracking_error = (
-                        f"could not record the results in MLflow run {run_id}: "
-                        f"{type(exc).__name__}: {exc}"
-                    )
-                    say(f"warning: {tracking_error}; the results are in {out}")
+            results, counts = _rank_and_write(job, store)
+            _finish_tracking(job, results, counts, screened)
         except BaseException as exc:
-            if run_id is not None:
-                from electroscreen.screening.mlflow_run import fail_screening_run
-
-                cause = interruption(exc) or exc  # Ctrl-C inside a kernel: a SystemError
-                try:
-                    fail_screening_run(
-                        run_id, tracking_uri=uri, error=f"{type(cause).__name__}: {cause}"
-                    )
-                except Exception as tracking_exc:  # noqa: BLE001 - the original error matters
-                    say(f"warning: could not mark MLflow run {run_id} failed: {tracking_exc}")
+            _fail_tracking(job, exc)
             raise
     finally:
         store.unlock()
-    return ScreeningResult(results, out, run_id, counts, timings, tracking_error, coverage)
+    return ScreeningResult(
+        results, job.out, job.run_id, counts, job.timings, job.tracking_error, job.coverage
+    )
+
+
+def _open_checkpoints(job: ScreeningJob, store: BatchStore, fresh: bool, track: bool) -> set[int]:
+    """Open ``out`` for this screening, resuming its checkpoints (``fresh``: discarding them and
+    ending the MLflow run they belonged to), record the inputs, time the set-up and say what runs.
+
+    Returns the indices of the batches already finished.
+    """
+    discarded = _state_run_id(store) if fresh else None
+    reused = store.open(job.manifest, fresh=fresh)
+    if track and discarded:
+        _end_discarded_run(discarded, job.tracking_uri, job.say)
+    finished = store.finished()
+    record_inputs(job.plan, list(job.inputs), job.out)
+    job.timings["plan"] = time.perf_counter() - job.start
+    _announce(job, reused, store)
+    return finished
+
+
+def _announce(job: ScreeningJob, reused: int, store: BatchStore) -> None:
+    """Say which models run where, warn when the carrier is not one the conductivity model
+    learned from, and say how many finished batches are reused."""
+    uris, digests, say = job.model_uris, job.model_digests, job.say
+    say(
+        f"models: {uris['conductivity']} (sha256 {digests['conductivity'][:12]}), "
+        f"{uris['air_stability']} (sha256 {digests['air_stability'][:12]}) on "
+        + (
+            "auto (CUDA for torch models where a GPU is visible)"
+            if job.device == "auto"
+            else job.device
+        )
+    )
+    carrier = job.config.filters.carrier
+    if CONDUCTIVITY.carrier_note(carrier):
+        say(
+            f"warning: filters.carrier is {carrier}, but the conductivity "
+            f"model learned from {'/'.join(CONDUCTIVITY.carriers)}-ion conductors only "
+            "(OBELiX, Liverpool): its pred_log10_sigma is not a "
+            f"{carrier}-ion conductivity (each row's pred_feature_status says so)"
+        )
+    if reused:
+        say(f"resuming: {reused} finished batches in {store.batches}")
+
+
+def _start_tracking(job: ScreeningJob, store: BatchStore) -> None:
+    """Start (or, resuming, reopen) the screening's MLflow run and name it in ``state.json``.
+
+    Tracking is bookkeeping: a failure is said and kept as ``job.tracking_error``, and the
+    screening goes on without a run.
+    """
+    from electroscreen.screening.mlflow_run import start_screening_run
+
+    try:
+        run_id = start_screening_run(
+            tracking_uri=job.tracking_uri, experiment=job.config.experiment,
+            run_id=store.read_state().get("run_id"), config=job.config,
+            inputs=[str(p) for p in job.inputs], pool_digest=job.plan.digest,
+            model_uris=job.model_uris, model_digests=job.model_digests,
+            on_created=lambda new: store.write_state(run_id=new), log=job.say,
+        )  # fmt: skip
+        store.write_state(run_id=run_id)
+        job.run_id = run_id
+    except Exception as exc:  # noqa: BLE001
+        job.tracking_error = f"could not start the MLflow run: {type(exc).__name__}: {exc}"
+        job.say(f"warning: {job.tracking_error}; screening continues without tracking")
+
+
+def _run_batches(
+    job: ScreeningJob,
+    store: BatchStore,
+    finished: set[int],
+    workers: int | None,
+    scheduler: str | None,
+    cluster_spec: tuple | None,
+    progress: bool,
+) -> int:
+    """Screen every batch not ``finished`` (in-process or on Dask), writing each to
+    ``out/batches/`` as it ends, with a progress bar or log lines.
+
+    Returns the rows this invocation screened (the others come from checkpoints).
+    """
+    config, plan = job.config, job.plan
+    screened = 0
+    tick = time.perf_counter()
+    todo = (b for b in iter_batches(plan, config.batch_size) if b.index not in finished)
+    bar, advance = batch_progress(
+        progress, plan.n_batches(config.batch_size), len(finished), job.say
+    )
+    with (
+        batch_runner(
+            config,
+            job.model_uris,
+            job.tracking_uri,
+            job.device,
+            workers,
+            scheduler,
+            cluster_spec,
+            job.model_digests,
+        ) as run,
+        bar,
+    ):
+        for index, frame in run(todo):
+            store.write(index, frame)
+            screened += len(frame)
+            advance()
+    job.timings["batches"] = time.perf_counter() - tick
+    return screened
+
+
+def _rank_and_write(job: ScreeningJob, store: BatchStore) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rank the whole pool from the batch files, write ``results.parquet`` / ``results.csv`` in
+    input order and say what was found: the results as read back, and the rows per status.
+
+    Raises
+    ------
+    ScreeningError
+        The inputs hold no candidate row.
+    """
+    tick = time.perf_counter()
+    paths = list(store.paths())
+    if not paths:
+        raise ScreeningError(f"the inputs hold no candidate rows: {[str(p) for p in job.inputs]}")
+    ranking, counts = rank_pool(paths, job.config.ranking)
+    write_results(paths, ranking, job.out)
+    job.timings["rank_write"] = time.perf_counter() - tick
+    results = read_results(job.out / "results.parquet")
+    job.timings["total"] = time.perf_counter() - job.start
+    n_ok = int((results["status"] == "ok").sum())
+    counts = dict(sorted(counts.items()))
+    job.say(f"{len(results)} candidates, {n_ok} ranked, in {job.timings['total']:.1f} s")
+    for line in temperature_warnings(results, job.config.temperature_c):
+        job.say(f"warning: {line}")
+    return results, counts
+
+
+def _finish_tracking(
+    job: ScreeningJob, results: pd.DataFrame, counts: dict[str, int], screened: int
+) -> None:
+    """Log the results, counts and timings to the MLflow run (if one was started) and end it
+    FINISHED; the results are written, so a failure is said and kept, not raised."""
+    if job.run_id is None:
+        return
+    from electroscreen.screening.mlflow_run import finish_screening_run
+
+    try:
+        finish_screening_run(
+            job.run_id, tracking_uri=job.tracking_uri, results=results, out=job.out,
+            timings=job.timings, counts=counts, top=job.config.top or 50, coverage=job.coverage,
+            screened=screened,
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        job.tracking_error = (
+            f"could not record the results in MLflow run {job.run_id}: {type(exc).__name__}: {exc}"
+        )
+        job.say(f"warning: {job.tracking_error}; the results are in {job.out}")
+
+
+def _fail_tracking(job: ScreeningJob, exc: BaseException) -> None:
+    """End the MLflow run (if one was started) FAILED with the error that stops the screening
+    (Ctrl-C inside a compiled kernel named as the interrupt it is); never raises."""
+    if job.run_id is None:
+        return
+    from electroscreen.screening.mlflow_run import fail_screening_run
+
+    cause = interruption(exc) or exc  # Ctrl-C inside a kernel: a SystemError
+    try:
+        fail_screening_run(
+            job.run_id, tracking_uri=job.tracking_uri, error=f"{type(cause).__name__}: {cause}"
+        )
+    except Exception as tracking_exc:  # noqa: BLE001 - the original error matters
+        job.say(f"warning: could not mark MLflow run {job.run_id} failed: {tracking_exc}")
+
+
+def _state_run_id(store: BatchStore) -> str | None:
+    """The MLflow run id ``state.json`` names (None when there is none or the file is unreadable:
+    ``--fresh`` discards it anyway)."""
+    try:
+        return store.read_state().get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _end_discarded_run(run_id: str, tracking_uri: str, say: Callable[[str], None]) -> None:
+    """Mark the MLflow run of checkpoints ``--fresh`` discarded KILLED if it is still RUNNING (a
+    killed screening leaves it so; nothing would ever end it)."""
+    from electroscreen.experiments.tracking import tracking_client
+    from electroscreen.screening.mlflow_run import fail_screening_run
+
+    try:
+        if tracking_client(tracking_uri).get_run(run_id).info.status == "RUNNING":
+            fail_screening_run(
+                run_id, tracking_uri=tracking_uri, status="KILLED",
+                error="its checkpoints were discarded by a later screening with --fresh",
+            )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - bookkeeping: never stops the screening
+        say(f"warning: could not end the discarded MLflow run {run_id}: {exc}")
