@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.table_text import NUL_STAND_IN
+
 __all__ = [
     "CANDIDATE_COLUMNS",
     "OK",
@@ -15,6 +17,7 @@ __all__ = [
     "RESERVED_PREFIXES",
     "STRUCTURE_PARSE_ERROR",
     "candidate_table",
+    "id_problem",
     "is_reserved_column",
     "join_statuses",
     "merge_status",
@@ -94,6 +97,29 @@ def is_reserved_column(name: object) -> bool:
     electroscreen writes (:data:`RESERVED_COLUMNS`, :data:`RESERVED_PREFIXES`)."""
     text = str(name).strip()
     return text in RESERVED_COLUMNS or text.startswith(RESERVED_PREFIXES)
+
+
+def id_problem(cid: str) -> str | None:
+    """Why a table's id cell is no candidate id, or None: it holds a control character (line feed,
+    CR, tab, NUL: :data:`~electroscreen.data.table_text.NUL_STAND_IN` in a CSV, ...) or a line or
+    paragraph separator (Unicode ``Cc``, ``Zl``, ``Zp``), which would split or hide it wherever it
+    is shown. Both table readers (:func:`~electroscreen.data.tables.table_records`,
+    ``screening.standard_rows.formula_table_rows``) give such a row the status ``bad_character``.
+
+    >>> id_problem("LLZO (Ta) #2") is None
+    True
+    >>> print(id_problem("LiCl-1\\ndata_x"))
+    candidate id 'LiCl-1\\ndata_x' holds '\\n', a control character or line break
+    """
+    found = _ID_BREAKER.search(cid)
+    if found is None:
+        return None
+    c = "\x00" if found.group() == NUL_STAND_IN else found.group()
+    return f"candidate id {cid!r} holds {c!r}, a control character or line break"
+
+
+#: Unicode's ``Cc`` (C0, DEL, C1), ``Zl`` and ``Zp`` characters, and a CSV's NUL as read.
+_ID_BREAKER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029" + NUL_STAND_IN + "]")
 
 
 def unique_ids(ids: Sequence[str]) -> list[str]:

@@ -2,10 +2,10 @@
 
 A table is read in chunks of rows (so ``screen`` holds one batch at a time) and each row becomes one
 candidate record. Everything that can go wrong with one row -- a bad formula, an overflowing amount, a
-control character, a broken CIF text, a CSV line with more fields than the header -- becomes that
-row's status: one bad row never turns the whole table into an error, and a table without a formula
-column gives every row the status ``no_formula_column`` (rows in = rows out). A table with a header
-and no row is one ``empty_table`` row.
+control character in the formula or the id, a broken CIF text, a CSV line with more fields than the
+header -- becomes that row's status: one bad row never turns the whole table into an error, and a
+table without a formula column gives every row the status ``no_formula_column`` (rows in = rows
+out). A table with a header and no row is one ``empty_table`` row.
 
 Which columns are what (:func:`table_columns`): the formula, id and CIF columns are found by name
 (case and surrounding spaces aside); every other column is kept, under ``input_<name>`` where
@@ -42,7 +42,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pandas._libs.parsers import STR_NA_VALUES
 
-from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, is_reserved_column
+from electroscreen.data.candidates import (
+    OK,
+    STRUCTURE_PARSE_ERROR,
+    id_problem,
+    is_reserved_column,
+)
 from electroscreen.data.formula import FormulaError, format_formula, parse_formula
 from electroscreen.data.input_paths import looks_like_path
 from electroscreen.data.spreadsheet_text import from_spreadsheet
@@ -340,7 +345,9 @@ def table_records(
     (``input_<name>`` where electroscreen writes ``<name>``; a ``structure`` column's CIF cells
     are left empty there). Any exception raised for one row (``FormulaError``,
     ``OverflowError``, a CIF parser error, ...) becomes that row's status, as does a row the
-    reader could not read (:func:`read_problems`).
+    reader could not read (:func:`read_problems`) and an id cell holding a control character or a
+    line break (``bad_character``, the id kept as written:
+    :func:`~electroscreen.data.candidates.id_problem`).
     """
     path = Path(path)
     named = table_columns(frame.columns)
@@ -359,6 +366,10 @@ def table_records(
                 cid, source = path.stem, str(path)
                 where = source
             rec = _failed(cid, source, where, status, message, raw if isinstance(raw, str) else "")
+        elif named.id is not None and (bad_id := id_problem(cid)):
+            rec = _failed(
+                cid, source, where, "bad_character", bad_id, raw if isinstance(raw, str) else ""
+            )
         else:
             try:
                 rec = _row_record(record, cid, source, where, named, (max_sites, min_distance))

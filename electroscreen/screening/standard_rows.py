@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.candidates import id_problem
 from electroscreen.data.cell_units import shown_formulas
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
@@ -32,7 +33,7 @@ def formula_table_rows(
     for the whole chunk at once (:func:`~electroscreen.data.formula_text.formula_texts`), the
     table's other columns under the names :func:`~electroscreen.data.tables.table_columns` keeps
     them as, and the rows the reader could not read (:func:`~electroscreen.data.tables.read_problems`)
-    with their status.
+    or whose id it refuses (:func:`~electroscreen.data.candidates.id_problem`) with their status.
 
     Parameters
     ----------
@@ -52,6 +53,9 @@ def formula_table_rows(
     source = [f"{path}:{row}" for row in rows]
     where = row_places(frame, path, start)
     cell, reduced, status, error = formula_texts(frame[named.formula].tolist(), WRITTEN_DECIMALS)
+    for position, cid in enumerate(candidate_id if named.id is not None else ()):
+        if bad_id := id_problem(cid):  # an id with a line break or NUL: as table_records says
+            status[position], error[position] = "bad_character", bad_id
     for position, (problem, message, whole_file) in read_problems(frame).items():
         if whole_file:
             candidate_id[position], source[position] = path.stem, str(path)

@@ -1,7 +1,7 @@
 """The whole bad-input corpus of issue 15 through the real CLI, as a user runs it.
 
 One folder holds every kind of bad input beside good ones: huge and overflowing amounts, a NUL byte,
-hydrate and adduct dots, ``LiCl2`` and ``Li``, a CSV without a formula column, a binary CSV, NaN
+an id with a control character, hydrate and adduct dots, ``LiCl2`` and ``Li``, a CSV without a formula column, a binary CSV, NaN
 coordinates in POSCAR and extxyz, a negative CIF occupancy, a 20,384-site CIF, a POSCAR header of 10^7 sites, cells of 300
 and 1000 A, an extxyz frame of 50,000 atoms, a packed cache with NaN/zero/inf lattices, Z = -1 and a
 negative occupancy, a folder symlink loop, a self-referencing link (and, when not run as root, a
@@ -45,6 +45,7 @@ FORMULAS = {
     "adduct": ("Li3PS4.2LiI", "ok", "ok"),
     "licl2": ("LiCl2", "ok", "not_charge_balanced"),
     "lithium": ("Li", "ok", "not_charge_balanced"),
+    "esc\x1b[2Jid": ("LiCl", "bad_character", "bad_character"),  # a terminal escape in the id
 }
 FILES = {
     "names:0": ("no_formula_column",) * 2,
