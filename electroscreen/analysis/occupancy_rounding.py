@@ -163,6 +163,7 @@ def _choose(per_group: list[list[_Option]], balanced: bool) -> list[_Option] | N
 
 
 def has_oxidation_states(structure: Structure) -> bool:
+    """Whether every species on every site of ``structure`` carries an oxidation state."""
     return all(getattr(sp, "oxi_state", None) is not None for s in structure for sp in s.species)
 
 

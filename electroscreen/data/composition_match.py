@@ -18,12 +18,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_formula
 from electroscreen.data.segments import segment_all
+
+if TYPE_CHECKING:
+    from pymatgen.core import Structure
 
 __all__ = [
     "FORMULA_CIF_TOLERANCE",
@@ -255,7 +259,7 @@ class CompositionIndex:
 FORMULA_CIF_TOLERANCE = 0.01
 
 
-def formula_mismatch(text: object, structure) -> str | None:
+def formula_mismatch(text: object, structure: Structure) -> str | None:
     """Why a row's formula and its CIF are not one composition, or ``None`` when they agree.
 
     They agree when they hold the same elements and no atomic fraction differs by more than

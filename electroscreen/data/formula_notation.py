@@ -104,6 +104,8 @@ def adduct_dots(text: str) -> str:
 
 
 def skip_spaces(tokens: list[tuple[str, ...]], i: int) -> int:
+    """Index of the first token at or after ``i`` that is not whitespace (token field 5);
+    ``len(tokens)`` when none is."""
     while i < len(tokens) and tokens[i][5]:
         i += 1
     return i

@@ -76,6 +76,7 @@ class OxidationResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the assignment succeeded (``status == "ok"``)."""
         return self.status == "ok"
 
 

@@ -16,11 +16,15 @@ from __future__ import annotations
 import io
 import warnings
 from numbers import Real
+from typing import TYPE_CHECKING
 
 from pymatgen.core import Composition, Structure
 
 from electroscreen.data.json_classes import json_class_problem
 from electroscreen.data.validation import StructureProblem, site_occupancies
+
+if TYPE_CHECKING:
+    from ase import Atoms
 
 __all__ = ["structure_from_atoms", "structure_from_dict", "structure_from_frame"]
 
@@ -82,7 +86,7 @@ def structure_from_frame(text: str) -> Structure:
     return structure_from_atoms(atoms)
 
 
-def structure_from_atoms(atoms) -> Structure:
+def structure_from_atoms(atoms: Atoms) -> Structure:
     """An ASE ``Atoms`` as a Structure; with ASE's ``occupancy`` info, each atom the disordered
     site of its ``spacegroup_kinds`` entry (``occupancy[str(kind)]``).
 

@@ -90,9 +90,12 @@ class NulVisible(io.RawIOBase):
         self._encoding = encoding
 
     def readable(self) -> bool:
+        """True: the stream can be read (``io.RawIOBase`` protocol)."""
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer`` with the next bytes, NULs as the stand-in; the number written, 0 at the
+        end of the file."""
         while not self._pending:
             chunk = self._fh.read(1 << 16)
             if not chunk and not self._carry:
@@ -108,6 +111,7 @@ class NulVisible(io.RawIOBase):
         return n
 
     def close(self) -> None:
+        """Close the underlying file, then this stream."""
         self._fh.close()
         super().close()
 

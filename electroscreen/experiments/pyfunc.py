@@ -155,6 +155,8 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
     """``mlflow.pyfunc`` wrapper of a fitted ``CandidatePredictor`` (loaded from the artifacts)."""
 
     def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+        """Load the fitted predictor from the model's predictor artifact (MLflow calls this on
+        load)."""
         self.predictor = _read_predictor_file(context.artifacts[PREDICTOR_ARTIFACT])
 
     def predict(

@@ -69,6 +69,7 @@ from electroscreen.experiments.train_logging import (
 
 if TYPE_CHECKING:
     from electroscreen.models.evaluation import EvaluationResult
+    from electroscreen.models.predictor import CandidatePredictor
 
 __all__ = [
     "PREFIX",
@@ -103,7 +104,7 @@ class TrainResult:
     model_version: str = ""
 
 
-def build_predictor(config: TrainConfig):
+def build_predictor(config: TrainConfig) -> CandidatePredictor:
     """An unfitted ``CandidatePredictor`` with the config's task, featurizers and estimator."""
     from electroscreen.models.predictor import CandidatePredictor
 

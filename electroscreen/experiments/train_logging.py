@@ -31,6 +31,7 @@ from electroscreen.experiments.train_config import TrainConfig
 
 if TYPE_CHECKING:
     from electroscreen.models.evaluation import EvaluationResult
+    from electroscreen.models.predictor import CandidatePredictor
 
 __all__ = [
     "HEADLINE",
@@ -233,6 +234,8 @@ def label_warnings_left_to_run() -> Iterator[None]:
 
 
 def finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
+    """The ``metrics`` that are finite numbers, as floats with keys prefixed by ``prefix``; the
+    others dropped."""
     out = {}
     for key, value in metrics.items():
         try:
@@ -244,7 +247,9 @@ def finite_metrics(metrics: dict[str, float], prefix: str) -> dict[str, float]:
     return out
 
 
-def log_evaluation(config: TrainConfig, scheme: str, result, workdir: Path) -> dict[str, float]:
+def log_evaluation(
+    config: TrainConfig, scheme: str, result: EvaluationResult, workdir: Path
+) -> dict[str, float]:
     """Log one scheme's metrics, predictions and plots; return the prefixed metrics."""
     prefix = PREFIX[scheme]
     metrics = finite_metrics(result.metrics, prefix)
@@ -326,7 +331,7 @@ def log_citations(config: TrainConfig, workdir: Path) -> None:
         mlflow.log_artifact(str(path))
 
 
-def log_importances(predictor, config: TrainConfig, workdir: Path) -> None:
+def log_importances(predictor: CandidatePredictor, config: TrainConfig, workdir: Path) -> None:
     """Feature importances as CSV and bar plot; a model without importances (all NaN) logs
     neither, only the tag ``electroscreen.feature_importances`` saying so (it logged a CSV of
     empty cells)."""

@@ -187,6 +187,7 @@ class Featurizer(LegacyStateMixin, TransformerMixin, BaseEstimator):
         return list(dict.fromkeys(cite for _, _, cite in self.feature_table if cite))
 
     def implementors(self) -> list[str]:
+        """Who implemented the featurizer (matminer's ``implementors`` protocol)."""
         return ["electroscreen developers"]
 
     def __sklearn_tags__(self):

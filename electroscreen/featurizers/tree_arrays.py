@@ -63,6 +63,7 @@ class TreeArrays:
 
     @property
     def n_trees(self) -> int:
+        """Number of trees stored."""
         return len(self.offsets) - 1
 
     @cached_property
@@ -84,7 +85,10 @@ LOCKSTEP_ROWS = 4
 
 
 @njit(cache=True, parallel=True)
-def leaf_values(X32, offsets, children, feature, threshold, value):
+def leaf_values(
+    X32: np.ndarray, offsets: np.ndarray, children: np.ndarray, feature: np.ndarray,
+    threshold: np.ndarray, value: np.ndarray,
+) -> np.ndarray:  # fmt: skip
     """Output of each tree (rows of the result) for each row of ``X32`` (columns): the value of the
     leaf it reaches, a float32 feature ``<=`` the float64 threshold going left (``children[:, 0]``).
 

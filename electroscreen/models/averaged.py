@@ -242,6 +242,7 @@ class AveragedRegressor(RegressorMixin, BaseEstimator):
         return mu, np.sqrt(var)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Weighted mean of the members, shape (n,) (the first output of :meth:`predict_dist`)."""
         return self.predict_dist(X)[0]
 
     @property

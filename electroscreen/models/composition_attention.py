@@ -287,4 +287,5 @@ class CompositionAttentionRegressor(RegressorMixin, TorchEnsembleMixin):
         return member_mean_std(self._member_outputs(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Mean over the members, shape (n,)."""
         return self.predict_dist(X)[0]

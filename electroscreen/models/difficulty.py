@@ -46,7 +46,9 @@ class DifficultyScale:
         novelty: np.ndarray,
         abs_residual: np.ndarray,
         extra: np.ndarray | None = None,
-    ):
+    ) -> DifficultyScale:
+        """Fit the coefficients on the calibration rows (arrays of shape (n,); ``extra`` (n,) or (n,
+        k)); returns self."""
         Z = self._design(_log_spread(spread), novelty, extra, clip=False)
         self.low_, self.high_ = Z[:, 1:].min(axis=0), Z[:, 1:].max(axis=0)
         target = np.log(np.asarray(abs_residual, dtype=np.float64) + RESIDUAL_OFFSET)

@@ -12,6 +12,7 @@ __all__ = ["missing_value", "parse_structures"]
 
 
 def missing_value(value: object) -> bool:
+    """Whether a cell is empty: None, NaN or a blank string."""
     if value is None:
         return True
     if isinstance(value, float) and np.isnan(value):

@@ -263,10 +263,12 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         return p, np.sqrt(var)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities of classes 0 and 1, shape (n, 2)."""
         p = self.predict_proba_dist(X)[0]
         return np.column_stack([1 - p, p])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Label 1 where the probability of class 1 is at least 0.5, else 0; shape (n,)."""
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)
 
 

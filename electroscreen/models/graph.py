@@ -167,7 +167,17 @@ class GatedConv(nn.Module):
         self.edge = nn.Linear(n_rbf, 2 * hidden, bias=False)
         self.norm = nn.LayerNorm(hidden)
 
-    def forward(self, h, src, dst, rbf, edge_weight):
+    def forward(
+        self,
+        h: torch.Tensor,
+        src: torch.Tensor,
+        dst: torch.Tensor,
+        rbf: torch.Tensor,
+        edge_weight: torch.Tensor,
+    ) -> torch.Tensor:
+        """Node features ``h`` (n_nodes, hidden) after one gated convolution: messages along the
+        edges ``src -> dst`` from ``rbf`` (n_edges, n_rbf) and ``edge_weight`` (n_edges,),
+        divided by 1 + weighted degree, added to ``h`` and layer-normalised."""
         z = self.center(h)[dst] + self.neighbor(h)[src] + self.edge(rbf)
         filt, core = z.chunk(2, dim=-1)
         message = torch.sigmoid(filt) * nn.functional.softplus(core) * edge_weight[:, None]
@@ -190,6 +200,8 @@ class CrystalGraphNet(nn.Module):
         self.head = make_mlp(hidden + n_global, (hidden,), 0.0)
 
     def forward(self, b: dict) -> torch.Tensor:
+        """One output per graph, shape (n_graphs,), from the batch tensors ``b`` (nodes, edges, node
+        weights and global features)."""
         h = self.embed(b["node_x"])
         rbf = torch.exp(-(((b["distance"][:, None] - self.centers) / self.width) ** 2))
         for conv in self.convs:
@@ -268,7 +280,11 @@ class GraphRegressor(RegressorMixin, TorchEnsembleMixin):
             )
         return graphs
 
-    def fit(self, X: object, y: np.ndarray, sample_weight: np.ndarray | None = None):
+    def fit(
+        self, X: object, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> GraphRegressor:
+        """Fit the member networks on the structures ``X`` and targets ``y`` of shape (n,) (global
+        features and targets standardised); returns self."""
         self._validate_params()  # epochs, n_members, batch_size >= 1
         for attr in ("global_center_", "global_scale_"):
             self.__dict__.pop(attr, None)
@@ -329,4 +345,5 @@ class GraphRegressor(RegressorMixin, TorchEnsembleMixin):
         return member_mean_std(np.stack(outs).astype(np.float64) * self.y_scale_ + self.y_center_)
 
     def predict(self, X: object) -> np.ndarray:
+        """Mean over the members, shape (n,)."""
         return self.predict_dist(X)[0]

@@ -97,6 +97,8 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> LogisticEnsembleClassifier:
+        """Fit the full-data model and the bootstrap refits on ``X`` (n, d), median-imputed and
+        standardised, and 0/1 labels ``y`` (both present); returns self."""
         self._validate_params()
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.int64)
@@ -136,10 +138,12 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         return p, spread
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities of classes 0 and 1, shape (n, 2)."""
         p = self.predict_proba_dist(X)[0]
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Label 1 where the probability of class 1 is at least 0.5, else 0; shape (n,)."""
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)
 
     @property

@@ -63,6 +63,8 @@ class MedianImputer:
     """Replace NaN/inf by the per-column training median (0 for columns never finite)."""
 
     def fit(self, X: np.ndarray) -> MedianImputer:
+        """Store each column's median over its finite values (0 for a column with none); ``X`` shape
+        (n, d)."""
         X = np.asarray(X, dtype=np.float64)
         finite = np.where(np.isfinite(X), X, np.nan)
         with warnings.catch_warnings():
@@ -72,6 +74,7 @@ class MedianImputer:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
+        """A copy of ``X`` with each NaN/inf replaced by its column's training median."""
         X = np.array(X, dtype=np.float64, copy=True)
         bad = ~np.isfinite(X)
         if bad.any():
@@ -337,6 +340,7 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> TreeEnsembleRegressor:
+        """Fit the members on ``X`` (n, d) and ``y`` (n,); returns self."""
         return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight)
 
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -344,6 +348,7 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
         return self._mean_std(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Mean over the members, shape (n,)."""
         return self.predict_dist(X)[0]
 
 
@@ -358,6 +363,8 @@ class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> TreeEnsembleClassifier:
+        """Fit the members on ``X`` (n, d) and 0/1 labels ``y`` (n,) (ValueError otherwise); returns
+        self."""
         y = np.asarray(y, dtype=np.int64)
         if not np.isin(y, (0, 1)).all():
             raise ValueError("labels must be 0 or 1")
@@ -369,8 +376,10 @@ class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
         return self._mean_std(X)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities of classes 0 and 1, shape (n, 2)."""
         p = self.predict_proba_dist(X)[0]
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Label 1 where the probability of class 1 is at least 0.5, else 0; shape (n,)."""
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)

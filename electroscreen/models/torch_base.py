@@ -12,6 +12,7 @@ import io
 import json
 from numbers import Integral
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import torch
@@ -88,7 +89,7 @@ class TorchEnsembleMixin(BaseEstimator):
         return path
 
     @classmethod
-    def from_checkpoint(cls, source: str | Path | dict | bytes, device: str | None = None):
+    def from_checkpoint(cls, source: str | Path | dict | bytes, device: str | None = None) -> Self:
         """Rebuild a fitted estimator from a checkpoint (path, bytes or dict), weights only.
 
         Parameters

@@ -148,13 +148,18 @@ class MLPEnsembleRegressor(RegressorMixin, _MLPEnsemble):
         Seeds member ``m`` with ``1000 * random_state + m``; deterministic on CPU.
     """
 
-    def fit(self, X, y, sample_weight=None) -> MLPEnsembleRegressor:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> MLPEnsembleRegressor:
+        """Fit the member networks on ``X`` (n, d) and ``y`` (n,); returns self."""
         return self._fit(X, y, sample_weight)
 
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread over the members in the units of ``y``, shape (n,) each."""
         return member_mean_std(self._member_outputs(X) * self.y_scale_ + self.y_center_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Mean over the members, shape (n,)."""
         return self.predict_dist(X)[0]
 
 
@@ -163,7 +168,11 @@ class MLPEnsembleClassifier(ClassifierMixin, _MLPEnsemble):
 
     _classifier = True
 
-    def fit(self, X, y, sample_weight=None) -> MLPEnsembleClassifier:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> MLPEnsembleClassifier:
+        """Fit the member networks on ``X`` (n, d) and 0/1 labels ``y`` (n,) (ValueError otherwise);
+        returns self."""
         y = np.asarray(y, dtype=np.float64)
         if not np.isin(y, (0, 1)).all():
             raise ValueError("labels must be 0 or 1")
@@ -171,11 +180,14 @@ class MLPEnsembleClassifier(ClassifierMixin, _MLPEnsemble):
         return self._fit(X, y, sample_weight)
 
     def predict_proba_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread over the members of the probability of class 1, shape (n,) each."""
         return member_mean_std(1.0 / (1.0 + np.exp(-self._member_outputs(X))))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities of classes 0 and 1, shape (n, 2)."""
         p = self.predict_proba_dist(X)[0]
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Label 1 where the probability of class 1 is at least 0.5, else 0; shape (n,)."""
         return (self.predict_proba_dist(X)[0] >= 0.5).astype(np.int64)

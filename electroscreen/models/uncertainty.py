@@ -347,6 +347,7 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         return self.estimator_.predict_dist(X)
 
     def predict(self, X: object) -> np.ndarray:
+        """Mean prediction of the final model, shape (n,)."""
         return self.predict_dist(X)[0]
 
     def predict_interval(
@@ -369,4 +370,5 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
 
     @property
     def feature_importances_(self) -> np.ndarray:
+        """Feature importances of the final model."""
         return self.estimator_.feature_importances_

@@ -168,6 +168,7 @@ class BatchStore:
 
     @property
     def manifest_path(self) -> Path:
+        """The run's ``manifest.json`` in the output folder."""
         return self.out / "manifest.json"
 
     # -- the lock ----------------------------------------------------------------------------
@@ -368,8 +369,11 @@ class BatchStore:
         yield from (self.path(i) for i in indices if self.path(i).is_file())
 
     def read_state(self) -> dict:
+        """The run's ``state.json`` (e.g. its MLflow ``run_id``) as a dict; empty when there is
+        none."""
         path = self.out / "state.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def write_state(self, **values: object) -> None:
+        """Merge ``values`` into ``state.json``, written atomically."""
         _atomic_write_text(self.out / "state.json", json.dumps({**self.read_state(), **values}))

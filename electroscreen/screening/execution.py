@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
 from electroscreen.screening.batch import (
     check_cathode,
     check_temperature,
@@ -16,6 +20,11 @@ from electroscreen.screening.batch import (
     process_batch_by_uri,
 )
 from electroscreen.screening.screen_config import ScreeningConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from electroscreen.screening.inputs import Batch
 
 __all__ = ["batch_runner"]
 
@@ -29,7 +38,7 @@ def batch_runner(
     scheduler: str | None,
     cluster: tuple | None = None,
     model_digests: dict[str, str] | None = None,
-):
+) -> AbstractContextManager[Callable[[Iterable[Batch]], Iterator[tuple[int, pd.DataFrame]]]]:
     """A context manager yielding ``run(batches) -> iterator of (index, frame)``; every process
     loads the models only if their files have ``model_digests`` (those the screening recorded)."""
     digests = model_digests or {}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 __all__ = ["batch_progress", "is_terminal"]
 
 
-def is_terminal(stream) -> bool:
+def is_terminal(stream: object) -> bool:
     """True when ``stream`` is an interactive terminal (False for a file, a pipe or a closed stream)."""
     try:
         return bool(stream.isatty())
@@ -16,7 +17,9 @@ def is_terminal(stream) -> bool:
         return False
 
 
-def batch_progress(enabled: bool, total: int | None, done: int, say: Callable[[str], None]):
+def batch_progress(
+    enabled: bool, total: int | None, done: int, say: Callable[[str], None]
+) -> tuple[AbstractContextManager, Callable[[], None]]:
     """A progress bar on a terminal; in a log (stderr not a terminal), a plain line per ~10%."""
     import sys
     from contextlib import nullcontext

@@ -110,7 +110,9 @@ def radius_mismatch(old: tuple[str, float], new: tuple[str, float], coordination
     return r_new / r_old - 1.0 if r_old > 0 else float("nan")
 
 
-def outside_limits(mismatch: np.ndarray, limits: tuple[float, float] = RADIUS_MISMATCH_LIMITS):
+def outside_limits(
+    mismatch: np.ndarray, limits: tuple[float, float] = RADIUS_MISMATCH_LIMITS
+) -> np.ndarray:
     """Where a mismatch lies outside ``limits`` (NaN, not judged, is inside)."""
     mismatch = np.asarray(mismatch, dtype=float)
     with np.errstate(invalid="ignore"):

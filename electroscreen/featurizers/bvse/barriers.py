@@ -233,6 +233,7 @@ class BVSE(StructureFeaturizer):
         self.max_grid_points = max_grid_points
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        """Names of the BVSE features, fixed (``input_features`` is ignored)."""
         return np.array(_FEATURES, dtype=object)
 
     def _featurize_packed(self, packed: PackedStructures) -> tuple[np.ndarray, np.ndarray]:
@@ -258,6 +259,7 @@ class BVSE(StructureFeaturizer):
         return dict.fromkeys(_FEATURES, "; ".join(self.citations()[:2]))
 
     def citations(self) -> list[str]:
+        """References behind the BVSE features and the software its method follows."""
         return [
             "S. Adams and R. P. Rao, High power lithium ion battery materials by computational design, "
             "Phys. Status Solidi A 208 (2011) 1746-1753, doi:10.1002/pssa.201001116",

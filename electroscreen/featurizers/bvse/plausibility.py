@@ -158,6 +158,7 @@ class BondValenceGII(StructureFeaturizer):
         self.optimize_scale = optimize_scale
 
     def citations(self) -> list[str]:
+        """References of the GII, the Brese-O'Keeffe bond-valence parameters and SoftBV."""
         return [GII_CITATION, BRESE_OKEEFFE_CITATION, SOFTBV_CITATION]
 
     def _check(self) -> tuple[float, float]:

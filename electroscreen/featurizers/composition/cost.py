@@ -168,6 +168,7 @@ class MaterialCost(ProblemCodeFeaturizer):
         self.critical_elements = critical_elements
 
     def citations(self) -> list[str]:
+        """References of the element cost table and the EU critical raw materials list (2023)."""
         return [COST_TABLE_CITATION, EU_CRM_2023]
 
     def _critical_mask(self) -> np.ndarray:

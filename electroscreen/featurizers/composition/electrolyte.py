@@ -168,6 +168,7 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
         self.count_basis = count_basis
 
     def feature_units(self) -> dict[str, str]:
+        """Unit of every output feature under the configured ``count_basis``."""
         return {name: unit for name, unit, _ in _feature_table(self._count_basis())}
 
     def _count_basis(self) -> str:
@@ -176,6 +177,8 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
         return self.count_basis
 
     def citations(self) -> list[str]:
+        """The distinct references of the feature table, sorted (the stoichiometry and
+        oxidation-state notes are not references)."""
         return sorted({cite for _, _, cite in _FEATURES if cite not in (STOICHIOMETRY, OXIDATION)})
 
     def _carrier_z(self) -> int:

@@ -68,6 +68,7 @@ class ElementFractions(CompositionFeaturizer):
     ]
 
     def citations(self) -> list[str]:
+        """Reference of the element-fraction features."""
         return [_CITATION]
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:

@@ -178,6 +178,7 @@ class HSABPairing(ProblemCodeFeaturizer):
     problem_statuses = _PROBLEMS
 
     def citations(self) -> list[str]:
+        """References of the hard/soft acid-base scales (:data:`HSAB_CITATIONS`)."""
         return list(HSAB_CITATIONS)
 
     def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:

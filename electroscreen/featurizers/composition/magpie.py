@@ -234,4 +234,5 @@ class ElementPropertyStats(CompositionFeaturizer):
         return values, status
 
     def citations(self) -> list[str]:
+        """References of the Magpie element-property statistics (Ward 2016; matminer 2018)."""
         return [WARD_2016, MATMINER_2018]

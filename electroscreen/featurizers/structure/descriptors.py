@@ -192,12 +192,16 @@ class StructureDescriptors(StructureFeaturizer):
         self.exclusive_distance = exclusive_distance
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Cell and environment feature names, then ``rdf_<a>_<b>_<centre>A`` per partial RDF and
+        bin (bin centres in Angstrom from ``cutoff`` and ``rdf_bin_width``); ``input_features``
+        is ignored."""
         edges = rdf_bin_edges(self.cutoff, self.rdf_bin_width)
         centres = 0.5 * (edges[1:] + edges[:-1])
         rdf = [f"rdf_{a}_{b}_{c:.3f}A" for a, b in _RDF_PARTIALS for c in centres]
         return np.array([n for n, _, _ in CELL_FEATURES + ENVIRONMENT_FEATURES] + rdf, dtype=object)
 
     def citations(self) -> list[str]:
+        """Every reference of :data:`REFERENCES`."""
         return list(REFERENCES.values())
 
     def feature_citations(self) -> dict[str, str]:

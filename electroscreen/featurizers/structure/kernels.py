@@ -26,7 +26,12 @@ FULL_OCCUPANCY_TOLERANCE = 1e-3
 
 
 @njit(cache=True)
-def split_pair(occupancy_i, occupancy_j, distance, exclusive):
+def split_pair(
+    occupancy_i: float | np.ndarray,
+    occupancy_j: float | np.ndarray,
+    distance: float | np.ndarray,
+    exclusive: float,
+) -> bool | np.ndarray:
     """Whether two carrier sites are alternative positions, never occupied at once: closer than
     ``exclusive`` (Angstrom) and not both full. Split sites (argyrodite's 48h pairs, 0.5 + 0.5 at
     1.8 A) and overlapping partial sites of a refinement (0.7 and 0.4 at 0.4 A: occupancies that
@@ -56,10 +61,11 @@ def _ionicity(chi_a: float, chi_b: float) -> float:
 
 @njit(cache=True, parallel=True)
 def environment(
-    site_offsets, site_pair_offsets, neighbor, distance,
-    carrier, anion, framework, anion_chi, framework_chi,
-    carrier_chi, shell_tolerance, bond_cutoff, exclusive_distance=0.0,
-):  # fmt: skip
+    site_offsets: np.ndarray, site_pair_offsets: np.ndarray, neighbor: np.ndarray,
+    distance: np.ndarray, carrier: np.ndarray, anion: np.ndarray, framework: np.ndarray,
+    anion_chi: np.ndarray, framework_chi: np.ndarray, carrier_chi: float,
+    shell_tolerance: float, bond_cutoff: float, exclusive_distance: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Carrier, anion-framework and sublattice features of each structure, shape (N, N_ENVIRONMENT).
 
     Also returns the nearest carrier-site distance of every site, shape (M,) (inf when none).

@@ -94,7 +94,10 @@ def _simplex(tab: np.ndarray, basis: np.ndarray, max_iter: int) -> bool:
 
 
 @njit(cache=True, inline="always")
-def system_block(matrix, energy, entry_offsets, dims, system_of, comps, i):
+def system_block(
+    matrix: np.ndarray, energy: np.ndarray, entry_offsets: np.ndarray, dims: np.ndarray,
+    system_of: np.ndarray, comps: np.ndarray, i: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:  # fmt: skip
     """Stacked candidate ``i``'s chemical system (layout of :func:`reaction_scan_packed`): the
     entries' atom fractions ``(n, d)`` (contiguous), their energies ``(n,)``, a copy of the
     candidate's composition ``(d,)`` and the system's index."""

@@ -122,6 +122,8 @@ class InterfaceReactivity(CompositionFeaturizer):
 
     @property
     def feature_table(self) -> list[tuple[str, str, str]]:  # type: ignore[override]
+        """``(name, unit, method)`` per feature: for each electrode, the reaction energy (eV/atom of
+        reacting mixture) and the mixing ratio (atom fraction of candidate)."""
         out = []
         for formula in self.electrodes:
             label = electrode_label(formula)
@@ -162,6 +164,8 @@ class InterfaceReactivity(CompositionFeaturizer):
         return out
 
     def citations(self) -> list[str]:
+        """References of the interface reaction scan and the enthalpy table, plus Bartel 2020 and
+        the notes of any electrode whose enthalpy is estimated."""
         out = [RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
         estimated = [e.note for e in self._electrodes() if e.source == ESTIMATED]
         if estimated:

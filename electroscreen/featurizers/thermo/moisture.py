@@ -101,15 +101,20 @@ class MoistureChemistry(CompositionFeaturizer):
         return names
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        """Names of the selected ``features``, in their order (``input_features`` is ignored)."""
         return np.asarray(self._columns(), dtype=object)
 
     def feature_units(self) -> dict[str, str]:
+        """Unit of each selected feature."""
         return {name: unit for name, unit, _ in MOISTURE_FEATURES if name in self._columns()}
 
     def feature_citations(self) -> dict[str, str]:
+        """Reference of each selected feature."""
         return {name: cite for name, _, cite in MOISTURE_FEATURES if name in self._columns()}
 
     def citations(self) -> list[str]:
+        """References of the featurizers it draws on (air reactivity, HSAB pairing, electrolyte
+        composition), sorted."""
         parts = (AirReactivity(), HSABPairing(), ElectrolyteComposition())
         return sorted({c for part in parts for c in part.citations()})
 

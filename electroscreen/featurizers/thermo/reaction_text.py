@@ -45,6 +45,8 @@ def no_reaction_to_zero(energy: np.ndarray) -> np.ndarray:
 
 
 def fmt_coeff(value: float) -> str:
+    """A reaction coefficient as written before a formula: empty for 1 (within 1e-4), else 4
+    significant digits and a space."""
     if abs(value - 1.0) < 1e-4:
         return ""
     text = f"{value:.4g}"
@@ -110,6 +112,8 @@ def product_lists(
 
 
 def formulas_of(X: object, packed: PackedCompositions) -> list[str]:
+    """Each row's formula as text: a frame's ``formula`` column, a string item as given, else
+    rebuilt from ``packed`` (symbols and ``%g`` amounts)."""
     if isinstance(X, pd.DataFrame):
         return X["formula"].astype(str).tolist()
     items = list(X) if not isinstance(X, PackedCompositions) else [None] * len(packed)

@@ -170,6 +170,7 @@ class AirReactivity(CompositionFeaturizer):
         self.stabilisation = stabilisation
 
     def citations(self) -> list[str]:
+        """References of the reaction scan, the enthalpy table and the CODATA values."""
         return [RICHARDS_2016, ZHU_2015, NOLAN_2018, EXP_TABLE_CITATION, CODATA]
 
     # -- computation -------------------------------------------------------------------------

@@ -302,6 +302,8 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         }
 
     def citations(self) -> list[str]:
+        """References of the stabilisation model (Bartel 2020, Ward 2016, Friedman 2001) and the
+        enthalpy table."""
         return [BARTEL_2020, WARD_2016, FRIEDMAN_2001, EXP_TABLE_CITATION]
 
 

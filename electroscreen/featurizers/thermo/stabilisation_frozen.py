@@ -31,6 +31,8 @@ from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
 from electroscreen.featurizers.tree_arrays import TreeArrays
 
 if TYPE_CHECKING:
+    from sklearn.ensemble import GradientBoostingRegressor
+
     from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
 
 __all__ = [
@@ -64,7 +66,7 @@ class FrozenBoosting:
     trees: TreeArrays
 
     @classmethod
-    def from_sklearn(cls, model) -> FrozenBoosting:
+    def from_sklearn(cls, model: GradientBoostingRegressor) -> FrozenBoosting:
         """The arrays of a fitted single-output ``GradientBoostingRegressor``."""
         return cls(
             init=float(np.asarray(model.init_.constant_, dtype=np.float64).ravel()[0]),

@@ -132,6 +132,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         self.max_uncertainty_v = max_uncertainty_v
 
     def citations(self) -> list[str]:
+        """References of the window method (Ong 2008, Richards 2016, Zhu 2015) and the enthalpy
+        table."""
         return [ONG_2008, RICHARDS_2016, ZHU_2015, EXP_TABLE_CITATION]
 
     def _solve(self, packed: PackedCompositions) -> dict[str, object]:

@@ -31,7 +31,10 @@ TRACE_FRACTION = 1e-3
 
 
 @njit(cache=True)
-def window_lp(matrix, energy, comp, e_comp, carrier, oxidation, out_idx, out_amt):
+def window_lp(
+    matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray, e_comp: float, carrier: int,
+    oxidation: bool, out_idx: np.ndarray, out_amt: np.ndarray,
+) -> tuple[float, float, bool]:  # fmt: skip
     """One side of the window of ``comp`` (atom fractions) with enthalpy ``e_comp`` (eV/atom).
 
     ``matrix`` (n, d) starts with the d pure elements; ``carrier`` is the carrier's column.
@@ -89,7 +92,10 @@ def _both_limits(matrix, energy, comp, e_comp, carrier, volts, exchanged, p_idx,
 
 
 @njit(cache=True, parallel=True)
-def window_packed(matrix, energy, entry_offsets, dims, system_of, comps, known_energy, carrier):
+def window_packed(
+    matrix: np.ndarray, energy: np.ndarray, entry_offsets: np.ndarray, dims: np.ndarray,
+    system_of: np.ndarray, comps: np.ndarray, known_energy: np.ndarray, carrier: np.ndarray,
+) -> tuple[np.ndarray, ...]:  # fmt: skip
     """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
 
     ``known_energy`` (k,): candidate enthalpy, NaN for the hull energy; it is capped at the hull
