@@ -17,7 +17,7 @@ import pytest
 from electroscreen.experiments.train import run_training
 from electroscreen.experiments.train_config import load_train_config
 from electroscreen.screening import screen
-from electroscreen.screening.generate import generate_candidates, load_seeds, write_pool
+from electroscreen.screening.generate import generate_candidates, write_pool
 from electroscreen.screening.screen_config import load_screening_config
 
 CONFIGS = Path(__file__).parents[2] / "configs"
@@ -51,10 +51,14 @@ def _screen(uri: str, pool: Path, out: Path, batch_size: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def structure_pool(tmp_path_factory, data_dir) -> Path:
-    """120 generated substitutions of OBELiX structures (partial occupancies, scaled lattices)."""
-    seeds = load_seeds(obelix=True, data_dir=data_dir)
-    pool = generate_candidates(seeds, max_candidates=120, seed=0)
+def structure_pool(tmp_path_factory, obelix_packed) -> Path:
+    """120 generated substitutions of OBELiX structures (partial occupancies, scaled lattices).
+
+    The seeds are the session's packed OBELiX structures, the same arrays as
+    ``load_seeds(obelix=True)`` gives (parsing the 321 CIFs again took 7-12 s);
+    ``generate_candidates`` only reads them.
+    """
+    pool = generate_candidates(obelix_packed, max_candidates=120, seed=0)
     packed, _ = write_pool(pool, tmp_path_factory.mktemp("structures") / "pool.npz")
     return packed
 
