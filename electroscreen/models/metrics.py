@@ -224,8 +224,9 @@ def per_group_metrics(
         (unweighted), accuracy, brier, roc_auc`` (NaN when the group holds one class only), the
         last three with the rows' ``weight`` when given (the air labels: each composition counts once, however many rows
         state it) and then ``n_compositions``, the sum of the weights; otherwise the
-        regression metrics (``n, mae, rmse, r2, spearman``, and with ``y_lo`` / ``y_hi`` the
-        interval ``coverage`` and mean ``interval_width`` of the group's exact rows).
+        regression metrics (``n, mae, mean_error, rmse, r2, spearman``, and with ``y_lo`` /
+        ``y_hi`` the interval ``coverage`` and mean ``interval_width`` of the group's exact rows;
+        ``mean_error`` is the mean of ``y_pred - y_true``, negative for a group predicted too low).
 
     Returns
     -------
@@ -250,6 +251,8 @@ def per_group_metrics(
                 k: part[f"y_{k}"].to_numpy(dtype=float) for k in ("lo", "hi") if f"y_{k}" in part
             }
             m = regression_metrics(y, p, evaluable=exact, **(bounds if len(bounds) == 2 else {}))
+            used = np.isfinite(y) & np.isfinite(p) & (True if exact is None else exact)
+            m["mean_error"] = float(np.mean(p[used] - y[used])) if used.any() else float("nan")
         rows[group] = m
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = column
@@ -266,6 +269,7 @@ def per_group_metrics(
             "roc_auc",
             "log_loss",
             "mae",
+            "mean_error",
             "rmse",
             "r2",
             "spearman",
