@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.anion_classes import anion_classes
+from electroscreen.data.anion_classes import ANION_RULE, anion_classes
 from electroscreen.data.candidates import OK, STRUCTURE_PARSE_ERROR, merge_status
 from electroscreen.data.composition_match import element_set_codes, formula_mismatch
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
@@ -69,6 +69,9 @@ class Design:
     anion_classes : ndarray of int8, shape (len(rows),), optional
         Per predictable row, its anion class (:func:`~electroscreen.data.anion_classes.anion_classes`);
         ``None`` when unknown.
+    anion_rule : str
+        The rule those classes follow (:data:`~electroscreen.data.anion_classes.ANION_RULES`):
+        what a predictor fitted on this design records (``anion_rule_``).
     """
 
     X: np.ndarray | PackedStructures
@@ -77,6 +80,7 @@ class Design:
     feature_status: np.ndarray
     element_sets: np.ndarray | None = None
     anion_classes: np.ndarray | None = None
+    anion_rule: str = ANION_RULE
 
     def __len__(self) -> int:
         return len(self.status)
@@ -93,6 +97,7 @@ class Design:
             feature_status=self.feature_status,
             element_sets=_take(self.element_sets, keep),
             anion_classes=_take(self.anion_classes, keep),
+            anion_rule=self.anion_rule,
         )
 
     def take(self, positions: np.ndarray) -> Design:
@@ -109,6 +114,7 @@ class Design:
             feature_status=self.feature_status[positions],
             element_sets=_take(self.element_sets, inner[keep]),
             anion_classes=_take(self.anion_classes, inner[keep]),
+            anion_rule=self.anion_rule,
         )
 
 
@@ -127,6 +133,7 @@ def featurize_frame(
     structures: PackedStructures | None = None,
     structure_rows: np.ndarray | None = None,
     as_table: bool = False,
+    anion_rule: str = ANION_RULE,
 ) -> Design:
     """The design of ``frame`` (``formula``, optional ``structure``, ``status``).
 
@@ -158,6 +165,9 @@ def featurize_frame(
         featurized from the structure's cell, which its formula only has to match (``screen``
         reads a table row's ``cif`` so: ``cell_formula``). Otherwise (training) a given formula
         is read as written beside its structure.
+    anion_rule : str
+        The rule of the rows' anion classes (:func:`~electroscreen.data.anion_classes.
+        anion_classes`): a fitted predictor's own (``anion_rule_``).
 
     Returns
     -------
@@ -218,13 +228,14 @@ def featurize_frame(
         s_packed = pack_structures([structures[i] for i in s_rows])
     rows = np.flatnonzero(ok)
     if comp:  # the element sets and anion classes of the predictable rows
-        element_sets, classes = element_set_codes(packed)[rows], anion_classes(packed)[rows]
+        element_sets = element_set_codes(packed)[rows]
+        classes = anion_classes(packed, anion_rule)[rows]
     else:  # only structures are read: the formulas of the predictable rows, packed here
         packed = pack_compositions([str(formulas[i]) for i in rows])
-        element_sets, classes = element_set_codes(packed), anion_classes(packed)
+        element_sets, classes = element_set_codes(packed), anion_classes(packed, anion_rule)
     if graph:
         blank = np.full(n, "", dtype=object)
-        return Design(s_packed, rows, status, blank, element_sets, classes)
+        return Design(s_packed, rows, status, blank, element_sets, classes, anion_rule)
     blocks, notes = [], np.full(n, "", dtype=object)
     for key, f in objects:
         if isinstance(f, StructureFeaturizer):
@@ -240,4 +251,4 @@ def featurize_frame(
         notes[bad] = notes[bad] + separator + f"{key}:" + f_status[bad].astype(str)
         blocks.append(values)
     X = np.hstack(blocks)
-    return Design(X[rows], rows, status, notes, element_sets, classes)
+    return Design(X[rows], rows, status, notes, element_sets, classes, anion_rule)

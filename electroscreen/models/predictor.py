@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from electroscreen.data.anion_classes import ANION_RULE
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.data.packed import PackedStructures
@@ -138,6 +139,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         "ea_log10_prefactor_": None,  # Ea from the forest alone, as before
         "ea_error_quantile_": None,  # intervals away from 25 degC without the Ea error
         "featurizer_defaults_": LEGACY_FEATURIZER_DEFAULTS,  # featurizers' old definitions
+        "anion_rule_": "first",  # anion classes by the first group present, as before
     }
 
     def __init__(
@@ -225,6 +227,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
             structures=structures,
             structure_rows=structure_rows,
             as_table=as_table,
+            anion_rule=getattr(self, "anion_rule_", ANION_RULE),  # fitted: the rule it learned
         )
 
     def _feature_blocks(self) -> dict[str, np.ndarray]:
@@ -240,6 +243,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
     def fit(self, table: pd.DataFrame) -> CandidatePredictor:
         """Featurize a labelled task table and fit (see :meth:`fit_design`)."""
         self.featurizer_defaults_ = {}  # refitting an old pickle: today's feature definitions
+        self.anion_rule_ = ANION_RULE  # and today's anion classes
         return self.fit_design(self.featurize(table), table)
 
     def fit_design(self, design: Design, table: pd.DataFrame) -> CandidatePredictor:
@@ -275,6 +279,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         )
         self.task_ = task
         self.featurizer_defaults_ = {}  # the design has the current feature definitions
+        self.anion_rule_ = design.anion_rule
         self.feature_names_ = self.feature_names()
         self.n_train_ = len(use)
         matrix = isinstance(X, np.ndarray)

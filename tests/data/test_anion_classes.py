@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from electroscreen.data.anion_classes import ANION_CLASSES, anion_classes
 from electroscreen.data.compositions import pack_compositions
@@ -13,21 +14,33 @@ def _classes(formulas: list[str]) -> list[str]:
 
 
 def test_named_electrolytes_get_their_textbook_class():
-    assert _classes(["Li10GeP2S12", "Li7P3S11", "Na3SbSe4", "Li3PO3S"]) == ["chalcogenide"] * 4
+    assert _classes(["Li10GeP2S12", "Li7P3S11", "Na3SbSe4", "Li3PO2S2"]) == ["chalcogenide"] * 4
     assert _classes(["Li3YCl6", "Li3InBr6", "Li2ZrF6", "Li3OCl", "LiI"]) == ["halide"] * 5
     assert _classes(["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "Li3BO3"]) == ["oxide"] * 3
     assert _classes(["Li3N", "LiBH4", "Li2B12H12"]) == ["other"] * 3
 
 
-def test_mixed_anions_take_the_first_class_of_the_rule():
-    # an argyrodite holds S and Cl: chalcogenide; an oxysulfide glass: chalcogenide; LiPON-like
-    # oxynitride: oxide; an oxyhalide: halide
-    assert _classes(["Li6PS5Cl", "Li3PO2S2", "Li2.9PO3.3N0.46", "Li3OBr"]) == [
-        "chalcogenide",
-        "chalcogenide",
-        "oxide",
-        "halide",
-    ]
+def test_mixed_anions_take_the_class_of_the_largest_amount():
+    # an argyrodite (S5 Cl): chalcogenide; an oxychloride (O Cl4): halide; LiPON-like oxynitride:
+    # oxide; a fluorine-doped LLTO (O2.98 F0.02) and Li6PO5Cl: oxides; O and a halogen in equal
+    # amounts (Li3OBr): halide, as O and S in equal amounts (Li3PO2S2) make a chalcogenide
+    assert _classes(
+        ["Li6PS5Cl", "LiNbOCl4", "Li2.9PO3.3N0.46", "Li0.33La0.56Ti0.98Al0.02O2.98F0.02",
+         "Li6PO5Cl", "Li3OBr", "Li3PO2S2", "Li3PO3S"]
+    ) == ["chalcogenide", "halide", "oxide", "oxide", "oxide", "halide", "chalcogenide", "oxide"]  # fmt: skip
+    # one composition however it is written
+    assert _classes(["Li6PO5Cl", "Li12P2O10Cl2"]) == ["oxide", "oxide"]
+
+
+def test_the_first_rule_of_older_models_is_kept():
+    """Models fitted before the majority rule read any halogen as a halide (``rule="first"``)."""
+    packed = pack_compositions(
+        ["Li6PS5Cl", "Li0.33La0.56Ti0.98Al0.02O2.98F0.02", "Li6PO5Cl", "LiBH4"]
+    )
+    first = [ANION_CLASSES[c] for c in anion_classes(packed, rule="first")]
+    assert first == ["chalcogenide", "halide", "halide", "other"]
+    with pytest.raises(ValueError, match="anion rule"):
+        anion_classes(packed, rule="largest")
 
 
 def test_rows_that_do_not_parse_are_other_and_leave_their_neighbours_alone():

@@ -236,3 +236,32 @@ def test_a_composition_is_predicted_the_same_however_it_is_written(conductivity_
     # refitted, it takes today's definition
     assert old.fit(train).featurizer_defaults_ == {}
     np.testing.assert_array_equal(old.featurize(frame).X, model.featurize(frame).X)
+
+
+def test_an_old_pickle_keeps_the_anion_classes_it_was_fitted_with(conductivity_table):
+    """The anion class (the interval scale's input) was the first group present, so any halogen
+    made a halide; a model fitted now takes the group of largest amount, one pickled before keeps
+    its rule, and a refit takes today's."""
+    from electroscreen.data.anion_classes import ANION_CLASSES
+
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=("element_fractions",),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 10, "n_jobs": 1},
+    ).fit(train)
+    frame = pd.DataFrame(
+        {"formula": ["Li6PO5Cl", "Li3InCl6", "Li0.33La0.56Ti0.98Al0.02O2.98F0.02"]}
+    )
+    assert model.anion_rule_ == "majority"
+    names = [ANION_CLASSES[c] for c in model.featurize(frame).anion_classes]
+    assert names == ["oxide", "halide", "oxide"]
+    state = dict(model.__getstate__())
+    del state["anion_rule_"]
+    old = CandidatePredictor.__new__(CandidatePredictor)
+    old.__setstate__(state)
+    assert old.anion_rule_ == "first"
+    design = old.featurize(frame)
+    assert [ANION_CLASSES[c] for c in design.anion_classes] == ["halide", "halide", "halide"]
+    assert design.take(np.array([0, 2])).anion_rule == "first"
+    assert old.fit(train).anion_rule_ == "majority"
