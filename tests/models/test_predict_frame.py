@@ -204,6 +204,17 @@ def test_a_frame_without_a_formula_or_structure_column_is_a_clear_error(fraction
         fractions_model.predict_frame(["Li3YCl6"])
 
 
+def _small_train_model(conductivity_table, featurizer: str):
+    """The OBELiX train rows and a 10-tree extra-trees model fitted on them with ``featurizer``."""
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=(featurizer,),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 10, "n_jobs": 1},
+    ).fit(train)
+    return train, model
+
+
 def test_a_composition_is_predicted_the_same_however_it_is_written(conductivity_table):
     """``electrolyte``'s ``Li_count`` was per formula as written, so LLZO, its double and its garnet
     cell got three predictions and three novelties; a model fitted now counts per reduced formula
@@ -212,12 +223,7 @@ def test_a_composition_is_predicted_the_same_however_it_is_written(conductivity_
 
     from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 
-    train = conductivity_table[conductivity_table["split"] == "train"]
-    model = CandidatePredictor(
-        featurizers=("electrolyte",),
-        estimator="extra_trees",
-        estimator_params={"n_estimators": 10, "n_jobs": 1},
-    ).fit(train)
+    train, model = _small_train_model(conductivity_table, "electrolyte")
     spellings = ["Li7La3Zr2O12", "Li14La6Zr4O24", "Li56La24Zr16O96"]
     frame = pd.DataFrame({"formula": spellings})
     out = pickle.loads(pickle.dumps(model)).predict_frame(frame)
@@ -244,12 +250,7 @@ def test_an_old_pickle_keeps_the_anion_classes_it_was_fitted_with(conductivity_t
     its rule, and a refit takes today's."""
     from electroscreen.data.anion_classes import ANION_CLASSES
 
-    train = conductivity_table[conductivity_table["split"] == "train"]
-    model = CandidatePredictor(
-        featurizers=("element_fractions",),
-        estimator="extra_trees",
-        estimator_params={"n_estimators": 10, "n_jobs": 1},
-    ).fit(train)
+    train, model = _small_train_model(conductivity_table, "element_fractions")
     frame = pd.DataFrame(
         {"formula": ["Li6PO5Cl", "Li3InCl6", "Li0.33La0.56Ti0.98Al0.02O2.98F0.02"]}
     )
