@@ -16,13 +16,13 @@ otherwise add a data block, and pymatgen would read that structure instead of th
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pymatgen.core import Structure
 
+from electroscreen.data.candidates import LINE_BREAKING_CHARACTER
 from electroscreen.data.packed import is_packed_file
 from electroscreen.screening.pool_files import pool_table_path
 
@@ -71,11 +71,8 @@ def one_line(value: object) -> str:
     >>> one_line("LiCl-1\\ndata_x\\u2028y")
     'LiCl-1\\\\ndata_x\\\\u2028y'
     """
-    return "".join(
-        c.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(c) in {"Cc", "Zl", "Zp"}
-        else c
-        for c in str(value)
+    return LINE_BREAKING_CHARACTER.sub(
+        lambda found: found[0].encode("unicode_escape").decode("ascii"), str(value)
     )
 
 

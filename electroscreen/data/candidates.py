@@ -16,6 +16,7 @@ __all__ = [
     "RESERVED_COLUMNS",
     "RESERVED_PREFIXES",
     "STRUCTURE_PARSE_ERROR",
+    "LINE_BREAKING_CHARACTER",
     "candidate_table",
     "id_problem",
     "is_reserved_column",
@@ -118,8 +119,13 @@ def id_problem(cid: str) -> str | None:
     return f"candidate id {cid!r} holds {c!r}, a control character or line break"
 
 
-#: Unicode's ``Cc`` (C0, DEL, C1), ``Zl`` and ``Zp`` characters, and a CSV's NUL as read.
-_ID_BREAKER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029" + NUL_STAND_IN + "]")
+#: A character that breaks or hides a line of text wherever it is shown: Unicode's ``Cc`` (C0,
+#: DEL, C1), ``Zl`` and ``Zp`` characters. The one rule of candidate ids (:func:`id_problem`), the
+#: exported CIF header (``analysis.export_provenance.one_line``) and the run description's table
+#: cells (``screening.run_summary.markdown_cell``).
+LINE_BREAKING_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Those, and a CSV's NUL as read.
+_ID_BREAKER = re.compile(LINE_BREAKING_CHARACTER.pattern[:-1] + NUL_STAND_IN + "]")
 
 
 def unique_ids(ids: Sequence[str]) -> list[str]:

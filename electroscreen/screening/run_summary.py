@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from pathlib import PurePath
 
 import pandas as pd
 
-from electroscreen.data.candidates import OK
+from electroscreen.data.candidates import LINE_BREAKING_CHARACTER, OK
 from electroscreen.experiments.plots import AIR_SCORE
 from electroscreen.models.training_rows import measurement_text
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
@@ -296,7 +295,7 @@ def markdown_cell(value: object) -> str:
     >>> markdown_cell("[SI](https://x.example)|a")
     '\\\\[SI\\\\]\\\\(https&#58;//x.example\\\\)&#124;a'
     """
-    text = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in str(value))
+    text = LINE_BREAKING_CHARACTER.sub(" ", str(value))
     text = _MARKDOWN_SYNTAX.sub(lambda m: _REFERENCES.get(m[0]) or "\\" + m[0], text)
     return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)  # no bare www. link either
 
