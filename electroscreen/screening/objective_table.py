@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Literal
 
-__all__ = ["OBJECTIVES", "Objective", "compute_function"]
+__all__ = ["OBJECTIVES", "Objective", "compute_function", "computed", "predicted"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,19 @@ OBJECTIVES: dict[str, Objective] = {
         ),
     ),
 }  # fmt: skip
+
+
+def predicted() -> tuple[str, ...]:
+    """The predicted objectives (``missing`` ``unranked`` or ``dropped``: conductivity, air
+    stability): every ``pareto_objectives`` holds them, and the fronts fall back to them alone.
+    Read from :data:`OBJECTIVES` when called."""
+    return tuple(name for name, objective in OBJECTIVES.items() if objective.missing != "worst")
+
+
+def computed() -> tuple[str, ...]:
+    """The computed objectives (``missing="worst"``: a NaN adds 0 to the score and counts worst
+    on a front). Read from :data:`OBJECTIVES` when called."""
+    return tuple(name for name, objective in OBJECTIVES.items() if objective.missing == "worst")
 
 
 def compute_function(objective: Objective) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.notices import NoticeWarning
-from electroscreen.screening.objective_table import OBJECTIVES, Objective
+from electroscreen.screening.objective_table import OBJECTIVES, Objective, computed, predicted
 from electroscreen.screening.pareto_kernels import front_numbers_2d, front_numbers_nd
 from electroscreen.screening.screen_config import RankingConfig
 
@@ -145,12 +145,12 @@ def _computed_terms(
 ) -> tuple[float, np.ndarray | float]:
     """Weight sum and weighted sum of the computed objectives (``missing="worst"``: oxidation
     limit, cheapness, stability against the anode); a NaN value adds 0."""
-    computed = [(n, o) for n, o in OBJECTIVES.items() if o.missing == "worst"]
-    weight = sum(_weight(o, config) for _, o in computed)
+    terms = [(name, OBJECTIVES[name]) for name in computed()]
+    weight = sum(_weight(o, config) for _, o in terms)
     if weight <= 0:
         return 0.0, 0.0
     term: np.ndarray | float = 0.0
-    for name, objective in computed:
+    for name, objective in terms:
         w = _weight(objective, config)
         if w > 0 and values.get(name) is not None:
             scaled = _score_term(objective, values[name], config)
@@ -179,7 +179,7 @@ def weighted_score(values: Mapping[str, np.ndarray | None], config: RankingConfi
         window or cost contributes 0.
     """
     extra_weight, extra = _computed_terms(config, values)
-    core = [(n, o) for n, o in OBJECTIVES.items() if o.missing != "worst"]
+    core = [(name, OBJECTIVES[name]) for name in predicted()]
     total = sum(_weight(o, config) for _, o in core) + extra_weight
     if total <= 0:
         raise ValueError("at least one ranking weight must be positive")
@@ -286,15 +286,16 @@ def _pareto_objectives(
     if len(out) > 2 and config.pareto_max_rows:
         n_rows = int(np.isfinite(np.column_stack(out)).all(axis=1).sum())
         if n_rows > config.pareto_max_rows:
-            core = [n for n, o in OBJECTIVES.items() if o.missing != "worst"]
-            named = " and ".join(n.replace("_", " ") for n in core)
+            named = " and ".join(n.replace("_", " ") for n in predicted())
             warnings.warn(
                 f"pareto_rank: {n_rows} rows exceed ranking.pareto_max_rows = "
                 f"{config.pareto_max_rows}; fronts over {named} only",
                 ParetoFallbackWarning,
                 stacklevel=3,
             )
-            return [objective_steps(n, _pareto_value(OBJECTIVES[n], values[n])) for n in core]
+            return [
+                objective_steps(n, _pareto_value(OBJECTIVES[n], values[n])) for n in predicted()
+            ]
     return out
 
 

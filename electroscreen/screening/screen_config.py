@@ -24,7 +24,7 @@ from electroscreen.configs import config_path
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.experiments.config_files import ConfigError, field_problems, read_mapping
 from electroscreen.models.temperature import TEMPERATURE_RANGE_C, KelvinWarning, looks_like_kelvin
-from electroscreen.screening.objective_table import OBJECTIVES
+from electroscreen.screening.objective_table import OBJECTIVES, predicted
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -210,8 +210,6 @@ def _objective_fields() -> dict[str, Any]:
 
 
 _RANGE_KEYS = tuple(o.range_key for o in OBJECTIVES.values() if o.range_key)
-#: The objectives every ``pareto_objectives`` holds: those a row is unranked without.
-_REQUIRED = tuple(name for name, o in OBJECTIVES.items() if o.missing != "worst")
 
 #: The weights and ranges of the objectives, generated from the table: the base of RankingConfig.
 _ObjectiveWeights = create_model(  # type: ignore[call-overload]
@@ -267,9 +265,9 @@ class RankingConfig(_ObjectiveWeights):  # type: ignore[misc,valid-type]
     @field_validator("pareto_objectives")
     @classmethod
     def _needs_both_predictions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(name not in value for name in _REQUIRED) or len(set(value)) < len(value):
+        if any(name not in value for name in predicted()) or len(set(value)) < len(value):
             raise ValueError(
-                f"pareto_objectives must hold {' and '.join(_REQUIRED)}, each name once"
+                f"pareto_objectives must hold {' and '.join(predicted())}, each name once"
             )
         return value
 
