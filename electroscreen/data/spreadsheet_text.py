@@ -68,28 +68,37 @@ def undo_spreadsheet_cell(text: str) -> str:
 
 
 def _map_text(frame: pd.DataFrame, cell) -> pd.DataFrame:
-    """``frame`` (a copy) with ``cell`` applied to its column names and to the text in its
-    non-numeric columns (numbers, booleans, dates and missing values as they are)."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
+    """``frame`` with ``cell`` applied to its column names and to the text in its non-numeric
+    columns (numbers, booleans, dates and missing values as they are): a copy where a cell or name
+    changes, ``frame`` itself (not copied: a pool's reader calls this on every chunk) where none
+    does."""
+    changed: dict[object, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
         if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
             continue
-        try:  # a quick test first (a pool's reader calls this on every chunk)
+        try:  # a quick test first
             maybe = column.str.startswith(_FIRST, na=False).to_numpy(dtype=bool)
         except AttributeError:  # an object column without text
             continue
         if maybe.any():
             text = column.copy()
             text[maybe] = [cell(v) for v in column[maybe]]
-            out[name] = text
-    out.columns = [cell(c) if isinstance(c, str) else c for c in out.columns]
+            changed[name] = text
+    names = [cell(c) if isinstance(c, str) else c for c in frame.columns]
+    if not changed and names == list(frame.columns):
+        return frame
+    out = frame.copy()
+    for name, text in changed.items():
+        out[name] = text
+    out.columns = names
     return out
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` ready for a CSV people open: :func:`spreadsheet_cell` on its column names and text
-    cells, numeric columns untouched. ``frame`` itself is not changed."""
+    cells, numeric columns untouched. ``frame`` itself is never changed (returned as it is where
+    nothing needs an apostrophe)."""
     return _map_text(frame, spreadsheet_cell)
 
 
