@@ -45,6 +45,7 @@ __all__ = [
     "site_formula_units",
     "structure_formulas",
     "with_candidate_formulas",
+    "with_shown_formulas",
 ]
 
 #: Occupancies are compared to this many decimals (CIFs give 2-4; their P1 expansion repeats them).
@@ -199,6 +200,26 @@ def candidate_formulas(
     return shown_formulas(reduced, cell)
 
 
+def with_shown_formulas(table: pd.DataFrame, reduced: Sequence[str]) -> pd.DataFrame:
+    """``table`` (a new frame) with ``formula`` = :func:`shown_formulas` of ``reduced`` and, just
+    after it, ``cell_formula`` = the content as read: ``table``'s ``cell_formula`` where it has one
+    (so applying this twice changes nothing), else its ``formula`` (a structure's cell, a table's
+    formula as written).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A candidate table, N rows.
+    reduced : sequence of str, length N
+        Each row's reduced formula (``""`` where it has none: the text as read is shown).
+    """
+    cell = table["cell_formula" if "cell_formula" in table else "formula"].fillna("").astype(str)
+    table = table.drop(columns=["cell_formula"], errors="ignore")
+    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
+    table["formula"] = shown_formulas(reduced, cell)
+    return table
+
+
 def with_candidate_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``formula`` = :func:`candidate_formulas` and, just after it, ``cell_formula``
     = the content as read (a structure's cell, a table's formula as written).
@@ -213,7 +234,7 @@ def with_candidate_formulas(table: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        A new frame, same rows and order.
+        A new frame, same rows and order (:func:`with_shown_formulas`).
 
     Examples
     --------
@@ -223,14 +244,9 @@ def with_candidate_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """
     from pymatgen.core import Structure
 
-    table = table.copy()
     column = "cell_formula" if "cell_formula" in table else "formula"
-    cell = table[column].fillna("").astype(str)
+    cell = table[column].fillna("").astype(str).tolist()
     found = table["structure"] if "structure" in table else pd.Series([None] * len(table))
     rows = np.flatnonzero([isinstance(s, Structure) for s in found])
     packed = pack_structures([found.iloc[i] for i in rows]) if len(rows) else None
-    shown = candidate_formulas(cell.tolist(), packed, rows)
-    table = table.drop(columns=["cell_formula"], errors="ignore")
-    table["formula"] = shown
-    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
-    return table
+    return with_shown_formulas(table, candidate_formulas(cell, packed, rows))

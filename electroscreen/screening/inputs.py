@@ -26,7 +26,11 @@ import pyarrow.parquet as pq
 from pymatgen.core import IStructure
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.cell_units import candidate_formulas, structure_formulas
+from electroscreen.data.cell_units import (
+    candidate_formulas,
+    structure_formulas,
+    with_shown_formulas,
+)
 from electroscreen.data.input_paths import expand_inputs
 from electroscreen.data.limits import DEFAULT_MAX_SITES, DEFAULT_MIN_DISTANCE
 from electroscreen.data.packed import (
@@ -45,7 +49,6 @@ from electroscreen.screening.standard_rows import (
     BASE_COLUMNS,
     formula_table_rows,
     standardize,
-    with_reduced_formula,
 )
 
 __all__ = [
@@ -341,7 +344,7 @@ def materialize(
                 "structure": [None] * n,
             }
         )
-        table = with_reduced_formula(table, structure_formulas(packed))
+        table = with_shown_formulas(table, structure_formulas(packed))
         status, error = check_packed(packed, max_sites=max_sites)
         table["status"] = status
         table["error"] = [

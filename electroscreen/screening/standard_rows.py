@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import id_problem
-from electroscreen.data.cell_units import shown_formulas
+from electroscreen.data.cell_units import with_shown_formulas
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts
 from electroscreen.data.table_text import row_places
 from electroscreen.data.tables import TableColumns, read_problems, row_id
 
-__all__ = ["BASE_COLUMNS", "formula_table_rows", "standardize", "with_reduced_formula"]
+__all__ = ["BASE_COLUMNS", "formula_table_rows", "standardize"]
 
 #: The columns of a batch's rows before the ``structure`` column and a table's other columns.
 BASE_COLUMNS = ("candidate_id", "formula", "cell_formula", "source", "status", "error", "n_sites")
@@ -74,28 +74,15 @@ def formula_table_rows(
     return standardize(table, extras.reset_index(drop=True), reduced=reduced)
 
 
-def with_reduced_formula(table: pd.DataFrame, reduced: list[str]) -> pd.DataFrame:
-    """``cell_formula`` = the content as read (a cell's, or a table's formula as written);
-    ``formula`` = ``reduced``, its reduced formula (a formula as written reduced only when integral,
-    :data:`~electroscreen.data.formula_reduction.WRITTEN_DECIMALS`), or the text as read where that
-    is ``""`` (it cannot be parsed: :func:`~electroscreen.data.cell_units.shown_formulas`). The
-    content as read is ``table``'s ``cell_formula`` where it has one, else its ``formula``."""
-    cell = table["cell_formula" if "cell_formula" in table else "formula"].fillna("").astype(str)
-    table = table.drop(columns=["cell_formula"], errors="ignore")
-    table.insert(table.columns.get_loc("formula") + 1, "cell_formula", cell.to_numpy())
-    table["formula"] = shown_formulas(reduced, cell)
-    return table
-
-
 def standardize(
     table: pd.DataFrame, extras: pd.DataFrame | None, reduced: list[str]
 ) -> pd.DataFrame:
     """``table`` in the standard columns (:data:`BASE_COLUMNS`, ``structure``), ``formula`` =
-    ``reduced`` (:func:`with_reduced_formula`), ``n_sites`` from ``structure``, then the columns
+    ``reduced`` (:func:`~electroscreen.data.cell_units.with_shown_formulas`), ``n_sites`` from ``structure``, then the columns
     of ``extras`` not among them."""
     for col in ("formula", "error"):
         table[col] = table[col].fillna("").astype(str) if col in table else ""
-    table = with_reduced_formula(table, reduced)
+    table = with_shown_formulas(table, reduced)
     if "structure" not in table:
         table["structure"] = None
     table["structure"] = table["structure"].astype(object).where(table["structure"].notna(), None)
