@@ -1,10 +1,10 @@
 """Fast chemical-formula parsing.
 
 pymatgen's :class:`~pymatgen.core.Composition` costs tens of microseconds per formula; screening pools
-hold millions. This parser handles what electrolyte tables contain (fractional amounts, nested
-parentheses/brackets, hydrate dots) in a few microseconds, and raises :class:`FormulaError` with the
-reason for anything else. Formulas are written back with :func:`format_formula`; the reduced
-formula a chemist writes is :mod:`electroscreen.data.formula_reduction`'s.
+hold millions. This parser handles what electrolyte tables contain (decimal and ``a/b`` amounts,
+nested parentheses/brackets, hydrate dots) in a few microseconds, and raises :class:`FormulaError`
+with the reason for anything else. Formulas are written back with :func:`format_formula`; the
+reduced formula a chemist writes is :mod:`electroscreen.data.formula_reduction`'s.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from pymatgen.core.periodic_table import Element
 
 from electroscreen.data.formula_notation import (
     DOUBLE_SEPARATOR,
+    FRACTION,
     OXIDATION_STATE,
     NotationError,
     adduct_dots,
+    amount_value,
     check_dash_unit,
     check_plus,
     skip_spaces,
+    slash_problem,
 )
 
 __all__ = [
@@ -53,7 +56,9 @@ SYMBOL_TO_Z.update({"D": 1, "T": 1})
 #: would dominate every sum they enter).
 MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 
-_NUMBER = r"\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
+#: An amount: a fraction ``a/b`` of two plain numbers (``2/3``, ``1.5/2``: :data:`FRACTION`), else
+#: a number with an optional exponent.
+_NUMBER = rf"{FRACTION}|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S)
 
 
@@ -80,7 +85,7 @@ class FormulaError(ValueError):
 
 def _read_amount(tokens: list[tuple[str, ...]], i: int) -> tuple[float, int]:
     if i < len(tokens) and tokens[i][1]:
-        return float(tokens[i][1]), i + 1
+        return amount_value(tokens[i][1]), i + 1
     return 1.0, i
 
 
@@ -164,6 +169,8 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
                 continue
             raise FormulaError(formula, f"number {num!r} without an element")
         elif other:
+            if other == "/":  # a fraction a/b is one number token: this one is not
+                raise FormulaError(formula, slash_problem(tokens, i))
             if other.isalpha() and other.islower():
                 raise FormulaError(formula, f"lower-case symbol {other!r}", "unknown_element")
             raise FormulaError(formula, f"unexpected character {other!r}")
@@ -193,7 +200,8 @@ def parse_formula(formula: str) -> dict[str, float]:
     Parameters
     ----------
     formula : str
-        E.g. ``"Li6.4La3Zr1.4Ta0.6O12"``, ``"Li7P3S11"``, ``"Li1.3Al0.3Ti1.7(PO4)3"``.
+        E.g. ``"Li6.4La3Zr1.4Ta0.6O12"``, ``"Li7P3S11"``, ``"Li1.3Al0.3Ti1.7(PO4)3"``,
+        ``"Li2Sc2/3Cl4"``.
 
     Returns
     -------
@@ -213,7 +221,11 @@ def parse_formula(formula: str) -> dict[str, float]:
     ``CaSO4.2H2O`` are CaS O6 H4; ``Li3PS4·2LiI`` and ``Li3PS4.2LiI`` are Li5PS4I2; ``LiI.2H2O`` is
     LiI + 2 H2O; ``Li2S+P2S5`` is Li2P2S6, and so is the glass notation ``Li2S-P2S5``
     (``75Li2S-25P2S5`` is 75 Li2S + 25 P2S5, Li3PS4 reduced). Spaces beside a separator are ignored
-    (``0.75Li2S · 0.25P2S5``). An ASCII dot before a number is a decimal point unless a water
+    (``0.75Li2S · 0.25P2S5``). An amount may be a fraction ``a/b`` of two plain numbers
+    (``Li2Sc2/3Cl4``, ``Li3/8Sr7/16Ta3/4Hf1/4O3``, ``Sc1.5/2``), read as the double ``a / b``
+    (``Li2Sc2/3Cl4`` is ``Li2Sc0.6666666666666666Cl4``); a ``/`` that makes no such fraction is
+    ``bad_formula`` saying why (``Sc2/0``: divides by zero; ``Li/3Cl``: no numerator; ``Li2/Cl``:
+    no denominator; ``Li2//3Cl``). An ASCII dot before a number is a decimal point unless a water
     (``H2O``/``D2O``) follows the number or the unit after it repeats any element of the unit
     before (``3Li2S.2P2S5`` is Li6P4S13, ``Li2O.Al2O3.2SiO2`` is Li2Al2Si2O8;
     ``Li6.4La3Zr1.4Ta0.6O12`` and ``Li.5Cl`` are decimals); an amount starting with 0 before the dot

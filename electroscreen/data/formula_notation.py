@@ -1,10 +1,10 @@
-"""What a formula's punctuation means: adduct separators, decimal dots, charges.
+"""What a formula's punctuation means: adduct separators, decimal dots, fractions, charges.
 
 :func:`~electroscreen.data.formula.parse_formula` reads ``CaSO4·2H2O`` and ``3Li2S.2P2S5`` as sums of
-units and ``Li6.4La3Zr1.4Ta0.6O12`` as decimals; the rules that tell them apart, and those that
-refuse what reads as an ionic charge (``Li+``) or an oxidation state (``Li(I)Cl``), live here. A
-refusal raises :class:`NotationError` with the reason, which the parser reports as the formula's
-``bad_formula``.
+units, ``Li6.4La3Zr1.4Ta0.6O12`` as decimals and ``Li2Sc2/3Cl4`` as a fraction; the rules that tell
+them apart, and those that refuse what reads as an ionic charge (``Li+``) or an oxidation state
+(``Li(I)Cl``) or a ``/`` that makes no fraction (``Li/3Cl``), live here. A refusal raises
+:class:`NotationError` with the reason, which the parser reports as the formula's ``bad_formula``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import re
 __all__ = [
     "CHARGE_AT_END",
     "DOUBLE_SEPARATOR",
+    "FRACTION",
     "OXIDATION_STATE",
     "NotationError",
     "adduct_dots",
+    "amount_value",
     "check_dash_unit",
     "check_plus",
     "skip_spaces",
+    "slash_problem",
 ]
 
 
@@ -27,11 +30,17 @@ class NotationError(ValueError):
     """A formula's punctuation that cannot be read unambiguously; the message says why."""
 
 
+_PLAIN_NUMBER = r"\d*\.\d+|\d+"
+#: An amount written as a fraction ``a/b`` of two plain numbers (digits, an optional decimal point;
+#: no sign, no exponent): ``Sc2/3``, ``Li3/8``, ``1.5/2``; the parser reads it as one number.
+FRACTION = rf"(?:{_PLAIN_NUMBER})/(?:{_PLAIN_NUMBER})"
+
 #: A candidate adduct dot: an ASCII "." right after an amount, a symbol or a bracket, then a number
-#: and (spaces allowed) a unit that starts with an element or a bracket; :func:`adduct_dots`
-#: decides whether it separates units (``CaSO4.2H2O``, ``3Li2S.2P2S5``) or is a decimal point
-#: (``Li6.4La3``, ``Li.5Cl``).
-_ASCII_DOT = re.compile(r"(?<=[\dA-Za-z)\]}])\.(?=(\d+)\s*([A-Z(\[{]))")
+#: (or the numerator of a fraction: ``3Li2S.2/3P2S5``) and (spaces allowed) a unit that starts with
+#: an element or a bracket; :func:`adduct_dots` decides whether it separates units
+#: (``CaSO4.2H2O``, ``3Li2S.2P2S5``) or is a decimal point (``Li6.4La3``, ``Li.5Cl``,
+#: ``Li6.4/2La3``). A dot in a fraction's denominator (``Li1/2.5Cl``) is a decimal point.
+_ASCII_DOT = re.compile(rf"(?<=[\dA-Za-z)\]}}])\.(?=(\d+(?:/(?:{_PLAIN_NUMBER}))?)\s*([A-Z(\[{{]))")
 #: A dot right after an element or bracket and before a decimal number is a separator: LiCl.0.5H2O
 #: (``Li.5Cl`` stays Li0.5Cl).
 _LETTER_DOT = re.compile(r"(?<=[A-Za-z)\]}])\.(?=\d+\.\d)")
@@ -101,6 +110,50 @@ def adduct_dots(text: str) -> str:
             out.append(text[last:dot] + "·")
             last = dot + 1
     return "".join(out) + text[last:]
+
+
+def amount_value(text: str) -> float:
+    """The number an amount token stands for: ``float(text)``, or ``a / b`` for a fraction
+    (``"2/3"``, ``"1.5/2"``; :data:`FRACTION`).
+
+    Raises
+    ------
+    NotationError
+        A fraction whose denominator is zero (``Sc2/0``).
+
+    Examples
+    --------
+    >>> amount_value("2/3") == 2 / 3, amount_value("1.5/2"), amount_value("0.25")
+    (True, 0.75, 0.25)
+    """
+    numerator, slash, denominator = text.partition("/")
+    if not slash:
+        return float(text)
+    if float(denominator) == 0:
+        raise NotationError(f"the fraction {text!r} divides by zero")
+    return float(numerator) / float(denominator)
+
+
+#: How a fraction is written, for the messages of :func:`slash_problem`.
+_FRACTION_HINT = "a fraction is written a/b with two plain numbers, e.g. Li2Sc2/3Cl4"
+
+
+def slash_problem(tokens: list[tuple[str, ...]], i: int) -> str:
+    """Why the ``/`` at ``tokens[i]`` (token field 6, a character no other token takes) makes no
+    fraction: a fraction ``a/b`` is one number token (field 1), so this one lacks a number on a
+    side (``Li/3Cl``, ``Li2/Cl``), doubles a ``/`` (``Li2//3Cl``, ``Li1/2/3Cl``) or joins a number
+    with an exponent (``Li1e1/2Cl``)."""
+    before = tokens[i - 1] if i > 0 else None
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if (before is not None and before[6] == "/") or (after is not None and after[6] == "/"):
+        return f"'//': {_FRACTION_HINT}"
+    if before is None or not before[1]:
+        return f"'/' without a number right before it (no numerator): {_FRACTION_HINT}"
+    if "/" in before[1]:
+        return f"a second '/' after the fraction {before[1]!r}: {_FRACTION_HINT}"
+    if after is None or not after[1]:
+        return f"'/' without a number right after it (no denominator): {_FRACTION_HINT}"
+    return f"'/' between {before[1]!r} and {after[1]!r}: {_FRACTION_HINT} (no exponent)"
 
 
 def skip_spaces(tokens: list[tuple[str, ...]], i: int) -> int:

@@ -1,11 +1,11 @@
 """Reading a YAML config file and saying what is wrong with it, for every config of the project.
 
 :func:`read_mapping` gives the file's fields (``yaml.safe_load``: no code from a config file) or a
-:class:`ConfigError` naming the file; :func:`field_problems` turns a pydantic ``ValidationError``
-into one line per bad field (``field 'batch_size': Input should be greater than or equal to 1``),
-so that the CLI prints ``error: <file>: invalid <kind> config: ...`` instead of pydantic's dump;
-:func:`flat_params` writes a validated config as the MLflow params of its run (training and
-screening alike).
+:class:`ConfigError` naming the file (:class:`NotAMappingError` for YAML that holds no mapping);
+:func:`field_problems` turns a pydantic ``ValidationError`` into one line per bad field
+(``field 'batch_size': Input should be greater than or equal to 1``), so that the CLI prints
+``error: <file>: invalid <kind> config: ...`` instead of pydantic's dump; :func:`flat_params` writes
+a validated config as the MLflow params of its run (training and screening alike).
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-__all__ = ["ConfigError", "field_problems", "flat_params", "read_mapping"]
+__all__ = ["ConfigError", "NotAMappingError", "field_problems", "flat_params", "read_mapping"]
 
 
 class ConfigError(ValueError):
     """A config that cannot be read or does not validate (the message names file and field)."""
+
+
+class NotAMappingError(ConfigError):
+    """A config file that is valid YAML but not a mapping of fields (a list, a number, a text):
+    :func:`read_mapping`'s one refusal a caller may reword for its own kind of config (the cluster
+    config, a mapping of keyword arguments)."""
 
 
 def read_mapping(path: str | Path) -> dict[str, Any]:
@@ -30,7 +36,8 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        The file is missing, is not YAML, or is not a mapping of fields.
+        The file is missing or is not YAML; :class:`NotAMappingError` (a ``ConfigError``): it is
+        not a mapping of fields.
     """
     path = Path(path)
     if not path.is_file():
@@ -42,7 +49,7 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
+        raise NotAMappingError(f"{path}: expected a mapping of fields, got {type(data).__name__}")
     return data
 
 

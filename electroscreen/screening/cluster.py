@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from electroscreen.experiments.config_files import ConfigError, read_mapping
+from electroscreen.experiments.config_files import ConfigError, NotAMappingError, read_mapping
 from electroscreen.screening.distributed import (
     WORKER_ENV,
     check_count,
@@ -88,9 +88,7 @@ def load_cluster_config(config: str | Path | Mapping[str, Any] | None) -> dict[s
     else:
         try:
             options, where = read_mapping(config), str(config)
-        except ConfigError as exc:
-            if "expected a mapping" not in str(exc):
-                raise
+        except NotAMappingError:
             raise ConfigError(
                 f"{config}: the cluster config must be a mapping of keyword arguments"
             ) from None

@@ -88,7 +88,7 @@ from electroscreen.screening.seed_maps import (
     seed_maps,
 )
 from electroscreen.screening.site_size import outside_limits, seed_mismatches
-from electroscreen.screening.substitution import ionic_volume_scale, substitute_packed
+from electroscreen.screening.substitution import CITATION, ionic_volume_scale, substitute_packed
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -135,8 +135,10 @@ class GeneratedPool:
         One structure per candidate; ``ids`` are the candidate ids; ``occ_oxidation`` is set.
     table : DataFrame
         ``candidate_id, formula, source, status, error`` plus provenance: ``seed_id, seed_formula,
-        prototype, substitutions, n_substituted, probability, log10_probability, lattice_scale,
-        radius_mismatch, n_sites``; ``radius_mismatch`` is the size mismatch of largest magnitude
+        prototype, substitutions, n_substituted, probability, log10_probability,
+        probability_source, lattice_scale, radius_mismatch, n_sites``; ``probability_source`` is
+        where the substitution probabilities come from
+        (:data:`~electroscreen.screening.substitution.CITATION`, the same on every row); ``radius_mismatch`` is the size mismatch of largest magnitude
         of a replaced cation against its seed site, signed (``+0.41``: the new ion is 41 % larger;
         NaN: no cation replaced by a cation Shannon lists).
     counts : dict
@@ -380,8 +382,8 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     columns = [
         "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
         "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
-        "lattice_scale", "radius_mismatch", "n_sites",
+        "probability_source", "lattice_scale", "radius_mismatch", "n_sites",
     ]  # fmt: skip
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return table[columns]
+    return table.assign(probability_source=CITATION)[columns]

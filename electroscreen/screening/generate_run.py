@@ -4,9 +4,10 @@
 the seeds (:func:`_read_seeds`), then writes either a synthetic formula pool (``pool_size``,
 :func:`_write_formulas`) or the candidates of
 :func:`~electroscreen.screening.generate.generate_candidates` with their table
-(:func:`_write_candidates`). What it has to say on the way (seeds read and skipped, elements not
-introduced, counts) goes to ``say`` as plain text, one line each; a problem that stops it is a
-:class:`GenerationError` whose message says what is wrong. The command prints both.
+(:func:`_write_candidates`). What it has to say on the way (seeds read and skipped, the source of
+the substitution probabilities, elements not introduced, counts) goes to ``say`` as plain text, one
+line each; a problem that stops it is a :class:`GenerationError` whose message says what is wrong.
+The command prints both.
 """
 
 from __future__ import annotations
@@ -35,10 +36,20 @@ from electroscreen.screening.pool_files import (
 )
 from electroscreen.screening.screen_config import load_screening_config
 from electroscreen.screening.seed_maps import skipped_chemistry_lines
+from electroscreen.screening.substitution import CITATION
 from electroscreen.screening.synthetic import write_formula_pool
 
-__all__ = ["GenerationError", "GenerationOptions", "GenerationResult", "run_generation"]
+__all__ = [
+    "SOURCE_LINE",
+    "GenerationError",
+    "GenerationOptions",
+    "GenerationResult",
+    "run_generation",
+]
 
+#: The line that says where the substitution probabilities come from (both kinds of pool draw on
+#: them); the candidate table records the same source in its ``probability_source`` column.
+SOURCE_LINE = f"substitution probabilities: {CITATION}"
 #: What reading the options and seeds can raise for a user's mistake (a bad option, a missing
 #: file or reference data set, a seed folder with nothing readable): a :class:`GenerationError`.
 _INPUT_ERRORS = (MissingDataError, ChecksumError, FileNotFoundError, ValueError)
@@ -98,7 +109,8 @@ def run_generation(
     options : GenerationOptions
     say : callable, optional
         Receives each line to show, as plain text: files and seeds skipped and why, the seeds
-        read, the forbidden elements not introduced, the counts of each stage.
+        read, the source of the substitution probabilities (:data:`SOURCE_LINE`, once), the
+        forbidden elements not introduced, the counts of each stage.
 
     Returns
     -------
@@ -113,6 +125,7 @@ def run_generation(
     say = say or (lambda line: None)
     forbidden = _check_options(options)
     seeds = _read_seeds(options, say)
+    say(SOURCE_LINE)
     if options.pool_size is not None:
         return _write_formulas(options, seeds.packed)
     return _write_candidates(options, seeds, forbidden, say)

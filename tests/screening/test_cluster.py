@@ -113,3 +113,29 @@ def test_cli_takes_cluster_options_and_reports_a_bad_config(model_store, tmp_pat
               "--tracking-uri", model_store.uri, "--no-track"],
     )  # fmt: skip
     assert unknown.exit_code == 2 and "condor" in unknown.stderr
+
+
+@pytest.mark.parametrize("text", ["- not\n- a mapping\n", "3\n", "just text\n"])
+def test_only_a_cluster_config_that_is_not_a_mapping_is_reworded(tmp_path, text):
+    """``load_cluster_config`` rewords ``read_mapping``'s :class:`NotAMappingError` by its type,
+    not by its text: a missing file or broken YAML whose message happens to hold "expected a
+    mapping" (here: in the file's name) keeps its own message."""
+    from electroscreen.experiments.config_files import ConfigError, NotAMappingError, read_mapping
+    from electroscreen.screening.cluster import load_cluster_config
+
+    folder = tmp_path / "expected a mapping"
+    folder.mkdir()
+    config = folder / "cluster.yaml"
+    config.write_text(text)
+    with pytest.raises(NotAMappingError):
+        read_mapping(config)
+    with pytest.raises(ConfigError) as reworded:
+        load_cluster_config(config)
+    assert str(reworded.value) == (
+        f"{config}: the cluster config must be a mapping of keyword arguments"
+    )
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_cluster_config(folder / "absent.yaml")
+    config.write_text("queue: [cpu\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_cluster_config(config)

@@ -29,8 +29,13 @@ from electroscreen.screening.generate import (
     element_amounts,
     generate_candidates,
 )
+from electroscreen.screening.generate_run import SOURCE_LINE
 from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
-from electroscreen.screening.substitution import enumerate_substitutions, substitution_model
+from electroscreen.screening.substitution import (
+    CITATION,
+    enumerate_substitutions,
+    substitution_model,
+)
 from electroscreen.screening.synthetic import synthetic_formula_chunks, write_formula_pool
 
 _SPECIES = re.compile(r"([A-Z][a-z]?)([\d.]*)([+-])")
@@ -405,11 +410,16 @@ def test_cli_writes_inputs_that_screen_reads(obelix_packed, data_dir, tmp_path):
         (tmp_path / "one.cif").write_bytes(tar.extractfile(member).read())
     out = tmp_path / "gen" / "pool.npz"
     args = ["generate", str(seeds), str(tmp_path / "one.cif"), "--out", str(out)]
-    result = CliRunner().invoke(app, [*args, "--max-candidates", "200", "--seed", "3"])
+    result = CliRunner().invoke(
+        app, [*args, "--max-candidates", "200", "--seed", "3"], env={"COLUMNS": "300"}
+    )
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines().count(SOURCE_LINE) == 1  # the source, said once
+    assert SOURCE_LINE == f"substitution probabilities: {CITATION}"
     table_path = out.with_name("pool_candidates.csv")
     written = pd.read_csv(table_path)
     assert len(written) == 200
+    assert (written["probability_source"] == CITATION).all()  # and recorded with each row
     read = read_candidates(table_path)
     assert (read["status"] == "ok").all()
     assert list(read["candidate_id"]) == list(written["candidate_id"])
@@ -428,8 +438,9 @@ def test_cli_writes_inputs_that_screen_reads(obelix_packed, data_dir, tmp_path):
 
     formulas = tmp_path / "formulas.csv"
     args = ["generate", str(seeds), "--out", str(formulas), "--pool-size", "500"]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines().count(SOURCE_LINE) == 1  # drawn from the same model
     read = read_candidates(formulas)
     assert len(read) == 500 and (read["status"] == "ok").all()
 
