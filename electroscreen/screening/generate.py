@@ -88,7 +88,11 @@ from electroscreen.screening.seed_maps import (
     seed_maps,
 )
 from electroscreen.screening.site_size import outside_limits, seed_mismatches
-from electroscreen.screening.substitution import CITATION, ionic_volume_scale, substitute_packed
+from electroscreen.screening.substitution import (
+    CITATION_DOI,
+    ionic_volume_scale,
+    substitute_packed,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -137,8 +141,9 @@ class GeneratedPool:
         ``candidate_id, formula, source, status, error`` plus provenance: ``seed_id, seed_formula,
         prototype, substitutions, n_substituted, probability, log10_probability,
         probability_source, lattice_scale, radius_mismatch, n_sites``; ``probability_source`` is
-        where the substitution probabilities come from
-        (:data:`~electroscreen.screening.substitution.CITATION`, the same on every row); ``radius_mismatch`` is the size mismatch of largest magnitude
+        the DOI of the substitution probabilities' paper (``doi:10.1021/ic102031h``, every row;
+        :data:`~electroscreen.screening.substitution.CITATION` in full); ``radius_mismatch`` is
+        the size mismatch of largest magnitude
         of a replaced cation against its seed site, signed (``+0.41``: the new ion is 41 % larger;
         NaN: no cation replaced by a cation Shannon lists).
     counts : dict
@@ -386,4 +391,4 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     ]  # fmt: skip
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return table.assign(probability_source=CITATION)[columns]
+    return table.assign(probability_source=f"doi:{CITATION_DOI}")[columns]

@@ -34,6 +34,7 @@ from electroscreen.data.packed import PackedStructures
 
 __all__ = [
     "CITATION",
+    "CITATION_DOI",
     "SubstitutionModel",
     "SubstitutionSet",
     "enumerate_substitutions",
@@ -43,10 +44,12 @@ __all__ = [
     "substitution_model",
 ]
 
+#: The DOI of the substitution probabilities' paper (a generated candidate's ``probability_source``).
+CITATION_DOI = "10.1021/ic102031h"
 CITATION = (
     "G. Hautier, C. Fischer, V. Ehrlacher, A. Jain, G. Ceder, "
     "Data Mined Ionic Substitutions for the "
-    "Discovery of New Compounds, Inorg. Chem. 50, 656-663 (2011), doi:10.1021/ic102031h"
+    f"Discovery of New Compounds, Inorg. Chem. 50, 656-663 (2011), doi:{CITATION_DOI}"
 )
 _SPECIES = re.compile(r"([A-Z][a-z]?)(\d*)([+-])")
 

@@ -33,6 +33,7 @@ from electroscreen.screening.generate_run import SOURCE_LINE
 from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
 from electroscreen.screening.substitution import (
     CITATION,
+    CITATION_DOI,
     enumerate_substitutions,
     substitution_model,
 )
@@ -419,7 +420,8 @@ def test_cli_writes_inputs_that_screen_reads(obelix_packed, data_dir, tmp_path):
     table_path = out.with_name("pool_candidates.csv")
     written = pd.read_csv(table_path)
     assert len(written) == 200
-    assert (written["probability_source"] == CITATION).all()  # and recorded with each row
+    assert CITATION_DOI in CITATION
+    assert (written["probability_source"] == f"doi:{CITATION_DOI}").all()  # recorded with each row
     read = read_candidates(table_path)
     assert (read["status"] == "ok").all()
     assert list(read["candidate_id"]) == list(written["candidate_id"])
