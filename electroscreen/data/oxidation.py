@@ -126,7 +126,11 @@ def _electronegativity(symbol: str) -> float:
     return float(x) if x == x else 4.0  # noble gases have no Pauling value
 
 
-def assign_oxidation_states(amounts: dict[str, float], tol: float = 0.01) -> OxidationResult:
+def assign_oxidation_states(
+    amounts: dict[str, float],
+    tol: float = 0.01,
+    exclude: frozenset[tuple[str, int]] = frozenset(),
+) -> OxidationResult:
     """Assign one oxidation state per element so that the composition is charge balanced.
 
     Parameters
@@ -137,6 +141,11 @@ def assign_oxidation_states(amounts: dict[str, float], tol: float = 0.01) -> Oxi
         :func:`~electroscreen.data.formula.parse_formula`'s amounts.
     tol : float
         Allowed residual charge as a fraction of the total positive charge.
+    exclude : frozenset of (str, int)
+        ``(symbol, state)`` pairs the search leaves out of the elements' options (and so of a
+        mixed valence's range): ``generate``'s search without the rare states
+        (:func:`~electroscreen.data.rare_states.rare_state_needed`). An element left with no state
+        gives ``no_oxidation_state``.
 
     Returns
     -------
@@ -159,7 +168,7 @@ def assign_oxidation_states(amounts: dict[str, float], tol: float = 0.01) -> Oxi
     # amounts that round to 0 (e.g. 1e-30) carry no charge: skipped, like non-positive ones
     rounded = ((el, round(float(n), 8)) for el, n in amounts.items())
     key = tuple(sorted((el, n) for el, n in rounded if n > 0))
-    result = _assign(key, float(tol))
+    result = _assign(key, float(tol), frozenset(exclude))
     ordered = {el: result.states[el] for el in amounts if el in result.states}
     return OxidationResult(ordered, result.residual, result.status, result.mixed_valence)
 
@@ -184,12 +193,14 @@ def _element_amounts(amounts: object) -> dict[str, float]:
 
 
 @lru_cache(maxsize=200_000)
-def _assign(key: tuple[tuple[str, float], ...], tol: float) -> OxidationResult:
+def _assign(
+    key: tuple[tuple[str, float], ...], tol: float, exclude: frozenset[tuple[str, int]]
+) -> OxidationResult:
     symbols = [el for el, _ in key]
     z = np.array([SYMBOL_TO_Z[el] for el in symbols], dtype=np.int64)
     n = np.array([amt for _, amt in key])
     states = np.full(len(symbols), np.nan)
-    code, residual, mixed = _assign_row(z, n, *_element_options()[:-1], tol, states)
+    code, residual, mixed = _assign_row(z, n, *_element_options(exclude)[:-1], tol, states)
     return OxidationResult(
         _states(symbols, states), residual, _STATUS[code], symbols[mixed] if mixed >= 0 else ""
     )
@@ -235,11 +246,15 @@ _OK, _UNBALANCED_ROW, _NO_STATE, _EMPTY = 0, 1, 2, 3
 
 
 @cache
-def _element_options() -> tuple[np.ndarray, ...]:
-    """Per atomic number: option states and penalties (most frequent first), their count, the
-    Pauling electronegativity and the alphabetical rank of the symbol (the order of the search)."""
+def _element_options(exclude: frozenset[tuple[str, int]] = frozenset()) -> tuple[np.ndarray, ...]:
+    """Per atomic number: option states and penalties (most frequent first; the ``(symbol,
+    state)`` pairs of ``exclude`` left out), their count, the Pauling electronegativity and the
+    alphabetical rank of the symbol (the order of the search)."""
     n_z = len(ELEMENT_SYMBOLS)
-    options = [()] + [element_oxidation_states(s) for s in ELEMENT_SYMBOLS[1:]]
+    options = [()] + [
+        tuple(o for o in element_oxidation_states(s) if (s, o[0]) not in exclude)
+        for s in ELEMENT_SYMBOLS[1:]
+    ]
     width = max(len(o) for o in options)
     state = np.zeros((n_z, width))
     penalty = np.zeros((n_z, width))

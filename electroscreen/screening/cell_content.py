@@ -25,6 +25,7 @@ __all__ = [
     "prototype_label",
     "seed_formulas",
     "species_label",
+    "substitutions_label",
 ]
 
 _MAX_Z = len(ELEMENT_SYMBOLS)
@@ -73,6 +74,18 @@ def species_label(z: int, charge: float) -> str:
     q = float(charge)
     magnitude = f"{abs(q):g}" if abs(q) != 1 else ""
     return f"{ELEMENT_SYMBOLS[z]}{magnitude}{'+' if q > 0 else '-'}"
+
+
+def substitutions_label(
+    z: np.ndarray, charge: np.ndarray, new_z: np.ndarray, new_charge: np.ndarray
+) -> str:
+    """A substitution map as text, ``In3+>Sn3+;Cl->Br-``: each replaced species of a seed (its
+    elements ``z`` with their ``charge``) and what replaces it, in the seed's element order."""
+    changed = np.flatnonzero((new_z != z) | (new_charge != charge))
+    return ";".join(
+        f"{species_label(z[e], charge[e])}>{species_label(new_z[e], new_charge[e])}"
+        for e in changed
+    )
 
 
 _SPECIES_LABEL = re.compile(r"([A-Z][a-z]?)(\d+(?:\.\d+)?)?([+-])")

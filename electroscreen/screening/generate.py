@@ -48,9 +48,12 @@ is kept (ties: the earlier seed, then enumeration order). The same seed with the
 map can only arise once. Candidates whose composition is a seed's composition, or one of
 ``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too, and
 every Liverpool one), are known compounds and dropped unless ``keep_known``; so are candidates that
-``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), and then
-those whose size mismatch is outside the limits, before duplicates are removed, so that a
-near-duplicate never stands in for a candidate that fails.
+``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), those
+that balance only with a rare oxidation state the seed does not take (``rare_oxidation_state``,
+named in :attr:`GeneratedPool.rejected`: Sn3+ in Li3SnCl6;
+:mod:`~electroscreen.screening.candidate_valence`), and then those whose size mismatch is outside
+the limits, before duplicates are removed, so that a near-duplicate never stands in for a
+candidate that fails.
 
 The ``max_candidates`` sample is a weighted sample without replacement whose random key for each
 candidate is a hash of ``(seed, candidate_id)``: the same candidates are kept whatever the order the
@@ -73,18 +76,26 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK, unique_ids
 from electroscreen.data.composition_match import CompositionIndex
-from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation import assign_oxidation_states
+from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures
 from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE
-from electroscreen.screening.cell_content import element_amounts, seed_formulas, species_label
+from electroscreen.screening.candidate_valence import (
+    RARE_OXIDATION_STATE,
+    REJECTED_COLUMNS,
+    charge_problem,
+    rejected_row,
+    seed_states,
+)
+from electroscreen.screening.cell_content import (
+    element_amounts,
+    seed_formulas,
+    substitutions_label,
+)
 from electroscreen.screening.pool_files import load_seeds, write_pool
 from electroscreen.screening.seed_maps import (
     SKIPPED_COLUMNS,
     SeedMaps,
     SeedSkip,
-    balanced,
     seed_maps,
 )
 from electroscreen.screening.site_size import outside_limits, seed_mismatches
@@ -148,18 +159,23 @@ class GeneratedPool:
         NaN: no cation replaced by a cation Shannon lists).
     counts : dict
         Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
-        stage (``enumerated``, ``known_compound``, ``unbalanced``, ``size_mismatch``,
-        ``duplicate``, ``unselected``, ``kept``).
+        stage (``enumerated``, ``known_compound``, ``unbalanced``, ``rare_oxidation_state``,
+        ``size_mismatch``, ``duplicate``, ``unselected``, ``kept``).
     skipped : DataFrame
         ``seed_id, seed_formula, status, error``: each seed that gives no candidate, its reason
         (``unbalanced_seed``, ``no_carrier``, ...) and why in words
         (:func:`~electroscreen.screening.seed_maps.skipped_chemistry_lines` prints them).
+    rejected : DataFrame
+        ``candidate_id, formula, seed_id, state, status, error``: each candidate rejected for a
+        rare oxidation state (``rare_oxidation_state``, the state such as ``Sn3+`` and the
+        sentence that names it; :mod:`~electroscreen.screening.candidate_valence`).
     """
 
     packed: PackedStructures
     table: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -246,17 +262,24 @@ def generate_candidates(
     known = None if keep_known else CompositionIndex([*seed_texts, *map(str, known_formulas)])
     mismatch = seed_mismatches(seeds, groups)
     new: list[tuple[float, int, int]] = []  # (-log p, seed group, map): most probable first
+    rejected: list[tuple] = []
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
         if known is not None and len(is_known):
-            is_known = known.find(_candidate_compositions(g), ROUNDING_TOLERANCE) >= 0
+            is_known = known.find(g.compositions(), ROUNDING_TOLERANCE) >= 0
         counts["known_compound"] += int(is_known.sum())
         misfit = np.zeros(len(is_known), dtype=bool) if keep_mismatched else outside_limits(
             mismatch[gi]
         )  # fmt: skip
+        allowed = seed_states(g.z, g.charge)  # a seed's own states are never rare for its children
         for k in np.flatnonzero(~is_known):
-            if not balanced(assign_oxidation_states(_amounts_by_symbol(g, k))):
-                counts["unbalanced"] += 1
+            amounts_k = g.amounts_by_symbol(k)
+            if problem := charge_problem(amounts_k, allowed, g.states_by_symbol(k)):
+                counts[problem[0]] += 1
+                if problem[0] == RARE_OXIDATION_STATE:
+                    subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
+                    row = (seed_ids[g.index], seed_texts[g.index], subs, amounts_k, problem)
+                    rejected.append(rejected_row(*row))
             elif misfit[k]:
                 counts["size_mismatch"] += 1
             else:
@@ -290,8 +313,9 @@ def generate_candidates(
     if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
         table.insert(1, "formula", seed_formulas(packed))
     return GeneratedPool(
-        packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    )
+        packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
+        pd.DataFrame(rejected, columns=REJECTED_COLUMNS),
+    )  # fmt: skip
 
 
 def _uniform_keys(ids: Sequence[str], seed: int) -> np.ndarray:
@@ -315,10 +339,6 @@ def _weighted_sample(table: pd.DataFrame, size: int, seed: int) -> np.ndarray:
     return np.sort(order[:size])
 
 
-def _amounts_by_symbol(g: SeedMaps, k: int) -> dict[str, float]:
-    return {ELEMENT_SYMBOLS[z]: a for z, a in zip(g.new_z[k], g.amounts, strict=True)}
-
-
 def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> list:
     """The candidates of ``ranked`` (most probable first; ties: earlier seed, then enumeration
     order) that duplicate no candidate before them: the same number of sites per cell, the same
@@ -339,27 +359,10 @@ def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> l
     return kept
 
 
-def _candidate_compositions(g: SeedMaps) -> PackedCompositions:
-    """The cell composition of each of the seed's substitution maps, packed as they are (every
-    map replaces elements by distinct ones: the same amounts, one element each)."""
-    n_maps, n_elements = g.new_z.shape
-    return PackedCompositions(
-        offsets=np.arange(0, n_maps * n_elements + 1, n_elements, dtype=np.int64),
-        z=g.new_z.reshape(-1).astype(np.int64),
-        amount=np.tile(np.asarray(g.amounts, dtype=np.float64), n_maps),
-        status=np.full(n_maps, OK, dtype=object),
-        error=np.full(n_maps, "", dtype=object),
-    )
-
-
 def _record(
     g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool, mismatch: float
 ) -> dict:
-    changed = np.flatnonzero((g.new_z[k] != g.z) | (g.new_charge[k] != g.charge))
-    subs = ";".join(
-        f"{species_label(g.z[e], g.charge[e])}>{species_label(g.new_z[k, e], g.new_charge[k, e])}"
-        for e in changed
-    )
+    subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
     logp = float(g.log_probability[k])
     return {
         "candidate_id": f"{seed_id}:{subs}",
@@ -370,7 +373,7 @@ def _record(
         "seed_formula": seed_formula,
         "prototype": g.prototype,
         "substitutions": subs,
-        "n_substituted": len(changed),
+        "n_substituted": subs.count(">"),
         "probability": float(np.exp(logp)),
         "log10_probability": logp / np.log(10),
         "lattice_scale": (

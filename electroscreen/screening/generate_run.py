@@ -20,6 +20,7 @@ from pathlib import Path
 from electroscreen.data.input_paths import skipped_files, skipped_message
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.pinned import ChecksumError, MissingDataError
+from electroscreen.screening.candidate_valence import RARE_OXIDATION_STATE, rare_state_lines
 from electroscreen.screening.distributed import check_count
 from electroscreen.screening.generate import (
     DEFAULT_THRESHOLD,
@@ -197,8 +198,8 @@ def _write_formulas(options: GenerationOptions, packed: PackedStructures) -> Gen
 def _write_candidates(
     options: GenerationOptions, seeds: Seeds, forbidden: list[str], say: Callable[[str], None]
 ) -> GenerationResult:
-    """Substitute the seeds, say the counts and the seeds not substituted, and write the packed
-    structures and their candidate table.
+    """Substitute the seeds, say the counts, the seeds not substituted and the candidates that
+    need a rare oxidation state, and write the packed structures and their candidate table.
 
     Raises
     ------
@@ -219,7 +220,7 @@ def _write_candidates(
         keep_mismatched=options.keep_mismatched,
     )  # fmt: skip
     say(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
-    for line in skipped_chemistry_lines(pool.skipped):
+    for line in [*skipped_chemistry_lines(pool.skipped), *rare_state_lines(pool.rejected)]:
         say(line)
     if len(pool) == 0:
         why = _why_none(pool.counts)
@@ -241,6 +242,7 @@ def _why_none(counts: dict[str, int]) -> str:
         for key, label in (
             ("known_compound", "known compounds"),
             ("unbalanced", "unbalanced"),
+            (RARE_OXIDATION_STATE, "needing a rare oxidation state"),
             ("size_mismatch", "size mismatches, --keep-mismatched keeps them"),
         )
         if counts.get(key)

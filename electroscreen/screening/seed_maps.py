@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS
 from electroscreen.data.oxidation import (
     OxidationResult,
@@ -60,6 +62,28 @@ class SeedMaps:
     formula_units: int
     prototype: str
     n_sites: int
+
+    def amounts_by_symbol(self, k: int) -> dict[str, float]:
+        """Map ``k``'s candidate: element symbol to amount per cell."""
+        return {ELEMENT_SYMBOLS[z]: a for z, a in zip(self.new_z[k], self.amounts, strict=True)}
+
+    def states_by_symbol(self, k: int) -> dict[str, float]:
+        """Map ``k``'s candidate: element symbol to its state (the seed's, or the map's species)."""
+        return {
+            ELEMENT_SYMBOLS[z]: q for z, q in zip(self.new_z[k], self.new_charge[k], strict=True)
+        }
+
+    def compositions(self) -> PackedCompositions:
+        """The cell composition of each map, packed as they are (every map replaces elements by
+        distinct ones: the same amounts, one element each)."""
+        n_maps, n_elements = self.new_z.shape
+        return PackedCompositions(
+            offsets=np.arange(0, n_maps * n_elements + 1, n_elements, dtype=np.int64),
+            z=self.new_z.reshape(-1).astype(np.int64),
+            amount=np.tile(np.asarray(self.amounts, dtype=np.float64), n_maps),
+            status=np.full(n_maps, OK, dtype=object),
+            error=np.full(n_maps, "", dtype=object),
+        )
 
 
 @dataclass(frozen=True)
