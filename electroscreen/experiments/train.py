@@ -200,9 +200,10 @@ def _quiet(message: str) -> None:
 
 
 def _evaluate_schemes(
-    config: TrainConfig, table: pd.DataFrame, design, workdir: Path, say: Progress
+    config: TrainConfig, table: pd.DataFrame, design, workdir: Path, say: Progress, results: dict
 ) -> dict[str, float]:
-    """Run and log every evaluation scheme of the config on the featurized table."""
+    """Run and log every evaluation scheme of the config on the featurized table (each scheme's
+    ``EvaluationResult`` put in ``results`` by name)."""
     metrics: dict[str, float] = {}
     for scheme in config.evaluation.schemes:
         if scheme == "official" and "split" not in table:
@@ -211,7 +212,9 @@ def _evaluate_schemes(
             continue
         say(f"evaluating: {scheme}")
         tick = time.perf_counter()
-        result = evaluate_scheme(config, table, scheme, design, _fewer_folds(scheme, say))
+        result = results[scheme] = evaluate_scheme(
+            config, table, scheme, design, _fewer_folds(scheme, say)
+        )
         logged = log_evaluation(config, scheme, result, workdir)
         summary = ", ".join(f"{k}={v:.3f}" for k, v in headline_metrics(logged).items())
         say(f"  {summary} ({time.perf_counter() - tick:.0f} s)")
@@ -288,6 +291,7 @@ def run_training(
 def _run_training(
     config: TrainConfig, uri: str, progress: Progress | None, config_path: str | Path | None
 ) -> TrainResult:
+    from electroscreen.models.heldout_classes import attach_heldout_record, record_line
     from electroscreen.models.tasks import get_task
 
     check_torch_device(config)
@@ -325,7 +329,8 @@ def _run_training(
         log_label_rows(table, config, say)
         with tempfile.TemporaryDirectory(prefix="electroscreen-train-") as tmp:
             workdir = Path(tmp)
-            metrics.update(_evaluate_schemes(config, table, design, workdir, say))
+            evaluated: dict[str, EvaluationResult] = {}
+            metrics.update(_evaluate_schemes(config, table, design, workdir, say, evaluated))
             if not config.evaluation.schemes:  # a quick model, but screen takes the newest
                 say(
                     "warning: evaluation.schemes is empty: this model has no test or CV metric, "
@@ -340,6 +345,11 @@ def _run_training(
             heldout = np.setdiff1d(np.arange(len(table)), rows)
             if config.task == "conductivity" and len(heldout):  # shown by screen, never used
                 predictor.remember_heldout(table.iloc[heldout])
+            if config.task == "conductivity":  # screen warns on a class it errs on
+                record = attach_heldout_record(predictor, evaluated)
+                say(f"  {record_line(record)}")
+                if record is not None:
+                    mlflow.log_dict(record, "metrics/heldout_by_anion_class.json")
             metrics["final_fit_seconds"] = time.perf_counter() - tick
             mlflow.set_tag("electroscreen.final_fit", which)
             log_importances(predictor, config, workdir)

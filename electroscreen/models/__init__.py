@@ -35,7 +35,9 @@ API summary (stable; each fact's home is named, and the module's docstring has t
     - fitted attributes: ``feature_names_`` (ndarray of str), ``estimator_`` (the fitted
       estimator, a ``ConformalRegressor`` for conductivity), ``feature_importances()`` ->
       ``pandas.Series`` indexed by feature name (NaN for models without importances),
-      ``task_`` (``Task``).
+      ``task_`` (``Task``); a conductivity model from ``train``, ``heldout_by_anion_class_``
+      (its held-out errors per anion class, plain dicts, or None; absent from older pickles:
+      ``heldout_classes.heldout_record``).
     - ``.to(device)`` moves torch parts; pickling is safe (torch weights travel as state dicts and
       load with ``torch.load(..., weights_only=True)``).
     - ``config() -> dict`` JSON-friendly parameters (for logging as params).

@@ -285,7 +285,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         matrix = isinstance(X, np.ndarray)
         self.constant_features_ = ConstantFeatures.of(X, self.feature_names_) if matrix else None
         self.rare_features_ = ConstantFeatures.rare(X, self.feature_names_) if matrix else None
-        self.heldout_rows_ = None  # measured rows it was not fitted on: remember_heldout
+        self.heldout_rows_ = self.heldout_by_anion_class_ = None  # remember_heldout, train set them
         if task.kind == "classification":
             self.training_rows_ = None
             has_verdicts = "verdict" in table  # the labels screen shows beside the scores

@@ -8,6 +8,8 @@ Layout of an output folder::
     DIR/batches/batch-000000.parquet   one file per finished batch (written to a temporary name,
                                then renamed: a file that exists is complete)
     DIR/state.json             the MLflow run id of the run (so a resumed run continues it)
+    DIR/model_warnings.txt     where the conductivity model errs on ranked candidates, when it
+                               does (written with the results: screening/class_warnings.py)
     DIR/.lock                  held (``flock``) by the run using the folder
 
 A rerun with the same arguments finds the same manifest and reuses the batches whose file matches its
@@ -276,7 +278,7 @@ class BatchStore:
             return len(self.finished())
         if self.batches.is_dir():
             shutil.rmtree(self.batches)
-        for name in ("state.json", "results.parquet", "results.csv"):
+        for name in ("state.json", "results.parquet", "results.csv", "model_warnings.txt"):
             (self.out / name).unlink(missing_ok=True)
         self._remove_interrupted_writes()
         self._manifest, self._records = expected, {}

@@ -2,7 +2,9 @@
 
 What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 
-- tags ``electroscreen.kind=screen``, the model URIs, the config and candidate-pool digests;
+- tags ``electroscreen.kind=screen``, the model URIs, the config and candidate-pool digests, and
+  ``electroscreen.model_warnings`` where the conductivity model errs on a class of the ranked
+  candidates (:mod:`~electroscreen.screening.class_warnings`);
 - params: the flattened :class:`~electroscreen.screening.screen_config.ScreeningConfig`, ``inputs``,
   ``conductivity_model_uri``, ``stability_model_uri``, ``pool_digest``, ``config_digest``;
 - a name saying what was screened at which temperature (``pool · 80 °C``,
@@ -59,6 +61,7 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
+from electroscreen.screening.class_warnings import WARNINGS_TAG
 from electroscreen.screening.model_links import model_links
 from electroscreen.screening.run_artifacts import (  # the artifact names, importable from here too
     CSV_ARTIFACT_MAX_ROWS,
@@ -308,6 +311,7 @@ def finish_screening_run(
     top: int = 50,
     coverage: float | None = None,
     screened: int | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     """Log a screening's counts, timings, results and Pareto plot, and end its run FINISHED.
 
@@ -336,6 +340,9 @@ def finish_screening_run(
         Rows this invocation screened (None: all of ``results``); the others were read from an
         earlier invocation's checkpoints (metric ``n_from_checkpoints``), so a resumed run's
         timings and rate describe only its own work.
+    warnings : list of str, optional
+        Where the conductivity model errs on ranked candidates (:mod:`~electroscreen.screening.
+        class_warnings`): tag ``electroscreen.model_warnings``, one line each, and the description.
     """
     client = tracking_client(tracking_uri)
     now = get_current_time_millis()
@@ -353,8 +360,12 @@ def finish_screening_run(
     inputs = [p for p in params.get("inputs", "").split(",") if p]
     uris = {role: params[name] for role, name in MODEL_PARAMS.items() if name in params}
     note = screening_note(
-        inputs, uris, results, review, links=model_links(uris, client), temperature_c=temperature_c
-    )
+        inputs, uris, results, review, links=model_links(uris, client),
+        temperature_c=temperature_c, warnings=warnings,
+    )  # fmt: skip
+    if warnings:
+        tag = _clip("\n".join(f"warning: {line}" for line in warnings), MAX_TAG_VAL_LENGTH)
+        retry_tracking(client.set_tag, run_id, WARNINGS_TAG, tag)
     retry_tracking(client.set_tag, run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
     if len(ranked_temperatures(results, temperature_c)) > 1:  # rows had their own temperature_c
         name = screening_run_name(inputs, predicted_at(results, temperature_c))

@@ -208,6 +208,7 @@ def screening_note(
     *,
     links: dict[str, str] | None = None,
     temperature_c: float | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     """Markdown description of a screening run: its inputs, models and temperature, then (when
     finished) what it found: the funnel, the promising count, the best candidates.
@@ -232,6 +233,10 @@ def screening_note(
         The screening's ``temperature_c``: named with every predicted conductivity ("σ at 80 °C");
         when the ranked rows were predicted at several temperatures, the range is named and the
         table gets a ``T (°C)`` column.
+    warnings : list of str, optional
+        Where the conductivity model errs on a class of the ranked candidates
+        (:mod:`~electroscreen.screening.class_warnings`): one ``warning:`` item each, after the
+        promising count.
     """
     links = links or {}
     at = predicted_at(results, temperature_c)
@@ -258,6 +263,8 @@ def screening_note(
         f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
         f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]  # fmt: skip
+    if warnings:
+        lines += ["", *(f"- **warning:** {line}" for line in warnings)]
     if "rank" in results:
         rank = results["rank"]
         best = results.loc[rank[rank > 0].nsmallest(top).index]  # no copy of the other rows

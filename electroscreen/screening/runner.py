@@ -10,7 +10,9 @@ same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
 :func:`screen` runs these steps in order, each a function below that reads and fills in one
 :class:`~electroscreen.screening.screen_setup.ScreeningJob`: set up (:func:`scale_out`,
 :func:`set_up`), open the checkpoints, start tracking, run the batches, rank and write, finish
-(or fail) tracking.
+(or fail) tracking. After ranking it warns where the conductivity model's held-out errors are
+poor on a class of the ranked candidates (:func:`~electroscreen.screening.class_warnings.
+warn_classes`).
 
 The pieces it calls: :mod:`~electroscreen.screening.screen_setup` (options, models and inputs
 checked before anything is written), :mod:`~electroscreen.screening.screen_models` (which models,
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +33,7 @@ import pandas as pd
 from electroscreen.interrupts import interruption
 from electroscreen.models.tasks import CONDUCTIVITY
 from electroscreen.screening.checkpoint import BatchStore
+from electroscreen.screening.class_warnings import warn_classes
 from electroscreen.screening.execution import batch_runner
 from electroscreen.screening.inputs import iter_batches, record_inputs
 from electroscreen.screening.progress import batch_progress
@@ -67,6 +70,10 @@ class ScreeningResult:
     interval_coverage: float | None = None
     """Nominal coverage of the conductivity model's intervals (``1 - conformal_alpha`` of its
     training run; None when the store does not say), for the labels of what is printed."""
+    class_warnings: list[str] = field(default_factory=list)
+    """One line per anion class of ranked candidates on which the conductivity model's held-out
+    errors are poor (:mod:`~electroscreen.screening.class_warnings`; also printed, in
+    ``OUT/model_warnings.txt`` and on the MLflow run)."""
 
 
 def screen(
@@ -166,6 +173,8 @@ def screen(
                 job, store, finished, workers, scheduler, cluster_spec, progress
             )
             results, counts = _rank_and_write(job, store)
+            local = workers is None and scheduler is None and cluster_spec is None
+            warn_classes(job, results, local)
             _finish_tracking(job, results, counts, screened)
         except BaseException as exc:
             _fail_tracking(job, exc)
@@ -173,8 +182,9 @@ def screen(
     finally:
         store.unlock()
     return ScreeningResult(
-        results, job.out, job.run_id, counts, job.timings, job.tracking_error, job.coverage
-    )
+        results, job.out, job.run_id, counts, job.timings, job.tracking_error, job.coverage,
+        job.class_warnings,
+    )  # fmt: skip
 
 
 def _open_checkpoints(job: ScreeningJob, store: BatchStore, fresh: bool, track: bool) -> set[int]:
@@ -323,7 +333,7 @@ def _finish_tracking(
         finish_screening_run(
             job.run_id, tracking_uri=job.tracking_uri, results=results, out=job.out,
             timings=job.timings, counts=counts, top=job.config.top or 50, coverage=job.coverage,
-            screened=screened,
+            screened=screened, warnings=job.class_warnings,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         job.tracking_error = (

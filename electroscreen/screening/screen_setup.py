@@ -64,6 +64,9 @@ class ScreeningJob:
     """The MLflow run, once started (None: tracking off or failed)."""
     tracking_error: str | None = None
     """Why the MLflow run could not be started or completed."""
+    class_warnings: list[str] = field(default_factory=list)
+    """The anion classes of ranked candidates where the conductivity model errs, one line each
+    (:mod:`~electroscreen.screening.class_warnings`)."""
 
 
 def scale_out(

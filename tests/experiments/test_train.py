@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -139,6 +141,30 @@ def test_per_anion_class_table_matches_the_logged_predictions(run, client, tmp_p
     assert names <= {
         f.path.split("/")[-1] for f in client.list_artifacts(run.info.run_id, "metrics")
     }
+
+
+def test_the_model_keeps_its_family_cv_errors_by_anion_class(run, client, trained_run, tmp_path):
+    """What ``screen`` warns from (issue 16): the family-CV figures of each anion class, as
+    ``per_group_metrics`` gives them for the run's own held-out predictions."""
+    from electroscreen.models.heldout_classes import heldout_record
+    from electroscreen.models.metrics import per_group_metrics
+
+    record = heldout_record(load_predictor(trained_run.model_uri, trained_run.tracking_uri))
+    assert record["scheme"] == "family_cv" and record["interval"] == 0.9
+    cv = pd.read_parquet(
+        client.download_artifacts(run.info.run_id, "predictions/cv_predictions.parquet", tmp_path)
+    )
+    table = per_group_metrics(cv[cv["anion_class"] != ""], "anion_class", classification=False)
+    assert set(record["classes"]) == set(table.index) >= {"oxide", "chalcogenide", "halide"}
+    for name, figures in record["classes"].items():
+        row = table.loc[name]
+        assert figures["rows"] == row["n"] > 0
+        for key, column in (("coverage", "coverage"), ("mean_error", "mean_error"), ("mae", "mae")):
+            assert figures[key] == pytest.approx(row[column], rel=1e-12), (name, key)
+    # logged with the run, and said
+    folder = client.download_artifacts(run.info.run_id, "metrics", tmp_path)
+    assert json.loads(Path(folder, "heldout_by_anion_class.json").read_text()) == record
+    assert "held-out errors by anion class (family_cv) kept with the model" in trained_run.stderr
 
 
 def test_progress_gives_the_coverage_of_each_group(run, client, trained_run, tmp_path):
@@ -483,6 +509,8 @@ def test_a_model_trained_without_evaluation_says_so(tmp_path, data_dir):
     run_training(config, tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=said.append)
     warned = [line for line in said if line.startswith("warning: evaluation.schemes is empty")]
     assert len(warned) == 1 and "newest registered version" in warned[0]
+    # nor figures by anion class for screen to warn from, and train says so
+    assert any(line.strip().startswith("no family-grouped scheme evaluated") for line in said)
 
 
 def test_pyfunc_notes_a_misspelt_temperature_column(pyfunc_model, caplog):

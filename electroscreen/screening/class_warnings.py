@@ -1,0 +1,136 @@
+"""What ``screen`` says where its conductivity model errs on a class of the ranked candidates.
+
+A conductivity model trained with a family-grouped scheme carries its held-out errors by anion
+class (:mod:`electroscreen.models.heldout_classes`: ``heldout_by_anion_class_``). For each class
+past :data:`~electroscreen.models.heldout_classes.WARN_WHEN` (interval coverage below 0.85, or a
+mean error of a decade or more) that holds some of the ranked candidates, :func:`class_warnings`
+gives one line::
+
+    212 of 1,810 ranked candidates are halides; on held-out families the conductivity model
+    covered 70 % of halide rows with its 90 % intervals and predicted 1.7 decades too low on
+    average (mean absolute error 2.8 decades; 23 rows, family_cv)
+
+Each candidate's class is its formula's, by the model's own rule (``anion_rule_``,
+:func:`~electroscreen.data.anion_classes.anion_classes`), as the model classed its training rows.
+A class below the thresholds, or with no ranked candidate, says nothing; so does a model without
+the record (pickled before it, or trained without a family-grouped scheme). ``screen`` prints the
+lines as ``warning:`` lines after its summary, writes them to ``OUT/model_warnings.txt``
+(:func:`write_warnings`), and records them on its MLflow run (tag :data:`WARNINGS_TAG` and the
+run's description).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.anion_classes import ANION_CLASSES, ANION_RULE, anion_classes
+from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import pack_compositions
+from electroscreen.models.heldout_classes import (
+    class_plural,
+    describe_class,
+    heldout_record,
+    poor_classes,
+)
+from electroscreen.screening.ranking import is_ranked
+
+if TYPE_CHECKING:
+    from electroscreen.screening.screen_setup import ScreeningJob
+
+__all__ = [
+    "WARNINGS_FILE",
+    "WARNINGS_TAG",
+    "class_warnings",
+    "model_class_warnings",
+    "warn_classes",
+    "write_warnings",
+]
+
+#: The file of the warning lines in the output folder (none when there is no warning).
+WARNINGS_FILE = "model_warnings.txt"
+#: The screening run's tag holding the same lines.
+WARNINGS_TAG = "electroscreen.model_warnings"
+
+
+def class_warnings(results: pd.DataFrame, predictor: Any) -> list[str]:
+    """One line per anion class of the ranked candidates on which ``predictor``'s held-out errors
+    are poor (module docstring), in :data:`~electroscreen.data.anion_classes.ANION_CLASSES` order.
+
+    Parameters
+    ----------
+    results : DataFrame
+        The ranked results (``formula`` and ``rank``; without ``rank``, the ``ok`` rows count).
+    predictor : CandidatePredictor
+        The conductivity model; one without a held-out record gives no line.
+    """
+    record = heldout_record(predictor)
+    poor = poor_classes(record)
+    if not poor:
+        return []
+    ranked = (
+        is_ranked(results["rank"])
+        if "rank" in results
+        else (results["status"].astype(str) == OK).to_numpy()
+    )
+    formulas = results["formula"].to_numpy(dtype=object)[ranked]
+    packed = pack_compositions([str(f) for f in formulas])
+    codes = anion_classes(packed, getattr(predictor, "anion_rule_", ANION_RULE))
+    codes = codes[np.asarray(packed.status) == OK]  # a ranked row's formula always parses
+    counts = np.bincount(codes, minlength=len(ANION_CLASSES))
+    lines = []
+    for name in poor:
+        count = int(counts[ANION_CLASSES.index(name)])
+        if count:
+            lines.append(
+                f"{count:,} of {len(formulas):,} ranked candidates {class_plural(name, count)}; "
+                + describe_class(name, record)
+            )
+    return lines
+
+
+def write_warnings(out: str | Path, lines: list[str]) -> Path | None:
+    """Write ``lines`` (each as ``warning: ...``) to ``out/model_warnings.txt``; with no line,
+    remove an earlier run's file. Returns the file, or None."""
+    path = Path(out) / WARNINGS_FILE
+    if not lines:
+        path.unlink(missing_ok=True)
+        return None
+    path.write_text("".join(f"warning: {line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def model_class_warnings(
+    results: pd.DataFrame,
+    model_uri: str,
+    tracking_uri: str | None,
+    device: str,
+    sha256: str | None,
+) -> list[str]:
+    """:func:`class_warnings` of the conductivity model behind ``model_uri`` (loaded once per
+    process: the batches' copy where they ran in this process)."""
+    from electroscreen.screening.batch import cached_predictor
+
+    return class_warnings(results, cached_predictor(model_uri, tracking_uri, device, sha256))
+
+
+def warn_classes(job: ScreeningJob, results: pd.DataFrame, local: bool) -> None:
+    """``screen``'s step after ranking: say (``warning: ...``), write to ``OUT/model_warnings.txt``
+    and keep in ``job.class_warnings`` (for the MLflow run) the lines of :func:`class_warnings`.
+
+    The model is the one the batches loaded when they ran in this process (``local``), else it is
+    loaded here on the CPU. The results are written by then: a failure to read the model is said,
+    never raised.
+    """
+    uri, digest = job.model_uris["conductivity"], job.model_digests.get("conductivity")
+    try:
+        device = job.device if local else "cpu"
+        job.class_warnings = model_class_warnings(results, uri, job.tracking_uri, device, digest)
+    except Exception as exc:  # noqa: BLE001 - the screening's results stand without it
+        job.say(f"warning: could not read the held-out errors of {uri}: {exc}")
+    for line in job.class_warnings:
+        job.say(f"warning: {line}")
+    write_warnings(job.out, job.class_warnings)
