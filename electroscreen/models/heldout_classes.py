@@ -64,8 +64,11 @@ class WarnThresholds(NamedTuple):
     """A mean error (predicted minus measured) of at least this many decades either way."""
 
 
-#: The one place of the warning thresholds: coverage under 0.85, or a mean error of 1 decade or more.
-WARN_WHEN = WarnThresholds(coverage_below=0.85, abs_mean_error_from=1.0)
+#: The one place of the warning thresholds: coverage under 0.85 (the issue's floor for 90 %
+#: intervals), or a mean error of 1.5 decades (a factor of 30) or more: the default model's
+#: chalcogenides (coverage 0.76) and halides (0.70, 1.7 decades too low) warn, its oxides (0.94, 1.1
+#: decades too low on held-out families, close to its mean error over all rows) do not.
+WARN_WHEN = WarnThresholds(coverage_below=0.85, abs_mean_error_from=1.5)
 
 #: How a class's candidates and rows are named in a sentence (plural, adjective, singular).
 _WORDS = {

@@ -3,7 +3,7 @@
 A conductivity model trained with a family-grouped scheme carries its held-out errors by anion
 class (:mod:`electroscreen.models.heldout_classes`: ``heldout_by_anion_class_``). For each class
 past :data:`~electroscreen.models.heldout_classes.WARN_WHEN` (interval coverage below 0.85, or a
-mean error of a decade or more) that holds some of the ranked candidates, :func:`class_warnings`
+mean error of 1.5 decades or more) that holds some of the ranked candidates, :func:`class_warnings`
 gives one line::
 
     212 of 1,810 ranked candidates are halides; on held-out families the conductivity model

@@ -90,15 +90,15 @@ def test_a_model_pickled_before_the_record_has_none():
 @pytest.mark.parametrize(
     ("coverage", "mean_error", "poor"),
     [
-        (0.85, -0.99, False),  # at the coverage threshold, under the error one
+        (0.85, -1.49, False),  # at the coverage threshold, under the error one
         (0.849, 0.0, True),
-        (0.95, -1.0, True),  # a decade too low
-        (0.95, 1.0, True),  # or too high
+        (0.95, -1.5, True),  # 1.5 decades too low
+        (0.95, 1.5, True),  # or too high
         (None, 0.5, False),  # no interval figure: the error alone decides
     ],
 )
 def test_one_pair_of_thresholds_decides(coverage, mean_error, poor):
-    assert WARN_WHEN.coverage_below == 0.85 and WARN_WHEN.abs_mean_error_from == 1.0
+    assert WARN_WHEN.coverage_below == 0.85 and WARN_WHEN.abs_mean_error_from == 1.5
     record = {
         "scheme": "family_cv",
         "classes": {"halide": {"rows": 5, "coverage": coverage, "mean_error": mean_error}},
