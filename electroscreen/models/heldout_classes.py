@@ -182,8 +182,8 @@ def describe_class(name: str, record: Mapping[str, Any]) -> str:
             f"covered {round(100 * coverage)} % of {adjective} rows with its {interval} % intervals"
         )
     if error is not None:
-        if round(abs(error), 1) == 0:
-            parts.append("predicted them without a mean bias")
+        if round(abs(error), 1) == 0:  # a mean near 0 can hide errors of both signs: say so
+            parts.append("its errors averaged out (too high for some rows, too low for others)")
         else:
             direction = "too low" if error < 0 else "too high"
             parts.append(f"predicted {abs(error):.1f} decades {direction} on average")

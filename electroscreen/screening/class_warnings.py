@@ -6,14 +6,19 @@ past :data:`~electroscreen.models.heldout_classes.WARN_WHEN` (interval coverage 
 mean error of 1.5 decades or more) that holds some of the ranked candidates, :func:`class_warnings`
 gives one line::
 
-    212 of 1,810 ranked candidates are halides; on held-out families the conductivity model
-    covered 70 % of halide rows with its 90 % intervals and predicted 1.7 decades too low on
-    average (mean absolute error 2.8 decades; 23 rows, family_cv)
+    212 of 1,810 ranked candidates are halides not measured in the model's data; on held-out
+    families the conductivity model covered 70 % of halide rows with its 90 % intervals and
+    predicted 1.7 decades too low on average (mean absolute error 2.8 decades; 23 rows, family_cv)
 
 Each candidate's class is its formula's, by the model's own rule (``anion_rule_``,
 :func:`~electroscreen.data.anion_classes.anion_classes`), as the model classed its training rows.
-A class below the thresholds, or with no ranked candidate, says nothing; so does a model without
-the record (pickled before it, or trained without a family-grouped scheme). ``screen`` prints the
+Only the candidates the conductivity data do not hold count (no ``train_id`` / ``heldout_id``,
+:func:`~electroscreen.screening.run_summary.measured_rows`): the measured value of the others is
+beside their prediction. A class below the thresholds, or with no such candidate, says nothing; so
+does a model without the record (pickled before it, or trained without a family-grouped scheme).
+Screening another carrier than the model learned from (Na with a Li-ion model), the figures of
+Li-ion conductors describe none of the rows: :func:`warn_classes` keeps the carrier's warning
+(:func:`carrier_warning`, also said before the batches) instead of the class lines. ``screen`` prints the
 lines as ``warning:`` lines after its summary, writes them to ``OUT/model_warnings.txt``
 (:func:`write_warnings`), and records them on its MLflow run (tag :data:`WARNINGS_TAG` and the
 run's description).
@@ -36,7 +41,9 @@ from electroscreen.models.heldout_classes import (
     heldout_record,
     poor_classes,
 )
+from electroscreen.models.tasks import CONDUCTIVITY
 from electroscreen.screening.ranking import is_ranked
+from electroscreen.screening.run_summary import measured_rows
 
 if TYPE_CHECKING:
     from electroscreen.screening.screen_setup import ScreeningJob
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WARNINGS_FILE",
     "WARNINGS_TAG",
+    "carrier_warning",
     "class_warnings",
     "model_class_warnings",
     "warn_classes",
@@ -56,14 +64,29 @@ WARNINGS_FILE = "model_warnings.txt"
 WARNINGS_TAG = "electroscreen.model_warnings"
 
 
+def carrier_warning(carrier: str) -> str | None:
+    """The warning for a screening of ``carrier`` candidates when the conductivity model learned
+    from other carriers' conductors only (None when it learned from this one)."""
+    if not CONDUCTIVITY.carrier_note(carrier):
+        return None
+    return (
+        f"filters.carrier is {carrier}, but the conductivity model learned from "
+        f"{'/'.join(CONDUCTIVITY.carriers)}-ion conductors only (OBELiX, Liverpool): its "
+        f"pred_log10_sigma is not a {carrier}-ion conductivity, and neither its intervals nor its "
+        "held-out figures describe these rows (each row's pred_feature_status says so)"
+    )
+
+
 def class_warnings(results: pd.DataFrame, predictor: Any) -> list[str]:
-    """One line per anion class of the ranked candidates on which ``predictor``'s held-out errors
-    are poor (module docstring), in :data:`~electroscreen.data.anion_classes.ANION_CLASSES` order.
+    """One line per anion class of the ranked, unmeasured candidates on which ``predictor``'s
+    held-out errors are poor (module docstring), in
+    :data:`~electroscreen.data.anion_classes.ANION_CLASSES` order.
 
     Parameters
     ----------
     results : DataFrame
-        The ranked results (``formula`` and ``rank``; without ``rank``, the ``ok`` rows count).
+        The ranked results (``formula`` and ``rank``; without ``rank``, the ``ok`` rows count;
+        rows with a ``train_id`` or ``heldout_id`` do not).
     predictor : CandidatePredictor
         The conductivity model; one without a held-out record gives no line.
     """
@@ -76,6 +99,8 @@ def class_warnings(results: pd.DataFrame, predictor: Any) -> list[str]:
         if "rank" in results
         else (results["status"].astype(str) == OK).to_numpy()
     )
+    n_ranked = int(ranked.sum())
+    ranked &= ~measured_rows(results).to_numpy(bool)
     formulas = results["formula"].to_numpy(dtype=object)[ranked]
     packed = pack_compositions([str(f) for f in formulas])
     codes = anion_classes(packed, getattr(predictor, "anion_rule_", ANION_RULE))
@@ -86,8 +111,8 @@ def class_warnings(results: pd.DataFrame, predictor: Any) -> list[str]:
         count = int(counts[ANION_CLASSES.index(name)])
         if count:
             lines.append(
-                f"{count:,} of {len(formulas):,} ranked candidates {class_plural(name, count)}; "
-                + describe_class(name, record)
+                f"{count:,} of {n_ranked:,} ranked candidates {class_plural(name, count)} "
+                "not measured in the model's data; " + describe_class(name, record)
             )
     return lines
 
@@ -119,16 +144,22 @@ def model_class_warnings(
 
 def warn_classes(job: ScreeningJob, results: pd.DataFrame, local: bool) -> None:
     """``screen``'s step after ranking: say (``warning: ...``), write to ``OUT/model_warnings.txt``
-    and keep in ``job.class_warnings`` (for the MLflow run) the lines of :func:`class_warnings`.
+    and keep in ``job.class_warnings`` (for the MLflow run) the lines of :func:`class_warnings`, or
+    for a carrier the model did not learn from, :func:`carrier_warning`.
 
     The model is the one the batches loaded when they ran in this process (``local``), else it is
     loaded here on the CPU. The results are written by then: a failure to read the model is said,
     never raised.
     """
     uri, digest = job.model_uris["conductivity"], job.model_digests.get("conductivity")
+    other_carrier = carrier_warning(job.config.filters.carrier)
     try:
         device = job.device if local else "cpu"
-        job.class_warnings = model_class_warnings(results, uri, job.tracking_uri, device, digest)
+        job.class_warnings = (
+            [other_carrier]
+            if other_carrier
+            else model_class_warnings(results, uri, job.tracking_uri, device, digest)
+        )
     except Exception as exc:  # noqa: BLE001 - the screening's results stand without it
         job.say(f"warning: could not read the held-out errors of {uri}: {exc}")
     for line in job.class_warnings:

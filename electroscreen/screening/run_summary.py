@@ -24,6 +24,7 @@ __all__ = [
     "HEADLINE_METRICS",
     "PROMISING",
     "markdown_cell",
+    "measured_rows",
     "promising_line",
     "review_metrics",
     "run_metrics",
@@ -123,7 +124,7 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
             stable >= PROMISING["min_p_air_stable"]
         )
         metrics[PROMISING_METRIC] = float(promising.sum())
-        metrics[MEASURED_METRIC] = float((promising & _measured(ok)).sum())
+        metrics[MEASURED_METRIC] = float((promising & measured_rows(ok)).sum())
         metrics["best_pred_log10_sigma"] = float(sigma.max())
         if promising.any():
             metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())
@@ -147,8 +148,9 @@ def promising_line(metrics: dict[str, float]) -> str:
     )
 
 
-def _measured(rows: pd.DataFrame) -> pd.Series:
-    """Rows whose composition the conductivity data hold (a ``train_id`` or ``heldout_id``)."""
+def measured_rows(rows: pd.DataFrame) -> pd.Series:
+    """Boolean mask of the rows whose composition the conductivity data hold (a ``train_id`` or
+    ``heldout_id``; a table without these columns: none)."""
     known = pd.Series(False, index=rows.index)
     for column in ("train_id", "heldout_id"):
         if column in rows:

@@ -31,9 +31,8 @@ from pathlib import Path
 import pandas as pd
 
 from electroscreen.interrupts import interruption
-from electroscreen.models.tasks import CONDUCTIVITY
 from electroscreen.screening.checkpoint import BatchStore
-from electroscreen.screening.class_warnings import warn_classes
+from electroscreen.screening.class_warnings import carrier_warning, warn_classes
 from electroscreen.screening.execution import batch_runner
 from electroscreen.screening.inputs import iter_batches, record_inputs
 from electroscreen.screening.progress import batch_progress
@@ -217,14 +216,9 @@ def _announce(job: ScreeningJob, reused: int, store: BatchStore) -> None:
             else job.device
         )
     )
-    carrier = job.config.filters.carrier
-    if CONDUCTIVITY.carrier_note(carrier):
-        say(
-            f"warning: filters.carrier is {carrier}, but the conductivity "
-            f"model learned from {'/'.join(CONDUCTIVITY.carriers)}-ion conductors only "
-            "(OBELiX, Liverpool): its pred_log10_sigma is not a "
-            f"{carrier}-ion conductivity (each row's pred_feature_status says so)"
-        )
+    other_carrier = carrier_warning(job.config.filters.carrier)
+    if other_carrier:
+        say(f"warning: {other_carrier}")
     if reused:
         say(f"resuming: {reused} finished batches in {store.batches}")
 
