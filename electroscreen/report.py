@@ -15,7 +15,14 @@ from electroscreen.screening.progress import is_terminal
 if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a table is drawn
     import pandas as pd
 
-__all__ = ["LOG_WIDTH", "log_console", "ranked_table", "status_line", "ui_hint"]
+__all__ = ["FAR_MARK", "LOG_WIDTH", "log_console", "ranked_table", "status_line", "ui_hint"]
+
+#: After an air score the model gave far from every labelled composition (the row's
+#: ``pred_feature_status`` holds ``air-stability:labels:far_from_labels``): explained under the table.
+FAR_MARK = "*"
+#: That note, as ``screen`` writes it (task prefix and
+#: :data:`~electroscreen.models.predictor_outputs.FAR_FROM_LABELS`; a test checks they agree).
+FAR_NOTE = "air-stability:labels:far_from_labels"
 
 #: Width of tables and lines when the output is not a terminal (a batch job's log, a pipe): wide
 #: enough that no candidate id, formula or path is cut to "…".
@@ -69,6 +76,16 @@ def _numbers(coverage: float | None) -> tuple[tuple[str, int], ...]:
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
+def _far_from_labels(rows: pd.DataFrame) -> list[bool]:
+    """Whether each row's air score was given far from every labelled composition (its
+    ``pred_feature_status`` holds :data:`FAR_NOTE`; results without the column: none)."""
+    if "pred_feature_status" not in rows:
+        return [False] * len(rows)
+    notes = rows["pred_feature_status"].fillna("").astype(str)
+    scored = rows["p_air_stable"].notna() if "p_air_stable" in rows else False
+    return (notes.str.contains(FAR_NOTE, regex=False) & scored).tolist()
+
+
 def ranked_table(
     results: pd.DataFrame,
     top: int = 15,
@@ -84,9 +101,12 @@ def ranked_table(
     (:func:`~electroscreen.data.composition_match.distinct_compositions`). A shown composition the
     conductivity model was trained on is listed under the table with its measurement
     (``train_log10_sigma``): its prediction is a recall, not a discovery; one measured in rows the
-    model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction; and a
+    model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction; a
     composition the air-stability model was fitted on with its literature verdict
-    (``train_air_verdict``), which its score need not follow.
+    (``train_air_verdict``), which its score need not follow; and an air score given far from
+    every labelled composition is marked :data:`FAR_MARK` and explained (the gated model's
+    chemistry member alone: auditors found Na chlorides and unlabelled thiophosphates read as
+    stable there).
 
     Parameters
     ----------
@@ -133,15 +153,17 @@ def ranked_table(
     if repeats:
         per = " and temperature" if several else ""
         title += f" (one row per composition{per}; {repeats} repeats, '+n more' after the id)"
+    far = _far_from_labels(best)
     ids, formulas, cells = [], [], []
-    for row, (first, same) in zip(best.itertuples(index=False), groups, strict=True):
+    for row, (first, same), far_row in zip(best.itertuples(index=False), groups, far, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
         formulas.append(str(row.formula))
         cells.append((
             *((f"{temperatures[first]:g}",) if several else ()),
             _number(row.pred_log10_sigma),  # the trees' spread (_std) is not the interval
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
-            _number(row.p_air_stable), _rank(row.pareto_rank), _rank(row.acquisition_rank),
+            _number(row.p_air_stable) + (FAR_MARK if far_row else ""),
+            _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
     headers = _numbers(results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage)
     if several:  # one ranking across temperatures: each row says at which it was predicted
@@ -171,6 +193,11 @@ def ranked_table(
     labelled = [f"rank {r}: {v}" for r, v in zip(ranks, verdicts, strict=True) if v]
     if labelled:  # the score beside it may disagree: the model need not recall a label
         notes.append("Air-stability labels (train_air_verdict): " + "; ".join(labelled))
+    if any(far):
+        notes.append(
+            f"{FAR_MARK} air score far from every labelled composition ({FAR_NOTE}): the "
+            "chemistry model's guess, not a labelled neighbour's verdict"
+        )
     caption = "\n".join(notes) or None
     table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
     table.add_column("rank", no_wrap=True, width=rank_w)

@@ -145,3 +145,24 @@ def test_a_ranking_across_temperatures_shows_each_rows_temperature():
     assert shown == [("hot", "80"), ("other", "25"), ("room", "25")]
     same = _render(ranked_table(results.assign(temperature_c=None), top=3, temperature_c=80.0))
     assert "T (°C)" not in same and "hot (+1 more)" in same
+
+
+def test_an_air_score_far_from_every_label_is_marked_and_explained():
+    """A sodium auditor read Na3YCl6's air score 0.82, ranked first, as a verdict; it was the
+    chemistry model's guess far from every label (a note only in ``pred_feature_status``)."""
+    from electroscreen.models.predictor_outputs import FAR_FROM_LABELS
+    from electroscreen.report import FAR_MARK, FAR_NOTE
+
+    assert FAR_NOTE == f"air-stability:{FAR_FROM_LABELS}"  # as screen writes it
+    results = _two_candidates()
+    results["pred_feature_status"] = [f"conductivity:x:y,{FAR_NOTE}", ""]
+    text = _render(ranked_table(results, top=2))
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    assert [r[6].strip() for r in rows] == [f"0.49{FAR_MARK}", "0.97"]
+    assert f"{FAR_MARK} air score far from every labelled composition ({FAR_NOTE})" in " ".join(
+        text.split()
+    )
+    results["pred_feature_status"] = ""  # near the labels (or results without the column): no mark
+    for plain in (results, results.drop(columns="pred_feature_status")):
+        text = _render(ranked_table(plain, top=2))
+        assert FAR_MARK not in text and "far from every labelled" not in text
