@@ -5,8 +5,17 @@ Prices are pymatgen's element cost table, read from the installed pymatgen (neve
 Wolfram Alpha and Wikipedia's "Prices of chemical elements" as of September 2013, Ba from Wikipedia
 (August 2019) and He, H, Ar, Ne, Kr, Tc from Wikipedia (June 2020); each row carries its BibTeX
 reference. These are element prices, not precursor prices (Li2S, P2S5, GeO2 ...), and some are
-odd for battery chemistry (P 300 USD/kg for the pure element, Li 3.87 USD/kg in 2013): the cost is a
-coarse ranking signal, as in pymatgen's own ``CostAnalyzer``, not a bill of materials.
+odd for battery chemistry (P 300 USD/kg for the pure element): the cost is a coarse ranking
+signal, as in pymatgen's own ``CostAnalyzer``, not a bill of materials.
+
+The two carrier metals are the exception (:data:`CARRIER_PRICE_OVERRIDES`, applied on top of
+pymatgen's table): pymatgen prices Li at 3.87 USD/kg (Wolfram Alpha, 2013) and Na at 250 USD/kg
+(Wikipedia, 2013), so every Na compound cost far more than its Li analogue
+(Na3SbS4 59.6 against Li3SbS4 6.8 USD/kg), the reverse of the reason for sodium batteries. Both are
+replaced by Shanghai Metals Market quotes of one day, 14 December 2016, as listed at
+http://leonland.de/elements_by_price/list: Li 115.70 USD/kg (800,000 CNY per metric ton), Na 3.04
+USD/kg (21,000 CNY per metric ton); Na3SbS4 now costs 6.2 and Li3SbS4 15.4 USD/kg. Market
+prices move, lithium's most of all: the two are meant for their ratio and order, not as today's.
 
 The critical flag names elements on the European Union's 2023 list of critical raw materials
 (Regulation (EU) 2024/1252, Annex II), lithium excepted (every candidate carries it).
@@ -19,6 +28,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,19 +38,52 @@ from electroscreen.featurizers.base import ProblemCodeFeaturizer
 from electroscreen.featurizers.elements import MAX_Z, element_property
 
 __all__ = [
+    "CARRIER_PRICE_OVERRIDES",
     "COST_TABLE_CITATION",
     "CRITICAL_ELEMENTS",
     "EU_CRM_2023",
     "MaterialCost",
+    "PriceQuote",
     "element_prices",
     "material_cost_kernel",
 ]
 
-COST_TABLE_CITATION = (
+
+class PriceQuote(NamedTuple):
+    """One element's price replacing pymatgen's row: USD/kg, the quote as published, source, date."""
+
+    element: str
+    usd_per_kg: float
+    quote: str
+    source: str
+    date: str  # ISO 8601
+
+
+_SMM_2016 = "Shanghai Metals Market (SMM), as listed at http://leonland.de/elements_by_price/list"
+#: Carrier-metal prices applied on top of pymatgen's table (which has Li 3.87, Na 250 USD/kg): one
+#: list, one market, one day, so that Li and Na compare. USD/kg as the list converts the CNY quote.
+CARRIER_PRICE_OVERRIDES: tuple[PriceQuote, ...] = (
+    PriceQuote("Li", 115.70, "800,000 CNY per metric ton", _SMM_2016, "2016-12-14"),
+    PriceQuote("Na", 3.04, "21,000 CNY per metric ton", _SMM_2016, "2016-12-14"),
+)
+_PYMATGEN_COST_TABLE = (
     "pymatgen element cost table pymatgen/analysis/costdb_elements.csv (A. Jain, 2013): USD/kg of "
     "the pure elements from Wolfram Alpha and Wikipedia, September 2013 (Ba: August 2019; He, H, Ar, "
     "Ne, Kr, Tc: June 2020)"
 )
+
+
+def _quotes_citation(quotes: Sequence[PriceQuote]) -> str:
+    """``"<elements> replaced by <source>, <date>: <El> <USD/kg> USD/kg (<quote>), ..."``."""
+    parts = []
+    for source, date in dict.fromkeys((q.source, q.date) for q in quotes):
+        same = [q for q in quotes if (q.source, q.date) == (source, date)]
+        prices = ", ".join(f"{q.element} {q.usd_per_kg:.2f} USD/kg ({q.quote})" for q in same)
+        parts.append(f"{', '.join(q.element for q in same)} replaced by {source}, {date}: {prices}")
+    return "; ".join(parts)
+
+
+COST_TABLE_CITATION = f"{_PYMATGEN_COST_TABLE}; {_quotes_citation(CARRIER_PRICE_OVERRIDES)}"
 EU_CRM_2023 = (
     "Regulation (EU) 2024/1252 (Critical Raw Materials Act), Annex II: list of critical raw "
     "materials (2023)"
@@ -76,7 +119,8 @@ def element_prices() -> np.ndarray:
     Returns
     -------
     ndarray of float64, shape (104,)
-        Read-only; from :data:`COST_TABLE_CITATION`.
+        Read-only; pymatgen's table with :data:`CARRIER_PRICE_OVERRIDES` on top
+        (:data:`COST_TABLE_CITATION`).
     """
     prices = np.full(MAX_Z + 1, np.nan)
     with _cost_table_path().open(encoding="utf-8") as handle:
@@ -84,6 +128,8 @@ def element_prices() -> np.ndarray:
             z = SYMBOL_TO_Z.get(row[0].strip())
             if z is not None and z <= MAX_Z:  # the table holds pure elements only
                 prices[z] = float(row[1])
+    for quote in CARRIER_PRICE_OVERRIDES:
+        prices[SYMBOL_TO_Z[quote.element]] = quote.usd_per_kg
     prices.setflags(write=False)
     return prices
 
@@ -168,7 +214,8 @@ class MaterialCost(ProblemCodeFeaturizer):
         self.critical_elements = critical_elements
 
     def citations(self) -> list[str]:
-        """References of the element cost table and the EU critical raw materials list (2023)."""
+        """References of the element prices (pymatgen's table, the Li and Na quotes) and the EU
+        critical raw materials list (2023)."""
         return [COST_TABLE_CITATION, EU_CRM_2023]
 
     def _critical_mask(self) -> np.ndarray:
