@@ -57,7 +57,7 @@ _MAX_COMBINATIONS = 200_000
 
 #: Non-metals and metalloids whose non-integer average state in an ionic solid is no mixed valence
 #: but a structure that lost atoms (P+4.30 in a Li6PS4SeBr CIF missing sulfur); Ge included (no
-#: Ge2+/Ge4+ mixed thio- or oxogermanate), Sb left out (Sb3+/Sb5+ in Sb2O4 and Cs2SbCl6 is real).
+#: Ge2+/Ge4+ mixed thio- or oxogermanate), Sb left out (Sb3+/Sb5+ oxides and halides are real).
 NO_MIXED_VALENCE = frozenset(
     {"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Ge", "As", "Se", "Br", "Te", "I"}
 )
