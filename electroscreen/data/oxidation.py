@@ -13,7 +13,8 @@ fractional amounts directly:
 3. The admissible combination with residual charge within ``tol`` of zero and the lowest penalty wins
    (ties: smaller residual, then enumeration order, so results are reproducible).
 4. If none balances, one element may take a *mixed valence* (a non-integer average between its known
-   states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual.
+   states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual (``generate`` takes none of a
+   non-metal or metalloid, :data:`NO_MIXED_VALENCE`: P+4.3 there is a CIF missing sulfur).
 5. Otherwise the status is ``"unbalanced"`` and the closest combination is still reported.
 
 The search is one Numba kernel (:func:`~electroscreen.data.oxidation_search.search_states`) that
@@ -42,15 +43,24 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation_search import MIXED, UNBALANCED, search_states
 
 __all__ = [
+    "NO_MIXED_VALENCE",
     "OxidationResult",
     "PackedOxidation",
     "assign_oxidation_states",
     "element_oxidation_states",
     "is_known_valence",
+    "nonmetal_mixed_valence",
     "oxidation_states_packed",
 ]
 
 _MAX_COMBINATIONS = 200_000
+
+#: Non-metals and metalloids whose non-integer average state in an ionic solid is no mixed valence
+#: but a structure that lost atoms (P+4.30 in a Li6PS4SeBr CIF missing sulfur); Ge included (no
+#: Ge2+/Ge4+ mixed thio- or oxogermanate), Sb left out (Sb3+/Sb5+ oxides and halides are real).
+NO_MIXED_VALENCE = frozenset(
+    {"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Ge", "As", "Se", "Br", "Te", "I"}
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,15 @@ def is_known_valence(symbol: str, state: float) -> bool:
         return any(s == round(state) for s, _ in element_oxidation_states(symbol))
     same_sign = [s for s, _ in element_oxidation_states(symbol) if np.sign(s) == np.sign(state)]
     return bool(same_sign) and min(same_sign) <= state <= max(same_sign)
+
+
+def nonmetal_mixed_valence(oxidation: OxidationResult) -> str:
+    """The element of :data:`NO_MIXED_VALENCE` the assignment gives a non-integer state (``P`` for
+    P+4.30), ``""`` when none: a mixed valence of Fe, Ti, Ce or Sn is real chemistry, one of P is
+    a structure missing atoms. The assignment itself is unchanged (featurizers and ``screen``'s
+    charge-balance filter still take it); ``generate`` skips such seeds and candidates."""
+    el = oxidation.mixed_valence
+    return el if el in NO_MIXED_VALENCE else ""
 
 
 @cache

@@ -8,7 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from electroscreen.data.formula import amount_text
-from electroscreen.data.oxidation import element_oxidation_states, is_known_valence
+from electroscreen.data.oxidation import (
+    NO_MIXED_VALENCE,
+    element_oxidation_states,
+    is_known_valence,
+)
 
 __all__ = ["not_balanced_message"]
 
@@ -38,7 +42,11 @@ def not_balanced_message(
         no element of the composition takes a negative state (``LiNa``).
         Balanced only without a cation and an anion, or by a non-integer state
         outside the element's states of that sign (``LiCl2``'s Cl-0.5): that state, and the sums
-        with each element's commonest state, which show the side in excess.
+        with each element's commonest state, which show the side in excess. Balanced only by a
+        mixed valence of a non-metal or metalloid (P+4.3,
+        :data:`~electroscreen.data.oxidation.NO_MIXED_VALENCE`; ``generate``'s rule, not the
+        screening filter's): that state, the side in excess, and the sums with the
+        element's commonest state of that sign.
     """
     formula = "".join(f"{el}{amount_text(n)}" for el, n in zip(symbols, amounts, strict=True))
     unknown = [el for el in symbols if not element_oxidation_states(el)]
@@ -59,6 +67,8 @@ def not_balanced_message(
     if odd := _odd_state(symbols, states):
         el, q = odd
         why = f"balanced only by {el}{q:+.3g}, not between two of {el}'s states of that sign"
+    elif mixed := _nonmetal_mix(symbols, states):
+        return _nonmetal_mix_message(symbols, amounts, states, formula, *mixed)
     else:
         shown = " ".join(_state(el, q) for el, q in zip(symbols, states, strict=True))
         why = f"balanced only without a cation and an anion ({shown})"
@@ -72,6 +82,33 @@ def _odd_state(symbols: list[str], states: np.ndarray) -> tuple[str, float] | No
         if abs(q - round(q)) > 1e-6 and not is_known_valence(el, q):
             return el, float(q)
     return None
+
+
+def _nonmetal_mix(symbols: list[str], states: np.ndarray) -> tuple[str, float] | None:
+    """The non-integer state of an element of :data:`NO_MIXED_VALENCE`, if any."""
+    for el, q in zip(symbols, states, strict=True):
+        if el in NO_MIXED_VALENCE and abs(q - round(q)) > 1e-6:
+            return el, float(q)
+    return None
+
+
+def _nonmetal_mix_message(
+    symbols: list[str], amounts: np.ndarray, states: np.ndarray, formula: str, el: str, q: float
+) -> str:
+    """``balanced only by P+4.3, a mixed valence P (a non-metal or metalloid) does not take: a
+    structure that lacks anions or holds excess cations?; with P+5, ...: +44.02 against -41.24 in
+    ...``: the sums with the element's commonest state of that sign show the side in excess."""
+    usual = next(s for s, _ in element_oxidation_states(el) if np.sign(s) == np.sign(q))
+    fixed = np.where(np.asarray(symbols) == el, float(usual), states)
+    charge = np.asarray(amounts, dtype=np.float64) * fixed
+    side = "lacks anions or holds excess cations" if charge.sum() > 0 else (
+        "lacks cations or holds excess anions"
+    )  # fmt: skip
+    return (
+        f"balanced only by {el}{q:+.3g}, a mixed valence {el} (a non-metal or metalloid) does not "
+        f"take: a structure that {side}?; with {el}{usual:+d}, "
+        f"{_sums(symbols, amounts, fixed, formula)}"
+    )
 
 
 def _sums(symbols: list[str], amounts: np.ndarray, states: np.ndarray, formula: str) -> str:

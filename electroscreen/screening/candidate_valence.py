@@ -1,13 +1,15 @@
 """Whether a generated candidate's charge balance is one a chemist would accept.
 
 ``electroscreen generate`` keeps a candidate only when its composition balances with valences its
-elements have (:func:`~electroscreen.screening.seed_maps.balanced`, the seeds' rule: counted as
-``unbalanced``) and without a *rare* oxidation state
+elements have and no mixed valence of a non-metal or metalloid (P+4.3:
+:func:`~electroscreen.screening.seed_maps.balanced`, the seeds' rule: counted as ``unbalanced``)
+and without a *rare* oxidation state
 (:func:`~electroscreen.data.rare_states.rare_state_needed`: counted as
 :data:`RARE_OXIDATION_STATE`): ``Li3SnCl6`` from ``Li3InCl6`` balances only as Sn3+, a state
 found in 3 % of Sn's ICSD entries; ``Li3TiCl6`` (Ti3+, 15 %) stays. A rare state the seed itself
 takes (P4+ in Li4P2S6, V2+ in Li2VCl4: real compounds) is not held against its candidates.
-:func:`rare_state_lines` names the rejected candidates under ``generate``'s counts, by state.
+A candidate whose non-metal mix a rare state explains is counted under that state (Li7Fe3S11,
+S-1.45 in the search, needs S-). :func:`rare_state_lines` names the rejected candidates under ``generate``'s counts, by state.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from electroscreen.data.formula import ELEMENT_SYMBOLS, parse_formula
 from electroscreen.data.formula_reduction import reduced_formula
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.rare_states import rare_state_needed
-from electroscreen.screening.seed_maps import balanced
+from electroscreen.screening.seed_maps import balanced, balanced_by_known_valences
 
 __all__ = [
     "RARE_OXIDATION_STATE",
@@ -66,16 +68,20 @@ def charge_problem(
     Returns
     -------
     tuple of str or None
-        ``("unbalanced", "", "")``, or ``(RARE_OXIDATION_STATE, state, reason)`` with the state
-        (``Sn3+``) and the sentence that names it (``needs Sn3+, a state found in under 5 % of
+        ``("unbalanced", "", "")`` (no balance, a state the element does not have, or a mixed
+        valence of a non-metal that no rare state explains: ``Li8P4Se`` from Li8GeP4's
+        Ge4+>Se4+ balances as P-1.5), or ``(RARE_OXIDATION_STATE, state, reason)`` with the
+        state (``Sn3+``) and the sentence that names it (``needs Sn3+, a state found in under 5 % of
         Sn compounds in the ICSD statistics (3.0 %); Sn is +2 or +4``).
     """
     oxidation = assign_oxidation_states(amounts)
-    if not balanced(oxidation):
+    if not balanced_by_known_valences(oxidation):
         return "unbalanced", "", ""
     rare = rare_state_needed(amounts, oxidation, allowed, proposed)
-    if rare is not None:
+    if rare is not None:  # named before a non-metal's mix: Li7Fe3S11 needs S- (as S-1.45)
         return RARE_OXIDATION_STATE, rare.label, rare.message
+    if not balanced(oxidation):  # a mixed valence of a non-metal: Li8P4Se's P-1.5
+        return "unbalanced", "", ""
     return None
 
 

@@ -5,7 +5,9 @@ For each seed structure:
 1. Its occupancy-weighted composition gets one oxidation state per element
    (:func:`~electroscreen.data.assign_oxidation_states`); seeds that do not balance (or balance
    only with a state the element does not have, such as I-0.88 for a seed whose CIF lacks some
-   sulfur: :func:`~electroscreen.data.oxidation.is_known_valence`), hold an organic molecule
+   sulfur: :func:`~electroscreen.data.oxidation.is_known_valence`, or with a mixed valence of a
+   non-metal or metalloid, such as P+4.30: :data:`~electroscreen.data.oxidation.NO_MIXED_VALENCE`),
+   hold an organic molecule
    (carbon and hydrogen without boron: the LiCl-DMF solvate, whose DMF an ionic substitution would
    turn into thio- or seleno-DMF; carboranes such as LiCB11H12 stay), lack the
    carrier ion, or hold nothing substitutable are skipped (counted in
@@ -48,7 +50,8 @@ is kept (ties: the earlier seed, then enumeration order). The same seed with the
 map can only arise once. Candidates whose composition is a seed's composition, or one of
 ``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too, and
 every Liverpool one), are known compounds and dropped unless ``keep_known``; so are candidates that
-``assign_oxidation_states`` cannot balance with the elements' valences (the seeds' rule), those
+``assign_oxidation_states`` cannot balance with the elements' valences and no non-metal's mixed
+valence (the seeds' rule), those
 that balance only with a rare oxidation state the seed does not take (``rare_oxidation_state``,
 named in :attr:`GeneratedPool.rejected`: Sn3+ in Li3SnCl6;
 :mod:`~electroscreen.screening.candidate_valence`), and then those whose size mismatch is outside

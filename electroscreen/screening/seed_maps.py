@@ -6,7 +6,9 @@ substitution maps (:func:`~electroscreen.screening.substitution.enumerate_substi
 returns a :class:`SeedSkip`: the reason as a short status (``unbalanced_seed``, ``no_carrier``,
 ``carrier_not_cation``, ``molecular_seed``, ``nothing_to_substitute``, ``empty``) and a sentence
 with the numbers (the charge sums of the closest balance, the carrier's state, the species the
-substitution model lacks). :func:`skipped_chemistry_lines` names those seeds under ``generate``'s
+substitution model lacks). A seed that balances only by a mixed valence of a non-metal or metalloid
+(OBELiX's Li6PS4SeBr ``dlj``, whose CIF holds 3.65 S per formula unit: P+4.30) is an
+``unbalanced_seed`` too, as is one that needs I-0.88: its structure lost atoms. :func:`skipped_chemistry_lines` names those seeds under ``generate``'s
 counts, as :func:`~electroscreen.screening.pool_files.skipped_seeds_lines` names the seeds that
 could not be read.
 """
@@ -25,6 +27,7 @@ from electroscreen.data.oxidation import (
     OxidationResult,
     assign_oxidation_states,
     is_known_valence,
+    nonmetal_mixed_valence,
 )
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.cell_content import (
@@ -40,6 +43,7 @@ __all__ = [
     "SeedMaps",
     "SeedSkip",
     "balanced",
+    "balanced_by_known_valences",
     "seed_maps",
     "skipped_chemistry_lines",
 ]
@@ -94,10 +98,17 @@ class SeedSkip:
     detail: str
 
 
-def balanced(oxidation: OxidationResult) -> bool:
+def balanced_by_known_valences(oxidation: OxidationResult) -> bool:
     """Charge balanced, and only by valences the elements have (not I-0.88 or P-0.47: a seed whose
     CIF lacks some sulfur), as the screening's charge-balance filter requires."""
     return oxidation.ok and all(is_known_valence(*item) for item in oxidation.states.items())
+
+
+def balanced(oxidation: OxidationResult) -> bool:
+    """:func:`balanced_by_known_valences`, and with no mixed valence of a non-metal or metalloid
+    (not P+4.30: :data:`~electroscreen.data.oxidation.NO_MIXED_VALENCE`; Fe2.5 or Ce3.27 stays),
+    which the screening's filter does not ask: ``generate``'s rule for seeds and candidates."""
+    return balanced_by_known_valences(oxidation) and not nonmetal_mixed_valence(oxidation)
 
 
 def seed_maps(

@@ -323,7 +323,7 @@ def test_seeds_that_give_no_candidate_are_named_with_the_reason(pool):
     assert "(P3-)" in skipped.loc["11b", "error"]
     lines = skipped_chemistry_lines(pool.skipped)
     n = len(pool.skipped)
-    assert n > 20 and lines[0].startswith(f"{n} seeds not substituted (unbalanced_seed 21")
+    assert n > 20 and lines[0].startswith(f"{n} seeds not substituted (unbalanced_seed 24")
     assert len(lines) == 22 and lines[-1] == f"  +{n - 20} more"
     assert lines[1].startswith(f"  {pool.skipped['seed_id'].iloc[0]} ")
     assert skipped_chemistry_lines(pool.skipped.iloc[:0]) == []
@@ -482,16 +482,18 @@ def test_synthetic_pool_streams_balanced_formulas(obelix_table, tmp_path):
 
 def test_seeds_and_candidates_balance_only_with_valences_their_elements_have(pool):
     """A seed whose CIF lacks some sulfur balanced as I-0.88 or P-0.47 and its children were
-    kept; the screening's charge-balance filter refuses such states, so generate does too."""
-    from electroscreen.data.oxidation import is_known_valence
+    kept; the screening's charge-balance filter refuses such states, so generate does too. Nor
+    does it keep P+4.30 (a mixed valence of a non-metal: test_generate_mixed_valence.py)."""
+    from electroscreen.data.oxidation import is_known_valence, nonmetal_mixed_valence
 
     assert is_known_valence("Fe", 8 / 3) and is_known_valence("P", 4.3)
     assert not is_known_valence("I", -0.88) and not is_known_valence("P", -0.47)
     assert not is_known_valence("Br", -0.001) and is_known_valence("Br", -1)
     for formula in pool.table["formula"]:
-        states = assign_oxidation_states(parse_formula(formula)).states
-        assert all(is_known_valence(el, q) for el, q in states.items()), formula
-    assert pool.counts["skipped_unbalanced_seed"] >= 21
+        oxidation = assign_oxidation_states(parse_formula(formula))
+        assert all(is_known_valence(el, q) for el, q in oxidation.states.items()), formula
+        assert not nonmetal_mixed_valence(oxidation), formula
+    assert pool.counts["skipped_unbalanced_seed"] >= 24
 
 
 def test_a_molecular_seed_is_not_substituted_like_an_ionic_solid(pool, obelix_packed):
