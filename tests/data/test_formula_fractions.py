@@ -3,6 +3,8 @@ the Numba tokenizer alike, and a ``/`` that makes no fraction is ``bad_formula``
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,5 +128,12 @@ def test_the_tokenizer_agrees_with_parse_formula_on_slashes(text):
     formulas with and without slashes."""
     rows = [text, "Li2Sc2/3Cl4", text + "O2", "Li3/8" + text, "3Li2S." + text, "LiCl"]
     fast, slow = pack_compositions(rows), _pack_items(rows)
-    for field in ("offsets", "z", "amount", "status", "error"):
+    for field in ("offsets", "z", "amount", "status"):
         np.testing.assert_array_equal(getattr(fast, field), getattr(slow, field), err_msg=field)
+
+    # the same reason; the parser's message names the formula first (``formula 'Li3/8121212': Li:
+    # amount 3.69e-07 is outside ...``), the packed rows' amount check does not (as for decimals)
+    def reason(errors):
+        return [re.sub(r"^formula '.*?': ", "", e, flags=re.S) for e in errors]
+
+    np.testing.assert_array_equal(reason(fast.error), reason(slow.error), err_msg="error")
