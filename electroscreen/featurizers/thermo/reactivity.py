@@ -24,8 +24,8 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
     The hull energy plus the stabilisation predicted by
     :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (trained on the same table,
     leave-one-out), for untabulated candidates inside its applicability domain (default
-    ``stabilisation=True``). Outside it (e.g. sulfides without oxygen: the table has no ternary
-    sulfide to learn from) the plain hull energy is kept.
+    ``stabilisation=True``). Outside it (e.g. sulfides, oxygen-doped ones included: the table has no
+    ternary sulfide to learn from, its O-S compounds are sulfates) the plain hull energy is kept.
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ class AirReactivity(CompositionFeaturizer):
     stabilisation : bool
         Correct untabulated candidates inside the applicability domain of the stabilisation model
         (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides, oxysalts,
-        fluorides; not sulfides without oxygen, which its training table lacks) by their predicted
+        fluorides; not sulfides with S-II, oxysulfides included, which its training table lacks)
+        by their predicted
         stabilisation below the hull. ``False``: the plain hull approximation everywhere.
 
     Notes

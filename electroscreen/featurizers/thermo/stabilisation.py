@@ -27,19 +27,26 @@ Method
    Predictions are clipped to ``<= 0``: a synthesised candidate is assumed not above its own
    decomposition.
 4. Applicability domain (:meth:`StabilisationModel.in_domain`): a candidate is corrected only when
-   at least ``min_domain_count`` (10) training compositions share its set of anion elements (O, S,
-   Se, Te, N, F, Cl, Br, I present). Inside: oxides, oxysulfates, oxynitrides, oxychlorides,
-   fluorides. Outside: sulfides without oxygen (the table has no ternary sulfide), chlorides,
-   bromides, iodides; there the plain hull energy is kept rather than an extrapolation.
+   at least ``min_domain_count`` (10) training compositions share its set of *anions*: the
+   elements among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
+   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`). Inside: oxides and
+   oxosalts (phosphates, silicates, sulfates, sulfites, nitrates, selenites: S, N, Se are cations
+   there), oxychlorides with Cl-I and O-II, fluorides. Outside: sulfides (the table has no ternary
+   sulfide) with or without oxygen, so an oxysulfide with S-II (Li3PS3O, Li10GeP2S11.99O0.01) is
+   treated as the pure sulfide is; oxynitrides with N-III (the {O, N} training compositions are
+   nitrates, N+V); chlorides, bromides, iodides. There the plain hull energy is kept rather than an
+   extrapolation. Keyed on the elements alone, the domain held {O, S} because its 32 training
+   compositions are sulfates and sulfites, and a trace of O lowered any sulfide's enthalpy by 0.2
+   eV/atom (a jump in air score and window at 0.01 O per formula unit; audit F1, 2026-12-07).
 
 Caveat. Formation-energy models predict *stability* (the small difference to competing phases)
 much worse than formation energies themselves (Bartel et al. 2020): here the target already is that
 difference, but it is learned from ~650 experimental compounds, most unlike solid electrolytes, and
 the cross-validated error (:meth:`StabilisationModel.cross_validate`, grouped by chemical system) is
 of the same order as the stabilisation energies themselves. The table has no ternary sulfide
-without oxygen, so predictions for thiophosphates or thiostannates are extrapolations. Treat the
-corrected enthalpy as a documented approximation, reported per candidate (``enthalpy_source``),
-not as a measurement.
+(S-II), so predictions for thiophosphates or thiostannates would be extrapolations (they are
+outside the domain). Treat the corrected enthalpy as a documented approximation, reported per
+candidate (``enthalpy_source``), not as a measurement.
 """
 
 from __future__ import annotations
@@ -61,9 +68,10 @@ from electroscreen.featurizers.thermo.enthalpies import (
     enthalpy_table,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
-    ANION_ELEMENTS,
-    anion_set,
+    anion_mask,
+    anion_masks,
     hull_features,
+    mask_anions,
     stabilisation_features,
     stabilisation_training_set,
     with_magpie,
@@ -115,9 +123,10 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         Seed of the boosting subsamples; same seed, same predictions.
     min_domain_count : int
         Applicability domain: a composition is corrected only when at least this many training
-        compositions share its set of anion elements (:func:`anion_set`; e.g. {O} 221, {O, S} 32,
-        {F} 10, but no ternary with S alone: the table holds no sulfide beyond binaries), and it has
-        at least ``min_elements`` elements. Elsewhere the model would extrapolate.
+        compositions share its set of anions (elements with a negative oxidation state,
+        :func:`anion_masks`: {O} 279, sulfates, nitrates and selenites included; {O, Cl} 10; {F} 10;
+        no ternary with S-II: the table holds no sulfide beyond binaries), and it has at least
+        ``min_elements`` elements. Elsewhere the model would extrapolate.
 
     Attributes
     ----------
@@ -125,7 +134,7 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         :func:`stabilisation_targets` when fitted on the enthalpy table (``fit()``), else None.
     regressor_ : GradientBoostingRegressor
     domain_ : frozenset of frozenset
-        Anion sets inside the applicability domain.
+        Anion sets (atomic numbers of the negative elements) inside the applicability domain.
 
     Examples
     --------
@@ -226,17 +235,16 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
                 f"{len(bad)} such row(s)"
             )
         self.regressor_ = self._regressor().fit(features, target)
-        counts: dict[frozenset[int], int] = {}
-        for i in range(len(packed)):
-            key = anion_set(packed.z[packed.offsets[i] : packed.offsets[i + 1]])
-            counts[key] = counts.get(key, 0) + 1
-        self.domain_ = frozenset(k for k, c in counts.items() if k and c >= self.min_domain_count)
+        masks, counts = np.unique(anion_masks(packed), return_counts=True)
+        keep = (masks > 0) & (counts >= self.min_domain_count)
+        self.domain_ = frozenset(mask_anions(m) for m in masks[keep])
         return self
 
     def in_domain(self, packed: PackedCompositions) -> np.ndarray:
         """Whether each composition is inside the applicability domain (see ``min_domain_count``):
-        at least ``min_elements`` distinct elements, and a set of anion elements
-        (:func:`anion_set`) that ``domain_`` holds. Vectorised over the packed entries, bool (n,)."""
+        at least ``min_elements`` distinct elements, and a set of anions (:func:`anion_masks`: the
+        elements with a negative oxidation state) that ``domain_`` holds. Vectorised over the
+        packed entries, bool (n,)."""
         check_is_fitted(self, "domain_")
         n = len(packed)
         counts = np.diff(packed.offsets)
@@ -244,10 +252,12 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         z = np.asarray(packed.z, dtype=np.int64)
         distinct = np.unique(rows * 256 + z) // 256  # one entry per (row, element)
         n_elements = np.bincount(distinct, minlength=n)
-        masks = np.zeros(n, dtype=np.int64)
-        np.bitwise_or.at(masks, rows, _ANION_BITS[z])
-        domain = np.array([_anion_mask(k) for k in self.domain_], dtype=np.int64)
-        return (n_elements >= self.min_elements) & np.isin(masks, domain)
+        inside = n_elements >= self.min_elements
+        masks = np.full(n, -1, dtype=np.int64)
+        if inside.any():  # the oxidation-state search only where it can matter
+            masks[inside] = anion_masks(packed.take(np.flatnonzero(inside)))
+        domain = np.array([anion_mask(k) for k in self.domain_], dtype=np.int64)
+        return inside & np.isin(masks, domain)
 
     def predict_with_hull(self, packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
         """:meth:`predict` from already computed :data:`HULL_FEATURES` (rows of ``hull``)."""
@@ -307,17 +317,6 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         return [BARTEL_2020, WARD_2016, FRIEDMAN_2001, EXP_TABLE_CITATION]
 
 
-#: Bit of each anion element (atomic number -> 1 << k; 0 for other elements), for ``in_domain``.
-_ANION_BITS = np.zeros(128, dtype=np.int64)
-for _k, _z in enumerate(sorted(ANION_ELEMENTS)):
-    _ANION_BITS[_z] = 1 << _k
-
-
-def _anion_mask(anions: frozenset[int]) -> int:
-    """The bit mask of a set of anion elements (as ``_ANION_BITS``)."""
-    return int(sum(_ANION_BITS[z] for z in anions))
-
-
 @lru_cache(maxsize=2)
 def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
     """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table, once per
@@ -358,7 +357,8 @@ def corrected_enthalpy(
     source : str
         ``"known"``: tabulated enthalpy (0 for a pure element). ``"hull_decomposition"``: hull
         energy only, used outside the model's applicability domain (fewer elements than it was
-        trained on, or anion elements too rare in its training set, e.g. sulfides without oxygen).
+        trained on, or anions too rare in its training set, e.g. sulfides and oxysulfides with
+        S-II).
         ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted stabilisation.
 
     Examples

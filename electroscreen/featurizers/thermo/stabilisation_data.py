@@ -5,6 +5,12 @@ the other entries of its chemical system; the model
 (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`) learns it from Magpie
 statistics plus four descriptors of that hull (:data:`HULL_FEATURES`). For an untabulated candidate
 the leave-one-out hull *is* its hull, so the features mean the same thing at prediction time.
+
+The applicability domain is keyed on each composition's *anions* (:func:`anion_masks`): the
+elements of :data:`ANION_ELEMENTS` that its oxidation-state assignment
+(:func:`~electroscreen.data.oxidation.oxidation_states_packed`) gives a negative state. Sulfur is an
+anion in a sulfide (S-II) but the centre of an oxoanion in a sulfate or sulfite (S+VI, S+IV), so
+Li2SO4 counts among the oxides, like Li3PO4, and Li3PS3O (S-II and O-II) does not.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.base import as_packed_compositions
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.thermo.enthalpies import (
@@ -29,7 +36,9 @@ from electroscreen.featurizers.thermo.hull import hull_decomposition
 __all__ = [
     "ANION_ELEMENTS",
     "HULL_FEATURES",
-    "anion_set",
+    "anion_mask",
+    "anion_masks",
+    "mask_anions",
     "hull_features",
     "stabilisation_features",
     "stabilisation_targets",
@@ -39,15 +48,62 @@ __all__ = [
 ]
 
 HULL_FEATURES = ("hull_energy_ev_per_atom", "n_elements", "hull_element_fraction", "hull_n_phases")
-#: Elements that count as anions when the applicability domain is decided (see StabilisationModel).
+#: Elements that can be anions when the applicability domain is decided (see StabilisationModel):
+#: those of them with a negative oxidation state in a composition are its anions (:func:`anion_masks`).
 ANION_ELEMENTS = frozenset(
     SYMBOL_TO_Z[s] for s in ("O", "S", "Se", "Te", "N", "F", "Cl", "Br", "I")
 )
+#: Bit of each anion element (atomic number -> 1 << k; 0 for other elements).
+ANION_BITS = np.zeros(128, dtype=np.int64)
+for _k, _z in enumerate(sorted(ANION_ELEMENTS)):
+    ANION_BITS[_z] = 1 << _k
 
 
-def anion_set(z: np.ndarray | list[int]) -> frozenset[int]:
-    """The anion elements (:data:`ANION_ELEMENTS`) of a composition, as atomic numbers."""
-    return frozenset(int(e) for e in z) & ANION_ELEMENTS
+def anion_mask(anions: frozenset[int] | set[int]) -> int:
+    """The bit mask (:data:`ANION_BITS`) of a set of anion elements (atomic numbers)."""
+    return int(sum(ANION_BITS[z] for z in anions))
+
+
+def mask_anions(mask: int) -> frozenset[int]:
+    """The anion elements (atomic numbers) of a bit mask: the inverse of :func:`anion_mask`."""
+    return frozenset(z for z in sorted(ANION_ELEMENTS) if int(mask) & int(ANION_BITS[z]))
+
+
+def anion_masks(packed: PackedCompositions) -> np.ndarray:
+    """The anions of each composition as a bit mask (:data:`ANION_BITS`): the elements of
+    :data:`ANION_ELEMENTS` whose assigned oxidation state is negative.
+
+    States come from :func:`~electroscreen.data.oxidation.oxidation_states_packed` on the
+    composition with repeated elements merged; an unbalanced composition is read with its closest
+    combination (the signs are what matters). Li2SO4 and Li3PO4 give ``{O}`` (S+VI, like P+V, is a
+    cation), Li3PS3O ``{O, S}``, Li3PS4 ``{S}``, Li3OCl ``{O, Cl}``, LiNO3 ``{O}``, Li2PO2N ``{N, O}``.
+
+    Returns
+    -------
+    ndarray of int64, shape (N,)
+        The mask; 0 without anions (an intermetallic, a hydride), -1 where an anion element present
+        got no state (``no_oxidation_state``: no domain holds the row).
+    """
+    n = len(packed)
+    rows = np.repeat(np.arange(n), np.diff(packed.offsets))
+    key, inverse = np.unique(rows * 256 + np.asarray(packed.z, dtype=np.int64), return_inverse=True)
+    entry_rows, z = key // 256, key % 256
+    amount = np.bincount(inverse.ravel(), weights=packed.amount, minlength=len(key))
+    merged = PackedCompositions(
+        offsets=np.concatenate([[0], np.cumsum(np.bincount(entry_rows, minlength=n))]),
+        z=z,
+        amount=amount,
+        status=packed.status,
+        error=packed.error,
+    )
+    states = oxidation_states_packed(merged).states
+    bits = ANION_BITS[z]
+    masks = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(masks, entry_rows, np.where(states < 0, bits, 0))
+    # an amount that rounds to 0 carries no charge and gets no state: as if absent
+    undecided = (bits > 0) & np.isnan(states) & (np.round(amount, 8) > 0)
+    masks[entry_rows[undecided]] = -1
+    return masks
 
 
 def hull_features(

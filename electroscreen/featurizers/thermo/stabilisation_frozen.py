@@ -4,7 +4,7 @@ Fitting :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationMod
 table takes about 1.5 s of CPU, and every process (each ``screen``, Dask worker or test run) used to
 pay it at first use. :func:`write_frozen_models` fits the default model of each water phase once and
 stores its boosting trees as arrays in ``featurizers/data/stabilisation_models.npz``, together with
-its applicability domain and a fingerprint of its training data and parameters;
+its applicability domain and a fingerprint of its training data, parameters and domain keys;
 :func:`load_frozen_model` rebuilds it from those arrays when the fingerprint still matches the
 current table (else it returns None and the caller fits). :class:`FrozenBoosting` predicts as
 scikit-learn's ``GradientBoostingRegressor.predict`` does, bit for bit: features cast to float32,
@@ -28,6 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
+from electroscreen.featurizers.thermo.stabilisation_data import (
+    anion_masks,
+    stabilisation_training_set,
+)
 from electroscreen.featurizers.tree_arrays import TreeArrays
 
 if TYPE_CHECKING:
@@ -85,12 +89,16 @@ class FrozenBoosting:
 
 
 def fingerprint(model: StabilisationModel) -> str:
-    """sha256 of the model's parameters and of its default training data (features and targets):
-    it changes with the enthalpy table, the element data or a default."""
+    """sha256 of the model's parameters, of its default training data (features and targets) and
+    of the training rows' anions (the domain's keys): it changes with the enthalpy table, the
+    element data, a default or the rule that decides the anions (so a stored domain is never that
+    of another rule)."""
     features, target, _ = model.training_data()
+    packed = stabilisation_training_set(model.water, model.min_elements)[0]
     digest = hashlib.sha256(json.dumps(model.get_params(), sort_keys=True).encode())
     for array in (features, target):
         digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    digest.update(np.ascontiguousarray(anion_masks(packed), dtype=np.int64).tobytes())
     return digest.hexdigest()
 
 
