@@ -183,7 +183,7 @@ def describe_class(name: str, record: Mapping[str, Any]) -> str:
         )
     if error is not None:
         if round(abs(error), 1) == 0:  # a mean near 0 can hide errors of both signs: say so
-            parts.append("its errors averaged out (too high for some rows, too low for others)")
+            parts.append("its errors, too high for some rows and too low for others, averaged out")
         else:
             direction = "too low" if error < 0 else "too high"
             parts.append(f"predicted {abs(error):.1f} decades {direction} on average")
