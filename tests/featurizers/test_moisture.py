@@ -135,3 +135,57 @@ def test_the_carrier_is_checked_and_an_old_pickle_takes_compositions_as_given():
         MoistureChemistry(["rxn_co2_ev_per_atom"], carrier=None).transform(["Li3In1.015Cl6"]),
     )
     assert old.transform(["Li3In1.015Cl6"])[0, 0] < -1e-3
+
+
+def test_oxide_anion_fraction_is_the_oxide_share_of_the_anion_atoms():
+    """O2- among the anions (elements with a negative state), by atoms: a sulfate's or a
+    nitrate's S and N are cations, a thiophosphate's S and a LiPON's N are anions."""
+    formulas = {
+        "Li3PS4": 0.0,
+        "Li3PO4": 1.0,
+        "Li3PS3O": 0.25,
+        "Li2SO4": 1.0,  # S+VI
+        "LiNO3": 1.0,  # N+V
+        "Li2PO2N": 2 / 3,  # LiPON-type: N3- beside O2-
+        "Li3OCl": 0.5,  # antiperovskite oxyhalide
+        "LiNbOCl4": 0.2,
+        "Li10GeP2S11.5O0.5": 0.5 / 12,
+        "Li3InCl6": 0.0,
+        "Li2B12H12": 0.0,  # hydride H is the anion
+    }
+    values, status = MoistureChemistry(["oxide_anion_fraction"]).transform_with_status(
+        [*formulas, "LiAl", "Qq2"]
+    )
+    np.testing.assert_allclose(values[: len(formulas), 0], list(formulas.values()), atol=1e-12)
+    assert np.isnan(values[-2:, 0]).all()  # no anion (an alloy); a bad formula
+    assert status[-2] == "ok" and status[-1] != "ok"  # as anion_hardness: NaN, not a problem
+    units = MoistureChemistry(["oxide_anion_fraction"]).feature_units()
+    assert units == {"oxide_anion_fraction": "fraction of anion atoms"}
+
+
+def test_oxide_anion_fraction_is_the_electrolyte_anion_fraction_O():
+    """One home for the fact: the electrolyte block's ``anion_fraction_O`` of the carrier-balanced
+    composition (Li7P2.9Sb0.1S10.75O0.25 balanced by Li keeps its anions)."""
+    formulas = ["Li7P2.9Sb0.1S10.75O0.25", "Li6.4La3Zr1.4Ta0.6O12", "Li6PS5Cl", "", "Ar"]
+    ours = MoistureChemistry(["oxide_anion_fraction"]).transform(formulas)[:, 0]
+    elec = make_featurizer("electrolyte")
+    theirs = elec.transform(formulas)[
+        :, list(elec.get_feature_names_out()).index("anion_fraction_O")
+    ]
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours[0] == pytest.approx(0.25 / 11)
+
+
+def test_a_model_chosen_before_the_new_descriptor_keeps_its_columns():
+    """A featurizer pickled with the eleven descriptors of the air-stability default before
+    ``oxide_anion_fraction`` existed gives the same eleven columns, values unchanged by the new
+    one being available (it is appended, never selected unless named)."""
+    eleven = EVERY[: EVERY.index("oxide_anion_fraction")]
+    assert len(eleven) == 11 and EVERY[-1] == "oxide_anion_fraction"
+    old = MoistureChemistry.__new__(MoistureChemistry)
+    old.__setstate__({"features": tuple(eleven), "carrier": "Li"})
+    formulas = ["Li3PS3O", "Li3PS4", "Li2SO4", "Li7La3Zr2O12"]
+    assert list(old.get_feature_names_out()) == eleven
+    np.testing.assert_array_equal(
+        old.transform(formulas), MoistureChemistry(EVERY).transform(formulas)[:, :11]
+    )

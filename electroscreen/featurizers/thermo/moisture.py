@@ -14,6 +14,15 @@ fires on any off-stoichiometric composition too (Li3.2PS4, doped garnets): a mod
 called Li3.2PS4 air-stable (benchmarks/README.md); ``configs/air_stability_borane.yaml`` uses
 ``borane_cluster``.
 
+``oxide_anion_fraction`` is the share of the anion *atoms* (the elements given a negative oxidation
+state) that are O: Li3PS4 0, Li3PS3O 0.25, Li3OCl 0.5, Li2PO2N 2/3, Li3PO4 and Li2SO4 1 (sulfate S
+and nitrate N are cations), NaN without anions (ElectrolyteComposition's ``anion_fraction_O``, one
+home for the fact). It tells an oxysulfide from a sulfide, which the hull descriptors no longer do
+since the stabilisation correction follows the anions' oxidation states. Atoms, not anion charge:
+the two agree for O2-/S2- mixes, and by atoms the value is the make-up of the anion sublattice
+whatever the other anions' charge (Cl-, N3-, H-). Available, not in the default model: none of the
+four ways of adding it met issue 18's selection rule (benchmarks/README.md, *the anion mix*).
+
 ``features`` picks the columns (default: the H2O reaction energy alone). The default
 air-stability model (``configs/air_stability.yaml``) names its own (``benchmarks/README.md``,
 issue 18).
@@ -60,6 +69,7 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("carrier_fraction", "atom fraction (Li + Na + K)", _ELEC),
     ("mixed_valence", "0/1", "oxidation-state assignment (electroscreen.data.oxidation)"),
     ("borane_cluster", "0/1", "composition: B and H with H/B <= 1.5 (polyhedral borane anion)"),
+    ("oxide_anion_fraction", "fraction of anion atoms", _ELEC + ": anion_fraction_O"),
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
@@ -146,6 +156,7 @@ class MoistureChemistry(CompositionFeaturizer):
             "anion_hardness",
             "electronegativity_difference",
             "carrier_fraction",
+            "oxide_anion_fraction",
         }:
             elec = ElectrolyteComposition()
             values, _ = elec.transform_with_status(packed)
@@ -153,6 +164,7 @@ class MoistureChemistry(CompositionFeaturizer):
             cols["carrier_fraction"] = (
                 cols["Li_fraction"] + cols["Na_fraction"] + cols["K_fraction"]
             )
+            cols["oxide_anion_fraction"] = cols["anion_fraction_O"]
             columns.update(cols)
         if "mixed_valence" in need and "mixed_valence" not in columns:  # no electrolyte block:
             columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
