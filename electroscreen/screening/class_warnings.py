@@ -53,6 +53,7 @@ __all__ = [
     "WARNINGS_TAG",
     "carrier_warning",
     "class_warnings",
+    "warning_text",
     "model_class_warnings",
     "warn_classes",
     "write_warnings",
@@ -117,14 +118,19 @@ def class_warnings(results: pd.DataFrame, predictor: Any) -> list[str]:
     return lines
 
 
+def warning_text(lines: list[str]) -> str:
+    """The lines as the file and the MLflow tag hold them: ``warning: ...``, one per line."""
+    return "\n".join(f"warning: {line}" for line in lines)
+
+
 def write_warnings(out: str | Path, lines: list[str]) -> Path | None:
-    """Write ``lines`` (each as ``warning: ...``) to ``out/model_warnings.txt``; with no line,
+    """Write ``lines`` (:func:`warning_text`) to ``out/model_warnings.txt``; with no line,
     remove an earlier run's file. Returns the file, or None."""
     path = Path(out) / WARNINGS_FILE
     if not lines:
         path.unlink(missing_ok=True)
         return None
-    path.write_text("".join(f"warning: {line}\n" for line in lines), encoding="utf-8")
+    path.write_text(warning_text(lines) + "\n", encoding="utf-8")
     return path
 
 

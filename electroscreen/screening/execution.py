@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
     from electroscreen.screening.inputs import Batch
 
-__all__ = ["batch_runner"]
+__all__ = ["batch_runner", "runs_locally"]
+
+
+def runs_locally(workers: int | None, scheduler: str | None, cluster: tuple | None) -> bool:
+    """Whether batches run in this process (no local cluster, scheduler or batch-job cluster):
+    then the models the batches load are this process's to reuse."""
+    return workers is None and scheduler is None and cluster is None
 
 
 def batch_runner(
@@ -90,7 +96,7 @@ def batch_runner(
             yield run
 
     check_cathode(config.objectives)
-    local = workers is None and scheduler is None and cluster is None
+    local = runs_locally(workers, scheduler, cluster)
     if not local and config.temperature_c != 25.0:  # the workers would only mark every row
         from electroscreen.screening.batch import cached_predictor
 

@@ -61,7 +61,7 @@ from electroscreen.experiments.tracking import (
     retry_tracking,
     tracking_client,
 )
-from electroscreen.screening.class_warnings import WARNINGS_TAG
+from electroscreen.screening.class_warnings import WARNINGS_TAG, warning_text
 from electroscreen.screening.model_links import model_links
 from electroscreen.screening.run_artifacts import (  # the artifact names, importable from here too
     CSV_ARTIFACT_MAX_ROWS,
@@ -364,7 +364,7 @@ def finish_screening_run(
         temperature_c=temperature_c, warnings=warnings,
     )  # fmt: skip
     if warnings:
-        tag = _clip("\n".join(f"warning: {line}" for line in warnings), MAX_TAG_VAL_LENGTH)
+        tag = _clip(warning_text(warnings), MAX_TAG_VAL_LENGTH)
         retry_tracking(client.set_tag, run_id, WARNINGS_TAG, tag)
     retry_tracking(client.set_tag, run_id, NOTE_TAG, _clip(note, MAX_TAG_VAL_LENGTH))
     if len(ranked_temperatures(results, temperature_c)) > 1:  # rows had their own temperature_c

@@ -33,7 +33,7 @@ import pandas as pd
 from electroscreen.interrupts import interruption
 from electroscreen.screening.checkpoint import BatchStore
 from electroscreen.screening.class_warnings import carrier_warning, warn_classes
-from electroscreen.screening.execution import batch_runner
+from electroscreen.screening.execution import batch_runner, runs_locally
 from electroscreen.screening.inputs import iter_batches, record_inputs
 from electroscreen.screening.progress import batch_progress
 from electroscreen.screening.results import rank_pool, read_results, write_results
@@ -172,8 +172,7 @@ def screen(
                 job, store, finished, workers, scheduler, cluster_spec, progress
             )
             results, counts = _rank_and_write(job, store)
-            local = workers is None and scheduler is None and cluster_spec is None
-            warn_classes(job, results, local)
+            warn_classes(job, results, runs_locally(workers, scheduler, cluster_spec))
             _finish_tracking(job, results, counts, screened)
         except BaseException as exc:
             _fail_tracking(job, exc)
