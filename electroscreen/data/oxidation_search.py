@@ -16,8 +16,8 @@ __all__ = ["BALANCED", "EXACT", "MIXED", "UNBALANCED", "search_states"]
 #: What :func:`search_states` found: a balanced combination, a mixed valence, or neither.
 BALANCED, MIXED, UNBALANCED = 0, 1, 2
 #: A residual charge at most this fraction of the positive charge is an *exact* balance (the
-#: amounts are rounded to 8 decimals), preferred over one that is only within ``tol`` when its
-#: states are all common ones.
+#: amounts are rounded to 8 decimals), preferred over one that is only within ``tol`` when it
+#: needs no rare state.
 EXACT = 1e-6
 
 
@@ -25,7 +25,7 @@ EXACT = 1e-6
 def search_states(
     state_of: np.ndarray,
     penalty_of: np.ndarray,
-    common_of: np.ndarray,
+    usual_of: np.ndarray,
     sizes: np.ndarray,
     n: np.ndarray,
     chi: np.ndarray,
@@ -37,10 +37,10 @@ def search_states(
     at least one of each), unless there is none. Among them, in order of preference:
 
     1. balanced (``|residual| <= tol * positive charge``): an exact balance (``|residual| <=``
-       :data:`EXACT` ``* positive charge``) in the elements' common states (``common_of``) first,
+       :data:`EXACT` ``* positive charge``) in usual states (``usual_of``: no rare state) first,
        as a chemist reads a formula written for its states (Sb5+ in Li7P2.9Sb0.1S10.75O0.25, where
-       Sb3+, the state commoner in the ICSD, leaves 0.2 of 22 charges over; but Pr3+, not Pr4+, in
-       Li2Pr0.05Zr0.95Br1.2Cl4.8); then lowest cost, then smallest residual;
+       Sb3+, the state commoner in the ICSD, leaves 0.2 of 22 charges over); then lowest cost,
+       then smallest residual;
     2. mixed valence: the lowest-cost (then smallest-residual) combination in which one element can
        take the non-integer state ``target`` that cancels the residual, within its range of states
        and of the same sign; the element with the smallest amount (first on ties) does so;
@@ -100,7 +100,7 @@ def search_states(
                 residual, positive, cost, usual = 0.0, 0.0, 0.0, True
                 for e in range(n_el):
                     choice[e] = allowed[e, position[e]]
-                    usual = usual and common_of[e, choice[e]]
+                    usual = usual and usual_of[e, choice[e]]
                     c += choice[e] * stride[e]
                     charge = state_of[e, choice[e]] * n[e]
                     residual += charge

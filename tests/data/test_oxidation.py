@@ -1,7 +1,7 @@
 import math
 
 import pytest
-from pymatgen.core import Composition, Element
+from pymatgen.core import Composition
 
 from electroscreen.data import assign_oxidation_states, parse_formula
 
@@ -100,6 +100,7 @@ def _reference_assign(amounts: dict[str, float], tol: float = 0.01) -> tuple:
     from electroscreen.data.oxidation import _MAX_COMBINATIONS, _electronegativity
     from electroscreen.data.oxidation import element_oxidation_states as options_of
     from electroscreen.data.oxidation_search import EXACT
+    from electroscreen.data.rare_states import is_rare_state
 
     symbols = sorted(amounts)
     n = np.array([amounts[el] for el in symbols], dtype=float)
@@ -125,8 +126,7 @@ def _reference_assign(amounts: dict[str, float], tol: float = 0.01) -> tuple:
     cost = (penalty * n).sum(axis=1)
     positive_charge = np.maximum(np.where(charge > 0, charge, 0).sum(axis=1), 1e-12)
     balanced = np.abs(residual) <= tol * positive_charge
-    common = [Element(el).common_oxidation_states for el in symbols]
-    usual = np.array([all(s in c for s, c in zip(row, common, strict=True)) for row in states])
+    usual = np.array([not any(map(is_rare_state, symbols, row)) for row in states])
     inexact = (np.abs(residual) > EXACT * positive_charge) | ~usual
     if balanced.any():
         idx = np.flatnonzero(balanced)
@@ -153,8 +153,9 @@ def test_an_exact_balance_beats_a_commoner_state_within_tolerance():
     Sb3+, the commoner state in the ICSD, leaves 0.2 of 22 charges (0.9 %, inside ``tol``). A
     chemist reads the formula as written for Sb5+, and so does the search; the packed path agrees.
     Without an exact option the commoner state within ``tol`` still wins (Sb3+ at Sb0.11), and so
-    it does where the exact balance needs a state that is not one of the element's common states
-    (Pr3+, not Pr4+, in Li2Pr0.05Zr0.95Br1.2Cl4.8: Pr4+ would oxidise the halide)."""
+    it does where the exact balance needs a rare state (Sn4+, not Sn3+, in Li2Zr0.95Sn0.05Cl5.95).
+    Pr4+ is no rare state: Li2Pr0.05Zr0.95Br1.2Cl4.8 as written needs it (Pr3+ needs Li2.05).
+    Exact balances among themselves go by cost: LiVPO4F is V3+ with P5+, not V5+ with P3+."""
     from electroscreen.data.compositions import pack_compositions
     from electroscreen.data.oxidation import oxidation_states_packed
 
@@ -162,8 +163,12 @@ def test_an_exact_balance_beats_a_commoner_state_within_tolerance():
     assert (exact.status, exact.states["Sb"], exact.residual) == ("ok", 5.0, pytest.approx(0))
     near = assign_oxidation_states(parse_formula("Li7P2.9Sb0.11S10.75O0.25"))
     assert (near.status, near.states["Sb"]) == ("ok", 3.0) and near.residual != 0
-    uncommon = assign_oxidation_states(parse_formula("Li2Pr0.05Zr0.95Br1.2Cl4.8"))
-    assert (uncommon.status, uncommon.states["Pr"]) == ("ok", 3.0) and uncommon.residual != 0
+    rare = assign_oxidation_states(parse_formula("Li2Zr0.95Sn0.05Cl5.95"))
+    assert (rare.status, rare.states["Sn"]) == ("ok", 4.0) and rare.residual != 0
+    written = assign_oxidation_states(parse_formula("Li2Pr0.05Zr0.95Br1.2Cl4.8"))
+    assert (written.states["Pr"], written.residual) == (4.0, pytest.approx(0))
+    tavorite = assign_oxidation_states(parse_formula("LiVPO4F")).states
+    assert (tavorite["V"], tavorite["P"]) == (3.0, 5.0)
     packed = oxidation_states_packed(pack_compositions(["Li7P2.9Sb0.1S10.75O0.25"]))
     assert 5.0 in set(packed.states.tolist()) and abs(packed.residual[0]) < 1e-9
 
