@@ -11,16 +11,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["BALANCED", "MIXED", "UNBALANCED", "search_states"]
+__all__ = ["BALANCED", "EXACT", "MIXED", "UNBALANCED", "search_states"]
 
 #: What :func:`search_states` found: a balanced combination, a mixed valence, or neither.
 BALANCED, MIXED, UNBALANCED = 0, 1, 2
+#: A residual charge at most this fraction of the positive charge is an *exact* balance (the
+#: amounts are rounded to 8 decimals), preferred over one that is only within ``tol`` when it
+#: needs no rare state.
+EXACT = 1e-6
 
 
 @njit(cache=True)
 def search_states(
     state_of: np.ndarray,
     penalty_of: np.ndarray,
+    usual_of: np.ndarray,
     sizes: np.ndarray,
     n: np.ndarray,
     chi: np.ndarray,
@@ -31,7 +36,11 @@ def search_states(
     Only *admissible* combinations count (every anion at least as electronegative as every cation,
     at least one of each), unless there is none. Among them, in order of preference:
 
-    1. balanced (``|residual| <= tol * positive charge``): lowest cost, then smallest residual;
+    1. balanced (``|residual| <= tol * positive charge``): an exact balance (``|residual| <=``
+       :data:`EXACT` ``* positive charge``) in usual states (``usual_of``: no rare state) first,
+       as a chemist reads a formula written for its states (Sb5+ in Li7P2.9Sb0.1S10.75O0.25, where
+       Sb3+, the state commoner in the ICSD, leaves 0.2 of 22 charges over); then lowest cost,
+       then smallest residual;
     2. mixed valence: the lowest-cost (then smallest-residual) combination in which one element can
        take the non-integer state ``target`` that cancels the residual, within its range of states
        and of the same sign; the element with the smallest amount (first on ties) does so;
@@ -56,8 +65,9 @@ def search_states(
     n_allowed = np.zeros(n_el, dtype=np.int64)
     position = np.zeros(n_el, dtype=np.int64)
     choice = np.zeros(n_el, dtype=np.int64)
-    best = np.zeros((3, n_el), dtype=np.int64)
-    key = np.full((3, 3), np.inf)  # per kind: (primary, secondary, product index)
+    best = np.zeros((4, n_el), dtype=np.int64)
+    # per kind (exact, balanced within tol, mixed valence, unbalanced): (primary, secondary, index)
+    key = np.full((4, 3), np.inf)
     mixed_e, mixed_target = -1, 0.0
     admissible_seen = False
     for only_admissible in (True, False):
@@ -87,9 +97,10 @@ def search_states(
             position[:] = 0
             while True:
                 c = 0
-                residual, positive, cost = 0.0, 0.0, 0.0
+                residual, positive, cost, usual = 0.0, 0.0, 0.0, True
                 for e in range(n_el):
                     choice[e] = allowed[e, position[e]]
+                    usual = usual and usual_of[e, choice[e]]
                     c += choice[e] * stride[e]
                     charge = state_of[e, choice[e]] * n[e]
                     residual += charge
@@ -98,11 +109,12 @@ def search_states(
                     cost += penalty_of[e, choice[e]] * n[e]
                 size = abs(residual)
                 if size <= tol * max(positive, 1e-12):
-                    if _before(cost, size, c, key[0]):
-                        key[0, 0], key[0, 1], key[0, 2] = cost, size, c
-                        best[0] = choice
-                elif key[0, 0] == np.inf:
-                    if _before(cost, size, c, key[1]):
+                    k = 0 if size <= EXACT * max(positive, 1e-12) and usual else 1
+                    if _before(cost, size, c, key[k]):
+                        key[k, 0], key[k, 1], key[k, 2] = cost, size, c
+                        best[k] = choice
+                elif key[0, 0] == np.inf and key[1, 0] == np.inf:
+                    if _before(cost, size, c, key[2]):
                         fit_e, fit_target = -1, 0.0
                         for e in range(n_el):
                             state = state_of[e, choice[e]]
@@ -111,12 +123,12 @@ def search_states(
                             if fits and (fit_e < 0 or n[e] < n[fit_e]):
                                 fit_e, fit_target = e, target
                         if fit_e >= 0:
-                            key[1, 0], key[1, 1], key[1, 2] = cost, size, c
-                            best[1] = choice
+                            key[2, 0], key[2, 1], key[2, 2] = cost, size, c
+                            best[2] = choice
                             mixed_e, mixed_target = fit_e, fit_target
-                    if _before(size, cost, c, key[2]):
-                        key[2, 0], key[2, 1], key[2, 2] = size, cost, c
-                        best[2] = choice
+                    if _before(size, cost, c, key[3]):
+                        key[3, 0], key[3, 1], key[3, 2] = size, cost, c
+                        best[3] = choice
                 e = n_el - 1  # next combination of this pattern (odometer)
                 while e >= 0:
                     position[e] += 1
@@ -128,10 +140,10 @@ def search_states(
                     break
         if admissible_seen:
             break  # otherwise every combination counts
-    for kind in range(3):
-        if key[kind, 2] != np.inf:
-            return kind, best[kind], mixed_e, mixed_target
-    return UNBALANCED, best[2], -1, 0.0
+    for k, kind in enumerate((BALANCED, BALANCED, MIXED, UNBALANCED)):
+        if key[k, 2] != np.inf:
+            return kind, best[k], mixed_e, mixed_target
+    return UNBALANCED, best[3], -1, 0.0
 
 
 @njit(cache=True)
