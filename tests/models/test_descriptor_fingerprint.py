@@ -13,7 +13,7 @@ import pytest
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.models import descriptor_fingerprint as fp
 from electroscreen.models.predictor import CandidatePredictor
-from tests.models.conftest import FAST_PARAMS, rng_rows
+from tests.models.conftest import FAST_PARAMS, rng_rows, shift_electrolyte_column
 
 
 @pytest.fixture(scope="module")
@@ -26,20 +26,6 @@ def fitted(conductivity_table, composition_design) -> CandidatePredictor:
     predictor.fit_design(composition_design.take(rows), conductivity_table.iloc[rows])
     fp.attach_fingerprint(predictor)
     return predictor
-
-
-def _shift_column(monkeypatch, column: str, by: float) -> None:
-    """Make ``ElectrolyteComposition`` compute ``column`` as ``(1 + by)`` times what it does."""
-    original = ElectrolyteComposition.transform_with_status
-    position = list(ElectrolyteComposition().get_feature_names_out()).index(column)
-
-    def shifted(self, X):
-        values, status = original(self, X)
-        values = values.copy()
-        values[:, position] *= 1 + by
-        return values, status
-
-    monkeypatch.setattr(ElectrolyteComposition, "transform_with_status", shifted)
 
 
 def test_the_record_matches_after_a_pickle_round_trip(fitted):
@@ -66,7 +52,7 @@ def test_two_computations_are_identical(fitted):
 def test_a_changed_descriptor_is_named_and_no_other(fitted, monkeypatch):
     column = "charge_residual"  # zero on balanced rows: the unbalanced Li2O3 shows the change
     assert column in fitted.feature_names()
-    _shift_column(monkeypatch, column, 0.01)
+    shift_electrolyte_column(monkeypatch, column, 0.01)
     check = fp.check_fingerprint(fitted)
     assert check.differing == [column]
     kind, text = fp.drift_line(fitted, "conductivity model models:/c/1")
@@ -78,7 +64,7 @@ def test_a_changed_descriptor_is_named_and_no_other(fitted, monkeypatch):
 
 def test_floating_noise_is_not_a_change(fitted, monkeypatch):
     column = str(ElectrolyteComposition().get_feature_names_out()[0])
-    _shift_column(monkeypatch, column, 1e-12)  # far below 6 significant digits
+    shift_electrolyte_column(monkeypatch, column, 1e-12)  # far below 6 significant digits
     assert fp.check_fingerprint(fitted).ok
 
 
