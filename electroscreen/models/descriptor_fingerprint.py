@@ -18,15 +18,18 @@ plain data that unpickles without this module::
     {"version": 1, "digest": "3f0c...",               # of all the column hashes, in order
      "probe": {"formulas": [...], "structures": [...]}, # what was featurized (kept: a later
                                                         # probe set still checks this model)
-     "columns": {"magpie_mean_Number": "a1b2...", ...}} # per design column
+     "columns": {"MagpieData mean Number": "a1b2...", ...}} # per design column
 
 :func:`check_fingerprint` featurizes the record's own probe again with today's code and names the
 columns whose hash differs (or that appeared or vanished). ``screen`` says it once per model at its
 start (:func:`drift_line`: a ``warning:`` line, ``OUT/model_warnings.txt``, the MLflow run); the
 pyfunc model warns once per load, at its first ``predict`` (:func:`warn_drift`,
 :class:`DescriptorDriftWarning`). A predictor pickled before the record has ``None``
-(:data:`~electroscreen.data.legacy_state` fills it): nothing can be checked, :func:`drift_line` says
-so. The graph network reads structures, not descriptors: its record has no column, and its check
+(:mod:`~electroscreen.data.legacy_state` fills it), and so has one fitted outside ``train``
+(``fit_design`` resets it; the evaluation's fits do not pay for a record): nothing can be checked,
+:func:`drift_line` says so. The probe catches the change of 2026-12-07 (O-doped sulfides no longer
+corrected as oxides): an air model recorded by the code before it differs in
+``rxn_h2o_ev_per_atom`` and ``rxn_co2_ev_per_atom``, on Li3PS3O. The graph network reads structures, not descriptors: its record has no column, and its check
 finds nothing.
 """
 
@@ -228,8 +231,9 @@ def drift_line(predictor: Any, name: str) -> tuple[str, str] | None:
         return (
             "note",
             f"the {name} records no descriptor fingerprint (trained before electroscreen kept "
-            "one): whether this code computes its descriptors as they were when it was trained "
-            "cannot be checked; retrain it to have it checked",
+            "one, or fitted outside `electroscreen train`): whether this code computes its "
+            "descriptors as they were when it was trained cannot be checked; retrain it to have "
+            "it checked",
         )
     return None if check.ok else ("warning", _drift_text(check, name))
 
