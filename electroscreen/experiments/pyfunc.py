@@ -38,6 +38,7 @@ from electroscreen.data.composition_match import formula_mismatch
 from electroscreen.data.packed import pack_structures
 from electroscreen.data.readers import read_cif_cell, structure_record
 from electroscreen.data.tables import find_column
+from electroscreen.models.descriptor_fingerprint import warn_drift
 from electroscreen.models.frame_structures import missing_value
 from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS, TEMPERATURE_COLUMN
 
@@ -168,6 +169,9 @@ class CandidatePredictorModel(mlflow.pyfunc.PythonModel):
         """``formula`` as ``screen`` writes it and row-aligned predictions (``predict_frame``
         columns, with ``pred_feature_status``: a prediction made on undefined features, or off a
         feature that never varied in training such as an element no training row holds, says so)."""
+        if not getattr(self, "drift_checked", False):  # once per load: descriptors as trained?
+            self.drift_checked = True
+            warn_drift(self.predictor)
         rows = _read_rows(_as_frame(model_input))
         out = self.predictor.predict_frame(rows.frame, details=True, **rows.packed)
         out.insert(0, "formula", rows.formulas)

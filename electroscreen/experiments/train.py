@@ -14,7 +14,8 @@ A run, in order:
 4. the final fit (metric ``n_rows_fit``: the rows it learned from, those of ``final_fit`` that are
    featurized and have a usable label, beside the table's param ``n_rows`` and metric
    ``n_rows_featurized``; with an Arrhenius model, ``n_rows_fit_ea``: those with an activation
-   energy, which may lack a 25 degC value), its feature importances
+   energy, which may lack a 25 degC value), its descriptor fingerprint (tag and artifact
+   ``descriptor_fingerprint``: :mod:`electroscreen.models.descriptor_fingerprint`), its feature importances
    (``plots/feature_importances.png``, ``feature_importances.csv``; neither for an estimator
    without importances), and the whole pipeline logged as one pyfunc model named after the task
    (``conductivity-model``, ``air-stability-model``: :func:`~electroscreen.experiments.pyfunc.
@@ -291,6 +292,7 @@ def run_training(
 def _run_training(
     config: TrainConfig, uri: str, progress: Progress | None, config_path: str | Path | None
 ) -> TrainResult:
+    from electroscreen.models import descriptor_fingerprint as fingerprint
     from electroscreen.models.heldout_classes import attach_heldout_record, record_line
     from electroscreen.models.tasks import get_task
 
@@ -351,6 +353,9 @@ def _run_training(
                 if record is not None:
                     mlflow.log_dict(record, "metrics/heldout_by_anion_class.json")
             metrics["final_fit_seconds"] = time.perf_counter() - tick
+            digest = fingerprint.attach_fingerprint(predictor)["digest"]  # screen, pyfunc check it
+            mlflow.set_tag(fingerprint.TAG, digest)
+            mlflow.log_dict(fingerprint.artifact(predictor), fingerprint.ARTIFACT)
             mlflow.set_tag("electroscreen.final_fit", which)
             log_importances(predictor, config, workdir)
             log_citations(config, workdir)

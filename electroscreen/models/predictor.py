@@ -140,6 +140,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         "ea_error_quantile_": None,  # intervals away from 25 degC without the Ea error
         "featurizer_defaults_": LEGACY_FEATURIZER_DEFAULTS,  # featurizers' old definitions
         "anion_rule_": "first",  # anion classes by the first group present, as before
+        "descriptor_fingerprint_": None,  # nothing to check featurizers against (train sets it)
     }
 
     def __init__(
@@ -286,6 +287,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         self.constant_features_ = ConstantFeatures.of(X, self.feature_names_) if matrix else None
         self.rare_features_ = ConstantFeatures.rare(X, self.feature_names_) if matrix else None
         self.heldout_rows_ = self.heldout_by_anion_class_ = None  # remember_heldout, train set them
+        self.descriptor_fingerprint_ = None  # train sets it (models/descriptor_fingerprint.py)
         if task.kind == "classification":
             self.training_rows_ = None
             has_verdicts = "verdict" in table  # the labels screen shows beside the scores

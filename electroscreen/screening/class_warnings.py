@@ -170,4 +170,4 @@ def warn_classes(job: ScreeningJob, results: pd.DataFrame, local: bool) -> None:
         job.say(f"warning: could not read the held-out errors of {uri}: {exc}")
     for line in job.class_warnings:
         job.say(f"warning: {line}")
-    write_warnings(job.out, job.class_warnings)
+    write_warnings(job.out, job.model_warnings())  # with the descriptor warnings said at start

@@ -10,9 +10,10 @@ same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
 :func:`screen` runs these steps in order, each a function below that reads and fills in one
 :class:`~electroscreen.screening.screen_setup.ScreeningJob`: set up (:func:`scale_out`,
 :func:`set_up`), open the checkpoints, start tracking, run the batches, rank and write, finish
-(or fail) tracking. After ranking it warns where the conductivity model's held-out errors are
-poor on a class of the ranked candidates (:func:`~electroscreen.screening.class_warnings.
-warn_classes`).
+(or fail) tracking. Before the batches it checks that this code computes each model's descriptors
+as when it was trained (:func:`~electroscreen.screening.screen_models.check_descriptors`); after
+ranking it warns where the conductivity model's held-out errors are poor on a class of the ranked
+candidates (:func:`~electroscreen.screening.class_warnings.warn_classes`).
 
 The pieces it calls: :mod:`~electroscreen.screening.screen_setup` (options, models and inputs
 checked before anything is written), :mod:`~electroscreen.screening.screen_models` (which models,
@@ -38,7 +39,11 @@ from electroscreen.screening.inputs import iter_batches, record_inputs
 from electroscreen.screening.progress import batch_progress
 from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
-from electroscreen.screening.screen_models import ScreeningError, default_model_uris
+from electroscreen.screening.screen_models import (
+    ScreeningError,
+    check_descriptors,
+    default_model_uris,
+)
 from electroscreen.screening.screen_setup import ScreeningJob, scale_out, set_up
 from electroscreen.screening.temperatures import temperature_warnings
 
@@ -73,6 +78,10 @@ class ScreeningResult:
     """One line per anion class of ranked candidates on which the conductivity model's held-out
     errors are poor (:mod:`~electroscreen.screening.class_warnings`; also printed, in
     ``OUT/model_warnings.txt`` and on the MLflow run)."""
+    descriptor_warnings: list[str] = field(default_factory=list)
+    """One line per model whose descriptors this code computes otherwise than when it was trained
+    (:func:`~electroscreen.screening.screen_models.check_descriptors`; said at the start, then
+    with the class warnings)."""
 
 
 def screen(
@@ -168,6 +177,7 @@ def screen(
         if track:
             _start_tracking(job, store)
         try:
+            check_descriptors(job, runs_locally(workers, scheduler, cluster_spec))
             screened = _run_batches(
                 job, store, finished, workers, scheduler, cluster_spec, progress
             )
@@ -181,7 +191,7 @@ def screen(
         store.unlock()
     return ScreeningResult(
         results, job.out, job.run_id, counts, job.timings, job.tracking_error, job.coverage,
-        job.class_warnings,
+        job.class_warnings, job.descriptor_warnings,
     )  # fmt: skip
 
 
@@ -326,7 +336,7 @@ def _finish_tracking(
         finish_screening_run(
             job.run_id, tracking_uri=job.tracking_uri, results=results, out=job.out,
             timings=job.timings, counts=counts, top=job.config.top or 50, coverage=job.coverage,
-            screened=screened, warnings=job.class_warnings,
+            screened=screened, warnings=job.model_warnings(),
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001
         job.tracking_error = (

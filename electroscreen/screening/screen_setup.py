@@ -67,6 +67,14 @@ class ScreeningJob:
     class_warnings: list[str] = field(default_factory=list)
     """The anion classes of ranked candidates where the conductivity model errs, one line each
     (:mod:`~electroscreen.screening.class_warnings`)."""
+    descriptor_warnings: list[str] = field(default_factory=list)
+    """The models whose descriptors this code computes otherwise than when they were trained,
+    one line each (:func:`~electroscreen.screening.screen_models.check_descriptors`)."""
+
+    def model_warnings(self) -> list[str]:
+        """Every line of ``OUT/model_warnings.txt`` and the MLflow run: the descriptor warnings,
+        then the class warnings."""
+        return [*self.descriptor_warnings, *self.class_warnings]
 
 
 def scale_out(

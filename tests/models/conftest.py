@@ -71,3 +71,20 @@ def bad_rows_frame(good: pd.DataFrame) -> pd.DataFrame:
 def rng_rows(n: int, k: int, seed: int = 0) -> np.ndarray:
     """``k`` sorted distinct positions out of ``n``."""
     return np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+
+
+def shift_electrolyte_column(monkeypatch, column: str, by: float) -> None:
+    """Make ``ElectrolyteComposition`` compute ``column`` as ``(1 + by)`` times what it does (a
+    featurizer whose code changed since a model was trained: ``descriptor_fingerprint``)."""
+    from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
+
+    original = ElectrolyteComposition.transform_with_status
+    position = list(ElectrolyteComposition().get_feature_names_out()).index(column)
+
+    def shifted(self, X):
+        values, status = original(self, X)
+        values = values.copy()
+        values[:, position] *= 1 + by
+        return values, status
+
+    monkeypatch.setattr(ElectrolyteComposition, "transform_with_status", shifted)
