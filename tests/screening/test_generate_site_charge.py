@@ -1,6 +1,7 @@
 """``generate``'s charge check: a framework cation replaced by an ion of a very different charge
 (``charge_change``, the ``charge_mismatch`` stage): KNa3I4 from Na3SbS4 goes, the real
-substitutions (Li10SnP2S12, LATP from LAGP, Ga garnets, Sn and Ge argyrodites) stay."""
+substitutions (Li10SnP2S12, LATP from LAGP, Ga garnets, the Ge argyrodite) and the Sn argyrodite
+stay."""
 
 from __future__ import annotations
 
