@@ -58,7 +58,8 @@ def generate(
     keep_mismatched: bool = typer.Option(
         False,
         "--keep-mismatched",
-        help="Keep candidates whose substituted cation misfits its seed site (radius_mismatch).",
+        help="Keep candidates whose substituted cation misfits its seed site in size "
+        "(radius_mismatch) or charge (charge_change).",
     ),
     rescale: bool = typer.Option(True, help="Scale lattices by the ionic-volume ratio."),
     pool_size: int | None = typer.Option(

@@ -27,14 +27,14 @@ For each seed structure:
    the lattice scaled isotropically by ``(sum_i n_i r_new,i^3 / sum_i n_i r_old,i^3)^(1/3)``
    (Shannon radii, occupancy-weighted amounts; a crude volume estimate, the fractional coordinates
    are unchanged).
-5. A cation replaced by a cation of a very different size is dropped (``size_mismatch``, unless
-   ``keep_mismatched``): its ``radius_mismatch``, ``r_new / r_old - 1`` with Shannon's ionic radii
-   at the coordination number of each seed site the replaced element occupies (counted once per
-   seed site, :mod:`~electroscreen.screening.site_size`), the one of largest magnitude, must lie
-   within :data:`~electroscreen.screening.site_size.RADIUS_MISMATCH_LIMITS` (-0.75 to +2.0), the
-   range the real compounds this enumeration reaches from OBELiX span: La3+ for B3+ in a borate
-   (+282 %) is dropped; Sn4+ on LGPS's tetrahedral Ge site (+41 %, Li10SnP2S12 exists) is kept,
-   and so is Zr4+ (+51 %), within the range of real substitutions (Ge4+ for Si4+ +50 %).
+5. Unless ``keep_mismatched``, a cation replaced by one of a very different charge is dropped
+   (``charge_mismatch``, column ``charge_change``, limit 1: KNa3I4 from Na3SbS4, Sb5+>K+;
+   :mod:`~electroscreen.screening.site_charge`), then one of a very different size
+   (``size_mismatch``, column ``radius_mismatch``, Shannon radii at the seed site's coordination,
+   within :data:`~electroscreen.screening.site_size.RADIUS_MISMATCH_LIMITS`: La3+ for B3+ in a
+   borate, +282 %, goes; Sn4+ on LGPS's Ge site, +41 %, stays;
+   :mod:`~electroscreen.screening.site_size`). Both limits span the real compounds this
+   enumeration reaches from OBELiX.
 
 Both composition rules below compare atomic fractions within :data:`ROUNDING_TOLERANCE`, the
 refinement rounding a seed CIF passes on to its candidates (2e-3:
@@ -51,12 +51,10 @@ map can only arise once. Candidates whose composition is a seed's composition, o
 ``known_formulas`` (``generate --obelix``: every OBELiX composition, those without a CIF too, and
 every Liverpool one), are known compounds and dropped unless ``keep_known``; so are candidates that
 ``assign_oxidation_states`` cannot balance with the elements' valences and no non-metal's mixed
-valence (the seeds' rule), those
-that balance only with a rare oxidation state the seed does not take (``rare_oxidation_state``,
-named in :attr:`GeneratedPool.rejected`: Sn3+ in Li3SnCl6;
-:mod:`~electroscreen.screening.candidate_valence`), and then those whose size mismatch is outside
-the limits, before duplicates are removed, so that a near-duplicate never stands in for a
-candidate that fails.
+valence (the seeds' rule), those that need a rare oxidation state the seed does not take
+(``rare_oxidation_state``, Sn3+ in Li3SnCl6: :mod:`~electroscreen.screening.candidate_valence`;
+named in :attr:`GeneratedPool.rejected`, as charge mismatches are) and the mismatches of step 5,
+before duplicates are removed, so that a near-duplicate never stands in for one that fails.
 
 The ``max_candidates`` sample is a weighted sample without replacement whose random key for each
 candidate is a hash of ``(seed, candidate_id)``: the same candidates are kept whatever the order the
@@ -82,6 +80,7 @@ from electroscreen.data.composition_match import CompositionIndex
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures
 from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE
+from electroscreen.screening import site_charge
 from electroscreen.screening.candidate_valence import (
     RARE_OXIDATION_STATE,
     REJECTED_COLUMNS,
@@ -153,25 +152,24 @@ class GeneratedPool:
         One structure per candidate; ``ids`` are the candidate ids; ``occ_oxidation`` is set.
     table : DataFrame
         ``candidate_id, formula, source, status, error`` plus provenance: ``seed_id, seed_formula,
-        prototype, substitutions, n_substituted, probability, log10_probability,
-        probability_source, lattice_scale, radius_mismatch, n_sites``; ``probability_source`` is
-        the DOI of the substitution probabilities' paper (``doi:10.1021/ic102031h``, every row;
-        :data:`~electroscreen.screening.substitution.CITATION` in full); ``radius_mismatch`` is
-        the size mismatch of largest magnitude
-        of a replaced cation against its seed site, signed (``+0.41``: the new ion is 41 % larger;
-        NaN: no cation replaced by a cation Shannon lists).
+        prototype, substitutions, n_substituted, probability, log10_probability, probability_source,
+        lattice_scale, radius_mismatch, charge_change, n_sites``; ``probability_source`` is the DOI
+        of the substitution probabilities' paper (``doi:10.1021/ic102031h``, every row;
+        :data:`~electroscreen.screening.substitution.CITATION` in full); ``radius_mismatch`` and
+        ``charge_change`` a replaced cation's size mismatch and charge change of largest magnitude,
+        signed (``+0.41``: 41 % larger; NaN: no cation replaced, or by one Shannon does not list).
     counts : dict
         Seeds by outcome (``seeds``, ``seeds_used``, ``skipped_<reason>``) and candidates at each
         stage (``enumerated``, ``known_compound``, ``unbalanced``, ``rare_oxidation_state``,
-        ``size_mismatch``, ``duplicate``, ``unselected``, ``kept``).
+        ``charge_mismatch``, ``size_mismatch``, ``duplicate``, ``unselected``, ``kept``).
     skipped : DataFrame
         ``seed_id, seed_formula, status, error``: each seed that gives no candidate, its reason
         (``unbalanced_seed``, ``no_carrier``, ...) and why in words
         (:func:`~electroscreen.screening.seed_maps.skipped_chemistry_lines` prints them).
     rejected : DataFrame
         ``candidate_id, formula, seed_id, state, status, error``: each candidate rejected for a
-        rare oxidation state (``rare_oxidation_state``, the state such as ``Sn3+`` and the
-        sentence that names it; :mod:`~electroscreen.screening.candidate_valence`).
+        rare oxidation state (``rare_oxidation_state``, the state such as ``Sn3+``) or a charge
+        change (``charge_mismatch``, ``Sb5+>K+``) and the sentence that names it.
     """
 
     packed: PackedStructures
@@ -226,7 +224,7 @@ def generate_candidates(
     keep_mismatched : bool
         Keep candidates whose ``radius_mismatch`` lies outside
         :data:`~electroscreen.screening.site_size.RADIUS_MISMATCH_LIMITS` (counted as
-        ``size_mismatch`` otherwise).
+        ``size_mismatch`` otherwise) or whose ``charge_change`` exceeds 1 (``charge_mismatch``).
 
     Returns
     -------
@@ -264,6 +262,7 @@ def generate_candidates(
     # a seed's composition however its CIF rounded it (Y1.99998, In2.03): ROUNDING_TOLERANCE
     known = None if keep_known else CompositionIndex([*seed_texts, *map(str, known_formulas)])
     mismatch = seed_mismatches(seeds, groups)
+    recharge = [site_charge.charge_changes(g.z, g.charge, g.new_z, g.new_charge) for g in groups]
     new: list[tuple[float, int, int]] = []  # (-log p, seed group, map): most probable first
     rejected: list[tuple] = []
     for gi, g in enumerate(groups):
@@ -271,9 +270,8 @@ def generate_candidates(
         if known is not None and len(is_known):
             is_known = known.find(g.compositions(), ROUNDING_TOLERANCE) >= 0
         counts["known_compound"] += int(is_known.sum())
-        misfit = np.zeros(len(is_known), dtype=bool) if keep_mismatched else outside_limits(
-            mismatch[gi]
-        )  # fmt: skip
+        misfit = outside_limits(mismatch[gi]) & (not keep_mismatched)
+        recharged = site_charge.outside_charge_limit(recharge[gi]) & (not keep_mismatched)
         allowed = seed_states(g.z, g.charge)  # a seed's own states are never rare for its children
         for k in np.flatnonzero(~is_known):
             amounts_k = g.amounts_by_symbol(k)
@@ -283,6 +281,10 @@ def generate_candidates(
                     subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
                     row = (seed_ids[g.index], seed_texts[g.index], subs, amounts_k, problem)
                     rejected.append(rejected_row(*row))
+            elif recharged[k]:
+                counts[site_charge.CHARGE_MISMATCH] += 1
+                row = (g, k, seed_ids[g.index], seed_texts[g.index], amounts_k)
+                rejected.append(site_charge.charge_rejection(*row))
             elif misfit[k]:
                 counts["size_mismatch"] += 1
             else:
@@ -294,7 +296,7 @@ def generate_candidates(
     picks = [(gi, k) for _, gi, k in sorted(kept, key=lambda entry: (entry[1], entry[0], entry[2]))]
     records = [
         _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
-                rescale_lattice, mismatch[gi][k])
+                rescale_lattice, (mismatch[gi][k], recharge[gi][k]))
         for gi, k in picks
     ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
@@ -363,7 +365,7 @@ def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> l
 
 
 def _record(
-    g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool, mismatch: float
+    g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool, misfit: tuple
 ) -> dict:
     subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
     logp = float(g.log_probability[k])
@@ -384,7 +386,8 @@ def _record(
             if rescale
             else 1.0
         ),
-        "radius_mismatch": float(mismatch),
+        "radius_mismatch": float(misfit[0]),
+        "charge_change": float(misfit[1]),
         "n_sites": g.n_sites,
     }
 
@@ -393,7 +396,7 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     columns = [
         "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
         "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
-        "probability_source", "lattice_scale", "radius_mismatch", "n_sites",
+        "probability_source", "lattice_scale", "radius_mismatch", "charge_change", "n_sites",
     ]  # fmt: skip
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

@@ -37,6 +37,7 @@ from electroscreen.screening.pool_files import (
 )
 from electroscreen.screening.screen_config import load_screening_config
 from electroscreen.screening.seed_maps import skipped_chemistry_lines
+from electroscreen.screening.site_charge import CHARGE_MISMATCH, charge_mismatch_lines
 from electroscreen.screening.substitution import CITATION
 from electroscreen.screening.synthetic import write_formula_pool
 
@@ -199,7 +200,8 @@ def _write_candidates(
     options: GenerationOptions, seeds: Seeds, forbidden: list[str], say: Callable[[str], None]
 ) -> GenerationResult:
     """Substitute the seeds, say the counts, the seeds not substituted and the candidates that
-    need a rare oxidation state, and write the packed structures and their candidate table.
+    need a rare oxidation state or change a cation's charge, and write the packed structures and
+    their candidate table.
 
     Raises
     ------
@@ -220,7 +222,11 @@ def _write_candidates(
         keep_mismatched=options.keep_mismatched,
     )  # fmt: skip
     say(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
-    for line in [*skipped_chemistry_lines(pool.skipped), *rare_state_lines(pool.rejected)]:
+    for line in [
+        *skipped_chemistry_lines(pool.skipped),
+        *rare_state_lines(pool.rejected),
+        *charge_mismatch_lines(pool.rejected),
+    ]:
         say(line)
     if len(pool) == 0:
         why = _why_none(pool.counts)
@@ -243,6 +249,7 @@ def _why_none(counts: dict[str, int]) -> str:
             ("known_compound", "known compounds"),
             ("unbalanced", "unbalanced"),
             (RARE_OXIDATION_STATE, "needing a rare oxidation state"),
+            (CHARGE_MISMATCH, "charge mismatches, --keep-mismatched keeps them"),
             ("size_mismatch", "size mismatches, --keep-mismatched keeps them"),
         )
         if counts.get(key)
