@@ -181,7 +181,9 @@ def apply_filters(
 
     if config.carrier:
         has_carrier = _rows_with(packed, _element_mask([config.carrier]))
-        reject(~has_carrier, "no_carrier", f"no {config.carrier} (carrier ion) in the composition")
+        sites = out["n_sites"] if "n_sites" in out else pd.Series(np.nan, index=out.index)
+        from_sites = np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
+        reject(~has_carrier, "no_carrier", lambda r: _no_carrier(config.carrier, from_sites[r]))
     n_elements = np.diff(packed.offsets)
     reject(
         n_elements > config.max_elements,
@@ -372,3 +374,11 @@ def _anion_formers_as_cations(packed: PackedCompositions, oxidation: PackedOxida
                 )
                 break
     return out
+
+
+def _no_carrier(carrier: str, structure: bool) -> str:
+    """The ``no_carrier`` reason: for a structure, that its sites hold none (a refinement that
+    left the carrier unlocated, as perovskite and NASICON CIFs often do, reads so)."""
+    where = "the structure's sites" if structure else "the composition"
+    hint = "; refinements often leave it unlocated: screen the formula instead" if structure else ""
+    return f"no {carrier} (carrier ion, filters.carrier) in {where}{hint}"
