@@ -26,18 +26,23 @@ Method
    has a long tail: fluoroborates and sulfates reach -2 eV/atom), seeded, single-threaded.
    Predictions are clipped to ``<= 0``: a synthesised candidate is assumed not above its own
    decomposition.
-4. Applicability domain (:meth:`StabilisationModel.in_domain`): a candidate is corrected only when
-   at least ``min_domain_count`` (10) training compositions share its set of *anions*: the
-   elements among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
-   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`). Inside: oxides and
-   oxosalts (phosphates, silicates, sulfates, sulfites, nitrates, selenites: S, N, Se are cations
-   there), oxychlorides with Cl-I and O-II, fluorides. Outside: sulfides (the table has no ternary
-   sulfide) with or without oxygen, so an oxysulfide with S-II (Li3PS3O, Li10GeP2S11.99O0.01) is
-   treated as the pure sulfide is; oxynitrides with N-III (the {O, N} training compositions are
-   nitrates, N+V); chlorides, bromides, iodides. There the plain hull energy is kept rather than an
-   extrapolation. Keyed on the elements alone, the domain held {O, S} because its 32 training
-   compositions are sulfates and sulfites, and a trace of O lowered any sulfide's enthalpy by 0.2
-   eV/atom (a jump in air score and window at 0.01 O per formula unit; audit F1, 2026-12-07).
+4. Applicability domain (:meth:`StabilisationModel.domain_cover`): the anion sets of at least
+   ``min_domain_count`` (10) training compositions, a composition's anions being the elements
+   among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
+   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and
+   oxosalts: phosphates, silicates, sulfates, sulfites, nitrates, selenites, S, N, Se being cations
+   there), {O, Cl} (oxychlorides with Cl-I and O-II), {F}. Not sulfides (the table has no ternary
+   sulfide), oxynitrides with N-III (its {O, N} compositions are nitrates, N+V), chlorides,
+   bromides, iodides. A candidate is corrected by the share ``w`` of its anion atoms that a domain
+   set covers (:mod:`~electroscreen.featurizers.thermo.stabilisation_domain`): ``w = 1`` where
+   its whole anion set is in the domain (the prediction for the candidate itself, as before),
+   ``0`` where no part is (the plain hull energy rather than an extrapolation), in between for a
+   mixed-anion candidate, corrected by ``w`` times the prediction for its in-domain analogue (the
+   other anions replaced, charge for charge, by the covering set's): Li7La3Zr2O11.99S0.01 0.9992 of
+   LLZO's correction, Li10GeP2S11.99O0.01 0.0008 of Li10GeP2O12's, Li3PS3O 0.25 of Li3PO4's, so
+   a dopant-level anion moves the enthalpy by a dopant-level amount. Until 2026-12-07 the
+   correction switched at a dopant's first atom (0.01 O in a sulfide: -0.2 eV/atom; 0.01 S in
+   LLZO: +0.15 eV/atom, air score 0.92 -> 0.50).
 
 Caveat. Formation-energy models predict *stability* (the small difference to competing phases)
 much worse than formation energies themselves (Bartel et al. 2020): here the target already is that
@@ -127,11 +132,12 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
     random_state : int
         Seed of the boosting subsamples; same seed, same predictions.
     min_domain_count : int
-        Applicability domain: a composition is corrected only when at least this many training
-        compositions share its set of anions (elements with a negative oxidation state,
-        :func:`anion_masks`: {O} 279, sulfates, nitrates and selenites included; {O, Cl} 10; {F} 10;
-        no ternary with S-II: the table holds no sulfide beyond binaries), and it has at least
-        ``min_elements`` elements. Elsewhere the model would extrapolate.
+        Applicability domain: the anion sets (elements with a negative oxidation state,
+        :func:`anion_masks`) of at least this many training compositions ({O} 279, sulfates,
+        nitrates and selenites included; {O, Cl} 10; {F} 10; no ternary with S-II: the table holds
+        no sulfide beyond binaries). A composition with at least ``min_elements`` elements is
+        corrected by the share of its anion atoms a domain set covers (:meth:`domain_cover`; all
+        of it where its whole set is in the domain); elsewhere the model would extrapolate.
 
     Attributes
     ----------
@@ -139,7 +145,9 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         :func:`stabilisation_targets` when fitted on the enthalpy table (``fit()``), else None.
     regressor_ : GradientBoostingRegressor
     domain_ : frozenset of frozenset
-        Anion sets (atomic numbers of the negative elements) inside the applicability domain.
+        Anion sets (atomic numbers of the negative elements) inside the applicability domain. The
+        weighting by anion share needs no other fitted attribute, so models fitted before it
+        predict with it.
 
     Examples
     --------
