@@ -103,7 +103,7 @@ def test_a_tabulated_electrode_takes_precedence_over_the_estimate():
 
 
 def test_electrodes_outside_the_model_domain_or_without_estimates_are_refused():
-    with pytest.raises(ValueError, match="outside the stabilisation model's domain"):
+    with pytest.raises(ValueError, match="not wholly inside the stabilisation model's domain"):
         InterfaceReactivity(electrodes=("LiTiS2",)).transform(["Li3PS4"])  # sulfide cathode
     with pytest.raises(ValueError, match="no tabulated formation enthalpy"):
         InterfaceReactivity(electrodes=("LiCoO2",), estimate_electrodes=False).transform(["Li3PS4"])

@@ -112,7 +112,7 @@ def electrode_enthalpy(formula: str, water: str = "gas", estimate: bool = True) 
         return Electrode(formula, react, energy, TABULATED, energy)
     if source != SOURCE_CORRECTED:
         raise ValueError(
-            f"electrode {formula!r} has no tabulated formation enthalpy and is outside the "
+            f"electrode {formula!r} has no tabulated formation enthalpy and is not wholly inside the "
             f"stabilisation model's domain, so it cannot be estimated: {hint}"
         )
     hull = float(hull_features(np.asarray(list(react)), np.asarray(list(react.values())), water)[0])

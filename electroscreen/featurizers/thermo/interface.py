@@ -194,7 +194,7 @@ class InterfaceReactivity(CompositionFeaturizer):
                 break
             stack = stack_systems(packed, rows, electrode.react, table)
             if used is None:  # candidate compositions are the same for every electrode
-                _, used, _ = candidate_enthalpies(
+                _, used, _, _ = candidate_enthalpies(
                     packed, rows, stack, self.water, self.stabilisation
                 )
             energy, x, e_cand, p_idx, p_amt, _ = reaction_scan_packed(

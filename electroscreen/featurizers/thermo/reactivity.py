@@ -23,9 +23,15 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
 ``hull_decomposition+stabilisation_model``
     The hull energy plus the stabilisation predicted by
     :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (trained on the same table,
-    leave-one-out), for untabulated candidates inside its applicability domain (default
-    ``stabilisation=True``). Outside it (e.g. sulfides, oxygen-doped ones included: the table has no
-    ternary sulfide to learn from, its O-S compounds are sulfates) the plain hull energy is kept.
+    leave-one-out), for untabulated candidates whose anions are all inside its applicability domain
+    (default ``stabilisation=True``). With none inside (e.g. sulfides: the table has no ternary
+    sulfide to learn from, its O-S compounds are sulfates; chlorides) the plain hull energy is kept.
+``hull_decomposition+partial_stabilisation_model``
+    Some of the anions inside, some not: the hull energy plus the predicted stabilisation times the
+    share of the anion atoms inside (``stabilisation_weight``, :meth:`~electroscreen.featurizers.
+    thermo.stabilisation.StabilisationModel.domain_weight`): 0.999 for LLZO with 0.01 S per formula
+    unit, 0.0008 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O. A dopant-level anion so moves the
+    enthalpy by a dopant-level amount instead of switching the correction on or off.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_KNOWN,
+    SOURCE_PARTIAL,
 )
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION
 
@@ -144,9 +151,9 @@ class AirReactivity(CompositionFeaturizer):
     stabilisation : bool
         Correct untabulated candidates inside the applicability domain of the stabilisation model
         (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides, oxysalts,
-        fluorides; not sulfides with S-II, oxysulfides included, which its training table lacks)
-        by their predicted
-        stabilisation below the hull. ``False``: the plain hull approximation everywhere.
+        fluorides; not sulfides with S-II, which its training table lacks) by their predicted
+        stabilisation below the hull, times the share of their anion atoms inside that domain (an
+        oxysulfide in part). ``False``: the plain hull approximation everywhere.
 
     Notes
     -----
@@ -184,7 +191,8 @@ class AirReactivity(CompositionFeaturizer):
         out: dict[str, object] = {
             "known_energy": np.full(n, np.nan),  # tabulated
             "candidate_energy": np.full(n, np.nan),  # tabulated or corrected; NaN: hull
-            "stabilisation": np.full(n, np.nan),  # predicted, where applied
+            "stabilisation": np.full(n, np.nan),  # applied (weight x predicted), where weight > 0
+            "weight": np.zeros(n),  # share of the anion atoms in the model's domain
             "energy": np.full(n, np.nan),  # used
             "atoms": np.where(usable, total, np.nan),
             "elemental": np.zeros(n),  # atom fraction of pure elements in an untabulated hull
@@ -200,12 +208,13 @@ class AirReactivity(CompositionFeaturizer):
                     packed, rows, {SYMBOL_TO_Z[s]: a for s, a in reactant.items()}, table
                 )
                 if name == "h2o":  # the first reactant: candidate compositions are the same
-                    known, used, stabilisation = candidate_enthalpies(
+                    known, used, stabilisation, weight = candidate_enthalpies(
                         packed, rows, stack, self.water, self.stabilisation
                     )
                     out["known_energy"][rows] = known
                     out["candidate_energy"][rows] = used
                     out["stabilisation"][rows] = stabilisation
+                    out["weight"][rows] = weight
                     unknown = np.flatnonzero(np.isnan(known))
                     out["elemental"][rows[unknown]] = stack.hull_summary(unknown)[:, 1]
                 e_react = np.full(len(stack.dims), _reactant_energy(reactant, table))
@@ -273,8 +282,12 @@ class AirReactivity(CompositionFeaturizer):
     def reactions(self, X: object) -> pd.DataFrame:
         """One row per candidate: enthalpy used, and per reactant the energy and balanced reaction.
 
-        Columns: ``formula``, ``status``, ``enthalpy_source`` (``known`` / ``hull_decomposition``,
-        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``, ``hull_phases`` (for
+        Columns: ``formula``, ``status``, ``enthalpy_source`` (``known`` / ``hull_decomposition``
+        / ``hull_decomposition+stabilisation_model`` / ``hull_decomposition+partial_stabilisation_model``,
+        ``""`` when not computed), ``formation_enthalpy_ev_per_atom``,
+        ``stabilisation_ev_per_atom`` (the stabilisation applied, NaN where none),
+        ``stabilisation_weight`` (the share of the anion atoms inside the model's domain, by which
+        the predicted stabilisation was multiplied; 0 for tabulated rows), ``hull_phases`` (for
         ``hull_decomposition``: the tabulated phases and elements standing in for the candidate, per
         formula unit), ``hull_elements`` (pure elements among them, space separated: a warning that
         the table lacks a compound binding them, so the enthalpy is too high and the reaction
@@ -293,10 +306,12 @@ class AirReactivity(CompositionFeaturizer):
             packed.status, "non_positive_amounts", np.isnan(values[:, 0])
         )[0]
         source = np.where(np.isnan(scan["known_energy"]), SOURCE_HULL, SOURCE_KNOWN)
-        source = np.where(np.isnan(scan["stabilisation"]), source, SOURCE_CORRECTED)
+        partial = np.where(scan["weight"] < 1.0, SOURCE_PARTIAL, SOURCE_CORRECTED)
+        source = np.where(np.isnan(scan["stabilisation"]), source, partial)
         frame["enthalpy_source"] = np.where(np.isnan(values[:, 0]), "", source)
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
         frame["stabilisation_ev_per_atom"] = scan["stabilisation"]
+        frame["stabilisation_weight"] = np.where(np.isnan(values[:, 0]), np.nan, scan["weight"])
         phases, elements = hull_columns(packed, frame["enthalpy_source"].to_numpy(), self.water)
         frame["hull_phases"] = phases
         frame["hull_elements"] = elements

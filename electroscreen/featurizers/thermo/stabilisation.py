@@ -26,18 +26,23 @@ Method
    has a long tail: fluoroborates and sulfates reach -2 eV/atom), seeded, single-threaded.
    Predictions are clipped to ``<= 0``: a synthesised candidate is assumed not above its own
    decomposition.
-4. Applicability domain (:meth:`StabilisationModel.in_domain`): a candidate is corrected only when
-   at least ``min_domain_count`` (10) training compositions share its set of *anions*: the
-   elements among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
-   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`). Inside: oxides and
-   oxosalts (phosphates, silicates, sulfates, sulfites, nitrates, selenites: S, N, Se are cations
-   there), oxychlorides with Cl-I and O-II, fluorides. Outside: sulfides (the table has no ternary
-   sulfide) with or without oxygen, so an oxysulfide with S-II (Li3PS3O, Li10GeP2S11.99O0.01) is
-   treated as the pure sulfide is; oxynitrides with N-III (the {O, N} training compositions are
-   nitrates, N+V); chlorides, bromides, iodides. There the plain hull energy is kept rather than an
-   extrapolation. Keyed on the elements alone, the domain held {O, S} because its 32 training
-   compositions are sulfates and sulfites, and a trace of O lowered any sulfide's enthalpy by 0.2
-   eV/atom (a jump in air score and window at 0.01 O per formula unit; audit F1, 2026-12-07).
+4. Applicability domain (:meth:`StabilisationModel.domain_cover`): the anion sets of at least
+   ``min_domain_count`` (10) training compositions, a composition's anions being the elements
+   among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
+   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and
+   oxosalts: phosphates, silicates, sulfates, sulfites, nitrates, selenites, S, N, Se being cations
+   there), {O, Cl} (oxychlorides with Cl-I and O-II), {F}. Not sulfides (the table has no ternary
+   sulfide), oxynitrides with N-III (its {O, N} compositions are nitrates, N+V), chlorides,
+   bromides, iodides. A candidate is corrected by the share ``w`` of its anion atoms that a domain
+   set covers (:mod:`~electroscreen.featurizers.thermo.stabilisation_domain`): ``w = 1`` where
+   its whole anion set is in the domain (the prediction for the candidate itself, as before),
+   ``0`` where no part is (the plain hull energy rather than an extrapolation), in between for a
+   mixed-anion candidate, corrected by ``w`` times the prediction for its in-domain analogue (the
+   other anions replaced, charge for charge, by the covering set's): Li7La3Zr2O11.99S0.01 0.9992 of
+   LLZO's correction, Li10GeP2S11.99O0.01 0.0008 of Li10GeP2O12's, Li3PS3O 0.25 of Li3PO4's, so
+   a dopant-level anion moves the enthalpy by a dopant-level amount. Until 2026-12-07 the
+   correction switched at a dopant's first atom (0.01 O in a sulfide: -0.2 eV/atom; 0.01 S in
+   LLZO: +0.15 eV/atom, air score 0.92 -> 0.50).
 
 Caveat. Formation-energy models predict *stability* (the small difference to competing phases)
 much worse than formation energies themselves (Bartel et al. 2020): here the target already is that
@@ -76,12 +81,14 @@ from electroscreen.featurizers.thermo.stabilisation_data import (
     stabilisation_training_set,
     with_magpie,
 )
+from electroscreen.featurizers.thermo.stabilisation_domain import domain_analogues, domain_cover
 
 __all__ = [
     "BARTEL_2020",
     "SOURCE_CORRECTED",
     "SOURCE_HULL",
     "SOURCE_KNOWN",
+    "SOURCE_PARTIAL",
     "StabilisationModel",
     "corrected_enthalpy",
     "default_stabilisation_model",
@@ -100,6 +107,9 @@ FRIEDMAN_2001 = (
 SOURCE_KNOWN = "known"
 SOURCE_HULL = "hull_decomposition"
 SOURCE_CORRECTED = "hull_decomposition+stabilisation_model"
+#: Part of the anions in the domain (:meth:`StabilisationModel.domain_weight` strictly between 0
+#: and 1): the hull energy plus that share of the predicted stabilisation.
+SOURCE_PARTIAL = "hull_decomposition+partial_stabilisation_model"
 
 
 class StabilisationModel(RegressorMixin, BaseEstimator):
@@ -122,11 +132,12 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
     random_state : int
         Seed of the boosting subsamples; same seed, same predictions.
     min_domain_count : int
-        Applicability domain: a composition is corrected only when at least this many training
-        compositions share its set of anions (elements with a negative oxidation state,
-        :func:`anion_masks`: {O} 279, sulfates, nitrates and selenites included; {O, Cl} 10; {F} 10;
-        no ternary with S-II: the table holds no sulfide beyond binaries), and it has at least
-        ``min_elements`` elements. Elsewhere the model would extrapolate.
+        Applicability domain: the anion sets (elements with a negative oxidation state,
+        :func:`anion_masks`) of at least this many training compositions ({O} 279, sulfates,
+        nitrates and selenites included; {O, Cl} 10; {F} 10; no ternary with S-II: the table holds
+        no sulfide beyond binaries). A composition with at least ``min_elements`` elements is
+        corrected by the share of its anion atoms a domain set covers (:meth:`domain_cover`; all
+        of it where its whole set is in the domain); elsewhere the model would extrapolate.
 
     Attributes
     ----------
@@ -134,7 +145,9 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         :func:`stabilisation_targets` when fitted on the enthalpy table (``fit()``), else None.
     regressor_ : GradientBoostingRegressor
     domain_ : frozenset of frozenset
-        Anion sets (atomic numbers of the negative elements) inside the applicability domain.
+        Anion sets (atomic numbers of the negative elements) inside the applicability domain. The
+        weighting by anion share needs no other fitted attribute, so models fitted before it
+        predict with it.
 
     Examples
     --------
@@ -240,24 +253,45 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         self.domain_ = frozenset(mask_anions(m) for m in masks[keep])
         return self
 
-    def in_domain(self, packed: PackedCompositions) -> np.ndarray:
-        """Whether each composition is inside the applicability domain (see ``min_domain_count``):
-        at least ``min_elements`` distinct elements, and a set of anions (:func:`anion_masks`: the
-        elements with a negative oxidation state) that ``domain_`` holds. Vectorised over the
-        packed entries, bool (n,)."""
+    def domain_cover(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
+        """Weight of the correction of each composition and the domain's anion set that gives it
+        (:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_cover`: the share of
+        its anion atoms that a set of ``domain_`` covers; 0 with fewer than ``min_elements``
+        distinct elements). Weight float (n,) in [0, 1], set as a bit mask int (n,)."""
         check_is_fitted(self, "domain_")
+        weight, key = np.zeros(len(packed)), np.zeros(len(packed), dtype=np.int64)
+        rows = np.flatnonzero(self._enough_elements(packed))
+        if len(rows):
+            domain = [anion_mask(k) for k in self.domain_]
+            weight[rows], key[rows] = domain_cover(packed.take(rows), domain)
+        return weight, key
+
+    def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
+        """The weight of :meth:`domain_cover`: 1 for oxides, oxosalts, in-domain oxychlorides and
+        fluorides (the correction as before), 0 for sulfides and chlorides, 0.99917 for
+        Li7La3Zr2O11.99S0.01, 0.00083 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O."""
+        return self.domain_cover(packed)[0]
+
+    def in_domain(self, packed: PackedCompositions) -> np.ndarray:
+        """Whether each composition is wholly inside the applicability domain (see
+        ``min_domain_count``), :meth:`domain_weight` == 1: at least ``min_elements`` distinct
+        elements and a set of anions (:func:`anion_masks`) that ``domain_`` holds (each member at
+        least ``FULL_SHARE`` of the anion atoms if it has several). Bool (n,)."""
+        return self.domain_weight(packed) == 1.0
+
+    def predict_analogues(self, packed: PackedCompositions, keys: np.ndarray) -> np.ndarray:
+        """:meth:`predict` of each composition's in-domain analogue (its anions outside ``keys``
+        replaced by those of ``keys``: :func:`~electroscreen.featurizers.thermo.
+        stabilisation_domain.domain_analogues`), the correction a partial weight scales."""
+        return self.predict(domain_analogues(packed, keys))
+
+    def _enough_elements(self, packed: PackedCompositions) -> np.ndarray:
+        """bool (n,): at least ``min_elements`` distinct elements."""
         n = len(packed)
-        counts = np.diff(packed.offsets)
-        rows = np.repeat(np.arange(n), counts)
+        rows = np.repeat(np.arange(n), np.diff(packed.offsets))
         z = np.asarray(packed.z, dtype=np.int64)
         distinct = np.unique(rows * 256 + z) // 256  # one entry per (row, element)
-        n_elements = np.bincount(distinct, minlength=n)
-        inside = n_elements >= self.min_elements
-        masks = np.full(n, -1, dtype=np.int64)
-        if inside.any():  # the oxidation-state search only where it can matter
-            masks[inside] = anion_masks(packed.take(np.flatnonzero(inside)))
-        domain = np.array([anion_mask(k) for k in self.domain_], dtype=np.int64)
-        return inside & np.isin(masks, domain)
+        return np.bincount(distinct, minlength=n) >= self.min_elements
 
     def predict_with_hull(self, packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
         """:meth:`predict` from already computed :data:`HULL_FEATURES` (rows of ``hull``)."""
@@ -357,9 +391,11 @@ def corrected_enthalpy(
     source : str
         ``"known"``: tabulated enthalpy (0 for a pure element). ``"hull_decomposition"``: hull
         energy only, used outside the model's applicability domain (fewer elements than it was
-        trained on, or anions too rare in its training set, e.g. sulfides and oxysulfides with
-        S-II).
-        ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted stabilisation.
+        trained on, or no anion in its training set's anion sets, e.g. sulfides with S-II,
+        chlorides). ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted
+        stabilisation (every anion in the domain). ``"hull_decomposition+partial_stabilisation_model"``:
+        hull energy plus the share :meth:`StabilisationModel.domain_weight` of it (some anions in
+        the domain: Li7La3Zr2O11.99S0.01 nearly all of it, an O-doped sulfide a trace).
 
     Examples
     --------
@@ -386,6 +422,11 @@ def corrected_enthalpy(
         status=np.asarray([OK], dtype=object),
         error=np.asarray([""], dtype=object),
     )
-    if not model.in_domain(packed)[0]:
+    weight, key = model.domain_cover(packed)
+    if weight[0] == 0.0:
         return hull[0], SOURCE_HULL
-    return hull[0] + float(model.predict_with_hull(packed, np.array([hull]))[0]), SOURCE_CORRECTED
+    if weight[0] == 1.0:
+        return hull[0] + float(
+            model.predict_with_hull(packed, np.array([hull]))[0]
+        ), SOURCE_CORRECTED
+    return hull[0] + float(weight[0] * model.predict_analogues(packed, key)[0]), SOURCE_PARTIAL

@@ -36,9 +36,11 @@ from electroscreen.featurizers.thermo.hull import hull_decomposition
 __all__ = [
     "ANION_ELEMENTS",
     "HULL_FEATURES",
+    "anion_amounts",
     "anion_mask",
     "anion_masks",
     "mask_anions",
+    "merged_anions",
     "hull_features",
     "stabilisation_features",
     "stabilisation_targets",
@@ -84,6 +86,46 @@ def anion_masks(packed: PackedCompositions) -> np.ndarray:
         The mask; 0 without anions (an intermetallic, a hydride), -1 where an anion element present
         got no state (``no_oxidation_state``: no domain holds the row).
     """
+    return anion_amounts(packed)[0]
+
+
+def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`anion_masks` and the amount of each anion (per formula unit, as written).
+
+    Returns
+    -------
+    masks : ndarray of int64, shape (N,)
+        As :func:`anion_masks` gives them.
+    amounts : ndarray of float64, shape (N, len(ANION_ELEMENTS))
+        Column ``k``: the amount of the element of bit ``1 << k`` where its state is negative (an
+        anion of the row), else 0. Li7La3Zr2O11.99S0.01: O 11.99 and S 0.01; Li2SO4: O 4 alone.
+    """
+    merged, entry_rows, anion, masks, _ = merged_anions(packed)
+    bits = ANION_BITS[merged.z]
+    amounts = np.zeros((len(packed), len(ANION_ELEMENTS)))
+    columns = np.log2(np.maximum(bits, 1)).astype(np.int64)
+    np.add.at(amounts, (entry_rows[anion], columns[anion]), merged.amount[anion])
+    return masks, amounts
+
+
+def merged_anions(
+    packed: PackedCompositions,
+) -> tuple[PackedCompositions, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each composition with repeated elements merged, and which of its entries are anions.
+
+    Returns
+    -------
+    merged : PackedCompositions
+        One entry per (row, element), elements ascending.
+    entry_rows : ndarray of int64
+        The row of each entry of ``merged``.
+    anion : ndarray of bool
+        Per entry: an element of :data:`ANION_ELEMENTS` with a negative assigned state.
+    masks : ndarray of int64, shape (N,)
+        :func:`anion_masks`.
+    states : ndarray of float64
+        The assigned oxidation state of each entry (NaN where none).
+    """
     n = len(packed)
     rows = np.repeat(np.arange(n), np.diff(packed.offsets))
     key, inverse = np.unique(rows * 256 + np.asarray(packed.z, dtype=np.int64), return_inverse=True)
@@ -98,12 +140,13 @@ def anion_masks(packed: PackedCompositions) -> np.ndarray:
     )
     states = oxidation_states_packed(merged).states
     bits = ANION_BITS[z]
+    anion = (states < 0) & (bits > 0)
     masks = np.zeros(n, dtype=np.int64)
-    np.bitwise_or.at(masks, entry_rows, np.where(states < 0, bits, 0))
+    np.bitwise_or.at(masks, entry_rows, np.where(anion, bits, 0))
     # an amount that rounds to 0 carries no charge and gets no state: as if absent
     undecided = (bits > 0) & np.isnan(states) & (np.round(amount, 8) > 0)
     masks[entry_rows[undecided]] = -1
-    return masks
+    return merged, entry_rows, anion, masks, states
 
 
 def hull_features(

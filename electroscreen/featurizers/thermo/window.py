@@ -74,7 +74,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
       a facet: every phase set has a single potential).
 
     Candidate enthalpies as in :class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`
-    (tabulated; else the hull energy, lowered by the stabilisation model inside its domain).
+    (tabulated; else the hull energy, lowered by the stabilisation model in proportion to the
+    share of the anions inside its domain).
 
     Parameters
     ----------
@@ -89,7 +90,9 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         A limit moves by ``dE / n`` when the candidate's enthalpy moves by ``dE`` (eV/atom), ``n``
         being the carrier atoms exchanged per atom of candidate at that limit. The uncertainty is
         ``max(STABILISATION_MAE_EV, |correction|) / n``: the model's cross-validated error (0.092
-        eV/atom) or, when larger, the correction it applied, both no better known than the model.
+        eV/atom) or, when larger, the correction it applied, both no better known than the model
+        (both times the share of the anions in its domain where only part of them is:
+        ``StabilisationModel.domain_weight``).
         Above this bound (default 1 V) the limit is NaN and the row's status
         ``window_out_of_domain``: the value would be the model's stabilisation divided by the
         carrier exchanged, not a property of the enthalpy data. Examples: Na0.48Li0.02La0.5Nb2O6
@@ -100,7 +103,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
     ``window_not_converged``, ``window_out_of_domain`` (see ``max_uncertainty_v``; the other
     limit keeps its value when it is within the bound) or ``window_elemental_hull``: an
-    untabulated candidate outside the stabilisation model's domain whose hull decomposition holds
+    untabulated candidate not wholly inside the stabilisation model's domain (a partial correction
+    is checked as its plain hull is) whose hull decomposition holds
     pure elements (more than ``window_kernels.TRACE_FRACTION``, 0.1 % of its atoms), because the
     table lacks compounds of its system (e.g. Li3P, Li8SnP4: no Li-P compound is tabulated;
     Li3YBr6: no Y-Br compound). Its enthalpy would be that of a mixture with elements, so both limits would be
@@ -156,13 +160,16 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             return out
         table = enthalpy_table(self.water)
         stack = stack_systems(packed, rows, {carrier_z: 1.0}, table)
-        _, used, predicted = candidate_enthalpies(
+        _, used, applied, weight = candidate_enthalpies(
             packed, rows, stack, self.water, self.stabilisation
         )
         carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
+        # a partial correction is added to the plain hull, checked for pure elements as it is
+        partial = (weight > 0) & (weight < 1) & np.isfinite(applied)
         v_red, v_ox, n_red, n_ox, p_idx, p_amt, ok, e_used, fraction = window_packed(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
-            stack.comps, used, carrier_col,
+            stack.comps, np.where(partial, np.nan, used), carrier_col,
+            np.where(partial, applied, 0.0),
         )  # fmt: skip
         # a candidate stable at one potential only: its limits can cross by rounding (1e-10 V)
         crossed = (v_ox < v_red) & (v_red - v_ox < CROSSING_TOLERANCE_V)
@@ -170,7 +177,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values = out["values"]
         values[rows, 0], values[rows, 1] = v_red, v_ox
         values[rows, 2] = v_ox - v_red
-        flagged = _out_of_domain(n_red, n_ox, predicted, self.max_uncertainty_v)
+        flagged = _out_of_domain(n_red, n_ox, applied, weight, self.max_uncertainty_v)
         limits = values[rows, :2]
         limits[flagged] = np.nan
         values[rows, :2] = limits
@@ -244,14 +251,20 @@ class ElectrochemicalWindow(CompositionFeaturizer):
 
 
 def _out_of_domain(
-    n_red: np.ndarray, n_ox: np.ndarray, correction: np.ndarray, max_uncertainty_v: float
+    n_red: np.ndarray,
+    n_ox: np.ndarray,
+    correction: np.ndarray,
+    weight: np.ndarray,
+    max_uncertainty_v: float,
 ) -> np.ndarray:
     """(k, 2) bool: limits (reduction, oxidation) of model-corrected rows (``correction``, eV/atom
-    <= 0, finite) whose propagated uncertainty ``max(STABILISATION_MAE_EV, |correction|) / n``
-    exceeds ``max_uncertainty_v`` (``n``: carrier atoms exchanged per atom of candidate; a
-    reduction limit at the metal, ``n = 0``, is never flagged)."""
+    <= 0, finite: ``weight`` times the predicted stabilisation) whose propagated uncertainty
+    ``max(weight * STABILISATION_MAE_EV, |correction|) / n`` exceeds ``max_uncertainty_v`` (``n``:
+    carrier atoms exchanged per atom of candidate; a reduction limit at the metal, ``n = 0``, is
+    never flagged). A partial correction (a trace of an anion the model knows in a sulfide) carries
+    that share of the error."""
     exchanged = np.column_stack([n_red, n_ox])
-    error = np.maximum(STABILISATION_MAE_EV, np.abs(correction))[:, None]
+    error = np.maximum(weight * STABILISATION_MAE_EV, np.abs(correction))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         uncertainty = np.where(exchanged > 0, error / exchanged, 0.0)
     return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)

@@ -95,13 +95,16 @@ def _both_limits(matrix, energy, comp, e_comp, carrier, volts, exchanged, p_idx,
 def window_packed(
     matrix: np.ndarray, energy: np.ndarray, entry_offsets: np.ndarray, dims: np.ndarray,
     system_of: np.ndarray, comps: np.ndarray, known_energy: np.ndarray, carrier: np.ndarray,
+    shift: np.ndarray,
 ) -> tuple[np.ndarray, ...]:  # fmt: skip
     """Both limits for every stacked candidate (layout of ``reaction_scan_packed``).
 
     ``known_energy`` (k,): candidate enthalpy, NaN for the hull energy; it is capped at the hull
     energy (a candidate above its hull is its decomposition). A plain-hull candidate (NaN) whose
     decomposition holds pure elements up to :data:`TRACE_FRACTION` of its atoms is solved for the
-    compound part (those element phases taken out, the rest renormalised). ``carrier``
+    compound part (those element phases taken out, the rest renormalised). ``shift`` (k,): added
+    to a plain-hull candidate's hull energy (a partial stabilisation, eV/atom <= 0; 0 for the
+    plain hull), after that check, so such a candidate is checked as its plain hull is. ``carrier``
     (n_systems,): the carrier's column in each system. Returns ``v_red, v_ox, n_red, n_ox`` (k,),
     products ``idx (k, 2, d_max)``, ``amt (k, 2, d_max)`` (side 0 reduction, 1 oxidation),
     converged (k,), the enthalpy used (k,) and the atom fraction of pure elements in the hull of
@@ -135,6 +138,7 @@ def window_packed(
                 comp = np.maximum(comp, 0.0)
                 comp /= comp.sum()
                 e_c = hull_energy(sub, sub_energy, comp)
+            e_c += shift[i]
         elif known_energy[i] < e_c:
             e_c = known_energy[i]
         e_used[i] = e_c

@@ -1,0 +1,129 @@
+"""How much of a composition the stabilisation model's applicability domain covers, continuously.
+
+The domain (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`'s
+``domain_``) is a list of anion sets: those of at least ``min_domain_count`` training compositions
+(anions: elements with a negative oxidation state, :func:`~electroscreen.featurizers.thermo.
+stabilisation_data.anion_amounts`). Corrected only when its whole anion set is in the domain, a
+candidate's enthalpy jumped with a trace of a second anion: Li7La3Zr2O11.99S0.01 lost LLZO's
+correction (its air score fell from 0.92 to 0.51). Here a candidate is corrected in proportion to
+the share of its anion atoms a domain set covers (:func:`domain_cover`), by the correction the model
+predicts for its *in-domain analogue* (:func:`domain_analogues`): the composition with its other
+anions replaced, charge for charge, by the covering set's. Both tend to those of the undoped
+composition as the dopant's amount tends to 0, so a dopant-level anion moves the corrected
+enthalpy by a dopant-level amount.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.featurizers.thermo.stabilisation_data import (
+    ANION_BITS,
+    anion_amounts,
+    merged_anions,
+)
+
+__all__ = ["FULL_SHARE", "domain_analogues", "domain_cover"]
+
+#: Share of a composition's anion atoms from which each member of a several-anion domain set
+#: (e.g. {O, Cl}) counts in full (:func:`domain_cover`): the smallest member share among the
+#: training compositions of the default domain's {O, Cl} set (WCl4O: O 0.2; H4NClO4: Cl 0.2), so
+#: that each of them is corrected in full.
+FULL_SHARE = 0.2
+
+
+def domain_cover(
+    packed: PackedCompositions, domain: list[int], full_share: float = FULL_SHARE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each composition's anion atoms that a set of ``domain`` covers, and that set.
+
+    A set ``S`` of ``domain`` contained in the composition's anions covers ``share(S)``, the atoms
+    of its anions over all anion atoms; a set of two or more anions only in proportion to its
+    scarcest member, times ``min(1, p_min / full_share)`` (``p_min``: that member's share of the
+    anion atoms), so that a trace of O does not make a chloride an oxychloride ({O, Cl}) all at
+    once. A one-anion set needs no such factor: its share vanishes with its amount. The weight is
+    the largest cover.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+    domain : list of int
+        Anion sets as bit masks (:func:`~electroscreen.featurizers.thermo.stabilisation_data.
+        anion_mask`).
+    full_share : float
+        See :data:`FULL_SHARE`.
+
+    Returns
+    -------
+    weight : ndarray of float64, shape (N,), in [0, 1]
+        1 exactly where the composition's own anion set is in ``domain`` (each member at least
+        ``full_share`` if it has several): Li7La3Zr2O12, Li2SO4, Li3OCl. 0 where no set of
+        ``domain`` is contained in its anions, without anions, or with an anion element left
+        without a state: Li3PS4, Li3InCl6, LiAl. In between otherwise, with the default domain
+        ({O}, {O, Cl}, {F}): Li7La3Zr2O11.99S0.01 0.99917, Li10GeP2S11.99O0.01 0.00083, Li3PS3O
+        0.25, Li3InCl5.99O0.01 0.0083 (0.0017 of O, and {O, Cl} at 0.0017 / 0.2).
+    key : ndarray of int64, shape (N,)
+        The covering set (bit mask), 0 where ``weight`` is 0.
+    """
+    masks, amounts = anion_amounts(packed)
+    total = amounts.sum(axis=1)
+    bits = 1 << np.arange(amounts.shape[1])
+    decided = (masks > 0) & (total > 0)
+    best, key = np.zeros(len(masks)), np.zeros(len(masks), dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = amounts / total[:, None]
+        for candidate in sorted(domain):
+            members = (bits & candidate) > 0
+            contained = decided & ((masks & candidate) == candidate)
+            cover = np.where(masks == candidate, 1.0, shares[:, members].sum(axis=1))
+            if members.sum() > 1:
+                cover = cover * np.minimum(1.0, shares[:, members].min(axis=1) / full_share)
+            better = contained & (cover > best)
+            best, key = np.where(better, cover, best), np.where(better, candidate, key)
+    return np.clip(best, 0.0, 1.0), key
+
+
+def domain_analogues(packed: PackedCompositions, keys: np.ndarray) -> PackedCompositions:
+    """Each composition with its anions outside ``keys`` replaced by those inside, charge for charge.
+
+    The anions of the set ``keys[i]`` are scaled up together (their ratio kept) until they carry
+    the negative charge the removed anions carried (oxidation states of
+    :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions`), so a
+    charge-balanced composition stays balanced and its hull keeps its phases; cations (and S, N, Se
+    of oxoanions, which are not anions) stay. Li7La3Zr2O11.99S0.01 with {O} gives Li7La3Zr2O12,
+    Li10GeP2S11.99O0.01 gives Li10GeP2O12, Li3OCl0.99Br0.01 with {O, Cl} gives Li3O1.00333Cl0.99333
+    (Li+3: balanced). A row whose ``keys`` holds none of its anions (``keys`` 0) is returned merged
+    but unchanged.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+    keys : ndarray of int64, shape (N,)
+        The set of each row (:func:`domain_cover`'s ``key``).
+
+    Returns
+    -------
+    PackedCompositions
+        Repeated elements merged, elements ascending; statuses as ``packed``'s.
+    """
+    merged, entry_rows, anion, _, states = merged_anions(packed)
+    n = len(packed)
+    inside = anion & ((ANION_BITS[merged.z] & keys[entry_rows]) > 0)
+    moved = anion & ~inside & (keys[entry_rows] > 0)
+    charge = merged.amount * np.abs(np.nan_to_num(states))
+    removed = np.bincount(entry_rows[moved], weights=charge[moved], minlength=n)
+    kept = np.bincount(entry_rows[inside], weights=charge[inside], minlength=n)
+    amount = merged.amount.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(kept > 0, 1.0 + removed / kept, 1.0)
+    amount[inside] *= scale[entry_rows[inside]]
+    keep = ~moved
+    rows = entry_rows[keep]
+    return PackedCompositions(
+        offsets=np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]),
+        z=merged.z[keep],
+        amount=amount[keep],
+        status=packed.status,
+        error=packed.error,
+    )
