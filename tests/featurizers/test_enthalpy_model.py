@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
 from electroscreen.featurizers.thermo.hull import hull_energy_linprog
 from electroscreen.featurizers.thermo.stabilisation import (
@@ -15,7 +16,6 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_HULL,
     SOURCE_KNOWN,
     StabilisationModel,
-    corrected_enthalpy,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import hull_features, stabilisation_targets
 from electroscreen.featurizers.thermo.window import STABILISATION_MAE_EV

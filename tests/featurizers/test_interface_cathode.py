@@ -12,6 +12,7 @@ from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
 from pymatgen.core import Composition
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.enthalpies import (
     chemical_system,
     composition_key,
@@ -23,7 +24,6 @@ from electroscreen.featurizers.thermo.interface import (
     electrode_label,
     window_and_anode,
 )
-from electroscreen.featurizers.thermo.stabilisation import corrected_enthalpy
 
 # sulfides, oxides (tabulated and not), halides, non-integer amounts, a Na sulfide
 CASES = [

@@ -14,13 +14,13 @@ import pytest
 
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.moisture import MoistureChemistry
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_PARTIAL,
-    corrected_enthalpy,
     default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (

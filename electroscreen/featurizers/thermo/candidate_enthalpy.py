@@ -7,7 +7,7 @@ anion atoms inside the model's applicability domain (``domain_cover``: 1 for an 
 an oxide with a trace of sulfide, 0 for a sulfide; below 1, predicted for the in-domain analogue,
 :mod:`~electroscreen.featurizers.thermo.stabilisation_domain`); with a share of 0 (NaN here) the
 kernels use its hull energy. The batch form of
-:func:`~electroscreen.featurizers.thermo.stabilisation.corrected_enthalpy`, on the candidates'
+:func:`corrected_enthalpy` (one composition: electrodes, tests), on the candidates'
 stacked chemical systems (air reactivity, window, interfaces).
 """
 
@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems
-from electroscreen.featurizers.thermo.stabilisation import default_stabilisation_model
+from electroscreen.featurizers.thermo.stabilisation import (
+    SOURCE_CORRECTED,
+    SOURCE_HULL,
+    SOURCE_KNOWN,
+    SOURCE_PARTIAL,
+    StabilisationModel,
+    default_stabilisation_model,
+)
+from electroscreen.featurizers.thermo.stabilisation_data import hull_features
 
-__all__ = ["candidate_enthalpies"]
+__all__ = ["candidate_enthalpies", "corrected_enthalpy"]
 
 
 def candidate_enthalpies(
@@ -71,3 +81,67 @@ def candidate_enthalpies(
         applied[at] = weight[at] * model.predict_analogues(candidates.take(part), keys[part])
         used[at] = stack.hull_summary(at)[:, 0] + applied[at]
     return known, used, applied, weight
+
+
+def corrected_enthalpy(
+    z: np.ndarray | list[int],
+    amount: np.ndarray | list[float],
+    water: str = "liquid",
+    model: StabilisationModel | None = None,
+) -> tuple[float, str]:
+    """Formation enthalpy (eV/atom) of a candidate and which approximation gave it.
+
+    Parameters
+    ----------
+    z, amount : array-like
+        Atomic numbers and amounts per formula unit.
+    water : {"liquid", "gas"}
+    model : StabilisationModel, optional
+        Default: :func:`default_stabilisation_model` of ``water``.
+
+    Returns
+    -------
+    energy : float
+        eV/atom.
+    source : str
+        ``"known"``: tabulated enthalpy (0 for a pure element). ``"hull_decomposition"``: hull
+        energy only, used outside the model's applicability domain (fewer elements than it was
+        trained on, or no anion in its training set's anion sets, e.g. sulfides with S-II,
+        chlorides). ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted
+        stabilisation (every anion in the domain). ``"hull_decomposition+partial_stabilisation_model"``:
+        hull energy plus the share :meth:`StabilisationModel.domain_weight` of it (some anions in
+        the domain: Li7La3Zr2O11.99S0.01 nearly all of it, an O-doped sulfide a trace).
+
+    Examples
+    --------
+    >>> energy, source = corrected_enthalpy([3, 15, 8], [3, 1, 4])  # Li3PO4 is tabulated
+    >>> source
+    'known'
+    """
+    z = np.asarray(z, dtype=np.int64)
+    amount = np.asarray(amount, dtype=np.float64)
+    if len(z) == 0 or len(z) != len(amount) or not amount.sum() > 0 or (amount < 0).any():
+        raise ValueError(f"need matching non-empty z and positive amounts, got {z!r}, {amount!r}")
+    table = enthalpy_table(water)
+    hit = table.known.get(composition_key(z, amount))
+    if hit is not None:
+        return float(table.energy[hit]), SOURCE_KNOWN
+    if len(set(z.tolist())) == 1:
+        return 0.0, SOURCE_KNOWN
+    model = default_stabilisation_model(water) if model is None else model
+    hull = hull_features(z, amount, water)
+    packed = PackedCompositions(
+        offsets=np.asarray([0, len(z)], dtype=np.int64),
+        z=z,
+        amount=amount,
+        status=np.asarray([OK], dtype=object),
+        error=np.asarray([""], dtype=object),
+    )
+    weight, key = model.domain_cover(packed)
+    if weight[0] == 0.0:
+        return hull[0], SOURCE_HULL
+    if weight[0] == 1.0:
+        return hull[0] + float(
+            model.predict_with_hull(packed, np.array([hull]))[0]
+        ), SOURCE_CORRECTED
+    return hull[0] + float(weight[0] * model.predict_analogues(packed, key)[0]), SOURCE_PARTIAL

@@ -5,7 +5,7 @@ An element is its own reference (0 eV/atom). A compound takes its tabulated enth
 row always wins. Otherwise -- LiCoO2, LiNiO2, NMC: no layered-oxide cathode is tabulated, and no
 primary calorimetry could be read for one (``benchmarks/README.md``, "Interfaces with the
 electrodes") -- it is **estimated** as untabulated candidates are
-(:func:`~electroscreen.featurizers.thermo.stabilisation.corrected_enthalpy`): the hull energy of its
+(:func:`~electroscreen.featurizers.thermo.candidate_enthalpy.corrected_enthalpy`): the hull energy of its
 composition from the tabulated phases plus the stabilisation predicted by
 :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` (grouped-CV error ~0.09
 eV/atom), and only inside the model's applicability domain. Outside it (e.g. a sulfide cathode such
@@ -20,12 +20,9 @@ from functools import lru_cache
 import numpy as np
 
 from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
+from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
-from electroscreen.featurizers.thermo.stabilisation import (
-    SOURCE_CORRECTED,
-    SOURCE_KNOWN,
-    corrected_enthalpy,
-)
+from electroscreen.featurizers.thermo.stabilisation import SOURCE_CORRECTED, SOURCE_KNOWN
 from electroscreen.featurizers.thermo.stabilisation_data import hull_features
 from electroscreen.featurizers.thermo.window import STABILISATION_MAE_EV
 

@@ -69,13 +69,10 @@ from electroscreen.featurizers.composition.magpie import WARD_2016
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
     WATER_PHASES,
-    composition_key,
-    enthalpy_table,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
     anion_mask,
     anion_masks,
-    hull_features,
     mask_anions,
     stabilisation_features,
     stabilisation_training_set,
@@ -90,7 +87,6 @@ __all__ = [
     "SOURCE_KNOWN",
     "SOURCE_PARTIAL",
     "StabilisationModel",
-    "corrected_enthalpy",
     "default_stabilisation_model",
 ]
 
@@ -103,7 +99,7 @@ FRIEDMAN_2001 = (
     "J. H. Friedman, Greedy function approximation: a gradient boosting machine, Ann. Stat. 29, "
     "1189-1232 (2001), doi:10.1214/aos/1013203451"
 )
-#: ``enthalpy_source`` values of :func:`corrected_enthalpy`.
+#: ``enthalpy_source`` values of :func:`~electroscreen.featurizers.thermo.candidate_enthalpy.corrected_enthalpy`.
 SOURCE_KNOWN = "known"
 SOURCE_HULL = "hull_decomposition"
 SOURCE_CORRECTED = "hull_decomposition+stabilisation_model"
@@ -366,67 +362,3 @@ def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
 
     frozen = load_frozen_model(water)
     return frozen if frozen is not None else StabilisationModel(water=water).fit()
-
-
-def corrected_enthalpy(
-    z: np.ndarray | list[int],
-    amount: np.ndarray | list[float],
-    water: str = "liquid",
-    model: StabilisationModel | None = None,
-) -> tuple[float, str]:
-    """Formation enthalpy (eV/atom) of a candidate and which approximation gave it.
-
-    Parameters
-    ----------
-    z, amount : array-like
-        Atomic numbers and amounts per formula unit.
-    water : {"liquid", "gas"}
-    model : StabilisationModel, optional
-        Default: :func:`default_stabilisation_model` of ``water``.
-
-    Returns
-    -------
-    energy : float
-        eV/atom.
-    source : str
-        ``"known"``: tabulated enthalpy (0 for a pure element). ``"hull_decomposition"``: hull
-        energy only, used outside the model's applicability domain (fewer elements than it was
-        trained on, or no anion in its training set's anion sets, e.g. sulfides with S-II,
-        chlorides). ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted
-        stabilisation (every anion in the domain). ``"hull_decomposition+partial_stabilisation_model"``:
-        hull energy plus the share :meth:`StabilisationModel.domain_weight` of it (some anions in
-        the domain: Li7La3Zr2O11.99S0.01 nearly all of it, an O-doped sulfide a trace).
-
-    Examples
-    --------
-    >>> energy, source = corrected_enthalpy([3, 15, 8], [3, 1, 4])  # Li3PO4 is tabulated
-    >>> source
-    'known'
-    """
-    z = np.asarray(z, dtype=np.int64)
-    amount = np.asarray(amount, dtype=np.float64)
-    if len(z) == 0 or len(z) != len(amount) or not amount.sum() > 0 or (amount < 0).any():
-        raise ValueError(f"need matching non-empty z and positive amounts, got {z!r}, {amount!r}")
-    table = enthalpy_table(water)
-    hit = table.known.get(composition_key(z, amount))
-    if hit is not None:
-        return float(table.energy[hit]), SOURCE_KNOWN
-    if len(set(z.tolist())) == 1:
-        return 0.0, SOURCE_KNOWN
-    model = default_stabilisation_model(water) if model is None else model
-    hull = hull_features(z, amount, water)
-    packed = PackedCompositions(
-        offsets=np.asarray([0, len(z)], dtype=np.int64),
-        z=z,
-        amount=amount,
-        status=np.asarray([OK], dtype=object),
-        error=np.asarray([""], dtype=object),
-    )
-    weight, key = model.domain_cover(packed)
-    if weight[0] == 0.0:
-        return hull[0], SOURCE_HULL
-    if weight[0] == 1.0:
-        return hull[0] + float(
-            model.predict_with_hull(packed, np.array([hull]))[0]
-        ), SOURCE_CORRECTED
-    return hull[0] + float(weight[0] * model.predict_analogues(packed, key)[0]), SOURCE_PARTIAL
