@@ -10,6 +10,12 @@ composition (mixtures such as ``90(75Li2S-15P2S5-10P2O5)-10ZnO`` or ``(Li2S)75(P
 LiI``, phase names such as ``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes, ``Na beta-alumina``
 as its ideal formula NaAl11O17); anything else (a variable ``x``, a described phase, a beta''-alumina
 whose stabiliser is not given) keeps its text and gets status ``unparsed_formula``.
+
+A row measured on a *modified* sample (coated, surface-fluorinated or otherwise surface-treated, a
+composite with a polymer or resin) gets status ``modified_sample``: its verdict describes the
+coating or the composite, not the composition, so it is kept in the file (it is sourced) and
+excluded from training (:func:`sample_modification`). A particle size or shape of the bare material
+(nanofibres, small grains, a thin film) is not a modification: such rows are trained on.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ __all__ = [
     "load_air_stability",
     "normalise_label_formula",
     "read_label_file",
+    "sample_modification",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -70,6 +77,17 @@ LABEL_COLUMNS = (
 )
 #: Status of a row whose verdict is not one of :data:`VERDICTS`.
 BAD_VERDICT = "bad_verdict"
+#: Status of a row measured on a modified sample (:func:`sample_modification`).
+MODIFIED_SAMPLE = "modified_sample"
+#: Words of a label's sample text that name a modification of the sample (a coating, a surface
+#: treatment, a composite with another phase). Not here: dopant notes (``Al-stabilised``: the
+#: host composition, as ``Al-doped LiTi2(PO4)3``), glass / glass-ceramic (a form of the
+#: composition) and particle size or shape (``nanofibers``, ``small grains``, ``film``).
+_MODIFICATION = re.compile(
+    r"[\w-]*(?:coated|coating)\b|[\w-]*fluorinated\b|\bshell\b|\bALD\b|\bcomposite\b|\bepoxy\b"
+    r"|\bpolymer\b|\bsilane\b|\bsurface-(?:treated|modified|protected|passivated)\b",
+    re.IGNORECASE,
+)
 
 _DESCRIPTOR_WORDS = re.compile(r"\b(glass-ceramic|glass)\b", re.IGNORECASE)
 _DESCRIBED_PARENS = re.compile(r"\s*\((?=[^()]*(?:[a-z]{3}|,))[^()]*\)")
@@ -185,6 +203,19 @@ def normalise_label_formula(text: str) -> tuple[dict[str, float] | None, str]:
     return amounts, "; ".join(notes) or "as written"
 
 
+def sample_modification(text: str) -> str:
+    """The words of a label's formula text that name a modified sample, ``""`` for a bare one.
+
+    Examples
+    --------
+    >>> sample_modification("Li6.4Al0.2La3Zr2O12 (surface-fluorinated, LiF shell)")
+    'surface-fluorinated, shell'
+    >>> sample_modification("Li7La3Zr2O12 (Al-doped nanofibers, sintered pellet)")
+    ''
+    """
+    return ", ".join(m.group(0) for m in _MODIFICATION.finditer(text))
+
+
 def labels_path(data_dir: str | Path | None) -> Path:
     """The label file: ``data_dir`` when it *is* a file, the package copy when it is a folder or
     None.
@@ -264,7 +295,9 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
         ``formula_normalisation`` and the exposure fields :data:`EXPOSURE_COLUMNS`
         (``rh_percent``, ``dew_point_c``, ``duration_h`` as float, NaN when not given). ``formula``
         is the normalised composition; rows whose formula is not a composition keep the text, with
-        status ``unparsed_formula``; rows whose verdict is not one of :data:`VERDICTS` get status
+        status ``unparsed_formula``; rows measured on a modified sample (a coating, a surface
+        treatment, a composite: :func:`sample_modification`) keep the composition, with status
+        ``modified_sample``; rows whose verdict is not one of :data:`VERDICTS` get status
         ``bad_verdict``. No row is dropped: each bad row is logged (``WARNING``) with its CSV row
         number and reason, and :func:`excluded_label_rows` lists them.
     """
@@ -277,14 +310,25 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
     for i, row in enumerate(raw.itertuples(index=False)):
         amounts, how = normalise_label_formula(row.formula)
         ok = amounts is not None
+        modified = sample_modification(row.formula) if ok else ""
+        status, error = OK, ""
+        if not ok:
+            status = "unparsed_formula"
+            error = f"{row_place(path.name, i, i + 2)}: {row.formula!r} {how}"
+        elif modified:
+            status = MODIFIED_SAMPLE
+            error = (
+                f"{row_place(path.name, i, i + 2)}: {row.formula!r} is a modified sample "
+                f"({modified}): its verdict describes the modification, not the composition"
+            )
         ref = row.source.strip()
         records.append(
             {
                 "candidate_id": f"air-{i + 1:03d}",
                 "formula": format_formula(amounts) if ok else row.formula,
                 "source": f"{path.name}:line {i + 2}",
-                "status": OK if ok else "unparsed_formula",
-                "error": "" if ok else f"{row_place(path.name, i, i + 2)}: {row.formula!r} {how}",
+                "status": status,
+                "error": error,
                 "verdict": row.verdict.strip().lower(),
                 "family": row.family,
                 "carrier": row.carrier,
