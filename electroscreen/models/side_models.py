@@ -220,7 +220,7 @@ def predict_conductivity(
         mu, sd, lo, hi = predictor.estimator_.predict_interval(
             design.X, novelty, design.element_sets, design.anion_classes
         )
-    recalls = getattr(predictor, "recall_intervals_", None)  # None: fitted before 2026-12-07
+    recalls = predictor.recall_intervals_  # None: fitted before 2026-12-07, as before
     if recalls is not None and design.compositions is not None:  # recall_intervals: at 25 degC
         lo, hi = recalls.widen(design.compositions, lo, hi)
     if predictor.temperature_model != "arrhenius":
