@@ -72,6 +72,10 @@ class Design:
     anion_rule : str
         The rule those classes follow (:data:`~electroscreen.data.anion_classes.ANION_RULES`):
         what a predictor fitted on this design records (``anion_rule_``).
+    compositions : PackedCompositions, optional
+        The compositions of the predictable rows (``len(rows)``): where a conductivity model finds
+        a recall of a training composition (:mod:`~electroscreen.models.recall_intervals`);
+        ``None`` when unknown.
     """
 
     X: np.ndarray | PackedStructures
@@ -81,6 +85,7 @@ class Design:
     element_sets: np.ndarray | None = None
     anion_classes: np.ndarray | None = None
     anion_rule: str = ANION_RULE
+    compositions: PackedCompositions | None = None
 
     def __len__(self) -> int:
         return len(self.status)
@@ -98,6 +103,7 @@ class Design:
             element_sets=_take(self.element_sets, keep),
             anion_classes=_take(self.anion_classes, keep),
             anion_rule=self.anion_rule,
+            compositions=_take_packed(self.compositions, np.flatnonzero(keep)),
         )
 
     def take(self, positions: np.ndarray) -> Design:
@@ -115,12 +121,18 @@ class Design:
             element_sets=_take(self.element_sets, inner[keep]),
             anion_classes=_take(self.anion_classes, inner[keep]),
             anion_rule=self.anion_rule,
+            compositions=_take_packed(self.compositions, inner[keep]),
         )
 
 
 def _take(values: np.ndarray | None, which: np.ndarray) -> np.ndarray | None:
     """``values[which]``, or ``None`` for unknown values."""
     return None if values is None else values[which]
+
+
+def _take_packed(packed: PackedCompositions | None, which: np.ndarray) -> PackedCompositions | None:
+    """``packed.take(which)``, or ``None`` for unknown compositions."""
+    return None if packed is None else packed.take(which)
 
 
 def featurize_frame(
@@ -230,12 +242,13 @@ def featurize_frame(
     if comp:  # the element sets and anion classes of the predictable rows
         element_sets = element_set_codes(packed)[rows]
         classes = anion_classes(packed, anion_rule)[rows]
+        own = packed.take(rows)
     else:  # only structures are read: the formulas of the predictable rows, packed here
-        packed = pack_compositions([str(formulas[i]) for i in rows])
-        element_sets, classes = element_set_codes(packed), anion_classes(packed, anion_rule)
+        own = pack_compositions([str(formulas[i]) for i in rows])
+        element_sets, classes = element_set_codes(own), anion_classes(own, anion_rule)
     if graph:
         blank = np.full(n, "", dtype=object)
-        return Design(s_packed, rows, status, blank, element_sets, classes, anion_rule)
+        return Design(s_packed, rows, status, blank, element_sets, classes, anion_rule, own)
     blocks, notes = [], np.full(n, "", dtype=object)
     for key, f in objects:
         if isinstance(f, StructureFeaturizer):
@@ -251,4 +264,4 @@ def featurize_frame(
         notes[bad] = notes[bad] + separator + f"{key}:" + f_status[bad].astype(str)
         blocks.append(values)
     X = np.hstack(blocks)
-    return Design(X[rows], rows, status, notes, element_sets, classes, anion_rule)
+    return Design(X[rows], rows, status, notes, element_sets, classes, anion_rule, own)

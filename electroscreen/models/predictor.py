@@ -48,6 +48,7 @@ from electroscreen.models.predictor_outputs import (
 )
 from electroscreen.models.predictor_params import check_predictor_params, predictor_config
 from electroscreen.models.predictor_scoring import EstimatorConventions, check_fitted
+from electroscreen.models.recall_intervals import RecallIntervals
 from electroscreen.models.side_models import fit_side_models
 from electroscreen.models.tasks import Task, targets_for
 from electroscreen.models.temperature import (
@@ -134,6 +135,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         "constant_features_": None,
         "rare_features_": None,
         "training_rows_": None,
+        "recall_intervals_": None,  # a recall's interval is the model's, as before
         "heldout_rows_": None,
         "training_labels_": None,
         "ea_log10_prefactor_": None,  # Ea from the forest alone, as before
@@ -289,12 +291,13 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         self.heldout_rows_ = self.heldout_by_anion_class_ = None  # remember_heldout, train set them
         self.descriptor_fingerprint_ = None  # train sets it (models/descriptor_fingerprint.py)
         if task.kind == "classification":
-            self.training_rows_ = None
+            self.training_rows_ = self.recall_intervals_ = None
             has_verdicts = "verdict" in table  # the labels screen shows beside the scores
             self.training_labels_ = TrainingLabels.of_rows(table, rows) if has_verdicts else None
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
         self.training_rows_ = TrainingRows.of_rows(table, targets, rows)
+        self.recall_intervals_ = RecallIntervals.of_rows(table, targets, rows, self.conformal_alpha)
         self.training_labels_ = None
         # wrapped in conformal intervals (predictor_calibration.fit_conformal)
         self.estimator_ = fit_conformal(self, base, X, design, table, targets, use)

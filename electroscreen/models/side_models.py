@@ -6,7 +6,9 @@ module docstring, *Novelty* and *Temperature*): :class:`~electroscreen.models.no
 on the training design, and, for ``temperature_model="arrhenius"``, a small forest
 (:data:`~electroscreen.models.temperature.EA_FOREST`) of the activation energy ``Ea`` (eV) on the
 rows with an ``ea_ev`` value. :func:`predict_conductivity` combines them with the conformal
-intervals of the main model, their upper bounds cut at :data:`LOG10_SIGMA_CEILING`.
+intervals of the main model (a recall's widened by
+:class:`~electroscreen.models.recall_intervals.RecallIntervals`), their upper bounds cut at
+:data:`LOG10_SIGMA_CEILING`.
 
 Away from 25 degC an interval is the 25 degC interval moved along the Arrhenius line and widened
 by what an error in ``Ea`` does there: ``e = ea_error_quantile_ |1/T - 1/298.15 K| / (k_B ln10)``
@@ -201,9 +203,11 @@ def predict_conductivity(
     Returns
     -------
     list of ndarray, each of shape (len(design.rows),)
-        log10 sigma and its spread and interval (shifted along the Arrhenius line; the upper
-        bound at most :data:`LOG10_SIGMA_CEILING` or the prediction), novelty, and the activation
-        energy (eV) for ``temperature_model="arrhenius"``.
+        log10 sigma and its spread and interval (a recalled training composition's widened to
+        its measured scatter at 25 degC, :mod:`~electroscreen.models.recall_intervals`; shifted
+        along the Arrhenius line; the upper bound at most :data:`LOG10_SIGMA_CEILING` or the
+        prediction), novelty, and the activation energy (eV) for
+        ``temperature_model="arrhenius"``.
     """
     novelty_model = predictor.novelty_
     if novelty_model is None:
@@ -216,6 +220,9 @@ def predict_conductivity(
         mu, sd, lo, hi = predictor.estimator_.predict_interval(
             design.X, novelty, design.element_sets, design.anion_classes
         )
+    recalls = predictor.recall_intervals_  # None: fitted before 2026-12-07, as before
+    if recalls is not None and design.compositions is not None:  # recall_intervals: at 25 degC
+        lo, hi = recalls.widen(design.compositions, lo, hi)
     if predictor.temperature_model != "arrhenius":
         return [mu, sd, lo, _below_ceiling(hi, mu), novelty]
     ea = (
