@@ -11,12 +11,11 @@ fractional amounts directly:
 2. Every combination is scored; a combination is admissible when every element with a negative state is
    at least as electronegative as every element with a positive state.
 3. The admissible combination with residual charge within ``tol`` of zero and the lowest penalty wins
-   (ties: smaller residual, then enumeration order, so results are reproducible); one that balances
-   exactly with no rare state (:mod:`~electroscreen.data.rare_states`) comes before those that are
-   only within ``tol``: Sb5+ in Li7P2.9Sb0.1S10.75O0.25, not the commoner Sb3+ that leaves 0.2
-   charges over (the only such change among the 1,471 OBELiX, Liverpool and air-label formulas);
-   Pr4+ in Li2Pr0.05Zr0.95Br1.2Cl4.8, which the screening filter then rejects as an oxidising
-   cation: the formula as written needs it (Pr3+ needs Li2.05).
+   (ties: smaller residual, then enumeration order, so results are reproducible), unless one that
+   balances exactly takes states about as common (:data:`~electroscreen.data.oxidation_search.
+   COMPARABLE`): Sb5+ in Li7P2.9Sb0.1S10.75O0.25, not Sb3+, which leaves 0.2 charges over (the only
+   change among the 1,471 OBELiX, Liverpool and air-label formulas); W6+ stays in LiTi1.9P3W0.1O12
+   (W4+ balances it exactly, but is 23 times rarer).
 4. If none balances, one element may take a *mixed valence* (a non-integer average between its known
    states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual (``generate`` takes none of a
    non-metal or metalloid, :data:`NO_MIXED_VALENCE`: P+4.3 there is a CIF missing sulfur).
@@ -272,12 +271,8 @@ _OK, _UNBALANCED_ROW, _NO_STATE, _EMPTY = 0, 1, 2, 3
 @cache
 def _element_options(exclude: frozenset[tuple[str, int]] = frozenset()) -> tuple[np.ndarray, ...]:
     """Per atomic number: option states and penalties (most frequent first; the ``(symbol,
-    state)`` pairs of ``exclude`` left out), whether each is a usual state, not a rare one
-    (:func:`~electroscreen.data.rare_states.is_rare_state`: only an exact balance in usual states
-    comes before the others), their count, the Pauling electronegativity and the alphabetical
-    rank of the symbol (the order of the search)."""
-    from electroscreen.data.rare_states import is_rare_state  # a module built on this one
-
+    state)`` pairs of ``exclude`` left out), their count, the Pauling electronegativity and the
+    alphabetical rank of the symbol (the order of the search)."""
     n_z = len(ELEMENT_SYMBOLS)
     options = [()] + [
         tuple(o for o in element_oxidation_states(s) if (s, o[0]) not in exclude)
@@ -286,21 +281,19 @@ def _element_options(exclude: frozenset[tuple[str, int]] = frozenset()) -> tuple
     width = max(len(o) for o in options)
     state = np.zeros((n_z, width))
     penalty = np.zeros((n_z, width))
-    usual = np.zeros((n_z, width), dtype=np.bool_)
     count = np.array([len(o) for o in options], dtype=np.int64)
     for z, opts in enumerate(options):
         state[z, : len(opts)] = [s for s, _ in opts]
         penalty[z, : len(opts)] = [p for _, p in opts]
-        usual[z, : len(opts)] = [not is_rare_state(ELEMENT_SYMBOLS[z], s) for s, _ in opts]
     with warnings.catch_warnings():  # pymatgen warns for each noble gas (no Pauling value)
         warnings.simplefilter("ignore", UserWarning)
         chi = np.array([4.0] + [_electronegativity(s) for s in ELEMENT_SYMBOLS[1:]])
     rank = np.argsort(np.argsort(np.array(ELEMENT_SYMBOLS, dtype=object))).astype(np.int64)
-    return state, penalty, usual, count, chi, rank
+    return state, penalty, count, chi, rank
 
 
 @njit(cache=True)
-def _assign_row(z, n, option_state, option_penalty, option_usual, option_count, chi_of, tol, out):
+def _assign_row(z, n, option_state, option_penalty, option_count, chi_of, tol, out):
     """One composition (elements in alphabetical order, amounts rounded): fills ``out`` with the
     states; returns ``(status code, residual, index of the mixed-valence element or -1)``."""
     n_el = len(z)
@@ -319,9 +312,7 @@ def _assign_row(z, n, option_state, option_penalty, option_usual, option_count, 
             sizes[e] = min(sizes[e], 3)
     state_of = option_state[z]
     penalty_of = option_penalty[z]
-    kind, choice, mixed, target = search_states(
-        state_of, penalty_of, option_usual[z], sizes, n, chi_of[z], tol
-    )
+    kind, choice, mixed, target = search_states(state_of, penalty_of, sizes, n, chi_of[z], tol)
     residual = 0.0
     for e in range(n_el):
         out[e] = state_of[e, choice[e]]
@@ -334,16 +325,7 @@ def _assign_row(z, n, option_state, option_penalty, option_usual, option_count, 
 
 @njit(cache=True, parallel=True)
 def _assign_packed(
-    offsets,
-    z,
-    amount,
-    rank_of,
-    option_state,
-    option_penalty,
-    option_usual,
-    option_count,
-    chi_of,
-    tol,
+    offsets, z, amount, rank_of, option_state, option_penalty, option_count, chi_of, tol
 ):
     n_rows = len(offsets) - 1
     states = np.full(len(z), np.nan)
@@ -362,15 +344,7 @@ def _assign_packed(
             n[e] = round(amount[entries[e]], 8)
         row = np.full(len(entries), np.nan)
         code[i], residual[i], m = _assign_row(
-            z[entries],
-            n,
-            option_state,
-            option_penalty,
-            option_usual,
-            option_count,
-            chi_of,
-            tol,
-            row,
+            z[entries], n, option_state, option_penalty, option_count, chi_of, tol, row
         )
         if code[i] != _NO_STATE:
             for e in range(len(entries)):

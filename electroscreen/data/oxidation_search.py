@@ -11,21 +11,24 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["BALANCED", "EXACT", "MIXED", "UNBALANCED", "search_states"]
+__all__ = ["BALANCED", "COMPARABLE", "EXACT", "MIXED", "UNBALANCED", "search_states"]
 
 #: What :func:`search_states` found: a balanced combination, a mixed valence, or neither.
 BALANCED, MIXED, UNBALANCED = 0, 1, 2
 #: A residual charge at most this fraction of the positive charge is an *exact* balance (the
-#: amounts are rounded to 8 decimals), preferred over one that is only within ``tol`` when it
-#: needs no rare state.
+#: amounts are rounded to 8 decimals).
 EXACT = 1e-6
+#: An exact balance beats a cheaper one within ``tol`` when each element it gives another state
+#: takes one at least this fraction as frequent in the ICSD (penalties at most ``-ln COMPARABLE``
+#: higher): Sb5+ / Sb3+ 0.82, Sn2+ / Sn4+ 0.60 pass; Ce4+ / Ce3+ 0.23, Nb4+ / Nb5+ 0.19, W4+ / W6+
+#: 0.044 do not (a nominal formula that leaves out a vacancy keeps its common state).
+COMPARABLE = 0.5
 
 
 @njit(cache=True)
 def search_states(
     state_of: np.ndarray,
     penalty_of: np.ndarray,
-    usual_of: np.ndarray,
     sizes: np.ndarray,
     n: np.ndarray,
     chi: np.ndarray,
@@ -36,11 +39,11 @@ def search_states(
     Only *admissible* combinations count (every anion at least as electronegative as every cation,
     at least one of each), unless there is none. Among them, in order of preference:
 
-    1. balanced (``|residual| <= tol * positive charge``): an exact balance (``|residual| <=``
-       :data:`EXACT` ``* positive charge``) in usual states (``usual_of``: no rare state) first,
-       as a chemist reads a formula written for its states (Sb5+ in Li7P2.9Sb0.1S10.75O0.25, where
-       Sb3+, the state commoner in the ICSD, leaves 0.2 of 22 charges over); then lowest cost,
-       then smallest residual;
+    1. balanced (``|residual| <= tol * positive charge``): lowest cost, then smallest residual;
+       but the lowest-cost exact balance (``|residual| <=`` :data:`EXACT` ``* positive charge``)
+       when its states are about as common as the winner's (:data:`COMPARABLE`), as a chemist
+       reads a formula written for its states (Sb5+ in Li7P2.9Sb0.1S10.75O0.25, where Sb3+, the
+       state a little commoner in the ICSD, leaves 0.2 of 22 charges over);
     2. mixed valence: the lowest-cost (then smallest-residual) combination in which one element can
        take the non-integer state ``target`` that cancels the residual, within its range of states
        and of the same sign; the element with the smallest amount (first on ties) does so;
@@ -66,7 +69,7 @@ def search_states(
     position = np.zeros(n_el, dtype=np.int64)
     choice = np.zeros(n_el, dtype=np.int64)
     best = np.zeros((4, n_el), dtype=np.int64)
-    # per kind (exact, balanced within tol, mixed valence, unbalanced): (primary, secondary, index)
+    # (primary, secondary, product index) of: balanced, mixed valence, unbalanced, exact balance
     key = np.full((4, 3), np.inf)
     mixed_e, mixed_target = -1, 0.0
     admissible_seen = False
@@ -97,10 +100,9 @@ def search_states(
             position[:] = 0
             while True:
                 c = 0
-                residual, positive, cost, usual = 0.0, 0.0, 0.0, True
+                residual, positive, cost = 0.0, 0.0, 0.0
                 for e in range(n_el):
                     choice[e] = allowed[e, position[e]]
-                    usual = usual and usual_of[e, choice[e]]
                     c += choice[e] * stride[e]
                     charge = state_of[e, choice[e]] * n[e]
                     residual += charge
@@ -109,12 +111,14 @@ def search_states(
                     cost += penalty_of[e, choice[e]] * n[e]
                 size = abs(residual)
                 if size <= tol * max(positive, 1e-12):
-                    k = 0 if size <= EXACT * max(positive, 1e-12) and usual else 1
-                    if _before(cost, size, c, key[k]):
-                        key[k, 0], key[k, 1], key[k, 2] = cost, size, c
-                        best[k] = choice
-                elif key[0, 0] == np.inf and key[1, 0] == np.inf:
-                    if _before(cost, size, c, key[2]):
+                    if _before(cost, size, c, key[0]):
+                        key[0, 0], key[0, 1], key[0, 2] = cost, size, c
+                        best[0] = choice
+                    if size <= EXACT * max(positive, 1e-12) and _before(cost, size, c, key[3]):
+                        key[3, 0], key[3, 1], key[3, 2] = cost, size, c
+                        best[3] = choice
+                elif key[0, 0] == np.inf:
+                    if _before(cost, size, c, key[1]):
                         fit_e, fit_target = -1, 0.0
                         for e in range(n_el):
                             state = state_of[e, choice[e]]
@@ -123,12 +127,12 @@ def search_states(
                             if fits and (fit_e < 0 or n[e] < n[fit_e]):
                                 fit_e, fit_target = e, target
                         if fit_e >= 0:
-                            key[2, 0], key[2, 1], key[2, 2] = cost, size, c
-                            best[2] = choice
+                            key[1, 0], key[1, 1], key[1, 2] = cost, size, c
+                            best[1] = choice
                             mixed_e, mixed_target = fit_e, fit_target
-                    if _before(size, cost, c, key[3]):
-                        key[3, 0], key[3, 1], key[3, 2] = size, cost, c
-                        best[3] = choice
+                    if _before(size, cost, c, key[2]):
+                        key[2, 0], key[2, 1], key[2, 2] = size, cost, c
+                        best[2] = choice
                 e = n_el - 1  # next combination of this pattern (odometer)
                 while e >= 0:
                     position[e] += 1
@@ -140,10 +144,17 @@ def search_states(
                     break
         if admissible_seen:
             break  # otherwise every combination counts
-    for k, kind in enumerate((BALANCED, BALANCED, MIXED, UNBALANCED)):
-        if key[k, 2] != np.inf:
-            return kind, best[k], mixed_e, mixed_target
-    return UNBALANCED, best[3], -1, 0.0
+    if key[3, 2] != np.inf and key[3, 2] != key[0, 2]:
+        comparable = True  # every element the exact balance changes: a state nearly as common
+        for e in range(n_el):
+            extra = penalty_of[e, best[3, e]] - penalty_of[e, best[0, e]]
+            comparable = comparable and extra <= -np.log(COMPARABLE) + 1e-12
+        if comparable:
+            return BALANCED, best[3], mixed_e, mixed_target
+    for kind in range(3):
+        if key[kind, 2] != np.inf:
+            return kind, best[kind], mixed_e, mixed_target
+    return UNBALANCED, best[2], -1, 0.0
 
 
 @njit(cache=True)
