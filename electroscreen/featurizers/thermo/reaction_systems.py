@@ -107,7 +107,8 @@ def stack_systems(
     rows : int64 array
         Candidates to stack (rows with elements and positive amounts).
     reactant : dict
-        Atomic number to amount per formula unit, e.g. ``{1: 2, 8: 1}`` for H2O.
+        Atomic number to amount per formula unit, e.g. ``{1: 2, 8: 1}`` for H2O; ``{}`` stacks
+        the candidates' own systems (their hulls: ``StabilisationModel.predict_analogues``).
     table : EnthalpyTable
 
     Returns
@@ -127,14 +128,18 @@ def stack_systems(
         elements, dims, compound_offsets, compounds, table.fractions, table.energy
     )
     comps = _fractions(packed.offsets, packed.z, packed.amount, rows, system_of, elements, dims)
-    reacts = _fractions(
-        np.asarray([0, len(r_z)], dtype=np.int64),
-        r_z,
-        r_amount,
-        np.zeros(len(dims), dtype=np.int64),
-        np.arange(len(dims), dtype=np.int64),
-        elements,
-        dims,
+    reacts = (
+        _fractions(
+            np.asarray([0, len(r_z)], dtype=np.int64),
+            r_z,
+            r_amount,
+            np.zeros(len(dims), dtype=np.int64),
+            np.arange(len(dims), dtype=np.int64),
+            elements,
+            dims,
+        )
+        if len(r_z)
+        else np.zeros((len(dims), elements.shape[1]))  # no reactant: the candidates' hulls only
     )
     return StackedSystems(
         elements, dims, matrix, energy, entry_offsets, table_index, system_of, comps, reacts
