@@ -6,9 +6,10 @@ with its DOI or citation) were compiled for electroscreen; see ``README.md`` bes
 the task works without the data folder.
 
 Formulas are written as in the sources. :func:`normalise_label_formula`
-(:mod:`~electroscreen.data.label_formulas`) turns what it can into one composition (mixtures such as ``90(75Li2S-15P2S5-10P2O5)-10ZnO`` or ``(Li2S)75(P2S5)25 + 20 mol%
-LiI``, phase names such as ``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes, ``Na beta-alumina``
-as its ideal formula NaAl11O17); anything else (a variable ``x``, a described phase, a beta''-alumina
+(:mod:`~electroscreen.data.label_formulas`) turns what it can into one composition (mixtures such
+as ``90(75Li2S-15P2S5-10P2O5)-10ZnO`` or ``(Li2S)75(P2S5)25 + 20 mol% LiI``, phase names such as
+``Li7P3S11 glass (70Li2S-30P2S5)``, dopant notes, ``Na beta-alumina`` as its ideal formula
+NaAl11O17); anything else (a variable ``x``, a described phase, a beta''-alumina
 whose stabiliser is not given) keeps its text and gets status ``unparsed_formula``.
 
 A row measured on a *modified* sample (coated, surface-fluorinated or otherwise surface-treated, a
