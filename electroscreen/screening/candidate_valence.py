@@ -14,6 +14,8 @@ S-1.45 in the search, needs S-). :func:`rare_state_lines` names the rejected can
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +30,7 @@ __all__ = [
     "REJECTED_COLUMNS",
     "charge_problem",
     "rare_state_lines",
+    "rejection_lines",
     "rejected_row",
     "seed_states",
 ]
@@ -105,16 +108,33 @@ def rare_state_lines(rejected: pd.DataFrame, shown: int = 10) -> list[str]:
     """Lines naming the candidates rejected for a rare oxidation state (rows of
     :data:`REJECTED_COLUMNS`): a count, then one line per state, most frequent first (the first
     ``shown``), with an example formula and the reason; none when no candidate was."""
-    rows = rejected[rejected["status"] == RARE_OXIDATION_STATE]
+    return rejection_lines(
+        rejected,
+        RARE_OXIDATION_STATE,
+        lambda n: (
+            f"{n} candidate{'s' * (n != 1)} need a rare oxidation state ({RARE_OXIDATION_STATE}):"
+        ),
+        "states",
+        shown,
+    )
+
+
+def rejection_lines(
+    rejected: pd.DataFrame, status: str, header: Callable[[int], str], kind: str, shown: int = 10
+) -> list[str]:
+    """Lines naming the candidates of one rejection ``status`` (rows of :data:`REJECTED_COLUMNS`):
+    ``header(count)``, then one line per value of their ``state`` column, most frequent first (the
+    first ``shown``), with an example formula and the reason, and ``+N more <kind>``; none when no
+    candidate was rejected so."""
+    rows = rejected[rejected["status"] == status]
     if rows.empty:
         return []
-    n = len(rows)
-    lines = [f"{n} candidate{'s' * (n != 1)} need a rare oxidation state ({RARE_OXIDATION_STATE}):"]
+    lines = [header(len(rows))]
     by_state = rows.groupby("state", sort=False)
     order = by_state.size().sort_values(ascending=False, kind="stable")
     for state, count in order.head(shown).items():
         first = by_state.get_group(state).iloc[0]
         lines.append(f"  {state}: {count}, e.g. {first['formula']} ({first['error']})")
     if len(order) > shown:
-        lines.append(f"  +{len(order) - shown} more states")
+        lines.append(f"  +{len(order) - shown} more {kind}")
     return lines

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from electroscreen.screening.candidate_valence import rejected_row
+from electroscreen.screening.candidate_valence import rejected_row, rejection_lines
 from electroscreen.screening.cell_content import species_label, substitutions_label
 
 if TYPE_CHECKING:
@@ -125,19 +125,13 @@ def charge_mismatch_lines(rejected: pd.DataFrame, shown: int = 10) -> list[str]:
     :data:`~electroscreen.screening.candidate_valence.REJECTED_COLUMNS`): a count, then one line
     per replacement, most frequent first (the first ``shown``), with an example formula and the
     reason; none when no candidate was."""
-    rows = rejected[rejected["status"] == CHARGE_MISMATCH]
-    if rows.empty:
-        return []
-    n = len(rows)
-    lines = [
-        f"{n} candidate{'s' * (n != 1)} change a replaced cation's charge by more than "
-        f"{MAX_CHARGE_CHANGE:g} ({CHARGE_MISMATCH}, --keep-mismatched keeps them):"
-    ]
-    by_pair = rows.groupby("state", sort=False)
-    order = by_pair.size().sort_values(ascending=False, kind="stable")
-    for pair, count in order.head(shown).items():
-        first = by_pair.get_group(pair).iloc[0]
-        lines.append(f"  {pair}: {count}, e.g. {first['formula']} ({first['error']})")
-    if len(order) > shown:
-        lines.append(f"  +{len(order) - shown} more replacements")
-    return lines
+    return rejection_lines(
+        rejected,
+        CHARGE_MISMATCH,
+        lambda n: (
+            f"{n} candidate{'s' * (n != 1)} change a replaced cation's charge by more than "
+            f"{MAX_CHARGE_CHANGE:g} ({CHARGE_MISMATCH}, --keep-mismatched keeps them):"
+        ),
+        "replacements",
+        shown,
+    )
