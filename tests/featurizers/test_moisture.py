@@ -77,12 +77,13 @@ EVERY = [name for name, _, _ in MOISTURE_FEATURES]
 
 
 def test_a_refined_composition_has_the_descriptors_of_its_carrier_balanced_one():
-    """Li7P2.9Sb0.1S10.75O0.25 (a label, 0.2 e short) taken literally puts a trace of pure S on
-    its hull (``elemental_hull``); balanced by Li it is Li7.2P2.9Sb0.1S10.75O0.25, a hull of
-    compounds. Li3In1.015Cl6 (OBELiX's Li3InCl6) taken literally leaves a trace of In metal,
-    which reacts with CO2; balanced it is Li2.955In1.015Cl6, which does not."""
-    given = ["Li7P2.9Sb0.1S10.75O0.25", "Li3In1.015Cl6"]
-    balanced = ["Li7.2P2.9Sb0.1S10.75O0.25", "Li2.955In1.015Cl6"]
+    """Li7P2.9Sb0.11S10.75O0.25 (0.17 e short with Sb3+; the label's Sb0.1 balances exactly with
+    Sb5+, which the oxidation states now take) taken literally puts a trace of pure S on its hull
+    (``elemental_hull``); balanced by Li it is Li7.17P2.9Sb0.11S10.75O0.25, a hull of compounds.
+    Li3In1.015Cl6 (OBELiX's Li3InCl6) taken literally leaves a trace of In metal, which reacts
+    with CO2; balanced it is Li2.955In1.015Cl6, which does not."""
+    given = ["Li7P2.9Sb0.11S10.75O0.25", "Li3In1.015Cl6"]
+    balanced = ["Li7.17P2.9Sb0.11S10.75O0.25", "Li2.955In1.015Cl6"]
     literal, literal_status = MoistureChemistry(EVERY, carrier=None).transform_with_status(given)
     values, status = MoistureChemistry(EVERY).transform_with_status(given)  # carrier Li
     want, want_status = MoistureChemistry(EVERY).transform_with_status(balanced)

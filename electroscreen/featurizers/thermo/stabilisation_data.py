@@ -89,8 +89,9 @@ def anion_masks(packed: PackedCompositions) -> np.ndarray:
     return anion_amounts(packed)[0]
 
 
-def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`anion_masks` and the amount of each anion (per formula unit, as written).
+def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`anion_masks`, the amount of each anion (per formula unit, as written) and of all
+    atoms with a negative state.
 
     Returns
     -------
@@ -99,13 +100,19 @@ def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
     amounts : ndarray of float64, shape (N, len(ANION_ELEMENTS))
         Column ``k``: the amount of the element of bit ``1 << k`` where its state is negative (an
         anion of the row), else 0. Li7La3Zr2O11.99S0.01: O 11.99 and S 0.01; Li2SO4: O 4 alone.
+    negative : ndarray of float64, shape (N,)
+        The amount of every atom with a negative state, those outside :data:`ANION_ELEMENTS`
+        included (H- in LiAlH4, P3- in Li3P): the anion atoms a domain share is counted over.
     """
-    merged, entry_rows, anion, masks, _ = merged_anions(packed)
+    merged, entry_rows, anion, masks, states = merged_anions(packed)
     bits = ANION_BITS[merged.z]
     amounts = np.zeros((len(packed), len(ANION_ELEMENTS)))
     columns = np.log2(np.maximum(bits, 1)).astype(np.int64)
     np.add.at(amounts, (entry_rows[anion], columns[anion]), merged.amount[anion])
-    return masks, amounts
+    negative = np.bincount(
+        entry_rows, weights=np.where(states < 0, merged.amount, 0.0), minlength=len(packed)
+    )
+    return masks, amounts, negative
 
 
 def merged_anions(

@@ -39,7 +39,8 @@ def domain_cover(
     """Share of each composition's anion atoms that a set of ``domain`` covers, and that set.
 
     A set ``S`` of ``domain`` contained in the composition's anions covers ``share(S)``, the atoms
-    of its anions over all anion atoms; a set of two or more anions only in proportion to its
+    of its anions over all anion atoms (every atom with a negative state: the H- of LiAlH4O0.01,
+    whose O covers 0.0025, not all of its anions); a set of two or more anions only in proportion to its
     scarcest member, times ``min(1, p_min / full_share)`` (``p_min``: that member's share of the
     anion atoms), so that a trace of O does not make a chloride an oxychloride ({O, Cl}) all at
     once. A one-anion set needs no such factor: its share vanishes with its amount. The weight is
@@ -66,17 +67,17 @@ def domain_cover(
     key : ndarray of int64, shape (N,)
         The covering set (bit mask), 0 where ``weight`` is 0.
     """
-    masks, amounts = anion_amounts(packed)
-    total = amounts.sum(axis=1)
+    masks, amounts, total = anion_amounts(packed)  # shares over every negative atom (H- too)
     bits = 1 << np.arange(amounts.shape[1])
     decided = (masks > 0) & (total > 0)
+    whole = amounts.sum(axis=1) >= total * (1 - 1e-12)  # no negative atom outside the anion set
     best, key = np.zeros(len(masks)), np.zeros(len(masks), dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = amounts / total[:, None]
         for candidate in sorted(domain):
             members = (bits & candidate) > 0
             contained = decided & ((masks & candidate) == candidate)
-            cover = np.where(masks == candidate, 1.0, shares[:, members].sum(axis=1))
+            cover = np.where((masks == candidate) & whole, 1.0, shares[:, members].sum(axis=1))
             if members.sum() > 1:
                 cover = cover * np.minimum(1.0, shares[:, members].min(axis=1) / full_share)
             better = contained & (cover > best)
