@@ -2,13 +2,14 @@
 
 A candidate's enthalpy is its tabulated one when its composition is in the table; otherwise its
 hull energy plus the stabilisation predicted by
-:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`, times the share of its
-anion atoms inside the model's applicability domain (``domain_cover``: 1 for an oxide, 0.999 for
-an oxide with a trace of sulfide, 0 for a sulfide; below 1, predicted for the in-domain analogue,
+:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`, in the parts of its
+anion atoms inside the model's applicability domain (``domain_blend``: all of it for an oxide,
+0.999 for an oxide with a trace of sulfide, 0 for a sulfide; a part other than the candidate's
+own anion set predicted for that set's in-domain analogue,
 :mod:`~electroscreen.featurizers.thermo.stabilisation_domain`); with a share of 0 (NaN here) the
-kernels use its hull energy. The batch form of
-:func:`corrected_enthalpy` (one composition: electrodes, tests), on the candidates'
-stacked chemical systems (air reactivity, window, interfaces).
+kernels use its hull energy. The batch form of :func:`corrected_enthalpy` (one composition:
+electrodes, tests), on the candidates' stacked chemical systems (air reactivity, window,
+interfaces).
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def candidate_enthalpies(
         otherwise (the kernels then use the hull energy).
     applied : ndarray (len(rows),)
         The stabilisation applied where ``weight > 0``, NaN elsewhere: the predicted one where
-        ``weight`` is 1, else ``weight`` times that predicted for the candidate's in-domain
-        analogue (``StabilisationModel.predict_analogues``).
+        ``weight`` is 1, else the candidate's own prediction and its in-domain analogues'
+        (``StabilisationModel.predict_analogues``), each times its part
+        (``StabilisationModel.domain_blend``).
     weight : ndarray (len(rows),)
         :meth:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel.domain_weight`
         of the untabulated rows (the share of the anion atoms in the domain), 0 elsewhere.
@@ -63,6 +65,29 @@ def candidate_enthalpies(
     weight = np.zeros(len(rows))
     if not stabilisation:
         return known, used, applied, weight
+    model = default_stabilisation_model(water)
+    unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
+    candidates = packed.take(rows[unknown])
+    own, parts, sets = model.domain_blend(candidates)
+    weight[unknown] = np.clip(own + parts.sum(axis=1), 0.0, 1.0)
+    correction = np.zeros(len(unknown))
+    mine = np.flatnonzero(own > 0)
+    if len(mine):  # the own anion set in the domain: the candidate's own hull features
+        summary = stack.hull_summary(unknown[mine])  # hull energy, element fraction, phases
+        n_elements = np.diff(candidates.offsets)[mine]
+        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
+        correction[mine] = own[mine] * model.predict_with_hull(candidates.take(mine), hull)
+    for d, key in enumerate(sets.tolist()):  # the in-domain analogues' predictions, by share
+        part = np.flatnonzero(parts[:, d] > 0)
+        if len(part):
+            keys = np.full(len(part), key, dtype=np.int64)
+            predicted = model.predict_analogues(candidates.take(part), keys)
+            correction[part] += parts[part, d] * predicted
+    corrected = weight[unknown] > 0
+    at = unknown[corrected]
+    applied[at] = correction[corrected]
+    used[at] = stack.hull_summary(at)[:, 0] + applied[at]
+    return known, used, applied, weight
     model = default_stabilisation_model(water)
     unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
     candidates = packed.take(rows[unknown])
@@ -137,11 +162,14 @@ def corrected_enthalpy(
         status=np.asarray([OK], dtype=object),
         error=np.asarray([""], dtype=object),
     )
-    weight, key = model.domain_cover(packed)
-    if weight[0] == 0.0:
+    own, parts, sets = model.domain_blend(packed)
+    weight = min(1.0, float(own[0] + parts[0].sum()))
+    if weight == 0.0:
         return hull[0], SOURCE_HULL
-    if weight[0] == 1.0:
-        return hull[0] + float(
-            model.predict_with_hull(packed, np.array([hull]))[0]
-        ), SOURCE_CORRECTED
-    return hull[0] + float(weight[0] * model.predict_analogues(packed, key)[0]), SOURCE_PARTIAL
+    correction = 0.0
+    if own[0] > 0:
+        correction = float(own[0] * model.predict_with_hull(packed, np.array([hull]))[0])
+    for d in np.flatnonzero(parts[0] > 0):
+        keys = np.full(1, sets[d], dtype=np.int64)
+        correction += float(parts[0, d] * model.predict_analogues(packed, keys)[0])
+    return hull[0] + correction, SOURCE_CORRECTED if weight == 1.0 else SOURCE_PARTIAL

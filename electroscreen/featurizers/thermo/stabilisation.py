@@ -26,7 +26,7 @@ Method
    has a long tail: fluoroborates and sulfates reach -2 eV/atom), seeded, single-threaded.
    Predictions are clipped to ``<= 0``: a synthesised candidate is assumed not above its own
    decomposition.
-4. Applicability domain (:meth:`StabilisationModel.domain_cover`): the anion sets of at least
+4. Applicability domain (:meth:`StabilisationModel.domain_blend`): the anion sets of at least
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
    among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
    (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and
@@ -40,7 +40,9 @@ Method
    mixed-anion candidate, corrected by ``w`` times the prediction for its in-domain analogue (the
    other anions replaced, charge for charge, by the covering set's): Li7La3Zr2O11.99S0.01 0.9992 of
    LLZO's correction, Li10GeP2S11.99O0.01 0.0008 of Li10GeP2O12's, Li3PS3O 0.25 of Li3PO4's, so
-   a dopant-level anion moves the enthalpy by a dopant-level amount. Until 2026-12-07 the
+   a dopant-level anion moves the enthalpy by a dopant-level amount (shares over every negative
+   atom; several covering sets share the correction: :meth:`StabilisationModel.domain_blend`).
+   Until 2026-12-07 the
    correction switched at a dopant's first atom (0.01 O in a sulfide: -0.2 eV/atom; 0.01 S in
    LLZO: +0.15 eV/atom, air score 0.92 -> 0.50).
 
@@ -81,7 +83,11 @@ from electroscreen.featurizers.thermo.stabilisation_data import (
     stabilisation_training_set,
     with_magpie,
 )
-from electroscreen.featurizers.thermo.stabilisation_domain import domain_analogues, domain_cover
+from electroscreen.featurizers.thermo.stabilisation_domain import (
+    domain_analogues,
+    domain_blend,
+    domain_cover,
+)
 
 __all__ = [
     "BARTEL_2020",
@@ -264,6 +270,17 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
             domain = [anion_mask(k) for k in self.domain_]
             weight[rows], key[rows] = domain_cover(packed.take(rows), domain)
         return weight, key
+
+    def domain_blend(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_blend`'s parts:
+        own (n,), each set's analogue's (n, D), the sets (D,); 0 below ``min_elements``."""
+        check_is_fitted(self, "domain_")
+        sets = np.asarray(sorted(anion_mask(k) for k in self.domain_), dtype=np.int64)
+        own, weights = np.zeros(len(packed)), np.zeros((len(packed), len(sets)))
+        rows = np.flatnonzero(self._enough_elements(packed))
+        if len(rows):
+            own[rows], weights[rows] = domain_blend(packed.take(rows), sets.tolist())[:2]
+        return own, weights, sets
 
     def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
         """The weight of :meth:`domain_cover`: 1 for oxides, oxosalts, in-domain oxychlorides and

@@ -24,7 +24,7 @@ from electroscreen.featurizers.thermo.stabilisation_data import (
     merged_anions,
 )
 
-__all__ = ["FULL_SHARE", "domain_analogues", "domain_cover"]
+__all__ = ["FULL_SHARE", "domain_analogues", "domain_blend", "domain_cover"]
 
 #: Share of a composition's anion atoms from which each member of a several-anion domain set
 #: (e.g. {O, Cl}) counts in full (:func:`domain_cover`): the smallest member share among the
@@ -33,18 +33,28 @@ __all__ = ["FULL_SHARE", "domain_analogues", "domain_cover"]
 FULL_SHARE = 0.2
 
 
-def domain_cover(
+def domain_blend(
     packed: PackedCompositions, domain: list[int], full_share: float = FULL_SHARE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each composition's anion atoms that a set of ``domain`` covers, and that set.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """How much of each composition's correction comes from its own prediction and from each
+    domain set's in-domain analogue.
 
-    A set ``S`` of ``domain`` contained in the composition's anions covers ``share(S)``, the atoms
-    of its anions over all anion atoms (every atom with a negative state: the H- of LiAlH4O0.01,
-    whose O covers 0.0025, not all of its anions); a set of two or more anions only in proportion to its
-    scarcest member, times ``min(1, p_min / full_share)`` (``p_min``: that member's share of the
-    anion atoms), so that a trace of O does not make a chloride an oxychloride ({O, Cl}) all at
-    once. A one-anion set needs no such factor: its share vanishes with its amount. The weight is
-    the largest cover.
+    A set ``S`` of ``domain`` contained in the composition's anions covers ``c_S``: the atoms of
+    its anions over all anion atoms (every atom with a negative state: the H- of LiAlH4O0.01,
+    whose O covers 0.0025, not all of its anions), a set of two or more anions only in proportion
+    to its scarcest member, times ``min(1, p_min / full_share)`` (``p_min``: that member's share),
+    so that a trace of O does not make a chloride an oxychloride ({O, Cl}) all at once.
+
+    * ``own``: the cover of the composition's own anion set where ``domain`` holds it (and no
+      other atom is negative): 1 for Li7La3Zr2O12, Li2SO4, Li3OCl (the model's prediction for the
+      composition, as when only whole sets were corrected), 0.0083 for Li3InCl5.99O0.01 ({O, Cl}
+      with O at 0.0017 of the anions, 0.0017 / 0.2), 0 for a set outside ``domain``.
+    * ``weights[:, d]``: the rest, ``1 - own``, times the largest cover of the other contained
+      sets, shared among them in proportion to their covers, a set inside a larger contained one
+      times ``1 - c`` of that one ({O} gives way to {O, Cl} as it fills: Li3OCl0.999Br0.001 is
+      nearly all {O, Cl}), for the prediction of the analogue of set ``d``. Sharing, rather than
+      taking the largest set alone, keeps the correction continuous where two sets cover equally
+      (Li2TiO2F2: half {O}, half {F}; the largest alone jumped by 0.32 eV/atom there).
 
     Parameters
     ----------
@@ -57,32 +67,71 @@ def domain_cover(
 
     Returns
     -------
-    weight : ndarray of float64, shape (N,), in [0, 1]
-        1 exactly where the composition's own anion set is in ``domain`` (each member at least
-        ``full_share`` if it has several): Li7La3Zr2O12, Li2SO4, Li3OCl. 0 where no set of
-        ``domain`` is contained in its anions, without anions, or with an anion element left
-        without a state: Li3PS4, Li3InCl6, LiAl. In between otherwise, with the default domain
-        ({O}, {O, Cl}, {F}): Li7La3Zr2O11.99S0.01 0.99917, Li10GeP2S11.99O0.01 0.00083, Li3PS3O
-        0.25, Li3InCl5.99O0.01 0.0083 (0.0017 of O, and {O, Cl} at 0.0017 / 0.2).
-    key : ndarray of int64, shape (N,)
-        The covering set (bit mask), 0 where ``weight`` is 0.
+    own : ndarray of float64, shape (N,), in [0, 1]
+    weights : ndarray of float64, shape (N, len(domain)), rows summing to at most ``1 - own``
+    sets : ndarray of int64, shape (len(domain),)
+        ``domain`` in the order of the columns (ascending).
+    masks : ndarray of int64, shape (N,)
+        Each composition's anion set (:func:`~electroscreen.featurizers.thermo.stabilisation_data.
+        anion_masks`).
     """
+    sets = np.asarray(sorted(domain), dtype=np.int64)
     masks, amounts, total = anion_amounts(packed)  # shares over every negative atom (H- too)
     bits = 1 << np.arange(amounts.shape[1])
     decided = (masks > 0) & (total > 0)
     whole = amounts.sum(axis=1) >= total * (1 - 1e-12)  # no negative atom outside the anion set
-    best, key = np.zeros(len(masks)), np.zeros(len(masks), dtype=np.int64)
+    own = np.zeros(len(masks))
+    cover = np.zeros((len(masks), len(sets)))
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = amounts / total[:, None]
-        for candidate in sorted(domain):
+        for d, candidate in enumerate(sets.tolist()):
             members = (bits & candidate) > 0
             contained = decided & ((masks & candidate) == candidate)
-            cover = np.where((masks == candidate) & whole, 1.0, shares[:, members].sum(axis=1))
+            ramp = np.ones(len(masks))
             if members.sum() > 1:
-                cover = cover * np.minimum(1.0, shares[:, members].min(axis=1) / full_share)
-            better = contained & (cover > best)
-            best, key = np.where(better, cover, best), np.where(better, candidate, key)
-    return np.clip(best, 0.0, 1.0), key
+                ramp = np.minimum(1.0, shares[:, members].min(axis=1) / full_share)
+            c = shares[:, members].sum(axis=1) * ramp
+            itself = contained & (masks == candidate) & whole
+            own = np.where(itself, ramp, own)  # its shares sum to 1 (up to rounding): the ramp
+            cover[:, d] = np.where(contained & ~itself, np.clip(c, 0.0, 1.0), 0.0)
+    own = np.clip(np.nan_to_num(own), 0.0, 1.0)
+    share = cover.copy()  # a set inside a larger contained one gives way as that one fills up
+    for d, small in enumerate(sets.tolist()):
+        for e, large in enumerate(sets.tolist()):
+            if large != small and (large & small) == small:
+                share[:, d] *= 1.0 - cover[:, e]
+    largest, summed = cover.max(axis=1, initial=0.0), share.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(summed > 0, (1.0 - own) * largest / summed, 0.0)
+    return own, share * scale[:, None], sets, masks
+
+
+def domain_cover(
+    packed: PackedCompositions, domain: list[int], full_share: float = FULL_SHARE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each composition's correction the domain covers, and the set that covers most.
+
+    Returns
+    -------
+    weight : ndarray of float64, shape (N,), in [0, 1]
+        ``own + weights.sum(axis=1)`` of :func:`domain_blend`: 1 exactly where the composition's
+        own anion set is in ``domain`` (each member at least ``full_share`` if it has several):
+        Li7La3Zr2O12, Li2SO4, Li3OCl. 0 where no set of ``domain`` is contained in its anions,
+        without anions, or with an anion element left without a state: Li3PS4, Li3InCl6, LiAl.
+        In between otherwise, with the default domain ({O}, {O, Cl}, {F}): Li7La3Zr2O11.99S0.01
+        0.99917, Li10GeP2S11.99O0.01 0.00083, Li3PS3O 0.25, Li2TiO2F2 0.5.
+    key : ndarray of int64, shape (N,)
+        The set with the largest part (its own anion set where that is its ``own`` part), 0
+        where ``weight`` is 0.
+    """
+    own, weights, sets, masks = domain_blend(packed, domain, full_share)
+    weight = np.clip(own + weights.sum(axis=1), 0.0, 1.0)
+    key = masks.copy()
+    if len(sets):
+        best = weights.argmax(axis=1)
+        larger = weights[np.arange(len(own)), best] > own
+        key[larger] = sets[best[larger]]
+    return weight, np.where(weight > 0, key, 0).astype(np.int64)
 
 
 def domain_analogues(packed: PackedCompositions, keys: np.ndarray) -> PackedCompositions:
