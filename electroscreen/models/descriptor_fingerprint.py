@@ -29,8 +29,8 @@ pyfunc model warns once per load, at its first ``predict`` (:func:`warn_drift`,
 (``fit_design`` resets it; the evaluation's fits do not pay for a record): nothing can be checked,
 :func:`drift_line` says so. The probe catches the change of 2026-12-07 (O-doped sulfides no longer
 corrected as oxides): an air model recorded by the code before it differs in
-``rxn_h2o_ev_per_atom`` and ``rxn_co2_ev_per_atom``, on Li3PS3O. The graph network reads structures, not descriptors: its record has no column, and its check
-finds nothing.
+``rxn_h2o_ev_per_atom`` and ``rxn_co2_ev_per_atom``, on Li3PS3O. The graph network reads
+structures, not descriptors: its record has no column, and its check finds nothing.
 """
 
 from __future__ import annotations

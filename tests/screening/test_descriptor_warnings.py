@@ -24,7 +24,9 @@ def test_screen_names_the_model_whose_descriptors_changed(
     assert plain.descriptor_warnings == []  # the tiny models, reloaded by unchanged code
     assert not any("descriptor" in s for s in said)
     assert not (tmp_path / "plain" / WARNINGS_FILE).exists()
-    assert plain.timings["descriptor_check"] < 1.0  # both models, after the featurizers' warm-up
+    # both models, after the featurizers' warm-up: milliseconds (7-17 ms for the default air
+    # model); the bound leaves room for a loaded 2-core CI machine
+    assert plain.timings["descriptor_check"] < 5.0
 
     shift_electrolyte_column(monkeypatch, "charge_residual", 0.01)  # the air model's featurizer
     said = []

@@ -5,7 +5,7 @@ The domain (:class:`~electroscreen.featurizers.thermo.stabilisation.Stabilisatio
 (anions: elements with a negative oxidation state, :func:`~electroscreen.featurizers.thermo.
 stabilisation_data.anion_amounts`). Corrected only when its whole anion set is in the domain, a
 candidate's enthalpy jumped with a trace of a second anion: Li7La3Zr2O11.99S0.01 lost LLZO's
-correction (its air score fell from 0.92 to 0.51). Here a candidate is corrected in proportion to
+correction (its air score fell from 0.918 to 0.505). Here a candidate is corrected in proportion to
 the share of its anion atoms a domain set covers (:func:`domain_cover`), by the correction the model
 predicts for its *in-domain analogue* (:func:`domain_analogues`): the composition with its other
 anions replaced, charge for charge, by the covering set's. Both tend to those of the undoped
