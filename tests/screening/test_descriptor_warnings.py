@@ -31,7 +31,11 @@ def test_screen_names_the_model_whose_descriptors_changed(
     shift_electrolyte_column(monkeypatch, "charge_residual", 0.01)  # the air model's featurizer
     said = []
     result = screen([formula_pool], tmp_path / "out", progress=False, log=said.append, **run)
-    air = next(p for p in batch._CACHE.values() if p.task == "air_stability")
+    air = next(  # this store's air model (other tests leave theirs in the cache)
+        p
+        for key, p in batch._CACHE.items()
+        if key[1] == model_store.uri and p.task == "air_stability"
+    )
     n_columns = len(getattr(air, fp.ATTRIBUTE)["columns"])
     line = (
         f"the air_stability model {model_store.stability} was trained with descriptors this code "
