@@ -141,6 +141,7 @@ def test_pyfunc_refuses_the_structures_screen_refuses(fractions_model, tmp_path,
     and its structures are packed once (they were packed for the formulas and again for the
     features)."""
     import electroscreen.experiments.pyfunc as pyfunc
+    import electroscreen.experiments.pyfunc_input as pyfunc_input
     import electroscreen.models.featurize as featurize
     from electroscreen.data.limits import DEFAULT_MAX_SITES
     from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
@@ -154,7 +155,7 @@ def test_pyfunc_refuses_the_structures_screen_refuses(fractions_model, tmp_path,
         {"formula": ["LiCl", None, None, "LiCl"], "structure": [licl, overlap, big, licl]}
     )
     packs = []
-    for module in (pyfunc, featurize):
+    for module in (pyfunc_input, featurize):
         original = module.pack_structures
         monkeypatch.setattr(
             module,
