@@ -71,40 +71,23 @@ def candidate_enthalpies(
     own, parts, sets = model.domain_blend(candidates)
     weight[unknown] = np.clip(own + parts.sum(axis=1), 0.0, 1.0)
     correction = np.zeros(len(unknown))
-    mine = np.flatnonzero(own > 0)
-    if len(mine):  # the own anion set in the domain: the candidate's own hull features
-        summary = stack.hull_summary(unknown[mine])  # hull energy, element fraction, phases
-        n_elements = np.diff(candidates.offsets)[mine]
-        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-        correction[mine] = own[mine] * model.predict_with_hull(candidates.take(mine), hull)
+    corrected = np.flatnonzero(weight[unknown] > 0)
+    summary = stack.hull_summary(unknown[corrected])  # hull energy, element fraction, phases
+    mine = np.flatnonzero(own[corrected] > 0)  # the own anion set in the domain: own hull features
+    if len(mine):
+        n_elements = np.diff(candidates.offsets)[corrected[mine]]
+        hull = np.column_stack([summary[mine, 0], n_elements, summary[mine, 1], summary[mine, 2]])
+        predicted = model.predict_with_hull(candidates.take(corrected[mine]), hull)
+        correction[corrected[mine]] = own[corrected[mine]] * predicted
     for d, key in enumerate(sets.tolist()):  # the in-domain analogues' predictions, by share
         part = np.flatnonzero(parts[:, d] > 0)
         if len(part):
             keys = np.full(len(part), key, dtype=np.int64)
             predicted = model.predict_analogues(candidates.take(part), keys)
             correction[part] += parts[part, d] * predicted
-    corrected = weight[unknown] > 0
     at = unknown[corrected]
     applied[at] = correction[corrected]
-    used[at] = stack.hull_summary(at)[:, 0] + applied[at]
-    return known, used, applied, weight
-    model = default_stabilisation_model(water)
-    unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
-    candidates = packed.take(rows[unknown])
-    weight[unknown], keys = model.domain_cover(candidates)
-    full = np.flatnonzero(weight[unknown] == 1.0)
-    if len(full):  # the whole anion set in the domain: the candidate's own hull features
-        at = unknown[full]
-        summary = stack.hull_summary(at)  # hull energy, element fraction, phases
-        n_elements = np.diff(candidates.offsets)[full]
-        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-        applied[at] = model.predict_with_hull(candidates.take(full), hull)
-        used[at] = summary[:, 0] + applied[at]
-    part = np.flatnonzero((weight[unknown] > 0) & (weight[unknown] < 1))
-    if len(part):  # the prediction for the in-domain analogue, times the share covered
-        at = unknown[part]
-        applied[at] = weight[at] * model.predict_analogues(candidates.take(part), keys[part])
-        used[at] = stack.hull_summary(at)[:, 0] + applied[at]
+    used[at] = summary[:, 0] + applied[at]
     return known, used, applied, weight
 
 
