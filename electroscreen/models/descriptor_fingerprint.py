@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,14 +164,18 @@ def _default_probe(predictor: Any) -> dict[str, Any]:
     return {"formulas": list(PROBE_FORMULAS), "structures": structures}
 
 
-def _column_hash(name: str, values: Sequence[str]) -> str:
-    return hashlib.sha256(f"{name}|{','.join(values)}".encode()).hexdigest()[:16]
+def _column_hashes(predictor: Any, probe: Mapping[str, Any]) -> dict[str, str]:
+    """Each design column's hash of its rounded values on ``probe``."""
+    return {
+        name: hashlib.sha256(f"{name}|{','.join(values)}".encode()).hexdigest()[:16]
+        for name, values in probe_values(predictor, probe).items()
+    }
 
 
 def descriptor_fingerprint(predictor: Any) -> dict[str, Any]:
     """The record of ``predictor``'s featurization on today's probe (module docstring)."""
     probe = _default_probe(predictor)
-    columns = {n: _column_hash(n, v) for n, v in probe_values(predictor, probe).items()}
+    columns = _column_hashes(predictor, probe)
     digest = hashlib.sha256("".join(columns.values()).encode()).hexdigest()[:16]
     return {"version": 1, "digest": digest, "probe": probe, "columns": columns}
 
@@ -213,7 +217,7 @@ def check_fingerprint(predictor: Any) -> FingerprintCheck | None:
     if not record:
         return None
     recorded = dict(record["columns"])
-    now = {n: _column_hash(n, v) for n, v in probe_values(predictor, record["probe"]).items()}
+    now = _column_hashes(predictor, record["probe"])
     differing = [n for n, h in recorded.items() if now.get(n) != h]
     differing += [n for n in now if n not in recorded]
     return FingerprintCheck(differing, len(recorded))

@@ -37,6 +37,7 @@ import pandas as pd
 
 from electroscreen.screening.candidate_valence import rejected_row, rejection_lines
 from electroscreen.screening.cell_content import species_label, substitutions_label
+from electroscreen.screening.site_size import outside_limits
 
 if TYPE_CHECKING:
     from electroscreen.screening.seed_maps import SeedMaps
@@ -93,10 +94,9 @@ def _deltas(
 
 
 def outside_charge_limit(change: np.ndarray, limit: float = MAX_CHARGE_CHANGE) -> np.ndarray:
-    """Where ``|charge_change|`` exceeds ``limit`` (NaN, no cation replaced, is inside)."""
-    change = np.asarray(change, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.abs(change) > limit + 1e-9
+    """Where ``|charge_change|`` exceeds ``limit`` (NaN, no cation replaced, is inside): the size
+    check's :func:`~electroscreen.screening.site_size.outside_limits` at ``+-limit``."""
+    return outside_limits(change, (-limit - 1e-9, limit + 1e-9))
 
 
 def charge_rejection(
