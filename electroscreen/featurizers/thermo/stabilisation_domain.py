@@ -150,7 +150,7 @@ def domain_analogues(packed: PackedCompositions, keys: np.ndarray) -> PackedComp
     ----------
     packed : PackedCompositions
     keys : ndarray of int64, shape (N,)
-        The set of each row (:func:`domain_cover`'s ``key``).
+        The set of each row (a column of :func:`domain_blend`'s ``sets``).
 
     Returns
     -------
