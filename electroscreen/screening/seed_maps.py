@@ -50,6 +50,12 @@ __all__ = [
 
 #: Columns of :attr:`~electroscreen.screening.generate.GeneratedPool.skipped`.
 SKIPPED_COLUMNS = ["seed_id", "seed_formula", "status", "error"]
+#: Hydrogen stays where it is, as the carrier does: a proton (H+ in NH2-, OH-, H2O) is bound
+#: covalently to its N or O and a hydride (H- in BH4-, AlH4-, a borane cage) to its B or Al, so
+#: neither is a lattice ion to exchange (the substitution statistics, mined mostly from oxides, offer
+#: H+ > Cu+, Ag+, Pt2+, C2+ or F-: Li2OHCl gave Li2CuClO and KLi2OF), and no element becomes
+#: hydrogen.
+HYDROGEN = 1
 
 
 @dataclass
@@ -145,12 +151,15 @@ def seed_maps(
             "carrier_not_cation", f"{carrier} takes {state:+g} in the charge balance, no cation"
         )
     species = model.index(z, charge)
-    movable = (species >= 0) & (z != carrier_z)
+    movable = (species >= 0) & (z != carrier_z) & (z != HYDROGEN)
     if not movable.any():
-        others = [species_label(k, q) for k, q in zip(z, charge, strict=True) if k != carrier_z]
+        stay = {carrier_z, HYDROGEN}
+        others = [species_label(k, q) for k, q in zip(z, charge, strict=True) if k not in stay]
+        held = "; hydrogen is never substituted" if HYDROGEN in z else ""
         return SeedSkip(
             "nothing_to_substitute",
-            f"no species but {carrier}+ is one of the substitution model's ({', '.join(others)})",
+            f"no species but {carrier}+ is one of the substitution model's"
+            f" ({', '.join(others) or 'none'}){held}",
         )
     fixed_modelled = species[(species >= 0) & ~movable]
     fixed_logp = float(model.log_cond[fixed_modelled, fixed_modelled].sum())
