@@ -48,7 +48,11 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE, by_composition
+from electroscreen.models.training_rows import (
+    TRAINING_MATCH_TOLERANCE,
+    by_composition,
+    measured_values,
+)
 from electroscreen.models.uncertainty import conformal_quantile
 
 __all__ = ["RecallIntervals", "repeat_deviations"]
@@ -126,7 +130,7 @@ class RecallIntervals:
         (:class:`~electroscreen.models.tasks.Targets`; censored rows count as unmeasured)."""
         return cls(
             table["formula"].to_numpy()[rows],
-            np.where(targets.evaluable[rows], targets.y[rows], np.nan),
+            measured_values(targets, rows),
             alpha,
         )
 

@@ -30,6 +30,7 @@ __all__ = [
     "TRAINING_MATCH_TOLERANCE",
     "TrainingRows",
     "by_composition",
+    "measured_values",
     "measurement_text",
 ]
 
@@ -50,6 +51,13 @@ TRAINING_MATCH_TOLERANCE = 2e-3
 #: The end of a ``train_id`` whose composition was only measured below a bound; group 1 is the
 #: bound's exponent (``824 (< 1e-10 S/cm)``).
 CENSORED_ID = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
+
+
+def measured_values(targets: object, rows: np.ndarray) -> np.ndarray:
+    """The exact measurements (log10 S/cm) of ``rows`` (positions) of a conductivity table's
+    ``targets`` (:class:`~electroscreen.models.tasks.Targets`): NaN where a row is censored or has
+    no value, so a censored row counts as unmeasured in every training lookup."""
+    return np.where(targets.evaluable[rows], targets.y[rows], np.nan)
 
 
 def by_composition(
@@ -120,7 +128,7 @@ class TrainingRows:
         return cls(
             table["candidate_id"].to_numpy()[rows] if "candidate_id" in table else rows,
             table["formula"].to_numpy()[rows],
-            np.where(targets.evaluable[rows], targets.y[rows], np.nan),
+            measured_values(targets, rows),
             targets.censored_bound[rows],
         )
 
