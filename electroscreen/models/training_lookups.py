@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.composition_match import composition_groups
 from electroscreen.models.recall_intervals import RecallIntervals
 from electroscreen.models.tasks import Targets, Task
 from electroscreen.models.training_labels import TrainingLabels
@@ -34,9 +35,12 @@ def fitted_lookups(
         has_verdicts = "verdict" in table  # the labels screen shows beside the scores
         labels = TrainingLabels.of_rows(table, rows) if has_verdicts else None
         return {"training_rows_": None, "recall_intervals_": None, "training_labels_": labels}
+    # one composition grouping of the rows for both (each builds its own index from it, so what
+    # is pickled is as before)
+    group = composition_groups([str(f) for f in table["formula"].to_numpy()[rows]])
     return {
-        "training_rows_": TrainingRows.of_rows(table, targets, rows),
-        "recall_intervals_": RecallIntervals.of_rows(table, targets, rows, alpha),
+        "training_rows_": TrainingRows.of_rows(table, targets, rows, group),
+        "recall_intervals_": RecallIntervals.of_rows(table, targets, rows, alpha, group),
         "training_labels_": None,
     }
 

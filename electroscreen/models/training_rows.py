@@ -61,9 +61,13 @@ def measured_values(targets: object, rows: np.ndarray) -> np.ndarray:
 
 
 def by_composition(
-    ids: Sequence[object], formulas: Sequence[object]
+    ids: Sequence[object], formulas: Sequence[object], group: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, CompositionIndex]:
     """Rows grouped by composition (``composition_groups``), as the training lookups keep them.
+
+    ``group``, when given, is ``composition_groups`` of ``formulas`` already computed
+    (:func:`~electroscreen.models.training_lookups.fitted_lookups`: one grouping for the training
+    rows and the recall intervals of a fit).
 
     Returns
     -------
@@ -76,7 +80,7 @@ def by_composition(
     """
     ids = np.asarray([str(i) for i in ids], dtype=object)
     formulas = [str(f) for f in formulas]
-    group = composition_groups(formulas)
+    group = composition_groups(formulas) if group is None else np.asarray(group)
     members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
     first = np.array([formulas[m[0]] for m in members], dtype=object)
     joined = np.array([";".join(ids[m]) for m in members], dtype=object)
@@ -97,6 +101,8 @@ class TrainingRows:
         Measured values (NaN where censored).
     upper : ndarray of float, shape (M,)
         Upper bound of a censored measurement (log10 S/cm), NaN otherwise.
+    group : ndarray of int, shape (M,), optional
+        The rows' composition groups, when already computed (:func:`by_composition`).
     """
 
     def __init__(
@@ -105,10 +111,11 @@ class TrainingRows:
         formulas: Sequence[object],
         log10_sigma: np.ndarray,
         upper: np.ndarray,
+        group: np.ndarray | None = None,
     ) -> None:
         values = np.asarray(log10_sigma, dtype=np.float64)
         upper = np.asarray(upper, dtype=np.float64)
-        members, self.formulas, self.ids, self.index = by_composition(ids, formulas)
+        members, self.formulas, self.ids, self.index = by_composition(ids, formulas, group)
         measured = [values[m][np.isfinite(values[m])] for m in members]
         self.log10_sigma = np.array([np.median(v) if len(v) else np.nan for v in measured])
         self.upper = np.array(
@@ -122,14 +129,18 @@ class TrainingRows:
         return len(self.ids)
 
     @classmethod
-    def of_rows(cls, table: pd.DataFrame, targets: object, rows: np.ndarray) -> TrainingRows:
+    def of_rows(
+        cls, table: pd.DataFrame, targets: object, rows: np.ndarray, group: np.ndarray | None = None
+    ) -> TrainingRows:
         """The rows ``rows`` (positions) of a conductivity table with their ``targets``
-        (:class:`~electroscreen.models.tasks.Targets`: measured values, censored bounds)."""
+        (:class:`~electroscreen.models.tasks.Targets`: measured values, censored bounds) and,
+        optionally, their composition groups."""
         return cls(
             table["candidate_id"].to_numpy()[rows] if "candidate_id" in table else rows,
             table["formula"].to_numpy()[rows],
             measured_values(targets, rows),
             targets.censored_bound[rows],
+            group,
         )
 
     def lookup(
