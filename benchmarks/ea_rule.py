@@ -23,7 +23,8 @@ from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.model_selection import GroupKFold
 
 from electroscreen.featurizers.registry import make_featurizer
-from electroscreen.models.tasks import chemical_systems, family_groups, load_task_table
+from electroscreen.models.row_groups import chemical_systems, family_groups
+from electroscreen.models.tasks import load_task_table
 from electroscreen.models.temperature import (
     EA_FOREST,
     log10_prefactor,

@@ -27,8 +27,8 @@ from sklearn.model_selection import GroupKFold
 from electroscreen.data.liverpool import load_liverpool
 from electroscreen.experiments.train import build_predictor, load_config_table
 from electroscreen.experiments.train_config import load_train_config
+from electroscreen.models.row_groups import chemical_systems
 from electroscreen.models.splits import guard_extra_rows
-from electroscreen.models.tasks import chemical_systems
 
 #: Temperature bands (degC) of the table.
 BANDS = (-np.inf, 40.0, 100.0, 200.0, 400.0, np.inf)

@@ -24,13 +24,13 @@ from mlflow.exceptions import MlflowException
 
 from electroscreen.data.composition_match import distinct_compositions
 from electroscreen.data.spreadsheet_text import spreadsheet_safe
+from electroscreen.experiments.model_coverage import model_coverage
 from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.experiments.tracking import (
     read_run_artifact,
     resolve_tracking_uri,
     tracking_client,
 )
-from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.mlflow_run import MODEL_PARAMS
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results

@@ -31,6 +31,7 @@ from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from electroscreen.experiments.pyfunc_input import as_frame, read_rows
 from electroscreen.models.descriptor_fingerprint import warn_drift
+from electroscreen.models.rock_salt_licl import rock_salt_licl_cif
 from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS, TEMPERATURE_COLUMN
 
 if TYPE_CHECKING:  # the annotation only: importing the predictor loads every featurizer
@@ -57,36 +58,6 @@ MODEL_CODE = """import mlflow
 from electroscreen.experiments.pyfunc import CandidatePredictorModel
 
 mlflow.models.set_model(CandidatePredictorModel())
-"""
-
-#: A small ordered structure used as the input example: rock-salt LiCl (Fm-3m, a = 5.13 A).
-_LICL_CIF = """data_LiCl
-_symmetry_space_group_name_H-M   'P 1'
-_cell_length_a   5.13
-_cell_length_b   5.13
-_cell_length_c   5.13
-_cell_angle_alpha   90
-_cell_angle_beta   90
-_cell_angle_gamma   90
-_symmetry_Int_Tables_number   1
-loop_
- _symmetry_equiv_pos_as_xyz
-  'x, y, z'
-loop_
- _atom_site_label
- _atom_site_type_symbol
- _atom_site_fract_x
- _atom_site_fract_y
- _atom_site_fract_z
- _atom_site_occupancy
-  Li1  Li  0.0  0.0  0.0  1
-  Li2  Li  0.5  0.5  0.0  1
-  Li3  Li  0.5  0.0  0.5  1
-  Li4  Li  0.0  0.5  0.5  1
-  Cl1  Cl  0.5  0.0  0.0  1
-  Cl2  Cl  0.0  0.5  0.0  1
-  Cl3  Cl  0.0  0.0  0.5  1
-  Cl4  Cl  0.5  0.5  0.5  1
 """
 
 
@@ -160,9 +131,10 @@ def model_signature(output_columns: tuple[str, ...]) -> ModelSignature:
 
 
 def input_example() -> pd.DataFrame:
-    """Two rows: a composition-only candidate and one with a CIF structure."""
+    """Two rows: a composition-only candidate and one with a CIF structure (rock-salt LiCl:
+    :func:`~electroscreen.models.rock_salt_licl.rock_salt_licl_cif`)."""
     return pd.DataFrame(
-        {"formula": ["Li7La3Zr2O12", "LiCl"], "structure": [None, _LICL_CIF]},
+        {"formula": ["Li7La3Zr2O12", "LiCl"], "structure": [None, rock_salt_licl_cif()]},
     )
 
 

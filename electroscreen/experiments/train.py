@@ -20,7 +20,7 @@ A run, in order:
    without importances), and the whole pipeline logged as one pyfunc model named after the task
    (``conductivity-model``, ``air-stability-model``: :func:`~electroscreen.experiments.pyfunc.
    logged_model_name`), registered under the config's name with the config's alias moved to the
-   new version.
+   new version (:mod:`~electroscreen.experiments.registration`).
 
 Which rows the final model sees (``final_fit``): by default the OBELiX **official train split**, so
 the registered model is exactly the model whose ``test_*`` metrics the run reports, and its numbers
@@ -47,6 +47,7 @@ from electroscreen.code_identity import code_tags
 from electroscreen.experiments.metric_key import metric_key
 from electroscreen.experiments.notes import NOTE_TAG, training_note
 from electroscreen.experiments.pyfunc import log_predictor, logged_model_name
+from electroscreen.experiments.registration import describe_version
 from electroscreen.experiments.tracking import (
     fluent_tracking,
     get_or_create_experiment,
@@ -369,20 +370,7 @@ def _run_training(
                 name=logged_model_name(task.name),
             )
         version = str(info.registered_model_version)
-        client = tracking_client(uri)
-        client.set_registered_model_alias(config.registered_model_name, config.alias, version)
-        client.set_model_version_tag(
-            config.registered_model_name, version, "electroscreen.task", task.name
-        )
-        if config.description:
-            client.update_model_version(
-                config.registered_model_name, version, description=config.description
-            )
-        if not client.get_registered_model(config.registered_model_name).description:
-            client.update_registered_model(  # what it predicts; a user's own text is kept
-                config.registered_model_name, description=task.summary
-            )
-        model_uri = f"models:/{config.registered_model_name}/{version}"
+        model_uri = describe_version(tracking_client(uri), config, version, task)  # alias, tags
         mlflow.set_tag("electroscreen.model_uri", model_uri)
         mlflow.set_tag("electroscreen.logged_model_uri", info.model_uri)
         metrics["train_seconds"] = time.perf_counter() - start

@@ -212,7 +212,7 @@ class TrainConfig(BaseModel):
     @field_validator("conformal_groups", mode="before")
     @classmethod
     def _groups_as_list(cls, value: object) -> object:
-        from electroscreen.models.tasks import conformal_groupings
+        from electroscreen.models.row_groups import conformal_groupings
 
         return conformal_groupings(value)
 

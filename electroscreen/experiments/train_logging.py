@@ -5,9 +5,8 @@ label rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`)
 plots, the feature importances and the descriptors' citations (:func:`label_warnings_left_to_run`
 keeps the label loader from naming the left-out rows a second time). :func:`headline_metrics`
 picks the metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training`
-inside its run (MLflow's fluent API on the run's store). :func:`model_coverage` reads back what a
-model's training run logged as its intervals' nominal coverage (``1 - conformal_alpha``), for the
-labels of the screening's plots and tables.
+inside its run (MLflow's fluent API on the run's store). What a screening reads back of it (the
+intervals' nominal coverage) is :mod:`~electroscreen.experiments.model_coverage`.
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ import pandas as pd
 
 from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments import plots
-from electroscreen.experiments.model_registry import model_run_id
-from electroscreen.experiments.tracking import retry_tracking, tracking_client
+from electroscreen.experiments.tracking import retry_tracking
 from electroscreen.experiments.train_config import TrainConfig
 
 if TYPE_CHECKING:
@@ -49,7 +47,6 @@ __all__ = [
     "log_evaluation",
     "log_importances",
     "log_label_rows",
-    "model_coverage",
     "run_params",
 ]
 
@@ -368,36 +365,3 @@ def _is_headline(name: str) -> bool:
 def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
     """The metrics worth printing at the end of a run (MAE, R2, ROC-AUC, coverage, ...)."""
     return {k: v for k, v in metrics.items() if _is_headline(k)}
-
-
-def model_coverage(model_uri: str | None, tracking_uri: str | None = None) -> float | None:
-    """Nominal coverage of a conductivity model's intervals, as its training run logged it.
-
-    ``1 - conformal_alpha`` of the run that logged the model (param ``conformal_alpha`` of
-    :meth:`~electroscreen.experiments.train_config.TrainConfig.flat_params`). A label is never worth
-    a failed command: whatever cannot be read gives None, and the label says 90 %.
-
-    Parameters
-    ----------
-    model_uri : str or None
-        ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-...``, ``runs:/...``
-        or a model folder.
-    tracking_uri : str, optional
-        The store holding the model and its run.
-
-    Returns
-    -------
-    float or None
-        None when unknown: no URI, no run behind the model in the store, a run without the param
-        (an air-stability model), a store error.
-    """
-    if not model_uri:
-        return None
-    try:
-        client = tracking_client(tracking_uri)
-        run_id = model_run_id(model_uri, client)
-        if run_id is None:
-            return None
-        return plots.alpha_coverage(client.get_run(run_id).data.params.get("conformal_alpha"))
-    except Exception:  # noqa: BLE001 - any store or file error: the coverage is unknown
-        return None

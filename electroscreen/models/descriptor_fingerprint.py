@@ -8,7 +8,7 @@ feature pipeline (:meth:`~electroscreen.models.predictor.CandidatePredictor.feat
 definitions the model was fitted with): its design columns on a small fixed probe set,
 :data:`PROBE_FORMULAS` (sulfides, oxysulfides, oxide, halide, oxyhalide, nitride, hydride and
 closo-borate, an unbalanced and a Na one) and, for a model that reads structures, a rock-salt LiCl
-cell built here (:func:`probe_structure`). Each value is rounded to :data:`SIGNIFICANT_DIGITS`
+cell (:func:`probe_structure`). Each value is rounded to :data:`SIGNIFICANT_DIGITS`
 significant digits (values under :data:`ZERO_BELOW` in magnitude are 0, NaN stays NaN), so
 floating-point noise across machines does not count as a change, and each column is hashed.
 
@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from electroscreen.models.rock_salt_licl import rock_salt_licl
 from electroscreen.notices import NoticeWarning
 
 __all__ = [
@@ -94,20 +95,13 @@ PROBE_FORMULAS: tuple[str, ...] = (
     "Li2O3",  # not charge balanced
     "Na3PS4",  # another carrier
 )
-#: Rock-salt LiCl (Fm-3m, a = 5.13 A), the probe structure of a model that reads structures.
-_ROCK_SALT_A = 5.13
 
 
 def probe_structure() -> dict[str, Any]:
     """The probe structure as plain data (``lattice``, ``species``, ``frac_coords``): the
-    conventional cell of rock-salt LiCl (Fm-3m), 8 sites."""
-    corners = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]]
-    a = _ROCK_SALT_A
-    return {
-        "lattice": [[a, 0.0, 0.0], [0.0, a, 0.0], [0.0, 0.0, a]],
-        "species": ["Li"] * 4 + ["Cl"] * 4,
-        "frac_coords": corners + [[(x + 0.5) % 1.0, y, z] for x, y, z in corners],
-    }
+    conventional cell of rock-salt LiCl (Fm-3m), 8 sites
+    (:func:`~electroscreen.models.rock_salt_licl.rock_salt_licl`)."""
+    return rock_salt_licl()
 
 
 def _probe_frame(probe: Mapping[str, Any]) -> pd.DataFrame:

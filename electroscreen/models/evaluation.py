@@ -225,7 +225,7 @@ def evaluate(
 #: (logged as ``metrics/<stem>_per_<column>.csv``).
 BREAKDOWNS = ("anion_class", "system_seen")
 #: The per-family table's row of the rows without a family: each was held out alone (a fold of
-#: its own, :func:`~electroscreen.models.tasks.family_groups`), not as one family.
+#: its own, :func:`~electroscreen.models.row_groups.family_groups`), not as one family.
 UNFAMILIED = "(no family: each row held out alone)"
 
 

@@ -8,9 +8,10 @@ Design choices (features, which rows are predicted, intervals, temperature, nove
 ``docs/architecture.md``, section "The predictor's design choices". Parameters are checked in
 :mod:`electroscreen.models.predictor_params`; featurizers are built by
 :mod:`~electroscreen.models.predictor_featurizers`, intervals calibrated by
-:mod:`~electroscreen.models.predictor_calibration`, output columns filled by
-:mod:`~electroscreen.models.predictor_outputs`; its scikit-learn conventions (``predict``,
-``score``, ``NotFittedError``; ``fit(table)``, not ``X, y``) in ``predictor_scoring``.
+:mod:`~electroscreen.models.predictor_calibration`, output columns filled (the bodies of
+``predict_design`` and ``predict_frame``) by :mod:`~electroscreen.models.predictor_outputs`; its
+scikit-learn conventions (``predict``, ``score``, ``NotFittedError``; ``fit(table)``, not
+``X, y``) in ``predictor_scoring``.
 """
 
 from __future__ import annotations
@@ -41,24 +42,16 @@ from electroscreen.models.predictor_featurizers import (
 )
 from electroscreen.models.predictor_outputs import (
     feature_importances,
-    feature_notes,
-    gate_weights,
+    frame_predictions,
     output_columns,
     predict_columns,
 )
 from electroscreen.models.predictor_params import check_predictor_params, predictor_config
 from electroscreen.models.predictor_scoring import EstimatorConventions, check_fitted
-from electroscreen.models.recall_intervals import RecallIntervals
 from electroscreen.models.side_models import fit_side_models
 from electroscreen.models.tasks import Task, targets_for
-from electroscreen.models.temperature import (
-    DEFAULT_EA_EV,
-    arrhenius_shift,
-    read_temperatures,
-    warn_kelvin_rows,
-)
-from electroscreen.models.training_labels import TrainingLabels
-from electroscreen.models.training_rows import TrainingRows
+from electroscreen.models.temperature import DEFAULT_EA_EV, arrhenius_shift
+from electroscreen.models.training_lookups import fitted_lookups, heldout_lookup
 
 __all__ = [
     "DEFAULT_EA_EV",
@@ -290,15 +283,12 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         self.rare_features_ = ConstantFeatures.rare(X, self.feature_names_) if matrix else None
         self.heldout_rows_ = self.heldout_by_anion_class_ = None  # remember_heldout, train set them
         self.descriptor_fingerprint_ = None  # train sets it (models/descriptor_fingerprint.py)
+        # what screen shows beside a prediction (training_lookups.py)
+        for name, value in fitted_lookups(task, table, targets, rows, self.conformal_alpha).items():
+            setattr(self, name, value)
         if task.kind == "classification":
-            self.training_rows_ = self.recall_intervals_ = None
-            has_verdicts = "verdict" in table  # the labels screen shows beside the scores
-            self.training_labels_ = TrainingLabels.of_rows(table, rows) if has_verdicts else None
             self.estimator_ = base.fit(X, y.astype(np.int64), sample_weight=weight)
             return self
-        self.training_rows_ = TrainingRows.of_rows(table, targets, rows)
-        self.recall_intervals_ = RecallIntervals.of_rows(table, targets, rows, self.conformal_alpha)
-        self.training_labels_ = None
         # wrapped in conformal intervals (predictor_calibration.fit_conformal)
         self.estimator_ = fit_conformal(self, base, X, design, table, targets, use)
         return self
@@ -312,9 +302,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         check_fitted(self)
         if task.kind != "regression":
             raise ValueError("remember_heldout needs a fitted conductivity model")
-        targets = targets_for(task, table, censored=self.censored)
-        rows = np.flatnonzero(targets.evaluable | np.isfinite(targets.censored_bound))
-        self.heldout_rows_ = TrainingRows.of_rows(table, targets, rows) if len(rows) else None
+        self.heldout_rows_ = heldout_lookup(table, targets_for(task, table, censored=self.censored))
         return self
 
     def output_columns(self) -> tuple[str, ...]:
@@ -376,28 +364,14 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
             cell, as ``screen`` reads a table row with a ``cif``.
         """
         check_fitted(self)
-        design = self.featurize(
+        return frame_predictions(
+            self,
             frame,
+            details,
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
-            as_table=structures is None,
         )
-        temperature, temperature_notes = None, None
-        if self._check().kind == "regression":
-            temperature, problem, temperature_notes = read_temperatures(frame)
-            design = design.with_status(problem)
-            if not details:  # the notes are not returned: one warning says them
-                warn_kelvin_rows(frame, temperature_notes, design.rows, stacklevel=2)
-        # a gated classifier's weights: the predictions and the notes both need them
-        weight = gate_weights(self.estimator_, design) if details else None
-        out = pd.DataFrame(self.predict_design(design, temperature, weight), index=frame.index)
-        if details:
-            notes = feature_notes(
-                design, self.constant_features_, self.rare_features_, weight, temperature_notes
-            )
-            out["pred_feature_status"] = notes
-        return out
 
     def feature_importances(self) -> pd.Series:
         """Impurity importances by feature name (NaN where the estimator has none)."""

@@ -20,12 +20,8 @@ from sklearn.base import BaseEstimator
 from electroscreen.data.composition_match import composition_groups
 from electroscreen.models.estimators import TREE_ESTIMATORS
 from electroscreen.models.featurize import Design
-from electroscreen.models.tasks import (
-    Targets,
-    chemical_systems,
-    conformal_groupings,
-    family_groups,
-)
+from electroscreen.models.row_groups import chemical_systems, conformal_groupings, family_groups
+from electroscreen.models.tasks import Targets
 from electroscreen.models.uncertainty import ConformalRegressor
 
 __all__ = ["calibration_groups", "conformal_method", "fit_conformal"]

@@ -6,7 +6,9 @@ Arrhenius model, the activation energy for conductivity); :func:`predict_columns
 design (the body of ``CandidatePredictor.predict_design``: values on the predicted rows, NaN and a
 ``pred_status`` elsewhere; a model without a temperature model predicts at 25 degC only);
 :func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``), with
-:func:`gate_weights` for a gated classifier's far-from-labels note.
+:func:`gate_weights` for a gated classifier's far-from-labels note; :func:`frame_predictions` is
+the body of ``CandidatePredictor.predict_frame`` (a frame featurized, its temperatures read,
+predicted).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import merge_status
+from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.packed import PackedStructures
 from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.featurize import Design
 from electroscreen.models.side_models import predict_conductivity
 from electroscreen.models.tasks import get_task
+from electroscreen.models.temperature import read_temperatures, warn_kelvin_rows
 
 __all__ = [
     "EA_COLUMN",
@@ -29,6 +34,7 @@ __all__ = [
     "NOVELTY_COLUMN",
     "feature_importances",
     "feature_notes",
+    "frame_predictions",
     "gate_weights",
     "output_columns",
     "predict_columns",
@@ -99,6 +105,48 @@ def predict_columns(
             for column in columns:
                 out[column][other] = np.nan
     out["pred_status"] = status
+    return out
+
+
+def frame_predictions(
+    predictor: object,
+    frame: pd.DataFrame,
+    details: bool = False,
+    *,
+    compositions: PackedCompositions | None = None,
+    structures: PackedStructures | None = None,
+    structure_rows: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The body of ``CandidatePredictor.predict_frame`` (its docstring: the arguments), on a
+    fitted predictor: ``frame`` featurized, each row's temperature read (conductivity), the
+    output columns predicted on the frame's index and, with ``details``, ``pred_feature_status``.
+    Without ``details``, kelvin-like temperatures are one ``KelvinWarning`` attributed to the
+    caller of ``predict_frame``."""
+    design = predictor.featurize(
+        frame,
+        compositions=compositions,
+        structures=structures,
+        structure_rows=structure_rows,
+        as_table=structures is None,
+    )
+    temperature, temperature_notes = None, None
+    if get_task(predictor.task).kind == "regression":  # the task featurize has just checked
+        temperature, problem, temperature_notes = read_temperatures(frame)
+        design = design.with_status(problem)
+        if not details:  # the notes are not returned: one warning says them
+            warn_kelvin_rows(frame, temperature_notes, design.rows, stacklevel=3)
+    # a gated classifier's weights: the predictions and the notes both need them
+    weight = gate_weights(predictor.estimator_, design) if details else None
+    out = pd.DataFrame(predictor.predict_design(design, temperature, weight), index=frame.index)
+    if details:
+        notes = feature_notes(
+            design,
+            predictor.constant_features_,
+            predictor.rare_features_,
+            weight,
+            temperature_notes,
+        )
+        out["pred_feature_status"] = notes
     return out
 
 

@@ -8,7 +8,8 @@ value fails before any work with a message naming the parameter, as scikit-learn
 from __future__ import annotations
 
 from electroscreen.models.estimators import ESTIMATORS
-from electroscreen.models.tasks import Task, conformal_groupings, get_task
+from electroscreen.models.row_groups import conformal_groupings
+from electroscreen.models.tasks import Task, get_task
 from electroscreen.models.temperature import TEMPERATURE_MODELS
 
 __all__ = ["CONFORMAL_METHODS", "check_predictor_params", "predictor_config"]

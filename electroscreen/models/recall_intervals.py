@@ -48,7 +48,11 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.models.training_rows import TRAINING_MATCH_TOLERANCE, by_composition
+from electroscreen.models.training_rows import (
+    TRAINING_MATCH_TOLERANCE,
+    by_composition,
+    measured_values,
+)
 from electroscreen.models.uncertainty import conformal_quantile
 
 __all__ = ["RecallIntervals", "repeat_deviations"]
@@ -94,6 +98,9 @@ class RecallIntervals:
         Measured values (NaN where censored or not measured at 25 degC).
     alpha : float
         Miscoverage (the predictor's ``conformal_alpha``).
+    group : ndarray of int, shape (M,), optional
+        The rows' composition groups, when already computed
+        (:func:`~electroscreen.models.training_rows.by_composition`).
 
     Attributes
     ----------
@@ -105,9 +112,15 @@ class RecallIntervals:
         Their conformal ``1 - alpha`` quantile, decades (NaN when too few).
     """
 
-    def __init__(self, formulas: Sequence[object], log10_sigma: np.ndarray, alpha: float) -> None:
+    def __init__(
+        self,
+        formulas: Sequence[object],
+        log10_sigma: np.ndarray,
+        alpha: float,
+        group: np.ndarray | None = None,
+    ) -> None:
         values = np.asarray(log10_sigma, dtype=np.float64)
-        members, _, _, self.index = by_composition(np.arange(len(values)), formulas)
+        members, _, _, self.index = by_composition(np.arange(len(values)), formulas, group)
         measured = [values[m][np.isfinite(values[m])] for m in members]
         self.median_, self.low_, self.high_ = (
             np.array([f(v) if len(v) else np.nan for v in measured])
@@ -120,14 +133,21 @@ class RecallIntervals:
 
     @classmethod
     def of_rows(
-        cls, table: pd.DataFrame, targets: object, rows: np.ndarray, alpha: float
+        cls,
+        table: pd.DataFrame,
+        targets: object,
+        rows: np.ndarray,
+        alpha: float,
+        group: np.ndarray | None = None,
     ) -> RecallIntervals:
         """The rows ``rows`` (positions) of a conductivity table with their ``targets``
-        (:class:`~electroscreen.models.tasks.Targets`; censored rows count as unmeasured)."""
+        (:class:`~electroscreen.models.tasks.Targets`; censored rows count as unmeasured) and,
+        optionally, their composition groups."""
         return cls(
             table["formula"].to_numpy()[rows],
-            np.where(targets.evaluable[rows], targets.y[rows], np.nan),
+            measured_values(targets, rows),
             alpha,
+            group,
         )
 
     def bounds(self, compositions: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,8 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedGroupKFold
 
 from electroscreen.data.composition_match import composition_groups, match_compositions
-from electroscreen.models.tasks import Targets, chemical_systems, family_groups, family_missing
+from electroscreen.models.row_groups import chemical_systems, family_groups, family_missing
+from electroscreen.models.tasks import Targets
 
 __all__ = [
     "FAMILY_SCHEMES",
@@ -36,7 +37,7 @@ SCHEMES = (
     "train_composition_cv",
     "family_lofo",
 )
-#: Schemes that hold every family out whole (:func:`~electroscreen.models.tasks.family_groups`), so
+#: Schemes that hold every family out whole (:func:`~electroscreen.models.row_groups.family_groups`), so
 #: each family's held-out errors are its own (:attr:`~electroscreen.models.evaluation.
 #: EvaluationResult.per_group`, logged as ``metrics/<stem>_per_family.csv``).
 FAMILY_SCHEMES = ("family_lofo", "family_cv", "train_family_cv")
@@ -106,7 +107,7 @@ def guard_extra_rows(
     groups : ndarray, optional
         Group label per table row (rows of a held-out group are left out).
     systems : ndarray, optional
-        Chemical system per table row (:func:`~electroscreen.models.tasks.chemical_systems`),
+        Chemical system per table row (:func:`~electroscreen.models.row_groups.chemical_systems`),
         for the extra rows without a family.
 
     Returns

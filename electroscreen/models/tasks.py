@@ -27,7 +27,6 @@ Two tasks:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.composition_match import composition_groups
-from electroscreen.data.formula import FormulaError, parse_formula
 
 __all__ = [
     "AIR_STABILITY",
@@ -46,13 +44,8 @@ __all__ = [
     "Targets",
     "Task",
     "air_stability_targets",
-    "chemical_systems",
-    "CONFORMAL_GROUPINGS",
     "collapse_verdict",
     "conductivity_targets",
-    "conformal_groupings",
-    "family_groups",
-    "family_missing",
     "get_task",
     "liverpool_rows",
     "load_task_table",
@@ -177,57 +170,6 @@ class Targets:
         return np.isfinite(self.y)
 
 
-def family_missing(table: pd.DataFrame) -> np.ndarray:
-    """Whether each row has no ``family`` (column absent, empty text or not text), shape ``(n,)``."""
-    family = table["family"] if "family" in table else pd.Series(np.nan, index=table.index)
-    return np.array([not (isinstance(f, str) and f) for f in family], dtype=bool)
-
-
-def family_groups(table: pd.DataFrame) -> np.ndarray:
-    """``family`` column; rows without one get a group of their own (never merged by accident)."""
-    ids = table["candidate_id"].astype(str) if "candidate_id" in table else table.index.astype(str)
-    missing = family_missing(table)
-    family = table["family"].to_numpy(dtype=object) if "family" in table else missing
-    filled = [f"__no_family__{i}" if m else f for f, i, m in zip(family, ids, missing, strict=True)]
-    return np.asarray(filled, dtype=object)
-
-
-#: What a conformal calibration row must not share with the rows its model was fitted on: the
-#: composition (the leak guard's match, :func:`~electroscreen.data.composition_match.
-#: composition_groups`), the chemical system (:func:`chemical_systems`), the family
-#: (:func:`family_groups`) or nothing.
-CONFORMAL_GROUPINGS = ("composition", "chemsys", "family", "none")
-
-
-def conformal_groupings(value: str | Sequence[str]) -> list[str]:
-    """``conformal_groups`` as a checked list: one name becomes a list of one.
-
-    The one home of this rule, used by ``CandidatePredictor`` and ``TrainConfig``.
-
-    Parameters
-    ----------
-    value : str or sequence of str
-        Names from :data:`CONFORMAL_GROUPINGS`.
-
-    Returns
-    -------
-    list of str
-
-    Raises
-    ------
-    ValueError
-        An empty list, a name outside :data:`CONFORMAL_GROUPINGS`, or a non-string entry.
-    """
-    names = [value] if isinstance(value, str) else value
-    names = list(names) if isinstance(names, Sequence) else []
-    if not names or not all(isinstance(n, str) and n in CONFORMAL_GROUPINGS for n in names):
-        raise ValueError(
-            f"conformal_groups must be {', '.join(CONFORMAL_GROUPINGS)} (or a list of them): "
-            f"{value!r}"
-        )
-    return names
-
-
 def conductivity_targets(table: pd.DataFrame, censored: str = "bound") -> Targets:
     """Targets of an OBELiX-like table (``log10_sigma``, ``censored``, ``log10_sigma_upper``).
 
@@ -252,17 +194,6 @@ def conductivity_targets(table: pd.DataFrame, censored: str = "bound") -> Target
         censored_bound=bound,
         sample_weight=np.ones(len(table)),
     )
-
-
-def chemical_systems(formulas: Sequence[object]) -> np.ndarray:
-    """Sorted element set of each formula (``"Ge-Li-P-S"``); unparsable formulas get their own text."""
-    out = []
-    for f in formulas:
-        try:
-            out.append("-".join(sorted(parse_formula(str(f)))))
-        except FormulaError:
-            out.append(f"__unparsed__{f}")
-    return np.asarray(out, dtype=object)
 
 
 def collapse_verdict(verdict: pd.Series | np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ __all__ = [
     "TRAINING_MATCH_TOLERANCE",
     "TrainingRows",
     "by_composition",
+    "measured_values",
     "measurement_text",
 ]
 
@@ -52,10 +53,21 @@ TRAINING_MATCH_TOLERANCE = 2e-3
 CENSORED_ID = re.compile(r"\(< 1e(-?\d+(?:\.\d+)?) S/cm\)")
 
 
+def measured_values(targets: object, rows: np.ndarray) -> np.ndarray:
+    """The exact measurements (log10 S/cm) of ``rows`` (positions) of a conductivity table's
+    ``targets`` (:class:`~electroscreen.models.tasks.Targets`): NaN where a row is censored or has
+    no value, so a censored row counts as unmeasured in every training lookup."""
+    return np.where(targets.evaluable[rows], targets.y[rows], np.nan)
+
+
 def by_composition(
-    ids: Sequence[object], formulas: Sequence[object]
+    ids: Sequence[object], formulas: Sequence[object], group: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, CompositionIndex]:
     """Rows grouped by composition (``composition_groups``), as the training lookups keep them.
+
+    ``group``, when given, is ``composition_groups`` of ``formulas`` already computed
+    (:func:`~electroscreen.models.training_lookups.fitted_lookups`: one grouping for the training
+    rows and the recall intervals of a fit).
 
     Returns
     -------
@@ -68,7 +80,7 @@ def by_composition(
     """
     ids = np.asarray([str(i) for i in ids], dtype=object)
     formulas = [str(f) for f in formulas]
-    group = composition_groups(formulas)
+    group = composition_groups(formulas) if group is None else np.asarray(group)
     members = [np.flatnonzero(group == g) for g in range(group.max() + 1 if len(group) else 0)]
     first = np.array([formulas[m[0]] for m in members], dtype=object)
     joined = np.array([";".join(ids[m]) for m in members], dtype=object)
@@ -89,6 +101,8 @@ class TrainingRows:
         Measured values (NaN where censored).
     upper : ndarray of float, shape (M,)
         Upper bound of a censored measurement (log10 S/cm), NaN otherwise.
+    group : ndarray of int, shape (M,), optional
+        The rows' composition groups, when already computed (:func:`by_composition`).
     """
 
     def __init__(
@@ -97,10 +111,11 @@ class TrainingRows:
         formulas: Sequence[object],
         log10_sigma: np.ndarray,
         upper: np.ndarray,
+        group: np.ndarray | None = None,
     ) -> None:
         values = np.asarray(log10_sigma, dtype=np.float64)
         upper = np.asarray(upper, dtype=np.float64)
-        members, self.formulas, self.ids, self.index = by_composition(ids, formulas)
+        members, self.formulas, self.ids, self.index = by_composition(ids, formulas, group)
         measured = [values[m][np.isfinite(values[m])] for m in members]
         self.log10_sigma = np.array([np.median(v) if len(v) else np.nan for v in measured])
         self.upper = np.array(
@@ -114,14 +129,18 @@ class TrainingRows:
         return len(self.ids)
 
     @classmethod
-    def of_rows(cls, table: pd.DataFrame, targets: object, rows: np.ndarray) -> TrainingRows:
+    def of_rows(
+        cls, table: pd.DataFrame, targets: object, rows: np.ndarray, group: np.ndarray | None = None
+    ) -> TrainingRows:
         """The rows ``rows`` (positions) of a conductivity table with their ``targets``
-        (:class:`~electroscreen.models.tasks.Targets`: measured values, censored bounds)."""
+        (:class:`~electroscreen.models.tasks.Targets`: measured values, censored bounds) and,
+        optionally, their composition groups."""
         return cls(
             table["candidate_id"].to_numpy()[rows] if "candidate_id" in table else rows,
             table["formula"].to_numpy()[rows],
-            np.where(targets.evaluable[rows], targets.y[rows], np.nan),
+            measured_values(targets, rows),
             targets.censored_bound[rows],
+            group,
         )
 
     def lookup(

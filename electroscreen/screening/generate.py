@@ -58,7 +58,7 @@ before duplicates are removed, so that a near-duplicate never stands in for one 
 
 The ``max_candidates`` sample is a weighted sample without replacement whose random key for each
 candidate is a hash of ``(seed, candidate_id)``: the same candidates are kept whatever the order the
-seeds are given in.
+seeds are given in (:mod:`~electroscreen.screening.weighted_sample`).
 
 Cell labels (formulas, prototypes, species) live in
 :mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
@@ -67,7 +67,6 @@ Cell labels (formulas, prototypes, species) live in
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,6 +105,7 @@ from electroscreen.screening.substitution import (
     ionic_volume_scale,
     substitute_packed,
 )
+from electroscreen.screening.weighted_sample import weighted_sample
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -301,7 +301,7 @@ def generate_candidates(
     ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
     if max_candidates is not None and len(table) > max_candidates:
-        keep = _weighted_sample(table, max_candidates, seed)
+        keep = weighted_sample(table, max_candidates, seed)
         counts["unselected"] += len(table) - len(keep)
         table = table.iloc[keep].reset_index(drop=True)
         picks = [picks[j] for j in keep]
@@ -321,27 +321,6 @@ def generate_candidates(
         packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
         pd.DataFrame(rejected, columns=REJECTED_COLUMNS),
     )  # fmt: skip
-
-
-def _uniform_keys(ids: Sequence[str], seed: int) -> np.ndarray:
-    """One number in (0, 1) per id, from a hash of ``(seed, id)`` (53 bits of BLAKE2b): a
-    candidate's draw depends on no other row, so neither on the order of the seeds."""
-    out = np.empty(len(ids))
-    for i, cid in enumerate(ids):
-        digest = hashlib.blake2b(f"{seed}\x00{cid}".encode(), digest_size=8).digest()
-        out[i] = ((int.from_bytes(digest, "little") >> 11) + 0.5) / 2.0**53
-    return out
-
-
-def _weighted_sample(table: pd.DataFrame, size: int, seed: int) -> np.ndarray:
-    """Positions of ``size`` rows of ``table``, in table order: a probability-weighted sample
-    without replacement (Efraimidis-Spirakis keys ``log(u) / weight``, ``u`` from
-    :func:`_uniform_keys`; ties: the smaller candidate id)."""
-    ids = table["candidate_id"].astype(str).to_numpy()
-    weight = table["probability"].to_numpy() / table["probability"].max()
-    keys = np.log(_uniform_keys(ids, seed)) / weight
-    order = np.lexsort((ids, -keys))  # the largest key first
-    return np.sort(order[:size])
 
 
 def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> list:

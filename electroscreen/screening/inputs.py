@@ -10,6 +10,7 @@ same batches (what resuming relies on), and nothing larger than a batch is held 
   of files, read on the worker.
 
 A :class:`Batch` is small and picklable; :func:`materialize` turns it into candidate-table rows.
+Where the inputs came from is recorded for later by :mod:`~electroscreen.screening.inputs_record`.
 """
 
 from __future__ import annotations
@@ -60,11 +61,7 @@ __all__ = [
     "materialize",
     "packed_formulas",
     "plan_inputs",
-    "record_inputs",
 ]
-
-#: Name of the file in a screening's output folder that says where its inputs came from.
-INPUTS_RECORD = "inputs.json"
 
 
 @dataclass(frozen=True)
@@ -181,43 +178,6 @@ def plan_inputs(inputs: list[str | Path]) -> InputPlan:
     content = digest.hexdigest()
     paths_digest.update(content.encode())
     return InputPlan(tuple(items), content, paths_digest.hexdigest())
-
-
-def _absolute(path: Path) -> Path:
-    """``path`` resolved, or made absolute as it is when it is a link loop (which has no target)."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop: its row says broken_link
-        return Path(os.path.abspath(path))
-
-
-def record_inputs(plan: InputPlan, inputs: list[str | Path], out: str | Path) -> Path:
-    """Write ``OUT/inputs.json``: the arguments, the working directory and every input file.
-
-    ``source`` values in the results are paths as given on the command line (often relative);
-    this record lets :mod:`electroscreen.analysis.export` find the structures again later, from
-    another directory (generated pools included: they are packed caches).
-    """
-    import json
-
-    record = {
-        "cwd": os.getcwd(),
-        "arguments": [str(p) for p in inputs],
-        "digest": plan.digest,
-        "items": [
-            {
-                "path": str(item.path),
-                "absolute": str(_absolute(item.path)),
-                "kind": item.kind,
-                "n_rows": item.n_rows,
-                "files": [str(_absolute(f)) for f in item.files],
-            }
-            for item in plan.items
-        ],
-    }
-    path = Path(out) / INPUTS_RECORD
-    path.write_text(json.dumps(record, indent=1))
-    return path
 
 
 def iter_batches(plan: InputPlan, batch_size: int) -> Iterator[Batch]:

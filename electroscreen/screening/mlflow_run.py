@@ -335,7 +335,7 @@ def finish_screening_run(
         Rows of ``results/top.csv`` (best ``rank`` first), always drawn in the Pareto plot.
     coverage : float, optional
         Nominal coverage of the conductivity model's intervals, named in the Pareto plot
-        (:func:`~electroscreen.experiments.train_logging.model_coverage`; None: 90 %).
+        (:func:`~electroscreen.experiments.model_coverage.model_coverage`; None: 90 %).
     screened : int, optional
         Rows this invocation screened (None: all of ``results``); the others were read from an
         earlier invocation's checkpoints (metric ``n_from_checkpoints``), so a resumed run's

@@ -35,7 +35,8 @@ from electroscreen.interrupts import interruption
 from electroscreen.screening.checkpoint import BatchStore
 from electroscreen.screening.class_warnings import carrier_warning, warn_classes
 from electroscreen.screening.execution import batch_runner, runs_locally
-from electroscreen.screening.inputs import iter_batches, record_inputs
+from electroscreen.screening.inputs import iter_batches
+from electroscreen.screening.inputs_record import record_inputs
 from electroscreen.screening.progress import batch_progress
 from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config

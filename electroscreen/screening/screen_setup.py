@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from electroscreen.data.input_paths import missing_inputs, skipped_files, skipped_message
+from electroscreen.experiments.model_coverage import model_coverage
 from electroscreen.experiments.tracking import resolve_tracking_uri
-from electroscreen.experiments.train_logging import model_coverage
 from electroscreen.screening.batch import screening_device
 from electroscreen.screening.checkpoint import Manifest
 from electroscreen.screening.inputs import InputPlan, plan_inputs

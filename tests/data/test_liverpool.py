@@ -117,7 +117,8 @@ def test_leak_guard_on_the_real_data(data_dir):
     from electroscreen.experiments.train import _final_rows
     from electroscreen.experiments.train_config import TrainConfig
     from electroscreen.models.evaluation import _splits, guard_extra_rows
-    from electroscreen.models.tasks import chemical_systems, conductivity_targets, load_task_table
+    from electroscreen.models.row_groups import chemical_systems
+    from electroscreen.models.tasks import conductivity_targets, load_task_table
 
     table = load_task_table("conductivity", data_dir, liverpool=True)
     split = table["split"].to_numpy()

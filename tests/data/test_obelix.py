@@ -38,8 +38,8 @@ def test_one_family_one_name(obelix_table):
     import pandas as pd
 
     from electroscreen.data.obelix import FAMILY_SPELLINGS
+    from electroscreen.models.row_groups import family_groups
     from electroscreen.models.splits import grouped_cv_splits
-    from electroscreen.models.tasks import family_groups
 
     raw = pd.read_csv(obelix_dir() / "all.csv")["Family"]
     assert set(FAMILY_SPELLINGS) <= set(raw)  # every variant still exists upstream

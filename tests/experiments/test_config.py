@@ -146,7 +146,7 @@ def test_cli_rejects_a_bad_config_before_training(tmp_path):
 
 def test_conformal_groups_are_checked_by_one_rule():
     from electroscreen.models.predictor import CandidatePredictor
-    from electroscreen.models.tasks import conformal_groupings
+    from electroscreen.models.row_groups import conformal_groupings
 
     assert conformal_groupings("family") == ["family"]
     assert conformal_groupings(("chemsys", "none")) == ["chemsys", "none"]

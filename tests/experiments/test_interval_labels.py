@@ -16,6 +16,7 @@ import pytest
 from mlflow import MlflowClient
 
 from electroscreen.experiments import plots, train_logging
+from electroscreen.experiments.model_coverage import model_coverage
 from electroscreen.experiments.plots import (
     DEFAULT_COVERAGE,
     alpha_coverage,
@@ -24,7 +25,6 @@ from electroscreen.experiments.plots import (
 )
 from electroscreen.experiments.tracking import fluent_tracking, get_or_create_experiment
 from electroscreen.experiments.train_config import TrainConfig
-from electroscreen.experiments.train_logging import model_coverage
 
 
 def _predictions(n: int = 30) -> pd.DataFrame:

@@ -21,7 +21,6 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_PARTIAL,
-    default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
     ANION_BITS,
@@ -34,6 +33,7 @@ from electroscreen.featurizers.thermo.stabilisation_domain import (
     domain_analogues,
     domain_cover,
 )
+from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
 X = (0.0, 0.001, 0.01, 0.1)

@@ -23,13 +23,13 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
     SOURCE_PARTIAL,
-    default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import (
     anion_masks,
     hull_features,
     mask_anions,
 )
+from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 
 #: Li10GeP2S(12-x)Ox

@@ -9,10 +9,10 @@ from sklearn.ensemble import GradientBoostingRegressor
 from electroscreen.featurizers.thermo import stabilisation_frozen
 from electroscreen.featurizers.thermo.stabilisation import (
     StabilisationModel,
-    default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.stabilisation_frozen import (
     FrozenBoosting,
+    default_stabilisation_model,
     load_frozen_model,
     write_frozen_models,
 )

@@ -16,7 +16,7 @@ from electroscreen.models.evaluation import (
     top_fraction_hit_rate,
 )
 from electroscreen.models.predictor import CandidatePredictor
-from electroscreen.models.tasks import family_groups
+from electroscreen.models.row_groups import family_groups
 
 from .conftest import FAST_PARAMS
 

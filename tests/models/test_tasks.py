@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from electroscreen.models.row_groups import chemical_systems, family_groups
 from electroscreen.models.tasks import (
     FAST_ION_LOG10_SIGMA,
     air_stability_targets,
-    chemical_systems,
     collapse_verdict,
     conductivity_targets,
-    family_groups,
     get_task,
     load_task_table,
 )

@@ -12,8 +12,8 @@ from electroscreen.models.difficulty import DifficultyScale
 from electroscreen.models.evaluation import evaluate
 from electroscreen.models.metrics import interval_coverage
 from electroscreen.models.predictor import CandidatePredictor
+from electroscreen.models.row_groups import chemical_systems
 from electroscreen.models.sklearn_models import TreeEnsembleRegressor
-from electroscreen.models.tasks import chemical_systems
 from electroscreen.models.uncertainty import ConformalRegressor, conformal_quantile
 
 

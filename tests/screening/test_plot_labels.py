@@ -16,7 +16,7 @@ import pytest
 from mlflow import MlflowClient
 
 from electroscreen.analysis.triage import load_results
-from electroscreen.experiments.train_logging import model_coverage
+from electroscreen.experiments.model_coverage import model_coverage
 from electroscreen.screening import run_artifacts
 from electroscreen.screening.mlflow_run import (
     finish_screening_run,

@@ -26,9 +26,9 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_KNOWN,
     SOURCE_PARTIAL,
     StabilisationModel,
-    default_stabilisation_model,
 )
 from electroscreen.featurizers.thermo.stabilisation_data import hull_features
+from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 
 __all__ = ["candidate_enthalpies", "corrected_enthalpy"]
 

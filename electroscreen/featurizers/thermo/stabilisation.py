@@ -58,8 +58,6 @@ candidate (``enthalpy_source``), not as a measurement.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
@@ -96,7 +94,6 @@ __all__ = [
     "SOURCE_KNOWN",
     "SOURCE_PARTIAL",
     "StabilisationModel",
-    "default_stabilisation_model",
 ]
 
 BARTEL_2020 = (
@@ -384,20 +381,3 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         """References of the stabilisation model (Bartel 2020, Ward 2016, Friedman 2001) and the
         enthalpy table."""
         return [BARTEL_2020, WARD_2016, FRIEDMAN_2001, EXP_TABLE_CITATION]
-
-
-@lru_cache(maxsize=2)
-def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
-    """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table, once per
-    process and water (the same model every time).
-
-    Normally rebuilt from the arrays shipped with the package
-    (:func:`~electroscreen.featurizers.thermo.stabilisation_frozen.load_frozen_model`, ~0.2 s:
-    the model fitted once, predicting bit for bit as the fit does); when those no longer match the
-    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 1.5 s of CPU on one
-    core, on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`).
-    """
-    from electroscreen.featurizers.thermo.stabilisation_frozen import load_frozen_model
-
-    frozen = load_frozen_model(water)
-    return frozen if frozen is not None else StabilisationModel(water=water).fit()

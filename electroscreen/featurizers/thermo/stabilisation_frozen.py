@@ -6,7 +6,8 @@ pay it at first use. :func:`write_frozen_models` fits the default model of each 
 stores its boosting trees as arrays in ``featurizers/data/stabilisation_models.npz``, together with
 its applicability domain and a fingerprint of its training data, parameters and domain keys;
 :func:`load_frozen_model` rebuilds it from those arrays when the fingerprint still matches the
-current table (else it returns None and the caller fits). :class:`FrozenBoosting` predicts as
+current table (else it returns None and the caller fits), for :func:`default_stabilisation_model`,
+the model every correction uses, once per process. :class:`FrozenBoosting` predicts as
 scikit-learn's ``GradientBoostingRegressor.predict`` does, bit for bit: features cast to float32,
 ``x <= threshold`` goes left, the stages added in order to the initial constant.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FROZEN_FILE",
     "FrozenBoosting",
+    "default_stabilisation_model",
     "fingerprint",
     "load_frozen_model",
     "write_frozen_models",
@@ -128,6 +131,22 @@ def load_frozen_model(water: str = "liquid") -> StabilisationModel | None:
     model.domain_ = frozenset(frozenset(int(z) for z in row if z > 0) for row in domain)
     model.targets_ = None
     return model
+
+
+@lru_cache(maxsize=2)
+def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
+    """:class:`StabilisationModel` with default parameters, fitted on the enthalpy table, once per
+    process and water (the same model every time).
+
+    Normally rebuilt from the arrays shipped with the package (:func:`load_frozen_model`, ~0.2 s:
+    the model fitted once, predicting bit for bit as the fit does); when those no longer match the
+    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 1.5 s of CPU on one
+    core, on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`).
+    """
+    from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
+
+    frozen = load_frozen_model(water)
+    return frozen if frozen is not None else StabilisationModel(water=water).fit()
 
 
 def write_frozen_models(path: Path | None = None) -> Path:
