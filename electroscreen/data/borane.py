@@ -8,7 +8,9 @@ it reacts; :mod:`electroscreen.featurizers.thermo.moisture`), a reduced formula 
 whole cage per formula unit (:func:`max_formula_units`: ``Li2B12H12``, not ``LiB6H6``;
 :mod:`electroscreen.data.formula_reduction`), and a carborane's carbon is written before its boron
 (:func:`carborane`: ``LiCB11H12``, as the literature writes it). Tetrahydroborates (BH4 -, 4 H per B, boron +3) are
-not clusters.
+not clusters. In a hydrate or ammoniate (Li2B12H12·7H2O) only the hydridic hydrogen of the split
+(:mod:`electroscreen.data.hydrogen_split`) belongs to the cage: the filter and the moisture
+descriptors pass it to :func:`borane_cluster`; the formula rules here count all hydrogen.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def max_formula_units(boron: np.ndarray | float, hydrogen: np.ndarray | float) -
     return np.where(_is_cluster(boron, hydrogen), boron / BORANE_MIN_CAGE_BORON, np.inf)
 
 
-def borane_cluster(packed: object) -> np.ndarray:
+def borane_cluster(packed: object, hydridic: np.ndarray | None = None) -> np.ndarray:
     """Per row of packed compositions: 1.0 when it holds boron and hydrogen with at most
     :data:`BORANE_MAX_H_PER_B` H per B (a polyhedral borane anion), 0.0 otherwise, NaN when empty.
 
@@ -95,12 +97,19 @@ def borane_cluster(packed: object) -> np.ndarray:
     ----------
     packed : PackedCompositions
         ``offsets`` (N + 1,), ``z`` and ``amount`` (K,).
+    hydridic : ndarray of float64, shape (N,), optional
+        The hydridic hydrogen of rows whose hydrogen is split (:func:`~electroscreen.data.
+        hydrogen_split.hydrogen_shares`), NaN for the others: a hydrate's or ammoniate's protic H
+        is no cage's (Li2B12H12·7H2O holds 12 H- on 12 B). Without it, or where NaN, all hydrogen
+        counts.
 
     Returns
     -------
     ndarray of float64, shape (N,)
     """
     boron, hydrogen = boron_and_hydrogen(packed)
+    if hydridic is not None:
+        hydrogen = np.where(np.isfinite(hydridic), hydridic, hydrogen)
     flag = _is_cluster(boron, hydrogen).astype(float)
     flag[np.diff(packed.offsets) == 0] = np.nan
     return flag

@@ -16,10 +16,15 @@ fractional amounts directly:
    COMPARABLE`): Sb5+ in Li7P2.9Sb0.1S10.75O0.25, not Sb3+, which leaves 0.2 charges over (the only
    change among the 1,471 OBELiX, Liverpool and air-label formulas); W6+ stays in LiTi1.9P3W0.1O12
    (W4+ balances it exactly, but is 23 times rarer).
-4. If none balances, one element may take a *mixed valence* (a non-integer average between its known
+4. If none balances, hydrogen beside a hydride host (B, Al) and a proton host (N, O) may be
+   hydridic and protic at once (4 H- and 6 H+ in Li4(BH4)(NH2)3): the lowest-cost *split* of
+   :mod:`~electroscreen.data.hydrogen_split`. Hydrogen is then recorded at its average state
+   (H+0.2; H0 in NH3BH3) and named as the ``mixed_valence``;
+   :func:`~electroscreen.data.hydrogen_split.hydrogen_shares` gives the two shares back.
+5. Otherwise one element may take a *mixed valence* (a non-integer average between its known
    states, e.g. Fe2.5+ in Fe3O4) that absorbs the residual (``generate`` takes none of a
    non-metal or metalloid, :data:`NO_MIXED_VALENCE`: P+4.3 there is a CIF missing sulfur).
-5. Otherwise the status is ``"unbalanced"`` and the closest combination is still reported.
+6. Otherwise the status is ``"unbalanced"`` and the closest combination is still reported.
 
 The search is one Numba kernel (:func:`~electroscreen.data.oxidation_search.search_states`) that
 visits only the admissible sign patterns (which elements are cations), with ties broken by the
@@ -44,7 +49,8 @@ from pymatgen.core.periodic_table import Element, Species
 
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
-from electroscreen.data.oxidation_search import MIXED, UNBALANCED, search_states
+from electroscreen.data.hydrogen_split import split_eligible, split_search
+from electroscreen.data.oxidation_search import BALANCED, MIXED, UNBALANCED, search_states
 
 __all__ = [
     "NO_MIXED_VALENCE",
@@ -80,7 +86,9 @@ class OxidationResult:
     status : str
         ``"ok"``, ``"unbalanced"`` or ``"no_oxidation_state"``.
     mixed_valence : str
-        The element given a non-integer state, ``""`` when none.
+        The element given a non-integer state, ``""`` when none; ``"H"`` whenever hydrogen is
+        split into hydridic and protic shares (:mod:`~electroscreen.data.hydrogen_split`; its
+        average may be an integer, H0 in NH3BH3).
     """
 
     states: dict[str, float]
@@ -313,6 +321,16 @@ def _assign_row(z, n, option_state, option_penalty, option_count, chi_of, tol, o
     state_of = option_state[z]
     penalty_of = option_penalty[z]
     kind, choice, mixed, target = search_states(state_of, penalty_of, sizes, n, chi_of[z], tol)
+    if kind != BALANCED and split_eligible(z):  # hydridic and protic hydrogen (hydrogen_split)
+        split = np.empty(n_el)
+        if split_search(z, n, state_of, penalty_of, sizes, chi_of[z], split):
+            residual = 0.0
+            for e in range(n_el):
+                out[e] = split[e]
+                residual += out[e] * n[e]
+                if z[e] == 1:
+                    mixed = e
+            return _OK, residual, mixed
     residual = 0.0
     for e in range(n_el):
         out[e] = state_of[e, choice[e]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from electroscreen.data.formula import amount_text
+from electroscreen.data.hydrogen_split import split_problem
 from electroscreen.data.oxidation import (
     NO_MIXED_VALENCE,
     element_oxidation_states,
@@ -41,8 +42,10 @@ def not_balanced_message(
         combination: the closest one and its charge sums (its residual), after ``no anion`` where
         no element of the composition takes a negative state (``LiNa``).
         Balanced only without a cation and an anion, or by a non-integer state
-        outside the element's states of that sign (``LiCl2``'s Cl-0.5): that state, and the sums
-        with each element's commonest state, which show the side in excess. Balanced only by a
+        outside the element's states of that sign (``LiCl2``'s Cl-0.5) or an integer one outside
+        its list (``Li2BH4``'s B+2): that state, and the sums with each element's commonest state,
+        which show the side in excess; for hydrogen, also why no split into hydridic and protic
+        hydrogen fits (:func:`~electroscreen.data.hydrogen_split.split_problem`). Balanced only by a
         mixed valence of a non-metal or metalloid (P+4.3,
         :data:`~electroscreen.data.oxidation.NO_MIXED_VALENCE`; ``generate``'s rule, not the
         screening filter's): that state, the side in excess, and the sums with the
@@ -66,7 +69,12 @@ def not_balanced_message(
         )
     if odd := _odd_state(symbols, states):
         el, q = odd
-        why = f"balanced only by {el}{q:+.3g}, not between two of {el}'s states of that sign"
+        if abs(q - round(q)) <= 1e-6:
+            why = f"balanced only by {el}{q:+.3g}, not one of {el}'s states"
+        else:
+            why = f"balanced only by {el}{q:+.3g}, not between two of {el}'s states of that sign"
+        if el == "H" and (problem := split_problem(symbols, amounts, states)):
+            why += f"; no split into hydridic H- and protic H+ fits: {problem}"
     elif mixed := _nonmetal_mix(symbols, states):
         return _nonmetal_mix_message(symbols, amounts, states, formula, *mixed)
     else:
@@ -77,9 +85,10 @@ def not_balanced_message(
 
 
 def _odd_state(symbols: list[str], states: np.ndarray) -> tuple[str, float] | None:
-    """The first non-integer state that is no mixed valence of its element, if any."""
+    """The first state that is neither one of its element's states nor a mixed valence between
+    two of them (H-0.5, B+2), if any."""
     for el, q in zip(symbols, states, strict=True):
-        if abs(q - round(q)) > 1e-6 and not is_known_valence(el, q):
+        if not is_known_valence(el, q):
             return el, float(q)
     return None
 

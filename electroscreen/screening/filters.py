@@ -17,6 +17,7 @@ from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.hydrogen_split import hydrogen_shares
 from electroscreen.data.limits import sites_problem
 from electroscreen.data.oxidation import (
     PackedOxidation,
@@ -96,6 +97,7 @@ OXIDE_FLUORIDE_ONLY_ABOVE = {"Bi": 3, "Pb": 2, "Pr": 3, "Tb": 3, "Ag": 1}
 #: The anions beside which those higher states exist.
 HARD_ANIONS = ("O", "F")
 BORON = SYMBOL_TO_Z["B"]
+HYDROGEN = SYMBOL_TO_Z["H"]
 
 
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
@@ -116,22 +118,33 @@ def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray
 
 
 def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
-    """Per row: a cation and an anion, and any non-integer state is a real mixed valence.
+    """Per row: a cation and an anion, and any state outside the element's list is a real mixed
+    valence.
 
     ``Li`` (an element: state 0) and ``LiCl2`` (Cl at -0.5, between no two chloride states) are
     "balanced" by the oxidation-state search but are not charge-balanced ionic compounds. A
     non-integer state must lie between two of the element's states of its sign (Fe 2.67 in Fe3O4),
-    or be boron's between 0 and +3 in a polyhedral borane anion (B +0.83 in Li2B12H12; boron's
-    only positive state is +3: :mod:`electroscreen.data.borane`).
+    and a mixed valence that lands on an integer must be one of them (not B+2 in Li2BH4, LiBH4 with
+    an extra Li). Two exceptions: boron's state between 0 and +3 in a polyhedral borane anion (B
+    +0.83 in Li2B12H12; boron's only positive state is +3: :mod:`electroscreen.data.borane`), and
+    hydrogen's average state where it is split into hydridic H- on B/Al and protic H+ on N/O (H+0.2
+    in Li4(BH4)(NH2)3: :mod:`electroscreen.data.hydrogen_split`, whose hydridic share alone counts
+    for the cage, as in Li2B12H12·7H2O).
     """
     states = oxidation.states
     ionic = segment_any(states > 0, packed.offsets) & segment_any(states < 0, packed.offsets)
     fractional = np.isfinite(states) & (np.abs(states - np.round(states)) > 1e-6)
-    cluster = borane_cluster(packed) == 1.0
-    for row in np.flatnonzero(segment_any(fractional, packed.offsets) & ionic):
+    mixed_row = np.repeat(np.asarray(oxidation.mixed_valence, dtype=bool), np.diff(packed.offsets))
+    odd = fractional | (mixed_row & np.isfinite(states))  # a mixed valence may land on an integer
+    hydridic, _ = hydrogen_shares(packed, states)
+    split = np.isfinite(hydridic)
+    cluster = borane_cluster(packed, hydridic) == 1.0
+    for row in np.flatnonzero(segment_any(odd, packed.offsets) & ionic):
         lo, hi = packed.offsets[row], packed.offsets[row + 1]
         for k in range(lo, hi):
-            if not fractional[k]:
+            if not odd[k]:
+                continue
+            if split[row] and packed.z[k] == HYDROGEN:
                 continue
             if cluster[row] and packed.z[k] == BORON and 0.0 < states[k] < 3.0:
                 continue

@@ -4,7 +4,8 @@
 (:func:`~electroscreen.data.assign_oxidation_states`) and enumerates its charge-conserving
 substitution maps (:func:`~electroscreen.screening.substitution.enumerate_substitutions`), or
 returns a :class:`SeedSkip`: the reason as a short status (``unbalanced_seed``, ``no_carrier``,
-``carrier_not_cation``, ``molecular_seed``, ``nothing_to_substitute``, ``empty``) and a sentence
+``carrier_not_cation``, ``molecular_seed``, ``split_hydrogen_seed`` (hydrogen hydridic and protic
+at once, :mod:`~electroscreen.data.hydrogen_split`), ``nothing_to_substitute``, ``empty``) and a sentence
 with the numbers (the charge sums of the closest balance, the carrier's state, the species the
 substitution model lacks). A seed that balances only by a mixed valence of a non-metal or metalloid
 (OBELiX's Li6PS4SeBr ``dlj``, whose CIF holds 3.65 S per formula unit: P+4.30) is an
@@ -22,7 +23,8 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula import ELEMENT_SYMBOLS
+from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.hydrogen_split import split_shares
 from electroscreen.data.oxidation import (
     OxidationResult,
     assign_oxidation_states,
@@ -141,6 +143,8 @@ def seed_maps(
     amt = amounts[z]
     symbols = [ELEMENT_SYMBOLS[k] for k in z]
     oxidation = assign_oxidation_states(dict(zip(symbols, amt, strict=True)))
+    if oxidation.ok and (split := _split_hydrogen(symbols, amt, oxidation)):
+        return SeedSkip("split_hydrogen_seed", split)
     if not balanced(oxidation):
         states = np.array([oxidation.states.get(el, np.nan) for el in symbols], dtype=float)
         detail = not_balanced_message(symbols, amt, states, oxidation.residual, oxidation.ok)
@@ -186,4 +190,19 @@ def skipped_chemistry_lines(skipped: pd.DataFrame, shown: int = 20) -> list[str]
     header = f"{n} seed{'s' * (n != 1)} not substituted"
     return listed_lines(
         skipped, header, lambda r: f"{r.seed_id} {r.seed_formula} ({r.status}: {r.error})", shown
+    )
+
+
+def _split_hydrogen(symbols: list[str], amounts: np.ndarray, oxidation: OxidationResult) -> str:
+    """Why a seed whose hydrogen is hydridic and protic at once (:mod:`~electroscreen.data.
+    hydrogen_split`: Li4(BH4)(NH2)3) is not substituted, ``""`` for any other seed: its element
+    states hold hydrogen's average (H+0.2), which no substitution species is."""
+    z = np.array([SYMBOL_TO_Z[el] for el in symbols], dtype=np.int64)
+    states = np.array([oxidation.states[el] for el in symbols], dtype=float)
+    hydridic, protic, problem = split_shares(z, np.asarray(amounts, dtype=float), states)
+    if problem:
+        return ""
+    return (
+        f"hydrogen both hydridic ({hydridic:.3g} H- on B/Al) and protic ({protic:.3g} H+ on N/O), "
+        f"H{oxidation.states['H']:+.3g} on average: no substitution species holds such hydrogen"
     )

@@ -194,13 +194,13 @@ def test_carrier_choice_changes_the_framework():
 
 
 def test_kernel_equals_python_version_and_inputs_agree():
-    formulas = ["Li7La3Zr2O12", "Li6PS5Cl", "Li3N", "Li", "Fe3O4", "Na3Zr2Si2PO12"]
+    formulas = ["Li7La3Zr2O12", "Li6PS5Cl", "Li3N", "Li", "Fe3O4", "Na3Zr2Si2PO12", "Li4BN3H10"]
     featurizer = ElectrolyteComposition()
     packed = pack_compositions(formulas)
     from electroscreen.featurizers.composition import electrolyte
 
-    oxidation, residual, mixed = electrolyte._oxidation_arrays(packed)
-    args = (packed.offsets, packed.z, packed.amount, oxidation, residual, mixed)
+    ions, oxidation, residual, mixed = electrolyte._oxidation_arrays(packed)
+    args = (ions.offsets, ions.z, ions.amount, oxidation, residual, mixed)
     extra = (
         np.array([3, 11, 19, 12]),
         np.array([8, 16, 34, 52, 9, 17, 35, 53, 7, 1]),

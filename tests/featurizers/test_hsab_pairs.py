@@ -80,11 +80,11 @@ def test_thiophosphate_framework_is_harder_than_sn_sb_as():
 
 def test_kernel_equals_py_func():
     packed = pack_compositions(FORMULAS)
-    oxidation, _, _ = _oxidation_arrays(packed)
+    ions, oxidation, _, _ = _oxidation_arrays(packed)
     args = (
-        packed.offsets,
-        packed.z,
-        packed.amount,
+        ions.offsets,
+        ions.z,
+        ions.amount,
         oxidation,
         np.asarray([SYMBOL_TO_Z[s] for s in CARRIER_IONS], dtype=np.int64),
         hsab_softness_table(),

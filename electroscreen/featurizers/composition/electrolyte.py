@@ -16,6 +16,7 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.formula_text import packed_formula_units
+from electroscreen.data.hydrogen_split import expand_split_hydrogen
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.base import PARALLEL_MIN_ROWS, ProblemCodeFeaturizer
 from electroscreen.featurizers.composition.electrolyte_kernels import (
@@ -191,12 +192,12 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
         return SYMBOL_TO_Z[self.carrier]
 
     def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
-        oxidation, residual, mixed = _oxidation_arrays(packed)
+        ions, oxidation, residual, mixed = _oxidation_arrays(packed)
         kernel = electrolyte_kernel if len(packed) >= PARALLEL_MIN_ROWS else electrolyte_serial
         values, problem = kernel(
-            packed.offsets,
-            packed.z,
-            packed.amount,
+            ions.offsets,
+            ions.z,
+            ions.amount,
             oxidation,
             residual,
             mixed,
@@ -212,7 +213,13 @@ class ElectrolyteComposition(ProblemCodeFeaturizer):
         return values, problem
 
 
-def _oxidation_arrays(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-entry oxidation states, per-row residual and mixed-valence flag (NaN where unassigned)."""
+def _oxidation_arrays(
+    packed: PackedCompositions,
+) -> tuple[PackedCompositions, np.ndarray, np.ndarray, np.ndarray]:
+    """The compositions as ions, per-entry oxidation states, per-row residual and mixed-valence
+    flag (NaN where unassigned). Hydrogen that is hydridic and protic at once is two entries, H-1
+    and H+1 (:func:`~electroscreen.data.hydrogen_split.expand_split_hydrogen`): Li4(BH4)(NH2)3's
+    4 H- are anions, its 6 H+ protons, not 10 H at +0.2."""
     oxidation = oxidation_states_packed(packed)
-    return oxidation.states, oxidation.residual, oxidation.mixed_valence.astype(np.float64)
+    ions, states = expand_split_hydrogen(packed, oxidation.states)
+    return ions, states, oxidation.residual, oxidation.mixed_valence.astype(np.float64)

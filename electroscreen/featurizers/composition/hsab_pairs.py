@@ -182,11 +182,11 @@ class HSABPairing(ProblemCodeFeaturizer):
         return list(HSAB_CITATIONS)
 
     def _run(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
-        oxidation, _, _ = _oxidation_arrays(packed)
+        ions, oxidation, _, _ = _oxidation_arrays(packed)
         return hsab_pairing_kernel(
-            packed.offsets,
-            packed.z,
-            packed.amount,
+            ions.offsets,
+            ions.z,
+            ions.amount,
             oxidation,
             np.asarray([SYMBOL_TO_Z[s] for s in CARRIER_IONS], dtype=np.int64),
             hsab_softness_table(),

@@ -9,7 +9,8 @@ carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electro
 ``mixed_valence`` (1 when a balanced oxidation-state assignment needs a non-integer state) and
 ``borane_cluster`` (1 when the composition holds B and H with at most 1.5 H per B: a polyhedral
 closo/nido/carba-closo borane anion such as B12H12 2-, B11H14 - or CB11H12 -, slow to hydrolyse
-although the hull says it reacts, unlike BH4 -). ``mixed_valence`` also marks borane anions, but it
+although the hull says it reacts, unlike BH4 -; in a hydrate or ammoniate such as Li2B12H12·7H2O
+only the hydridic hydrogen counts, :mod:`~electroscreen.data.hydrogen_split`). ``mixed_valence`` also marks borane anions, but it
 fires on any off-stoichiometric composition too (Li3.2PS4, doped garnets): a model trained on it
 called Li3.2PS4 air-stable (benchmarks/README.md); ``configs/air_stability_borane.yaml`` uses
 ``borane_cluster``.
@@ -44,6 +45,7 @@ from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import merge_status
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.formula import SYMBOL_TO_Z
+from electroscreen.data.hydrogen_split import hydrogen_shares, split_rows
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
@@ -169,9 +171,19 @@ class MoistureChemistry(CompositionFeaturizer):
         if "mixed_valence" in need and "mixed_valence" not in columns:  # no electrolyte block:
             columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
         if "borane_cluster" in need:
-            columns["borane_cluster"] = borane_cluster(packed)
+            columns["borane_cluster"] = _borane_cluster(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
         return out, status
+
+
+def _borane_cluster(packed: object) -> np.ndarray:
+    """:func:`~electroscreen.data.borane.borane_cluster` counting only the hydridic hydrogen of a
+    split (:mod:`~electroscreen.data.hydrogen_split`): Li2B12H12·7H2O is a cage, whose water's
+    protons are not on boron. The states are assigned only when some row may split."""
+    if not split_rows(packed).any():
+        return borane_cluster(packed)
+    hydridic, _ = hydrogen_shares(packed, oxidation_states_packed(packed).states)
+    return borane_cluster(packed, hydridic)
 
 
 def _mixed_valence(packed: object) -> np.ndarray:

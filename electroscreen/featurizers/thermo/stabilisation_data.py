@@ -23,6 +23,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.hydrogen_split import expand_split_hydrogen
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.featurizers.base import as_packed_compositions
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
@@ -103,14 +104,20 @@ def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, n
     negative : ndarray of float64, shape (N,)
         The amount of every atom with a negative state, those outside :data:`ANION_ELEMENTS`
         included (H- in LiAlH4, P3- in Li3P): the anion atoms a domain share is counted over.
+        Hydrogen split into hydridic and protic shares counts its H- alone (4 of Li4(BH4)(NH2)3's
+        10 H, whose average state is +0.2: :mod:`~electroscreen.data.hydrogen_split`).
     """
     merged, entry_rows, anion, masks, states = merged_anions(packed)
     bits = ANION_BITS[merged.z]
     amounts = np.zeros((len(packed), len(ANION_ELEMENTS)))
     columns = np.log2(np.maximum(bits, 1)).astype(np.int64)
     np.add.at(amounts, (entry_rows[anion], columns[anion]), merged.amount[anion])
+    # hydrogen split into H- and H+ (Li4(BH4)(NH2)3: H+0.2 on average) counts its hydridic share
+    signed, signs = expand_split_hydrogen(merged, states)
     negative = np.bincount(
-        entry_rows, weights=np.where(states < 0, merged.amount, 0.0), minlength=len(packed)
+        np.repeat(np.arange(len(packed)), np.diff(signed.offsets)),
+        weights=np.where(signs < 0, signed.amount, 0.0),
+        minlength=len(packed),
     )
     return masks, amounts, negative
 
