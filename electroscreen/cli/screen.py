@@ -172,6 +172,7 @@ def screen(
             width=console.width,
             coverage=result.interval_coverage,
             temperature_c=settings.temperature_c,
+            ranking=settings.ranking,
         )  # fmt: skip
     )
     console.print(status_line(result.counts), highlight=False)
