@@ -126,7 +126,13 @@ def run_demo(
         tracking_uri=uri, fresh=True, log=lambda m: console.print(m, highlight=False),
     )  # fmt: skip
     console.print(
-        ranked_table(result.results, 15, width=console.width, coverage=result.interval_coverage)
+        ranked_table(
+            result.results,
+            15,
+            width=console.width,
+            coverage=result.interval_coverage,
+            ranking=config.ranking,
+        )  # fmt: skip
     )
     console.print(status_line(result.counts), highlight=False)
     promising = promising_line(review_metrics(result.results))

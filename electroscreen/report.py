@@ -15,7 +15,17 @@ from electroscreen.screening.progress import is_terminal
 if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a table is drawn
     import pandas as pd
 
-__all__ = ["FAR_MARK", "LOG_WIDTH", "log_console", "ranked_table", "status_line", "ui_hint"]
+    from electroscreen.screening.screen_config import RankingConfig
+
+__all__ = [
+    "FAR_MARK",
+    "LOG_WIDTH",
+    "legend",
+    "log_console",
+    "ranked_table",
+    "status_line",
+    "ui_hint",
+]
 
 #: After an air score the model gave far from every labelled composition (the row's
 #: ``pred_feature_status`` holds ``air-stability:labels:far_from_labels``): explained under the table.
@@ -86,12 +96,34 @@ def _far_from_labels(rows: pd.DataFrame) -> list[bool]:
     return (notes.str.contains(FAR_NOTE, regex=False) & scored).tolist()
 
 
+def legend(coverage: float | None = None, ranking: RankingConfig | None = None) -> str:
+    """The line under the ranked table that says what its columns are: what ``rank`` sorts by
+    (the score's formula with ``ranking``'s weights and ranges: where a log10 sigma above the
+    range's top scores as the top), the interval's nominal ``coverage``, ``pareto`` and
+    ``acq. rank`` (None ``ranking``: the formula is named, not written)."""
+    from electroscreen.experiments.plots import interval_label  # not at CLI start-up
+    from electroscreen.screening.objective_table import score_formula
+
+    if ranking is None:
+        score, kappa = "score (weighted conductivity and air score: ranking in the config)", "κ"
+    else:
+        top = ranking.sigma_range[1]
+        score = f"score = {score_formula(ranking)} (log10 σ above {top:g} scores as {top:g})"
+        kappa = f"{ranking.kappa:g}"
+    return (
+        f"rank: by {score}, best first; {interval_label(coverage)}: conformal interval of log10 "
+        "σ (S/cm); pareto: Pareto front, 1 = no candidate better on every objective; acq. rank: "
+        f"by the score of the optimistic values, value + {kappa} × std (upper confidence bound)"
+    )
+
+
 def ranked_table(
     results: pd.DataFrame,
     top: int = 15,
     width: int | None = None,
     coverage: float | None = None,
     temperature_c: float = 25.0,
+    ranking: RankingConfig | None = None,
 ) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
@@ -128,6 +160,9 @@ def ranked_table(
         has one, is its temperature. When the ranked rows were predicted at several temperatures,
         a ``T (°C)`` column shows each row's, and a composition is shown once per temperature
         (its repeats counted within it): its 25 degC row is no repeat of its 80 degC row.
+    ranking : RankingConfig, optional
+        The screening's ranking settings: the line under the table (:func:`legend`) writes the
+        score's formula with them.
     """
     import numpy as np  # not at CLI start-up
 
@@ -165,7 +200,8 @@ def ranked_table(
             _number(row.p_air_stable) + (FAR_MARK if far_row else ""),
             _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
-    headers = _numbers(results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage)
+    coverage = results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage
+    headers = _numbers(coverage)
     if several:  # one ranking across temperatures: each row says at which it was predicted
         headers = (("T (°C)", 4), *headers)
     ranks = [str(r) for r in best["rank"]]
@@ -173,7 +209,7 @@ def ranked_table(
     id_w = max([12, *map(len, ids)])
     formula_w = max([7, *map(len, formulas)])
     natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(headers)]
-    notes = []
+    notes = [legend(coverage, ranking)]
     for kind, text in (
         (
             "train",
@@ -199,7 +235,9 @@ def ranked_table(
             "chemistry model's guess, not a labelled neighbour's verdict"
         )
     caption = "\n".join(notes) or None
-    table = Table(title=title, caption=caption, collapse_padding=True, pad_edge=False)
+    table = Table(
+        title=title, caption=caption, caption_justify="left", collapse_padding=True, pad_edge=False
+    )
     table.add_column("rank", no_wrap=True, width=rank_w)
     n_columns = 3 + len(headers)  # a border and a space per column
     if width is None or rank_w + id_w + formula_w + sum(natural) + 2 * n_columns <= width:

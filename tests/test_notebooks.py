@@ -125,6 +125,9 @@ def test_triage_notebook_exports_the_shortlist_to_the_run(store, data_dir, monke
     assert logged == ["shortlists/shortlist.csv"]
     outputs = "\n".join(_outputs(notebook))
     assert "Nearest OBELiX materials" in outputs  # the candidate card rendered
+    # the table of section 3 shows each row's notes (pred_feature_status, window_status) and the
+    # air score's spread (an audit found neither)
+    assert "<th>notes</th>" in outputs and "<th>p_air_stable_std</th>" in outputs
     assert "V vs carrier metal" in outputs  # ... with units beside its values
     # the run table: what the run found first, before the models and the bookkeeping
     runs_table = next(o for o in _outputs(notebook) if "n_candidates" in o)

@@ -166,3 +166,21 @@ def test_an_air_score_far_from_every_label_is_marked_and_explained():
     for plain in (results, results.drop(columns="pred_feature_status")):
         text = _render(ranked_table(plain, top=2))
         assert FAR_MARK not in text and "far from every labelled" not in text
+
+
+def test_a_legend_under_the_table_says_what_rank_sorts_by_and_the_interval():
+    """An audit read the table's "rank" without knowing what it sorts by, nor the interval's level."""
+    from electroscreen.screening.screen_config import RankingConfig
+
+    ranking = RankingConfig(weight_conductivity=0.6, weight_air_stability=0.4, sigma_range=(-7, -1))
+    text = _render(ranked_table(_two_candidates(), top=2, coverage=0.8, ranking=ranking), 300)
+    words = " ".join(text.split())
+    assert (
+        "rank: by score = 0.6 × clip((pred_log10_sigma + 7) / 6, 0, 1) + 0.4 × p_air_stable "
+        "(log10 σ above -1 scores as -1), best first" in words
+    )
+    assert "80 % interval: conformal interval of log10 σ (S/cm)" in words
+    assert "acq. rank: by the score of the optimistic values, value + 1 × std" in words
+    plain = " ".join(_render(ranked_table(_two_candidates(), top=2), 300).split())
+    assert "rank: by score (weighted conductivity and air score" in plain
+    assert "90 % interval: conformal interval" in plain

@@ -2,7 +2,11 @@
 
 ``candidate_card(results, "cand-17")`` gathers, for one row of a screening results table:
 
-- the predictions of the run (conductivity with its interval, air-stability score, ranks);
+- the predictions of the run (conductivity with its interval, air-stability score, ranks), each
+  with its unit, the interval's bounds with its level and the conductivity with its temperature
+  (:func:`~electroscreen.analysis.card_format.result_units`);
+- the row's notes (``pred_feature_status``, ``window_status`` when not ``ok``), one line each with
+  what the common ones mean (:mod:`~electroscreen.analysis.row_notes`; no section without one);
 - a structure summary (formula, space group when the structure is ordered, sites, partially
   occupied sites, density) when the candidate's structure can be found;
 - the structure descriptors (:class:`~electroscreen.featurizers.structure.descriptors.StructureDescriptors`,
@@ -49,7 +53,7 @@ from electroscreen.analysis.candidate_structure import (
     run_inputs,
     structure_summary,
 )
-from electroscreen.analysis.card_format import RESULT_UNITS, value_table
+from electroscreen.analysis.card_format import RESULT_UNITS, result_units, value_table
 from electroscreen.analysis.card_thermo import (
     air_reactions,
     electrodes,
@@ -57,14 +61,19 @@ from electroscreen.analysis.card_thermo import (
     thermo_composition,
 )
 from electroscreen.analysis.neighbours import nearest_obelix
+from electroscreen.analysis.row_notes import notes_table
+from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.featurizers.bvse.barriers import BVSE
 from electroscreen.featurizers.structure.descriptors import StructureDescriptors
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN
+from electroscreen.models.temperature import TEMPERATURE_COLUMN
+from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.screen_config import ObjectivesConfig
+from electroscreen.screening.temperatures import used_temperatures
 
 __all__ = [
     "CandidateCard",
@@ -79,6 +88,7 @@ __all__ = [
 #: (``train_log10_sigma``, ``train_id``: its prediction recalls it, it is not a discovery), and a
 #: measurement the model did not see (``heldout_log10_sigma``, ``heldout_id``), and a labelled
 #: composition's literature verdict (``train_air_verdict``, ``train_air_id``: beside the score).
+#: The row's notes (``pred_feature_status``, ``window_status``) are the *Notes* section instead.
 PREDICTION_COLUMNS = (
     "status",
     "error",
@@ -90,8 +100,7 @@ PREDICTION_COLUMNS = (
     "train_air_id",
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
-    WINDOW_STATUS_COLUMN,
-    "gii",  # bond-valence plausibility, in runs that have it
+    *PLAUSIBILITY_COLUMNS,  # bond-valence plausibility, in runs that have it
     "pareto_rank",
     "score",
     "acquisition",
@@ -112,6 +121,10 @@ class CandidateCard:
     candidate_id, formula : str
     predictions : Series
         The run's prediction and ranking columns for this row.
+    notes : DataFrame
+        The row's ``pred_feature_status`` and ``window_status`` notes, one row each with
+        ``note`` and ``meaning`` (:func:`~electroscreen.analysis.row_notes.notes_table`); empty
+        when it has none.
     structure : Structure or None
     structure_summary : dict
         Formula, space group (ordered structures), sites, disorder, density; or why it is missing.
@@ -136,6 +149,9 @@ class CandidateCard:
         One line naming that composition and why it differs from the formula.
     units : dict
         Unit of each descriptor and reaction value (the featurizers'), shown beside it.
+    result_units : dict
+        Unit of each prediction (:func:`~electroscreen.analysis.card_format.result_units`: the
+        interval's level and the temperature of the run where known).
     """
 
     candidate_id: str
@@ -151,13 +167,18 @@ class CandidateCard:
     thermo_formula: str = ""
     thermo_note: str = ""
     units: dict = field(default_factory=dict)
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    result_units: dict = field(default_factory=lambda: dict(RESULT_UNITS))
 
     def sections(self) -> dict[str, pd.DataFrame]:
-        """The card as titled tables (what the HTML and text forms show)."""
+        """The card as titled tables (what the HTML and text forms show); *Notes* only for a row
+        that has one."""
 
         computed_at = {"computed at": self.thermo_note} if self.thermo_note else {}
+        notes = {"Notes": self.notes} if len(self.notes) else {}
         return {
-            "Predictions": value_table(self.predictions, RESULT_UNITS),
+            "Predictions": value_table(self.predictions, self.result_units),
+            **notes,
             "Structure": value_table(self.structure_summary),
             "Descriptors": value_table(self.descriptors, self.units),
             "Featurizer status": value_table(self.descriptor_status, name="status"),
@@ -278,6 +299,13 @@ def candidate_card(
     formula = str(row["formula"])
     predictions = row[[c for c in PREDICTION_COLUMNS if c in row.index]]
     card = CandidateCard(candidate_id=candidate_id, formula=formula, predictions=predictions)
+    card.notes = notes_table(row)
+    run_temperature = results.attrs.get("params", {}).get(TEMPERATURE_COLUMN)
+    temperature = None  # unknown: a table without its run's params and without the row's own
+    if run_temperature is not None or TEMPERATURE_COLUMN in row.index:
+        default = 25.0 if run_temperature is None else float(run_temperature)
+        temperature = used_temperatures(rows.iloc[:1], default)[0]
+    card.result_units = result_units(results.attrs.get(COVERAGE_ATTR), temperature)
 
     found = as_structure(structure) if structure is not None else None
     if found is None and "structure" in row.index:

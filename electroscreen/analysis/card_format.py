@@ -6,7 +6,8 @@ CandidateCard.sections`) show each value as text through :func:`readable` (``18.
 ``2.624e-17``; ``yes`` / ``no`` for a 0/1 flag) beside its unit (:func:`value_table`). The units of
 descriptors and reactions are those their featurizers declare
 (:meth:`~electroscreen.featurizers.base.Featurizer.feature_units`), written with Å and superscripts;
-the results columns' units are :data:`RESULT_UNITS`.
+the results columns' units are :data:`RESULT_UNITS`, with the interval's level and the
+temperature of a run where known (:func:`result_units`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["RESULT_UNITS", "display_unit", "readable", "value_table"]
+__all__ = ["RESULT_UNITS", "display_unit", "readable", "result_units", "value_table"]
 
 #: Magnitude below which a value is float noise around zero (a descriptor, a voltage, an energy):
 #: no card quantity is meaningful at 1e-10 of its unit.
@@ -26,20 +27,60 @@ FLAG_UNIT = "0/1"
 #: Units of the results columns a card shows (the screen's predictions and objectives).
 RESULT_UNITS = {
     "pred_log10_sigma": "log10 S/cm",
-    "pred_log10_sigma_std": "log10 S/cm",
     "pred_log10_sigma_lo": "log10 S/cm",
     "pred_log10_sigma_hi": "log10 S/cm",
+    "pred_log10_sigma_std": "log10 S/cm (spread of the ensemble's members, not the interval)",
+    "pred_log10_sigma_novelty": "distance to training rows, standardised features (median ~2)",
     "train_log10_sigma": "log10 S/cm",
     "heldout_log10_sigma": "log10 S/cm",
     "pred_ea_ev": "eV",
+    "p_air_stable": "air-stability score, 0-1 (to rank by; not a calibrated probability)",
+    "p_air_stable_std": "spread of the air-stability score over the ensemble",
     "window_red_v": "V vs carrier metal",
     "window_ox_v": "V vs carrier metal",
     "cost_usd_per_kg": "USD/kg",
     "interface_anode_ev_per_atom": "eV/atom of reacting mixture",
     "interface_cathode_ev_per_atom": "eV/atom of reacting mixture",
+    "gii": "v.u. (global instability index; OBELiX median 0.30)",
+    "gii_scale": "lattice scale of the gii (1 = cell as given)",
+    "gii_max_site": "v.u. (largest |BVS - V| of one site)",
+    "score": "0-1 (what rank sorts by)",
+    "acquisition": "0-1 (upper confidence bound; what acquisition_rank sorts by)",
+    "rank": "1 = best score",
+    "acquisition_rank": "1 = best acquisition",
+    "pareto_rank": "Pareto front, 1 = no candidate better on every objective",
 }
 #: ASCII unit texts of the featurizers, as a chemist writes them.
 _WRITTEN = {"A": "Å", "A^3": "Å³", "g/cm^3": "g/cm³", "A^-3": "Å⁻³"}
+
+
+def result_units(coverage: float | None = None, temperature_c: float | None = None) -> dict:
+    """:data:`RESULT_UNITS` with the conductivity's temperature (``log10 S/cm at 25 °C``; None or
+    NaN: unknown, not said) and the interval's bounds named by their nominal ``coverage``
+    (``log10 S/cm, lower bound of the 90 % interval``; None: unknown, the default 90 %).
+
+    Parameters
+    ----------
+    coverage : float, optional
+        Nominal coverage of the conductivity model's intervals (``results.attrs``'s).
+    temperature_c : float, optional
+        The temperature the row's conductivity was predicted at (degC).
+
+    Returns
+    -------
+    dict
+        Column name to unit text.
+    """
+    from electroscreen.experiments.plots import interval_label
+
+    units = dict(RESULT_UNITS)
+    at = ""
+    if temperature_c is not None and math.isfinite(float(temperature_c)):
+        at = f" at {float(temperature_c):g} °C"
+    units["pred_log10_sigma"] += at
+    for column, end in (("pred_log10_sigma_lo", "lower"), ("pred_log10_sigma_hi", "upper")):
+        units[column] += f"{at}, {end} bound of the {interval_label(coverage)}"
+    return units
 
 
 def display_unit(unit: str) -> str:

@@ -15,14 +15,22 @@ Generated pools are packed caches, so generated candidates export like any other
                                         supercell of at most ``max_ordered_sites`` sites that makes
                                         every occupancy whole, else whose rounded occupancies move
                                         by at most ``occupancy_tolerance``, reported in the status)
-    DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set):
+    DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set,
+                                        :mod:`electroscreen.analysis.export_dft`):
                                         INCAR, KPOINTS, POSCAR and POTCAR.spec (symbols, no POTCAR)
-    DIR/shortlist.csv                   rank, id, formula, predictions, a generated candidate's
-                                        seed, substitutions and lattice scale, what was written,
-                                        status, the ordered approximant's formula
-                                        (``ordered_formula``); text a spreadsheet would run
-                                        as a formula behind an apostrophe
+    DIR/shortlist.csv                   rank, id, formula, every prediction, measurement,
+                                        objective and rank column of the results with the
+                                        row's notes (``pred_feature_status``, ``window_status``)
+                                        under the results' names (:data:`SHORTLIST_COLUMNS`), the
+                                        temperature each row was predicted at (``temperature_c``),
+                                        a generated candidate's seed, substitutions and lattice
+                                        scale, what was written, status, the ordered
+                                        approximant's formula (``ordered_formula``); text a
+                                        spreadsheet would run as a formula behind an apostrophe
                                         (:mod:`electroscreen.data.spreadsheet_text`)
+    DIR/shortlist_provenance.json       what every row shares: the run id, the models' URIs and
+                                        SHA-256, the temperature, the interval's level, the
+                                        config (:mod:`electroscreen.analysis.export_run`)
 
 Every CIF starts with comment lines naming the candidate and its rank and, for a generated one,
 its seed and substitutions and that its geometry is the seed's with the lattice scaled by the
@@ -51,12 +59,19 @@ import pandas as pd
 import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
+from electroscreen.analysis.export_dft import input_set, write_dft
 from electroscreen.analysis.export_duplicates import WrittenStructures
 from electroscreen.analysis.export_provenance import (
     PROVENANCE_COLUMNS,
     PoolProvenance,
     cif_header,
     write_structure,
+)
+from electroscreen.analysis.export_run import (
+    PROVENANCE_FILE,
+    row_temperatures,
+    run_provenance,
+    write_provenance,
 )
 from electroscreen.analysis.occupancy_rounding import check_tolerance
 from electroscreen.analysis.ordering import ordered_approximant
@@ -67,44 +82,59 @@ from electroscreen.analysis.ordering_limits import (
 )
 from electroscreen.analysis.substituted_bonds import short_bond_note
 from electroscreen.data.spreadsheet_text import spreadsheet_safe
+from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
+from electroscreen.models.temperature import TEMPERATURE_COLUMN
+from electroscreen.models.training_labels import LABEL_COLUMNS
+from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
+from electroscreen.screening.batch import (
+    CONDUCTIVITY_COLUMNS,
+    CONDUCTIVITY_OPTIONAL,
+    OBJECTIVE_COLUMNS,
+    STABILITY_COLUMNS,
+    WINDOW_STATUS_COLUMN,
+)
+from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
+from electroscreen.screening.ranking import RANKING_COLUMNS
 from electroscreen.screening.results import read_results
 
 __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
 
-#: Columns of ``shortlist.csv`` before the file columns (those present in the results).
+#: Columns of ``shortlist.csv`` before the file columns (those present in the results, and
+#: ``temperature_c``), named where the results' columns are: every column of the results but the
+#: bookkeeping (``status``, ``error``: a ranked row is ``ok``; ``n_sites``, ``batch``) and the
+#: input table's own columns.
 SHORTLIST_COLUMNS = (
-    "rank", "candidate_id", "formula", "pred_log10_sigma", "pred_log10_sigma_std",
-    "pred_log10_sigma_lo", "pred_log10_sigma_hi", "train_log10_sigma", "train_id",
-    "heldout_log10_sigma", "heldout_id",
-    "p_air_stable", "train_air_verdict", "train_air_id", "window_red_v", "window_ox_v",
-    "cost_usd_per_kg", "interface_anode_ev_per_atom", "interface_cathode_ev_per_atom", "gii",
-    "pareto_rank",
-    "acquisition_rank", "score", "source",
+    "rank", "candidate_id", "formula", *CONDUCTIVITY_COLUMNS, TEMPERATURE_COLUMN,
+    *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *STABILITY_COLUMNS,
+    *LABEL_COLUMNS, FEATURE_STATUS_COLUMN, *OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN,
+    *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"), "cell_formula", "source",
 )  # fmt: skip
 _TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What :func:`export_shortlist` wrote: the shortlist table and its CSV."""
+    """What :func:`export_shortlist` wrote: the shortlist table, its CSV and the provenance
+    beside it (``shortlist_provenance.json``, :func:`~electroscreen.analysis.export_run.
+    run_provenance`)."""
 
     shortlist: pd.DataFrame
     csv: Path
+    provenance: Path | None = None
 
     def counts(self) -> dict[str, int]:
         """Candidates per ``structure_status`` (empty for an empty shortlist)."""
         return self.shortlist["structure_status"].value_counts().to_dict()
 
 
-def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path | None]:
+def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path, Path]:
+    """The results table, its path and the screening's output folder (the table's)."""
     path = Path(results)
     folder = path if path.is_dir() else path.parent
     table_path = path / "results.parquet" if path.is_dir() else path
     if not table_path.is_file():
         raise FileNotFoundError(f"no results table at {table_path}")
-    table = read_results(table_path)  # ranks as Int64, floats read back bit for bit
-    record = folder / "inputs.json"
-    return table, record if record.is_file() else None
+    return read_results(table_path), table_path, folder  # ranks as Int64, floats bit for bit
 
 
 def _resolver(record: Path | None):
@@ -201,29 +231,6 @@ def _changed(structure: Structure, cell_formula: str, source: str) -> str | None
     )
 
 
-def _input_set(name: str) -> type:
-    """The pymatgen VASP input set class ``name`` (a concrete ``VaspInputSet``), else ValueError."""
-    import inspect
-
-    import pymatgen.io.vasp.sets as sets
-
-    cls = getattr(sets, name, None)
-    if not (
-        inspect.isclass(cls)
-        and issubclass(cls, sets.VaspInputSet)
-        and cls is not sets.VaspInputSet
-        and not inspect.isabstract(cls)
-    ):
-        raise ValueError(f"unknown pymatgen VASP input set {name!r} (e.g. MPRelaxSet)")
-    return cls
-
-
-def _write_dft(structure: Structure, folder: Path, input_set: str) -> str:
-    cls = _input_set(input_set)
-    cls(structure.copy().remove_oxidation_states()).write_input(folder, potcar_spec=True)
-    return folder.name
-
-
 #: Per-candidate outputs besides the structure columns (``shortlist.csv``).
 _STATUS_COLUMNS = (
     "structure_status", "bond_note", "ordered", "files", "ordered_status", "ordered_formula",
@@ -233,7 +240,7 @@ _CANDIDATE_FOLDER = re.compile(r"\d{3}_.+")
 
 
 def _shortlist_columns(table: pd.DataFrame) -> list[str]:
-    present = [c for c in SHORTLIST_COLUMNS if c in table.columns]
+    present = [c for c in SHORTLIST_COLUMNS if c in table.columns or c == TEMPERATURE_COLUMN]
     return present + list(PROVENANCE_COLUMNS) + list(_STATUS_COLUMNS)
 
 
@@ -253,7 +260,8 @@ def _prepare_out(out: Path) -> Path:
     for entry in entries:
         if entry.is_dir() and _CANDIDATE_FOLDER.fullmatch(entry.name):
             shutil.rmtree(entry)
-    (out / "shortlist.csv").unlink(missing_ok=True)
+    for name in ("shortlist.csv", PROVENANCE_FILE):
+        (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -320,12 +328,15 @@ def export_shortlist(
     check_tolerance(occupancy_tolerance)  # a bad value stops here, before anything is read
     if not search_seconds > 0:
         raise ValueError(f"search_seconds {search_seconds} is not positive")
-    table, record = _read_results(results)
+    table, table_path, folder = _read_results(results)
     if dft is not None:
-        _input_set(dft)  # an unknown name stops here, before anything is written
+        input_set(dft)  # an unknown name stops here, before anything is written
     best = table[table["rank"] > 0].nsmallest(max(int(top), 0), "rank")
     out = _prepare_out(Path(out))
-    finder = _Finder(_resolver(record))
+    provenance = run_provenance(folder, table_path, top)
+    best[TEMPERATURE_COLUMN] = row_temperatures(best, provenance["temperature_c"])
+    record = folder / "inputs.json"
+    finder = _Finder(_resolver(record if record.is_file() else None))
     pools = PoolProvenance()
     written = WrittenStructures()
     rows = []
@@ -370,7 +381,7 @@ def export_shortlist(
                         else "skipped: disordered (use --order)"
                     )
                 else:
-                    _write_dft(for_dft, folder / "relax", dft)
+                    write_dft(for_dft, folder / "relax", dft)
                     files.append(f"{folder.name}/relax/")
                     entry["dft_status"] = "ok"
             entry["files"] = ";".join(files)
@@ -378,4 +389,4 @@ def export_shortlist(
     shortlist = pd.DataFrame(rows, columns=_shortlist_columns(table))
     csv = out / "shortlist.csv"
     spreadsheet_safe(shortlist).to_csv(csv, index=False)
-    return ExportResult(shortlist, csv)
+    return ExportResult(shortlist, csv, write_provenance(provenance, out))

@@ -172,6 +172,7 @@ def screen(
             width=console.width,
             coverage=result.interval_coverage,
             temperature_c=settings.temperature_c,
+            ranking=settings.ranking,
         )  # fmt: skip
     )
     console.print(status_line(result.counts), highlight=False)
@@ -229,6 +230,10 @@ def export(
     console.print(table)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     console.print(f"{len(result.shortlist)} candidates ({counts}) -> {result.csv}", highlight=False)
+    console.print(
+        f"run, models (URI, SHA-256), temperature, interval level: {result.provenance}",
+        highlight=False,
+    )
     if (result.shortlist["seed_id"] != "").any():
         console.print(
             "generated candidates (seed_id in shortlist.csv) are their seed's geometry with the "

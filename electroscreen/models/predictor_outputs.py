@@ -31,6 +31,7 @@ __all__ = [
     "EA_COLUMN",
     "FAR_FROM_LABELS",
     "FAR_WEIGHT",
+    "FEATURE_STATUS_COLUMN",
     "NOVELTY_COLUMN",
     "feature_importances",
     "feature_notes",
@@ -46,6 +47,9 @@ __all__ = [
 FAR_WEIGHT = 0.05
 #: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``).
 FAR_FROM_LABELS = "labels:far_from_labels"
+#: The column of a row's feature notes (:func:`feature_notes`; ``screen`` prefixes each with its
+#: model's name, ``<model>:<featurizer>:<status>``, comma-separated, and writes ``ok`` for none).
+FEATURE_STATUS_COLUMN = "pred_feature_status"
 
 #: Extra output columns of a conductivity predictor (besides the task's).
 NOVELTY_COLUMN = "pred_log10_sigma_novelty"

@@ -28,6 +28,7 @@ from electroscreen.data.compositions import PackedCompositions, pack_composition
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
+from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters, apply_stored_states
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
@@ -127,8 +128,8 @@ def _predict(
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
     feature_status = np.full(len(out), OK, dtype=object)
-    if "pred_feature_status" in out:  # "" (no note) or "featurizer:status;..."
-        notes = out["pred_feature_status"].astype(str).to_numpy(dtype=object)
+    if FEATURE_STATUS_COLUMN in out:  # "" (no note) or "featurizer:status;..."
+        notes = out[FEATURE_STATUS_COLUMN].astype(str).to_numpy(dtype=object)
         feature_status = np.where(notes == "", OK, notes)
     out = out.reindex(columns=[*columns, *optional, "pred_status"])
     return (
@@ -335,7 +336,7 @@ def process_batch(
     for r in np.flatnonzero((labels != "") & (status == OK)):  # the file's labels, not used
         note = f"{IGNORED_LABELS}={labels[r]}"
         notes[r] = note if notes[r] in ("", OK) else f"{notes[r]},{note}"
-    out["pred_feature_status"] = notes
+    out[FEATURE_STATUS_COLUMN] = notes
     out["batch"] = np.int64(batch.index)
     return out
 

@@ -8,6 +8,9 @@ Layout of an output folder::
     DIR/batches/batch-000000.parquet   one file per finished batch (written to a temporary name,
                                then renamed: a file that exists is complete)
     DIR/state.json             the MLflow run id of the run (so a resumed run continues it)
+    DIR/screening.yaml         the effective screening config, every field (``--config`` with it
+                               repeats the screening; the MLflow run logs it as
+                               ``config/screening.yaml``)
     DIR/model_warnings.txt     where the conductivity model errs on ranked candidates, when it
                                does (written with the results: screening/class_warnings.py)
     DIR/.lock                  held (``flock``) by the run using the folder
@@ -44,6 +47,7 @@ from electroscreen.code_identity import code_digest
 from electroscreen.data.pinned import sha256_file
 
 __all__ = [
+    "CONFIG_FILE",
     "BatchStore",
     "CheckpointLockedError",
     "Manifest",
@@ -52,6 +56,8 @@ __all__ = [
 ]
 
 MANIFEST_VERSION = 2
+#: The effective screening config in the output folder (:meth:`BatchStore.write_config`).
+CONFIG_FILE = "screening.yaml"
 _BATCH_NAME = re.compile(r"batch-(\d{6})\.parquet")
 
 
@@ -375,6 +381,10 @@ class BatchStore:
         none."""
         path = self.out / "state.json"
         return json.loads(path.read_text()) if path.is_file() else {}
+
+    def write_config(self, text: str) -> None:
+        """Write the effective screening config (YAML) to ``screening.yaml``, atomically."""
+        _atomic_write_text(self.out / CONFIG_FILE, text)
 
     def write_state(self, **values: object) -> None:
         """Merge ``values`` into ``state.json``, written atomically."""

@@ -21,8 +21,8 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - a description (``mlflow.note.content``): inputs, the temperature, the models linked to their
   registered versions and training runs (:mod:`electroscreen.screening.model_links`: the UI does
   not show models of another experiment as the run's), and what the screening found;
-- artifacts: the results tables, the top rows and the Pareto plot
-  (:mod:`electroscreen.screening.run_artifacts`).
+- artifacts: the effective config (``config/screening.yaml``), the results tables, the top rows
+  and the Pareto plot (:mod:`electroscreen.screening.run_artifacts`).
 
 A resumed screening reopens its run (:mod:`~electroscreen.screening.run_reopen`). Every function
 talks to the store through an explicit :class:`~mlflow.MlflowClient`, so nothing here touches
@@ -67,6 +67,7 @@ from electroscreen.screening.run_artifacts import (  # the artifact names, impor
     CSV_ARTIFACT_MAX_ROWS,
     PARETO_ARTIFACT,
     RESULTS_ARTIFACT,
+    log_config_artifact,
     log_result_artifacts,
 )
 from electroscreen.screening.run_reopen import recorded_run, reopen_run
@@ -149,7 +150,8 @@ def start_screening_run(
         that is gone (deleted, or no longer in the store) is left as it is and a new run is started
         instead, said through ``log``.
     config : ScreeningConfig
-        Logged as flat params (``filters.carrier``, ``ranking.kappa``, ...) and ``config_digest``.
+        Logged as flat params (``filters.carrier``, ``ranking.kappa``, ...), ``config_digest`` and
+        the artifact ``config/screening.yaml`` (every field, as YAML).
     inputs : list of str
         The input arguments (param ``inputs``, comma-separated).
     pool_digest : str
@@ -194,6 +196,7 @@ def start_screening_run(
     else:
         run = reopen_run(client, recorded, tags)
     _log_what_is_missing(client, run, params, inputs, pool_digest, model_uris)
+    log_config_artifact(client, run.info.run_id, config.yaml_text())
     return run.info.run_id
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Literal
 
-__all__ = ["OBJECTIVES", "Objective", "compute_function", "computed", "predicted"]
+__all__ = ["OBJECTIVES", "Objective", "compute_function", "computed", "predicted", "score_formula"]
 
 
 @dataclass(frozen=True)
@@ -144,3 +144,27 @@ def compute_function(objective: Objective) -> Any:
         raise ValueError(f"objective of {objective.column} has no compute function")
     module, _, name = objective.compute.partition(":")
     return getattr(import_module(module), name)
+
+
+def score_formula(ranking: Any) -> str:
+    """``score`` as :func:`~electroscreen.screening.ranking.weighted_score` computes it with the
+    weights and ranges of ``ranking`` (a :class:`~electroscreen.screening.screen_config.
+    RankingConfig`), in one line: ``0.7 × clip((pred_log10_sigma + 8) / 6, 0, 1) + 0.3 ×
+    p_air_stable`` by default. Objectives of weight 0 are left out; the sum is divided by the
+    weights' total where that is not 1.
+    """
+    terms, total = [], 0.0
+    for objective in OBJECTIVES.values():
+        weight = float(getattr(ranking, objective.weight_key))
+        if weight <= 0:
+            continue
+        total += weight
+        value = f"log10({objective.column})" if objective.log10 else objective.column
+        if objective.range_key is not None:
+            lo, hi = getattr(ranking, objective.range_key)
+            shifted = f"{value} - {lo:g}" if lo > 0 else f"{value} + {-lo:g}" if lo < 0 else value
+            value = f"clip({f'({shifted})' if lo else shifted} / {hi - lo:g}, 0, 1)"
+            value = value if objective.maximise else f"(1 - {value})"
+        terms.append(f"{weight:g} × {value}")
+    text = " + ".join(terms)
+    return text if abs(total - 1.0) < 1e-9 else f"({text}) / {total:g}"

@@ -10,7 +10,11 @@
 - both CSVs with a text cell a spreadsheet would run as a formula behind an apostrophe
   (:mod:`~electroscreen.data.spreadsheet_text`);
 - ``plots/pareto.png`` (:data:`PARETO_ARTIFACT`), or the tag ``electroscreen.pareto_plot`` saying
-  why it was not drawn.
+  why it was not drawn;
+- ``config/screening.yaml`` (:data:`CONFIG_ARTIFACT`, logged when the run starts): the effective
+  screening config, every field (:meth:`~electroscreen.screening.screen_config.ScreeningConfig.
+  yaml_text`), so ``screen --config`` with it repeats the screening without rebuilding the config
+  from the flattened params.
 
 Written through the run's :class:`~mlflow.MlflowClient` (:mod:`electroscreen.screening.mlflow_run`
 ends the run after them), every call retried on a busy store.
@@ -27,15 +31,18 @@ from mlflow import MlflowClient
 from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments.tracking import retry_tracking
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
+from electroscreen.screening.checkpoint import CONFIG_FILE
 from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.temperatures import used_temperatures
 
 __all__ = [
+    "CONFIG_ARTIFACT",
     "CSV_ARTIFACT_MAX_ROWS",
     "PARETO_ARTIFACT",
     "RESULTS_ARTIFACT",
     "TOP_FIRST_COLUMNS",
+    "log_config_artifact",
     "log_result_artifacts",
 ]
 
@@ -45,6 +52,8 @@ RESULTS_ARTIFACT = "results/results.parquet"
 CSV_ARTIFACT_MAX_ROWS = 10_000
 #: Where the Pareto plot goes.
 PARETO_ARTIFACT = "plots/pareto.png"
+#: Where the effective screening config goes (the output folder's copy is ``screening.yaml``).
+CONFIG_ARTIFACT = f"config/{CONFIG_FILE}"
 #: The first columns of ``results/top.csv`` (those present, in this order; the UI's preview shows
 #: the first ones): what a reviewer reads before the bookkeeping (``source``, ``status``, ...).
 TOP_FIRST_COLUMNS = (
@@ -60,6 +69,12 @@ TOP_FIRST_COLUMNS = (
     "pareto_rank",
     "train_id",
 )
+
+
+def log_config_artifact(client: MlflowClient, run_id: str, text: str) -> None:
+    """Log the effective screening config ``text`` (YAML) into run ``run_id`` as
+    :data:`CONFIG_ARTIFACT` (a resume logs the same text again: its config is the run's)."""
+    retry_tracking(client.log_text, run_id, text, CONFIG_ARTIFACT)
 
 
 def log_result_artifacts(

@@ -113,7 +113,8 @@ def screen(
         packed caches (``.npz`` / packed ``.parquet``); one path (a ``str`` or ``Path``) is one
         input, as in :func:`~electroscreen.data.read_candidates`.
     out : path
-        Output folder: ``results.parquet``, ``results.csv``, ``manifest.json``, ``batches/``.
+        Output folder: ``results.parquet``, ``results.csv``, ``manifest.json``, ``batches/``,
+        ``screening.yaml`` (the effective config).
     config : ScreeningConfig, optional
         Filters, ranking weights, batch size (default :func:`load_screening_config`).
     conductivity_model, stability_model : str, optional
@@ -204,6 +205,7 @@ def _open_checkpoints(job: ScreeningJob, store: BatchStore, fresh: bool, track: 
     """
     discarded = _state_run_id(store) if fresh else None
     reused = store.open(job.manifest, fresh=fresh)
+    store.write_config(job.config.yaml_text())  # the run's settings, readable beside its results
     if track and discarded:
         _end_discarded_run(discarded, job.tracking_uri, job.say)
     finished = store.finished()

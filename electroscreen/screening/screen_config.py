@@ -307,6 +307,28 @@ class ScreeningConfig(BaseModel):
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def yaml_text(self) -> str:
+        """The config as YAML (``yaml.safe_dump``, every field, defaults included, after a comment
+        line) that :func:`load_screening_config` reads back to an equal config with the same
+        digest: ``screen`` writes it to ``OUT/screening.yaml`` and logs it with the run."""
+        import yaml
+
+        header = (
+            "# The effective screening config (every field, defaults included): "
+            "`electroscreen screen --config <this file>` screens with the same settings.\n"
+        )
+        return header + yaml.safe_dump(_plain(self.model_dump()), sort_keys=False)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with tuples as lists, which ``yaml.safe_dump`` writes (an infinite float stays
+    ``.inf``: the JSON form would make it ``null``, which reads back as another config)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
 
 def load_screening_config(path: str | Path | None = None, **overrides: object) -> ScreeningConfig:
     """Read a screening config from YAML (default ``configs/screening.yaml``) with top-level overrides.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from mlflow import MlflowClient
+from mlflow.artifacts import download_artifacts
 from pandas.testing import assert_frame_equal
 from rich.console import Console
 from typer.testing import CliRunner
@@ -13,7 +17,9 @@ from electroscreen.data.obelix import load_obelix_structures
 from electroscreen.demo import run_demo
 from electroscreen.screening.generate import load_seeds
 from electroscreen.screening.results import read_results
+from electroscreen.screening.run_artifacts import CONFIG_ARTIFACT
 from electroscreen.screening.run_summary import PROMISING_METRIC, review_metrics
+from electroscreen.screening.screen_config import load_screening_config
 
 
 def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula_pool, tmp_path):
@@ -42,6 +48,17 @@ def test_screen_prints_the_ranking_and_the_run_triage_reads(model_store, formula
     row = runs[runs["run_id"] == run_id].iloc[0]
     assert row["status"] == "FINISHED"
     assert row["conductivity_model_uri"] == model_store.conductivity
+    # the effective config, beside the results and with the run: `--config` with it repeats the
+    # screening (an audit rebuilt it from the flattened params)
+    written = load_screening_config(out / "screening.yaml")
+    params = MlflowClient(tracking_uri=model_store.uri).get_run(run_id).data.params
+    assert written.batch_size == 16 and written.digest() == params["config_digest"]
+    logged = download_artifacts(
+        run_id=run_id, artifact_path=CONFIG_ARTIFACT, tracking_uri=model_store.uri
+    )
+    assert Path(logged).read_text() == (out / "screening.yaml").read_text()
+    # the legend under the table: what rank sorts by, the interval's level
+    assert "rank: by score = 0.7 × clip((pred_log10_sigma + 8) / 6, 0, 1)" in result.stdout
 
 
 def test_screen_reports_bad_arguments_clearly(model_store, formula_pool, tmp_path):

@@ -251,3 +251,34 @@ def test_rank_candidates_is_independent_of_row_chunks():
     np.testing.assert_array_equal(whole["pareto_rank"], again["pareto_rank"])
     np.testing.assert_allclose(whole["score"], again["score"])
     assert sorted(whole["rank"]) == list(range(1, n + 1))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RankingConfig(),
+        RankingConfig(weight_conductivity=0.5, weight_air_stability=0.2, weight_oxidation=0.3,
+                      weight_cost=0.4, weight_interface=0.1, sigma_range=(-6.0, -1.0)),
+    ],
+)  # fmt: skip
+def test_the_score_formula_the_console_prints_is_the_score(config):
+    """The line under the ranked table writes ``score`` out (an audit read only "rank"): evaluated
+    as written, it gives :func:`weighted_score`, the clip at the top of ``sigma_range`` included."""
+    from electroscreen.screening.objective_table import OBJECTIVES, score_formula
+
+    rng = np.random.default_rng(3)
+    n = 200
+    values = {
+        "conductivity": rng.uniform(-10, 0, n), "air_stability": rng.uniform(0, 1, n),
+        "oxidation": rng.uniform(1, 6, n), "cost": 10 ** rng.uniform(-1, 4, n),
+        "anode": rng.uniform(-2, 0.5, n),
+    }  # fmt: skip
+    formula = score_formula(config)
+    columns = {OBJECTIVES[name].column: v for name, v in values.items()}
+    evaluated = eval(  # noqa: S307 - the formula's own text, with numpy for its two functions
+        formula.replace("×", "*"), {"clip": np.clip, "log10": np.log10}, columns
+    )
+    np.testing.assert_allclose(evaluated, weighted_score(values, config), rtol=1e-12)
+    assert ("/ 1.5" in formula) == (config.weight_cost == 0.4)  # normalised by the weight sum
+    assert (score_formula(RankingConfig()) ==
+            "0.7 × clip((pred_log10_sigma + 8) / 6, 0, 1) + 0.3 × p_air_stable")  # fmt: skip

@@ -48,3 +48,28 @@ def test_whole_numbers_are_numbers_and_keep_the_digest(tmp_path):
     assert config.ranking.kappa == 2.0 and isinstance(config.ranking.kappa, float)
     assert config.digest() == load_screening_config(real).digest()
     assert load_screening_config(whole, batch_size=7).batch_size == 7  # the CLI's override
+
+
+def test_the_effective_config_as_yaml_reads_back_to_the_same_config(tmp_path):
+    """``screen`` writes and logs ``yaml_text()``: every field, so ``--config`` with it repeats a
+    screening; an infinite bound stays ``.inf`` (the JSON form of the digest writes it ``null``,
+    which reads back as another config) and an element list stays a list."""
+    from electroscreen.screening.screen_config import ScreeningConfig
+
+    config = ScreeningConfig.model_validate(
+        {
+            "temperature_c": 80.0,
+            "batch_size": 7,
+            "filters": {"max_gii": None, "allowed_elements": ["Li", "P", "S"]},
+            "objectives": {"window_max_uncertainty_v": float("inf"), "cathode": "LiMn2O4"},
+            "ranking": {"kappa": 2.0, "sigma_range": [-7.0, -1.0], "weight_cost": 0.1},
+        }
+    )
+    text = config.yaml_text()
+    assert text.startswith("# The effective screening config")
+    assert "window_max_uncertainty_v: .inf" in text
+    path = tmp_path / "screening.yaml"
+    path.write_text(text)
+    back = load_screening_config(path)
+    assert back == config and back.digest() == config.digest()
+    assert yaml.safe_load(text)["ranking"]["sigma_range"] == [-7.0, -1.0]

@@ -1,0 +1,105 @@
+"""A result row's notes as a reader takes them in: ``pred_feature_status`` and ``window_status``.
+
+``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
+(``<model>:<featurizer>:<status>``, comma-separated; ``ok`` for none) and ``window_status`` (``ok``
+or why a window limit is empty). :func:`row_notes` splits them into one ``(where, note)`` pair per
+caveat, ``ok`` and empty cells left out; :func:`notes_text` writes them as one cell
+(``air-stability labels: far_from_labels; window: window_out_of_domain``), and
+:func:`notes_column` for a table, what the triage notebook's table shows as ``notes``;
+:func:`notes_table` adds what the common ones mean, the candidate card's *Notes* section.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.stored_states import IGNORED_LABELS
+from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTURE_HULL
+from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
+from electroscreen.models.constant_features import NOTE as NEVER_VARIED
+from electroscreen.models.constant_features import RARE_NOTE, RARE_ROWS
+from electroscreen.models.predictor_outputs import FAR_FROM_LABELS, FEATURE_STATUS_COLUMN
+from electroscreen.models.tasks import CARRIER_NOTE
+from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
+from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
+
+__all__ = ["NOTE_MEANINGS", "notes_column", "notes_table", "notes_text", "row_notes"]
+
+#: What the common notes mean, by ``<featurizer>:<status>`` (the part before any ``=``) or, for
+#: the window, its status (README, *pipeline*, says more).
+NOTE_MEANINGS = {
+    FAR_FROM_LABELS: "no labelled composition is near: the score is the four-descriptor model's "
+    "guess, a rough prior",
+    f"moisture:{MOISTURE_HULL}": "air reactions computed on a hull of pure elements (no compound "
+    "of the system tabulated): the score rests on them",
+    NEVER_VARIED: "the model never saw this feature vary in training: the prediction cannot "
+    "see it (an element no training row holds)",
+    RARE_NOTE: f"the feature varied in at most {RARE_ROWS} training rows: the prediction barely "
+    "sees it",
+    CARRIER_NOTE: "the training data hold no conductor of this carrier ion",
+    KELVIN_LIKE: "the row's temperature looks like kelvin; it was read as degC",
+    UNREAD_COLUMN: "a temperature-like column was not read: the row is predicted at the "
+    "screening's temperature",
+    IGNORED_LABELS: "the structure's oxidation-state labels were ignored (one is no state of its "
+    "element): states come from the formula",
+    "window_out_of_domain": "a window limit rests on the enthalpy model beyond its uncertainty "
+    "bound: left empty",
+    WINDOW_HULL: "the window rests on pure elements (no compound of the system tabulated): left "
+    "empty, the interfaces too",
+    "window_not_converged": "the window search did not converge: left empty",
+    "no_carrier": "no carrier ion: no window",
+}
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value) in ("", OK)
+
+
+def row_notes(row: pd.Series | dict) -> list[tuple[str, str]]:
+    """The caveats of one results row: ``(where, note)`` per note of its ``pred_feature_status``
+    (``where``: the model and featurizer, ``conductivity training_data``) and its
+    ``window_status`` when not ``ok`` (``where``: ``window``); empty for a row without any."""
+    notes = []
+    features = row.get(FEATURE_STATUS_COLUMN)
+    if not _blank(features):
+        for part in str(features).split(","):
+            fields = part.strip().split(":")
+            where = " ".join(fields[:-1]) if len(fields) > 1 else "model"
+            notes.append((where, fields[-1]))
+    window = row.get(WINDOW_STATUS_COLUMN)
+    if not _blank(window):
+        notes.append(("window", str(window)))
+    return notes
+
+
+def notes_text(row: pd.Series | dict) -> str:
+    """The row's notes in one cell (:func:`row_notes`, ``where: note`` joined by ``; ``), ``""``
+    for none."""
+    return "; ".join(f"{where}: {note}" for where, note in row_notes(row))
+
+
+def notes_column(frame: pd.DataFrame) -> pd.Series:
+    """:func:`notes_text` of every row of ``frame`` (a results table or a shortlist of it), on its
+    index: the triage notebook's ``notes`` column."""
+    return pd.Series([notes_text(row) for _, row in frame.iterrows()], index=frame.index, dtype=str)
+
+
+def _meaning(where: str, note: str) -> str:
+    """What ``note`` means: the :data:`NOTE_MEANINGS` entry its ``<featurizer>:<status>`` ends
+    with (``structure:oxidation_labels:ignored_impossible`` has no model), else ``""``."""
+    if where == "window":
+        return NOTE_MEANINGS.get(note, "")
+    written = ":".join([*where.split(" "), note.split("=")[0]])
+    keys = [k for k in NOTE_MEANINGS if written == k or written.endswith(f":{k}")]
+    return NOTE_MEANINGS[keys[0]] if keys else ""
+
+
+def notes_table(row: pd.Series | dict) -> pd.DataFrame:
+    """The row's notes (:func:`row_notes`) as a table indexed by where each comes from, with
+    ``note`` and, for the common ones, ``meaning`` (:data:`NOTE_MEANINGS`); no rows for none."""
+    notes = row_notes(row)
+    return pd.DataFrame(
+        {"note": [n for _, n in notes], "meaning": [_meaning(w, n) for w, n in notes]},
+        index=pd.Index([w for w, _ in notes], name=None),
+    )
