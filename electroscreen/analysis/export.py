@@ -93,6 +93,7 @@ from electroscreen.screening.batch import (
     STABILITY_COLUMNS,
     WINDOW_STATUS_COLUMN,
 )
+from electroscreen.screening.inputs_record import INPUTS_RECORD
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS
 from electroscreen.screening.results import read_results
@@ -335,7 +336,7 @@ def export_shortlist(
     out = _prepare_out(Path(out))
     provenance = run_provenance(folder, table_path, top)
     best[TEMPERATURE_COLUMN] = row_temperatures(best, provenance["temperature_c"])
-    record = folder / "inputs.json"
+    record = folder / INPUTS_RECORD
     finder = _Finder(_resolver(record if record.is_file() else None))
     pools = PoolProvenance()
     written = WrittenStructures()
