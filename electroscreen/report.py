@@ -224,6 +224,7 @@ def ranked_table(
         known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
         if known:
             notes.append(text + "; ".join(known))
+    notes += _near_note(best, ranks)
     column = "train_air_verdict"
     verdicts = best[column].fillna("").tolist() if column in best else [""] * len(best)
     labelled = [f"rank {r}: {v}" for r, v in zip(ranks, verdicts, strict=True) if v]
@@ -263,6 +264,22 @@ def ranked_table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _near_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
+    """The note naming the shown rows that lie within ``NEAR_MEASURED`` of a measured composition
+    but are no recall (:mod:`~electroscreen.screening.near_measured`); none: ``[]``."""
+    from electroscreen.screening.near_measured import NEAR_MEASURED, near_text_rows
+
+    near = near_text_rows(best)
+    named = [f"rank {r}: {t}" for r, t in zip(ranks, near, strict=True) if t]
+    if not named:
+        return []
+    return [
+        f"Near a measured composition (nearest within {NEAR_MEASURED:g} in every element's atomic "
+        "fraction, train_nearest_*, heldout_nearest_*; a member of a measured solid solution, "
+        "not new): " + "; ".join(named)
+    ]
 
 
 def status_line(counts: dict[str, int]) -> str:

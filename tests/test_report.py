@@ -112,6 +112,29 @@ def test_a_known_composition_shows_its_measurement():
     assert "Trained on" not in old and "Air-stability labels" not in old
 
 
+def test_a_row_next_to_a_measured_composition_names_it_under_the_table():
+    """A member of a measured solid solution is no new material (Nb-LLZO 0.0021 from 66a); a
+    recall is listed with its measurement already, a row further than 0.005 not at all."""
+    results = _two_candidates().iloc[[0, 1, 1]].reset_index(drop=True)
+    results["candidate_id"] = ["o5q", "lgps", "far"]
+    results["formula"] = ["Li6.804La3Zr1.8Nb0.2O12", "Li10GeP2S12", "Li3YBr6"]
+    results["rank"] = pd.array([1, 2, 3], dtype="Int64")
+    results["train_log10_sigma"] = [np.nan, -2.1, np.nan]
+    results["train_id"] = ["", "824", ""]
+    results["train_nearest_formula"] = ["Li27La12Zr7NbO48", "Li10GeP2S12", "Li3YCl6"]
+    results["train_nearest_id"] = ["66a;x2;x3", "824", "y"]
+    results["train_nearest_distance"] = [0.0021, 0.0, 0.006]
+    caption = " ".join(_render(ranked_table(results, top=3)).split())
+    assert (
+        "Near a measured composition (nearest within 0.005 in every element's atomic fraction"
+        in caption
+    )
+    assert "rank 1: Li6.75La3Zr1.75Nb0.25O12 (66a;x2 +1, trained on) at 0.0021" in caption
+    assert "rank 2: Li10GeP2S12" not in caption and "rank 3: Li3YCl6" not in caption
+    plain = results.drop(columns=[c for c in results if "nearest" in c])
+    assert "Near a measured" not in _render(ranked_table(plain, top=3))
+
+
 @pytest.mark.parametrize("width", [80, 200])
 def test_a_table_for_alpha_0_2_says_80_percent_and_air_score(width):
     text = _render(ranked_table(_two_candidates(), top=2, width=width, coverage=0.8), width)

@@ -35,7 +35,7 @@ from electroscreen.screening.mlflow_run import MODEL_PARAMS
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
 from electroscreen.screening.run_artifacts import RESULTS_ARTIFACT
-from electroscreen.screening.run_summary import MEASURED_METRIC, PROMISING_METRIC
+from electroscreen.screening.run_summary import MEASURED_METRIC, NEAR_METRIC, PROMISING_METRIC
 
 __all__ = [
     "SHORTLIST_ARTIFACT_DIR",
@@ -59,6 +59,7 @@ RUN_HEADLINE = (
     "n_ok",
     PROMISING_METRIC,
     MEASURED_METRIC,
+    NEAR_METRIC,
     "best_pred_log10_sigma",
     "best_p_air_stable_of_promising",
     "pareto_front_size",
@@ -125,8 +126,9 @@ def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
     -------
     DataFrame
         One row per run: first :data:`RUN_HEADLINE` (name, start, status, candidates screened and
-        predicted, ``n_sigma_gt_1e-4_air_stable`` promising and ``n_promising_measured`` of them
-        already measured, the best prediction, the Pareto front's size), then the model URIs and
+        predicted, ``n_sigma_gt_1e-4_air_stable`` promising, ``n_promising_measured`` of them
+        already measured and ``n_promising_near_measured`` near a measured composition, the best
+        prediction, the Pareto front's size), then the model URIs and
         inputs the run logged as params, every other metric (``passed_<filter>`` funnel,
         ``n_<status>`` counts per status, ``time_<step>_s`` timings, ``candidates_per_s``), and
         ``run_id, experiment_id`` last. Counts (``n_*``, ``passed_*``, ``pareto_front_size``) are

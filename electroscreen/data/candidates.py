@@ -39,6 +39,7 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 #: the candidate table's (:data:`CANDIDATE_COLUMNS`), ``screen``'s results (``cell_formula``,
 #: ``n_sites``, ``batch``; the models' prediction columns, ``models.tasks`` and
 #: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
+#: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
 #: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``) and
@@ -70,6 +71,12 @@ RESERVED_COLUMNS = frozenset(
         "heldout_id",
         "train_air_verdict",
         "train_air_id",
+        "train_nearest_formula",
+        "train_nearest_id",
+        "train_nearest_distance",
+        "heldout_nearest_formula",
+        "heldout_nearest_id",
+        "heldout_nearest_distance",
         "window_red_v",
         "window_ox_v",
         "cost_usd_per_kg",

@@ -35,6 +35,7 @@ __all__ = [
     "MATCH_TOLERANCE",
     "CompositionIndex",
     "atomic_fractions",
+    "comparable_rows",
     "composition_groups",
     "composition_key",
     "distinct_compositions",
@@ -172,8 +173,9 @@ _ELEMENT_CODES = (
 )
 
 
-def _usable(packed: PackedCompositions) -> np.ndarray:
-    """Rows that parsed, hold an element and only positive, finite amounts."""
+def comparable_rows(packed: PackedCompositions) -> np.ndarray:
+    """Rows that parsed, hold an element and only positive, finite amounts: the rows whose atomic
+    fractions are compared (here, and by :mod:`~electroscreen.data.composition_nearest`)."""
     good = segment_all(np.isfinite(packed.amount) & (packed.amount > 0), packed.offsets)
     return (packed.status == "ok") & (np.diff(packed.offsets) > 0) & good
 
@@ -215,7 +217,7 @@ class CompositionIndex:
 
     def __init__(self, formulas: Sequence[str]) -> None:
         packed = pack_compositions([str(f) for f in formulas])
-        usable = _usable(packed)
+        usable = comparable_rows(packed)
         codes = element_set_codes(packed)
         self._by_code: dict[int, list[tuple[int, dict[int, float]]]] = defaultdict(list)
         for row in np.flatnonzero(usable).tolist():
@@ -241,7 +243,7 @@ class CompositionIndex:
         """
         out = np.full(len(packed), -1, dtype=np.int64)
         codes = element_set_codes(packed)
-        candidates = np.flatnonzero(_usable(packed) & np.isin(codes, self._codes))
+        candidates = np.flatnonzero(comparable_rows(packed) & np.isin(codes, self._codes))
         for row in candidates.tolist():
             query = _fractions(packed, row)
             best, best_gap = -1, np.inf

@@ -10,22 +10,38 @@ split, the Liverpool rows the leak guard kept out) are looked up alike, into
 :data:`HELDOUT_COLUMNS`: Li7P3S11, ranked near the bottom by the default model, was measured at
 about 1e-2.5 S/cm in the test split, and a chemist wants to see that beside the prediction. These
 values never enter a prediction; a composition measured in neither dataset is not flagged.
+
+A candidate only a little further from a measured composition is a member of a measured solid
+solution, not a new material: Nb-doped LLZO ``Li6.804La3Zr1.8Nb0.2O12`` lies 0.0021 from OBELiX's
+``Li6.75La3Zr1.75Nb0.25O12`` (``66a``). :meth:`TrainingRows.nearest` names, for every candidate,
+the nearest composition of the rows and how far it lies (:data:`NEAREST_TRAINING_COLUMNS`,
+:data:`NEAREST_HELDOUT_COLUMNS`; the distance of
+:mod:`~electroscreen.data.composition_nearest`, the largest difference of any element's atomic
+fraction, the measure of :data:`TRAINING_MATCH_TOLERANCE`), whatever its elements.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
-from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.compositions import PackedCompositions, pack_compositions
+from electroscreen.data.formula_reduction import reduce_formula_text
+
+if TYPE_CHECKING:
+    from electroscreen.data.composition_nearest import NearestReferences
 
 __all__ = [
     "CENSORED_ID",
     "HELDOUT_COLUMNS",
+    "NEAREST_HELDOUT_COLUMNS",
+    "NEAREST_TRAINING_COLUMNS",
     "TRAINING_COLUMNS",
     "TRAINING_MATCH_TOLERANCE",
     "TrainingRows",
@@ -41,6 +57,19 @@ TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
 #: The same for the measured rows the model was not fitted on (held out for its test metrics, or
 #: kept out by the leak guard): a candidate's prediction did not see them.
 HELDOUT_COLUMNS = ("heldout_log10_sigma", "heldout_id")
+#: Screening columns: the training composition nearest the candidate, whatever its elements (its
+#: first row's formula reduced as the results' ``formula``; its rows' ids, ``;``-joined; ``""``: none), and its distance (the
+#: largest difference of any element's atomic fraction, an element missing from one counting as 0
+#: there; 0 for the candidate's own composition; NaN: none). A recall lies within
+#: :data:`TRAINING_MATCH_TOLERANCE` of its ``train_id``; a member of a measured solid solution a
+#: doping step away lies a few 1e-3 from it.
+NEAREST_TRAINING_COLUMNS = ("train_nearest_formula", "train_nearest_id", "train_nearest_distance")
+#: The same among the measured rows the model was not fitted on (:data:`HELDOUT_COLUMNS`).
+NEAREST_HELDOUT_COLUMNS = (
+    "heldout_nearest_formula",
+    "heldout_nearest_id",
+    "heldout_nearest_distance",
+)
 #: Largest difference of any element's atomic fraction between a candidate and the training row
 #: it is taken for. Wider than the leak guard's 2e-4 (``MATCH_TOLERANCE``): a substitution into a
 #: seed CIF carries the CIF's refinement rounding, up to 1.4e-3 (``Li6In2.03Cl12`` for Li3InCl6,
@@ -157,6 +186,44 @@ class TrainingRows:
             bound = self.upper[ref]
             ids[row] = self.ids[ref] + (f" (< 1e{bound:g} S/cm)" if np.isfinite(bound) else "")
         return pd.DataFrame({columns[0]: values, columns[1]: ids})
+
+    def nearest(
+        self,
+        compositions: PackedCompositions,
+        columns: tuple[str, str, str] = NEAREST_TRAINING_COLUMNS,
+    ) -> pd.DataFrame:
+        """``columns`` (formula, ids, distance; :data:`NEAREST_TRAINING_COLUMNS` or
+        :data:`NEAREST_HELDOUT_COLUMNS`) of each composition (row-aligned): the nearest of these
+        compositions, whatever its elements, and how far it lies
+        (:class:`~electroscreen.data.composition_nearest.NearestReferences`). Each row's answer
+        depends on that row alone; a row that cannot be compared gets ``""`` and NaN."""
+        references, formulas = _nearest_references(self)
+        found, distance = references.nearest(compositions)
+        hit = found >= 0
+        formula = np.full(len(found), "", dtype=object)
+        ids = np.full(len(found), "", dtype=object)
+        formula[hit] = formulas[found[hit]]
+        ids[hit] = self.ids[found[hit]]
+        return pd.DataFrame({columns[0]: formula, columns[1]: ids, columns[2]: distance})
+
+
+#: :class:`TrainingRows`' compositions ready for :meth:`TrainingRows.nearest`, with their reduced
+#: formulas: made once per loaded model (a screening's batches reuse them), never pickled with it.
+_NEAREST: weakref.WeakKeyDictionary[TrainingRows, tuple[NearestReferences, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _nearest_references(rows: TrainingRows) -> tuple[NearestReferences, np.ndarray]:
+    """The references of ``rows`` and their reduced formulas (cached in :data:`_NEAREST`)."""
+    if rows not in _NEAREST:
+        from electroscreen.data.composition_nearest import NearestReferences  # Numba: lazily
+
+        formulas = [str(f) for f in rows.formulas]
+        reduced = [reduce_formula_text(f) or f for f in formulas]  # as results write `formula`
+        reduced = np.array(reduced, dtype=object)
+        _NEAREST[rows] = (NearestReferences(pack_compositions(formulas)), reduced)
+    return _NEAREST[rows]
 
 
 def measurement_text(row: object, kind: str = "train") -> str:

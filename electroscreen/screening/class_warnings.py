@@ -13,7 +13,7 @@ gives one line::
 Each candidate's class is its formula's, by the model's own rule (``anion_rule_``,
 :func:`~electroscreen.data.anion_classes.anion_classes`), as the model classed its training rows.
 Only the candidates the conductivity data do not hold count (no ``train_id`` / ``heldout_id``,
-:func:`~electroscreen.screening.run_summary.measured_rows`): the measured value of the others is
+:func:`~electroscreen.screening.near_measured.measured_rows`): the measured value of the others is
 beside their prediction. A class below the thresholds, or with no such candidate, says nothing; so
 does a model without the record (pickled before it, or trained without a family-grouped scheme).
 Screening another carrier than the model learned from (Na with a Li-ion model), the figures of
@@ -42,8 +42,8 @@ from electroscreen.models.heldout_classes import (
     poor_classes,
 )
 from electroscreen.models.tasks import CONDUCTIVITY
+from electroscreen.screening.near_measured import measured_rows
 from electroscreen.screening.ranking import is_ranked
-from electroscreen.screening.run_summary import measured_rows
 
 if TYPE_CHECKING:
     from electroscreen.screening.screen_setup import ScreeningJob

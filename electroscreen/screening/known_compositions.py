@@ -3,7 +3,11 @@ that the models hold (a recall, or a check of the prediction), never used in a p
 
 :data:`~electroscreen.models.training_rows.TRAINING_COLUMNS` and
 :data:`~electroscreen.models.training_rows.HELDOUT_COLUMNS` come from the conductivity model,
-:data:`~electroscreen.models.training_labels.LABEL_COLUMNS` from the air-stability model.
+:data:`~electroscreen.models.training_labels.LABEL_COLUMNS` from the air-stability model; so do
+the nearest measured compositions, whether or not the candidate is one of them
+(:data:`~electroscreen.models.training_rows.NEAREST_TRAINING_COLUMNS`,
+:data:`~electroscreen.models.training_rows.NEAREST_HELDOUT_COLUMNS`): a member of a measured solid
+solution a doping step away is no new material either.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ import pandas as pd
 
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.models.training_labels import LABEL_COLUMNS
-from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
+from electroscreen.models.training_rows import (
+    HELDOUT_COLUMNS,
+    NEAREST_HELDOUT_COLUMNS,
+    NEAREST_TRAINING_COLUMNS,
+    TRAINING_COLUMNS,
+)
 
 __all__ = ["known_columns"]
 
@@ -27,9 +36,10 @@ def known_columns(
     rows: np.ndarray,
     index: pd.Index,
 ) -> pd.DataFrame:
-    """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` (the conductivity model's) and
-    :data:`LABEL_COLUMNS` (the air-stability model's) of the predicted ``rows`` (NaN / ``""``
-    elsewhere, and for a model saved before it kept those rows)."""
+    """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` (the conductivity model's),
+    :data:`LABEL_COLUMNS` (the air-stability model's), then :data:`NEAREST_TRAINING_COLUMNS` and
+    :data:`NEAREST_HELDOUT_COLUMNS` (the conductivity model's) of the predicted ``rows`` (NaN /
+    ``""`` elsewhere, and for a model saved before it kept those rows)."""
     known, packed = {}, compositions.take(rows) if len(rows) else None
     for attribute, (value, ids) in (
         ("training_rows_", TRAINING_COLUMNS),
@@ -49,4 +59,17 @@ def known_columns(
         found = labels.lookup(packed)
         for column in LABEL_COLUMNS:
             known[column][rows] = found[column].to_numpy()
+    for attribute, columns in (
+        ("training_rows_", NEAREST_TRAINING_COLUMNS),
+        ("heldout_rows_", NEAREST_HELDOUT_COLUMNS),
+    ):
+        formula, ids, distance = columns
+        known[formula] = np.full(len(index), "", dtype=object)
+        known[ids] = np.full(len(index), "", dtype=object)
+        known[distance] = np.full(len(index), np.nan)
+        lookup = getattr(conductivity, attribute, None)
+        if lookup is not None and packed is not None:
+            found = lookup.nearest(packed, columns)
+            for column in columns:
+                known[column][rows] = found[column].to_numpy()
     return pd.DataFrame(known, index=index)

@@ -8,12 +8,26 @@ import math
 import re
 from pathlib import PurePath
 
+import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import LINE_BREAKING_CHARACTER, OK
 from electroscreen.experiments.plots import AIR_SCORE
-from electroscreen.models.training_rows import measurement_text
+from electroscreen.models.training_rows import (
+    HELDOUT_COLUMNS,
+    NEAREST_HELDOUT_COLUMNS,
+    NEAREST_TRAINING_COLUMNS,
+    TRAINING_COLUMNS,
+    measurement_text,
+)
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
+from electroscreen.screening.near_measured import (
+    NEAR_MEASURED,
+    measured_rows,
+    near_sentence,
+    nearest_measured,
+    nearest_text,
+)
 from electroscreen.screening.temperatures import (
     predicted_at,
     ranked_temperatures,
@@ -22,9 +36,9 @@ from electroscreen.screening.temperatures import (
 
 __all__ = [
     "HEADLINE_METRICS",
+    "NEAR_METRIC",
     "PROMISING",
     "markdown_cell",
-    "measured_rows",
     "promising_line",
     "review_metrics",
     "run_metrics",
@@ -37,15 +51,27 @@ PROMISING = {"min_log10_sigma": -4.0, "min_p_air_stable": 0.5}
 PROMISING_METRIC = "n_sigma_gt_1e-4_air_stable"
 #: Of those, the compositions already measured (``train_id`` or ``heldout_id``): recalls, not finds.
 MEASURED_METRIC = "n_promising_measured"
+#: Of those, the ones within ``NEAR_MEASURED`` of a measured composition (the recalls among
+#: them): members of measured solid solutions (:mod:`~electroscreen.screening.near_measured`).
+#: Absent where the results hold no nearest composition (a model saved before it kept them).
+NEAR_METRIC = "n_promising_near_measured"
 #: The review metrics a reviewer reads first (the experiment's description names them), in this
 #: order before the funnel: the run page lists a run's metrics in the order they were logged.
 HEADLINE_METRICS = (
     PROMISING_METRIC,
     MEASURED_METRIC,
+    NEAR_METRIC,
     "best_pred_log10_sigma",
     "best_p_air_stable_of_promising",
     "pareto_front_size",
     "n_predicted",
+)
+#: The columns :func:`review_metrics` reads to tell measured and near-measured rows.
+_MEASURED_COLUMNS = (
+    TRAINING_COLUMNS[1],
+    HELDOUT_COLUMNS[1],
+    *NEAREST_TRAINING_COLUMNS,
+    *NEAREST_HELDOUT_COLUMNS,
 )
 #: Marks the ``error`` of a row that passed the filters but that a model could not predict.
 _PREDICTION_FAILURE = "model could not predict"
@@ -105,16 +131,17 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
     dict
         First :data:`HEADLINE_METRICS`: ``n_sigma_gt_1e-4_air_stable``, ``n_promising_measured``
         (of those, compositions the conductivity data already hold: ``train_id`` or
-        ``heldout_id``), ``best_pred_log10_sigma`` (log10 S/cm),
+        ``heldout_id``), ``n_promising_near_measured`` (of those, compositions within
+        ``NEAR_MEASURED`` of a measured one, ``train_nearest_distance`` or
+        ``heldout_nearest_distance``; absent without those columns), ``best_pred_log10_sigma``
+        (log10 S/cm),
         ``best_p_air_stable_of_promising``, ``pareto_front_size``, ``n_predicted`` (both models
         predicted); then ``passed_<filter>`` (the funnel, named by the filter's setting:
         ``passed_read``, ``passed_carrier``, ``passed_max_elements``, ...,
         ``passed_charge_balance``), in the order the filters run.
     """
     metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
-    read = [
-        c for c in ("pred_log10_sigma", "p_air_stable", "train_id", "heldout_id") if c in results
-    ]
+    read = [c for c in ("pred_log10_sigma", "p_air_stable", *_MEASURED_COLUMNS) if c in results]
     ok = results[read][(results["status"].astype(str) == OK).to_numpy()]  # no copy of the rest
     sigma = ok["pred_log10_sigma"].astype(float) if "pred_log10_sigma" in ok else pd.Series([])
     stable = ok["p_air_stable"].astype(float) if "p_air_stable" in ok else pd.Series([])
@@ -125,6 +152,9 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
         )
         metrics[PROMISING_METRIC] = float(promising.sum())
         metrics[MEASURED_METRIC] = float((promising & measured_rows(ok)).sum())
+        nearest = nearest_measured(ok)["distance"]
+        if nearest.notna().any():  # a model that kept its training rows
+            metrics[NEAR_METRIC] = float((promising & nearest.le(NEAR_MEASURED)).sum())
         metrics["best_pred_log10_sigma"] = float(sigma.max())
         if promising.any():
             metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())
@@ -137,25 +167,16 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
 
 def promising_line(metrics: dict[str, float]) -> str:
     """``57 promising (above 1e-4 S/cm with an air-stability score >= 0.5), 20 of them already
-    measured (train_id, heldout_id)`` from :func:`review_metrics`; ``""`` without predictions."""
+    measured (train_id, heldout_id): recalls, not finds; 31 within 0.005 ...`` from
+    :func:`review_metrics`; ``""`` without predictions."""
     if PROMISING_METRIC not in metrics:
         return ""
     n, measured = int(metrics[PROMISING_METRIC]), int(metrics.get(MEASURED_METRIC, 0))
     return (
         f"{n} promising (predicted above 1e-4 S/cm with an air-stability score >= "
         f"{PROMISING['min_p_air_stable']}), {measured} of them already measured "
-        "(train_id, heldout_id): recalls, not finds"
+        f"(train_id, heldout_id): recalls, not finds; {near_sentence(metrics.get(NEAR_METRIC))}"
     )
-
-
-def measured_rows(rows: pd.DataFrame) -> pd.Series:
-    """Boolean mask of the rows whose composition the conductivity data hold (a ``train_id`` or
-    ``heldout_id``; a table without these columns: none)."""
-    known = pd.Series(False, index=rows.index)
-    for column in ("train_id", "heldout_id"):
-        if column in rows:
-            known |= rows[column].fillna("").astype(str).ne("")
-    return known
 
 
 def run_metrics(
@@ -263,7 +284,8 @@ def screening_note(
         f"{int(metrics.get('n_predicted', 0))} predicted.",
         f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} with predicted {sigma} above 1e-4 S/cm and "
         f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
-        f"(train_id / heldout_id); Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
+        f"(train_id / heldout_id); {near_sentence(metrics.get(NEAR_METRIC))}; "
+        f"Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]  # fmt: skip
     if warnings:
         lines += ["", *(f"- **warning:** {line}" for line in warnings)]
@@ -274,6 +296,7 @@ def screening_note(
         mixed = len(ranked_temperatures(results, default)) > 1  # each row's beside it
         if len(best):
             row_t = used_temperatures(best, default)
+            near = nearest_measured(best).itertuples(index=False)
             header = "log10 σ (S/cm) | T (°C)" if mixed else f"log10 {sigma} (S/cm)"
             lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |",
                       "|---|---|---|---|---|---|" + "---|" * mixed]  # fmt: skip
@@ -281,8 +304,8 @@ def screening_note(
                 f"| {int(r.rank)} | {markdown_cell(r.candidate_id)} | {markdown_cell(r.formula)} | "
                 f"{r.pred_log10_sigma:.2f} | "
                 + (f"{t:g} | " if mixed else "")
-                + f"{_measurement(r)} | {r.p_air_stable:.2f} |"
-                for r, t in zip(best.itertuples(index=False), row_t, strict=True)
+                + f"{_measurement(r, n)} | {r.p_air_stable:.2f} |"
+                for r, t, n in zip(best.itertuples(index=False), row_t, near, strict=True)
             ]
     return "\n".join(lines)
 
@@ -330,10 +353,16 @@ def screening_run_name(inputs: list[str], temperature: str) -> str:
     return f"{stem}{more} · {degrees}" if degrees else f"{stem}{more}"
 
 
-def _measurement(row: object) -> str:
-    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``<-10 (held out)`` or ``""``."""
+def _measurement(row: object, nearest: object = None) -> str:
+    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``<-10 (held out)``; else
+    the measured composition within ``NEAR_MEASURED`` (``nearest``, a row of
+    :func:`~electroscreen.screening.near_measured.nearest_measured`) as a table cell
+    (:func:`markdown_cell`): ``near Li6.75La3Zr1.75Nb0.25O12 (66a, trained on) at 0.0021``;
+    else ``""``."""
     for kind, label in (("train", "trained on"), ("heldout", "held out")):
         text = measurement_text(row, kind)
         if text:
             return f"{text} ({label})"
+    if nearest is not None and getattr(nearest, "distance", np.nan) <= NEAR_MEASURED:
+        return "near " + markdown_cell(nearest_text(nearest, getattr(row, "formula", None)))
     return ""

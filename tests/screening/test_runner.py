@@ -517,6 +517,7 @@ def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
 def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     model_store, tmp_path, monkeypatch
 ):
+    from electroscreen.data.composition_match import atomic_fractions
     from electroscreen.models.training_rows import CENSORED_ID
     from electroscreen.screening.batch import cached_predictor
 
@@ -550,6 +551,22 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     assert results.loc["f", "heldout_id"] == "de5" and results.loc["f", "train_id"] == ""
     assert results.loc["f", "heldout_log10_sigma"] == pytest.approx(np.log10(2.04e-3), abs=1e-3)
     assert results.loc[list("abcde"), "heldout_log10_sigma"].isna().all()
+    # the nearest training composition of every predicted row, whether or not it is a recall
+    assert results.loc["a", "train_nearest_id"] == training.ids[exact]
+    assert results.loc["a", "train_nearest_distance"] == 0.0
+    new = atomic_fractions("Li10.3GeP2S12")
+    gaps = [
+        max(abs(new.get(e, 0.0) - x.get(e, 0.0)) for e in set(new) | set(x))
+        for x in (atomic_fractions(f) or {"": 1.0} for f in training.formulas)
+    ]  # the definition, over every training composition
+    nearest = int(np.argmin(gaps))
+    assert results.loc["c", "train_nearest_distance"] == pytest.approx(gaps[nearest], abs=1e-12)
+    assert results.loc["c", "train_nearest_id"] == training.ids[nearest]
+    assert results.loc["f", "heldout_nearest_id"] == "de5"
+    assert results.loc["f", "heldout_nearest_distance"] == pytest.approx(0.0, abs=1e-12)
+    assert results.loc["d", "train_nearest_id"] == "" and np.isnan(
+        results.loc["d", "train_nearest_distance"]
+    )  # not predicted: none
     # a model saved before it kept its training rows: the columns are there, empty
     from electroscreen.screening import batch
 
@@ -559,6 +576,13 @@ def test_a_candidate_that_is_a_training_row_shows_its_measurement(
     legacy = screen([pool], tmp_path / "legacy", **run).results
     assert legacy["train_log10_sigma"].isna().all() and legacy["heldout_log10_sigma"].isna().all()
     assert (legacy["train_id"].fillna("") == "").all()
+    assert legacy["train_nearest_distance"].isna().all()
+    assert (legacy["heldout_nearest_id"].fillna("") == "").all()
+    from electroscreen.screening.run_summary import NEAR_METRIC, promising_line, review_metrics
+
+    metrics = review_metrics(legacy)
+    assert NEAR_METRIC not in metrics  # not checked, and the summary says so
+    assert "nearness to measured compositions not checked" in promising_line(metrics)
 
 
 def test_a_labelled_composition_shows_its_air_stability_verdict(model_store, tmp_path, monkeypatch):

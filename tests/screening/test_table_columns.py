@@ -31,11 +31,17 @@ def _screen(model_store, inputs: list[Path], out: Path, batch_size: int = 100) -
 def test_every_column_screen_and_featurize_write_is_reserved():
     """The data layer keeps the list (it may not import screening); this is what keeps it whole."""
     from electroscreen.models.training_labels import LABEL_COLUMNS
-    from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
+    from electroscreen.models.training_rows import (
+        HELDOUT_COLUMNS,
+        NEAREST_HELDOUT_COLUMNS,
+        NEAREST_TRAINING_COLUMNS,
+        TRAINING_COLUMNS,
+    )
     from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
     from electroscreen.screening.results import RESULT_COLUMNS
 
     written = {*RESULT_COLUMNS, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *LABEL_COLUMNS}
+    written |= {*NEAREST_TRAINING_COLUMNS, *NEAREST_HELDOUT_COLUMNS}
     written.add(WINDOW_STATUS_COLUMN)
     written.add("pred_feature_status")
     assert written <= RESERVED_COLUMNS

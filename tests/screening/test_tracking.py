@@ -377,6 +377,44 @@ def test_promising_candidates_that_were_measured_are_counted_and_shown():
     assert "| 3 | c | LiX | -3.50 |  | 0.80 |" in note
 
 
+def test_promising_candidates_next_to_a_measured_composition_are_counted_and_named():
+    """A member of a measured solid solution a doping step away is no find either (a triage audit:
+    Nb-LLZO 0.0021 from OBELiX 66a was reported among "0 already measured")."""
+    from electroscreen.screening.near_measured import NEAR_MEASURED
+    from electroscreen.screening.run_summary import promising_line, review_metrics, screening_note
+
+    frame = pd.DataFrame(
+        {"candidate_id": ["o5q", "lgps", "new", "far"],
+         "formula": ["Li6.804La3Zr1.8Nb0.2O12", "Li10GeP2S12", "Li3YBr6", "Li9S"],
+         "status": ["ok"] * 4, "error": [""] * 4, "pred_log10_sigma": [-3.3, -2.0, -3.5, -9.0],
+         "p_air_stable": [0.98, 0.6, 0.8, 0.9], "pareto_rank": [1, 1, 1, 2],
+         "rank": pd.array([1, 2, 3, 4], dtype="Int64"),
+         "train_log10_sigma": [np.nan, -2.1, np.nan, np.nan], "train_id": ["", "824", "", ""],
+         "train_nearest_formula": ["Li27La12Zr7NbO48", "Li10GeP2S12", "Li3YCl6", "Li2S"],
+         "train_nearest_id": ["66a", "824", "y1", "s"],
+         "train_nearest_distance": [0.0021, 0.0, NEAR_MEASURED * 1.01, 0.0021],
+         "heldout_nearest_formula": ["Li7La3Zr2O12", "", "Li3YBr6", ""],
+         "heldout_nearest_id": ["h1", "", "h2", ""],
+         "heldout_nearest_distance": [0.03, np.nan, NEAR_MEASURED, np.nan]}
+    )  # fmt: skip
+    metrics = review_metrics(frame)
+    # promising: the first three; measured: lgps; within 0.005: o5q, lgps (a recall) and "new"
+    # (held out, at the bound); "far" is near but not promising
+    assert metrics["n_sigma_gt_1e-4_air_stable"] == 3 and metrics["n_promising_measured"] == 1
+    assert metrics["n_promising_near_measured"] == 3
+    line = promising_line(metrics)
+    assert "1 of them already measured" in line and "3 of them within 0.005 atomic fraction" in line
+    note = screening_note(["pool.csv"], {}, frame, metrics)
+    assert "3 of them within 0.005 atomic fraction of a measured composition" in note
+    # the table names the measured neighbour, written per the candidate's formula unit
+    assert (
+        "| 1 | o5q | Li6.804La3Zr1.8Nb0.2O12 | -3.30 | near Li6.75La3Zr1.75Nb0.25O12 "
+        "\\(66a, trained on\\) at 0.0021 | 0.98 |" in note
+    )
+    assert "| 2 | lgps | Li10GeP2S12 | -2.00 | -2.10 (trained on) | 0.60 |" in note  # a recall
+    assert "near Li3YBr6 \\(h2, held out\\) at 0.0050" in note  # the held-out one is nearer
+
+
 def test_a_d0_cation_reduced_by_the_charge_balance_fails_after_the_balance():
     """redox_active has two rules: a listed element (before the balance) and a d0 cation the
     balance reduced (after it); the second passed the balance and must count as having passed it."""
