@@ -6,7 +6,7 @@
 ``notebooks/models.ipynb``, beside :func:`~electroscreen.analysis.model_review.coverage_table`::
 
     group_coverage(runs, "test", by="system_seen")  # known vs new chemical system
-    group_coverage(runs, "cv", by="anion_class")    # oxide, chalcogenide, halide, other
+    group_coverage(runs, "cv", by="anion_class")    # oxide, chalcogenide, halide, nitride, ...
     print(coverage_summary(runs, "cv"))              # pooled coverage and the groups below target
 
 A group is under-covered when it holds at least :data:`MIN_GROUP_N` exact measurements and its

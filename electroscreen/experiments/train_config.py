@@ -136,7 +136,8 @@ class TrainConfig(BaseModel):
     conformal_scale : {"spread", "learned", "learned_anion"}
         Normaliser of the conformal scores: the ensemble spread, or a difficulty learned from
         spread and novelty on the calibration rows (descriptor models; ``learned_anion``: and the
-        anion class, chalcogenide / halide / oxide / other; benchmarks/README.md).
+        anion class, chalcogenide / halide / oxide / nitride / hydride / other;
+        benchmarks/README.md).
     conformal_seen_systems : bool
         One conformal quantile for candidates whose chemical system (element set) the training
         rows hold and one for the others (with ``composition`` among ``conformal_groups``, the

@@ -80,6 +80,8 @@ _WORDS = {
         "'other'-class",
         "of the 'other' anion class (no O, S, Se, Te or halogen)",
     ),
+    "nitride": ("nitrides", "nitride", "a nitride"),
+    "hydride": ("hydrides", "hydride", "a hydride"),
 }
 
 

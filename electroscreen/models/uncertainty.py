@@ -42,8 +42,8 @@ row, with ``s`` its ensemble spread and ``n`` its novelty, is a log-linear least
 ``log(|y - mu| + 0.1)`` on the calibration rows, and the scores are ``|y - mu| / d(x)``. Inputs are
 clipped to the calibration range, so a far-out screening candidate cannot get an unbounded interval
 from extrapolating the fit. ``scale="learned_anion"`` adds the row's anion class
-(:mod:`electroscreen.data.anion_classes`: one indicator each for chalcogenide, halide and other,
-oxide the baseline) to the fit: a conductivity model errs more on unseen halide families than on
+(:mod:`electroscreen.data.anion_classes`: one indicator each for chalcogenide, halide and the
+rest, other, nitride and hydride together, too few rows for one each; oxide the baseline) to the fit: a conductivity model errs more on unseen halide families than on
 oxide ones, and the intervals follow. The three coefficients are fitted on the same rows that set the conformal
 quantile (a tiny loss of exactness, as for the spread floor). An input constant over the
 calibration rows (a one-tree forest's spread) gets coefficient 0: the difficulty is learned from
@@ -79,9 +79,12 @@ __all__ = ["ConformalRegressor", "conformal_quantile"]
 #: Scales of the nonconformity scores: ensemble spread; spread and novelty (learned); and the anion
 #: class too (learned_anion).
 SCALES = ("spread", "learned", "learned_anion")
-#: Anion classes (codes of :data:`~electroscreen.data.anion_classes.ANION_CLASSES`) that get an
-#: indicator in the ``learned_anion`` difficulty: every class but the oxides, the baseline.
-ANION_INDICATORS = (0, 1, 3)
+#: Anion classes (codes of :data:`~electroscreen.data.anion_classes.ANION_CLASSES`) of each
+#: indicator of the ``learned_anion`` difficulty: chalcogenide, halide, and other with nitride and
+#: hydride (24 of the default conductivity model's 1,054 table rows between them, too few for an
+#: indicator each; they were "other" before they were classes of their own); oxides are the
+#: baseline. The codes 0-3 of the older anion rules give the columns they always gave.
+ANION_INDICATORS = ((0,), (1,), (3, 4, 5))
 
 
 def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
@@ -300,7 +303,9 @@ class ConformalRegressor(LegacyStateMixin, RegressorMixin, BaseEstimator):
         if anion_classes is None:
             raise ValueError("this model's intervals need the candidates' anion_classes")
         codes = np.asarray(anion_classes, dtype=np.int64)
-        return (codes[:, None] == np.asarray(ANION_INDICATORS)).astype(np.float64)
+        return np.column_stack([np.isin(codes, group) for group in ANION_INDICATORS]).astype(
+            np.float64
+        )
 
     def _scale(
         self, sd: np.ndarray, novelty: np.ndarray | None = None, extra: np.ndarray | None = None

@@ -78,7 +78,8 @@ _AT = {column: i for i, column in enumerate(OBJECTIVE_COLUMNS)}
 _WINDOW = [_AT[c] for c in WINDOW_COLUMNS]
 _COST, _ANODE, _CATHODE = (_AT[c] for c in (*COST_COLUMNS, *INTERFACE_COLUMNS))
 #: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
-#: ``window_elemental_hull``, ``window_not_converged``, ...); empty where the window was not computed.
+#: ``window_elemental_hull``, ``window_borane_cluster``, ``window_not_converged``, ...); empty where
+#: the window was not computed.
 WINDOW_STATUS_COLUMN = "window_status"
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
@@ -170,7 +171,9 @@ def objective_values(
     columns with a ``compute`` function, called on the compositions as given) of ``formulas``
     (formula strings or packed; NaN where an objective is switched off or undefined for the row;
     a row's status is never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
-    window is off; ``window_elemental_hull`` also leaves both interface columns NaN). Window, anode
+    window is off; ``window_elemental_hull`` also leaves both interface columns NaN, and so does an
+    untabulated borane-cluster salt, ``window_borane_cluster``, whose interface columns are NaN
+    whichever objectives are on: ``InterfaceReactivity``'s ``interface_borane_cluster``). Window, anode
     and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`), computed at the
     composition balanced exactly by its carrier (:func:`~electroscreen.data.carrier_balance.

@@ -157,7 +157,8 @@ class ObjectivesConfig(BaseModel):
         gt=0,
         description="A window limit whose enthalpy-model uncertainty exceeds this (V) is NaN with "
         "status window_out_of_domain (ElectrochemicalWindow.max_uncertainty_v); below .inf, a "
-        "window resting on pure elements is NaN too (window_elemental_hull).",
+        "window resting on pure elements is NaN too (window_elemental_hull), and so is that of an "
+        "untabulated borane-cluster salt (window_borane_cluster).",
     )
     cost: StrictBool = Field(
         True, description="Raw-material cost from element prices (cost_usd_per_kg)."

@@ -17,7 +17,34 @@ def test_named_electrolytes_get_their_textbook_class():
     assert _classes(["Li10GeP2S12", "Li7P3S11", "Na3SbSe4", "Li3PO2S2"]) == ["chalcogenide"] * 4
     assert _classes(["Li3YCl6", "Li3InBr6", "Li2ZrF6", "Li3OCl", "LiI"]) == ["halide"] * 5
     assert _classes(["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "Li3BO3"]) == ["oxide"] * 3
-    assert _classes(["Li3N", "LiBH4", "Li2B12H12"]) == ["other"] * 3
+    assert _classes(["Li3N", "LiNH2", "Li2NH", "Li3BN2", "LiPN2"]) == ["nitride"] * 5
+    assert _classes(["LiBH4", "LiAlH4", "LiH", "Li2B12H12", "LiCB11H12"]) == ["hydride"] * 5
+    assert _classes(["Li3P", "Li8SnP4", "Li2C2"]) == ["other"] * 3  # phosphides, a carbide
+
+
+def test_nitride_and_hydride_count_where_their_state_is_negative():
+    """A nitride-halide or borohydride-iodide is no halide (audit_nh MEDIUM-5): N3- and H- are
+    anions where the oxidation-state assignment makes them negative, and count by amount as any
+    other anion; the H+ of a hydroxide or amide and the N5+ of a nitrate do not count."""
+    assert _classes(["Li4(BH4)3I", "3LiBH4.LiI", "LiCe(BH4)3Cl"]) == ["hydride"] * 3
+    assert _classes(["Li7N2I", "Li3(NH2)2I", "Li4NH"]) == ["nitride"] * 3
+    # more halide than nitride: nitride-halides rich in halogen stay halides
+    assert _classes(["Li6NBr3", "Li5NI2"]) == ["halide"] * 2
+    # protons are no anion: antiperovskite hydroxyhalides stay halides (O and Cl tie), a
+    # hydroxide an oxide; nitrate N is a cation: an oxide; LiPON's N3- is outnumbered by O
+    assert _classes(["Li2OHCl", "Li2OHBr", "LiOH", "LiNO3", "Li2.9PO3.3N0.46"]) == [
+        "halide", "halide", "oxide", "oxide", "oxide",
+    ]  # fmt: skip
+    # the same hydrogen, once hydridic, once protic: the state decides, not the element
+    assert _classes(["Li3OBH4", "Li3OOH"]) == ["hydride", "oxide"]
+
+
+def test_the_majority_rule_of_older_models_is_kept():
+    """Models fitted before N and H counted keep reading them as no anion (``rule="majority"``)."""
+    packed = pack_compositions(["Li4(BH4)3I", "Li7N2I", "Li3N", "LiBH4", "Li6PO5Cl"])
+    majority = [ANION_CLASSES[c] for c in anion_classes(packed, rule="majority")]
+    assert majority == ["halide", "halide", "other", "other", "oxide"]
+    assert set(anion_classes(packed, rule="majority").tolist()) <= {0, 1, 2, 3}
 
 
 def test_mixed_anions_take_the_class_of_the_largest_amount():

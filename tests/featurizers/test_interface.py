@@ -131,3 +131,22 @@ def test_window_and_anode_in_one_pass_equals_the_two_featurizers():
     assert status.tolist() == expected_status.tolist()
     np.testing.assert_array_equal(both[:, 3], InterfaceReactivity().transform(formulas)[:, 0])
     assert np.isfinite(both[formulas.index("Na2S"), 3])
+
+
+def test_an_untabulated_borane_cluster_salt_has_no_interface_reactions():
+    """A closo-borate's "reaction" with Li metal (-0.34 to -0.41 eV/atom) was that of LiBH4,
+    boranes and borides, its hull: NaN, status ``interface_borane_cluster``, as its window;
+    ``window_and_anode`` (one set of enthalpies for screen) says the same whatever the bound."""
+    formulas = ["Li2B12H12", "LiCB11H12", "LiB11H14", "LiBH4", "Li3PS4"]
+    interface = InterfaceReactivity(electrodes=("Li", "LiCoO2"))
+    values, status = interface.transform_with_status(formulas)
+    assert status.tolist() == ["interface_borane_cluster"] * 3 + ["ok"] * 2
+    assert np.isnan(values[:3]).all() and np.isfinite(values[3:]).all()
+    assert values[3, 0] < -0.1  # LiBH4 + Li -> LiH + LiB3 is tabulated chemistry: kept
+    reactions = interface.reactions(formulas)
+    assert (reactions.loc[:2, "interface_li_reaction"] == "").all()
+    assert reactions.loc[3, "interface_li_reaction"].startswith("LiBH4 + ")
+    for bound in (1.0, np.inf):
+        both, window_status = window_and_anode(formulas, max_uncertainty_v=bound, cathode="LiCoO2")
+        np.testing.assert_array_equal(both[:, 3:], values[:, ::2])
+        assert (window_status[:3] == ("window_borane_cluster" if bound == 1.0 else "ok")).all()

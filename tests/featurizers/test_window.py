@@ -259,3 +259,41 @@ def test_a_window_of_one_potential_never_has_a_negative_width():
     both = frame[["window_red_v", "window_ox_v"]].dropna()
     assert len(both) >= 4
     assert (both["window_ox_v"] >= both["window_red_v"]).all()
+
+
+# Salts of polyhedral borane anions (closo, nido, carba-closo): no such salt is tabulated
+BORANE_SALTS = ["Li2B12H12", "Li2B10H10", "LiCB11H12", "LiB11H14", "LiCB9H10", "Li3(BH4)(B12H12)"]
+
+
+def test_an_untabulated_borane_cluster_salt_has_no_window():
+    """Its enthalpy would be its hull's (LiBH4, boranes, borides: the stabilisation model gives
+    hydrides no correction), so every closo-borate had the same zero-width window at 1.91 V, or
+    one on pure elements (LiCB9H10): the window of a mixture, not of the cage anion."""
+    frame = ElectrochemicalWindow().window([*BORANE_SALTS, "LiBH4", "Li4(BH4)3I"])
+    salts = frame.iloc[: len(BORANE_SALTS)]
+    assert (salts["status"] == "window_borane_cluster").all()
+    assert salts[["window_red_v", "window_ox_v"]].isna().all().all()
+    assert (salts["red_reaction"] == "").all() and (salts["ox_reaction"] == "").all()
+    # tetrahydroborates (4 H per B, tabulated LiBH4) are no clusters: their windows stay
+    rest = frame.iloc[len(BORANE_SALTS) :]
+    assert (rest["status"] == "ok").all() and rest["window_ox_v"].notna().all()
+    # what the rule removes: the same zero-width window for every salt whose hull holds compounds
+    raw = ElectrochemicalWindow(max_uncertainty_v=np.inf).window(BORANE_SALTS[:4])
+    assert (raw["status"] == "ok").all()
+    np.testing.assert_allclose(raw["window_red_v"], raw["window_ox_v"], atol=1e-9)
+    np.testing.assert_allclose(raw["window_red_v"], raw.loc[0, "window_red_v"], atol=1e-9)
+    na = ElectrochemicalWindow(carrier="Na").transform_with_status(["Na2B12H12", "NaCB11H12"])
+    assert na[1].tolist() == ["window_borane_cluster"] * 2 and np.isnan(na[0][:, :2]).all()
+
+
+def test_a_tabulated_borane_cluster_salt_keeps_its_window():
+    """The rule is about the missing enthalpy, not the anion: a cluster salt the table held would
+    be computed from its own enthalpy."""
+    from electroscreen.data.compositions import pack_compositions
+    from electroscreen.featurizers.thermo.candidate_enthalpy import untabulated_clusters
+
+    packed = pack_compositions(["Li2B12H12", "LiBH4", "Li2B12H12"])
+    rows = np.arange(3)
+    tabulated = np.array([np.nan, -0.33, -0.4])
+    assert untabulated_clusters(packed, rows, tabulated).tolist() == [True, False, False]
+    assert untabulated_clusters(packed, rows[1:], tabulated[1:]).tolist() == [False, False]

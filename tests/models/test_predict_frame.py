@@ -255,7 +255,7 @@ def test_an_old_pickle_keeps_the_anion_classes_it_was_fitted_with(conductivity_t
     frame = pd.DataFrame(
         {"formula": ["Li6PO5Cl", "Li3InCl6", "Li0.33La0.56Ti0.98Al0.02O2.98F0.02"]}
     )
-    assert model.anion_rule_ == "majority"
+    assert model.anion_rule_ == "majority_nh"
     names = [ANION_CLASSES[c] for c in model.featurize(frame).anion_classes]
     assert names == ["oxide", "halide", "oxide"]
     state = dict(model.__getstate__())
@@ -266,4 +266,37 @@ def test_an_old_pickle_keeps_the_anion_classes_it_was_fitted_with(conductivity_t
     design = old.featurize(frame)
     assert [ANION_CLASSES[c] for c in design.anion_classes] == ["halide", "halide", "halide"]
     assert design.take(np.array([0, 2])).anion_rule == "first"
-    assert old.fit(train).anion_rule_ == "majority"
+    assert old.fit(train).anion_rule_ == "majority_nh"
+
+
+def test_a_model_fitted_before_nitrides_and_hydrides_keeps_its_classes(conductivity_table):
+    """One fitted with rule "majority" reads N3- and H- as no anion, as it was fitted: a
+    borohydride-iodide and a nitride-iodide take the halide intervals they always had, while a
+    model fitted now gives them the "other" indicator (nitride and hydride share it)."""
+    from electroscreen.data.anion_classes import ANION_CLASSES
+
+    train = conductivity_table[conductivity_table["split"] == "train"]
+    model = CandidatePredictor(
+        featurizers=("element_fractions",),
+        estimator="extra_trees",
+        estimator_params={"n_estimators": 10, "n_jobs": 1},
+        conformal_scale="learned_anion",
+    ).fit(train)
+    mixed = pd.DataFrame({"formula": ["Li4(BH4)3I", "Li7N2I", "Li3N", "Li3InCl6"]})
+    before = CandidatePredictor.__new__(CandidatePredictor)
+    before.__setstate__(dict(model.__getstate__(), anion_rule_="majority"))
+    names = [ANION_CLASSES[c] for c in before.featurize(mixed).anion_classes]
+    assert names == ["halide", "halide", "other", "halide"]
+    now = [ANION_CLASSES[c] for c in model.featurize(mixed).anion_classes]
+    assert now == ["hydride", "nitride", "nitride", "halide"]
+    out_before, out_now = before.predict_frame(mixed), model.predict_frame(mixed)
+    np.testing.assert_array_equal(out_before["pred_log10_sigma"], out_now["pred_log10_sigma"])
+    width = (out_now["pred_log10_sigma_hi"] - out_now["pred_log10_sigma_lo"]).to_numpy()
+    width_before = (
+        out_before["pred_log10_sigma_hi"] - out_before["pred_log10_sigma_lo"]
+    ).to_numpy()
+    # Li3N "other" then, nitride now: the same indicator; Li3InCl6 a halide under both rules
+    np.testing.assert_allclose(width[2:], width_before[2:])
+    coef = model.estimator_.difficulty_.coef_  # ..., chalcogenide, halide, other indicators
+    assert coef[-2] != coef[-1]  # so the first two rows' intervals move with the class
+    assert (np.abs(width[:2] - width_before[:2]) > 1e-9).all()

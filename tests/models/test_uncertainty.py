@@ -381,3 +381,13 @@ def test_learned_anion_scale_needs_the_classes():
     model = ConformalRegressor(base, scale="learned_anion").fit(X, y, anion_classes=classes)
     with pytest.raises(ValueError, match="anion_classes"):
         model.predict_interval(X[:3])
+
+
+def test_nitrides_and_hydrides_share_the_other_indicator():
+    """The older rules' codes 0-3 give the columns they always gave (a pickled model's difficulty
+    reads three); nitride (4) and hydride (5) join "other" (3), the class they were before."""
+    model = ConformalRegressor(TreeEnsembleRegressor(n_estimators=2), scale="learned_anion")
+    extra = model._extra(np.array([0, 1, 2, 3, 4, 5], dtype=np.int8))
+    expected = [[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1]]
+    np.testing.assert_array_equal(extra, expected)
+    assert model._extra(np.array([], dtype=np.int8)).shape == (0, 3)

@@ -70,3 +70,35 @@ def test_a_cathode_without_an_enthalpy_stops_the_screening_before_any_batch():
         batch_runner(config, {}, "sqlite:///:memory:", "cpu", None, None)  # no model is loaded
     off = ObjectivesConfig(cathode="LiTiS2", interface_cathode=False)
     batch_runner(ScreeningConfig(objectives=off), {}, "sqlite:///:memory:", "cpu", None, None)
+
+
+def test_a_borane_cluster_salt_has_no_window_or_interfaces_and_still_ranks():
+    """A closo-borate's window and reactions would be those of its hull (LiBH4, boranes, borides):
+    NaN with ``window_borane_cluster`` whichever objectives are on, and, as any undefined
+    computed objective, worst on the oxidation objective without losing its Pareto rank."""
+    import pandas as pd
+
+    from electroscreen.screening.ranking import rank_candidates
+    from electroscreen.screening.screen_config import RankingConfig
+
+    formulas = ["Li2B12H12", "LiCB11H12", LI3PS4]
+    values, status = objective_values(formulas, ObjectivesConfig(), "Li")
+    assert status.tolist() == ["window_borane_cluster"] * 2 + ["ok"]
+    assert np.isnan(values[:2, [0, 1, 3, 4]]).all()  # both limits, both interfaces
+    assert np.isfinite(values[:, 2]).all() and np.isfinite(values[2]).all()  # cost; Li3PS4
+    for config in (ObjectivesConfig(window=False), ObjectivesConfig(interface=False)):
+        alone, _ = objective_values(formulas, config, "Li")
+        assert np.isnan(alone[:2, [0, 1, 3, 4]]).all()
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.0, -3.0, -3.0],
+            "pred_log10_sigma_std": [0.1] * 3,
+            "p_air_stable": [0.9, 0.9, 0.9],
+            "window_ox_v": values[:, 1],
+            "cost_usd_per_kg": [1.0, 1.0, 1.0],
+            "interface_anode_ev_per_atom": values[:, 3],
+        }
+    )
+    ranks = rank_candidates(frame, RankingConfig())
+    assert ranks["pareto_rank"].tolist() == [2, 2, 1]  # ranked, behind the one with a window
+    assert ranks["rank"].notna().all()

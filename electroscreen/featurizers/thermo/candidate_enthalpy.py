@@ -10,12 +10,21 @@ own anion set predicted for that set's in-domain analogue,
 kernels use its hull energy. The batch form of :func:`corrected_enthalpy` (one composition:
 electrodes, tests), on the candidates' stacked chemical systems (air reactivity, window,
 interfaces).
+
+:func:`untabulated_clusters` names the candidates none of this describes: a salt of a polyhedral
+borane anion (closo B12H12 2-, B10H10 2-, carba-closo CB11H12 -, nido B11H14 -) whose enthalpy the
+table lacks. Its hull is a mixture of LiBH4, boranes (B5H7, B10H14) and borides (Li2B12H12 ->
+1.53 LiBH4 + 0.84 B5H7 + 0.07 Li7B93) and the stabilisation model, fitted on oxides and fluorides,
+gives hydrides no correction, so its "enthalpy" is that mixture's, and every reaction computed
+from it (window, electrode interfaces) is the mixture's: a zero-width window at 1.91 V and a strong
+reaction with Li metal for every closo-borate, whose cage anions are reductively robust.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
@@ -30,7 +39,7 @@ from electroscreen.featurizers.thermo.stabilisation import (
 from electroscreen.featurizers.thermo.stabilisation_data import hull_features
 from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 
-__all__ = ["candidate_enthalpies", "corrected_enthalpy"]
+__all__ = ["candidate_enthalpies", "corrected_enthalpy", "untabulated_clusters"]
 
 
 def candidate_enthalpies(
@@ -89,6 +98,32 @@ def candidate_enthalpies(
     applied[at] = correction[corrected]
     used[at] = summary[:, 0] + applied[at]
     return known, used, applied, weight
+
+
+def untabulated_clusters(
+    packed: PackedCompositions, rows: np.ndarray, tabulated: np.ndarray
+) -> np.ndarray:
+    """Which candidates ``packed[rows]`` are borane-cluster salts without a tabulated enthalpy.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+    rows : ndarray of int, shape (k,)
+        The candidates' rows.
+    tabulated : ndarray of float64, shape (k,)
+        Their tabulated enthalpies, NaN where the table lacks the composition
+        (``StackedSystems.tabulated_energy``, the ``known`` of :func:`candidate_enthalpies`).
+
+    Returns
+    -------
+    ndarray of bool, shape (k,)
+        True where the candidate holds a polyhedral borane anion
+        (:func:`~electroscreen.data.borane.borane_cluster`: boron and at most 1.5 H per B) and is
+        not tabulated (module docstring): its enthalpy, and every reaction from it, would be those of
+        a mixture of other phases.
+    """
+    cluster = borane_cluster(packed)[np.asarray(rows, dtype=np.int64)] == 1.0
+    return cluster & np.isnan(np.asarray(tabulated, dtype=np.float64))
 
 
 def corrected_enthalpy(

@@ -31,7 +31,10 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import parse_formula
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
-from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
+from electroscreen.featurizers.thermo.candidate_enthalpy import (
+    candidate_enthalpies,
+    untabulated_clusters,
+)
 from electroscreen.featurizers.thermo.electrodes import (
     ELEMENT,
     ESTIMATED,
@@ -51,6 +54,7 @@ from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.stabilisation import BARTEL_2020
 
 __all__ = [
+    "BORANE_CLUSTER",
     "Electrode",
     "InterfaceReactivity",
     "electrode_enthalpy",
@@ -59,6 +63,9 @@ __all__ = [
 ]
 
 _METHOD = f"{RICHARDS_2016}; {ZHU_2015}; {EXP_TABLE_CITATION}"
+#: Status of an untabulated salt of a polyhedral borane anion: its reactions would be those of a
+#: mixture of other phases (``candidate_enthalpy.untabulated_clusters``), so they are NaN.
+BORANE_CLUSTER = "interface_borane_cluster"
 
 
 def electrode_label(formula: str) -> str:
@@ -96,7 +103,13 @@ class InterfaceReactivity(CompositionFeaturizer):
         hull energy would be a mixture of its decomposition products, not a cathode); ``False``:
         only tabulated electrodes, others raise ``ValueError``.
 
-    Status per row: ``ok`` or ``non_positive_amounts``.
+    Status per row: ``ok``, ``non_positive_amounts`` or ``interface_borane_cluster``: a salt of a
+    polyhedral borane anion (closo-, nido-, carba-borates:
+    :func:`~electroscreen.data.borane.borane_cluster`) whose enthalpy is not tabulated, with every
+    value NaN. Its enthalpy would be its hull's, a mixture of LiBH4, boranes and borides (the
+    stabilisation model gives hydrides no correction), and its "reaction" with Li metal (-0.34 to
+    -0.41 eV/atom for Li2B10H10, Li2B12H12, LiCB11H12, LiB11H14) that mixture's, whereas the cage
+    anions are reductively robust (the window's ``window_borane_cluster``, same rule).
 
     Examples
     --------
@@ -189,10 +202,13 @@ class InterfaceReactivity(CompositionFeaturizer):
             "products": [None] * len(electrodes),
             "electrodes": electrodes,
         }
+        cluster = np.zeros(len(rows), dtype=bool)
         for k, electrode in enumerate(electrodes):
             if not len(rows):
                 break
             stack = stack_systems(packed, rows, electrode.react, table)
+            if k == 0:  # the candidates' own compositions: the same in every electrode's stack
+                cluster = untabulated_clusters(packed, rows, stack.tabulated_energy())
             if used is None:  # candidate compositions are the same for every electrode
                 _, used, _, _ = candidate_enthalpies(
                     packed, rows, stack, self.water, self.stabilisation
@@ -201,25 +217,34 @@ class InterfaceReactivity(CompositionFeaturizer):
                 stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
                 stack.comps, used, stack.reacts, np.full(len(stack.dims), electrode.enthalpy),
             )  # fmt: skip
-            energy = no_reaction_to_zero(energy)
-            x = np.where(energy == 0.0, 1.0, x)  # no reaction: the candidate alone
+            energy = np.where(cluster, np.nan, no_reaction_to_zero(energy))
+            x = np.where(cluster, np.nan, np.where(energy == 0.0, 1.0, x))  # 1: nothing reacts
             out["values"][rows, 2 * k] = energy
             out["values"][rows, 2 * k + 1] = x
             out["energy"][rows] = e_cand
             entry = np.where(p_idx >= 0, stack.entry_offsets[stack.system_of][:, None] + p_idx, -1)
             out["products"][k] = (rows, stack, entry, p_amt)
+        out["cluster"] = rows[cluster]
         return out
+
+    @staticmethod
+    def _status(packed: PackedCompositions, scan: dict[str, object]) -> np.ndarray:
+        """Per row: the packed status, else ``interface_borane_cluster``, ``non_positive_amounts``
+        (a usable row without values) or ``ok``."""
+        status = packed.status.copy()
+        status[scan["cluster"]] = BORANE_CLUSTER
+        values = scan["values"]
+        if values.shape[1]:
+            status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
+        return status
 
     def _featurize_packed(self, packed: PackedCompositions) -> np.ndarray:
         return self._scan(packed)["values"]
 
     def _featurize(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         packed = as_packed_compositions(X)
-        values = self._featurize_packed(packed)
-        status = packed.status.copy()
-        if values.shape[1]:
-            status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
-        return values, status
+        scan = self._scan(packed)
+        return scan["values"], self._status(packed, scan)
 
     def reactions(self, X: object) -> pd.DataFrame:
         """One row per candidate: per electrode the energy, mixing ratio, products and reaction.
@@ -236,10 +261,7 @@ class InterfaceReactivity(CompositionFeaturizer):
         scan = self._scan(packed)
         values = scan["values"]
         formulas = formulas_of(X, packed)
-        status = packed.status.copy()
-        if values.shape[1]:
-            status[np.isnan(values[:, 0]) & (status == OK)] = "non_positive_amounts"
-        frame = pd.DataFrame({"formula": formulas, "status": status})
+        frame = pd.DataFrame({"formula": formulas, "status": self._status(packed, scan)})
         frame["formation_enthalpy_ev_per_atom"] = scan["energy"]
         table = enthalpy_table(self.water)
         for k, electrode in enumerate(scan["electrodes"]):
@@ -287,7 +309,9 @@ def window_and_anode(
     stacked systems and candidate enthalpies (most of the cost) are built once; the cathode scan
     has its own stacked systems (candidate plus cathode elements) but reuses those candidate
     enthalpies. The values are those of the featurizers (rows without the carrier, which the
-    window leaves NaN, get the featurizers' own scans).
+    window leaves NaN, get the featurizers' own scans): an untabulated borane-cluster salt's anode
+    and cathode columns are NaN (``interface_borane_cluster``) whatever ``max_uncertainty_v``, its
+    window as the window featurizer's (``window_borane_cluster`` below ``np.inf``).
     """
     from electroscreen.featurizers.thermo.window import ElectrochemicalWindow, window_status
 
@@ -304,7 +328,8 @@ def window_and_anode(
             stack.matrix, stack.energy, stack.entry_offsets, stack.dims, stack.system_of,
             stack.comps, solved["used"], stack.reacts, np.zeros(len(stack.dims)),
         )[0]  # fmt: skip
-        out[rows, 3] = no_reaction_to_zero(energy)  # as the featurizer
+        # as the featurizer: NaN for an untabulated borane-cluster salt
+        out[rows, 3] = np.where(solved["cluster"], np.nan, no_reaction_to_zero(energy))
         done[rows] = True
     rest = np.flatnonzero(~done & (packed.status == OK))
     if len(rest):

@@ -26,7 +26,10 @@ from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
-from electroscreen.featurizers.thermo.candidate_enthalpy import candidate_enthalpies
+from electroscreen.featurizers.thermo.candidate_enthalpy import (
+    candidate_enthalpies,
+    untabulated_clusters,
+)
 from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, enthalpy_table
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
@@ -37,7 +40,7 @@ from electroscreen.featurizers.thermo.reaction_text import (
 from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
-__all__ = ["ELEMENTAL_HULL", "ElectrochemicalWindow", "window_status"]
+__all__ = ["BORANE_CLUSTER", "ELEMENTAL_HULL", "ElectrochemicalWindow", "window_status"]
 
 ONG_2008 = (
     "S. P. Ong, L. Wang, B. Kang, G. Ceder, Li-Fe-P-O2 phase diagram from first principles "
@@ -53,11 +56,17 @@ _OUT_OF_DOMAIN = "window_out_of_domain"
 #: Status of a candidate whose hull holds pure elements: its window (and, in `screen`, its
 #: reactions with the electrodes) are undefined.
 ELEMENTAL_HULL = "window_elemental_hull"
+#: Status of an untabulated salt of a polyhedral borane anion (closo-, nido-, carba-borates): its
+#: enthalpy is that of a mixture of other phases (``candidate_enthalpy.untabulated_clusters``), so
+#: its window (and, in `screen`, its reactions with the electrodes) are undefined.
+BORANE_CLUSTER = "window_borane_cluster"
 #: Limits that cross by less than this (V) are one potential: a candidate on its own hull at a
 #: single voltage, whose simplex limits differ by rounding (up to 2.4e-10 V in the demo's pool); the
 #: oxidation limit is set to the reduction limit (width 0, never negative).
 CROSSING_TOLERANCE_V = 1e-6
-_PROBLEMS = (OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL)
+_PROBLEMS = (
+    OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL, BORANE_CLUSTER
+)  # fmt: skip
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
 #: the table's 649 compounds of >= 3 elements; tests/featurizers/test_window.py checks it).
@@ -113,6 +122,14 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     ``np.inf`` (the uncertainty of such a limit has no bound). A smaller trace is read as
     composition noise (occupancies rounded off charge balance: a trace of S or Li would pin both
     limits at its potential) and the window is that of the compound part of the decomposition.
+    Last, ``window_borane_cluster`` (whatever the hull holds; it wins over the other statuses): a
+    salt of a polyhedral borane anion (:func:`~electroscreen.data.borane.borane_cluster`: Li2B12H12,
+    Li2B10H10, LiCB11H12, LiB11H14, their Na analogues) whose enthalpy is not tabulated. No such
+    salt is, and the stabilisation model gives hydrides no correction, so its enthalpy would be
+    that of its hull, LiBH4, boranes and borides (Li2B12H12 -> 1.53 LiBH4 + 0.84 B5H7 + 0.07
+    Li7B93): every such borate had the same zero-width window at 1.91 V, where those phases react,
+    or a window on pure elements, and no property of its cage anion. Both limits are NaN, unless
+    ``max_uncertainty_v`` is ``np.inf``.
 
     Examples
     --------
@@ -160,7 +177,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             return out
         table = enthalpy_table(self.water)
         stack = stack_systems(packed, rows, {carrier_z: 1.0}, table)
-        _, used, applied, weight = candidate_enthalpies(
+        known, used, applied, weight = candidate_enthalpies(
             packed, rows, stack, self.water, self.stabilisation
         )
         carrier_col = np.argmax(stack.elements == carrier_z, axis=1).astype(np.int64)
@@ -188,6 +205,11 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         problem[rows[elemental]] = 4
         values[rows[~ok]] = np.nan
         problem[rows[~ok]] = 2
+        cluster = untabulated_clusters(packed, rows, known)  # enthalpy of a mixture, not its own
+        borane = cluster & np.isfinite(self.max_uncertainty_v)
+        values[rows[borane]] = np.nan
+        problem[rows[borane]] = 5
+        out["cluster"] = cluster  # (InterfaceReactivity's rule: the anode and cathode NaN too)
         out.update(stack=stack, n_red=n_red, n_ox=n_ox, p_idx=p_idx, p_amt=p_amt, energy=e_used)
         out["used"] = used  # candidate enthalpies before the hull cap (InterfaceReactivity)
         return out
@@ -272,8 +294,8 @@ def _out_of_domain(
 
 def window_status(packed: PackedCompositions, solved: dict) -> np.ndarray:
     """Status per row of a solved window (``ElectrochemicalWindow._solve``): the packed status, else
-    ``no_carrier``, ``window_not_converged``, ``window_out_of_domain``, ``window_elemental_hull``
-    or ``ok``."""
+    ``no_carrier``, ``window_not_converged``, ``window_out_of_domain``, ``window_elemental_hull``,
+    ``window_borane_cluster`` or ``ok``."""
     status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
     undefined = np.isnan(solved["values"][:, 0]) & np.isnan(solved["values"][:, 1])
     return merge_status(status, "non_positive_amounts", undefined)[0]
