@@ -85,7 +85,12 @@ from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
 from electroscreen.models.training_labels import LABEL_COLUMNS
-from electroscreen.models.training_rows import HELDOUT_COLUMNS, TRAINING_COLUMNS
+from electroscreen.models.training_rows import (
+    HELDOUT_COLUMNS,
+    NEAREST_HELDOUT_COLUMNS,
+    NEAREST_TRAINING_COLUMNS,
+    TRAINING_COLUMNS,
+)
 from electroscreen.screening.batch import (
     CONDUCTIVITY_COLUMNS,
     CONDUCTIVITY_OPTIONAL,
@@ -106,7 +111,8 @@ __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
 #: input table's own columns.
 SHORTLIST_COLUMNS = (
     "rank", "candidate_id", "formula", *CONDUCTIVITY_COLUMNS, TEMPERATURE_COLUMN,
-    *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *STABILITY_COLUMNS,
+    *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *NEAREST_TRAINING_COLUMNS,
+    *NEAREST_HELDOUT_COLUMNS, *STABILITY_COLUMNS,
     *LABEL_COLUMNS, FEATURE_STATUS_COLUMN, *OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN,
     *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"), "cell_formula", "source",
 )  # fmt: skip

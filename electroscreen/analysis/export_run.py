@@ -98,8 +98,8 @@ def _reachable(uri: str | None) -> bool:
 def _from_store(record: dict, need_temperature: bool, notes: list[str]) -> None:
     """Fill the interval's level (and, when ``need_temperature``, the run's ``temperature_c``) of
     ``record`` from its store; what cannot be read stays None, said in ``notes``."""
-    from electroscreen.experiments.tracking import tracking_client
     from electroscreen.experiments.model_coverage import model_coverage
+    from electroscreen.experiments.tracking import tracking_client
 
     uri = record.get("tracking_uri")
     if not _reachable(uri):
