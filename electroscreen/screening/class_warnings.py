@@ -2,7 +2,7 @@
 
 A conductivity model trained with a family-grouped scheme carries its held-out errors by anion
 class (:mod:`electroscreen.models.heldout_classes`: ``heldout_by_anion_class_``). For each class
-past :data:`~electroscreen.models.heldout_classes.WARN_WHEN` (interval coverage below 0.85, or a
+past :data:`~electroscreen.models.heldout_classes.WARN_WHEN` (interval coverage below 0.85 from at least 10 rows, or a
 mean error of 1.5 decades or more) that holds some of the ranked candidates, :func:`class_warnings`
 gives one line::
 

@@ -101,9 +101,20 @@ def test_one_pair_of_thresholds_decides(coverage, mean_error, poor):
     assert WARN_WHEN.coverage_below == 0.85 and WARN_WHEN.abs_mean_error_from == 1.5
     record = {
         "scheme": "family_cv",
-        "classes": {"halide": {"rows": 5, "coverage": coverage, "mean_error": mean_error}},
+        "classes": {"halide": {"rows": 23, "coverage": coverage, "mean_error": mean_error}},
     }
     assert poor_classes(record) == (["halide"] if poor else [])
+
+
+def test_coverage_from_a_few_rows_says_nothing_but_their_mean_error_does():
+    """3 of 4 rows covered is what 90 % intervals give a third of the time: no warning; a mean
+    error of 2 decades on the same 4 rows still warns."""
+    assert WARN_WHEN.coverage_min_rows == 10
+    few = {"rows": 4, "coverage": 0.75, "mean_error": -0.45}
+    biased = {"rows": 4, "coverage": 1.0, "mean_error": -1.99}
+    enough = {"rows": 10, "coverage": 0.8, "mean_error": 0.0}
+    record = {"scheme": "family_cv", "classes": {"hydride": few, "other": biased, "halide": enough}}
+    assert poor_classes(record) == ["halide", "other"]
 
 
 def test_the_figures_in_words():
