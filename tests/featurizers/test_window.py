@@ -138,12 +138,13 @@ def test_model_corrected_limits_beyond_the_uncertainty_bound_are_out_of_domain(w
     assert frame.loc["LiGaF4", "status"] == "window_out_of_domain"
     ok = frame[frame["status"] == "ok"]
     assert (ok["window_ox_v"] < 6.5).all()  # LiF's F2 evolution, ~6.4 V, is the highest here
-    # LATP: the model's 0.23 eV/atom over 0.071 Li/atom gave 8.5 V (Zhu 2015, DFT: 4.2 V)
+    # LATP: the model's 0.18 eV/atom over 0.071 Li/atom gives 7.8 V (Zhu 2015, DFT: 4.2 V; 0.23
+    # eV/atom and 8.5 V before its minor Al was blended with its host, stabilisation_hosts)
     assert frame.loc["Li1.3Al0.3Ti1.7(PO4)3", "status"] == "window_out_of_domain"
-    assert windows.loc["Li1.3Al0.3Ti1.7(PO4)3", "window_ox_v"] > 8.0
+    assert windows.loc["Li1.3Al0.3Ti1.7(PO4)3", "window_ox_v"] > 7.0
     # tabulated and plain-hull enthalpies are never flagged; LLZO (0.29 Li/atom) is inside
     assert (frame.loc[TABULATED + ["Li3PS4", "Li3YCl6", "Li7La3Zr2O12"], "status"] == "ok").all()
-    # LATP's uncertainty is its correction over the exchange, 0.23 / 0.071 = 3.3 V: 4 V lets it in
+    # LATP's uncertainty is its correction over the exchange, 0.18 / 0.071 = 2.6 V: 4 V lets it in
     loose = ElectrochemicalWindow(max_uncertainty_v=4.0)
     assert loose.transform_with_status(["Li1.3Al0.3Ti1.7(PO4)3"])[1][0] == "ok"
     with pytest.raises(ValueError, match="max_uncertainty_v"):

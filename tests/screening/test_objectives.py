@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from electroscreen.screening.batch import objective_values
 from electroscreen.screening.screen_config import ObjectivesConfig
 
-LATP = "Li1.3Al0.3Ti1.7(PO4)3"  # its oxidation limit rests on the enthalpy model (about 8.5 V raw)
+LATP = "Li1.3Al0.3Ti1.7(PO4)3"  # its oxidation limit rests on the enthalpy model (about 7.8 V raw)
 LI3PS4 = "Li3PS4"  # tabulated: never out of domain
 
 

@@ -6,10 +6,15 @@ hull energy plus the stabilisation predicted by
 anion atoms inside the model's applicability domain (``domain_blend``: all of it for an oxide,
 0.999 for an oxide with a trace of sulfide, 0 for a sulfide; a part other than the candidate's
 own anion set predicted for that set's in-domain analogue,
-:mod:`~electroscreen.featurizers.thermo.stabilisation_domain`); with a share of 0 (NaN here) the
-kernels use its hull energy. The batch form of :func:`corrected_enthalpy` (one composition:
-electrodes, tests), on the candidates' stacked chemical systems (air reactivity, window,
-interfaces).
+:mod:`~electroscreen.featurizers.thermo.stabilisation_domain`), and with a minor cation shared
+with its hosts' corrections (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`: a
+host's is what it gets as a candidate itself, 0 for a tabulated host on the hull; its anions'
+parts are the candidate's; each distinct host solved once, in one stacked pass, so that only
+rows with a minor cation cost more); with a share of 0 (NaN here) the kernels use its hull
+energy. The oxidation states are assigned once per batch (``merged_anions``) for the domain,
+the analogues and the hosts. The batch form of :func:`corrected_enthalpy` (one composition:
+electrodes, tests, through the same code), on the candidates' stacked chemical systems (air
+reactivity, window, interfaces).
 
 :func:`untabulated_clusters` names the candidates none of this describes: a salt of a polyhedral
 borane anion (closo B12H12 2-, B10H10 2-, carba-closo CB11H12 -, nido B11H14 -) whose enthalpy the
@@ -28,7 +33,7 @@ from electroscreen.data.borane import borane_cluster
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
-from electroscreen.featurizers.thermo.reaction_systems import StackedSystems
+from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_CORRECTED,
     SOURCE_HULL,
@@ -36,8 +41,13 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_PARTIAL,
     StabilisationModel,
 )
-from electroscreen.featurizers.thermo.stabilisation_data import hull_features
+from electroscreen.featurizers.thermo.stabilisation_data import (
+    MergedAnions,
+    hull_features,
+    merged_anions,
+)
 from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
+from electroscreen.featurizers.thermo.stabilisation_hosts import minor_cation_hosts
 
 __all__ = ["candidate_enthalpies", "corrected_enthalpy", "untabulated_clusters"]
 
@@ -48,8 +58,19 @@ def candidate_enthalpies(
     stack: StackedSystems,
     water: str,
     stabilisation: bool,
+    model: StabilisationModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Enthalpies of candidates ``packed[rows]`` stacked in ``stack`` (one per row, eV/atom).
+
+    Parameters
+    ----------
+    packed, rows, stack
+        The candidates and their stacked chemical systems (any reactant).
+    water : {"liquid", "gas"}
+    stabilisation : bool
+        Correct untabulated candidates (else ``used`` is ``known``).
+    model : StabilisationModel, optional
+        Default: :func:`default_stabilisation_model` of ``water``.
 
     Returns
     -------
@@ -63,7 +84,8 @@ def candidate_enthalpies(
         The stabilisation applied where ``weight > 0``, NaN elsewhere: the predicted one where
         ``weight`` is 1, else the candidate's own prediction and its in-domain analogues'
         (``StabilisationModel.predict_analogues``), each times its part
-        (``StabilisationModel.domain_blend``).
+        (``StabilisationModel.domain_blend``). With a minor cation (:mod:`~electroscreen.
+        featurizers.thermo.stabilisation_hosts`), that correction blended with its hosts'.
     weight : ndarray (len(rows),)
         :meth:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel.domain_weight`
         of the untabulated rows (the share of the anion atoms in the domain), 0 elsewhere.
@@ -74,26 +96,31 @@ def candidate_enthalpies(
     weight = np.zeros(len(rows))
     if not stabilisation:
         return known, used, applied, weight
-    model = default_stabilisation_model(water)
+    model = default_stabilisation_model(water) if model is None else model
     unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
     candidates = packed.take(rows[unknown])
-    own, parts, sets = model.domain_blend(candidates)
+    merged = merged_anions(candidates)  # their oxidation states, assigned once
+    own, parts, sets = model.domain_blend(candidates, merged)
     weight[unknown] = np.clip(own + parts.sum(axis=1), 0.0, 1.0)
-    correction = np.zeros(len(unknown))
     corrected = np.flatnonzero(weight[unknown] > 0)
     summary = stack.hull_summary(unknown[corrected])  # hull energy, element fraction, phases
-    mine = np.flatnonzero(own[corrected] > 0)  # the own anion set in the domain: own hull features
-    if len(mine):
-        n_elements = np.diff(candidates.offsets)[corrected[mine]]
-        hull = np.column_stack([summary[mine, 0], n_elements, summary[mine, 1], summary[mine, 2]])
-        predicted = model.predict_with_hull(candidates.take(corrected[mine]), hull)
-        correction[corrected[mine]] = own[corrected[mine]] * predicted
-    for d, key in enumerate(sets.tolist()):  # the in-domain analogues' predictions, by share
-        part = np.flatnonzero(parts[:, d] > 0)
-        if len(part):
-            keys = np.full(len(part), key, dtype=np.int64)
-            predicted = model.predict_analogues(candidates.take(part), keys)
-            correction[part] += parts[part, d] * predicted
+    correction = _anion_corrections(
+        model, candidates, own, parts, sets, summary[own[corrected] > 0], merged
+    )
+    blend = minor_cation_hosts(candidates.take(corrected), merged=merged.take(corrected))
+    hosts = np.flatnonzero(blend.weight > 0)  # a host of weight 0 (two equal shares) adds nothing
+    if len(hosts):  # the rows with a minor cation: blended with their hosts' corrections
+        of = corrected[blend.row[hosts]]  # each host's candidate; its anions are the candidate's
+        predicted = _host_corrections(
+            model, blend.hosts.take(hosts), own[of], parts[of], sets, water
+        )
+        from_hosts = np.bincount(
+            blend.row[hosts], weights=blend.weight[hosts] * predicted, minlength=len(corrected)
+        )
+        doped = np.flatnonzero(blend.own < 1.0)
+        correction[corrected[doped]] = (
+            blend.own[doped] * correction[corrected[doped]] + from_hosts[doped]
+        )
     at = unknown[corrected]
     applied[at] = correction[corrected]
     used[at] = summary[:, 0] + applied[at]
@@ -126,6 +153,100 @@ def untabulated_clusters(
     return cluster & np.isnan(np.asarray(tabulated, dtype=np.float64))
 
 
+def _anion_corrections(
+    model: StabilisationModel,
+    packed: PackedCompositions,
+    own: np.ndarray,
+    parts: np.ndarray,
+    sets: np.ndarray,
+    own_hulls: np.ndarray,
+    merged: MergedAnions,
+) -> np.ndarray:
+    """The correction of untabulated compositions by their anions' domain shares alone (n,; 0
+    where no share is in the domain).
+
+    ``own, parts, sets``: :meth:`StabilisationModel.domain_blend` of ``packed``; ``own_hulls``:
+    the ``(k, 3)`` hull summaries (energy, element fraction, phases) of its rows with
+    ``own > 0``, in order; ``merged``: its :func:`merged_anions` (the analogues' anions and
+    charges).
+    """
+    correction = np.zeros(len(packed))
+    mine = np.flatnonzero(own > 0)  # the own anion set in the domain: own hull features
+    if len(mine):
+        n_elements = np.diff(packed.offsets)[mine]
+        hull = np.column_stack([own_hulls[:, 0], n_elements, own_hulls[:, 1], own_hulls[:, 2]])
+        correction[mine] = own[mine] * model.predict_with_hull(packed.take(mine), hull)
+    pair_row, pair_set = np.nonzero(parts > 0)  # the in-domain analogues, in one stacked pass
+    if len(pair_row):
+        taken = merged.take(pair_row)
+        predicted = model.predict_analogues(taken.merged, sets[pair_set], taken)
+        for d in range(len(sets)):  # added by share, one set after the other
+            part = pair_set == d
+            correction[pair_row[part]] += parts[pair_row[part], d] * predicted[part]
+    return correction
+
+
+def _host_corrections(
+    model: StabilisationModel,
+    hosts: MergedAnions,
+    own: np.ndarray,
+    parts: np.ndarray,
+    sets: np.ndarray,
+    water: str,
+) -> np.ndarray:
+    """The correction each host composition gets as a candidate itself: its enthalpy minus its
+    hull energy. Tabulated: its tabulated enthalpy minus the hull's (0 on the hull).
+    Untabulated: :func:`_anion_corrections` with its candidate's anion parts ``own, parts``
+    (one row per host: the anions are the candidate's), none with fewer than the model's
+    ``min_elements`` (Li2.0017O, the host of Li4.4133Al0.4Sn0.6O4 without Al and Sn, keeps its
+    hull energy, as it would as a candidate). Each distinct host is solved once, its hulls in one
+    stacked pass."""
+    enough = np.diff(hosts.merged.offsets) >= model.min_elements  # merged: distinct elements
+    own, parts = np.where(enough, own, 0.0), np.where(enough[:, None], parts, 0.0)
+    first, inverse = _distinct(hosts.merged, own, parts)
+    hosts, own, parts = hosts.take(first), own[first], parts[first]
+    out = np.zeros(len(first))
+    stack = stack_systems(hosts.merged, np.arange(len(first)), {}, enthalpy_table(water))
+    known = stack.tabulated_energy()
+    tabulated = np.flatnonzero(np.isfinite(known))
+    if len(tabulated):
+        out[tabulated] = known[tabulated] - stack.hull_summary(tabulated)[:, 0]
+    unknown = np.flatnonzero(np.isnan(known))
+    own_hulls = stack.hull_summary(unknown[own[unknown] > 0])
+    taken = hosts.take(unknown)
+    out[unknown] = _anion_corrections(
+        model, taken.merged, own[unknown], parts[unknown], sets, own_hulls, taken
+    )
+    return out[inverse]
+
+
+def _distinct(
+    packed: PackedCompositions, own: np.ndarray, parts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row of each distinct (composition, anion parts) and each row's distinct index: rows
+    equal bit for bit only, so a distinct host is solved once, as it would be alone."""
+    n = len(packed)
+    counts = np.diff(packed.offsets)
+    width = int(counts.max(initial=0))
+    rows = np.repeat(np.arange(n), counts)
+    column = np.arange(len(packed.z)) - np.repeat(packed.offsets[:-1], counts)
+    key = np.zeros((n, 2 * width + 1 + parts.shape[1]), dtype=np.uint64)  # z 0: no entry
+    key[rows, column] = packed.z
+    key[rows, width + column] = np.ascontiguousarray(packed.amount, dtype=np.float64).view(
+        np.uint64
+    )
+    key[:, 2 * width] = np.ascontiguousarray(own, dtype=np.float64).view(np.uint64)
+    key[:, 2 * width + 1 :] = np.ascontiguousarray(parts, dtype=np.float64).view(np.uint64)
+    raw, size = key.tobytes(), key.shape[1] * 8
+    seen: dict[bytes, int] = {}
+    inverse = np.fromiter(
+        (seen.setdefault(raw[i * size : (i + 1) * size], len(seen)) for i in range(n)),
+        dtype=np.int64,
+        count=n,
+    )
+    return np.unique(inverse, return_index=True)[1].astype(np.int64), inverse
+
+
 def corrected_enthalpy(
     z: np.ndarray | list[int],
     amount: np.ndarray | list[float],
@@ -153,7 +274,8 @@ def corrected_enthalpy(
         chlorides). ``"hull_decomposition+stabilisation_model"``: hull energy plus the predicted
         stabilisation (every anion in the domain). ``"hull_decomposition+partial_stabilisation_model"``:
         hull energy plus the share :meth:`StabilisationModel.domain_weight` of it (some anions in
-        the domain: Li7La3Zr2O11.99S0.01 nearly all of it, an O-doped sulfide a trace).
+        the domain: Li7La3Zr2O11.99S0.01 nearly all of it, an O-doped sulfide a trace). With a
+        minor cation, blended with its hosts' (:func:`candidate_enthalpies`).
 
     Examples
     --------
@@ -172,7 +294,7 @@ def corrected_enthalpy(
     if len(set(z.tolist())) == 1:
         return 0.0, SOURCE_KNOWN
     model = default_stabilisation_model(water) if model is None else model
-    hull = hull_features(z, amount, water)
+    hull = hull_features(z, amount, water)[0]
     packed = PackedCompositions(
         offsets=np.asarray([0, len(z)], dtype=np.int64),
         z=z,
@@ -180,14 +302,9 @@ def corrected_enthalpy(
         status=np.asarray([OK], dtype=object),
         error=np.asarray([""], dtype=object),
     )
-    own, parts, sets = model.domain_blend(packed)
-    weight = min(1.0, float(own[0] + parts[0].sum()))
-    if weight == 0.0:
-        return hull[0], SOURCE_HULL
-    correction = 0.0
-    if own[0] > 0:
-        correction = float(own[0] * model.predict_with_hull(packed, np.array([hull]))[0])
-    for d in np.flatnonzero(parts[0] > 0):
-        keys = np.full(1, sets[d], dtype=np.int64)
-        correction += float(parts[0, d] * model.predict_analogues(packed, keys)[0])
-    return hull[0] + correction, SOURCE_CORRECTED if weight == 1.0 else SOURCE_PARTIAL
+    row = np.zeros(1, dtype=np.int64)
+    stack = stack_systems(packed, row, {}, enthalpy_table(water))
+    _, _, applied, weight = candidate_enthalpies(packed, row, stack, water, True, model)
+    if weight[0] == 0.0:
+        return hull, SOURCE_HULL
+    return hull + float(applied[0]), SOURCE_CORRECTED if weight[0] == 1.0 else SOURCE_PARTIAL

@@ -32,6 +32,11 @@ Candidate enthalpy (reported per candidate as ``enthalpy_source``):
     thermo.stabilisation.StabilisationModel.domain_weight`): 0.999 for LLZO with 0.01 S per formula
     unit, 0.0008 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O. A dopant-level anion so moves the
     enthalpy by a dopant-level amount instead of switching the correction on or off.
+
+In both, a cation under 1/7 of the cation atoms shares the correction with the composition's
+hosts (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`: Li2.99Ba0.005OCl is 0.012 of
+its own prediction and 0.988 of Li3OCl's), so a dopant-level cation does the same; the
+``stabilisation_ev_per_atom`` column is that blend, ``stabilisation_weight`` the anions' share.
 """
 
 from __future__ import annotations

@@ -28,23 +28,22 @@ Method
    decomposition.
 4. Applicability domain (:meth:`StabilisationModel.domain_blend`): the anion sets of at least
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
-   among O, S, Se, Te, N, F, Cl, Br, I that its oxidation-state assignment makes negative
-   (:func:`~electroscreen.featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and
-   oxosalts: phosphates, silicates, sulfates, sulfites, nitrates, selenites, S, N, Se being cations
-   there), {O, Cl} (oxychlorides with Cl-I and O-II), {F}. Not sulfides (the table has no ternary
-   sulfide), oxynitrides with N-III (its {O, N} compositions are nitrates, N+V), chlorides,
-   bromides, iodides. A candidate is corrected by the share ``w`` of its anion atoms that a domain
-   set covers (:mod:`~electroscreen.featurizers.thermo.stabilisation_domain`): ``w = 1`` where
-   its whole anion set is in the domain (the prediction for the candidate itself, as before),
-   ``0`` where no part is (the plain hull energy rather than an extrapolation), in between for a
-   mixed-anion candidate, corrected by ``w`` times the prediction for its in-domain analogue (the
-   other anions replaced, charge for charge, by the covering set's): Li7La3Zr2O11.99S0.01 0.9992 of
-   LLZO's correction, Li10GeP2S11.99O0.01 0.0008 of Li10GeP2O12's, Li3PS3O 0.25 of Li3PO4's, so
-   a dopant-level anion moves the enthalpy by a dopant-level amount (shares over every negative
-   atom; several covering sets share the correction: :meth:`StabilisationModel.domain_blend`).
-   Until 2026-12-07 the
-   correction switched at a dopant's first atom (0.01 O in a sulfide: -0.2 eV/atom; 0.01 S in
-   LLZO: +0.15 eV/atom, air score 0.92 -> 0.50).
+   among O, S, Se, Te, N, F, Cl, Br, I its oxidation states make negative (:func:`~electroscreen.
+   featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and oxosalts, S, N, Se being
+   cations there), {O, Cl} (oxychlorides), {F}; not sulfides (no ternary sulfide is tabulated),
+   oxynitrides with N-III, chlorides, bromides, iodides. A candidate is corrected by the share of
+   its anion atoms a domain set covers (:mod:`~electroscreen.featurizers.thermo.
+   stabilisation_domain`): all of it where its whole anion set is in the domain, none where no
+   part is (the plain hull energy, not an extrapolation), a mixed-anion candidate by that share of
+   the prediction for its in-domain analogue (other anions replaced, charge for charge):
+   Li7La3Zr2O11.99S0.01 0.9992 of LLZO's, Li3PS3O 0.25 of Li3PO4's.
+5. Minor cations (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`): a cation under
+   1/7 of the cation atoms (below any in the training compositions with an anion) is blended out
+   by the same ramp, the correction shared between the composition's own and its hosts' (minor
+   cations replaced, charge for charge, by the cation of the closest state): Li3OCl with one Ba per
+   20,000 formula units moves by 1e-5 eV/atom, not 0.097 (:func:`~electroscreen.featurizers.
+   thermo.candidate_enthalpy.candidate_enthalpies` applies 4 and 5). So a dopant-level anion or
+   cation moves the enthalpy by a dopant-level amount.
 
 Caveat. Formation-energy models predict *stability* (the small difference to competing phases)
 much worse than formation energies themselves (Bartel et al. 2020): here the target already is that
@@ -69,13 +68,12 @@ from electroscreen.featurizers.composition.magpie import WARD_2016
 from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
     WATER_PHASES,
-    enthalpy_table,
 )
-from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.stabilisation_data import (
+    MergedAnions,
     anion_mask,
     anion_masks,
-    hull_features,
+    batch_hull_features,
     mask_anions,
     stabilisation_features,
     stabilisation_training_set,
@@ -268,15 +266,21 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
             weight[rows], key[rows] = domain_cover(packed.take(rows), domain)
         return weight, key
 
-    def domain_blend(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def domain_blend(
+        self, packed: PackedCompositions, merged: MergedAnions | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_blend`'s parts:
-        own (n,), each set's analogue's (n, D), the sets (D,); 0 below ``min_elements``."""
+        own (n,), each set's analogue's (n, D), the sets (D,); 0 below ``min_elements``.
+        ``merged``: :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions`
+        of ``packed`` when already computed."""
         check_is_fitted(self, "domain_")
         sets = np.asarray(sorted(anion_mask(k) for k in self.domain_), dtype=np.int64)
         own, weights = np.zeros(len(packed)), np.zeros((len(packed), len(sets)))
         rows = np.flatnonzero(self._enough_elements(packed))
         if len(rows):
-            own[rows], weights[rows] = domain_blend(packed.take(rows), sets.tolist())[:2]
+            taken = None if merged is None else merged.take(rows)
+            parts = domain_blend(packed.take(rows), sets.tolist(), merged=taken)
+            own[rows], weights[rows] = parts[0], parts[1]
         return own, weights, sets
 
     def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
@@ -292,29 +296,24 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         least ``FULL_SHARE`` of the anion atoms if it has several). Bool (n,)."""
         return self.domain_weight(packed) == 1.0
 
-    def predict_analogues(self, packed: PackedCompositions, keys: np.ndarray) -> np.ndarray:
+    def predict_analogues(
+        self, packed: PackedCompositions, keys: np.ndarray, merged: MergedAnions | None = None
+    ) -> np.ndarray:
         """:meth:`predict` of each composition's in-domain analogue (its anions outside ``keys``
         replaced by those of ``keys``: :func:`~electroscreen.featurizers.thermo.
-        stabilisation_domain.domain_analogues`), the correction a partial weight scales.
+        stabilisation_domain.domain_analogues`, with ``merged`` when given), the correction a
+        partial weight scales.
 
-        The analogues' hulls are solved in one stacked pass (``reaction_systems``, as the
-        candidates' own), not one Python call each; an analogue the table holds (Li3PO4 for
-        Li3PS3O) is described without its own rows, as :meth:`predict` describes it.
+        The analogues' hulls: :func:`~electroscreen.featurizers.thermo.stabilisation_data.
+        batch_hull_features` (an analogue the table holds, Li3PO4 for Li3PS3O, is described
+        without its own rows, as :meth:`predict` describes it).
         """
         check_is_fitted(self, "regressor_")
-        analogues = domain_analogues(packed, keys)
-        rows = np.flatnonzero((analogues.status == OK) & (np.diff(analogues.offsets) > 0))
+        analogues = domain_analogues(packed, keys, merged)
         out = np.full(len(analogues), np.nan)
-        if not len(rows):
-            return out
-        stack = stack_systems(analogues, rows, {}, enthalpy_table(self.water))
-        summary = stack.hull_summary(np.arange(len(rows)))
-        n_elements = np.diff(analogues.offsets)[rows]  # merged: one entry per element
-        hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
-        for k in np.flatnonzero(np.isfinite(stack.tabulated_energy())):
-            lo, hi = analogues.offsets[rows[k]], analogues.offsets[rows[k] + 1]
-            hull[k] = hull_features(analogues.z[lo:hi], analogues.amount[lo:hi], self.water)
-        out[rows] = self.predict_with_hull(analogues.take(rows), hull)
+        rows, hull = batch_hull_features(analogues, self.water)
+        if len(rows):
+            out[rows] = self.predict_with_hull(analogues.take(rows), hull)
         return out
 
     def _enough_elements(self, packed: PackedCompositions) -> np.ndarray:

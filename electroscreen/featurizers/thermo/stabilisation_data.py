@@ -16,6 +16,7 @@ Li2SO4 counts among the oxides, like Li3PO4, and Li3PS3O (S-II and O-II) does no
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.hydrogen_split import expand_split_hydrogen
 from electroscreen.data.oxidation import oxidation_states_packed
+from electroscreen.data.packed import _ranges
 from electroscreen.featurizers.base import as_packed_compositions
 from electroscreen.featurizers.composition.magpie import ElementPropertyStats
 from electroscreen.featurizers.thermo.enthalpies import (
@@ -33,11 +35,14 @@ from electroscreen.featurizers.thermo.enthalpies import (
     system_composition,
 )
 from electroscreen.featurizers.thermo.hull import hull_decomposition
+from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 
 __all__ = [
     "ANION_ELEMENTS",
     "HULL_FEATURES",
+    "MergedAnions",
     "anion_amounts",
+    "batch_hull_features",
     "anion_mask",
     "anion_masks",
     "mask_anions",
@@ -47,6 +52,7 @@ __all__ = [
     "stabilisation_targets",
     "stabilisation_training_set",
     "table_compositions",
+    "tabulated_hull_features",
     "with_magpie",
 ]
 
@@ -90,9 +96,11 @@ def anion_masks(packed: PackedCompositions) -> np.ndarray:
     return anion_amounts(packed)[0]
 
 
-def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def anion_amounts(
+    packed: PackedCompositions, merged: MergedAnions | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`anion_masks`, the amount of each anion (per formula unit, as written) and of all
-    atoms with a negative state.
+    atoms with a negative state (from ``merged``, :func:`merged_anions` of ``packed``, when given).
 
     Returns
     -------
@@ -107,7 +115,7 @@ def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, n
         Hydrogen split into hydridic and protic shares counts its H- alone (4 of Li4(BH4)(NH2)3's
         10 H, whose average state is +0.2: :mod:`~electroscreen.data.hydrogen_split`).
     """
-    merged, entry_rows, anion, masks, states = merged_anions(packed)
+    merged, entry_rows, anion, masks, states = merged_anions(packed) if merged is None else merged
     bits = ANION_BITS[merged.z]
     amounts = np.zeros((len(packed), len(ANION_ELEMENTS)))
     columns = np.log2(np.maximum(bits, 1)).astype(np.int64)
@@ -122,13 +130,12 @@ def anion_amounts(packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray, n
     return masks, amounts, negative
 
 
-def merged_anions(
-    packed: PackedCompositions,
-) -> tuple[PackedCompositions, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each composition with repeated elements merged, and which of its entries are anions.
+class MergedAnions(NamedTuple):
+    """:func:`merged_anions` of a batch: each composition with repeated elements merged, and which
+    of its entries are anions, by their assigned oxidation states.
 
-    Returns
-    -------
+    Attributes
+    ----------
     merged : PackedCompositions
         One entry per (row, element), elements ascending.
     entry_rows : ndarray of int64
@@ -140,6 +147,46 @@ def merged_anions(
     states : ndarray of float64
         The assigned oxidation state of each entry (NaN where none).
     """
+
+    merged: PackedCompositions
+    entry_rows: np.ndarray
+    anion: np.ndarray
+    masks: np.ndarray
+    states: np.ndarray
+
+    @classmethod
+    def from_states(cls, merged: PackedCompositions, states: np.ndarray) -> MergedAnions:
+        """From compositions already merged (one entry per element per row, elements ascending)
+        and the oxidation state of each entry."""
+        n = len(merged)
+        entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(merged.offsets))
+        bits = ANION_BITS[merged.z]
+        anion = (states < 0) & (bits > 0)
+        masks = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(masks, entry_rows, np.where(anion, bits, 0))
+        # an amount that rounds to 0 carries no charge and gets no state: as if absent
+        undecided = (bits > 0) & np.isnan(states) & (np.round(merged.amount, 8) > 0)
+        masks[entry_rows[undecided]] = -1
+        return cls(merged, entry_rows, anion, masks, states)
+
+    def take(self, rows: np.ndarray) -> MergedAnions:
+        """The same for the compositions ``rows`` (in that order), as :func:`merged_anions` of
+        them would give it: each row's states are assigned from that row alone."""
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = np.diff(self.merged.offsets)[rows]
+        entries = _ranges(self.merged.offsets[rows], counts)
+        return MergedAnions(
+            self.merged.take(rows),
+            np.repeat(np.arange(len(rows), dtype=np.int64), counts),
+            self.anion[entries],
+            self.masks[rows],
+            self.states[entries],
+        )
+
+
+def merged_anions(packed: PackedCompositions) -> MergedAnions:
+    """Each composition with repeated elements merged, and which of its entries are anions
+    (:class:`MergedAnions`, unpacked as ``merged, entry_rows, anion, masks, states``)."""
     n = len(packed)
     rows = np.repeat(np.arange(n), np.diff(packed.offsets))
     key, inverse = np.unique(rows * 256 + np.asarray(packed.z, dtype=np.int64), return_inverse=True)
@@ -152,15 +199,7 @@ def merged_anions(
         status=packed.status,
         error=packed.error,
     )
-    states = oxidation_states_packed(merged).states
-    bits = ANION_BITS[z]
-    anion = (states < 0) & (bits > 0)
-    masks = np.zeros(n, dtype=np.int64)
-    np.bitwise_or.at(masks, entry_rows, np.where(anion, bits, 0))
-    # an amount that rounds to 0 carries no charge and gets no state: as if absent
-    undecided = (bits > 0) & np.isnan(states) & (np.round(amount, 8) > 0)
-    masks[entry_rows[undecided]] = -1
-    return merged, entry_rows, anion, masks, states
+    return MergedAnions.from_states(merged, oxidation_states_packed(merged).states)
 
 
 def hull_features(
@@ -196,6 +235,48 @@ def hull_features(
     used = idx >= 0
     element_fraction = float(amt[used & (idx < d)].sum())
     return float(energy), float(d), element_fraction, float(used.sum())
+
+
+def batch_hull_features(packed: PackedCompositions, water: str) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`HULL_FEATURES` of compositions holding each element once per row, as
+    :func:`stabilisation_features` describes them, their hulls solved in one stacked pass
+    (:func:`~electroscreen.featurizers.thermo.reaction_systems.stack_systems`), not one Python
+    call each; a composition the table holds is described without its own rows
+    (:func:`tabulated_hull_features`).
+
+    Returns
+    -------
+    rows : ndarray of int64
+        The rows described (status ok, with elements).
+    hull : ndarray of float64, shape (len(rows), 4)
+    """
+    rows = np.flatnonzero((packed.status == OK) & (np.diff(packed.offsets) > 0))
+    if not len(rows):
+        return rows, np.zeros((0, len(HULL_FEATURES)))
+    stack = stack_systems(packed, rows, {}, enthalpy_table(water))
+    summary = stack.hull_summary(np.arange(len(rows)))
+    n_elements = np.diff(packed.offsets)[rows]  # one entry per element
+    hull = np.column_stack([summary[:, 0], n_elements, summary[:, 1], summary[:, 2]])
+    for k in np.flatnonzero(np.isfinite(stack.tabulated_energy())):
+        lo, hi = packed.offsets[rows[k]], packed.offsets[rows[k] + 1]
+        hull[k] = tabulated_hull_features(packed.z[lo:hi], packed.amount[lo:hi], water)
+    return rows, hull
+
+
+def tabulated_hull_features(
+    z: np.ndarray, amount: np.ndarray, water: str = "liquid"
+) -> tuple[float, float, float, float]:
+    """:func:`hull_features`, remembered per composition as given (the same tabulated analogue
+    recurs in a batch: Li3PO4 for every Li3PS(4-x)Ox)."""
+    z_bytes = np.ascontiguousarray(z, dtype=np.int64).tobytes()
+    return _remembered_hull(
+        z_bytes, np.ascontiguousarray(amount, dtype=np.float64).tobytes(), water
+    )
+
+
+@lru_cache(maxsize=4096)
+def _remembered_hull(z: bytes, amount: bytes, water: str) -> tuple[float, float, float, float]:
+    return hull_features(np.frombuffer(z, dtype=np.int64), np.frombuffer(amount), water)
 
 
 def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.DataFrame:

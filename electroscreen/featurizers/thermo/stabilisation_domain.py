@@ -20,21 +20,45 @@ import numpy as np
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.thermo.stabilisation_data import (
     ANION_BITS,
+    MergedAnions,
     anion_amounts,
     merged_anions,
 )
 
-__all__ = ["FULL_SHARE", "domain_analogues", "domain_blend", "domain_cover"]
+__all__ = [
+    "CATION_FULL_SHARE",
+    "FULL_SHARE",
+    "domain_analogues",
+    "domain_blend",
+    "domain_cover",
+    "share_ramp",
+]
 
 #: Share of a composition's anion atoms from which each member of a several-anion domain set
 #: (e.g. {O, Cl}) counts in full (:func:`domain_cover`): the smallest member share among the
 #: training compositions of the default domain's {O, Cl} set (WCl4O: O 0.2; H4NClO4: Cl 0.2), so
 #: that each of them is corrected in full.
 FULL_SHARE = 0.2
+#: Share of a composition's cation atoms (atoms with a positive state) from which a cation counts
+#: in full (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`): the smallest cation
+#: share among the default model's training compositions with an anion (Be in BeAl6O10, Li in
+#: LiCl.3H2O: 1/7), so that each of them is predicted by itself in full. Below it the model never
+#: saw the element's Magpie extremes, element count and hull phase count at that share.
+CATION_FULL_SHARE = 1.0 / 7.0
+
+
+def share_ramp(share: np.ndarray, full_share: float) -> np.ndarray:
+    """How much a member at ``share`` counts: ``min(1, share / full_share)``, 0 at 0 (the ramp of
+    both the anions' domain sets, :data:`FULL_SHARE`, and the minor cations,
+    :data:`CATION_FULL_SHARE`)."""
+    return np.minimum(1.0, np.asarray(share, dtype=np.float64) / full_share)
 
 
 def domain_blend(
-    packed: PackedCompositions, domain: list[int], full_share: float = FULL_SHARE
+    packed: PackedCompositions,
+    domain: list[int],
+    full_share: float = FULL_SHARE,
+    merged: MergedAnions | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """How much of each composition's correction comes from its own prediction and from each
     domain set's in-domain analogue.
@@ -64,6 +88,9 @@ def domain_blend(
         anion_mask`).
     full_share : float
         See :data:`FULL_SHARE`.
+    merged : MergedAnions, optional
+        :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions` of ``packed``,
+        when already computed (its oxidation states are not assigned again).
 
     Returns
     -------
@@ -76,7 +103,7 @@ def domain_blend(
         anion_masks`).
     """
     sets = np.asarray(sorted(domain), dtype=np.int64)
-    masks, amounts, total = anion_amounts(packed)  # shares over every negative atom (H- too)
+    masks, amounts, total = anion_amounts(packed, merged)  # shares over every negative atom
     bits = 1 << np.arange(amounts.shape[1])
     decided = (masks > 0) & (total > 0)
     whole = amounts.sum(axis=1) >= total * (1 - 1e-12)  # no negative atom outside the anion set
@@ -89,7 +116,7 @@ def domain_blend(
             contained = decided & ((masks & candidate) == candidate)
             ramp = np.ones(len(masks))
             if members.sum() > 1:
-                ramp = np.minimum(1.0, shares[:, members].min(axis=1) / full_share)
+                ramp = share_ramp(shares[:, members].min(axis=1), full_share)
             c = shares[:, members].sum(axis=1) * ramp
             itself = contained & (masks == candidate) & whole
             own = np.where(itself, ramp, own)  # its shares sum to 1 (up to rounding): the ramp
@@ -134,7 +161,9 @@ def domain_cover(
     return weight, np.where(weight > 0, key, 0).astype(np.int64)
 
 
-def domain_analogues(packed: PackedCompositions, keys: np.ndarray) -> PackedCompositions:
+def domain_analogues(
+    packed: PackedCompositions, keys: np.ndarray, merged: MergedAnions | None = None
+) -> PackedCompositions:
     """Each composition with its anions outside ``keys`` replaced by those inside, charge for charge.
 
     The anions of the set ``keys[i]`` are scaled up together (their ratio kept) until they carry
@@ -151,14 +180,18 @@ def domain_analogues(packed: PackedCompositions, keys: np.ndarray) -> PackedComp
     packed : PackedCompositions
     keys : ndarray of int64, shape (N,)
         The set of each row (a column of :func:`domain_blend`'s ``sets``).
+    merged : MergedAnions, optional
+        :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions` of ``packed``
+        when already computed, or the states a host of :mod:`~electroscreen.featurizers.thermo.
+        stabilisation_hosts` keeps from its composition; default: assigned here.
 
     Returns
     -------
     PackedCompositions
         Repeated elements merged, elements ascending; statuses as ``packed``'s.
     """
-    merged, entry_rows, anion, _, states = merged_anions(packed)
     n = len(packed)
+    merged, entry_rows, anion, _, states = merged_anions(packed) if merged is None else merged
     inside = anion & ((ANION_BITS[merged.z] & keys[entry_rows]) > 0)
     moved = anion & ~inside & (keys[entry_rows] > 0)
     charge = merged.amount * np.abs(np.nan_to_num(states))

@@ -105,8 +105,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         Above this bound (default 1 V) the limit is NaN and the row's status
         ``window_out_of_domain``: the value would be the model's stabilisation divided by the
         carrier exchanged, not a property of the enthalpy data. Examples: Na0.48Li0.02La0.5Nb2O6
-        (0.0022 Li/atom leave at the oxidation limit: 94 V otherwise), LATP (0.23 eV/atom over
-        0.071 Li/atom: 8.5 V), LiGaF4 (a 0.85 eV/atom correction: 11.5 V). Tabulated and
+        (0.0022 Li/atom leave at the oxidation limit: 94 V otherwise), LATP (0.18 eV/atom over
+        0.071 Li/atom: 7.8 V), LiGaF4 (a 0.85 eV/atom correction: 11.5 V). Tabulated and
         plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
         tabulated facets). ``np.inf`` reports every limit.
     Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
