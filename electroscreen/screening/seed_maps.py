@@ -169,7 +169,7 @@ def seed_maps(
     fixed_logp = float(model.log_cond[fixed_modelled, fixed_modelled].sum())
     found = enumerate_substitutions(
         model, species[movable], amt[movable], fixed_logp, z[~movable], log_threshold,
-        forbidden_z=forbidden_z,
+        forbidden_z=np.union1d(forbidden_z, [HYDROGEN]).astype(np.int64),
     )  # fmt: skip
     new_z = np.repeat(z[None, :], len(found), axis=0)
     new_charge = np.repeat(charge[None, :], len(found), axis=0)

@@ -287,6 +287,14 @@ def test_an_untabulated_borane_cluster_salt_has_no_window():
     assert na[1].tolist() == ["window_borane_cluster"] * 2 and np.isnan(na[0][:, :2]).all()
 
 
+def test_a_cage_salt_hydrate_is_a_borane_cluster_salt_too():
+    """Li2B12H12·7H2O holds 12 H- on its 12 B; the water's 14 H+ are no cage's, so it is read as
+    the cage salt it is (the filter and the moisture descriptor count the same hydridic share)."""
+    frame = ElectrochemicalWindow().window(["Li2B12H12(H2O)7", "Li2B12H12"])
+    assert (frame["status"] == "window_borane_cluster").all()
+    assert frame[["window_red_v", "window_ox_v"]].isna().all().all()
+
+
 def test_a_tabulated_borane_cluster_salt_keeps_its_window():
     """The rule is about the missing enthalpy, not the anion: a cluster salt the table held would
     be computed from its own enthalpy."""

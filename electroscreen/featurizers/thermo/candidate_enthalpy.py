@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from electroscreen.data.borane import borane_cluster
+from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
@@ -149,7 +149,7 @@ def untabulated_clusters(
         not tabulated (module docstring): its enthalpy, and every reaction from it, would be those of
         a mixture of other phases.
     """
-    cluster = borane_cluster(packed)[np.asarray(rows, dtype=np.int64)] == 1.0
+    cluster = hydridic_borane_cluster(packed)[np.asarray(rows, dtype=np.int64)] == 1.0
     return cluster & np.isnan(np.asarray(tabulated, dtype=np.float64))
 
 

@@ -41,11 +41,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from electroscreen.data.borane import borane_cluster
+from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import merge_status
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.formula import SYMBOL_TO_Z
-from electroscreen.data.hydrogen_split import hydrogen_shares, split_rows
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
@@ -171,19 +170,9 @@ class MoistureChemistry(CompositionFeaturizer):
         if "mixed_valence" in need and "mixed_valence" not in columns:  # no electrolyte block:
             columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
         if "borane_cluster" in need:
-            columns["borane_cluster"] = _borane_cluster(packed)
+            columns["borane_cluster"] = hydridic_borane_cluster(packed)
         out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
         return out, status
-
-
-def _borane_cluster(packed: object) -> np.ndarray:
-    """:func:`~electroscreen.data.borane.borane_cluster` counting only the hydridic hydrogen of a
-    split (:mod:`~electroscreen.data.hydrogen_split`): Li2B12H12·7H2O is a cage, whose water's
-    protons are not on boron. The states are assigned only when some row may split."""
-    if not split_rows(packed).any():
-        return borane_cluster(packed)
-    hydridic, _ = hydrogen_shares(packed, oxidation_states_packed(packed).states)
-    return borane_cluster(packed, hydridic)
 
 
 def _mixed_valence(packed: object) -> np.ndarray:
