@@ -203,3 +203,16 @@ def test_a_row_does_not_change_another_rows_result():
     assert batch.tolist() == alone == reverse[::-1].tolist()
     single = [_enthalpy(formula) for formula in formulas]  # corrected_enthalpy: the electrodes'
     np.testing.assert_allclose(single, alone, rtol=1e-9)
+
+
+def test_the_largest_cation_is_never_minor_and_split_hydrogen_is_no_cation():
+    """Eight cations of one eighth each: the last host keeps one of them (Ba, the last of equal
+    shares; it used to be O7 alone, the removed charge lost). Li2B12H12·7H2O: its 26 H at +0.077 on average and its cage boron are no
+    cations, so Li is not made minor and replaced by boron (a H26B14.4O7 host, 65 % of the row)."""
+    blend = minor_cation_hosts(pack_compositions(["LiNaKMgCaSrBaAlO7", "Li2B12H12(H2O)7"]))
+    assert set(blend.row.tolist()) == {0}  # the hydrate has no host
+    hosts = blend.hosts.merged
+    assert len(hosts) == 7  # seven of the eight cations minor; the last of equal shares stays
+    for h in range(len(hosts)):
+        zs = hosts.z[hosts.offsets[h] : hosts.offsets[h + 1]].tolist()
+        assert 56 in zs and len(zs) == 8 - h  # Ba kept in every host, one cation fewer each

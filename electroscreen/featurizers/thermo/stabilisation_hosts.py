@@ -24,7 +24,11 @@ itself (:func:`~electroscreen.featurizers.thermo.candidate_enthalpy.candidate_en
 enthalpy minus its hull energy; for a tabulated host, its tabulated enthalpy minus its hull's).
 Li2.99Ba0.005OCl is ``0.012 C(Li2.99Ba0.005OCl) + 0.988 C(Li3OCl)``; Li2.99Mg0.005PO4 is 0.009 of
 its own prediction and 0.991 of Li3PO4's 0 (tabulated, on the hull). A composition without a
-minor cation is ``C(P_0)``, as before.
+minor cation is ``C(P_0)``, as before. The largest cation is never minor (in LiNaKMgCaSrBaAlO7,
+one eighth each, Ba, the last of equal shares, stays: a host keeps a cation), and a composition
+whose hydrogen or boron holds a non-integer state (split hydrogen's average, H+0.077 in
+Li2B12H12·7H2O; a borane cage's boron) has no minor cation: such an atom is no cation to count
+or to substitute on.
 
 Continuity. As a minor cation's amount goes to 0, its ramp goes to 0 and the hosts without it tend
 to the composition without it, so the corrected enthalpy tends to the undoped host's (as the
@@ -133,14 +137,21 @@ def minor_cation_hosts(
 
 
 @njit(cache=True)
-def _minor_order(lo, hi, amount, states, full_share):
+def _minor_order(lo, hi, z, amount, states, full_share):
     """Entries of one row that are minor cations, by ascending share (ties: entry order, i.e.
-    atomic number), and the row's cation total."""
+    atomic number), and the row's cation total. None where hydrogen or boron holds a non-integer
+    state (split hydrogen's average, a borane cage's boron: no cation to count or to substitute
+    on), and never the largest cation (every cation under the full share: the largest is the
+    host)."""
     total = 0.0
+    n_cations = 0
+    order = np.empty(hi - lo, dtype=np.int64)
     for e in range(lo, hi):
+        if (z[e] == 1 or z[e] == 5) and abs(states[e] - np.round(states[e])) > 1e-6:
+            return order[:0], 0.0
         if states[e] > 0.0:
             total += amount[e]
-    order = np.empty(hi - lo, dtype=np.int64)
+            n_cations += 1
     k = 0
     if total <= 0.0:
         return order[:0], total
@@ -152,6 +163,8 @@ def _minor_order(lo, hi, amount, states, full_share):
                 j -= 1
             order[j] = e
             k += 1
+    if k == n_cations:  # the largest (last in ascending order) stays: the host's own cation
+        k -= 1
     return order[:k], total
 
 
@@ -161,7 +174,7 @@ def _hosts(offsets, z, amount, states, full_share):
     n_minor = np.zeros(n, dtype=np.int64)
     n_entries = 0
     for i in range(n):
-        order, _ = _minor_order(offsets[i], offsets[i + 1], amount, states, full_share)
+        order, _ = _minor_order(offsets[i], offsets[i + 1], z, amount, states, full_share)
         k = len(order)
         n_minor[i] = k
         size = offsets[i + 1] - offsets[i]
@@ -178,7 +191,7 @@ def _hosts(offsets, z, amount, states, full_share):
     p = 0
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
-        order, total = _minor_order(lo, hi, amount, states, full_share)
+        order, total = _minor_order(lo, hi, z, amount, states, full_share)
         for j in range(1, len(order) + 1):
             removed = np.zeros(hi - lo, dtype=np.bool_)
             for q in range(j):
