@@ -47,6 +47,8 @@ NOTE_MEANINGS = {
     "bound: left empty",
     WINDOW_HULL: "the window rests on pure elements (no compound of the system tabulated): left "
     "empty, the interfaces too",
+    "window_borane_cluster": "a borane-cluster salt the enthalpy table lacks: its window and "
+    "interfaces would be those of a LiBH4, borane and boride mixture, left empty",
     "window_not_converged": "the window search did not converge: left empty",
     "no_carrier": "no carrier ion: no window",
 }

@@ -80,9 +80,9 @@ _WORDS = {
     "halide": ("halides", "halide", "a halide"),
     "oxide": ("oxides", "oxide", "an oxide"),
     "other": (
-        "of the 'other' anion class (no O, S, Se, Te or halogen)",
+        "of the 'other' anion class (no O, S, Se, Te, halogen, N3- or H-)",
         "'other'-class",
-        "of the 'other' anion class (no O, S, Se, Te or halogen)",
+        "of the 'other' anion class (no O, S, Se, Te, halogen, N3- or H-)",
     ),
     "nitride": ("nitrides", "nitride", "a nitride"),
     "hydride": ("hydrides", "hydride", "a hydride"),
