@@ -21,7 +21,7 @@ __all__ = ["hydridic_borane_cluster"]
 
 
 def hydridic_borane_cluster(
-    packed: PackedCompositions, states: np.ndarray | None = None
+    packed: PackedCompositions, hydridic: np.ndarray | None = None
 ) -> np.ndarray:
     """:func:`~electroscreen.data.borane.borane_cluster` of each row, its split hydrogen counted
     by the hydridic share alone.
@@ -29,19 +29,22 @@ def hydridic_borane_cluster(
     Parameters
     ----------
     packed : PackedCompositions, N rows
-    states : ndarray of float64, shape (K,), optional
-        One oxidation state per entry, when already assigned
-        (:func:`~electroscreen.data.oxidation.oxidation_states_packed`); assigned here otherwise,
-        and only when some row may split its hydrogen.
+    hydridic : ndarray of float64, shape (N,), optional
+        Each row's hydridic hydrogen when its caller has it already
+        (:func:`~electroscreen.data.hydrogen_split.hydrogen_shares`, NaN for a row not split);
+        else the states are assigned here, to the rows that may split their hydrogen only
+        (:func:`~electroscreen.data.hydrogen_split.split_rows`; each row alone, as in a batch).
 
     Returns
     -------
     ndarray of float64, shape (N,)
         1.0 for a borane-cluster composition, 0.0 otherwise, NaN for an empty row.
     """
-    if states is None:
-        if not split_rows(packed).any():
+    if hydridic is None:
+        rows = np.flatnonzero(split_rows(packed))
+        if not len(rows):
             return borane_cluster(packed)
-        states = oxidation_states_packed(packed).states
-    hydridic, _ = hydrogen_shares(packed, states)
+        may_split = packed.take(rows)
+        hydridic = np.full(len(packed), np.nan)
+        hydridic[rows] = hydrogen_shares(may_split, oxidation_states_packed(may_split).states)[0]
     return borane_cluster(packed, hydridic)

@@ -138,7 +138,7 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
     odd = fractional | (mixed_row & np.isfinite(states))  # a mixed valence may land on an integer
     hydridic, _ = hydrogen_shares(packed, states)
     split = np.isfinite(hydridic)
-    cluster = hydridic_borane_cluster(packed, states) == 1.0
+    cluster = hydridic_borane_cluster(packed, hydridic) == 1.0
     for row in np.flatnonzero(segment_any(odd, packed.offsets) & ionic):
         lo, hi = packed.offsets[row], packed.offsets[row + 1]
         for k in range(lo, hi):

@@ -149,7 +149,7 @@ def untabulated_clusters(
         not tabulated (module docstring): its enthalpy, and every reaction from it, would be those of
         a mixture of other phases.
     """
-    cluster = hydridic_borane_cluster(packed)[np.asarray(rows, dtype=np.int64)] == 1.0
+    cluster = hydridic_borane_cluster(packed.take(np.asarray(rows, dtype=np.int64))) == 1.0
     return cluster & np.isnan(np.asarray(tabulated, dtype=np.float64))
 
 
