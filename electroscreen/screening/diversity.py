@@ -26,7 +26,7 @@ The default distance, ``ranking.diversity_distance: 0.06``, from the demo's 1,81
 candidates: a whole site of LGPS's Ge (1 to 1.35 of 25 atoms) swapped for Si, Sn, Zr or Ti lies
 0.04 to 0.053 away, a garnet's or NASICON's dopant swapped 0.01 to 0.03: these fold; an
 argyrodite's halide (one atom in 13) swapped lies 0.073 to 0.077 away, LATP from LAGP 0.085, the
-thio-LISICON Li4.35Ga0.4Ge0.6S4 from LGPS 0.069, the argyrodites from LGPS 0.10 or more: these
+thio-LISICON Li4.35Ga0.4Ge0.6S4 from LGPS 0.069, the argyrodites from LGPS 0.087 or more: these
 stay apart (at 0.07 the thio-LISICONs fold into LGPS). Compositions, not structures: phases of
 one chemical system closer than 0.06 fold too (Li3PS4 0.045 from LGPS, Li5NbO5 from Li7NbO6).
 ``ranking.diversity_rows: 10000`` bounds the cost, as each row is compared with the
