@@ -30,8 +30,8 @@ thio-LISICON Li4.35Ga0.4Ge0.6S4 from LGPS 0.069, the argyrodites from LGPS 0.087
 stay apart (at 0.07 the thio-LISICONs fold into LGPS). Compositions, not structures: phases of
 one chemical system closer than 0.06 fold too (Li3PS4 0.045 from LGPS, Li5NbO5 from Li7NbO6).
 ``ranking.diversity_rows: 10000`` bounds the cost, as each row is compared with the
-representatives above it: 0.4 s for the best 10,000 of 100,000 random compositions, 12 s for all
-80,000 ranked ones (2 loaded cores; README, "Diverse top").
+representatives above it: 0.1 s for the best 10,000 of 100,000 random ranked compositions, 2.5 s
+for all 80,000 (2 cores; README, "Diverse top").
 
 A row's result depends only on better-ranked rows: its ``represented_by`` and ``diverse_rank``
 follow from its own composition and the compositions and rank order of the rows ranked above it
