@@ -96,25 +96,38 @@ def _far_from_labels(rows: pd.DataFrame) -> list[bool]:
     return (notes.str.contains(FAR_NOTE, regex=False) & scored).tolist()
 
 
-def legend(coverage: float | None = None, ranking: RankingConfig | None = None) -> str:
+def legend(
+    coverage: float | None = None, ranking: RankingConfig | None = None, diverse: bool = False
+) -> str:
     """The line under the ranked table that says what its columns are: what ``rank`` sorts by
     (the score's formula with ``ranking``'s weights and ranges: where a log10 sigma above the
     range's top scores as the top), the interval's nominal ``coverage``, ``pareto`` and
-    ``acq. rank`` (None ``ranking``: the formula is named, not written)."""
+    ``acq. rank`` (None ``ranking``: the formula is named, not written); with ``diverse``, that
+    the rows are one per chemistry and what ``similar`` counts (with ``ranking``'s
+    ``diversity_distance``)."""
     from electroscreen.experiments.plots import interval_label  # not at CLI start-up
     from electroscreen.screening.objective_table import score_formula
 
     if ranking is None:
         score, kappa = "score (weighted conductivity and air score: ranking in the config)", "κ"
+        within = "ranking.diversity_distance"
     else:
         top = ranking.sigma_range[1]
         score = f"score = {score_formula(ranking)} (log10 σ above {top:g} scores as {top:g})"
         kappa = f"{ranking.kappa:g}"
-    return (
+        within = f"{ranking.diversity_distance:g}"
+    text = (
         f"rank: by {score}, best first; {interval_label(coverage)}: conformal interval of log10 "
         "σ (S/cm); pareto: Pareto front, 1 = no candidate better on every objective; acq. rank: "
         f"by the score of the optimistic values, value + {kappa} × std (upper confidence bound)"
     )
+    if diverse:
+        text += (
+            "; one row per chemistry (diverse_rank), similar: the worse-ranked candidates it "
+            f"stands for, not shown, each within {within} of its composition in every element's "
+            "atomic fraction (represented_by; ranking.diversity_distance, 0: off)"
+        )
+    return text
 
 
 def ranked_table(
@@ -127,9 +140,14 @@ def ranked_table(
 ) -> Table:
     """The ``top`` best compositions by weighted score, with uncertainties and ranks.
 
-    A candidate whose composition repeats a better-ranked one (the same substitution of another
-    seed structure, another cell of one formula) is not shown again: ``(+n more)`` after the shown
-    row's id counts those repeats down to the next row shown
+    Where the results hold ``diverse_rank`` (:mod:`~electroscreen.screening.diversity`), the rows
+    are the ``top`` best representatives, one per chemistry, by ``diverse_rank``, and a
+    ``similar`` column counts the worse-ranked candidates each one represents (``+11``: the rows
+    whose ``represented_by`` names it), whatever their temperature. Without it
+    (``ranking.diversity_distance: 0``, results written before it), a candidate whose composition
+    repeats a better-ranked one (the same substitution of another seed structure, another cell of
+    one formula) is not shown again: ``(+n more)`` after the shown row's id counts those repeats
+    down to the next row shown
     (:func:`~electroscreen.data.composition_match.distinct_compositions`). A shown composition the
     conductivity model was trained on is listed under the table with its measurement
     (``train_log10_sigma``): its prediction is a recall, not a discovery; one measured in rows the
@@ -158,8 +176,9 @@ def ranked_table(
     temperature_c : float
         The screening config's temperature (degC): a row's own ``temperature_c`` cell, where it
         has one, is its temperature. When the ranked rows were predicted at several temperatures,
-        a ``T (°C)`` column shows each row's, and a composition is shown once per temperature
-        (its repeats counted within it): its 25 degC row is no repeat of its 80 degC row.
+        a ``T (°C)`` column shows each row's, and without ``diverse_rank`` a composition is shown
+        once per temperature (its repeats counted within it): its 25 degC row is no repeat of its
+        80 degC row.
     ranking : RankingConfig, optional
         The screening's ranking settings: the line under the table (:func:`legend`) writes the
         score's formula with them.
@@ -169,6 +188,7 @@ def ranked_table(
     from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.experiments.plots import COVERAGE_ATTR
     from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
+    from electroscreen.screening.diversity import DIVERSE_RANK
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
     from electroscreen.screening.temperatures import used_temperatures
 
@@ -176,18 +196,26 @@ def ranked_table(
     order = results[ranked].sort_values("rank", kind="stable")
     temperatures = used_temperatures(order, temperature_c)
     several = len(np.unique(temperatures[np.isfinite(temperatures)])) > 1
-    groups = []  # a composition once per temperature
-    for t in np.unique(temperatures) if several else [None]:
-        at = np.arange(len(order)) if t is None else np.flatnonzero(temperatures == t)
-        found = distinct_compositions(order["formula"].iloc[at].astype(str), limit=top)
-        groups += [(at[first], [at[r] for r in same]) for first, same in found]
-    groups = sorted(groups)[:top]
-    best = order.iloc[[first for first, _ in groups]]
-    repeats = sum(len(r) for _, r in groups)
-    title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates"
-    if repeats:
+    similar = _similar_counts(order)
+    if similar is not None:  # one row per chemistry: the representatives, by diverse_rank
+        groups = [(int(k), []) for k in np.flatnonzero(order[DIVERSE_RANK].notna())][:top]
+        about = " (one row per chemistry: diverse_rank)"
+    else:  # a composition once per temperature
+        groups = []
+        for t in np.unique(temperatures) if several else [None]:
+            at = np.arange(len(order)) if t is None else np.flatnonzero(temperatures == t)
+            found = distinct_compositions(order["formula"].iloc[at].astype(str), limit=top)
+            groups += [(at[first], [at[r] for r in same]) for first, same in found]
+        groups = sorted(groups)[:top]
+        repeats = sum(len(r) for _, r in groups)
         per = " and temperature" if several else ""
-        title += f" (one row per composition{per}; {repeats} repeats, '+n more' after the id)"
+        about = (
+            f" (one row per composition{per}; {repeats} repeats, '+n more' after the id)"
+            if repeats
+            else ""
+        )
+    best = order.iloc[[first for first, _ in groups]]
+    title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates{about}"
     far = _far_from_labels(best)
     ids, formulas, cells = [], [], []
     for row, (first, same), far_row in zip(best.itertuples(index=False), groups, far, strict=True):
@@ -195,6 +223,8 @@ def ranked_table(
         formulas.append(str(row.formula))
         cells.append((
             *((f"{temperatures[first]:g}",) if several else ()),
+            *((f"+{similar.iloc[first]}" if similar.iloc[first] else "",) if similar is not None
+              else ()),
             _number(row.pred_log10_sigma),  # the trees' spread (_std) is not the interval
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
             _number(row.p_air_stable) + (FAR_MARK if far_row else ""),
@@ -202,6 +232,8 @@ def ranked_table(
         ))  # fmt: skip
     coverage = results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage
     headers = _numbers(coverage)
+    if similar is not None:  # how many candidates of its chemistry each row stands for
+        headers = (("similar", 7), *headers)
     if several:  # one ranking across temperatures: each row says at which it was predicted
         headers = (("T (°C)", 4), *headers)
     ranks = [str(r) for r in best["rank"]]
@@ -209,7 +241,7 @@ def ranked_table(
     id_w = max([12, *map(len, ids)])
     formula_w = max([7, *map(len, formulas)])
     natural = [max([len(h), *(len(c[k]) for c in cells)]) for k, (h, _) in enumerate(headers)]
-    notes = [legend(coverage, ranking)]
+    notes = [legend(coverage, ranking, diverse=similar is not None)]
     for kind, text in (
         (
             "train",
@@ -264,6 +296,17 @@ def ranked_table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _similar_counts(order: pd.DataFrame) -> pd.Series | None:
+    """Per ranked row (best first), how many rows name it in ``represented_by``; None where the
+    results hold no ``diverse_rank`` (diversity off, ``ranking.diversity_distance: 0``, or results
+    written before it): the table is then one row per composition."""
+    from electroscreen.screening.diversity import DIVERSE_RANK, represented_counts
+
+    if DIVERSE_RANK not in order or not order[DIVERSE_RANK].notna().any():
+        return None
+    return represented_counts(order)
 
 
 def _near_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:

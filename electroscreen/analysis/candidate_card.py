@@ -106,6 +106,8 @@ PREDICTION_COLUMNS = (
     "acquisition",
     "rank",
     "acquisition_rank",
+    "diverse_rank",
+    "represented_by",
 )
 
 

@@ -49,6 +49,8 @@ RESULT_UNITS = {
     "rank": "1 = best score",
     "acquisition_rank": "1 = best acquisition",
     "pareto_rank": "Pareto front, 1 = no candidate better on every objective",
+    "diverse_rank": "rank among one row per chemistry (empty: represented by another)",
+    "represented_by": "the better-ranked candidate of the same chemistry shown for it",
 }
 #: ASCII unit texts of the featurizers, as a chemist writes them.
 _WRITTEN = {"A": "Å", "A^3": "Å³", "g/cm^3": "g/cm³", "A^-3": "Å⁻³"}

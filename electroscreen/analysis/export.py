@@ -50,13 +50,11 @@ structure is invented for them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 from pymatgen.core import Structure
 
 from electroscreen.analysis.export_dft import input_set, write_dft
@@ -73,6 +71,7 @@ from electroscreen.analysis.export_run import (
     run_provenance,
     write_provenance,
 )
+from electroscreen.analysis.export_sources import StructureFinder, source_resolver, split_source
 from electroscreen.analysis.occupancy_rounding import check_tolerance
 from electroscreen.analysis.ordering import ordered_approximant
 from electroscreen.analysis.ordering_limits import (
@@ -98,6 +97,7 @@ from electroscreen.screening.batch import (
     STABILITY_COLUMNS,
     WINDOW_STATUS_COLUMN,
 )
+from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS
 from electroscreen.screening.inputs_record import INPUTS_RECORD
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS
@@ -114,9 +114,9 @@ SHORTLIST_COLUMNS = (
     *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *NEAREST_TRAINING_COLUMNS,
     *NEAREST_HELDOUT_COLUMNS, *STABILITY_COLUMNS,
     *LABEL_COLUMNS, FEATURE_STATUS_COLUMN, *OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN,
-    *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"), "cell_formula", "source",
+    *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"), *DIVERSITY_COLUMNS,
+    "cell_formula", "source",
 )  # fmt: skip
-_TABLE_SUFFIXES = {".csv", ".parquet", ".pq"}
 
 
 @dataclass(frozen=True)
@@ -142,100 +142,6 @@ def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path, Path]:
     if not table_path.is_file():
         raise FileNotFoundError(f"no results table at {table_path}")
     return read_results(table_path), table_path, folder  # ranks as Int64, floats bit for bit
-
-
-def _resolver(record: Path | None):
-    """Map a source path as written in the results to an existing file (via inputs.json)."""
-    cwd, known = None, {}
-    if record is not None:
-        data = json.loads(record.read_text())
-        cwd = Path(data["cwd"])
-        for item in data["items"]:
-            known[item["path"]] = Path(item["absolute"])
-            for f in item["files"]:
-                known[f] = Path(f)
-
-    def resolve(text: str) -> Path | None:
-        # a relative path is the screening's (its recorded working directory), never this one's
-        given = Path(text)
-        here = given if given.is_absolute() or cwd is None else cwd / given
-        for candidate in (known.get(text), here):
-            if candidate is not None and candidate.is_file():
-                return candidate.resolve()
-        return None
-
-    return resolve
-
-
-def _split_source(source: str, resolve) -> tuple[Path | None, str, int | None]:
-    """``(file, how, index)``: ``how`` is ``row`` (``path:row``), ``frame`` (``path#k``) or ``file``."""
-    for pattern, how in ((r"^(.*):(\d+)$", "row"), (r"^(.*)#(\d+)$", "frame")):
-        match = re.match(pattern, source)
-        if match and (path := resolve(match.group(1))) is not None:
-            return path, how, int(match.group(2))
-    return resolve(source), "file", None
-
-
-class _Finder:
-    """Finds a result row's structure again; caches each input file it reads."""
-
-    def __init__(self, resolve) -> None:
-        self.resolve = resolve
-        self._packed: dict[Path, object] = {}
-        self._files: dict[Path, pd.DataFrame] = {}
-
-    def find(self, source: str, cell_formula: str) -> tuple[Structure | None, str]:
-        """The structure ``source`` names (by position: a packed or table row, a file's frame or
-        block, a file's only structure), if it is still the composition the screening read."""
-        structure, status = self._at(str(source))
-        changed = None if structure is None else _changed(structure, cell_formula, source)
-        return (None, changed) if changed else (structure, status)
-
-    def _at(self, source: str) -> tuple[Structure | None, str]:
-        from electroscreen.data import read_candidates
-        from electroscreen.data.packed import is_packed_file, load_packed
-        from electroscreen.data.tables import CIF_COLUMNS
-
-        path, how, index = _split_source(source, self.resolve)
-        if path is None:
-            return None, f"not_found: input file of {source!r} is gone"
-        suffix = path.suffix.lower()
-        if is_packed_file(path):
-            if path not in self._packed:
-                self._packed[path] = load_packed(path)
-            packed = self._packed[path]
-            if how != "row" or index >= len(packed):
-                return None, f"not_found: no row {index} in {path}"
-            return packed.to_structure(index), "ok"
-        if suffix in _TABLE_SUFFIXES:
-            header = (
-                pd.read_csv(path, nrows=0).columns
-                if suffix == ".csv"
-                else pq.read_schema(path).names
-            )
-            if not {str(c).lower() for c in header} & set(CIF_COLUMNS):
-                return None, "formula_only"
-        if path not in self._files:
-            self._files[path] = read_candidates([path])
-        rows = self._files[path]
-        position = 0 if how == "file" and len(rows) == 1 else index
-        if position is None or position >= len(rows):
-            return None, f"not_found: {source} in {path}"
-        structure = rows["structure"].iloc[position]
-        return (None, "formula_only") if structure is None else (structure, "ok")
-
-
-def _changed(structure: Structure, cell_formula: str, source: str) -> str | None:
-    """Why ``structure`` is not the candidate the screening read (its input changed since), or
-    None: the composition must be the results' ``cell_formula`` (atomic fractions within 2e-4)."""
-    from electroscreen.data.composition_match import match_compositions
-
-    found = structure.composition.formula.replace(" ", "")
-    if not isinstance(cell_formula, str) or match_compositions([found], [cell_formula])[0]:
-        return None
-    return (
-        f"changed: {source} now holds {found}, the screening read {cell_formula}; screen it again"
-    )
 
 
 #: Per-candidate outputs besides the structure columns (``shortlist.csv``).
@@ -284,6 +190,18 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "candidate"
 
 
+def _best_rows(table: pd.DataFrame, top: int, diverse: bool) -> pd.DataFrame:
+    """The ``top`` best-ranked rows of the results, or with ``diverse`` the ``top`` best
+    representatives (``diverse_rank``)."""
+    column = DIVERSE_RANK if diverse else "rank"
+    if diverse and (column not in table or not table[column].notna().any()):
+        raise ValueError(
+            "the results hold no diverse_rank (screened with ranking.diversity_distance: 0, or by "
+            "an electroscreen before it): leave out --diverse, or screen again with a distance"
+        )
+    return table[table[column] > 0].nsmallest(max(int(top), 0), column)
+
+
 def export_shortlist(
     results: str | Path,
     out: str | Path,
@@ -294,6 +212,7 @@ def export_shortlist(
     occupancy_tolerance: float = OCCUPANCY_TOLERANCE,
     search_seconds: float = SEARCH_SECONDS,
     dft: str | None = None,
+    diverse: bool = False,
 ) -> ExportResult:
     """Write the ``top`` ranked candidates' structures, DFT inputs and ``shortlist.csv`` to ``out``.
 
@@ -321,6 +240,11 @@ def export_shortlist(
         Name of a pymatgen VASP input set (``MPRelaxSet``, ``MPScanRelaxSet``, ...): write its
         relaxation inputs to ``relax/`` with ``POTCAR.spec`` (no POTCAR files). Needs an ordered
         structure: a disordered one needs ``order=True``.
+    diverse : bool
+        Take the ``top`` best representatives, one per chemistry, by ``diverse_rank``
+        (:mod:`~electroscreen.screening.diversity`), instead of the ``top`` best ranks; results
+        without a ``diverse_rank`` (screened with ``ranking.diversity_distance: 0``, or before
+        it existed) are a ``ValueError``.
 
     Returns
     -------
@@ -338,12 +262,12 @@ def export_shortlist(
     table, table_path, folder = _read_results(results)
     if dft is not None:
         input_set(dft)  # an unknown name stops here, before anything is written
-    best = table[table["rank"] > 0].nsmallest(max(int(top), 0), "rank")
+    best = _best_rows(table, top, diverse)
     out = _prepare_out(Path(out))
-    provenance = run_provenance(folder, table_path, top)
+    provenance = run_provenance(folder, table_path, top, DIVERSE_RANK if diverse else "rank")
     best[TEMPERATURE_COLUMN] = row_temperatures(best, provenance["temperature_c"])
     record = folder / INPUTS_RECORD
-    finder = _Finder(_resolver(record if record.is_file() else None))
+    finder = StructureFinder(source_resolver(record if record.is_file() else None))
     pools = PoolProvenance()
     written = WrittenStructures()
     rows = []
@@ -351,7 +275,7 @@ def export_shortlist(
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
         structure, status = finder.find(row["source"], row.get("cell_formula"))
         origin = pools.find(
-            _split_source(str(row["source"]), finder.resolve)[0], row["candidate_id"]
+            split_source(str(row["source"]), finder.resolve)[0], row["candidate_id"]
         )
         entry.update({c: origin.get(c, "") for c in PROVENANCE_COLUMNS})
         entry.update(structure_status=status, bond_note="", ordered=None, files="",

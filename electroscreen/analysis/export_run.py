@@ -4,7 +4,8 @@
 the screening's output folder (what ``screen`` wrote there) under the names the screening uses:
 
 - ``results`` and ``results_sha256``: the results table exported, and the SHA-256 of its bytes;
-  ``top``: how many ranked rows were asked for;
+  ``top``: how many ranked rows were asked for; ``ranked_by``: the rank they were picked by
+  (``rank``, or ``diverse_rank``: one per chemistry, ``export --diverse``);
 - ``run_id`` (``state.json``; None when the screening was not tracked) and ``tracking_uri``;
 - ``conductivity_model_uri`` / ``_digest``, ``stability_model_uri`` / ``_digest`` (SHA-256 of each
   model's files), ``config_digest``, ``input_digest``, ``code_digest`` and ``package_version``, as
@@ -119,7 +120,7 @@ def _from_store(record: dict, need_temperature: bool, notes: list[str]) -> None:
             notes.append(f"temperature_c of run {record['run_id']} not read: {exc}")
 
 
-def run_provenance(folder: Path, table: Path, top: int) -> dict:
+def run_provenance(folder: Path, table: Path, top: int, ranked_by: str = "rank") -> dict:
     """What a shortlist of the results ``table`` in the screening output ``folder`` came from (see
     the module docstring).
 
@@ -131,6 +132,9 @@ def run_provenance(folder: Path, table: Path, top: int) -> dict:
         The results table read.
     top : int
         The number of ranked rows asked for.
+    ranked_by : str
+        The rank column the rows were picked by: ``rank``, or ``diverse_rank`` (one per
+        chemistry, ``export --diverse``).
 
     Returns
     -------
@@ -140,6 +144,7 @@ def run_provenance(folder: Path, table: Path, top: int) -> dict:
     notes: list[str] = []
     record: dict = {"results": str(table.resolve()), "results_sha256": sha256_file(table)}
     record["top"] = int(top)
+    record["ranked_by"] = ranked_by
     manifest = _read_json(folder / "manifest.json", notes)
     record["run_id"] = _read_json(folder / "state.json", notes).get("run_id")
     record.update({key: manifest.get(key) for key in MANIFEST_FIELDS})

@@ -5,6 +5,7 @@ Each function is one step of ``notebooks/triage.ipynb``::
     runs = screening_runs()                      # every `electroscreen screen` run, newest first
     results = load_results(runs.run_id[0])       # its results/results.parquet
     best = shortlist(results, min_log10_sigma=-4, min_p_air_stable=0.5, top=20)
+    distinct = shortlist(results, top=10, diverse=True)  # one per chemistry (diverse_rank)
     pareto_plot(results)                         # conductivity vs air stability, with error bars
     export_shortlist(best, "shortlist.csv")      # CSV, logged back to the run as an artifact
 
@@ -31,11 +32,17 @@ from electroscreen.experiments.tracking import (
     resolve_tracking_uri,
     tracking_client,
 )
+from electroscreen.screening.diversity import DIVERSE_RANK, REPRESENTED_BY
 from electroscreen.screening.mlflow_run import MODEL_PARAMS
 from electroscreen.screening.ranking import RANK_COLUMNS, is_ranked
 from electroscreen.screening.results import read_results
 from electroscreen.screening.run_artifacts import RESULTS_ARTIFACT
-from electroscreen.screening.run_summary import MEASURED_METRIC, NEAR_METRIC, PROMISING_METRIC
+from electroscreen.screening.run_summary import (
+    DISTINCT_METRIC,
+    MEASURED_METRIC,
+    NEAR_METRIC,
+    PROMISING_METRIC,
+)
 
 __all__ = [
     "SHORTLIST_ARTIFACT_DIR",
@@ -60,6 +67,7 @@ RUN_HEADLINE = (
     PROMISING_METRIC,
     MEASURED_METRIC,
     NEAR_METRIC,
+    DISTINCT_METRIC,
     "best_pred_log10_sigma",
     "best_p_air_stable_of_promising",
     "pareto_front_size",
@@ -127,7 +135,8 @@ def screening_runs(tracking_uri: str | None = None) -> pd.DataFrame:
     DataFrame
         One row per run: first :data:`RUN_HEADLINE` (name, start, status, candidates screened and
         predicted, ``n_sigma_gt_1e-4_air_stable`` promising, ``n_promising_measured`` of them
-        already measured and ``n_promising_near_measured`` near a measured composition, the best
+        already measured, ``n_promising_near_measured`` near a measured composition and
+        ``n_promising_distinct`` representatives, one per chemistry, the best
         prediction, the Pareto front's size), then the model URIs and
         inputs the run logged as params, every other metric (``passed_<filter>`` funnel,
         ``n_<status>`` counts per status, ``time_<step>_s`` timings, ``candidates_per_s``), and
@@ -176,7 +185,8 @@ def load_results(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
         One row per screened candidate, in input order: ``candidate_id, formula`` (reduced),
         ``cell_formula, source, status,
         error``, the predictions (``pred_log10_sigma`` with ``_std/_lo/_hi``, ``p_air_stable`` with
-        ``_std``) and the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``).
+        ``_std``), the ranks (``pareto_rank, score, acquisition, rank, acquisition_rank``) and
+        one row per chemistry (``represented_by``, ``diverse_rank``).
         ``attrs["run_id"]``, ``attrs["tracking_uri"]`` and ``attrs["params"]`` (the run's params)
         say where it came from; ``attrs["interval_coverage"]`` is the nominal coverage of the
         conductivity model's intervals (None when its training run is not in the store), which
@@ -215,8 +225,10 @@ def shortlist(
     top: int | None = 20,
     sort_by: str = "rank",
     distinct: bool = True,
+    diverse: bool = False,
 ) -> pd.DataFrame:
-    """The best screened candidates that pass simple thresholds, one row per composition.
+    """The best screened candidates that pass simple thresholds, one row per composition (or,
+    with ``diverse``, per chemistry).
 
     Parameters
     ----------
@@ -240,12 +252,20 @@ def shortlist(
         (the same substitution of another seed structure, another cell of one formula) is left
         out, and its ``candidate_id`` is listed in the shown row's ``same_composition_ids``
         (``;``-separated; repeats below the last shown row are not looked for). False: every row.
+    diverse : bool
+        One row per chemistry: only the representatives (rows with a ``diverse_rank``,
+        :mod:`~electroscreen.screening.diversity`), each with ``similar_ids``, the ids of the
+        rows it represents (``represented_by``; ``;``-separated), whether or not they pass the
+        thresholds; ``distinct`` is then not needed (a repeated composition is represented too).
+        The thresholds apply to the representative's own values: a chemistry whose best-ranked
+        member fails them is left out. Results without ``diverse_rank`` (screened with
+        ``ranking.diversity_distance: 0``, or before it) are a ``ValueError``.
 
     Returns
     -------
     DataFrame
         The selected rows (only ``status == "ok"`` ones), best first, with the input's ``attrs``
-        (and ``same_composition_ids`` when ``distinct``).
+        (and ``same_composition_ids`` when ``distinct``, ``similar_ids`` when ``diverse``).
     """
     if sort_by not in results.columns:
         sortable = [str(c) for c in results.columns if pd.api.types.is_numeric_dtype(results[c])]
@@ -258,12 +278,22 @@ def shortlist(
         keep &= results["pred_log10_sigma"].ge(min_log10_sigma)
     if min_p_air_stable is not None:
         keep &= results["p_air_stable"].ge(min_p_air_stable)
-    ascending = sort_by in RANK_COLUMNS
+    ascending = sort_by in (*RANK_COLUMNS, DIVERSE_RANK)
     if ascending:
         keep &= is_ranked(results[sort_by])
+    if diverse:
+        if DIVERSE_RANK not in results or not results[DIVERSE_RANK].notna().any():
+            raise ValueError(
+                "the results hold no diverse_rank (screened with ranking.diversity_distance: 0, "
+                "or by an electroscreen before it): use diverse=False"
+            )
+        keep &= is_ranked(results[DIVERSE_RANK])
     selected = results[keep]
     selected = selected.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
-    if distinct:
+    if diverse:
+        selected = selected.head(top).copy() if top is not None else selected.copy()
+        selected["similar_ids"] = _similar_ids(results, selected["candidate_id"])
+    elif distinct:
         groups = distinct_compositions(selected["formula"].astype(str), limit=top)
         ids = selected["candidate_id"].astype(str).to_numpy()
         selected = selected.iloc[[first for first, _ in groups]].copy()
@@ -272,6 +302,15 @@ def shortlist(
         selected = selected.head(top)
     selected.attrs = dict(results.attrs)
     return selected
+
+
+def _similar_ids(results: pd.DataFrame, ids: pd.Series) -> list[str]:
+    """Per id of ``ids``, the ids of the rows of ``results`` it represents (``represented_by``),
+    ``;``-separated, in the results' order."""
+    named = results[REPRESENTED_BY].fillna("").astype(str)
+    members = results.loc[named.isin(set(ids.astype(str))), "candidate_id"].astype(str)
+    by_leader = members.groupby(named[members.index]).agg(";".join)
+    return [by_leader.get(str(i), "") for i in ids]
 
 
 def export_shortlist(

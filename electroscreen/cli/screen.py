@@ -202,6 +202,12 @@ def export(
     dft: str | None = typer.Option(
         None, help="pymatgen VASP input set for relaxation inputs, e.g. MPRelaxSet (no POTCARs)."
     ),
+    diverse: bool = typer.Option(
+        False,
+        "--diverse",
+        help="One candidate per chemistry: the --top best by diverse_rank, not by rank "
+        "(ranking.diversity_distance).",
+    ),
 ) -> None:
     """Write the shortlist's structures (CIF, POSCAR), optional DFT inputs and shortlist.csv."""
     from electroscreen.analysis.export import export_shortlist
@@ -210,6 +216,7 @@ def export(
         result = export_shortlist(
             results, out, top=top, order=order, max_ordered_sites=max_ordered_sites,
             occupancy_tolerance=occupancy_tolerance, search_seconds=search_seconds, dft=dft,
+            diverse=diverse,
         )  # fmt: skip
     except (FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)

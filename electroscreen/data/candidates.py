@@ -42,7 +42,8 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 #: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
 #: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
-#: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``) and
+#: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``, and
+#: ``screening.diversity.DIVERSITY_COLUMNS``) and
 #: ``featurize``'s (``featurize_status``, and ``status_<featurizer>``: :data:`RESERVED_PREFIXES`).
 #: The one list the table reader checks a table's own columns against: a column of one of these
 #: names is kept as ``input_<name>`` (:func:`~electroscreen.data.tables.table_columns`), the same
@@ -91,6 +92,8 @@ RESERVED_COLUMNS = frozenset(
         "acquisition",
         "rank",
         "acquisition_rank",
+        "represented_by",
+        "diverse_rank",
         "featurize_status",
     }
 )

@@ -27,7 +27,7 @@ from electroscreen.data.composition_match import comparable_rows
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import MAX_Z
 
-__all__ = ["NearestReferences", "nearest_compositions"]
+__all__ = ["NearestReferences", "farther", "fraction_vectors", "nearest_compositions"]
 
 
 @njit(cache=True)
@@ -39,6 +39,17 @@ def _fill(out: np.ndarray, z: np.ndarray, amount: np.ndarray, a: int, b: int) ->
         total += amount[k]
     for k in range(a, b):
         out[z[k]] += amount[k] / total
+
+
+@njit(cache=True)
+def farther(d: float, x: np.ndarray, y: np.ndarray, z: np.ndarray, a: int, b: int) -> float:
+    """``max(d, |x[z[k]] - y[z[k]]|)`` over the entries ``a:b``: the distance of two fraction
+    vectors ``x`` and ``y`` (indexed by atomic number) over one side's elements ``z[a:b]``, added
+    to ``d``. Called once with each side's elements, it is their distance (module docstring): the
+    one arithmetic of that distance, here and in :mod:`electroscreen.screening.diversity`."""
+    for k in range(a, b):
+        d = max(d, abs(x[z[k]] - y[z[k]]))
+    return d
 
 
 @njit(cache=True)
@@ -95,19 +106,35 @@ def _nearest(
             if gap > best_d:  # every reference further out differs more in this element alone
                 break
             ref = fractions[j]
-            d = 0.0
-            for k in range(a, b):
-                d = max(d, abs(query[z[k]] - ref[z[k]]))
+            d = farther(0.0, query, ref, z, a, b)
             if d > best_d:  # already further than the nearest found
                 continue
-            for k in range(ref_offsets[j], ref_offsets[j + 1]):
-                d = max(d, abs(query[ref_z[k]] - ref[ref_z[k]]))
+            d = farther(d, query, ref, ref_z, ref_offsets[j], ref_offsets[j + 1])
             if d < best_d or (d == best_d and j < best):  # the nearest; the first of equals
                 best, best_d = j, d
         found[i], distance[i] = best, best_d
         for k in range(a, b):
             query[z[k]] = 0.0
     return found, distance
+
+
+def fraction_vectors(packed: PackedCompositions) -> np.ndarray:
+    """Each row's atomic fractions indexed by atomic number, as :func:`farther` compares them.
+
+    Parameters
+    ----------
+    packed : PackedCompositions
+        N rows; a row that is not comparable (``composition_match.comparable_rows``) gets a vector
+        that means nothing: callers leave such rows out.
+
+    Returns
+    -------
+    ndarray of float64, shape (N, W)
+        ``W`` is one more than the largest atomic number held, at least ``MAX_Z + 1``.
+    """
+    z = packed.z.astype(np.int64)
+    width = int(max(MAX_Z, int(z.max()) if len(z) else 0)) + 1
+    return _dense(packed.offsets.astype(np.int64), z, packed.amount.astype(np.float64), width)
 
 
 class NearestReferences:

@@ -8,7 +8,7 @@ broken by input order.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,14 +47,15 @@ PARETO_RESOLUTION = {name: objective.resolution for name, objective in OBJECTIVE
 RANK_COLUMNS = ("rank", "pareto_rank", "acquisition_rank")
 
 
-def as_rank_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its :data:`RANK_COLUMNS` as nullable ``Int64`` (values < 1 become ``<NA>``).
+def as_rank_columns(table: pd.DataFrame, names: Sequence[str] = RANK_COLUMNS) -> pd.DataFrame:
+    """``table`` with its rank columns ``names`` (default :data:`RANK_COLUMNS`) as nullable
+    ``Int64`` (values < 1 become ``<NA>``).
 
     For tables read back from Parquet or CSV (where an integer column with gaps comes back as
     float) and results written before ranks were nullable (0 meant unranked). Modifies and returns
     ``table``.
     """
-    for name in RANK_COLUMNS:
+    for name in names:
         if name in table:
             values = pd.to_numeric(table[name], errors="coerce").astype("Float64")
             table[name] = values.where(values >= 1).round().astype("Int64")

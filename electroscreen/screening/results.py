@@ -26,8 +26,14 @@ from electroscreen.screening.batch import (
     WINDOW_STATUS_COLUMN,
 )
 from electroscreen.screening.checkpoint import atomic_temp_path
+from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS, diversity_columns
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
-from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
+from electroscreen.screening.ranking import (
+    RANK_COLUMNS,
+    RANKING_COLUMNS,
+    as_rank_columns,
+    rank_candidates,
+)
 from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = ["RESULT_COLUMNS", "rank_pool", "read_results", "write_results"]
@@ -45,6 +51,7 @@ RESULT_COLUMNS = (
     WINDOW_STATUS_COLUMN,
     *PLAUSIBILITY_COLUMNS,
     *RANKING_COLUMNS,
+    *DIVERSITY_COLUMNS,
     "n_sites",
     "batch",
 )
@@ -56,10 +63,12 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
     Only ``ok`` rows are ranked; every other row gets empty (``<NA>``) ranks and NaN scores. The
     frame also holds each row's ``candidate_id`` made unique over the whole pool, as the readers
     make a table's (the second ``x`` is ``x~2``): batches are built apart, so a repeated id (two
-    files, one id) is only seen here.
+    files, one id) is only seen here; and the diversity columns of the best
+    ``config.diversity_rows`` ranked rows (:mod:`~electroscreen.screening.diversity`), which name
+    those unique ids.
     """
     values = [*PREDICTION_COLUMNS, *OBJECTIVE_COLUMNS]
-    columns = ["candidate_id", "status", *values]
+    columns = ["candidate_id", "formula", "status", *values]
     parts = []
     for path in paths:  # batch files of runs before the objectives existed lack their columns
         names = set(pq.read_schema(path).names)
@@ -71,7 +80,11 @@ def rank_pool(paths: list[Path], config: RankingConfig) -> tuple[pd.DataFrame, C
     predictions.loc[frame["status"].to_numpy() != OK, :] = np.nan
     ranking = rank_candidates(predictions, config)
     ranking.insert(0, "candidate_id", unique_ids(frame["candidate_id"].astype(str).tolist()))
-    return ranking, counts
+    diverse = diversity_columns(
+        ranking["candidate_id"], frame["formula"].tolist(), ranking["rank"],
+        config.diversity_distance, config.diversity_rows,
+    )  # fmt: skip
+    return pd.concat([ranking, diverse], axis=1), counts
 
 
 def _unified_schema(paths: list[Path], ranking: pd.DataFrame) -> pa.Schema:
@@ -155,7 +168,7 @@ def write_results(paths: list[Path], ranking: pd.DataFrame, out: Path) -> tuple[
                 table = table.set_column(
                     table.schema.get_field_index("candidate_id"), "candidate_id", ids
                 )
-            for name in RANKING_COLUMNS:
+            for name in (*RANKING_COLUMNS, *DIVERSITY_COLUMNS):
                 table = table.append_column(name, pa.Array.from_pandas(rank[name]))
             table = _conform(table, schema)
             writer.write_table(table)
@@ -175,8 +188,8 @@ def read_results(path: str | Path) -> pd.DataFrame:
     """Read a ``results.parquet`` or ``results.csv`` back, ranks as nullable ``Int64``.
 
     Parquet and CSV keep an integer column with gaps as float; this restores the rank columns
-    (:data:`~electroscreen.screening.ranking.RANK_COLUMNS`), so sorting by a rank puts unranked
-    rows last. A table written before ranks were nullable (0 = unranked) reads the same way. A CSV's
+    (:data:`~electroscreen.screening.ranking.RANK_COLUMNS` and ``diverse_rank``), so sorting by a
+    rank puts unranked rows last. A table written before ranks were nullable (0 = unranked) reads the same way. A CSV's
     text comes back as written to the Parquet (without the apostrophe that keeps a spreadsheet from
     running it: :func:`~electroscreen.data.spreadsheet_text.from_spreadsheet`).
     """
@@ -189,4 +202,4 @@ def read_results(path: str | Path) -> pd.DataFrame:
         frame = from_spreadsheet(frame)
     else:
         frame = read_parquet(path).to_pandas()
-    return as_rank_columns(frame)
+    return as_rank_columns(frame, (*RANK_COLUMNS, DIVERSE_RANK))

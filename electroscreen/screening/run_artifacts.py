@@ -32,6 +32,7 @@ from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.experiments.tracking import retry_tracking
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
 from electroscreen.screening.checkpoint import CONFIG_FILE
+from electroscreen.screening.diversity import DIVERSE_RANK, REPRESENTED_BY
 from electroscreen.screening.plots import pareto_figure
 from electroscreen.screening.ranking import is_ranked
 from electroscreen.screening.temperatures import used_temperatures
@@ -68,6 +69,8 @@ TOP_FIRST_COLUMNS = (
     "p_air_stable_std",
     "pareto_rank",
     "train_id",
+    DIVERSE_RANK,
+    REPRESENTED_BY,
 )
 
 

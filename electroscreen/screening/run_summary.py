@@ -20,6 +20,7 @@ from electroscreen.models.training_rows import (
     TRAINING_COLUMNS,
     measurement_text,
 )
+from electroscreen.screening.diversity import DIVERSE_RANK
 from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
 from electroscreen.screening.near_measured import (
     NEAR_MEASURED,
@@ -35,6 +36,7 @@ from electroscreen.screening.temperatures import (
 )
 
 __all__ = [
+    "DISTINCT_METRIC",
     "HEADLINE_METRICS",
     "NEAR_METRIC",
     "PROMISING",
@@ -55,12 +57,16 @@ MEASURED_METRIC = "n_promising_measured"
 #: them): members of measured solid solutions (:mod:`~electroscreen.screening.near_measured`).
 #: Absent where the results hold no nearest composition (a model saved before it kept them).
 NEAR_METRIC = "n_promising_near_measured"
+#: Of the promising, the representatives (a ``diverse_rank``): how many chemistries they hold
+#: (:mod:`~electroscreen.screening.diversity`). Absent where the results hold no ``diverse_rank``.
+DISTINCT_METRIC = "n_promising_distinct"
 #: The review metrics a reviewer reads first (the experiment's description names them), in this
 #: order before the funnel: the run page lists a run's metrics in the order they were logged.
 HEADLINE_METRICS = (
     PROMISING_METRIC,
     MEASURED_METRIC,
     NEAR_METRIC,
+    DISTINCT_METRIC,
     "best_pred_log10_sigma",
     "best_p_air_stable_of_promising",
     "pareto_front_size",
@@ -133,7 +139,9 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
         (of those, compositions the conductivity data already hold: ``train_id`` or
         ``heldout_id``), ``n_promising_near_measured`` (of those, compositions within
         ``NEAR_MEASURED`` of a measured one, ``train_nearest_distance`` or
-        ``heldout_nearest_distance``; absent without those columns), ``best_pred_log10_sigma``
+        ``heldout_nearest_distance``; absent without those columns), ``n_promising_distinct``
+        (of those, the representatives, one per chemistry: a ``diverse_rank``; absent without
+        one), ``best_pred_log10_sigma``
         (log10 S/cm),
         ``best_p_air_stable_of_promising``, ``pareto_front_size``, ``n_predicted`` (both models
         predicted); then ``passed_<filter>`` (the funnel, named by the filter's setting:
@@ -141,7 +149,11 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
         ``passed_charge_balance``), in the order the filters run.
     """
     metrics: dict[str, float] = {k: float(v) for k, v in _passed_filters(results).items()}
-    read = [c for c in ("pred_log10_sigma", "p_air_stable", *_MEASURED_COLUMNS) if c in results]
+    read = [
+        c
+        for c in ("pred_log10_sigma", "p_air_stable", DIVERSE_RANK, *_MEASURED_COLUMNS)
+        if c in results
+    ]
     ok = results[read][(results["status"].astype(str) == OK).to_numpy()]  # no copy of the rest
     sigma = ok["pred_log10_sigma"].astype(float) if "pred_log10_sigma" in ok else pd.Series([])
     stable = ok["p_air_stable"].astype(float) if "p_air_stable" in ok else pd.Series([])
@@ -155,6 +167,8 @@ def review_metrics(results: pd.DataFrame) -> dict[str, float]:
         nearest = nearest_measured(ok)["distance"]
         if nearest.notna().any():  # a model that kept its training rows
             metrics[NEAR_METRIC] = float((promising & nearest.le(NEAR_MEASURED)).sum())
+        if DIVERSE_RANK in ok and ok[DIVERSE_RANK].notna().any():  # diversity on
+            metrics[DISTINCT_METRIC] = float((promising & ok[DIVERSE_RANK].notna()).sum())
         metrics["best_pred_log10_sigma"] = float(sigma.max())
         if promising.any():
             metrics["best_p_air_stable_of_promising"] = float(stable[promising].max())

@@ -70,6 +70,10 @@ DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce", "Eu
 DEFAULT_MAX_GII = 0.86
 
 
+#: ``ranking.diversity_distance`` and ``diversity_rows`` (why these: screening/diversity.py).
+DEFAULT_DIVERSITY_DISTANCE, DEFAULT_DIVERSITY_ROWS = 0.06, 10_000
+
+
 def _check_symbols(symbols: list[str] | None) -> list[str] | None:
     if not isinstance(symbols, list | tuple):
         return symbols  # None, or not a list: pydantic's type check speaks
@@ -262,6 +266,17 @@ class RankingConfig(_ObjectiveWeights):  # type: ignore[misc,valid-type]
             "machine). 0: no limit."
         ),
     )
+
+    diversity_distance: StrictFloat = Field(
+        DEFAULT_DIVERSITY_DISTANCE, ge=0, lt=1,
+        description="Largest difference of any element's atomic fraction at which a ranked row is "
+        "the same chemistry as a better-ranked representative (screening/diversity.py). 0: off.",
+    )  # fmt: skip
+    diversity_rows: StrictInt = Field(
+        DEFAULT_DIVERSITY_ROWS, ge=0,
+        description="represented_by and diverse_rank are computed for this many best-ranked rows "
+        "(the rows beyond get neither). 0: every ranked row.",
+    )  # fmt: skip
 
     @field_validator("pareto_objectives")
     @classmethod

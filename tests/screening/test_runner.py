@@ -17,6 +17,7 @@ from pandas.testing import assert_frame_equal
 from electroscreen.experiments.pyfunc import load_predictor
 from electroscreen.screening.checkpoint import ManifestMismatchError
 from electroscreen.screening.class_warnings import WARNINGS_FILE
+from electroscreen.screening.diversity import DIVERSE_RANK
 from electroscreen.screening.ranking import RANK_COLUMNS, rank_candidates
 from electroscreen.screening.results import read_results
 from electroscreen.screening.runner import ScreeningError, screen
@@ -244,7 +245,7 @@ def test_csv_matches_parquet(screened):
     assert (csv["rank"].dropna() == parquet["rank"].dropna()).all()
     for path in (result.out / "results.csv", result.out / "results.parquet"):
         back = read_results(path)
-        for column in RANK_COLUMNS:
+        for column in (*RANK_COLUMNS, DIVERSE_RANK):
             assert back[column].dtype == "Int64"
             assert back[column].isna().tolist() == result.results[column].isna().tolist()
     raw = pd.read_csv(result.out / "results.csv", dtype=str, keep_default_na=False)
@@ -258,7 +259,7 @@ def test_csv_matches_parquet(screened):
         expected, got = from_parquet[column], from_csv[column]
         if pd.api.types.is_float_dtype(expected):
             np.testing.assert_array_equal(got.to_numpy(float), expected.to_numpy(float))
-        elif column in RANK_COLUMNS:
+        elif column in (*RANK_COLUMNS, DIVERSE_RANK):
             pd.testing.assert_series_equal(got, expected)
         else:
             assert got.fillna("").astype(str).tolist() == expected.fillna("").astype(str).tolist()
