@@ -10,6 +10,8 @@ those states (:func:`apply_stored_states`), since a formula's balance may find o
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,10 @@ from electroscreen.screening.ligand_check import former_without_ligands
 from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = [
+    "AFTER_BALANCE_REDOX",
     "FILTER_STATUSES",
+    "INERT_STATES",
+    "INERT_STATE",
     "OXIDE_FLUORIDE_ONLY_ABOVE",
     "REDUCED_D0",
     "STORED_STATES",
@@ -57,6 +62,11 @@ FILTER_STATUSES = (
 #: How the second ``redox_active`` rule (after the charge balance) starts its message: the first
 #: one rejects listed elements before any balance is tried.
 REDUCED_D0 = "reduced d-metal cation"
+#: How the third ``redox_active`` rule (after the charge balance, on a listed :data:`INERT_STATES`
+#: element) starts its message.
+INERT_STATE = "cation outside its redox-inert state"
+#: ``redox_active`` messages of the rules that run after the charge balance (run summary's order).
+AFTER_BALANCE_REDOX = (REDUCED_D0, INERT_STATE)
 #: How a rejection by a structure's own oxidation states (:func:`apply_stored_states`) starts its
 #: message; those rules run after every formula rule.
 STORED_STATES = "stored states: "
@@ -70,6 +80,19 @@ D0_STATES = {"Sc": 3, "Y": 3, "La": 3, "Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta":
 #: How far below its d0 state an element's (average) state must be: compositions whose occupancies
 #: were rounded in their seed CIF sit a few 1e-4 e off, a reduced cation a whole unit or a fraction.
 D0_TOLERANCE = 0.05
+
+#: Listed redox-active elements (``redox_active_elements``) that are inert in one state beside anions
+#: that cannot hold their other state, and that state: Ce3+. Ce4+ exists beside oxide and fluoride
+#: only (CeO2, CeF4, Li2CeO3; a Ce(IV) chloride, sulfide or iodide would oxidise its anion), and there
+#: the Ce4+/Ce3+ couple lies inside the working window (2 CeO2 + 2 Li -> Ce2O3 + Li2O at 1.1 V vs
+#: Li with the enthalpy table's CeO2, Ce2O3, Li2O), so a Ce oxide or fluoride, whatever its state,
+#: is ``redox_active``, as is a charge balance that needs Ce above or below 3+ (the Li-deficient
+#: refinement Li1.47Ce2B6H24Cl2, Ce+3.27). Ce3+ beside chloride, bromide, iodide, sulfide or a
+#: borohydride (LiCe(BH4)3Cl, OBELiX ``ga9``; Li3CeCl6) has no reachable higher state, and
+#: Ce3+/Ce2+ lies below Li/Li+ (Ce2+ exists only in metallic CeI2, as La2+ in LaI2): it is as inert
+#: as La3+ and passes. Checked after the charge balance; without it (``require_charge_balance:
+#: false``) the states are unknown and the element is rejected as any listed one.
+INERT_STATES = {"Ce": 3}
 
 #: Anion formers that are cations only beside a more electronegative ligand, and those ligands:
 #: positive S, Se, Te in sulfites, selenites, tellurites, sulfates ... and halides (SCl2, TeCl4,
@@ -218,6 +241,8 @@ def apply_filters(
         )
     if not config.allow_redox_active:
         redox = _element_mask(config.redox_active_elements)
+        if config.require_charge_balance:  # their states decide, after the balance
+            redox &= ~_element_mask(list(INERT_STATES))
         reject(
             _rows_with(packed, redox),
             "redox_active",
@@ -266,8 +291,12 @@ def _state_rules(config: FilterConfig) -> list:
         (_anion_formers_as_cations, "anion_former_as_cation"),
         (_oxidising_cations, "oxidising_cation"),
     ]
-    if not config.allow_redox_active:  # a reduced d0 cation
-        rules.insert(0, (_reduced_d0_cations, "redox_active"))
+    if not config.allow_redox_active:  # a reduced d0 cation; a listed cation off its inert state
+        listed = [s for s in config.redox_active_elements if s in INERT_STATES]
+        rules[:0] = [
+            (_reduced_d0_cations, "redox_active"),
+            (partial(_outside_inert_states, listed=listed), "redox_active"),
+        ]
     return rules
 
 
@@ -335,6 +364,42 @@ def _reduced_d0_cations(packed: PackedCompositions, oxidation: PackedOxidation) 
             "its d electrons conduct and it oxidises inside the working window; "
             "allow_redox_active keeps it"
         )
+    return out
+
+
+def _outside_inert_states(
+    packed: PackedCompositions, oxidation: PackedOxidation, listed: list[str]
+) -> np.ndarray:
+    """Per row: ``""``, or why a ``listed`` :data:`INERT_STATES` element is redox-active here: a
+    hard anion (:data:`HARD_ANIONS`) beside it, or a state off its inert one."""
+    out = np.full(len(packed), "", dtype=object)
+    inert = np.full(len(ELEMENT_SYMBOLS), np.nan)
+    for symbol in listed:
+        inert[SYMBOL_TO_Z[symbol]] = INERT_STATES[symbol]
+    held = np.isfinite(inert[packed.z])
+    for row in np.flatnonzero(segment_any(held, packed.offsets)):
+        lo, hi = packed.offsets[row], packed.offsets[row + 1]
+        k = lo + np.flatnonzero(held[lo:hi])[0]
+        el, q = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
+        state = INERT_STATES[el]
+        hard = [
+            ELEMENT_SYMBOLS[z]
+            for z, charge in zip(packed.z[lo:hi], oxidation.states[lo:hi], strict=True)
+            if charge < 0 and ELEMENT_SYMBOLS[z] in HARD_ANIONS
+        ]
+        if hard:
+            why = (
+                f"beside {', '.join(hard)}, where its higher state exists and the couple lies "
+                "inside the working window"
+            )
+        elif not abs(q - state) <= D0_TOLERANCE:  # NaN: no state either
+            why = (
+                f"off {el}{state}+, its only state beside anions other than oxide and fluoride "
+                "(a refinement that left part of the carrier unlocated balances so)"
+            )
+        else:
+            continue
+        out[row] = f"{INERT_STATE}: {el}{q:+.2f} {why}; allow_redox_active keeps it"
     return out
 
 
