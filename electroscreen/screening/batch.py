@@ -175,7 +175,9 @@ def objective_values(
     neither the window nor an interface is on; ``window_elemental_hull`` also leaves both interface
     columns NaN, and so does an untabulated borane-cluster salt, ``window_borane_cluster``, whose
     interface columns are NaN whichever objectives are on: ``InterfaceReactivity``'s
-    ``interface_borane_cluster``). With an interface on, the window is solved whether or not its
+    ``interface_borane_cluster``; ``window_reducible_cation``, a model-corrected row holding Nb5+ or
+    Ti4+ at a reduction limit of 0 V, leaves the reduction limit and the anode column NaN). With an
+    interface on, the window is solved whether or not its
     columns are asked for (they are then NaN), so a row's status and its interface columns are the
     same with the window on or off. Window, anode
     and cathode share one set of candidate enthalpies
@@ -185,7 +187,11 @@ def objective_values(
     limit is 4.2 V, not the 2.4 V of a trace of In metal); the cost at the composition as given."""
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import window_and_anode
-    from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL, ElectrochemicalWindow
+    from electroscreen.featurizers.thermo.window import (
+        ELEMENTAL_HULL,
+        REDUCIBLE_CATION,
+        ElectrochemicalWindow,
+    )
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
     status = np.full(len(formulas), "", dtype=object)
@@ -216,6 +222,9 @@ def objective_values(
         # candidate's enthalpy that of a mixture with elements: its reactions with the electrodes
         # are those elements' (Br + Li -> LiBr), undefined like its window
         out[np.ix_(np.asarray(status == ELEMENTAL_HULL), [_ANODE, _CATHODE])] = np.nan
+        # a cation the metal reduces (Nb5+ in a garnet) kept from it by the model's correction:
+        # "no reaction" with the metal is the claim the window could not make
+        out[np.asarray(status == REDUCIBLE_CATION), _ANODE] = np.nan
     elif objectives.window:
         window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
