@@ -50,6 +50,9 @@ NOTE_MEANINGS = {
     "window_borane_cluster": "a borane-cluster salt the enthalpy table lacks: its window and "
     "interfaces would be those of a LiBH4, borane and boride mixture, left empty",
     "window_not_converged": "the window search did not converge: left empty",
+    "window_reducible_cation": "a cation the carrier metal reduces (Nb5+, Ti4+) that only the "
+    "enthalpy model's correction keeps from it: reduction limit and reaction with the metal left "
+    "empty",
     "no_carrier": "no carrier ion: no window",
 }
 

@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from electroscreen.data.borane import boron_and_hydrogen, max_formula_units
+from electroscreen.data.borane import boron_and_hydrogen, cage_formula_units
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import join_formula_entries, written_amounts
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts, packed_formula_units
 from electroscreen.data.packed import PackedStructures, cell_entries, pack_structures
-from electroscreen.data.segments import segment_all, segment_ids
+from electroscreen.data.segments import segment_all, segment_ids, segment_sum
 
 __all__ = [
     "OCCUPANCY_DECIMALS",
@@ -115,14 +115,12 @@ def site_formula_units(packed: PackedStructures) -> np.ndarray:
 
 
 def _whole_cages(units: np.ndarray, cells: PackedCompositions) -> np.ndarray:
-    """``units``, each lowered to its largest divisor that leaves a whole borane cage per formula
-    unit (:func:`~electroscreen.data.borane.max_formula_units`; as the composition's own
-    reduction does)."""
-    most = max_formula_units(*boron_and_hydrogen(cells)) * (1 + 1e-9)
-    units = units.copy()
-    for i in np.flatnonzero(units > most):
-        units[i] = max(d for d in range(1, max(1, int(most[i])) + 1) if units[i] % d == 0)
-    return units
+    """``units``, each lowered to its largest divisor that leaves whole borane cage anions per
+    formula unit (a divisor of :func:`~electroscreen.data.borane.cage_formula_units`; as the
+    composition's own reduction does)."""
+    carbon = segment_sum(cells.amount * (cells.z == 6), cells.offsets)
+    cages = cage_formula_units(*boron_and_hydrogen(cells), carbon)
+    return np.where(cages > 0, np.gcd(units, cages), units)
 
 
 def structure_formulas(packed: PackedStructures) -> list[str]:
@@ -133,7 +131,7 @@ def structure_formulas(packed: PackedStructures) -> list[str]:
     ``Li10GeP2S12``, ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as
     ``Li20.708Ge2.7P3.3S24``) the cell is divided by its :func:`site_formula_units` first:
     ``Li10.354Ge1.35P1.65S12``. Neither reduction splits a borane cage (``Li2B12H12``, not
-    ``LiB6H6``: :func:`~electroscreen.data.borane.max_formula_units`).
+    ``LiB6H6``; ``Na4B22H22``, not ``Na2B11H11``: :func:`~electroscreen.data.borane.cage_formula_units`).
 
     Parameters
     ----------

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core.periodic_table import Element
 
-from electroscreen.data.borane import carborane, max_formula_units
+from electroscreen.data.borane import cage_formula_units, carborane
 from electroscreen.data.formula import (
     ELEMENT_SYMBOLS,
     FormulaError,
@@ -112,9 +112,10 @@ def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMAL
     total, the largest on a tie. Integral amounts thus reduce by their greatest common divisor
     (``Li20Ge2P4S24`` -> 2) and a garnet cell ``Li51.2La24Zr11.2Ta4.8O96`` by 8
     (``Li6.4La3Zr1.4Ta0.6O12``, one decimal per amount, rather than ``Li3.2La1.5...`` or
-    ``Li1.6La0.75...``). A polyhedral borane keeps a whole cage per formula unit
-    (:func:`~electroscreen.data.borane.max_formula_units`): ``Li2B12H12`` stays, where pymatgen
-    writes ``LiB6H6``.
+    ``Li1.6La0.75...``). A polyhedral borane keeps whole cage anions per formula unit: ``f``
+    divides its :func:`~electroscreen.data.borane.cage_formula_units`, so ``Li2B12H12`` stays,
+    where pymatgen writes ``LiB6H6``, and ``Na4(B12H12)(B10H10)`` reads ``Na4B22H22``, not
+    ``Na2B11H11``.
 
     Parameters
     ----------
@@ -141,13 +142,15 @@ def formula_units(amounts: dict[str, float], max_decimals: int = REDUCED_DECIMAL
     if common <= 1:
         return 1
     best, best_digits = 1, sum(_decimals(v) for v in values)
-    most = float(max_formula_units(amounts.get("B", 0.0), amounts.get("H", 0.0)))
+    cages = int(cage_formula_units(*(amounts.get(el, 0.0) for el in ("B", "H", "C"))))
     candidates = {
         d for k in range(1, math.isqrt(common) + 1) if common % k == 0 for d in (k, common // k)
     }
     for f in sorted(candidates - {1}):
-        if max(values) / f < 1.0 - 1e-9 or f > most * (1 + 1e-9):  # Li0.5Cl0.5 stays
+        if max(values) / f < 1.0 - 1e-9:  # Li0.5Cl0.5 stays
             break
+        if cages and cages % f:  # a unit of split or other cages
+            continue
         digits = [_decimals(v / f) for v in values]
         if max(digits) > max_decimals:
             continue

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from electroscreen.data.borane import boron_and_hydrogen, carborane, max_formula_units
+from electroscreen.data.borane import boron_and_hydrogen, cage_formula_units, carborane
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import (
     FormulaError,
@@ -56,9 +56,10 @@ def _gcd(a: int, b: int) -> int:
 
 
 @njit(cache=True)
-def _row_units(values: np.ndarray, max_decimals: int, most: float) -> int:
+def _row_units(values: np.ndarray, max_decimals: int, cages: int) -> int:
     """:func:`~electroscreen.data.formula_reduction.formula_units` of one row's positive amounts,
-    at most ``most`` units (a borane's cages: :func:`~electroscreen.data.borane.max_formula_units`)."""
+    a divisor of ``cages`` unless it is 0 (a borane's cages:
+    :func:`~electroscreen.data.borane.cage_formula_units`)."""
     scale = 10.0**max_decimals
     common = 0
     for v in values:
@@ -84,8 +85,10 @@ def _row_units(values: np.ndarray, max_decimals: int, most: float) -> int:
         k += 1
     divisors.sort()
     for f in divisors[1:]:
-        if largest / f < 1.0 - 1e-9 or f > most * (1 + 1e-9):  # Li0.5Cl0.5 stays
+        if largest / f < 1.0 - 1e-9:  # Li0.5Cl0.5 stays
             break
+        if cages > 0 and cages % f != 0:  # a unit of split or other cages
+            continue
         total = 0
         worst = 0
         for v in values:
@@ -101,13 +104,13 @@ def _row_units(values: np.ndarray, max_decimals: int, most: float) -> int:
 
 @njit(cache=True)
 def _formula_units(
-    offsets: np.ndarray, amount: np.ndarray, max_decimals: int, most: np.ndarray
+    offsets: np.ndarray, amount: np.ndarray, max_decimals: int, cages: np.ndarray
 ) -> np.ndarray:
     out = np.ones(len(offsets) - 1, dtype=np.int64)
     for i in range(len(offsets) - 1):
         lo, hi = offsets[i], offsets[i + 1]
         if hi > lo:
-            out[i] = _row_units(amount[lo:hi], max_decimals, most[i])
+            out[i] = _row_units(amount[lo:hi], max_decimals, cages[i])
     return out
 
 
@@ -130,8 +133,9 @@ def packed_formula_units(
     """
     offsets = np.ascontiguousarray(packed.offsets, dtype=np.int64)
     amount = np.ascontiguousarray(packed.amount, dtype=np.float64)
-    most = np.ascontiguousarray(max_formula_units(*boron_and_hydrogen(packed)), dtype=np.float64)
-    return _formula_units(offsets, amount, max_decimals, most)
+    carbon = segment_sum(packed.amount * (packed.z == 6), packed.offsets)
+    cages = cage_formula_units(*boron_and_hydrogen(packed), carbon)
+    return _formula_units(offsets, amount, max_decimals, np.ascontiguousarray(cages, np.int64))
 
 
 def packed_texts(

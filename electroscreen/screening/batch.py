@@ -79,7 +79,8 @@ _WINDOW = [_AT[c] for c in WINDOW_COLUMNS]
 _COST, _ANODE, _CATHODE = (_AT[c] for c in (*COST_COLUMNS, *INTERFACE_COLUMNS))
 #: Why a window limit is NaN (``ElectrochemicalWindow``'s status: ``ok``, ``window_out_of_domain``,
 #: ``window_elemental_hull``, ``window_borane_cluster``, ``window_not_converged``, ...); empty where
-#: the window was not computed.
+#: neither the window nor an interface was computed (with an interface on, the window is solved for
+#: its status even when its columns are off).
 WINDOW_STATUS_COLUMN = "window_status"
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
@@ -170,18 +171,27 @@ def objective_values(
     interface_anode_ev_per_atom, interface_cathode_ev_per_atom``, then the objective table's
     columns with a ``compute`` function, called on the compositions as given) of ``formulas``
     (formula strings or packed; NaN where an objective is switched off or undefined for the row;
-    a row's status is never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when the
-    window is off; ``window_elemental_hull`` also leaves both interface columns NaN, and so does an
-    untabulated borane-cluster salt, ``window_borane_cluster``, whose interface columns are NaN
-    whichever objectives are on: ``InterfaceReactivity``'s ``interface_borane_cluster``). Window, anode
+    a row's status is never changed) and the window's status per row (:data:`WINDOW_STATUS_COLUMN`, ``""`` when
+    neither the window nor an interface is on; ``window_elemental_hull`` also leaves both interface
+    columns NaN, and so does an untabulated borane-cluster salt, ``window_borane_cluster``, whose
+    interface columns are NaN whichever objectives are on: ``InterfaceReactivity``'s
+    ``interface_borane_cluster``; ``window_reducible_cation``, a model-corrected row holding Nb5+ or
+    Ti4+ at a reduction limit of 0 V, leaves the reduction limit and the anode column NaN). With an
+    interface on, the window is solved whether or not its
+    columns are asked for (they are then NaN), so a row's status and its interface columns are the
+    same with the window on or off. Window, anode
     and cathode share one set of candidate enthalpies
     (:func:`~electroscreen.featurizers.thermo.interface.window_and_anode`), computed at the
     composition balanced exactly by its carrier (:func:`~electroscreen.data.carrier_balance.
     carrier_balanced`: a refined CIF's ``Li3In1.015Cl6`` as ``Li2.955In1.015Cl6``, whose oxidation
     limit is 4.2 V, not the 2.4 V of a trace of In metal); the cost at the composition as given."""
     from electroscreen.featurizers.composition.cost import MaterialCost
-    from electroscreen.featurizers.thermo.interface import InterfaceReactivity, window_and_anode
-    from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL, ElectrochemicalWindow
+    from electroscreen.featurizers.thermo.interface import window_and_anode
+    from electroscreen.featurizers.thermo.window import (
+        ELEMENTAL_HULL,
+        REDUCIBLE_CATION,
+        ElectrochemicalWindow,
+    )
 
     out = np.full((len(formulas), len(OBJECTIVE_COLUMNS)), np.nan)
     status = np.full(len(formulas), "", dtype=object)
@@ -194,15 +204,16 @@ def objective_values(
         if not isinstance(formulas, PackedCompositions):
             formulas = pack_compositions(formulas)
         formulas, _ = carrier_balanced(formulas, carrier)
-    if objectives.window and (objectives.interface or cathode):  # one set of enthalpies
-        both, status = window_and_anode(
+    if objectives.interface or cathode:  # one set of enthalpies; the window's status is needed
+        both, status = window_and_anode(  # for the interfaces even when its columns are off
             formulas,
             carrier,
             max_uncertainty_v=objectives.window_max_uncertainty_v,
             cathode=cathode,
             anode=objectives.interface,
         )
-        out[:, _WINDOW] = both[:, :2]
+        if objectives.window:
+            out[:, _WINDOW] = both[:, :2]
         if objectives.interface:
             out[:, _ANODE] = both[:, 3]
         if cathode:
@@ -211,15 +222,14 @@ def objective_values(
         # candidate's enthalpy that of a mixture with elements: its reactions with the electrodes
         # are those elements' (Br + Li -> LiBr), undefined like its window
         out[np.ix_(np.asarray(status == ELEMENTAL_HULL), [_ANODE, _CATHODE])] = np.nan
+        # a cation the metal reduces (Nb5+ in a garnet) kept from it by the model's correction:
+        # "no reaction" with the metal is the claim the window could not make
+        out[np.asarray(status == REDUCIBLE_CATION), _ANODE] = np.nan
     elif objectives.window:
         window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v
         ).transform_with_status(formulas)
         out[:, _WINDOW] = window[:, :2]
-    elif objectives.interface or cathode:
-        electrodes = ((carrier,) if objectives.interface else ()) + ((cathode,) if cathode else ())
-        values = InterfaceReactivity(electrodes=electrodes).transform(formulas)[:, ::2]
-        out[:, [_ANODE] * objectives.interface + [_CATHODE] * bool(cathode)] = values
     if objectives.cost:
         out[:, _COST] = MaterialCost().transform(given)[:, 0]
     for objective in OBJECTIVES.values():  # the table's own computed objectives

@@ -5,7 +5,8 @@ Each check only looks at candidates that are still ``ok``; the first failing che
 ``redox_active``, ``too_many_sites``, ``not_charge_balanced``, ``anion_former_as_cation``,
 ``oxidising_cation``) and a message in ``error``. Rows are never dropped. A structure that carries
 its own oxidation states (a generated candidate: ``Sn4+>Nb4+``) is held to the same state rules with
-those states (:func:`apply_stored_states`), since a formula's balance may find other ones.
+those states (:func:`apply_stored_states`), since a formula's balance may find other ones. The
+rules on oxidation states and their tables live in :mod:`electroscreen.screening.state_rules`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,22 @@ from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.ligand_check import former_without_ligands
 from electroscreen.screening.screen_config import FilterConfig
+from electroscreen.screening.state_rules import (
+    AFTER_BALANCE_REDOX,
+    CATION_LIGANDS,
+    INERT_STATE,
+    INERT_STATES,
+    OXIDE_FLUORIDE_ONLY_ABOVE,
+    REDUCED_D0,
+    state_rules,
+)
 
 __all__ = [
+    "AFTER_BALANCE_REDOX",
+    "CATION_LIGANDS",
     "FILTER_STATUSES",
+    "INERT_STATES",
+    "INERT_STATE",
     "OXIDE_FLUORIDE_ONLY_ABOVE",
     "REDUCED_D0",
     "STORED_STATES",
@@ -54,48 +68,9 @@ FILTER_STATUSES = (
 )
 
 
-#: How the second ``redox_active`` rule (after the charge balance) starts its message: the first
-#: one rejects listed elements before any balance is tried.
-REDUCED_D0 = "reduced d-metal cation"
 #: How a rejection by a structure's own oxidation states (:func:`apply_stored_states`) starts its
 #: message; those rules run after every formula rule.
 STORED_STATES = "stored states: "
-#: d0 oxidation states of the early transition metals that ``DEFAULT_REDOX_ACTIVE`` leaves in as
-#: d0 cations (Ti4+ in LATP and LLTO, Zr4+, Nb5+, Ta5+, W6+; Hf4+ alike; the group-3 cations Sc3+,
-#: Y3+, La3+ of halides and garnets): a charge balance that needs them lower (W4+ for Ge4+ in a
-#: thiophosphate, Ti3+, Nb4+, Sc2+ on the M2+ site of Li2MCl4) leaves d electrons, which conduct
-#: (WS2, Ti2O3; Sc2+ and La2+ exist only in metal-metal bonded cluster halides and metallic LaI2)
-#: and are oxidised inside the working window, so such a candidate is ``redox_active``.
-D0_STATES = {"Sc": 3, "Y": 3, "La": 3, "Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta": 5, "W": 6}
-#: How far below its d0 state an element's (average) state must be: compositions whose occupancies
-#: were rounded in their seed CIF sit a few 1e-4 e off, a reduced cation a whole unit or a fraction.
-D0_TOLERANCE = 0.05
-
-#: Anion formers that are cations only beside a more electronegative ligand, and those ligands:
-#: positive S, Se, Te in sulfites, selenites, tellurites, sulfates ... and halides (SCl2, TeCl4,
-#: Cs2TeCl6, TeI4); positive N and halogens in nitrates, iodates, perchlorates ... and fluorides.
-#: A charge balance that makes one of them a cation among other anions only (Te4+ for Sn4+ in a
-#: thiophosphate: Te(IV) oxidises sulfide, no Te(IV) sulfide is known) gives
-#: ``anion_former_as_cation``.
-CATION_LIGANDS: dict[str, tuple[str, ...]] = {
-    "S": ("O", "F", "Cl", "Br"),
-    "Se": ("O", "F", "Cl", "Br"),
-    "Te": ("O", "F", "Cl", "Br", "I"),
-    "N": ("O", "F"),
-    "Cl": ("O", "F"),
-    "Br": ("O", "F"),
-    "I": ("O", "F"),
-}
-
-
-#: Cations whose higher states exist only beside oxide or fluoride: a charge balance that puts one
-#: above the state given here beside any other anion (Bi5+ in Li7BiS6, Tb4+ in Li2TbS3, Ag2+ or
-#: Pb4+ with sulfide or a halide) describes a compound that would oxidise its own anion, so it is
-#: ``oxidising_cation``. Bi(V), Pr(IV), Tb(IV), Ag(II/III) and Pb(IV) are known as oxides and
-#: fluorides (NaBiO3, PrO2, TbO2, AgF2, PbO2), not as sulfides, selenides, tellurides or iodides.
-OXIDE_FLUORIDE_ONLY_ABOVE = {"Bi": 3, "Pb": 2, "Pr": 3, "Tb": 3, "Ag": 1}
-#: The anions beside which those higher states exist.
-HARD_ANIONS = ("O", "F")
 BORON = SYMBOL_TO_Z["B"]
 HYDROGEN = SYMBOL_TO_Z["H"]
 
@@ -218,6 +193,8 @@ def apply_filters(
         )
     if not config.allow_redox_active:
         redox = _element_mask(config.redox_active_elements)
+        if config.require_charge_balance:  # their states decide, after the balance
+            redox &= ~_element_mask(list(INERT_STATES))
         reject(
             _rows_with(packed, redox),
             "redox_active",
@@ -251,24 +228,13 @@ def apply_filters(
             )  # fmt: skip
 
         reject(unbalanced, "not_charge_balanced", not_balanced)
-        for rule, code in _state_rules(config):  # states no chemist would accept
+        for rule, code in state_rules(config):  # states no chemist would accept
             message = np.full(len(status), "", dtype=object)
             message[still_ok] = rule(kept, oxidation)
             reject(message != "", code, message.__getitem__)
     out["status"] = status
     out["error"] = error
     return out
-
-
-def _state_rules(config: FilterConfig) -> list:
-    """The rules on assigned oxidation states, in order: ``(rule, status)``."""
-    rules = [
-        (_anion_formers_as_cations, "anion_former_as_cation"),
-        (_oxidising_cations, "oxidising_cation"),
-    ]
-    if not config.allow_redox_active:  # a reduced d0 cation
-        rules.insert(0, (_reduced_d0_cations, "redox_active"))
-    return rules
 
 
 def apply_stored_states(
@@ -303,7 +269,7 @@ def apply_stored_states(
     packed, oxidation, complete = stored_states(structures)
     status = out["status"].to_numpy(dtype=object)
     error = out["error"].to_numpy(dtype=object).copy()
-    for rule, code in _state_rules(config):  # the first problem wins, as in apply_filters
+    for rule, code in state_rules(config):  # the first problem wins, as in apply_filters
         message = np.full(len(status), "", dtype=object)
         message[rows] = np.where(complete, rule(packed, oxidation), "")
         status, taken = merge_status(status, code, message != "")
@@ -315,77 +281,6 @@ def apply_stored_states(
     error[taken] = [f"{STORED_STATES}{m}" for m in message[taken]]
     out["status"] = status
     out["error"] = error
-    return out
-
-
-def _reduced_d0_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
-    """Per row: ``""``, or the first :data:`D0_STATES` element that the charge balance puts
-    clearly below its d0 state, with that (possibly non-integer) state."""
-    out = np.full(len(packed), "", dtype=object)
-    d0 = np.full(len(ELEMENT_SYMBOLS), np.nan)
-    for symbol, state in D0_STATES.items():
-        d0[SYMBOL_TO_Z[symbol]] = state
-    below = oxidation.states < d0[packed.z] - D0_TOLERANCE  # NaN compares False
-    for row in np.flatnonzero(segment_any(below, packed.offsets)):
-        lo, hi = packed.offsets[row], packed.offsets[row + 1]
-        k = lo + np.flatnonzero(below[lo:hi])[0]
-        el, q = ELEMENT_SYMBOLS[packed.z[k]], oxidation.states[k]
-        out[row] = (
-            f"{REDUCED_D0} {el}{q:+.2f} (below its d0 state {el}{D0_STATES[el]}+): "
-            "its d electrons conduct and it oxidises inside the working window; "
-            "allow_redox_active keeps it"
-        )
-    return out
-
-
-def _oxidising_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
-    """Per row: ``""``, or why a :data:`OXIDE_FLUORIDE_ONLY_ABOVE` cation's state cannot sit beside
-    the composition's other anions."""
-    out = np.full(len(packed), "", dtype=object)
-    limit = np.full(len(ELEMENT_SYMBOLS), np.inf)
-    for symbol, state in OXIDE_FLUORIDE_ONLY_ABOVE.items():
-        limit[SYMBOL_TO_Z[symbol]] = state
-    high = oxidation.states > limit[packed.z] + D0_TOLERANCE  # NaN compares False
-    for row in np.flatnonzero(segment_any(high, packed.offsets)):
-        lo, hi = packed.offsets[row], packed.offsets[row + 1]
-        soft = sorted(
-            ELEMENT_SYMBOLS[z]
-            for z, q in zip(packed.z[lo:hi], oxidation.states[lo:hi], strict=True)
-            if q < 0 and ELEMENT_SYMBOLS[z] not in HARD_ANIONS
-        )
-        if not soft:
-            continue
-        k = lo + np.flatnonzero(high[lo:hi])[0]
-        symbol = ELEMENT_SYMBOLS[packed.z[k]]
-        out[row] = (
-            f"{symbol}{oxidation.states[k]:+.2f} exists only beside oxide or fluoride (above "
-            f"{symbol}{OXIDE_FLUORIDE_ONLY_ABOVE[symbol]}+ it would oxidise {', '.join(soft)})"
-        )
-    return out
-
-
-def _anion_formers_as_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
-    """Per row: ``""``, or why a :data:`CATION_LIGANDS` element's positive state is implausible
-    (none of its ligands is an anion of the composition)."""
-    out = np.full(len(packed), "", dtype=object)
-    z_former = np.array([SYMBOL_TO_Z[s] for s in CATION_LIGANDS])
-    positive = np.isin(packed.z, z_former) & (oxidation.states > 0)  # NaN compares False
-    for row in np.flatnonzero(segment_any(positive, packed.offsets)):
-        lo, hi = packed.offsets[row], packed.offsets[row + 1]
-        anions = {
-            ELEMENT_SYMBOLS[z]
-            for z, q in zip(packed.z[lo:hi], oxidation.states[lo:hi], strict=True)
-            if q < 0
-        }
-        for k in range(lo, hi):
-            symbol = ELEMENT_SYMBOLS[packed.z[k]]
-            if positive[k] and not anions & set(CATION_LIGANDS[symbol]):
-                out[row] = (
-                    f"{symbol}{oxidation.states[k]:+.2f} is a cation only beside "
-                    f"{', '.join(CATION_LIGANDS[symbol])}; the anions here are "
-                    f"{', '.join(sorted(anions))}"
-                )
-                break
     return out
 
 

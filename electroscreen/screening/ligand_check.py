@@ -2,7 +2,7 @@
 more electronegative ligand in its first shell, not merely somewhere in the composition.
 
 :func:`~electroscreen.screening.filters.apply_filters` rejects a positive anion former whose
-composition holds none of its ligands (:data:`~electroscreen.screening.filters.CATION_LIGANDS`).
+composition holds none of its ligands (:data:`~electroscreen.screening.state_rules.CATION_LIGANDS`).
 A substitution can pass that and still be impossible: ``generate`` made ``Li6SeS5O`` from
 argyrodite by P5+ -> Se6+ on the PS4 tetrahedron and Cl- -> O2- on the free-anion site, so the
 composition holds O while Se(VI) sits in an SeS4 tetrahedron, which would oxidise its own sulfide

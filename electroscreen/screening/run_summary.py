@@ -21,7 +21,7 @@ from electroscreen.models.training_rows import (
     measurement_text,
 )
 from electroscreen.screening.diversity import DIVERSE_RANK
-from electroscreen.screening.filters import FILTER_STATUSES, REDUCED_D0, STORED_STATES
+from electroscreen.screening.filters import AFTER_BALANCE_REDOX, FILTER_STATUSES, STORED_STATES
 from electroscreen.screening.near_measured import (
     NEAR_MEASURED,
     measured_rows,
@@ -108,11 +108,13 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     ).to_numpy(bool)
     order = {code: k for k, code in enumerate(FILTER_STATUSES)}
     stage = status.map(order).fillna(-1).to_numpy(dtype=float)  # the rejecting filter
-    # redox_active twice: a listed element (first), or a d0 cation the charge balance reduced,
-    # which runs after the balance and before the anion-former rule
-    reduced = (status == "redox_active").to_numpy() & error.str.contains(
-        REDUCED_D0, regex=False
-    ).to_numpy(bool)
+    # redox_active thrice: a listed element (first), or a d0 cation the charge balance reduced and
+    # a listed cation off its inert state (Ce4+, Ce beside oxide), which run after the balance and
+    # before the anion-former rule
+    after = np.zeros(len(error), dtype=bool)
+    for start in AFTER_BALANCE_REDOX:
+        after |= error.str.contains(start, regex=False).to_numpy(bool)
+    reduced = (status == "redox_active").to_numpy() & after
     stage[reduced] = order["not_charge_balanced"] + 0.5
     # a structure's own oxidation states are checked after every formula rule
     stored = error.str.startswith(STORED_STATES).to_numpy(bool)

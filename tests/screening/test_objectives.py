@@ -25,7 +25,9 @@ def test_window_uncertainty_bound_comes_from_the_config():
     np.testing.assert_array_equal(strict[1], loose[1])
     assert np.isfinite(strict[:, 2]).all()  # cost does not depend on the window
     no_window, why_not = objective_values([LATP], ObjectivesConfig(window=False), "Li")
-    assert np.isnan(no_window[:, :2]).all() and why_not.tolist() == [""]
+    assert np.isnan(no_window[:, :2]).all() and why_not.tolist() == ["window_out_of_domain"]
+    thermo_off = ObjectivesConfig(window=False, interface=False, interface_cathode=False)
+    assert objective_values([LATP], thermo_off, "Li")[1].tolist() == [""]
     alone, why_alone = objective_values(
         [LATP, LI3PS4, "Li3P"], ObjectivesConfig(interface=False, interface_cathode=False), "Li"
     )
@@ -33,6 +35,30 @@ def test_window_uncertainty_bound_comes_from_the_config():
     np.testing.assert_array_equal(alone[:, :2], strict[:, :2])
     with pytest.raises(ValidationError):
         ObjectivesConfig(window_max_uncertainty_v=0)
+
+
+def test_an_interface_only_screen_blanks_a_window_on_pure_elements_as_a_full_one():
+    """Li3YBr6 (no Y-Br compound tabulated) and Li3P (no Li-P compound) rest on pure elements: their
+    "reactions" with the electrodes would be the elements' (Br + Li -> LiBr). Their interface
+    columns are NaN and their status ``window_elemental_hull`` whether or not the window's columns
+    are asked for; the other rows keep the same values and statuses."""
+    formulas = [LATP, LI3PS4, "Li3YBr6", "Li3P", "Li7La3Zr2O12"]
+    full, why = objective_values(formulas, ObjectivesConfig(), "Li")
+    assert why.tolist()[2:4] == ["window_elemental_hull"] * 2
+    assert np.isnan(full[2:4, 3:5]).all() and np.isfinite(full[[0, 1, 4], 3:5]).all()
+    for config in (
+        ObjectivesConfig(window=False),
+        ObjectivesConfig(window=False, interface_cathode=False),
+        ObjectivesConfig(window=False, interface=False),
+    ):
+        alone, why_alone = objective_values(formulas, config, "Li")
+        assert why_alone.tolist() == why.tolist()
+        assert np.isnan(alone[:, :2]).all()  # the window's columns stay off
+        for column, on in ((3, config.interface), (4, config.interface_cathode)):
+            if on:
+                np.testing.assert_array_equal(alone[:, column], full[:, column])
+            else:
+                assert np.isnan(alone[:, column]).all()
 
 
 def test_cathode_column_is_the_featurizer_whichever_objectives_are_on():

@@ -25,6 +25,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.candidate_enthalpy import (
     candidate_enthalpies,
@@ -40,7 +41,14 @@ from electroscreen.featurizers.thermo.reaction_text import (
 from electroscreen.featurizers.thermo.reactivity import RICHARDS_2016, ZHU_2015
 from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION, window_packed
 
-__all__ = ["BORANE_CLUSTER", "ELEMENTAL_HULL", "ElectrochemicalWindow", "window_status"]
+__all__ = [
+    "BORANE_CLUSTER",
+    "ELEMENTAL_HULL",
+    "METAL_REDUCED_CATIONS",
+    "REDUCIBLE_CATION",
+    "ElectrochemicalWindow",
+    "window_status",
+]
 
 ONG_2008 = (
     "S. P. Ong, L. Wang, B. Kang, G. Ceder, Li-Fe-P-O2 phase diagram from first principles "
@@ -64,8 +72,33 @@ BORANE_CLUSTER = "window_borane_cluster"
 #: single voltage, whose simplex limits differ by rounding (up to 2.4e-10 V in the demo's pool); the
 #: oxidation limit is set to the reduction limit (width 0, never negative).
 CROSSING_TOLERANCE_V = 1e-6
+#: Framework cations that the carrier metal reduces in contact, d0 though they are, observed in
+#: oxide electrolytes: Nb5+ (Li6.5La3Zr1.5Nb0.5O12 discolours and its interface resistance with Li
+#: grows until it shorts in DC cycling, from Nb5+ -> Nb4+, while Li6.5La3Zr1.5Ta0.5O12 is unchanged:
+#: :data:`KIM_2016`) and Ti4+ (the Ti4+/Ti3+ couple of oxides lies at 1.55 V vs Li in
+#: Li4Ti5O12: :data:`OHZUKU_1995`; LATP and LLTO are reduced at Li). The enthalpy table does not
+#: tell them from Ta5+ (LiNbO3 + 5 Li -> 3 Li2O + Nb at 0.89 V, LiTaO3 -> Ta at 0.78 V), and the
+#: stabilisation model's correction of a garnet (0.15-0.18 eV/atom) outweighs a dopant's
+#: reduction: Nb- and Ti-doped LLZO came out stable against the metal (0 V, no reaction) as
+#: Ta- and Al-doped LLZO do. A model-corrected candidate that holds one of them (more than
+#: ``window_kernels.TRACE_FRACTION`` of its atoms) and whose corrected reduction limit is at the
+#: metal gets :data:`REDUCIBLE_CATION`. Ga3+ (Ga-LLZO, reported to alloy with Li) is not listed.
+METAL_REDUCED_CATIONS = ("Nb", "Ti")
+#: Status of such a candidate: its reduction limit (and, in `screen`, its reaction with the carrier
+#: metal) is NaN, not the 0 V the correction gave; its oxidation limit is kept.
+REDUCIBLE_CATION = "window_reducible_cation"
+KIM_2016 = (
+    "Y. Kim, A. Yoo, R. Schmidt, A. Sharafi, H. Lee, J. Wolfenstine, J. Sakamoto, Electrochemical "
+    "stability of Li6.5La3Zr1.5M0.5O12 (M = Nb or Ta) against metallic lithium, Front. Energy Res. "
+    "4, 20 (2016), doi:10.3389/fenrg.2016.00020"
+)
+OHZUKU_1995 = (
+    "T. Ohzuku, A. Ueda, N. Yamamoto, Zero-strain insertion material of Li[Li1/3Ti5/3]O4 for "
+    "rechargeable lithium cells, J. Electrochem. Soc. 142, 1431-1435 (1995), doi:10.1149/1.2048592"
+)
 _PROBLEMS = (
-    OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL, BORANE_CLUSTER
+    OK, "no_carrier", "window_not_converged", _OUT_OF_DOMAIN, ELEMENTAL_HULL, BORANE_CLUSTER,
+    REDUCIBLE_CATION,
 )  # fmt: skip
 #: Cross-validated mean absolute error (eV/atom) of the stabilisation model's corrected enthalpy
 #: (``StabilisationModel(water="gas").cross_validate()["mae_model"]`` = 0.092, grouped 5-fold over
@@ -129,7 +162,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
     that of its hull, LiBH4, boranes and borides (Li2B12H12 -> 1.53 LiBH4 + 0.84 B5H7 + 0.07
     Li7B93): every such borate had the same zero-width window at 1.91 V, where those phases react,
     or a window on pure elements, and no property of its cage anion. Both limits are NaN, unless
-    ``max_uncertainty_v`` is ``np.inf``.
+    ``max_uncertainty_v`` is ``np.inf``. And ``window_reducible_cation``: a model-corrected
+    candidate holding a cation the carrier metal is observed to reduce (:data:`METAL_REDUCED_CATIONS`:
+    Nb5+, Ti4+) whose corrected reduction limit is at the metal: Nb-doped LLZO (0 V, as Ta-doped
+    LLZO) is reduced at Li, so its reduction limit is NaN (the oxidation limit is kept), unless
+    ``max_uncertainty_v`` is ``np.inf``. A reduction limit above the metal (LATP's Ti at 2.1 V,
+    LLTO's at 1.2 V) is the hull's own and is kept.
 
     Examples
     --------
@@ -200,6 +238,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         values[rows, :2] = limits
         values[rows, 2] = limits[:, 1] - limits[:, 0]
         problem[rows[flagged.any(axis=1)]] = 3
+        hidden = _reduced_at_metal(packed, rows, n_red, applied, weight) & np.isfinite(
+            self.max_uncertainty_v
+        )  # the correction, not the data, keeps a reducible cation from the metal
+        values[rows[hidden], 0] = np.nan
+        values[rows[hidden], 2] = np.nan
+        problem[rows[hidden]] = 6
         elemental = (fraction > TRACE_FRACTION) & np.isfinite(self.max_uncertainty_v)
         values[rows[elemental]] = np.nan
         problem[rows[elemental]] = 4
@@ -230,7 +274,8 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         unit of the candidate as written, ``""`` when stable against the metal),
         ``red_reaction`` (``C + n Li -> ...``) and ``ox_reaction`` (``C -> ... + n Li``);
         ``"window_out_of_domain"`` for a limit beyond ``max_uncertainty_v`` (the other limit of
-        such a row keeps its reaction).
+        such a row keeps its reaction), ``"window_reducible_cation"`` for the reduction limit of
+        such a row.
         """
         packed = as_packed_compositions(X)
         solved = self._solve(packed)
@@ -246,11 +291,12 @@ class ElectrochemicalWindow(CompositionFeaturizer):
             atoms = np.diff(np.concatenate([[0.0], np.cumsum(packed.amount)])[packed.offsets])
             table = enthalpy_table(self.water)
             for j, i in enumerate(solved["rows"].tolist()):
-                if status[i] not in (OK, _OUT_OF_DOMAIN):
+                if status[i] not in (OK, _OUT_OF_DOMAIN, REDUCIBLE_CATION):
                     continue
                 for side, n_x in (("red", solved["n_red"][j]), ("ox", solved["n_ox"][j])):
                     if np.isnan(values[i, 0 if side == "red" else 1]):
-                        text[f"{side}_reaction"][i] = _OUT_OF_DOMAIN
+                        hidden = side == "red" and status[i] == REDUCIBLE_CATION
+                        text[f"{side}_reaction"][i] = REDUCIBLE_CATION if hidden else _OUT_OF_DOMAIN
                         continue
                     products = _products(solved, j, 0 if side == "red" else 1, table, atoms[i])
                     exchanged = n_x * atoms[i]
@@ -292,10 +338,30 @@ def _out_of_domain(
     return np.isfinite(correction)[:, None] & (uncertainty > max_uncertainty_v)
 
 
+def _reduced_at_metal(
+    packed: PackedCompositions,
+    rows: np.ndarray,
+    n_red: np.ndarray,
+    correction: np.ndarray,
+    weight: np.ndarray,
+) -> np.ndarray:
+    """(k,) bool: rows ``rows`` whose model-corrected enthalpy (``correction`` finite, ``weight``
+    > 0) puts the reduction limit at the metal (``n_red`` 0: no carrier taken up) although they
+    hold a :data:`METAL_REDUCED_CATIONS` cation, more than ``TRACE_FRACTION`` of their atoms."""
+    listed = np.zeros(len(ELEMENT_SYMBOLS), dtype=bool)
+    listed[[SYMBOL_TO_Z[s] for s in METAL_REDUCED_CATIONS]] = True
+    amount = np.where(packed.amount > 0, packed.amount, 0.0)
+    share = segment_sum(np.where(listed[packed.z], amount, 0.0), packed.offsets)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = share / segment_sum(amount, packed.offsets)
+    corrected = np.isfinite(correction) & (weight > 0)
+    return corrected & (n_red == 0) & (share[rows] > TRACE_FRACTION)
+
+
 def window_status(packed: PackedCompositions, solved: dict) -> np.ndarray:
     """Status per row of a solved window (``ElectrochemicalWindow._solve``): the packed status, else
     ``no_carrier``, ``window_not_converged``, ``window_out_of_domain``, ``window_elemental_hull``,
-    ``window_borane_cluster`` or ``ok``."""
+    ``window_borane_cluster``, ``window_reducible_cation`` or ``ok``."""
     status, _ = merge_status(packed.status, np.asarray(_PROBLEMS, dtype=object)[solved["problem"]])
     undefined = np.isnan(solved["values"][:, 0]) & np.isnan(solved["values"][:, 1])
     return merge_status(status, "non_positive_amounts", undefined)[0]
