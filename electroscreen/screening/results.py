@@ -25,6 +25,7 @@ from electroscreen.screening.batch import (
     PREDICTION_COLUMNS,
     WINDOW_STATUS_COLUMN,
 )
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS, as_rank_columns, rank_candidates
@@ -43,6 +44,7 @@ RESULT_COLUMNS = (
     *PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,
+    CHARGE_RESIDUAL_COLUMN,
     *PLAUSIBILITY_COLUMNS,
     *RANKING_COLUMNS,
     "n_sites",
