@@ -71,6 +71,7 @@ from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
 from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import used_temperatures
@@ -100,6 +101,7 @@ PREDICTION_COLUMNS = (
     "train_air_id",
     *BATCH_PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
+    CHARGE_RESIDUAL_COLUMN,  # in runs that have it
     *PLAUSIBILITY_COLUMNS,  # bond-valence plausibility, in runs that have it
     "pareto_rank",
     "score",

@@ -41,6 +41,8 @@ RESULT_UNITS = {
     "cost_usd_per_kg": "USD/kg",
     "interface_anode_ev_per_atom": "eV/atom of reacting mixture",
     "interface_cathode_ev_per_atom": "eV/atom of reacting mixture",
+    "charge_residual": "e per formula unit (net charge in the assigned oxidation states; 0 = "
+    "neutral)",
     "gii": "v.u. (global instability index; OBELiX median 0.30)",
     "gii_scale": "lattice scale of the gii (1 = cell as given)",
     "gii_max_site": "v.u. (largest |BVS - V| of one site)",

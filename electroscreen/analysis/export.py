@@ -97,6 +97,7 @@ from electroscreen.screening.batch import (
     STABILITY_COLUMNS,
     WINDOW_STATUS_COLUMN,
 )
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS
 from electroscreen.screening.inputs_record import INPUTS_RECORD
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
@@ -114,8 +115,8 @@ SHORTLIST_COLUMNS = (
     *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *NEAREST_TRAINING_COLUMNS,
     *NEAREST_HELDOUT_COLUMNS, *STABILITY_COLUMNS,
     *LABEL_COLUMNS, FEATURE_STATUS_COLUMN, *OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN,
-    *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"), *DIVERSITY_COLUMNS,
-    "cell_formula", "source",
+    CHARGE_RESIDUAL_COLUMN, *PLAUSIBILITY_COLUMNS, *(c for c in RANKING_COLUMNS if c != "rank"),
+    *DIVERSITY_COLUMNS, "cell_formula", "source",
 )  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """What an exported candidate is, written where it travels: its pool provenance and its files' header.
 
-A generated candidate's seed, substitutions and lattice scale live in the pool's candidate table,
-which ``generate`` writes beside the packed cache (``pool.npz`` -> ``pool_candidates.csv``:
-:func:`~electroscreen.screening.pool_files.pool_table_path`); ``screen`` reads only the cache.
+A generated candidate's seed, substitutions, lattice scale and carrier adjustment live in the
+pool's candidate table, which ``generate`` writes beside the packed cache (``pool.npz`` ->
+``pool_candidates.csv``: :func:`~electroscreen.screening.pool_files.pool_table_path`);
+``screen`` reads only the cache.
 :class:`PoolProvenance` finds that table again from the cache a result row came from and gives
 ``export``'s ``shortlist.csv`` the :data:`PROVENANCE_COLUMNS` (empty for a candidate that was not
 generated, or whose table was written elsewhere with ``--table``). :func:`write_structure` writes a
@@ -28,8 +29,13 @@ from electroscreen.screening.pool_files import pool_table_path
 
 __all__ = ["PROVENANCE_COLUMNS", "PoolProvenance", "cif_header", "one_line", "write_structure"]
 
-#: Columns of a generated candidate's provenance in ``shortlist.csv`` (from the pool's table).
-PROVENANCE_COLUMNS = ("seed_id", "seed_formula", "substitutions", "lattice_scale")
+#: Columns of a generated candidate's provenance in ``shortlist.csv`` (from the pool's table); a
+#: table written before ``carrier_adjustment`` (:mod:`~electroscreen.screening.seed_charge`) gives
+#: it empty.
+PROVENANCE_COLUMNS = (
+    "seed_id", "seed_formula", "substitutions", "lattice_scale", "carrier_adjustment",
+)  # fmt: skip
+_REQUIRED = PROVENANCE_COLUMNS[:4]
 
 
 class PoolProvenance:
@@ -55,8 +61,9 @@ def _read_table(path: Path) -> dict[str, dict]:
         table = pd.read_csv(path, usecols=lambda c: c in wanted, dtype=str, keep_default_na=False)
     except (OSError, ValueError, pd.errors.ParserError):  # none, or not a pool's table
         return {}
-    if not wanted <= set(table.columns):
+    if not {"candidate_id", *_REQUIRED} <= set(table.columns):
         return {}
+    table = table.reindex(columns=["candidate_id", *PROVENANCE_COLUMNS], fill_value="")
     table["lattice_scale"] = pd.to_numeric(table["lattice_scale"], errors="coerce")
     records = table.to_dict("records")
     return {row.pop("candidate_id"): row for row in records}
@@ -78,8 +85,9 @@ def one_line(value: object) -> str:
 
 def cif_header(rank: int, candidate_id: str, provenance: dict, what: str = "as screened") -> str:
     """Comment lines for an exported file: rank and id, and for a generated candidate its seed,
-    substitutions and that its geometry is the seed's with the lattice scaled, unrelaxed. Each
-    value stays on its line (:func:`one_line`)."""
+    substitutions, that its geometry is the seed's with the lattice scaled, unrelaxed, and how its
+    carrier closed the seed's charge residual (``carrier_adjustment``). Each value stays on its
+    line (:func:`one_line`)."""
     lines = [f"electroscreen export: rank {rank}, candidate {candidate_id} ({what})"]
     if provenance:
         scale = provenance.get("lattice_scale", np.nan)
@@ -89,6 +97,8 @@ def cif_header(rank: int, candidate_id: str, provenance: dict, what: str = "as s
             f"geometry: the seed's coordinates, lattice scaled by {scale:.4f} (ionic volumes); "
             "not relaxed: relax before computing properties",
         ]
+        if adjustment := provenance.get("carrier_adjustment", ""):
+            lines.append(f"carrier: {adjustment}, the seed's charge residual")
     return "".join(f"# {one_line(line)}\n" for line in lines)
 
 

@@ -1,9 +1,12 @@
-"""A result row's notes as a reader takes them in: ``pred_feature_status`` and ``window_status``.
+"""A result row's notes as a reader takes them in: ``pred_feature_status``, ``window_status`` and
+``charge_residual``.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
 (``<model>:<featurizer>:<status>``, comma-separated; ``ok`` for none) and ``window_status`` (``ok``
-or why a window limit is empty). :func:`row_notes` splits them into one ``(where, note)`` pair per
-caveat, ``ok`` and empty cells left out; :func:`notes_text` writes them as one cell
+or why a window limit is empty); and every row's net charge in ``charge_residual``.
+:func:`row_notes` splits them into one ``(where, note)`` pair per caveat, ``ok`` and empty cells
+left out, a residual of at least :data:`~electroscreen.screening.charge_residual.NOTED_RESIDUAL`
+e as ``charge: off_neutral=-0.05 e per formula unit``; :func:`notes_text` writes them as one cell
 (``air-stability labels: far_from_labels; window: window_out_of_domain``), and
 :func:`notes_column` for a table, what the triage notebook's table shows as ``notes``;
 :func:`notes_table` adds what the common ones mean, the candidate card's *Notes* section.
@@ -23,8 +26,19 @@ from electroscreen.models.predictor_outputs import FAR_FROM_LABELS, FEATURE_STAT
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
 from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, NOTED_RESIDUAL
 
-__all__ = ["NOTE_MEANINGS", "notes_column", "notes_table", "notes_text", "row_notes"]
+__all__ = [
+    "NOTE_MEANINGS",
+    "OFF_NEUTRAL",
+    "notes_column",
+    "notes_table",
+    "notes_text",
+    "row_notes",
+]
+
+#: The note of a formula whose charges, in its assigned states, do not sum to zero.
+OFF_NEUTRAL = "off_neutral"
 
 #: What the common notes mean, by ``<featurizer>:<status>`` (the part before any ``=``) or, for
 #: the window, its status (README, *pipeline*, says more).
@@ -54,6 +68,9 @@ NOTE_MEANINGS = {
     "enthalpy model's correction keeps from it: reduction limit and reaction with the metal left "
     "empty",
     "no_carrier": "no carrier ion: no window",
+    f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
+    "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
+    "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
 }
 
 
@@ -63,8 +80,10 @@ def _blank(value: object) -> bool:
 
 def row_notes(row: pd.Series | dict) -> list[tuple[str, str]]:
     """The caveats of one results row: ``(where, note)`` per note of its ``pred_feature_status``
-    (``where``: the model and featurizer, ``conductivity training_data``) and its
-    ``window_status`` when not ``ok`` (``where``: ``window``); empty for a row without any."""
+    (``where``: the model and featurizer, ``conductivity training_data``), its ``window_status``
+    when not ``ok`` (``where``: ``window``) and its ``charge_residual`` when at least
+    :data:`~electroscreen.screening.charge_residual.NOTED_RESIDUAL` in magnitude (``where``:
+    ``charge``, ``off_neutral=-0.05 e per formula unit``); empty for a row without any."""
     notes = []
     features = row.get(FEATURE_STATUS_COLUMN)
     if not _blank(features):
@@ -75,6 +94,9 @@ def row_notes(row: pd.Series | dict) -> list[tuple[str, str]]:
     window = row.get(WINDOW_STATUS_COLUMN)
     if not _blank(window):
         notes.append(("window", str(window)))
+    residual = pd.to_numeric(row.get(CHARGE_RESIDUAL_COLUMN), errors="coerce")
+    if pd.notna(residual) and abs(residual) >= NOTED_RESIDUAL:
+        notes.append(("charge", f"{OFF_NEUTRAL}={residual:+.3g} e per formula unit"))
     return notes
 
 

@@ -41,7 +41,8 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 #: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
 #: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
-#: objectives and ``window_status``, ``screening.batch``; the bond-valence columns,
+#: objectives and ``window_status``, ``screening.batch``; ``charge_residual``,
+#: ``screening.charge_residual``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``, and
 #: ``screening.diversity.DIVERSITY_COLUMNS``) and
 #: ``featurize``'s (``featurize_status``, and ``status_<featurizer>``: :data:`RESERVED_PREFIXES`).
@@ -84,6 +85,7 @@ RESERVED_COLUMNS = frozenset(
         "interface_anode_ev_per_atom",
         "interface_cathode_ev_per_atom",
         "window_status",
+        "charge_residual",
         "gii",
         "gii_scale",
         "gii_max_site",

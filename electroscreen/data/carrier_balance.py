@@ -9,7 +9,10 @@ limit at 2.4 V instead of 4.2 V, and a trace of Cl2 leaves no window at all. The
 element a refinement locates least well and the one doping moves, so :func:`carrier_balanced`
 moves the carrier's amount by ``-residual / state`` (``Li2.955In1.015Cl6``), and the
 thermochemical objectives and the moisture descriptors
-(:class:`~electroscreen.featurizers.thermo.moisture.MoistureChemistry`) are computed on that.
+(:class:`~electroscreen.featurizers.thermo.moisture.MoistureChemistry`) are computed on that, and
+``generate`` closes a seed's residual the same way in its structure
+(:mod:`~electroscreen.screening.seed_charge`), so that its candidates are neutral as written.
+:func:`carrier_shifts` is the rule itself, for states assigned elsewhere.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_any
 
-__all__ = ["carrier_balanced"]
+__all__ = ["BALANCED", "carrier_balanced", "carrier_shifts"]
 
 #: Residual charge (e per formula unit) below which a composition counts as balanced.
 BALANCED = 1e-9
@@ -50,18 +53,39 @@ def carrier_balanced(
     """
     oxidation = oxidation_states_packed(packed)
     row = np.repeat(np.arange(len(packed)), np.diff(packed.offsets))
-    residual = oxidation.residual[row]
-    state = np.asarray(oxidation.states, dtype=np.float64)
-    usable = (
-        (packed.z == SYMBOL_TO_Z[carrier])
-        & (oxidation.status == "ok")[row]
-        & (state > 0)
-        & (np.abs(residual) > BALANCED)
-    )
-    shift = np.zeros(len(packed.z))
-    shift[usable] = residual[usable] / state[usable]
-    shift[packed.amount - shift <= 0] = 0.0  # never remove the carrier
+    residual = np.where((oxidation.status == "ok")[row], oxidation.residual[row], 0.0)
+    carrier_entry = packed.z == SYMBOL_TO_Z[carrier]
+    shift = np.where(carrier_entry, carrier_shifts(residual, oxidation.states, packed.amount), 0.0)
     balanced = PackedCompositions(
         packed.offsets, packed.z, packed.amount - shift, packed.status, packed.error
     )
     return balanced, segment_any(shift != 0, packed.offsets)
+
+
+def carrier_shifts(residual: np.ndarray, state: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """What each carrier entry's amount gives up so that its composition balances: the rule.
+
+    Parameters
+    ----------
+    residual : ndarray of float64, shape (K,)
+        Net charge of the entry's composition with its assigned states (e per the amounts' unit).
+    state : ndarray of float64, shape (K,)
+        The carrier's assigned state.
+    amount : ndarray of float64, shape (K,)
+        The carrier's amount.
+
+    Returns
+    -------
+    ndarray of float64, shape (K,)
+        ``residual / state`` (the new amount is ``amount - shift``) where the carrier is a cation
+        and ``|residual|`` exceeds :data:`BALANCED`; 0 elsewhere, and where the shift would leave
+        no carrier.
+    """
+    residual = np.asarray(residual, dtype=np.float64)
+    state = np.asarray(state, dtype=np.float64)
+    amount = np.asarray(amount, dtype=np.float64)
+    usable = (state > 0) & (np.abs(residual) > BALANCED)
+    shift = np.zeros(np.broadcast(residual, state, amount).shape)
+    shift[usable] = residual[usable] / state[usable]
+    shift[amount - shift <= 0] = 0.0  # never remove the carrier
+    return shift

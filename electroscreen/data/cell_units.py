@@ -10,10 +10,11 @@ counts, which a substitution leaves in place, is usually Z: 2 for the LGPS cell 
 (Ge,P) 4, Li 16 + 4 + 4 ...), 6 for a NASICON cell (Li 6, (Ti,Al) 12, P 18, O 72), 8 for a garnet
 (La 24, Zr 16, O 96, Li 24 + 96). The formula per unit is then ``Li10.354Ge1.35P1.65S12``.
 
-:func:`structure_formulas` writes each cell's reduced formula: the composition's own reduction where
-it divides the cell (integral or round amounts, unchanged), else the cell divided by its site units.
-On the 321 OBELiX structures this gives the formula the dataset writes (same amounts within 0.2 %)
-for 196, against 130 for the composition alone; the site units equal the dataset's Z for 285.
+:func:`structure_formulas` writes each cell's reduced formula: the cell divided by its site units,
+unless its amounts reduce to whole numbers by themselves (``Li10GeP2S12``). On the 321 OBELiX
+structures this gives the formula the dataset writes (same amounts within 0.2 %) for 206 (196 when
+any reduction of the amounts, to decimals too, came first), against 130 for the composition alone;
+the site units equal the dataset's Z for 285.
 
 :func:`candidate_formulas` is the one rule for the ``formula`` a candidate row shows (``screen``,
 ``data info --table``, ``featurize``, the pyfunc model and ``serve``): a structure's
@@ -33,7 +34,7 @@ from numba import njit
 from electroscreen.data.borane import boron_and_hydrogen, cage_formula_units
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import join_formula_entries, written_amounts
-from electroscreen.data.formula_reduction import WRITTEN_DECIMALS
+from electroscreen.data.formula_reduction import REDUCED_DECIMALS, WRITTEN_DECIMALS
 from electroscreen.data.formula_text import formula_texts, packed_formula_units
 from electroscreen.data.packed import PackedStructures, cell_entries, pack_structures
 from electroscreen.data.segments import segment_all, segment_ids, segment_sum
@@ -123,15 +124,41 @@ def _whole_cages(units: np.ndarray, cells: PackedCompositions) -> np.ndarray:
     return np.where(cages > 0, np.gcd(units, cages), units)
 
 
+def _reduction(
+    cells: PackedCompositions, by_composition: np.ndarray, by_sites: np.ndarray
+) -> np.ndarray:
+    """Per cell, what divides it: its amounts' own divisor where they reduce to whole numbers
+    (``LiTa2PO8``), unless the site units are a multiple of it that leaves at most
+    :data:`REDUCED_DECIMALS` decimals (``Li26Sn2P2S20Br4``: ``Li6.5Sn0.5P0.5S5Br``, not
+    ``Li13SnPS10Br2``); elsewhere its site units (``Li20.7Ge2.7P3.3S24``:
+    ``Li10.35Ge1.35P1.65S12``, not ``Li6.9Ge0.9P1.1S8``, which needs as few decimals), or the
+    amounts' divisor for a cell whose sites say one unit."""
+    entry_row = segment_ids(cells.offsets)
+    reduced = cells.amount / by_composition[entry_row]
+    whole = segment_all(np.abs(reduced - np.round(reduced)) < 1e-9, cells.offsets)
+    scaled = cells.amount * 10.0**REDUCED_DECIMALS / by_sites[entry_row]
+    clean = segment_all(
+        np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, scaled), cells.offsets
+    )
+    multiple = (by_sites % by_composition == 0) & (by_sites > by_composition) & clean
+    by_amounts = whole & (by_composition > 1) & ~multiple
+    return np.where(by_amounts | (by_sites == 1), by_composition, by_sites)
+
+
 def structure_formulas(packed: PackedStructures) -> list[str]:
     """The reduced formula of each packed structure, per formula unit of its cell.
 
-    Where the composition reduces the cell by itself (amounts that divide to at most two decimals,
-    :func:`~electroscreen.data.formula_reduction.reduced_formula`), that is the formula:
-    ``Li10GeP2S12``, ``Li6.4La3Zr1.4Ta0.6O12``. Elsewhere (a doped cell such as
-    ``Li20.708Ge2.7P3.3S24``) the cell is divided by its :func:`site_formula_units` first:
-    ``Li10.354Ge1.35P1.65S12``. Neither reduction splits a borane cage (``Li2B12H12``, not
-    ``LiB6H6``; ``Na4B22H22``, not ``Na2B11H11``: :func:`~electroscreen.data.borane.cage_formula_units`).
+    A cell is divided by its :func:`site_formula_units` (``Li20.708Ge2.7P3.3S24``:
+    ``Li10.354Ge1.35P1.65S12``; ``Li51.2La24Zr11.2Ta4.8O96``: ``Li6.4La3Zr1.4Ta0.6O12``), unless its
+    amounts reduce to whole numbers by themselves
+    (:func:`~electroscreen.data.formula_reduction.formula_units`: ``Li10GeP2S12``, ``LiTa2PO8``),
+    where the site units replace that divisor only when they are a multiple of it that leaves at
+    most two decimals (``Li26Sn2P2S20Br4``: ``Li6.5Sn0.5P0.5S5Br``, not ``Li13SnPS10Br2``), or its
+    sites say one unit (``La1.28Ti2O6``: ``La0.64TiO3``). A doped cell that reduces to decimals by
+    its amounts is written per its sites as well: ``Li20.7Ge2.7P3.3S24``, which ``generate`` makes
+    neutral (:mod:`~electroscreen.screening.seed_charge`), is ``Li10.35Ge1.35P1.65S12``, not
+    ``Li6.9Ge0.9P1.1S8``. Neither reduction splits a borane cage (``Li2B12H12``, not ``LiB6H6``;
+    ``Na4B22H22``, not ``Na2B11H11``: :func:`~electroscreen.data.borane.cage_formula_units`).
 
     Parameters
     ----------
@@ -153,9 +180,12 @@ def structure_formulas(packed: PackedStructures) -> list[str]:
                                    np.full(n, "", dtype=object)).take(rows)  # fmt: skip
         by_composition = packed_formula_units(cells)
         by_sites = _whole_cages(site_formula_units(packed.take(rows)), cells)
-        divisor[rows] = np.where(by_composition > 1, 1, by_sites)
+        divisor[rows] = _reduction(cells, by_composition, by_sites)
     per_unit = amount / divisor[segment_ids(offsets)]
-    return formula_texts(join_formula_entries(z, written_amounts(per_unit)[0], offsets))[1]
+    # written per that unit, in the writing order, and not reduced again (Li10.35Ge1.35P1.65S12
+    # would reduce to Li3.45Ge0.45P0.55S4, as few decimals): only a whole formula is
+    texts = join_formula_entries(z, written_amounts(per_unit)[0], offsets)
+    return formula_texts(texts, WRITTEN_DECIMALS)[1]
 
 
 def shown_formulas(reduced: Sequence[str], as_read: Sequence[str]) -> list[str]:

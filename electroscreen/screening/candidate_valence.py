@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.formula import ELEMENT_SYMBOLS, parse_formula
+from electroscreen.data.formula import ELEMENT_SYMBOLS
 from electroscreen.data.formula_reduction import reduced_formula
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.data.rare_states import rare_state_needed
@@ -90,16 +90,17 @@ def charge_problem(
 
 def rejected_row(
     seed_id: str,
-    seed_formula: str,
+    units: float,
     substitutions: str,
     amounts: dict[str, float],
     problem: tuple[str, str, str],
 ) -> tuple[str, str, str, str, str, str]:
     """One row of :data:`REJECTED_COLUMNS` for a candidate :func:`charge_problem` rejected: its id
-    is ``seed_id:substitutions`` and its formula per formula unit of the seed's formula
-    (``seed_formula``: ``Li3In1.015Cl6`` gives ``Li3Sn1.015Cl6``), as a kept candidate's."""
+    is ``seed_id:substitutions`` and its formula per formula unit of the seed's formula (``units``
+    of it per cell, :attr:`~electroscreen.screening.seed_charge.CarrierClosure.units`:
+    ``Li3In1.015Cl6`` gives ``Li2.955Sn1.015Cl6``, its carrier closing the seed's residual), as a
+    kept candidate's; ``amounts`` per cell."""
     status, state, reason = problem
-    units = sum(amounts.values()) / sum(parse_formula(seed_formula).values())
     formula = reduced_formula({el: n / units for el, n in amounts.items()})
     return f"{seed_id}:{substitutions}", formula, seed_id, state, status, reason
 

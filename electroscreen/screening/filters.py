@@ -29,6 +29,7 @@ from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any
 from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
 from electroscreen.screening.ligand_check import former_without_ligands
 from electroscreen.screening.screen_config import FilterConfig
 from electroscreen.screening.state_rules import (
@@ -147,7 +148,8 @@ def apply_filters(
     Returns
     -------
     DataFrame
-        A copy of ``batch`` whose ``status``/``error`` say why a candidate was rejected.
+        A copy of ``batch`` whose ``status``/``error`` say why a candidate was rejected, with
+        ``charge_residual`` (:mod:`~electroscreen.screening.charge_residual`).
     """
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
@@ -159,6 +161,7 @@ def apply_filters(
         )
     elif len(packed) != len(out):
         raise ValueError(f"compositions has {len(packed)} rows; the batch has {len(out)}")
+    residual = np.full(len(out), np.nan)  # charge_residual: rows the balance reads
     status, parse_failed = merge_status(status, packed.status)
     error[parse_failed] = packed.error[parse_failed]
 
@@ -218,6 +221,9 @@ def apply_filters(
         unbalanced[still_ok] = (oxidation.status != OK) | ~_ionic(kept, oxidation)
         position = np.full(len(status), -1, dtype=np.int64)
         position[still_ok] = np.arange(len(still_ok))
+        cells = "cell_formula" in out and len(still_ok)  # else the formula itself was read
+        formulas = out["formula"].to_numpy()[still_ok].tolist() if cells else None
+        residual[still_ok] = formula_unit_residuals(oxidation.residual, kept, formulas)
 
         def not_balanced(r: int) -> str:
             k = position[r]
@@ -228,12 +234,14 @@ def apply_filters(
             )  # fmt: skip
 
         reject(unbalanced, "not_charge_balanced", not_balanced)
+        residual[unbalanced] = np.nan  # its error gives the sums
         for rule, code in state_rules(config):  # states no chemist would accept
             message = np.full(len(status), "", dtype=object)
             message[still_ok] = rule(kept, oxidation)
             reject(message != "", code, message.__getitem__)
     out["status"] = status
     out["error"] = error
+    out[CHARGE_RESIDUAL_COLUMN] = residual
     return out
 
 

@@ -69,7 +69,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,15 @@ from electroscreen.screening.cell_content import (
     substitutions_label,
 )
 from electroscreen.screening.pool_files import load_seeds, write_pool
+from electroscreen.screening.seed_charge import (
+    ADJUSTED_COLUMNS,
+    CARRIER_ADJUSTED,
+    CARRIER_COLUMNS,
+    RESIDUAL_KEPT,
+    CarrierClosure,
+    close_carrier,
+    closed_seeds,
+)
 from electroscreen.screening.seed_maps import (
     SKIPPED_COLUMNS,
     SeedMaps,
@@ -177,6 +186,7 @@ class GeneratedPool:
     counts: dict[str, int] = field(default_factory=dict)
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
+    adjusted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ADJUSTED_COLUMNS))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -259,6 +269,18 @@ def generate_candidates(
             counts["enumerated"] += len(result.log_probability)
             groups.append(result)
 
+    # a seed's charge residual closed on its carrier, so that its candidates are neutral
+    closures = [close_carrier(seeds, g, carrier_z, seed_texts[g.index]) for g in groups]
+    as_read = groups
+    groups = [replace(g, amounts=c.amounts) for g, c in zip(groups, closures, strict=True)]
+    counts["carrier_adjusted"] = sum(c.adjusted for c in closures)
+    adjusted = [
+        (seed_ids[g.index], seed_texts[g.index], CARRIER_ADJUSTED if c.adjusted else RESIDUAL_KEPT,
+         c.residual, c.note)
+        for g, c in zip(groups, closures, strict=True)
+        if c.note
+    ]  # fmt: skip
+
     # a seed's composition however its CIF rounded it (Y1.99998, In2.03): ROUNDING_TOLERANCE
     known = None if keep_known else CompositionIndex([*seed_texts, *map(str, known_formulas)])
     mismatch = seed_mismatches(seeds, groups)
@@ -267,8 +289,10 @@ def generate_candidates(
     rejected: list[tuple] = []
     for gi, g in enumerate(groups):
         is_known = np.zeros(len(g.log_probability), dtype=bool)
-        if known is not None and len(is_known):
+        if known is not None and len(is_known):  # closed or as read: the CIF's rounding either way
             is_known = known.find(g.compositions(), ROUNDING_TOLERANCE) >= 0
+            if closures[gi].adjusted:  # Li3In1.015Cl6 closes as Li2.955In1.015Cl6
+                is_known |= known.find(as_read[gi].compositions(), ROUNDING_TOLERANCE) >= 0
         counts["known_compound"] += int(is_known.sum())
         misfit = outside_limits(mismatch[gi]) & (not keep_mismatched)
         recharged = site_charge.outside_charge_limit(recharge[gi]) & (not keep_mismatched)
@@ -279,11 +303,11 @@ def generate_candidates(
                 counts[problem[0]] += 1
                 if problem[0] == RARE_OXIDATION_STATE:
                     subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
-                    row = (seed_ids[g.index], seed_texts[g.index], subs, amounts_k, problem)
+                    row = (seed_ids[g.index], closures[gi].units, subs, amounts_k, problem)
                     rejected.append(rejected_row(*row))
             elif recharged[k]:
                 counts[site_charge.CHARGE_MISMATCH] += 1
-                row = (g, k, seed_ids[g.index], seed_texts[g.index], amounts_k)
+                row = (g, k, seed_ids[g.index], closures[gi].units, amounts_k)
                 rejected.append(site_charge.charge_rejection(*row))
             elif misfit[k]:
                 counts["size_mismatch"] += 1
@@ -296,7 +320,7 @@ def generate_candidates(
     picks = [(gi, k) for _, gi, k in sorted(kept, key=lambda entry: (entry[1], entry[0], entry[2]))]
     records = [
         _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
-                rescale_lattice, (mismatch[gi][k], recharge[gi][k]))
+                rescale_lattice, (mismatch[gi][k], recharge[gi][k]), closures[gi])
         for gi, k in picks
     ]  # fmt: skip
     table = pd.DataFrame.from_records(records)
@@ -307,7 +331,7 @@ def generate_candidates(
         picks = [picks[j] for j in keep]
     counts["kept"] = len(table)
     packed = substitute_packed(
-        seeds,
+        closed_seeds(seeds, groups, closures),
         np.array([groups[gi].index for gi, _ in picks], dtype=np.int64),
         [groups[gi].z for gi, _ in picks],
         [groups[gi].new_z[k] for gi, k in picks],
@@ -320,6 +344,7 @@ def generate_candidates(
     return GeneratedPool(
         packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
         pd.DataFrame(rejected, columns=REJECTED_COLUMNS),
+        pd.DataFrame(adjusted, columns=ADJUSTED_COLUMNS),
     )  # fmt: skip
 
 
@@ -344,7 +369,13 @@ def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> l
 
 
 def _record(
-    g: SeedMaps, k: int, seed_id: str, seed_formula: str, rescale: bool, misfit: tuple
+    g: SeedMaps,
+    k: int,
+    seed_id: str,
+    seed_formula: str,
+    rescale: bool,
+    misfit: tuple,
+    closure: CarrierClosure,
 ) -> dict:
     subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
     logp = float(g.log_probability[k])
@@ -367,6 +398,8 @@ def _record(
         ),
         "radius_mismatch": float(misfit[0]),
         "charge_change": float(misfit[1]),
+        "seed_charge_residual": closure.residual,
+        "carrier_adjustment": closure.note,
         "n_sites": g.n_sites,
     }
 
@@ -375,7 +408,8 @@ def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
     columns = [
         "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
         "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
-        "probability_source", "lattice_scale", "radius_mismatch", "charge_change", "n_sites",
+        "probability_source", "lattice_scale", "radius_mismatch", "charge_change",
+        *CARRIER_COLUMNS, "n_sites",
     ]  # fmt: skip
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

@@ -36,6 +36,7 @@ from electroscreen.screening.pool_files import (
     write_pool,
 )
 from electroscreen.screening.screen_config import load_screening_config
+from electroscreen.screening.seed_charge import adjusted_lines
 from electroscreen.screening.seed_maps import skipped_chemistry_lines
 from electroscreen.screening.site_charge import CHARGE_MISMATCH, charge_mismatch_lines
 from electroscreen.screening.substitution import CITATION
@@ -199,9 +200,9 @@ def _write_formulas(options: GenerationOptions, packed: PackedStructures) -> Gen
 def _write_candidates(
     options: GenerationOptions, seeds: Seeds, forbidden: list[str], say: Callable[[str], None]
 ) -> GenerationResult:
-    """Substitute the seeds, say the counts, the seeds not substituted and the candidates that
-    need a rare oxidation state or change a cation's charge, and write the packed structures and
-    their candidate table.
+    """Substitute the seeds, say the counts, the seeds not substituted, those whose charge residual
+    the carrier closed, and the candidates that need a rare oxidation state or change a cation's
+    charge, and write the packed structures and their candidate table.
 
     Raises
     ------
@@ -224,6 +225,7 @@ def _write_candidates(
     say(", ".join(f"{k} {v}" for k, v in pool.counts.items()))
     for line in [
         *skipped_chemistry_lines(pool.skipped),
+        *adjusted_lines(pool.adjusted),
         *rare_state_lines(pool.rejected),
         *charge_mismatch_lines(pool.rejected),
     ]:

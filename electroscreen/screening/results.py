@@ -25,6 +25,7 @@ from electroscreen.screening.batch import (
     PREDICTION_COLUMNS,
     WINDOW_STATUS_COLUMN,
 )
+from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS, diversity_columns
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
@@ -49,6 +50,7 @@ RESULT_COLUMNS = (
     *PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,
+    CHARGE_RESIDUAL_COLUMN,
     *PLAUSIBILITY_COLUMNS,
     *RANKING_COLUMNS,
     *DIVERSITY_COLUMNS,

@@ -100,7 +100,7 @@ def outside_charge_limit(change: np.ndarray, limit: float = MAX_CHARGE_CHANGE) -
 
 
 def charge_rejection(
-    g: SeedMaps, k: int, seed_id: str, seed_formula: str, amounts: dict[str, float]
+    g: SeedMaps, k: int, seed_id: str, units: float, amounts: dict[str, float]
 ) -> tuple[str, str, str, str, str, str]:
     """The row of :attr:`~electroscreen.screening.generate.GeneratedPool.rejected` for map ``k``
     of ``g``, rejected as :data:`CHARGE_MISMATCH`: its ``state`` the worst replacement
@@ -115,9 +115,7 @@ def charge_rejection(
         f"+-{MAX_CHARGE_CHANGE:g}; none of the real compounds generate --obelix reaches changes one"
     )
     subs = substitutions_label(g.z, g.charge, g.new_z[k], new_q)
-    return rejected_row(
-        seed_id, seed_formula, subs, amounts, (CHARGE_MISMATCH, f"{old}>{new}", reason)
-    )
+    return rejected_row(seed_id, units, subs, amounts, (CHARGE_MISMATCH, f"{old}>{new}", reason))
 
 
 def charge_mismatch_lines(rejected: pd.DataFrame, shown: int = 10) -> list[str]:
