@@ -61,7 +61,7 @@ MAIN_GAS = {
     "Li7La3Zr2O12": -3.2201306111230523,
     "Li3OCl": -2.159070883302914,
     "LiNaSO4": -2.34849731107149,
-    "LiGaF4": -3.947733912074276,
+    "LiGaF4": -3.0954166666666665,  # its hull: -3.9477 until {F} left the domain (molecular fluorides)
     "Li3PO4": -2.7151804471769276,
     "Li2SO4": -2.1104170057066307,
     "Li3PS4": -0.986354627100267,
@@ -116,7 +116,7 @@ def test_every_training_composition_of_a_domain_set_is_corrected_in_full():
     masks, amounts, negative = anion_amounts(packed)
     inside = np.isin(masks, np.unique(key[key > 0]))
     whole = amounts.sum(axis=1) >= negative * (1 - 1e-12)
-    assert inside.sum() >= 290 and (inside & ~whole).sum() == 1
+    assert inside.sum() >= 285 and (inside & ~whole).sum() == 1
     assert (weight[inside & whole] == 1.0).all()
     assert weight[inside & ~whole].tolist() == [0.5]
     assert (weight[~inside] < 1.0).all()
@@ -165,7 +165,7 @@ def test_compositions_wholly_in_or_out_of_the_domain_are_unchanged(formula):
     z = [SYMBOL_TO_Z[s] for s in amounts]
     energy, source = corrected_enthalpy(z, list(amounts.values()), "gas")
     assert energy == pytest.approx(MAIN_GAS[formula], rel=1e-12)
-    if source == SOURCE_HULL:  # the pure sulfides
+    if source == SOURCE_HULL:  # the pure sulfides, a fluoride
         assert energy == hull_features(z, list(amounts.values()), "gas")[0]
     else:
         assert source in ("known", SOURCE_CORRECTED)

@@ -19,9 +19,9 @@ reactivity, window, interfaces).
 :func:`untabulated_clusters` names the candidates none of this describes: a salt of a polyhedral
 borane anion (closo B12H12 2-, B10H10 2-, carba-closo CB11H12 -, nido B11H14 -) whose enthalpy the
 table lacks. Its hull is a mixture of LiBH4, boranes (B5H7, B10H14) and borides (Li2B12H12 ->
-1.53 LiBH4 + 0.84 B5H7 + 0.07 Li7B93) and the stabilisation model, fitted on oxides and fluorides,
-gives hydrides no correction, so its "enthalpy" is that mixture's, and every reaction computed
-from it (window, electrode interfaces) is the mixture's: a zero-width window at 1.91 V and a strong
+1.53 LiBH4 + 0.84 B5H7 + 0.07 Li7B93) and the stabilisation model, whose domain is oxides and
+oxosalts, gives hydrides no correction, so its "enthalpy" is that mixture's, and every reaction
+computed from it (window, electrode interfaces) is the mixture's: a zero-width window at 1.91 V and a strong
 reaction with Li metal for every closo-borate, whose cage anions are reductively robust.
 """
 

@@ -156,7 +156,7 @@ class AirReactivity(CompositionFeaturizer):
     stabilisation : bool
         Correct untabulated candidates inside the applicability domain of the stabilisation model
         (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides, oxysalts,
-        fluorides; not sulfides with S-II, which its training table lacks) by their predicted
+        oxychlorides; not sulfides with S-II, which its training table lacks, nor fluorides) by their predicted
         stabilisation below the hull, times the share of their anion atoms inside that domain (an
         oxysulfide in part). ``False``: the plain hull approximation everywhere.
 

@@ -30,8 +30,11 @@ Method
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
    among O, S, Se, Te, N, F, Cl, Br, I its oxidation states make negative (:func:`~electroscreen.
    featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and oxosalts, S, N, Se being
-   cations there), {O, Cl} (oxychlorides), {F}; not sulfides (no ternary sulfide is tabulated),
-   oxynitrides with N-III, chlorides, bromides, iodides. A candidate is corrected by the share of
+   cations there), {O, Cl} (oxychlorides); not sulfides (no ternary sulfide is tabulated),
+   oxynitrides with N-III, chlorides, bromides, iodides, fluorides (six metal fluorides: the
+   fluoroborates, Na2SiF6, KHF2 and the B and W oxyfluorides do not count, their leave-one-out
+   hull holding pure fluorine, :func:`~electroscreen.featurizers.thermo.stabilisation_domain.
+   fluoroanion_rows`). A candidate is corrected by the share of
    its anion atoms a domain set covers (:mod:`~electroscreen.featurizers.thermo.
    stabilisation_domain`): all of it where its whole anion set is in the domain, none where no
    part is (the plain hull energy, not an extrapolation), a mixed-anion candidate by that share of
@@ -72,7 +75,6 @@ from electroscreen.featurizers.thermo.enthalpies import (
 from electroscreen.featurizers.thermo.stabilisation_data import (
     MergedAnions,
     anion_mask,
-    anion_masks,
     batch_hull_features,
     mask_anions,
     stabilisation_features,
@@ -83,6 +85,7 @@ from electroscreen.featurizers.thermo.stabilisation_domain import (
     domain_analogues,
     domain_blend,
     domain_cover,
+    domain_masks,
 )
 
 __all__ = [
@@ -134,10 +137,12 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
     min_domain_count : int
         Applicability domain: the anion sets (elements with a negative oxidation state,
         :func:`anion_masks`) of at least this many training compositions ({O} 279, sulfates,
-        nitrates and selenites included; {O, Cl} 10; {F} 10; no ternary with S-II: the table holds
-        no sulfide beyond binaries). A composition with at least ``min_elements`` elements is
-        corrected by the share of its anion atoms a domain set covers (:meth:`domain_cover`; all
-        of it where its whole set is in the domain); elsewhere the model would extrapolate.
+        nitrates and selenites included; {O, Cl} 10; {F} 6, the molecular fluorides not counted:
+        :func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_masks`; no ternary
+        with S-II: the table holds no sulfide beyond binaries). A composition with at least
+        ``min_elements`` elements is corrected by the share of its anion atoms a domain set
+        covers (:meth:`domain_cover`; all of it where its whole set is in the domain); elsewhere
+        the model would extrapolate.
 
     Attributes
     ----------
@@ -248,7 +253,7 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
                 f"{len(bad)} such row(s)"
             )
         self.regressor_ = self._regressor().fit(features, target)
-        masks, counts = np.unique(anion_masks(packed), return_counts=True)
+        masks, counts = np.unique(domain_masks(packed, self.water), return_counts=True)
         keep = (masks > 0) & (counts >= self.min_domain_count)
         self.domain_ = frozenset(mask_anions(m) for m in masks[keep])
         return self
@@ -284,8 +289,8 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         return own, weights, sets
 
     def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
-        """The weight of :meth:`domain_cover`: 1 for oxides, oxosalts, in-domain oxychlorides and
-        fluorides (the correction as before), 0 for sulfides and chlorides, 0.99917 for
+        """The weight of :meth:`domain_cover`: 1 for oxides, oxosalts and in-domain oxychlorides
+        (the correction as before), 0 for sulfides, chlorides and fluorides, 0.99917 for
         Li7La3Zr2O11.99S0.01, 0.00083 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O."""
         return self.domain_cover(packed)[0]
 

@@ -48,6 +48,7 @@ __all__ = [
     "mask_anions",
     "merged_anions",
     "hull_features",
+    "leave_one_out_hull",
     "stabilisation_features",
     "stabilisation_targets",
     "stabilisation_training_set",
@@ -222,6 +223,19 @@ def hull_features(
         ``(hull energy eV/atom, number of elements, atom fraction of the decomposition that is pure
         elements, number of phases)``, in the order of ``HULL_FEATURES``.
     """
+    energy, elements, idx, amt = leave_one_out_hull(z, amount, water)
+    d = len(elements)
+    used = idx >= 0
+    element_fraction = float(amt[used & (idx < d)].sum())
+    return float(energy), float(d), element_fraction, float(used.sum())
+
+
+def leave_one_out_hull(
+    z: np.ndarray | list[int], amount: np.ndarray | list[float], water: str = "liquid"
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The decomposition behind :func:`hull_features`: ``(energy eV/atom, the system's elements
+    (atomic numbers, shape (d,)), phase index per slot (d,), atom fraction per slot (d,))``; an
+    index below ``d`` is the pure element ``elements[index]``, -1 an unused slot."""
     system, comp = system_composition(z, amount, water)
     d = len(system.elements)
     comp /= comp.sum()
@@ -232,9 +246,7 @@ def hull_features(
     energy = hull_decomposition(
         np.ascontiguousarray(system.matrix[keep]), system.energy[keep], comp, idx, amt
     )
-    used = idx >= 0
-    element_fraction = float(amt[used & (idx < d)].sum())
-    return float(energy), float(d), element_fraction, float(used.sum())
+    return float(energy), np.asarray(system.elements, dtype=np.int64), idx, amt
 
 
 def batch_hull_features(packed: PackedCompositions, water: str) -> tuple[np.ndarray, np.ndarray]:

@@ -30,10 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from electroscreen.featurizers.thermo.enthalpies import WATER_PHASES
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    anion_masks,
-    stabilisation_training_set,
-)
+from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
+from electroscreen.featurizers.thermo.stabilisation_domain import domain_masks
 from electroscreen.featurizers.tree_arrays import TreeArrays
 
 if TYPE_CHECKING:
@@ -93,15 +91,16 @@ class FrozenBoosting:
 
 def fingerprint(model: StabilisationModel) -> str:
     """sha256 of the model's parameters, of its default training data (features and targets) and
-    of the training rows' anions (the domain's keys): it changes with the enthalpy table, the
-    element data, a default or the rule that decides the anions (so a stored domain is never that
-    of another rule)."""
+    of the anion set each training row counts towards (the domain's keys, :func:`~electroscreen.
+    featurizers.thermo.stabilisation_domain.domain_masks`): it changes with the enthalpy table,
+    the element data, a default, the rule that decides the anions or the rule that decides which
+    rows count (so a stored domain is never that of another rule)."""
     features, target, _ = model.training_data()
     packed = stabilisation_training_set(model.water, model.min_elements)[0]
     digest = hashlib.sha256(json.dumps(model.get_params(), sort_keys=True).encode())
     for array in (features, target):
         digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
-    digest.update(np.ascontiguousarray(anion_masks(packed), dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(domain_masks(packed, model.water)).tobytes())
     return digest.hexdigest()
 
 

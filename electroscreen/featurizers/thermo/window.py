@@ -139,7 +139,11 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         ``window_out_of_domain``: the value would be the model's stabilisation divided by the
         carrier exchanged, not a property of the enthalpy data. Examples: Na0.48Li0.02La0.5Nb2O6
         (0.0022 Li/atom leave at the oxidation limit: 94 V otherwise), LATP (0.18 eV/atom over
-        0.071 Li/atom: 7.8 V), LiGaF4 (a 0.85 eV/atom correction: 11.5 V). Tabulated and
+        0.071 Li/atom: 7.8 V), LiNaSO4 (a 0.27 eV/atom correction over 1/7 Li/atom: 7.7 V, above
+        Li2SO4's 5.85 V). A reduction limit at the metal exchanges no carrier (``n`` = 0, the end
+        of the range, not a slope) and is not judged by this bound: where only a correction put a
+        limit there, the correction itself is in question (fluorides, which the model no longer
+        corrects: ``stabilisation_domain.fluoroanion_rows``; Nb and Ti, below). Tabulated and
         plain-hull enthalpies are not affected (a plain-hull candidate's limits are potentials of
         tabulated facets). ``np.inf`` reports every limit.
     Status per row: ``ok``, ``no_carrier`` (the composition lacks the carrier),
@@ -329,8 +333,8 @@ def _out_of_domain(
     <= 0, finite: ``weight`` times the predicted stabilisation) whose propagated uncertainty
     ``max(weight * STABILISATION_MAE_EV, |correction|) / n`` exceeds ``max_uncertainty_v`` (``n``:
     carrier atoms exchanged per atom of candidate; a reduction limit at the metal, ``n = 0``, is
-    never flagged). A partial correction (a trace of an anion the model knows in a sulfide) carries
-    that share of the error."""
+    never flagged: the uncertainty of a potential range's end is not ``dE / n``). A partial
+    correction (a trace of an anion the model knows in a sulfide) carries that share of the error."""
     exchanged = np.column_stack([n_red, n_ox])
     error = np.maximum(weight * STABILISATION_MAE_EV, np.abs(correction))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
