@@ -15,7 +15,8 @@ whose near-member columns equal a training row's (nearest distance at most :data
 the labelled composition itself, however written) gets ``w = 1``: a composition labelled once, with
 no close labelled neighbours, is scored by the member that recalls its label, not by the far one
 (audit_halide F3: LiI, labelled ``unstable``, scored 0.82). The weight is then discontinuous
-there: a composition a dopant step away from such a label keeps the weight of its 5 nearest rows. The spread is that of the two-component mixture:
+there: a composition a dopant step away from such a label keeps the weight of its 5 nearest rows.
+The spread is that of the two-component mixture:
 ``var = w sd_near^2 + (1 - w) sd_far^2 + w (1 - w) (p_near - p_far)^2``.
 
 Members trained with ``class_weight: balanced`` estimate the odds of a training set with equal
@@ -223,6 +224,12 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.calibration = calibration
         self.recall_exact = recall_exact
+
+    def __setstate__(self, state: dict) -> None:
+        """A model pickled before ``calibration`` or ``recall_exact`` existed gets their old
+        behaviour (``"none"``, False), so ``get_params`` and ``repr`` work on it too."""
+        state = {"calibration": "none", "recall_exact": False, **state}
+        super().__setstate__(state)
 
     def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
         if columns is None:

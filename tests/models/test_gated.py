@@ -147,9 +147,12 @@ def test_a_training_row_alone_in_its_region_is_recalled_with_recall_exact(data):
     assert (exact.gate_weight(X[:10]) == 1.0).all()
     off = np.vstack([lone + 1e-3, X[:10] + 1e-3, X[:10] + 50.0])
     np.testing.assert_array_equal(exact.gate_weight(off), plain.gate_weight(off))
-    # pickled before the parameter: off
-    legacy = pickle.loads(pickle.dumps(exact))
-    del legacy.__dict__["recall_exact"]
+    # pickled before the parameter: off, and its parameters readable
+    state = exact.__getstate__()
+    del state["recall_exact"]
+    legacy = GatedClassifier.__new__(GatedClassifier)
+    legacy.__setstate__(state)
+    assert legacy.get_params()["recall_exact"] is False
     np.testing.assert_array_equal(legacy.gate_weight(lone), plain.gate_weight(lone))
 
 
