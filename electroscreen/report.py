@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a 
     from electroscreen.screening.screen_config import RankingConfig
 
 __all__ = [
+    "CONTRADICTS_MARK",
     "FAR_MARK",
     "LOG_WIDTH",
     "legend",
@@ -27,12 +28,19 @@ __all__ = [
     "ui_hint",
 ]
 
-#: After an air score the model gave far from every labelled composition (the row's
-#: ``pred_feature_status`` holds ``air-stability:labels:far_from_labels``): explained under the table.
+#: After an air score the model gave an unlabelled composition far from the labelled ones (the
+#: row's ``pred_feature_status`` holds ``air-stability:labels:far_from_labels``): explained under
+#: the table.
 FAR_MARK = "*"
 #: That note, as ``screen`` writes it (task prefix and
 #: :data:`~electroscreen.models.predictor_outputs.FAR_FROM_LABELS`; a test checks they agree).
 FAR_NOTE = "air-stability:labels:far_from_labels"
+#: After an air score that contradicts the composition's own label (``pred_feature_status`` holds
+#: ``air-stability:labels:contradicts_label=<verdicts>``): named under the table with its label.
+CONTRADICTS_MARK = "!"
+#: That note, as ``screen`` writes it, before its ``=`` (task prefix and
+#: :data:`~electroscreen.models.predictor_outputs.CONTRADICTS_LABEL`).
+CONTRADICTS_NOTE = "air-stability:labels:contradicts_label"
 
 #: Width of tables and lines when the output is not a terminal (a batch job's log, a pipe): wide
 #: enough that no candidate id, formula or path is cut to "…".
@@ -87,13 +95,25 @@ def _numbers(coverage: float | None) -> tuple[tuple[str, int], ...]:
 
 
 def _far_from_labels(rows: pd.DataFrame) -> list[bool]:
-    """Whether each row's air score was given far from every labelled composition (its
+    """Whether each row's air score was given far from the labelled compositions (its
     ``pred_feature_status`` holds :data:`FAR_NOTE`; results without the column: none)."""
     if "pred_feature_status" not in rows:
         return [False] * len(rows)
     notes = rows["pred_feature_status"].fillna("").astype(str)
     scored = rows["p_air_stable"].notna() if "p_air_stable" in rows else False
     return (notes.str.contains(FAR_NOTE, regex=False) & scored).tolist()
+
+
+def _contradicted_labels(rows: pd.DataFrame) -> list[str]:
+    """Per row, the label its air score contradicts as its note writes it (``unstable(1)``: the
+    verdict and its number of label rows), ``""`` for none (results without the column: none)."""
+    if "pred_feature_status" not in rows:
+        return [""] * len(rows)
+    found = []
+    for cell in rows["pred_feature_status"].fillna("").astype(str):
+        notes = [n for n in cell.split(",") if n.startswith(f"{CONTRADICTS_NOTE}=")]
+        found.append(notes[0].partition("=")[2] if notes else "")
+    return found
 
 
 def legend(
@@ -154,9 +174,11 @@ def ranked_table(
     model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction; a
     composition the air-stability model was fitted on with its literature verdict
     (``train_air_verdict``), which its score need not follow; and an air score given far from
-    every labelled composition is marked :data:`FAR_MARK` and explained (the gated model's
-    chemistry member alone: auditors found Na chlorides and unlabelled thiophosphates read as
-    stable there).
+    the labelled compositions to an unlabelled one is marked :data:`FAR_MARK` and explained (the
+    gated model's chemistry member alone: auditors found Na chlorides and unlabelled
+    thiophosphates read as stable there); one that contradicts the composition's own label
+    (``p >= 0.5`` for a label of ``unstable`` rows, LiI 0.82) is marked :data:`CONTRADICTS_MARK`
+    and named under the table with that label and its number of rows.
 
     Parameters
     ----------
@@ -217,8 +239,13 @@ def ranked_table(
     best = order.iloc[[first for first, _ in groups]]
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates{about}"
     far = _far_from_labels(best)
+    against = _contradicted_labels(best)
+    marks = [
+        (FAR_MARK if f else "") + (CONTRADICTS_MARK if a else "")
+        for f, a in zip(far, against, strict=True)
+    ]
     ids, formulas, cells = [], [], []
-    for row, (first, same), far_row in zip(best.itertuples(index=False), groups, far, strict=True):
+    for row, (first, same), mark in zip(best.itertuples(index=False), groups, marks, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
         formulas.append(str(row.formula))
         cells.append((
@@ -227,7 +254,7 @@ def ranked_table(
               else ()),
             _number(row.pred_log10_sigma),  # the trees' spread (_std) is not the interval
             f"[{_number(row.pred_log10_sigma_lo)}, {_number(row.pred_log10_sigma_hi)}]",
-            _number(row.p_air_stable) + (FAR_MARK if far_row else ""),
+            _number(row.p_air_stable) + mark,
             _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
     coverage = results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage
@@ -264,8 +291,19 @@ def ranked_table(
         notes.append("Air-stability labels (train_air_verdict): " + "; ".join(labelled))
     if any(far):
         notes.append(
-            f"{FAR_MARK} air score far from every labelled composition ({FAR_NOTE}): the "
-            "chemistry model's guess, not a labelled neighbour's verdict"
+            f"{FAR_MARK} air score of an unlabelled composition few labelled rows lie near "
+            f"({FAR_NOTE}: the mean distance to its 5 nearest gives the forest a weight below "
+            "0.05): the chemistry model's guess, not labelled neighbours' verdicts"
+        )
+    contradicted = [
+        f"rank {r}: {_number(p)} against {a}"
+        for r, p, a in zip(ranks, best["p_air_stable"], against, strict=True)
+        if a
+    ]
+    if contradicted:  # what the score says against the label it was fitted on
+        notes.append(
+            f"{CONTRADICTS_MARK} air score on the other side of 0.5 from the composition's own "
+            f"label ({CONTRADICTS_NOTE}; verdict(label rows)): " + "; ".join(contradicted)
         )
     caption = "\n".join(notes) or None
     table = Table(

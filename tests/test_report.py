@@ -182,13 +182,42 @@ def test_an_air_score_far_from_every_label_is_marked_and_explained():
     text = _render(ranked_table(results, top=2))
     rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
     assert [r[6].strip() for r in rows] == [f"0.49{FAR_MARK}", "0.97"]
-    assert f"{FAR_MARK} air score far from every labelled composition ({FAR_NOTE})" in " ".join(
-        text.split()
-    )
+    assert (
+        f"{FAR_MARK} air score of an unlabelled composition few labelled rows lie near "
+        f"({FAR_NOTE}: the mean distance to its 5 nearest gives the forest a weight below 0.05)"
+    ) in " ".join(text.split())
     results["pred_feature_status"] = ""  # near the labels (or results without the column): no mark
     for plain in (results, results.drop(columns="pred_feature_status")):
         text = _render(ranked_table(plain, top=2))
-        assert FAR_MARK not in text and "far from every labelled" not in text
+        assert FAR_MARK not in text and "few labelled rows lie near" not in text
+
+
+def test_an_air_score_against_its_own_label_is_marked_and_named_with_the_label():
+    """audit_halide F3: LiI, labelled unstable by one row, scored 0.82 and marked as far from
+    every labelled composition; the score is now marked as contradicting its label, named under
+    the table with the verdict and its number of label rows."""
+    from electroscreen.models.predictor_outputs import CONTRADICTS_LABEL
+    from electroscreen.report import CONTRADICTS_MARK, CONTRADICTS_NOTE, FAR_MARK
+
+    assert CONTRADICTS_NOTE == f"air-stability:{CONTRADICTS_LABEL}"  # as screen writes it
+    results = _two_candidates()
+    results["formula"] = ["LiI", "Li3YBr6"]
+    results["p_air_stable"] = [0.82, 0.02]
+    results["train_air_verdict"] = ["unstable", "stable (1), unstable (1)"]
+    results["pred_feature_status"] = [
+        f"conductivity:x:y,{CONTRADICTS_NOTE}=unstable(1)",
+        "air-stability:moisture:elemental_hull",
+    ]
+    text = _render(ranked_table(results, top=2), 300)
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    assert [r[6].strip() for r in rows] == [f"0.82{CONTRADICTS_MARK}", "0.02"]
+    words = " ".join(text.split())
+    assert (
+        f"{CONTRADICTS_MARK} air score on the other side of 0.5 from the composition's own label "
+        f"({CONTRADICTS_NOTE}; verdict(label rows)): rank 1: 0.82 against unstable(1)"
+    ) in words
+    assert "rank 2: 0.02 against" not in words
+    assert FAR_MARK not in text.split("rank:")[0]  # a labelled composition is not far from labels
 
 
 def test_a_legend_under_the_table_says_what_rank_sorts_by_and_the_interval():

@@ -22,7 +22,11 @@ from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTU
 from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
 from electroscreen.models.constant_features import NOTE as NEVER_VARIED
 from electroscreen.models.constant_features import RARE_NOTE, RARE_ROWS
-from electroscreen.models.predictor_outputs import FAR_FROM_LABELS, FEATURE_STATUS_COLUMN
+from electroscreen.models.predictor_outputs import (
+    CONTRADICTS_LABEL,
+    FAR_FROM_LABELS,
+    FEATURE_STATUS_COLUMN,
+)
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
 from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
@@ -43,8 +47,12 @@ OFF_NEUTRAL = "off_neutral"
 #: What the common notes mean, by ``<featurizer>:<status>`` (the part before any ``=``) or, for
 #: the window, its status (README, *pipeline*, says more).
 NOTE_MEANINGS = {
-    FAR_FROM_LABELS: "no labelled composition is near: the score is the four-descriptor model's "
-    "guess, a rough prior",
+    FAR_FROM_LABELS: "the composition is not labelled and few labelled rows lie near it (the "
+    "mean distance to its 5 nearest): the score is the four-descriptor model's guess, a rough "
+    "prior",
+    CONTRADICTS_LABEL: "the score is on the other side of 0.5 from this composition's own "
+    "literature label (train_air_verdict; each verdict with its number of label rows): the "
+    "model does not recall it, believe the label",
     f"moisture:{MOISTURE_HULL}": "air reactions computed on a hull of pure elements (no compound "
     "of the system tabulated): the score rests on them",
     NEVER_VARIED: "the model never saw this feature vary in training: the prediction cannot "

@@ -10,7 +10,13 @@ both moderately. :class:`GatedClassifier` predicts
 where ``d`` is the candidate's novelty on the *near* member's columns
 (:class:`~electroscreen.models.novelty.FeatureNovelty`: mean distance to the 5 nearest training rows,
 standardised features). A candidate next to labelled rows gets the near member's probability, one
-far from all of them the far member's. The spread is that of the two-component mixture:
+far from all of them the far member's. With ``recall_exact`` (the default config's), a candidate
+whose near-member columns equal a training row's (nearest distance at most :data:`EXACT_DISTANCE`:
+the labelled composition itself, however written) gets ``w = 1``: a composition labelled once, with
+no close labelled neighbours, is scored by the member that recalls its label, not by the far one
+(audit_halide F3: LiI, labelled ``unstable``, scored 0.82). The weight is then discontinuous
+there: a composition a dopant step away from such a label keeps the weight of its 5 nearest rows.
+The spread is that of the two-component mixture:
 ``var = w sd_near^2 + (1 - w) sd_far^2 + w (1 - w) (p_near - p_far)^2``.
 
 Members trained with ``class_weight: balanced`` estimate the odds of a training set with equal
@@ -25,6 +31,7 @@ Config (the default ``configs/air_stability.yaml``)::
     estimator: gated
     estimator_params:
       gate_scale: 0.5
+      recall_exact: true
       near: {estimator: random_forest, params: {n_estimators: 100}}
       far: {estimator: logistic, features: [rxn_h2o_ev_per_atom, borane_cluster], params: {C: 100.0}}
 
@@ -47,10 +54,15 @@ from sklearn.utils.validation import check_is_fitted
 from electroscreen.models.member_specs import check_member_spec
 from electroscreen.models.novelty import FeatureNovelty
 
-__all__ = ["GatedClassifier", "build_gated", "check_gated"]
+__all__ = ["EXACT_DISTANCE", "GatedClassifier", "build_gated", "check_gated"]
 
-#: The two members, the gate's scale and the calibration: the keys of ``estimator_params``.
-PARAM_KEYS = {"near", "far", "gate_scale", "calibration"}
+#: The two members, the gate's scale, the exact-match rule and the calibration: the keys of
+#: ``estimator_params``.
+PARAM_KEYS = {"near", "far", "gate_scale", "recall_exact", "calibration"}
+#: Nearest distance (standardised units) at or below which a row is a training row's own
+#: descriptors (``recall_exact``): rounding only (the label table's nearest distinct pair of
+#: compositions that the descriptors tell apart lies 0.005 apart, one they cannot 2e-16).
+EXACT_DISTANCE = 1e-9
 #: Values of ``calibration``.
 CALIBRATIONS = ("none", "prior")
 #: Keys of one member spec.
@@ -65,7 +77,8 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     Parameters
     ----------
     params : dict
-        ``{"near": spec, "far": spec, "gate_scale": float > 0, "calibration": "none" | "prior"}``;
+        ``{"near": spec, "far": spec, "gate_scale": float > 0, "recall_exact": bool,
+        "calibration": "none" | "prior"}``;
         a spec is a dict with ``estimator`` (one of :data:`MEMBER_ESTIMATORS`), optional
         ``features`` (a non-empty list of design feature names; without it, every column) and
         ``params`` (a mapping of its ``__init__`` arguments).
@@ -75,14 +88,15 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     Returns
     -------
     dict
-        ``gate_scale`` and, per member, ``estimator``, ``columns`` (positions) and ``params``.
+        ``gate_scale``, ``recall_exact`` (default False), ``calibration`` and, per member,
+        ``estimator``, ``columns`` (positions) and ``params``.
     """
     params = dict(params or {})
     unknown = set(params) - PARAM_KEYS
     if unknown or not {"near", "far"} <= set(params):
         raise ValueError(
             f"gated: estimator_params needs 'near' and 'far' (optional 'gate_scale', "
-            "'calibration'); "
+            "'recall_exact', 'calibration'); "
             f"got {sorted(params)}"
         )
     scale = params.get("gate_scale", 1.0)
@@ -91,7 +105,10 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     calibration = params.get("calibration", "none")
     if calibration not in CALIBRATIONS:
         raise ValueError(f"gated: calibration must be one of {CALIBRATIONS}: {calibration!r}")
-    out: dict = {"gate_scale": float(scale), "calibration": calibration}
+    exact = params.get("recall_exact", False)
+    if not isinstance(exact, bool):
+        raise ValueError(f"gated: recall_exact must be true or false, got {exact!r}")
+    out: dict = {"gate_scale": float(scale), "recall_exact": exact, "calibration": calibration}
     for role in ("near", "far"):
         out[role] = _member(role, params[role], list(feature_names))
     return out
@@ -138,6 +155,7 @@ def build_gated(
         far_columns=far["columns"],
         gate_scale=spec["gate_scale"],
         calibration=spec["calibration"],
+        recall_exact=spec["recall_exact"],
     )
 
 
@@ -158,6 +176,9 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     calibration : {"none", "prior"}, default "none"
         ``"prior"``: each member's probability is moved from equal classes to the class frequency
         of the fitted rows (``logit p + ln(n1 / n0)``) before the blend.
+    recall_exact : bool, default False
+        A row whose near columns lie within :data:`EXACT_DISTANCE` of a training row's gets the
+        near member's weight 1, whatever its 5 nearest rows (a model pickled before it: False).
 
     Attributes
     ----------
@@ -180,6 +201,8 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     ... ).fit(X, y)
     >>> w = model.gate_weight(np.array([X[0], X[0] + 100.0])); bool(w[0] > 0.5 and w[1] < 1e-6)
     True
+    >>> model.set_params(recall_exact=True).gate_weight(X[:1]).tolist()  # a training row itself
+    [1.0]
     """
 
     def __init__(
@@ -191,6 +214,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         gate_scale: float = 1.0,
         n_neighbors: int = 5,
         calibration: str = "none",
+        recall_exact: bool = False,
     ) -> None:
         self.near = near
         self.far = far
@@ -199,6 +223,13 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         self.gate_scale = gate_scale
         self.n_neighbors = n_neighbors
         self.calibration = calibration
+        self.recall_exact = recall_exact
+
+    def __setstate__(self, state: dict) -> None:
+        """A model pickled before ``calibration`` or ``recall_exact`` existed gets their old
+        behaviour (``"none"``, False), so ``get_params`` and ``repr`` work on it too."""
+        state = {"calibration": "none", "recall_exact": False, **state}
+        super().__setstate__(state)
 
     def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
         if columns is None:
@@ -241,11 +272,15 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def gate_weight(self, X: np.ndarray) -> np.ndarray:
-        """The near member's weight ``exp(-(d / gate_scale)^2)`` per row, shape ``(n,)``."""
+        """The near member's weight ``exp(-(d / gate_scale)^2)`` per row, shape ``(n,)``; with
+        ``recall_exact``, 1 for a row at most :data:`EXACT_DISTANCE` from a training row."""
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
-        d = self.novelty_.distance(X[:, self.near_columns_])
-        return np.exp(-((d / self.gate_scale) ** 2))
+        near = X[:, self.near_columns_]
+        weight = np.exp(-((self.novelty_.distance(near) / self.gate_scale) ** 2))
+        if getattr(self, "recall_exact", False):  # models pickled before it: off
+            weight[self.novelty_.distance(near, k=1) <= EXACT_DISTANCE] = 1.0
+        return weight
 
     def predict_proba_dist(
         self, X: np.ndarray, weight: np.ndarray | None = None

@@ -54,8 +54,9 @@ class FeatureNovelty(BaseEstimator):
         self.k_ = min(self.n_neighbors, len(X))
         return self
 
-    def distance(self, X: np.ndarray) -> np.ndarray:
-        """Mean distance of each row of ``X`` to its nearest training rows, shape ``(n,)``.
+    def distance(self, X: np.ndarray, k: int | None = None) -> np.ndarray:
+        """Mean distance of each row of ``X`` to its nearest training rows, shape ``(n,)``;
+        ``k``: that many of them (default the fitted ``n_neighbors``, at most the rows fitted).
 
         Each row's value depends on that row alone, to the last bit
         (:func:`~electroscreen.models.rowwise.mean_nearest_distance`; a BLAS product, and
@@ -64,7 +65,8 @@ class FeatureNovelty(BaseEstimator):
         X = _matrix(X)
         if len(X) == 0:
             return np.zeros(0)
-        train, k = self._training_rows()
+        train, fitted = self._training_rows()
+        k = fitted if k is None else min(int(k), len(train))
         return mean_nearest_distance(self.scaler_.transform(X), train, k)
 
     def _training_rows(self) -> tuple[np.ndarray, int]:

@@ -6,7 +6,9 @@ Arrhenius model, the activation energy for conductivity); :func:`predict_columns
 design (the body of ``CandidatePredictor.predict_design``: values on the predicted rows, NaN and a
 ``pred_status`` elsewhere; a model without a temperature model predicts at 25 degC only);
 :func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``), with
-:func:`gate_weights` for a gated classifier's far-from-labels note; :func:`frame_predictions` is
+:func:`gate_weights` for a gated classifier's far-from-labels note, given only to a composition no
+label row holds, and :func:`label_notes` for a labelled composition whose score contradicts its
+label (an air-stability model's ``training_labels_``); :func:`frame_predictions` is
 the body of ``CandidatePredictor.predict_frame`` (a frame featurized, its temperatures read,
 predicted).
 """
@@ -28,6 +30,7 @@ from electroscreen.models.tasks import get_task
 from electroscreen.models.temperature import read_temperatures, warn_kelvin_rows
 
 __all__ = [
+    "CONTRADICTS_LABEL",
     "EA_COLUMN",
     "FAR_FROM_LABELS",
     "FAR_WEIGHT",
@@ -37,6 +40,7 @@ __all__ = [
     "feature_notes",
     "frame_predictions",
     "gate_weights",
+    "label_notes",
     "output_columns",
     "predict_columns",
 ]
@@ -45,8 +49,14 @@ __all__ = [
 #: (the default air-stability model: the logistic model on four descriptors, not the labels of
 #: neighbouring compositions; 46 % of the demo's ranked candidates).
 FAR_WEIGHT = 0.05
-#: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``).
+#: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``),
+#: unless its composition is labelled itself (the model's ``training_labels_``).
 FAR_FROM_LABELS = "labels:far_from_labels"
+#: The note of a labelled composition whose score contradicts its own label, with the label's
+#: verdicts and rows (``labels:contradicts_label=unstable(1)``: ``p_air_stable >= 0.5`` for a
+#: composition one label row calls unstable; :meth:`~electroscreen.models.training_labels.
+#: TrainingLabels.contradicted`).
+CONTRADICTS_LABEL = "labels:contradicts_label"
 #: The column of a row's feature notes (:func:`feature_notes`; ``screen`` prefixes each with its
 #: model's name, ``<model>:<featurizer>:<status>``, comma-separated, and writes ``ok`` for none).
 FEATURE_STATUS_COLUMN = "pred_feature_status"
@@ -143,15 +153,50 @@ def frame_predictions(
     weight = gate_weights(predictor.estimator_, design) if details else None
     out = pd.DataFrame(predictor.predict_design(design, temperature, weight), index=frame.index)
     if details:
+        # a row's own notes: its temperature's (conductivity) or its contradicted label's (air)
+        labelled, contradicted = label_notes(predictor, design, out)
         notes = feature_notes(
             design,
             predictor.constant_features_,
             predictor.rare_features_,
             weight,
-            temperature_notes,
+            temperature_notes if contradicted is None else contradicted,
+            labelled,
         )
         out["pred_feature_status"] = notes
     return out
+
+
+def label_notes(
+    predictor: object, design: Design, out: pd.DataFrame
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Which predicted rows of ``design`` are labelled compositions, and per frame row its
+    :data:`CONTRADICTS_LABEL` note (``""``: none), for a classifier that kept its labels
+    (``training_labels_``); ``(None, None)`` for another predictor or no predicted row.
+
+    Parameters
+    ----------
+    predictor : CandidatePredictor
+        Fitted.
+    design : Design
+        With ``compositions`` of its predicted rows.
+    out : DataFrame
+        The predictions of ``design``'s frame (:func:`predict_columns`), row-aligned with it.
+
+    Returns
+    -------
+    labelled : ndarray of bool, shape (len(design.rows),) or None
+    notes : ndarray of object, shape (len(design),) or None
+    """
+    labels = getattr(predictor, "training_labels_", None)
+    if labels is None or design.compositions is None or not len(design.rows):
+        return None, None
+    found = labels.find(design.compositions)
+    p = out[predictor.output_columns()[0]].to_numpy(dtype=np.float64)[design.rows]
+    text = labels.contradicted(found, p)
+    notes = np.full(len(design), "", dtype=object)
+    notes[design.rows] = [f"{CONTRADICTS_LABEL}={t}" if t else "" for t in text]
+    return found >= 0, notes
 
 
 def gate_weights(estimator: object, design: Design) -> np.ndarray | None:
@@ -168,10 +213,11 @@ def feature_notes(
     rare_features: ConstantFeatures | None,
     gate_weight: np.ndarray | None = None,
     row_notes: np.ndarray | None = None,
+    labelled: np.ndarray | None = None,
 ) -> np.ndarray:
     """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes,
     given a gated classifier's weights, :data:`FAR_FROM_LABELS` where its near member has (almost)
-    no say, and ``row_notes``.
+    no say and the composition is not labelled itself, and ``row_notes``.
 
     Parameters
     ----------
@@ -184,7 +230,11 @@ def feature_notes(
         the row is noted :data:`FAR_FROM_LABELS`.
     row_notes : ndarray of object, shape (len(design),), optional
         A note per frame row (``""``: none), such as its temperature's
-        (:func:`~electroscreen.models.temperature.read_temperatures`).
+        (:func:`~electroscreen.models.temperature.read_temperatures`) or a contradicted label's
+        (:func:`label_notes`).
+    labelled : ndarray of bool, shape (len(design.rows),), optional
+        Whether each predicted row's composition is labelled (:func:`label_notes`): such a row is
+        never :data:`FAR_FROM_LABELS` (unknown: none is).
     """
     notes = design.feature_status.copy()
     extras = []
@@ -192,6 +242,8 @@ def feature_notes(
         extras = [f.notes(design.X) for f in (constant_features, rare_features) if f is not None]
         if gate_weight is not None:
             far = np.asarray(gate_weight) < FAR_WEIGHT
+            if labelled is not None:  # a labelled composition is not far from every label
+                far &= ~np.asarray(labelled, dtype=bool)
             extras.append(np.where(far, FAR_FROM_LABELS, "").astype(object))
     if row_notes is not None:
         extras.append(np.asarray(row_notes, dtype=object)[design.rows])

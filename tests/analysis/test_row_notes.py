@@ -51,6 +51,16 @@ def test_notes_split_per_caveat_and_ok_says_nothing():
     assert notes_column(frame).to_dict() == {7: notes_text(row), 9: ""}
 
 
+def test_a_contradicted_label_is_a_note_with_its_verdict_and_a_meaning():
+    """audit_halide F3: the card of LiI (labelled unstable, scored 0.82) says the score
+    contradicts its own label, naming the verdict and its number of label rows."""
+    row = {"pred_feature_status": "air-stability:labels:contradicts_label=unstable(1)"}
+    assert row_notes(row) == [("air-stability labels", "contradicts_label=unstable(1)")]
+    table = notes_table(row)
+    assert table["note"].tolist() == ["contradicts_label=unstable(1)"]
+    assert "own literature label" in table["meaning"].iloc[0]
+
+
 def test_every_window_meaning_is_a_status_the_window_writes():
     statuses = {k for k in NOTE_MEANINGS if ":" not in k}
     assert statuses and statuses <= set(window._PROBLEMS)

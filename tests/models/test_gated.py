@@ -106,6 +106,8 @@ def test_bad_parameters_are_named(data):
         ({"gate_scale": "big"}, "gate_scale must be a positive number, got 'big'"),
         ({"gate_scale": float("inf")}, "gate_scale must be a positive number"),
         ({"gate_scale": True}, "gate_scale must be a positive number"),
+        ({"recall_exact": "yes"}, "recall_exact must be true or false, got 'yes'"),
+        ({"recall_exact": 1}, "recall_exact must be true or false"),
     ],
 )
 def test_empty_features_and_bad_scales_are_named(change, says):
@@ -121,6 +123,47 @@ def test_a_member_without_features_reads_every_column():
     checked = check_gated({**spec, "gate_scale": 2}, ["a", "b"])
     np.testing.assert_array_equal(checked["far"]["columns"], [0, 1])
     assert checked["gate_scale"] == 2.0
+    assert checked["recall_exact"] is False  # off unless asked for
+    assert check_gated({**spec, "recall_exact": True}, ["a", "b"])["recall_exact"] is True
+
+
+def test_a_training_row_alone_in_its_region_is_recalled_with_recall_exact(data):
+    """audit_halide F3: LiI, labelled once and with no close labelled neighbour, was scored by
+    the far member (the mean distance to its 5 nearest training rows is large). With
+    ``recall_exact`` a row at a training row's own features gets the near member's weight 1;
+    a row a step away, and every other row, keeps the weight of its 5 nearest."""
+    X, y = data
+    lone = np.array([[6.0, -6.0, 6.0]])  # a composition unlike every other labelled one
+    Xl, yl = np.vstack([X, lone]), np.append(y, 0)
+    plain = _model(gate_scale=0.5).fit(Xl, yl)
+    exact = _model(gate_scale=0.5, recall_exact=True).fit(Xl, yl)
+    assert plain.gate_weight(lone)[0] < 1e-6  # before: the far member's score
+    assert exact.gate_weight(lone).tolist() == [1.0]
+    p_near = exact.near_.predict_proba_dist(lone)[0]
+    np.testing.assert_array_equal(exact.predict_proba_dist(lone)[0], p_near)
+    np.testing.assert_array_equal(exact.predict_proba_dist(lone)[1],
+                                  exact.near_.predict_proba_dist(lone)[1])  # fmt: skip
+    # a training row among many: 1 too; a row off every training row: as without the rule
+    assert (exact.gate_weight(X[:10]) == 1.0).all()
+    off = np.vstack([lone + 1e-3, X[:10] + 1e-3, X[:10] + 50.0])
+    np.testing.assert_array_equal(exact.gate_weight(off), plain.gate_weight(off))
+    # pickled before the parameter: off, and its parameters readable
+    state = exact.__getstate__()
+    del state["recall_exact"]
+    legacy = GatedClassifier.__new__(GatedClassifier)
+    legacy.__setstate__(state)
+    assert legacy.get_params()["recall_exact"] is False
+    np.testing.assert_array_equal(legacy.gate_weight(lone), plain.gate_weight(lone))
+
+
+def test_the_default_config_recalls_a_labelled_composition():
+    """The shipped default asks for ``recall_exact`` (both copies are identical:
+    tests/test_configs.py)."""
+    from electroscreen.configs import config_path
+    from electroscreen.experiments.train_config import load_train_config
+
+    config = load_train_config(config_path("air_stability.yaml"))
+    assert config.estimator == "gated" and config.estimator_params["recall_exact"] is True
 
 
 def test_prior_calibration_shifts_each_member_to_the_class_frequency():
