@@ -180,6 +180,9 @@ def ranked_table(
     (``p >= 0.5`` for a label of ``unstable`` rows, LiI 0.82) is marked :data:`CONTRADICTS_MARK`
     and named under the table with that label and its number of rows.
 
+    A hydrate, ranked with ``filters.allow_hydrates``, shows its ``hydrate_formula``
+    (``Li3YCl6·H2O``) where other rows show their ``formula``.
+
     Parameters
     ----------
     results : DataFrame
@@ -211,6 +214,7 @@ def ranked_table(
     from electroscreen.experiments.plots import COVERAGE_ATTR
     from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
     from electroscreen.screening.diversity import DIVERSE_RANK
+    from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
     from electroscreen.screening.temperatures import used_temperatures
 
@@ -247,7 +251,8 @@ def ranked_table(
     ids, formulas, cells = [], [], []
     for row, (first, same), mark in zip(best.itertuples(index=False), groups, marks, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
-        formulas.append(str(row.formula))
+        hydrate = getattr(row, HYDRATE_COLUMN, None)  # ranked with filters.allow_hydrates
+        formulas.append(hydrate if isinstance(hydrate, str) and hydrate else str(row.formula))
         cells.append((
             *((f"{temperatures[first]:g}",) if several else ()),
             *((f"+{similar.iloc[first]}" if similar.iloc[first] else "",) if similar is not None

@@ -18,7 +18,9 @@ Generated pools are packed caches, so generated candidates export like any other
     DIR/<NNN>_<id>/relax/               with ``dft="MPRelaxSet"`` (any pymatgen VASP input set,
                                         :mod:`electroscreen.analysis.export_dft`):
                                         INCAR, KPOINTS, POSCAR and POTCAR.spec (symbols, no POTCAR)
-    DIR/shortlist.csv                   rank, id, formula, every prediction, measurement,
+    DIR/shortlist.csv                   rank, id, formula (a hydrate's ``hydrate_formula``
+                                        beside it, ranked with ``filters.allow_hydrates``),
+                                        every prediction, measurement,
                                         objective and rank column of the results with the
                                         row's notes (``pred_feature_status``, ``window_status``)
                                         under the results' names (:data:`SHORTLIST_COLUMNS`), the
@@ -99,6 +101,7 @@ from electroscreen.screening.batch import (
 )
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS
+from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
 from electroscreen.screening.inputs_record import INPUTS_RECORD
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS
@@ -111,7 +114,7 @@ __all__ = ["ExportResult", "export_shortlist", "ordered_approximant"]
 #: bookkeeping (``status``, ``error``: a ranked row is ``ok``; ``n_sites``, ``batch``) and the
 #: input table's own columns.
 SHORTLIST_COLUMNS = (
-    "rank", "candidate_id", "formula", *CONDUCTIVITY_COLUMNS, TEMPERATURE_COLUMN,
+    "rank", "candidate_id", "formula", HYDRATE_COLUMN, *CONDUCTIVITY_COLUMNS, TEMPERATURE_COLUMN,
     *CONDUCTIVITY_OPTIONAL, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *NEAREST_TRAINING_COLUMNS,
     *NEAREST_HELDOUT_COLUMNS, *STABILITY_COLUMNS,
     *LABEL_COLUMNS, FEATURE_STATUS_COLUMN, *OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN,

@@ -1,9 +1,11 @@
-"""A result row's notes as a reader takes them in: ``pred_feature_status``, ``window_status`` and
-``charge_residual``.
+"""A result row's notes as a reader takes them in: ``pred_feature_status``, ``window_status``,
+``charge_residual`` and ``hydrate_formula``.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
 (``<model>:<featurizer>:<status>``, comma-separated; ``ok`` for none) and ``window_status`` (``ok``
-or why a window limit is empty); and every row's net charge in ``charge_residual``.
+or why a window limit is empty); every row's net charge in ``charge_residual``; and a hydrate as a
+chemist writes it in ``hydrate_formula`` (``Li3YCl6·H2O``, ranked with ``filters.allow_hydrates``:
+note ``composition: hydrate=Li3YCl6·H2O``).
 :func:`row_notes` splits them into one ``(where, note)`` pair per caveat, ``ok`` and empty cells
 left out, a residual of at least :data:`~electroscreen.screening.charge_residual.NOTED_RESIDUAL`
 e as ``charge: off_neutral=-0.05 e per formula unit``; :func:`notes_text` writes them as one cell
@@ -31,6 +33,7 @@ from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
 from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, NOTED_RESIDUAL
+from electroscreen.screening.hydrate_filter import HYDRATE, HYDRATE_COLUMN
 
 __all__ = [
     "NOTE_MEANINGS",
@@ -79,6 +82,9 @@ NOTE_MEANINGS = {
     f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
     "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
+    f"composition:{HYDRATE}": "a hydrate: its dry compound plus water of crystallisation, what "
+    "moisture makes of it; its water reads as air stability and an oxide's oxidation limit "
+    "(ranked only with filters.allow_hydrates)",
 }
 
 
@@ -89,10 +95,14 @@ def _blank(value: object) -> bool:
 def row_notes(row: pd.Series | dict) -> list[tuple[str, str]]:
     """The caveats of one results row: ``(where, note)`` per note of its ``pred_feature_status``
     (``where``: the model and featurizer, ``conductivity training_data``), its ``window_status``
-    when not ``ok`` (``where``: ``window``) and its ``charge_residual`` when at least
+    when not ``ok`` (``where``: ``window``), its ``charge_residual`` when at least
     :data:`~electroscreen.screening.charge_residual.NOTED_RESIDUAL` in magnitude (``where``:
-    ``charge``, ``off_neutral=-0.05 e per formula unit``); empty for a row without any."""
+    ``charge``, ``off_neutral=-0.05 e per formula unit``) and its ``hydrate_formula`` when it has
+    one (``("composition", "hydrate=Li3YCl6·H2O")``, first); empty for a row without any."""
     notes = []
+    hydrate = row.get(HYDRATE_COLUMN)
+    if isinstance(hydrate, str) and hydrate:
+        notes.append(("composition", f"{HYDRATE}={hydrate}"))
     features = row.get(FEATURE_STATUS_COLUMN)
     if not _blank(features):
         for part in str(features).split(","):

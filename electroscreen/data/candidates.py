@@ -37,8 +37,8 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 
 #: Column names electroscreen writes beside a table's own columns, in any of its output tables:
 #: the candidate table's (:data:`CANDIDATE_COLUMNS`), ``screen``'s results (``cell_formula``,
-#: ``n_sites``, ``batch``; the models' prediction columns, ``models.tasks`` and
-#: ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
+#: ``hydrate_formula`` of ``screening.hydrate_filter``, ``n_sites``, ``batch``; the models'
+#: prediction columns, ``models.tasks`` and ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
 #: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
 #: objectives and ``window_status``, ``screening.batch``; ``charge_residual``,
@@ -55,6 +55,7 @@ RESERVED_COLUMNS = frozenset(
     {
         *CANDIDATE_COLUMNS,
         "cell_formula",
+        "hydrate_formula",
         "n_sites",
         "batch",
         "pred_log10_sigma",

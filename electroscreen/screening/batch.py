@@ -31,6 +31,7 @@ from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.filters import apply_filters, apply_stored_states
+from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
 from electroscreen.screening.objective_table import OBJECTIVES, compute_function
@@ -278,7 +279,10 @@ def process_batch(
     Returns
     -------
     DataFrame
-        Candidate columns without ``structure`` plus :data:`PREDICTION_COLUMNS`,
+        Candidate columns without ``structure`` (``hydrate_formula`` after ``error``: the
+        hydrate as a chemist writes it, ``""`` for none; :mod:`~electroscreen.screening.
+        hydrate_filter`, which rejects hydrates as ``hydrate`` unless ``filters.allow_hydrates``)
+        plus :data:`PREDICTION_COLUMNS`,
         :data:`OBJECTIVE_COLUMNS`, :data:`WINDOW_STATUS_COLUMN` and ``gii, gii_scale, gii_max_site`` (structures only, NaN for formula rows;
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
         comma-separated, for a prediction made although some of its features were NaN; and
@@ -293,6 +297,7 @@ def process_batch(
     compositions = pack_compositions(table["cell_formula"].tolist())
     table = apply_filters(table, filters, compositions=compositions)
     table = _apply_stored_states(table, filters, structures)
+    table = apply_hydrates(table, filters, compositions, written_formulas(batch))
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()

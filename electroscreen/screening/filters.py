@@ -65,6 +65,7 @@ FILTER_STATUSES = (
     "not_charge_balanced",
     "anion_former_as_cation",
     "oxidising_cation",
+    "hydrate",  # screening/hydrate_filter.py: after the state rules, stored states included
     "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )
 

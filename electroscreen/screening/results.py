@@ -28,6 +28,7 @@ from electroscreen.screening.batch import (
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS, diversity_columns
+from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import (
     RANK_COLUMNS,
@@ -47,6 +48,7 @@ RESULT_COLUMNS = (
     "source",
     "status",
     "error",
+    HYDRATE_COLUMN,
     *PREDICTION_COLUMNS,
     *OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,

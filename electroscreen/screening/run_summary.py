@@ -91,6 +91,7 @@ _FILTER_NAMES = {
     "not_charge_balanced": "charge_balance",
     "anion_former_as_cation": "anion_formers",
     "oxidising_cation": "oxidising_cations",
+    "hydrate": "hydrates",
     "implausible_bond_valence": "max_gii",
 }
 

@@ -110,6 +110,14 @@ class FilterConfig(BaseModel):
     allow_redox_active: StrictBool = Field(
         False, description="Keep candidates with redox-active cations (default: reject them)."
     )
+    allow_hydrates: StrictBool = Field(
+        False,
+        description=(
+            "Rank hydrates (water of crystallisation written, Li3YCl6·H2O, or protic H and O that "
+            "are exactly water beside a dry rest; screening/hydrate_filter.py) beside the dry "
+            "compounds (default: status hydrate, not ranked; hydrate_formula names them either way)."
+        ),
+    )
     max_sites: StrictInt = Field(
         400, ge=1, description="Structures with more sites are rejected (composition rows pass)."
     )

@@ -59,7 +59,10 @@ def test_a_fixed_pool_screens_to_the_recorded_results(results):
     assert len(results) == len(expected) == len(pd.read_csv(GOLDEN / "pool.csv"))
     for column in expected.columns:
         got, want = results[column], expected[column]
-        if pd.api.types.is_float_dtype(want) or pd.api.types.is_float_dtype(got):
+        # a text column empty on every row (hydrate_formula: the pool holds no hydrate) reads
+        # back from the CSV as floats, all NaN: compared as text
+        text = pd.api.types.is_object_dtype(got) and want.isna().all()
+        if not text and (pd.api.types.is_float_dtype(want) or pd.api.types.is_float_dtype(got)):
             np.testing.assert_allclose(
                 got.to_numpy(dtype=float), want.to_numpy(dtype=float),
                 rtol=1e-9, atol=0, equal_nan=True, err_msg=column,

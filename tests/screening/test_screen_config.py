@@ -19,6 +19,8 @@ from electroscreen.screening.screen_config import load_screening_config
          "valid boolean, not the text 'yes'"),
         ({"filters": {"max_sites": True}}, "filters.max_sites", "integer, not the boolean true"),
         ({"filters": {"max_gii": "0.9"}}, "filters.max_gii", "valid number, not the text '0.9'"),
+        ({"filters": {"allow_hydrates": "no"}}, "filters.allow_hydrates",
+         "valid boolean, not the text 'no'"),
         ({"objectives": {"window": 1}}, "objectives.window", "valid boolean, not 1"),
         ({"ranking": {"kappa": "1"}}, "ranking.kappa", "valid number, not the text '1'"),
         ({"ranking": {"sigma_range": ["-8", -2]}}, "ranking.sigma_range.0",
@@ -73,3 +75,20 @@ def test_the_effective_config_as_yaml_reads_back_to_the_same_config(tmp_path):
     back = load_screening_config(path)
     assert back == config and back.digest() == config.digest()
     assert yaml.safe_load(text)["ranking"]["sigma_range"] == [-7.0, -1.0]
+
+
+def test_hydrates_are_left_out_by_default_and_the_switch_is_written_back(tmp_path):
+    """``filters.allow_hydrates`` (screening/hydrate_filter.py): off in the shipped config and
+    the built-in default, and in the effective config ``screen`` writes (``OUT/screening.yaml``)."""
+    from electroscreen.screening.screen_config import ScreeningConfig
+
+    assert load_screening_config().filters.allow_hydrates is False
+    assert ScreeningConfig().filters.allow_hydrates is False
+    path = tmp_path / "on.yaml"
+    path.write_text(yaml.safe_dump({"filters": {"allow_hydrates": True}}))
+    on = load_screening_config(path)
+    assert on.filters.allow_hydrates is True
+    assert "allow_hydrates: true" in on.yaml_text()
+    (tmp_path / "back.yaml").write_text(on.yaml_text())
+    assert load_screening_config(tmp_path / "back.yaml").digest() == on.digest()
+    assert on.digest() != load_screening_config().digest()
