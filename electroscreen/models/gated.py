@@ -10,12 +10,16 @@ both moderately. :class:`GatedClassifier` predicts
 where ``d`` is the candidate's novelty on the *near* member's columns
 (:class:`~electroscreen.models.novelty.FeatureNovelty`: mean distance to the 5 nearest training rows,
 standardised features). A candidate next to labelled rows gets the near member's probability, one
-far from all of them the far member's. With ``recall_exact`` (the default config's), a candidate
-whose near-member columns equal a training row's (nearest distance at most :data:`EXACT_DISTANCE`:
-the labelled composition itself, however written) gets ``w = 1``: a composition labelled once, with
-no close labelled neighbours, is scored by the member that recalls its label, not by the far one
-(audit_halide F3: LiI, labelled ``unstable``, scored 0.82). The weight is then discontinuous
-there: a composition a dopant step away from such a label keeps the weight of its 5 nearest rows.
+far from all of them the far member's. With ``recall_scale`` (the default config's 0.05), the
+weight is at least the nearest training row's own gate,
+
+    w = max(exp(-(d / gate_scale) ** 2), exp(-(d1 / recall_scale) ** 2)),
+
+``d1`` the distance to the nearest training row: a composition labelled once, with no close
+labelled neighbours, is scored by the member that recalls its label, not by the far one
+(audit_halide F3: LiI, labelled ``unstable``, scored 0.82), and so, continuously, is a composition
+a dopant step from it (LiI0.99Br0.01 lies 0.008 from LiI: weight 0.98); a ten-per-cent substitution
+(LiI0.9Br0.1, 0.08 away) gets 0.085 from it, a family step (LiBr, 0.87) nothing.
 The spread is that of the two-component mixture:
 ``var = w sd_near^2 + (1 - w) sd_far^2 + w (1 - w) (p_near - p_far)^2``.
 
@@ -31,7 +35,7 @@ Config (the default ``configs/air_stability.yaml``)::
     estimator: gated
     estimator_params:
       gate_scale: 0.5
-      recall_exact: true
+      recall_scale: 0.05
       near: {estimator: random_forest, params: {n_estimators: 100}}
       far: {estimator: logistic, features: [rxn_h2o_ev_per_atom, borane_cluster], params: {C: 100.0}}
 
@@ -56,12 +60,13 @@ from electroscreen.models.novelty import FeatureNovelty
 
 __all__ = ["EXACT_DISTANCE", "GatedClassifier", "build_gated", "check_gated"]
 
-#: The two members, the gate's scale, the exact-match rule and the calibration: the keys of
-#: ``estimator_params``.
-PARAM_KEYS = {"near", "far", "gate_scale", "recall_exact", "calibration"}
-#: Nearest distance (standardised units) at or below which a row is a training row's own
-#: descriptors (``recall_exact``): rounding only (the label table's nearest distinct pair of
-#: compositions that the descriptors tell apart lies 0.005 apart, one they cannot 2e-16).
+#: The two members, the gate's scale, the nearest row's recall scale and the calibration: the keys
+#: of ``estimator_params``.
+PARAM_KEYS = {"near", "far", "gate_scale", "recall_scale", "calibration"}
+#: The ``recall_scale`` of a model pickled with ``recall_exact=True`` (its weight 1 at a training
+#: row's own descriptors, nearest distance at most 1e-9, a step): rounding only (the label table's
+#: nearest distinct pair of compositions the descriptors tell apart lies 0.005 apart, one they
+#: cannot 2e-16), so its weights are the step's at every distance the labels hold.
 EXACT_DISTANCE = 1e-9
 #: Values of ``calibration``.
 CALIBRATIONS = ("none", "prior")
@@ -77,7 +82,7 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     Parameters
     ----------
     params : dict
-        ``{"near": spec, "far": spec, "gate_scale": float > 0, "recall_exact": bool,
+        ``{"near": spec, "far": spec, "gate_scale": float > 0, "recall_scale": float > 0 | None,
         "calibration": "none" | "prior"}``;
         a spec is a dict with ``estimator`` (one of :data:`MEMBER_ESTIMATORS`), optional
         ``features`` (a non-empty list of design feature names; without it, every column) and
@@ -88,7 +93,7 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     Returns
     -------
     dict
-        ``gate_scale``, ``recall_exact`` (default False), ``calibration`` and, per member,
+        ``gate_scale``, ``recall_scale`` (default None: off), ``calibration`` and, per member,
         ``estimator``, ``columns`` (positions) and ``params``.
     """
     params = dict(params or {})
@@ -96,22 +101,32 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
     if unknown or not {"near", "far"} <= set(params):
         raise ValueError(
             f"gated: estimator_params needs 'near' and 'far' (optional 'gate_scale', "
-            "'recall_exact', 'calibration'); "
+            "'recall_scale', 'calibration'); "
             f"got {sorted(params)}"
+            + ("; recall_exact became recall_scale" if "recall_exact" in params else "")
         )
     scale = params.get("gate_scale", 1.0)
-    if isinstance(scale, bool) or not isinstance(scale, Real) or not 0 < scale < np.inf:
+    if not _positive(scale):
         raise ValueError(f"gated: gate_scale must be a positive number, got {scale!r}")
+    recall = params.get("recall_scale")
+    if recall is not None and not _positive(recall):
+        raise ValueError(f"gated: recall_scale must be a positive number or null, got {recall!r}")
     calibration = params.get("calibration", "none")
     if calibration not in CALIBRATIONS:
         raise ValueError(f"gated: calibration must be one of {CALIBRATIONS}: {calibration!r}")
-    exact = params.get("recall_exact", False)
-    if not isinstance(exact, bool):
-        raise ValueError(f"gated: recall_exact must be true or false, got {exact!r}")
-    out: dict = {"gate_scale": float(scale), "recall_exact": exact, "calibration": calibration}
+    out: dict = {
+        "gate_scale": float(scale),
+        "recall_scale": None if recall is None else float(recall),
+        "calibration": calibration,
+    }
     for role in ("near", "far"):
         out[role] = _member(role, params[role], list(feature_names))
     return out
+
+
+def _positive(value: object) -> bool:
+    """A finite number above 0, not a bool."""
+    return not isinstance(value, bool) and isinstance(value, Real) and 0 < value < np.inf
 
 
 def _member(role: str, spec: object, names: list[str]) -> dict:
@@ -155,7 +170,7 @@ def build_gated(
         far_columns=far["columns"],
         gate_scale=spec["gate_scale"],
         calibration=spec["calibration"],
-        recall_exact=spec["recall_exact"],
+        recall_scale=spec["recall_scale"],
     )
 
 
@@ -176,9 +191,11 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     calibration : {"none", "prior"}, default "none"
         ``"prior"``: each member's probability is moved from equal classes to the class frequency
         of the fitted rows (``logit p + ln(n1 / n0)``) before the blend.
-    recall_exact : bool, default False
-        A row whose near columns lie within :data:`EXACT_DISTANCE` of a training row's gets the
-        near member's weight 1, whatever its 5 nearest rows (a model pickled before it: False).
+    recall_scale : float, optional
+        Distance to the nearest training row (standardised units) at which the near member's
+        weight from it has fallen to 1/e: the weight is the larger of the two gates, so a row at
+        a training row's own features gets 1 whatever its 5 nearest rows. None (the default): off
+        (a model pickled before it: :data:`EXACT_DISTANCE` with ``recall_exact=True``, else None).
 
     Attributes
     ----------
@@ -201,7 +218,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     ... ).fit(X, y)
     >>> w = model.gate_weight(np.array([X[0], X[0] + 100.0])); bool(w[0] > 0.5 and w[1] < 1e-6)
     True
-    >>> model.set_params(recall_exact=True).gate_weight(X[:1]).tolist()  # a training row itself
+    >>> model.set_params(recall_scale=0.05).gate_weight(X[:1]).tolist()  # a training row itself
     [1.0]
     """
 
@@ -214,7 +231,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         gate_scale: float = 1.0,
         n_neighbors: int = 5,
         calibration: str = "none",
-        recall_exact: bool = False,
+        recall_scale: float | None = None,
     ) -> None:
         self.near = near
         self.far = far
@@ -223,12 +240,14 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         self.gate_scale = gate_scale
         self.n_neighbors = n_neighbors
         self.calibration = calibration
-        self.recall_exact = recall_exact
+        self.recall_scale = recall_scale
 
     def __setstate__(self, state: dict) -> None:
-        """A model pickled before ``calibration`` or ``recall_exact`` existed gets their old
-        behaviour (``"none"``, False), so ``get_params`` and ``repr`` work on it too."""
-        state = {"calibration": "none", "recall_exact": False, **state}
+        """A model pickled before ``calibration`` or ``recall_scale`` existed gets their old
+        behaviour (``"none"``; :data:`EXACT_DISTANCE` for ``recall_exact=True``, else None), so
+        ``get_params`` and ``repr`` work on it too."""
+        exact = state.pop("recall_exact", False)
+        state = {"calibration": "none", "recall_scale": EXACT_DISTANCE if exact else None, **state}
         super().__setstate__(state)
 
     def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
@@ -254,8 +273,10 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or len(X) != len(y):
             raise ValueError(f"X must be 2-D with one row per label: {X.shape}, {len(y)} labels")
-        if not np.isfinite(self.gate_scale) or self.gate_scale <= 0:
+        if not _positive(self.gate_scale):
             raise ValueError(f"gate_scale must be a positive number, got {self.gate_scale}")
+        if self.recall_scale is not None and not _positive(self.recall_scale):
+            raise ValueError(f"recall_scale must be a positive number or None: {self.recall_scale}")
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}: {self.calibration!r}")
         counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=2)
@@ -273,13 +294,15 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
 
     def gate_weight(self, X: np.ndarray) -> np.ndarray:
         """The near member's weight ``exp(-(d / gate_scale)^2)`` per row, shape ``(n,)``; with
-        ``recall_exact``, 1 for a row at most :data:`EXACT_DISTANCE` from a training row."""
+        ``recall_scale``, at least ``exp(-(d1 / recall_scale)^2)``, ``d1`` the distance to the
+        nearest training row (1 at a training row's own features)."""
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
         near = X[:, self.near_columns_]
         weight = np.exp(-((self.novelty_.distance(near) / self.gate_scale) ** 2))
-        if getattr(self, "recall_exact", False):  # models pickled before it: off
-            weight[self.novelty_.distance(near, k=1) <= EXACT_DISTANCE] = 1.0
+        if self.recall_scale is not None:
+            nearest = self.novelty_.distance(near, k=1)
+            weight = np.maximum(weight, np.exp(-((nearest / self.recall_scale) ** 2)))
         return weight
 
     def predict_proba_dist(

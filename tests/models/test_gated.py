@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from electroscreen.models.gated import GatedClassifier, check_gated
+from electroscreen.models.gated import EXACT_DISTANCE, GatedClassifier, check_gated
 from electroscreen.models.linear_models import LogisticEnsembleClassifier
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier
 
@@ -106,8 +106,11 @@ def test_bad_parameters_are_named(data):
         ({"gate_scale": "big"}, "gate_scale must be a positive number, got 'big'"),
         ({"gate_scale": float("inf")}, "gate_scale must be a positive number"),
         ({"gate_scale": True}, "gate_scale must be a positive number"),
-        ({"recall_exact": "yes"}, "recall_exact must be true or false, got 'yes'"),
-        ({"recall_exact": 1}, "recall_exact must be true or false"),
+        ({"recall_scale": "near"}, "recall_scale must be a positive number or null, got 'near'"),
+        ({"recall_scale": 0}, "recall_scale must be a positive number or null"),
+        ({"recall_scale": -0.03}, "recall_scale must be a positive number or null"),
+        ({"recall_scale": True}, "recall_scale must be a positive number or null"),
+        ({"recall_exact": True}, "recall_exact became recall_scale"),
     ],
 )
 def test_empty_features_and_bad_scales_are_named(change, says):
@@ -123,47 +126,95 @@ def test_a_member_without_features_reads_every_column():
     checked = check_gated({**spec, "gate_scale": 2}, ["a", "b"])
     np.testing.assert_array_equal(checked["far"]["columns"], [0, 1])
     assert checked["gate_scale"] == 2.0
-    assert checked["recall_exact"] is False  # off unless asked for
-    assert check_gated({**spec, "recall_exact": True}, ["a", "b"])["recall_exact"] is True
+    assert checked["recall_scale"] is None  # off unless asked for
+    assert check_gated({**spec, "recall_scale": 0.05}, ["a", "b"])["recall_scale"] == 0.05
+    assert check_gated({**spec, "recall_scale": None}, ["a", "b"])["recall_scale"] is None
 
 
-def test_a_training_row_alone_in_its_region_is_recalled_with_recall_exact(data):
-    """audit_halide F3: LiI, labelled once and with no close labelled neighbour, was scored by
-    the far member (the mean distance to its 5 nearest training rows is large). With
-    ``recall_exact`` a row at a training row's own features gets the near member's weight 1;
-    a row a step away, and every other row, keeps the weight of its 5 nearest."""
+@pytest.fixture(scope="module")
+def lone_row(data):
+    """The training rows of ``data`` and one row unlike all of them, labelled 0 (LiI among
+    sulfides and oxides); the gate without and with ``recall_scale=0.05`` (the default's), and
+    ``lone``."""
     X, y = data
-    lone = np.array([[6.0, -6.0, 6.0]])  # a composition unlike every other labelled one
+    lone = np.array([[6.0, -6.0, 6.0]])
     Xl, yl = np.vstack([X, lone]), np.append(y, 0)
     plain = _model(gate_scale=0.5).fit(Xl, yl)
-    exact = _model(gate_scale=0.5, recall_exact=True).fit(Xl, yl)
-    assert plain.gate_weight(lone)[0] < 1e-6  # before: the far member's score
-    assert exact.gate_weight(lone).tolist() == [1.0]
-    p_near = exact.near_.predict_proba_dist(lone)[0]
-    np.testing.assert_array_equal(exact.predict_proba_dist(lone)[0], p_near)
-    np.testing.assert_array_equal(exact.predict_proba_dist(lone)[1],
-                                  exact.near_.predict_proba_dist(lone)[1])  # fmt: skip
-    # a training row among many: 1 too; a row off every training row: as without the rule
-    assert (exact.gate_weight(X[:10]) == 1.0).all()
-    off = np.vstack([lone + 1e-3, X[:10] + 1e-3, X[:10] + 50.0])
-    np.testing.assert_array_equal(exact.gate_weight(off), plain.gate_weight(off))
-    # pickled before the parameter: off, and its parameters readable
-    state = exact.__getstate__()
-    del state["recall_exact"]
-    legacy = GatedClassifier.__new__(GatedClassifier)
-    legacy.__setstate__(state)
-    assert legacy.get_params()["recall_exact"] is False
-    np.testing.assert_array_equal(legacy.gate_weight(lone), plain.gate_weight(lone))
+    recall = _model(gate_scale=0.5, recall_scale=0.05).fit(Xl, yl)
+    return plain, recall, lone
+
+
+def test_a_training_row_alone_in_its_region_is_recalled(lone_row, data):
+    """audit_halide F3: LiI, labelled once and with no close labelled neighbour, was scored by
+    the far member (the mean distance to its 5 nearest training rows is large). With
+    ``recall_scale`` a row at a training row's own features gets the near member's weight 1:
+    its probability and spread are the near member's."""
+    plain, recall, lone = lone_row
+    assert plain.gate_weight(lone)[0] < 1e-6  # without it: the far member's score
+    assert recall.gate_weight(lone).tolist() == [1.0]
+    p_near, sd_near = recall.near_.predict_proba_dist(lone)
+    np.testing.assert_array_equal(recall.predict_proba_dist(lone)[0], p_near)
+    np.testing.assert_array_equal(recall.predict_proba_dist(lone)[1], sd_near)
+    assert (recall.gate_weight(data[0][:10]) == 1.0).all()  # a training row among many: 1 too
+
+
+def test_the_recall_is_continuous_a_dopant_step_from_the_row(lone_row, data):
+    """``recall_exact`` (weight 1 at distance 0, the 5 nearest's weight beyond) left a step: a
+    composition a dopant step from LiI (LiI0.99Br0.01, 0.008 standardised units) got the far
+    member's 0.82 against LiI's 0.09. Now the weight is ``max(w5, exp(-(d1 / recall_scale)^2))``:
+    near 1 a fraction of ``recall_scale`` away, so its score is the labelled row's, and falling
+    continuously to the 5 nearest's weight a few ``recall_scale`` away (a real family step)."""
+    plain, recall, lone = lone_row
+    unit = recall.novelty_.scaler_[-1].scale_  # a raw step of `unit` is 1 standardised unit
+    direction = unit / np.linalg.norm(np.ones(3))  # along the diagonal, standardised
+    steps = np.array([0.0, 1e-6, 0.001, 0.008, 0.03, 0.08, 0.87])
+    rows = lone + steps[:, None] * direction
+    np.testing.assert_allclose(recall.novelty_.distance(rows, k=1), steps, atol=1e-9)
+    w = recall.gate_weight(rows)
+    w5 = plain.gate_weight(rows)
+    np.testing.assert_allclose(w, np.maximum(w5, np.exp(-((steps / 0.05) ** 2))), rtol=1e-9)
+    assert w[1] > 1 - 1e-8 and w[3] > 0.97  # a dopant step: scored as the labelled row ...
+    p = recall.predict_proba_dist(rows)[0]
+    p_far = recall.far_.predict_proba_dist(rows)[0]
+    assert abs(p[3] - p[0]) < 0.1 * abs(p_far[3] - p[0])  # ... not as the far member
+    assert np.all(np.diff(w) < 0)  # falling with distance, no step
+    assert w[5] < 0.1 and w[6] == w5[6]  # a ten-per-cent step; a family step (LiI to LiBr)
+    off = data[0][:10] + 50.0  # rows off every training row: as without it
+    np.testing.assert_array_equal(recall.gate_weight(off), plain.gate_weight(off))
+
+
+def test_a_model_pickled_before_recall_scale_keeps_its_gate(lone_row):
+    """Before ``recall_scale``: a model without the rule is without it; one with
+    ``recall_exact=True`` (weight 1 at nearest distance 1e-9 or less) gets
+    :data:`EXACT_DISTANCE` as its scale: 1 at the row itself, the 5 nearest's a dopant step away."""
+    plain, recall, lone = lone_row
+    rows = np.vstack([lone, lone + 1e-3])
+    for exact in (None, False, True):
+        state = dict(recall.__getstate__())  # a copy: the model's own __dict__ otherwise
+        del state["recall_scale"]
+        if exact is not None:
+            state["recall_exact"] = exact
+        legacy = GatedClassifier.__new__(GatedClassifier)
+        legacy.__setstate__(state)
+        assert "recall_exact" not in legacy.__dict__ and repr(legacy)
+        if exact:
+            assert legacy.get_params()["recall_scale"] == EXACT_DISTANCE
+            np.testing.assert_array_equal(
+                legacy.gate_weight(rows), [1.0, plain.gate_weight(rows)[1]]
+            )
+        else:
+            assert legacy.get_params()["recall_scale"] is None
+            np.testing.assert_array_equal(legacy.gate_weight(rows), plain.gate_weight(rows))
 
 
 def test_the_default_config_recalls_a_labelled_composition():
-    """The shipped default asks for ``recall_exact`` (both copies are identical:
+    """The shipped default asks for ``recall_scale`` (both copies are identical:
     tests/test_configs.py)."""
     from electroscreen.configs import config_path
     from electroscreen.experiments.train_config import load_train_config
 
     config = load_train_config(config_path("air_stability.yaml"))
-    assert config.estimator == "gated" and config.estimator_params["recall_exact"] is True
+    assert config.estimator == "gated" and config.estimator_params["recall_scale"] == 0.05
 
 
 def test_prior_calibration_shifts_each_member_to_the_class_frequency():
