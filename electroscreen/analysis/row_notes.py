@@ -77,7 +77,7 @@ NOTE_MEANINGS = {
     "window_not_converged": "the window search did not converge: left empty",
     "window_reducible_cation": "a cation the carrier metal reduces (Nb5+, Ti4+) that only the "
     "enthalpy model's correction keeps from it: reduction limit and reaction with the metal left "
-    "empty",
+    "empty (an empty oxidation limit beside it is beyond window_max_uncertainty_v)",
     "no_carrier": "no carrier ion: no window",
     f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "

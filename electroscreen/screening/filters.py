@@ -6,7 +6,11 @@ Each check only looks at candidates that are still ``ok``; the first failing che
 ``oxidising_cation``) and a message in ``error``. Rows are never dropped. A structure that carries
 its own oxidation states (a generated candidate: ``Sn4+>Nb4+``) is held to the same state rules with
 those states (:func:`apply_stored_states`), since a formula's balance may find other ones. The
-rules on oxidation states and their tables live in :mod:`electroscreen.screening.state_rules`.
+rules on oxidation states and their tables live in :mod:`electroscreen.screening.state_rules`
+(Ce is ``redox_active`` beside oxide or fluoride, or off Ce3+, after the balance). One status of
+:data:`FILTER_STATUSES` is not set here: ``hydrate``, which ``screen``'s batches set after these
+rules (:mod:`electroscreen.screening.hydrate_filter`), so :func:`apply_filters` alone passes a
+hydrate as ``ok``.
 """
 
 from __future__ import annotations

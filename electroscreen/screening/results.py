@@ -27,7 +27,12 @@ from electroscreen.screening.batch import (
 )
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.checkpoint import atomic_temp_path
-from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS, diversity_columns
+from electroscreen.screening.diversity import (
+    DIVERSE_RANK,
+    DIVERSITY_COLUMNS,
+    REPRESENTED_BY,
+    diversity_columns,
+)
 from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import (
@@ -201,7 +206,11 @@ def read_results(path: str | Path) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
         # round_trip: pandas' default float parser can miss the last bit of a shortest-repr float
         frame = pd.read_csv(
-            path, keep_default_na=False, na_values=[""], float_precision="round_trip"
+            path,
+            keep_default_na=False,
+            na_values=[""],
+            float_precision="round_trip",
+            dtype={"candidate_id": str, REPRESENTED_BY: str},  # ids are text, "1" is no 1.0
         )
         frame = from_spreadsheet(frame)
     else:

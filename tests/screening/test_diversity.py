@@ -319,3 +319,18 @@ def test_the_promising_count_of_chemistries_is_logged():
     assert metrics["n_sigma_gt_1e-4_air_stable"] == 3 and metrics[DISTINCT_METRIC] == 2
     assert DISTINCT_METRIC in HEADLINE_METRICS
     assert DISTINCT_METRIC not in review_metrics(frame.drop(columns=["diverse_rank"]))
+
+
+def test_numeric_ids_keep_their_representatives_through_the_csv(tmp_path):
+    # a formula table whose ids are numbers: "1" must come back as "1", not 1 and 1.0
+    from electroscreen.screening.results import read_results
+
+    frame = _frame(["Li10GeP2S12", "Li10SiP2S12", "Li3YCl6"], [1, 2, 3])
+    frame["id"] = ["1", "2", "3"]
+    frame = pd.concat([frame, _columns(frame, 0.06)], axis=1).rename(columns={"id": "candidate_id"})
+    assert represented_counts(frame).tolist() == [1, 0, 0]
+    frame.to_csv(tmp_path / "results.csv", index=False)
+    back = read_results(tmp_path / "results.csv")
+    assert back["candidate_id"].tolist() == ["1", "2", "3"]
+    assert back["represented_by"].fillna("").tolist() == ["", "1", ""]
+    assert represented_counts(back).tolist() == [1, 0, 0]

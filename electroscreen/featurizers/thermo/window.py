@@ -247,7 +247,7 @@ class ElectrochemicalWindow(CompositionFeaturizer):
         )  # the correction, not the data, keeps a reducible cation from the metal
         values[rows[hidden], 0] = np.nan
         values[rows[hidden], 2] = np.nan
-        problem[rows[hidden]] = 6
+        problem[rows[hidden]] = 6  # over an out-of-domain oxidation limit: the row note names both
         elemental = (fraction > TRACE_FRACTION) & np.isfinite(self.max_uncertainty_v)
         values[rows[elemental]] = np.nan
         problem[rows[elemental]] = 4
