@@ -97,9 +97,11 @@ def test_the_cli_says_a_kelvin_config_once_and_shows_each_rows_temperature(
 ):
     """The config's 298.15 is one ``warning:`` line (no Python warning with its source line);
     the row that took it from the config is not counted again among the table's kelvin-like
-    cells; the top table shows each row's temperature and both rows of Li7La3Zr2O12."""
+    cells; the top table shows each row's temperature and both rows of Li7La3Zr2O12 (one row per
+    composition and temperature: with one row per chemistry, the default, its 80 degC row is
+    represented by its better-ranked one)."""
     config = tmp_path / "kelvin.yaml"
-    config.write_text("temperature_c: 298.15\n")
+    config.write_text("temperature_c: 298.15\nranking:\n  diversity_distance: 0\n")
     result = CliRunner().invoke(
         app,
         ["screen", str(temperature_table), "--out", str(tmp_path / "out"), "--config", str(config),
