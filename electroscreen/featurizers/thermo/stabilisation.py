@@ -46,8 +46,9 @@ Method
 5. Minor cations (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`): a cation under
    1/7 of the cation atoms (below any in the training compositions with an anion) is blended out
    by the same ramp, the correction shared between the composition's own and its hosts' (minor
-   cations replaced, charge for charge, by the cation of the closest state): Li3OCl with one Ba per
-   20,000 formula units moves by 1e-5 eV/atom, not 0.097 (:func:`~electroscreen.featurizers.
+   cations replaced, charge for charge, by the cation of the closest state): Li4SiO4 with one Ba
+   per 20,000 formula units moves by 5e-6 eV/atom (Li3OCl, predicted for itself, moved by 0.097
+   while {O, Cl} was corrected) (:func:`~electroscreen.featurizers.
    thermo.candidate_enthalpy.candidate_enthalpies` applies 4 and 5). So a dopant-level anion or
    cation moves the enthalpy by a dopant-level amount.
 
