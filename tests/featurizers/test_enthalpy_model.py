@@ -197,6 +197,7 @@ def test_the_model_is_a_sklearn_estimator_fitted_explicitly(model):
         HULL_FEATURES,
         stabilisation_features,
         stabilisation_training_set,
+        system_labels,
         with_magpie,
     )
 
@@ -213,6 +214,9 @@ def test_the_model_is_a_sklearn_estimator_fitted_explicitly(model):
     formulas = ["Li7La3Zr2O12", "Li3PS4", "Li1.3Al0.3Ti1.7(PO4)3", "LiNbO3"]
     np.testing.assert_array_equal(explicit.predict(formulas), model.predict(formulas))
     assert explicit.domain_ == model.domain_ and explicit.targets_ is None
+    # the domain is measured held out by the same chemical systems as cross_validate's groups
+    np.testing.assert_array_equal(system_labels(packed), groups)
+    np.testing.assert_array_equal(explicit.domain_scores_, model.domain_scores_)
     # its features are the leave-one-out hull features the targets were computed with
     features, status = stabilisation_features(packed)
     assert (status == "ok").all()

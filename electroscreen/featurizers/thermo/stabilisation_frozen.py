@@ -1,7 +1,8 @@
 """The default stabilisation models, fitted once and shipped as plain arrays (no pickle).
 
 Fitting :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` on the enthalpy
-table takes about 1.5 s of CPU, and every process (each ``screen``, Dask worker or test run) used to
+table takes about 4.5 s of CPU (the regressor and the five held-out fits that decide its domain; 1.5 s
+before they did), and every process (each ``screen``, Dask worker or test run) used to
 pay it at first use. :func:`write_frozen_models` fits the default model of each water phase once and
 stores its boosting trees as arrays in ``featurizers/data/stabilisation_models.npz``, together with
 its applicability domain (the sets in it, the sets excluded and the held-out errors that decided
@@ -152,7 +153,7 @@ def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
 
     Normally rebuilt from the arrays shipped with the package (:func:`load_frozen_model`, ~0.2 s:
     the model fitted once, predicting bit for bit as the fit does); when those no longer match the
-    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 1.5 s of CPU on one
+    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 4.5 s of CPU on one
     core, on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`).
     """
     from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
