@@ -31,8 +31,8 @@ Which sets are in the domain (:func:`domain_scores`, measured by
 least ``min_domain_count`` counted rows is in the domain only if, held out by chemical system,
 the model's correction predicts its rows better (mean absolute error) than no correction (the
 plain hull); a set that fails is *excluded*. With the default table (GroupKFold, 5 folds; liquid
-/ gas water), {O} (279 rows) passes, 0.100 / 0.099 against 0.190 / 0.194 eV/atom, and {O, Cl}
-(10) fails, 0.200 / 0.198 against 0.066 / 0.061: W(ClO)2 and WCl4O are predicted about 0.4
+/ gas water), {O} (279 rows) passes, 0.100 / 0.099 against 0.189 / 0.194 eV/atom, and {O, Cl}
+(10) fails, 0.200 / 0.198 against 0.065 / 0.061: W(ClO)2 and WCl4O are predicted about 0.4
 eV/atom below targets of -0.05 and +0.01, and CaCl2O and H4NClO4, above their hull on the table
 (+0.13, +0.2 to +0.3), below it.
 An excluded set is no correction, not a gap: it takes its share of a composition's anions from a
@@ -124,7 +124,7 @@ def domain_scores(
         The rows' stabilisation energies, eV/atom.
     held_out : ndarray of float64, shape (N,)
         Each row's correction predicted by a model that did not see its chemical system (clipped
-        to <= 0, as corrections are applied: :meth:`~electroscreen.featurizers.thermo.
+        to <= 0, as corrections are applied: :func:`~electroscreen.featurizers.thermo.
         stabilisation_heldout.held_out_predictions`).
     min_count : int
         Sets with fewer counted rows are not scored (outside the domain, unmeasured).
