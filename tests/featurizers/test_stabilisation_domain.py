@@ -70,7 +70,9 @@ def test_anions_are_the_elements_with_a_negative_state():
 @pytest.mark.parametrize("water", ["gas", "liquid"])
 def test_oxygen_doped_sulfides_are_corrected_by_their_oxygen_share(water):
     """Not as oxides: the correction predicted for the oxide analogue, times the O share of the
-    anion atoms (0.25 for Li3PS3O, 0.0008 for Li10GeP2S11.99O0.01)."""
+    anion atoms (0.25 for Li3PS3O, 0.0008 for Li10GeP2S11.99O0.01); with Cl beside the O, the
+    excluded {O, Cl} takes part of that share and corrects it by 0 (Li6PS4.9O0.1Cl: 0.0086 of
+    0.0167)."""
     model = default_stabilisation_model(water)
     packed = pack_compositions(OXYSULFIDES)
     assert not model.in_domain(packed).any()
@@ -78,7 +80,10 @@ def test_oxygen_doped_sulfides_are_corrected_by_their_oxygen_share(water):
     for formula, w in zip(OXYSULFIDES, weight, strict=True):
         amounts = parse_formula(formula)
         share = amounts["O"] / sum(a for s, a in amounts.items() if s in ("O", "S", "Cl"))
-        assert w == pytest.approx(share, rel=1e-12), formula
+        if "Cl" in amounts:
+            assert 0.5 * share < w < share, formula
+        else:
+            assert w == pytest.approx(share, rel=1e-12), formula
         z, amount = _z_amount(formula)
         energy, source = corrected_enthalpy(z, amount, water)
         assert source == SOURCE_PARTIAL, formula

@@ -48,6 +48,8 @@ def test_the_shipped_model_is_the_fit_of_the_current_table(water):
             frozen.regressor_.predict(rows), fitted.regressor_.predict(rows)
         )
     assert frozen.domain_ == fitted.domain_ and frozen.get_params() == fitted.get_params()
+    assert frozen.excluded_ == fitted.excluded_  # and the held-out errors that decided them
+    np.testing.assert_array_equal(frozen.domain_scores_, fitted.domain_scores_)
     formulas = ["Li7La3Zr2O12", "Li1.3Al0.3Ti1.7(PO4)3", "LiNbO3", "Li3PS4"]
     np.testing.assert_array_equal(frozen.predict(formulas), fitted.predict(formulas))
     assert type(default_stabilisation_model(water).regressor_) is FrozenBoosting

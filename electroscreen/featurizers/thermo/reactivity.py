@@ -155,8 +155,9 @@ class AirReactivity(CompositionFeaturizer):
         reactive).
     stabilisation : bool
         Correct untabulated candidates inside the applicability domain of the stabilisation model
-        (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides, oxysalts,
-        oxychlorides; not sulfides with S-II, which its training table lacks, nor fluorides) by their predicted
+        (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`: oxides and
+        oxysalts; not sulfides with S-II, which its training table lacks, nor fluorides, nor
+        oxychlorides, whose correction held out is worse than none) by their predicted
         stabilisation below the hull, times the share of their anion atoms inside that domain (an
         oxysulfide in part). ``False``: the plain hull approximation everywhere.
 

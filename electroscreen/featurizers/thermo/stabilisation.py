@@ -29,12 +29,15 @@ Method
 4. Applicability domain (:meth:`StabilisationModel.domain_blend`): the anion sets of at least
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
    among O, S, Se, Te, N, F, Cl, Br, I its oxidation states make negative (:func:`~electroscreen.
-   featurizers.thermo.stabilisation_data.anion_masks`): {O} (oxides and oxosalts, S, N, Se being
-   cations there), {O, Cl} (oxychlorides); not sulfides (no ternary sulfide is tabulated),
-   oxynitrides with N-III, chlorides, bromides, iodides, fluorides (six metal fluorides: the
-   fluoroborates, Na2SiF6, KHF2 and the B and W oxyfluorides do not count, their leave-one-out
-   hull holding pure fluorine, :func:`~electroscreen.featurizers.thermo.stabilisation_domain.
-   fluoroanion_rows`). A candidate is corrected by the share of
+   featurizers.thermo.stabilisation_data.anion_masks`), whose rows the correction, held out by
+   chemical system, predicts better than no correction (:func:`~electroscreen.featurizers.
+   thermo.stabilisation_domain.domain_scores`, measured in :meth:`StabilisationModel.fit`): {O}
+   (oxides and oxosalts, S, N, Se being cations there). {O, Cl} (10 oxychlorides and LiCl
+   hydrates) fails and is *excluded*: an oxychloride keeps its plain hull energy. Not sulfides
+   (no ternary sulfide is tabulated), oxynitrides with N-III, chlorides, bromides, iodides,
+   fluorides (six metal fluorides: the fluoroborates, Na2SiF6, KHF2 and the B and W oxyfluorides
+   do not count, their leave-one-out hull holding pure fluorine, :func:`~electroscreen.
+   featurizers.thermo.stabilisation_domain.fluoroanion_rows`). A candidate is corrected by the share of
    its anion atoms a domain set covers (:mod:`~electroscreen.featurizers.thermo.
    stabilisation_domain`): all of it where its whole anion set is in the domain, none where no
    part is (the plain hull energy, not an extrapolation), a mixed-anion candidate by that share of
@@ -43,8 +46,9 @@ Method
 5. Minor cations (:mod:`~electroscreen.featurizers.thermo.stabilisation_hosts`): a cation under
    1/7 of the cation atoms (below any in the training compositions with an anion) is blended out
    by the same ramp, the correction shared between the composition's own and its hosts' (minor
-   cations replaced, charge for charge, by the cation of the closest state): Li3OCl with one Ba per
-   20,000 formula units moves by 1e-5 eV/atom, not 0.097 (:func:`~electroscreen.featurizers.
+   cations replaced, charge for charge, by the cation of the closest state): Li4SiO4 with one Ba
+   per 20,000 formula units moves by 5e-6 eV/atom (Li3OCl, predicted for itself, moved by 0.097
+   while {O, Cl} was corrected) (:func:`~electroscreen.featurizers.
    thermo.candidate_enthalpy.candidate_enthalpies` applies 4 and 5). So a dopant-level anion or
    cation moves the enthalpy by a dopant-level amount.
 
@@ -79,6 +83,7 @@ from electroscreen.featurizers.thermo.stabilisation_data import (
     mask_anions,
     stabilisation_features,
     stabilisation_training_set,
+    system_labels,
     with_magpie,
 )
 from electroscreen.featurizers.thermo.stabilisation_domain import (
@@ -86,6 +91,11 @@ from electroscreen.featurizers.thermo.stabilisation_domain import (
     domain_blend,
     domain_cover,
     domain_masks,
+    domain_scores,
+)
+from electroscreen.featurizers.thermo.stabilisation_heldout import (
+    cross_validation_scores,
+    held_out_predictions,
 )
 
 __all__ = [
@@ -139,10 +149,17 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         :func:`anion_masks`) of at least this many training compositions ({O} 279, sulfates,
         nitrates and selenites included; {O, Cl} 10; {F} 6, the molecular fluorides not counted:
         :func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_masks`; no ternary
-        with S-II: the table holds no sulfide beyond binaries). A composition with at least
-        ``min_elements`` elements is corrected by the share of its anion atoms a domain set
-        covers (:meth:`domain_cover`; all of it where its whole set is in the domain); elsewhere
-        the model would extrapolate.
+        with S-II: the table holds no sulfide beyond binaries), and among them only those whose
+        rows the correction predicts better than no correction, held out by chemical system
+        (``domain_folds``). A composition with at least ``min_elements`` elements is corrected
+        by the share of its anion atoms a domain set covers (:meth:`domain_cover`; all of it
+        where its whole set is in the domain); elsewhere the model would extrapolate.
+    domain_folds : int
+        Folds of the GroupKFold (groups: chemical systems) whose held-out predictions decide
+        which sets of ``min_domain_count`` rows are in the domain (:func:`~electroscreen.
+        featurizers.thermo.stabilisation_heldout.held_out_predictions`, :func:`~electroscreen.
+        featurizers.thermo.stabilisation_domain.domain_scores`); at most
+        the number of chemical systems. Fitting costs ``domain_folds`` more boosting fits.
 
     Attributes
     ----------
@@ -153,6 +170,15 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         Anion sets (atomic numbers of the negative elements) inside the applicability domain. The
         weighting by anion share needs no other fitted attribute, so models fitted before it
         predict with it.
+    excluded_ : frozenset of frozenset
+        Sets of ``min_domain_count`` rows that the held-out correction predicts no better than
+        no correction (default table: {O, Cl}); their share of a composition's anions is
+        corrected by 0 (:func:`~electroscreen.featurizers.thermo.stabilisation_domain.
+        domain_blend`). Empty for a model fitted before it existed.
+    domain_scores_ : ndarray of float64, shape (K, 4)
+        The measurement behind both: per set of ``min_domain_count`` rows, its mask, rows,
+        held-out MAE of the correction and of no correction, eV/atom (:func:`~electroscreen.
+        featurizers.thermo.stabilisation_domain.domain_scores`).
 
     Examples
     --------
@@ -172,6 +198,7 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         max_features: float | None = 0.3,
         random_state: int = 0,
         min_domain_count: int = 10,
+        domain_folds: int = 5,
     ) -> None:
         self.water = water
         self.min_elements = min_elements
@@ -182,14 +209,15 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         self.max_features = max_features
         self.random_state = random_state
         self.min_domain_count = min_domain_count
+        self.domain_folds = domain_folds
 
     def _validate_params(self) -> None:
         if self.water not in WATER_PHASES:
             raise ValueError(f"water must be one of {WATER_PHASES}, got {self.water!r}")
-        for name in ("min_elements", "min_domain_count"):
+        for name, low in (("min_elements", 1), ("min_domain_count", 1), ("domain_folds", 2)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
     def _regressor(self):
         from sklearn.ensemble import GradientBoostingRegressor
@@ -253,10 +281,24 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
                 f"{len(bad)} such row(s)"
             )
         self.regressor_ = self._regressor().fit(features, target)
-        masks, counts = np.unique(domain_masks(packed, self.water), return_counts=True)
-        keep = (masks > 0) & (counts >= self.min_domain_count)
-        self.domain_ = frozenset(mask_anions(m) for m in masks[keep])
+        self._fit_domain(packed, features, target)
         return self
+
+    def _fit_domain(self, packed: PackedCompositions, features: np.ndarray, y: np.ndarray) -> None:
+        """``domain_``, ``excluded_``, ``domain_scores_``: the sets of ``min_domain_count``
+        counted rows (:func:`domain_masks`), in the domain where the held-out correction's mean
+        absolute error on their rows is below that of no correction."""
+        masks = domain_masks(packed, self.water)
+        counts = np.unique(masks[masks > 0], return_counts=True)[1]
+        held_out = np.zeros(len(y))
+        if (counts >= self.min_domain_count).any():  # something to measure
+            groups = system_labels(packed)
+            held_out = held_out_predictions(self._regressor, features, y, groups, self.domain_folds)
+        scores = domain_scores(masks, y, held_out, self.min_domain_count)
+        better = scores[:, 2] < scores[:, 3]
+        self.domain_ = frozenset(mask_anions(int(m)) for m in scores[better, 0])
+        self.excluded_ = frozenset(mask_anions(int(m)) for m in scores[~better, 0])
+        self.domain_scores_ = scores
 
     def domain_cover(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
         """Weight of the correction of each composition and the domain's anion set that gives it
@@ -268,7 +310,9 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         rows = np.flatnonzero(self._enough_elements(packed))
         if len(rows):
             domain = [anion_mask(k) for k in self.domain_]
-            weight[rows], key[rows] = domain_cover(packed.take(rows), domain)
+            weight[rows], key[rows] = domain_cover(
+                packed.take(rows), domain, excluded=self._excluded_masks()
+            )
         return weight, key
 
     def domain_blend(
@@ -284,14 +328,19 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         rows = np.flatnonzero(self._enough_elements(packed))
         if len(rows):
             taken = None if merged is None else merged.take(rows)
-            parts = domain_blend(packed.take(rows), sets.tolist(), merged=taken)
+            parts = domain_blend(
+                packed.take(rows), sets.tolist(), merged=taken, excluded=self._excluded_masks()
+            )
             own[rows], weights[rows] = parts[0], parts[1]
         return own, weights, sets
 
+    def _excluded_masks(self) -> list[int]:
+        return [anion_mask(k) for k in getattr(self, "excluded_", frozenset())]
+
     def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
-        """The weight of :meth:`domain_cover`: 1 for oxides, oxosalts and in-domain oxychlorides
-        (the correction as before), 0 for sulfides, chlorides and fluorides, 0.99917 for
-        Li7La3Zr2O11.99S0.01, 0.00083 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O."""
+        """The weight of :meth:`domain_cover`: 1 for oxides and oxosalts (the correction as
+        before), 0 for sulfides, chlorides, fluorides and oxychlorides ({O, Cl} excluded),
+        0.99917 for Li7La3Zr2O11.99S0.01, 0.00083 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O."""
         return self.domain_cover(packed)[0]
 
     def in_domain(self, packed: PackedCompositions) -> np.ndarray:
@@ -351,35 +400,11 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         return out
 
     def cross_validate(self, n_splits: int = 5) -> dict[str, float]:
-        """Grouped (by chemical system) K-fold MAE of the model and of trivial baselines, eV/atom.
-
-        Returns
-        -------
-        dict
-            ``mae_model`` (clipped predictions, as :meth:`predict` gives them), ``mae_zero``
-            (predict 0, i.e. the plain hull approximation), ``mae_mean`` and ``mae_median`` (the
-            training-fold mean / median), ``mae_model_vs_clipped`` and ``mae_zero_vs_clipped`` (the
-            same against ``min(target, 0)``, the part a clipped model can represent), ``n``.
-        """
-        from sklearn.model_selection import GroupKFold
-
+        """Grouped (by chemical system) K-fold MAE of the model and of trivial baselines, eV/atom,
+        on the default training set (:func:`~electroscreen.featurizers.thermo.
+        stabilisation_heldout.cross_validation_scores`: ``mae_model``, ``mae_zero``, ...)."""
         features, y, groups = self.training_data()
-        pred, mean, median = (np.zeros(len(y)) for _ in range(3))
-        for train, test in GroupKFold(n_splits).split(features, y, groups):
-            regressor = self._regressor().fit(features[train], y[train])
-            pred[test] = np.minimum(regressor.predict(features[test]), 0.0)
-            mean[test] = y[train].mean()
-            median[test] = np.median(y[train])
-        clipped = np.minimum(y, 0.0)
-        return {
-            "mae_model": float(np.abs(pred - y).mean()),
-            "mae_zero": float(np.abs(y).mean()),
-            "mae_mean": float(np.abs(mean - y).mean()),
-            "mae_median": float(np.abs(median - y).mean()),
-            "mae_model_vs_clipped": float(np.abs(pred - clipped).mean()),
-            "mae_zero_vs_clipped": float(np.abs(clipped).mean()),
-            "n": float(len(y)),
-        }
+        return cross_validation_scores(self._regressor, features, y, groups, n_splits)
 
     def citations(self) -> list[str]:
         """References of the stabilisation model (Bartel 2020, Ward 2016, Friedman 2001) and the

@@ -52,6 +52,7 @@ __all__ = [
     "stabilisation_features",
     "stabilisation_targets",
     "stabilisation_training_set",
+    "system_labels",
     "table_compositions",
     "tabulated_hull_features",
     "with_magpie",
@@ -291,6 +292,18 @@ def _remembered_hull(z: bytes, amount: bytes, water: str) -> tuple[float, float,
     return hull_features(np.frombuffer(z, dtype=np.int64), np.frombuffer(amount), water)
 
 
+def _system_label(z: np.ndarray) -> str:
+    """``"Li-O-P"``: the distinct elements of ``z``, symbols sorted."""
+    return "-".join(sorted({ELEMENT_SYMBOLS[int(e)] for e in z}))
+
+
+def system_labels(packed: PackedCompositions) -> np.ndarray:
+    """Chemical system of each composition (``"Li-O-P"``, :func:`stabilisation_targets`' held-out
+    group), object array (N,)."""
+    spans = zip(packed.offsets[:-1], packed.offsets[1:], strict=True)
+    return np.asarray([_system_label(packed.z[lo:hi]) for lo, hi in spans], dtype=object)
+
+
 def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.DataFrame:
     """Leave-one-out stabilisation energy of every tabulated composition with >= ``min_elements``.
 
@@ -313,7 +326,7 @@ def stabilisation_targets(water: str = "liquid", min_elements: int = 3) -> pd.Da
             (
                 table.names[index],
                 index,
-                "-".join(sorted(ELEMENT_SYMBOLS[int(e)] for e in z)),
+                _system_label(z),
                 table.energy[index],
                 *feats,
                 table.energy[index] - feats[0],

@@ -1,10 +1,12 @@
 """The default stabilisation models, fitted once and shipped as plain arrays (no pickle).
 
 Fitting :class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel` on the enthalpy
-table takes about 1.5 s of CPU, and every process (each ``screen``, Dask worker or test run) used to
+table takes about 4.5 s of CPU (the regressor and the five held-out fits that decide its domain; 1.5 s
+before they did), and every process (each ``screen``, Dask worker or test run) used to
 pay it at first use. :func:`write_frozen_models` fits the default model of each water phase once and
 stores its boosting trees as arrays in ``featurizers/data/stabilisation_models.npz``, together with
-its applicability domain and a fingerprint of its training data, parameters and domain keys;
+its applicability domain (the sets in it, the sets excluded and the held-out errors that decided
+them, measured by the fit) and a fingerprint of its training data, parameters and domain keys;
 :func:`load_frozen_model` rebuilds it from those arrays when the fingerprint still matches the
 current table (else it returns None and the caller fits), for :func:`default_stabilisation_model`,
 the model every correction uses, once per process. :class:`FrozenBoosting` predicts as
@@ -125,11 +127,23 @@ def load_frozen_model(water: str = "liquid") -> StabilisationModel | None:
             return None
         scalars = stored[f"{water}__scalars"]
         arrays = {name: stored[f"{water}__{name}"] for name in _TREE_ARRAYS}
-        domain = stored[f"{water}__domain"]
+        domain, excluded = stored[f"{water}__domain"], stored[f"{water}__excluded"]
+        scores = stored[f"{water}__domain_scores"]
     model.regressor_ = FrozenBoosting(float(scalars[0]), float(scalars[1]), TreeArrays(**arrays))
     model.domain_ = frozenset(frozenset(int(z) for z in row if z > 0) for row in domain)
+    model.excluded_ = frozenset(frozenset(int(z) for z in row if z > 0) for row in excluded)
+    model.domain_scores_ = scores
     model.targets_ = None
     return model
+
+
+def _set_rows(sets: frozenset[frozenset[int]]) -> np.ndarray:
+    """Anion sets as rows of atomic numbers, zero-padded: int64 (len(sets), largest or 1)."""
+    rows = sorted(sorted(s) for s in sets)
+    out = np.zeros((len(rows), max(map(len, rows), default=1)), dtype=np.int64)
+    for i, anions in enumerate(rows):
+        out[i, : len(anions)] = anions
+    return out
 
 
 @lru_cache(maxsize=2)
@@ -139,7 +153,7 @@ def default_stabilisation_model(water: str = "liquid") -> StabilisationModel:
 
     Normally rebuilt from the arrays shipped with the package (:func:`load_frozen_model`, ~0.2 s:
     the model fitted once, predicting bit for bit as the fit does); when those no longer match the
-    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 1.5 s of CPU on one
+    table or the defaults, ``StabilisationModel(water=water).fit()`` (about 4.5 s of CPU on one
     core, on top of loading :func:`~electroscreen.featurizers.thermo.enthalpies.enthalpy_table`).
     """
     from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
@@ -161,11 +175,9 @@ def write_frozen_models(path: Path | None = None) -> Path:
         stored[f"{water}__scalars"] = np.array([frozen.init, frozen.learning_rate])
         for name in _TREE_ARRAYS:
             stored[f"{water}__{name}"] = getattr(frozen.trees, name)
-        sets = sorted(sorted(s) for s in model.domain_)
-        domain = np.zeros((len(sets), max(map(len, sets))), dtype=np.int64)
-        for i, anions in enumerate(sets):
-            domain[i, : len(anions)] = anions
-        stored[f"{water}__domain"] = domain
+        stored[f"{water}__domain"] = _set_rows(model.domain_)
+        stored[f"{water}__excluded"] = _set_rows(model.excluded_)
+        stored[f"{water}__domain_scores"] = model.domain_scores_
     np.savez_compressed(path, **stored)
     return path
 
