@@ -53,13 +53,19 @@ def _water_cells(
     only turn ``.`` into ``·``), so the other cells read 0 water and are not read one by one
     (most of a batch: a formula table of 5,000 rows holds none).
     """
+    if len(written) != len(look):
+        raise ValueError(f"written has {len(written)} rows; the table has {len(look)}")
+    text = [w if isinstance(w, str) else "" for w in written]
+    blob = "\n".join(text)  # one search for the batch: most hold no water at all
+    if "H2O" not in blob and "D2O" not in blob:
+        return None
     keep = look.copy()
     if "n_sites" in table:
         keep &= ~np.isfinite(pd.to_numeric(table["n_sites"], errors="coerce").to_numpy(float))
-    cells = [
-        w if k and isinstance(w, str) and ("H2O" in w or "D2O" in w) else None
-        for w, k in zip(written, keep, strict=True)
-    ]
+    cells: list[object] = [None] * len(text)
+    for row in np.flatnonzero(keep).tolist():
+        if "H2O" in text[row] or "D2O" in text[row]:
+            cells[row] = text[row]
     return cells if any(c is not None for c in cells) else None
 
 
