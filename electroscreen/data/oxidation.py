@@ -282,7 +282,7 @@ def _packed_states(packed: PackedCompositions, tol: float) -> PackedOxidation:
 
 
 #: The last batches' states (:mod:`~electroscreen.data.recent_batches`): a screening batch's rows
-#: are asked for by several featurizers and the window, half of them twice.
+#: are asked for by several featurizers and the window, about 40 % of them twice.
 _RECENT: RecentBatches[PackedOxidation] = RecentBatches(4)
 
 
