@@ -30,7 +30,7 @@ from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.screening.filters import apply_filters, apply_stored_states
+from electroscreen.screening.filters import apply_stored_states, filter_batch
 from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
@@ -295,9 +295,10 @@ def process_batch(
     table = table.reset_index(drop=True)
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
-    table = apply_filters(table, filters, compositions=compositions)
+    table, states = filter_batch(table, filters, compositions=compositions)
     table = _apply_stored_states(table, filters, structures)
-    table = apply_hydrates(table, filters, compositions, written_formulas(batch))
+    # the hydrate rule reads the states the charge balance assigned, not assigning them again
+    table = apply_hydrates(table, filters, compositions, written_formulas(batch), states)
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
