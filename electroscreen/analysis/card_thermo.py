@@ -28,7 +28,8 @@ from electroscreen.data.formula_reduction import WRITING_RANK
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
-from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
+from electroscreen.screening.filter_config import FilterConfig
+from electroscreen.screening.screen_config import ObjectivesConfig
 
 __all__ = [
     "ThermoComposition",

@@ -31,6 +31,7 @@ from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_stored_states, filter_batch
 from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
@@ -41,7 +42,7 @@ from electroscreen.screening.objective_columns import (
     objective_values,
 )
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
-from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
+from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import conductivity_inputs
 
 __all__ = [

@@ -35,8 +35,8 @@ from electroscreen.data.segments import segment_any
 from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.ligand_check import former_without_ligands
-from electroscreen.screening.screen_config import FilterConfig
 from electroscreen.screening.state_rules import (
     AFTER_BALANCE_REDOX,
     CATION_LIGANDS,

@@ -22,8 +22,8 @@ from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.hydrates import find_hydrates
 from electroscreen.data.tables import table_columns
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.inputs import Batch
-from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["HYDRATE", "HYDRATE_COLUMN", "apply_hydrates", "hydrate_message", "written_formulas"]
 
