@@ -29,7 +29,7 @@ Method
 4. Applicability domain (:meth:`StabilisationModel.domain_blend`): the anion sets of at least
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
    among O, S, Se, Te, N, F, Cl, Br, I its oxidation states make negative (:func:`~electroscreen.
-   featurizers.thermo.stabilisation_data.anion_masks`), whose rows the correction, held out by
+   featurizers.thermo.stabilisation_anions.anion_masks`), whose rows the correction, held out by
    chemical system, predicts better than no correction (:func:`~electroscreen.featurizers.
    thermo.stabilisation_domain.domain_scores`, measured in :meth:`StabilisationModel.fit`): {O}
    (oxides and oxosalts, S, N, Se being cations there). {O, Cl} (10 oxychlorides and LiCl
@@ -76,11 +76,13 @@ from electroscreen.featurizers.thermo.enthalpies import (
     EXP_TABLE_CITATION,
     WATER_PHASES,
 )
-from electroscreen.featurizers.thermo.stabilisation_data import (
+from electroscreen.featurizers.thermo.stabilisation_anions import (
     MergedAnions,
     anion_mask,
-    batch_hull_features,
     mask_anions,
+)
+from electroscreen.featurizers.thermo.stabilisation_data import (
+    batch_hull_features,
     stabilisation_features,
     stabilisation_training_set,
     system_labels,
@@ -320,7 +322,7 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_blend`'s parts:
         own (n,), each set's analogue's (n, D), the sets (D,); 0 below ``min_elements``.
-        ``merged``: :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions`
+        ``merged``: :func:`~electroscreen.featurizers.thermo.stabilisation_anions.merged_anions`
         of ``packed`` when already computed."""
         check_is_fitted(self, "domain_")
         sets = np.asarray(sorted(anion_mask(k) for k in self.domain_), dtype=np.int64)
