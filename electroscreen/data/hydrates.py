@@ -173,10 +173,10 @@ class Hydrates:
 
 
 def _composition_waters(
-    packed: PackedCompositions, rows: np.ndarray, states: AssignedStates
+    packed: PackedCompositions, rows: np.ndarray, known: AssignedStates
 ) -> np.ndarray:
     """Per row of ``packed``: its oxygen when its protic H and O are exactly water and it holds
-    no N (0 otherwise); only ``rows`` are looked at (their states taken from ``states``, else
+    no N (0 otherwise); only ``rows`` are looked at (their states taken from ``known``, else
     assigned here, each row alone)."""
     out = np.zeros(len(packed))
     z, offsets = np.asarray(packed.z), np.asarray(packed.offsets)
@@ -185,7 +185,7 @@ def _composition_waters(
     if not len(rows):
         return out
     kept = packed.take(rows)
-    oxidation = states.for_rows(packed, rows)
+    oxidation = known.for_rows(packed, rows)
     kz, amount, states = np.asarray(kept.z), np.asarray(kept.amount), oxidation.states
     n_h = segment_sum(amount * (kz == _H), kept.offsets)
     n_o = segment_sum(amount * (kz == _O), kept.offsets)

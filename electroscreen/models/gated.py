@@ -189,8 +189,8 @@ class GatedClassifier(LegacyStateMixin, ClassifierMixin, BaseEstimator):
     recall_scale : float, optional
         Distance to the nearest training row (standardised units) at which the near member's
         weight from it has fallen to 1/e: the weight is the larger of the two gates, so a row at
-        a training row's own features gets 1 whatever its 5 nearest rows. None (the default): off
-        (so for a model pickled before it).
+        a training row's own features gets 1 whatever its 5 nearest rows. None (the default): off,
+        as for a model pickled before it.
 
     Attributes
     ----------
