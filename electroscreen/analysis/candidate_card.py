@@ -69,9 +69,9 @@ from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
+from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import used_temperatures

@@ -95,14 +95,13 @@ from electroscreen.models.training_rows import (
 from electroscreen.screening.batch import (
     CONDUCTIVITY_COLUMNS,
     CONDUCTIVITY_OPTIONAL,
-    OBJECTIVE_COLUMNS,
     STABILITY_COLUMNS,
-    WINDOW_STATUS_COLUMN,
 )
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS
 from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
 from electroscreen.screening.inputs_record import INPUTS_RECORD
+from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS
 from electroscreen.screening.results import read_results

@@ -41,7 +41,7 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 #: prediction columns, ``models.tasks`` and ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
 #: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
-#: objectives and ``window_status``, ``screening.batch``; ``charge_residual``,
+#: objectives and ``window_status``, ``screening.objective_columns``; ``charge_residual``,
 #: ``screening.charge_residual``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``, and
 #: ``screening.diversity.DIVERSITY_COLUMNS``) and
