@@ -135,7 +135,7 @@ def id_problem(cid: str) -> str | None:
 #: A character that breaks or hides a line of text wherever it is shown: Unicode's ``Cc`` (C0,
 #: DEL, C1), ``Zl`` and ``Zp`` characters. The one rule of candidate ids (:func:`id_problem`), the
 #: exported CIF header (``analysis.export_provenance.one_line``) and the run description's table
-#: cells (``screening.run_summary.markdown_cell``).
+#: cells (``screening.run_description.markdown_cell``).
 LINE_BREAKING_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Those, and a CSV's NUL as read.
 _ID_BREAKER = re.compile(LINE_BREAKING_CHARACTER.pattern[:-1] + NUL_STAND_IN + "]")
