@@ -41,6 +41,7 @@ the OBELiX neighbours in :mod:`~electroscreen.analysis.neighbours` (:func:`find_
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,7 +203,7 @@ class CandidateCard:
         return f"{self.candidate_id}: {self.formula}"
 
     def _repr_html_(self) -> str:
-        parts = [f"<h3>{self._heading()}</h3>"]
+        parts = [f"<h3>{html.escape(self._heading())}</h3>"]  # ids and formulas are data
         for title, frame in self.sections().items():
             parts.append(f"<h4>{title}</h4>{frame.to_html(na_rep='NaN')}")
         return "\n".join(parts)
