@@ -208,7 +208,7 @@ def textbook_table() -> None:
 def label_auc_table() -> None:
     """ROC-AUC of single descriptors for the air-stable label (stable or moderate vs unstable)."""
     from electroscreen.data.air_stability import load_air_stability
-    from electroscreen.featurizers.thermo.reactivity import descriptor_roc_auc
+    from electroscreen.models.metrics import descriptor_roc_auc
     from electroscreen.models.tasks import air_stability_targets
 
     table = load_air_stability()

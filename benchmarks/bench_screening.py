@@ -45,7 +45,7 @@ from electroscreen.screening.synthetic import write_formula_pool
 #: Functions whose cumulative time the batch profile reports (name as cProfile shows it).
 PROFILE_STEPS = {
     "materialize": "read rows (materialize)",
-    "apply_filters": "pre-filters",
+    "filter_batch": "pre-filters",
     "as_packed_compositions": "parse formulas",
     "transform_with_status": "featurizers (all)",
     "objective_values": "computed objectives (window, cost, anode)",

@@ -23,11 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    ANION_BITS,
-    anion_masks,
-    stabilisation_training_set,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import ANION_BITS, anion_masks
+from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
 from electroscreen.featurizers.thermo.stabilisation_domain import fluoroanion_rows
 
 WATER = "gas"

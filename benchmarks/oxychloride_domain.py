@@ -27,11 +27,8 @@ import numpy as np
 
 from electroscreen.data.formula import ELEMENT_SYMBOLS
 from electroscreen.featurizers.thermo.stabilisation import StabilisationModel
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    ANION_BITS,
-    mask_anions,
-    stabilisation_training_set,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import ANION_BITS, mask_anions
+from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
 from electroscreen.featurizers.thermo.stabilisation_domain import domain_masks
 
 OXIDE, OXYCHLORIDE = int(ANION_BITS[8]), int(ANION_BITS[8] | ANION_BITS[17])

@@ -144,6 +144,12 @@ def run_demo(
         f"`MLFLOW_TRACKING_URI={uri} jupyter lab notebooks/triage.ipynb`; README, A five-minute tour)",
         highlight=False,
     )
+    best = result.results.loc[result.results["rank"].eq(1).fillna(False), "candidate_id"]
+    if len(best):  # a card quotes its id: ids of generated rows hold ">" and "+"
+        console.print(
+            f"or one candidate's card here: `electroscreen card {result.out} '{best.iloc[0]}'`",
+            highlight=False,
+        )
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s", highlight=False)
     console.print(ui_hint(result.run_id, uri), highlight=False)
     return result

@@ -41,6 +41,7 @@ the OBELiX neighbours in :mod:`~electroscreen.analysis.neighbours` (:func:`find_
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,9 +70,9 @@ from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS
 from electroscreen.screening.batch import PREDICTION_COLUMNS as BATCH_PREDICTION_COLUMNS
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
+from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import used_temperatures
@@ -202,7 +203,7 @@ class CandidateCard:
         return f"{self.candidate_id}: {self.formula}"
 
     def _repr_html_(self) -> str:
-        parts = [f"<h3>{self._heading()}</h3>"]
+        parts = [f"<h3>{html.escape(self._heading())}</h3>"]  # ids and formulas are data
         for title, frame in self.sections().items():
             parts.append(f"<h4>{title}</h4>{frame.to_html(na_rep='NaN')}")
         return "\n".join(parts)

@@ -3,7 +3,7 @@
 The screen computes the window and the electrode reactions of a row at its content as read
 (``cell_formula``), balanced exactly by its carrier
 (:func:`~electroscreen.data.carrier_balance.carrier_balanced`, in
-:func:`~electroscreen.screening.batch.objective_values`): a refined CIF's ``Li3Y1.015Cl6`` as
+:func:`~electroscreen.screening.objective_columns.objective_values`): a refined CIF's ``Li3Y1.015Cl6`` as
 ``Li2.955Y1.015Cl6``. A card that recomputed them from the raw ``formula`` brought back what that
 balance removes: a trace of metal or of Li setting a limit (``Li10.354Ge1.35P1.65S12``: an oxidation
 limit of 2.21 V against the run's 2.32 V; ``Li3Y1.015Cl6``: no window against 0.78-4.23 V), and
@@ -28,7 +28,8 @@ from electroscreen.data.formula_reduction import WRITING_RANK
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
-from electroscreen.screening.screen_config import FilterConfig, ObjectivesConfig
+from electroscreen.screening.filter_config import FilterConfig
+from electroscreen.screening.screen_config import ObjectivesConfig
 
 __all__ = [
     "ThermoComposition",

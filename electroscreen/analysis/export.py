@@ -74,6 +74,7 @@ from electroscreen.analysis.export_run import (
     write_provenance,
 )
 from electroscreen.analysis.export_sources import StructureFinder, source_resolver, split_source
+from electroscreen.analysis.folder_results import results_table
 from electroscreen.analysis.occupancy_rounding import check_tolerance
 from electroscreen.analysis.ordering import ordered_approximant
 from electroscreen.analysis.ordering_limits import (
@@ -95,14 +96,13 @@ from electroscreen.models.training_rows import (
 from electroscreen.screening.batch import (
     CONDUCTIVITY_COLUMNS,
     CONDUCTIVITY_OPTIONAL,
-    OBJECTIVE_COLUMNS,
     STABILITY_COLUMNS,
-    WINDOW_STATUS_COLUMN,
 )
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.diversity import DIVERSE_RANK, DIVERSITY_COLUMNS
 from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
 from electroscreen.screening.inputs_record import INPUTS_RECORD
+from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import RANKING_COLUMNS
 from electroscreen.screening.results import read_results
@@ -140,11 +140,7 @@ class ExportResult:
 
 def _read_results(results: str | Path) -> tuple[pd.DataFrame, Path, Path]:
     """The results table, its path and the screening's output folder (the table's)."""
-    path = Path(results)
-    folder = path if path.is_dir() else path.parent
-    table_path = path / "results.parquet" if path.is_dir() else path
-    if not table_path.is_file():
-        raise FileNotFoundError(f"no results table at {table_path}")
+    table_path, folder = results_table(results)
     return read_results(table_path), table_path, folder  # ranks as Int64, floats bit for bit
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "PROVENANCE_FILE",
     "row_temperatures",
     "run_provenance",
+    "store_reachable",
     "write_provenance",
 ]
 
@@ -88,7 +89,7 @@ def _config_temperature(path: Path, notes: list[str]) -> float | None:
         return None
 
 
-def _reachable(uri: str | None) -> bool:
+def store_reachable(uri: str | None) -> bool:
     """Whether the store ``uri`` may be asked: any but a SQLite file that does not exist here."""
     if not uri:
         return False
@@ -103,7 +104,7 @@ def _from_store(record: dict, need_temperature: bool, notes: list[str]) -> None:
     from electroscreen.experiments.tracking import tracking_client
 
     uri = record.get("tracking_uri")
-    if not _reachable(uri):
+    if not store_reachable(uri):
         notes.append(f"the store {uri} is not here: interval level and run params not read")
         return
     record["interval_coverage"] = model_coverage(record.get("conductivity_model_uri"), uri)

@@ -31,9 +31,9 @@ from electroscreen.models.predictor_outputs import (
 )
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
-from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, NOTED_RESIDUAL
 from electroscreen.screening.hydrate_filter import HYDRATE, HYDRATE_COLUMN
+from electroscreen.screening.objective_columns import WINDOW_STATUS_COLUMN
 
 __all__ = [
     "NOTE_MEANINGS",

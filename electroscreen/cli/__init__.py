@@ -15,7 +15,7 @@ import typer
 
 from electroscreen.cli.data import data_app, data_info, featurize
 from electroscreen.cli.models import serve, train, ui
-from electroscreen.cli.screen import demo, export, generate, screen
+from electroscreen.cli.screen import card, demo, export, generate, screen
 from electroscreen.screening.progress import is_terminal
 
 #: New container objects between two collections of the youngest generation (CPython: 700).
@@ -30,6 +30,7 @@ app.command("train")(train)
 app.command("generate")(generate)
 app.command("screen")(screen)
 app.command("export")(export)
+app.command("card")(card)
 app.command("demo")(demo)
 app.command("featurize")(featurize)
 app.command("ui")(ui)

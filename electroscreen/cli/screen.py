@@ -1,4 +1,4 @@
-"""The screening pipeline's commands: ``generate``, ``screen``, ``export`` and ``demo``."""
+"""The screening pipeline's commands: ``generate``, ``screen``, ``export``, ``card`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -248,6 +248,36 @@ def export(
             "properties",
             highlight=False,
         )
+
+
+def card(
+    results: Path = typer.Argument(..., help="Screening output folder (or its results table)."),
+    candidate_id: str = typer.Argument(..., help="The candidate's candidate_id in the results."),
+    html: Path | None = typer.Option(None, help="Also write the card as an HTML page here."),
+    neighbours: int = typer.Option(5, help="Number of nearest OBELiX materials shown."),
+    bvse: bool = typer.Option(
+        True, "--bvse/--no-bvse", help="Compute BVSE barriers (0.1-1 s per structure)."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, help="Reference data folder for the OBELiX neighbours (default: $ELECTROSCREEN_DATA)."
+    ),
+) -> None:
+    """Print everything known about one screened candidate: predictions, notes, structure,
+    descriptors, air reactions, window and electrodes, nearest OBELiX materials."""
+    from electroscreen.analysis.candidate_card import candidate_card
+    from electroscreen.analysis.folder_results import load_folder_results
+
+    try:
+        table = load_folder_results(results)
+        found = candidate_card(table, candidate_id, k=neighbours, bvse=bvse, data_dir=data_dir)
+    except (FileNotFoundError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        console.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(str(found), highlight=False, markup=False, soft_wrap=True)
+    if html is not None:
+        html.write_text(f"<!doctype html><meta charset=utf-8>{found._repr_html_()}\n")
+        console.print(f"-> {html}", highlight=False)
 
 
 def demo(

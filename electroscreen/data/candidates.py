@@ -41,7 +41,7 @@ STRUCTURE_PARSE_ERROR = "structure_parse_error"
 #: prediction columns, ``models.tasks`` and ``screening.batch.PREDICTION_COLUMNS``; the measurements, ``TRAINING_COLUMNS``, ``HELDOUT_COLUMNS``;
 #: the nearest measured compositions, ``NEAREST_TRAINING_COLUMNS``, ``NEAREST_HELDOUT_COLUMNS``;
 #: the labels, ``LABEL_COLUMNS``; the
-#: objectives and ``window_status``, ``screening.batch``; ``charge_residual``,
+#: objectives and ``window_status``, ``screening.objective_columns``; ``charge_residual``,
 #: ``screening.charge_residual``; the bond-valence columns,
 #: ``screening.plausibility``; the ranking columns, ``screening.ranking.RANKING_COLUMNS``, and
 #: ``screening.diversity.DIVERSITY_COLUMNS``) and
@@ -135,7 +135,7 @@ def id_problem(cid: str) -> str | None:
 #: A character that breaks or hides a line of text wherever it is shown: Unicode's ``Cc`` (C0,
 #: DEL, C1), ``Zl`` and ``Zp`` characters. The one rule of candidate ids (:func:`id_problem`), the
 #: exported CIF header (``analysis.export_provenance.one_line``) and the run description's table
-#: cells (``screening.run_summary.markdown_cell``).
+#: cells (``screening.run_description.markdown_cell``).
 LINE_BREAKING_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Those, and a CSV's NUL as read.
 _ID_BREAKER = re.compile(LINE_BREAKING_CHARACTER.pattern[:-1] + NUL_STAND_IN + "]")

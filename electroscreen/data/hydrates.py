@@ -40,13 +40,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, amount_text
 from electroscreen.data.formula_notation import FRACTION, NotationError, adduct_dots, amount_value
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, formula_units, reduced_formula
 from electroscreen.data.hydrogen_split import hydrogen_shares
-from electroscreen.data.oxidation import oxidation_states_packed
 from electroscreen.data.segments import segment_all, segment_any, segment_sum
 
 __all__ = [
@@ -172,9 +172,12 @@ class Hydrates:
         return self.waters > 0
 
 
-def _composition_waters(packed: PackedCompositions, rows: np.ndarray) -> np.ndarray:
+def _composition_waters(
+    packed: PackedCompositions, rows: np.ndarray, known: AssignedStates
+) -> np.ndarray:
     """Per row of ``packed``: its oxygen when its protic H and O are exactly water and it holds
-    no N (0 otherwise); only ``rows`` are looked at (their states assigned here, each row alone)."""
+    no N (0 otherwise); only ``rows`` are looked at (their states taken from ``known``, else
+    assigned here, each row alone)."""
     out = np.zeros(len(packed))
     z, offsets = np.asarray(packed.z), np.asarray(packed.offsets)
     rows = rows[segment_any(z == _H, offsets)[rows] & segment_any(z == _O, offsets)[rows]]
@@ -182,7 +185,7 @@ def _composition_waters(packed: PackedCompositions, rows: np.ndarray) -> np.ndar
     if not len(rows):
         return out
     kept = packed.take(rows)
-    oxidation = oxidation_states_packed(kept)
+    oxidation = known.for_rows(packed, rows)
     kz, amount, states = np.asarray(kept.z), np.asarray(kept.amount), oxidation.states
     n_h = segment_sum(amount * (kz == _H), kept.offsets)
     n_o = segment_sum(amount * (kz == _O), kept.offsets)
@@ -205,6 +208,7 @@ def find_hydrates(
     packed: PackedCompositions,
     rows: np.ndarray | None = None,
     written: Sequence[object] | None = None,
+    states: AssignedStates | None = None,
 ) -> Hydrates:
     """The hydrates among packed compositions, by their text and by their composition.
 
@@ -216,6 +220,10 @@ def find_hydrates(
     written : sequence of str, length N, optional
         Each row's formula as written (a table's formula cell; None or NaN where there is none),
         for :func:`written_waters`.
+    states : AssignedStates, optional
+        Oxidation states already assigned to some rows of ``packed`` (the charge-balance
+        filter's, :func:`~electroscreen.screening.filters.filter_batch`): read, not assigned
+        again; the other rows looked at are assigned here.
 
     Returns
     -------
@@ -229,7 +237,8 @@ def find_hydrates(
             raise ValueError(f"written has {len(written)} rows; the compositions have {n}")
         for row in np.flatnonzero(look):
             by_text[row] = written_waters(written[row])
-    by_composition = _composition_waters(packed, np.flatnonzero(look))
+    known = AssignedStates.none() if states is None else states
+    by_composition = _composition_waters(packed, np.flatnonzero(look), known)
     waters = np.where(by_composition > 0, by_composition, by_text)
     formula = np.full(n, "", dtype=object)
     dry = np.full(n, "", dtype=object)

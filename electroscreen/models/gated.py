@@ -55,19 +55,15 @@ from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.models.member_specs import check_member_spec
 from electroscreen.models.novelty import FeatureNovelty
 
-__all__ = ["EXACT_DISTANCE", "GatedClassifier", "build_gated", "check_gated"]
+__all__ = ["GatedClassifier", "build_gated", "check_gated"]
 
 #: The two members, the gate's scale, the nearest row's recall scale and the calibration: the keys
 #: of ``estimator_params``.
 PARAM_KEYS = {"near", "far", "gate_scale", "recall_scale", "calibration"}
-#: The ``recall_scale`` of a model pickled with ``recall_exact=True`` (its weight 1 at a training
-#: row's own descriptors, nearest distance at most 1e-9, a step): rounding only (the label table's
-#: nearest distinct pair of compositions the descriptors tell apart lies 0.005 apart, one they
-#: cannot 2e-16), so its weights are the step's at every distance the labels hold.
-EXACT_DISTANCE = 1e-9
 #: Values of ``calibration``.
 CALIBRATIONS = ("none", "prior")
 #: Keys of one member spec.
@@ -103,7 +99,6 @@ def check_gated(params: Mapping | None, feature_names: Sequence[str]) -> dict:
             f"gated: estimator_params needs 'near' and 'far' (optional 'gate_scale', "
             "'recall_scale', 'calibration'); "
             f"got {sorted(params)}"
-            + ("; recall_exact became recall_scale" if "recall_exact" in params else "")
         )
     scale = params.get("gate_scale", 1.0)
     if not _positive(scale):
@@ -174,7 +169,7 @@ def build_gated(
     )
 
 
-class GatedClassifier(ClassifierMixin, BaseEstimator):
+class GatedClassifier(LegacyStateMixin, ClassifierMixin, BaseEstimator):
     """The near member's probability close to the training rows, the far member's away from them.
 
     Parameters
@@ -194,8 +189,8 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     recall_scale : float, optional
         Distance to the nearest training row (standardised units) at which the near member's
         weight from it has fallen to 1/e: the weight is the larger of the two gates, so a row at
-        a training row's own features gets 1 whatever its 5 nearest rows. None (the default): off
-        (a model pickled before it: :data:`EXACT_DISTANCE` with ``recall_exact=True``, else None).
+        a training row's own features gets 1 whatever its 5 nearest rows. None (the default): off,
+        as for a model pickled before it.
 
     Attributes
     ----------
@@ -222,6 +217,10 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
     [1.0]
     """
 
+    #: A model pickled before ``calibration`` (2026-12-06) or ``recall_scale`` (2026-12-07)
+    #: existed: no calibration (a shift of 0) and no recall, its behaviour then.
+    _legacy_state = {"calibration": "none", "recall_scale": None, "prior_log_odds_": 0.0}
+
     def __init__(
         self,
         near: BaseEstimator,
@@ -241,14 +240,6 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.calibration = calibration
         self.recall_scale = recall_scale
-
-    def __setstate__(self, state: dict) -> None:
-        """A model pickled before ``calibration`` or ``recall_scale`` existed gets their old
-        behaviour (``"none"``; :data:`EXACT_DISTANCE` for ``recall_exact=True``, else None), so
-        ``get_params`` and ``repr`` work on it too."""
-        exact = state.pop("recall_exact", False)
-        state = {"calibration": "none", "recall_scale": EXACT_DISTANCE if exact else None, **state}
-        super().__setstate__(state)
 
     def _columns(self, columns: np.ndarray | None, n_features: int) -> np.ndarray:
         if columns is None:
@@ -312,7 +303,7 @@ class GatedClassifier(ClassifierMixin, BaseEstimator):
         :meth:`gate_weight` of ``X`` when already computed (the predictor's notes need it too)."""
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
-        shift = getattr(self, "prior_log_odds_", 0.0)  # models fitted before calibration: 0
+        shift = self.prior_log_odds_
         p_near, sd_near = _shifted(*self.near_.predict_proba_dist(X[:, self.near_columns_]), shift)
         p_far, sd_far = _shifted(*self.far_.predict_proba_dist(X[:, self.far_columns_]), shift)
         w = self.gate_weight(X) if weight is None else np.asarray(weight, dtype=np.float64)

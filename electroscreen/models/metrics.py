@@ -1,4 +1,5 @@
-"""Metrics of held-out predictions: regression (log10 sigma), classification, per group.
+"""Metrics of held-out predictions: regression (log10 sigma), classification, per group; and
+the ROC-AUC of one descriptor as a score for a binary label (:func:`descriptor_roc_auc`).
 
 Regression metrics are on ``log10(sigma / (S/cm))`` and use only *evaluable* rows (exact values;
 censored ``<1E-10`` rows are excluded), except three:
@@ -35,6 +36,7 @@ __all__ = [
     "OBELIX_CENSORED_LOG10_SIGMA",
     "TOP_HIT_LOG10_SIGMA",
     "classification_metrics",
+    "descriptor_roc_auc",
     "interval_coverage",
     "per_group_metrics",
     "regression_metrics",
@@ -205,6 +207,47 @@ def classification_metrics(
         out["roc_auc"] = float(roc_auc_score(yt, pt, sample_weight=w))
         out["log_loss"] = float(log_loss(yt, pt, sample_weight=w, labels=[0, 1]))
     return out
+
+
+def descriptor_roc_auc(
+    descriptor: np.ndarray,
+    stable: np.ndarray,
+    higher_is_stable: bool = True,
+    sample_weight: np.ndarray | None = None,
+) -> float:
+    """ROC-AUC of one descriptor as a score for the binary air-stable label (NaN rows dropped).
+
+    Parameters
+    ----------
+    descriptor : array (n,)
+        E.g. ``rxn_h2o_ev_per_atom`` (less negative = more stable, so ``higher_is_stable=True``).
+    stable : array (n,)
+        1 = air-stable (or moderate), 0 = unstable.
+    higher_is_stable : bool
+        Orientation of the score.
+    sample_weight : array (n,), optional
+        Row weights, e.g. the task's ``Targets.sample_weight`` (repeated compositions share a
+        weight of 1), so the score is comparable with the classifier's cross-validated ROC-AUC.
+
+    Returns
+    -------
+    float
+        Area under the ROC curve (0.5 = no information); NaN when only one class is left.
+    """
+    score = np.asarray(descriptor, dtype=float)
+    label = np.asarray(stable, dtype=float)
+    keep = np.isfinite(score) & np.isfinite(label)
+    weight = None
+    if sample_weight is not None:
+        weight = np.asarray(sample_weight, dtype=float)
+        if weight.shape != score.shape:
+            raise ValueError(f"sample_weight has shape {weight.shape}, expected {score.shape}")
+        keep &= np.isfinite(weight)
+        weight = weight[keep]
+    if len(np.unique(label[keep])) < 2:
+        return float("nan")
+    signed = score[keep] if higher_is_stable else -score[keep]
+    return float(roc_auc_score(label[keep], signed, sample_weight=weight))
 
 
 def per_group_metrics(

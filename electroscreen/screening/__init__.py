@@ -19,7 +19,7 @@ _EXPORTS = {
     "ScreeningResult": "runner",
     "ScreeningError": "runner",
     "ScreeningConfig": "screen_config",
-    "FilterConfig": "screen_config",
+    "FilterConfig": "filter_config",
     "RankingConfig": "screen_config",
     "load_screening_config": "screen_config",
     "apply_filters": "filters",

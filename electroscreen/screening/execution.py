@@ -14,11 +14,11 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from electroscreen.screening.batch import (
-    check_cathode,
     check_temperature,
     process_batch,
     process_batch_by_uri,
 )
+from electroscreen.screening.objective_columns import check_cathode
 from electroscreen.screening.screen_config import ScreeningConfig
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
@@ -34,8 +35,8 @@ from electroscreen.data.segments import segment_any, segment_ids
 from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.ligand_check import former_without_ligands
-from electroscreen.screening.screen_config import FilterConfig
 from electroscreen.screening.state_rules import (
     AFTER_BALANCE_REDOX,
     CATION_LIGANDS,
@@ -57,6 +58,7 @@ __all__ = [
     "STORED_STATES",
     "apply_filters",
     "apply_stored_states",
+    "filter_batch",
 ]
 
 FILTER_STATUSES = (
@@ -162,6 +164,16 @@ def apply_filters(
         A copy of ``batch`` whose ``status``/``error`` say why a candidate was rejected, with
         ``charge_residual`` (:mod:`~electroscreen.screening.charge_residual`).
     """
+    return filter_batch(batch, config, compositions)[0]
+
+
+def filter_batch(
+    batch: pd.DataFrame, config: FilterConfig, compositions: PackedCompositions | None = None
+) -> tuple[pd.DataFrame, AssignedStates]:
+    """:func:`apply_filters`'s table and the oxidation states its charge balance assigned (to
+    the rows still ``ok`` when it ran; none without ``require_charge_balance``), which a later
+    step of the batch reads instead of assigning them again (the hydrate rule:
+    :func:`~electroscreen.data.hydrates.find_hydrates`)."""
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
     error = out["error"].to_numpy(dtype=object).copy()
@@ -173,6 +185,7 @@ def apply_filters(
     elif len(packed) != len(out):
         raise ValueError(f"compositions has {len(packed)} rows; the batch has {len(out)}")
     residual = np.full(len(out), np.nan)  # charge_residual: rows the balance reads
+    assigned = AssignedStates.none()
     status, parse_failed = merge_status(status, packed.status)
     error[parse_failed] = packed.error[parse_failed]
 
@@ -229,6 +242,7 @@ def apply_filters(
         still_ok = np.flatnonzero(status == OK)
         kept = packed.take(still_ok)
         oxidation = oxidation_states_packed(kept)
+        assigned = AssignedStates(still_ok, oxidation)
         unbalanced = np.zeros(len(status), dtype=bool)
         unbalanced[still_ok] = (oxidation.status != OK) | ~_ionic(kept, oxidation)
         position = np.full(len(status), -1, dtype=np.int64)
@@ -254,7 +268,7 @@ def apply_filters(
     out["status"] = status
     out["error"] = error
     out[CHARGE_RESIDUAL_COLUMN] = residual
-    return out
+    return out, assigned
 
 
 def apply_stored_states(

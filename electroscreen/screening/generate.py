@@ -62,7 +62,8 @@ seeds are given in (:mod:`~electroscreen.screening.weighted_sample`).
 
 Cell labels (formulas, prototypes, species) live in
 :mod:`~electroscreen.screening.cell_content`; reading seeds and writing the pool
-(:func:`load_seeds`, :func:`write_pool`, re-exported here) in :mod:`~electroscreen.screening.pool_files`.
+(:func:`load_seeds`, :func:`write_pool`, re-exported here) in :mod:`~electroscreen.screening.pool_files`;
+each kept candidate's row of the table in :mod:`~electroscreen.screening.generated_rows`.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import OK, unique_ids
+from electroscreen.data.candidates import unique_ids
 from electroscreen.data.composition_match import CompositionIndex
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.packed import PackedStructures
@@ -92,13 +93,12 @@ from electroscreen.screening.cell_content import (
     seed_formulas,
     substitutions_label,
 )
+from electroscreen.screening.generated_rows import candidate_record, pool_table
 from electroscreen.screening.pool_files import load_seeds, write_pool
 from electroscreen.screening.seed_charge import (
     ADJUSTED_COLUMNS,
     CARRIER_ADJUSTED,
-    CARRIER_COLUMNS,
     RESIDUAL_KEPT,
-    CarrierClosure,
     close_carrier,
     closed_seeds,
 )
@@ -109,11 +109,7 @@ from electroscreen.screening.seed_maps import (
     seed_maps,
 )
 from electroscreen.screening.site_size import outside_limits, seed_mismatches
-from electroscreen.screening.substitution import (
-    CITATION_DOI,
-    ionic_volume_scale,
-    substitute_packed,
-)
+from electroscreen.screening.substitution import substitute_packed
 from electroscreen.screening.weighted_sample import weighted_sample
 
 __all__ = [
@@ -319,7 +315,7 @@ def generate_candidates(
     # in seed order, the most probable first within a seed
     picks = [(gi, k) for _, gi, k in sorted(kept, key=lambda entry: (entry[1], entry[0], entry[2]))]
     records = [
-        _record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
+        candidate_record(groups[gi], k, seed_ids[groups[gi].index], seed_texts[groups[gi].index],
                 rescale_lattice, (mismatch[gi][k], recharge[gi][k]), closures[gi])
         for gi, k in picks
     ]  # fmt: skip
@@ -342,7 +338,7 @@ def generate_candidates(
     if len(table):  # per formula unit of the candidate's cell (cell_units.structure_formulas)
         table.insert(1, "formula", seed_formulas(packed))
     return GeneratedPool(
-        packed, _finish_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
+        packed, pool_table(table), dict(counts), pd.DataFrame(skipped, columns=SKIPPED_COLUMNS),
         pd.DataFrame(rejected, columns=REJECTED_COLUMNS),
         pd.DataFrame(adjusted, columns=ADJUSTED_COLUMNS),
     )  # fmt: skip
@@ -366,51 +362,3 @@ def _distinct(groups: list[SeedMaps], ranked: list[tuple[float, int, int]]) -> l
             bucket.append(fractions)
             kept.append(entry)
     return kept
-
-
-def _record(
-    g: SeedMaps,
-    k: int,
-    seed_id: str,
-    seed_formula: str,
-    rescale: bool,
-    misfit: tuple,
-    closure: CarrierClosure,
-) -> dict:
-    subs = substitutions_label(g.z, g.charge, g.new_z[k], g.new_charge[k])
-    logp = float(g.log_probability[k])
-    return {
-        "candidate_id": f"{seed_id}:{subs}",
-        "source": f"generate:{seed_id}",
-        "status": OK,
-        "error": "",
-        "seed_id": seed_id,
-        "seed_formula": seed_formula,
-        "prototype": g.prototype,
-        "substitutions": subs,
-        "n_substituted": subs.count(">"),
-        "probability": float(np.exp(logp)),
-        "log10_probability": logp / np.log(10),
-        "lattice_scale": (
-            ionic_volume_scale(g.amounts, g.z, g.charge, g.new_z[k], g.new_charge[k])
-            if rescale
-            else 1.0
-        ),
-        "radius_mismatch": float(misfit[0]),
-        "charge_change": float(misfit[1]),
-        "seed_charge_residual": closure.residual,
-        "carrier_adjustment": closure.note,
-        "n_sites": g.n_sites,
-    }
-
-
-def _finish_table(table: pd.DataFrame) -> pd.DataFrame:
-    columns = [
-        "candidate_id", "formula", "source", "status", "error", "seed_id", "seed_formula",
-        "prototype", "substitutions", "n_substituted", "probability", "log10_probability",
-        "probability_source", "lattice_scale", "radius_mismatch", "charge_change",
-        *CARRIER_COLUMNS, "n_sites",
-    ]  # fmt: skip
-    if table.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return table.assign(probability_source=f"doi:{CITATION_DOI}")[columns]

@@ -17,12 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.hydrates import find_hydrates
 from electroscreen.data.tables import table_columns
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.inputs import Batch
-from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["HYDRATE", "HYDRATE_COLUMN", "apply_hydrates", "hydrate_message", "written_formulas"]
 
@@ -85,6 +86,7 @@ def apply_hydrates(
     config: FilterConfig,
     compositions: PackedCompositions,
     written: list[object] | None = None,
+    states: AssignedStates | None = None,
 ) -> pd.DataFrame:
     """:data:`HYDRATE_COLUMN` after ``error``, and status :data:`HYDRATE` unless
     ``config.allow_hydrates``, for the rows still ``ok``.
@@ -100,6 +102,9 @@ def apply_hydrates(
     written : list, length N, optional
         A formula table's cells as written (:func:`written_formulas`); read for the rows without
         a structure (a structure's cell may hold several formula units of the written formula).
+    states : AssignedStates, optional
+        The oxidation states the charge-balance filter assigned to rows of ``compositions``
+        (:func:`~electroscreen.screening.filters.filter_batch`): read, not assigned again.
 
     Returns
     -------
@@ -111,7 +116,7 @@ def apply_hydrates(
     look = status == OK
     if written is not None:
         written = _water_cells(written, look, out)
-    found = find_hydrates(compositions, look, written)
+    found = find_hydrates(compositions, look, written, states)
     column = np.where(look, found.formula, "").astype(object)
     if HYDRATE_COLUMN in out:
         out = out.drop(columns=HYDRATE_COLUMN)

@@ -8,7 +8,7 @@ What a screening run holds (read back by :mod:`electroscreen.analysis.triage`):
 - params: the flattened :class:`~electroscreen.screening.screen_config.ScreeningConfig`, ``inputs``,
   ``conductivity_model_uri``, ``stability_model_uri``, ``pool_digest``, ``config_digest``;
 - a name saying what was screened at which temperature (``pool · 80 °C``,
-  :func:`~electroscreen.screening.run_summary.screening_run_name`);
+  :func:`~electroscreen.screening.run_description.screening_run_name`);
 - a run input (``mlflow.log_input``) naming the candidate pool by its content digest (no data
   uploaded), and the models' logged models as model inputs;
 - metrics a reviewer compares, logged first (the UI lists them in logging order;
@@ -70,13 +70,9 @@ from electroscreen.screening.run_artifacts import (  # the artifact names, impor
     log_config_artifact,
     log_result_artifacts,
 )
+from electroscreen.screening.run_description import screening_note, screening_run_name
 from electroscreen.screening.run_reopen import recorded_run, reopen_run
-from electroscreen.screening.run_summary import (
-    review_metrics,
-    run_metrics,
-    screening_note,
-    screening_run_name,
-)
+from electroscreen.screening.run_summary import review_metrics, run_metrics
 from electroscreen.screening.screen_config import ScreeningConfig
 from electroscreen.screening.temperatures import predicted_at, ranked_temperatures
 

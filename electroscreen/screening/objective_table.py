@@ -7,7 +7,7 @@ its resolution). :data:`OBJECTIVES` is the one list of them:
 
 - :class:`~electroscreen.screening.screen_config.RankingConfig` takes its ``weight_*`` and ``*_range``
   fields and the names ``pareto_objectives`` allows from it;
-- :func:`~electroscreen.screening.batch.objective_values` computes the column of an objective that
+- :func:`~electroscreen.screening.objective_columns.objective_values` computes the column of an objective that
   names a ``compute`` function (the window, cost and interface columns are computed there already,
   switched by ``objectives`` in the config; the two predictions come from the models);
 - :func:`~electroscreen.screening.ranking.rank_candidates` loops over it.
@@ -65,7 +65,7 @@ class Objective:
         ``"module:function"``, ``function(compositions, carrier) -> ndarray (n,)`` on
         :class:`~electroscreen.data.compositions.PackedCompositions`: what computes the column for
         every ``ok`` row (imported when first used; it must not change a row's status). ``None``:
-        the models or :func:`~electroscreen.screening.batch.objective_values` write it.
+        the models or :func:`~electroscreen.screening.objective_columns.objective_values` write it.
     description, range_description : str
         The config fields' descriptions.
     """

@@ -18,8 +18,8 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.packed import PackedStructures
+from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.inputs import BatchStructures
-from electroscreen.screening.screen_config import FilterConfig
 
 __all__ = ["IMPLAUSIBLE", "PLAUSIBILITY_COLUMNS", "apply_bond_valence"]
 

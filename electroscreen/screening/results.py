@@ -20,11 +20,7 @@ import pyarrow.parquet as pq
 from electroscreen.data.candidates import OK, unique_ids
 from electroscreen.data.spreadsheet_text import from_spreadsheet, spreadsheet_safe_arrow
 from electroscreen.data.tables import read_parquet
-from electroscreen.screening.batch import (
-    OBJECTIVE_COLUMNS,
-    PREDICTION_COLUMNS,
-    WINDOW_STATUS_COLUMN,
-)
+from electroscreen.screening.batch import PREDICTION_COLUMNS
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN
 from electroscreen.screening.checkpoint import atomic_temp_path
 from electroscreen.screening.diversity import (
@@ -34,6 +30,7 @@ from electroscreen.screening.diversity import (
     diversity_columns,
 )
 from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
+from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS
 from electroscreen.screening.ranking import (
     RANK_COLUMNS,

@@ -1,24 +1,21 @@
 """What a reviewer compares between two screenings: the filter funnel, the promising count, the best
-prediction, the Pareto front; the run's bookkeeping (rows per status, timings, rate); and the run's
-description (``mlflow.note.content``) saying so."""
+prediction, the Pareto front; and the run's bookkeeping (rows per status, timings, rate). The run's
+description, which says so, is :mod:`~electroscreen.screening.run_description`'s."""
 
 from __future__ import annotations
 
 import math
 import re
-from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 
-from electroscreen.data.candidates import LINE_BREAKING_CHARACTER, OK
-from electroscreen.experiments.plots import AIR_SCORE
+from electroscreen.data.candidates import OK
 from electroscreen.models.training_rows import (
     HELDOUT_COLUMNS,
     NEAREST_HELDOUT_COLUMNS,
     NEAREST_TRAINING_COLUMNS,
     TRAINING_COLUMNS,
-    measurement_text,
 )
 from electroscreen.screening.diversity import DIVERSE_RANK
 from electroscreen.screening.filters import AFTER_BALANCE_REDOX, FILTER_STATUSES, STORED_STATES
@@ -27,12 +24,6 @@ from electroscreen.screening.near_measured import (
     measured_rows,
     near_sentence,
     nearest_measured,
-    nearest_text,
-)
-from electroscreen.screening.temperatures import (
-    predicted_at,
-    ranked_temperatures,
-    used_temperatures,
 )
 
 __all__ = [
@@ -40,12 +31,9 @@ __all__ = [
     "HEADLINE_METRICS",
     "NEAR_METRIC",
     "PROMISING",
-    "markdown_cell",
     "promising_line",
     "review_metrics",
     "run_metrics",
-    "screening_note",
-    "screening_run_name",
 ]
 
 #: Promising: predicted conductivity above 1e-4 S/cm and air-stability score at least 0.5.
@@ -237,149 +225,3 @@ def run_metrics(
 def _metric_key(name: str) -> str:
     """An MLflow-legal metric name (letters, digits, ``_ - . /`` and spaces) for a status code."""
     return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
-
-
-def screening_note(
-    inputs: list[str],
-    model_uris: dict[str, str],
-    results: pd.DataFrame | None = None,
-    metrics: dict[str, float] | None = None,
-    top: int = 5,
-    *,
-    links: dict[str, str] | None = None,
-    temperature_c: float | None = None,
-    warnings: list[str] | None = None,
-) -> str:
-    """Markdown description of a screening run: its inputs, models and temperature, then (when
-    finished) what it found: the funnel, the promising count, the best candidates.
-
-    Parameters
-    ----------
-    inputs : list of str
-        The input arguments.
-    model_uris : dict
-        Model URI per role.
-    results : DataFrame, optional
-        The ranked results (None: the run is running).
-    metrics : dict, optional
-        :func:`review_metrics` of ``results``.
-    top : int
-        Best-ranked rows in the table.
-    links : dict, optional
-        Markdown per role linking each model to its UI pages
-        (:func:`~electroscreen.screening.model_links.model_links`); a role without one shows its
-        URI as code.
-    temperature_c : float, optional
-        The screening's ``temperature_c``: named with every predicted conductivity ("σ at 80 °C");
-        when the ranked rows were predicted at several temperatures, the range is named and the
-        table gets a ``T (°C)`` column.
-    warnings : list of str, optional
-        Where the conductivity model errs on a class of the ranked candidates
-        (:mod:`~electroscreen.screening.class_warnings`): one ``warning:`` item each, after the
-        promising count.
-    """
-    links = links or {}
-    at = predicted_at(results, temperature_c)
-    lines = [
-        "**electroscreen screen** of " + ", ".join(f"`{p}`" for p in inputs[:10])
-        + (f" and {len(inputs) - 10} more" if len(inputs) > 10 else "")
-        + (f", conductivity predicted at **{at}**" if at else ""),
-        "",
-        *(f"- {role} model: {links.get(role) or f'`{uri}`'}" for role, uri in model_uris.items()),
-    ]  # fmt: skip
-    if results is None or metrics is None:
-        return "\n".join([*lines, "", "_running_"])
-    funnel = " → ".join(
-        f"{k.removeprefix('passed_')} {int(v)}"
-        for k, v in metrics.items()
-        if k.startswith("passed_")
-    )
-    sigma = f"σ at {at}" if at else "σ"
-    lines += [
-        "",
-        f"{len(results)} candidates; passing each filter: {funnel}; "
-        f"{int(metrics.get('n_predicted', 0))} predicted.",
-        f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} with predicted {sigma} above 1e-4 S/cm and "
-        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
-        f"(train_id / heldout_id); {near_sentence(metrics.get(NEAR_METRIC))}; "
-        f"Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
-    ]  # fmt: skip
-    if warnings:
-        lines += ["", *(f"- **warning:** {line}" for line in warnings)]
-    if "rank" in results:
-        rank = results["rank"]
-        best = results.loc[rank[rank > 0].nsmallest(top).index]  # no copy of the other rows
-        default = 25.0 if temperature_c is None else float(temperature_c)
-        mixed = len(ranked_temperatures(results, default)) > 1  # each row's beside it
-        if len(best):
-            row_t = used_temperatures(best, default)
-            near = nearest_measured(best).itertuples(index=False)
-            header = "log10 σ (S/cm) | T (°C)" if mixed else f"log10 {sigma} (S/cm)"
-            lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |",
-                      "|---|---|---|---|---|---|" + "---|" * mixed]  # fmt: skip
-            lines += [
-                f"| {int(r.rank)} | {markdown_cell(r.candidate_id)} | {markdown_cell(r.formula)} | "
-                f"{r.pred_log10_sigma:.2f} | "
-                + (f"{t:g} | " if mixed else "")
-                + f"{_measurement(r, n)} | {r.p_air_stable:.2f} |"
-                for r, t, n in zip(best.itertuples(index=False), row_t, near, strict=True)
-            ]
-    return "\n".join(lines)
-
-
-#: Characters of a table cell that markdown reads as syntax, and how a cell writes them: links and
-#: images (``[ ] ( ) !``), code and emphasis with a backslash; the table's ``|``, HTML (``< > &``) and
-#: what makes a bare URL or address a link (``:``, ``@``) as character references. CommonMark and
-#: the Showdown renderer of MLflow's UI both show each as the character itself.
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]()!~&<>|:@]")
-_REFERENCES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", ":": "&#58;", "@": "&#64;"}
-
-
-def markdown_cell(value: object) -> str:
-    """``value`` as the text of one markdown table cell: shown as written, on one line (control
-    characters and line separators as spaces), never a link, image, HTML or an extra column.
-
-    Examples
-    --------
-    >>> markdown_cell("[SI](https://x.example)|a")
-    '\\\\[SI\\\\]\\\\(https&#58;//x.example\\\\)&#124;a'
-    """
-    text = LINE_BREAKING_CHARACTER.sub(" ", str(value))
-    text = _MARKDOWN_SYNTAX.sub(lambda m: _REFERENCES.get(m[0]) or "\\" + m[0], text)
-    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)  # no bare www. link either
-
-
-def screening_run_name(inputs: list[str], temperature: str) -> str:
-    """A screening run's name: what was screened, then at which temperature, short enough for the
-    UI's runs list (``pool · 80 °C``, ``pool +2 · 25 °C``: the input's stem first, where runs of
-    different pools differ; the same pool's runs differ by their temperature).
-
-    Parameters
-    ----------
-    inputs : list of str
-        The input arguments.
-    temperature : str
-        ``"80 °C"`` or a range (:func:`~electroscreen.screening.temperatures.predicted_at`; its
-        note in parentheses is left out).
-    """
-    first = str(inputs[0]).rstrip("/") if inputs else ""
-    stem = PurePath(first).stem or PurePath(first).name or "candidates"
-    stem = stem if len(stem) <= 32 else f"{stem[:31]}…"
-    more = f" +{len(inputs) - 1}" if len(inputs) > 1 else ""
-    degrees = temperature.split(" (", 1)[0]
-    return f"{stem}{more} · {degrees}" if degrees else f"{stem}{more}"
-
-
-def _measurement(row: object, nearest: object = None) -> str:
-    """A ranked row's measured log10 sigma: ``-2.69 (trained on)``, ``<-10 (held out)``; else
-    the measured composition within ``NEAR_MEASURED`` (``nearest``, a row of
-    :func:`~electroscreen.screening.near_measured.nearest_measured`) as a table cell
-    (:func:`markdown_cell`): ``near Li6.75La3Zr1.75Nb0.25O12 (66a, trained on) at 0.0021``;
-    else ``""``."""
-    for kind, label in (("train", "trained on"), ("heldout", "held out")):
-        text = measurement_text(row, kind)
-        if text:
-            return f"{text} ({label})"
-    if nearest is not None and getattr(nearest, "distance", np.nan) <= NEAR_MEASURED:
-        return "near " + markdown_cell(nearest_text(nearest, getattr(row, "formula", None)))
-    return ""

@@ -18,7 +18,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import PackedOxidation
 from electroscreen.data.segments import segment_any
-from electroscreen.screening.screen_config import FilterConfig
+from electroscreen.screening.filter_config import FilterConfig
 
 __all__ = [
     "AFTER_BALANCE_REDOX",

@@ -17,7 +17,11 @@ import pytest
 from electroscreen.analysis.candidate_card import candidate_card
 from electroscreen.analysis.card_thermo import thermo_composition
 from electroscreen.data.compositions import pack_compositions
-from electroscreen.screening.batch import OBJECTIVE_COLUMNS, WINDOW_STATUS_COLUMN, objective_values
+from electroscreen.screening.objective_columns import (
+    OBJECTIVE_COLUMNS,
+    WINDOW_STATUS_COLUMN,
+    objective_values,
+)
 from electroscreen.screening.screen_config import ObjectivesConfig
 
 #: (candidate_id, formula, cell_formula as a screen reads it, the balanced composition).

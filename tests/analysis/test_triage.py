@@ -432,3 +432,15 @@ def test_a_bad_sort_key_and_a_numeric_id_are_said_or_read(data_dir):
     )
     card = candidate_card(numeric, 824, k=1, data_dir=data_dir)
     assert card.candidate_id == "824" and card.formula == "Li6PS5Cl"
+
+
+def test_a_cards_html_shows_its_id_and_formula_as_text():
+    """A candidate id is a file name or a table cell, data: the card's HTML heading (a notebook's
+    output, or the page ``electroscreen card --html`` writes) shows it, never runs it."""
+    from electroscreen.analysis.candidate_card import CandidateCard
+
+    hostile = '<img src=x onerror="alert(1)">'
+    card = CandidateCard(hostile, "Li3PS4<b>", pd.Series({"status": "ok"}))
+    page = card._repr_html_()
+    assert "<img" not in page and "<b>" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;: Li3PS4&lt;b&gt;" in page

@@ -151,10 +151,8 @@ def test_applicability_domain_follows_the_training_anions(model):
     stabilisation_domain.fluoroanion_rows) and binaries are outside, so their hull energy is
     kept."""
     from electroscreen.data.compositions import pack_compositions
-    from electroscreen.featurizers.thermo.stabilisation_data import (
-        mask_anions,
-        stabilisation_training_set,
-    )
+    from electroscreen.featurizers.thermo.stabilisation_anions import mask_anions
+    from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
     from electroscreen.featurizers.thermo.stabilisation_domain import domain_masks
 
     o, s_, f, cl, n = (SYMBOL_TO_Z[e] for e in ("O", "S", "F", "Cl", "N"))
@@ -242,7 +240,7 @@ def _anions_one_by_one(z: np.ndarray, amount: np.ndarray) -> frozenset[int]:
     """The anion set of one composition from ``assign_oxidation_states`` (the rule, per row)."""
     from electroscreen.data.formula import ELEMENT_SYMBOLS
     from electroscreen.data.oxidation import assign_oxidation_states
-    from electroscreen.featurizers.thermo.stabilisation_data import ANION_ELEMENTS
+    from electroscreen.featurizers.thermo.stabilisation_anions import ANION_ELEMENTS
 
     amounts: dict[str, float] = {}
     for e, a in zip(z, amount, strict=True):

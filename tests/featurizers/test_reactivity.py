@@ -24,8 +24,9 @@ from electroscreen.featurizers.thermo.hull import (
     reaction_scan_linprog,
 )
 from electroscreen.featurizers.thermo.moisture import MoistureChemistry
-from electroscreen.featurizers.thermo.reactivity import REACTANTS, AirReactivity, descriptor_roc_auc
+from electroscreen.featurizers.thermo.reactivity import REACTANTS, AirReactivity
 from electroscreen.featurizers.thermo.stabilisation import SOURCE_CORRECTED
+from electroscreen.models.metrics import descriptor_roc_auc
 
 CASES = [
     "Li3PS4",

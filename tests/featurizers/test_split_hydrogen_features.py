@@ -10,7 +10,7 @@ import pytest
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.featurizers.composition.electrolyte import ElectrolyteComposition
 from electroscreen.featurizers.thermo.moisture import MoistureChemistry
-from electroscreen.featurizers.thermo.stabilisation_data import anion_amounts, anion_mask
+from electroscreen.featurizers.thermo.stabilisation_anions import anion_amounts, anion_mask
 
 FORMULAS = ["Li4BN3H10", "Li2(BH4)(NH2)", "LiBH4", "LiNH2", "Li2B12H12·7H2O", "Li2B12H12"]
 

@@ -22,9 +22,8 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_HULL,
     SOURCE_PARTIAL,
 )
+from electroscreen.featurizers.thermo.stabilisation_anions import ANION_BITS, anion_amounts
 from electroscreen.featurizers.thermo.stabilisation_data import (
-    ANION_BITS,
-    anion_amounts,
     hull_features,
     stabilisation_training_set,
 )

@@ -24,11 +24,8 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_HULL,
     SOURCE_PARTIAL,
 )
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    anion_masks,
-    hull_features,
-    mask_anions,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import anion_masks, mask_anions
+from electroscreen.featurizers.thermo.stabilisation_data import hull_features
 from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
 

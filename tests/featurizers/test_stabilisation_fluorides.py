@@ -18,10 +18,8 @@ import pytest
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.featurizers.thermo.interface import window_and_anode
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    anion_masks,
-    stabilisation_training_set,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import anion_masks
+from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
 from electroscreen.featurizers.thermo.stabilisation_domain import (
     domain_masks,
     fluoroanion_rows,

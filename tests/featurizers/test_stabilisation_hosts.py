@@ -19,10 +19,8 @@ from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.moisture import MoistureChemistry
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    merged_anions,
-    stabilisation_training_set,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import merged_anions
+from electroscreen.featurizers.thermo.stabilisation_data import stabilisation_training_set
 from electroscreen.featurizers.thermo.stabilisation_domain import CATION_FULL_SHARE, share_ramp
 from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 from electroscreen.featurizers.thermo.stabilisation_hosts import minor_cation_hosts

@@ -19,10 +19,9 @@ from electroscreen.data.formula import SYMBOL_TO_Z, parse_formula
 from electroscreen.featurizers.thermo.candidate_enthalpy import corrected_enthalpy
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.stabilisation import SOURCE_HULL, StabilisationModel
+from electroscreen.featurizers.thermo.stabilisation_anions import anion_mask, mask_anions
 from electroscreen.featurizers.thermo.stabilisation_data import (
-    anion_mask,
     hull_features,
-    mask_anions,
     stabilisation_training_set,
 )
 from electroscreen.featurizers.thermo.stabilisation_domain import (

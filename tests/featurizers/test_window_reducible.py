@@ -47,7 +47,7 @@ def test_nb_llzo_is_not_stable_against_the_metal_and_ta_llzo_still_is():
 def test_the_screen_leaves_the_anode_empty_whichever_objectives_are_on():
     """``interface_anode_ev_per_atom`` 0 ("no reaction") is the same claim: NaN with the status,
     with the window's columns on or off; the cathode column is kept."""
-    from electroscreen.screening.batch import objective_values
+    from electroscreen.screening.objective_columns import objective_values
     from electroscreen.screening.screen_config import ObjectivesConfig
 
     formulas = ["Li6.4La3Zr1.4Nb0.6O12", "Li6.4La3Zr1.4Ta0.6O12"]

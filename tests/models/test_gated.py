@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from electroscreen.models.gated import EXACT_DISTANCE, GatedClassifier, check_gated
+from electroscreen.models.gated import GatedClassifier, check_gated
 from electroscreen.models.linear_models import LogisticEnsembleClassifier
 from electroscreen.models.sklearn_models import TreeEnsembleClassifier
 
@@ -110,7 +110,6 @@ def test_bad_parameters_are_named(data):
         ({"recall_scale": 0}, "recall_scale must be a positive number or null"),
         ({"recall_scale": -0.03}, "recall_scale must be a positive number or null"),
         ({"recall_scale": True}, "recall_scale must be a positive number or null"),
-        ({"recall_exact": True}, "recall_exact became recall_scale"),
     ],
 )
 def test_empty_features_and_bad_scales_are_named(change, says):
@@ -159,7 +158,7 @@ def test_a_training_row_alone_in_its_region_is_recalled(lone_row, data):
 
 
 def test_the_recall_is_continuous_a_dopant_step_from_the_row(lone_row, data):
-    """``recall_exact`` (weight 1 at distance 0, the 5 nearest's weight beyond) left a step: a
+    """A weight of 1 at distance 0 alone (the 5 nearest's weight beyond) left a step: a
     composition a dopant step from LiI (LiI0.99Br0.01, 0.008 standardised units) got the far
     member's 0.82 against LiI's 0.09. Now the weight is ``max(w5, exp(-(d1 / recall_scale)^2))``:
     near 1 a fraction of ``recall_scale`` away, so its score is the labelled row's, and falling
@@ -184,27 +183,18 @@ def test_the_recall_is_continuous_a_dopant_step_from_the_row(lone_row, data):
 
 
 def test_a_model_pickled_before_recall_scale_keeps_its_gate(lone_row):
-    """Before ``recall_scale``: a model without the rule is without it; one with
-    ``recall_exact=True`` (weight 1 at nearest distance 1e-9 or less) gets
-    :data:`EXACT_DISTANCE` as its scale: 1 at the row itself, the 5 nearest's a dopant step away."""
+    """Before ``recall_scale`` and ``calibration``: a model without them is without them
+    (``get_params``, ``repr`` and the gate as the plain model's)."""
     plain, recall, lone = lone_row
     rows = np.vstack([lone, lone + 1e-3])
-    for exact in (None, False, True):
-        state = dict(recall.__getstate__())  # a copy: the model's own __dict__ otherwise
-        del state["recall_scale"]
-        if exact is not None:
-            state["recall_exact"] = exact
-        legacy = GatedClassifier.__new__(GatedClassifier)
-        legacy.__setstate__(state)
-        assert "recall_exact" not in legacy.__dict__ and repr(legacy)
-        if exact:
-            assert legacy.get_params()["recall_scale"] == EXACT_DISTANCE
-            np.testing.assert_array_equal(
-                legacy.gate_weight(rows), [1.0, plain.gate_weight(rows)[1]]
-            )
-        else:
-            assert legacy.get_params()["recall_scale"] is None
-            np.testing.assert_array_equal(legacy.gate_weight(rows), plain.gate_weight(rows))
+    state = dict(recall.__getstate__())  # a copy: the model's own __dict__ otherwise
+    del state["recall_scale"], state["calibration"]
+    legacy = GatedClassifier.__new__(GatedClassifier)
+    legacy.__setstate__(state)
+    assert repr(legacy)
+    assert legacy.get_params()["recall_scale"] is None
+    assert legacy.get_params()["calibration"] == "none"
+    np.testing.assert_array_equal(legacy.gate_weight(rows), plain.gate_weight(rows))
 
 
 def test_the_default_config_recalls_a_labelled_composition():
@@ -249,8 +239,11 @@ def test_prior_calibration_shifts_each_member_to_the_class_frequency():
     far = X[:100] + [0.0, 30.0]  # the far member alone, on its column as in training
     assert abs(plain.predict_proba_dist(far)[0].mean() - 0.5) < 0.1
     assert abs(prior.predict_proba_dist(far)[0].mean() - y.mean()) < 0.05
-    legacy = pickle.loads(pickle.dumps(plain))
-    del legacy.__dict__["prior_log_odds_"]  # a model fitted before the parameter existed
+    state = dict(plain.__getstate__())
+    del state["prior_log_odds_"]  # a model fitted before the parameter existed
+    legacy = GatedClassifier.__new__(GatedClassifier)
+    legacy.__setstate__(state)
+    assert legacy.prior_log_odds_ == 0.0
     np.testing.assert_array_equal(legacy.predict_proba_dist(Xt)[0], plain.predict_proba_dist(Xt)[0])
     with pytest.raises(ValueError, match="calibration must be one of"):
         _model(calibration="isotonic").fit(X, y)

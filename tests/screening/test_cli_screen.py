@@ -100,6 +100,8 @@ def test_demo_reuses_registered_models_and_screens_an_obelix_pool(model_store, d
     promising = int(metrics[PROMISING_METRIC])
     assert f"{promising} promising (predicted above 1e-4 S/cm" in printed
     assert f"MLFLOW_TRACKING_URI={model_store.uri} jupyter lab notebooks/triage.ipynb" in printed
+    best = result.results.loc[result.results["rank"].eq(1).fillna(False), "candidate_id"].iloc[0]
+    assert f"`electroscreen card {tmp_path / 'demo' / 'screen'} '{best}'`" in printed
     assert (tmp_path / "demo" / "pool.npz").is_file()
     assert result.results["source"].str.startswith(str(tmp_path / "demo" / "pool.npz")).all()
     assert (result.results["status"] == "ok").sum() > 0

@@ -334,3 +334,34 @@ def test_numeric_ids_keep_their_representatives_through_the_csv(tmp_path):
     assert back["candidate_id"].tolist() == ["1", "2", "3"]
     assert back["represented_by"].fillna("").tolist() == ["", "1", ""]
     assert represented_counts(back).tolist() == [1, 0, 0]
+
+
+def test_the_run_description_lists_one_row_per_chemistry():
+    """The MLflow run's description listed its best candidates by ``rank`` after the console and
+    the report had become one row per chemistry: a generated pool's top 5 there were five LGPS."""
+    from electroscreen.screening.run_description import screening_note
+    from electroscreen.screening.run_summary import review_metrics
+
+    frame = pd.DataFrame(
+        {"candidate_id": ["g1", "g2", "g3", "a1", "n1", "x"],
+         "formula": ["Li10GeP2S12", "Li10Ge0.9Si0.1P2S12", "Li10Ge0.8Si0.2P2S12", "Li6PS5Cl",
+                     "Li1.3Al0.3Ti1.7(PO4)3", "Li9S"],
+         "status": ["ok"] * 6, "error": [""] * 6,
+         "pred_log10_sigma": [-2.0, -2.1, -2.2, -2.5, -3.0, -9.0],
+         "p_air_stable": [0.6] * 6, "pareto_rank": [1] * 6,
+         "rank": pd.array([1, 2, 3, 4, 5, 6], dtype="Int64")}
+    )  # fmt: skip
+    columns = diversity_columns(frame["candidate_id"], frame["formula"], frame["rank"], 0.06)
+    frame = pd.concat([frame, columns], axis=1)
+    assert frame["represented_by"].tolist()[:3] == ["", "g1", "g1"]  # the premise
+    note = screening_note(["pool.csv"], {}, frame, review_metrics(frame), top=3)
+    rows = [line for line in note.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split(" | ")[1] for r in rows[1:]] == ["g1", "a1", "n1"]
+    assert rows[0].endswith("| similar |") and rows[1].endswith("| +2 |")
+    assert rows[2].endswith("|  |")  # represents nothing
+
+    plain = frame.drop(columns=["represented_by", "diverse_rank"])  # diversity off
+    note = screening_note(["pool.csv"], {}, plain, review_metrics(plain), top=3)
+    rows = [line for line in note.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split(" | ")[1] for r in rows[1:]] == ["g1", "g2", "g3"]
+    assert "similar" not in rows[0]

@@ -365,3 +365,33 @@ def test_one_structure_read_from_several_files_is_written_once(tmp_path, model_s
     written = sorted(p.name for p in (tmp_path / "x").iterdir() if p.is_dir())
     assert len(written) == 3 and sum(1 for w in written if w.endswith("_Li2S_wide")) == 1
     assert result.counts() == {"ok": 3, "duplicate": 3}
+
+
+def test_card_cli_shows_a_candidate_of_a_screening_folder(screened, tmp_path):
+    """``electroscreen card OUT ID``: the card a notebook gets, from the output folder alone (run
+    from another directory than the screening's relative inputs), with the run's settings."""
+    from electroscreen.analysis.folder_results import load_folder_results
+
+    root, results = screened
+    table = load_folder_results(root / "out")
+    assert table.attrs["params"]["filters.carrier"] == "Li"  # from screening.yaml
+    assert table.attrs["params"]["temperature_c"] == "25.0"
+    assert all(os.path.isabs(p) for p in table.attrs["params"]["inputs"].split(","))
+    pd.testing.assert_frame_equal(table, results, check_dtype=False)
+
+    html = tmp_path / "qbb.html"
+    args = ["card", str(root / "out"), "qbb", "--no-bvse", "--html", str(html)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    row = results.set_index("candidate_id").loc["qbb"]
+    assert result.stdout.startswith(f"qbb: {row['formula']}")
+    assert "spacegroup" in result.stdout and "not available" not in result.stdout  # CIF found
+    assert "log10 S/cm at 25 °C" in result.stdout  # the run's temperature
+    window = next(line for line in result.stdout.splitlines() if line.startswith("window_red_v"))
+    assert f"{row['window_red_v']:.4g}" in window  # the card's window is the screen's
+    assert "<h4>Window and electrodes</h4>" in html.read_text()
+
+    missing = CliRunner().invoke(app, ["card", str(root / "out"), "nope", "--no-bvse"])
+    assert missing.exit_code == 2 and "'nope' is not in the results table" in missing.stdout
+    nowhere = CliRunner().invoke(app, ["card", str(tmp_path / "nope"), "qbb"])
+    assert nowhere.exit_code == 2 and "no results table" in nowhere.stdout

@@ -135,3 +135,33 @@ def test_only_cells_that_write_water_are_read_and_the_result_is_that_of_every_ce
     every = find_hydrates(packed, look, formulas)
     assert out["hydrate_formula"].tolist() == [f if f else "" for f in every.formula]
     assert (out["status"] == "hydrate").tolist() == every.found.tolist()
+
+
+def test_a_batch_assigns_each_rows_states_once(monkeypatch, tmp_path):
+    """The hydrate rule read the rows' compositions and assigned their oxidation states again,
+    after the charge-balance filter had assigned them: now it reads the filter's."""
+    import electroscreen.data.assigned_states as assigned_states
+    import electroscreen.data.hydrates as hydrates
+    import electroscreen.screening.filters as filters
+    from electroscreen.data.oxidation import oxidation_states_packed
+    from electroscreen.screening.batch import process_batch
+    from electroscreen.screening.inputs import iter_batches, plan_inputs
+
+    assigned: dict[tuple, int] = {}
+
+    def counted(packed):
+        for lo, hi in zip(packed.offsets[:-1], packed.offsets[1:], strict=True):
+            key = (tuple(packed.z[lo:hi].tolist()), tuple(packed.amount[lo:hi].tolist()))
+            assigned[key] = assigned.get(key, 0) + 1
+        return oxidation_states_packed(packed)
+
+    for module in (filters, hydrates, assigned_states):
+        monkeypatch.setattr(module, "oxidation_states_packed", counted, raising=False)
+    formulas = [*AUDIT_HYDRATES.values(), "Li3YH2Cl6O", "Li2B12H12·7H2O"]
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"formula": formulas}).to_csv(pool, index=False)
+    (batch,) = iter_batches(plan_inputs([pool]), 100)
+    out = process_batch(batch, FilterConfig(), object(), object())
+    assert out["status"].tolist() == ["hydrate"] * len(formulas)  # no model asked
+    # Li3YCl6·H2O and Li3YCl6.H2O: one composition, two rows, each assigned once
+    assert sorted(assigned.values()) == [1, 1, 1, 2]

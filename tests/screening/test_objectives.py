@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from electroscreen.screening.batch import objective_values
+from electroscreen.screening.objective_columns import objective_values
 from electroscreen.screening.screen_config import ObjectivesConfig
 
 LATP = "Li1.3Al0.3Ti1.7(PO4)3"  # its oxidation limit rests on the enthalpy model (about 7.8 V raw)
@@ -63,7 +63,7 @@ def test_an_interface_only_screen_blanks_a_window_on_pure_elements_as_a_full_one
 
 def test_cathode_column_is_the_featurizer_whichever_objectives_are_on():
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity
-    from electroscreen.screening.batch import OBJECTIVE_COLUMNS
+    from electroscreen.screening.objective_columns import OBJECTIVE_COLUMNS
 
     formulas = [LATP, LI3PS4, "Li7La3Zr2O12", "Li3YCl6", "Na3SbS4", "Xx2O"]
     cathode = OBJECTIVE_COLUMNS.index("interface_cathode_ev_per_atom")

@@ -27,7 +27,7 @@ from electroscreen.data.spreadsheet_text import (
 from electroscreen.screening.mlflow_run import finish_screening_run, start_screening_run
 from electroscreen.screening.ranking import rank_candidates
 from electroscreen.screening.results import read_results
-from electroscreen.screening.run_summary import screening_note
+from electroscreen.screening.run_description import screening_note
 from electroscreen.screening.runner import screen
 from electroscreen.screening.screen_config import (
     RankingConfig,

@@ -23,7 +23,8 @@ from electroscreen.screening.mlflow_run import (
     start_screening_run,
 )
 from electroscreen.screening.plots import pareto_figure, pareto_plot
-from electroscreen.screening.run_summary import review_metrics, screening_note
+from electroscreen.screening.run_description import screening_note
+from electroscreen.screening.run_summary import review_metrics
 from electroscreen.screening.screen_config import ScreeningConfig
 from tests.experiments.test_interval_labels import coverage_store
 from tests.screening.test_tracking import _results

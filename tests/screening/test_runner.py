@@ -485,7 +485,7 @@ def test_a_refined_cell_has_the_objectives_of_its_carrier_balanced_composition()
     """OBELiX's Li3InCl6 CIF holds 2.03 In per cell: taken literally, a trace of In metal set its
     oxidation limit at 2.4 V, and the Er analogue generated from it had no window at all."""
     from electroscreen.featurizers.composition.cost import MaterialCost
-    from electroscreen.screening.batch import objective_values
+    from electroscreen.screening.objective_columns import objective_values
     from electroscreen.screening.screen_config import ObjectivesConfig
 
     formulas = ["Li3InCl6", "Li3In1.015Cl6", "Li2.955In1.015Cl6", "Li3Er1.015Cl6", "Li3ErCl6"]
@@ -500,7 +500,7 @@ def test_a_refined_cell_has_the_objectives_of_its_carrier_balanced_composition()
 
 def test_a_hull_of_pure_elements_leaves_the_interfaces_undefined():
     from electroscreen.featurizers.thermo.interface import InterfaceReactivity
-    from electroscreen.screening.batch import objective_values
+    from electroscreen.screening.objective_columns import objective_values
     from electroscreen.screening.screen_config import ObjectivesConfig
 
     formulas = ["Li3YBr6", "Li3PS4", "Li8SnP4", "Li7La3Zr2O12"]  # no Y-Br, no Li-P compound

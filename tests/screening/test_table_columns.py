@@ -37,7 +37,7 @@ def test_every_column_screen_and_featurize_write_is_reserved():
         NEAREST_TRAINING_COLUMNS,
         TRAINING_COLUMNS,
     )
-    from electroscreen.screening.batch import WINDOW_STATUS_COLUMN
+    from electroscreen.screening.objective_columns import WINDOW_STATUS_COLUMN
     from electroscreen.screening.results import RESULT_COLUMNS
 
     written = {*RESULT_COLUMNS, *TRAINING_COLUMNS, *HELDOUT_COLUMNS, *LABEL_COLUMNS}

@@ -358,7 +358,8 @@ def test_review_metrics_count_who_passed_each_filter():
 def test_promising_candidates_that_were_measured_are_counted_and_shown():
     """The demo's promising list was mostly training compositions handed back, with nothing in the
     run's metrics or description saying so (found by a visual audit)."""
-    from electroscreen.screening.run_summary import review_metrics, screening_note
+    from electroscreen.screening.run_description import screening_note
+    from electroscreen.screening.run_summary import review_metrics
 
     frame = pd.DataFrame(
         {"candidate_id": ["a", "b", "c", "d"], "formula": ["Li10GeP2S12", "Li3InCl6", "LiX", "LiY"],
@@ -381,7 +382,8 @@ def test_promising_candidates_next_to_a_measured_composition_are_counted_and_nam
     """A member of a measured solid solution a doping step away is no find either (a triage audit:
     Nb-LLZO 0.0021 from OBELiX 66a was reported among "0 already measured")."""
     from electroscreen.screening.near_measured import NEAR_MEASURED
-    from electroscreen.screening.run_summary import promising_line, review_metrics, screening_note
+    from electroscreen.screening.run_description import screening_note
+    from electroscreen.screening.run_summary import promising_line, review_metrics
 
     frame = pd.DataFrame(
         {"candidate_id": ["o5q", "lgps", "new", "far"],

@@ -41,11 +41,8 @@ from electroscreen.featurizers.thermo.stabilisation import (
     SOURCE_PARTIAL,
     StabilisationModel,
 )
-from electroscreen.featurizers.thermo.stabilisation_data import (
-    MergedAnions,
-    hull_features,
-    merged_anions,
-)
+from electroscreen.featurizers.thermo.stabilisation_anions import MergedAnions, merged_anions
+from electroscreen.featurizers.thermo.stabilisation_data import hull_features
 from electroscreen.featurizers.thermo.stabilisation_frozen import default_stabilisation_model
 from electroscreen.featurizers.thermo.stabilisation_hosts import minor_cation_hosts
 

@@ -76,7 +76,6 @@ from electroscreen.featurizers.thermo.window_kernels import TRACE_FRACTION
 __all__ = [
     "REACTANTS",
     "AirReactivity",
-    "descriptor_roc_auc",
     "format_reaction",
 ]
 
@@ -356,46 +355,3 @@ def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
 
 
 _REACTANT_LABEL = {"h2o": "H2O", "o2": "O2", "co2": "CO2"}
-
-
-def descriptor_roc_auc(
-    descriptor: np.ndarray,
-    stable: np.ndarray,
-    higher_is_stable: bool = True,
-    sample_weight: np.ndarray | None = None,
-) -> float:
-    """ROC-AUC of one descriptor as a score for the binary air-stable label (NaN rows dropped).
-
-    Parameters
-    ----------
-    descriptor : array (n,)
-        E.g. ``rxn_h2o_ev_per_atom`` (less negative = more stable, so ``higher_is_stable=True``).
-    stable : array (n,)
-        1 = air-stable (or moderate), 0 = unstable.
-    higher_is_stable : bool
-        Orientation of the score.
-    sample_weight : array (n,), optional
-        Row weights, e.g. the task's ``Targets.sample_weight`` (repeated compositions share a
-        weight of 1), so the score is comparable with the classifier's cross-validated ROC-AUC.
-
-    Returns
-    -------
-    float
-        Area under the ROC curve (0.5 = no information); NaN when only one class is left.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    score = np.asarray(descriptor, dtype=float)
-    label = np.asarray(stable, dtype=float)
-    keep = np.isfinite(score) & np.isfinite(label)
-    weight = None
-    if sample_weight is not None:
-        weight = np.asarray(sample_weight, dtype=float)
-        if weight.shape != score.shape:
-            raise ValueError(f"sample_weight has shape {weight.shape}, expected {score.shape}")
-        keep &= np.isfinite(weight)
-        weight = weight[keep]
-    if len(np.unique(label[keep])) < 2:
-        return float("nan")
-    signed = score[keep] if higher_is_stable else -score[keep]
-    return float(roc_auc_score(label[keep], signed, sample_weight=weight))

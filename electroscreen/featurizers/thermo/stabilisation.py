@@ -29,7 +29,7 @@ Method
 4. Applicability domain (:meth:`StabilisationModel.domain_blend`): the anion sets of at least
    ``min_domain_count`` (10) training compositions, a composition's anions being the elements
    among O, S, Se, Te, N, F, Cl, Br, I its oxidation states make negative (:func:`~electroscreen.
-   featurizers.thermo.stabilisation_data.anion_masks`), whose rows the correction, held out by
+   featurizers.thermo.stabilisation_anions.anion_masks`), whose rows the correction, held out by
    chemical system, predicts better than no correction (:func:`~electroscreen.featurizers.
    thermo.stabilisation_domain.domain_scores`, measured in :meth:`StabilisationModel.fit`): {O}
    (oxides and oxosalts, S, N, Se being cations there). {O, Cl} (10 oxychlorides and LiCl
@@ -72,31 +72,17 @@ from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.featurizers.base import as_packed_compositions
 from electroscreen.featurizers.composition.magpie import WARD_2016
-from electroscreen.featurizers.thermo.enthalpies import (
-    EXP_TABLE_CITATION,
-    WATER_PHASES,
-)
+from electroscreen.featurizers.thermo.enthalpies import EXP_TABLE_CITATION, WATER_PHASES
+from electroscreen.featurizers.thermo.stabilisation_anions import MergedAnions
+from electroscreen.featurizers.thermo.stabilisation_applicability import ApplicabilityDomainMixin
 from electroscreen.featurizers.thermo.stabilisation_data import (
-    MergedAnions,
-    anion_mask,
     batch_hull_features,
-    mask_anions,
     stabilisation_features,
     stabilisation_training_set,
-    system_labels,
     with_magpie,
 )
-from electroscreen.featurizers.thermo.stabilisation_domain import (
-    domain_analogues,
-    domain_blend,
-    domain_cover,
-    domain_masks,
-    domain_scores,
-)
-from electroscreen.featurizers.thermo.stabilisation_heldout import (
-    cross_validation_scores,
-    held_out_predictions,
-)
+from electroscreen.featurizers.thermo.stabilisation_domain import domain_analogues
+from electroscreen.featurizers.thermo.stabilisation_heldout import cross_validation_scores
 
 __all__ = [
     "BARTEL_2020",
@@ -125,7 +111,7 @@ SOURCE_CORRECTED = "hull_decomposition+stabilisation_model"
 SOURCE_PARTIAL = "hull_decomposition+partial_stabilisation_model"
 
 
-class StabilisationModel(RegressorMixin, BaseEstimator):
+class StabilisationModel(ApplicabilityDomainMixin, RegressorMixin, BaseEstimator):
     """Predicted stabilisation (eV/atom, <= 0) of a composition below its tabulated-phase hull.
 
     A scikit-learn regressor: parameters in ``__init__`` only (``get_params``/``clone`` work),
@@ -284,72 +270,6 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         self._fit_domain(packed, features, target)
         return self
 
-    def _fit_domain(self, packed: PackedCompositions, features: np.ndarray, y: np.ndarray) -> None:
-        """``domain_``, ``excluded_``, ``domain_scores_``: the sets of ``min_domain_count``
-        counted rows (:func:`domain_masks`), in the domain where the held-out correction's mean
-        absolute error on their rows is below that of no correction."""
-        masks = domain_masks(packed, self.water)
-        counts = np.unique(masks[masks > 0], return_counts=True)[1]
-        held_out = np.zeros(len(y))
-        if (counts >= self.min_domain_count).any():  # something to measure
-            groups = system_labels(packed)
-            held_out = held_out_predictions(self._regressor, features, y, groups, self.domain_folds)
-        scores = domain_scores(masks, y, held_out, self.min_domain_count)
-        better = scores[:, 2] < scores[:, 3]
-        self.domain_ = frozenset(mask_anions(int(m)) for m in scores[better, 0])
-        self.excluded_ = frozenset(mask_anions(int(m)) for m in scores[~better, 0])
-        self.domain_scores_ = scores
-
-    def domain_cover(self, packed: PackedCompositions) -> tuple[np.ndarray, np.ndarray]:
-        """Weight of the correction of each composition and the domain's anion set that gives it
-        (:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_cover`: the share of
-        its anion atoms that a set of ``domain_`` covers; 0 with fewer than ``min_elements``
-        distinct elements). Weight float (n,) in [0, 1], set as a bit mask int (n,)."""
-        check_is_fitted(self, "domain_")
-        weight, key = np.zeros(len(packed)), np.zeros(len(packed), dtype=np.int64)
-        rows = np.flatnonzero(self._enough_elements(packed))
-        if len(rows):
-            domain = [anion_mask(k) for k in self.domain_]
-            weight[rows], key[rows] = domain_cover(
-                packed.take(rows), domain, excluded=self._excluded_masks()
-            )
-        return weight, key
-
-    def domain_blend(
-        self, packed: PackedCompositions, merged: MergedAnions | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`~electroscreen.featurizers.thermo.stabilisation_domain.domain_blend`'s parts:
-        own (n,), each set's analogue's (n, D), the sets (D,); 0 below ``min_elements``.
-        ``merged``: :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions`
-        of ``packed`` when already computed."""
-        check_is_fitted(self, "domain_")
-        sets = np.asarray(sorted(anion_mask(k) for k in self.domain_), dtype=np.int64)
-        own, weights = np.zeros(len(packed)), np.zeros((len(packed), len(sets)))
-        rows = np.flatnonzero(self._enough_elements(packed))
-        if len(rows):
-            taken = None if merged is None else merged.take(rows)
-            parts = domain_blend(
-                packed.take(rows), sets.tolist(), merged=taken, excluded=self._excluded_masks()
-            )
-            own[rows], weights[rows] = parts[0], parts[1]
-        return own, weights, sets
-
-    def _excluded_masks(self) -> list[int]:
-        return [anion_mask(k) for k in getattr(self, "excluded_", frozenset())]
-
-    def domain_weight(self, packed: PackedCompositions) -> np.ndarray:
-        """The weight of :meth:`domain_cover`: 1 for oxides and oxosalts (the correction as
-        before), 0 for sulfides, chlorides, fluorides and oxychlorides ({O, Cl} excluded),
-        0.99917 for Li7La3Zr2O11.99S0.01, 0.00083 for Li10GeP2S11.99O0.01, 0.25 for Li3PS3O."""
-        return self.domain_cover(packed)[0]
-
-    def in_domain(self, packed: PackedCompositions) -> np.ndarray:
-        """Whether each composition is wholly inside the applicability domain (see
-        ``min_domain_count``), :meth:`domain_weight` == 1: at least ``min_elements`` distinct
-        elements and a set of anions (:func:`anion_masks`) that ``domain_`` holds (each member at
-        least ``FULL_SHARE`` of the anion atoms if it has several). Bool (n,)."""
-        return self.domain_weight(packed) == 1.0
-
     def predict_analogues(
         self, packed: PackedCompositions, keys: np.ndarray, merged: MergedAnions | None = None
     ) -> np.ndarray:
@@ -369,14 +289,6 @@ class StabilisationModel(RegressorMixin, BaseEstimator):
         if len(rows):
             out[rows] = self.predict_with_hull(analogues.take(rows), hull)
         return out
-
-    def _enough_elements(self, packed: PackedCompositions) -> np.ndarray:
-        """bool (n,): at least ``min_elements`` distinct elements."""
-        n = len(packed)
-        rows = np.repeat(np.arange(n), np.diff(packed.offsets))
-        z = np.asarray(packed.z, dtype=np.int64)
-        distinct = np.unique(rows * 256 + z) // 256  # one entry per (row, element)
-        return np.bincount(distinct, minlength=n) >= self.min_elements
 
     def predict_with_hull(self, packed: PackedCompositions, hull: np.ndarray) -> np.ndarray:
         """:meth:`predict` from already computed :data:`HULL_FEATURES` (rows of ``hull``)."""

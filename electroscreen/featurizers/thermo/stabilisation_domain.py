@@ -3,7 +3,7 @@
 The domain (:class:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel`'s
 ``domain_``) is a list of anion sets: those of at least ``min_domain_count`` training compositions
 (anions: elements with a negative oxidation state, :func:`~electroscreen.featurizers.thermo.
-stabilisation_data.anion_amounts`). Corrected only when its whole anion set is in the domain, a
+stabilisation_anions.anion_amounts`). Corrected only when its whole anion set is in the domain, a
 candidate's enthalpy jumped with a trace of a second anion: Li7La3Zr2O11.99S0.01 lost LLZO's
 correction (its air score fell from 0.918 to 0.505). Here a candidate is corrected in proportion to
 the share of its anion atoms a domain set covers (:func:`domain_cover`), by the correction the model
@@ -47,14 +47,14 @@ from __future__ import annotations
 import numpy as np
 
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.featurizers.thermo.stabilisation_data import (
+from electroscreen.featurizers.thermo.stabilisation_anions import (
     ANION_BITS,
     MergedAnions,
     anion_amounts,
     anion_masks,
-    leave_one_out_hull,
     merged_anions,
 )
+from electroscreen.featurizers.thermo.stabilisation_data import leave_one_out_hull
 
 __all__ = [
     "CATION_FULL_SHARE",
@@ -87,7 +87,7 @@ _FLUORINE = 9
 
 def fluoroanion_rows(packed: PackedCompositions, water: str = "liquid") -> np.ndarray:
     """Fluorides (F among their anions, :func:`~electroscreen.featurizers.thermo.
-    stabilisation_data.anion_masks`) whose leave-one-out hull (:func:`~electroscreen.featurizers.
+    stabilisation_anions.anion_masks`) whose leave-one-out hull (:func:`~electroscreen.featurizers.
     thermo.stabilisation_data.leave_one_out_hull`, the hull of the model's training features)
     holds pure fluorine: no tabulated compound binds it, because the binary fluoride of the
     molecular anion's centre is a gas the table lacks. Among the default training rows: KBF4,
@@ -106,7 +106,7 @@ def fluoroanion_rows(packed: PackedCompositions, water: str = "liquid") -> np.nd
 
 def domain_masks(packed: PackedCompositions, water: str = "liquid") -> np.ndarray:
     """The anion set each training composition counts towards (bit masks, :func:`~electroscreen.
-    featurizers.thermo.stabilisation_data.anion_masks`), 0 for a :func:`fluoroanion_rows` row,
+    featurizers.thermo.stabilisation_anions.anion_masks`), 0 for a :func:`fluoroanion_rows` row,
     which counts towards none (see the module docstring). Int64, shape (N,)."""
     return np.where(fluoroanion_rows(packed, water), 0, anion_masks(packed)).astype(np.int64)
 
@@ -191,12 +191,12 @@ def domain_blend(
     ----------
     packed : PackedCompositions
     domain : list of int
-        Anion sets as bit masks (:func:`~electroscreen.featurizers.thermo.stabilisation_data.
+        Anion sets as bit masks (:func:`~electroscreen.featurizers.thermo.stabilisation_anions.
         anion_mask`).
     full_share : float
         See :data:`FULL_SHARE`.
     merged : MergedAnions, optional
-        :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions` of ``packed``,
+        :func:`~electroscreen.featurizers.thermo.stabilisation_anions.merged_anions` of ``packed``,
         when already computed (its oxidation states are not assigned again).
     excluded : list of int, optional
         Anion sets (bit masks) that take their share and correct it by 0 (a set also in
@@ -210,7 +210,7 @@ def domain_blend(
     sets : ndarray of int64, shape (len(domain),)
         ``domain`` in the order of the columns (ascending).
     masks : ndarray of int64, shape (N,)
-        Each composition's anion set (:func:`~electroscreen.featurizers.thermo.stabilisation_data.
+        Each composition's anion set (:func:`~electroscreen.featurizers.thermo.stabilisation_anions.
         anion_masks`).
     """
     corrected = sorted(set(domain))
@@ -287,7 +287,7 @@ def domain_analogues(
 
     The anions of the set ``keys[i]`` are scaled up together (their ratio kept) until they carry
     the negative charge the removed anions carried (oxidation states of
-    :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions`), so a
+    :func:`~electroscreen.featurizers.thermo.stabilisation_anions.merged_anions`), so a
     charge-balanced composition stays balanced and its hull keeps its phases; cations (and S, N, Se
     of oxoanions, which are not anions) stay. Li7La3Zr2O11.99S0.01 with {O} gives Li7La3Zr2O12,
     Li10GeP2S11.99O0.01 gives Li10GeP2O12, Li3OCl0.99Br0.01 with {O, Cl} gives Li3O1.00333Cl0.99333
@@ -300,7 +300,7 @@ def domain_analogues(
     keys : ndarray of int64, shape (N,)
         The set of each row (a column of :func:`domain_blend`'s ``sets``).
     merged : MergedAnions, optional
-        :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions` of ``packed``
+        :func:`~electroscreen.featurizers.thermo.stabilisation_anions.merged_anions` of ``packed``
         when already computed, or the states a host of :mod:`~electroscreen.featurizers.thermo.
         stabilisation_hosts` keeps from its composition; default: assigned here.
 

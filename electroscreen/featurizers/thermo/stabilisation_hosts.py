@@ -54,7 +54,7 @@ from numba import njit
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.featurizers.thermo.stabilisation_data import MergedAnions, merged_anions
+from electroscreen.featurizers.thermo.stabilisation_anions import MergedAnions, merged_anions
 from electroscreen.featurizers.thermo.stabilisation_domain import CATION_FULL_SHARE, share_ramp
 
 __all__ = ["HostBlend", "minor_cation_hosts"]
@@ -95,11 +95,11 @@ def minor_cation_hosts(
     ----------
     packed : PackedCompositions
         Usable rows (elements, positive amounts); states from :func:`~electroscreen.featurizers.
-        thermo.stabilisation_data.merged_anions` (a row with no positive state has no cation).
+        thermo.stabilisation_anions.merged_anions` (a row with no positive state has no cation).
     full_share : float
         :data:`~electroscreen.featurizers.thermo.stabilisation_domain.CATION_FULL_SHARE`.
     merged : MergedAnions, optional
-        :func:`~electroscreen.featurizers.thermo.stabilisation_data.merged_anions` of ``packed``
+        :func:`~electroscreen.featurizers.thermo.stabilisation_anions.merged_anions` of ``packed``
         when already computed.
 
     Returns
