@@ -18,6 +18,9 @@ from electroscreen.cli.models import serve, train, ui
 from electroscreen.cli.screen import card, demo, export, generate, screen
 from electroscreen.screening.progress import is_terminal
 
+#: New container objects between two collections of the youngest generation (CPython: 700).
+_GC_YOUNG_THRESHOLD = 14_000
+
 app = typer.Typer(
     help="Screening workbench for solid-state battery electrolytes.", no_args_is_help=True
 )
@@ -49,6 +52,12 @@ def _process_settings() -> None:
     # every first touch: 4-5 s of system time in a 200,000-formula screen, 1.5 with small pages
     # (benchmarks/README). Read when pyarrow loads, after this point; a user's value wins.
     os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
+    # Start-up imports some hundred thousand objects that are never garbage (pandas, scikit-learn,
+    # MLflow, Numba); the collector's default pace (a collection per 700 new objects) walked them
+    # all 7 times in a screen's first 4 s (0.8 s). Collections 20 times rarer: the same objects
+    # freed, cycles a little later (screen also keeps start-up's objects out of them while its
+    # batches run: electroscreen/heap.py).
+    gc.set_threshold(_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     # The objects alive at exit (imported libraries, models, result frames) are freed with the
     # process: no final collection walking them (1.3 s after a large screen).
     atexit.register(gc.freeze)

@@ -51,6 +51,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.hydrogen_split import split_eligible, split_search
 from electroscreen.data.oxidation_search import BALANCED, MIXED, UNBALANCED, search_states
+from electroscreen.data.recent_batches import RecentBatches
 
 __all__ = [
     "NO_MIXED_VALENCE",
@@ -263,13 +264,26 @@ def oxidation_states_packed(packed: PackedCompositions, tol: float = 0.01) -> Pa
     """:func:`assign_oxidation_states` for every row of a packed batch, in one parallel kernel.
 
     Same states, residuals and statuses as the one-composition function (tested), without a Python
-    call per row: this is the path of the screening filters and the featurizers.
+    call per row: this is the path of the screening filters and the featurizers. A batch asked
+    again with the same content (:data:`_RECENT`, the last four) gets copies of its arrays.
     """
+    found = _RECENT.get(packed, (float(tol),), lambda p: _packed_states(p, float(tol)))
+    return PackedOxidation(  # the caller's own arrays: what one changes, no other sees
+        found.states.copy(), found.residual.copy(), found.status.copy(), found.mixed_valence.copy()
+    )
+
+
+def _packed_states(packed: PackedCompositions, tol: float) -> PackedOxidation:
     options = _element_options()
     states, residual, code, mixed = _assign_packed(
-        packed.offsets, packed.z, packed.amount, options[-1], *options[:-1], float(tol)
+        packed.offsets, packed.z, packed.amount, options[-1], *options[:-1], tol
     )
     return PackedOxidation(states, residual, np.asarray(_STATUS, dtype=object)[code], mixed >= 0)
+
+
+#: The last batches' states (:mod:`~electroscreen.data.recent_batches`): a screening batch's rows
+#: are asked for by several featurizers and the window, about 40 % of them twice.
+_RECENT: RecentBatches[PackedOxidation] = RecentBatches(4)
 
 
 _STATUS = ("ok", "unbalanced", "no_oxidation_state", "empty")

@@ -327,6 +327,8 @@ def row_id(value: object, path: Path, row: int) -> str:
     table without an id column) where the cell is empty or null (``None``, NaN, a nullable
     column's ``pd.NA``). A whole float is written as an integer: a Parquet integer column with a
     null reads as floats (``1.0``), and its ids stay ``1``."""
+    if type(value) is str and not value.isspace() and value:  # most ids: themselves, at once
+        return value
     blank = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
     if blank or not str(value).strip():
         return f"{Path(path).stem}:{row}"

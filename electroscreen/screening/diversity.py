@@ -180,7 +180,7 @@ def diversity_columns(
         ``Int64``).
     """
     n = len(ranks)
-    ids = np.asarray([str(i) for i in candidate_ids], dtype=object)
+    ids = np.asarray(list(candidate_ids), dtype=object)  # by position; text only where named
     formulas = list(formulas)  # by position, whatever a Series' index
     if len(ids) != n or len(formulas) != n:
         raise ValueError("candidate_ids, formulas and ranks need one value per row")
@@ -195,7 +195,7 @@ def diversity_columns(
         found = leaders([formulas[p] for p in order], distance)
         own = found < 0
         diverse_rank[order[own]] = np.arange(1, int(own.sum()) + 1)
-        represented_by[order[~own]] = ids[order[found[~own]]]
+        represented_by[order[~own]] = [str(i) for i in ids[order[found[~own]]]]
     return pd.DataFrame(
         {
             REPRESENTED_BY: pd.array(represented_by, dtype="string"),  # text even when empty

@@ -31,7 +31,7 @@ from electroscreen.data.oxidation import (
     oxidation_states_packed,
 )
 from electroscreen.data.packed import PackedStructures
-from electroscreen.data.segments import segment_any
+from electroscreen.data.segments import segment_any, segment_ids
 from electroscreen.data.stored_states import stored_states
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
@@ -81,6 +81,7 @@ FILTER_STATUSES = (
 STORED_STATES = "stored states: "
 BORON = SYMBOL_TO_Z["B"]
 HYDROGEN = SYMBOL_TO_Z["H"]
+_SYMBOLS = np.asarray(ELEMENT_SYMBOLS, dtype=object)
 
 
 def _element_mask(symbols: list[str] | None) -> np.ndarray:
@@ -95,9 +96,14 @@ def _rows_with(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarr
     return segment_any(element_mask[packed.z], packed.offsets)
 
 
-def _first_symbol(packed: PackedCompositions, row: int, element_mask: np.ndarray) -> str:
-    zs = packed.z[packed.offsets[row] : packed.offsets[row + 1]]
-    return next(ELEMENT_SYMBOLS[z] for z in zs if element_mask[z])
+def _first_symbols(packed: PackedCompositions, element_mask: np.ndarray) -> np.ndarray:
+    """Per composition: the symbol of its first element (in packed order) in ``element_mask``,
+    ``""`` for none (object array, shape (N,)); one pass over the batch, not a loop per row."""
+    out = np.full(len(packed), "", dtype=object)
+    at = np.flatnonzero(element_mask[packed.z])  # ascending, so each row's first comes first
+    rows, first = np.unique(segment_ids(packed.offsets)[at], return_index=True)
+    out[rows] = _SYMBOLS[np.asarray(packed.z)[at[first]]]
+    return out
 
 
 def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:
@@ -199,28 +205,29 @@ def filter_batch(
         "too_many_elements",
         lambda r: f"{n_elements[r]} elements exceeds max_elements={config.max_elements}",
     )
-    forbidden = _element_mask(config.forbidden_elements)
+    forbidden = _first_symbols(packed, _element_mask(config.forbidden_elements))
     reject(
-        _rows_with(packed, forbidden),
+        forbidden != "",
         "forbidden_element",
-        lambda r: f"contains forbidden element {_first_symbol(packed, r, forbidden)}",
+        lambda r: f"contains forbidden element {forbidden[r]}",
     )
     if config.allowed_elements is not None:
-        not_allowed = ~_element_mask(config.allowed_elements)
+        not_allowed = _first_symbols(packed, ~_element_mask(config.allowed_elements))
         reject(
-            _rows_with(packed, not_allowed),
+            not_allowed != "",
             "element_not_allowed",
-            lambda r: f"element {_first_symbol(packed, r, not_allowed)} is not in allowed_elements",
+            lambda r: f"element {not_allowed[r]} is not in allowed_elements",
         )
     if not config.allow_redox_active:
         redox = _element_mask(config.redox_active_elements)
         if config.require_charge_balance:  # their states decide, after the balance
             redox &= ~_element_mask(list(INERT_STATES))
+        redox_symbol = _first_symbols(packed, redox)
         reject(
-            _rows_with(packed, redox),
+            redox_symbol != "",
             "redox_active",
             lambda r: (
-                f"redox-active cation {_first_symbol(packed, r, redox)} changes valence inside "
+                f"redox-active cation {redox_symbol[r]} changes valence inside "
                 "the working window (electronic conductor); allow_redox_active keeps it"
             ),
         )

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from electroscreen.heap import frozen_heap
 from electroscreen.interrupts import interruption
 from electroscreen.screening.checkpoint import BatchStore
 from electroscreen.screening.class_warnings import carrier_warning, warn_classes
@@ -179,13 +180,15 @@ def screen(
         if track:
             _start_tracking(job, store)
         try:
-            check_descriptors(job, runs_locally(workers, scheduler, cluster_spec))
-            screened = _run_batches(
-                job, store, finished, workers, scheduler, cluster_spec, progress
-            )
-            results, counts = _rank_and_write(job, store)
-            warn_classes(job, results, runs_locally(workers, scheduler, cluster_spec))
-            _finish_tracking(job, results, counts, screened)
+            with frozen_heap() as refreeze:  # start-up's objects: out of the collector's passes
+                check_descriptors(job, runs_locally(workers, scheduler, cluster_spec))
+                refreeze()  # the models, loaded for the check, live as long
+                screened = _run_batches(
+                    job, store, finished, workers, scheduler, cluster_spec, progress
+                )
+                results, counts = _rank_and_write(job, store)
+                warn_classes(job, results, runs_locally(workers, scheduler, cluster_spec))
+                _finish_tracking(job, results, counts, screened)
         except BaseException as exc:
             _fail_tracking(job, exc)
             raise

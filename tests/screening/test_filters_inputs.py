@@ -8,6 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from electroscreen.data.compositions import pack_compositions
 from electroscreen.screening.checkpoint import BatchStore, Manifest, ManifestMismatchError
 from electroscreen.screening.filters import apply_filters
 from electroscreen.screening.inputs import iter_batches, materialize, plan_inputs
@@ -391,3 +392,24 @@ def test_a_resume_with_another_batch_size_says_so_in_the_options_words(tmp_path)
     assert "it differs in: --batch-size, the screening config (--config; it includes" in str(
         info.value
     )
+
+
+def test_a_rejection_names_the_first_listed_element_of_each_row():
+    """forbidden_element and redox_active name each row's first offending element in the packed
+    order, computed for the whole batch at once: the same as reading each row's elements."""
+    from electroscreen.data.formula import ELEMENT_SYMBOLS
+    from electroscreen.screening.filters import _element_mask, _first_symbols
+
+    formulas = ["LiCl", "Li2UPuO5", "", "LiPuUO4", "Xx", "Li3Fe0.5Mn0.5PO4", "Li7La3Zr2O12"]
+    packed = pack_compositions(formulas)
+    for symbols in (["U", "Pu"], ["Fe", "Mn", "La"], ["Li"], []):
+        mask = _element_mask(symbols)
+        expected = []
+        for row in range(len(formulas)):
+            zs = packed.z[packed.offsets[row] : packed.offsets[row + 1]]
+            expected.append(next((ELEMENT_SYMBOLS[z] for z in zs if mask[z]), ""))
+        assert _first_symbols(packed, mask).tolist() == expected
+    out = apply_filters(
+        pd.DataFrame({"formula": formulas, "status": "ok", "error": ""}), FilterConfig()
+    )
+    assert out["error"].tolist()[1] == "contains forbidden element U"
