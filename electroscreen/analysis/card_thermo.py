@@ -25,9 +25,9 @@ from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
 from electroscreen.data.formula_reduction import WRITING_RANK
-from electroscreen.featurizers.thermo.interface import InterfaceReactivity
+from electroscreen.featurizers.thermo.interface import InterfaceReactivity, electrode_label
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
-from electroscreen.featurizers.thermo.window import ElectrochemicalWindow
+from electroscreen.featurizers.thermo.window import UNDEFINED_INTERFACES, ElectrochemicalWindow
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.screen_config import ObjectivesConfig
 
@@ -166,7 +166,10 @@ def air_reactions(composition: ThermoComposition) -> pd.Series:
 def electrodes(composition: ThermoComposition, params: dict) -> pd.Series:
     """Window limits, reactions and status, and the reactions with the carrier metal and the
     cathode (with the note on its enthalpy), at the composition, with the screening run's
-    ``params`` (carrier, cathode, ``objectives.window_max_uncertainty_v``)."""
+    ``params`` (carrier, cathode, ``objectives.window_max_uncertainty_v``). A reaction the window's
+    status leaves undefined (``window.UNDEFINED_INTERFACES``: both electrodes for
+    ``window_elemental_hull``, the metal for ``window_reducible_cation``) is NaN and reads
+    ``undefined: <status>``, as the screen's interface columns are NaN."""
     carrier = run_carrier(params)
     defaults = ObjectivesConfig()
     cathode = params.get("objectives.cathode") or defaults.cathode
@@ -179,4 +182,13 @@ def electrodes(composition: ThermoComposition, params: dict) -> pd.Series:
     interface = InterfaceReactivity(electrodes=(carrier, cathode))
     reactions = _named(interface.reactions(composition.packed), composition)
     keep = ["window_red_v", "red_reaction", "window_ox_v", "ox_reaction", "window_status"]
-    return pd.concat([limits[keep], reactions.filter(like="interface_")])
+    reactions = reactions.filter(like="interface_").astype(object)
+    status = str(limits["window_status"])
+    labels = {"anode": electrode_label(carrier), "cathode": electrode_label(cathode)}
+    for electrode in UNDEFINED_INTERFACES.get(status, ()):  # as the screen's interface columns
+        prefix = f"interface_{labels[electrode]}_"
+        for name in reactions.index:
+            if name.startswith(prefix) and not name.startswith(f"{prefix}electrode_"):
+                number = name.endswith(("_ev_per_atom", "_mixing_ratio"))
+                reactions[name] = np.nan if number else f"undefined: {status}"
+    return pd.concat([limits[keep], reactions])

@@ -87,8 +87,7 @@ def objective_values(
     from electroscreen.featurizers.composition.cost import MaterialCost
     from electroscreen.featurizers.thermo.interface import window_and_anode
     from electroscreen.featurizers.thermo.window import (
-        ELEMENTAL_HULL,
-        REDUCIBLE_CATION,
+        UNDEFINED_INTERFACES,
         ElectrochemicalWindow,
     )
 
@@ -117,13 +116,9 @@ def objective_values(
             out[:, _ANODE] = both[:, 3]
         if cathode:
             out[:, _CATHODE] = both[:, 4]
-        # a hull holding pure elements (the table lacks the system's compounds) makes the
-        # candidate's enthalpy that of a mixture with elements: its reactions with the electrodes
-        # are those elements' (Br + Li -> LiBr), undefined like its window
-        out[np.ix_(np.asarray(status == ELEMENTAL_HULL), [_ANODE, _CATHODE])] = np.nan
-        # a cation the metal reduces (Nb5+ in a garnet) kept from it by the model's correction:
-        # "no reaction" with the metal is the claim the window could not make
-        out[np.asarray(status == REDUCIBLE_CATION), _ANODE] = np.nan
+        for window_status, electrodes in UNDEFINED_INTERFACES.items():  # elemental hull, Nb5+
+            columns = [{"anode": _ANODE, "cathode": _CATHODE}[e] for e in electrodes]
+            out[np.ix_(np.asarray(status == window_status), columns)] = np.nan
     elif objectives.window:
         window, status = ElectrochemicalWindow(
             carrier=carrier, max_uncertainty_v=objectives.window_max_uncertainty_v

@@ -133,3 +133,36 @@ def test_released_gases_are_written_as_molecules(results, data_dir):
     card = candidate_card(results, "de5:In3+>Y3+", k=1, bvse=False, data_dir=data_dir)
     assert "0.2538 O2" in card.electrodes["interface_licoo2_products"]
     assert "1.477 Cl2 + 1.015 YCl3" in card.electrodes["ox_reaction"]
+
+
+@pytest.mark.parametrize(
+    ("formula", "status", "undefined"),
+    [
+        ("Li6.5La3Zr1.5Nb0.5O12", "window_reducible_cation", ("li",)),  # Nb5+ reduced at the metal
+        ("LiBF4", "window_elemental_hull", ("li", "licoo2")),  # BF3 not tabulated: F2 on the hull
+    ],
+)
+def test_a_reaction_the_screen_leaves_undefined_is_undefined_on_the_card(
+    data_dir, formula, status, undefined
+):
+    """The card showed Nb-LLZO "no reaction" with Li metal (0 eV/atom) beside the window's
+    ``window_reducible_cation``, where the screen's ``interface_anode_ev_per_atom`` is NaN."""
+    values, statuses = objective_values(pack_compositions([formula]), ObjectivesConfig(), "Li")
+    frame = pd.DataFrame({"candidate_id": ["x"], "formula": [formula], "cell_formula": [formula],
+                          "status": ["ok"]})  # fmt: skip
+    frame[list(OBJECTIVE_COLUMNS)] = values
+    frame[WINDOW_STATUS_COLUMN] = statuses
+    frame.attrs["params"] = {"filters.carrier": "Li", "objectives.cathode": "LiCoO2"}
+    row = frame.iloc[0]
+    assert row[WINDOW_STATUS_COLUMN] == status  # the premise
+    electrodes = candidate_card(frame, "x", k=1, bvse=False, data_dir=data_dir).electrodes
+    for label, column in (("li", "interface_anode_ev_per_atom"),
+                          ("licoo2", "interface_cathode_ev_per_atom")):  # fmt: skip
+        card_value = electrodes[f"interface_{label}_ev_per_atom"]
+        assert np.isnan(card_value) == np.isnan(row[column]) == (label in undefined)
+        if label in undefined:
+            assert electrodes[f"interface_{label}_reaction"] == f"undefined: {status}"
+            assert np.isnan(electrodes[f"interface_{label}_mixing_ratio"])
+        else:
+            assert card_value == pytest.approx(row[column], abs=1e-9)
+    assert electrodes["interface_li_electrode_note"]  # the electrode's own enthalpy note stays

@@ -46,6 +46,7 @@ __all__ = [
     "ELEMENTAL_HULL",
     "METAL_REDUCED_CATIONS",
     "REDUCIBLE_CATION",
+    "UNDEFINED_INTERFACES",
     "ElectrochemicalWindow",
     "window_status",
 ]
@@ -87,6 +88,12 @@ METAL_REDUCED_CATIONS = ("Nb", "Ti")
 #: Status of such a candidate: its reduction limit (and, in `screen`, its reaction with the carrier
 #: metal) is NaN, not the 0 V the correction gave; its oxidation limit is kept.
 REDUCIBLE_CATION = "window_reducible_cation"
+#: The electrode reactions a window status leaves undefined, the screen's interface columns and
+#: the candidate card's alike: a hull holding pure elements makes the candidate's enthalpy that of
+#: a mixture with elements, so its reactions with both electrodes are those elements' (Br + Li ->
+#: LiBr); a cation the metal reduces, kept from it by the model's correction, makes "no reaction"
+#: with the metal (the anode) the claim the window could not make.
+UNDEFINED_INTERFACES = {ELEMENTAL_HULL: ("anode", "cathode"), REDUCIBLE_CATION: ("anode",)}
 KIM_2016 = (
     "Y. Kim, A. Yoo, R. Schmidt, A. Sharafi, H. Lee, J. Wolfenstine, J. Sakamoto, Electrochemical "
     "stability of Li6.5La3Zr1.5M0.5O12 (M = Nb or Ta) against metallic lithium, Front. Energy Res. "
