@@ -42,6 +42,7 @@ from electroscreen.screening.temperatures import used_temperatures
 __all__ = [
     "MANIFEST_FIELDS",
     "PROVENANCE_FILE",
+    "read_json_object",
     "row_temperatures",
     "run_provenance",
     "store_reachable",
@@ -64,7 +65,11 @@ MANIFEST_FIELDS = (
 )
 
 
-def _read_json(path: Path, notes: list[str]) -> dict:
+def read_json_object(path: Path, notes: list[str] | None = None) -> dict:
+    """The JSON object in a screening folder's ``path`` (``manifest.json``, ``state.json``,
+    ``inputs.json``); ``{}`` where it is missing or not readable (``notes``, when given, says
+    which) or holds no object."""
+    notes = [] if notes is None else notes
     if not path.is_file():
         notes.append(f"no {path.name} in {path.parent}")
         return {}
@@ -146,8 +151,8 @@ def run_provenance(folder: Path, table: Path, top: int, ranked_by: str = "rank")
     record: dict = {"results": str(table.resolve()), "results_sha256": sha256_file(table)}
     record["top"] = int(top)
     record["ranked_by"] = ranked_by
-    manifest = _read_json(folder / "manifest.json", notes)
-    record["run_id"] = _read_json(folder / "state.json", notes).get("run_id")
+    manifest = read_json_object(folder / "manifest.json", notes)
+    record["run_id"] = read_json_object(folder / "state.json", notes).get("run_id")
     record.update({key: manifest.get(key) for key in MANIFEST_FIELDS})
     config = folder / CONFIG_FILE
     record["temperature_c"] = _config_temperature(config, notes)

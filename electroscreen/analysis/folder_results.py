@@ -12,13 +12,12 @@ the interval's level.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from electroscreen.analysis.export_run import store_reachable
+from electroscreen.analysis.export_run import read_json_object, store_reachable
 from electroscreen.experiments.config_files import flat_params
 from electroscreen.experiments.plots import COVERAGE_ATTR
 from electroscreen.screening.checkpoint import CONFIG_FILE
@@ -28,18 +27,9 @@ from electroscreen.screening.results import read_results
 __all__ = ["load_folder_results", "results_table"]
 
 
-def _json(path: Path) -> dict:
-    """The JSON object in ``path``; ``{}`` where it is missing or not readable."""
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _inputs(folder: Path) -> str | None:
     """The screening's inputs as absolute paths, comma-joined as the run's ``inputs`` param."""
-    items = _json(folder / INPUTS_RECORD).get("items") or []
+    items = read_json_object(folder / INPUTS_RECORD).get("items") or []
     paths = [
         str(item.get("absolute") or item.get("path")) for item in items if isinstance(item, dict)
     ]
@@ -97,10 +87,10 @@ def load_folder_results(path: str | Path) -> pd.DataFrame:
     inputs = _inputs(folder)
     if inputs:
         params["inputs"] = inputs
-    manifest = _json(folder / "manifest.json")
+    manifest = read_json_object(folder / "manifest.json")
     uri = manifest.get("tracking_uri")
     results.attrs["params"] = params
-    results.attrs["run_id"] = _json(folder / "state.json").get("run_id")
+    results.attrs["run_id"] = read_json_object(folder / "state.json").get("run_id")
     results.attrs["tracking_uri"] = uri
     model = manifest.get("conductivity_model_uri")
     reachable = model and store_reachable(uri)

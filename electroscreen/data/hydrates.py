@@ -66,6 +66,9 @@ _NUMBER = rf"{FRACTION}|\d*\.\d+|\d+"
 _WATER_UNIT = re.compile(
     rf"\s*(?P<lead>{_NUMBER})?\s*(?:[HD]2O|\(\s*[HD]2O\s*\)(?P<trail>{_NUMBER})?)\s*"
 )
+#: What every :data:`_WATER_UNIT` holds: a text without either writes no water (a formula that
+#: writes O2- beside H, ``Li2O``, ``LiOH``, does not either).
+_WATER_TEXTS = ("H2O", "D2O")
 #: The separators of a formula's units after :func:`adduct_dots`, as the parser's tokens read them:
 #: ``·``, ``*``, and an ASCII dot that no digit follows (``Li3YCl6.H2O``; a dot before a number
 #: that separates units is a ``·`` by then, one that stays is a decimal point: ``Li.5Cl``).
@@ -93,7 +96,7 @@ def written_waters(formula: str) -> float:
     >>> written_waters("Li6.4La3Zr1.4Ta0.6O12"), written_waters("LiCl*0.5H2O")
     (0.0, 0.5)
     """
-    if not isinstance(formula, str) or "2O" not in formula:
+    if not _may_write_water(formula):
         return 0.0
     try:
         units = _UNIT_SEPARATOR.split(adduct_dots(formula.strip()))
@@ -110,6 +113,21 @@ def written_waters(formula: str) -> float:
     except NotationError:  # Li2O.2(B2O3), Sc2/0: the parser's bad_formula
         return 0.0
     return waters if other else 0.0
+
+
+def _may_write_water(text: object) -> bool:
+    """Whether ``text`` holds a water unit's text (:data:`_WATER_TEXTS`); False for no text."""
+    return isinstance(text, str) and any(water in text for water in _WATER_TEXTS)
+
+
+def _water_rows(written: Sequence[object], look: np.ndarray) -> list[int]:
+    """The rows of ``look`` whose text may write water (:func:`_may_write_water`): the only ones
+    :func:`written_waters` reads more than 0 for. One search of the joined cells first: most
+    batches (a formula table of 5,000 rows) hold no water at all."""
+    texts = [w if isinstance(w, str) else "" for w in written]
+    if not _may_write_water("\n".join(texts)):
+        return []
+    return [row for row in np.flatnonzero(look).tolist() if _may_write_water(texts[row])]
 
 
 def hydrate_formula(dry: dict[str, float], waters: float) -> tuple[str, str, float]:
@@ -235,7 +253,7 @@ def find_hydrates(
     if written is not None:
         if len(written) != n:
             raise ValueError(f"written has {len(written)} rows; the compositions have {n}")
-        for row in np.flatnonzero(look):
+        for row in _water_rows(written, look):  # every other row writes none
             by_text[row] = written_waters(written[row])
     known = AssignedStates.none() if states is None else states
     by_composition = _composition_waters(packed, np.flatnonzero(look), known)
@@ -244,11 +262,7 @@ def find_hydrates(
     dry = np.full(n, "", dtype=object)
     per_unit = np.zeros(n)
     for row in np.flatnonzero(waters > 0):
-        lo, hi = packed.offsets[row], packed.offsets[row + 1]
-        amounts: dict[str, float] = {}
-        for z, amount in zip(packed.z[lo:hi], packed.amount[lo:hi], strict=True):
-            symbol = ELEMENT_SYMBOLS[z]
-            amounts[symbol] = amounts.get(symbol, 0.0) + float(amount)
+        amounts = {ELEMENT_SYMBOLS[z]: a for z, a in packed.as_dict(row).items()}
         scale = max(1.0, amounts["H"])
         amounts["H"] -= 2.0 * waters[row]
         amounts["O"] -= waters[row]

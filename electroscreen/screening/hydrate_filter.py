@@ -43,33 +43,6 @@ def written_formulas(batch: Batch) -> list[object] | None:
     return None if formula is None else batch.frame[formula].tolist()
 
 
-def _water_cells(
-    written: list[object], look: np.ndarray, table: pd.DataFrame
-) -> list[object] | None:
-    """The cells of ``written`` that may write water, None in the others; None when none may.
-
-    A cell is read only for a row looked at (``look``) without a structure (a structure's cell may
-    hold several formula units of the written formula) whose text holds ``H2O`` or ``D2O``: every
-    water unit :func:`~electroscreen.data.hydrates.written_waters` reads does (its adduct dots
-    only turn ``.`` into ``·``), so the other cells read 0 water and are not read one by one
-    (most of a batch: a formula table of 5,000 rows holds none).
-    """
-    if len(written) != len(look):
-        raise ValueError(f"written has {len(written)} rows; the table has {len(look)}")
-    text = [w if isinstance(w, str) else "" for w in written]
-    blob = "\n".join(text)  # one search for the batch: most hold no water at all
-    if "H2O" not in blob and "D2O" not in blob:
-        return None
-    keep = look.copy()
-    if "n_sites" in table:
-        keep &= ~np.isfinite(pd.to_numeric(table["n_sites"], errors="coerce").to_numpy(float))
-    cells: list[object] = [None] * len(text)
-    for row in np.flatnonzero(keep).tolist():
-        if "H2O" in text[row] or "D2O" in text[row]:
-            cells[row] = text[row]
-    return cells if any(c is not None for c in cells) else None
-
-
 def hydrate_message(hydrate: str, dry: str, per_unit: float, written: bool) -> str:
     """The ``error`` of a ``hydrate`` row: ``Li3YCl6·H2O is Li3YCl6 + 1 H2O (written as a
     hydrate): water of crystallisation, ...``."""
@@ -114,8 +87,9 @@ def apply_hydrates(
     out = table.copy()
     status = out["status"].to_numpy(dtype=object)
     look = status == OK
-    if written is not None:
-        written = _water_cells(written, look, out)
+    if written is not None and "n_sites" in out:  # a structure's cell: units of the formula
+        no_structure = ~np.isfinite(pd.to_numeric(out["n_sites"], errors="coerce").to_numpy(float))
+        written = [w if free else None for w, free in zip(written, no_structure, strict=True)]
     found = find_hydrates(compositions, look, written, states)
     column = np.where(look, found.formula, "").astype(object)
     if HYDRATE_COLUMN in out:

@@ -114,23 +114,24 @@ def test_the_switch_ranks_hydrates_and_shows_what_they_are(pool, model_store, tm
 
 
 def test_only_cells_that_write_water_are_read_and_the_result_is_that_of_every_cell():
-    """apply_hydrates reads a formula cell's notation only where it holds H2O or D2O; the hydrate
-    columns, statuses and errors equal those of find_hydrates reading every cell as written."""
-    from electroscreen.data.hydrates import find_hydrates, written_waters
-    from electroscreen.screening.hydrate_filter import _water_cells
+    """find_hydrates reads a formula cell's notation only where it holds H2O or D2O; every cell it
+    skips writes no water, and apply_hydrates' columns and statuses are find_hydrates'."""
+    from electroscreen.data.hydrates import _water_rows, find_hydrates, written_waters
 
     formulas = [
         "Li3YCl6·H2O", "Li3YCl6.H2O", "Li3InCl6*2H2O", "LiCl*0.5D2O", "Li2B12H12*(H2O)7",
         "LiOH·H2O", "Li2O.2SiO2", "3Li2S.2P2S5", "Li6.4La3Zr1.4Ta0.6O12", "Li2O.2(B2O3)",
         "Li3YCl6", "Li3YH2Cl6O", "H2O", "LiCl·H2O2",
     ]  # fmt: skip
+    waters = [1.0, 1.0, 2.0, 0.5, 7.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert [written_waters(f) for f in formulas] == waters
     table, packed = _batch(formulas)
     look = table["status"].to_numpy(dtype=object) == "ok"
-    cells = _water_cells(formulas, look, table)
-    for cell, formula in zip(cells, formulas, strict=True):
-        if cell is None:  # not read: reads as no written water
-            assert written_waters(formula) == 0.0, formula
-    assert _water_cells(["Li3YCl6", "Li2O.2SiO2"], look[:2], table.iloc[:2]) is None
+    read = _water_rows(formulas, look)
+    for row, (formula, water) in enumerate(zip(formulas, waters, strict=True)):
+        if row not in read:  # not read: writes no water, or is not looked at
+            assert water == 0.0 or not look[row], formula
+    assert _water_rows(["Li3YCl6", "Li2O.2SiO2"], look[:2]) == []
     out = apply_hydrates(table, FilterConfig(), packed, formulas)
     every = find_hydrates(packed, look, formulas)
     assert out["hydrate_formula"].tolist() == [f if f else "" for f in every.formula]
