@@ -48,7 +48,7 @@ __all__ = [
 OFF_NEUTRAL = "off_neutral"
 
 #: What the common notes mean, by ``<featurizer>:<status>`` (the part before any ``=``) or, for
-#: the window, its status (README, *pipeline*, says more).
+#: the window, its status (docs/results-columns.md, *Electrochemical window*, says more).
 NOTE_MEANINGS = {
     FAR_FROM_LABELS: "the composition is not labelled and few labelled rows lie near it (the "
     "mean distance to its 5 nearest): the score is the four-descriptor model's guess, a rough "

@@ -31,7 +31,7 @@ stay apart (at 0.07 the thio-LISICONs fold into LGPS). Compositions, not structu
 one chemical system closer than 0.06 fold too (Li3PS4 0.045 from LGPS, Li5NbO5 from Li7NbO6).
 ``ranking.diversity_rows: 10000`` bounds the cost, as each row is compared with the
 representatives above it: 0.1 s for the best 10,000 of 100,000 random ranked compositions, 2.5 s
-for all 80,000 (2 cores; README, "Diverse top").
+for all 80,000 (2 cores; docs/results-columns.md, "Diverse top").
 
 A row's result depends only on better-ranked rows: its ``represented_by`` and ``diverse_rank``
 follow from its own composition and the compositions and rank order of the rows ranked above it

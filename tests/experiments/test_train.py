@@ -518,7 +518,7 @@ def test_pyfunc_notes_a_misspelt_temperature_column(pyfunc_model, caplog):
     model ran (a log warning only; over REST, in the server's log): the rows came back at
     25 degC, ``ok``, with nothing in the answer. The signature now declares the common
     misspellings, so the model sees them and each row says the column was not read; a spelling
-    outside that list is still dropped by MLflow before the model runs (README, serve)."""
+    outside that list is still dropped by MLflow before the model runs (docs/serve.md)."""
     from electroscreen.models.temperature import LOOKALIKE_TEMPERATURE_COLUMNS
 
     inputs = pyfunc_model.metadata.get_input_schema().input_names()

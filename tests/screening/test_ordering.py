@@ -28,7 +28,7 @@ def obelix(obelix_structures):
 
 
 def _substituted(obelix) -> Structure:
-    """Li10.032Si0.3219Ge0.6781P2S12 (per formula unit), the README example's candidate: the
+    """Li10.032Si0.3219Ge0.6781P2S12 (per formula unit), the export example's candidate (docs/export.md): the
     LGPS-type kop (Li20.064Sn0.64372Ge1.35628P4S24) with Sn substituted by Si on its shared
     Ge/Sn/P site, as ``electroscreen generate`` writes it."""
     structure = obelix["kop"].copy()
@@ -107,7 +107,7 @@ def test_lgps_with_three_cations_on_one_site_is_rounded(obelix):
 
 
 def test_the_readme_candidate_is_rounded_not_too_large(obelix):
-    """The README example's Li10.032Si0.3219Ge0.6781P2S12 was `too_large` at any tolerance: now 2
+    """The export example's Li10.032Si0.3219Ge0.6781P2S12 was `too_large` at any tolerance: now 2
     cells (140 sites), Ge 0.3391 -> 0.375, and its Li 40.128 rounded to a charge-balanced 40."""
     structure = _substituted(obelix)
     assert structure.composition.almost_equals(
