@@ -32,6 +32,8 @@ Liverpool formulas only, both transcriptions that balance with no usual states
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from electroscreen.data.compositions import PackedCompositions
@@ -62,7 +64,10 @@ _CARBON = SYMBOL_TO_Z["C"]
 _HYDROGEN = SYMBOL_TO_Z["H"]
 
 
-def _row(packed: PackedCompositions, oxidation: PackedOxidation, row: int):
+def _row(
+    packed: PackedCompositions, oxidation: PackedOxidation, row: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One row's symbols, amounts and states."""
     lo, hi = packed.offsets[row], packed.offsets[row + 1]
     symbols = [ELEMENT_SYMBOLS[z] for z in packed.z[lo:hi]]
     return symbols, packed.amount[lo:hi], oxidation.states[lo:hi]
@@ -105,9 +110,8 @@ def rare_anion_states(packed: PackedCompositions, oxidation: PackedOxidation) ->
     pnictide = np.isin(z, _numbers(PNICTOGENS)) & (states < 0)
     per = np.isin(z, _numbers(PER_CHALCOGENIDES)) & (states < 0) & (states > -2 + _TOL)
     integer = np.abs(states - np.round(states)) <= 1e-6  # NaN compares False
-    rare = np.zeros(len(z), dtype=bool)
-    for k in np.flatnonzero(np.isin(z, _numbers(RARE_ANION_FORMERS)) & (states < 0) & integer):
-        rare[k] = is_rare_state(ELEMENT_SYMBOLS[z[k]], int(round(states[k])))
+    depth = np.where(integer & (states < 0), -np.round(np.nan_to_num(states)), 0).astype(np.int64)
+    rare = _rare_anion_table()[z, np.minimum(depth, _DEEPEST)]
     offsets = packed.offsets
     suspects = (
         segment_any(carbide, offsets)
@@ -127,7 +131,7 @@ def _rare_anion_message(packed: PackedCompositions, oxidation: PackedOxidation, 
         others = [el for el in anions if el != "C"]
         if -4 + _TOL < q < 0 and others:
             share = 100 * state_frequency("C", int(round(q))) if abs(q - round(q)) < 1e-6 else None
-            found = f" (found in {share:.1f} % of C compounds)" if share is not None else ""
+            found = f" ({share:.1f} % of C's ICSD entries)" if share is not None else ""
             return (
                 f"C{q:+.2f}{found} beside {', '.join(others)}: a carbide is C4- or, as the only "
                 f"anion, the acetylide C2 2- (Li2C2); {_assignment(symbols, states)}"
@@ -159,6 +163,22 @@ def _assignment(symbols: list[str], states: np.ndarray) -> str:
     """``the balance reads Li+1 P+3 S-2 C+2 I-1``: the row's whole assignment."""
     shown = " ".join(f"{el}{q:+.4g}" for el, q in zip(symbols, states, strict=True))
     return f"the balance reads {shown}"
+
+
+#: The deepest anion state :func:`_rare_anion_table` lists (-8; deeper states count as -8).
+_DEEPEST = 8
+
+
+@cache
+def _rare_anion_table() -> np.ndarray:
+    """``[z, -state]``: whether that negative integer state of a :data:`RARE_ANION_FORMERS`
+    element is rare (:func:`~electroscreen.data.rare_states.is_rare_state`), bool array of shape
+    (number of elements, 9); column 0 (no negative state) is False."""
+    table = np.zeros((len(ELEMENT_SYMBOLS), _DEEPEST + 1), dtype=bool)
+    for symbol in RARE_ANION_FORMERS:
+        for depth in range(1, _DEEPEST + 1):
+            table[SYMBOL_TO_Z[symbol], depth] = is_rare_state(symbol, -depth)
+    return table
 
 
 def _numbers(symbols: tuple[str, ...]) -> np.ndarray:

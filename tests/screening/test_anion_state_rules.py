@@ -17,7 +17,10 @@ from electroscreen.screening.run_summary import review_metrics
 
 #: The audit's formulas: status and what the reason must name.
 AUDIT = {
-    "Li6PS5C1": ("rare_oxidation_state", ["C-1.00", "beside S", "carbide"]),
+    "Li6PS5C1": (
+        "rare_oxidation_state",
+        ["C-1.00 (1.3 % of C's ICSD entries) beside S", "carbide"],
+    ),
     "Li6PS5CI": ("anion_former_as_cation", ["C+2.00 beside I, S", "only as C4+", "P+3"]),
     "Li6PSe5CI": ("anion_former_as_cation", ["C+2.00 beside I, Se", "only as C4+"]),
     "Li3PS4C": ("anion_former_as_cation", ["C+2.00 beside S"]),
