@@ -109,7 +109,7 @@ _FEATURES: list[tuple[str, str, str]] = [
     ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("rxn_o2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
-    ("h2s_released", "0/1 (H2S or H2Se, hydrolysis without redox)", _METHOD),
+    ("h2s_released", "0/1", _METHOD),  # H2S or H2Se, by hydrolysis without redox
     (
         "h2s_per_formula_unit",
         "mol H2S + H2Se per mol candidate (formula as written), hydrolysis without redox",
