@@ -6,7 +6,7 @@ writes its elements in the order of pymatgen's ``Composition.formula``, with two
 as the literature writes them (:func:`writing_ranks`, found from a composition's amounts by
 :func:`composition_writing_ranks`): a carborane's carbon, written before its boron (``LiCB11H12``,
 not ``LiB11H12C``), and an oxyhalide's oxygen, written just before its first Cl, Br or I
-(:func:`oxyhalide_halogens`: ``LiNbOCl4``, ``Li3OCl``, ``Li6PO5Cl``, not ``LiNbCl4O``,
+(:func:`oxyhalide_halogen`: ``LiNbOCl4``, ``Li3OCl``, ``Li6PO5Cl``, not ``LiNbCl4O``,
 ``Li3ClO``, ``Li6PClO5``; a halogen oxyanion salt keeps its order: ``LiClO4``, ``LiIO3``). Formulas
 are read with
 :func:`~electroscreen.data.formula.parse_formula` and written with
@@ -40,7 +40,7 @@ __all__ = [
     "WRITTEN_DECIMALS",
     "composition_writing_ranks",
     "formula_units",
-    "oxyhalide_halogens",
+    "oxyhalide_halogen",
     "reduce_formula_text",
     "reduced_formula",
     "writing_ranks",
@@ -73,16 +73,17 @@ _CARBON, _BORON = ELEMENT_SYMBOLS.index("C"), ELEMENT_SYMBOLS.index("B")
 _HYDROGEN, _OXYGEN = ELEMENT_SYMBOLS.index("H"), ELEMENT_SYMBOLS.index("O")
 _Z = {symbol: z for z, symbol in enumerate(ELEMENT_SYMBOLS) if z}
 
-#: The halogens an oxyhalide writes after its oxygen (``LiNbOCl4``, ``Li3OBr``, ``BiOI``); F is
-#: not one: by electronegativity it already follows O (``LiNbO2F``).
-OXYHALIDE_HALOGENS: tuple[str, ...] = ("Cl", "Br", "I")
+#: The halogens an oxyhalide writes after its oxygen (``LiNbOCl4``, ``Li3OBr``, ``BiOI``), in
+#: writing order (by electronegativity); F is not one: it already follows O (``LiNbO2F``).
+OXYHALIDE_HALOGENS: tuple[str, ...] = tuple(
+    sorted(("Cl", "Br", "I"), key=lambda s: WRITING_RANK[_Z[s]])
+)  # ("I", "Br", "Cl")
 #: Least O per Cl, Br or I of a halate (ClO3-, BrO3-, IO3-; perchlorates and periodates hold more):
 #: a composition with this much oxygen per such halogen and no other non-metal to hold it
-#: (:func:`oxyhalide_halogens`) may be a halogen oxyanion salt, written by electronegativity like
+#: (:func:`oxyhalide_halogen`) may be a halogen oxyanion salt, written by electronegativity like
 #: any other (``LiClO4``, ``LiIO3``, ``NH4ClO4``), not ``LiO4Cl``.
 HALATE_O_PER_HALOGEN = 3.0
-#: By electronegativity, so the first one present is the one O is written before (I, Br, Cl).
-_HALOGEN_Z = np.array(sorted((_Z[s] for s in OXYHALIDE_HALOGENS), key=WRITING_RANK.__getitem__))
+_HALOGEN_Z = np.array([_Z[s] for s in OXYHALIDE_HALOGENS], dtype=np.int64)
 
 
 def _oxyanion_formers() -> np.ndarray:
@@ -100,8 +101,10 @@ def _oxyanion_formers() -> np.ndarray:
 _OXYANION_FORMER = _oxyanion_formers()
 
 
-def oxyhalide_halogens(z: np.ndarray, amount: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per composition, the halogen its oxygen is written just before, as chemists write an
+def oxyhalide_halogen(
+    oxygen: np.ndarray | float, halogens: np.ndarray, former: np.ndarray | bool
+) -> np.ndarray:
+    """The halogen each composition's oxygen is written just before, as chemists write an
     oxyhalide: ``LiNbOCl4``, ``Li3OCl``, ``Li3OBr0.5Cl0.5``, ``NbOCl3``, ``Li6PO5Cl`` (by
     electronegativity O would follow Cl, Br and I: ``LiNbCl4O``).
 
@@ -109,36 +112,32 @@ def oxyhalide_halogens(z: np.ndarray, amount: np.ndarray, offsets: np.ndarray) -
     :data:`OXYHALIDE_HALOGENS`, unless it may be a halogen oxyanion salt: at least
     :data:`HALATE_O_PER_HALOGEN` O per such halogen and no other non-metal (B, C, Si, P, S, ...)
     to hold that oxygen (``LiClO4``, ``LiIO3``, ``Mg(ClO4)2``, ``NH4ClO4`` keep their order; so do
-    oxygen-rich bismuth oxyhalides such as ``Bi3ClO4``: only the amounts are read, no oxidation
+    oxygen-rich bismuth oxyhalides such as ``Bi3ClO4``: only amounts are read, no oxidation
     states).
 
     Parameters
     ----------
-    z : ndarray of int, shape (K,)
-        Atomic numbers of all compositions' entries, row after row (0: no element).
-    amount : ndarray of float64, shape (K,)
-        Their amounts (entries of amount 0 are absent).
-    offsets : ndarray of int, shape (N + 1,)
-        Row ``i`` holds entries ``offsets[i]:offsets[i + 1]``.
+    oxygen : float or ndarray of float64, shape (N,)
+        Amount of O of each composition.
+    halogens : ndarray of float64, shape (3,) or (N, 3)
+        Amounts of I, Br and Cl (:data:`OXYHALIDE_HALOGENS`) of each composition.
+    former : bool or ndarray of bool, shape (N,)
+        Whether each composition holds another non-metal that may hold oxygen (B, C, Si, P, S,
+        Ge, As, Se, Sb, Te, ...).
 
     Returns
     -------
-    ndarray of int64, shape (N,)
-        The atomic number of the first of Cl, Br, I in writing order (I, then Br, then Cl) in an
-        oxyhalide; 0 for any other composition.
+    ndarray of int64, shape (N,) (or 0-d)
+        Atomic number of the first of I, Br, Cl present in an oxyhalide; 0 for any other
+        composition.
     """
-    z = np.asarray(z, dtype=np.int64)
-    amount = np.asarray(amount, dtype=np.float64)
-    present = amount > 0
-    oxygen = segment_sum(np.where(present & (z == _OXYGEN), amount, 0.0), offsets)
-    is_halogen = present & np.isin(z, _HALOGEN_Z)
-    halogen = segment_sum(np.where(is_halogen, amount, 0.0), offsets)
-    former = segment_any(present & _OXYANION_FORMER[z], offsets)
-    halate = oxygen >= HALATE_O_PER_HALOGEN * halogen * (1 - 1e-9)
-    oxyhalide = (oxygen > 0) & (halogen > 0) & (former | ~halate)
-    first = np.zeros(len(oxygen), dtype=np.int64)
-    for h in _HALOGEN_Z[::-1]:  # the last one set is the first in writing order
-        first[segment_any(is_halogen & (z == h), offsets)] = h
+    oxygen = np.asarray(oxygen, dtype=np.float64)
+    halogens = np.asarray(halogens, dtype=np.float64)
+    present = halogens > 0
+    total = halogens.sum(axis=-1)
+    first = np.where(present.any(axis=-1), _HALOGEN_Z[np.argmax(present, axis=-1)], 0)
+    halate = oxygen >= HALATE_O_PER_HALOGEN * total * (1 - 1e-9)
+    oxyhalide = (oxygen > 0) & (total > 0) & (np.asarray(former, dtype=bool) | ~halate)
     return np.where(oxyhalide, first, 0)
 
 
@@ -149,7 +148,7 @@ def writing_ranks(
     with two exceptions, as chemists write them: the carbon of a carborane
     (:func:`~electroscreen.data.borane.carborane`), written just before boron (``LiCB11H12``,
     ``LiCB9H10``, not ``LiB11H12C``), and the oxygen of an oxyhalide, written just before the
-    halogen :func:`oxyhalide_halogens` names (``LiNbOCl4``, ``Li3OCl``, not ``LiNbCl4O``).
+    halogen :func:`oxyhalide_halogen` names (``LiNbOCl4``, ``Li3OCl``, not ``LiNbCl4O``).
 
     Parameters
     ----------
@@ -159,7 +158,7 @@ def writing_ranks(
         Whether each entry belongs to a carborane's composition.
     halogen : ndarray of int, shape (K,), or int
         Atomic number of the halogen the oxygen of each entry's composition is written before
-        (:func:`oxyhalide_halogens`), 0 for none.
+        (:func:`oxyhalide_halogen`), 0 for none.
 
     Returns
     -------
@@ -177,9 +176,10 @@ def writing_ranks(
 
 def composition_writing_ranks(z: np.ndarray, amount: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """:func:`writing_ranks` of packed compositions, each row's exceptions found from its own
-    amounts (:func:`~electroscreen.data.borane.carborane`, :func:`oxyhalide_halogens`): the one
-    order of every formula writer, one row (:func:`reduced_formula`) or a batch
-    (:func:`~electroscreen.data.formula_text.packed_texts`).
+    amounts (:func:`~electroscreen.data.borane.carborane`, :func:`oxyhalide_halogen`), as
+    :func:`reduced_formula` finds them for one: the order of the batch writer
+    (:func:`~electroscreen.data.formula_text.packed_texts`) and of the card's balanced composition
+    (:mod:`electroscreen.analysis.card_thermo`).
 
     Parameters
     ----------
@@ -204,7 +204,9 @@ def composition_writing_ranks(z: np.ndarray, amount: np.ndarray, offsets: np.nda
         return segment_sum(np.where(z == element, amount, 0.0), offsets)
 
     in_carborane = carborane(total(_BORON), total(_HYDROGEN), total(_CARBON))[row]
-    return writing_ranks(z, in_carborane, oxyhalide_halogens(z, amount, offsets)[row])
+    halogens = np.column_stack([total(h) for h in _HALOGEN_Z])
+    former = segment_any((amount > 0) & _OXYANION_FORMER[z], offsets)
+    return writing_ranks(z, in_carborane, oxyhalide_halogen(total(_OXYGEN), halogens, former)[row])
 
 
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
@@ -310,8 +312,12 @@ def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> 
     f = formula_units(amounts, max_decimals)
     symbols = list(amounts)
     z = np.array([_Z.get(el, 0) for el in symbols], dtype=np.int64)
-    values = np.array([amounts[el] for el in symbols], dtype=np.float64)
-    ranks = composition_writing_ranks(z, values, np.array([0, len(symbols)]))
+    in_carborane = carborane(*(amounts.get(el, 0.0) for el in ("B", "H", "C")))
+    halogens = [amounts.get(el, 0.0) for el in OXYHALIDE_HALOGENS]
+    halogen = 0  # without O or without Cl, Br and I (most formulas) no oxyhalide: no call
+    if "O" in amounts and any(halogens):
+        halogen = oxyhalide_halogen(amounts["O"], halogens, _OXYANION_FORMER[z].any())
+    ranks = writing_ranks(z, in_carborane, halogen)
     ordered = [symbols[k] for k in np.argsort(ranks, kind="stable")]
     return format_formula({el: amounts[el] / f for el in ordered})
 

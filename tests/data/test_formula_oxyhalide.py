@@ -90,19 +90,31 @@ def test_the_batch_and_the_per_row_writer_agree_whatever_the_rows_beside():
 
 
 def test_only_a_halogen_names_where_oxygen_goes():
-    """Per row: the first of I, Br, Cl present in an oxyhalide (53, 35, 17), 0 for the rest."""
-    from electroscreen.data.formula_reduction import oxyhalide_halogens
+    """Per composition: the first of I, Br, Cl present in an oxyhalide (53, 35, 17), 0 for the
+    rest; the batch's ranks put O there in every row of a packed batch."""
+    from electroscreen.data.compositions import pack_compositions
+    from electroscreen.data.formula_reduction import (
+        OXYHALIDE_HALOGENS,
+        composition_writing_ranks,
+        oxyhalide_halogen,
+    )
 
+    assert OXYHALIDE_HALOGENS == ("I", "Br", "Cl")
     rows = ["Li3OCl", "Li3OBr0.5Cl0.5", "BiOI", "LiNbO2F", "LiClO4", "Li6PO5Cl", "Li2O", "LiCl"]
-    z, amount, offsets = [], [], [0]
-    for formula in rows:
-        for el, n in parse_formula(formula).items():
-            z.append({"Li": 3, "O": 8, "F": 9, "P": 15, "Cl": 17, "Br": 35, "Nb": 41, "I": 53,
-                      "Bi": 83}[el])  # fmt: skip
-            amount.append(n)
-        offsets.append(len(z))
-    found = oxyhalide_halogens(np.array(z), np.array(amount, float), np.array(offsets))
+    amounts = [parse_formula(f) for f in rows]
+    found = oxyhalide_halogen(
+        [a.get("O", 0.0) for a in amounts],
+        [[a.get(h, 0.0) for h in OXYHALIDE_HALOGENS] for a in amounts],
+        [f == "Li6PO5Cl" for f in rows],
+    )
     assert found.tolist() == [17, 35, 53, 0, 0, 17, 0, 0]
+    packed = pack_compositions(rows)
+    ranks = composition_writing_ranks(packed.z, packed.amount, packed.offsets)
+    for i, halogen in enumerate(found.tolist()):
+        lo, hi = packed.offsets[i], packed.offsets[i + 1]
+        written = packed.z[lo:hi][np.argsort(ranks[lo:hi], kind="stable")].tolist()
+        if halogen:
+            assert written[written.index(8) + 1] == halogen, rows[i]
 
 
 def test_screen_writes_an_oxyhalide_so(tmp_path):
