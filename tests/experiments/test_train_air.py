@@ -128,7 +128,11 @@ def test_reliability_plots_and_per_family_table(air_run, tmp_path):
     brier = run.data.metrics["lofo_brier"]
     assert any(f"Brier {brier:.3f}, each composition once" in t.get_text() for t in legend)
     excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
-    assert set(pd.read_csv(excluded)["status"]) == {"unparsed_formula", "modified_sample"}
+    assert set(pd.read_csv(excluded)["status"]) == {
+        "unparsed_formula",
+        "modified_sample",
+        "relative_claim",
+    }
 
 
 def test_no_importances_no_csv(tmp_path):
