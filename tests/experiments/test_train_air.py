@@ -84,7 +84,7 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     counts = label_counts(load_air_stability())
     assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
     assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
-    assert f"{n_bad} rows excluded from training: air_stability.csv lines 46, " in stderr
+    assert f"{n_bad} rows excluded from training: air_stability.csv lines 8, 22, 31, 46, " in stderr
     assert stderr.count(" rows excluded from training: ") == 1  # the loader said it a second time
 
 
