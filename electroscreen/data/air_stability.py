@@ -17,6 +17,14 @@ composite with a polymer or resin) gets status ``modified_sample``: its verdict 
 coating or the composite, not the composition, so it is kept in the file (it is sourced) and
 excluded from training (:func:`sample_modification`). A particle size or shape of the bare material
 (nanofibres, small grains, a thin film) is not a modification: such rows are trained on.
+
+A row whose source states only a comparison with a parent or reference ("less H2S than Li3PS4",
+"improved vs LGPS", "comparable to Li3PS4") names that reference in the optional ``relative_to``
+column and gets status ``relative_claim``: the verdict rules make "more stable than a named
+reference but not inert" ``moderate``, and ``p_air_stable`` is P(not unstable), so a relative
+improvement over an unstable parent would read as air-stable; the row is kept in the file and
+excluded from training. A row that states an exposure outcome of its own (an H2S amount, a
+conductivity retention) has no ``relative_to``, whatever it also compares.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ __all__ = [
     "LABEL_COLUMNS",
     "VERDICTS",
     "LabelFileError",
+    "RELATIVE_CLAIM",
+    "RELATIVE_TO",
     "air_stability_candidates",
     "excluded_label_rows",
     "excluded_summary",
@@ -65,6 +75,8 @@ EXPOSURE_COLUMNS = (
     "measured_value",
 )
 _NUMERIC_EXPOSURE = ("rh_percent", "dew_point_c", "duration_h")
+#: Optional column naming the reference composition a row's verdict only compares with.
+RELATIVE_TO = "relative_to"
 #: Columns a label file must have (the exposure fields :data:`EXPOSURE_COLUMNS` are optional).
 LABEL_COLUMNS = (
     "formula",
@@ -80,6 +92,8 @@ LABEL_COLUMNS = (
 BAD_VERDICT = "bad_verdict"
 #: Status of a row measured on a modified sample (:func:`sample_modification`).
 MODIFIED_SAMPLE = "modified_sample"
+#: Status of a row whose source only compares it with a reference (column :data:`RELATIVE_TO`).
+RELATIVE_CLAIM = "relative_claim"
 
 
 def labels_path(data_dir: str | Path | None) -> Path:
@@ -117,7 +131,9 @@ def read_label_file(path: str | Path) -> pd.DataFrame:
     ------
     LabelFileError
         The file is not CSV text, or lacks one of :data:`LABEL_COLUMNS` (named, with the columns
-        the file has); a bad formula or verdict is not an error here but a row status.
+        the file has); a bad formula or verdict is not an error here but a row status. The
+        optional columns (:data:`EXPOSURE_COLUMNS`, :data:`RELATIVE_TO`) are added as ``""``
+        where the file lacks them.
     """
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -129,8 +145,11 @@ def read_label_file(path: str | Path) -> pd.DataFrame:
         raise LabelFileError(
             f"{path}: label file lacks required column(s) {', '.join(missing)} (it has "
             f"{', '.join(map(str, raw.columns))}; a label file has {', '.join(LABEL_COLUMNS)}, "
-            f"optionally {', '.join(EXPOSURE_COLUMNS)})"
+            f"optionally {', '.join((*EXPOSURE_COLUMNS, RELATIVE_TO))})"
         )
+    for col in (*EXPOSURE_COLUMNS, RELATIVE_TO):
+        if col not in raw:
+            raw[col] = ""
     return raw
 
 
@@ -158,25 +177,26 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
         ``candidate_id, formula, source, status, error, structure`` (None) plus ``verdict``,
         ``family``, ``carrier``, ``evidence``, ``condition``, ``source_ref`` (the label's source as
         written), ``doi`` (``""`` when the source is not a DOI), ``note``, ``formula_as_written``,
-        ``formula_normalisation`` and the exposure fields :data:`EXPOSURE_COLUMNS`
+        ``formula_normalisation``, ``relative_to`` (the reference a relative-only verdict
+        compares with, ``""`` for an exposure outcome) and the exposure fields
+        :data:`EXPOSURE_COLUMNS`
         (``rh_percent``, ``dew_point_c``, ``duration_h`` as float, NaN when not given). ``formula``
         is the normalised composition; rows whose formula is not a composition keep the text, with
         status ``unparsed_formula``; rows measured on a modified sample (a coating, a surface
         treatment, a composite: :func:`sample_modification`) keep the composition, with status
-        ``modified_sample``; rows whose verdict is not one of :data:`VERDICTS` get status
+        ``modified_sample``; rows with a ``relative_to`` reference keep the composition, with
+        status ``relative_claim``; rows whose verdict is not one of :data:`VERDICTS` get status
         ``bad_verdict``. No row is dropped: each bad row is logged (``WARNING``) with its CSV row
         number and reason, and :func:`excluded_label_rows` lists them.
     """
     path = labels_path(data_dir)
     raw = read_label_file(path)
-    for col in EXPOSURE_COLUMNS:
-        if col not in raw:
-            raw[col] = ""
     records = []
     for i, row in enumerate(raw.itertuples(index=False)):
         amounts, how = normalise_label_formula(row.formula)
         ok = amounts is not None
         modified = sample_modification(row.formula) if ok else ""
+        reference = str(getattr(row, RELATIVE_TO)).strip()
         status, error = OK, ""
         if not ok:
             status = "unparsed_formula"
@@ -186,6 +206,13 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
             error = (
                 f"{row_place(path.name, i, i + 2)}: {row.formula!r} is a modified sample "
                 f"({modified}): its verdict describes the modification, not the composition"
+            )
+        elif reference:
+            status = RELATIVE_CLAIM
+            error = (
+                f"{row_place(path.name, i, i + 2)}: {row.formula!r}: the source only compares "
+                f"it with {reference} ({RELATIVE_TO}), so its {row.verdict.strip()!r} verdict "
+                "is not an exposure outcome of its own"
             )
         ref = row.source.strip()
         records.append(
@@ -205,6 +232,7 @@ def load_air_stability(data_dir: str | Path | None = None) -> pd.DataFrame:
                 "note": row.note,
                 "formula_as_written": row.formula,
                 "formula_normalisation": how,
+                RELATIVE_TO: reference,
             }
             | {col: getattr(row, col) for col in EXPOSURE_COLUMNS}
         )

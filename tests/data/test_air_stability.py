@@ -12,8 +12,10 @@ from electroscreen.data.air_stability import (
     AIR_STABILITY_LABELS,
     EXPOSURE_COLUMNS,
     LABEL_COLUMNS,
+    RELATIVE_CLAIM,
     LabelFileError,
     excluded_label_rows,
+    excluded_summary,
     label_counts,
     labels_path,
     load_air_stability,
@@ -46,6 +48,27 @@ _MODIFIED = {
     "Li1.4Al0.4Ge0.2Ti1.4(PO4)3 (composite film with epoxy resin and LiCl)",
     "Li7P2S8Br0.5I0.5 (1-bromopentane-coated)",
 }
+#: Rows whose source only compares them with a parent or reference (audit_sulfide S1: every O-doped
+#: sulfide row read in the twenty-seventh session, 8 of 25, plus 4 sulfide rows whose own note says
+#: the claim is relative): the reference each names (``relative_to``); kept in the file, excluded
+#: from training with status relative_claim.
+_RELATIVE = {
+    "90(75Li2S-15P2S5-10P2O5)-10ZnO": "75Li2S-15P2S5-10P2O5",
+    "Li3PS3.9O0.1": "Li3PS4",
+    "(Li2O)7(Li2S)68(P2S5)25": "(Li2S)75(P2S5)25",
+    "Li10Sn0.95P2S11.4O0.5": "Li10SnP2S12",
+    "99Li3PS4-1P2O5": "Li3PS4",
+    "Li7P2.9Sb0.1S10.75O0.25": "Li7P3S11",
+    "(Li2O)7(Li2S)63(P2S5)30": "(Li2S)70(P2S5)30",
+    "Li5.5PS4.425O0.075Cl1.5": "Li5.5PS4.5Cl1.5",
+    "Li4SnS4": "Li3PS4",  # line 69 (two other Li4SnS4 rows state outcomes and are trained on)
+    "Li7P3S11": "Li3PS4",  # line 95
+    "Li3.2P0.8Sn0.2S4": "Li3PS4",
+    "Li6.1P0.9Sn0.1S5Cl": "Li6PS5Cl",
+}
+#: The rows the loader must exclude: named phases, modified samples, relative claims (marked in the
+#: file: a composition such as Li4SnS4 can have both a relative row and rows it is trained on).
+_EXCLUDED = (_RAW["formula"].isin(_UNPARSED | _MODIFIED) | (_RAW["relative_to"] != "")).to_numpy()
 
 
 def _reduced(amounts: dict[str, float]) -> dict[str, float]:
@@ -64,7 +87,7 @@ def test_package_copy_label_counts_and_columns():
     parsed = {
         tuple(sorted((el.symbol, round(x, 3)) for el, x in Composition(
             format_formula(normalise_label_formula(f)[0])).fractional_composition.items()))
-        for f in _RAW["formula"] if f not in _UNPARSED | _MODIFIED
+        for f in _RAW.loc[~_EXCLUDED, "formula"]
     }  # fmt: skip
     assert counts["compositions"] == len(parsed) < counts["rows"]
     written = set(table["formula"])  # e.g. Li2Sc0.667Cl4 and Li3ScCl6: one composition, two rows
@@ -73,7 +96,9 @@ def test_package_copy_label_counts_and_columns():
     for verdict in ("stable", "moderate", "unstable"):
         assert counts[f"compositions_{verdict}"] <= counts[f"rows_{verdict}"]
     assert list(table.columns[: len(CANDIDATE_COLUMNS)]) == list(CANDIDATE_COLUMNS)
-    cols = ("verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition")
+    cols = (
+        "verdict", "family", "carrier", "doi", "source_ref", "evidence", "condition", "relative_to"
+    )  # fmt: skip
     for col in cols + EXPOSURE_COLUMNS:
         assert col in table
     assert table["candidate_id"].is_unique
@@ -83,10 +108,9 @@ def test_package_copy_label_counts_and_columns():
     # the literature mixes what it can express as compositions and named phases
     assert set(_RAW["formula"]) >= _UNPARSED
     assert set(_RAW["formula"]) >= _MODIFIED
-    excluded = _UNPARSED | _MODIFIED
-    assert (table["status"] == "ok").sum() == len(_RAW) - _RAW["formula"].isin(excluded).sum()
+    assert (table["status"] == "ok").sum() == len(_RAW) - _EXCLUDED.sum()
     bad = table[table["status"] != "ok"]
-    assert set(bad["status"]) == {"unparsed_formula", "modified_sample"}
+    assert set(bad["status"]) == {"unparsed_formula", "modified_sample", RELATIVE_CLAIM}
     assert (bad["error"].str.len() > 0).all()
     ok = table[table["status"] == "ok"]
     for formula in ok["formula"]:
@@ -126,14 +150,69 @@ def test_modified_samples_are_kept_and_excluded_from_training():
     assert sample_modification("LLZO-PEO composite") == "composite"
 
 
+def test_relative_claims_are_kept_and_excluded_from_training():
+    """An O-doped thiophosphate whose source only says "less H2S than" or "comparable to" its
+    parent was a `moderate` label, i.e. air-stable in P(not unstable), and the forest near it
+    lifted every trace-O sulfide (audit_sulfide S1). Such rows name the parent in `relative_to`
+    and get status relative_claim: kept, with a reason naming the line and the reference, not
+    trained on, counted in the loader's summary; rows that state an outcome of their own (an H2S
+    amount, a conductivity retention) are trained on."""
+    from electroscreen.models.tasks import air_stability_targets
+
+    table = load_air_stability()
+    relative = table[table["status"] == RELATIVE_CLAIM].set_index("formula_as_written")
+    assert relative["relative_to"].to_dict() == _RELATIVE
+    assert set(relative["family"]) == {"oxysulfide", "sulfide"}
+    lpso = relative.loc["Li3PS3.9O0.1"]
+    assert lpso["formula"] == "Li3PS3.9O0.1" and lpso["verdict"] == "moderate"
+    assert lpso["error"] == (
+        "air_stability.csv row 20 (line 22): 'Li3PS3.9O0.1': the source only compares it with "
+        "Li3PS4 (relative_to), so its 'moderate' verdict is not an exposure outcome of its own"
+    )
+    y = air_stability_targets(table).y
+    assert np.isnan(y[(table["status"] == RELATIVE_CLAIM).to_numpy()]).all()
+    assert f"relative_claim {len(_RELATIVE)}" in excluded_summary(table)
+    outcome = (  # H2S amounts, a conductivity retention: trained on
+        "Li3.12P0.94Bi0.06S3.91O0.09",
+        "75Li2S-15P2S5-10P2O5 glass",
+        "98(75Li2S-25P2S5)-2P2O5 glass-ceramic",
+        "Na3SbP0.2S3.5O0.5",
+    )
+    rows = table.set_index("formula_as_written").loc[list(outcome)]
+    assert (rows["status"] == "ok").all() and (rows["relative_to"] == "").all()
+
+
+def test_relative_to_is_optional_and_does_not_hide_a_worse_status(tmp_path):
+    """A label file without the column reads as before; a row that is not a composition keeps
+    status unparsed_formula whatever it names."""
+    head = ",".join(LABEL_COLUMNS)
+    body = "Li3PS4,sulfide,Li,unstable,e,c,10.1/x,n\n"
+    (tmp_path / "old.csv").write_text(f"{head}\n{body}")
+    old = load_air_stability(tmp_path / "old.csv")
+    assert list(old["status"]) == ["ok"] and list(old["relative_to"]) == [""]
+    (tmp_path / "new.csv").write_text(
+        f"{head},relative_to\n{body[:-1]},\n"
+        "Li3PS3.9O0.1,oxysulfide,Li,moderate,e,c,10.1/x,n,Li3PS4\n"
+        "some glass,oxysulfide,Li,moderate,e,c,10.1/x,n,Li3PS4\n"
+    )
+    new = load_air_stability(tmp_path / "new.csv")
+    assert list(new["status"]) == ["ok", RELATIVE_CLAIM, "unparsed_formula"]
+    assert "line 3" in new["error"].iloc[1] and "Li3PS4" in new["error"].iloc[1]
+
+
 def test_package_copy_supersedes_the_shared_seed(data_dir, tmp_path):
     """The shared folder holds the 75-row seed; the project's labels extend it row for row."""
     seed = load_air_stability(data_dir / "air_stability" / "labels.csv")  # a file is read as given
     assert len(seed) == 75 and seed["source"].iloc[0].startswith("labels.csv")
     ours = load_air_stability(data_dir)  # a folder does not switch back to the seed
     assert len(ours) == len(_RAW) > 75
-    same = ["formula", "status", "verdict", "source_ref", "formula_normalisation"]
+    same = ["formula", "verdict", "source_ref", "formula_normalisation"]
     assert ours[same].iloc[:75].equals(seed[same])
+    # the seed has no relative_to column: its rows the package copy marks as relative claims
+    # (audit_sulfide S1) are ok there; every other status is the same
+    relative = (ours["status"].iloc[:75] == "relative_claim").to_numpy()
+    assert relative.sum() == 4 and (seed["status"][relative] == "ok").all()
+    assert ours["status"].iloc[:75][~relative].equals(seed["status"][~relative])
 
 
 def test_a_label_path_that_does_not_exist_is_an_error(data_dir, tmp_path):

@@ -84,7 +84,7 @@ def test_lofo_and_composition_metrics_are_logged(air_run):
     counts = label_counts(load_air_stability())
     assert metrics["n_label_rows"] == counts["rows"] > metrics["n_label_compositions"]
     assert metrics["n_label_compositions_stable"] == counts["compositions_stable"] >= 30
-    assert f"{n_bad} rows excluded from training: air_stability.csv lines 46, " in stderr
+    assert f"{n_bad} rows excluded from training: air_stability.csv lines 8, 22, 31, 46, " in stderr
     assert stderr.count(" rows excluded from training: ") == 1  # the loader said it a second time
 
 
@@ -128,7 +128,11 @@ def test_reliability_plots_and_per_family_table(air_run, tmp_path):
     brier = run.data.metrics["lofo_brier"]
     assert any(f"Brier {brier:.3f}, each composition once" in t.get_text() for t in legend)
     excluded = client.download_artifacts(run.info.run_id, "excluded_labels.csv", tmp_path)
-    assert set(pd.read_csv(excluded)["status"]) == {"unparsed_formula", "modified_sample"}
+    assert set(pd.read_csv(excluded)["status"]) == {
+        "unparsed_formula",
+        "modified_sample",
+        "relative_claim",
+    }
 
 
 def test_no_importances_no_csv(tmp_path):
