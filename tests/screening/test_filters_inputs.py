@@ -144,9 +144,7 @@ def test_no_carrier_names_the_carrier_a_row_holds(tmp_path):
     poscar.write_text(NA3SBS4_POSCAR)
     (batch,) = iter_batches(plan_inputs([poscar]), 10)
     rows = materialize(batch)[0]
-    out = pd.concat(
-        [apply_filters(t, FilterConfig()) for t in (rows, _table(["NaCl", "Na3SbS4"]))]
-    )
+    out = pd.concat([apply_filters(t, FilterConfig()) for t in (rows, _table(["NaCl", "Na3SbS4"]))])
     assert out["status"].tolist() == ["no_carrier"] * 3
     cif, nacl, formula = out["error"]
     assert cif == (
