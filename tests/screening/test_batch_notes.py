@@ -100,3 +100,15 @@ def test_a_screen_notes_a_heldout_measurement_outside_the_interval(glass_screen)
     assert results.loc[li7p3s11, "heldout_id"].str.len().gt(0).all()  # OBELiX's test split
     assert np.isfinite(expected[results.index.isin(li7p3s11)]).all()  # ... outside the interval
     assert not hot["pred_feature_status"].str.contains("heldout_outside").any()
+
+
+def test_the_card_of_li7p3s11_lists_the_note(glass_screen, data_dir):
+    from electroscreen.analysis.candidate_card import candidate_card
+
+    formulas, results, _ = glass_screen
+    row = results.index[formulas.index("Li7P3S11")]
+    card = candidate_card(results.reset_index(), row, k=1, bvse=False, data_dir=data_dir)
+    notes = card.sections()["Notes"]
+    assert notes.index.tolist()[0] == "conductivity"
+    assert notes["note"].iloc[0].startswith("heldout_outside_interval=+")
+    assert "believe the measurement" in notes["meaning"].iloc[0]
