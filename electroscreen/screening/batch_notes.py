@@ -4,7 +4,7 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
 
 * :data:`~electroscreen.models.training_rows.HELDOUT_OUTSIDE`: a measurement of the row's
   composition the model was not fitted on (``heldout_log10_sigma``) lies outside the row's own
-  interval (``conductivity:heldout_outside_interval=+3.63 decades``: Li7P3S11, predicted
+  interval (``conductivity:measurements:heldout_outside_interval=+3.63 decades``: Li7P3S11, predicted
   -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). Only rows predicted at 25 degC
   are compared: the measurements are 25 degC values.
 * :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a mixture of binary compounds

@@ -32,7 +32,7 @@ NOT_MIXTURES = ["Li3PS4", "Li7P3S11", "Li3PS4·2LiI", "LiCl·H2O", "Li6PS5Cl"]
 def test_the_gap_of_a_heldout_measurement_outside_its_interval():
     gap = heldout_gaps(*([v] for v in LI7P3S11.values()))[0]
     assert gap == pytest.approx(-2.280176 + 5.908105)  # 3.63 decades above the upper bound
-    assert heldout_note(gap) == "conductivity:heldout_outside_interval=+3.63 decades"
+    assert heldout_note(gap) == "conductivity:measurements:heldout_outside_interval=+3.63 decades"
     below = heldout_gaps([-9.5], [-8.9], [-5.9])[0]
     assert below == pytest.approx(-0.6) and heldout_note(below).endswith("=-0.60 decades")
     inside = heldout_gaps([-6.0, np.nan, -6.0], [-8.9, -8.9, np.nan], [-5.9, -5.9, -5.9])
@@ -42,12 +42,14 @@ def test_the_gap_of_a_heldout_measurement_outside_its_interval():
 
 def test_the_notes_read_with_a_meaning_and_in_the_measurement_text():
     row = {**LI7P3S11, "pred_feature_status": heldout_note(3.6279), "heldout_id": "mdp;ptg"}
-    assert row_notes(row) == [("conductivity", "heldout_outside_interval=+3.63 decades")]
+    assert row_notes(row) == [
+        ("conductivity measurements", "heldout_outside_interval=+3.63 decades")
+    ]
     assert "believe the measurement" in notes_table(row)["meaning"].iloc[0]
     text = measurement_text(pd.Series(row), "heldout")
     assert text == "-2.28, 3.63 decades above the interval"
-    glass = {"pred_feature_status": "input:mixture_notation", "train_log10_sigma": -6.32}
-    assert row_notes(glass) == [("input", "mixture_notation")]
+    glass = {"pred_feature_status": "input:formula:mixture_notation", "train_log10_sigma": -6.32}
+    assert row_notes(glass) == [("input formula", "mixture_notation")]
     assert "glass or glass-ceramic" in notes_table(glass)["meaning"].iloc[0]
     assert measurement_text(pd.Series(glass), "train").startswith("-6.32, input written as a")
 
@@ -76,7 +78,9 @@ def glass_screen(model_store, tmp_path_factory):
 
 def test_a_screen_notes_glass_notation_on_exactly_those_rows(glass_screen):
     formulas, results, _ = glass_screen
-    noted = results["pred_feature_status"].str.contains("input:mixture_notation", regex=False)
+    noted = results["pred_feature_status"].str.contains(
+        "input:formula:mixture_notation", regex=False
+    )
     assert (results["status"] == "ok").all()
     assert noted.tolist() == [f in MIXTURES for f in formulas]
 
@@ -93,7 +97,9 @@ def test_a_screen_notes_a_heldout_measurement_outside_the_interval(glass_screen)
     gaps = pd.Series(expected, index=results.index).items()
     for (row, gap), note in zip(gaps, status, strict=True):
         if np.isfinite(gap):
-            assert f"conductivity:heldout_outside_interval={gap:+.2f} decades" in note, row
+            assert (
+                f"conductivity:measurements:heldout_outside_interval={gap:+.2f} decades" in note
+            ), row
         else:
             assert "heldout_outside_interval" not in note, row
     li7p3s11 = results.index[[f in ("Li7P3S11", "70Li2S-30P2S5") for f in formulas]]
@@ -109,6 +115,6 @@ def test_the_card_of_li7p3s11_lists_the_note(glass_screen, data_dir):
     row = results.index[formulas.index("Li7P3S11")]
     card = candidate_card(results.reset_index(), row, k=1, bvse=False, data_dir=data_dir)
     notes = card.sections()["Notes"]
-    assert notes.index.tolist()[0] == "conductivity"
+    assert notes.index.tolist()[0] == "conductivity measurements"
     assert notes["note"].iloc[0].startswith("heldout_outside_interval=+")
     assert "believe the measurement" in notes["meaning"].iloc[0]
