@@ -13,7 +13,9 @@ P4+ (hypodiphosphate). :func:`rare_state_table` lists what the rule gives for an
 (:mod:`~electroscreen.screening.candidate_valence`): a candidate that balances only with a rare
 state is rejected, one whose own states hold none, or that also balances without the rare states
 (the search run again with them excluded, not only its winner inspected), is kept.
-User-supplied candidates and the featurizers' oxidation states do not use this rule.
+The featurizers' oxidation states do not use this rule; ``screen``'s filters use it for anion
+states only (:mod:`~electroscreen.screening.anion_state_rules`: S- beside a phosphide, a rare P-),
+since real compounds take rare cation states (P4+ in Li4P2S6, V2+ in Li2VCl4).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from electroscreen.data.oxidation import (
 )
 
 __all__ = [
+    "RARE_OXIDATION_STATE",
     "RARE_STATE_FREQUENCY",
     "RareState",
     "is_rare_state",
@@ -44,6 +47,9 @@ __all__ = [
     "state_frequency",
 ]
 
+#: The status of a composition that needs a rare state: a candidate ``generate`` drops (its count
+#: key), a row ``screen``'s filters reject (:mod:`~electroscreen.screening.anion_state_rules`).
+RARE_OXIDATION_STATE = "rare_oxidation_state"
 #: Below this fraction of an element's ICSD entries, a state that is not one of the element's
 #: common states is rare (the one threshold of the rule).
 RARE_STATE_FREQUENCY = 0.05

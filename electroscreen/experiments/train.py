@@ -126,6 +126,7 @@ def build_predictor(config: TrainConfig) -> CandidatePredictor:
         device=config.device,
         censored=config.censored,
         temperature_model=config.temperature_model,
+        label_weights=config.label_weights,
     )
 
 

@@ -116,6 +116,11 @@ class TrainConfig(BaseModel):
         at load: names, types, values (scikit-learn's own constraints), none the estimator would
         ignore (``learning_rate`` in a forest) and members (``gated`` features against the listed
         featurizers' columns).
+    label_weights : dict or None
+        Air stability only: fitting weights of the labels by evidence and exposure
+        (``weak_evidence``, ``exposure``, ``per_composition``;
+        :mod:`electroscreen.models.label_weights`); absent, every composition weighs 1 split
+        equally between its rows, as before. Evaluation metrics never use them.
     censored : {"bound", "drop"}
         Conductivity only: train censored ``<1E-10`` rows at their bound, or drop them.
     conformal_alpha : float
@@ -190,6 +195,7 @@ class TrainConfig(BaseModel):
     featurizer_params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     estimator: str = "random_forest"
     estimator_params: dict[str, Any] = Field(default_factory=dict, validate_default=True)
+    label_weights: dict[str, Any] | None = None
     censored: Literal["bound", "drop"] = "bound"
     conformal_alpha: StrictFloat = Field(0.1, gt=0.0, lt=1.0)
     conformal_method: Literal["auto", "cv", "split"] = "auto"
@@ -247,6 +253,16 @@ class TrainConfig(BaseModel):
     @classmethod
     def _estimator_builds(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         return check_estimator_params(value, info.data)
+
+    @field_validator("label_weights")
+    @classmethod
+    def _air_label_weights(cls, value: dict | None, info: ValidationInfo) -> dict | None:
+        from electroscreen.models.label_weights import check_label_weights
+
+        task = info.data.get("task")
+        if value is not None and task is not None and task != "air_stability":
+            raise ValueError(f"label_weights acts on task: air_stability only, not {task}")
+        return check_label_weights(value)
 
     @field_validator(*CONDUCTIVITY_ONLY)
     @classmethod
@@ -313,8 +329,11 @@ class TrainConfig(BaseModel):
 
     def flat_params(self) -> dict[str, str]:
         """The config as flat ``{"a.b": "value"}`` strings (MLflow params), without the
-        :data:`CONDUCTIVITY_ONLY` fields in a run of another task (they do not act there)."""
+        :data:`CONDUCTIVITY_ONLY` fields in a run of another task (they do not act there) and
+        without ``label_weights`` when it is not set (a run's params as before it existed)."""
         data = self.model_dump(mode="json")
+        if data.get("label_weights") is None:
+            data.pop("label_weights", None)
         if self.task != "conductivity":
             data = {k: v for k, v in data.items() if k not in CONDUCTIVITY_ONLY}
         return flat_params(data)

@@ -33,6 +33,7 @@ from electroscreen.models.devices import move_torch_parts
 from electroscreen.models.estimators import ESTIMATORS, build_estimator
 from electroscreen.models.featurize import Design, featurize_frame, reads_structures
 from electroscreen.models.frame_structures import parse_structures
+from electroscreen.models.label_weights import label_fit_weights
 from electroscreen.models.predictor_calibration import fit_conformal
 from electroscreen.models.predictor_featurizers import (
     LEGACY_FEATURIZER_DEFAULTS,
@@ -110,6 +111,9 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
     conformal_seen_systems : bool, default False
         One conformal quantile for candidates whose chemical system the training rows hold, one
         for the others (:class:`~electroscreen.models.uncertainty.ConformalRegressor`).
+    label_weights : dict, optional
+        Air stability: fitting weights by evidence and exposure (:mod:`~electroscreen.models.
+        label_weights`); None: the task's ``1 / rows of the composition``. Fitting only.
 
     Examples
     --------
@@ -155,6 +159,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         conformal_scale: str = "spread",
         featurizer_params: dict | None = None,
         conformal_seen_systems: bool = False,
+        label_weights: dict | None = None,
     ) -> None:
         self.task = task
         self.featurizers = featurizers
@@ -171,6 +176,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         self.conformal_scale = conformal_scale
         self.featurizer_params = featurizer_params
         self.conformal_seen_systems = conformal_seen_systems
+        self.label_weights = label_weights
 
     # --- configuration -----------------------------------------------------------------------
     def config(self) -> dict:
@@ -264,6 +270,8 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
                 setattr(self, name, value)
         rows = design.rows[use]
         y, weight = targets.y[rows], targets.sample_weight[rows]
+        if self.label_weights is not None:  # evidence / exposure weights, fitting only
+            weight = label_fit_weights(table, targets.y, self.label_weights)[rows]
         base = build_estimator(
             task,
             self.estimator,

@@ -8,6 +8,7 @@ value fails before any work with a message naming the parameter, as scikit-learn
 from __future__ import annotations
 
 from electroscreen.models.estimators import ESTIMATORS
+from electroscreen.models.label_weights import check_label_weights
 from electroscreen.models.row_groups import conformal_groupings
 from electroscreen.models.tasks import Task, get_task
 from electroscreen.models.temperature import TEMPERATURE_MODELS
@@ -49,6 +50,10 @@ def check_predictor_params(params: dict) -> Task:
         raise ValueError("the graph network has no feature matrix: conformal_novelty_bins=1")
     if estimator == "gated" and task.kind != "classification":
         raise ValueError("gated is a classifier pair: use it for air stability")
+    if params.get("label_weights") is not None:
+        if task.name != "air_stability":
+            raise ValueError("label_weights weighs air-stability labels: use it for air stability")
+        check_label_weights(params["label_weights"])
     if estimator == "averaged":
         from electroscreen.models.averaged import check_members
 

@@ -45,6 +45,7 @@ from electroscreen.screening.objective_columns import (
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import conductivity_inputs, used_temperatures
+from electroscreen.screening.typo_hints import cl_typo_hints
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",
@@ -195,9 +196,10 @@ def process_batch(
     table, states = filter_batch(table, filters, compositions=compositions)
     table = _apply_stored_states(table, filters, structures)
     # the hydrate rule reads the states the charge balance assigned, not assigning them again
-    written = written_formulas(batch)  # the formula cells as typed: hydrates, mixture notation
+    written = written_formulas(batch)  # the formula cells as typed: hydrates, typos, mixtures
     table = apply_hydrates(table, filters, compositions, written, states)
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
+    table = cl_typo_hints(table, written, filters)  # "did you mean Li6PS5Cl?" for Li6PS5CI
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))

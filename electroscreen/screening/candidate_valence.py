@@ -22,7 +22,7 @@ import pandas as pd
 from electroscreen.data.formula import ELEMENT_SYMBOLS
 from electroscreen.data.formula_reduction import reduced_formula
 from electroscreen.data.oxidation import assign_oxidation_states
-from electroscreen.data.rare_states import rare_state_needed
+from electroscreen.data.rare_states import RARE_OXIDATION_STATE, rare_state_needed
 from electroscreen.screening.seed_maps import balanced, balanced_by_known_valences
 
 __all__ = [
@@ -35,8 +35,6 @@ __all__ = [
     "seed_states",
 ]
 
-#: The status (and count key) of a generated candidate that needs a rare oxidation state.
-RARE_OXIDATION_STATE = "rare_oxidation_state"
 #: Columns of :attr:`~electroscreen.screening.generate.GeneratedPool.rejected`.
 REJECTED_COLUMNS = ["candidate_id", "formula", "seed_id", "state", "status", "error"]
 

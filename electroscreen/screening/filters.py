@@ -3,7 +3,7 @@
 Each check only looks at candidates that are still ``ok``; the first failing check sets the row's
 ``status`` (``no_carrier``, ``too_many_elements``, ``forbidden_element``, ``element_not_allowed``,
 ``redox_active``, ``too_many_sites``, ``not_charge_balanced``, ``anion_former_as_cation``,
-``oxidising_cation``) and a message in ``error``. Rows are never dropped. A structure that carries
+``oxidising_cation``, ``rare_oxidation_state``) and a message in ``error``. Rows are never dropped. A structure that carries
 its own oxidation states (a generated candidate: ``Sn4+>Nb4+``) is held to the same state rules with
 those states (:func:`apply_stored_states`), since a formula's balance may find other ones. The
 rules on oxidation states and their tables live in :mod:`electroscreen.screening.state_rules`
@@ -72,6 +72,7 @@ FILTER_STATUSES = (
     "not_charge_balanced",
     "anion_former_as_cation",
     "oxidising_cation",
+    "rare_oxidation_state",  # screening/anion_state_rules.py: anion states no solid combines
     "hydrate",  # screening/hydrate_filter.py: after the state rules, stored states included
     "implausible_bond_valence",  # screening/plausibility.py: structures, after the checks above
 )

@@ -79,6 +79,7 @@ _FILTER_NAMES = {
     "not_charge_balanced": "charge_balance",
     "anion_former_as_cation": "anion_formers",
     "oxidising_cation": "oxidising_cations",
+    "rare_oxidation_state": "rare_states",
     "hydrate": "hydrates",
     "implausible_bond_valence": "max_gii",
 }
@@ -107,7 +108,7 @@ def _passed_filters(results: pd.DataFrame) -> dict[str, int]:
     stage[reduced] = order["not_charge_balanced"] + 0.5
     # a structure's own oxidation states are checked after every formula rule
     stored = error.str.startswith(STORED_STATES).to_numpy(bool)
-    stage[stored] = order["oxidising_cation"] + 0.5
+    stage[stored] = order["rare_oxidation_state"] + 0.5
     passed = {"passed_read": int((after_filters | (stage >= 0)).sum())}
     for k, code in enumerate(FILTER_STATUSES):
         passed[f"passed_{_FILTER_NAMES.get(code, code)}"] = int((after_filters | (stage > k)).sum())

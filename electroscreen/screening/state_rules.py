@@ -5,7 +5,9 @@
 a d0 cation the balance reduced (:func:`reduced_d0_cations`), a listed redox-active cation off its
 inert state (:func:`outside_inert_states`: Ce beside oxide or fluoride, or off Ce3+), a cation whose
 higher state exists only beside oxide or fluoride (:func:`oxidising_cations`), and an anion former
-made a cation without a more electronegative ligand (:func:`anion_formers_as_cations`).
+made a cation without a more electronegative ligand (:func:`anion_formers_as_cations`), carbon
+below C4+ beside anions it cannot bond so, and anion states no solid combines (a pnictide beside a
+persulfide, a carbide beside sulfide: :mod:`~electroscreen.screening.anion_state_rules`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import PackedOxidation
+from electroscreen.data.rare_states import RARE_OXIDATION_STATE
 from electroscreen.data.segments import segment_any
+from electroscreen.screening.anion_state_rules import carbon_cations, rare_anion_states
 from electroscreen.screening.filter_config import FilterConfig
 
 __all__ = [
@@ -101,7 +105,9 @@ def state_rules(config: FilterConfig) -> list:
     ``(PackedCompositions, PackedOxidation)`` to one message per row (``""``: the row passes)."""
     rules = [
         (anion_formers_as_cations, "anion_former_as_cation"),
+        (carbon_cations, "anion_former_as_cation"),
         (oxidising_cations, "oxidising_cation"),
+        (rare_anion_states, RARE_OXIDATION_STATE),
     ]
     if not config.allow_redox_active:  # a reduced d0 cation; a listed cation off its inert state
         listed = [s for s in config.redox_active_elements if s in INERT_STATES]

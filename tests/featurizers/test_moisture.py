@@ -23,7 +23,7 @@ def test_default_and_chosen_columns():
     assert values.shape == (4, len(every))
     assert (status[:3] == "ok").all() and status[3] != "ok"  # a bad formula is a status
     col = dict(zip(every, values.T, strict=True))
-    assert col["h2s_per_atom"][0] == pytest.approx(0.5)  # 4 H2S per 8 atoms
+    assert col["h2s_h2se_per_atom"][0] == pytest.approx(0.5)  # 4 H2S per 8 atoms
     assert col["hydrate_formed"][2] == 1.0 and col["hydrate_formed"][0] == 0.0
     assert col["rxn_h2o_ev_per_atom"][0] < col["rxn_h2o_ev_per_atom"][1] < 0  # P below Sn
     assert col["carrier_fraction"][2] == pytest.approx(0.5)

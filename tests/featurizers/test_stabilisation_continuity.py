@@ -47,7 +47,7 @@ SERIES = {
 }
 #: The thermochemical moisture descriptors of configs/air_stability.yaml (the other eight read the
 #: composition alone, not its enthalpy)
-AIR_DESCRIPTORS = ["rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_per_atom"]
+AIR_DESCRIPTORS = ["rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_h2se_per_atom"]
 #: Largest change per unit of x (per formula unit) between consecutive x of every series, measured
 #: 2026-12-07 with the shipped model: enthalpy 0.156 eV/atom (Li3OCl + Br; LGPS + O 0.152, mostly
 #: the hull of the oxygen itself; LLZO + S 0.078), the descriptors above and rxn_o2 0.043 (h2s per

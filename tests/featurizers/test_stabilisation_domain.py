@@ -105,7 +105,7 @@ def test_a_trace_of_oxygen_moves_a_sulfide_smoothly():
     """rxn_h2o, H2S per atom and both window limits of Li10GeP2S(12-x)Ox move by at most 0.1 (eV
     per atom, mol per atom, V) per O atom of formula unit from one x to the next: no jump at x > 0
     (before the fix: 0.12 eV/atom, 0.08 H2S/atom and 0.6 V between x = 0 and x = 0.001)."""
-    moisture = MoistureChemistry(features=["rxn_h2o_ev_per_atom", "h2s_per_atom"])
+    moisture = MoistureChemistry(features=["rxn_h2o_ev_per_atom", "h2s_h2se_per_atom"])
     values = np.column_stack(
         [moisture.transform(LGPS_SERIES), ElectrochemicalWindow().transform(LGPS_SERIES)[:, :2]]
     )

@@ -39,7 +39,7 @@ SERIES = {
     "LLZO + Ta": ("Li7La3Zr2O12", lambda x: f"Li{7 - x:.10g}La3Zr{2 - x:.10g}Ta{x:g}O12"),
     "Li3OBr + Ca": ("Li3OBr", lambda x: f"Li{3 - 2 * x:.10g}Ca{x:g}OBr"),  # partly in the domain
 }
-AIR_DESCRIPTORS = ["rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_per_atom"]
+AIR_DESCRIPTORS = ["rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_h2se_per_atom"]
 #: Largest |change from the host| per unit of x over the series, measured 2026-12-07 with the
 #: shipped model (gas water): enthalpy 0.76 eV/atom (Li2OHCl + Ba), applied correction 0.57
 #: (Li2SO4 + Mg), window limits 2.0 V (Li2SO4 + Mg), moisture descriptors 0.21 (Li2OHCl + Ba); each

@@ -80,7 +80,7 @@ def test_composition_rows_independent(name):
 
 
 def test_every_moisture_feature_rows_independent():
-    """``h2s_per_atom`` (not a default column) divided by atoms from a batch-wide running sum."""
+    """``h2s_h2se_per_atom`` (not a default column) divided by atoms from a batch-wide running sum."""
     from electroscreen.featurizers.thermo.moisture import MOISTURE_FEATURES, MoistureChemistry
 
     _assert_rows_independent(MoistureChemistry([name for name, _, _ in MOISTURE_FEATURES]))

@@ -1,7 +1,7 @@
 """A candidate's result does not depend on the batch it was screened in, to the last bit.
 
 With the default models, the same candidate screened in a batch of 1,000 and in one of 5,000 used to
-come out up to 1e-11 apart (a running sum over the batch in ``h2s_per_atom``; BLAS products in the
+come out up to 1e-11 apart (a running sum over the batch in ``h2s_h2se_per_atom``, formerly ``h2s_per_atom``; BLAS products in the
 novelty gate, the novelty column and the logistic model, which round a row by its place in the
 matrix), and tied ranks swapped. These models are the default configs made small.
 """

@@ -3,7 +3,7 @@
 The table is pymatgen's compilation of 2,135 experimental standard formation enthalpies of solids
 (``pymatgen/analysis/compatibility/exp_compounds.json.gz``, eV per formula unit; Kubaschewski and
 NIST-JANAF, as used for MP2020, A. Wang et al., Sci. Rep. 11, 15496 (2021)), read at run time from the
-installed pymatgen, plus the species it lacks (``data/enthalpies_extra.csv``: H2O, H2S, CO2, NH3,
+installed pymatgen, plus the species it lacks (``data/enthalpies_extra.csv``: H2O, H2S, H2Se, CO2, NH3,
 hydrogen halides, SO2, Li3PO4, Li4P2O7, the LiCl hydrates LiCl(H2O)n (n = 1-3, the hydration
 channel of chlorides), P4S10 (the P(V) sulfide thiophosphates decompose to) and the rare-earth
 tribromides measured by solution calorimetry (HoBr3, ErBr3, ...), each row with its source). Pure elements are the references

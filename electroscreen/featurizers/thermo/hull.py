@@ -13,7 +13,8 @@ The most negative reaction energy of a candidate ``c`` (enthalpy ``E_c``) with a
     subject to  A^T lam - x (c - r) = r
 
 The pure elements are entries with ``A`` = identity and ``e = 0``, so the elements form a feasible
-starting basis (``lam = r``, ``x = 0``) and no phase-1 is needed. The kernels run a dense tableau
+starting basis (``lam = r``, ``x = 0``) and no phase-1 is needed (an element given a cost, as the
+hydrolysis scan prices S or H2, has it taken out of the cost row first: ``_price_out``). The kernels run a dense tableau
 simplex with Bland's rule (hull problems are highly degenerate; Bland's rule cannot cycle).
 :func:`reaction_scan_linprog` is the SciPy (HiGHS) reference the tests compare against.
 """
@@ -108,6 +109,21 @@ def system_block(
     return np.ascontiguousarray(matrix[lo:hi, :d]), energy[lo:hi], comps[i, :d].copy(), s
 
 
+@njit(cache=True, inline="always")
+def _price_out(tab: np.ndarray, d: int, cost_row: int, energy: np.ndarray) -> None:
+    """Make the cost row reduced for the starting basis, the d pure elements (rows ``0..d-1``).
+
+    Elements are 0 eV/atom and nothing changes; a caller that prices an element (the hydrolysis
+    scan of :mod:`~electroscreen.featurizers.thermo.hydrolysis` makes S, Se, H, O ... costly)
+    needs its cost taken out of every column, or the simplex optimises a wrong objective.
+    """
+    for k in range(d):
+        c = energy[k]
+        if c != 0.0:
+            for j in range(tab.shape[1]):
+                tab[cost_row, j] -= c * tab[k, j]
+
+
 @njit(cache=True)
 def _hull_tableau(
     matrix: np.ndarray, energy: np.ndarray, comp: np.ndarray
@@ -127,6 +143,7 @@ def _hull_tableau(
         basis[k] = k
     for j in range(n):
         tab[d, j] = energy[j]
+    _price_out(tab, d, d, energy)
     _simplex(tab, basis, 50 * (n + d))
     return tab, basis
 
@@ -186,6 +203,7 @@ def _scan_one(matrix, energy, comp, e_comp, react, e_react, out_idx, out_amt):
     for j in range(n):
         tab[d + 1, j] = energy[j]
     tab[d + 1, n] = e_react - e_comp
+    _price_out(tab, d, d + 1, energy)
     ok = _simplex(tab, basis, 50 * (cols + d))
     value = -tab[d + 1, cols] - e_react
     x = 0.0

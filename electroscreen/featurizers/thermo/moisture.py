@@ -3,7 +3,10 @@
 The air-stability classifier should carry to structural families it has not seen (issue 18), so its
 inputs are chemistry rather than family fingerprints: the reaction energy with water on the
 experimental-enthalpy hull (:class:`~electroscreen.featurizers.thermo.reactivity.AirReactivity`), the
-H2S it releases per atom, whether the product is a hydrate, HSAB pairing of framework cations and
+H2S and H2Se its hydrolysis releases per atom (``h2s_h2se_per_atom``: the reaction with water among
+products that keep every anion's oxidation state, :mod:`~electroscreen.featurizers.thermo.hydrolysis`,
+not the hull's global minimum, which for Na2S and the selenides oxidises the anion and evolves H2;
+``h2s_per_atom``, its name before H2Se was counted, still reads the same column), whether the product is a hydrate, HSAB pairing of framework cations and
 anions (:class:`~electroscreen.featurizers.composition.hsab_pairs.HSABPairing`), bond ionicity and the
 carrier (alkali) content (:class:`~electroscreen.featurizers.composition.electrolyte.ElectrolyteComposition`),
 ``mixed_valence`` (1 when a balanced oxidation-state assignment needs a non-integer state) and
@@ -61,7 +64,11 @@ _ELEC = "electrolyte composition descriptors (ElectrolyteComposition)"
 MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _REACT),
     ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _REACT),
-    ("h2s_per_atom", "mol H2S per mol atoms of candidate", _REACT),
+    (
+        "h2s_h2se_per_atom",
+        "mol H2S + H2Se per mol atoms of candidate (hydrolysis without redox)",
+        _REACT,
+    ),
     ("hydrate_formed", "0/1", _REACT),
     ("hsab_hard_acid_soft_base", "fraction of classified pairs", _HSAB),
     ("framework_cation_hardness", "eV", _ELEC),
@@ -74,6 +81,10 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
+_TABLE = {name: (unit, cite) for name, unit, cite in MOISTURE_FEATURES}
+#: Earlier names still accepted (a model pickled or a config written before), -> the column.
+_ALIASES = {"h2s_per_atom": "h2s_h2se_per_atom"}
+_REACT_NAMES = {"rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_h2se_per_atom", "hydrate_formed"}
 
 
 class MoistureChemistry(CompositionFeaturizer):
@@ -90,7 +101,7 @@ class MoistureChemistry(CompositionFeaturizer):
 
     Examples
     --------
-    >>> values = MoistureChemistry(["rxn_h2o_ev_per_atom", "h2s_per_atom"]).transform(["Li3PS4"])
+    >>> values = MoistureChemistry(["rxn_h2o_ev_per_atom", "h2s_h2se_per_atom"]).transform(["Li3PS4"])
     >>> bool(values[0, 0] < -0.1), round(float(values[0, 1]), 9)
     (True, 0.5)
     """
@@ -106,7 +117,7 @@ class MoistureChemistry(CompositionFeaturizer):
 
     def _columns(self) -> list[str]:
         names = list(self.features)
-        unknown = [n for n in names if n not in _NAMES]
+        unknown = [n for n in names if n not in _NAMES and n not in _ALIASES]
         if unknown or not names:
             raise ValueError(f"features must be a non-empty subset of {_NAMES}, got {unknown}")
         return names
@@ -117,11 +128,11 @@ class MoistureChemistry(CompositionFeaturizer):
 
     def feature_units(self) -> dict[str, str]:
         """Unit of each selected feature."""
-        return {name: unit for name, unit, _ in MOISTURE_FEATURES if name in self._columns()}
+        return {n: _TABLE[_ALIASES.get(n, n)][0] for n in self._columns()}
 
     def feature_citations(self) -> dict[str, str]:
         """Reference of each selected feature."""
-        return {name: cite for name, _, cite in MOISTURE_FEATURES if name in self._columns()}
+        return {n: _TABLE[_ALIASES.get(n, n)][1] for n in self._columns()}
 
     def citations(self) -> list[str]:
         """References of the featurizers it draws on (air reactivity, HSAB pairing, electrolyte
@@ -138,15 +149,15 @@ class MoistureChemistry(CompositionFeaturizer):
             packed, _ = carrier_balanced(packed, self.carrier)
         status = packed.status.copy()
         columns: dict[str, np.ndarray] = {}
-        need = set(names)
-        if need & {"rxn_h2o_ev_per_atom", "rxn_co2_ev_per_atom", "h2s_per_atom", "hydrate_formed"}:
+        need = {_ALIASES.get(n, n) for n in names}
+        if need & _REACT_NAMES:
             air = AirReactivity()
             values, st = air.transform_with_status(packed)
             status, _ = merge_status(status, st)
             cols = dict(zip(air.get_feature_names_out(), values.T, strict=True))
             atoms = segment_sum(packed.amount, packed.offsets)  # each row's own atoms
             with np.errstate(divide="ignore", invalid="ignore"):
-                cols["h2s_per_atom"] = cols["h2s_per_formula_unit"] / atoms
+                cols["h2s_h2se_per_atom"] = cols["h2s_per_formula_unit"] / atoms
             columns.update(cols)
         if "hsab_hard_acid_soft_base" in need:
             hsab = HSABPairing()
@@ -171,7 +182,9 @@ class MoistureChemistry(CompositionFeaturizer):
             columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
         if "borane_cluster" in need:
             columns["borane_cluster"] = hydridic_borane_cluster(packed)
-        out = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
+        out = np.column_stack(
+            [np.asarray(columns[_ALIASES.get(n, n)], dtype=np.float64) for n in names]
+        )
         return out, status
 
 

@@ -56,6 +56,7 @@ from electroscreen.featurizers.thermo.enthalpies import (
     enthalpy_table,
 )
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
+from electroscreen.featurizers.thermo.hydrolysis import TOXIC_GASES, hydrolysis_scan
 from electroscreen.featurizers.thermo.reaction_systems import stack_systems
 from electroscreen.featurizers.thermo.reaction_text import (
     NO_REACTION,
@@ -108,8 +109,12 @@ _FEATURES: list[tuple[str, str, str]] = [
     ("rxn_h2o_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("rxn_o2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
     ("rxn_co2_ev_per_atom", "eV/atom of reacting mixture", _METHOD),
-    ("h2s_released", "0/1", _METHOD),
-    ("h2s_per_formula_unit", "mol H2S per mol candidate (formula as written)", _METHOD),
+    ("h2s_released", "0/1", _METHOD),  # H2S or H2Se, by hydrolysis without redox
+    (
+        "h2s_per_formula_unit",
+        "mol H2S + H2Se per mol candidate (formula as written), hydrolysis without redox",
+        _METHOD,
+    ),
     ("hydrate_formed", "0/1", _METHOD),
     ("h2o_mixing_ratio", "atom fraction of candidate", _METHOD),
     ("formation_enthalpy_ev_per_atom", "eV/atom", EXP_TABLE_CITATION),
@@ -136,9 +141,12 @@ class AirReactivity(CompositionFeaturizer):
 
     * ``rxn_h2o_ev_per_atom``, ``rxn_o2_ev_per_atom``, ``rxn_co2_ev_per_atom``: most negative
       reaction energy (eV per atom of the reacting mixture, <= 0) over all mixing ratios.
-    * ``h2s_released``: 1 when H2S is among the products of the most negative H2O reaction.
-    * ``h2s_per_formula_unit``: mol H2S that reaction releases per mol of candidate (formula as
-      written; 4 for Li3PS4 + 4 H2O -> Li3PO4 + 4 H2S), 0 when no H2S.
+    * ``h2s_released``: 1 when the hydrolysis without redox (:mod:`~electroscreen.featurizers.thermo.
+      hydrolysis`: products keep every anion's state; the global reaction can be a redox one not
+      seen in air, ``Na2S + 4 H2O -> Na2SO4 + 4 H2``) releases H2S or H2Se.
+    * ``h2s_per_formula_unit``: mol H2S + H2Se it releases per mol of candidate (formula as
+      written; 4 for Li3PS4 + 4 H2O -> Li3PO4 + 4 H2S, 1 for Na2S, 4 H2Se for Li6PSe5Cl), 0 when
+      none; H2Te is not tabulated (a telluride reads 0).
     * ``hydrate_formed``: 1 when a tabulated hydrate (e.g. LiCl(H2O)3) is among the products: the
       hydration channel of chlorides, which otherwise would score "no reaction".
     * ``h2o_mixing_ratio``: atom fraction of the candidate in that mixture (1 when nothing reacts).
@@ -201,12 +209,15 @@ class AirReactivity(CompositionFeaturizer):
             "energy": np.full(n, np.nan),  # used
             "atoms": np.where(usable, total, np.nan),
             "elemental": np.zeros(n),  # atom fraction of pure elements in an untabulated hull
+            "rxn_hydrolysis": np.full(n, np.nan),  # the H2O scan without redox (hydrolysis.py)
+            "mixing_hydrolysis": np.full(n, np.nan),
+            "products_hydrolysis": None,
         }
-        is_h2s = table.names == "H2S"
+        out.update({f"{gas}_atoms_hydrolysis": np.zeros(n) for gas in TOXIC_GASES})
         is_hydrate = _is_hydrate(table.names)
         for name, reactant in REACTANTS.items():
-            rxn, mixing, h2s = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
-            h2s_atoms, hydrate = np.zeros(n), np.zeros(n, dtype=bool)
+            rxn, mixing = np.full(n, np.nan), np.full(n, np.nan)
+            hydrate = np.zeros(n, dtype=bool)
             products = None
             if len(rows):
                 stack = stack_systems(
@@ -240,16 +251,18 @@ class AirReactivity(CompositionFeaturizer):
                 )
                 table_row = np.where(entry >= 0, stack.table_index[entry], -1)
                 found = table_row >= 0
-                h2s_product = is_h2s[table_row] & found
-                h2s[rows] = h2s_product.any(axis=1)
-                h2s_atoms[rows] = np.where(h2s_product, p_amt, 0.0).sum(axis=1)
                 hydrate[rows] = (is_hydrate[table_row] & found).any(axis=1)
                 products = (rows, stack, entry, p_amt)
+                if name == "h2o":  # the same systems, products that keep the anions' states
+                    hyd = hydrolysis_scan(stack, e_cand, float(e_react[0]), self.water)
+                    out["rxn_hydrolysis"][rows] = hyd.energy
+                    out["mixing_hydrolysis"][rows] = hyd.mixing
+                    for gas in TOXIC_GASES:
+                        out[f"{gas}_atoms_hydrolysis"][rows] = hyd.gas_atoms[gas]
+                    out["products_hydrolysis"] = (rows, stack, hyd.entry, hyd.amount)
             mixing[rxn > -NO_REACTION] = 1.0  # no reaction: the candidate alone
             out[f"rxn_{name}"] = rxn
             out[f"mixing_{name}"] = mixing
-            out[f"h2s_{name}"] = h2s
-            out[f"h2s_atoms_{name}"] = h2s_atoms  # H2S atoms per atom of reacting mixture
             out[f"hydrate_{name}"] = hydrate
             out[f"products_{name}"] = products
         return out
@@ -260,12 +273,10 @@ class AirReactivity(CompositionFeaturizer):
             values[:, col] = scan[f"rxn_{name}"]
         done = ~np.isnan(values[:, 0])
         reacted = scan["rxn_h2o"] < -NO_REACTION
-        values[done, _COL["h2s_released"]] = (scan["h2s_h2o"] & reacted)[done].astype(float)
-        # mixture atoms per candidate formula unit = atoms / x; H2S has 3 atoms
-        x = scan["mixing_h2o"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_fu = np.where(reacted, scan["h2s_atoms_h2o"] * scan["atoms"] / (3.0 * x), 0.0)
+        per_fu = sum(_gas_per_formula_unit(scan, gas) for gas in TOXIC_GASES)
+        values[done, _COL["h2s_released"]] = (per_fu > 0.0)[done].astype(float)
         values[done, _COL["h2s_per_formula_unit"]] = per_fu[done]
+        x = scan["mixing_h2o"]
         values[done, _COL["hydrate_formed"]] = (scan["hydrate_h2o"] & reacted)[done].astype(float)
         values[:, _COL["h2o_mixing_ratio"]] = x
         values[:, _COL["formation_enthalpy_ev_per_atom"]] = scan["energy"]
@@ -300,7 +311,12 @@ class AirReactivity(CompositionFeaturizer):
         each reactant ``r`` in
         ``h2o, o2, co2``: ``rxn_<r>_ev_per_atom``, ``<r>_mixing_ratio``, ``<r>_products`` (products
         per formula unit of the candidate as written) and ``<r>_reaction`` (the balanced reaction,
-        ``"no reaction"`` when nothing is exothermic).
+        ``"no reaction"`` when nothing is exothermic); then ``h2s_released``,
+        ``h2s_per_formula_unit`` (H2S + H2Se) and ``hydrate_formed`` as the features, and the
+        hydrolysis without redox they come from (:mod:`~electroscreen.featurizers.thermo.hydrolysis`):
+        ``h2se_per_formula_unit`` (H2Se alone), ``hydrolysis_ev_per_atom``,
+        ``hydrolysis_mixing_ratio`` and ``hydrolysis_reaction`` (``Na2S + 2 H2O -> H2S + 2 NaHO``
+        where ``h2o_reaction`` reads ``Na2S + 4 H2O -> 4 H2 + Na2SO4``).
         """
         packed = as_packed_compositions(X)
         scan = self._scan(packed)
@@ -342,8 +358,29 @@ class AirReactivity(CompositionFeaturizer):
             frame[f"{name}_reaction"] = reactions_text
         frame["h2s_released"] = values[:, _COL["h2s_released"]]
         frame["h2s_per_formula_unit"] = values[:, _COL["h2s_per_formula_unit"]]
+        frame["h2se_per_formula_unit"] = np.where(
+            np.isnan(values[:, 0]), np.nan, _gas_per_formula_unit(scan, "H2Se")
+        )
+        frame["hydrolysis_ev_per_atom"] = e = scan["rxn_hydrolysis"]
+        frame["hydrolysis_mixing_ratio"] = x = scan["mixing_hydrolysis"]
+        hydrolysis = product_lists(len(packed), scan["products_hydrolysis"], table)
+        frame["hydrolysis_reaction"] = [
+            reaction_text(formulas[i], scan["atoms"][i], x[i], e[i], "H2O", 3.0, hydrolysis[i])[1]
+            for i in range(len(packed))
+        ]
         frame["hydrate_formed"] = values[:, _COL["hydrate_formed"]]
         return frame
+
+
+def _gas_per_formula_unit(scan: dict[str, object], gas: str) -> np.ndarray:
+    """Molecules of ``gas`` (a :data:`~electroscreen.featurizers.thermo.hydrolysis.TOXIC_GASES`
+    name) the hydrolysis releases per candidate formula unit, ``(n,)``: mixture atoms per formula
+    unit are ``atoms / x``; 0 where it does not react."""
+    reacted = scan["rxn_hydrolysis"] < -NO_REACTION
+    x = scan["mixing_hydrolysis"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_fu = scan[f"{gas}_atoms_hydrolysis"] * scan["atoms"] / (TOXIC_GASES[gas] * x)
+    return np.where(reacted, per_fu, 0.0)
 
 
 def _reactant_energy(reactant: dict[str, float], table: EnthalpyTable) -> float:
