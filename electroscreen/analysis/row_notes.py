@@ -2,9 +2,10 @@
 ``charge_residual`` and ``hydrate_formula``.
 
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
-``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did not train on
-lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a formula written as a
-mixture of binaries, ``75Li2S-25P2S5``): :mod:`~electroscreen.screening.batch_notes`.
+``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
+not train on lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a
+formula written as a mixture of binaries, ``75Li2S-25P2S5``):
+:mod:`~electroscreen.screening.batch_notes`.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
 (``<model>:<featurizer>:<status>``, comma-separated; ``ok`` for none) and ``window_status`` (``ok``
@@ -89,7 +90,7 @@ NOTE_MEANINGS = {
     f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
     "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
-    f"conductivity:measurements:{HELDOUT_OUTSIDE}": "a measurement of this composition the model was not "
+    HELDOUT_OUTSIDE: "a measurement of this composition the model was not "
     "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out) lies "
     "outside the row's interval, by the decades given (+: measured higher): believe the "
     "measurement; the model misses this composition's family, and its near relatives may be "

@@ -54,10 +54,10 @@ def unit_elements(formula: str) -> list[frozenset[str]]:
     return [frozenset(u) for u in units if u]
 
 
-#: The note (``pred_feature_status``, ``input formula: mixture_notation`` in the row notes) of a row whose
-#: formula was written as a mixture of binaries (:func:`written_as_mixture`): ``screen`` reads its
-#: composition, and the measurements of that composition it recalls or learnt from are mostly of
-#: crystalline phases, which a glass of it can differ from by orders of magnitude.
+#: The note (``pred_feature_status``; ``input formula: mixture_notation`` in the row notes) of a
+#: row whose formula was written as a mixture of binaries (:func:`written_as_mixture`): ``screen``
+#: reads its composition, and the measurements of that composition it recalls or learnt from are
+#: mostly of crystalline phases, which a glass of it can differ from by orders of magnitude.
 MIXTURE_NOTATION = "input:formula:mixture_notation"
 #: A unit of water (``H2O``, ``D2O``): a hydrate, not a mixture of binaries.
 _WATER = {frozenset({"H", "O"}), frozenset({"D", "O"})}

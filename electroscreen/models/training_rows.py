@@ -64,10 +64,10 @@ TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
 #: The same for the measured rows the model was not fitted on (held out for its test metrics, or
 #: kept out by the leak guard): a candidate's prediction did not see them.
 HELDOUT_COLUMNS = ("heldout_log10_sigma", "heldout_id")
-#: The note (``pred_feature_status``: ``conductivity:measurements:heldout_outside_interval=+3.63 decades``) of
-#: a row predicted at 25 degC whose held-out measurement lies outside its interval
+#: The note (``pred_feature_status``: ``conductivity:measurements:heldout_outside_interval=+3.63
+#: decades``) of a row predicted at 25 degC whose held-out measurement lies outside its interval
 #: (:func:`heldout_gaps`, :func:`heldout_note`).
-HELDOUT_OUTSIDE = "heldout_outside_interval"
+HELDOUT_OUTSIDE = "conductivity:measurements:heldout_outside_interval"
 #: Screening columns: the training composition nearest the candidate, whatever its elements (its
 #: first row's formula reduced as the results' ``formula``; its rows' ids, ``;``-joined; ``""``: none), and its distance (the
 #: largest difference of any element's atomic fraction, an element missing from one counting as 0
@@ -293,11 +293,12 @@ def heldout_gaps(measured: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
 
 def heldout_note(gap: float) -> str:
     """The :data:`HELDOUT_OUTSIDE` note of a gap (:func:`heldout_gaps`), as ``screen`` writes it
-    in ``pred_feature_status`` (``conductivity:measurements:heldout_outside_interval=+3.63 decades``); ``""``
+    in ``pred_feature_status``
+    (``conductivity:measurements:heldout_outside_interval=+3.63 decades``); ``""``
     inside the interval or for none."""
     if not (np.isfinite(gap) and round(gap, 2) != 0):
         return ""
-    return f"conductivity:measurements:{HELDOUT_OUTSIDE}={gap:+.2f} decades"
+    return f"{HELDOUT_OUTSIDE}={gap:+.2f} decades"
 
 
 def _caveats(row: object, kind: str) -> str:

@@ -183,9 +183,10 @@ def process_batch(
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
         comma-separated, for a prediction made although some of its features were NaN; and
         ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
-        were dropped, one being no state of its element; ``conductivity:measurements:heldout_outside_interval``
-        and ``input:formula:mixture_notation``, :mod:`~electroscreen.screening.batch_notes`; empty for
-        rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
+        were dropped, one being no state of its element;
+        ``conductivity:measurements:heldout_outside_interval`` and
+        ``input:formula:mixture_notation``, :mod:`~electroscreen.screening.batch_notes`; empty
+        for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     # the batch's one packing of its structures: the bond-valence filter and both models share it

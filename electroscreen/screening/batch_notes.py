@@ -4,14 +4,15 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
 
 * :data:`~electroscreen.models.training_rows.HELDOUT_OUTSIDE`: a measurement of the row's
   composition the model was not fitted on (``heldout_log10_sigma``) lies outside the row's own
-  interval (``conductivity:measurements:heldout_outside_interval=+3.63 decades``: Li7P3S11, predicted
-  -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). Only rows predicted at 25 degC
-  are compared: the measurements are 25 degC values.
-* :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a mixture of binary compounds
-  (``75Li2S-25P2S5``, ``0.75Li2S-0.25P2S5``, ``70Li2S·30P2S5``), the way glasses and
-  glass-ceramics are named. The screen reads the composition (Li3PS4) and predicts, or recalls,
-  the measurements of that composition, mostly crystalline: the 75Li2S-25P2S5 glass conducts
-  ~10^-3.6 S/cm, gamma-Li3PS4 10^-6.3. A hydrate (a water unit) is the hydrate rule's, not this.
+  interval (``conductivity:measurements:heldout_outside_interval=+3.63 decades``: Li7P3S11,
+  predicted -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). Only rows predicted at
+  25 degC are compared: the measurements are 25 degC values.
+* :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a
+  mixture of binary compounds (``75Li2S-25P2S5``, ``0.75Li2S-0.25P2S5``, ``70Li2S·30P2S5``), the
+  way glasses and glass-ceramics are named. The screen reads the composition (Li3PS4) and
+  predicts, or recalls, the measurements of that composition, mostly crystalline: the
+  75Li2S-25P2S5 glass conducts ~10^-3.6 S/cm, gamma-Li3PS4 10^-6.3. A hydrate (a water unit) is
+  the hydrate rule's, not this.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ __all__ = ["add_notes", "heldout_notes", "mixture_notes"]
 
 
 def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarray:
-    """Per row, :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION` where it is ``ok`` and its
-    formula cell as written (:func:`~electroscreen.screening.hydrate_filter.written_formulas`;
-    None: a batch of structures, none) is :func:`~electroscreen.data.formula_units.written_as_mixture`;
-    ``""`` elsewhere."""
+    """Per row, :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION` where it is ``ok`` and
+    its formula cell as written (:func:`~electroscreen.screening.hydrate_filter.written_formulas`;
+    None: a batch of structures, none) is
+    :func:`~electroscreen.data.formula_units.written_as_mixture`; ``""`` elsewhere."""
     notes = np.full(len(status), "", dtype=object)
     if written is not None:
         for row in np.flatnonzero(np.asarray(status) == OK):
