@@ -24,7 +24,7 @@ import pandas as pd
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, format_formula, parse_formula
-from electroscreen.data.formula_reduction import WRITING_RANK
+from electroscreen.data.formula_reduction import composition_writing_ranks
 from electroscreen.featurizers.thermo.interface import InterfaceReactivity, electrode_label
 from electroscreen.featurizers.thermo.reactivity import AirReactivity
 from electroscreen.featurizers.thermo.window import UNDEFINED_INTERFACES, ElectrochemicalWindow
@@ -128,7 +128,8 @@ def thermo_composition(row: pd.Series, carrier: str | None = None) -> ThermoComp
     if packed.status[0] != "ok":
         raise ValueError(f"cannot read the formula {content!r}: {packed.error[0]}")
     balanced, _ = carrier_balanced(packed, carrier)
-    order = np.argsort(np.asarray(WRITING_RANK)[balanced.z], kind="stable")
+    ranks = composition_writing_ranks(balanced.z, balanced.amount, balanced.offsets)
+    order = np.argsort(ranks, kind="stable")  # as the results write formulas
     z = balanced.z[order]
     amount = balanced.amount[order] / units
     one = PackedCompositions(balanced.offsets, z, amount, balanced.status, balanced.error)

@@ -2,9 +2,13 @@
 
 :func:`reduced_formula` divides a composition (a cell's content, a formula as written) by its
 number of formula units (:func:`formula_units`: the divisor that leaves the fewest decimals) and
-writes its elements in the order of pymatgen's ``Composition.formula``, except a carborane's carbon,
-written before its boron as the literature writes the cage (:func:`writing_ranks`: ``LiCB11H12``,
-not ``LiB11H12C``). Formulas are read with
+writes its elements in the order of pymatgen's ``Composition.formula``, with two exceptions, both
+as the literature writes them (:func:`writing_ranks`, found from a composition's amounts by
+:func:`composition_writing_ranks`): a carborane's carbon, written before its boron (``LiCB11H12``,
+not ``LiB11H12C``), and an oxyhalide's oxygen, written just before its first Cl, Br or I
+(:func:`oxyhalide_halogen`: ``LiNbOCl4``, ``Li3OCl``, ``Li6PO5Cl``, not ``LiNbCl4O``,
+``Li3ClO``, ``Li6PClO5``; a halogen oxyanion salt keeps its order: ``LiClO4``, ``LiIO3``). Formulas
+are read with
 :func:`~electroscreen.data.formula.parse_formula` and written with
 :func:`~electroscreen.data.formula.format_formula`; the batch version of all this is
 :mod:`electroscreen.data.formula_text`.
@@ -26,12 +30,17 @@ from electroscreen.data.formula import (
     format_formula,
     parse_formula,
 )
+from electroscreen.data.segments import segment_any, segment_ids, segment_sum
 
 __all__ = [
+    "HALATE_O_PER_HALOGEN",
+    "OXYHALIDE_HALOGENS",
     "REDUCED_DECIMALS",
     "WRITING_RANK",
     "WRITTEN_DECIMALS",
+    "composition_writing_ranks",
     "formula_units",
+    "oxyhalide_halogen",
     "reduce_formula_text",
     "reduced_formula",
     "writing_ranks",
@@ -61,13 +70,85 @@ WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
 )
 _WRITING_RANKS = np.asarray(WRITING_RANK, dtype=np.float64)
 _CARBON, _BORON = ELEMENT_SYMBOLS.index("C"), ELEMENT_SYMBOLS.index("B")
+_HYDROGEN, _OXYGEN = ELEMENT_SYMBOLS.index("H"), ELEMENT_SYMBOLS.index("O")
 _Z = {symbol: z for z, symbol in enumerate(ELEMENT_SYMBOLS) if z}
 
+#: The halogens an oxyhalide writes after its oxygen (``LiNbOCl4``, ``Li3OBr``, ``BiOI``), in
+#: writing order (by electronegativity); F is not one: it already follows O (``LiNbO2F``).
+OXYHALIDE_HALOGENS: tuple[str, ...] = tuple(
+    sorted(("Cl", "Br", "I"), key=lambda s: WRITING_RANK[_Z[s]])
+)  # ("I", "Br", "Cl")
+#: Least O per Cl, Br or I of a halate (ClO3-, BrO3-, IO3-; perchlorates and periodates hold more):
+#: a composition with this much oxygen per such halogen and no other non-metal to hold it
+#: (:func:`oxyhalide_halogen`) may be a halogen oxyanion salt, written by electronegativity like
+#: any other (``LiClO4``, ``LiIO3``, ``NH4ClO4``), not ``LiO4Cl``.
+HALATE_O_PER_HALOGEN = 3.0
+_HALOGEN_Z = np.array([_Z[s] for s in OXYHALIDE_HALOGENS], dtype=np.int64)
 
-def writing_ranks(z: np.ndarray, in_carborane: np.ndarray | bool) -> np.ndarray:
+
+def _oxyanion_formers() -> np.ndarray:
+    """Per atomic number: whether the element is a non-metal that holds oxygen in an oxyanion of
+    its own beside a halide (B, C, Si, P, S, Ge, As, Se, ...: ``Li6PO5Cl``, ``Li4B7O12Cl``);
+    H and N (water, ammonium), O, the halogens and the noble gases are not."""
+    formers = np.zeros(len(ELEMENT_SYMBOLS), dtype=bool)
+    skip = {"H", "N", "O", "F", *OXYHALIDE_HALOGENS}
+    for z, symbol in enumerate(ELEMENT_SYMBOLS[1:], start=1):
+        element = Element.from_Z(z)
+        formers[z] = not (element.is_metal or element.is_noble_gas or symbol in skip)
+    return formers
+
+
+_OXYANION_FORMER = _oxyanion_formers()
+
+
+def oxyhalide_halogen(
+    oxygen: np.ndarray | float, halogens: np.ndarray, former: np.ndarray | bool
+) -> np.ndarray:
+    """The halogen each composition's oxygen is written just before, as chemists write an
+    oxyhalide: ``LiNbOCl4``, ``Li3OCl``, ``Li3OBr0.5Cl0.5``, ``NbOCl3``, ``Li6PO5Cl`` (by
+    electronegativity O would follow Cl, Br and I: ``LiNbCl4O``).
+
+    A composition is an oxyhalide when it holds O and at least one of
+    :data:`OXYHALIDE_HALOGENS`, unless it may be a halogen oxyanion salt: at least
+    :data:`HALATE_O_PER_HALOGEN` O per such halogen and no other non-metal (B, C, Si, P, S, ...)
+    to hold that oxygen (``LiClO4``, ``LiIO3``, ``Mg(ClO4)2``, ``NH4ClO4`` keep their order; so do
+    oxygen-rich bismuth oxyhalides such as ``Bi3ClO4``: only amounts are read, no oxidation
+    states).
+
+    Parameters
+    ----------
+    oxygen : float or ndarray of float64, shape (N,)
+        Amount of O of each composition.
+    halogens : ndarray of float64, shape (3,) or (N, 3)
+        Amounts of I, Br and Cl (:data:`OXYHALIDE_HALOGENS`) of each composition.
+    former : bool or ndarray of bool, shape (N,)
+        Whether each composition holds another non-metal that may hold oxygen (B, C, Si, P, S,
+        Ge, As, Se, Sb, Te, ...).
+
+    Returns
+    -------
+    ndarray of int64, shape (N,) (or 0-d)
+        Atomic number of the first of I, Br, Cl present in an oxyhalide; 0 for any other
+        composition.
+    """
+    oxygen = np.asarray(oxygen, dtype=np.float64)
+    halogens = np.asarray(halogens, dtype=np.float64)
+    present = halogens > 0
+    total = halogens.sum(axis=-1)
+    first = np.where(present.any(axis=-1), _HALOGEN_Z[np.argmax(present, axis=-1)], 0)
+    halate = oxygen >= HALATE_O_PER_HALOGEN * total * (1 - 1e-9)
+    oxyhalide = (oxygen > 0) & (total > 0) & (np.asarray(former, dtype=bool) | ~halate)
+    return np.where(oxyhalide, first, 0)
+
+
+def writing_ranks(
+    z: np.ndarray, in_carborane: np.ndarray | bool, halogen: np.ndarray | int = 0
+) -> np.ndarray:
     """Position in a written formula of each element: :data:`WRITING_RANK` (electronegativity),
-    except the carbon of a carborane (:func:`~electroscreen.data.borane.carborane`), written just
-    before boron as chemists write the cage: ``LiCB11H12``, ``LiCB9H10`` (not ``LiB11H12C``).
+    with two exceptions, as chemists write them: the carbon of a carborane
+    (:func:`~electroscreen.data.borane.carborane`), written just before boron (``LiCB11H12``,
+    ``LiCB9H10``, not ``LiB11H12C``), and the oxygen of an oxyhalide, written just before the
+    halogen :func:`oxyhalide_halogen` names (``LiNbOCl4``, ``Li3OCl``, not ``LiNbCl4O``).
 
     Parameters
     ----------
@@ -75,6 +156,9 @@ def writing_ranks(z: np.ndarray, in_carborane: np.ndarray | bool) -> np.ndarray:
         Atomic numbers (0: no element, last).
     in_carborane : ndarray of bool, shape (K,), or bool
         Whether each entry belongs to a carborane's composition.
+    halogen : ndarray of int, shape (K,), or int
+        Atomic number of the halogen the oxygen of each entry's composition is written before
+        (:func:`oxyhalide_halogen`), 0 for none.
 
     Returns
     -------
@@ -84,7 +168,45 @@ def writing_ranks(z: np.ndarray, in_carborane: np.ndarray | bool) -> np.ndarray:
     z = np.asarray(z, dtype=np.int64)
     ranks = _WRITING_RANKS[z]
     ranks[(z == _CARBON) & np.asarray(in_carborane, dtype=bool)] = _WRITING_RANKS[_BORON] - 0.5
+    before = np.broadcast_to(np.asarray(halogen, dtype=np.int64), z.shape)
+    moved = (z == _OXYGEN) & (before > 0)
+    ranks[moved] = _WRITING_RANKS[before[moved]] - 0.5
     return ranks
+
+
+def composition_writing_ranks(z: np.ndarray, amount: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """:func:`writing_ranks` of packed compositions, each row's exceptions found from its own
+    amounts (:func:`~electroscreen.data.borane.carborane`, :func:`oxyhalide_halogen`), as
+    :func:`reduced_formula` finds them for one: the order of the batch writer
+    (:func:`~electroscreen.data.formula_text.packed_texts`) and of the card's balanced composition
+    (:mod:`electroscreen.analysis.card_thermo`).
+
+    Parameters
+    ----------
+    z : ndarray of int, shape (K,)
+        Atomic numbers, row after row (0: no element).
+    amount : ndarray of float64, shape (K,)
+        Their amounts (as written: the row's formula text reads them back).
+    offsets : ndarray of int, shape (N + 1,)
+        Row ``i`` holds entries ``offsets[i]:offsets[i + 1]``.
+
+    Returns
+    -------
+    ndarray of float64, shape (K,)
+        Sort keys: within a row, ascending is writing order.
+    """
+    z = np.asarray(z, dtype=np.int64)
+    amount = np.asarray(amount, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    row = segment_ids(offsets)
+
+    def total(element: int) -> np.ndarray:
+        return segment_sum(np.where(z == element, amount, 0.0), offsets)
+
+    in_carborane = carborane(total(_BORON), total(_HYDROGEN), total(_CARBON))[row]
+    halogens = np.column_stack([total(h) for h in _HALOGEN_Z])
+    former = segment_any((amount > 0) & _OXYANION_FORMER[z], offsets)
+    return writing_ranks(z, in_carborane, oxyhalide_halogen(total(_OXYGEN), halogens, former)[row])
 
 
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
@@ -189,8 +311,13 @@ def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> 
     amounts = {el: n for el, n in items if n > 0}
     f = formula_units(amounts, max_decimals)
     symbols = list(amounts)
+    z = np.array([_Z.get(el, 0) for el in symbols], dtype=np.int64)
     in_carborane = carborane(*(amounts.get(el, 0.0) for el in ("B", "H", "C")))
-    ranks = writing_ranks(np.array([_Z.get(el, 0) for el in symbols], dtype=np.int64), in_carborane)
+    halogens = [amounts.get(el, 0.0) for el in OXYHALIDE_HALOGENS]
+    halogen = 0  # without O or without Cl, Br and I (most formulas) no oxyhalide: no call
+    if "O" in amounts and any(halogens):
+        halogen = oxyhalide_halogen(amounts["O"], halogens, _OXYANION_FORMER[z].any())
+    ranks = writing_ranks(z, in_carborane, halogen)
     ordered = [symbols[k] for k in np.argsort(ranks, kind="stable")]
     return format_formula({el: amounts[el] / f for el in ordered})
 

@@ -5,7 +5,8 @@ compactly: :func:`~electroscreen.data.formula.format_formula`) and ``formula`` (
 a chemist writes: :func:`~electroscreen.data.formula_reduction.reduced_formula`). Calling those per
 row costs ~60 us (regex parse, divisor search, sort, string formatting): more than featurizing and
 predicting the row. Here the formulas are packed by the Numba tokenizer, the formula units of every
-row are found by one Numba kernel, the reduced elements are ordered by one lexsort, and each
+row are found by one Numba kernel, the reduced elements are ordered by one lexsort (the writing
+order of :func:`~electroscreen.data.formula_reduction.composition_writing_ranks`), and each
 distinct amount is written once. Rows the fast path does not cover (a bad or empty formula, a zero
 amount) go through the per-row functions, so both paths give the same texts, statuses and errors.
 """
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from electroscreen.data.borane import boron_and_hydrogen, cage_formula_units, carborane
+from electroscreen.data.borane import boron_and_hydrogen, cage_formula_units
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import (
     FormulaError,
@@ -28,8 +29,8 @@ from electroscreen.data.formula import (
 )
 from electroscreen.data.formula_reduction import (
     REDUCED_DECIMALS,
+    composition_writing_ranks,
     reduce_formula_text,
-    writing_ranks,
 )
 from electroscreen.data.segments import segment_all, segment_ids, segment_sum
 
@@ -159,7 +160,7 @@ def packed_texts(
     cell : list of str, length N
         ``format_formula`` of each row (elements as stored).
     reduced : list of str, length N
-        ``reduced_formula`` of each row (per formula unit, elements by electronegativity).
+        ``reduced_formula`` of each row (per formula unit, elements in writing order).
     exact : ndarray of bool, shape (N,)
         False where an amount is written as 0 (rounded to 4 decimals), which a parser of the
         written formula drops: such a row's ``reduced`` must come from the per-row functions.
@@ -169,9 +170,8 @@ def packed_texts(
     cell = join_formula_entries(packed.z, texts, offsets)
     exact = segment_all(written > 0, offsets)
     row = segment_ids(offsets)
-    carbon = segment_sum(packed.amount * (packed.z == 6), offsets)
-    in_carborane = carborane(*boron_and_hydrogen(packed), carbon)[row]
-    order = np.lexsort((writing_ranks(packed.z, in_carborane), row))  # by row, then writing order
+    ranks = composition_writing_ranks(packed.z, written, offsets)  # as the per-row writer's
+    order = np.lexsort((ranks, row))  # by row, then writing order
     by_rank = PackedCompositions(offsets, packed.z[order], written[order], packed.status,
                                  packed.error)  # fmt: skip
     units = packed_formula_units(by_rank, max_decimals)

@@ -9,7 +9,7 @@ rest) gets ``hydrate_formula``, the hydrate as a chemist writes it, and, unless
 ``filters.allow_hydrates``, status ``hydrate`` with the dry compound and the water in ``error``.
 With ``allow_hydrates: true`` the row stays ``ok`` and is ranked, ``hydrate_formula`` saying what
 it is (the console table, the card's notes and ``export`` show it); ``formula`` is the reduced
-composition either way (``Li3YH2Cl6O``), as for every row.
+composition either way (``Li3YH2OCl6``), as for every row.
 """
 
 from __future__ import annotations

@@ -119,6 +119,14 @@ def test_thermo_composition_is_per_formula_unit_of_the_formula():
         thermo_composition(pd.Series({"formula": "Xq2O3"}), "Li")
 
 
+def test_the_card_writes_a_balanced_oxyhalide_as_the_results_write_formulas():
+    """The card's balanced composition is written in the order of ``formula``: an oxyhalide's O
+    before its Cl (``reduced_formula``'s order), not after it by electronegativity."""
+    composition = thermo_composition(pd.Series({"formula": "Li3Y1.015O0.1Cl5.9"}), "Li")
+    assert composition.moved == pytest.approx(0.055)
+    assert composition.text == "Li3.055Y1.015O0.1Cl5.9"
+
+
 def test_a_card_of_an_unreadable_formula_says_why(data_dir):
     results = pd.DataFrame(
         {"candidate_id": ["bad"], "formula": ["Xq2O3"], "status": ["unknown_element"]}

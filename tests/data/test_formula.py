@@ -179,7 +179,7 @@ def _both_parsers(formula: str) -> dict[str, float] | tuple[str, str]:
         ("Li10.35Si1.35P1.65S12", "Li3.45Si0.45P0.55S4"),
         ("Li6PS5Cl0.5Br0.5", "Li6PS5Br0.5Cl0.5"),
         ("Li1.5Al0.5Ti1.5(PO4)2.5(SiO4)0.5", "Li1.5Ti1.5Al0.5Si0.5P2.5O12"),
-        ("LiCl0.5H2O", "LiH2Cl0.5O"),  # Cl0.5 then H2O, not "LiCl0 + 5 H2O"
+        ("LiCl0.5H2O", "LiH2OCl0.5"),  # Cl0.5 then H2O, not "LiCl0 + 5 H2O" (O before Cl)
         ("Li.5Cl", "Li0.5Cl"),
     ],
 )

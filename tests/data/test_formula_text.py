@@ -196,7 +196,7 @@ def test_data_info_table_writes_the_formula_screen_writes(obelix_structures, tmp
 
 def test_a_formula_that_cannot_be_read_stays_as_read_and_others_are_reduced(tmp_path):
     """The ``formula`` of a rejected row is its reduced formula when the text parses (an overlap:
-    ``Li4ClO`` from the cell's ``Li4Cl1O1``); when it does not (an ``Xx`` site of a CIF, ``LiXx2``
+    ``Li4OCl`` from the cell's ``Li4Cl1O1``); when it does not (an ``Xx`` site of a CIF, ``LiXx2``
     or ``Li-1Cl`` in a table) it is the text as read, the same as ``cell_formula`` (docs/results-columns.md)."""
     from electroscreen.data import read_candidates
     from electroscreen.screening.inputs import candidate_rows
@@ -217,7 +217,7 @@ def test_a_formula_that_cannot_be_read_stays_as_read_and_others_are_reduced(tmp_
         "li2o": "ok", "xx": "unknown_element",
     }  # fmt: skip
     rows = info.loc[["overlap", "li2o"], "formula"].tolist()
-    assert rows == ["Li4ClO", "Li2O"]
+    assert rows == ["Li4OCl", "Li2O"]
     unread = info[info["status"].isin(["unknown_element", "bad_formula"])]
     assert len(unread) == 3
     assert (unread["formula"] == unread["cell_formula"]).all()
