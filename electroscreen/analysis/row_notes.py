@@ -1,6 +1,12 @@
 """A result row's notes as a reader takes them in: ``pred_feature_status``, ``window_status``,
 ``charge_residual`` and ``hydrate_formula``.
 
+Among ``pred_feature_status``'s notes, besides the models' feature notes:
+``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
+not train on lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a
+formula written as a mixture of binaries, ``75Li2S-25P2S5``):
+:mod:`~electroscreen.screening.batch_notes`.
+
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
 (``<model>:<featurizer>:<status>``, comma-separated; ``ok`` for none) and ``window_status`` (``ok``
 or why a window limit is empty); every row's net charge in ``charge_residual``; and a hydrate as a
@@ -19,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from electroscreen.data.candidates import OK
+from electroscreen.data.formula_units import MIXTURE_NOTATION
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTURE_HULL
 from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
@@ -31,6 +38,7 @@ from electroscreen.models.predictor_outputs import (
 )
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
+from electroscreen.models.training_rows import HELDOUT_OUTSIDE
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, NOTED_RESIDUAL
 from electroscreen.screening.hydrate_filter import HYDRATE, HYDRATE_COLUMN
 from electroscreen.screening.objective_columns import WINDOW_STATUS_COLUMN
@@ -82,6 +90,16 @@ NOTE_MEANINGS = {
     f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
     "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
+    HELDOUT_OUTSIDE: "a measurement of this composition the model was not "
+    "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out) lies "
+    "outside the row's interval, by the decades given (+: measured higher): believe the "
+    "measurement; the model misses this composition's family, and its near relatives may be "
+    "missed alike (docs/models.md, Where it errs)",
+    MIXTURE_NOTATION: "the formula was written as a mixture of binaries (75Li2S-25P2S5) and "
+    "screened as its composition (Li3PS4): a glass or glass-ceramic of this composition can "
+    "differ from the crystalline phase by orders of magnitude (75Li2S-25P2S5 glass ~1e-3.6 S/cm, "
+    "gamma-Li3PS4 1e-6.3); the recall, if any (train_id), is of that composition's measurements, "
+    "mostly of crystalline phases",
     f"composition:{HYDRATE}": "a hydrate: its dry compound plus water of crystallisation, what "
     "moisture makes of it; its water reads as air stability and an oxide's oxidation limit "
     "(ranked only with filters.allow_hydrates)",

@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.formula_hints import case_hint, vacancy_hint
 from electroscreen.data.formula_notation import (
     DOUBLE_SEPARATOR,
     FRACTION,
@@ -32,6 +33,7 @@ from electroscreen.data.formula_notation import (
 
 __all__ = [
     "ELEMENT_SYMBOLS",
+    "FORMULA_TOKEN",
     "MAX_AMOUNT",
     "MIN_AMOUNT",
     "SYMBOL_TO_Z",
@@ -59,7 +61,11 @@ MIN_AMOUNT, MAX_AMOUNT = 1e-6, 1e6
 #: An amount: a fraction ``a/b`` of two plain numbers (``2/3``, ``1.5/2``: :data:`FRACTION`), else
 #: a number with an optional exponent.
 _NUMBER = rf"{FRACTION}|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?"
-_TOKEN = re.compile(rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S)
+#: One token of a formula per match: symbol, number, opening and closing bracket, separator
+#: (``· * . + -``), whitespace, any other character (the groups, in order).
+FORMULA_TOKEN = re.compile(
+    rf"([A-Z][a-z]?)|({_NUMBER})|([(\[{{])|([)\]}}])|([·*.+-])|(\s+)|(.)", re.S
+)
 
 
 def amount_problem(amount: float) -> str | None:
@@ -80,6 +86,7 @@ class FormulaError(ValueError):
     def __init__(self, formula: str, message: str, reason: str = "bad_formula") -> None:
         shown = formula if len(formula) <= 60 else f"{formula[:57]}..."
         super().__init__(f"formula {shown!r}: {message}")
+        self.message = message
         self.reason = reason
 
 
@@ -95,6 +102,22 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
         return _parse(formula)
     except NotationError as exc:  # punctuation that does not read one way
         raise FormulaError(formula, str(exc)) from None
+    except FormulaError as exc:  # what it probably meant: Li6Pse5Cl, a vacancy written in it
+        hint = vacancy_hint(formula, _parses)
+        if not hint and exc.reason == "unknown_element":
+            hint = case_hint(formula, _parses)
+        if not hint:
+            raise
+        raise FormulaError(formula, exc.message + hint, exc.reason) from None
+
+
+def _parses(formula: str) -> bool:
+    """Whether ``formula`` parses (no hints: :func:`_parse` alone)."""
+    try:
+        _parse(formula)
+    except (FormulaError, NotationError):
+        return False
+    return True
 
 
 def _parse(formula: str) -> tuple[tuple[str, float], ...]:
@@ -114,7 +137,7 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
             "supported (a Roman numeral in brackets after a symbol is not read as iodine or "
             "vanadium): write the formula without it",
         )
-    tokens = [m.groups() for m in _TOKEN.finditer(adduct_dots(text))]
+    tokens = [m.groups() for m in FORMULA_TOKEN.finditer(adduct_dots(text))]
     stack: list[dict[str, float]] = [{}]
     opened: list[str] = []
     # A hydrate/adduct dot starts a new unit with an optional leading multiplier: CaSO4·2H2O.

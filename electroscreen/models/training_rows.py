@@ -9,7 +9,10 @@ measurement beside it: ``screen`` writes ``train_log10_sigma`` and ``train_id``
 split, the Liverpool rows the leak guard kept out) are looked up alike, into
 :data:`HELDOUT_COLUMNS`: Li7P3S11, ranked near the bottom by the default model, was measured at
 about 1e-2.5 S/cm in the test split, and a chemist wants to see that beside the prediction. These
-values never enter a prediction; a composition measured in neither dataset is not flagged.
+values never enter a prediction; a composition measured in neither dataset is not flagged. Where a
+held-out value lies outside the row's own interval (:func:`heldout_gaps`: Li7P3S11 predicted
+-7.41 [-8.90, -5.91], measured -2.28, 3.63 decades above), ``screen`` notes the row
+:data:`HELDOUT_OUTSIDE` (:func:`heldout_note`) and the tables say by how much.
 
 A candidate only a little further from a measured composition is a member of a measured solid
 solution, not a new material: Nb-doped LLZO ``Li6.804La3Zr1.8Nb0.2O12`` lies 0.0021 from OBELiX's
@@ -33,6 +36,7 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula_reduction import reduce_formula_text
+from electroscreen.data.formula_units import MIXTURE_NOTATION
 
 if TYPE_CHECKING:
     from electroscreen.data.composition_nearest import NearestReferences
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CENSORED_ID",
     "HELDOUT_COLUMNS",
+    "HELDOUT_OUTSIDE",
     "NEAREST_HELDOUT_COLUMNS",
     "NEAREST_TRAINING_COLUMNS",
     "TRAINING_COLUMNS",
@@ -47,6 +52,8 @@ __all__ = [
     "TrainingRows",
     "by_composition",
     "measured_values",
+    "heldout_gaps",
+    "heldout_note",
     "measurement_text",
 ]
 
@@ -57,6 +64,10 @@ TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
 #: The same for the measured rows the model was not fitted on (held out for its test metrics, or
 #: kept out by the leak guard): a candidate's prediction did not see them.
 HELDOUT_COLUMNS = ("heldout_log10_sigma", "heldout_id")
+#: The note (``pred_feature_status``: ``conductivity:measurements:heldout_outside_interval=+3.63
+#: decades``) of a row predicted at 25 degC whose held-out measurement lies outside its interval
+#: (:func:`heldout_gaps`, :func:`heldout_note`).
+HELDOUT_OUTSIDE = "conductivity:measurements:heldout_outside_interval"
 #: Screening columns: the training composition nearest the candidate, whatever its elements (its
 #: first row's formula reduced as the results' ``formula``; its rows' ids, ``;``-joined; ``""``: none), and its distance (the
 #: largest difference of any element's atomic fraction, an element missing from one counting as 0
@@ -241,10 +252,67 @@ def measurement_text(row: object, kind: str = "train") -> str:
     -------
     str
         The value to two decimals (``-1.84``), ``<-10`` where the composition was only measured
-        below a bound (:data:`CENSORED_ID`), ``""`` for none or results without the columns.
+        below a bound (:data:`CENSORED_ID`), ``""`` for none or results without the columns; a
+        held-out value outside the row's interval says by how much (its :data:`HELDOUT_OUTSIDE`
+        note): ``-2.28, 3.63 decades above the interval``; a row whose formula was written as a
+        mixture of binaries says so (``-6.32, input written as a mixture: a glass can differ``).
     """
     value = getattr(row, f"{kind}_log10_sigma", None)
     if value is not None and np.isfinite(value):
-        return f"{value:.2f}"
+        return f"{value:.2f}" + _caveats(row, kind)
     bound = CENSORED_ID.search(str(getattr(row, f"{kind}_id", "") or ""))
     return f"<{bound.group(1)}" if bound else ""
+
+
+def heldout_gaps(measured: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """How far each held-out measurement lies outside its row's interval (decades).
+
+    Parameters
+    ----------
+    measured, lo, hi : array-like of float, shape (n,)
+        ``heldout_log10_sigma`` (:data:`HELDOUT_COLUMNS`: a measurement of the composition the
+        model was not fitted on, 25 degC) and the row's ``pred_log10_sigma_lo`` and
+        ``pred_log10_sigma_hi`` (log10 S/cm).
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        ``measured - hi`` (> 0) above the interval, ``measured - lo`` (< 0) below it, 0 inside,
+        NaN where a value is missing (no held-out measurement, no prediction). Li7P3S11 (measured
+        -2.28, predicted [-8.90, -5.91]): +3.63.
+
+    Examples
+    --------
+    >>> heldout_gaps([-2.28, -6.0, -9.5, np.nan], [-8.9] * 4, [-5.91] * 4).round(2).tolist()
+    [3.63, 0.0, -0.6, nan]
+    """
+    measured, lo, hi = (np.asarray(a, dtype=np.float64) for a in (measured, lo, hi))
+    gap = np.where(measured > hi, measured - hi, np.where(measured < lo, measured - lo, 0.0))
+    return np.where(np.isfinite(measured) & np.isfinite(lo) & np.isfinite(hi), gap, np.nan)
+
+
+def heldout_note(gap: float) -> str:
+    """The :data:`HELDOUT_OUTSIDE` note of a gap (:func:`heldout_gaps`), as ``screen`` writes it
+    in ``pred_feature_status``
+    (``conductivity:measurements:heldout_outside_interval=+3.63 decades``); ``""``
+    inside the interval or for none."""
+    if not (np.isfinite(gap) and round(gap, 2) != 0):
+        return ""
+    return f"{HELDOUT_OUTSIDE}={gap:+.2f} decades"
+
+
+def _caveats(row: object, kind: str) -> str:
+    """What a row's notes (``pred_feature_status``) add to its measurement: for ``heldout``, its
+    :data:`HELDOUT_OUTSIDE` gap (``, 3.63 decades above the interval``; written by ``screen`` at
+    25 degC only); for either kind, a formula written as a mixture of binaries
+    (:data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: ``, input written as a mixture: a
+    glass can differ``); ``""`` for none."""
+    notes = str(getattr(row, "pred_feature_status", ""))
+    text = ""
+    found = re.search(rf"{HELDOUT_OUTSIDE}=([+-][\d.]+)", notes)
+    if kind == "heldout" and found is not None:
+        gap = float(found.group(1))
+        text += f", {abs(gap):.2f} decades {'above' if gap > 0 else 'below'} the interval"
+    if MIXTURE_NOTATION in notes:
+        text += ", input written as a mixture: a glass can differ"
+    return text

@@ -31,6 +31,7 @@ from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
+from electroscreen.screening.batch_notes import add_notes, heldout_notes, mixture_notes
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_stored_states, filter_batch
 from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
@@ -43,7 +44,7 @@ from electroscreen.screening.objective_columns import (
 )
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import ObjectivesConfig
-from electroscreen.screening.temperatures import conductivity_inputs
+from electroscreen.screening.temperatures import conductivity_inputs, used_temperatures
 from electroscreen.screening.typo_hints import cl_typo_hints
 
 __all__ = [
@@ -182,7 +183,10 @@ def process_batch(
         ``filters.max_gii`` rejects as ``implausible_bond_valence``), and ``pred_feature_status`` (``ok``; ``"<model>:<featurizer>:<status>"``,
         comma-separated, for a prediction made although some of its features were NaN; and
         ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
-        were dropped, one being no state of its element; empty for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
+        were dropped, one being no state of its element;
+        ``conductivity:measurements:heldout_outside_interval`` and
+        ``input:formula:mixture_notation``, :mod:`~electroscreen.screening.batch_notes`; empty
+        for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
     # the batch's one packing of its structures: the bond-valence filter and both models share it
@@ -193,7 +197,7 @@ def process_batch(
     table, states = filter_batch(table, filters, compositions=compositions)
     table = _apply_stored_states(table, filters, structures)
     # the hydrate rule reads the states the charge balance assigned, not assigning them again
-    written = written_formulas(batch)
+    written = written_formulas(batch)  # the formula cells as typed: hydrates, typos, mixtures
     table = apply_hydrates(table, filters, compositions, written, states)
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     table = cl_typo_hints(table, written, filters)  # "did you mean Li6PS5Cl?" for Li6PS5CI
@@ -252,6 +256,9 @@ def process_batch(
     for r in np.flatnonzero((labels != "") & (status == OK)):  # the file's labels, not used
         note = f"{IGNORED_LABELS}={labels[r]}"
         notes[r] = note if notes[r] in ("", OK) else f"{notes[r]},{note}"
+    # a held-out measurement outside the interval; a formula written as a mixture of binaries
+    notes = add_notes(notes, heldout_notes(out, used_temperatures(out, temperature_c)))
+    notes = add_notes(notes, mixture_notes(out["status"].to_numpy(), written))
     out[FEATURE_STATUS_COLUMN] = notes
     out["batch"] = np.int64(batch.index)
     return out

@@ -33,6 +33,7 @@ from electroscreen.data.oxidation import (
 from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_ids
 from electroscreen.data.stored_states import stored_states
+from electroscreen.featurizers.composition.electrolyte import CARRIER_IONS
 from electroscreen.screening.balance_messages import not_balanced_message
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
 from electroscreen.screening.filter_config import FilterConfig
@@ -199,7 +200,13 @@ def filter_batch(
         has_carrier = _rows_with(packed, _element_mask([config.carrier]))
         sites = out["n_sites"] if "n_sites" in out else pd.Series(np.nan, index=out.index)
         from_sites = np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
-        reject(~has_carrier, "no_carrier", lambda r: _no_carrier(config.carrier, from_sites[r]))
+        others = [c for c in CARRIER_IONS if c != config.carrier]  # Na3SbS4 with carrier Li
+        other = _first_symbols(packed, _element_mask(others))
+        reject(
+            ~has_carrier,
+            "no_carrier",
+            lambda r: _no_carrier(config.carrier, from_sites[r], other[r]),
+        )
     n_elements = np.diff(packed.offsets)
     reject(
         n_elements > config.max_elements,
@@ -319,9 +326,17 @@ def apply_stored_states(
     return out
 
 
-def _no_carrier(carrier: str, structure: bool) -> str:
-    """The ``no_carrier`` reason: for a structure, that its sites hold none (a refinement that
-    left the carrier unlocated, as perovskite and NASICON CIFs often do, reads so)."""
+def _no_carrier(carrier: str, structure: bool, other: str = "") -> str:
+    """The ``no_carrier`` reason: where the row holds another carrier ion (``other``: Na3SbS4
+    screened for Li), the config field that screens it for that one; else, for a structure, that
+    its sites hold none (a refinement that left the carrier unlocated, as perovskite and NASICON
+    CIFs often do, reads so: the formula may hold it)."""
     where = "the structure's sites" if structure else "the composition"
     hint = "; refinements often leave it unlocated: screen the formula instead" if structure else ""
+    if other:
+        verb = "hold" if structure else "holds"
+        hint = (
+            f", which {verb} {other}: to screen it as a {other}-ion conductor, set "
+            f"filters.carrier: {other} in the screening config"
+        )
     return f"no {carrier} (carrier ion, filters.carrier) in {where}{hint}"

@@ -101,11 +101,62 @@ def test_no_carrier_says_where_it_looked():
     """A formula without the carrier says so and names the setting; a structure whose sites hold
     none (OBELiX's La0.5Li0.5TiO3 CIF, whose refinement left Li unlocated, reads as LaTi2O6) says
     that its sites hold none and to screen the formula instead."""
-    table = _table(["NaCl", "LaTi2O6"]).assign(n_sites=[float("nan"), 10.0])
+    table = _table(["Y2O3", "LaTi2O6"]).assign(n_sites=[float("nan"), 10.0])
     formula, cif = apply_filters(table, FilterConfig())["error"]
     assert formula == "no Li (carrier ion, filters.carrier) in the composition"
     assert cif.startswith("no Li (carrier ion, filters.carrier) in the structure's sites;")
     assert "screen the formula instead" in cif
+
+
+#: audit_sulfide S10's Na3SbS4 (P-421c, pymatgen-written), screened with the default Li carrier.
+NA3SBS4_POSCAR = """Na6 Sb2 S8
+1.0
+8.6923986171401761 0 0
+0 7.4655638772911868 0
+0 0 6.9602489724338952
+Na Sb S
+6 2 8
+direct
+0.22279007 0.16008700 0.46236120 Na
+0.27720993 0.83991300 0.96236120 Na
+0.77720993 0.16008700 0.46236120 Na
+0.72279007 0.83991300 0.96236120 Na
+0.00000000 0.62834031 0.46022553 Na
+0.50000000 0.37165969 0.96022553 Na
+0.00000000 0.31851566 0.99583604 Sb
+0.50000000 0.68148434 0.49583604 Sb
+0.24939088 0.17250851 0.13535638 S
+0.25060912 0.82749149 0.63535638 S
+0.75060912 0.17250851 0.13535638 S
+0.74939088 0.82749149 0.63535638 S
+0.00000000 0.31335087 0.63167270 S
+0.50000000 0.68664913 0.13167270 S
+0.00000000 0.66350717 0.10819091 S
+0.50000000 0.33649283 0.60819091 S
+"""
+
+
+def test_no_carrier_names_the_carrier_a_row_holds(tmp_path):
+    """audit_sulfide S10: a Na3SbS4 structure screened with the default carrier Li was told to
+    "screen the formula instead", which fails the same way; the fix is ``filters.carrier: Na``,
+    and the reason says so for the structure and for the formulas NaCl and Na3SbS4."""
+    poscar = tmp_path / "Na3SbS4_POSCAR"
+    poscar.write_text(NA3SBS4_POSCAR)
+    (batch,) = iter_batches(plan_inputs([poscar]), 10)
+    rows = materialize(batch)[0]
+    out = pd.concat([apply_filters(t, FilterConfig()) for t in (rows, _table(["NaCl", "Na3SbS4"]))])
+    assert out["status"].tolist() == ["no_carrier"] * 3
+    cif, nacl, formula = out["error"]
+    assert cif == (
+        "no Li (carrier ion, filters.carrier) in the structure's sites, which hold Na: to screen "
+        "it as a Na-ion conductor, set filters.carrier: Na in the screening config"
+    )
+    assert "screen the formula instead" not in cif
+    for text in (nacl, formula):
+        assert text.startswith("no Li (carrier ion, filters.carrier) in the composition, which")
+        assert "set filters.carrier: Na" in text
+    # screened for Na, the structure passes the carrier check
+    assert apply_filters(rows, FilterConfig(carrier="Na"))["status"].iloc[0] != "no_carrier"
 
 
 def test_batches_have_fixed_boundaries_and_keep_input_order(tmp_path):

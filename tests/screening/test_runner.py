@@ -64,12 +64,13 @@ def test_every_input_row_comes_back_in_order_with_its_status(screened, formula_p
     assert results.loc[rejected, list(RANK_COLUMNS)].isna().all().all()  # empty, never 0
     assert (results.loc[rejected, "pred_feature_status"] == "").all()
     notes = results.loc[~rejected, "pred_feature_status"]
-    # "ok", or "<model>:<featurizer>:<status>[;...]" per model, comma-separated
+    # "ok", or "<model>:<featurizer>:<status>[;...]" per model, comma-separated (or "input:" for
+    # the formula as typed; a value may be a signed decimal: heldout_outside_interval=+0.46 decades)
     assert notes.str.len().gt(0).all() and (notes == "ok").any()
     flagged = notes[notes != "ok"].str.split(",").explode()
     assert flagged.str.match(
-        r"^(conductivity|air-stability):[a-z_]+:[a-z_]+(=[A-Za-z0-9_+ ]+)?"
-        r"(;[a-z_]+:[a-z_]+(=[A-Za-z0-9_+ ]+)?)*$"
+        r"^(conductivity|air-stability|input):[a-z_]+:[a-z_]+(=[A-Za-z0-9_+. -]+)?"
+        r"(;[a-z_]+:[a-z_]+(=[A-Za-z0-9_+. -]+)?)*$"
     ).all()
     assert results["rank"].dtype == "Int64"
     assert not rejected[results.sort_values("rank").index[: int((~rejected).sum())]].any()

@@ -1,0 +1,82 @@
+"""A formula written as a sum of units, and the notation of glasses: a mixture of binaries.
+
+:func:`~electroscreen.data.formula.parse_formula` reads ``75Li2S-25P2S5`` as 75 Li2S + 25 P2S5,
+Li3PS4 reduced: the way glasses and glass-ceramics are named. ``screen`` screens the composition,
+and the measurements of it that the conductivity model learnt from or recalls are mostly of
+crystalline phases (gamma-Li3PS4 10^-6.3 S/cm; the 75Li2S-25P2S5 glass ~10^-3.6), so a row whose
+formula is written so is noted :data:`MIXTURE_NOTATION` (audit_sulfide S3).
+"""
+
+from __future__ import annotations
+
+from electroscreen.data.formula import FORMULA_TOKEN, FormulaError, parse_formula
+from electroscreen.data.formula_notation import adduct_dots
+
+__all__ = ["MIXTURE_NOTATION", "unit_elements", "written_as_mixture"]
+
+
+def unit_elements(formula: str) -> list[frozenset[str]]:
+    """The element symbols of each unit of a formula written as a sum of units: split at the
+    separators ``· * + -`` and adduct dots outside brackets, as :func:`parse_formula` reads them,
+    or, in a formula made of bracket groups alone, one unit per group (the Liverpool dataset's
+    ``(Li2S)0.75(P2S5)0.25``).
+
+    Parameters
+    ----------
+    formula : str
+        A formula :func:`parse_formula` reads (not checked here).
+
+    Returns
+    -------
+    list of frozenset of str
+        One set per unit, in order; one set for a formula of one unit (``Li3PS4``,
+        ``Li1.3Al0.3Ti1.7(PO4)3``), none for a text without symbols. ``75Li2S-25P2S5``:
+        ``[{Li, S}, {P, S}]``; ``Li3PS4·2LiI``: ``[{Li, P, S}, {Li, I}]``; ``Li1e-3Cl``: one unit
+        (``-`` of an exponent).
+    """
+    units: list[set[str]] = [set()]
+    groups: list[set[str]] = []  # the top-level bracket groups of a formula of one unit
+    bare = False  # a symbol outside brackets: the groups are parts of one compound
+    depth = 0
+    for sym, _num, open_, close, dot, _space, _other in FORMULA_TOKEN.findall(adduct_dots(formula)):
+        if open_ and depth == 0:
+            groups.append(set())
+        depth += bool(open_) - bool(close)
+        if dot and depth == 0:
+            units.append(set())
+        elif sym:
+            units[-1].add(sym)
+            bare |= depth == 0
+            if depth:
+                groups[-1].add(sym)
+    if len(units) == 1 and not bare and len(groups) > 1:
+        units = groups
+    return [frozenset(u) for u in units if u]
+
+
+#: The note (``pred_feature_status``; ``input formula: mixture_notation`` in the row notes) of a
+#: row whose formula was written as a mixture of binaries (:func:`written_as_mixture`): ``screen``
+#: reads its composition, and the measurements of that composition it recalls or learnt from are
+#: mostly of crystalline phases, which a glass of it can differ from by orders of magnitude.
+MIXTURE_NOTATION = "input:formula:mixture_notation"
+#: A unit of water (``H2O``, ``D2O``): a hydrate, not a mixture of binaries.
+_WATER = {frozenset({"H", "O"}), frozenset({"D", "O"})}
+
+
+def written_as_mixture(formula: object) -> bool:
+    """Whether a formula is written as a sum of two or more binary compounds, none of them water
+    (:func:`unit_elements`), the way glasses and glass-ceramics are named.
+
+    >>> [written_as_mixture(f) for f in ("75Li2S-25P2S5", "70Li2S·30P2S5", "(Li2S)0.75(P2S5)0.25")]
+    [True, True, True]
+    >>> [written_as_mixture(f) for f in ("Li3PS4", "Li3PS4·2LiI", "LiCl·H2O", "Li2S-")]
+    [False, False, False, False]
+    """
+    if not isinstance(formula, str):
+        return False
+    try:
+        parse_formula(formula)
+    except FormulaError:
+        return False
+    units = unit_elements(formula)
+    return len(units) > 1 and all(len(u) == 2 and u not in _WATER for u in units)

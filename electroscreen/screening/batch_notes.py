@@ -1,0 +1,68 @@
+"""The notes a batch adds to ``pred_feature_status`` once its rows are predicted and looked up.
+
+Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
+
+* :data:`~electroscreen.models.training_rows.HELDOUT_OUTSIDE`: a measurement of the row's
+  composition the model was not fitted on (``heldout_log10_sigma``) lies outside the row's own
+  interval (``conductivity:measurements:heldout_outside_interval=+3.63 decades``: Li7P3S11,
+  predicted -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). Only rows predicted at
+  25 degC are compared: the measurements are 25 degC values.
+* :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a
+  mixture of binary compounds (``75Li2S-25P2S5``, ``0.75Li2S-0.25P2S5``, ``70Li2S·30P2S5``), the
+  way glasses and glass-ceramics are named. The screen reads the composition (Li3PS4) and
+  predicts, or recalls, the measurements of that composition, mostly crystalline: the
+  75Li2S-25P2S5 glass conducts ~10^-3.6 S/cm, gamma-Li3PS4 10^-6.3. A hydrate (a water unit) is
+  the hydrate rule's, not this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from electroscreen.data.candidates import OK
+from electroscreen.data.formula_units import MIXTURE_NOTATION, written_as_mixture
+from electroscreen.models.training_rows import HELDOUT_COLUMNS, heldout_gaps, heldout_note
+
+__all__ = ["add_notes", "heldout_notes", "mixture_notes"]
+
+
+def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarray:
+    """Per row, :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION` where it is ``ok`` and
+    its formula cell as written (:func:`~electroscreen.screening.hydrate_filter.written_formulas`;
+    None: a batch of structures, none) is
+    :func:`~electroscreen.data.formula_units.written_as_mixture`; ``""`` elsewhere."""
+    notes = np.full(len(status), "", dtype=object)
+    if written is not None:
+        for row in np.flatnonzero(np.asarray(status) == OK):
+            if written_as_mixture(written[row]):
+                notes[row] = MIXTURE_NOTATION
+    return notes
+
+
+def heldout_notes(out: pd.DataFrame, temperatures: np.ndarray) -> np.ndarray:
+    """Per row, :func:`~electroscreen.models.training_rows.heldout_note` where it is ``ok``,
+    predicted at 25 degC (``temperatures``, degC, row-aligned) and its ``heldout_log10_sigma`` lies
+    outside ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``; ``""`` elsewhere (and for a model
+    without held-out rows)."""
+    notes = np.full(len(out), "", dtype=object)
+    if HELDOUT_COLUMNS[0] not in out or "pred_log10_sigma_lo" not in out:
+        return notes
+    gaps = heldout_gaps(
+        pd.to_numeric(out[HELDOUT_COLUMNS[0]], errors="coerce"),
+        pd.to_numeric(out["pred_log10_sigma_lo"], errors="coerce"),
+        pd.to_numeric(out["pred_log10_sigma_hi"], errors="coerce"),
+    )
+    compared = (out["status"].to_numpy(dtype=object) == OK) & (np.asarray(temperatures) == 25.0)
+    for row in np.flatnonzero(compared):
+        notes[row] = heldout_note(gaps[row])
+    return notes
+
+
+def add_notes(notes: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """``notes`` (``pred_feature_status`` cells: ``ok``, ``""`` or ``,``-joined notes) with each
+    row's ``extra`` note (``""``: none) appended after a ``,``; a new array."""
+    out = np.asarray(notes, dtype=object).copy()
+    for row in np.flatnonzero(np.asarray(extra) != ""):
+        out[row] = extra[row] if out[row] in ("", OK) else f"{out[row]},{extra[row]}"
+    return out
