@@ -4,9 +4,12 @@ In a screening one batch's compositions reach the same pure kernel from several 
 oxidation-state search (:func:`~electroscreen.data.oxidation.oxidation_states_packed`) is asked
 for the same rows by the electrolyte and HSAB featurizers, and for the same carrier-balanced rows
 by the moisture featurizer and the window, about 40 % of its rows twice (324,000 of 767,000 in a
-screen of 200,000 formulas). :class:`RecentBatches` keys a result by the bytes and dtypes of the
-packed arrays and the kernel's parameters, so a hit is the same input to the last bit and the
-kernel's answer is what it would compute again; rows never mix (a batch is one key).
+screen of 200,000 formulas); the stabilisation corrections of candidate enthalpies
+(:func:`~electroscreen.featurizers.thermo.candidate_enthalpy.candidate_enthalpies`) are asked for
+the same carrier-balanced rows by the moisture descriptors' air scan and the window.
+:class:`RecentBatches` keys a result by the bytes and dtypes of the packed arrays and the kernel's
+parameters, so a hit is the same input to the last bit and the kernel's answer is what it would
+compute again; rows never mix (a batch is one key).
 """
 
 from __future__ import annotations

@@ -290,11 +290,12 @@ class GatedClassifier(LegacyStateMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "novelty_")
         X = np.asarray(X, dtype=np.float64)
         near = X[:, self.near_columns_]
-        weight = np.exp(-((self.novelty_.distance(near) / self.gate_scale) ** 2))
-        if self.recall_scale is not None:
-            nearest = self.novelty_.distance(near, k=1)
-            weight = np.maximum(weight, np.exp(-((nearest / self.recall_scale) ** 2)))
-        return weight
+        if self.recall_scale is None:
+            return np.exp(-((self.novelty_.distance(near) / self.gate_scale) ** 2))
+        # both distances from one search of the training rows (FeatureNovelty.distances)
+        novelty, nearest = self.novelty_.distances(near)
+        weight = np.exp(-((novelty / self.gate_scale) ** 2))
+        return np.maximum(weight, np.exp(-((nearest / self.recall_scale) ** 2)))
 
     def predict_proba_dist(
         self, X: np.ndarray, weight: np.ndarray | None = None

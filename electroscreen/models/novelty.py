@@ -17,7 +17,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from electroscreen.models.rowwise import mean_nearest_distance
+from electroscreen.models.rowwise import mean_nearest_distance, nearest_distances
 
 __all__ = ["FeatureNovelty"]
 
@@ -68,6 +68,16 @@ class FeatureNovelty(BaseEstimator):
         train, fitted = self._training_rows()
         k = fitted if k is None else min(int(k), len(train))
         return mean_nearest_distance(self.scaler_.transform(X), train, k)
+
+    def distances(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`distance` of each row of ``X`` and its distance to the nearest training row
+        (``distance(X, k=1)``, bit for bit), both shape ``(n,)``, from one search of the training
+        rows (:func:`~electroscreen.models.rowwise.nearest_distances`)."""
+        X = _matrix(X)
+        if len(X) == 0:
+            return np.zeros(0), np.zeros(0)
+        train, fitted = self._training_rows()
+        return nearest_distances(self.scaler_.transform(X), train, fitted)
 
     def _training_rows(self) -> tuple[np.ndarray, int]:
         """The standardised training rows and ``k`` (models pickled before ``train_`` kept them in

@@ -14,7 +14,9 @@ tied ranks. So the models' per-row linear algebra is written here with a fixed o
   squared distance summed from the differences in a fixed order (four running sums over the
   features, then added pairwise; a reference row is given up on once its partial sum exceeds the
   current ``k``-th smallest, which cannot change the result), the ``k`` smallest added in
-  ascending order.
+  ascending order; :func:`nearest_distances` gives that mean and the distance to the nearest row
+  from the same search (the nearest row's sum is never cut short, so it is the ``k = 1`` value to
+  the last bit).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["mean_nearest_distance", "member_mean_std", "row_dot"]
+__all__ = ["mean_nearest_distance", "member_mean_std", "nearest_distances", "row_dot"]
 
 
 def row_dot(A: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -74,6 +76,29 @@ def mean_nearest_distance(Z: np.ndarray, reference: np.ndarray, k: int) -> np.nd
     ndarray, shape (n_rows,)
         Same units as the features.
     """
+    return nearest_distances(Z, reference, k)[0]
+
+
+def nearest_distances(
+    Z: np.ndarray, reference: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean distance of each row of ``Z`` to its ``k`` nearest rows of ``reference``, and its
+    distance to the nearest one, from one search.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (n_rows, n_features)
+    reference : ndarray, shape (n_reference, n_features)
+    k : int
+        Neighbours averaged, ``1 <= k <= n_reference``.
+
+    Returns
+    -------
+    mean : ndarray, shape (n_rows,)
+        :func:`mean_nearest_distance` with ``k``; same units as the features.
+    nearest : ndarray, shape (n_rows,)
+        :func:`mean_nearest_distance` with ``k = 1``, bit for bit.
+    """
     Z = np.ascontiguousarray(Z, dtype=np.float64)
     reference = np.ascontiguousarray(reference, dtype=np.float64)
     if not 1 <= k <= len(reference):
@@ -113,6 +138,7 @@ def _squared_distance(a, b, bound):
 @njit(cache=True, parallel=True)
 def _mean_nearest(Z, reference, k):
     out = np.empty(Z.shape[0])
+    first = np.empty(Z.shape[0])
     for i in prange(Z.shape[0]):
         nearest = np.full(k, np.inf)  # ascending
         for r in range(reference.shape[0]):
@@ -127,4 +153,5 @@ def _mean_nearest(Z, reference, k):
         for m in range(k):
             total += np.sqrt(nearest[m])
         out[i] = total / k
-    return out
+        first[i] = np.sqrt(nearest[0])
+    return out, first

@@ -292,3 +292,29 @@ def test_predictor_builds_it_from_feature_names_and_refuses_it_for_conductivity(
         CandidatePredictor(task="conductivity", featurizers=("magpie",), estimator="gated").fit(
             pd.DataFrame({"formula": ["Li3PS4"] * 6, "log10_sigma": [-3.0] * 6})
         )
+
+
+def test_gate_weight_searches_the_training_rows_once(data, monkeypatch):
+    """With ``recall_scale`` the weight needs the 5-nearest mean and the nearest distance: one
+    search of the training rows gives both (``FeatureNovelty.distances``), not one search each;
+    the weight is the one both searches give."""
+    import electroscreen.models.rowwise as rowwise
+
+    X, y = data
+    model = _model(gate_scale=0.5, recall_scale=0.05).fit(X, y)
+    Xt = np.vstack([X[:20], X[:20] + 0.01, X[:20] * 3.0])
+    want = np.maximum(
+        np.exp(-((model.novelty_.distance(Xt) / 0.5) ** 2)),
+        np.exp(-((model.novelty_.distance(Xt, k=1) / 0.05) ** 2)),
+    )
+    searches = []
+    kernel = rowwise._mean_nearest
+
+    def counted(*args):
+        searches.append(args[2])
+        return kernel(*args)
+
+    monkeypatch.setattr(rowwise, "_mean_nearest", counted)
+    got = model.gate_weight(Xt)
+    assert searches == [5]
+    assert got.tobytes() == want.tobytes()

@@ -8,7 +8,12 @@ import pytest
 
 from electroscreen.models.difficulty import DifficultyScale
 from electroscreen.models.linear_models import LogisticEnsembleClassifier
-from electroscreen.models.rowwise import mean_nearest_distance, member_mean_std, row_dot
+from electroscreen.models.rowwise import (
+    mean_nearest_distance,
+    member_mean_std,
+    nearest_distances,
+    row_dot,
+)
 
 
 def _splits(n: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -34,6 +39,19 @@ def test_mean_nearest_distance_matches_a_brute_force_reference(n_features):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
     assert (mean_nearest_distance(reference[:5], reference, 1) == 0.0).all()
     _assert_row_independent(lambda Z: mean_nearest_distance(Z, reference, 5), query, rng)
+
+
+@pytest.mark.parametrize("n_features", [1, 5, 16, 103])
+def test_nearest_distances_are_both_searches_to_the_last_bit(n_features):
+    """One search gives the k-mean and the nearest distance, each bit for bit what its own search
+    (``k`` and ``k = 1``) gives: the nearest row's sum is never cut short by the k-th bound."""
+    rng = np.random.default_rng(n_features)
+    reference = rng.normal(size=(400, n_features))
+    query = np.vstack([rng.normal(size=(300, n_features)), reference[:3], reference[:3] + 1e-9])
+    for k in (1, 2, 5):
+        mean, nearest = nearest_distances(query, reference, k)
+        assert mean.tobytes() == mean_nearest_distance(query, reference, k).tobytes()
+        assert nearest.tobytes() == mean_nearest_distance(query, reference, 1).tobytes()
 
 
 def test_mean_nearest_distance_refuses_bad_arguments():

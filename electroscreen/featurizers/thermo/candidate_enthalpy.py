@@ -27,11 +27,14 @@ reaction with Li metal for every closo-borate, whose cage anions are reductively
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
+from electroscreen.data.recent_batches import RecentBatches
 from electroscreen.featurizers.thermo.enthalpies import composition_key, enthalpy_table
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems, stack_systems
 from electroscreen.featurizers.thermo.stabilisation import (
@@ -58,6 +61,14 @@ def candidate_enthalpies(
     model: StabilisationModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Enthalpies of candidates ``packed[rows]`` stacked in ``stack`` (one per row, eV/atom).
+
+    The stabilisation applied to a row is a property of its composition alone: it is worked out
+    in the candidate's own chemical system (:func:`_own_corrections`), so every caller's stack
+    gets the same, and with the default model a batch's corrections are worked out once for all
+    its usable rows and kept for the last few batches by their exact content
+    (:mod:`~electroscreen.data.recent_batches`): the moisture descriptors and the window of one
+    screening batch ask for the same carrier-balanced rows. Only the hull energy the correction
+    is added to is read from ``stack`` (the reaction kernels solve in it).
 
     Parameters
     ----------
@@ -87,23 +98,66 @@ def candidate_enthalpies(
         :meth:`~electroscreen.featurizers.thermo.stabilisation.StabilisationModel.domain_weight`
         of the untabulated rows (the share of the anion atoms in the domain), 0 elsewhere.
     """
+    rows = np.asarray(rows, dtype=np.int64)
     known = stack.tabulated_energy()
     used = known.copy()
     applied = np.full(len(rows), np.nan)
     weight = np.zeros(len(rows))
-    if not stabilisation:
+    if not stabilisation or not len(rows):
         return known, used, applied, weight
+    usable = np.flatnonzero(packed.usable_rows()[0])
+    at = np.minimum(np.searchsorted(usable, rows), max(len(usable) - 1, 0))
+    if model is None and len(usable) and (usable[at] == rows).all():
+        parts = _RECENT.get(
+            packed, (water, usable.tobytes()), lambda p: _own_corrections(p, usable, water, None)
+        )
+        own = _Corrections(parts.weight[at], parts.corrected[at], parts.applied[at])  # copies
+    else:  # a row a reaction scan could not take, or a model of the caller's: these rows alone
+        own = _own_corrections(packed, rows, water, model)
+    untabulated = np.isnan(known)
+    weight[untabulated] = own.weight[untabulated]
+    corrected = np.flatnonzero(untabulated & own.corrected)
+    applied[corrected] = own.applied[corrected]
+    used[corrected] = stack.hull_summary(corrected)[:, 0] + applied[corrected]
+    return known, used, applied, weight
+
+
+@dataclass(frozen=True)
+class _Corrections:
+    """Per row of :func:`_own_corrections`: the share of its anion atoms in the model's domain
+    (``weight``, 0 for a tabulated row), whether a correction is applied (``corrected``: an
+    untabulated row with ``weight > 0``) and that correction (``applied``, NaN elsewhere)."""
+
+    weight: np.ndarray
+    corrected: np.ndarray
+    applied: np.ndarray
+
+
+#: The last batches' corrections with the default model (:mod:`~electroscreen.data.
+#: recent_batches`), keyed by the batch's content, ``water`` and its usable rows.
+_RECENT: RecentBatches[_Corrections] = RecentBatches(4)
+
+
+def _own_corrections(
+    packed: PackedCompositions, rows: np.ndarray, water: str, model: StabilisationModel | None
+) -> _Corrections:
+    """The stabilisation of candidates ``packed[rows]`` worked out in their own chemical systems
+    (a stack with no reactant): its hull features are those of the candidate's own system, as in
+    any larger one (``StackedSystems.hull_summary``). The oxidation states are assigned once
+    (``merged_anions``) for the domain, the analogues and the hosts."""
     model = default_stabilisation_model(water) if model is None else model
-    unknown = np.flatnonzero(np.isnan(known))  # positions in ``rows``
+    stack = stack_systems(packed, rows, {}, enthalpy_table(water))
+    n = len(rows)
+    weight, applied = np.zeros(n), np.full(n, np.nan)
+    is_corrected = np.zeros(n, dtype=bool)
+    unknown = np.flatnonzero(np.isnan(stack.tabulated_energy()))  # positions in ``rows``
     candidates = packed.take(rows[unknown])
     merged = merged_anions(candidates)  # their oxidation states, assigned once
     own, parts, sets = model.domain_blend(candidates, merged)
     weight[unknown] = np.clip(own + parts.sum(axis=1), 0.0, 1.0)
     corrected = np.flatnonzero(weight[unknown] > 0)
-    summary = stack.hull_summary(unknown[corrected])  # hull energy, element fraction, phases
-    correction = _anion_corrections(
-        model, candidates, own, parts, sets, summary[own[corrected] > 0], merged
-    )
+    summary = stack.hull_summary(unknown[corrected][own[corrected] > 0])  # own hull features
+    correction = _anion_corrections(model, candidates, own, parts, sets, summary, merged)
     blend = minor_cation_hosts(candidates.take(corrected), merged=merged.take(corrected))
     hosts = np.flatnonzero(blend.weight > 0)  # a host of weight 0 (two equal shares) adds nothing
     if len(hosts):  # the rows with a minor cation: blended with their hosts' corrections
@@ -118,10 +172,9 @@ def candidate_enthalpies(
         correction[corrected[doped]] = (
             blend.own[doped] * correction[corrected[doped]] + from_hosts[doped]
         )
-    at = unknown[corrected]
-    applied[at] = correction[corrected]
-    used[at] = summary[:, 0] + applied[at]
-    return known, used, applied, weight
+    applied[unknown[corrected]] = correction[corrected]
+    is_corrected[unknown[corrected]] = True
+    return _Corrections(weight, is_corrected, applied)
 
 
 def untabulated_clusters(
