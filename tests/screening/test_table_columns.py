@@ -164,7 +164,8 @@ def test_a_quote_never_closed_ends_the_table_at_any_batch_size(model_store, tmp_
     the rows before it, and one row naming the line, whatever the batch size (``data info`` too)."""
     from electroscreen.data.readers import read_candidates
 
-    lines = ["id,formula"] + [f"r{i},Li{i % 7 + 1}PS4" for i in range(12)]
+    real = ("Li3PS4", "Li7P3S11", "Li6PS5Cl", "Li10GeP2S12", "Li4SnS4", "Li3InCl6", "Li4P2S6")
+    lines = ["id,formula"] + [f"r{i},{real[i % 7]}" for i in range(12)]
     lines[6] = '"' + lines[6]  # line 7 of the file, the 6th record
     path = tmp_path / "quote.csv"
     path.write_text("\n".join(lines) + "\n")
