@@ -40,7 +40,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.oxidation import PackedOxidation
 from electroscreen.data.rare_states import is_rare_state, rare_state_needed, state_frequency
-from electroscreen.data.segments import segment_any
+from electroscreen.data.segments import segment_any, segment_ids
 
 __all__ = [
     "CARBON_LOWER_CATION_LIGANDS",
@@ -77,7 +77,7 @@ def _judged_carbon(packed: PackedCompositions, oxidation: PackedOxidation) -> np
     """Per entry: carbon with a state, in a composition without hydrogen."""
     hydrogen = segment_any(packed.z == _HYDROGEN, packed.offsets)
     carbon = (packed.z == _CARBON) & np.isfinite(oxidation.states)
-    return carbon & ~np.repeat(hydrogen, np.diff(packed.offsets))
+    return carbon & ~hydrogen[segment_ids(packed.offsets)]
 
 
 def carbon_cations(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray:

@@ -253,9 +253,10 @@ def process_batch(
     notes[status != OK] = ""  # a row a model could not predict has its status instead
     labels = np.full(len(table), "", dtype=object)
     labels[structures.positions] = structures.ignored_labels
-    for r in np.flatnonzero((labels != "") & (status == OK)):  # the file's labels, not used
-        note = f"{IGNORED_LABELS}={labels[r]}"
-        notes[r] = note if notes[r] in ("", OK) else f"{notes[r]},{note}"
+    ignored = np.full(len(table), "", dtype=object)  # the file's labels, not used
+    for r in np.flatnonzero((labels != "") & (status == OK)):
+        ignored[r] = f"{IGNORED_LABELS}={labels[r]}"
+    notes = add_notes(notes, ignored)
     # a held-out measurement outside the interval; a formula written as a mixture of binaries
     notes = add_notes(notes, heldout_notes(out, used_temperatures(out, temperature_c)))
     notes = add_notes(notes, mixture_notes(out["status"].to_numpy(), written))

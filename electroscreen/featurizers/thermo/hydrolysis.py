@@ -39,6 +39,7 @@ import numpy as np
 from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
+from electroscreen.data.segments import segment_any, segment_ids
 from electroscreen.featurizers.thermo.enthalpies import EnthalpyTable, enthalpy_table
 from electroscreen.featurizers.thermo.hull import reaction_scan_packed
 from electroscreen.featurizers.thermo.reaction_systems import StackedSystems
@@ -87,11 +88,8 @@ def allowed_entries(water: str) -> np.ndarray:
     fixed = np.array([_FIXED_Z.get(int(z), np.nan) for z in packed.z])
     has_fixed = ~np.isnan(fixed)
     wrong = has_fixed & ~(np.abs(oxidation.states - fixed) < 1e-6)  # NaN state: wrong
-    row = np.repeat(np.arange(len(packed)), np.diff(packed.offsets))
-    bad = np.zeros(len(packed), dtype=bool)
-    np.logical_or.at(bad, row, wrong)
-    with_fixed = np.zeros(len(packed), dtype=bool)
-    np.logical_or.at(with_fixed, row, has_fixed)
+    bad = segment_any(wrong, packed.offsets)
+    with_fixed = segment_any(has_fixed, packed.offsets)
     balanced = oxidation.status == "ok"
     return ~bad & (balanced | ~with_fixed)
 
@@ -153,7 +151,7 @@ def hydrolysis_scan(
     compound = stack.table_index >= 0
     blocked = np.zeros(len(energy), dtype=bool)
     blocked[compound] = ~allowed_entries(water)[stack.table_index[compound]]
-    system = np.repeat(np.arange(len(stack.dims)), np.diff(stack.entry_offsets))
+    system = segment_ids(stack.entry_offsets)
     position = np.arange(len(energy)) - stack.entry_offsets[system]
     element = ~compound  # the first dims[s] entries of system s: elements[s, position]
     z = stack.elements[system[element], position[element]]
