@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: A gated classifier's near-member weight below which a row's score is its far member's alone
-#: (the default air-stability model: the logistic model on four descriptors, not the labels of
+#: (the default air-stability model: the logistic model on five descriptors, not the labels of
 #: neighbouring compositions; 46 % of the demo's ranked candidates).
 FAR_WEIGHT = 0.05
 #: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``),

@@ -200,6 +200,10 @@ def test_a_score_mostly_the_prior_says_so_and_gives_the_labels_share(default_air
         assert w[name] > 0.9
         assert MOSTLY_PRIOR not in notes[name] and FAR_FROM_LABELS not in notes[name]
     assert FAR_FROM_LABELS in notes["Li3.2PS4"] and MOSTLY_PRIOR not in notes["Li3.2PS4"]
+    # halaudit H1: the logistic member reads the anion class (halide_anion_class), so the
+    # unlabelled chloro-metallates no longer score above the labelled Li3InCl6 (0.64 against 0.53)
+    p = dict(zip(names, out["p_air_stable"], strict=True))
+    assert max(p["LiGaCl4"], p["LiTaCl6"]) < p["Li3InCl6"]
     # without details (the CVs' path) the column is the same
     plain = model.predict_frame(pd.DataFrame({"formula": names}))
     np.testing.assert_allclose(plain[LABEL_WEIGHT_COLUMN], out[LABEL_WEIGHT_COLUMN])
