@@ -91,8 +91,9 @@ NOTE_MEANINGS = {
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
     "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
     HELDOUT_OUTSIDE: "a measurement of this composition the model was not "
-    "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out) lies "
-    "outside the row's interval, by the decades given (+: measured higher): believe the "
+    "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out; a "
+    "25 degC value) lies outside the row's 25 degC interval, whatever temperature the row was "
+    "predicted at, by the decades given (+: measured higher): believe the "
     "measurement; the model misses this composition's family, and its near relatives may be "
     "missed alike (docs/models.md, Where it errs)",
     MIXTURE_NOTATION: "the formula was written as a mixture of binaries (75Li2S-25P2S5) and "

@@ -5,8 +5,10 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
 * :data:`~electroscreen.models.training_rows.HELDOUT_OUTSIDE`: a measurement of the row's
   composition the model was not fitted on (``heldout_log10_sigma``) lies outside the row's own
   interval (``conductivity:measurements:heldout_outside_interval=+3.63 decades``: Li7P3S11,
-  predicted -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). Only rows predicted at
-  25 degC are compared: the measurements are 25 degC values.
+  predicted -7.41 [-8.90, -5.91], measured -2.28 in OBELiX's test split). The measurements are
+  25 degC values: a row predicted at another temperature is compared with its 25 degC interval,
+  the one its own is moved from along the Arrhenius line (``predict_frame(...,
+  interval_25c=True)``), so the note is the same at 80 degC as at 25 degC.
 * :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a
   mixture of binary compounds (``75Li2S-25P2S5``, ``0.75Li2S-0.25P2S5``, ``70Li2S·30P2S5``), the
   way glasses and glass-ceramics are named. The screen reads the composition (Li3PS4) and
@@ -40,21 +42,27 @@ def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarra
     return notes
 
 
-def heldout_notes(out: pd.DataFrame, temperatures: np.ndarray) -> np.ndarray:
-    """Per row, :func:`~electroscreen.models.training_rows.heldout_note` where it is ``ok``,
-    predicted at 25 degC (``temperatures``, degC, row-aligned) and its ``heldout_log10_sigma`` lies
-    outside ``[pred_log10_sigma_lo, pred_log10_sigma_hi]``; ``""`` elsewhere (and for a model
-    without held-out rows)."""
+def heldout_notes(out: pd.DataFrame, interval_25c: np.ndarray) -> np.ndarray:
+    """Per row, :func:`~electroscreen.models.training_rows.heldout_note` where it is ``ok`` and
+    its ``heldout_log10_sigma`` (a 25 degC measurement) lies outside its 25 degC interval;
+    ``""`` elsewhere (and for a model without held-out rows).
+
+    Parameters
+    ----------
+    out : DataFrame
+        A batch's rows (``status``, ``heldout_log10_sigma``).
+    interval_25c : ndarray of float, shape (len(out), 2)
+        Each row's 25 degC interval (log10 S/cm; :data:`~electroscreen.models.predictor_outputs.
+        INTERVAL_25C_COLUMNS`, NaN where not predicted), whatever temperature it was predicted at.
+    """
     notes = np.full(len(out), "", dtype=object)
-    if HELDOUT_COLUMNS[0] not in out or "pred_log10_sigma_lo" not in out:
+    if HELDOUT_COLUMNS[0] not in out:
         return notes
+    bounds = np.asarray(interval_25c, dtype=np.float64).reshape(len(out), 2)
     gaps = heldout_gaps(
-        pd.to_numeric(out[HELDOUT_COLUMNS[0]], errors="coerce"),
-        pd.to_numeric(out["pred_log10_sigma_lo"], errors="coerce"),
-        pd.to_numeric(out["pred_log10_sigma_hi"], errors="coerce"),
+        pd.to_numeric(out[HELDOUT_COLUMNS[0]], errors="coerce"), bounds[:, 0], bounds[:, 1]
     )
-    compared = (out["status"].to_numpy(dtype=object) == OK) & (np.asarray(temperatures) == 25.0)
-    for row in np.flatnonzero(compared):
+    for row in np.flatnonzero(out["status"].to_numpy(dtype=object) == OK):
         notes[row] = heldout_note(gaps[row])
     return notes
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from electroscreen.data.candidates import LINE_BREAKING_CHARACTER
 from electroscreen.experiments.plots import AIR_SCORE
-from electroscreen.models.training_rows import measurement_text
+from electroscreen.models.training_rows import MEASURED_AT, measurement_text
 from electroscreen.screening.diversity import DIVERSE_RANK, represented_counts
 from electroscreen.screening.near_measured import (
     NEAR_MEASURED,
@@ -115,7 +115,8 @@ def screening_note(
             if diverse:
                 lines += ["", "One row per chemistry (`diverse_rank`); *similar*: the worse-ranked "
                           "candidates it represents (`represented_by`)."]  # fmt: skip
-            lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |"
+            measured = f"measured at {MEASURED_AT}"  # whatever the predictions' temperature
+            lines += ["", f"| rank | candidate | formula | {header} | {measured} | {AIR_SCORE} |"
                       + " similar |" * diverse,
                       "|---|---|---|---|---|---|" + "---|" * mixed + "---|" * diverse]  # fmt: skip
             counts = similar if diverse else [0] * len(best)
