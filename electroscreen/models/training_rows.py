@@ -36,7 +36,7 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula_reduction import reduce_formula_text
-from electroscreen.data.formula_units import MIXTURE_NOTATION
+from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
 
 if TYPE_CHECKING:
     from electroscreen.data.composition_nearest import NearestReferences
@@ -306,7 +306,9 @@ def _caveats(row: object, kind: str) -> str:
     :data:`HELDOUT_OUTSIDE` gap (``, 3.63 decades above the interval``; written by ``screen`` at
     25 degC only); for either kind, a formula written as a mixture of binaries
     (:data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: ``, input written as a mixture: a
-    glass can differ``); ``""`` for none."""
+    glass can differ``), or as a sum of compounds
+    (:data:`~electroscreen.data.formula_units.COMPOSITE_NOTATION`: ``, input written as a sum of
+    compounds: may be several phases``); ``""`` for none."""
     notes = str(getattr(row, "pred_feature_status", ""))
     text = ""
     found = re.search(rf"{HELDOUT_OUTSIDE}=([+-][\d.]+)", notes)
@@ -315,4 +317,6 @@ def _caveats(row: object, kind: str) -> str:
         text += f", {abs(gap):.2f} decades {'above' if gap > 0 else 'below'} the interval"
     if MIXTURE_NOTATION in notes:
         text += ", input written as a mixture: a glass can differ"
+    if COMPOSITE_NOTATION in notes:
+        text += ", input written as a sum of compounds: may be several phases"
     return text
