@@ -3,8 +3,9 @@
 
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
 ``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
-not train on lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a
-formula written as a mixture of binaries, ``75Li2S-25P2S5``):
+not train on lies outside the row's interval: Li7P3S11), ``input:formula:mixture_notation`` (a
+formula written as a mixture of binaries, ``75Li2S-25P2S5``) and
+``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``):
 :mod:`~electroscreen.screening.batch_notes`.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``

@@ -107,12 +107,12 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     try:
         return _parse(formula)
     except NotationError as exc:  # punctuation that does not read one way (Li3-xY1-xZrxCl6)
-        raise FormulaError(formula, str(exc) + variable_hint(formula)) from None
+        raise FormulaError(formula, str(exc) + variable_hint(formula, _parses)) from None
     except FormulaError as exc:  # what it probably meant: Li6Pse5Cl, a vacancy written in it
         hint = (
             vacancy_hint(formula, _parses)
             or trailing_text_hint(formula, _parses)  # Li3InCl6 (annealed)
-            or variable_hint(formula)  # Li3YCl6-xBrx
+            or variable_hint(formula, _parses)  # Li3YCl6-xBrx
         )
         if not hint and exc.reason == "unknown_element":
             hint = case_hint(formula, _parses)

@@ -40,9 +40,9 @@ _SHOWN = 3
 _TEXT_START = re.compile(r"\s|[(\[{,;]")
 #: A word: two lower-case letters in a row, which no element symbol writes.
 _WORD = re.compile(r"[a-z]{2}")
-#: A variable amount: a lower-case x, y (not Dy's), z or a delta (``O12-δ``), which no symbol
-#: holds as its second letter, not followed by a lower-case letter (``li3ycl6`` is a case error).
-_VARIABLE = re.compile(r"(?:[xz\u03b4]|(?<!D)y)(?![a-z])")
+#: A variable amount: a lower-case x, y, z or a delta (``O12-δ``) not followed by a lower-case
+#: letter (``li3ycl6`` is a case error); :func:`variable_hint` checks the letter before it.
+_VARIABLE = re.compile(r"[xyz\u03b4](?![a-z])")
 #: Readings of a formula typed in one case tried at most (``li3ycl6``: one).
 MAX_READINGS = 64
 
@@ -129,23 +129,42 @@ def trailing_text_hint(formula: str, parses: Callable[[str], bool]) -> str:
     return ""
 
 
-def variable_hint(formula: str) -> str:
+def variable_hint(formula: str, parses: Callable[[str], bool]) -> str:
     """``"; 'x' reads as a variable: ..."`` for a formula with a variable amount
-    (``Li3YCl6-xBrx``, ``Li3-xY1-xZrxCl6``, ``Li7La3Zr2O12-δ``), ``""`` for none.
+    (``Li3YCl6-xBrx``, ``Li3-xY1-xZrxCl6``, ``Li3+xP1-xSixS4``, ``Li7La3Zr2O12-δ``), ``""`` for
+    none. A letter right after a capital is a variable only where the capital alone is an element
+    and the two are no symbol (``Px``, not ``Dy`` nor the unknown ``Xx``).
 
-    >>> variable_hint("Li3YCl6-xBrx")
+    Parameters
+    ----------
+    formula : str
+    parses : callable
+        Whether a text parses (asked of a lone capital).
+
+    Examples
+    --------
+    >>> from electroscreen.data.formula import parse_formula
+    >>> def parses(text):
+    ...     try:
+    ...         return bool(parse_formula(text))
+    ...     except ValueError:
+    ...         return False
+    >>> variable_hint("Li3YCl6-xBrx", parses)
     "; 'x' reads as a variable: variables must be given numbers, one row per value (x = 1.5: write the formula with 1.5 in place of x)"
-    >>> variable_hint("Li3DyCl6"), variable_hint("li3ycl6")
-    ('', '')
+    >>> variable_hint("Li3DyCl6", parses), variable_hint("li3ycl6", parses), variable_hint("LiXx2", parses)
+    ('', '', '')
     """
-    found = _VARIABLE.search(formula)
-    if found is None:
-        return ""
-    name = found.group(0)
-    return (
-        f"; {name!r} reads as a variable: variables must be given numbers, one row per value "
-        f"({name} = 1.5: write the formula with 1.5 in place of {name})"
-    )
+    for found in _VARIABLE.finditer(formula):
+        at = found.start()
+        before = formula[at - 1] if at else ""
+        if before.isupper() and (parses(before + found.group(0)) or not parses(before)):
+            continue  # Dy; Xx, an unknown symbol
+        name = found.group(0)
+        return (
+            f"; {name!r} reads as a variable: variables must be given numbers, one row per "
+            f"value ({name} = 1.5: write the formula with 1.5 in place of {name})"
+        )
+    return ""
 
 
 def case_folded_readings(formula: str, symbols: Collection[str]) -> list[str]:
