@@ -3,8 +3,9 @@
 
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
 ``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
-not train on lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a
-formula written as a mixture of binaries, ``75Li2S-25P2S5``):
+not train on lies outside the row's interval: Li7P3S11), ``input:formula:mixture_notation`` (a
+formula written as a mixture of binaries, ``75Li2S-25P2S5``) and
+``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``):
 :mod:`~electroscreen.screening.batch_notes`.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
@@ -25,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula_units import MIXTURE_NOTATION
+from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTURE_HULL
 from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
@@ -101,6 +102,10 @@ NOTE_MEANINGS = {
     "differ from the crystalline phase by orders of magnitude (75Li2S-25P2S5 glass ~1e-3.6 S/cm, "
     "gamma-Li3PS4 1e-6.3); the recall, if any (train_id), is of that composition's measurements, "
     "mostly of crystalline phases",
+    COMPOSITE_NOTATION: "the formula was written as a sum of compounds (Li3YCl6 + LiCl, "
+    "Li3InCl6-LiCl) and screened as one compound of their summed composition (Li4YCl7): a "
+    "composite or two-phase sample need not form that single phase, and the prediction is of "
+    "the single phase; screen each phase on its own row",
     f"composition:{HYDRATE}": "a hydrate: its dry compound plus water of crystallisation, what "
     "moisture makes of it; its water reads as air stability and an oxide's oxidation limit "
     "(ranked only with filters.allow_hydrates)",

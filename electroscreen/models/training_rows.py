@@ -36,7 +36,7 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula_reduction import reduce_formula_text
-from electroscreen.data.formula_units import MIXTURE_NOTATION
+from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
 
 if TYPE_CHECKING:
     from electroscreen.data.composition_nearest import NearestReferences
@@ -311,7 +311,9 @@ def _caveats(row: object, kind: str) -> str:
     :data:`HELDOUT_OUTSIDE` gap (``, 3.63 decades above the 25 °C interval``: the measurement is a
     25 degC value, compared with the row's 25 degC interval at any temperature); for either kind, a formula written as a mixture of binaries
     (:data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: ``, input written as a mixture: a
-    glass can differ``); ``""`` for none."""
+    glass can differ``), or as a sum of compounds
+    (:data:`~electroscreen.data.formula_units.COMPOSITE_NOTATION`: ``, input written as a sum of
+    compounds: may be several phases``); ``""`` for none."""
     notes = str(getattr(row, "pred_feature_status", ""))
     text = ""
     found = re.search(rf"{HELDOUT_OUTSIDE}=([+-][\d.]+)", notes)
@@ -322,4 +324,6 @@ def _caveats(row: object, kind: str) -> str:
         )
     if MIXTURE_NOTATION in notes:
         text += ", input written as a mixture: a glass can differ"
+    if COMPOSITE_NOTATION in notes:
+        text += ", input written as a sum of compounds: may be several phases"
     return text

@@ -15,6 +15,10 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
   predicts, or recalls, the measurements of that composition, mostly crystalline: the
   75Li2S-25P2S5 glass conducts ~10^-3.6 S/cm, gamma-Li3PS4 10^-6.3. A hydrate (a water unit) is
   the hydrate rule's, not this.
+* :data:`~electroscreen.data.formula_units.COMPOSITE_NOTATION`: the formula cell was written as a
+  sum of compounds, one of them ternary or larger (``Li3YCl6 + LiCl``, ``Li3InCl6-LiCl``,
+  ``Li3PS4·2LiI``), as composites and two-phase samples are written. The screen predicts one
+  compound of the summed composition (Li4YCl7), which need not form (halaudit M2).
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula_units import MIXTURE_NOTATION, written_as_mixture
+from electroscreen.data.formula_units import (
+    COMPOSITE_NOTATION,
+    MIXTURE_NOTATION,
+    written_as_composite,
+    written_as_mixture,
+)
 from electroscreen.models.training_rows import HELDOUT_COLUMNS, heldout_gaps, heldout_note
 
 __all__ = ["add_notes", "heldout_notes", "mixture_notes"]
@@ -33,12 +42,16 @@ def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarra
     """Per row, :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION` where it is ``ok`` and
     its formula cell as written (:func:`~electroscreen.screening.hydrate_filter.written_formulas`;
     None: a batch of structures, none) is
-    :func:`~electroscreen.data.formula_units.written_as_mixture`; ``""`` elsewhere."""
+    :func:`~electroscreen.data.formula_units.written_as_mixture`,
+    :data:`~electroscreen.data.formula_units.COMPOSITE_NOTATION` where it is
+    :func:`~electroscreen.data.formula_units.written_as_composite`; ``""`` elsewhere."""
     notes = np.full(len(status), "", dtype=object)
     if written is not None:
         for row in np.flatnonzero(np.asarray(status) == OK):
             if written_as_mixture(written[row]):
                 notes[row] = MIXTURE_NOTATION
+            elif written_as_composite(written[row]):
+                notes[row] = COMPOSITE_NOTATION
     return notes
 
 
