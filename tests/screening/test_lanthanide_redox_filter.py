@@ -20,7 +20,15 @@ KEPT = ["Li3TbCl6", "Li3PrCl6", "Li3TbBr6", "LiPrS2"]
 #: Tb4+ and Pr4+ oxides (the garnet, the antifluorite-type Li8MO6, Li2PrO3), a Pr3+ garnet and a
 #: Tb3+ fluoride (oxidised inside the window, as Li0.33La0.28Ce0.28TiO3 is), and Tb4+ beside
 #: sulfide (off Tb3+)
-REJECTED = ["Li7La3Tb2O12", "Li8PrO6", "Li2PrO3", "Li7La3Pr2O12", "Li7Pr3Zr2O12", "LiTbF4", "Li2TbS3"]
+REJECTED = [
+    "Li7La3Tb2O12",
+    "Li8PrO6",
+    "Li2PrO3",
+    "Li7La3Pr2O12",
+    "Li7Pr3Zr2O12",
+    "LiTbF4",
+    "Li2TbS3",
+]
 
 
 def _batch(formulas: list[str]) -> pd.DataFrame:
