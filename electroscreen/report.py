@@ -366,7 +366,7 @@ def _protonated_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
         return []
     return [
         f"Protonated oxides ({PROTONATED_OXIDE}: protons on the oxide ions, usually what air and "
-        "moisture make of the carrier's phase; its conductivity and stability are not the "
+        "moisture make of the carrier's phase; their conductivity and stability are not the "
         "phase's, not counted as promising): " + "; ".join(f"rank {r}" for r in noted)
     ]
 
