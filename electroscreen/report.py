@@ -313,6 +313,7 @@ def ranked_table(
             f"{CONTRADICTS_MARK} air score on the other side of 0.5 from the composition's own "
             f"label ({CONTRADICTS_NOTE}; verdict(label rows)): " + "; ".join(contradicted)
         )
+    notes += _protonated_note(best, ranks)
     caption = "\n".join(notes) or None
     table = Table(
         title=title, caption=caption, caption_justify="left", collapse_padding=True, pad_edge=False
@@ -353,6 +354,24 @@ def _similar_counts(order: pd.DataFrame) -> pd.Series | None:
     if DIVERSE_RANK not in order or not order[DIVERSE_RANK].notna().any():
         return None
     return represented_counts(order)
+
+
+def _protonated_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
+    """The note naming the shown rows whose ``pred_feature_status`` holds
+    :data:`~electroscreen.data.protic_hydrogen.PROTONATED_OXIDE`; none: ``[]``."""
+    from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE
+
+    if "pred_feature_status" not in best:
+        return []
+    cells = best["pred_feature_status"].fillna("").astype(str)
+    noted = [r for r, c in zip(ranks, cells, strict=True) if PROTONATED_OXIDE in c]
+    if not noted:
+        return []
+    return [
+        f"Protonated oxides ({PROTONATED_OXIDE}: protons on the oxide ions, usually what air and "
+        "moisture make of the carrier's phase; their conductivity and stability are not the "
+        "phase's, not counted as promising): " + "; ".join(f"rank {r}" for r in noted)
+    ]
 
 
 def _near_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:

@@ -4,8 +4,9 @@
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
 ``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
 not train on lies outside the row's interval: Li7P3S11), ``input:formula:mixture_notation`` (a
-formula written as a mixture of binaries, ``75Li2S-25P2S5``) and
-``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``):
+formula written as a mixture of binaries, ``75Li2S-25P2S5``),
+``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``) and
+``composition:protonated_oxide`` (protons on the oxide ions: Li6.5H0.5La3Zr2O12):
 :mod:`~electroscreen.screening.batch_notes`.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
@@ -27,6 +28,7 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
+from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTURE_HULL
 from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
@@ -106,6 +108,11 @@ NOTE_MEANINGS = {
     "Li3InCl6-LiCl) and screened as one compound of their summed composition (Li4YCl7): a "
     "composite or two-phase sample need not form that single phase, and the prediction is of "
     "the single phase; screen each phase on its own row",
+    PROTONATED_OXIDE: "protons on the oxide ions beside the carrier (LiOH, Li2OHCl, the "
+    "Li+/H+-exchanged garnet Li6.5H0.5La3Zr2O12): a proton-exchanged or hydrated form, usually "
+    "the product of air or moisture exposure; its conductivity and stability are not those of the "
+    "carrier's phase (the models read it as any composition), so treat it as a degradation "
+    "product unless the proton is intended (left out of the run's promising count)",
     f"composition:{HYDRATE}": "a hydrate: its dry compound plus water of crystallisation, what "
     "moisture makes of it; its water reads as air stability and an oxide's oxidation limit "
     "(ranked only with filters.allow_hydrates)",

@@ -31,10 +31,19 @@ from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN, INTERVAL_25C_COLUMNS
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.screening.batch_notes import add_notes, heldout_notes, mixture_notes
+from electroscreen.screening.batch_notes import (
+    add_notes,
+    heldout_notes,
+    mixture_notes,
+    protonated_notes,
+)
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_stored_states, filter_batch
-from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
+from electroscreen.screening.hydrate_filter import (
+    HYDRATE_COLUMN,
+    apply_hydrates,
+    written_formulas,
+)
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
 from electroscreen.screening.objective_columns import (
@@ -188,7 +197,8 @@ def process_batch(
         ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
         were dropped, one being no state of its element;
         ``conductivity:measurements:heldout_outside_interval`` and
-        ``input:formula:mixture_notation``, :mod:`~electroscreen.screening.batch_notes`; empty
+        ``input:formula:mixture_notation`` and ``composition:protonated_oxide``,
+        :mod:`~electroscreen.screening.batch_notes`; empty
         for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
@@ -270,6 +280,11 @@ def process_batch(
     # a held-out measurement outside the interval; a formula written as a mixture of binaries
     notes = add_notes(notes, heldout_notes(out, interval_25c))
     notes = add_notes(notes, mixture_notes(out["status"].to_numpy(), written))
+    # protons on the oxide ions: a proton-exchanged or hydroxide form, not the carrier's phase
+    hydrates = out[HYDRATE_COLUMN].to_numpy() if HYDRATE_COLUMN in out else None
+    notes = add_notes(
+        notes, protonated_notes(out["status"].to_numpy(), compositions, states, hydrates)
+    )
     out[FEATURE_STATUS_COLUMN] = notes
     out["batch"] = np.int64(batch.index)
     return out

@@ -19,6 +19,13 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
   sum of compounds, one of them ternary or larger (``Li3YCl6 + LiCl``, ``Li3InCl6-LiCl``,
   ``Li3PS4·2LiI``), as composites and two-phase samples are written. The screen predicts one
   compound of the summed composition (Li4YCl7), which need not form (halaudit M2).
+* :data:`~electroscreen.data.protic_hydrogen.PROTONATED_OXIDE`: protons on the oxide ions beside
+  the carrier (:func:`~electroscreen.data.protic_hydrogen.protonated_oxides`: LiOH, Li2OHCl, the
+  Li+/H+-exchanged garnet Li6.5H0.5La3Zr2O12), usually what air and moisture make of the carrier's
+  phase. The models read it as any composition (the exchanged garnets came out above LLZO on
+  conductivity and air stability, oxaudit O1); the note says what it is, and the run's promising
+  count leaves it out (:mod:`~electroscreen.screening.run_summary`). A hydrate (water of
+  crystallisation) is the hydrate rule's, not this.
 """
 
 from __future__ import annotations
@@ -26,16 +33,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.candidates import OK
+from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula_units import (
     COMPOSITE_NOTATION,
     MIXTURE_NOTATION,
     written_as_composite,
     written_as_mixture,
 )
+from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE, protonated_oxides
 from electroscreen.models.training_rows import HELDOUT_COLUMNS, heldout_gaps, heldout_note
 
-__all__ = ["add_notes", "heldout_notes", "mixture_notes"]
+__all__ = ["add_notes", "heldout_notes", "mixture_notes", "protonated_notes"]
 
 
 def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarray:
@@ -52,6 +62,39 @@ def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarra
                 notes[row] = MIXTURE_NOTATION
             elif written_as_composite(written[row]):
                 notes[row] = COMPOSITE_NOTATION
+    return notes
+
+
+def protonated_notes(
+    status: np.ndarray,
+    compositions: PackedCompositions,
+    states: AssignedStates,
+    hydrates: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per row, :data:`~electroscreen.data.protic_hydrogen.PROTONATED_OXIDE` where it is ``ok``,
+    no hydrate (``hydrates``: the ``hydrate_formula`` cells, ``""`` for none) and
+    :func:`~electroscreen.data.protic_hydrogen.protonated_oxides`; ``""`` elsewhere.
+
+    Parameters
+    ----------
+    status : ndarray of object, shape (N,)
+    compositions : PackedCompositions, N rows
+        The batch's compositions (``cell_formula`` packed), row-aligned.
+    states : AssignedStates
+        The states the charge-balance filter assigned (read, not assigned again; the other rows
+        looked at are assigned here, each alone).
+    hydrates : ndarray of object, shape (N,), optional
+    """
+    notes = np.full(len(status), "", dtype=object)
+    look = np.asarray(status, dtype=object) == OK
+    if hydrates is not None:
+        look &= np.array([not (isinstance(h, str) and h) for h in hydrates], dtype=bool)
+    rows = np.flatnonzero(look)
+    if len(rows):
+        found = protonated_oxides(
+            compositions.take(rows), states.for_rows(compositions, rows).states
+        )
+        notes[rows[found]] = PROTONATED_OXIDE
     return notes
 
 

@@ -26,6 +26,7 @@ from electroscreen.screening.run_summary import (
     NEAR_METRIC,
     PROMISING,
     PROMISING_METRIC,
+    left_out_text,
 )
 from electroscreen.screening.temperatures import (
     predicted_at,
@@ -97,7 +98,7 @@ def screening_note(
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
         f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} with predicted {sigma} above 1e-4 S/cm and "
-        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
+        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}{left_out_text(metrics)}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
         f"(train_id / heldout_id); {near_sentence(metrics.get(NEAR_METRIC))}; "
         f"Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]  # fmt: skip
