@@ -98,7 +98,9 @@ OBJECTIVES: dict[str, Objective] = {
     "conductivity": Objective(
         "pred_log10_sigma", 1e-3, "weight_conductivity", 0.7, "sigma_range", (-8.0, -2.0),
         missing="unranked", std_column="pred_log10_sigma_std",
-        range_description="log10(S/cm) mapped onto 0 and 1 in the score.",
+        range_description=(
+            "log10(S/cm) at the screening temperature mapped onto 0 and 1 in the score (clipped)."
+        ),
     ),
     "air_stability": Objective(
         "p_air_stable", 1e-4, "weight_air_stability", 0.3,
