@@ -84,15 +84,16 @@ def _number(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def _numbers(coverage: float | None) -> tuple[tuple[str, int], ...]:
+def _numbers(coverage: float | None, at: str = "") -> tuple[tuple[str, int], ...]:
     """Columns after the formula: header, and the narrowest each reads well at (its header wraps).
 
     The interval is named by its nominal ``coverage`` (unknown: 90 %), ``p_air_stable`` as the
-    air-stability score it is (:mod:`electroscreen.experiments.plots` holds both texts).
+    air-stability score it is (:mod:`electroscreen.experiments.plots` holds both texts); ``at``
+    (``" at 80 °C"``) names the conductivity's temperature when it is not 25 degC.
     """
     from electroscreen.experiments.plots import AIR_SCORE_SHORT, interval_label  # not at start-up
 
-    return (("log10 σ (S/cm)", 6), (interval_label(coverage), 8), (AIR_SCORE_SHORT, 5),
+    return ((f"log10 σ{at} (S/cm)", 6), (interval_label(coverage), 8), (AIR_SCORE_SHORT, 5),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
@@ -209,7 +210,7 @@ def ranked_table(
 
     from electroscreen.data.composition_match import distinct_compositions
     from electroscreen.experiments.plots import COVERAGE_ATTR
-    from electroscreen.models.training_rows import measurement_text  # not at CLI start-up
+    from electroscreen.models.training_rows import MEASURED_AT, measurement_text  # not at start
     from electroscreen.screening.diversity import DIVERSE_RANK
     from electroscreen.screening.hydrate_filter import HYDRATE_COLUMN
     from electroscreen.screening.ranking import is_ranked  # Numba: not at CLI start-up
@@ -255,7 +256,9 @@ def ranked_table(
             _rank(row.pareto_rank), _rank(row.acquisition_rank),
         ))  # fmt: skip
     coverage = results.attrs.get(COVERAGE_ATTR) if coverage is None else coverage
-    headers = _numbers(coverage)
+    single = np.unique(temperatures[np.isfinite(temperatures)])
+    at = f" at {single[0]:g} °C" if len(single) == 1 and single[0] != 25.0 else ""
+    headers = _numbers(coverage, at)  # several temperatures: the T (°C) column says
     if similar is not None:  # how many candidates of its chemistry each row stands for
         headers = (("similar", 7), *headers)
     if several:  # one ranking across temperatures: each row says at which it was predicted
@@ -269,12 +272,12 @@ def ranked_table(
     for kind, text in (
         (
             "train",
-            "Trained on (measured log10 σ, train_log10_sigma): ",
+            f"Trained on (measured log10 σ at {MEASURED_AT}, train_log10_sigma): ",
         ),  # a recall, not a discovery
         (
             "heldout",
-            "Measured, not trained on (heldout_log10_sigma): ",
-        ),  # a check of the prediction
+            f"Measured at {MEASURED_AT}, not trained on (heldout_log10_sigma): ",
+        ),  # a check of the prediction, whatever the table's temperature
     ):
         measured = [measurement_text(row, kind) for row in best.itertuples(index=False)]
         known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
@@ -305,6 +308,7 @@ def ranked_table(
             f"{CONTRADICTS_MARK} air score on the other side of 0.5 from the composition's own "
             f"label ({CONTRADICTS_NOTE}; verdict(label rows)): " + "; ".join(contradicted)
         )
+    notes += _protonated_note(best, ranks)
     caption = "\n".join(notes) or None
     table = Table(
         title=title, caption=caption, caption_justify="left", collapse_padding=True, pad_edge=False
@@ -345,6 +349,24 @@ def _similar_counts(order: pd.DataFrame) -> pd.Series | None:
     if DIVERSE_RANK not in order or not order[DIVERSE_RANK].notna().any():
         return None
     return represented_counts(order)
+
+
+def _protonated_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
+    """The note naming the shown rows whose ``pred_feature_status`` holds
+    :data:`~electroscreen.data.protic_hydrogen.PROTONATED_OXIDE`; none: ``[]``."""
+    from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE
+
+    if "pred_feature_status" not in best:
+        return []
+    cells = best["pred_feature_status"].fillna("").astype(str)
+    noted = [r for r, c in zip(ranks, cells, strict=True) if PROTONATED_OXIDE in c]
+    if not noted:
+        return []
+    return [
+        f"Protonated oxides ({PROTONATED_OXIDE}: protons on the oxide ions, usually what air and "
+        "moisture make of the carrier's phase; their conductivity and stability are not the "
+        "phase's, not counted as promising): " + "; ".join(f"rank {r}" for r in noted)
+    ]
 
 
 def _near_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:

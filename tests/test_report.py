@@ -99,10 +99,11 @@ def test_a_known_composition_shows_its_measurement():
     text = _render(ranked_table(results, top=3))
     caption = " ".join(text.split())
     assert (
-        "Trained on (measured log10 σ, train_log10_sigma): rank 1: -1.84; rank 3: <-10" in caption
+        "Trained on (measured log10 σ at 25 °C, train_log10_sigma): rank 1: -1.84; rank 3: <-10"
+        in caption
     )
     # measured in rows the model did not see (the OBELiX test split): a check of the prediction
-    assert "Measured, not trained on (heldout_log10_sigma): rank 2: -2.72" in caption
+    assert "Measured at 25 °C, not trained on (heldout_log10_sigma): rank 2: -2.72" in caption
     # a labelled composition: its literature verdict, whatever its score says
     assert "Air-stability labels (train_air_verdict): rank 1: moderate (1), unstable (2)" in caption
     assert "rank 2: " not in caption.split("Air-stability labels")[1]
@@ -168,6 +169,27 @@ def test_a_ranking_across_temperatures_shows_each_rows_temperature():
     assert shown == [("hot", "80"), ("other", "25"), ("room", "25")]
     same = _render(ranked_table(results.assign(temperature_c=None), top=3, temperature_c=80.0))
     assert "T (°C)" not in same and "hot (+1 more)" in same
+    assert "log10 σ (S/cm)" in _render(ranked_table(results, top=3))  # each row's in T (°C)
+
+
+def test_a_table_at_another_temperature_says_which_beside_25_degc_measurements():
+    """halaudit M1: screened at 80 degC, the console's header named no temperature and the
+    measured values under it (25 degC values) did not say theirs."""
+    results = _two_candidates("Li3InCl6")
+    results["heldout_log10_sigma"] = [-2.69, np.nan]
+    results["heldout_id"] = ["de5", ""]
+    results["pred_feature_status"] = [
+        "conductivity:measurements:heldout_outside_interval=+1.20 decades",
+        "",
+    ]
+    caption = " ".join(_render(ranked_table(results, top=2, temperature_c=80.0)).split())
+    assert "log10 σ at 80 °C (S/cm)" in caption
+    assert (
+        "Measured at 25 °C, not trained on (heldout_log10_sigma): rank 1: -2.69, 1.20 decades "
+        "above the 25 °C interval" in caption
+    )
+    at_25 = " ".join(_render(ranked_table(results, top=2)).split())
+    assert "log10 σ (S/cm)" in at_25 and "°C (S/cm)" not in at_25
 
 
 def test_an_air_score_far_from_every_label_is_marked_and_explained():

@@ -17,6 +17,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from electroscreen.models.training_rows import MEASURED_AT
+
 __all__ = ["RESULT_UNITS", "display_unit", "readable", "result_units", "value_table"]
 
 #: Magnitude below which a value is float noise around zero (a descriptor, a voltage, an energy):
@@ -31,8 +33,8 @@ RESULT_UNITS = {
     "pred_log10_sigma_hi": "log10 S/cm",
     "pred_log10_sigma_std": "log10 S/cm (spread of the ensemble's members, not the interval)",
     "pred_log10_sigma_novelty": "distance to training rows, standardised features (median ~2)",
-    "train_log10_sigma": "log10 S/cm",
-    "heldout_log10_sigma": "log10 S/cm",
+    "train_log10_sigma": f"log10 S/cm, measured at {MEASURED_AT}",
+    "heldout_log10_sigma": f"log10 S/cm, measured at {MEASURED_AT}",
     "pred_ea_ev": "eV",
     "p_air_stable": "air-stability score, 0-1 (to rank by; not a calibrated probability)",
     "p_air_stable_std": "spread of the air-stability score over the ensemble",

@@ -47,7 +47,10 @@ two files: :mod:`electroscreen.analysis.export_duplicates`) gets no folder: its 
 stands for.
 
 Formula-only candidates are listed in ``shortlist.csv`` with ``structure_status=formula_only``: no
-structure is invented for them.
+structure is invented for them. One whose composition is a better-ranked formula-only row's (one
+composition written two ways, ``Li3YBr3Cl3`` and ``Li3YCl3Br3``, ``Li3YCl6`` and ``Cl6Li3Y``:
+:func:`~electroscreen.data.composition_match.composition_groups`, as the console folds them) is
+``duplicate`` of it the same way (halaudit L2). A structure is never a duplicate of a formula.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ from electroscreen.analysis.ordering_limits import (
     SEARCH_SECONDS,
 )
 from electroscreen.analysis.substituted_bonds import short_bond_note
+from electroscreen.data.composition_match import composition_groups
 from electroscreen.data.spreadsheet_text import spreadsheet_safe
 from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN
 from electroscreen.models.temperature import TEMPERATURE_COLUMN
@@ -190,6 +194,12 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "candidate"
 
 
+def _mark_duplicate(entry: dict, kept: dict) -> None:
+    """Make the shortlist row ``entry`` a ``duplicate`` of the better-ranked row ``kept``."""
+    entry.update(structure_status="duplicate", duplicate_of=kept["candidate_id"])
+    kept["duplicates"] = ";".join(filter(None, [kept["duplicates"], entry["candidate_id"]]))
+
+
 def _best_rows(table: pd.DataFrame, top: int, diverse: bool) -> pd.DataFrame:
     """The ``top`` best-ranked rows of the results, or with ``diverse`` the ``top`` best
     representatives (``diverse_rank``)."""
@@ -253,8 +263,10 @@ def export_shortlist(
         ``formula_only``, ``not_found: ...``), ``files`` (';'-separated, relative to ``out``),
         ``ordered_status`` (``ok``, ``rounded: ...``, ``too_large: ...``, ``ordering_failed: ...``),
         ``ordered_formula`` (the approximant's reduced formula, beside the screened ``formula``),
-        ``dft_status``, ``duplicates`` (';'-separated ids whose structure this row's folder holds)
-        and ``duplicate_of`` (for status ``duplicate``: the id of the row written for it).
+        ``dft_status``, ``duplicates`` (';'-separated ids whose structure this row's folder holds,
+        or, for a formula-only row, the ids of the worse-ranked formula-only rows of its
+        composition) and ``duplicate_of`` (for status ``duplicate``: the id of the row written
+        for it).
     """
     check_tolerance(occupancy_tolerance)  # a bad value stops here, before anything is read
     if not search_seconds > 0:
@@ -270,6 +282,8 @@ def export_shortlist(
     finder = StructureFinder(source_resolver(record if record.is_file() else None))
     pools = PoolProvenance()
     written = WrittenStructures()
+    compositions = composition_groups(best["formula"].astype(str).tolist())
+    formula_rows: dict[int, dict] = {}  # the first formula-only row listed of each composition
     rows = []
     for position, row in enumerate(best.to_dict("records"), start=1):
         entry = {c: row[c] for c in SHORTLIST_COLUMNS if c in row}
@@ -282,9 +296,12 @@ def export_shortlist(
                      ordered_status="", ordered_formula="", dft_status="", duplicates="",
                      duplicate_of="")  # fmt: skip
         if structure is not None and (kept := written.same_as(structure)) is not None:
-            entry.update(structure_status="duplicate", duplicate_of=kept["candidate_id"])
-            kept["duplicates"] = ";".join(filter(None, [kept["duplicates"], entry["candidate_id"]]))
+            _mark_duplicate(entry, kept)
             structure = None  # one folder, one set of DFT inputs, for one structure
+        if status == "formula_only":
+            kept = formula_rows.setdefault(int(compositions[position - 1]), entry)
+            if kept is not entry:  # one composition written two ways: Li3YCl6, Cl6Li3Y
+                _mark_duplicate(entry, kept)
         if structure is not None:
             written.add(structure, entry)
             folder = out / f"{position:03d}_{_safe(str(row['candidate_id']))}"

@@ -3,8 +3,10 @@
 
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
 ``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
-not train on lies outside the row's interval: Li7P3S11) and ``input:formula:mixture_notation`` (a
-formula written as a mixture of binaries, ``75Li2S-25P2S5``):
+not train on lies outside the row's interval: Li7P3S11), ``input:formula:mixture_notation`` (a
+formula written as a mixture of binaries, ``75Li2S-25P2S5``),
+``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``) and
+``composition:protonated_oxide`` (protons on the oxide ions: Li6.5H0.5La3Zr2O12):
 :mod:`~electroscreen.screening.batch_notes`.
 
 ``screen`` writes a predicted row's caveats in two columns: ``pred_feature_status``
@@ -25,7 +27,8 @@ from __future__ import annotations
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula_units import MIXTURE_NOTATION
+from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
+from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.featurizers.thermo.reactivity import ELEMENTAL_HULL as MOISTURE_HULL
 from electroscreen.featurizers.thermo.window import ELEMENTAL_HULL as WINDOW_HULL
@@ -96,8 +99,9 @@ NOTE_MEANINGS = {
     "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
     "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
     HELDOUT_OUTSIDE: "a measurement of this composition the model was not "
-    "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out) lies "
-    "outside the row's interval, by the decades given (+: measured higher): believe the "
+    "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out; a "
+    "25 degC value) lies outside the row's 25 degC interval, whatever temperature the row was "
+    "predicted at, by the decades given (+: measured higher): believe the "
     "measurement; the model misses this composition's family, and its near relatives may be "
     "missed alike (docs/models.md, Where it errs)",
     MIXTURE_NOTATION: "the formula was written as a mixture of binaries (75Li2S-25P2S5) and "
@@ -105,6 +109,15 @@ NOTE_MEANINGS = {
     "differ from the crystalline phase by orders of magnitude (75Li2S-25P2S5 glass ~1e-3.6 S/cm, "
     "gamma-Li3PS4 1e-6.3); the recall, if any (train_id), is of that composition's measurements, "
     "mostly of crystalline phases",
+    COMPOSITE_NOTATION: "the formula was written as a sum of compounds (Li3YCl6 + LiCl, "
+    "Li3InCl6-LiCl) and screened as one compound of their summed composition (Li4YCl7): a "
+    "composite or two-phase sample need not form that single phase, and the prediction is of "
+    "the single phase; screen each phase on its own row",
+    PROTONATED_OXIDE: "protons on the oxide ions beside the carrier (LiOH, Li2OHCl, the "
+    "Li+/H+-exchanged garnet Li6.5H0.5La3Zr2O12): a proton-exchanged or hydrated form, usually "
+    "the product of air or moisture exposure; its conductivity and stability are not those of the "
+    "carrier's phase (the models read it as any composition), so treat it as a degradation "
+    "product unless the proton is intended (left out of the run's promising count)",
     f"composition:{HYDRATE}": "a hydrate: its dry compound plus water of crystallisation, what "
     "moisture makes of it; its water reads as air stability and an oxide's oxidation limit "
     "(ranked only with filters.allow_hydrates)",

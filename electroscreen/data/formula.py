@@ -17,7 +17,12 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core.periodic_table import Element
 
-from electroscreen.data.formula_hints import case_hint, vacancy_hint
+from electroscreen.data.formula_hints import (
+    case_hint,
+    trailing_text_hint,
+    vacancy_hint,
+    variable_hint,
+)
 from electroscreen.data.formula_notation import (
     DOUBLE_SEPARATOR,
     FRACTION,
@@ -27,6 +32,7 @@ from electroscreen.data.formula_notation import (
     amount_value,
     check_dash_unit,
     check_plus,
+    plain_digits,
     skip_spaces,
     slash_problem,
 )
@@ -100,10 +106,14 @@ def _read_amount(tokens: list[tuple[str, ...]], i: int) -> tuple[float, int]:
 def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     try:
         return _parse(formula)
-    except NotationError as exc:  # punctuation that does not read one way
-        raise FormulaError(formula, str(exc)) from None
+    except NotationError as exc:  # punctuation that does not read one way (Li3-xY1-xZrxCl6)
+        raise FormulaError(formula, str(exc) + variable_hint(formula, _parses)) from None
     except FormulaError as exc:  # what it probably meant: Li6Pse5Cl, a vacancy written in it
-        hint = vacancy_hint(formula, _parses)
+        hint = (
+            vacancy_hint(formula, _parses)
+            or trailing_text_hint(formula, _parses)  # Li3InCl6 (annealed)
+            or variable_hint(formula, _parses)  # Li3YCl6-xBrx
+        )
         if not hint and exc.reason == "unknown_element":
             hint = case_hint(formula, _parses)
         if not hint:
@@ -121,7 +131,7 @@ def _parses(formula: str) -> bool:
 
 
 def _parse(formula: str) -> tuple[tuple[str, float], ...]:
-    text = formula.strip()
+    text = plain_digits(formula.strip())  # Li3YCl₆, pasted from a paper
     if not text:
         raise FormulaError(formula, "empty formula", "empty_formula")
     bad = next((c for c in text if unicodedata.category(c) == "Cc" or c == "\u2400"), None)

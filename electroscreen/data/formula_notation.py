@@ -21,6 +21,7 @@ __all__ = [
     "amount_value",
     "check_dash_unit",
     "check_plus",
+    "plain_digits",
     "skip_spaces",
     "slash_problem",
 ]
@@ -54,6 +55,21 @@ DOUBLE_SEPARATOR = re.compile(r"\.\s*[.·*+-]|[·*+-]\s*[·*+-]|[·*+-]\s*\.(?!\
 #: ``Fe(III)Cl3``, not an iodine or vanadium group (nobody brackets a lone I or V after a symbol).
 OXIDATION_STATE = re.compile(r"([A-Z][a-z]?)([(\[{](?:VI{0,3}|I[VX]|I{1,3})[)\]}])")
 _ELEMENT = re.compile(r"[A-Z][a-z]?")
+#: Unicode subscript digits (``Li₃YCl₆``, as formulas are pasted from papers) to ASCII digits.
+_SUBSCRIPT_DIGITS = str.maketrans(
+    "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089", "0123456789"
+)
+
+
+def plain_digits(text: str) -> str:
+    """``text`` with every Unicode subscript digit (U+2080-U+2089) written as its ASCII digit:
+    ``Li3YCl₆`` reads ``Li3YCl6``. A subscript digit means nothing else in a formula, so the
+    parser reads it so without a note.
+
+    >>> plain_digits("Li\u2083InCl\u2086\u00b72H\u2082O")
+    'Li3InCl6\u00b72H2O'
+    """
+    return text.translate(_SUBSCRIPT_DIGITS)
 
 
 def _depth(text: str, end: int) -> int:

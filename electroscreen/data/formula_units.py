@@ -1,18 +1,29 @@
-"""A formula written as a sum of units, and the notation of glasses: a mixture of binaries.
+"""A formula written as a sum of units: the notation of glasses (a mixture of binaries) and of
+composites (a sum in which a unit is no binary).
 
 :func:`~electroscreen.data.formula.parse_formula` reads ``75Li2S-25P2S5`` as 75 Li2S + 25 P2S5,
 Li3PS4 reduced: the way glasses and glass-ceramics are named. ``screen`` screens the composition,
 and the measurements of it that the conductivity model learnt from or recalls are mostly of
 crystalline phases (gamma-Li3PS4 10^-6.3 S/cm; the 75Li2S-25P2S5 glass ~10^-3.6), so a row whose
-formula is written so is noted :data:`MIXTURE_NOTATION` (audit_sulfide S3).
+formula is written so is noted :data:`MIXTURE_NOTATION` (audit_sulfide S3). A sum in which a unit
+is a ternary or larger compound, ``Li3YCl6 + LiCl``, ``Li3YCl6-LiCl``, ``Li3PS4·2LiI``, is how
+halide and sulfide papers write composites and two-phase samples (excess LiCl); ``screen`` reads
+it as one compound of the summed composition (Li4YCl7), so it is noted :data:`COMPOSITE_NOTATION`
+(halaudit M2).
 """
 
 from __future__ import annotations
 
 from electroscreen.data.formula import FORMULA_TOKEN, FormulaError, parse_formula
-from electroscreen.data.formula_notation import adduct_dots
+from electroscreen.data.formula_notation import adduct_dots, plain_digits
 
-__all__ = ["MIXTURE_NOTATION", "unit_elements", "written_as_mixture"]
+__all__ = [
+    "COMPOSITE_NOTATION",
+    "MIXTURE_NOTATION",
+    "unit_elements",
+    "written_as_composite",
+    "written_as_mixture",
+]
 
 
 def unit_elements(formula: str) -> list[frozenset[str]]:
@@ -38,7 +49,9 @@ def unit_elements(formula: str) -> list[frozenset[str]]:
     groups: list[set[str]] = []  # the top-level bracket groups of a formula of one unit
     bare = False  # a symbol outside brackets: the groups are parts of one compound
     depth = 0
-    for sym, _num, open_, close, dot, _space, _other in FORMULA_TOKEN.findall(adduct_dots(formula)):
+    for sym, _num, open_, close, dot, _space, _other in FORMULA_TOKEN.findall(
+        adduct_dots(plain_digits(formula))
+    ):
         if open_ and depth == 0:
             groups.append(set())
         depth += bool(open_) - bool(close)
@@ -59,6 +72,10 @@ def unit_elements(formula: str) -> list[frozenset[str]]:
 #: reads its composition, and the measurements of that composition it recalls or learnt from are
 #: mostly of crystalline phases, which a glass of it can differ from by orders of magnitude.
 MIXTURE_NOTATION = "input:formula:mixture_notation"
+#: The note of a row whose formula was written as a sum of compounds, one of them ternary or
+#: larger (:func:`written_as_composite`): a composite or two-phase sample, screened as one
+#: compound of the summed composition, which need not form.
+COMPOSITE_NOTATION = "input:formula:composite_notation"
 #: A unit of water (``H2O``, ``D2O``): a hydrate, not a mixture of binaries.
 _WATER = {frozenset({"H", "O"}), frozenset({"D", "O"})}
 
@@ -72,11 +89,31 @@ def written_as_mixture(formula: object) -> bool:
     >>> [written_as_mixture(f) for f in ("Li3PS4", "Li3PS4·2LiI", "LiCl·H2O", "Li2S-")]
     [False, False, False, False]
     """
+    units = _units(formula)
+    return len(units) > 1 and all(len(u) == 2 and u not in _WATER for u in units)
+
+
+def written_as_composite(formula: object) -> bool:
+    """Whether a formula is written as a sum of two or more compounds besides water, one of them
+    of three or more elements (:func:`unit_elements`): a composite or two-phase sample
+    (``Li3YCl6 + LiCl``, ``0.9Li3YCl6-0.1LiCl``, ``Li3PS4·2LiI``). A sum of binaries alone is
+    :func:`written_as_mixture`; a compound with water alone (``Li3InCl6·2H2O``) is a hydrate.
+
+    >>> [written_as_composite(f) for f in ("Li3YCl6 + LiCl", "Li3InCl6-LiCl", "Li3PS4·2LiI")]
+    [True, True, True]
+    >>> [written_as_composite(f) for f in ("3LiCl-YCl3", "Li3InCl6·2H2O", "Li3YCl6", "Li1e-3YCl6")]
+    [False, False, False, False]
+    """
+    units = [u for u in _units(formula) if u not in _WATER]
+    return len(units) > 1 and any(len(u) > 2 for u in units)
+
+
+def _units(formula: object) -> list[frozenset[str]]:
+    """:func:`unit_elements` of a formula that parses; none for one that does not."""
     if not isinstance(formula, str):
-        return False
+        return []
     try:
         parse_formula(formula)
     except FormulaError:
-        return False
-    units = unit_elements(formula)
-    return len(units) > 1 and all(len(u) == 2 and u not in _WATER for u in units)
+        return []
+    return unit_elements(formula)

@@ -16,7 +16,8 @@ readings, one home:
    with the charge-balanced states of
    :func:`~electroscreen.data.oxidation.oxidation_states_packed` (Li3YH2Cl6O = Li3YCl6 + H2O;
    Li3InH4Cl6O2 = Li3InCl6 + 2 H2O). Hydrogen that is split into hydridic and protic shares
-   (:mod:`~electroscreen.data.hydrogen_split`) counts by its protic share, so the hydrate of a
+   (:mod:`~electroscreen.data.hydrogen_split`) counts by its protic share
+   (:func:`~electroscreen.data.protic_hydrogen.protic_hydrogen`), so the hydrate of a
    cage salt is one: Li2B12H12·7H2O (12 H- on the cage, 14 H+ in water) is Li2B12H12 + 7 H2O.
    Not hydrates: hydroxides and protonated oxides, whose oxygen is no water or holds fewer
    protons (Li2OHCl, LiOH, H-exchanged garnet Li6.5H0.5La3Zr2O12), compositions without oxygen
@@ -46,7 +47,7 @@ from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, amount_text
 from electroscreen.data.formula_notation import FRACTION, NotationError, adduct_dots, amount_value
 from electroscreen.data.formula_reduction import WRITTEN_DECIMALS, formula_units, reduced_formula
-from electroscreen.data.hydrogen_split import hydrogen_shares
+from electroscreen.data.protic_hydrogen import protic_hydrogen
 from electroscreen.data.segments import segment_all, segment_any, segment_sum
 
 __all__ = [
@@ -208,9 +209,7 @@ def _composition_waters(
     n_h = segment_sum(amount * (kz == _H), kept.offsets)
     n_o = segment_sum(amount * (kz == _O), kept.offsets)
     oxide = segment_all((kz != _O) | (np.abs(states + 2.0) < _TOL), kept.offsets)
-    protons = segment_all((kz != _H) | (np.abs(states - 1.0) < _TOL), kept.offsets)
-    _, split_protic = hydrogen_shares(kept, states)
-    protic = np.where(np.isfinite(split_protic), split_protic, np.where(protons, n_h, np.nan))
+    protic = protic_hydrogen(kept, states)  # a split hydrogen's protic share, else its H+1
     rest = segment_any((kz != _H) & (kz != _O), kept.offsets)  # something beside the water
     water = (
         (oxidation.status == OK)

@@ -12,8 +12,11 @@ Rows, as read (:func:`load_liverpool`)
     ``"(Li2S)0.75 (P2S5)0.25"`` or ``"(Li2O)50 (P2O5)50"``: quotes and spaces removed, the
     component amounts read as molar proportions, which is how glass compositions are written; the
     row is usable and counted); ``bad_formula`` (does not parse after that normalisation),
-    ``bad_temperature`` / ``bad_conductivity`` (missing or non-positive values). Nothing raises on a
-    row.
+    ``bad_temperature`` / ``bad_conductivity`` (missing or non-positive values);
+    ``not_the_material`` (a formula that demonstrably is not the material measured, such as
+    ``Li1.05Al0.05Ti1.95(PO4)`` for LATP: the listed rows, the rule and each row's evidence are in
+    :mod:`~electroscreen.data.liverpool_errata`). Only ``ok`` and ``mixture`` rows train. Nothing
+    raises on a row.
 
 Repeated measurements (:func:`liverpool_compositions`)
     The 820 rows hold about 490 composition strings, many measured at several temperatures and some
@@ -47,6 +50,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK
 from electroscreen.data.composition_match import atomic_fractions, composition_key
 from electroscreen.data.formula import format_formula, parse_formula
+from electroscreen.data.liverpool_errata import NOT_THE_MATERIAL, NOT_THE_MATERIAL_ROWS, USABLE
 from electroscreen.data.obelix import OBELIX_COMMIT
 from electroscreen.data.pinned import pinned_folder
 
@@ -131,7 +135,8 @@ def load_liverpool(data_dir: str | Path | None = None) -> pd.DataFrame:
         One row per measurement (820): ``ID``, ``composition`` (as written), ``formula``
         (normalised, parseable, or ``""``), ``composition_key``, ``status``, ``error``,
         ``temperature_c``, ``log10_sigma`` (S/cm), ``family`` (OBELiX naming; NaN for "Other"),
-        ``source`` (DOI). ``frame.attrs["status_counts"]`` holds the count per status.
+        ``source`` (DOI). ``frame.attrs["status_counts"]`` holds the count per status; ``error``
+        says why a row has another status than ``ok``/``mixture``.
     """
     path = liverpool_dir(data_dir) / LIVERPOOL_FILE
     raw = pd.read_csv(path, encoding="utf-8-sig", dtype={"composition": str})
@@ -153,10 +158,13 @@ def load_liverpool(data_dir: str | Path | None = None) -> pd.DataFrame:
     sigma = pd.to_numeric(raw["target"], errors="coerce").to_numpy(dtype=float)
     status = np.asarray(status, dtype=object)
     error = np.asarray(error, dtype=object)
-    usable = np.isin(status, [OK, "mixture"])
+    ids = raw["ID"].astype(str).to_numpy()
+    for row in np.flatnonzero(np.isin(ids, list(NOT_THE_MATERIAL_ROWS)) & np.isin(status, USABLE)):
+        status[row], error[row] = NOT_THE_MATERIAL, NOT_THE_MATERIAL_ROWS[ids[row]]
+    usable = np.isin(status, USABLE)
     bad_t = usable & ~(np.isfinite(temperature) & (temperature > -273.15))
     status[bad_t], error[bad_t] = "bad_temperature", "temperature missing or below 0 K"
-    bad_s = np.isin(status, [OK, "mixture"]) & ~(np.isfinite(sigma) & (sigma > 0))
+    bad_s = np.isin(status, USABLE) & ~(np.isfinite(sigma) & (sigma > 0))
     status[bad_s], error[bad_s] = "bad_conductivity", "conductivity missing or not positive"
     family = raw["family"].map(lambda f: FAMILY_TO_OBELIX.get(f, str(f).lower()))
     family = family.where(~raw["family"].isin(["Other"]) & raw["family"].notna())
@@ -164,7 +172,7 @@ def load_liverpool(data_dir: str | Path | None = None) -> pd.DataFrame:
         log_sigma = np.where(sigma > 0, np.log10(sigma), np.nan)
     frame = pd.DataFrame(
         {
-            "ID": raw["ID"].astype(str),
+            "ID": ids,
             "composition": raw["composition"],
             "formula": formula,
             "composition_key": key,
@@ -219,7 +227,7 @@ def liverpool_compositions(measurements: pd.DataFrame) -> pd.DataFrame:
         ``arrhenius_far`` (fit accepted, lowest temperature above 100 degC: Ea only),
         ``non_arrhenius``, ``room_temperature`` or ``no_room_temperature``.
     """
-    usable = measurements[measurements["status"].isin([OK, "mixture"])]
+    usable = measurements[measurements["status"].isin(USABLE)]
     records = []
     for key, group in usable.groupby("composition_key", sort=True):
         t = group["temperature_c"].to_numpy(dtype=float)

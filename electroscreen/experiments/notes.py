@@ -83,7 +83,7 @@ def training_note(
 ) -> str:
     """Markdown description of a training run: inputs, model, what it scored.
 
-    ``fit``: how many rows the final model learned from, and which (``(681, "the official train
+    ``fit``: how many rows the final model learned from, and which (``(672, "the official train
     split + guarded extra rows")``): the table's rows less those without a label or features.
     ``key``: markdown lines under the metric table saying what its names mean
     (:func:`electroscreen.experiments.metric_key.metric_key`).

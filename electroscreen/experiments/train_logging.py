@@ -1,7 +1,7 @@
 """What a training run logs to MLflow, and under which names.
 
 The dataset digests of the task table and its splits (``mlflow.log_input``), the air-stability
-label rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`), predictions and
+label rows and the Liverpool measurement rows left out, each evaluation scheme's metrics (prefixed, :data:`PREFIX`), predictions and
 plots, the feature importances and the descriptors' citations (:func:`label_warnings_left_to_run`
 keeps the label loader from naming the left-out rows a second time). :func:`headline_metrics`
 picks the metrics worth printing. Called by :func:`electroscreen.experiments.train.run_training`
@@ -197,10 +197,17 @@ def log_datasets(table: pd.DataFrame, config: TrainConfig) -> None:
 
 
 def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> None:
-    """Air stability: log the label counts (metrics ``n_label_<key>`` of
+    """Log the rows a run's data loaders left out of training, with their count and reasons.
+
+    Air stability: the label counts (metrics ``n_label_<key>`` of
     :func:`~electroscreen.data.air_stability.label_counts`: rows and distinct compositions, per
-    verdict), and count (``n_label_rows_excluded``) and list (``excluded_labels.csv``) the rows left
-    out of training because their formula or verdict is unusable."""
+    verdict), and the rows left out because their formula or verdict is unusable (count
+    ``n_label_rows_excluded``, list ``excluded_labels.csv``). Conductivity with ``liverpool: true``:
+    the Liverpool measurement rows left out (count ``n_liverpool_rows_excluded`` and one
+    ``n_liverpool_rows_<status>`` per status, such as ``not_the_material``; list with each row's
+    reason ``excluded_liverpool.csv``; :mod:`~electroscreen.data.liverpool_errata`)."""
+    if config.task == "conductivity" and config.liverpool:
+        _log_liverpool_rows(config, say)
     if config.task != "air_stability":
         return
     from electroscreen.data.air_stability import excluded_label_rows, excluded_summary, label_counts
@@ -211,6 +218,19 @@ def log_label_rows(table: pd.DataFrame, config: TrainConfig, say: Progress) -> N
     if len(bad):
         mlflow.log_text(spreadsheet_safe(bad).to_csv(index=False), "excluded_labels.csv")
         say(f"labels: {excluded_summary(table)} (the run's excluded_labels.csv)")
+
+
+def _log_liverpool_rows(config: TrainConfig, say: Progress) -> None:
+    from electroscreen.data.liverpool import load_liverpool
+    from electroscreen.data.liverpool_errata import excluded_rows, excluded_summary
+
+    measurements = load_liverpool(config.data_dir)  # the task table keeps one row per composition
+    bad = excluded_rows(measurements)
+    counts = {f"n_liverpool_rows_{k}": int(v) for k, v in bad["status"].value_counts().items()}
+    mlflow.log_metrics({"n_liverpool_rows_excluded": len(bad), **counts})
+    if len(bad):
+        mlflow.log_text(spreadsheet_safe(bad).to_csv(index=False), "excluded_liverpool.csv")
+        say(f"liverpool: {excluded_summary(measurements)} (the run's excluded_liverpool.csv)")
 
 
 @contextmanager

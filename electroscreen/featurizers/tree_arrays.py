@@ -1,9 +1,10 @@
-"""Fitted decision trees as flat arrays, and one Numba kernel that walks them.
+"""Fitted decision trees as flat arrays, and the Numba kernels that walk them.
 
 scikit-learn predicts a forest tree by tree (one Python call, one input check and one thread hand-off
 per tree); ``screen`` called ``DecisionTreeRegressor.predict`` 90,000 times per 200,000 formulas.
 :class:`TreeArrays` holds every tree of an ensemble in one set of node arrays, and
-:func:`leaf_values` gives each tree's output for every row in one parallel pass. The traversal is
+:func:`leaf_values` gives each tree's output for every row in one parallel pass (:func:`leaf_nodes`
+the leaf each row reaches, for the quantile forest of ``models/tree_point_estimates.py``). The traversal is
 scikit-learn's (``Tree.apply`` on dense input): the features cast to float32, ``x <= threshold``
 goes left, so each output is the value scikit-learn's tree returns, bit for bit. Used by the shipped
 stabilisation models (``thermo/stabilisation_frozen.py``) and by the tree ensembles of
@@ -22,7 +23,7 @@ from functools import cached_property
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["LOCKSTEP_ROWS", "TreeArrays", "leaf_values"]
+__all__ = ["LOCKSTEP_ROWS", "TreeArrays", "leaf_nodes", "leaf_values"]
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,36 @@ class TreeArrays:
             X32, self.offsets, self.children, self.feature, self.threshold, self.value
         )
 
+    def apply_each(self, X: np.ndarray) -> np.ndarray:
+        """The leaf every row reaches in every tree, shape (n_trees, n_rows), int64, as an index
+        into the node arrays (``value[apply_each(X)] == predict_each(X)``); ``X`` as in
+        :meth:`predict_each`."""
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        return leaf_nodes(X32, self.offsets, self.children, self.feature, self.threshold)
+
 
 #: Rows that walk a tree together: their steps are independent, so the CPU overlaps their loads.
 LOCKSTEP_ROWS = 4
+
+
+@njit(cache=True, inline="always")
+def _walk_block(
+    X32: np.ndarray, first: int, m: int, base: int, children: np.ndarray, feature: np.ndarray,
+    threshold: np.ndarray, node: np.ndarray,
+) -> None:  # fmt: skip
+    """Walk rows ``first:first + m`` (``m <= LOCKSTEP_ROWS``) down the tree whose nodes start at
+    ``base``, one step each per pass, until all have reached a leaf; ``node[:m]`` ends as their
+    tree-local leaves. A float32 feature ``<=`` the float64 threshold goes left."""
+    node[:] = 0
+    walking = True
+    while walking:
+        walking = False
+        for r in range(m):
+            j = base + node[r]
+            if children[j, 0] >= 0:
+                side = 0 if X32[first + r, feature[j]] <= threshold[j] else 1
+                node[r] = children[j, side]
+                walking = True
 
 
 @njit(cache=True, parallel=True)
@@ -103,16 +131,29 @@ def leaf_values(
         node = np.zeros(LOCKSTEP_ROWS, dtype=np.int64)
         for first in range(0, n_rows, LOCKSTEP_ROWS):
             m = min(LOCKSTEP_ROWS, n_rows - first)
-            node[:] = 0
-            walking = True
-            while walking:
-                walking = False
-                for r in range(m):
-                    j = base + node[r]
-                    if children[j, 0] >= 0:
-                        side = 0 if X32[first + r, feature[j]] <= threshold[j] else 1
-                        node[r] = children[j, side]
-                        walking = True
+            _walk_block(X32, first, m, base, children, feature, threshold, node)
             for r in range(m):
                 out[t, first + r] = value[base + node[r]]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def leaf_nodes(
+    X32: np.ndarray, offsets: np.ndarray, children: np.ndarray, feature: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The leaf each row of ``X32`` (columns) reaches in each tree (rows of the result), as an index
+    into the concatenated node arrays (``offsets[t]`` + the tree-local leaf), shape
+    (n_trees, n_rows), int64; the walk of :func:`leaf_values`."""
+    n_trees = len(offsets) - 1
+    n_rows = X32.shape[0]
+    out = np.empty((n_trees, n_rows), dtype=np.int64)
+    for t in prange(n_trees):
+        base = offsets[t]
+        node = np.zeros(LOCKSTEP_ROWS, dtype=np.int64)
+        for first in range(0, n_rows, LOCKSTEP_ROWS):
+            m = min(LOCKSTEP_ROWS, n_rows - first)
+            _walk_block(X32, first, m, base, children, feature, threshold, node)
+            for r in range(m):
+                out[t, first + r] = base + node[r]
     return out

@@ -316,9 +316,10 @@ def check_param_types(obj: object, params: Mapping | None) -> None:
 def check_params_apply(task: Task, name: str, params: dict | None) -> None:
     """Raise ``ValueError`` for a key of ``params`` that estimator ``name`` takes but ignores for
     ``task``: ``learning_rate``, ``max_iter`` or ``n_members`` in a forest (gradient boosting
-    only), ``n_estimators``, ``max_features`` or ``max_selected_features`` in gradient boosting,
-    ``class_weight`` in a regressor. An estimator declares what it reads with a ``params_read()``
-    method (the tree ensembles); one without reads every parameter it takes.
+    only), ``n_estimators``, ``max_features``, ``max_selected_features`` or ``point_estimate`` in
+    gradient boosting, ``class_weight`` in a regressor, ``point_estimate`` in a classifier. An
+    estimator declares what it reads with a ``params_read()`` method (the tree ensembles); one
+    without reads every parameter it takes.
     """
     estimator = build_estimator(task, name, {}, 0, "cpu")
     if not hasattr(estimator, "params_read"):
@@ -332,10 +333,11 @@ def check_params_apply(task: Task, name: str, params: dict | None) -> None:
             for other in TREE_ESTIMATORS
             if key in build_estimator(task, other, {}, 0, "cpu").params_read()
         ]
+        other_task = "a classifier's" if task.kind == "regression" else "a regressor's"
         where = (
             f"{' and '.join(readers)} only"
             if readers
-            else f"a classifier's option: not read by a {task.name} model"
+            else f"{other_task} option: not read by a {task.name} model"
         )
         raise ValueError(f"{key!r} does not apply to {name} ({where}); it reads {', '.join(read)}")
 

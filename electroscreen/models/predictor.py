@@ -324,6 +324,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         design: Design,
         temperature_c: np.ndarray | float | None = None,
         gate_weight: np.ndarray | None = None,
+        interval_25c: bool = False,
     ) -> dict[str, np.ndarray]:
         """Output columns (:meth:`output_columns` + ``pred_status``) of a design, row-aligned.
 
@@ -336,9 +337,11 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
             ``pred_status = "no_temperature_model"``).
         gate_weight : ndarray of shape (len(design.rows),), optional
             A gated classifier's ``gate_weight(design.X)``, when already computed.
+        interval_25c : bool
+            See :meth:`predict_frame`.
         """
         check_fitted(self)  # NotFittedError, a ValueError
-        return predict_columns(self, design, temperature_c, gate_weight)
+        return predict_columns(self, design, temperature_c, gate_weight, interval_25c)
 
     def predict_frame(
         self,
@@ -348,6 +351,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
         compositions: PackedCompositions | None = None,
         structures: PackedStructures | None = None,
         structure_rows: np.ndarray | None = None,
+        interval_25c: bool = False,
     ) -> pd.DataFrame:
         """Prediction columns for every row of ``frame`` (same index, never a dropped row).
 
@@ -371,6 +375,9 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
             Otherwise a row whose formula and structure are not one composition is
             ``formula_mismatch``, and a row with a structure is predicted from the structure's
             cell, as ``screen`` reads a table row with a ``cif``.
+        interval_25c : bool
+            Conductivity: add each row's 25 degC interval (``predictor_outputs.
+            INTERVAL_25C_COLUMNS``), which a 25 degC measurement is compared with at any temperature.
         """
         check_fitted(self)
         return frame_predictions(
@@ -380,6 +387,7 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
             compositions=compositions,
             structures=structures,
             structure_rows=structure_rows,
+            interval_25c=interval_25c,
         )
 
     def feature_importances(self) -> pd.Series:

@@ -35,6 +35,7 @@ __all__ = [
     "FAR_FROM_LABELS",
     "FAR_WEIGHT",
     "FEATURE_STATUS_COLUMN",
+    "INTERVAL_25C_COLUMNS",
     "LABEL_WEIGHT_COLUMN",
     "MOSTLY_PRIOR",
     "NOVELTY_COLUMN",
@@ -80,6 +81,11 @@ FEATURE_STATUS_COLUMN = "pred_feature_status"
 #: Extra output columns of a conductivity predictor (besides the task's).
 NOVELTY_COLUMN = "pred_log10_sigma_novelty"
 EA_COLUMN = "pred_ea_ev"
+#: A conductivity row's interval at 25 degC, the one its temperature's is moved from along the
+#: Arrhenius line (log10 S/cm; equal to ``pred_log10_sigma_lo``/``_hi`` at 25 degC): returned
+#: only when asked (``predict_frame(..., interval_25c=True)``), for comparing a 25 degC
+#: measurement whatever the temperature (``screen``'s held-out note); never a results column.
+INTERVAL_25C_COLUMNS = ("pred_log10_sigma_lo_25c", "pred_log10_sigma_hi_25c")
 
 
 def output_columns(task: str, temperature_model: str, gated: bool = False) -> tuple[str, ...]:
@@ -104,6 +110,7 @@ def predict_columns(
     design: Design,
     temperature_c: np.ndarray | float | None = None,
     gate_weight: np.ndarray | None = None,
+    interval_25c: bool = False,
 ) -> dict[str, np.ndarray]:
     """Output columns (:func:`output_columns` + ``pred_status``) of a design, row-aligned.
 
@@ -116,15 +123,20 @@ def predict_columns(
         See ``CandidatePredictor.predict_design``.
     gate_weight : ndarray of shape (len(design.rows),), optional
         A gated classifier's ``gate_weight(design.X)``, when already computed.
+    interval_25c : bool
+        A regression predictor: add :data:`INTERVAL_25C_COLUMNS` (ignored for a classifier).
     """
     n = len(design)
-    columns = predictor.output_columns()
+    regression = predictor.task_.kind == "regression"
+    columns = (
+        *predictor.output_columns(),
+        *(INTERVAL_25C_COLUMNS if regression and interval_25c else ()),
+    )
     out = {c: np.full(n, np.nan) for c in columns}
     status = design.status.copy()
-    regression = predictor.task_.kind == "regression"
     if len(design.rows):
         if regression:
-            values = predict_conductivity(predictor, design, temperature_c)
+            values = predict_conductivity(predictor, design, temperature_c, interval_25c)
         else:
             if LABEL_WEIGHT_COLUMN in columns and gate_weight is None:
                 gate_weight = gate_weights(predictor.estimator_, design)
@@ -152,6 +164,7 @@ def frame_predictions(
     compositions: PackedCompositions | None = None,
     structures: PackedStructures | None = None,
     structure_rows: np.ndarray | None = None,
+    interval_25c: bool = False,
 ) -> pd.DataFrame:
     """The body of ``CandidatePredictor.predict_frame`` (its docstring: the arguments), on a
     fitted predictor: ``frame`` featurized, each row's temperature read (conductivity), the
@@ -173,7 +186,8 @@ def frame_predictions(
             warn_kelvin_rows(frame, temperature_notes, design.rows, stacklevel=3)
     # a gated classifier's weights: the predictions and the notes both need them
     weight = gate_weights(predictor.estimator_, design) if details else None
-    out = pd.DataFrame(predictor.predict_design(design, temperature, weight), index=frame.index)
+    predicted = predictor.predict_design(design, temperature, weight, interval_25c=interval_25c)
+    out = pd.DataFrame(predicted, index=frame.index)
     if details:
         # a row's own notes: its temperature's (conductivity) or its contradicted label's (air)
         labelled, contradicted = label_notes(predictor, design, out)

@@ -188,9 +188,13 @@ def ea_error_quantile(
 
 
 def predict_conductivity(
-    predictor: object, design: object, temperature_c: np.ndarray | float | None
+    predictor: object,
+    design: object,
+    temperature_c: np.ndarray | float | None,
+    interval_25c: bool = False,
 ) -> list[np.ndarray]:
-    """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures.
+    """``[mu, std, lo, hi, novelty(, ea)]`` of the design's rows at their temperatures, and with
+    ``interval_25c`` their 25 degC interval ``[lo_25c, hi_25c]`` after them.
 
     Parameters
     ----------
@@ -199,6 +203,11 @@ def predict_conductivity(
     design : Design
     temperature_c : float or ndarray of shape (len(design),), optional
         degC (default 25).
+    interval_25c : bool
+        Also return each row's interval at 25 degC, the one its temperature's is moved from: a
+        measurement at 25 degC (``heldout_log10_sigma``) is compared with it whatever the
+        screening's temperature (:func:`~electroscreen.screening.batch_notes.heldout_notes`).
+        At 25 degC it equals ``[lo, hi]``.
 
     Returns
     -------
@@ -206,8 +215,8 @@ def predict_conductivity(
         log10 sigma and its spread and interval (a recalled training composition's widened to
         its measured scatter at 25 degC, :mod:`~electroscreen.models.recall_intervals`; shifted
         along the Arrhenius line; the upper bound at most :data:`LOG10_SIGMA_CEILING` or the
-        prediction), novelty, and the activation energy (eV) for
-        ``temperature_model="arrhenius"``.
+        prediction), novelty, the activation energy (eV) for ``temperature_model="arrhenius"``,
+        and, with ``interval_25c``, the 25 degC interval's bounds.
     """
     novelty_model = predictor.novelty_
     if novelty_model is None:
@@ -223,8 +232,9 @@ def predict_conductivity(
     recalls = predictor.recall_intervals_  # None: fitted before 2026-12-07, as before
     if recalls is not None and design.compositions is not None:  # recall_intervals: at 25 degC
         lo, hi = recalls.widen(design.compositions, lo, hi)
+    at_25c = [lo, _below_ceiling(hi, mu)] if interval_25c else []
     if predictor.temperature_model != "arrhenius":
-        return [mu, sd, lo, _below_ceiling(hi, mu), novelty]
+        return [mu, sd, lo, _below_ceiling(hi, mu), novelty, *at_25c]
     ea = (
         predictor.ea_model_.predict(design.X)
         if predictor.ea_model_ is not None
@@ -244,7 +254,7 @@ def predict_conductivity(
         spread = arrhenius_shift(np.full(len(t), ea_error), t)  # 0 at 25 degC: bounds unchanged
         lo = lo - (np.hypot(below, spread) - below)
         hi = hi + (np.hypot(above, spread) - above)
-    return [mu, sd, lo, _below_ceiling(hi, mu), novelty, ea]
+    return [mu, sd, lo, _below_ceiling(hi, mu), novelty, ea, *at_25c]
 
 
 def _below_ceiling(hi: np.ndarray, mu: np.ndarray) -> np.ndarray:

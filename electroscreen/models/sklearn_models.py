@@ -8,12 +8,10 @@ the positive class.
 
 from __future__ import annotations
 
-import os
 import warnings
 from numbers import Integral
 
 import numpy as np
-from joblib import parallel_config
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -23,14 +21,15 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.featurizers.tree_arrays import TreeArrays
-from electroscreen.interrupts import leave_signals_to_parent
 from electroscreen.models.rowwise import member_mean_std
+from electroscreen.models.tree_fitting import fit_forest, openmp_threads
+from electroscreen.models.tree_point_estimates import POINT_ESTIMATES, LeafMembers, tree_median
 
 __all__ = [
     "MedianImputer",
@@ -47,8 +46,9 @@ PREDICT_CHUNK = 8192
 TREE_KINDS = ("random_forest", "extra_trees", "gradient_boosting")
 #: The ``__init__`` parameters a forest (``random_forest``, ``extra_trees``) reads
 #: (``_forest``, ``_select_features``) and those the boosters read (``_booster``, ``_fit``);
-#: a classifier reads ``class_weight`` too. Any other is ignored by that kind, and a training
-#: config that sets it is refused (:meth:`_TreeEnsemble.params_read`).
+#: a classifier reads ``class_weight`` too, a forest regressor ``point_estimate``. Any other is
+#: ignored by that kind, and a training config that sets it is refused
+#: (:meth:`_TreeEnsemble.params_read`).
 FOREST_PARAMS = (
     "n_estimators", "max_features", "min_samples_leaf", "max_depth", "n_jobs", "random_state",
     "max_selected_features",
@@ -82,41 +82,6 @@ class MedianImputer:
         return X
 
 
-def _openmp_threads(n_jobs: int | None) -> int | None:
-    """OpenMP threads of the boosters: ``None`` -> 1, ``-1`` -> all cores (``None`` limit).
-
-    scikit-learn's histogram boosters use every core through OpenMP by default; on a shared
-    2-core machine that oversubscription made a 40-iteration fit 20x slower (31 s against 1.4 s
-    with one thread), so the default here is one thread, as for the forests (``n_jobs=None``).
-    """
-    if n_jobs is None:
-        return 1
-    return None if n_jobs < 0 else int(n_jobs)
-
-
-def _fit_forest(forest, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None):
-    """Fit a scikit-learn forest, its trees built in worker processes when ``n_jobs`` asks for more.
-
-    scikit-learn builds a forest's trees in threads, and each task enters and leaves
-    ``warnings.catch_warnings()`` around its work. The warning filters are one global list that is
-    not thread-safe (Python 3.11): when tasks interleave, a task restores a list another task had
-    emptied, the process is left without filters, and every later warning prints once per call
-    (thousands of lines on a busy machine). Worker processes each own their filters, so the trees
-    are built with the loky backend (one BLAS/OpenMP thread each); one job stays in-process. The
-    workers ignore SIGTERM and SIGINT (:func:`~electroscreen.interrupts.leave_signals_to_parent`):
-    a process group's SIGTERM (``scancel``, ``timeout``) killed them mid-reply and hung the pool.
-    """
-    if forest.n_jobs in (None, 1):
-        return forest.fit(X, y, sample_weight=sample_weight)
-    with parallel_config(
-        backend="loky",
-        inner_max_num_threads=1,
-        initializer=leave_signals_to_parent,
-        initargs=(os.getpid(),),
-    ):
-        return forest.fit(X, y, sample_weight=sample_weight)
-
-
 def _check_kind(kind: str) -> None:
     if kind not in TREE_KINDS:
         raise ValueError(f"kind must be one of {TREE_KINDS}, not {kind!r}")
@@ -126,10 +91,18 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
     """Shared fitting logic of the regressor and classifier."""
 
     #: pickles from before feature selection used every column
-    _legacy_state = {"max_selected_features": None, "support_": None}
+    _legacy_state = {
+        "max_selected_features": None,
+        "support_": None,
+        "point_estimate": "mean",  # pickles from before the option predicted the mean
+        "leaf_members_": None,
+    }
     #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads (the forest's
     #: own settings by the forest): gradient boosting with no booster would predict nothing.
-    _parameter_constraints: dict = {"n_members": [Interval(Integral, 1, None, closed="left")]}
+    _parameter_constraints: dict = {
+        "n_members": [Interval(Integral, 1, None, closed="left")],
+        "point_estimate": [StrOptions(set(POINT_ESTIMATES))],
+    }
 
     def __init__(
         self,
@@ -145,6 +118,7 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         n_jobs: int | None = None,
         random_state: int = 0,
         max_selected_features: int | None = None,
+        point_estimate: str = "mean",
     ) -> None:
         self.kind = kind
         self.n_estimators = n_estimators
@@ -158,14 +132,21 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.max_selected_features = max_selected_features
+        self.point_estimate = point_estimate
 
     _classifier = False
 
     def params_read(self) -> tuple[str, ...]:
         """The parameters this kind of ensemble reads (:data:`FOREST_PARAMS` or
-        :data:`BOOSTER_PARAMS`, ``class_weight`` for a classifier); the others do nothing in it."""
-        read = BOOSTER_PARAMS if self.kind == "gradient_boosting" else FOREST_PARAMS
-        return (*read, "class_weight") if self._classifier else read
+        :data:`BOOSTER_PARAMS`, ``class_weight`` for a classifier, ``point_estimate`` for a forest
+        regressor); the others do nothing in it."""
+        read = FOREST_PARAMS if self._forest_kind() else BOOSTER_PARAMS
+        if self._classifier:
+            return (*read, "class_weight")
+        return (*read, "point_estimate") if self._forest_kind() else read
+
+    def _forest_kind(self) -> bool:
+        return self.kind != "gradient_boosting"
 
     def _forest(self):
         common = dict(
@@ -198,6 +179,9 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         _check_kind(self.kind)
         self._validate_params()
         self.__dict__.pop("_trees", None)  # the arrays of a previous fit
+        if self.point_estimate != "mean" and (self._classifier or not self._forest_kind()):
+            raise ValueError(f"point_estimate {self.point_estimate!r} needs a forest regressor")
+        self.leaf_members_ = None
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         if X.ndim != 2 or len(X) != len(y):
@@ -208,13 +192,15 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
         self.support_ = self._select_features(Xi, y, sample_weight)
         if self.support_ is not None:
             Xi = Xi[:, self.support_]
-        if self.kind != "gradient_boosting":
-            self.members_ = [_fit_forest(self._forest(), Xi, y, sample_weight)]
+        if self._forest_kind():
+            self.members_ = [fit_forest(self._forest(), Xi, y, sample_weight)]
+            if self.point_estimate == "quantile_forest":
+                self.leaf_members_ = LeafMembers.of(self._tree_arrays(), Xi, y, sample_weight)
             return self
         # Gradient boosting: a bagged ensemble of boosters; their spread is the uncertainty.
         rng = np.random.default_rng(self.random_state)
         self.members_ = []
-        with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
+        with threadpool_limits(openmp_threads(self.n_jobs), user_api="openmp"):
             for m in range(self.n_members):
                 idx = rng.integers(0, len(y), len(y))
                 if self._classifier and len(np.unique(y[idx])) < 2:
@@ -234,34 +220,48 @@ class _TreeEnsemble(LegacyStateMixin, BaseEstimator):
             return None
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise ValueError(f"max_selected_features must be an integer >= 1 or None, got {k!r}")
-        if self.kind == "gradient_boosting":
+        if not self._forest_kind():
             raise ValueError("max_selected_features needs a forest's impurity importances")
         if k >= Xi.shape[1]:
             return None
-        importance = _fit_forest(self._forest(), Xi, y, sample_weight).feature_importances_
+        importance = fit_forest(self._forest(), Xi, y, sample_weight).feature_importances_
         return np.sort(np.argsort(-importance, kind="stable")[:k])
 
     def _mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and spread over members, in row chunks (bounded memory for large batches)."""
+        """Point (the mean over members, or the ``point_estimate``) and spread over members, in
+        row chunks (bounded memory for large batches)."""
         X = np.asarray(X, dtype=np.float64)
         mean, std = np.empty(len(X)), np.empty(len(X))
         for start in range(0, len(X), PREDICT_CHUNK):
             rows = slice(start, start + PREDICT_CHUNK)
-            mean[rows], std[rows] = member_mean_std(self._member_outputs(X[rows]))
+            mean[rows], std[rows] = self._point_spread(X[rows])
         return mean, std
+
+    def _point_spread(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_mean_std` of one chunk (module ``tree_point_estimates``)."""
+        if self.point_estimate == "quantile_forest":
+            nodes = self._tree_arrays().apply_each(self._columns(X))
+            spread = member_mean_std(self._tree_arrays().value[nodes])[1]
+            return self.leaf_members_.median(nodes), spread
+        outputs = self._member_outputs(X)
+        mean, spread = member_mean_std(outputs)
+        return (tree_median(outputs) if self.point_estimate == "median_of_trees" else mean), spread
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
+        """``X`` imputed, on the columns the members were fitted on."""
+        check_is_fitted(self, "members_")
+        Xi = self.imputer_.transform(np.asarray(X, dtype=np.float64))
+        return Xi if self.support_ is None else Xi[:, self.support_]
 
     def _member_outputs(self, X: np.ndarray) -> np.ndarray:
         """Per-tree (forests) or per-booster outputs, shape (n_outputs, n_rows)."""
-        check_is_fitted(self, "members_")
-        Xi = self.imputer_.transform(np.asarray(X, dtype=np.float64))
-        if self.support_ is not None:
-            Xi = Xi[:, self.support_]
-        if self.kind != "gradient_boosting":
+        Xi = self._columns(X)
+        if self._forest_kind():
             trees = self._tree_arrays()
             if trees is None:  # a classifier that never saw class 1
                 return np.zeros((len(self.members_[0].estimators_), len(Xi)))
             return trees.predict_each(Xi)
-        with threadpool_limits(_openmp_threads(self.n_jobs), user_api="openmp"):
+        with threadpool_limits(openmp_threads(self.n_jobs), user_api="openmp"):
             if self._classifier:
                 return np.stack([self._booster_positive(b, Xi) for b in self.members_])
             return np.stack([b.predict(Xi) for b in self.members_])
@@ -327,6 +327,10 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
     max_selected_features : int, optional
         Forests only: fit on the columns with the largest impurity importances of a first forest
         (same settings and seed, same rows; fitted attribute ``support_``). None: every column.
+    point_estimate : {"mean", "median_of_trees", "quantile_forest"}
+        Forests only: what :meth:`predict_dist` gives as the prediction (the spread is the trees'
+        in every case): the trees' mean, their median, or the quantile regression forest's median
+        (:mod:`~electroscreen.models.tree_point_estimates`).
 
     Examples
     --------
@@ -344,11 +348,12 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
         return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight)
 
     def predict_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation over the ensemble members."""
+        """Prediction (``point_estimate``: by default the mean over the members) and standard
+        deviation over the members, each shape (n,)."""
         return self._mean_std(X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Mean over the members, shape (n,)."""
+        """The prediction of :meth:`predict_dist`, shape (n,)."""
         return self.predict_dist(X)[0]
 
 

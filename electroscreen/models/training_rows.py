@@ -36,7 +36,7 @@ import pandas as pd
 from electroscreen.data.composition_match import CompositionIndex, composition_groups
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula_reduction import reduce_formula_text
-from electroscreen.data.formula_units import MIXTURE_NOTATION
+from electroscreen.data.formula_units import COMPOSITE_NOTATION, MIXTURE_NOTATION
 
 if TYPE_CHECKING:
     from electroscreen.data.composition_nearest import NearestReferences
@@ -45,6 +45,7 @@ __all__ = [
     "CENSORED_ID",
     "HELDOUT_COLUMNS",
     "HELDOUT_OUTSIDE",
+    "MEASURED_AT",
     "NEAREST_HELDOUT_COLUMNS",
     "NEAREST_TRAINING_COLUMNS",
     "TRAINING_COLUMNS",
@@ -64,9 +65,13 @@ TRAINING_COLUMNS = ("train_log10_sigma", "train_id")
 #: The same for the measured rows the model was not fitted on (held out for its test metrics, or
 #: kept out by the leak guard): a candidate's prediction did not see them.
 HELDOUT_COLUMNS = ("heldout_log10_sigma", "heldout_id")
+#: The temperature of the measurements in :data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS`
+#: (OBELiX's room-temperature values, the Liverpool rows' 25 degC values), as the tables name it
+#: beside predictions made at another temperature.
+MEASURED_AT = "25 °C"
 #: The note (``pred_feature_status``: ``conductivity:measurements:heldout_outside_interval=+3.63
-#: decades``) of a row predicted at 25 degC whose held-out measurement lies outside its interval
-#: (:func:`heldout_gaps`, :func:`heldout_note`).
+#: decades``) of a row whose held-out measurement lies outside its 25 degC interval, at whatever
+#: temperature it was predicted (:func:`heldout_gaps`, :func:`heldout_note`).
 HELDOUT_OUTSIDE = "conductivity:measurements:heldout_outside_interval"
 #: Screening columns: the training composition nearest the candidate, whatever its elements (its
 #: first row's formula reduced as the results' ``formula``; its rows' ids, ``;``-joined; ``""``: none), and its distance (the
@@ -254,7 +259,7 @@ def measurement_text(row: object, kind: str = "train") -> str:
         The value to two decimals (``-1.84``), ``<-10`` where the composition was only measured
         below a bound (:data:`CENSORED_ID`), ``""`` for none or results without the columns; a
         held-out value outside the row's interval says by how much (its :data:`HELDOUT_OUTSIDE`
-        note): ``-2.28, 3.63 decades above the interval``; a row whose formula was written as a
+        note): ``-2.28, 3.63 decades above the 25 °C interval``; a row whose formula was written as a
         mixture of binaries says so (``-6.32, input written as a mixture: a glass can differ``).
     """
     value = getattr(row, f"{kind}_log10_sigma", None)
@@ -303,16 +308,22 @@ def heldout_note(gap: float) -> str:
 
 def _caveats(row: object, kind: str) -> str:
     """What a row's notes (``pred_feature_status``) add to its measurement: for ``heldout``, its
-    :data:`HELDOUT_OUTSIDE` gap (``, 3.63 decades above the interval``; written by ``screen`` at
-    25 degC only); for either kind, a formula written as a mixture of binaries
+    :data:`HELDOUT_OUTSIDE` gap (``, 3.63 decades above the 25 °C interval``: the measurement is a
+    25 degC value, compared with the row's 25 degC interval at any temperature); for either kind, a formula written as a mixture of binaries
     (:data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: ``, input written as a mixture: a
-    glass can differ``); ``""`` for none."""
+    glass can differ``), or as a sum of compounds
+    (:data:`~electroscreen.data.formula_units.COMPOSITE_NOTATION`: ``, input written as a sum of
+    compounds: may be several phases``); ``""`` for none."""
     notes = str(getattr(row, "pred_feature_status", ""))
     text = ""
     found = re.search(rf"{HELDOUT_OUTSIDE}=([+-][\d.]+)", notes)
     if kind == "heldout" and found is not None:
         gap = float(found.group(1))
-        text += f", {abs(gap):.2f} decades {'above' if gap > 0 else 'below'} the interval"
+        text += (
+            f", {abs(gap):.2f} decades {'above' if gap > 0 else 'below'} the {MEASURED_AT} interval"
+        )
     if MIXTURE_NOTATION in notes:
         text += ", input written as a mixture: a glass can differ"
+    if COMPOSITE_NOTATION in notes:
+        text += ", input written as a sum of compounds: may be several phases"
     return text

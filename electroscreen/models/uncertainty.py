@@ -81,7 +81,7 @@ __all__ = ["ConformalRegressor", "conformal_quantile"]
 SCALES = ("spread", "learned", "learned_anion")
 #: Anion classes (codes of :data:`~electroscreen.data.anion_classes.ANION_CLASSES`) of each
 #: indicator of the ``learned_anion`` difficulty: chalcogenide, halide, and other with nitride and
-#: hydride (24 of the default conductivity model's 1,054 table rows between them, too few for an
+#: hydride (24 of the default conductivity model's 1,045 table rows between them, too few for an
 #: indicator each; they were "other" before they were classes of their own); oxides are the
 #: baseline. The codes 0-3 of the older anion rules give the columns they always gave.
 ANION_INDICATORS = ((0,), (1,), (3, 4, 5))

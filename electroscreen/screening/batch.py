@@ -29,12 +29,25 @@ from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
-from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN, LABEL_WEIGHT_COLUMN
+from electroscreen.models.predictor_outputs import (
+    FEATURE_STATUS_COLUMN,
+    INTERVAL_25C_COLUMNS,
+    LABEL_WEIGHT_COLUMN,
+)
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
-from electroscreen.screening.batch_notes import add_notes, heldout_notes, mixture_notes
+from electroscreen.screening.batch_notes import (
+    add_notes,
+    heldout_notes,
+    mixture_notes,
+    protonated_notes,
+)
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_stored_states, filter_batch
-from electroscreen.screening.hydrate_filter import apply_hydrates, written_formulas
+from electroscreen.screening.hydrate_filter import (
+    HYDRATE_COLUMN,
+    apply_hydrates,
+    written_formulas,
+)
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
 from electroscreen.screening.known_compositions import known_columns
 from electroscreen.screening.objective_columns import (
@@ -44,8 +57,8 @@ from electroscreen.screening.objective_columns import (
 )
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import ObjectivesConfig
-from electroscreen.screening.temperatures import conductivity_inputs, used_temperatures
-from electroscreen.screening.typo_hints import cl_typo_hints
+from electroscreen.screening.temperatures import conductivity_inputs
+from electroscreen.screening.typo_hints import case_typo_hints, cl_typo_hints
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",
@@ -112,11 +125,14 @@ def _predict(
     columns: tuple[str, ...],
     optional: tuple[str, ...] = (),
     packed: dict[str, Any] | None = None,
+    interval_25c: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Prediction columns (``columns`` and, NaN where absent, ``optional``), ``pred_status`` and
     ``pred_feature_status`` of ``rows`` (``packed``: their packed compositions/structures, the
-    keyword arguments of ``predict_frame``)."""
-    out = predictor.predict_frame(rows, details=True, **(packed or {}))
+    keyword arguments of ``predict_frame``; ``interval_25c``: the conductivity's 25 degC interval
+    too, put in ``optional``)."""
+    asked = {"interval_25c": True} if interval_25c else {}
+    out = predictor.predict_frame(rows, details=True, **asked, **(packed or {}))
     missing = [c for c in columns if c not in out]
     if missing:
         raise ValueError(f"the {name} model does not predict {missing}; is it the right task?")
@@ -191,7 +207,8 @@ def process_batch(
         ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
         were dropped, one being no state of its element;
         ``conductivity:measurements:heldout_outside_interval`` and
-        ``input:formula:mixture_notation``, :mod:`~electroscreen.screening.batch_notes`; empty
+        ``input:formula:mixture_notation`` and ``composition:protonated_oxide``,
+        :mod:`~electroscreen.screening.batch_notes`; empty
         for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
     """
@@ -207,11 +224,13 @@ def process_batch(
     table = apply_hydrates(table, filters, compositions, written, states)
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     table = cl_typo_hints(table, written, filters)  # "did you mean Li6PS5Cl?" for Li6PS5CI
+    table = case_typo_hints(table, written, filters)  # "did you mean Li3YCl6?" for li3ycl6
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))
     rows = np.flatnonzero(status == OK)
     feature_statuses: dict[str, np.ndarray] = {}
+    interval_25c = np.full((len(table), 2), np.nan)  # what a 25 degC measurement is compared with
     if len(rows):
         frame = pd.DataFrame({"formula": table["cell_formula"].to_numpy()[rows]})
         given: dict[str, Any] = {"compositions": compositions.take(rows)}
@@ -224,10 +243,15 @@ def process_batch(
         ):
             columns = task.output_columns
             asked = frame.assign(**temperatures) if name == "conductivity" else frame
+            extra = INTERVAL_25C_COLUMNS if name == "conductivity" else ()  # the held-out note's
             values, pred_status, feature_status = _predict(
-                predictor, name, asked, columns, optional, given
+                predictor, name, asked, columns, (*optional, *extra), given, bool(extra)
             )
-            predictions.loc[rows, [*columns, *optional]] = values.to_numpy(dtype=np.float64)
+            predictions.loc[rows, [*columns, *optional]] = values[[*columns, *optional]].to_numpy(
+                dtype=np.float64
+            )
+            if extra:
+                interval_25c[rows] = values[list(extra)].to_numpy(dtype=np.float64)
             if note := task.carrier_note(filters.carrier):  # a Li-ion model asked about Na
                 feature_status = np.array(
                     [note if s == OK else f"{s};{note}" for s in feature_status], dtype=object
@@ -264,8 +288,13 @@ def process_batch(
         ignored[r] = f"{IGNORED_LABELS}={labels[r]}"
     notes = add_notes(notes, ignored)
     # a held-out measurement outside the interval; a formula written as a mixture of binaries
-    notes = add_notes(notes, heldout_notes(out, used_temperatures(out, temperature_c)))
+    notes = add_notes(notes, heldout_notes(out, interval_25c))
     notes = add_notes(notes, mixture_notes(out["status"].to_numpy(), written))
+    # protons on the oxide ions: a proton-exchanged or hydroxide form, not the carrier's phase
+    hydrates = out[HYDRATE_COLUMN].to_numpy() if HYDRATE_COLUMN in out else None
+    notes = add_notes(
+        notes, protonated_notes(out["status"].to_numpy(), compositions, states, hydrates)
+    )
     out[FEATURE_STATUS_COLUMN] = notes
     out["batch"] = np.int64(batch.index)
     return out

@@ -40,15 +40,16 @@ DEFAULT_FORBIDDEN = (
 #: cation is reduced or oxidised in operation and the mixed valence makes an electronic conductor
 #: (these are the cathode chemistries: Fe2+/3+ 3.45 V in LiFePO4, Co3+/4+ ~3.9 V in LiCoO2, Ni2+/3+/4+
 #: in NMC, Mn3+/4+ ~4.0 V in LiMn2O4, V3+/4+ ~3.8-4.1 V in Li3V2(PO4)3, Cr3+/4+ and Cu+/2+,
-#: Mo4+/5+/6+ ~2-3 V, Ce3+/4+ (beside oxide or fluoride only: a Ce3+ halide or borohydride passes,
-#: ``state_rules.INERT_STATES``); and Eu3+/2+, ~2.7 V vs Li (-0.35 V vs SHE; Eu2O3 is reduced by Li),
+#: Mo4+/5+/6+ ~2-3 V, Ce3+/4+, Pr3+/4+ and Tb3+/4+ (beside oxide or fluoride only: a Ce3+, Pr3+ or
+#: Tb3+ halide or borohydride passes, ``state_rules.INERT_STATES``; Tb4+/Tb3+ ~2.7 V in oxides, Pr6O11
+#: and Tb4O7 are mixed-valent electronic conductors); and Eu3+/2+, ~2.7 V vs Li (-0.35 V vs SHE; Eu2O3 is reduced by Li),
 #: which a chemist's audit found passing as Li3EuCl6 with a 0.99 V reduction limit because EuCl2 is
 #: not tabulated. Yb3+/2+ (~2.0 V) and Sm3+/2+ (~1.5 V) are left to the window: YbCl2 and SmCl2
 #: are tabulated, and Li does not reduce their oxides (Yb2O3, Sm2O3 are more stable per O than
 #: Li2O)). Ti4+, Nb5+, Ta5+, Zr4+ and W6+ (d0 cations reduced only near or below
 #: ~2.4 V, e.g. Ti4+ in LATP/LLTO) are left in: they bound the window's reduction side, which
 #: ``ElectrochemicalWindow`` computes, and are standard in working electrolytes.
-DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce", "Eu")
+DEFAULT_REDOX_ACTIVE = ("V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Mo", "Ce", "Pr", "Tb", "Eu")
 
 #: Global instability index (v.u.) above which a structure candidate is rejected: the value that keeps
 #: 95 % of OBELiX's known structures (benchmarks/gii_threshold.py; benchmarks/README.md, "Bond-valence

@@ -52,10 +52,11 @@ class Objective:
         What a NaN does. ``unranked``: the row gets no score and no ``pareto_rank`` (the
         conductivity). ``dropped``: the row is scored without this term, its weight left out of the
         normalisation, and gets no ``pareto_rank`` (the air stability). ``worst``: the term adds 0
-        to the score and the row counts as worst on it in ``pareto_rank`` (computed objectives:
-        a window out of the model's domain); the term is skipped when its weight is 0 or its
-        column absent, the objective left out of ``pareto_rank`` when its column is absent or all
-        NaN. ``unranked`` and ``dropped`` objectives must be in ``pareto_objectives``.
+        to the score (the worst it can add) and, in ``pareto_rank``, the value is unknown: the row
+        is compared without it and beats no row that has it (computed objectives: a window out of
+        the model's domain; :func:`~electroscreen.screening.ranking.pareto_ranks`' ``optional``);
+        the term is skipped when its weight is 0 or its column absent, the objective left out of
+        ``pareto_rank`` when its column is absent or all NaN. ``unranked`` and ``dropped`` objectives must be in ``pareto_objectives``.
     std_column : str, optional
         Its standard deviation: the acquisition uses ``value + kappa * std`` (``-`` when
         minimised; a NaN std counts as 0).
@@ -97,7 +98,9 @@ OBJECTIVES: dict[str, Objective] = {
     "conductivity": Objective(
         "pred_log10_sigma", 1e-3, "weight_conductivity", 0.7, "sigma_range", (-8.0, -2.0),
         missing="unranked", std_column="pred_log10_sigma_std",
-        range_description="log10(S/cm) mapped onto 0 and 1 in the score.",
+        range_description=(
+            "log10(S/cm) at the screening temperature mapped onto 0 and 1 in the score (clipped)."
+        ),
     ),
     "air_stability": Objective(
         "p_air_stable", 1e-4, "weight_air_stability", 0.3,
@@ -133,8 +136,8 @@ def predicted() -> tuple[str, ...]:
 
 
 def computed() -> tuple[str, ...]:
-    """The computed objectives (``missing="worst"``: a NaN adds 0 to the score and counts worst
-    on a front). Read from :data:`OBJECTIVES` when called."""
+    """The computed objectives (``missing="worst"``: a NaN adds 0 to the score and is unknown on
+    a front). Read from :data:`OBJECTIVES` when called."""
     return tuple(name for name, objective in OBJECTIVES.items() if objective.missing == "worst")
 
 

@@ -2,6 +2,8 @@
 
 Both take distinct points sorted lexicographically in descending order (every objective maximised;
 with two objectives only the second one's column is needed) and return each point's 1-based front.
+:func:`front_numbers_nd` also takes which values are known: an unknown one (``-inf`` in the
+points) never lets its point dominate another on that objective, and never lets it be dominated.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def front_numbers_2d(y_sorted: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def front_numbers_nd(points: np.ndarray) -> np.ndarray:
+def front_numbers_nd(points: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Front number (1-based) of distinct points sorted lexicographically in descending order.
 
     Efficient non-dominated sort with binary search over fronts (Zhang et al., IEEE Trans. Evol.
@@ -49,6 +51,13 @@ def front_numbers_nd(points: np.ndarray) -> np.ndarray:
     earlier point is >= in the first objective, so dominance is a check of the other objectives.
     Fronts are kept as linked member lists; a point joins the first front none of whose members
     dominates it.
+
+    ``known`` (bool, the shape of ``points``) is False where a value is unknown; there ``points``
+    holds ``-inf``. Point ``j`` dominates point ``i`` when it is >= on every objective ``i``
+    knows (so it must know them too: ``-inf`` is below every known value) and > on one of them:
+    an objective ``i`` does not know neither lets ``j`` beat it nor lets ``i`` beat ``j``. That
+    relation is transitive, so the fronts are those of peeling non-dominated sets, and the bisection
+    holds: a front with a member dominating a point follows fronts that each have one.
     """
     n, k = points.shape
     front_of = np.empty(n, dtype=np.int64)
@@ -62,12 +71,7 @@ def front_numbers_nd(points: np.ndarray) -> np.ndarray:
             dominated = False
             j = head[mid]
             while j >= 0:
-                better = True
-                for c in range(1, k):
-                    if points[j, c] < points[i, c]:
-                        better = False
-                        break
-                if better:
+                if _dominates(points, known, j, i):
                     dominated = True
                     break
                 j = prev[j]
@@ -81,3 +85,16 @@ def front_numbers_nd(points: np.ndarray) -> np.ndarray:
         head[lo] = i
         front_of[i] = lo + 1
     return front_of
+
+
+@njit(cache=True)
+def _dominates(points: np.ndarray, known: np.ndarray, j: int, i: int) -> bool:
+    """Whether the earlier point ``j`` dominates point ``i`` (:func:`front_numbers_nd`)."""
+    k = points.shape[1]
+    for c in range(1, k):
+        if points[j, c] < points[i, c]:
+            return False
+    for c in range(k):  # better on an objective i knows (distinct points may differ elsewhere only)
+        if known[i, c] and points[j, c] > points[i, c]:
+            return True
+    return False

@@ -73,7 +73,8 @@ class Seeds:
     known_formulas : tuple of str
         Compositions known besides the seeds' own: with ``obelix``, every OBELiX entry's
         (``true_composition``, those without a CIF too) and every Liverpool composition (its
-        readable rows, glass notations included), for ``generate_candidates``' ``known_formulas``.
+        readable rows, glass notations included; not the ``not_the_material`` rows), for
+        ``generate_candidates``' ``known_formulas``.
     notes : tuple of str
         What the reading could not do, in a sentence each: with ``obelix``, a data folder without
         the Liverpool file (its compositions are then not known; ``generate`` prints the note).
@@ -164,12 +165,13 @@ def _liverpool_formulas(data_dir: str | Path | None) -> tuple[tuple[str, ...], t
     there (a data folder that holds OBELiX only, no network): generate goes on without them. A
     file that fails its checksum raises, as OBELiX's does."""
     from electroscreen.data.liverpool import load_liverpool
+    from electroscreen.data.liverpool_errata import USABLE
 
     try:
         table = load_liverpool(data_dir)
     except (MissingDataError, OSError) as exc:
         return (), (f"Liverpool compositions not known to the known-compound rule: {exc}",)
-    usable = table["status"].isin([OK, "mixture"])
+    usable = table["status"].isin(USABLE)  # a formula that is not the material is not known
     return tuple(dict.fromkeys(table.loc[usable, "formula"].astype(str))), ()
 
 

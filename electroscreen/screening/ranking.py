@@ -8,7 +8,7 @@ broken by input order.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,27 +69,41 @@ def is_ranked(ranks: pd.Series) -> np.ndarray:
     )
 
 
-def pareto_ranks(*objectives: np.ndarray) -> np.ndarray:
+def pareto_ranks(*objectives: np.ndarray, optional: Collection[int] = ()) -> np.ndarray:
     """Non-dominated sorting of points maximising every objective.
 
     Parameters
     ----------
     *objectives : ndarray, shape (N,)
-        Two or more objectives to maximise (negate one to minimise it); rows where any is not
-        finite are not ranked (``<NA>``).
+        Two or more objectives to maximise (negate one to minimise it); rows where one that is not
+        ``optional`` is not finite are not ranked (``<NA>``).
+    optional : collection of int
+        Positions (in ``objectives``) of the objectives whose non-finite values are unknown, not
+        bad: such a row is still ranked. Row ``a`` dominates row ``b`` when ``a`` knows every
+        objective ``b`` knows and is at least as good on each and better on one of them: an
+        objective ``b`` does not know is left out of its comparisons, and a row that does not know
+        an objective never dominates one that knows it. Without unknown values this is the usual
+        dominance.
 
     Returns
     -------
     pandas IntegerArray (``Int64``), shape (N,)
         1 for the Pareto front (no other point is at least as good in every objective and better
         in one), 2 for the front once the first is removed, and so on. Identical points share a
-        front. Two objectives: O(N log N); more: efficient non-dominated sort, O(N log F) front
-        searches each scanning one front (F fronts).
+        front. Two objectives: O(N log N); more, or unknown values: efficient non-dominated sort,
+        O(N log F) front searches each scanning one front (F fronts).
 
     Examples
     --------
     >>> pareto_ranks(np.array([1.0, 2.0, 0.5, np.nan]), np.array([2.0, 1.0, 0.5, 2.0])).tolist()
     [1, 1, 2, <NA>]
+
+    The third row's second objective is unknown: it ties the first on the one it knows, so neither
+    dominates the other; the second row beats it on the first objective.
+
+    >>> x, y = np.array([1.0, 2.0, 1.0]), np.array([5.0, 3.0, np.nan])
+    >>> pareto_ranks(x, y, optional=[1]).tolist()
+    [1, 1, 2]
     """
     if len(objectives) < 2:
         raise ValueError("pareto_ranks needs at least two objectives")
@@ -99,16 +113,21 @@ def pareto_ranks(*objectives: np.ndarray) -> np.ndarray:
         raise ValueError("every objective needs one value per row")
     ranks = np.zeros(n, dtype=np.int64)
     matrix = np.column_stack(columns) if n else np.zeros((0, len(columns)))
-    valid = np.flatnonzero(np.isfinite(matrix).all(axis=1))
+    required = np.ones(matrix.shape[1], dtype=bool)
+    required[list(optional)] = False
+    valid = np.flatnonzero(np.isfinite(matrix[:, required]).all(axis=1))
     if len(valid) == 0:
         return _nullable(ranks)
-    unique, inverse = np.unique(matrix[valid], axis=0, return_inverse=True)
+    points = matrix[valid]
+    points[~np.isfinite(points)] = -np.inf  # unknown: below every known value
+    unique, inverse = np.unique(points, axis=0, return_inverse=True)
     order = np.lexsort(tuple(-unique[:, c] for c in range(unique.shape[1] - 1, -1, -1)))
     fronts = np.empty(len(unique), dtype=np.int64)
-    if unique.shape[1] == 2:
+    known = np.isfinite(unique[order])
+    if unique.shape[1] == 2 and known.all():
         fronts[order] = front_numbers_2d(np.ascontiguousarray(unique[order, 1]))
     else:
-        fronts[order] = front_numbers_nd(np.ascontiguousarray(unique[order]))
+        fronts[order] = front_numbers_nd(np.ascontiguousarray(unique[order]), known)
     ranks[valid] = fronts[inverse.reshape(-1)]
     return _nullable(ranks)
 
@@ -270,11 +289,14 @@ def _pareto_value(objective: Objective, values: np.ndarray) -> np.ndarray:
 
 def _pareto_objectives(
     config: RankingConfig, values: Mapping[str, np.ndarray | None]
-) -> list[np.ndarray]:
+) -> tuple[list[np.ndarray], list[int]]:
     """The columns ``pareto_rank`` maximises, in ``config.pareto_objectives`` order, each in units
     of its :data:`PARETO_RESOLUTION` (rounded: closer values tie; cost as -log10 USD/kg);
-    conductivity and air stability always, the computed ones when present (not all NaN)."""
-    out = []
+    conductivity and air stability always, the computed ones when present (not all NaN); and the
+    positions of the computed ones, whose NaN (e.g. ``window_out_of_domain``) is unknown
+    (:func:`pareto_ranks`' ``optional``)."""
+    out: list[np.ndarray] = []
+    optional: list[int] = []
     for name in config.pareto_objectives:
         objective = OBJECTIVES[name]
         if values.get(name) is None:
@@ -283,9 +305,11 @@ def _pareto_objectives(
         if objective.missing != "worst":
             out.append(steps)
         elif np.isfinite(steps).any():
-            out.append(_undefined_is_worst(steps))
+            optional.append(len(out))
+            out.append(steps)
     if len(out) > 2 and config.pareto_max_rows:
-        n_rows = int(np.isfinite(np.column_stack(out)).all(axis=1).sum())
+        required = [c for i, c in enumerate(out) if i not in optional]
+        n_rows = int(np.isfinite(np.column_stack(required)).all(axis=1).sum())
         if n_rows > config.pareto_max_rows:
             named = " and ".join(n.replace("_", " ") for n in predicted())
             warnings.warn(
@@ -294,10 +318,11 @@ def _pareto_objectives(
                 ParetoFallbackWarning,
                 stacklevel=3,
             )
-            return [
+            steps = [
                 objective_steps(n, _pareto_value(OBJECTIVES[n], values[n])) for n in predicted()
             ]
-    return out
+            return steps, []
+    return out, optional
 
 
 def objective_steps(name: str, values: np.ndarray) -> np.ndarray:
@@ -310,15 +335,6 @@ def objective_steps(name: str, values: np.ndarray) -> np.ndarray:
     [-3000.0, -3000.0, -3000.0]
     """
     return np.round(np.asarray(values, dtype=np.float64) / PARETO_RESOLUTION[name])
-
-
-def _undefined_is_worst(column: np.ndarray) -> np.ndarray:
-    """A computed objective (maximised) with its undefined values (e.g. ``window_out_of_domain``)
-    set below every defined one: such a row keeps a Pareto rank, never helped by that objective."""
-    finite = np.isfinite(column)
-    if finite.all():
-        return column
-    return np.where(finite, column, column[finite].min() - 1.0)
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -338,7 +354,8 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
         Weights, ranges, and ``pareto_objectives``: the objectives of ``pareto_rank`` (default
         conductivity, air stability, oxidation limit and cost; an objective whose column is
         absent or all NaN, e.g. with ``objectives.window: false``, is left out; a row whose
-        computed objective is NaN, e.g. ``window_out_of_domain``, counts as worst on it; above
+        computed objective is NaN, e.g. ``window_out_of_domain``, is compared without it
+        (unknown, not worst: :func:`pareto_ranks`' ``optional``); above
         ``pareto_max_rows`` rows, conductivity and air stability only, with a warning).
 
     Returns
@@ -359,9 +376,10 @@ def rank_candidates(predictions: pd.DataFrame, config: RankingConfig) -> pd.Data
             stds[name] = _column(predictions, objective.std_column)
     score = weighted_score(values, config)
     acquisition = acquisition_score(values, stds, config)
+    columns, optional = _pareto_objectives(config, values)
     return pd.DataFrame(
         {
-            "pareto_rank": pareto_ranks(*_pareto_objectives(config, values)),
+            "pareto_rank": pareto_ranks(*columns, optional=optional),
             "score": score,
             "acquisition": acquisition,
             "rank": rank_order(score),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from electroscreen.data.candidates import LINE_BREAKING_CHARACTER
 from electroscreen.experiments.plots import AIR_SCORE
-from electroscreen.models.training_rows import measurement_text
+from electroscreen.models.training_rows import MEASURED_AT, measurement_text
 from electroscreen.screening.diversity import DIVERSE_RANK, represented_counts
 from electroscreen.screening.near_measured import (
     NEAR_MEASURED,
@@ -26,6 +26,7 @@ from electroscreen.screening.run_summary import (
     NEAR_METRIC,
     PROMISING,
     PROMISING_METRIC,
+    left_out_text,
 )
 from electroscreen.screening.temperatures import (
     predicted_at,
@@ -97,7 +98,7 @@ def screening_note(
         f"{len(results)} candidates; passing each filter: {funnel}; "
         f"{int(metrics.get('n_predicted', 0))} predicted.",
         f"Promising: {int(metrics.get(PROMISING_METRIC, 0))} with predicted {sigma} above 1e-4 S/cm and "
-        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
+        f"{AIR_SCORE} ≥ {PROMISING['min_p_air_stable']}{left_out_text(metrics)}, of which {int(metrics.get(MEASURED_METRIC, 0))} already measured "
         f"(train_id / heldout_id); {near_sentence(metrics.get(NEAR_METRIC))}; "
         f"Pareto front of {int(metrics.get('pareto_front_size', 0))}.",
     ]  # fmt: skip
@@ -115,7 +116,8 @@ def screening_note(
             if diverse:
                 lines += ["", "One row per chemistry (`diverse_rank`); *similar*: the worse-ranked "
                           "candidates it represents (`represented_by`)."]  # fmt: skip
-            lines += ["", f"| rank | candidate | formula | {header} | measured | {AIR_SCORE} |"
+            measured = f"measured at {MEASURED_AT}"  # whatever the predictions' temperature
+            lines += ["", f"| rank | candidate | formula | {header} | {measured} | {AIR_SCORE} |"
                       + " similar |" * diverse,
                       "|---|---|---|---|---|---|" + "---|" * mixed + "---|" * diverse]  # fmt: skip
             counts = similar if diverse else [0] * len(best)

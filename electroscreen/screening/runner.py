@@ -12,8 +12,10 @@ same files; one MLflow run (tagged ``electroscreen.kind=screen``) records it.
 :func:`set_up`), open the checkpoints, start tracking, run the batches, rank and write, finish
 (or fail) tracking. Before the batches it checks that this code computes each model's descriptors
 as when it was trained (:func:`~electroscreen.screening.screen_models.check_descriptors`); after
-ranking it warns where the conductivity model's held-out errors are poor on a class of the ranked
-candidates (:func:`~electroscreen.screening.class_warnings.warn_classes`).
+ranking it warns where many ranked rows lie above the top of ``sigma_range``
+(:func:`~electroscreen.screening.range_warnings.sigma_range_warnings`) and where the conductivity
+model's held-out errors are poor on a class of the ranked candidates
+(:func:`~electroscreen.screening.class_warnings.warn_classes`).
 
 The pieces it calls: :mod:`~electroscreen.screening.screen_setup` (options, models and inputs
 checked before anything is written), :mod:`~electroscreen.screening.screen_models` (which models,
@@ -39,6 +41,7 @@ from electroscreen.screening.execution import batch_runner, runs_locally
 from electroscreen.screening.inputs import iter_batches
 from electroscreen.screening.inputs_record import record_inputs
 from electroscreen.screening.progress import batch_progress
+from electroscreen.screening.range_warnings import sigma_range_warnings
 from electroscreen.screening.results import rank_pool, read_results, write_results
 from electroscreen.screening.screen_config import ScreeningConfig, load_screening_config
 from electroscreen.screening.screen_models import (
@@ -84,6 +87,9 @@ class ScreeningResult:
     """One line per model whose descriptors this code computes otherwise than when it was trained
     (:func:`~electroscreen.screening.screen_models.check_descriptors`; said at the start, then
     with the class warnings)."""
+    ranking_warnings: list[str] = field(default_factory=list)
+    """Many ranked rows above the top of ``ranking.sigma_range`` (said, and kept with the class
+    warnings: :mod:`~electroscreen.screening.range_warnings`)."""
 
 
 def screen(
@@ -196,7 +202,7 @@ def screen(
         store.unlock()
     return ScreeningResult(
         results, job.out, job.run_id, counts, job.timings, job.tracking_error, job.coverage,
-        job.class_warnings, job.descriptor_warnings,
+        job.class_warnings, job.descriptor_warnings, job.ranking_warnings,
     )  # fmt: skip
 
 
@@ -324,7 +330,9 @@ def _rank_and_write(job: ScreeningJob, store: BatchStore) -> tuple[pd.DataFrame,
     n_ok = int((results["status"] == "ok").sum())
     counts = dict(sorted(counts.items()))
     job.say(f"{len(results)} candidates, {n_ok} ranked, in {job.timings['total']:.1f} s")
-    for line in temperature_warnings(results, job.config.temperature_c):
+    config = job.config
+    job.ranking_warnings = sigma_range_warnings(results, config.ranking, config.temperature_c)
+    for line in [*temperature_warnings(results, config.temperature_c), *job.ranking_warnings]:
         job.say(f"warning: {line}")
     return results, counts
 

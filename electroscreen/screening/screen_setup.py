@@ -70,11 +70,14 @@ class ScreeningJob:
     descriptor_warnings: list[str] = field(default_factory=list)
     """The models whose descriptors this code computes otherwise than when they were trained,
     one line each (:func:`~electroscreen.screening.screen_models.check_descriptors`)."""
+    ranking_warnings: list[str] = field(default_factory=list)
+    """Many ranked rows above the top of ``ranking.sigma_range``, their conductivity terms tied
+    (:mod:`~electroscreen.screening.range_warnings`)."""
 
     def model_warnings(self) -> list[str]:
         """Every line of ``OUT/model_warnings.txt`` and the MLflow run: the descriptor warnings,
-        then the class warnings."""
-        return [*self.descriptor_warnings, *self.class_warnings]
+        the ranking's, then the class warnings."""
+        return [*self.descriptor_warnings, *self.ranking_warnings, *self.class_warnings]
 
 
 def scale_out(

@@ -3,8 +3,8 @@
 ``apply_filters`` runs them after the charge balance on the states it assigned, and
 ``apply_stored_states`` on the states a structure carries (:mod:`electroscreen.screening.filters`):
 a d0 cation the balance reduced (:func:`reduced_d0_cations`), a listed redox-active cation off its
-inert state (:func:`outside_inert_states`: Ce beside oxide or fluoride, or off Ce3+), a cation whose
-higher state exists only beside oxide or fluoride (:func:`oxidising_cations`), and an anion former
+inert state (:func:`outside_inert_states`: Ce, Pr or Tb beside oxide or fluoride, or off its 3+), a
+cation whose higher state exists only beside oxide or fluoride (:func:`oxidising_cations`), an anion former
 made a cation without a more electronegative ligand (:func:`anion_formers_as_cations`), carbon
 below C4+ beside anions it cannot bond so, and anion states no solid combines (a pnictide beside a
 persulfide, a carbide beside sulfide: :mod:`~electroscreen.screening.anion_state_rules`).
@@ -61,7 +61,7 @@ D0_STATES = {"Sc": 3, "Y": 3, "La": 3, "Ti": 4, "Zr": 4, "Hf": 4, "Nb": 5, "Ta":
 D0_TOLERANCE = 0.05
 
 #: Listed redox-active elements (``redox_active_elements``) that are inert in one state beside anions
-#: that cannot hold their other state, and that state: Ce3+. Ce4+ exists beside oxide and fluoride
+#: that cannot hold their other state, and that state: Ce3+, Pr3+, Tb3+. Ce4+ exists beside oxide and fluoride
 #: only (CeO2, CeF4, Li2CeO3; a Ce(IV) chloride, sulfide or iodide would oxidise its anion), and there
 #: the Ce4+/Ce3+ couple lies inside the working window (2 CeO2 + 2 Li -> Ce2O3 + Li2O at 1.1 V vs
 #: Li with the enthalpy table's CeO2, Ce2O3, Li2O), so a Ce oxide or fluoride, whatever its state,
@@ -69,9 +69,15 @@ D0_TOLERANCE = 0.05
 #: refinement Li1.47Ce2B6H24Cl2, Ce+3.27). Ce3+ beside chloride, bromide, iodide, sulfide or a
 #: borohydride (LiCe(BH4)3Cl, OBELiX ``ga9``; Li3CeCl6) has no reachable higher state, and
 #: Ce3+/Ce2+ lies below Li/Li+ (Ce2+ exists only in metallic CeI2, as La2+ in LaI2): it is as inert
-#: as La3+ and passes. Checked after the charge balance; without it (``require_charge_balance:
-#: false``) the states are unknown and the element is rejected as any listed one.
-INERT_STATES = {"Ce": 3}
+#: as La3+ and passes. Pr and Tb alike (oxaudit O3): Pr4+ and Tb4+ exist beside oxide and fluoride
+#: only (PrO2, TbO2, PrF4, TbF4, Li8PrO6) and oxidise more strongly than Ce4+ (PrO2 and TbO2 lose O2
+#: on heating; 2 TbO2 + 2 Li -> Tb2O3 + Li2O at 2.7 V vs Li with the table's TbO2, Tb2O3, Li2O),
+#: so the couple lies inside the working window, and their oxides in air are the mixed-valent
+#: electronic conductors Pr6O11 and Tb4O7; Pr3+ and Tb3+ beside chloride, bromide, iodide or
+#: sulfide (Li3TbCl6, Li3PrCl6) are inert. Checked after the charge balance; without it
+#: (``require_charge_balance: false``) the states are unknown and the element is rejected as any
+#: listed one.
+INERT_STATES = {"Ce": 3, "Pr": 3, "Tb": 3}
 
 #: Anion formers that are cations only beside a more electronegative ligand, and those ligands:
 #: positive S, Se, Te in sulfites, selenites, tellurites, sulfates ... and halides (SCl2, TeCl4,

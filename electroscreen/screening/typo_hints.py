@@ -1,4 +1,5 @@
-"""``did you mean ...Cl...?``: a hint on rows whose formula text holds a look-alike of ``Cl``.
+"""``did you mean ...?``: hints on rows whose formula text holds a look-alike of ``Cl``
+(:func:`cl_typo_hints`) or is typed in the wrong case (:func:`case_typo_hints`).
 
 Chlorine pasted from a PDF often arrives as ``CI`` (capital i), and a typed ``C1`` (digit one) or
 ``C|`` looks the same: ``Li6PS5CI`` parses as carbon plus iodine, ``Li6PS5C1`` as carbon. The
@@ -12,6 +13,12 @@ every look-alike replaced by ``Cl`` passes the pre-filters and
 - its text holds ``CI`` and its carbon is not C4+ (``Li5CI`` balances as a carbide beside iodide:
   a valid-looking formula, so the hint is given though the row stays ``ok``).
 
+A formula typed in one case (``li3ycl6``, ``LI3YCL6``; halaudit L1) fails as ``unknown_element``;
+:func:`case_typo_hints` reads its letters as element symbols whatever their case
+(:func:`~electroscreen.data.formula_hints.case_folded_readings`: ``Li3YCl6``) and names the readings
+that pass the pre-filters (``li2co3``: ``Li2CO3``, not the unbalanced ``Li2Co3``), unless the
+parser's own hint already says ``did you mean`` (``Nacl``: one letter's case).
+
 The composition, status and ranking are never changed: the user decides. Each row is judged on
 its own text (its corrected text filtered alone), so no row changes another's result.
 """
@@ -24,12 +31,13 @@ import numpy as np
 import pandas as pd
 
 from electroscreen.data.candidates import OK
-from electroscreen.data.formula import FormulaError, parse_formula
+from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_formula
+from electroscreen.data.formula_hints import case_folded_readings
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_filters
 
-__all__ = ["LOOK_ALIKE", "TYPO_HINT", "cl_typo_hints", "corrected_text"]
+__all__ = ["LOOK_ALIKE", "TYPO_HINT", "case_typo_hints", "cl_typo_hints", "corrected_text"]
 
 #: ``C`` followed by the digit one, by a capital i that starts no two-letter symbol (``CIn`` is
 #: C and In) or by a vertical bar: what ``Cl`` turns into when pasted or typed.
@@ -38,6 +46,11 @@ LOOK_ALIKE = re.compile(r"C(?:1|I(?![a-z])|\|)")
 _CAPITAL_I = re.compile(r"CI(?![a-z])")
 #: How the hint starts (after the row's own message, if any).
 TYPO_HINT = "did you mean"
+#: Readings of a formula typed in the wrong case named at most.
+_SHOWN = 3
+#: The symbols a case-folded reading is spelt with: the elements (not D and T, hydrogen's
+#: isotopes, which would read ``ti`` as tritium iodide).
+_SYMBOLS = frozenset(ELEMENT_SYMBOLS[1:])
 
 
 def corrected_text(text: str) -> str:
@@ -70,8 +83,7 @@ def cl_typo_hints(
     """
     if written is None or not len(table):
         return table
-    sites = table["n_sites"] if "n_sites" in table else pd.Series(np.nan, index=table.index)
-    formula_row = ~np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
+    formula_row = _formula_rows(table)
     status = table["status"].to_numpy(dtype=object)
     rows, texts = [], []
     for r, text in enumerate(written):
@@ -81,15 +93,79 @@ def cl_typo_hints(
             continue
         rows.append(r)
         texts.append(corrected_text(text))
-    if not rows:
+    return _add_hints(table, written, rows, [[t] for t in texts], config)
+
+
+def case_typo_hints(
+    table: pd.DataFrame, written: list[object] | None, config: FilterConfig
+) -> pd.DataFrame:
+    """``table`` with ``did you mean Li3YCl6?`` added to the ``error`` of the formula-table rows
+    that failed as ``unknown_element`` without a ``did you mean`` and whose text read with its
+    letters as element symbols whatever their case (``li3ycl6``, ``LI3YCL6``:
+    :func:`~electroscreen.data.formula_hints.case_folded_readings`) passes the pre-filters;
+    at most three readings named.
+
+    Parameters
+    ----------
+    table : DataFrame, N rows
+        Filtered candidate rows (``status``, ``error``; ``n_sites``, NaN for a formula row).
+    written : list, length N, or None
+        The formula cells as written; None: ``table`` is returned as is.
+    config : FilterConfig
+        The pre-filters a reading must pass.
+
+    Returns
+    -------
+    DataFrame
+        A copy, or ``table`` itself when no row gets a hint.
+    """
+    if written is None or not len(table):
+        return table
+    formula_row = _formula_rows(table)
+    status = table["status"].to_numpy(dtype=object)
+    error = table["error"].fillna("").astype(str).to_numpy(dtype=object)
+    rows, readings = [], []
+    for r, text in enumerate(written):
+        if (
+            isinstance(text, str)
+            and formula_row[r]
+            and status[r] == "unknown_element"
+            and TYPO_HINT not in error[r]
+        ):
+            found = case_folded_readings(text.strip(), _SYMBOLS)
+            if found:
+                rows.append(r)
+                readings.append(found)
+    return _add_hints(table, written, rows, readings, config)
+
+
+def _formula_rows(table: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a formula-table row (``n_sites`` NaN or absent), not a structure."""
+    sites = table["n_sites"] if "n_sites" in table else pd.Series(np.nan, index=table.index)
+    return ~np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
+
+
+def _add_hints(
+    table: pd.DataFrame,
+    written: list[object],
+    rows: list[int],
+    readings: list[list[str]],
+    config: FilterConfig,
+) -> pd.DataFrame:
+    """``table`` with ``did you mean <a> or <b>?`` added to the ``error`` of each of ``rows``
+    whose ``readings`` (texts) pass the pre-filters, each filtered on its own; ``table`` itself
+    when none does."""
+    texts = [t for found in readings for t in found]
+    if not texts:
         return table
     trial = pd.DataFrame({"formula": texts, "status": OK, "error": ""})
-    passes = apply_filters(trial, config)["status"].to_numpy(dtype=object) == OK
+    passes = iter(apply_filters(trial, config)["status"].to_numpy(dtype=object) == OK)
     out = table.copy()
     error = out["error"].fillna("").astype(str).to_numpy(dtype=object)
-    for r, text, ok in zip(rows, texts, passes, strict=True):
-        if ok:
-            hint = f"{TYPO_HINT} {text}? (formula written {written[r]!r})"
+    for r, found in zip(rows, readings, strict=True):
+        meant = [t for t in found if next(passes)][:_SHOWN]
+        if meant:
+            hint = f"{TYPO_HINT} {' or '.join(meant)}? (formula written {written[r]!r})"
             error[r] = f"{error[r]}; {hint}" if error[r] else hint
     out["error"] = error
     return out

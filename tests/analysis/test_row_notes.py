@@ -76,6 +76,8 @@ def test_the_card_shows_the_notes_units_and_the_interval_level(data_dir):
             "pred_log10_sigma_lo": [-4.35, -4.0],
             "pred_log10_sigma_hi": [-2.59, -2.0],
             "p_air_stable": [0.59, 0.4],
+            "heldout_log10_sigma": [-3.3, np.nan],
+            "heldout_id": ["x1", ""],
             "window_ox_v": [np.nan, 4.2],
             "window_status": ["window_out_of_domain", "ok"],
             "gii_max_site": [0.9, 0.3],
@@ -96,6 +98,8 @@ def test_the_card_shows_the_notes_units_and_the_interval_level(data_dir):
     assert "far_from_labels" in text and "never_varied_in_training=frac_Dy" in text
     units = sections["Predictions"]["unit"]
     assert units["pred_log10_sigma"] == "log10 S/cm at 60 °C"
+    # beside a 60 degC prediction, the measurement says it is a 25 degC value (halaudit M1)
+    assert units["heldout_log10_sigma"] == "log10 S/cm, measured at 25 °C"
     assert units["pred_log10_sigma_lo"].endswith("lower bound of the 80 % interval")
     assert units["pred_log10_sigma_hi"].endswith("upper bound of the 80 % interval")
     assert "air-stability score" in units["p_air_stable"]

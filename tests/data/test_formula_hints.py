@@ -59,3 +59,46 @@ def test_the_batch_status_carries_the_hint():
     assert packed.status.tolist() == ["unknown_element", "ok", "unknown_element"]
     assert packed.error[0].endswith("did you mean Li6PSe5Cl?")
     assert "leave vacancies out" in packed.error[2]
+
+
+#: halaudit L1 (twenty-eighth session): formulas as a halide chemist types or pastes them.
+def test_unicode_subscript_digits_read_as_digits_in_both_parsers():
+    pasted = ["Li3YCl\u2086", "Li\u2083InCl\u2086", "Li\u2086PS\u2085Cl"]
+    assert [parse_formula(f) for f in pasted] == [
+        parse_formula(f) for f in ("Li3YCl6", "Li3InCl6", "Li6PS5Cl")
+    ]
+    packed = pack_compositions(pasted)  # the tokenizer's fallback
+    assert packed.status.tolist() == ["ok"] * 3
+
+
+def test_text_after_a_formula_is_named_as_such():
+    for written, text, formula in (
+        ("Li3InCl6 (annealed)", "'(annealed)'", "Li3InCl6"),
+        ("Li3InCl6(annealed)", "'(annealed)'", "Li3InCl6"),
+        ("Li3YCl6, ball-milled", "', ball-milled'", "Li3YCl6"),
+    ):
+        message = str(_error(written))
+        assert f"text after the formula: {text} ({formula} reads without it" in message, message
+
+
+def test_a_variable_amount_must_be_given_a_number():
+    for written in ("Li3YCl6-xBrx", "Li3-xY1-xZrxCl6", "Li3+xP1-xSixS4", "Li7La3Zr2O12-\u03b4"):
+        assert "variables must be given numbers" in str(_error(written)), written
+    for written in ("LiXx2", "li3ycl6", "Li3InCl6 (annealed)"):
+        assert "variable" not in str(_error(written)), written
+
+
+def test_case_folded_readings_spell_every_run_of_letters_as_symbols():
+    from electroscreen.data.formula import ELEMENT_SYMBOLS
+    from electroscreen.data.formula_hints import MAX_READINGS, case_folded_readings
+
+    symbols = set(ELEMENT_SYMBOLS[1:])
+    assert case_folded_readings("li3ycl6", symbols) == ["Li3YCl6"]
+    assert case_folded_readings("LI3YCL6", symbols) == ["Li3YCl6"]
+    assert sorted(case_folded_readings("li2co3", symbols)) == ["Li2CO3", "Li2Co3"]
+    assert case_folded_readings("Li3YCl6", symbols) == []  # the text itself is no reading
+    assert case_folded_readings("lq3", symbols) == []  # q spells no symbol
+    many = case_folded_readings("os" * 40, symbols)  # 2^40 spellings: cut, quickly
+    assert many == []
+    assert len(case_folded_readings("os" * 6, symbols)) == MAX_READINGS == 2**6
+    assert case_folded_readings("os" * 7, symbols) == []  # 2^7 readings: more than the cap

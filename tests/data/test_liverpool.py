@@ -16,6 +16,7 @@ from electroscreen.data.liverpool import (
     load_liverpool,
     normalise_mixture,
 )
+from electroscreen.data.liverpool_errata import NOT_THE_MATERIAL_ROWS, excluded_rows
 from electroscreen.data.obelix import ObelixChecksumError
 from electroscreen.data.pinned import sha256_file
 
@@ -29,8 +30,10 @@ def test_every_row_kept_with_a_status(measurements):
     assert len(measurements) == 820
     counts = measurements.attrs["status_counts"]
     assert sum(counts.values()) == 820
-    # 102 glass/composite notations such as "(Li2S)0.75 (P2S5)0.25", normalised and counted
-    assert counts["mixture"] == 102
+    # 102 glass/composite notations such as "(Li2S)0.75 (P2S5)0.25", normalised and counted; 5
+    # of them, (Li2O)50 (Al2O5)5 (P2O5)45, are not the material (test below)
+    assert counts["mixture"] == 97
+    assert counts["not_the_material"] == len(NOT_THE_MATERIAL_ROWS) == 18
     mixture = measurements[measurements["status"] == "mixture"]
     assert mixture["formula"].str.len().gt(0).all()
     assert measurements["temperature_c"].between(-273.15, 2000).all()
@@ -155,3 +158,46 @@ def test_leak_guard_on_the_real_data(data_dir):
         held_systems = set(chemical_systems(formulas[fold_test]))
         unfamilied = [i for i in used_extra if not isinstance(family[i], str) or not family[i]]
         assert not set(chemical_systems(formulas[unfamilied])) & held_systems
+
+
+def _usual_balance(formula: str) -> bool:
+    """Whether the formula balances with the elements' usual states (the errata's rule 1)."""
+    from electroscreen.data.formula import parse_formula
+    from electroscreen.data.oxidation import assign_oxidation_states
+    from electroscreen.data.rare_states import rare_state_needed
+
+    amounts = {k: float(v) for k, v in parse_formula(formula).items()}
+    result = assign_oxidation_states(amounts)
+    return result.ok and rare_state_needed(amounts, result) is None
+
+
+def test_rows_whose_formula_is_not_the_material(measurements):
+    """The audit's transcription errors are left out with their reason; sound neighbours stay."""
+    flagged = measurements[measurements["status"] == "not_the_material"]
+    assert set(flagged["ID"]) == set(NOT_THE_MATERIAL_ROWS)
+    by_id = measurements.set_index("ID")
+    # LATP without the (PO4)3 multiplier, the thio-LISICON x=0.4/0.6 mix-up, Li6NiBr3, Al2O5 glass
+    for row, written in [
+        ("431", "Li1.05Al0.05Ti1.95(PO4)"),
+        ("486", "Li1.45Al0.45Ti1.55(PO4)"),
+        ("871", "Li3.6Ge0.4P0.6S4"),
+        ("2027", "Li3.6Ge0.4P0.6S4"),
+        ("703", "Li6NiBr3"),
+        ("847", '"(Li2O)50 (Al2O5)5 (P2O5)45"'),
+    ]:
+        assert by_id.loc[row, "composition"] == written
+        assert by_id.loc[row, "status"] == "not_the_material"
+        assert by_id.loc[row, "error"] == NOT_THE_MATERIAL_ROWS[row]
+    # rule 1 holds for every listed row: no balance with usual oxidation states
+    assert not any(_usual_balance(f) for f in flagged["formula"])
+    # the same papers' sound rows stay, and balance
+    for row in ["430", "432", "790", "817", "2028", "451", "883", "846"]:
+        assert by_id.loc[row, "status"] in ("ok", "mixture"), row
+        assert _usual_balance(by_id.loc[row, "formula"]), row
+    comps = liverpool_compositions(measurements)
+    for formula in ["Li3.6Ge0.4P0.6S4", "Li1.05Al0.05Ti1.95(PO4)", "Li0.7Al0.3Ti1.7(PO4)3"]:
+        assert composition_key(formula) not in set(comps["composition_key"])
+    assert composition_key("Li1.5Al0.5Ti1.5(PO4)3") in set(comps["composition_key"])
+    listed = excluded_rows(measurements)
+    assert list(listed.columns) == ["ID", "composition", "status", "error"]
+    assert len(listed) == 18 and listed["error"].str.len().gt(40).all()

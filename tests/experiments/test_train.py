@@ -315,6 +315,22 @@ def test_arrhenius_run_counts_the_rows_of_its_activation_energy_model(model_stor
     assert run.data.metrics["n_rows_fit_ea"] == predictor.n_ea_train_ > 100
 
 
+def test_run_counts_and_lists_the_liverpool_rows_left_out(model_store, tmp_path):
+    """A run with Liverpool rows logs how many measurement rows it left out, and why."""
+    from electroscreen.data.liverpool_errata import NOT_THE_MATERIAL_ROWS
+
+    client = MlflowClient(tracking_uri=model_store.uri, registry_uri=model_store.uri)
+    run = client.get_run(client.get_model_version("electroscreen-conductivity", "1").run_id)
+    assert run.data.metrics["n_liverpool_rows_not_the_material"] == 18
+    assert run.data.metrics["n_liverpool_rows_excluded"] == 18
+    path = client.download_artifacts(run.info.run_id, "excluded_liverpool.csv", str(tmp_path))
+    listed = pd.read_csv(path, dtype=str)
+    assert set(listed["ID"]) == set(NOT_THE_MATERIAL_ROWS)
+    assert (listed["status"] == "not_the_material").all()
+    row = listed.set_index("ID").loc["431"]
+    assert row["composition"] == "Li1.05Al0.05Ti1.95(PO4)" and "multiplier" in row["error"]
+
+
 def test_closing_summary_aligns_long_metric_names(run, trained_run):
     """The names were right-aligned to 18 characters, which test_mae_obelix_protocol overflowed."""
     headline = headline_metrics(run.data.metrics)

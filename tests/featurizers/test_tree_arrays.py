@@ -49,6 +49,20 @@ def test_regression_trees_match_scikit_learn(cls):
     assert got.shape == (15, len(query)) and got.tobytes() == want.tobytes()
 
 
+@pytest.mark.parametrize("cls", [RandomForestRegressor, ExtraTreesRegressor])
+def test_leaves_match_scikit_learn(cls):
+    """``apply_each`` is scikit-learn's ``apply``, offset into the concatenated nodes, and the
+    values there are ``predict_each``'s."""
+    X, y, query = _data(3)
+    forest = cls(n_estimators=12, min_samples_leaf=2, random_state=0).fit(X, y)
+    query = _with_thresholds(query, forest)
+    trees = TreeArrays.from_sklearn(forest.estimators_)
+    got = trees.apply_each(query)
+    want = forest.apply(query.astype(np.float32)).T + trees.offsets[:-1, None]
+    assert got.dtype == np.int64 and np.array_equal(got, want)
+    assert trees.value[got].tobytes() == trees.predict_each(query).tobytes()
+
+
 @pytest.mark.parametrize("cls", [RandomForestClassifier, ExtraTreesClassifier])
 def test_classifier_trees_match_scikit_learn(cls):
     X, y, query = _data(1)

@@ -215,11 +215,12 @@ def test_flags_take_booleans():
 _OTHER_TREE_VALUES = {
     "n_estimators": 7, "max_features": 0.5, "min_samples_leaf": 3, "max_depth": 4,
     "learning_rate": 0.3, "max_iter": 9, "n_members": 2, "class_weight": "balanced",
-    "n_jobs": 2, "random_state": 5, "max_selected_features": 3,
+    "n_jobs": 2, "random_state": 5, "max_selected_features": 3, "point_estimate": "median_of_trees",
 }  # fmt: skip
-#: Parameters read by the fit itself (the first forest that selects columns; the boosters' count,
-#: threads and seeds), not passed on to the scikit-learn estimator a tree ensemble builds.
-_FOREST_FIT = {"max_selected_features"}
+#: Parameters read by the fit itself (the first forest that selects columns, the quantile forest's
+#: leaves; the boosters' count, threads and seeds) or by the prediction (``point_estimate``), not
+#: passed on to the scikit-learn estimator a tree ensemble builds.
+_FOREST_FIT = {"max_selected_features", "point_estimate"}
 _READ_BY_THE_FIT = {
     "random_forest": _FOREST_FIT,
     "extra_trees": _FOREST_FIT,

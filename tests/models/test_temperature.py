@@ -74,6 +74,24 @@ def test_prediction_follows_the_arrhenius_line(arrhenius_model, table_with_ea):
     assert "pred_ea_ev" not in plain
 
 
+def test_interval_25c_is_the_25_degc_interval_at_any_temperature(arrhenius_model):
+    """halaudit M1: a 25 degC measurement is compared with the interval the row's own is moved
+    from; ``interval_25c=True`` returns it (from the same prediction, not a second one), equal to
+    the row's interval at 25 degC, and only when asked."""
+    from electroscreen.models.predictor_outputs import INTERVAL_25C_COLUMNS
+
+    formulas = ["Li7La3Zr2O12", "Li10GeP2S12", "Li3InCl6"]
+    at25 = arrhenius_model.predict_frame(pd.DataFrame({"formula": formulas}))
+    assert not set(INTERVAL_25C_COLUMNS) & set(at25.columns)
+    for t in (25.0, 80.0, -20.0):
+        frame = pd.DataFrame({"formula": formulas, "temperature_c": t})
+        out = arrhenius_model.predict_frame(frame, details=True, interval_25c=True)
+        for column, bound in zip(INTERVAL_25C_COLUMNS, ("lo", "hi"), strict=True):
+            np.testing.assert_array_equal(out[column], at25[f"pred_log10_sigma_{bound}"])
+        moved = (out["pred_log10_sigma_lo"] - out[INTERVAL_25C_COLUMNS[0]]).abs()
+        assert (moved > 0.05).all() if t != 25.0 else (moved == 0).all()  # the shown one moves
+
+
 def test_the_activation_energy_is_tied_to_the_predicted_conductivity(arrhenius_model):
     """A chemist's audit found Ea 0.27-0.61 eV across 12 decades of conductivity (Li3PO4 at
     10^-15 S/cm: 0.53 eV, measured ~1.2): Ea is now the mean of the forest's and of the Ea that

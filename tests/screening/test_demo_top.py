@@ -29,7 +29,7 @@ def test_demo_top_25_is_chemist_acceptable(model_store, data_dir, tmp_path):
     assert redox > 0
     top = results[results["rank"] > 0].sort_values("rank").head(25)
     assert len(top) == 25
-    # Ce is redox-active beside oxide or fluoride only (its Ce3+ halides pass: INERT_STATES)
+    # Ce, Pr, Tb are redox-active beside oxide or fluoride only (3+ halides pass: INERT_STATES)
     banned = set(filters.forbidden_elements) | set(filters.redox_active_elements)
     banned -= set(INERT_STATES)
     for formula, cell in zip(top["formula"], top["cell_formula"], strict=True):

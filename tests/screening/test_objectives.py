@@ -101,7 +101,7 @@ def test_a_cathode_without_an_enthalpy_stops_the_screening_before_any_batch():
 def test_a_borane_cluster_salt_has_no_window_or_interfaces_and_still_ranks():
     """A closo-borate's window and reactions would be those of its hull (LiBH4, boranes, borides):
     NaN with ``window_borane_cluster`` whichever objectives are on, and, as any undefined
-    computed objective, worst on the oxidation objective without losing its Pareto rank."""
+    computed objective, unknown on the oxidation objective: it keeps its Pareto rank."""
     import pandas as pd
 
     from electroscreen.screening.ranking import rank_candidates
@@ -126,5 +126,8 @@ def test_a_borane_cluster_salt_has_no_window_or_interfaces_and_still_ranks():
         }
     )
     ranks = rank_candidates(frame, RankingConfig())
-    assert ranks["pareto_rank"].tolist() == [2, 2, 1]  # ranked, behind the one with a window
+    # ranked; equal to Li3PS4 on everything they have, so not behind it for lacking a window
+    assert ranks["pareto_rank"].tolist() == [1, 1, 1]
     assert ranks["rank"].notna().all()
+    cheaper = frame.assign(cost_usd_per_kg=[1.0, 1.0, 0.5])
+    assert rank_candidates(cheaper, RankingConfig())["pareto_rank"].tolist() == [2, 2, 1]

@@ -85,7 +85,7 @@ def test_the_run_description_calls_p_air_stable_a_score():
     results = _results(40)
     note = screening_note(["pool.csv"], {}, results, review_metrics(results))
     assert "air-stability score ≥ 0.5" in note
-    assert "| log10 σ (S/cm) | measured | air-stability score |" in note
+    assert "| log10 σ (S/cm) | measured at 25 °C | air-stability score |" in note
     assert "P(air" not in note and "probab" not in note
 
 

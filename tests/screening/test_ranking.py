@@ -78,6 +78,75 @@ def test_pareto_ranks_in_more_objectives_match_brute_force(k, seed):
     np.testing.assert_array_equal(got.fillna(0).to_numpy(np.int64), _brute_force_fronts_nd(points))
 
 
+def _brute_force_fronts_unknown(points: np.ndarray) -> np.ndarray:
+    """Peel non-dominated sets where NaN is unknown: ``a`` dominates ``b`` when ``a`` knows
+    every objective ``b`` knows, is >= on each and > on one of them."""
+    known = np.isfinite(points)
+
+    def dominates(a: int, b: int) -> bool:
+        k = known[b]
+        return bool(
+            known[a][k].all()
+            and (points[a][k] >= points[b][k]).all()
+            and (points[a][k] > points[b][k]).any()
+        )
+
+    ranks = np.zeros(len(points), dtype=np.int64)
+    remaining = set(np.flatnonzero(known[:, :2].all(axis=1)))  # the first two are required
+    front = 0
+    while remaining:
+        front += 1
+        current = [i for i in remaining if not any(dominates(j, i) for j in remaining)]
+        for i in current:
+            ranks[i] = front
+        remaining -= set(current)
+    return ranks
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pareto_ranks_with_unknown_values_match_brute_force(k, seed):
+    """Optional objectives' NaN are unknown: the fronts are those of peeling with the dominance
+    that leaves a row's unknown objectives out (many ties, so equal-on-what-is-known cases occur),
+    whatever the row order."""
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, 4, (200, k)).astype(float)
+    points[rng.random((200, k)) < 0.25] = np.nan
+    points[rng.choice(200, 5, replace=False), 0] = np.nan  # a required one missing: unranked
+    optional = list(range(2, k)) if k > 2 else [1]
+    expected_points = points if k > 2 else np.column_stack([points, np.zeros(200)])[:, [0, 2, 1]]
+    expected = _brute_force_fronts_unknown(expected_points)
+    got = pareto_ranks(*points.T, optional=optional)
+    np.testing.assert_array_equal(got.fillna(0).to_numpy(np.int64), expected)
+    order = rng.permutation(200)
+    shuffled = pareto_ranks(*points[order].T, optional=optional)
+    np.testing.assert_array_equal(shuffled.fillna(0).to_numpy(np.int64), expected[order])
+
+
+def test_an_unknown_objective_neither_dominates_nor_is_dominated():
+    """The oxidation limit of a NASICON is NaN (window_out_of_domain): a row equal to it on every
+    objective it has does not beat it for having a limit (before: NaN counted as worst, rank 2);
+    a row without a limit does not beat one with a limit on the others alone; and rows without a
+    limit never move the fronts of the rows that have one."""
+    frame = pd.DataFrame(
+        {
+            "pred_log10_sigma": [-3.5, -3.5, -3.0, -4.0, -4.5],
+            "pred_log10_sigma_std": [0.1] * 5,
+            "p_air_stable": [0.95, 0.95, 0.9, 0.7, 0.6],
+            "window_ox_v": [np.nan, 3.8, np.nan, 3.9, 3.0],
+            "cost_usd_per_kg": [450.0, 450.0, 80.0, 500.0, 600.0],
+        }
+    )
+    ranks = rank_candidates(frame, RankingConfig())["pareto_rank"].tolist()
+    # 0 ties 1 on what it has (before: rank 2); 2 (no limit) is better than 3 on everything else
+    # but cannot beat its 3.9 V (comparing on the shared objectives alone: rank 2, and 4 rank 3);
+    # 4 is beaten by 1, known everywhere
+    assert ranks == [1, 1, 1, 1, 2]
+    known = frame[frame["window_ox_v"].notna()]
+    alone = rank_candidates(known, RankingConfig())["pareto_rank"].tolist()
+    assert alone == [ranks[i] for i in known.index]
+
+
 def test_pareto_rank_over_four_objectives_by_hand():
     """Four candidates with the same predictions: the computed objectives decide the fronts."""
     frame = pd.DataFrame(
@@ -86,19 +155,22 @@ def test_pareto_rank_over_four_objectives_by_hand():
             "pred_log10_sigma_std": [0.1] * 5,
             "p_air_stable": [0.5, 0.5, 0.5, 0.4, 0.5],
             # A: high voltage, dear; B: low voltage, cheap; C: beaten by A and B on both;
-            # D: beaten by C everywhere; E: no window (window_out_of_domain): worst on it, so B
-            # beats E, and E (cheap) sits beside C on the second front
+            # D: beaten by C everywhere; E: no window (window_out_of_domain): unknown, not worst,
+            # so B, equal to E on everything E has, does not beat it, and E shares the front
             "window_ox_v": [4.5, 2.5, 2.4, 2.3, np.nan],
             "cost_usd_per_kg": [500.0, 5.0, 600.0, 700.0, 5.0],
         }
     )
     ranks = rank_candidates(frame, RankingConfig())["pareto_rank"]
-    assert ranks.tolist() == [1, 1, 2, 3, 2]
+    assert ranks.tolist() == [1, 1, 2, 3, 1]
     # a missing prediction still leaves a row unranked
     no_prediction = frame.assign(p_air_stable=[0.5, 0.5, 0.5, 0.4, np.nan])
     assert rank_candidates(no_prediction, RankingConfig())["pareto_rank"].fillna(0).tolist() == [
         1, 1, 2, 3, 0,
     ]  # fmt: skip
+    # E a little dearer than B: B is better on something E has, and beats it
+    dearer = frame.assign(cost_usd_per_kg=[500.0, 5.0, 600.0, 700.0, 6.0])
+    assert rank_candidates(dearer, RankingConfig())["pareto_rank"].tolist() == [1, 1, 2, 3, 2]
     # on conductivity and air stability alone A, B, C and E tie on the front and D is behind
     two = RankingConfig(pareto_objectives=("conductivity", "air_stability"))
     assert rank_candidates(frame, two)["pareto_rank"].tolist() == [1, 1, 1, 2, 1]

@@ -25,6 +25,7 @@ import pandas as pd
 from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.compositions import PackedCompositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
+from electroscreen.data.protic_hydrogen import protic_hydrogen_of
 from electroscreen.data.segments import segment_sum
 from electroscreen.featurizers.base import CompositionFeaturizer, as_packed_compositions
 from electroscreen.featurizers.thermo.candidate_enthalpy import (
@@ -84,6 +85,8 @@ CROSSING_TOLERANCE_V = 1e-6
 #: Ta- and Al-doped LLZO do. A model-corrected candidate that holds one of them (more than
 #: ``window_kernels.TRACE_FRACTION`` of its atoms) and whose corrected reduction limit is at the
 #: metal gets :data:`REDUCIBLE_CATION`. Ga3+ (Ga-LLZO, reported to alloy with Li) is not listed.
+#: Protic H (H+1, :mod:`~electroscreen.data.protic_hydrogen`) counts too: Li reduces the LiOH in
+#: Li6HLa3Zr2O12's hull, which the correction (-0.200 eV/atom) hid (oxaudit O1).
 METAL_REDUCED_CATIONS = ("Nb", "Ti")
 #: Status of such a candidate: its reduction limit (and, in `screen`, its reaction with the carrier
 #: metal) is NaN, not the 0 V the correction gave; its oxidation limit is kept.
@@ -358,15 +361,17 @@ def _reduced_at_metal(
 ) -> np.ndarray:
     """(k,) bool: rows ``rows`` whose model-corrected enthalpy (``correction`` finite, ``weight``
     > 0) puts the reduction limit at the metal (``n_red`` 0: no carrier taken up) although they
-    hold a :data:`METAL_REDUCED_CATIONS` cation, more than ``TRACE_FRACTION`` of their atoms."""
+    hold a :data:`METAL_REDUCED_CATIONS` cation or protic hydrogen, more than ``TRACE_FRACTION``
+    of their atoms together."""
     listed = np.zeros(len(ELEMENT_SYMBOLS), dtype=bool)
     listed[[SYMBOL_TO_Z[s] for s in METAL_REDUCED_CATIONS]] = True
     amount = np.where(packed.amount > 0, packed.amount, 0.0)
-    share = segment_sum(np.where(listed[packed.z], amount, 0.0), packed.offsets)
+    share = segment_sum(np.where(listed[packed.z], amount, 0.0), packed.offsets)[rows]
+    at_metal = np.isfinite(correction) & (weight > 0) & (n_red == 0)
+    share[at_metal] += protic_hydrogen_of(packed.take(rows[at_metal]))  # H+: LiOH + Li -> H2
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = share / segment_sum(amount, packed.offsets)
-    corrected = np.isfinite(correction) & (weight > 0)
-    return corrected & (n_red == 0) & (share[rows] > TRACE_FRACTION)
+        share = share / segment_sum(amount, packed.offsets)[rows]
+    return at_metal & (share > TRACE_FRACTION)
 
 
 def window_status(packed: PackedCompositions, solved: dict) -> np.ndarray:
