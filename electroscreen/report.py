@@ -28,13 +28,15 @@ __all__ = [
     "ui_hint",
 ]
 
-#: After an air score the model gave an unlabelled composition far from the labelled ones (the
-#: row's ``pred_feature_status`` holds ``air-stability:labels:far_from_labels``): explained under
-#: the table.
+#: After an air score that is mostly the model's prior, given an unlabelled composition far from
+#: the labelled ones (``pred_feature_status`` holds :data:`FAR_NOTE` or :data:`PRIOR_NOTE`):
+#: explained under the table.
 FAR_MARK = "*"
-#: That note, as ``screen`` writes it (task prefix and
-#: :data:`~electroscreen.models.predictor_outputs.FAR_FROM_LABELS`; a test checks they agree).
+#: Those notes, as ``screen`` writes them (task prefix and
+#: :data:`~electroscreen.models.predictor_outputs.FAR_FROM_LABELS` / ``MOSTLY_PRIOR``; a test
+#: checks they agree).
 FAR_NOTE = "air-stability:labels:far_from_labels"
+PRIOR_NOTE = "air-stability:labels:mostly_prior"
 #: After an air score that contradicts the composition's own label (``pred_feature_status`` holds
 #: ``air-stability:labels:contradicts_label=<verdicts>``): named under the table with its label.
 CONTRADICTS_MARK = "!"
@@ -95,26 +97,21 @@ def _numbers(coverage: float | None, at: str = "") -> tuple[tuple[str, int], ...
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
 
 
-def _far_from_labels(rows: pd.DataFrame) -> list[bool]:
-    """Whether each row's air score was given far from the labelled compositions (its
-    ``pred_feature_status`` holds :data:`FAR_NOTE`; results without the column: none)."""
+def _air_marks(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Per row, its air score's marks (:data:`FAR_MARK` where ``pred_feature_status`` holds
+    :data:`FAR_NOTE` or :data:`PRIOR_NOTE`, :data:`CONTRADICTS_MARK` where it holds
+    :data:`CONTRADICTS_NOTE`) and the label contradicted as the note writes it (``unstable(1)``:
+    the verdicts and their label rows; ``""``: none). Results without the column: none."""
     if "pred_feature_status" not in rows:
-        return [False] * len(rows)
-    notes = rows["pred_feature_status"].fillna("").astype(str)
-    scored = rows["p_air_stable"].notna() if "p_air_stable" in rows else False
-    return (notes.str.contains(FAR_NOTE, regex=False) & scored).tolist()
-
-
-def _contradicted_labels(rows: pd.DataFrame) -> list[str]:
-    """Per row, the label its air score contradicts as its note writes it (``unstable(1)``: the
-    verdict and its number of label rows), ``""`` for none (results without the column: none)."""
-    if "pred_feature_status" not in rows:
-        return [""] * len(rows)
-    found = []
-    for cell in rows["pred_feature_status"].fillna("").astype(str):
-        notes = [n for n in cell.split(",") if n.startswith(f"{CONTRADICTS_NOTE}=")]
-        found.append(notes[0].partition("=")[2] if notes else "")
-    return found
+        return [""] * len(rows), [""] * len(rows)
+    scored = rows["p_air_stable"].notna() if "p_air_stable" in rows else [False] * len(rows)
+    marks, against = [], []
+    for cell, s in zip(rows["pred_feature_status"].fillna("").astype(str), scored, strict=True):
+        found = [n for n in cell.split(",") if n.startswith(f"{CONTRADICTS_NOTE}=")]
+        against.append(found[0].partition("=")[2] if found else "")
+        prior = s and (FAR_NOTE in cell or PRIOR_NOTE in cell)
+        marks.append((FAR_MARK if prior else "") + (CONTRADICTS_MARK if found else ""))
+    return marks, against
 
 
 def legend(
@@ -175,9 +172,9 @@ def ranked_table(
     model was not fitted on (``heldout_log10_sigma``) likewise, a check of the prediction; a
     composition the air-stability model was fitted on with its literature verdict
     (``train_air_verdict``), which its score need not follow; and an air score given far from
-    the labelled compositions to an unlabelled one is marked :data:`FAR_MARK` and explained (the
-    gated model's chemistry member alone: auditors found Na chlorides and unlabelled
-    thiophosphates read as stable there); one that contradicts the composition's own label
+    the labelled compositions to an unlabelled one (mostly the gated model's chemistry member:
+    auditors found Na chlorides, unlabelled thiophosphates and Lewis-acid chloro-metallates read
+    as stable there) is marked :data:`FAR_MARK` and explained; one that contradicts the composition's own label
     (``p >= 0.5`` for a label of ``unstable`` rows, LiI 0.82) is marked :data:`CONTRADICTS_MARK`
     and named under the table with that label and its number of rows.
 
@@ -243,12 +240,7 @@ def ranked_table(
         )
     best = order.iloc[[first for first, _ in groups]]
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates{about}"
-    far = _far_from_labels(best)
-    against = _contradicted_labels(best)
-    marks = [
-        (FAR_MARK if f else "") + (CONTRADICTS_MARK if a else "")
-        for f, a in zip(far, against, strict=True)
-    ]
+    marks, against = _air_marks(best)
     ids, formulas, cells = [], [], []
     for row, (first, same), mark in zip(best.itertuples(index=False), groups, marks, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
@@ -297,11 +289,14 @@ def ranked_table(
     labelled = [f"rank {r}: {v}" for r, v in zip(ranks, verdicts, strict=True) if v]
     if labelled:  # the score beside it may disagree: the model need not recall a label
         notes.append("Air-stability labels (train_air_verdict): " + "; ".join(labelled))
-    if any(far):
+    if any(FAR_MARK in m for m in marks):
+        from electroscreen.models.predictor_outputs import FAR_WEIGHT, PRIOR_WEIGHT
+
         notes.append(
             f"{FAR_MARK} air score of an unlabelled composition few labelled rows lie near "
-            f"({FAR_NOTE}: the mean distance to its 5 nearest gives the forest a weight below "
-            "0.05): the chemistry model's guess, not labelled neighbours' verdicts"
+            f"(p_air_stable_label_weight below {PRIOR_WEIGHT:g}, {PRIOR_NOTE}; below "
+            f"{FAR_WEIGHT:g}, {FAR_NOTE}): mostly the chemistry model's guess, not labelled "
+            "neighbours' verdicts"
         )
     contradicted = [
         f"rank {r}: {_number(p)} against {a}"

@@ -194,20 +194,30 @@ def test_a_table_at_another_temperature_says_which_beside_25_degc_measurements()
 
 def test_an_air_score_far_from_every_label_is_marked_and_explained():
     """A sodium auditor read Na3YCl6's air score 0.82, ranked first, as a verdict; it was the
-    chemistry model's guess far from every label (a note only in ``pred_feature_status``)."""
-    from electroscreen.models.predictor_outputs import FAR_FROM_LABELS
-    from electroscreen.report import FAR_MARK, FAR_NOTE
+    chemistry model's guess far from every label (a note only in ``pred_feature_status``). A
+    score mostly the prior (``mostly_prior``) is marked alike."""
+    from electroscreen.models.predictor_outputs import FAR_FROM_LABELS, MOSTLY_PRIOR
+    from electroscreen.report import FAR_MARK, FAR_NOTE, PRIOR_NOTE
 
     assert FAR_NOTE == f"air-stability:{FAR_FROM_LABELS}"  # as screen writes it
+    assert PRIOR_NOTE == f"air-stability:{MOSTLY_PRIOR}"
     results = _two_candidates()
     results["pred_feature_status"] = [f"conductivity:x:y,{FAR_NOTE}", ""]
     text = _render(ranked_table(results, top=2))
     rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
     assert [r[6].strip() for r in rows] == [f"0.49{FAR_MARK}", "0.97"]
-    assert (
+    explained = (
         f"{FAR_MARK} air score of an unlabelled composition few labelled rows lie near "
-        f"({FAR_NOTE}: the mean distance to its 5 nearest gives the forest a weight below 0.05)"
-    ) in " ".join(text.split())
+        f"(p_air_stable_label_weight below 0.5, {PRIOR_NOTE}; below 0.05, {FAR_NOTE}): mostly "
+        "the chemistry model's guess"
+    )
+    assert explained in " ".join(text.split())
+    # halaudit H1: LiGaCl4 0.64 with a forest weight 0.117, the rest the prior, had no mark
+    results["pred_feature_status"] = ["", f"conductivity:x:y,{PRIOR_NOTE}"]
+    text = _render(ranked_table(results, top=2))
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    assert [r[6].strip() for r in rows] == ["0.49", f"0.97{FAR_MARK}"]
+    assert explained in " ".join(text.split())
     results["pred_feature_status"] = ""  # near the labels (or results without the column): no mark
     for plain in (results, results.drop(columns="pred_feature_status")):
         text = _render(ranked_table(plain, top=2))

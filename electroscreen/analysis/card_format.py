@@ -38,6 +38,8 @@ RESULT_UNITS = {
     "pred_ea_ev": "eV",
     "p_air_stable": "air-stability score, 0-1 (to rank by; not a calibrated probability)",
     "p_air_stable_std": "spread of the air-stability score over the ensemble",
+    "p_air_stable_label_weight": "share of the score from the labels of nearby compositions, 0-1 "
+    "(the rest is the logistic prior; below 0.5 noted mostly_prior)",
     "window_red_v": "V vs carrier metal",
     "window_ox_v": "V vs carrier metal",
     "cost_usd_per_kg": "USD/kg",

@@ -38,6 +38,8 @@ from electroscreen.models.predictor_outputs import (
     CONTRADICTS_LABEL,
     FAR_FROM_LABELS,
     FEATURE_STATUS_COLUMN,
+    MOSTLY_PRIOR,
+    PRIOR_WEIGHT,
 )
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
@@ -62,8 +64,11 @@ OFF_NEUTRAL = "off_neutral"
 #: the window, its status (docs/results-columns.md, *Electrochemical window*, says more).
 NOTE_MEANINGS = {
     FAR_FROM_LABELS: "the composition is not labelled and few labelled rows lie near it (the "
-    "mean distance to its 5 nearest): the score is the four-descriptor model's guess, a rough "
+    "mean distance to its 5 nearest): the score is the logistic model's guess, a rough "
     "prior",
+    MOSTLY_PRIOR: f"the composition is not labelled and the labels of nearby compositions make "
+    f"less than {PRIOR_WEIGHT:g} of the score (p_air_stable_label_weight): the rest is the "
+    "logistic model's guess, a rough prior",
     CONTRADICTS_LABEL: "the score is on the other side of 0.5 from this composition's own "
     "literature label (train_air_verdict; each verdict with its number of label rows): the "
     "model does not recall it, believe the label",

@@ -66,6 +66,7 @@ RESERVED_COLUMNS = frozenset(
         "pred_ea_ev",
         "p_air_stable",
         "p_air_stable_std",
+        "p_air_stable_label_weight",
         "pred_status",
         "pred_feature_status",
         "train_log10_sigma",

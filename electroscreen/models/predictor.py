@@ -315,7 +315,8 @@ class CandidatePredictor(LegacyStateMixin, EstimatorConventions, BaseEstimator):
 
     def output_columns(self) -> tuple[str, ...]:
         """The prediction columns of :meth:`predict_frame` (besides ``pred_status``)."""
-        return output_columns(self.task, self.temperature_model)
+        gated = hasattr(getattr(self, "estimator_", None), "gate_weight")
+        return output_columns(self.task, self.temperature_model, gated)
 
     # --- prediction --------------------------------------------------------------------------
     def predict_design(

@@ -6,8 +6,8 @@ Arrhenius model, the activation energy for conductivity); :func:`predict_columns
 design (the body of ``CandidatePredictor.predict_design``: values on the predicted rows, NaN and a
 ``pred_status`` elsewhere; a model without a temperature model predicts at 25 degC only);
 :func:`feature_notes` is ``pred_feature_status`` (``predict_frame(..., details=True)``), with
-:func:`gate_weights` for a gated classifier's far-from-labels note, given only to a composition no
-label row holds, and :func:`label_notes` for a labelled composition whose score contradicts its
+:func:`gate_weights` for a gated classifier's far-from-labels and mostly-prior notes (and its
+``<score>_label_weight`` column), given only to a composition no label row holds, and :func:`label_notes` for a labelled composition whose score contradicts its
 label (an air-stability model's ``training_labels_``); :func:`frame_predictions` is
 the body of ``CandidatePredictor.predict_frame`` (a frame featurized, its temperatures read,
 predicted).
@@ -36,7 +36,10 @@ __all__ = [
     "FAR_WEIGHT",
     "FEATURE_STATUS_COLUMN",
     "INTERVAL_25C_COLUMNS",
+    "LABEL_WEIGHT_COLUMN",
+    "MOSTLY_PRIOR",
     "NOVELTY_COLUMN",
+    "PRIOR_WEIGHT",
     "feature_importances",
     "feature_notes",
     "frame_predictions",
@@ -47,12 +50,25 @@ __all__ = [
 ]
 
 #: A gated classifier's near-member weight below which a row's score is its far member's alone
-#: (the default air-stability model: the logistic model on four descriptors, not the labels of
+#: (the default air-stability model: the logistic model on five descriptors, not the labels of
 #: neighbouring compositions; 46 % of the demo's ranked candidates).
 FAR_WEIGHT = 0.05
 #: The note of such a row (``air-stability:labels:far_from_labels`` in ``pred_feature_status``),
 #: unless its composition is labelled itself (the model's ``training_labels_``).
 FAR_FROM_LABELS = "labels:far_from_labels"
+#: A gated classifier's near-member weight below which a row's score is mostly its far member's
+#: (the logistic prior outweighs the labels of neighbouring compositions): a halide chemist's
+#: audit (twenty-eighth session) found the unlabelled Lewis-acid chloro-metallates (LiGaCl4
+#: 0.64, LiTaCl6 0.62; forest weights 0.07-0.16) scored above every labelled Li chloride, unmarked.
+PRIOR_WEIGHT = 0.5
+#: The note of a row whose near-member weight is at least :data:`FAR_WEIGHT` but below
+#: :data:`PRIOR_WEIGHT` (``air-stability:labels:mostly_prior``), unless its composition is labelled
+#: itself; below :data:`FAR_WEIGHT` the row is :data:`FAR_FROM_LABELS` instead.
+MOSTLY_PRIOR = "labels:mostly_prior"
+#: A gated classifier's near-member weight per row, 0-1 (1: the score is the forest's on the
+#: labels near it; 0: the far member's alone), named after the task's score:
+#: ``p_air_stable_label_weight``.
+LABEL_WEIGHT_COLUMN = "p_air_stable_label_weight"
 #: The note of a labelled composition whose score contradicts its own label, with the label's
 #: verdicts and rows (``labels:contradicts_label=unstable(1)``: ``p_air_stable >= 0.5`` for a
 #: composition one label row calls unstable; :meth:`~electroscreen.models.training_labels.
@@ -72,17 +88,19 @@ EA_COLUMN = "pred_ea_ev"
 INTERVAL_25C_COLUMNS = ("pred_log10_sigma_lo_25c", "pred_log10_sigma_hi_25c")
 
 
-def output_columns(task: str, temperature_model: str) -> tuple[str, ...]:
+def output_columns(task: str, temperature_model: str, gated: bool = False) -> tuple[str, ...]:
     """The prediction columns of a predictor of ``task`` (besides ``pred_status``).
 
     Parameters
     ----------
     task : {"conductivity", "air_stability"}
     temperature_model : {"none", "arrhenius"}
+    gated : bool
+        Whether the classifier is gated (has ``gate_weight``): it adds :data:`LABEL_WEIGHT_COLUMN`.
     """
     spec = get_task(task)
     if spec.kind != "regression":
-        return spec.output_columns
+        return (*spec.output_columns, *((LABEL_WEIGHT_COLUMN,) if gated else ()))
     extra = (EA_COLUMN,) if temperature_model == "arrhenius" else ()
     return (*spec.output_columns, NOVELTY_COLUMN, *extra)
 
@@ -120,8 +138,12 @@ def predict_columns(
         if regression:
             values = predict_conductivity(predictor, design, temperature_c, interval_25c)
         else:
+            if LABEL_WEIGHT_COLUMN in columns and gate_weight is None:
+                gate_weight = gate_weights(predictor.estimator_, design)
             given = {} if gate_weight is None else {"weight": gate_weight}
             values = predictor.estimator_.predict_proba_dist(design.X, **given)
+            if LABEL_WEIGHT_COLUMN in columns:
+                values = (*values, gate_weight)
         for column, value in zip(columns, values, strict=True):
             out[column][design.rows] = value
     if regression and temperature_c is not None:
@@ -231,7 +253,8 @@ def feature_notes(
 ) -> np.ndarray:
     """``design.feature_status`` plus, on predicted rows, the never- and rarely-varied notes,
     given a gated classifier's weights, :data:`FAR_FROM_LABELS` where its near member has (almost)
-    no say and the composition is not labelled itself, and ``row_notes``.
+    no say and :data:`MOSTLY_PRIOR` where it has less than half, when the composition is not
+    labelled itself, and ``row_notes``.
 
     Parameters
     ----------
@@ -241,24 +264,25 @@ def feature_notes(
         or a predictor pickled before them).
     gate_weight : ndarray of shape (len(design.rows),), optional
         A gated classifier's near-member weight per predicted row: below :data:`FAR_WEIGHT`,
-        the row is noted :data:`FAR_FROM_LABELS`.
+        the row is noted :data:`FAR_FROM_LABELS`, below :data:`PRIOR_WEIGHT` :data:`MOSTLY_PRIOR`.
     row_notes : ndarray of object, shape (len(design),), optional
         A note per frame row (``""``: none), such as its temperature's
         (:func:`~electroscreen.models.temperature.read_temperatures`) or a contradicted label's
         (:func:`label_notes`).
     labelled : ndarray of bool, shape (len(design.rows),), optional
         Whether each predicted row's composition is labelled (:func:`label_notes`): such a row is
-        never :data:`FAR_FROM_LABELS` (unknown: none is).
+        never :data:`FAR_FROM_LABELS` nor :data:`MOSTLY_PRIOR` (unknown: none is).
     """
     notes = design.feature_status.copy()
     extras = []
     if len(design.rows) and isinstance(design.X, np.ndarray):
         extras = [f.notes(design.X) for f in (constant_features, rare_features) if f is not None]
         if gate_weight is not None:
-            far = np.asarray(gate_weight) < FAR_WEIGHT
-            if labelled is not None:  # a labelled composition is not far from every label
-                far &= ~np.asarray(labelled, dtype=bool)
-            extras.append(np.where(far, FAR_FROM_LABELS, "").astype(object))
+            w = np.asarray(gate_weight)
+            unlabelled = True if labelled is None else ~np.asarray(labelled, dtype=bool)
+            # a labelled composition is not far from every label: its score recalls its label
+            note = np.where(w < FAR_WEIGHT, FAR_FROM_LABELS, MOSTLY_PRIOR)
+            extras.append(np.where((w < PRIOR_WEIGHT) & unlabelled, note, "").astype(object))
     if row_notes is not None:
         extras.append(np.asarray(row_notes, dtype=object)[design.rows])
     for extra in extras:

@@ -29,7 +29,11 @@ from electroscreen.data.compositions import pack_compositions
 from electroscreen.data.limits import DEFAULT_MAX_SITES
 from electroscreen.data.stored_states import IGNORED_LABELS
 from electroscreen.models.devices import check_device, require_cuda
-from electroscreen.models.predictor_outputs import FEATURE_STATUS_COLUMN, INTERVAL_25C_COLUMNS
+from electroscreen.models.predictor_outputs import (
+    FEATURE_STATUS_COLUMN,
+    INTERVAL_25C_COLUMNS,
+    LABEL_WEIGHT_COLUMN,
+)
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.screening.batch_notes import (
     add_notes,
@@ -60,6 +64,7 @@ __all__ = [
     "CONDUCTIVITY_COLUMNS",
     "PREDICTION_COLUMNS",
     "STABILITY_COLUMNS",
+    "STABILITY_OPTIONAL",
     "CONDUCTIVITY_OPTIONAL",
     "cached_predictor",
     "check_temperature",
@@ -75,7 +80,12 @@ CONDUCTIVITY_COLUMNS = CONDUCTIVITY.output_columns
 #: triage); ``pred_ea_ev``: predicted activation energy (eV).
 CONDUCTIVITY_OPTIONAL = ("pred_log10_sigma_novelty", "pred_ea_ev")
 STABILITY_COLUMNS = AIR_STABILITY.output_columns
-PREDICTION_COLUMNS = CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_COLUMNS
+#: Air-stability columns a model may not have (a classifier that is not gated, an older model):
+#: NaN when absent. ``p_air_stable_label_weight``: the labels' share of the score.
+STABILITY_OPTIONAL = (LABEL_WEIGHT_COLUMN,)
+PREDICTION_COLUMNS = (
+    CONDUCTIVITY_COLUMNS + CONDUCTIVITY_OPTIONAL + STABILITY_COLUMNS + STABILITY_OPTIONAL
+)
 
 _CACHE: dict[tuple[str, str | None, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
@@ -229,7 +239,7 @@ def process_batch(
         temperatures = conductivity_inputs(table, rows, temperature_c)
         for name, predictor, task, optional in (
             ("conductivity", conductivity, CONDUCTIVITY, CONDUCTIVITY_OPTIONAL),
-            ("air-stability", stability, AIR_STABILITY, ()),
+            ("air-stability", stability, AIR_STABILITY, STABILITY_OPTIONAL),
         ):
             columns = task.output_columns
             asked = frame.assign(**temperatures) if name == "conductivity" else frame

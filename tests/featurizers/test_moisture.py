@@ -164,6 +164,26 @@ def test_oxide_anion_fraction_is_the_oxide_share_of_the_anion_atoms():
     assert units == {"oxide_anion_fraction": "fraction of anion atoms"}
 
 
+def test_halide_anion_class_is_the_anion_class_of_the_composition():
+    """1 for a halide by ``data.anion_classes`` (the anion group of largest amount: oxychlorides
+    and Li3OCl too), 0 otherwise: an argyrodite is a chalcogenide, Li3N a nitride."""
+    formulas = {
+        "LiGaCl4": 1.0,
+        "Li3InCl6": 1.0,
+        "LiNbOCl4": 1.0,
+        "Li3OCl": 1.0,  # one O, one Cl: ties go to the halogen
+        "Li3YBr3Cl3": 1.0,
+        "Li6PS5Cl": 0.0,
+        "Li7La3Zr2O12": 0.0,
+        "Li3N": 0.0,
+        "Li4(BH4)3I": 0.0,  # 12 H- per I-: a hydride
+    }
+    values = MoistureChemistry(["halide_anion_class"]).transform(list(formulas))
+    np.testing.assert_array_equal(values[:, 0], list(formulas.values()))
+    units = MoistureChemistry(["halide_anion_class"]).feature_units()
+    assert units == {"halide_anion_class": "0/1"}
+
+
 def test_oxide_anion_fraction_is_the_electrolyte_anion_fraction_O():
     """One home for the fact: the electrolyte block's ``anion_fraction_O`` of the carrier-balanced
     composition (Li7P2.9Sb0.1S10.75O0.25 balanced by Li keeps its anions)."""
@@ -182,7 +202,7 @@ def test_a_model_chosen_before_the_new_descriptor_keeps_its_columns():
     ``oxide_anion_fraction`` existed gives the same eleven columns, values unchanged by the new
     one being available (it is appended, never selected unless named)."""
     eleven = EVERY[: EVERY.index("oxide_anion_fraction")]
-    assert len(eleven) == 11 and EVERY[-1] == "oxide_anion_fraction"
+    assert len(eleven) == 11 and EVERY[-2:] == ["oxide_anion_fraction", "halide_anion_class"]
     old = MoistureChemistry.__new__(MoistureChemistry)
     old.__setstate__({"features": tuple(eleven), "carrier": "Li"})
     formulas = ["Li3PS3O", "Li3PS4", "Li2SO4", "Li7La3Zr2O12"]

@@ -31,7 +31,7 @@ GOLDEN = Path(__file__).parent / "golden"
 #: Columns that move whenever a label is added to ``electroscreen/data/labels/air_stability.csv``
 #: (the diversity columns follow ``rank``).
 FOLLOW_THE_LABELS = [
-    "p_air_stable", "p_air_stable_std", "pareto_rank", "score", "acquisition", "rank",
+    "p_air_stable", "p_air_stable_std", "p_air_stable_label_weight", "pareto_rank", "score", "acquisition", "rank",
     "acquisition_rank", "train_air_verdict", "train_air_id", "represented_by", "diverse_rank",
 ]  # fmt: skip
 

@@ -27,6 +27,14 @@ the two agree for O2-/S2- mixes, and by atoms the value is the make-up of the an
 whatever the other anions' charge (Cl-, N3-, H-). Available, not in the default model: none of the
 four ways of adding it met issue 18's selection rule (benchmarks/README.md, *the anion mix*).
 
+``halide_anion_class`` is 1 where the composition's anion class is halide
+(:func:`~electroscreen.data.anion_classes.anion_classes`: the anion group of largest amount, so
+Li3InCl6, LiNbOCl4 and Li3OCl are halides, Li6PS5Cl a chalcogenide), else 0. The default model's
+logistic member reads it (twenty-eighth session, a halide chemist's audit): on its other four
+descriptors it could not tell Li chlorides apart (its score 0.45-0.59 for every one, 0.33 for LiCl)
+and placed each unlabelled chloro-metallate (LiGaCl4, LiTaCl6) above every labelled Li chloride,
+since for a chloride the H2O reaction is that of its LiCl part only.
+
 ``features`` picks the columns (default: the H2O reaction energy alone). The default
 air-stability model (``configs/air_stability.yaml``) names its own (``benchmarks/README.md``,
 issue 18).
@@ -44,8 +52,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from electroscreen.data.anion_classes import ANION_CLASSES, anion_classes
 from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
-from electroscreen.data.candidates import merge_status
+from electroscreen.data.candidates import OK, merge_status
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.formula import SYMBOL_TO_Z
 from electroscreen.data.oxidation import oxidation_states_packed
@@ -78,6 +87,7 @@ MOISTURE_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("mixed_valence", "0/1", "oxidation-state assignment (electroscreen.data.oxidation)"),
     ("borane_cluster", "0/1", "composition: B and H with H/B <= 1.5 (polyhedral borane anion)"),
     ("oxide_anion_fraction", "fraction of anion atoms", _ELEC + ": anion_fraction_O"),
+    ("halide_anion_class", "0/1", "anion class (electroscreen.data.anion_classes): halide"),
 )
 DEFAULT_MOISTURE_FEATURES = ("rxn_h2o_ev_per_atom",)
 _NAMES = tuple(name for name, _, _ in MOISTURE_FEATURES)
@@ -180,6 +190,10 @@ class MoistureChemistry(CompositionFeaturizer):
             columns.update(cols)
         if "mixed_valence" in need and "mixed_valence" not in columns:  # no electrolyte block:
             columns["mixed_valence"] = _mixed_valence(packed)  # the oxidation kernel alone
+        if "halide_anion_class" in need:
+            halide = ANION_CLASSES.index("halide")
+            is_halide = (anion_classes(packed) == halide).astype(np.float64)
+            columns["halide_anion_class"] = np.where(packed.status == OK, is_halide, np.nan)
         if "borane_cluster" in need:
             columns["borane_cluster"] = hydridic_borane_cluster(packed)
         out = np.column_stack(
