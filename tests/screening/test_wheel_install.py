@@ -57,16 +57,29 @@ def wheel_env(tmp_path_factory) -> Path:
     return env / "bin"
 
 
+def _jit_cache_dir(folder: Path) -> Path:
+    """Where Numba caches the kernels of the modules in ``folder``: its subfolder of
+    ``$NUMBA_CACHE_DIR`` when that is set (the Makefile sets it), else ``folder/__pycache__``."""
+    from numba.core import config
+    from numba.core.caching import UserProvidedCacheLocator
+
+    if config.CACHE_DIR:
+        subpath = UserProvidedCacheLocator.get_suitable_cache_subpath(str(folder / "__init__.py"))
+        return Path(config.CACHE_DIR) / subpath
+    return folder / "__pycache__"
+
+
 def _copy_jit_cache(package: Path, installed: Path) -> int:
-    """Copy ``package``'s Numba cache files (``__pycache__/*.nbi``, ``*.nbc``) to the same places
-    under ``installed``; the number copied. Numba uses an entry only where the installed source
-    file hashes as the one it was compiled from."""
+    """Copy the Numba cache files (``*.nbi``, ``*.nbc``) of ``package``'s modules to where Numba
+    looks for those of the same modules under ``installed``; the number copied. Numba uses an
+    entry only where the installed source file hashes as the one it was compiled from."""
     copied = 0
-    for cached in package.rglob("__pycache__/*.nb[ic]"):
-        target = installed / cached.relative_to(package)
-        target.parent.mkdir(exist_ok=True)
-        shutil.copyfile(cached, target)
-        copied += 1
+    for folder in sorted({path.parent for path in package.rglob("*.py")}):
+        target = _jit_cache_dir(installed / folder.relative_to(package))
+        for cached in sorted(_jit_cache_dir(folder).glob("*.nb[ic]")):
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, target / cached.name)
+            copied += 1
     return copied
 
 
