@@ -1,8 +1,11 @@
-"""Shared fixtures: the OBELiX reference data (parsed once per session) and temporary MLflow stores."""
+"""Shared fixtures: the OBELiX reference data (parsed once per session), temporary MLflow stores and
+one build of MLflow's SQLite schema for the whole session."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -10,6 +13,48 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_mlflow_schema_build(tmp_path_factory):
+    """Every new SQLite store this process opens gets a copy of one store MLflow built.
+
+    MLflow makes a new SQLite store's tables by replaying its alembic migrations (about 2 s on the
+    2-core CI machine, for each of the test session's dozens of temporary stores). Here the first
+    new store is built by MLflow (``_initialize_tables``) in a template file, and each new one,
+    tracking or registry, receives those pages through SQLite's backup API: the same tables and
+    ``alembic_version`` as MLflow's own build, made once. Stores opened by subprocesses (the CLI
+    tests, ``electroscreen.experiments.sqlite_store``'s lock test) are still built by MLflow.
+    """
+    import mlflow.store.db.utils as db_utils
+    import mlflow.store.model_registry.sqlalchemy_store as registry_store
+    import sqlalchemy
+
+    build = db_utils._initialize_tables
+    template = tmp_path_factory.mktemp("mlflow-schema") / "template.db"
+
+    def initialize(engine) -> None:
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database.startswith(":memory:"):
+            build(engine)
+            return
+        if not template.is_file():
+            made = sqlalchemy.create_engine(f"sqlite:///{template}")
+            try:
+                build(made)
+            finally:
+                made.dispose()
+        connection = engine.raw_connection()
+        try:
+            with closing(sqlite3.connect(template)) as source:
+                source.backup(connection.driver_connection)
+        finally:
+            connection.close()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db_utils, "_initialize_tables", initialize)
+        patch.setattr(registry_store, "_initialize_tables", initialize)
+        yield
 
 
 @pytest.fixture(scope="session")

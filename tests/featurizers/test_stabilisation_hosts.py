@@ -223,3 +223,22 @@ def test_the_largest_cation_is_never_minor_and_split_hydrogen_is_no_cation():
     for h in range(len(hosts)):
         zs = hosts.z[hosts.offsets[h] : hosts.offsets[h + 1]].tolist()
         assert 56 in zs and len(zs) == 8 - h  # Ba kept in every host, one cation fewer each
+
+
+def test_a_batch_with_nothing_to_correct_keeps_float_amounts():
+    """A batch of tabulated compositions leaves the corrections no row: the merged amounts are
+    still float64 (numpy's bincount gave int64 for no rows), so the oxidation-state and host kernels
+    are not compiled a second time, for int64 amounts, by such a batch."""
+    from electroscreen.data import oxidation
+    from electroscreen.featurizers.thermo import stabilisation_hosts
+
+    kernels = (oxidation._assign_packed, stabilisation_hosts._hosts)  # amounts: argument 2
+    before = [set(kernel.signatures) for kernel in kernels]
+    empty = merged_anions(pack_compositions(["Li3PO4"]).take([]))
+    assert len(empty.merged) == 0 and empty.merged.amount.dtype == np.float64
+    assert len(minor_cation_hosts(empty.merged, merged=empty).own) == 0
+    frame = AirReactivity().reactions(["Li3PO4", "Li2SO4"])  # both tabulated: nothing corrected
+    assert (frame["enthalpy_source"] == "known").all()
+    for kernel, known in zip(kernels, before, strict=True):  # what this test made them compile
+        added = set(kernel.signatures) - known
+        assert all(str(sig[2].dtype) == "float64" for sig in added), (kernel, added)

@@ -19,21 +19,18 @@ from tests.tiny_models import train_tiny
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory, data_dir):
-    """A tiny structure-reading conductivity model and a composition air-stability model."""
+def models(tmp_path_factory, data_dir, model_store):
+    """A tiny structure-reading conductivity model and the session's composition air-stability
+    model (``model_store``: the same tiny config this fixture trained again before)."""
     from electroscreen.experiments.pyfunc import load_predictor
 
     uri = f"sqlite:///{tmp_path_factory.mktemp('packing') / 'mlflow.db'}"
-    none = {"schemes": [], "cv_folds": 2}
     conductivity = train_tiny(
         "conductivity", ["magpie", "structure"], uri, data_dir, experiment="packing",
-        structures=True, evaluation=none,
+        structures=True, evaluation={"schemes": [], "cv_folds": 2},
     )  # fmt: skip
-    stability = train_tiny(
-        "air_stability", ["electrolyte"], uri, data_dir, experiment="packing", evaluation=none,
-        final_fit="all",
-    )  # fmt: skip
-    return load_predictor(conductivity, uri), load_predictor(stability, uri)
+    stability = load_predictor(model_store.stability, model_store.uri)
+    return load_predictor(conductivity, uri), stability
 
 
 @pytest.fixture(scope="module")

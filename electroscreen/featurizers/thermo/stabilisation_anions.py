@@ -166,7 +166,11 @@ def merged_anions(packed: PackedCompositions) -> MergedAnions:
     rows = np.repeat(np.arange(n), np.diff(packed.offsets))
     key, inverse = np.unique(rows * 256 + np.asarray(packed.z, dtype=np.int64), return_inverse=True)
     entry_rows, z = key // 256, key % 256
-    amount = np.bincount(inverse.ravel(), weights=packed.amount, minlength=len(key))
+    # float64 also for an empty batch (bincount gives int64 there): an int64 amount made Numba
+    # compile the oxidation-state and host kernels a second time for a batch with nothing to merge
+    amount = np.bincount(inverse.ravel(), weights=packed.amount, minlength=len(key)).astype(
+        np.float64, copy=False
+    )
     merged = PackedCompositions(
         offsets=np.concatenate([[0], np.cumsum(np.bincount(entry_rows, minlength=n))]),
         z=z,
