@@ -10,6 +10,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from electroscreen.report_notes import (
+    CONTRADICTS_MARK,
+    CONTRADICTS_NOTE,
+    FAR_MARK,
+    FAR_NOTE,
+    PRIOR_NOTE,
+    air_marks,
+    near_note,
+    protonated_note,
+)
 from electroscreen.screening.progress import is_terminal
 
 if TYPE_CHECKING:  # the CLI imports this module at start-up: no pandas until a table is drawn
@@ -27,22 +37,6 @@ __all__ = [
     "status_line",
     "ui_hint",
 ]
-
-#: After an air score that is mostly the model's prior, given an unlabelled composition far from
-#: the labelled ones (``pred_feature_status`` holds :data:`FAR_NOTE` or :data:`PRIOR_NOTE`):
-#: explained under the table.
-FAR_MARK = "*"
-#: Those notes, as ``screen`` writes them (task prefix and
-#: :data:`~electroscreen.models.predictor_outputs.FAR_FROM_LABELS` / ``MOSTLY_PRIOR``; a test
-#: checks they agree).
-FAR_NOTE = "air-stability:labels:far_from_labels"
-PRIOR_NOTE = "air-stability:labels:mostly_prior"
-#: After an air score that contradicts the composition's own label (``pred_feature_status`` holds
-#: ``air-stability:labels:contradicts_label=<verdicts>``): named under the table with its label.
-CONTRADICTS_MARK = "!"
-#: That note, as ``screen`` writes it, before its ``=`` (task prefix and
-#: :data:`~electroscreen.models.predictor_outputs.CONTRADICTS_LABEL`).
-CONTRADICTS_NOTE = "air-stability:labels:contradicts_label"
 
 #: Width of tables and lines when the output is not a terminal (a batch job's log, a pipe): wide
 #: enough that no candidate id, formula or path is cut to "…".
@@ -95,23 +89,6 @@ def _numbers(coverage: float | None, at: str = "") -> tuple[tuple[str, int], ...
 
     return ((f"log10 σ{at} (S/cm)", 6), (interval_label(coverage), 8), (AIR_SCORE_SHORT, 5),
             ("pareto", 6), ("acq. rank", 4))  # fmt: skip
-
-
-def _air_marks(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Per row, its air score's marks (:data:`FAR_MARK` where ``pred_feature_status`` holds
-    :data:`FAR_NOTE` or :data:`PRIOR_NOTE`, :data:`CONTRADICTS_MARK` where it holds
-    :data:`CONTRADICTS_NOTE`) and the label contradicted as the note writes it (``unstable(1)``:
-    the verdicts and their label rows; ``""``: none). Results without the column: none."""
-    if "pred_feature_status" not in rows:
-        return [""] * len(rows), [""] * len(rows)
-    scored = rows["p_air_stable"].notna() if "p_air_stable" in rows else [False] * len(rows)
-    marks, against = [], []
-    for cell, s in zip(rows["pred_feature_status"].fillna("").astype(str), scored, strict=True):
-        found = [n for n in cell.split(",") if n.startswith(f"{CONTRADICTS_NOTE}=")]
-        against.append(found[0].partition("=")[2] if found else "")
-        prior = s and (FAR_NOTE in cell or PRIOR_NOTE in cell)
-        marks.append((FAR_MARK if prior else "") + (CONTRADICTS_MARK if found else ""))
-    return marks, against
 
 
 def legend(
@@ -240,7 +217,7 @@ def ranked_table(
         )
     best = order.iloc[[first for first, _ in groups]]
     title = f"Top {len(best)} of {int(ranked.sum())} ranked candidates{about}"
-    marks, against = _air_marks(best)
+    marks, against = air_marks(best)
     ids, formulas, cells = [], [], []
     for row, (first, same), mark in zip(best.itertuples(index=False), groups, marks, strict=True):
         ids.append(f"{row.candidate_id}" + (f" (+{len(same)} more)" if same else ""))
@@ -283,7 +260,7 @@ def ranked_table(
         known = [f"rank {r}: {m}" for r, m in zip(ranks, measured, strict=True) if m]
         if known:
             notes.append(text + "; ".join(known))
-    notes += _near_note(best, ranks)
+    notes += near_note(best, ranks)
     column = "train_air_verdict"
     verdicts = best[column].fillna("").tolist() if column in best else [""] * len(best)
     labelled = [f"rank {r}: {v}" for r, v in zip(ranks, verdicts, strict=True) if v]
@@ -308,7 +285,7 @@ def ranked_table(
             f"{CONTRADICTS_MARK} air score on the other side of 0.5 from the composition's own "
             f"label ({CONTRADICTS_NOTE}; verdict(label rows)): " + "; ".join(contradicted)
         )
-    notes += _protonated_note(best, ranks)
+    notes += protonated_note(best, ranks)
     caption = "\n".join(notes) or None
     table = Table(
         title=title, caption=caption, caption_justify="left", collapse_padding=True, pad_edge=False
@@ -349,40 +326,6 @@ def _similar_counts(order: pd.DataFrame) -> pd.Series | None:
     if DIVERSE_RANK not in order or not order[DIVERSE_RANK].notna().any():
         return None
     return represented_counts(order)
-
-
-def _protonated_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
-    """The note naming the shown rows whose ``pred_feature_status`` holds
-    :data:`~electroscreen.data.protic_hydrogen.PROTONATED_OXIDE`; none: ``[]``."""
-    from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE
-
-    if "pred_feature_status" not in best:
-        return []
-    cells = best["pred_feature_status"].fillna("").astype(str)
-    noted = [r for r, c in zip(ranks, cells, strict=True) if PROTONATED_OXIDE in c]
-    if not noted:
-        return []
-    return [
-        f"Protonated oxides ({PROTONATED_OXIDE}: protons on the oxide ions, usually what air and "
-        "moisture make of the carrier's phase; their conductivity and stability are not the "
-        "phase's, not counted as promising): " + "; ".join(f"rank {r}" for r in noted)
-    ]
-
-
-def _near_note(best: pd.DataFrame, ranks: list[str]) -> list[str]:
-    """The note naming the shown rows that lie within ``NEAR_MEASURED`` of a measured composition
-    but are no recall (:mod:`~electroscreen.screening.near_measured`); none: ``[]``."""
-    from electroscreen.screening.near_measured import NEAR_MEASURED, near_text_rows
-
-    near = near_text_rows(best)
-    named = [f"rank {r}: {t}" for r, t in zip(ranks, near, strict=True) if t]
-    if not named:
-        return []
-    return [
-        f"Near a measured composition (nearest within {NEAR_MEASURED:g} in every element's atomic "
-        "fraction, train_nearest_*, heldout_nearest_*; a member of a measured solid solution, "
-        "not new): " + "; ".join(named)
-    ]
 
 
 def status_line(counts: dict[str, int]) -> str:
