@@ -3,7 +3,9 @@
 
 Among ``pred_feature_status``'s notes, besides the models' feature notes:
 ``conductivity:measurements:heldout_outside_interval=+3.63 decades`` (a measurement the model did
-not train on lies outside the row's interval: Li7P3S11), ``input:formula:mixture_notation`` (a
+not train on lies outside the row's interval: Li7P3S11),
+``conductivity:measurements:neighbours_disagree=6.5 decades`` (the nearest measured training
+compositions differ that much: the LiPON film Li2.9PO3.3N0.46), ``input:formula:mixture_notation`` (a
 formula written as a mixture of binaries, ``75Li2S-25P2S5``),
 ``input:formula:composite_notation`` (a sum of compounds, ``Li3YCl6 + LiCl``) and
 ``composition:protonated_oxide`` (protons on the oxide ions: Li6.5H0.5La3Zr2O12):
@@ -43,7 +45,7 @@ from electroscreen.models.predictor_outputs import (
 )
 from electroscreen.models.tasks import CARRIER_NOTE
 from electroscreen.models.temperature import KELVIN_LIKE, UNREAD_COLUMN
-from electroscreen.models.training_rows import HELDOUT_OUTSIDE
+from electroscreen.models.training_rows import HELDOUT_OUTSIDE, NEIGHBOURS_DISAGREE
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, NOTED_RESIDUAL
 from electroscreen.screening.hydrate_filter import HYDRATE, HYDRATE_COLUMN
 from electroscreen.screening.objective_columns import WINDOW_STATUS_COLUMN
@@ -63,6 +65,8 @@ OFF_NEUTRAL = "off_neutral"
 #: What the common notes mean, by ``<featurizer>:<status>`` (the part before any ``=``) or, for
 #: the window, its status (docs/results-columns.md, *Electrochemical window*, says more).
 NOTE_MEANINGS = {
+    NEIGHBOURS_DISAGREE: "the nearest measured compositions differ by N decades (amorphous/"
+    "crystalline, film/bulk or processing): the prediction averages them and may match neither",
     FAR_FROM_LABELS: "the composition is not labelled and few labelled rows lie near it (the "
     "mean distance to its 5 nearest): the score is the logistic model's guess, a rough "
     "prior",

@@ -74,17 +74,27 @@ def _nearest(
     keys: np.ndarray,
     order: np.ndarray,
     key_z: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest reference (its row in ``fractions``; -1: none) and distance (NaN: none) per query.
+    values: np.ndarray,
+    radius: float,
+    count: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest reference (its row in ``fractions``; -1: none), distance (NaN: none) and spread
+    (NaN: fewer than two) per query.
 
     ``fractions`` holds the references' fraction vectors, ``ref_z`` (CSR ``ref_offsets``) each
     one's elements, ``keys`` their fractions of element ``key_z`` in ascending order and ``order``
-    their rows in that order.
+    their rows in that order. The spread is the range (max - min) of ``values`` (one per
+    reference; NaN never counts) over the ``count`` nearest references within ``radius`` (ties by
+    row); ``count < 2`` asks for none and searches exactly as far as the nearest needs.
     """
     n, m = len(offsets) - 1, len(order)
     found = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.nan)
+    spread = np.full(n, np.nan)
     query = np.zeros(fractions.shape[1])
+    reach = radius if count >= 2 else -1.0  # how far the spread's references may lie
+    near_d = np.empty(max(count, 1))
+    near_j = np.empty(max(count, 1), dtype=np.int64)
     for i in range(n):
         if not usable[i] or m == 0:
             continue
@@ -94,6 +104,7 @@ def _nearest(
         hi = np.searchsorted(keys, key)
         lo = hi - 1
         best, best_d = -1, np.inf
+        held = 0  # references in near_d / near_j, nearest first
         while lo >= 0 or hi < m:
             gap_lo = key - keys[lo] if lo >= 0 else np.inf
             gap_hi = keys[hi] - key if hi < m else np.inf
@@ -103,19 +114,43 @@ def _nearest(
             else:
                 gap, j = gap_hi, order[hi]
                 hi += 1
-            if gap > best_d:  # every reference further out differs more in this element alone
+            if gap > max(best_d, reach):  # every reference further out differs more here alone
                 break
             ref = fractions[j]
             d = farther(0.0, query, ref, z, a, b)
-            if d > best_d:  # already further than the nearest found
+            if d > max(best_d, reach):  # already further than the nearest found
                 continue
             d = farther(d, query, ref, ref_z, ref_offsets[j], ref_offsets[j + 1])
+            if d <= reach and np.isfinite(values[j]):
+                held = _keep_nearest(near_d, near_j, held, d, j)
             if d < best_d or (d == best_d and j < best):  # the nearest; the first of equals
                 best, best_d = j, d
         found[i], distance[i] = best, best_d
+        if held >= 2:
+            low, high = np.inf, -np.inf
+            for h in range(held):
+                low, high = min(low, values[near_j[h]]), max(high, values[near_j[h]])
+            spread[i] = high - low
         for k in range(a, b):
             query[z[k]] = 0.0
-    return found, distance
+    return found, distance, spread
+
+
+@njit(cache=True)
+def _keep_nearest(near_d: np.ndarray, near_j: np.ndarray, held: int, d: float, j: int) -> int:
+    """Insert reference ``j`` at distance ``d`` into the ``held`` nearest (sorted by distance, then
+    row; at most ``len(near_d)`` kept) and return how many are held: the same set whatever order
+    the references were read in."""
+    size = len(near_d)
+    at = held
+    while at > 0 and (near_d[at - 1] > d or (near_d[at - 1] == d and near_j[at - 1] > j)):
+        at -= 1
+    if at >= size:
+        return held
+    for h in range(min(held, size - 1), at, -1):
+        near_d[h], near_j[h] = near_d[h - 1], near_j[h - 1]
+    near_d[at], near_j[at] = d, j
+    return min(held + 1, size)
 
 
 def fraction_vectors(packed: PackedCompositions) -> np.ndarray:
@@ -184,18 +219,53 @@ class NearestReferences:
         distance : ndarray of float64, shape (N,)
             The largest difference of any element's atomic fraction from it, 0 to 1; NaN: none.
         """
+        rows, distance, _ = self.nearest_with_spread(queries)
+        return rows, distance
+
+    def nearest_with_spread(
+        self,
+        queries: PackedCompositions,
+        values: np.ndarray | None = None,
+        radius: float = 0.0,
+        k: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`nearest`, and in the same pass how far apart the ``values`` of each query's
+        ``k`` nearest references within ``radius`` lie.
+
+        Parameters
+        ----------
+        queries : PackedCompositions
+            N rows.
+        values : ndarray of float, shape (M,), optional
+            One per reference (a measurement, log10 S/cm); NaN never counts. None: no spread.
+        radius : float
+            The largest distance (as :meth:`nearest`'s) of a reference counted.
+        k : int
+            How many of the nearest references within ``radius`` count (below 2: no spread).
+
+        Returns
+        -------
+        rows, distance : ndarray, shape (N,)
+            As :meth:`nearest`.
+        spread : ndarray of float64, shape (N,)
+            The largest minus the smallest of those values; NaN where fewer than two count.
+        """
         z = queries.z.astype(np.int64)
         usable = comparable_rows(queries)
         if len(z) and int(z.max()) >= self._width:  # beyond every reference's elements
             usable = usable & ~_holds_beyond(queries.offsets, z, self._width)
-        found, distance = _nearest(
+        if values is None:
+            values, k = np.full(len(self._rows), np.nan), 0
+        else:
+            values = np.asarray(values, dtype=np.float64)[self._rows]  # the kept references'
+        found, distance, spread = _nearest(
             queries.offsets.astype(np.int64), z, queries.amount.astype(np.float64),
             usable, self._fractions, self._ref_offsets, self._ref_z, self._keys, self._order,
-            self._key_z,
+            self._key_z, values, float(radius), int(k),
         )  # fmt: skip
         rows = np.full(len(found), -1, dtype=np.int64)
         rows[found >= 0] = self._rows[found[found >= 0]]
-        return rows, distance
+        return rows, distance, spread
 
 
 def _holds_beyond(offsets: np.ndarray, z: np.ndarray, width: int) -> np.ndarray:

@@ -46,6 +46,8 @@ __all__ = [
     "HELDOUT_COLUMNS",
     "HELDOUT_OUTSIDE",
     "MEASURED_AT",
+    "NEIGHBOURS_DISAGREE",
+    "NEIGHBOURS_SPREAD_COLUMN",
     "NEAREST_HELDOUT_COLUMNS",
     "NEAREST_TRAINING_COLUMNS",
     "TRAINING_COLUMNS",
@@ -55,6 +57,7 @@ __all__ = [
     "measured_values",
     "heldout_gaps",
     "heldout_note",
+    "neighbours_note",
     "measurement_text",
 ]
 
@@ -73,6 +76,28 @@ MEASURED_AT = "25 °C"
 #: decades``) of a row whose held-out measurement lies outside its 25 degC interval, at whatever
 #: temperature it was predicted (:func:`heldout_gaps`, :func:`heldout_note`).
 HELDOUT_OUTSIDE = "conductivity:measurements:heldout_outside_interval"
+#: The note (``pred_feature_status``: ``conductivity:measurements:neighbours_disagree=6.5
+#: decades``) of a row whose nearest measured training compositions
+#: (:data:`NEIGHBOURS_COUNT` nearest within :data:`NEIGHBOURS_RADIUS`) differ by more than
+#: :data:`NEIGHBOURS_DECADES` in log10 sigma: amorphous against crystalline, film against bulk, or
+#: processing. Bates' LiPON film ``Li2.9PO3.3N0.46`` (measured ~1e-5.5 S/cm) lies 0.043 from
+#: Liverpool's LiPON film ``Li3.2PO3.1N0.7`` (-6.30) and 0.051 from a crystalline nitrided Li3PO4
+#: (-12.85): predicted -10.27, it matches neither (oxaudit O6).
+NEIGHBOURS_DISAGREE = "conductivity:measurements:neighbours_disagree"
+#: How many of the nearest measured training compositions :data:`NEIGHBOURS_DISAGREE` compares.
+NEIGHBOURS_COUNT = 3
+#: How far (the distance of :mod:`~electroscreen.data.composition_nearest`) they may lie: a few
+#: doping steps (~0.01 each in a garnet), so that a family's members count and other families not.
+#: With 3 within 0.06 and 3 decades, the note fires on 24 of 392 rows of the golden pool and 3 of
+#: 121 OBELiX test compositions (the default model's training rows; twenty-eighth session).
+NEIGHBOURS_RADIUS = 0.06
+#: The spread (decades of log10 S/cm) above which the neighbours are said to disagree.
+NEIGHBOURS_DECADES = 3.0
+#: The column :meth:`TrainingRows.nearest` adds when asked for the spread (``spread=True``): the
+#: largest minus the smallest measurement of the candidate's :data:`NEIGHBOURS_COUNT` nearest
+#: training compositions within :data:`NEIGHBOURS_RADIUS` (decades; NaN: fewer than two). Screening
+#: turns it into the :data:`NEIGHBOURS_DISAGREE` note; it is not a results column.
+NEIGHBOURS_SPREAD_COLUMN = "train_neighbours_spread"
 #: Screening columns: the training composition nearest the candidate, whatever its elements (its
 #: first row's formula reduced as the results' ``formula``; its rows' ids, ``;``-joined; ``""``: none), and its distance (the
 #: largest difference of any element's atomic fraction, an element missing from one counting as 0
@@ -207,20 +232,30 @@ class TrainingRows:
         self,
         compositions: PackedCompositions,
         columns: tuple[str, str, str] = NEAREST_TRAINING_COLUMNS,
+        spread: bool = False,
     ) -> pd.DataFrame:
         """``columns`` (formula, ids, distance; :data:`NEAREST_TRAINING_COLUMNS` or
         :data:`NEAREST_HELDOUT_COLUMNS`) of each composition (row-aligned): the nearest of these
         compositions, whatever its elements, and how far it lies
         (:class:`~electroscreen.data.composition_nearest.NearestReferences`). Each row's answer
-        depends on that row alone; a row that cannot be compared gets ``""`` and NaN."""
+        depends on that row alone; a row that cannot be compared gets ``""`` and NaN. With
+        ``spread``, also :data:`NEIGHBOURS_SPREAD_COLUMN`, from the same search."""
         references, formulas = _nearest_references(self)
-        found, distance = references.nearest(compositions)
+        found, distance, spreads = references.nearest_with_spread(
+            compositions,
+            self.log10_sigma if spread else None,
+            NEIGHBOURS_RADIUS,
+            NEIGHBOURS_COUNT,
+        )
         hit = found >= 0
         formula = np.full(len(found), "", dtype=object)
         ids = np.full(len(found), "", dtype=object)
         formula[hit] = formulas[found[hit]]
         ids[hit] = self.ids[found[hit]]
-        return pd.DataFrame({columns[0]: formula, columns[1]: ids, columns[2]: distance})
+        out = {columns[0]: formula, columns[1]: ids, columns[2]: distance}
+        if spread:
+            out[NEIGHBOURS_SPREAD_COLUMN] = spreads
+        return pd.DataFrame(out)
 
 
 #: :class:`TrainingRows`' compositions ready for :meth:`TrainingRows.nearest`, with their reduced
@@ -304,6 +339,16 @@ def heldout_note(gap: float) -> str:
     if not (np.isfinite(gap) and round(gap, 2) != 0):
         return ""
     return f"{HELDOUT_OUTSIDE}={gap:+.2f} decades"
+
+
+def neighbours_note(spread: float) -> str:
+    """The :data:`NEIGHBOURS_DISAGREE` note of a row whose nearest training compositions'
+    measurements span ``spread`` decades (:data:`NEIGHBOURS_SPREAD_COLUMN`), as ``screen`` writes
+    it (``conductivity:measurements:neighbours_disagree=6.5 decades``); ``""`` at or below
+    :data:`NEIGHBOURS_DECADES` or for none."""
+    if not (np.isfinite(spread) and spread > NEIGHBOURS_DECADES):
+        return ""
+    return f"{NEIGHBOURS_DISAGREE}={spread:.1f} decades"
 
 
 def _caveats(row: object, kind: str) -> str:

@@ -35,10 +35,12 @@ from electroscreen.models.predictor_outputs import (
     LABEL_WEIGHT_COLUMN,
 )
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
+from electroscreen.models.training_rows import NEIGHBOURS_SPREAD_COLUMN
 from electroscreen.screening.batch_notes import (
     add_notes,
     heldout_notes,
     mixture_notes,
+    neighbours_notes,
     protonated_notes,
 )
 from electroscreen.screening.filter_config import FilterConfig
@@ -273,6 +275,7 @@ def process_batch(
         computed.iloc[still_ok] = values
     computed[WINDOW_STATUS_COLUMN] = window_status
     known = known_columns(conductivity, stability, compositions, still_ok, table.index)
+    spread = known.pop(NEIGHBOURS_SPREAD_COLUMN).to_numpy()  # for the note only
     plausibility = table[list(PLAUSIBILITY_COLUMNS)]
     table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])
     out = pd.concat([table, predictions, known, computed, plausibility], axis=1)
@@ -289,6 +292,8 @@ def process_batch(
     notes = add_notes(notes, ignored)
     # a held-out measurement outside the interval; a formula written as a mixture of binaries
     notes = add_notes(notes, heldout_notes(out, interval_25c))
+    # the nearest measured compositions disagree (amorphous/crystalline, film/bulk)
+    notes = add_notes(notes, neighbours_notes(out["status"].to_numpy(), spread))
     notes = add_notes(notes, mixture_notes(out["status"].to_numpy(), written))
     # protons on the oxide ions: a proton-exchanged or hydroxide form, not the carrier's phase
     hydrates = out[HYDRATE_COLUMN].to_numpy() if HYDRATE_COLUMN in out else None

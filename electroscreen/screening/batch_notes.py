@@ -9,6 +9,13 @@ Two facts a chemist would otherwise miss (audit_sulfide S2, S3):
   25 degC values: a row predicted at another temperature is compared with its 25 degC interval,
   the one its own is moved from along the Arrhenius line (``predict_frame(...,
   interval_25c=True)``), so the note is the same at 80 degC as at 25 degC.
+* :data:`~electroscreen.models.training_rows.NEIGHBOURS_DISAGREE`: the measurements of the row's
+  nearest training compositions differ by more than three decades
+  (``conductivity:measurements:neighbours_disagree=6.5 decades``: Bates' LiPON film
+  Li2.9PO3.3N0.46, measured ~1e-5.5 S/cm, between Liverpool's LiPON film at -6.30 and a
+  crystalline nitrided Li3PO4 at -12.85, predicted -10.27, oxaudit O6): amorphous against
+  crystalline, film against bulk, or processing; the prediction averages them and may match
+  neither.
 * :data:`~electroscreen.data.formula_units.MIXTURE_NOTATION`: the formula cell was written as a
   mixture of binary compounds (``75Li2S-25P2S5``, ``0.75Li2S-0.25P2S5``, ``70Li2S·30P2S5``), the
   way glasses and glass-ceramics are named. The screen reads the composition (Li3PS4) and
@@ -43,9 +50,14 @@ from electroscreen.data.formula_units import (
     written_as_mixture,
 )
 from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE, protonated_oxides
-from electroscreen.models.training_rows import HELDOUT_COLUMNS, heldout_gaps, heldout_note
+from electroscreen.models.training_rows import (
+    HELDOUT_COLUMNS,
+    heldout_gaps,
+    heldout_note,
+    neighbours_note,
+)
 
-__all__ = ["add_notes", "heldout_notes", "mixture_notes", "protonated_notes"]
+__all__ = ["add_notes", "heldout_notes", "mixture_notes", "neighbours_notes", "protonated_notes"]
 
 
 def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarray:
@@ -120,6 +132,20 @@ def heldout_notes(out: pd.DataFrame, interval_25c: np.ndarray) -> np.ndarray:
     )
     for row in np.flatnonzero(out["status"].to_numpy(dtype=object) == OK):
         notes[row] = heldout_note(gaps[row])
+    return notes
+
+
+def neighbours_notes(status: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Per row, :func:`~electroscreen.models.training_rows.neighbours_note` where it is ``ok``
+    and its nearest training compositions' measurements span more than
+    :data:`~electroscreen.models.training_rows.NEIGHBOURS_DECADES` (``spread``: the
+    :data:`~electroscreen.models.training_rows.NEIGHBOURS_SPREAD_COLUMN` of
+    :func:`~electroscreen.screening.known_compositions.known_columns`, shape (N,), decades);
+    ``""`` elsewhere."""
+    notes = np.full(len(status), "", dtype=object)
+    spread = np.asarray(spread, dtype=np.float64)
+    for row in np.flatnonzero((np.asarray(status, dtype=object) == OK) & (spread > 0)):
+        notes[row] = neighbours_note(spread[row])
     return notes
 
 

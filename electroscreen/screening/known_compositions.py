@@ -23,6 +23,7 @@ from electroscreen.models.training_rows import (
     HELDOUT_COLUMNS,
     NEAREST_HELDOUT_COLUMNS,
     NEAREST_TRAINING_COLUMNS,
+    NEIGHBOURS_SPREAD_COLUMN,
     TRAINING_COLUMNS,
 )
 
@@ -39,7 +40,9 @@ def known_columns(
     """:data:`TRAINING_COLUMNS` and :data:`HELDOUT_COLUMNS` (the conductivity model's),
     :data:`LABEL_COLUMNS` (the air-stability model's), then :data:`NEAREST_TRAINING_COLUMNS` and
     :data:`NEAREST_HELDOUT_COLUMNS` (the conductivity model's) of the predicted ``rows`` (NaN /
-    ``""`` elsewhere, and for a model saved before it kept those rows)."""
+    ``""`` elsewhere, and for a model saved before it kept those rows), and last
+    :data:`NEIGHBOURS_SPREAD_COLUMN` (for the batch's note, not a results column: the caller
+    pops it)."""
     known, packed = {}, compositions.take(rows) if len(rows) else None
     for attribute, (value, ids) in (
         ("training_rows_", TRAINING_COLUMNS),
@@ -68,8 +71,11 @@ def known_columns(
         known[ids] = np.full(len(index), "", dtype=object)
         known[distance] = np.full(len(index), np.nan)
         lookup = getattr(conductivity, attribute, None)
+        training = attribute == "training_rows_"
+        if training:
+            known[NEIGHBOURS_SPREAD_COLUMN] = np.full(len(index), np.nan)
         if lookup is not None and packed is not None:
-            found = lookup.nearest(packed, columns)
-            for column in columns:
+            found = lookup.nearest(packed, columns, spread=training)
+            for column in (*columns, NEIGHBOURS_SPREAD_COLUMN) if training else columns:
                 known[column][rows] = found[column].to_numpy()
     return pd.DataFrame(known, index=index)
