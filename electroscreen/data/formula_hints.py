@@ -25,6 +25,7 @@ __all__ = [
     "VACANCY_SYMBOLS",
     "case_folded_readings",
     "case_hint",
+    "percent_hint",
     "trailing_text_hint",
     "vacancy_hint",
     "variable_hint",
@@ -43,6 +44,9 @@ _WORD = re.compile(r"[a-z]{2}")
 #: A variable amount: a lower-case x, y, z or a delta (``O12-δ``) not followed by a lower-case
 #: letter (``li3ycl6`` is a case error); :func:`variable_hint` checks the letter before it.
 _VARIABLE = re.compile(r"[xyz\u03b4](?![a-z])")
+#: A weight, mole, atomic or volume percentage: ``%`` (never in a formula), or a number followed by
+#: ``wt``, ``mol``, ``at`` or ``vol`` (``2wt%``, ``5 mol.%``, ``2 wt``).
+_PERCENT = re.compile(r"%|\d\s*(?:wt|mol|at|vol)\b")
 #: Readings of a formula typed in one case tried at most (``li3ycl6``: one).
 MAX_READINGS = 64
 
@@ -127,6 +131,31 @@ def trailing_text_hint(formula: str, parses: Callable[[str], bool]) -> str:
                 "a column of their own)"
             )
     return ""
+
+
+def percent_hint(formula: str, parses: Callable[[str], bool]) -> str:
+    """``"; weight or mole percentages are not read: ..."`` for a formula with a percentage
+    (``Li7La3Zr2O12+2wt%Al2O3``, ``Li7La3Zr2O12 + 2 mol% Al2O3``), ``""`` for none.
+
+    Parameters
+    ----------
+    formula : str
+    parses : callable
+        Whether a text parses (unused: the signature of the other hints).
+
+    Examples
+    --------
+    >>> percent_hint("Li7La3Zr2O12+2wt%Al2O3", bool)
+    '; weight or mole percentages are not read: write the composition in formula units (as a sum in moles, e.g. Li7La3Zr2O12 + 0.1Al2O3)'
+    >>> percent_hint("Li7La3Zr2O12", bool)
+    ''
+    """
+    if not _PERCENT.search(formula):
+        return ""
+    return (
+        "; weight or mole percentages are not read: write the composition in formula units (as a "
+        "sum in moles, e.g. Li7La3Zr2O12 + 0.1Al2O3)"
+    )
 
 
 def variable_hint(formula: str, parses: Callable[[str], bool]) -> str:
