@@ -8,7 +8,9 @@ change of the formula and names those that parse (``did you mean Li6PSe5Cl?``). 
 in the formula (``Li5.4Va0.6PS4.4Cl1.6``, ``Li5.4□0.6PS4.4Cl1.6``, ``Vac``) is no element:
 :func:`vacancy_hint` says that a formula lists the occupied sites only, and what it reads without
 the vacancy. A formula followed by words (``Li3InCl6 (annealed)``) is named as such by
-:func:`trailing_text_hint`, a variable amount (``Li3YCl6-xBrx``) by :func:`variable_hint`, and a
+:func:`trailing_text_hint`, a variable amount (``Li3YCl6-xBrx``) by :func:`variable_hint`, a
+percentage (``Li7La3Zr2O12+2wt%Al2O3``) by :func:`percent_hint` (the parser names a whole-cell
+acronym, ``LLZO``, first: :mod:`~electroscreen.data.formula_acronyms`), and a
 formula typed in one case (``li3ycl6``, ``LI3YCL6``) has its readings with element symbols
 capitalised, :func:`case_folded_readings`, which the screen offers as ``did you mean Li3YCl6?`` when
 one passes its pre-filters (:mod:`~electroscreen.screening.typo_hints`). No hint changes the
