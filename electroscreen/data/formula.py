@@ -17,8 +17,10 @@ from functools import lru_cache
 import numpy as np
 from pymatgen.core.periodic_table import Element
 
+from electroscreen.data.formula_acronyms import acronym_hint
 from electroscreen.data.formula_hints import (
     case_hint,
+    percent_hint,
     trailing_text_hint,
     vacancy_hint,
     variable_hint,
@@ -107,10 +109,13 @@ def _parse_cached(formula: str) -> tuple[tuple[str, float], ...]:
     try:
         return _parse(formula)
     except NotationError as exc:  # punctuation that does not read one way (Li3-xY1-xZrxCl6)
-        raise FormulaError(formula, str(exc) + variable_hint(formula, _parses)) from None
+        hint = percent_hint(formula, _parses) or variable_hint(formula, _parses)
+        raise FormulaError(formula, str(exc) + hint) from None
     except FormulaError as exc:  # what it probably meant: Li6Pse5Cl, a vacancy written in it
         hint = (
-            vacancy_hint(formula, _parses)
+            acronym_hint(formula)  # LLZO: the whole cell is an acronym
+            or percent_hint(formula, _parses)  # Li7La3Zr2O12+2wt%Al2O3
+            or vacancy_hint(formula, _parses)
             or trailing_text_hint(formula, _parses)  # Li3InCl6 (annealed)
             or variable_hint(formula, _parses)  # Li3YCl6-xBrx
         )

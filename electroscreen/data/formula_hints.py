@@ -8,7 +8,9 @@ change of the formula and names those that parse (``did you mean Li6PSe5Cl?``). 
 in the formula (``Li5.4Va0.6PS4.4Cl1.6``, ``Li5.4□0.6PS4.4Cl1.6``, ``Vac``) is no element:
 :func:`vacancy_hint` says that a formula lists the occupied sites only, and what it reads without
 the vacancy. A formula followed by words (``Li3InCl6 (annealed)``) is named as such by
-:func:`trailing_text_hint`, a variable amount (``Li3YCl6-xBrx``) by :func:`variable_hint`, and a
+:func:`trailing_text_hint`, a variable amount (``Li3YCl6-xBrx``) by :func:`variable_hint`, a
+percentage (``Li7La3Zr2O12+2wt%Al2O3``) by :func:`percent_hint` (the parser names a whole-cell
+acronym, ``LLZO``, first: :mod:`~electroscreen.data.formula_acronyms`), and a
 formula typed in one case (``li3ycl6``, ``LI3YCL6``) has its readings with element symbols
 capitalised, :func:`case_folded_readings`, which the screen offers as ``did you mean Li3YCl6?`` when
 one passes its pre-filters (:mod:`~electroscreen.screening.typo_hints`). No hint changes the
@@ -25,6 +27,7 @@ __all__ = [
     "VACANCY_SYMBOLS",
     "case_folded_readings",
     "case_hint",
+    "percent_hint",
     "trailing_text_hint",
     "vacancy_hint",
     "variable_hint",
@@ -43,6 +46,9 @@ _WORD = re.compile(r"[a-z]{2}")
 #: A variable amount: a lower-case x, y, z or a delta (``O12-δ``) not followed by a lower-case
 #: letter (``li3ycl6`` is a case error); :func:`variable_hint` checks the letter before it.
 _VARIABLE = re.compile(r"[xyz\u03b4](?![a-z])")
+#: A weight, mole, atomic or volume percentage: ``%`` (never in a formula), or a number followed by
+#: ``wt``, ``mol``, ``at`` or ``vol`` (``2wt%``, ``5 mol.%``, ``2 wt``).
+_PERCENT = re.compile(r"%|\d\s*(?:wt|mol|at|vol)\b")
 #: Readings of a formula typed in one case tried at most (``li3ycl6``: one).
 MAX_READINGS = 64
 
@@ -127,6 +133,31 @@ def trailing_text_hint(formula: str, parses: Callable[[str], bool]) -> str:
                 "a column of their own)"
             )
     return ""
+
+
+def percent_hint(formula: str, parses: Callable[[str], bool]) -> str:
+    """``"; weight or mole percentages are not read: ..."`` for a formula with a percentage
+    (``Li7La3Zr2O12+2wt%Al2O3``, ``Li7La3Zr2O12 + 2 mol% Al2O3``), ``""`` for none.
+
+    Parameters
+    ----------
+    formula : str
+    parses : callable
+        Whether a text parses (unused: the signature of the other hints).
+
+    Examples
+    --------
+    >>> percent_hint("Li7La3Zr2O12+2wt%Al2O3", bool)
+    '; weight or mole percentages are not read: write the composition in formula units (as a sum in moles, e.g. Li7La3Zr2O12 + 0.1Al2O3)'
+    >>> percent_hint("Li7La3Zr2O12", bool)
+    ''
+    """
+    if not _PERCENT.search(formula):
+        return ""
+    return (
+        "; weight or mole percentages are not read: write the composition in formula units (as a "
+        "sum in moles, e.g. Li7La3Zr2O12 + 0.1Al2O3)"
+    )
 
 
 def variable_hint(formula: str, parses: Callable[[str], bool]) -> str:

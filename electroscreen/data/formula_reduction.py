@@ -7,7 +7,9 @@ as the literature writes them (:func:`writing_ranks`, found from a composition's
 :func:`composition_writing_ranks`): a carborane's carbon, written before its boron (``LiCB11H12``,
 not ``LiB11H12C``), and an oxyhalide's oxygen, written just before its first Cl, Br or I
 (:func:`oxyhalide_halogen`: ``LiNbOCl4``, ``Li3OCl``, ``Li6PO5Cl``, not ``LiNbCl4O``,
-``Li3ClO``, ``Li6PClO5``; a halogen oxyanion salt keeps its order: ``LiClO4``, ``LiIO3``). Formulas
+``Li3ClO``, ``Li6PClO5``; a halogen oxyanion salt keeps its order: ``LiClO4``, ``LiIO3``), and a
+hydroxide's hydrogen, written right after its oxygen (:func:`hydroxide`: ``LiOH``, ``Li2OHCl``,
+not ``LiHO``, ``Li2HOCl``). Formulas
 are read with
 :func:`~electroscreen.data.formula.parse_formula` and written with
 :func:`~electroscreen.data.formula.format_formula`; the batch version of all this is
@@ -40,6 +42,7 @@ __all__ = [
     "WRITTEN_DECIMALS",
     "composition_writing_ranks",
     "formula_units",
+    "hydroxide",
     "oxyhalide_halogen",
     "reduce_formula_text",
     "reduced_formula",
@@ -71,6 +74,7 @@ WRITING_RANK: tuple[int, ...] = (len(ELEMENT_SYMBOLS),) + tuple(
 _WRITING_RANKS = np.asarray(WRITING_RANK, dtype=np.float64)
 _CARBON, _BORON = ELEMENT_SYMBOLS.index("C"), ELEMENT_SYMBOLS.index("B")
 _HYDROGEN, _OXYGEN = ELEMENT_SYMBOLS.index("H"), ELEMENT_SYMBOLS.index("O")
+_NITROGEN = ELEMENT_SYMBOLS.index("N")
 _Z = {symbol: z for z, symbol in enumerate(ELEMENT_SYMBOLS) if z}
 
 #: The halogens an oxyhalide writes after its oxygen (``LiNbOCl4``, ``Li3OBr``, ``BiOI``), in
@@ -141,14 +145,51 @@ def oxyhalide_halogen(
     return np.where(oxyhalide, first, 0)
 
 
+def hydroxide(
+    oxygen: np.ndarray | float,
+    hydrogen: np.ndarray | float,
+    former: np.ndarray | bool,
+    nitrogen: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Whether each composition is a hydroxide whose H a chemist writes right after its O
+    (``LiOH``, ``NaOH``, ``Li2OHCl``, ``Ca(OH)2`` as ``CaO2H2``): as much H as O, and no N and no
+    other non-metal that holds H or O (an acid salt, ``LiH2PO4``, ``NaHCO3``, boric acid; an
+    ammonium salt). A protonated oxide (``Li6.5H0.5La3Zr2O12``: less H than O) and a hydrate
+    (``LiOH·H2O``: more) keep the electronegativity order.
+
+    Parameters
+    ----------
+    oxygen, hydrogen : float or ndarray of float64, shape (N,)
+        Amounts of O and H of each composition.
+    former : bool or ndarray of bool, shape (N,)
+        Whether each composition holds a non-metal that holds oxygen (B, C, Si, P, S, ...).
+    nitrogen : float or ndarray of float64, shape (N,)
+        Amount of N.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,) (or 0-d)
+    """
+    oxygen = np.asarray(oxygen, dtype=np.float64)
+    hydrogen = np.asarray(hydrogen, dtype=np.float64)
+    equal = np.abs(hydrogen - oxygen) <= 1e-9 * np.maximum(oxygen, 1.0)
+    plain = ~np.asarray(former, dtype=bool) & (np.asarray(nitrogen, dtype=np.float64) <= 0)
+    return (hydrogen > 0) & equal & plain
+
+
 def writing_ranks(
-    z: np.ndarray, in_carborane: np.ndarray | bool, halogen: np.ndarray | int = 0
+    z: np.ndarray,
+    in_carborane: np.ndarray | bool,
+    halogen: np.ndarray | int = 0,
+    in_hydroxide: np.ndarray | bool = False,
 ) -> np.ndarray:
     """Position in a written formula of each element: :data:`WRITING_RANK` (electronegativity),
     with two exceptions, as chemists write them: the carbon of a carborane
     (:func:`~electroscreen.data.borane.carborane`), written just before boron (``LiCB11H12``,
     ``LiCB9H10``, not ``LiB11H12C``), and the oxygen of an oxyhalide, written just before the
-    halogen :func:`oxyhalide_halogen` names (``LiNbOCl4``, ``Li3OCl``, not ``LiNbCl4O``).
+    halogen :func:`oxyhalide_halogen` names (``LiNbOCl4``, ``Li3OCl``, not ``LiNbCl4O``), and the
+    hydrogen of a hydroxide (:func:`hydroxide`), written right after its oxygen (``LiOH``,
+    ``Li2OHCl``, not ``LiHO``, ``Li2HOCl``).
 
     Parameters
     ----------
@@ -159,6 +200,8 @@ def writing_ranks(
     halogen : ndarray of int, shape (K,), or int
         Atomic number of the halogen the oxygen of each entry's composition is written before
         (:func:`oxyhalide_halogen`), 0 for none.
+    in_hydroxide : ndarray of bool, shape (K,), or bool
+        Whether each entry belongs to a hydroxide's composition (:func:`hydroxide`).
 
     Returns
     -------
@@ -171,6 +214,9 @@ def writing_ranks(
     before = np.broadcast_to(np.asarray(halogen, dtype=np.int64), z.shape)
     moved = (z == _OXYGEN) & (before > 0)
     ranks[moved] = _WRITING_RANKS[before[moved]] - 0.5
+    oxygen_rank = np.where(before > 0, _WRITING_RANKS[before] - 0.5, _WRITING_RANKS[_OXYGEN])
+    after = (z == _HYDROGEN) & np.broadcast_to(np.asarray(in_hydroxide, dtype=bool), z.shape)
+    ranks[after] = oxygen_rank[after] + 0.25  # between O and the element written after it
     return ranks
 
 
@@ -206,7 +252,10 @@ def composition_writing_ranks(z: np.ndarray, amount: np.ndarray, offsets: np.nda
     in_carborane = carborane(total(_BORON), total(_HYDROGEN), total(_CARBON))[row]
     halogens = np.column_stack([total(h) for h in _HALOGEN_Z])
     former = segment_any((amount > 0) & _OXYANION_FORMER[z], offsets)
-    return writing_ranks(z, in_carborane, oxyhalide_halogen(total(_OXYGEN), halogens, former)[row])
+    rows_hydroxide = hydroxide(total(_OXYGEN), total(_HYDROGEN), former, total(_NITROGEN))
+    # a hydroxide's O is OH, no halate's: Li4(OH)3Cl is an oxyhalide (Li4O3H3Cl)
+    halogen = oxyhalide_halogen(total(_OXYGEN), halogens, former | rows_hydroxide)[row]
+    return writing_ranks(z, in_carborane, halogen, rows_hydroxide[row])
 
 
 #: Amounts of a reduced formula keep at most this many decimals (``Li6.4La3Zr1.4Ta0.6O12``).
@@ -314,10 +363,14 @@ def _reduced_cached(items: tuple[tuple[str, float], ...], max_decimals: int) -> 
     z = np.array([_Z.get(el, 0) for el in symbols], dtype=np.int64)
     in_carborane = carborane(*(amounts.get(el, 0.0) for el in ("B", "H", "C")))
     halogens = [amounts.get(el, 0.0) for el in OXYHALIDE_HALOGENS]
+    former = bool(_OXYANION_FORMER[z].any())
+    in_hydroxide = False  # without H or without O (most formulas) no hydroxide: no call
+    if "H" in amounts and "O" in amounts:
+        in_hydroxide = bool(hydroxide(amounts["O"], amounts["H"], former, amounts.get("N", 0.0)))
     halogen = 0  # without O or without Cl, Br and I (most formulas) no oxyhalide: no call
     if "O" in amounts and any(halogens):
-        halogen = oxyhalide_halogen(amounts["O"], halogens, _OXYANION_FORMER[z].any())
-    ranks = writing_ranks(z, in_carborane, halogen)
+        halogen = oxyhalide_halogen(amounts["O"], halogens, former or in_hydroxide)
+    ranks = writing_ranks(z, in_carborane, halogen, in_hydroxide)
     ordered = [symbols[k] for k in np.argsort(ranks, kind="stable")]
     return format_formula({el: amounts[el] / f for el in ordered})
 

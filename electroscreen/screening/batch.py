@@ -60,7 +60,7 @@ from electroscreen.screening.objective_columns import (
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import conductivity_inputs
-from electroscreen.screening.typo_hints import case_typo_hints, cl_typo_hints
+from electroscreen.screening.typo_hints import acronym_rows, case_typo_hints, cl_typo_hints
 
 __all__ = [
     "CONDUCTIVITY_COLUMNS",
@@ -227,6 +227,7 @@ def process_batch(
     table = apply_bond_valence(table, None, filters, structures)  # gii columns; max_gii
     table = cl_typo_hints(table, written, filters)  # "did you mean Li6PS5Cl?" for Li6PS5CI
     table = case_typo_hints(table, written, filters)  # "did you mean Li3YCl6?" for li3ycl6
+    table = acronym_rows(table, written)  # LiPON: an acronym, not Li1P1O1N1
     status = table["status"].to_numpy(dtype=object).copy()
     error = table["error"].to_numpy(dtype=object).copy()
     predictions = pd.DataFrame(np.nan, index=table.index, columns=list(PREDICTION_COLUMNS))

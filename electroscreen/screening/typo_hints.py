@@ -19,7 +19,12 @@ A formula typed in one case (``li3ycl6``, ``LI3YCL6``; halaudit L1) fails as ``u
 that pass the pre-filters (``li2co3``: ``Li2CO3``, not the unbalanced ``Li2Co3``), unless the
 parser's own hint already says ``did you mean`` (``Nacl``: one letter's case).
 
-The composition, status and ranking are never changed: the user decides. Each row is judged on
+A cell that is a whole acronym of the field (``LLZO``, ``LATP``: :mod:`~electroscreen.data.
+formula_acronyms`) does not parse, and the parser's message names the composition it usually
+means. The one acronym that parses, ``LiPON`` (as Li1P1O1N1), is never screened as that:
+:func:`acronym_rows` gives it status ``bad_formula`` and the same message.
+
+Apart from that, the composition, status and ranking are never changed: the user decides. Each row is judged on
 its own text (its corrected text filtered alone), so no row changes another's result.
 """
 
@@ -32,12 +37,20 @@ import pandas as pd
 
 from electroscreen.data.candidates import OK
 from electroscreen.data.formula import ELEMENT_SYMBOLS, FormulaError, parse_formula
+from electroscreen.data.formula_acronyms import acronym_hint
 from electroscreen.data.formula_hints import case_folded_readings
 from electroscreen.data.oxidation import assign_oxidation_states
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.filters import apply_filters
 
-__all__ = ["LOOK_ALIKE", "TYPO_HINT", "case_typo_hints", "cl_typo_hints", "corrected_text"]
+__all__ = [
+    "LOOK_ALIKE",
+    "TYPO_HINT",
+    "acronym_rows",
+    "case_typo_hints",
+    "cl_typo_hints",
+    "corrected_text",
+]
 
 #: ``C`` followed by the digit one, by a capital i that starts no two-letter symbol (``CIn`` is
 #: C and In) or by a vertical bar: what ``Cl`` turns into when pasted or typed.
@@ -137,6 +150,48 @@ def case_typo_hints(
                 rows.append(r)
                 readings.append(found)
     return _add_hints(table, written, rows, readings, config)
+
+
+def acronym_rows(table: pd.DataFrame, written: list[object] | None) -> pd.DataFrame:
+    """``table`` with status ``bad_formula`` and the acronym's hint in ``error`` for each
+    formula-table row whose cell as written is an acronym spelt as the field spells it and that
+    parsed (``LiPON``, read as Li1P1O1N1:
+    :func:`~electroscreen.data.formula_acronyms.acronym_hint` with ``exact``); an acronym that does
+    not parse (``LLZO``) already says so in the parser's message.
+
+    Parameters
+    ----------
+    table : DataFrame, N rows
+        Filtered candidate rows (``status``, ``error``; ``n_sites``, NaN for a formula row).
+    written : list, length N, or None
+        The formula cells as written; None: ``table`` is returned as is.
+
+    Returns
+    -------
+    DataFrame
+        A copy, or ``table`` itself when no row is an acronym.
+    """
+    if written is None or not len(table):
+        return table
+    formula_row = _formula_rows(table)
+    error = table["error"].fillna("").astype(str).to_numpy(dtype=object)
+    hints = {
+        r: hint
+        for r, text in enumerate(written)
+        if isinstance(text, str)
+        and formula_row[r]
+        and (hint := acronym_hint(text, exact=True))
+        and hint not in error[r]  # LLZO: the parser's message says it
+    }
+    if not hints:
+        return table
+    out = table.copy()
+    status = out["status"].to_numpy(dtype=object).copy()
+    for r, hint in hints.items():
+        status[r] = "bad_formula"
+        error[r] = f"formula {written[r]!r}: an acronym, not read as a composition{hint}"
+    out["status"], out["error"] = status, error
+    return out
 
 
 def _formula_rows(table: pd.DataFrame) -> np.ndarray:

@@ -36,7 +36,7 @@ OXYHALIDES = {
     "Li6PS4ClO": "Li6PS4OCl",
     "Li6PClO5": "Li6PO5Cl",  # oxide argyrodite: P holds the oxygen
     "Li4B7ClO12": "Li4B7O12Cl",  # boracite
-    "Li2HClO": "Li2HOCl",  # protic H keeps its electronegativity place (papers: Li2OHCl)
+    "Li2HClO": "Li2OHCl",  # a hydroxide: H right after its O
 }
 #: Oxyfluorides, N and S beside O, halogen oxyanion salts: as before (electronegativity).
 UNCHANGED = {

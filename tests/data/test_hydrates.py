@@ -67,8 +67,8 @@ def test_only_the_text_says_so_where_the_dry_compound_holds_o_or_protic_h():
     formulas = ["LiOH·H2O", "Li2SO4·H2O"]
     packed = pack_compositions(formulas)
     found = find_hydrates(packed, written=formulas)
-    assert found.formula.tolist() == ["LiHO·H2O", "Li2SO4·H2O"]
-    assert found.dry.tolist() == ["LiHO", "Li2SO4"] and found.written.all()
+    assert found.formula.tolist() == ["LiOH·H2O", "Li2SO4·H2O"]  # a hydroxide: OH
+    assert found.dry.tolist() == ["LiOH", "Li2SO4"] and found.written.all()
     assert not find_hydrates(packed).found.any()
 
 
