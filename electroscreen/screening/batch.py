@@ -208,8 +208,9 @@ def process_batch(
         comma-separated, for a prediction made although some of its features were NaN; and
         ``structure:oxidation_labels:ignored_impossible=Li2+`` for a structure whose stored labels
         were dropped, one being no state of its element;
-        ``conductivity:measurements:heldout_outside_interval`` and
-        ``input:formula:mixture_notation`` and ``composition:protonated_oxide``,
+        ``conductivity:measurements:heldout_outside_interval``,
+        ``conductivity:measurements:neighbours_disagree``, ``input:formula:mixture_notation``,
+        ``input:formula:composite_notation`` and ``composition:protonated_oxide``,
         :mod:`~electroscreen.screening.batch_notes`; empty
         for rows not predicted). A candidate either model cannot predict gets that model's status (e.g.
         ``no_structure``) and a message.
