@@ -1,4 +1,5 @@
-"""Tiny default models trained into a test's tracking store (seconds, not minutes)."""
+"""Tiny default models trained into a test's tracking store (seconds, not minutes), and a screen of
+a few formula rows with them."""
 
 from __future__ import annotations
 
@@ -33,3 +34,19 @@ def train_tiny(
         **extra,
     )
     return run_training(config, tracking_uri=uri).model_uri
+
+
+def screen_formula_rows(rows: dict[str, str], folder: Path, uri: str):
+    """``screen`` (default screening config, untracked) of a formula table written from ``rows``
+    (candidate id -> formula as typed) into ``folder``; the result, its output in ``folder/out``."""
+    import pandas as pd
+
+    from electroscreen.screening.runner import screen
+    from electroscreen.screening.screen_config import load_screening_config
+
+    path = folder / "rows.csv"
+    pd.DataFrame({"id": list(rows), "formula": list(rows.values())}).to_csv(path, index=False)
+    return screen(
+        [path], folder / "out", config=load_screening_config(), tracking_uri=uri, track=False,
+        progress=False,
+    )  # fmt: skip

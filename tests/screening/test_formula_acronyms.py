@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from electroscreen.data.formula_acronyms import ACRONYMS
-from electroscreen.screening.runner import screen
-from electroscreen.screening.screen_config import load_screening_config
+from tests.tiny_models import screen_formula_rows
 
 HINT = "acronyms are not read: write the composition, and the dopants"
 #: Acronyms as users type them: id -> (cell, acronym, status).
@@ -54,12 +53,7 @@ def screened(model_store, tmp_path_factory):
         "n2": "LiC",  # a formula spelt like LIC case-folded: not an acronym
         "c1": "Li2OHCl",  # h2, h3 as written the chemist's way
     }
-    path = folder / "ox.csv"
-    pd.DataFrame({"id": list(rows), "formula": list(rows.values())}).to_csv(path, index=False)
-    result = screen(
-        [path], folder / "out", config=load_screening_config(), tracking_uri=model_store.uri,
-        track=False, progress=False,
-    )  # fmt: skip
+    result = screen_formula_rows(rows, folder, model_store.uri)
     return result.results.set_index("candidate_id")
 
 

@@ -11,11 +11,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from electroscreen.screening.runner import screen
-from electroscreen.screening.screen_config import load_screening_config
+from tests.tiny_models import screen_formula_rows
 
 COMPOSITE = "input:formula:composite_notation"
 MIXTURE = "input:formula:mixture_notation"
@@ -65,12 +63,7 @@ def test_a_sum_with_a_ternary_unit_is_a_composite_and_the_hyphen_edge_cases_are_
 def screened(model_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("halide_inputs")
     rows = {**COMPOSITES, **OTHERS, **{k: v[0] for k, v in TYPED.items()}, "h1": "Li3InCl₆·2H₂O"}
-    path = folder / "hal.csv"
-    pd.DataFrame({"id": list(rows), "formula": list(rows.values())}).to_csv(path, index=False)
-    result = screen(
-        [path], folder / "out", config=load_screening_config(), tracking_uri=model_store.uri,
-        track=False, progress=False,
-    )  # fmt: skip
+    result = screen_formula_rows(rows, folder, model_store.uri)
     return folder / "out", result.results.set_index("candidate_id")
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from electroscreen.screening.ranking import is_ranked
-from electroscreen.screening.runner import screen
-from electroscreen.screening.screen_config import FilterConfig, load_screening_config
+from electroscreen.screening.screen_config import FilterConfig
+from tests.tiny_models import screen_formula_rows
 
 TYPOS = {
     "t1": ("Li6PS5CI", "Li6PS5Cl", "anion_former_as_cation"),
@@ -30,12 +30,7 @@ PLAIN = {
 def screened(model_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("typos")
     rows = {**{k: v[0] for k, v in TYPOS.items()}, **PLAIN}
-    path = folder / "typos.csv"
-    pd.DataFrame({"id": list(rows), "formula": list(rows.values())}).to_csv(path, index=False)
-    result = screen(
-        [path], folder / "out", config=load_screening_config(), tracking_uri=model_store.uri,
-        track=False, progress=False,
-    )  # fmt: skip
+    result = screen_formula_rows(rows, folder, model_store.uri)
     return result.results.set_index("candidate_id")
 
 
