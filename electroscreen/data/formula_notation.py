@@ -70,7 +70,7 @@ def plain_digits(text: str) -> str:
     >>> plain_digits("Li\u2083InCl\u2086\u00b72H\u2082O")
     'Li3InCl6\u00b72H2O'
     """
-    return text.translate(_SUBSCRIPT_DIGITS)
+    return text if text.isascii() else text.translate(_SUBSCRIPT_DIGITS)  # ASCII: none to read
 
 
 def _depth(text: str, end: int) -> int:
