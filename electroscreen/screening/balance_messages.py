@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from electroscreen.data.carrier_balance import commonest_state
 from electroscreen.data.formula import amount_text
 from electroscreen.data.hydrogen_split import split_problem
 from electroscreen.data.oxidation import (
@@ -107,7 +108,7 @@ def _nonmetal_mix_message(
     """``balanced only by P+4.3, a mixed valence P (a non-metal or metalloid) does not take: a
     structure that lacks anions or holds excess cations?; with P+5, ...: +44.02 against -41.24 in
     ...``: the sums with the element's commonest state of that sign show the side in excess."""
-    usual = next(s for s, _ in element_oxidation_states(el) if np.sign(s) == np.sign(q))
+    usual = commonest_state(el, int(np.sign(q)))
     fixed = np.where(np.asarray(symbols) == el, float(usual), states)
     charge = np.asarray(amounts, dtype=np.float64) * fixed
     side = "lacks anions or holds excess cations" if charge.sum() > 0 else (

@@ -21,6 +21,7 @@ import pandas as pd
 from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.carrier_balance import noise_residuals
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.hydrogen_split import hydrogen_shares
@@ -257,7 +258,8 @@ def filter_batch(
         position[still_ok] = np.arange(len(still_ok))
         cells = "cell_formula" in out and len(still_ok)  # else the formula itself was read
         formulas = out["formula"].to_numpy()[still_ok].tolist() if cells else None
-        residual[still_ok] = formula_unit_residuals(oxidation.residual, kept, formulas)
+        net = noise_residuals(kept, oxidation)[1]  # LiPON's N-2.83 read as N-3, as the window does
+        residual[still_ok] = formula_unit_residuals(net, kept, formulas)
 
         def not_balanced(r: int) -> str:
             k = position[r]
