@@ -52,3 +52,16 @@ def test_a_garnet_cif_short_of_its_li_says_so_and_how_much_would_balance_it(garn
     assert "more Li" not in out.loc["duf", "error"]
     assert "unlocated" not in out.loc["duf", "error"]
     assert out.loc["kji", "status"] == "ok"
+
+
+def test_screen_gives_the_hint_to_a_cif_short_of_its_li(garnet_cifs, model_store, tmp_path):
+    from electroscreen.screening import screen
+    from electroscreen.screening.screen_config import load_screening_config
+
+    results = screen(
+        [garnet_cifs / "etz.cif", garnet_cifs / "duf.cif"], tmp_path / "out",
+        config=load_screening_config(), tracking_uri=model_store.uri, track=False, progress=False,
+    ).results.set_index("candidate_id")  # fmt: skip
+    assert results["status"].tolist() == ["not_charge_balanced"] * 2
+    assert "20.24 more Li would balance it" in results.loc["etz", "error"]
+    assert "more Li" not in results.loc["duf", "error"]
