@@ -20,6 +20,10 @@ The supercell is then ordered by pymatgen's ``OrderDisorderedStructureTransforma
 branch and bound on the Ewald energy), stopped after ``search_seconds`` with the best ordering found
 (said in the status): the search is exhaustive up to pruning and takes minutes on cells with
 several partially occupied sublattices. The rounding is :mod:`~electroscreen.analysis.occupancy_rounding`.
+
+Where the given cell is too large (a garnet's conventional Ia-3d cell, 256 sites, above the
+default 200 alone), the same is tried in its primitive cell when that is smaller (128 sites), and
+the status says so; a structure the given cell orders is ordered in it.
 """
 
 from __future__ import annotations
@@ -44,7 +48,11 @@ from electroscreen.analysis.ordering_limits import (
     SEARCH_SECONDS,
 )
 
-__all__ = ["SHORT_CATION_CONTACT", "ordered_approximant"]
+__all__ = ["SHORT_CATION_CONTACT", "TOO_LARGE", "ordered_approximant"]
+
+#: Status of a structure no supercell of at most ``max_sites`` sites orders, the given cell's nor
+#: its primitive cell's.
+TOO_LARGE = "too_large"
 
 #: Shortest cation-cation distance (A) of an ordering that passes without a note: below it, two
 #: cations are most likely split sites of the disordered model both taken.
@@ -175,15 +183,45 @@ def ordered_approximant(
     status : str
         ``ok`` (exact composition), ``already_ordered``, ``rounded: ...`` (cells, largest
         occupancy change and where), ``too_large: ...`` (with the best change found) or
-        ``ordering_failed: ...``.
+        ``ordering_failed: ...``. Where the given cell is ``too_large`` and its primitive cell is
+        smaller (a centred cell: OBELiX's garnet CIFs, Ia-3d, 256 sites of which 128 primitive,
+        above the default 200), the primitive cell's, with the note ``built on the primitive
+        cell (128 sites; 256 given)``; a structure the given cell orders is ordered as before.
     """
     check_tolerance(occupancy_tolerance)
     if structure.is_ordered:
         return structure, "already_ordered"
+    ordered, status = _approximant(structure, max_sites, occupancy_tolerance, search_seconds)
+    if ordered is None and status.startswith(TOO_LARGE):
+        primitive = _primitive_cell(structure)
+        if primitive is not None:  # a centred cell: a garnet's Ia-3d holds 256 sites, 128 primitive
+            smaller, why = _approximant(primitive, max_sites, occupancy_tolerance, search_seconds)
+            if not why.startswith(TOO_LARGE):
+                cell = (
+                    f"built on the primitive cell ({len(primitive)} sites; {len(structure)} given)"
+                )
+                return smaller, _with_note(why, cell)
+    return ordered, status
+
+
+def _primitive_cell(structure: Structure) -> Structure | None:
+    """pymatgen's primitive cell of the structure (partial occupancies compared as written), or
+    None when it is not smaller."""
+    try:
+        primitive = structure.get_primitive_structure()
+    except Exception:  # noqa: BLE001 - no primitive cell found: the given cell stands
+        return None
+    return primitive if len(primitive) < len(structure) else None
+
+
+def _approximant(
+    structure: Structure, max_sites: int, occupancy_tolerance: float, search_seconds: float
+) -> tuple[Structure | None, str]:
+    """:func:`ordered_approximant` of one disordered cell, as given."""
     n = len(structure)
     limit = max_sites // max(1, n)  # 0: the cell alone is above max_sites
     if limit < 1:
-        return None, f"too_large: the cell alone has {n} sites, above {max_sites}"
+        return None, f"{TOO_LARGE}: the cell alone has {n} sites, above {max_sites}"
     multiplier = whole_multiplier(structure, limit)
     if multiplier is not None:
         return _exact(structure, multiplier, search_seconds)
@@ -196,7 +234,7 @@ def ordered_approximant(
     within = f"within {occupancy_tolerance:g} in a supercell of at most {max_sites} sites"
     if best is None or best.max_change > occupancy_tolerance + SLACK:
         found = f"best: {best.describe()}" if best is not None else "every rounding overfills"
-        return None, f"too_large: no rounding of the occupancies {within} (cell has {n}); {found}"
+        return None, f"{TOO_LARGE}: no rounding of the occupancies {within} (cell has {n}); {found}"
     found = f"best balanced: {balanced.describe()}" if balanced is not None else "none balances"
     return None, f"ordering_failed: no charge-balanced rounding {within}; {found}"
 

@@ -100,8 +100,10 @@ NOTE_MEANINGS = {
     "empty (an empty oxidation limit beside it is beyond window_max_uncertainty_v)",
     "no_carrier": "no carrier ion: no window",
     f"charge:{OFF_NEUTRAL}": "the formula's charges, in the oxidation states the charge-balance "
-    "filter assigned, do not sum to zero (accepted within 1 % of the positive charge: a refined "
-    "CIF's rounding, or a typo): correct the formula before synthesis or DFT",
+    "filter assigned, do not sum to zero (accepted within 1 % of the positive charge, or balanced "
+    "by a non-metal's non-integer state such as N-2.83, counted at its usual state: a refined "
+    "CIF's rounding, a measured film composition, or a typo): correct the formula before "
+    "synthesis or DFT",
     HELDOUT_OUTSIDE: "a measurement of this composition the model was not "
     "fitted on (heldout_log10_sigma: OBELiX's test split, or a row the leak guard kept out; a "
     "25 degC value) lies outside the row's 25 degC interval, whatever temperature the row was "

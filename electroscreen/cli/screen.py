@@ -188,7 +188,8 @@ def export(
         False, "--order", help="Also write an ordered approximant of disordered structures."
     ),
     max_ordered_sites: int = typer.Option(
-        MAX_ORDERED_SITES, help="Largest supercell tried by --order."
+        MAX_ORDERED_SITES,
+        help="Largest supercell tried by --order (of the primitive cell where the given one is larger).",
     ),
     occupancy_tolerance: float = typer.Option(
         OCCUPANCY_TOLERANCE,

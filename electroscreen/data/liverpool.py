@@ -188,6 +188,11 @@ def load_liverpool(data_dir: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def _id_order(dataset_id: str) -> tuple[int, str]:
+    """Sort key of the dataset's ``ID`` strings: numeric ones by value, then any others."""
+    return (int(dataset_id), "") if dataset_id.isdigit() else (2**63, dataset_id)
+
+
 def arrhenius_fit(temperature_c: np.ndarray, log10_sigma: np.ndarray) -> tuple[float, float]:
     """Least-squares Arrhenius line through measurements of one composition.
 
@@ -222,8 +227,10 @@ def liverpool_compositions(measurements: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``composition_key, formula, family, n_measurements, n_temperatures, t_min_c, t_max_c,
-        log10_sigma_25, ea_ev, fit_status, sources``; ``fit_status`` is ``arrhenius``,
+        ``composition_key, first_id, formula, family, n_measurements, n_temperatures, t_min_c,
+        t_max_c, log10_sigma_25, ea_ev, fit_status, sources``; ``first_id`` is the smallest of the
+        dataset's own ``ID`` values among the composition's measurements (stable when other rows
+        change, so a user can find the row in the dataset); ``fit_status`` is ``arrhenius``,
         ``arrhenius_far`` (fit accepted, lowest temperature above 100 degC: Ea only),
         ``non_arrhenius``, ``room_temperature`` or ``no_room_temperature``.
     """
@@ -254,6 +261,7 @@ def liverpool_compositions(measurements: pd.DataFrame) -> pd.DataFrame:
         records.append(
             {
                 "composition_key": key,
+                "first_id": min(group["ID"], key=_id_order),
                 "formula": group["formula"].iloc[0],
                 "family": families.mode().iloc[0] if len(families) else np.nan,
                 "n_measurements": len(group),

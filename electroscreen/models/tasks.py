@@ -288,7 +288,8 @@ def liverpool_rows(obelix: pd.DataFrame, data_dir: str | Path | None = None) -> 
     """The Liverpool compositions as extra training rows beside an OBELiX task table.
 
     One row per composition (:func:`~electroscreen.data.liverpool.liverpool_compositions`: repeated
-    measurements pooled into one Arrhenius fit or one room-temperature mean), ``split = "extra"``,
+    measurements pooled into one Arrhenius fit or one room-temperature mean), ``candidate_id``
+    ``liverpool:<ID>`` with the dataset's smallest ``ID`` of that composition, ``split = "extra"``,
     ``log10_sigma`` = the 25 degC value, ``ea_ev`` = the fitted activation energy (NaN without a fit).
     A composition that matches *any* OBELiX entry (:func:`match_compositions`) keeps its ``ea_ev``
     but loses its ``log10_sigma``: OBELiX's curated room-temperature value of that material is
@@ -306,7 +307,7 @@ def liverpool_rows(obelix: pd.DataFrame, data_dir: str | Path | None = None) -> 
     )
     records = [
         {
-            "candidate_id": f"liverpool:{i}",
+            "candidate_id": f"liverpool:{row.first_id}",
             "formula": row.formula,
             "source": f"liverpool:{row.composition_key}",
             "status": "ok",
@@ -318,7 +319,7 @@ def liverpool_rows(obelix: pd.DataFrame, data_dir: str | Path | None = None) -> 
             "ea_ev": row.ea_ev,
             "liverpool_status": "in_obelix" if dup else row.fit_status,
         }
-        for i, (row, dup) in enumerate(zip(comps.itertuples(index=False), in_obelix, strict=True))
+        for row, dup in zip(comps.itertuples(index=False), in_obelix, strict=True)
     ]
     return candidate_table(records)
 

@@ -7,15 +7,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from electroscreen.data.formula import amount_text
+from electroscreen.data.carrier_balance import commonest_state
+from electroscreen.data.formula import SYMBOL_TO_Z, amount_text
 from electroscreen.data.hydrogen_split import split_problem
 from electroscreen.data.oxidation import (
     NO_MIXED_VALENCE,
     element_oxidation_states,
     is_known_valence,
 )
+from electroscreen.data.packed import PackedStructures
+from electroscreen.data.segments import segment_all, segment_any, segment_sum
 
-__all__ = ["not_balanced_message"]
+__all__ = [
+    "SCREEN_THE_FORMULA",
+    "UNLOCATED_CARRIER",
+    "carrier_deficit_hint",
+    "not_balanced_message",
+]
+
+#: Why a structure's sites may hold less of the carrier than its compound, and what to do: the
+#: ``no_carrier`` reason of a structure without it (``screening.filters``) and
+#: :func:`carrier_deficit_hint` share the words.
+UNLOCATED_CARRIER = "refinements often leave it unlocated"
+SCREEN_THE_FORMULA = "screen the formula instead"
 
 
 def not_balanced_message(
@@ -107,7 +121,7 @@ def _nonmetal_mix_message(
     """``balanced only by P+4.3, a mixed valence P (a non-metal or metalloid) does not take: a
     structure that lacks anions or holds excess cations?; with P+5, ...: +44.02 against -41.24 in
     ...``: the sums with the element's commonest state of that sign show the side in excess."""
-    usual = next(s for s, _ in element_oxidation_states(el) if np.sign(s) == np.sign(q))
+    usual = commonest_state(el, int(np.sign(q)))
     fixed = np.where(np.asarray(symbols) == el, float(usual), states)
     charge = np.asarray(amounts, dtype=np.float64) * fixed
     side = "lacks anions or holds excess cations" if charge.sum() > 0 else (
@@ -131,3 +145,59 @@ def _sums(symbols: list[str], amounts: np.ndarray, states: np.ndarray, formula: 
 def _state(symbol: str, state: float) -> str:
     """``Li+1``, ``O-2``, ``Li0`` (an element's state)."""
     return f"{symbol}{state:+.3g}" if state else f"{symbol}0"
+
+
+#: A site's occupancy at least this is full (refined occupancies are written to 3-4 decimals).
+FULL_SITE = 0.995
+
+
+def full_framework(structures: PackedStructures, carrier: str) -> np.ndarray:
+    """Per structure: every site that holds anything but the carrier is fully occupied, so only
+    the carrier's sites can be short (shape (N,), bool).
+
+    OBELiX's LLZO CIF ``etz``: La, Zr and O sites at 1, its two Li sites at 0.28 and 0.37; not
+    ``duf``, whose La and Zr sites are a quarter and a sixth occupied (a broken refinement, whose
+    residual no amount of Li explains).
+    """
+    carrier_z = SYMBOL_TO_Z[carrier]
+    site_total = segment_sum(structures.occ_fraction, structures.occ_offsets)
+    other = segment_any(structures.occ_species != carrier_z, structures.occ_offsets)
+    full = ~other | (site_total >= FULL_SITE)
+    return segment_all(full, structures.site_offsets) & (structures.n_sites > 0)
+
+
+def carrier_deficit_hint(
+    carrier: str, symbols: list[str], amounts: np.ndarray, states: np.ndarray, residual: float
+) -> str:
+    """The hint a structure's ``not_charge_balanced`` message ends with when its carrier's deficit
+    explains the residual (the caller checks that its other sites are full: :func:`full_framework`):
+    OBELiX's LLZO CIF ``etz`` lists 35.76 Li per cell (Li4.47La3Zr2O12), its partly occupied Li
+    sites summing to 64 % of Li7La3Zr2O12's.
+
+    Parameters
+    ----------
+    carrier : str
+        ``filters.carrier`` (``"Li"``).
+    symbols, amounts, states, residual
+        As :func:`not_balanced_message` takes them (the closest states and their net charge).
+
+    Returns
+    -------
+    str
+        ``"; 20.24 more Li would balance it (Li56 in Li35.76La24Zr16O96): refinements often leave it
+        unlocated or list its sites partly occupied: screen the formula instead"`` where the net
+        charge is negative (anions in excess) and the carrier is a cation of the composition in
+        those states: that much more of it balances the charge. ``""`` otherwise.
+    """
+    if carrier not in symbols or not residual < 0:
+        return ""
+    k = symbols.index(carrier)
+    if not states[k] > 0:
+        return ""
+    more = -residual / states[k]
+    formula = "".join(f"{el}{amount_text(n)}" for el, n in zip(symbols, amounts, strict=True))
+    return (
+        f"; {amount_text(round(more, 4))} more {carrier} would balance it ({carrier}"
+        f"{amount_text(round(amounts[k] + more, 4))} in {formula}): {UNLOCATED_CARRIER} or list "
+        f"its sites partly occupied: {SCREEN_THE_FORMULA}"
+    )

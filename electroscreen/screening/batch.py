@@ -36,6 +36,7 @@ from electroscreen.models.predictor_outputs import (
 )
 from electroscreen.models.tasks import AIR_STABILITY, CONDUCTIVITY
 from electroscreen.models.training_rows import NEIGHBOURS_SPREAD_COLUMN
+from electroscreen.screening.balance_messages import full_framework
 from electroscreen.screening.batch_notes import (
     add_notes,
     heldout_notes,
@@ -220,7 +221,10 @@ def process_batch(
     table = table.reset_index(drop=True)
     # the batch's one parse of its formulas: filters, both models and the objectives share it
     compositions = pack_compositions(table["cell_formula"].tolist())
-    table, states = filter_batch(table, filters, compositions=compositions)
+    full = np.zeros(len(table), dtype=bool)  # structures whose sites but the carrier's are full
+    if filters.carrier and len(structures.positions):
+        full[structures.positions] = full_framework(structures.packed, filters.carrier)
+    table, states = filter_batch(table, filters, compositions=compositions, full_framework=full)
     table = _apply_stored_states(table, filters, structures)
     # the hydrate rule reads the states the charge balance assigned, not assigning them again
     written = written_formulas(batch)  # the formula cells as typed: hydrates, typos, mixtures

@@ -11,7 +11,11 @@ residual is a column of every row the filter accepted, in e per formula unit of 
 the larger. ``generate`` closes its seeds' residuals on their carrier
 (:mod:`~electroscreen.screening.seed_charge`), so its candidates show 0; a formula of yours keeps
 its residual, never changed, and :func:`~electroscreen.analysis.row_notes.row_notes` names one of
-at least :data:`NOTED_RESIDUAL`.
+at least :data:`NOTED_RESIDUAL`. A residual the search hid in a non-metal's non-integer state is
+counted at the element's usual state where it is small
+(:func:`~electroscreen.data.carrier_balance.noise_residuals`): the LiPON film ``Li2.9PO3.3N0.46``
+balanced with N-2.83 shows -0.08, the residual its window is computed without (it used to show 0
+while the window put the 0.08 e into N2 gas).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import pandas as pd
 from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.cage_hydrogen import hydridic_borane_cluster
 from electroscreen.data.candidates import OK, merge_status
+from electroscreen.data.carrier_balance import noise_residuals
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.data.formula import ELEMENT_SYMBOLS, SYMBOL_TO_Z
 from electroscreen.data.hydrogen_split import hydrogen_shares
@@ -34,7 +35,12 @@ from electroscreen.data.packed import PackedStructures
 from electroscreen.data.segments import segment_any, segment_ids
 from electroscreen.data.stored_states import stored_states
 from electroscreen.featurizers.composition.electrolyte import CARRIER_IONS
-from electroscreen.screening.balance_messages import not_balanced_message
+from electroscreen.screening.balance_messages import (
+    SCREEN_THE_FORMULA,
+    UNLOCATED_CARRIER,
+    carrier_deficit_hint,
+    not_balanced_message,
+)
 from electroscreen.screening.charge_residual import CHARGE_RESIDUAL_COLUMN, formula_unit_residuals
 from electroscreen.screening.filter_config import FilterConfig
 from electroscreen.screening.ligand_check import former_without_ligands
@@ -170,12 +176,20 @@ def apply_filters(
 
 
 def filter_batch(
-    batch: pd.DataFrame, config: FilterConfig, compositions: PackedCompositions | None = None
+    batch: pd.DataFrame,
+    config: FilterConfig,
+    compositions: PackedCompositions | None = None,
+    full_framework: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, AssignedStates]:
     """:func:`apply_filters`'s table and the oxidation states its charge balance assigned (to
     the rows still ``ok`` when it ran; none without ``require_charge_balance``), which a later
     step of the batch reads instead of assigning them again (the hydrate rule:
-    :func:`~electroscreen.data.hydrates.find_hydrates`)."""
+    :func:`~electroscreen.data.hydrates.find_hydrates`). ``full_framework`` (bool per row,
+    optional): the rows whose structure has every site but the carrier's full
+    (:func:`~electroscreen.screening.balance_messages.full_framework`); where such a row's charge
+    does not balance for want of carrier, its message says how much more would balance it and
+    that refinements leave the carrier unlocated (:func:`~electroscreen.screening.
+    balance_messages.carrier_deficit_hint`)."""
     out = batch.copy()
     status = out["status"].to_numpy(dtype=object).copy()
     error = out["error"].to_numpy(dtype=object).copy()
@@ -187,6 +201,9 @@ def filter_batch(
     elif len(packed) != len(out):
         raise ValueError(f"compositions has {len(packed)} rows; the batch has {len(out)}")
     residual = np.full(len(out), np.nan)  # charge_residual: rows the balance reads
+    sites = out["n_sites"] if "n_sites" in out else pd.Series(np.nan, index=out.index)
+    from_sites = np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
+    short_of_carrier = np.zeros(len(out), dtype=bool) if full_framework is None else full_framework
     assigned = AssignedStates.none()
     status, parse_failed = merge_status(status, packed.status)
     error[parse_failed] = packed.error[parse_failed]
@@ -198,8 +215,6 @@ def filter_batch(
 
     if config.carrier:
         has_carrier = _rows_with(packed, _element_mask([config.carrier]))
-        sites = out["n_sites"] if "n_sites" in out else pd.Series(np.nan, index=out.index)
-        from_sites = np.isfinite(pd.to_numeric(sites, errors="coerce").to_numpy(dtype=float))
         others = [c for c in CARRIER_IONS if c != config.carrier]  # Na3SbS4 with carrier Li
         other = _first_symbols(packed, _element_mask(others))
         reject(
@@ -257,15 +272,19 @@ def filter_batch(
         position[still_ok] = np.arange(len(still_ok))
         cells = "cell_formula" in out and len(still_ok)  # else the formula itself was read
         formulas = out["formula"].to_numpy()[still_ok].tolist() if cells else None
-        residual[still_ok] = formula_unit_residuals(oxidation.residual, kept, formulas)
+        net = noise_residuals(kept, oxidation)[1]  # LiPON's N-2.83 read as N-3, as the window does
+        residual[still_ok] = formula_unit_residuals(net, kept, formulas)
 
         def not_balanced(r: int) -> str:
             k = position[r]
             lo, hi = kept.offsets[k], kept.offsets[k + 1]
-            return not_balanced_message(
-                [ELEMENT_SYMBOLS[z] for z in kept.z[lo:hi]], kept.amount[lo:hi],
-                oxidation.states[lo:hi], oxidation.residual[k], oxidation.status[k] == OK,
-            )  # fmt: skip
+            symbols = [ELEMENT_SYMBOLS[z] for z in kept.z[lo:hi]]
+            parts = (symbols, kept.amount[lo:hi], oxidation.states[lo:hi], oxidation.residual[k])
+            balanced = oxidation.status[k] == OK
+            hint = ""  # a structure short of its carrier: a refinement's unlocated sites
+            if short_of_carrier[r] and not balanced and config.carrier:
+                hint = carrier_deficit_hint(config.carrier, *parts)
+            return not_balanced_message(*parts, balanced) + hint
 
         reject(unbalanced, "not_charge_balanced", not_balanced)
         residual[unbalanced] = np.nan  # its error gives the sums
@@ -332,7 +351,7 @@ def _no_carrier(carrier: str, structure: bool, other: str = "") -> str:
     its sites hold none (a refinement that left the carrier unlocated, as perovskite and NASICON
     CIFs often do, reads so: the formula may hold it)."""
     where = "the structure's sites" if structure else "the composition"
-    hint = "; refinements often leave it unlocated: screen the formula instead" if structure else ""
+    hint = f"; {UNLOCATED_CARRIER}: {SCREEN_THE_FORMULA}" if structure else ""
     if other:
         verb = "hold" if structure else "holds"
         hint = (

@@ -107,6 +107,20 @@ def test_one_row_per_composition(measurements):
     assert comps.loc[comps["fit_status"] == "no_room_temperature", "log10_sigma_25"].isna().all()
 
 
+def test_composition_ids_are_the_datasets_own_and_stable(measurements):
+    comps = liverpool_compositions(measurements)
+    assert comps["first_id"].is_unique
+    usable = measurements[measurements["status"].isin(["ok", "mixture"])]
+    for row in comps.sample(20, random_state=0).itertuples(index=False):
+        ids = usable.loc[usable["composition_key"] == row.composition_key, "ID"].astype(int)
+        assert int(row.first_id) == ids.min()
+    # Leaving other compositions out (as the errata do) does not renumber the rest.
+    first = comps["composition_key"].iloc[0]
+    fewer = liverpool_compositions(measurements[measurements["composition_key"] != first])
+    kept = comps[comps["composition_key"] != first].reset_index(drop=True)
+    assert fewer["first_id"].tolist() == kept["first_id"].tolist()
+
+
 def test_match_compositions_tolerance():
     ref = ["Li7La3Zr2O12", "Li3PS4"]
     # same reduced formula, scaled; within 2e-4 in fractions; a different composition

@@ -65,3 +65,28 @@ def test_a_screened_rows_residual_is_a_column_and_a_note(model_store, tmp_path):
     assert notes.loc["charge", "meaning"].startswith("the formula's charges")
     assert "charge" not in notes_text(results.loc["neutral"])
     assert "charge" not in notes_text(results.loc["fourth_decimal"])  # 1e-4 e: not named
+
+
+def test_a_residual_the_search_hid_in_a_nonmetal_mixed_valence_is_the_columns():
+    # LiPON films as measured: N-2.83 balances them; the window reads N3- (carrier_balance), and
+    # so does the column: -0.08 e, not 0 (oxaudit O6). Cage boron and a polyselenide keep 0.
+    formulas = ["Li2.9PO3.3N0.46", "Li3.2PO3.1N0.7", "Li2B12H12", "Li7La3Zr1.5Se12.5"]
+    out = apply_filters(_batch(formulas), FilterConfig())
+    assert out["status"].tolist() == ["ok"] * 4
+    assert out["charge_residual"].tolist() == pytest.approx([-0.08, -0.1, 0.0, 0.0])
+
+
+def test_a_screened_lipon_film_has_a_window_and_the_residual_its_window_saw(model_store, tmp_path):
+    from tests.tiny_models import screen_formula_rows
+
+    results = screen_formula_rows(
+        {"bates": "Li2.9PO3.3N0.46"}, tmp_path, model_store.uri
+    ).results.set_index("candidate_id")
+    row = results.loc["bates"]
+    assert row["status"] == "ok"
+    assert row["charge_residual"] == pytest.approx(-0.08)
+    assert "charge: off_neutral=-0.08 e per formula unit" in notes_text(row)
+    # closed on its Li (Li2.98PO3.3N0.46), the hull holds no N2: a reduction limit and an anode
+    assert row["window_status"] == "window_out_of_domain"  # the N3- -> N2 oxidation limit
+    assert 0.25 < row["window_red_v"] < 0.4
+    assert row["interface_anode_ev_per_atom"] < 0

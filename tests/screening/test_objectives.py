@@ -131,3 +131,18 @@ def test_a_borane_cluster_salt_has_no_window_or_interfaces_and_still_ranks():
     assert ranks["rank"].notna().all()
     cheaper = frame.assign(cost_usd_per_kg=[1.0, 1.0, 0.5])
     assert rank_candidates(cheaper, RankingConfig())["pareto_rank"].tolist() == [2, 2, 1]
+
+
+def test_a_lipon_film_gets_a_window_not_the_nitrogen_gas_of_its_rounding():
+    # Bates' Li2.9PO3.3N0.46 is 0.08 e short of neutral with N3-: balanced on its Li (2.98), its
+    # hull holds no N2 (it held 0.35 % of its atoms: window_elemental_hull, no interfaces)
+    films = ["Li2.9PO3.3N0.46", "Li3.2PO3.1N0.7"]
+    strict, why = objective_values(films, ObjectivesConfig(), "Li")
+    loose, why_loose = objective_values(
+        films, ObjectivesConfig(window_max_uncertainty_v=np.inf), "Li"
+    )
+    assert why.tolist() == ["window_out_of_domain"] * 2  # the oxidation limit: N3- -> N2
+    assert why_loose.tolist() == ["ok"] * 2
+    assert (0.25 < strict[:, 0]).all() and (strict[:, 0] < 0.4).all()  # -> Li2O + Li3N + P
+    assert (strict[:, 3] < 0).all()  # reacts with Li (a passivating interphase, not modelled)
+    assert 2.5 < loose[0, 1] < 3.0  # Zhu, He, Mo 2015 (DFT): 2.63 V

@@ -243,3 +243,22 @@ def test_an_ordering_that_fills_split_sites_says_so():
     far_ordered, far_status = ordered_approximant(far, search_seconds=SECONDS)
     assert far_ordered is not None and far_ordered.composition["Li"] == 2
     assert far_status == "ok"
+
+
+def test_a_garnet_is_ordered_in_its_primitive_cell_within_the_default_limit(obelix):
+    """OBELiX's Ta-LLZO kji (Ia-3d, 256 sites in the conventional cell) was `too_large: the cell
+    alone has 256 sites, above 200` with the default --max-ordered-sites: no garnet got an
+    approximant (oxaudit O11). Its body-centred cell halves to a primitive one of 128 sites."""
+    structure = obelix["kji"]
+    assert len(structure) == 256
+    ordered, status = _ordered(structure, 200)
+    assert ordered is not None and ordered.is_ordered, status
+    assert status.startswith("rounded: 1 cell,"), status
+    assert status.endswith("built on the primitive cell (128 sites; 256 given)"), status
+    # the primitive cell's content: half the conventional cell's, the occupancies rounded
+    ratio = ordered.composition.element_composition["La"] / 12
+    assert ratio == pytest.approx(1.0)
+    assert ordered.composition.element_composition["O"] == pytest.approx(48)
+    assert abs(_charge(ordered)) < 1e-6
+    # a cell that fits is ordered in it as before (72f in its 256-site cell, 256 allowed)
+    assert "primitive" not in _ordered(obelix["72f"], 256)[1]
