@@ -35,6 +35,9 @@ FEATURIZERS: dict[str, str] = {
     "hsab": "electroscreen.featurizers.composition.hsab_pairs:HSABPairing",
     "cost": "electroscreen.featurizers.composition.cost:MaterialCost",
     "element_fractions": "electroscreen.featurizers.composition.element_fractions:ElementFractions",
+    "element_group_fractions": (
+        "electroscreen.featurizers.composition.element_groups:ElementGroupFractions"
+    ),
     "window": "electroscreen.featurizers.thermo.window:ElectrochemicalWindow",
     "interface": "electroscreen.featurizers.thermo.interface:InterfaceReactivity",
     "moisture": "electroscreen.featurizers.thermo.moisture:MoistureChemistry",
