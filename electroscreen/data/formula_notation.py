@@ -20,6 +20,7 @@ __all__ = [
     "adduct_dots",
     "amount_value",
     "check_dash_unit",
+    "dots_stay_decimal",
     "check_plus",
     "plain_digits",
     "skip_spaces",
@@ -69,7 +70,7 @@ def plain_digits(text: str) -> str:
     >>> plain_digits("Li\u2083InCl\u2086\u00b72H\u2082O")
     'Li3InCl6\u00b72H2O'
     """
-    return text.translate(_SUBSCRIPT_DIGITS)
+    return text if text.isascii() else text.translate(_SUBSCRIPT_DIGITS)  # ASCII: none to read
 
 
 def _depth(text: str, end: int) -> int:
@@ -126,6 +127,23 @@ def adduct_dots(text: str) -> str:
             out.append(text[last:dot] + "·")
             last = dot + 1
     return "".join(out) + text[last:]
+
+
+def dots_stay_decimal(text: str) -> bool:
+    """Whether :func:`adduct_dots` surely leaves ``text`` as it is (no dot becomes ``·``), read
+    without its rules: no dot before a decimal number right after a symbol or bracket
+    (:data:`_LETTER_DOT`), no water (``H2O``/``D2O``) anywhere, and no element symbol written
+    twice: a dot :data:`_ASCII_DOT` finds is a separator only before a water or when an element of
+    the unit after it repeats one of the unit before it (two places of the text). False says
+    nothing: the rules decide (a fast test before them, never a substitute).
+
+    >>> dots_stay_decimal("Li6.4La3Zr1.4Ta0.6O12"), dots_stay_decimal("Li3PS4.2LiI")
+    (True, False)
+    """
+    if _LETTER_DOT.search(text) or _WATER.search(text):
+        return False
+    symbols = _ELEMENT.findall(text)
+    return len(set(symbols)) == len(symbols)
 
 
 def amount_value(text: str) -> float:

@@ -14,8 +14,10 @@ it as one compound of the summed composition (Li4YCl7), so it is noted :data:`CO
 
 from __future__ import annotations
 
+import re
+
 from electroscreen.data.formula import FORMULA_TOKEN, FormulaError, parse_formula
-from electroscreen.data.formula_notation import adduct_dots, plain_digits
+from electroscreen.data.formula_notation import adduct_dots, dots_stay_decimal, plain_digits
 
 __all__ = [
     "COMPOSITE_NOTATION",
@@ -23,6 +25,7 @@ __all__ = [
     "unit_elements",
     "written_as_composite",
     "written_as_mixture",
+    "written_notation",
 ]
 
 
@@ -89,8 +92,7 @@ def written_as_mixture(formula: object) -> bool:
     >>> [written_as_mixture(f) for f in ("Li3PS4", "Li3PS4·2LiI", "LiCl·H2O", "Li2S-")]
     [False, False, False, False]
     """
-    units = _units(formula)
-    return len(units) > 1 and all(len(u) == 2 and u not in _WATER for u in units)
+    return _mixture(_units(formula))
 
 
 def written_as_composite(formula: object) -> bool:
@@ -104,7 +106,54 @@ def written_as_composite(formula: object) -> bool:
     >>> [written_as_composite(f) for f in ("3LiCl-YCl3", "Li3InCl6·2H2O", "Li3YCl6", "Li1e-3YCl6")]
     [False, False, False, False]
     """
-    units = [u for u in _units(formula) if u not in _WATER]
+    return _composite(_units(formula))
+
+
+def written_notation(formula: object) -> str:
+    """:data:`MIXTURE_NOTATION` where a formula is :func:`written_as_mixture`,
+    :data:`COMPOSITE_NOTATION` where it is :func:`written_as_composite`, ``""`` elsewhere: both
+    read from one :func:`unit_elements`, and none for a text that is surely one unit
+    (:func:`_one_unit`, most formulas: ``Li6.4La3Zr1.4Ta0.6O12``), which neither can be.
+
+    >>> [written_notation(f) for f in ("75Li2S-25P2S5", "Li3YCl6 + LiCl", "Li6.4La3Zr1.4Ta0.6O12")]
+    ['input:formula:mixture_notation', 'input:formula:composite_notation', '']
+    """
+    if not isinstance(formula, str) or _one_unit(plain_digits(formula)):
+        return ""
+    units = _units(formula)
+    if _mixture(units):
+        return MIXTURE_NOTATION
+    return COMPOSITE_NOTATION if _composite(units) else ""
+
+
+#: What separates units besides an ASCII dot, as the parser's tokens read them.
+_SEPARATORS = ("·", "*", "+", "-")
+#: An ASCII dot that no number token can hold (none before a digit).
+_BARE_DOT = re.compile(r"\.(?!\d)")
+
+
+def _one_unit(text: str) -> bool:
+    """Whether :func:`unit_elements` of ``text`` (subscript digits already plain) surely gives at
+    most one unit, without running it: no separator ``· * + -``, fewer than two brackets opened
+    (the units of a formula of bracket groups alone), every ASCII dot before a digit (so inside a
+    number token) and one that :func:`~electroscreen.data.formula_notation.adduct_dots` leaves
+    as it is (:func:`~electroscreen.data.formula_notation.dots_stay_decimal`). False: the rules
+    decide."""
+    if any(c in text for c in _SEPARATORS):
+        return False
+    if text.count("(") + text.count("[") + text.count("{") > 1:
+        return False
+    if "." in text and (_BARE_DOT.search(text) or not dots_stay_decimal(text)):
+        return False
+    return True
+
+
+def _mixture(units: list[frozenset[str]]) -> bool:
+    return len(units) > 1 and all(len(u) == 2 and u not in _WATER for u in units)
+
+
+def _composite(units: list[frozenset[str]]) -> bool:
+    units = [u for u in units if u not in _WATER]
     return len(units) > 1 and any(len(u) > 2 for u in units)
 
 

@@ -43,12 +43,7 @@ import pandas as pd
 from electroscreen.data.assigned_states import AssignedStates
 from electroscreen.data.candidates import OK
 from electroscreen.data.compositions import PackedCompositions
-from electroscreen.data.formula_units import (
-    COMPOSITE_NOTATION,
-    MIXTURE_NOTATION,
-    written_as_composite,
-    written_as_mixture,
-)
+from electroscreen.data.formula_units import written_notation
 from electroscreen.data.protic_hydrogen import PROTONATED_OXIDE, protonated_oxides
 from electroscreen.models.training_rows import (
     HELDOUT_COLUMNS,
@@ -70,10 +65,7 @@ def mixture_notes(status: np.ndarray, written: list[object] | None) -> np.ndarra
     notes = np.full(len(status), "", dtype=object)
     if written is not None:
         for row in np.flatnonzero(np.asarray(status) == OK):
-            if written_as_mixture(written[row]):
-                notes[row] = MIXTURE_NOTATION
-            elif written_as_composite(written[row]):
-                notes[row] = COMPOSITE_NOTATION
+            notes[row] = written_notation(written[row])
     return notes
 
 
