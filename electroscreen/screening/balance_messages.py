@@ -22,6 +22,7 @@ __all__ = [
     "SCREEN_THE_FORMULA",
     "UNLOCATED_CARRIER",
     "carrier_deficit_hint",
+    "full_framework",
     "not_balanced_message",
 ]
 
