@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.rowwise import member_mean_std, row_dot
 from electroscreen.models.sklearn_models import MedianImputer
 
@@ -45,6 +46,11 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         calibrated model per fold); ``"none"``: the logistic regression's own probabilities.
     calibration_folds : int
         Inner folds (at most the minority-class count of the rows being fitted).
+    min_support : int
+        A feature that at most this many training rows move off its median (NaN ignored) gets no
+        weight: its standardised value is 0 for every row, at fit and at predict. A coefficient
+        learnt from a handful of rows extrapolates to every row that differs there (held out, the
+        halides meet ``halide_anion_class`` only in two Li3OCl rows); 0 keeps every feature.
     random_state : int
 
     Examples
@@ -63,6 +69,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         "n_members": [Interval(Integral, 0, None, closed="left")],
         "calibration": [StrOptions({"none", "sigmoid", "isotonic"})],
         "calibration_folds": [Interval(Integral, 2, None, closed="left")],
+        "min_support": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -72,6 +79,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         n_members: int = 10,
         calibration: str = "none",
         calibration_folds: int = 5,
+        min_support: int = 0,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -79,6 +87,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         self.n_members = n_members
         self.calibration = calibration
         self.calibration_folds = calibration_folds
+        self.min_support = min_support
         self.random_state = random_state
 
     def _model(self, y: np.ndarray) -> LogisticRegression | CalibratedClassifierCV:
@@ -92,7 +101,9 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         return CalibratedClassifierCV(logistic, method=self.calibration, cv=cv)
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
-        return (self.imputer_.transform(np.asarray(X, dtype=np.float64)) - self.mean_) / self.scale_
+        Z = (self.imputer_.transform(np.asarray(X, dtype=np.float64)) - self.mean_) / self.scale_
+        Z[:, getattr(self, "unsupported_", [])] = 0.0  # a model pickled before min_support: none
+        return Z
 
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
@@ -113,7 +124,9 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
         self.mean_ = Xi.mean(axis=0)
         scale = Xi.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.unsupported_ = _unsupported(X, self.min_support)
         Z = (Xi - self.mean_) / self.scale_
+        Z[:, self.unsupported_] = 0.0
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.model_ = self._model(y).fit(Z, y, sample_weight=w)
         rng = np.random.default_rng(self.random_state)
@@ -160,6 +173,14 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
             fits = [c.estimator.coef_[0] for c in self.model_.calibrated_classifiers_]
             return np.mean(fits, axis=0)
         return self.model_.coef_[0]
+
+
+def _unsupported(X: np.ndarray, min_support: int) -> np.ndarray:
+    """Positions of the columns of ``X`` (n, d) that 1 to ``min_support`` rows move off the
+    column's median (:meth:`~electroscreen.models.constant_features.ConstantFeatures.rare`)."""
+    if min_support < 1:
+        return np.zeros(0, dtype=np.int64)
+    return ConstantFeatures.rare(X, np.arange(X.shape[1]), max_rows=min_support).columns
 
 
 def _decision(logistic: LogisticRegression, Z: np.ndarray) -> np.ndarray:
