@@ -56,7 +56,7 @@ from electroscreen.screening.known_compositions import remembered_known_columns
 from electroscreen.screening.objective_columns import (
     OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,
-    objective_values,
+    remembered_objective_values,
 )
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
 from electroscreen.screening.prediction_memo import ScreeningMemos, row_keys
@@ -312,16 +312,10 @@ def process_batch(
     still_ok = np.flatnonzero(status == OK)
     formulas = table["cell_formula"].to_numpy(dtype=object)[still_ok].tolist()
     if len(still_ok):  # a row's objectives follow from its formula as read (prediction_memo)
-        chosen = objectives or ObjectivesConfig()
-
-        def objectives_of(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return objective_values(compositions.take(still_ok[at]), chosen, filters.carrier)
-
-        every = np.arange(len(still_ok))
-        request = ("objectives", chosen.model_dump_json(), filters.carrier)
-        values, window_status[still_ok] = (
-            memos.get(request).outputs(formulas, objectives_of) if memos else objectives_of(every)
-        )
+        values, window_status[still_ok] = remembered_objective_values(
+            compositions, still_ok, formulas, objectives or ObjectivesConfig(), filters.carrier,
+            memos,
+        )  # fmt: skip
         computed.iloc[still_ok] = values
     computed[WINDOW_STATUS_COLUMN] = window_status
     known = remembered_known_columns(

@@ -51,3 +51,35 @@ def test_a_screenings_memos_are_one_per_request_and_its_own():
     assert memos.get(("conductivity", 1)) is memos.get(("conductivity", 1))
     assert memos.get(("conductivity", 1)) is not memos.get(("known",))
     assert memos.get(("known",)) is not other.get(("known",))
+
+
+def test_a_screening_with_its_memos_equals_one_computing_every_row(
+    model_store, formula_pool, tmp_path, monkeypatch
+):
+    """The pool repeats its formulas across batches of 5: the rows taken from the memos equal
+    those of a screening whose memos keep nothing (every row computed, as before the memos)."""
+    from electroscreen.screening import execution, screen
+    from electroscreen.screening.screen_config import load_screening_config
+
+    calls = []
+
+    class Counted(ScreeningMemos):
+        def get(self, request):
+            calls.append(request)
+            return super().get(request)
+
+    class Unkept(ScreeningMemos):
+        def get(self, request):
+            return PredictionMemo(max_rows=0)
+
+    run = dict(
+        config=load_screening_config(batch_size=5), tracking_uri=model_store.uri, track=False,
+        progress=False,
+    )  # fmt: skip
+    monkeypatch.setattr(execution, "ScreeningMemos", Counted)
+    kept = screen([formula_pool], tmp_path / "kept", **run).results
+    monkeypatch.setattr(execution, "ScreeningMemos", Unkept)
+    every = screen([formula_pool], tmp_path / "every", **run).results
+    assert {r[0] for r in calls} == {"conductivity", "air-stability", "objectives", "known"}
+    assert (kept["status"] == "ok").sum() > 10 and kept["batch"].nunique() > 5
+    pd.testing.assert_frame_equal(kept, every, check_exact=True)
