@@ -76,8 +76,10 @@ class PredictionMemo:
         if first:
             new = np.fromiter(first.values(), dtype=np.int64, count=len(first))
             self._keep([keys[p] for p in new], compute(new))
+            missing = [p for p, at in enumerate(found) if at < 0]
             with self._lock:
-                found = [self._where.get(k, -1) for k in keys]
+                for p in missing:
+                    found[p] = self._where.get(keys[p], -1)
             if min(found) < 0:  # the memo is full: every row computed, as without it
                 return compute(every)
         return self._gather(np.asarray(found, dtype=np.int64))
