@@ -115,6 +115,9 @@ def spreadsheet_safe_arrow(table: pa.Table) -> pa.Table:
             column = column.cast(pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             formula = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
+            if not pc.any(formula).as_py():  # the usual column: no cell to quote
+                arrays.append(column)
+                continue
             number = pc.fill_null(pc.match_substring_regex(column, PLAIN_NUMBER), False)
             quoted = pc.binary_join_element_wise(pa.scalar("'", column.type), column, "")
             column = pc.if_else(pc.and_(formula, pc.invert(number)), quoted, column)

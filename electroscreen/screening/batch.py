@@ -52,13 +52,14 @@ from electroscreen.screening.hydrate_filter import (
     written_formulas,
 )
 from electroscreen.screening.inputs import Batch, BatchStructures, materialize
-from electroscreen.screening.known_compositions import known_columns
+from electroscreen.screening.known_compositions import remembered_known_columns
 from electroscreen.screening.objective_columns import (
     OBJECTIVE_COLUMNS,
     WINDOW_STATUS_COLUMN,
-    objective_values,
+    remembered_objective_values,
 )
 from electroscreen.screening.plausibility import PLAUSIBILITY_COLUMNS, apply_bond_valence
+from electroscreen.screening.prediction_memo import ScreeningMemos, row_keys
 from electroscreen.screening.screen_config import ObjectivesConfig
 from electroscreen.screening.temperatures import conductivity_inputs
 from electroscreen.screening.typo_hints import acronym_rows, case_typo_hints, cl_typo_hints
@@ -129,11 +130,40 @@ def _predict(
     optional: tuple[str, ...] = (),
     packed: dict[str, Any] | None = None,
     interval_25c: bool = False,
+    memos: ScreeningMemos | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Prediction columns (``columns`` and, NaN where absent, ``optional``), ``pred_status`` and
     ``pred_feature_status`` of ``rows`` (``packed``: their packed compositions/structures, the
     keyword arguments of ``predict_frame``; ``interval_25c``: the conductivity's 25 degC interval
-    too, put in ``optional``)."""
+    too, put in ``optional``). With ``memos``, a row asked before in the screening (same formula
+    and columns) gets the outputs kept then (:mod:`~electroscreen.screening.prediction_memo`)."""
+    unkept = memos is None or packed is None or set(packed) != {"compositions"}
+    if unkept:  # no memo, or structures: every row predicted
+        return _predict_rows(predictor, name, rows, columns, optional, packed, interval_25c)
+    request = (name, columns, optional, interval_25c, tuple(rows.columns))
+
+    def compute(at: np.ndarray) -> tuple[np.ndarray, ...]:
+        some = rows.iloc[at].reset_index(drop=True)
+        given = {"compositions": packed["compositions"].take(at)}
+        values, *statuses = _predict_rows(
+            predictor, name, some, columns, optional, given, interval_25c
+        )
+        return (values.to_numpy(dtype=np.float64), *statuses)
+
+    values, pred_status, feature_status = memos.get(request).outputs(row_keys(rows), compute)
+    return pd.DataFrame(values, columns=[*columns, *optional]), pred_status, feature_status
+
+
+def _predict_rows(
+    predictor: Any,
+    name: str,
+    rows: pd.DataFrame,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    packed: dict[str, Any] | None = None,
+    interval_25c: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`_predict` of every row of ``rows``, none taken from the memo."""
     asked = {"interval_25c": True} if interval_25c else {}
     out = predictor.predict_frame(rows, details=True, **asked, **(packed or {}))
     missing = [c for c in columns if c not in out]
@@ -180,6 +210,7 @@ def process_batch(
     stability: Any,
     temperature_c: float = 25.0,
     objectives: ObjectivesConfig | None = None,
+    memos: ScreeningMemos | None = None,
 ) -> pd.DataFrame:
     """Candidate rows and predictions of one batch (one row per input row, input order).
 
@@ -196,6 +227,11 @@ def process_batch(
     objectives : ObjectivesConfig, optional
         Computed objectives (:data:`OBJECTIVE_COLUMNS`) of the rows that stay ``ok``; default
         all on.
+    memos : ScreeningMemos, optional
+        The screening's outputs of the formulas its earlier batches computed in this process
+        (predictions, objectives, known-composition columns), taken for a formula asked again
+        and kept for the next batches (:mod:`~electroscreen.screening.prediction_memo`); the
+        same values as without.
 
     Returns
     -------
@@ -253,7 +289,7 @@ def process_batch(
             asked = frame.assign(**temperatures) if name == "conductivity" else frame
             extra = INTERVAL_25C_COLUMNS if name == "conductivity" else ()  # the held-out note's
             values, pred_status, feature_status = _predict(
-                predictor, name, asked, columns, (*optional, *extra), given, bool(extra)
+                predictor, name, asked, columns, (*optional, *extra), given, bool(extra), memos
             )
             predictions.loc[rows, [*columns, *optional]] = values[[*columns, *optional]].to_numpy(
                 dtype=np.float64
@@ -274,13 +310,17 @@ def process_batch(
     computed = pd.DataFrame(np.nan, index=table.index, columns=list(OBJECTIVE_COLUMNS))
     window_status = np.full(len(table), "", dtype=object)
     still_ok = np.flatnonzero(status == OK)
-    if len(still_ok):
-        values, window_status[still_ok] = objective_values(
-            compositions.take(still_ok), objectives or ObjectivesConfig(), filters.carrier
-        )
+    formulas = table["cell_formula"].to_numpy(dtype=object)[still_ok].tolist()
+    if len(still_ok):  # a row's objectives follow from its formula as read (prediction_memo)
+        values, window_status[still_ok] = remembered_objective_values(
+            compositions, still_ok, formulas, objectives or ObjectivesConfig(), filters.carrier,
+            memos,
+        )  # fmt: skip
         computed.iloc[still_ok] = values
     computed[WINDOW_STATUS_COLUMN] = window_status
-    known = known_columns(conductivity, stability, compositions, still_ok, table.index)
+    known = remembered_known_columns(
+        conductivity, stability, compositions, still_ok, table.index, formulas, memos
+    )
     spread = known.pop(NEIGHBOURS_SPREAD_COLUMN).to_numpy()  # for the note only
     plausibility = table[list(PLAUSIBILITY_COLUMNS)]
     table = table.drop(columns=["structure", *PLAUSIBILITY_COLUMNS])

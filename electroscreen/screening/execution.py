@@ -19,6 +19,7 @@ from electroscreen.screening.batch import (
     process_batch_by_uri,
 )
 from electroscreen.screening.objective_columns import check_cathode
+from electroscreen.screening.prediction_memo import ScreeningMemos
 from electroscreen.screening.screen_config import ScreeningConfig
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ def batch_runner(
         check_temperature(conductivity, config.temperature_c)
 
         def run(batches):
+            memos = ScreeningMemos()  # this screening's formulas computed once (prediction_memo)
             for batch in batches:
                 yield (
                     batch.index,
@@ -73,6 +75,7 @@ def batch_runner(
                         stability,
                         config.temperature_c,
                         config.objectives,
+                        memos,
                     ),
                 )
 

@@ -12,7 +12,7 @@ solution a doping step away is no new material either.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,10 @@ from electroscreen.models.training_rows import (
     TRAINING_COLUMNS,
 )
 
-__all__ = ["known_columns"]
+if TYPE_CHECKING:
+    from electroscreen.screening.prediction_memo import ScreeningMemos
+
+__all__ = ["known_columns", "remembered_known_columns"]
 
 
 def known_columns(
@@ -79,3 +82,36 @@ def known_columns(
             for column in (*columns, NEIGHBOURS_SPREAD_COLUMN) if training else columns:
                 known[column][rows] = found[column].to_numpy()
     return pd.DataFrame(known, index=index)
+
+
+def remembered_known_columns(
+    conductivity: Any,
+    stability: Any,
+    compositions: PackedCompositions,
+    rows: np.ndarray,
+    index: pd.Index,
+    keys: list,
+    memos: ScreeningMemos | None,
+) -> pd.DataFrame:
+    """:func:`known_columns`; with ``memos``, a row's values taken from those the screening found
+    for an earlier row with the same key (``keys``, one per row of ``rows``: the formula as read,
+    which fixes the composition; :mod:`~electroscreen.screening.prediction_memo`)."""
+    if memos is None:
+        return known_columns(conductivity, stability, compositions, rows, index)
+    frame = known_columns(conductivity, stability, compositions, rows[:0], index)
+    if not len(rows):
+        return frame
+
+    def compute(at: np.ndarray) -> tuple[np.ndarray, ...]:
+        some = known_columns(
+            conductivity, stability, compositions, rows[at], pd.RangeIndex(len(index))
+        ).iloc[rows[at]]
+        return tuple(some[c].to_numpy() for c in frame.columns)
+
+    found = memos.get(("known",)).outputs(keys, compute)
+    columns = {}
+    for name, values in zip(frame.columns, found, strict=True):
+        column = frame[name].to_numpy().copy()
+        column[rows] = values
+        columns[name] = column
+    return pd.DataFrame(columns, index=index)

@@ -10,12 +10,17 @@ without an enthalpy before any batch runs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from electroscreen.data.carrier_balance import carrier_balanced
 from electroscreen.data.compositions import PackedCompositions, pack_compositions
 from electroscreen.screening.objective_table import OBJECTIVES, compute_function
 from electroscreen.screening.screen_config import ObjectivesConfig
+
+if TYPE_CHECKING:
+    from electroscreen.screening.prediction_memo import ScreeningMemos
 
 __all__ = [
     "COST_COLUMNS",
@@ -25,6 +30,7 @@ __all__ = [
     "WINDOW_STATUS_COLUMN",
     "check_cathode",
     "objective_values",
+    "remembered_objective_values",
 ]
 
 #: Computed objectives (``objectives`` in the screening config), NaN where not computed.
@@ -131,3 +137,25 @@ def objective_values(
             packed = given if isinstance(given, PackedCompositions) else pack_compositions(given)
             out[:, _AT[objective.column]] = compute_function(objective)(packed, carrier)
     return out, np.asarray(status, dtype=object)
+
+
+def remembered_objective_values(
+    compositions: PackedCompositions,
+    rows: np.ndarray,
+    keys: list,
+    objectives: ObjectivesConfig,
+    carrier: str,
+    memos: ScreeningMemos | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`objective_values` of ``compositions.take(rows)``; with ``memos``, a row's values
+    taken from those the screening computed for an earlier row with the same key (``keys``, one
+    per row of ``rows``: the formula as read, which fixes the composition) and the same
+    ``objectives`` and ``carrier`` (:mod:`~electroscreen.screening.prediction_memo`)."""
+
+    def values_of(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return objective_values(compositions.take(rows[at]), objectives, carrier)
+
+    if memos is None:
+        return values_of(np.arange(len(rows)))
+    request = ("objectives", objectives.model_dump_json(), carrier)
+    return memos.get(request).outputs(keys, values_of)

@@ -13,7 +13,7 @@ from electroscreen.featurizers.thermo.enthalpies import (
     element_bits,
     enthalpy_table,
 )
-from electroscreen.featurizers.thermo.reaction_systems import stack_systems
+from electroscreen.featurizers.thermo.reaction_systems import stack_systems, unique_sets
 from electroscreen.featurizers.thermo.reactivity import REACTANTS
 
 EXTRA = ["Li3PO4", "Li3N", "Li2O", "Li3PS4", "LiCl", "Li2CO3", "Fe3O4", "Li6PS5Cl", "H2O"]
@@ -98,3 +98,18 @@ def test_member_kernel_equals_a_numpy_scan_of_the_whole_table(packed):
         expected = np.flatnonzero(((table.element_bits & outside[None, :]) == 0).all(axis=1))
         np.testing.assert_array_equal(members[offsets[s] : offsets[s + 1]], expected)
     assert (np.diff(offsets) > 0).mean() > 0.5
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 5000])
+def test_unique_sets_equal_numpy_unique_of_the_rows(n):
+    rng = np.random.default_rng(n)
+    words = rng.integers(0, 2**64 - 1, (40, 2), dtype=np.uint64, endpoint=True)
+    words[:5, 1] = 0  # sets within the first 64 atomic numbers
+    words[5:8, 0] = words[8:11, 0]  # same first word, second word apart
+    words[11, 0] = np.iinfo(np.uint64).max  # the sign bit set: compared unsigned
+    bits = words[rng.integers(0, len(words), n)]
+    unique, inverse = unique_sets(bits)
+    expected, expected_inverse = np.unique(bits, axis=0, return_inverse=True)
+    assert unique.dtype == expected.dtype and np.array_equal(unique, expected)
+    assert inverse.dtype == np.int64
+    assert np.array_equal(inverse, np.asarray(expected_inverse).reshape(-1))
