@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from electroscreen.data.legacy_state import LegacyStateMixin
 from electroscreen.models.constant_features import ConstantFeatures
 from electroscreen.models.rowwise import member_mean_std, row_dot
 from electroscreen.models.sklearn_models import MedianImputer
@@ -29,7 +30,7 @@ from electroscreen.models.sklearn_models import MedianImputer
 __all__ = ["LogisticEnsembleClassifier"]
 
 
-class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
+class LogisticEnsembleClassifier(LegacyStateMixin, ClassifierMixin, BaseEstimator):
     """L2 logistic regression on median-imputed, standardised features, plus bootstrap refits.
 
     Parameters
@@ -61,6 +62,9 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
     >>> bool(p[0] < 0.5 < p[1]), bool((s >= 0).all())
     (True, True)
     """
+
+    #: A model pickled before ``min_support`` (2026-12-07) gave every feature its weight.
+    _legacy_state = {"min_support": 0, "unsupported_": np.zeros(0, dtype=np.int64)}
 
     #: Checked by scikit-learn's ``_validate_params`` at fit and when a config loads.
     _parameter_constraints: dict = {
@@ -102,7 +106,7 @@ class LogisticEnsembleClassifier(ClassifierMixin, BaseEstimator):
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         Z = (self.imputer_.transform(np.asarray(X, dtype=np.float64)) - self.mean_) / self.scale_
-        Z[:, getattr(self, "unsupported_", [])] = 0.0  # a model pickled before min_support: none
+        Z[:, self.unsupported_] = 0.0
         return Z
 
     def fit(

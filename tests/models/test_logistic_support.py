@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,8 +52,12 @@ def test_a_model_pickled_before_min_support_predicts_as_before(rare_column_data)
     X, y = rare_column_data
     model = LogisticEnsembleClassifier(C=100.0, n_members=2).fit(X, y)
     before = model.predict_proba(X)
-    del model.unsupported_  # as unpickled from a store written before the parameter
-    np.testing.assert_array_equal(model.predict_proba(X), before)
+    state = {k: v for k, v in model.__dict__.items() if k not in ("min_support", "unsupported_")}
+    old = LogisticEnsembleClassifier.__new__(LogisticEnsembleClassifier)
+    old.__setstate__(state)  # as unpickled from a store written before the parameter
+    assert old.min_support == 0 and old.unsupported_.size == 0
+    np.testing.assert_array_equal(old.predict_proba(X), before)
+    assert pickle.loads(pickle.dumps(model)).unsupported_.size == 0
 
 
 def test_a_negative_min_support_is_refused(rare_column_data):
