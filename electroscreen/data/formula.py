@@ -15,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from pymatgen.core.periodic_table import Element
 
 from electroscreen.data.formula_acronyms import acronym_hint
@@ -323,10 +324,13 @@ def written_amounts(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     value : ndarray of float64, shape (K,)
         ``float(text)``, 1.0 for ``""``: the amount a parser of the written formula sees.
     """
-    values, inverse = np.unique(amount, return_inverse=True)
+    # distinct amounts by hash, not by sort (np.unique): about 10x faster on a batch's 26,000
+    # amounts; which of two equal amounts (0.0, -0.0) stands for both changes no text
+    inverse, values = pd.factorize(
+        np.asarray(amount, dtype=np.float64).reshape(-1), use_na_sentinel=False
+    )
     texts = [amount_text(v) for v in values.tolist()]
     read_back = np.array([float(t) if t else 1.0 for t in texts])
-    inverse = inverse.reshape(-1)
     return np.array(texts, dtype=object)[inverse], read_back[inverse]
 
 

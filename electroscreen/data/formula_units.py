@@ -128,6 +128,8 @@ def written_notation(formula: object) -> str:
 
 #: What separates units besides an ASCII dot, as the parser's tokens read them.
 _SEPARATORS = ("·", "*", "+", "-")
+#: Any of :data:`_SEPARATORS`: one search per text (a screening asks every ``ok`` row).
+_SEPARATOR = re.compile("[" + re.escape("".join(_SEPARATORS)) + "]")
 #: An ASCII dot that no number token can hold (none before a digit).
 _BARE_DOT = re.compile(r"\.(?!\d)")
 
@@ -139,7 +141,7 @@ def _one_unit(text: str) -> bool:
     number token) and one that :func:`~electroscreen.data.formula_notation.adduct_dots` leaves
     as it is (:func:`~electroscreen.data.formula_notation.dots_stay_decimal`). False: the rules
     decide."""
-    if any(c in text for c in _SEPARATORS):
+    if _SEPARATOR.search(text):
         return False
     if text.count("(") + text.count("[") + text.count("{") > 1:
         return False

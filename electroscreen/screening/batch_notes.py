@@ -122,7 +122,9 @@ def heldout_notes(out: pd.DataFrame, interval_25c: np.ndarray) -> np.ndarray:
     gaps = heldout_gaps(
         pd.to_numeric(out[HELDOUT_COLUMNS[0]], errors="coerce"), bounds[:, 0], bounds[:, 1]
     )
-    for row in np.flatnonzero(out["status"].to_numpy(dtype=object) == OK):
+    # heldout_note is "" for a gap that is NaN or 0 (most rows: no held-out measurement)
+    outside = np.isfinite(gaps) & (gaps != 0.0)
+    for row in np.flatnonzero((out["status"].to_numpy(dtype=object) == OK) & outside):
         notes[row] = heldout_note(gaps[row])
     return notes
 

@@ -136,17 +136,17 @@ def _ionic(packed: PackedCompositions, oxidation: PackedOxidation) -> np.ndarray
     hydridic, _ = hydrogen_shares(packed, states)
     split = np.isfinite(hydridic)
     cluster = hydridic_borane_cluster(packed, hydridic) == 1.0
-    for row in np.flatnonzero(segment_any(odd, packed.offsets) & ionic):
-        lo, hi = packed.offsets[row], packed.offsets[row + 1]
-        for k in range(lo, hi):
-            if not odd[k]:
-                continue
-            if split[row] and packed.z[k] == HYDROGEN:
-                continue
-            if cluster[row] and packed.z[k] == BORON and 0.0 < states[k] < 3.0:
-                continue
-            if not is_known_valence(ELEMENT_SYMBOLS[packed.z[k]], states[k]):
-                ionic[row] = False
+    row = segment_ids(packed.offsets)
+    z = np.asarray(packed.z)
+    checked = odd & ionic[row]  # the entries whose state must be one of the element's
+    checked &= ~(split[row] & (z == HYDROGEN))
+    checked &= ~(cluster[row] & (z == BORON) & (states > 0.0) & (states < 3.0))
+    at = np.flatnonzero(checked)
+    pairs = list(zip(z[at].tolist(), states[at].tolist(), strict=True))
+    known = {p: is_known_valence(ELEMENT_SYMBOLS[p[0]], p[1]) for p in dict.fromkeys(pairs)}
+    for r, pair in zip(row[at].tolist(), pairs, strict=True):  # each (element, state) asked once
+        if not known[pair]:
+            ionic[r] = False
     return ionic
 
 

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from electroscreen.data.compositions import pack_compositions
-from electroscreen.data.formula import FormulaError, format_formula, parse_formula
+from electroscreen.data.formula import (
+    FormulaError,
+    amount_text,
+    format_formula,
+    parse_formula,
+    written_amounts,
+)
 from electroscreen.data.formula_reduction import (
     WRITTEN_DECIMALS,
     formula_units,
@@ -250,3 +256,24 @@ def test_a_carborane_is_written_carbon_first_as_chemists_write_it(decimals, tmp_
     pd.DataFrame({"formula": list(CARBORANES)}).to_csv(path, index=False)
     table = materialize(next(iter_batches(plan_inputs([path]), 100)))[0]
     assert table["formula"].tolist() == list(CARBORANES.values())
+
+
+def test_written_amounts_equal_amount_text_of_each_amount():
+    """The amounts found distinct by hash (``pd.factorize``) are written as :func:`amount_text`
+    writes each one; equal amounts (``0.0``, ``-0.0``; NaNs) share a text either way."""
+    rng = np.random.default_rng(0)
+    drawn = zip(rng.uniform(0, 12, 3000), rng.integers(0, 6, 3000), strict=True)
+    amounts = np.concatenate(
+        [
+            [round(a, int(d)) for a, d in drawn],
+            [0.0, -0.0, 1.0, 1.00004, 0.99996, 1e-6, 2.5e-7, 1e9, 0.00005, 0.00015, 12.00005],
+            [np.nan, np.inf, -np.inf, -1.5, 3.0, 3.0, 0.1 + 0.2, 0.3],
+        ]
+    )
+    for given in (amounts, amounts[:0], amounts[:1], amounts.astype(np.float32)):
+        texts, values = written_amounts(given)
+        expected = [amount_text(a) for a in np.asarray(given).tolist()]
+        assert texts.dtype == object and texts.tolist() == expected
+        read = np.array([float(t) if t else 1.0 for t in expected])
+        np.testing.assert_array_equal(values, read)
+        assert values.dtype == np.float64 and values.shape == (len(given),)

@@ -14,6 +14,8 @@ from electroscreen.data.formula_notation import (
     plain_digits,
 )
 from electroscreen.data.formula_units import (
+    _SEPARATOR,
+    _SEPARATORS,
     COMPOSITE_NOTATION,
     MIXTURE_NOTATION,
     _one_unit,
@@ -82,3 +84,10 @@ def test_dots_read_as_decimal_are_left_as_they_are_by_the_rules(formulas):
             kept += 1
     assert kept > 100
     assert not dots_stay_decimal("Li3PS4.2LiI") and not dots_stay_decimal("LiCl.0.5H2O")
+
+
+def test_the_one_separator_search_finds_a_separator_where_any_of_them_is_in_the_text(formulas):
+    texts = [plain_digits(f) for f in formulas if isinstance(f, str)]
+    texts += ["Li·Cl", "a*b", "x+y", "p-q", "Li3YCl6", "Li\\\\-", "[]-", "^+", ""]
+    for text in texts:
+        assert bool(_SEPARATOR.search(text)) == any(c in text for c in _SEPARATORS), text

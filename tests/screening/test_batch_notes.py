@@ -16,6 +16,7 @@ from electroscreen.analysis.row_notes import notes_table, row_notes
 from electroscreen.data.formula_units import written_as_mixture
 from electroscreen.models.training_rows import heldout_gaps, heldout_note, measurement_text
 from electroscreen.screening import screen
+from electroscreen.screening.batch_notes import heldout_notes
 from electroscreen.screening.screen_config import load_screening_config
 
 #: audit_sulfide's Li7P3S11 row (scr_tab s14): the default model's interval, OBELiX mdp/ptg.
@@ -135,3 +136,22 @@ def test_the_card_of_li7p3s11_lists_the_note(glass_screen, data_dir):
     assert notes.index.tolist()[0] == "conductivity measurements"
     assert notes["note"].iloc[0].startswith("heldout_outside_interval=+")
     assert "believe the measurement" in notes["meaning"].iloc[0]
+
+
+def test_heldout_notes_equal_the_note_of_every_ok_row():
+    """Rows whose gap is NaN or 0 are skipped: their note is ``""`` as :func:`heldout_note`
+    writes it; every other ``ok`` row gets :func:`heldout_note` of its gap."""
+    rng = np.random.default_rng(2)
+    n = 400
+    measured = rng.choice([np.nan, -2.28, -6.0, -9.5, -5.91, -8.9, -5.905, -8.904], n)
+    lo = rng.choice([-8.9, np.nan], n, p=[0.9, 0.1])
+    out = pd.DataFrame(
+        {"status": rng.choice(["ok", "no_carrier"], n), "heldout_log10_sigma": measured}
+    )
+    bounds = np.column_stack([lo, np.full(n, -5.91)])
+    gaps = heldout_gaps(measured, bounds[:, 0], bounds[:, 1])
+    expected = [
+        heldout_note(g) if s == "ok" else "" for s, g in zip(out["status"], gaps, strict=True)
+    ]
+    got = heldout_notes(out, bounds)
+    assert got.tolist() == expected and sum(e != "" for e in expected) > 20
