@@ -40,7 +40,7 @@ from electroscreen.data.oxidation import (
     element_oxidation_states,
     oxidation_states_packed,
 )
-from electroscreen.data.segments import segment_any, segment_sum
+from electroscreen.data.segments import segment_any, segment_ids, segment_sum
 
 __all__ = [
     "BALANCED",
@@ -103,7 +103,7 @@ def noise_residuals(
     """
     states = np.array(oxidation.states, dtype=np.float64)
     residual = np.array(oxidation.residual, dtype=np.float64)
-    row = np.repeat(np.arange(len(packed)), np.diff(packed.offsets))
+    row = segment_ids(packed.offsets)
     ok = np.asarray(oxidation.status == "ok", dtype=bool)
     odd = (
         _NOISE_ELEMENTS[packed.z]
@@ -150,7 +150,7 @@ def carrier_balanced(
     """
     oxidation = oxidation_states_packed(packed)
     states, residual = noise_residuals(packed, oxidation)
-    row = np.repeat(np.arange(len(packed)), np.diff(packed.offsets))
+    row = segment_ids(packed.offsets)
     residual = np.where((oxidation.status == "ok")[row], residual[row], 0.0)
     carrier_entry = packed.z == SYMBOL_TO_Z[carrier]
     shift = np.where(carrier_entry, carrier_shifts(residual, states, packed.amount), 0.0)
