@@ -44,7 +44,8 @@ class PredictionMemo:
     def __init__(self, max_rows: int = MAX_ROWS) -> None:
         self.max_rows = max_rows
         self._where: dict[Hashable, int] = {}
-        self._blocks: list[Outputs] = []  # one per call, each array (n, ...)
+        self._kept: list[np.ndarray] = []  # per output, the rows kept in order, then spare room
+        self._size = 0  # rows kept
         self._lock = threading.Lock()
 
     def outputs(self, keys: list[Hashable], compute: Callable[[np.ndarray], Outputs]) -> Outputs:
@@ -85,19 +86,31 @@ class PredictionMemo:
         return self._gather(np.asarray(found, dtype=np.int64))
 
     def _keep(self, keys: list[Hashable], computed: Outputs) -> None:
+        """Append the first rows of ``computed`` (as many as :attr:`max_rows` leaves room for) to
+        the kept arrays, which grow by doubling: a batch copies its own rows, not the memo."""
         with self._lock:
             kept = min(max(0, self.max_rows - len(self._where)), len(keys))
-            base = sum(len(block[0]) for block in self._blocks)
-            self._blocks.append(tuple(np.asarray(a)[:kept] for a in computed))
+            if not kept:
+                return
+            base, end = self._size, self._size + kept
+            rows = [np.asarray(a)[:kept] for a in computed]
+            if not self._kept:
+                self._kept = [np.empty((0, *a.shape[1:]), dtype=a.dtype) for a in rows]
+            for i, a in enumerate(rows):
+                room = self._kept[i]
+                dtype = np.promote_types(room.dtype, a.dtype)  # what np.concatenate gives
+                if end > len(room) or dtype != room.dtype:
+                    grown = np.empty((max(end, 2 * len(room)), *a.shape[1:]), dtype=dtype)
+                    grown[:base] = room[:base]
+                    room = self._kept[i] = grown
+                room[base:end] = a
+            self._size = end
             for i, key in enumerate(keys[:kept]):
                 self._where[key] = base + i
 
     def _gather(self, found: np.ndarray) -> Outputs:
         with self._lock:
-            if len(self._blocks) > 1:  # one block: later gathers index it directly
-                self._blocks = [tuple(np.concatenate(a) for a in zip(*self._blocks, strict=True))]
-            block = self._blocks[0]
-        return tuple(a[found] for a in block)
+            return tuple(a[found] for a in self._kept)
 
 
 def row_keys(frame: pd.DataFrame) -> list[tuple]:

@@ -41,6 +41,20 @@ def test_outputs_equal_computing_every_row_and_each_key_is_computed_once(max_row
         assert len(computed) >= sum(map(len, batches)) - 3
 
 
+def test_rows_kept_over_many_batches_come_back_in_order_and_type():
+    """Each batch that keeps rows adds a block; a later batch takes its rows from 100 of them."""
+    memo, calls = PredictionMemo(), []
+    formulas = [f"Li{i}Cl" for i in range(100)]
+    for key in formulas:
+        memo.outputs([key], _outputs([key], calls))
+    keys = formulas[::-1] + formulas[::7]
+    got = memo.outputs(keys, _outputs(keys, calls))
+    expected = _outputs(keys, [])(np.arange(len(keys)))
+    assert len(calls) == 100  # the last batch computed nothing: every row came from the memo
+    for a, b in zip(got, expected, strict=True):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
 def test_row_keys_are_the_tuples_of_a_frames_rows():
     frame = pd.DataFrame({"formula": ["LiCl", "LiCl"], "temperature_c": [25.0, 60.0]})
     assert row_keys(frame) == [("LiCl", 25.0), ("LiCl", 60.0)]
